@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+// One Vitest run covers every TypeScript layer; tests sit next to the code they test.
+export const config = defineConfig({
+  test: {
+    root: new URL('..', import.meta.url).pathname,
+    include: ['app/**/*.test.ts', 'native/**/*.test.ts', 'renderer/**/*.test.{ts,tsx}', '.ci/*.test.ts'],
+    exclude: ['**/node_modules/**', '**/dist/**'],
+    testTimeout: 20_000,
+  },
+});
+
+// Vitest loads the config through its default export; it is the one default export we allow.
+export default config;

@@ -1,0 +1,89 @@
+// Lint rules, including the layer rules of ARCHITECTURE.md ("Layers and what may import what"):
+// a wrong import fails `npm test`. .ci/layer-rules.test.ts proves each rule fires.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import globals from 'globals';
+
+const NODE_BUILTINS = ['node:*', 'fs', 'fs/*', 'path', 'os', 'child_process', 'net', 'http', 'https', 'crypto', 'worker_threads'];
+
+/** Builds a no-restricted-imports rule from [pattern group, reason] pairs. */
+function banImports(...bans) {
+  return {
+    'no-restricted-imports': [
+      'error',
+      { patterns: bans.map(([group, message]) => ({ group, message })) },
+    ],
+  };
+}
+
+const BAN_ELECTRON = [['electron', 'electron/*'], 'Only the app shell (app/main, app/preload) may import Electron.'];
+const BAN_NODE = [NODE_BUILTINS, 'This layer runs without Node built-ins.'];
+const BAN_REACT = [['react', 'react-dom', 'react-dom/*', 'zustand', '@tanstack/*', 'uplot'], 'React and UI libraries belong to the renderer.'];
+const BAN_FFI = [['ffi-rs'], 'Only native/src/ffi.ts may import ffi-rs.'];
+const BAN_NATIVE = [['**/native/**', '**/native'], 'Only app/driver-client may use the native binding.'];
+const BAN_APP_INTERNALS = [
+  ['**/app/*', '!**/app/contract', '**/app/*/**', '!**/app/contract/**'],
+  'Outside app/, only the contract (app/contract) may be imported.',
+];
+const BAN_RENDERER = [['**/renderer/**'], 'The renderer is reached only through the IPC contract.'];
+const BAN_OUTSIDE_CONTRACT = [
+  ['../*', '!./*', '!../contract/**'],
+  'The contract imports nothing outside itself except zod.',
+];
+
+export default tseslint.config(
+  {
+    ignores: ['**/node_modules/**', '**/dist/**', 'driver/**', '.tsbuild/**', 'test-results/**', 'playwright-report/**'],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.strict,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      'no-restricted-exports': ['error', { restrictDefaultExports: { direct: true, named: true, defaultFrom: true, namedFrom: true, namespaceFrom: true } }],
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
+    },
+  },
+  // Tools load these configs through their default export.
+  {
+    files: ['eslint.config.js', '**/vite.config.ts', '.ci/vitest.config.ts', 'e2e/playwright.config.ts'],
+    rules: { 'no-restricted-exports': 'off' },
+  },
+  {
+    files: ['app/contract/**/*.ts'],
+    rules: banImports(BAN_ELECTRON, BAN_NODE, BAN_REACT, BAN_FFI, BAN_OUTSIDE_CONTRACT),
+  },
+  {
+    files: ['app/engine/**/*.ts'],
+    rules: banImports(BAN_ELECTRON, BAN_NODE, BAN_REACT, BAN_FFI, BAN_NATIVE, BAN_RENDERER),
+  },
+  {
+    files: ['app/**/*.ts'],
+    ignores: ['app/contract/**', 'app/engine/**', 'app/driver-client/**'],
+    rules: banImports(BAN_REACT, BAN_FFI, BAN_NATIVE, BAN_RENDERER),
+  },
+  {
+    files: ['app/driver-client/**/*.ts'],
+    rules: banImports(BAN_REACT, BAN_FFI, BAN_RENDERER),
+  },
+  {
+    files: ['native/**/*.ts'],
+    ignores: ['native/src/ffi.ts'],
+    rules: banImports(BAN_ELECTRON, BAN_REACT, BAN_FFI, [['**/app/**'], 'The binding knows nothing of the app.'], BAN_RENDERER),
+  },
+  {
+    files: ['native/src/ffi.ts'],
+    rules: banImports(BAN_ELECTRON, BAN_REACT, [['**/app/**'], 'The binding knows nothing of the app.'], BAN_RENDERER),
+  },
+  {
+    files: ['renderer/**/*.{ts,tsx}'],
+    ignores: ['renderer/vite.config.ts'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: banImports(BAN_ELECTRON, BAN_NODE, BAN_FFI, BAN_NATIVE, BAN_APP_INTERNALS),
+  },
+  {
+    files: ['e2e/**/*.ts'],
+    rules: banImports(BAN_ELECTRON, BAN_FFI, BAN_NATIVE, BAN_APP_INTERNALS, BAN_RENDERER),
+  },
+);
