@@ -1,0 +1,12 @@
+//! Writes `testdata/rust_infos.bin`, the Rust half of the cross-language golden files.
+//! Run through `npm run protocol:regen`, which also writes the TypeScript half.
+
+#[path = "../tests/support/fixtures.rs"]
+mod fixtures;
+
+fn main() -> std::io::Result<()> {
+    let path = fixtures::testdata_dir().join("rust_infos.bin");
+    std::fs::write(&path, fixtures::rust_infos_bytes())?;
+    println!("wrote {}", path.display());
+    Ok(())
+}

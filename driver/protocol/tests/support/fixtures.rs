@@ -1,0 +1,191 @@
+//! The cross-language fixture lists. `rust_infos()` is what `testdata/rust_infos.bin` holds
+//! (written by `examples/gen_testdata.rs`, read by `native/` tests, which list the same values);
+//! `ts_commands()` is what `native/scripts/gen-testdata.ts` writes to `testdata/ts_commands.bin`.
+#![allow(dead_code)]
+
+use zenithfence_protocol::constants::{driver_kind, feature, payload_layer, EXT_VERSION, VERSION};
+use zenithfence_protocol::{
+    BandwidthEntry, BandwidthStats, Command, Connection, ConnectionEnd, Counters, DnsName,
+    HelloReply, Info, LogLine, Process, Update, Verdict,
+};
+
+pub(crate) const LOCAL_V4: [u8; 4] = [192, 0, 2, 10];
+pub(crate) const REMOTE_V4: [u8; 4] = [198, 51, 100, 7];
+/// 2001:db8::1
+pub(crate) const LOCAL_V6: [u8; 16] = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
+/// 2001:db8:0:1::2
+pub(crate) const REMOTE_V6: [u8; 16] = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2];
+
+pub(crate) fn rust_infos() -> Vec<Info> {
+    vec![
+        Info::LogLine(LogLine {
+            severity: 3,
+            text: "zenithfenced: started ✓".into(),
+        }),
+        Info::ConnectionV4(Connection {
+            id: 1,
+            process_id: 4242,
+            direction: 0,
+            protocol: 6,
+            local_ip: LOCAL_V4,
+            remote_ip: REMOTE_V4,
+            local_port: 51000,
+            remote_port: 443,
+            payload_layer: payload_layer::TRANSPORT,
+            payload: vec![],
+        }),
+        Info::ConnectionV6(Connection {
+            id: u64::MAX,
+            process_id: 1,
+            direction: 1,
+            protocol: 17,
+            local_ip: LOCAL_V6,
+            remote_ip: REMOTE_V6,
+            local_port: 53,
+            remote_port: 5353,
+            payload_layer: payload_layer::NETWORK,
+            payload: vec![0xde, 0xad, 0xbe, 0xef],
+        }),
+        Info::ConnectionEndV4(ConnectionEnd {
+            process_id: 4242,
+            direction: 0,
+            protocol: 6,
+            local_ip: LOCAL_V4,
+            remote_ip: REMOTE_V4,
+            local_port: 51000,
+            remote_port: 443,
+        }),
+        Info::ConnectionEndV6(ConnectionEnd {
+            process_id: 1,
+            direction: 1,
+            protocol: 17,
+            local_ip: LOCAL_V6,
+            remote_ip: REMOTE_V6,
+            local_port: 53,
+            remote_port: 5353,
+        }),
+        Info::BandwidthStatsV4(BandwidthStats {
+            protocol: 6,
+            entries: vec![
+                BandwidthEntry {
+                    local_ip: LOCAL_V4,
+                    local_port: 51000,
+                    remote_ip: REMOTE_V4,
+                    remote_port: 443,
+                    transmitted: 1000,
+                    received: 20000,
+                },
+                BandwidthEntry {
+                    local_ip: LOCAL_V4,
+                    local_port: 51001,
+                    remote_ip: [198, 51, 100, 8],
+                    remote_port: 80,
+                    transmitted: u64::MAX,
+                    received: 0,
+                },
+            ],
+        }),
+        Info::BandwidthStatsV6(BandwidthStats {
+            protocol: 17,
+            entries: vec![BandwidthEntry {
+                local_ip: LOCAL_V6,
+                local_port: 53,
+                remote_ip: REMOTE_V6,
+                remote_port: 5353,
+                transmitted: 512,
+                received: 1024,
+            }],
+        }),
+        Info::BandwidthStatsV4(BandwidthStats {
+            protocol: 17,
+            entries: vec![],
+        }),
+        Info::HelloReply(HelloReply {
+            version: VERSION,
+            ext_version: EXT_VERSION,
+            features: feature::ALL,
+            driver_kind: driver_kind::LINUX_DAEMON,
+        }),
+        Info::Process(Process {
+            process_id: 4242,
+            start_time: 123_456_789,
+            uid: 1000,
+            path: "/usr/bin/curl".into(),
+            command_line: vec!["curl".into(), "-s".into(), "https://example.org/".into()],
+        }),
+        Info::Process(Process {
+            process_id: 77,
+            start_time: 5,
+            uid: u32::MAX,
+            path: String::new(),
+            command_line: vec![],
+        }),
+        Info::DnsNameV4(DnsName {
+            ttl_s: 300,
+            ip: REMOTE_V4,
+            name: "example.org".into(),
+        }),
+        Info::DnsNameV6(DnsName {
+            ttl_s: 60,
+            ip: REMOTE_V6,
+            name: "ipv6.example.org".into(),
+        }),
+        Info::Counters(Counters {
+            values: vec![1, 2, 3, 4, 5, 6, 7, 8],
+        }),
+    ]
+}
+
+pub(crate) fn ts_commands() -> Vec<Command> {
+    vec![
+        Command::Shutdown,
+        Command::Verdict {
+            id: 1,
+            verdict: Verdict::Accept,
+        },
+        Command::Verdict {
+            id: u64::MAX,
+            verdict: Verdict::PermanentDrop,
+        },
+        Command::UpdateV4(Update {
+            protocol: 6,
+            local_ip: LOCAL_V4,
+            local_port: 51000,
+            remote_ip: REMOTE_V4,
+            remote_port: 443,
+            verdict: Verdict::PermanentBlock,
+        }),
+        Command::UpdateV6(Update {
+            protocol: 17,
+            local_ip: LOCAL_V6,
+            local_port: 53,
+            remote_ip: REMOTE_V6,
+            remote_port: 5353,
+            verdict: Verdict::PermanentAccept,
+        }),
+        Command::ClearCache,
+        Command::GetLogs,
+        Command::GetBandwidthStats,
+        Command::PrintMemoryStats,
+        Command::CleanEndedConnections,
+        Command::Hello {
+            ext_version: 1,
+            features: 7,
+        },
+        Command::GetCounters,
+    ]
+}
+
+/// The bytes `rust_infos()` encodes to.
+pub(crate) fn rust_infos_bytes() -> Vec<u8> {
+    let mut out = Vec::new();
+    for info in rust_infos() {
+        info.encode(&mut out);
+    }
+    out
+}
+
+/// Where the committed cross-language files live.
+pub(crate) fn testdata_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata")
+}
