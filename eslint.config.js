@@ -4,21 +4,33 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
-const NODE_BUILTINS = ['node:*', 'fs', 'fs/*', 'path', 'os', 'child_process', 'net', 'http', 'https', 'crypto', 'worker_threads'];
+const NODE_BUILTINS = [
+  'node:*',
+  'fs',
+  'fs/*',
+  'path',
+  'os',
+  'child_process',
+  'net',
+  'http',
+  'https',
+  'crypto',
+  'worker_threads',
+];
 
 /** Builds a no-restricted-imports rule from [pattern group, reason] pairs. */
 function banImports(...bans) {
   return {
-    'no-restricted-imports': [
-      'error',
-      { patterns: bans.map(([group, message]) => ({ group, message })) },
-    ],
+    'no-restricted-imports': ['error', { patterns: bans.map(([group, message]) => ({ group, message })) }],
   };
 }
 
 const BAN_ELECTRON = [['electron', 'electron/*'], 'Only the app shell (app/main, app/preload) may import Electron.'];
 const BAN_NODE = [NODE_BUILTINS, 'This layer runs without Node built-ins.'];
-const BAN_REACT = [['react', 'react-dom', 'react-dom/*', 'zustand', '@tanstack/*', 'uplot'], 'React and UI libraries belong to the renderer.'];
+const BAN_REACT = [
+  ['react', 'react-dom', 'react-dom/*', 'zustand', '@tanstack/*', 'uplot'],
+  'React and UI libraries belong to the renderer.',
+];
 const BAN_FFI = [['ffi-rs'], 'Only native/src/ffi.ts may import ffi-rs.'];
 const BAN_NATIVE = [['**/native/**', '**/native'], 'Only app/driver-client may use the native binding.'];
 const BAN_APP_INTERNALS = [
@@ -33,14 +45,32 @@ const BAN_OUTSIDE_CONTRACT = [
 
 export default tseslint.config(
   {
-    ignores: ['**/node_modules/**', '**/dist/**', 'driver/**', '.tsbuild/**', 'test-results/**', 'playwright-report/**'],
+    ignores: [
+      '**/node_modules/**',
+      '**/dist/**',
+      'driver/**',
+      '.tsbuild/**',
+      'test-results/**',
+      'playwright-report/**',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {
     languageOptions: { globals: { ...globals.node } },
     rules: {
-      'no-restricted-exports': ['error', { restrictDefaultExports: { direct: true, named: true, defaultFrom: true, namedFrom: true, namespaceFrom: true } }],
+      'no-restricted-exports': [
+        'error',
+        {
+          restrictDefaultExports: {
+            direct: true,
+            named: true,
+            defaultFrom: true,
+            namedFrom: true,
+            namespaceFrom: true,
+          },
+        },
+      ],
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/consistent-type-imports': 'error',
     },
@@ -70,7 +100,13 @@ export default tseslint.config(
   {
     files: ['native/**/*.ts'],
     ignores: ['native/src/ffi.ts'],
-    rules: banImports(BAN_ELECTRON, BAN_REACT, BAN_FFI, [['**/app/**'], 'The binding knows nothing of the app.'], BAN_RENDERER),
+    rules: banImports(
+      BAN_ELECTRON,
+      BAN_REACT,
+      BAN_FFI,
+      [['**/app/**'], 'The binding knows nothing of the app.'],
+      BAN_RENDERER,
+    ),
   },
   {
     files: ['native/src/ffi.ts'],

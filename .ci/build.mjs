@@ -1,1 +1,20 @@
-console.log("build placeholder")
+#!/usr/bin/env node
+// `npm install` runs this (postinstall): it builds everything the tests and the app need:
+// the TypeScript projects, the Electron main bundle, the renderer bundle and the Rust workspace.
+import { run } from './steps.mjs';
+
+const steps = [
+  ['prerequisites', 'node', ['.ci/preflight.mjs', 'build']],
+  ['TypeScript projects', 'tsc', ['-b']],
+  ['Electron main process', 'tsc', ['-p', 'app/tsconfig.build.json']],
+  ['renderer bundle', 'vite', ['build', '--logLevel', 'warn', '-c', 'renderer/vite.config.ts']],
+  ['Rust workspace (release)', 'cargo', ['build', '--release', '--workspace', '--manifest-path', 'driver/Cargo.toml']],
+];
+
+for (const [name, command, args] of steps) {
+  if (!run(name, command, args).ok) {
+    console.error(`build: the step "${name}" failed; see its output above.`);
+    process.exit(1);
+  }
+}
+console.log('build: done.');

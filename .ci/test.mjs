@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+// `npm test`: every check that decides whether a change lands. Each step runs even when an
+// earlier one failed, so one run shows every problem; the exit code is non-zero if any failed.
+import { run } from './steps.mjs';
+
+const cargo = (...args) => ['cargo', [...args, '--manifest-path', 'driver/Cargo.toml']];
+const steps = [
+  ['prerequisites', 'node', ['.ci/preflight.mjs', 'test']],
+  ['eslint (includes the layer rules)', 'eslint', ['--max-warnings', '0', '.']],
+  ['prettier', 'prettier', ['--check', '.']],
+  ['TypeScript (tsc -b)', 'tsc', ['-b']],
+  ['cargo fmt', ...cargo('fmt', '--all', '--check')],
+  [
+    'cargo clippy',
+    'cargo',
+    ['clippy', '--workspace', '--all-targets', '--manifest-path', 'driver/Cargo.toml', '--', '-D', 'warnings'],
+  ],
+  ['cargo test', ...cargo('test', '--workspace', '--no-fail-fast')],
+  ['vitest', 'vitest', ['run', '-c', '.ci/vitest.config.ts']],
+  ['playwright (e2e in Chromium)', 'playwright', ['test', '-c', 'e2e/playwright.config.ts']],
+];
+
+const results = [];
+for (const [name, command, args] of steps) {
+  const result = run(name, command, args);
+  results.push({ name, ...result });
+  // Without the prerequisites the other steps only add noise.
+  if (!result.ok && name === 'prerequisites') break;
+}
+
+const failed = results.filter((r) => !r.ok);
+console.log('\nSummary:');
+for (const r of results) console.log(`  ${r.ok ? 'ok    ' : 'FAILED'} ${r.name} (${r.seconds.toFixed(1)} s)`);
+console.log(`steps: ${results.length - failed.length} passed, ${failed.length} failed`);
+process.exit(failed.length === 0 ? 0 : 1);
