@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+
+import type { Command } from './command-types.ts';
+import { encodeCommand } from './command-encoder.ts';
+import { COMMAND_SIZE } from './protocol-constants.ts';
+
+function hex(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('hex');
+}
+
+const UPDATE_V4: Command = {
+  kind: 'update',
+  ipVersion: 4,
+  protocol: 6,
+  localIp: '192.0.2.10',
+  localPort: 51000,
+  remoteIp: '198.51.100.7',
+  remotePort: 443,
+  verdict: 5,
+};
+
+describe('encodeCommand', () => {
+  it('writes the README layouts, little-endian', () => {
+    expect(hex(encodeCommand({ kind: 'shutdown' }))).toBe('00');
+    expect(hex(encodeCommand({ kind: 'verdict', id: 0x0102030405060708n, verdict: 2 }))).toBe('01080706050403020102');
+    expect(hex(encodeCommand(UPDATE_V4))).toBe('0206c000020a38c7c6336407bb0105');
+    expect(
+      hex(
+        encodeCommand({
+          kind: 'update',
+          ipVersion: 6,
+          protocol: 17,
+          localIp: '2001:db8::1',
+          localPort: 53,
+          remoteIp: '::ffff:1.2.3.4',
+          remotePort: 5353,
+          verdict: 3,
+        }),
+      ),
+    ).toBe('031120010db8000000000000000000000001350000000000000000000000ffff01020304e91403');
+    expect(hex(encodeCommand({ kind: 'hello', extVersion: 1, features: 7 }))).toBe('80010007000000');
+    expect(hex(encodeCommand({ kind: 'getCounters' }))).toBe('81');
+  });
+
+  it('gives each command its table size', () => {
+    const sizes: Array<[Command, number]> = [
+      [{ kind: 'shutdown' }, COMMAND_SIZE[0]],
+      [{ kind: 'verdict', id: 1n, verdict: 0 }, COMMAND_SIZE[1]],
+      [UPDATE_V4, COMMAND_SIZE[2]],
+      [{ ...UPDATE_V4, ipVersion: 6, localIp: '::1', remoteIp: '::2' }, COMMAND_SIZE[3]],
+      [{ kind: 'clearCache' }, COMMAND_SIZE[4]],
+      [{ kind: 'getLogs' }, COMMAND_SIZE[5]],
+      [{ kind: 'getBandwidthStats' }, COMMAND_SIZE[6]],
+      [{ kind: 'printMemoryStats' }, COMMAND_SIZE[7]],
+      [{ kind: 'cleanEndedConnections' }, COMMAND_SIZE[8]],
+      [{ kind: 'hello', extVersion: 1, features: 7 }, COMMAND_SIZE[128]],
+      [{ kind: 'getCounters' }, COMMAND_SIZE[129]],
+    ];
+    for (const [command, size] of sizes) expect(encodeCommand(command)).toHaveLength(size);
+  });
+
+  it.each<[string, Command, RegExp]>([
+    ['negative id', { kind: 'verdict', id: -1n, verdict: 2 }, /verdict\.id must be a bigint in 0\.\./],
+    ['id over u64', { kind: 'verdict', id: 1n << 64n, verdict: 2 }, /verdict\.id/],
+    ['number id', { kind: 'verdict', id: 1 as unknown as bigint, verdict: 2 }, /verdict\.id/],
+    [
+      'verdict 12',
+      { kind: 'verdict', id: 1n, verdict: 12 as never },
+      /verdict\.verdict must be a verdict in 0\.\.11, got 12/,
+    ],
+    ['verdict -1', { kind: 'verdict', id: 1n, verdict: -1 as never }, /verdict\.verdict/],
+    ['verdict 2.5', { kind: 'verdict', id: 1n, verdict: 2.5 as never }, /verdict\.verdict/],
+    ['update verdict', { ...UPDATE_V4, verdict: 255 as never }, /update\.verdict/],
+    ['port 65536', { ...UPDATE_V4, localPort: 65536 }, /update\.localPort must be an integer in 0\.\.65535, got 65536/],
+    ['port -1', { ...UPDATE_V4, remotePort: -1 }, /update\.remotePort/],
+    ['port NaN', { ...UPDATE_V4, remotePort: NaN }, /update\.remotePort/],
+    ['protocol 256', { ...UPDATE_V4, protocol: 256 }, /update\.protocol/],
+    ['IPv6 address in a v4 update', { ...UPDATE_V4, localIp: '::1' }, /update\.localIp must be an IPv4 address/],
+    [
+      'IPv4 address in a v6 update',
+      { ...UPDATE_V4, ipVersion: 6, localIp: '::1' },
+      /update\.remoteIp must be an IPv6 address/,
+    ],
+    ['bad address', { ...UPDATE_V4, remoteIp: '1.2.3' }, /update\.remoteIp must be an IPv4 address: Invalid IPv4/],
+    ['ipVersion 5', { ...UPDATE_V4, ipVersion: 5 as never }, /update\.ipVersion must be 4 or 6/],
+    ['extVersion', { kind: 'hello', extVersion: 65536, features: 0 }, /hello\.extVersion/],
+    ['features', { kind: 'hello', extVersion: 1, features: 2 ** 32 }, /hello\.features/],
+    ['unknown kind', { kind: 'reboot' } as unknown as Command, /unknown command kind "reboot"/],
+  ])('throws a RangeError for %s', (_name, command, message) => {
+    expect(() => encodeCommand(command)).toThrow(RangeError);
+    expect(() => encodeCommand(command)).toThrow(message);
+  });
+});

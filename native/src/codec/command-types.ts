@@ -1,0 +1,85 @@
+// Commands (user space to driver): one per write, `id u8` then fixed-size fields.
+import type { IpVersion } from './addresses.ts';
+import type { Verdict } from './protocol-constants.ts';
+
+/** End the info stream and answer every pending packet (id 0). */
+export interface ShutdownCommand {
+  readonly kind: 'shutdown';
+}
+
+/** Answer the pending packet `id` (id 1). */
+export interface VerdictCommand {
+  readonly kind: 'verdict';
+  /** The pending-packet id of a connection info (u64). */
+  readonly id: bigint;
+  readonly verdict: Verdict;
+}
+
+/** Overwrite the cached verdict of a connection (id 2 for IPv4, 3 for IPv6). */
+export interface UpdateCommand {
+  readonly kind: 'update';
+  readonly ipVersion: IpVersion;
+  /** IANA protocol number (u8). */
+  readonly protocol: number;
+  /** Address text of the family `ipVersion` names. */
+  readonly localIp: string;
+  readonly localPort: number;
+  readonly remoteIp: string;
+  readonly remotePort: number;
+  readonly verdict: Verdict;
+}
+
+/** Forget all cached verdicts (id 4). */
+export interface ClearCacheCommand {
+  readonly kind: 'clearCache';
+}
+
+/** Queue the buffered log lines as infos (id 5). */
+export interface GetLogsCommand {
+  readonly kind: 'getLogs';
+}
+
+/** Queue the bandwidth deltas since the last request (id 6). */
+export interface GetBandwidthStatsCommand {
+  readonly kind: 'getBandwidthStats';
+}
+
+/** A no-op kept for compatibility (id 7). */
+export interface PrintMemoryStatsCommand {
+  readonly kind: 'printMemoryStats';
+}
+
+/** Drop cache entries ended over a minute ago or idle over ten minutes (id 8). */
+export interface CleanEndedConnectionsCommand {
+  readonly kind: 'cleanEndedConnections';
+}
+
+/** Extension: negotiate extension infos (id 128). */
+export interface HelloCommand {
+  readonly kind: 'hello';
+  /** The client's extension revision (u16). */
+  readonly extVersion: number;
+  /** Feature bits the client understands (u32, see FEATURE). */
+  readonly features: number;
+}
+
+/** Extension: queue one Counters info (id 129). */
+export interface GetCountersCommand {
+  readonly kind: 'getCounters';
+}
+
+/** Any command, discriminated by `kind`. */
+export type Command =
+  | ShutdownCommand
+  | VerdictCommand
+  | UpdateCommand
+  | ClearCacheCommand
+  | GetLogsCommand
+  | GetBandwidthStatsCommand
+  | PrintMemoryStatsCommand
+  | CleanEndedConnectionsCommand
+  | HelloCommand
+  | GetCountersCommand;
+
+/** The `kind` of a command. */
+export type CommandKind = Command['kind'];

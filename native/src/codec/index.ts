@@ -1,0 +1,36 @@
+// The protocol codec's public API: pure byte logic, no Node APIs (driver/protocol/README.md).
+export type { IpVersion } from './addresses.ts';
+export { ADDRESS_LENGTH, formatIp, parseIp, parseIpv4, parseIpv6 } from './addresses.ts';
+export type * from './command-types.ts';
+export { encodeCommand } from './command-encoder.ts';
+export type { CommandDecodeReason } from './command-decoder.ts';
+export { CommandDecodeError, decodeCommand, splitCommandStream } from './command-decoder.ts';
+export type * from './info-types.ts';
+export { decodeInfoBody, INFO_BODY_SIZE } from './info-decoder.ts';
+export { encodeInfo, encodeInfos, frameInfo } from './info-encoder.ts';
+export type { InfoReaderOptions, ReaderOutput } from './info-reader.ts';
+export { DEFAULT_MAX_BODY_LENGTH, InfoReader } from './info-reader.ts';
+export type { CommandId, InfoType, Verdict } from './protocol-constants.ts';
+export {
+  ALL_FEATURES,
+  COMMAND_ID,
+  COMMAND_SIZE,
+  commandSize,
+  COUNTER_INDEX,
+  COUNTER_NAMES,
+  DIRECTION,
+  DRIVER_KIND,
+  EXT_VERSION,
+  FEATURE,
+  INFO_HEADER_LENGTH,
+  INFO_TYPE,
+  IOCTL,
+  IP_PROTOCOL,
+  isVerdict,
+  LOG_SEVERITY,
+  MAX_VERDICT,
+  PAYLOAD_LAYER,
+  PROTOCOL_VERSION,
+  VERDICT,
+  VERDICT_NAMES,
+} from './protocol-constants.ts';

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+
+import { decodeInfoBody } from './info-decoder.ts';
+import { encodeInfo, encodeInfos, frameInfo } from './info-encoder.ts';
+import type { Info } from './info-types.ts';
+import { RUST_INFO_FIXTURES } from './testdata-fixtures.ts';
+
+function hex(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('hex');
+}
+
+const LOG: Info = { kind: 'log', severity: 3, text: 'hi' };
+
+describe('encodeInfo', () => {
+  it('frames a body with its type and little-endian length', () => {
+    expect(hex(frameInfo(200, Uint8Array.of(1, 2, 3)))).toBe('c803000000010203');
+    expect(hex(encodeInfo(LOG))).toBe('0003000000036869');
+  });
+
+  it('writes the README layouts', () => {
+    expect(
+      hex(
+        encodeInfo({
+          kind: 'connectionEnd',
+          ipVersion: 4,
+          processId: 4242n,
+          direction: 0,
+          protocol: 6,
+          localIp: '192.0.2.10',
+          localPort: 51000,
+          remoteIp: '198.51.100.7',
+          remotePort: 443,
+        }),
+      ),
+    ).toBe('0316000000' + '9210000000000000' + '00' + '06' + 'c000020a' + 'c6336407' + '38c7' + 'bb01');
+    expect(
+      hex(encodeInfo({ kind: 'helloReply', version: [2, 1, 0, 0], extVersion: 1, features: 7, driverKind: 2 })),
+    ).toBe('800b000000' + '02010000' + '0100' + '07000000' + '02');
+    // Each argument NUL-terminated, like /proc/PID/cmdline.
+    expect(
+      hex(encodeInfo({ kind: 'process', processId: 1n, startTime: 2n, uid: 3, path: '/a', commandLine: ['b', 'c'] })),
+    ).toBe('811c000000' + '0100000000000000' + '0200000000000000' + '03000000' + '0200' + '2f61' + '62006300');
+  });
+
+  it('round-trips every fixture through decodeInfoBody', () => {
+    for (const info of RUST_INFO_FIXTURES) {
+      const bytes = encodeInfo(info);
+      expect(decodeInfoBody(bytes[0] ?? -1, bytes.subarray(5))).toEqual(info);
+    }
+    expect(encodeInfos(RUST_INFO_FIXTURES)).toHaveLength(
+      RUST_INFO_FIXTURES.reduce((sum, info) => sum + encodeInfo(info).length, 0),
+    );
+  });
+
+  it.each<[string, Info, RegExp]>([
+    ['a severity over u8', { ...LOG, severity: 256 }, /log\.severity/],
+    ['an empty DNS name', { kind: 'dnsName', ipVersion: 4, ttlSeconds: 1, ip: '1.2.3.4', name: '' }, /dnsName\.name/],
+    [
+      'a DNS address of the wrong family',
+      { kind: 'dnsName', ipVersion: 6, ttlSeconds: 1, ip: '1.2.3.4', name: 'a' },
+      /dnsName\.ip/,
+    ],
+    [
+      'a NUL inside an argument',
+      { kind: 'process', processId: 1n, startTime: 1n, uid: 0, path: '', commandLine: ['a\0b'] },
+      /commandLine\[0\]/,
+    ],
+    [
+      'a path over 65535 bytes',
+      { kind: 'process', processId: 1n, startTime: 1n, uid: 0, path: 'x'.repeat(65536), commandLine: [] },
+      /process\.path/,
+    ],
+    ['256 counters', { kind: 'counters', values: Array.from({ length: 256 }, () => 0n) }, /counters\.values\.length/],
+    ['a negative counter', { kind: 'counters', values: [-1n] }, /counters\.values\[0\]/],
+  ])('throws a RangeError for %s', (_name, info, message) => {
+    expect(() => encodeInfo(info)).toThrow(RangeError);
+    expect(() => encodeInfo(info)).toThrow(message);
+  });
+});

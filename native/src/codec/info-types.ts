@@ -1,0 +1,138 @@
+// Decoded infos (driver to user space). Raw numeric fields stay plain numbers, not unions of the
+// known values, because drivers send other values (upstream's golden file has direction 3, protocol
+// 4); compare them with the constants in protocol-constants.ts. u64 fields are bigints.
+import type { IpVersion } from './addresses.ts';
+
+/** A log line from the driver (type 0). */
+export interface LogInfo {
+  readonly kind: 'log';
+  /** 1 trace … 6 critical, 7 disabled (see LOG_SEVERITY). */
+  readonly severity: number;
+  readonly text: string;
+}
+
+/** A held packet waiting for a Verdict (types 1 and 2). */
+export interface ConnectionInfo {
+  readonly kind: 'connection';
+  readonly ipVersion: IpVersion;
+  /** Pending-packet id, answered by exactly one Verdict. */
+  readonly id: bigint;
+  /** 0 means unknown. */
+  readonly processId: bigint;
+  /** 0 outbound, 1 inbound (see DIRECTION). */
+  readonly direction: number;
+  /** IANA protocol number (see IP_PROTOCOL). */
+  readonly protocol: number;
+  readonly localIp: string;
+  readonly localPort: number;
+  readonly remoteIp: string;
+  readonly remotePort: number;
+  /** 3 whole IP packet, 4 from the transport header (see PAYLOAD_LAYER). */
+  readonly payloadLayer: number;
+  /** A copy of the payload bytes: it never aliases the chunk passed to the reader. */
+  readonly payload: Uint8Array;
+}
+
+/** A connection ended (types 3 and 4). */
+export interface ConnectionEndInfo {
+  readonly kind: 'connectionEnd';
+  readonly ipVersion: IpVersion;
+  readonly processId: bigint;
+  readonly direction: number;
+  readonly protocol: number;
+  readonly localIp: string;
+  readonly localPort: number;
+  readonly remoteIp: string;
+  readonly remotePort: number;
+}
+
+/** One connection's byte-count deltas in a bandwidth info. */
+export interface BandwidthEntry {
+  readonly localIp: string;
+  readonly localPort: number;
+  readonly remoteIp: string;
+  readonly remotePort: number;
+  readonly transmitted: bigint;
+  readonly received: bigint;
+}
+
+/** Byte-count deltas since the previous GetBandwidthStats (types 5 and 6). */
+export interface BandwidthStatsInfo {
+  readonly kind: 'bandwidthStats';
+  readonly ipVersion: IpVersion;
+  readonly protocol: number;
+  readonly entries: readonly BandwidthEntry[];
+}
+
+/** The answer to Hello (extension type 128). */
+export interface HelloReplyInfo {
+  readonly kind: 'helloReply';
+  /** `[major, minor, revision, build]`. */
+  readonly version: readonly [number, number, number, number];
+  readonly extVersion: number;
+  /** The granted feature bits (see FEATURE). */
+  readonly features: number;
+  /** 1 Windows kernel driver, 2 Linux daemon (see DRIVER_KIND). */
+  readonly driverKind: number;
+}
+
+/** Details of a process, sent before the first connection naming its pid (extension type 129). */
+export interface ProcessInfo {
+  readonly kind: 'process';
+  readonly processId: bigint;
+  /** Opaque; differs between two processes that shared a pid. */
+  readonly startTime: bigint;
+  /** 0xFFFFFFFF when unknown. */
+  readonly uid: number;
+  /** Empty when unknown. */
+  readonly path: string;
+  readonly commandLine: readonly string[];
+}
+
+/** A DNS name for an address (extension types 130 and 131). */
+export interface DnsNameInfo {
+  readonly kind: 'dnsName';
+  readonly ipVersion: IpVersion;
+  readonly ttlSeconds: number;
+  readonly ip: string;
+  readonly name: string;
+}
+
+/** Driver counters since start, in COUNTER_NAMES order (extension type 132). */
+export interface CountersInfo {
+  readonly kind: 'counters';
+  readonly values: readonly bigint[];
+}
+
+/** Any decoded info, discriminated by `kind`. */
+export type Info =
+  | LogInfo
+  | ConnectionInfo
+  | ConnectionEndInfo
+  | BandwidthStatsInfo
+  | HelloReplyInfo
+  | ProcessInfo
+  | DnsNameInfo
+  | CountersInfo;
+
+/** The `kind` of an info. */
+export type InfoKind = Info['kind'];
+
+/** Why an info was skipped rather than decoded. */
+export type InfoProblemReason = 'size-mismatch' | 'unknown-type' | 'oversized';
+
+/**
+ * An info that was skipped by its length: its body does not fit its type (`size-mismatch`), its
+ * type is unknown (`unknown-type`), or its body_len exceeds the reader's limit (`oversized`).
+ */
+export interface InfoProblem {
+  readonly kind: 'problem';
+  readonly problem: InfoProblemReason;
+  /** The header's type byte. */
+  readonly type: number;
+  /** The header's body_len. */
+  readonly bodyLength: number;
+}
+
+/** What decoding one info body gives: the info, or why it was skipped. */
+export type DecodeResult = Info | InfoProblem;

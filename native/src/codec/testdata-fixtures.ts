@@ -1,0 +1,169 @@
+// The cross-language fixture lists. driver/protocol/testdata/ts_commands.bin is built from
+// TS_COMMAND_FIXTURES (native/scripts/gen-testdata.ts) and read by the Rust tests;
+// rust_infos.bin is written by the Rust side and must decode to RUST_INFO_FIXTURES.
+// Changing a list means changing the other language's tests and running `npm run protocol:regen`.
+import type { Command } from './command-types.ts';
+import { encodeCommand } from './command-encoder.ts';
+import type { Info } from './info-types.ts';
+import { VERDICT } from './protocol-constants.ts';
+
+/** Repository-relative path of the TypeScript-written command fixture. */
+export const TS_COMMANDS_PATH = 'driver/protocol/testdata/ts_commands.bin';
+
+/** Repository-relative path of the Rust-written info fixture. */
+export const RUST_INFOS_PATH = 'driver/protocol/testdata/rust_infos.bin';
+
+const U64_MAX = (1n << 64n) - 1n;
+
+/** Every base and extension command, in the order of ts_commands.bin. */
+export const TS_COMMAND_FIXTURES: readonly Command[] = [
+  { kind: 'shutdown' },
+  { kind: 'verdict', id: 1n, verdict: VERDICT.accept },
+  { kind: 'verdict', id: U64_MAX, verdict: VERDICT.permanentDrop },
+  {
+    kind: 'update',
+    ipVersion: 4,
+    protocol: 6,
+    localIp: '192.0.2.10',
+    localPort: 51000,
+    remoteIp: '198.51.100.7',
+    remotePort: 443,
+    verdict: VERDICT.permanentBlock,
+  },
+  {
+    kind: 'update',
+    ipVersion: 6,
+    protocol: 17,
+    localIp: '2001:db8::1',
+    localPort: 53,
+    remoteIp: '2001:db8:0:1::2',
+    remotePort: 5353,
+    verdict: VERDICT.permanentAccept,
+  },
+  { kind: 'clearCache' },
+  { kind: 'getLogs' },
+  { kind: 'getBandwidthStats' },
+  { kind: 'printMemoryStats' },
+  { kind: 'cleanEndedConnections' },
+  { kind: 'hello', extVersion: 1, features: 7 },
+  { kind: 'getCounters' },
+];
+
+/** The bytes ts_commands.bin must hold: TS_COMMAND_FIXTURES encoded back to back. */
+export function buildTsCommands(): Uint8Array {
+  const parts = TS_COMMAND_FIXTURES.map(encodeCommand);
+  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let pos = 0;
+  for (const part of parts) {
+    out.set(part, pos);
+    pos += part.length;
+  }
+  return out;
+}
+
+/** What rust_infos.bin must decode to, in order: every base and extension info type. */
+export const RUST_INFO_FIXTURES: readonly Info[] = [
+  { kind: 'log', severity: 3, text: 'zenithfenced: started ✓' },
+  {
+    kind: 'connection',
+    ipVersion: 4,
+    id: 1n,
+    processId: 4242n,
+    direction: 0,
+    protocol: 6,
+    localIp: '192.0.2.10',
+    localPort: 51000,
+    remoteIp: '198.51.100.7',
+    remotePort: 443,
+    payloadLayer: 4,
+    payload: new Uint8Array(0),
+  },
+  {
+    kind: 'connection',
+    ipVersion: 6,
+    id: U64_MAX,
+    processId: 1n,
+    direction: 1,
+    protocol: 17,
+    localIp: '2001:db8::1',
+    localPort: 53,
+    remoteIp: '2001:db8:0:1::2',
+    remotePort: 5353,
+    payloadLayer: 3,
+    payload: Uint8Array.of(0xde, 0xad, 0xbe, 0xef),
+  },
+  {
+    kind: 'connectionEnd',
+    ipVersion: 4,
+    processId: 4242n,
+    direction: 0,
+    protocol: 6,
+    localIp: '192.0.2.10',
+    localPort: 51000,
+    remoteIp: '198.51.100.7',
+    remotePort: 443,
+  },
+  {
+    kind: 'connectionEnd',
+    ipVersion: 6,
+    processId: 1n,
+    direction: 1,
+    protocol: 17,
+    localIp: '2001:db8::1',
+    localPort: 53,
+    remoteIp: '2001:db8:0:1::2',
+    remotePort: 5353,
+  },
+  {
+    kind: 'bandwidthStats',
+    ipVersion: 4,
+    protocol: 6,
+    entries: [
+      {
+        localIp: '192.0.2.10',
+        localPort: 51000,
+        remoteIp: '198.51.100.7',
+        remotePort: 443,
+        transmitted: 1000n,
+        received: 20000n,
+      },
+      {
+        localIp: '192.0.2.10',
+        localPort: 51001,
+        remoteIp: '198.51.100.8',
+        remotePort: 80,
+        transmitted: U64_MAX,
+        received: 0n,
+      },
+    ],
+  },
+  {
+    kind: 'bandwidthStats',
+    ipVersion: 6,
+    protocol: 17,
+    entries: [
+      {
+        localIp: '2001:db8::1',
+        localPort: 53,
+        remoteIp: '2001:db8:0:1::2',
+        remotePort: 5353,
+        transmitted: 512n,
+        received: 1024n,
+      },
+    ],
+  },
+  { kind: 'bandwidthStats', ipVersion: 4, protocol: 17, entries: [] },
+  { kind: 'helloReply', version: [2, 1, 0, 0], extVersion: 1, features: 7, driverKind: 2 },
+  {
+    kind: 'process',
+    processId: 4242n,
+    startTime: 123456789n,
+    uid: 1000,
+    path: '/usr/bin/curl',
+    commandLine: ['curl', '-s', 'https://example.org/'],
+  },
+  { kind: 'process', processId: 77n, startTime: 5n, uid: 4294967295, path: '', commandLine: [] },
+  { kind: 'dnsName', ipVersion: 4, ttlSeconds: 300, ip: '198.51.100.7', name: 'example.org' },
+  { kind: 'dnsName', ipVersion: 6, ttlSeconds: 60, ip: '2001:db8:0:1::2', name: 'ipv6.example.org' },
+  { kind: 'counters', values: [1n, 2n, 3n, 4n, 5n, 6n, 7n, 8n] },
+];
