@@ -1,0 +1,167 @@
+//! Per-connection byte accounting, read and reset by GetBandwidthStats.
+//!
+//! The Windows driver counts deltas as packets pass; the Linux daemon reads cumulative totals
+//! (sock_diag, conntrack) and turns them into deltas with [`BandwidthAccounts::observe_totals`].
+
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+
+use zenithfence_protocol::{BandwidthEntry, BandwidthStats, Info};
+
+use crate::flow::{FlowKey, IpAddress};
+
+#[derive(Clone, Copy, Default)]
+struct Bytes {
+    tx: u64,
+    rx: u64,
+}
+
+/// Byte counts per connection since the last [`BandwidthAccounts::take`].
+#[derive(Default)]
+pub struct BandwidthAccounts {
+    deltas: BTreeMap<FlowKey, Bytes>,
+    last_totals: BTreeMap<FlowKey, Bytes>,
+}
+
+impl BandwidthAccounts {
+    /// Empty accounts.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds bytes sent and received by a connection.
+    pub fn add(&mut self, key: FlowKey, transmitted: u64, received: u64) {
+        if transmitted == 0 && received == 0 {
+            return;
+        }
+        let entry = self.deltas.entry(key).or_default();
+        entry.tx = entry.tx.saturating_add(transmitted);
+        entry.rx = entry.rx.saturating_add(received);
+    }
+
+    /// Records a connection's running totals and adds what grew since the previous totals.
+    /// Totals that shrink (a counter was reset) count from zero again.
+    pub fn observe_totals(&mut self, key: FlowKey, transmitted: u64, received: u64) {
+        let last = self.last_totals.insert(
+            key,
+            Bytes {
+                tx: transmitted,
+                rx: received,
+            },
+        );
+        let last = last.unwrap_or_default();
+        let grown = |now: u64, before: u64| if now >= before { now - before } else { now };
+        self.add(key, grown(transmitted, last.tx), grown(received, last.rx));
+    }
+
+    /// Forgets a connection's running totals once it ended and its final totals were observed.
+    pub fn forget_totals(&mut self, key: &FlowKey) {
+        self.last_totals.remove(key);
+    }
+
+    /// Connections with bytes not yet taken.
+    pub fn len(&self) -> usize {
+        self.deltas.len()
+    }
+
+    /// Whether no bytes wait to be taken.
+    pub fn is_empty(&self) -> bool {
+        self.deltas.is_empty()
+    }
+
+    /// Takes every delta as BandwidthStats infos, one per (IP version, protocol), and resets.
+    pub fn take(&mut self) -> Vec<Info> {
+        let mut v4: BTreeMap<u8, Vec<BandwidthEntry<4>>> = BTreeMap::new();
+        let mut v6: BTreeMap<u8, Vec<BandwidthEntry<16>>> = BTreeMap::new();
+        for (key, bytes) in core::mem::take(&mut self.deltas) {
+            match (key.local_ip, key.remote_ip) {
+                (IpAddress::V4(local_ip), IpAddress::V4(remote_ip)) => {
+                    v4.entry(key.protocol).or_default().push(BandwidthEntry {
+                        local_ip,
+                        local_port: key.local_port,
+                        remote_ip,
+                        remote_port: key.remote_port,
+                        transmitted: bytes.tx,
+                        received: bytes.rx,
+                    })
+                }
+                (IpAddress::V6(local_ip), IpAddress::V6(remote_ip)) => {
+                    v6.entry(key.protocol).or_default().push(BandwidthEntry {
+                        local_ip,
+                        local_port: key.local_port,
+                        remote_ip,
+                        remote_port: key.remote_port,
+                        transmitted: bytes.tx,
+                        received: bytes.rx,
+                    })
+                }
+                // A key never mixes families; nothing to report if one did.
+                _ => {}
+            }
+        }
+        let infos_v4 = v4.into_iter().map(|(protocol, entries)| {
+            Info::BandwidthStatsV4(BandwidthStats { protocol, entries })
+        });
+        let infos_v6 = v6.into_iter().map(|(protocol, entries)| {
+            Info::BandwidthStatsV6(BandwidthStats { protocol, entries })
+        });
+        infos_v4.chain(infos_v6).collect()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
+mod tests {
+    use super::*;
+
+    fn key(protocol: u8, port: u16) -> FlowKey {
+        FlowKey {
+            protocol,
+            local_ip: IpAddress::V4([10, 0, 0, 1]),
+            local_port: port,
+            remote_ip: IpAddress::V4([10, 0, 0, 2]),
+            remote_port: 80,
+        }
+    }
+
+    #[test]
+    fn deltas_are_grouped_and_reset_on_take() {
+        let mut accounts = BandwidthAccounts::new();
+        accounts.add(key(6, 1), 100, 200);
+        accounts.add(key(6, 1), 1, 2);
+        accounts.add(key(17, 2), 5, 0);
+        accounts.add(key(17, 3), 0, 0);
+        let infos = accounts.take();
+        assert_eq!(infos.len(), 2);
+        let Info::BandwidthStatsV4(tcp) = &infos[0] else {
+            panic!("expected v4 stats");
+        };
+        assert_eq!(tcp.protocol, 6);
+        assert_eq!(
+            (tcp.entries[0].transmitted, tcp.entries[0].received),
+            (101, 202)
+        );
+        assert!(accounts.take().is_empty(), "read and reset");
+    }
+
+    #[test]
+    fn totals_become_deltas() {
+        let mut accounts = BandwidthAccounts::new();
+        accounts.observe_totals(key(6, 1), 1_000, 10);
+        accounts.take();
+        accounts.observe_totals(key(6, 1), 1_500, 10);
+        accounts.observe_totals(key(6, 1), 1_700, 30);
+        let Info::BandwidthStatsV4(stats) = &accounts.take()[0] else {
+            panic!("expected v4 stats");
+        };
+        assert_eq!(
+            (stats.entries[0].transmitted, stats.entries[0].received),
+            (700, 20)
+        );
+        accounts.observe_totals(key(6, 1), 50, 30);
+        let Info::BandwidthStatsV4(stats) = &accounts.take()[0] else {
+            panic!("expected v4 stats");
+        };
+        assert_eq!(stats.entries[0].transmitted, 50, "a reset counter restarts");
+    }
+}

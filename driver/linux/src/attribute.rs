@@ -1,0 +1,71 @@
+//! Which process owns a held connection: an exact sock_diag lookup of the socket (uid, inode),
+//! then the inode's owner from /proc (cached), then its executable, uid and command line.
+//! Falls back to the packet's uid ("unknown (uid N)") when the socket or its owner cannot be
+//! found, e.g. a sender that exited before we looked.
+
+use zenithfence_core::flow::FlowKey;
+use zenithfence_protocol::Process;
+
+use crate::engine::Attribution;
+use crate::procfs::ProcessFinder;
+use crate::sock_diag::SockDiag;
+
+/// Attribution state: a sock_diag socket and the /proc caches.
+pub(crate) struct Attributor {
+    diag: Option<SockDiag>,
+    finder: ProcessFinder,
+}
+
+impl Attributor {
+    /// Opens the sock_diag socket; without it attribution falls back to the packet's uid.
+    pub(crate) fn new() -> (Attributor, Option<std::io::Error>) {
+        let (diag, error) = match SockDiag::open() {
+            Ok(diag) => (Some(diag), None),
+            Err(e) => (None, Some(e)),
+        };
+        let finder = ProcessFinder::new("/proc".into());
+        (Attributor { diag, finder }, error)
+    }
+
+    /// Attributes a connection; `packet_uid` is the socket owner netfilter reported (outbound).
+    pub(crate) fn attribute(&mut self, flow: &FlowKey, packet_uid: Option<u32>) -> Attribution {
+        let socket = self.diag.as_mut().and_then(|diag| {
+            diag.lookup(
+                flow.protocol,
+                (flow.local_ip, flow.local_port),
+                (flow.remote_ip, flow.remote_port),
+            )
+            .ok()
+            .flatten()
+        });
+        let uid = socket.as_ref().map(|s| s.uid).or(packet_uid);
+        let details = socket
+            .as_ref()
+            .filter(|s| s.inode != 0)
+            .and_then(|s| self.finder.pid_of_socket(s.inode, Some(s.uid)))
+            .and_then(|pid| self.finder.details(pid));
+        match details {
+            Some(d) => Attribution {
+                pid: u64::from(d.pid),
+                process: Some(Process {
+                    process_id: u64::from(d.pid),
+                    start_time: d.start_time,
+                    uid: d.uid,
+                    path: d.exe,
+                    command_line: d.command_line,
+                }),
+            },
+            // Unknown process: pid 0, and a Process info for pid 0 that carries only the uid.
+            None => Attribution {
+                pid: 0,
+                process: Some(Process {
+                    process_id: 0,
+                    start_time: 0,
+                    uid: uid.unwrap_or(u32::MAX),
+                    path: String::new(),
+                    command_line: Vec::new(),
+                }),
+            },
+        }
+    }
+}

@@ -1,0 +1,214 @@
+//! The client socket: a SOCK_SEQPACKET Unix socket that behaves like the Windows device. A read
+//! returns part of the info byte stream; each write carries exactly one command, so a write of
+//! the wrong length is detected and rejected as on the device. One client at a time; the peer
+//! must be root or in the configured group. When it leaves, every pending packet is answered
+//! with the detached policy.
+
+use std::fs::{self, File};
+use std::io::{self, Read, Write};
+use std::os::fd::OwnedFd;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread;
+use std::time::Duration;
+
+use zenithfence_core::blocking_queue::ReadOutcome;
+use zenithfence_protocol::Command;
+
+use crate::daemon::Daemon;
+use crate::log::Severity;
+use crate::sys;
+
+/// The largest info chunk one read returns: clients read with a buffer at least this large.
+pub(crate) const MAX_READ: usize = 16 * 1024;
+
+/// The listening socket.
+pub(crate) struct ClientServer {
+    listener: OwnedFd,
+    path: PathBuf,
+    group_id: Option<u32>,
+}
+
+/// Looks a group up in /etc/group.
+pub(crate) fn group_id(name: &str) -> io::Result<u32> {
+    let groups = fs::read_to_string("/etc/group")?;
+    groups
+        .lines()
+        .filter_map(|line| {
+            let mut fields = line.split(':');
+            let group = fields.next()?;
+            let gid = fields.nth(1)?.parse().ok()?;
+            (group == name).then_some(gid)
+        })
+        .next()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, format!("no group named '{name}'")))
+}
+
+/// Whether process `pid` (the peer) belongs to `gid`, as primary or supplementary group.
+fn process_in_group(pid: i32, primary_gid: u32, gid: u32) -> bool {
+    if primary_gid == gid {
+        return true;
+    }
+    let Ok(status) = fs::read_to_string(format!("/proc/{pid}/status")) else {
+        return false;
+    };
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("Groups:"))
+        .is_some_and(|groups| groups.split_whitespace().any(|g| g.parse() == Ok(gid)))
+}
+
+impl ClientServer {
+    /// Creates the socket at `path` with mode 0660, group `group`.
+    pub(crate) fn bind(path: &Path, group: Option<&str>) -> io::Result<ClientServer> {
+        let group_id = group.map(group_id).transpose()?;
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir)?;
+        }
+        // A socket file left by a killed daemon would make bind fail.
+        match fs::remove_file(path) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
+        let listener = sys::seqpacket_listen(path)?;
+        std::os::unix::fs::chown(path, Some(0), group_id)?;
+        fs::set_permissions(path, fs::Permissions::from_mode(0o660))?;
+        Ok(ClientServer {
+            listener,
+            path: path.to_path_buf(),
+            group_id,
+        })
+    }
+
+    /// Accepts clients until `stop` is set, serving one at a time; others are refused.
+    pub(crate) fn serve(&self, daemon: &Arc<Daemon>, stop: &AtomicBool) {
+        let busy = Arc::new(AtomicBool::new(false));
+        while !stop.load(Ordering::SeqCst) {
+            let stream = match sys::seqpacket_accept(&self.listener) {
+                Ok(stream) => stream,
+                Err(e) => {
+                    daemon.log(Severity::Error, format!("accept failed: {e}"));
+                    thread::sleep(Duration::from_millis(100));
+                    continue;
+                }
+            };
+            if stop.load(Ordering::SeqCst) {
+                break;
+            }
+            if let Err(reason) = self.admit(&stream) {
+                daemon.log(Severity::Warning, format!("refused a client: {reason}"));
+                continue;
+            }
+            if busy.swap(true, Ordering::SeqCst) {
+                daemon.log(
+                    Severity::Warning,
+                    "refused a second client: one is connected".into(),
+                );
+                continue;
+            }
+            let daemon = Arc::clone(daemon);
+            let busy = Arc::clone(&busy);
+            thread::spawn(move || {
+                serve_client(&daemon, stream);
+                busy.store(false, Ordering::SeqCst);
+            });
+        }
+    }
+
+    fn admit(&self, stream: &File) -> Result<(), String> {
+        let peer =
+            sys::peer_credentials(stream).map_err(|e| format!("no peer credentials: {e}"))?;
+        let allowed = peer.uid == 0
+            || self
+                .group_id
+                .is_some_and(|gid| process_in_group(peer.pid, peer.gid, gid));
+        if allowed {
+            Ok(())
+        } else {
+            Err(format!(
+                "pid {} uid {} is neither root nor in the configured group",
+                peer.pid, peer.uid
+            ))
+        }
+    }
+
+    /// Wakes a blocked `serve` so it sees `stop` (connects to ourselves).
+    pub(crate) fn wake(&self) {
+        let _ = sys::seqpacket_connect(&self.path);
+    }
+
+    /// Removes the socket file.
+    pub(crate) fn remove(&self) {
+        let _ = fs::remove_file(&self.path);
+    }
+}
+
+/// Serves one client: infos out on a writer thread, commands in on this one.
+fn serve_client(daemon: &Arc<Daemon>, stream: File) {
+    daemon.log(Severity::Info, "client connected".into());
+    daemon.attach();
+    let writer = match stream.try_clone() {
+        Ok(out) => {
+            let daemon = Arc::clone(daemon);
+            thread::spawn(move || write_infos(&daemon, out))
+        }
+        Err(e) => {
+            daemon.log(
+                Severity::Error,
+                format!("cannot clone the client socket: {e}"),
+            );
+            daemon.detach();
+            return;
+        }
+    };
+    read_commands(daemon, &stream);
+    daemon.detach();
+    let _ = writer.join();
+    daemon.log(
+        Severity::Info,
+        "client disconnected; pending packets answered".into(),
+    );
+}
+
+fn read_commands(daemon: &Daemon, mut stream: &File) {
+    // Larger than any command, so an oversized write is seen whole enough to be rejected.
+    let mut buf = [0u8; 256];
+    loop {
+        let n = match stream.read(&mut buf) {
+            Ok(0) => return,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(_) => return,
+        };
+        let write = buf.get(..n).unwrap_or(&[]);
+        match Command::decode(write) {
+            Ok(command) => {
+                let shutdown = command == Command::Shutdown;
+                daemon.command(command);
+                if shutdown {
+                    return;
+                }
+            }
+            Err(e) => daemon.reject_command(&e.to_string()),
+        }
+    }
+}
+
+fn write_infos(daemon: &Daemon, mut out: File) {
+    let mut buf = vec![0u8; MAX_READ];
+    loop {
+        match daemon.queue().read(&mut buf, Duration::from_millis(250)) {
+            ReadOutcome::Data(n) => {
+                if out.write_all(buf.get(..n).unwrap_or(&[])).is_err() {
+                    break;
+                }
+            }
+            ReadOutcome::TimedOut => {}
+            ReadOutcome::Shutdown => break,
+        }
+    }
+    // End of stream for the client, as a device read returns EOF after Shutdown.
+    let _ = sys::shutdown_write(&out);
+}

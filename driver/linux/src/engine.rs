@@ -1,0 +1,831 @@
+//! The daemon's decision logic on top of the shared core: what happens to a held packet, to a
+//! command from the client, to a timeout, to a client that leaves. It makes no system calls:
+//! packets are answered through [`Answer`] and infos go to the [`BlockingInfoQueue`], so the unit
+//! tests below drive it with a recording answerer.
+//!
+//! Invariant: every packet handed to [`Engine::ask`] or [`Engine::quick_decision`] is answered
+//! exactly once: at once, by a Verdict, by the hold timeout, or when the client leaves.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use zenithfence_core::blocking_queue::BlockingInfoQueue;
+use zenithfence_core::cache::ConnectionCache;
+use zenithfence_core::decision::{Action, Decision};
+use zenithfence_core::flow::{FlowKey, IpAddress};
+use zenithfence_core::pending::{Held, PendingTable, Released};
+use zenithfence_protocol::constants::{driver_kind, feature, payload_layer, EXT_VERSION, VERSION};
+use zenithfence_protocol::{
+    Command, Connection, ConnectionEnd, Counters, Direction, DnsName, HelloReply, Info, Process,
+    Update, Verdict,
+};
+
+use crate::log::{Log, Severity};
+
+/// A packet held in the kernel queue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct HeldPacket {
+    /// The kernel's packet id.
+    pub(crate) packet_id: u32,
+    /// The packet's mark when queued (its other bits must survive our verdict).
+    pub(crate) mark: u32,
+}
+
+/// Answers held packets in the kernel.
+pub(crate) trait Answer: Send + Sync {
+    /// Applies `action` to `packet`; `permanent` marks the flow decided for good.
+    fn answer(&self, packet: HeldPacket, action: Action, permanent: bool);
+}
+
+/// What the daemon knows of the process behind a connection.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Attribution {
+    /// Process id, 0 when unknown.
+    pub(crate) pid: u64,
+    /// Details for the Process info, when known.
+    pub(crate) process: Option<Process>,
+}
+
+/// Fixed settings.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct EngineOptions {
+    /// How long a packet waits for a verdict.
+    pub(crate) hold_timeout_ms: u64,
+    /// The answer on hold timeout or full queue.
+    pub(crate) default_action: Action,
+    /// The answer while no client is connected.
+    pub(crate) detached_action: Action,
+    /// Never grant extension features.
+    pub(crate) base_only: bool,
+}
+
+/// The largest number of packets one flow may have waiting.
+const MAX_PACKETS_PER_FLOW: usize = 64;
+
+#[derive(Default)]
+struct Client {
+    features: u32,
+    /// Processes already described to this client: pid → start time.
+    described: BTreeMap<u64, u64>,
+}
+
+#[derive(Default, Clone, Copy)]
+struct Tally {
+    queue_full_defaulted: u64,
+    hold_timeouts: u64,
+    verdicts_applied: u64,
+    commands_rejected: u64,
+}
+
+/// The result of [`Engine::quick_decision`].
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Quick {
+    /// The packet was answered (cache, detached policy) or joined a waiting request.
+    Done,
+    /// The client must be asked: attribute the process, then call [`Engine::ask`].
+    Ask,
+}
+
+/// The decision state of the daemon.
+pub(crate) struct Engine {
+    options: EngineOptions,
+    queue: Arc<BlockingInfoQueue>,
+    answer: Box<dyn Answer>,
+    log: Arc<Log>,
+    pending: PendingTable<HeldPacket>,
+    /// Every decided connection (permanent verdicts decide later packets).
+    pub(crate) cache: ConnectionCache,
+    client: Option<Client>,
+    tally: Tally,
+}
+
+impl Engine {
+    /// A new engine with no client.
+    pub(crate) fn new(
+        options: EngineOptions,
+        queue: Arc<BlockingInfoQueue>,
+        answer: Box<dyn Answer>,
+        log: Arc<Log>,
+    ) -> Self {
+        Engine {
+            options,
+            queue,
+            answer,
+            log,
+            pending: PendingTable::new(MAX_PACKETS_PER_FLOW),
+            cache: ConnectionCache::new(),
+            client: None,
+            tally: Tally::default(),
+        }
+    }
+
+    fn log(&self, severity: Severity, text: String) {
+        self.log.write(severity, text);
+    }
+
+    /// Decides a packet without the client where possible.
+    pub(crate) fn quick_decision(
+        &mut self,
+        flow: FlowKey,
+        packet: HeldPacket,
+        now_ms: u64,
+    ) -> Quick {
+        if let Some(entry) = self.cache.touch(&flow, now_ms) {
+            if entry.verdict.is_permanent() {
+                let decision = Decision::of(entry.verdict);
+                self.answer.answer(packet, decision.action, true);
+                return Quick::Done;
+            }
+        }
+        if self.client.is_none() {
+            self.answer
+                .answer(packet, self.options.detached_action, false);
+            return Quick::Done;
+        }
+        if self.pending.request_of(&flow).is_some() {
+            let deadline = now_ms + self.options.hold_timeout_ms;
+            match self.pending.hold(flow, packet, deadline) {
+                Held::Joined(_) | Held::New(_) => {}
+                // The flow already waits with many packets: drop this one (its sender retries,
+                // and a UDP sender is throttled by its socket buffer anyway).
+                Held::FlowFull(packet) => self.answer.answer(packet, Action::Drop, false),
+            }
+            return Quick::Done;
+        }
+        Quick::Ask
+    }
+
+    /// Holds a packet and reports it to the client (after [`Quick::Ask`]).
+    pub(crate) fn ask(
+        &mut self,
+        flow: FlowKey,
+        direction: Direction,
+        packet: HeldPacket,
+        attribution: Attribution,
+        ip_packet: &[u8],
+        now_ms: u64,
+    ) {
+        // The client may have left while we attributed the process.
+        if self.client.is_none() {
+            self.answer
+                .answer(packet, self.options.detached_action, false);
+            return;
+        }
+        self.describe_process(attribution.process);
+        let deadline = now_ms + self.options.hold_timeout_ms;
+        let id = match self.pending.hold(flow, packet, deadline) {
+            Held::New(id) => id,
+            Held::Joined(_) => return,
+            Held::FlowFull(packet) => {
+                self.answer.answer(packet, Action::Drop, false);
+                return;
+            }
+        };
+        self.cache
+            .insert(flow, Verdict::Undecided, attribution.pid, direction, now_ms);
+        let info = connection_info(id, attribution.pid, direction, flow, ip_packet);
+        if self.queue.push(&info).is_err() {
+            self.tally.queue_full_defaulted += 1;
+            self.log(
+                Severity::Warning,
+                format!("queue to the app is full: connection {id} gets the default verdict"),
+            );
+            self.apply_default(id);
+        }
+    }
+
+    fn describe_process(&mut self, process: Option<Process>) {
+        let Some(process) = process else { return };
+        let Some(client) = self.client.as_mut() else {
+            return;
+        };
+        if client.features & feature::PROCESS == 0 {
+            return;
+        }
+        // Pid 0 (unknown process) describes only the next connection, so it is always sent.
+        if process.process_id != 0
+            && client.described.get(&process.process_id) == Some(&process.start_time)
+        {
+            return;
+        }
+        client
+            .described
+            .insert(process.process_id, process.start_time);
+        // Losing a Process info only costs the app a name; it is counted by the queue.
+        let _ = self.queue.push(&Info::Process(process));
+    }
+
+    fn apply_default(&mut self, id: u64) {
+        if let Some(released) = self.pending.decide(id) {
+            let verdict = Decision::default_verdict(self.options.default_action);
+            self.release(released, verdict);
+        }
+    }
+
+    /// Answers every packet of a released request and records the verdict for the flow.
+    fn release(&mut self, released: Released<HeldPacket>, verdict: Verdict) {
+        let decision = Decision::of(verdict);
+        if decision.substituted {
+            self.log(
+                Severity::Warning,
+                format!(
+                    "verdict {verdict:?} for request {} is not supported here: blocked instead",
+                    released.id
+                ),
+            );
+        }
+        for packet in released.packets {
+            self.answer
+                .answer(packet, decision.action, decision.permanent);
+        }
+        let recorded = if decision.substituted {
+            Verdict::Block
+        } else {
+            verdict
+        };
+        self.cache.update(&released.flow, recorded);
+    }
+
+    /// Lets a packet we cannot parse pass, as the kernel would without us.
+    pub(crate) fn answer_unparsable(&self, packet: HeldPacket) {
+        self.answer.answer(packet, Action::Accept, false);
+    }
+
+    /// Applies the hold timeout; returns how many requests timed out.
+    pub(crate) fn expire(&mut self, now_ms: u64) -> usize {
+        let due = self.pending.expire(now_ms);
+        let count = due.len();
+        let verdict = Decision::default_verdict(self.options.default_action);
+        for released in due {
+            self.tally.hold_timeouts += 1;
+            self.log(
+                Severity::Info,
+                format!("request {} timed out: {verdict:?}", released.id),
+            );
+            self.release(released, verdict);
+        }
+        count
+    }
+
+    /// A client connected: it starts with base infos only, until it says Hello.
+    pub(crate) fn attach(&mut self) {
+        self.queue.reset();
+        self.client = Some(Client::default());
+    }
+
+    /// The client left (or sent Shutdown): answer everything it was asked with the detached
+    /// policy and end its stream.
+    pub(crate) fn detach(&mut self) {
+        self.client = None;
+        let action = self.options.detached_action;
+        let verdict = Decision::default_verdict(action);
+        for released in self.pending.drain() {
+            self.release(released, verdict);
+        }
+        self.queue.shutdown();
+    }
+
+    /// Answers everything at daemon shutdown.
+    pub(crate) fn shutdown(&mut self) {
+        self.detach();
+    }
+
+    /// Features granted to the client.
+    pub(crate) fn features(&self) -> u32 {
+        self.client.as_ref().map_or(0, |c| c.features)
+    }
+
+    /// Packets waiting for a verdict.
+    #[cfg(test)]
+    pub(crate) fn pending_requests(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// Handles one command that is not about bandwidth or logs (the daemon does those, since
+    /// they need the kernel); returns false for a rejected command.
+    pub(crate) fn on_command(&mut self, command: Command, now_ms: u64) -> bool {
+        match command {
+            Command::Verdict { id, verdict } => match self.pending.decide(id) {
+                Some(released) => {
+                    self.tally.verdicts_applied += 1;
+                    self.release(released, verdict);
+                }
+                None => {
+                    self.tally.commands_rejected += 1;
+                    self.log(
+                        Severity::Error,
+                        format!("verdict for unknown request {id} (answered already, timed out, or never sent)"),
+                    );
+                    return false;
+                }
+            },
+            Command::UpdateV4(update) => self.update(update_key_v4(update), update.verdict),
+            Command::UpdateV6(update) => self.update(update_key_v6(update), update.verdict),
+            Command::ClearCache => self.cache.clear(),
+            Command::CleanEndedConnections => {
+                let removed = self.cache.clean(now_ms);
+                self.log(Severity::Debug, format!("cleaned {removed} connections"));
+            }
+            Command::PrintMemoryStats => self.log(
+                Severity::Info,
+                format!(
+                    "{} requests pending, {} connections cached",
+                    self.pending.len(),
+                    self.cache.len()
+                ),
+            ),
+            Command::Hello {
+                ext_version,
+                features,
+            } => self.hello(ext_version, features),
+            Command::GetCounters => {
+                if self.features() & feature::COUNTERS != 0 {
+                    let _ = self.queue.push(&Info::Counters(self.counters()));
+                } else {
+                    self.log(
+                        Severity::Warning,
+                        "GetCounters without the COUNTERS feature".into(),
+                    );
+                }
+            }
+            Command::Shutdown => self.detach(),
+            // Handled by the daemon, which owns the kernel sources for them.
+            Command::GetLogs | Command::GetBandwidthStats => {}
+        }
+        true
+    }
+
+    fn update(&mut self, key: FlowKey, verdict: Verdict) {
+        if !self.cache.update(&key, verdict) {
+            self.log(
+                Severity::Warning,
+                format!("update for an unknown connection {key:?}"),
+            );
+        }
+    }
+
+    fn hello(&mut self, ext_version: u16, wanted: u32) {
+        let granted = if self.options.base_only {
+            0
+        } else {
+            wanted & feature::ALL
+        };
+        if let Some(client) = self.client.as_mut() {
+            client.features = granted;
+            client.described.clear();
+        }
+        self.log(
+            Severity::Info,
+            format!("client hello: extension version {ext_version}, features {wanted:#x}, granted {granted:#x}"),
+        );
+        let _ = self.queue.push(&Info::HelloReply(HelloReply {
+            version: VERSION,
+            ext_version: EXT_VERSION,
+            features: granted,
+            driver_kind: driver_kind::LINUX_DAEMON,
+        }));
+    }
+
+    /// Counts a command that could not be decoded.
+    pub(crate) fn reject_command(&mut self, reason: &str) {
+        self.tally.commands_rejected += 1;
+        self.log(Severity::Error, format!("rejected command: {reason}"));
+    }
+
+    /// The Counters info values.
+    pub(crate) fn counters(&self) -> Counters {
+        let queue = self.queue.counters();
+        Counters {
+            values: vec![
+                queue.queued,
+                queue.statistics_dropped,
+                self.tally.queue_full_defaulted,
+                self.tally.hold_timeouts,
+                self.tally.verdicts_applied,
+                self.tally.commands_rejected,
+                self.pending.len() as u64,
+                self.cache.len() as u64,
+                queue.essential_refused,
+            ],
+        }
+    }
+
+    /// A connection ended: report it (if we decided it) and remember when.
+    pub(crate) fn connection_ended(&mut self, flow: FlowKey, now_ms: u64) {
+        let Some(entry) = self.cache.mark_ended(&flow, now_ms) else {
+            return;
+        };
+        if self.client.is_none() || entry.ended_ms != Some(now_ms) {
+            return;
+        }
+        let _ = self.queue.push(&connection_end_info(
+            entry.process_id,
+            entry.direction,
+            flow,
+        ));
+    }
+
+    /// A DNS answer mapped `name` to `address`.
+    pub(crate) fn dns_name(&mut self, name: String, address: IpAddress, ttl_s: u32) {
+        if self.features() & feature::DNS == 0 {
+            return;
+        }
+        let info = match address {
+            IpAddress::V4(ip) => Info::DnsNameV4(DnsName { ttl_s, ip, name }),
+            IpAddress::V6(ip) => Info::DnsNameV6(DnsName { ttl_s, ip, name }),
+        };
+        let _ = self.queue.push(&info);
+    }
+}
+
+fn update_key_v4(update: Update<4>) -> FlowKey {
+    FlowKey {
+        protocol: update.protocol,
+        local_ip: IpAddress::V4(update.local_ip),
+        local_port: update.local_port,
+        remote_ip: IpAddress::V4(update.remote_ip),
+        remote_port: update.remote_port,
+    }
+}
+
+fn update_key_v6(update: Update<16>) -> FlowKey {
+    FlowKey {
+        protocol: update.protocol,
+        local_ip: IpAddress::V6(update.local_ip),
+        local_port: update.local_port,
+        remote_ip: IpAddress::V6(update.remote_ip),
+        remote_port: update.remote_port,
+    }
+}
+
+/// The base connection info for a held packet (payload: the IP packet as captured).
+pub(crate) fn connection_info(
+    id: u64,
+    pid: u64,
+    direction: Direction,
+    flow: FlowKey,
+    ip_packet: &[u8],
+) -> Info {
+    match (flow.local_ip, flow.remote_ip) {
+        (IpAddress::V6(local_ip), IpAddress::V6(remote_ip)) => Info::ConnectionV6(Connection {
+            id,
+            process_id: pid,
+            direction: direction as u8,
+            protocol: flow.protocol,
+            local_ip,
+            remote_ip,
+            local_port: flow.local_port,
+            remote_port: flow.remote_port,
+            payload_layer: payload_layer::NETWORK,
+            payload: ip_packet.to_vec(),
+        }),
+        (local, remote) => Info::ConnectionV4(Connection {
+            id,
+            process_id: pid,
+            direction: direction as u8,
+            protocol: flow.protocol,
+            local_ip: v4(local),
+            remote_ip: v4(remote),
+            local_port: flow.local_port,
+            remote_port: flow.remote_port,
+            payload_layer: payload_layer::NETWORK,
+            payload: ip_packet.to_vec(),
+        }),
+    }
+}
+
+fn v4(address: IpAddress) -> [u8; 4] {
+    match address {
+        IpAddress::V4(ip) => ip,
+        IpAddress::V6(_) => [0; 4],
+    }
+}
+
+fn connection_end_info(pid: u64, direction: Direction, flow: FlowKey) -> Info {
+    match (flow.local_ip, flow.remote_ip) {
+        (IpAddress::V6(local_ip), IpAddress::V6(remote_ip)) => {
+            Info::ConnectionEndV6(ConnectionEnd {
+                process_id: pid,
+                direction: direction as u8,
+                protocol: flow.protocol,
+                local_ip,
+                remote_ip,
+                local_port: flow.local_port,
+                remote_port: flow.remote_port,
+            })
+        }
+        (local, remote) => Info::ConnectionEndV4(ConnectionEnd {
+            process_id: pid,
+            direction: direction as u8,
+            protocol: flow.protocol,
+            local_ip: v4(local),
+            remote_ip: v4(remote),
+            local_port: flow.local_port,
+            remote_port: flow.remote_port,
+        }),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+    use std::time::Duration;
+    use zenithfence_core::blocking_queue::ReadOutcome;
+    use zenithfence_protocol::{InfoReader, ReadItem};
+
+    #[derive(Default)]
+    struct Recorder(Mutex<Vec<(u32, Action, bool)>>);
+
+    impl Answer for Arc<Recorder> {
+        fn answer(&self, packet: HeldPacket, action: Action, permanent: bool) {
+            self.0
+                .lock()
+                .unwrap()
+                .push((packet.packet_id, action, permanent));
+        }
+    }
+
+    struct Fixture {
+        engine: Engine,
+        answers: Arc<Recorder>,
+        queue: Arc<BlockingInfoQueue>,
+    }
+
+    fn fixture(capacity: usize, base_only: bool) -> Fixture {
+        let answers = Arc::new(Recorder::default());
+        let queue = Arc::new(BlockingInfoQueue::new(capacity));
+        let options = EngineOptions {
+            hold_timeout_ms: 1_000,
+            default_action: Action::Drop,
+            detached_action: Action::Accept,
+            base_only,
+        };
+        let engine = Engine::new(
+            options,
+            Arc::clone(&queue),
+            Box::new(Arc::clone(&answers)),
+            Arc::new(Log::new(Severity::Error)),
+        );
+        Fixture {
+            engine,
+            answers,
+            queue,
+        }
+    }
+
+    impl Fixture {
+        fn answers(&self) -> Vec<(u32, Action, bool)> {
+            self.answers.0.lock().unwrap().clone()
+        }
+
+        fn infos(&self) -> Vec<Info> {
+            let mut reader = InfoReader::new();
+            let mut items: Vec<ReadItem> = Vec::new();
+            let mut buf = [0u8; 4096];
+            while let ReadOutcome::Data(n) = self.queue.read(&mut buf, Duration::ZERO) {
+                reader.push(&buf[..n], &mut items);
+            }
+            items.into_iter().map(Result::unwrap).collect()
+        }
+
+        fn packet(
+            &mut self,
+            port: u16,
+            packet_id: u32,
+            now: u64,
+            attribution: Attribution,
+        ) -> Quick {
+            let held = HeldPacket { packet_id, mark: 0 };
+            let quick = self.engine.quick_decision(flow(port), held, now);
+            if quick == Quick::Ask {
+                self.engine.ask(
+                    flow(port),
+                    Direction::Outbound,
+                    held,
+                    attribution,
+                    &[0x45],
+                    now,
+                );
+            }
+            quick
+        }
+    }
+
+    fn flow(port: u16) -> FlowKey {
+        FlowKey {
+            protocol: 6,
+            local_ip: IpAddress::V4([10, 0, 0, 1]),
+            local_port: port,
+            remote_ip: IpAddress::V4([10, 0, 0, 2]),
+            remote_port: 80,
+        }
+    }
+
+    fn process(pid: u64, start_time: u64) -> Attribution {
+        Attribution {
+            pid,
+            process: Some(Process {
+                process_id: pid,
+                start_time,
+                uid: 1000,
+                path: "/usr/bin/curl".into(),
+                command_line: vec!["curl".into()],
+            }),
+        }
+    }
+
+    #[test]
+    fn without_a_client_packets_get_the_detached_action_at_once() {
+        let mut f = fixture(16, false);
+        assert_eq!(f.packet(1, 10, 0, Attribution::default()), Quick::Done);
+        assert_eq!(f.answers(), vec![(10, Action::Accept, false)]);
+        assert!(f.infos().is_empty());
+    }
+
+    #[test]
+    fn a_verdict_answers_every_packet_of_the_flow_once() {
+        let mut f = fixture(16, false);
+        f.engine.attach();
+        assert_eq!(f.packet(1, 10, 0, Attribution::default()), Quick::Ask);
+        assert_eq!(f.packet(1, 11, 5, Attribution::default()), Quick::Done);
+        let infos = f.infos();
+        assert_eq!(infos.len(), 1, "one info per flow");
+        let Info::ConnectionV4(c) = &infos[0] else {
+            panic!("{infos:?}")
+        };
+        assert_eq!((c.id, c.local_port, c.payload_layer), (1, 1, 3));
+        assert!(f.engine.on_command(
+            Command::Verdict {
+                id: 1,
+                verdict: Verdict::Block
+            },
+            10
+        ));
+        assert_eq!(
+            f.answers(),
+            vec![(10, Action::Block, false), (11, Action::Block, false)]
+        );
+        assert!(!f.engine.on_command(
+            Command::Verdict {
+                id: 1,
+                verdict: Verdict::Accept
+            },
+            20
+        ));
+        assert_eq!(f.answers().len(), 2, "answered exactly once");
+        assert_eq!(f.engine.counters().values[5], 1, "rejected command counted");
+    }
+
+    #[test]
+    fn a_permanent_verdict_decides_later_packets_without_asking() {
+        let mut f = fixture(16, false);
+        f.engine.attach();
+        f.packet(1, 10, 0, Attribution::default());
+        f.engine.on_command(
+            Command::Verdict {
+                id: 1,
+                verdict: Verdict::PermanentDrop,
+            },
+            1,
+        );
+        f.infos();
+        assert_eq!(f.packet(1, 11, 2, Attribution::default()), Quick::Done);
+        assert_eq!(
+            f.answers(),
+            vec![(10, Action::Drop, true), (11, Action::Drop, true)]
+        );
+        assert!(f.infos().is_empty());
+        // A temporary verdict asks again.
+        f.packet(2, 12, 3, Attribution::default());
+        f.engine.on_command(
+            Command::Verdict {
+                id: 2,
+                verdict: Verdict::Accept,
+            },
+            4,
+        );
+        assert_eq!(f.packet(2, 13, 5, Attribution::default()), Quick::Ask);
+    }
+
+    #[test]
+    fn the_hold_timeout_applies_the_default_action() {
+        let mut f = fixture(16, false);
+        f.engine.attach();
+        f.packet(1, 10, 0, Attribution::default());
+        assert_eq!(f.engine.expire(999), 0);
+        assert_eq!(f.engine.expire(1_000), 1);
+        assert_eq!(f.answers(), vec![(10, Action::Drop, false)]);
+        assert_eq!(f.engine.counters().values[3], 1);
+    }
+
+    #[test]
+    fn a_full_queue_gives_the_default_verdict_and_counts_it() {
+        let mut f = fixture(1, false);
+        f.engine.attach();
+        f.packet(1, 10, 0, Attribution::default());
+        f.packet(2, 11, 0, Attribution::default());
+        assert_eq!(f.answers(), vec![(11, Action::Drop, false)]);
+        assert_eq!(f.engine.counters().values[2], 1);
+        assert_eq!(f.engine.pending_requests(), 1);
+    }
+
+    #[test]
+    fn a_leaving_client_gets_everything_answered_with_the_detached_policy() {
+        let mut f = fixture(16, false);
+        f.engine.attach();
+        for port in 1..=5 {
+            f.packet(port, u32::from(port), 0, Attribution::default());
+        }
+        f.engine.on_command(
+            Command::Verdict {
+                id: 3,
+                verdict: Verdict::Accept,
+            },
+            1,
+        );
+        f.engine.detach();
+        let mut answered: Vec<u32> = f.answers().iter().map(|a| a.0).collect();
+        answered.sort_unstable();
+        assert_eq!(answered, vec![1, 2, 3, 4, 5]);
+        assert_eq!(f.engine.pending_requests(), 0);
+    }
+
+    #[test]
+    fn hello_grants_features_and_processes_are_described_once() {
+        let mut f = fixture(16, false);
+        f.engine.attach();
+        f.packet(1, 10, 0, process(42, 7));
+        assert!(
+            matches!(f.infos().as_slice(), [Info::ConnectionV4(_)]),
+            "no Process info before Hello"
+        );
+        f.engine.on_command(
+            Command::Hello {
+                ext_version: 1,
+                features: 0xff,
+            },
+            0,
+        );
+        f.packet(2, 11, 0, process(42, 7));
+        f.packet(3, 12, 0, process(42, 7));
+        f.packet(4, 13, 0, process(42, 8));
+        let infos = f.infos();
+        let kinds: Vec<u8> = infos.iter().map(Info::info_type).collect();
+        assert_eq!(kinds, vec![128, 129, 1, 1, 129, 1]);
+        let Info::HelloReply(reply) = &infos[0] else {
+            panic!()
+        };
+        assert_eq!(reply.features, feature::ALL);
+        let Info::ConnectionV4(c) = &infos[2] else {
+            panic!()
+        };
+        assert_eq!(c.process_id, 42);
+    }
+
+    #[test]
+    fn base_only_grants_nothing() {
+        let mut f = fixture(16, true);
+        f.engine.attach();
+        f.engine.on_command(
+            Command::Hello {
+                ext_version: 1,
+                features: 7,
+            },
+            0,
+        );
+        let Info::HelloReply(reply) = &f.infos()[0] else {
+            panic!()
+        };
+        assert_eq!(reply.features, 0);
+        f.packet(1, 10, 0, process(42, 7));
+        f.engine
+            .dns_name("example.org".into(), IpAddress::V4([1, 2, 3, 4]), 60);
+        assert!(matches!(f.infos().as_slice(), [Info::ConnectionV4(_)]));
+    }
+
+    #[test]
+    fn connection_ends_are_reported_once_for_decided_flows() {
+        let mut f = fixture(16, false);
+        f.engine.attach();
+        f.packet(1, 10, 0, process(42, 7));
+        f.engine.on_command(
+            Command::Verdict {
+                id: 1,
+                verdict: Verdict::PermanentAccept,
+            },
+            1,
+        );
+        f.infos();
+        f.engine.connection_ended(flow(1), 50);
+        f.engine.connection_ended(flow(1), 60);
+        f.engine.connection_ended(flow(9), 60);
+        let infos = f.infos();
+        assert_eq!(infos.len(), 1);
+        let Info::ConnectionEndV4(end) = &infos[0] else {
+            panic!()
+        };
+        assert_eq!((end.process_id, end.local_port), (42, 1));
+    }
+}

@@ -1,0 +1,45 @@
+//! `zenithfenced`, the ZenithFence Linux driver: holds the first packet of every new connection
+//! in NFQUEUE, hands it to the app as a protocol info over a Unix socket, applies the verdict,
+//! reports connection ends, DNS names and bytes. The policy shared with the Windows driver is in
+//! `zenithfence-core`; this crate is the Linux glue around it.
+//!
+//! Every `unsafe` block lives in `sys.rs`. [`client_socket`] is public so tests, benchmarks and
+//! tools can speak to the daemon the way the app does.
+
+mod attribute;
+mod cli;
+mod client;
+pub mod client_socket;
+mod conntrack;
+mod daemon;
+mod engine;
+mod log;
+mod netlink;
+mod nflog;
+mod nfqueue;
+mod procfs;
+mod rules;
+mod run;
+mod sock_diag;
+mod sys;
+
+/// Runs the command line; returns the process exit code.
+pub fn main_with_args(args: &[String]) -> i32 {
+    match cli::parse(args) {
+        Ok(cli::Invocation::Help) => {
+            print!("{}", cli::USAGE);
+            0
+        }
+        Ok(cli::Invocation::Run(options)) => match run::run(options) {
+            Ok(()) => 0,
+            Err(e) => {
+                eprintln!("zenithfenced: {e}");
+                1
+            }
+        },
+        Err(e) => {
+            eprintln!("zenithfenced: {e}");
+            2
+        }
+    }
+}

@@ -1,0 +1,205 @@
+//! NFLOG over raw netlink (`NETLINK_NETFILTER`, subsystem `NFULNL`): bind a log group and read
+//! the packets a `-j NFLOG --nflog-group N` (or nft `log group N`) rule copies to it. Used for DNS
+//! answers; NFLOG is passive and never holds a packet. Layouts from the kernel's
+//! `nfnetlink_log.h`; attribute payloads are big-endian.
+
+use std::io;
+use std::os::fd::OwnedFd;
+use std::os::unix::net::UnixDatagram;
+
+use crate::netlink::{self, MessageBuilder, NetlinkSocket, NLM_F_ACK, NLM_F_REQUEST};
+use crate::sys;
+
+/// `NETLINK_NETFILTER`.
+const NETLINK_NETFILTER: i32 = 12;
+/// `NFNL_SUBSYS_ULOG`.
+const SUBSYS_ULOG: u16 = 4;
+/// `NFULNL_MSG_PACKET`.
+const MSG_PACKET: u16 = SUBSYS_ULOG << 8;
+/// `NFULNL_MSG_CONFIG`.
+const MSG_CONFIG: u16 = (SUBSYS_ULOG << 8) | 1;
+
+/// `NFULA_CFG_CMD`: `{u8 command}`.
+const CFG_CMD: u16 = 1;
+/// `NFULA_CFG_MODE`: `{be32 copy_range; u8 copy_mode; u8 pad}`.
+const CFG_MODE: u16 = 2;
+/// `NFULA_CFG_QTHRESH`: be32, how many packets the kernel batches before sending.
+const CFG_QTHRESH: u16 = 5;
+/// `NFULNL_CFG_CMD_BIND`.
+const CMD_BIND: u8 = 1;
+/// `NFULNL_COPY_PACKET`.
+const COPY_PACKET: u8 = 2;
+/// `NFULA_PAYLOAD`: the packet from its L3 header.
+const ATTR_PAYLOAD: u16 = 9;
+
+/// Receive buffer: one read can carry several logged packets of up to 64 KiB each.
+const BUF_LEN: usize = 256 * 1024;
+
+/// A bound NFLOG group.
+pub(crate) struct NflogGroup {
+    socket: NetlinkSocket,
+    /// A second handle on the same open socket, only to switch `O_NONBLOCK` (shared by both
+    /// handles) with std's `set_nonblocking` (`ioctl(FIONBIO)`, valid on any socket).
+    mode: UnixDatagram,
+    nonblocking: bool,
+}
+
+fn nfgenmsg(family: u8, res_id: u16) -> [u8; 4] {
+    let id = res_id.to_be_bytes();
+    [family, 0, id[0], id[1]]
+}
+
+/// The config request that binds `group`, copies whole packets (`copy_range` 0 = the kernel's
+/// maximum, 65535; the rule's `--nflog-size` cuts further) and sends each packet at once.
+fn bind_message(group: u16, seq: u32) -> Vec<u8> {
+    let mut mode = 0u32.to_be_bytes().to_vec();
+    mode.extend_from_slice(&[COPY_PACKET, 0]);
+    MessageBuilder::new(MSG_CONFIG, NLM_F_REQUEST | NLM_F_ACK, seq)
+        .raw(&nfgenmsg(0, group))
+        .attr(CFG_CMD, &[CMD_BIND])
+        .attr(CFG_MODE, &mode)
+        // The instance default batches 100 packets or 1 s (nft `log group` without
+        // `queue-threshold` uses it); an answer must be readable before its SYN is handled.
+        .attr(CFG_QTHRESH, &1u32.to_be_bytes())
+        .finish()
+}
+
+impl NflogGroup {
+    /// Binds NFLOG `group` on a new socket (needs CAP_NET_ADMIN). Fails (`EPERM`) when
+    /// another socket holds the group. The binding ends when this value is dropped.
+    ///
+    /// No `PF_UNBIND`/`PF_BIND` commands are sent: on current kernels they are not no-ops but
+    /// replace the namespace's default logger for the family (`/proc/sys/net/netfilter/nf_log/2`,
+    /// normally `nf_log_ipv4`), and NFLOG rules have not needed them since Linux 3.13.
+    pub(crate) fn bind(group: u16) -> io::Result<NflogGroup> {
+        let file = sys::netlink_socket(NETLINK_NETFILTER, 0)?;
+        // A burst of answers must not be lost, and an overflow must not fail later reads.
+        sys::set_int_option(&file, sys::SOL_SOCKET, sys::SO_RCVBUFFORCE, 4 << 20)?;
+        sys::set_int_option(&file, sys::SOL_NETLINK, sys::NETLINK_NO_ENOBUFS, 1)?;
+        let mode = UnixDatagram::from(OwnedFd::from(file.try_clone()?));
+        let mut socket = NetlinkSocket::new(file, BUF_LEN);
+        let seq = 1;
+        socket
+            .request_ack(&bind_message(group, seq), seq)
+            .map_err(|err| {
+                io::Error::new(err.kind(), format!("binding NFLOG group {group}: {err}"))
+            })?;
+        Ok(NflogGroup {
+            socket,
+            mode,
+            nonblocking: false,
+        })
+    }
+
+    fn set_nonblocking(&mut self, nonblocking: bool) -> io::Result<()> {
+        if self.nonblocking != nonblocking {
+            self.mode.set_nonblocking(nonblocking)?;
+            self.nonblocking = nonblocking;
+        }
+        Ok(())
+    }
+
+    /// Waits for logged packets and returns the L3 payloads (IP header first) of one read.
+    #[allow(
+        dead_code,
+        reason = "API for a blocking reader; the daemon drains with try_recv_all"
+    )]
+    pub(crate) fn recv(&mut self) -> io::Result<Vec<Vec<u8>>> {
+        self.set_nonblocking(false)?;
+        let datagram = self.socket.recv()?;
+        Ok(payloads(datagram))
+    }
+
+    /// Returns every packet already waiting, without blocking (empty when there is none). The
+    /// socket is switched to `O_NONBLOCK` rather than given a 1 µs receive timeout: the kernel
+    /// rounds a timeout up to a clock tick (4 ms at HZ=250), which every drain would then wait.
+    pub(crate) fn try_recv_all(&mut self) -> io::Result<Vec<Vec<u8>>> {
+        self.set_nonblocking(true)?;
+        let mut packets = Vec::new();
+        loop {
+            match self.socket.recv() {
+                Ok(datagram) => packets.extend(payloads(datagram)),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(packets),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
+
+/// The `NFULA_PAYLOAD` of each `NFULNL_MSG_PACKET` in a datagram.
+fn payloads(datagram: &[u8]) -> Vec<Vec<u8>> {
+    netlink::messages(datagram)
+        .filter(|m| m.kind == MSG_PACKET)
+        .filter_map(|m| {
+            let attributes = m.payload.get(4..)?;
+            netlink::find_attr(attributes, ATTR_PAYLOAD).map(|a| a.data.to_vec())
+        })
+        .collect()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
+mod tests {
+    use super::*;
+    use std::time::Instant;
+
+    fn packet(payload: Option<&[u8]>) -> Vec<u8> {
+        let mut b = MessageBuilder::new(MSG_PACKET, 0, 0)
+            .raw(&nfgenmsg(2, 4243))
+            .attr(1, &[0x08, 0x00, 1, 0]) // NFULA_PACKET_HDR {be16 hw_protocol, u8 hook, pad}
+            .attr(10, b"dns\0"); // NFULA_PREFIX
+        if let Some(p) = payload {
+            b = b.attr(ATTR_PAYLOAD, p);
+        }
+        b.finish()
+    }
+
+    #[test]
+    fn extracts_the_payload_of_each_packet_message() {
+        let mut datagram = packet(Some(&[0x45, 0, 0, 29, 1]));
+        datagram.extend(packet(None));
+        datagram.extend(
+            MessageBuilder::new(netlink::NLMSG_ERROR, 0, 1)
+                .raw(&0i32.to_ne_bytes())
+                .finish(),
+        );
+        datagram.extend(packet(Some(&[0x60, 0, 0, 0])));
+        assert_eq!(
+            payloads(&datagram),
+            vec![vec![0x45, 0, 0, 29, 1], vec![0x60, 0, 0, 0]]
+        );
+        assert!(payloads(&[]).is_empty());
+        assert!(payloads(&datagram[..20]).is_empty());
+    }
+
+    #[test]
+    fn encodes_the_bind_request() {
+        let message = bind_message(4243, 1);
+        let m = netlink::messages(&message).next().unwrap();
+        assert_eq!(m.kind, 0x401);
+        assert_eq!(&m.payload[..4], &[0, 0, 0x10, 0x93]);
+        let attrs: Vec<_> = netlink::attrs(&m.payload[4..]).collect();
+        assert_eq!((attrs[0].kind, attrs[0].data), (CFG_CMD, &[CMD_BIND][..]));
+        assert_eq!(
+            (attrs[1].kind, attrs[1].data),
+            (CFG_MODE, &[0, 0, 0, 0, 2, 0][..])
+        );
+        assert_eq!((attrs[2].kind, attrs[2].be_u32()), (CFG_QTHRESH, Some(1)));
+    }
+
+    #[test]
+    fn kernel_binds_a_group_and_drains_without_waiting() {
+        // A group number no rule uses; binding it twice must fail (EPERM).
+        let group = 40_000 + (std::process::id() % 20_000) as u16;
+        let mut log = NflogGroup::bind(group).unwrap();
+        assert!(NflogGroup::bind(group).is_err());
+        let start = Instant::now();
+        for _ in 0..100 {
+            assert!(log.try_recv_all().unwrap().is_empty());
+        }
+        assert!(start.elapsed() < std::time::Duration::from_millis(50));
+        drop(log);
+        NflogGroup::bind(group).unwrap(); // released with the socket
+    }
+}

@@ -1,0 +1,200 @@
+//! Start-up and shut-down: sweep leftovers, install the rules, bind the queue and the client
+//! socket, run the threads until SIGINT or SIGTERM, then answer every held packet and remove
+//! everything we installed.
+
+use std::io;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::cli::Options;
+use crate::client::ClientServer;
+use crate::conntrack::{self, EventListener};
+use crate::daemon::{candidate_keys, spawn, Daemon};
+use crate::engine::EngineOptions;
+use crate::log::{Log, Severity};
+use crate::nflog::NflogGroup;
+use crate::nfqueue::Queue;
+use crate::rules::{self, AliveTable, Family, RuleConfig};
+use crate::sock_diag::DestroyListener;
+use crate::sys;
+
+/// Held packets in the kernel queue at most (the kernel drops new ones beyond; TCP retries).
+const KERNEL_QUEUE_LEN: u32 = 4096;
+/// Bytes of each held packet copied to us: the IP and transport headers with options.
+const COPY_RANGE: u32 = 256;
+const ACCT_SYSCTL: &str = "/proc/sys/net/netfilter/nf_conntrack_acct";
+
+/// Runs the daemon until a termination signal; returns an error for a failed start.
+pub(crate) fn run(options: Options) -> io::Result<()> {
+    sys::block_termination_signals()?;
+    if sys::effective_uid() != 0 {
+        return Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            "zenithfenced needs root (it installs netfilter rules and reads NFQUEUE)",
+        ));
+    }
+    let log = Arc::new(Log::new(Severity::Info));
+    let families: Vec<Family> = if options.ipv6 {
+        vec![Family::V4, Family::V6]
+    } else {
+        vec![Family::V4]
+    };
+    // Leftovers of a daemon that was killed: nothing else removed them.
+    for &family in &families {
+        rules::remove(family);
+    }
+    let queue = Queue::bind(options.queue, KERNEL_QUEUE_LEN, COPY_RANGE)?;
+    let dns_group = options.queue.wrapping_add(1).max(1);
+    let dns = match NflogGroup::bind(dns_group) {
+        Ok(group) => Some(group),
+        Err(e) => {
+            log.write(
+                Severity::Warning,
+                format!("no DNS names (NFLOG group {dns_group}): {e}"),
+            );
+            None
+        }
+    };
+    let old_acct = conntrack::set_sysctl(ACCT_SYSCTL, "1")
+        .map_err(|e| {
+            log.write(
+                Severity::Warning,
+                format!("no conntrack byte accounting: {e}"),
+            )
+        })
+        .ok()
+        .flatten();
+    let alive = AliveTable::create(options.queue)?;
+    let config = RuleConfig {
+        queue: options.queue,
+        dns_log_group: dns.as_ref().map(|_| dns_group),
+    };
+    for &family in &families {
+        if let Err(e) = rules::install(family, config) {
+            families.iter().for_each(|&f| rules::remove(f));
+            alive.remove();
+            return Err(e);
+        }
+    }
+    let result = serve(&options, queue, dns, &log);
+    let _ = result
+        .as_ref()
+        .map_err(|e| log.write(Severity::Error, e.to_string()));
+    for &family in &families {
+        rules::remove(family);
+    }
+    alive.remove();
+    if let Some(old) = old_acct {
+        let _ = conntrack::set_sysctl(ACCT_SYSCTL, old.trim());
+    }
+    log.write(Severity::Info, "stopped; rules removed".into());
+    result
+}
+
+fn serve(
+    options: &Options,
+    queue: Queue,
+    dns: Option<NflogGroup>,
+    log: &Arc<Log>,
+) -> io::Result<()> {
+    let engine_options = EngineOptions {
+        hold_timeout_ms: options.hold_timeout.as_millis() as u64,
+        default_action: options.default_action,
+        detached_action: options.detached_action,
+        base_only: options.base_only,
+    };
+    let daemon = Arc::new(Daemon::new(
+        engine_options,
+        queue.verdict_sender()?,
+        Arc::clone(log),
+    ));
+    let server = Arc::new(ClientServer::bind(
+        &options.socket,
+        options.group.as_deref(),
+    )?);
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut threads = Vec::new();
+    {
+        let (daemon, stop) = (Arc::clone(&daemon), Arc::clone(&stop));
+        threads.push(spawn("packets", move || {
+            daemon.run_packets(queue, dns, &stop)
+        })?);
+    }
+    {
+        let (daemon, stop, server) = (Arc::clone(&daemon), Arc::clone(&stop), Arc::clone(&server));
+        threads.push(spawn("client", move || server.serve(&daemon, &stop))?);
+    }
+    start_flow_monitors(&daemon, &stop, &mut threads);
+    log.write(
+        Severity::Info,
+        format!(
+            "running: queue {}, socket {}",
+            options.queue,
+            options.socket.display()
+        ),
+    );
+    let signal = sys::wait_for_termination()?;
+    log.write(Severity::Info, format!("signal {signal}: stopping"));
+    stop.store(true, Ordering::SeqCst);
+    daemon.shutdown();
+    server.wake();
+    for thread in threads {
+        let _ = thread.join();
+    }
+    server.remove();
+    Ok(())
+}
+
+/// TCP ends from sock_diag destroy notifications (with final byte counts), UDP ends from
+/// conntrack destroy events.
+fn start_flow_monitors(
+    daemon: &Arc<Daemon>,
+    stop: &Arc<AtomicBool>,
+    threads: &mut Vec<std::thread::JoinHandle<()>>,
+) {
+    match DestroyListener::open() {
+        Ok(mut listener) => {
+            let (daemon, stop) = (Arc::clone(daemon), Arc::clone(stop));
+            let spawned = spawn("tcp-ends", move || {
+                while !stop.load(Ordering::SeqCst) {
+                    match listener.recv(Duration::from_millis(200)) {
+                        Ok(sockets) => {
+                            for socket in sockets.into_iter().filter(|s| s.key.protocol == 6) {
+                                let bytes = socket.tcp.map(|t| {
+                                    (
+                                        t.bytes_sent.saturating_sub(t.bytes_retrans),
+                                        t.bytes_received,
+                                    )
+                                });
+                                daemon.flow_ended(&[socket.key], bytes);
+                            }
+                        }
+                        Err(e) => daemon.log(Severity::Warning, format!("TCP ends: {e}")),
+                    }
+                }
+            });
+            threads.extend(spawned.ok());
+        }
+        Err(e) => daemon.log(Severity::Warning, format!("no TCP connection ends: {e}")),
+    }
+    match EventListener::open() {
+        Ok(mut listener) => {
+            let (daemon, stop) = (Arc::clone(daemon), Arc::clone(stop));
+            let spawned = spawn("udp-ends", move || {
+                while !stop.load(Ordering::SeqCst) {
+                    match listener.recv(Duration::from_millis(200)) {
+                        Ok(entries) => {
+                            for entry in entries.into_iter().filter(|e| e.key_orig.protocol == 17) {
+                                daemon.flow_ended(&candidate_keys(&entry.key_orig), None);
+                            }
+                        }
+                        Err(e) => daemon.log(Severity::Warning, format!("UDP ends: {e}")),
+                    }
+                }
+            });
+            threads.extend(spawned.ok());
+        }
+        Err(e) => daemon.log(Severity::Warning, format!("no UDP connection ends: {e}")),
+    }
+}

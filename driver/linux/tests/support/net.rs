@@ -1,0 +1,270 @@
+//! Two namespaces `a` (the daemon's host) and `b` (the peer) joined by veth, with IPv4 and IPv6.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+static NEXT: AtomicU32 = AtomicU32::new(0);
+
+/// The test network. Dropping it kills what it started and deletes the namespaces.
+pub struct TestNet {
+    pub a: String,
+    pub b: String,
+    pub ip4_a: String,
+    pub ip4_b: String,
+    pub ip6_a: String,
+    pub ip6_b: String,
+    children: Vec<Child>,
+}
+
+fn run(program: &str, args: &[&str]) -> Output {
+    Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"))
+}
+
+fn must(program: &str, args: &[&str]) {
+    let out = run(program, args);
+    assert!(
+        out.status.success(),
+        "{program} {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+impl TestNet {
+    pub fn new() -> TestNet {
+        let n = std::process::id() % 200 + NEXT.fetch_add(1, Ordering::SeqCst) * 7 % 50;
+        let tag = format!("zft{}x{}", std::process::id(), NEXT.load(Ordering::SeqCst));
+        let (a, b) = (format!("{tag}a"), format!("{tag}b"));
+        let net = TestNet {
+            a: a.clone(),
+            b: b.clone(),
+            ip4_a: format!("10.201.{n}.1"),
+            ip4_b: format!("10.201.{n}.2"),
+            ip6_a: format!("fd77:{n:x}::1"),
+            ip6_b: format!("fd77:{n:x}::2"),
+            children: Vec::new(),
+        };
+        must("ip", &["netns", "add", &a]);
+        must("ip", &["netns", "add", &b]);
+        must(
+            "ip",
+            &[
+                "-n", &a, "link", "add", "veth0", "type", "veth", "peer", "name", "veth1", "netns",
+                &b,
+            ],
+        );
+        for (ns, ip4, ip6) in [(&a, &net.ip4_a, &net.ip6_a), (&b, &net.ip4_b, &net.ip6_b)] {
+            let dev = if ns == &a { "veth0" } else { "veth1" };
+            must(
+                "ip",
+                &["-n", ns, "addr", "add", &format!("{ip4}/24"), "dev", dev],
+            );
+            must(
+                "ip",
+                &[
+                    "-n",
+                    ns,
+                    "addr",
+                    "add",
+                    &format!("{ip6}/64"),
+                    "dev",
+                    dev,
+                    "nodad",
+                ],
+            );
+            must("ip", &["-n", ns, "link", "set", dev, "up"]);
+            must("ip", &["-n", ns, "link", "set", "lo", "up"]);
+        }
+        net
+    }
+
+    /// Runs a command in namespace `ns` and waits for it.
+    pub fn exec(&self, ns: &str, program: &str, args: &[&str]) -> Output {
+        let mut all = vec!["netns", "exec", ns, program];
+        all.extend_from_slice(args);
+        run("ip", &all)
+    }
+
+    /// Starts a command in namespace `ns`; it is killed when the net is dropped.
+    pub fn spawn(&mut self, ns: &str, program: &str, args: &[&str]) -> usize {
+        let child = Command::new("ip")
+            .args(["netns", "exec", ns, program])
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        self.children.push(child);
+        self.children.len() - 1
+    }
+
+    /// The first line a spawned child prints (waits up to 10 s).
+    pub fn first_line(&mut self, child: usize) -> String {
+        let stdout = self.children[child].stdout.take().unwrap();
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).unwrap();
+        line.trim().to_string()
+    }
+
+    /// Starts a python HTTP server in `b` on port 8080 (v4 and v6) serving `body`.
+    pub fn http_server(&mut self, body: &str) {
+        let dir = std::env::temp_dir().join(format!("{}-www", self.b));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("index.html"), body).unwrap();
+        let dir = dir.to_string_lossy().into_owned();
+        self.spawn(
+            &self.b.clone(),
+            "/usr/bin/python3",
+            &[
+                "-m",
+                "http.server",
+                "8080",
+                "--bind",
+                "::",
+                "--directory",
+                &dir,
+            ],
+        );
+        self.wait_port(&self.b.clone(), 8080);
+    }
+
+    /// Waits until something listens on TCP `port` in `ns`.
+    pub fn wait_port(&self, ns: &str, port: u16) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let needle = format!(":{port:04X} ");
+        while Instant::now() < deadline {
+            let out = self.exec(ns, "cat", &["/proc/net/tcp", "/proc/net/tcp6"]);
+            if String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .any(|l| l.contains(&needle) && l.contains(" 0A "))
+            {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("nothing listens on port {port} in {ns}");
+    }
+
+    /// Runs curl in `a` (or another namespace) and returns (exit code, stdout, seconds).
+    pub fn curl(&self, ns: &str, url: &str, extra: &[&str]) -> (i32, String, f64) {
+        let started = Instant::now();
+        let mut args = vec!["-s", "-g", "--max-time", "8"];
+        args.extend_from_slice(extra);
+        args.push(url);
+        let out = self.exec(ns, "curl", &args);
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            started.elapsed().as_secs_f64(),
+        )
+    }
+
+    /// Reads `/proc/net/netfilter/nfnetlink_queue` of `a`: (held now, dropped) of `queue`.
+    pub fn kernel_queue(&self, queue: u16) -> Option<(u64, u64)> {
+        let out = self.exec(&self.a, "cat", &["/proc/net/netfilter/nfnetlink_queue"]);
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .find_map(|line| {
+                let f: Vec<&str> = line.split_whitespace().collect();
+                (f.first()?.parse::<u16>().ok()? == queue)
+                    .then(|| Some((f.get(2)?.parse().ok()?, f.get(5)?.parse().ok()?)))?
+            })
+    }
+}
+
+impl Drop for TestNet {
+    fn drop(&mut self) {
+        for child in &mut self.children {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        let _ = run("ip", &["netns", "del", &self.a]);
+        let _ = run("ip", &["netns", "del", &self.b]);
+    }
+}
+
+/// The daemon under test, running in namespace `a`. Dropping it stops it with SIGTERM.
+pub struct Daemon {
+    child: Option<Child>,
+    pub socket: PathBuf,
+    pub queue: u16,
+    pub ns: String,
+}
+
+impl Daemon {
+    pub fn start(net: &TestNet, extra: &[&str]) -> Daemon {
+        let queue = 3000 + (std::process::id() % 1000) as u16;
+        let socket = std::env::temp_dir().join(format!("{}.sock", net.a));
+        let _ = std::fs::remove_file(&socket);
+        let binary = env!("CARGO_BIN_EXE_zenithfenced");
+        let queue_text = queue.to_string();
+        let socket_text = socket.to_string_lossy().into_owned();
+        let mut args = vec![
+            "netns",
+            "exec",
+            &net.a,
+            binary,
+            "--socket",
+            &socket_text,
+            "--queue",
+            &queue_text,
+        ];
+        args.extend_from_slice(extra);
+        let child = Command::new("ip")
+            .args(&args)
+            .stdin(Stdio::null())
+            .spawn()
+            .unwrap();
+        let daemon = Daemon {
+            child: Some(child),
+            socket,
+            queue,
+            ns: net.a.clone(),
+        };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !daemon.socket.exists() {
+            assert!(
+                Instant::now() < deadline,
+                "the daemon did not create its socket"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        daemon
+    }
+
+    /// Sends a signal to the daemon (the `ip netns exec` process execs it, so the pid is its).
+    pub fn signal(&self, signal: &str) {
+        if let Some(child) = &self.child {
+            run("kill", &[&format!("-{signal}"), &child.id().to_string()]);
+        }
+    }
+
+    /// Stops the daemon with `signal` and returns its exit status.
+    pub fn stop(mut self, signal: &str) -> std::process::ExitStatus {
+        self.signal(signal);
+        self.child.take().unwrap().wait().unwrap()
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            self.signal("TERM");
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while Instant::now() < deadline {
+                if child.try_wait().ok().flatten().is_some() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}

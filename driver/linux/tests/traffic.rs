@@ -1,0 +1,290 @@
+//! The daemon on real traffic: two network namespaces, the real `zenithfenced` in the first,
+//! real curl, python servers and sockets, and a protocol client that answers like the app.
+//! Bounded: every client has a timeout, every test cleans up its namespaces.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use support::net::{Daemon, TestNet};
+use support::responder::Responder;
+use support::root_test;
+use zenithfence_protocol::{Command, Info, Verdict};
+
+fn always(verdict: Verdict) -> Box<support::responder::Policy> {
+    Box::new(move |_| Some((verdict, Duration::ZERO)))
+}
+
+fn is_connection(info: &Info) -> bool {
+    matches!(info, Info::ConnectionV4(_) | Info::ConnectionV6(_))
+}
+
+#[test]
+fn accept_lets_curl_fetch_a_page_over_ipv4_and_ipv6() {
+    let Some(_serial) = root_test("accept_lets_curl_fetch_a_page_over_ipv4_and_ipv6") else {
+        return;
+    };
+    let mut net = TestNet::new();
+    net.http_server("hello from b");
+    let daemon = Daemon::start(&net, &[]);
+    let app = Responder::start(&daemon.socket, always(Verdict::PermanentAccept));
+    for host in [net.ip4_b.clone(), format!("[{}]", net.ip6_b)] {
+        let (code, body, _) = net.curl(&net.a, &format!("http://{host}:8080/"), &[]);
+        assert_eq!(
+            (code, body.as_str()),
+            (0, "hello from b"),
+            "fetch from {host}"
+        );
+    }
+    let connections = app.connections();
+    assert_eq!(
+        connections.len(),
+        2,
+        "one question per connection: {connections:?}"
+    );
+    assert!(
+        matches!(connections[0], Info::ConnectionV4(ref c) if c.remote_port == 8080 && c.direction == 0 && c.protocol == 6)
+    );
+    assert!(matches!(connections[1], Info::ConnectionV6(ref c) if c.remote_port == 8080));
+}
+
+#[test]
+fn block_makes_connect_fail_fast_and_drop_makes_it_time_out() {
+    let Some(_serial) = root_test("block_makes_connect_fail_fast_and_drop_makes_it_time_out")
+    else {
+        return;
+    };
+    let mut net = TestNet::new();
+    net.http_server("x");
+    let daemon = Daemon::start(&net, &[]);
+    let app = Responder::start(
+        &daemon.socket,
+        Box::new(|info| match info {
+            Info::ConnectionV4(_) => Some((Verdict::Block, Duration::ZERO)),
+            _ => Some((Verdict::Drop, Duration::ZERO)),
+        }),
+    );
+    let (code, _, seconds) = net.curl(&net.a, &format!("http://{}:8080/", net.ip4_b), &[]);
+    assert_eq!(code, 7, "curl: couldn't connect");
+    assert!(seconds < 0.1, "block took {seconds:.3} s");
+    let (code, _, seconds) = net.curl(
+        &net.a,
+        &format!("http://[{}]:8080/", net.ip6_b),
+        &["--connect-timeout", "2"],
+    );
+    assert_eq!(code, 28, "curl: timed out");
+    assert!(seconds >= 1.9, "drop ended after {seconds:.3} s");
+    drop(app);
+}
+
+#[test]
+fn a_two_second_hold_then_accept_connects_without_a_retransmit_delay() {
+    let Some(_serial) =
+        root_test("a_two_second_hold_then_accept_connects_without_a_retransmit_delay")
+    else {
+        return;
+    };
+    let mut net = TestNet::new();
+    net.http_server("late");
+    let daemon = Daemon::start(&net, &[]);
+    let _app = Responder::start(
+        &daemon.socket,
+        Box::new(|_| Some((Verdict::PermanentAccept, Duration::from_secs(2)))),
+    );
+    let (code, out, _) = net.curl(
+        &net.a,
+        &format!("http://{}:8080/", net.ip4_b),
+        &["-w", " %{time_connect}"],
+    );
+    assert_eq!(code, 0);
+    let connect: f64 = out.rsplit(' ').next().unwrap().parse().unwrap();
+    // A lost SYN would be retransmitted after 1 s, then 3 s: connecting at 2.0 s means the
+    // held SYN itself went out.
+    assert!(
+        (2.0..2.5).contains(&connect),
+        "connected after {connect:.3} s"
+    );
+}
+
+#[test]
+fn the_hold_timeout_applies_the_default_action() {
+    let Some(_serial) = root_test("the_hold_timeout_applies_the_default_action") else {
+        return;
+    };
+    let mut net = TestNet::new();
+    net.http_server("x");
+    let daemon = Daemon::start(&net, &["--hold-timeout-ms", "500", "--default", "block"]);
+    let app = Responder::start(&daemon.socket, Box::new(|_| None));
+    let (code, _, seconds) = net.curl(&net.a, &format!("http://{}:8080/", net.ip4_b), &[]);
+    assert_eq!(code, 7, "blocked by the default");
+    assert!(
+        (0.45..1.5).contains(&seconds),
+        "timed out after {seconds:.3} s"
+    );
+    app.send(&Command::GetCounters);
+    assert!(app.wait_for(Duration::from_secs(2), |infos| infos
+        .iter()
+        .any(|i| matches!(i, Info::Counters(c) if c.values[3] == 1))));
+}
+
+#[test]
+fn five_udp_datagrams_of_one_flow_give_one_info() {
+    let Some(_serial) = root_test("five_udp_datagrams_of_one_flow_give_one_info") else {
+        return;
+    };
+    let mut net = TestNet::new();
+    let sink = net.spawn(
+        &net.b.clone(),
+        "/usr/bin/python3",
+        &["-c", "import socket,sys\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\ns.bind(('0.0.0.0',9999))\nprint('ready',flush=True)\nn=0\nwhile n<5:\n  s.recvfrom(100); n+=1\nprint(n,flush=True)"],
+    );
+    assert_eq!(net.first_line(sink), "ready");
+    let daemon = Daemon::start(&net, &[]);
+    let app = Responder::start(&daemon.socket, always(Verdict::PermanentAccept));
+    let send = format!(
+        "import socket,time\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\nfor i in range(5):\n  s.sendto(b'x'*10,('{}',9999)); time.sleep(0.05)",
+        net.ip4_b
+    );
+    assert!(net
+        .exec(&net.a, "/usr/bin/python3", &["-c", &send])
+        .status
+        .success());
+    std::thread::sleep(Duration::from_millis(300));
+    let connections = app.connections();
+    assert_eq!(connections.len(), 1, "{connections:?}");
+    assert_eq!(
+        net.kernel_queue(daemon.queue).map(|q| q.0),
+        Some(0),
+        "nothing left held"
+    );
+}
+
+#[test]
+fn every_held_packet_is_answered_when_the_client_disconnects() {
+    let Some(_serial) = root_test("every_held_packet_is_answered_when_the_client_disconnects")
+    else {
+        return;
+    };
+    let mut net = TestNet::new();
+    net.http_server("after");
+    let daemon = Daemon::start(
+        &net,
+        &["--detached", "accept", "--hold-timeout-ms", "60000"],
+    );
+    let app = Responder::start(&daemon.socket, Box::new(|_| None));
+    let url = format!("http://{}:8080/", net.ip4_b);
+    let fetches: Vec<_> = (0..5)
+        .map(|_| {
+            let (ns, url) = (net.a.clone(), url.clone());
+            std::thread::spawn(move || {
+                let started = Instant::now();
+                let out = std::process::Command::new("ip")
+                    .args(["netns", "exec", &ns, "curl", "-s", "--max-time", "8", &url])
+                    .output()
+                    .unwrap();
+                (out.status.code(), started.elapsed())
+            })
+        })
+        .collect();
+    assert!(app.wait_for(Duration::from_secs(5), |i| i
+        .iter()
+        .filter(|i| is_connection(i))
+        .count()
+        == 5));
+    assert_eq!(
+        net.kernel_queue(daemon.queue).map(|q| q.0),
+        Some(5),
+        "five SYNs held"
+    );
+    let disconnected = Instant::now();
+    app.disconnect();
+    for fetch in fetches {
+        let (code, _) = fetch.join().unwrap();
+        assert_eq!(code, Some(0), "accepted by the detached policy");
+    }
+    assert!(
+        disconnected.elapsed() < Duration::from_secs(1),
+        "answered at once, not by a retry"
+    );
+    assert_eq!(net.kernel_queue(daemon.queue).map(|q| q.0), Some(0));
+}
+
+#[test]
+fn a_malformed_command_is_rejected_with_an_error_log_and_the_daemon_keeps_working() {
+    let Some(_serial) =
+        root_test("a_malformed_command_is_rejected_with_an_error_log_and_the_daemon_keeps_working")
+    else {
+        return;
+    };
+    let mut net = TestNet::new();
+    net.http_server("still here");
+    let daemon = Daemon::start(&net, &[]);
+    let app = Responder::start(&daemon.socket, always(Verdict::PermanentAccept));
+    app.send_raw(&[1, 2, 3]); // a short Verdict
+    app.send_raw(&[6, 0]); // GetBandwidthStats with a byte too many
+    app.send_raw(&[200]); // unknown id
+    app.send_raw(&[2; 300]); // oversized
+    app.send(&Command::Verdict {
+        id: 999_999,
+        verdict: Verdict::Accept,
+    }); // no such request
+    app.send(&Command::GetLogs);
+    assert!(app.wait_for(Duration::from_secs(2), |infos| infos
+        .iter()
+        .filter(|i| matches!(i, Info::LogLine(l) if l.severity == 5))
+        .count()
+        >= 5));
+    let (code, body, _) = net.curl(&net.a, &format!("http://{}:8080/", net.ip4_b), &[]);
+    assert_eq!((code, body.as_str()), (0, "still here"));
+}
+
+#[test]
+fn sigkill_leaves_connectivity_working_and_the_next_start_clean() {
+    let Some(_serial) = root_test("sigkill_leaves_connectivity_working_and_the_next_start_clean")
+    else {
+        return;
+    };
+    let mut net = TestNet::new();
+    net.http_server("alive");
+    let url = format!("http://{}:8080/", net.ip4_b);
+    let daemon = Daemon::start(&net, &[]);
+    let app = Responder::start(&daemon.socket, always(Verdict::PermanentAccept));
+    assert_eq!(net.curl(&net.a, &url, &[]).0, 0);
+    daemon.stop("KILL");
+    drop(app);
+    // No daemon, its rules still installed: the alive table went with it, so nothing is queued.
+    let (code, body, seconds) = net.curl(&net.a, &url, &[]);
+    assert_eq!((code, body.as_str()), (0, "alive"));
+    assert!(seconds < 0.5, "no retransmit wait: {seconds:.3} s");
+    let leftovers = net.exec(&net.a, "iptables", &["-t", "mangle", "-S"]);
+    assert!(
+        String::from_utf8_lossy(&leftovers.stdout).contains("ZF_OUT"),
+        "the rules are still there"
+    );
+    // The next start sweeps them and works.
+    let daemon = Daemon::start(&net, &[]);
+    let app = Responder::start(&daemon.socket, always(Verdict::PermanentAccept));
+    assert_eq!(net.curl(&net.a, &url, &[]).0, 0);
+    assert_eq!(app.connections().len(), 1);
+    let rules = net.exec(&net.a, "iptables", &["-t", "mangle", "-S", "OUTPUT"]);
+    assert_eq!(
+        String::from_utf8_lossy(&rules.stdout)
+            .matches("ZF_OUT")
+            .count(),
+        1,
+        "one jump, not two"
+    );
+    drop(app);
+    assert!(daemon.stop("TERM").success());
+    let after = net.exec(&net.a, "iptables-save", &[]);
+    assert!(
+        !String::from_utf8_lossy(&after.stdout).contains("ZF_"),
+        "SIGTERM removes every rule"
+    );
+}
