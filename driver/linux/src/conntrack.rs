@@ -13,7 +13,8 @@ use std::time::Duration;
 use zenithfence_core::flow::{IpAddress, PacketTuple};
 
 use crate::netlink::{
-    self, Attr, MessageBuilder, NetlinkSocket, NLMSG_DONE, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST,
+    self, nfgenmsg, Attr, EventSocket, MessageBuilder, NetlinkSocket, NLM_F_ACK, NLM_F_DUMP,
+    NLM_F_REQUEST,
 };
 use crate::sys;
 
@@ -78,8 +79,6 @@ const AF_INET: u8 = 2;
 const AF_INET6: u8 = 10;
 /// `ENOENT`: no such entry.
 const ENOENT: i32 = 2;
-/// `ENOBUFS`: events were lost to a full receive buffer.
-const ENOBUFS: i32 = 105;
 
 /// Protocols whose conntrack tuple is made of ports: TCP, UDP, DCCP, SCTP, UDP-Lite.
 const PORT_PROTOCOLS: [u8; 5] = [6, 17, 33, 132, 136];
@@ -115,11 +114,6 @@ pub(crate) struct Conntrack {
     seq: u32,
 }
 
-/// `struct nfgenmsg` with version 0 and resource id 0.
-fn nfgenmsg(family: u8) -> [u8; 4] {
-    [family, 0, 0, 0]
-}
-
 impl Conntrack {
     /// Opens a ctnetlink socket (dumps need no privilege, deletes CAP_NET_ADMIN). Each reply
     /// read waits at most 5 s.
@@ -141,43 +135,18 @@ impl Conntrack {
     pub(crate) fn dump(&mut self) -> io::Result<Vec<CtEntry>> {
         let seq = self.next_seq();
         let message = MessageBuilder::new(MSG_CT_GET, NLM_F_REQUEST | NLM_F_DUMP, seq)
-            .raw(&nfgenmsg(AF_UNSPEC))
+            .raw(&nfgenmsg(AF_UNSPEC, 0))
             .finish();
-        self.socket.send(&message)?;
-        let mut entries = Vec::new();
-        loop {
-            let datagram = self.socket.recv()?;
-            for reply in netlink::messages(datagram) {
-                if reply.seq != seq {
-                    continue;
-                }
-                if let Some(code) = reply.error_code() {
-                    if code < 0 {
-                        return Err(io::Error::from_raw_os_error(-code));
-                    }
-                    continue;
-                }
-                if reply.kind == NLMSG_DONE {
-                    return match done_code(reply.payload) {
-                        code if code < 0 => Err(io::Error::from_raw_os_error(-code)),
-                        _ => Ok(entries),
-                    };
-                }
-                if reply.kind == MSG_CT_NEW {
-                    entries.extend(parse_entry(reply.payload));
-                }
-            }
-        }
+        self.socket.dump(&message, seq, MSG_CT_NEW, parse_entry)
     }
 
     /// Deletes every entry (IPv4 and IPv6) whose mark, ANDed with `mask`, equals `mark`; the
     /// kernel filters and deletes in one pass and sends a DESTROY event for each. Needs
     /// CAP_NET_ADMIN.
-    #[allow(dead_code, reason = "API: flush our marked entries; used by tests")]
     pub(crate) fn delete_by_mark(&mut self, mark: u32, mask: u32) -> io::Result<()> {
         let seq = self.next_seq();
         let message = MessageBuilder::new(MSG_CT_DELETE, NLM_F_REQUEST | NLM_F_ACK, seq)
-            .raw(&nfgenmsg(AF_UNSPEC))
+            .raw(&nfgenmsg(AF_UNSPEC, 0))
             .attr(CTA_MARK, &mark.to_be_bytes())
             .attr(CTA_MARK_MASK, &mask.to_be_bytes())
             .finish();
@@ -188,7 +157,6 @@ impl Conntrack {
     /// such entry. Only port protocols (TCP, UDP, SCTP, DCCP, UDP-Lite) and protocols without a
     /// tuple of their own can be named this way; ICMP needs its id, type and code and gets
     /// `EINVAL`. Needs CAP_NET_ADMIN.
-    #[allow(dead_code, reason = "API: drop one entry; used by tests")]
     pub(crate) fn delete_flow(&mut self, tuple: &PacketTuple) -> io::Result<bool> {
         let seq = self.next_seq();
         let message = delete_flow_message(tuple, seq)?;
@@ -219,7 +187,7 @@ fn delete_flow_message(tuple: &PacketTuple, seq: u32) -> io::Result<Vec<u8>> {
         }
     };
     let mut message = MessageBuilder::new(MSG_CT_DELETE, NLM_F_REQUEST | NLM_F_ACK, seq)
-        .raw(&nfgenmsg(family))
+        .raw(&nfgenmsg(family, 0))
         .nest(CTA_TUPLE_ORIG)
         .nest(CTA_TUPLE_IP);
     for (kind, address) in &ip {
@@ -241,9 +209,7 @@ fn delete_flow_message(tuple: &PacketTuple, seq: u32) -> io::Result<Vec<u8>> {
 /// timeout expires (TIME_WAIT 120 s by default) and the garbage collector gets to it, which can be
 /// tens of seconds later and in a batch; deletes by `Conntrack` arrive at once.
 pub(crate) struct EventListener {
-    socket: NetlinkSocket,
-    timeout: Option<Duration>,
-    overruns: u64,
+    events: EventSocket,
 }
 
 impl EventListener {
@@ -254,9 +220,7 @@ impl EventListener {
         // The garbage collector delivers expired entries in batches.
         let _ = sys::set_int_option(&file, sys::SOL_SOCKET, sys::SO_RCVBUFFORCE, 8 << 20);
         Ok(EventListener {
-            socket: NetlinkSocket::new(file, BUF_LEN),
-            timeout: None,
-            overruns: 0,
+            events: EventSocket::new(file, BUF_LEN),
         })
     }
 
@@ -264,37 +228,12 @@ impl EventListener {
     /// returns the destroyed entries of one read: empty on timeout. A receive-buffer overflow is
     /// counted in [`EventListener::overruns`] and also returns empty; the socket stays usable.
     pub(crate) fn recv(&mut self, timeout: Duration) -> io::Result<Vec<CtEntry>> {
-        let timeout = timeout.max(Duration::from_micros(1));
-        if self.timeout != Some(timeout) {
-            sys::set_receive_timeout(self.socket.file(), timeout)?;
-            self.timeout = Some(timeout);
-        }
-        let datagram = match self.socket.recv() {
-            Ok(d) => d,
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) =>
-            {
-                return Ok(Vec::new())
-            }
-            Err(e) if e.raw_os_error() == Some(ENOBUFS) => {
-                self.overruns += 1;
-                return Ok(Vec::new());
-            }
-            Err(e) => return Err(e),
-        };
-        Ok(netlink::messages(datagram)
-            .filter(|m| m.kind == MSG_CT_DELETE)
-            .filter_map(|m| parse_entry(m.payload))
-            .collect())
+        self.events.recv(timeout, MSG_CT_DELETE, parse_entry)
     }
 
     /// How many times events were lost to a full receive buffer.
-    #[allow(dead_code, reason = "API: lost-event count for callers that reconcile")]
     pub(crate) fn overruns(&self) -> u64 {
-        self.overruns
+        self.events.overruns()
     }
 }
 
@@ -333,15 +272,6 @@ fn sysctl_path(name: &str) -> io::Result<PathBuf> {
         ));
     }
     Ok(PathBuf::from("/proc/sys").join(relative))
-}
-
-/// The error code in an `NLMSG_DONE` payload (0 when absent).
-fn done_code(payload: &[u8]) -> i32 {
-    payload
-        .get(..4)
-        .and_then(|b| b.try_into().ok())
-        .map(i32::from_ne_bytes)
-        .unwrap_or(0)
 }
 
 /// An address attribute of the family's size.
@@ -505,7 +435,7 @@ mod tests {
             dst_ip: IpAddress::V4([93, 184, 216, 34]),
             dst_port: 443,
         };
-        let mut b = MessageBuilder::new(MSG_CT_DELETE, 0, 0).raw(&nfgenmsg(AF_INET));
+        let mut b = MessageBuilder::new(MSG_CT_DELETE, 0, 0).raw(&nfgenmsg(AF_INET, 0));
         b = tuple_attrs(b, CTA_TUPLE_ORIG, &orig);
         b = tuple_attrs(b, CTA_TUPLE_REPLY, &reversed(&orig));
         b = b.attr(3, &0x18eu32.to_be_bytes()); // CTA_STATUS
@@ -538,7 +468,7 @@ mod tests {
         let mut dst = [0u8; 16];
         dst[15] = 2;
         let message = MessageBuilder::new(MSG_CT_NEW, 0, 0)
-            .raw(&nfgenmsg(AF_INET6))
+            .raw(&nfgenmsg(AF_INET6, 0))
             .nest(CTA_TUPLE_ORIG)
             .nest(CTA_TUPLE_IP)
             .attr(CTA_IP_V6_SRC, &src)
@@ -571,9 +501,9 @@ mod tests {
     #[test]
     fn rejects_entries_without_a_usable_tuple() {
         assert!(parse_entry(&[]).is_none());
-        assert!(parse_entry(&nfgenmsg(2)).is_none());
+        assert!(parse_entry(&nfgenmsg(2, 0)).is_none());
         let no_proto = MessageBuilder::new(MSG_CT_NEW, 0, 0)
-            .raw(&nfgenmsg(AF_INET))
+            .raw(&nfgenmsg(AF_INET, 0))
             .nest(CTA_TUPLE_ORIG)
             .nest(CTA_TUPLE_IP)
             .attr(CTA_IP_V4_SRC, &[1, 2, 3, 4])
@@ -583,7 +513,7 @@ mod tests {
             .finish();
         assert!(parse_entry(first_payload(&no_proto)).is_none());
         let bad_address = MessageBuilder::new(MSG_CT_NEW, 0, 0)
-            .raw(&nfgenmsg(AF_INET))
+            .raw(&nfgenmsg(AF_INET, 0))
             .nest(CTA_TUPLE_ORIG)
             .nest(CTA_TUPLE_IP)
             .attr(CTA_IP_V4_SRC, &[1, 2, 3])
@@ -673,7 +603,7 @@ mod tests {
             NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL,
             seq,
         )
-        .raw(&nfgenmsg(AF_INET));
+        .raw(&nfgenmsg(AF_INET, 0));
         b = tuple_attrs(b, CTA_TUPLE_ORIG, t);
         b = tuple_attrs(b, CTA_TUPLE_REPLY, &reversed(t));
         b = b

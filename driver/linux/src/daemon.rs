@@ -8,11 +8,11 @@ use std::time::{Duration, Instant};
 
 use zenithfence_core::bandwidth::BandwidthAccounts;
 use zenithfence_core::blocking_queue::BlockingInfoQueue;
-use zenithfence_core::decision::Action;
+use zenithfence_core::decision::{Action, Decision};
 use zenithfence_core::dns::parse_dns_answers;
-use zenithfence_core::flow::{FlowKey, PacketTuple};
+use zenithfence_core::flow::{FlowKey, IpAddress, PacketTuple};
 use zenithfence_core::packet::{parse_ip_packet, Transport};
-use zenithfence_protocol::{Command, Direction};
+use zenithfence_protocol::{Command, Direction, Update};
 
 use crate::attribute::Attributor;
 use crate::conntrack::Conntrack;
@@ -150,6 +150,32 @@ impl Daemon {
                 }
             }
             Command::GetBandwidthStats => self.report_bandwidth(),
+            Command::ClearCache => {
+                self.engine().on_command(command, self.now_ms());
+                // Flows allowed for good bypass the queue through their conntrack mark: drop
+                // those entries so every flow is asked about again, as the cache is now empty.
+                if let Some(conntrack) = lock(&self.bandwidth).conntrack.as_mut() {
+                    if let Err(e) = conntrack.delete_by_mark(MARK_ALLOW, MARK_VERDICT_MASK) {
+                        self.log(Severity::Warning, format!("clearing allowed flows: {e}"));
+                    }
+                }
+            }
+            Command::UpdateV4(Update { verdict, .. })
+            | Command::UpdateV6(Update { verdict, .. })
+                if Decision::of(verdict).action != Action::Accept =>
+            {
+                let key = update_key(&command);
+                self.engine().on_command(command, self.now_ms());
+                // An allowed flow never reaches the queue again; forgetting its conntrack entry
+                // makes its next packet new, so the updated verdict in the cache applies to it.
+                if let (Some(key), Some(conntrack)) =
+                    (key, lock(&self.bandwidth).conntrack.as_mut())
+                {
+                    for tuple in tuples_of(&key) {
+                        let _ = conntrack.delete_flow(&tuple);
+                    }
+                }
+            }
             other => {
                 let now = self.now_ms();
                 self.engine().on_command(other, now);
@@ -347,6 +373,52 @@ impl Daemon {
     pub(crate) fn shutdown(&self) {
         self.engine().shutdown();
     }
+}
+
+fn update_key(command: &Command) -> Option<FlowKey> {
+    let (protocol, local_ip, local_port, remote_ip, remote_port) = match command {
+        Command::UpdateV4(u) => (
+            u.protocol,
+            IpAddress::V4(u.local_ip),
+            u.local_port,
+            IpAddress::V4(u.remote_ip),
+            u.remote_port,
+        ),
+        Command::UpdateV6(u) => (
+            u.protocol,
+            IpAddress::V6(u.local_ip),
+            u.local_port,
+            IpAddress::V6(u.remote_ip),
+            u.remote_port,
+        ),
+        _ => return None,
+    };
+    Some(FlowKey {
+        protocol,
+        local_ip,
+        local_port,
+        remote_ip,
+        remote_port,
+    })
+}
+
+/// The conntrack original tuples a flow may have: we opened it, or the peer did.
+fn tuples_of(key: &FlowKey) -> [PacketTuple; 2] {
+    let outbound = PacketTuple {
+        protocol: key.protocol,
+        src_ip: key.local_ip,
+        src_port: key.local_port,
+        dst_ip: key.remote_ip,
+        dst_port: key.remote_port,
+    };
+    let inbound = PacketTuple {
+        protocol: key.protocol,
+        src_ip: key.remote_ip,
+        src_port: key.remote_port,
+        dst_ip: key.local_ip,
+        dst_port: key.local_port,
+    };
+    [outbound, inbound]
 }
 
 /// The flow keys a conntrack tuple may be cached under (we may be either end).

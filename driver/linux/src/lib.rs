@@ -7,6 +7,7 @@
 //! tools can speak to the daemon the way the app does.
 
 mod attribute;
+pub mod baseline;
 mod cli;
 mod client;
 pub mod client_socket;

@@ -4,6 +4,9 @@
 
 use std::fs::File;
 use std::io::{self, Read, Write};
+use std::time::Duration;
+
+use crate::sys;
 
 /// `struct nlmsghdr` size.
 pub(crate) const NLMSG_HDRLEN: usize = 16;
@@ -20,6 +23,24 @@ pub(crate) const NLM_F_DUMP: u16 = 0x300;
 /// `NLA_F_NESTED`.
 pub(crate) const NLA_F_NESTED: u16 = 0x8000;
 const NLA_TYPE_MASK: u16 = 0x3fff;
+
+/// `ENOBUFS`: the receive buffer overflowed and multicast events were lost.
+const ENOBUFS: i32 = 105;
+
+/// `struct nfgenmsg`: family, version 0 (`NFNETLINK_V0`), resource id (big-endian).
+pub(crate) fn nfgenmsg(family: u8, res_id: u16) -> [u8; 4] {
+    let [hi, lo] = res_id.to_be_bytes();
+    [family, 0, hi, lo]
+}
+
+/// The error code in an `NLMSG_DONE` payload (0 when absent).
+fn done_code(payload: &[u8]) -> i32 {
+    payload
+        .get(..4)
+        .and_then(|b| b.try_into().ok())
+        .map(i32::from_ne_bytes)
+        .unwrap_or(0)
+}
 
 fn align4(len: usize) -> usize {
     (len + 3) & !3
@@ -240,6 +261,42 @@ impl NetlinkSocket {
         Ok(self.buf.get(..n).unwrap_or(&[]))
     }
 
+    /// Sends a dump request (sequence `seq`) and parses every reply message of `kind` until
+    /// `NLMSG_DONE`; an error reply or an error in the DONE message becomes an `io::Error`.
+    pub(crate) fn dump<T>(
+        &mut self,
+        message: &[u8],
+        seq: u32,
+        kind: u16,
+        parse: impl Fn(&[u8]) -> Option<T>,
+    ) -> io::Result<Vec<T>> {
+        self.send(message)?;
+        let mut items = Vec::new();
+        loop {
+            let datagram = self.recv()?;
+            for reply in messages(datagram) {
+                if reply.seq != seq {
+                    continue;
+                }
+                if let Some(code) = reply.error_code() {
+                    if code < 0 {
+                        return Err(io::Error::from_raw_os_error(-code));
+                    }
+                    continue;
+                }
+                if reply.kind == NLMSG_DONE {
+                    return match done_code(reply.payload) {
+                        code if code < 0 => Err(io::Error::from_raw_os_error(-code)),
+                        _ => Ok(items),
+                    };
+                }
+                if reply.kind == kind {
+                    items.extend(parse(reply.payload));
+                }
+            }
+        }
+    }
+
     /// Sends a request flagged NLM_F_ACK and waits for its ack; an error reply becomes an
     /// `io::Error` with the kernel's errno.
     pub(crate) fn request_ack(&mut self, message: &[u8], seq: u32) -> io::Result<()> {
@@ -259,6 +316,65 @@ impl NetlinkSocket {
                 }
             }
         }
+    }
+}
+
+/// A netlink socket subscribed to multicast events, read with a timeout.
+pub(crate) struct EventSocket {
+    socket: NetlinkSocket,
+    timeout: Option<Duration>,
+    overruns: u64,
+}
+
+impl EventSocket {
+    /// Wraps a socket bound to its groups, with a receive buffer of `buf_len` bytes.
+    pub(crate) fn new(file: File, buf_len: usize) -> Self {
+        EventSocket {
+            socket: NetlinkSocket::new(file, buf_len),
+            timeout: None,
+            overruns: 0,
+        }
+    }
+
+    /// Waits up to `timeout` (at least 1 µs, which the kernel rounds up to one clock tick) and
+    /// parses the messages of `kind` in one read: empty on timeout. A receive-buffer overflow
+    /// also returns empty and is counted; the socket stays usable.
+    pub(crate) fn recv<T>(
+        &mut self,
+        timeout: Duration,
+        kind: u16,
+        parse: impl Fn(&[u8]) -> Option<T>,
+    ) -> io::Result<Vec<T>> {
+        let timeout = timeout.max(Duration::from_micros(1));
+        if self.timeout != Some(timeout) {
+            sys::set_receive_timeout(self.socket.file(), timeout)?;
+            self.timeout = Some(timeout);
+        }
+        let datagram = match self.socket.recv() {
+            Ok(d) => d,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                return Ok(Vec::new())
+            }
+            Err(e) if e.raw_os_error() == Some(ENOBUFS) => {
+                self.overruns += 1;
+                return Ok(Vec::new());
+            }
+            Err(e) => return Err(e),
+        };
+        Ok(messages(datagram)
+            .filter(|m| m.kind == kind)
+            .filter_map(|m| parse(m.payload))
+            .collect())
+    }
+
+    /// How many times events were lost to a full receive buffer.
+    pub(crate) fn overruns(&self) -> u64 {
+        self.overruns
     }
 }
 

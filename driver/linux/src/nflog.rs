@@ -7,7 +7,7 @@ use std::io;
 use std::os::fd::OwnedFd;
 use std::os::unix::net::UnixDatagram;
 
-use crate::netlink::{self, MessageBuilder, NetlinkSocket, NLM_F_ACK, NLM_F_REQUEST};
+use crate::netlink::{self, nfgenmsg, MessageBuilder, NetlinkSocket, NLM_F_ACK, NLM_F_REQUEST};
 use crate::sys;
 
 /// `NETLINK_NETFILTER`.
@@ -42,11 +42,6 @@ pub(crate) struct NflogGroup {
     /// handles) with std's `set_nonblocking` (`ioctl(FIONBIO)`, valid on any socket).
     mode: UnixDatagram,
     nonblocking: bool,
-}
-
-fn nfgenmsg(family: u8, res_id: u16) -> [u8; 4] {
-    let id = res_id.to_be_bytes();
-    [family, 0, id[0], id[1]]
 }
 
 /// The config request that binds `group`, copies whole packets (`copy_range` 0 = the kernel's

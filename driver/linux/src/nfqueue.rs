@@ -4,7 +4,7 @@
 use std::io;
 use std::time::Duration;
 
-use crate::netlink::{self, MessageBuilder, NetlinkSocket, NLM_F_ACK, NLM_F_REQUEST};
+use crate::netlink::{self, nfgenmsg, MessageBuilder, NetlinkSocket, NLM_F_ACK, NLM_F_REQUEST};
 use crate::sys;
 
 /// `NETLINK_NETFILTER`.
@@ -64,11 +64,6 @@ pub(crate) struct Queue {
     socket: NetlinkSocket,
     number: u16,
     seq: u32,
-}
-
-fn nfgenmsg(family: u8, res_id: u16) -> [u8; 4] {
-    let id = res_id.to_be_bytes();
-    [family, 0, id[0], id[1]]
 }
 
 impl Queue {

@@ -65,6 +65,16 @@ pub(crate) fn run(options: Options) -> io::Result<()> {
         })
         .ok()
         .flatten();
+    // Flows allowed by an earlier run bypass the queue through their conntrack mark; forget
+    // them so they are decided again under the current rules.
+    if let Err(e) = conntrack::Conntrack::open()
+        .and_then(|mut ct| ct.delete_by_mark(rules::MARK_ALLOW, rules::MARK_VERDICT_MASK))
+    {
+        log.write(
+            Severity::Warning,
+            format!("could not forget earlier allowed flows: {e}"),
+        );
+    }
     let alive = AliveTable::create(options.queue)?;
     let config = RuleConfig {
         queue: options.queue,
@@ -158,7 +168,15 @@ fn start_flow_monitors(
             let (daemon, stop) = (Arc::clone(daemon), Arc::clone(stop));
             let spawned = spawn("tcp-ends", move || {
                 while !stop.load(Ordering::SeqCst) {
-                    match listener.recv(Duration::from_millis(200)) {
+                    let lost = listener.overruns();
+                    let received = listener.recv(Duration::from_millis(200));
+                    if listener.overruns() > lost {
+                        daemon.log(
+                            Severity::Warning,
+                            "TCP end events were lost (buffer full)".into(),
+                        );
+                    }
+                    match received {
                         Ok(sockets) => {
                             for socket in sockets.into_iter().filter(|s| s.key.protocol == 6) {
                                 let bytes = socket.tcp.map(|t| {
@@ -183,7 +201,15 @@ fn start_flow_monitors(
             let (daemon, stop) = (Arc::clone(daemon), Arc::clone(stop));
             let spawned = spawn("udp-ends", move || {
                 while !stop.load(Ordering::SeqCst) {
-                    match listener.recv(Duration::from_millis(200)) {
+                    let lost = listener.overruns();
+                    let received = listener.recv(Duration::from_millis(200));
+                    if listener.overruns() > lost {
+                        daemon.log(
+                            Severity::Warning,
+                            "UDP end events were lost (buffer full)".into(),
+                        );
+                    }
+                    match received {
                         Ok(entries) => {
                             for entry in entries.into_iter().filter(|e| e.key_orig.protocol == 17) {
                                 daemon.flow_ended(&candidate_keys(&entry.key_orig), None);

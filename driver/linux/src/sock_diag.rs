@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use zenithfence_core::flow::{FlowKey, IpAddress};
 
-use crate::netlink::{self, MessageBuilder, NetlinkSocket, NLMSG_DONE, NLM_F_DUMP, NLM_F_REQUEST};
+use crate::netlink::{self, EventSocket, MessageBuilder, NetlinkSocket, NLM_F_DUMP, NLM_F_REQUEST};
 use crate::sys;
 
 /// `NETLINK_SOCK_DIAG`.
@@ -24,8 +24,6 @@ const INET_DIAG_INFO: u16 = 2;
 const INET_DIAG_PROTOCOL: u16 = 10;
 /// `ENOENT`: the exact lookup found no socket.
 const ENOENT: i32 = 2;
-/// `ENOBUFS`: the receive buffer overflowed and multicast events were lost.
-const ENOBUFS: i32 = 105;
 
 /// `AF_INET`.
 pub(crate) const AF_INET: u8 = 2;
@@ -39,18 +37,15 @@ pub(crate) const IPPROTO_UDP: u8 = 17;
 pub(crate) const IPPROTO_UDPLITE: u8 = 136;
 
 /// TCP state `ESTABLISHED` (also a connected UDP socket).
-#[allow(dead_code, reason = "for callers that check the state; used by tests")]
+#[cfg(test)]
 pub(crate) const TCP_ESTABLISHED: u8 = 1;
-/// TCP state `SYN_SENT`: an outbound connection waiting for the SYN-ACK.
-#[allow(dead_code, reason = "for callers that check the state; used by tests")]
-pub(crate) const TCP_SYN_SENT: u8 = 2;
 /// TCP state `TIME_WAIT` (a minisocket without `tcp_info`).
 pub(crate) const TCP_TIME_WAIT: u8 = 6;
 /// TCP state `CLOSE` (also an unconnected UDP socket).
-#[allow(dead_code, reason = "for callers that check the state; used by tests")]
+#[cfg(test)]
 pub(crate) const TCP_CLOSE: u8 = 7;
 /// TCP state `LISTEN`.
-#[allow(dead_code, reason = "for callers that check the state; used by tests")]
+#[cfg(test)]
 pub(crate) const TCP_LISTEN: u8 = 10;
 /// TCP state `NEW_SYN_RECV` (a request minisocket without `tcp_info`).
 pub(crate) const TCP_NEW_SYN_RECV: u8 = 12;
@@ -223,31 +218,9 @@ impl SockDiag {
         let message = MessageBuilder::new(SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST | NLM_F_DUMP, seq)
             .raw(&request)
             .finish();
-        self.socket.send(&message)?;
-        let mut sockets = Vec::new();
-        loop {
-            let datagram = self.socket.recv()?;
-            for reply in netlink::messages(datagram) {
-                if reply.seq != seq {
-                    continue;
-                }
-                if let Some(code) = reply.error_code() {
-                    if code < 0 {
-                        return Err(io::Error::from_raw_os_error(-code));
-                    }
-                    continue;
-                }
-                if reply.kind == NLMSG_DONE {
-                    return match done_code(reply.payload) {
-                        code if code < 0 => Err(io::Error::from_raw_os_error(-code)),
-                        _ => Ok(sockets),
-                    };
-                }
-                if reply.kind == SOCK_DIAG_BY_FAMILY {
-                    sockets.extend(parse_diag_msg(reply.payload, Some(IPPROTO_TCP)));
-                }
-            }
-        }
+        self.socket.dump(&message, seq, SOCK_DIAG_BY_FAMILY, |p| {
+            parse_diag_msg(p, Some(IPPROTO_TCP))
+        })
     }
 }
 
@@ -255,9 +228,7 @@ impl SockDiag {
 /// arrives within milliseconds of the full socket being freed (after `close()` and the FIN
 /// exchange) and carries the final TCP counters; its inode is 0, so correlate by cookie.
 pub(crate) struct DestroyListener {
-    socket: NetlinkSocket,
-    timeout: Option<Duration>,
-    overruns: u64,
+    events: EventSocket,
 }
 
 impl DestroyListener {
@@ -277,9 +248,7 @@ impl DestroyListener {
         // Forcing the size needs CAP_NET_ADMIN; without it the default buffer stays.
         let _ = sys::set_int_option(&file, sys::SOL_SOCKET, sys::SO_RCVBUFFORCE, 4 << 20);
         Ok(DestroyListener {
-            socket: NetlinkSocket::new(file, REQUEST_BUF_LEN),
-            timeout: None,
-            overruns: 0,
+            events: EventSocket::new(file, REQUEST_BUF_LEN),
         })
     }
 
@@ -287,51 +256,18 @@ impl DestroyListener {
     /// destroy events and returns those of one read: empty on timeout. A receive-buffer overflow
     /// is counted in [`DestroyListener::overruns`] and also returns empty; the socket stays usable.
     pub(crate) fn recv(&mut self, timeout: Duration) -> io::Result<Vec<SocketInfo>> {
-        let timeout = timeout.max(Duration::from_micros(1));
-        if self.timeout != Some(timeout) {
-            sys::set_receive_timeout(self.socket.file(), timeout)?;
-            self.timeout = Some(timeout);
-        }
-        let datagram = match self.socket.recv() {
-            Ok(d) => d,
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) =>
-            {
-                return Ok(Vec::new())
-            }
-            Err(e) if e.raw_os_error() == Some(ENOBUFS) => {
-                self.overruns += 1;
-                return Ok(Vec::new());
-            }
-            Err(e) => return Err(e),
-        };
-        Ok(netlink::messages(datagram)
-            .filter(|m| m.kind == SOCK_DIAG_BY_FAMILY)
-            .filter_map(|m| parse_diag_msg(m.payload, None))
-            .collect())
+        self.events
+            .recv(timeout, SOCK_DIAG_BY_FAMILY, |p| parse_diag_msg(p, None))
     }
 
     /// How many times events were lost to a full receive buffer.
-    #[allow(dead_code, reason = "API: lost-event count for callers that reconcile")]
     pub(crate) fn overruns(&self) -> u64 {
-        self.overruns
+        self.events.overruns()
     }
 }
 
 fn invalid_data(what: &str) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, what.to_owned())
-}
-
-/// The error code in an `NLMSG_DONE` payload (0 when absent).
-fn done_code(payload: &[u8]) -> i32 {
-    payload
-        .get(..4)
-        .and_then(|b| b.try_into().ok())
-        .map(i32::from_ne_bytes)
-        .unwrap_or(0)
 }
 
 /// The fields of an `inet_diag_req_v2` that vary.

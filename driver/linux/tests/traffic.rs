@@ -288,3 +288,67 @@ fn sigkill_leaves_connectivity_working_and_the_next_start_clean() {
         "SIGTERM removes every rule"
     );
 }
+
+#[test]
+fn update_and_clear_cache_change_what_an_allowed_flow_gets() {
+    let Some(_serial) = root_test("update_and_clear_cache_change_what_an_allowed_flow_gets") else {
+        return;
+    };
+    let mut net = TestNet::new();
+    let log = std::env::temp_dir().join(format!("{}-udp.log", net.b));
+    let _ = std::fs::remove_file(&log);
+    let sink = net.spawn(
+        &net.b.clone(),
+        "/usr/bin/python3",
+        &["-c", &format!("import socket\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\ns.bind(('0.0.0.0',9999))\nprint('ready',flush=True)\nwhile True:\n  d=s.recv(100)\n  open('{}','a').write(d.decode()+'\\n')", log.display())],
+    );
+    assert_eq!(net.first_line(sink), "ready");
+    let daemon = Daemon::start(&net, &[]);
+    let app = Responder::start(&daemon.socket, always(Verdict::PermanentAccept));
+    // Every datagram comes from the same socket address, so it is one flow to conntrack.
+    let send = |text: &str| {
+        let code = format!(
+            "import socket\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\ns.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\ns.bind(('{}',40000))\ns.sendto(b'{text}',('{}',9999))",
+            net.ip4_a, net.ip4_b
+        );
+        assert!(net
+            .exec(&net.a, "/usr/bin/python3", &["-c", &code])
+            .status
+            .success());
+        std::thread::sleep(Duration::from_millis(300));
+    };
+    let received = || std::fs::read_to_string(&log).unwrap_or_default();
+    send("one");
+    assert_eq!(received(), "one\n");
+    assert_eq!(app.connections().len(), 1);
+    let ip = |s: &str| -> [u8; 4] { s.parse::<std::net::Ipv4Addr>().unwrap().octets() };
+    app.send(&Command::UpdateV4(zenithfence_protocol::Update {
+        protocol: 17,
+        local_ip: ip(&net.ip4_a),
+        local_port: 40000,
+        remote_ip: ip(&net.ip4_b),
+        remote_port: 9999,
+        verdict: Verdict::PermanentDrop,
+    }));
+    std::thread::sleep(Duration::from_millis(200));
+    send("two");
+    assert_eq!(
+        received(),
+        "one\n",
+        "the update dropped the flow's next datagram"
+    );
+    assert_eq!(
+        app.connections().len(),
+        1,
+        "decided from the cache, not asked"
+    );
+    app.send(&Command::ClearCache);
+    std::thread::sleep(Duration::from_millis(200));
+    send("three");
+    assert_eq!(
+        received(),
+        "one\nthree\n",
+        "after ClearCache the flow is asked again and allowed"
+    );
+    assert_eq!(app.connections().len(), 2);
+}

@@ -1,0 +1,303 @@
+//! What the daemon reports besides questions, on real traffic between two namespaces: the
+//! process behind a connection (also for another uid and for inbound connections), DNS names
+//! before the connection they name, connection ends, and byte counts within 0.5 %.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use support::net::{Daemon, TestNet};
+use support::responder::Responder;
+use support::root_test;
+use zenithfence_protocol::{Command, Info, Verdict};
+
+fn accept_all() -> Box<support::responder::Policy> {
+    Box::new(|_| Some((Verdict::PermanentAccept, Duration::ZERO)))
+}
+
+fn canonical(path: &str) -> String {
+    std::fs::canonicalize(path)
+        .unwrap()
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// The Process info sent for the connection info that follows it.
+fn process_before(infos: &[Info], connection_at: usize) -> &zenithfence_protocol::Process {
+    let pid = match &infos[connection_at] {
+        Info::ConnectionV4(c) => c.process_id,
+        Info::ConnectionV6(c) => c.process_id,
+        other => panic!("not a connection: {other:?}"),
+    };
+    infos[..connection_at]
+        .iter()
+        .rev()
+        .find_map(|i| match i {
+            Info::Process(p) if p.process_id == pid => Some(p),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no Process info for pid {pid} before the connection"))
+}
+
+#[test]
+fn the_process_behind_outbound_and_inbound_connections_is_named() {
+    let Some(_serial) = root_test("the_process_behind_outbound_and_inbound_connections_is_named")
+    else {
+        return;
+    };
+    let mut net = TestNet::new();
+    net.http_server("who");
+    let daemon = Daemon::start(&net, &[]);
+    let app = Responder::start(&daemon.socket, accept_all());
+    let url = format!("http://{}:8080/", net.ip4_b);
+    assert_eq!(net.curl(&net.a, &url, &[]).0, 0);
+    let as_nobody = net.exec(
+        &net.a,
+        "setpriv",
+        &[
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "curl",
+            "-s",
+            "--max-time",
+            "8",
+            &url,
+        ],
+    );
+    assert!(as_nobody.status.success(), "curl as nobody");
+    // Inbound: a server in the daemon's namespace, a client in the other.
+    let server = net.spawn(
+        &net.a.clone(),
+        "/usr/bin/python3",
+        &["-c", "import socket\ns=socket.socket()\ns.bind(('0.0.0.0',7070))\ns.listen()\nprint('ready',flush=True)\nc,_=s.accept()\nc.close()"],
+    );
+    assert_eq!(net.first_line(server), "ready");
+    let inbound = net.exec(
+        &net.b,
+        "/usr/bin/python3",
+        &[
+            "-c",
+            &format!(
+                "import socket\nsocket.create_connection(('{}',7070),5).close()",
+                net.ip4_a
+            ),
+        ],
+    );
+    assert!(inbound.status.success());
+    assert!(app.wait_for(Duration::from_secs(3), |i| i
+        .iter()
+        .filter(|i| matches!(i, Info::ConnectionV4(_)))
+        .count()
+        == 3));
+    let infos = app.infos();
+    let connections: Vec<usize> = (0..infos.len())
+        .filter(|&i| matches!(infos[i], Info::ConnectionV4(_)))
+        .collect();
+    let curl = canonical("/usr/bin/curl");
+    let root_curl = process_before(&infos, connections[0]);
+    assert_eq!((root_curl.path.as_str(), root_curl.uid), (curl.as_str(), 0));
+    assert_eq!(
+        root_curl.command_line.first().map(String::as_str),
+        Some("curl")
+    );
+    let nobody_curl = process_before(&infos, connections[1]);
+    assert_eq!(
+        (nobody_curl.path.as_str(), nobody_curl.uid),
+        (curl.as_str(), 65534)
+    );
+    let Info::ConnectionV4(incoming) = &infos[connections[2]] else {
+        unreachable!()
+    };
+    assert_eq!((incoming.direction, incoming.local_port), (1, 7070));
+    let server = process_before(&infos, connections[2]);
+    assert_eq!(server.path, canonical("/usr/bin/python3"));
+}
+
+/// A one-shot DNS server: answers every A query with `address`.
+const DNS_SERVER: &str = r#"
+import socket, struct, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(('0.0.0.0', 53))
+print('ready', flush=True)
+address = bytes(int(x) for x in sys.argv[1].split('.'))
+while True:
+    q, peer = s.recvfrom(512)
+    end = q.index(b'\0', 12) + 5
+    answer = b'\xc0\x0c' + struct.pack('>HHIH', 1, 1, 300, 4) + address
+    s.sendto(q[:2] + b'\x81\x80' + q[4:6] + b'\x00\x01\x00\x00\x00\x00' + q[12:end] + answer, peer)
+"#;
+
+const DNS_CLIENT: &str = r#"
+import socket, struct, sys
+name = b''.join(bytes([len(p)]) + p.encode() for p in sys.argv[2].split('.')) + b'\0'
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(5)
+s.sendto(b'\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00' + name + b'\x00\x01\x00\x01', (sys.argv[1], 53))
+reply = s.recv(512)
+ip = '.'.join(str(b) for b in reply[-4:])
+socket.create_connection((ip, 8080), 5).close()
+"#;
+
+#[test]
+fn dns_names_arrive_before_the_connection_they_name() {
+    let Some(_serial) = root_test("dns_names_arrive_before_the_connection_they_name") else {
+        return;
+    };
+    let mut net = TestNet::new();
+    net.http_server("named");
+    let dns = net.spawn(
+        &net.b.clone(),
+        "/usr/bin/python3",
+        &["-c", DNS_SERVER, &net.ip4_b.clone()],
+    );
+    assert_eq!(net.first_line(dns), "ready");
+    let daemon = Daemon::start(&net, &[]);
+    let app = Responder::start(&daemon.socket, accept_all());
+    let out = net.exec(
+        &net.a,
+        "/usr/bin/python3",
+        &["-c", DNS_CLIENT, &net.ip4_b, "www.zenith.test"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(app.wait_for(Duration::from_secs(3), |i| i
+        .iter()
+        .any(|i| matches!(i, Info::ConnectionV4(c) if c.remote_port == 8080))));
+    let infos = app.infos();
+    let name_at = infos
+        .iter()
+        .position(
+            |i| matches!(i, Info::DnsNameV4(d) if d.name == "www.zenith.test" && d.ttl_s == 300),
+        )
+        .unwrap_or_else(|| panic!("no DNS name info: {infos:?}"));
+    let Info::DnsNameV4(name) = &infos[name_at] else {
+        unreachable!()
+    };
+    assert_eq!(name.ip.map(|b| b.to_string()).join("."), net.ip4_b);
+    let connection_at = infos
+        .iter()
+        .position(|i| matches!(i, Info::ConnectionV4(c) if c.remote_port == 8080))
+        .unwrap();
+    assert!(
+        name_at < connection_at,
+        "the name comes before the connection it names"
+    );
+}
+
+/// Sums the bandwidth entries of one local port over GetBandwidthStats requests until `done`.
+fn bytes_of(
+    app: &Responder,
+    protocol: u8,
+    local_port: u16,
+    done: impl Fn(u64, u64) -> bool,
+) -> (u64, u64) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut counted = 0;
+    let (mut tx, mut rx) = (0, 0);
+    while Instant::now() < deadline {
+        app.send(&Command::GetBandwidthStats);
+        std::thread::sleep(Duration::from_millis(200));
+        let infos = app.infos();
+        for info in &infos[counted..] {
+            if let Info::BandwidthStatsV4(stats) = info {
+                for e in stats
+                    .entries
+                    .iter()
+                    .filter(|e| stats.protocol == protocol && e.local_port == local_port)
+                {
+                    tx += e.transmitted;
+                    rx += e.received;
+                }
+            }
+        }
+        counted = infos.len();
+        if done(tx, rx) {
+            break;
+        }
+    }
+    (tx, rx)
+}
+
+fn within_half_percent(measured: u64, expected: u64) -> bool {
+    (measured as f64 - expected as f64).abs() / expected as f64 <= 0.005
+}
+
+#[test]
+fn tcp_and_udp_bytes_are_reported_within_half_a_percent_and_ends_arrive() {
+    let Some(_serial) =
+        root_test("tcp_and_udp_bytes_are_reported_within_half_a_percent_and_ends_arrive")
+    else {
+        return;
+    };
+    let mut net = TestNet::new();
+    net.http_server("x");
+    let big = std::env::temp_dir()
+        .join(format!("{}-www", net.b))
+        .join("big.bin");
+    std::fs::write(&big, vec![7u8; 10_000_000]).unwrap();
+    let sink = net.spawn(
+        &net.b.clone(),
+        "/usr/bin/python3",
+        &["-c", "import socket\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\ns.bind(('0.0.0.0',9999))\nprint('ready',flush=True)\nwhile True: s.recv(2000)"],
+    );
+    assert_eq!(net.first_line(sink), "ready");
+    // UDP flows end after the conntrack timeout: keep it short in the test namespace.
+    let sysctl = net.exec(
+        &net.a,
+        "sysctl",
+        &["-qw", "net.netfilter.nf_conntrack_udp_timeout=2"],
+    );
+    assert!(sysctl.status.success());
+    let daemon = Daemon::start(&net, &[]);
+    let app = Responder::start(&daemon.socket, accept_all());
+
+    // 10 MB down over TCP.
+    let (code, out, _) = net.curl(
+        &net.a,
+        &format!("http://{}:8080/big.bin", net.ip4_b),
+        &["-o", "/dev/null", "-w", "%{local_port}"],
+    );
+    assert_eq!(code, 0);
+    let tcp_port: u16 = out.trim().parse().unwrap();
+    let (_, rx) = bytes_of(&app, 6, tcp_port, |_, rx| rx >= 10_000_000);
+    eprintln!("TCP: 10 000 000 bytes downloaded, {rx} reported");
+    assert!(
+        within_half_percent(rx, 10_000_000),
+        "TCP received {rx} bytes for 10 000 000"
+    );
+    assert!(
+        app.wait_for(Duration::from_secs(3), |i| i.iter().any(
+            |i| matches!(i, Info::ConnectionEndV4(e) if e.local_port == tcp_port && e.protocol == 6)
+        )),
+        "TCP end"
+    );
+
+    // 1 MB up over UDP: 1000 datagrams of 1000 bytes from one socket.
+    let send = format!(
+        "import socket\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\ns.bind(('0.0.0.0',0))\nprint(s.getsockname()[1],flush=True)\nfor i in range(1000): s.sendto(b'u'*1000,('{}',9999))",
+        net.ip4_b
+    );
+    let out = net.exec(&net.a, "/usr/bin/python3", &["-c", &send]);
+    assert!(out.status.success());
+    let udp_port: u16 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
+    let (tx, _) = bytes_of(&app, 17, udp_port, |tx, _| tx >= 1_000_000);
+    eprintln!("UDP: 1 000 000 bytes sent, {tx} reported");
+    assert!(
+        within_half_percent(tx, 1_000_000),
+        "UDP sent {tx} bytes for 1 000 000"
+    );
+    // After the 2 s timeout the next conntrack read evicts the flow and its end is reported.
+    std::thread::sleep(Duration::from_millis(2500));
+    app.send(&Command::GetBandwidthStats);
+    assert!(app.wait_for(Duration::from_secs(5), |i| i.iter().any(|i| matches!(i, Info::ConnectionEndV4(e) if e.local_port == udp_port && e.protocol == 17))), "UDP end");
+}
