@@ -56,6 +56,20 @@ function iptablesProblem() {
   return null;
 }
 
+function networkToolsProblem() {
+  const tools = [
+    ['nft', ['--version'], 'nftables'],
+    ['ip', ['-V'], 'iproute2'],
+    ['curl', ['--version'], 'curl'],
+    ['/usr/bin/python3', ['--version'], 'python3'],
+  ];
+  const missing = tools.filter(([command, args]) => output(command, args) === null).map(([, , pkg]) => pkg);
+  if (missing.length > 0) {
+    return `The driver tests need ${missing.join(', ')}: install with \`sudo apt-get install -y ${missing.join(' ')}\`.`;
+  }
+  return null;
+}
+
 function rootProblem() {
   if (process.getuid?.() === 0) return null;
   if (process.env.ZF_SKIP_ROOT_TESTS === '1') {
@@ -68,7 +82,9 @@ function rootProblem() {
 }
 
 const checks =
-  mode === 'build' ? [rustProblem] : [rustProblem, lintToolsProblem, chromiumProblem, iptablesProblem, rootProblem];
+  mode === 'build'
+    ? [rustProblem]
+    : [rustProblem, lintToolsProblem, chromiumProblem, iptablesProblem, networkToolsProblem, rootProblem];
 for (const check of checks) {
   const problem = check();
   if (problem !== null) {

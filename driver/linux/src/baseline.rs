@@ -32,9 +32,20 @@ pub fn run_accept_all(queue: u16, stop: &AtomicBool) -> io::Result<u64> {
     let verdicts = bound.verdict_sender()?;
     let mut answered = 0u64;
     while !stop.load(Ordering::SeqCst) {
-        for packet in bound.recv_packets()? {
+        let packets = match bound.recv_packets() {
+            Ok(packets) => packets,
+            // A receive with a timeout is not restarted after a stop/continue or a signal.
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        for packet in packets {
             let mark = (packet.mark & !MARK_VERDICT_MASK) | MARK_ALLOW;
-            verdicts.send(packet.packet_id, KernelVerdict::Accept, Some(mark))?;
+            loop {
+                match verdicts.send(packet.packet_id, KernelVerdict::Accept, Some(mark)) {
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    result => break result?,
+                }
+            }
             answered += 1;
         }
     }

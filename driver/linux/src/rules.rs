@@ -116,9 +116,22 @@ fn run_quiet(program: &str, args: &[&str]) -> bool {
         .is_ok_and(|s| s.success())
 }
 
-/// Removes our chains and jumps of one family, tolerating any of them being absent (a
-/// leftover of a killed daemon, or nothing at all).
+/// The `iptables-restore` script that removes what [`install_script`] added, in one
+/// transaction. It fails as a whole if anything is missing; [`remove`] then falls back.
+pub(crate) fn removal_script() -> String {
+    format!(
+        "*mangle\n-D OUTPUT -j {CHAIN_OUT}\n-D INPUT -j {CHAIN_IN}\n-F {CHAIN_OUT}\n-F {CHAIN_IN}\n-X {CHAIN_OUT}\n-X {CHAIN_IN}\nCOMMIT\n\
+         *filter\n-D OUTPUT -j {CHAIN_VERDICT}\n-D INPUT -j {CHAIN_VERDICT}\n-F {CHAIN_VERDICT}\n-X {CHAIN_VERDICT}\nCOMMIT\n"
+    )
+}
+
+/// Removes our chains and jumps of one family: in one transaction when they are all there (a
+/// clean stop), else one by one, tolerating any of them being absent (a leftover of a killed
+/// daemon, a second jump, or nothing at all).
 pub(crate) fn remove(family: Family) {
+    if restore(family, &removal_script()).is_ok() {
+        return;
+    }
     let tool = family.tool();
     for (table, builtin, chain) in [
         ("mangle", "OUTPUT", CHAIN_OUT),
@@ -141,6 +154,11 @@ pub(crate) fn remove(family: Family) {
 
 /// Installs the rules of one family in one transaction.
 pub(crate) fn install(family: Family, config: RuleConfig) -> io::Result<()> {
+    restore(family, &install_script(family, config))
+}
+
+/// Applies an `iptables-restore --noflush` script as one transaction.
+fn restore(family: Family, script: &str) -> io::Result<()> {
     let restore = format!("{}-restore", family.tool());
     let mut child = Command::new(&restore)
         .args(["-w", "--noflush"])
@@ -150,12 +168,12 @@ pub(crate) fn install(family: Family, config: RuleConfig) -> io::Result<()> {
         .spawn()
         .map_err(|e| io::Error::new(e.kind(), format!("cannot run {restore}: {e}")))?;
     if let Some(mut stdin) = child.stdin.take() {
-        stdin.write_all(install_script(family, config).as_bytes())?;
+        stdin.write_all(script.as_bytes())?;
     }
     let output = child.wait_with_output()?;
     if !output.status.success() {
         return Err(io::Error::other(format!(
-            "{restore} refused our rules: {}",
+            "{restore} refused the script: {}",
             String::from_utf8_lossy(&output.stderr).trim()
         )));
     }

@@ -87,14 +87,18 @@ pub(crate) fn run(options: Options) -> io::Result<()> {
             return Err(e);
         }
     }
-    let result = serve(&options, queue, dns, &log);
+    // On the way out the rules go while the packet thread still runs, so every packet queued
+    // until then is answered by the daemon rather than dropped with its socket.
+    let remove_rules = || {
+        for &family in &families {
+            rules::remove(family);
+        }
+        alive.remove();
+    };
+    let result = serve(&options, queue, dns, &log, remove_rules);
     let _ = result
         .as_ref()
         .map_err(|e| log.write(Severity::Error, e.to_string()));
-    for &family in &families {
-        rules::remove(family);
-    }
-    alive.remove();
     if let Some(old) = old_acct {
         let _ = conntrack::set_sysctl(ACCT_SYSCTL, old.trim());
     }
@@ -107,6 +111,7 @@ fn serve(
     queue: Queue,
     dns: Option<NflogGroup>,
     log: &Arc<Log>,
+    remove_rules: impl FnOnce(),
 ) -> io::Result<()> {
     let engine_options = EngineOptions {
         hold_timeout_ms: options.hold_timeout.as_millis() as u64,
@@ -114,15 +119,19 @@ fn serve(
         detached_action: options.detached_action,
         base_only: options.base_only,
     };
-    let daemon = Arc::new(Daemon::new(
-        engine_options,
-        queue.verdict_sender()?,
-        Arc::clone(log),
-    ));
-    let server = Arc::new(ClientServer::bind(
-        &options.socket,
-        options.group.as_deref(),
-    )?);
+    let started = queue.verdict_sender().and_then(|verdicts| {
+        let server = ClientServer::bind(&options.socket, options.group.as_deref())?;
+        Ok((verdicts, server))
+    });
+    let (verdicts, server) = match started {
+        Ok(started) => started,
+        Err(e) => {
+            remove_rules();
+            return Err(e);
+        }
+    };
+    let daemon = Arc::new(Daemon::new(engine_options, verdicts, Arc::clone(log)));
+    let server = Arc::new(server);
     let stop = Arc::new(AtomicBool::new(false));
     let mut threads = Vec::new();
     {
@@ -144,10 +153,16 @@ fn serve(
             options.socket.display()
         ),
     );
-    let signal = sys::wait_for_termination()?;
-    log.write(Severity::Info, format!("signal {signal}: stopping"));
-    stop.store(true, Ordering::SeqCst);
+    let reason = match sys::wait_for_termination() {
+        Ok(signal) => format!("signal {signal}"),
+        Err(e) => format!("waiting for signals failed ({e})"),
+    };
+    log.write(Severity::Info, format!("{reason}: stopping"));
+    // Answer what is held first (the packet thread keeps answering new packets with the
+    // detached policy), then take the rules away, then stop the threads.
     daemon.shutdown();
+    remove_rules();
+    stop.store(true, Ordering::SeqCst);
     server.wake();
     for thread in threads {
         let _ = thread.join();

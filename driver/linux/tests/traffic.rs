@@ -352,3 +352,94 @@ fn update_and_clear_cache_change_what_an_allowed_flow_gets() {
     );
     assert_eq!(app.connections().len(), 2);
 }
+
+#[test]
+fn sigterm_answers_every_held_packet_and_removes_the_rules() {
+    let Some(_serial) = root_test("sigterm_answers_every_held_packet_and_removes_the_rules") else {
+        return;
+    };
+    let mut net = TestNet::new();
+    net.http_server("bye");
+    let daemon = Daemon::start(&net, &["--hold-timeout-ms", "60000"]);
+    let app = Responder::start(&daemon.socket, Box::new(|_| None));
+    let url = format!("http://{}:8080/", net.ip4_b);
+    let ns = net.a.clone();
+    let fetch = std::thread::spawn(move || {
+        let out = std::process::Command::new("ip")
+            .args(["netns", "exec", &ns, "curl", "-s", "--max-time", "8", &url])
+            .output()
+            .unwrap();
+        out.status.code()
+    });
+    assert!(app.wait_for(Duration::from_secs(5), |i| i.iter().any(is_connection)));
+    let stopped = Instant::now();
+    assert!(daemon.stop("TERM").success());
+    assert_eq!(
+        fetch.join().unwrap(),
+        Some(0),
+        "the held connection was let through"
+    );
+    assert!(
+        stopped.elapsed() < Duration::from_secs(1),
+        "answered at once, not by a retry"
+    );
+    let after = net.exec(&net.a, "iptables-save", &[]);
+    assert!(!String::from_utf8_lossy(&after.stdout).contains("ZF_"));
+    assert!(app.wait_for(Duration::from_secs(2), |_| true));
+    assert!(
+        app.seen.lock().unwrap().ended,
+        "the client read end-of-stream"
+    );
+}
+
+/// Connects to the daemon as `uid:gid` (python, to be another process) and returns what
+/// happened: "ok" after a HelloReply, or the error.
+fn connect_as(socket: &std::path::Path, uid: u32, gid: u32) -> String {
+    let code = format!(
+        "import socket\ntry:\n  s=socket.socket(socket.AF_UNIX,socket.SOCK_SEQPACKET)\n  s.connect('{}')\n  s.send(bytes([128,1,0,7,0,0,0]))\n  s.settimeout(3)\n  d=s.recv(16384)\n  print('ok' if d[:1]==bytes([128]) else 'closed' if not d else 'other')\nexcept OSError as e:\n  print(type(e).__name__)",
+        socket.display()
+    );
+    let out = std::process::Command::new("setpriv")
+        .args([
+            &format!("--reuid={uid}"),
+            &format!("--regid={gid}"),
+            "--clear-groups",
+            "/usr/bin/python3",
+            "-c",
+            &code,
+        ])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+#[test]
+fn only_root_or_the_group_may_connect_and_only_one_client_at_a_time() {
+    let Some(_serial) =
+        root_test("only_root_or_the_group_may_connect_and_only_one_client_at_a_time")
+    else {
+        return;
+    };
+    let net = TestNet::new();
+    let daemon = Daemon::start(&net, &["--group", "nogroup"]);
+    assert_eq!(
+        connect_as(&daemon.socket, 65534, 65534),
+        "ok",
+        "a member of the group"
+    );
+    assert_eq!(
+        connect_as(&daemon.socket, 65534, 1),
+        "PermissionError",
+        "neither root nor in the group"
+    );
+    let first = Responder::start(&daemon.socket, Box::new(|_| None));
+    assert!(first.wait_for(Duration::from_secs(2), |i| i
+        .iter()
+        .any(|i| matches!(i, Info::HelloReply(_)))));
+    let second = connect_as(&daemon.socket, 0, 0);
+    assert!(
+        ["closed", "BrokenPipeError", "ConnectionResetError"].contains(&second.as_str()),
+        "a second client is turned away, got {second}"
+    );
+    drop(first);
+}
