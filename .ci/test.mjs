@@ -15,6 +15,23 @@ const steps = [
     'cargo',
     ['clippy', '--workspace', '--all-targets', '--manifest-path', 'driver/Cargo.toml', '--', '-D', 'warnings'],
   ],
+  // The core alone, as the Windows kernel driver builds it: no_std + alloc, without `std`.
+  [
+    'cargo clippy (core without std)',
+    'cargo',
+    [
+      'clippy',
+      '-p',
+      'zenithfence-core',
+      '-p',
+      'zenithfence-protocol',
+      '--manifest-path',
+      'driver/Cargo.toml',
+      '--',
+      '-D',
+      'warnings',
+    ],
+  ],
   ['cargo test', ...cargo('test', '--workspace', '--no-fail-fast')],
   ['vitest', 'vitest', ['run', '-c', '.ci/vitest.config.ts']],
   ['playwright (e2e in Chromium)', 'playwright', ['test', '-c', 'e2e/playwright.config.ts']],

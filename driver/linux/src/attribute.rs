@@ -39,6 +39,7 @@ impl Attributor {
             .flatten()
         });
         let uid = socket.as_ref().map(|s| s.uid).or(packet_uid);
+        let cookie = socket.as_ref().map(|s| s.cookie);
         let details = socket
             .as_ref()
             .filter(|s| s.inode != 0)
@@ -47,6 +48,7 @@ impl Attributor {
         match details {
             Some(d) => Attribution {
                 pid: u64::from(d.pid),
+                cookie,
                 process: Some(Process {
                     process_id: u64::from(d.pid),
                     start_time: d.start_time,
@@ -58,6 +60,7 @@ impl Attributor {
             // Unknown process: pid 0, and a Process info for pid 0 that carries only the uid.
             None => Attribution {
                 pid: 0,
+                cookie,
                 process: Some(Process {
                     process_id: 0,
                     start_time: 0,

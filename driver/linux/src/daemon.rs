@@ -243,10 +243,22 @@ impl Daemon {
     }
 
     /// A TCP socket closed with final byte totals, or a UDP flow's conntrack entry ended.
-    pub(crate) fn flow_ended(&self, candidates: &[FlowKey], final_bytes: Option<(u64, u64)>) {
+    /// The socket cookie, when known, identifies the flow even if the addresses are cleared.
+    pub(crate) fn flow_ended(
+        &self,
+        candidates: &[FlowKey],
+        cookie: Option<u64>,
+        final_bytes: Option<(u64, u64)>,
+    ) {
         let now = self.now_ms();
         let mut engine = self.engine();
-        let Some(&flow) = candidates.iter().find(|k| engine.cache.get(k).is_some()) else {
+        let by_cookie = cookie.and_then(|c| engine.flow_of_cookie(c));
+        let Some(flow) = by_cookie.or_else(|| {
+            candidates
+                .iter()
+                .copied()
+                .find(|k| engine.cache.get(k).is_some())
+        }) else {
             return;
         };
         if let Some((tx, rx)) = final_bytes {
@@ -299,7 +311,7 @@ impl Daemon {
             let mut engine = self.engine();
             engine.expire(now);
             if now >= next_clean {
-                engine.cache.clean(now);
+                engine.clean(now);
                 next_clean = now + CLEAN_EVERY_MS;
             }
         }

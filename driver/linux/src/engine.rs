@@ -42,6 +42,9 @@ pub(crate) trait Answer: Send + Sync {
 pub(crate) struct Attribution {
     /// Process id, 0 when unknown.
     pub(crate) pid: u64,
+    /// The kernel's cookie of the socket, when it was found: socket-destroy events carry it,
+    /// also when their addresses are already cleared (a connection closed by a reset).
+    pub(crate) cookie: Option<u64>,
     /// Details for the Process info, when known.
     pub(crate) process: Option<Process>,
 }
@@ -97,6 +100,8 @@ pub(crate) struct Engine {
     pub(crate) cache: ConnectionCache,
     client: Option<Client>,
     tally: Tally,
+    /// Socket cookie → flow, for connection ends.
+    cookies: BTreeMap<u64, FlowKey>,
 }
 
 impl Engine {
@@ -116,6 +121,7 @@ impl Engine {
             cache: ConnectionCache::new(),
             client: None,
             tally: Tally::default(),
+            cookies: BTreeMap::new(),
         }
     }
 
@@ -131,7 +137,9 @@ impl Engine {
         now_ms: u64,
     ) -> Quick {
         if let Some(entry) = self.cache.touch(&flow, now_ms) {
-            if entry.verdict.is_permanent() {
+            // A flow that ended and shows a new packet is a new connection on the same
+            // addresses (a reused port): it is asked about again.
+            if entry.verdict.is_permanent() && entry.ended_ms.is_none() {
                 let decision = Decision::of(entry.verdict);
                 self.answer.answer(packet, decision.action, true);
                 return Quick::Done;
@@ -183,6 +191,9 @@ impl Engine {
         };
         self.cache
             .insert(flow, Verdict::Undecided, attribution.pid, direction, now_ms);
+        if let Some(cookie) = attribution.cookie {
+            self.cookies.insert(cookie, flow);
+        }
         let info = connection_info(id, attribution.pid, direction, flow, ip_packet);
         if self.queue.push(&info).is_err() {
             self.tally.queue_full_defaulted += 1;
@@ -321,9 +332,12 @@ impl Engine {
             },
             Command::UpdateV4(update) => self.update(update_key_v4(update), update.verdict),
             Command::UpdateV6(update) => self.update(update_key_v6(update), update.verdict),
-            Command::ClearCache => self.cache.clear(),
+            Command::ClearCache => {
+                self.cache.clear();
+                self.cookies.clear();
+            }
             Command::CleanEndedConnections => {
-                let removed = self.cache.clean(now_ms);
+                let removed = self.clean(now_ms);
                 self.log(Severity::Debug, format!("cleaned {removed} connections"));
             }
             Command::PrintMemoryStats => self.log(
@@ -408,6 +422,20 @@ impl Engine {
                 queue.essential_refused,
             ],
         }
+    }
+
+    /// The flow a socket cookie was seen with, if any.
+    pub(crate) fn flow_of_cookie(&self, cookie: u64) -> Option<FlowKey> {
+        self.cookies.get(&cookie).copied()
+    }
+
+    /// Removes cache entries ended over a minute ago or idle over ten minutes, and the cookies
+    /// that pointed at them.
+    pub(crate) fn clean(&mut self, now_ms: u64) -> usize {
+        let removed = self.cache.clean(now_ms);
+        let cache = &self.cache;
+        self.cookies.retain(|_, flow| cache.get(flow).is_some());
+        removed
     }
 
     /// A connection ended: report it (if we decided it) and remember when.
@@ -626,6 +654,7 @@ mod tests {
     fn process(pid: u64, start_time: u64) -> Attribution {
         Attribution {
             pid,
+            cookie: Some(pid * 100),
             process: Some(Process {
                 process_id: pid,
                 start_time,
@@ -827,5 +856,52 @@ mod tests {
             panic!()
         };
         assert_eq!((end.process_id, end.local_port), (42, 1));
+        assert_eq!(
+            f.engine.flow_of_cookie(4200),
+            Some(flow(1)),
+            "found by its socket cookie"
+        );
+    }
+
+    #[test]
+    fn a_new_packet_on_an_ended_flow_is_asked_about_again() {
+        let mut f = fixture(16, false);
+        f.engine.attach();
+        f.packet(1, 10, 0, Attribution::default());
+        f.engine.on_command(
+            Command::Verdict {
+                id: 1,
+                verdict: Verdict::PermanentAccept,
+            },
+            1,
+        );
+        assert_eq!(
+            f.packet(1, 11, 2, Attribution::default()),
+            Quick::Done,
+            "same connection"
+        );
+        f.engine.connection_ended(flow(1), 3);
+        assert_eq!(
+            f.packet(1, 12, 4, Attribution::default()),
+            Quick::Ask,
+            "a reused port"
+        );
+    }
+
+    #[test]
+    fn cleaning_forgets_the_cookies_of_removed_connections() {
+        let mut f = fixture(16, false);
+        f.engine.attach();
+        f.packet(1, 10, 0, process(42, 7));
+        f.engine.on_command(
+            Command::Verdict {
+                id: 1,
+                verdict: Verdict::PermanentAccept,
+            },
+            1,
+        );
+        f.engine.connection_ended(flow(1), 10);
+        assert_eq!(f.engine.clean(70_011), 1);
+        assert_eq!(f.engine.flow_of_cookie(4200), None);
     }
 }

@@ -16,7 +16,7 @@
 //!
 //! Nothing here trusts procfs content: odd or truncated files give `None`, never a panic.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::ffi::OsStr;
 use std::fs;
 use std::os::unix::ffi::OsStrExt;
@@ -74,7 +74,14 @@ pub(crate) struct ProcessFinder {
     processes: HashMap<u32, ProcessDetails>,
     /// Bound of `processes`.
     process_limit: usize,
+    /// Pids that owned the most recent sockets, newest first: a program that opens one
+    /// connection usually opens the next one too, so these are checked before listing `/proc`
+    /// (which costs far more, and grows with the number of processes).
+    recent_owners: VecDeque<u32>,
 }
+
+/// How many recent socket owners are checked before a full scan.
+const RECENT_OWNERS: usize = 8;
 
 impl ProcessFinder {
     /// A finder reading the procfs mounted at `proc_root` (`/proc` in production; tests pass a
@@ -86,6 +93,7 @@ impl ProcessFinder {
             socket_limit: SOCKET_CACHE_LIMIT,
             processes: HashMap::new(),
             process_limit: DETAILS_CACHE_LIMIT,
+            recent_owners: VecDeque::with_capacity(RECENT_OWNERS),
         }
     }
 
@@ -104,9 +112,21 @@ impl ProcessFinder {
             }
             self.sockets.remove(&inode);
         }
-        self.scan_order(uid_hint)
+        let recent: Vec<u32> = self.recent_owners.iter().copied().collect();
+        let found = recent
             .into_iter()
             .find(|&pid| self.scan_fds(pid, inode))
+            .or_else(|| {
+                self.scan_order(uid_hint)
+                    .into_iter()
+                    .find(|&pid| self.scan_fds(pid, inode))
+            });
+        if let Some(pid) = found {
+            self.recent_owners.retain(|&p| p != pid);
+            self.recent_owners.push_front(pid);
+            self.recent_owners.truncate(RECENT_OWNERS);
+        }
+        found
     }
 
     /// The details of process `pid`, or `None` if it is gone or its uid cannot be read.

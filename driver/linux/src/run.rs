@@ -200,7 +200,7 @@ fn start_flow_monitors(
                                         t.bytes_received,
                                     )
                                 });
-                                daemon.flow_ended(&[socket.key], bytes);
+                                daemon.flow_ended(&[socket.key], Some(socket.cookie), bytes);
                             }
                         }
                         Err(e) => daemon.log(Severity::Warning, format!("TCP ends: {e}")),
@@ -227,7 +227,7 @@ fn start_flow_monitors(
                     match received {
                         Ok(entries) => {
                             for entry in entries.into_iter().filter(|e| e.key_orig.protocol == 17) {
-                                daemon.flow_ended(&candidate_keys(&entry.key_orig), None);
+                                daemon.flow_ended(&candidate_keys(&entry.key_orig), None, None);
                             }
                         }
                         Err(e) => daemon.log(Severity::Warning, format!("UDP ends: {e}")),

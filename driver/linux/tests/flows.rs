@@ -301,3 +301,35 @@ fn tcp_and_udp_bytes_are_reported_within_half_a_percent_and_ends_arrive() {
     app.send(&Command::GetBandwidthStats);
     assert!(app.wait_for(Duration::from_secs(5), |i| i.iter().any(|i| matches!(i, Info::ConnectionEndV4(e) if e.local_port == udp_port && e.protocol == 17))), "UDP end");
 }
+
+#[test]
+fn ends_of_connections_closed_by_a_reset_are_reported() {
+    let Some(_serial) = root_test("ends_of_connections_closed_by_a_reset_are_reported") else {
+        return;
+    };
+    let mut net = TestNet::new();
+    net.http_server("x");
+    let daemon = Daemon::start(&net, &[]);
+    let app = Responder::start(&daemon.socket, accept_all());
+    // SO_LINGER 0: close() sends a reset, and the kernel clears the socket's addresses before
+    // it reports the socket's end; the daemon must still know which connection it was.
+    let code = format!(
+        "import socket,struct\nports=[]\nfor i in range(3):\n  s=socket.create_connection(('{}',8080),5)\n  ports.append(s.getsockname()[1])\n  s.setsockopt(socket.SOL_SOCKET,socket.SO_LINGER,struct.pack('ii',1,0))\n  s.close()\nprint(' '.join(map(str,ports)))",
+        net.ip4_b
+    );
+    let out = net.exec(&net.a, "/usr/bin/python3", &["-c", &code]);
+    assert!(out.status.success());
+    let ports: Vec<u16> = String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .map(|p| p.parse().unwrap())
+        .collect();
+    assert_eq!(ports.len(), 3);
+    for port in ports {
+        assert!(
+            app.wait_for(Duration::from_secs(3), |i| i.iter().any(
+                |i| matches!(i, Info::ConnectionEndV4(e) if e.local_port == port)
+            )),
+            "end of the connection from port {port}"
+        );
+    }
+}
