@@ -77,7 +77,7 @@ pub(crate) struct ProcessFinder {
     /// Pids that owned the most recent sockets, newest first: a program that opens one
     /// connection usually opens the next one too, so these are checked before listing `/proc`
     /// (which costs far more, and grows with the number of processes).
-    recent_owners: VecDeque<u32>,
+    recent_owners: VecDeque<SocketOwner>,
 }
 
 /// How many recent socket owners are checked before a full scan.
@@ -112,21 +112,29 @@ impl ProcessFinder {
             }
             self.sockets.remove(&inode);
         }
-        let recent: Vec<u32> = self.recent_owners.iter().copied().collect();
-        let found = recent
-            .into_iter()
-            .find(|&pid| self.scan_fds(pid, inode))
-            .or_else(|| {
-                self.scan_order(uid_hint)
-                    .into_iter()
-                    .find(|&pid| self.scan_fds(pid, inode))
-            });
-        if let Some(pid) = found {
-            self.recent_owners.retain(|&p| p != pid);
-            self.recent_owners.push_front(pid);
-            self.recent_owners.truncate(RECENT_OWNERS);
+        let recent: Vec<SocketOwner> = self.recent_owners.iter().copied().collect();
+        // A program that closes a socket and opens the next one usually gets the same
+        // descriptor number back: one readlink per recent owner, before reading whole fd lists.
+        if let Some(&owner) = recent.iter().find(|owner| self.fd_holds(**owner, inode)) {
+            self.remember_socket(inode, owner);
+        } else {
+            let found = recent
+                .iter()
+                .map(|owner| owner.pid)
+                .find(|&pid| self.scan_fds(pid, inode))
+                .or_else(|| {
+                    self.scan_order(uid_hint)
+                        .into_iter()
+                        .find(|&pid| self.scan_fds(pid, inode))
+                });
+            found?;
         }
-        found
+        // scan_fds and the probe both cached the socket with its descriptor.
+        let owner = *self.sockets.get(&inode)?;
+        self.recent_owners.retain(|o| o.pid != owner.pid);
+        self.recent_owners.push_front(owner);
+        self.recent_owners.truncate(RECENT_OWNERS);
+        Some(owner.pid)
     }
 
     /// The details of process `pid`, or `None` if it is gone or its uid cannot be read.
