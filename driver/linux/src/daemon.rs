@@ -65,7 +65,13 @@ pub(crate) struct Daemon {
     log: Arc<Log>,
     started: Instant,
     bandwidth: Mutex<Bandwidth>,
+    /// Flows whose conntrack entry we deleted ourselves (an Update), with a deadline: the
+    /// destroy event that follows is not the connection's end.
+    forgotten: Mutex<Vec<(FlowKey, u64)>>,
 }
+
+/// How long a deleted conntrack entry's destroy event is expected.
+const FORGOTTEN_FOR_MS: u64 = 5_000;
 
 /// What GetBandwidthStats reads from the kernel.
 struct Bandwidth {
@@ -104,6 +110,7 @@ impl Daemon {
                 diag,
                 conntrack,
             }),
+            forgotten: Mutex::new(Vec::new()),
         }
     }
 
@@ -171,8 +178,14 @@ impl Daemon {
                 if let (Some(key), Some(conntrack)) =
                     (key, lock(&self.bandwidth).conntrack.as_mut())
                 {
-                    for tuple in tuples_of(&key) {
-                        let _ = conntrack.delete_flow(&tuple);
+                    // Registered before the delete: the kernel sends the destroy event at once.
+                    let now = self.now_ms();
+                    lock(&self.forgotten).push((key, now + FORGOTTEN_FOR_MS));
+                    let deleted = tuples_of(&key)
+                        .iter()
+                        .any(|tuple| conntrack.delete_flow(tuple).unwrap_or(false));
+                    if !deleted {
+                        lock(&self.forgotten).retain(|&(k, until)| k != key && until > now);
                     }
                 }
             }
@@ -251,6 +264,17 @@ impl Daemon {
         final_bytes: Option<(u64, u64)>,
     ) {
         let now = self.now_ms();
+        if cookie.is_none() {
+            let mut forgotten = lock(&self.forgotten);
+            forgotten.retain(|&(_, until)| until > now);
+            if let Some(at) = forgotten
+                .iter()
+                .position(|(key, _)| candidates.contains(key))
+            {
+                forgotten.remove(at);
+                return;
+            }
+        }
         let mut engine = self.engine();
         let by_cookie = cookie.and_then(|c| engine.flow_of_cookie(c));
         let Some(flow) = by_cookie.or_else(|| {
