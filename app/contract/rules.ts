@@ -1,0 +1,105 @@
+import { z } from 'zod';
+
+/**
+ * Firewall rules: who (an application), where (a destination), what (allow, block, drop) and
+ * for how long. This module is the one definition used by the engine, the store, the rule
+ * file import/export and the UI. Precedence is documented in app/engine/README.md.
+ */
+
+const MAX_TEXT = 4096;
+
+export const ACTIONS = ['allow', 'block', 'drop'] as const;
+export type RuleAction = (typeof ACTIONS)[number];
+
+/** Which application a rule is for. `publisher` is reserved for signed-binary identities. */
+export const appMatchSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('any') }).strict(),
+  z.object({ kind: z.literal('path'), path: z.string().min(1).max(MAX_TEXT) }).strict(),
+]);
+export type AppMatch = z.infer<typeof appMatchSchema>;
+
+const hostName = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(/^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*\.?$/i, 'not a host name');
+
+/** Where the connection goes (outbound) or comes from (inbound). */
+export const destinationSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('any') }).strict(),
+  z.object({ kind: z.literal('host'), name: hostName }).strict(),
+  z
+    .object({
+      kind: z.literal('domain'),
+      pattern: z.string().regex(/^\*\.[^*]+$/, 'a domain pattern looks like *.example.com'),
+    })
+    .strict(),
+  z.object({ kind: z.literal('ip'), address: z.string().min(2).max(64) }).strict(),
+  z.object({ kind: z.literal('cidr'), cidr: z.string().min(4).max(64) }).strict(),
+  z.object({ kind: z.literal('lan') }).strict(),
+  z.object({ kind: z.literal('localhost') }).strict(),
+]);
+export type Destination = z.infer<typeof destinationSchema>;
+
+const port = z.number().int().min(0).max(65535);
+export const portMatchSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('any') }).strict(),
+  z.object({ kind: z.literal('port'), port }).strict(),
+  z
+    .object({ kind: z.literal('range'), from: port, to: port })
+    .strict()
+    .refine((r) => r.from <= r.to, 'a port range runs from low to high'),
+]);
+export type PortMatch = z.infer<typeof portMatchSchema>;
+
+/** 'any' or an IANA protocol number. */
+export const protocolMatchSchema = z.union([z.literal('any'), z.number().int().min(0).max(255)]);
+export const directionMatchSchema = z.enum(['any', 'outbound', 'inbound']);
+
+export const durationSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('once') }).strict(),
+  z.object({ kind: z.literal('until-app-quits') }).strict(),
+  z.object({ kind: z.literal('minutes'), minutes: z.number().int().min(1).max(525_600) }).strict(),
+  z.object({ kind: z.literal('until-restart') }).strict(),
+  z.object({ kind: z.literal('forever') }).strict(),
+]);
+export type RuleDuration = z.infer<typeof durationSchema>;
+
+/** What a user writes (or a rule file holds): everything but the bookkeeping fields. */
+export const ruleInputSchema = z
+  .object({
+    app: appMatchSchema,
+    destination: destinationSchema,
+    port: portMatchSchema.default({ kind: 'any' }),
+    protocol: protocolMatchSchema.default('any'),
+    direction: directionMatchSchema.default('outbound'),
+    action: z.enum(ACTIONS),
+    duration: durationSchema.default({ kind: 'forever' }),
+    enabled: z.boolean().default(true),
+    notes: z.string().max(MAX_TEXT).default(''),
+  })
+  .strict();
+export type RuleInput = z.infer<typeof ruleInputSchema>;
+
+/** A stored rule. Times are milliseconds since the epoch. */
+export const ruleSchema = ruleInputSchema.extend({
+  id: z.string().min(1).max(64),
+  createdAt: z.number().int().nonnegative(),
+  updatedAt: z.number().int().nonnegative(),
+  /** For 'minutes' durations: when the rule stops applying. */
+  expiresAt: z.number().int().nonnegative().nullable(),
+  hitCount: z.number().int().nonnegative(),
+  lastHitAt: z.number().int().nonnegative().nullable(),
+});
+export type Rule = z.infer<typeof ruleSchema>;
+
+/** The rule file format for import and export (documented in app/contract/README.md). */
+export const RULE_FILE_FORMAT = 'zenithfence-rules';
+export const ruleFileSchema = z
+  .object({
+    format: z.literal(RULE_FILE_FORMAT),
+    version: z.literal(1),
+    rules: z.array(ruleInputSchema).max(100_000),
+  })
+  .strict();
+export type RuleFile = z.infer<typeof ruleFileSchema>;
