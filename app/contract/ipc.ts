@@ -1,0 +1,96 @@
+import { z } from 'zod';
+import { ruleInputSchema, type Rule } from './rules.ts';
+import {
+  BANDWIDTH_RANGES,
+  MODES,
+  promptAnswerSchema,
+  settingsSchema,
+  type AppSummary,
+  type BandwidthSeries,
+  type ConnectionView,
+  type LogView,
+  type PromptView,
+  type Settings,
+  type StatusView,
+} from './views.ts';
+
+/**
+ * The one IPC contract: request channels (renderer asks, main answers with a Result) and push
+ * channels (main tells the renderer). Electron IPC, the preload and the headless WebSocket all
+ * use these names and schemas; every request is validated with its schema before a handler
+ * sees it. Channel names are `domain:verb`; pushes are past-tense events.
+ */
+
+const none = z.undefined();
+const id = z.string().min(1).max(64);
+
+/** The schema of each request channel's payload. */
+export const requestSchemas = {
+  'status:get': none,
+  'mode:set': z.object({ mode: z.enum(MODES), minutes: z.number().int().min(1).max(1440).optional() }).strict(),
+  'prompts:list': none,
+  'prompts:answer': promptAnswerSchema,
+  'prompts:answer-app': z.object({ appPath: z.string().max(4096), action: z.enum(['allow', 'block']) }).strict(),
+  'connections:list': z.object({ limit: z.number().int().min(1).max(100_000) }).strict(),
+  'apps:list': none,
+  'apps:series': z.object({ appPath: z.string().max(4096).nullable(), range: z.enum(BANDWIDTH_RANGES) }).strict(),
+  'rules:list': none,
+  'rules:create': ruleInputSchema,
+  'rules:update': z.object({ id, patch: ruleInputSchema.partial() }).strict(),
+  'rules:delete': z.object({ id }).strict(),
+  'rules:import': z.object({ text: z.string().max(50_000_000) }).strict(),
+  'rules:export': none,
+  'settings:get': none,
+  'settings:set': settingsSchema.partial(),
+  'logs:list': none,
+} as const;
+
+export type RequestChannel = keyof typeof requestSchemas;
+export type RequestOf<C extends RequestChannel> = z.infer<(typeof requestSchemas)[C]>;
+
+/** What each request channel answers (inside the Result envelope). */
+export interface ResponseMap {
+  'status:get': StatusView;
+  'mode:set': StatusView;
+  'prompts:list': readonly PromptView[];
+  'prompts:answer': { readonly released: number; readonly rule: Rule | null };
+  'prompts:answer-app': { readonly released: number };
+  'connections:list': readonly ConnectionView[];
+  'apps:list': readonly AppSummary[];
+  'apps:series': BandwidthSeries;
+  'rules:list': readonly Rule[];
+  'rules:create': Rule;
+  'rules:update': Rule;
+  'rules:delete': { readonly deleted: boolean };
+  'rules:import': { readonly imported: number };
+  'rules:export': { readonly text: string };
+  'settings:get': Settings;
+  'settings:set': Settings;
+  'logs:list': readonly LogView[];
+}
+
+export type ResponseOf<C extends RequestChannel> = ResponseMap[C];
+
+/** Push channels and their payloads. */
+export interface PushMap {
+  'status:changed': StatusView;
+  'prompts:changed': readonly PromptView[];
+  /** Connections added or changed since the last batch (at most every 100 ms). */
+  'connections:batched': readonly ConnectionView[];
+  'logs:appended': readonly LogView[];
+}
+
+export type PushChannel = keyof PushMap;
+
+export const REQUEST_CHANNELS = Object.keys(requestSchemas) as RequestChannel[];
+export const PUSH_CHANNELS: readonly PushChannel[] = [
+  'status:changed',
+  'prompts:changed',
+  'connections:batched',
+  'logs:appended',
+];
+
+/** A request as it travels over the headless WebSocket. */
+export const wireRequestSchema = z
+  .object({ id: z.number().int().nonnegative(), channel: z.string().max(64), payload: z.unknown() })
+  .strict();
