@@ -92,5 +92,5 @@ export const PUSH_CHANNELS: readonly PushChannel[] = [
 
 /** A request as it travels over the headless WebSocket. */
 export const wireRequestSchema = z
-  .object({ id: z.number().int().nonnegative(), channel: z.string().max(64), payload: z.unknown() })
+  .object({ id: z.number().int().nonnegative(), channel: z.string().max(64), payload: z.unknown().optional() })
   .strict();

@@ -1,0 +1,98 @@
+/**
+ * One schema change. `sql` runs inside a transaction together with the `user_version` bump.
+ * Never edit a shipped migration: databases in the field already ran it. Add a new one.
+ */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+/**
+ * The schema history, oldest first; versions run 1, 2, 3... without gaps. The literals in
+ * CHECK constraints are copied on purpose (not built from app/contract): a migration must
+ * stay what it was when it shipped.
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'rules and settings',
+    sql: `
+      CREATE TABLE rules (
+        id TEXT PRIMARY KEY NOT NULL,
+        enabled INTEGER NOT NULL CHECK (enabled IN (0, 1)),
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        expires_at INTEGER,
+        action TEXT NOT NULL,
+        direction TEXT NOT NULL,
+        -- The nested matchers, as JSON; validated with ruleSchema when read back.
+        app TEXT NOT NULL CHECK (json_valid(app)),
+        destination TEXT NOT NULL CHECK (json_valid(destination)),
+        port TEXT NOT NULL CHECK (json_valid(port)),
+        protocol TEXT NOT NULL CHECK (json_valid(protocol)),
+        duration TEXT NOT NULL CHECK (json_valid(duration)),
+        duration_kind TEXT GENERATED ALWAYS AS (json_extract(duration, '$.kind')) VIRTUAL,
+        notes TEXT NOT NULL,
+        hit_count INTEGER NOT NULL DEFAULT 0 CHECK (hit_count >= 0),
+        last_hit_at INTEGER
+      ) STRICT;
+      CREATE INDEX rules_enabled ON rules (enabled);
+      CREATE INDEX rules_created ON rules (created_at);
+      CREATE INDEX rules_expires ON rules (expires_at) WHERE expires_at IS NOT NULL;
+      CREATE INDEX rules_duration_kind ON rules (duration_kind);
+
+      CREATE TABLE settings (
+        key TEXT PRIMARY KEY NOT NULL,
+        value TEXT NOT NULL CHECK (json_valid(value))
+      ) WITHOUT ROWID, STRICT;
+    `,
+  },
+  {
+    version: 2,
+    name: 'connection history',
+    sql: `
+      CREATE TABLE history (
+        -- Insertion order; retention deletes by (started_at, seq).
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        started_at INTEGER NOT NULL,
+        ended_at INTEGER,
+        pid INTEGER NOT NULL,
+        app_path TEXT NOT NULL,
+        uid INTEGER,
+        direction TEXT NOT NULL CHECK (direction IN ('outbound', 'inbound')),
+        protocol INTEGER NOT NULL CHECK (protocol BETWEEN 0 AND 255),
+        local_ip TEXT NOT NULL,
+        local_port INTEGER NOT NULL CHECK (local_port BETWEEN 0 AND 65535),
+        remote_ip TEXT NOT NULL,
+        remote_port INTEGER NOT NULL CHECK (remote_port BETWEEN 0 AND 65535),
+        host_name TEXT,
+        verdict TEXT NOT NULL CHECK (verdict IN ('allow', 'block', 'drop')),
+        -- No foreign key: history outlives the rule (a 'once' rule is gone before the batch lands).
+        rule_id TEXT,
+        bytes_sent INTEGER NOT NULL DEFAULT 0 CHECK (bytes_sent >= 0),
+        bytes_received INTEGER NOT NULL DEFAULT 0 CHECK (bytes_received >= 0)
+      ) STRICT;
+      CREATE INDEX history_started ON history (started_at);
+      CREATE INDEX history_app_started ON history (app_path, started_at);
+    `,
+  },
+  {
+    version: 3,
+    name: 'per-app bandwidth buckets',
+    sql: `
+      -- resolution is the bucket width in ms: 1 s, 1 min, 1 h. ts is the bucket start.
+      CREATE TABLE bandwidth (
+        app TEXT NOT NULL,
+        resolution INTEGER NOT NULL CHECK (resolution IN (1000, 60000, 3600000)),
+        ts INTEGER NOT NULL,
+        tx INTEGER NOT NULL CHECK (tx >= 0),
+        rx INTEGER NOT NULL CHECK (rx >= 0),
+        PRIMARY KEY (app, resolution, ts)
+      ) WITHOUT ROWID, STRICT;
+      -- All-apps series and downsampling walk by time; covering, so no lookups into the table.
+      CREATE INDEX bandwidth_time ON bandwidth (resolution, ts, tx, rx);
+    `,
+  },
+];
