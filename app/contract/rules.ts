@@ -93,7 +93,7 @@ export const ruleSchema = ruleInputSchema.extend({
 });
 export type Rule = z.infer<typeof ruleSchema>;
 
-/** The rule file format for import and export (documented in app/contract/README.md). */
+/** The rule file format for import and export (documented in app/store/README.md). */
 export const RULE_FILE_FORMAT = 'zenithfence-rules';
 export const ruleFileSchema = z
   .object({

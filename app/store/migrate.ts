@@ -17,10 +17,8 @@ export function schemaVersion(db: DatabaseSync): number {
  * StoreVersionError, changes nothing) a database newer than the list.
  */
 export function migrate(db: DatabaseSync, migrations: readonly Migration[]): { from: number; to: number } {
-  checkSequence(migrations);
+  const from = checkVersion(db, migrations);
   const latest = migrations.length;
-  const from = schemaVersion(db);
-  if (from > latest) throw new StoreVersionError(from, latest);
   for (const migration of migrations.slice(from)) {
     inTransaction(db, () => {
       db.exec(migration.sql);
@@ -29,6 +27,14 @@ export function migrate(db: DatabaseSync, migrations: readonly Migration[]): { f
     });
   }
   return { from, to: latest };
+}
+
+/** Returns the database's version; throws StoreVersionError if it is newer than `migrations`. */
+export function checkVersion(db: DatabaseSync, migrations: readonly Migration[]): number {
+  checkSequence(migrations);
+  const found = schemaVersion(db);
+  if (found > migrations.length) throw new StoreVersionError(found, migrations.length);
+  return found;
 }
 
 function checkSequence(migrations: readonly Migration[]): void {

@@ -1,0 +1,137 @@
+import type { DatabaseSync } from 'node:sqlite';
+import { historyEntrySchema, historyQuerySchema, pruneOptionsSchema } from './history-entry.ts';
+import type { HistoryEntry, HistoryQuery, HistoryUpdate, PruneOptions, PruneResult } from './history-entry.ts';
+import { validRow } from './row-values.ts';
+import type { Row } from './row-values.ts';
+import type { HistoryStore } from './store.ts';
+import { inTransaction } from './transaction.ts';
+
+const COLUMNS = `id, started_at, ended_at, pid, app_path, uid, direction, protocol, local_ip, local_port,
+  remote_ip, remote_port, host_name, verdict, rule_id, bytes_sent, bytes_received`;
+
+/** Connection history: batched inserts and updates, paged queries, chunked retention. */
+export function createHistoryStore(db: DatabaseSync): HistoryStore {
+  // Positional parameters: the insert is the hot path (a batch every second).
+  const insert = db.prepare(
+    `INSERT INTO history (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const update = db.prepare(`UPDATE history SET
+    ended_at = CASE WHEN :set_ended THEN :ended_at ELSE ended_at END,
+    bytes_sent = coalesce(:bytes_sent, bytes_sent),
+    bytes_received = coalesce(:bytes_received, bytes_received)
+    WHERE id = :id`);
+  // Both orderings match an index: (started_at) and (app_path, started_at).
+  const queryAll = db.prepare(`SELECT ${COLUMNS} FROM history WHERE started_at >= ? AND started_at < ?
+    ORDER BY started_at DESC, seq DESC LIMIT ? OFFSET ?`);
+  const queryApp = db.prepare(`SELECT ${COLUMNS} FROM history WHERE app_path = ? AND started_at >= ?
+    AND started_at < ? ORDER BY started_at DESC, seq DESC LIMIT ? OFFSET ?`);
+  const countAll = db.prepare('SELECT count(*) AS n FROM history');
+  const deleteOlder = db.prepare(`DELETE FROM history WHERE seq IN
+    (SELECT seq FROM history WHERE started_at < ? ORDER BY started_at, seq LIMIT ?)`);
+  const deleteOldest = db.prepare(`DELETE FROM history WHERE seq IN
+    (SELECT seq FROM history ORDER BY started_at, seq LIMIT ?)`);
+
+  const count = (): number => Number(countAll.get()?.['n'] ?? 0);
+
+  return {
+    insertBatch(rows: readonly HistoryEntry[]): void {
+      if (rows.length === 0) return;
+      inTransaction(db, () => {
+        for (const r of rows) {
+          insert.run(
+            r.id,
+            r.startedAt,
+            r.endedAt,
+            r.pid,
+            r.appPath,
+            r.uid,
+            r.direction,
+            r.protocol,
+            r.localIp,
+            r.localPort,
+            r.remoteIp,
+            r.remotePort,
+            r.hostName,
+            r.verdict,
+            r.ruleId,
+            r.bytesSent,
+            r.bytesReceived,
+          );
+        }
+      });
+    },
+    updateBatch(updates: readonly HistoryUpdate[]): void {
+      if (updates.length === 0) return;
+      inTransaction(db, () => {
+        for (const u of updates) {
+          update.run({
+            id: u.id,
+            set_ended: u.endedAt === undefined ? 0 : 1,
+            ended_at: u.endedAt ?? null,
+            bytes_sent: u.bytesSent ?? null,
+            bytes_received: u.bytesReceived ?? null,
+          });
+        }
+      });
+    },
+    query(options: HistoryQuery): HistoryEntry[] {
+      const q = historyQuerySchema.parse(options);
+      const rows =
+        q.appPath === undefined
+          ? queryAll.all(q.since, q.until, q.limit, q.offset)
+          : queryApp.all(q.appPath, q.since, q.until, q.limit, q.offset);
+      return rows.map(rowToEntry);
+    },
+    prune(options: PruneOptions, now: number): PruneResult {
+      const { maxAgeMs, maxRows, chunkSize, maxChunks } = pruneOptionsSchema.parse(options);
+      let chunksLeft = maxChunks ?? Number.POSITIVE_INFINITY;
+      let deleted = 0;
+      // Each chunk is its own short autocommit transaction: readers and the next insert batch
+      // get the lock between chunks, and the WAL stays small.
+      const cutoff = now - maxAgeMs;
+      for (;;) {
+        if (chunksLeft <= 0) return { deleted, done: false };
+        const changed = Number(deleteOlder.run(cutoff, chunkSize).changes);
+        deleted += changed;
+        if (changed > 0) chunksLeft--; // an empty probe costs nothing worth counting
+        if (changed < chunkSize) break;
+      }
+      let excess = count() - maxRows;
+      while (excess > 0) {
+        if (chunksLeft-- <= 0) return { deleted, done: false };
+        const changed = Number(deleteOldest.run(Math.min(chunkSize, excess)).changes);
+        deleted += changed;
+        excess -= changed;
+        if (changed === 0) break; // cannot happen while count() > maxRows; never spin
+      }
+      return { deleted, done: true };
+    },
+    count,
+  };
+}
+
+function rowToEntry(row: Row): HistoryEntry {
+  return validRow(
+    historyEntrySchema,
+    {
+      id: row['id'],
+      startedAt: row['started_at'],
+      endedAt: row['ended_at'],
+      pid: row['pid'],
+      appPath: row['app_path'],
+      uid: row['uid'],
+      direction: row['direction'],
+      protocol: row['protocol'],
+      localIp: row['local_ip'],
+      localPort: row['local_port'],
+      remoteIp: row['remote_ip'],
+      remotePort: row['remote_port'],
+      hostName: row['host_name'],
+      verdict: row['verdict'],
+      ruleId: row['rule_id'],
+      bytesSent: row['bytes_sent'],
+      bytesReceived: row['bytes_received'],
+    },
+    `history entry ${String(row['id'])}`,
+  );
+}

@@ -1,0 +1,9 @@
+// The store's public surface: the engine and the shell import from here, never the parts.
+export { openStore } from './open-store.ts';
+export type { OpenStoreOptions } from './open-store.ts';
+export type * from './store.ts';
+export { historyEntrySchema, historyQuerySchema, pruneOptionsSchema } from './history-entry.ts';
+export type { HistoryEntry, HistoryQuery, HistoryUpdate, PruneOptions, PruneResult } from './history-entry.ts';
+export { exportRules, formatRuleFile, importRules, parseRuleFile, RuleFileError } from './rule-file.ts';
+export type { RuleFileProblem } from './rule-file.ts';
+export { StoreDataError, StoreVersionError } from './store-errors.ts';

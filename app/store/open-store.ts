@@ -1,0 +1,56 @@
+import { DatabaseSync } from 'node:sqlite';
+import { createBandwidthStore } from './bandwidth-store.ts';
+import { configureConnection, setBusyTimeout } from './configure-connection.ts';
+import type { ConnectionOptions } from './configure-connection.ts';
+import { createHistoryStore } from './history-store.ts';
+import { checkVersion, migrate } from './migrate.ts';
+import { MIGRATIONS } from './migrations.ts';
+import { createRuleStore } from './rule-store.ts';
+import { createSettingsStore } from './settings-store.ts';
+import type { Store } from './store.ts';
+import { inTransaction } from './transaction.ts';
+
+/** `durability`: 'normal' (default, survives process crashes) or 'full' (survives power loss). */
+export type OpenStoreOptions = ConnectionOptions;
+
+/**
+ * Opens (creating if needed) the ZenithFence database at `path`, configures it (WAL, see
+ * configure-connection.ts for the durability trade-off) and brings the schema up to date.
+ * Throws StoreVersionError, leaving the file untouched, if a newer release wrote it. The
+ * returned Store is the one writer; use it from one thread.
+ */
+export function openStore(path: string, options: OpenStoreOptions = {}): Store {
+  const db = new DatabaseSync(path);
+  try {
+    setBusyTimeout(db, options);
+    // Before anything writes (switching to WAL rewrites the header): refuse newer files untouched.
+    checkVersion(db, MIGRATIONS);
+    configureConnection(db, path, options);
+    migrate(db, MIGRATIONS);
+    return assemble(db);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+function assemble(db: DatabaseSync): Store {
+  const bandwidth = createBandwidthStore(db);
+  return {
+    rules: createRuleStore(db),
+    history: createHistoryStore(db),
+    bandwidth,
+    settings: createSettingsStore(db),
+    transaction: <T>(work: () => T): T => inTransaction(db, work),
+    close(): void {
+      if (!db.isOpen) return;
+      try {
+        bandwidth.flush();
+        // Lets SQLite refresh query-planner statistics it found worth updating.
+        db.exec('PRAGMA optimize');
+      } finally {
+        db.close();
+      }
+    },
+  };
+}

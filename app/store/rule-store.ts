@@ -1,0 +1,130 @@
+import { randomUUID } from 'node:crypto';
+import type { DatabaseSync } from 'node:sqlite';
+import { ruleInputSchema, ruleSchema } from '../contract/rules.ts';
+import type { Rule, RuleDuration, RuleInput } from '../contract/rules.ts';
+import { booleanColumn, idsOf, jsonColumn, validRow } from './row-values.ts';
+import type { Row } from './row-values.ts';
+import type { RuleHits, RulePatch, RuleStore } from './store.ts';
+import { inTransaction } from './transaction.ts';
+
+const PATCHABLE = new Set<string>(Object.keys(ruleInputSchema.shape));
+const COLUMNS = `id, enabled, created_at, updated_at, expires_at, action, direction, app, destination, port,
+  protocol, duration, notes, hit_count, last_hit_at`;
+const MINUTE_MS = 60_000;
+
+/** Rules in SQLite: indexed scalar columns plus JSON columns for the nested matchers. */
+export function createRuleStore(db: DatabaseSync): RuleStore {
+  const selectAll = db.prepare(`SELECT ${COLUMNS} FROM rules ORDER BY created_at, rowid`);
+  const selectOne = db.prepare(`SELECT ${COLUMNS} FROM rules WHERE id = ?`);
+  const insert = db.prepare(`INSERT INTO rules (${COLUMNS}) VALUES (:id, :enabled, :created_at, :updated_at,
+    :expires_at, :action, :direction, :app, :destination, :port, :protocol, :duration, :notes, :hit_count, :last_hit_at)`);
+  // Rewrites the whole row; update() reads it in the same transaction, so counters are kept.
+  const replace = db.prepare(`UPDATE rules SET enabled = :enabled, created_at = :created_at,
+    updated_at = :updated_at, expires_at = :expires_at, action = :action, direction = :direction, app = :app,
+    destination = :destination, port = :port, protocol = :protocol, duration = :duration, notes = :notes,
+    hit_count = :hit_count, last_hit_at = :last_hit_at WHERE id = :id`);
+  const remove = db.prepare('DELETE FROM rules WHERE id = ?');
+  const addHits = db.prepare(`UPDATE rules SET hit_count = hit_count + ?,
+    last_hit_at = max(coalesce(last_hit_at, 0), ?) WHERE id = ?`);
+  const removeExpired = db.prepare('DELETE FROM rules WHERE expires_at <= ? RETURNING id');
+  const removeByKind = db.prepare(
+    'DELETE FROM rules WHERE duration_kind IN (SELECT value FROM json_each(?)) RETURNING id',
+  );
+
+  const get = (id: string): Rule | null => {
+    const row = selectOne.get(id);
+    return row === undefined ? null : rowToRule(row);
+  };
+
+  return {
+    list: () => selectAll.all().map(rowToRule),
+    get,
+    create(input: RuleInput, now: number): Rule {
+      const parsed = ruleInputSchema.parse(input);
+      const rule = ruleSchema.parse({
+        ...parsed,
+        id: randomUUID(),
+        createdAt: now,
+        updatedAt: now,
+        expiresAt: expiryOf(parsed.duration, now),
+        hitCount: 0,
+        lastHitAt: null,
+      });
+      insert.run(ruleToRow(rule));
+      return rule;
+    },
+    update(id: string, patch: RulePatch, now: number): Rule | null {
+      // The patch may come from the UI: only user fields, so it cannot rewrite ids or counters.
+      const unknown = Object.keys(patch).filter((key) => !PATCHABLE.has(key));
+      if (unknown.length > 0) throw new TypeError(`A rule patch cannot set: ${unknown.join(', ')}`);
+      return inTransaction(db, () => {
+        const current = get(id);
+        if (current === null) return null;
+        const merged = { ...current, ...patch, updatedAt: now };
+        if (patch.duration !== undefined) merged.expiresAt = expiryOf(patch.duration, now);
+        const rule = ruleSchema.parse(merged);
+        replace.run(ruleToRow(rule));
+        return rule;
+      });
+    },
+    delete: (id: string) => remove.run(id).changes > 0,
+    recordHits(hits: ReadonlyMap<string, RuleHits>): void {
+      if (hits.size === 0) return;
+      inTransaction(db, () => {
+        for (const [id, hit] of hits) addHits.run(hit.count, hit.lastHitAt, id);
+      });
+    },
+    deleteExpired: (now: number) => idsOf(removeExpired.all(now)),
+    deleteByDuration: (kinds: readonly RuleDuration['kind'][]) => idsOf(removeByKind.all(JSON.stringify(kinds))),
+  };
+}
+
+/** 'minutes' rules stop applying `minutes` after they were set; every other kind has no clock. */
+function expiryOf(duration: RuleDuration, now: number): number | null {
+  return duration.kind === 'minutes' ? now + duration.minutes * MINUTE_MS : null;
+}
+
+function ruleToRow(rule: Rule): Record<string, string | number | null> {
+  return {
+    id: rule.id,
+    enabled: rule.enabled ? 1 : 0,
+    created_at: rule.createdAt,
+    updated_at: rule.updatedAt,
+    expires_at: rule.expiresAt,
+    action: rule.action,
+    direction: rule.direction,
+    app: JSON.stringify(rule.app),
+    destination: JSON.stringify(rule.destination),
+    port: JSON.stringify(rule.port),
+    protocol: JSON.stringify(rule.protocol),
+    duration: JSON.stringify(rule.duration),
+    notes: rule.notes,
+    hit_count: rule.hitCount,
+    last_hit_at: rule.lastHitAt,
+  };
+}
+
+function rowToRule(row: Row): Rule {
+  const what = `rule ${String(row['id'])}`;
+  return validRow(
+    ruleSchema,
+    {
+      id: row['id'],
+      enabled: booleanColumn(row, 'enabled'),
+      createdAt: row['created_at'],
+      updatedAt: row['updated_at'],
+      expiresAt: row['expires_at'],
+      action: row['action'],
+      direction: row['direction'],
+      app: jsonColumn(row, 'app', what),
+      destination: jsonColumn(row, 'destination', what),
+      port: jsonColumn(row, 'port', what),
+      protocol: jsonColumn(row, 'protocol', what),
+      duration: jsonColumn(row, 'duration', what),
+      notes: row['notes'],
+      hitCount: row['hit_count'],
+      lastHitAt: row['last_hit_at'],
+    },
+    what,
+  );
+}

@@ -1,0 +1,106 @@
+import type { z } from 'zod';
+import type { Rule, RuleDuration, RuleInput } from '../contract/rules.ts';
+import type { HistoryEntry, HistoryQuery, HistoryUpdate, PruneOptions, PruneResult } from './history-entry.ts';
+
+/**
+ * The storage the engine and the shell use; no SQL leaks through it. Everything is
+ * synchronous (node:sqlite) and meant for one thread: the Store is the one writer.
+ */
+export interface Store {
+  readonly rules: RuleStore;
+  readonly history: HistoryStore;
+  readonly bandwidth: BandwidthStore;
+  readonly settings: SettingsStore;
+  /** Runs `work` in one transaction: all its writes commit together or none do. Nests. */
+  transaction<T>(work: () => T): T;
+  /** Flushes buffered bandwidth and closes the database. */
+  close(): void;
+}
+
+/** Fields of a rule a user may change; bookkeeping fields (id, times, hits) are not among them. */
+export type RulePatch = Partial<RuleInput>;
+
+/** Hits counted by the engine since the last flush. */
+export interface RuleHits {
+  readonly count: number;
+  readonly lastHitAt: number;
+}
+
+export interface RuleStore {
+  /** All rules, oldest first (import order is kept). */
+  list(): Rule[];
+  get(id: string): Rule | null;
+  /** Stores a new rule with a random UUID; 'minutes' rules expire `minutes` after `now`. */
+  create(input: RuleInput, now: number): Rule;
+  /** Applies `patch`; a new duration restarts the clock. Returns null when there is no such rule. */
+  update(id: string, patch: RulePatch, now: number): Rule | null;
+  /** Returns whether a rule was deleted. */
+  delete(id: string): boolean;
+  /** Adds hit counts in one transaction; unknown ids (deleted meanwhile) are skipped. */
+  recordHits(hits: ReadonlyMap<string, RuleHits>): void;
+  /** Deletes rules whose 'minutes' duration has run out; returns their ids. */
+  deleteExpired(now: number): string[];
+  /** Deletes rules with these duration kinds (e.g. 'until-restart' at start-up); returns their ids. */
+  deleteByDuration(kinds: readonly RuleDuration['kind'][]): string[];
+}
+
+export interface HistoryStore {
+  /** Inserts connections in one transaction. */
+  insertBatch(rows: readonly HistoryEntry[]): void;
+  /** Applies end times and byte totals in one transaction; unknown ids are skipped. */
+  updateBatch(updates: readonly HistoryUpdate[]): void;
+  /** Newest first. Throws on invalid options (they may come from the UI). */
+  query(options: HistoryQuery): HistoryEntry[];
+  /** Deletes connections older than maxAgeMs and beyond maxRows, oldest first, in short chunks. */
+  prune(options: PruneOptions, now: number): PruneResult;
+  count(): number;
+}
+
+export interface SeriesOptions {
+  /** Bucket width in ms (a multiple of 1000), or 'auto' (default) to fit `maxPoints`. */
+  readonly resolution?: number | 'auto';
+  /** For 'auto': the most points wanted (default 1000). */
+  readonly maxPoints?: number;
+}
+
+/** Columnar (what uPlot wants): ts[i] is a bucket start, tx[i]/rx[i] its byte sums. */
+export interface BandwidthSeries {
+  readonly resolutionMs: number;
+  readonly ts: number[];
+  readonly tx: number[];
+  readonly rx: number[];
+}
+
+export interface DownsampleResult {
+  /** 1 s buckets folded into 1 min buckets. */
+  readonly secondBuckets: number;
+  /** 1 min buckets folded into 1 h buckets. */
+  readonly minuteBuckets: number;
+}
+
+export interface BandwidthStore {
+  /**
+   * Counts bytes for an app in the 1 s bucket holding `tsMs`. Buffered in memory and written
+   * by `flush()` (call it every second or so); a crash loses at most the unflushed buckets.
+   */
+  add(appPath: string, tsMs: number, tx: number, rx: number): void;
+  /** Writes buffered buckets in one transaction, adding to what is stored. */
+  flush(): void;
+  /**
+   * Byte sums per bucket for one app (`null`: all apps together) over [from, to) ms, oldest
+   * first; buckets without traffic are left out. Flushes first.
+   */
+  series(appPath: string | null, from: number, to: number, options?: SeriesOptions): BandwidthSeries;
+  /** 1 s buckets older than 1 h become 1 min buckets; 1 min older than 30 days become 1 h. */
+  downsample(now: number): DownsampleResult;
+}
+
+/** Any value JSON can hold. */
+export type JsonValue = null | boolean | number | string | readonly JsonValue[] | { readonly [key: string]: JsonValue };
+
+export interface SettingsStore {
+  /** The stored value if present and valid for `schema`, otherwise `fallback`. */
+  get<S extends z.ZodType>(key: string, schema: S, fallback: z.output<S>): z.output<S>;
+  set(key: string, value: JsonValue): void;
+  delete(key: string): boolean;
+}
