@@ -1,0 +1,236 @@
+import { describe, expect, it } from 'vitest';
+import type { RuleInput } from '../contract/rules.ts';
+import { Engine, type EngineOptions } from './engine.ts';
+import { MemoryRepository, RecordingVerdicts, makeRequest, makeRule } from './testing.ts';
+
+const CURL = '/usr/bin/curl';
+const FOREVER = { kind: 'forever' } as const;
+
+function setup(options: Partial<EngineOptions> = {}) {
+  const verdicts = new RecordingVerdicts();
+  const repository = new MemoryRepository();
+  let n = 0;
+  const engine = new Engine({ verdicts, repository, newRuleId: () => `n${++n}`, ...options });
+  return { engine, verdicts, repository };
+}
+
+function input(fields: Partial<RuleInput>): RuleInput {
+  const { app, destination, port, protocol, direction, action, duration, enabled, notes } = makeRule({ id: 'x' });
+  return { app, destination, port, protocol, direction, action, duration, enabled, notes, ...fields };
+}
+
+describe('Engine: rules', () => {
+  it('answers a rule match at once with a permanent verdict, a hit and a table row', () => {
+    const { engine, verdicts } = setup();
+    engine.attachRules([makeRule({ id: 'r1', app: { kind: 'path', path: CURL }, action: 'drop' })]);
+    engine.handle(makeRequest({ id: 1n, path: CURL }), 5);
+    expect(verdicts.sent).toEqual([{ requestId: 1n, verdict: 'permanent-drop' }]);
+    expect(engine.takeHits()).toEqual([{ ruleId: 'r1', hitCount: 1, lastHitAt: 5 }]);
+    expect(engine.listConnections()).toEqual([
+      expect.objectContaining({ verdict: 'permanent-drop', ruleId: 'r1', app: CURL }),
+    ]);
+    expect(engine.listPrompts()).toEqual([]);
+  });
+
+  it('matches host rules on names from DNS answers, not on reverse lookups', () => {
+    const asked: string[] = [];
+    const { engine, verdicts } = setup({ reverseLookup: { lookup: (ip) => asked.push(ip) } });
+    engine.attachRules([makeRule({ id: 'r1', destination: { kind: 'host', name: 'example.com' } })]);
+    engine.handle(makeRequest({ id: 1n, remoteIp: '1.2.3.4' }), 0);
+    expect(asked).toEqual(['1.2.3.4']);
+    engine.reverseLookupAnswered('1.2.3.4', ['example.com'], 1);
+    expect(engine.listConnections()[0]?.host).toBe('example.com');
+    engine.handle(makeRequest({ id: 2n, remoteIp: '1.2.3.4', localPort: 2 }), 2);
+    expect(verdicts.for(2n)).toEqual([]); // held: a PTR name proves nothing
+    engine.handle({ kind: 'dns', name: 'example.com', address: '5.6.7.8', ttlSeconds: 60 }, 3);
+    engine.handle(makeRequest({ id: 3n, remoteIp: '5.6.7.8' }), 4);
+    expect(verdicts.for(3n)).toEqual(['permanent-accept']);
+  });
+
+  it('compares app paths case-insensitively when configured (Windows)', () => {
+    const { engine, verdicts } = setup({ caseInsensitivePaths: true });
+    engine.attachRules([makeRule({ id: 'r1', app: { kind: 'path', path: 'C:\\Tools\\Curl.EXE' }, action: 'block' })]);
+    engine.handle(makeRequest({ id: 1n, path: 'c:\\tools\\curl.exe' }), 0);
+    expect(verdicts.for(1n)).toEqual(['permanent-block']);
+  });
+
+  it('remembers process details by pid for requests that carry none', () => {
+    const { engine, verdicts } = setup();
+    engine.attachRules([makeRule({ id: 'r1', app: { kind: 'path', path: CURL } })]);
+    engine.handle(makeRequest({ id: 1n, path: CURL, pid: 7 }), 0);
+    engine.handle(makeRequest({ id: 2n, pid: 7 }), 0);
+    expect(verdicts.for(2n)).toEqual(['permanent-accept']);
+    engine.processExited(7, 1);
+    engine.handle(makeRequest({ id: 3n, pid: 7 }), 2);
+    expect(verdicts.for(3n)).toEqual([]);
+  });
+
+  it('stores forever and minutes rules, keeps the others in memory, expires and quits them', () => {
+    const { engine, repository } = setup();
+    const forever = engine.addRule(input({ duration: FOREVER }), 0);
+    const minutes = engine.addRule(input({ duration: { kind: 'minutes', minutes: 1 } }), 0);
+    const restart = engine.addRule(input({ duration: { kind: 'until-restart' } }), 0);
+    const quits = engine.addRule(
+      input({ app: { kind: 'path', path: CURL }, duration: { kind: 'until-app-quits' } }),
+      0,
+    );
+    expect(engine.addRule(input({ duration: { kind: 'once' } }), 0)).toEqual({
+      ok: false,
+      error: 'once-is-not-a-rule',
+    });
+    expect(engine.addRule(input({ destination: { kind: 'cidr', cidr: '1.2.3.4/99' } }), 0)).toEqual({
+      ok: false,
+      error: 'invalid-destination',
+    });
+    expect([forever.ok, minutes.ok, restart.ok, quits.ok]).toEqual([true, true, true, true]);
+    expect([...repository.rules.keys()]).toEqual(['n1', 'n2']);
+    expect(repository.rules.get('n2')?.expiresAt).toBe(60_000);
+    engine.tick(60_000);
+    expect([...repository.rules.keys()]).toEqual(['n1']);
+    engine.appQuit(CURL);
+    expect(engine.listRules().map((r) => r.id)).toEqual(['n1', 'n3']);
+    expect(engine.removeRule('n1')).toBe(true);
+    expect(repository.rules.size).toBe(0);
+  });
+
+  it('updateRule keeps id and hits, and releases held connections it now covers', () => {
+    const { engine, verdicts, repository } = setup();
+    const created = engine.addRule(input({ destination: { kind: 'lan' } }), 0);
+    if (!created.ok) throw new Error('no rule');
+    engine.handle(makeRequest({ id: 1n }), 1);
+    expect(verdicts.for(1n)).toEqual([]);
+    const updated = engine.updateRule(created.rule.id, input({ destination: { kind: 'any' }, action: 'block' }), 2);
+    expect(updated).toMatchObject({ ok: true, rule: { id: 'n1', createdAt: 0, updatedAt: 2 } });
+    expect(verdicts.for(1n)).toEqual(['permanent-block']);
+    expect(repository.rules.get('n1')?.action).toBe('block');
+    expect(engine.listPrompts()).toEqual([]);
+    expect(engine.updateRule('nope', input({}), 3)).toEqual({ ok: false, error: 'unknown-rule' });
+  });
+});
+
+describe('Engine: prompts', () => {
+  it('holds unknown connections, coalesces them, and one answer releases all it covers', () => {
+    const { engine, verdicts, repository } = setup();
+    engine.handle({ kind: 'dns', name: 'api.example.com', address: '1.1.1.1', ttlSeconds: 60 }, 0);
+    engine.handle(makeRequest({ id: 1n, path: CURL, remoteIp: '1.1.1.1' }), 0);
+    engine.handle(makeRequest({ id: 2n, path: CURL, remoteIp: '1.1.1.1', localPort: 9 }), 0);
+    engine.handle(makeRequest({ id: 3n, path: CURL, remoteIp: '1.1.1.1', remotePort: 80 }), 0);
+    engine.handle(makeRequest({ id: 4n, path: CURL, remoteIp: '9.9.9.9' }), 0);
+    expect(verdicts.sent).toEqual([]);
+    const [group] = engine.listPrompts();
+    expect(group?.prompts.map((p) => [p.host ?? p.remoteIp, p.remotePort, p.count])).toEqual([
+      ['api.example.com', 443, 2],
+      ['api.example.com', 80, 1],
+      ['9.9.9.9', 443, 1],
+    ]);
+    const first = group?.prompts[0]?.id ?? '';
+    const result = engine.answerPrompt(first, { action: 'allow', duration: FOREVER, scope: { kind: 'host' } }, 1);
+    expect(result).toMatchObject({
+      ok: true,
+      released: 3,
+      rule: { destination: { kind: 'host', name: 'api.example.com' } },
+    });
+    expect(verdicts.sent.map((s) => [s.requestId, s.verdict])).toEqual([
+      [1n, 'permanent-accept'],
+      [2n, 'permanent-accept'],
+      [3n, 'permanent-accept'],
+    ]);
+    expect(repository.rules.size).toBe(1);
+    expect(engine.listPrompts()[0]?.prompts.map((p) => p.remoteIp)).toEqual(['9.9.9.9']);
+    expect(engine.takeHits()).toEqual([{ ruleId: 'n1', hitCount: 3, lastHitAt: 1 }]);
+  });
+
+  it("'once' answers only that prompt's connections and creates no rule", () => {
+    const { engine, verdicts, repository } = setup();
+    engine.handle(makeRequest({ id: 1n, path: CURL }), 0);
+    engine.handle(makeRequest({ id: 2n, path: CURL, remotePort: 80 }), 0);
+    const id = engine.listPrompts()[0]?.prompts[0]?.id ?? '';
+    const result = engine.answerPrompt(id, { action: 'block', duration: { kind: 'once' }, scope: { kind: 'app' } }, 1);
+    expect(result).toEqual({ ok: true, rule: null, released: 1 });
+    expect(verdicts.sent).toEqual([{ requestId: 1n, verdict: 'permanent-block' }]);
+    expect(repository.rules.size).toBe(0);
+    engine.handle(makeRequest({ id: 3n, path: CURL, localPort: 3 }), 2);
+    expect(verdicts.for(3n)).toEqual([]);
+    expect(engine.answerPrompt(id, { action: 'block', duration: FOREVER, scope: { kind: 'app' } }, 3)).toEqual({
+      ok: false,
+      error: 'unknown-prompt',
+    });
+  });
+
+  it('a late answer (after the hold timeout) still creates the rule that decides the retry', () => {
+    const { engine, verdicts } = setup({ prompts: { holdTimeoutMs: 1000, defaultAction: 'drop' } });
+    engine.handle(makeRequest({ id: 1n, path: CURL }), 0);
+    engine.tick(1000);
+    expect(verdicts.for(1n)).toEqual(['drop']);
+    const id = engine.listPrompts()[0]?.prompts[0]?.id ?? '';
+    expect(engine.listPrompts()[0]?.prompts[0]).toMatchObject({ held: 0, holdDeadline: null });
+    expect(
+      engine.answerPrompt(id, { action: 'allow', duration: FOREVER, scope: { kind: 'exact' } }, 5000),
+    ).toMatchObject({
+      ok: true,
+      released: 0,
+    });
+    engine.handle(makeRequest({ id: 2n, path: CURL, localPort: 2 }), 6000);
+    expect(verdicts.for(2n)).toEqual(['permanent-accept']);
+    expect(verdicts.for(1n)).toEqual(['drop']);
+  });
+
+  it('refuses an app-wide rule for an unknown app', () => {
+    const { engine } = setup();
+    engine.handle(makeRequest({ id: 1n }), 0);
+    const [group] = engine.listPrompts();
+    expect(group?.app).toBe('unknown');
+    const id = group?.prompts[0]?.id ?? '';
+    expect(engine.answerPrompt(id, { action: 'allow', duration: FOREVER, scope: { kind: 'app' } }, 1)).toEqual({
+      ok: false,
+      error: 'scope-needs-app',
+    });
+  });
+
+  it('modes: allow-all releases held connections; pause allows until it auto-resumes', () => {
+    const { engine, verdicts } = setup();
+    engine.handle(makeRequest({ id: 1n, path: CURL }), 0);
+    engine.setMode({ mode: 'pause', minutes: 1 }, 1);
+    expect(verdicts.for(1n)).toEqual(['accept']);
+    engine.handle(makeRequest({ id: 2n, path: CURL, localPort: 2 }), 2);
+    expect(verdicts.for(2n)).toEqual(['accept']);
+    expect(engine.getMode(2)).toEqual({ mode: 'pause', resumesAt: 60_001, resumesTo: 'ask' });
+    engine.tick(60_001);
+    expect(engine.getMode(60_001).mode).toBe('ask');
+    engine.handle(makeRequest({ id: 3n, path: CURL, localPort: 3 }), 60_002);
+    expect(verdicts.for(3n)).toEqual([]);
+    engine.setMode({ mode: 'block-all' }, 60_003);
+    expect(verdicts.for(3n)).toEqual(['block']);
+  });
+
+  it('shutdown answers every held connection with the default', () => {
+    const { engine, verdicts } = setup({ prompts: { defaultAction: 'drop' } });
+    engine.handle(makeRequest({ id: 1n, path: CURL }), 0);
+    engine.handle(makeRequest({ id: 2n, path: '/bin/x' }), 0);
+    expect(engine.shutdown(1)).toBe(2);
+    expect(verdicts.sent.map((s) => s.verdict)).toEqual(['drop', 'drop']);
+  });
+
+  it('tracks bandwidth per connection and app, and ends connections', () => {
+    const { engine } = setup();
+    engine.attachRules([makeRule({ id: 'r1' })]);
+    const request = makeRequest({ id: 1n, path: CURL });
+    engine.handle(request, 0);
+    engine.handle({ kind: 'bandwidth', samples: [{ flow: request.flow, transmitted: 5n, received: 7n }] }, 1000);
+    engine.handle({ kind: 'connection-ended', direction: 'outbound', flow: request.flow, pid: 100 }, 1500);
+    engine.handle({ kind: 'log', severity: 1, message: 'hello' }, 1600);
+    expect(engine.takeAppBuckets()).toEqual([{ second: 1, app: CURL, transmitted: 5, received: 7 }]);
+    expect(engine.takeChanges().upserted).toEqual([
+      expect.objectContaining({ bytesSent: 5, bytesReceived: 7, endedAt: 1500, verdict: 'permanent-accept' }),
+    ]);
+  });
+
+  it('answers with the default and reports when something inside fails', () => {
+    const errors: unknown[] = [];
+    const { engine, verdicts } = setup({ onError: (e) => errors.push(e) });
+    const broken = { ...makeRequest({ id: 1n }), flow: null } as unknown as Parameters<Engine['handle']>[0];
+    engine.handle(broken, 0);
+    expect(verdicts.sent).toEqual([{ requestId: 1n, verdict: 'block' }]);
+    expect(errors).toHaveLength(1);
+  });
+});

@@ -1,0 +1,274 @@
+import type { ConnectionRequest, DriverEvent, DriverVerdict } from '../contract/driver-events.ts';
+import type { Rule, RuleInput } from '../contract/rules.ts';
+import { ProcessDirectory, type AppIdentity } from './app-identity.ts';
+import { BandwidthAttribution, type AppBucket } from './bandwidth-attribution.ts';
+import { appKeyOf } from './compiled-rule.ts';
+import {
+  ConnectionTable,
+  type ConnectionChanges,
+  type ConnectionRow,
+  type ConnectionTableOptions,
+} from './connection-table.ts';
+import { decide, modeAction, permanentVerdict, plainVerdict } from './decide.ts';
+import { formatIp, parseIp } from './ip-address.ts';
+import { ModeState, type ModeRequest, type ModeStatus } from './modes.ts';
+import { NameCache, type NameCacheOptions } from './name-cache.ts';
+import type { ReverseLookupPort, RuleRepository, VerdictPort } from './ports.ts';
+import { ruleInputForAnswer, type PromptAnswer, type ScopeError } from './prompt-scope.ts';
+import { PromptQueue, type HeldConnection, type PromptQueueOptions } from './prompt-queue.ts';
+import type { PromptGroup } from './prompt-view.ts';
+import { RuleBook, defaultRuleId, type RuleError, type RuleIdFactory, type RuleResult } from './rule-book.ts';
+import type { ConnectionFacts } from './rule-matcher.ts';
+import { RuleSet, type RuleHit } from './rule-set.ts';
+
+export interface EngineOptions {
+  readonly verdicts: VerdictPort;
+  readonly repository: RuleRepository;
+  readonly reverseLookup?: ReverseLookupPort;
+  readonly newRuleId?: RuleIdFactory;
+  /** Windows: app paths compare case-insensitively. */
+  readonly caseInsensitivePaths?: boolean;
+  readonly prompts?: Partial<PromptQueueOptions>;
+  readonly names?: Partial<NameCacheOptions>;
+  readonly connections?: Partial<ConnectionTableOptions>;
+  /** Told about an internal error; the engine has already answered the request it concerned. */
+  readonly onError?: (error: unknown) => void;
+}
+
+export type AnswerResult =
+  | { readonly ok: true; readonly rule: Rule | null; readonly released: number }
+  | { readonly ok: false; readonly error: 'unknown-prompt' | ScopeError | RuleError };
+
+/**
+ * The decision engine: driver events in, verdicts out through the VerdictPort, exactly once
+ * per request id. Pure: no timers and no I/O; the shell passes `now` (ms since the epoch) to
+ * every call and calls tick(now) about once a second (README.md).
+ */
+export class Engine {
+  readonly #verdicts: VerdictPort;
+  readonly #reverse: ReverseLookupPort | undefined;
+  readonly #onError: (error: unknown) => void;
+  readonly #paths: { readonly caseInsensitivePaths: boolean };
+  readonly #rules: RuleSet;
+  readonly #book: RuleBook;
+  readonly #mode = new ModeState();
+  readonly #processes = new ProcessDirectory();
+  readonly #names: NameCache;
+  readonly #table: ConnectionTable;
+  readonly #bandwidth: BandwidthAttribution;
+  readonly #queue: PromptQueue;
+
+  constructor(options: EngineOptions) {
+    this.#verdicts = options.verdicts;
+    this.#reverse = options.reverseLookup;
+    this.#onError = options.onError ?? (() => undefined);
+    this.#paths = { caseInsensitivePaths: options.caseInsensitivePaths ?? false };
+    this.#rules = new RuleSet(this.#paths);
+    this.#book = new RuleBook(this.#rules, options.repository, options.newRuleId ?? defaultRuleId);
+    this.#names = new NameCache(options.names);
+    this.#table = new ConnectionTable(options.connections);
+    this.#bandwidth = new BandwidthAttribution(this.#table);
+    this.#queue = new PromptQueue(options.prompts ?? {}, (held, verdict, ruleId, now) =>
+      this.#released(held, verdict, ruleId, now),
+    );
+  }
+
+  /** Loads the stored rules at start; returns the ids of rules that could not be used. */
+  attachRules(rules: readonly Rule[]): { rejected: string[] } {
+    return { rejected: this.#book.attach(rules) };
+  }
+
+  /** Consumes one driver event. Never throws; a connection request is always answered or held. */
+  handle(event: DriverEvent, now: number): void {
+    try {
+      switch (event.kind) {
+        case 'connection':
+          return this.#connection(event, now);
+        case 'connection-ended':
+          return this.#table.end(event.flow, now);
+        case 'dns': {
+          const learned = this.#names.addDns(event.name, event.address, event.ttlSeconds, now);
+          if (learned !== null) this.#table.nameLearned(learned.ip, learned.host);
+          return;
+        }
+        case 'bandwidth':
+          return this.#bandwidth.add(event, now);
+        case 'log':
+          return;
+      }
+    } catch (error) {
+      this.#onError(error);
+    }
+  }
+
+  #connection(request: ConnectionRequest, now: number): void {
+    if (this.#queue.isHeld(request.requestId)) return; // a duplicate: it is answered once, later
+    let answered = false;
+    try {
+      const app = this.#processes.identify(request);
+      const facts = this.#facts(request, app, now);
+      const host = this.#names.displayName(facts.remoteIp, now);
+      if (host === null && this.#reverse !== undefined && this.#names.wantsReverse(facts.remoteIp, now)) {
+        this.#reverse.lookup(facts.remoteIp);
+      }
+      const rowId = this.#table.open(request, app, { ip: facts.remoteIp, host }, now);
+      const decision = decide(facts, this.#rules, this.#mode.current(now), now);
+      if (decision.kind === 'ask') {
+        answered = true; // from here on the queue answers it, exactly once
+        this.#queue.hold(request, facts, app, rowId, now);
+        return;
+      }
+      answered = true;
+      this.#verdicts.send(request.requestId, decision.verdict);
+      this.#table.setVerdict(rowId, decision.verdict, decision.kind === 'rule' ? decision.rule.id : null);
+    } catch (error) {
+      if (!answered) this.#verdicts.send(request.requestId, plainVerdict(this.#queue.options.defaultAction));
+      this.#onError(error);
+    }
+  }
+
+  #facts(request: ConnectionRequest, app: AppIdentity, now: number): ConnectionFacts {
+    const flow = request.flow;
+    const bytes = parseIp(flow.remoteIp);
+    // The driver sends canonical text; only an IPv4-mapped IPv6 address needs rewriting.
+    const remoteIp =
+      bytes !== null && bytes.length === 4 && flow.remoteIp.includes(':') ? formatIp(bytes) : flow.remoteIp;
+    return {
+      appKey: app.path === '' ? '' : appKeyOf(app.path, this.#paths),
+      direction: request.direction,
+      protocol: flow.protocol,
+      remoteIp,
+      remoteBytes: bytes,
+      remotePort: flow.remotePort,
+      hostNames: this.#names.namesFor(remoteIp, now),
+    };
+  }
+
+  #released(held: HeldConnection, verdict: DriverVerdict, ruleId: string | null, now: number): void {
+    this.#verdicts.send(held.request.requestId, verdict);
+    if (held.rowId !== null) this.#table.setVerdict(held.rowId, verdict, ruleId);
+    if (ruleId !== null) this.#rules.recordHit(ruleId, now);
+  }
+
+  /**
+   * Answers a prompt: its held connections get the answer, the rule (unless 'once') is
+   * created, and every other held connection a rule now decides is released too.
+   */
+  answerPrompt(promptId: string, answer: PromptAnswer, now: number): AnswerResult {
+    const prompt = this.#queue.get(promptId);
+    if (prompt === undefined) return { ok: false, error: 'unknown-prompt' };
+    const scoped = ruleInputForAnswer(prompt.subject, answer);
+    if (!scoped.ok) return scoped;
+    let rule: Rule | null = null;
+    if (scoped.input !== null) {
+      const created = this.#book.create(scoped.input, now);
+      if (!created.ok) return created;
+      rule = created.rule;
+    }
+    let released = this.#queue.releasePrompt(promptId, permanentVerdict(answer.action), rule?.id ?? null, now);
+    this.#queue.remove(promptId, now);
+    if (rule !== null) released += this.#rulesChanged(now);
+    return { ok: true, rule, released };
+  }
+
+  /** Held connections that a rule now decides get its verdict; covered inbox prompts go. */
+  #rulesChanged(now: number): number {
+    const released = this.#queue.releaseWhere((held) => {
+      const match = this.#rules.bestMatch(held.facts, now);
+      return match === null ? null : { verdict: permanentVerdict(match.rule.action), ruleId: match.rule.id };
+    }, now);
+    this.#queue.dropCovered((prompt) => this.#rules.bestMatch(prompt.facts, now) !== null);
+    return released;
+  }
+
+  /** Applies hold timeouts, ends a pause, expires rules, prompts and names. Call about once a second. */
+  tick(now: number): void {
+    this.#mode.tick(now);
+    this.#queue.tick(now);
+    this.#book.expire(now);
+    this.#names.prune(now);
+  }
+
+  /** Switches mode; held connections get the new mode's verdict if it has one. */
+  setMode(request: ModeRequest, now: number): void {
+    this.#mode.set(request, now);
+    const action = modeAction(this.#mode.current(now));
+    if (action !== null) this.#queue.releaseAll(plainVerdict(action), now);
+  }
+
+  getMode(now: number): ModeStatus {
+    return this.#mode.status(now);
+  }
+
+  /** Changes hold timeout, inbox lifetime, default action or the held limit. */
+  configurePrompts(options: Partial<PromptQueueOptions>): void {
+    this.#queue.configure(options);
+  }
+
+  listPrompts(): PromptGroup[] {
+    return this.#queue.list();
+  }
+
+  /** True once after the prompt list changed (the shell then refreshes the prompt window). */
+  takePromptsChanged(): boolean {
+    return this.#queue.takeChanged();
+  }
+
+  listConnections(): ConnectionRow[] {
+    return this.#table.list();
+  }
+
+  takeChanges(): ConnectionChanges {
+    return this.#table.takeChanges();
+  }
+
+  takeAppBuckets(): AppBucket[] {
+    return this.#bandwidth.takeAppBuckets();
+  }
+
+  takeHits(): RuleHit[] {
+    return this.#rules.takeHits();
+  }
+
+  listRules(): Rule[] {
+    return this.#rules.list();
+  }
+
+  addRule(input: RuleInput, now: number): RuleResult {
+    const result = this.#book.create(input, now);
+    if (result.ok) this.#rulesChanged(now);
+    return result;
+  }
+
+  updateRule(id: string, input: RuleInput, now: number): RuleResult {
+    const result = this.#book.update(id, input, now);
+    if (result.ok) this.#rulesChanged(now);
+    return result;
+  }
+
+  removeRule(id: string): boolean {
+    return this.#book.remove(id);
+  }
+
+  /** The shell saw the last process of `appPath` exit: its 'until-app-quits' rules end. */
+  appQuit(appPath: string): void {
+    this.#book.appQuit(appPath);
+  }
+
+  /** A process exited: its held connections get the default; its empty prompts go. */
+  processExited(pid: number, now: number): void {
+    this.#queue.processExited(pid, now);
+    this.#processes.forget(pid);
+  }
+
+  /** The answer to a ReverseLookupPort.lookup(ip). */
+  reverseLookupAnswered(ip: string, names: readonly string[], now: number): void {
+    const host = this.#names.reverseAnswered(ip, names, now);
+    if (host !== null) this.#table.nameLearned(ip, host);
+  }
+
+  /** Answers every held connection with the default action (before disconnecting). */
+  shutdown(now: number): number {
+    return this.#queue.releaseAll(plainVerdict(this.#queue.options.defaultAction), now);
+  }
+}

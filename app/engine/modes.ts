@@ -1,0 +1,66 @@
+/**
+ * Firewall modes. A mode decides only what happens to a connection that NO rule matches
+ * (rules always apply first; README.md, "Modes"):
+ *
+ * - 'ask' (default): hold it and prompt;
+ * - 'allow-all': allow it without prompting;
+ * - 'block-all': block it without prompting;
+ * - 'pause': like 'allow-all' until a time, then back to the mode before the pause.
+ */
+
+export const MODES = ['ask', 'allow-all', 'block-all', 'pause'] as const;
+export type Mode = (typeof MODES)[number];
+
+/** What setMode takes: a pause needs its length. */
+export type ModeRequest =
+  { readonly mode: 'ask' | 'allow-all' | 'block-all' } | { readonly mode: 'pause'; readonly minutes: number };
+
+/** The mode as the UI shows it. */
+export interface ModeStatus {
+  readonly mode: Mode;
+  /** When a pause ends (ms since the epoch); null unless paused. */
+  readonly resumesAt: number | null;
+  /** The mode a pause returns to; null unless paused. */
+  readonly resumesTo: Exclude<Mode, 'pause'> | null;
+}
+
+/** The longest pause accepted (one day): a forgotten pause must not last for ever. */
+export const MAX_PAUSE_MINUTES = 24 * 60;
+
+/** The current mode and a pending auto-resume. Time comes in as `now`; call tick(now). */
+export class ModeState {
+  #mode: Exclude<Mode, 'pause'> = 'ask';
+  #pausedUntil: number | null = null;
+
+  /** Switches mode. Pausing while paused moves the resume time and keeps the mode to resume to. */
+  set(request: ModeRequest, now: number): void {
+    if (request.mode === 'pause') {
+      const minutes = Math.min(MAX_PAUSE_MINUTES, Math.max(1, Math.floor(request.minutes)));
+      this.#pausedUntil = now + minutes * 60_000;
+    } else {
+      this.#mode = request.mode;
+      this.#pausedUntil = null;
+    }
+  }
+
+  /** Ends an elapsed pause; true when it did (the mode changed). */
+  tick(now: number): boolean {
+    if (this.#pausedUntil === null || now < this.#pausedUntil) return false;
+    this.#pausedUntil = null;
+    return true;
+  }
+
+  /** The mode in force at `now` (a pause past its end no longer counts, even before tick). */
+  current(now: number): Mode {
+    return this.#pausedUntil !== null && now < this.#pausedUntil ? 'pause' : this.#mode;
+  }
+
+  status(now: number): ModeStatus {
+    const paused = this.current(now) === 'pause';
+    return {
+      mode: this.current(now),
+      resumesAt: paused ? this.#pausedUntil : null,
+      resumesTo: paused ? this.#mode : null,
+    };
+  }
+}

@@ -1,0 +1,146 @@
+import { describe, expect, it } from 'vitest';
+import type { DriverVerdict } from '../contract/driver-events.ts';
+import type { AppIdentity } from './app-identity.ts';
+import { parseIp } from './ip-address.ts';
+import { PromptQueue, type PromptQueueOptions } from './prompt-queue.ts';
+import type { ConnectionFacts } from './rule-matcher.ts';
+import { makeRequest, type RequestSpec } from './testing.ts';
+
+const CURL: AppIdentity = { path: '/usr/bin/curl', label: '/usr/bin/curl', uid: 1000 };
+const GIT: AppIdentity = { path: '/usr/bin/git', label: '/usr/bin/git', uid: 1000 };
+
+function setup(options: Partial<PromptQueueOptions> = {}) {
+  const released: Array<[bigint, DriverVerdict, string | null]> = [];
+  const queue = new PromptQueue(options, (held, verdict, ruleId) => {
+    released.push([held.request.requestId, verdict, ruleId]);
+  });
+  const hold = (spec: RequestSpec, app = CURL, now = 0, hostNames: string[] = []) => {
+    const request = makeRequest(spec);
+    const facts: ConnectionFacts = {
+      appKey: app.path,
+      direction: request.direction,
+      protocol: request.flow.protocol,
+      remoteIp: request.flow.remoteIp,
+      remoteBytes: parseIp(request.flow.remoteIp),
+      remotePort: request.flow.remotePort,
+      hostNames,
+    };
+    return queue.hold(request, facts, app, null, now);
+  };
+  return { queue, released, hold };
+}
+
+describe('PromptQueue', () => {
+  it('coalesces by app, destination, port, protocol and direction; groups by app', () => {
+    const { queue, released, hold } = setup();
+    const p1 = hold({ id: 1n });
+    expect(hold({ id: 2n, localPort: 5 })).toBe(p1);
+    expect(hold({ id: 3n, remotePort: 80 })).not.toBe(p1);
+    expect(hold({ id: 4n, protocol: 17 })).not.toBe(p1);
+    expect(hold({ id: 5n, direction: 'inbound' })).not.toBe(p1);
+    expect(hold({ id: 6n }, GIT)).not.toBe(p1);
+    expect(hold({ id: 7n, remoteIp: '1.1.1.1' }, CURL, 0, ['one.one'])).not.toBe(p1);
+    expect(hold({ id: 8n, remoteIp: '1.0.0.1' }, CURL, 0, ['one.one'])).toBe(
+      hold({ id: 9n, remoteIp: '1.1.1.1' }, CURL, 0, ['one.one']),
+    );
+    const groups = queue.list();
+    expect(groups.map((g) => [g.app, g.prompts.length, g.count])).toEqual([
+      ['/usr/bin/curl', 5, 8],
+      ['/usr/bin/git', 1, 1],
+    ]);
+    expect(groups[0]?.prompts[0]).toMatchObject({ id: p1, count: 2, held: 2, holdDeadline: 30_000 });
+    expect(released).toEqual([]); // nothing answered just because other prompts are open
+  });
+
+  it('answering a prompt releases each of its held connections once', () => {
+    const { queue, released, hold } = setup();
+    const p = hold({ id: 1n });
+    hold({ id: 2n });
+    hold({ id: 3n, remotePort: 80 });
+    expect(queue.releasePrompt(p, 'permanent-accept', 'r1', 1)).toBe(2);
+    expect(queue.releasePrompt(p, 'permanent-accept', 'r1', 1)).toBe(0);
+    expect(released).toEqual([
+      [1n, 'permanent-accept', 'r1'],
+      [2n, 'permanent-accept', 'r1'],
+    ]);
+    expect(queue.heldCount).toBe(1);
+  });
+
+  it('a hold timeout gives the default; the prompt stays in the inbox until it expires', () => {
+    const { queue, released, hold } = setup({ holdTimeoutMs: 1000, inboxTtlMs: 5000, defaultAction: 'drop' });
+    const p = hold({ id: 1n }, CURL, 0);
+    hold({ id: 2n }, CURL, 500);
+    queue.tick(999);
+    expect(released).toEqual([]);
+    queue.tick(1000);
+    expect(released).toEqual([[1n, 'drop', null]]);
+    queue.tick(1500);
+    expect(released).toEqual([
+      [1n, 'drop', null],
+      [2n, 'drop', null],
+    ]);
+    expect(queue.get(p)).toMatchObject({ count: 2 });
+    queue.tick(5499);
+    expect(queue.get(p)).toBeDefined();
+    queue.tick(5500);
+    expect(queue.get(p)).toBeUndefined();
+  });
+
+  it('hold timeout 0 answers at once with the default and keeps the prompt', () => {
+    const { queue, released, hold } = setup({ holdTimeoutMs: 0, defaultAction: 'allow' });
+    const p = hold({ id: 1n });
+    expect(released).toEqual([[1n, 'accept', null]]);
+    expect(queue.get(p)?.count).toBe(1);
+    expect(queue.heldCount).toBe(0);
+  });
+
+  it('beyond maxHeld a connection gets the default at once', () => {
+    const { queue, released, hold } = setup({ maxHeld: 2 });
+    hold({ id: 1n });
+    hold({ id: 2n });
+    hold({ id: 3n });
+    expect(released).toEqual([[3n, 'block', null]]);
+    expect(queue.heldCount).toBe(2);
+  });
+
+  it('a duplicate request id is held once', () => {
+    const { queue, hold } = setup();
+    hold({ id: 1n });
+    hold({ id: 1n });
+    expect(queue.heldCount).toBe(1);
+    expect(queue.list()[0]?.count).toBe(1);
+  });
+
+  it('a process exit defaults its held connections and drops prompts left empty', () => {
+    const { queue, released, hold } = setup();
+    const shared = hold({ id: 1n, pid: 10 });
+    hold({ id: 2n, pid: 11 });
+    const own = hold({ id: 3n, pid: 10, remotePort: 80 });
+    queue.processExited(10, 5);
+    expect(released).toEqual([
+      [1n, 'block', null],
+      [3n, 'block', null],
+    ]);
+    expect(queue.get(own)).toBeUndefined();
+    expect(queue.get(shared)?.held.size).toBe(1);
+    queue.processExited(11, 6);
+    expect(queue.get(shared)).toBeUndefined();
+    expect(released).toHaveLength(3);
+  });
+
+  it('remove() answers whatever the prompt still holds', () => {
+    const { queue, released, hold } = setup();
+    const p = hold({ id: 1n });
+    queue.remove(p, 0);
+    expect(released).toEqual([[1n, 'block', null]]);
+    expect(queue.list()).toEqual([]);
+  });
+
+  it('reports changes once', () => {
+    const { queue, hold } = setup();
+    expect(queue.takeChanged()).toBe(false);
+    hold({ id: 1n });
+    expect(queue.takeChanged()).toBe(true);
+    expect(queue.takeChanged()).toBe(false);
+  });
+});

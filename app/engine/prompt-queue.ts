@@ -1,0 +1,232 @@
+import type { ConnectionRequest, DriverVerdict } from '../contract/driver-events.ts';
+import type { RuleAction } from '../contract/rules.ts';
+import type { AppIdentity } from './app-identity.ts';
+import { plainVerdict } from './decide.ts';
+import { groupPrompts, type PromptGroup, type PromptRecord } from './prompt-view.ts';
+import type { ConnectionFacts } from './rule-matcher.ts';
+
+/**
+ * The prompt queue. Invariant: every connection handed to hold() is released exactly once,
+ * through the `release` callback, and never with the default merely because another prompt is
+ * open. Connections coalesce by (app, remote host-or-ip, port, protocol, direction) into one
+ * prompt; a prompt outlives its held connections in the inbox (README.md, "Prompt queue").
+ */
+
+export interface PromptQueueOptions {
+  /** How long a connection is held before it gets the default; 0 = ask without holding. */
+  readonly holdTimeoutMs: number;
+  /** How long an unanswered prompt stays in the inbox after its last connection. */
+  readonly inboxTtlMs: number;
+  /** What held connections get on timeout, process exit, or shutdown. */
+  readonly defaultAction: RuleAction;
+  /** At most this many connections are held at once; more get the default at once. */
+  readonly maxHeld: number;
+}
+
+export const DEFAULT_PROMPT_OPTIONS: PromptQueueOptions = {
+  holdTimeoutMs: 30_000,
+  inboxTtlMs: 10 * 60_000,
+  defaultAction: 'block',
+  maxHeld: 10_000,
+};
+
+/** A connection waiting for an answer. */
+export interface HeldConnection {
+  readonly request: ConnectionRequest;
+  readonly facts: ConnectionFacts;
+  readonly promptId: string;
+  /** Its row in the connection table, if any. */
+  readonly rowId: number | null;
+  readonly heldAt: number;
+}
+
+/** Sends a verdict for a released connection; called exactly once per connection. */
+export type Release = (held: HeldConnection, verdict: DriverVerdict, ruleId: string | null, now: number) => void;
+
+/** What a re-evaluation decides for one held connection (null = keep holding). */
+export type Verdicts = (held: HeldConnection) => { verdict: DriverVerdict; ruleId: string | null } | null;
+
+export class PromptQueue {
+  readonly #held = new Map<bigint, HeldConnection>();
+  readonly #prompts = new Map<string, PromptRecord>();
+  readonly #byKey = new Map<string, PromptRecord>();
+  readonly #release: Release;
+  #options: PromptQueueOptions;
+  #sequence = 0;
+  #changed = false;
+
+  constructor(options: Partial<PromptQueueOptions>, release: Release) {
+    this.#options = { ...DEFAULT_PROMPT_OPTIONS, ...options };
+    this.#release = release;
+  }
+
+  get options(): PromptQueueOptions {
+    return this.#options;
+  }
+
+  /** Changes options; a shorter hold timeout applies at the next tick. */
+  configure(options: Partial<PromptQueueOptions>): void {
+    this.#options = { ...this.#options, ...options };
+  }
+
+  get heldCount(): number {
+    return this.#held.size;
+  }
+
+  isHeld(requestId: bigint): boolean {
+    return this.#held.has(requestId);
+  }
+
+  get(promptId: string): PromptRecord | undefined {
+    return this.#prompts.get(promptId);
+  }
+
+  /** Every prompt (for re-evaluation and views). */
+  records(): Iterable<PromptRecord> {
+    return this.#prompts.values();
+  }
+
+  /** True once after prompts changed (new, answered, expired, counts). */
+  takeChanged(): boolean {
+    const changed = this.#changed;
+    this.#changed = false;
+    return changed;
+  }
+
+  /**
+   * Puts a connection in its prompt (creating it) and holds it, unless holding is off or full:
+   * then it gets the default at once and the prompt stays. Returns the prompt's id.
+   */
+  hold(request: ConnectionRequest, facts: ConnectionFacts, app: AppIdentity, rowId: number | null, now: number) {
+    const existing = this.#held.get(request.requestId);
+    if (existing !== undefined) return existing.promptId;
+    const host = facts.hostNames[0] ?? null;
+    const who = app.path === '' ? `?${app.label}` : facts.appKey;
+    const key = [who, host ?? facts.remoteIp, facts.remotePort, facts.protocol, facts.direction].join('\u0000');
+    let prompt = this.#byKey.get(key);
+    if (prompt === undefined) {
+      const subject = { appPath: app.path, host, ...pick(facts) };
+      const id = `p${++this.#sequence}`;
+      prompt = {
+        id,
+        key,
+        subject,
+        app,
+        facts,
+        pids: new Set(),
+        held: new Set(),
+        count: 0,
+        firstSeenAt: now,
+        lastSeenAt: now,
+      };
+      this.#prompts.set(id, prompt);
+      this.#byKey.set(key, prompt);
+    }
+    prompt.count++;
+    prompt.lastSeenAt = now;
+    if (request.pid !== 0) prompt.pids.add(request.pid);
+    this.#changed = true;
+    const held: HeldConnection = { request, facts, promptId: prompt.id, rowId, heldAt: now };
+    if (this.#options.holdTimeoutMs <= 0 || this.#held.size >= this.#options.maxHeld) {
+      this.#release(held, this.#defaultVerdict(), null, now);
+    } else {
+      this.#held.set(request.requestId, held);
+      prompt.held.add(request.requestId);
+    }
+    return prompt.id;
+  }
+
+  /** Releases every connection held for one prompt with `verdict`; returns how many. */
+  releasePrompt(promptId: string, verdict: DriverVerdict, ruleId: string | null, now: number): number {
+    const prompt = this.#prompts.get(promptId);
+    if (prompt === undefined) return 0;
+    let released = 0;
+    for (const requestId of [...prompt.held]) if (this.#releaseOne(requestId, verdict, ruleId, now)) released++;
+    return released;
+  }
+
+  /** Releases the held connections `decide` has a verdict for (after rules changed). */
+  releaseWhere(decide: Verdicts, now: number): number {
+    let released = 0;
+    for (const held of [...this.#held.values()]) {
+      const answer = decide(held);
+      if (answer !== null && this.#releaseOne(held.request.requestId, answer.verdict, answer.ruleId, now)) released++;
+    }
+    return released;
+  }
+
+  /** Releases every held connection with `verdict` (a mode change, shutdown). */
+  releaseAll(verdict: DriverVerdict, now: number): number {
+    return this.releaseWhere(() => ({ verdict, ruleId: null }), now);
+  }
+
+  /** Removes prompts holding nothing that `covered` says a rule now decides. */
+  dropCovered(covered: (prompt: PromptRecord) => boolean): void {
+    for (const prompt of [...this.#prompts.values()]) if (prompt.held.size === 0 && covered(prompt)) this.#drop(prompt);
+  }
+
+  /** Removes a prompt; whatever it still holds gets the default first (exactly once anyway). */
+  remove(promptId: string, now: number): void {
+    const prompt = this.#prompts.get(promptId);
+    if (prompt === undefined) return;
+    this.releasePrompt(promptId, this.#defaultVerdict(), null, now);
+    this.#drop(prompt);
+  }
+
+  /** Applies hold timeouts (default action; the prompt stays) and expires old inbox prompts. */
+  tick(now: number): void {
+    const timeout = this.#options.holdTimeoutMs;
+    this.releaseWhere(
+      (held) => (now - held.heldAt >= timeout ? { verdict: this.#defaultVerdict(), ruleId: null } : null),
+      now,
+    );
+    for (const prompt of [...this.#prompts.values()]) {
+      if (prompt.held.size === 0 && now - prompt.lastSeenAt >= this.#options.inboxTtlMs) this.#drop(prompt);
+    }
+  }
+
+  /** A process exited: its held connections get the default; prompts left empty are dropped. */
+  processExited(pid: number, now: number): void {
+    if (pid === 0) return;
+    const verdict = this.#defaultVerdict();
+    this.releaseWhere((held) => (held.request.pid === pid ? { verdict, ruleId: null } : null), now);
+    for (const prompt of [...this.#prompts.values()]) {
+      if (prompt.pids.delete(pid) && prompt.pids.size === 0 && prompt.held.size === 0) this.#drop(prompt);
+    }
+  }
+
+  /** Prompts grouped by app for the UI. */
+  list(): PromptGroup[] {
+    const { holdTimeoutMs, inboxTtlMs } = this.#options;
+    return groupPrompts(this.#prompts.values(), {
+      holdTimeoutMs,
+      inboxTtlMs,
+      heldAt: (requestId) => this.#held.get(requestId)?.heldAt,
+    });
+  }
+
+  #releaseOne(requestId: bigint, verdict: DriverVerdict, ruleId: string | null, now: number): boolean {
+    const held = this.#held.get(requestId);
+    if (held === undefined) return false;
+    this.#held.delete(requestId);
+    this.#prompts.get(held.promptId)?.held.delete(requestId);
+    this.#changed = true;
+    this.#release(held, verdict, ruleId, now);
+    return true;
+  }
+
+  #drop(prompt: PromptRecord): void {
+    this.#prompts.delete(prompt.id);
+    this.#byKey.delete(prompt.key);
+    this.#changed = true;
+  }
+
+  #defaultVerdict(): DriverVerdict {
+    return plainVerdict(this.#options.defaultAction);
+  }
+}
+
+function pick(facts: ConnectionFacts) {
+  const { direction, protocol, remoteIp, remotePort } = facts;
+  return { direction, protocol, remoteIp, remotePort };
+}

@@ -1,0 +1,103 @@
+import type { Direction } from '../contract/driver-events.ts';
+import type { AppIdentity } from './app-identity.ts';
+import { domainChoices, type PromptSubject } from './prompt-scope.ts';
+import type { ConnectionFacts } from './rule-matcher.ts';
+
+/** The queue's record of one prompt (mutable inside the queue, read-only outside). */
+export interface PromptRecord {
+  readonly id: string;
+  readonly key: string;
+  readonly subject: PromptSubject;
+  readonly app: AppIdentity;
+  /** The facts of the first connection: a rule that matches them covers the whole prompt. */
+  readonly facts: ConnectionFacts;
+  /** Processes that asked (pid 0, unknown, is not kept). */
+  readonly pids: Set<number>;
+  /** Request ids held for this prompt, oldest first. */
+  readonly held: Set<bigint>;
+  /** Connections asked about, held or not. */
+  count: number;
+  readonly firstSeenAt: number;
+  lastSeenAt: number;
+}
+
+/** One prompt as the UI shows it. */
+export interface PromptView {
+  readonly id: string;
+  readonly app: string;
+  readonly appPath: string;
+  readonly pids: readonly number[];
+  readonly direction: Direction;
+  readonly protocol: number;
+  readonly remoteIp: string;
+  readonly host: string | null;
+  readonly remotePort: number;
+  /** Connections coalesced into this prompt so far. */
+  readonly count: number;
+  /** Connections waiting for the answer now; 0 = the prompt is in the inbox. */
+  readonly held: number;
+  readonly firstSeenAt: number;
+  readonly lastSeenAt: number;
+  /** When the oldest held connection gets the default action; null when none is held. */
+  readonly holdDeadline: number | null;
+  /** When an unanswered prompt leaves the inbox. */
+  readonly expiresAt: number;
+  /** Suffixes a 'domain' scope may use. */
+  readonly domainChoices: readonly string[];
+}
+
+/** The prompts of one app: the UI shows apps first, destinations second. */
+export interface PromptGroup {
+  readonly app: string;
+  readonly appPath: string;
+  /** Connections asked about, over all its prompts. */
+  readonly count: number;
+  readonly prompts: readonly PromptView[];
+}
+
+/** What the view needs to know of the queue. */
+export interface PromptTimes {
+  readonly holdTimeoutMs: number;
+  readonly inboxTtlMs: number;
+  heldAt(requestId: bigint): number | undefined;
+}
+
+/** Groups prompts by app, oldest app first, each app's prompts oldest first. */
+export function groupPrompts(records: Iterable<PromptRecord>, times: PromptTimes): PromptGroup[] {
+  const groups = new Map<string, PromptView[]>();
+  const sorted = [...records].sort((a, b) => a.firstSeenAt - b.firstSeenAt);
+  for (const record of sorted) {
+    const list = groups.get(record.app.label) ?? [];
+    list.push(viewOf(record, times));
+    groups.set(record.app.label, list);
+  }
+  return [...groups.values()].flatMap((prompts) => {
+    const first = prompts[0];
+    if (first === undefined) return [];
+    return [{ app: first.app, appPath: first.appPath, count: prompts.reduce((n, p) => n + p.count, 0), prompts }];
+  });
+}
+
+function viewOf(record: PromptRecord, times: PromptTimes): PromptView {
+  const oldest = record.held.values().next();
+  const heldAt = oldest.done === true ? undefined : times.heldAt(oldest.value);
+  const s = record.subject;
+  return {
+    id: record.id,
+    app: record.app.label,
+    appPath: record.app.path,
+    pids: [...record.pids],
+    direction: s.direction,
+    protocol: s.protocol,
+    remoteIp: s.remoteIp,
+    host: s.host,
+    remotePort: s.remotePort,
+    count: record.count,
+    held: record.held.size,
+    firstSeenAt: record.firstSeenAt,
+    lastSeenAt: record.lastSeenAt,
+    holdDeadline: heldAt === undefined ? null : heldAt + times.holdTimeoutMs,
+    expiresAt: record.lastSeenAt + times.inboxTtlMs,
+    domainChoices: domainChoices(s.host),
+  };
+}

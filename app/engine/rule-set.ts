@@ -1,0 +1,125 @@
+import type { Rule, RuleDuration } from '../contract/rules.ts';
+import { appKeyOf, compileRule, type CompiledRule, type PathOptions } from './compiled-rule.ts';
+import { RuleIndex } from './rule-index.ts';
+import type { ConnectionFacts } from './rule-matcher.ts';
+
+/**
+ * A rule's hit totals (absolute, not deltas), for the store to write in one batch: the engine
+ * counts hits, so a save() of the same rule in between can never count one twice.
+ */
+export interface RuleHit {
+  readonly ruleId: string;
+  readonly hitCount: number;
+  readonly lastHitAt: number;
+}
+
+/** True for durations that outlive a restart, i.e. rules the repository stores. */
+export function isPersistentDuration(duration: RuleDuration): boolean {
+  return duration.kind === 'forever' || duration.kind === 'minutes';
+}
+
+/**
+ * The rules in force: stored ones and memory-only ones ('until-restart', 'until-app-quits').
+ * 'once' never becomes a rule. The index is rebuilt lazily after a change (changes are rare,
+ * lookups are per connection).
+ */
+export class RuleSet {
+  readonly #rules = new Map<string, CompiledRule>();
+  /** Hit totals of rules hit since they were put; merged into the rules they belong to. */
+  readonly #hits = new Map<string, { hitCount: number; lastHitAt: number }>();
+  readonly #dirtyHits = new Set<string>();
+  readonly #options: PathOptions;
+  #index: RuleIndex | null = null;
+
+  constructor(options: PathOptions) {
+    this.#options = options;
+  }
+
+  /** Adds or replaces `rule`; false (and no change) when its destination does not parse. */
+  put(rule: Rule): boolean {
+    const compiled = compileRule(rule, this.#options);
+    if (compiled === null) return false;
+    this.#rules.set(rule.id, compiled);
+    this.#hits.delete(rule.id);
+    this.#index = null;
+    return true;
+  }
+
+  /** Removes a rule; returns it, or undefined when there was none. */
+  remove(id: string): Rule | undefined {
+    const compiled = this.#rules.get(id);
+    if (compiled === undefined) return undefined;
+    const rule = this.#withHits(compiled.rule);
+    this.#rules.delete(id);
+    this.#hits.delete(id);
+    this.#dirtyHits.delete(id);
+    this.#index = null;
+    return rule;
+  }
+
+  get(id: string): Rule | undefined {
+    const compiled = this.#rules.get(id);
+    return compiled === undefined ? undefined : this.#withHits(compiled.rule);
+  }
+
+  /** Every rule, with its current hit totals. */
+  list(): Rule[] {
+    return [...this.#rules.values()].map((c) => this.#withHits(c.rule));
+  }
+
+  get size(): number {
+    return this.#rules.size;
+  }
+
+  /** The rule deciding the connection, or null. */
+  bestMatch(facts: ConnectionFacts, now: number): CompiledRule | null {
+    this.#index ??= new RuleIndex(this.#rules.values());
+    return this.#index.bestMatch(facts, now);
+  }
+
+  /** Counts a hit; the totals leave through takeHits(). */
+  recordHit(ruleId: string, now: number): void {
+    const hit = this.#hits.get(ruleId);
+    if (hit !== undefined) {
+      hit.hitCount++;
+      hit.lastHitAt = now;
+    } else {
+      const rule = this.#rules.get(ruleId)?.rule;
+      if (rule === undefined) return;
+      this.#hits.set(ruleId, { hitCount: rule.hitCount + 1, lastHitAt: now });
+    }
+    this.#dirtyHits.add(ruleId);
+  }
+
+  /** The totals of the rules hit since the last call. */
+  takeHits(): RuleHit[] {
+    const hits: RuleHit[] = [];
+    for (const ruleId of this.#dirtyHits) {
+      const hit = this.#hits.get(ruleId);
+      if (hit !== undefined) hits.push({ ruleId, ...hit });
+    }
+    this.#dirtyHits.clear();
+    return hits;
+  }
+
+  /** Removes and returns the rules whose expiresAt has passed. */
+  removeExpired(now: number): Rule[] {
+    return this.#removeWhere((c) => c.rule.expiresAt !== null && now >= c.rule.expiresAt);
+  }
+
+  /** Removes and returns the 'until-app-quits' rules of the app at `appPath`. */
+  removeForQuitApp(appPath: string): Rule[] {
+    const key = appKeyOf(appPath, this.#options);
+    return this.#removeWhere((c) => c.rule.duration.kind === 'until-app-quits' && c.appKey === key);
+  }
+
+  #removeWhere(predicate: (compiled: CompiledRule) => boolean): Rule[] {
+    const doomed = [...this.#rules.values()].filter(predicate);
+    return doomed.flatMap((c) => this.remove(c.rule.id) ?? []);
+  }
+
+  #withHits(rule: Rule): Rule {
+    const hit = this.#hits.get(rule.id);
+    return hit === undefined ? rule : { ...rule, ...hit };
+  }
+}
