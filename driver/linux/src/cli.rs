@@ -16,7 +16,8 @@ Usage: zenithfenced [OPTIONS]        (needs root or CAP_NET_ADMIN)
 Options:
   --socket PATH          client socket path            [default: /run/zenithfence/driver.sock]
   --queue N              NFQUEUE number (1-65535)      [default: 4242]
-  --hold-timeout-ms N    how long a held packet waits for a verdict [default: 10000]
+  --hold-timeout-ms N    how long a held packet waits for a verdict [default: 60000];
+                         keep it above the app's own hold timeout (30 s by default)
   --default ACTION       accept|block|drop: the answer when the hold times out or the
                          queue to the app is full      [default: drop]
   --detached ACTION      accept|block: what new connections get while no app is connected
@@ -53,7 +54,7 @@ impl Default for Options {
         Options {
             socket: PathBuf::from("/run/zenithfence/driver.sock"),
             queue: 4242,
-            hold_timeout: Duration::from_millis(10_000),
+            hold_timeout: Duration::from_millis(60_000),
             default_action: Action::Drop,
             detached_action: Action::Accept,
             group: None,
