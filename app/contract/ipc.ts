@@ -2,14 +2,14 @@ import { z } from 'zod';
 import { ruleInputSchema, type Rule } from './rules.ts';
 import {
   BANDWIDTH_RANGES,
-  MODES,
   promptAnswerSchema,
   settingsSchema,
   type AppSummary,
   type BandwidthSeries,
-  type ConnectionView,
+  type ConnectionChanges,
+  type ConnectionRow,
   type LogView,
-  type PromptView,
+  type PromptGroup,
   type Settings,
   type StatusView,
 } from './views.ts';
@@ -27,7 +27,10 @@ const id = z.string().min(1).max(64);
 /** The schema of each request channel's payload. */
 export const requestSchemas = {
   'status:get': none,
-  'mode:set': z.object({ mode: z.enum(MODES), minutes: z.number().int().min(1).max(1440).optional() }).strict(),
+  'mode:set': z.discriminatedUnion('mode', [
+    z.object({ mode: z.enum(['ask', 'allow-all', 'block-all']) }).strict(),
+    z.object({ mode: z.literal('pause'), minutes: z.number().int().min(1).max(1440) }).strict(),
+  ]),
   'prompts:list': none,
   'prompts:answer': promptAnswerSchema,
   'prompts:answer-app': z.object({ appPath: z.string().max(4096), action: z.enum(['allow', 'block']) }).strict(),
@@ -52,10 +55,10 @@ export type RequestOf<C extends RequestChannel> = z.infer<(typeof requestSchemas
 export interface ResponseMap {
   'status:get': StatusView;
   'mode:set': StatusView;
-  'prompts:list': readonly PromptView[];
+  'prompts:list': readonly PromptGroup[];
   'prompts:answer': { readonly released: number; readonly rule: Rule | null };
   'prompts:answer-app': { readonly released: number };
-  'connections:list': readonly ConnectionView[];
+  'connections:list': readonly ConnectionRow[];
   'apps:list': readonly AppSummary[];
   'apps:series': BandwidthSeries;
   'rules:list': readonly Rule[];
@@ -74,9 +77,9 @@ export type ResponseOf<C extends RequestChannel> = ResponseMap[C];
 /** Push channels and their payloads. */
 export interface PushMap {
   'status:changed': StatusView;
-  'prompts:changed': readonly PromptView[];
-  /** Connections added or changed since the last batch (at most every 100 ms). */
-  'connections:batched': readonly ConnectionView[];
+  'prompts:changed': readonly PromptGroup[];
+  /** Connections added, changed or removed since the last batch (at most every 100 ms). */
+  'connections:batched': ConnectionChanges;
   'logs:appended': readonly LogView[];
 }
 

@@ -1,10 +1,8 @@
 import { z } from 'zod';
-import { ACTIONS, durationSchema } from './rules.ts';
+import { ACTIONS, durationSchema, type RuleAction, type RuleDuration } from './rules.ts';
+import type { Direction, DriverVerdict, FlowTuple } from './driver-events.ts';
 
 /** What the UI shows. Plain JSON (numbers, strings): u64 byte counts fit doubles for years. */
-
-export const MODES = ['ask', 'allow-all', 'block-all', 'pause'] as const;
-export type Mode = (typeof MODES)[number];
 
 export const DRIVER_STATES = ['connected', 'reconnecting', 'disconnected', 'failed'] as const;
 export type DriverState = (typeof DRIVER_STATES)[number];
@@ -12,58 +10,13 @@ export type DriverState = (typeof DRIVER_STATES)[number];
 export interface StatusView {
   readonly driver: DriverState;
   readonly driverMessage: string;
-  readonly mode: Mode;
-  /** For pause: when filtering resumes (ms since the epoch). */
-  readonly pausedUntil: number | null;
+  readonly mode: ModeStatus;
   readonly pendingPrompts: number;
 }
 
-export interface AppIdentity {
-  /** Executable path; '' when unknown. */
-  readonly path: string;
-  /** A short name for headlines ("firefox"); "unknown (uid N)" when the process is unknown. */
-  readonly name: string;
-}
-
-/** One prompt: connections of one app to one destination, held together. */
-export interface PromptView {
-  readonly id: string;
-  readonly app: AppIdentity;
-  readonly pid: number;
-  readonly user: string;
-  readonly direction: 'outbound' | 'inbound';
-  readonly protocol: number;
-  readonly remoteHost: string | null;
-  readonly remoteIp: string;
-  readonly remotePort: number;
-  /** Connections waiting under this prompt. */
-  readonly held: number;
-  readonly firstSeenAt: number;
-  /** When held connections get the default action; null once they did (inbox). */
-  readonly deadlineAt: number | null;
-  readonly defaultAction: (typeof ACTIONS)[number];
-}
-
-export interface ConnectionView {
-  readonly id: string;
-  readonly app: AppIdentity;
-  readonly pid: number;
-  readonly direction: 'outbound' | 'inbound';
-  readonly protocol: number;
-  readonly remoteHost: string | null;
-  readonly remoteIp: string;
-  readonly remotePort: number;
-  readonly localPort: number;
-  readonly verdict: 'pending' | 'allowed' | 'blocked' | 'dropped';
-  readonly ruleId: string | null;
-  readonly sent: number;
-  readonly received: number;
-  readonly startedAt: number;
-  readonly endedAt: number | null;
-}
-
 export interface AppSummary {
-  readonly app: AppIdentity;
+  /** The app label: its path, 'unknown (uid N)' or 'unknown'. */
+  readonly app: string;
   readonly connections: number;
   readonly sent: number;
   readonly received: number;
@@ -82,19 +35,6 @@ export interface LogView {
   readonly message: string;
 }
 
-export const SCOPES = ['host-and-port', 'host', 'domain', 'any-destination'] as const;
-export type PromptScope = (typeof SCOPES)[number];
-
-export const promptAnswerSchema = z
-  .object({
-    promptId: z.string().min(1).max(64),
-    action: z.enum(['allow', 'block']),
-    duration: durationSchema,
-    scope: z.enum(SCOPES),
-  })
-  .strict();
-export type PromptAnswer = z.infer<typeof promptAnswerSchema>;
-
 export const settingsSchema = z
   .object({
     defaultAction: z.enum(ACTIONS),
@@ -108,3 +48,130 @@ export type Settings = z.infer<typeof settingsSchema>;
 
 export const BANDWIDTH_RANGES = ['5m', '1h', '24h', '7d', '30d'] as const;
 export type BandwidthRange = (typeof BANDWIDTH_RANGES)[number];
+
+// Modes (app/engine/modes.ts has the behaviour).
+export const MODES = ['ask', 'allow-all', 'block-all', 'pause'] as const;
+export type Mode = (typeof MODES)[number];
+
+/** What setMode takes: a pause needs its length. */
+export type ModeRequest =
+  { readonly mode: 'ask' | 'allow-all' | 'block-all' } | { readonly mode: 'pause'; readonly minutes: number };
+
+/** The mode as the UI shows it. */
+export interface ModeStatus {
+  readonly mode: Mode;
+  /** When a pause ends (ms since the epoch); null unless paused. */
+  readonly resumesAt: number | null;
+  /** The mode a pause returns to; null unless paused. */
+  readonly resumesTo: Exclude<Mode, 'pause'> | null;
+}
+
+// Prompts (app/engine/prompt-queue.ts has the behaviour).
+/** One prompt as the UI shows it. */
+export interface PromptView {
+  readonly id: string;
+  readonly app: string;
+  readonly appPath: string;
+  readonly pids: readonly number[];
+  readonly direction: Direction;
+  readonly protocol: number;
+  readonly remoteIp: string;
+  readonly host: string | null;
+  readonly remotePort: number;
+  /** Connections coalesced into this prompt so far. */
+  readonly count: number;
+  /** Connections waiting for the answer now; 0 = the prompt is in the inbox. */
+  readonly held: number;
+  readonly firstSeenAt: number;
+  readonly lastSeenAt: number;
+  /** When the oldest held connection gets the default action; null when none is held. */
+  readonly holdDeadline: number | null;
+  /** When an unanswered prompt leaves the inbox. */
+  readonly expiresAt: number;
+  /** Suffixes a 'domain' scope may use. */
+  readonly domainChoices: readonly string[];
+}
+
+/** The prompts of one app: the UI shows apps first, destinations second. */
+export interface PromptGroup {
+  readonly app: string;
+  readonly appPath: string;
+  /** Connections asked about, over all its prompts. */
+  readonly count: number;
+  readonly prompts: readonly PromptView[];
+}
+
+/**
+ * How broad the rule made from a prompt answer is (README.md, "Prompt answers"):
+ * - 'exact': this destination (host name if known, else ip), this port and protocol;
+ * - 'host': this destination, any port, any protocol;
+ * - 'domain': every host below `suffix` (`*.suffix`), any port, any protocol;
+ * - 'app': any destination, any port, any protocol.
+ * The direction is always the prompt's: allowing an app out never opens it to the inside.
+ */
+export type PromptScope =
+  | { readonly kind: 'exact' }
+  | { readonly kind: 'host' }
+  | { readonly kind: 'domain'; readonly suffix: string }
+  | { readonly kind: 'app' };
+
+/** A user's answer to a prompt. Duration 'once' answers its connections without a rule. */
+export interface PromptAnswer {
+  readonly action: RuleAction;
+  readonly duration: RuleDuration;
+  readonly scope: PromptScope;
+}
+
+// Connections (app/engine/connection-table.ts has the behaviour).
+/** One connection as the UI lists it. Byte counts are numbers (exact up to 8 PiB). */
+export interface ConnectionRow {
+  /** Unique for the engine's lifetime (a reused five-tuple gets a new id). */
+  readonly id: number;
+  readonly flow: FlowTuple;
+  readonly direction: Direction;
+  readonly pid: number;
+  readonly appPath: string;
+  /** The app label (appLabel): path, 'unknown (uid N)' or 'unknown'. */
+  readonly app: string;
+  readonly host: string | null;
+  /** 'pending' while the connection waits for an answer. */
+  readonly verdict: DriverVerdict | 'pending';
+  readonly ruleId: string | null;
+  readonly bytesSent: number;
+  readonly bytesReceived: number;
+  readonly startedAt: number;
+  readonly endedAt: number | null;
+}
+
+/** Rows changed or removed since the last takeChanges(). */
+export interface ConnectionChanges {
+  readonly upserted: readonly ConnectionRow[];
+  readonly removed: readonly number[];
+}
+
+/** Bytes one app moved in one second (for the store's time series). */
+export interface AppBucket {
+  /** Seconds since the epoch. */
+  readonly second: number;
+  /** The app label: its path, 'unknown (uid N)' or 'unknown'. */
+  readonly app: string;
+  readonly transmitted: number;
+  readonly received: number;
+}
+
+const scopeSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('exact') }).strict(),
+  z.object({ kind: z.literal('host') }).strict(),
+  z.object({ kind: z.literal('domain'), suffix: z.string().min(1).max(253) }).strict(),
+  z.object({ kind: z.literal('app') }).strict(),
+]);
+
+/** A prompt answer as the UI sends it. */
+export const promptAnswerSchema = z
+  .object({
+    promptId: z.string().min(1).max(64),
+    action: z.enum(ACTIONS),
+    duration: durationSchema,
+    scope: scopeSchema,
+  })
+  .strict();

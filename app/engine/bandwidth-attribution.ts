@@ -1,15 +1,8 @@
 import type { BandwidthReport, FlowTuple } from '../contract/driver-events.ts';
 import type { ConnectionRow } from './connection-table.ts';
 
-/** Bytes one app moved in one second (for the store's time series). */
-export interface AppBucket {
-  /** Seconds since the epoch. */
-  readonly second: number;
-  /** The app label: its path, 'unknown (uid N)' or 'unknown'. */
-  readonly app: string;
-  readonly transmitted: number;
-  readonly received: number;
-}
+export type { AppBucket } from '../contract/views.ts';
+import type { AppBucket } from '../contract/views.ts';
 
 /** What attribution needs of the connection table. */
 export interface FlowRows {

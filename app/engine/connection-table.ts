@@ -1,33 +1,10 @@
-import type { ConnectionRequest, Direction, DriverVerdict, FlowTuple } from '../contract/driver-events.ts';
+import type { ConnectionRequest, DriverVerdict, FlowTuple } from '../contract/driver-events.ts';
 import type { AppIdentity } from './app-identity.ts';
 import { Fifo } from './fifo.ts';
 import { flowKey } from './flow-key.ts';
 
-/** One connection as the UI lists it. Byte counts are numbers (exact up to 8 PiB). */
-export interface ConnectionRow {
-  /** Unique for the engine's lifetime (a reused five-tuple gets a new id). */
-  readonly id: number;
-  readonly flow: FlowTuple;
-  readonly direction: Direction;
-  readonly pid: number;
-  readonly appPath: string;
-  /** The app label (appLabel): path, 'unknown (uid N)' or 'unknown'. */
-  readonly app: string;
-  readonly host: string | null;
-  /** 'pending' while the connection waits for an answer. */
-  readonly verdict: DriverVerdict | 'pending';
-  readonly ruleId: string | null;
-  readonly bytesSent: number;
-  readonly bytesReceived: number;
-  readonly startedAt: number;
-  readonly endedAt: number | null;
-}
-
-/** Rows changed or removed since the last takeChanges(). */
-export interface ConnectionChanges {
-  readonly upserted: readonly ConnectionRow[];
-  readonly removed: readonly number[];
-}
+export type { ConnectionChanges, ConnectionRow } from '../contract/views.ts';
+import type { ConnectionChanges, ConnectionRow } from '../contract/views.ts';
 
 export interface ConnectionTableOptions {
   /** Live connections kept; the oldest is dropped beyond it. */

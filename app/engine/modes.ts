@@ -8,21 +8,9 @@
  * - 'pause': like 'allow-all' until a time, then back to the mode before the pause.
  */
 
-export const MODES = ['ask', 'allow-all', 'block-all', 'pause'] as const;
-export type Mode = (typeof MODES)[number];
-
-/** What setMode takes: a pause needs its length. */
-export type ModeRequest =
-  { readonly mode: 'ask' | 'allow-all' | 'block-all' } | { readonly mode: 'pause'; readonly minutes: number };
-
-/** The mode as the UI shows it. */
-export interface ModeStatus {
-  readonly mode: Mode;
-  /** When a pause ends (ms since the epoch); null unless paused. */
-  readonly resumesAt: number | null;
-  /** The mode a pause returns to; null unless paused. */
-  readonly resumesTo: Exclude<Mode, 'pause'> | null;
-}
+export { MODES } from '../contract/views.ts';
+export type { Mode, ModeRequest, ModeStatus } from '../contract/views.ts';
+import type { Mode, ModeRequest, ModeStatus } from '../contract/views.ts';
 
 /** The longest pause accepted (one day): a forgotten pause must not last for ever. */
 export const MAX_PAUSE_MINUTES = 24 * 60;

@@ -1,27 +1,9 @@
 import type { Direction } from '../contract/driver-events.ts';
-import type { RuleAction, RuleDuration, RuleInput } from '../contract/rules.ts';
+import type { RuleInput } from '../contract/rules.ts';
 import { isBelowDomain, normalizeHost, parentDomains } from './host-name.ts';
 
-/**
- * How broad the rule made from a prompt answer is (README.md, "Prompt answers"):
- * - 'exact': this destination (host name if known, else ip), this port and protocol;
- * - 'host': this destination, any port, any protocol;
- * - 'domain': every host below `suffix` (`*.suffix`), any port, any protocol;
- * - 'app': any destination, any port, any protocol.
- * The direction is always the prompt's: allowing an app out never opens it to the inside.
- */
-export type PromptScope =
-  | { readonly kind: 'exact' }
-  | { readonly kind: 'host' }
-  | { readonly kind: 'domain'; readonly suffix: string }
-  | { readonly kind: 'app' };
-
-/** A user's answer to a prompt. Duration 'once' answers its connections without a rule. */
-export interface PromptAnswer {
-  readonly action: RuleAction;
-  readonly duration: RuleDuration;
-  readonly scope: PromptScope;
-}
+export type { PromptAnswer, PromptScope } from '../contract/views.ts';
+import type { PromptAnswer } from '../contract/views.ts';
 
 /** What a prompt is about: the facts the rule is made from. */
 export interface PromptSubject {

@@ -1,4 +1,3 @@
-import type { Direction } from '../contract/driver-events.ts';
 import type { AppIdentity } from './app-identity.ts';
 import { domainChoices, type PromptSubject } from './prompt-scope.ts';
 import type { ConnectionFacts } from './rule-matcher.ts';
@@ -21,39 +20,8 @@ export interface PromptRecord {
   lastSeenAt: number;
 }
 
-/** One prompt as the UI shows it. */
-export interface PromptView {
-  readonly id: string;
-  readonly app: string;
-  readonly appPath: string;
-  readonly pids: readonly number[];
-  readonly direction: Direction;
-  readonly protocol: number;
-  readonly remoteIp: string;
-  readonly host: string | null;
-  readonly remotePort: number;
-  /** Connections coalesced into this prompt so far. */
-  readonly count: number;
-  /** Connections waiting for the answer now; 0 = the prompt is in the inbox. */
-  readonly held: number;
-  readonly firstSeenAt: number;
-  readonly lastSeenAt: number;
-  /** When the oldest held connection gets the default action; null when none is held. */
-  readonly holdDeadline: number | null;
-  /** When an unanswered prompt leaves the inbox. */
-  readonly expiresAt: number;
-  /** Suffixes a 'domain' scope may use. */
-  readonly domainChoices: readonly string[];
-}
-
-/** The prompts of one app: the UI shows apps first, destinations second. */
-export interface PromptGroup {
-  readonly app: string;
-  readonly appPath: string;
-  /** Connections asked about, over all its prompts. */
-  readonly count: number;
-  readonly prompts: readonly PromptView[];
-}
+export type { PromptGroup, PromptView } from '../contract/views.ts';
+import type { PromptGroup, PromptView } from '../contract/views.ts';
 
 /** What the view needs to know of the queue. */
 export interface PromptTimes {

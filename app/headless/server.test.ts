@@ -11,8 +11,7 @@ import { startHeadlessServer, type HeadlessServer } from './server.ts';
 const status: StatusView = {
   driver: 'connected',
   driverMessage: '',
-  mode: 'ask',
-  pausedUntil: null,
+  mode: { mode: 'ask', resumesAt: null, resumesTo: null },
   pendingPrompts: 0,
 };
 const handlers = { 'status:get': () => status } as unknown as Handlers;
