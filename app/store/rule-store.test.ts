@@ -26,6 +26,16 @@ describe('rules: create, read, update, delete', () => {
     expect(s.rules.get('no-such-id')).toBeNull();
   });
 
+  it('puts a complete rule by its id: inserts it, then replaces it', () => {
+    const s = fresh();
+    const rule = { ...s.rules.create(ruleInput(), 1000), id: 'engine-1', hitCount: 3, lastHitAt: 900 };
+    s.rules.put(rule);
+    expect(s.rules.get('engine-1')).toEqual(rule);
+    s.rules.put({ ...rule, action: 'block', updatedAt: 2000 });
+    expect(s.rules.get('engine-1')).toMatchObject({ action: 'block', updatedAt: 2000, hitCount: 3 });
+    expect(() => s.rules.put({ ...rule, id: '' })).toThrow();
+  });
+
   it('lists rules oldest first, keeping creation order for equal times', () => {
     const s = fresh();
     const a = s.rules.create(ruleInput({ notes: 'a' }), 5);

@@ -38,6 +38,14 @@ export function createRuleStore(db: DatabaseSync): RuleStore {
 
   return {
     list: () => selectAll.all().map(rowToRule),
+    put(rule: Rule): void {
+      // The engine owns ids and bookkeeping of the rules it makes: store the rule as given.
+      const valid = ruleSchema.parse(rule);
+      inTransaction(db, () => {
+        if (selectOne.get(valid.id) === undefined) insert.run(ruleToRow(valid));
+        else replace.run(ruleToRow(valid));
+      });
+    },
     get,
     create(input: RuleInput, now: number): Rule {
       const parsed = ruleInputSchema.parse(input);

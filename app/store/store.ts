@@ -30,6 +30,8 @@ export interface RuleStore {
   /** All rules, oldest first (import order is kept). */
   list(): Rule[];
   get(id: string): Rule | null;
+  /** Inserts or replaces a complete rule by its id (rules the engine made from prompt answers). */
+  put(rule: Rule): void;
   /** Stores a new rule with a random UUID; 'minutes' rules expire `minutes` after `now`. */
   create(input: RuleInput, now: number): Rule;
   /** Applies `patch`; a new duration restarts the clock. Returns null when there is no such rule. */
