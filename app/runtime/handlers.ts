@@ -1,0 +1,110 @@
+import { HandlerError, type Handlers } from '../contract/dispatch.ts';
+import type { RuleInput } from '../contract/rules.ts';
+import type { BandwidthRange } from '../contract/views.ts';
+import { exportRules, formatRuleFile, parseRuleFile, RuleFileError } from '../store/index.ts';
+import { summarizeApps } from './app-summaries.ts';
+import type { Runtime } from './runtime.ts';
+import { saveSettings } from './settings.ts';
+
+const RANGE_MS: Readonly<Record<BandwidthRange, number>> = {
+  '5m': 5 * 60_000,
+  '1h': 3_600_000,
+  '24h': 86_400_000,
+  '7d': 7 * 86_400_000,
+  '30d': 30 * 86_400_000,
+};
+
+/** The contract's request handlers over a runtime; payloads arrive validated by dispatch(). */
+export function createHandlers(runtime: Runtime, clock: () => number): Handlers {
+  const { engine, store } = runtime;
+  return {
+    'status:get': () => runtime.status(clock()),
+    'mode:set': (request) => {
+      engine.setMode(request, clock());
+      return runtime.status(clock());
+    },
+    'prompts:list': () => engine.listPrompts(),
+    'prompts:answer': ({ promptId, ...answer }) => {
+      const result = engine.answerPrompt(promptId, answer, clock());
+      if (!result.ok) {
+        throw new HandlerError(result.error === 'unknown-prompt' ? 'not-found' : 'bad-request', result.error);
+      }
+      return { released: result.released, rule: result.rule };
+    },
+    'prompts:answer-app': ({ appPath, action }) => {
+      // "Allow all" / "Block all" for one app: each of its prompts, this time only.
+      let released = 0;
+      for (const group of engine.listPrompts().filter((g) => g.appPath === appPath)) {
+        for (const prompt of group.prompts) {
+          const result = engine.answerPrompt(
+            prompt.id,
+            { action, duration: { kind: 'once' }, scope: { kind: 'exact' } },
+            clock(),
+          );
+          if (result.ok) released += result.released;
+        }
+      }
+      return { released };
+    },
+    'connections:list': ({ limit }) => engine.listConnections().slice(-limit),
+    'apps:list': () => summarizeApps(engine.listConnections()),
+    'apps:series': ({ appPath, range }) => {
+      const now = clock();
+      store.bandwidth.flush();
+      const series = store.bandwidth.series(appPath, now - RANGE_MS[range], now);
+      return { timestamps: series.ts, sent: series.tx, received: series.rx };
+    },
+    'rules:list': () => engine.listRules(),
+    'rules:create': (input) => {
+      const result = engine.addRule(input, clock());
+      if (!result.ok) throw new HandlerError('bad-request', result.error);
+      return result.rule;
+    },
+    'rules:update': ({ id, patch }) => {
+      const current = engine.listRules().find((rule) => rule.id === id);
+      if (current === undefined) throw new HandlerError('not-found', `no rule ${id}`);
+      const input: RuleInput = {
+        app: patch.app ?? current.app,
+        destination: patch.destination ?? current.destination,
+        port: patch.port ?? current.port,
+        protocol: patch.protocol ?? current.protocol,
+        direction: patch.direction ?? current.direction,
+        action: patch.action ?? current.action,
+        duration: patch.duration ?? current.duration,
+        enabled: patch.enabled ?? current.enabled,
+        notes: patch.notes ?? current.notes,
+      };
+      const result = engine.updateRule(id, input, clock());
+      if (!result.ok)
+        throw new HandlerError(result.error === 'unknown-rule' ? 'not-found' : 'bad-request', result.error);
+      return result.rule;
+    },
+    'rules:delete': ({ id }) => ({ deleted: engine.removeRule(id) }),
+    'rules:import': ({ text }) => {
+      let file;
+      try {
+        file = parseRuleFile(text);
+      } catch (error) {
+        if (error instanceof RuleFileError) throw new HandlerError('bad-request', error.message);
+        throw error;
+      }
+      // All or nothing: every rule is valid (checked above) and the writes share a transaction.
+      const now = clock();
+      store.transaction(() => {
+        for (const input of file.rules) {
+          const result = engine.addRule(input, now);
+          if (!result.ok) throw new HandlerError('bad-request', `rule not usable: ${result.error}`);
+        }
+      });
+      return { imported: file.rules.length };
+    },
+    'rules:export': () => ({ text: formatRuleFile(exportRules(store)) }),
+    'settings:get': () => runtime.settings,
+    'settings:set': (patch) => {
+      const settings = saveSettings(store, patch);
+      runtime.applySettings(settings);
+      return settings;
+    },
+    'logs:list': () => runtime.logs(),
+  };
+}

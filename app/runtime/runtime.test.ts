@@ -1,0 +1,138 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { dispatch } from '../contract/dispatch.ts';
+import type { ConnectionRequest, DriverVerdict } from '../contract/driver-events.ts';
+import type { PushChannel } from '../contract/ipc.ts';
+import type { PromptGroup } from '../contract/views.ts';
+import { openStore, type Store } from '../store/index.ts';
+import { createHandlers } from './handlers.ts';
+import { Runtime } from './runtime.ts';
+
+const CURL = '/usr/bin/curl';
+
+function request(id: bigint, localPort: number, remotePort = 443): ConnectionRequest {
+  return {
+    kind: 'connection',
+    requestId: id,
+    direction: 'outbound',
+    ipVersion: 4,
+    flow: { protocol: 6, localIp: '10.0.0.1', localPort, remoteIp: '93.184.216.34', remotePort },
+    pid: 42,
+    process: { pid: 42, startTime: 1n, uid: 1000, path: CURL, commandLine: ['curl'] },
+  };
+}
+
+interface Harness {
+  runtime: Runtime;
+  store: Store;
+  verdicts: Array<[bigint, DriverVerdict]>;
+  pushes: PushChannel[];
+  bandwidthRequests: number;
+  dbPath: string;
+}
+
+let open: Store[] = [];
+afterEach(() => {
+  for (const store of open) store.close();
+  open = [];
+});
+
+function start(dbPath = path.join(mkdtempSync(path.join(tmpdir(), 'zf-runtime-')), 'db.sqlite')): Harness {
+  const store = openStore(dbPath);
+  open.push(store);
+  const harness: Harness = {
+    store,
+    verdicts: [],
+    pushes: [],
+    bandwidthRequests: 0,
+    dbPath,
+    runtime: undefined as unknown as Runtime,
+  };
+  harness.runtime = new Runtime(
+    {
+      store,
+      driver: {
+        verdict: (id, verdict) => harness.verdicts.push([id, verdict]),
+        requestBandwidth: () => (harness.bandwidthRequests += 1),
+      },
+      push: (channel) => harness.pushes.push(channel),
+    },
+    1_000,
+  );
+  return harness;
+}
+
+describe('Runtime', () => {
+  it('prompts for an unknown connection, and an answer through the contract makes a lasting rule', async () => {
+    const h = start();
+    const handlers = createHandlers(h.runtime, () => 2_000);
+    h.runtime.handleEvent(request(1n, 40001), 1_500);
+    h.runtime.handleEvent(request(2n, 40002), 1_600);
+    h.runtime.flush(1_700);
+    expect(h.pushes).toContain('prompts:changed');
+    expect(h.verdicts).toEqual([]);
+    const listed = await dispatch(handlers, 'prompts:list', undefined);
+    const groups = (listed.ok ? listed.value : []) as PromptGroup[];
+    expect(groups).toHaveLength(1);
+    const prompt = groups[0]?.prompts[0];
+    expect(prompt).toMatchObject({ appPath: CURL, remotePort: 443, held: 2 });
+    const answer = await dispatch(handlers, 'prompts:answer', {
+      promptId: prompt?.id,
+      action: 'allow',
+      duration: { kind: 'forever' },
+      scope: { kind: 'exact' },
+    });
+    expect(answer).toMatchObject({ ok: true, value: { released: 2 } });
+    expect(h.verdicts).toEqual([
+      [1n, 'permanent-accept'],
+      [2n, 'permanent-accept'],
+    ]);
+    expect(h.store.rules.list()).toHaveLength(1);
+
+    // A restart keeps the rule: the next connection is decided without a prompt.
+    h.runtime.shutdown(3_000);
+    h.store.close();
+    open = [];
+    const again = start(h.dbPath);
+    again.runtime.handleEvent(request(3n, 40003), 4_000);
+    expect(again.verdicts).toEqual([[3n, 'permanent-accept']]);
+  });
+
+  it('writes decided connections to the history and asks the driver for bytes every tick', () => {
+    const h = start();
+    const handlers = createHandlers(h.runtime, () => 2_000);
+    void dispatch(handlers, 'rules:create', {
+      app: { kind: 'path', path: CURL },
+      destination: { kind: 'any' },
+      action: 'block',
+    });
+    h.runtime.handleEvent(request(1n, 40001), 2_100);
+    expect(h.verdicts).toEqual([[1n, 'permanent-block']]);
+    h.runtime.tick(3_000);
+    expect(h.bandwidthRequests).toBe(1);
+    const rows = h.store.history.query({ since: 0, until: 10_000, limit: 10 });
+    expect(rows).toMatchObject([{ appPath: CURL, verdict: 'block', uid: 1000, remotePort: 443 }]);
+    expect(h.store.rules.list()[0]?.hitCount).toBe(1);
+  });
+
+  it('answers every held connection with the default action at shutdown', () => {
+    const h = start();
+    h.runtime.handleEvent(request(1n, 40001), 1_500);
+    h.runtime.handleEvent(request(2n, 40002, 80), 1_500);
+    expect(h.runtime.shutdown(1_600)).toBe(2);
+    expect(h.verdicts.map(([id]) => id).sort()).toEqual([1n, 2n]);
+    expect(new Set(h.verdicts.map(([, v]) => v))).toEqual(new Set(['block']));
+  });
+
+  it('applies settings to the prompt queue and keeps them', async () => {
+    const h = start();
+    const handlers = createHandlers(h.runtime, () => 2_000);
+    const saved = await dispatch(handlers, 'settings:set', { holdTimeoutSeconds: 0, defaultAction: 'drop' });
+    expect(saved).toMatchObject({ ok: true, value: { holdTimeoutSeconds: 0, defaultAction: 'drop' } });
+    h.runtime.handleEvent(request(1n, 40001), 2_100);
+    expect(h.verdicts).toEqual([[1n, 'drop']]);
+    expect(await dispatch(handlers, 'settings:set', { holdTimeoutSeconds: 999 })).toMatchObject({ ok: false });
+  });
+});
