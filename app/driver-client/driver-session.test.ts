@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import type { DriverEvent } from '../contract/driver-events.ts';
+import type { Command } from '../../native/src/codec/command-types.ts';
+import type { DecodeResult } from '../../native/src/codec/info-types.ts';
+import { DriverSession, type SessionLink } from './driver-session.ts';
+
+/** A driver link that yields `infos` and records what is sent; its stream ends when closed. */
+function fakeLink(infos: DecodeResult[], sent: Command[]): SessionLink & { closed: boolean } {
+  let release: () => void = () => undefined;
+  const closed = new Promise<void>((resolve) => (release = resolve));
+  const link = {
+    closed: false,
+    async *infos(): AsyncIterable<DecodeResult> {
+      for (const info of infos) yield info;
+      await closed;
+    },
+    send: (command: Command) => {
+      sent.push(command);
+      return Promise.resolve();
+    },
+    hello: () =>
+      Promise.resolve({
+        kind: 'helloReply' as const,
+        version: [2, 1, 0, 0] as const,
+        extVersion: 1,
+        features: 7,
+        driverKind: 2,
+      }),
+    close: () => {
+      link.closed = true;
+      release();
+      return Promise.resolve();
+    },
+  };
+  return link;
+}
+
+const connection: DecodeResult = {
+  kind: 'connection',
+  ipVersion: 4,
+  id: 9n,
+  processId: 0n,
+  direction: 0,
+  protocol: 17,
+  localIp: '10.0.0.1',
+  localPort: 5000,
+  remoteIp: '10.0.0.2',
+  remotePort: 53,
+  payloadLayer: 3,
+  payload: new Uint8Array(),
+};
+
+describe('DriverSession', () => {
+  it('retries with back-off, then delivers events and sends verdicts', async () => {
+    const sent: Command[] = [];
+    const events: DriverEvent[] = [];
+    const states: string[] = [];
+    const sleeps: number[] = [];
+    let attempts = 0;
+    const link = fakeLink([connection], sent);
+    const session = new DriverSession({
+      connect: () => {
+        attempts += 1;
+        return attempts < 3 ? Promise.reject(new Error('zenithfenced is not running')) : Promise.resolve(link);
+      },
+      callbacks: { onEvent: (e) => events.push(e), onStatus: (s) => states.push(s) },
+      sleep: (ms) => {
+        sleeps.push(ms);
+        return Promise.resolve();
+      },
+    });
+    session.start();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(sleeps).toEqual([100, 200]);
+    expect(states).toEqual(['reconnecting', 'reconnecting', 'connected']);
+    expect(events).toMatchObject([{ kind: 'connection', requestId: 9n }]);
+    session.verdict(9n, 'permanent-accept');
+    session.requestBandwidth();
+    expect(sent).toEqual([{ kind: 'verdict', id: 9n, verdict: 3 }, { kind: 'getBandwidthStats' }]);
+    await session.stop();
+    expect(link.closed).toBe(true);
+    expect(states.at(-1)).toBe('disconnected');
+  });
+});
