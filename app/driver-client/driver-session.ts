@@ -99,6 +99,8 @@ export class DriverSession {
     const link = this.#link;
     if (link === null) return;
     link.send(command).catch((error: unknown) => {
+      // A send racing with stop() fails harmlessly; any other failure means the link broke.
+      if (this.#stopped) return;
       this.#options.callbacks.onStatus('reconnecting', error instanceof Error ? error.message : String(error));
     });
   }

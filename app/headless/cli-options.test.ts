@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { parseHeadlessArgs } from './cli-options.ts';
+
+describe('parseHeadlessArgs', () => {
+  it('reads every option and defaults the renderer and port', () => {
+    expect(parseHeadlessArgs(['--driver-socket', '/run/s', '--data-dir', '/tmp/d'], '/repo')).toEqual({
+      driverSocket: '/run/s',
+      dataDir: '/tmp/d',
+      port: 0,
+      renderer: '/repo/renderer/dist',
+    });
+    expect(
+      parseHeadlessArgs(['--driver-socket', 's', '--data-dir', 'd', '--port', '8080', '--import-rules', 'r.json'], '/'),
+    ).toMatchObject({ port: 8080, importRules: 'r.json' });
+    expect(parseHeadlessArgs(['--help'], '/')).toBe('help');
+  });
+
+  it('says what is wrong in one sentence', () => {
+    expect(() => parseHeadlessArgs(['--data-dir', 'd'], '/')).toThrow(/--driver-socket/);
+    expect(() => parseHeadlessArgs(['--driver-socket', 's', '--data-dir', 'd', '--port', '70000'], '/')).toThrow(
+      /--port/,
+    );
+    expect(() => parseHeadlessArgs(['--frobnicate'], '/')).toThrow(/unknown option/);
+    expect(() => parseHeadlessArgs(['--port'], '/')).toThrow(/needs a value/);
+  });
+});

@@ -1,0 +1,52 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+export const HEADLESS_USAGE = `Usage: npm run headless -- --driver-socket PATH --data-dir DIR [--port N] [--import-rules FILE]
+
+Runs the ZenithFence engine without Electron and serves its UI on 127.0.0.1 only.
+  --driver-socket PATH  zenithfenced's client socket (e.g. /run/zenithfence/driver.sock)
+  --data-dir DIR        where the database lives (created if missing)
+  --port N              the port to listen on (default: a free one)
+  --import-rules FILE   import a rule file at start (all or nothing)
+  --renderer DIR        the built renderer (default: renderer/dist)`;
+
+const optionsSchema = z
+  .object({
+    driverSocket: z.string().min(1),
+    dataDir: z.string().min(1),
+    port: z.coerce.number().int().min(0).max(65535).default(0),
+    importRules: z.string().min(1).optional(),
+    renderer: z.string().min(1),
+  })
+  .strict();
+export type HeadlessOptions = z.infer<typeof optionsSchema>;
+
+const FLAGS: Readonly<Record<string, keyof HeadlessOptions>> = {
+  '--driver-socket': 'driverSocket',
+  '--data-dir': 'dataDir',
+  '--port': 'port',
+  '--import-rules': 'importRules',
+  '--renderer': 'renderer',
+};
+
+/** Parses the arguments; throws an Error whose message is one sentence for the user. */
+export function parseHeadlessArgs(args: readonly string[], repoRoot: string): HeadlessOptions | 'help' {
+  const raw: Record<string, string> = { renderer: path.join(repoRoot, 'renderer', 'dist') };
+  for (let i = 0; i < args.length; i += 1) {
+    const flag = args[i] ?? '';
+    if (flag === '--help' || flag === '-h') return 'help';
+    const key = FLAGS[flag];
+    const value = args[i + 1];
+    if (key === undefined) throw new Error(`unknown option '${flag}' (see --help)`);
+    if (value === undefined) throw new Error(`${flag} needs a value`);
+    raw[key] = value;
+    i += 1;
+  }
+  const parsed = optionsSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const flag = Object.entries(FLAGS).find(([, key]) => key === issue?.path[0])?.[0] ?? 'an option';
+    throw new Error(`${flag}: ${issue?.message ?? 'invalid'} (see --help)`);
+  }
+  return parsed.data;
+}
