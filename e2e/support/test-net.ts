@@ -1,0 +1,153 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+/**
+ * Two network namespaces joined by veth for tests that send real traffic: `a` holds the driver
+ * and the clients, `b` the servers. Everything it starts is stopped, and the namespaces are
+ * deleted, by `close()` (call it in afterAll, also after a failure).
+ */
+export class TestNet {
+  readonly a: string;
+  readonly b: string;
+  readonly ipA: string;
+  readonly ipB: string;
+  readonly dir: string;
+  readonly #children: ChildProcess[] = [];
+
+  constructor(tag: string) {
+    const n = (process.pid % 150) + 50;
+    this.a = `zfe${tag}${process.pid}a`;
+    this.b = `zfe${tag}${process.pid}b`;
+    this.ipA = `10.204.${n}.1`;
+    this.ipB = `10.204.${n}.2`;
+    this.dir = mkdtempSync(path.join(tmpdir(), 'zf-e2e-'));
+    ip('netns', 'add', this.a);
+    ip('netns', 'add', this.b);
+    ip('-n', this.a, 'link', 'add', 'veth0', 'type', 'veth', 'peer', 'name', 'veth1', 'netns', this.b);
+    for (const [ns, dev, address] of [
+      [this.a, 'veth0', this.ipA],
+      [this.b, 'veth1', this.ipB],
+    ] as const) {
+      ip('-n', ns, 'addr', 'add', `${address}/24`, 'dev', dev);
+      ip('-n', ns, 'link', 'set', dev, 'up');
+      ip('-n', ns, 'link', 'set', 'lo', 'up');
+    }
+  }
+
+  /** Starts a long-running process (in namespace `ns`, or outside when null). */
+  start(ns: string | null, command: string, args: readonly string[]): ChildProcess {
+    const [program, all] = ns === null ? [command, args] : ['ip', ['netns', 'exec', ns, command, ...args]];
+    const child = spawn(program, all, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.#children.push(child);
+    return child;
+  }
+
+  /** Runs a command in `ns` to completion: exit code, stdout, and the seconds it took. */
+  run(ns: string, command: string, args: readonly string[], timeoutMs = 10_000): Promise<RunResult> {
+    const started = performance.now();
+    return new Promise((resolve) => {
+      const child = spawn('ip', ['netns', 'exec', ns, command, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        resolve({ code: code ?? -1, stdout, seconds: (performance.now() - started) / 1000 });
+      });
+    });
+  }
+
+  /** Starts a python HTTP server in `b` on `port` serving `files`. */
+  async httpServer(port: number, files: Readonly<Record<string, string | Buffer>>): Promise<void> {
+    const www = path.join(this.dir, `www-${port}`);
+    execFileSync('mkdir', ['-p', www]);
+    for (const [name, body] of Object.entries(files)) writeFileSync(path.join(www, name), body);
+    this.start(this.b, '/usr/bin/python3', [
+      '-m',
+      'http.server',
+      String(port),
+      '--bind',
+      '0.0.0.0',
+      '--directory',
+      www,
+    ]);
+    await waitFor(
+      async () =>
+        (
+          await this.run(this.b, 'sh', [
+            '-c',
+            `cat /proc/net/tcp | grep -qi ':${port.toString(16).padStart(4, '0')} .* 0A '`,
+          ])
+        ).code === 0,
+      10_000,
+      `an HTTP server on port ${port}`,
+    );
+  }
+
+  /** Starts zenithfenced in `a`; resolves once its socket exists. */
+  async daemon(binary: string, extra: readonly string[] = []): Promise<string> {
+    const socket = path.join(this.dir, 'driver.sock');
+    const queue = String(2000 + (process.pid % 1000));
+    this.start(this.a, binary, ['--socket', socket, '--queue', queue, ...extra]);
+    await waitFor(() => Promise.resolve(existsSync(socket)), 10_000, 'the zenithfenced socket');
+    return socket;
+  }
+
+  async close(): Promise<void> {
+    for (const child of this.#children.reverse()) {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await new Promise((resolve) => {
+          const timer = setTimeout(() => {
+            child.kill('SIGKILL');
+            resolve(undefined);
+          }, 5000);
+          child.once('exit', () => {
+            clearTimeout(timer);
+            resolve(undefined);
+          });
+        });
+      }
+    }
+    for (const ns of [this.a, this.b]) {
+      try {
+        ip('netns', 'del', ns);
+      } catch {
+        // Already gone.
+      }
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export interface RunResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly seconds: number;
+}
+
+function ip(...args: string[]): void {
+  execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+/** Polls `check` every 20 ms until it holds or `timeoutMs` passes (then throws naming `what`). */
+export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** Fails the test with one sentence without root, unless root tests are skipped knowingly. */
+export function needsRoot(): 'run' | 'skip' {
+  if (process.getuid?.() === 0) return 'run';
+  if (process.env['ZF_SKIP_ROOT_TESTS'] === '1') {
+    console.log('SKIPPED: ZF_SKIP_ROOT_TESTS=1 and not root (network namespaces need root)');
+    return 'skip';
+  }
+  throw new Error('these tests create network namespaces and need root: run as root, or set ZF_SKIP_ROOT_TESTS=1');
+}
