@@ -9,7 +9,7 @@ const binary = findElectronBinary(path.join(repoRoot, 'node_modules', 'electron'
 
 if (binary === null) {
   console.error(
-    'ZenithFence cannot start its desktop window: no Electron binary is installed (node_modules/electron/dist is missing and cannot be downloaded here); use headless mode, which serves the same UI in a browser, once it lands (see README, "Headless mode").',
+    'ZenithFence cannot start its desktop window: no Electron binary is installed (node_modules/electron/dist is missing and cannot be downloaded here); use headless mode instead, which serves the same UI in a browser: npm run headless -- --driver-socket PATH --data-dir DIR (see README, "Headless mode").',
   );
   process.exit(1);
 }
