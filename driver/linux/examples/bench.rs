@@ -19,10 +19,15 @@
 //! - A: no rules;
 //! - B: the daemon's rule set with the minimal accept-all reader of `zenithfenced::baseline`;
 //! - C: the real daemon (`target/release/zenithfenced`) with an app in this process that says
-//!   Hello with every feature and answers every connection with PermanentAccept.
+//!   Hello with every feature and answers every connection with PermanentAccept;
+//! - D: the real daemon with the real engine, headless mode (`<repo>/node_modules/.bin/node
+//!   <repo>/app/headless/main.ts`, fresh database, stderr in `/tmp/zfbench-headless.log`), and one
+//!   rule allowing this executable to connect anywhere: the engine answers each connection with
+//!   a permanent accept, so D - C is what daemon → binding → engine → binding costs over a
+//!   minimal app. Skipped, with the reason printed, when node or headless mode is missing.
 //!
 //! Established flow: iperf3 from `a` to `b` (client pinned to CPU 0, server to CPU 1), with no
-//! rules, with the minimal reader and the same rules, and with the daemon, interleaved.
+//! rules, with the minimal reader and the same rules, and with the daemon (A B C), interleaved.
 //!
 //! It prints numbers and asserts nothing. Goals: the daemon's added latency per new connection
 //! at most 1.5 times the minimal reader's; established throughput at least 98 % of without it.
@@ -42,6 +47,11 @@ use std::time::{Duration, Instant};
 use zenithfence_protocol::{Command as ZfCommand, Info, Verdict};
 use zenithfenced::baseline::{run_accept_all, BaselineRules};
 use zenithfenced::client_socket::DaemonClient;
+
+#[path = "bench/full_stack.rs"]
+mod full_stack;
+
+use full_stack::{FullStack, Headless, ENGINE_DIR, HEADLESS_LOG};
 
 type Res<T> = Result<T, String>;
 
@@ -339,6 +349,7 @@ fn sweep() {
         let _ = run("ip", &["netns", "del", ns]);
     }
     let _ = fs::remove_file(SOCKET);
+    let _ = fs::remove_dir_all(ENGINE_DIR);
 }
 
 /// The two namespaces and the long-lived servers; dropping it removes everything.
@@ -630,7 +641,8 @@ fn auto_accept(
 }
 
 impl Daemon {
-    fn start(binary: &Path) -> Res<Daemon> {
+    /// The daemon alone, once its socket exists (scenario D connects the engine to it).
+    fn spawn(binary: &Path) -> Res<Daemon> {
         let _ = fs::remove_file(SOCKET);
         let log = fs::OpenOptions::new()
             .create(true)
@@ -662,6 +674,12 @@ impl Daemon {
             }
             thread::sleep(Duration::from_millis(5));
         }
+        Ok(daemon)
+    }
+
+    /// The daemon and the auto-accept app, once the daemon answered the app's Hello.
+    fn start(binary: &Path) -> Res<Daemon> {
+        let mut daemon = Daemon::spawn(binary)?;
         let connect = || -> io::Result<(DaemonClient, DaemonClient)> {
             let reader = DaemonClient::connect(Path::new(SOCKET))?;
             reader.set_read_timeout(Duration::from_millis(100))?;
@@ -787,9 +805,11 @@ enum Scenario {
     NoRules,
     Reader,
     Daemon,
+    FullStack,
 }
 
 impl Scenario {
+    /// The established-flow scenarios (D's engine is not on that path).
     const ALL: [Scenario; 3] = [Scenario::NoRules, Scenario::Reader, Scenario::Daemon];
 
     fn label(self) -> &'static str {
@@ -797,6 +817,16 @@ impl Scenario {
             Scenario::NoRules => "A no rules        ",
             Scenario::Reader => "B minimal reader  ",
             Scenario::Daemon => "C zenithfenced    ",
+            Scenario::FullStack => "D engine + rule   ",
+        }
+    }
+
+    fn letter(self) -> &'static str {
+        match self {
+            Scenario::NoRules => "A",
+            Scenario::Reader => "B",
+            Scenario::Daemon => "C",
+            Scenario::FullStack => "D",
         }
     }
 }
@@ -895,12 +925,35 @@ fn bench(args: &[String]) -> Res<()> {
         }
     );
     let _ = fs::write(DAEMON_LOG, "");
+    let headless = match Headless::locate() {
+        Ok(headless) => {
+            println!(
+                "engine:  {} (stderr in {HEADLESS_LOG})",
+                headless.describe()
+            );
+            let _ = fs::write(HEADLESS_LOG, "");
+            Some(headless)
+        }
+        Err(reason) => {
+            println!("engine:  scenario D skipped: {reason}");
+            None
+        }
+    };
+    let scenarios: Vec<Scenario> = Scenario::ALL
+        .into_iter()
+        .chain(headless.as_ref().map(|_| Scenario::FullStack))
+        .collect();
     println!(
         "method:  {} sequential connect()s per run (+{} warm-up), SO_LINGER 0, veth {IP_A} -> {IP_B}, \
-         accept-and-close server; {} rounds of A B C",
+         accept-and-close server; {} rounds of {}",
         options.count,
         options.count / 20,
-        options.rounds
+        options.rounds,
+        scenarios
+            .iter()
+            .map(|s| s.letter())
+            .collect::<Vec<_>>()
+            .join(" ")
     );
     let _ = io::stdout().flush();
 
@@ -922,7 +975,7 @@ fn bench(args: &[String]) -> Res<()> {
     let total = options.count + warmup;
     let mut results: Vec<(Scenario, usize, ConnectStats)> = Vec::new();
     for round in 1..=options.rounds {
-        for scenario in Scenario::ALL {
+        for &scenario in &scenarios {
             fresh_state();
             thread::sleep(Duration::from_millis(300));
             let (stats, note) = match scenario {
@@ -948,6 +1001,15 @@ fn bench(args: &[String]) -> Res<()> {
                         ),
                     )
                 }
+                Scenario::FullStack => {
+                    let headless = headless
+                        .as_ref()
+                        .ok_or("scenario D without headless mode")?;
+                    let running = FullStack::start(&daemon, headless, &exe)?;
+                    let stats = connect_run(&exe, options.count, warmup);
+                    let note = running.stop();
+                    (stats?, format!("{note} (of {total} + 1 probe)"))
+                }
             };
             println!(
                 "round {round} {}: {}{note}",
@@ -968,7 +1030,7 @@ fn bench(args: &[String]) -> Res<()> {
     };
     println!();
     println!("medians over {} rounds", options.rounds);
-    for scenario in Scenario::ALL {
+    for &scenario in &scenarios {
         println!(
             "  {}: {:>6.0} conn/s  p50 {:>6.1} µs  p99 {:>6.1} µs  mean {:>6.1} µs",
             scenario.label(),
@@ -1011,6 +1073,30 @@ fn bench(args: &[String]) -> Res<()> {
             per_round.join(" ")
         );
     }
+    if headless.is_some() {
+        let mut parts = Vec::new();
+        for (name, pick) in [
+            (
+                "p50",
+                (|s: &ConnectStats| s.p50_us) as fn(&ConnectStats) -> f64,
+            ),
+            ("p99", |s: &ConnectStats| s.p99_us),
+            ("mean", |s: &ConnectStats| s.mean_us),
+        ] {
+            let full = median(&of(Scenario::FullStack, pick));
+            let app = median(&of(Scenario::Daemon, pick));
+            parts.push(format!(
+                "{name} {full:.1} µs vs {app:.1} µs ({:+.1} µs)",
+                full - app
+            ));
+        }
+        let rate_full = median(&of(Scenario::FullStack, |s| s.rate));
+        let rate_app = median(&of(Scenario::Daemon, |s| s.rate));
+        println!(
+            "full stack (engine with a rule) vs auto-accept client: {}; {rate_full:.0} vs {rate_app:.0} conn/s",
+            parts.join(", ")
+        );
+    }
     let _ = io::stdout().flush();
 
     println!();
@@ -1047,6 +1133,7 @@ fn bench(args: &[String]) -> Res<()> {
                     let app = running.stop();
                     (gbps?, format!("  app answered {}", app.connections))
                 }
+                Scenario::FullStack => continue,
             };
             println!(
                 "round {round} {}: {gbps:>6.2} Gbit/s{note}",

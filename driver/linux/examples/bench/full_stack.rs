@@ -1,0 +1,289 @@
+//! Scenario D: the real daemon with the real engine (headless mode, `app/headless/main.ts`) and
+//! one rule that allows this executable to connect anywhere. Each connection then goes daemon →
+//! binding → engine (rule match, permanent accept) → binding → daemon.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use super::{connect_run, run, wait_bounded, Daemon, Res, DAEMON_LOG, NS_A, SOCKET};
+
+/// The engine's data directory and rule file live under here; removed by every sweep.
+pub(crate) const ENGINE_DIR: &str = "/tmp/zfbench-engine";
+/// Headless mode's stderr, all runs appended.
+pub(crate) const HEADLESS_LOG: &str = "/tmp/zfbench-headless.log";
+
+/// How to start headless mode, found next to this binary.
+pub(crate) struct Headless {
+    node: PathBuf,
+    main: PathBuf,
+    /// The rule file's text: this executable may connect anywhere.
+    rules: String,
+}
+
+impl Headless {
+    /// The repository is `../../../..` from this binary's directory
+    /// (`<repo>/driver/target/release/examples/bench`). `Err` says why scenario D is skipped.
+    pub(crate) fn locate() -> Res<Headless> {
+        let exe = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
+        let exe = fs::canonicalize(&exe).map_err(|e| format!("{}: {e}", exe.display()))?;
+        let root = exe
+            .ancestors()
+            .nth(5)
+            .ok_or_else(|| format!("no repository above {}", exe.display()))?;
+        let node = root.join("node_modules/.bin/node");
+        let main = root.join("app/headless/main.ts");
+        for path in [&node, &main] {
+            if !path.exists() {
+                return Err(format!("{} is missing (npm install?)", path.display()));
+            }
+        }
+        let rules = format!(
+            "{{\"format\":\"zenithfence-rules\",\"version\":1,\"rules\":[{{\"app\":{{\"kind\":\"path\",\
+             \"path\":{}}},\"destination\":{{\"kind\":\"any\"}},\"action\":\"allow\"}}]}}\n",
+            json_string(&exe.to_string_lossy())
+        );
+        Ok(Headless { node, main, rules })
+    }
+
+    pub(crate) fn describe(&self) -> String {
+        format!("{} {}", self.node.display(), self.main.display())
+    }
+}
+
+/// A JSON string literal.
+fn json_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn file_len(path: &str) -> u64 {
+    fs::metadata(path).map_or(0, |m| m.len())
+}
+
+/// What a file gained since `from` (lossy; empty if unreadable).
+fn file_since(path: &str, from: u64) -> String {
+    let bytes = fs::read(path).unwrap_or_default();
+    let from = usize::try_from(from).unwrap_or(usize::MAX).min(bytes.len());
+    String::from_utf8_lossy(bytes.get(from..).unwrap_or_default()).into_owned()
+}
+
+/// The last few lines of what headless mode wrote to stderr since `from`, for an error.
+fn log_tail(from: u64) -> String {
+    let text = file_since(HEADLESS_LOG, from);
+    let lines: Vec<&str> = text.lines().collect();
+    let tail = lines
+        .get(lines.len().saturating_sub(5)..)
+        .unwrap_or_default()
+        .join(" | ");
+    if tail.is_empty() {
+        format!("nothing on stderr ({HEADLESS_LOG})")
+    } else {
+        format!("{tail} ({HEADLESS_LOG})")
+    }
+}
+
+/// The daemon and headless mode in `a`; dropping stops both (headless first).
+pub(crate) struct FullStack {
+    /// `None` once reaped (its pid must not be signalled again).
+    headless: Option<Child>,
+    /// Keeps headless mode's stdout drained (its reader thread ends when this is dropped).
+    stdout: Receiver<String>,
+    node: PathBuf,
+    daemon: Option<Daemon>,
+    log_from: u64,
+}
+
+impl FullStack {
+    /// Starts the daemon, then headless mode with a fresh database and the rule, and returns
+    /// once a probe connection went through the engine.
+    pub(crate) fn start(daemon_binary: &Path, headless: &Headless, exe: &Path) -> Res<FullStack> {
+        let dir = Path::new(ENGINE_DIR);
+        let _ = fs::remove_dir_all(dir);
+        let data = dir.join("data");
+        fs::create_dir_all(&data).map_err(|e| format!("{}: {e}", data.display()))?;
+        let rule_file = dir.join("rules.json");
+        fs::write(&rule_file, &headless.rules)
+            .map_err(|e| format!("{}: {e}", rule_file.display()))?;
+
+        let daemon = Daemon::spawn(daemon_binary)?;
+        let daemon_from = file_len(DAEMON_LOG);
+        let log_from = file_len(HEADLESS_LOG);
+        let log = fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(HEADLESS_LOG)
+            .map_err(|e| format!("{HEADLESS_LOG}: {e}"))?;
+        // In `a` like the daemon, so a sweep after an aborted run kills it too; `ip netns exec`
+        // execs node, so the child's pid is node's.
+        let mut child = Command::new("ip")
+            .args(["netns", "exec", NS_A])
+            .arg(&headless.node)
+            .arg(&headless.main)
+            .arg("--driver-socket")
+            .arg(SOCKET)
+            .arg("--data-dir")
+            .arg(&data)
+            .arg("--import-rules")
+            .arg(&rule_file)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(log)
+            .spawn()
+            .map_err(|e| format!("cannot start headless mode: {e}"))?;
+        let stdout = super::lines_of(&mut child);
+        let stdout = match stdout {
+            Ok(stdout) => stdout,
+            Err(e) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(e);
+            }
+        };
+        let mut stack = FullStack {
+            headless: Some(child),
+            stdout,
+            node: headless.node.clone(),
+            daemon: Some(daemon),
+            log_from,
+        };
+        stack.wait_serving()?;
+        stack.wait_hello(daemon_from)?;
+        stack.probe(exe)?;
+        Ok(stack)
+    }
+
+    /// Waits for `ZenithFence UI: http://127.0.0.1:PORT/#token=...` on stdout.
+    fn wait_serving(&mut self) -> Res<()> {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.stdout.recv_timeout(left) {
+                Ok(line) if line.starts_with("ZenithFence UI: ") => return Ok(()),
+                Ok(_) => {}
+                Err(RecvTimeoutError::Timeout) => {
+                    return Err(format!(
+                        "headless mode did not serve within 30 s: {}",
+                        log_tail(self.log_from)
+                    ))
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    return Err(format!("headless mode exited: {}", log_tail(self.log_from)))
+                }
+            }
+        }
+    }
+
+    /// Waits until the daemon logs the engine's Hello.
+    fn wait_hello(&mut self, daemon_from: u64) -> Res<()> {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while !file_since(DAEMON_LOG, daemon_from).contains("client hello") {
+            if self.exited() {
+                return Err(format!("headless mode exited: {}", log_tail(self.log_from)));
+            }
+            if Instant::now() > deadline {
+                return Err(format!(
+                    "headless mode did not connect to the daemon within 15 s: {}",
+                    log_tail(self.log_from)
+                ));
+            }
+            thread::sleep(Duration::from_millis(10));
+        }
+        Ok(())
+    }
+
+    /// One connect through the whole stack, retried for up to 10 s.
+    fn probe(&mut self, exe: &Path) -> Res<()> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if connect_run(exe, 1, 0)?.ok == 1 {
+                return Ok(());
+            }
+            if self.exited() || Instant::now() > deadline {
+                return Err(format!(
+                    "a probe connection was not accepted through the engine: {}",
+                    log_tail(self.log_from)
+                ));
+            }
+        }
+    }
+
+    fn exited(&mut self) -> bool {
+        self.headless
+            .as_mut()
+            .is_none_or(|c| !matches!(c.try_wait(), Ok(None)))
+    }
+
+    /// SIGTERM (it answers what it holds and exits), killed after 5 s. Whether it exited alone.
+    fn stop_headless(&mut self) -> Option<bool> {
+        let mut child = self.headless.take()?;
+        if matches!(child.try_wait(), Ok(None)) {
+            let _ = run("kill", &["-TERM", &child.id().to_string()]);
+        }
+        Some(wait_bounded(&mut child, Duration::from_secs(5)).is_some())
+    }
+
+    /// Stops headless mode, then the daemon; returns a note on what the engine did.
+    pub(crate) fn stop(mut self) -> String {
+        let alone = self.stop_headless();
+        if let Some(daemon) = self.daemon.take() {
+            daemon.stop();
+        }
+        let stderr = file_since(HEADLESS_LOG, self.log_from);
+        let held = stderr
+            .lines()
+            .find_map(|l| l.split_once("stopped (")?.1.split_once(' '))
+            .map_or("?", |(n, _)| n)
+            .to_string();
+        let exit = match alone {
+            Some(true) => format!("stopped with {held} held"),
+            _ => "KILLED after 5 s".to_string(),
+        };
+        match self.engine_counts() {
+            Ok((hits, history)) => {
+                format!("  engine: rule hits {hits}, history rows {history}, {exit}")
+            }
+            Err(e) => format!("  engine: {exit}; no counts: {e}"),
+        }
+    }
+
+    /// The rule's hit count and the history rows, read from the database after headless mode
+    /// stopped (its shutdown flushes both).
+    fn engine_counts(&self) -> Res<(u64, u64)> {
+        let db = Path::new(ENGINE_DIR).join("data/zenithfence.sqlite");
+        let script = "const { DatabaseSync } = require('node:sqlite');\
+             const db = new DatabaseSync(process.argv[1], { readOnly: true });\
+             const hits = db.prepare('SELECT coalesce(sum(hit_count), 0) AS n FROM rules').get().n;\
+             const rows = db.prepare('SELECT count(*) AS n FROM history').get().n;\
+             console.log(`${hits} ${rows}`);";
+        let out = run(
+            &self.node.to_string_lossy(),
+            &["-e", script, &db.to_string_lossy()],
+        )?;
+        let mut numbers = out.split_whitespace().map(super::number::<u64>);
+        match (numbers.next(), numbers.next()) {
+            (Some(hits), Some(rows)) => Ok((hits?, rows?)),
+            _ => Err(format!("unexpected '{}'", out.trim())),
+        }
+    }
+}
+
+impl Drop for FullStack {
+    fn drop(&mut self) {
+        self.stop_headless();
+        drop(self.daemon.take());
+    }
+}
