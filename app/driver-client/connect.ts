@@ -1,8 +1,7 @@
-import { createDriverHandle } from '../../native/src/driver-handle.ts';
-import { connectLinuxSocket } from '../../native/src/linux/socket-transport.ts';
+import { openDriver } from '../../native/src/index.ts';
 import type { SessionLink } from './driver-session.ts';
 
-/** Opens zenithfenced's socket (Linux). */
-export async function connectLinuxDriver(socketPath: string): Promise<SessionLink> {
-  return createDriverHandle(await connectLinuxSocket(socketPath));
+/** Opens zenithfenced's socket (Linux). Errors say what to do (see native/src/errors.ts). */
+export function connectLinuxDriver(socketPath: string): Promise<SessionLink> {
+  return openDriver({ kind: 'linux', socketPath });
 }

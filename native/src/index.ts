@@ -1,0 +1,33 @@
+// The native driver binding's public API (app/driver-client is its only user): open a driver
+// connection, read its infos, send commands, reconnect with back-off. The codec is re-exported so
+// callers need one import.
+export * from './codec/index.ts';
+export type { BackoffOptions } from './backoff.ts';
+export { backoffDelay } from './backoff.ts';
+export type { DriverEnd, DriverHandle, DriverHandleOptions, HelloOptions } from './driver-handle.ts';
+export { createDriverHandle, DEFAULT_HELLO_TIMEOUT_MS, DEFAULT_MAX_QUEUED_INFOS } from './driver-handle.ts';
+export type { DriverErrorCode } from './errors.ts';
+export {
+  DaemonNotRunning,
+  DriverClosed,
+  DriverError,
+  DriverGone,
+  DriverOsError,
+  DriverTimeout,
+  DriverUsageError,
+  PermissionDenied,
+  VersionMismatch,
+} from './errors.ts';
+export type { DriverOptions, LinuxDriverOptions, WindowsDriverOptions } from './open-driver.ts';
+export { DEFAULT_SOCKET_PATH, openDriver } from './open-driver.ts';
+export type { DriverStatus, RetryOptions } from './reconnect.ts';
+export { openDriverWithRetry } from './reconnect.ts';
+export type { DriverTransport, DriverVersion, TransportKind } from './transport.ts';
+export { DEFAULT_DEVICE_PATH } from './windows/device-transport.ts';
+export type { DosDeviceMap } from './windows/nt-path.ts';
+export { ntPathToDosPath } from './windows/nt-path.ts';
+export { readDosDeviceMap } from './windows/dos-devices.ts';
+export type { DriverServiceConfig, ServiceState } from './windows/service-control.ts';
+export { installAndStartDriver, stopAndRemoveDriver } from './windows/service-control.ts';
+export { openAdvapiServiceControlManager } from './windows/advapi-scm.ts';
+export { ServiceControlError } from './windows/service-error.ts';
