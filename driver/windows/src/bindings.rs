@@ -180,13 +180,17 @@ pub struct IRP {
     pub CancelRoutine: *mut c_void,
     /// UserBuffer.
     pub UserBuffer: *mut c_void,
-    /// `Tail.Overlay`: DriverContext[4], Thread, AuxiliaryBuffer, ListEntry,
-    /// CurrentStackLocation, OriginalFileObject (the `Tail` union's largest member, 88 bytes).
+    /// `Tail.Overlay`, the view of the `Tail` union a driver uses (the union's other members,
+    /// `KAPC Apc` and `CompletionKey`, start at the same offset).
     pub Tail: IRP_TAIL_OVERLAY,
+    /// The rest of the `Tail` union: `KAPC` is 88 bytes on x64, `Overlay` 80.
+    pub TailRest: u64,
 }
 
-/// `IRP.Tail.Overlay` (wdm.h).
+/// `IRP.Tail.Overlay` (wdm.h): DriverContext[4], Thread, AuxiliaryBuffer, ListEntry,
+/// CurrentStackLocation, OriginalFileObject.
 #[repr(C)]
+#[derive(Clone, Copy)]
 pub struct IRP_TAIL_OVERLAY {
     /// DriverContext (union with DeviceQueueEntry).
     pub DriverContext: [*mut c_void; 4],
@@ -607,8 +611,7 @@ pub mod action {
     /// FWP_ACTION_PERMIT.
     pub const PERMIT: FWP_ACTION_TYPE = 0x0000_0002 | FLAG_TERMINATING;
     /// FWP_ACTION_CALLOUT_TERMINATING.
-    pub const CALLOUT_TERMINATING: FWP_ACTION_TYPE =
-        0x0000_0003 | FLAG_CALLOUT | FLAG_TERMINATING;
+    pub const CALLOUT_TERMINATING: FWP_ACTION_TYPE = 0x0000_0003 | FLAG_CALLOUT | FLAG_TERMINATING;
     /// FWP_ACTION_CALLOUT_INSPECTION.
     pub const CALLOUT_INSPECTION: FWP_ACTION_TYPE =
         0x0000_0004 | FLAG_CALLOUT | FLAG_NON_TERMINATING;
@@ -987,7 +990,10 @@ pub struct NET_BUFFER {
 // Functions (ntoskrnl, wdmsec, fwpkclnt, ndis). Only linked in the Windows kernel build.
 // --------------------------------------------------------------------------------------------
 
-#[cfg_attr(all(target_os = "windows", feature = "kernel"), link(name = "ntoskrnl"))]
+#[cfg_attr(
+    all(target_os = "windows", feature = "kernel"),
+    link(name = "ntoskrnl")
+)]
 extern "system" {
     /// IoCreateSymbolicLink (wdm.h).
     pub fn IoCreateSymbolicLink(link: *mut UNICODE_STRING, device: *mut UNICODE_STRING)
@@ -1037,7 +1043,10 @@ extern "system" {
     pub fn PsGetCurrentProcessId() -> HANDLE;
 }
 
-#[cfg_attr(all(target_os = "windows", feature = "kernel"), link(name = "ntoskrnl"))]
+#[cfg_attr(
+    all(target_os = "windows", feature = "kernel"),
+    link(name = "ntoskrnl")
+)]
 extern "C" {
     /// DbgPrintEx (wdm.h), a C variadic function.
     pub fn DbgPrintEx(component: u32, level: u32, format: *const u8, ...) -> u32;
@@ -1059,7 +1068,10 @@ extern "system" {
     ) -> NTSTATUS;
 }
 
-#[cfg_attr(all(target_os = "windows", feature = "kernel"), link(name = "fwpkclnt"))]
+#[cfg_attr(
+    all(target_os = "windows", feature = "kernel"),
+    link(name = "fwpkclnt")
+)]
 extern "system" {
     /// FwpmEngineOpen0 (fwpmk.h).
     pub fn FwpmEngineOpen0(
@@ -1249,8 +1261,14 @@ mod tests {
     fn metadata_layout() {
         assert_eq!(size_of::<FWPS_DISCARD_METADATA0>(), 16);
         assert_eq!(size_of::<FWPS_INBOUND_FRAGMENT_METADATA0>(), 12);
-        assert_eq!(offset_of!(FWPS_INBOUND_FRAGMENT_METADATA0, fragmentOffset), 4);
-        assert_eq!(offset_of!(FWPS_INBOUND_FRAGMENT_METADATA0, fragmentLength), 8);
+        assert_eq!(
+            offset_of!(FWPS_INBOUND_FRAGMENT_METADATA0, fragmentOffset),
+            4
+        );
+        assert_eq!(
+            offset_of!(FWPS_INBOUND_FRAGMENT_METADATA0, fragmentLength),
+            8
+        );
         type M = FWPS_INCOMING_METADATA_VALUES0;
         assert_eq!(offset_of!(M, currentMetadataValues), 0);
         assert_eq!(offset_of!(M, discardMetadata), 16);

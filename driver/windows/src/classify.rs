@@ -90,7 +90,10 @@ mod tests {
 
         let mut out = writable();
         apply(&mut out, ClassifyAction::Block, 0);
-        assert_eq!((out.actionType, out.rights, out.flags), (action::BLOCK, 0, 0));
+        assert_eq!(
+            (out.actionType, out.rights, out.flags),
+            (action::BLOCK, 0, 0)
+        );
 
         let mut out = writable();
         apply(&mut out, ClassifyAction::Absorb, 0);
@@ -111,7 +114,11 @@ mod tests {
             ..Default::default()
         };
         let before = out;
-        assert!(!apply(&mut out, ClassifyAction::Permit { harden: false }, 0));
+        assert!(!apply(
+            &mut out,
+            ClassifyAction::Permit { harden: false },
+            0
+        ));
         assert_eq!(out, before);
     }
 }

@@ -396,8 +396,7 @@ pub unsafe fn stream_bytes(layer_data: *const c_void) -> Option<StreamBytes> {
 pub(crate) mod tests {
     use super::*;
     use crate::bindings::{
-        FWPS_STREAM_DATA0, FWPS_STREAM_DATA_OFFSET0, FWP_BYTE_ARRAY16, FWP_VALUE0,
-        FWP_VALUE0_UNION,
+        FWPS_STREAM_DATA0, FWPS_STREAM_DATA_OFFSET0, FWP_BYTE_ARRAY16, FWP_VALUE0, FWP_VALUE0_UNION,
     };
     use core::ptr::null_mut;
 
@@ -467,8 +466,7 @@ pub(crate) mod tests {
 
     #[test]
     fn connect_v4_fields_by_index_through_the_raw_struct() {
-        let mut array =
-            connect_v4(6, [10, 0, 0, 1], 50_000, [93, 184, 216, 34], 443, 0x4);
+        let mut array = connect_v4(6, [10, 0, 0, 1], 50_000, [93, 184, 216, 34], 443, 0x4);
         let raw = FWPS_INCOMING_VALUES0 {
             layerId: 48,
             valueCount: array.len() as u32,
@@ -512,7 +510,10 @@ pub(crate) mod tests {
         let fields = ale_recv_accept(&values, true).unwrap();
         assert_eq!(fields.flow.local_ip, IpAddress::V6(local.byteArray16));
         assert_eq!(fields.flow.remote_ip, IpAddress::V6(remote.byteArray16));
-        assert_eq!((fields.flow.local_port, fields.flow.remote_port), (22, 40_000));
+        assert_eq!(
+            (fields.flow.local_port, fields.flow.remote_port),
+            (22, 40_000)
+        );
         // Connect's FLAGS index (12) is not recv-accept's (11).
         assert_eq!(
             ale_connect(&values, true).unwrap_err(),
@@ -533,10 +534,8 @@ pub(crate) mod tests {
     #[test]
     fn bad_values_are_errors_not_panics() {
         // SAFETY: NULL is allowed by the contract.
-        assert_eq!(
-            unsafe { Values::from_raw(core::ptr::null()) }.err(),
-            Some(FieldError::NoValues)
-        );
+        let none = unsafe { Values::from_raw(core::ptr::null()) };
+        assert_eq!(none.err(), Some(FieldError::NoValues));
         let raw = FWPS_INCOMING_VALUES0 {
             layerId: 0,
             valueCount: 3,
@@ -590,7 +589,10 @@ pub(crate) mod tests {
         v[s::IP_LOCAL_PORT] = v16(1);
         v[s::IP_REMOTE_PORT] = v16(2);
         let flow = stream(&Values::from_slice(&v, 0), false).unwrap();
-        assert_eq!((flow.protocol, flow.local_port, flow.remote_port), (6, 1, 2));
+        assert_eq!(
+            (flow.protocol, flow.local_port, flow.remote_port),
+            (6, 1, 2)
+        );
 
         use field::ale_endpoint_closure as c;
         let mut v = vec![empty(); 13];
@@ -665,7 +667,8 @@ pub(crate) mod tests {
             streamAction: 0,
         };
         // SAFETY: `packet` and `data` are alive.
-        let bytes = unsafe { stream_bytes((&packet as *const FWPS_STREAM_CALLOUT_IO_PACKET0).cast()) };
+        let bytes =
+            unsafe { stream_bytes((&packet as *const FWPS_STREAM_CALLOUT_IO_PACKET0).cast()) };
         assert_eq!(
             bytes,
             Some(StreamBytes {

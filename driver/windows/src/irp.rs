@@ -310,6 +310,12 @@ pub(crate) mod sim {
         }
     }
 
+    impl core::fmt::Debug for SimIrp {
+        fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+            write!(f, "SimIrp({})", self.id)
+        }
+    }
+
     impl Drop for SimIrp {
         fn drop(&mut self) {
             if !self.done {
@@ -421,7 +427,11 @@ mod tests {
         }
         *cb.borrow_mut() = CancelState::RoutineTaken;
         finish_all(reads.flush(status::CANCELLED, |irp| irp.file() == 100));
-        assert_eq!(reads.len(), 2, "file 200's read and the cancelling one stay");
+        assert_eq!(
+            reads.len(),
+            2,
+            "file 200's read and the cancelling one stay"
+        );
         finish_all(reads.cancel(2).into_iter().collect());
         finish_all(reads.flush(status::END_OF_FILE, |_| true));
         ledger.borrow().assert_each_once(&[1, 2, 3]);
@@ -463,15 +473,9 @@ mod tests {
         stream.extend(ledger.data_of(2));
         let mut expected = Vec::new();
         line("split me").encode(&mut expected);
-        assert_eq!(stream, expected, "the rest of the info starts the next read");
-    }
-}
-
-impl<I: core::fmt::Debug> core::fmt::Debug for Entry<I> {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Entry")
-            .field("irp", &self.irp)
-            .field("cancelling", &self.cancelling)
-            .finish()
+        assert_eq!(
+            stream, expected,
+            "the rest of the info starts the next read"
+        );
     }
 }

@@ -53,11 +53,9 @@ pub mod layer_guid {
     /// FWPM_LAYER_INBOUND_IPPACKET_V6.
     pub const INBOUND_IPPACKET_V6: GUID = GUID::from_u128(0xf52032cb_991c_46e7_971d_2601459a91ca);
     /// FWPM_LAYER_OUTBOUND_IPPACKET_V4.
-    pub const OUTBOUND_IPPACKET_V4: GUID =
-        GUID::from_u128(0x1e5c9fae_8a84_4135_a331_950b54229ecd);
+    pub const OUTBOUND_IPPACKET_V4: GUID = GUID::from_u128(0x1e5c9fae_8a84_4135_a331_950b54229ecd);
     /// FWPM_LAYER_OUTBOUND_IPPACKET_V6.
-    pub const OUTBOUND_IPPACKET_V6: GUID =
-        GUID::from_u128(0xa3b3ab6b_3564_488c_9117_f34e82142763);
+    pub const OUTBOUND_IPPACKET_V6: GUID = GUID::from_u128(0xa3b3ab6b_3564_488c_9117_f34e82142763);
 }
 
 /// `FWPS_FIELD_*` indices (fwpsk.h enumerations; V4 and V6 share them).
@@ -225,24 +223,132 @@ pub const DEVICE_CLASS_GUID: GUID = GUID::from_u128(0x0ca753ab_8a7f_446a_83cf_52
 
 /// Every callout, in registration order (also the index passed to the classify trampolines).
 pub const CALLOUTS: [CalloutSpec; 18] = [
-    spec(CalloutKind::AleConnect, false, layer_guid::ALE_AUTH_CONNECT_V4, 0xdc4be4a5_c22d_42de_af90_098d89b6ac0e, "ZenithFence ALE connect v4"),
-    spec(CalloutKind::AleConnect, true, layer_guid::ALE_AUTH_CONNECT_V6, 0x7464dcee_2c8c_415a_ab01_094c0aa14e5a, "ZenithFence ALE connect v6"),
-    spec(CalloutKind::AleRecvAccept, false, layer_guid::ALE_AUTH_RECV_ACCEPT_V4, 0xe367a8ac_8b81_412e_a35e_b4685ce79d7a, "ZenithFence ALE recv-accept v4"),
-    spec(CalloutKind::AleRecvAccept, true, layer_guid::ALE_AUTH_RECV_ACCEPT_V6, 0x9fea18ad_f880_4ab9_836e_c2900a79b075, "ZenithFence ALE recv-accept v6"),
-    spec(CalloutKind::AleEndpointClosure, false, layer_guid::ALE_ENDPOINT_CLOSURE_V4, 0x456b53c8_50b7_404f_ab56_a54ef854eb2e, "ZenithFence endpoint closure v4"),
-    spec(CalloutKind::AleEndpointClosure, true, layer_guid::ALE_ENDPOINT_CLOSURE_V6, 0x017c0c89_2b64_41d6_9c4b_a27e2308cf29, "ZenithFence endpoint closure v6"),
-    spec(CalloutKind::AleResourceAssignment, false, layer_guid::ALE_RESOURCE_ASSIGNMENT_V4, 0x36d536b1_4748_4ff8_a498_027522a36bbd, "ZenithFence resource assignment v4"),
-    spec(CalloutKind::AleResourceAssignment, true, layer_guid::ALE_RESOURCE_ASSIGNMENT_V6, 0x8c3a5e29_21ac_4c62_8f40_15600a824e59, "ZenithFence resource assignment v6"),
-    spec(CalloutKind::AleResourceRelease, false, layer_guid::ALE_RESOURCE_RELEASE_V4, 0xb249074d_220f_4830_b7a4_5abd435f015b, "ZenithFence resource release v4"),
-    spec(CalloutKind::AleResourceRelease, true, layer_guid::ALE_RESOURCE_RELEASE_V6, 0xd508190d_f422_4038_8ced_b3efab24c219, "ZenithFence resource release v6"),
-    spec(CalloutKind::Stream, false, layer_guid::STREAM_V4, 0x4ef805f7_cd58_4b3a_bb24_9c1d079320cf, "ZenithFence stream v4"),
-    spec(CalloutKind::Stream, true, layer_guid::STREAM_V6, 0x69c7f08f_e70e_4795_baa6_9f870b5711f8, "ZenithFence stream v6"),
-    spec(CalloutKind::DatagramData, false, layer_guid::DATAGRAM_DATA_V4, 0xfd1b1364_d0d2_477a_93dc_9c2284cee459, "ZenithFence datagram v4"),
-    spec(CalloutKind::DatagramData, true, layer_guid::DATAGRAM_DATA_V6, 0x8fd61b2b_dacd_4946_83ad_ad318c4c8969, "ZenithFence datagram v6"),
-    spec(CalloutKind::InboundPacket, false, layer_guid::INBOUND_IPPACKET_V4, 0xde4e2424_28ff_441e_b6dd_3f657fef3725, "ZenithFence inbound packet v4"),
-    spec(CalloutKind::InboundPacket, true, layer_guid::INBOUND_IPPACKET_V6, 0xa2ca62ae_cf4b_474a_bacd_798d711b590d, "ZenithFence inbound packet v6"),
-    spec(CalloutKind::OutboundPacket, false, layer_guid::OUTBOUND_IPPACKET_V4, 0xe5321655_62cd_45be_a895_5a63fdc256b1, "ZenithFence outbound packet v4"),
-    spec(CalloutKind::OutboundPacket, true, layer_guid::OUTBOUND_IPPACKET_V6, 0x51885739_79f4_4e85_b409_1b0adf290256, "ZenithFence outbound packet v6"),
+    spec(
+        CalloutKind::AleConnect,
+        false,
+        layer_guid::ALE_AUTH_CONNECT_V4,
+        0xdc4be4a5_c22d_42de_af90_098d89b6ac0e,
+        "ZenithFence ALE connect v4",
+    ),
+    spec(
+        CalloutKind::AleConnect,
+        true,
+        layer_guid::ALE_AUTH_CONNECT_V6,
+        0x7464dcee_2c8c_415a_ab01_094c0aa14e5a,
+        "ZenithFence ALE connect v6",
+    ),
+    spec(
+        CalloutKind::AleRecvAccept,
+        false,
+        layer_guid::ALE_AUTH_RECV_ACCEPT_V4,
+        0xe367a8ac_8b81_412e_a35e_b4685ce79d7a,
+        "ZenithFence ALE recv-accept v4",
+    ),
+    spec(
+        CalloutKind::AleRecvAccept,
+        true,
+        layer_guid::ALE_AUTH_RECV_ACCEPT_V6,
+        0x9fea18ad_f880_4ab9_836e_c2900a79b075,
+        "ZenithFence ALE recv-accept v6",
+    ),
+    spec(
+        CalloutKind::AleEndpointClosure,
+        false,
+        layer_guid::ALE_ENDPOINT_CLOSURE_V4,
+        0x456b53c8_50b7_404f_ab56_a54ef854eb2e,
+        "ZenithFence endpoint closure v4",
+    ),
+    spec(
+        CalloutKind::AleEndpointClosure,
+        true,
+        layer_guid::ALE_ENDPOINT_CLOSURE_V6,
+        0x017c0c89_2b64_41d6_9c4b_a27e2308cf29,
+        "ZenithFence endpoint closure v6",
+    ),
+    spec(
+        CalloutKind::AleResourceAssignment,
+        false,
+        layer_guid::ALE_RESOURCE_ASSIGNMENT_V4,
+        0x36d536b1_4748_4ff8_a498_027522a36bbd,
+        "ZenithFence resource assignment v4",
+    ),
+    spec(
+        CalloutKind::AleResourceAssignment,
+        true,
+        layer_guid::ALE_RESOURCE_ASSIGNMENT_V6,
+        0x8c3a5e29_21ac_4c62_8f40_15600a824e59,
+        "ZenithFence resource assignment v6",
+    ),
+    spec(
+        CalloutKind::AleResourceRelease,
+        false,
+        layer_guid::ALE_RESOURCE_RELEASE_V4,
+        0xb249074d_220f_4830_b7a4_5abd435f015b,
+        "ZenithFence resource release v4",
+    ),
+    spec(
+        CalloutKind::AleResourceRelease,
+        true,
+        layer_guid::ALE_RESOURCE_RELEASE_V6,
+        0xd508190d_f422_4038_8ced_b3efab24c219,
+        "ZenithFence resource release v6",
+    ),
+    spec(
+        CalloutKind::Stream,
+        false,
+        layer_guid::STREAM_V4,
+        0x4ef805f7_cd58_4b3a_bb24_9c1d079320cf,
+        "ZenithFence stream v4",
+    ),
+    spec(
+        CalloutKind::Stream,
+        true,
+        layer_guid::STREAM_V6,
+        0x69c7f08f_e70e_4795_baa6_9f870b5711f8,
+        "ZenithFence stream v6",
+    ),
+    spec(
+        CalloutKind::DatagramData,
+        false,
+        layer_guid::DATAGRAM_DATA_V4,
+        0xfd1b1364_d0d2_477a_93dc_9c2284cee459,
+        "ZenithFence datagram v4",
+    ),
+    spec(
+        CalloutKind::DatagramData,
+        true,
+        layer_guid::DATAGRAM_DATA_V6,
+        0x8fd61b2b_dacd_4946_83ad_ad318c4c8969,
+        "ZenithFence datagram v6",
+    ),
+    spec(
+        CalloutKind::InboundPacket,
+        false,
+        layer_guid::INBOUND_IPPACKET_V4,
+        0xde4e2424_28ff_441e_b6dd_3f657fef3725,
+        "ZenithFence inbound packet v4",
+    ),
+    spec(
+        CalloutKind::InboundPacket,
+        true,
+        layer_guid::INBOUND_IPPACKET_V6,
+        0xa2ca62ae_cf4b_474a_bacd_798d711b590d,
+        "ZenithFence inbound packet v6",
+    ),
+    spec(
+        CalloutKind::OutboundPacket,
+        false,
+        layer_guid::OUTBOUND_IPPACKET_V4,
+        0xe5321655_62cd_45be_a895_5a63fdc256b1,
+        "ZenithFence outbound packet v4",
+    ),
+    spec(
+        CalloutKind::OutboundPacket,
+        true,
+        layer_guid::OUTBOUND_IPPACKET_V6,
+        0x51885739_79f4_4e85_b409_1b0adf290256,
+        "ZenithFence outbound packet v6",
+    ),
 ];
 
 const fn spec(

@@ -30,5 +30,8 @@ pub mod irp;
 pub mod layers;
 pub mod log;
 
+#[cfg(test)]
+mod tests;
+
 #[cfg(feature = "kernel")]
 pub mod kernel;
