@@ -10,6 +10,7 @@ import { Runtime } from '../runtime/runtime.ts';
 import { openStore } from '../store/index.ts';
 import { HEADLESS_USAGE, parseHeadlessArgs } from './cli-options.ts';
 import { startHeadlessServer } from './server.ts';
+import { linuxSystemPort } from './system-port.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '..', '..');
 
@@ -32,6 +33,7 @@ async function main(): Promise<void> {
       },
       push: (channel, payload) => push(channel, payload),
       onError: (error) => console.error('zenithfence: engine error:', error),
+      system: linuxSystemPort(),
     },
     Date.now(),
   );

@@ -39,6 +39,12 @@ afterEach(() => {
   open = [];
 });
 
+const alive = new Set<number>([42]);
+const system = {
+  processAlive: (pid: number) => alive.has(pid),
+  reverseLookup: (ip: string) => Promise.resolve(ip === '93.184.216.34' ? ['example.org'] : []),
+};
+
 function start(dbPath = path.join(mkdtempSync(path.join(tmpdir(), 'zf-runtime-')), 'db.sqlite')): Harness {
   const store = openStore(dbPath);
   open.push(store);
@@ -58,6 +64,7 @@ function start(dbPath = path.join(mkdtempSync(path.join(tmpdir(), 'zf-runtime-')
         requestBandwidth: () => (harness.bandwidthRequests += 1),
       },
       push: (channel) => harness.pushes.push(channel),
+      system,
     },
     1_000,
   );
@@ -134,5 +141,37 @@ describe('Runtime', () => {
     h.runtime.handleEvent(request(1n, 40001), 2_100);
     expect(h.verdicts).toEqual([[1n, 'drop']]);
     expect(await dispatch(handlers, 'settings:set', { holdTimeoutSeconds: 999 })).toMatchObject({ ok: false });
+  });
+
+  it('answers the held connections of a process that exited and forgets "until the app quits" rules', async () => {
+    const h = start();
+    const handlers = createHandlers(h.runtime, () => 2_000);
+    h.runtime.handleEvent(request(1n, 40001), 1_500);
+    const [group] = (await dispatch(handlers, 'prompts:list', undefined)).ok ? h.runtime.engine.listPrompts() : [];
+    const answer = await dispatch(handlers, 'prompts:answer', {
+      promptId: group?.prompts[0]?.id,
+      action: 'allow',
+      duration: { kind: 'until-app-quits' },
+      scope: { kind: 'exact' },
+    });
+    expect(answer.ok).toBe(true);
+    h.runtime.handleEvent(request(2n, 40002), 2_100);
+    expect(h.verdicts.at(-1)).toEqual([2n, 'permanent-accept']);
+    h.runtime.handleEvent(request(3n, 40003, 8443), 2_200);
+    alive.delete(42);
+    h.runtime.tick(3_000);
+    expect(h.verdicts.at(-1)).toEqual([3n, 'block']);
+    expect(h.runtime.engine.listPrompts()).toEqual([]);
+    expect(h.runtime.engine.listRules()).toEqual([]);
+    alive.add(42);
+  });
+
+  it('names destinations by reverse lookup when no DNS answer did', async () => {
+    const h = start();
+    h.runtime.handleEvent(request(1n, 40001), 1_500);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    h.runtime.handleEvent(request(2n, 40002, 80), 1_600);
+    const hosts = h.runtime.engine.listConnections().map((row) => row.host);
+    expect(hosts).toContain('example.org');
   });
 });

@@ -15,15 +15,27 @@ export interface DriverPort {
   requestBandwidth(): void;
 }
 
+/** What the runtime needs of the operating system (injected, so tests decide). */
+export interface SystemPort {
+  /** Whether a process with this pid still runs. */
+  processAlive(pid: number): boolean;
+  /** Host names of an address (PTR), for connections no DNS answer named. */
+  reverseLookup(ip: string): Promise<readonly string[]>;
+}
+
 export interface RuntimeOptions {
   readonly store: Store;
   readonly driver: DriverPort;
+  readonly system?: SystemPort;
   readonly push: <C extends PushChannel>(channel: C, payload: PushMap[C]) => void;
   readonly caseInsensitivePaths?: boolean;
   readonly onError?: (error: unknown) => void;
 }
 
 const MAX_LOGS = 2000;
+/** Retention and downsampling run every this many ticks (seconds). */
+const HOUSEKEEPING_EVERY_TICKS = 60;
+const DAY_MS = 86_400_000;
 
 /**
  * The app between the driver and the screen, shared by headless mode and the Electron shell:
@@ -40,6 +52,11 @@ export class Runtime {
   readonly #hits = new HitDeltas();
   readonly #logs: LogView[] = [];
   readonly #uids = new Map<number, number | null>();
+  readonly #system: SystemPort | undefined;
+  /** Pids seen per app path, to tell when an app has quit ('until-app-quits' rules). */
+  readonly #pidsByApp = new Map<string, Set<number>>();
+  #ticks = 0;
+  #now = 0;
   #driverState: DriverState = 'disconnected';
   #driverMessage = 'not connected yet';
   #settings: Settings;
@@ -50,7 +67,22 @@ export class Runtime {
     this.#push = options.push;
     this.#history = new HistoryWriter((pid) => this.#uids.get(pid) ?? null);
     this.#settings = loadSettings(this.store);
+    this.#system = options.system;
+    this.#now = now;
+    const system = options.system;
     this.engine = new Engine({
+      ...(system === undefined
+        ? {}
+        : {
+            reverseLookup: {
+              lookup: (ip: string) => {
+                system.reverseLookup(ip).then(
+                  (names) => this.engine.reverseLookupAnswered(ip, names, this.#now),
+                  () => this.engine.reverseLookupAnswered(ip, [], this.#now),
+                );
+              },
+            },
+          }),
       verdicts: { send: (id, verdict) => this.#driver.verdict(id, verdict) },
       repository: { save: (rule) => this.store.rules.put(rule), remove: (id) => void this.store.rules.delete(id) },
       caseInsensitivePaths: options.caseInsensitivePaths ?? false,
@@ -78,7 +110,15 @@ export class Runtime {
 
   /** One event from the driver. */
   handleEvent(event: DriverEvent, now: number): void {
-    if (event.kind === 'connection' && event.process !== null) this.#uids.set(event.pid, event.process.uid);
+    this.#now = now;
+    if (event.kind === 'connection' && event.process !== null) {
+      this.#uids.set(event.pid, event.process.uid);
+      if (event.process.path !== '') {
+        const pids = this.#pidsByApp.get(event.process.path) ?? new Set<number>();
+        pids.add(event.pid);
+        this.#pidsByApp.set(event.process.path, pids);
+      }
+    }
     if (event.kind === 'log') this.#appendLog({ at: now, severity: event.severity, message: event.message });
     this.engine.handle(event, now);
   }
@@ -125,7 +165,9 @@ export class Runtime {
 
   /** Once a second: timeouts and expiries, byte counts, and the store's batched writes. */
   tick(now: number): void {
+    this.#now = now;
     this.engine.tick(now);
+    this.#noticeExits(now);
     this.#driver.requestBandwidth();
     this.flush(now);
     this.store.transaction(() => {
@@ -137,6 +179,32 @@ export class Runtime {
       if (hits.size > 0) this.store.rules.recordHits(hits);
     });
     this.store.bandwidth.flush();
+    this.#ticks += 1;
+    if (this.#ticks % HOUSEKEEPING_EVERY_TICKS === 0) this.#housekeeping(now);
+  }
+
+  /** Processes that exited lose their pending prompts; apps with no process left have quit. */
+  #noticeExits(now: number): void {
+    const system = this.#system;
+    if (system === undefined) return;
+    for (const group of this.engine.listPrompts()) {
+      for (const prompt of group.prompts) {
+        for (const pid of prompt.pids) if (!system.processAlive(pid)) this.engine.processExited(pid, now);
+      }
+    }
+    for (const [appPath, pids] of this.#pidsByApp) {
+      for (const pid of pids) if (!system.processAlive(pid)) pids.delete(pid);
+      if (pids.size === 0) {
+        this.#pidsByApp.delete(appPath);
+        this.engine.appQuit(appPath);
+      }
+    }
+  }
+
+  /** History retention (settings) and bandwidth downsampling. */
+  #housekeeping(now: number): void {
+    this.store.history.prune({ maxAgeMs: this.#settings.historyRetentionDays * DAY_MS }, now);
+    this.store.bandwidth.downsample(now);
   }
 
   /** Answers everything still held and writes what is pending; the host then closes the store. */
