@@ -32,6 +32,23 @@ const steps = [
       'warnings',
     ],
   ],
+  // The Windows kernel layer (DriverEntry, WFP registration, injection) only type-checks here.
+  [
+    'cargo clippy (Windows kernel layer)',
+    'cargo',
+    [
+      'clippy',
+      '-p',
+      'zenithfence-windows',
+      '--features',
+      'kernel',
+      '--manifest-path',
+      'driver/Cargo.toml',
+      '--',
+      '-D',
+      'warnings',
+    ],
+  ],
   ['cargo test', ...cargo('test', '--workspace', '--no-fail-fast')],
   ['vitest', 'vitest', ['run', '-c', '.ci/vitest.config.ts']],
   ['playwright (e2e in Chromium)', 'playwright', ['test', '-c', 'e2e/playwright.config.ts']],
