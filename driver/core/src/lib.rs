@@ -14,5 +14,6 @@ pub mod decision;
 pub mod dns;
 pub mod flow;
 pub mod info_queue;
+pub mod infos;
 pub mod packet;
 pub mod pending;

@@ -13,11 +13,11 @@ use zenithfence_core::blocking_queue::BlockingInfoQueue;
 use zenithfence_core::cache::ConnectionCache;
 use zenithfence_core::decision::{Action, Decision};
 use zenithfence_core::flow::{FlowKey, IpAddress};
+use zenithfence_core::infos::{connection_end_info, connection_info, ConnectionFacts};
 use zenithfence_core::pending::{Held, PendingTable, Released};
 use zenithfence_protocol::constants::{driver_kind, feature, payload_layer, EXT_VERSION, VERSION};
 use zenithfence_protocol::{
-    Command, Connection, ConnectionEnd, Counters, Direction, DnsName, HelloReply, Info, Process,
-    Update, Verdict,
+    Command, Counters, Direction, DnsName, HelloReply, Info, Process, Update, Verdict,
 };
 
 use crate::log::{Log, Severity};
@@ -194,7 +194,17 @@ impl Engine {
         if let Some(cookie) = attribution.cookie {
             self.cookies.insert(cookie, flow);
         }
-        let info = connection_info(id, attribution.pid, direction, flow, ip_packet);
+        let info = connection_info(
+            &flow,
+            &ConnectionFacts {
+                id,
+                pid: attribution.pid,
+                direction,
+                // The payload is the IP packet as NFQUEUE captured it.
+                payload_layer: payload_layer::NETWORK,
+                payload: ip_packet,
+            },
+        );
         if self.queue.push(&info).is_err() {
             self.tally.queue_full_defaulted += 1;
             self.log(
@@ -447,9 +457,9 @@ impl Engine {
             return;
         }
         let _ = self.queue.push(&connection_end_info(
+            &flow,
             entry.process_id,
             entry.direction,
-            flow,
         ));
     }
 
@@ -483,74 +493,6 @@ fn update_key_v6(update: Update<16>) -> FlowKey {
         local_port: update.local_port,
         remote_ip: IpAddress::V6(update.remote_ip),
         remote_port: update.remote_port,
-    }
-}
-
-/// The base connection info for a held packet (payload: the IP packet as captured).
-pub(crate) fn connection_info(
-    id: u64,
-    pid: u64,
-    direction: Direction,
-    flow: FlowKey,
-    ip_packet: &[u8],
-) -> Info {
-    match (flow.local_ip, flow.remote_ip) {
-        (IpAddress::V6(local_ip), IpAddress::V6(remote_ip)) => Info::ConnectionV6(Connection {
-            id,
-            process_id: pid,
-            direction: direction as u8,
-            protocol: flow.protocol,
-            local_ip,
-            remote_ip,
-            local_port: flow.local_port,
-            remote_port: flow.remote_port,
-            payload_layer: payload_layer::NETWORK,
-            payload: ip_packet.to_vec(),
-        }),
-        (local, remote) => Info::ConnectionV4(Connection {
-            id,
-            process_id: pid,
-            direction: direction as u8,
-            protocol: flow.protocol,
-            local_ip: v4(local),
-            remote_ip: v4(remote),
-            local_port: flow.local_port,
-            remote_port: flow.remote_port,
-            payload_layer: payload_layer::NETWORK,
-            payload: ip_packet.to_vec(),
-        }),
-    }
-}
-
-fn v4(address: IpAddress) -> [u8; 4] {
-    match address {
-        IpAddress::V4(ip) => ip,
-        IpAddress::V6(_) => [0; 4],
-    }
-}
-
-fn connection_end_info(pid: u64, direction: Direction, flow: FlowKey) -> Info {
-    match (flow.local_ip, flow.remote_ip) {
-        (IpAddress::V6(local_ip), IpAddress::V6(remote_ip)) => {
-            Info::ConnectionEndV6(ConnectionEnd {
-                process_id: pid,
-                direction: direction as u8,
-                protocol: flow.protocol,
-                local_ip,
-                remote_ip,
-                local_port: flow.local_port,
-                remote_port: flow.remote_port,
-            })
-        }
-        (local, remote) => Info::ConnectionEndV4(ConnectionEnd {
-            process_id: pid,
-            direction: direction as u8,
-            protocol: flow.protocol,
-            local_ip: v4(local),
-            remote_ip: v4(remote),
-            local_port: flow.local_port,
-            remote_port: flow.remote_port,
-        }),
     }
 }
 

@@ -23,11 +23,10 @@ use zenithfence_core::cache::ConnectionCache;
 use zenithfence_core::decision::{Action, Decision};
 use zenithfence_core::flow::{FlowKey, IpAddress};
 use zenithfence_core::info_queue::InfoQueue;
+use zenithfence_core::infos::{connection_end_info, connection_info, ConnectionFacts};
 use zenithfence_core::pending::{Held, PendingTable, Released};
 use zenithfence_protocol::constants::{driver_kind, feature, payload_layer, EXT_VERSION, VERSION};
-use zenithfence_protocol::{
-    Command, Connection, ConnectionEnd, Counters, Direction, HelloReply, Info, Update, Verdict,
-};
+use zenithfence_protocol::{Command, Counters, Direction, HelloReply, Info, Update, Verdict};
 
 use crate::bindings::{status, NTSTATUS};
 use crate::config::{ioctl, Options};
@@ -700,7 +699,17 @@ impl<P, I: Irp> Driver<P, I> {
         self.remember(key, Verdict::Undecided, request.pid, request.direction, now);
         let max = self.options.max_payload;
         let payload = request.payload.get(..max).unwrap_or(request.payload);
-        let info = connection_info(id, request, payload);
+        let info = connection_info(
+            &request.flow,
+            &ConnectionFacts {
+                id,
+                pid: request.pid,
+                direction: request.direction,
+                // ALE delivers the packet from its transport header.
+                payload_layer: payload_layer::TRANSPORT,
+                payload,
+            },
+        );
         if !self.push(&info) {
             self.tally.queue_full_defaulted += 1;
             self.log(
@@ -808,9 +817,9 @@ impl<P, I: Irp> Driver<P, I> {
         }
         self.cache.mark_ended(&key, now);
         if self.push(&connection_end_info(
+            flow,
             entry.process_id,
             entry.direction,
-            flow,
         )) {
             self.deliver(&mut effects);
         }
@@ -843,9 +852,9 @@ impl<P, I: Irp> Driver<P, I> {
             ended += 1;
             let flow = FlowKey { local_ip, ..key };
             self.push(&connection_end_info(
+                &flow,
                 entry.process_id,
                 entry.direction,
-                &flow,
             ));
         }
         self.deliver(&mut effects);
@@ -980,67 +989,5 @@ fn flow_of_update_v6(update: &Update<16>) -> FlowKey {
         local_port: update.local_port,
         remote_ip: IpAddress::V6(update.remote_ip),
         remote_port: update.remote_port,
-    }
-}
-
-fn connection_info(id: u64, request: &AleRequest<'_>, payload: &[u8]) -> Info {
-    let flow = &request.flow;
-    match (flow.local_ip, flow.remote_ip) {
-        (IpAddress::V6(local_ip), IpAddress::V6(remote_ip)) => Info::ConnectionV6(Connection {
-            id,
-            process_id: request.pid,
-            direction: request.direction as u8,
-            protocol: flow.protocol,
-            local_ip,
-            remote_ip,
-            local_port: flow.local_port,
-            remote_port: flow.remote_port,
-            payload_layer: payload_layer::TRANSPORT,
-            payload: payload.to_vec(),
-        }),
-        (local, remote) => Info::ConnectionV4(Connection {
-            id,
-            process_id: request.pid,
-            direction: request.direction as u8,
-            protocol: flow.protocol,
-            local_ip: v4(local),
-            remote_ip: v4(remote),
-            local_port: flow.local_port,
-            remote_port: flow.remote_port,
-            payload_layer: payload_layer::TRANSPORT,
-            payload: payload.to_vec(),
-        }),
-    }
-}
-
-fn v4(address: IpAddress) -> [u8; 4] {
-    match address {
-        IpAddress::V4(ip) => ip,
-        IpAddress::V6(_) => [0; 4],
-    }
-}
-
-fn connection_end_info(pid: u64, direction: Direction, flow: &FlowKey) -> Info {
-    match (flow.local_ip, flow.remote_ip) {
-        (IpAddress::V6(local_ip), IpAddress::V6(remote_ip)) => {
-            Info::ConnectionEndV6(ConnectionEnd {
-                process_id: pid,
-                direction: direction as u8,
-                protocol: flow.protocol,
-                local_ip,
-                remote_ip,
-                local_port: flow.local_port,
-                remote_port: flow.remote_port,
-            })
-        }
-        (local, remote) => Info::ConnectionEndV4(ConnectionEnd {
-            process_id: pid,
-            direction: direction as u8,
-            protocol: flow.protocol,
-            local_ip: v4(local),
-            remote_ip: v4(remote),
-            local_port: flow.local_port,
-            remote_port: flow.remote_port,
-        }),
     }
 }
