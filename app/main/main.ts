@@ -1,40 +1,149 @@
-// Electron entry point: wiring only. The window serves the built renderer from the app:// scheme
-// with the security baseline of ARCHITECTURE.md; engine, IPC and tray arrive with later issues.
-import { app, BrowserWindow, net, protocol, shell } from 'electron';
+// Electron entry point: wiring only. The engine, store and pushes are the same runtime as
+// headless mode (app/runtime); this file adds the windows, the tray, IPC and the lifecycle.
+import { app, dialog, net, Notification, protocol, screen } from 'electron';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { APP_ID, APP_NAME } from '../contract/product.ts';
+import { APP_ID } from '../contract/product.ts';
+import type { PushChannel, PushMap } from '../contract/ipc.ts';
+import { connectLinuxDriver } from '../driver-client/connect.ts';
+import { DriverSession } from '../driver-client/driver-session.ts';
+import { linuxSystemPort } from '../headless/system-port.ts';
+import { createHandlers } from '../runtime/handlers.ts';
+import { Runtime } from '../runtime/runtime.ts';
+import { openStore } from '../store/index.ts';
+import { pushToWindows, registerIpc } from './ipc-main.ts';
+import { placePrompt } from './prompt-placement.ts';
 import { resolveRendererFile } from './renderer-files.ts';
+import { AppTray } from './tray.ts';
+import { TrustedSenders } from './trusted-senders.ts';
+import { createMainWindow, createPromptWindow, denyPermissions } from './windows.ts';
 
-// app/dist/main/main.js → the repository (or app.asar) root → renderer/dist.
-const RENDERER_DIR = path.join(import.meta.dirname, '..', '..', '..', 'renderer', 'dist');
+// app/dist/app/main/main.js → the repository (or app.asar) root.
+const ROOT = path.join(import.meta.dirname, '..', '..', '..', '..');
+const RENDERER_DIR = path.join(ROOT, 'renderer', 'dist');
+const PRELOAD = path.join(import.meta.dirname, '..', 'preload', 'preload.cjs');
+const TRAY_ICONS = path.join(ROOT, 'resources', 'icons', 'tray');
+const DRIVER_SOCKET = process.env['ZENITHFENCE_DRIVER_SOCKET'] ?? '/run/zenithfence/driver.sock';
 
 // Must run before `ready`: app:// behaves like a secure, standard origin for the renderer.
 protocol.registerSchemesAsPrivileged([{ scheme: 'app', privileges: { standard: true, secure: true } }]);
 
-function createMainWindow(): BrowserWindow {
-  const window = new BrowserWindow({
-    title: APP_NAME,
-    width: 1100,
-    height: 720,
-    webPreferences: { contextIsolation: true, sandbox: true, nodeIntegration: false },
-  });
-  window.webContents.on('will-navigate', (event) => event.preventDefault());
-  window.webContents.setWindowOpenHandler(({ url }) => {
-    if (url.startsWith('https://')) void shell.openExternal(url);
-    return { action: 'deny' };
-  });
-  void window.loadURL('app://renderer/index.html');
-  return window;
+if (!app.requestSingleInstanceLock()) {
+  // Another instance owns the driver connection; it shows its window (second-instance below).
+  app.quit();
+} else {
+  app.setAppUserModelId(APP_ID);
+  void app.whenReady().then(start);
 }
 
-app.setAppUserModelId(APP_ID);
-void app.whenReady().then(() => {
+function start(): void {
   protocol.handle('app', (request) => {
     const file = resolveRendererFile(RENDERER_DIR, new URL(request.url).pathname);
-    if (file === null) return new Response('not found', { status: 404 });
-    return net.fetch(pathToFileURL(file).toString());
+    return file === null ? new Response('not found', { status: 404 }) : net.fetch(pathToFileURL(file).toString());
   });
-  createMainWindow();
-});
-app.on('window-all-closed', () => app.quit());
+  denyPermissions();
+  const senders = new TrustedSenders();
+  const main = createMainWindow(PRELOAD);
+  const prompt = createPromptWindow(PRELOAD);
+  for (const window of [main, prompt]) senders.add(window.webContents.id);
+
+  const store = openStore(path.join(app.getPath('userData'), 'zenithfence.sqlite'));
+  let tray: AppTray | null = null;
+  let session: DriverSession | null = null;
+  const push = <C extends PushChannel>(channel: C, payload: PushMap[C]): void => {
+    pushToWindows([main, prompt], channel, payload);
+    if (channel === 'status:changed') tray?.update(payload as PushMap['status:changed']);
+    if (channel === 'prompts:changed') showPrompt((payload as PushMap['prompts:changed']).length > 0);
+  };
+  const runtime = new Runtime(
+    {
+      store,
+      driver: {
+        verdict: (id, verdict) => session?.verdict(id, verdict),
+        requestBandwidth: () => session?.requestBandwidth(),
+      },
+      push,
+      system: linuxSystemPort(),
+      caseInsensitivePaths: process.platform === 'win32',
+      onError: (error) => console.error('zenithfence: engine error:', error),
+    },
+    Date.now(),
+  );
+  const handlers = createHandlers(runtime, Date.now);
+  registerIpc(handlers, senders, (message) => console.error(`zenithfence: ${message}`));
+
+  function showPrompt(pending: boolean): void {
+    if (!pending) return prompt.hide();
+    if (prompt.isVisible()) return;
+    const display = screen.getDisplayNearestPoint(screen.getCursorScreenPoint());
+    const [width = 440, height = 340] = prompt.getSize();
+    const where = placePrompt(display.workArea, display.bounds, { width, height }, runtime.settings.promptPosition);
+    prompt.setPosition(where.x, where.y);
+    prompt.showInactive();
+  }
+
+  tray = new AppTray(
+    TRAY_ICONS,
+    {
+      openMain: () => main.show(),
+      openPrompts: () => prompt.showInactive(),
+      pause: (minutes) => runtime.engine.setMode({ mode: 'pause', minutes }, Date.now()),
+      setMode: (mode) => runtime.engine.setMode({ mode }, Date.now()),
+      startAtLogin: (enabled) => app.setLoginItemSettings({ openAtLogin: enabled }),
+      isStartAtLogin: () => app.getLoginItemSettings().openAtLogin,
+      quit: () => void confirmQuit(),
+    },
+    runtime.status(Date.now()),
+  );
+
+  session = new DriverSession({
+    connect: () => connectLinuxDriver(DRIVER_SOCKET),
+    callbacks: {
+      onEvent: (event) => runtime.handleEvent(event, Date.now()),
+      onStatus: (state, message) => runtime.driverStatus(state, message, Date.now()),
+    },
+  });
+  session.start();
+  const flushTimer = setInterval(() => runtime.flush(Date.now()), 100);
+  const tickTimer = setInterval(() => runtime.tick(Date.now()), 1000);
+
+  async function confirmQuit(): Promise<void> {
+    const { response } = await dialog.showMessageBox({
+      type: 'question',
+      buttons: ['Quit', 'Cancel'],
+      defaultId: 1,
+      message: 'Quit ZenithFence?',
+      detail:
+        'Connections waiting for an answer get the default action now. While ZenithFence is closed, the driver applies its own policy to new connections (by default it lets them through).',
+    });
+    if (response === 0) app.quit();
+  }
+
+  let stopped = false;
+  app.on('before-quit', (event) => {
+    if (stopped) return;
+    event.preventDefault();
+    stopped = true;
+    clearInterval(flushTimer);
+    clearInterval(tickTimer);
+    const answered = runtime.shutdown(Date.now());
+    if (answered > 0) {
+      new Notification({
+        title: 'ZenithFence',
+        body: `${String(answered)} waiting connections got the default action.`,
+      }).show();
+    }
+    void session?.stop().finally(() => {
+      store.close();
+      prompt.destroy();
+      app.exit(0);
+    });
+  });
+  app.on('second-instance', () => main.show());
+  // Closing the main window keeps filtering running in the tray.
+  main.on('close', (event) => {
+    if (stopped) return;
+    event.preventDefault();
+    main.hide();
+  });
+}
