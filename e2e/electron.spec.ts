@@ -19,10 +19,41 @@ const binary = electronBinary();
 const SKIP_REASON = 'no Electron binary in node_modules/electron/dist (it cannot be downloaded on this machine)';
 if (binary === null) console.log(`electron.spec.ts: SKIPPED: ${SKIP_REASON}`);
 
-test('the desktop app opens its window', async () => {
+test.describe('the desktop app', () => {
   test.skip(binary === null, SKIP_REASON);
-  const app = await electron.launch({ executablePath: binary ?? '', args: [repoRoot] });
-  const window = await app.firstWindow();
-  await expect(window).toHaveTitle(APP_NAME);
-  await app.close();
+
+  test('opens its window, with the prompt window made hidden beforehand', async () => {
+    const app = await electron.launch({ executablePath: binary ?? '', args: [repoRoot] });
+    const window = await app.firstWindow();
+    await expect(window).toHaveTitle(APP_NAME);
+    const windows = await app.evaluate(({ BrowserWindow }) =>
+      BrowserWindow.getAllWindows().map((w) => ({
+        title: w.getTitle(),
+        visible: w.isVisible(),
+        onTop: w.isAlwaysOnTop(),
+      })),
+    );
+    expect(windows).toContainEqual({ title: `${APP_NAME}: connection request`, visible: false, onTop: true });
+    await app.close();
+  });
+
+  test('refuses an IPC request with a bad payload, and one from an untrusted frame', async () => {
+    const app = await electron.launch({ executablePath: binary ?? '', args: [repoRoot] });
+    const window = await app.firstWindow();
+    const bad = await window.evaluate(() =>
+      (window as unknown as { zenithfence: { invoke(c: string, p: unknown): Promise<unknown> } }).zenithfence.invoke(
+        'rules:delete',
+        { id: 42 },
+      ),
+    );
+    expect(bad).toMatchObject({ ok: false, error: { code: 'bad-request' } });
+    const unknown = await window.evaluate(() =>
+      (window as unknown as { zenithfence: { invoke(c: string, p: unknown): Promise<unknown> } }).zenithfence.invoke(
+        'shell:exec',
+        'rm -rf /',
+      ),
+    );
+    expect(unknown).toMatchObject({ ok: false, error: { code: 'bad-request' } });
+    await app.close();
+  });
 });
