@@ -50,6 +50,8 @@ const steps = [
     ],
   ],
   ['cargo test', ...cargo('test', '--workspace', '--no-fail-fast')],
+  // The system tools the packaging tests (resources/) run: one sentence per missing one.
+  ['packaging tools (makensis, shellcheck, systemd-analyze)', 'node', ['resources/test-support/tools.ts']],
   ['vitest', 'vitest', ['run', '-c', '.ci/vitest.config.ts']],
   ['playwright (e2e in Chromium)', 'playwright', ['test', '-c', 'e2e/playwright.config.ts']],
 ];

@@ -4,7 +4,13 @@ import { defineConfig } from 'vitest/config';
 export const config = defineConfig({
   test: {
     root: new URL('..', import.meta.url).pathname,
-    include: ['app/**/*.test.ts', 'native/**/*.test.ts', 'renderer/**/*.test.{ts,tsx}', '.ci/*.test.ts'],
+    include: [
+      'app/**/*.test.ts',
+      'native/**/*.test.ts',
+      'renderer/**/*.test.{ts,tsx}',
+      '.ci/*.test.ts',
+      'resources/**/*.test.ts',
+    ],
     exclude: ['**/node_modules/**', '**/dist/**'],
     testTimeout: 20_000,
   },
