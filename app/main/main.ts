@@ -4,6 +4,7 @@ import { app, dialog, net, Notification, protocol, screen } from 'electron';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { APP_ID } from '../contract/product.ts';
+import { dispatch } from '../contract/dispatch.ts';
 import type { PushChannel, PushMap } from '../contract/ipc.ts';
 import { connectLinuxDriver } from '../driver-client/connect.ts';
 import { DriverSession } from '../driver-client/driver-session.ts';
@@ -14,6 +15,7 @@ import { openStore } from '../store/index.ts';
 import { pushToWindows, registerIpc } from './ipc-main.ts';
 import { placePrompt } from './prompt-placement.ts';
 import { resolveRendererFile } from './renderer-files.ts';
+import { setStartAtLogin } from './login-item.ts';
 import { AppTray } from './tray.ts';
 import { TrustedSenders } from './trusted-senders.ts';
 import { createMainWindow, createPromptWindow, denyPermissions } from './windows.ts';
@@ -89,8 +91,12 @@ function start(): void {
       openPrompts: () => prompt.showInactive(),
       pause: (minutes) => runtime.engine.setMode({ mode: 'pause', minutes }, Date.now()),
       setMode: (mode) => runtime.engine.setMode({ mode }, Date.now()),
-      startAtLogin: (enabled) => app.setLoginItemSettings({ openAtLogin: enabled }),
-      isStartAtLogin: () => app.getLoginItemSettings().openAtLogin,
+      startAtLogin: (enabled) => {
+        void setStartAtLogin(enabled, process.execPath)
+          .then(() => void dispatch(handlers, 'settings:set', { startAtLogin: enabled }))
+          .catch((error: unknown) => dialog.showErrorBox('Start at login', String(error)));
+      },
+      isStartAtLogin: () => runtime.settings.startAtLogin,
       quit: () => void confirmQuit(),
     },
     runtime.status(Date.now()),
