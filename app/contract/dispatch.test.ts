@@ -65,6 +65,21 @@ describe('dispatch', () => {
     expect(seen).toMatchObject({ direction: 'outbound', enabled: true, port: { kind: 'any' } });
   });
 
+  it('passes a rule patch on without filling in defaults (that would widen the rule)', async () => {
+    let seen: unknown;
+    await dispatch(
+      handlers({
+        'rules:update': (request) => {
+          seen = request;
+          return rule;
+        },
+      }),
+      'rules:update',
+      { id: 'r1', patch: { enabled: false } },
+    );
+    expect(seen).toEqual({ id: 'r1', patch: { enabled: false } });
+  });
+
   it.each([
     ['an unknown channel', 'rules:drop-table', {}, "unknown channel 'rules:drop-table'"],
     ['a prototype key as channel', '__proto__', {}, "unknown channel '__proto__'"],

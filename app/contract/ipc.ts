@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ruleInputSchema, type Rule } from './rules.ts';
+import { rulePatchSchema, ruleInputSchema, type Rule } from './rules.ts';
 import {
   BANDWIDTH_RANGES,
   promptAnswerSchema,
@@ -39,7 +39,7 @@ export const requestSchemas = {
   'apps:series': z.object({ appPath: z.string().max(4096).nullable(), range: z.enum(BANDWIDTH_RANGES) }).strict(),
   'rules:list': none,
   'rules:create': ruleInputSchema,
-  'rules:update': z.object({ id, patch: ruleInputSchema.partial() }).strict(),
+  'rules:update': z.object({ id, patch: rulePatchSchema }).strict(),
   'rules:delete': z.object({ id }).strict(),
   'rules:import': z.object({ text: z.string().max(50_000_000) }).strict(),
   'rules:export': none,

@@ -81,6 +81,25 @@ export const ruleInputSchema = z
   .strict();
 export type RuleInput = z.infer<typeof ruleInputSchema>;
 
+/**
+ * A change to a rule: any of the user's fields, none filled in by default (`.partial()` of the
+ * input schema would apply its defaults and silently widen the rule).
+ */
+export const rulePatchSchema = z
+  .object({
+    app: appMatchSchema.optional(),
+    destination: destinationSchema.optional(),
+    port: portMatchSchema.optional(),
+    protocol: protocolMatchSchema.optional(),
+    direction: directionMatchSchema.optional(),
+    action: z.enum(ACTIONS).optional(),
+    duration: durationSchema.optional(),
+    enabled: z.boolean().optional(),
+    notes: z.string().max(MAX_TEXT).optional(),
+  })
+  .strict();
+export type RulePatch = z.infer<typeof rulePatchSchema>;
+
 /** A stored rule. Times are milliseconds since the epoch. */
 export const ruleSchema = ruleInputSchema.extend({
   id: z.string().min(1).max(64),

@@ -69,6 +69,6 @@ export function createPromptWindow(preload: string): BrowserWindow {
     event.preventDefault();
     window.hide();
   });
-  void window.loadURL('app://renderer/index.html#prompt');
+  void window.loadURL('app://renderer/index.html?window=prompt');
   return window;
 }

@@ -16,8 +16,10 @@ contextBridge.exposeInMainWorld('zenithfence', {
   invoke(channel: string, payload: unknown): Promise<unknown> {
     return ipcRenderer.invoke(REQUEST_IPC, String(channel), payload) as Promise<unknown>;
   },
-  onPush(callback: (message: unknown) => void): () => void {
-    const listener = (_event: unknown, message: unknown): void => callback(message);
+  onPush(callback: (channel: string, payload: unknown) => void): () => void {
+    // Main sends `{ push, payload }` (app/main/ipc-main.ts); the renderer gets both apart.
+    const listener = (_event: unknown, message: { push: string; payload: unknown }): void =>
+      callback(message.push, message.payload);
     ipcRenderer.on(PUSH_IPC, listener);
     return () => ipcRenderer.off(PUSH_IPC, listener);
   },

@@ -1,6 +1,6 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { App } from './app.tsx';
+import { App } from './App.tsx';
 
 const container = document.getElementById('root');
 if (container === null) {

@@ -1,0 +1,319 @@
+import type { BrowserContext, Page } from '@playwright/test';
+import type { PushChannel, PushMap, RequestChannel } from '../../app/contract/ipc.ts';
+import type { Result } from '../../app/contract/result.ts';
+import type { Rule } from '../../app/contract/rules.ts';
+import type {
+  AppSummary,
+  ConnectionRow,
+  LogView,
+  PromptGroup,
+  PromptView,
+  Settings,
+  StatusView,
+} from '../../app/contract/views.ts';
+
+/**
+ * A stand-in for the Electron preload: `window.zenithfence` with `invoke` answered by handlers
+ * in the test process and `onPush` fed by `push()`. It exercises the renderer's preload path
+ * (the real engine is covered by ui.spec.ts over the headless WebSocket) and gives screenshots a
+ * busy, repeatable scene.
+ */
+export type FakeHandler = (payload: unknown) => unknown;
+
+export class FakeEngine {
+  readonly calls: Array<{ channel: string; payload: unknown }> = [];
+  readonly handlers = new Map<string, FakeHandler>();
+
+  constructor(scene: Scene) {
+    const h = this.handlers;
+    h.set('status:get', () => scene.status);
+    h.set('mode:set', () => scene.status);
+    h.set('prompts:list', () => scene.prompts);
+    h.set('prompts:answer', (payload) => {
+      const id = (payload as { promptId: string }).promptId;
+      scene.prompts = scene.prompts
+        .map((g) => ({ ...g, prompts: g.prompts.filter((p) => p.id !== id) }))
+        .filter((g) => g.prompts.length > 0);
+      return { released: 1, rule: null };
+    });
+    h.set('prompts:answer-app', (payload) => {
+      const appPath = (payload as { appPath: string }).appPath;
+      scene.prompts = scene.prompts.filter((g) => g.appPath !== appPath);
+      return { released: 1 };
+    });
+    h.set('connections:list', () => scene.connections);
+    h.set('apps:list', () => scene.apps);
+    h.set('apps:series', () => scene.series());
+    h.set('rules:list', () => scene.rules);
+    h.set('rules:export', () => ({ text: '{}' }));
+    h.set('settings:get', () => scene.settings);
+    h.set('settings:set', (patch) => ({ ...scene.settings, ...(patch as Partial<Settings>) }));
+    h.set('logs:list', () => scene.logs);
+  }
+
+  /** Installs the fake preload into every page of `context` (before any page script runs). */
+  async install(context: BrowserContext): Promise<void> {
+    await context.exposeBinding('__zfInvoke', (_source, channel: string, payload: unknown): Result<unknown> => {
+      this.calls.push({ channel, payload });
+      const handler = this.handlers.get(channel);
+      if (handler === undefined) return { ok: false, error: { code: 'bad-request', message: `no ${channel}` } };
+      return { ok: true, value: handler(payload) };
+    });
+    await context.addInitScript(() => {
+      type Listener = (channel: string, payload: unknown) => void;
+      const listeners = new Set<Listener>();
+      const w = window as unknown as Record<string, unknown>;
+      const invoke = w['__zfInvoke'] as (channel: string, payload: unknown) => Promise<unknown>;
+      w['__zfPush'] = (channel: string, payload: unknown) => {
+        for (const listener of listeners) listener(channel, payload);
+      };
+      w['zenithfence'] = Object.freeze({
+        invoke: (channel: string, payload: unknown) => invoke(channel, payload),
+        onPush: (listener: Listener) => {
+          listeners.add(listener);
+          return () => listeners.delete(listener);
+        },
+      });
+    });
+  }
+
+  /** Sends a push to the page, as the main process would. */
+  async push<C extends PushChannel>(page: Page, channel: C, payload: PushMap[C]): Promise<void> {
+    await page.evaluate(
+      ([c, p]) => (window as unknown as { __zfPush: (c: string, p: unknown) => void }).__zfPush(c, p),
+      [channel, payload] as const,
+    );
+  }
+
+  callsOf(channel: RequestChannel): unknown[] {
+    return this.calls.filter((c) => c.channel === channel).map((c) => c.payload);
+  }
+}
+
+const APPS = [
+  '/usr/lib/firefox/firefox',
+  '/usr/bin/curl',
+  '/usr/bin/ssh',
+  '/opt/spotify/spotify',
+  '/usr/lib/systemd/systemd-resolved',
+  '/usr/bin/git',
+  '/usr/bin/python3.12',
+  '/usr/lib/slack/slack',
+];
+const HOSTS = [
+  'www.mozilla.org',
+  'example.org',
+  'github.com',
+  'api.spotify.com',
+  'dns.quad9.net',
+  'objects.githubusercontent.com',
+  'pypi.org',
+  'edgeapi.slack.com',
+  null,
+];
+
+/** Deterministic pseudo-random numbers, so screenshots repeat. */
+function random(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+export interface Scene {
+  readonly status: StatusView;
+  prompts: PromptGroup[];
+  readonly connections: ConnectionRow[];
+  readonly apps: AppSummary[];
+  readonly rules: Rule[];
+  readonly settings: Settings;
+  readonly logs: LogView[];
+  series(): { timestamps: number[]; sent: number[]; received: number[] };
+}
+
+export function makeConnection(id: number, now: number, rnd: () => number): ConnectionRow {
+  const appIndex = Math.floor(rnd() * APPS.length);
+  const app = APPS[appIndex] ?? '/usr/bin/curl';
+  const host = HOSTS[Math.floor(rnd() * HOSTS.length)] ?? null;
+  const v = rnd();
+  const verdict = v < 0.72 ? 'permanent-accept' : v < 0.85 ? 'accept' : v < 0.95 ? 'permanent-block' : 'drop';
+  const started = now - Math.floor(rnd() * 3_600_000);
+  const ended = rnd() < 0.6 ? started + Math.floor(rnd() * 120_000) : null;
+  return {
+    id,
+    flow: {
+      protocol: host === 'dns.quad9.net' ? 17 : 6,
+      localIp: '192.168.1.23',
+      localPort: 30000 + (id % 30000),
+      remoteIp: `${93 + (id % 7)}.${184 + (id % 3)}.${(id * 7) % 255}.${(id * 13) % 255}`,
+      remotePort: host === 'dns.quad9.net' ? 53 : host === 'github.com' && appIndex === 2 ? 22 : 443,
+    },
+    direction: id % 29 === 0 ? 'inbound' : 'outbound',
+    pid: 1000 + appIndex * 37,
+    appPath: app,
+    app,
+    host,
+    verdict,
+    ruleId: null,
+    bytesSent: verdict.includes('accept') ? Math.floor(rnd() ** 3 * 2_000_000) : 0,
+    bytesReceived: verdict.includes('accept') ? Math.floor(rnd() ** 3 * 40_000_000) : 0,
+    startedAt: started,
+    endedAt: ended,
+  };
+}
+
+function prompt(id: string, app: string, host: string | null, ip: string, port: number, now: number): PromptView {
+  return {
+    id,
+    app,
+    appPath: app,
+    pids: [4242],
+    direction: 'outbound',
+    protocol: 6,
+    remoteIp: ip,
+    host,
+    remotePort: port,
+    count: 1,
+    held: 1,
+    firstSeenAt: now - 3000,
+    lastSeenAt: now - 3000,
+    holdDeadline: now + 27_000,
+    expiresAt: now + 600_000,
+    domainChoices:
+      host === null ? [] : host.split('.').slice(1).length >= 2 ? [host.split('.').slice(1).join('.')] : [],
+  };
+}
+
+/** A busy desktop: eight apps, a few hundred connections, rules, logs and two pending prompts. */
+export function busyScene(now: number, connections = 400): Scene {
+  const rnd = random(7);
+  const rows = Array.from({ length: connections }, (_, i) => makeConnection(i + 1, now, rnd));
+  const byApp = new Map<string, AppSummary>();
+  for (const row of rows) {
+    const a = byApp.get(row.app) ?? { app: row.app, connections: 0, sent: 0, received: 0, lastSeenAt: 0 };
+    byApp.set(row.app, {
+      app: row.app,
+      connections: a.connections + 1,
+      sent: a.sent + row.bytesSent,
+      received: a.received + row.bytesReceived,
+      lastSeenAt: Math.max(a.lastSeenAt, row.endedAt ?? now),
+    });
+  }
+  const rule = (id: string, patch: Partial<Rule>): Rule => ({
+    id,
+    app: { kind: 'path', path: '/usr/lib/firefox/firefox' },
+    destination: { kind: 'any' },
+    port: { kind: 'any' },
+    protocol: 'any',
+    direction: 'outbound',
+    action: 'allow',
+    duration: { kind: 'forever' },
+    enabled: true,
+    notes: '',
+    createdAt: now - 86_400_000,
+    updatedAt: now - 86_400_000,
+    expiresAt: null,
+    hitCount: 0,
+    lastHitAt: null,
+    ...patch,
+  });
+  return {
+    status: {
+      driver: 'connected',
+      driverMessage: 'zenithfenced 0.1.0 on nfqueue 2000',
+      mode: { mode: 'ask', resumesAt: null, resumesTo: null },
+      pendingPrompts: 2,
+    },
+    prompts: [
+      {
+        app: '/usr/bin/curl',
+        appPath: '/usr/bin/curl',
+        count: 1,
+        prompts: [prompt('p1', '/usr/bin/curl', 'www.example.org', '93.184.216.34', 443, now)],
+      },
+      {
+        app: '/usr/bin/python3.12',
+        appPath: '/usr/bin/python3.12',
+        count: 3,
+        prompts: [
+          { ...prompt('p2', '/usr/bin/python3.12', 'files.pythonhosted.org', '151.101.0.223', 443, now), count: 3 },
+        ],
+      },
+    ],
+    connections: rows,
+    apps: [...byApp.values()].sort((a, b) => b.received + b.sent - (a.received + a.sent)),
+    rules: [
+      rule('r1', { hitCount: 1289, lastHitAt: now - 4000 }),
+      rule('r2', {
+        app: { kind: 'path', path: '/usr/bin/curl' },
+        destination: { kind: 'host', name: 'example.org' },
+        port: { kind: 'port', port: 443 },
+        protocol: 6,
+        hitCount: 12,
+        lastHitAt: now - 3_600_000,
+      }),
+      rule('r3', {
+        app: { kind: 'path', path: '/opt/spotify/spotify' },
+        destination: { kind: 'domain', pattern: '*.doubleclick.net' },
+        action: 'block',
+        hitCount: 57,
+        lastHitAt: now - 120_000,
+      }),
+      rule('r4', {
+        app: { kind: 'any' },
+        destination: { kind: 'lan' },
+        direction: 'any',
+        notes: 'Local network is fine',
+        hitCount: 4410,
+        lastHitAt: now - 1000,
+      }),
+      rule('r5', {
+        app: { kind: 'path', path: '/usr/bin/ssh' },
+        destination: { kind: 'cidr', cidr: '10.0.0.0/8' },
+        port: { kind: 'port', port: 22 },
+        protocol: 6,
+        duration: { kind: 'minutes', minutes: 60 },
+        expiresAt: now + 1_800_000,
+        hitCount: 3,
+        lastHitAt: now - 600_000,
+      }),
+      rule('r6', {
+        app: { kind: 'path', path: '/usr/lib/slack/slack' },
+        destination: { kind: 'any' },
+        action: 'drop',
+        enabled: false,
+      }),
+    ],
+    settings: {
+      defaultAction: 'block',
+      holdTimeoutSeconds: 30,
+      promptPosition: 'near-tray',
+      startAtLogin: true,
+      historyRetentionDays: 30,
+    },
+    logs: Array.from({ length: 60 }, (_, i) => ({
+      at: now - (60 - i) * 17_000,
+      severity: i % 17 === 0 ? 5 : i % 7 === 0 ? 4 : 3,
+      message:
+        i % 17 === 0
+          ? 'reading the queue: No buffer space available (os error 105)'
+          : i % 7 === 0
+            ? 'UDP byte counts: netlink dump interrupted, retrying'
+            : `held connection ${1000 + i}: verdict sent after ${(i * 3) % 40} ms`,
+    })),
+    series: () => {
+      const timestamps: number[] = [];
+      const sent: number[] = [];
+      const received: number[] = [];
+      const start = Math.floor(now / 1000) * 1000 - 300_000;
+      for (let t = start; t <= now; t += 1000) {
+        const k = (t - start) / 1000;
+        timestamps.push(t);
+        received.push(Math.max(0, 400_000 * Math.sin(k / 19) ** 2 + 250_000 * Math.sin(k / 5) ** 8 + 20_000));
+        sent.push(Math.max(0, 40_000 * Math.sin(k / 13) ** 2 + 4000));
+      }
+      return { timestamps, sent, received };
+    },
+  };
+}

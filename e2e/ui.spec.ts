@@ -1,0 +1,241 @@
+import { expect, test, type Page } from '@playwright/test';
+import { realpathSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { DAEMON, Headless } from './support/headless-client.ts';
+import { needsRoot, TestNet, waitFor, type RunResult } from './support/test-net.ts';
+
+// The UI in Debian Chromium against headless mode, the real engine and a real zenithfenced in
+// network namespaces, with curl and Python HTTP servers as the traffic. Everything is done the
+// way a user does it: through the page, found by role and name.
+test.describe.configure({ mode: 'serial' });
+
+const CURL = realpathSync('/usr/bin/curl');
+const SHOTS = 'test-results/screenshots';
+const VIEWS = ['Connections', 'Apps', 'Rules', 'Settings', 'Logs'] as const;
+const BIG = 1_000_000;
+
+let net: TestNet;
+let app: Headless;
+let page: Page;
+const pageErrors: string[] = [];
+
+test.beforeAll(async ({ browser }) => {
+  test.skip(needsRoot() === 'skip', 'root tests skipped knowingly (ZF_SKIP_ROOT_TESTS=1)');
+  net = new TestNet('ui');
+  await net.httpServer(8080, { 'index.html': 'hello from b', 'big.bin': Buffer.alloc(BIG, 7) });
+  await net.httpServer(8081, { 'index.html': 'other port' });
+  await net.httpServer(8082, { 'index.html': 'the rule says yes' });
+  const socket = await net.daemon(DAEMON);
+  app = await Headless.start(net, ['--driver-socket', socket, '--data-dir', `${net.dir}/data`]);
+  await waitFor(async () => (await app.call('status:get')).driver === 'connected', 10_000, 'the driver connection');
+  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  await page.goto(app.url);
+  await expect(page.getByRole('contentinfo', { name: 'Status' })).toContainText('Driver connected');
+});
+
+test.afterAll(async () => {
+  await page?.close();
+  app?.close();
+  await net?.close();
+});
+
+/** curl in namespace a, started now and awaited later. */
+function curl(port: number, path = '', extra: readonly string[] = []): Promise<RunResult> {
+  return net.run(net.a, 'curl', ['-s', '--max-time', '20', ...extra, `http://${net.ipB}:${port}/${path}`], 25_000);
+}
+
+async function shoot(name: string): Promise<void> {
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.waitForTimeout(100);
+    await page.screenshot({ path: `${SHOTS}/${name}-${scheme}.png`, animations: 'disabled' });
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+}
+
+test('a connection makes the prompt appear, and Allow lets curl fetch the page', async () => {
+  const fetch = curl(8080);
+  const dialog = page.getByRole('dialog', { name: 'Connection request' });
+  await expect(dialog).toBeVisible({ timeout: 10_000 });
+  const allow = dialog.getByRole('button', { name: 'Allow', exact: true });
+  // Inert at first: a keystroke meant for another window cannot answer.
+  await expect(allow).toBeDisabled();
+  await expect(dialog.getByRole('heading', { level: 2 })).toHaveText(
+    `curl wants to connect to ${net.ipB} on TCP port 8080`,
+  );
+  await expect(dialog).toContainText(CURL);
+  await expect(dialog).toContainText(`${net.ipB}:8080`);
+  await expect(dialog.getByRole('combobox', { name: 'Duration' })).toHaveValue('forever');
+  await shoot('ui-prompt');
+  await allow.click();
+  expect(await fetch).toMatchObject({ code: 0, stdout: 'hello from b' });
+  await expect(dialog).toBeHidden();
+  await expect(page.getByRole('button', { name: 'No pending prompts' })).toBeVisible();
+});
+
+test('a second prompt answered Block makes curl fail fast', async () => {
+  const fetch = curl(8081);
+  const dialog = page.getByRole('dialog', { name: 'Connection request' });
+  await expect(dialog.getByRole('heading', { level: 2 })).toHaveText(
+    `curl wants to connect to ${net.ipB} on TCP port 8081`,
+    { timeout: 10_000 },
+  );
+  const block = dialog.getByRole('button', { name: 'Block', exact: true });
+  await expect(block).toBeEnabled();
+  const clicked = performance.now();
+  await block.click();
+  const result = await fetch;
+  const afterClick = (performance.now() - clicked) / 1000;
+  expect(result.code).toBe(7);
+  expect(afterClick).toBeLessThan(1.5);
+  await expect(dialog).toBeHidden();
+});
+
+test('a rule created in the Rules view decides the next connection without a prompt', async () => {
+  await page.getByRole('link', { name: 'Rules' }).click();
+  const rules = page.getByRole('table', { name: 'Rules' });
+  // The prompt answers above made two Forever rules.
+  await expect(rules.getByRole('row')).toHaveCount(3);
+  await page.getByRole('button', { name: 'New rule' }).click();
+  const editor = page.getByRole('dialog', { name: 'New rule' });
+  await editor.getByRole('combobox', { name: 'App path' }).fill(CURL);
+  await editor.getByRole('combobox', { name: 'Destination' }).selectOption({ label: 'IP address' });
+  await editor.getByRole('textbox', { name: 'IP address' }).fill(net.ipB);
+  await editor.getByRole('textbox', { name: 'Port' }).fill('8082');
+  await editor.getByRole('combobox', { name: 'Protocol' }).selectOption({ label: 'TCP' });
+  await editor.getByRole('combobox', { name: 'Action' }).selectOption({ label: 'Allow' });
+  await editor.getByRole('button', { name: 'Create rule' }).click();
+  await expect(editor).toBeHidden();
+  const row = rules.getByRole('row').filter({ hasText: '8082' });
+  await expect(row).toContainText(net.ipB);
+  await expect(row.getByRole('cell').nth(8)).toHaveText('0');
+
+  expect(await curl(8082)).toMatchObject({ code: 0, stdout: 'the rule says yes' });
+  expect(await app.call('prompts:list')).toEqual([]);
+  await expect(page.getByRole('dialog', { name: 'Connection request' })).toBeHidden();
+  // The hit shows up (the view refreshes hit counts every few seconds).
+  await expect(row.getByRole('cell').nth(8)).toHaveText('1', { timeout: 10_000 });
+  await expect(row.getByRole('cell').nth(9)).not.toHaveText('never');
+
+  // Disabling it brings the prompt back for the next connection.
+  await row.getByRole('switch', { name: 'Enabled' }).click();
+  await expect(row.getByRole('switch', { name: 'Enabled' })).not.toBeChecked();
+  const fetch = curl(8082);
+  const dialog = page.getByRole('dialog', { name: 'Connection request' });
+  await expect(dialog).toBeVisible({ timeout: 10_000 });
+  await dialog.getByRole('combobox', { name: 'Duration' }).selectOption({ label: 'Once' });
+  await dialog.getByRole('button', { name: 'Allow', exact: true }).click();
+  expect(await fetch).toMatchObject({ code: 0, stdout: 'the rule says yes' });
+  await expect(dialog).toBeHidden();
+});
+
+test('rules go out to a file and come back from one', async () => {
+  await page.getByRole('link', { name: 'Rules' }).click();
+  const rules = page.getByRole('table', { name: 'Rules' });
+  const before = await rules.getByRole('row').count();
+  const downloaded = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Export' }).click();
+  const download = await downloaded;
+  expect(download.suggestedFilename()).toBe('zenithfence-rules.json');
+  const text = await readFile(await download.path(), 'utf8');
+  expect(JSON.parse(text)).toMatchObject({ format: 'zenithfence-rules', version: 1 });
+  const file = JSON.parse(text) as { rules: Array<{ port: { kind: string; port?: number } }> };
+  // Import just the 8082 rule again: one more row.
+  const one = { ...file, rules: file.rules.filter((r) => r.port.port === 8082) };
+  expect(one.rules).toHaveLength(1);
+  await page.getByLabel('Import rules').setInputFiles({
+    name: 'one-rule.json',
+    mimeType: 'application/json',
+    buffer: Buffer.from(JSON.stringify(one)),
+  });
+  await expect(page.getByRole('status').filter({ hasText: 'Imported 1 rule.' })).toBeVisible();
+  await expect(rules.getByRole('row')).toHaveCount(before + 1);
+  // And delete it again (two clicks: the first one asks).
+  const imported = rules.getByRole('row').filter({ hasText: '8082' }).last();
+  await imported.getByRole('button', { name: 'Delete' }).click();
+  await imported.getByRole('button', { name: 'Confirm delete' }).click();
+  await expect(rules.getByRole('row')).toHaveCount(before);
+});
+
+test('the Apps view shows the bytes of a 1 MB download for curl', async () => {
+  const download = await curl(8080, 'big.bin', ['-o', '/dev/null']);
+  expect(download.code).toBe(0);
+  await page.getByRole('link', { name: 'Apps' }).click();
+  const apps = page.getByRole('table', { name: 'Apps' });
+  const row = apps.getByRole('row').filter({ has: page.getByRole('button', { name: 'curl', exact: true }) });
+  // Received: the page fetches (a few hundred bytes) plus the 1 000 000-byte file.
+  await expect(row.getByRole('cell').nth(3)).toHaveText(/^1\.0[0-1] MB$/, { timeout: 10_000 });
+  await row.getByRole('button', { name: 'curl', exact: true }).click();
+  await expect(page.getByRole('img', { name: /Bandwidth of curl over 5 min/ })).toBeVisible();
+  await expect(page.getByRole('heading', { level: 3, name: 'curl' })).toBeVisible();
+  // The selected app's connections, including the download.
+  const connections = page.getByRole('table', { name: 'Connections of curl' });
+  await expect(connections.getByRole('row').filter({ hasText: '1.00 MB' })).toHaveCount(1);
+  // The chart's totals for the last five minutes come from the stored time series.
+  await expect(page.getByRole('group', { name: 'Received in range' })).toContainText(/1\.0[0-1] MB/, {
+    timeout: 10_000,
+  });
+});
+
+test('the Connections view lists what curl did, live, with search and sort', async () => {
+  await page.getByRole('link', { name: 'Connections' }).click();
+  const table = page.getByRole('table', { name: 'Connections' });
+  for (const name of [
+    'App',
+    'Direction',
+    'Remote host',
+    'Remote address',
+    'Port',
+    'Protocol',
+    'Verdict',
+    'Sent',
+    'Received',
+    'Started',
+    'Ended',
+  ]) {
+    await expect(table.getByRole('columnheader', { name, exact: true })).toBeVisible();
+  }
+  await page.getByRole('searchbox', { name: 'Search connections' }).fill('8081');
+  await expect(table.getByRole('row')).toHaveCount(2);
+  await expect(table.getByRole('row').nth(1)).toContainText('Blocked');
+  await page.getByRole('searchbox', { name: 'Search connections' }).fill('');
+  await table.getByRole('columnheader', { name: 'Received' }).getByRole('button').click();
+  await expect(table.getByRole('columnheader', { name: 'Received' })).toHaveAttribute('aria-sort', 'descending');
+  await expect(table.getByRole('row').nth(1)).toContainText('1.00 MB');
+  // "Make rule" opens the editor prefilled from the row.
+  await table.getByRole('row').nth(1).getByRole('button', { name: 'Make rule' }).click();
+  const editor = page.getByRole('dialog', { name: 'Make rule' });
+  await expect(editor.getByRole('combobox', { name: 'App path' })).toHaveValue(CURL);
+  await expect(editor.getByRole('textbox', { name: 'Port' })).toHaveValue('8080');
+  await editor.getByRole('button', { name: 'Cancel' }).click();
+});
+
+test('a setting changed in the Settings view reaches the engine', async () => {
+  await page.getByRole('link', { name: 'Settings' }).click();
+  const hold = page.getByRole('spinbutton', { name: 'Hold timeout' });
+  await expect(hold).toHaveValue('30');
+  await hold.fill('25');
+  await hold.press('Enter');
+  await expect.poll(async () => (await app.call('settings:get')).holdTimeoutSeconds).toBe(25);
+  await page.getByRole('combobox', { name: 'Default action' }).selectOption('drop');
+  await expect.poll(async () => (await app.call('settings:get')).defaultAction).toBe('drop');
+  await page.getByRole('combobox', { name: 'Default action' }).selectOption('block');
+  await expect.poll(async () => (await app.call('settings:get')).defaultAction).toBe('block');
+});
+
+test('every view, light and dark', async () => {
+  // Something for the Logs view and the status bar: a pause, shown with its resume time.
+  await page.getByRole('button', { name: 'Filtering mode' }).click();
+  await page.getByRole('menuitem', { name: /Pause for 5 minutes/ }).click();
+  await expect(page.getByRole('button', { name: 'Filtering mode' })).toContainText(/Paused until \d\d:\d\d/);
+  for (const view of VIEWS) {
+    await page.getByRole('link', { name: view }).click();
+    await expect(page.getByRole('heading', { level: 2, name: view })).toBeVisible();
+    await shoot(`ui-${view.toLowerCase()}`);
+  }
+  await page.getByRole('button', { name: 'Filtering mode' }).click();
+  await page.getByRole('menuitem', { name: /Resume now/ }).click();
+  await expect(page.getByRole('button', { name: 'Filtering mode' })).toContainText('Ask');
+  expect(pageErrors).toEqual([]);
+});

@@ -1,0 +1,283 @@
+import { memo, useRef } from 'react';
+import { flexRender } from '@tanstack/react-table';
+import {
+  constructRow,
+  createColumnHelper,
+  functionalUpdate,
+  type Row,
+  rowSortingFeature,
+  tableFeatures,
+  useTable,
+  type SortingState,
+  type Updater,
+} from '@tanstack/react-table';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import type { ConnectionRow } from '../../../app/contract/views.ts';
+import {
+  CONNECTION_COLUMNS,
+  verdictGroup,
+  verdictLabel,
+  type ConnectionColumn,
+  type ConnectionSort,
+} from '../lib/connection-query.ts';
+import { appName, directionLabel, formatBytes, formatTime, protocolName } from '../lib/format.ts';
+import { connectionToForm } from '../lib/rule-form.ts';
+import { useAppStore } from '../store/store.ts';
+import { AppAvatar } from './AppAvatar.tsx';
+import { Icon } from './Icon.tsx';
+
+const ROW_HEIGHT = 34;
+
+const features = tableFeatures({ rowSortingFeature });
+const helper = createColumnHelper<typeof features, ConnectionRow>();
+
+function makeRule(row: ConnectionRow): void {
+  useAppStore.getState().openRuleEditor({ ruleId: null, form: connectionToForm(row), origin: 'connection' });
+}
+
+const appColumn = helper.accessor((row) => row.app, {
+  id: 'app',
+  header: 'App',
+  cell: (info) => (
+    <span className="cell-app" title={info.getValue()}>
+      <AppAvatar label={info.getValue()} />
+      <span className="truncate">{appName(info.getValue())}</span>
+    </span>
+  ),
+});
+
+const otherColumns = [
+  helper.accessor((row) => row.direction, {
+    id: 'direction',
+    header: 'Direction',
+    cell: (info) => (
+      <span className="cell-direction">
+        <Icon name={info.getValue() === 'inbound' ? 'in' : 'out'} size={13} />
+        {directionLabel(info.getValue())}
+      </span>
+    ),
+  }),
+  helper.accessor((row) => row.host, {
+    id: 'host',
+    header: 'Remote host',
+    cell: (info) => <span className="truncate">{info.getValue() ?? <span className="muted">—</span>}</span>,
+  }),
+  helper.accessor((row) => row.flow.remoteIp, {
+    id: 'remoteIp',
+    header: 'Remote address',
+    cell: (info) => <span className="mono truncate">{info.getValue()}</span>,
+  }),
+  helper.accessor((row) => row.flow.remotePort, {
+    id: 'remotePort',
+    header: 'Port',
+    cell: (info) => <span className="num">{info.getValue()}</span>,
+  }),
+  helper.accessor((row) => row.flow.protocol, {
+    id: 'protocol',
+    header: 'Protocol',
+    cell: (info) => protocolName(info.getValue()),
+  }),
+  helper.accessor((row) => row.verdict, {
+    id: 'verdict',
+    header: 'Verdict',
+    cell: (info) => (
+      <span className={`pill pill-${verdictGroup(info.getValue())}`}>{verdictLabel(info.getValue())}</span>
+    ),
+  }),
+  helper.accessor((row) => row.bytesSent, {
+    id: 'sent',
+    header: 'Sent',
+    sortDescFirst: true,
+    cell: (info) => <span className="num">{formatBytes(info.getValue())}</span>,
+  }),
+  helper.accessor((row) => row.bytesReceived, {
+    id: 'received',
+    header: 'Received',
+    sortDescFirst: true,
+    cell: (info) => <span className="num">{formatBytes(info.getValue())}</span>,
+  }),
+  helper.accessor((row) => row.startedAt, {
+    id: 'started',
+    header: 'Started',
+    sortDescFirst: true,
+    cell: (info) => <span className="num">{formatTime(info.getValue(), Date.now())}</span>,
+  }),
+  helper.accessor((row) => row.endedAt, {
+    id: 'ended',
+    header: 'Ended',
+    sortDescFirst: true,
+    cell: (info) => {
+      const ended = info.getValue();
+      return ended === null ? (
+        <span className="live">
+          <span className="dot dot-ok" aria-hidden="true" />
+          Live
+        </span>
+      ) : (
+        <span className="num">{formatTime(ended, Date.now())}</span>
+      );
+    },
+  }),
+  helper.display({
+    id: 'actions',
+    header: () => <span className="sr-only">Actions</span>,
+    enableSorting: false,
+    cell: (info) => (
+      <button type="button" className="button button-small row-action" onClick={() => makeRule(info.row.original)}>
+        Make rule
+      </button>
+    ),
+  }),
+];
+
+/** All columns; the Apps view leaves out App (it shows one app's connections). */
+const ALL_COLUMNS = helper.columns([appColumn, ...otherColumns]);
+const COLUMNS_WITHOUT_APP = helper.columns(otherColumns);
+const NO_DATA: readonly ConnectionRow[] = [];
+
+type TableRow = Row<typeof features, ConnectionRow>;
+
+/**
+ * One body row. Memoized: a row object is the same until its connection changes (rows are
+ * cached per ConnectionRow), so a flush re-renders only the rows that changed or moved.
+ */
+const VirtualRow = memo(function VirtualRow({
+  row,
+  index,
+  start,
+}: {
+  readonly row: TableRow;
+  readonly index: number;
+  readonly start: number;
+}): React.JSX.Element {
+  const group = verdictGroup(row.original.verdict);
+  return (
+    <div
+      role="row"
+      aria-rowindex={index + 2}
+      className={`table-row row-${group} ${row.original.endedAt === null ? '' : 'is-ended'}`}
+      style={{ transform: `translateY(${start}px)`, height: ROW_HEIGHT }}
+    >
+      {row.getAllCells().map((cell) => (
+        <div role="cell" key={cell.id} className={`td td-${cell.column.id}`}>
+          {flexRender(cell.column.columnDef.cell, cell.getContext())}
+        </div>
+      ))}
+    </div>
+  );
+});
+
+function isColumn(id: string): id is ConnectionColumn {
+  return (CONNECTION_COLUMNS as readonly string[]).includes(id);
+}
+
+/**
+ * The live connections: an ARIA table whose body is virtualized (only visible rows are in the
+ * DOM). Rows arrive filtered and sorted (lib/connection-query.ts); the table owns the columns,
+ * the header sorting interaction and the cell rendering.
+ */
+export function ConnectionsTable({
+  rows,
+  sort,
+  onSort,
+  label,
+  emptyText,
+  withApp = true,
+}: {
+  readonly rows: readonly ConnectionRow[];
+  readonly sort: ConnectionSort;
+  readonly onSort: (sort: ConnectionSort) => void;
+  readonly label: string;
+  readonly emptyText: string;
+  readonly withApp?: boolean;
+}): React.JSX.Element {
+  const sorting: SortingState = [{ id: sort.column, desc: sort.desc }];
+  // The table gets no data: building 100 000 row objects on every flush costs tens of
+  // milliseconds. Rows are filtered and sorted outside (lib/connection-query.ts) and the
+  // virtualizer asks for the few visible ones, made here on demand and cached per row object.
+  const table = useTable({
+    features,
+    columns: withApp ? ALL_COLUMNS : COLUMNS_WITHOUT_APP,
+    data: NO_DATA,
+    manualSorting: true,
+    enableSortingRemoval: false,
+    state: { sorting },
+    onSortingChange: (updater: Updater<SortingState>) => {
+      const next = functionalUpdate(updater, sorting)[0];
+      if (next !== undefined && isColumn(next.id)) onSort({ column: next.id, desc: next.desc });
+    },
+  });
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const cache = useRef(new WeakMap<ConnectionRow, TableRow>());
+  const rowAt = (index: number): TableRow | null => {
+    const original = rows[index];
+    if (original === undefined) return null;
+    let row = cache.current.get(original);
+    if (row === undefined) {
+      row = constructRow(table, String(original.id), original, index, 0);
+      cache.current.set(original, row);
+    }
+    return row;
+  };
+  const virtualizer = useVirtualizer({
+    count: rows.length,
+    getScrollElement: () => scrollRef.current,
+    // Fixed row height and the default index keys: the virtualizer's 100 000 measurements are
+    // recomputed only when the count changes, not whenever the rows array does.
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 6,
+  });
+
+  return (
+    <div className={`data-table connections-table ${withApp ? '' : 'without-app'}`}>
+      <div
+        className="table-scroll"
+        ref={scrollRef}
+        tabIndex={0}
+        role="table"
+        aria-label={label}
+        aria-rowcount={rows.length + 1}
+      >
+        <div role="rowgroup" className="table-head">
+          {table.getHeaderGroups().map((group) => (
+            <div role="row" className="table-row" key={group.id} aria-rowindex={1}>
+              {group.headers.map((header) => {
+                const sorted = header.column.getIsSorted();
+                const canSort = header.column.getCanSort();
+                return (
+                  <div
+                    role="columnheader"
+                    key={header.id}
+                    className={`th th-${header.id}`}
+                    aria-sort={sorted === 'asc' ? 'ascending' : sorted === 'desc' ? 'descending' : undefined}
+                  >
+                    {canSort ? (
+                      <button type="button" className="sort-button" onClick={header.column.getToggleSortingHandler()}>
+                        <span className="th-label">
+                          <table.FlexRender header={header} />
+                        </span>
+                        <span className={`sort-mark ${sorted === false ? '' : 'is-active'}`} aria-hidden="true">
+                          <Icon name={sorted === 'asc' ? 'arrowUp' : 'arrowDown'} size={12} />
+                        </span>
+                      </button>
+                    ) : (
+                      <table.FlexRender header={header} />
+                    )}
+                  </div>
+                );
+              })}
+            </div>
+          ))}
+        </div>
+        <div role="rowgroup" className="table-body" style={{ height: virtualizer.getTotalSize() }}>
+          {virtualizer.getVirtualItems().map((item) => {
+            const row = rowAt(item.index);
+            if (row === null) return null;
+            return <VirtualRow key={row.id} row={row} index={item.index} start={item.start} />;
+          })}
+        </div>
+        {rows.length === 0 ? <p className="table-empty">{emptyText}</p> : null}
+      </div>
+    </div>
+  );
+}

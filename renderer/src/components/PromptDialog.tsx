@@ -1,0 +1,381 @@
+import { useEffect, useMemo, useRef, useState } from 'react';
+import type { PromptGroup, PromptView } from '../../../app/contract/views.ts';
+import { useNow } from '../hooks/use-now.ts';
+import { appName, formatTime, plural, secondsLeft } from '../lib/format.ts';
+import {
+  actionLabel,
+  DURATION_CHOICES,
+  orderPrompts,
+  promptAddress,
+  promptHeadline,
+  scopeChoices,
+  type DurationChoiceId,
+} from '../lib/prompt-text.ts';
+import { answerApp, answerPrompt } from '../store/commands.ts';
+import { useAppStore } from '../store/store.ts';
+import { AppAvatar } from './AppAvatar.tsx';
+import { Icon } from './Icon.tsx';
+
+/** How long the answer buttons stay inert after a prompt appears (a stray keystroke is not an answer). */
+export const INERT_MS = 1000;
+
+const FOCUSABLE = 'button:not([disabled]), select:not([disabled]), input:not([disabled]), [tabindex="0"]';
+
+/** Keeps Tab inside the dialog. */
+function trapTab(event: React.KeyboardEvent<HTMLElement>): void {
+  if (event.key !== 'Tab') return;
+  const nodes = [...event.currentTarget.querySelectorAll<HTMLElement>(FOCUSABLE)];
+  const first = nodes[0];
+  const last = nodes.at(-1);
+  if (first === undefined || last === undefined) return;
+  if (event.shiftKey && (document.activeElement === first || document.activeElement === event.currentTarget)) {
+    event.preventDefault();
+    last.focus();
+  } else if (!event.shiftKey && document.activeElement === last) {
+    event.preventDefault();
+    first.focus();
+  }
+}
+
+function PendingList({
+  groups,
+  currentId,
+  onPick,
+  disabled,
+}: {
+  readonly groups: readonly PromptGroup[];
+  readonly currentId: string;
+  readonly onPick: (id: string) => void;
+  readonly disabled: boolean;
+}): React.JSX.Element {
+  return (
+    <section className="prompt-pending" aria-label="Pending prompts">
+      <h3>Pending by app</h3>
+      <ul>
+        {groups.map((group) => {
+          const name = appName(group.app);
+          const current = group.prompts.some((p) => p.id === currentId);
+          return (
+            <li key={group.appPath} aria-label={name} className={current ? 'is-current' : undefined}>
+              <button
+                type="button"
+                className="pending-app"
+                onClick={() => {
+                  const first = group.prompts[0];
+                  if (first !== undefined) onPick(first.id);
+                }}
+                title={group.appPath}
+              >
+                <AppAvatar label={group.app} />
+                <span className="pending-name">{name}</span>
+                <span className="count-badge" title={`${plural(group.count, 'connection')} asked about`}>
+                  {group.count}
+                </span>
+              </button>
+              <span className="pending-destinations">
+                {group.prompts.length === 1
+                  ? (group.prompts[0]?.host ?? group.prompts[0]?.remoteIp)
+                  : plural(group.prompts.length, 'destination')}
+              </span>
+              <span className="pending-actions">
+                <button
+                  type="button"
+                  className="button button-small"
+                  disabled={disabled}
+                  onClick={() => void answerApp(group.appPath, 'allow')}
+                >
+                  Allow all
+                </button>
+                <button
+                  type="button"
+                  className="button button-small button-danger-outline"
+                  disabled={disabled}
+                  onClick={() => void answerApp(group.appPath, 'block')}
+                >
+                  Block all
+                </button>
+              </span>
+            </li>
+          );
+        })}
+      </ul>
+    </section>
+  );
+}
+
+function Countdown({
+  prompt,
+  paused,
+  defaultAction,
+  holdSeconds,
+}: {
+  readonly prompt: PromptView;
+  readonly paused: boolean;
+  readonly defaultAction: 'allow' | 'block' | 'drop';
+  readonly holdSeconds: number;
+}): React.JSX.Element {
+  const now = useNow(250);
+  const frozen = useRef<number | null>(null);
+  if (paused && frozen.current === null) frozen.current = now;
+  const shownNow = paused ? (frozen.current ?? now) : now;
+  const action = actionLabel(defaultAction);
+  if (prompt.holdDeadline === null || prompt.held === 0) {
+    return (
+      <p className="prompt-countdown is-timed-out" role="status">
+        <Icon name="clock" size={14} />
+        Timed out at {formatTime(prompt.lastSeenAt, now)}: {action} was applied. Your answer decides the next
+        connections.
+      </p>
+    );
+  }
+  const left = secondsLeft(prompt.holdDeadline, shownNow);
+  const fraction = holdSeconds > 0 ? Math.min(1, left / holdSeconds) : 0;
+  return (
+    <div className={`prompt-countdown ${paused ? 'is-paused' : ''}`}>
+      <div className="countdown-text" aria-live="off">
+        <Icon name={paused ? 'pause' : 'clock'} size={14} />
+        {paused ? (
+          <span>
+            Countdown paused — take your time. ({action} at {formatTime(prompt.holdDeadline, now)} if unanswered)
+          </span>
+        ) : (
+          <span>
+            {action} in <strong>{left} s</strong> unless you answer
+          </span>
+        )}
+      </div>
+      <div className="countdown-track" aria-hidden="true">
+        <div className="countdown-fill" style={{ width: `${(fraction * 100).toFixed(1)}%` }} />
+      </div>
+    </div>
+  );
+}
+
+function PromptCard({
+  prompt,
+  groups,
+  position,
+  total,
+  onPick,
+  onLater,
+}: {
+  readonly prompt: PromptView;
+  readonly groups: readonly PromptGroup[];
+  readonly position: number;
+  readonly total: number;
+  readonly onPick: (id: string) => void;
+  /** null in the prompt window, which has no main window behind it to go back to. */
+  readonly onLater: (() => void) | null;
+}): React.JSX.Element {
+  const settings = useAppStore((s) => s.settings);
+  const defaultAction = settings?.defaultAction ?? 'block';
+  const [inert, setInert] = useState(true);
+  const [paused, setPaused] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [durationId, setDurationId] = useState<DurationChoiceId>('forever');
+  const scopes = useMemo(() => scopeChoices(prompt), [prompt]);
+  const [scopeId, setScopeId] = useState('exact');
+  const dialogRef = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    const timer = setTimeout(() => setInert(false), INERT_MS);
+    return () => clearTimeout(timer);
+  }, []);
+
+  useEffect(() => {
+    // Focus the dialog itself, not a button: Enter or Space cannot answer by accident.
+    if (!dialogRef.current?.contains(document.activeElement)) dialogRef.current?.focus();
+  }, []);
+
+  const answer = async (action: 'allow' | 'block'): Promise<void> => {
+    if (inert || busy) return;
+    const duration = DURATION_CHOICES.find((c) => c.id === durationId)?.duration ?? { kind: 'once' };
+    const scope = scopes.find((s) => s.id === scopeId)?.scope ?? { kind: 'exact' };
+    setBusy(true);
+    const ok = await answerPrompt(prompt.id, action, duration, scope);
+    if (!ok) setBusy(false);
+  };
+
+  const onKeyDown = (event: React.KeyboardEvent<HTMLDivElement>): void => {
+    setPaused(true);
+    trapTab(event);
+    const target = event.target as HTMLElement;
+    if (event.altKey || event.ctrlKey || event.metaKey || target.tagName === 'SELECT') return;
+    const key = event.key.toLowerCase();
+    if (key === 'a') void answer('allow');
+    else if (key === 'b') void answer('block');
+  };
+
+  const headlineId = `prompt-headline-${prompt.id}`;
+  const showPending = groups.length > 1 || total > 1;
+  const locked = inert || busy;
+  return (
+    <div
+      ref={dialogRef}
+      className={`prompt ${showPending ? 'has-pending' : ''}`}
+      role="dialog"
+      aria-modal="true"
+      aria-label="Connection request"
+      aria-describedby={headlineId}
+      tabIndex={-1}
+      onKeyDown={onKeyDown}
+      onPointerDown={() => setPaused(true)}
+    >
+      <div className="prompt-main">
+        <header className="prompt-header">
+          <AppAvatar label={prompt.app} size="large" />
+          <div className="prompt-title">
+            <p className="prompt-kicker">
+              <Icon name={prompt.direction === 'inbound' ? 'in' : 'out'} size={13} />
+              {prompt.direction === 'inbound' ? 'Incoming connection' : 'Outgoing connection'}
+              {total > 1 ? <span className="prompt-position">{`${position} of ${total}`}</span> : null}
+            </p>
+            <h2 id={headlineId}>{promptHeadline(prompt)}</h2>
+          </div>
+        </header>
+
+        <dl className="prompt-details">
+          <dt>Executable</dt>
+          <dd className="mono" title={prompt.appPath}>
+            {prompt.appPath === '' ? prompt.app : prompt.appPath}
+          </dd>
+          <dt>Process</dt>
+          <dd>{prompt.pids.length === 0 ? 'unknown' : `PID ${prompt.pids.join(', ')}`}</dd>
+          <dt>Direction</dt>
+          <dd>{prompt.direction === 'inbound' ? 'Incoming' : 'Outgoing'}</dd>
+          <dt>Address</dt>
+          <dd className="mono">{promptAddress(prompt)}</dd>
+          {prompt.host !== null ? (
+            <>
+              <dt>Host</dt>
+              <dd className="mono">{prompt.host}</dd>
+            </>
+          ) : null}
+          {prompt.count > 1 ? (
+            <>
+              <dt>Attempts</dt>
+              <dd>
+                {plural(prompt.count, 'connection')}
+                {prompt.held > 0 ? `, ${prompt.held} waiting` : ''}
+              </dd>
+            </>
+          ) : null}
+        </dl>
+
+        <Countdown
+          prompt={prompt}
+          paused={paused}
+          defaultAction={defaultAction}
+          holdSeconds={settings?.holdTimeoutSeconds ?? 30}
+        />
+
+        <div className="prompt-options">
+          <label className="field">
+            <span className="field-label">Duration</span>
+            <select
+              value={durationId}
+              onChange={(event) => {
+                setPaused(true);
+                setDurationId(event.target.value as DurationChoiceId);
+              }}
+            >
+              {DURATION_CHOICES.map((choice) => (
+                <option key={choice.id} value={choice.id}>
+                  {choice.label}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="field">
+            <span className="field-label">Scope</span>
+            <select
+              value={scopeId}
+              onChange={(event) => {
+                setPaused(true);
+                setScopeId(event.target.value);
+              }}
+            >
+              {scopes.map((choice) => (
+                <option key={choice.id} value={choice.id}>
+                  {choice.label}
+                </option>
+              ))}
+            </select>
+          </label>
+        </div>
+
+        <footer className="prompt-actions">
+          {onLater !== null ? (
+            <button
+              type="button"
+              className="button button-ghost"
+              onClick={onLater}
+              title="Keep it pending and decide later"
+            >
+              Later
+            </button>
+          ) : null}
+          <span className="prompt-keys" aria-hidden="true">
+            <kbd>A</kbd> allow · <kbd>B</kbd> block
+          </span>
+          <button
+            type="button"
+            className={`button button-danger ${defaultAction !== 'allow' ? 'is-default' : ''}`}
+            aria-label="Block"
+            aria-keyshortcuts="B"
+            disabled={locked}
+            onClick={() => void answer('block')}
+          >
+            <Icon name="x" size={15} />
+            Block
+          </button>
+          <button
+            type="button"
+            className={`button button-primary ${defaultAction === 'allow' ? 'is-default' : ''}`}
+            aria-label="Allow"
+            aria-keyshortcuts="A"
+            disabled={locked}
+            onClick={() => void answer('allow')}
+          >
+            <Icon name="check" size={15} />
+            Allow
+          </button>
+        </footer>
+      </div>
+      {showPending ? <PendingList groups={groups} currentId={prompt.id} onPick={onPick} disabled={locked} /> : null}
+    </div>
+  );
+}
+
+/**
+ * The prompt: the current connection request, its countdown, and the pending prompts by app.
+ * In the main window it is a modal over the views ("Later" puts it off until a new prompt);
+ * `standalone` renders it alone, for Electron's prompt window (`index.html?window=prompt`).
+ */
+export function PromptDialog({ standalone = false }: { readonly standalone?: boolean }): React.JSX.Element | null {
+  const groups = useAppStore((s) => s.promptGroups);
+  const open = useAppStore((s) => s.promptDialogOpen);
+  const close = useAppStore((s) => s.closePromptDialog);
+  const prompts = useMemo(() => orderPrompts(groups), [groups]);
+  const [pickedId, setPickedId] = useState<string | null>(null);
+  if ((!open && !standalone) || prompts.length === 0) return null;
+  const index = Math.max(
+    0,
+    prompts.findIndex((p) => p.id === pickedId),
+  );
+  const current = prompts[index];
+  if (current === undefined) return null;
+  return (
+    <div className={standalone ? 'prompt-window' : 'overlay prompt-overlay'}>
+      <PromptCard
+        key={current.id}
+        prompt={current}
+        groups={groups}
+        position={index + 1}
+        total={prompts.length}
+        onPick={setPickedId}
+        onLater={standalone ? null : close}
+      />
+    </div>
+  );
+}

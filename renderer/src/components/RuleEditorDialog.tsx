@@ -1,0 +1,203 @@
+import { useEffect, useId, useMemo, useRef, useState } from 'react';
+import {
+  DESTINATION_KINDS,
+  DURATION_KINDS,
+  formToRuleInput,
+  PROTOCOL_CHOICES,
+  type RuleForm,
+} from '../lib/rule-form.ts';
+import { createRule, updateRule } from '../store/commands.ts';
+import { useAppStore } from '../store/store.ts';
+import type { RuleEditorState } from '../store/ui-slice.ts';
+
+function Editor({ editor }: { readonly editor: RuleEditorState }): React.JSX.Element {
+  const close = useAppStore((s) => s.closeRuleEditor);
+  const rows = useAppStore((s) => s.connectionRows);
+  const [form, setForm] = useState<RuleForm>(editor.form);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const listId = useId();
+  const firstField = useRef<HTMLInputElement>(null);
+  const knownApps = useMemo(() => [...new Set(rows.map((r) => r.appPath).filter((p) => p !== ''))].sort(), [rows]);
+  const kind = DESTINATION_KINDS.find((k) => k.kind === form.destinationKind);
+  const needsValue = kind !== undefined && kind.placeholder !== '';
+  const editing = editor.ruleId !== null;
+
+  useEffect(() => firstField.current?.focus(), []);
+
+  const update = <K extends keyof RuleForm>(key: K, value: RuleForm[K]): void => {
+    setForm((f) => ({ ...f, [key]: value }));
+    setError(null);
+  };
+
+  const submit = async (event: React.FormEvent): Promise<void> => {
+    event.preventDefault();
+    const result = formToRuleInput(form);
+    if (!result.ok) {
+      setError(result.error);
+      return;
+    }
+    setBusy(true);
+    const ok = editor.ruleId === null ? await createRule(result.input) : await updateRule(editor.ruleId, result.input);
+    setBusy(false);
+    if (ok) close();
+  };
+
+  const title = editing ? 'Edit rule' : editor.origin === 'connection' ? 'Make rule' : 'New rule';
+  return (
+    <div
+      className="modal"
+      role="dialog"
+      aria-modal="true"
+      aria-label={title}
+      onKeyDown={(event) => {
+        if (event.key === 'Escape') close();
+      }}
+    >
+      <form onSubmit={(event) => void submit(event)} noValidate>
+        <header className="modal-header">
+          <h2>{title}</h2>
+          <p>Rules decide connections without asking. The most specific rule wins; block beats allow on a tie.</p>
+        </header>
+        <div className="form-grid">
+          <label className="field span-2">
+            <span className="field-label">App path</span>
+            <input
+              ref={firstField}
+              type="text"
+              className="mono"
+              list={listId}
+              placeholder="Any app"
+              value={form.appPath}
+              onChange={(e) => update('appPath', e.target.value)}
+            />
+            <datalist id={listId}>
+              {knownApps.map((app) => (
+                <option key={app} value={app} />
+              ))}
+            </datalist>
+          </label>
+          <label className="field">
+            <span className="field-label">Destination</span>
+            <select
+              value={form.destinationKind}
+              onChange={(e) => update('destinationKind', e.target.value as RuleForm['destinationKind'])}
+            >
+              {DESTINATION_KINDS.map((k) => (
+                <option key={k.kind} value={k.kind}>
+                  {k.label}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="field">
+            <span className="field-label">{needsValue ? kind.label : 'Value'}</span>
+            <input
+              type="text"
+              className="mono"
+              disabled={!needsValue}
+              placeholder={kind?.placeholder ?? ''}
+              value={needsValue ? form.destinationValue : ''}
+              onChange={(e) => update('destinationValue', e.target.value)}
+            />
+          </label>
+          <label className="field">
+            <span className="field-label">Port</span>
+            <input
+              type="text"
+              inputMode="numeric"
+              className="mono"
+              placeholder="Any port"
+              value={form.port}
+              onChange={(e) => update('port', e.target.value)}
+            />
+          </label>
+          <label className="field">
+            <span className="field-label">Protocol</span>
+            <select value={form.protocol} onChange={(e) => update('protocol', e.target.value)}>
+              {PROTOCOL_CHOICES.map((p) => (
+                <option key={p.value} value={p.value}>
+                  {p.label}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="field">
+            <span className="field-label">Direction</span>
+            <select
+              value={form.direction}
+              onChange={(e) => update('direction', e.target.value as RuleForm['direction'])}
+            >
+              <option value="outbound">Outgoing</option>
+              <option value="inbound">Incoming</option>
+              <option value="any">Both</option>
+            </select>
+          </label>
+          <label className="field">
+            <span className="field-label">Action</span>
+            <select value={form.action} onChange={(e) => update('action', e.target.value as RuleForm['action'])}>
+              <option value="allow">Allow</option>
+              <option value="block">Block</option>
+              <option value="drop">Drop silently</option>
+            </select>
+          </label>
+          <label className="field">
+            <span className="field-label">Duration</span>
+            <select
+              value={form.durationKind}
+              onChange={(e) => update('durationKind', e.target.value as RuleForm['durationKind'])}
+            >
+              {DURATION_KINDS.map((d) => (
+                <option key={d.kind} value={d.kind}>
+                  {d.label}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="field">
+            <span className="field-label">Minutes</span>
+            <input
+              type="number"
+              min={1}
+              disabled={form.durationKind !== 'minutes'}
+              value={form.minutes}
+              onChange={(e) => update('minutes', e.target.value)}
+            />
+          </label>
+          <label className="field span-2">
+            <span className="field-label">Notes</span>
+            <input type="text" value={form.notes} onChange={(e) => update('notes', e.target.value)} />
+          </label>
+          <label className="check span-2">
+            <input type="checkbox" checked={form.enabled} onChange={(e) => update('enabled', e.target.checked)} />
+            Enabled
+          </label>
+        </div>
+        {error !== null ? (
+          <p className="form-error" role="alert">
+            {error}
+          </p>
+        ) : null}
+        <footer className="modal-actions">
+          <button type="button" className="button button-ghost" onClick={close}>
+            Cancel
+          </button>
+          <button type="submit" className="button button-primary" disabled={busy}>
+            {editing ? 'Save rule' : 'Create rule'}
+          </button>
+        </footer>
+      </form>
+    </div>
+  );
+}
+
+/** Creates or edits one rule; opened from the Rules view or a connection row. */
+export function RuleEditorDialog(): React.JSX.Element | null {
+  const editor = useAppStore((s) => s.ruleEditor);
+  if (editor === null) return null;
+  return (
+    <div className="overlay">
+      <Editor key={editor.ruleId ?? 'new'} editor={editor} />
+    </div>
+  );
+}

@@ -1,0 +1,62 @@
+import { APP_NAME } from '../../../app/contract/product.ts';
+import { useAppStore } from '../store/store.ts';
+import type { ViewId } from '../store/ui-slice.ts';
+import { Icon, type IconName } from './Icon.tsx';
+
+const LINKS: readonly { view: ViewId; label: string; icon: IconName }[] = [
+  { view: 'connections', label: 'Connections', icon: 'activity' },
+  { view: 'apps', label: 'Apps', icon: 'apps' },
+  { view: 'rules', label: 'Rules', icon: 'rules' },
+  { view: 'settings', label: 'Settings', icon: 'settings' },
+  { view: 'logs', label: 'Logs', icon: 'logs' },
+];
+
+function Badge({ view }: { readonly view: ViewId }): React.JSX.Element | null {
+  const live = useAppStore((s) => (view === 'connections' ? s.connectionRows.length : 0));
+  const rules = useAppStore((s) => (view === 'rules' ? s.rules.length : 0));
+  const count = view === 'connections' ? live : view === 'rules' ? rules : 0;
+  if (count === 0) return null;
+  return (
+    <span className="nav-badge" aria-hidden="true">
+      {count > 9999 ? `${Math.floor(count / 1000)}k` : count.toLocaleString('en-US')}
+    </span>
+  );
+}
+
+/** The brand and the main navigation. */
+export function Sidebar(): React.JSX.Element {
+  const view = useAppStore((s) => s.view);
+  const setView = useAppStore((s) => s.setView);
+  return (
+    <aside className="sidebar">
+      <div className="brand">
+        <span className="brand-mark" aria-hidden="true">
+          <Icon name="shield" size={18} />
+        </span>
+        <h1>{APP_NAME}</h1>
+      </div>
+      <nav aria-label="Main">
+        <ul>
+          {LINKS.map((link) => (
+            <li key={link.view}>
+              <a
+                href={`#${link.view}`}
+                className="nav-link"
+                aria-current={view === link.view ? 'page' : undefined}
+                onClick={(event) => {
+                  // The fragment holds the headless token: switch views without touching it.
+                  event.preventDefault();
+                  setView(link.view);
+                }}
+              >
+                <Icon name={link.icon} size={18} />
+                <span>{link.label}</span>
+                <Badge view={link.view} />
+              </a>
+            </li>
+          ))}
+        </ul>
+      </nav>
+    </aside>
+  );
+}

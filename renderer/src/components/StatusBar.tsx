@@ -1,0 +1,107 @@
+import type { ModeStatus, StatusView } from '../../../app/contract/views.ts';
+import { useNow } from '../hooks/use-now.ts';
+import { formatClock, plural } from '../lib/format.ts';
+import { setMode } from '../store/commands.ts';
+import { useAppStore } from '../store/store.ts';
+import { Icon } from './Icon.tsx';
+import { Menu, type MenuItem } from './Menu.tsx';
+
+const DRIVER_LABELS: Readonly<Record<StatusView['driver'], string>> = {
+  connected: 'Driver connected',
+  reconnecting: 'Driver reconnecting',
+  disconnected: 'Driver disconnected',
+  failed: 'Driver failed',
+};
+
+const MODE_LABELS: Readonly<Record<Exclude<ModeStatus['mode'], 'pause'>, string>> = {
+  ask: 'Ask',
+  'allow-all': 'Allow all',
+  'block-all': 'Block all',
+};
+
+/** "Ask", "Paused until 14:35 (then Ask)". */
+export function modeText(mode: ModeStatus): string {
+  if (mode.mode !== 'pause') return MODE_LABELS[mode.mode];
+  const until = mode.resumesAt === null ? '' : ` until ${formatClock(mode.resumesAt)}`;
+  return `Paused${until}`;
+}
+
+function modeItems(mode: ModeStatus, now: number): MenuItem[] {
+  const items: MenuItem[] = [
+    { label: 'Ask for new connections', checked: mode.mode === 'ask', onSelect: () => void setMode({ mode: 'ask' }) },
+    { label: 'Allow all', checked: mode.mode === 'allow-all', onSelect: () => void setMode({ mode: 'allow-all' }) },
+    { label: 'Block all', checked: mode.mode === 'block-all', onSelect: () => void setMode({ mode: 'block-all' }) },
+  ];
+  for (const minutes of [5, 15, 60]) {
+    items.push({
+      label: `Pause for ${minutes === 60 ? '1 hour' : `${minutes} minutes`} (until ${formatClock(now + minutes * 60_000)})`,
+      separated: minutes === 5,
+      onSelect: () => void setMode({ mode: 'pause', minutes }),
+    });
+  }
+  if (mode.mode === 'pause') {
+    items.push({
+      label: `Resume now (${MODE_LABELS[mode.resumesTo ?? 'ask']})`,
+      separated: true,
+      onSelect: () => void setMode({ mode: mode.resumesTo ?? 'ask' }),
+    });
+  }
+  return items;
+}
+
+/** Driver state, filtering mode (with the pause menu) and the pending prompts. */
+export function StatusBar(): React.JSX.Element {
+  const status = useAppStore((s) => s.status);
+  const transport = useAppStore((s) => s.transport);
+  const pending = useAppStore((s) => s.promptGroups.reduce((n, g) => n + g.prompts.length, 0));
+  const openPrompts = useAppStore((s) => s.openPromptDialog);
+  const now = useNow(30_000);
+
+  const driver = status?.driver ?? 'disconnected';
+  const engineDown = transport !== 'open';
+  return (
+    <footer className="statusbar" aria-label="Status">
+      {engineDown ? (
+        <span className="status-item status-warn" role="status">
+          <span className="dot dot-warn" aria-hidden="true" />
+          {transport === 'connecting'
+            ? 'Connecting to the engine…'
+            : transport === 'unavailable'
+              ? 'No engine: open the address headless mode prints'
+              : 'Engine unreachable — retrying'}
+        </span>
+      ) : (
+        <span className={`status-item status-driver-${driver}`} title={status?.driverMessage ?? ''} role="status">
+          <span
+            className={`dot dot-${driver === 'connected' ? 'ok' : driver === 'reconnecting' ? 'warn' : 'bad'}`}
+            aria-hidden="true"
+          />
+          {DRIVER_LABELS[driver]}
+        </span>
+      )}
+      {status !== null ? (
+        <Menu
+          label="Filtering mode"
+          items={modeItems(status.mode, now)}
+          className={`mode-menu mode-${status.mode.mode}`}
+        >
+          <Icon name={status.mode.mode === 'pause' ? 'pause' : 'shield'} size={14} />
+          <span>
+            Mode: <strong>{modeText(status.mode)}</strong>
+          </span>
+          <Icon name="chevronDown" size={12} />
+        </Menu>
+      ) : null}
+      <span className="statusbar-spacer" />
+      <button
+        type="button"
+        className={`status-item status-pending ${pending > 0 ? 'has-pending' : ''}`}
+        onClick={openPrompts}
+        disabled={pending === 0}
+      >
+        <Icon name="bell" size={14} />
+        {pending === 0 ? 'No pending prompts' : `${plural(pending, 'pending prompt')}`}
+      </button>
+    </footer>
+  );
+}

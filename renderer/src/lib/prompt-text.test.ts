@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { orderPrompts, pendingCount, promptAddress, promptHeadline, scopeChoices } from './prompt-text.ts';
+import { prompt } from './test-rows.ts';
+
+describe('promptHeadline', () => {
+  it('is one sentence naming app, destination, protocol and port', () => {
+    expect(promptHeadline(prompt('p'))).toBe('curl wants to connect to example.org on TCP port 443');
+    expect(promptHeadline(prompt('p', { host: null, protocol: 17, remotePort: 53 }))).toBe(
+      'curl wants to connect to 93.184.216.34 on UDP port 53',
+    );
+    expect(
+      promptHeadline(prompt('p', { direction: 'inbound', app: '/usr/sbin/sshd', host: null, remotePort: 22 })),
+    ).toBe('sshd wants to accept a connection from 93.184.216.34 on TCP port 22');
+    expect(promptHeadline(prompt('p', { protocol: 1, host: null }))).toBe(
+      'curl wants to connect to 93.184.216.34 using ICMP',
+    );
+  });
+  it('brackets IPv6 addresses', () => {
+    expect(promptAddress(prompt('p', { remoteIp: '2001:db8::1' }))).toBe('[2001:db8::1]:443');
+    expect(promptAddress(prompt('p'))).toBe('93.184.216.34:443');
+  });
+});
+
+describe('scopeChoices', () => {
+  it('offers exact, host, each domain, then the whole app', () => {
+    const choices = scopeChoices(prompt('p', { domainChoices: ['cdn.example.org', 'example.org'] }));
+    expect(choices.map((c) => c.scope)).toEqual([
+      { kind: 'exact' },
+      { kind: 'host' },
+      { kind: 'domain', suffix: 'cdn.example.org' },
+      { kind: 'domain', suffix: 'example.org' },
+      { kind: 'app' },
+    ]);
+    expect(choices.map((c) => c.label)).toContain('*.example.org');
+  });
+});
+
+describe('orderPrompts', () => {
+  it('puts held prompts first by deadline, then the inbox newest first', () => {
+    const groups = [
+      {
+        app: 'a',
+        appPath: 'a',
+        count: 3,
+        prompts: [
+          prompt('late', { holdDeadline: 9000 }),
+          prompt('inbox-old', { held: 0, holdDeadline: null, lastSeenAt: 1 }),
+        ],
+      },
+      {
+        app: 'b',
+        appPath: 'b',
+        count: 2,
+        prompts: [
+          prompt('soon', { holdDeadline: 5000 }),
+          prompt('inbox-new', { held: 0, holdDeadline: null, lastSeenAt: 2 }),
+        ],
+      },
+    ];
+    expect(orderPrompts(groups).map((p) => p.id)).toEqual(['soon', 'late', 'inbox-new', 'inbox-old']);
+    expect(pendingCount(groups)).toBe(4);
+  });
+});

@@ -1,0 +1,74 @@
+import type { RuleDuration } from '../../../app/contract/rules.ts';
+import type { PromptGroup, PromptScope, PromptView } from '../../../app/contract/views.ts';
+import { appName, protocolName } from './format.ts';
+
+/** The words and choices of the prompt. Pure, so the sentences are unit-tested. */
+
+/** "curl wants to connect to example.org on TCP port 443". */
+export function promptHeadline(prompt: PromptView): string {
+  const app = appName(prompt.app);
+  const where = prompt.host ?? prompt.remoteIp;
+  const protocol = protocolName(prompt.protocol);
+  const port = prompt.protocol === 6 || prompt.protocol === 17 ? ` on ${protocol} port ${prompt.remotePort}` : '';
+  const via = port === '' ? ` using ${protocol}` : port;
+  if (prompt.direction === 'inbound') return `${app} wants to accept a connection from ${where}${via}`;
+  return `${app} wants to connect to ${where}${via}`;
+}
+
+/** "93.184.216.34:443" (IPv6 in brackets). */
+export function promptAddress(prompt: PromptView): string {
+  const ip = prompt.remoteIp.includes(':') ? `[${prompt.remoteIp}]` : prompt.remoteIp;
+  return `${ip}:${prompt.remotePort}`;
+}
+
+export const DURATION_CHOICES = [
+  { id: 'once', label: 'Once', duration: { kind: 'once' } },
+  { id: 'until-app-quits', label: 'Until the app quits', duration: { kind: 'until-app-quits' } },
+  { id: 'hour', label: '1 hour', duration: { kind: 'minutes', minutes: 60 } },
+  { id: 'until-restart', label: 'Until restart', duration: { kind: 'until-restart' } },
+  { id: 'forever', label: 'Forever', duration: { kind: 'forever' } },
+] as const satisfies readonly { id: string; label: string; duration: RuleDuration }[];
+export type DurationChoiceId = (typeof DURATION_CHOICES)[number]['id'];
+
+export interface ScopeChoice {
+  readonly id: string;
+  readonly label: string;
+  readonly scope: PromptScope;
+}
+
+/** The scopes a prompt offers, narrowest first; one `*.domain` per domain choice. */
+export function scopeChoices(prompt: PromptView): ScopeChoice[] {
+  const where = prompt.host ?? prompt.remoteIp;
+  const choices: ScopeChoice[] = [
+    { id: 'exact', label: `This host and port (${where}:${prompt.remotePort})`, scope: { kind: 'exact' } },
+    { id: 'host', label: `This host (${where})`, scope: { kind: 'host' } },
+  ];
+  for (const suffix of prompt.domainChoices) {
+    choices.push({ id: `domain:${suffix}`, label: `*.${suffix}`, scope: { kind: 'domain', suffix } });
+  }
+  choices.push({ id: 'app', label: 'Any destination (the whole app)', scope: { kind: 'app' } });
+  return choices;
+}
+
+/**
+ * The prompts in the order the dialog walks them: connections still held first (soonest
+ * deadline first), then the inbox (prompts whose hold timed out), newest first.
+ */
+export function orderPrompts(groups: readonly PromptGroup[]): PromptView[] {
+  const all = groups.flatMap((group) => group.prompts);
+  const held = all
+    .filter((p) => p.held > 0)
+    .sort((a, b) => (a.holdDeadline ?? Infinity) - (b.holdDeadline ?? Infinity) || a.firstSeenAt - b.firstSeenAt);
+  const inbox = all.filter((p) => p.held === 0).sort((a, b) => b.lastSeenAt - a.lastSeenAt);
+  return [...held, ...inbox];
+}
+
+/** Connections asked about over all groups (the status bar badge). */
+export function pendingCount(groups: readonly PromptGroup[]): number {
+  return groups.reduce((sum, group) => sum + group.prompts.length, 0);
+}
+
+/** "Block", "Allow" or "Drop" for a default action. */
+export function actionLabel(action: 'allow' | 'block' | 'drop'): string {
+  return action === 'allow' ? 'Allow' : action === 'block' ? 'Block' : 'Drop';
+}

@@ -1,0 +1,232 @@
+import { useEffect, useMemo, useRef, useState } from 'react';
+import type { Rule } from '../../../app/contract/rules.ts';
+import { AppAvatar } from '../components/AppAvatar.tsx';
+import { Icon } from '../components/Icon.tsx';
+import { SearchBox } from '../components/SearchBox.tsx';
+import { ViewHeader } from '../components/ViewHeader.tsx';
+import { usePoll } from '../hooks/use-poll.ts';
+import { appName, directionLabel, formatAgo, plural } from '../lib/format.ts';
+import {
+  describeApp,
+  describeDestination,
+  describeDuration,
+  describePort,
+  describeProtocol,
+  EMPTY_RULE_FORM,
+  ruleMatchesSearch,
+  ruleToForm,
+} from '../lib/rule-form.ts';
+import { deleteRule, exportRules, importRules, updateRule } from '../store/commands.ts';
+import { useAppStore } from '../store/store.ts';
+import { reloadRules } from '../store/sync.ts';
+
+function DeleteButton({ rule }: { readonly rule: Rule }): React.JSX.Element {
+  const [armed, setArmed] = useState(false);
+  useEffect(() => {
+    if (!armed) return;
+    const timer = setTimeout(() => setArmed(false), 4000);
+    return () => clearTimeout(timer);
+  }, [armed]);
+  return (
+    <button
+      type="button"
+      className={`icon-button ${armed ? 'is-armed' : ''}`}
+      aria-label={armed ? 'Confirm delete' : 'Delete'}
+      title={armed ? 'Click again to delete' : 'Delete'}
+      onClick={() => (armed ? void deleteRule(rule.id) : setArmed(true))}
+    >
+      <Icon name="trash" size={15} />
+      {armed ? <span className="armed-text">Delete?</span> : null}
+    </button>
+  );
+}
+
+function RuleRow({ rule, now }: { readonly rule: Rule; readonly now: number }): React.JSX.Element {
+  const openEditor = useAppStore((s) => s.openRuleEditor);
+  const expired = rule.expiresAt !== null && rule.expiresAt < now;
+  return (
+    <tr className={rule.enabled && !expired ? undefined : 'is-disabled'}>
+      <td>
+        <label className="switch">
+          <input
+            type="checkbox"
+            role="switch"
+            aria-label="Enabled"
+            checked={rule.enabled}
+            onChange={(event) => void updateRule(rule.id, { enabled: event.target.checked })}
+          />
+          <span className="switch-track" aria-hidden="true" />
+        </label>
+      </td>
+      <td title={rule.app.kind === 'path' ? rule.app.path : 'Any app'}>
+        <span className="cell-app">
+          {rule.app.kind === 'path' ? (
+            <AppAvatar label={rule.app.path} />
+          ) : (
+            <span className="app-avatar app-avatar-small app-avatar-all" aria-hidden="true">
+              *
+            </span>
+          )}
+          <span className="truncate">{describeApp(rule.app)}</span>
+        </span>
+      </td>
+      <td className="mono">{describeDestination(rule.destination)}</td>
+      <td className="num">{describePort(rule.port)}</td>
+      <td>{describeProtocol(rule.protocol)}</td>
+      <td>{directionLabel(rule.direction)}</td>
+      <td>
+        <span className={`pill pill-${rule.action === 'allow' ? 'allowed' : 'blocked'}`}>
+          {rule.action === 'allow' ? 'Allow' : rule.action === 'block' ? 'Block' : 'Drop'}
+        </span>
+      </td>
+      <td>{expired ? 'Expired' : describeDuration(rule.duration)}</td>
+      <td className="num">{rule.hitCount.toLocaleString('en-US')}</td>
+      <td className="num muted">{formatAgo(rule.lastHitAt, now)}</td>
+      <td className="row-buttons">
+        <button
+          type="button"
+          className="icon-button"
+          aria-label="Edit"
+          title="Edit"
+          onClick={() => openEditor({ ruleId: rule.id, form: ruleToForm(rule), origin: 'rules' })}
+        >
+          <Icon name="edit" size={15} />
+        </button>
+        <DeleteButton rule={rule} />
+      </td>
+    </tr>
+  );
+}
+
+function download(text: string, name: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
+  const anchor = document.createElement('a');
+  anchor.href = url;
+  anchor.download = name;
+  document.body.append(anchor);
+  anchor.click();
+  anchor.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+/** Every rule: search, enable or disable, edit, delete, import and export; hit counts. */
+export function RulesView(): React.JSX.Element {
+  const rules = useAppStore((s) => s.rules);
+  const openEditor = useAppStore((s) => s.openRuleEditor);
+  const [search, setSearch] = useState('');
+  const [now, setNow] = useState(() => Date.now());
+  const fileRef = useRef<HTMLInputElement>(null);
+  usePoll(() => {
+    void reloadRules();
+    setNow(Date.now());
+  }, 3000);
+  const visible = useMemo(
+    () =>
+      rules
+        .filter((rule) => ruleMatchesSearch(rule, search))
+        .sort((a, b) => {
+          const an = a.app.kind === 'path' ? appName(a.app.path) : '';
+          const bn = b.app.kind === 'path' ? appName(b.app.path) : '';
+          return an.localeCompare(bn) || a.createdAt - b.createdAt;
+        }),
+    [rules, search],
+  );
+  const enabled = rules.filter((r) => r.enabled).length;
+
+  return (
+    <section className="view view-fill" aria-label="Rules">
+      <ViewHeader
+        title="Rules"
+        subtitle={`${plural(rules.length, 'rule')}, ${enabled.toLocaleString('en-US')} enabled`}
+      >
+        <label className="button button-ghost file-button">
+          <Icon name="upload" size={15} />
+          Import
+          <input
+            ref={fileRef}
+            type="file"
+            accept=".json,application/json,text/plain"
+            aria-label="Import rules"
+            className="sr-only"
+            onChange={(event) => {
+              const file = event.target.files?.[0];
+              if (file === undefined) return;
+              void file.text().then((text) => importRules(text));
+              event.target.value = '';
+            }}
+          />
+        </label>
+        <button
+          type="button"
+          className="button button-ghost"
+          onClick={() => {
+            void exportRules().then((text) => {
+              if (text !== null) download(text, 'zenithfence-rules.json');
+            });
+          }}
+        >
+          <Icon name="download" size={15} />
+          Export
+        </button>
+        <button
+          type="button"
+          className="button button-primary"
+          onClick={() => openEditor({ ruleId: null, form: EMPTY_RULE_FORM, origin: 'rules' })}
+        >
+          <Icon name="plus" size={15} />
+          New rule
+        </button>
+      </ViewHeader>
+      <div className="toolbar">
+        <SearchBox
+          label="Search rules"
+          placeholder="Search app, destination, port, notes…"
+          value={search}
+          onChange={setSearch}
+        />
+        <span className="toolbar-count">
+          {visible.length === rules.length ? '' : `${visible.length.toLocaleString('en-US')} shown`}
+        </span>
+      </div>
+      <div className="card card-flush table-card">
+        <table className="plain-table rules-table" aria-label="Rules">
+          <thead>
+            <tr>
+              <th scope="col">Enabled</th>
+              <th scope="col">App</th>
+              <th scope="col">Destination</th>
+              <th scope="col" className="num">
+                Port
+              </th>
+              <th scope="col">Protocol</th>
+              <th scope="col">Direction</th>
+              <th scope="col">Action</th>
+              <th scope="col">Duration</th>
+              <th scope="col" className="num">
+                Hits
+              </th>
+              <th scope="col" className="num">
+                Last hit
+              </th>
+              <th scope="col">
+                <span className="sr-only">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {visible.map((rule) => (
+              <RuleRow key={rule.id} rule={rule} now={now} />
+            ))}
+          </tbody>
+        </table>
+        {visible.length === 0 ? (
+          <p className="table-empty">
+            {rules.length === 0
+              ? 'No rules yet. Answer a prompt with a duration, or create one with New rule.'
+              : 'No rule matches.'}
+          </p>
+        ) : null}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,179 @@
+import { useEffect, useState } from 'react';
+import type { Settings } from '../../../app/contract/views.ts';
+import { ViewHeader } from '../components/ViewHeader.tsx';
+import { saveSettings } from '../store/commands.ts';
+import { useAppStore } from '../store/store.ts';
+
+function NumberSetting({
+  label,
+  hint,
+  value,
+  min,
+  max,
+  unit,
+  onSave,
+}: {
+  readonly label: string;
+  readonly hint: string;
+  readonly value: number;
+  readonly min: number;
+  readonly max: number;
+  readonly unit: string;
+  readonly onSave: (value: number) => void;
+}): React.JSX.Element {
+  const [text, setText] = useState(String(value));
+  useEffect(() => setText(String(value)), [value]);
+  const n = Number(text);
+  const valid = text.trim() !== '' && Number.isInteger(n) && n >= min && n <= max;
+  const commit = (): void => {
+    if (valid && n !== value) onSave(n);
+    else if (!valid) setText(String(value));
+  };
+  return (
+    <div className="setting">
+      <div className="setting-text">
+        <label className="setting-label" htmlFor={`setting-${label}`}>
+          {label}
+        </label>
+        <p className="setting-hint">{hint}</p>
+      </div>
+      <div className="setting-control">
+        <input
+          id={`setting-${label}`}
+          type="number"
+          min={min}
+          max={max}
+          value={text}
+          aria-invalid={!valid}
+          onChange={(event) => setText(event.target.value)}
+          onBlur={commit}
+          onKeyDown={(event) => {
+            if (event.key === 'Enter') commit();
+          }}
+        />
+        <span className="unit">{unit}</span>
+      </div>
+    </div>
+  );
+}
+
+function SelectSetting<T extends string>({
+  label,
+  hint,
+  value,
+  options,
+  onSave,
+}: {
+  readonly label: string;
+  readonly hint: string;
+  readonly value: T;
+  readonly options: readonly { value: T; label: string }[];
+  readonly onSave: (value: T) => void;
+}): React.JSX.Element {
+  return (
+    <div className="setting">
+      <div className="setting-text">
+        <label className="setting-label" htmlFor={`setting-${label}`}>
+          {label}
+        </label>
+        <p className="setting-hint">{hint}</p>
+      </div>
+      <div className="setting-control">
+        <select id={`setting-${label}`} value={value} onChange={(event) => onSave(event.target.value as T)}>
+          {options.map((o) => (
+            <option key={o.value} value={o.value}>
+              {o.label}
+            </option>
+          ))}
+        </select>
+      </div>
+    </div>
+  );
+}
+
+/** Filtering defaults, the prompt, startup and history. Every change is saved at once. */
+export function SettingsView(): React.JSX.Element {
+  const settings = useAppStore((s) => s.settings);
+  const save = (patch: Partial<Settings>): void => void saveSettings(patch);
+  if (settings === null) {
+    return (
+      <section className="view" aria-label="Settings">
+        <ViewHeader title="Settings" />
+        <p className="muted">Waiting for the engine…</p>
+      </section>
+    );
+  }
+  return (
+    <section className="view" aria-label="Settings">
+      <ViewHeader title="Settings" subtitle="Changes apply immediately." />
+      <div className="card settings-group">
+        <h3>When you don't answer</h3>
+        <SelectSetting
+          label="Default action"
+          hint="Applied to a connection when its prompt times out, and while the engine cannot ask."
+          value={settings.defaultAction}
+          options={[
+            { value: 'block', label: 'Block (the app sees a refusal)' },
+            { value: 'drop', label: 'Drop (the app sees a timeout)' },
+            { value: 'allow', label: 'Allow' },
+          ]}
+          onSave={(defaultAction) => save({ defaultAction })}
+        />
+        <NumberSetting
+          label="Hold timeout"
+          hint="How long a new connection waits for your answer. 0 asks without holding (the default action applies at once)."
+          value={settings.holdTimeoutSeconds}
+          min={0}
+          max={120}
+          unit="seconds"
+          onSave={(holdTimeoutSeconds) => save({ holdTimeoutSeconds })}
+        />
+      </div>
+      <div className="card settings-group">
+        <h3>Prompt and startup</h3>
+        <SelectSetting
+          label="Prompt position"
+          hint="Where the prompt window appears on the display under the pointer."
+          value={settings.promptPosition}
+          options={[
+            { value: 'near-tray', label: 'Near the tray icon' },
+            { value: 'center', label: 'Centre of the screen' },
+          ]}
+          onSave={(promptPosition) => save({ promptPosition })}
+        />
+        <div className="setting">
+          <div className="setting-text">
+            <label className="setting-label" htmlFor="setting-start-at-login">
+              Start at login
+            </label>
+            <p className="setting-hint">Open ZenithFence in the tray when you log in.</p>
+          </div>
+          <div className="setting-control">
+            <label className="switch">
+              <input
+                id="setting-start-at-login"
+                type="checkbox"
+                role="switch"
+                checked={settings.startAtLogin}
+                onChange={(event) => save({ startAtLogin: event.target.checked })}
+              />
+              <span className="switch-track" aria-hidden="true" />
+            </label>
+          </div>
+        </div>
+      </div>
+      <div className="card settings-group">
+        <h3>History</h3>
+        <NumberSetting
+          label="History retention"
+          hint="Bandwidth history older than this is deleted."
+          value={settings.historyRetentionDays}
+          min={1}
+          max={3650}
+          unit="days"
+          onSave={(historyRetentionDays) => save({ historyRetentionDays })}
+        />
+      </div>
+    </section>
+  );
+}
