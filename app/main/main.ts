@@ -16,6 +16,7 @@ import { pushToWindows, registerIpc } from './ipc-main.ts';
 import { placePrompt } from './prompt-placement.ts';
 import { resolveRendererFile } from './renderer-files.ts';
 import { setStartAtLogin } from './login-item.ts';
+import { TimedOutPrompts, timedOutMessage } from './timed-out-prompts.ts';
 import { AppTray } from './tray.ts';
 import { TrustedSenders } from './trusted-senders.ts';
 import { createMainWindow, createPromptWindow, denyPermissions } from './windows.ts';
@@ -51,11 +52,20 @@ function start(): void {
 
   const store = openStore(path.join(app.getPath('userData'), 'zenithfence.sqlite'));
   let tray: AppTray | null = null;
+  const timeouts = new TimedOutPrompts();
   let session: DriverSession | null = null;
   const push = <C extends PushChannel>(channel: C, payload: PushMap[C]): void => {
     pushToWindows([main, prompt], channel, payload);
     if (channel === 'status:changed') tray?.update(payload as PushMap['status:changed']);
-    if (channel === 'prompts:changed') showPrompt((payload as PushMap['prompts:changed']).length > 0);
+    if (channel === 'prompts:changed') {
+      const groups = payload as PushMap['prompts:changed'];
+      showPrompt(groups.some((group) => group.prompts.some((p) => p.held > 0)));
+      for (const timedOut of timeouts.update(groups)) {
+        const notification = new Notification(timedOutMessage(timedOut, runtime.settings.defaultAction));
+        notification.on('click', () => prompt.showInactive());
+        notification.show();
+      }
+    }
   };
   const runtime = new Runtime(
     {
