@@ -30,6 +30,7 @@ function handlers(overrides: Partial<Handlers> = {}): Handlers {
       'mode:set',
       'prompts:list',
       'prompts:answer',
+      'prompts:hold',
       'prompts:answer-app',
       'connections:list',
       'apps:list',

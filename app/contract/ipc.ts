@@ -33,6 +33,7 @@ export const requestSchemas = {
   ]),
   'prompts:list': none,
   'prompts:answer': promptAnswerSchema,
+  'prompts:hold': z.object({ promptId: z.string().min(1).max(64) }).strict(),
   'prompts:answer-app': z.object({ appPath: z.string().max(4096), action: z.enum(['allow', 'block']) }).strict(),
   'connections:list': z.object({ limit: z.number().int().min(1).max(100_000) }).strict(),
   'apps:list': none,
@@ -57,6 +58,8 @@ export interface ResponseMap {
   'mode:set': StatusView;
   'prompts:list': readonly PromptGroup[];
   'prompts:answer': { readonly released: number; readonly rule: Rule | null };
+  /** The user is looking at the prompt: its countdown restarts (within the driver's limit). */
+  'prompts:hold': { readonly holding: boolean };
   'prompts:answer-app': { readonly released: number };
   'connections:list': readonly ConnectionRow[];
   'apps:list': readonly AppSummary[];

@@ -189,6 +189,11 @@ export class Engine {
     this.#names.prune(now);
   }
 
+  /** Pauses a prompt's countdown (its hold restarts, within the driver's limit). */
+  extendPromptHold(promptId: string, now: number): boolean {
+    return this.#queue.extendHold(promptId, now);
+  }
+
   /** Switches mode; held connections get the new mode's verdict if it has one. */
   setMode(request: ModeRequest, now: number): void {
     this.#mode.set(request, now);

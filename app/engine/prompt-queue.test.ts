@@ -144,3 +144,22 @@ describe('PromptQueue', () => {
     expect(queue.takeChanged()).toBe(false);
   });
 });
+
+describe('PromptQueue.extendHold', () => {
+  it('restarts the hold on interaction, but never past the total limit', () => {
+    const { queue, released, hold } = setup({ holdTimeoutMs: 10_000, maxTotalHoldMs: 25_000 });
+    const prompt = hold({ id: 1n }, CURL, 0);
+    queue.tick(9_000);
+    expect(queue.extendHold(prompt, 9_000)).toBe(true);
+    queue.tick(18_000);
+    expect(released).toEqual([]);
+    // Another interaction at 18 s may restart the hold only up to 15 s (25 s total - 10 s).
+    queue.extendHold(prompt, 18_000);
+    queue.tick(24_999);
+    expect(released).toEqual([]);
+    queue.tick(25_000);
+    expect(released).toEqual([[1n, 'block', null]]);
+    expect(queue.extendHold(prompt, 25_000)).toBe(false);
+    expect(queue.extendHold('no-such-prompt', 25_000)).toBe(false);
+  });
+});

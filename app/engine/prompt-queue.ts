@@ -21,6 +21,11 @@ export interface PromptQueueOptions {
   readonly defaultAction: RuleAction;
   /** At most this many connections are held at once; more get the default at once. */
   readonly maxHeld: number;
+  /**
+   * The longest a connection is held in all, however often the user pauses its countdown:
+   * below the driver's own hold timeout (zenithfenced: 60 s), which would answer first.
+   */
+  readonly maxTotalHoldMs: number;
 }
 
 export const DEFAULT_PROMPT_OPTIONS: PromptQueueOptions = {
@@ -28,6 +33,7 @@ export const DEFAULT_PROMPT_OPTIONS: PromptQueueOptions = {
   inboxTtlMs: 10 * 60_000,
   defaultAction: 'block',
   maxHeld: 10_000,
+  maxTotalHoldMs: 55_000,
 };
 
 /** A connection waiting for an answer. */
@@ -37,7 +43,10 @@ export interface HeldConnection {
   readonly promptId: string;
   /** Its row in the connection table, if any. */
   readonly rowId: number | null;
+  /** When the hold (re)started; the timeout counts from here. */
   readonly heldAt: number;
+  /** When the connection was first held. */
+  readonly firstHeldAt: number;
 }
 
 /** Sends a verdict for a released connection; called exactly once per connection. */
@@ -126,7 +135,7 @@ export class PromptQueue {
     prompt.lastSeenAt = now;
     if (request.pid !== 0) prompt.pids.add(request.pid);
     this.#changed = true;
-    const held: HeldConnection = { request, facts, promptId: prompt.id, rowId, heldAt: now };
+    const held: HeldConnection = { request, facts, promptId: prompt.id, rowId, heldAt: now, firstHeldAt: now };
     if (this.#options.holdTimeoutMs <= 0 || this.#held.size >= this.#options.maxHeld) {
       this.#release(held, this.#defaultVerdict(), null, now);
     } else {
@@ -171,6 +180,26 @@ export class PromptQueue {
     if (prompt === undefined) return;
     this.releasePrompt(promptId, this.#defaultVerdict(), null, now);
     this.#drop(prompt);
+  }
+
+  /**
+   * The user is looking at the prompt (any interaction pauses its countdown): restart the hold
+   * of its connections, but never past `maxTotalHoldMs` from their first hold. Returns whether
+   * the prompt holds connections.
+   */
+  extendHold(promptId: string, now: number): boolean {
+    const prompt = this.#prompts.get(promptId);
+    if (prompt === undefined || prompt.held.size === 0) return false;
+    const { holdTimeoutMs, maxTotalHoldMs } = this.#options;
+    for (const requestId of prompt.held) {
+      const held = this.#held.get(requestId);
+      if (held === undefined) continue;
+      const latestStart = held.firstHeldAt + Math.max(0, maxTotalHoldMs - holdTimeoutMs);
+      const heldAt = Math.max(held.heldAt, Math.min(now, latestStart));
+      if (heldAt !== held.heldAt) this.#held.set(requestId, { ...held, heldAt });
+    }
+    this.#changed = true;
+    return true;
   }
 
   /** Applies hold timeouts (default action; the prompt stays) and expires old inbox prompts. */

@@ -31,6 +31,7 @@ export function createHandlers(runtime: Runtime, clock: () => number): Handlers 
       }
       return { released: result.released, rule: result.rule };
     },
+    'prompts:hold': ({ promptId }) => ({ holding: engine.extendPromptHold(promptId, clock()) }),
     'prompts:answer-app': ({ appPath, action }) => {
       // "Allow all" / "Block all" for one app: each of its prompts, this time only.
       let released = 0;

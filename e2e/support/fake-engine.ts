@@ -36,6 +36,7 @@ export class FakeEngine {
         .filter((g) => g.prompts.length > 0);
       return { released: 1, rule: null };
     });
+    h.set('prompts:hold', () => ({ holding: true }));
     h.set('prompts:answer-app', (payload) => {
       const appPath = (payload as { appPath: string }).appPath;
       scene.prompts = scene.prompts.filter((g) => g.appPath !== appPath);

@@ -221,6 +221,7 @@ export const getStatus = () => call('status:get', undefined);
 export const setMode = (request: ModeRequest) => call('mode:set', request);
 export const listPrompts = () => call('prompts:list', undefined);
 export const answerPrompt = (answer: RequestOf<'prompts:answer'>) => call('prompts:answer', answer);
+export const holdPrompt = (promptId: string) => call('prompts:hold', { promptId });
 export const answerApp = (appPath: string, action: 'allow' | 'block') =>
   call('prompts:answer-app', { appPath, action });
 export const listConnections = (limit: number) => call('connections:list', { limit });

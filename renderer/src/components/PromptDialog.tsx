@@ -11,6 +11,7 @@ import {
   scopeChoices,
   type DurationChoiceId,
 } from '../lib/prompt-text.ts';
+import { holdPrompt } from '../bridge.ts';
 import { answerApp, answerPrompt } from '../store/commands.ts';
 import { useAppStore } from '../store/store.ts';
 import { AppAvatar } from './AppAvatar.tsx';
@@ -18,6 +19,8 @@ import { Icon } from './Icon.tsx';
 
 /** How long the answer buttons stay inert after a prompt appears (a stray keystroke is not an answer). */
 export const INERT_MS = 1000;
+/** How often continued interaction asks the engine to restart the hold. */
+const HOLD_REFRESH_MS = 5000;
 
 const FOCUSABLE = 'button:not([disabled]), select:not([disabled]), input:not([disabled]), [tabindex="0"]';
 
@@ -170,7 +173,18 @@ function PromptCard({
   const settings = useAppStore((s) => s.settings);
   const defaultAction = settings?.defaultAction ?? 'block';
   const [inert, setInert] = useState(true);
-  const [paused, setPaused] = useState(false);
+  const [paused, setPausedState] = useState(false);
+  const lastHold = useRef(0);
+  // Any interaction pauses the countdown: the engine restarts the hold of this prompt's
+  // connections (within the driver's limit), at most every few seconds while the user acts.
+  const setPaused = (value: boolean): void => {
+    setPausedState(value);
+    const now = Date.now();
+    if (value && now - lastHold.current > HOLD_REFRESH_MS) {
+      lastHold.current = now;
+      void holdPrompt(prompt.id);
+    }
+  };
   const [busy, setBusy] = useState(false);
   const [durationId, setDurationId] = useState<DurationChoiceId>('forever');
   const scopes = useMemo(() => scopeChoices(prompt), [prompt]);
