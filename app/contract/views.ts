@@ -73,6 +73,8 @@ export interface PromptView {
   readonly app: string;
   readonly appPath: string;
   readonly pids: readonly number[];
+  /** The user the process runs as; null when unknown. */
+  readonly uid: number | null;
   readonly direction: Direction;
   readonly protocol: number;
   readonly remoteIp: string;

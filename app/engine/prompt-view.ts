@@ -55,6 +55,7 @@ function viewOf(record: PromptRecord, times: PromptTimes): PromptView {
     app: record.app.label,
     appPath: record.app.path,
     pids: [...record.pids],
+    uid: record.app.uid,
     direction: s.direction,
     protocol: s.protocol,
     remoteIp: s.remoteIp,

@@ -8,6 +8,7 @@ function prompt(id: string, held: number): PromptView {
     app: '/usr/bin/curl',
     appPath: '/usr/bin/curl',
     pids: [7],
+    uid: 1000,
     direction: 'outbound',
     protocol: 6,
     remoteIp: '10.0.0.2',

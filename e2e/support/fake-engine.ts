@@ -170,6 +170,7 @@ function prompt(id: string, app: string, host: string | null, ip: string, port: 
     app,
     appPath: app,
     pids: [4242],
+    uid: 1000,
     direction: 'outbound',
     protocol: 6,
     remoteIp: ip,

@@ -97,7 +97,7 @@ export class TestNet {
 
   async close(): Promise<void> {
     for (const child of this.#children.reverse()) {
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
         await new Promise((resolve) => {
           const timer = setTimeout(() => {
@@ -150,4 +150,20 @@ export function needsRoot(): 'run' | 'skip' {
     return 'skip';
   }
   throw new Error('these tests create network namespaces and need root: run as root, or set ZF_SKIP_ROOT_TESTS=1');
+}
+
+/**
+ * Stops one child with SIGTERM and resolves its exit code once it has exited (null when it died
+ * of a signal); SIGKILL after `timeoutMs`. A child that already exited resolves at once.
+ */
+export function stopChild(child: ChildProcess, timeoutMs = 5000): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    });
+    child.kill('SIGTERM');
+  });
 }

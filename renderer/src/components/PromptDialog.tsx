@@ -19,6 +19,12 @@ import { Icon } from './Icon.tsx';
 
 /** How long the answer buttons stay inert after a prompt appears (a stray keystroke is not an answer). */
 export const INERT_MS = 1000;
+
+/** The user a process runs as: names are not known here, so root by name and others by uid. */
+function userLabel(uid: number | null): string {
+  if (uid === null) return 'unknown';
+  return uid === 0 ? 'root (uid 0)' : `uid ${String(uid)}`;
+}
 /** How often continued interaction asks the engine to restart the hold. */
 const HOLD_REFRESH_MS = 5000;
 
@@ -255,6 +261,8 @@ function PromptCard({
           </dd>
           <dt>Process</dt>
           <dd>{prompt.pids.length === 0 ? 'unknown' : `PID ${prompt.pids.join(', ')}`}</dd>
+          <dt>User</dt>
+          <dd>{userLabel(prompt.uid)}</dd>
           <dt>Direction</dt>
           <dd>{prompt.direction === 'inbound' ? 'Incoming' : 'Outgoing'}</dd>
           <dt>Address</dt>

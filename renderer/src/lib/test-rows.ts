@@ -26,6 +26,7 @@ export function prompt(id: string, patch: Partial<PromptView> = {}): PromptView 
     app: '/usr/bin/curl',
     appPath: '/usr/bin/curl',
     pids: [4242],
+    uid: 1000,
     direction: 'outbound',
     protocol: 6,
     remoteIp: '93.184.216.34',
