@@ -121,6 +121,12 @@ export class Runtime {
     }
     if (event.kind === 'log') this.#appendLog({ at: now, severity: event.severity, message: event.message });
     this.engine.handle(event, now);
+    // A new prompt is pushed at once rather than with the next 100 ms flush: it is what the
+    // user waits for.
+    if (event.kind === 'connection' && this.engine.takePromptsChanged()) {
+      this.#push('prompts:changed', this.engine.listPrompts());
+      this.#push('status:changed', this.status(now));
+    }
   }
 
   #appendLog(line: LogView): void {

@@ -25,8 +25,10 @@ use crate::sock_diag::SockDiag;
 
 /// How many infos wait for the client at most.
 const INFO_QUEUE_CAPACITY: usize = 4096;
-/// How often the packet thread wakes without packets, to apply hold timeouts.
+/// How often the packet thread wakes without packets while requests wait (hold timeouts).
 const TICK: Duration = Duration::from_millis(20);
+/// How often it wakes when nothing waits: only to notice a stop and clean the cache.
+const IDLE_TICK: Duration = Duration::from_millis(250);
 /// How often the connection cache is cleaned.
 const CLEAN_EVERY_MS: u64 = 60_000;
 /// IPv4 + UDP header bytes that conntrack counts per packet on top of the payload.
@@ -305,14 +307,24 @@ impl Daemon {
                 format!("no sock_diag, processes stay unknown: {e}"),
             );
         }
-        if let Err(e) = queue.set_timeout(TICK) {
-            self.log(
-                Severity::Error,
-                format!("cannot set the queue timeout: {e}"),
-            );
-        }
         let mut next_clean = CLEAN_EVERY_MS;
+        let mut timeout = None;
         while !stop.load(Ordering::SeqCst) {
+            // Wake often only while a hold timeout can fall due: an idle daemon sleeps.
+            let wanted = if self.engine().has_pending() {
+                TICK
+            } else {
+                IDLE_TICK
+            };
+            if timeout != Some(wanted) {
+                match queue.set_timeout(wanted) {
+                    Ok(()) => timeout = Some(wanted),
+                    Err(e) => self.log(
+                        Severity::Error,
+                        format!("cannot set the queue timeout: {e}"),
+                    ),
+                }
+            }
             let packets = match queue.recv_packets() {
                 Ok(packets) => packets,
                 Err(e) => {

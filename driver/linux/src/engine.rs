@@ -316,6 +316,11 @@ impl Engine {
         self.client.as_ref().map_or(0, |c| c.features)
     }
 
+    /// Whether any request waits for a verdict (the packet thread then wakes often).
+    pub(crate) fn has_pending(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
     /// Packets waiting for a verdict.
     #[cfg(test)]
     pub(crate) fn pending_requests(&self) -> usize {
