@@ -10,6 +10,7 @@ pub mod bandwidth;
 #[cfg(feature = "std")]
 pub mod blocking_queue;
 pub mod cache;
+pub mod counters;
 pub mod decision;
 pub mod dns;
 pub mod flow;

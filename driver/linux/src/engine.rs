@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use zenithfence_core::blocking_queue::BlockingInfoQueue;
 use zenithfence_core::cache::ConnectionCache;
+use zenithfence_core::counters::{counters, DriverTally};
 use zenithfence_core::decision::{Action, Decision};
 use zenithfence_core::flow::{FlowKey, IpAddress};
 use zenithfence_core::infos::{connection_end_info, connection_info, ConnectionFacts};
@@ -75,14 +76,6 @@ struct Client {
     described: BTreeMap<u64, u64>,
 }
 
-#[derive(Default, Clone, Copy)]
-struct Tally {
-    queue_full_defaulted: u64,
-    hold_timeouts: u64,
-    verdicts_applied: u64,
-    commands_rejected: u64,
-}
-
 /// The result of [`Engine::quick_decision`].
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Quick {
@@ -102,7 +95,7 @@ pub(crate) struct Engine {
     /// Every decided connection (permanent verdicts decide later packets).
     pub(crate) cache: ConnectionCache,
     client: Option<Client>,
-    tally: Tally,
+    tally: DriverTally,
     /// Socket cookie → flow, for connection ends.
     cookies: BTreeMap<u64, FlowKey>,
 }
@@ -123,7 +116,7 @@ impl Engine {
             pending: PendingTable::new(MAX_PACKETS_PER_FLOW),
             cache: ConnectionCache::new(),
             client: None,
-            tally: Tally::default(),
+            tally: DriverTally::default(),
             cookies: BTreeMap::new(),
         }
     }
@@ -426,20 +419,12 @@ impl Engine {
 
     /// The Counters info values.
     pub(crate) fn counters(&self) -> Counters {
-        let queue = self.queue.counters();
-        Counters {
-            values: vec![
-                queue.queued,
-                queue.statistics_dropped,
-                self.tally.queue_full_defaulted,
-                self.tally.hold_timeouts,
-                self.tally.verdicts_applied,
-                self.tally.commands_rejected,
-                self.pending.len() as u64,
-                self.cache.len() as u64,
-                queue.essential_refused,
-            ],
-        }
+        counters(
+            self.queue.counters(),
+            &self.tally,
+            self.pending.len(),
+            self.cache.len(),
+        )
     }
 
     /// The flow a socket cookie was seen with, if any.

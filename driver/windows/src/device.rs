@@ -20,6 +20,7 @@ use alloc::vec::Vec;
 
 use zenithfence_core::bandwidth::BandwidthAccounts;
 use zenithfence_core::cache::ConnectionCache;
+use zenithfence_core::counters::{counters, DriverTally};
 use zenithfence_core::decision::{Action, Decision};
 use zenithfence_core::flow::{FlowKey, IpAddress};
 use zenithfence_core::info_queue::InfoQueue;
@@ -146,12 +147,10 @@ struct RequestMeta {
     direction: Direction,
 }
 
+/// The protocol's counters plus what only this driver counts.
 #[derive(Default, Clone, Copy, Debug)]
 struct Tally {
-    queue_full_defaulted: u64,
-    hold_timeouts: u64,
-    verdicts_applied: u64,
-    commands_rejected: u64,
+    driver: DriverTally,
     bandwidth_dropped: u64,
 }
 
@@ -370,7 +369,7 @@ impl<P, I: Irp> Driver<P, I> {
         let command = match Command::decode(bytes) {
             Ok(command) => command,
             Err(error) => {
-                self.tally.commands_rejected += 1;
+                self.tally.driver.commands_rejected += 1;
                 self.log(severity::ERROR, format!("rejected command: {error}"));
                 return (status::INVALID_PARAMETER, 0, effects);
             }
@@ -386,7 +385,7 @@ impl<P, I: Irp> Driver<P, I> {
             Command::Verdict { id, verdict } => {
                 match self.pending.decide(id) {
                     Some(released) => {
-                        self.tally.verdicts_applied += 1;
+                        self.tally.driver.verdicts_applied += 1;
                         effects
                             .releases
                             .extend(self.release(released, verdict, now));
@@ -394,7 +393,7 @@ impl<P, I: Irp> Driver<P, I> {
                     None => {
                         // A normal race with the hold timeout: counted and logged, not an error
                         // (Portmaster-style clients stop on a failed write).
-                        self.tally.commands_rejected += 1;
+                        self.tally.driver.commands_rejected += 1;
                         self.log(
                         severity::WARNING,
                         format!("verdict for unknown request {id} (answered, timed out or never sent)"),
@@ -527,7 +526,7 @@ impl<P, I: Irp> Driver<P, I> {
                     status::SUCCESS
                 }
                 Err(error) => {
-                    self.tally.commands_rejected += 1;
+                    self.tally.driver.commands_rejected += 1;
                     self.log(severity::ERROR, format!("rejected options: {error:?}"));
                     status::INVALID_PARAMETER
                 }
@@ -651,7 +650,7 @@ impl<P, I: Irp> Driver<P, I> {
     ) -> Outcome {
         let default = self.options.default_verdict;
         if self.pending.len() >= self.options.max_pending_requests {
-            self.tally.queue_full_defaulted += 1;
+            self.tally.driver.queue_full_defaulted += 1;
             self.log(
                 severity::WARNING,
                 format!(
@@ -664,7 +663,7 @@ impl<P, I: Irp> Driver<P, I> {
         if self.cache.len() >= MAX_CACHE_ENTRIES {
             self.clean(now);
             if self.cache.len() >= MAX_CACHE_ENTRIES {
-                self.tally.queue_full_defaulted += 1;
+                self.tally.driver.queue_full_defaulted += 1;
                 self.log(severity::WARNING, "connection cache full".into());
                 return outcome_of(default);
             }
@@ -711,7 +710,7 @@ impl<P, I: Irp> Driver<P, I> {
             },
         );
         if !self.push(&info) {
-            self.tally.queue_full_defaulted += 1;
+            self.tally.driver.queue_full_defaulted += 1;
             self.log(
                 severity::WARNING,
                 format!("queue to the app is full: request {id} gets {default:?}"),
@@ -902,7 +901,7 @@ impl<P, I: Irp> Driver<P, I> {
         effects.releases.append(&mut self.deferred);
         let verdict = self.options.default_verdict;
         for released in self.pending.expire(now) {
-            self.tally.hold_timeouts += 1;
+            self.tally.driver.hold_timeouts += 1;
             self.log(
                 severity::INFO,
                 format!("request {} timed out: {verdict:?}", released.id),
@@ -940,20 +939,12 @@ impl<P, I: Irp> Driver<P, I> {
 
     /// The Counters info values (the protocol README's order, nine of them).
     pub fn counters(&self) -> Counters {
-        let queue = self.queue.counters();
-        Counters {
-            values: alloc::vec![
-                queue.queued,
-                queue.statistics_dropped,
-                self.tally.queue_full_defaulted,
-                self.tally.hold_timeouts,
-                self.tally.verdicts_applied,
-                self.tally.commands_rejected,
-                self.pending.len() as u64,
-                self.cache.len() as u64,
-                queue.essential_refused,
-            ],
-        }
+        counters(
+            self.queue.counters(),
+            &self.tally.driver,
+            self.pending.len(),
+            self.cache.len(),
+        )
     }
 
     /// Byte counts refused because the bandwidth accounts were full.
