@@ -414,6 +414,7 @@ mod tests {
     extern crate std;
 
     use super::*;
+    use crate::test_rng::Rng;
     use alloc::string::ToString;
     use alloc::vec;
 
@@ -919,42 +920,6 @@ mod tests {
                 assert!(got.is_err(), "{name} cut at {cut} parsed");
                 assert_eq!(out.len(), 1, "{name} cut at {cut} pushed records");
             }
-        }
-    }
-
-    struct Rng(u64);
-
-    impl Rng {
-        fn from_env() -> Self {
-            let seed = std::env::var("ZF_SEED")
-                .ok()
-                .and_then(|s| match s.strip_prefix("0x") {
-                    Some(hex) => u64::from_str_radix(hex, 16).ok(),
-                    None => s.parse().ok(),
-                })
-                .unwrap_or_else(|| {
-                    std::time::SystemTime::now()
-                        .duration_since(std::time::UNIX_EPOCH)
-                        .map(|d| d.as_nanos() as u64)
-                        .unwrap_or(0x5eed)
-                });
-            std::println!("random seed: ZF_SEED={seed}");
-            Rng(seed | 1)
-        }
-
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-        }
-
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n as u64) as usize
-        }
-
-        fn byte(&mut self) -> u8 {
-            self.next() as u8
         }
     }
 

@@ -18,3 +18,5 @@ pub mod info_queue;
 pub mod infos;
 pub mod packet;
 pub mod pending;
+#[cfg(test)]
+mod test_rng;

@@ -9,6 +9,8 @@ use super::*;
 use alloc::vec;
 use alloc::vec::Vec;
 
+use crate::test_rng::Rng;
+
 const V4_SRC: [u8; 4] = [192, 168, 1, 10];
 const V4_DST: [u8; 4] = [93, 184, 216, 34];
 const V6_SRC: [u8; 16] = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
@@ -596,43 +598,6 @@ fn ipv6_header_fields() {
         (TCP, 1448, true)
     );
     assert_eq!(f.identification(), 0xdead_beef);
-}
-
-/// xorshift64* with a seed from `ZF_SEED` (decimal or 0x-hex) or the clock, printed.
-struct Rng(u64);
-
-impl Rng {
-    fn from_env() -> Self {
-        let seed = std::env::var("ZF_SEED")
-            .ok()
-            .and_then(|s| match s.strip_prefix("0x") {
-                Some(hex) => u64::from_str_radix(hex, 16).ok(),
-                None => s.parse().ok(),
-            })
-            .unwrap_or_else(|| {
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map(|d| d.as_nanos() as u64)
-                    .unwrap_or(0x5eed)
-            });
-        std::println!("random seed: ZF_SEED={seed}");
-        Rng(seed | 1)
-    }
-
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    fn byte(&mut self) -> u8 {
-        self.next() as u8
-    }
 }
 
 const INTERESTING: [u8; 12] = [0, 1, 6, 17, 43, 44, 50, 51, 58, 59, 60, 47];
