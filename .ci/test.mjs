@@ -1,7 +1,16 @@
 #!/usr/bin/env node
 // `npm test`: every check that decides whether a change lands. Each step runs even when an
 // earlier one failed, so one run shows every problem; the exit code is non-zero if any failed.
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { run } from './steps.mjs';
+
+// Every step (and the tools it starts: Chromium, Playwright's caches, the daemon's sockets)
+// writes its temporary files into one private directory that is removed at the end, so a run
+// leaves nothing in the system's temporary directory. What a test left in it is reported.
+const privateTmp = mkdtempSync(path.join(tmpdir(), 'zf-test-'));
+process.env['TMPDIR'] = privateTmp;
 
 const cargo = (...args) => ['cargo', [...args, '--manifest-path', 'driver/Cargo.toml']];
 const steps = [
@@ -56,6 +65,9 @@ const steps = [
   ['playwright (e2e in Chromium)', 'playwright', ['test', '-c', 'e2e/playwright.config.ts']],
 ];
 
+// Caches the tools keep between runs (not test output).
+const LEFT_BY_TOOLS = new Set(['jiti', 'playwright-transform-cache-0', 'node-compile-cache']);
+
 const results = [];
 for (const [name, command, args] of steps) {
   const result = run(name, command, args);
@@ -63,6 +75,10 @@ for (const [name, command, args] of steps) {
   // Without the prerequisites the other steps only add noise.
   if (!result.ok && name === 'prerequisites') break;
 }
+
+const leftovers = readdirSync(privateTmp).filter((name) => !LEFT_BY_TOOLS.has(name));
+if (leftovers.length > 0) console.log(`\nnote: tests left in the temporary directory: ${leftovers.join(', ')}`);
+rmSync(privateTmp, { recursive: true, force: true });
 
 const failed = results.filter((r) => !r.ok);
 console.log('\nSummary:');

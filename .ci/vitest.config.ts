@@ -13,6 +13,7 @@ export const config = defineConfig({
     ],
     exclude: ['**/node_modules/**', '**/dist/**'],
     testTimeout: 20_000,
+    globalSetup: ['.ci/vitest-private-tmp.ts'],
   },
 });
 

@@ -241,9 +241,7 @@ fn tcp_and_udp_bytes_are_reported_within_half_a_percent_and_ends_arrive() {
     };
     let mut net = TestNet::new();
     net.http_server("x");
-    let big = std::env::temp_dir()
-        .join(format!("{}-www", net.b))
-        .join("big.bin");
+    let big = net.www().join("big.bin");
     std::fs::write(&big, vec![7u8; 10_000_000]).unwrap();
     let sink = net.spawn(
         &net.b.clone(),

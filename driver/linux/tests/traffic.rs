@@ -295,7 +295,7 @@ fn update_and_clear_cache_change_what_an_allowed_flow_gets() {
         return;
     };
     let mut net = TestNet::new();
-    let log = std::env::temp_dir().join(format!("{}-udp.log", net.b));
+    let log = net.dir.join("udp.log");
     let _ = std::fs::remove_file(&log);
     let sink = net.spawn(
         &net.b.clone(),

@@ -1,6 +1,7 @@
 //! Two namespaces `a` (the daemon's host) and `b` (the peer) joined by veth, with IPv4 and IPv6.
 
 use std::io::{BufRead, BufReader};
+use std::os::unix::fs::DirBuilderExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -16,6 +17,9 @@ pub struct TestNet {
     pub ip4_b: String,
     pub ip6_a: String,
     pub ip6_b: String,
+    /// A private directory (mode 0700) for the test's files: sockets, served files, logs.
+    /// Dropping the net removes it, so no test leaves anything in the temporary directory.
+    pub dir: PathBuf,
     children: Vec<Child>,
 }
 
@@ -40,6 +44,12 @@ impl TestNet {
         let n = std::process::id() % 200 + NEXT.fetch_add(1, Ordering::SeqCst) * 7 % 50;
         let tag = format!("zft{}x{}", std::process::id(), NEXT.load(Ordering::SeqCst));
         let (a, b) = (format!("{tag}a"), format!("{tag}b"));
+        let dir = std::env::temp_dir().join(&tag);
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .create(&dir)
+            .unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
         let net = TestNet {
             a: a.clone(),
             b: b.clone(),
@@ -47,6 +57,7 @@ impl TestNet {
             ip4_b: format!("10.201.{n}.2"),
             ip6_a: format!("fd77:{n:x}::1"),
             ip6_b: format!("fd77:{n:x}::2"),
+            dir,
             children: Vec::new(),
         };
         must("ip", &["netns", "add", &a]);
@@ -114,7 +125,7 @@ impl TestNet {
 
     /// Starts a python HTTP server in `b` on port 8080 (v4 and v6) serving `body`.
     pub fn http_server(&mut self, body: &str) {
-        let dir = std::env::temp_dir().join(format!("{}-www", self.b));
+        let dir = self.www();
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("index.html"), body).unwrap();
         let dir = dir.to_string_lossy().into_owned();
@@ -132,6 +143,11 @@ impl TestNet {
             ],
         );
         self.wait_port(&self.b.clone(), 8080);
+    }
+
+    /// The directory `http_server` serves.
+    pub fn www(&self) -> PathBuf {
+        self.dir.join("www")
     }
 
     /// Waits until something listens on TCP `port` in `ns`.
@@ -186,6 +202,7 @@ impl Drop for TestNet {
         }
         let _ = run("ip", &["netns", "del", &self.a]);
         let _ = run("ip", &["netns", "del", &self.b]);
+        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
@@ -200,7 +217,7 @@ pub struct Daemon {
 impl Daemon {
     pub fn start(net: &TestNet, extra: &[&str]) -> Daemon {
         let queue = 3000 + (std::process::id() % 1000) as u16;
-        let socket = std::env::temp_dir().join(format!("{}.sock", net.a));
+        let socket = net.dir.join("driver.sock");
         let _ = std::fs::remove_file(&socket);
         let binary = env!("CARGO_BIN_EXE_zenithfenced");
         let queue_text = queue.to_string();
