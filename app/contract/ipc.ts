@@ -21,6 +21,22 @@ import {
  * sees it. Channel names are `domain:verb`; pushes are past-tense events.
  */
 
+/**
+ * The largest rule file the UI imports, in bytes of the file. The Rules view refuses a bigger
+ * file before sending anything, and `rules:import` refuses longer text: a UTF-8 file of N bytes
+ * decodes to at most N UTF-16 code units, so every file within the limit passes the schema. The
+ * store's own ceiling (MAX_RULE_FILE_CHARS in app/store/rule-file.ts) is this number.
+ */
+export const MAX_RULE_FILE_BYTES = 32 * 1024 * 1024;
+
+/**
+ * The largest message headless mode's WebSocket takes (its maxPayload), above the largest
+ * valid request: a `rules:import` of MAX_RULE_FILE_BYTES code units, each of which JSON may
+ * write as six bytes (a control character becomes \u001f), plus the request's envelope.
+ * Bigger messages close the connection with 1009 (message too big) and reach no handler.
+ */
+export const MAX_WIRE_REQUEST_BYTES = MAX_RULE_FILE_BYTES * 6 + 64 * 1024;
+
 const none = z.undefined();
 const id = z.string().min(1).max(64);
 
@@ -42,7 +58,7 @@ export const requestSchemas = {
   'rules:create': ruleInputSchema,
   'rules:update': z.object({ id, patch: rulePatchSchema }).strict(),
   'rules:delete': z.object({ id }).strict(),
-  'rules:import': z.object({ text: z.string().max(50_000_000) }).strict(),
+  'rules:import': z.object({ text: z.string().max(MAX_RULE_FILE_BYTES) }).strict(),
   'rules:export': none,
   'settings:get': none,
   'settings:set': settingsSchema.partial(),
@@ -57,7 +73,11 @@ export interface ResponseMap {
   'status:get': StatusView;
   'mode:set': StatusView;
   'prompts:list': readonly PromptGroup[];
-  'prompts:answer': { readonly released: number; readonly rule: Rule | null };
+  /**
+   * `warning`: the answer applied to the held connections, but not all of it took effect: e.g.
+   * the rule could not be saved (a full disk) and lasts only until restart, or not at all.
+   */
+  'prompts:answer': { readonly released: number; readonly rule: Rule | null; readonly warning?: string };
   /** The user is looking at the prompt: its countdown restarts (within the driver's limit). */
   'prompts:hold': { readonly holding: boolean };
   'prompts:answer-app': { readonly released: number };

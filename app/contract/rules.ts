@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseIp, parseNetwork } from './ip-address.ts';
 
 /**
  * Firewall rules: who (an application), where (a destination), what (allow, block, drop) and
@@ -18,24 +19,57 @@ export const appMatchSchema = z.discriminatedUnion('kind', [
 ]);
 export type AppMatch = z.infer<typeof appMatchSchema>;
 
-const hostName = z
+/** Labels of letters, digits, '_' and inner '-', joined by single dots; one trailing dot allowed. */
+const HOST_NAME = /^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*\.?$/i;
+/** The longest name DNS can carry, in text. */
+const MAX_HOST_NAME = 253;
+/** Characters of address text (a zone after '%' included): nothing else gets in. */
+const ADDRESS_TEXT = /^[0-9a-z.:%_-]+$/i;
+/** Characters of network text: an address, '/' and digits. */
+const NETWORK_TEXT = /^[0-9a-z.:%_-]+\/\d{1,3}$/i;
+
+const hostName = z.string().min(1).max(MAX_HOST_NAME).regex(HOST_NAME, 'not a host name');
+
+/**
+ * `*.` and a host name, by the same rules as `host`. At most 253 characters in all: a longer
+ * pattern could match no name, since the names below it would be longer than DNS allows.
+ */
+const domainPattern = z
   .string()
-  .min(1)
-  .max(253)
-  .regex(/^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*\.?$/i, 'not a host name');
+  .max(MAX_HOST_NAME)
+  .refine(
+    (pattern) => pattern.startsWith('*.') && HOST_NAME.test(pattern.slice(2)),
+    'a domain pattern is *. and a host name, like *.example.com',
+  );
+
+/** An IPv4 or IPv6 address, as the engine reads it (app/contract/ip-address.ts). */
+const ipAddress = z
+  .string()
+  .min(2)
+  .max(64)
+  .refine((text) => ADDRESS_TEXT.test(text) && parseIp(text) !== null, 'not an IPv4 or IPv6 address');
+
+/**
+ * A network: an address, '/', and a prefix length of 0–32 (IPv4) or 0–128 (IPv6). Host bits
+ * may be set and are ignored, as the engine's compile step masks them off (`10.1.2.3/8` means
+ * `10.0.0.0/8`, as in iptables and nftables).
+ */
+const network = z
+  .string()
+  .min(4)
+  .max(68)
+  .refine(
+    (text) => NETWORK_TEXT.test(text) && parseNetwork(text) !== null,
+    'not a network: an address, "/" and a prefix length (0-32 for IPv4, 0-128 for IPv6)',
+  );
 
 /** Where the connection goes (outbound) or comes from (inbound). */
 export const destinationSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('any') }).strict(),
   z.object({ kind: z.literal('host'), name: hostName }).strict(),
-  z
-    .object({
-      kind: z.literal('domain'),
-      pattern: z.string().regex(/^\*\.[^*]+$/, 'a domain pattern looks like *.example.com'),
-    })
-    .strict(),
-  z.object({ kind: z.literal('ip'), address: z.string().min(2).max(64) }).strict(),
-  z.object({ kind: z.literal('cidr'), cidr: z.string().min(4).max(64) }).strict(),
+  z.object({ kind: z.literal('domain'), pattern: domainPattern }).strict(),
+  z.object({ kind: z.literal('ip'), address: ipAddress }).strict(),
+  z.object({ kind: z.literal('cidr'), cidr: network }).strict(),
   z.object({ kind: z.literal('lan') }).strict(),
   z.object({ kind: z.literal('localhost') }).strict(),
 ]);

@@ -7,11 +7,27 @@ import type { Direction, DriverVerdict, FlowTuple } from './driver-events.ts';
 export const DRIVER_STATES = ['connected', 'reconnecting', 'disconnected', 'failed'] as const;
 export type DriverState = (typeof DRIVER_STATES)[number];
 
+/**
+ * Whether the database takes writes. Filtering never depends on it: rules are in memory.
+ * - 'ok': it does;
+ * - 'full': the disk is full: connection history and bandwidth are not saved (what was dropped
+ *   is counted), and rule changes fail with a clear error (a prompt's answer still applies, the
+ *   rule lasts until restart). Writes are retried every few seconds and resume by themselves;
+ * - 'failed': writes fail for another reason (an I/O error, a read-only file): as for 'full';
+ * - 'unavailable': the database could not be opened at start: the app runs on the rules it
+ *   could read from it, keeps no history, and keeps rule changes only until it restarts.
+ */
+export const STORAGE_STATES = ['ok', 'full', 'failed', 'unavailable'] as const;
+export type StorageState = (typeof STORAGE_STATES)[number];
+
 export interface StatusView {
   readonly driver: DriverState;
   readonly driverMessage: string;
   readonly mode: ModeStatus;
   readonly pendingPrompts: number;
+  readonly storage: StorageState;
+  /** What the storage state means for the user, in a sentence or two; '' when all is well. */
+  readonly storageMessage: string;
 }
 
 export interface AppSummary {

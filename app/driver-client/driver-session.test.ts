@@ -81,4 +81,63 @@ describe('DriverSession', () => {
     expect(link.closed).toBe(true);
     expect(states.at(-1)).toBe('disconnected');
   });
+
+  it('goes on with the next info when a callback throws, and says so through onError', async () => {
+    const events: bigint[] = [];
+    const states: string[] = [];
+    const errors: string[] = [];
+    const second: DecodeResult = { ...connection, id: 10n };
+    const link = fakeLink([connection, second], []);
+    const session = new DriverSession({
+      connect: () => Promise.resolve(link),
+      callbacks: {
+        onEvent: (event) => {
+          if (event.kind === 'connection') events.push(event.requestId);
+          if (events.length === 1) throw new Error('the engine broke');
+        },
+        onStatus: (state) => {
+          states.push(state);
+          throw new Error('the status view broke');
+        },
+      },
+      onError: (where, error) => errors.push(`${where}: ${error instanceof Error ? error.message : ''}`),
+      sleep: () => Promise.resolve(),
+    });
+    session.start();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(events).toEqual([9n, 10n]);
+    expect(states).toEqual(['connected']);
+    expect(link.closed).toBe(false);
+    expect(errors).toEqual(['driver status: the status view broke', 'driver event: the engine broke']);
+    await session.stop();
+  });
+
+  it('closes a link whose stream broke before it connects again', async () => {
+    const broken = fakeLink([connection], []);
+    const infos = broken.infos.bind(broken);
+    broken.infos = async function* () {
+      yield* (async function* () {
+        for await (const info of infos()) {
+          yield info;
+          throw new Error('the stream broke');
+        }
+      })();
+    };
+    const next = fakeLink([], []);
+    const links = [broken, next];
+    const closedWhenConnecting: boolean[] = [];
+    const session = new DriverSession({
+      connect: () => {
+        closedWhenConnecting.push(broken.closed);
+        return Promise.resolve(links.shift() ?? next);
+      },
+      callbacks: { onEvent: () => undefined, onStatus: () => undefined },
+      sleep: () => Promise.resolve(),
+    });
+    session.start();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(closedWhenConnecting).toEqual([false, true]);
+    await session.stop();
+    expect(next.closed).toBe(true);
+  });
 });

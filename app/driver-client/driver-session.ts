@@ -25,6 +25,11 @@ export interface SessionOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   readonly firstRetryMs?: number;
   readonly maxRetryMs?: number;
+  /**
+   * Told when a callback (or the mapping of an info) threw. The session goes on with the next
+   * info: one event must not end the connection, and with it the answers to everything held.
+   */
+  readonly onError?: (where: string, error: unknown) => void;
 }
 
 const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -35,6 +40,10 @@ const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => set
  * goes away, reporting each state so the UI can show it. Verdicts sent while disconnected are
  * lost with the connection, which is safe: the driver answered those packets itself (the
  * daemon's detached policy).
+ *
+ * The callbacks' exceptions stay inside the session (reported through `onError`), and a link
+ * whose stream ended or broke is closed before the next connection is made: an open link that
+ * nobody reads would keep the daemon's held packets waiting for a client that no longer listens.
  */
 export class DriverSession {
   readonly #options: SessionOptions;
@@ -57,32 +66,48 @@ export class DriverSession {
     const max = this.#options.maxRetryMs ?? 5000;
     let delay = first;
     while (!this.#stopped) {
+      let link: SessionLink | null = null;
       try {
-        const link = await this.#options.connect();
-        if (this.#stopped) {
-          await link.close();
-          return;
-        }
+        link = await this.#options.connect();
+        if (this.#stopped) return; // the finally below closes it
         const reply = await link.hello(ALL_FEATURES);
         this.#link = link;
         delay = first;
-        this.#options.callbacks.onStatus('connected', `driver ${reply.version.join('.')}`);
+        this.#status('connected', `driver ${reply.version.join('.')}`);
         const mapper = new EventMapper();
-        for await (const info of link.infos()) {
-          const event = mapper.map(info);
-          if (event !== null) this.#options.callbacks.onEvent(event);
-        }
+        for await (const info of link.infos()) this.#deliver(mapper, info);
         this.#link = null;
         if (this.#stopped) return;
-        this.#options.callbacks.onStatus('reconnecting', 'the driver ended the connection');
+        this.#status('reconnecting', 'the driver ended the connection');
       } catch (error) {
         this.#link = null;
         if (this.#stopped) return;
         const message = error instanceof Error ? error.message : String(error);
-        this.#options.callbacks.onStatus('reconnecting', message);
+        this.#status('reconnecting', message);
+      } finally {
+        // A link that is still open is not read by anyone any more (closing twice is harmless).
+        if (link !== null && this.#link !== link) await link.close().catch(() => undefined);
       }
       await Promise.race([sleep(delay), new Promise<void>((resolve) => (this.#wake = resolve))]);
       delay = Math.min(max, delay * 2);
+    }
+  }
+
+  /** Maps one info and hands its event on; what throws is reported, and the next info comes. */
+  #deliver(mapper: EventMapper, info: DecodeResult): void {
+    try {
+      const event = mapper.map(info);
+      if (event !== null) this.#options.callbacks.onEvent(event);
+    } catch (error) {
+      this.#options.onError?.('driver event', error);
+    }
+  }
+
+  #status(state: DriverState, message: string): void {
+    try {
+      this.#options.callbacks.onStatus(state, message);
+    } catch (error) {
+      this.#options.onError?.('driver status', error);
     }
   }
 
@@ -101,7 +126,7 @@ export class DriverSession {
     link.send(command).catch((error: unknown) => {
       // A send racing with stop() fails harmlessly; any other failure means the link broke.
       if (this.#stopped) return;
-      this.#options.callbacks.onStatus('reconnecting', error instanceof Error ? error.message : String(error));
+      this.#status('reconnecting', error instanceof Error ? error.message : String(error));
     });
   }
 
@@ -113,6 +138,6 @@ export class DriverSession {
     this.#link = null;
     if (link !== null) await link.close();
     await this.#running;
-    this.#options.callbacks.onStatus('disconnected', 'stopped');
+    this.#status('disconnected', 'stopped');
   }
 }

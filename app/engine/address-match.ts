@@ -1,38 +1,14 @@
-import { parseIp } from './ip-address.ts';
+import { parseNetwork, type Network } from '../contract/ip-address.ts';
+
+export { maskBytes, type Network } from '../contract/ip-address.ts';
+
+/** Parses a cidr rule's text (see parseNetwork: host bits are masked off). */
+export const parseCidr = parseNetwork;
 
 /**
  * Address classes and prefix matching on address bytes. The `lan` class is a product decision
  * documented in README.md ("What `lan` and `localhost` cover").
  */
-
-/** A network: address bytes (4 or 16) and a prefix length in bits. */
-export interface Network {
-  readonly bytes: Uint8Array;
-  readonly prefix: number;
-}
-
-/** Parses `a.b.c.d/n` or `x::y/n`; host bits must be zero-able (they are masked off). */
-export function parseCidr(text: string): Network | null {
-  const slash = text.lastIndexOf('/');
-  if (slash < 0) return null;
-  const bytes = parseIp(text.slice(0, slash));
-  const prefixText = text.slice(slash + 1);
-  if (bytes === null || !/^\d{1,3}$/.test(prefixText)) return null;
-  let prefix = Number(prefixText);
-  // An IPv4-mapped IPv6 network (::ffff:a.b.c.d/120) parses to IPv4 bytes: shift its prefix.
-  if (bytes.length === 4 && text.includes(':')) prefix -= 96;
-  if (prefix < 0 || prefix > bytes.length * 8) return null;
-  return { bytes: maskBytes(bytes, prefix), prefix };
-}
-
-function maskBytes(bytes: Uint8Array, prefix: number): Uint8Array {
-  const out = bytes.slice();
-  for (let i = 0; i < out.length; i++) {
-    const keep = Math.max(0, Math.min(8, prefix - i * 8));
-    out[i] = (out[i] ?? 0) & ((0xff << (8 - keep)) & 0xff);
-  }
-  return out;
-}
 
 /** True when `address` lies in `network` (same family; compares whole bytes, then the rest bits). */
 export function inNetwork(address: Uint8Array, network: Network): boolean {

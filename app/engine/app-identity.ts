@@ -39,6 +39,16 @@ export class ProcessDirectory {
     return { path: info.path, label: appLabel(info.path, info.uid), uid: info.uid };
   }
 
+  /** The uid of a remembered process, or null. */
+  uidOf(pid: number): number | null {
+    return this.#byPid.get(pid)?.uid ?? null;
+  }
+
+  /** How many processes are remembered (at most the capacity). */
+  get size(): number {
+    return this.#byPid.size;
+  }
+
   /** Forgets a process that exited. */
   forget(pid: number): void {
     this.#byPid.delete(pid);

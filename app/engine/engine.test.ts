@@ -93,6 +93,25 @@ describe('Engine: rules', () => {
     expect(repository.rules.size).toBe(0);
   });
 
+  it('an expired rule stops deciding even when the store cannot delete it (a full disk)', () => {
+    const errors: unknown[] = [];
+    const { engine, verdicts, repository } = setup({ onError: (error) => errors.push(error) });
+    const block = engine.addRule(input({ action: 'block', duration: { kind: 'minutes', minutes: 1 } }), 0);
+    const other = engine.addRule(
+      input({ action: 'allow', destination: { kind: 'lan' }, duration: { kind: 'minutes', minutes: 1 } }),
+      0,
+    );
+    expect([block.ok, other.ok]).toEqual([true, true]);
+    repository.remove = () => {
+      throw new Error('database or disk is full');
+    };
+    engine.tick(60_000);
+    expect(engine.listRules()).toEqual([]);
+    expect(errors).toHaveLength(2);
+    engine.handle(makeRequest({ id: 1n }), 60_001);
+    expect(verdicts.for(1n)).toEqual([]); // asked about, not decided by the expired rules
+  });
+
   it('updateRule keeps id and hits, and releases held connections it now covers', () => {
     const { engine, verdicts, repository } = setup();
     const created = engine.addRule(input({ destination: { kind: 'lan' } }), 0);
@@ -105,6 +124,74 @@ describe('Engine: rules', () => {
     expect(repository.rules.get('n1')?.action).toBe('block');
     expect(engine.listPrompts()).toEqual([]);
     expect(engine.updateRule('nope', input({}), 3)).toEqual({ ok: false, error: 'unknown-rule' });
+  });
+});
+
+describe('Engine: adding many rules at once', () => {
+  /** Rules for other apps' hosts: none decides the held curl connection. */
+  const others = (n: number) =>
+    Array.from({ length: n }, (_, i) =>
+      input({ app: { kind: 'path', path: `/opt/app-${i}` }, destination: { kind: 'host', name: `h${i}.example` } }),
+    );
+
+  it('builds the rule index once for a whole batch while a connection is held, and releases what it decides', () => {
+    const { engine, verdicts, repository } = setup();
+    engine.handle(makeRequest({ id: 1n, path: CURL }), 0);
+    engine.handle(makeRequest({ id: 2n, path: '/usr/bin/wget', localPort: 2 }), 0);
+    const before = engine.ruleIndexBuilds;
+    const batch = [...others(500), input({ app: { kind: 'path', path: CURL }, action: 'block' })];
+    const result = engine.addRules(batch, 1);
+    expect(result).toMatchObject({ ok: true, rules: { length: 501 } });
+    // One build for the batch (adding them one by one built it once per rule: 501 times).
+    expect(engine.ruleIndexBuilds - before).toBe(1);
+    expect(verdicts.for(1n)).toEqual(['permanent-block']);
+    expect(verdicts.for(2n)).toEqual([]);
+    expect(repository.rules.size).toBe(501);
+    expect(engine.listRules()).toHaveLength(501);
+  });
+
+  it('changes nothing when one input is refused, wherever it is in the batch', () => {
+    const { engine, verdicts, repository } = setup();
+    engine.handle(makeRequest({ id: 1n, path: CURL }), 0);
+    const allowCurl = input({ app: { kind: 'path', path: CURL } });
+    const result = engine.addRules([allowCurl, input({ action: 'block' }), input({ duration: { kind: 'once' } })], 1);
+    expect(result).toEqual({ ok: false, index: 2, error: 'once-is-not-a-rule' });
+    expect(engine.listRules()).toEqual([]);
+    expect(repository.rules.size).toBe(0);
+    expect(verdicts.sent).toEqual([]); // still held: no rule of the failed batch decided it
+  });
+
+  it('changes nothing in memory when the writes throw (their transaction rolled back)', () => {
+    const { engine, verdicts } = setup();
+    engine.attachRules([makeRule({ id: 'kept', app: { kind: 'path', path: '/opt/kept' } })]);
+    engine.handle(makeRequest({ id: 1n, path: CURL }), 0);
+    const persist = (writes: () => void) => {
+      writes();
+      throw new Error('disk full');
+    };
+    expect(() => engine.addRules([input({ app: { kind: 'path', path: CURL } })], 1, persist)).toThrow('disk full');
+    expect(engine.listRules().map((rule) => rule.id)).toEqual(['kept']);
+    engine.handle(makeRequest({ id: 2n, path: CURL, localPort: 2 }), 2);
+    expect(verdicts.sent).toEqual([]); // both held: the rule that failed to store decides nothing
+  });
+
+  it('keeps memory unchanged when a single create, update or delete cannot be stored', () => {
+    const { engine, repository } = setup();
+    const created = engine.addRule(input({ destination: { kind: 'lan' } }), 0);
+    if (!created.ok) throw new Error('no rule');
+    const save = repository.save.bind(repository);
+    const remove = repository.remove.bind(repository);
+    const diskFull = () => {
+      throw new Error('disk full');
+    };
+    repository.save = diskFull;
+    expect(() => engine.addRule(input({ action: 'block' }), 1)).toThrow('disk full');
+    expect(() => engine.updateRule('n1', input({ action: 'block' }), 1)).toThrow('disk full');
+    repository.save = save;
+    repository.remove = diskFull;
+    expect(() => engine.removeRule('n1')).toThrow('disk full');
+    repository.remove = remove;
+    expect(engine.listRules()).toEqual([created.rule]);
   });
 });
 

@@ -17,7 +17,15 @@ import type { ReverseLookupPort, RuleRepository, VerdictPort } from './ports.ts'
 import { ruleInputForAnswer, type PromptAnswer, type ScopeError } from './prompt-scope.ts';
 import { PromptQueue, type HeldConnection, type PromptQueueOptions } from './prompt-queue.ts';
 import type { PromptGroup } from './prompt-view.ts';
-import { RuleBook, defaultRuleId, type RuleError, type RuleIdFactory, type RuleResult } from './rule-book.ts';
+import {
+  RuleBook,
+  defaultRuleId,
+  type Persist,
+  type RuleError,
+  type RuleIdFactory,
+  type RuleResult,
+  type RulesResult,
+} from './rule-book.ts';
 import type { ConnectionFacts } from './rule-matcher.ts';
 import { RuleSet, type RuleHit } from './rule-set.ts';
 
@@ -185,7 +193,7 @@ export class Engine {
   tick(now: number): void {
     this.#mode.tick(now);
     this.#queue.tick(now);
-    this.#book.expire(now);
+    this.#book.expire(now, this.#onError);
     this.#names.prune(now);
   }
 
@@ -245,6 +253,23 @@ export class Engine {
     return result;
   }
 
+  /**
+   * Adds many rules as one change (a rule file import). Every input is checked first; then the
+   * stored ones are written inside `persist` (the caller's transaction) and only once that has
+   * returned are the rules put in force, with one index build and one re-evaluation of the held
+   * connections for the whole batch. A refused input, or a `persist` that throws, changes nothing.
+   */
+  addRules(inputs: readonly RuleInput[], now: number, persist?: Persist): RulesResult {
+    const result = this.#book.createMany(inputs, now, persist);
+    if (result.ok && result.rules.length > 0) this.#rulesChanged(now);
+    return result;
+  }
+
+  /** How often the rule index was built so far (a diagnostic for tests and benchmarks). */
+  get ruleIndexBuilds(): number {
+    return this.#rules.indexBuilds;
+  }
+
   updateRule(id: string, input: RuleInput, now: number): RuleResult {
     const result = this.#book.update(id, input, now);
     if (result.ok) this.#rulesChanged(now);
@@ -264,6 +289,14 @@ export class Engine {
   processExited(pid: number, now: number): void {
     this.#queue.processExited(pid, now);
     this.#processes.forget(pid);
+  }
+
+  /**
+   * The uid of a process the driver described (null when unknown or long forgotten): what the
+   * history records. The directory is bounded, so callers need no map of their own.
+   */
+  uidOf(pid: number): number | null {
+    return this.#processes.uidOf(pid);
   }
 
   /** The answer to a ReverseLookupPort.lookup(ip). */

@@ -42,7 +42,12 @@ function run(seed: number, steps: number): void {
       },
     },
     repository: new MemoryRepository(),
-    prompts: { holdTimeoutMs, defaultAction: random.pick(['allow', 'block', 'drop'] as const) },
+    prompts: {
+      holdTimeoutMs,
+      defaultAction: random.pick(['allow', 'block', 'drop'] as const),
+      // Small inbox limits make prompts leave the inbox often: held connections must not care.
+      maxInboxPrompts: random.pick([1, 3, 1_000]),
+    },
   });
   let nextId = 1n;
   for (let step = 0; step < steps; step++) {

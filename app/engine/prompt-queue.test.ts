@@ -162,4 +162,25 @@ describe('PromptQueue.extendHold', () => {
     expect(queue.extendHold(prompt, 25_000)).toBe(false);
     expect(queue.extendHold('no-such-prompt', 25_000)).toBe(false);
   });
+
+  it('keeps at most maxInboxPrompts prompts holding nothing, the newest, and every prompt that holds', () => {
+    const { queue, released, hold } = setup({ maxInboxPrompts: 10, maxHeld: 3 });
+    // Three prompts hold a connection each; then a flood of distinct destinations that cannot
+    // be held (the limit is reached) leaves only empty prompts behind.
+    for (let i = 1; i <= 3; i++) hold({ id: BigInt(i), remotePort: i });
+    for (let i = 4; i <= 5_000; i++)
+      hold({ id: BigInt(i), remoteIp: `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}` }, CURL, i);
+    const prompts = queue.list().flatMap((group) => group.prompts);
+    const holding = prompts.filter((prompt) => prompt.held > 0);
+    expect(holding.map((prompt) => prompt.remotePort)).toEqual([1, 2, 3]);
+    expect(prompts.length - holding.length).toBeLessThanOrEqual(10);
+    expect(prompts.at(-1)?.remoteIp).toBe('10.0.19.136'); // the newest (5 000) is kept
+    expect(released).toHaveLength(5_000 - 3); // each flood connection got the default, once
+    expect(queue.heldCount).toBe(3);
+    // Once the held ones time out their prompts join the inbox, which stays within its limit.
+    queue.tick(60_000);
+    hold({ id: 9_999n, remoteIp: '192.0.2.1' }, CURL, 60_000);
+    expect(queue.list().flatMap((group) => group.prompts).length).toBeLessThanOrEqual(10 + 1);
+    expect(new Set(released.map(([id]) => id)).size).toBe(released.length);
+  });
 });

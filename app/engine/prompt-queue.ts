@@ -22,6 +22,12 @@ export interface PromptQueueOptions {
   /** At most this many connections are held at once; more get the default at once. */
   readonly maxHeld: number;
   /**
+   * At most this many prompts wait in the inbox holding no connection; beyond it the oldest
+   * leave, so a flood of distinct destinations cannot grow memory (nor the list the UI gets)
+   * without bound. Prompts holding connections stay; they are at most `maxHeld`.
+   */
+  readonly maxInboxPrompts: number;
+  /**
    * The longest a connection is held in all, however often the user pauses its countdown:
    * below the driver's own hold timeout (zenithfenced: 60 s), which would answer first.
    */
@@ -33,6 +39,7 @@ export const DEFAULT_PROMPT_OPTIONS: PromptQueueOptions = {
   inboxTtlMs: 10 * 60_000,
   defaultAction: 'block',
   maxHeld: 10_000,
+  maxInboxPrompts: 1_000,
   maxTotalHoldMs: 55_000,
 };
 
@@ -61,6 +68,8 @@ export class PromptQueue {
   readonly #byKey = new Map<string, PromptRecord>();
   readonly #release: Release;
   #options: PromptQueueOptions;
+  /** How many prompts hold at least one connection (the others are the inbox). */
+  #holding = 0;
   #sequence = 0;
   #changed = false;
 
@@ -140,8 +149,10 @@ export class PromptQueue {
       this.#release(held, this.#defaultVerdict(), null, now);
     } else {
       this.#held.set(request.requestId, held);
+      if (prompt.held.size === 0) this.#holding++;
       prompt.held.add(request.requestId);
     }
+    if (this.#prompts.size - this.#holding > this.#options.maxInboxPrompts) this.#trimInbox();
     return prompt.id;
   }
 
@@ -238,10 +249,26 @@ export class PromptQueue {
     const held = this.#held.get(requestId);
     if (held === undefined) return false;
     this.#held.delete(requestId);
-    this.#prompts.get(held.promptId)?.held.delete(requestId);
+    const prompt = this.#prompts.get(held.promptId);
+    if (prompt?.held.delete(requestId) === true && prompt.held.size === 0) this.#holding--;
     this.#changed = true;
     this.#release(held, verdict, ruleId, now);
     return true;
+  }
+
+  /**
+   * Drops the oldest inbox prompts (holding nothing) down to the limit, and a sixteenth of it
+   * more, so the walk past the prompts that hold connections is paid once per batch.
+   */
+  #trimInbox(): void {
+    const limit = this.#options.maxInboxPrompts;
+    let excess = this.#prompts.size - this.#holding - limit + Math.max(1, limit >> 4);
+    for (const prompt of this.#prompts.values()) {
+      if (excess <= 0) break;
+      if (prompt.held.size > 0) continue;
+      this.#drop(prompt);
+      excess--;
+    }
   }
 
   #drop(prompt: PromptRecord): void {

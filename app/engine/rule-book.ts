@@ -1,10 +1,24 @@
 import type { Rule, RuleInput } from '../contract/rules.ts';
+import type { CompiledRule } from './compiled-rule.ts';
 import type { RuleRepository } from './ports.ts';
 import { isPersistentDuration, type RuleSet } from './rule-set.ts';
 
 export type RuleError = 'unknown-rule' | 'invalid-destination' | 'once-is-not-a-rule';
 
 export type RuleResult = { readonly ok: true; readonly rule: Rule } | { readonly ok: false; readonly error: RuleError };
+
+/** The result of a batch: every rule, or the index of the first input refused (and nothing changed). */
+export type RulesResult =
+  | { readonly ok: true; readonly rules: readonly Rule[] }
+  | { readonly ok: false; readonly index: number; readonly error: RuleError };
+
+/**
+ * Runs a batch's repository writes: the caller's transaction, so that they commit together or
+ * not at all. It throws when they did not commit; then nothing of the batch is put in force.
+ */
+export type Persist = (writes: () => void) => void;
+
+const direct: Persist = (writes) => writes();
 
 /** Makes rule ids; the default is unique enough for one machine (time, counter, random). */
 export type RuleIdFactory = (now: number) => string;
@@ -17,6 +31,10 @@ export const defaultRuleId: RuleIdFactory = (now) =>
 /**
  * Rule CRUD: the in-memory rule set plus write-through to the repository for the rules that
  * outlive a restart. Bookkeeping fields (id, times, expiry, hits) are set here.
+ *
+ * Every change is checked first, written to the repository next, and put in force last: when
+ * the repository throws (a full disk), the rules in force stay as they were, so memory never
+ * holds what the store does not.
  */
 export class RuleBook {
   readonly #rules: RuleSet;
@@ -35,19 +53,32 @@ export class RuleBook {
   }
 
   create(input: RuleInput, now: number): RuleResult {
-    if (input.duration.kind === 'once') return { ok: false, error: 'once-is-not-a-rule' };
-    const rule: Rule = {
-      ...input,
-      id: this.#newId(now),
-      createdAt: now,
-      updatedAt: now,
-      expiresAt: expiryOf(input, now),
-      hitCount: 0,
-      lastHitAt: null,
-    };
-    if (!this.#rules.put(rule)) return { ok: false, error: 'invalid-destination' };
-    if (isPersistentDuration(rule.duration)) this.#repository.save(rule);
-    return { ok: true, rule };
+    const made = this.createMany([input], now);
+    return made.ok ? { ok: true, rule: made.rules[0] as Rule } : { ok: false, error: made.error };
+  }
+
+  /** Creates rules as one change: all are checked before anything is written or put in force. */
+  createMany(inputs: readonly RuleInput[], now: number, persist: Persist = direct): RulesResult {
+    const batch: CompiledRule[] = [];
+    for (const [index, input] of inputs.entries()) {
+      if (input.duration.kind === 'once') return { ok: false, index, error: 'once-is-not-a-rule' };
+      const compiled = this.#rules.compile({
+        ...input,
+        id: this.#newId(now),
+        createdAt: now,
+        updatedAt: now,
+        expiresAt: expiryOf(input, now),
+        hitCount: 0,
+        lastHitAt: null,
+      });
+      if (compiled === null) return { ok: false, index, error: 'invalid-destination' };
+      batch.push(compiled);
+    }
+    persist(() => {
+      for (const { rule } of batch) if (isPersistentDuration(rule.duration)) this.#repository.save(rule);
+    });
+    this.#rules.putCompiled(batch);
+    return { ok: true, rules: batch.map((compiled) => compiled.rule) };
   }
 
   /** Replaces a rule's user fields; the expiry restarts only when the duration changed. */
@@ -56,29 +87,43 @@ export class RuleBook {
     if (old === undefined) return { ok: false, error: 'unknown-rule' };
     if (input.duration.kind === 'once') return { ok: false, error: 'once-is-not-a-rule' };
     const sameDuration = JSON.stringify(old.duration) === JSON.stringify(input.duration);
-    const rule: Rule = {
+    const compiled = this.#rules.compile({
       ...old,
       ...input,
       updatedAt: now,
       expiresAt: sameDuration ? old.expiresAt : expiryOf(input, now),
-    };
-    if (!this.#rules.put(rule)) return { ok: false, error: 'invalid-destination' };
-    if (isPersistentDuration(rule.duration)) this.#repository.save(rule);
+    });
+    if (compiled === null) return { ok: false, error: 'invalid-destination' };
+    if (isPersistentDuration(compiled.rule.duration)) this.#repository.save(compiled.rule);
     else if (isPersistentDuration(old.duration)) this.#repository.remove(id);
-    return { ok: true, rule };
+    this.#rules.putCompiled([compiled]);
+    return { ok: true, rule: compiled.rule };
   }
 
   remove(id: string): boolean {
-    const removed = this.#rules.remove(id);
-    if (removed === undefined) return false;
-    if (isPersistentDuration(removed.duration)) this.#repository.remove(id);
+    const rule = this.#rules.get(id);
+    if (rule === undefined) return false;
+    if (isPersistentDuration(rule.duration)) this.#repository.remove(id);
+    this.#rules.remove(id);
     return true;
   }
 
-  /** Removes expired rules (and their stored copies); returns them. */
-  expire(now: number): Rule[] {
+  /**
+   * Removes expired rules (and their stored copies); returns them. Unlike the other changes,
+   * memory goes first: an expired rule must stop deciding even when the store cannot delete it
+   * (a full disk), and a stored copy left behind is skipped at the next start since its time is
+   * up. A refused delete is reported through `onStoreError` and the other rules still expire.
+   */
+  expire(now: number, onStoreError: (error: unknown) => void): Rule[] {
     const expired = this.#rules.removeExpired(now);
-    for (const rule of expired) if (isPersistentDuration(rule.duration)) this.#repository.remove(rule.id);
+    for (const rule of expired) {
+      if (!isPersistentDuration(rule.duration)) continue;
+      try {
+        this.#repository.remove(rule.id);
+      } catch (error) {
+        onStoreError(error);
+      }
+    }
     return expired;
   }
 

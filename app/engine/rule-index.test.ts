@@ -5,6 +5,7 @@ import { comparePrecedence } from './precedence.ts';
 import { Random } from './random.ts';
 import { RuleIndex } from './rule-index.ts';
 import { matchesRule, type ConnectionFacts } from './rule-matcher.ts';
+import { parseIp } from './ip-address.ts';
 import { makeFacts, makeRule } from './testing.ts';
 
 const APPS = ['/usr/bin/curl', '/usr/bin/firefox', '/opt/app'];
@@ -75,5 +76,29 @@ describe('RuleIndex', () => {
         expect(index.bestMatch(facts, now)?.rule.id, JSON.stringify(facts)).toBe(linearBest(compiled, facts, now));
       }
     }
+  });
+
+  it('looks at the networks containing the address only, not at every cidr rule', () => {
+    // 10 000 any-app networks, none containing the address, and a catch-all below them.
+    const rules = Array.from({ length: 10_000 }, (_, i) =>
+      makeRule({ id: `c${i}`, destination: { kind: 'cidr', cidr: `10.${i >> 8}.${i & 255}.0/24` }, action: 'block' }),
+    );
+    rules.push(makeRule({ id: 'catch-all' }));
+    const index = new RuleIndex(rules.map((rule) => compileRule(rule, OPTIONS)).filter((c) => c !== null));
+    // Every rule a lookup examines reads the address; counting the reads counts the rules.
+    let reads = 0;
+    const base = makeFacts({ remoteIp: '203.0.113.9' });
+    const facts: ConnectionFacts = {
+      ...base,
+      get remoteBytes() {
+        reads++;
+        return base.remoteBytes;
+      },
+    };
+    expect(index.bestMatch(facts, 0)?.rule.id).toBe('catch-all');
+    expect(reads).toBeLessThan(10); // a scan of the list read it 10 000 times
+    expect(index.bestMatch({ ...facts, remoteIp: '10.3.7.1', remoteBytes: parseIp('10.3.7.1') }, 0)?.rule.id).toBe(
+      'c775',
+    );
   });
 });

@@ -1,13 +1,16 @@
 import type { CompiledRule } from './compiled-rule.ts';
 import { parentDomains } from './host-name.ts';
 import { comparePrecedence } from './precedence.ts';
+import { PrefixTrie } from './prefix-trie.ts';
 import { matchesRule, type ConnectionFacts } from './rule-matcher.ts';
 
 /**
  * Finds the winning rule for a connection without scanning every rule: rules are bucketed by
- * app (one bucket per path, one for any app), and inside a bucket by exact ip, exact host and
- * domain suffix; the rest (cidr, lan, localhost, any) is one list. Every list is sorted by
- * precedence, so the first match in a list is that list's best; the best of those wins.
+ * app (one bucket per path, one for any app), and inside a bucket by exact ip, exact host,
+ * domain suffix and cidr network (a prefix trie per address family, so a lookup costs at most
+ * the address's bit length, not the number of cidr rules); the rest (lan, localhost, any) is
+ * one list. Every list is sorted by precedence, so the first match in a list is that list's
+ * best; the best of those wins.
  *
  * Since a path rule always beats an any-app rule (precedence step 1), the any-app bucket is
  * consulted only when the app's own bucket has no match.
@@ -70,6 +73,8 @@ class Bucket {
   readonly ip = new Map<string, CompiledRule[]>();
   readonly host = new Map<string, CompiledRule[]>();
   readonly domain = new Map<string, CompiledRule[]>();
+  readonly v4 = new PrefixTrie<CompiledRule>(4);
+  readonly v6 = new PrefixTrie<CompiledRule>(16);
   readonly rest: CompiledRule[] = [];
 
   add(compiled: CompiledRule): void {
@@ -77,12 +82,14 @@ class Bucket {
     if (d.kind === 'ip') push(this.ip, d.address, compiled);
     else if (d.kind === 'host') push(this.host, d.name, compiled);
     else if (d.kind === 'domain') push(this.domain, d.suffix, compiled);
+    else if (d.kind === 'cidr') (d.network.bytes.length === 4 ? this.v4 : this.v6).add(d.network, compiled);
     else this.rest.push(compiled);
   }
 
   sort(): void {
     const byPrecedence = (a: CompiledRule, b: CompiledRule) => comparePrecedence(a.rule, b.rule, a.rank, b.rank);
     for (const map of [this.ip, this.host, this.domain]) for (const list of map.values()) list.sort(byPrecedence);
+    for (const trie of [this.v4, this.v6]) for (const list of trie.lists()) list.sort(byPrecedence);
     this.rest.sort(byPrecedence);
   }
 
@@ -92,6 +99,12 @@ class Bucket {
       best = improve(best, this.host.get(name), facts, now);
       if (this.domain.size === 0) continue;
       for (const parent of parentDomains(name)) best = improve(best, this.domain.get(parent), facts, now);
+    }
+    const address = facts.remoteBytes;
+    if (address !== null) {
+      // Longest prefix first: once one matches, the shorter ones rank below it and stop at once.
+      const trie = address.length === 4 ? this.v4 : this.v6;
+      for (const list of trie.containing(address)) best = improve(best, list, facts, now);
     }
     return improve(best, this.rest, facts, now);
   }

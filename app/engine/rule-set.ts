@@ -30,6 +30,7 @@ export class RuleSet {
   readonly #dirtyHits = new Set<string>();
   readonly #options: PathOptions;
   #index: RuleIndex | null = null;
+  #indexBuilds = 0;
 
   constructor(options: PathOptions) {
     this.#options = options;
@@ -37,12 +38,27 @@ export class RuleSet {
 
   /** Adds or replaces `rule`; false (and no change) when its destination does not parse. */
   put(rule: Rule): boolean {
-    const compiled = compileRule(rule, this.#options);
+    const compiled = this.compile(rule);
     if (compiled === null) return false;
-    this.#rules.set(rule.id, compiled);
-    this.#hits.delete(rule.id);
-    this.#index = null;
+    this.putCompiled([compiled]);
     return true;
+  }
+
+  /** Prepares `rule` for matching without putting it in force; null when its destination does not parse. */
+  compile(rule: Rule): CompiledRule | null {
+    return compileRule(rule, this.#options);
+  }
+
+  /**
+   * Adds or replaces rules compiled by compile(): one index rebuild for the whole batch
+   * (rebuilding per rule made a big import quadratic).
+   */
+  putCompiled(batch: readonly CompiledRule[]): void {
+    for (const compiled of batch) {
+      this.#rules.set(compiled.rule.id, compiled);
+      this.#hits.delete(compiled.rule.id);
+    }
+    if (batch.length > 0) this.#index = null;
   }
 
   /** Removes a rule; returns it, or undefined when there was none. */
@@ -71,9 +87,17 @@ export class RuleSet {
     return this.#rules.size;
   }
 
+  /** How often the index was built (each change invalidates it; the next lookup rebuilds it). */
+  get indexBuilds(): number {
+    return this.#indexBuilds;
+  }
+
   /** The rule deciding the connection, or null. */
   bestMatch(facts: ConnectionFacts, now: number): CompiledRule | null {
-    this.#index ??= new RuleIndex(this.#rules.values());
+    if (this.#index === null) {
+      this.#index = new RuleIndex(this.#rules.values());
+      this.#indexBuilds++;
+    }
     return this.#index.bestMatch(facts, now);
   }
 

@@ -1,18 +1,22 @@
 // `npm run headless`: the engine without Electron, serving the UI and the contract on
-// 127.0.0.1. Wiring only: options, store, runtime, driver session, server, timers, shutdown.
-import { mkdirSync, readFileSync } from 'node:fs';
+// 127.0.0.1. Wiring only: options, the shared host (store, runtime, driver session, timers),
+// the server, shutdown.
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { dispatch } from '../contract/dispatch.ts';
+import type { PushChannel, PushMap } from '../contract/ipc.ts';
 import { connectLinuxDriver } from '../driver-client/connect.ts';
-import { DriverSession } from '../driver-client/driver-session.ts';
-import { createHandlers } from '../runtime/handlers.ts';
-import { Runtime } from '../runtime/runtime.ts';
-import { openStore } from '../store/index.ts';
+import { guarded } from '../runtime/guarded.ts';
+import { createHost, type Host } from '../runtime/host.ts';
+import { installLastResort } from '../runtime/last-resort.ts';
+import { RateLimitedLog } from '../runtime/rate-limited-log.ts';
 import { HEADLESS_USAGE, parseHeadlessArgs } from './cli-options.ts';
 import { startHeadlessServer } from './server.ts';
 import { linuxSystemPort } from './system-port.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '..', '..');
+/** Shutdown gives up waiting after this long and exits (held connections are answered first). */
+const STOP_DEADLINE_MS = 5000;
 
 async function main(): Promise<void> {
   const options = parseHeadlessArgs(process.argv.slice(2), repoRoot);
@@ -20,61 +24,68 @@ async function main(): Promise<void> {
     console.log(HEADLESS_USAGE);
     return;
   }
-  mkdirSync(options.dataDir, { recursive: true });
-  const store = openStore(path.join(options.dataDir, 'zenithfence.sqlite'));
-  let push: ConstructorParameters<typeof Runtime>[0]['push'] = () => undefined;
-  let session: DriverSession | null = null;
-  const runtime = new Runtime(
-    {
-      store,
-      driver: {
-        verdict: (id, verdict) => session?.verdict(id, verdict),
-        requestBandwidth: () => session?.requestBandwidth(),
-      },
-      push: (channel, payload) => push(channel, payload),
-      onError: (error) => console.error('zenithfence: engine error:', error),
-      system: linuxSystemPort(),
+  let host: Host | null = null;
+  const log = new RateLimitedLog((line) => {
+    console.error(`zenithfence: ${line}`);
+    host?.runtime.noteLog(line);
+  });
+  // Before anything can fail: see last-resort.ts for why the process must not end on a fault.
+  installLastResort(log);
+  // Pushes before the server listens go nowhere (no client can be connected yet).
+  let push: <C extends PushChannel>(channel: C, payload: PushMap[C]) => void = () => undefined;
+  host = createHost({
+    dataDir: options.dataDir,
+    connect: () => connectLinuxDriver(options.driverSocket),
+    push: (channel, payload) => push(channel, payload),
+    log,
+    system: linuxSystemPort(),
+    onDriverStatus: (state, message) => {
+      if (state !== 'connected') console.error(`zenithfence: driver ${state}: ${message}`);
     },
-    Date.now(),
-  );
-  const handlers = createHandlers(runtime, Date.now);
+  });
   if (options.importRules !== undefined) {
-    const result = await dispatch(handlers, 'rules:import', { text: readFileSync(options.importRules, 'utf8') });
+    const text = readFileSync(options.importRules, 'utf8');
+    const result = await dispatch(host.handlers, 'rules:import', { text });
     if (!result.ok) throw new Error(`${options.importRules}: ${result.error.message}`);
     console.log(`imported ${String((result.value as { imported: number }).imported)} rules`);
   }
-  const server = await startHeadlessServer({ port: options.port, rendererDir: options.renderer, handlers });
-  push = (channel, payload) => server.push(channel, payload);
-  session = new DriverSession({
-    connect: () => connectLinuxDriver(options.driverSocket),
-    callbacks: {
-      onEvent: (event) => runtime.handleEvent(event, Date.now()),
-      onStatus: (state, message) => {
-        runtime.driverStatus(state, message, Date.now());
-        if (state !== 'connected') console.error(`zenithfence: driver ${state}: ${message}`);
-      },
-    },
+  const server = await startHeadlessServer({
+    port: options.port,
+    rendererDir: options.renderer,
+    handlers: host.handlers,
+    onError: (where, error) => log.error(`ui ${where}`, error),
   });
-  session.start();
-  const flushTimer = setInterval(() => runtime.flush(Date.now()), 100);
-  const tickTimer = setInterval(() => runtime.tick(Date.now()), 1000);
+  push = (channel, payload) => server.push(channel, payload);
+  host.start();
   console.log(`ZenithFence UI: ${server.url}`);
 
+  const running = host;
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
-    clearInterval(flushTimer);
-    clearInterval(tickTimer);
-    const answered = runtime.shutdown(Date.now());
-    await session?.stop();
-    await server.close();
-    store.close();
-    console.error(`zenithfence: ${signal}: stopped (${String(answered)} held connections answered)`);
-    process.exit(0);
+    // Whatever hangs below (a client, the store), the process ends; the held connections
+    // were answered first thing in running.stop().
+    setTimeout(() => process.exit(0), STOP_DEADLINE_MS).unref();
+    let answered = 0;
+    try {
+      answered = await running.stop();
+      await server.close();
+    } catch (error) {
+      log.error('stop', error);
+    } finally {
+      console.error(`zenithfence: ${signal}: stopped (${String(answered)} held connections answered)`);
+      process.exit(0);
+    }
   };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on(
+    'SIGINT',
+    guarded('SIGINT', () => stop('SIGINT'), log),
+  );
+  process.on(
+    'SIGTERM',
+    guarded('SIGTERM', () => stop('SIGTERM'), log),
+  );
 }
 
 main().catch((error: unknown) => {

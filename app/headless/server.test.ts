@@ -1,10 +1,13 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import type { Handlers } from '../contract/dispatch.ts';
+import { MAX_WIRE_REQUEST_BYTES } from '../contract/ipc.ts';
 import type { StatusView } from '../contract/views.ts';
 import { startHeadlessServer, type HeadlessServer } from './server.ts';
 
@@ -13,6 +16,8 @@ const status: StatusView = {
   driverMessage: '',
   mode: { mode: 'ask', resumesAt: null, resumesTo: null },
   pendingPrompts: 0,
+  storage: 'ok',
+  storageMessage: '',
 };
 const handlers = { 'status:get': () => status } as unknown as Handlers;
 
@@ -84,5 +89,153 @@ describe('headless server', () => {
     server.push('status:changed', status);
     expect(await pushed).toEqual({ push: 'status:changed', payload: status });
     ws.close();
+  });
+});
+
+// Hostile clients against a server in a child process with no last-resort handler: a fault
+// that escaped the server would end the child, and the checks after it would fail.
+describe('headless server against hostile local clients', () => {
+  let child: ChildProcessWithoutNullStreams;
+  let port = 0;
+  let stderr = '';
+
+  beforeAll(async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'zf-renderer-'));
+    writeFileSync(path.join(dir, 'index.html'), '<title>ZenithFence</title>');
+    child = spawn(process.execPath, [path.join(import.meta.dirname, 'test-support', 'server-child.ts'), dir]);
+    child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
+    port = await new Promise<number>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (data: Buffer) => {
+        out += data.toString();
+        const match = /port (\d+)/.exec(out);
+        if (match?.[1] !== undefined) resolve(Number(match[1]));
+      });
+      child.once('exit', (code) => reject(new Error(`the server child exited (${String(code)}): ${stderr}`)));
+    });
+  });
+
+  afterAll(async () => {
+    if (child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.stdin.end();
+    await exited;
+  });
+
+  const origin = (): string => `http://127.0.0.1:${String(port)}`;
+
+  /** The child still runs and answers an authenticated client. */
+  async function expectServing(): Promise<void> {
+    expect(child.exitCode, `the server died: ${stderr}`).toBeNull();
+    const ws = new WebSocket(`ws://127.0.0.1:${String(port)}/ws?token=tok`, { origin: origin() });
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    expect(await call(ws, { id: 7, channel: 'status:get' })).toMatchObject({ id: 7, result: { ok: true } });
+    ws.close();
+  }
+
+  /** A WebSocket upgrade request for `target`, as raw bytes. */
+  function upgradeRequest(target: string): string {
+    return [
+      `GET ${target} HTTP/1.1`,
+      `Host: 127.0.0.1:${String(port)}`,
+      `Origin: ${origin()}`,
+      'Upgrade: websocket',
+      'Connection: Upgrade',
+      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
+      'Sec-WebSocket-Version: 13',
+      '',
+      '',
+    ].join('\r\n');
+  }
+
+  /** Connects a raw socket, sends `bytes`, then does `then` with the socket at once. */
+  async function sendRaw(bytes: string, then: (socket: net.Socket) => void): Promise<void> {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    // A refused connection (the server died) closes without connecting.
+    const closed = new Promise((resolve) => socket.once('close', resolve));
+    await Promise.race([new Promise((resolve) => socket.once('connect', resolve)), closed]);
+    if (socket.destroyed) return;
+    socket.write(bytes);
+    then(socket);
+    await closed;
+  }
+
+  /** Sends `bytes` and resolves with everything the server sent until it closed. */
+  async function exchange(bytes: string | Buffer): Promise<string> {
+    const socket = net.connect(port, '127.0.0.1');
+    let reply = '';
+    socket.on('data', (data: Buffer) => (reply += data.toString('latin1')));
+    socket.on('error', () => undefined);
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.write(bytes);
+    await new Promise((resolve) => socket.once('close', resolve));
+    return reply;
+  }
+
+  it('survives upgrades with a wrong token whose clients reset the connection (SO_LINGER 0)', async () => {
+    for (let i = 0; i < 20; i += 1) {
+      await sendRaw(upgradeRequest('/ws?token=wrong'), (socket) => socket.resetAndDestroy());
+    }
+    // Let the server meet the resets of the last ones before checking.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await expectServing();
+  });
+
+  it('survives upgrades with a wrong token whose clients close right after sending', async () => {
+    for (let i = 0; i < 40; i += 1) await sendRaw(upgradeRequest('/ws?token=wrong'), (socket) => socket.destroy());
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await expectServing();
+  });
+
+  it('closes an authenticated client that sends a frame of invalid UTF-8, and serves the others', async () => {
+    const ws = new WebSocket(`ws://127.0.0.1:${String(port)}/ws?token=tok`, { origin: origin() });
+    await new Promise((resolve) => ws.once('open', resolve));
+    const closed = new Promise<number>((resolve) => ws.once('close', (code: number) => resolve(code)));
+    ws.send(Buffer.from([0x7b, 0xc3, 0x28, 0x7d]), { binary: false });
+    expect(await closed).toBe(1007);
+    await expectServing();
+  });
+
+  it('closes an authenticated client whose frame is over the size limit, before reading it', async () => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    await new Promise((resolve) => socket.once('connect', resolve));
+    let reply = Buffer.alloc(0);
+    const switched = new Promise<void>((resolve) =>
+      socket.on('data', (data: Buffer) => {
+        reply = Buffer.concat([reply, data]);
+        if (reply.includes('\r\n\r\n')) resolve();
+      }),
+    );
+    socket.write(upgradeRequest('/ws?token=tok'));
+    await switched;
+    expect(reply.toString('latin1')).toMatch(/^HTTP\/1\.1 101 /);
+    reply = Buffer.alloc(0);
+    // A masked text frame that announces one byte more than the limit (64-bit length), no payload.
+    const header = Buffer.alloc(14);
+    header[0] = 0x81;
+    header[1] = 0x80 | 127;
+    header.writeBigUInt64BE(BigInt(MAX_WIRE_REQUEST_BYTES + 1), 2);
+    socket.write(header);
+    await new Promise((resolve) => socket.once('close', resolve));
+    // The close frame: 0x88, its length, then the status code 1009 (message too big).
+    const close = reply.indexOf(0x88);
+    expect(close).toBeGreaterThanOrEqual(0);
+    expect(reply.readUInt16BE(close + 2)).toBe(1009);
+    await expectServing();
+  });
+
+  it('answers garbage HTTP requests and request targets that are not URLs with 400', async () => {
+    const host = `Host: 127.0.0.1:${String(port)}`;
+    expect(await exchange(`GET // HTTP/1.1\r\n${host}\r\nConnection: close\r\n\r\n`)).toMatch(/^HTTP\/1\.1 400 /);
+    expect(await exchange(upgradeRequest('//'))).toMatch(/^HTTP\/1\.1 403 /);
+    expect(await exchange(Buffer.from([0x16, 0x03, 0x01, 0x00, 0xff, 0x0d, 0x0a, 0x0d, 0x0a]))).toMatch(
+      /^HTTP\/1\.1 400 /,
+    );
+    await expectServing();
   });
 });

@@ -2,12 +2,9 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { dispatch, type Handlers } from '../contract/dispatch.ts';
-import { wireRequestSchema, type PushChannel, type PushMap } from '../contract/ipc.ts';
+import { MAX_WIRE_REQUEST_BYTES, wireRequestSchema, type PushChannel, type PushMap } from '../contract/ipc.ts';
 import { isAllowedHost, isAllowedOrigin, isValidToken, type GuardConfig } from './request-guard.ts';
 import { CONTENT_SECURITY_POLICY, readRendererFile } from './static-files.ts';
-
-/** Largest request accepted over the WebSocket (a rule import is the biggest). */
-const MAX_MESSAGE_BYTES = 50 * 1024 * 1024;
 
 export interface HeadlessServerOptions {
   /** 0 picks a free port. */
@@ -16,6 +13,8 @@ export interface HeadlessServerOptions {
   readonly handlers: Handlers;
   /** A fixed token for tests; random otherwise. */
   readonly token?: string;
+  /** Told of faults of clients (a reset socket, a bad frame) and of our handlers; default: nothing. */
+  readonly onError?: (where: string, error: unknown) => void;
 }
 
 export interface HeadlessServer {
@@ -34,6 +33,15 @@ function send(socket: WebSocket, message: unknown): void {
   if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
 }
 
+/** A request target as a URL, or null when it is not one (`//`, `http://[`): never a throw. */
+function urlOf(target: string | undefined): URL | null {
+  try {
+    return new URL(target ?? '/', 'http://localhost');
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Serves the renderer bundle and the IPC contract on 127.0.0.1 only. HTTP requests must carry
  * our Host; the WebSocket at /ws must carry our Origin and the token; requests on it are
@@ -43,9 +51,20 @@ export async function startHeadlessServer(options: HeadlessServerOptions): Promi
   const token = options.token ?? randomBytes(24).toString('base64url');
   const clients = new Set<WebSocket>();
   const guard: { config: GuardConfig } = { config: { port: options.port, token } };
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WIRE_REQUEST_BYTES });
+  const report = (where: string, error: unknown): void => {
+    try {
+      options.onError?.(where, error);
+    } catch {
+      // Reporting must not become the fault.
+    }
+  };
+  // Every socket and stream below has an 'error' listener: an emitter without one throws its
+  // error at the top level, and any local user can make a socket fail (a reset, a bad frame).
 
   const server = http.createServer((request, response) => {
+    request.on('error', (error) => report('http request', error));
+    response.on('error', (error) => report('http response', error));
     if (!isAllowedHost(request.headers.host, guard.config)) {
       response.writeHead(421, { 'content-type': 'text/plain' }).end('wrong host');
       return;
@@ -54,44 +73,78 @@ export async function startHeadlessServer(options: HeadlessServerOptions): Promi
       response.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;
     }
-    const urlPath = new URL(request.url ?? '/', 'http://localhost').pathname;
-    void readRendererFile(options.rendererDir, urlPath).then((file) => {
-      if (file === null) {
-        response.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
-        return;
-      }
-      response
-        .writeHead(200, {
-          'content-type': file.contentType,
-          'content-security-policy': CONTENT_SECURITY_POLICY,
-          'x-content-type-options': 'nosniff',
-          'referrer-policy': 'no-referrer',
-          'cache-control': 'no-store',
-        })
-        .end(request.method === 'HEAD' ? undefined : file.body);
-    });
+    const urlPath = urlOf(request.url)?.pathname;
+    if (urlPath === undefined) {
+      response.writeHead(400, { 'content-type': 'text/plain' }).end('bad request target');
+      return;
+    }
+    readRendererFile(options.rendererDir, urlPath)
+      .then((file) => {
+        if (file === null) {
+          response.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+          return;
+        }
+        response
+          .writeHead(200, {
+            'content-type': file.contentType,
+            'content-security-policy': CONTENT_SECURITY_POLICY,
+            'x-content-type-options': 'nosniff',
+            'referrer-policy': 'no-referrer',
+            'cache-control': 'no-store',
+          })
+          .end(request.method === 'HEAD' ? undefined : file.body);
+      })
+      .catch((error: unknown) => {
+        // Neither a rejected read nor a throwing write may reach the top level.
+        report('static file', error);
+        try {
+          if (!response.headersSent) response.writeHead(500, { 'content-type': 'text/plain' });
+          response.end();
+        } catch {
+          response.destroy();
+        }
+      });
+  });
+  // A malformed request or a reset during one: answer 400 where the socket still takes it.
+  server.on('clientError', (error, socket) => {
+    report('http client', error);
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+    else socket.destroy();
   });
 
   server.on('upgrade', (request, socket, head) => {
-    const url = new URL(request.url ?? '/', 'http://localhost');
+    // Until ws takes the socket over, its errors (a client's reset) are ours to catch.
+    const onSocketError = (error: Error): void => {
+      report('upgrade socket', error);
+      socket.destroy();
+    };
+    socket.on('error', onSocketError);
+    const url = urlOf(request.url);
     const allowed =
+      url !== null &&
       url.pathname === '/ws' &&
       isAllowedHost(request.headers.host, guard.config) &&
       isAllowedOrigin(request.headers.origin, guard.config) &&
       isValidToken(url.searchParams.get('token'), guard.config);
     if (!allowed) {
-      socket.end('HTTP/1.1 403 Forbidden\r\nconnection: close\r\n\r\n');
+      // The listener stays: the refusal below may meet a socket the client has already reset.
+      if (socket.writable) socket.end('HTTP/1.1 403 Forbidden\r\nconnection: close\r\n\r\n');
+      else socket.destroy();
       return;
     }
     wss.handleUpgrade(request, socket, head, (ws) => {
+      // ws handles the socket's errors from here on, and reports them on `ws`.
+      socket.removeListener('error', onSocketError);
       clients.add(ws);
+      ws.on('error', (error) => report('websocket', error));
       ws.on('close', () => clients.delete(ws));
       ws.on('message', (data, isBinary) => {
         if (isBinary) return ws.close(1003, 'text frames only');
-        void handleMessage(ws, data.toString());
+        handleMessage(ws, data.toString()).catch((error: unknown) => report('websocket message', error));
       });
     });
   });
+  wss.on('error', (error) => report('websocket server', error));
 
   async function handleMessage(ws: WebSocket, text: string): Promise<void> {
     let parsed: unknown;
@@ -107,13 +160,22 @@ export async function startHeadlessServer(options: HeadlessServerOptions): Promi
       return;
     }
     const result = await dispatch(options.handlers, request.data.channel, request.data.payload);
-    send(ws, { id: request.data.id, result });
+    try {
+      send(ws, { id: request.data.id, result });
+    } catch (error) {
+      // A result JSON cannot carry (a bigint from a handler): the client still gets an answer.
+      report('websocket answer', error);
+      const message = 'the answer could not be sent';
+      send(ws, { id: request.data.id, result: { ok: false, error: { code: 'internal', message } } });
+    }
   }
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, '127.0.0.1', () => resolve());
   });
+  // After listening, a server error (none is expected) is reported, never thrown.
+  server.on('error', (error) => report('http server', error));
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : options.port;
   guard.config = { port, token };
@@ -123,7 +185,8 @@ export async function startHeadlessServer(options: HeadlessServerOptions): Promi
     token,
     url: `http://127.0.0.1:${port}/#token=${token}`,
     push(channel, payload) {
-      for (const client of clients) send(client, { push: channel, payload });
+      const message = JSON.stringify({ push: channel, payload });
+      for (const client of clients) if (client.readyState === client.OPEN) client.send(message);
     },
     clientCount: () => clients.size,
     close: () =>
@@ -131,6 +194,8 @@ export async function startHeadlessServer(options: HeadlessServerOptions): Promi
         for (const client of clients) client.terminate();
         wss.close();
         server.close(() => resolve());
+        // Keep-alive HTTP connections would hold close() open: shutdown must not wait on a browser.
+        server.closeAllConnections();
       }),
   };
 }

@@ -23,9 +23,10 @@ export interface StaticFile {
 
 /** Reads a file of the renderer bundle for a URL path, or null (missing, or outside the bundle). */
 export async function readRendererFile(rendererDir: string, urlPath: string): Promise<StaticFile | null> {
-  const file = resolveRendererFile(rendererDir, urlPath);
-  if (file === null) return null;
+  // Never rejects: a path nothing can be read from (a directory, a NUL byte, a vanished file) is not found.
   try {
+    const file = resolveRendererFile(rendererDir, urlPath);
+    if (file === null) return null;
     const body = await readFile(file);
     return { body, contentType: CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream' };
   } catch {

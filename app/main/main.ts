@@ -7,11 +7,10 @@ import { APP_ID } from '../contract/product.ts';
 import { dispatch } from '../contract/dispatch.ts';
 import type { PushChannel, PushMap } from '../contract/ipc.ts';
 import { connectLinuxDriver } from '../driver-client/connect.ts';
-import { DriverSession } from '../driver-client/driver-session.ts';
 import { linuxSystemPort } from '../headless/system-port.ts';
-import { createHandlers } from '../runtime/handlers.ts';
-import { Runtime } from '../runtime/runtime.ts';
-import { openStore } from '../store/index.ts';
+import { createHost, type Host } from '../runtime/host.ts';
+import { installLastResort } from '../runtime/last-resort.ts';
+import { RateLimitedLog } from '../runtime/rate-limited-log.ts';
 import { pushToWindows, registerIpc } from './ipc-main.ts';
 import { placePrompt } from './prompt-placement.ts';
 import { resolveRendererFile } from './renderer-files.ts';
@@ -31,12 +30,28 @@ const DRIVER_SOCKET = process.env['ZENITHFENCE_DRIVER_SOCKET'] ?? '/run/zenithfe
 // Must run before `ready`: app:// behaves like a secure, standard origin for the renderer.
 protocol.registerSchemesAsPrivileged([{ scheme: 'app', privileges: { standard: true, secure: true } }]);
 
+let host: Host | null = null;
+const log = new RateLimitedLog((line) => {
+  console.error(`zenithfence: ${line}`);
+  host?.runtime.noteLog(line);
+});
+// First of all: see last-resort.ts for why a fault must not end the process (Electron would
+// otherwise show a dialog and quit, and the daemon would let everything through).
+installLastResort(log);
+
 if (!app.requestSingleInstanceLock()) {
   // Another instance owns the driver connection; it shows its window (second-instance below).
   app.quit();
 } else {
   app.setAppUserModelId(APP_ID);
-  void app.whenReady().then(start);
+  // A start that fails (a database of a newer release) is said, not left as a silent window.
+  void app
+    .whenReady()
+    .then(start)
+    .catch((error: unknown) => {
+      dialog.showErrorBox('ZenithFence cannot start', error instanceof Error ? error.message : String(error));
+      app.exit(1);
+    });
 }
 
 function start(): void {
@@ -50,10 +65,8 @@ function start(): void {
   const prompt = createPromptWindow(PRELOAD);
   for (const window of [main, prompt]) senders.add(window.webContents.id);
 
-  const store = openStore(path.join(app.getPath('userData'), 'zenithfence.sqlite'));
   let tray: AppTray | null = null;
   const timeouts = new TimedOutPrompts();
-  let session: DriverSession | null = null;
   const push = <C extends PushChannel>(channel: C, payload: PushMap[C]): void => {
     pushToWindows([main, prompt], channel, payload);
     if (channel === 'status:changed') tray?.update(payload as PushMap['status:changed']);
@@ -67,21 +80,17 @@ function start(): void {
       }
     }
   };
-  const runtime = new Runtime(
-    {
-      store,
-      driver: {
-        verdict: (id, verdict) => session?.verdict(id, verdict),
-        requestBandwidth: () => session?.requestBandwidth(),
-      },
-      push,
-      system: linuxSystemPort(),
-      caseInsensitivePaths: process.platform === 'win32',
-      onError: (error) => console.error('zenithfence: engine error:', error),
-    },
-    Date.now(),
-  );
-  const handlers = createHandlers(runtime, Date.now);
+  host = createHost({
+    dataDir: app.getPath('userData'),
+    connect: () => connectLinuxDriver(DRIVER_SOCKET),
+    push,
+    log,
+    system: linuxSystemPort(),
+    caseInsensitivePaths: process.platform === 'win32',
+  });
+  const running = host;
+  const runtime = running.runtime;
+  const handlers = running.handlers;
   registerIpc(handlers, senders, (message) => console.error(`zenithfence: ${message}`));
 
   function showPrompt(pending: boolean): void {
@@ -112,16 +121,7 @@ function start(): void {
     runtime.status(Date.now()),
   );
 
-  session = new DriverSession({
-    connect: () => connectLinuxDriver(DRIVER_SOCKET),
-    callbacks: {
-      onEvent: (event) => runtime.handleEvent(event, Date.now()),
-      onStatus: (state, message) => runtime.driverStatus(state, message, Date.now()),
-    },
-  });
-  session.start();
-  const flushTimer = setInterval(() => runtime.flush(Date.now()), 100);
-  const tickTimer = setInterval(() => runtime.tick(Date.now()), 1000);
+  running.start();
 
   async function confirmQuit(): Promise<void> {
     const { response } = await dialog.showMessageBox({
@@ -140,20 +140,21 @@ function start(): void {
     if (stopped) return;
     event.preventDefault();
     stopped = true;
-    clearInterval(flushTimer);
-    clearInterval(tickTimer);
-    const answered = runtime.shutdown(Date.now());
-    if (answered > 0) {
-      new Notification({
-        title: 'ZenithFence',
-        body: `${String(answered)} waiting connections got the default action.`,
-      }).show();
-    }
-    void session?.stop().finally(() => {
-      store.close();
-      prompt.destroy();
-      app.exit(0);
-    });
+    // running.stop() answers the held connections first and never rejects.
+    void running
+      .stop()
+      .then((answered) => {
+        if (answered === 0) return;
+        new Notification({
+          title: 'ZenithFence',
+          body: `${String(answered)} waiting connections got the default action.`,
+        }).show();
+      })
+      .catch((error: unknown) => log.error('quit', error))
+      .finally(() => {
+        prompt.destroy();
+        app.exit(0);
+      });
   });
   app.on('second-instance', () => main.show());
   // Closing the main window keeps filtering running in the tray.

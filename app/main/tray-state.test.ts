@@ -7,6 +7,8 @@ const base: StatusView = {
   driverMessage: '',
   mode: { mode: 'ask', resumesAt: null, resumesTo: null },
   pendingPrompts: 0,
+  storage: 'ok',
+  storageMessage: '',
 };
 const time = (ms: number): string => `T${String(ms)}`;
 

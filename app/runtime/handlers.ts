@@ -25,11 +25,14 @@ export function createHandlers(runtime: Runtime, clock: () => number): Handlers 
     },
     'prompts:list': () => engine.listPrompts(),
     'prompts:answer': ({ promptId, ...answer }) => {
-      const result = engine.answerPrompt(promptId, answer, clock());
+      // Through the runtime: a rule the store cannot save (a full disk) still answers the prompt.
+      const result = runtime.answerPrompt(promptId, answer, clock());
       if (!result.ok) {
         throw new HandlerError(result.error === 'unknown-prompt' ? 'not-found' : 'bad-request', result.error);
       }
-      return { released: result.released, rule: result.rule };
+      return 'warning' in result
+        ? { released: result.released, rule: result.rule, warning: result.warning }
+        : { released: result.released, rule: result.rule };
     },
     'prompts:hold': ({ promptId }) => ({ holding: engine.extendPromptHold(promptId, clock()) }),
     'prompts:answer-app': ({ appPath, action }) => {
@@ -51,7 +54,6 @@ export function createHandlers(runtime: Runtime, clock: () => number): Handlers 
     'apps:list': () => summarizeApps(engine.listConnections()),
     'apps:series': ({ appPath, range }) => {
       const now = clock();
-      store.bandwidth.flush();
       const series = store.bandwidth.series(appPath, now - RANGE_MS[range], now);
       return { timestamps: series.ts, sent: series.tx, received: series.rx };
     },
@@ -89,15 +91,14 @@ export function createHandlers(runtime: Runtime, clock: () => number): Handlers 
         if (error instanceof RuleFileError) throw new HandlerError('bad-request', error.message);
         throw error;
       }
-      // All or nothing: every rule is valid (checked above) and the writes share a transaction.
-      const now = clock();
-      store.transaction(() => {
-        for (const input of file.rules) {
-          const result = engine.addRule(input, now);
-          if (!result.ok) throw new HandlerError('bad-request', `rule not usable: ${result.error}`);
-        }
-      });
-      return { imported: file.rules.length };
+      // All or nothing, in the store and in memory alike: the engine checks every rule before
+      // anything changes, writes them in one transaction, and puts them in force (one index
+      // build) only once it has committed; a failed write leaves the rules in force as they were.
+      const result = engine.addRules(file.rules, clock(), (writes) => store.transaction(writes));
+      if (!result.ok) {
+        throw new HandlerError('bad-request', `rules[${result.index}] (rule index ${result.index}): ${result.error}`);
+      }
+      return { imported: result.rules.length };
     },
     'rules:export': () => ({ text: formatRuleFile(exportRules(store)) }),
     'settings:get': () => runtime.settings,

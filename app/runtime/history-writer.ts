@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { DriverVerdict } from '../contract/driver-events.ts';
 import type { RuleAction } from '../contract/rules.ts';
 import type { ConnectionRow } from '../contract/views.ts';
@@ -12,9 +13,9 @@ const ACTION_OF: Readonly<Record<DriverVerdict, RuleAction>> = {
   'permanent-drop': 'drop',
 };
 
-function entryOf(row: ConnectionRow, verdict: DriverVerdict, uid: number | null): HistoryEntry {
+function entryOf(id: string, row: ConnectionRow, verdict: DriverVerdict, uid: number | null): HistoryEntry {
   return {
-    id: String(row.id),
+    id,
     startedAt: row.startedAt,
     endedAt: row.endedAt,
     pid: row.pid,
@@ -34,18 +35,39 @@ function entryOf(row: ConnectionRow, verdict: DriverVerdict, uid: number | null)
   };
 }
 
+/** Row ids remembered as written (so their changes become updates). */
+const MAX_WRITTEN_ROWS = 200_000;
+
+/** What one flush writes: new rows, and end times and byte totals of rows already written. */
+export interface HistoryBatch {
+  readonly inserts: readonly HistoryEntry[];
+  readonly updates: readonly HistoryUpdate[];
+  /** The engine's row ids of `inserts`, in the same order. */
+  readonly insertedRows: readonly number[];
+}
+
 /**
  * Turns connection-row changes into history writes: a row is inserted once it is decided (the
  * history has no 'pending'), later changes of it become updates of its end time and byte
- * totals. Writes are batched; `flush` runs them in the store's transactions.
+ * totals. Writes are batched: `take` hands out what was noted, `write` runs it in the caller's
+ * transaction, and `committed` records it once that transaction has committed. A batch that
+ * did not commit is dropped (the caller counts it); a later change of one of its rows inserts
+ * that row then, as it stands.
+ *
+ * History ids are `<run id>-<row id>`: the engine numbers its connection rows from 1 in every
+ * process, while the history keeps the rows of every run under a unique id. The run id (its
+ * start time and a random part, see `newRunId`) makes them unique without reading the store at
+ * start, which may be full or unreadable, and whatever retention has pruned meanwhile.
  */
 export class HistoryWriter {
-  readonly #written = new Set<string>();
-  readonly #inserts = new Map<string, HistoryEntry>();
-  readonly #updates = new Map<string, HistoryUpdate>();
+  readonly #runId: string;
+  readonly #written = new Set<number>();
+  readonly #inserts = new Map<number, HistoryEntry>();
+  readonly #updates = new Map<number, HistoryUpdate>();
   readonly #uidOf: (pid: number) => number | null;
 
-  constructor(uidOf: (pid: number) => number | null) {
+  constructor(runId: string, uidOf: (pid: number) => number | null) {
+    this.#runId = runId;
     this.#uidOf = uidOf;
   }
 
@@ -53,26 +75,52 @@ export class HistoryWriter {
   note(rows: readonly ConnectionRow[]): void {
     for (const row of rows) {
       if (row.verdict === 'pending') continue;
-      const id = String(row.id);
-      if (this.#written.has(id)) {
-        this.#updates.set(id, { id, endedAt: row.endedAt, bytesSent: row.bytesSent, bytesReceived: row.bytesReceived });
+      const id = `${this.#runId}-${String(row.id)}`;
+      if (this.#written.has(row.id)) {
+        this.#updates.set(row.id, {
+          id,
+          endedAt: row.endedAt,
+          bytesSent: row.bytesSent,
+          bytesReceived: row.bytesReceived,
+        });
       } else {
-        this.#inserts.set(id, entryOf(row, row.verdict, this.#uidOf(row.pid)));
+        this.#inserts.set(row.id, entryOf(id, row, row.verdict, this.#uidOf(row.pid)));
       }
     }
   }
 
-  /** Writes what was noted; returns the number of rows inserted and updated. */
-  flush(store: Store): number {
-    const inserts = [...this.#inserts.values()];
-    const updates = [...this.#updates.values()];
+  /** Hands out what was noted since the last take. */
+  take(): HistoryBatch {
+    const batch = {
+      inserts: [...this.#inserts.values()],
+      updates: [...this.#updates.values()],
+      insertedRows: [...this.#inserts.keys()],
+    };
     this.#inserts.clear();
     this.#updates.clear();
-    if (inserts.length > 0) store.history.insertBatch(inserts);
-    if (updates.length > 0) store.history.updateBatch(updates);
-    for (const entry of inserts) this.#written.add(entry.id);
-    // Rows leave the engine's table eventually; forgetting old ids bounds this set.
-    if (this.#written.size > 200_000) this.#written.clear();
-    return inserts.length + updates.length;
+    return batch;
   }
+
+  /** Writes a batch (call inside a transaction). */
+  write(store: Store, batch: HistoryBatch): void {
+    if (batch.inserts.length > 0) store.history.insertBatch(batch.inserts);
+    if (batch.updates.length > 0) store.history.updateBatch(batch.updates);
+  }
+
+  /** The batch's transaction committed: its rows get updates from now on. */
+  committed(batch: HistoryBatch): void {
+    for (const row of batch.insertedRows) this.#written.add(row);
+    // Bounded, oldest first (a Set keeps insertion order). The engine keeps some 12 000 rows,
+    // so one this old has left it and changes no more; forgetting all at once instead would
+    // turn the next change of a live row into a second insert of its id.
+    for (const row of this.#written) {
+      if (this.#written.size <= MAX_WRITTEN_ROWS) break;
+      this.#written.delete(row);
+    }
+  }
+}
+
+/** A run id: the start time (base 36) and 8 random hex digits, in case two starts share a millisecond. */
+export function newRunId(now: number): string {
+  return `${now.toString(36)}${randomBytes(4).toString('hex')}`;
 }

@@ -7,6 +7,7 @@ describe('HitDeltas', () => {
     expect(deltas.increments([{ ruleId: 'a', hitCount: 3, lastHitAt: 10 }])).toEqual(
       new Map([['a', { count: 3, lastHitAt: 10 }]]),
     );
+    deltas.committed();
     expect(
       deltas.increments([
         { ruleId: 'a', hitCount: 5, lastHitAt: 20 },
@@ -18,6 +19,16 @@ describe('HitDeltas', () => {
         ['b', { count: 1, lastHitAt: 20 }],
       ]),
     );
+    deltas.committed();
     expect(deltas.increments([{ ruleId: 'a', hitCount: 5, lastHitAt: 20 }]).size).toBe(0);
+  });
+
+  it('keeps the increments of a write that did not commit for the next one', () => {
+    const deltas = new HitDeltas();
+    deltas.increments([{ ruleId: 'a', hitCount: 3, lastHitAt: 10 }]);
+    // No committed(): the write failed (a full disk). The rule is not hit again meanwhile.
+    expect(deltas.increments([])).toEqual(new Map([['a', { count: 3, lastHitAt: 10 }]]));
+    deltas.committed();
+    expect(deltas.increments([]).size).toBe(0);
   });
 });

@@ -1,11 +1,16 @@
 import type { DriverEvent, DriverVerdict } from '../contract/driver-events.ts';
 import type { PushChannel, PushMap } from '../contract/ipc.ts';
-import type { DriverState, LogView, Settings, StatusView } from '../contract/views.ts';
-import { Engine } from '../engine/engine.ts';
+import type { RuleDuration } from '../contract/rules.ts';
+import type { DriverState, LogView, PromptAnswer, Settings, StatusView } from '../contract/views.ts';
+import { Engine, type AnswerResult } from '../engine/engine.ts';
 import type { Store } from '../store/index.ts';
-import { HistoryWriter } from './history-writer.ts';
+import { contained } from './guarded.ts';
+import { HistoryWriter, newRunId } from './history-writer.ts';
 import { HitDeltas } from './hit-deltas.ts';
-import { loadSettings } from './settings.ts';
+import { RateLimitedLog } from './rate-limited-log.ts';
+import { DEFAULT_SETTINGS, loadSettings } from './settings.ts';
+import { storageErrorText } from './storage-errors.ts';
+import { StorageGuard } from './storage-guard.ts';
 
 /** What the runtime needs of the driver connection. */
 export interface DriverPort {
@@ -29,29 +34,59 @@ export interface RuntimeOptions {
   readonly system?: SystemPort;
   readonly push: <C extends PushChannel>(channel: C, payload: PushMap[C]) => void;
   readonly caseInsensitivePaths?: boolean;
+  /** Told about the engine's internal errors (default: the log). */
   readonly onError?: (error: unknown) => void;
+  /** Where contained faults go, rate-limited (default: stderr). Its lines also reach the Logs view. */
+  readonly log?: RateLimitedLog;
+  /** Why the database could not be opened; then `store` is a stand-in that keeps nothing. */
+  readonly storageUnavailable?: string | null;
+  /** How often writes are retried while the storage refuses them (default STORAGE_RETRY_MS). */
+  readonly storageRetryMs?: number;
+}
+
+/** The result of a prompt answer, with what the user should know when not all of it took effect. */
+export type RuntimeAnswerResult = AnswerResult | (Extract<AnswerResult, { ok: true }> & { readonly warning: string });
+
+/**
+ * Thrown by the rule repository when the store refused a rule write (the engine then changes
+ * nothing). It keeps the store's message, which is what a request that failed answers with.
+ */
+export class RuleNotSavedError extends Error {
+  constructor(cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    this.name = 'RuleNotSavedError';
+  }
 }
 
 const MAX_LOGS = 2000;
 /** Retention and downsampling run every this many ticks (seconds). */
 const HOUSEKEEPING_EVERY_TICKS = 60;
 const DAY_MS = 86_400_000;
+/** The Logs view's severity for the runtime's own lines (warning). */
+const WARNING = 4;
+/** Rules that never outlive a restart; they are not put in force at start. */
+const RESTART_ENDS = new Set<RuleDuration['kind']>(['until-restart', 'until-app-quits', 'once']);
 
 /**
  * The app between the driver and the screen, shared by headless mode and the Electron shell:
  * the engine, the store and the pushes. It owns no timers and no sockets: the host calls
  * `handleEvent` for each driver event, `flush(now)` about every 100 ms (UI pushes) and
  * `tick(now)` about every second (timeouts, byte counts, writes to the store).
+ *
+ * None of these throws: the firewall must keep deciding whatever else fails. A step that throws
+ * is logged (rate-limited) and the rest of the tick runs; the store's failures (a full disk) go
+ * through the StorageGuard, which pauses and retries the writes and says so in the status.
  */
 export class Runtime {
   readonly engine: Engine;
   readonly store: Store;
+  readonly log: RateLimitedLog;
   readonly #driver: DriverPort;
-  readonly #push: RuntimeOptions['push'];
+  readonly #pushTo: RuntimeOptions['push'];
   readonly #history: HistoryWriter;
   readonly #hits = new HitDeltas();
+  readonly #storage: StorageGuard;
   readonly #logs: LogView[] = [];
-  readonly #uids = new Map<number, number | null>();
   readonly #system: SystemPort | undefined;
   /** Pids seen per app path, to tell when an app has quit ('until-app-quits' rules). */
   readonly #pidsByApp = new Map<string, Set<number>>();
@@ -60,43 +95,99 @@ export class Runtime {
   #driverState: DriverState = 'disconnected';
   #driverMessage = 'not connected yet';
   #settings: Settings;
+  #appendingLog = false;
 
   constructor(options: RuntimeOptions, now: number) {
     this.store = options.store;
     this.#driver = options.driver;
-    this.#push = options.push;
-    this.#history = new HistoryWriter((pid) => this.#uids.get(pid) ?? null);
-    this.#settings = loadSettings(this.store);
-    this.#system = options.system;
+    this.#pushTo = options.push;
+    this.log =
+      options.log ??
+      new RateLimitedLog((line) => {
+        console.error(`zenithfence: ${line}`);
+        this.noteLog(line);
+      });
     this.#now = now;
+    this.#storage = new StorageGuard({
+      log: this.log,
+      onChange: () => this.#push('status:changed', this.status(this.#now)),
+      unavailable: options.storageUnavailable ?? null,
+      ...(options.storageRetryMs === undefined ? {} : { retryMs: options.storageRetryMs }),
+    });
+    // The engine's process directory is bounded and knows every uid the driver reported.
+    this.#history = new HistoryWriter(newRunId(now), (pid) => this.engine.uidOf(pid));
+    this.#settings = contained('load settings', () => loadSettings(this.store), DEFAULT_SETTINGS, this.log);
+    this.#system = options.system;
     const system = options.system;
     this.engine = new Engine({
-      ...(system === undefined
-        ? {}
-        : {
-            reverseLookup: {
-              lookup: (ip: string) => {
-                system.reverseLookup(ip).then(
-                  (names) => this.engine.reverseLookupAnswered(ip, names, this.#now),
-                  () => this.engine.reverseLookupAnswered(ip, [], this.#now),
-                );
-              },
-            },
-          }),
+      ...(system === undefined ? {} : { reverseLookup: { lookup: (ip: string) => this.#reverseLookup(system, ip) } }),
       verdicts: { send: (id, verdict) => this.#driver.verdict(id, verdict) },
-      repository: { save: (rule) => this.store.rules.put(rule), remove: (id) => void this.store.rules.delete(id) },
+      repository: {
+        save: (rule) => this.#ruleWrite('save a rule', () => this.store.rules.put(rule)),
+        remove: (id) => this.#ruleWrite('delete a rule', () => void this.store.rules.delete(id)),
+      },
       caseInsensitivePaths: options.caseInsensitivePaths ?? false,
       prompts: this.#promptOptions(this.#settings),
-      ...(options.onError === undefined ? {} : { onError: options.onError }),
+      onError: options.onError ?? ((error) => this.log.error('engine', error)),
     });
-    // Rules that were to last only until a restart, or whose minutes ran out while we were away.
-    this.store.rules.deleteByDuration(['until-restart', 'until-app-quits', 'once']);
-    this.store.rules.deleteExpired(now);
-    this.engine.attachRules(this.store.rules.list());
+    this.#loadRules(now);
+  }
+
+  /**
+   * Puts the stored rules in force, without those that were to last only until a restart or
+   * whose minutes ran out while we were away; then deletes those from the store. The choice is
+   * made here, in memory, so that a store that cannot write (a full disk) changes nothing of it.
+   */
+  #loadRules(now: number): void {
+    const stored = contained('read the rules', () => this.store.rules.list(), [], this.log);
+    const kept = stored.filter(
+      (rule) => !RESTART_ENDS.has(rule.duration.kind) && (rule.expiresAt === null || rule.expiresAt > now),
+    );
+    const { rejected } = this.engine.attachRules(kept);
+    if (rejected.length > 0)
+      this.noteLog(`${String(rejected.length)} stored rules could not be used: ${rejected.join(', ')}`);
+    if (kept.length === stored.length || this.#storage.state === 'unavailable') return;
+    try {
+      this.store.transaction(() => {
+        this.store.rules.deleteByDuration([...RESTART_ENDS]);
+        this.store.rules.deleteExpired(now);
+      });
+    } catch (error) {
+      this.#storage.failed(error, now, 'delete rules that ended');
+    }
+  }
+
+  /** Runs a rule write for the engine; a refused one is noted and becomes a RuleNotSavedError. */
+  #ruleWrite(what: string, work: () => void): void {
+    try {
+      work();
+    } catch (error) {
+      this.#storage.failed(error, this.#now, what);
+      throw new RuleNotSavedError(error);
+    }
+  }
+
+  #reverseLookup(system: SystemPort, ip: string): void {
+    const answer = (names: readonly string[]): void =>
+      contained('reverse lookup', () => this.engine.reverseLookupAnswered(ip, names, this.#now), undefined, this.log);
+    try {
+      system.reverseLookup(ip).then(answer, () => answer([]));
+    } catch (error) {
+      this.log.error('reverse lookup', error);
+    }
   }
 
   #promptOptions(settings: Settings): { holdTimeoutMs: number; defaultAction: Settings['defaultAction'] } {
     return { holdTimeoutMs: settings.holdTimeoutSeconds * 1000, defaultAction: settings.defaultAction };
+  }
+
+  /** Pushes to the UI; a push that throws (a window gone, a payload it cannot send) is logged. */
+  #push<C extends PushChannel>(channel: C, payload: PushMap[C]): void {
+    try {
+      this.#pushTo(channel, payload);
+    } catch (error) {
+      this.log.error(`push ${channel}`, error);
+    }
   }
 
   get settings(): Settings {
@@ -108,18 +199,38 @@ export class Runtime {
     this.engine.configurePrompts(this.#promptOptions(settings));
   }
 
+  /**
+   * Answers a prompt. When its rule cannot be saved (a full disk), the answer still applies to
+   * the held connections: the rule then lasts until restart ('forever') or is not made at all
+   * (a rule of minutes cannot be kept in memory alone), and the result says so in `warning`.
+   */
+  answerPrompt(promptId: string, answer: PromptAnswer, now: number): RuntimeAnswerResult {
+    this.#now = now;
+    try {
+      return this.engine.answerPrompt(promptId, answer, now);
+    } catch (error) {
+      // The engine checks, then writes, then changes anything: a refused write left the prompt as it was.
+      if (!(error instanceof RuleNotSavedError)) throw error;
+      const lasting = answer.duration.kind === 'forever';
+      const duration: RuleDuration = lasting ? { kind: 'until-restart' } : { kind: 'once' };
+      const result = this.engine.answerPrompt(promptId, { ...answer, duration }, now);
+      if (!result.ok) return result;
+      const verb = answer.action === 'allow' ? 'allowed' : 'blocked';
+      const outcome = lasting
+        ? 'it applies until ZenithFence restarts'
+        : 'no rule was made, so you will be asked again next time';
+      const warning = `The waiting connections were ${verb}, but the rule could not be saved (${storageErrorText(error.cause)}): ${outcome}.`;
+      this.noteLog(warning);
+      return { ...result, warning };
+    }
+  }
+
   /** One event from the driver. */
   handleEvent(event: DriverEvent, now: number): void {
     this.#now = now;
-    if (event.kind === 'connection' && event.process !== null) {
-      this.#uids.set(event.pid, event.process.uid);
-      if (event.process.path !== '') {
-        const pids = this.#pidsByApp.get(event.process.path) ?? new Set<number>();
-        pids.add(event.pid);
-        this.#pidsByApp.set(event.process.path, pids);
-      }
-    }
+    contained('note the process', () => this.#noteProcess(event), undefined, this.log);
     if (event.kind === 'log') this.#appendLog({ at: now, severity: event.severity, message: event.message });
+    // Never throws; answers or holds every connection request.
     this.engine.handle(event, now);
     // A new prompt is pushed at once rather than with the next 100 ms flush: it is what the
     // user waits for.
@@ -129,10 +240,32 @@ export class Runtime {
     }
   }
 
+  #noteProcess(event: DriverEvent): void {
+    // Only a system port can tell that the pids exited, which is what empties this map again.
+    if (event.kind !== 'connection' || event.process === null || this.#system === undefined) return;
+    if (event.process.path !== '') {
+      const pids = this.#pidsByApp.get(event.process.path) ?? new Set<number>();
+      pids.add(event.pid);
+      this.#pidsByApp.set(event.process.path, pids);
+    }
+  }
+
   #appendLog(line: LogView): void {
     this.#logs.push(line);
     if (this.#logs.length > MAX_LOGS) this.#logs.splice(0, this.#logs.length - MAX_LOGS);
     this.#push('logs:appended', [line]);
+  }
+
+  /** A line of the host's own (a fault, a storage change) for the Logs view. */
+  noteLog(message: string): void {
+    // A push that fails is logged, and that log line comes back here: once is enough.
+    if (this.#appendingLog) return;
+    this.#appendingLog = true;
+    try {
+      this.#appendLog({ at: this.#now, severity: WARNING, message });
+    } finally {
+      this.#appendingLog = false;
+    }
   }
 
   logs(): readonly LogView[] {
@@ -153,6 +286,8 @@ export class Runtime {
       driverMessage: this.#driverMessage,
       mode: this.engine.getMode(now),
       pendingPrompts: pending,
+      storage: this.#storage.state,
+      storageMessage: this.#storage.message(),
     };
   }
 
@@ -172,21 +307,55 @@ export class Runtime {
   /** Once a second: timeouts and expiries, byte counts, and the store's batched writes. */
   tick(now: number): void {
     this.#now = now;
-    this.engine.tick(now);
-    this.#noticeExits(now);
-    this.#driver.requestBandwidth();
-    this.flush(now);
-    this.store.transaction(() => {
-      this.#history.flush(this.store);
-      for (const bucket of this.engine.takeAppBuckets()) {
+    // Each step on its own: one that throws must not keep the others (timeouts above all) from running.
+    contained('tick: engine', () => this.engine.tick(now), undefined, this.log);
+    contained('tick: process exits', () => this.#noticeExits(now), undefined, this.log);
+    contained('tick: bandwidth request', () => this.#driver.requestBandwidth(), undefined, this.log);
+    contained('tick: flush', () => this.flush(now), undefined, this.log);
+    contained('tick: store writes', () => this.#writeStore(now), undefined, this.log);
+    this.#ticks += 1;
+    if (this.#ticks % HOUSEKEEPING_EVERY_TICKS === 0) {
+      contained('tick: housekeeping', () => this.#housekeeping(now), undefined, this.log);
+    }
+  }
+
+  /** History, bandwidth and rule hits, unless the storage refuses writes (then dropped and counted). */
+  #writeStore(now: number): void {
+    const batch = this.#history.take();
+    const buckets = this.engine.takeAppBuckets();
+    const hits = this.#hits.increments(this.engine.takeHits());
+    if (!this.#storage.mayWrite(now)) {
+      // Hits stay in HitDeltas until a write commits; rows and buckets are let go.
+      this.#storage.drop(batch.inserts.length, batch.updates.length, buckets.length);
+      return;
+    }
+    // An empty write commits even on a full disk: it would prove nothing, so a storage that
+    // failed waits for one that carries data.
+    const empty = batch.inserts.length + batch.updates.length + buckets.length + hits.size === 0;
+    if (empty && this.#storage.state !== 'ok') return;
+    try {
+      this.store.transaction(() => {
+        this.#history.write(this.store, batch);
+        if (hits.size > 0) this.store.rules.recordHits(hits);
+      });
+    } catch (error) {
+      this.#storage.drop(batch.inserts.length, batch.updates.length, buckets.length);
+      this.#storage.failed(error, now, 'history');
+      return;
+    }
+    this.#history.committed(batch);
+    this.#hits.committed();
+    try {
+      // Buffered in the store, which keeps them when its flush fails and writes them next time.
+      for (const bucket of buckets) {
         this.store.bandwidth.add(bucket.app, bucket.second * 1000, bucket.transmitted, bucket.received);
       }
-      const hits = this.#hits.increments(this.engine.takeHits());
-      if (hits.size > 0) this.store.rules.recordHits(hits);
-    });
-    this.store.bandwidth.flush();
-    this.#ticks += 1;
-    if (this.#ticks % HOUSEKEEPING_EVERY_TICKS === 0) this.#housekeeping(now);
+      this.store.bandwidth.flush();
+    } catch (error) {
+      this.#storage.failed(error, now, 'bandwidth');
+      return;
+    }
+    this.#storage.succeeded();
   }
 
   /** Processes that exited lose their pending prompts; apps with no process left have quit. */
@@ -207,15 +376,21 @@ export class Runtime {
     }
   }
 
-  /** History retention (settings) and bandwidth downsampling. */
+  /** History retention (settings) and bandwidth downsampling, while the storage takes writes. */
   #housekeeping(now: number): void {
-    this.store.history.prune({ maxAgeMs: this.#settings.historyRetentionDays * DAY_MS }, now);
-    this.store.bandwidth.downsample(now);
+    if (this.#storage.state !== 'ok') return;
+    try {
+      this.store.history.prune({ maxAgeMs: this.#settings.historyRetentionDays * DAY_MS }, now);
+      this.store.bandwidth.downsample(now);
+    } catch (error) {
+      this.#storage.failed(error, now, 'housekeeping');
+    }
   }
 
   /** Answers everything still held and writes what is pending; the host then closes the store. */
   shutdown(now: number): number {
-    const answered = this.engine.shutdown(now);
+    // First and on its own: whatever fails after it, no held connection is left unanswered.
+    const answered = contained('shutdown: answer held connections', () => this.engine.shutdown(now), 0, this.log);
     this.tick(now);
     return answered;
   }

@@ -39,6 +39,21 @@ function rowsPerResolution(): Record<string, number> {
 }
 
 describe('bandwidth', () => {
+  it('still answers a series when its flush is refused (a full disk), keeping the buffered bytes', () => {
+    const s = fresh();
+    s.bandwidth.add('/a', 1_000, 1, 10);
+    s.bandwidth.flush();
+    // Another connection makes every new write fail, as a full disk would.
+    const other = new DatabaseSync(path);
+    other.exec(`CREATE TRIGGER refuse BEFORE INSERT ON bandwidth BEGIN SELECT RAISE(FAIL, 'disk is full'); END`);
+    s.bandwidth.add('/a', 5_000, 2, 20);
+    expect(() => s.bandwidth.flush()).toThrow(/disk is full/);
+    expect(totals(s.bandwidth.series('/a', 0, 10_000))).toEqual([1, 10]);
+    other.exec('DROP TRIGGER refuse');
+    other.close();
+    expect(totals(s.bandwidth.series('/a', 0, 10_000))).toEqual([3, 30]);
+  });
+
   it('adds samples into 1 s buckets and writes them on flush, adding to stored buckets', () => {
     const s = fresh();
     s.bandwidth.add('/a', 1_000, 1, 10);

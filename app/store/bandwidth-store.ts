@@ -85,7 +85,13 @@ export function createBandwidthStore(db: DatabaseSync): BandwidthStore {
     flush,
     series(appPath: string | null, from: number, to: number, options: SeriesOptions = {}): BandwidthSeries {
       const args = seriesArgsSchema.parse({ appPath, from, to, ...options });
-      flush();
+      try {
+        flush();
+      } catch {
+        // A store that refuses writes (a full disk) still answers reads: the chart shows what
+        // is stored, and the buffered seconds stay for the next flush (the runtime reports
+        // the storage state; a chart must not fail because of it).
+      }
       const coarsest = coarsestIn(args.appPath, args.from, args.to);
       const width =
         args.resolution === 'auto' ? autoWidth(args.to - args.from, args.maxPoints, coarsest) : args.resolution;

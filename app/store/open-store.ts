@@ -2,6 +2,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { createBandwidthStore } from './bandwidth-store.ts';
 import { configureConnection, setBusyTimeout } from './configure-connection.ts';
 import type { ConnectionOptions } from './configure-connection.ts';
+import { secureDatabaseFiles, type PermissionNotice } from './data-files.ts';
 import { createHistoryStore } from './history-store.ts';
 import { checkVersion, migrate } from './migrate.ts';
 import { MIGRATIONS } from './migrations.ts';
@@ -11,15 +12,21 @@ import type { Store } from './store.ts';
 import { inTransaction } from './transaction.ts';
 
 /** `durability`: 'normal' (default, survives process crashes) or 'full' (survives power loss). */
-export type OpenStoreOptions = ConnectionOptions;
+export interface OpenStoreOptions extends ConnectionOptions {
+  /** Told when the database files were open to other users and have been tightened (default: stderr). */
+  readonly onPermissionNotice?: PermissionNotice;
+}
 
 /**
  * Opens (creating if needed) the ZenithFence database at `path`, configures it (WAL, see
  * configure-connection.ts for the durability trade-off) and brings the schema up to date.
+ * The database and its -wal and -shm files are readable by their owner only (0600), from
+ * their creation on; looser existing ones are tightened (data-files.ts).
  * Throws StoreVersionError, leaving the file untouched, if a newer release wrote it. The
  * returned Store is the one writer; use it from one thread.
  */
 export function openStore(path: string, options: OpenStoreOptions = {}): Store {
+  secureDatabaseFiles(path, options.onPermissionNotice);
   const db = new DatabaseSync(path);
   try {
     setBusyTimeout(db, options);

@@ -1,10 +1,14 @@
+import { MAX_RULE_FILE_BYTES } from '../contract/ipc.ts';
 import { RULE_FILE_FORMAT, ruleFileSchema } from '../contract/rules.ts';
 import type { Rule, RuleFile, RuleInput } from '../contract/rules.ts';
 import { findJsonSyntaxError } from './json-syntax.ts';
 import type { Store } from './store.ts';
 
-/** Rule files larger than this are refused before parsing (100 000 rules fit easily). */
-export const MAX_RULE_FILE_CHARS = 32 * 1024 * 1024;
+/**
+ * Rule files longer than this are refused before parsing (100 000 rules fit easily): the
+ * contract's limit, which the UI checks before sending and `rules:import` checks on arrival.
+ */
+export const MAX_RULE_FILE_CHARS = MAX_RULE_FILE_BYTES;
 /** Keys that could reach an object's prototype if some later code merged the parsed value. */
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const LISTED_PROBLEMS = 10;

@@ -8,21 +8,30 @@ import type { RuleHits, RulePatch, RuleStore } from './store.ts';
 import { inTransaction } from './transaction.ts';
 
 const PATCHABLE = new Set<string>(Object.keys(ruleInputSchema.shape));
-const COLUMNS = `id, enabled, created_at, updated_at, expires_at, action, direction, app, destination, port,
+/** The rules table's columns, in the order the statements use (also read by rescue-reader.ts). */
+export const RULE_COLUMNS = `id, enabled, created_at, updated_at, expires_at, action, direction, app, destination, port,
   protocol, duration, notes, hit_count, last_hit_at`;
 const MINUTE_MS = 60_000;
 
 /** Rules in SQLite: indexed scalar columns plus JSON columns for the nested matchers. */
 export function createRuleStore(db: DatabaseSync): RuleStore {
-  const selectAll = db.prepare(`SELECT ${COLUMNS} FROM rules ORDER BY created_at, rowid`);
-  const selectOne = db.prepare(`SELECT ${COLUMNS} FROM rules WHERE id = ?`);
-  const insert = db.prepare(`INSERT INTO rules (${COLUMNS}) VALUES (:id, :enabled, :created_at, :updated_at,
+  const selectAll = db.prepare(`SELECT ${RULE_COLUMNS} FROM rules ORDER BY created_at, rowid`);
+  const selectOne = db.prepare(`SELECT ${RULE_COLUMNS} FROM rules WHERE id = ?`);
+  const insert = db.prepare(`INSERT INTO rules (${RULE_COLUMNS}) VALUES (:id, :enabled, :created_at, :updated_at,
     :expires_at, :action, :direction, :app, :destination, :port, :protocol, :duration, :notes, :hit_count, :last_hit_at)`);
   // Rewrites the whole row; update() reads it in the same transaction, so counters are kept.
   const replace = db.prepare(`UPDATE rules SET enabled = :enabled, created_at = :created_at,
     updated_at = :updated_at, expires_at = :expires_at, action = :action, direction = :direction, app = :app,
     destination = :destination, port = :port, protocol = :protocol, duration = :duration, notes = :notes,
     hit_count = :hit_count, last_hit_at = :last_hit_at WHERE id = :id`);
+  // One statement inserts or replaces (no read, no savepoint): an import puts thousands.
+  const upsert = db.prepare(`INSERT INTO rules (${RULE_COLUMNS}) VALUES (:id, :enabled, :created_at, :updated_at,
+    :expires_at, :action, :direction, :app, :destination, :port, :protocol, :duration, :notes, :hit_count, :last_hit_at)
+    ON CONFLICT (id) DO UPDATE SET enabled = excluded.enabled, created_at = excluded.created_at,
+    updated_at = excluded.updated_at, expires_at = excluded.expires_at, action = excluded.action,
+    direction = excluded.direction, app = excluded.app, destination = excluded.destination, port = excluded.port,
+    protocol = excluded.protocol, duration = excluded.duration, notes = excluded.notes,
+    hit_count = excluded.hit_count, last_hit_at = excluded.last_hit_at`);
   const remove = db.prepare('DELETE FROM rules WHERE id = ?');
   const addHits = db.prepare(`UPDATE rules SET hit_count = hit_count + ?,
     last_hit_at = max(coalesce(last_hit_at, 0), ?) WHERE id = ?`);
@@ -40,11 +49,7 @@ export function createRuleStore(db: DatabaseSync): RuleStore {
     list: () => selectAll.all().map(rowToRule),
     put(rule: Rule): void {
       // The engine owns ids and bookkeeping of the rules it makes: store the rule as given.
-      const valid = ruleSchema.parse(rule);
-      inTransaction(db, () => {
-        if (selectOne.get(valid.id) === undefined) insert.run(ruleToRow(valid));
-        else replace.run(ruleToRow(valid));
-      });
+      upsert.run(ruleToRow(ruleSchema.parse(rule)));
     },
     get,
     create(input: RuleInput, now: number): Rule {
@@ -112,7 +117,8 @@ function ruleToRow(rule: Rule): Record<string, string | number | null> {
   };
 }
 
-function rowToRule(row: Row): Rule {
+/** A row of the rules table as a Rule; throws StoreDataError when it is not a valid rule. */
+export function rowToRule(row: Row): Rule {
   const what = `rule ${String(row['id'])}`;
   return validRow(
     ruleSchema,

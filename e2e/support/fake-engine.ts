@@ -226,6 +226,8 @@ export function busyScene(now: number, connections = 400): Scene {
       driverMessage: 'zenithfenced 0.1.0 on nfqueue 2000',
       mode: { mode: 'ask', resumesAt: null, resumesTo: null },
       pendingPrompts: 2,
+      storage: 'ok',
+      storageMessage: '',
     },
     prompts: [
       {

@@ -3,6 +3,7 @@ import { PromptDialog } from './components/PromptDialog.tsx';
 import { RuleEditorDialog } from './components/RuleEditorDialog.tsx';
 import { Sidebar } from './components/Sidebar.tsx';
 import { StatusBar } from './components/StatusBar.tsx';
+import { StorageBanner } from './components/StorageBanner.tsx';
 import { Toasts } from './components/Toasts.tsx';
 import { startSync } from './store/sync.ts';
 import { useAppStore } from './store/store.ts';
@@ -50,6 +51,7 @@ export function App(): React.JSX.Element {
       <main className="content">
         <CurrentView />
       </main>
+      <StorageBanner />
       <StatusBar />
       <PromptDialog />
       <RuleEditorDialog />

@@ -1,5 +1,6 @@
-// Decisions per second for rule-matched ConnectionRequests against 1 000 rules of mixed kinds,
-// through decide() alone and through the whole Engine.handle() (connection table, verdict port).
+// Decisions per second for rule-matched ConnectionRequests, through decide() alone and through
+// the whole Engine.handle() (connection table, verdict port), in two cases: 1 000 rules of mixed
+// kinds, and 100 000 any-app address rules (cidr of varied lengths, IPv4 and IPv6).
 // Prints numbers and asserts nothing (goal: >= 100 000 decisions/s on one core).
 // Run: node_modules/.bin/node app/engine/bench/decide-bench.ts
 import type { ConnectionRequest, DriverVerdict } from '../../contract/driver-events.ts';
@@ -67,11 +68,13 @@ const requests: ConnectionRequest[] = Array.from({ length: REQUESTS }, (_, i) =>
 });
 
 function measure(label: string, body: (i: number) => void): void {
-  for (let i = 0; i < REQUESTS; i++) body(i); // warm-up
+  // Warm-up: every request once, or half a second, whichever comes first.
+  const warmUntil = performance.now() + 500;
+  for (let i = 0; i < REQUESTS && performance.now() < warmUntil; i++) body(i);
   let done = 0;
   const start = performance.now();
   while (performance.now() - start < SECONDS * 1000) {
-    for (let i = 0; i < 1000; i++) body(done++ % REQUESTS);
+    for (let i = 0; i < 100; i++) body(done++ % REQUESTS);
   }
   const seconds = (performance.now() - start) / 1000;
   console.log(
@@ -114,3 +117,63 @@ measure('Engine.handle(ConnectionRequest)', (i) => engine.handle(requests[i] as 
 const total = [...counts.values()].reduce((a, b) => a + b, 0);
 console.log(`verdicts: ${[...counts].map(([v, n]) => `${v} ${((100 * n) / total).toFixed(1)}%`).join(', ')}`);
 console.log(`decided by the catch-all rule (no other match): ${catchAll}`);
+
+// Case 2: 100 000 any-app address rules, as a large imported blocklist makes.
+const ADDRESS_RULES = 100_000;
+const hex = (n: number) => random.int(n).toString(16);
+const v4 = () => `${1 + random.int(222)}.${random.int(256)}.${random.int(256)}.${random.int(256)}`;
+const v6 = () => `2001:${hex(0x10000)}:${hex(0x10000)}:${hex(0x10000)}:${hex(0x10000)}::${hex(0x10000)}`;
+const addressRules: Rule[] = Array.from({ length: ADDRESS_RULES }, (_, i) => {
+  const ipv6 = i % 3 === 0;
+  const address = ipv6 ? v6() : v4();
+  const prefix = ipv6 ? 32 + random.int(97) : 16 + random.int(17);
+  return makeRule({
+    id: `a${i}`,
+    destination: i % 50 === 0 ? { kind: 'ip', address } : { kind: 'cidr', cidr: `${address}/${prefix}` },
+    port: random.pick([{ kind: 'any' }, { kind: 'port', port: 443 }, { kind: 'range', from: 1, to: 1024 }] as const),
+    action: random.pick(['block', 'drop'] as const),
+  });
+});
+addressRules.push(makeRule({ id: 'catch-all', destination: { kind: 'any' }, direction: 'any' }));
+// Half the requests go inside a rule's network (the first bytes of its address), half anywhere.
+const addressRequests: ConnectionRequest[] = Array.from({ length: REQUESTS }, (_, i) => {
+  const rule = random.pick(addressRules).destination;
+  const text = rule.kind === 'cidr' ? rule.cidr.split('/')[0] : rule.kind === 'ip' ? rule.address : undefined;
+  const ipv6 = i % 3 === 0;
+  let remoteIp = ipv6 ? v6() : v4();
+  if (i % 2 === 0 && text !== undefined) {
+    remoteIp = text.includes(':')
+      ? text.replace(/::[0-9a-f]*$/, `::${hex(0x10000)}`)
+      : text.replace(/\.\d+$/, `.${random.int(256)}`);
+  }
+  return makeRequest({
+    id: BigInt(i + 1),
+    path: random.pick(apps),
+    pid: 1000 + random.int(100),
+    remoteIp,
+    localPort: 1024 + (i % 60000),
+  });
+});
+const addressSet = new RuleSet({ caseInsensitivePaths: false });
+for (const rule of addressRules) addressSet.put(rule);
+const addressFacts: ConnectionFacts[] = addressRequests.map((r) => ({
+  appKey: r.process?.path ?? '',
+  direction: r.direction,
+  protocol: r.flow.protocol,
+  remoteIp: r.flow.remoteIp,
+  remoteBytes: parseIp(r.flow.remoteIp),
+  remotePort: r.flow.remotePort,
+  hostNames: [],
+}));
+let addressCatchAll = 0;
+console.log('');
+measure(`decide() against ${addressRules.length} address rules`, (i) => {
+  const decision = decide(addressFacts[i] as ConnectionFacts, addressSet, 'ask', 0);
+  if (decision.kind === 'rule' && decision.rule.id === 'catch-all') addressCatchAll++;
+});
+const addressEngine = new Engine({ verdicts: { send: () => undefined }, repository: new MemoryRepository() });
+addressEngine.attachRules(addressRules);
+measure('Engine.handle(ConnectionRequest), address rules', (i) =>
+  addressEngine.handle(addressRequests[i] as ConnectionRequest, 1),
+);
+console.log(`decided by the catch-all rule (no other match): ${addressCatchAll}`);

@@ -27,6 +27,8 @@ export async function answerPrompt(
   const result = await bridge.answerPrompt({ promptId, action, duration, scope });
   if (!report(result, 'Could not answer the prompt')) return false;
   if (result.value.rule !== null) useAppStore.getState().putRule(result.value.rule);
+  // Answered, but not all of it took effect (the rule could not be saved): the user must know.
+  if (result.value.warning !== undefined) useAppStore.getState().addToast('error', result.value.warning);
   // The push follows within 100 ms; asking now makes the dialog move on at once.
   const prompts = await bridge.listPrompts();
   if (prompts.ok) useAppStore.getState().setPrompts(prompts.value);

@@ -48,7 +48,14 @@ export async function reloadRules(): Promise<void> {
 export function startSync(): () => void {
   const store = useAppStore.getState();
   const stops = [
-    onPush('status:changed', (status) => useAppStore.getState().setStatus(status)),
+    onPush('status:changed', (status) => {
+      const before = useAppStore.getState().status?.storage;
+      useAppStore.getState().setStatus(status);
+      // The banner goes away by itself; saying that saving works again is worth a line.
+      if (before !== undefined && before !== 'ok' && status.storage === 'ok') {
+        useAppStore.getState().addToast('info', 'Saving works again: history and rule changes are stored.');
+      }
+    }),
     onPush('prompts:changed', (groups) => useAppStore.getState().setPrompts(groups)),
     onPush('connections:batched', (changes) => buffer.enqueue(changes)),
     onPush('logs:appended', (lines) => useAppStore.getState().appendLogs(lines)),

@@ -6,6 +6,7 @@ import { SearchBox } from '../components/SearchBox.tsx';
 import { ViewHeader } from '../components/ViewHeader.tsx';
 import { usePoll } from '../hooks/use-poll.ts';
 import { appName, directionLabel, formatAgo, plural } from '../lib/format.ts';
+import { ruleFileSizeProblem } from '../lib/rule-file-size.ts';
 import {
   describeApp,
   describeDestination,
@@ -113,6 +114,7 @@ function download(text: string, name: string): void {
 export function RulesView(): React.JSX.Element {
   const rules = useAppStore((s) => s.rules);
   const openEditor = useAppStore((s) => s.openRuleEditor);
+  const addToast = useAppStore((s) => s.addToast);
   const [search, setSearch] = useState('');
   const [now, setNow] = useState(() => Date.now());
   const fileRef = useRef<HTMLInputElement>(null);
@@ -150,9 +152,12 @@ export function RulesView(): React.JSX.Element {
             className="sr-only"
             onChange={(event) => {
               const file = event.target.files?.[0];
-              if (file === undefined) return;
-              void file.text().then((text) => importRules(text));
               event.target.value = '';
+              if (file === undefined) return;
+              // Refused here, before reading or sending: the contract would refuse it anyway.
+              const tooBig = ruleFileSizeProblem(file.size);
+              if (tooBig !== null) return addToast('error', `Import failed: ${tooBig}`);
+              void file.text().then((text) => importRules(text));
             }}
           />
         </label>

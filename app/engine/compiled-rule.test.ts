@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { destinationSchema, type Destination } from '../contract/rules.ts';
+import { inNetwork } from './address-match.ts';
+import { compileRule } from './compiled-rule.ts';
+import { formatIp, parseIp } from './ip-address.ts';
+import { makeRule } from './testing.ts';
+
+const OPTIONS = { caseInsensitivePaths: false };
+const compile = (destination: Destination) => compileRule(makeRule({ id: 'r', destination }), OPTIONS);
+
+describe('compileRule agrees with the rule schema', () => {
+  const cidr = (text: string): Destination => ({ kind: 'cidr', cidr: text });
+  const ip = (address: string): Destination => ({ kind: 'ip', address });
+
+  it.each([
+    ...['10.0.0.0/8', '10.1.2.3/8', '::ffff:10.9.9.9/104', '2001:db8::1/64', '0.0.0.0/0', '::/0', '1.2.3.4/32'].map(
+      cidr,
+    ),
+    ...['1.2.3.4', '::ffff:1.2.3.4', '2001:DB8::1', 'fe80::1%eth0'].map(ip),
+    ...['*.example.com', '*.Example.COM.', '*.com'].map((pattern): Destination => ({ kind: 'domain', pattern })),
+  ])('the schema accepts %j and the engine compiles it', (destination) => {
+    expect(destinationSchema.safeParse(destination).success).toBe(true);
+    expect(compile(destination)).not.toBeNull();
+  });
+
+  it.each([
+    ...['10.0.0.0/33', '::ffff:10.0.0.0/64', '10.0.0.0', '999.1.1.1/8'].map(cidr),
+    ...['999.1.1.1', '1.2.3'].map(ip),
+  ])('the schema refuses %j, which the engine could not compile either', (destination) => {
+    expect(destinationSchema.safeParse(destination).success).toBe(false);
+    expect(compile(destination)).toBeNull();
+  });
+
+  it('treats host bits of a cidr as the schema documents: masked off, so 10.1.2.3/8 is 10.0.0.0/8', () => {
+    const compiled = compile({ kind: 'cidr', cidr: '10.1.2.3/8' });
+    if (compiled?.destination.kind !== 'cidr') throw new Error('not compiled');
+    expect(formatIp(compiled.destination.network.bytes)).toBe('10.0.0.0');
+    expect(compiled.destination.network.prefix).toBe(8);
+    expect(inNetwork(parseIp('10.200.0.1') as Uint8Array, compiled.destination.network)).toBe(true);
+    expect(inNetwork(parseIp('11.1.2.3') as Uint8Array, compiled.destination.network)).toBe(false);
+  });
+});

@@ -1,0 +1,103 @@
+import { chmodSync, existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { SessionLink } from '../driver-client/driver-session.ts';
+import { createHost } from './host.ts';
+import { RateLimitedLog } from './rate-limited-log.ts';
+import { tempDbPath } from './test-support/harness.ts';
+
+type Sent = Parameters<SessionLink['send']>[0];
+
+/** A driver link that delivers one held connection of pid 0 and records the commands sent to it. */
+function heldConnectionLink(sent: Sent[]): SessionLink {
+  let release: () => void = () => undefined;
+  const closed = new Promise<void>((resolve) => (release = resolve));
+  return {
+    async *infos() {
+      yield {
+        kind: 'connection',
+        ipVersion: 4,
+        id: 9n,
+        processId: 0n,
+        direction: 0,
+        protocol: 6,
+        localIp: '10.0.0.1',
+        localPort: 40_000,
+        remoteIp: '10.0.0.2',
+        remotePort: 443,
+        payloadLayer: 3,
+        payload: new Uint8Array(),
+      } as const;
+      await closed;
+    },
+    send: (command) => {
+      sent.push(command);
+      return Promise.resolve();
+    },
+    hello: () =>
+      Promise.resolve({
+        kind: 'helloReply',
+        version: [2, 1, 0, 0],
+        extVersion: 1,
+        features: 7,
+        driverKind: 2,
+      } as const),
+    close: () => {
+      release();
+      return Promise.resolve();
+    },
+  };
+}
+
+describe('createHost', () => {
+  it('stops with every held connection answered when the database has gone away under it', async () => {
+    const sent: Sent[] = [];
+    const lines: string[] = [];
+    const host = createHost({
+      dataDir: path.dirname(tempDbPath()),
+      connect: () => Promise.resolve(heldConnectionLink(sent)),
+      push: () => undefined,
+      log: new RateLimitedLog((line) => lines.push(line)),
+    });
+    host.start();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(host.runtime.engine.listPrompts()).toHaveLength(1);
+    // The database goes away under the running host: the last tick of the shutdown meets it.
+    host.runtime.store.close();
+    await expect(host.stop()).resolves.toBe(1);
+    // The default action, block (protocol verdict 4), reached the driver before the link closed.
+    expect(sent.filter((command) => command.kind === 'verdict')).toEqual([{ kind: 'verdict', id: 9n, verdict: 4 }]);
+    expect(host.runtime.status(Date.now()).storage).toBe('failed');
+  });
+
+  it('keeps its data directory to the owner: made 0700, or tightened and said so', async () => {
+    const parent = path.dirname(tempDbPath());
+    const lines: string[] = [];
+    const log = new RateLimitedLog((line) => lines.push(line));
+    const fresh = path.join(parent, 'new', 'data');
+    await createHost({
+      dataDir: fresh,
+      connect: () => new Promise(() => undefined),
+      push: () => undefined,
+      log,
+    }).stop();
+    expect(statSync(fresh).mode & 0o777).toBe(0o700);
+    expect(existsSync(path.join(fresh, 'zenithfence.sqlite'))).toBe(true);
+    const loose = path.join(parent, 'loose');
+    await createHost({
+      dataDir: loose,
+      connect: () => new Promise(() => undefined),
+      push: () => undefined,
+      log,
+    }).stop();
+    chmodSync(loose, 0o755);
+    await createHost({
+      dataDir: loose,
+      connect: () => new Promise(() => undefined),
+      push: () => undefined,
+      log,
+    }).stop();
+    expect(statSync(loose).mode & 0o777).toBe(0o700);
+    expect(lines.some((line) => line.includes(loose) && line.includes('0755'))).toBe(true);
+  });
+});

@@ -1,0 +1,131 @@
+import path from 'node:path';
+import type { Handlers } from '../contract/dispatch.ts';
+import type { DriverState } from '../contract/views.ts';
+import { DriverSession, type SessionLink } from '../driver-client/driver-session.ts';
+import { prepareDataDir } from '../store/index.ts';
+import { contained, guarded } from './guarded.ts';
+import { createHandlers } from './handlers.ts';
+import { openRuntimeStore } from './open-runtime-store.ts';
+import type { RateLimitedLog } from './rate-limited-log.ts';
+import { Runtime, type RuntimeOptions, type SystemPort } from './runtime.ts';
+
+/** The database's name in the data directory. */
+export const DATA_FILE = 'zenithfence.sqlite';
+/** UI pushes every this often (connection batches, prompt changes). */
+const FLUSH_MS = 100;
+/** Timeouts, byte counts and store writes every this often. */
+const TICK_MS = 1000;
+
+export interface HostOptions {
+  /** The data directory: made (or tightened to) 0700 here; the database is a file in it. */
+  readonly dataDir: string;
+  /** Opens the driver connection (zenithfenced's socket, or a test's link). */
+  readonly connect: () => Promise<SessionLink>;
+  readonly push: RuntimeOptions['push'];
+  /** The host's log; both hosts also give it to installLastResort. */
+  readonly log: RateLimitedLog;
+  readonly system?: SystemPort;
+  readonly caseInsensitivePaths?: boolean;
+  /** Told of each driver state (headless mode prints the ones that are not 'connected'). */
+  readonly onDriverStatus?: (state: DriverState, message: string) => void;
+  readonly clock?: () => number;
+}
+
+/** The runtime as a host runs it: store, engine, driver session, timers. */
+export interface Host {
+  readonly runtime: Runtime;
+  readonly handlers: Handlers;
+  /** Connects to the driver and starts the timers. */
+  start(): void;
+  /**
+   * Answers every held connection first, then stops the timers and the driver session and
+   * closes the store. Each step is contained, so a failing store cannot keep the process from
+   * exiting or a held connection from its answer. Resolves with the number answered; never rejects.
+   */
+  stop(): Promise<number>;
+}
+
+/**
+ * The one composition root of headless mode and the Electron shell (they add only their UI
+ * transport and windows). Every timer and driver callback runs under `guarded`: what throws is
+ * logged, rate-limited, and the firewall keeps deciding.
+ */
+export function createHost(options: HostOptions): Host {
+  const clock = options.clock ?? Date.now;
+  const log = options.log;
+  // The history says who went where: owner only (a disk too full even for a directory is
+  // logged, and the store below then starts without a database).
+  contained(
+    'data directory',
+    () => prepareDataDir(options.dataDir, (message) => log.line('data-dir', message)),
+    undefined,
+    log,
+  );
+  const { store, unavailable } = openRuntimeStore(path.join(options.dataDir, DATA_FILE), log);
+  let session: DriverSession | null = null;
+  const runtime = new Runtime(
+    {
+      store,
+      driver: {
+        verdict: (id, verdict) => session?.verdict(id, verdict),
+        requestBandwidth: () => session?.requestBandwidth(),
+      },
+      push: options.push,
+      log,
+      storageUnavailable: unavailable,
+      ...(options.system === undefined ? {} : { system: options.system }),
+      ...(options.caseInsensitivePaths === undefined ? {} : { caseInsensitivePaths: options.caseInsensitivePaths }),
+    },
+    clock(),
+  );
+  const handlers = createHandlers(runtime, clock);
+  const timers: Array<ReturnType<typeof setInterval>> = [];
+
+  return {
+    runtime,
+    handlers,
+    start() {
+      if (session !== null) return;
+      session = new DriverSession({
+        connect: options.connect,
+        callbacks: {
+          onEvent: guarded('driver event', (event) => runtime.handleEvent(event, clock()), log),
+          onStatus: guarded(
+            'driver status',
+            (state: DriverState, message: string) => {
+              runtime.driverStatus(state, message, clock());
+              options.onDriverStatus?.(state, message);
+            },
+            log,
+          ),
+        },
+        onError: (where, error) => log.error(where, error),
+      });
+      session.start();
+      timers.push(
+        setInterval(
+          guarded('flush', () => runtime.flush(clock()), log),
+          FLUSH_MS,
+        ),
+      );
+      timers.push(
+        setInterval(
+          guarded('tick', () => runtime.tick(clock()), log),
+          TICK_MS,
+        ),
+      );
+    },
+    async stop() {
+      for (const timer of timers.splice(0)) clearInterval(timer);
+      const answered = contained('stop: answer held connections', () => runtime.shutdown(clock()), 0, log);
+      try {
+        // The verdicts above are queued on the link; stop() lets them leave before it closes.
+        await session?.stop();
+      } catch (error) {
+        log.error('stop: driver session', error);
+      }
+      contained('stop: close the store', () => store.close(), undefined, log);
+      return answered;
+    },
+  };
+}

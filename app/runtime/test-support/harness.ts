@@ -1,0 +1,93 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Handlers } from '../../contract/dispatch.ts';
+import type { ConnectionRequest, DriverVerdict } from '../../contract/driver-events.ts';
+import type { PushChannel } from '../../contract/ipc.ts';
+import { openStore, type Store } from '../../store/index.ts';
+import { createHandlers } from '../handlers.ts';
+import { RateLimitedLog } from '../rate-limited-log.ts';
+import { Runtime, type RuntimeOptions } from '../runtime.ts';
+
+export const CURL = '/usr/bin/curl';
+
+/** A connection request of curl (pid 42) to `remoteIp:remotePort` from `localPort`. */
+export function connection(
+  id: bigint,
+  localPort: number,
+  remotePort = 443,
+  remoteIp = '93.184.216.34',
+): ConnectionRequest {
+  return {
+    kind: 'connection',
+    requestId: id,
+    direction: 'outbound',
+    ipVersion: 4,
+    flow: { protocol: 6, localIp: '10.0.0.1', localPort, remoteIp, remotePort },
+    pid: 42,
+    process: { pid: 42, startTime: 1n, uid: 1000, path: CURL, commandLine: ['curl'] },
+  };
+}
+
+/** A runtime on a real store, with what it sent to the driver, pushed and logged recorded. */
+export interface Harness {
+  readonly runtime: Runtime;
+  readonly store: Store;
+  readonly handlers: Handlers;
+  readonly verdicts: Array<[bigint, DriverVerdict]>;
+  readonly pushes: PushChannel[];
+  /** Lines the runtime's log wrote. */
+  readonly lines: string[];
+  /** What the handlers and the log read as now; tests move it. */
+  readonly clock: { now: number };
+  bandwidthRequests: number;
+}
+
+export interface HarnessOptions {
+  readonly store?: Store;
+  readonly push?: RuntimeOptions['push'];
+  readonly storageUnavailable?: string | null;
+  readonly storageRetryMs?: number;
+  readonly now?: number;
+}
+
+/** A fresh database path in a directory of the test's private temporary directory. */
+export function tempDbPath(): string {
+  return path.join(mkdtempSync(path.join(tmpdir(), 'zf-runtime-')), 'zenithfence.sqlite');
+}
+
+export function startRuntime(options: HarnessOptions = {}): Harness {
+  const store = options.store ?? openStore(tempDbPath());
+  const clock = { now: options.now ?? 1_000 };
+  const lines: string[] = [];
+  const harness = {
+    store,
+    verdicts: [] as Array<[bigint, DriverVerdict]>,
+    pushes: [] as PushChannel[],
+    lines,
+    clock,
+    bandwidthRequests: 0,
+  };
+  const runtime = new Runtime(
+    {
+      store,
+      driver: {
+        verdict: (id, verdict) => harness.verdicts.push([id, verdict]),
+        requestBandwidth: () => (harness.bandwidthRequests += 1),
+      },
+      push:
+        options.push ??
+        ((channel) => {
+          harness.pushes.push(channel);
+        }),
+      log: new RateLimitedLog(
+        (line) => lines.push(line),
+        () => clock.now,
+      ),
+      ...(options.storageUnavailable === undefined ? {} : { storageUnavailable: options.storageUnavailable }),
+      ...(options.storageRetryMs === undefined ? {} : { storageRetryMs: options.storageRetryMs }),
+    },
+    clock.now,
+  );
+  return Object.assign(harness, { runtime, handlers: createHandlers(runtime, () => clock.now) });
+}
