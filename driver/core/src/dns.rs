@@ -58,6 +58,10 @@ pub enum DnsError {
     Truncated,
     /// The QR bit is clear: the message is a query, not a response.
     NotResponse,
+    /// The QR bit is set, or the opcode is not 0: the message is not a standard query.
+    NotQuery,
+    /// The message does not carry exactly one question.
+    NotOneQuestion,
     /// A label byte uses the reserved 0b01 or 0b10 prefix.
     BadLabelType,
     /// A compression pointer points past the end of the message.
@@ -76,6 +80,8 @@ impl core::fmt::Display for DnsError {
         f.write_str(match self {
             DnsError::Truncated => "DNS message truncated",
             DnsError::NotResponse => "DNS message is not a response",
+            DnsError::NotQuery => "DNS message is not a standard query",
+            DnsError::NotOneQuestion => "DNS message does not carry exactly one question",
             DnsError::BadLabelType => "reserved DNS label type",
             DnsError::BadPointer => "DNS compression pointer past the message end",
             DnsError::PointerLoop => "too many DNS compression pointers",
@@ -191,6 +197,43 @@ pub fn parse_dns_answers(message: &[u8], out: &mut Vec<DnsRecord>) -> Result<(),
         resolve(question, &answers, out);
     }
     Ok(())
+}
+
+/// The question of a message that carries exactly one.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DnsQuestion {
+    /// The name asked for, in the form of [`DnsRecord::name`] (ASCII-lowercased, so names that
+    /// differ only in case, as with 0x20 randomisation, compare equal).
+    pub name: String,
+    /// QTYPE.
+    pub qtype: u16,
+    /// QCLASS.
+    pub qclass: u16,
+}
+
+/// Reads the header and the only question of a message (query or response); the sections after
+/// the question are not read.
+pub fn parse_question(message: &[u8]) -> Result<(DnsHeader<'_>, DnsQuestion), DnsError> {
+    let header = DnsHeader::new_checked(message)?;
+    if header.question_count() != 1 {
+        return Err(DnsError::NotOneQuestion);
+    }
+    let mut reader = Reader {
+        message,
+        pos: HEADER_LEN,
+    };
+    let mut name = String::new();
+    reader.name(Some(&mut name))?;
+    let qtype = reader.u16()?;
+    let qclass = reader.u16()?;
+    Ok((
+        header,
+        DnsQuestion {
+            name,
+            qtype,
+            qclass,
+        },
+    ))
 }
 
 /// Splits the first message off a DNS-over-TCP stream (a 2-byte big-endian length, then the
@@ -665,6 +708,35 @@ mod tests {
             ),
             (1, 1, 0, 0)
         );
+    }
+
+    #[test]
+    fn the_question_is_read_from_queries_and_responses() {
+        let m = cname_response();
+        let (h, q) = parse_question(&m).unwrap();
+        assert_eq!(h.id(), 0xbeef);
+        assert_eq!(
+            q,
+            DnsQuestion {
+                name: "www.example.org".into(),
+                qtype: record_type::A,
+                qclass: CLASS_IN
+            }
+        );
+        let mut query = header(0x0100, 1, 0, 0, 0);
+        question(&mut query, "Example.ORG", record_type::AAAA);
+        assert_eq!(parse_question(&query).unwrap().1.name, "example.org");
+        assert_eq!(
+            parse_question(&header(0x0100, 0, 0, 0, 0)),
+            Err(DnsError::NotOneQuestion)
+        );
+        assert_eq!(
+            parse_question(&header(0x0100, 2, 0, 0, 0)),
+            Err(DnsError::NotOneQuestion)
+        );
+        for cut in 0..query.len() {
+            assert!(parse_question(&query[..cut]).is_err(), "cut at {cut}");
+        }
     }
 
     #[test]

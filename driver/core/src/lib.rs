@@ -13,6 +13,7 @@ pub mod cache;
 pub mod counters;
 pub mod decision;
 pub mod dns;
+pub mod dns_queries;
 pub mod flow;
 pub mod info_queue;
 pub mod infos;

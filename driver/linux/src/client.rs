@@ -1,11 +1,13 @@
 //! The client socket: a SOCK_SEQPACKET Unix socket that behaves like the Windows device. A read
 //! returns part of the info byte stream; each write carries exactly one command, so a write of
-//! the wrong length is detected and rejected as on the device. One client at a time; the peer
-//! must be root or in the configured group. When it leaves, every pending packet is answered
-//! with the detached policy.
+//! the wrong length is detected and rejected as on the device (an empty write too: it is a
+//! message of no bytes, told apart from the end of the stream by the credentials every message
+//! carries). One client at a time; the peer must be root or in the configured group. When it
+//! leaves, every pending packet is answered with the detached policy, and a client that stops
+//! reading cannot keep the next one out.
 
 use std::fs::{self, File};
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::os::fd::OwnedFd;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -23,6 +25,11 @@ use crate::sys;
 
 /// The largest info chunk one read returns: clients read with a buffer at least this large.
 pub(crate) const MAX_READ: usize = 16 * 1024;
+/// How often the accept loop looks at the stop flag without a connection.
+const ACCEPT_WAKE: Duration = Duration::from_millis(250);
+/// How long a leaving client's infos may take to drain before its socket is shut: a client
+/// that stopped reading would otherwise hold its session, and the one-client slot, for ever.
+const DRAIN_BOUND: Duration = Duration::from_secs(2);
 
 /// The listening socket.
 pub(crate) struct ClientServer {
@@ -73,6 +80,10 @@ impl ClientServer {
             _ => {}
         }
         let listener = sys::seqpacket_listen(path)?;
+        // Inherited by every accepted socket: an empty write then reads as a message.
+        sys::pass_credentials(&listener)?;
+        // Accept wakes now and then to see a stop, whether or not `wake` gets through.
+        sys::set_receive_timeout(&listener, ACCEPT_WAKE)?;
         std::os::unix::fs::chown(path, Some(0), group_id)?;
         fs::set_permissions(path, fs::Permissions::from_mode(0o660))?;
         Ok(ClientServer {
@@ -88,6 +99,7 @@ impl ClientServer {
         while !stop.load(Ordering::SeqCst) {
             let stream = match sys::seqpacket_accept(&self.listener) {
                 Ok(stream) => stream,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
                 Err(e) => {
                     daemon.log(Severity::Error, format!("accept failed: {e}"));
                     thread::sleep(Duration::from_millis(100));
@@ -108,12 +120,23 @@ impl ClientServer {
                 );
                 continue;
             }
-            let daemon = Arc::clone(daemon);
-            let busy = Arc::clone(&busy);
-            thread::spawn(move || {
-                serve_client(&daemon, stream);
+            let session = {
+                let (daemon, busy) = (Arc::clone(daemon), Arc::clone(&busy));
+                thread::Builder::new()
+                    .name("session".into())
+                    .spawn(move || {
+                        serve_client(&daemon, stream);
+                        busy.store(false, Ordering::SeqCst);
+                    })
+            };
+            if let Err(e) = session {
+                // The stream went with the closure: the client sees its connection closed.
                 busy.store(false, Ordering::SeqCst);
-            });
+                daemon.log(
+                    Severity::Error,
+                    format!("refused a client: no thread for it ({e})"),
+                );
+            }
         }
     }
 
@@ -147,24 +170,43 @@ impl ClientServer {
 
 /// Serves one client: infos out on a writer thread, commands in on this one.
 fn serve_client(daemon: &Arc<Daemon>, stream: File) {
+    if !daemon.attach() {
+        daemon.log(
+            Severity::Warning,
+            "refused a client: the daemon is stopping".into(),
+        );
+        return;
+    }
     daemon.log(Severity::Info, "client connected".into());
-    daemon.attach();
-    let writer = match stream.try_clone() {
-        Ok(out) => {
-            let daemon = Arc::clone(daemon);
-            thread::spawn(move || write_infos(&daemon, out))
-        }
+    let spawned = stream.try_clone().and_then(|out| {
+        let daemon = Arc::clone(daemon);
+        thread::Builder::new()
+            .name("infos".into())
+            .spawn(move || write_infos(&daemon, out))
+    });
+    let writer = match spawned {
+        Ok(writer) => writer,
         Err(e) => {
-            daemon.log(
-                Severity::Error,
-                format!("cannot clone the client socket: {e}"),
-            );
+            daemon.log(Severity::Error, format!("cannot serve the client: {e}"));
             daemon.detach();
             return;
         }
     };
     read_commands(daemon, &stream);
     daemon.detach();
+    // The writer sends what is queued, then the end of the stream. A client that does not read
+    // would keep it blocked in a write: after a while its socket is shut, which fails the write.
+    let deadline = std::time::Instant::now() + DRAIN_BOUND;
+    while !writer.is_finished() && std::time::Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(10));
+    }
+    if !writer.is_finished() {
+        daemon.log(
+            Severity::Warning,
+            "the leaving client did not read its last infos: connection closed".into(),
+        );
+        let _ = sys::shutdown_both(&stream);
+    }
     let _ = writer.join();
     daemon.log(
         Severity::Info,
@@ -172,16 +214,29 @@ fn serve_client(daemon: &Arc<Daemon>, stream: File) {
     );
 }
 
-fn read_commands(daemon: &Daemon, mut stream: &File) {
+fn read_commands(daemon: &Daemon, stream: &File) {
     // Larger than any command, so an oversized write is seen whole enough to be rejected.
     let mut buf = [0u8; 256];
     loop {
-        let n = match stream.read(&mut buf) {
-            Ok(0) => return,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+        let n = match sys::seqpacket_recv(stream, &mut buf) {
+            Ok(sys::Received::Message(n)) => n,
+            Ok(sys::Received::End) => return,
+            // A timeout cannot come from an accepted Unix socket (it does not inherit the
+            // listener's), but would not end the session either.
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::Interrupted
+                        | io::ErrorKind::WouldBlock
+                        | io::ErrorKind::TimedOut
+                ) =>
+            {
+                continue
+            }
             Err(_) => return,
         };
+        // An empty write is a message too: rejected like any other bad command (the protocol
+        // says so), and the session goes on.
         let write = buf.get(..n).unwrap_or(&[]);
         match Command::decode(write) {
             Ok(command) => {

@@ -65,6 +65,12 @@ impl DaemonClient {
         sys::set_receive_timeout(&self.socket, timeout)
     }
 
+    /// Sets how long [`DaemonClient::send`] may block (a daemon that stopped reading would
+    /// otherwise hold the caller for ever); a send that times out fails with `WouldBlock`.
+    pub fn set_write_timeout(&self, timeout: std::time::Duration) -> io::Result<()> {
+        sys::set_send_timeout(&self.socket, timeout)
+    }
+
     /// Reads once and returns the records completed; `Ok(None)` at the end of the stream, an
     /// empty list when the read timed out.
     pub fn read(&mut self) -> io::Result<Option<Vec<ReadItem>>> {

@@ -1,27 +1,62 @@
 //! Wiring: the shared state of the running daemon and its threads (held packets, flow ends,
 //! the client). The decisions themselves are in `engine.rs`.
+//!
+//! # Locks
+//!
+//! Every lock of the daemon, in the one order in which they may be taken: a thread holding a
+//! lock may take only locks further down the list, never one above it. (The ranked mutexes of
+//! `locks.rs` check this at every lock in debug builds, which the tests run.)
+//!
+//! 1. `kernel` (the sock_diag and conntrack request sockets): held for a dump or a delete,
+//!    which take milliseconds with many sockets and flows. Since it comes first, no dump or
+//!    delete can run under any other lock.
+//! 2. `engine` (the decision state): the packet thread takes it for every packet, so it is held
+//!    only for work in memory. Whoever needs a dump's results under it dumps first and filters
+//!    under it afterwards.
+//! 3. `accounts` (the byte accounts): taken under `engine` when totals are recorded, so that a
+//!    connection's end (which marks it ended and records its final totals) and a dump's totals
+//!    for it are recorded in one order or the other, never interleaved.
+//! 4. `forgotten` (conntrack entries we deleted ourselves).
+//!
+//! Leaves, taken last and holding nothing else while held: the log's state (`log.rs`), the info
+//! queue's state (`BlockingInfoQueue` in the core) and the channel of byte-count requests.
+//!
+//! GetBandwidthStats is served by its own thread (`run_bandwidth`): a dump of tens of thousands
+//! of sockets and flows takes tens of milliseconds, and verdicts, which come on the same socket,
+//! must not wait behind it. Requests that come while one waits are served by the same dump.
+//!
+//! Once the order was broken: GetBandwidthStats took `bandwidth` then `engine`, a connection end
+//! `engine` then `bandwidth`, and under load the two deadlocked within a second, stopping all
+//! networking in the namespace.
 
 use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use zenithfence_core::bandwidth::BandwidthAccounts;
 use zenithfence_core::blocking_queue::BlockingInfoQueue;
 use zenithfence_core::decision::{Action, Decision};
-use zenithfence_core::dns::parse_dns_answers;
 use zenithfence_core::flow::{FlowKey, IpAddress, PacketTuple};
-use zenithfence_core::packet::{parse_ip_packet, Transport};
+use zenithfence_core::packet::parse_ip_packet;
 use zenithfence_protocol::{Command, Direction, Update};
 
 use crate::attribute::Attributor;
 use crate::conntrack::Conntrack;
+use crate::dns_watch::DnsWatch;
 use crate::engine::{Answer, Engine, HeldPacket, Quick};
+use crate::locks::{RankedGuard, RankedMutex};
 use crate::log::{Log, Severity};
-use crate::nflog::NflogGroup;
-use crate::nfqueue::{KernelVerdict, Queue, VerdictSender, HOOK_LOCAL_IN};
+use crate::nfqueue::{KernelVerdict, Queue, QueuedPacket, VerdictSender, HOOK_LOCAL_IN};
 use crate::rules::{MARK_ALLOW, MARK_REJECT, MARK_VERDICT_MASK};
 use crate::sock_diag::SockDiag;
+
+/// Lock ranks (see "Locks" above).
+const RANK_KERNEL: u32 = 1;
+const RANK_ENGINE: u32 = 2;
+const RANK_ACCOUNTS: u32 = 3;
+const RANK_FORGOTTEN: u32 = 4;
 
 /// How many infos wait for the client at most.
 const INFO_QUEUE_CAPACITY: usize = 4096;
@@ -29,6 +64,10 @@ const INFO_QUEUE_CAPACITY: usize = 4096;
 const TICK: Duration = Duration::from_millis(20);
 /// How often it wakes when nothing waits: only to notice a stop and clean the cache.
 const IDLE_TICK: Duration = Duration::from_millis(250);
+/// How long the packet thread waits for the last packets once the rules are gone.
+const FINAL_DRAIN_WAIT: Duration = Duration::from_millis(20);
+/// How long it answers such packets at most.
+const FINAL_DRAIN_BOUND: Duration = Duration::from_secs(1);
 /// How often the connection cache is cleaned.
 const CLEAN_EVERY_MS: u64 = 60_000;
 /// IPv4 + UDP header bytes that conntrack counts per packet on top of the payload.
@@ -60,30 +99,37 @@ impl Answer for NfAnswer {
     }
 }
 
-/// The running daemon's shared state.
+/// The running daemon's shared state; the locks in their order (see "Locks" above).
 pub(crate) struct Daemon {
-    engine: Mutex<Engine>,
+    kernel: RankedMutex<KernelSources>,
+    engine: RankedMutex<Engine>,
+    accounts: RankedMutex<BandwidthAccounts>,
+    /// Flows whose conntrack entry we deleted ourselves (an Update), with a deadline: the
+    /// destroy event that follows is not the connection's end.
+    forgotten: RankedMutex<Vec<(FlowKey, u64)>>,
     queue: Arc<BlockingInfoQueue>,
     log: Arc<Log>,
     started: Instant,
-    bandwidth: Mutex<Bandwidth>,
-    /// Flows whose conntrack entry we deleted ourselves (an Update), with a deadline: the
-    /// destroy event that follows is not the connection's end.
-    forgotten: Mutex<Vec<(FlowKey, u64)>>,
+    /// GetBandwidthStats requests for `run_bandwidth` (room for one: more are served by it).
+    bandwidth_requests: SyncSender<()>,
 }
+
+/// How often the byte-count thread looks at the stop flag while nobody asks.
+const BANDWIDTH_WAKE: Duration = Duration::from_millis(250);
 
 /// How long a deleted conntrack entry's destroy event is expected.
 const FORGOTTEN_FOR_MS: u64 = 5_000;
 
-/// What GetBandwidthStats reads from the kernel.
-struct Bandwidth {
-    accounts: BandwidthAccounts,
+/// The request sockets for kernel dumps and deletes.
+struct KernelSources {
     diag: Option<SockDiag>,
     conntrack: Option<Conntrack>,
 }
 
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+/// Running byte totals the kernel reported for a connection, under the key it is cached with
+/// when we decided it; a UDP entry may be either of two keys (we opened it, or the peer did).
+struct Totals {
+    keys: [Option<(FlowKey, u64, u64)>; 2],
 }
 
 impl Daemon {
@@ -92,6 +138,7 @@ impl Daemon {
         options: crate::engine::EngineOptions,
         verdicts: VerdictSender,
         log: Arc<Log>,
+        bandwidth_requests: SyncSender<()>,
     ) -> Daemon {
         let queue = Arc::new(BlockingInfoQueue::new(INFO_QUEUE_CAPACITY));
         let answer = Box::new(NfAnswer(verdicts, Arc::clone(&log)));
@@ -103,16 +150,14 @@ impl Daemon {
             .map_err(|e| log.write(Severity::Warning, format!("no UDP byte counts: {e}")))
             .ok();
         Daemon {
-            engine: Mutex::new(engine),
+            kernel: RankedMutex::new(RANK_KERNEL, "kernel", KernelSources { diag, conntrack }),
+            engine: RankedMutex::new(RANK_ENGINE, "engine", engine),
+            accounts: RankedMutex::new(RANK_ACCOUNTS, "accounts", BandwidthAccounts::new()),
+            forgotten: RankedMutex::new(RANK_FORGOTTEN, "forgotten", Vec::new()),
             queue,
             log,
             started: Instant::now(),
-            bandwidth: Mutex::new(Bandwidth {
-                accounts: BandwidthAccounts::new(),
-                diag,
-                conntrack,
-            }),
-            forgotten: Mutex::new(Vec::new()),
+            bandwidth_requests,
         }
     }
 
@@ -131,13 +176,13 @@ impl Daemon {
         &self.queue
     }
 
-    fn engine(&self) -> MutexGuard<'_, Engine> {
-        lock(&self.engine)
+    fn engine(&self) -> RankedGuard<'_, Engine> {
+        self.engine.lock()
     }
 
-    /// A client connected.
-    pub(crate) fn attach(&self) {
-        self.engine().attach();
+    /// A client connected; false when the daemon is stopping and admits nobody.
+    pub(crate) fn attach(&self) -> bool {
+        self.engine().attach()
     }
 
     /// The client left: every pending packet gets the detached policy.
@@ -158,12 +203,15 @@ impl Daemon {
                     let _ = self.queue.push(&info);
                 }
             }
-            Command::GetBandwidthStats => self.report_bandwidth(),
+            // A full channel means a request already waits, and its dump serves this one too.
+            Command::GetBandwidthStats => {
+                let _ = self.bandwidth_requests.try_send(());
+            }
             Command::ClearCache => {
                 self.engine().on_command(command, self.now_ms());
                 // Flows allowed for good bypass the queue through their conntrack mark: drop
                 // those entries so every flow is asked about again, as the cache is now empty.
-                if let Some(conntrack) = lock(&self.bandwidth).conntrack.as_mut() {
+                if let Some(conntrack) = self.kernel.lock().conntrack.as_mut() {
                     if let Err(e) = conntrack.delete_by_mark(MARK_ALLOW, MARK_VERDICT_MASK) {
                         self.log(Severity::Warning, format!("clearing allowed flows: {e}"));
                     }
@@ -177,17 +225,18 @@ impl Daemon {
                 self.engine().on_command(command, self.now_ms());
                 // An allowed flow never reaches the queue again; forgetting its conntrack entry
                 // makes its next packet new, so the updated verdict in the cache applies to it.
-                if let (Some(key), Some(conntrack)) =
-                    (key, lock(&self.bandwidth).conntrack.as_mut())
-                {
+                let mut kernel = self.kernel.lock();
+                if let (Some(key), Some(conntrack)) = (key, kernel.conntrack.as_mut()) {
                     // Registered before the delete: the kernel sends the destroy event at once.
                     let now = self.now_ms();
-                    lock(&self.forgotten).push((key, now + FORGOTTEN_FOR_MS));
+                    self.forgotten.lock().push((key, now + FORGOTTEN_FOR_MS));
                     let deleted = tuples_of(&key)
                         .iter()
                         .any(|tuple| conntrack.delete_flow(tuple).unwrap_or(false));
                     if !deleted {
-                        lock(&self.forgotten).retain(|&(k, until)| k != key && until > now);
+                        self.forgotten
+                            .lock()
+                            .retain(|&(k, until)| k != key && until > now);
                     }
                 }
             }
@@ -198,28 +247,61 @@ impl Daemon {
         }
     }
 
+    /// The byte-count thread: serves GetBandwidthStats requests until `stop`.
+    pub(crate) fn run_bandwidth(&self, requests: Receiver<()>, stop: &AtomicBool) {
+        while !stop.load(Ordering::SeqCst) {
+            match requests.recv_timeout(BANDWIDTH_WAKE) {
+                Ok(()) => self.report_bandwidth(),
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => return,
+            }
+        }
+    }
+
     /// Reads the kernel's running byte totals of the connections we decided and queues the
-    /// deltas since the last request.
+    /// deltas since the last request. The dumps take milliseconds with many sockets: they run
+    /// without the engine lock, which is taken only to keep the connections we decided.
     fn report_bandwidth(&self) {
-        let mut bandwidth = lock(&self.bandwidth);
-        let Bandwidth {
-            accounts,
-            diag,
-            conntrack,
-        } = &mut *bandwidth;
-        let engine = self.engine();
-        let known = |key: &FlowKey| engine.cache.get(key).is_some();
+        let totals = self.kernel_totals();
+        let infos = {
+            let engine = self.engine();
+            let mut accounts = self.accounts.lock();
+            for t in totals {
+                // A connection that ended has had (or will have) its final totals recorded by
+                // its end; the dump's older totals would count its bytes twice.
+                let live = t.keys.into_iter().flatten().find(|(key, _, _)| {
+                    engine
+                        .cache
+                        .get(key)
+                        .is_some_and(|entry| entry.ended_ms.is_none())
+                });
+                if let Some((key, tx, rx)) = live {
+                    accounts.observe_totals(key, tx, rx);
+                }
+            }
+            drop(engine);
+            accounts.take()
+        };
+        for info in infos {
+            let _ = self.queue.push(&info);
+        }
+    }
+
+    /// Dumps the running totals of every TCP socket (sock_diag) and UDP flow (conntrack).
+    fn kernel_totals(&self) -> Vec<Totals> {
+        let mut kernel = self.kernel.lock();
+        let KernelSources { diag, conntrack } = &mut *kernel;
+        let mut totals = Vec::new();
         if let Some(diag) = diag.as_mut() {
             for v6 in [false, true] {
                 match diag.dump_tcp(v6) {
-                    Ok(sockets) => {
-                        for socket in sockets.into_iter().filter(|s| known(&s.key)) {
-                            if let Some(tcp) = socket.tcp {
-                                let sent = tcp.bytes_sent.saturating_sub(tcp.bytes_retrans);
-                                accounts.observe_totals(socket.key, sent, tcp.bytes_received);
-                            }
-                        }
-                    }
+                    Ok(sockets) => totals.extend(sockets.into_iter().filter_map(|socket| {
+                        let tcp = socket.tcp?;
+                        let sent = tcp.bytes_sent.saturating_sub(tcp.bytes_retrans);
+                        Some(Totals {
+                            keys: [Some((socket.key, sent, tcp.bytes_received)), None],
+                        })
+                    })),
                     Err(e) => self.log(Severity::Warning, format!("TCP byte counts: {e}")),
                 }
             }
@@ -235,26 +317,21 @@ impl Daemon {
                         };
                         let orig = entry
                             .orig_bytes
-                            .saturating_sub(overhead * entry.orig_packets);
+                            .saturating_sub(overhead.saturating_mul(entry.orig_packets));
                         let reply = entry
                             .reply_bytes
-                            .saturating_sub(overhead * entry.reply_packets);
+                            .saturating_sub(overhead.saturating_mul(entry.reply_packets));
                         let outbound = entry.key_orig.flow_key(Direction::Outbound);
                         let inbound = entry.key_orig.flow_key(Direction::Inbound);
-                        if known(&outbound) {
-                            accounts.observe_totals(outbound, orig, reply);
-                        } else if known(&inbound) {
-                            accounts.observe_totals(inbound, reply, orig);
-                        }
+                        totals.push(Totals {
+                            keys: [Some((outbound, orig, reply)), Some((inbound, reply, orig))],
+                        });
                     }
                 }
                 Err(e) => self.log(Severity::Warning, format!("UDP byte counts: {e}")),
             }
         }
-        drop(engine);
-        for info in accounts.take() {
-            let _ = self.queue.push(&info);
-        }
+        totals
     }
 
     /// A TCP socket closed with final byte totals, or a UDP flow's conntrack entry ended.
@@ -267,7 +344,7 @@ impl Daemon {
     ) {
         let now = self.now_ms();
         if cookie.is_none() {
-            let mut forgotten = lock(&self.forgotten);
+            let mut forgotten = self.forgotten.lock();
             forgotten.retain(|&(_, until)| until > now);
             if let Some(at) = forgotten
                 .iter()
@@ -287,17 +364,25 @@ impl Daemon {
         }) else {
             return;
         };
+        // Under the engine lock, which a dump's totals are recorded under too (see "Locks").
+        let mut accounts = self.accounts.lock();
         if let Some((tx, rx)) = final_bytes {
-            lock(&self.bandwidth).accounts.observe_totals(flow, tx, rx);
+            accounts.observe_totals(flow, tx, rx);
         }
+        // The connection is over: a later one on the same addresses counts from zero, and the
+        // totals of ended connections do not pile up.
+        accounts.forget_totals(&flow);
+        drop(accounts);
         engine.connection_ended(flow, now);
     }
 
     /// The packet thread: held packets in, decisions or questions out, timeouts applied.
+    /// After `stop` it answers what is still in the queue's socket, so no packet the kernel
+    /// handed us goes unanswered (the rules are gone by then, so nothing new arrives).
     pub(crate) fn run_packets(
         &self,
         mut queue: Queue,
-        mut dns: Option<NflogGroup>,
+        mut dns: Option<DnsWatch>,
         stop: &AtomicBool,
     ) {
         let (mut attributor, error) = Attributor::new();
@@ -325,20 +410,12 @@ impl Daemon {
                     ),
                 }
             }
-            let packets = match queue.recv_packets() {
-                Ok(packets) => packets,
-                Err(e) => {
-                    self.log(Severity::Error, format!("reading the queue: {e}"));
-                    std::thread::sleep(TICK);
-                    Vec::new()
-                }
-            };
-            if !packets.is_empty() {
-                // A DNS answer passed the input hook before the application could connect to
-                // what it names, so read them first: the prompt can then show the name.
-                if let Some(dns) = dns.as_mut() {
-                    self.read_dns_answers(dns);
-                }
+            let packets = self.receive(&mut queue);
+            // A DNS answer passed the input hook before the application could connect to what
+            // it names, so read them first: the prompt can then show the name. Read at every
+            // wake-up, so the queries are known before their answers come.
+            if let Some(dns) = dns.as_mut() {
+                self.read_dns(dns);
             }
             for packet in packets {
                 self.handle_packet(packet, &mut attributor);
@@ -350,40 +427,49 @@ impl Daemon {
                 engine.clean(now);
                 next_clean = now + CLEAN_EVERY_MS;
             }
+            drop(engine);
+            self.log.tick();
         }
-    }
-
-    fn read_dns_answers(&self, dns: &mut NflogGroup) {
-        let packets = match dns.try_recv_all() {
-            Ok(packets) => packets,
-            Err(e) => {
-                self.log(Severity::Warning, format!("reading DNS answers: {e}"));
-                return;
-            }
-        };
-        let mut records = Vec::new();
-        for packet in packets {
-            let Ok(parsed) = parse_ip_packet(&packet) else {
-                continue;
-            };
-            let Transport::Udp { .. } = parsed.transport else {
-                continue;
-            };
-            let start = parsed.ip_header_len + 8;
-            let Some(message) = packet.get(start..parsed.total_len.min(packet.len())) else {
-                continue;
-            };
-            records.clear();
-            if parse_dns_answers(message, &mut records).is_ok() {
-                let mut engine = self.engine();
-                for record in records.drain(..) {
-                    engine.dns_name(record.name, record.address, record.ttl_s);
+        // Bounded, should packets still come (the rules could not be removed): the watchdog
+        // must not be what ends a shutdown that only has packets to answer.
+        let deadline = Instant::now() + FINAL_DRAIN_BOUND;
+        if queue.set_timeout(FINAL_DRAIN_WAIT).is_ok() {
+            while Instant::now() < deadline {
+                let packets = self.receive(&mut queue);
+                if packets.is_empty() {
+                    break;
+                }
+                for packet in packets {
+                    self.handle_packet(packet, &mut attributor);
                 }
             }
         }
     }
 
-    fn handle_packet(&self, packet: crate::nfqueue::QueuedPacket, attributor: &mut Attributor) {
+    /// One read of held packets (empty on timeout or error).
+    fn receive(&self, queue: &mut Queue) -> Vec<QueuedPacket> {
+        match queue.recv_packets() {
+            Ok(packets) => packets,
+            Err(e) => {
+                self.log(Severity::Error, format!("reading the queue: {e}"));
+                std::thread::sleep(TICK);
+                Vec::new()
+            }
+        }
+    }
+
+    fn read_dns(&self, dns: &mut DnsWatch) {
+        let records = dns.read(self.now_ms(), &self.log);
+        if records.is_empty() {
+            return;
+        }
+        let mut engine = self.engine();
+        for record in records {
+            engine.dns_name(record.name, record.address, record.ttl_s);
+        }
+    }
+
+    fn handle_packet(&self, packet: QueuedPacket, attributor: &mut Attributor) {
         let held = HeldPacket {
             packet_id: packet.packet_id,
             mark: packet.mark,

@@ -98,6 +98,9 @@ pub(crate) struct Engine {
     tally: DriverTally,
     /// Socket cookie → flow, for connection ends.
     cookies: BTreeMap<u64, FlowKey>,
+    /// Set by [`Engine::shutdown`]: no client is admitted any more, so nothing new is held
+    /// while the daemon stops.
+    stopped: bool,
 }
 
 impl Engine {
@@ -118,6 +121,7 @@ impl Engine {
             client: None,
             tally: DriverTally::default(),
             cookies: BTreeMap::new(),
+            stopped: false,
         }
     }
 
@@ -284,10 +288,15 @@ impl Engine {
         count
     }
 
-    /// A client connected: it starts with base infos only, until it says Hello.
-    pub(crate) fn attach(&mut self) {
+    /// A client connected: it starts with base infos only, until it says Hello. Returns false
+    /// (and admits nobody) once the daemon is stopping.
+    pub(crate) fn attach(&mut self) -> bool {
+        if self.stopped {
+            return false;
+        }
         self.queue.reset();
         self.client = Some(Client::default());
+        true
     }
 
     /// The client left (or sent Shutdown): answer everything it was asked with the detached
@@ -302,8 +311,10 @@ impl Engine {
         self.queue.shutdown();
     }
 
-    /// Answers everything at daemon shutdown.
+    /// Answers everything at daemon shutdown; from now on every packet gets the detached
+    /// policy at once, as no client can attach again.
     pub(crate) fn shutdown(&mut self) {
+        self.stopped = true;
         self.detach();
     }
 
@@ -713,6 +724,24 @@ mod tests {
         let mut answered: Vec<u32> = f.answers().iter().map(|a| a.0).collect();
         answered.sort_unstable();
         assert_eq!(answered, vec![1, 2, 3, 4, 5]);
+        assert_eq!(f.engine.pending_requests(), 0);
+    }
+
+    #[test]
+    fn after_shutdown_no_client_is_admitted_and_nothing_is_held() {
+        let mut f = fixture(16, false);
+        assert!(f.engine.attach());
+        f.packet(1, 10, 0, Attribution::default());
+        f.engine.shutdown();
+        assert!(
+            !f.engine.attach(),
+            "a client reconnecting while the daemon stops"
+        );
+        assert_eq!(f.packet(2, 11, 1, Attribution::default()), Quick::Done);
+        assert_eq!(
+            f.answers(),
+            vec![(10, Action::Accept, false), (11, Action::Accept, false)]
+        );
         assert_eq!(f.engine.pending_requests(), 0);
     }
 

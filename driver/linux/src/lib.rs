@@ -13,7 +13,10 @@ mod client;
 pub mod client_socket;
 mod conntrack;
 mod daemon;
+mod dns_watch;
 mod engine;
+mod instance;
+mod locks;
 mod log;
 mod netlink;
 mod nflog;
@@ -23,6 +26,7 @@ mod rules;
 mod run;
 mod sock_diag;
 mod sys;
+mod watchdog;
 
 /// Runs the command line; returns the process exit code.
 pub fn main_with_args(args: &[String]) -> i32 {

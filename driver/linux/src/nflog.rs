@@ -29,8 +29,19 @@ const CFG_QTHRESH: u16 = 5;
 const CMD_BIND: u8 = 1;
 /// `NFULNL_COPY_PACKET`.
 const COPY_PACKET: u8 = 2;
+/// `NFULA_PACKET_HDR`: `{be16 hw_protocol; u8 hook; u8 pad}`.
+const ATTR_PACKET_HDR: u16 = 1;
 /// `NFULA_PAYLOAD`: the packet from its L3 header.
 const ATTR_PAYLOAD: u16 = 9;
+
+/// One logged packet.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct LoggedPacket {
+    /// The netfilter hook it was logged in (1 input, 3 output), 0 when the kernel left it out.
+    pub(crate) hook: u8,
+    /// The packet from its IP header, cut to the rule's `--nflog-size`.
+    pub(crate) payload: Vec<u8>,
+}
 
 /// Receive buffer: one read can carry several logged packets of up to 64 KiB each.
 const BUF_LEN: usize = 256 * 1024;
@@ -94,12 +105,12 @@ impl NflogGroup {
         Ok(())
     }
 
-    /// Waits for logged packets and returns the L3 payloads (IP header first) of one read.
+    /// Waits for logged packets and returns those of one read.
     #[allow(
         dead_code,
         reason = "API for a blocking reader; the daemon drains with try_recv_all"
     )]
-    pub(crate) fn recv(&mut self) -> io::Result<Vec<Vec<u8>>> {
+    pub(crate) fn recv(&mut self) -> io::Result<Vec<LoggedPacket>> {
         self.set_nonblocking(false)?;
         let datagram = self.socket.recv()?;
         Ok(payloads(datagram))
@@ -108,7 +119,7 @@ impl NflogGroup {
     /// Returns every packet already waiting, without blocking (empty when there is none). The
     /// socket is switched to `O_NONBLOCK` rather than given a 1 µs receive timeout: the kernel
     /// rounds a timeout up to a clock tick (4 ms at HZ=250), which every drain would then wait.
-    pub(crate) fn try_recv_all(&mut self) -> io::Result<Vec<Vec<u8>>> {
+    pub(crate) fn try_recv_all(&mut self) -> io::Result<Vec<LoggedPacket>> {
         self.set_nonblocking(true)?;
         let mut packets = Vec::new();
         loop {
@@ -122,13 +133,19 @@ impl NflogGroup {
     }
 }
 
-/// The `NFULA_PAYLOAD` of each `NFULNL_MSG_PACKET` in a datagram.
-fn payloads(datagram: &[u8]) -> Vec<Vec<u8>> {
+/// The hook and `NFULA_PAYLOAD` of each `NFULNL_MSG_PACKET` in a datagram.
+fn payloads(datagram: &[u8]) -> Vec<LoggedPacket> {
     netlink::messages(datagram)
         .filter(|m| m.kind == MSG_PACKET)
         .filter_map(|m| {
             let attributes = m.payload.get(4..)?;
-            netlink::find_attr(attributes, ATTR_PAYLOAD).map(|a| a.data.to_vec())
+            let hook = netlink::find_attr(attributes, ATTR_PACKET_HDR)
+                .and_then(|a| a.data.get(2).copied())
+                .unwrap_or(0);
+            netlink::find_attr(attributes, ATTR_PAYLOAD).map(|a| LoggedPacket {
+                hook,
+                payload: a.data.to_vec(),
+            })
         })
         .collect()
 }
@@ -160,9 +177,10 @@ mod tests {
                 .finish(),
         );
         datagram.extend(packet(Some(&[0x60, 0, 0, 0])));
+        let logged = |payload: Vec<u8>| LoggedPacket { hook: 1, payload };
         assert_eq!(
             payloads(&datagram),
-            vec![vec![0x45, 0, 0, 29, 1], vec![0x60, 0, 0, 0]]
+            vec![logged(vec![0x45, 0, 0, 29, 1]), logged(vec![0x60, 0, 0, 0])]
         );
         assert!(payloads(&[]).is_empty());
         assert!(payloads(&datagram[..20]).is_empty());

@@ -57,7 +57,7 @@ impl Family {
 pub(crate) struct RuleConfig {
     /// NFQUEUE number for new connections.
     pub(crate) queue: u16,
-    /// NFLOG group for DNS answers, if DNS names are read.
+    /// NFLOG group for DNS queries and answers, if DNS names are read.
     pub(crate) dns_log_group: Option<u16>,
 }
 
@@ -75,12 +75,13 @@ pub(crate) fn install_script(family: Family, config: RuleConfig) -> String {
         "-I OUTPUT 1 -j {CHAIN_OUT}\n-I INPUT 1 -j {CHAIN_IN}\n"
     ));
     if let Some(group) = config.dns_log_group {
-        // First in ZF_IN: answers belong to flows that are already allowed. NFLOG only copies.
-        for proto in ["udp", "tcp"] {
-            s.push_str(&format!(
-                "-A {CHAIN_IN} -p {proto} --sport 53 -j NFLOG --nflog-group {group} --nflog-size 4096\n"
-            ));
-        }
+        // First in both chains, before any RETURN: queries and answers mostly belong to flows
+        // that are already allowed (and never reach the queue again), and an answer is only
+        // believed when it matches a query we saw (core `dns_queries`). NFLOG only copies.
+        // DNS over TCP is not read (no names from it), so it is not copied either.
+        let log = format!("-j NFLOG --nflog-group {group} --nflog-size 4096");
+        s.push_str(&format!("-A {CHAIN_OUT} -p udp --dport 53 {log}\n"));
+        s.push_str(&format!("-A {CHAIN_IN} -p udp --sport 53 {log}\n"));
     }
     s.push_str(&format!(
         "-A {CHAIN_OUT} -o lo -j RETURN\n-A {CHAIN_OUT} {decided}\n-A {CHAIN_OUT} {queue}\n"
@@ -255,13 +256,13 @@ mod tests {
         ));
         assert!(script.contains("-A ZF_IN -m connmark --mark 0x10000000/0x30000000 -j RETURN"));
         assert!(script.contains("--reject-with icmp6-adm-prohibited"));
-        let nflog = script
-            .find("NFLOG --nflog-group 4243")
-            .unwrap_or(usize::MAX);
-        let first_return = script.find("-A ZF_IN -i lo").unwrap_or(0);
+        let position = |needle: &str| script.find(needle).unwrap_or(usize::MAX);
+        let queries = position("-A ZF_OUT -p udp --dport 53 -j NFLOG --nflog-group 4243");
+        let answers = position("-A ZF_IN -p udp --sport 53 -j NFLOG --nflog-group 4243");
+        let first_return = script.find("-j RETURN").unwrap_or(0);
         assert!(
-            nflog < first_return,
-            "DNS answers are logged before any RETURN"
+            queries < first_return && answers < first_return,
+            "DNS queries and answers are logged before any RETURN"
         );
         assert_eq!(script.matches("COMMIT").count(), 2);
     }

@@ -1,8 +1,12 @@
-//! Start-up and shut-down: sweep leftovers, install the rules, bind the queue and the client
-//! socket, run the threads until SIGINT or SIGTERM, then answer every held packet and remove
-//! everything we installed.
+//! Start-up and shut-down: take the namespace's instance lock, sweep leftovers, install the
+//! rules, bind the queue and the client socket, run the threads until SIGINT or SIGTERM, then
+//! answer every held packet and remove everything we installed.
+//!
+//! A stopping daemon cannot hang: if the orderly shutdown has not finished [`STOP_BOUND`] after
+//! the signal, a watchdog removes the rules itself and ends the process with an error.
 
 use std::io;
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,19 +15,27 @@ use crate::cli::Options;
 use crate::client::ClientServer;
 use crate::conntrack::{self, EventListener};
 use crate::daemon::{candidate_keys, spawn, Daemon};
+use crate::dns_watch::DnsWatch;
 use crate::engine::EngineOptions;
+use crate::instance::{InstanceLock, LOCK_DIR};
 use crate::log::{Log, Severity};
 use crate::nflog::NflogGroup;
 use crate::nfqueue::Queue;
 use crate::rules::{self, AliveTable, Family, RuleConfig};
 use crate::sock_diag::DestroyListener;
 use crate::sys;
+use crate::watchdog::{run_bounded, Watchdog};
 
 /// Held packets in the kernel queue at most (the kernel drops new ones beyond; TCP retries).
 const KERNEL_QUEUE_LEN: u32 = 4096;
 /// Bytes of each held packet copied to us: the IP and transport headers with options.
 const COPY_RANGE: u32 = 256;
 const ACCT_SYSCTL: &str = "/proc/sys/net/netfilter/nf_conntrack_acct";
+/// How long the orderly shutdown may take (it takes well under a second).
+const STOP_BOUND: Duration = Duration::from_secs(5);
+/// How long the watchdog waits for the rules to go before it exits anyway (the alive table
+/// goes with the process, so the rules stop matching even if iptables could not run).
+const RULES_BOUND: Duration = Duration::from_secs(3);
 
 /// Runs the daemon until a termination signal; returns an error for a failed start.
 pub(crate) fn run(options: Options) -> io::Result<()> {
@@ -34,6 +46,8 @@ pub(crate) fn run(options: Options) -> io::Result<()> {
             "zenithfenced needs root (it installs netfilter rules and reads NFQUEUE)",
         ));
     }
+    // Before anything is touched: a second daemon in this namespace must change nothing.
+    let instance = InstanceLock::acquire(Path::new(LOCK_DIR))?;
     let log = Arc::new(Log::new(Severity::Info));
     let families: Vec<Family> = if options.ipv6 {
         vec![Family::V4, Family::V6]
@@ -47,7 +61,7 @@ pub(crate) fn run(options: Options) -> io::Result<()> {
     let queue = Queue::bind(options.queue, KERNEL_QUEUE_LEN, COPY_RANGE)?;
     let dns_group = options.queue.wrapping_add(1).max(1);
     let dns = match NflogGroup::bind(dns_group) {
-        Ok(group) => Some(group),
+        Ok(group) => Some(DnsWatch::new(group)),
         Err(e) => {
             log.write(
                 Severity::Warning,
@@ -95,7 +109,18 @@ pub(crate) fn run(options: Options) -> io::Result<()> {
         }
         alive.remove();
     };
-    let result = serve(&options, queue, dns, &log, remove_rules);
+    // Armed by `serve` at the signal, and kept until the very end: the last log lines could
+    // block on stderr too.
+    let mut watchdog = None;
+    let result = serve(
+        &options,
+        queue,
+        dns,
+        &log,
+        &families,
+        &mut watchdog,
+        remove_rules,
+    );
     let _ = result
         .as_ref()
         .map_err(|e| log.write(Severity::Error, e.to_string()));
@@ -103,14 +128,40 @@ pub(crate) fn run(options: Options) -> io::Result<()> {
         let _ = conntrack::set_sysctl(ACCT_SYSCTL, old.trim());
     }
     log.write(Severity::Info, "stopped; rules removed".into());
+    log.flush();
+    drop(instance);
+    drop(watchdog);
     result
+}
+
+/// The watchdog's way out when the orderly shutdown is stuck: take the rules away (nothing is
+/// queued to a daemon that no longer answers), say so, and end the process. Held packets are
+/// dropped by the kernel with the queue's socket; TCP sends them again.
+fn stuck_shutdown(families: Vec<Family>) {
+    let removed = run_bounded(RULES_BOUND, move || {
+        families.iter().for_each(|&f| rules::remove(f));
+    });
+    let text = format!(
+        "zenithfenced: error: the orderly shutdown did not finish within {} s; {}; exiting\n",
+        STOP_BOUND.as_secs(),
+        if removed {
+            "rules removed"
+        } else {
+            "the rules could not be removed (they stop matching with the process)"
+        }
+    );
+    // A blocked stderr must not keep the process alive either.
+    run_bounded(Duration::from_millis(500), move || eprint!("{text}"));
+    std::process::exit(1);
 }
 
 fn serve(
     options: &Options,
     queue: Queue,
-    dns: Option<NflogGroup>,
+    dns: Option<DnsWatch>,
     log: &Arc<Log>,
+    families: &[Family],
+    watchdog: &mut Option<Watchdog>,
     remove_rules: impl FnOnce(),
 ) -> io::Result<()> {
     let engine_options = EngineOptions {
@@ -130,7 +181,13 @@ fn serve(
             return Err(e);
         }
     };
-    let daemon = Arc::new(Daemon::new(engine_options, verdicts, Arc::clone(log)));
+    let (bandwidth_requests, bandwidth_pending) = std::sync::mpsc::sync_channel(1);
+    let daemon = Arc::new(Daemon::new(
+        engine_options,
+        verdicts,
+        Arc::clone(log),
+        bandwidth_requests,
+    ));
     let server = Arc::new(server);
     let stop = Arc::new(AtomicBool::new(false));
     let mut threads = Vec::new();
@@ -138,6 +195,12 @@ fn serve(
         let (daemon, stop) = (Arc::clone(&daemon), Arc::clone(&stop));
         threads.push(spawn("packets", move || {
             daemon.run_packets(queue, dns, &stop)
+        })?);
+    }
+    {
+        let (daemon, stop) = (Arc::clone(&daemon), Arc::clone(&stop));
+        threads.push(spawn("bandwidth", move || {
+            daemon.run_bandwidth(bandwidth_pending, &stop)
         })?);
     }
     {
@@ -157,12 +220,15 @@ fn serve(
         Ok(signal) => format!("signal {signal}"),
         Err(e) => format!("waiting for signals failed ({e})"),
     };
+    let families = families.to_vec();
+    *watchdog = Some(Watchdog::arm(STOP_BOUND, move || stuck_shutdown(families)));
     log.write(Severity::Info, format!("{reason}: stopping"));
     // Answer what is held first (the packet thread keeps answering new packets with the
     // detached policy), then take the rules away, then stop the threads.
     daemon.shutdown();
     remove_rules();
     stop.store(true, Ordering::SeqCst);
+    // The accept loop also wakes by itself (a receive timeout), should this connect fail.
     server.wake();
     for thread in threads {
         let _ = thread.join();

@@ -16,10 +16,24 @@ const SOCK_CLOEXEC: c_int = 0o2_000_000;
 pub(crate) const SOL_SOCKET: c_int = 1;
 /// `SOL_NETLINK`.
 pub(crate) const SOL_NETLINK: c_int = 270;
+/// `SO_PASSCRED`: every message read carries its sender's credentials (`SCM_CREDENTIALS`).
+const SO_PASSCRED: c_int = 16;
 /// `SO_PEERCRED`.
 const SO_PEERCRED: c_int = 17;
+/// `SCM_RIGHTS`: file descriptors passed with a message.
+const SCM_RIGHTS: c_int = 1;
+/// `SCM_CREDENTIALS`.
+const SCM_CREDENTIALS: c_int = 2;
+/// `MSG_CMSG_CLOEXEC`: descriptors received are close-on-exec.
+const MSG_CMSG_CLOEXEC: c_int = 0x4000_0000;
+/// `LOCK_EX`.
+const LOCK_EX: c_int = 2;
+/// `LOCK_NB`.
+const LOCK_NB: c_int = 4;
 /// `SO_RCVTIMEO` (64-bit `struct timeval`).
 pub(crate) const SO_RCVTIMEO: c_int = 20;
+/// `SO_SNDTIMEO` (64-bit `struct timeval`).
+const SO_SNDTIMEO: c_int = 21;
 /// `SO_RCVBUFFORCE`.
 pub(crate) const SO_RCVBUFFORCE: c_int = 33;
 /// `NETLINK_NO_ENOBUFS`.
@@ -46,6 +60,38 @@ struct Ucred {
 struct SigSet([u64; 16]);
 
 #[repr(C)]
+struct IoVec {
+    base: *mut c_void,
+    len: usize,
+}
+
+/// `struct msghdr` as glibc lays it out (the padding after `namelen` comes from `repr(C)`).
+#[repr(C)]
+struct MsgHdr {
+    name: *mut c_void,
+    namelen: u32,
+    iov: *mut IoVec,
+    iovlen: usize,
+    control: *mut c_void,
+    controllen: usize,
+    flags: c_int,
+}
+
+/// `struct cmsghdr`.
+#[repr(C)]
+struct CmsgHdr {
+    len: usize,
+    level: c_int,
+    kind: c_int,
+}
+
+/// Room for exactly one control message with a `struct ucred` (`CMSG_SPACE(12)`), aligned like
+/// a `cmsghdr`. The kernel puts the credentials first; descriptors a client might pass along do
+/// not fit, so the kernel closes them instead of installing them in our table.
+#[repr(C, align(8))]
+struct CredentialsSpace([u8; 32]);
+
+#[repr(C)]
 struct SockaddrUn {
     family: u16,
     path: [u8; 108],
@@ -66,6 +112,8 @@ extern "C" {
     fn accept4(fd: c_int, addr: *mut c_void, len: *mut u32, flags: c_int) -> c_int;
     fn connect(fd: c_int, addr: *const SockaddrUn, len: u32) -> c_int;
     fn shutdown(fd: c_int, how: c_int) -> c_int;
+    fn recvmsg(fd: c_int, msg: *mut MsgHdr, flags: c_int) -> isize;
+    fn flock(fd: c_int, operation: c_int) -> c_int;
     fn socket(domain: c_int, kind: c_int, protocol: c_int) -> c_int;
     fn bind(fd: c_int, addr: *const c_void, len: u32) -> c_int;
     fn setsockopt(fd: c_int, level: c_int, name: c_int, value: *const c_void, len: u32) -> c_int;
@@ -148,16 +196,29 @@ pub(crate) fn set_int_option(
     set_option(file, level, name, &value.to_ne_bytes())
 }
 
+/// A `struct timeval` as bytes.
+fn timeval(timeout: std::time::Duration) -> [u8; 16] {
+    let mut timeval = [0u8; 16];
+    let (secs, usecs) = (timeout.as_secs() as i64, i64::from(timeout.subsec_micros()));
+    timeval[..8].copy_from_slice(&secs.to_ne_bytes());
+    timeval[8..].copy_from_slice(&usecs.to_ne_bytes());
+    timeval
+}
+
 /// Sets the receive timeout of a socket.
 pub(crate) fn set_receive_timeout(
     file: &impl AsRawFd,
     timeout: std::time::Duration,
 ) -> io::Result<()> {
-    let mut timeval = [0u8; 16];
-    let (secs, usecs) = (timeout.as_secs() as i64, i64::from(timeout.subsec_micros()));
-    timeval[..8].copy_from_slice(&secs.to_ne_bytes());
-    timeval[8..].copy_from_slice(&usecs.to_ne_bytes());
-    set_option(file, SOL_SOCKET, SO_RCVTIMEO, &timeval)
+    set_option(file, SOL_SOCKET, SO_RCVTIMEO, &timeval(timeout))
+}
+
+/// Sets the send timeout of a socket.
+pub(crate) fn set_send_timeout(
+    file: &impl AsRawFd,
+    timeout: std::time::Duration,
+) -> io::Result<()> {
+    set_option(file, SOL_SOCKET, SO_SNDTIMEO, &timeval(timeout))
 }
 
 /// The credentials of the process at the other end of a Unix socket.
@@ -332,4 +393,149 @@ fn shutdown_socket(socket: &impl AsRawFd, how: c_int) -> io::Result<()> {
         return Err(io::Error::last_os_error());
     }
     Ok(())
+}
+
+/// Lets every message read from sockets accepted on `listener` carry its sender's credentials,
+/// which is how [`seqpacket_recv`] tells an empty message from the end of the stream.
+pub(crate) fn pass_credentials(listener: &impl AsRawFd) -> io::Result<()> {
+    set_int_option(listener, SOL_SOCKET, SO_PASSCRED, 1)
+}
+
+/// What [`seqpacket_recv`] read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Received {
+    /// A message of this many bytes (possibly 0, an empty write), cut to the buffer.
+    Message(usize),
+    /// The peer closed or shut down its side: no message will come.
+    End,
+}
+
+/// Reads one message from a SOCK_SEQPACKET socket whose listener had [`pass_credentials`].
+/// Both an empty message and the end of the stream read 0 bytes; only a message carries
+/// credentials (checked on Linux 6.18), so the control data tells them apart.
+pub(crate) fn seqpacket_recv(socket: &impl AsRawFd, buf: &mut [u8]) -> io::Result<Received> {
+    let mut iov = IoVec {
+        base: buf.as_mut_ptr().cast(),
+        len: buf.len(),
+    };
+    let mut control = CredentialsSpace([0; 32]);
+    let mut msg = MsgHdr {
+        name: std::ptr::null_mut(),
+        namelen: 0,
+        iov: &mut iov,
+        iovlen: 1,
+        control: control.0.as_mut_ptr().cast(),
+        controllen: control.0.len(),
+        flags: 0,
+    };
+    // SAFETY: msg points to one iovec over buf and to the control buffer, with their true lengths,
+    // all alive and exclusively borrowed for the duration of the call.
+    let n = unsafe { recvmsg(socket.as_raw_fd(), &mut msg, MSG_CMSG_CLOEXEC) };
+    if n < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let control = control.0.get(..msg.controllen).unwrap_or(&control.0);
+    let word = size_of::<usize>();
+    let len = ne_bytes(control, 0).map_or(0, usize::from_ne_bytes);
+    let level = ne_bytes(control, word).map(c_int::from_ne_bytes);
+    let kind = ne_bytes(control, word + 4).map(c_int::from_ne_bytes);
+    if level == Some(SOL_SOCKET) && kind == Some(SCM_RIGHTS) {
+        // Only without credentials could descriptors land here: close them, we want none.
+        let data = control.get(size_of::<CmsgHdr>()..len).unwrap_or(&[]);
+        for fd in data.chunks_exact(4).filter_map(|b| ne_bytes(b, 0)) {
+            // SAFETY: the kernel just installed this descriptor for us; nothing else owns it.
+            drop(unsafe { OwnedFd::from_raw_fd(c_int::from_ne_bytes(fd)) });
+        }
+    }
+    let credentials = level == Some(SOL_SOCKET) && kind == Some(SCM_CREDENTIALS);
+    let n = n as usize;
+    if n == 0 && !credentials {
+        return Ok(Received::End);
+    }
+    Ok(Received::Message(n))
+}
+
+/// The `N` bytes at `at` in `bytes`, if they are there.
+fn ne_bytes<const N: usize>(bytes: &[u8], at: usize) -> Option<[u8; N]> {
+    bytes.get(at..at.checked_add(N)?)?.try_into().ok()
+}
+
+/// Takes an exclusive `flock` on `file` without waiting; `Ok(false)` when another open file
+/// description holds it. The lock goes with the last descriptor of this one (at exit, even by
+/// SIGKILL).
+pub(crate) fn try_lock_exclusive(file: &impl AsRawFd) -> io::Result<bool> {
+    // SAFETY: flock() takes plain integers.
+    if unsafe { flock(file.as_raw_fd(), LOCK_EX | LOCK_NB) } == 0 {
+        return Ok(true);
+    }
+    let error = io::Error::last_os_error();
+    if error.kind() == io::ErrorKind::WouldBlock {
+        return Ok(false);
+    }
+    Err(error)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    /// A connected SOCK_SEQPACKET pair through a listener with credentials passing.
+    fn pair(dir: &std::path::Path) -> (File, File) {
+        let path = dir.join("pair.sock");
+        let listener = seqpacket_listen(&path).unwrap();
+        pass_credentials(&listener).unwrap();
+        let client = seqpacket_connect(&path).unwrap();
+        let server = seqpacket_accept(&listener).unwrap();
+        (client, server)
+    }
+
+    #[test]
+    fn an_empty_message_is_not_the_end_of_the_stream() {
+        let dir = std::env::temp_dir().join(format!("zf-sys-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (mut client, server) = pair(&dir);
+        std::fs::remove_dir_all(&dir).unwrap();
+        let mut buf = [0u8; 8];
+        assert_eq!(client.write(&[]).unwrap(), 0);
+        client.write_all(&[5]).unwrap();
+        client.write_all(&[1; 20]).unwrap();
+        assert_eq!(
+            seqpacket_recv(&server, &mut buf).unwrap(),
+            Received::Message(0)
+        );
+        assert_eq!(
+            seqpacket_recv(&server, &mut buf).unwrap(),
+            Received::Message(1)
+        );
+        assert_eq!(buf[0], 5);
+        assert_eq!(
+            seqpacket_recv(&server, &mut buf).unwrap(),
+            Received::Message(8),
+            "cut to the buffer"
+        );
+        assert_eq!(client.write(&[]).unwrap(), 0);
+        drop(client);
+        assert_eq!(
+            seqpacket_recv(&server, &mut buf).unwrap(),
+            Received::Message(0),
+            "an empty message sent before the close is still read"
+        );
+        assert_eq!(seqpacket_recv(&server, &mut buf).unwrap(), Received::End);
+        assert_eq!(seqpacket_recv(&server, &mut buf).unwrap(), Received::End);
+    }
+
+    #[test]
+    fn a_half_close_ends_the_stream() {
+        let dir = std::env::temp_dir().join(format!("zf-sys-half-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (client, server) = pair(&dir);
+        std::fs::remove_dir_all(&dir).unwrap();
+        shutdown_write(&client).unwrap();
+        assert_eq!(
+            seqpacket_recv(&server, &mut [0u8; 4]).unwrap(),
+            Received::End
+        );
+    }
 }

@@ -194,6 +194,120 @@ fn dns_names_arrive_before_the_connection_they_name() {
     );
 }
 
+/// A DNS server that answers every query truthfully with 192.0.2.10, and around the answer to
+/// the first one sends forged answers claiming that the name, or `trusted.example`, is b itself
+/// (argv[1]): the wrong question with the right id, the right question with a wrong id, the right
+/// answer again (a duplicate), and both to a port that asked nothing.
+const FORGING_DNS_SERVER: &str = r#"
+import socket, struct, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(('0.0.0.0', 53))
+print('ready', flush=True)
+own = bytes(int(x) for x in sys.argv[1].split('.'))
+def wire(name):
+    return b''.join(bytes([len(p)]) + p.encode() for p in name.split('.')) + b'\0'
+def answer(txid, qname, address):
+    return (struct.pack('>HHHHHH', txid, 0x8180, 1, 1, 0, 0) + qname + b'\x00\x01\x00\x01'
+            + b'\xc0\x0c' + struct.pack('>HHIH', 1, 1, 300, 4) + address)
+first = True
+while True:
+    q, peer = s.recvfrom(512)
+    txid = struct.unpack('>H', q[:2])[0]
+    qname = q[12:q.index(b'\0', 12) + 1]
+    trusted = wire('trusted.example')
+    if first:
+        s.sendto(answer(txid, trusted, own), peer)
+        s.sendto(answer(txid ^ 0x5555, qname, own), peer)
+        s.sendto(answer(txid ^ 0x5555, trusted, own), peer)
+    s.sendto(answer(txid, qname, bytes([192, 0, 2, 10])), peer)
+    if first:
+        s.sendto(answer(txid, qname, own), peer)
+        s.sendto(answer(txid, trusted, own), peer)
+        s.sendto(answer(txid, trusted, own), (peer[0], 5353))
+        s.sendto(answer(txid, qname, own), (peer[0], 5353))
+        first = False
+"#;
+
+/// Resolves argv[2] through the server at argv[1], waits for the forgeries to arrive too, then
+/// resolves `last.zenith.test` (whose answer marks the end of the exchange).
+const RESOLVING_CLIENT: &str = r#"
+import socket, struct, sys, time
+def resolve(name):
+    qname = b''.join(bytes([len(p)]) + p.encode() for p in name.split('.')) + b'\0'
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(5)
+    s.sendto(b'\xab\xcd\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00' + qname + b'\x00\x01\x00\x01', (sys.argv[1], 53))
+    while True:
+        reply = s.recv(512)
+        if reply[:2] == b'\xab\xcd' and reply[12:12 + len(qname)] == qname:
+            return '.'.join(str(b) for b in reply[-4:])
+print(resolve(sys.argv[2]), flush=True)
+time.sleep(0.3)
+print(resolve('last.zenith.test'), flush=True)
+"#;
+
+#[test]
+fn forged_dns_answers_name_nothing() {
+    let Some(_serial) = root_test("forged_dns_answers_name_nothing") else {
+        return;
+    };
+    let mut net = TestNet::new();
+    let dns = net.spawn(
+        &net.b.clone(),
+        "/usr/bin/python3",
+        &["-c", FORGING_DNS_SERVER, &net.ip4_b.clone()],
+    );
+    assert_eq!(net.first_line(dns), "ready");
+    let daemon = Daemon::start(&net, &[]);
+    let app = Responder::start(&daemon.socket, accept_all());
+    let out = net.exec(
+        &net.a,
+        "/usr/bin/python3",
+        &["-c", RESOLVING_CLIENT, &net.ip4_b, "www.zenith.test"],
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "192.0.2.10\n192.0.2.10\n",
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let named = |infos: &[Info], wanted: &str| {
+        infos
+            .iter()
+            .any(|i| matches!(i, Info::DnsNameV4(d) if d.name == wanted))
+    };
+    // Logged in order, so once the last name is here every forgery was read before it.
+    assert!(
+        app.wait_for(Duration::from_secs(5), |i| named(i, "last.zenith.test")),
+        "the last answer names its address: {:?}",
+        app.infos()
+    );
+    let names: Vec<(String, String)> = app
+        .infos()
+        .iter()
+        .filter_map(|i| match i {
+            Info::DnsNameV4(d) => Some((d.name.clone(), d.ip.map(|b| b.to_string()).join("."))),
+            Info::DnsNameV6(d) => Some((d.name.clone(), format!("{:?}", d.ip))),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        names,
+        vec![
+            ("www.zenith.test".to_string(), "192.0.2.10".to_string()),
+            ("last.zenith.test".to_string(), "192.0.2.10".to_string()),
+        ],
+        "only the real answers name addresses; the forgeries name nothing"
+    );
+    app.send(&Command::GetLogs);
+    assert!(
+        app.wait_for(Duration::from_secs(2), |i| i.iter().any(
+            |i| matches!(i, Info::LogLine(l) if l.text.contains("ignored: it answers no query"))
+        )),
+        "the forgeries were logged"
+    );
+}
+
 /// Sums the bandwidth entries of one local port over GetBandwidthStats requests until `done`.
 fn bytes_of(
     app: &Responder,
@@ -335,4 +449,86 @@ fn ends_of_connections_closed_by_a_reset_are_reported() {
             "end of the connection from port {port}"
         );
     }
+}
+
+/// Sends argv[1] bytes to each connection on port 9100, then closes first (so the client's
+/// socket ends without TIME_WAIT and the same addresses can connect again at once).
+const SIZED_SERVER: &str = r#"
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('0.0.0.0', 9100))
+s.listen()
+print('ready', flush=True)
+sizes = [int(n) for n in sys.argv[1:]]
+for size in sizes:
+    c, _ = s.accept()
+    c.sendall(b'z' * size)
+    c.close()
+"#;
+
+/// Connects from local port argv[2] to argv[1]:9100 twice, reading everything each time.
+const SAME_PORT_CLIENT: &str = r#"
+import socket, sys, time
+for _ in range(2):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(('0.0.0.0', int(sys.argv[2])))
+    s.settimeout(5)
+    s.connect((sys.argv[1], 9100))
+    got = 0
+    while True:
+        d = s.recv(65536)
+        if not d:
+            break
+        got += len(d)
+    s.close()
+    print(got, flush=True)
+    time.sleep(0.3)
+"#;
+
+#[test]
+fn a_connection_that_reuses_the_addresses_of_an_ended_one_counts_its_own_bytes() {
+    let Some(_serial) =
+        root_test("a_connection_that_reuses_the_addresses_of_an_ended_one_counts_its_own_bytes")
+    else {
+        return;
+    };
+    let mut net = TestNet::new();
+    let server = net.spawn(
+        &net.b.clone(),
+        "/usr/bin/python3",
+        &["-c", SIZED_SERVER, "1000000", "2000000"],
+    );
+    assert_eq!(net.first_line(server), "ready");
+    let daemon = Daemon::start(&net, &[]);
+    let app = Responder::start(&daemon.socket, accept_all());
+    let out = net.exec(
+        &net.a,
+        "/usr/bin/python3",
+        &["-c", SAME_PORT_CLIENT, &net.ip4_b, "41000"],
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "1000000\n2000000\n",
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Both ended before any byte count was asked for: their final totals are all there is.
+    let ends = |infos: &[Info]| {
+        infos
+            .iter()
+            .filter(|i| matches!(i, Info::ConnectionEndV4(e) if e.local_port == 41000))
+            .count()
+    };
+    assert!(
+        app.wait_for(Duration::from_secs(3), |i| ends(i) == 2),
+        "both ends arrived"
+    );
+    let (_, rx) = bytes_of(&app, 6, 41000, |_, rx| rx >= 3_000_000);
+    eprintln!("3 000 000 bytes in two connections on the same addresses, {rx} reported");
+    assert!(
+        within_half_percent(rx, 3_000_000),
+        "received {rx} bytes for 3 000 000"
+    );
 }

@@ -12,7 +12,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use support::net::{Daemon, TestNet};
+use support::net::{Daemon, TestNet, BINARY};
 use support::responder::Responder;
 use support::root_test;
 use zenithfence_protocol::{Command, Info, Verdict};
@@ -421,6 +421,12 @@ fn only_root_or_the_group_may_connect_and_only_one_client_at_a_time() {
         return;
     };
     let net = TestNet::new();
+    // The net's private directory (0700) holds the socket: let the other uids reach it.
+    std::fs::set_permissions(
+        &net.dir,
+        std::os::unix::fs::PermissionsExt::from_mode(0o711),
+    )
+    .unwrap();
     let daemon = Daemon::start(&net, &["--group", "nogroup"]);
     assert_eq!(
         connect_as(&daemon.socket, 65534, 65534),
@@ -442,4 +448,50 @@ fn only_root_or_the_group_may_connect_and_only_one_client_at_a_time() {
         "a second client is turned away, got {second}"
     );
     drop(first);
+}
+
+#[test]
+fn a_second_daemon_in_the_same_namespace_changes_nothing() {
+    let Some(_serial) = root_test("a_second_daemon_in_the_same_namespace_changes_nothing") else {
+        return;
+    };
+    let mut net = TestNet::new();
+    net.http_server("first");
+    let daemon = Daemon::start(&net, &[]);
+    let app = Responder::start(&daemon.socket, always(Verdict::Accept));
+    // A daemon in another namespace is no second instance: both run.
+    let other = Daemon::start_in(&net, &net.b.clone(), &[], None);
+    let second_socket = net.dir.join("second.sock");
+    let out = net.exec(
+        &net.a,
+        BINARY,
+        &[
+            "--socket",
+            &second_socket.to_string_lossy(),
+            "--queue",
+            &daemon.queue.to_string(),
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "the second daemon failed");
+    assert!(
+        stderr.starts_with(
+            "zenithfenced: another zenithfenced is already running in this network namespace"
+        ) && stderr.lines().count() == 1,
+        "one sentence: {stderr}"
+    );
+    assert!(!second_socket.exists(), "it created nothing");
+    let rules = net.exec(&net.a, "iptables", &["-t", "mangle", "-S", "OUTPUT"]);
+    assert_eq!(
+        String::from_utf8_lossy(&rules.stdout)
+            .matches("ZF_OUT")
+            .count(),
+        1,
+        "the first daemon's rules are still there"
+    );
+    // The first daemon still holds and decides new connections through its client.
+    let (code, body, _) = net.curl(&net.a, &format!("http://{}:8080/", net.ip4_b), &[]);
+    assert_eq!((code, body.as_str()), (0, "first"));
+    assert_eq!(app.connections().len(), 1, "asked through the first daemon");
+    drop(other);
 }

@@ -212,20 +212,44 @@ pub struct Daemon {
     pub socket: PathBuf,
     pub queue: u16,
     pub ns: String,
+    /// Where its stderr goes, when captured (see [`Daemon::start_logged`]).
+    pub stderr: Option<PathBuf>,
+}
+
+/// The daemon binary under test.
+pub const BINARY: &str = env!("CARGO_BIN_EXE_zenithfenced");
+
+/// The queue number the tests of one process use.
+pub fn test_queue() -> u16 {
+    3000 + (std::process::id() % 1000) as u16
 }
 
 impl Daemon {
     pub fn start(net: &TestNet, extra: &[&str]) -> Daemon {
-        let queue = 3000 + (std::process::id() % 1000) as u16;
-        let socket = net.dir.join("driver.sock");
+        Self::start_in(net, &net.a, extra, None)
+    }
+
+    /// Starts the daemon with its stderr written to `daemon.log` in the net's directory.
+    pub fn start_logged(net: &TestNet, extra: &[&str]) -> Daemon {
+        Self::start_in(net, &net.a, extra, Some(net.dir.join("daemon.log")))
+    }
+
+    /// Starts the daemon in namespace `ns` (its socket is named after the namespace).
+    pub fn start_in(net: &TestNet, ns: &str, extra: &[&str], stderr: Option<PathBuf>) -> Daemon {
+        let queue = test_queue();
+        let socket = if ns == net.a {
+            net.dir.join("driver.sock")
+        } else {
+            net.dir.join(format!("driver-{ns}.sock"))
+        };
         let _ = std::fs::remove_file(&socket);
-        let binary = env!("CARGO_BIN_EXE_zenithfenced");
+        let binary = BINARY;
         let queue_text = queue.to_string();
         let socket_text = socket.to_string_lossy().into_owned();
         let mut args = vec![
             "netns",
             "exec",
-            &net.a,
+            ns,
             binary,
             "--socket",
             &socket_text,
@@ -233,26 +257,63 @@ impl Daemon {
             &queue_text,
         ];
         args.extend_from_slice(extra);
+        let errors = match &stderr {
+            Some(path) => Stdio::from(std::fs::File::create(path).unwrap()),
+            None => Stdio::inherit(),
+        };
         let child = Command::new("ip")
             .args(&args)
             .stdin(Stdio::null())
+            .stderr(errors)
             .spawn()
             .unwrap();
-        let daemon = Daemon {
+        let mut daemon = Daemon {
             child: Some(child),
             socket,
             queue,
-            ns: net.a.clone(),
+            ns: ns.to_string(),
+            stderr,
         };
         let deadline = Instant::now() + Duration::from_secs(10);
         while !daemon.socket.exists() {
+            let exited = daemon.child.as_mut().unwrap().try_wait().unwrap();
             assert!(
-                Instant::now() < deadline,
-                "the daemon did not create its socket"
+                exited.is_none() && Instant::now() < deadline,
+                "the daemon did not create its socket ({exited:?}): {}",
+                daemon.stderr_text()
             );
             std::thread::sleep(Duration::from_millis(10));
         }
         daemon
+    }
+
+    /// What the daemon wrote to stderr so far, when it is captured.
+    pub fn stderr_text(&self) -> String {
+        self.stderr
+            .as_ref()
+            .map(|path| std::fs::read_to_string(path).unwrap_or_default())
+            .unwrap_or_default()
+    }
+
+    /// Stops the daemon with `signal` and waits at most `bound` for it to exit; a daemon still
+    /// running then is killed and `None` returned.
+    pub fn stop_within(
+        mut self,
+        signal: &str,
+        bound: Duration,
+    ) -> Option<std::process::ExitStatus> {
+        self.signal(signal);
+        let mut child = self.child.take().unwrap();
+        let deadline = Instant::now() + bound;
+        while Instant::now() < deadline {
+            if let Some(status) = child.try_wait().unwrap() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        None
     }
 
     /// Sends a signal to the daemon (the `ip netns exec` process execs it, so the pid is its).
@@ -271,8 +332,9 @@ impl Daemon {
 
 impl Drop for Daemon {
     fn drop(&mut self) {
+        // Signalled before the child is taken: `signal` needs it.
+        self.signal("TERM");
         if let Some(mut child) = self.child.take() {
-            self.signal("TERM");
             let deadline = Instant::now() + Duration::from_secs(5);
             while Instant::now() < deadline {
                 if child.try_wait().ok().flatten().is_some() {

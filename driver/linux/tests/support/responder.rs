@@ -46,6 +46,8 @@ impl Responder {
         let mut reader = DaemonClient::connect(socket).expect("connect to the daemon");
         reader.set_read_timeout(Duration::from_millis(100)).unwrap();
         let mut writer = reader.try_clone().unwrap();
+        // A daemon that stopped reading fails the test instead of hanging it.
+        writer.set_write_timeout(Duration::from_secs(5)).unwrap();
         if hello {
             writer
                 .send(&Command::Hello {
@@ -107,7 +109,11 @@ impl Responder {
     }
 
     pub fn send(&self, command: &Command) {
-        self.commands.lock().unwrap().send(command).unwrap();
+        self.try_send(command).unwrap();
+    }
+
+    pub fn try_send(&self, command: &Command) -> std::io::Result<()> {
+        self.commands.lock().unwrap().send(command)
     }
 
     pub fn send_raw(&self, bytes: &[u8]) {

@@ -1,0 +1,195 @@
+//! One daemon per network namespace. The netfilter rules, the NFQUEUE and the NFLOG group belong
+//! to a network namespace, and a second daemon starting in one that already has a daemon would
+//! sweep the first one's rules before failing to bind the queue. So before touching anything, the
+//! daemon takes an exclusive `flock` on `/run/zenithfence/net-<inode>.lock`, named after its
+//! network namespace (the inode of `/proc/self/ns/net`): daemons in different namespaces never
+//! meet, and a second one in the same namespace exits with one sentence and changes nothing.
+//!
+//! The lock goes with the process, also when it is killed. The directory and the file belong to
+//! root and nobody else may write the one or open the other, so an unprivileged user cannot take
+//! the lock first to keep the daemon from starting.
+
+use std::fs::{self, File, OpenOptions};
+use std::io;
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+use crate::sys;
+
+/// Where the lock files live (systemd's `RuntimeDirectory` for the service).
+pub(crate) const LOCK_DIR: &str = "/run/zenithfence";
+
+/// `O_NOFOLLOW`: a symlink planted in place of the lock file is refused, not followed.
+const O_NOFOLLOW: i32 = 0o400_000;
+
+/// The held lock; dropping it removes the file and releases the lock.
+#[derive(Debug)]
+pub(crate) struct InstanceLock {
+    /// Holds the lock for as long as it is open.
+    _file: File,
+    path: PathBuf,
+}
+
+/// The lock file's path for the current network namespace.
+pub(crate) fn lock_path(dir: &Path) -> io::Result<PathBuf> {
+    let namespace = fs::metadata("/proc/self/ns/net")
+        .map_err(|e| io::Error::new(e.kind(), format!("cannot read /proc/self/ns/net: {e}")))?;
+    Ok(dir.join(format!("net-{}.lock", namespace.ino())))
+}
+
+/// Creates `dir` (mode 0755) when missing, and checks that only root can write it.
+fn check_dir(dir: &Path) -> io::Result<()> {
+    match fs::DirBuilder::new().mode(0o755).create(dir) {
+        Err(e) if e.kind() != io::ErrorKind::AlreadyExists => {
+            return Err(io::Error::new(
+                e.kind(),
+                format!("cannot create {}: {e}", dir.display()),
+            ))
+        }
+        _ => {}
+    }
+    let meta = fs::symlink_metadata(dir)?;
+    if !meta.is_dir() || meta.uid() != 0 || meta.mode() & 0o022 != 0 {
+        return Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            format!(
+                "{} must be a directory owned by root and writable by nobody else",
+                dir.display()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+impl InstanceLock {
+    /// Takes the lock of this network namespace in `dir`, or says why not: another daemon
+    /// holds it, or the directory or file is not root's alone.
+    pub(crate) fn acquire(dir: &Path) -> io::Result<InstanceLock> {
+        check_dir(dir)?;
+        let path = lock_path(dir)?;
+        // A file unlinked by a daemon that was stopping while we opened it is not the lock any
+        // more: take the lock, then check the path still names our file, or start again.
+        for _ in 0..10 {
+            let file = OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .mode(0o600)
+                .custom_flags(O_NOFOLLOW)
+                .open(&path)
+                .map_err(|e| {
+                    io::Error::new(e.kind(), format!("cannot open {}: {e}", path.display()))
+                })?;
+            let meta = file.metadata()?;
+            if !meta.is_file() || meta.uid() != 0 || meta.mode() & 0o077 != 0 {
+                return Err(io::Error::new(
+                    io::ErrorKind::PermissionDenied,
+                    format!("{} must be a file only root can open", path.display()),
+                ));
+            }
+            if !sys::try_lock_exclusive(&file)? {
+                return Err(io::Error::new(
+                    io::ErrorKind::AlreadyExists,
+                    format!(
+                        "another zenithfenced is already running in this network namespace (it holds {}); this one changed nothing",
+                        path.display()
+                    ),
+                ));
+            }
+            match fs::symlink_metadata(&path) {
+                Ok(now) if now.ino() == meta.ino() && now.dev() == meta.dev() => {
+                    return Ok(InstanceLock { _file: file, path })
+                }
+                _ => continue,
+            }
+        }
+        Err(io::Error::other(format!(
+            "{} keeps changing; is another zenithfenced starting and stopping?",
+            path.display()
+        )))
+    }
+}
+
+impl Drop for InstanceLock {
+    fn drop(&mut self) {
+        // Removed while still held, so no other daemon can hold a lock on the removed file.
+        let _ = fs::remove_file(&self.path);
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn is_root() -> bool {
+        crate::sys::effective_uid() == 0
+    }
+
+    #[test]
+    fn a_second_lock_in_the_same_namespace_is_refused_until_the_first_goes() {
+        let dir = std::env::temp_dir().join(format!("zf-lock-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        if !is_root() {
+            // The directory must belong to root; as another user this is all that can be shown.
+            assert!(InstanceLock::acquire(&dir).is_err());
+            let _ = fs::remove_dir_all(&dir);
+            return;
+        }
+        let first = InstanceLock::acquire(&dir).unwrap();
+        let second = InstanceLock::acquire(&dir).unwrap_err();
+        assert_eq!(second.kind(), io::ErrorKind::AlreadyExists);
+        assert!(
+            second
+                .to_string()
+                .starts_with("another zenithfenced is already running"),
+            "{second}"
+        );
+        let path = lock_path(&dir).unwrap();
+        assert!(path.exists());
+        drop(first);
+        assert!(!path.exists(), "removed on release");
+        let again = InstanceLock::acquire(&dir).unwrap();
+        drop(again);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_directory_others_can_write_is_refused() {
+        if !is_root() {
+            return;
+        }
+        let dir = std::env::temp_dir().join(format!("zf-lock-open-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir(&dir).unwrap();
+        fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o1777)).unwrap();
+        let error = InstanceLock::acquire(&dir).unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::PermissionDenied, "{error}");
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_lock_file_another_user_could_open_or_a_symlink_is_refused() {
+        if !is_root() {
+            return;
+        }
+        let dir = std::env::temp_dir().join(format!("zf-lock-squat-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::DirBuilder::new().mode(0o755).create(&dir).unwrap();
+        let path = lock_path(&dir).unwrap();
+        // Planted by someone else (as root could have been tricked into, or left earlier).
+        fs::write(&path, b"").unwrap();
+        std::os::unix::fs::chown(&path, Some(65534), Some(65534)).unwrap();
+        let error = InstanceLock::acquire(&dir).unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::PermissionDenied, "{error}");
+        fs::remove_file(&path).unwrap();
+        std::os::unix::fs::symlink(dir.join("elsewhere"), &path).unwrap();
+        assert!(
+            InstanceLock::acquire(&dir).is_err(),
+            "a symlink is not followed"
+        );
+        assert!(!dir.join("elsewhere").exists());
+        fs::remove_dir_all(&dir).unwrap();
+    }
+}
