@@ -140,4 +140,27 @@ describe('DriverSession', () => {
     await session.stop();
     expect(next.closed).toBe(true);
   });
+
+  it('a send that fails (a driver that reads no commands) closes the link and connects anew', async () => {
+    const sent: Command[] = [];
+    const states: string[] = [];
+    const stuck = fakeLink([connection], []);
+    stuck.send = () => Promise.reject(new Error('send failed: no room for 10000 ms: the driver reads no commands'));
+    const fresh = fakeLink([], sent);
+    const links = [stuck, fresh];
+    const session = new DriverSession({
+      connect: () => Promise.resolve(links.shift() ?? fresh),
+      callbacks: { onEvent: () => undefined, onStatus: (s) => states.push(s) },
+      sleep: () => Promise.resolve(),
+    });
+    session.start();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    session.verdict(9n, 'accept');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(stuck.closed).toBe(true);
+    expect(states).toEqual(['connected', 'reconnecting', 'reconnecting', 'connected']);
+    session.requestBandwidth();
+    expect(sent).toEqual([{ kind: 'getBandwidthStats' }]);
+    await session.stop();
+  });
 });

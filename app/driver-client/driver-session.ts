@@ -124,9 +124,13 @@ export class DriverSession {
     const link = this.#link;
     if (link === null) return;
     link.send(command).catch((error: unknown) => {
-      // A send racing with stop() fails harmlessly; any other failure means the link broke.
+      // A send racing with stop() fails harmlessly; any other failure means the link broke (or
+      // the driver stopped reading commands): close it, so that its stream ends and the session
+      // connects anew instead of going on with a link that takes no verdicts.
       if (this.#stopped) return;
       this.#status('reconnecting', error instanceof Error ? error.message : String(error));
+      if (this.#link === link) this.#link = null;
+      link.close().catch((closeError: unknown) => this.#options.onError?.('driver close', closeError));
     });
   }
 

@@ -1,16 +1,16 @@
 // The binding against the real zenithfenced, in two network namespaces (needs root): hello,
 // a held curl connection with its Process info, a verdict through send(), close and reopen,
 // one client at a time, and PermissionDenied for a user outside the socket's group.
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { asUser } from '../test-support/as-user.ts';
 import { rootGate } from '../test-support/root-gate.ts';
-import { Background } from '../test-support/processes.ts';
+import type { Background } from '../test-support/processes.ts';
 import { TestNet } from '../test-support/netns.ts';
 import type { ConnectionInfo, Info, InfoProblem, ProcessInfo } from './codec/index.ts';
 import { DRIVER_KIND, FEATURE, VERDICT } from './codec/index.ts';
 import type { DriverHandle } from './driver-handle.ts';
-import { DriverGone } from './errors.ts';
+import { DriverError, DriverGone } from './errors.ts';
 import { openDriver } from './open-driver.ts';
 import { openDriverWithRetry } from './reconnect.ts';
 
@@ -19,9 +19,6 @@ const gate = rootGate(SUITE);
 const BODY = 'hello from namespace b\n';
 // The socket's group: one that uid 65534 (nobody/nogroup) is not in.
 const SOCKET_GROUP = 'adm';
-const NODE = process.execPath;
-const CONNECT_AS = fileURLToPath(new URL('../test-support/connect-as.ts', import.meta.url));
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 // Reads infos until `done` is satisfied; returns every item seen. Fails after `timeoutMs`.
 async function readUntil(
@@ -148,18 +145,22 @@ describe.skipIf(gate.skip)('zenithfenced through openDriver (network namespaces,
 
   it(`a user outside group ${SOCKET_GROUP} gets PermissionDenied naming that group`, async () => {
     if (net === undefined) throw new Error('no test network');
-    // uid/gid 65534 (nobody:nogroup); Node drops the supplementary groups for a changed uid.
-    const child = new Background('connect-as', NODE, [CONNECT_AS, socketPath], {
-      uid: 65534,
-      gid: 65534,
-      cwd: REPO_ROOT,
-      // Never outlives the test, even if it hangs.
-      timeout: 15_000,
-      killSignal: 'SIGKILL',
-    });
-    const { code, stdout, stderr } = await child.exited;
-    expect(code, stderr).toBe(0);
-    const outcome: unknown = JSON.parse(stdout.trim());
+    // uid/gid 65534 (nobody:nogroup), without root's supplementary groups.
+    const outcome = await asUser(65534, 65534, () =>
+      openDriver({ kind: 'linux', socketPath }).then(
+        async (handle) => {
+          await handle.close();
+          return { opened: true };
+        },
+        (error: unknown) => ({
+          opened: false,
+          name: error instanceof Error ? error.name : 'unknown',
+          code: error instanceof DriverError ? error.code : undefined,
+          group: error instanceof DriverError && 'group' in error ? error.group : undefined,
+          message: error instanceof Error ? error.message : String(error),
+        }),
+      ),
+    );
     expect(outcome).toMatchObject({
       opened: false,
       name: 'PermissionDenied',

@@ -8,7 +8,7 @@ import { closeFd, receiveMessage, seqpacketPair, sendMessage } from '../../test-
 import type { Info } from '../codec/index.ts';
 import { encodeCommand, encodeInfos, VERDICT } from '../codec/index.ts';
 import { createDriverHandle } from '../driver-handle.ts';
-import { DaemonNotRunning, DriverGone } from '../errors.ts';
+import { DaemonNotRunning, DriverGone, DriverOsError } from '../errors.ts';
 import { openDriver } from '../open-driver.ts';
 import { linuxSocketTransport } from './socket-transport.ts';
 
@@ -79,6 +79,35 @@ describe('Linux socket transport (socketpair)', () => {
     await expect(next).rejects.toBeInstanceOf(DriverGone);
     expect((await handle.ended).reason).toBe('error');
     await expect(handle.send({ kind: 'getLogs' })).rejects.toBeInstanceOf(DriverGone);
+  });
+
+  it('a daemon that stops reading commands never blocks the event loop: the write waits, then fails', async () => {
+    const pair = seqpacketPair();
+    const transport = linuxSocketTransport(pair.client, { sendStallMs: 300 });
+    const command = encodeCommand({ kind: 'verdict', id: 1n, verdict: VERDICT.accept });
+    let ticks = 0;
+    const timer = setInterval(() => (ticks += 1), 10);
+    let written = 0;
+    let failure: unknown = null;
+    // The socket buffer holds a few hundred messages; then the write waits for room.
+    while (failure === null && written < 100_000) {
+      await transport.write(command).then(
+        () => (written += 1),
+        (error: unknown) => (failure = error),
+      );
+    }
+    clearInterval(timer);
+    expect(written).toBeGreaterThan(0);
+    expect(failure).toBeInstanceOf(DriverOsError);
+    expect((failure as DriverOsError).retryable).toBe(true);
+    expect((failure as DriverOsError).message).toContain('the driver reads no commands');
+    // Timers ran while the write waited: the event loop was never blocked.
+    expect(ticks).toBeGreaterThan(0);
+    // Once the daemon reads again, commands go through, in order.
+    expect(receiveMessage(pair.daemon)).toEqual(Buffer.from(command));
+    await expect(transport.write(command)).resolves.toBeUndefined();
+    transport.close();
+    closeFd(pair.daemon);
   });
 
   it('a send to a daemon that left fails with DriverGone, not SIGPIPE', async () => {

@@ -1,5 +1,5 @@
 // The Linux transport: a SOCK_SEQPACKET Unix socket to zenithfenced, through libc via ffi-rs.
-// One blocking read on the threadpool at a time; commands are synchronous send() calls.
+// One blocking read on the threadpool at a time; commands are non-blocking send() calls.
 import { libc } from '../ffi.ts';
 import type { SysResult } from '../ffi.ts';
 import { DriverOsError } from '../errors.ts';
@@ -16,7 +16,22 @@ export const SOCK_SEQPACKET = 5;
 const SOCK_CLOEXEC = 0o2000000;
 // A write to a socket the daemon closed returns EPIPE instead of killing the process.
 const MSG_NOSIGNAL = 0x4000;
+// Never block the event loop: a daemon that stopped reading commands must not freeze the app.
+const MSG_DONTWAIT = 0x40;
 const SHUT_RDWR = 2;
+/** How long a command may wait for room in a socket the daemon does not read, by default. */
+export const DEFAULT_SEND_STALL_MS = 10_000;
+/** Waits between attempts while the socket is full: short at first, then at most this. */
+const FIRST_RETRY_MS = 1;
+const MAX_RETRY_MS = 50;
+
+export interface SocketTransportOptions {
+  /**
+   * How long a command waits for the daemon to make room before the write fails (retryable:
+   * the session then drops the connection and reconnects). Default DEFAULT_SEND_STALL_MS.
+   */
+  readonly sendStallMs?: number;
+}
 
 /** The read buffer: several times the daemon's 16 KiB messages, so one read never cuts one. */
 export const READ_BUFFER_SIZE = 64 * 1024;
@@ -46,8 +61,9 @@ export async function connectLinuxSocket(socketPath: string): Promise<DriverTran
  * A transport over a connected SEQPACKET socket descriptor, which it then owns (tests pass one
  * end of a socketpair).
  */
-export function linuxSocketTransport(fd: number): DriverTransport {
+export function linuxSocketTransport(fd: number, options: SocketTransportOptions = {}): DriverTransport {
   const sys = libc();
+  const stallMs = options.sendStallMs ?? DEFAULT_SEND_STALL_MS;
   // Owned here and reused by every read; the pending read keeps it referenced through the call.
   const buffer = Buffer.alloc(READ_BUFFER_SIZE);
   let shutDown = false;
@@ -64,18 +80,33 @@ export function linuxSocketTransport(fd: number): DriverTransport {
         throw ioError('read', got.code);
       }
     },
-    // Synchronous: the daemon reads commands on a thread of their own, so a send does not wait in
-    // practice, costs ~8 µs instead of a ~64 µs threadpool hop, and keeps the pool to one thread.
-    write(command) {
+    // Non-blocking: the daemon reads commands on a thread of their own, so a send finds room at
+    // once (~8 µs, no threadpool hop). When it does not (a daemon that hangs or is stopped), the
+    // command waits on timers, the event loop keeps running, and after `stallMs` the write
+    // fails. Writes are chained by the handle, so commands keep their order.
+    async write(command) {
       // ffi-rs takes Buffers; this view shares the command's memory.
       const bytes = Buffer.from(command.buffer, command.byteOffset, command.byteLength);
+      const deadline = performance.now() + stallMs;
+      let wait = FIRST_RETRY_MS;
       for (;;) {
-        const sent = sys.send(fd, bytes, bytes.length, MSG_NOSIGNAL);
-        if (sent.value === bytes.length) return Promise.resolve();
+        const sent = sys.send(fd, bytes, bytes.length, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (sent.value === bytes.length) return;
         if (sent.value < 0 && sent.code === ERRNO.EINTR) continue;
         // SEQPACKET sends a message whole or not at all, so this is not expected to happen.
-        if (sent.value >= 0) return Promise.reject(new DriverOsError('send', 0, 'a short write', true));
-        return Promise.reject(ioError('send', sent.code));
+        if (sent.value >= 0) throw new DriverOsError('send', 0, 'a short write', true);
+        if (sent.code !== ERRNO.EAGAIN) throw ioError('send', sent.code);
+        if (closed || shutDown) throw ioError('send', ERRNO.EPIPE);
+        if (performance.now() >= deadline) {
+          throw new DriverOsError(
+            'send',
+            sent.code,
+            `no room for ${String(stallMs)} ms: the driver reads no commands`,
+            true,
+          );
+        }
+        await new Promise((resolve) => setTimeout(resolve, wait));
+        wait = Math.min(MAX_RETRY_MS, wait * 2);
       }
     },
     cancelRead() {

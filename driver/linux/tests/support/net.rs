@@ -18,7 +18,9 @@ pub struct TestNet {
     pub ip6_a: String,
     pub ip6_b: String,
     /// A private directory (mode 0700) for the test's files: sockets, served files, logs.
-    /// Dropping the net removes it, so no test leaves anything in the temporary directory.
+    /// Dropping the net removes it. It is in /run (root's, 0755), not the temporary directory:
+    /// a test may open it to another uid, which needs every directory above it to be
+    /// traversable, and the temporary directory of a test run is private (0700).
     pub dir: PathBuf,
     children: Vec<Child>,
 }
@@ -44,7 +46,7 @@ impl TestNet {
         let n = std::process::id() % 200 + NEXT.fetch_add(1, Ordering::SeqCst) * 7 % 50;
         let tag = format!("zft{}x{}", std::process::id(), NEXT.load(Ordering::SeqCst));
         let (a, b) = (format!("{tag}a"), format!("{tag}b"));
-        let dir = std::env::temp_dir().join(&tag);
+        let dir = std::path::Path::new("/run").join(&tag);
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::DirBuilder::new()
             .mode(0o700)
