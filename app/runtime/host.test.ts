@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { SessionLink } from '../driver-client/driver-session.ts';
 import { createHost } from './host.ts';
+import { DataDirInUse } from './instance-lock.ts';
 import { RateLimitedLog } from './rate-limited-log.ts';
 import { tempDbPath } from './test-support/harness.ts';
 
@@ -83,6 +84,7 @@ describe('createHost', () => {
     }).stop();
     expect(statSync(fresh).mode & 0o777).toBe(0o700);
     expect(existsSync(path.join(fresh, 'zenithfence.sqlite'))).toBe(true);
+    expect(statSync(path.join(fresh, 'instance.lock')).mode & 0o777).toBe(0o600);
     const loose = path.join(parent, 'loose');
     await createHost({
       dataDir: loose,
@@ -99,5 +101,16 @@ describe('createHost', () => {
     }).stop();
     expect(statSync(loose).mode & 0o777).toBe(0o700);
     expect(lines.some((line) => line.includes(loose) && line.includes('0755'))).toBe(true);
+  });
+
+  it('refuses a data directory another host uses, and takes it once that one has stopped', async () => {
+    const dataDir = path.dirname(tempDbPath());
+    const log = new RateLimitedLog(() => undefined);
+    const options = { dataDir, connect: () => new Promise<never>(() => undefined), push: () => undefined, log };
+    const first = createHost(options);
+    expect(() => createHost(options)).toThrow(DataDirInUse);
+    expect(() => createHost(options)).toThrow(/another ZenithFence is already running with the data directory/);
+    await first.stop();
+    await createHost(options).stop();
   });
 });

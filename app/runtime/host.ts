@@ -4,6 +4,7 @@ import type { DriverState } from '../contract/views.ts';
 import { DriverSession, type SessionLink } from '../driver-client/driver-session.ts';
 import { prepareDataDir } from '../store/index.ts';
 import { contained, guarded } from './guarded.ts';
+import { DataDirInUse, lockDataDir, type InstanceLock } from './instance-lock.ts';
 import { createHandlers } from './handlers.ts';
 import { openRuntimeStore } from './open-runtime-store.ts';
 import type { RateLimitedLog } from './rate-limited-log.ts';
@@ -47,7 +48,8 @@ export interface Host {
 
 /**
  * The one composition root of headless mode and the Electron shell (they add only their UI
- * transport and windows). Every timer and driver callback runs under `guarded`: what throws is
+ * transport and windows). Throws DataDirInUse when another ZenithFence uses the data directory.
+ * Every timer and driver callback runs under `guarded`: what throws is
  * logged, rate-limited, and the firewall keeps deciding.
  */
 export function createHost(options: HostOptions): Host {
@@ -61,6 +63,7 @@ export function createHost(options: HostOptions): Host {
     undefined,
     log,
   );
+  const lock = takeDataDir(options.dataDir, log);
   const { store, unavailable } = openRuntimeStore(path.join(options.dataDir, DATA_FILE), log);
   let session: DriverSession | null = null;
   const runtime = new Runtime(
@@ -125,7 +128,23 @@ export function createHost(options: HostOptions): Host {
         log.error('stop: driver session', error);
       }
       contained('stop: close the store', () => store.close(), undefined, log);
+      contained('stop: release the data directory', () => lock?.release(), undefined, log);
       return answered;
     },
   };
+}
+
+/**
+ * Takes the data directory for this process (instance-lock.ts). Another ZenithFence using it is
+ * a reason not to start (DataDirInUse is thrown); a lock that cannot even be made (a full disk)
+ * is not: the firewall must run, so that is logged and it starts unlocked.
+ */
+function takeDataDir(dir: string, log: RateLimitedLog): InstanceLock | null {
+  try {
+    return lockDataDir(dir);
+  } catch (error) {
+    if (error instanceof DataDirInUse) throw error;
+    log.error('data directory lock', error);
+    return null;
+  }
 }
