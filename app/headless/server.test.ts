@@ -6,20 +6,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import type { Handlers } from '../contract/dispatch.ts';
 import { MAX_WIRE_REQUEST_BYTES } from '../contract/ipc.ts';
-import type { StatusView } from '../contract/views.ts';
 import { startHeadlessServer, type HeadlessServer } from './server.ts';
+import { OK_STATUS as status, STATUS_ONLY_HANDLERS } from './test-support/status-handlers.ts';
 
-const status: StatusView = {
-  driver: 'connected',
-  driverMessage: '',
-  mode: { mode: 'ask', resumesAt: null, resumesTo: null },
-  pendingPrompts: 0,
-  storage: 'ok',
-  storageMessage: '',
-};
-const handlers = { 'status:get': () => status } as unknown as Handlers;
+const handlers = STATUS_ONLY_HANDLERS;
 
 let server: HeadlessServer;
 beforeAll(async () => {

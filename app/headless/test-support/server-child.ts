@@ -2,19 +2,10 @@
 // that a fault that escaped it would end this process. Prints `port N` once it listens; stops
 // when its stdin closes (the test ends) or after a minute.
 // Usage: node server-child.ts <renderer dir>
-import type { Handlers } from '../../contract/dispatch.ts';
-import type { StatusView } from '../../contract/views.ts';
 import { startHeadlessServer } from '../server.ts';
+import { STATUS_ONLY_HANDLERS } from './status-handlers.ts';
 
-const status: StatusView = {
-  driver: 'connected',
-  driverMessage: '',
-  mode: { mode: 'ask', resumesAt: null, resumesTo: null },
-  pendingPrompts: 0,
-  storage: 'ok',
-  storageMessage: '',
-};
-const handlers = { 'status:get': () => status } as unknown as Handlers;
+const handlers = STATUS_ONLY_HANDLERS;
 
 const [rendererDir = '.'] = process.argv.slice(2);
 const server = await startHeadlessServer({

@@ -1,0 +1,15 @@
+import type { Handlers } from '../../contract/dispatch.ts';
+import type { StatusView } from '../../contract/views.ts';
+
+/** A status that says all is well. */
+export const OK_STATUS: StatusView = {
+  driver: 'connected',
+  driverMessage: '',
+  mode: { mode: 'ask', resumesAt: null, resumesTo: null },
+  pendingPrompts: 0,
+  storage: 'ok',
+  storageMessage: '',
+};
+
+/** Handlers that answer only 'status:get' (the server tests need one channel that works). */
+export const STATUS_ONLY_HANDLERS = { 'status:get': () => OK_STATUS } as unknown as Handlers;
