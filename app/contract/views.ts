@@ -152,8 +152,12 @@ export interface ConnectionRow {
   /** The app label (appLabel): path, 'unknown (uid N)' or 'unknown'. */
   readonly app: string;
   readonly host: string | null;
-  /** 'pending' while the connection waits for an answer. */
-  readonly verdict: DriverVerdict | 'pending';
+  /**
+   * 'pending' while the connection waits for an answer; 'driver' when the driver answered it
+   * itself because its link to the app was lost while it waited (zenithfenced's --detached
+   * policy decides then, which the app does not know).
+   */
+  readonly verdict: DriverVerdict | 'pending' | 'driver';
   readonly ruleId: string | null;
   readonly bytesSent: number;
   readonly bytesReceived: number;

@@ -3,6 +3,7 @@ import type { DriverEvent } from '../contract/driver-events.ts';
 import type { Command } from '../../native/src/codec/command-types.ts';
 import type { DecodeResult } from '../../native/src/codec/info-types.ts';
 import { DriverSession, type SessionLink } from './driver-session.ts';
+import { wireIdOf } from './link-request-ids.ts';
 
 /** A driver link that yields `infos` and records what is sent; its stream ends when closed. */
 function fakeLink(infos: DecodeResult[], sent: Command[]): SessionLink & { closed: boolean } {
@@ -73,8 +74,10 @@ describe('DriverSession', () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(sleeps).toEqual([100, 200]);
     expect(states).toEqual(['reconnecting', 'reconnecting', 'connected']);
-    expect(events).toMatchObject([{ kind: 'connection', requestId: 9n }]);
-    session.verdict(9n, 'permanent-accept');
+    expect(events).toMatchObject([{ kind: 'connection' }]);
+    const [event] = events;
+    if (event?.kind !== 'connection') throw new Error('no connection event');
+    session.verdict(event.requestId, 'permanent-accept');
     session.requestBandwidth();
     expect(sent).toEqual([{ kind: 'verdict', id: 9n, verdict: 3 }, { kind: 'getBandwidthStats' }]);
     await session.stop();
@@ -92,7 +95,7 @@ describe('DriverSession', () => {
       connect: () => Promise.resolve(link),
       callbacks: {
         onEvent: (event) => {
-          if (event.kind === 'connection') events.push(event.requestId);
+          if (event.kind === 'connection') events.push(wireIdOf(event.requestId));
           if (events.length === 1) throw new Error('the engine broke');
         },
         onStatus: (state) => {
@@ -155,12 +158,121 @@ describe('DriverSession', () => {
     });
     session.start();
     await new Promise((resolve) => setTimeout(resolve, 20));
-    session.verdict(9n, 'accept');
+    session.verdict(1n << 64n, 'accept'); // request 0 of the first link
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(stuck.closed).toBe(true);
     expect(states).toEqual(['connected', 'reconnecting', 'reconnecting', 'connected']);
     session.requestBandwidth();
     expect(sent).toEqual([{ kind: 'getBandwidthStats' }]);
+    await session.stop();
+  });
+
+  it('keeps request ids of two links apart: a verdict for a request of the lost link is not sent on the next', async () => {
+    const first = fakeLink([connection], []);
+    const sent: Command[] = [];
+    const second = fakeLink([{ ...connection, remotePort: 443, protocol: 6 }], sent);
+    const links = [first, second];
+    const events: DriverEvent[] = [];
+    const states: string[] = [];
+    const errors: string[] = [];
+    const session = new DriverSession({
+      connect: () => Promise.resolve(links.shift() ?? second),
+      callbacks: { onEvent: (e) => events.push(e), onStatus: (s) => states.push(s) },
+      onError: (where, error) => errors.push(`${where}: ${error instanceof Error ? error.message : ''}`),
+      sleep: () => Promise.resolve(),
+    });
+    session.start();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // The daemon goes away (its stream ends); a new one numbers its requests from 1 again, so
+    // both links call their first connection by the same wire id 9.
+    await first.close();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(states).toEqual(['connected', 'reconnecting', 'connected']);
+    const [old, fresh] = events.filter((event) => event.kind === 'connection');
+    expect(old?.flow.remotePort).toBe(53);
+    expect(fresh?.flow.remotePort).toBe(443);
+    if (old === undefined || fresh === undefined) throw new Error('two connection events expected');
+    expect(old.requestId).not.toBe(fresh.requestId);
+
+    session.verdict(old.requestId, 'permanent-accept');
+    expect(sent).toEqual([]);
+    expect(errors).toEqual([
+      'driver verdict: a verdict for request 9 of driver link 1 was not sent: the current link is 2',
+    ]);
+    session.verdict(fresh.requestId, 'block');
+    expect(sent).toEqual([{ kind: 'verdict', id: 9n, verdict: 4 }]);
+    await session.stop();
+  });
+
+  it('passes on no request of a link it let go after a failed send', async () => {
+    let failSend: (error: Error) => void = () => undefined;
+    let readMore: () => void = () => undefined;
+    const more = new Promise<void>((resolve) => (readMore = resolve));
+    const stuck = fakeLink([], []);
+    // A send that fails only when the test says so (a daemon that stopped reading commands).
+    stuck.send = () => new Promise((_resolve, reject) => (failSend = reject));
+    stuck.infos = async function* () {
+      yield connection;
+      await more;
+      yield { ...connection, id: 10n };
+    };
+    const fresh = fakeLink([], []);
+    const links = [stuck, fresh];
+    const events: bigint[] = [];
+    const states: string[] = [];
+    const session = new DriverSession({
+      connect: () => Promise.resolve(links.shift() ?? fresh),
+      callbacks: {
+        onEvent: (event) => {
+          if (event.kind === 'connection') events.push(event.requestId);
+        },
+        onStatus: (s) => states.push(s),
+      },
+      sleep: () => Promise.resolve(),
+    });
+    session.start();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(events).toHaveLength(1);
+    session.verdict(events[0] ?? 0n, 'accept');
+    failSend(new Error('send failed: no room for 10000 ms: the driver reads no commands'));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(stuck.closed).toBe(true);
+    // What the let-go link had still read reaches nobody: no verdict could reach it.
+    readMore();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(events).toHaveLength(1);
+    expect(states).toEqual(['connected', 'reconnecting', 'reconnecting', 'connected']);
+    await session.stop();
+  });
+
+  it('a send of an earlier link failing late says nothing about the current link', async () => {
+    let failSend: (error: Error) => void = () => undefined;
+    const first = fakeLink([connection], []);
+    first.send = () => new Promise((_resolve, reject) => (failSend = reject));
+    const second = fakeLink([], []);
+    const links = [first, second];
+    const events: bigint[] = [];
+    const states: string[] = [];
+    const session = new DriverSession({
+      connect: () => Promise.resolve(links.shift() ?? second),
+      callbacks: {
+        onEvent: (event) => {
+          if (event.kind === 'connection') events.push(event.requestId);
+        },
+        onStatus: (s) => states.push(s),
+      },
+      sleep: () => Promise.resolve(),
+    });
+    session.start();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    session.verdict(events[0] ?? 0n, 'accept'); // waits: the daemon reads no commands
+    await first.close(); // then its stream ends, and a new link connects
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(states).toEqual(['connected', 'reconnecting', 'connected']);
+    failSend(new Error('send: broken pipe'));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(states).toEqual(['connected', 'reconnecting', 'connected']);
+    expect(second.closed).toBe(false);
     await session.stop();
   });
 });

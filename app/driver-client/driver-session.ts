@@ -4,6 +4,7 @@ import { ALL_FEATURES } from '../../native/src/codec/protocol-constants.ts';
 import type { Command } from '../../native/src/codec/command-types.ts';
 import type { DecodeResult, HelloReplyInfo } from '../../native/src/codec/info-types.ts';
 import { EventMapper, verdictCommand } from './event-mapper.ts';
+import { linkOf, tagRequestId, wireIdOf } from './link-request-ids.ts';
 
 /** What the session needs of an open driver handle (native/src DriverHandle has it). */
 export interface SessionLink {
@@ -41,6 +42,12 @@ const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => set
  * lost with the connection, which is safe: the driver answered those packets itself (the
  * daemon's detached policy).
  *
+ * Each link numbers its requests from 1 again, so the session tags every request id with the
+ * number of its link (link-request-ids.ts) and sends a verdict only on the link its request came
+ * on: an answer to a connection of a lost link never reaches the next one, where the same wire
+ * id names another connection. The runtime forgets held requests when the link is lost; this is
+ * the second line of defence.
+ *
  * The callbacks' exceptions stay inside the session (reported through `onError`), and a link
  * whose stream ended or broke is closed before the next connection is made: an open link that
  * nobody reads would keep the daemon's held packets waiting for a client that no longer listens.
@@ -51,6 +58,8 @@ export class DriverSession {
   #stopped = false;
   #running: Promise<void> | null = null;
   #wake: (() => void) | null = null;
+  /** The number of the current (or last) link; request ids carry it (link-request-ids.ts). */
+  #linkNumber = 0;
 
   constructor(options: SessionOptions) {
     this.#options = options;
@@ -71,11 +80,13 @@ export class DriverSession {
         link = await this.#options.connect();
         if (this.#stopped) return; // the finally below closes it
         const reply = await link.hello(ALL_FEATURES);
+        this.#linkNumber += 1;
+        const linkNumber = this.#linkNumber;
         this.#link = link;
         delay = first;
         this.#status('connected', `driver ${reply.version.join('.')}`);
         const mapper = new EventMapper();
-        for await (const info of link.infos()) this.#deliver(mapper, info);
+        for await (const info of link.infos()) this.#deliver(link, linkNumber, mapper, info);
         this.#link = null;
         if (this.#stopped) return;
         this.#status('reconnecting', 'the driver ended the connection');
@@ -94,10 +105,18 @@ export class DriverSession {
   }
 
   /** Maps one info and hands its event on; what throws is reported, and the next info comes. */
-  #deliver(mapper: EventMapper, info: DecodeResult): void {
+  #deliver(link: SessionLink, linkNumber: number, mapper: EventMapper, info: DecodeResult): void {
     try {
       const event = mapper.map(info);
-      if (event !== null) this.#options.callbacks.onEvent(event);
+      if (event === null) return;
+      if (event.kind !== 'connection') {
+        this.#options.callbacks.onEvent(event);
+        return;
+      }
+      // A link given up on (a send failed) may still hand out what it had read; its requests are
+      // not passed on, since no verdict could reach them: the driver answers them itself.
+      if (this.#link !== link) return;
+      this.#options.callbacks.onEvent({ ...event, requestId: tagRequestId(linkNumber, event.requestId) });
     } catch (error) {
       this.#options.onError?.('driver event', error);
     }
@@ -111,9 +130,23 @@ export class DriverSession {
     }
   }
 
-  /** Answers a held request (ignored while disconnected: the driver has answered it). */
+  /**
+   * Answers a held request, on the link it came on only. Ignored while disconnected (the driver
+   * has answered it); refused, and reported through onError, when it came on an earlier link:
+   * there the driver answered it, and its wire id now names another connection.
+   */
   verdict(requestId: bigint, verdict: DriverVerdict): void {
-    this.#send(verdictCommand(requestId, verdict));
+    if (this.#link === null) return;
+    if (linkOf(requestId) !== this.#linkNumber) {
+      this.#options.onError?.(
+        'driver verdict',
+        new Error(
+          `a verdict for request ${String(wireIdOf(requestId))} of driver link ${String(linkOf(requestId))} was not sent: the current link is ${String(this.#linkNumber)}`,
+        ),
+      );
+      return;
+    }
+    this.#send(verdictCommand(wireIdOf(requestId), verdict));
   }
 
   requestBandwidth(): void {
@@ -127,9 +160,11 @@ export class DriverSession {
       // A send racing with stop() fails harmlessly; any other failure means the link broke (or
       // the driver stopped reading commands): close it, so that its stream ends and the session
       // connects anew instead of going on with a link that takes no verdicts.
-      if (this.#stopped) return;
+      // A late failure of a link already let go (or replaced) says nothing about the current one.
+      if (this.#stopped || this.#link !== link) return;
+      // Let go first: what the status change sets off must not find this link still in use.
+      this.#link = null;
       this.#status('reconnecting', error instanceof Error ? error.message : String(error));
-      if (this.#link === link) this.#link = null;
       link.close().catch((closeError: unknown) => this.#options.onError?.('driver close', closeError));
     });
   }

@@ -101,6 +101,15 @@ export class ConnectionTable {
     this.#dirty.add(entry);
   }
 
+  /** The driver answered the row's connection itself (the link to it was lost while it was held). */
+  driverDecided(id: number): void {
+    const entry = this.#entry(id);
+    if (entry === undefined || entry.row.verdict !== 'pending') return;
+    entry.row.verdict = 'driver';
+    entry.row.ruleId = null;
+    this.#dirty.add(entry);
+  }
+
   /** Marks the flow's live row ended; it moves to the ring of recently ended rows. */
   end(flow: FlowTuple, now: number): void {
     const key = flowKey(flow);

@@ -321,3 +321,53 @@ describe('Engine: prompts', () => {
     expect(errors).toHaveLength(1);
   });
 });
+
+describe('Engine: the driver link is lost', () => {
+  const WGET = '/usr/bin/wget';
+
+  it('forgets held connections without a verdict: an old prompt answer cannot decide the next link’s request 1', () => {
+    const { engine, verdicts } = setup();
+    // A UDP connection of wget is held as a prompt, with the first link's request id 1.
+    engine.handle(makeRequest({ id: 1n, path: WGET, protocol: 17, remoteIp: '10.0.0.5', remotePort: 53 }), 0);
+    const old = engine.listPrompts()[0]?.prompts[0];
+    expect(old).toMatchObject({ held: 1 });
+    expect(engine.driverLost()).toBe(1);
+    // The driver answered it itself: its row says so, and its prompt is in the inbox, holding nothing.
+    expect(verdicts.sent).toEqual([]);
+    expect(engine.listConnections()).toEqual([expect.objectContaining({ app: WGET, verdict: 'driver', ruleId: null })]);
+    expect(engine.listPrompts()[0]?.prompts[0]).toMatchObject({ id: old?.id, held: 0, holdDeadline: null });
+    expect(engine.takePromptsChanged()).toBe(true);
+
+    // The next link numbers its requests from 1 again: curl's connection is request 1 now.
+    engine.handle(makeRequest({ id: 1n, path: CURL }), 10);
+    const curl = engine.listPrompts().find((g) => g.appPath === CURL)?.prompts[0];
+    expect(curl, 'a new request with an old id is prompted, not taken for a duplicate').toMatchObject({ held: 1 });
+
+    // Answering the old prompt allows nothing that is held now.
+    const answer = engine.answerPrompt(
+      old?.id ?? '',
+      { action: 'allow', duration: { kind: 'once' }, scope: { kind: 'exact' } },
+      20,
+    );
+    expect(answer).toEqual({ ok: true, rule: null, released: 0 });
+    expect(verdicts.sent).toEqual([]);
+
+    // Only the hold timeout of curl's own prompt answers request 1, once, with the default.
+    engine.tick(30_010);
+    expect(verdicts.sent).toEqual([{ requestId: 1n, verdict: 'block' }]);
+    expect(engine.driverLost()).toBe(0);
+  });
+
+  it('a lasting answer to a prompt the loss emptied still makes the rule for the retry', () => {
+    const { engine, verdicts } = setup();
+    engine.handle(makeRequest({ id: 5n, path: CURL }), 0);
+    engine.handle(makeRequest({ id: 6n, path: CURL, localPort: 6 }), 0);
+    const id = engine.listPrompts()[0]?.prompts[0]?.id ?? '';
+    expect(engine.driverLost()).toBe(2);
+    const answer = engine.answerPrompt(id, { action: 'allow', duration: FOREVER, scope: { kind: 'exact' } }, 1);
+    expect(answer).toMatchObject({ ok: true, released: 0, rule: { action: 'allow' } });
+    expect(verdicts.sent).toEqual([]);
+    engine.handle(makeRequest({ id: 1n, path: CURL, localPort: 7 }), 2);
+    expect(verdicts.sent).toEqual([{ requestId: 1n, verdict: 'permanent-accept' }]);
+  });
+});

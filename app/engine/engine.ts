@@ -305,6 +305,19 @@ export class Engine {
     if (host !== null) this.#table.nameLearned(ip, host);
   }
 
+  /**
+   * The link to the driver was lost (call it whenever the link leaves 'connected'). The driver
+   * has answered every held connection itself, and the next link numbers its requests anew, so
+   * a verdict for a held id would decide another connection: each held connection is forgotten
+   * without a verdict, its row says the driver decided it, and its prompt stays in the inbox.
+   * Returns how many were forgotten.
+   */
+  driverLost(): number {
+    const forgotten = this.#queue.forgetAll();
+    for (const held of forgotten) if (held.rowId !== null) this.#table.driverDecided(held.rowId);
+    return forgotten.length;
+  }
+
   /** Answers every held connection with the default action (before disconnecting). */
   shutdown(now: number): number {
     return this.#queue.releaseAll(plainVerdict(this.#queue.options.defaultAction), now);

@@ -7,11 +7,13 @@ import { Random } from './random.ts';
 import { MemoryRepository, makeRequest, makeRule } from './testing.ts';
 
 // Random event sequences through the whole engine, checking the prompt queue's promises:
-// every request id is answered exactly once by the end, and a default verdict is sent only
+// every request is answered exactly once by the end, and a default verdict is sent only
 // for a reason (hold timeout, process exit, mode change, shutdown, holding switched off),
-// never because another prompt is open.
+// never because another prompt is open. The driver link is lost now and then: the driver then
+// answers what was held itself, the engine must send nothing more for those, and the next link
+// numbers its requests from 1 again, so a verdict for an old id would land on a new request.
 
-type Phase = 'handle' | 'tick' | 'answer' | 'exit' | 'mode' | 'rules' | 'shutdown';
+type Phase = 'handle' | 'tick' | 'answer' | 'exit' | 'mode' | 'rules' | 'lost' | 'shutdown';
 const PLAIN = new Set<DriverVerdict>(['accept', 'block', 'drop']);
 const APPS = ['/usr/bin/curl', '/usr/bin/git', '']; // '': a process the driver could not name
 const IPS = ['1.1.1.1', '1.0.0.1', '10.0.0.5', '2001:db8::1', '93.184.216.34'];
@@ -22,17 +24,23 @@ function run(seed: number, steps: number): void {
   let phase: Phase = 'handle';
   let now = 0;
   let holdTimeoutMs = random.pick([0, 500, 30_000]);
-  const sent = new Map<bigint, Array<{ verdict: DriverVerdict; phase: Phase; at: number }>>();
-  const requests = new Map<bigint, { request: ConnectionRequest; at: number }>();
+  // Requests by link and id ("2:7"): a verdict names an id only, and means the current link's.
+  let link = 1;
+  const key = (id: bigint): string => `${String(link)}:${String(id)}`;
+  const sent = new Map<string, Array<{ verdict: DriverVerdict; phase: Phase; at: number }>>();
+  const requests = new Map<string, { request: ConnectionRequest; at: number }>();
+  /** Requests the driver answered itself when its link was lost. */
+  const byDriver = new Set<string>();
   let exitedPid = -1;
   const engine = new Engine({
     verdicts: {
       send: (requestId, verdict) => {
-        const list = sent.get(requestId) ?? [];
+        const list = sent.get(key(requestId)) ?? [];
         list.push({ verdict, phase, at: now });
-        sent.set(requestId, list);
-        const origin = requests.get(requestId);
-        expect(origin, `verdict for an unknown request ${requestId}`).toBeDefined();
+        sent.set(key(requestId), list);
+        const origin = requests.get(key(requestId));
+        expect(origin, `verdict for an unknown request ${requestId} on link ${link} (seed ${seed})`).toBeDefined();
+        expect(phase, `a verdict as the link was lost (seed ${seed})`).not.toBe('lost');
         if (!PLAIN.has(verdict) || origin === undefined) return;
         const mode = engine.getMode(now).mode;
         if (phase === 'handle') expect(mode !== 'ask' || holdTimeoutMs === 0).toBe(true);
@@ -54,7 +62,10 @@ function run(seed: number, steps: number): void {
     const roll = random.next();
     if (roll < 0.45) {
       phase = 'handle';
-      const held = [...requests.keys()].filter((id) => !sent.has(id)); // a driver repeats only unanswered ids
+      // A driver repeats only ids of its own link that it has not had an answer for.
+      const held = [...requests.entries()]
+        .filter(([k]) => k.startsWith(`${String(link)}:`) && !sent.has(k) && !byDriver.has(k))
+        .map(([, { request }]) => request.requestId);
       const duplicate = random.next() < 0.05 && held.length > 0;
       const id = duplicate ? random.pick(held) : nextId++;
       const path = random.pick(APPS);
@@ -67,8 +78,8 @@ function run(seed: number, steps: number): void {
         protocol: random.pick([6, 17]),
         direction: random.pick(['outbound', 'inbound'] as const),
       });
-      if (!duplicate) requests.set(id, { request, at: now });
-      engine.handle(duplicate ? (requests.get(id)?.request ?? request) : request, now);
+      if (!duplicate) requests.set(key(id), { request, at: now });
+      engine.handle(duplicate ? (requests.get(key(id))?.request ?? request) : request, now);
     } else if (roll < 0.55) {
       phase = 'handle';
       engine.handle({ kind: 'dns', name: random.pick(NAMES), address: random.pick(IPS), ttlSeconds: 30 }, now);
@@ -102,6 +113,15 @@ function run(seed: number, steps: number): void {
       engine.addRule({ ...rule, duration: { kind: 'forever' } }, now);
       const existing = engine.listRules();
       if (existing.length > 3) engine.removeRule(random.pick(existing).id);
+    } else if (roll < 0.985) {
+      phase = 'lost';
+      const waiting = [...requests.keys()].filter((k) => !sent.has(k) && !byDriver.has(k));
+      expect(engine.driverLost(), `forgotten at a driver loss (seed ${seed})`).toBe(waiting.length);
+      for (const k of waiting) byDriver.add(k);
+      expect(engine.listPrompts().flatMap((g) => g.prompts.filter((p) => p.held > 0))).toEqual([]);
+      // The next link: its ids start at 1 again.
+      link += 1;
+      nextId = 1n;
     } else {
       phase = 'tick';
       holdTimeoutMs = random.pick([0, 500, 30_000]);
@@ -110,8 +130,11 @@ function run(seed: number, steps: number): void {
   }
   phase = 'shutdown';
   engine.shutdown(now);
-  for (const id of requests.keys()) expect(sent.get(id)?.length, `request ${id} (seed ${seed})`).toBe(1);
-  expect(sent.size).toBe(requests.size);
+  for (const k of requests.keys()) {
+    const answers = (sent.get(k)?.length ?? 0) + (byDriver.has(k) ? 1 : 0);
+    expect(answers, `request ${k} (seed ${seed})`).toBe(1);
+  }
+  expect(sent.size + byDriver.size).toBe(requests.size);
 }
 
 describe('prompt queue properties (random event sequences through the engine)', () => {

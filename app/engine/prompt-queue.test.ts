@@ -183,4 +183,25 @@ describe('PromptQueue.extendHold', () => {
     expect(queue.list().flatMap((group) => group.prompts).length).toBeLessThanOrEqual(10 + 1);
     expect(new Set(released.map(([id]) => id)).size).toBe(released.length);
   });
+
+  it('forgetAll (a lost driver link) empties every hold without a release, and keeps the inbox bounded', () => {
+    const { queue, released, hold } = setup({ maxInboxPrompts: 4 });
+    for (let i = 1; i <= 6; i++) hold({ id: BigInt(i), remotePort: i }, CURL, i);
+    hold({ id: 7n, remotePort: 1 }, CURL, 7);
+    queue.takeChanged();
+    const forgotten = queue.forgetAll();
+    expect(forgotten.map((held) => held.request.requestId)).toEqual([1n, 2n, 3n, 4n, 5n, 6n, 7n]);
+    expect(released).toEqual([]);
+    expect(queue.heldCount).toBe(0);
+    expect(queue.isHeld(1n)).toBe(false);
+    expect(queue.takeChanged()).toBe(true);
+    const prompts = queue.list().flatMap((group) => group.prompts);
+    expect(prompts.every((prompt) => prompt.held === 0 && prompt.holdDeadline === null)).toBe(true);
+    expect(prompts.length).toBeLessThanOrEqual(4);
+    expect(prompts.at(-1)?.remotePort).toBe(6); // the newest stay
+    expect(queue.forgetAll()).toEqual([]);
+    // A request with a forgotten id is a new one, held again.
+    hold({ id: 1n, remotePort: 9 }, CURL, 8);
+    expect(queue.heldCount).toBe(1);
+  });
 });

@@ -225,6 +225,25 @@ export class PromptQueue {
     }
   }
 
+  /**
+   * The driver link was lost: the driver has answered every held connection itself (its
+   * detached policy), and the ids it gave them mean other connections on the next link. So each
+   * is forgotten without a verdict (a verdict now would reach whatever holds that id next), and
+   * its prompt stays in the inbox as after a hold timeout, so that a late lasting answer still
+   * makes the rule that decides the app's retry. Returns what was forgotten (the caller marks
+   * their connection rows).
+   */
+  forgetAll(): HeldConnection[] {
+    const forgotten = [...this.#held.values()];
+    if (forgotten.length === 0) return forgotten;
+    this.#held.clear();
+    for (const prompt of this.#prompts.values()) prompt.held.clear();
+    this.#holding = 0;
+    this.#changed = true;
+    if (this.#prompts.size > this.#options.maxInboxPrompts) this.#trimInbox();
+    return forgotten;
+  }
+
   /** A process exited: its held connections get the default; prompts left empty are dropped. */
   processExited(pid: number, now: number): void {
     if (pid === 0) return;

@@ -74,7 +74,9 @@ export class HistoryWriter {
   /** Notes changed rows (from Engine.takeChanges). */
   note(rows: readonly ConnectionRow[]): void {
     for (const row of rows) {
-      if (row.verdict === 'pending') continue;
+      // Not decided yet, or decided by the driver alone (what it did is not known here): the
+      // history records what was done, so such a row waits for a verdict of ours (a retry).
+      if (row.verdict === 'pending' || row.verdict === 'driver') continue;
       const id = `${this.#runId}-${String(row.id)}`;
       if (this.#written.has(row.id)) {
         this.#updates.set(row.id, {

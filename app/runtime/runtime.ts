@@ -67,6 +67,10 @@ const WARNING = 4;
 /** Rules that never outlive a restart; they are not put in force at start. */
 const RESTART_ENDS = new Set<RuleDuration['kind']>(['until-restart', 'until-app-quits', 'once']);
 
+function plural(n: number, word: string): string {
+  return `${String(n)} ${word}${n === 1 ? '' : 's'}`;
+}
+
 /**
  * The app between the driver and the screen, shared by headless mode and the Electron shell:
  * the engine, the store and the pushes. It owns no timers and no sockets: the host calls
@@ -272,10 +276,25 @@ export class Runtime {
     return this.#logs;
   }
 
-  /** The driver connection changed state. */
+  /**
+   * The driver connection changed state. Leaving 'connected' means the driver has answered the
+   * held connections itself (its detached policy), and the next link numbers its requests from 1
+   * again: the engine forgets them without a verdict, so that no answer, timeout or rule can
+   * send one to the new link, where the same id is another connection.
+   */
   driverStatus(state: DriverState, message: string, now: number): void {
+    this.#now = now;
     this.#driverState = state;
     this.#driverMessage = message;
+    if (state !== 'connected') {
+      const forgotten = contained('forget held connections', () => this.engine.driverLost(), 0, this.log);
+      if (forgotten > 0) {
+        this.noteLog(
+          `The link to the driver was lost (${message}): the driver answered the ${plural(forgotten, 'connection')} waiting for an answer itself (its detached policy); their prompts stay in the inbox.`,
+        );
+        this.flush(now);
+      }
+    }
     this.#push('status:changed', this.status(now));
   }
 

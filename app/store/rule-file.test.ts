@@ -187,12 +187,11 @@ describe('rule file export and import', () => {
     expect(error.message).toContain('...and 15 more');
   });
 
-  it('imports a large file quickly, in one transaction', () => {
+  // Its speed is measured by `npm run bench:soak -- --connections 0`, not here.
+  it('imports a large file whole', () => {
     const store = fresh();
     const rules = Array.from({ length: 20_000 }, (_, i) => ruleInput({ notes: `rule ${i}` }));
-    const started = performance.now();
     expect(importRules(store, fileText(rules), 1)).toEqual({ imported: 20_000 });
-    expect(performance.now() - started).toBeLessThan(5_000);
     expect(store.rules.list()).toHaveLength(20_000);
   });
 

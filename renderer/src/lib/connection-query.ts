@@ -18,7 +18,8 @@ export const CONNECTION_COLUMNS = [
 ] as const;
 export type ConnectionColumn = (typeof CONNECTION_COLUMNS)[number];
 
-export type VerdictGroup = 'allowed' | 'blocked' | 'pending';
+/** 'driver': the driver answered alone (its link to the app was lost); what it did is not known. */
+export type VerdictGroup = 'allowed' | 'blocked' | 'pending' | 'driver';
 export const VERDICT_FILTERS = ['all', 'allowed', 'blocked', 'pending', 'live'] as const;
 export type VerdictFilter = (typeof VERDICT_FILTERS)[number];
 
@@ -42,9 +43,9 @@ export const DEFAULT_QUERY: ConnectionQuery = {
   sort: { column: 'started', desc: true },
 };
 
-/** Allowed, blocked (block or drop) or still waiting for an answer. */
+/** Allowed, blocked (block or drop), still waiting for an answer, or answered by the driver alone. */
 export function verdictGroup(verdict: ConnectionRow['verdict']): VerdictGroup {
-  if (verdict === 'pending') return 'pending';
+  if (verdict === 'pending' || verdict === 'driver') return verdict;
   return verdict === 'accept' || verdict === 'permanent-accept' ? 'allowed' : 'blocked';
 }
 
@@ -53,6 +54,8 @@ export function verdictLabel(verdict: ConnectionRow['verdict']): string {
   switch (verdict) {
     case 'pending':
       return 'Waiting';
+    case 'driver':
+      return 'By driver';
     case 'accept':
     case 'permanent-accept':
       return 'Allowed';
