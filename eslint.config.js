@@ -77,7 +77,13 @@ export default tseslint.config(
   },
   // Tools load these configs through their default export.
   {
-    files: ['eslint.config.js', '**/vite.config.ts', '.ci/vitest.config.ts', 'e2e/playwright.config.ts'],
+    files: [
+      'eslint.config.js',
+      '**/vite.config.ts',
+      '.ci/vitest.config.ts',
+      'e2e/playwright.config.ts',
+      'e2e/build-daemon.ts',
+    ],
     rules: { 'no-restricted-exports': 'off' },
   },
   {

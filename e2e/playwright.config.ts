@@ -5,6 +5,8 @@ import { defineConfig } from '@playwright/test';
 export const config = defineConfig({
   testDir: '.',
   testMatch: '**/*.spec.ts',
+  // Builds the release daemon the tests run (build-daemon.ts).
+  globalSetup: './build-daemon.ts',
   fullyParallel: false,
   workers: 1,
   reporter: [['list']],
