@@ -47,6 +47,12 @@ function curl(port: number, maxSeconds: number): Promise<RunResult> {
   return testNet.run(testNet.a, 'curl', ['-s', '--max-time', String(maxSeconds), url], (maxSeconds + 5) * 1000);
 }
 
+/** Answers a prompt once (this connection only), and says how many connections it released. */
+async function answerOnce(running: Headless, promptId: string | undefined, action: 'allow' | 'block'): Promise<number> {
+  const answer = { promptId, action, duration: { kind: 'once' }, scope: { kind: 'exact' } };
+  return (await running.call('prompts:answer', answer)).released;
+}
+
 async function promptFor(running: Headless, port: number): Promise<{ id: string; held: number } | undefined> {
   return (await running.call('prompts:list')).flatMap((g) => g.prompts).find((p) => p.remotePort === port);
 }
@@ -77,24 +83,11 @@ test('a prompt held when the daemon dies answers nothing on the restarted daemon
   await waitFor(async () => (await promptFor(running, 8080))?.held === 1, 10_000, 'the prompt for port 8080');
 
   // Allowing the old prompt once releases nothing: the new connection still waits.
-  const stale = await running.call('prompts:answer', {
-    promptId: old?.id,
-    action: 'allow',
-    duration: { kind: 'once' },
-    scope: { kind: 'exact' },
-  });
-  expect(stale.released).toBe(0);
+  expect(await answerOnce(running, old?.id, 'allow')).toBe(0);
   expect((await promptFor(running, 8080))?.held).toBe(1);
 
   // Its own prompt decides it: Block refuses it at once.
-  const own = await promptFor(running, 8080);
-  const answered = await running.call('prompts:answer', {
-    promptId: own?.id,
-    action: 'block',
-    duration: { kind: 'once' },
-    scope: { kind: 'exact' },
-  });
-  expect(answered.released).toBe(1);
+  expect(await answerOnce(running, (await promptFor(running, 8080))?.id, 'block')).toBe(1);
   expect((await second).code).toBe(REFUSED);
   expect(running.process.exitCode).toBeNull();
   daemon.kill('SIGTERM');

@@ -36,6 +36,29 @@ function fakeLink(infos: DecodeResult[], sent: Command[]): SessionLink & { close
   return link;
 }
 
+/**
+ * A session over `links` in turn (the last one again once they are used up), recording the
+ * request ids of connection events and the states, retrying at once.
+ */
+function sessionOver(links: SessionLink[]): { session: DriverSession; events: bigint[]; states: string[] } {
+  const last = links.at(-1);
+  if (last === undefined) throw new Error('at least one link');
+  const queue = [...links];
+  const events: bigint[] = [];
+  const states: string[] = [];
+  const session = new DriverSession({
+    connect: () => Promise.resolve(queue.shift() ?? last),
+    callbacks: {
+      onEvent: (event) => {
+        if (event.kind === 'connection') events.push(event.requestId);
+      },
+      onStatus: (s) => states.push(s),
+    },
+    sleep: () => Promise.resolve(),
+  });
+  return { session, events, states };
+}
+
 const connection: DecodeResult = {
   kind: 'connection',
   ipVersion: 4,
@@ -217,19 +240,7 @@ describe('DriverSession', () => {
       yield { ...connection, id: 10n };
     };
     const fresh = fakeLink([], []);
-    const links = [stuck, fresh];
-    const events: bigint[] = [];
-    const states: string[] = [];
-    const session = new DriverSession({
-      connect: () => Promise.resolve(links.shift() ?? fresh),
-      callbacks: {
-        onEvent: (event) => {
-          if (event.kind === 'connection') events.push(event.requestId);
-        },
-        onStatus: (s) => states.push(s),
-      },
-      sleep: () => Promise.resolve(),
-    });
+    const { session, events, states } = sessionOver([stuck, fresh]);
     session.start();
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(events).toHaveLength(1);
@@ -250,19 +261,7 @@ describe('DriverSession', () => {
     const first = fakeLink([connection], []);
     first.send = () => new Promise((_resolve, reject) => (failSend = reject));
     const second = fakeLink([], []);
-    const links = [first, second];
-    const events: bigint[] = [];
-    const states: string[] = [];
-    const session = new DriverSession({
-      connect: () => Promise.resolve(links.shift() ?? second),
-      callbacks: {
-        onEvent: (event) => {
-          if (event.kind === 'connection') events.push(event.requestId);
-        },
-        onStatus: (s) => states.push(s),
-      },
-      sleep: () => Promise.resolve(),
-    });
+    const { session, events, states } = sessionOver([first, second]);
     session.start();
     await new Promise((resolve) => setTimeout(resolve, 20));
     session.verdict(events[0] ?? 0n, 'accept'); // waits: the daemon reads no commands
