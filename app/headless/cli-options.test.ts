@@ -8,10 +8,16 @@ describe('parseHeadlessArgs', () => {
       dataDir: '/tmp/d',
       port: 0,
       renderer: '/repo/renderer/dist',
+      maxConnections: 256,
     });
     expect(
       parseHeadlessArgs(['--driver-socket', 's', '--data-dir', 'd', '--port', '8080', '--import-rules', 'r.json'], '/'),
     ).toMatchObject({ port: 8080, importRules: 'r.json' });
+    expect(
+      parseHeadlessArgs(['--driver-socket', 's', '--data-dir', 'd', '--max-connections', '64'], '/'),
+    ).toMatchObject({
+      maxConnections: 64,
+    });
     expect(parseHeadlessArgs(['--help'], '/')).toBe('help');
   });
 
@@ -20,6 +26,11 @@ describe('parseHeadlessArgs', () => {
     expect(() => parseHeadlessArgs(['--driver-socket', 's', '--data-dir', 'd', '--port', '70000'], '/')).toThrow(
       /--port/,
     );
+    for (const bad of ['0', '7', '4097', '12.5', 'many']) {
+      expect(() =>
+        parseHeadlessArgs(['--driver-socket', 's', '--data-dir', 'd', '--max-connections', bad], '/'),
+      ).toThrow(/--max-connections/);
+    }
     expect(() => parseHeadlessArgs(['--frobnicate'], '/')).toThrow(/unknown option/);
     expect(() => parseHeadlessArgs(['--port'], '/')).toThrow(/needs a value/);
   });

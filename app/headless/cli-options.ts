@@ -1,14 +1,17 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_CONNECTION_LIMITS, MAX_CONNECTIONS_RANGE } from './connection-limits.ts';
 
-export const HEADLESS_USAGE = `Usage: npm run headless -- --driver-socket PATH --data-dir DIR [--port N] [--import-rules FILE]
+export const HEADLESS_USAGE = `Usage: npm run headless -- --driver-socket PATH --data-dir DIR [--port N] [--import-rules FILE] [--max-connections N]
 
 Runs the ZenithFence engine without Electron and serves its UI on 127.0.0.1 only.
   --driver-socket PATH  zenithfenced's client socket (e.g. /run/zenithfence/driver.sock)
   --data-dir DIR        where the database lives (created if missing)
   --port N              the port to listen on (default: a free one)
   --import-rules FILE   import a rule file at start (all or nothing)
-  --renderer DIR        the built renderer (default: renderer/dist)`;
+  --renderer DIR        the built renderer (default: renderer/dist)
+  --max-connections N   sockets peers without the token may hold at once, ${String(MAX_CONNECTIONS_RANGE.min)} to ${String(MAX_CONNECTIONS_RANGE.max)}
+                        (default ${String(DEFAULT_CONNECTION_LIMITS.maxConnections)}; a new one drops the oldest; UI clients count apart)`;
 
 const optionsSchema = z
   .object({
@@ -17,6 +20,12 @@ const optionsSchema = z
     port: z.coerce.number().int().min(0).max(65535).default(0),
     importRules: z.string().min(1).optional(),
     renderer: z.string().min(1),
+    maxConnections: z.coerce
+      .number()
+      .int()
+      .min(MAX_CONNECTIONS_RANGE.min)
+      .max(MAX_CONNECTIONS_RANGE.max)
+      .default(DEFAULT_CONNECTION_LIMITS.maxConnections),
   })
   .strict();
 export type HeadlessOptions = z.infer<typeof optionsSchema>;
@@ -27,6 +36,7 @@ const FLAGS: Readonly<Record<string, keyof HeadlessOptions>> = {
   '--port': 'port',
   '--import-rules': 'importRules',
   '--renderer': 'renderer',
+  '--max-connections': 'maxConnections',
 };
 
 /** Parses the arguments; throws an Error whose message is one sentence for the user. */

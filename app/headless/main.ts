@@ -53,6 +53,7 @@ async function main(): Promise<void> {
     port: options.port,
     rendererDir: options.renderer,
     handlers: host.handlers,
+    limits: { maxConnections: options.maxConnections },
     onError: (where, error) => log.error(`ui ${where}`, error),
   });
   push = (channel, payload) => server.push(channel, payload);

@@ -1,9 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { dispatch, type Handlers } from '../contract/dispatch.ts';
 import { MAX_WIRE_REQUEST_BYTES, wireRequestSchema, type PushChannel, type PushMap } from '../contract/ipc.ts';
+import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './connection-limits.ts';
 import { isAllowedHost, isAllowedOrigin, isValidToken, type GuardConfig } from './request-guard.ts';
+import { SocketBudget } from './socket-budget.ts';
 import { CONTENT_SECURITY_POLICY, readRendererFile } from './static-files.ts';
 
 export interface HeadlessServerOptions {
@@ -15,6 +19,8 @@ export interface HeadlessServerOptions {
   readonly token?: string;
   /** Told of faults of clients (a reset socket, a bad frame) and of our handlers; default: nothing. */
   readonly onError?: (where: string, error: unknown) => void;
+  /** What peers may hold (connection-limits.ts); tests shorten the timeouts. */
+  readonly limits?: Partial<ConnectionLimits>;
 }
 
 export interface HeadlessServer {
@@ -26,11 +32,24 @@ export interface HeadlessServer {
   push<C extends PushChannel>(channel: C, payload: PushMap[C]): void;
   /** Clients connected now. */
   clientCount(): number;
+  /** Sockets held now that are not authenticated clients. */
+  unauthenticatedCount(): number;
   close(): Promise<void>;
 }
 
 function send(socket: WebSocket, message: unknown): void {
   if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
+}
+
+/** Answers an upgrade we refuse; the socket's lifetime in the budget bounds a peer that never closes. */
+function refuseUpgrade(socket: Duplex, status: string): void {
+  if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\n\r\n`);
+  else socket.destroy();
+}
+
+/** How often Node checks the header and request timeouts: often enough that they hold within a quarter. */
+function checkingIntervalMs(limits: ConnectionLimits): number {
+  return Math.max(50, Math.floor(Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs) / 4));
 }
 
 /** A request target as a URL, or null when it is not one (`//`, `http://[`): never a throw. */
@@ -49,6 +68,7 @@ function urlOf(target: string | undefined): URL | null {
  */
 export async function startHeadlessServer(options: HeadlessServerOptions): Promise<HeadlessServer> {
   const token = options.token ?? randomBytes(24).toString('base64url');
+  const limits: ConnectionLimits = { ...DEFAULT_CONNECTION_LIMITS, ...options.limits };
   const clients = new Set<WebSocket>();
   const guard: { config: GuardConfig } = { config: { port: options.port, token } };
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WIRE_REQUEST_BYTES });
@@ -59,56 +79,79 @@ export async function startHeadlessServer(options: HeadlessServerOptions): Promi
       // Reporting must not become the fault.
     }
   };
+  const budget = new SocketBudget(limits, () =>
+    report(
+      'connection budget',
+      new Error(`${String(limits.maxConnections)} sockets without the token held: the oldest was dropped`),
+    ),
+  );
   // Every socket and stream below has an 'error' listener: an emitter without one throws its
   // error at the top level, and any local user can make a socket fail (a reset, a bad frame).
 
-  const server = http.createServer((request, response) => {
-    request.on('error', (error) => report('http request', error));
-    response.on('error', (error) => report('http response', error));
-    if (!isAllowedHost(request.headers.host, guard.config)) {
-      response.writeHead(421, { 'content-type': 'text/plain' }).end('wrong host');
-      return;
-    }
-    if (request.method !== 'GET' && request.method !== 'HEAD') {
-      response.writeHead(405, { allow: 'GET, HEAD' }).end();
-      return;
-    }
-    const urlPath = urlOf(request.url)?.pathname;
-    if (urlPath === undefined) {
-      response.writeHead(400, { 'content-type': 'text/plain' }).end('bad request target');
-      return;
-    }
-    readRendererFile(options.rendererDir, urlPath)
-      .then((file) => {
-        if (file === null) {
-          response.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
-          return;
-        }
-        response
-          .writeHead(200, {
-            'content-type': file.contentType,
-            'content-security-policy': CONTENT_SECURITY_POLICY,
-            'x-content-type-options': 'nosniff',
-            'referrer-policy': 'no-referrer',
-            'cache-control': 'no-store',
-          })
-          .end(request.method === 'HEAD' ? undefined : file.body);
-      })
-      .catch((error: unknown) => {
-        // Neither a rejected read nor a throwing write may reach the top level.
-        report('static file', error);
-        try {
-          if (!response.headersSent) response.writeHead(500, { 'content-type': 'text/plain' });
-          response.end();
-        } catch {
-          response.destroy();
-        }
-      });
-  });
+  const server = http.createServer(
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      connectionsCheckingInterval: checkingIntervalMs(limits),
+    },
+    (request, response) => {
+      request.on('error', (error) => report('http request', error));
+      response.on('error', (error) => report('http response', error));
+      if (!isAllowedHost(request.headers.host, guard.config)) {
+        response.writeHead(421, { 'content-type': 'text/plain' }).end('wrong host');
+        return;
+      }
+      if (request.method !== 'GET' && request.method !== 'HEAD') {
+        response.writeHead(405, { allow: 'GET, HEAD' }).end();
+        return;
+      }
+      const urlPath = urlOf(request.url)?.pathname;
+      if (urlPath === undefined) {
+        response.writeHead(400, { 'content-type': 'text/plain' }).end('bad request target');
+        return;
+      }
+      readRendererFile(options.rendererDir, urlPath)
+        .then((file) => {
+          if (file === null) {
+            response.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+            return;
+          }
+          response
+            .writeHead(200, {
+              'content-type': file.contentType,
+              'content-security-policy': CONTENT_SECURITY_POLICY,
+              'x-content-type-options': 'nosniff',
+              'referrer-policy': 'no-referrer',
+              'cache-control': 'no-store',
+            })
+            .end(request.method === 'HEAD' ? undefined : file.body);
+        })
+        .catch((error: unknown) => {
+          // Neither a rejected read nor a throwing write may reach the top level.
+          report('static file', error);
+          try {
+            if (!response.headersSent) response.writeHead(500, { 'content-type': 'text/plain' });
+            response.end();
+          } catch {
+            response.destroy();
+          }
+        });
+    },
+  );
+  // A socket that sends nothing is closed after idleTimeoutMs (Node destroys a socket whose
+  // inactivity timeout fires when nothing else listens for it).
+  server.timeout = limits.idleTimeoutMs;
+  // A backstop only: the budget keeps the count at maxConnections + maxClients; sockets it
+  // evicts in a burst of accepts close a tick later, so the hard cap leaves room for them.
+  server.maxConnections = 2 * (limits.maxConnections + limits.maxClients);
+  server.on('connection', (socket: Socket) => budget.admit(socket));
   // A malformed request or a reset during one: answer 400 where the socket still takes it.
-  server.on('clientError', (error, socket) => {
+  // A request past headersTimeout or requestTimeout comes here too, and is told so (408).
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
     report('http client', error);
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+    const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\n\r\n`);
     else socket.destroy();
   });
 
@@ -128,13 +171,19 @@ export async function startHeadlessServer(options: HeadlessServerOptions): Promi
       isValidToken(url.searchParams.get('token'), guard.config);
     if (!allowed) {
       // The listener stays: the refusal below may meet a socket the client has already reset.
-      if (socket.writable) socket.end('HTTP/1.1 403 Forbidden\r\nconnection: close\r\n\r\n');
-      else socket.destroy();
+      refuseUpgrade(socket, '403 Forbidden');
+      return;
+    }
+    if (clients.size >= limits.maxClients) {
+      // Authenticated peers hold the token; a cap on them still bounds a runaway UI's tabs.
+      refuseUpgrade(socket, '503 Service Unavailable');
       return;
     }
     wss.handleUpgrade(request, socket, head, (ws) => {
       // ws handles the socket's errors from here on, and reports them on `ws`.
       socket.removeListener('error', onSocketError);
+      // A client from now on: out of the unauthenticated budget, its lifetime unbounded.
+      budget.promote(socket as Socket);
       clients.add(ws);
       ws.on('error', (error) => report('websocket', error));
       ws.on('close', () => clients.delete(ws));
@@ -174,8 +223,13 @@ export async function startHeadlessServer(options: HeadlessServerOptions): Promi
     server.once('error', reject);
     server.listen(options.port, '127.0.0.1', () => resolve());
   });
-  // After listening, a server error (none is expected) is reported, never thrown.
-  server.on('error', (error) => report('http server', error));
+  // After listening, a server error is reported, never thrown (rate-limited by main's log). When
+  // accept fails for want of descriptors (EMFILE), libuv frees a descriptor it keeps in reserve,
+  // accepts and closes the waiting connections, and tells Node nothing: no busy loop, still
+  // listening (fd-limit.test.ts). Only if that reserve is gone does the error arrive here.
+  server.on('error', (error: NodeJS.ErrnoException) =>
+    report(error.syscall === 'accept' ? `accept ${error.code ?? ''}` : 'http server', error),
+  );
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : options.port;
   guard.config = { port, token };
@@ -189,9 +243,12 @@ export async function startHeadlessServer(options: HeadlessServerOptions): Promi
       for (const client of clients) if (client.readyState === client.OPEN) client.send(message);
     },
     clientCount: () => clients.size,
+    unauthenticatedCount: () => budget.size(),
     close: () =>
       new Promise<void>((resolve) => {
         for (const client of clients) client.terminate();
+        // Refused upgrades are no longer http's to close.
+        budget.closeAll();
         wss.close();
         server.close(() => resolve());
         // Keep-alive HTTP connections would hold close() open: shutdown must not wait on a browser.
