@@ -6,15 +6,32 @@
  *
  * Why IPv4-mapped IPv6 (`::ffff:a.b.c.d`) becomes IPv4: dual-stack sockets report IPv4 peers
  * in that form on some systems, and a rule for `a.b.c.d` must match them too.
+ *
+ * Why no zone ids (`fe80::1%eth0`): the driver reports addresses without an interface and the
+ * engine matches on address bytes only, so a zone would be silently ignored; a rule that
+ * looks narrower than it acts is refused instead (addressProblem says so).
  */
-
-/** Parses IPv4 dotted quad or IPv6 (RFC 4291 text, optional `%zone`), or returns null. */
+/** Parses IPv4 dotted quad or IPv6 (RFC 4291 text, no zone), or returns null. */
 export function parseIp(text: string): Uint8Array | null {
-  if (text.includes(':')) {
-    const v6 = parseIpv6(text);
-    return v6 === null ? null : unmapIpv4(v6);
+  const bytes = parseIpExact(text);
+  return bytes === null ? null : unmapIpv4(bytes);
+}
+
+/** Like parseIp, but IPv4-mapped IPv6 stays 16 bytes (a network shorter than /96 needs them). */
+function parseIpExact(text: string): Uint8Array | null {
+  return text.includes(':') ? parseIpv6(text) : parseIpv4(text);
+}
+
+/** Why `text` is not an address, in one sentence for the user; null when it is one. */
+export function addressProblem(text: string): string | null {
+  if (parseIpExact(text) !== null) return null;
+  if (text.includes('%')) {
+    return 'zone ids (%eth0) are not supported: rules match the address on every interface, so write it without %';
   }
-  return parseIpv4(text);
+  if (text.includes(':')) {
+    return 'not an IPv6 address: up to eight groups of 1-4 hex digits separated by ":", at most one "::", optionally ending in an IPv4 address';
+  }
+  return 'not an IPv4 address: four numbers 0-255 without leading zeros, separated by dots, like 192.0.2.1';
 }
 
 /** The canonical text of an address: dotted quad, or RFC 5952 for IPv6. Null when invalid. */
@@ -48,9 +65,7 @@ export function parseIpv4(text: string): Uint8Array | null {
   return part === 4 ? out : null;
 }
 
-function parseIpv6(input: string): Uint8Array | null {
-  const zone = input.indexOf('%');
-  const text = zone >= 0 ? input.slice(0, zone) : input;
+function parseIpv6(text: string): Uint8Array | null {
   const halves = text.split('::');
   if (halves.length > 2) return null;
   const head = parseGroups(halves[0] ?? '', halves.length === 1);
@@ -119,22 +134,46 @@ export interface Network {
   readonly prefix: number;
 }
 
+/** A prefix length in canonical decimal: 0, or 1–3 digits without a leading zero. */
+const PREFIX_TEXT = /^(0|[1-9][0-9]{0,2})$/;
+
 /**
- * Parses `a.b.c.d/n` or `x::y/n` (prefix 0–32 or 0–128; an IPv4-mapped network's prefix counts
- * from 96). Host bits may be set: they are masked off, as iptables and nftables do, so
- * `10.1.2.3/8` means `10.0.0.0/8`. Null when the text is not a network.
+ * Parses `a.b.c.d/n` (prefix 0–32) or `x::y/n` (prefix 0–128), the prefix in canonical
+ * decimal. An IPv4-mapped network of /96 or longer (`::ffff:10.0.0.0/104`) is the IPv4
+ * network it maps (`10.0.0.0/8`), as IPv4-mapped addresses are IPv4 (see above); a shorter one
+ * (`::ffff:0:0/95`) is an IPv6 network and, like every IPv6 network, matches IPv6 addresses
+ * only (as in ip6tables: IPv4 traffic is matched by IPv4 networks). Host bits may be set: they
+ * are masked off, as iptables and nftables do, so `10.1.2.3/8` means `10.0.0.0/8`. Null when
+ * the text is not a network.
  */
 export function parseNetwork(text: string): Network | null {
   const slash = text.lastIndexOf('/');
   if (slash < 0) return null;
-  const bytes = parseIp(text.slice(0, slash));
+  const bytes = parseIpExact(text.slice(0, slash));
   const prefixText = text.slice(slash + 1);
-  if (bytes === null || !/^\d{1,3}$/.test(prefixText)) return null;
-  let prefix = Number(prefixText);
-  // An IPv4-mapped IPv6 network (::ffff:a.b.c.d/120) parses to IPv4 bytes: shift its prefix.
-  if (bytes.length === 4 && text.includes(':')) prefix -= 96;
-  if (prefix < 0 || prefix > bytes.length * 8) return null;
+  if (bytes === null || !PREFIX_TEXT.test(prefixText)) return null;
+  const prefix = Number(prefixText);
+  if (prefix > bytes.length * 8) return null;
+  const unmapped = unmapIpv4(bytes);
+  if (unmapped.length === 4 && bytes.length === 16 && prefix >= 96) {
+    return { bytes: maskBytes(unmapped, prefix - 96), prefix: prefix - 96 };
+  }
   return { bytes: maskBytes(bytes, prefix), prefix };
+}
+
+/** Why `text` is not a network, in one sentence for the user; null when it is one. */
+export function networkProblem(text: string): string | null {
+  const slash = text.lastIndexOf('/');
+  if (slash < 0) return 'a network is an address, "/" and a prefix length, like 10.0.0.0/8 or 2001:db8::/32';
+  const address = text.slice(0, slash);
+  const problem = addressProblem(address);
+  if (problem !== null) return problem;
+  const bits = address.includes(':') ? 128 : 32;
+  const prefixText = text.slice(slash + 1);
+  if (!PREFIX_TEXT.test(prefixText) || Number(prefixText) > bits) {
+    return `the prefix length of an ${bits === 32 ? 'IPv4' : 'IPv6'} network is a number 0-${bits} without leading zeros`;
+  }
+  return null;
 }
 
 /** `bytes` with every bit after the first `prefix` cleared (a copy). */

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { parseIp, parseNetwork } from './ip-address.ts';
+import { domainPatternProblem, hostNameProblem, MAX_NAME } from './dns-name.ts';
+import { addressProblem, networkProblem } from './ip-address.ts';
+import { LEGACY_NAME, LEGACY_NAME_MAX, upgradeLegacyDestination } from './legacy-destination.ts';
 
 /**
  * Firewall rules: who (an application), where (a destination), what (allow, block, drop) and
@@ -19,49 +21,36 @@ export const appMatchSchema = z.discriminatedUnion('kind', [
 ]);
 export type AppMatch = z.infer<typeof appMatchSchema>;
 
-/** Labels of letters, digits, '_' and inner '-', joined by single dots; one trailing dot allowed. */
-const HOST_NAME = /^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*\.?$/i;
-/** The longest name DNS can carry, in text. */
-const MAX_HOST_NAME = 253;
-/** Characters of address text (a zone after '%' included): nothing else gets in. */
-const ADDRESS_TEXT = /^[0-9a-z.:%_-]+$/i;
-/** Characters of network text: an address, '/' and digits. */
-const NETWORK_TEXT = /^[0-9a-z.:%_-]+\/\d{1,3}$/i;
+/**
+ * A string schema whose refusal is the sentence `problem` gives (null when the text is fine).
+ * `maxLength` is a cheap cap checked first: no valid text is longer.
+ */
+function checkedText(maxLength: number, problem: (text: string) => string | null) {
+  return z
+    .string()
+    .max(maxLength)
+    .superRefine((text, ctx) => {
+      const message = problem(text);
+      if (message !== null) ctx.addIssue({ code: 'custom', message });
+    });
+}
 
-const hostName = z.string().min(1).max(MAX_HOST_NAME).regex(HOST_NAME, 'not a host name');
+/** With one trailing dot: the longest name DNS can carry and that dot. */
+const hostName = checkedText(MAX_NAME + 1, hostNameProblem);
+const domainPattern = checkedText(MAX_NAME + 1, domainPatternProblem);
 
 /**
- * `*.` and a host name, by the same rules as `host`. At most 253 characters in all: a longer
- * pattern could match no name, since the names below it would be longer than DNS allows.
+ * An IPv4 dotted quad (no leading zeros) or IPv6 text per RFC 4291 (an IPv4 tail allowed), no
+ * zone id (app/contract/ip-address.ts says why). 64 is a cap above the longest valid text (45).
  */
-const domainPattern = z
-  .string()
-  .max(MAX_HOST_NAME)
-  .refine(
-    (pattern) => pattern.startsWith('*.') && HOST_NAME.test(pattern.slice(2)),
-    'a domain pattern is *. and a host name, like *.example.com',
-  );
-
-/** An IPv4 or IPv6 address, as the engine reads it (app/contract/ip-address.ts). */
-const ipAddress = z
-  .string()
-  .min(2)
-  .max(64)
-  .refine((text) => ADDRESS_TEXT.test(text) && parseIp(text) !== null, 'not an IPv4 or IPv6 address');
+const ipAddress = checkedText(64, addressProblem);
 
 /**
- * A network: an address, '/', and a prefix length of 0–32 (IPv4) or 0–128 (IPv6). Host bits
- * may be set and are ignored, as the engine's compile step masks them off (`10.1.2.3/8` means
- * `10.0.0.0/8`, as in iptables and nftables).
+ * A network: an address, '/', and a prefix length of 0–32 (IPv4) or 0–128 (IPv6) in plain
+ * decimal. Host bits may be set and are ignored, as the engine's compile step masks them off
+ * (`10.1.2.3/8` means `10.0.0.0/8`, as in iptables and nftables).
  */
-const network = z
-  .string()
-  .min(4)
-  .max(68)
-  .refine(
-    (text) => NETWORK_TEXT.test(text) && parseNetwork(text) !== null,
-    'not a network: an address, "/" and a prefix length (0-32 for IPv4, 0-128 for IPv6)',
-  );
+const network = checkedText(68, networkProblem);
 
 /** Where the connection goes (outbound) or comes from (inbound). */
 export const destinationSchema = z.discriminatedUnion('kind', [
@@ -134,8 +123,30 @@ export const rulePatchSchema = z
   .strict();
 export type RulePatch = z.infer<typeof rulePatchSchema>;
 
+/**
+ * A stored rule's destination: the strict schema, after old text of the same meaning is
+ * rewritten, or an old name that can match nothing (legacy-destination.ts says why).
+ */
+const storedDestinationSchema = z.preprocess(
+  upgradeLegacyDestination,
+  z.union([
+    destinationSchema,
+    z.object({ kind: z.literal('host'), name: z.string().max(LEGACY_NAME_MAX).regex(LEGACY_NAME) }).strict(),
+    z
+      .object({
+        kind: z.literal('domain'),
+        pattern: z
+          .string()
+          .max(LEGACY_NAME_MAX)
+          .refine((p) => p.startsWith('*.') && LEGACY_NAME.test(p.slice(2))),
+      })
+      .strict(),
+  ]),
+);
+
 /** A stored rule. Times are milliseconds since the epoch. */
 export const ruleSchema = ruleInputSchema.extend({
+  destination: storedDestinationSchema,
   id: z.string().min(1).max(64),
   createdAt: z.number().int().nonnegative(),
   updatedAt: z.number().int().nonnegative(),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { domainChoices, ruleInputForAnswer, type PromptSubject } from './prompt-scope.ts';
+import { domainChoices, ruleInputForAnswer, SCOPE_ERROR_TEXT, type PromptSubject } from './prompt-scope.ts';
 
 const SUBJECT: PromptSubject = {
   appPath: '/usr/bin/curl',
@@ -68,18 +68,47 @@ describe('ruleInputForAnswer', () => {
     });
   });
 
-  it('an unknown app gets an any-app rule; once gives no rule', () => {
-    const unknown = ruleInputForAnswer(
-      { ...SUBJECT, appPath: '' },
-      { action: 'allow', duration: FOREVER, scope: { kind: 'exact' } },
-    );
-    expect(unknown).toMatchObject({ ok: true, input: { app: { kind: 'any' } } });
+  it('an unknown app: a lasting answer is refused, whatever its action and scope; once gives no rule', () => {
+    const unknown = { ...SUBJECT, appPath: '' };
+    const lasting = [
+      FOREVER,
+      { kind: 'until-restart' },
+      { kind: 'until-app-quits' },
+      { kind: 'minutes', minutes: 60 },
+    ] as const;
+    const scopes = [{ kind: 'exact' }, { kind: 'host' }, { kind: 'domain', suffix: 'example.com' }] as const;
+    for (const duration of lasting) {
+      for (const scope of scopes) {
+        for (const action of ['allow', 'block', 'drop'] as const) {
+          expect(ruleInputForAnswer(unknown, { action, duration, scope })).toEqual({
+            ok: false,
+            error: 'lasting-needs-app',
+          });
+        }
+      }
+    }
+    expect(SCOPE_ERROR_TEXT['lasting-needs-app']).toMatch(/unknown.*every app.*once/);
+    for (const scope of scopes) {
+      expect(ruleInputForAnswer(unknown, { action: 'allow', duration: { kind: 'once' }, scope })).toEqual({
+        ok: true,
+        input: null,
+      });
+    }
+  });
+
+  it('once gives no rule; a known app gets a rule for its own path only', () => {
     expect(
       ruleInputForAnswer(SUBJECT, { action: 'allow', duration: { kind: 'once' }, scope: { kind: 'exact' } }),
     ).toEqual({
       ok: true,
       input: null,
     });
+    for (const scope of [{ kind: 'exact' }, { kind: 'host' }, { kind: 'app' }] as const) {
+      expect(ruleInputForAnswer(SUBJECT, { action: 'allow', duration: FOREVER, scope })).toMatchObject({
+        ok: true,
+        input: { app: { kind: 'path', path: '/usr/bin/curl' } },
+      });
+    }
   });
 
   it('offers every parent domain but the top-level one', () => {

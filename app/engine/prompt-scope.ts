@@ -7,7 +7,7 @@ import type { PromptAnswer } from '../contract/views.ts';
 
 /** What a prompt is about: the facts the rule is made from. */
 export interface PromptSubject {
-  /** '' when unknown: the rule is then for any app, so the 'app' scope is refused. */
+  /** '' when unknown: only 'once' answers are taken (see ruleInputForAnswer). */
   readonly appPath: string;
   readonly direction: Direction;
   readonly protocol: number;
@@ -17,15 +17,33 @@ export interface PromptSubject {
   readonly remotePort: number;
 }
 
-export type ScopeError = 'scope-needs-app' | 'scope-needs-host' | 'domain-not-above-host';
+export type ScopeError = 'scope-needs-app' | 'lasting-needs-app' | 'scope-needs-host' | 'domain-not-above-host';
+
+/** One sentence per refusal, for whoever shows the error to the user. */
+export const SCOPE_ERROR_TEXT: Readonly<Record<ScopeError, string>> = {
+  'scope-needs-app': 'The app is unknown, so "any destination of this app" would cover every app.',
+  'lasting-needs-app':
+    'The app is unknown, so a lasting answer would make a rule for every app: answer this connection once.',
+  'scope-needs-host': 'No host name is known for this address, so there is no domain to cover.',
+  'domain-not-above-host': 'The domain must lie above the host name of the connection.',
+};
 
 export type ScopeResult =
   { readonly ok: true; readonly input: RuleInput | null } | { readonly ok: false; readonly error: ScopeError };
 
-/** The rule an answer creates (null for 'once'), or why the scope cannot apply to this prompt. */
+/**
+ * The rule an answer creates (null for 'once'), or why the scope cannot apply to this prompt.
+ *
+ * An unknown app (the driver could not tell which program it is: path '') takes 'once' answers
+ * only. A rule needs an app to be for, and without one it would be for every app: one click
+ * would allow (or block) that destination for every program. No other scope is safe: a uid
+ * is not part of a rule, and a pid is reused. Refused, not downgraded to 'once', so that the
+ * user who asked for a lasting rule learns that none was made.
+ */
 export function ruleInputForAnswer(subject: PromptSubject, answer: PromptAnswer): ScopeResult {
   const scope = answer.scope;
   if (scope.kind === 'app' && subject.appPath === '') return { ok: false, error: 'scope-needs-app' };
+  if (answer.duration.kind !== 'once' && subject.appPath === '') return { ok: false, error: 'lasting-needs-app' };
   let destination: RuleInput['destination'] =
     subject.host === null ? { kind: 'ip', address: subject.remoteIp } : { kind: 'host', name: subject.host };
   if (scope.kind === 'app') destination = { kind: 'any' };
@@ -40,7 +58,7 @@ export function ruleInputForAnswer(subject: PromptSubject, answer: PromptAnswer)
   return {
     ok: true,
     input: {
-      app: subject.appPath === '' ? { kind: 'any' } : { kind: 'path', path: subject.appPath },
+      app: { kind: 'path', path: subject.appPath },
       destination,
       port: exact ? { kind: 'port', port: subject.remotePort } : { kind: 'any' },
       protocol: exact ? subject.protocol : 'any',

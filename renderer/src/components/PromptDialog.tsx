@@ -4,11 +4,13 @@ import { useNow } from '../hooks/use-now.ts';
 import { appName, formatTime, plural, secondsLeft } from '../lib/format.ts';
 import {
   actionLabel,
-  DURATION_CHOICES,
+  defaultDurationId,
+  durationChoices,
   orderPrompts,
   promptAddress,
   promptHeadline,
   scopeChoices,
+  unknownAppNote,
   type DurationChoiceId,
 } from '../lib/prompt-text.ts';
 import { holdPrompt } from '../bridge.ts';
@@ -192,7 +194,9 @@ function PromptCard({
     }
   };
   const [busy, setBusy] = useState(false);
-  const [durationId, setDurationId] = useState<DurationChoiceId>('forever');
+  const durations = durationChoices(prompt);
+  const [durationId, setDurationId] = useState<DurationChoiceId>(() => defaultDurationId(prompt));
+  const note = unknownAppNote(prompt);
   const scopes = useMemo(() => scopeChoices(prompt), [prompt]);
   const [scopeId, setScopeId] = useState('exact');
   const dialogRef = useRef<HTMLDivElement>(null);
@@ -209,7 +213,8 @@ function PromptCard({
 
   const answer = async (action: 'allow' | 'block'): Promise<void> => {
     if (inert || busy) return;
-    const duration = DURATION_CHOICES.find((c) => c.id === durationId)?.duration ?? { kind: 'once' };
+    // Only what the prompt offers: 'once' when the choice is not among them.
+    const duration = durations.find((c) => c.id === durationId)?.duration ?? { kind: 'once' };
     const scope = scopes.find((s) => s.id === scopeId)?.scope ?? { kind: 'exact' };
     setBusy(true);
     const ok = await answerPrompt(prompt.id, action, duration, scope);
@@ -301,7 +306,7 @@ function PromptCard({
                 setDurationId(event.target.value as DurationChoiceId);
               }}
             >
-              {DURATION_CHOICES.map((choice) => (
+              {durations.map((choice) => (
                 <option key={choice.id} value={choice.id}>
                   {choice.label}
                 </option>
@@ -325,6 +330,12 @@ function PromptCard({
             </select>
           </label>
         </div>
+
+        {note !== null ? (
+          <p className="prompt-note" role="note">
+            {note}
+          </p>
+        ) : null}
 
         <footer className="prompt-actions">
           {onLater !== null ? (

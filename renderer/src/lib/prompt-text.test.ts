@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { orderPrompts, pendingCount, promptAddress, promptHeadline, scopeChoices } from './prompt-text.ts';
+import {
+  defaultDurationId,
+  DURATION_CHOICES,
+  durationChoices,
+  orderPrompts,
+  pendingCount,
+  promptAddress,
+  promptHeadline,
+  scopeChoices,
+  unknownAppNote,
+} from './prompt-text.ts';
 import { prompt } from './test-rows.ts';
 
 describe('promptHeadline', () => {
@@ -32,6 +42,30 @@ describe('scopeChoices', () => {
       { kind: 'app' },
     ]);
     expect(choices.map((c) => c.label)).toContain('*.example.org');
+  });
+});
+
+describe('an unknown app (the driver could not tell the program)', () => {
+  const unknown = prompt('p', { app: 'unknown', appPath: '', pids: [], uid: null });
+
+  it('offers only "Once", selected from the start, and says why in one sentence', () => {
+    expect(durationChoices(unknown).map((c) => c.duration)).toEqual([{ kind: 'once' }]);
+    expect(defaultDurationId(unknown)).toBe('once');
+    const note = unknownAppNote(unknown) ?? '';
+    expect(note).toMatch(/unknown.*only answer it once.*every program/);
+    expect(note.match(/[.!?](\s|$)/g)).toHaveLength(1);
+  });
+
+  it('offers no whole-app scope (it would be every app)', () => {
+    expect(scopeChoices(unknown).map((c) => c.scope.kind)).not.toContain('app');
+  });
+
+  it('a known app keeps every duration, forever selected, and no note', () => {
+    const known = prompt('p');
+    expect(durationChoices(known)).toEqual(DURATION_CHOICES);
+    expect(defaultDurationId(known)).toBe('forever');
+    expect(unknownAppNote(known)).toBeNull();
+    expect(scopeChoices(known).map((c) => c.scope.kind)).toContain('app');
   });
 });
 

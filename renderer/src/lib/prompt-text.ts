@@ -29,6 +29,31 @@ export const DURATION_CHOICES = [
   { id: 'forever', label: 'Forever', duration: { kind: 'forever' } },
 ] as const satisfies readonly { id: string; label: string; duration: RuleDuration }[];
 export type DurationChoiceId = (typeof DURATION_CHOICES)[number]['id'];
+export type DurationChoice = (typeof DURATION_CHOICES)[number];
+
+/** True when the driver could not tell which program made the connection. */
+export function isUnknownApp(prompt: PromptView): boolean {
+  return prompt.appPath === '';
+}
+
+/**
+ * The durations a prompt offers. An unknown app gets 'Once' only: a lasting answer would make a
+ * rule for every app, which the engine refuses (app/engine/prompt-scope.ts).
+ */
+export function durationChoices(prompt: PromptView): readonly DurationChoice[] {
+  return isUnknownApp(prompt) ? DURATION_CHOICES.filter((c) => c.id === 'once') : DURATION_CHOICES;
+}
+
+/** The duration selected when a prompt opens. */
+export function defaultDurationId(prompt: PromptView): DurationChoiceId {
+  return isUnknownApp(prompt) ? 'once' : 'forever';
+}
+
+/** The one sentence that says why an unknown app's prompt offers no lasting answer; null otherwise. */
+export function unknownAppNote(prompt: PromptView): string | null {
+  if (!isUnknownApp(prompt)) return null;
+  return 'The program behind this connection is unknown, so you can only answer it once: a lasting rule would apply to every program.';
+}
 
 export interface ScopeChoice {
   readonly id: string;
@@ -36,7 +61,10 @@ export interface ScopeChoice {
   readonly scope: PromptScope;
 }
 
-/** The scopes a prompt offers, narrowest first; one `*.domain` per domain choice. */
+/**
+ * The scopes a prompt offers, narrowest first; one `*.domain` per domain choice. Not the whole
+ * app for an unknown app: that would be every app.
+ */
 export function scopeChoices(prompt: PromptView): ScopeChoice[] {
   const where = prompt.host ?? prompt.remoteIp;
   const choices: ScopeChoice[] = [
@@ -46,7 +74,9 @@ export function scopeChoices(prompt: PromptView): ScopeChoice[] {
   for (const suffix of prompt.domainChoices) {
     choices.push({ id: `domain:${suffix}`, label: `*.${suffix}`, scope: { kind: 'domain', suffix } });
   }
-  choices.push({ id: 'app', label: 'Any destination (the whole app)', scope: { kind: 'app' } });
+  if (!isUnknownApp(prompt)) {
+    choices.push({ id: 'app', label: 'Any destination (the whole app)', scope: { kind: 'app' } });
+  }
   return choices;
 }
 
