@@ -19,5 +19,6 @@ pub mod info_queue;
 pub mod infos;
 pub mod packet;
 pub mod pending;
+pub mod resolv_conf;
 #[cfg(test)]
 mod test_rng;

@@ -4,6 +4,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use zenithfence_core::decision::Action;
+use zenithfence_core::flow::IpAddress;
+use zenithfence_core::resolv_conf::parse_address;
 
 /// The usage text printed by `--help`.
 pub(crate) const USAGE: &str = "\
@@ -25,6 +27,11 @@ Options:
   --group NAME           the group whose members may connect (root always may)
   --no-ipv6              leave IPv6 alone
   --base-only            send no extension infos, even to a client that asks (Hello)
+  --dns-resolver ADDR    also believe DNS answers from ADDR (IPv4 or IPv6; repeatable). Only
+                         answers to queries sent to a resolver name connections: those of
+                         /etc/resolv.conf (with systemd-resolved's stub 127.0.0.53, also the
+                         upstreams in /run/systemd/resolve/resolv.conf; re-read on change)
+                         and these
   --help                 print this text
 ";
 
@@ -47,6 +54,8 @@ pub(crate) struct Options {
     pub(crate) ipv6: bool,
     /// Whether extension infos are withheld.
     pub(crate) base_only: bool,
+    /// Resolvers besides those of resolv.conf.
+    pub(crate) dns_resolvers: Vec<IpAddress>,
 }
 
 impl Default for Options {
@@ -60,6 +69,7 @@ impl Default for Options {
             group: None,
             ipv6: true,
             base_only: false,
+            dns_resolvers: Vec::new(),
         }
     }
 }
@@ -124,6 +134,13 @@ pub(crate) fn parse(args: &[String]) -> Result<Invocation, String> {
             "--group" => options.group = Some(value("--group")?),
             "--no-ipv6" => options.ipv6 = false,
             "--base-only" => options.base_only = true,
+            "--dns-resolver" => {
+                let v = value("--dns-resolver")?;
+                let address = parse_address(&v).ok_or_else(|| {
+                    format!("--dns-resolver: '{v}' is not an IPv4 or IPv6 address")
+                })?;
+                options.dns_resolvers.push(address);
+            }
             other => return Err(format!("unknown option '{other}' (see --help)")),
         }
     }
@@ -156,6 +173,10 @@ mod tests {
             "zf",
             "--no-ipv6",
             "--base-only",
+            "--dns-resolver",
+            "10.0.0.53",
+            "--dns-resolver",
+            "fd00::53",
         ]))
         .unwrap();
         let Invocation::Run(o) = parsed else {
@@ -169,6 +190,12 @@ mod tests {
         );
         assert_eq!(o.group.as_deref(), Some("zf"));
         assert!(!o.ipv6 && o.base_only);
+        let mut six = [0u8; 16];
+        (six[0], six[15]) = (0xfd, 0x53);
+        assert_eq!(
+            o.dns_resolvers,
+            vec![IpAddress::V4([10, 0, 0, 53]), IpAddress::V6(six)]
+        );
         assert_eq!(parse(&args(&["--help"])).unwrap(), Invocation::Help);
     }
 
@@ -183,6 +210,9 @@ mod tests {
         assert!(parse(&args(&["--default"]))
             .unwrap_err()
             .contains("needs a value"));
+        assert!(parse(&args(&["--dns-resolver", "resolver.lan"]))
+            .unwrap_err()
+            .contains("not an IPv4 or IPv6 address"));
         assert!(parse(&args(&["--frobnicate"]))
             .unwrap_err()
             .contains("unknown option"));

@@ -50,7 +50,7 @@ impl DaemonClient {
 
     /// Sends raw bytes as one write (to test how the daemon treats malformed commands).
     pub fn send_raw(&mut self, bytes: &[u8]) -> io::Result<()> {
-        let written = self.socket.write(bytes)?;
+        let written = sys::retry_interrupted(|| (&self.socket).write(bytes))?;
         if written != bytes.len() {
             return Err(io::Error::new(
                 io::ErrorKind::WriteZero,
@@ -74,7 +74,8 @@ impl DaemonClient {
     /// Reads once and returns the records completed; `Ok(None)` at the end of the stream, an
     /// empty list when the read timed out.
     pub fn read(&mut self) -> io::Result<Option<Vec<ReadItem>>> {
-        let n = match self.socket.read(&mut self.buf) {
+        let (socket, buf) = (&self.socket, &mut self.buf);
+        let n = match sys::retry_interrupted(|| (&*socket).read(buf)) {
             Ok(0) => return Ok(None),
             Ok(n) => n,
             Err(e)

@@ -1,8 +1,13 @@
 //! DNS names from the DNS traffic NFLOG copies to us (`rules.rs`): queries this host sends over
-//! UDP to port 53 are recorded, and an answer from port 53 names addresses only when it answers
-//! one of them (`zenithfence_core::dns_queries` says exactly what must match). Any other answer
-//! (forged by a remote host, late, duplicated) gives no name at all; it is counted and logged,
-//! and the log's rate limit keeps a flood of them to a few lines.
+//! UDP to port 53 of one of its resolvers (`resolvers.rs`) are recorded, and an answer from port
+//! 53 names addresses only when it answers one of them (`zenithfence_core::dns_queries` says
+//! exactly what must match). Any other answer (forged by a remote host, late, duplicated, from a
+//! host that is not a resolver) gives no name at all; it is counted and logged, and the log's
+//! rate limit keeps a flood of them to a few lines.
+//!
+//! Queries are copied in the postrouting hook, which only packets that every verdict let out
+//! reach (see `rules.rs`): a query the firewall blocked or dropped was never sent, and an answer
+//! to it must not be believed.
 //!
 //! Owned by the packet thread, which reads it before every batch of held packets, so a name
 //! reaches the client before the connection it names.
@@ -16,11 +21,12 @@ use zenithfence_core::packet::{parse_ip_packet, Transport};
 
 use crate::log::{Log, Severity};
 use crate::nflog::{LoggedPacket, NflogGroup};
+use crate::resolvers::Resolvers;
 
 /// `NF_INET_LOCAL_IN`.
 const HOOK_LOCAL_IN: u8 = 1;
-/// `NF_INET_LOCAL_OUT`.
-const HOOK_LOCAL_OUT: u8 = 3;
+/// `NF_INET_POST_ROUTING`: where queries are copied, once every verdict let them out.
+const HOOK_POST_ROUTING: u8 = 4;
 const DNS_PORT: u16 = 53;
 /// The UDP header's length.
 const UDP_HEADER_LEN: usize = 8;
@@ -29,6 +35,8 @@ const UDP_HEADER_LEN: usize = 8;
 pub(crate) struct DnsWatch {
     group: NflogGroup,
     queries: OutstandingQueries,
+    /// Only queries to these count.
+    resolvers: Resolvers,
     /// Answers that matched no query, since start.
     unsolicited: u64,
 }
@@ -64,23 +72,51 @@ fn datagram(packet: &[u8]) -> Option<Datagram<'_>> {
 /// `address:port` as people write it.
 fn show(end: Endpoint) -> String {
     match end.ip {
-        IpAddress::V4(a) => format!("{}:{}", Ipv4Addr::from(a), end.port),
-        IpAddress::V6(a) => format!("[{}]:{}", IpAddr::from(Ipv6Addr::from(a)), end.port),
+        IpAddress::V4(_) => format!("{}:{}", show_address(end.ip), end.port),
+        IpAddress::V6(_) => format!("[{}]:{}", show_address(end.ip), end.port),
+    }
+}
+
+/// An address as people write it.
+fn show_address(ip: IpAddress) -> String {
+    match ip {
+        IpAddress::V4(a) => Ipv4Addr::from(a).to_string(),
+        IpAddress::V6(a) => IpAddr::from(Ipv6Addr::from(a)).to_string(),
     }
 }
 
 impl DnsWatch {
-    /// Watches the DNS traffic logged to `group`.
-    pub(crate) fn new(group: NflogGroup) -> DnsWatch {
-        DnsWatch {
+    /// Watches the DNS traffic logged to `group`, believing answers to queries to `resolvers`.
+    pub(crate) fn new(group: NflogGroup, resolvers: Resolvers, log: &Log) -> DnsWatch {
+        let watch = DnsWatch {
             group,
             queries: OutstandingQueries::new(),
+            resolvers,
             unsolicited: 0,
-        }
+        };
+        watch.log_resolvers(log);
+        watch
+    }
+
+    fn log_resolvers(&self, log: &Log) {
+        let list: Vec<String> = self
+            .resolvers
+            .current()
+            .iter()
+            .map(|&ip| show_address(ip))
+            .collect();
+        log.write(
+            Severity::Info,
+            format!("DNS names from answers of: {}", list.join(", ")),
+        );
     }
 
     /// Reads everything logged so far and returns the names that answers to our queries gave.
     pub(crate) fn read(&mut self, now_ms: u64, log: &Log) -> Vec<DnsRecord> {
+        // Before the packets: a query sent right after a network change goes to the new resolvers.
+        if self.resolvers.refresh(now_ms) {
+            self.log_resolvers(log);
+        }
         let packets = match self.group.try_recv_all() {
             Ok(packets) => packets,
             Err(e) => {
@@ -100,7 +136,20 @@ impl DnsWatch {
             return;
         };
         match packet.hook {
-            HOOK_LOCAL_OUT if udp.destination.port == DNS_PORT => {
+            HOOK_POST_ROUTING if udp.destination.port == DNS_PORT => {
+                // A query to any other host is no query to wait for: that host's answers would
+                // name what it likes (the host may be the attacker's).
+                if !self.resolvers.contains(&udp.destination.ip) {
+                    log.write(
+                        Severity::Debug,
+                        format!(
+                            "DNS query from {} to {} not recorded: not a resolver of this host",
+                            show(udp.source),
+                            show(udp.destination)
+                        ),
+                    );
+                    return;
+                }
                 // Not a standard query (a response sent to port 53, junk): nothing to wait for.
                 let _ = self
                     .queries

@@ -9,25 +9,20 @@
 //! root and nobody else may write the one or open the other, so an unprivileged user cannot take
 //! the lock first to keep the daemon from starting.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs;
 use std::io;
-use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
-use crate::sys;
+use crate::file_lock::{self, HeldLock};
 
 /// Where the lock files live (systemd's `RuntimeDirectory` for the service).
 pub(crate) const LOCK_DIR: &str = "/run/zenithfence";
 
-/// `O_NOFOLLOW`: a symlink planted in place of the lock file is refused, not followed.
-const O_NOFOLLOW: i32 = 0o400_000;
-
 /// The held lock; dropping it removes the file and releases the lock.
 #[derive(Debug)]
 pub(crate) struct InstanceLock {
-    /// Holds the lock for as long as it is open.
-    _file: File,
-    path: PathBuf,
+    _lock: HeldLock,
 }
 
 /// The lock file's path for the current network namespace.
@@ -67,54 +62,13 @@ impl InstanceLock {
     pub(crate) fn acquire(dir: &Path) -> io::Result<InstanceLock> {
         check_dir(dir)?;
         let path = lock_path(dir)?;
-        // A file unlinked by a daemon that was stopping while we opened it is not the lock any
-        // more: take the lock, then check the path still names our file, or start again.
-        for _ in 0..10 {
-            let file = OpenOptions::new()
-                .read(true)
-                .write(true)
-                .create(true)
-                .truncate(false)
-                .mode(0o600)
-                .custom_flags(O_NOFOLLOW)
-                .open(&path)
-                .map_err(|e| {
-                    io::Error::new(e.kind(), format!("cannot open {}: {e}", path.display()))
-                })?;
-            let meta = file.metadata()?;
-            if !meta.is_file() || meta.uid() != 0 || meta.mode() & 0o077 != 0 {
-                return Err(io::Error::new(
-                    io::ErrorKind::PermissionDenied,
-                    format!("{} must be a file only root can open", path.display()),
-                ));
-            }
-            if !sys::try_lock_exclusive(&file)? {
-                return Err(io::Error::new(
-                    io::ErrorKind::AlreadyExists,
-                    format!(
-                        "another zenithfenced is already running in this network namespace (it holds {}); this one changed nothing",
-                        path.display()
-                    ),
-                ));
-            }
-            match fs::symlink_metadata(&path) {
-                Ok(now) if now.ino() == meta.ino() && now.dev() == meta.dev() => {
-                    return Ok(InstanceLock { _file: file, path })
-                }
-                _ => continue,
-            }
-        }
-        Err(io::Error::other(format!(
-            "{} keeps changing; is another zenithfenced starting and stopping?",
-            path.display()
-        )))
-    }
-}
-
-impl Drop for InstanceLock {
-    fn drop(&mut self) {
-        // Removed while still held, so no other daemon can hold a lock on the removed file.
-        let _ = fs::remove_file(&self.path);
+        let lock = file_lock::acquire(&path, || {
+            format!(
+                "another zenithfenced is already running in this network namespace (it holds {}); this one changed nothing",
+                path.display()
+            )
+        })?;
+        Ok(InstanceLock { _lock: lock })
     }
 }
 

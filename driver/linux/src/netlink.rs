@@ -245,7 +245,7 @@ impl NetlinkSocket {
 
     /// Sends one message to the kernel.
     pub(crate) fn send(&self, message: &[u8]) -> io::Result<()> {
-        let written = (&self.file).write(message)?;
+        let written = sys::retry_interrupted(|| (&self.file).write(message))?;
         if written != message.len() {
             return Err(io::Error::new(
                 io::ErrorKind::WriteZero,
@@ -255,9 +255,12 @@ impl NetlinkSocket {
         Ok(())
     }
 
-    /// Receives one datagram (blocking, or until the socket's receive timeout).
+    /// Receives one datagram (blocking, or until the socket's receive timeout). A read
+    /// interrupted by a stop and continue of the process is made again (see
+    /// [`sys::retry_interrupted`]).
     pub(crate) fn recv(&mut self) -> io::Result<&[u8]> {
-        let n = self.file.read(&mut self.buf)?;
+        let (file, buf) = (&self.file, &mut self.buf);
+        let n = sys::retry_interrupted(|| (&*file).read(buf))?;
         Ok(self.buf.get(..n).unwrap_or(&[]))
     }
 

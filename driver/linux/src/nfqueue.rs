@@ -159,7 +159,7 @@ impl VerdictSender {
             message = message.attr(ATTR_MARK, &mark.to_be_bytes());
         }
         let bytes = message.finish();
-        let written = std::io::Write::write(&mut &self.file, &bytes)?;
+        let written = sys::retry_interrupted(|| std::io::Write::write(&mut &self.file, &bytes))?;
         if written != bytes.len() {
             return Err(io::Error::new(
                 io::ErrorKind::WriteZero,

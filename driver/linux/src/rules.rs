@@ -26,6 +26,9 @@ pub(crate) const MARK_ALIVE: u32 = 0x4000_0000;
 const CHAIN_OUT: &str = "ZF_OUT";
 const CHAIN_IN: &str = "ZF_IN";
 const CHAIN_VERDICT: &str = "ZF_VERDICT";
+const CHAIN_DNS_SENT: &str = "ZF_DNS_SENT";
+/// The jump to [`CHAIN_DNS_SENT`] (only DNS queries enter it).
+const DNS_SENT_JUMP: &str = "-p udp --dport 53 -j ZF_DNS_SENT";
 
 /// Which address family a script is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,18 +73,31 @@ pub(crate) fn install_script(family: Family, config: RuleConfig) -> String {
     let decided = format!("-m connmark --mark {MARK_ALLOW:#x}/{MARK_VERDICT_MASK:#x} -j RETURN");
     let mut s = String::new();
     s.push_str("*mangle\n");
-    s.push_str(&format!(":{CHAIN_OUT} - [0:0]\n:{CHAIN_IN} - [0:0]\n"));
     s.push_str(&format!(
-        "-I OUTPUT 1 -j {CHAIN_OUT}\n-I INPUT 1 -j {CHAIN_IN}\n"
+        ":{CHAIN_OUT} - [0:0]\n:{CHAIN_IN} - [0:0]\n:{CHAIN_DNS_SENT} - [0:0]\n"
+    ));
+    s.push_str(&format!(
+        "-I OUTPUT 1 -j {CHAIN_OUT}\n-I INPUT 1 -j {CHAIN_IN}\n-I POSTROUTING 1 {DNS_SENT_JUMP}\n"
     ));
     if let Some(group) = config.dns_log_group {
-        // First in both chains, before any RETURN: queries and answers mostly belong to flows
-        // that are already allowed (and never reach the queue again), and an answer is only
-        // believed when it matches a query we saw (core `dns_queries`). NFLOG only copies.
-        // DNS over TCP is not read (no names from it), so it is not copied either.
+        // NFLOG only copies. DNS over TCP is not read (no names from it), so it is not copied.
         let log = format!("-j NFLOG --nflog-group {group} --nflog-size 4096");
-        s.push_str(&format!("-A {CHAIN_OUT} -p udp --dport 53 {log}\n"));
+        // Answers: first in ZF_IN, before any RETURN, since answers mostly belong to flows that
+        // are already allowed (and never reach the queue again). An answer is only believed
+        // when it matches a query we saw (core `dns_queries`).
         s.push_str(&format!("-A {CHAIN_IN} -p udp --sport 53 {log}\n"));
+        // Queries: only once they were let out, so that a query the firewall blocked or dropped
+        // does not count as asked (a forged answer to it would be believed). Mangle POSTROUTING
+        // (priority -150) comes after every chain of the output hook: our queue here in mangle
+        // OUTPUT (an accepted packet goes on to the next hook, a dropped one never arrives), our
+        // REJECT of blocked packets in filter OUTPUT, and any other firewall's output rules. It
+        // comes before source NAT (priority 100), so the query's source is still the socket's
+        // address, which its answer is addressed to once conntrack has undone the NAT. The
+        // alive bit is set in the output hook only, so forwarded queries (a router's, a
+        // container's) are not taken for this host's.
+        s.push_str(&format!(
+            "-A {CHAIN_DNS_SENT} -m mark --mark {MARK_ALIVE:#x}/{MARK_ALIVE:#x} {log}\n"
+        ));
     }
     s.push_str(&format!(
         "-A {CHAIN_OUT} -o lo -j RETURN\n-A {CHAIN_OUT} {decided}\n-A {CHAIN_OUT} {queue}\n"
@@ -121,7 +137,8 @@ fn run_quiet(program: &str, args: &[&str]) -> bool {
 /// transaction. It fails as a whole if anything is missing; [`remove`] then falls back.
 pub(crate) fn removal_script() -> String {
     format!(
-        "*mangle\n-D OUTPUT -j {CHAIN_OUT}\n-D INPUT -j {CHAIN_IN}\n-F {CHAIN_OUT}\n-F {CHAIN_IN}\n-X {CHAIN_OUT}\n-X {CHAIN_IN}\nCOMMIT\n\
+        "*mangle\n-D OUTPUT -j {CHAIN_OUT}\n-D INPUT -j {CHAIN_IN}\n-D POSTROUTING {DNS_SENT_JUMP}\n\
+         -F {CHAIN_OUT}\n-F {CHAIN_IN}\n-F {CHAIN_DNS_SENT}\n-X {CHAIN_OUT}\n-X {CHAIN_IN}\n-X {CHAIN_DNS_SENT}\nCOMMIT\n\
          *filter\n-D OUTPUT -j {CHAIN_VERDICT}\n-D INPUT -j {CHAIN_VERDICT}\n-F {CHAIN_VERDICT}\n-X {CHAIN_VERDICT}\nCOMMIT\n"
     )
 }
@@ -134,18 +151,23 @@ pub(crate) fn remove(family: Family) {
         return;
     }
     let tool = family.tool();
-    for (table, builtin, chain) in [
-        ("mangle", "OUTPUT", CHAIN_OUT),
-        ("mangle", "INPUT", CHAIN_IN),
-        ("filter", "OUTPUT", CHAIN_VERDICT),
-        ("filter", "INPUT", CHAIN_VERDICT),
+    let jump = |chain| format!("-j {chain}");
+    for (table, builtin, rule) in [
+        ("mangle", "OUTPUT", jump(CHAIN_OUT)),
+        ("mangle", "INPUT", jump(CHAIN_IN)),
+        ("mangle", "POSTROUTING", DNS_SENT_JUMP.to_string()),
+        ("filter", "OUTPUT", jump(CHAIN_VERDICT)),
+        ("filter", "INPUT", jump(CHAIN_VERDICT)),
     ] {
+        let mut args = vec!["-w", "-t", table, "-D", builtin];
+        args.extend(rule.split(' '));
         // A jump may have been inserted more than once by an older start; remove them all.
-        while run_quiet(tool, &["-w", "-t", table, "-D", builtin, "-j", chain]) {}
+        while run_quiet(tool, &args) {}
     }
     for (table, chain) in [
         ("mangle", CHAIN_OUT),
         ("mangle", CHAIN_IN),
+        ("mangle", CHAIN_DNS_SENT),
         ("filter", CHAIN_VERDICT),
     ] {
         run_quiet(tool, &["-w", "-t", table, "-F", chain]);
@@ -257,13 +279,48 @@ mod tests {
         assert!(script.contains("-A ZF_IN -m connmark --mark 0x10000000/0x30000000 -j RETURN"));
         assert!(script.contains("--reject-with icmp6-adm-prohibited"));
         let position = |needle: &str| script.find(needle).unwrap_or(usize::MAX);
-        let queries = position("-A ZF_OUT -p udp --dport 53 -j NFLOG --nflog-group 4243");
         let answers = position("-A ZF_IN -p udp --sport 53 -j NFLOG --nflog-group 4243");
         let first_return = script.find("-j RETURN").unwrap_or(0);
         assert!(
-            queries < first_return && answers < first_return,
-            "DNS queries and answers are logged before any RETURN"
+            answers < first_return,
+            "DNS answers are logged before any RETURN"
+        );
+        assert!(
+            script.contains("-I POSTROUTING 1 -p udp --dport 53 -j ZF_DNS_SENT\n")
+                && script.contains(
+                    "-A ZF_DNS_SENT -m mark --mark 0x40000000/0x40000000 -j NFLOG --nflog-group 4243"
+                ),
+            "DNS queries this host sends are logged once let out"
+        );
+        assert!(
+            !script.contains("-A ZF_OUT -p udp --dport 53"),
+            "not before the verdict"
         );
         assert_eq!(script.matches("COMMIT").count(), 2);
+    }
+
+    #[test]
+    fn the_removal_script_undoes_every_jump_and_chain_the_install_adds() {
+        let install = install_script(
+            Family::V4,
+            RuleConfig {
+                queue: 1,
+                dns_log_group: None,
+            },
+        );
+        let removal = removal_script();
+        for line in install.lines() {
+            if let Some(rest) = line.strip_prefix("-I ") {
+                let (builtin, rule) = rest.split_once(" 1 ").unwrap_or(("", ""));
+                assert!(
+                    removal.contains(&format!("-D {builtin} {rule}\n")),
+                    "{line}"
+                );
+            }
+            if let Some(chain) = line.strip_prefix(':') {
+                let chain = chain.split(' ').next().unwrap_or("");
+                assert!(removal.contains(&format!("-X {chain}\n")), "{line}");
+            }
+        }
     }
 }

@@ -1,6 +1,7 @@
-//! Start-up and shut-down: take the namespace's instance lock, sweep leftovers, install the
-//! rules, bind the queue and the client socket, run the threads until SIGINT or SIGTERM, then
-//! answer every held packet and remove everything we installed.
+//! Start-up and shut-down: take the namespace's instance lock and the client socket path's
+//! lock, sweep leftovers, install the rules, bind the queue and the client socket, run the
+//! threads until SIGINT or SIGTERM, then answer every held packet and remove everything we
+//! installed.
 //!
 //! A stopping daemon cannot hang: if the orderly shutdown has not finished [`STOP_BOUND`] after
 //! the signal, a watchdog removes the rules itself and ends the process with an error.
@@ -21,8 +22,10 @@ use crate::instance::{InstanceLock, LOCK_DIR};
 use crate::log::{Log, Severity};
 use crate::nflog::NflogGroup;
 use crate::nfqueue::Queue;
+use crate::resolvers::{Resolvers, RESOLVED_UPSTREAMS, RESOLV_CONF};
 use crate::rules::{self, AliveTable, Family, RuleConfig};
 use crate::sock_diag::DestroyListener;
+use crate::socket_lock;
 use crate::sys;
 use crate::watchdog::{run_bounded, Watchdog};
 
@@ -48,6 +51,9 @@ pub(crate) fn run(options: Options) -> io::Result<()> {
     }
     // Before anything is touched: a second daemon in this namespace must change nothing.
     let instance = InstanceLock::acquire(Path::new(LOCK_DIR))?;
+    // Also before anything is touched: a daemon in another namespace may have been given the
+    // same socket path, and unlinking its socket would cut its app off for good.
+    let socket_path_lock = socket_lock::acquire(&options.socket)?;
     let log = Arc::new(Log::new(Severity::Info));
     let families: Vec<Family> = if options.ipv6 {
         vec![Family::V4, Family::V6]
@@ -61,7 +67,14 @@ pub(crate) fn run(options: Options) -> io::Result<()> {
     let queue = Queue::bind(options.queue, KERNEL_QUEUE_LEN, COPY_RANGE)?;
     let dns_group = options.queue.wrapping_add(1).max(1);
     let dns = match NflogGroup::bind(dns_group) {
-        Ok(group) => Some(DnsWatch::new(group)),
+        Ok(group) => {
+            let resolvers = Resolvers::new(
+                RESOLV_CONF.into(),
+                RESOLVED_UPSTREAMS.into(),
+                options.dns_resolvers.clone(),
+            );
+            Some(DnsWatch::new(group, resolvers, &log))
+        }
         Err(e) => {
             log.write(
                 Severity::Warning,
@@ -129,6 +142,8 @@ pub(crate) fn run(options: Options) -> io::Result<()> {
     }
     log.write(Severity::Info, "stopped; rules removed".into());
     log.flush();
+    // After the socket file is gone (`serve` removed it).
+    drop(socket_path_lock);
     drop(instance);
     drop(watchdog);
     result

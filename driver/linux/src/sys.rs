@@ -134,6 +134,20 @@ pub(crate) const SIGTERM: c_int = 15;
 const SIGPIPE: c_int = 13;
 const SIG_BLOCK: c_int = 0;
 
+/// Runs a system call again while it fails with `EINTR`. A call is interrupted not only by a
+/// signal handler (the daemon installs none) but also when the process is stopped and
+/// continued (SIGSTOP or a debugger, then SIGCONT): Linux then fails calls that wait with a
+/// timeout (`SO_RCVTIMEO` receives and accepts, `sigtimedwait`) with `EINTR`. Nothing went
+/// wrong; the call is simply made again.
+pub(crate) fn retry_interrupted<T>(mut call: impl FnMut() -> io::Result<T>) -> io::Result<T> {
+    loop {
+        match call() {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            done => return done,
+        }
+    }
+}
+
 /// Opens a netlink socket of `protocol`, bound with an automatic port id to `groups`.
 pub(crate) fn netlink_socket(protocol: c_int, groups: u32) -> io::Result<File> {
     // SAFETY: socket() takes plain integers and returns a new fd or -1.
@@ -289,13 +303,15 @@ pub(crate) fn block_termination_signals() -> io::Result<()> {
 /// Waits for SIGINT or SIGTERM and returns its number.
 pub(crate) fn wait_for_termination() -> io::Result<c_int> {
     let set = signal_set(&[SIGINT, SIGTERM]);
-    let mut signal: c_int = 0;
-    // SAFETY: set is a valid sigset_t and signal a writable int.
-    let rc = unsafe { sigwait(&set, &mut signal) };
-    if rc != 0 {
-        return Err(io::Error::from_raw_os_error(rc));
-    }
-    Ok(signal)
+    retry_interrupted(|| {
+        let mut signal: c_int = 0;
+        // SAFETY: set is a valid sigset_t and signal a writable int.
+        let rc = unsafe { sigwait(&set, &mut signal) };
+        if rc != 0 {
+            return Err(io::Error::from_raw_os_error(rc));
+        }
+        Ok(signal)
+    })
 }
 
 fn unix_address(path: &std::path::Path) -> io::Result<SockaddrUn> {
@@ -349,18 +365,21 @@ pub(crate) fn seqpacket_listen(path: &std::path::Path) -> io::Result<OwnedFd> {
 
 /// Accepts one connection on a listening socket.
 pub(crate) fn seqpacket_accept(listener: &OwnedFd) -> io::Result<File> {
-    // SAFETY: null address pointers are allowed when the peer address is not wanted.
-    let fd = unsafe {
-        accept4(
-            listener.as_raw_fd(),
-            std::ptr::null_mut(),
-            std::ptr::null_mut(),
-            SOCK_CLOEXEC,
-        )
-    };
-    if fd < 0 {
-        return Err(io::Error::last_os_error());
-    }
+    let fd = retry_interrupted(|| {
+        // SAFETY: null address pointers are allowed when the peer address is not wanted.
+        let fd = unsafe {
+            accept4(
+                listener.as_raw_fd(),
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+                SOCK_CLOEXEC,
+            )
+        };
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(fd)
+    })?;
     // SAFETY: fd was just returned by accept4() and is owned by nobody else.
     Ok(File::from(unsafe { OwnedFd::from_raw_fd(fd) }))
 }
@@ -428,12 +447,15 @@ pub(crate) fn seqpacket_recv(socket: &impl AsRawFd, buf: &mut [u8]) -> io::Resul
         controllen: control.0.len(),
         flags: 0,
     };
-    // SAFETY: msg points to one iovec over buf and to the control buffer, with their true lengths,
-    // all alive and exclusively borrowed for the duration of the call.
-    let n = unsafe { recvmsg(socket.as_raw_fd(), &mut msg, MSG_CMSG_CLOEXEC) };
-    if n < 0 {
-        return Err(io::Error::last_os_error());
-    }
+    let n = retry_interrupted(|| {
+        // SAFETY: msg points to one iovec over buf and to the control buffer, with their true
+        // lengths, all alive and exclusively borrowed for the duration of the call.
+        let n = unsafe { recvmsg(socket.as_raw_fd(), &mut msg, MSG_CMSG_CLOEXEC) };
+        if n < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(n)
+    })?;
     let control = control.0.get(..msg.controllen).unwrap_or(&control.0);
     let word = size_of::<usize>();
     let len = ne_bytes(control, 0).map_or(0, usize::from_ne_bytes);
@@ -524,6 +546,22 @@ mod tests {
         );
         assert_eq!(seqpacket_recv(&server, &mut buf).unwrap(), Received::End);
         assert_eq!(seqpacket_recv(&server, &mut buf).unwrap(), Received::End);
+    }
+
+    #[test]
+    fn an_interrupted_call_is_made_again_and_other_errors_are_returned() {
+        let mut calls = 0;
+        let interrupted_twice = retry_interrupted(|| {
+            calls += 1;
+            if calls < 3 {
+                Err(io::Error::from_raw_os_error(4)) // EINTR
+            } else {
+                Ok(calls)
+            }
+        });
+        assert_eq!(interrupted_twice.unwrap(), 3);
+        let failed: io::Result<()> = retry_interrupted(|| Err(io::Error::from_raw_os_error(11)));
+        assert_eq!(failed.unwrap_err().kind(), io::ErrorKind::WouldBlock);
     }
 
     #[test]

@@ -158,7 +158,8 @@ fn dns_names_arrive_before_the_connection_they_name() {
         &["-c", DNS_SERVER, &net.ip4_b.clone()],
     );
     assert_eq!(net.first_line(dns), "ready");
-    let daemon = Daemon::start(&net, &[]);
+    // Only answers of a resolver of this host name anything.
+    let daemon = Daemon::start(&net, &["--dns-resolver", &net.ip4_b.clone()]);
     let app = Responder::start(&daemon.socket, accept_all());
     let out = net.exec(
         &net.a,
@@ -258,7 +259,7 @@ fn forged_dns_answers_name_nothing() {
         &["-c", FORGING_DNS_SERVER, &net.ip4_b.clone()],
     );
     assert_eq!(net.first_line(dns), "ready");
-    let daemon = Daemon::start(&net, &[]);
+    let daemon = Daemon::start(&net, &["--dns-resolver", &net.ip4_b.clone()]);
     let app = Responder::start(&daemon.socket, accept_all());
     let out = net.exec(
         &net.a,
@@ -306,6 +307,252 @@ fn forged_dns_answers_name_nothing() {
         )),
         "the forgeries were logged"
     );
+}
+
+/// DNS in small steps, for the tests below (every socket has a timeout):
+/// - `serve BIND ADDRESS`: a DNS server on BIND:53 answering every A query with ADDRESS;
+/// - `ask RESOLVER NAME`: resolves NAME through RESOLVER, prints the address, then connects to
+///   it on port 8080 (the connection the name should be shown for);
+/// - `send RESOLVER NAME PORT ID`: sends one query from local PORT with transaction ID and
+///   does not wait for an answer;
+/// - `forge SOURCE TARGET PORT ID NAME ADDRESS`: sends an answer from SOURCE:53 to TARGET:PORT
+///   claiming that NAME is ADDRESS.
+///
+/// Sockets on port 53 share it (SO_REUSEADDR), so a forger can send from a server's port.
+const DNS_TOOL: &str = r#"
+import socket, struct, sys
+def wire(name):
+    return b''.join(bytes([len(p)]) + p.encode() for p in name.split('.')) + b'\0'
+def query(txid, name):
+    return struct.pack('>HHHHHH', txid, 0x0100, 1, 0, 0, 0) + wire(name) + b'\x00\x01\x00\x01'
+def answer(txid, qname, address):
+    return (struct.pack('>HHHHHH', txid, 0x8180, 1, 1, 0, 0) + qname + b'\x00\x01\x00\x01'
+            + b'\xc0\x0c' + struct.pack('>HHIH', 1, 1, 300, 4) + socket.inet_aton(address))
+def udp(bind, port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((bind, port))
+    s.settimeout(5)
+    return s
+mode, args = sys.argv[1], sys.argv[2:]
+if mode == 'serve':
+    s = udp(args[0], 53)
+    s.settimeout(None)
+    print('ready', flush=True)
+    while True:
+        q, peer = s.recvfrom(512)
+        s.sendto(answer(struct.unpack('>H', q[:2])[0], q[12:q.index(b'\0', 12) + 1], args[1]), peer)
+elif mode == 'ask':
+    s = udp('0.0.0.0', 0)
+    s.sendto(query(0x4242, args[1]), (args[0], 53))
+    address = socket.inet_ntoa(s.recv(512)[-4:])
+    print(address, flush=True)
+    socket.create_connection((address, 8080), 5).close()
+elif mode == 'send':
+    s = udp('0.0.0.0', int(args[2]))
+    s.sendto(query(int(args[3]), args[1]), (args[0], 53))
+elif mode == 'forge':
+    s = udp(args[0], 53)
+    s.sendto(answer(int(args[3]), wire(args[4]), args[5]), (args[1], int(args[2])))
+"#;
+
+/// The DNS names the client was given, in order, as (name, IPv4 address).
+fn dns_names(infos: &[Info]) -> Vec<(String, String)> {
+    infos
+        .iter()
+        .filter_map(|i| match i {
+            Info::DnsNameV4(d) => Some((d.name.clone(), d.ip.map(|b| b.to_string()).join("."))),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Where in `infos` the `nth` (from 0) outbound IPv4 connection to port 8080 is.
+fn nth_web_connection(infos: &[Info], nth: usize) -> Option<usize> {
+    (0..infos.len())
+        .filter(|&i| matches!(&infos[i], Info::ConnectionV4(c) if c.remote_port == 8080 && c.direction == 0))
+        .nth(nth)
+}
+
+/// Runs the DNS tool in `ns`; fails the test if it fails.
+fn dns_tool(net: &TestNet, ns: &str, args: &[&str]) -> String {
+    let mut all = vec!["-c", DNS_TOOL];
+    all.extend_from_slice(args);
+    let out = net.exec(ns, "/usr/bin/python3", &all);
+    assert!(
+        out.status.success(),
+        "dns tool {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+#[test]
+fn only_answers_of_the_resolvers_in_resolv_conf_name_connections() {
+    let Some(_serial) = root_test("only_answers_of_the_resolvers_in_resolv_conf_name_connections")
+    else {
+        return;
+    };
+    let mut net = TestNet::new();
+    net.http_server("named");
+    // b has two addresses: the resolver a's resolv.conf names, and a host a program in a may
+    // ask all the same (the attacker's), which answers that trusted.example is itself.
+    let resolver = format!("{}.53", net.ip4_b.rsplit_once('.').unwrap().0);
+    let added = net.exec(
+        &net.b,
+        "ip",
+        &["addr", "add", &format!("{resolver}/24"), "dev", "veth1"],
+    );
+    assert!(added.status.success());
+    let (ip4_b, b) = (net.ip4_b.clone(), net.b.clone());
+    let real = net.spawn(
+        &b,
+        "/usr/bin/python3",
+        &["-c", DNS_TOOL, "serve", &resolver, &ip4_b],
+    );
+    assert_eq!(net.first_line(real), "ready");
+    let rogue = net.spawn(
+        &b,
+        "/usr/bin/python3",
+        &["-c", DNS_TOOL, "serve", &ip4_b, &ip4_b],
+    );
+    assert_eq!(net.first_line(rogue), "ready");
+    let a = net.a.clone();
+    net.resolv_conf(
+        &a,
+        &format!("# the test's\nnameserver {resolver}\noptions edns0\n"),
+    );
+    let daemon = Daemon::start(&net, &[]);
+    let app = Responder::start(&daemon.socket, accept_all());
+
+    // Asked, answered, and connected to: but the host asked is no resolver.
+    assert_eq!(
+        dns_tool(&net, &a, &["ask", &ip4_b, "trusted.example"]),
+        ip4_b
+    );
+    // The resolver's answer names the connection that follows it.
+    assert_eq!(
+        dns_tool(&net, &a, &["ask", &resolver, "www.zenith.test"]),
+        ip4_b
+    );
+    assert!(
+        app.wait_for(Duration::from_secs(3), |i| nth_web_connection(i, 1)
+            .is_some())
+    );
+    let infos = app.infos();
+    let wanted = vec![("www.zenith.test".to_string(), ip4_b.clone())];
+    assert_eq!(
+        dns_names(&infos),
+        wanted,
+        "the rogue host's answer names nothing"
+    );
+    let name_at = infos
+        .iter()
+        .position(|i| matches!(i, Info::DnsNameV4(d) if d.name == "www.zenith.test"))
+        .unwrap();
+    let first_connection = nth_web_connection(&infos, 0).unwrap();
+    let second_connection = nth_web_connection(&infos, 1).unwrap();
+    assert!(
+        first_connection < name_at && name_at < second_connection,
+        "the name comes before the connection it names, and after the one it does not"
+    );
+
+    // Another network: the file now names b's first address, and the daemon reads it again.
+    net.resolv_conf(&a, &format!("nameserver {ip4_b}\n"));
+    let named_again = (0..20).any(|_| {
+        dns_tool(&net, &a, &["ask", &ip4_b, "moved.zenith.test"]);
+        app.wait_for(Duration::from_millis(300), |i| {
+            dns_names(i)
+                .iter()
+                .any(|(name, _)| name == "moved.zenith.test")
+        })
+    });
+    assert!(
+        named_again,
+        "the changed resolv.conf was read: {:?}",
+        dns_names(&app.infos())
+    );
+}
+
+#[test]
+fn an_answer_to_a_query_that_was_blocked_or_dropped_names_nothing() {
+    let Some(_serial) = root_test("an_answer_to_a_query_that_was_blocked_or_dropped_names_nothing")
+    else {
+        return;
+    };
+    let mut net = TestNet::new();
+    net.http_server("named");
+    let (ip4_a, ip4_b, a, b) = (
+        net.ip4_a.clone(),
+        net.ip4_b.clone(),
+        net.a.clone(),
+        net.b.clone(),
+    );
+    let server = net.spawn(
+        &b,
+        "/usr/bin/python3",
+        &["-c", DNS_TOOL, "serve", "0.0.0.0", &ip4_b],
+    );
+    assert_eq!(net.first_line(server), "ready");
+    let daemon = Daemon::start(&net, &["--dns-resolver", &ip4_b]);
+    // The app blocks what port 41053 sends and drops what port 41054 sends; the rest may go.
+    let app = Responder::start(
+        &daemon.socket,
+        Box::new(|info| {
+            let verdict = match info {
+                Info::ConnectionV4(c) if c.local_port == 41053 => Verdict::PermanentBlock,
+                Info::ConnectionV4(c) if c.local_port == 41054 => Verdict::PermanentDrop,
+                _ => Verdict::PermanentAccept,
+            };
+            Some((verdict, Duration::ZERO))
+        }),
+    );
+    dns_tool(
+        &net,
+        &a,
+        &["send", &ip4_b, "trusted.example", "41053", "4369"],
+    );
+    dns_tool(
+        &net,
+        &a,
+        &["send", &ip4_b, "trusted.example", "41054", "8738"],
+    );
+    assert!(
+        (0..300).any(|_| {
+            std::thread::sleep(Duration::from_millis(10));
+            app.seen.lock().unwrap().answered.len() >= 2
+        }),
+        "both queries were decided: {:?}",
+        app.connections()
+    );
+    // Forged answers from the resolver's address that match the queries in every part.
+    for (port, id) in [("41053", "4369"), ("41054", "8738")] {
+        dns_tool(
+            &net,
+            &b,
+            &["forge", &ip4_b, &ip4_a, port, id, "trusted.example", &ip4_b],
+        );
+    }
+    // The real resolver's answer, logged after the forgeries, names its connection.
+    assert_eq!(
+        dns_tool(&net, &a, &["ask", &ip4_b, "www.zenith.test"]),
+        ip4_b
+    );
+    assert!(
+        app.wait_for(Duration::from_secs(3), |i| nth_web_connection(i, 0)
+            .is_some())
+    );
+    let infos = app.infos();
+    assert_eq!(
+        dns_names(&infos),
+        vec![("www.zenith.test".to_string(), ip4_b.clone())],
+        "answers to queries that never left name nothing"
+    );
+    let name_at = infos
+        .iter()
+        .position(|i| matches!(i, Info::DnsNameV4(d) if d.name == "www.zenith.test"))
+        .unwrap();
+    assert!(name_at < nth_web_connection(&infos, 0).unwrap());
 }
 
 /// Sums the bandwidth entries of one local port over GetBandwidthStats requests until `done`.

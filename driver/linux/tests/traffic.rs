@@ -495,3 +495,104 @@ fn a_second_daemon_in_the_same_namespace_changes_nothing() {
     assert_eq!(app.connections().len(), 1, "asked through the first daemon");
     drop(other);
 }
+
+#[test]
+fn a_second_daemon_with_the_same_socket_path_in_another_namespace_changes_nothing() {
+    let Some(_serial) =
+        root_test("a_second_daemon_with_the_same_socket_path_in_another_namespace_changes_nothing")
+    else {
+        return;
+    };
+    let mut net = TestNet::new();
+    net.http_server("still mine");
+    let daemon = Daemon::start(&net, &[]);
+    // A leftover chain in b, as a killed daemon leaves it: a start that got as far as sweeping
+    // leftovers would remove it.
+    let leftover = net.exec(&net.b, "iptables", &["-w", "-t", "mangle", "-N", "ZF_OUT"]);
+    assert!(leftover.status.success());
+    // Bounded: a second daemon that did start would otherwise run for ever.
+    let out = net.exec(
+        &net.b,
+        "timeout",
+        &[
+            "5",
+            BINARY,
+            "--socket",
+            &daemon.socket.to_string_lossy(),
+            "--queue",
+            &daemon.queue.to_string(),
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the second daemon failed: {stderr}"
+    );
+    assert!(
+        stderr.starts_with(&format!(
+            "zenithfenced: another zenithfenced is already serving the client socket {}",
+            daemon.socket.display()
+        )) && stderr.lines().count() == 1,
+        "one sentence: {stderr}"
+    );
+    let rules = net.exec(&net.b, "iptables", &["-w", "-t", "mangle", "-S"]);
+    assert_eq!(
+        String::from_utf8_lossy(&rules.stdout)
+            .lines()
+            .filter(|l| l.contains("ZF_"))
+            .collect::<Vec<_>>(),
+        vec!["-N ZF_OUT"],
+        "no rule in b was touched"
+    );
+    // The first daemon's socket is still its own: its app connects and decides a connection.
+    let app = Responder::start(&daemon.socket, always(Verdict::Accept));
+    let (code, body, _) = net.curl(&net.a, &format!("http://{}:8080/", net.ip4_b), &[]);
+    assert_eq!((code, body.as_str()), (0, "still mine"));
+    assert_eq!(app.connections().len(), 1, "asked through the first daemon");
+}
+
+#[test]
+fn sigstop_and_sigcont_log_no_interrupted_calls_and_decisions_go_on() {
+    let Some(_serial) =
+        root_test("sigstop_and_sigcont_log_no_interrupted_calls_and_decisions_go_on")
+    else {
+        return;
+    };
+    let mut net = TestNet::new();
+    net.http_server("resumed");
+    let daemon = Daemon::start_logged(&net, &[]);
+    // A temporary accept: every connection of every round is asked again.
+    let app = Responder::start(&daemon.socket, always(Verdict::Accept));
+    let url = format!("http://{}:8080/", net.ip4_b);
+    for round in 1..=3 {
+        daemon.signal("STOP");
+        // A connection that comes while the daemon is stopped waits in the kernel queue.
+        let fetch = {
+            let (ns, url) = (net.a.clone(), url.clone());
+            std::thread::spawn(move || {
+                let out = std::process::Command::new("ip")
+                    .args(["netns", "exec", &ns, "curl", "-s", "--max-time", "8", &url])
+                    .output()
+                    .unwrap();
+                (
+                    out.status.code(),
+                    String::from_utf8_lossy(&out.stdout).into_owned(),
+                )
+            })
+        };
+        // Long enough for every thread of the daemon to be in a blocking call when it stops.
+        std::thread::sleep(Duration::from_millis(300));
+        daemon.signal("CONT");
+        let (code, body) = fetch.join().unwrap();
+        assert_eq!((code, body.as_str()), (Some(0), "resumed"), "round {round}");
+        assert_eq!(app.connections().len(), round, "decided through the app");
+    }
+    // The blocking calls that were interrupted are retried quietly.
+    let log = daemon.stderr_text();
+    let noisy: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("Interrupted") || l.starts_with("zenithfenced: error"))
+        .collect();
+    assert!(noisy.is_empty(), "{noisy:?} in:\n{log}");
+}

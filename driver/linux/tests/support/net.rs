@@ -23,7 +23,14 @@ pub struct TestNet {
     /// traversable, and the temporary directory of a test run is private (0700).
     pub dir: PathBuf,
     children: Vec<Child>,
+    /// `/etc/netns/<ns>` directories made by [`TestNet::resolv_conf`], removed on drop.
+    netns_etc: Vec<PathBuf>,
+    /// Whether /etc/netns itself was made here (then it goes too, when empty).
+    made_etc_netns: bool,
 }
+
+/// Where `ip netns exec` finds the files it mounts over those of /etc in a namespace.
+const ETC_NETNS: &str = "/etc/netns";
 
 fn run(program: &str, args: &[&str]) -> Output {
     Command::new(program)
@@ -61,6 +68,8 @@ impl TestNet {
             ip6_b: format!("fd77:{n:x}::2"),
             dir,
             children: Vec::new(),
+            netns_etc: Vec::new(),
+            made_etc_netns: false,
         };
         must("ip", &["netns", "add", &a]);
         must("ip", &["netns", "add", &b]);
@@ -94,6 +103,19 @@ impl TestNet {
             must("ip", &["-n", ns, "link", "set", "lo", "up"]);
         }
         net
+    }
+
+    /// Writes the `/etc/resolv.conf` that programs started in `ns` from now on see (`ip netns
+    /// exec` mounts `/etc/netns/<ns>/resolv.conf` over it). Written in place, so programs
+    /// already running see the new text too. Removed when the net is dropped.
+    pub fn resolv_conf(&mut self, ns: &str, text: &str) {
+        let dir = std::path::Path::new(ETC_NETNS).join(ns);
+        if !self.netns_etc.contains(&dir) {
+            self.made_etc_netns |= !std::path::Path::new(ETC_NETNS).exists();
+            std::fs::create_dir_all(&dir).unwrap();
+            self.netns_etc.push(dir.clone());
+        }
+        std::fs::write(dir.join("resolv.conf"), text).unwrap();
     }
 
     /// Runs a command in namespace `ns` and waits for it.
@@ -205,6 +227,13 @@ impl Drop for TestNet {
         let _ = run("ip", &["netns", "del", &self.a]);
         let _ = run("ip", &["netns", "del", &self.b]);
         let _ = std::fs::remove_dir_all(&self.dir);
+        for dir in &self.netns_etc {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+        if self.made_etc_netns {
+            // Only when empty: another namespace's files may have come meanwhile.
+            let _ = std::fs::remove_dir(ETC_NETNS);
+        }
     }
 }
 
