@@ -141,18 +141,26 @@ test('rules go out to a file and come back from one', async () => {
   const text = await readFile(await download.path(), 'utf8');
   expect(JSON.parse(text)).toMatchObject({ format: 'zenithfence-rules', version: 1 });
   const file = JSON.parse(text) as { rules: Array<{ port: { kind: string; port?: number } }> };
-  // Import just the 8082 rule again: one more row.
+  // Import just the 8082 rule again: it is there already, so no row is added.
   const one = { ...file, rules: file.rules.filter((r) => r.port.port === 8082) };
   expect(one.rules).toHaveLength(1);
-  await page.getByLabel('Import rules').setInputFiles({
-    name: 'one-rule.json',
-    mimeType: 'application/json',
-    buffer: Buffer.from(JSON.stringify(one)),
-  });
+  const importFile = (rulesFile: unknown) =>
+    page.getByLabel('Import rules').setInputFiles({
+      name: 'one-rule.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from(JSON.stringify(rulesFile)),
+    });
+  await importFile(one);
+  await expect(
+    page.getByRole('status').filter({ hasText: 'Nothing was imported: the rule already existed.' }),
+  ).toBeVisible();
+  await expect(rules.getByRole('row')).toHaveCount(before);
+  // The same rule for port 8083 is a new one: one more row.
+  await importFile({ ...one, rules: one.rules.map((r) => ({ ...r, port: { kind: 'port', port: 8083 } })) });
   await expect(page.getByRole('status').filter({ hasText: 'Imported 1 rule.' })).toBeVisible();
   await expect(rules.getByRole('row')).toHaveCount(before + 1);
   // And delete it again (two clicks: the first one asks).
-  const imported = rules.getByRole('row').filter({ hasText: '8082' }).last();
+  const imported = rules.getByRole('row').filter({ hasText: '8083' }).last();
   await imported.getByRole('button', { name: 'Delete' }).click();
   await imported.getByRole('button', { name: 'Confirm delete' }).click();
   await expect(rules.getByRole('row')).toHaveCount(before);

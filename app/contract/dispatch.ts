@@ -1,4 +1,4 @@
-import { fail, ok, type Result } from './result.ts';
+import { fail, ok, type ErrorCode, type Result } from './result.ts';
 import { requestSchemas, type RequestChannel, type RequestOf, type ResponseOf } from './ipc.ts';
 
 /** One handler per request channel; they receive validated payloads only. */
@@ -8,7 +8,7 @@ export type Handlers = {
 
 /** Thrown by a handler to answer with a specific error code instead of 'internal'. */
 export class HandlerError extends Error {
-  readonly code: 'bad-request' | 'not-found' | 'conflict' | 'driver-unavailable';
+  readonly code: Exclude<ErrorCode, 'internal'>;
   constructor(code: HandlerError['code'], message: string) {
     super(message);
     this.code = code;

@@ -88,7 +88,11 @@ export interface ResponseMap {
   'rules:create': Rule;
   'rules:update': Rule;
   'rules:delete': { readonly deleted: boolean };
-  'rules:import': { readonly imported: number };
+  /**
+   * `imported`: rules added; `skipped`: rules of the file identical to a rule already in force
+   * or to an earlier rule of the same file (app/engine/README.md, "Importing"), not added again.
+   */
+  'rules:import': { readonly imported: number; readonly skipped: number };
   'rules:export': { readonly text: string };
   'settings:get': Settings;
   'settings:set': Settings;

@@ -157,13 +157,21 @@ export const ruleSchema = ruleInputSchema.extend({
 });
 export type Rule = z.infer<typeof ruleSchema>;
 
+/**
+ * The most rules ZenithFence keeps in force at once (stored and memory-only alike). Every rule
+ * costs memory and index time, and the Rules view lists them all: `rules:create` refuses a rule
+ * at this count, and `rules:import` refuses (whole) a file whose new rules would pass it. A rule
+ * file holds at most this many rules too. Prompt answers are not refused (app/engine/README.md).
+ */
+export const MAX_RULES = 100_000;
+
 /** The rule file format for import and export (documented in app/store/README.md). */
 export const RULE_FILE_FORMAT = 'zenithfence-rules';
 export const ruleFileSchema = z
   .object({
     format: z.literal(RULE_FILE_FORMAT),
     version: z.literal(1),
-    rules: z.array(ruleInputSchema).max(100_000),
+    rules: z.array(ruleInputSchema).max(MAX_RULES),
   })
   .strict();
 export type RuleFile = z.infer<typeof ruleFileSchema>;

@@ -1,5 +1,5 @@
 import type { ConnectionRequest, DriverEvent, DriverVerdict } from '../contract/driver-events.ts';
-import type { Rule, RuleInput } from '../contract/rules.ts';
+import { MAX_RULES, type Rule, type RuleInput } from '../contract/rules.ts';
 import { ProcessDirectory, type AppIdentity } from './app-identity.ts';
 import { BandwidthAttribution, type AppBucket } from './bandwidth-attribution.ts';
 import { appKeyOf } from './compiled-rule.ts';
@@ -20,11 +20,11 @@ import type { PromptGroup } from './prompt-view.ts';
 import {
   RuleBook,
   defaultRuleId,
+  type ImportResult,
   type Persist,
   type RuleError,
   type RuleIdFactory,
   type RuleResult,
-  type RulesResult,
 } from './rule-book.ts';
 import type { ConnectionFacts } from './rule-matcher.ts';
 import { RuleSet, type RuleHit } from './rule-set.ts';
@@ -247,22 +247,35 @@ export class Engine {
     return this.#rules.list();
   }
 
+  /**
+   * A rule the user creates; refused ('too-many-rules') once MAX_RULES rules are in force.
+   * Prompt answers are not refused (answerPrompt): an answer must apply, and they come one
+   * click at a time.
+   */
   addRule(input: RuleInput, now: number): RuleResult {
+    if (this.#rules.size >= MAX_RULES) return { ok: false, error: 'too-many-rules' };
     const result = this.#book.create(input, now);
     if (result.ok) this.#rulesChanged(now);
     return result;
   }
 
   /**
-   * Adds many rules as one change (a rule file import). Every input is checked first; then the
-   * stored ones are written inside `persist` (the caller's transaction) and only once that has
-   * returned are the rules put in force, with one index build and one re-evaluation of the held
-   * connections for the whole batch. A refused input, or a `persist` that throws, changes nothing.
+   * Adds many rules as one change (a rule file import). Every input is checked first; inputs
+   * identical to a rule in force or to an earlier input are skipped (rule-identity.ts); when the
+   * rest would bring the rules past MAX_RULES the import is refused whole. Then the new stored
+   * ones are written inside `persist` (the caller's transaction) and only once that has returned
+   * are the rules put in force, with one index build and one re-evaluation of the held
+   * connections for the whole batch. A refused import, or a `persist` that throws, changes nothing.
    */
-  addRules(inputs: readonly RuleInput[], now: number, persist?: Persist): RulesResult {
-    const result = this.#book.createMany(inputs, now, persist);
+  addRules(inputs: readonly RuleInput[], now: number, persist: Persist = (writes) => writes()): ImportResult {
+    const result = this.#book.importMany(inputs, now, persist, MAX_RULES);
     if (result.ok && result.rules.length > 0) this.#rulesChanged(now);
     return result;
+  }
+
+  /** How many rules are in force (stored and memory-only). */
+  get ruleCount(): number {
+    return this.#rules.size;
   }
 
   /** How often the rule index was built so far (a diagnostic for tests and benchmarks). */

@@ -28,6 +28,11 @@ export const SCOPE_ERROR_TEXT: Readonly<Record<ScopeError, string>> = {
   'domain-not-above-host': 'The domain must lie above the host name of the connection.',
 };
 
+/** Whether `error` (of an answer) is a scope refusal, with a sentence in SCOPE_ERROR_TEXT. */
+export function isScopeError(error: string): error is ScopeError {
+  return Object.hasOwn(SCOPE_ERROR_TEXT, error);
+}
+
 export type ScopeResult =
   { readonly ok: true; readonly input: RuleInput | null } | { readonly ok: false; readonly error: ScopeError };
 

@@ -1,9 +1,10 @@
 import type { Rule, RuleInput } from '../contract/rules.ts';
 import type { CompiledRule } from './compiled-rule.ts';
 import type { RuleRepository } from './ports.ts';
+import { ruleIdentity } from './rule-identity.ts';
 import { isPersistentDuration, type RuleSet } from './rule-set.ts';
 
-export type RuleError = 'unknown-rule' | 'invalid-destination' | 'once-is-not-a-rule';
+export type RuleError = 'unknown-rule' | 'invalid-destination' | 'once-is-not-a-rule' | 'too-many-rules';
 
 export type RuleResult = { readonly ok: true; readonly rule: Rule } | { readonly ok: false; readonly error: RuleError };
 
@@ -11,6 +12,25 @@ export type RuleResult = { readonly ok: true; readonly rule: Rule } | { readonly
 export type RulesResult =
   | { readonly ok: true; readonly rules: readonly Rule[] }
   | { readonly ok: false; readonly index: number; readonly error: RuleError };
+
+/**
+ * The result of an import: the rules added and how many inputs were skipped as identical to a
+ * rule in force or to an earlier input (rule-identity.ts); or the index of the first input
+ * refused; or, when the new rules would pass the limit, how many there were and how many fit.
+ * A refused import changed nothing.
+ */
+export type ImportResult =
+  | { readonly ok: true; readonly rules: readonly Rule[]; readonly skipped: number }
+  | { readonly ok: false; readonly index: number; readonly error: Exclude<RuleError, 'too-many-rules'> }
+  | {
+      readonly ok: false;
+      readonly error: 'too-many-rules';
+      /** New rules the import would have added (identical ones not counted). */
+      readonly adding: number;
+      /** How many more rules fit under the limit. */
+      readonly room: number;
+      readonly limit: number;
+    };
 
 /**
  * Runs a batch's repository writes: the caller's transaction, so that they commit together or
@@ -59,6 +79,40 @@ export class RuleBook {
 
   /** Creates rules as one change: all are checked before anything is written or put in force. */
   createMany(inputs: readonly RuleInput[], now: number, persist: Persist = direct): RulesResult {
+    const compiled = this.#compileAll(inputs, now);
+    if (!compiled.ok) return compiled;
+    this.#putAll(compiled.batch, persist);
+    return { ok: true, rules: compiled.batch.map((c) => c.rule) };
+  }
+
+  /**
+   * Imports rules as one change. Every input is checked first; then those identical to a rule
+   * in force or to an earlier input are skipped (one pass with a set of keys, so a big import
+   * stays linear); when the rest would bring the rules past `limit`, nothing is added at all.
+   */
+  importMany(inputs: readonly RuleInput[], now: number, persist: Persist, limit: number): ImportResult {
+    const compiled = this.#compileAll(inputs, now);
+    if (!compiled.ok) return compiled;
+    const seen = new Set<string>();
+    for (const existing of this.#rules.compiled()) seen.add(ruleIdentity(existing));
+    const fresh = compiled.batch.filter((candidate) => {
+      const key = ruleIdentity(candidate);
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+    const room = Math.max(0, limit - this.#rules.size);
+    if (fresh.length > room) return { ok: false, error: 'too-many-rules', adding: fresh.length, room, limit };
+    this.#putAll(fresh, persist);
+    return { ok: true, rules: fresh.map((c) => c.rule), skipped: compiled.batch.length - fresh.length };
+  }
+
+  #compileAll(
+    inputs: readonly RuleInput[],
+    now: number,
+  ):
+    | { readonly ok: true; readonly batch: CompiledRule[] }
+    | { readonly ok: false; readonly index: number; readonly error: 'invalid-destination' | 'once-is-not-a-rule' } {
     const batch: CompiledRule[] = [];
     for (const [index, input] of inputs.entries()) {
       if (input.duration.kind === 'once') return { ok: false, index, error: 'once-is-not-a-rule' };
@@ -74,11 +128,16 @@ export class RuleBook {
       if (compiled === null) return { ok: false, index, error: 'invalid-destination' };
       batch.push(compiled);
     }
+    return { ok: true, batch };
+  }
+
+  /** Writes the batch's stored rules inside `persist`, then (only if that returned) puts them in force. */
+  #putAll(batch: readonly CompiledRule[], persist: Persist): void {
+    if (batch.length === 0) return; // nothing to write: the store is not even asked
     persist(() => {
       for (const { rule } of batch) if (isPersistentDuration(rule.duration)) this.#repository.save(rule);
     });
     this.#rules.putCompiled(batch);
-    return { ok: true, rules: batch.map((compiled) => compiled.rule) };
   }
 
   /** Replaces a rule's user fields; the expiry restarts only when the duration changed. */

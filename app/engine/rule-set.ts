@@ -87,6 +87,11 @@ export class RuleSet {
     return this.#rules.size;
   }
 
+  /** The compiled rules in force (to compare an import against them without compiling again). */
+  compiled(): IterableIterator<CompiledRule> {
+    return this.#rules.values();
+  }
+
   /** How often the index was built (each change invalidates it; the next lookup rebuilds it). */
   get indexBuilds(): number {
     return this.#indexBuilds;

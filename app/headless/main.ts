@@ -47,7 +47,8 @@ async function main(): Promise<void> {
     const text = readFileSync(options.importRules, 'utf8');
     const result = await dispatch(host.handlers, 'rules:import', { text });
     if (!result.ok) throw new Error(`${options.importRules}: ${result.error.message}`);
-    console.log(`imported ${String((result.value as { imported: number }).imported)} rules`);
+    const { imported, skipped } = result.value as { imported: number; skipped: number };
+    console.log(`imported ${String(imported)} rules (${String(skipped)} already in force)`);
   }
   const server = await startHeadlessServer({
     port: options.port,

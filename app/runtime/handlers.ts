@@ -1,10 +1,13 @@
 import { HandlerError, type Handlers } from '../contract/dispatch.ts';
 import type { RuleInput } from '../contract/rules.ts';
 import type { BandwidthRange } from '../contract/views.ts';
+import { isScopeError, SCOPE_ERROR_TEXT } from '../engine/prompt-scope.ts';
 import { exportRules, formatRuleFile, parseRuleFile, RuleFileError } from '../store/index.ts';
 import { summarizeApps } from './app-summaries.ts';
 import type { Runtime } from './runtime.ts';
+import { atTheCap, tooManyToImport } from './rule-limit-text.ts';
 import { saveSettings } from './settings.ts';
+import { refusingStorageFaults } from './storage-refusal.ts';
 
 const RANGE_MS: Readonly<Record<BandwidthRange, number>> = {
   '5m': 5 * 60_000,
@@ -28,7 +31,12 @@ export function createHandlers(runtime: Runtime, clock: () => number): Handlers 
       // Through the runtime: a rule the store cannot save (a full disk) still answers the prompt.
       const result = runtime.answerPrompt(promptId, answer, clock());
       if (!result.ok) {
-        throw new HandlerError(result.error === 'unknown-prompt' ? 'not-found' : 'bad-request', result.error);
+        if (result.error === 'unknown-prompt') throw new HandlerError('not-found', result.error);
+        // A scope the prompt cannot take is said in a sentence for the user, not as a code.
+        throw new HandlerError(
+          'bad-request',
+          isScopeError(result.error) ? SCOPE_ERROR_TEXT[result.error] : result.error,
+        );
       }
       return 'warning' in result
         ? { released: result.released, rule: result.rule, warning: result.warning }
@@ -58,12 +66,15 @@ export function createHandlers(runtime: Runtime, clock: () => number): Handlers 
       return { timestamps: series.ts, sent: series.tx, received: series.rx };
     },
     'rules:list': () => engine.listRules(),
-    'rules:create': (input) => {
+    'rules:create': refusingStorageFaults('the rule was not created', (input) => {
       const result = engine.addRule(input, clock());
-      if (!result.ok) throw new HandlerError('bad-request', result.error);
+      if (!result.ok) {
+        if (result.error === 'too-many-rules') throw new HandlerError('conflict', atTheCap(engine.ruleCount));
+        throw new HandlerError('bad-request', result.error);
+      }
       return result.rule;
-    },
-    'rules:update': ({ id, patch }) => {
+    }),
+    'rules:update': refusingStorageFaults('the rule was not changed', ({ id, patch }) => {
       const current = engine.listRules().find((rule) => rule.id === id);
       if (current === undefined) throw new HandlerError('not-found', `no rule ${id}`);
       const input: RuleInput = {
@@ -81,9 +92,9 @@ export function createHandlers(runtime: Runtime, clock: () => number): Handlers 
       if (!result.ok)
         throw new HandlerError(result.error === 'unknown-rule' ? 'not-found' : 'bad-request', result.error);
       return result.rule;
-    },
-    'rules:delete': ({ id }) => ({ deleted: engine.removeRule(id) }),
-    'rules:import': ({ text }) => {
+    }),
+    'rules:delete': refusingStorageFaults('the rule was not deleted', ({ id }) => ({ deleted: engine.removeRule(id) })),
+    'rules:import': refusingStorageFaults('nothing was imported', ({ text }) => {
       let file;
       try {
         file = parseRuleFile(text);
@@ -92,21 +103,22 @@ export function createHandlers(runtime: Runtime, clock: () => number): Handlers 
         throw error;
       }
       // All or nothing, in the store and in memory alike: the engine checks every rule before
-      // anything changes, writes them in one transaction, and puts them in force (one index
-      // build) only once it has committed; a failed write leaves the rules in force as they were.
+      // anything changes, skips those it already has, writes the rest in one transaction, and
+      // puts them in force (one index build) only once it has committed; a failed write leaves
+      // the rules in force as they were.
       const result = engine.addRules(file.rules, clock(), (writes) => store.transaction(writes));
-      if (!result.ok) {
-        throw new HandlerError('bad-request', `rules[${result.index}] (rule index ${result.index}): ${result.error}`);
-      }
-      return { imported: result.rules.length };
-    },
+      if (result.ok) return { imported: result.rules.length, skipped: result.skipped };
+      if (result.error === 'too-many-rules') throw new HandlerError('conflict', tooManyToImport(result));
+      throw new HandlerError('bad-request', `rules[${result.index}] (rule index ${result.index}): ${result.error}`);
+    }),
     'rules:export': () => ({ text: formatRuleFile(exportRules(store)) }),
     'settings:get': () => runtime.settings,
-    'settings:set': (patch) => {
+    'settings:set': refusingStorageFaults('the setting was not saved', (patch) => {
+      // Saved first, applied after: a refused write leaves the settings in force as they were.
       const settings = saveSettings(store, patch);
       runtime.applySettings(settings);
       return settings;
-    },
+    }),
     'logs:list': () => runtime.logs(),
   };
 }

@@ -143,7 +143,22 @@ export class Runtime {
    * made here, in memory, so that a store that cannot write (a full disk) changes nothing of it.
    */
   #loadRules(now: number): void {
-    const stored = contained('read the rules', () => this.store.rules.list(), [], this.log);
+    // A damaged row leaves that rule out, not all of them (block rules going would let traffic
+    // through); what was left out is said, with the rule's id.
+    const readable = contained(
+      'read the rules',
+      () => this.store.rules.listReadable(),
+      { rules: [], unreadable: [] },
+      this.log,
+    );
+    const stored = readable.rules;
+    if (readable.unreadable.length > 0) {
+      const shown = readable.unreadable.slice(0, 5).map(({ id, reason }) => `${id} (${reason})`);
+      const more = readable.unreadable.length > 5 ? `, and ${String(readable.unreadable.length - 5)} more` : '';
+      this.noteLog(
+        `${plural(readable.unreadable.length, 'stored rule')} could not be read and ${readable.unreadable.length === 1 ? 'is' : 'are'} not in force: ${shown.join('; ')}${more}`,
+      );
+    }
     const kept = stored.filter(
       (rule) => !RESTART_ENDS.has(rule.duration.kind) && (rule.expiresAt === null || rule.expiresAt > now),
     );

@@ -124,6 +124,48 @@ describe.skipIf(typeof disk === 'string')('a full disk', () => {
     expect(h.verdicts.find(([id]) => id === 9999n)).toEqual([9999n, 'permanent-block']);
   });
 
+  it("refuses rule changes, imports and settings with 'storage', and memory keeps what the database holds", async () => {
+    const h = startRuntime({ store: openStore(path.join(dir, 'zenithfence.sqlite')) });
+    open.push(h.store);
+    await rule(h, 443, 'allow');
+    const [kept] = h.store.rules.list();
+    if (kept === undefined) throw new Error('no rule');
+    const settings = h.runtime.settings;
+    fill();
+    const full = (outcome: string) => ({
+      ok: false,
+      error: {
+        code: 'storage',
+        message: `The disk is full (database or disk is full): ${outcome}. Free some disk space, then try again.`,
+      },
+    });
+    const newRule = { app: { kind: 'path', path: CURL }, destination: { kind: 'any' }, action: 'block' } as const;
+    const file = { text: JSON.stringify({ format: 'zenithfence-rules', version: 1, rules: [newRule] }) };
+    const attempts = [
+      ['rules:update', { id: kept.id, patch: { action: 'block' } }, 'the rule was not changed'],
+      ['rules:delete', { id: kept.id }, 'the rule was not deleted'],
+      ['rules:create', newRule, 'the rule was not created'],
+      ['rules:import', file, 'nothing was imported'],
+      ['settings:set', { holdTimeoutSeconds: 5 }, 'the setting was not saved'],
+    ] as const;
+    for (const [channel, payload, outcome] of attempts) {
+      expect(await dispatch(h.handlers, channel, payload), channel).toEqual(full(outcome));
+      expect(h.runtime.engine.listRules(), channel).toEqual([kept]);
+      expect(h.store.rules.list(), channel).toEqual([kept]);
+    }
+    expect(h.runtime.settings).toEqual(settings);
+    // A connection on port 443 is still allowed by the rule that was not changed to block.
+    h.runtime.handleEvent(connection(1n, 30_000, 443), h.clock.now);
+    expect(h.verdicts).toEqual([[1n, 'permanent-accept']]);
+
+    free();
+    expect(await dispatch(h.handlers, 'rules:update', { id: kept.id, patch: { action: 'block' } })).toMatchObject({
+      ok: true,
+      value: { action: 'block' },
+    });
+    expect(h.store.rules.list()).toMatchObject([{ id: kept.id, action: 'block' }]);
+  });
+
   it('at start: the rules are read from the file, the firewall decides, and the status says why there is no history', async () => {
     const file = path.join(dir, 'zenithfence.sqlite');
     const first = startRuntime({ store: openStore(file) });

@@ -1,7 +1,7 @@
 import { DatabaseSync, type SQLOutputValue } from 'node:sqlite';
 import { pathToFileURL } from 'node:url';
 import type { Rule } from '../contract/rules.ts';
-import { RULE_COLUMNS, rowToRule } from './rule-store.ts';
+import { readRuleRows, RULE_COLUMNS } from './rule-store.ts';
 import type { JsonValue } from './store.ts';
 
 /** What could be read from a database that would not open normally. */
@@ -57,15 +57,10 @@ function openImmutable(file: string): DatabaseSync {
 }
 
 function readAll(db: DatabaseSync): RescuedData {
-  let skipped = 0;
-  const rules: Rule[] = [];
-  for (const row of db.prepare(`SELECT ${RULE_COLUMNS} FROM rules ORDER BY created_at, rowid`).all()) {
-    try {
-      rules.push(rowToRule(row));
-    } catch {
-      skipped += 1;
-    }
-  }
+  const { rules, unreadable } = readRuleRows(
+    db.prepare(`SELECT ${RULE_COLUMNS} FROM rules ORDER BY created_at, rowid`).all(),
+  );
+  let skipped = unreadable.length;
   const settings = new Map<string, JsonValue>();
   for (const row of db.prepare('SELECT key, value FROM settings').all()) {
     const value = jsonOf(row['value']);

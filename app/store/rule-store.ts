@@ -4,7 +4,7 @@ import { ruleInputSchema, ruleSchema } from '../contract/rules.ts';
 import type { Rule, RuleDuration, RuleInput } from '../contract/rules.ts';
 import { booleanColumn, idsOf, jsonColumn, validRow } from './row-values.ts';
 import type { Row } from './row-values.ts';
-import type { RuleHits, RulePatch, RuleStore } from './store.ts';
+import type { ReadableRules, RuleHits, RulePatch, RuleStore } from './store.ts';
 import { inTransaction } from './transaction.ts';
 
 const PATCHABLE = new Set<string>(Object.keys(ruleInputSchema.shape));
@@ -47,6 +47,7 @@ export function createRuleStore(db: DatabaseSync): RuleStore {
 
   return {
     list: () => selectAll.all().map(rowToRule),
+    listReadable: () => readRuleRows(selectAll.all()),
     put(rule: Rule): void {
       // The engine owns ids and bookkeeping of the rules it makes: store the rule as given.
       upsert.run(ruleToRow(ruleSchema.parse(rule)));
@@ -118,6 +119,24 @@ function ruleToRow(rule: Rule): Record<string, string | number | null> {
 }
 
 /** A row of the rules table as a Rule; throws StoreDataError when it is not a valid rule. */
+/** Rows of the rules table as rules, leaving out (and reporting) those that do not pass the schema. */
+export function readRuleRows(rows: readonly Row[]): ReadableRules {
+  const rules: Rule[] = [];
+  const unreadable: Array<{ id: string; reason: string }> = [];
+  for (const row of rows) {
+    try {
+      rules.push(rowToRule(row));
+    } catch (error) {
+      const id = row['id'];
+      unreadable.push({
+        id: typeof id === 'string' ? id : String(id),
+        reason: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }
+  return { rules, unreadable };
+}
+
 export function rowToRule(row: Row): Rule {
   const what = `rule ${String(row['id'])}`;
   return validRow(

@@ -26,9 +26,20 @@ export interface RuleHits {
   readonly lastHitAt: number;
 }
 
+/** The rules that could be read, and the rows that could not (damaged, or from a newer schema). */
+export interface ReadableRules {
+  readonly rules: Rule[];
+  readonly unreadable: ReadonlyArray<{ readonly id: string; readonly reason: string }>;
+}
+
 export interface RuleStore {
-  /** All rules, oldest first (import order is kept). */
+  /** All rules, oldest first (import order is kept); throws StoreDataError on a damaged row. */
   list(): Rule[];
+  /**
+   * The same, but a damaged row is left out and reported instead of failing the whole list:
+   * what starts the firewall uses it, so that one bad row never takes every rule out of force.
+   */
+  listReadable(): ReadableRules;
   get(id: string): Rule | null;
   /** Inserts or replaces a complete rule by its id (rules the engine made from prompt answers). */
   put(rule: Rule): void;

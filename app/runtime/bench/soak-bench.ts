@@ -93,7 +93,19 @@ function connection(id: number, pid: number, flow: FlowTuple): ConnectionRequest
   };
 }
 
-/** A rule file of `count` rules that decide none of the soak's connections. */
+/**
+ * The network of the n-th imported any-app rule: prefix 24–32, no host bits set, each one
+ * different (100.0.0.0/8 holds 20 000 × 256 addresses), so that no imported rule is identical
+ * to another and an import of N rules adds N (identical ones would be skipped).
+ */
+function importedNetwork(n: number): string {
+  const prefix = 24 + (n % 9);
+  const address = 100 * 2 ** 24 + n * 2 ** (32 - prefix);
+  const octets = [24, 16, 8, 0].map((shift) => Math.floor(address / 2 ** shift) % 256);
+  return `${octets.join('.')}/${String(prefix)}`;
+}
+
+/** A rule file of `count` different rules that decide none of the soak's connections. */
 function ruleFileText(count: number): string {
   const rules: RuleInput[] = [];
   for (let i = 0; i < count; i++) {
@@ -102,7 +114,7 @@ function ruleFileText(count: number): string {
     const kind = i % 4;
     const destination: RuleInput['destination'] =
       app.kind === 'any'
-        ? { kind: 'cidr', cidr: `100.${64 + ((i >> 16) & 63)}.${(i >> 8) & 255}.${i & 255}/${24 + (i % 9)}` }
+        ? { kind: 'cidr', cidr: importedNetwork(i / 5) }
         : kind === 0
           ? { kind: 'host', name: `h${i}.imported.example` }
           : kind === 1
@@ -182,10 +194,11 @@ async function soak(dir: string, options: Options): Promise<void> {
     const result = await dispatch(handlers, 'rules:import', { text });
     const ms = performance.now() - started;
     console.log(
-      `rules:import of ${options.importRules.toLocaleString('en-US')} rules with 1 held connection: ${(ms / 1000).toFixed(2)} s (${result.ok ? 'ok' : `failed: ${result.error.message}`})`,
+      `rules:import of ${options.importRules.toLocaleString('en-US')} rules with 1 held connection: ${(ms / 1000).toFixed(2)} s (${result.ok ? `ok: ${JSON.stringify(result.value)}` : `failed: ${result.error.message}`})`,
     );
   }
-  if (!options.ask) {
+  // No connections, no need of the allow rule (an import of MAX_RULES leaves no room for it).
+  if (!options.ask && options.connections > 0) {
     const allow = await dispatch(handlers, 'rules:create', {
       app: { kind: 'any' },
       destination: { kind: 'any' },

@@ -4,6 +4,7 @@ import type { ModeRequest, PromptScope, Settings } from '../../../app/contract/v
 import type { RuleDuration, RuleAction } from '../../../app/contract/rules.ts';
 import * as bridge from '../bridge.ts';
 import { appName } from '../lib/format.ts';
+import { importSummary } from '../lib/import-summary.ts';
 import { reloadRules } from './sync.ts';
 import { useAppStore } from './store.ts';
 
@@ -80,7 +81,7 @@ export async function deleteRule(id: string): Promise<void> {
 export async function importRules(text: string): Promise<void> {
   const result = await bridge.importRules(text);
   if (!report(result, 'Import failed')) return;
-  info(`Imported ${result.value.imported} rule${result.value.imported === 1 ? '' : 's'}.`);
+  info(importSummary(result.value));
   await reloadRules();
 }
 

@@ -1,0 +1,25 @@
+import { MAX_RULES } from '../contract/rules.ts';
+
+/** The sentences that explain the rule limit (MAX_RULES) when a create or an import meets it. */
+
+const count = (n: number): string => n.toLocaleString('en-US');
+const rules = (n: number): string => `${count(n)} rule${n === 1 ? '' : 's'}`;
+
+/** rules:create at the limit (prompt answers may have taken the count past it). */
+export function atTheCap(inForce: number): string {
+  return `ZenithFence keeps at most ${rules(MAX_RULES)} and has ${count(inForce)}: delete some before creating another.`;
+}
+
+/** rules:import whose new rules would pass the limit (refused whole). */
+export function tooManyToImport(refused: {
+  readonly adding: number;
+  readonly room: number;
+  readonly limit: number;
+}): string {
+  const fit =
+    refused.room === 0 ? 'none fits' : `only ${count(refused.room)} more ${refused.room === 1 ? 'fits' : 'fit'}`;
+  return (
+    `The file has ${rules(refused.adding)} not yet in force, but ${fit} (ZenithFence keeps at most ` +
+    `${rules(refused.limit)}): nothing was imported. Delete some rules or import a smaller file.`
+  );
+}
