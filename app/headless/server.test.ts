@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { MAX_WIRE_REQUEST_BYTES } from '../contract/ipc.ts';
 import { startHeadlessServer, type HeadlessServer } from './server.ts';
+import { upgradeRequest as rawUpgradeRequest } from './test-support/raw-clients.ts';
 import { OK_STATUS as status, STATUS_ONLY_HANDLERS } from './test-support/status-handlers.ts';
 
 const handlers = STATUS_ONLY_HANDLERS;
@@ -128,19 +129,7 @@ describe('headless server against hostile local clients', () => {
   }
 
   /** A WebSocket upgrade request for `target`, as raw bytes. */
-  function upgradeRequest(target: string): string {
-    return [
-      `GET ${target} HTTP/1.1`,
-      `Host: 127.0.0.1:${String(port)}`,
-      `Origin: ${origin()}`,
-      'Upgrade: websocket',
-      'Connection: Upgrade',
-      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
-      'Sec-WebSocket-Version: 13',
-      '',
-      '',
-    ].join('\r\n');
-  }
+  const upgradeRequest = (target: string): string => rawUpgradeRequest(port, target);
 
   /** Connects a raw socket, sends `bytes`, then does `then` with the socket at once. */
   async function sendRaw(bytes: string, then: (socket: net.Socket) => void): Promise<void> {

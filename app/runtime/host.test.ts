@@ -76,29 +76,18 @@ describe('createHost', () => {
     const lines: string[] = [];
     const log = new RateLimitedLog((line) => lines.push(line));
     const fresh = path.join(parent, 'new', 'data');
-    await createHost({
-      dataDir: fresh,
-      connect: () => new Promise(() => undefined),
-      push: () => undefined,
-      log,
-    }).stop();
+    /** A host on `dataDir` whose driver never answers, stopped at once. */
+    const startAndStop = async (dataDir: string): Promise<void> => {
+      await createHost({ dataDir, connect: () => new Promise(() => undefined), push: () => undefined, log }).stop();
+    };
+    await startAndStop(fresh);
     expect(statSync(fresh).mode & 0o777).toBe(0o700);
     expect(existsSync(path.join(fresh, 'zenithfence.sqlite'))).toBe(true);
     expect(statSync(path.join(fresh, 'instance.lock')).mode & 0o777).toBe(0o600);
     const loose = path.join(parent, 'loose');
-    await createHost({
-      dataDir: loose,
-      connect: () => new Promise(() => undefined),
-      push: () => undefined,
-      log,
-    }).stop();
+    await startAndStop(loose);
     chmodSync(loose, 0o755);
-    await createHost({
-      dataDir: loose,
-      connect: () => new Promise(() => undefined),
-      push: () => undefined,
-      log,
-    }).stop();
+    await startAndStop(loose);
     expect(statSync(loose).mode & 0o777).toBe(0o700);
     expect(lines.some((line) => line.includes(loose) && line.includes('0755'))).toBe(true);
   });
