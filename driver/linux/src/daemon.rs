@@ -20,6 +20,8 @@
 //!
 //! Leaves, taken last and holding nothing else while held: the log's state (`log.rs`), the info
 //! queue's state (`BlockingInfoQueue` in the core) and the channel of byte-count requests.
+//! Logging may happen under any lock: it never waits for stderr (its own thread writes it,
+//! `stderr_writer.rs`), so a journal that stops reading cannot stop a decision.
 //!
 //! GetBandwidthStats is served by its own thread (`run_bandwidth`): a dump of tens of thousands
 //! of sockets and flows takes tens of milliseconds, and verdicts, which come on the same socket,

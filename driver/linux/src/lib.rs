@@ -28,6 +28,7 @@ mod rules;
 mod run;
 mod sock_diag;
 mod socket_lock;
+mod stderr_writer;
 mod sys;
 mod watchdog;
 

@@ -14,6 +14,8 @@ use std::time::{Duration, Instant};
 
 use zenithfence_protocol::{Info, LogLine};
 
+use crate::stderr_writer::StderrWriter;
+
 /// Severities used by the daemon.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Severity {
@@ -163,11 +165,21 @@ impl State {
 pub(crate) struct Log {
     state: Mutex<State>,
     min_stderr: Severity,
+    /// Stderr on its own thread: a pipe nobody reads must not stop a thread that logs.
+    stderr: StderrWriter,
 }
+
+/// How long exit waits for stderr to take the last lines.
+const EXIT_WRITE_BOUND: Duration = Duration::from_secs(1);
 
 impl Log {
     /// A log that prints lines of at least `min_stderr` to stderr.
     pub(crate) fn new(min_stderr: Severity) -> Self {
+        Self::with_output(min_stderr, Box::new(std::io::stderr()))
+    }
+
+    /// The same, printing to `out` instead of stderr.
+    pub(crate) fn with_output(min_stderr: Severity, out: Box<dyn std::io::Write + Send>) -> Self {
         Log {
             state: Mutex::new(State {
                 ring: VecDeque::with_capacity(RING_LEN),
@@ -175,6 +187,7 @@ impl Log {
                 next_check: Instant::now(),
             }),
             min_stderr,
+            stderr: StderrWriter::start(out),
         }
     }
 
@@ -208,7 +221,7 @@ impl Log {
         self.print(&lines);
     }
 
-    /// Writes every pending summary (at exit).
+    /// Writes every pending summary, and waits (a bounded time) for stderr to take them (at exit).
     pub(crate) fn flush(&self) {
         let lines = self.with_state(|state| {
             let lines = state.limit.end_intervals_at(None);
@@ -216,14 +229,15 @@ impl Log {
             lines
         });
         self.print(&lines);
+        self.stderr.sync(EXIT_WRITE_BOUND);
     }
 
     fn with_state<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
         f(&mut self.state.lock().unwrap_or_else(PoisonError::into_inner))
     }
 
-    /// Prints lines of at least `min_stderr`, outside the lock (a slow stderr must not hold up
-    /// other threads' logging), all at once.
+    /// Hands lines of at least `min_stderr` to the stderr thread, outside the lock, all at once;
+    /// never waits for stderr (see stderr_writer.rs).
     fn print(&self, lines: &[(Severity, String)]) {
         let printed: String = lines
             .iter()
@@ -231,13 +245,20 @@ impl Log {
             .map(|(severity, text)| format!("zenithfenced: {}: {text}\n", label(*severity)))
             .collect();
         if !printed.is_empty() {
-            eprint!("{printed}");
+            self.stderr.send(printed);
         }
     }
 
     /// Takes the buffered lines as infos (GetLogs).
     pub(crate) fn take_infos(&self) -> Vec<Info> {
         self.with_state(|state| state.ring.drain(..).map(Info::LogLine).collect())
+    }
+}
+
+impl Drop for Log {
+    fn drop(&mut self) {
+        // The last lines (a failed start's) reach stderr before the process exits.
+        self.stderr.sync(EXIT_WRITE_BOUND);
     }
 }
 
@@ -254,6 +275,22 @@ fn label(severity: Severity) -> &'static str {
 #[allow(clippy::indexing_slicing)]
 mod tests {
     use super::*;
+    use crate::stderr_writer::blocked_sink::Gate;
+
+    #[test]
+    fn a_stderr_nobody_reads_holds_up_no_thread_that_logs() {
+        let gate = Gate::default();
+        let log = Log::with_output(Severity::Error, Box::new(gate.clone()));
+        // Many kinds of lines, far more than a pipe holds: every write returns at once.
+        for kind in 0..2000 {
+            let text = format!("{}{kind}", "x".repeat(kind % 97));
+            log.write(Severity::Error, text);
+        }
+        assert!(!log.take_infos().is_empty(), "GetLogs still has the lines");
+        gate.open();
+        log.flush();
+        assert!(gate.text().starts_with("zenithfenced: "), "{}", gate.text());
+    }
 
     /// A text without digits, different for every `i` (digits would make one kind of them all).
     fn distinct(i: usize) -> String {
