@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { appPathProblem } from './app-path.ts';
 import { domainPatternProblem, hostNameProblem, MAX_NAME } from './dns-name.ts';
 import { addressProblem, networkProblem } from './ip-address.ts';
 import { LEGACY_NAME, LEGACY_NAME_MAX, upgradeLegacyDestination } from './legacy-destination.ts';
@@ -14,13 +15,6 @@ const MAX_TEXT = 4096;
 export const ACTIONS = ['allow', 'block', 'drop'] as const;
 export type RuleAction = (typeof ACTIONS)[number];
 
-/** Which application a rule is for. `publisher` is reserved for signed-binary identities. */
-export const appMatchSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('any') }).strict(),
-  z.object({ kind: z.literal('path'), path: z.string().min(1).max(MAX_TEXT) }).strict(),
-]);
-export type AppMatch = z.infer<typeof appMatchSchema>;
-
 /**
  * A string schema whose refusal is the sentence `problem` gives (null when the text is fine).
  * `maxLength` is a cheap cap checked first: no valid text is longer.
@@ -34,6 +28,13 @@ function checkedText(maxLength: number, problem: (text: string) => string | null
       if (message !== null) ctx.addIssue({ code: 'custom', message });
     });
 }
+
+/** Which application a rule is for. `publisher` is reserved for signed-binary identities. */
+export const appMatchSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('any') }).strict(),
+  z.object({ kind: z.literal('path'), path: checkedText(MAX_TEXT, appPathProblem) }).strict(),
+]);
+export type AppMatch = z.infer<typeof appMatchSchema>;
 
 /** With one trailing dot: the longest name DNS can carry and that dot. */
 const hostName = checkedText(MAX_NAME + 1, hostNameProblem);

@@ -8,7 +8,7 @@ import { MAX_WIRE_REQUEST_BYTES, wireRequestSchema, type PushChannel, type PushM
 import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './connection-limits.ts';
 import { isAllowedHost, isAllowedOrigin, isValidToken, type GuardConfig } from './request-guard.ts';
 import { SocketBudget } from './socket-budget.ts';
-import { CONTENT_SECURITY_POLICY, readRendererFile } from './static-files.ts';
+import { CONTENT_SECURITY_POLICY, RendererFiles } from './static-files.ts';
 
 export interface HeadlessServerOptions {
   /** 0 picks a free port. */
@@ -69,6 +69,7 @@ function urlOf(target: string | undefined): URL | null {
 export async function startHeadlessServer(options: HeadlessServerOptions): Promise<HeadlessServer> {
   const token = options.token ?? randomBytes(24).toString('base64url');
   const limits: ConnectionLimits = { ...DEFAULT_CONNECTION_LIMITS, ...options.limits };
+  const files = new RendererFiles(options.rendererDir);
   const clients = new Set<WebSocket>();
   const guard: { config: GuardConfig } = { config: { port: options.port, token } };
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WIRE_REQUEST_BYTES });
@@ -111,7 +112,8 @@ export async function startHeadlessServer(options: HeadlessServerOptions): Promi
         response.writeHead(400, { 'content-type': 'text/plain' }).end('bad request target');
         return;
       }
-      readRendererFile(options.rendererDir, urlPath)
+      files
+        .get(urlPath)
         .then((file) => {
           if (file === null) {
             response.writeHead(404, { 'content-type': 'text/plain' }).end('not found');

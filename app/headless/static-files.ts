@@ -33,3 +33,40 @@ export async function readRendererFile(rendererDir: string, urlPath: string): Pr
     return null;
   }
 }
+
+/**
+ * The renderer bundle's files, each read once and then served from the same buffer. Any local
+ * user may request them without the token: a fresh read per request let a few hundred pipelined
+ * requests on one socket, never read back, hold gigabytes (each held its own copy of a 500 KB
+ * bundle). A shared buffer costs nothing more per response. Only files of the bundle are kept
+ * (what resolveRendererFile finds inside it), so the cache is bounded by the bundle's size; a
+ * rebuilt bundle is served after a restart.
+ */
+export class RendererFiles {
+  readonly #dir: string;
+  readonly #files = new Map<string, Promise<StaticFile | null>>();
+
+  constructor(rendererDir: string) {
+    this.#dir = rendererDir;
+  }
+
+  /** The file for a URL path, or null (missing, or outside the bundle). Never rejects. */
+  get(urlPath: string): Promise<StaticFile | null> {
+    let file: string | null;
+    try {
+      file = resolveRendererFile(this.#dir, urlPath);
+    } catch {
+      return Promise.resolve(null);
+    }
+    if (file === null) return Promise.resolve(null);
+    const known = this.#files.get(file);
+    if (known !== undefined) return known;
+    const reading = readRendererFile(this.#dir, urlPath);
+    this.#files.set(file, reading);
+    // A file that could not be read is tried again next time (it may appear, as after a build).
+    void reading.then((read) => {
+      if (read === null) this.#files.delete(file);
+    });
+    return reading;
+  }
+}
