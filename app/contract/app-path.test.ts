@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { appPathProblem } from './app-path.ts';
-import { ruleInputSchema } from './rules.ts';
+import { appMatchSchema } from './rules.ts';
 
 describe('application paths in rules', () => {
   it('takes absolute paths as the systems report them', () => {
@@ -25,20 +25,9 @@ describe('application paths in rules', () => {
   });
 
   it('is what the rule schema checks', () => {
-    const rule = (path: string) =>
-      ruleInputSchema.safeParse({
-        app: { kind: 'path', path },
-        destination: { kind: 'any' },
-        port: { kind: 'any' },
-        protocol: 'any',
-        direction: 'outbound',
-        action: 'block',
-        duration: { kind: 'forever' },
-        enabled: true,
-        notes: '',
-      });
-    expect(rule('/usr/bin/curl').success).toBe(true);
-    const refused = rule('curl');
+    const app = (path: string) => appMatchSchema.safeParse({ kind: 'path', path });
+    expect(app('/usr/bin/curl').success).toBe(true);
+    const refused = app('curl');
     expect(refused.success).toBe(false);
     expect(refused.error?.issues[0]?.message).toMatch(/^"curl" is not an absolute path/);
   });
