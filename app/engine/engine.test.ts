@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { RuleInput } from '../contract/rules.ts';
 import { Engine, type EngineOptions } from './engine.ts';
-import { MemoryRepository, RecordingVerdicts, makeRequest, makeRule } from './testing.ts';
+import { MemoryRepository, RecordingVerdicts, makeRequest, makeRule, makeRuleInput } from './testing.ts';
 
 const CURL = '/usr/bin/curl';
 const FOREVER = { kind: 'forever' } as const;
@@ -14,10 +13,7 @@ function setup(options: Partial<EngineOptions> = {}) {
   return { engine, verdicts, repository };
 }
 
-function input(fields: Partial<RuleInput>): RuleInput {
-  const { app, destination, port, protocol, direction, action, duration, enabled, notes } = makeRule({ id: 'x' });
-  return { app, destination, port, protocol, direction, action, duration, enabled, notes, ...fields };
-}
+const input = makeRuleInput;
 
 describe('Engine: rules', () => {
   it('answers a rule match at once with a permanent verdict, a hit and a table row', () => {

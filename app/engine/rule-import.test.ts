@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_RULES, type RuleInput } from '../contract/rules.ts';
 import { Engine } from './engine.ts';
-import { MemoryRepository, RecordingVerdicts, makeRequest, makeRule } from './testing.ts';
+import { MemoryRepository, RecordingVerdicts, makeRequest, makeRule, makeRuleInput } from './testing.ts';
 
 // Engine.addRules, the import: identical rules are skipped, and the total of rules is capped.
 
@@ -18,18 +18,13 @@ function setup(caseInsensitivePaths = false) {
 
 /** curl to example.com:443 over TCP, outbound, allowed forever; `fields` over that. */
 function input(fields: Partial<RuleInput> = {}): RuleInput {
-  return {
+  return makeRuleInput({
     app: { kind: 'path', path: CURL },
     destination: { kind: 'host', name: 'example.com' },
     port: { kind: 'port', port: 443 },
     protocol: 6,
-    direction: 'outbound',
-    action: 'allow',
-    duration: { kind: 'forever' },
-    enabled: true,
-    notes: '',
     ...fields,
-  };
+  });
 }
 
 /** `count` rules in force for other apps (memory only, as a start loads them). */

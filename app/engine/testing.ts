@@ -1,5 +1,5 @@
 import type { ConnectionRequest, Direction, DriverVerdict, ProcessInfo } from '../contract/driver-events.ts';
-import type { Rule } from '../contract/rules.ts';
+import type { Rule, RuleInput } from '../contract/rules.ts';
 import { parseIp } from './ip-address.ts';
 import type { RuleRepository, VerdictPort } from './ports.ts';
 import type { ConnectionFacts } from './rule-matcher.ts';
@@ -27,6 +27,12 @@ export function makeRule(fields: Partial<Rule> & { id: string }): Rule {
     lastHitAt: null,
     ...fields,
   };
+}
+
+/** What a user gives for a rule: makeRule's defaults without its bookkeeping, `fields` over them. */
+export function makeRuleInput(fields: Partial<RuleInput> = {}): RuleInput {
+  const { app, destination, port, protocol, direction, action, duration, enabled, notes } = makeRule({ id: 'x' });
+  return { app, destination, port, protocol, direction, action, duration, enabled, notes, ...fields };
 }
 
 /** Facts of an outbound TCP connection to `remoteIp`:443 with `fields` over them. */

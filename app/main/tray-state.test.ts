@@ -1,15 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { StatusView } from '../contract/views.ts';
+import { OK_STATUS as base } from '../headless/test-support/status-handlers.ts';
 import { countLabel, trayState } from './tray-state.ts';
 
-const base: StatusView = {
-  driver: 'connected',
-  driverMessage: '',
-  mode: { mode: 'ask', resumesAt: null, resumesTo: null },
-  pendingPrompts: 0,
-  storage: 'ok',
-  storageMessage: '',
-};
 const time = (ms: number): string => `T${String(ms)}`;
 
 describe('trayState', () => {
