@@ -47,13 +47,25 @@ const CASES: Array<[title: string, rules: RuleFields[], winner: number]> = [
     1,
   ],
   ['cidr beats any', [{ destination: { kind: 'any' } }, { destination: { kind: 'cidr', cidr: '0.0.0.0/0' } }], 1],
-  ['port beats range', [{ port: { kind: 'range', from: 443, to: 443 } }, { port: { kind: 'port', port: 443 } }], 1],
+  ['port beats range', [{ port: { kind: 'range', from: 443, to: 444 } }, { port: { kind: 'port', port: 443 } }], 1],
+  // A range of one port is that port, and the range of all ports is any port (the driver's
+  // policy carries only bounds, and both must rank alike): the action decides the tie.
+  [
+    'a range of one port ranks as the port',
+    [{ port: { kind: 'port', port: 443 } }, { port: { kind: 'range', from: 443, to: 443 }, action: 'block' }],
+    1,
+  ],
+  [
+    'the range 0-65535 ranks as any port',
+    [{ port: { kind: 'range', from: 0, to: 65535 } }, { port: { kind: 'any' }, action: 'block' }],
+    1,
+  ],
   [
     'narrower range wins',
     [{ port: { kind: 'range', from: 1, to: 65535 } }, { port: { kind: 'range', from: 400, to: 500 } }],
     1,
   ],
-  ['range beats any port', [{ port: { kind: 'any' } }, { port: { kind: 'range', from: 0, to: 65535 } }], 1],
+  ['range beats any port', [{ port: { kind: 'any' } }, { port: { kind: 'range', from: 0, to: 65534 } }], 1],
   ['protocol beats any protocol', [{ protocol: 'any', action: 'block' }, { protocol: 6 }], 1],
   ['direction beats any direction', [{ direction: 'any', action: 'drop' }, { direction: 'outbound' }], 1],
   ['destination outranks port', [{ port: { kind: 'port', port: 443 } }, { destination: HOST }], 1],

@@ -29,7 +29,7 @@ export interface Specificity {
 const DEST_TIER = { any: 0, lan: 1, localhost: 1, cidr: 2, domain: 3, host: 4, ip: 4 } as const;
 /** A destination score is tier * 256 + a detail below 256 (labels or prefix bits). */
 const DEST_RADIX = 5 * 256;
-/** Port scores: any 0, a range 1..65536 (narrower higher), a single port 65537. */
+/** Port scores: any (or all 65 536 ports) 0, a range 2..65535 (narrower higher), a single port 65537. */
 const PORT_RADIX = 65538;
 const ACTION_RANK = { allow: 0, block: 1, drop: 2 } as const;
 
@@ -40,11 +40,24 @@ export function specificity(rule: Ranked): Specificity {
   return {
     app: rule.app.kind === 'path' ? 1 : 0,
     destination: DEST_TIER[rule.destination.kind] * 256 + destinationDetail(rule.destination),
-    port: rule.port.kind === 'any' ? 0 : rule.port.kind === 'port' ? 65537 : 65536 - (rule.port.to - rule.port.from),
+    port: portScore(rule.port),
     protocol: rule.protocol === 'any' ? 0 : 1,
     direction: rule.direction === 'any' ? 0 : 1,
     action: ACTION_RANK[rule.action],
   };
+}
+
+/**
+ * A range's score by the ports it covers, so that it ranks as what it means: a range of one port
+ * is a single port, a range of all ports is any port. The driver's policy carries only the
+ * bounds, and both sides must rank a rule alike (driver/protocol/README.md, "Precedence").
+ */
+function portScore(port: Ranked['port']): number {
+  if (port.kind === 'any') return 0;
+  if (port.kind === 'port') return 65537;
+  if (port.from === port.to) return 65537;
+  if (port.from === 0 && port.to === 65535) return 0;
+  return 65536 - (port.to - port.from);
 }
 
 function destinationDetail(destination: Ranked['destination']): number {

@@ -10,6 +10,7 @@ pub mod bandwidth;
 #[cfg(feature = "std")]
 pub mod blocking_queue;
 pub mod cache;
+pub mod commands;
 pub mod counters;
 pub mod decision;
 pub mod dns;
@@ -19,6 +20,7 @@ pub mod info_queue;
 pub mod infos;
 pub mod packet;
 pub mod pending;
+pub mod policy;
 pub mod resolv_conf;
 #[cfg(test)]
 mod test_rng;

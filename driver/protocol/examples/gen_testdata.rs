@@ -1,4 +1,4 @@
-//! Writes `testdata/rust_infos.bin`, the Rust half of the cross-language golden files.
+//! Writes `testdata/rust_infos.bin` and `testdata/rust_policy.bin`, the Rust half of the cross-language golden files.
 //! Run through `npm run protocol:regen`, which also writes the TypeScript half.
 
 #[path = "../tests/support/fixtures.rs"]
@@ -7,6 +7,9 @@ mod fixtures;
 fn main() -> std::io::Result<()> {
     let path = fixtures::testdata_dir().join("rust_infos.bin");
     std::fs::write(&path, fixtures::rust_infos_bytes())?;
+    println!("wrote {}", path.display());
+    let path = fixtures::testdata_dir().join("rust_policy.bin");
+    std::fs::write(&path, fixtures::rust_policy().encode())?;
     println!("wrote {}", path.display());
     Ok(())
 }

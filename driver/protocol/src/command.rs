@@ -24,9 +24,27 @@ pub struct Update<const N: usize> {
     pub verdict: Verdict,
 }
 
-/// One decoded command.
+/// A part of a policy document (command 130): the document is cut into parts sent in order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Command {
+pub struct PolicyPart<'a> {
+    /// The document's generation (the same in every part).
+    pub generation: u64,
+    /// The whole document's length in bytes.
+    pub total_len: u32,
+    /// Where `data` starts in the document.
+    pub offset: u32,
+    /// The part's bytes (1..=[`MAX_POLICY_PART`]).
+    pub data: &'a [u8],
+}
+
+/// The most document bytes one PolicyPart carries.
+pub const MAX_POLICY_PART: usize = 8192;
+/// PolicyPart's bytes before its data: id, generation, total_len, offset, data_len.
+pub const POLICY_PART_HEADER: usize = 19;
+
+/// One decoded command. A PolicyPart borrows its data from the write it was decoded from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Command<'a> {
     /// End the info stream and answer every pending packet.
     Shutdown,
     /// Answer the pending packet `id`.
@@ -59,6 +77,8 @@ pub enum Command {
     },
     /// Extension: queue one Counters info.
     GetCounters,
+    /// Extension: a part of a policy document.
+    PolicyPart(PolicyPart<'a>),
 }
 
 /// Why a write is not a command.
@@ -79,6 +99,8 @@ pub enum CommandError {
     },
     /// The verdict byte is outside 0..=11.
     BadVerdict(u8),
+    /// A PolicyPart's `data_len` is 0 or above [`MAX_POLICY_PART`].
+    BadPartLength(u16),
 }
 
 impl fmt::Display for CommandError {
@@ -95,11 +117,16 @@ impl fmt::Display for CommandError {
                 "command {id} must be {expected} bytes long, the write had {actual}"
             ),
             CommandError::BadVerdict(value) => write!(f, "verdict value {value} is not 0..=11"),
+            CommandError::BadPartLength(len) => write!(
+                f,
+                "a policy part carries 1..={MAX_POLICY_PART} bytes, this one says {len}"
+            ),
         }
     }
 }
 
-/// The total size (id byte included) of the command with this id.
+/// The total size (id byte included) of the command with this id; None for an unknown id and
+/// for PolicyPart, whose size is in its bytes (see [`command_len`]).
 pub fn command_size(id: u8) -> Option<usize> {
     Some(match id {
         command_id::VERDICT => 10,
@@ -115,6 +142,27 @@ pub fn command_size(id: u8) -> Option<usize> {
         | command_id::GET_COUNTERS => 1,
         _ => return None,
     })
+}
+
+/// The size of the command that starts `bytes` (a write, or the rest of a stream): fixed per id,
+/// or for PolicyPart its header plus its `data_len` (then at least the header must be there).
+pub fn command_len(bytes: &[u8]) -> Result<usize, CommandError> {
+    let (&id, _) = bytes.split_first().ok_or(CommandError::Empty)?;
+    if id != command_id::POLICY_PART {
+        return command_size(id).ok_or(CommandError::UnknownId(id));
+    }
+    let Some(&[low, high]) = bytes.get(POLICY_PART_HEADER - 2..POLICY_PART_HEADER) else {
+        return Err(CommandError::WrongLength {
+            id,
+            expected: POLICY_PART_HEADER,
+            actual: bytes.len(),
+        });
+    };
+    let data_len = u16::from_le_bytes([low, high]);
+    if data_len == 0 || usize::from(data_len) > MAX_POLICY_PART {
+        return Err(CommandError::BadPartLength(data_len));
+    }
+    Ok(POLICY_PART_HEADER + usize::from(data_len))
 }
 
 fn verdict(value: u8) -> Result<Verdict, CommandError> {
@@ -146,11 +194,11 @@ fn encode_update<const N: usize>(update: &Update<N>, out: &mut Vec<u8>) {
     out.push(update.verdict as u8);
 }
 
-impl Command {
+impl<'a> Command<'a> {
     /// Decodes one whole write. The length is checked once, before any field is read.
-    pub fn decode(write: &[u8]) -> Result<Command, CommandError> {
-        let (&id, _) = write.split_first().ok_or(CommandError::Empty)?;
-        let expected = command_size(id).ok_or(CommandError::UnknownId(id))?;
+    pub fn decode(write: &'a [u8]) -> Result<Command<'a>, CommandError> {
+        let expected = command_len(write)?;
+        let id = write.first().copied().unwrap_or(0);
         if write.len() != expected {
             return Err(CommandError::WrongLength {
                 id,
@@ -181,6 +229,18 @@ impl Command {
                 features: fields.u32(),
             },
             command_id::GET_COUNTERS => Command::GetCounters,
+            command_id::POLICY_PART => {
+                let generation = fields.u64();
+                let total_len = fields.u32();
+                let offset = fields.u32();
+                fields.u16();
+                Command::PolicyPart(PolicyPart {
+                    generation,
+                    total_len,
+                    offset,
+                    data: fields.rest(),
+                })
+            }
             _ => return Err(CommandError::UnknownId(id)),
         })
     }
@@ -199,6 +259,7 @@ impl Command {
             Command::CleanEndedConnections => command_id::CLEAN_ENDED_CONNECTIONS,
             Command::Hello { .. } => command_id::HELLO,
             Command::GetCounters => command_id::GET_COUNTERS,
+            Command::PolicyPart(_) => command_id::POLICY_PART,
         }
     }
 
@@ -219,13 +280,23 @@ impl Command {
                 out.extend_from_slice(&ext_version.to_le_bytes());
                 out.extend_from_slice(&features.to_le_bytes());
             }
+            Command::PolicyPart(part) => {
+                out.extend_from_slice(&part.generation.to_le_bytes());
+                out.extend_from_slice(&part.total_len.to_le_bytes());
+                out.extend_from_slice(&part.offset.to_le_bytes());
+                // A part longer than a u16 cannot be described: its length is cut, and the
+                // driver rejects the write, as it must.
+                let len = u16::try_from(part.data.len()).unwrap_or(u16::MAX);
+                out.extend_from_slice(&len.to_le_bytes());
+                out.extend_from_slice(part.data);
+            }
             _ => {}
         }
     }
 
     /// Splits a stream of commands written back to back (as in a golden file) by their sizes.
     /// Stops at the first error, which it yields.
-    pub fn split_stream(stream: &[u8]) -> CommandStream<'_> {
+    pub fn split_stream(stream: &'a [u8]) -> CommandStream<'a> {
         CommandStream { rest: stream }
     }
 }
@@ -235,14 +306,17 @@ pub struct CommandStream<'a> {
     rest: &'a [u8],
 }
 
-impl Iterator for CommandStream<'_> {
-    type Item = Result<Command, CommandError>;
+impl<'a> Iterator for CommandStream<'a> {
+    type Item = Result<Command<'a>, CommandError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         let &id = self.rest.first()?;
-        let Some(size) = command_size(id) else {
-            self.rest = &[];
-            return Some(Err(CommandError::UnknownId(id)));
+        let size = match command_len(self.rest) {
+            Ok(size) => size,
+            Err(e) => {
+                self.rest = &[];
+                return Some(Err(e));
+            }
         };
         if size > self.rest.len() {
             let actual = self.rest.len();
@@ -321,6 +395,80 @@ mod tests {
             [2, 6, 1, 2, 3, 4, 0x02, 0x01, 5, 6, 7, 8, 0xbb, 0x01, 4]
         );
         assert_eq!(Command::decode(&out), Ok(command));
+    }
+
+    #[test]
+    fn policy_part_layout_and_length_checks() {
+        let data = [7u8, 8, 9];
+        let command = Command::PolicyPart(PolicyPart {
+            generation: 0x0102,
+            total_len: 40,
+            offset: 37,
+            data: &data,
+        });
+        let mut out = vec![];
+        command.encode(&mut out);
+        assert_eq!(
+            out,
+            [130, 2, 1, 0, 0, 0, 0, 0, 0, 40, 0, 0, 0, 37, 0, 0, 0, 3, 0, 7, 8, 9]
+        );
+        assert_eq!(Command::decode(&out), Ok(command));
+        // One byte more or less than data_len says.
+        assert_eq!(
+            Command::decode(&out[..out.len() - 1]),
+            Err(CommandError::WrongLength {
+                id: 130,
+                expected: 22,
+                actual: 21
+            })
+        );
+        let mut longer = out.clone();
+        longer.push(0);
+        assert!(matches!(
+            Command::decode(&longer),
+            Err(CommandError::WrongLength { .. })
+        ));
+        // A header cut short, an empty part, a part above the limit.
+        assert!(matches!(
+            Command::decode(&out[..10]),
+            Err(CommandError::WrongLength { .. })
+        ));
+        let mut empty = out[..POLICY_PART_HEADER].to_vec();
+        empty[17] = 0;
+        assert_eq!(Command::decode(&empty), Err(CommandError::BadPartLength(0)));
+        let mut big = vec![130u8; POLICY_PART_HEADER + MAX_POLICY_PART + 1];
+        big[17..19].copy_from_slice(&8193u16.to_le_bytes());
+        assert_eq!(
+            Command::decode(&big),
+            Err(CommandError::BadPartLength(8193))
+        );
+    }
+
+    #[test]
+    fn a_stream_splits_policy_parts_by_their_length() {
+        let data = vec![5u8; MAX_POLICY_PART];
+        let commands = [
+            Command::GetCounters,
+            Command::PolicyPart(PolicyPart {
+                generation: 9,
+                total_len: 8193,
+                offset: 0,
+                data: &data,
+            }),
+            Command::PolicyPart(PolicyPart {
+                generation: 9,
+                total_len: 8193,
+                offset: 8192,
+                data: &data[..1],
+            }),
+            Command::Shutdown,
+        ];
+        let mut stream = vec![];
+        for command in &commands {
+            command.encode(&mut stream);
+        }
+        let decoded: Vec<_> = Command::split_stream(&stream).collect();
+        assert_eq!(decoded, commands.iter().map(|c| Ok(*c)).collect::<Vec<_>>());
     }
 
     #[test]

@@ -34,6 +34,8 @@ pub mod command_id {
     pub const HELLO: u8 = 128;
     /// Extension: queue one Counters info.
     pub const GET_COUNTERS: u8 = 129;
+    /// Extension: a part of a policy document.
+    pub const POLICY_PART: u8 = 130;
 }
 
 /// Info types (the first byte of every info header).
@@ -62,6 +64,12 @@ pub mod info_type {
     pub const DNS_NAME_V6: u8 = 131;
     /// Extension: driver counters.
     pub const COUNTERS: u8 = 132;
+    /// Extension: the policy the driver enforces.
+    pub const POLICY_STATE: u8 = 133;
+    /// Extension: an IPv4 connection a policy rule decided.
+    pub const RULE_DECIDED_V4: u8 = 134;
+    /// Extension: an IPv6 connection a policy rule decided.
+    pub const RULE_DECIDED_V6: u8 = 135;
 }
 
 /// Extension feature bits negotiated by Hello.
@@ -72,8 +80,10 @@ pub mod feature {
     pub const DNS: u32 = 0x2;
     /// Counters infos (132).
     pub const COUNTERS: u32 = 0x4;
+    /// PolicyState and RuleDecided infos.
+    pub const POLICY: u32 = 0x8;
     /// Every feature this protocol revision defines.
-    pub const ALL: u32 = PROCESS | DNS | COUNTERS;
+    pub const ALL: u32 = PROCESS | DNS | COUNTERS | POLICY;
 }
 
 /// `driver_kind` in HelloReply.

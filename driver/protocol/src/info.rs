@@ -7,6 +7,10 @@ use alloc::vec::Vec;
 
 use crate::bytes::Fields;
 use crate::constants::{info_type, INFO_HEADER_LEN};
+use crate::info_policy::{
+    decode_policy_state, decode_rule_decided, encode_policy_state, encode_rule_decided,
+    PolicyState, RuleDecided,
+};
 
 /// A log line: `severity u8` (1 trace … 6 critical) and UTF-8 text.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -160,6 +164,12 @@ pub enum Info {
     DnsNameV6(DnsName<16>),
     /// Type 132.
     Counters(Counters),
+    /// Type 133.
+    PolicyState(PolicyState),
+    /// Type 134.
+    RuleDecidedV4(RuleDecided<4>),
+    /// Type 135.
+    RuleDecidedV6(RuleDecided<16>),
 }
 
 /// Why a record in an info stream was skipped.
@@ -227,6 +237,9 @@ impl Info {
             Info::DnsNameV4(_) => info_type::DNS_NAME_V4,
             Info::DnsNameV6(_) => info_type::DNS_NAME_V6,
             Info::Counters(_) => info_type::COUNTERS,
+            Info::PolicyState(_) => info_type::POLICY_STATE,
+            Info::RuleDecidedV4(_) => info_type::RULE_DECIDED_V4,
+            Info::RuleDecidedV6(_) => info_type::RULE_DECIDED_V6,
         }
     }
 
@@ -292,6 +305,9 @@ impl Info {
                     push_u64(out, *value);
                 }
             }
+            Info::PolicyState(state) => encode_policy_state(state, out),
+            Info::RuleDecidedV4(d) => encode_rule_decided(d, out),
+            Info::RuleDecidedV6(d) => encode_rule_decided(d, out),
         }
     }
 
@@ -322,6 +338,9 @@ impl Info {
             info_type::DNS_NAME_V4 => decode_dns::<4>(body).map(Info::DnsNameV4),
             info_type::DNS_NAME_V6 => decode_dns::<16>(body).map(Info::DnsNameV6),
             info_type::COUNTERS => decode_counters(body),
+            info_type::POLICY_STATE => decode_policy_state(body).map(Info::PolicyState),
+            info_type::RULE_DECIDED_V4 => decode_rule_decided::<4>(body).map(Info::RuleDecidedV4),
+            info_type::RULE_DECIDED_V6 => decode_rule_decided::<16>(body).map(Info::RuleDecidedV6),
             _ => {
                 return Err(InfoProblem::UnknownType {
                     info_type,
@@ -348,7 +367,7 @@ fn encode_connection<const N: usize>(c: &Connection<N>, out: &mut Vec<u8>) {
     out.extend_from_slice(payload);
 }
 
-fn encode_end<const N: usize>(e: &ConnectionEnd<N>, out: &mut Vec<u8>) {
+pub(crate) fn encode_end<const N: usize>(e: &ConnectionEnd<N>, out: &mut Vec<u8>) {
     push_u64(out, e.process_id);
     out.push(e.direction);
     out.push(e.protocol);
@@ -417,7 +436,7 @@ fn decode_connection<const N: usize>(body: &[u8], fixed: usize) -> Option<Connec
     })
 }
 
-fn decode_end<const N: usize>(body: &[u8]) -> Option<ConnectionEnd<N>> {
+pub(crate) fn decode_end<const N: usize>(body: &[u8]) -> Option<ConnectionEnd<N>> {
     if body.len() != 14 + 2 * N {
         return None;
     }

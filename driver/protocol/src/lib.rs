@@ -12,13 +12,17 @@ extern crate alloc;
 mod bytes;
 pub mod command;
 pub mod constants;
+pub mod crc32;
 pub mod info;
+pub mod info_policy;
+pub mod policy;
 pub mod reader;
 
-pub use command::{Command, CommandError, Update};
+pub use command::{Command, CommandError, PolicyPart, Update};
 pub use constants::{Direction, Verdict};
 pub use info::{
     BandwidthEntry, BandwidthStats, Connection, ConnectionEnd, Counters, DnsName, HelloReply, Info,
     InfoProblem, LogLine, Process,
 };
+pub use info_policy::{PolicyState, RuleDecided};
 pub use reader::{InfoReader, ReadItem};

@@ -10,6 +10,7 @@
 mod support;
 
 use support::fixtures;
+use zenithfence_protocol::policy::PolicyDocument;
 use zenithfence_protocol::{Command, InfoReader};
 
 fn committed(name: &str) -> Vec<u8> {
@@ -49,4 +50,22 @@ fn typescript_commands_decode_to_the_fixtures() {
     let mut reencoded = Vec::new();
     commands.iter().for_each(|c| c.encode(&mut reencoded));
     assert_eq!(reencoded, bytes);
+}
+
+#[test]
+fn committed_rust_policy_matches_what_the_encoder_writes_now() {
+    let bytes = committed("rust_policy.bin");
+    assert!(
+        bytes == fixtures::rust_policy().encode(),
+        "testdata/rust_policy.bin is stale: run `npm run protocol:regen` and commit the result"
+    );
+    assert_eq!(PolicyDocument::decode(&bytes), Ok(fixtures::rust_policy()));
+}
+
+#[test]
+fn the_typescript_policy_decodes_and_reencodes_to_the_same_bytes() {
+    let bytes = committed("ts_policy.bin");
+    let document = PolicyDocument::decode(&bytes).expect("the TypeScript policy decodes");
+    assert_eq!(document, fixtures::ts_policy());
+    assert_eq!(document.encode(), bytes);
 }

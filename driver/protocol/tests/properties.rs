@@ -26,8 +26,11 @@ fn random_update<const N: usize>(rng: &mut Rng) -> Update<N> {
     }
 }
 
-fn random_command(rng: &mut Rng) -> Command {
-    match rng.below(11) {
+/// Data a random PolicyPart borrows (its length is picked per command).
+static PART_DATA: [u8; 8192] = [0xA5; 8192];
+
+fn random_command(rng: &mut Rng) -> Command<'static> {
+    match rng.below(12) {
         0 => Command::Shutdown,
         1 => Command::Verdict {
             id: rng.next_u64(),
@@ -44,7 +47,13 @@ fn random_command(rng: &mut Rng) -> Command {
             ext_version: rng.next_u64() as u16,
             features: rng.next_u64() as u32,
         },
-        _ => Command::GetCounters,
+        10 => Command::GetCounters,
+        _ => Command::PolicyPart(zenithfence_protocol::PolicyPart {
+            generation: rng.next_u64(),
+            total_len: rng.next_u64() as u32,
+            offset: rng.next_u64() as u32,
+            data: &PART_DATA[..1 + rng.below(8192) as usize],
+        }),
     }
 }
 
@@ -100,7 +109,7 @@ fn random_name(rng: &mut Rng) -> String {
 }
 
 fn random_info(rng: &mut Rng) -> Info {
-    match rng.below(12) {
+    match rng.below(15) {
         0 => Info::LogLine(LogLine {
             severity: rng.byte(),
             text: rng.text(40),
@@ -136,6 +145,26 @@ fn random_info(rng: &mut Rng) -> Info {
             ttl_s: rng.next_u64() as u32,
             ip: rng.array(),
             name: random_name(rng),
+        }),
+        12 => Info::PolicyState(zenithfence_protocol::PolicyState {
+            generation: rng.next_u64(),
+            rule_count: rng.next_u64() as u32,
+            no_app_action: rng.byte(),
+            origin: rng.byte(),
+            problem: rng.byte(),
+            problem_generation: rng.next_u64(),
+        }),
+        13 => Info::RuleDecidedV4(zenithfence_protocol::RuleDecided {
+            connection: random_end(rng),
+            verdict: rng.byte(),
+            generation: rng.next_u64(),
+            rule_tag: rng.next_u64() as u32,
+        }),
+        14 => Info::RuleDecidedV6(zenithfence_protocol::RuleDecided {
+            connection: random_end(rng),
+            verdict: rng.byte(),
+            generation: rng.next_u64(),
+            rule_tag: rng.next_u64() as u32,
         }),
         _ => {
             let count = rng.below(12) as usize;
@@ -177,7 +206,8 @@ fn random_bytes_never_panic_the_decoders() {
         // Bias towards known ids and small lengths so decoding gets past the first checks.
         if let Some(first) = bytes.first_mut() {
             if rng.below(2) == 0 {
-                *first = [0, 1, 2, 3, 5, 6, 128, 129, 130, 131, 132][rng.below(11) as usize];
+                *first = [0, 1, 2, 3, 5, 6, 128, 129, 130, 131, 132, 133, 134, 135]
+                    [rng.below(14) as usize];
             }
         }
         if bytes.len() >= 5 && rng.below(2) == 0 {
@@ -213,7 +243,7 @@ fn every_truncation_of_a_command_is_rejected() {
         bytes.push(0);
         assert!(Command::decode(&bytes).is_err(), "one byte too many");
     }
-    assert!(Command::decode(&[command_id::GET_COUNTERS + 1]).is_err());
+    assert!(Command::decode(&[command_id::POLICY_PART + 1]).is_err());
 }
 
 #[test]

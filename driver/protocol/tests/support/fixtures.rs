@@ -4,9 +4,13 @@
 #![allow(dead_code)]
 
 use zenithfence_protocol::constants::{driver_kind, feature, payload_layer, EXT_VERSION, VERSION};
+use zenithfence_protocol::policy::{
+    PolicyDocument, PolicyRule, RuleAction, RuleDestination, RuleDirection,
+    FLAG_CASE_INSENSITIVE_PATHS,
+};
 use zenithfence_protocol::{
     BandwidthEntry, BandwidthStats, Command, Connection, ConnectionEnd, Counters, DnsName,
-    HelloReply, Info, LogLine, Process, Update, Verdict,
+    HelloReply, Info, LogLine, PolicyState, Process, RuleDecided, Update, Verdict,
 };
 
 pub(crate) const LOCAL_V4: [u8; 4] = [192, 0, 2, 10];
@@ -133,10 +137,121 @@ pub(crate) fn rust_infos() -> Vec<Info> {
         Info::Counters(Counters {
             values: vec![1, 2, 3, 4, 5, 6, 7, 8],
         }),
+        Info::PolicyState(PolicyState {
+            generation: 1_764_850_000_123,
+            rule_count: 10_000,
+            no_app_action: 4,
+            origin: 2,
+            problem: 5,
+            problem_generation: 1_764_850_000_123,
+        }),
+        Info::RuleDecidedV4(RuleDecided {
+            connection: ConnectionEnd {
+                process_id: 4242,
+                direction: 0,
+                protocol: 6,
+                local_ip: LOCAL_V4,
+                remote_ip: REMOTE_V4,
+                local_port: 51001,
+                remote_port: 443,
+            },
+            verdict: 5,
+            generation: 7,
+            rule_tag: 0xDEAD_BEEF,
+        }),
+        Info::RuleDecidedV6(RuleDecided {
+            connection: ConnectionEnd {
+                process_id: 0,
+                direction: 1,
+                protocol: 17,
+                local_ip: LOCAL_V6,
+                remote_ip: REMOTE_V6,
+                local_port: 53,
+                remote_port: 40000,
+            },
+            verdict: 3,
+            generation: u64::MAX,
+            rule_tag: 0,
+        }),
     ]
 }
 
-pub(crate) fn ts_commands() -> Vec<Command> {
+/// What `testdata/rust_policy.bin` holds: every destination kind, both flags, both families,
+/// any and specific apps, expiry.
+pub(crate) fn rust_policy() -> PolicyDocument {
+    let base = PolicyRule {
+        tag: 1,
+        action: RuleAction::Allow,
+        app_decides: false,
+        direction: RuleDirection::Outbound,
+        protocol: Some(6),
+        port_from: 443,
+        port_to: 443,
+        updated_at: 1_764_850_000_000,
+        expires_at: None,
+        app: Some("/usr/bin/curl".into()),
+        destination: RuleDestination::Any,
+    };
+    let rule = |tag: u32, destination: RuleDestination| PolicyRule {
+        tag,
+        destination,
+        ..base.clone()
+    };
+    let mut rules = vec![
+        rule(1, RuleDestination::Any),
+        rule(2, RuleDestination::Lan),
+        rule(3, RuleDestination::Localhost),
+        rule(4, RuleDestination::Ip4(REMOTE_V4)),
+        rule(5, RuleDestination::Ip6(REMOTE_V6)),
+        rule(
+            6,
+            RuleDestination::Cidr4 {
+                network: [10, 0, 0, 0],
+                prefix: 8,
+            },
+        ),
+        rule(
+            7,
+            RuleDestination::Cidr6 {
+                network: [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+                prefix: 32,
+            },
+        ),
+        rule(8, RuleDestination::Host("api.example.com".into())),
+        rule(9, RuleDestination::Domain("example.org".into())),
+    ];
+    rules.push(PolicyRule {
+        tag: 10,
+        action: RuleAction::Block,
+        app_decides: true,
+        direction: RuleDirection::Any,
+        protocol: None,
+        port_from: 0,
+        port_to: 65535,
+        updated_at: 1,
+        expires_at: Some(1_900_000_000_000),
+        app: None,
+        destination: RuleDestination::Any,
+    });
+    rules.push(PolicyRule {
+        tag: u32::MAX,
+        action: RuleAction::Drop,
+        direction: RuleDirection::Inbound,
+        protocol: Some(17),
+        port_from: 1000,
+        port_to: 2000,
+        app: Some("/opt/Ünïcode app/bin".into()),
+        ..rule(11, RuleDestination::Domain("xn--bcher-kva.example".into()))
+    });
+    PolicyDocument {
+        flags: FLAG_CASE_INSENSITIVE_PATHS,
+        generation: 1_764_850_000_123,
+        no_app_action: 6,
+        rules,
+    }
+}
+
+pub(crate) fn ts_commands() -> Vec<Command<'static>> {
     vec![
         Command::Shutdown,
         Command::Verdict {
@@ -188,4 +303,16 @@ pub(crate) fn rust_infos_bytes() -> Vec<u8> {
 /// Where the committed cross-language files live.
 pub(crate) fn testdata_dir() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata")
+}
+
+/// What `testdata/ts_policy.bin` holds (written by `native/scripts/gen-testdata.ts` from the
+/// TypeScript fixture of the same values).
+pub(crate) fn ts_policy() -> PolicyDocument {
+    let mut document = rust_policy();
+    document.flags = 0;
+    document.generation = 99;
+    document.no_app_action = 4;
+    // The TypeScript encoder numbers the same rules in its own order.
+    document.rules.reverse();
+    document
 }
