@@ -1,12 +1,20 @@
-// Writes driver/protocol/testdata/ts_commands.bin from TS_COMMAND_FIXTURES, for the Rust tests.
+// Writes the TypeScript half of the cross-language golden files, for the Rust tests:
+// driver/protocol/testdata/ts_commands.bin from TS_COMMAND_FIXTURES and ts_policy.bin from
+// TS_POLICY_FIXTURE. It writes nothing else (the Rust example writes the rust_*.bin files).
 // Run with Node 24 (npm run protocol:regen, or node_modules/.bin/node native/scripts/gen-testdata.ts).
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
+import { buildTsPolicy, TS_POLICY_FIXTURE, TS_POLICY_PATH } from '../src/codec/policy-fixtures.ts';
 import { buildTsCommands, TS_COMMAND_FIXTURES, TS_COMMANDS_PATH } from '../src/codec/testdata-fixtures.ts';
 
 const repoRoot = new URL('../../', import.meta.url);
-const target = fileURLToPath(new URL(TS_COMMANDS_PATH, repoRoot));
-const bytes = buildTsCommands();
-writeFileSync(target, bytes);
-console.log(`wrote ${target}: ${TS_COMMAND_FIXTURES.length} commands, ${bytes.length} bytes`);
+
+function write(path: string, bytes: Uint8Array, what: string): void {
+  const target = fileURLToPath(new URL(path, repoRoot));
+  writeFileSync(target, bytes);
+  console.log(`wrote ${target}: ${what}, ${bytes.length} bytes`);
+}
+
+write(TS_COMMANDS_PATH, buildTsCommands(), `${TS_COMMAND_FIXTURES.length} commands`);
+write(TS_POLICY_PATH, buildTsPolicy(), `a policy document of ${TS_POLICY_FIXTURE.rules.length} rules`);

@@ -1,5 +1,12 @@
 // Writes little-endian fields into a buffer of known size; shared by the encoders.
 
+const encoder = new TextEncoder();
+
+// A wrong length is a bug in an encoder, never a caller error.
+function wrongLength(text: string, byteLength: number): Error {
+  return new Error(`the UTF-8 of ${JSON.stringify(text)} is not ${byteLength} bytes`);
+}
+
 /** A cursor over a fresh buffer of exactly the size being encoded. */
 export class ByteWriter {
   /** The buffer being written. */
@@ -45,6 +52,27 @@ export class ByteWriter {
   raw(bytes: Uint8Array): this {
     this.bytes.set(bytes, this.#pos);
     this.#pos += bytes.length;
+    return this;
+  }
+
+  /**
+   * Writes `text` as UTF-8, straight into the buffer; `byteLength` is its UTF-8 size (utf8Length of
+   * utf8-length.ts), which the caller needed anyway to size the buffer.
+   */
+  utf8(text: string, byteLength: number): this {
+    const pos = this.#pos;
+    if (byteLength === text.length) {
+      // As many bytes as UTF-16 units: all ASCII, one byte each (the common case for paths).
+      for (let i = 0; i < byteLength; i++) {
+        const unit = text.charCodeAt(i);
+        if (unit >= 0x80) throw wrongLength(text, byteLength);
+        this.bytes[pos + i] = unit;
+      }
+    } else {
+      const { read, written } = encoder.encodeInto(text, this.bytes.subarray(pos, pos + byteLength));
+      if (read !== text.length || written !== byteLength) throw wrongLength(text, byteLength);
+    }
+    this.#pos += byteLength;
     return this;
   }
 

@@ -19,6 +19,8 @@ const UPDATE_V4: Command = {
   verdict: 5,
 };
 
+const PART: Command = { kind: 'policyPart', generation: 1n, totalLength: 1, offset: 0, data: Uint8Array.of(1) };
+
 describe('encodeCommand', () => {
   it('writes the README layouts, little-endian', () => {
     expect(hex(encodeCommand({ kind: 'shutdown' }))).toBe('00');
@@ -40,6 +42,17 @@ describe('encodeCommand', () => {
     ).toBe('031120010db8000000000000000000000001350000000000000000000000ffff01020304e91403');
     expect(hex(encodeCommand({ kind: 'hello', extVersion: 1, features: 7 }))).toBe('80010007000000');
     expect(hex(encodeCommand({ kind: 'getCounters' }))).toBe('81');
+    expect(
+      hex(
+        encodeCommand({
+          kind: 'policyPart',
+          generation: 0x0102030405060708n,
+          totalLength: 0x11223344,
+          offset: 0x55667788,
+          data: Uint8Array.of(0xaa, 0xbb),
+        }),
+      ),
+    ).toBe('82' + '0807060504030201' + '44332211' + '88776655' + '0200' + 'aabb');
   });
 
   it('gives each command its table size', () => {
@@ -57,6 +70,10 @@ describe('encodeCommand', () => {
       [{ kind: 'getCounters' }, COMMAND_SIZE[129]],
     ];
     for (const [command, size] of sizes) expect(encodeCommand(command)).toHaveLength(size);
+    // PolicyPart has no table size: its header, then its data.
+    const part = { kind: 'policyPart', generation: 1n, totalLength: 1, offset: 0 } as const;
+    expect(encodeCommand({ ...part, data: Uint8Array.of(1) })).toHaveLength(20);
+    expect(encodeCommand({ ...part, data: new Uint8Array(8192) })).toHaveLength(19 + 8192);
   });
 
   it.each<[string, Command, RegExp]>([
@@ -86,6 +103,24 @@ describe('encodeCommand', () => {
     ['extVersion', { kind: 'hello', extVersion: 65536, features: 0 }, /hello\.extVersion/],
     ['features', { kind: 'hello', extVersion: 1, features: 2 ** 32 }, /hello\.features/],
     ['unknown kind', { kind: 'reboot' } as unknown as Command, /unknown command kind "reboot"/],
+    [
+      'an empty policy part',
+      { ...PART, data: new Uint8Array(0) },
+      /policyPart\.data must be 1\.\.8192 bytes, got 0 bytes/,
+    ],
+    [
+      'a policy part of 8193 bytes',
+      { ...PART, data: new Uint8Array(8193) },
+      /policyPart\.data must be 1\.\.8192 bytes, got 8193/,
+    ],
+    ['policy part data that is no Uint8Array', { ...PART, data: [1] as never }, /policyPart\.data .*not a Uint8Array/],
+    ['a policy generation over u64', { ...PART, generation: 1n << 64n }, /policyPart\.generation/],
+    [
+      'a total length over u32',
+      { ...PART, totalLength: 2 ** 32 },
+      /policyPart\.totalLength must be an integer in 0\.\.4294967295/,
+    ],
+    ['a negative offset', { ...PART, offset: -1 }, /policyPart\.offset/],
   ])('throws a RangeError for %s', (_name, command, message) => {
     expect(() => encodeCommand(command)).toThrow(RangeError);
     expect(() => encodeCommand(command)).toThrow(message);

@@ -1,4 +1,5 @@
-// Commands (user space to driver): one per write, `id u8` then fixed-size fields.
+// Commands (user space to driver): one per write, `id u8` then fixed-size fields (PolicyPart: a
+// fixed header, then as many data bytes as its `data_len` says).
 import type { IpVersion } from './addresses.ts';
 import type { Verdict } from './protocol-constants.ts';
 
@@ -68,6 +69,23 @@ export interface GetCountersCommand {
   readonly kind: 'getCounters';
 }
 
+/**
+ * Extension: one part of a policy document (id 130). A document is sent as parts in order, each
+ * with the same `generation` and `totalLength`, `offset` = the bytes sent before it (see
+ * policyPartCommands in policy-encoder.ts).
+ */
+export interface PolicyPartCommand {
+  readonly kind: 'policyPart';
+  /** The generation of the document being sent (u64). */
+  readonly generation: bigint;
+  /** The whole document's length in bytes (u32; a driver refuses more than 16 MiB). */
+  readonly totalLength: number;
+  /** Where `data` starts in the document (u32). */
+  readonly offset: number;
+  /** 1..8192 bytes of the document. */
+  readonly data: Uint8Array;
+}
+
 /** Any command, discriminated by `kind`. */
 export type Command =
   | ShutdownCommand
@@ -79,7 +97,8 @@ export type Command =
   | PrintMemoryStatsCommand
   | CleanEndedConnectionsCommand
   | HelloCommand
-  | GetCountersCommand;
+  | GetCountersCommand
+  | PolicyPartCommand;
 
 /** The `kind` of a command. */
 export type CommandKind = Command['kind'];

@@ -42,6 +42,7 @@ function expectUpstreamValues(command: Command): void {
     }
     case 'hello':
     case 'getCounters':
+    case 'policyPart':
       throw new Error(`extension command ${command.kind} in upstream's file`);
     default:
       // The one-byte commands carry no fields.

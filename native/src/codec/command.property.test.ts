@@ -11,7 +11,7 @@ import { Random, testSeed } from './test-random.ts';
 
 function randomCommand(random: Random): Command {
   const verdict = random.int(12) as Verdict;
-  switch (random.int(11)) {
+  switch (random.int(12)) {
     case 0:
       return { kind: 'verdict', id: random.u64(), verdict };
     case 1:
@@ -30,6 +30,14 @@ function randomCommand(random: Random): Command {
     }
     case 3:
       return { kind: 'hello', extVersion: random.uint(16), features: random.uint(32) };
+    case 4:
+      return {
+        kind: 'policyPart',
+        generation: random.u64(),
+        totalLength: random.uint(32),
+        offset: random.uint(32),
+        data: random.bytes(random.chance(0.1) ? random.pick([1, 8192]) : 1 + random.int(100)),
+      };
     default:
       return {
         kind: random.pick([
@@ -64,6 +72,10 @@ describe('command properties', () => {
       const id = random.chance(0.5) ? random.pick(Object.values(COMMAND_ID)) : random.uint(8);
       const size = random.chance(0.7) ? (commandSize(id) ?? random.int(50)) : random.int(50);
       const bytes = Uint8Array.of(id, ...random.bytes(Math.max(0, size - 1))).subarray(0, size);
+      // A PolicyPart's size is in its data_len: often make that agree with the bytes.
+      if (id === COMMAND_ID.policyPart && size >= 19 && random.chance(0.7)) {
+        new DataView(bytes.buffer).setUint16(17, size - 19, true);
+      }
       try {
         const command = decodeCommand(bytes);
         decoded += 1;

@@ -10,7 +10,19 @@ export { decodeInfoBody, INFO_BODY_SIZE } from './info-decoder.ts';
 export { encodeInfo, encodeInfos, frameInfo } from './info-encoder.ts';
 export type { InfoReaderOptions, ReaderOutput } from './info-reader.ts';
 export { DEFAULT_MAX_BODY_LENGTH, InfoReader } from './info-reader.ts';
-export type { CommandId, InfoType, Verdict } from './protocol-constants.ts';
+export { crc32 } from './crc32.ts';
+export type * from './policy-types.ts';
+export { encodePolicyDocument, policyPartCommands } from './policy-encoder.ts';
+export type { PolicyDecodeReason } from './policy-decoder.ts';
+export { decodePolicyDocument, PolicyDecodeError } from './policy-decoder.ts';
+export {
+  MAX_APP_PATH_LENGTH,
+  MAX_POLICY_LENGTH,
+  MAX_POLICY_NAME_LENGTH,
+  MAX_POLICY_RULES,
+  POLICY_FORMAT,
+} from './policy-format.ts';
+export type { CommandId, FixedSizeCommandId, InfoType, Verdict } from './protocol-constants.ts';
 export {
   ALL_FEATURES,
   COMMAND_ID,
@@ -28,8 +40,12 @@ export {
   IP_PROTOCOL,
   isVerdict,
   LOG_SEVERITY,
+  MAX_POLICY_PART_LENGTH,
   MAX_VERDICT,
   PAYLOAD_LAYER,
+  POLICY_ORIGINS,
+  POLICY_PART_HEADER_LENGTH,
+  POLICY_PROBLEMS,
   PROTOCOL_VERSION,
   VERDICT,
   VERDICT_NAMES,

@@ -36,7 +36,7 @@ describe('decodeInfoBody', () => {
   });
 
   it('reports unknown types with their length', () => {
-    for (const type of [7, 100, 127, 133, 255]) {
+    for (const type of [7, 100, 127, 136, 255]) {
       expect(decodeInfoBody(type, new Uint8Array(3))).toEqual({
         kind: 'problem',
         problem: 'unknown-type',
@@ -163,5 +163,75 @@ describe('decodeInfoBody', () => {
       kind: 'counters',
       values: [5n],
     });
+  });
+
+  it('PolicyState needs 23 bytes and ignores appended fields', () => {
+    const info = fixture('policyState');
+    const body = bodyOf(info);
+    expect(body).toHaveLength(23);
+    expect(decodeInfoBody(133, body)).toEqual(info);
+    expect(decodeInfoBody(133, body.subarray(0, 22))).toEqual(mismatch(133, 22));
+    expect(decodeInfoBody(133, new Uint8Array(0))).toEqual(mismatch(133, 0));
+    expect(decodeInfoBody(133, Uint8Array.of(...body, 9, 9))).toEqual(info);
+  });
+
+  it('PolicyState names every origin and problem, and an unknown byte as unknown', () => {
+    const body = bodyOf(fixture('policyState'));
+    const decode = (offset: number, value: number): unknown => decodeInfoBody(133, withByte(body, offset, value));
+    expect([0, 1, 2, 3, 255].map((code) => decode(13, code))).toMatchObject(
+      ['none', 'stored', 'client', 'unknown', 'unknown'].map((origin) => ({ kind: 'policyState', origin })),
+    );
+    expect([0, 1, 2, 3, 4, 5, 6, 200].map((code) => decode(14, code))).toMatchObject(
+      ['none', 'malformed', 'checksum', 'too-large', 'out-of-order', 'not-saved', 'unknown', 'unknown'].map(
+        (problem) => ({ kind: 'policyState', problem }),
+      ),
+    );
+  });
+
+  it('PolicyState and RuleDecided with a verdict byte outside 0..11 are skipped as bad values', () => {
+    const state = bodyOf(fixture('policyState'));
+    expect(decodeInfoBody(133, withByte(state, 12, 11))).toMatchObject({ kind: 'policyState', noAppAction: 11 });
+    expect(decodeInfoBody(133, withByte(state, 12, 12))).toEqual({
+      kind: 'problem',
+      problem: 'bad-value',
+      type: 133,
+      bodyLength: 23,
+    });
+    for (const info of RUST_INFO_FIXTURES.filter((i) => i.kind === 'ruleDecided')) {
+      const type = info.ipVersion === 4 ? 134 : 135;
+      const at = info.ipVersion === 4 ? 22 : 46;
+      const body = bodyOf(info);
+      expect(decodeInfoBody(type, withByte(body, at, 0))).toMatchObject({ kind: 'ruleDecided', verdict: 0 });
+      expect(decodeInfoBody(type, withByte(body, at, 255))).toEqual({
+        kind: 'problem',
+        problem: 'bad-value',
+        type,
+        bodyLength: body.length,
+      });
+    }
+  });
+
+  it.each([
+    [134, 35, 4],
+    [135, 59, 6],
+  ] as const)('RuleDecided type %i is exactly %i bytes', (type, size, ipVersion) => {
+    const info = RUST_INFO_FIXTURES.find((i) => i.kind === 'ruleDecided' && i.ipVersion === ipVersion);
+    if (info === undefined) throw new Error('no fixture');
+    const body = bodyOf(info);
+    expect(body).toHaveLength(size);
+    expect(decodeInfoBody(type, body)).toEqual(info);
+    expect(decodeInfoBody(type, body.subarray(0, size - 1))).toEqual(mismatch(type, size - 1));
+    expect(decodeInfoBody(type, Uint8Array.of(...body, 0))).toEqual(mismatch(type, size + 1));
+  });
+
+  it('RuleDecided starts with the bytes of the ConnectionEnd of its connection', () => {
+    for (const info of RUST_INFO_FIXTURES.filter((i) => i.kind === 'ruleDecided')) {
+      const { ipVersion, processId, direction, protocol, localIp, localPort, remoteIp, remotePort } = info;
+      const end = bodyOf({
+        kind: 'connectionEnd',
+        ...{ ipVersion, processId, direction, protocol, localIp, localPort, remoteIp, remotePort },
+      });
+      expect(bodyOf(info).subarray(0, end.length)).toEqual(end);
+    }
   });
 });

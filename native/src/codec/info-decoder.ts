@@ -2,6 +2,7 @@
 // after it can never run past the body: no input makes this throw.
 import { formatIpv4At, formatIpv6At } from './addresses.ts';
 import type { BandwidthEntry, DecodeResult, InfoProblem } from './info-types.ts';
+import { decodePolicyState, decodeRuleDecided, POLICY_INFO_BODY_SIZE } from './policy-info-decoder.ts';
 import { INFO_TYPE } from './protocol-constants.ts';
 
 /** Fixed body sizes and entry sizes of the info types (driver/protocol/README.md, "Infos"). */
@@ -17,6 +18,7 @@ export const INFO_BODY_SIZE = {
   processHeader: 22,
   dnsNameV4Header: 8,
   dnsNameV6Header: 20,
+  ...POLICY_INFO_BODY_SIZE,
 } as const;
 
 // Non-fatal: invalid UTF-8 becomes U+FFFD (a damaged path is still useful). ignoreBOM keeps a
@@ -69,6 +71,12 @@ export function decodeInfoAt(
       return dnsName(type, bytes, view, start, length, true);
     case INFO_TYPE.counters:
       return counters(type, view, start, length);
+    case INFO_TYPE.policyState:
+      return decodePolicyState(type, view, start, length);
+    case INFO_TYPE.ruleDecidedV4:
+      return decodeRuleDecided(type, view, start, length, false);
+    case INFO_TYPE.ruleDecidedV6:
+      return decodeRuleDecided(type, view, start, length, true);
     default:
       return { kind: 'problem', problem: 'unknown-type', type, bodyLength: length };
   }

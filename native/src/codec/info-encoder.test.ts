@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import { decodeInfoBody } from './info-decoder.ts';
 import { encodeInfo, encodeInfos, frameInfo } from './info-encoder.ts';
-import type { Info } from './info-types.ts';
+import type { Info, PolicyStateInfo, RuleDecidedInfo } from './info-types.ts';
 import { RUST_INFO_FIXTURES } from './testdata-fixtures.ts';
 
 function hex(bytes: Uint8Array): string {
@@ -10,6 +10,31 @@ function hex(bytes: Uint8Array): string {
 }
 
 const LOG: Info = { kind: 'log', severity: 3, text: 'hi' };
+
+const STATE: PolicyStateInfo = {
+  kind: 'policyState',
+  generation: 1n,
+  ruleCount: 0,
+  noAppAction: 4,
+  origin: 'client',
+  problem: 'none',
+  problemGeneration: 0n,
+};
+
+const DECIDED: RuleDecidedInfo = {
+  kind: 'ruleDecided',
+  ipVersion: 4,
+  processId: 1n,
+  direction: 0,
+  protocol: 6,
+  localIp: '10.0.0.1',
+  localPort: 1,
+  remoteIp: '10.0.0.2',
+  remotePort: 2,
+  verdict: 3,
+  generation: 1n,
+  ruleTag: 1,
+};
 
 describe('encodeInfo', () => {
   it('frames a body with its type and little-endian length', () => {
@@ -42,6 +67,52 @@ describe('encodeInfo', () => {
     ).toBe('811c000000' + '0100000000000000' + '0200000000000000' + '03000000' + '0200' + '2f61' + '62006300');
   });
 
+  it('writes the policy info layouts', () => {
+    expect(
+      hex(
+        encodeInfo({
+          kind: 'policyState',
+          generation: 0x0102n,
+          ruleCount: 3,
+          noAppAction: 6,
+          origin: 'stored',
+          problem: 'out-of-order',
+          problemGeneration: 0x0304n,
+        }),
+      ),
+    ).toBe('8517000000' + '0201000000000000' + '03000000' + '06' + '01' + '04' + '0403000000000000');
+    expect(
+      hex(
+        encodeInfo({
+          kind: 'ruleDecided',
+          ipVersion: 4,
+          processId: 4242n,
+          direction: 0,
+          protocol: 6,
+          localIp: '192.0.2.10',
+          localPort: 51000,
+          remoteIp: '198.51.100.7',
+          remotePort: 443,
+          verdict: 7,
+          generation: 9n,
+          ruleTag: 0x01020304,
+        }),
+      ),
+    ).toBe(
+      '8623000000' +
+        '9210000000000000' +
+        '00' +
+        '06' +
+        'c000020a' +
+        'c6336407' +
+        '38c7' +
+        'bb01' +
+        '07' +
+        '0900000000000000' +
+        '04030201',
+    );
+  });
+
   it('round-trips every fixture through decodeInfoBody', () => {
     for (const info of RUST_INFO_FIXTURES) {
       const bytes = encodeInfo(info);
@@ -72,6 +143,17 @@ describe('encodeInfo', () => {
     ],
     ['256 counters', { kind: 'counters', values: Array.from({ length: 256 }, () => 0n) }, /counters\.values\.length/],
     ['a negative counter', { kind: 'counters', values: [-1n] }, /counters\.values\[0\]/],
+    [
+      'an unknown origin',
+      { ...STATE, origin: 'unknown' },
+      /policyState\.origin must be one of none, stored, client, got "unknown"/,
+    ],
+    ['an unknown problem', { ...STATE, problem: 'unknown' }, /policyState\.problem must be one of none, malformed/],
+    ['a no-app verdict of 12', { ...STATE, noAppAction: 12 as never }, /policyState\.noAppAction must be a verdict/],
+    ['a rule count over u32', { ...STATE, ruleCount: 2 ** 32 }, /policyState\.ruleCount/],
+    ['a rule decided with verdict 12', { ...DECIDED, verdict: 12 as never }, /ruleDecided\.verdict must be a verdict/],
+    ['a rule tag over u32', { ...DECIDED, ruleTag: -1 }, /ruleDecided\.ruleTag/],
+    ['a decided address of the wrong family', { ...DECIDED, remoteIp: '::1' }, /ruleDecided\.remoteIp/],
   ])('throws a RangeError for %s', (_name, info, message) => {
     expect(() => encodeInfo(info)).toThrow(RangeError);
     expect(() => encodeInfo(info)).toThrow(message);

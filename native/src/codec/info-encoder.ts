@@ -8,10 +8,12 @@ import type {
   DnsNameInfo,
   HelloReplyInfo,
   Info,
+  PolicyStateInfo,
   ProcessInfo,
+  RuleDecidedInfo,
 } from './info-types.ts';
-import { INFO_HEADER_LENGTH, INFO_TYPE } from './protocol-constants.ts';
-import { checkIp, checkIpVersion, checkU64, checkUint } from './range-checks.ts';
+import { INFO_HEADER_LENGTH, INFO_TYPE, POLICY_ORIGINS, POLICY_PROBLEMS } from './protocol-constants.ts';
+import { checkIp, checkIpVersion, checkU64, checkUint, checkVerdict } from './range-checks.ts';
 
 const utf8 = new TextEncoder();
 
@@ -64,6 +66,10 @@ export function encodeInfo(info: Info): Uint8Array {
       info.values.forEach((value, i) => writer.u64(checkU64(`counters.values[${i}]`, value)));
       return writer.finish();
     }
+    case 'policyState':
+      return encodePolicyState(info);
+    case 'ruleDecided':
+      return encodeRuleDecided(info);
     default:
       throw new RangeError(`unknown info kind ${JSON.stringify((info as { kind?: unknown }).kind)}`);
   }
@@ -166,5 +172,39 @@ function encodeDnsName(info: DnsNameInfo): Uint8Array {
     .u32(checkUint('dnsName.ttlSeconds', info.ttlSeconds, 32))
     .raw(checkIp('dnsName.ip', info.ip, info.ipVersion))
     .raw(name)
+    .finish();
+}
+
+// 'unknown' names a byte the decoder did not know, which it did not keep: it has no value to write.
+function codeOf(field: string, names: readonly string[], name: string): number {
+  const code = names.indexOf(name);
+  if (code < 0) throw new RangeError(`${field} must be one of ${names.join(', ')}, got ${JSON.stringify(name)}`);
+  return code;
+}
+
+function encodePolicyState(info: PolicyStateInfo): Uint8Array {
+  return header(INFO_TYPE.policyState, 23)
+    .u64(checkU64('policyState.generation', info.generation))
+    .u32(checkUint('policyState.ruleCount', info.ruleCount, 32))
+    .u8(checkVerdict('policyState.noAppAction', info.noAppAction))
+    .u8(codeOf('policyState.origin', POLICY_ORIGINS, info.origin))
+    .u8(codeOf('policyState.problem', POLICY_PROBLEMS, info.problem))
+    .u64(checkU64('policyState.problemGeneration', info.problemGeneration))
+    .finish();
+}
+
+function encodeRuleDecided(info: RuleDecidedInfo): Uint8Array {
+  const v6 = checkIpVersion('ruleDecided.ipVersion', info.ipVersion) === 6;
+  return header(v6 ? INFO_TYPE.ruleDecidedV6 : INFO_TYPE.ruleDecidedV4, v6 ? 59 : 35)
+    .u64(checkU64('ruleDecided.processId', info.processId))
+    .u8(checkUint('ruleDecided.direction', info.direction, 8))
+    .u8(checkUint('ruleDecided.protocol', info.protocol, 8))
+    .raw(checkIp('ruleDecided.localIp', info.localIp, info.ipVersion))
+    .raw(checkIp('ruleDecided.remoteIp', info.remoteIp, info.ipVersion))
+    .u16(checkUint('ruleDecided.localPort', info.localPort, 16))
+    .u16(checkUint('ruleDecided.remotePort', info.remotePort, 16))
+    .u8(checkVerdict('ruleDecided.verdict', info.verdict))
+    .u64(checkU64('ruleDecided.generation', info.generation))
+    .u32(checkUint('ruleDecided.ruleTag', info.ruleTag, 32))
     .finish();
 }

@@ -6,6 +6,7 @@ import { formatIp } from './addresses.ts';
 import { encodeInfos, frameInfo } from './info-encoder.ts';
 import { InfoReader, type ReaderOutput } from './info-reader.ts';
 import type { Info } from './info-types.ts';
+import { POLICY_ORIGINS, POLICY_PROBLEMS, type Verdict } from './protocol-constants.ts';
 import { Random, randomChunks, testSeed } from './test-random.ts';
 
 const PALETTE = ['a', 'Z', '0', ' ', '/', '.', '-', 'é', '✓', '日', '😀', '\ufeff', '\0'];
@@ -38,7 +39,7 @@ function randomInfo(random: Random): Info {
     remoteIp: randomIp(random, ipVersion),
     remotePort: random.uint(16),
   };
-  switch (random.int(8)) {
+  switch (random.int(10)) {
     case 0:
       return { kind: 'log', severity: random.uint(8), text: randomText(random, 40) };
     case 1:
@@ -101,6 +102,28 @@ function randomInfo(random: Random): Info {
         ip: endpoints.remoteIp,
         name: `${randomText(random, 20)}x`,
       };
+    case 7:
+      return {
+        kind: 'policyState',
+        generation: random.u64(),
+        ruleCount: random.uint(32),
+        noAppAction: random.int(12) as Verdict,
+        origin: random.pick(POLICY_ORIGINS),
+        problem: random.pick(POLICY_PROBLEMS),
+        problemGeneration: random.u64(),
+      };
+    case 8:
+      return {
+        kind: 'ruleDecided',
+        ipVersion,
+        processId: random.u64(),
+        direction: random.uint(8),
+        protocol: random.uint(8),
+        ...endpoints,
+        verdict: random.int(12) as Verdict,
+        generation: random.u64(),
+        ruleTag: random.uint(32),
+      };
     default:
       return { kind: 'counters', values: Array.from({ length: random.int(12) }, () => random.u64()) };
   }
@@ -131,7 +154,7 @@ describe('InfoReader properties', () => {
       for (let n = random.int(8); n > 0; n--) {
         garbage.push(
           ...frameInfo(
-            random.pick([0, 1, 2, 3, 4, 5, 6, 128, 129, 130, 131, 132, random.uint(8)]),
+            random.pick([0, 1, 2, 3, 4, 5, 6, 128, 129, 130, 131, 132, 133, 134, 135, random.uint(8)]),
             random.bytes(random.int(80)),
           ),
         );

@@ -2,6 +2,7 @@
 // known values, because drivers send other values (upstream's golden file has direction 3, protocol
 // 4); compare them with the constants in protocol-constants.ts. u64 fields are bigints.
 import type { IpVersion } from './addresses.ts';
+import type { POLICY_ORIGINS, POLICY_PROBLEMS, Verdict } from './protocol-constants.ts';
 
 /** A log line from the driver (type 0). */
 export interface LogInfo {
@@ -104,6 +105,53 @@ export interface CountersInfo {
   readonly values: readonly bigint[];
 }
 
+/**
+ * Where the enforced policy came from ('stored': the driver's file at start; 'client': sent by a
+ * client). 'unknown' is an origin byte this codec does not know (a newer driver's); it is decoded,
+ * not dropped, because the rest of the info (what is enforced) still holds.
+ */
+export type PolicyOrigin = (typeof POLICY_ORIGINS)[number] | 'unknown';
+
+/**
+ * Why the last policy document failed or was only half kept ('none': nothing failed). 'unknown' is
+ * a problem byte this codec does not know (a newer driver's): something went wrong with
+ * `problemGeneration`, it is not known what. Never read as 'none', nor as one of the known causes.
+ */
+export type PolicyProblem = (typeof POLICY_PROBLEMS)[number] | 'unknown';
+
+/** What the driver's policy enforces now (extension type 133). */
+export interface PolicyStateInfo {
+  readonly kind: 'policyState';
+  /** 0n: no policy (the driver's detached setting applies to everything). */
+  readonly generation: bigint;
+  readonly ruleCount: number;
+  /** For connections no rule decides while no client is connected: 2, 4 or 6 from a sound driver. */
+  readonly noAppAction: Verdict;
+  readonly origin: PolicyOrigin;
+  readonly problem: PolicyProblem;
+  /** The generation `problem` is about; 0n when none. */
+  readonly problemGeneration: bigint;
+}
+
+/** A new connection the driver decided by a policy rule without holding it (types 134 and 135). */
+export interface RuleDecidedInfo {
+  readonly kind: 'ruleDecided';
+  readonly ipVersion: IpVersion;
+  /** 0 means unknown. */
+  readonly processId: bigint;
+  readonly direction: number;
+  readonly protocol: number;
+  readonly localIp: string;
+  readonly localPort: number;
+  readonly remoteIp: string;
+  readonly remotePort: number;
+  /** The verdict applied: 3, 5 or 7 (permanent accept, block, drop) from a sound driver. */
+  readonly verdict: Verdict;
+  /** The policy generation whose rule decided, and that rule's tag. */
+  readonly generation: bigint;
+  readonly ruleTag: number;
+}
+
 /** Any decoded info, discriminated by `kind`. */
 export type Info =
   | LogInfo
@@ -113,17 +161,21 @@ export type Info =
   | HelloReplyInfo
   | ProcessInfo
   | DnsNameInfo
-  | CountersInfo;
+  | CountersInfo
+  | PolicyStateInfo
+  | RuleDecidedInfo;
 
 /** The `kind` of an info. */
 export type InfoKind = Info['kind'];
 
 /** Why an info was skipped rather than decoded. */
-export type InfoProblemReason = 'size-mismatch' | 'unknown-type' | 'oversized';
+export type InfoProblemReason = 'size-mismatch' | 'unknown-type' | 'oversized' | 'bad-value';
 
 /**
  * An info that was skipped by its length: its body does not fit its type (`size-mismatch`), its
- * type is unknown (`unknown-type`), or its body_len exceeds the reader's limit (`oversized`).
+ * type is unknown (`unknown-type`), its body_len exceeds the reader's limit (`oversized`), or a
+ * field holds a value its type cannot carry (`bad-value`: a verdict byte outside 0..11 in a
+ * PolicyState or RuleDecided; verdicts are fixed by the base protocol, so that is a broken driver).
  */
 export interface InfoProblem {
   readonly kind: 'problem';

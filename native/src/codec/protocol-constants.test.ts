@@ -7,8 +7,11 @@ import {
   commandSize,
   COUNTER_INDEX,
   COUNTER_NAMES,
+  FEATURE,
   IOCTL,
   isVerdict,
+  POLICY_ORIGINS,
+  POLICY_PROBLEMS,
   VERDICT,
   VERDICT_NAMES,
 } from './protocol-constants.ts';
@@ -35,8 +38,10 @@ describe('protocol constants', () => {
     expect(isVerdict(1.5)).toBe(false);
   });
 
-  it('has a size for every command id and none for other bytes', () => {
+  it('has a size for every fixed-size command id and none for PolicyPart or other bytes', () => {
     const ids = new Set<number>(Object.values(COMMAND_ID));
+    ids.delete(COMMAND_ID.policyPart);
+    expect(commandSize(130)).toBeUndefined();
     expect(
       Object.keys(COMMAND_SIZE)
         .map(Number)
@@ -49,6 +54,9 @@ describe('protocol constants', () => {
 
   it('lists the counters in index order and the features as bits', () => {
     COUNTER_NAMES.forEach((name, i) => expect(COUNTER_INDEX[name]).toBe(i));
-    expect(ALL_FEATURES).toBe(7);
+    expect(ALL_FEATURES).toBe(15);
+    expect(FEATURE.policy).toBe(8);
+    expect(POLICY_ORIGINS.indexOf('client')).toBe(2);
+    expect(POLICY_PROBLEMS.indexOf('not-saved')).toBe(5);
   });
 });

@@ -26,13 +26,20 @@ export const COMMAND_ID = {
   cleanEndedConnections: 8,
   hello: 128,
   getCounters: 129,
+  policyPart: 130,
 } as const;
 
 /** A known command id. */
 export type CommandId = ValueOf<typeof COMMAND_ID>;
 
-/** The exact size in bytes (id included) of each command; a write of another length is rejected. */
-export const COMMAND_SIZE: Readonly<Record<CommandId, number>> = {
+/** A command id whose size is fixed: every id but PolicyPart, whose size is in its own bytes. */
+export type FixedSizeCommandId = Exclude<CommandId, typeof COMMAND_ID.policyPart>;
+
+/**
+ * The exact size in bytes (id included) of each fixed-size command; a write of another length is
+ * rejected. PolicyPart is not here: it is {@link POLICY_PART_HEADER_LENGTH} + its `data_len`.
+ */
+export const COMMAND_SIZE: Readonly<Record<FixedSizeCommandId, number>> = {
   0: 1,
   1: 10,
   2: 15,
@@ -50,13 +57,23 @@ export const COMMAND_SIZE: Readonly<Record<CommandId, number>> = {
 const COMMAND_SIZE_BY_BYTE = new Uint8Array(256);
 for (const [id, size] of Object.entries(COMMAND_SIZE)) COMMAND_SIZE_BY_BYTE[Number(id)] = size;
 
-/** The size of the command with this id byte, or `undefined` for an unknown id. */
+/**
+ * The fixed size of the command with this id byte; `undefined` for an unknown id and for PolicyPart
+ * (130), whose size is {@link POLICY_PART_HEADER_LENGTH} + its `data_len` (splitCommandStream and
+ * decodeCommand read it from the bytes).
+ */
 export function commandSize(id: number): number | undefined {
   const size = COMMAND_SIZE_BY_BYTE[id];
   return size === undefined || size === 0 ? undefined : size;
 }
 
-/** Info types: the first byte of every info header. Base 0..6, extensions 128..132. */
+/** PolicyPart's bytes before its data: id, generation u64, total_len u32, offset u32, data_len u16. */
+export const POLICY_PART_HEADER_LENGTH = 19;
+
+/** The most policy document bytes one PolicyPart carries (its `data_len` is 1..this). */
+export const MAX_POLICY_PART_LENGTH = 8192;
+
+/** Info types: the first byte of every info header. Base 0..6, extensions 128..135. */
 export const INFO_TYPE = {
   logLine: 0,
   connectionV4: 1,
@@ -70,6 +87,9 @@ export const INFO_TYPE = {
   dnsNameV4: 130,
   dnsNameV6: 131,
   counters: 132,
+  policyState: 133,
+  ruleDecidedV4: 134,
+  ruleDecidedV6: 135,
 } as const;
 
 /** A known info type. */
@@ -146,10 +166,21 @@ export const FEATURE = {
   dns: 0x2,
   /** Counters infos (132), on GetCounters. */
   counters: 0x4,
+  /** PolicyState (133) and RuleDecidedV4/V6 (134, 135) infos. */
+  policy: 0x8,
 } as const;
 
 /** Every feature bit this protocol revision defines. */
-export const ALL_FEATURES = FEATURE.process | FEATURE.dns | FEATURE.counters;
+export const ALL_FEATURES = FEATURE.process | FEATURE.dns | FEATURE.counters | FEATURE.policy;
+
+/** PolicyState `origin` names, indexed by wire value: where the enforced policy came from. */
+export const POLICY_ORIGINS = ['none', 'stored', 'client'] as const;
+
+/**
+ * PolicyState `problem` names, indexed by wire value: why the last document failed or was only
+ * half kept ('not-saved': enforced, but the stored file could not be written).
+ */
+export const POLICY_PROBLEMS = ['none', 'malformed', 'checksum', 'too-large', 'out-of-order', 'not-saved'] as const;
 
 /** `driver_kind` of a HelloReply. */
 export const DRIVER_KIND = { windowsKernel: 1, linuxDaemon: 2 } as const;

@@ -1,11 +1,12 @@
 // The cross-language fixture lists. driver/protocol/testdata/ts_commands.bin is built from
 // TS_COMMAND_FIXTURES (native/scripts/gen-testdata.ts) and read by the Rust tests;
-// rust_infos.bin is written by the Rust side and must decode to RUST_INFO_FIXTURES.
+// rust_infos.bin is written by the Rust side and must decode to RUST_INFO_FIXTURES (the policy
+// documents are in policy-fixtures.ts).
 // Changing a list means changing the other language's tests and running `npm run protocol:regen`.
 import type { Command } from './command-types.ts';
 import { encodeCommand } from './command-encoder.ts';
 import type { Info } from './info-types.ts';
-import { VERDICT } from './protocol-constants.ts';
+import { ALL_FEATURES, VERDICT } from './protocol-constants.ts';
 
 /** Repository-relative path of the TypeScript-written command fixture. */
 export const TS_COMMANDS_PATH = 'driver/protocol/testdata/ts_commands.bin';
@@ -47,6 +48,16 @@ export const TS_COMMAND_FIXTURES: readonly Command[] = [
   { kind: 'cleanEndedConnections' },
   { kind: 'hello', extVersion: 1, features: 7 },
   { kind: 'getCounters' },
+  // The largest part (data_len 0x2000), its short successor, then every header field at its maximum.
+  {
+    kind: 'policyPart',
+    generation: 99n,
+    totalLength: 8195,
+    offset: 0,
+    data: Uint8Array.from({ length: 8192 }, (_, i) => i & 0xff),
+  },
+  { kind: 'policyPart', generation: 99n, totalLength: 8195, offset: 8192, data: Uint8Array.of(1, 2, 3) },
+  { kind: 'policyPart', generation: U64_MAX, totalLength: 0xffffffff, offset: 0xfffffffe, data: Uint8Array.of(0xab) },
 ];
 
 /** The bytes ts_commands.bin must hold: TS_COMMAND_FIXTURES encoded back to back. */
@@ -153,7 +164,7 @@ export const RUST_INFO_FIXTURES: readonly Info[] = [
     ],
   },
   { kind: 'bandwidthStats', ipVersion: 4, protocol: 17, entries: [] },
-  { kind: 'helloReply', version: [2, 1, 0, 0], extVersion: 1, features: 7, driverKind: 2 },
+  { kind: 'helloReply', version: [2, 1, 0, 0], extVersion: 1, features: ALL_FEATURES, driverKind: 2 },
   {
     kind: 'process',
     processId: 4242n,
@@ -166,4 +177,41 @@ export const RUST_INFO_FIXTURES: readonly Info[] = [
   { kind: 'dnsName', ipVersion: 4, ttlSeconds: 300, ip: '198.51.100.7', name: 'example.org' },
   { kind: 'dnsName', ipVersion: 6, ttlSeconds: 60, ip: '2001:db8:0:1::2', name: 'ipv6.example.org' },
   { kind: 'counters', values: [1n, 2n, 3n, 4n, 5n, 6n, 7n, 8n] },
+  {
+    kind: 'policyState',
+    generation: 1_764_850_000_123n,
+    ruleCount: 10_000,
+    noAppAction: VERDICT.block,
+    origin: 'client',
+    problem: 'not-saved',
+    problemGeneration: 1_764_850_000_123n,
+  },
+  {
+    kind: 'ruleDecided',
+    ipVersion: 4,
+    processId: 4242n,
+    direction: 0,
+    protocol: 6,
+    localIp: '192.0.2.10',
+    localPort: 51001,
+    remoteIp: '198.51.100.7',
+    remotePort: 443,
+    verdict: VERDICT.permanentBlock,
+    generation: 7n,
+    ruleTag: 0xdeadbeef,
+  },
+  {
+    kind: 'ruleDecided',
+    ipVersion: 6,
+    processId: 0n,
+    direction: 1,
+    protocol: 17,
+    localIp: '2001:db8::1',
+    localPort: 53,
+    remoteIp: '2001:db8:0:1::2',
+    remotePort: 40000,
+    verdict: VERDICT.permanentAccept,
+    generation: U64_MAX,
+    ruleTag: 0,
+  },
 ];

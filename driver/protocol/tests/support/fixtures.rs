@@ -10,7 +10,7 @@ use zenithfence_protocol::policy::{
 };
 use zenithfence_protocol::{
     BandwidthEntry, BandwidthStats, Command, Connection, ConnectionEnd, Counters, DnsName,
-    HelloReply, Info, LogLine, PolicyState, Process, RuleDecided, Update, Verdict,
+    HelloReply, Info, LogLine, PolicyPart, PolicyState, Process, RuleDecided, Update, Verdict,
 };
 
 pub(crate) const LOCAL_V4: [u8; 4] = [192, 0, 2, 10];
@@ -288,8 +288,39 @@ pub(crate) fn ts_commands() -> Vec<Command<'static>> {
             features: 7,
         },
         Command::GetCounters,
+        Command::PolicyPart(PolicyPart {
+            generation: 99,
+            total_len: 8195,
+            offset: 0,
+            data: &FULL_PART,
+        }),
+        Command::PolicyPart(PolicyPart {
+            generation: 99,
+            total_len: 8195,
+            offset: 8192,
+            data: &[1, 2, 3],
+        }),
+        Command::PolicyPart(PolicyPart {
+            generation: u64::MAX,
+            total_len: 0xFFFF_FFFF,
+            offset: 0xFFFF_FFFE,
+            data: &[0xAB],
+        }),
     ]
 }
+
+/// A part of the largest size, byte i holding i & 0xff (as the TypeScript fixture writes it).
+/// (The index stays below the length by the loop bound.)
+#[allow(clippy::indexing_slicing)]
+static FULL_PART: [u8; 8192] = {
+    let mut data = [0u8; 8192];
+    let mut i = 0;
+    while i < data.len() {
+        data[i] = (i & 0xff) as u8;
+        i += 1;
+    }
+    data
+};
 
 /// The bytes `rust_infos()` encodes to.
 pub(crate) fn rust_infos_bytes() -> Vec<u8> {

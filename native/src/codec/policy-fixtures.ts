@@ -1,0 +1,91 @@
+// The cross-language policy documents. driver/protocol/testdata/ts_policy.bin is TS_POLICY_FIXTURE
+// encoded (native/scripts/gen-testdata.ts), read by the Rust tests; rust_policy.bin is written by
+// the Rust side and must decode to RUST_POLICY_FIXTURE (its values mirror
+// driver/protocol/tests/support/fixtures.rs, rust_policy()). Changing either means changing the
+// other language's tests and running `npm run protocol:regen`.
+import { encodePolicyDocument } from './policy-encoder.ts';
+import type { PolicyDestination, PolicyDocument, PolicyRule } from './policy-types.ts';
+
+/** Repository-relative path of the TypeScript-written policy document. */
+export const TS_POLICY_PATH = 'driver/protocol/testdata/ts_policy.bin';
+
+/** Repository-relative path of the Rust-written policy document. */
+export const RUST_POLICY_PATH = 'driver/protocol/testdata/rust_policy.bin';
+
+const BASE: PolicyRule = {
+  tag: 1,
+  action: 'allow',
+  appDecides: false,
+  direction: 'outbound',
+  protocol: 6,
+  portFrom: 443,
+  portTo: 443,
+  updatedAt: 1_764_850_000_000,
+  expiresAt: null,
+  appPath: '/usr/bin/curl',
+  destination: { kind: 'any' },
+};
+
+const rule = (tag: number, destination: PolicyDestination): PolicyRule => ({ ...BASE, tag, destination });
+
+// Every destination kind (ip and cidr in both families), both rule flag values, any and specific
+// app, any and specific protocol, an expiry, the largest tag, a non-ASCII path.
+const RULES: readonly PolicyRule[] = [
+  rule(1, { kind: 'any' }),
+  rule(2, { kind: 'lan' }),
+  rule(3, { kind: 'localhost' }),
+  rule(4, { kind: 'ip', ip: '198.51.100.7' }),
+  rule(5, { kind: 'ip', ip: '2001:db8:0:1::2' }),
+  rule(6, { kind: 'cidr', ip: '10.0.0.0', prefix: 8 }),
+  rule(7, { kind: 'cidr', ip: '2001:db8::', prefix: 32 }),
+  rule(8, { kind: 'host', name: 'api.example.com' }),
+  rule(9, { kind: 'domain', suffix: 'example.org' }),
+  {
+    tag: 10,
+    action: 'block',
+    appDecides: true,
+    direction: 'any',
+    protocol: null,
+    portFrom: 0,
+    portTo: 65535,
+    updatedAt: 1,
+    expiresAt: 1_900_000_000_000,
+    appPath: null,
+    destination: { kind: 'any' },
+  },
+  {
+    ...BASE,
+    tag: 0xffffffff,
+    action: 'drop',
+    direction: 'inbound',
+    protocol: 17,
+    portFrom: 1000,
+    portTo: 2000,
+    appPath: '/opt/Ünïcode app/bin',
+    destination: { kind: 'domain', suffix: 'xn--bcher-kva.example' },
+  },
+];
+
+/** What rust_policy.bin must decode to. */
+export const RUST_POLICY_FIXTURE: PolicyDocument = {
+  generation: 1_764_850_000_123n,
+  caseInsensitivePaths: true,
+  noAppAction: 'drop',
+  rules: RULES,
+};
+
+/**
+ * What ts_policy.bin holds: the same rules in the opposite order, another generation and action,
+ * and paths compared as written (rust_policy.bin has the other flag value, so the pair has both).
+ */
+export const TS_POLICY_FIXTURE: PolicyDocument = {
+  generation: 99n,
+  caseInsensitivePaths: false,
+  noAppAction: 'block',
+  rules: [...RULES].reverse(),
+};
+
+/** The bytes ts_policy.bin must hold. */
+export function buildTsPolicy(): Uint8Array {
+  return encodePolicyDocument(TS_POLICY_FIXTURE);
+}

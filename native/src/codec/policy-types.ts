@@ -1,0 +1,57 @@
+// The policy document (driver/protocol/README.md, "The policy document") as TypeScript values: the
+// rules the driver enforces by itself. policy-encoder.ts writes it, policy-decoder.ts reads it.
+
+/** What a rule does: let through, refuse (the app gets an error), or drop silently. */
+export type PolicyAction = 'allow' | 'block' | 'drop';
+
+/** Which connections a rule covers: those this host opens, those to it, or both. */
+export type PolicyDirection = 'outbound' | 'inbound' | 'any';
+
+/** Where a rule's connections go (outbound) or come from (inbound). */
+export type PolicyDestination =
+  | { readonly kind: 'any' }
+  | { readonly kind: 'lan' }
+  | { readonly kind: 'localhost' }
+  /** `ip`: IPv4 or IPv6 text; the decoder gives canonical text (formatIp of addresses.ts). */
+  | { readonly kind: 'ip'; readonly ip: string }
+  /** `ip`: the network address (host bits zero); IPv4 text for an IPv4 network, prefix ≤ 32, else ≤ 128. */
+  | { readonly kind: 'cidr'; readonly ip: string; readonly prefix: number }
+  /** A name from the DNS answers the driver saw: lowercase, no trailing dot. */
+  | { readonly kind: 'host'; readonly name: string }
+  /** Every name strictly below `suffix` (lowercase, no trailing dot, no '*.'): `a.example.com` for `example.com`. */
+  | { readonly kind: 'domain'; readonly suffix: string };
+
+/** One rule of a policy document. */
+export interface PolicyRule {
+  /** The app's number for the rule (u32), unique in the document; RuleDecided infos carry it. */
+  readonly tag: number;
+  readonly action: PolicyAction;
+  /** A rule that lives only while the app runs: the driver asks the app, or skips it without one. */
+  readonly appDecides: boolean;
+  readonly direction: PolicyDirection;
+  /** IANA protocol number; null: any protocol. */
+  readonly protocol: number | null;
+  /** Remote port range, inclusive (0..65535 is any port). */
+  readonly portFrom: number;
+  readonly portTo: number;
+  /** Milliseconds since the Unix epoch (the precedence tie-break). */
+  readonly updatedAt: number;
+  /** Milliseconds since the Unix epoch; null: never. At or after it the rule does not exist. */
+  readonly expiresAt: number | null;
+  /** The executable path (at most 4096 UTF-8 bytes); null: any app. */
+  readonly appPath: string | null;
+  readonly destination: PolicyDestination;
+}
+
+/** What happens to connections no rule decides while no client is connected. */
+export type NoAppAction = 'accept' | 'block' | 'drop';
+
+/** A whole policy: it replaces the one the driver enforces. */
+export interface PolicyDocument {
+  /** 1..2^64-1; a larger one is newer. */
+  readonly generation: bigint;
+  /** App paths compare case-insensitively (Windows: the app sends them lowercased). */
+  readonly caseInsensitivePaths: boolean;
+  readonly noAppAction: NoAppAction;
+  readonly rules: readonly PolicyRule[];
+}
