@@ -14,12 +14,20 @@
 //!
 //! New connections: a client in `a` (this binary, re-executed) makes N sequential `connect()`s,
 //! each closed with an RST (SO_LINGER 0), to an accept-and-close server in `b` (also this binary),
-//! timing each `connect()`. Three scenarios run interleaved, each from a fresh start (conntrack
-//! table flushed):
+//! timing each `connect()`. The scenarios run interleaved, each from a fresh start (conntrack
+//! table flushed; the daemon's policy file removed or written anew):
 //! - A: no rules;
 //! - B: the daemon's rule set with the minimal accept-all reader of `zenithfenced::baseline`;
 //! - C: the real daemon (`target/release/zenithfenced`) with an app in this process that says
 //!   Hello with every feature and answers every connection with PermanentAccept;
+//! - E: the real daemon with the same app, which first sends a policy with one rule allowing
+//!   this executable to connect to the server: the daemon decides each connection itself (the
+//!   process is still attributed, since the app is told which one it was, with a Process and a
+//!   RuleDecided info), with no round trip to the app;
+//! - F: the real daemon with no app, started with a stored policy whose one rule allows any
+//!   app to connect to the server: decided by an address rule, without attributing the process;
+//! - G: the same with E's rule, which names this executable: no app, but each connection's
+//!   process is attributed (sock_diag and /proc) for the rule to be matched;
 //! - D: the real daemon with the real engine, headless mode (`<repo>/node_modules/.bin/node
 //!   <repo>/app/headless/main.ts`, fresh database, stderr in `/tmp/zfbench-headless.log`), and one
 //!   rule allowing this executable to connect anywhere: the engine answers each connection with
@@ -44,6 +52,7 @@ use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
+use zenithfence_protocol::constants::feature;
 use zenithfence_protocol::{Command as ZfCommand, Info, Verdict};
 use zenithfenced::baseline::{run_accept_all, BaselineRules};
 use zenithfenced::client_socket::DaemonClient;
@@ -64,6 +73,10 @@ const IPERF_PORT: u16 = 5201;
 const QUEUE: u16 = 4300;
 const SOCKET: &str = "/tmp/zfbench-daemon.sock";
 const DAEMON_LOG: &str = "/tmp/zfbench-daemon.log";
+/// The daemon's `--policy-file` (never the host's stored policy).
+const POLICY_FILE: &str = "/tmp/zfbench-policy";
+/// The generation of the policies the benchmark gives the daemon.
+const POLICY_GENERATION: u64 = 1;
 /// A connect that takes longer than this counts as an error (and the client moves on).
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 /// A connect run that takes longer than this stops early (its numbers say so).
@@ -349,6 +362,8 @@ fn sweep() {
         let _ = run("ip", &["netns", "del", ns]);
     }
     let _ = fs::remove_file(SOCKET);
+    let _ = fs::remove_file(POLICY_FILE);
+    let _ = fs::remove_file(format!("{POLICY_FILE}.tmp"));
     let _ = fs::remove_dir_all(ENGINE_DIR);
 }
 
@@ -545,6 +560,36 @@ struct AppStats {
     unattributed: u64,
     processes: u64,
     ends: u64,
+    rule_decided: u64,
+}
+
+/// A policy whose one rule allows `app` (any app when None) to connect to the server.
+fn allow_policy(app: Option<String>) -> Vec<u8> {
+    use zenithfence_protocol::policy::{
+        PolicyDocument, PolicyRule, RuleAction, RuleDestination, RuleDirection,
+    };
+    let ip = IP_B
+        .parse::<std::net::Ipv4Addr>()
+        .map_or([0; 4], |a| a.octets());
+    PolicyDocument {
+        flags: 0,
+        generation: POLICY_GENERATION,
+        no_app_action: Verdict::Block as u8,
+        rules: vec![PolicyRule {
+            tag: 1,
+            action: RuleAction::Allow,
+            app_decides: false,
+            direction: RuleDirection::Outbound,
+            protocol: Some(6),
+            port_from: CONNECT_PORT,
+            port_to: CONNECT_PORT,
+            updated_at: 0,
+            expires_at: None,
+            app,
+            destination: RuleDestination::Ip4(ip),
+        }],
+    }
+    .encode()
 }
 
 /// The real daemon in `a` and the auto-accept app in this process; dropping stops both.
@@ -597,11 +642,14 @@ fn daemon_is_stale(binary: &Path) -> bool {
     matches!((sources, built), (Some(s), Some(b)) if s > b)
 }
 
+/// Answers every connection with PermanentAccept; says it is ready after the HelloReply, or
+/// once the PolicyState reports `policy` in force.
 fn auto_accept(
     mut reader: DaemonClient,
     mut writer: DaemonClient,
     stop: &AtomicBool,
     ready: mpsc::Sender<()>,
+    policy: Option<u64>,
 ) -> AppStats {
     let mut stats = AppStats::default();
     while !stop.load(Ordering::SeqCst) {
@@ -612,8 +660,16 @@ fn auto_accept(
             let (id, pid) = match &item {
                 Info::ConnectionV4(c) => (c.id, c.process_id),
                 Info::ConnectionV6(c) => (c.id, c.process_id),
-                Info::HelloReply(_) => {
+                Info::HelloReply(_) if policy.is_none() => {
                     let _ = ready.send(());
+                    continue;
+                }
+                Info::PolicyState(state) if Some(state.generation) == policy => {
+                    let _ = ready.send(());
+                    continue;
+                }
+                Info::RuleDecidedV4(_) | Info::RuleDecidedV6(_) => {
+                    stats.rule_decided += 1;
                     continue;
                 }
                 Info::Process(_) => {
@@ -641,9 +697,23 @@ fn auto_accept(
 }
 
 impl Daemon {
-    /// The daemon alone, once its socket exists (scenario D connects the engine to it).
+    /// The daemon alone, once its socket exists (scenario D connects the engine to it), with
+    /// no stored policy.
     fn spawn(binary: &Path) -> Res<Daemon> {
+        Daemon::spawn_with(binary, None)
+    }
+
+    /// The daemon alone, with `stored` as its stored policy file (none: no file).
+    fn spawn_with(binary: &Path, stored: Option<&[u8]>) -> Res<Daemon> {
         let _ = fs::remove_file(SOCKET);
+        match stored {
+            Some(bytes) => {
+                fs::write(POLICY_FILE, bytes).map_err(|e| format!("{POLICY_FILE}: {e}"))?
+            }
+            None => {
+                let _ = fs::remove_file(POLICY_FILE);
+            }
+        }
         let log = fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -653,6 +723,7 @@ impl Daemon {
             .args(["netns", "exec", NS_A])
             .arg(binary)
             .args(["--socket", SOCKET, "--queue", &QUEUE.to_string()])
+            .args(["--policy-file", POLICY_FILE])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log)
@@ -677,28 +748,46 @@ impl Daemon {
         Ok(daemon)
     }
 
-    /// The daemon and the auto-accept app, once the daemon answered the app's Hello.
-    fn start(binary: &Path) -> Res<Daemon> {
+    /// The daemon and the auto-accept app, once the daemon answered the app's Hello and, when
+    /// the app sends `policy`, reported it in force.
+    fn start(binary: &Path, policy: Option<&[u8]>) -> Res<Daemon> {
         let mut daemon = Daemon::spawn(binary)?;
         let connect = || -> io::Result<(DaemonClient, DaemonClient)> {
-            let reader = DaemonClient::connect(Path::new(SOCKET))?;
+            // The socket file exists from bind(), a moment before listen(): a connect in
+            // between is refused, so it is tried again for a little while.
+            let deadline = Instant::now() + Duration::from_secs(2);
+            let reader = loop {
+                match DaemonClient::connect(Path::new(SOCKET)) {
+                    Err(e)
+                        if e.kind() == io::ErrorKind::ConnectionRefused
+                            && Instant::now() < deadline =>
+                    {
+                        thread::sleep(Duration::from_millis(5));
+                    }
+                    other => break other?,
+                }
+            };
             reader.set_read_timeout(Duration::from_millis(100))?;
             let mut writer = reader.try_clone()?;
             writer.send(&ZfCommand::Hello {
                 ext_version: 1,
-                features: 7,
+                features: feature::ALL,
             })?;
+            if let Some(document) = policy {
+                writer.send_policy(POLICY_GENERATION, document)?;
+            }
             Ok((reader, writer))
         };
         let (reader, writer) = connect().map_err(|e| format!("the app cannot connect: {e}"))?;
         let (ready_tx, ready) = mpsc::channel();
         let stop = Arc::clone(&daemon.stop);
+        let wanted = policy.map(|_| POLICY_GENERATION);
         daemon.app = Some(thread::spawn(move || {
-            auto_accept(reader, writer, &stop, ready_tx)
+            auto_accept(reader, writer, &stop, ready_tx, wanted)
         }));
         ready
             .recv_timeout(Duration::from_secs(5))
-            .map_err(|_| "the daemon did not answer Hello".to_string())?;
+            .map_err(|_| "the daemon did not answer Hello or take the policy".to_string())?;
         Ok(daemon)
     }
 
@@ -805,6 +894,9 @@ enum Scenario {
     NoRules,
     Reader,
     Daemon,
+    RuleWithApp,
+    RuleNoApp,
+    AppRuleNoApp,
     FullStack,
 }
 
@@ -817,6 +909,9 @@ impl Scenario {
             Scenario::NoRules => "A no rules        ",
             Scenario::Reader => "B minimal reader  ",
             Scenario::Daemon => "C zenithfenced    ",
+            Scenario::RuleWithApp => "E policy rule, app",
+            Scenario::RuleNoApp => "F address rule    ",
+            Scenario::AppRuleNoApp => "G app rule, no app",
             Scenario::FullStack => "D engine + rule   ",
         }
     }
@@ -826,6 +921,9 @@ impl Scenario {
             Scenario::NoRules => "A",
             Scenario::Reader => "B",
             Scenario::Daemon => "C",
+            Scenario::RuleWithApp => "E",
+            Scenario::RuleNoApp => "F",
+            Scenario::AppRuleNoApp => "G",
             Scenario::FullStack => "D",
         }
     }
@@ -941,8 +1039,20 @@ fn bench(args: &[String]) -> Res<()> {
     };
     let scenarios: Vec<Scenario> = Scenario::ALL
         .into_iter()
+        .chain([
+            Scenario::RuleWithApp,
+            Scenario::RuleNoApp,
+            Scenario::AppRuleNoApp,
+        ])
         .chain(headless.as_ref().map(|_| Scenario::FullStack))
         .collect();
+    // The client is this executable, re-executed: the path the daemon reads in /proc.
+    let own_path = fs::canonicalize(&exe)
+        .map_err(|e| format!("{}: {e}", exe.display()))?
+        .to_string_lossy()
+        .into_owned();
+    let app_policy = allow_policy(Some(own_path));
+    let address_policy = allow_policy(None);
     println!(
         "method:  {} sequential connect()s per run (+{} warm-up), SO_LINGER 0, veth {IP_A} -> {IP_B}, \
          accept-and-close server; {} rounds of {}",
@@ -990,7 +1100,7 @@ fn bench(args: &[String]) -> Res<()> {
                     )
                 }
                 Scenario::Daemon => {
-                    let running = Daemon::start(&daemon)?;
+                    let running = Daemon::start(&daemon, None)?;
                     let stats = connect_run(&exe, options.count, warmup);
                     let app = running.stop();
                     (
@@ -1000,6 +1110,29 @@ fn bench(args: &[String]) -> Res<()> {
                             app.connections, app.unattributed, app.processes, app.ends
                         ),
                     )
+                }
+                Scenario::RuleWithApp => {
+                    let running = Daemon::start(&daemon, Some(&app_policy))?;
+                    let stats = connect_run(&exe, options.count, warmup);
+                    let app = running.stop();
+                    (
+                        stats?,
+                        format!(
+                            "  rule decided {} of {total}, app asked {}, {} process infos, {} ends",
+                            app.rule_decided, app.connections, app.processes, app.ends
+                        ),
+                    )
+                }
+                Scenario::RuleNoApp | Scenario::AppRuleNoApp => {
+                    let stored = if scenario == Scenario::RuleNoApp {
+                        &address_policy
+                    } else {
+                        &app_policy
+                    };
+                    let running = Daemon::spawn_with(&daemon, Some(stored))?;
+                    let stats = connect_run(&exe, options.count, warmup);
+                    drop(running);
+                    (stats?, "  no app connected".to_string())
                 }
                 Scenario::FullStack => {
                     let headless = headless
@@ -1040,38 +1173,45 @@ fn bench(args: &[String]) -> Res<()> {
             median(&of(scenario, |s| s.mean_us)),
         );
     }
-    for (name, pick) in [
-        (
-            "p50",
-            (|s: &ConnectStats| s.p50_us) as fn(&ConnectStats) -> f64,
-        ),
-        ("p99", |s: &ConnectStats| s.p99_us),
-        ("mean", |s: &ConnectStats| s.mean_us),
+    for (who, scenario) in [
+        ("daemon + app", Scenario::Daemon),
+        ("policy rule, app connected", Scenario::RuleWithApp),
+        ("address rule, no app", Scenario::RuleNoApp),
+        ("app rule, no app", Scenario::AppRuleNoApp),
     ] {
-        let none = median(&of(Scenario::NoRules, pick));
-        let reader = median(&of(Scenario::Reader, pick)) - none;
-        let daemon = median(&of(Scenario::Daemon, pick)) - none;
-        let per_round: Vec<String> = (1..=options.rounds)
-            .filter_map(|round| {
-                let at = |scenario| {
-                    results
-                        .iter()
-                        .find(|(s, r, _)| *s == scenario && *r == round)
-                        .map(|(_, _, stats)| pick(stats))
-                };
-                let a = at(Scenario::NoRules)?;
-                Some(format!(
-                    "{:.2}",
-                    (at(Scenario::Daemon)? - a) / (at(Scenario::Reader)? - a)
-                ))
-            })
-            .collect();
-        println!(
-            "added latency vs no rules ({name:>4}): daemon {daemon:.1} µs, minimal reader {reader:.1} µs, \
-             ratio {:.2} (goal ≤ 1.5; per round {})",
-            daemon / reader,
-            per_round.join(" ")
-        );
+        for (name, pick) in [
+            (
+                "p50",
+                (|s: &ConnectStats| s.p50_us) as fn(&ConnectStats) -> f64,
+            ),
+            ("p99", |s: &ConnectStats| s.p99_us),
+            ("mean", |s: &ConnectStats| s.mean_us),
+        ] {
+            let none = median(&of(Scenario::NoRules, pick));
+            let reader = median(&of(Scenario::Reader, pick)) - none;
+            let added = median(&of(scenario, pick)) - none;
+            let per_round: Vec<String> = (1..=options.rounds)
+                .filter_map(|round| {
+                    let at = |scenario| {
+                        results
+                            .iter()
+                            .find(|(s, r, _)| *s == scenario && *r == round)
+                            .map(|(_, _, stats)| pick(stats))
+                    };
+                    let a = at(Scenario::NoRules)?;
+                    Some(format!(
+                        "{:.2}",
+                        (at(scenario)? - a) / (at(Scenario::Reader)? - a)
+                    ))
+                })
+                .collect();
+            println!(
+                "added latency vs no rules ({name:>4}): {who} {added:.1} µs, minimal reader {reader:.1} µs, \
+                 ratio {:.2} (goal ≤ 1.5; per round {})",
+                added / reader,
+                per_round.join(" ")
+            );
+        }
     }
     if headless.is_some() {
         let mut parts = Vec::new();
@@ -1128,12 +1268,15 @@ fn bench(args: &[String]) -> Res<()> {
                     (gbps?, format!("  reader answered {}", answered?))
                 }
                 Scenario::Daemon => {
-                    let running = Daemon::start(&daemon)?;
+                    let running = Daemon::start(&daemon, None)?;
                     let gbps = iperf(options.iperf_seconds);
                     let app = running.stop();
                     (gbps?, format!("  app answered {}", app.connections))
                 }
-                Scenario::FullStack => continue,
+                Scenario::RuleWithApp
+                | Scenario::RuleNoApp
+                | Scenario::AppRuleNoApp
+                | Scenario::FullStack => continue,
             };
             println!(
                 "round {round} {}: {gbps:>6.2} Gbit/s{note}",

@@ -12,6 +12,7 @@ pub(crate) const USAGE: &str = "\
 zenithfenced: the ZenithFence Linux driver. Holds the first packet of every new connection in
 NFQUEUE, hands it to the app over a Unix socket (the Portmaster kext 2.1 byte stream plus
 ZenithFence extensions), applies the verdict, reports connection ends, DNS names and bytes.
+The app's policy (its permanent rules) is stored and enforced here, with or without the app.
 
 Usage: zenithfenced [OPTIONS]        (needs root or CAP_NET_ADMIN)
 
@@ -23,7 +24,12 @@ Options:
   --default ACTION       accept|block|drop: the answer when the hold times out or the
                          queue to the app is full      [default: drop]
   --detached ACTION      accept|block: what new connections get while no app is connected
+                         and no policy is in force (a policy brings its own action)
                                                        [default: accept]
+  --policy-file PATH     where the app's policy is stored, and read at start before any
+                         packet is queued, so its rules hold from the first packet; a
+                         missing file is no policy, a damaged one is logged and ignored
+                                                       [default: /var/lib/zenithfence/policy]
   --group NAME           the group whose members may connect (root always may)
   --no-ipv6              leave IPv6 alone
   --base-only            send no extension infos, even to a client that asks (Hello)
@@ -56,6 +62,8 @@ pub(crate) struct Options {
     pub(crate) base_only: bool,
     /// Resolvers besides those of resolv.conf.
     pub(crate) dns_resolvers: Vec<IpAddress>,
+    /// The stored policy.
+    pub(crate) policy_file: PathBuf,
 }
 
 impl Default for Options {
@@ -70,6 +78,7 @@ impl Default for Options {
             ipv6: true,
             base_only: false,
             dns_resolvers: Vec::new(),
+            policy_file: PathBuf::from(crate::policy_file::DEFAULT_POLICY_FILE),
         }
     }
 }
@@ -132,6 +141,13 @@ pub(crate) fn parse(args: &[String]) -> Result<Invocation, String> {
                     action(&value("--detached")?, false).map_err(|e| format!("--detached: {e}"))?
             }
             "--group" => options.group = Some(value("--group")?),
+            "--policy-file" => {
+                let v = value("--policy-file")?;
+                if v.is_empty() || v.ends_with('/') {
+                    return Err(format!("--policy-file: '{v}' is not a file path"));
+                }
+                options.policy_file = PathBuf::from(v);
+            }
             "--no-ipv6" => options.ipv6 = false,
             "--base-only" => options.base_only = true,
             "--dns-resolver" => {
@@ -177,6 +193,8 @@ mod tests {
             "10.0.0.53",
             "--dns-resolver",
             "fd00::53",
+            "--policy-file",
+            "/srv/zf/policy",
         ]))
         .unwrap();
         let Invocation::Run(o) = parsed else {
@@ -196,7 +214,15 @@ mod tests {
             o.dns_resolvers,
             vec![IpAddress::V4([10, 0, 0, 53]), IpAddress::V6(six)]
         );
+        assert_eq!(o.policy_file, PathBuf::from("/srv/zf/policy"));
         assert_eq!(parse(&args(&["--help"])).unwrap(), Invocation::Help);
+        let Invocation::Run(defaults) = parse(&[]).unwrap() else {
+            panic!("expected run")
+        };
+        assert_eq!(
+            defaults.policy_file,
+            PathBuf::from("/var/lib/zenithfence/policy")
+        );
     }
 
     #[test]
@@ -213,6 +239,9 @@ mod tests {
         assert!(parse(&args(&["--dns-resolver", "resolver.lan"]))
             .unwrap_err()
             .contains("not an IPv4 or IPv6 address"));
+        assert!(parse(&args(&["--policy-file", "/var/lib/zf/"]))
+            .unwrap_err()
+            .contains("not a file path"));
         assert!(parse(&args(&["--frobnicate"]))
             .unwrap_err()
             .contains("unknown option"));

@@ -17,14 +17,21 @@ use std::thread;
 use std::time::Duration;
 
 use zenithfence_core::blocking_queue::ReadOutcome;
+use zenithfence_core::commands::dispatch;
+use zenithfence_protocol::command::{MAX_POLICY_PART, POLICY_PART_HEADER};
 use zenithfence_protocol::Command;
 
+use crate::client_commands::ClientCommands;
 use crate::daemon::Daemon;
 use crate::log::Severity;
 use crate::sys;
 
 /// The largest info chunk one read returns: clients read with a buffer at least this large.
 pub(crate) const MAX_READ: usize = 16 * 1024;
+/// The longest command: a PolicyPart with a full part. A longer write is refused whole (the
+/// kernel says how long it was), never read in part: cut to a buffer, a write of a full part
+/// plus more bytes would read as a valid part.
+pub(crate) const MAX_COMMAND: usize = POLICY_PART_HEADER + MAX_POLICY_PART;
 /// How often the accept loop looks at the stop flag without a connection.
 const ACCEPT_WAKE: Duration = Duration::from_millis(250);
 /// How long a leaving client's infos may take to drain before its socket is shut: a client
@@ -215,11 +222,17 @@ fn serve_client(daemon: &Arc<Daemon>, stream: File) {
 }
 
 fn read_commands(daemon: &Daemon, stream: &File) {
-    // Larger than any command, so an oversized write is seen whole enough to be rejected.
-    let mut buf = [0u8; 256];
+    let mut target = ClientCommands::new(daemon);
+    let mut buf = vec![0u8; MAX_COMMAND];
     loop {
         let n = match sys::seqpacket_recv(stream, &mut buf) {
             Ok(sys::Received::Message(n)) => n,
+            Ok(sys::Received::Oversized(n)) => {
+                daemon.reject_command(&format!(
+                    "a write of {n} bytes is longer than any command (at most {MAX_COMMAND})"
+                ));
+                continue;
+            }
             Ok(sys::Received::End) => return,
             // A timeout cannot come from an accepted Unix socket (it does not inherit the
             // listener's), but would not end the session either.
@@ -240,9 +253,8 @@ fn read_commands(daemon: &Daemon, stream: &File) {
         let write = buf.get(..n).unwrap_or(&[]);
         match Command::decode(write) {
             Ok(command) => {
-                let shutdown = command == Command::Shutdown;
-                daemon.command(command);
-                if shutdown {
+                dispatch(command, &mut target);
+                if target.ended() {
                     return;
                 }
             }

@@ -5,7 +5,8 @@ use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::Path;
 
-use zenithfence_protocol::{Command, InfoReader, ReadItem};
+use zenithfence_protocol::command::MAX_POLICY_PART;
+use zenithfence_protocol::{Command, InfoReader, PolicyPart, ReadItem};
 
 use crate::client::MAX_READ;
 use crate::sys;
@@ -46,6 +47,25 @@ impl DaemonClient {
         let mut bytes = Vec::new();
         command.encode(&mut bytes);
         self.send_raw(&bytes)
+    }
+
+    /// Sends a policy document (its encoded bytes) as PolicyPart commands of full parts, in
+    /// order; the daemon puts it in force when the last one arrives.
+    pub fn send_policy(&mut self, generation: u64, document: &[u8]) -> io::Result<()> {
+        let total_len = u32::try_from(document.len())
+            .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "policy too large"))?;
+        let mut offset = 0u32;
+        for data in document.chunks(MAX_POLICY_PART) {
+            self.send(&Command::PolicyPart(PolicyPart {
+                generation,
+                total_len,
+                offset,
+                data,
+            }))?;
+            // At most MAX_POLICY_PART, so this cannot wrap.
+            offset += data.len() as u32;
+        }
+        Ok(())
     }
 
     /// Sends raw bytes as one write (to test how the daemon treats malformed commands).

@@ -23,6 +23,12 @@
 //! Logging may happen under any lock: it never waits for stderr (its own thread writes it,
 //! `stderr_writer.rs`), so a journal that stops reading cannot stop a decision.
 //!
+//! Slow work that needs no lock runs with none held: attributing a process (sock_diag and
+//! /proc, milliseconds) between the packet thread's two turns at `engine`; assembling and
+//! compiling a policy document on the client's command thread, whose session owns the
+//! assembler (one client at a time), so only the swap into force takes `engine`; writing the
+//! stored policy file after that swap (`policy_receiver.rs`). No lock was added for the policy.
+//!
 //! GetBandwidthStats is served by its own thread (`run_bandwidth`): a dump of tens of thousands
 //! of sockets and flows takes tens of milliseconds, and verdicts, which come on the same socket,
 //! must not wait behind it. Requests that come while one waits are served by the same dump.
@@ -32,31 +38,34 @@
 //! networking in the namespace.
 
 use std::io;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use zenithfence_core::bandwidth::BandwidthAccounts;
 use zenithfence_core::blocking_queue::BlockingInfoQueue;
 use zenithfence_core::decision::{Action, Decision};
-use zenithfence_core::flow::{FlowKey, IpAddress, PacketTuple};
+use zenithfence_core::flow::{FlowKey, PacketTuple};
 use zenithfence_core::packet::parse_ip_packet;
-use zenithfence_protocol::{Command, Direction, Update};
+use zenithfence_core::policy::{PolicyOrigin, PreparedPolicy};
+use zenithfence_protocol::{Direction, Verdict};
 
 use crate::attribute::Attributor;
 use crate::conntrack::Conntrack;
 use crate::dns_watch::DnsWatch;
-use crate::engine::{Answer, Engine, HeldPacket, Quick};
+use crate::engine::{Answer, Engine, HeldPacket, Quick, Time};
 use crate::locks::{RankedGuard, RankedMutex};
 use crate::log::{Log, Severity};
 use crate::nfqueue::{KernelVerdict, Queue, QueuedPacket, VerdictSender, HOOK_LOCAL_IN};
+use crate::policy_receiver::PolicyReceiver;
 use crate::rules::{MARK_ALLOW, MARK_REJECT, MARK_VERDICT_MASK};
 use crate::sock_diag::SockDiag;
 
 /// Lock ranks (see "Locks" above).
 const RANK_KERNEL: u32 = 1;
-const RANK_ENGINE: u32 = 2;
+pub(crate) const RANK_ENGINE: u32 = 2;
 const RANK_ACCOUNTS: u32 = 3;
 const RANK_FORGOTTEN: u32 = 4;
 
@@ -114,6 +123,8 @@ pub(crate) struct Daemon {
     started: Instant,
     /// GetBandwidthStats requests for `run_bandwidth` (room for one: more are served by it).
     bandwidth_requests: SyncSender<()>,
+    /// Where the policy a client sends is stored.
+    policy_file: PathBuf,
 }
 
 /// How often the byte-count thread looks at the stop flag while nobody asks.
@@ -134,17 +145,29 @@ struct Totals {
     keys: [Option<(FlowKey, u64, u64)>; 2],
 }
 
+/// The policy the daemon starts with, and where a client's is stored.
+pub(crate) struct PolicySetup {
+    /// `--policy-file`.
+    pub(crate) file: PathBuf,
+    /// What that file held at start, checked.
+    pub(crate) stored: Option<Box<PreparedPolicy>>,
+}
+
 impl Daemon {
-    /// Creates the state around a bound queue.
+    /// Creates the state around a bound queue, with the stored policy in force.
     pub(crate) fn new(
         options: crate::engine::EngineOptions,
         verdicts: VerdictSender,
         log: Arc<Log>,
         bandwidth_requests: SyncSender<()>,
+        policy: PolicySetup,
     ) -> Daemon {
         let queue = Arc::new(BlockingInfoQueue::new(INFO_QUEUE_CAPACITY));
         let answer = Box::new(NfAnswer(verdicts, Arc::clone(&log)));
-        let engine = Engine::new(options, Arc::clone(&queue), answer, Arc::clone(&log));
+        let mut engine = Engine::new(options, Arc::clone(&queue), answer, Arc::clone(&log));
+        if let Some(stored) = policy.stored {
+            engine.install_policy(stored, PolicyOrigin::Stored);
+        }
         let diag = SockDiag::open()
             .map_err(|e| log.write(Severity::Warning, format!("no TCP byte counts: {e}")))
             .ok();
@@ -160,12 +183,24 @@ impl Daemon {
             log,
             started: Instant::now(),
             bandwidth_requests,
+            policy_file: policy.file,
         }
     }
 
     /// Milliseconds since start (the core's clock).
     pub(crate) fn now_ms(&self) -> u64 {
         self.started.elapsed().as_millis() as u64
+    }
+
+    /// Both clocks: since start, and the wall clock policy rules expire by.
+    fn time(&self) -> Time {
+        Time {
+            now_ms: self.now_ms(),
+            // A clock set before 1970 expires no rule, which keeps the user's rules.
+            wall_ms: SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as u64),
+        }
     }
 
     /// Writes a log line.
@@ -187,9 +222,10 @@ impl Daemon {
         self.engine().attach()
     }
 
-    /// The client left: every pending packet gets the detached policy.
+    /// The client left: every pending packet is decided as without a client.
     pub(crate) fn detach(&self) {
-        self.engine().detach();
+        let time = self.time();
+        self.engine().detach(time);
     }
 
     /// Counts and logs a command that did not decode.
@@ -197,56 +233,85 @@ impl Daemon {
         self.engine().reject_command(reason);
     }
 
-    /// Handles one decoded command.
-    pub(crate) fn command(&self, command: Command) {
-        match command {
-            Command::GetLogs => {
-                for info in self.log.take_infos() {
-                    let _ = self.queue.push(&info);
-                }
-            }
-            // A full channel means a request already waits, and its dump serves this one too.
-            Command::GetBandwidthStats => {
-                let _ = self.bandwidth_requests.try_send(());
-            }
-            Command::ClearCache => {
-                self.engine().on_command(command, self.now_ms());
-                // Flows allowed for good bypass the queue through their conntrack mark: drop
-                // those entries so every flow is asked about again, as the cache is now empty.
-                if let Some(conntrack) = self.kernel.lock().conntrack.as_mut() {
-                    if let Err(e) = conntrack.delete_by_mark(MARK_ALLOW, MARK_VERDICT_MASK) {
-                        self.log(Severity::Warning, format!("clearing allowed flows: {e}"));
-                    }
-                }
-            }
-            Command::UpdateV4(Update { verdict, .. })
-            | Command::UpdateV6(Update { verdict, .. })
-                if Decision::of(verdict).action != Action::Accept =>
-            {
-                let key = update_key(&command);
-                self.engine().on_command(command, self.now_ms());
-                // An allowed flow never reaches the queue again; forgetting its conntrack entry
-                // makes its next packet new, so the updated verdict in the cache applies to it.
-                let mut kernel = self.kernel.lock();
-                if let (Some(key), Some(conntrack)) = (key, kernel.conntrack.as_mut()) {
-                    // Registered before the delete: the kernel sends the destroy event at once.
-                    let now = self.now_ms();
-                    self.forgotten.lock().push((key, now + FORGOTTEN_FOR_MS));
-                    let deleted = tuples_of(&key)
-                        .iter()
-                        .any(|tuple| conntrack.delete_flow(tuple).unwrap_or(false));
-                    if !deleted {
-                        self.forgotten
-                            .lock()
-                            .retain(|&(k, until)| k != key && until > now);
-                    }
-                }
-            }
-            other => {
-                let now = self.now_ms();
-                self.engine().on_command(other, now);
+    /// Verdict.
+    pub(crate) fn verdict(&self, id: u64, verdict: Verdict) {
+        self.engine().verdict(id, verdict);
+    }
+
+    /// UpdateV4/V6. A blocking verdict also deletes the flow's conntrack entry.
+    pub(crate) fn update(&self, flow: FlowKey, verdict: Verdict) {
+        self.engine().update(flow, verdict);
+        if Decision::of(verdict).action == Action::Accept {
+            return;
+        }
+        // An allowed flow never reaches the queue again; forgetting its conntrack entry makes
+        // its next packet new, so the updated verdict in the cache applies to it.
+        let mut kernel = self.kernel.lock();
+        if let Some(conntrack) = kernel.conntrack.as_mut() {
+            // Registered before the delete: the kernel sends the destroy event at once.
+            let now = self.now_ms();
+            self.forgotten.lock().push((flow, now + FORGOTTEN_FOR_MS));
+            let deleted = tuples_of(&flow)
+                .iter()
+                .any(|tuple| conntrack.delete_flow(tuple).unwrap_or(false));
+            if !deleted {
+                self.forgotten
+                    .lock()
+                    .retain(|&(k, until)| k != flow && until > now);
             }
         }
+    }
+
+    /// ClearCache.
+    pub(crate) fn clear_cache(&self) {
+        self.engine().clear_cache();
+        // Flows allowed for good bypass the queue through their conntrack mark: drop those
+        // entries so every flow is asked about again, as the cache is now empty.
+        if let Some(conntrack) = self.kernel.lock().conntrack.as_mut() {
+            if let Err(e) = conntrack.delete_by_mark(MARK_ALLOW, MARK_VERDICT_MASK) {
+                self.log(Severity::Warning, format!("clearing allowed flows: {e}"));
+            }
+        }
+    }
+
+    /// GetLogs: the buffered lines as LogLine infos.
+    pub(crate) fn get_logs(&self) {
+        for info in self.log.take_infos() {
+            let _ = self.queue.push(&info);
+        }
+    }
+
+    /// GetBandwidthStats, for `run_bandwidth`.
+    pub(crate) fn request_bandwidth(&self) {
+        // A full channel means a request already waits, and its dump serves this one too.
+        let _ = self.bandwidth_requests.try_send(());
+    }
+
+    /// PrintMemoryStats.
+    pub(crate) fn print_memory_stats(&self) {
+        self.engine().print_memory_stats();
+    }
+
+    /// CleanEndedConnections.
+    pub(crate) fn clean_ended_connections(&self) {
+        let now = self.now_ms();
+        let removed = self.engine().clean(now);
+        self.log(Severity::Debug, format!("cleaned {removed} connections"));
+    }
+
+    /// Hello.
+    pub(crate) fn hello(&self, ext_version: u16, wanted: u32) {
+        self.engine().hello(ext_version, wanted);
+    }
+
+    /// GetCounters.
+    pub(crate) fn get_counters(&self) {
+        self.engine().get_counters();
+    }
+
+    /// The receiver of one session's PolicyPart commands.
+    pub(crate) fn policy_receiver(&self) -> PolicyReceiver<'_> {
+        PolicyReceiver::new(&self.engine, &self.policy_file, &self.log)
     }
 
     /// The byte-count thread: serves GetBandwidthStats requests until `stop`.
@@ -465,9 +530,10 @@ impl Daemon {
         if records.is_empty() {
             return;
         }
+        let now = self.now_ms();
         let mut engine = self.engine();
         for record in records {
-            engine.dns_name(record.name, record.address, record.ttl_s);
+            engine.dns_name(record.name, record.address, record.ttl_s, now);
         }
     }
 
@@ -494,48 +560,22 @@ impl Daemon {
             }
         };
         let flow = tuple.flow_key(direction);
-        let now = self.now_ms();
-        if self.engine().quick_decision(flow, held, now) == Quick::Done {
+        let time = self.time();
+        if self.engine().quick_decision(flow, direction, held, time) == Quick::Done {
             return;
         }
         // Attribution reads /proc and may take milliseconds: not under the engine lock.
         let attribution = attributor.attribute(&flow, packet.uid);
-        let now = self.now_ms();
+        let time = self.time();
         self.engine()
-            .ask(flow, direction, held, attribution, &packet.payload, now);
+            .decide_new(flow, direction, held, attribution, &packet.payload, time);
     }
 
     /// Answers everything still held (daemon shutdown).
     pub(crate) fn shutdown(&self) {
-        self.engine().shutdown();
+        let time = self.time();
+        self.engine().shutdown(time);
     }
-}
-
-fn update_key(command: &Command) -> Option<FlowKey> {
-    let (protocol, local_ip, local_port, remote_ip, remote_port) = match command {
-        Command::UpdateV4(u) => (
-            u.protocol,
-            IpAddress::V4(u.local_ip),
-            u.local_port,
-            IpAddress::V4(u.remote_ip),
-            u.remote_port,
-        ),
-        Command::UpdateV6(u) => (
-            u.protocol,
-            IpAddress::V6(u.local_ip),
-            u.local_port,
-            IpAddress::V6(u.remote_ip),
-            u.remote_port,
-        ),
-        _ => return None,
-    };
-    Some(FlowKey {
-        protocol,
-        local_ip,
-        local_port,
-        remote_ip,
-        remote_port,
-    })
 }
 
 /// The conntrack original tuples a flow may have: we opened it, or the peer did.

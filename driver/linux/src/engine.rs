@@ -3,23 +3,30 @@
 //! packets are answered through [`Answer`] and infos go to the [`BlockingInfoQueue`], so the unit
 //! tests below drive it with a recording answerer.
 //!
-//! Invariant: every packet handed to [`Engine::ask`] or [`Engine::quick_decision`] is answered
-//! exactly once: at once, by a Verdict, by the hold timeout, or when the client leaves.
+//! A new connection is decided by the policy in force (`zenithfence_core::policy`): a rule
+//! answers it at once, for good; otherwise a connected client is asked, and without a client
+//! the policy's no-app action applies (the `--detached` setting when there is no policy).
+//!
+//! Invariant: every packet handed to [`Engine::decide_new`] or [`Engine::quick_decision`] is
+//! answered exactly once: at once, by a Verdict, by the hold timeout, or when the client leaves.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use zenithfence_core::blocking_queue::BlockingInfoQueue;
 use zenithfence_core::cache::ConnectionCache;
+use zenithfence_core::commands::{granted_features, hello_reply, hello_text};
 use zenithfence_core::counters::{counters, DriverTally};
 use zenithfence_core::decision::{Action, Decision};
 use zenithfence_core::flow::{FlowKey, IpAddress};
 use zenithfence_core::infos::{connection_end_info, connection_info, ConnectionFacts};
 use zenithfence_core::pending::{Held, PendingTable, Released};
-use zenithfence_protocol::constants::{driver_kind, feature, payload_layer, EXT_VERSION, VERSION};
-use zenithfence_protocol::{
-    Command, Counters, Direction, DnsName, HelloReply, Info, Process, Update, Verdict,
+use zenithfence_core::policy::{
+    NameTable, PolicyConnection, PolicyEnforcer, PolicyOrigin, PolicyVerdict, PreparedPolicy,
+    RuleNames,
 };
+use zenithfence_protocol::constants::{driver_kind, feature, payload_layer};
+use zenithfence_protocol::{Counters, Direction, DnsName, Info, Process, RuleDecided, Verdict};
 
 use crate::log::{Log, Severity};
 
@@ -50,6 +57,25 @@ pub(crate) struct Attribution {
     pub(crate) process: Option<Process>,
 }
 
+impl Attribution {
+    /// The executable path policy rules are matched against; None when the process is unknown.
+    fn app(&self) -> Option<&str> {
+        self.process
+            .as_ref()
+            .map(|p| p.path.as_str())
+            .filter(|path| !path.is_empty())
+    }
+}
+
+/// The two clocks a decision needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Time {
+    /// Milliseconds since the daemon started (hold deadlines, the cache, DNS name lifetimes).
+    pub(crate) now_ms: u64,
+    /// Milliseconds since the Unix epoch (policy rules expire at a wall-clock time).
+    pub(crate) wall_ms: u64,
+}
+
 /// Fixed settings.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct EngineOptions {
@@ -57,7 +83,7 @@ pub(crate) struct EngineOptions {
     pub(crate) hold_timeout_ms: u64,
     /// The answer on hold timeout or full queue.
     pub(crate) default_action: Action,
-    /// The answer while no client is connected.
+    /// The answer while no client is connected and no policy is in force.
     pub(crate) detached_action: Action,
     /// Never grant extension features.
     pub(crate) base_only: bool,
@@ -69,6 +95,11 @@ pub(crate) struct EngineOptions {
 /// (64 did: a measured 1 MB burst lost 29 datagrams), and still bounds a hostile flow.
 const MAX_PACKETS_PER_FLOW: usize = 512;
 
+/// Addresses whose DNS names are kept for host and domain rules (the oldest learned goes
+/// first). A busy desktop resolves a few thousand addresses an hour; names are kept at least
+/// five minutes, so this holds well over the working set at about 2 MB at most.
+const NAME_TABLE_CAPACITY: usize = 16_384;
+
 #[derive(Default)]
 struct Client {
     features: u32,
@@ -76,13 +107,20 @@ struct Client {
     described: BTreeMap<u64, u64>,
 }
 
+/// What a held request needs to be decided by the policy should its client leave.
+struct Asked {
+    app: Option<String>,
+    direction: Direction,
+}
+
 /// The result of [`Engine::quick_decision`].
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Quick {
-    /// The packet was answered (cache, detached policy) or joined a waiting request.
+    /// The packet was answered (cache, policy, detached action) or joined a waiting request.
     Done,
-    /// The client must be asked: attribute the process, then call [`Engine::ask`].
-    Ask,
+    /// The process is needed (for the client or for an app rule): attribute it, then call
+    /// [`Engine::decide_new`].
+    Attribute,
 }
 
 /// The decision state of the daemon.
@@ -92,19 +130,25 @@ pub(crate) struct Engine {
     answer: Box<dyn Answer>,
     log: Arc<Log>,
     pending: PendingTable<HeldPacket>,
+    /// Facts of every pending request, by request id (see [`Engine::detach`]).
+    asked: BTreeMap<u64, Asked>,
     /// Every decided connection (permanent verdicts decide later packets).
     pub(crate) cache: ConnectionCache,
     client: Option<Client>,
     tally: DriverTally,
     /// Socket cookie → flow, for connection ends.
     cookies: BTreeMap<u64, FlowKey>,
+    /// The policy in force.
+    policy: PolicyEnforcer,
+    /// Address → names from every DNS answer the daemon believed, for host and domain rules.
+    names: NameTable,
     /// Set by [`Engine::shutdown`]: no client is admitted any more, so nothing new is held
     /// while the daemon stops.
     stopped: bool,
 }
 
 impl Engine {
-    /// A new engine with no client.
+    /// A new engine with no client and no policy.
     pub(crate) fn new(
         options: EngineOptions,
         queue: Arc<BlockingInfoQueue>,
@@ -117,10 +161,13 @@ impl Engine {
             answer,
             log,
             pending: PendingTable::new(MAX_PACKETS_PER_FLOW),
+            asked: BTreeMap::new(),
             cache: ConnectionCache::new(),
             client: None,
             tally: DriverTally::default(),
             cookies: BTreeMap::new(),
+            policy: PolicyEnforcer::new(),
+            names: NameTable::new(NAME_TABLE_CAPACITY),
             stopped: false,
         }
     }
@@ -129,58 +176,175 @@ impl Engine {
         self.log.write(severity, text);
     }
 
-    /// Decides a packet without the client where possible.
+    /// Decides a packet without attributing its process where possible.
     pub(crate) fn quick_decision(
         &mut self,
         flow: FlowKey,
+        direction: Direction,
         packet: HeldPacket,
-        now_ms: u64,
+        time: Time,
     ) -> Quick {
-        if let Some(entry) = self.cache.touch(&flow, now_ms) {
+        if let Some(entry) = self.cache.touch(&flow, time.now_ms) {
             // A flow that ended and shows a new packet is a new connection on the same
-            // addresses (a reused port): it is asked about again.
+            // addresses (a reused port): it is decided again.
             if entry.verdict.is_permanent() && entry.ended_ms.is_none() {
                 let decision = Decision::of(entry.verdict);
                 self.answer.answer(packet, decision.action, true);
                 return Quick::Done;
             }
         }
-        if self.client.is_none() {
+        if self.client.is_some() {
+            if self.pending.request_of(&flow).is_some() {
+                let deadline = time.now_ms + self.options.hold_timeout_ms;
+                match self.pending.hold(flow, packet, deadline) {
+                    Held::Joined(_) | Held::New(_) => {}
+                    // The flow already waits with many packets: drop this one (its sender
+                    // retries, and a UDP sender is throttled by its socket buffer anyway).
+                    Held::FlowFull(packet) => self.answer.answer(packet, Action::Drop, false),
+                }
+                return Quick::Done;
+            }
+            // The client is told which process it is, whatever decides.
+            return Quick::Attribute;
+        }
+        if !self.policy.is_active() {
             self.answer
                 .answer(packet, self.options.detached_action, false);
             return Quick::Done;
         }
-        if self.pending.request_of(&flow).is_some() {
-            let deadline = now_ms + self.options.hold_timeout_ms;
-            match self.pending.hold(flow, packet, deadline) {
-                Held::Joined(_) | Held::New(_) => {}
-                // The flow already waits with many packets: drop this one (its sender retries,
-                // and a UDP sender is throttled by its socket buffer anyway).
-                Held::FlowFull(packet) => self.answer.answer(packet, Action::Drop, false),
-            }
-            return Quick::Done;
+        if self.policy.needs_process() {
+            return Quick::Attribute;
         }
-        Quick::Ask
+        // No rule names an app: the policy decides without a walk through /proc.
+        self.decide_new(flow, direction, packet, Attribution::default(), &[], time);
+        Quick::Done
     }
 
-    /// Holds a packet and reports it to the client (after [`Quick::Ask`]).
-    pub(crate) fn ask(
+    /// What the policy says about a connection of `app` on `flow`.
+    fn policy_verdict(
+        &self,
+        flow: &FlowKey,
+        direction: Direction,
+        app: Option<&str>,
+        client_connected: bool,
+        time: Time,
+    ) -> PolicyVerdict {
+        let mut names = Vec::new();
+        self.names
+            .names_of(&flow.remote_ip, time.now_ms, &mut names);
+        let connection = PolicyConnection {
+            app,
+            direction,
+            protocol: flow.protocol,
+            remote_ip: flow.remote_ip,
+            remote_port: flow.remote_port,
+        };
+        self.policy.decide(
+            &connection,
+            RuleNames::Seen(&names),
+            time.wall_ms,
+            client_connected,
+            self.options.detached_action,
+        )
+    }
+
+    /// Decides a new connection (after [`Quick::Attribute`]): a policy rule answers it for
+    /// good; else a connected client is asked; else the no-app action answers it.
+    pub(crate) fn decide_new(
         &mut self,
         flow: FlowKey,
         direction: Direction,
         packet: HeldPacket,
         attribution: Attribution,
         ip_packet: &[u8],
-        now_ms: u64,
+        time: Time,
     ) {
-        // The client may have left while we attributed the process.
-        if self.client.is_none() {
-            self.answer
-                .answer(packet, self.options.detached_action, false);
+        // The client may have come or gone, and the policy changed, while we attributed.
+        let verdict = self.policy_verdict(
+            &flow,
+            direction,
+            attribution.app(),
+            self.client.is_some(),
+            time,
+        );
+        match verdict {
+            PolicyVerdict::Rule {
+                verdict,
+                tag,
+                generation,
+            } => self.rule_decided(
+                flow,
+                direction,
+                packet,
+                attribution,
+                verdict,
+                tag,
+                generation,
+                time,
+            ),
+            PolicyVerdict::NoApp(action) => self.answer.answer(packet, action, false),
+            PolicyVerdict::Ask => self.ask(flow, direction, packet, attribution, ip_packet, time),
+        }
+    }
+
+    /// A policy rule decided a new connection: answered at once and cached like a client's
+    /// permanent verdict; a client granted POLICY is told (Process, then RuleDecided).
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the facts of one decision, used once"
+    )]
+    fn rule_decided(
+        &mut self,
+        flow: FlowKey,
+        direction: Direction,
+        packet: HeldPacket,
+        attribution: Attribution,
+        verdict: Verdict,
+        tag: u32,
+        generation: u64,
+        time: Time,
+    ) {
+        let decision = Decision::of(verdict);
+        self.answer.answer(packet, decision.action, true);
+        self.cache
+            .insert(flow, verdict, attribution.pid, direction, time.now_ms);
+        if let Some(cookie) = attribution.cookie {
+            self.cookies.insert(cookie, flow);
+        }
+        if self.features() & feature::POLICY == 0 {
             return;
         }
         self.describe_process(attribution.process);
-        let deadline = now_ms + self.options.hold_timeout_ms;
+        let info = match connection_end_info(&flow, attribution.pid, direction) {
+            Info::ConnectionEndV6(connection) => Info::RuleDecidedV6(RuleDecided {
+                connection,
+                verdict: verdict as u8,
+                generation,
+                rule_tag: tag,
+            }),
+            Info::ConnectionEndV4(connection) => Info::RuleDecidedV4(RuleDecided {
+                connection,
+                verdict: verdict as u8,
+                generation,
+                rule_tag: tag,
+            }),
+            _ => return,
+        };
+        // A lost RuleDecided costs the app a line in its live table; the queue counts it.
+        let _ = self.queue.push(&info);
+    }
+
+    /// Holds a packet and reports it to the client.
+    fn ask(
+        &mut self,
+        flow: FlowKey,
+        direction: Direction,
+        packet: HeldPacket,
+        attribution: Attribution,
+        ip_packet: &[u8],
+        time: Time,
+    ) {
+        let deadline = time.now_ms + self.options.hold_timeout_ms;
         let id = match self.pending.hold(flow, packet, deadline) {
             Held::New(id) => id,
             Held::Joined(_) => return,
@@ -189,8 +353,21 @@ impl Engine {
                 return;
             }
         };
-        self.cache
-            .insert(flow, Verdict::Undecided, attribution.pid, direction, now_ms);
+        self.asked.insert(
+            id,
+            Asked {
+                app: attribution.app().map(String::from),
+                direction,
+            },
+        );
+        self.describe_process(attribution.process);
+        self.cache.insert(
+            flow,
+            Verdict::Undecided,
+            attribution.pid,
+            direction,
+            time.now_ms,
+        );
         if let Some(cookie) = attribution.cookie {
             self.cookies.insert(cookie, flow);
         }
@@ -245,6 +422,7 @@ impl Engine {
 
     /// Answers every packet of a released request and records the verdict for the flow.
     fn release(&mut self, released: Released<HeldPacket>, verdict: Verdict) {
+        self.asked.remove(&released.id);
         let decision = Decision::of(verdict);
         if decision.substituted {
             self.log(
@@ -299,23 +477,31 @@ impl Engine {
         true
     }
 
-    /// The client left (or sent Shutdown): answer everything it was asked with the detached
-    /// policy and end its stream.
-    pub(crate) fn detach(&mut self) {
+    /// The client left (or sent Shutdown): everything it was asked is decided as if no client
+    /// had been there (a policy rule, else the no-app action), and its stream ends.
+    pub(crate) fn detach(&mut self, time: Time) {
         self.client = None;
-        let action = self.options.detached_action;
-        let verdict = Decision::default_verdict(action);
         for released in self.pending.drain() {
+            let asked = self.asked.remove(&released.id);
+            let (app, direction) = asked.as_ref().map_or((None, Direction::Outbound), |a| {
+                (a.app.as_deref(), a.direction)
+            });
+            let verdict = match self.policy_verdict(&released.flow, direction, app, false, time) {
+                PolicyVerdict::Rule { verdict, .. } => verdict,
+                PolicyVerdict::NoApp(action) => Decision::default_verdict(action),
+                // Not without a client; answered as the setting says should it ever be.
+                PolicyVerdict::Ask => Decision::default_verdict(self.options.detached_action),
+            };
             self.release(released, verdict);
         }
         self.queue.shutdown();
     }
 
-    /// Answers everything at daemon shutdown; from now on every packet gets the detached
-    /// policy at once, as no client can attach again.
-    pub(crate) fn shutdown(&mut self) {
+    /// Answers everything at daemon shutdown; from now on no client can attach again, so
+    /// every packet is decided at once (by the policy, else the detached action).
+    pub(crate) fn shutdown(&mut self, time: Time) {
         self.stopped = true;
-        self.detach();
+        self.detach(time);
     }
 
     /// Features granted to the client.
@@ -334,64 +520,27 @@ impl Engine {
         self.pending.len()
     }
 
-    /// Handles one command that is not about bandwidth or logs (the daemon does those, since
-    /// they need the kernel); returns false for a rejected command.
-    pub(crate) fn on_command(&mut self, command: Command, now_ms: u64) -> bool {
-        match command {
-            Command::Verdict { id, verdict } => match self.pending.decide(id) {
-                Some(released) => {
-                    self.tally.verdicts_applied += 1;
-                    self.release(released, verdict);
-                }
-                None => {
-                    self.tally.commands_rejected += 1;
-                    self.log(
-                        Severity::Error,
-                        format!("verdict for unknown request {id} (answered already, timed out, or never sent)"),
-                    );
-                    return false;
-                }
-            },
-            Command::UpdateV4(update) => self.update(update_key_v4(update), update.verdict),
-            Command::UpdateV6(update) => self.update(update_key_v6(update), update.verdict),
-            Command::ClearCache => {
-                self.cache.clear();
-                self.cookies.clear();
+    /// Verdict: answers pending request `id`; false (counted, logged) for an unknown id.
+    pub(crate) fn verdict(&mut self, id: u64, verdict: Verdict) -> bool {
+        match self.pending.decide(id) {
+            Some(released) => {
+                self.tally.verdicts_applied += 1;
+                self.release(released, verdict);
+                true
             }
-            Command::CleanEndedConnections => {
-                let removed = self.clean(now_ms);
-                self.log(Severity::Debug, format!("cleaned {removed} connections"));
+            None => {
+                self.tally.commands_rejected += 1;
+                self.log(
+                    Severity::Error,
+                    format!("verdict for unknown request {id} (answered already, timed out, or never sent)"),
+                );
+                false
             }
-            Command::PrintMemoryStats => self.log(
-                Severity::Info,
-                format!(
-                    "{} requests pending, {} connections cached",
-                    self.pending.len(),
-                    self.cache.len()
-                ),
-            ),
-            Command::Hello {
-                ext_version,
-                features,
-            } => self.hello(ext_version, features),
-            Command::GetCounters => {
-                if self.features() & feature::COUNTERS != 0 {
-                    let _ = self.queue.push(&Info::Counters(self.counters()));
-                } else {
-                    self.log(
-                        Severity::Warning,
-                        "GetCounters without the COUNTERS feature".into(),
-                    );
-                }
-            }
-            Command::Shutdown => self.detach(),
-            // Handled by the daemon, which owns the kernel sources for them.
-            Command::GetLogs | Command::GetBandwidthStats => {}
         }
-        true
     }
 
-    fn update(&mut self, key: FlowKey, verdict: Verdict) {
+    /// UpdateV4/V6: overwrites a cached connection's verdict.
+    pub(crate) fn update(&mut self, key: FlowKey, verdict: Verdict) {
         if !self.cache.update(&key, verdict) {
             self.log(
                 Severity::Warning,
@@ -400,26 +549,50 @@ impl Engine {
         }
     }
 
-    fn hello(&mut self, ext_version: u16, wanted: u32) {
-        let granted = if self.options.base_only {
-            0
-        } else {
-            wanted & feature::ALL
-        };
+    /// ClearCache: forgets every decided connection.
+    pub(crate) fn clear_cache(&mut self) {
+        self.cache.clear();
+        self.cookies.clear();
+    }
+
+    /// PrintMemoryStats: one log line.
+    pub(crate) fn print_memory_stats(&self) {
+        self.log(
+            Severity::Info,
+            format!(
+                "{} requests pending, {} connections cached, {} addresses named, policy generation {}",
+                self.pending.len(),
+                self.cache.len(),
+                self.names.len(),
+                self.policy.generation()
+            ),
+        );
+    }
+
+    /// Hello: grants features, answers with HelloReply and, with POLICY, the PolicyState.
+    pub(crate) fn hello(&mut self, ext_version: u16, wanted: u32) {
+        let granted = granted_features(wanted, feature::ALL, self.options.base_only);
         if let Some(client) = self.client.as_mut() {
             client.features = granted;
             client.described.clear();
         }
-        self.log(
-            Severity::Info,
-            format!("client hello: extension version {ext_version}, features {wanted:#x}, granted {granted:#x}"),
-        );
-        let _ = self.queue.push(&Info::HelloReply(HelloReply {
-            version: VERSION,
-            ext_version: EXT_VERSION,
-            features: granted,
-            driver_kind: driver_kind::LINUX_DAEMON,
-        }));
+        self.log(Severity::Info, hello_text(ext_version, wanted, granted));
+        let _ = self
+            .queue
+            .push(&hello_reply(granted, driver_kind::LINUX_DAEMON));
+        self.queue_policy_state();
+    }
+
+    /// GetCounters: a Counters info, when granted.
+    pub(crate) fn get_counters(&self) {
+        if self.features() & feature::COUNTERS != 0 {
+            let _ = self.queue.push(&Info::Counters(self.counters()));
+        } else {
+            self.log(
+                Severity::Warning,
+                "GetCounters without the COUNTERS feature".into(),
+            );
+        }
     }
 
     /// Counts a command that could not be decoded.
@@ -438,17 +611,46 @@ impl Engine {
         )
     }
 
+    /// Puts a checked policy in force at once (the packet thread sees the old one or this
+    /// one). The policy it replaces is returned, to be freed after the lock is released.
+    pub(crate) fn install_policy(
+        &mut self,
+        prepared: Box<PreparedPolicy>,
+        origin: PolicyOrigin,
+    ) -> Option<Box<PreparedPolicy>> {
+        self.policy.install(prepared, origin)
+    }
+
+    /// A document was dropped (`problem` of the PolicyState); the policy in force stays.
+    pub(crate) fn policy_refused(&mut self, problem: u8, generation: u64) {
+        self.policy.refused(problem, generation);
+    }
+
+    /// The policy in force could not be stored.
+    pub(crate) fn policy_not_saved(&mut self) {
+        self.policy.not_saved();
+    }
+
+    /// Queues a PolicyState, to a client granted POLICY.
+    pub(crate) fn queue_policy_state(&self) {
+        if self.features() & feature::POLICY != 0 {
+            let state = self.policy.state(self.options.detached_action);
+            let _ = self.queue.push(&Info::PolicyState(state));
+        }
+    }
+
     /// The flow a socket cookie was seen with, if any.
     pub(crate) fn flow_of_cookie(&self, cookie: u64) -> Option<FlowKey> {
         self.cookies.get(&cookie).copied()
     }
 
-    /// Removes cache entries ended over a minute ago or idle over ten minutes, and the cookies
-    /// that pointed at them.
+    /// Removes cache entries ended over a minute ago or idle over ten minutes, the cookies
+    /// that pointed at them, and DNS names past their lifetime.
     pub(crate) fn clean(&mut self, now_ms: u64) -> usize {
         let removed = self.cache.clean(now_ms);
         let cache = &self.cache;
         self.cookies.retain(|_, flow| cache.get(flow).is_some());
+        self.names.clean(now_ms);
         removed
     }
 
@@ -467,8 +669,10 @@ impl Engine {
         ));
     }
 
-    /// A DNS answer mapped `name` to `address`.
-    pub(crate) fn dns_name(&mut self, name: String, address: IpAddress, ttl_s: u32) {
+    /// A DNS answer mapped `name` to `address`: kept for host and domain rules whatever the
+    /// client asked for, and sent to a client granted DNS.
+    pub(crate) fn dns_name(&mut self, name: String, address: IpAddress, ttl_s: u32, now_ms: u64) {
+        self.names.learn(address, &name, ttl_s, now_ms);
         if self.features() & feature::DNS == 0 {
             return;
         }
@@ -480,29 +684,13 @@ impl Engine {
     }
 }
 
-fn update_key_v4(update: Update<4>) -> FlowKey {
-    FlowKey {
-        protocol: update.protocol,
-        local_ip: IpAddress::V4(update.local_ip),
-        local_port: update.local_port,
-        remote_ip: IpAddress::V4(update.remote_ip),
-        remote_port: update.remote_port,
-    }
-}
-
-fn update_key_v6(update: Update<16>) -> FlowKey {
-    FlowKey {
-        protocol: update.protocol,
-        local_ip: IpAddress::V6(update.local_ip),
-        local_port: update.local_port,
-        remote_ip: IpAddress::V6(update.remote_ip),
-        remote_port: update.remote_port,
-    }
-}
+#[cfg(test)]
+#[path = "engine_policy_tests.rs"]
+mod policy_tests;
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use std::sync::Mutex;
     use std::time::Duration;
@@ -510,7 +698,7 @@ mod tests {
     use zenithfence_protocol::{InfoReader, ReadItem};
 
     #[derive(Default)]
-    struct Recorder(Mutex<Vec<(u32, Action, bool)>>);
+    pub(super) struct Recorder(Mutex<Vec<(u32, Action, bool)>>);
 
     impl Answer for Arc<Recorder> {
         fn answer(&self, packet: HeldPacket, action: Action, permanent: bool) {
@@ -521,13 +709,13 @@ mod tests {
         }
     }
 
-    struct Fixture {
-        engine: Engine,
-        answers: Arc<Recorder>,
-        queue: Arc<BlockingInfoQueue>,
+    pub(super) struct Fixture {
+        pub(super) engine: Engine,
+        pub(super) answers: Arc<Recorder>,
+        pub(super) queue: Arc<BlockingInfoQueue>,
     }
 
-    fn fixture(capacity: usize, base_only: bool) -> Fixture {
+    pub(super) fn fixture(capacity: usize, base_only: bool) -> Fixture {
         let answers = Arc::new(Recorder::default());
         let queue = Arc::new(BlockingInfoQueue::new(capacity));
         let options = EngineOptions {
@@ -549,45 +737,71 @@ mod tests {
         }
     }
 
+    /// Every info queued so far (read, so the next call sees only newer ones).
+    pub(super) fn infos_in(queue: &BlockingInfoQueue) -> Vec<Info> {
+        let mut reader = InfoReader::new();
+        let mut items: Vec<ReadItem> = Vec::new();
+        let mut buf = [0u8; 4096];
+        while let ReadOutcome::Data(n) = queue.read(&mut buf, Duration::ZERO) {
+            reader.push(&buf[..n], &mut items);
+        }
+        items.into_iter().map(Result::unwrap).collect()
+    }
+
+    /// Both clocks at `ms` (the tests' wall clock starts at the epoch).
+    pub(super) fn t(ms: u64) -> Time {
+        Time {
+            now_ms: ms,
+            wall_ms: ms,
+        }
+    }
+
     impl Fixture {
-        fn answers(&self) -> Vec<(u32, Action, bool)> {
+        pub(super) fn answers(&self) -> Vec<(u32, Action, bool)> {
             self.answers.0.lock().unwrap().clone()
         }
 
-        fn infos(&self) -> Vec<Info> {
-            let mut reader = InfoReader::new();
-            let mut items: Vec<ReadItem> = Vec::new();
-            let mut buf = [0u8; 4096];
-            while let ReadOutcome::Data(n) = self.queue.read(&mut buf, Duration::ZERO) {
-                reader.push(&buf[..n], &mut items);
-            }
-            items.into_iter().map(Result::unwrap).collect()
+        pub(super) fn infos(&self) -> Vec<Info> {
+            infos_in(&self.queue)
         }
 
-        fn packet(
+        /// A new packet of `flow(port)`, through the packet thread's two steps.
+        pub(super) fn packet(
             &mut self,
             port: u16,
             packet_id: u32,
             now: u64,
             attribution: Attribution,
         ) -> Quick {
+            self.packet_of(flow(port), packet_id, now, attribution)
+        }
+
+        pub(super) fn packet_of(
+            &mut self,
+            flow: FlowKey,
+            packet_id: u32,
+            now: u64,
+            attribution: Attribution,
+        ) -> Quick {
             let held = HeldPacket { packet_id, mark: 0 };
-            let quick = self.engine.quick_decision(flow(port), held, now);
-            if quick == Quick::Ask {
-                self.engine.ask(
-                    flow(port),
+            let quick = self
+                .engine
+                .quick_decision(flow, Direction::Outbound, held, t(now));
+            if quick == Quick::Attribute {
+                self.engine.decide_new(
+                    flow,
                     Direction::Outbound,
                     held,
                     attribution,
                     &[0x45],
-                    now,
+                    t(now),
                 );
             }
             quick
         }
     }
 
-    fn flow(port: u16) -> FlowKey {
+    pub(super) fn flow(port: u16) -> FlowKey {
         FlowKey {
             protocol: 6,
             local_ip: IpAddress::V4([10, 0, 0, 1]),
@@ -597,7 +811,7 @@ mod tests {
         }
     }
 
-    fn process(pid: u64, start_time: u64) -> Attribution {
+    pub(super) fn process(pid: u64, start_time: u64) -> Attribution {
         Attribution {
             pid,
             cookie: Some(pid * 100),
@@ -623,7 +837,7 @@ mod tests {
     fn a_verdict_answers_every_packet_of_the_flow_once() {
         let mut f = fixture(16, false);
         f.engine.attach();
-        assert_eq!(f.packet(1, 10, 0, Attribution::default()), Quick::Ask);
+        assert_eq!(f.packet(1, 10, 0, Attribution::default()), Quick::Attribute);
         assert_eq!(f.packet(1, 11, 5, Attribution::default()), Quick::Done);
         let infos = f.infos();
         assert_eq!(infos.len(), 1, "one info per flow");
@@ -631,24 +845,12 @@ mod tests {
             panic!("{infos:?}")
         };
         assert_eq!((c.id, c.local_port, c.payload_layer), (1, 1, 3));
-        assert!(f.engine.on_command(
-            Command::Verdict {
-                id: 1,
-                verdict: Verdict::Block
-            },
-            10
-        ));
+        assert!(f.engine.verdict(1, Verdict::Block));
         assert_eq!(
             f.answers(),
             vec![(10, Action::Block, false), (11, Action::Block, false)]
         );
-        assert!(!f.engine.on_command(
-            Command::Verdict {
-                id: 1,
-                verdict: Verdict::Accept
-            },
-            20
-        ));
+        assert!(!f.engine.verdict(1, Verdict::Accept));
         assert_eq!(f.answers().len(), 2, "answered exactly once");
         assert_eq!(f.engine.counters().values[5], 1, "rejected command counted");
     }
@@ -658,13 +860,7 @@ mod tests {
         let mut f = fixture(16, false);
         f.engine.attach();
         f.packet(1, 10, 0, Attribution::default());
-        f.engine.on_command(
-            Command::Verdict {
-                id: 1,
-                verdict: Verdict::PermanentDrop,
-            },
-            1,
-        );
+        f.engine.verdict(1, Verdict::PermanentDrop);
         f.infos();
         assert_eq!(f.packet(1, 11, 2, Attribution::default()), Quick::Done);
         assert_eq!(
@@ -674,14 +870,8 @@ mod tests {
         assert!(f.infos().is_empty());
         // A temporary verdict asks again.
         f.packet(2, 12, 3, Attribution::default());
-        f.engine.on_command(
-            Command::Verdict {
-                id: 2,
-                verdict: Verdict::Accept,
-            },
-            4,
-        );
-        assert_eq!(f.packet(2, 13, 5, Attribution::default()), Quick::Ask);
+        f.engine.verdict(2, Verdict::Accept);
+        assert_eq!(f.packet(2, 13, 5, Attribution::default()), Quick::Attribute);
     }
 
     #[test]
@@ -713,14 +903,8 @@ mod tests {
         for port in 1..=5 {
             f.packet(port, u32::from(port), 0, Attribution::default());
         }
-        f.engine.on_command(
-            Command::Verdict {
-                id: 3,
-                verdict: Verdict::Accept,
-            },
-            1,
-        );
-        f.engine.detach();
+        f.engine.verdict(3, Verdict::Accept);
+        f.engine.detach(t(0));
         let mut answered: Vec<u32> = f.answers().iter().map(|a| a.0).collect();
         answered.sort_unstable();
         assert_eq!(answered, vec![1, 2, 3, 4, 5]);
@@ -732,7 +916,7 @@ mod tests {
         let mut f = fixture(16, false);
         assert!(f.engine.attach());
         f.packet(1, 10, 0, Attribution::default());
-        f.engine.shutdown();
+        f.engine.shutdown(t(0));
         assert!(
             !f.engine.attach(),
             "a client reconnecting while the daemon stops"
@@ -754,24 +938,19 @@ mod tests {
             matches!(f.infos().as_slice(), [Info::ConnectionV4(_)]),
             "no Process info before Hello"
         );
-        f.engine.on_command(
-            Command::Hello {
-                ext_version: 1,
-                features: 0xff,
-            },
-            0,
-        );
+        f.engine.hello(1, 0xff);
         f.packet(2, 11, 0, process(42, 7));
         f.packet(3, 12, 0, process(42, 7));
         f.packet(4, 13, 0, process(42, 8));
         let infos = f.infos();
         let kinds: Vec<u8> = infos.iter().map(Info::info_type).collect();
-        assert_eq!(kinds, vec![128, 129, 1, 1, 129, 1]);
+        // HelloReply, then the PolicyState (POLICY is granted), then Process before Connection.
+        assert_eq!(kinds, vec![128, 133, 129, 1, 1, 129, 1]);
         let Info::HelloReply(reply) = &infos[0] else {
             panic!()
         };
         assert_eq!(reply.features, feature::ALL);
-        let Info::ConnectionV4(c) = &infos[2] else {
+        let Info::ConnectionV4(c) = &infos[3] else {
             panic!()
         };
         assert_eq!(c.process_id, 42);
@@ -781,20 +960,14 @@ mod tests {
     fn base_only_grants_nothing() {
         let mut f = fixture(16, true);
         f.engine.attach();
-        f.engine.on_command(
-            Command::Hello {
-                ext_version: 1,
-                features: 7,
-            },
-            0,
-        );
+        f.engine.hello(1, 7);
         let Info::HelloReply(reply) = &f.infos()[0] else {
             panic!()
         };
         assert_eq!(reply.features, 0);
         f.packet(1, 10, 0, process(42, 7));
         f.engine
-            .dns_name("example.org".into(), IpAddress::V4([1, 2, 3, 4]), 60);
+            .dns_name("example.org".into(), IpAddress::V4([1, 2, 3, 4]), 60, 0);
         assert!(matches!(f.infos().as_slice(), [Info::ConnectionV4(_)]));
     }
 
@@ -803,13 +976,7 @@ mod tests {
         let mut f = fixture(16, false);
         f.engine.attach();
         f.packet(1, 10, 0, process(42, 7));
-        f.engine.on_command(
-            Command::Verdict {
-                id: 1,
-                verdict: Verdict::PermanentAccept,
-            },
-            1,
-        );
+        f.engine.verdict(1, Verdict::PermanentAccept);
         f.infos();
         f.engine.connection_ended(flow(1), 50);
         f.engine.connection_ended(flow(1), 60);
@@ -832,13 +999,7 @@ mod tests {
         let mut f = fixture(16, false);
         f.engine.attach();
         f.packet(1, 10, 0, Attribution::default());
-        f.engine.on_command(
-            Command::Verdict {
-                id: 1,
-                verdict: Verdict::PermanentAccept,
-            },
-            1,
-        );
+        f.engine.verdict(1, Verdict::PermanentAccept);
         assert_eq!(
             f.packet(1, 11, 2, Attribution::default()),
             Quick::Done,
@@ -847,7 +1008,7 @@ mod tests {
         f.engine.connection_ended(flow(1), 3);
         assert_eq!(
             f.packet(1, 12, 4, Attribution::default()),
-            Quick::Ask,
+            Quick::Attribute,
             "a reused port"
         );
     }
@@ -857,13 +1018,7 @@ mod tests {
         let mut f = fixture(16, false);
         f.engine.attach();
         f.packet(1, 10, 0, process(42, 7));
-        f.engine.on_command(
-            Command::Verdict {
-                id: 1,
-                verdict: Verdict::PermanentAccept,
-            },
-            1,
-        );
+        f.engine.verdict(1, Verdict::PermanentAccept);
         f.engine.connection_ended(flow(1), 10);
         assert_eq!(f.engine.clean(70_011), 1);
         assert_eq!(f.engine.flow_of_cookie(4200), None);

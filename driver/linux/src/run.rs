@@ -1,7 +1,7 @@
 //! Start-up and shut-down: take the namespace's instance lock and the client socket path's
-//! lock, sweep leftovers, install the rules, bind the queue and the client socket, run the
-//! threads until SIGINT or SIGTERM, then answer every held packet and remove everything we
-//! installed.
+//! lock, read the stored policy, sweep leftovers, install the rules, bind the queue and the
+//! client socket, run the threads until SIGINT or SIGTERM, then answer every held packet and
+//! remove everything we installed.
 //!
 //! A stopping daemon cannot hang: if the orderly shutdown has not finished [`STOP_BOUND`] after
 //! the signal, a watchdog removes the rules itself and ends the process with an error.
@@ -15,13 +15,14 @@ use std::time::Duration;
 use crate::cli::Options;
 use crate::client::ClientServer;
 use crate::conntrack::{self, EventListener};
-use crate::daemon::{candidate_keys, spawn, Daemon};
+use crate::daemon::{candidate_keys, spawn, Daemon, PolicySetup};
 use crate::dns_watch::DnsWatch;
 use crate::engine::EngineOptions;
 use crate::instance::{InstanceLock, LOCK_DIR};
 use crate::log::{Log, Severity};
 use crate::nflog::NflogGroup;
 use crate::nfqueue::Queue;
+use crate::policy_file::{self, Stored};
 use crate::resolvers::{Resolvers, RESOLVED_UPSTREAMS, RESOLV_CONF};
 use crate::rules::{self, AliveTable, Family, RuleConfig};
 use crate::sock_diag::DestroyListener;
@@ -55,6 +56,11 @@ pub(crate) fn run(options: Options) -> io::Result<()> {
     // same socket path, and unlinking its socket would cut its app off for good.
     let socket_path_lock = socket_lock::acquire(&options.socket)?;
     let log = Arc::new(Log::new(Severity::Info));
+    // Before the queue rules exist: the first packet they queue meets the stored policy.
+    let policy = PolicySetup {
+        stored: stored_policy(&options, &log),
+        file: options.policy_file.clone(),
+    };
     let families: Vec<Family> = if options.ipv6 {
         vec![Family::V4, Family::V6]
     } else {
@@ -127,8 +133,7 @@ pub(crate) fn run(options: Options) -> io::Result<()> {
     let mut watchdog = None;
     let result = serve(
         &options,
-        queue,
-        dns,
+        Started { queue, dns, policy },
         &log,
         &families,
         &mut watchdog,
@@ -170,10 +175,56 @@ fn stuck_shutdown(families: Vec<Family>) {
     std::process::exit(1);
 }
 
-fn serve(
+/// The stored policy, checked; one log line says what became of it. A file that cannot be used
+/// is never applied in part: the daemon runs without a policy.
+fn stored_policy(
     options: &Options,
+    log: &Log,
+) -> Option<Box<zenithfence_core::policy::PreparedPolicy>> {
+    let detached = format!("{:?}", options.detached_action).to_lowercase();
+    match policy_file::load(&options.policy_file) {
+        Stored::Loaded(prepared) => {
+            log.write(
+                Severity::Info,
+                format!(
+                    "stored policy generation {} in force: {} rules, from {}",
+                    prepared.generation(),
+                    prepared.rule_count(),
+                    options.policy_file.display()
+                ),
+            );
+            Some(prepared)
+        }
+        Stored::Missing => {
+            log.write(
+                Severity::Info,
+                format!(
+                    "no stored policy ({} does not exist): new connections no app decides get --detached {detached}",
+                    options.policy_file.display()
+                ),
+            );
+            None
+        }
+        Stored::Unusable(reason) => {
+            log.write(
+                Severity::Error,
+                format!("{reason}: running without a policy, new connections no app decides get --detached {detached}"),
+            );
+            None
+        }
+    }
+}
+
+/// What `run` prepared for `serve`.
+struct Started {
     queue: Queue,
     dns: Option<DnsWatch>,
+    policy: PolicySetup,
+}
+
+fn serve(
+    options: &Options,
+    started: Started,
     log: &Arc<Log>,
     families: &[Family],
     watchdog: &mut Option<Watchdog>,
@@ -185,6 +236,7 @@ fn serve(
         detached_action: options.detached_action,
         base_only: options.base_only,
     };
+    let Started { queue, dns, policy } = started;
     let started = queue.verdict_sender().and_then(|verdicts| {
         let server = ClientServer::bind(&options.socket, options.group.as_deref())?;
         Ok((verdicts, server))
@@ -202,6 +254,7 @@ fn serve(
         verdicts,
         Arc::clone(log),
         bandwidth_requests,
+        policy,
     ));
     let server = Arc::new(server);
     let stop = Arc::new(AtomicBool::new(false));

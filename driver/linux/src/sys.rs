@@ -26,6 +26,10 @@ const SCM_RIGHTS: c_int = 1;
 const SCM_CREDENTIALS: c_int = 2;
 /// `MSG_CMSG_CLOEXEC`: descriptors received are close-on-exec.
 const MSG_CMSG_CLOEXEC: c_int = 0x4000_0000;
+/// `MSG_TRUNC`: as a receive flag on a SOCK_SEQPACKET socket (Linux 3.4 and later), the call
+/// returns the message's real length when it did not fit; the kernel also sets it in the
+/// message header's flags then.
+const MSG_TRUNC: c_int = 0x20;
 /// `LOCK_EX`.
 const LOCK_EX: c_int = 2;
 /// `LOCK_NB`.
@@ -423,8 +427,11 @@ pub(crate) fn pass_credentials(listener: &impl AsRawFd) -> io::Result<()> {
 /// What [`seqpacket_recv`] read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Received {
-    /// A message of this many bytes (possibly 0, an empty write), cut to the buffer.
+    /// A message of this many bytes (possibly 0, an empty write).
     Message(usize),
+    /// A message longer than the buffer, of this many bytes: only its start was read, the rest
+    /// is gone.
+    Oversized(usize),
     /// The peer closed or shut down its side: no message will come.
     End,
 }
@@ -450,7 +457,7 @@ pub(crate) fn seqpacket_recv(socket: &impl AsRawFd, buf: &mut [u8]) -> io::Resul
     let n = retry_interrupted(|| {
         // SAFETY: msg points to one iovec over buf and to the control buffer, with their true
         // lengths, all alive and exclusively borrowed for the duration of the call.
-        let n = unsafe { recvmsg(socket.as_raw_fd(), &mut msg, MSG_CMSG_CLOEXEC) };
+        let n = unsafe { recvmsg(socket.as_raw_fd(), &mut msg, MSG_CMSG_CLOEXEC | MSG_TRUNC) };
         if n < 0 {
             return Err(io::Error::last_os_error());
         }
@@ -471,6 +478,9 @@ pub(crate) fn seqpacket_recv(socket: &impl AsRawFd, buf: &mut [u8]) -> io::Resul
     }
     let credentials = level == Some(SOL_SOCKET) && kind == Some(SCM_CREDENTIALS);
     let n = n as usize;
+    if n > buf.len() || msg.flags & MSG_TRUNC != 0 {
+        return Ok(Received::Oversized(n.max(buf.len() + 1)));
+    }
     if n == 0 && !credentials {
         return Ok(Received::End);
     }
@@ -534,8 +544,14 @@ mod tests {
         assert_eq!(buf[0], 5);
         assert_eq!(
             seqpacket_recv(&server, &mut buf).unwrap(),
+            Received::Oversized(20),
+            "longer than the buffer: its real length, never a message cut to the buffer"
+        );
+        client.write_all(&[2; 8]).unwrap();
+        assert_eq!(
+            seqpacket_recv(&server, &mut buf).unwrap(),
             Received::Message(8),
-            "cut to the buffer"
+            "exactly the buffer's size fits"
         );
         assert_eq!(client.write(&[]).unwrap(), 0);
         drop(client);

@@ -15,7 +15,11 @@ use std::time::{Duration, Instant};
 use support::net::{Daemon, TestNet};
 use support::responder::Responder;
 use support::root_test;
-use zenithfence_protocol::{Command, Info, Verdict};
+use zenithfence_protocol::constants::feature;
+use zenithfence_protocol::policy::{
+    PolicyDocument, PolicyRule, RuleAction, RuleDestination, RuleDirection,
+};
+use zenithfence_protocol::{Command, Info, PolicyPart, Verdict};
 use zenithfenced::client_socket::DaemonClient;
 
 fn connection_id(info: &Info) -> Option<u64> {
@@ -135,6 +139,87 @@ fn a_hundred_thousand_bad_commands_write_a_few_lines_of_log() {
         log.contains("rejected command: empty command write") && log.contains("more times in"),
         "each kind is shown, then counted:\n{head}"
     );
+}
+
+/// A valid policy document of exactly one full part (8192 bytes).
+fn full_part_document(generation: u64) -> Vec<u8> {
+    let rule = |tag: u32, path_len: usize| PolicyRule {
+        tag,
+        action: RuleAction::Block,
+        app_decides: false,
+        direction: RuleDirection::Outbound,
+        protocol: None,
+        port_from: 0,
+        port_to: 65535,
+        updated_at: 0,
+        expires_at: None,
+        app: Some(format!("/{}", "a".repeat(path_len - 1))),
+        destination: RuleDestination::Any,
+    };
+    let mut document = PolicyDocument {
+        flags: 0,
+        generation,
+        no_app_action: 2,
+        rules: vec![rule(1, 4096), rule(2, 1)],
+    };
+    let short = document.encode().len();
+    document.rules[1] = rule(2, 1 + 8192 - short);
+    let bytes = document.encode();
+    assert_eq!(bytes.len(), 8192);
+    bytes
+}
+
+fn policy_generations(infos: &[Info]) -> Vec<u64> {
+    infos
+        .iter()
+        .filter_map(|i| match i {
+            Info::PolicyState(s) => Some(s.generation),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_write_longer_than_a_full_policy_part_is_refused_whole_not_read_in_part() {
+    let Some(_serial) =
+        root_test("a_write_longer_than_a_full_policy_part_is_refused_whole_not_read_in_part")
+    else {
+        return;
+    };
+    let net = TestNet::new();
+    let daemon = Daemon::start_logged(&net, &[]);
+    let app = Responder::start_features(&daemon.socket, Box::new(|_| None), Some(feature::ALL));
+    assert!(app.wait_for(Duration::from_secs(2), |i| policy_generations(i) == [0]));
+    let document = full_part_document(21);
+    let mut write = Vec::new();
+    Command::PolicyPart(PolicyPart {
+        generation: 21,
+        total_len: 8192,
+        offset: 0,
+        data: &document,
+    })
+    .encode(&mut write);
+    // Its first 8211 bytes are a valid part holding the whole document: read in part (cut to a
+    // buffer of the longest command), it would be put in force.
+    write.extend_from_slice(&[0xee; 10]);
+    app.send_raw(&write);
+    app.send(&Command::GetCounters);
+    assert!(
+        app.wait_for(Duration::from_secs(2), |i| rejected_commands(i) == Some(1)),
+        "rejected: {:?}",
+        app.infos()
+    );
+    assert_eq!(
+        policy_generations(&app.infos()),
+        [0],
+        "nothing was put in force"
+    );
+    assert!(daemon.stderr_text().contains(
+        "rejected command: a write of 8221 bytes is longer than any command (at most 8211)"
+    ));
+    // The same document, sent as it should be, is taken.
+    app.send_policy(21, &document);
+    assert!(app.wait_for(Duration::from_secs(2), |i| policy_generations(i) == [0, 21]));
 }
 
 /// Connects, asks for far more infos than it reads, closes its sending side and never reads.

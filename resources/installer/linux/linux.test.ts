@@ -179,6 +179,14 @@ describe('zenithfenced.service', () => {
     expect(args.slice(0, 4)).toEqual(['--socket', nativeDefault, '--group', 'zenithfence']);
     expect(path.dirname(String(nativeDefault))).toBe(`/run/${directive('RuntimeDirectory')}`);
     expect(directive('SupplementaryGroups')).toBe('zenithfence');
+    // The daemon's default --policy-file lies in the state directory systemd makes (root's, 0700),
+    // so the stored policy survives restarts and boots, and nobody else can read or change it.
+    const policyFile = /DEFAULT_POLICY_FILE: &str = "([^"]+)"/.exec(
+      read(path.join(REPO_ROOT, 'driver', 'linux', 'src', 'policy_file.rs')),
+    )?.[1];
+    expect(path.dirname(String(policyFile))).toBe(`/var/lib/${directive('StateDirectory')}`);
+    expect(directive('StateDirectoryMode')).toBe('0700');
+    expect(args).not.toContain('--policy-file');
     // The deb installs the unit file where systemd looks for packaged units.
     expect(pick(config, 'deb', 'fpm')).toContain(
       'resources/installer/linux/zenithfenced.service=/usr/lib/systemd/system/zenithfenced.service',

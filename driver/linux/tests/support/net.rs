@@ -245,6 +245,9 @@ pub struct Daemon {
     pub ns: String,
     /// Where its stderr goes, when captured (see [`Daemon::start_logged`]).
     pub stderr: Option<PathBuf>,
+    /// Its `--policy-file`: in the net's directory unless the test passes its own (never the
+    /// host's /var/lib/zenithfence/policy, which would carry rules from another run).
+    pub policy_file: PathBuf,
 }
 
 /// The daemon binary under test.
@@ -277,6 +280,11 @@ impl Daemon {
         let binary = BINARY;
         let queue_text = queue.to_string();
         let socket_text = socket.to_string_lossy().into_owned();
+        let policy_file = match extra.iter().position(|&a| a == "--policy-file") {
+            Some(at) => PathBuf::from(extra[at + 1]),
+            None => net.dir.join(format!("policy-{ns}")),
+        };
+        let policy_text = policy_file.to_string_lossy().into_owned();
         let mut args = vec![
             "netns",
             "exec",
@@ -287,6 +295,9 @@ impl Daemon {
             "--queue",
             &queue_text,
         ];
+        if !extra.contains(&"--policy-file") {
+            args.extend_from_slice(&["--policy-file", &policy_text]);
+        }
         args.extend_from_slice(extra);
         let errors = match &stderr {
             Some(path) => Stdio::from(std::fs::File::create(path).unwrap()),
@@ -304,6 +315,7 @@ impl Daemon {
             queue,
             ns: ns.to_string(),
             stderr,
+            policy_file,
         };
         let deadline = Instant::now() + Duration::from_secs(10);
         while !daemon.socket.exists() {

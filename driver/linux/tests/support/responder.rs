@@ -43,16 +43,21 @@ impl Responder {
     }
 
     pub fn start_with(socket: &Path, policy: Box<Policy>, hello: bool) -> Responder {
+        Self::start_features(socket, policy, hello.then_some(7))
+    }
+
+    /// Connects, says Hello with `features` (none: no Hello), and starts answering.
+    pub fn start_features(socket: &Path, policy: Box<Policy>, features: Option<u32>) -> Responder {
         let mut reader = DaemonClient::connect(socket).expect("connect to the daemon");
         reader.set_read_timeout(Duration::from_millis(100)).unwrap();
         let mut writer = reader.try_clone().unwrap();
         // A daemon that stopped reading fails the test instead of hanging it.
         writer.set_write_timeout(Duration::from_secs(5)).unwrap();
-        if hello {
+        if let Some(features) = features {
             writer
                 .send(&Command::Hello {
                     ext_version: 1,
-                    features: 7,
+                    features,
                 })
                 .unwrap();
         }
@@ -114,6 +119,15 @@ impl Responder {
 
     pub fn try_send(&self, command: &Command) -> std::io::Result<()> {
         self.commands.lock().unwrap().send(command)
+    }
+
+    /// Sends a policy document as PolicyPart commands.
+    pub fn send_policy(&self, generation: u64, document: &[u8]) {
+        self.commands
+            .lock()
+            .unwrap()
+            .send_policy(generation, document)
+            .unwrap();
     }
 
     pub fn send_raw(&self, bytes: &[u8]) {
