@@ -2,6 +2,7 @@ import { expect, test } from '@playwright/test';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { policyFileArgs } from './support/daemon-args.ts';
 import { DAEMON, Headless } from './support/headless-client.ts';
 import { needsRoot, TestNet, waitFor, type RunResult } from './support/test-net.ts';
 
@@ -37,7 +38,13 @@ const socket = (): string => path.join(testNet.dir, 'driver.sock');
 async function startDaemon(): Promise<ChildProcess> {
   rmSync(socket(), { force: true });
   const queue = String(3000 + (process.pid % 1000));
-  const daemon = testNet.start(testNet.a, DAEMON, ['--socket', socket(), '--queue', queue]);
+  const daemon = testNet.start(testNet.a, DAEMON, [
+    '--socket',
+    socket(),
+    '--queue',
+    queue,
+    ...policyFileArgs(DAEMON, testNet.dir),
+  ]);
   await waitFor(() => Promise.resolve(existsSync(socket())), 10_000, 'the zenithfenced socket');
   return daemon;
 }

@@ -2,6 +2,7 @@ import { expect, test, type Page } from '@playwright/test';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
+import { policyFileArgs } from './support/daemon-args.ts';
 import { DAEMON, Headless } from './support/headless-client.ts';
 import { needsRoot, stopChild, TestNet, waitFor, type RunResult } from './support/test-net.ts';
 
@@ -28,7 +29,7 @@ const pageErrors: string[] = [];
 async function startDaemon(): Promise<string> {
   const socket = path.join(net.dir, `driver-${restarts}.sock`);
   const queue = String(3000 + (process.pid % 1000));
-  daemon = net.start(net.a, DAEMON, ['--socket', socket, '--queue', queue]);
+  daemon = net.start(net.a, DAEMON, ['--socket', socket, '--queue', queue, ...policyFileArgs(DAEMON, net.dir)]);
   await waitFor(() => Promise.resolve(existsSync(socket)), 10_000, 'the zenithfenced socket');
   return socket;
 }

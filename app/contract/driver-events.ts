@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { PolicyStateReport, RuleDecidedReport } from './driver-policy.ts';
 
 /**
  * What the engine learns from a driver, independent of the wire format: the driver client
@@ -78,7 +79,8 @@ export interface DriverLog {
   readonly message: string;
 }
 
-export type DriverEvent = ConnectionRequest | ConnectionEnded | DnsAnswer | BandwidthReport | DriverLog;
+export type DriverEvent =
+  ConnectionRequest | ConnectionEnded | DnsAnswer | BandwidthReport | DriverLog | PolicyStateReport | RuleDecidedReport;
 
 /** Decisions the engine sends back (the driver client encodes them as protocol verdicts). */
 export const DRIVER_VERDICTS = [

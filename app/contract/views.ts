@@ -20,9 +20,34 @@ export type DriverState = (typeof DRIVER_STATES)[number];
 export const STORAGE_STATES = ['ok', 'full', 'failed', 'unavailable'] as const;
 export type StorageState = (typeof STORAGE_STATES)[number];
 
+/**
+ * Whether the driver enforces the rules as they are now (the policy the app sends it, so that
+ * they hold while ZenithFence is closed):
+ * - 'enforced': it enforces the latest rules;
+ * - 'unsaved': it enforces them but could not store them: a driver restart loses them;
+ * - 'sending': the latest rules are on their way, or the driver has not yet confirmed them;
+ * - 'behind': it enforces older rules or none; `message` says why;
+ * - 'unsupported': the driver has no policy support: the rules apply only while ZenithFence runs;
+ * - 'unknown': no driver is connected.
+ */
+export const POLICY_STATES = ['enforced', 'unsaved', 'sending', 'behind', 'unsupported', 'unknown'] as const;
+export type PolicyState = (typeof POLICY_STATES)[number];
+
+export interface PolicyStatus {
+  readonly state: PolicyState;
+  /** What the state means, in one sentence for the user. */
+  readonly message: string;
+  /** The generation the driver said it enforces, as decimal text (JSON has no u64); null before it said. */
+  readonly enforcedGeneration: string | null;
+  /** The rules the driver said it enforces; null before it said. */
+  readonly ruleCount: number | null;
+}
+
 export interface StatusView {
   readonly driver: DriverState;
   readonly driverMessage: string;
+  /** Whether the driver enforces the latest rules by itself. */
+  readonly policy: PolicyStatus;
   readonly mode: ModeStatus;
   readonly pendingPrompts: number;
   readonly storage: StorageState;
@@ -54,6 +79,11 @@ export interface LogView {
 export const settingsSchema = z
   .object({
     defaultAction: z.enum(ACTIONS),
+    /**
+     * What the driver does with connections no rule covers while ZenithFence is not running
+     * (no-app-action.ts has the sentence the UI shows). Part of the policy the driver enforces.
+     */
+    noAppAction: z.enum(ACTIONS),
     holdTimeoutSeconds: z.number().int().min(0).max(120),
     promptPosition: z.enum(['near-tray', 'center']),
     startAtLogin: z.boolean(),
@@ -159,6 +189,12 @@ export interface ConnectionRow {
    */
   readonly verdict: DriverVerdict | 'pending' | 'driver';
   readonly ruleId: string | null;
+  /**
+   * True when the driver decided the connection by itself from the policy the app sent it (no
+   * prompt, no round trip): `ruleId` names the rule, or is null when the driver's rule is not
+   * known here (a policy stored by an earlier run, or one long replaced).
+   */
+  readonly byPolicy: boolean;
   readonly bytesSent: number;
   readonly bytesReceived: number;
   readonly startedAt: number;

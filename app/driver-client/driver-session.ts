@@ -1,10 +1,12 @@
 import type { DriverEvent, DriverVerdict } from '../contract/driver-events.ts';
+import type { DriverPolicy } from '../contract/driver-policy.ts';
 import type { DriverState } from '../contract/views.ts';
-import { ALL_FEATURES } from '../../native/src/codec/protocol-constants.ts';
+import { ALL_FEATURES, FEATURE } from '../../native/src/codec/protocol-constants.ts';
 import type { Command } from '../../native/src/codec/command-types.ts';
 import type { DecodeResult, HelloReplyInfo } from '../../native/src/codec/info-types.ts';
 import { EventMapper, verdictCommand } from './event-mapper.ts';
 import { linkOf, tagRequestId, wireIdOf } from './link-request-ids.ts';
+import { policyCommands } from './policy-commands.ts';
 
 /** What the session needs of an open driver handle (native/src DriverHandle has it). */
 export interface SessionLink {
@@ -17,6 +19,11 @@ export interface SessionLink {
 export interface SessionCallbacks {
   onEvent(event: DriverEvent): void;
   onStatus(state: DriverState, message: string): void;
+  /**
+   * A link is up, right before its 'connected' status; `policy`: its Hello granted POLICY (the
+   * driver takes a policy and reports what it enforces).
+   */
+  onLinked?(policy: boolean): void;
 }
 
 export interface SessionOptions {
@@ -84,6 +91,7 @@ export class DriverSession {
         const linkNumber = this.#linkNumber;
         this.#link = link;
         delay = first;
+        this.#linked((reply.features & FEATURE.policy) !== 0);
         this.#status('connected', `driver ${reply.version.join('.')}`);
         const mapper = new EventMapper();
         for await (const info of link.infos()) this.#deliver(link, linkNumber, mapper, info);
@@ -122,6 +130,14 @@ export class DriverSession {
     }
   }
 
+  #linked(policy: boolean): void {
+    try {
+      this.#options.callbacks.onLinked?.(policy);
+    } catch (error) {
+      this.#options.onError?.('driver link', error);
+    }
+  }
+
   #status(state: DriverState, message: string): void {
     try {
       this.#options.callbacks.onStatus(state, message);
@@ -153,19 +169,44 @@ export class DriverSession {
     this.#send({ kind: 'getBandwidthStats' });
   }
 
+  /**
+   * Writes a policy to the driver as PolicyPart commands, in order, on the current link; resolves
+   * once every part is written. Rejects when there is no link, when the link changes meanwhile
+   * (the next link gets the policy anew), or when a write fails (the link is then dropped and
+   * made anew, as for any command).
+   */
+  async sendPolicy(policy: DriverPolicy): Promise<void> {
+    const link = this.#link;
+    if (link === null) throw new Error('no driver is connected');
+    // One part at a time: a part that fails is the last one written, so the driver drops the
+    // unfinished document and keeps the policy it has (a part after a gap would be out of order).
+    for (const command of policyCommands(policy)) {
+      if (this.#link !== link) throw new Error('the driver link was lost while the policy was sent');
+      await this.#sendOn(link, command);
+    }
+  }
+
   #send(command: Command): void {
     const link = this.#link;
     if (link === null) return;
-    link.send(command).catch((error: unknown) => {
+    // Failures are handled in #sendOn; nothing waits for this one.
+    this.#sendOn(link, command).catch(() => undefined);
+  }
+
+  /** Sends on `link`; a failure drops the link (see below) and is passed on to the caller. */
+  #sendOn(link: SessionLink, command: Command): Promise<void> {
+    return link.send(command).catch((error: unknown) => {
       // A send racing with stop() fails harmlessly; any other failure means the link broke (or
       // the driver stopped reading commands): close it, so that its stream ends and the session
       // connects anew instead of going on with a link that takes no verdicts.
       // A late failure of a link already let go (or replaced) says nothing about the current one.
-      if (this.#stopped || this.#link !== link) return;
-      // Let go first: what the status change sets off must not find this link still in use.
-      this.#link = null;
-      this.#status('reconnecting', error instanceof Error ? error.message : String(error));
-      link.close().catch((closeError: unknown) => this.#options.onError?.('driver close', closeError));
+      if (!this.#stopped && this.#link === link) {
+        // Let go first: what the status change sets off must not find this link still in use.
+        this.#link = null;
+        this.#status('reconnecting', error instanceof Error ? error.message : String(error));
+        link.close().catch((closeError: unknown) => this.#options.onError?.('driver close', closeError));
+      }
+      throw error;
     });
   }
 

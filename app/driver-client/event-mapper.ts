@@ -2,6 +2,7 @@ import type { DriverEvent, DriverVerdict, FlowTuple, ProcessInfo } from '../cont
 import { VERDICT, type Verdict } from '../../native/src/codec/protocol-constants.ts';
 import type { Command } from '../../native/src/codec/command-types.ts';
 import type { DecodeResult } from '../../native/src/codec/info-types.ts';
+import { policyStateReport, ruleVerdictOf } from './policy-infos.ts';
 
 /** Processes remembered for connection infos that name them, at most this many. */
 const MAX_PROCESSES = 4096;
@@ -40,6 +41,26 @@ export class EventMapper {
           process,
         };
       }
+      case 'ruleDecided': {
+        // Decided by a policy rule in the driver: a connection row, nothing to answer.
+        const verdict = ruleVerdictOf(info.verdict);
+        const pid = Number(info.processId);
+        const process = pid === 0 ? this.takeUnknown() : (this.processes.get(pid) ?? null);
+        if (verdict === null) return null;
+        return {
+          kind: 'rule-decided',
+          direction: info.direction === 1 ? 'inbound' : 'outbound',
+          flow: flowOf(info),
+          ipVersion: info.ipVersion,
+          pid,
+          process,
+          verdict,
+          generation: info.generation,
+          ruleTag: info.ruleTag,
+        };
+      }
+      case 'policyState':
+        return policyStateReport(info);
       case 'connectionEnd':
         return {
           kind: 'connection-ended',

@@ -1,4 +1,5 @@
 import type { ConnectionRequest, ProcessInfo } from '../contract/driver-events.ts';
+import type { RuleDecidedReport } from '../contract/driver-policy.ts';
 import { evictOldest } from './lru.ts';
 
 /** Who made a connection, as far as the engine knows. */
@@ -32,7 +33,7 @@ export class ProcessDirectory {
   }
 
   /** The app of `request`, learning its process details when it carries some. */
-  identify(request: ConnectionRequest): AppIdentity {
+  identify(request: ConnectionRequest | RuleDecidedReport): AppIdentity {
     const info = request.process ?? this.#byPid.get(request.pid);
     if (request.process !== null && request.pid !== 0) this.#learn(request.process);
     if (info === undefined) return UNKNOWN;

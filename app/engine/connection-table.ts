@@ -1,4 +1,5 @@
 import type { ConnectionRequest, DriverVerdict, FlowTuple } from '../contract/driver-events.ts';
+import type { RuleDecidedReport } from '../contract/driver-policy.ts';
 import type { AppIdentity } from './app-identity.ts';
 import { Fifo } from './fifo.ts';
 import { flowKey } from './flow-key.ts';
@@ -56,11 +57,12 @@ export class ConnectionTable {
    * Opens (or, for a flow asked about again, reuses) the row of a request; returns its id.
    * `names.ip` is the canonical remote address that nameLearned() will be called with.
    */
-  open(request: ConnectionRequest, app: AppIdentity, names: RowNames, now: number): number {
+  open(request: ConnectionRequest | RuleDecidedReport, app: AppIdentity, names: RowNames, now: number): number {
     const key = flowKey(request.flow);
     const existing = this.#liveByFlow.get(key);
     if (existing !== undefined) {
       existing.row.verdict = 'pending';
+      existing.row.byPolicy = false;
       this.#dirty.add(existing);
       return existing.row.id;
     }
@@ -74,6 +76,7 @@ export class ConnectionTable {
       host: names.host,
       verdict: 'pending',
       ruleId: null,
+      byPolicy: false,
       bytesSent: 0,
       bytesReceived: 0,
       startedAt: now,
@@ -98,6 +101,16 @@ export class ConnectionTable {
     if (entry === undefined) return;
     entry.row.verdict = verdict;
     entry.row.ruleId = ruleId;
+    this.#dirty.add(entry);
+  }
+
+  /** The driver decided the row's connection by its policy (a RuleDecided info); `ruleId` null: rule not known. */
+  policyDecided(id: number, verdict: DriverVerdict, ruleId: string | null): void {
+    const entry = this.#entry(id);
+    if (entry === undefined) return;
+    entry.row.verdict = verdict;
+    entry.row.ruleId = ruleId;
+    entry.row.byPolicy = true;
     this.#dirty.add(entry);
   }
 

@@ -1,5 +1,6 @@
 import type { ConnectionRequest, DriverEvent, DriverVerdict } from '../contract/driver-events.ts';
-import { MAX_RULES, type Rule, type RuleInput } from '../contract/rules.ts';
+import type { RuleDecidedReport } from '../contract/driver-policy.ts';
+import { MAX_RULES, type Rule, type RuleAction, type RuleInput } from '../contract/rules.ts';
 import { ProcessDirectory, type AppIdentity } from './app-identity.ts';
 import { BandwidthAttribution, type AppBucket } from './bandwidth-attribution.ts';
 import { appKeyOf } from './compiled-rule.ts';
@@ -17,6 +18,8 @@ import type { ReverseLookupPort, RuleRepository, VerdictPort } from './ports.ts'
 import { ruleInputForAnswer, type PromptAnswer, type ScopeError } from './prompt-scope.ts';
 import { PromptQueue, type HeldConnection, type PromptQueueOptions } from './prompt-queue.ts';
 import type { PromptGroup } from './prompt-view.ts';
+import { compilePolicy, type CompiledPolicy } from './policy-compiler.ts';
+import { PolicyTags } from './policy-tags.ts';
 import {
   RuleBook,
   defaultRuleId,
@@ -65,6 +68,7 @@ export class Engine {
   readonly #table: ConnectionTable;
   readonly #bandwidth: BandwidthAttribution;
   readonly #queue: PromptQueue;
+  readonly #policyTags = new PolicyTags();
 
   constructor(options: EngineOptions) {
     this.#verdicts = options.verdicts;
@@ -101,6 +105,11 @@ export class Engine {
         }
         case 'bandwidth':
           return this.#bandwidth.add(event, now);
+        case 'rule-decided':
+          return this.#ruleDecided(event, now);
+        case 'policy-state':
+          // Keeps the tag map of what the driver enforces, whatever was sent since.
+          return this.#policyTags.enforced(event.generation);
         case 'log':
           return;
       }
@@ -113,13 +122,7 @@ export class Engine {
     if (this.#queue.isHeld(request.requestId)) return; // a duplicate: it is answered once, later
     let answered = false;
     try {
-      const app = this.#processes.identify(request);
-      const facts = this.#facts(request, app, now);
-      const host = this.#names.displayName(facts.remoteIp, now);
-      if (host === null && this.#reverse !== undefined && this.#names.wantsReverse(facts.remoteIp, now)) {
-        this.#reverse.lookup(facts.remoteIp);
-      }
-      const rowId = this.#table.open(request, app, { ip: facts.remoteIp, host }, now);
+      const { app, facts, rowId } = this.#openRow(request, now);
       const decision = decide(facts, this.#rules, this.#mode.current(now), now);
       if (decision.kind === 'ask') {
         answered = true; // from here on the queue answers it, exactly once
@@ -135,7 +138,34 @@ export class Engine {
     }
   }
 
-  #facts(request: ConnectionRequest, app: AppIdentity, now: number): ConnectionFacts {
+  /** Identifies the app, names the remote address (asking for a reverse lookup if none) and opens the row. */
+  #openRow(
+    request: ConnectionRequest | RuleDecidedReport,
+    now: number,
+  ): { app: AppIdentity; facts: ConnectionFacts; rowId: number } {
+    const app = this.#processes.identify(request);
+    const facts = this.#facts(request, app, now);
+    const host = this.#names.displayName(facts.remoteIp, now);
+    if (host === null && this.#reverse !== undefined && this.#names.wantsReverse(facts.remoteIp, now)) {
+      this.#reverse.lookup(facts.remoteIp);
+    }
+    const rowId = this.#table.open(request, app, { ip: facts.remoteIp, host }, now);
+    return { app, facts, rowId };
+  }
+
+  /**
+   * A connection the driver decided by its policy: it is listed (and so goes to the history and
+   * gets its bytes) as one the engine decided by that rule, and the rule's hit is counted. Nothing
+   * is answered: nothing was held.
+   */
+  #ruleDecided(report: RuleDecidedReport, now: number): void {
+    const ruleId = this.#policyTags.ruleIdOf(report.generation, report.ruleTag);
+    const { rowId } = this.#openRow(report, now);
+    this.#table.policyDecided(rowId, report.verdict, ruleId);
+    if (ruleId !== null) this.#rules.recordHit(ruleId, now);
+  }
+
+  #facts(request: ConnectionRequest | RuleDecidedReport, app: AppIdentity, now: number): ConnectionFacts {
     const flow = request.flow;
     const bytes = parseIp(flow.remoteIp);
     // The driver sends canonical text; only an IPv4-mapped IPv6 address needs rewriting.
@@ -271,6 +301,26 @@ export class Engine {
     const result = this.#book.importMany(inputs, now, persist, MAX_RULES);
     if (result.ok && result.rules.length > 0) this.#rulesChanged(now);
     return result;
+  }
+
+  /**
+   * The policy for the driver from the rules in force now (policy-compiler.ts); its tags are
+   * remembered, so that the driver's RuleDecided infos of this generation name their rules.
+   */
+  compilePolicy(generation: bigint, noAppAction: RuleAction, now: number): CompiledPolicy {
+    const compiled = compilePolicy(this.#rules.compiled(), {
+      generation,
+      noAppAction,
+      caseInsensitivePaths: this.#paths.caseInsensitivePaths,
+      now,
+    });
+    this.#policyTags.remember(generation, compiled.ruleIds);
+    return compiled;
+  }
+
+  /** Grows with every change of the rules in force: a policy compiled at another version is stale. */
+  get rulesVersion(): number {
+    return this.#rules.version;
   }
 
   /** How many rules are in force (stored and memory-only). */

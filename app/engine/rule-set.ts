@@ -31,6 +31,7 @@ export class RuleSet {
   readonly #options: PathOptions;
   #index: RuleIndex | null = null;
   #indexBuilds = 0;
+  #version = 0;
 
   constructor(options: PathOptions) {
     this.#options = options;
@@ -58,7 +59,7 @@ export class RuleSet {
       this.#rules.set(compiled.rule.id, compiled);
       this.#hits.delete(compiled.rule.id);
     }
-    if (batch.length > 0) this.#index = null;
+    if (batch.length > 0) this.#changed();
   }
 
   /** Removes a rule; returns it, or undefined when there was none. */
@@ -69,7 +70,7 @@ export class RuleSet {
     this.#rules.delete(id);
     this.#hits.delete(id);
     this.#dirtyHits.delete(id);
-    this.#index = null;
+    this.#changed();
     return rule;
   }
 
@@ -90,6 +91,14 @@ export class RuleSet {
   /** The compiled rules in force (to compare an import against them without compiling again). */
   compiled(): IterableIterator<CompiledRule> {
     return this.#rules.values();
+  }
+
+  /**
+   * Grows with every change of the rules in force (not with hits): what was derived from them at
+   * one version (the driver's policy) is stale once it differs.
+   */
+  get version(): number {
+    return this.#version;
   }
 
   /** How often the index was built (each change invalidates it; the next lookup rebuilds it). */
@@ -145,6 +154,11 @@ export class RuleSet {
   #removeWhere(predicate: (compiled: CompiledRule) => boolean): Rule[] {
     const doomed = [...this.#rules.values()].filter(predicate);
     return doomed.flatMap((c) => this.remove(c.rule.id) ?? []);
+  }
+
+  #changed(): void {
+    this.#index = null;
+    this.#version++;
   }
 
   #withHits(rule: Rule): Rule {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { APP_ID } from '../contract/product.ts';
 import { dispatch } from '../contract/dispatch.ts';
+import { noAppActionConsequence } from '../contract/no-app-action.ts';
 import type { PushChannel, PushMap } from '../contract/ipc.ts';
 import { connectLinuxDriver } from '../driver-client/connect.ts';
 import { linuxSystemPort } from '../headless/system-port.ts';
@@ -116,6 +117,15 @@ function start(): void {
           .catch((error: unknown) => dialog.showErrorBox('Start at login', String(error)));
       },
       isStartAtLogin: () => runtime.settings.startAtLogin,
+      noAppAction: () => runtime.settings.noAppAction,
+      setNoAppAction: (noAppAction) => {
+        // Through the contract, like the Settings view: saved first, then in force (and sent to
+        // the driver with the policy); the menu shows the new choice at once.
+        void dispatch(handlers, 'settings:set', { noAppAction }).then((result) => {
+          if (!result.ok) dialog.showErrorBox('While ZenithFence is closed', result.error.message);
+          tray?.update(runtime.status(Date.now()));
+        });
+      },
       quit: () => void confirmQuit(),
     },
     runtime.status(Date.now()),
@@ -123,14 +133,24 @@ function start(): void {
 
   running.start();
 
+  /** What quitting means for new connections: it depends on whether the driver enforces the rules by itself. */
+  function quitConsequence(): string {
+    const policy = runtime.status(Date.now()).policy;
+    if (policy.state === 'unsupported') {
+      return 'While ZenithFence is closed, the driver applies its own setting to new connections (by default it lets them through).';
+    }
+    const rules =
+      policy.state === 'enforced' || policy.state === 'unsaved' ? 'Your rules keep applying.' : policy.message;
+    return `${rules} ${noAppActionConsequence(runtime.settings.noAppAction)}`;
+  }
+
   async function confirmQuit(): Promise<void> {
     const { response } = await dialog.showMessageBox({
       type: 'question',
       buttons: ['Quit', 'Cancel'],
       defaultId: 1,
       message: 'Quit ZenithFence?',
-      detail:
-        'Connections waiting for an answer get the default action now. While ZenithFence is closed, the driver applies its own policy to new connections (by default it lets them through).',
+      detail: `Connections waiting for an answer get the default action now. ${quitConsequence()}`,
     });
     if (response === 0) app.quit();
   }

@@ -20,6 +20,16 @@ const RANGE_MS: Readonly<Record<BandwidthRange, number>> = {
 /** The contract's request handlers over a runtime; payloads arrive validated by dispatch(). */
 export function createHandlers(runtime: Runtime, clock: () => number): Handlers {
   const { engine, store } = runtime;
+  /** Runs a change of the rules (or of the policy's settings), then sends the driver the new policy. */
+  const changing =
+    <P, R>(work: (payload: P) => R) =>
+    (payload: P): R => {
+      try {
+        return work(payload);
+      } finally {
+        runtime.rulesChanged(clock());
+      }
+    };
   return {
     'status:get': () => runtime.status(clock()),
     'mode:set': (request) => {
@@ -66,59 +76,74 @@ export function createHandlers(runtime: Runtime, clock: () => number): Handlers 
       return { timestamps: series.ts, sent: series.tx, received: series.rx };
     },
     'rules:list': () => engine.listRules(),
-    'rules:create': refusingStorageFaults('the rule was not created', (input) => {
-      const result = engine.addRule(input, clock());
-      if (!result.ok) {
-        if (result.error === 'too-many-rules') throw new HandlerError('conflict', atTheCap(engine.ruleCount));
-        throw new HandlerError('bad-request', result.error);
-      }
-      return result.rule;
-    }),
-    'rules:update': refusingStorageFaults('the rule was not changed', ({ id, patch }) => {
-      const current = engine.listRules().find((rule) => rule.id === id);
-      if (current === undefined) throw new HandlerError('not-found', `no rule ${id}`);
-      const input: RuleInput = {
-        app: patch.app ?? current.app,
-        destination: patch.destination ?? current.destination,
-        port: patch.port ?? current.port,
-        protocol: patch.protocol ?? current.protocol,
-        direction: patch.direction ?? current.direction,
-        action: patch.action ?? current.action,
-        duration: patch.duration ?? current.duration,
-        enabled: patch.enabled ?? current.enabled,
-        notes: patch.notes ?? current.notes,
-      };
-      const result = engine.updateRule(id, input, clock());
-      if (!result.ok)
-        throw new HandlerError(result.error === 'unknown-rule' ? 'not-found' : 'bad-request', result.error);
-      return result.rule;
-    }),
-    'rules:delete': refusingStorageFaults('the rule was not deleted', ({ id }) => ({ deleted: engine.removeRule(id) })),
-    'rules:import': refusingStorageFaults('nothing was imported', ({ text }) => {
-      let file;
-      try {
-        file = parseRuleFile(text);
-      } catch (error) {
-        if (error instanceof RuleFileError) throw new HandlerError('bad-request', error.message);
-        throw error;
-      }
-      // All or nothing, in the store and in memory alike: the engine checks every rule before
-      // anything changes, skips those it already has, writes the rest in one transaction, and
-      // puts them in force (one index build) only once it has committed; a failed write leaves
-      // the rules in force as they were.
-      const result = engine.addRules(file.rules, clock(), (writes) => store.transaction(writes));
-      if (result.ok) return { imported: result.rules.length, skipped: result.skipped };
-      if (result.error === 'too-many-rules') throw new HandlerError('conflict', tooManyToImport(result));
-      throw new HandlerError('bad-request', `rules[${result.index}] (rule index ${result.index}): ${result.error}`);
-    }),
+    'rules:create': refusingStorageFaults(
+      'the rule was not created',
+      changing((input) => {
+        const result = engine.addRule(input, clock());
+        if (!result.ok) {
+          if (result.error === 'too-many-rules') throw new HandlerError('conflict', atTheCap(engine.ruleCount));
+          throw new HandlerError('bad-request', result.error);
+        }
+        return result.rule;
+      }),
+    ),
+    'rules:update': refusingStorageFaults(
+      'the rule was not changed',
+      changing(({ id, patch }) => {
+        const current = engine.listRules().find((rule) => rule.id === id);
+        if (current === undefined) throw new HandlerError('not-found', `no rule ${id}`);
+        const input: RuleInput = {
+          app: patch.app ?? current.app,
+          destination: patch.destination ?? current.destination,
+          port: patch.port ?? current.port,
+          protocol: patch.protocol ?? current.protocol,
+          direction: patch.direction ?? current.direction,
+          action: patch.action ?? current.action,
+          duration: patch.duration ?? current.duration,
+          enabled: patch.enabled ?? current.enabled,
+          notes: patch.notes ?? current.notes,
+        };
+        const result = engine.updateRule(id, input, clock());
+        if (!result.ok)
+          throw new HandlerError(result.error === 'unknown-rule' ? 'not-found' : 'bad-request', result.error);
+        return result.rule;
+      }),
+    ),
+    'rules:delete': refusingStorageFaults(
+      'the rule was not deleted',
+      changing(({ id }) => ({ deleted: engine.removeRule(id) })),
+    ),
+    'rules:import': refusingStorageFaults(
+      'nothing was imported',
+      changing(({ text }) => {
+        let file;
+        try {
+          file = parseRuleFile(text);
+        } catch (error) {
+          if (error instanceof RuleFileError) throw new HandlerError('bad-request', error.message);
+          throw error;
+        }
+        // All or nothing, in the store and in memory alike: the engine checks every rule before
+        // anything changes, skips those it already has, writes the rest in one transaction, and
+        // puts them in force (one index build) only once it has committed; a failed write leaves
+        // the rules in force as they were.
+        const result = engine.addRules(file.rules, clock(), (writes) => store.transaction(writes));
+        if (result.ok) return { imported: result.rules.length, skipped: result.skipped };
+        if (result.error === 'too-many-rules') throw new HandlerError('conflict', tooManyToImport(result));
+        throw new HandlerError('bad-request', `rules[${result.index}] (rule index ${result.index}): ${result.error}`);
+      }),
+    ),
     'rules:export': () => ({ text: formatRuleFile(exportRules(store)) }),
     'settings:get': () => runtime.settings,
-    'settings:set': refusingStorageFaults('the setting was not saved', (patch) => {
-      // Saved first, applied after: a refused write leaves the settings in force as they were.
-      const settings = saveSettings(store, patch);
-      runtime.applySettings(settings);
-      return settings;
-    }),
+    'settings:set': refusingStorageFaults(
+      'the setting was not saved',
+      changing((patch) => {
+        // Saved first, applied after: a refused write leaves the settings in force as they were.
+        const settings = saveSettings(store, patch);
+        runtime.applySettings(settings);
+        return settings;
+      }),
+    ),
     'logs:list': () => runtime.logs(),
   };
 }

@@ -72,6 +72,8 @@ export function createHost(options: HostOptions): Host {
       driver: {
         verdict: (id, verdict) => session?.verdict(id, verdict),
         requestBandwidth: () => session?.requestBandwidth(),
+        sendPolicy: (policy) =>
+          session?.sendPolicy(policy) ?? Promise.reject(new Error('the driver session has not started')),
       },
       push: options.push,
       log,
@@ -93,6 +95,7 @@ export function createHost(options: HostOptions): Host {
         connect: options.connect,
         callbacks: {
           onEvent: guarded('driver event', (event) => runtime.handleEvent(event, clock()), log),
+          onLinked: guarded('driver link', (policy: boolean) => runtime.driverLinked(policy, clock()), log),
           onStatus: guarded(
             'driver status',
             (state: DriverState, message: string) => {

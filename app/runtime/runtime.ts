@@ -1,4 +1,5 @@
 import type { DriverEvent, DriverVerdict } from '../contract/driver-events.ts';
+import type { DriverPolicy } from '../contract/driver-policy.ts';
 import type { PushChannel, PushMap } from '../contract/ipc.ts';
 import type { RuleDuration } from '../contract/rules.ts';
 import type { DriverState, LogView, PromptAnswer, Settings, StatusView } from '../contract/views.ts';
@@ -7,6 +8,8 @@ import type { Store } from '../store/index.ts';
 import { contained } from './guarded.ts';
 import { HistoryWriter, newRunId } from './history-writer.ts';
 import { HitDeltas } from './hit-deltas.ts';
+import { PolicyGenerations } from './policy-generation.ts';
+import { PolicySync } from './policy-sync.ts';
 import { RateLimitedLog } from './rate-limited-log.ts';
 import { DEFAULT_SETTINGS, loadSettings } from './settings.ts';
 import { storageErrorText } from './storage-errors.ts';
@@ -18,6 +21,11 @@ export interface DriverPort {
   verdict(requestId: bigint, verdict: DriverVerdict): void;
   /** Asks the driver for the byte counts since the last request. */
   requestBandwidth(): void;
+  /**
+   * Writes a policy to the driver (all its parts, in order); rejects when the link cannot take
+   * it. Absent: the driver cannot take one (the runtime then never sends).
+   */
+  sendPolicy?(policy: DriverPolicy): Promise<void>;
 }
 
 /** What the runtime needs of the operating system (injected, so tests decide). */
@@ -94,6 +102,9 @@ export class Runtime {
   readonly #system: SystemPort | undefined;
   /** Pids seen per app path, to tell when an app has quit ('until-app-quits' rules). */
   readonly #pidsByApp = new Map<string, Set<number>>();
+  /** The driver's policy, kept in step with the rules (policy-sync.ts). */
+  readonly #policy: PolicySync;
+  readonly #generations: PolicyGenerations;
   #ticks = 0;
   #now = 0;
   #driverState: DriverState = 'disconnected';
@@ -112,6 +123,9 @@ export class Runtime {
         this.noteLog(line);
       });
     this.#now = now;
+    // Before anything that may push a status (the storage guard below), since the status reads it.
+    this.#generations = new PolicyGenerations(this.store);
+    this.#policy = this.#policySync();
     this.#storage = new StorageGuard({
       log: this.log,
       onChange: () => this.#push('status:changed', this.status(this.#now)),
@@ -135,6 +149,19 @@ export class Runtime {
       onError: options.onError ?? ((error) => this.log.error('engine', error)),
     });
     this.#loadRules(now);
+  }
+
+  #policySync(): PolicySync {
+    return new PolicySync({
+      key: () => `${String(this.engine.rulesVersion)}:${this.#settings.noAppAction}`,
+      compile: (generation, now) => this.engine.compilePolicy(generation, this.#settings.noAppAction, now),
+      send: (policy) =>
+        this.#driver.sendPolicy?.(policy) ?? Promise.reject(new Error('this driver link takes no policy')),
+      nextGeneration: (now) => this.#generations.next(now),
+      persistGeneration: (generation) => this.#generations.persist(generation),
+      changed: () => this.#push('status:changed', this.status(this.#now)),
+      log: (key, message) => this.log.line(key, message),
+    });
   }
 
   /**
@@ -241,7 +268,19 @@ export class Runtime {
       const warning = `The waiting connections were ${verb}, but the rule could not be saved (${storageErrorText(error.cause)}): ${outcome}.`;
       this.noteLog(warning);
       return { ...result, warning };
+    } finally {
+      // A rule it made goes to the driver at once (a 'once' answer changes nothing there).
+      this.rulesChanged(now);
     }
+  }
+
+  /**
+   * The user changed the rules or the no-app action (a request): the driver gets the new policy
+   * at once, not with the next flush (policy-sync.ts says when it waits).
+   */
+  rulesChanged(now: number): void {
+    this.#now = now;
+    contained('policy send', () => this.#policy.changed(now), undefined, this.log);
   }
 
   /** One event from the driver. */
@@ -249,6 +288,9 @@ export class Runtime {
     this.#now = now;
     contained('note the process', () => this.#noteProcess(event), undefined, this.log);
     if (event.kind === 'log') this.#appendLog({ at: now, severity: event.severity, message: event.message });
+    if (event.kind === 'policy-state') {
+      contained('policy state', () => this.#policyReported(event), undefined, this.log);
+    }
     // Never throws; answers or holds every connection request.
     this.engine.handle(event, now);
     // A new prompt is pushed at once rather than with the next 100 ms flush: it is what the
@@ -259,9 +301,16 @@ export class Runtime {
     }
   }
 
+  #policyReported(report: Extract<DriverEvent, { kind: 'policy-state' }>): void {
+    this.#generations.saw(report.generation);
+    this.#generations.saw(report.problemGeneration);
+    this.#policy.reported(report);
+  }
+
   #noteProcess(event: DriverEvent): void {
     // Only a system port can tell that the pids exited, which is what empties this map again.
-    if (event.kind !== 'connection' || event.process === null || this.#system === undefined) return;
+    if (event.kind !== 'connection' && event.kind !== 'rule-decided') return;
+    if (event.process === null || this.#system === undefined) return;
     if (event.process.path !== '') {
       const pids = this.#pidsByApp.get(event.process.path) ?? new Set<number>();
       pids.add(event.pid);
@@ -302,6 +351,7 @@ export class Runtime {
     this.#driverState = state;
     this.#driverMessage = message;
     if (state !== 'connected') {
+      contained('policy: link down', () => this.#policy.linkDown(), undefined, this.log);
       const forgotten = contained('forget held connections', () => this.engine.driverLost(), 0, this.log);
       if (forgotten > 0) {
         this.noteLog(
@@ -313,11 +363,21 @@ export class Runtime {
     this.#push('status:changed', this.status(now));
   }
 
+  /**
+   * A driver link is up (call it before driverStatus('connected')); `policy`: its Hello granted
+   * POLICY. The rules are then sent to it (policy-sync.ts).
+   */
+  driverLinked(policy: boolean, now: number): void {
+    this.#now = now;
+    contained('policy: link up', () => this.#policy.linkUp(policy, now), undefined, this.log);
+  }
+
   status(now: number): StatusView {
     const pending = this.engine.listPrompts().reduce((n, group) => n + group.prompts.length, 0);
     return {
       driver: this.#driverState,
       driverMessage: this.#driverMessage,
+      policy: this.#policy.status(),
       mode: this.engine.getMode(now),
       pendingPrompts: pending,
       storage: this.#storage.state,
@@ -327,6 +387,9 @@ export class Runtime {
 
   /** UI pushes: connection changes and prompt changes since the last flush. */
   flush(now: number): void {
+    this.#now = now;
+    // Rule changes reach the driver from here (coalesced; policy-sync.ts).
+    contained('policy send', () => this.#policy.poll(now), undefined, this.log);
     const changes = this.engine.takeChanges();
     if (changes.upserted.length > 0 || changes.removed.length > 0) {
       this.#history.note(changes.upserted);

@@ -1,3 +1,4 @@
+import { DEFAULT_NO_APP_ACTION } from '../contract/no-app-action.ts';
 import { settingsSchema, type Settings } from '../contract/views.ts';
 import type { Store } from '../store/index.ts';
 
@@ -6,14 +7,25 @@ const KEY = 'app-settings';
 /** What a fresh installation uses. */
 export const DEFAULT_SETTINGS: Settings = {
   defaultAction: 'block',
+  noAppAction: DEFAULT_NO_APP_ACTION,
   holdTimeoutSeconds: 30,
   promptPosition: 'near-tray',
   startAtLogin: false,
   historyRetentionDays: 30,
 };
 
+/**
+ * The settings as stored: settings saved before a field existed read with its default, rather
+ * than failing the schema and losing every other setting the user made. (Only here: a default
+ * in the contract's schema would also fill in its `.partial()`, and every `settings:set` would
+ * then reset the field.)
+ */
+const storedSettingsSchema = settingsSchema.extend({
+  noAppAction: settingsSchema.shape.noAppAction.default(DEFAULT_SETTINGS.noAppAction),
+});
+
 export function loadSettings(store: Store): Settings {
-  return store.settings.get(KEY, settingsSchema, DEFAULT_SETTINGS);
+  return store.settings.get(KEY, storedSettingsSchema, DEFAULT_SETTINGS);
 }
 
 /** Merges a validated partial update and stores the result. */

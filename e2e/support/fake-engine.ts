@@ -157,6 +157,7 @@ export function makeConnection(id: number, now: number, rnd: () => number): Conn
     host,
     verdict,
     ruleId: null,
+    byPolicy: false,
     bytesSent: verdict.includes('accept') ? Math.floor(rnd() ** 3 * 2_000_000) : 0,
     bytesReceived: verdict.includes('accept') ? Math.floor(rnd() ** 3 * 40_000_000) : 0,
     startedAt: started,
@@ -224,6 +225,12 @@ export function busyScene(now: number, connections = 400): Scene {
     status: {
       driver: 'connected',
       driverMessage: 'zenithfenced 0.1.0 on nfqueue 2000',
+      policy: {
+        state: 'enforced',
+        message: 'Driver enforces your rules (6 rules).',
+        enforcedGeneration: String(now),
+        ruleCount: 6,
+      },
       mode: { mode: 'ask', resumesAt: null, resumesTo: null },
       pendingPrompts: 2,
       storage: 'ok',
@@ -291,6 +298,7 @@ export function busyScene(now: number, connections = 400): Scene {
     ],
     settings: {
       defaultAction: 'block',
+      noAppAction: 'block',
       holdTimeoutSeconds: 30,
       promptPosition: 'near-tray',
       startAtLogin: true,

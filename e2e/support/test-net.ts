@@ -2,6 +2,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { policyFileArgs } from './daemon-args.ts';
 
 /**
  * Two network namespaces joined by veth for tests that send real traffic: `a` holds the driver
@@ -86,11 +87,11 @@ export class TestNet {
     );
   }
 
-  /** Starts zenithfenced in `a`; resolves once its socket exists. */
+  /** Starts zenithfenced in `a` (its stored policy in this net's directory); resolves once its socket exists. */
   async daemon(binary: string, extra: readonly string[] = []): Promise<string> {
     const socket = path.join(this.dir, 'driver.sock');
     const queue = String(2000 + (process.pid % 1000));
-    this.start(this.a, binary, ['--socket', socket, '--queue', queue, ...extra]);
+    this.start(this.a, binary, ['--socket', socket, '--queue', queue, ...policyFileArgs(binary, this.dir), ...extra]);
     await waitFor(() => Promise.resolve(existsSync(socket)), 10_000, 'the zenithfenced socket');
     return socket;
   }

@@ -88,13 +88,19 @@ export class TestNet {
       throw new Error(`${DAEMON_BINARY} is missing: build it with npm run build (or npm install).`);
     }
     const socketPath = `/tmp/${this.tag}.sock`;
+    // A policy file of its own: the default one (/var/lib/zenithfence/policy) belongs to the
+    // machine, and a test must neither load nor overwrite it.
+    const policyPath = `/tmp/${this.tag}.policy`;
     rmSync(socketPath, { force: true });
-    this.#files.push(socketPath);
+    rmSync(policyPath, { force: true });
+    this.#files.push(socketPath, policyPath, `${policyPath}.tmp`);
     const daemon = this.spawn(this.a, 'zenithfenced', DAEMON_BINARY, [
       '--socket',
       socketPath,
       '--queue',
       String(queue),
+      '--policy-file',
+      policyPath,
       ...extra,
     ]);
     await waitFor(

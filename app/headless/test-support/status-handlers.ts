@@ -5,6 +5,12 @@ import type { StatusView } from '../../contract/views.ts';
 export const OK_STATUS: StatusView = {
   driver: 'connected',
   driverMessage: '',
+  policy: {
+    state: 'enforced',
+    message: 'Driver enforces your rules (0 rules).',
+    enforcedGeneration: '1',
+    ruleCount: 0,
+  },
   mode: { mode: 'ask', resumesAt: null, resumesTo: null },
   pendingPrompts: 0,
   storage: 'ok',

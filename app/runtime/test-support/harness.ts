@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Handlers } from '../../contract/dispatch.ts';
 import type { ConnectionRequest, DriverVerdict } from '../../contract/driver-events.ts';
+import type { DriverPolicy } from '../../contract/driver-policy.ts';
 import type { PushChannel } from '../../contract/ipc.ts';
 import { openStore, type Store } from '../../store/index.ts';
 import { createHandlers } from '../handlers.ts';
@@ -35,6 +36,8 @@ export interface Harness {
   readonly store: Store;
   readonly handlers: Handlers;
   readonly verdicts: Array<[bigint, DriverVerdict]>;
+  /** Policies the runtime sent to the driver. */
+  readonly policies: DriverPolicy[];
   readonly pushes: PushChannel[];
   /** Lines the runtime's log wrote. */
   readonly lines: string[];
@@ -49,6 +52,8 @@ export interface HarnessOptions {
   readonly storageUnavailable?: string | null;
   readonly storageRetryMs?: number;
   readonly now?: number;
+  /** How a policy send ends (default: written at once); it is recorded either way. */
+  readonly sendPolicy?: (policy: DriverPolicy) => Promise<void>;
 }
 
 /** A fresh database path in a directory of the test's private temporary directory. */
@@ -63,6 +68,7 @@ export function startRuntime(options: HarnessOptions = {}): Harness {
   const harness = {
     store,
     verdicts: [] as Array<[bigint, DriverVerdict]>,
+    policies: [] as DriverPolicy[],
     pushes: [] as PushChannel[],
     lines,
     clock,
@@ -74,6 +80,10 @@ export function startRuntime(options: HarnessOptions = {}): Harness {
       driver: {
         verdict: (id, verdict) => harness.verdicts.push([id, verdict]),
         requestBandwidth: () => (harness.bandwidthRequests += 1),
+        sendPolicy: (policy) => {
+          harness.policies.push(policy);
+          return options.sendPolicy?.(policy) ?? Promise.resolve();
+        },
       },
       push:
         options.push ??

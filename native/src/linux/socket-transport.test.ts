@@ -52,6 +52,19 @@ describe('Linux socket transport (socketpair)', () => {
     closeFd(pair.daemon);
   });
 
+  it('writes the largest command, a PolicyPart of 8 211 bytes, as one message', async () => {
+    // 19 bytes of header and 8 192 of policy document (driver/protocol/README.md, "Policy").
+    const largest = Uint8Array.from({ length: 19 + 8192 }, (_, i) => i % 251);
+    const pair = seqpacketPair();
+    const transport = linuxSocketTransport(pair.client);
+    await transport.write(largest);
+    await transport.write(largest);
+    expect(receiveMessage(pair.daemon)).toEqual(Buffer.from(largest));
+    expect(receiveMessage(pair.daemon)).toEqual(Buffer.from(largest));
+    transport.close();
+    closeFd(pair.daemon);
+  });
+
   it('close() wakes the blocked read at once and leaves the threadpool free', async () => {
     for (let round = 0; round < 6; round += 1) {
       const pair = seqpacketPair();

@@ -21,7 +21,8 @@ import {
   type ConnectionSort,
 } from '../lib/connection-query.ts';
 import { appName, directionLabel, formatBytes, formatTime, protocolName } from '../lib/format.ts';
-import { connectionToForm } from '../lib/rule-form.ts';
+import { connectionToForm, describeApp, describeDestination } from '../lib/rule-form.ts';
+import { verdictOrigin } from '../lib/verdict-origin.ts';
 import { useAppStore } from '../store/store.ts';
 import { AppAvatar } from './AppAvatar.tsx';
 import { Icon } from './Icon.tsx';
@@ -30,6 +31,12 @@ const ROW_HEIGHT = 34;
 
 const features = tableFeatures({ rowSortingFeature });
 const helper = createColumnHelper<typeof features, ConnectionRow>();
+
+/** A rule as the Verdict tooltip names it ("curl → example.org"); '' when it is not in the list. */
+function ruleLabel(ruleId: string): string {
+  const rule = useAppStore.getState().rules.find((r) => r.id === ruleId);
+  return rule === undefined ? '' : `“${describeApp(rule.app)} → ${describeDestination(rule.destination)}”`;
+}
 
 function makeRule(row: ConnectionRow): void {
   useAppStore.getState().openRuleEditor({ ruleId: null, form: connectionToForm(row), origin: 'connection' });
@@ -81,7 +88,12 @@ const otherColumns = [
     id: 'verdict',
     header: 'Verdict',
     cell: (info) => (
-      <span className={`pill pill-${verdictGroup(info.getValue())}`}>{verdictLabel(info.getValue())}</span>
+      <span
+        className={`pill pill-${verdictGroup(info.getValue())}`}
+        title={verdictOrigin(info.row.original, ruleLabel)}
+      >
+        {verdictLabel(info.getValue())}
+      </span>
     ),
   }),
   helper.accessor((row) => row.bytesSent, {

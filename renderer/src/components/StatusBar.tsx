@@ -1,6 +1,7 @@
 import type { ModeStatus, StatusView } from '../../../app/contract/views.ts';
 import { useNow } from '../hooks/use-now.ts';
 import { formatClock, plural } from '../lib/format.ts';
+import { policyBadge } from '../lib/policy-text.ts';
 import { setMode } from '../store/commands.ts';
 import { useAppStore } from '../store/store.ts';
 import { Icon } from './Icon.tsx';
@@ -59,6 +60,7 @@ export function StatusBar(): React.JSX.Element {
 
   const driver = status?.driver ?? 'disconnected';
   const engineDown = transport !== 'open';
+  const policy = status === null || engineDown ? null : policyBadge(status.policy);
   return (
     <footer className="statusbar" aria-label="Status">
       {engineDown ? (
@@ -79,6 +81,12 @@ export function StatusBar(): React.JSX.Element {
           {DRIVER_LABELS[driver]}
         </span>
       )}
+      {policy !== null && status !== null ? (
+        <span className={`status-item status-policy-${status.policy.state}`} title={status.policy.message}>
+          <span className={`dot dot-${policy.tone}`} aria-hidden="true" />
+          {policy.label}
+        </span>
+      ) : null}
       {status !== null ? (
         <Menu
           label="Filtering mode"

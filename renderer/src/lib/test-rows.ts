@@ -12,6 +12,7 @@ export function row(id: number, patch: Partial<ConnectionRow> = {}): ConnectionR
     host: null,
     verdict: 'accept',
     ruleId: null,
+    byPolicy: false,
     bytesSent: 0,
     bytesReceived: 0,
     startedAt: 1000 + id,

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { NO_APP_ACTION_LABELS, noAppActionConsequence } from '../../../app/contract/no-app-action.ts';
 import type { Settings } from '../../../app/contract/views.ts';
 import { ViewHeader } from '../components/ViewHeader.tsx';
 import { saveSettings } from '../store/commands.ts';
@@ -94,6 +95,7 @@ function SelectSetting<T extends string>({
 /** Filtering defaults, the prompt, startup and history. Every change is saved at once. */
 export function SettingsView(): React.JSX.Element {
   const settings = useAppStore((s) => s.settings);
+  const policy = useAppStore((s) => s.status?.policy ?? null);
   const save = (patch: Partial<Settings>): void => void saveSettings(patch);
   if (settings === null) {
     return (
@@ -128,6 +130,24 @@ export function SettingsView(): React.JSX.Element {
           unit="seconds"
           onSave={(holdTimeoutSeconds) => save({ holdTimeoutSeconds })}
         />
+      </div>
+      <div className="card settings-group">
+        <h3>While ZenithFence is closed</h3>
+        <SelectSetting
+          label="Connections no rule covers"
+          hint={noAppActionConsequence(settings.noAppAction)}
+          value={settings.noAppAction}
+          options={(['block', 'drop', 'allow'] as const).map((value) => ({
+            value,
+            label: NO_APP_ACTION_LABELS[value],
+          }))}
+          onSave={(noAppAction) => save({ noAppAction })}
+        />
+        {policy === null ? null : (
+          <p className={`setting-status setting-status-${policy.state}`} role="status">
+            {policy.message}
+          </p>
+        )}
       </div>
       <div className="card settings-group">
         <h3>Prompt and startup</h3>
