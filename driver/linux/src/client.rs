@@ -86,6 +86,33 @@ impl ClientServer {
             Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
             _ => {}
         }
+        // Bound and set up under a name of its own, then renamed into place: a client that
+        // finds the socket file finds it listening, with its owner and mode (a client that
+        // came between bind and listen was refused, and tests starting a daemon failed so).
+        let mut staging = path.as_os_str().to_owned();
+        staging.push(format!(".{}.new", std::process::id()));
+        let staging = PathBuf::from(staging);
+        let _ = fs::remove_file(&staging);
+        let listener = match Self::listen_at(&staging, group_id) {
+            Ok(listener) => listener,
+            Err(e) => {
+                let _ = fs::remove_file(&staging);
+                return Err(e);
+            }
+        };
+        if let Err(e) = fs::rename(&staging, path) {
+            let _ = fs::remove_file(&staging);
+            return Err(e);
+        }
+        Ok(ClientServer {
+            listener,
+            path: path.to_path_buf(),
+            group_id,
+        })
+    }
+
+    /// A listening socket at `path`, owned by root and `group_id`, mode 0660.
+    fn listen_at(path: &Path, group_id: Option<u32>) -> io::Result<OwnedFd> {
         let listener = sys::seqpacket_listen(path)?;
         // Inherited by every accepted socket: an empty write then reads as a message.
         sys::pass_credentials(&listener)?;
@@ -93,11 +120,7 @@ impl ClientServer {
         sys::set_receive_timeout(&listener, ACCEPT_WAKE)?;
         std::os::unix::fs::chown(path, Some(0), group_id)?;
         fs::set_permissions(path, fs::Permissions::from_mode(0o660))?;
-        Ok(ClientServer {
-            listener,
-            path: path.to_path_buf(),
-            group_id,
-        })
+        Ok(listener)
     }
 
     /// Accepts clients until `stop` is set, serving one at a time; others are refused.
@@ -278,4 +301,41 @@ fn write_infos(daemon: &Daemon, mut out: File) {
     }
     // End of stream for the client, as a device read returns EOF after Shutdown.
     let _ = sys::shutdown_write(&out);
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
+
+    /// A private directory under the target dir, removed at the end.
+    struct Dir(PathBuf);
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = fs::remove_dir_all(&self.0);
+        }
+    }
+
+    #[test]
+    fn the_socket_appears_listening_with_its_mode_and_nothing_else_is_left() {
+        let dir = Dir(std::env::temp_dir().join(format!("zf-client-{}", std::process::id())));
+        fs::create_dir_all(&dir.0).unwrap();
+        let path = dir.0.join("d.sock");
+        // A stale file of a killed daemon is replaced.
+        fs::write(&path, b"stale").unwrap();
+        let server = ClientServer::bind(&path, None).unwrap();
+        let meta = fs::metadata(&path).unwrap();
+        assert!(meta.file_type().is_socket());
+        assert_eq!(meta.mode() & 0o777, 0o660);
+        // The name leads to a listening socket: a client connects (into the backlog) at once.
+        let client = crate::client_socket::DaemonClient::connect(&path).unwrap();
+        drop(client);
+        let names: Vec<_> = fs::read_dir(&dir.0)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("d.sock")]);
+        drop(server);
+    }
 }

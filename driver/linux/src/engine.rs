@@ -314,7 +314,8 @@ impl Engine {
         if self.features() & feature::POLICY == 0 {
             return;
         }
-        self.describe_process(attribution.process);
+        // Told without waking the reader: nothing waits on these (see `push_quiet`).
+        self.describe_process(attribution.process, false);
         let info = match connection_end_info(&flow, attribution.pid, direction) {
             Info::ConnectionEndV6(connection) => Info::RuleDecidedV6(RuleDecided {
                 connection,
@@ -331,7 +332,7 @@ impl Engine {
             _ => return,
         };
         // A lost RuleDecided costs the app a line in its live table; the queue counts it.
-        let _ = self.queue.push(&info);
+        let _ = self.queue.push_quiet(&info);
     }
 
     /// Holds a packet and reports it to the client.
@@ -360,7 +361,7 @@ impl Engine {
                 direction,
             },
         );
-        self.describe_process(attribution.process);
+        self.describe_process(attribution.process, true);
         self.cache.insert(
             flow,
             Verdict::Undecided,
@@ -392,7 +393,7 @@ impl Engine {
         }
     }
 
-    fn describe_process(&mut self, process: Option<Process>) {
+    fn describe_process(&mut self, process: Option<Process>, wake: bool) {
         let Some(process) = process else { return };
         let Some(client) = self.client.as_mut() else {
             return;
@@ -410,7 +411,12 @@ impl Engine {
             .described
             .insert(process.process_id, process.start_time);
         // Losing a Process info only costs the app a name; it is counted by the queue.
-        let _ = self.queue.push(&Info::Process(process));
+        let info = Info::Process(process);
+        let _ = if wake {
+            self.queue.push(&info)
+        } else {
+            self.queue.push_quiet(&info)
+        };
     }
 
     fn apply_default(&mut self, id: u64) {
@@ -662,7 +668,7 @@ impl Engine {
         if self.client.is_none() || entry.ended_ms != Some(now_ms) {
             return;
         }
-        let _ = self.queue.push(&connection_end_info(
+        let _ = self.queue.push_quiet(&connection_end_info(
             &flow,
             entry.process_id,
             entry.direction,
