@@ -1,7 +1,9 @@
 /*
- * layout_check.c — compile-time cross-check of src/bindings.rs and src/layers.rs against the
- * real WDK headers. Every size, offset, field index and constant the Rust code declares by
- * hand is asserted here with C_ASSERT; `cl /Zs` (syntax check only) fails if one differs.
+ * layout_check.c — compile-time cross-check of src/bindings.rs (and src/bindings/) and
+ * src/layers.rs against the real WDK headers. Every size, offset, field index and constant the
+ * Rust code declares by hand is asserted here with C_ASSERT; `cl /Zs` (syntax check only) fails
+ * if one differs. (GUIDs are not constant expressions in C: the condition keys of
+ * src/boot_guard.rs are checked on a machine, README checklist step 18.)
  *
  * Run on Windows with the WDK installed, from a VS developer prompt (see windows-driver.yml):
  *   cl /nologo /Zs /kernel /D_AMD64_ /D_WIN64 /DNDIS_WDM=1 /DNDIS630=1 ^
@@ -65,6 +67,32 @@ C_ASSERT(FIELD_OFFSET(FWPM_FILTER0, action) == 128);
 C_ASSERT(FIELD_OFFSET(FWPM_FILTER0, rawContext) == 152);
 C_ASSERT(FIELD_OFFSET(FWPM_FILTER0, effectiveWeight) == 184);
 
+/* bindings/guard.rs: persistent objects and filter conditions */
+C_ASSERT(sizeof(FWPM_FILTER_CONDITION0) == 40);
+C_ASSERT(FIELD_OFFSET(FWPM_FILTER_CONDITION0, matchType) == 16);
+C_ASSERT(FIELD_OFFSET(FWPM_FILTER_CONDITION0, conditionValue) == 24);
+C_ASSERT(sizeof(FWP_CONDITION_VALUE0) == sizeof(FWP_VALUE0));
+C_ASSERT(FWPM_FILTER_FLAG_PERSISTENT == 1 && FWPM_FILTER_FLAG_BOOTTIME == 2);
+C_ASSERT(FWPM_SUBLAYER_FLAG_PERSISTENT == 1 && FWPM_CALLOUT_FLAG_PERSISTENT == 0x10000);
+C_ASSERT(FWP_MATCH_EQUAL == 0 && FWP_MATCH_FLAGS_ALL_SET == 6);
+C_ASSERT(STATUS_FWP_FILTER_NOT_FOUND == 0xC0220003L && STATUS_FWP_ALREADY_EXISTS == 0xC0220009L);
+
+/* bindings/storage.rs: registry, files, events */
+C_ASSERT(sizeof(OBJECT_ATTRIBUTES) == 48);
+C_ASSERT(FIELD_OFFSET(OBJECT_ATTRIBUTES, ObjectName) == 16);
+C_ASSERT(FIELD_OFFSET(OBJECT_ATTRIBUTES, Attributes) == 24);
+C_ASSERT(sizeof(FILE_STANDARD_INFORMATION) == 24);
+C_ASSERT(FIELD_OFFSET(FILE_STANDARD_INFORMATION, EndOfFile) == 8);
+C_ASSERT(FIELD_OFFSET(KEY_VALUE_PARTIAL_INFORMATION, Data) == 12);
+C_ASSERT(sizeof(KEVENT) <= 128);
+C_ASSERT(OBJ_CASE_INSENSITIVE == 0x40 && OBJ_KERNEL_HANDLE == 0x200 && KEY_READ == 0x20019);
+C_ASSERT(KeyValuePartialInformation == 2 && REG_SZ == 1 && FileStandardInformation == 5);
+C_ASSERT(FILE_GENERIC_READ == 0x120089 && FILE_SHARE_READ == 1 && FILE_OPEN == 1);
+C_ASSERT(FILE_SYNCHRONOUS_IO_NONALERT == 0x20 && FILE_NON_DIRECTORY_FILE == 0x40);
+C_ASSERT(SynchronizationEvent == 1 && Executive == 0);
+C_ASSERT(STATUS_OBJECT_NAME_NOT_FOUND == 0xC0000034L && STATUS_OBJECT_PATH_NOT_FOUND == 0xC000003AL);
+C_ASSERT(STATUS_NO_SUCH_FILE == 0xC000000FL && STATUS_BUFFER_OVERFLOW == 0x80000005L);
+
 /* bindings.rs: NDIS and I/O manager */
 C_ASSERT(FIELD_OFFSET(NET_BUFFER_LIST, FirstNetBuffer) == 8);
 C_ASSERT(FIELD_OFFSET(NET_BUFFER, DataLength) == 24);
@@ -105,6 +133,10 @@ C_ASSERT(POOL_FLAG_NON_PAGED == 0x40);
 C_ASSERT(STATUS_REVISION_MISMATCH == 0xC0000059L && STATUS_INVALID_DEVICE_STATE == 0xC0000184L);
 
 /* layers.rs: field indices (V4; the V6 enumerations match) */
+C_ASSERT(FWPS_FIELD_ALE_AUTH_CONNECT_V4_ALE_APP_ID == 0);
+C_ASSERT(FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V4_ALE_APP_ID == 0);
+C_ASSERT(FWPS_FIELD_ALE_AUTH_CONNECT_V6_ALE_APP_ID == 0);
+C_ASSERT(FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V6_ALE_APP_ID == 0);
 C_ASSERT(FWPS_FIELD_ALE_AUTH_CONNECT_V4_IP_LOCAL_ADDRESS == 2);
 C_ASSERT(FWPS_FIELD_ALE_AUTH_CONNECT_V4_IP_PROTOCOL == 5);
 C_ASSERT(FWPS_FIELD_ALE_AUTH_CONNECT_V4_IP_REMOTE_PORT == 7);

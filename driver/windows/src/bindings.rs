@@ -14,6 +14,11 @@
 
 use core::ffi::c_void;
 
+pub mod guard;
+pub mod storage;
+pub use guard::*;
+pub use storage::*;
+
 /// `NTSTATUS` (ntdef.h).
 pub type NTSTATUS = i32;
 /// `HANDLE`.
@@ -46,8 +51,18 @@ pub mod status {
     pub const INVALID_PARAMETER: NTSTATUS = 0xC000_000D_u32 as NTSTATUS;
     /// STATUS_INVALID_DEVICE_REQUEST.
     pub const INVALID_DEVICE_REQUEST: NTSTATUS = 0xC000_0010_u32 as NTSTATUS;
+    /// STATUS_BUFFER_OVERFLOW (a warning: the data did not all fit).
+    pub const BUFFER_OVERFLOW: NTSTATUS = 0x8000_0005_u32 as NTSTATUS;
+    /// STATUS_NO_SUCH_FILE.
+    pub const NO_SUCH_FILE: NTSTATUS = 0xC000_000F_u32 as NTSTATUS;
     /// STATUS_END_OF_FILE.
     pub const END_OF_FILE: NTSTATUS = 0xC000_0011_u32 as NTSTATUS;
+    /// STATUS_ACCESS_DENIED.
+    pub const ACCESS_DENIED: NTSTATUS = 0xC000_0022_u32 as NTSTATUS;
+    /// STATUS_OBJECT_NAME_NOT_FOUND.
+    pub const OBJECT_NAME_NOT_FOUND: NTSTATUS = 0xC000_0034_u32 as NTSTATUS;
+    /// STATUS_OBJECT_PATH_NOT_FOUND.
+    pub const OBJECT_PATH_NOT_FOUND: NTSTATUS = 0xC000_003A_u32 as NTSTATUS;
     /// STATUS_BUFFER_TOO_SMALL.
     pub const BUFFER_TOO_SMALL: NTSTATUS = 0xC000_0023_u32 as NTSTATUS;
     /// STATUS_SHARING_VIOLATION.
@@ -1031,6 +1046,9 @@ extern "system" {
     pub fn KeFlushQueuedDpcs();
     /// KeQueryUnbiasedInterruptTime (wdm.h): 100 ns since boot, sleep excluded.
     pub fn KeQueryUnbiasedInterruptTime() -> u64;
+    /// KeQuerySystemTimePrecise (wdm.h, Windows 8+): the system time, 100 ns intervals since
+    /// 1601-01-01 UTC, any IRQL.
+    pub fn KeQuerySystemTimePrecise(current_time: *mut i64);
     /// KeDelayExecutionThread (wdm.h).
     pub fn KeDelayExecutionThread(mode: i8, alertable: u8, interval: *mut i64) -> NTSTATUS;
     /// KeBugCheckEx (wdm.h).

@@ -6,7 +6,7 @@
 //!
 //! | Callout | Layers | Action |
 //! |---|---|---|
-//! | ALE connect | ALE_AUTH_CONNECT_V4/V6 | cached verdict, or pend the first authorization and ask |
+//! | ALE connect | ALE_AUTH_CONNECT_V4/V6 | cached verdict, a policy rule, the no-app action, or pend the first authorization and ask |
 //! | ALE recv-accept | ALE_AUTH_RECV_ACCEPT_V4/V6 | the same, inbound |
 //! | Endpoint closure | ALE_ENDPOINT_CLOSURE_V4/V6 | mark the connection ended (ConnectionEnd info) |
 //! | Resource assignment | ALE_RESOURCE_ASSIGNMENT_V4/V6 | log the bind |
@@ -47,6 +47,15 @@ pub enum AleLayer {
     RecvAccept,
 }
 
+/// The clocks a classify is decided at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Clock {
+    /// Monotonic milliseconds (timeouts, the cache).
+    pub now_ms: u64,
+    /// Milliseconds since the Unix epoch (rule expiry).
+    pub wall_ms: u64,
+}
+
 /// ALE connect / recv-accept. `payload` is the packet from its transport header (empty when the
 /// classify has none, as for an outbound TCP connect).
 #[allow(clippy::too_many_arguments)]
@@ -57,7 +66,7 @@ pub fn ale<P, I: Irp>(
     values: &Values<'_>,
     meta: &Metadata<'_>,
     payload: &[u8],
-    now: u64,
+    clock: Clock,
     hold: impl FnOnce(HoldKind) -> Option<P>,
 ) -> (ClassifyAction, Effects<P, I>) {
     let read = match layer {
@@ -68,6 +77,12 @@ pub fn ale<P, I: Irp>(
         Ok(fields) => fields,
         Err(error) => return unreadable(driver, error),
     };
+    // The app id is copied into a string only when a rule of the policy names an app.
+    let app = if driver.policy_needs_app() {
+        fields::ale_app_id(values)
+    } else {
+        None
+    };
     let request = AleRequest {
         flow: fields.flow,
         direction: match layer {
@@ -75,11 +90,13 @@ pub fn ale<P, I: Irp>(
             AleLayer::RecvAccept => Direction::Inbound,
         },
         pid: meta.process_id().unwrap_or(0),
+        app: app.as_deref(),
+        wall_ms: clock.wall_ms,
         reauthorize: fields.flags & FWP_CONDITION_FLAG_IS_REAUTHORIZE != 0,
         loopback: fields.flags & FWP_CONDITION_FLAG_IS_LOOPBACK != 0,
         payload,
     };
-    let (outcome, effects) = driver.on_ale(&request, now, hold);
+    let (outcome, effects) = driver.on_ale(&request, clock.now_ms, hold);
     (action_of(outcome), effects)
 }
 

@@ -1,7 +1,9 @@
 //! The device: the driver's whole state and every operation on it, without OS calls.
 //!
 //! [`Driver`] owns the core's info queue, pending table, connection cache and bandwidth
-//! accounts, the log ring, the read queue and the client session. The kernel layer keeps one
+//! accounts, the policy in force, the log ring, the read queue and the client session. The
+//! commands are the core's one match ([`dispatch`]) onto this driver's target
+//! (`device/commands.rs`); the policy's part is in `device/policy.rs`. The kernel layer keeps one
 //! `Driver` behind a spin lock and calls it from the dispatch routines, the classify
 //! trampolines and the timer DPC. Each call returns [`Effects`]: held packets to answer and
 //! IRPs to complete, which the kernel executes **after releasing the lock** (completing a pended
@@ -14,28 +16,36 @@
 //! - Every store is bounded: info queue, pending requests, packets per flow, pended reads,
 //!   connection cache, bandwidth accounts, log ring; overflow is answered and counted.
 
+mod commands;
+mod policy;
+
+pub use policy::{rule_decided_info, PolicyInbox, PolicyUpdate, ReceivedPart, RetiredPolicy};
+
 use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::format;
 use alloc::vec::Vec;
 
 use zenithfence_core::bandwidth::BandwidthAccounts;
 use zenithfence_core::cache::ConnectionCache;
+use zenithfence_core::commands::dispatch;
 use zenithfence_core::counters::{counters, DriverTally};
 use zenithfence_core::decision::{Action, Decision};
 use zenithfence_core::flow::{FlowKey, IpAddress};
 use zenithfence_core::info_queue::InfoQueue;
 use zenithfence_core::infos::{connection_end_info, connection_info, ConnectionFacts};
 use zenithfence_core::pending::{Held, PendingTable, Released};
-use zenithfence_protocol::constants::{driver_kind, feature, payload_layer, EXT_VERSION, VERSION};
-use zenithfence_protocol::{Command, Counters, Direction, HelloReply, Info, Update, Verdict};
+use zenithfence_core::policy::{PolicyEnforcer, PolicyVerdict};
+use zenithfence_protocol::constants::{feature, payload_layer, VERSION};
+use zenithfence_protocol::{Command, Counters, Direction, Info, Verdict};
 
 use crate::bindings::{status, NTSTATUS};
 use crate::config::{ioctl, Options};
 use crate::irp::{Completion, Irp, Pended, ReadQueue};
 use crate::log::{severity, LogRing};
 
-/// Features this driver grants (it knows pids, not process paths, and reads no DNS).
-pub const SUPPORTED_FEATURES: u32 = feature::COUNTERS;
+/// Features this driver grants: counters and the policy. Not PROCESS or DNS: the kernel knows
+/// pids, not process paths, and reads no DNS answers.
+pub const SUPPORTED_FEATURES: u32 = feature::COUNTERS | feature::POLICY;
 /// Cached connections at most; past it the cache is cleaned and new holds are refused.
 pub const MAX_CACHE_ENTRIES: usize = 65_536;
 /// Connections with byte counts waiting for GetBandwidthStats at most.
@@ -58,6 +68,8 @@ pub struct Effects<P, I> {
     pub releases: Vec<Release<P>>,
     /// IRPs to complete.
     pub completions: Vec<Completion<I>>,
+    /// A policy replaced under the lock, freed after it (10 000 rules take a while to free).
+    pub retired: Option<RetiredPolicy>,
 }
 
 impl<P, I> Effects<P, I> {
@@ -66,12 +78,13 @@ impl<P, I> Effects<P, I> {
         Effects {
             releases: Vec::new(),
             completions: Vec::new(),
+            retired: None,
         }
     }
 
     /// Whether there is nothing to do.
     pub fn is_empty(&self) -> bool {
-        self.releases.is_empty() && self.completions.is_empty()
+        self.releases.is_empty() && self.completions.is_empty() && self.retired.is_none()
     }
 }
 
@@ -115,6 +128,12 @@ pub struct AleRequest<'a> {
     pub direction: Direction,
     /// The process id, 0 when unknown.
     pub pid: u64,
+    /// The application's NT path (`FWPM_CONDITION_ALE_APP_ID`, e.g.
+    /// `\device\harddiskvolume3\windows\system32\curl.exe`), when it was read: only while a
+    /// policy rule names an app ([`Driver::policy_needs_app`]).
+    pub app: Option<&'a str>,
+    /// Milliseconds since the Unix epoch (rule expiry).
+    pub wall_ms: u64,
     /// A re-authorization (cannot be pended).
     pub reauthorize: bool,
     /// A loopback connection.
@@ -165,6 +184,20 @@ pub struct IoctlResult<P, I> {
     pub effects: Effects<P, I>,
 }
 
+/// The result of a write.
+#[derive(Debug)]
+pub struct WriteResult<P, I> {
+    /// The IRP's final status.
+    pub status: NTSTATUS,
+    /// `IoStatus.Information`: the bytes taken (the whole write, or 0 when refused).
+    pub information: usize,
+    /// Work after the lock.
+    pub effects: Effects<P, I>,
+    /// A PolicyPart to hand to the [`PolicyInbox`] after the lock (then to
+    /// [`Driver::policy_update`]).
+    pub policy_part: Option<ReceivedPart>,
+}
+
 /// The cache key of a flow: the local address is left out (set to unspecified), because ALE
 /// may report a different local address than the packets later carry (wildcard binds,
 /// multi-homed hosts). Ports, protocol and the remote side identify the connection.
@@ -195,6 +228,7 @@ pub struct Driver<P, I> {
     endpoints: BTreeMap<EndpointKey, BTreeSet<FlowKey>>,
     bandwidth: BandwidthAccounts,
     log: LogRing,
+    policy: PolicyEnforcer,
     session: Option<Session>,
     deferred: Vec<Release<P>>,
     tally: Tally,
@@ -214,6 +248,7 @@ impl<P, I: Irp> Driver<P, I> {
             endpoints: BTreeMap::new(),
             bandwidth: BandwidthAccounts::new(),
             log: LogRing::new(options.log_level),
+            policy: PolicyEnforcer::new(),
             session: None,
             deferred: Vec::new(),
             tally: Tally::default(),
@@ -358,12 +393,19 @@ impl<P, I: Irp> Driver<P, I> {
         self.queue.push(info).is_ok()
     }
 
-    /// IRP_MJ_WRITE: one command. Returns the IRP's status and information.
-    pub fn write(&mut self, bytes: &[u8], now: u64) -> (NTSTATUS, usize, Effects<P, I>) {
+    /// IRP_MJ_WRITE: one command. A PolicyPart comes back in [`WriteResult::policy_part`] for
+    /// the kernel to assemble and compile after the lock is released.
+    pub fn write(&mut self, bytes: &[u8], now: u64) -> WriteResult<P, I> {
         let mut effects = Effects::new();
+        let refused = |status, effects| WriteResult {
+            status,
+            information: 0,
+            effects,
+            policy_part: None,
+        };
         match self.session {
-            Some(s) if s.refused => return (status::REVISION_MISMATCH, 0, effects),
-            None => return (status::INVALID_DEVICE_STATE, 0, effects),
+            Some(s) if s.refused => return refused(status::REVISION_MISMATCH, effects),
+            None => return refused(status::INVALID_DEVICE_STATE, effects),
             Some(_) => {}
         }
         let command = match Command::decode(bytes) {
@@ -371,97 +413,23 @@ impl<P, I: Irp> Driver<P, I> {
             Err(error) => {
                 self.tally.driver.commands_rejected += 1;
                 self.log(severity::ERROR, format!("rejected command: {error}"));
-                return (status::INVALID_PARAMETER, 0, effects);
+                return refused(status::INVALID_PARAMETER, effects);
             }
         };
-        self.command(command, now, &mut effects);
+        let mut target = commands::Commands {
+            driver: self,
+            effects: &mut effects,
+            now,
+            part: None,
+        };
+        dispatch(command, &mut target);
+        let policy_part = target.part.take();
         self.deliver(&mut effects);
-        (status::SUCCESS, bytes.len(), effects)
-    }
-
-    fn command(&mut self, command: Command, now: u64, effects: &mut Effects<P, I>) {
-        match command {
-            Command::Shutdown => self.shutdown(effects, now),
-            Command::Verdict { id, verdict } => {
-                match self.pending.decide(id) {
-                    Some(released) => {
-                        self.tally.driver.verdicts_applied += 1;
-                        effects
-                            .releases
-                            .extend(self.release(released, verdict, now));
-                    }
-                    None => {
-                        // A normal race with the hold timeout: counted and logged, not an error
-                        // (Portmaster-style clients stop on a failed write).
-                        self.tally.driver.commands_rejected += 1;
-                        self.log(
-                        severity::WARNING,
-                        format!("verdict for unknown request {id} (answered, timed out or never sent)"),
-                    );
-                    }
-                }
-            }
-            Command::UpdateV4(update) => self.update(flow_of_update_v4(&update), update.verdict),
-            Command::UpdateV6(update) => self.update(flow_of_update_v6(&update), update.verdict),
-            Command::ClearCache => {
-                self.cache.clear();
-                self.endpoints.clear();
-            }
-            Command::GetLogs => {
-                for info in self.log.drain() {
-                    self.push(&info);
-                }
-            }
-            Command::GetBandwidthStats => {
-                for info in self.bandwidth.take() {
-                    self.push(&info);
-                }
-            }
-            Command::PrintMemoryStats => {
-                let text = format!(
-                    "{} requests pending, {} connections cached, {} infos queued, {} reads pended",
-                    self.pending.len(),
-                    self.cache.len(),
-                    self.queue.len(),
-                    self.reads.len()
-                );
-                self.log(severity::INFO, text);
-            }
-            Command::CleanEndedConnections => {
-                let removed = self.clean(now);
-                self.log(severity::DEBUG, format!("cleaned {removed} connections"));
-            }
-            Command::Hello {
-                ext_version,
-                features,
-            } => {
-                let granted = features & SUPPORTED_FEATURES;
-                if let Some(session) = self.session.as_mut() {
-                    session.features = granted;
-                }
-                self.log(
-                    severity::INFO,
-                    format!("client hello: extension version {ext_version}, features {features:#x}, granted {granted:#x}"),
-                );
-                self.push(&Info::HelloReply(HelloReply {
-                    version: VERSION,
-                    ext_version: EXT_VERSION,
-                    features: granted,
-                    driver_kind: driver_kind::WINDOWS_KERNEL,
-                }));
-            }
-            Command::GetCounters => {
-                let granted = self.session.map_or(0, |s| s.features);
-                if granted & feature::COUNTERS != 0 {
-                    let counters = self.counters();
-                    self.push(&Info::Counters(counters));
-                } else {
-                    self.log(
-                        severity::WARNING,
-                        "GetCounters without the COUNTERS feature".into(),
-                    );
-                }
-            }
+        WriteResult {
+            status: status::SUCCESS,
+            information: bytes.len(),
+            effects,
+            policy_part,
         }
     }
 
@@ -582,6 +550,11 @@ impl<P, I: Irp> Driver<P, I> {
     /// An ALE connect or recv-accept classify. `hold` is called (under the lock) only when the
     /// packet must be held; it pends the classify and/or clones the packet and returns `None`
     /// if that failed.
+    ///
+    /// Order: loopback (when bypassed) and the client's own connections go through; a flow
+    /// that waits is joined; a verdict cached for the connection answers; then the policy
+    /// decides a new connection: a rule at once (cached, RuleDecided to a POLICY client), the
+    /// no-app action without a client, else the client is asked (the packet is held).
     pub fn on_ale(
         &mut self,
         request: &AleRequest<'_>,
@@ -589,13 +562,11 @@ impl<P, I: Irp> Driver<P, I> {
         hold: impl FnOnce(HoldKind) -> Option<P>,
     ) -> (Outcome, Effects<P, I>) {
         let mut effects = Effects::new();
-        let Some(session) = self.attached().copied() else {
-            return (outcome_of(self.options.detached_verdict), effects);
-        };
+        let session = self.attached().copied();
         if request.loopback && self.options.loopback_bypass {
             return (Outcome::Permit, effects);
         }
-        if request.pid != 0 && request.pid == session.owner_pid {
+        if session.is_some_and(|s| request.pid != 0 && request.pid == s.owner_pid) {
             return (Outcome::PermitOwn, effects);
         }
         let key = cache_key(&request.flow);
@@ -607,13 +578,24 @@ impl<P, I: Irp> Driver<P, I> {
                 return (outcome_of(entry.verdict), effects);
             }
         }
-        if request.reauthorize {
+        let outcome = match self.policy_verdict(request, session.is_some()) {
+            PolicyVerdict::Rule {
+                verdict,
+                tag,
+                generation,
+            } => {
+                self.rule_decided(request, key, now, (verdict, tag, generation));
+                self.deliver(&mut effects);
+                outcome_of(verdict)
+            }
+            PolicyVerdict::NoApp(action) => outcome_of_action(action),
             // A re-authorization of a connection this driver never decided (it predates the
             // driver, or its entry was cleaned): it cannot be pended, and asking about it now
             // would cut a working connection. It goes on as the stack had it.
-            return (Outcome::Permit, effects);
-        }
-        (self.ask(request, key, now, hold, &mut effects), effects)
+            PolicyVerdict::Ask if request.reauthorize => Outcome::Permit,
+            PolicyVerdict::Ask => self.ask(request, key, now, hold, &mut effects),
+        };
+        (outcome, effects)
     }
 
     fn join(
@@ -956,29 +938,14 @@ impl<P, I: Irp> Driver<P, I> {
 /// The classify outcome of a verdict (temporary or permanent alike: a temporary verdict holds
 /// for the connection it answered; a new connection is asked again).
 pub fn outcome_of(verdict: Verdict) -> Outcome {
-    match Decision::of(verdict).action {
+    outcome_of_action(Decision::of(verdict).action)
+}
+
+/// The classify outcome of an action.
+pub fn outcome_of_action(action: Action) -> Outcome {
+    match action {
         Action::Accept => Outcome::Permit,
         Action::Block => Outcome::Block,
         Action::Drop => Outcome::Drop,
-    }
-}
-
-fn flow_of_update_v4(update: &Update<4>) -> FlowKey {
-    FlowKey {
-        protocol: update.protocol,
-        local_ip: IpAddress::V4(update.local_ip),
-        local_port: update.local_port,
-        remote_ip: IpAddress::V4(update.remote_ip),
-        remote_port: update.remote_port,
-    }
-}
-
-fn flow_of_update_v6(update: &Update<16>) -> FlowKey {
-    FlowKey {
-        protocol: update.protocol,
-        local_ip: IpAddress::V6(update.local_ip),
-        local_port: update.local_port,
-        remote_ip: IpAddress::V6(update.remote_ip),
-        remote_port: update.remote_port,
     }
 }

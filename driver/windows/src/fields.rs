@@ -6,6 +6,7 @@
 //! out-of-bounds read. The unit tests build the same structures the engine builds and run the
 //! readers on them.
 
+use alloc::string::String;
 use core::ffi::c_void;
 
 use zenithfence_core::flow::{FlowKey, IpAddress};
@@ -48,9 +49,9 @@ impl<'a> Values<'a> {
     ///
     /// # Safety
     /// `raw` is NULL or points to an `FWPS_INCOMING_VALUES0` whose `incomingValue` points to
-    /// `valueCount` initialised entries; the entries, and every `FWP_BYTE_ARRAY16` they point
-    /// to, stay valid and unchanged for `'a` (the engine guarantees this for the duration of the
-    /// classify).
+    /// `valueCount` initialised entries; the entries, every `FWP_BYTE_ARRAY16` and
+    /// `FWP_BYTE_BLOB` they point to, and the blobs' `size` bytes of data, stay valid and
+    /// unchanged for `'a` (the engine guarantees this for the duration of the classify).
     pub unsafe fn from_raw(raw: *const FWPS_INCOMING_VALUES0) -> Result<Values<'a>, FieldError> {
         // SAFETY: the caller guarantees `raw` is NULL or valid for 'a.
         let header = unsafe { raw.as_ref() }.ok_or(FieldError::NoValues)?;
@@ -122,6 +123,53 @@ impl<'a> Values<'a> {
         let bytes = unsafe { pointer.as_ref() }.ok_or(FieldError::NullPointer(index))?;
         Ok(IpAddress::V6(bytes.byteArray16))
     }
+}
+
+impl<'a> Values<'a> {
+    /// An `FWP_BYTE_BLOB_TYPE` value's bytes (empty for a NULL data pointer of size 0).
+    pub fn blob(&self, index: usize) -> Result<&'a [u8], FieldError> {
+        let value = self.typed(index, data_type::BYTE_BLOB)?;
+        // SAFETY: the type tag says `byteBlob` is the member written.
+        let pointer = unsafe { value.value.value.byteBlob };
+        // SAFETY: `from_raw`'s contract keeps every pointed-to FWP_BYTE_BLOB valid for 'a.
+        let blob = unsafe { pointer.as_ref() }.ok_or(FieldError::NullPointer(index))?;
+        let len = usize::try_from(blob.size).map_err(|_| FieldError::NullPointer(index))?;
+        if len == 0 {
+            return Ok(&[]);
+        }
+        if blob.data.is_null() {
+            return Err(FieldError::NullPointer(index));
+        }
+        // SAFETY: `from_raw`'s contract: a blob's `size` bytes at `data` are valid for 'a; the
+        // pointer is non-NULL (checked above).
+        Ok(unsafe { core::slice::from_raw_parts(blob.data, len) })
+    }
+}
+
+/// The text of an ALE_APP_ID blob: UTF-16LE up to its terminating NUL (an odd last byte is
+/// ignored, unpaired surrogates become U+FFFD). `None` when it is empty.
+pub fn app_path_of(blob: &[u8]) -> Option<String> {
+    let units = blob
+        .chunks_exact(2)
+        .map(|pair| {
+            u16::from_le_bytes([
+                pair.first().copied().unwrap_or(0),
+                pair.get(1).copied().unwrap_or(0),
+            ])
+        })
+        .take_while(|&unit| unit != 0);
+    let path: String = char::decode_utf16(units)
+        .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+        .collect();
+    (!path.is_empty()).then_some(path)
+}
+
+/// The application's NT path of an ALE connect or recv-accept classify
+/// (`\device\harddiskvolume3\windows\system32\curl.exe`); `None` when the layer gave none.
+pub fn ale_app_id(values: &Values<'_>) -> Option<String> {
+    // The field has the same index at both layers (asserted in the tests).
+    let blob = values.blob(field::ale_auth_connect::ALE_APP_ID).ok()?;
+    app_path_of(blob)
 }
 
 /// The metadata of one classify.
@@ -396,7 +444,8 @@ pub unsafe fn stream_bytes(layer_data: *const c_void) -> Option<StreamBytes> {
 pub(crate) mod tests {
     use super::*;
     use crate::bindings::{
-        FWPS_STREAM_DATA0, FWPS_STREAM_DATA_OFFSET0, FWP_BYTE_ARRAY16, FWP_VALUE0, FWP_VALUE0_UNION,
+        FWPS_STREAM_DATA0, FWPS_STREAM_DATA_OFFSET0, FWP_BYTE_ARRAY16, FWP_BYTE_BLOB, FWP_VALUE0,
+        FWP_VALUE0_UNION,
     };
     use core::ptr::null_mut;
 
@@ -522,6 +571,98 @@ pub(crate) mod tests {
                 found: data_type::EMPTY
             }
         );
+    }
+
+    /// An FWP_BYTE_BLOB_TYPE value over `blob`.
+    pub(crate) fn vblob(blob: &mut FWP_BYTE_BLOB) -> FWPS_INCOMING_VALUE0 {
+        FWPS_INCOMING_VALUE0 {
+            value: FWP_VALUE0 {
+                type_: data_type::BYTE_BLOB,
+                value: FWP_VALUE0_UNION { byteBlob: blob },
+            },
+        }
+    }
+
+    /// The UTF-16LE bytes of `text` with a terminating NUL, as the ALE_APP_ID blob holds them.
+    pub(crate) fn utf16z(text: &str) -> Vec<u8> {
+        text.encode_utf16()
+            .chain(core::iter::once(0))
+            .flat_map(u16::to_le_bytes)
+            .collect()
+    }
+
+    #[test]
+    fn the_app_id_is_read_from_the_blob_through_the_raw_struct() {
+        assert_eq!(
+            field::ale_auth_connect::ALE_APP_ID,
+            field::ale_auth_recv_accept::ALE_APP_ID
+        );
+        let path = "\\device\\harddiskvolume3\\windows\\system32\\curl.exe";
+        let mut bytes = utf16z(path);
+        let mut blob = FWP_BYTE_BLOB {
+            size: bytes.len() as u32,
+            data: bytes.as_mut_ptr(),
+        };
+        let mut array = connect_v4(6, [10, 0, 0, 1], 1, [10, 0, 0, 2], 2, 0);
+        array[field::ale_auth_connect::ALE_APP_ID] = vblob(&mut blob);
+        let raw = FWPS_INCOMING_VALUES0 {
+            layerId: 48,
+            valueCount: array.len() as u32,
+            incomingValue: array.as_mut_ptr(),
+        };
+        // SAFETY: `raw` points to `array`, whose blob points to `bytes`, all alive.
+        let values = unsafe { Values::from_raw(&raw) }.unwrap();
+        assert_eq!(ale_app_id(&values).as_deref(), Some(path));
+        // The blob without its NUL, or with bytes after it, reads the same.
+        assert_eq!(
+            app_path_of(&bytes[..bytes.len() - 2]).as_deref(),
+            Some(path)
+        );
+        let mut longer = bytes.clone();
+        longer.extend_from_slice(&[b'x', 0, 0]);
+        assert_eq!(app_path_of(&longer).as_deref(), Some(path));
+    }
+
+    #[test]
+    fn a_missing_empty_or_odd_app_id_is_none_or_replaced_never_a_panic() {
+        // FWP_EMPTY (the layer gave no app id), a NULL blob, an empty blob.
+        let v = connect_v4(6, [10, 0, 0, 1], 1, [10, 0, 0, 2], 2, 0);
+        assert_eq!(ale_app_id(&Values::from_slice(&v, 0)), None);
+        let null_blob = [FWPS_INCOMING_VALUE0 {
+            value: FWP_VALUE0 {
+                type_: data_type::BYTE_BLOB,
+                value: FWP_VALUE0_UNION {
+                    byteBlob: null_mut(),
+                },
+            },
+        }];
+        assert_eq!(
+            Values::from_slice(&null_blob, 0).blob(0),
+            Err(FieldError::NullPointer(0))
+        );
+        let mut empty = FWP_BYTE_BLOB {
+            size: 0,
+            data: null_mut(),
+        };
+        let v = [vblob(&mut empty)];
+        assert_eq!(Values::from_slice(&v, 0).blob(0), Ok(&[][..]));
+        assert_eq!(ale_app_id(&Values::from_slice(&v, 0)), None);
+        let mut no_data = FWP_BYTE_BLOB {
+            size: 4,
+            data: null_mut(),
+        };
+        let v = [vblob(&mut no_data)];
+        assert_eq!(
+            Values::from_slice(&v, 0).blob(0),
+            Err(FieldError::NullPointer(0))
+        );
+        // An odd byte at the end is ignored; a lone surrogate becomes U+FFFD.
+        assert_eq!(app_path_of(&[b'a', 0, b'b']).as_deref(), Some("a"));
+        assert_eq!(
+            app_path_of(&[0x00, 0xd8, b'c', 0]).as_deref(),
+            Some("\u{fffd}c")
+        );
+        assert_eq!(app_path_of(&[0, 0, b'a', 0]), None);
     }
 
     #[test]

@@ -62,6 +62,8 @@ pub mod layer_guid {
 pub mod field {
     /// FWPS_FIELDS_ALE_AUTH_CONNECT_V4/V6.
     pub mod ale_auth_connect {
+        /// ALE_APP_ID: the application's NT path, an `FWP_BYTE_BLOB` of UTF-16.
+        pub const ALE_APP_ID: usize = 0;
         /// IP_LOCAL_ADDRESS.
         pub const IP_LOCAL_ADDRESS: usize = 2;
         /// IP_LOCAL_PORT.
@@ -81,6 +83,8 @@ pub mod field {
     }
     /// FWPS_FIELDS_ALE_AUTH_RECV_ACCEPT_V4/V6.
     pub mod ale_auth_recv_accept {
+        /// ALE_APP_ID: the application's NT path, an `FWP_BYTE_BLOB` of UTF-16.
+        pub const ALE_APP_ID: usize = 0;
         /// IP_LOCAL_ADDRESS.
         pub const IP_LOCAL_ADDRESS: usize = 2;
         /// IP_LOCAL_PORT.

@@ -21,6 +21,7 @@
 extern crate alloc;
 
 pub mod bindings;
+pub mod boot_guard;
 pub mod callouts;
 pub mod classify;
 pub mod config;
@@ -29,7 +30,11 @@ pub mod fields;
 pub mod irp;
 pub mod layers;
 pub mod log;
+pub mod stored_policy;
+pub mod wall_clock;
 
+#[cfg(test)]
+mod policy_tests;
 #[cfg(test)]
 mod tests;
 

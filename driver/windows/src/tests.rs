@@ -13,56 +13,63 @@ use zenithfence_protocol::{Command, Info, InfoReader, ReadItem, Update, Verdict}
 
 use crate::bindings::{
     action, status, FWPS_CLASSIFY_OUT0, FWPS_CLASSIFY_OUT_FLAG_ABSORB, FWPS_INCOMING_VALUE0,
-    FWPS_RIGHT_ACTION_WRITE, FWP_CONDITION_FLAG_IS_LOOPBACK, FWP_CONDITION_FLAG_IS_REAUTHORIZE,
+    FWPS_RIGHT_ACTION_WRITE, FWP_BYTE_BLOB, FWP_CONDITION_FLAG_IS_LOOPBACK,
+    FWP_CONDITION_FLAG_IS_REAUTHORIZE,
 };
-use crate::callouts::{self, AleLayer};
+use crate::callouts::{self, AleLayer, Clock};
 use crate::classify::{apply, ClassifyAction};
 use crate::config::{ioctl, Options};
-use crate::device::{Driver, Effects, HoldKind, Release};
-use crate::fields::tests::{blank_metadata, connect_v4, v16, v32, v8};
+use crate::device::{Driver, Effects, HoldKind, PolicyInbox, Release, WriteResult};
+use crate::fields::tests::{blank_metadata, connect_v4, utf16z, v16, v32, v8, vblob};
 use crate::fields::{Metadata, Values};
 use crate::irp::sim::{CancelState, Ledger, SimIrp};
 use crate::layers::field;
 
 type TestDriver = Driver<u32, SimIrp>;
 
-const CLIENT_FILE: usize = 0xF11E;
-const CLIENT_PID: u64 = 4000;
-const APP_PID: u64 = 1234;
+pub(crate) const CLIENT_FILE: usize = 0xF11E;
+pub(crate) const CLIENT_PID: u64 = 4000;
+pub(crate) const APP_PID: u64 = 1234;
+/// The wall clock of the tests: 2024-01-01T00:00:00Z in milliseconds since the Unix epoch.
+pub(crate) const WALL_MS: u64 = 1_704_067_200_000;
 
 /// A test harness: the driver, the IRP ledger and every packet release seen.
-struct Rig {
-    driver: TestDriver,
-    ledger: Rc<RefCell<Ledger>>,
-    released: BTreeMap<u32, Vec<Action>>,
-    holds: Vec<HoldKind>,
-    next_packet: u32,
+pub(crate) struct Rig {
+    pub(crate) driver: TestDriver,
+    pub(crate) inbox: PolicyInbox,
+    pub(crate) ledger: Rc<RefCell<Ledger>>,
+    pub(crate) released: BTreeMap<u32, Vec<Action>>,
+    pub(crate) holds: Vec<HoldKind>,
+    pub(crate) next_packet: u32,
     next_irp: usize,
-    now: u64,
+    pub(crate) now: u64,
+    pub(crate) wall_ms: u64,
     reader: InfoReader,
 }
 
 impl Rig {
-    fn new(options: Options) -> Rig {
+    pub(crate) fn new(options: Options) -> Rig {
         Rig {
             driver: Driver::new(options),
+            inbox: PolicyInbox::new(),
             ledger: Rc::new(RefCell::new(Ledger::default())),
             released: BTreeMap::new(),
             holds: Vec::new(),
             next_packet: 1,
             next_irp: 1,
             now: 1_000,
+            wall_ms: WALL_MS,
             reader: InfoReader::new(),
         }
     }
 
-    fn attached() -> Rig {
+    pub(crate) fn attached() -> Rig {
         let mut rig = Rig::new(Options::default());
         assert_eq!(rig.driver.create(CLIENT_FILE, CLIENT_PID), status::SUCCESS);
         rig
     }
 
-    fn run(&mut self, effects: Effects<u32, SimIrp>) {
+    pub(crate) fn run(&mut self, effects: Effects<u32, SimIrp>) {
         for Release { packet, action } in effects.releases {
             self.released.entry(packet).or_default().push(action);
         }
@@ -79,7 +86,7 @@ impl Rig {
     }
 
     /// Issues a read; returns the dispatch status and the IRP id.
-    fn read(&mut self, len: usize) -> (i32, usize) {
+    pub(crate) fn read(&mut self, len: usize) -> (i32, usize) {
         let (irp, id, _) = self.irp(len);
         let (code, effects) = self.driver.read(irp);
         self.run(effects);
@@ -87,7 +94,7 @@ impl Rig {
     }
 
     /// Reads everything queued (one big read) and decodes it.
-    fn infos(&mut self) -> Vec<Info> {
+    pub(crate) fn infos(&mut self) -> Vec<Info> {
         let (code, id) = self.read(1 << 16);
         if code == status::PENDING {
             // Nothing queued: cancel the read again.
@@ -99,32 +106,50 @@ impl Rig {
         self.decode(id)
     }
 
-    fn decode(&mut self, id: usize) -> Vec<Info> {
+    pub(crate) fn decode(&mut self, id: usize) -> Vec<Info> {
         let data = self.ledger.borrow().data_of(id);
         let mut items: Vec<ReadItem> = Vec::new();
         self.reader.push(&data, &mut items);
         items.into_iter().map(Result::unwrap).collect()
     }
 
-    fn write(&mut self, command: Command) -> i32 {
+    pub(crate) fn write(&mut self, command: Command) -> i32 {
         let mut bytes = Vec::new();
         command.encode(&mut bytes);
-        let (code, info, effects) = self.driver.write(&bytes, self.now);
+        self.write_bytes(&bytes)
+    }
+
+    /// One write as the kernel's IRP_MJ_WRITE runs it: the command under the lock, then a
+    /// PolicyPart through the inbox (no lock) and its update (under the lock again).
+    pub(crate) fn write_bytes(&mut self, bytes: &[u8]) -> i32 {
+        let WriteResult {
+            status: code,
+            information,
+            effects,
+            policy_part,
+        } = self.driver.write(bytes, self.now);
         if code == status::SUCCESS {
-            assert_eq!(info, bytes.len());
+            assert_eq!(information, bytes.len());
+        } else {
+            assert!(policy_part.is_none());
         }
         self.run(effects);
+        if let Some(part) = policy_part {
+            let update = self.inbox.receive(&part);
+            let effects = self.driver.policy_update(update);
+            self.run(effects);
+        }
         code
     }
 
-    fn tick(&mut self, advance_ms: u64) {
+    pub(crate) fn tick(&mut self, advance_ms: u64) {
         self.now += advance_ms;
         let effects = self.driver.tick(self.now);
         self.run(effects);
     }
 
     /// Runs an ALE connect classify over a simulated value array; returns the classify-out.
-    fn connect(
+    pub(crate) fn connect(
         &mut self,
         values: &[FWPS_INCOMING_VALUE0],
         pid: u64,
@@ -133,17 +158,41 @@ impl Rig {
         self.ale(AleLayer::Connect, values, pid, payload)
     }
 
-    fn ale(
+    pub(crate) fn ale(
         &mut self,
         layer: AleLayer,
         values: &[FWPS_INCOMING_VALUE0],
         pid: u64,
         payload: &[u8],
     ) -> FWPS_CLASSIFY_OUT0 {
+        self.ale_of_app(layer, values, pid, None, payload)
+    }
+
+    /// An ALE classify whose ALE_APP_ID value is `app` (as the engine gives it: UTF-16 with a
+    /// NUL), or FWP_EMPTY.
+    pub(crate) fn ale_of_app(
+        &mut self,
+        layer: AleLayer,
+        values: &[FWPS_INCOMING_VALUE0],
+        pid: u64,
+        app: Option<&str>,
+        payload: &[u8],
+    ) -> FWPS_CLASSIFY_OUT0 {
         let mut meta = blank_metadata();
         meta.currentMetadataValues = crate::bindings::metadata_field::PROCESS_ID;
         meta.processId = pid;
-        let values = Values::from_slice(values, 0);
+        let mut app_bytes = app.map(utf16z).unwrap_or_default();
+        let mut blob = FWP_BYTE_BLOB {
+            size: app_bytes.len() as u32,
+            data: app_bytes.as_mut_ptr(),
+        };
+        let mut values = values.to_vec();
+        if app.is_some() {
+            if let Some(slot) = values.get_mut(field::ale_auth_connect::ALE_APP_ID) {
+                *slot = vblob(&mut blob);
+            }
+        }
+        let values = Values::from_slice(&values, 0);
         let next = &mut self.next_packet;
         let holds = &mut self.holds;
         let (action, effects) = callouts::ale(
@@ -153,7 +202,10 @@ impl Rig {
             &values,
             &Metadata::from_ref(&meta),
             payload,
-            self.now,
+            Clock {
+                now_ms: self.now,
+                wall_ms: self.wall_ms,
+            },
             |kind| {
                 holds.push(kind);
                 let id = *next;
@@ -170,7 +222,7 @@ impl Rig {
         out
     }
 
-    fn packet(&mut self, outbound: bool, bytes: &[u8]) -> ClassifyAction {
+    pub(crate) fn packet(&mut self, outbound: bool, bytes: &[u8]) -> ClassifyAction {
         let meta = blank_metadata();
         let next = &mut self.next_packet;
         let holds = &mut self.holds;
@@ -192,7 +244,7 @@ impl Rig {
     }
 
     /// Asserts every packet handed out by the hold closure was released exactly once.
-    fn assert_all_answered_once(&self) {
+    pub(crate) fn assert_all_answered_once(&self) {
         for id in 1..self.next_packet {
             let n = self.released.get(&id).map_or(0, Vec::len);
             assert_eq!(n, 1, "packet {id} answered {n} times");
@@ -200,14 +252,14 @@ impl Rig {
     }
 }
 
-const LOCAL: [u8; 4] = [10, 0, 0, 5];
-const REMOTE: [u8; 4] = [93, 184, 216, 34];
+pub(crate) const LOCAL: [u8; 4] = [10, 0, 0, 5];
+pub(crate) const REMOTE: [u8; 4] = [93, 184, 216, 34];
 
-fn tcp_connect(lport: u16) -> Vec<FWPS_INCOMING_VALUE0> {
+pub(crate) fn tcp_connect(lport: u16) -> Vec<FWPS_INCOMING_VALUE0> {
     connect_v4(6, LOCAL, lport, REMOTE, 443, 0)
 }
 
-fn reauth(lport: u16) -> Vec<FWPS_INCOMING_VALUE0> {
+pub(crate) fn reauth(lport: u16) -> Vec<FWPS_INCOMING_VALUE0> {
     connect_v4(
         6,
         LOCAL,
@@ -218,23 +270,23 @@ fn reauth(lport: u16) -> Vec<FWPS_INCOMING_VALUE0> {
     )
 }
 
-fn is_absorb(out: &FWPS_CLASSIFY_OUT0) -> bool {
+pub(crate) fn is_absorb(out: &FWPS_CLASSIFY_OUT0) -> bool {
     out.actionType == action::BLOCK
         && out.flags & FWPS_CLASSIFY_OUT_FLAG_ABSORB != 0
         && out.rights & FWPS_RIGHT_ACTION_WRITE == 0
 }
 
-fn is_hard_block(out: &FWPS_CLASSIFY_OUT0) -> bool {
+pub(crate) fn is_hard_block(out: &FWPS_CLASSIFY_OUT0) -> bool {
     out.actionType == action::BLOCK
         && out.flags & FWPS_CLASSIFY_OUT_FLAG_ABSORB == 0
         && out.rights & FWPS_RIGHT_ACTION_WRITE == 0
 }
 
-fn is_permit(out: &FWPS_CLASSIFY_OUT0) -> bool {
+pub(crate) fn is_permit(out: &FWPS_CLASSIFY_OUT0) -> bool {
     out.actionType == action::PERMIT && out.flags == 0
 }
 
-fn request_id(info: &Info) -> u64 {
+pub(crate) fn request_id(info: &Info) -> u64 {
     match info {
         Info::ConnectionV4(c) => c.id,
         Info::ConnectionV6(c) => c.id,
@@ -243,7 +295,7 @@ fn request_id(info: &Info) -> u64 {
 }
 
 /// An IPv4/TCP packet from `src:sport` to `dst:dport`.
-fn tcp_packet(src: [u8; 4], sport: u16, dst: [u8; 4], dport: u16) -> Vec<u8> {
+pub(crate) fn tcp_packet(src: [u8; 4], sport: u16, dst: [u8; 4], dport: u16) -> Vec<u8> {
     let mut p = vec![0u8; 40];
     p[0] = 0x45;
     p[2..4].copy_from_slice(&40u16.to_be_bytes());
@@ -624,10 +676,10 @@ fn a_read_without_a_client_fails_at_once() {
 fn command_lengths_are_validated() {
     let mut rig = Rig::attached();
     for bad in [&[][..], &[1u8, 2, 3][..], &[200u8][..], &[0u8, 0][..]] {
-        let (code, info, effects) = rig.driver.write(bad, rig.now);
-        assert_eq!(code, status::INVALID_PARAMETER, "{bad:?}");
-        assert_eq!(info, 0);
-        assert!(effects.is_empty());
+        let result = rig.driver.write(bad, rig.now);
+        assert_eq!(result.status, status::INVALID_PARAMETER, "{bad:?}");
+        assert_eq!(result.information, 0);
+        assert!(result.effects.is_empty() && result.policy_part.is_none());
     }
     // A verdict byte out of range is refused without popping the request.
     rig.connect(&tcp_connect(1), APP_PID, &[]);
@@ -635,8 +687,7 @@ fn command_lengths_are_validated() {
     let mut bytes = vec![1u8];
     bytes.extend_from_slice(&id.to_le_bytes());
     bytes.push(12);
-    let (code, _, _) = rig.driver.write(&bytes, rig.now);
-    assert_eq!(code, status::INVALID_PARAMETER);
+    assert_eq!(rig.write_bytes(&bytes), status::INVALID_PARAMETER);
     assert_eq!(
         rig.driver.pending_requests(),
         1,
@@ -646,7 +697,7 @@ fn command_lengths_are_validated() {
 }
 
 #[test]
-fn hello_grants_counters_only_and_get_counters_answers() {
+fn hello_grants_counters_and_policy_only_and_get_counters_answers() {
     let mut rig = Rig::attached();
     rig.write(Command::GetCounters);
     assert!(rig.infos().is_empty(), "not granted yet");
@@ -659,10 +710,14 @@ fn hello_grants_counters_only_and_get_counters_answers() {
     let Info::HelloReply(reply) = &infos[0] else {
         panic!()
     };
-    assert_eq!(reply.features, feature::COUNTERS);
+    assert_eq!(reply.features, feature::COUNTERS | feature::POLICY);
     assert_eq!(reply.driver_kind, 1);
     assert_eq!(reply.version, [2, 1, 0, 0]);
-    let Info::Counters(counters) = &infos[1] else {
+    assert!(
+        matches!(infos[1], Info::PolicyState(_)),
+        "a POLICY client hears what is enforced"
+    );
+    let Info::Counters(counters) = &infos[2] else {
         panic!()
     };
     assert_eq!(counters.values.len(), 9);

@@ -20,7 +20,8 @@ use zenithfence_core::decision::Action;
 use zenithfence_core::flow::IpAddress;
 
 use super::{
-    kernel, now_ms, with_driver, Kernel, KernelIrp, ACTIVE_CLASSIFIES, OUTSTANDING_INJECTIONS,
+    kernel, now_ms, wall_ms, with_driver, Kernel, KernelIrp, ACTIVE_CLASSIFIES,
+    OUTSTANDING_INJECTIONS,
 };
 use crate::bindings::{
     injection_state, FwpsAllocateCloneNetBufferList0, FwpsCompleteOperation0,
@@ -31,7 +32,8 @@ use crate::bindings::{
     FWPS_FILTER0, FWPS_INCOMING_METADATA_VALUES0, FWPS_INCOMING_VALUES0, FWPS_RIGHT_ACTION_WRITE,
     FWPS_TRANSPORT_SEND_PARAMS1, GUID, HANDLE, NET_BUFFER, NET_BUFFER_LIST, NTSTATUS,
 };
-use crate::callouts::{self as logic, AleLayer};
+use crate::boot_guard::GUARD_CALLOUTS;
+use crate::callouts::{self as logic, AleLayer, Clock};
 use crate::classify::{apply, ClassifyAction};
 use crate::device::{Effects, HoldKind, Release};
 use crate::fields::{self, Metadata, Values};
@@ -462,6 +464,42 @@ pub const CLASSIFY_FNS: [crate::bindings::ClassifyFn0; CALLOUTS.len()] = [
     classify::<17>,
 ];
 
+/// One classify function per entry of [`GUARD_CALLOUTS`] (the same layers as the first four
+/// entries of [`CALLOUTS`]).
+pub const GUARD_CLASSIFY_FNS: [crate::bindings::ClassifyFn0; GUARD_CALLOUTS.len()] = [
+    guard_classify::<0>,
+    guard_classify::<1>,
+    guard_classify::<2>,
+    guard_classify::<3>,
+];
+
+/// A boot guard callout (README "Boot-time protection"): while the driver's own filters are in
+/// place it permits softly (their sublayer decides, and a soft permit never overrides a block);
+/// otherwise it decides exactly like the driver's ALE callout of its layer.
+unsafe extern "system" fn guard_classify<const INDEX: usize>(
+    values: *const FWPS_INCOMING_VALUES0,
+    meta: *const FWPS_INCOMING_METADATA_VALUES0,
+    layer_data: *mut c_void,
+    filter: *const FWPS_FILTER0,
+    _flow_context: u64,
+    out: *mut FWPS_CLASSIFY_OUT0,
+) {
+    ACTIVE_CLASSIFIES.fetch_add(1, Ordering::AcqRel);
+    if super::wfp::OWN_FILTERS_ACTIVE.load(Ordering::Acquire) {
+        // SAFETY: the engine's classify-out, valid and exclusively ours during the classify.
+        if let Some(out) = unsafe { out.as_mut() } {
+            if out.rights & FWPS_RIGHT_ACTION_WRITE != 0 {
+                apply(out, ClassifyAction::Permit { harden: false }, 0);
+            }
+        }
+    } else {
+        // The ALE callout of the same layer has the same index in CALLOUTS.
+        // SAFETY: the engine passes valid arguments for the duration of the classify.
+        unsafe { classify_checked(INDEX, values, meta, layer_data, filter, out) };
+    }
+    ACTIVE_CLASSIFIES.fetch_sub(1, Ordering::AcqRel);
+}
+
 /// The notify function of every callout (nothing to track).
 ///
 /// # Safety
@@ -695,13 +733,16 @@ fn ale(
             }
         }
     };
-    let now = now_ms();
+    let clock = Clock {
+        now_ms: now_ms(),
+        wall_ms: wall_ms(),
+    };
     let layer = if inbound {
         AleLayer::RecvAccept
     } else {
         AleLayer::Connect
     };
-    let result = with_driver(|d| logic::ale(d, layer, v6, values, meta, &payload, now, hold));
+    let result = with_driver(|d| logic::ale(d, layer, v6, values, meta, &payload, clock, hold));
     let Some((action, effects)) = result else {
         return ClassifyAction::Permit { harden: false };
     };

@@ -28,6 +28,7 @@ use crate::bindings::{
 use crate::config::{Options, DEVICE_NAME, DEVICE_SDDL, SYMLINK_NAME};
 use crate::device::Driver;
 use crate::layers::DEVICE_CLASS_GUID;
+use crate::stored_policy;
 
 /// The driver's entry point (exported as `DriverEntry` in the Windows build; the linker's
 /// `/ENTRY:DriverEntry` points at it).
@@ -37,15 +38,30 @@ use crate::layers::DEVICE_CLASS_GUID;
 #[cfg_attr(target_os = "windows", export_name = "DriverEntry")]
 pub unsafe extern "system" fn driver_entry(
     driver: *mut DRIVER_OBJECT,
-    _registry_path: *mut UNICODE_STRING,
+    registry_path: *mut UNICODE_STRING,
 ) -> NTSTATUS {
     let options = Options::default();
     set_driver(Some(Driver::new(options)));
+    super::policy::init();
+    // The stored policy holds from the first classify: it is read and compiled here, before
+    // `start` registers the callouts (nothing is locked while it compiles).
+    // SAFETY: PASSIVE_LEVEL; the I/O manager's service key path.
+    let (path, read) = unsafe { super::storage::read_stored_policy(registry_path) };
+    let load = stored_policy::interpret(&path, read);
+    if let Some(effects) = with_driver(|d| d.load_stored(load)) {
+        execute(effects);
+    }
+    // Without a usable policy, an installed boot guard says the user chose to block.
+    let guard_present = super::boot_guard::present();
+    with_driver(|d| d.guard_found_at_start(guard_present));
     // SAFETY: forwarded from our caller.
     let code = unsafe { start(driver, options) };
     if !ok(code) {
         set_driver(None);
+        return code;
     }
+    // The guard follows the stored policy (nothing changes without one).
+    super::policy::sync_guard();
     code
 }
 
@@ -165,7 +181,9 @@ fn teardown() {
     if let Some(effects) = with_driver(|d| d.unload(now)) {
         execute(effects);
     }
-    // 4. Injections finish before their handles go.
+    // 4. A partly received policy document is dropped.
+    super::policy::clear();
+    // 5. Injections finish before their handles go.
     wait_until_zero(&OUTSTANDING_INJECTIONS);
     let pointer = KERNEL.swap(null_mut(), Ordering::AcqRel);
     if !pointer.is_null() {
@@ -255,9 +273,15 @@ unsafe extern "system" fn dispatch(_device: *mut DEVICE_OBJECT, irp: *mut IRP) -
                 unsafe { core::slice::from_raw_parts(buffer.cast::<u8>(), length) }
             };
             let (code, information) = match with_driver(|d| d.write(bytes, now)) {
-                Some((code, information, effects)) => {
-                    execute(effects);
-                    (code, information)
+                Some(result) => {
+                    execute(result.effects);
+                    if let Some(part) = result.policy_part {
+                        // Assembled and compiled here, at PASSIVE_LEVEL, without the spin
+                        // lock; the write completes after the document is in force (or
+                        // refused), so PolicyState is queued before the client's next write.
+                        super::policy::receive(part);
+                    }
+                    (result.status, result.information)
                 }
                 None => (status::INVALID_DEVICE_STATE, 0),
             };

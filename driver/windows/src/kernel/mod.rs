@@ -18,8 +18,11 @@
 //! [`OUTSTANDING_INJECTIONS`]); unload removes the filters, unregisters the callouts, waits for
 //! both counts to reach zero and only then frees what they use.
 
+pub mod boot_guard;
 pub mod callouts;
 pub mod entry;
+pub mod policy;
+pub mod storage;
 pub mod wfp;
 
 use alloc::boxed::Box;
@@ -29,9 +32,9 @@ use core::ptr::{null_mut, NonNull};
 use core::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 
 use crate::bindings::{
-    status, KeAcquireSpinLockRaiseToDpc, KeQueryUnbiasedInterruptTime, KeReleaseSpinLock,
-    KernelObjectStorage, DEVICE_OBJECT, HANDLE, IO_STACK_LOCATION, IRP, KSPIN_LOCK, NTSTATUS,
-    SL_PENDING_RETURNED, UNICODE_STRING,
+    status, KeAcquireSpinLockRaiseToDpc, KeQuerySystemTimePrecise, KeQueryUnbiasedInterruptTime,
+    KeReleaseSpinLock, KernelObjectStorage, DEVICE_OBJECT, HANDLE, IO_STACK_LOCATION, IRP,
+    KSPIN_LOCK, NTSTATUS, SL_PENDING_RETURNED, UNICODE_STRING,
 };
 use crate::device::Driver;
 use crate::irp::{Arm, Irp};
@@ -54,6 +57,14 @@ pub fn now_ms() -> u64 {
     // SAFETY: KeQueryUnbiasedInterruptTime has no preconditions (any IRQL).
     let ticks = unsafe { KeQueryUnbiasedInterruptTime() };
     ticks / 10_000
+}
+
+/// Milliseconds since the Unix epoch (rule expiry), from the system time.
+pub fn wall_ms() -> u64 {
+    let mut system_time: i64 = 0;
+    // SAFETY: a valid out pointer; KeQuerySystemTimePrecise runs at any IRQL.
+    unsafe { KeQuerySystemTimePrecise(&mut system_time) };
+    crate::wall_clock::unix_ms(system_time)
 }
 
 /// The driver state behind the spin lock.

@@ -10,8 +10,10 @@
 use alloc::vec::Vec;
 use core::cell::UnsafeCell;
 use core::ptr::null_mut;
+use core::sync::atomic::{AtomicBool, Ordering};
 
-use super::{callouts::notify, callouts::CLASSIFY_FNS, ok, Utf16Name};
+use super::callouts::{notify, CLASSIFY_FNS, GUARD_CLASSIFY_FNS};
+use super::{ok, Utf16Name};
 use crate::bindings::{
     data_type, FwpmCalloutAdd0, FwpmEngineClose0, FwpmEngineOpen0, FwpmFilterAdd0,
     FwpmSubLayerAdd0, FwpmTransactionAbort0, FwpmTransactionBegin0, FwpmTransactionCommit0,
@@ -22,13 +24,19 @@ use crate::bindings::{
     FWPS_INJECTION_TYPE_TRANSPORT, FWP_BYTE_BLOB, FWP_VALUE0, FWP_VALUE0_UNION, GUID, HANDLE,
     NTSTATUS, RPC_C_AUTHN_WINNT,
 };
+use crate::boot_guard::GUARD_CALLOUTS;
 use crate::layers::{CALLOUTS, SUBLAYER_KEY, SUBLAYER_WEIGHT};
 
 /// What must be undone at unload.
 struct Registration {
     engine: HANDLE,
     callout_ids: [u32; CALLOUTS.len()],
+    guard_ids: [u32; GUARD_CALLOUTS.len()],
 }
+
+/// Whether the driver's own filters are in place: the guard callouts then permit softly and
+/// leave the decision to them (`kernel::callouts`, guard trampolines).
+pub static OWN_FILTERS_ACTIVE: AtomicBool = AtomicBool::new(false);
 
 struct RegistrationCell(UnsafeCell<Option<Registration>>);
 
@@ -95,12 +103,14 @@ pub unsafe fn register(device: *mut DEVICE_OBJECT) -> Result<(), NTSTATUS> {
     let mut registration = Registration {
         engine: null_mut(),
         callout_ids: [0; CALLOUTS.len()],
+        guard_ids: [0; GUARD_CALLOUTS.len()],
     };
     let result = register_into(device, &mut registration);
     if result.is_err() {
         undo(&mut registration);
         return result;
     }
+    OWN_FILTERS_ACTIVE.store(true, Ordering::Release);
     // SAFETY: DriverEntry is the only user of the cell at this point.
     unsafe { *REGISTRATION.0.get() = Some(registration) };
     Ok(())
@@ -124,6 +134,26 @@ fn register_into(
         };
         // SAFETY: our device object and a valid FWPS_CALLOUT0 whose functions live as long as
         // the driver; `id` receives the run-time id.
+        let code = unsafe { FwpsCalloutRegister0(device.cast(), &callout, id) };
+        if !ok(code) {
+            return Err(code);
+        }
+    }
+    // The boot guard's callouts (README "Boot-time protection"): registered whether or not its
+    // persistent filters exist, so that they never block once the driver is loaded.
+    for ((spec, classify), id) in GUARD_CALLOUTS
+        .iter()
+        .zip(GUARD_CLASSIFY_FNS)
+        .zip(registration.guard_ids.iter_mut())
+    {
+        let callout = FWPS_CALLOUT0 {
+            calloutKey: spec.key,
+            flags: 0,
+            classifyFn: Some(classify),
+            notifyFn: Some(notify),
+            flowDeleteFn: None,
+        };
+        // SAFETY: as above.
         let code = unsafe { FwpsCalloutRegister0(device.cast(), &callout, id) };
         if !ok(code) {
             return Err(code);
@@ -247,14 +277,22 @@ fn add_objects(engine: HANDLE) -> Result<(), NTSTATUS> {
 }
 
 fn undo(registration: &mut Registration) {
+    // First: from here on the guard callouts decide again (until they are unregistered and
+    // their filters block), so no connection slips through while the driver's filters go.
+    OWN_FILTERS_ACTIVE.store(false, Ordering::Release);
     if !registration.engine.is_null() {
         // SAFETY: an engine handle we opened; closing the dynamic session deletes its
         // sublayer, callouts and filters.
         unsafe { FwpmEngineClose0(registration.engine) };
         registration.engine = null_mut();
     }
-    for id in registration.callout_ids.iter_mut().filter(|id| **id != 0) {
-        // SAFETY: a callout id we registered; its filters are gone, so no new classify starts.
+    let ids = registration
+        .callout_ids
+        .iter_mut()
+        .chain(registration.guard_ids.iter_mut());
+    for id in ids.filter(|id| **id != 0) {
+        // SAFETY: a callout id we registered. Our dynamic filters are gone; the guard's
+        // persistent filters stay and are treated as block filters once it is unregistered.
         unsafe { FwpsCalloutUnregisterById0(*id) };
         *id = 0;
     }
