@@ -2,7 +2,7 @@
 
 use alloc::vec::Vec;
 
-use zenithfence_protocol::{Connection, ConnectionEnd, Direction, Info};
+use zenithfence_protocol::{Connection, ConnectionEnd, Direction, Info, RuleDecided, Verdict};
 
 use crate::flow::{FlowKey, IpAddress};
 
@@ -83,6 +83,40 @@ pub fn connection_end_info(flow: &FlowKey, pid: u64, direction: Direction) -> In
             local_port: flow.local_port,
             remote_port: flow.remote_port,
         }),
+    }
+}
+
+/// What a policy rule decided, for [`rule_decided_info`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RuleVerdict {
+    /// The permanent verdict applied.
+    pub verdict: Verdict,
+    /// The rule's tag.
+    pub tag: u32,
+    /// The policy's generation.
+    pub generation: u64,
+}
+
+/// The RuleDecidedV4 or RuleDecidedV6 info of a connection a policy rule decided.
+pub fn rule_decided_info(
+    flow: &FlowKey,
+    pid: u64,
+    direction: Direction,
+    rule: RuleVerdict,
+) -> Info {
+    fn decided<const N: usize>(connection: ConnectionEnd<N>, rule: RuleVerdict) -> RuleDecided<N> {
+        RuleDecided {
+            connection,
+            verdict: rule.verdict as u8,
+            generation: rule.generation,
+            rule_tag: rule.tag,
+        }
+    }
+    match connection_end_info(flow, pid, direction) {
+        Info::ConnectionEndV6(connection) => Info::RuleDecidedV6(decided(connection, rule)),
+        Info::ConnectionEndV4(connection) => Info::RuleDecidedV4(decided(connection, rule)),
+        // connection_end_info gives one of the two above.
+        other => other,
     }
 }
 

@@ -19,14 +19,16 @@ use zenithfence_core::commands::{granted_features, hello_reply, hello_text};
 use zenithfence_core::counters::{counters, DriverTally};
 use zenithfence_core::decision::{Action, Decision};
 use zenithfence_core::flow::{FlowKey, IpAddress};
-use zenithfence_core::infos::{connection_end_info, connection_info, ConnectionFacts};
+use zenithfence_core::infos::{
+    connection_end_info, connection_info, rule_decided_info, ConnectionFacts, RuleVerdict,
+};
 use zenithfence_core::pending::{Held, PendingTable, Released};
 use zenithfence_core::policy::{
     NameTable, PolicyConnection, PolicyEnforcer, PolicyOrigin, PolicyVerdict, PreparedPolicy,
     RuleNames,
 };
 use zenithfence_protocol::constants::{driver_kind, feature, payload_layer};
-use zenithfence_protocol::{Counters, Direction, DnsName, Info, Process, RuleDecided, Verdict};
+use zenithfence_protocol::{Counters, Direction, DnsName, Info, Process, Verdict};
 
 use crate::log::{Log, Severity};
 
@@ -316,21 +318,16 @@ impl Engine {
         }
         // Told without waking the reader: nothing waits on these (see `push_quiet`).
         self.describe_process(attribution.process, false);
-        let info = match connection_end_info(&flow, attribution.pid, direction) {
-            Info::ConnectionEndV6(connection) => Info::RuleDecidedV6(RuleDecided {
-                connection,
-                verdict: verdict as u8,
+        let info = rule_decided_info(
+            &flow,
+            attribution.pid,
+            direction,
+            RuleVerdict {
+                verdict,
+                tag,
                 generation,
-                rule_tag: tag,
-            }),
-            Info::ConnectionEndV4(connection) => Info::RuleDecidedV4(RuleDecided {
-                connection,
-                verdict: verdict as u8,
-                generation,
-                rule_tag: tag,
-            }),
-            _ => return,
-        };
+            },
+        );
         // A lost RuleDecided costs the app a line in its live table; the queue counts it.
         let _ = self.queue.push_quiet(&info);
     }

@@ -7,9 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use zenithfence_protocol::info_policy::{origin, problem};
-use zenithfence_protocol::policy::{
-    PolicyDocument, PolicyRule, RuleAction, RuleDestination, RuleDirection,
-};
+use zenithfence_protocol::policy::{PolicyDocument, PolicyRule, RuleAction, RuleDestination};
 use zenithfence_protocol::PolicyPart;
 
 use super::tests::{fixture, flow, infos_in, process, t, Fixture};
@@ -29,19 +27,7 @@ fn rule(
     app: Option<&str>,
     destination: RuleDestination,
 ) -> PolicyRule {
-    PolicyRule {
-        tag,
-        action,
-        app_decides: false,
-        direction: RuleDirection::Outbound,
-        protocol: None,
-        port_from: 0,
-        port_to: 65535,
-        updated_at: 0,
-        expires_at: None,
-        app: app.map(String::from),
-        destination,
-    }
+    PolicyRule::new(tag, action, app, destination)
 }
 
 /// A document: curl is blocked from the server (tag 1), python allowed to it (tag 2).

@@ -22,9 +22,7 @@ use support::responder::Responder;
 use support::root_test;
 use zenithfence_protocol::constants::feature;
 use zenithfence_protocol::info_policy::{origin, problem};
-use zenithfence_protocol::policy::{
-    PolicyDocument, PolicyRule, RuleAction, RuleDestination, RuleDirection,
-};
+use zenithfence_protocol::policy::{PolicyDocument, PolicyRule, RuleAction, RuleDestination};
 use zenithfence_protocol::{Info, InfoReader, PolicyState, ReadItem, RuleDecided, Verdict};
 
 /// The app, as a process of its own: connects, says Hello with every feature, sends the policy
@@ -123,17 +121,8 @@ fn rule(
     destination: RuleDestination,
 ) -> PolicyRule {
     PolicyRule {
-        tag,
-        action,
-        app_decides: false,
-        direction: RuleDirection::Outbound,
         protocol: Some(6),
-        port_from: 0,
-        port_to: 65535,
-        updated_at: 0,
-        expires_at: None,
-        app: app.map(String::from),
-        destination,
+        ..PolicyRule::new(tag, action, app, destination)
     }
 }
 

@@ -116,6 +116,31 @@ pub struct PolicyRule {
     pub destination: RuleDestination,
 }
 
+impl PolicyRule {
+    /// A permanent rule of `action` for `app` (None: any app) and `destination`, outbound, any
+    /// protocol and port, never expiring: a base the other fields are set on.
+    pub fn new(
+        tag: u32,
+        action: RuleAction,
+        app: Option<&str>,
+        destination: RuleDestination,
+    ) -> PolicyRule {
+        PolicyRule {
+            tag,
+            action,
+            app_decides: false,
+            direction: RuleDirection::Outbound,
+            protocol: None,
+            port_from: 0,
+            port_to: u16::MAX,
+            updated_at: 0,
+            expires_at: None,
+            app: app.map(String::from),
+            destination,
+        }
+    }
+}
+
 /// A whole policy.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PolicyDocument {

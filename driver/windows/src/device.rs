@@ -19,7 +19,7 @@
 mod commands;
 mod policy;
 
-pub use policy::{rule_decided_info, PolicyInbox, PolicyUpdate, ReceivedPart, RetiredPolicy};
+pub use policy::{PolicyInbox, PolicyUpdate, ReceivedPart, RetiredPolicy};
 
 use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::format;

@@ -3,7 +3,6 @@
 #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
 use super::*;
-use alloc::string::ToString;
 use alloc::vec;
 
 fn rule(
@@ -12,19 +11,7 @@ fn rule(
     destination: RuleDestination,
     action: RuleAction,
 ) -> PolicyRule {
-    PolicyRule {
-        tag,
-        action,
-        app_decides: false,
-        direction: RuleDirection::Outbound,
-        protocol: None,
-        port_from: 0,
-        port_to: 65535,
-        updated_at: 0,
-        expires_at: None,
-        app: app.map(ToString::to_string),
-        destination,
-    }
+    PolicyRule::new(tag, action, app, destination)
 }
 
 fn policy(rules: Vec<PolicyRule>) -> CompiledPolicy {

@@ -16,13 +16,13 @@ use core::fmt;
 
 use zenithfence_core::decision::{Action, Decision};
 use zenithfence_core::flow::FlowKey;
-use zenithfence_core::infos::connection_end_info;
+use zenithfence_core::infos::{rule_decided_info, RuleVerdict};
 use zenithfence_core::policy::{
     receive_part, PartResult, PolicyAssembler, PolicyConnection, PolicyOrigin, PolicyVerdict,
     PreparedPolicy, RuleNames,
 };
 use zenithfence_protocol::constants::feature;
-use zenithfence_protocol::{Direction, Info, PolicyPart, PolicyState, RuleDecided, Verdict};
+use zenithfence_protocol::{Info, PolicyPart, PolicyState, Verdict};
 
 use super::{AleRequest, Driver, Effects};
 use crate::boot_guard::{detached_at_start, guard_wanted};
@@ -120,33 +120,6 @@ pub struct RetiredPolicy(pub Box<PreparedPolicy>);
 impl fmt::Debug for RetiredPolicy {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "RetiredPolicy(generation {})", self.0.generation())
-    }
-}
-
-/// The RuleDecidedV4/V6 info of a connection a rule decided.
-pub fn rule_decided_info(
-    flow: &FlowKey,
-    pid: u64,
-    direction: Direction,
-    verdict: Verdict,
-    tag: u32,
-    generation: u64,
-) -> Info {
-    match connection_end_info(flow, pid, direction) {
-        Info::ConnectionEndV6(connection) => Info::RuleDecidedV6(RuleDecided {
-            connection,
-            verdict: verdict as u8,
-            generation,
-            rule_tag: tag,
-        }),
-        // connection_end_info gives V4 or V6 only.
-        Info::ConnectionEndV4(connection) => Info::RuleDecidedV4(RuleDecided {
-            connection,
-            verdict: verdict as u8,
-            generation,
-            rule_tag: tag,
-        }),
-        other => other,
     }
 }
 
@@ -301,9 +274,11 @@ impl<P, I: Irp> Driver<P, I> {
                 &request.flow,
                 request.pid,
                 request.direction,
-                verdict,
-                tag,
-                generation,
+                RuleVerdict {
+                    verdict,
+                    tag,
+                    generation,
+                },
             );
             self.push(&info);
         }
