@@ -27,6 +27,7 @@ pub mod classify;
 pub mod config;
 pub mod device;
 pub mod fields;
+pub mod guard_removal;
 pub mod irp;
 pub mod layers;
 pub mod log;

@@ -83,13 +83,20 @@ pub fn policy_path(registry_value: Option<&[u8]>) -> String {
 /// The data of a `KEY_VALUE_PARTIAL_INFORMATION` (what `ZwQueryValueKey` wrote) when the
 /// value is a REG_SZ and its data is all there; else `None` (the default path is used).
 pub fn reg_sz_data(information: &[u8]) -> Option<&[u8]> {
+    registry_data(information, REG_SZ)
+}
+
+/// The data of a `KEY_VALUE_PARTIAL_INFORMATION` when the value has the registry type `kind`
+/// and its data is all there; else `None`. Also read for other values under `Parameters`
+/// ([`crate::guard_removal`]).
+pub fn registry_data(information: &[u8], kind: u32) -> Option<&[u8]> {
     let field = |at: usize| -> Option<u32> {
         let bytes = information.get(at..at + 4)?;
         let mut word = [0u8; 4];
         word.copy_from_slice(bytes);
         Some(u32::from_le_bytes(word))
     };
-    if field(4)? != REG_SZ {
+    if field(4)? != kind {
         return None;
     }
     let len = usize::try_from(field(8)?).ok()?;

@@ -28,8 +28,12 @@ pub mod match_type {
 /// fwpmu.h in facility 0x22).
 pub mod fwp_status {
     use super::NTSTATUS;
+    /// STATUS_FWP_CALLOUT_NOT_FOUND.
+    pub const CALLOUT_NOT_FOUND: NTSTATUS = 0xC022_0001_u32 as NTSTATUS;
     /// STATUS_FWP_FILTER_NOT_FOUND.
     pub const FILTER_NOT_FOUND: NTSTATUS = 0xC022_0003_u32 as NTSTATUS;
+    /// STATUS_FWP_SUBLAYER_NOT_FOUND.
+    pub const SUBLAYER_NOT_FOUND: NTSTATUS = 0xC022_0007_u32 as NTSTATUS;
     /// STATUS_FWP_ALREADY_EXISTS.
     pub const ALREADY_EXISTS: NTSTATUS = 0xC022_0009_u32 as NTSTATUS;
 }
@@ -56,6 +60,10 @@ pub struct FWPM_FILTER_CONDITION0 {
 extern "system" {
     /// FwpmFilterDeleteByKey0 (fwpmk.h).
     pub fn FwpmFilterDeleteByKey0(engine: HANDLE, key: *const GUID) -> NTSTATUS;
+    /// FwpmCalloutDeleteByKey0 (fwpmk.h): fails while a filter names the callout.
+    pub fn FwpmCalloutDeleteByKey0(engine: HANDLE, key: *const GUID) -> NTSTATUS;
+    /// FwpmSubLayerDeleteByKey0 (fwpmk.h): fails while a filter is in the sublayer.
+    pub fn FwpmSubLayerDeleteByKey0(engine: HANDLE, key: *const GUID) -> NTSTATUS;
     /// FwpmFilterGetByKey0 (fwpmk.h): the filter is allocated by the engine, freed with
     /// FwpmFreeMemory0.
     pub fn FwpmFilterGetByKey0(

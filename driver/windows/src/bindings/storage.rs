@@ -56,6 +56,8 @@ pub const KEY_VALUE_PARTIAL_INFORMATION_CLASS: u32 = 2;
 pub const KEY_VALUE_PARTIAL_INFORMATION_HEADER: usize = 12;
 /// `REG_SZ` (winnt.h).
 pub const REG_SZ: u32 = 1;
+/// `REG_DWORD` (winnt.h): 4 bytes, little-endian.
+pub const REG_DWORD: u32 = 4;
 
 /// `FILE_GENERIC_READ` (winnt.h): read data, attributes, extended attributes, and SYNCHRONIZE.
 pub const FILE_GENERIC_READ: u32 = 0x0012_0089;

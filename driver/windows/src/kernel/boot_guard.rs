@@ -4,7 +4,9 @@
 //!
 //! Installing: the persistent sublayer and callouts are added when missing (they do nothing
 //! without filters and stay), then the 24 filters are deleted and added again in one
-//! transaction (so an older set is replaced whole). Removing: the filters are deleted by key.
+//! transaction (so an older set is replaced whole). Removing (a policy that accepts): the
+//! filters are deleted by key. Removing for good (unload during a real uninstall,
+//! [`crate::guard_removal`]): filters, callouts and sublayer, each by key.
 
 use alloc::format;
 use alloc::string::String;
@@ -15,18 +17,19 @@ use core::sync::atomic::{AtomicU8, Ordering};
 
 use super::{ok, Utf16Name};
 use crate::bindings::{
-    data_type, fwp_status, FwpmCalloutAdd0, FwpmEngineClose0, FwpmEngineOpen0, FwpmFilterAdd0,
-    FwpmFilterDeleteByKey0, FwpmFilterGetByKey0, FwpmFreeMemory0, FwpmSubLayerAdd0,
-    FwpmTransactionAbort0, FwpmTransactionBegin0, FwpmTransactionCommit0, FWPM_ACTION0,
-    FWPM_CALLOUT0, FWPM_CALLOUT_FLAG_PERSISTENT, FWPM_DISPLAY_DATA0, FWPM_FILTER0,
-    FWPM_FILTER_CONDITION0, FWPM_FILTER_CONTEXT, FWPM_SESSION0, FWPM_SUBLAYER0,
-    FWPM_SUBLAYER_FLAG_PERSISTENT, FWP_BYTE_BLOB, FWP_VALUE0, FWP_VALUE0_UNION, GUID, HANDLE,
-    NTSTATUS, RPC_C_AUTHN_WINNT,
+    data_type, fwp_status, FwpmCalloutAdd0, FwpmCalloutDeleteByKey0, FwpmEngineClose0,
+    FwpmEngineOpen0, FwpmFilterAdd0, FwpmFilterDeleteByKey0, FwpmFilterGetByKey0, FwpmFreeMemory0,
+    FwpmSubLayerAdd0, FwpmSubLayerDeleteByKey0, FwpmTransactionAbort0, FwpmTransactionBegin0,
+    FwpmTransactionCommit0, FWPM_ACTION0, FWPM_CALLOUT0, FWPM_CALLOUT_FLAG_PERSISTENT,
+    FWPM_DISPLAY_DATA0, FWPM_FILTER0, FWPM_FILTER_CONDITION0, FWPM_FILTER_CONTEXT, FWPM_SESSION0,
+    FWPM_SUBLAYER0, FWPM_SUBLAYER_FLAG_PERSISTENT, FWP_BYTE_BLOB, FWP_VALUE0, FWP_VALUE0_UNION,
+    GUID, HANDLE, NTSTATUS, RPC_C_AUTHN_WINNT,
 };
 use crate::boot_guard::{
     action_of, conditions, guard_filters, presence_key, ConditionValue, GuardFilter,
     GUARD_CALLOUTS, GUARD_SUBLAYER_KEY, GUARD_SUBLAYER_WEIGHT,
 };
+use crate::guard_removal::{objects_to_remove, GuardObject};
 
 /// What was last put in place: 0 not known yet, 1 installed, 2 removed.
 static APPLIED: AtomicU8 = AtomicU8::new(0);
@@ -148,6 +151,32 @@ pub fn sync(wanted: Option<bool>) -> Option<String> {
             ))
         }
     }
+}
+
+/// Deletes every object of the guard (filters, callouts, sublayer), for a real uninstall
+/// ([`crate::guard_removal`]). Each deletion is tried, whatever the others gave; objects that
+/// are not there count as removed. The first other failure is returned. PASSIVE_LEVEL.
+pub fn remove_for_good() -> Result<(), NTSTATUS> {
+    let engine = open()?;
+    let mut result = Ok(());
+    for object in objects_to_remove() {
+        let key = object.key();
+        let code = match object {
+            // SAFETY: an open session and a valid key.
+            GuardObject::Filter(_) => unsafe { FwpmFilterDeleteByKey0(engine.0, &key) },
+            // SAFETY: as above; the filters naming the callout were deleted before it.
+            GuardObject::Callout(_) => unsafe { FwpmCalloutDeleteByKey0(engine.0, &key) },
+            // SAFETY: as above; the filters in the sublayer were deleted before it.
+            GuardObject::SubLayer(_) => unsafe { FwpmSubLayerDeleteByKey0(engine.0, &key) },
+        };
+        if !ok(code) && !object.already_gone(code) && result.is_ok() {
+            result = Err(code);
+        }
+    }
+    if result.is_ok() {
+        APPLIED.store(2, Ordering::Release);
+    }
+    result
 }
 
 fn remove(engine: &Engine) -> Result<(), NTSTATUS> {

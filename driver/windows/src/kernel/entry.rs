@@ -6,9 +6,11 @@
 //! functions are completed with `STATUS_INVALID_DEVICE_REQUEST`.
 
 use alloc::boxed::Box;
+use alloc::string::String;
 use alloc::vec::Vec;
 use core::cell::UnsafeCell;
 use core::ffi::c_void;
+use core::mem::size_of;
 use core::ptr::null_mut;
 use core::sync::atomic::{AtomicUsize, Ordering};
 
@@ -18,15 +20,17 @@ use super::{
     ACTIVE_CLASSIFIES, KERNEL, OUTSTANDING_INJECTIONS,
 };
 use crate::bindings::{
-    status, IoCreateSymbolicLink, IoDeleteDevice, IoDeleteSymbolicLink, IoReleaseCancelSpinLock,
-    KeCancelTimer, KeDelayExecutionThread, KeFlushQueuedDpcs, KeInitializeDpc, KeInitializeTimerEx,
-    KeSetTimerEx, KernelObjectStorage, PsGetCurrentProcessId, WdmlibIoCreateDeviceSecure,
-    DEVICE_OBJECT, DO_BUFFERED_IO, DRIVER_OBJECT, FILE_DEVICE_NETWORK, FILE_DEVICE_SECURE_OPEN,
-    IRP, IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE, IRP_MJ_DEVICE_CONTROL, IRP_MJ_READ,
-    IRP_MJ_WRITE, KERNEL_MODE, NOTIFICATION_TIMER, NTSTATUS, UNICODE_STRING,
+    status, DbgPrintEx, IoCreateSymbolicLink, IoDeleteDevice, IoDeleteSymbolicLink,
+    IoReleaseCancelSpinLock, KeCancelTimer, KeDelayExecutionThread, KeFlushQueuedDpcs,
+    KeInitializeDpc, KeInitializeTimerEx, KeSetTimerEx, KernelObjectStorage, PsGetCurrentProcessId,
+    WdmlibIoCreateDeviceSecure, DEVICE_OBJECT, DO_BUFFERED_IO, DPFLTR_ERROR_LEVEL,
+    DPFLTR_IHVNETWORK_ID, DRIVER_OBJECT, FILE_DEVICE_NETWORK, FILE_DEVICE_SECURE_OPEN, IRP,
+    IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE, IRP_MJ_DEVICE_CONTROL, IRP_MJ_READ, IRP_MJ_WRITE,
+    KERNEL_MODE, NOTIFICATION_TIMER, NTSTATUS, UNICODE_STRING,
 };
 use crate::config::{Options, DEVICE_NAME, DEVICE_SDDL, SYMLINK_NAME};
 use crate::device::Driver;
+use crate::guard_removal::{removes_guard_at_unload, REMOVE_GUARD_VALUE};
 use crate::layers::DEVICE_CLASS_GUID;
 use crate::stored_policy;
 
@@ -45,8 +49,9 @@ pub unsafe extern "system" fn driver_entry(
     super::policy::init();
     // The stored policy holds from the first classify: it is read and compiled here, before
     // `start` registers the callouts (nothing is locked while it compiles).
-    // SAFETY: PASSIVE_LEVEL; the I/O manager's service key path.
-    let (path, read) = unsafe { super::storage::read_stored_policy(registry_path) };
+    // SAFETY: the I/O manager's service key path, DriverEntry's own argument.
+    let service_key = unsafe { super::storage::service_key(registry_path) };
+    let (path, read) = super::storage::read_stored_policy(service_key.as_deref());
     let load = stored_policy::interpret(&path, read);
     if let Some(effects) = with_driver(|d| d.load_stored(load)) {
         execute(effects);
@@ -55,7 +60,7 @@ pub unsafe extern "system" fn driver_entry(
     let guard_present = super::boot_guard::present();
     with_driver(|d| d.guard_found_at_start(guard_present));
     // SAFETY: forwarded from our caller.
-    let code = unsafe { start(driver, options) };
+    let code = unsafe { start(driver, options, service_key) };
     if !ok(code) {
         set_driver(None);
         return code;
@@ -67,7 +72,11 @@ pub unsafe extern "system" fn driver_entry(
 
 /// # Safety
 /// As [`driver_entry`].
-unsafe fn start(driver: *mut DRIVER_OBJECT, options: Options) -> NTSTATUS {
+unsafe fn start(
+    driver: *mut DRIVER_OBJECT,
+    options: Options,
+    service_key: Option<String>,
+) -> NTSTATUS {
     let mut device_name = Utf16Name::new(DEVICE_NAME);
     let mut sddl = Utf16Name::new(DEVICE_SDDL);
     let mut symlink = Utf16Name::new(SYMLINK_NAME);
@@ -112,6 +121,7 @@ unsafe fn start(driver: *mut DRIVER_OBJECT, options: Options) -> NTSTATUS {
         timer: UnsafeCell::new(KernelObjectStorage([0; 128])),
         dpc: UnsafeCell::new(KernelObjectStorage([0; 128])),
         symlink,
+        service_key,
     });
     let kernel_ptr = Box::into_raw(kernel_box);
     // SAFETY: `kernel_ptr` is the live allocation above, freed only by `teardown`.
@@ -204,7 +214,35 @@ fn teardown() {
 /// # Safety
 /// Called by the I/O manager at PASSIVE_LEVEL.
 unsafe extern "system" fn driver_unload(_driver: *mut DRIVER_OBJECT) {
+    remove_guard_when_uninstalling();
     teardown();
+}
+
+/// A real uninstall sets `Parameters\RemoveGuard` before it stops the service
+/// ([`crate::guard_removal`]): then the boot guard goes, first, while the driver's own filters
+/// still decide (connections see no change meanwhile) and before any engine handle closes. A
+/// plain `sc stop` leaves it in place. The outcome goes to the debugger: at unload nobody can
+/// read the driver's log, and the uninstaller deletes the same keys itself afterwards.
+fn remove_guard_when_uninstalling() {
+    let Some(service_key) = kernel().and_then(|k| k.service_key.as_deref()) else {
+        return;
+    };
+    let value = super::storage::parameters_value(service_key, REMOVE_GUARD_VALUE, size_of::<u32>());
+    if !removes_guard_at_unload(value.as_deref()) {
+        return;
+    }
+    let code = super::policy::remove_guard_for_good();
+    // SAFETY: a NUL-terminated format with one %08x, given one 32-bit argument; PASSIVE_LEVEL.
+    unsafe {
+        DbgPrintEx(
+            DPFLTR_IHVNETWORK_ID,
+            DPFLTR_ERROR_LEVEL,
+            c"ZenithFence: boot guard removal for the uninstall: status 0x%08x\n"
+                .as_ptr()
+                .cast::<u8>(),
+            code,
+        )
+    };
 }
 
 /// The dispatch routine of every major function we handle.

@@ -26,6 +26,7 @@ pub mod storage;
 pub mod wfp;
 
 use alloc::boxed::Box;
+use alloc::string::String;
 use alloc::vec::Vec;
 use core::cell::UnsafeCell;
 use core::ptr::{null_mut, NonNull};
@@ -123,6 +124,8 @@ pub struct Kernel {
     pub dpc: UnsafeCell<KernelObjectStorage>,
     /// The symbolic link name (kept for IoDeleteSymbolicLink).
     pub symlink: Box<Utf16Name>,
+    /// The service key DriverEntry was given (unload reads `Parameters\RemoveGuard` there).
+    pub service_key: Option<String>,
 }
 
 static KERNEL: AtomicPtr<Kernel> = AtomicPtr::new(null_mut());

@@ -14,8 +14,9 @@ use core::ptr::null_mut;
 use super::callouts::execute;
 use super::with_driver;
 use crate::bindings::{
-    KeEnterCriticalRegion, KeInitializeEvent, KeLeaveCriticalRegion, KeSetEvent,
-    KeWaitForSingleObject, KernelObjectStorage, EXECUTIVE, KERNEL_MODE, SYNCHRONIZATION_EVENT,
+    status, KeEnterCriticalRegion, KeInitializeEvent, KeLeaveCriticalRegion, KeSetEvent,
+    KeWaitForSingleObject, KernelObjectStorage, EXECUTIVE, KERNEL_MODE, NTSTATUS,
+    SYNCHRONIZATION_EVENT,
 };
 use crate::device::{PolicyInbox, ReceivedPart};
 
@@ -87,6 +88,17 @@ pub fn receive(part: ReceivedPart) {
 /// policy), under the same lock as documents, so the two never race.
 pub fn sync_guard() {
     locked(|_| guard_for_policy());
+}
+
+/// Deletes the guard's filters, callouts and sublayer for good (unload during a real
+/// uninstall, [`crate::guard_removal`]), under the same lock as documents; the status of the
+/// first deletion that failed, or success.
+pub fn remove_guard_for_good() -> NTSTATUS {
+    match locked(|_| super::boot_guard::remove_for_good()) {
+        Some(Ok(())) => status::SUCCESS,
+        Some(Err(code)) => code,
+        None => status::INVALID_DEVICE_STATE,
+    }
 }
 
 /// With the inbox lock held: the guard for the policy in force, and a log line about it.

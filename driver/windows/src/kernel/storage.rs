@@ -1,7 +1,9 @@
 //! Reading the stored policy at DriverEntry (PASSIVE_LEVEL, before the callouts are
 //! registered): the `Parameters\PolicyPath` registry value under the service key, then the file
 //! it names (or the default), bounded to [`MAX_STORED_READ`] bytes. What the bytes mean is
-//! decided by [`crate::stored_policy::interpret`], which the host tests cover.
+//! decided by [`crate::stored_policy::interpret`], which the host tests cover. The same
+//! registry reader gives unload the `Parameters\RemoveGuard` value
+//! ([`crate::guard_removal`]).
 
 use alloc::string::String;
 use alloc::vec;
@@ -41,23 +43,13 @@ fn empty_io_status() -> IO_STATUS_BLOCK {
     }
 }
 
-/// The stored policy's path and what reading it gave.
+/// The service key's name (DriverEntry's `RegistryPath`, e.g.
+/// `\Registry\Machine\SYSTEM\CurrentControlSet\Services\ZenithFence`), kept for reading
+/// values under it later (unload: [`crate::guard_removal`]).
 ///
 /// # Safety
-/// PASSIVE_LEVEL; `registry_path` is NULL or DriverEntry's `RegistryPath` (the service key).
-pub unsafe fn read_stored_policy(registry_path: *const UNICODE_STRING) -> (String, StoredRead) {
-    // SAFETY: forwarded from the caller.
-    let value = unsafe { policy_path_value(registry_path) };
-    let path = policy_path(value.as_deref().and_then(reg_sz_data));
-    let read = read_file(&path);
-    (path, read)
-}
-
-/// The `KEY_VALUE_PARTIAL_INFORMATION` of `Parameters\PolicyPath`, when it can be read.
-///
-/// # Safety
-/// As [`read_stored_policy`].
-unsafe fn policy_path_value(registry_path: *const UNICODE_STRING) -> Option<Vec<u8>> {
+/// `registry_path` is NULL or DriverEntry's `RegistryPath`.
+pub unsafe fn service_key(registry_path: *const UNICODE_STRING) -> Option<String> {
     // SAFETY: the caller passes NULL or the I/O manager's UNICODE_STRING.
     let service = unsafe { registry_path.as_ref() }?;
     if service.Buffer.is_null() {
@@ -66,7 +58,28 @@ unsafe fn policy_path_value(registry_path: *const UNICODE_STRING) -> Option<Vec<
     let units = usize::from(service.Length / 2);
     // SAFETY: `Length` bytes of `Buffer` are the service key's name (not NUL-terminated).
     let service_units = unsafe { core::slice::from_raw_parts(service.Buffer, units) };
-    let mut key_name = String::from_utf16(service_units).ok()?;
+    String::from_utf16(service_units).ok()
+}
+
+/// The stored policy's path and what reading it gave. PASSIVE_LEVEL.
+pub fn read_stored_policy(service_key: Option<&str>) -> (String, StoredRead) {
+    // Room for the path's characters and a NUL.
+    let value = service_key
+        .and_then(|key| parameters_value(key, POLICY_PATH_VALUE, 2 * MAX_PATH_UNITS + 2));
+    let path = policy_path(value.as_deref().and_then(reg_sz_data));
+    let read = read_file(&path);
+    (path, read)
+}
+
+/// The `KEY_VALUE_PARTIAL_INFORMATION` of the value `value_name` under `service_key\Parameters`
+/// with room for `data_capacity` bytes of data, when it can be read (what it holds is checked
+/// by the caller's host-tested reader). PASSIVE_LEVEL.
+pub fn parameters_value(
+    service_key: &str,
+    value_name: &str,
+    data_capacity: usize,
+) -> Option<Vec<u8>> {
+    let mut key_name = String::from(service_key);
     key_name.push('\\');
     key_name.push_str(PARAMETERS_SUBKEY);
     let mut name = Utf16Name::new(&key_name);
@@ -77,9 +90,9 @@ unsafe fn policy_path_value(registry_path: *const UNICODE_STRING) -> Option<Vec<
     if !ok(code) {
         return None;
     }
-    let mut value_name = Utf16Name::new(POLICY_PATH_VALUE);
-    // The fixed header, the path's characters and a NUL.
-    let mut information = vec![0u8; KEY_VALUE_PARTIAL_INFORMATION_HEADER + 2 * MAX_PATH_UNITS + 2];
+    let mut value_name = Utf16Name::new(value_name);
+    let mut information =
+        vec![0u8; KEY_VALUE_PARTIAL_INFORMATION_HEADER.checked_add(data_capacity)?];
     let capacity = u32::try_from(information.len()).ok()?;
     let mut written = 0u32;
     // SAFETY: an open key, a live value name, a buffer of `capacity` bytes, a valid out pointer.
@@ -93,7 +106,7 @@ unsafe fn policy_path_value(registry_path: *const UNICODE_STRING) -> Option<Vec<
             &mut written,
         )
     };
-    // A value longer than any path we take (STATUS_BUFFER_OVERFLOW) counts as absent.
+    // A value longer than the capacity (STATUS_BUFFER_OVERFLOW) counts as absent.
     if !ok(code) || code == status::BUFFER_OVERFLOW {
         return None;
     }
