@@ -247,6 +247,8 @@ export interface Advapi32 {
     startType: number,
     errorControl: number,
     binaryPathName: Buffer,
+    /** REG_MULTI_SZ in UTF-16: each name NUL-terminated, then one more NUL. */
+    dependencies: Buffer,
   ): SysResult<bigint>;
   StartServiceW(service: bigint): SysResult<number>;
   /** `status` is a 28-byte SERVICE_STATUS Buffer that receives the service's state. */
@@ -280,7 +282,7 @@ export function advapi32(): Advapi32 {
     CreateServiceW: {
       library,
       retType: DataType.BigInt,
-      // lpLoadOrderGroup, lpdwTagId, lpDependencies, lpServiceStartName, lpPassword: all NULL.
+      // lpLoadOrderGroup, lpdwTagId, lpServiceStartName, lpPassword: NULL; lpDependencies given.
       paramsType: [
         DataType.BigInt,
         DataType.U8Array,
@@ -292,7 +294,7 @@ export function advapi32(): Advapi32 {
         DataType.U8Array,
         DataType.BigInt,
         DataType.BigInt,
-        DataType.BigInt,
+        DataType.U8Array,
         DataType.BigInt,
         DataType.BigInt,
       ],
@@ -322,9 +324,23 @@ export function advapi32(): Advapi32 {
   advapi32Instance = {
     OpenSCManagerW: (machine, database, access) => handleResult(fns.OpenSCManagerW([machine, database, access])),
     OpenServiceW: (manager, name, access) => handleResult(fns.OpenServiceW([manager, name, access])),
-    CreateServiceW: (manager, name, display, access, type, start, errorControl, binary) =>
+    CreateServiceW: (manager, name, display, access, type, start, errorControl, binary, dependencies) =>
       handleResult(
-        fns.CreateServiceW([manager, name, display, access, type, start, errorControl, binary, 0n, 0n, 0n, 0n, 0n]),
+        fns.CreateServiceW([
+          manager,
+          name,
+          display,
+          access,
+          type,
+          start,
+          errorControl,
+          binary,
+          0n,
+          0n,
+          dependencies,
+          0n,
+          0n,
+        ]),
       ),
     StartServiceW: (service) => result(fns.StartServiceW([service, 0, 0n])),
     ControlService: (service, control, status) => result(fns.ControlService([service, control, status])),

@@ -4,13 +4,20 @@ import type { SysResult } from '../ffi.ts';
 import { PermissionDenied } from '../errors.ts';
 import { ServiceControlError } from './service-error.ts';
 import type { DriverServiceConfig, ServiceControlManager, ServiceState } from './service-control.ts';
-import { utf16z } from './utf16.ts';
+import { utf16MultiSz, utf16z } from './utf16.ts';
 import { WIN32_ERROR, win32ErrorName } from './win32-errors.ts';
 
 const SC_MANAGER_ALL_ACCESS = 0xf003f;
 const SERVICE_ALL_ACCESS = 0xf01ff;
 const SERVICE_KERNEL_DRIVER = 0x1;
-const SERVICE_DEMAND_START = 0x3;
+/**
+ * Started by the service control manager at boot, after the filter engine (BFE) it depends on:
+ * the driver then enforces the stored policy before anyone logs in (as the installer sets it up,
+ * resources/installer/windows/driver.nsh).
+ */
+const SERVICE_AUTO_START = 0x2;
+/** The services the driver needs running first, as REG_MULTI_SZ. */
+const DEPENDENCIES = utf16MultiSz(['BFE']);
 const SERVICE_ERROR_NORMAL = 0x1;
 const SERVICE_CONTROL_STOP = 0x1;
 // SERVICE_STATUS: seven DWORDs; dwCurrentState is the second.
@@ -75,9 +82,10 @@ export function openAdvapiServiceControlManager(): AdvapiServiceControlManager {
           utf16z(config.displayName),
           SERVICE_ALL_ACCESS,
           SERVICE_KERNEL_DRIVER,
-          SERVICE_DEMAND_START,
+          SERVICE_AUTO_START,
           SERVICE_ERROR_NORMAL,
           utf16z(config.binaryPath),
+          DEPENDENCIES,
         ),
       ),
     start: (service) => check('StartServiceW', api.StartServiceW(service)),

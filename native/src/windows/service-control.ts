@@ -25,7 +25,7 @@ export interface DriverServiceConfig {
 export interface ServiceControlManager<S> {
   /** Opens the service; throws with ERROR_SERVICE_DOES_NOT_EXIST when it is not installed. */
   open(name: string): S;
-  /** Creates a demand-start kernel driver service. */
+  /** Creates a kernel driver service that starts at boot after BFE (as the installer does). */
   create(config: DriverServiceConfig): S;
   start(service: S): void;
   /** Sends SERVICE_CONTROL_STOP. */

@@ -9,6 +9,11 @@ export function utf16z(text: string): Buffer {
   return bytes;
 }
 
+/** `strings` as a REG_MULTI_SZ list in UTF-16LE: each NUL-terminated, then one more NUL. */
+export function utf16MultiSz(strings: readonly string[]): Buffer {
+  return Buffer.concat([...strings.map((text) => utf16z(text)), Buffer.alloc(2)]);
+}
+
 /** The UTF-16LE string at the start of `bytes`, up to the first NUL or `maxChars` (if given). */
 export function fromUtf16z(bytes: Uint8Array, maxChars = bytes.length >> 1): string {
   const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);

@@ -13,7 +13,7 @@ import {
 } from './ctl-code.ts';
 import { buildDosDeviceMap } from './dos-devices.ts';
 import { ntPathToDosPath } from './nt-path.ts';
-import { fromMultiSz, fromUtf16z, utf16z } from './utf16.ts';
+import { fromMultiSz, fromUtf16z, utf16MultiSz, utf16z } from './utf16.ts';
 import { deviceIoError, deviceOpenError, WIN32_ERROR } from './win32-errors.ts';
 
 describe('ctlCode', () => {
@@ -47,6 +47,13 @@ describe('UTF-16 strings', () => {
     expect(fromUtf16z(utf16z('abcdef'), 3)).toBe('abc');
     expect(fromMultiSz(bytes)).toEqual(['one', 'two']);
     expect(fromMultiSz(bytes, 4)).toEqual(['one']);
+  });
+
+  it('writes a multi-string list (the service dependencies) that reads back', () => {
+    const bfe = utf16MultiSz(['BFE']);
+    expect([...bfe]).toEqual([0x42, 0, 0x46, 0, 0x45, 0, 0, 0, 0, 0]);
+    expect(fromMultiSz(utf16MultiSz(['Tcpip', 'BFE']))).toEqual(['Tcpip', 'BFE']);
+    expect(() => utf16MultiSz(['a\0b'])).toThrow(RangeError);
   });
 });
 
