@@ -150,14 +150,16 @@ describe('compilePolicy', () => {
     expect(policyOf([rule]).policy.rules[0]?.appPath).toBe('C:\\Program Files\\App\\App.EXE');
   });
 
-  it('leaves out a rule whose path is longer than the 4096 bytes a policy rule carries', () => {
-    // 2 048 characters of two UTF-8 bytes each fit; one more character does not.
-    const fits = `/${'é'.repeat(2047)}`;
+  it('carries the longest path a rule can hold, and leaves out only what the format cannot carry', () => {
+    // The contract allows 4096 UTF-16 units: at most 3 UTF-8 bytes each, 12 288 bytes, below the
+    // document's 16 384. A path the format cannot carry (not a valid rule) is still left out.
+    const longest = `/${'€'.repeat(4095)}`;
+    const tooLong = `/${'€'.repeat(5462)}`;
     const { ruleIds, leftOut } = policyOf([
-      makeRule({ id: 'fits', app: { kind: 'path', path: `${fits}a` } }),
-      makeRule({ id: 'long', app: { kind: 'path', path: `${fits}é` } }),
+      makeRule({ id: 'longest', app: { kind: 'path', path: longest } }),
+      makeRule({ id: 'long', app: { kind: 'path', path: tooLong } }),
     ]);
-    expect(ruleIds).toEqual(['fits']);
+    expect(ruleIds).toEqual(['longest']);
     expect(leftOut).toEqual([{ id: 'long', reason: 'path-too-long' }]);
   });
 });

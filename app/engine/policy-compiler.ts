@@ -19,13 +19,13 @@ import { formatIp } from './ip-address.ts';
  *   out, since it is no decision the driver could repeat;
  * - a host or domain rule whose name only the older check accepted (a label over 63 characters,
  *   app/contract/legacy-destination.ts) can match no DNS name: left out, as is a rule whose
- *   application path is longer than the document's 4096 bytes (it matches no real program).
+ *   application path is longer than the document's 16 384 bytes (it matches no real program).
  * Tags number the rules in the order of their ids (the engine's string order), so the driver's
  * last tie-break (the smaller tag) is the engine's (the smaller id).
  */
 
 /** The longest application path a policy rule carries, in UTF-8 bytes. */
-const MAX_APP_PATH_BYTES = 4096;
+const MAX_APP_PATH_BYTES = 16_384;
 
 export interface PolicyOptions {
   readonly generation: bigint;

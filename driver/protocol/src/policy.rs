@@ -18,8 +18,9 @@ pub const FORMAT: u16 = 1;
 pub const MAX_POLICY_LEN: usize = 16 * 1024 * 1024;
 /// The most rules a document may hold.
 pub const MAX_RULES: u32 = 1_000_000;
-/// The longest app path.
-pub const MAX_APP_PATH: usize = 4096;
+/// The longest app path in UTF-8 bytes: the app's 4096 characters at 4 bytes each, so every
+/// rule the app can hold fits (a rule left out could change which rule wins).
+pub const MAX_APP_PATH: usize = 16384;
 /// The longest host or domain name (DNS's 253 characters in text form).
 pub const MAX_NAME: usize = 253;
 /// Header bytes: magic, format, flags, generation, no_app_action, reserved, rule_count.
@@ -363,7 +364,7 @@ fn decode_rule(content: &[u8], at: usize) -> Result<(PolicyRule, usize), PolicyE
     };
     let app_len = usize::from(f.u16());
     if app_len > MAX_APP_PATH {
-        return Err(bad(at + 29, "app path longer than 4096 bytes"));
+        return Err(bad(at + 29, "app path longer than 16384 bytes"));
     }
     let app_at = at + RULE_FIXED;
     let app_bytes = content

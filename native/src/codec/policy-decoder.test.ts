@@ -266,9 +266,9 @@ describe('decodePolicyDocument', () => {
     ],
     ['an expiry of u64 max', rawDocument([rawRule({ expiresAt: 2n ** 64n - 1n })]), /at byte 49: time/],
     [
-      'an app path over 4096 bytes',
-      rawDocument([rawRule({ app: new Uint8Array(4097).fill(0x61) })]),
-      /at byte 57: app path of 4097 bytes, longer than 4096/,
+      'an app path over 16384 bytes',
+      rawDocument([rawRule({ app: new Uint8Array(16385).fill(0x61) })]),
+      /at byte 57: app path of 16385 bytes, longer than 16384/,
     ],
     [
       'an app path past the end',

@@ -57,7 +57,7 @@ const NO_APP_ACTIONS = new Map<number, NoAppAction>(
  * 'too-large'), magic and format, checksum ('checksum'), then every header field and rule
  * ('malformed': an undefined flag bit, generation 0, a no-app action other than 2/4/6, reserved
  * bytes not 0, more than 1 000 000 rules, an unknown action, direction, any_protocol or destination
- * kind, a port range that runs backwards, a path over 4096 bytes, a length past the end, text that
+ * kind, a port range that runs backwards, a path over 16384 bytes, a length past the end, text that
  * is not UTF-8, a name that is not 1..253 bytes or has an ASCII capital or a trailing dot, a prefix
  * too long or host bits set, a tag used twice, bytes after the last rule). A time past 2^53 − 1 ms
  * is malformed here too: the TypeScript types hold times as exact numbers. Throws only

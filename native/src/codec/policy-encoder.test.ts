@@ -151,7 +151,7 @@ describe('encodePolicyDocument', () => {
     ['a time past 2^53', withRule({ updatedAt: 2 ** 53 }), /\.updatedAt/],
     ['an expiry of 0 (never)', withRule({ expiresAt: 0 }), /\.expiresAt must be whole milliseconds in 1\.\./],
     ['an empty app path', withRule({ appPath: '' }), /\.appPath must not be empty \(null means any app\)/],
-    ['an app path over 4096 bytes', withRule({ appPath: 'é'.repeat(2049) }), /\.appPath takes 4098 UTF-8 bytes/],
+    ['an app path over 16384 bytes', withRule({ appPath: 'é'.repeat(8193) }), /\.appPath takes 16386 UTF-8 bytes/],
     ['a lone surrogate in a path', withRule({ appPath: '/a\ud800' }), /\.appPath holds a lone surrogate/],
     ['a path that is no string', withRule({ appPath: 5 as never }), /\.appPath must be a string/],
     [

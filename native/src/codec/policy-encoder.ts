@@ -54,7 +54,7 @@ interface CheckedRule {
  * RangeError naming the field for anything the format cannot carry: a generation outside
  * 1..2^64-1, more than 1 000 000 rules, a tag outside u32 or used twice, a port outside u16 or a
  * range that runs backwards, a time that is not a whole number of milliseconds (an expiry of 0,
- * which means never), an empty app path or one over 4096 UTF-8 bytes, an address or network that
+ * which means never), an empty app path or one over 16384 UTF-8 bytes, an address or network that
  * does not parse, a prefix too long for its family, a network with host bits set, a name of 0 or
  * over 253 bytes, with an ASCII capital or a trailing dot (a domain also with a leading '*.'), or a
  * document over 16 MiB.

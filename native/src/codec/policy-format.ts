@@ -15,7 +15,7 @@ export const MAX_POLICY_LENGTH = 16 * 1024 * 1024;
 export const MAX_POLICY_RULES = 1_000_000;
 
 /** The longest app path, in UTF-8 bytes. */
-export const MAX_APP_PATH_LENGTH = 4096;
+export const MAX_APP_PATH_LENGTH = 16384;
 
 /** The longest host or domain name, in UTF-8 bytes (DNS's 253 characters of text). */
 export const MAX_POLICY_NAME_LENGTH = 253;

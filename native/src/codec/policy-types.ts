@@ -38,7 +38,7 @@ export interface PolicyRule {
   readonly updatedAt: number;
   /** Milliseconds since the Unix epoch; null: never. At or after it the rule does not exist. */
   readonly expiresAt: number | null;
-  /** The executable path (at most 4096 UTF-8 bytes); null: any app. */
+  /** The executable path (at most 16384 UTF-8 bytes); null: any app. */
   readonly appPath: string | null;
   readonly destination: PolicyDestination;
 }
