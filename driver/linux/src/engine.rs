@@ -98,9 +98,9 @@ pub(crate) struct EngineOptions {
 const MAX_PACKETS_PER_FLOW: usize = 512;
 
 /// Addresses whose DNS names are kept for host and domain rules (the oldest learned goes
-/// first). A busy desktop resolves a few thousand addresses an hour; names are kept at least
-/// five minutes, so this holds well over the working set at about 2 MB at most.
-const NAME_TABLE_CAPACITY: usize = 16_384;
+/// first): as many as the app's name cache keeps (`app/engine/name-cache.ts`), with the same
+/// five-minute minimum, so the two know the same names (about 8 MB at most).
+const NAME_TABLE_CAPACITY: usize = 50_000;
 
 #[derive(Default)]
 struct Client {
@@ -241,9 +241,17 @@ impl Engine {
             remote_ip: flow.remote_ip,
             remote_port: flow.remote_port,
         };
+        // No name for the address: the app may still know one (its cache keeps names by use,
+        // ours by learning), so a host or domain rule that would come first is the app's to
+        // decide while it is connected; without it such rules cannot match here anyway.
+        let names = if names.is_empty() {
+            RuleNames::Unseen
+        } else {
+            RuleNames::Seen(&names)
+        };
         self.policy.decide(
             &connection,
-            RuleNames::Seen(&names),
+            names,
             time.wall_ms,
             client_connected,
             self.options.detached_action,

@@ -324,6 +324,45 @@ fn host_rules_match_names_from_dns_answers_whatever_the_client_asked_for() {
     );
 }
 
+/// The app may know a name the daemon does not (its cache keeps names by use, ours by learning):
+/// a host rule that would beat the rule the daemon can see is left to the app while it is
+/// connected, so the daemon never lets through what the app would block.
+#[test]
+fn without_a_name_a_host_rule_that_would_win_is_left_to_the_app() {
+    let mut rules = document(4, 2);
+    rules.rules = vec![
+        rule(
+            5,
+            RuleAction::Block,
+            None,
+            RuleDestination::Host("tracker.example".into()),
+        ),
+        rule(6, RuleAction::Allow, None, RuleDestination::Any),
+    ];
+    let mut f = connected(0);
+    install(&mut f, &rules);
+    f.packet(1, 10, 0, run_by(42, CURL));
+    assert!(
+        f.answers().is_empty(),
+        "held: the allow rule may not be the winner"
+    );
+    assert_eq!(f.engine.pending_requests(), 1);
+    // A name known for the address, and not the tracker's: the allow rule decides.
+    let other = IpAddress::V4([10, 0, 0, 3]);
+    f.engine.dns_name("cdn.example".into(), other, 60, 0);
+    let to_other = FlowKey {
+        remote_ip: other,
+        ..flow(3)
+    };
+    f.packet_of(to_other, 11, 1, run_by(42, CURL));
+    assert_eq!(f.answers(), vec![(11, Action::Accept, true)]);
+    // Without a client the host rule cannot match an address without names: allowed.
+    let mut f = fixture(64, false);
+    install(&mut f, &rules);
+    f.packet(1, 12, 0, run_by(42, CURL));
+    assert_eq!(f.answers(), vec![(12, Action::Accept, true)]);
+}
+
 #[test]
 fn an_expired_rule_no_longer_decides_by_the_wall_clock() {
     let mut f = fixture(64, false);
