@@ -81,6 +81,7 @@ export default tseslint.config(
       'eslint.config.js',
       '**/vite.config.ts',
       '.ci/vitest.config.ts',
+      '.ci/vitest.wine.config.ts',
       'e2e/playwright.config.ts',
       'e2e/build-daemon.ts',
     ],

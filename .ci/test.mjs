@@ -62,6 +62,9 @@ const steps = [
   // The system tools the packaging tests (resources/) run: one sentence per missing one.
   ['packaging tools (makensis, shellcheck, systemd-analyze)', 'node', ['resources/test-support/tools.ts']],
   ['vitest', 'vitest', ['run', '-c', '.ci/vitest.config.ts']],
+  // Windows user-mode code (the binding, service control, the installer) run for real under Wine;
+  // skipped with a printed reason where wine is not installed.
+  ['Windows user mode under Wine (vitest)', 'vitest', ['run', '-c', '.ci/vitest.wine.config.ts']],
   ['playwright (e2e in Chromium)', 'playwright', ['test', '-c', 'e2e/playwright.config.ts']],
 ];
 

@@ -11,7 +11,8 @@ export const config = defineConfig({
       '.ci/*.test.ts',
       'resources/**/*.test.ts',
     ],
-    exclude: ['**/node_modules/**', '**/dist/**'],
+    // The Windows suite under Wine has its own run (vitest.wine.config.ts).
+    exclude: ['**/node_modules/**', '**/dist/**', '**/*.wine.test.ts'],
     testTimeout: 20_000,
     globalSetup: ['.ci/vitest-private-tmp.ts'],
   },
