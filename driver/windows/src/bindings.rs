@@ -25,6 +25,10 @@ pub type NTSTATUS = i32;
 pub type HANDLE = *mut c_void;
 /// `KIRQL` (wdm.h).
 pub type KIRQL = u8;
+/// `APC_LEVEL` (wdm.h).
+pub const APC_LEVEL: KIRQL = 1;
+/// `PEPROCESS` (wdm.h): an opaque process object.
+pub type PEPROCESS = *mut c_void;
 /// `KSPIN_LOCK` is a `ULONG_PTR` (wdm.h).
 pub type KSPIN_LOCK = usize;
 /// `ADDRESS_FAMILY` is a `USHORT` (ws2def.h).
@@ -71,6 +75,8 @@ pub mod status {
     pub const REVISION_MISMATCH: NTSTATUS = 0xC000_0059_u32 as NTSTATUS;
     /// STATUS_INSUFFICIENT_RESOURCES.
     pub const INSUFFICIENT_RESOURCES: NTSTATUS = 0xC000_009A_u32 as NTSTATUS;
+    /// STATUS_TOO_MANY_OPENED_FILES (Win32 `ERROR_TOO_MANY_OPEN_FILES`).
+    pub const TOO_MANY_OPENED_FILES: NTSTATUS = 0xC000_011F_u32 as NTSTATUS;
     /// STATUS_CANCELLED.
     pub const CANCELLED: NTSTATUS = 0xC000_0120_u32 as NTSTATUS;
     /// STATUS_INVALID_DEVICE_STATE.
@@ -571,6 +577,8 @@ pub struct FWPS_INCOMING_METADATA_VALUES0 {
 pub mod metadata_field {
     /// FWPS_METADATA_FIELD_IP_HEADER_SIZE.
     pub const IP_HEADER_SIZE: u32 = 0x0000_0004;
+    /// FWPS_METADATA_FIELD_PROCESS_PATH (`processPath` is set).
+    pub const PROCESS_PATH: u32 = 0x0000_0008;
     /// FWPS_METADATA_FIELD_PROCESS_ID.
     pub const PROCESS_ID: u32 = 0x0000_0020;
     /// FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE.
@@ -1059,6 +1067,16 @@ extern "system" {
     pub fn ExFreePoolWithTag(pointer: *mut c_void, tag: u32);
     /// PsGetCurrentProcessId (ntddk.h).
     pub fn PsGetCurrentProcessId() -> HANDLE;
+    /// PsLookupProcessByProcessId (ntifs.h): a referenced `EPROCESS` for a pid, released with
+    /// [`ObfDereferenceObject`]. IRQL ≤ APC_LEVEL (it contains pageable code).
+    pub fn PsLookupProcessByProcessId(process_id: HANDLE, process: *mut PEPROCESS) -> NTSTATUS;
+    /// PsGetProcessCreateTimeQuadPart: exported by ntoskrnl (and in ntoskrnl.lib) but not
+    /// declared in the WDK headers: `LONGLONG PsGetProcessCreateTimeQuadPart(PEPROCESS)`, the
+    /// process's creation time in 100 ns intervals since 1601 (what `GetProcessTimes` reports).
+    /// It reads the referenced process object only.
+    pub fn PsGetProcessCreateTimeQuadPart(process: PEPROCESS) -> i64;
+    /// ObfDereferenceObject (wdm.h; `ObDereferenceObject` is a macro for it).
+    pub fn ObfDereferenceObject(object: *mut c_void) -> isize;
 }
 
 #[cfg_attr(

@@ -57,7 +57,8 @@ pub struct Clock {
 }
 
 /// ALE connect / recv-accept. `payload` is the packet from its transport header (empty when the
-/// classify has none, as for an outbound TCP connect).
+/// classify has none, as for an outbound TCP connect). `start_time` is the process's creation
+/// time when the kernel could read it (0: unknown).
 #[allow(clippy::too_many_arguments)]
 pub fn ale<P, I: Irp>(
     driver: &mut Driver<P, I>,
@@ -67,6 +68,7 @@ pub fn ale<P, I: Irp>(
     meta: &Metadata<'_>,
     payload: &[u8],
     clock: Clock,
+    start_time: u64,
     hold: impl FnOnce(HoldKind) -> Option<P>,
 ) -> (ClassifyAction, Effects<P, I>) {
     let read = match layer {
@@ -83,13 +85,22 @@ pub fn ale<P, I: Irp>(
     } else {
         None
     };
+    let pid = meta.process_id().unwrap_or(0);
+    // The path for a Process info is copied only for a process the client does not know yet.
+    let process_path = if driver.describes_process(pid, start_time) {
+        fields::process_path(values, meta)
+    } else {
+        None
+    };
     let request = AleRequest {
         flow: fields.flow,
         direction: match layer {
             AleLayer::Connect => Direction::Outbound,
             AleLayer::RecvAccept => Direction::Inbound,
         },
-        pid: meta.process_id().unwrap_or(0),
+        pid,
+        start_time,
+        process_path: process_path.as_deref(),
         app: app.as_deref(),
         wall_ms: clock.wall_ms,
         reauthorize: fields.flags & FWP_CONDITION_FLAG_IS_REAUTHORIZE != 0,

@@ -18,8 +18,15 @@
 
 mod commands;
 mod policy;
+mod processes;
+mod session;
 
 pub use policy::{PolicyInbox, PolicyUpdate, ReceivedPart, RetiredPolicy};
+pub use processes::{MAX_DESCRIBED_PROCESSES, MAX_PROCESS_PATH_BYTES, UNKNOWN_UID};
+pub use session::MAX_CLIENT_HANDLES;
+
+use processes::Described;
+use session::Session;
 
 use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::format;
@@ -43,9 +50,9 @@ use crate::config::{ioctl, Options};
 use crate::irp::{Completion, Irp, Pended, ReadQueue};
 use crate::log::{severity, LogRing};
 
-/// Features this driver grants: counters and the policy. Not PROCESS or DNS: the kernel knows
-/// pids, not process paths, and reads no DNS answers.
-pub const SUPPORTED_FEATURES: u32 = feature::COUNTERS | feature::POLICY;
+/// Features this driver grants: process paths (from the ALE layers), counters and the policy.
+/// Not DNS: the kernel reads no DNS answers.
+pub const SUPPORTED_FEATURES: u32 = feature::PROCESS | feature::COUNTERS | feature::POLICY;
 /// Cached connections at most; past it the cache is cleaned and new holds are refused.
 pub const MAX_CACHE_ENTRIES: usize = 65_536;
 /// Connections with byte counts waiting for GetBandwidthStats at most.
@@ -128,6 +135,12 @@ pub struct AleRequest<'a> {
     pub direction: Direction,
     /// The process id, 0 when unknown.
     pub pid: u64,
+    /// The process's creation time (100 ns intervals since 1601, as `GetProcessTimes` gives
+    /// it), 0 when unknown. Tells two processes that shared a pid apart.
+    pub start_time: u64,
+    /// The executable's NT path for a Process info, original case (the classify reads it only
+    /// when [`Driver::describes_process`] says the client does not know the process yet).
+    pub process_path: Option<&'a str>,
     /// The application's NT path (`FWPM_CONDITION_ALE_APP_ID`, e.g.
     /// `\device\harddiskvolume3\windows\system32\curl.exe`), when it was read: only while a
     /// policy rule names an app ([`Driver::policy_needs_app`]).
@@ -149,15 +162,6 @@ pub struct PacketRequest {
     pub flow: FlowKey,
     /// A fragment other than the first (its ports are unknown).
     pub non_first_fragment: bool,
-}
-
-#[derive(Clone, Copy, Debug)]
-struct Session {
-    file: usize,
-    owner_pid: u64,
-    features: u32,
-    refused: bool,
-    ended: bool,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -230,6 +234,7 @@ pub struct Driver<P, I> {
     log: LogRing,
     policy: PolicyEnforcer,
     session: Option<Session>,
+    described: Described,
     deferred: Vec<Release<P>>,
     tally: Tally,
     last_cleanup_ms: u64,
@@ -250,6 +255,7 @@ impl<P, I: Irp> Driver<P, I> {
             log: LogRing::new(options.log_level),
             policy: PolicyEnforcer::new(),
             session: None,
+            described: Described::default(),
             deferred: Vec::new(),
             tally: Tally::default(),
             last_cleanup_ms: 0,
@@ -286,42 +292,8 @@ impl<P, I: Irp> Driver<P, I> {
     }
 
     // ----------------------------------------------------------------------------------------
-    // The handle: create, cleanup, close, read, write, IOCTL
+    // The handle: read, write, IOCTL (create and cleanup: `device/session.rs`)
     // ----------------------------------------------------------------------------------------
-
-    /// IRP_MJ_CREATE from process `pid` on file object `file`.
-    pub fn create(&mut self, file: usize, pid: u64) -> NTSTATUS {
-        if self.session.is_some() {
-            // The device is exclusive, so this is a second open racing the first's cleanup.
-            return status::SHARING_VIOLATION;
-        }
-        self.queue.clear();
-        self.session = Some(Session {
-            file,
-            owner_pid: pid,
-            features: 0,
-            refused: false,
-            ended: false,
-        });
-        self.log(severity::INFO, format!("client attached: pid {pid}"));
-        status::SUCCESS
-    }
-
-    /// IRP_MJ_CLEANUP (the last user handle of `file` closed): its reads are cancelled and, if
-    /// it is the client, everything it was asked is answered with the detached verdict.
-    pub fn cleanup(&mut self, file: usize, now: u64) -> Effects<P, I> {
-        let mut effects = Effects::new();
-        effects.completions.extend(
-            self.reads
-                .flush(status::CANCELLED, |irp| irp.file() == file),
-        );
-        if self.session.is_some_and(|s| s.file == file) {
-            self.detach(&mut effects, now);
-            self.session = None;
-            self.log(severity::INFO, "client detached".into());
-        }
-        effects
-    }
 
     /// Answers every waiting request with the detached verdict and ends the info stream.
     fn detach(&mut self, effects: &mut Effects<P, I>, now: u64) {
@@ -341,9 +313,9 @@ impl<P, I: Irp> Driver<P, I> {
     /// Returns the status the dispatch routine returns.
     pub fn read(&mut self, mut irp: I) -> (NTSTATUS, Effects<P, I>) {
         let mut effects = Effects::new();
-        let session = self.session;
-        let refusal = match session {
+        let refusal = match self.session.as_ref() {
             None => Some(status::INVALID_DEVICE_STATE),
+            Some(s) if !s.files.contains(&irp.file()) => Some(status::INVALID_DEVICE_STATE),
             Some(s) if s.refused => Some(status::REVISION_MISMATCH),
             Some(s) if s.ended => Some(status::END_OF_FILE),
             Some(_) if irp.buffer().is_empty() => Some(status::INVALID_PARAMETER),
@@ -393,9 +365,10 @@ impl<P, I: Irp> Driver<P, I> {
         self.queue.push(info).is_ok()
     }
 
-    /// IRP_MJ_WRITE: one command. A PolicyPart comes back in [`WriteResult::policy_part`] for
-    /// the kernel to assemble and compile after the lock is released.
-    pub fn write(&mut self, bytes: &[u8], now: u64) -> WriteResult<P, I> {
+    /// IRP_MJ_WRITE on file object `file`: one command. A PolicyPart comes back in
+    /// [`WriteResult::policy_part`] for the kernel to assemble and compile after the lock is
+    /// released.
+    pub fn write(&mut self, file: usize, bytes: &[u8], now: u64) -> WriteResult<P, I> {
         let mut effects = Effects::new();
         let refused = |status, effects| WriteResult {
             status,
@@ -403,9 +376,12 @@ impl<P, I: Irp> Driver<P, I> {
             effects,
             policy_part: None,
         };
-        match self.session {
-            Some(s) if s.refused => return refused(status::REVISION_MISMATCH, effects),
+        match self.session.as_ref() {
             None => return refused(status::INVALID_DEVICE_STATE, effects),
+            Some(s) if !s.files.contains(&file) => {
+                return refused(status::INVALID_DEVICE_STATE, effects)
+            }
+            Some(s) if s.refused => return refused(status::REVISION_MISMATCH, effects),
             Some(_) => {}
         }
         let command = match Command::decode(bytes) {
@@ -459,10 +435,12 @@ impl<P, I: Irp> Driver<P, I> {
         }
     }
 
-    /// IRP_MJ_DEVICE_CONTROL (METHOD_BUFFERED): `input` is the input buffer, `output_len` the
-    /// output buffer's length.
+    /// IRP_MJ_DEVICE_CONTROL (METHOD_BUFFERED) on file object `file`: `input` is the input
+    /// buffer, `output_len` the output buffer's length. Only VERSION is answered on a handle
+    /// that is not the client's.
     pub fn ioctl(
         &mut self,
+        file: usize,
         code: u32,
         input: &[u8],
         output_len: usize,
@@ -479,6 +457,7 @@ impl<P, I: Irp> Driver<P, I> {
                     status::SUCCESS
                 }
             }
+            _ if !self.is_client_file(file) => status::INVALID_DEVICE_STATE,
             ioctl::SHUTDOWN => {
                 self.shutdown(&mut effects, now);
                 status::SUCCESS
@@ -533,11 +512,12 @@ impl<P, I: Irp> Driver<P, I> {
             ),
         );
         if let Some(session) = self.session.as_mut() {
+            // The whole session is refused: the reads pending on any of its handles end.
             session.refused = true;
-            let file = session.file;
+            let files = &session.files;
             effects.completions.extend(
                 self.reads
-                    .flush(status::REVISION_MISMATCH, |irp| irp.file() == file),
+                    .flush(status::REVISION_MISMATCH, |irp| files.contains(&irp.file())),
             );
         }
         status::REVISION_MISMATCH
@@ -562,11 +542,11 @@ impl<P, I: Irp> Driver<P, I> {
         hold: impl FnOnce(HoldKind) -> Option<P>,
     ) -> (Outcome, Effects<P, I>) {
         let mut effects = Effects::new();
-        let session = self.attached().copied();
+        let owner = self.attached().map(|s| s.owner_pid);
         if request.loopback && self.options.loopback_bypass {
             return (Outcome::Permit, effects);
         }
-        if session.is_some_and(|s| request.pid != 0 && request.pid == s.owner_pid) {
+        if owner.is_some_and(|owner| request.pid != 0 && request.pid == owner) {
             return (Outcome::PermitOwn, effects);
         }
         let key = cache_key(&request.flow);
@@ -578,7 +558,7 @@ impl<P, I: Irp> Driver<P, I> {
                 return (outcome_of(entry.verdict), effects);
             }
         }
-        let outcome = match self.policy_verdict(request, session.is_some()) {
+        let outcome = match self.policy_verdict(request, owner.is_some()) {
             PolicyVerdict::Rule {
                 verdict,
                 tag,
@@ -678,6 +658,8 @@ impl<P, I: Irp> Driver<P, I> {
             },
         );
         self.remember(key, Verdict::Undecided, request.pid, request.direction, now);
+        // A client granted PROCESS hears of a process before its first connection.
+        self.describe_process(request);
         let max = self.options.max_payload;
         let payload = request.payload.get(..max).unwrap_or(request.payload);
         let info = connection_info(

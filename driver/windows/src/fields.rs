@@ -17,6 +17,7 @@ use crate::bindings::{
     FWPS_INCOMING_VALUES0, FWPS_STREAM_CALLOUT_IO_PACKET0, FWPS_STREAM_FLAG_RECEIVE,
     FWP_DIRECTION_INBOUND, HANDLE,
 };
+use crate::device::MAX_PROCESS_PATH_BYTES;
 use crate::layers::field;
 
 /// Why a value could not be read.
@@ -149,8 +150,21 @@ impl<'a> Values<'a> {
 /// The text of an ALE_APP_ID blob: UTF-16LE up to its terminating NUL (an odd last byte is
 /// ignored, unpaired surrogates become U+FFFD). `None` when it is empty.
 pub fn app_path_of(blob: &[u8]) -> Option<String> {
+    path_of(blob, usize::MAX)
+}
+
+/// As [`app_path_of`], reading at most `max_units` UTF-16 code units: a path with more decodes
+/// to more than `max_units` bytes of UTF-8 (every unit gives at least one byte, a pair cut in
+/// two gives U+FFFD), so a caller that refuses paths longer than `max_units - 1` bytes sees it
+/// as too long without decoding all of it.
+pub fn bounded_path_of(blob: &[u8], max_units: usize) -> Option<String> {
+    path_of(blob, max_units)
+}
+
+fn path_of(blob: &[u8], max_units: usize) -> Option<String> {
     let units = blob
         .chunks_exact(2)
+        .take(max_units)
         .map(|pair| {
             u16::from_le_bytes([
                 pair.first().copied().unwrap_or(0),
@@ -172,6 +186,20 @@ pub fn ale_app_id(values: &Values<'_>) -> Option<String> {
     app_path_of(blob)
 }
 
+/// The executable's NT path for a Process info, in the case the engine gives it: the
+/// metadata's `processPath` (`FWPS_METADATA_FIELD_PROCESS_PATH`), else the ALE app id. At most
+/// [`MAX_PROCESS_PATH_BYTES`] + 1 code units are decoded (a longer path is refused by the
+/// driver, see [`bounded_path_of`]). `None` when the classify carries neither.
+pub fn process_path(values: &Values<'_>, meta: &Metadata<'_>) -> Option<String> {
+    let max_units = MAX_PROCESS_PATH_BYTES + 1;
+    meta.process_path()
+        .and_then(|blob| bounded_path_of(blob, max_units))
+        .or_else(|| {
+            let blob = values.blob(field::ale_auth_connect::ALE_APP_ID).ok()?;
+            bounded_path_of(blob, max_units)
+        })
+}
+
 /// The metadata of one classify.
 #[derive(Clone, Copy)]
 pub struct Metadata<'a> {
@@ -182,8 +210,10 @@ impl<'a> Metadata<'a> {
     /// Wraps the `inMetaValues` argument.
     ///
     /// # Safety
-    /// `raw` is NULL or points to the engine's metadata, valid for `'a`, and `controlData`, when
-    /// flagged present, points to `controlDataLength` readable bytes for `'a`.
+    /// `raw` is NULL or points to the engine's metadata, valid for `'a`; `controlData`, when
+    /// flagged present, points to `controlDataLength` readable bytes for `'a`; `processPath`,
+    /// when flagged present, is NULL or points to an `FWP_BYTE_BLOB` whose `size` bytes at
+    /// `data` are readable for `'a`.
     pub unsafe fn from_raw(raw: *const FWPS_INCOMING_METADATA_VALUES0) -> Option<Metadata<'a>> {
         // SAFETY: the caller guarantees `raw` is NULL or valid for 'a.
         unsafe { raw.as_ref() }.map(|raw| Metadata { raw })
@@ -202,6 +232,25 @@ impl<'a> Metadata<'a> {
     pub fn process_id(&self) -> Option<u64> {
         self.has(metadata_field::PROCESS_ID)
             .then_some(self.raw.processId)
+    }
+
+    /// The `processPath` blob's bytes (UTF-16LE with a NUL), when present.
+    pub fn process_path(&self) -> Option<&'a [u8]> {
+        if !self.has(metadata_field::PROCESS_PATH) {
+            return None;
+        }
+        // SAFETY: `from_raw`'s contract: a present `processPath` is NULL or a valid blob for 'a.
+        let blob = unsafe { self.raw.processPath.as_ref() }?;
+        let len = usize::try_from(blob.size).ok()?;
+        if len == 0 {
+            return Some(&[]);
+        }
+        if blob.data.is_null() {
+            return None;
+        }
+        // SAFETY: `from_raw`'s contract: `size` bytes at `data` are readable for 'a; the pointer
+        // is non-NULL (checked above).
+        Some(unsafe { core::slice::from_raw_parts(blob.data, len) })
     }
 
     /// The completion handle that allows pending this classify.

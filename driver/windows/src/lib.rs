@@ -37,6 +37,10 @@ pub mod wall_clock;
 #[cfg(test)]
 mod policy_tests;
 #[cfg(test)]
+mod process_tests;
+#[cfg(test)]
+mod session_tests;
+#[cfg(test)]
 mod tests;
 
 #[cfg(feature = "kernel")]

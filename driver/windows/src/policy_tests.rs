@@ -76,12 +76,12 @@ fn send(rig: &mut Rig, generation: u64, bytes: &[u8], part_len: usize) {
     }
 }
 
-fn send_policy(rig: &mut Rig, generation: u64, no_app_action: u8, rules: &[PolicyRule]) {
+pub(crate) fn send_policy(rig: &mut Rig, generation: u64, no_app_action: u8, rules: &[PolicyRule]) {
     let bytes = policy_bytes(generation, no_app_action, rules);
     send(rig, generation, &bytes, MAX_POLICY_PART);
 }
 
-/// A client that said Hello with every feature (it is granted COUNTERS and POLICY).
+/// A client that said Hello with every feature (it is granted PROCESS, COUNTERS and POLICY).
 fn policy_client() -> Rig {
     let mut rig = Rig::attached();
     rig.write(Command::Hello {
@@ -135,7 +135,7 @@ fn decided(infos: &[Info]) -> Vec<(u8, u32, u64, u64, u8, u16)> {
         .collect()
 }
 
-fn remote_443() -> RuleDestination {
+pub(crate) fn remote_443() -> RuleDestination {
     RuleDestination::Ip4(REMOTE)
 }
 
@@ -326,7 +326,7 @@ fn a_refused_handle_cannot_send_a_policy() {
     let mut rig = Rig::attached();
     let result = rig
         .driver
-        .ioctl(ioctl::HANDSHAKE, &[3, 0, 0, 0], 4, rig.now);
+        .ioctl(CLIENT_FILE, ioctl::HANDSHAKE, &[3, 0, 0, 0], 4, rig.now);
     rig.run(result.effects);
     let bytes = policy_bytes(1, 4, &[]);
     let mut write = Vec::new();
@@ -448,7 +448,11 @@ fn with_a_client_a_rule_decides_at_once_and_the_client_is_told() {
             vec![(verdict as u8, 42, 3, APP_PID, 0, 443)],
             "{infos:?}"
         );
-        assert_eq!(infos.len(), 1, "no Process info from the kernel: {infos:?}");
+        assert_eq!(
+            infos.len(),
+            1,
+            "no Process info for a classify without a path: {infos:?}"
+        );
         // The permanent verdict is cached: the re-authorization and the packets use it.
         assert!(check(&rig.connect(&reauth(1), APP_PID, &[])));
         let packet = rig.packet(true, &tcp_packet(LOCAL, 1, REMOTE, 443));

@@ -44,6 +44,10 @@ pub(crate) struct Rig {
     next_irp: usize,
     pub(crate) now: u64,
     pub(crate) wall_ms: u64,
+    /// The metadata's `processPath` blob of the next ALE classifies (UTF-16LE bytes), if any.
+    pub(crate) process_blob: Option<Vec<u8>>,
+    /// The process creation time the kernel passes to the next ALE classifies (0: unknown).
+    pub(crate) start_time: u64,
     reader: InfoReader,
 }
 
@@ -59,6 +63,8 @@ impl Rig {
             next_irp: 1,
             now: 1_000,
             wall_ms: WALL_MS,
+            process_blob: None,
+            start_time: 0,
             reader: InfoReader::new(),
         }
     }
@@ -79,15 +85,29 @@ impl Rig {
     }
 
     fn irp(&mut self, len: usize) -> (SimIrp, usize, Rc<RefCell<CancelState>>) {
+        self.irp_on(CLIENT_FILE, len)
+    }
+
+    /// A read IRP of handle (file object) `file`; returns it, its id and its cancel switch.
+    pub(crate) fn irp_on(
+        &mut self,
+        file: usize,
+        len: usize,
+    ) -> (SimIrp, usize, Rc<RefCell<CancelState>>) {
         let id = self.next_irp;
         self.next_irp += 1;
-        let (irp, cancel) = SimIrp::new(&self.ledger, id, CLIENT_FILE, len);
+        let (irp, cancel) = SimIrp::new(&self.ledger, id, file, len);
         (irp, id, cancel)
     }
 
     /// Issues a read; returns the dispatch status and the IRP id.
     pub(crate) fn read(&mut self, len: usize) -> (i32, usize) {
-        let (irp, id, _) = self.irp(len);
+        self.read_on(CLIENT_FILE, len)
+    }
+
+    /// Issues a read on handle `file`; returns the dispatch status and the IRP id.
+    pub(crate) fn read_on(&mut self, file: usize, len: usize) -> (i32, usize) {
+        let (irp, id, _) = self.irp_on(file, len);
         let (code, effects) = self.driver.read(irp);
         self.run(effects);
         (code, id)
@@ -122,12 +142,17 @@ impl Rig {
     /// One write as the kernel's IRP_MJ_WRITE runs it: the command under the lock, then a
     /// PolicyPart through the inbox (no lock) and its update (under the lock again).
     pub(crate) fn write_bytes(&mut self, bytes: &[u8]) -> i32 {
+        self.write_bytes_on(CLIENT_FILE, bytes)
+    }
+
+    /// [`Rig::write_bytes`] on handle `file`.
+    pub(crate) fn write_bytes_on(&mut self, file: usize, bytes: &[u8]) -> i32 {
         let WriteResult {
             status: code,
             information,
             effects,
             policy_part,
-        } = self.driver.write(bytes, self.now);
+        } = self.driver.write(file, bytes, self.now);
         if code == status::SUCCESS {
             assert_eq!(information, bytes.len());
         } else {
@@ -181,6 +206,15 @@ impl Rig {
         let mut meta = blank_metadata();
         meta.currentMetadataValues = crate::bindings::metadata_field::PROCESS_ID;
         meta.processId = pid;
+        let mut process_bytes = self.process_blob.clone().unwrap_or_default();
+        let mut process_blob = FWP_BYTE_BLOB {
+            size: process_bytes.len() as u32,
+            data: process_bytes.as_mut_ptr(),
+        };
+        if self.process_blob.is_some() {
+            meta.currentMetadataValues |= crate::bindings::metadata_field::PROCESS_PATH;
+            meta.processPath = &mut process_blob;
+        }
         let mut app_bytes = app.map(utf16z).unwrap_or_default();
         let mut blob = FWP_BYTE_BLOB {
             size: app_bytes.len() as u32,
@@ -206,6 +240,7 @@ impl Rig {
                 now_ms: self.now,
                 wall_ms: self.wall_ms,
             },
+            self.start_time,
             |kind| {
                 holds.push(kind);
                 let id = *next;
@@ -567,7 +602,9 @@ fn shutdown_answers_everything_ends_reads_and_is_reversible() {
 fn shutdown_ioctl_equals_the_command() {
     let mut rig = Rig::attached();
     rig.connect(&tcp_connect(1), APP_PID, &[]);
-    let result = rig.driver.ioctl(base_ioctl::SHUTDOWN, &[], 0, rig.now);
+    let result = rig
+        .driver
+        .ioctl(CLIENT_FILE, base_ioctl::SHUTDOWN, &[], 0, rig.now);
     assert_eq!(result.status, status::SUCCESS);
     rig.run(result.effects);
     assert_eq!(rig.released[&1], vec![Action::Accept]);
@@ -676,7 +713,7 @@ fn a_read_without_a_client_fails_at_once() {
 fn command_lengths_are_validated() {
     let mut rig = Rig::attached();
     for bad in [&[][..], &[1u8, 2, 3][..], &[200u8][..], &[0u8, 0][..]] {
-        let result = rig.driver.write(bad, rig.now);
+        let result = rig.driver.write(CLIENT_FILE, bad, rig.now);
         assert_eq!(result.status, status::INVALID_PARAMETER, "{bad:?}");
         assert_eq!(result.information, 0);
         assert!(result.effects.is_empty() && result.policy_part.is_none());
@@ -697,7 +734,7 @@ fn command_lengths_are_validated() {
 }
 
 #[test]
-fn hello_grants_counters_and_policy_only_and_get_counters_answers() {
+fn hello_grants_process_counters_and_policy_not_dns_and_get_counters_answers() {
     let mut rig = Rig::attached();
     rig.write(Command::GetCounters);
     assert!(rig.infos().is_empty(), "not granted yet");
@@ -710,7 +747,10 @@ fn hello_grants_counters_and_policy_only_and_get_counters_answers() {
     let Info::HelloReply(reply) = &infos[0] else {
         panic!()
     };
-    assert_eq!(reply.features, feature::COUNTERS | feature::POLICY);
+    assert_eq!(
+        reply.features,
+        feature::PROCESS | feature::COUNTERS | feature::POLICY
+    );
     assert_eq!(reply.driver_kind, 1);
     assert_eq!(reply.version, [2, 1, 0, 0]);
     assert!(
@@ -726,26 +766,32 @@ fn hello_grants_counters_and_policy_only_and_get_counters_answers() {
 #[test]
 fn version_and_handshake_ioctls() {
     let mut rig = Rig::attached();
-    let result = rig.driver.ioctl(base_ioctl::VERSION, &[], 4, rig.now);
+    let result = rig
+        .driver
+        .ioctl(CLIENT_FILE, base_ioctl::VERSION, &[], 4, rig.now);
     assert_eq!(
         (result.status, result.output),
         (status::SUCCESS, vec![2, 1, 0, 0])
     );
-    let result = rig.driver.ioctl(base_ioctl::VERSION, &[], 3, rig.now);
+    let result = rig
+        .driver
+        .ioctl(CLIENT_FILE, base_ioctl::VERSION, &[], 3, rig.now);
     assert_eq!(result.status, status::BUFFER_TOO_SMALL);
     let result = rig
         .driver
-        .ioctl(ioctl::HANDSHAKE, &[2, 1, 0, 0], 4, rig.now);
+        .ioctl(CLIENT_FILE, ioctl::HANDSHAKE, &[2, 1, 0, 0], 4, rig.now);
     assert_eq!(result.status, status::SUCCESS);
     assert_eq!(
-        rig.driver.ioctl(ioctl::HANDSHAKE, &[], 4, rig.now).status,
+        rig.driver
+            .ioctl(CLIENT_FILE, ioctl::HANDSHAKE, &[], 4, rig.now)
+            .status,
         status::INVALID_PARAMETER
     );
     let (code, pended) = rig.read(16);
     assert_eq!(code, status::PENDING);
     let result = rig
         .driver
-        .ioctl(ioctl::HANDSHAKE, &[3, 0, 0, 0], 4, rig.now);
+        .ioctl(CLIENT_FILE, ioctl::HANDSHAKE, &[3, 0, 0, 0], 4, rig.now);
     assert_eq!(result.status, status::REVISION_MISMATCH);
     rig.run(result.effects);
     assert_eq!(
@@ -756,7 +802,9 @@ fn version_and_handshake_ioctls() {
     assert_eq!(code, status::REVISION_MISMATCH);
     assert_eq!(rig.write(Command::GetLogs), status::REVISION_MISMATCH);
     assert_eq!(
-        rig.driver.ioctl(0x9C40_E0FC, &[], 0, rig.now).status,
+        rig.driver
+            .ioctl(CLIENT_FILE, 0x9C40_E0FC, &[], 0, rig.now)
+            .status,
         status::INVALID_DEVICE_REQUEST
     );
     // A refused client is not asked: connections get the detached verdict.
@@ -772,16 +820,22 @@ fn set_options_changes_timeout_default_and_counting() {
         byte_counting: false,
         ..Options::default()
     };
-    let result = rig
-        .driver
-        .ioctl(ioctl::SET_OPTIONS, &wanted.encode(), 12, rig.now);
+    let result = rig.driver.ioctl(
+        CLIENT_FILE,
+        ioctl::SET_OPTIONS,
+        &wanted.encode(),
+        12,
+        rig.now,
+    );
     assert_eq!(result.status, status::SUCCESS);
     assert_eq!(result.output, wanted.encode().to_vec());
     rig.connect(&tcp_connect(1), APP_PID, &[]);
     rig.tick(500);
     assert_eq!(rig.released[&1], vec![Action::Block]);
     assert!(!rig.driver.counts_bytes());
-    let bad = rig.driver.ioctl(ioctl::SET_OPTIONS, &[0; 3], 12, rig.now);
+    let bad = rig
+        .driver
+        .ioctl(CLIENT_FILE, ioctl::SET_OPTIONS, &[0; 3], 12, rig.now);
     assert_eq!(bad.status, status::INVALID_PARAMETER);
 }
 

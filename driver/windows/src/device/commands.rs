@@ -99,6 +99,8 @@ impl<P, I: Irp> CommandTarget for Commands<'_, P, I> {
         if let Some(session) = d.session.as_mut() {
             session.features = granted;
         }
+        // A new grant starts over: the client is told about each process again.
+        d.described.clear();
         d.log(severity::INFO, hello_text(ext_version, wanted, granted));
         d.push(&hello_reply(granted, driver_kind::WINDOWS_KERNEL));
         // A POLICY client learns at once what is enforced (the stored policy, or none).

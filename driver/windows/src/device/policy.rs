@@ -252,8 +252,8 @@ impl<P, I: Irp> Driver<P, I> {
     }
 
     /// A rule decided a new connection: its permanent verdict is cached for the flow (the
-    /// re-authorizations and packets that follow use it) and a POLICY client is told. The
-    /// kernel knows pids, not paths, so no Process info comes first.
+    /// re-authorizations and packets that follow use it) and a POLICY client is told: a Process
+    /// info first when it is also granted PROCESS and does not know the process yet.
     pub(super) fn rule_decided(
         &mut self,
         request: &AleRequest<'_>,
@@ -270,6 +270,7 @@ impl<P, I: Irp> Driver<P, I> {
         }
         // Not cached when full: the next authorization asks the policy again, same answer.
         if self.granted() & feature::POLICY != 0 {
+            self.describe_process(request);
             let info = rule_decided_info(
                 &request.flow,
                 request.pid,

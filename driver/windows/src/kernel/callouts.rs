@@ -658,7 +658,8 @@ fn ale(
     nbl: *mut NET_BUFFER_LIST,
 ) -> ClassifyAction {
     let inbound = kind == CalloutKind::AleRecvAccept;
-    let max_payload = with_driver(|d| d.options().max_payload).unwrap_or(0);
+    let (max_payload, wants_processes) =
+        with_driver(|d| (d.options().max_payload, d.wants_processes())).unwrap_or((0, false));
     let max_payload = u32::try_from(max_payload).unwrap_or(u32::MAX);
     // The info's payload starts at the transport header: outbound data is there already,
     // inbound (recv-accept) data starts after it.
@@ -673,6 +674,17 @@ fn ale(
     let flow = match kind {
         CalloutKind::AleRecvAccept => fields::ale_recv_accept(values, v6),
         _ => fields::ale_connect(values, v6),
+    };
+    // Looked up outside the spin lock (it needs IRQL ≤ APC_LEVEL), for a new authorization
+    // only, and only while a client wants Process infos; the driver decides under the lock
+    // whether the process is described.
+    let reauthorize = flow
+        .as_ref()
+        .is_ok_and(|f| f.flags & crate::bindings::FWP_CONDITION_FLAG_IS_REAUTHORIZE != 0);
+    let start_time = if wants_processes && !reauthorize {
+        super::process::creation_time(meta.process_id().unwrap_or(0))
+    } else {
+        0
     };
     let hold = |hold_kind: HoldKind| -> Option<HeldPacket> {
         let flow = flow.ok()?;
@@ -742,7 +754,11 @@ fn ale(
     } else {
         AleLayer::Connect
     };
-    let result = with_driver(|d| logic::ale(d, layer, v6, values, meta, &payload, clock, hold));
+    let result = with_driver(|d| {
+        logic::ale(
+            d, layer, v6, values, meta, &payload, clock, start_time, hold,
+        )
+    });
     let Some((action, effects)) = result else {
         return ClassifyAction::Permit { harden: false };
     };

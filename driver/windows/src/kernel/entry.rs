@@ -81,7 +81,9 @@ unsafe fn start(
     let mut sddl = Utf16Name::new(DEVICE_SDDL);
     let mut symlink = Utf16Name::new(SYMLINK_NAME);
     let mut device: *mut DEVICE_OBJECT = null_mut();
-    // SAFETY: our driver object, valid names and out pointer. Exclusive: one client handle.
+    // Not exclusive: the app opens two handles (a reader and a writer) from one process, which
+    // the I/O manager would refuse on an exclusive device; `Driver::create` admits one process.
+    // SAFETY: our driver object, valid names and out pointer.
     let code = unsafe {
         WdmlibIoCreateDeviceSecure(
             driver,
@@ -89,7 +91,7 @@ unsafe fn start(
             device_name.unicode(),
             FILE_DEVICE_NETWORK,
             FILE_DEVICE_SECURE_OPEN,
-            1,
+            0,
             sddl.unicode(),
             &DEVICE_CLASS_GUID,
             &mut device,
@@ -310,7 +312,7 @@ unsafe extern "system" fn dispatch(_device: *mut DEVICE_OBJECT, irp: *mut IRP) -
                 // SAFETY: `length` bytes of the system buffer, ours until completion.
                 unsafe { core::slice::from_raw_parts(buffer.cast::<u8>(), length) }
             };
-            let (code, information) = match with_driver(|d| d.write(bytes, now)) {
+            let (code, information) = match with_driver(|d| d.write(file, bytes, now)) {
                 Some(result) => {
                     execute(result.effects);
                     if let Some(part) = result.policy_part {
@@ -331,6 +333,7 @@ unsafe extern "system" fn dispatch(_device: *mut DEVICE_OBJECT, irp: *mut IRP) -
             unsafe {
                 device_control(
                     irp,
+                    file,
                     stack.io_control_code(),
                     stack.input_buffer_length(),
                     stack.output_buffer_length(),
@@ -355,6 +358,7 @@ fn irp_complete(irp: KernelIrp, code: NTSTATUS) {
 /// `irp` is a live IOCTL IRP we own.
 unsafe fn device_control(
     irp: *mut IRP,
+    file: usize,
     code: u32,
     input_len: u32,
     output_len: u32,
@@ -371,7 +375,7 @@ unsafe fn device_control(
         // overwrites them).
         unsafe { core::slice::from_raw_parts(buffer, input_len) }.to_vec()
     };
-    let Some(result) = with_driver(|d| d.ioctl(code, &input, output_len, now)) else {
+    let Some(result) = with_driver(|d| d.ioctl(file, code, &input, output_len, now)) else {
         // SAFETY: a live IRP we own.
         return unsafe { complete_irp(irp, status::INVALID_DEVICE_STATE, 0) };
     };

@@ -8,6 +8,7 @@
 //! - [`wfp`]: the filter engine session, the sublayer, the callouts and their filters, the
 //!   injection handles.
 //! - [`callouts`]: the classify trampolines, packet copies, clones, pends and injections.
+//! - [`process`]: a process's creation time for the Process info (before the lock).
 //!
 //! Concurrency: one spin lock guards the [`Driver`]. Classifies run at ≤ DISPATCH_LEVEL, so do
 //! the DPC and the dispatch routines while they hold it. Work that can re-enter WFP or the I/O
@@ -22,6 +23,7 @@ pub mod boot_guard;
 pub mod callouts;
 pub mod entry;
 pub mod policy;
+pub mod process;
 pub mod storage;
 pub mod wfp;
 
