@@ -18,10 +18,15 @@ const NODE_BUILTINS = [
   'worker_threads',
 ];
 
-/** Builds a no-restricted-imports rule from [pattern group, reason] pairs. */
+/** Builds a no-restricted-imports rule from [pattern group (or { regex }), reason] pairs. */
 function banImports(...bans) {
   return {
-    'no-restricted-imports': ['error', { patterns: bans.map(([group, message]) => ({ group, message })) }],
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: bans.map(([group, message]) => (Array.isArray(group) ? { group, message } : { ...group, message })),
+      },
+    ],
   };
 }
 
@@ -32,7 +37,19 @@ const BAN_REACT = [
   'React and UI libraries belong to the renderer.',
 ];
 const BAN_FFI = [['ffi-rs'], 'Only native/src/ffi.ts may import ffi-rs.'];
-const BAN_NATIVE = [['**/native/**', '**/native'], 'Only app/driver-client may use the native binding.'];
+const BAN_NATIVE = [
+  ['**/native/**', '**/native'],
+  'Only app/driver-client and app/platform (its public entry) may use the native binding.',
+];
+// A regex: gitignore-style groups cannot let one file of an excluded folder back in.
+const BAN_NATIVE_INTERNALS = [
+  { regex: '(^|/)native(/(?!src/index\\.ts$).*)?$' },
+  "app/platform may use only the binding's public entry, native/src/index.ts.",
+];
+const BAN_SHELL = [
+  ['**/app/main/**', '**/app/headless/**', '**/app/preload/**', '../main/**', '../headless/**', '../preload/**'],
+  'The platform serves the shells (app/main, app/headless); it does not use them.',
+];
 const BAN_APP_INTERNALS = [
   ['**/app/*', '!**/app/contract', '**/app/*/**', '!**/app/contract/**'],
   'Outside app/, only the contract (app/contract) may be imported.',
@@ -97,8 +114,13 @@ export default tseslint.config(
   },
   {
     files: ['app/**/*.ts'],
-    ignores: ['app/contract/**', 'app/engine/**', 'app/driver-client/**'],
+    ignores: ['app/contract/**', 'app/engine/**', 'app/driver-client/**', 'app/platform/**'],
     rules: banImports(BAN_REACT, BAN_FFI, BAN_NATIVE, BAN_RENDERER),
+  },
+  {
+    // Host and platform (ARCHITECTURE.md): engine, store, the binding's public entry, Node built-ins.
+    files: ['app/platform/**/*.ts'],
+    rules: banImports(BAN_ELECTRON, BAN_REACT, BAN_FFI, BAN_NATIVE_INTERNALS, BAN_SHELL, BAN_RENDERER),
   },
   {
     files: ['app/driver-client/**/*.ts'],

@@ -7,7 +7,7 @@ import { TestNet } from '../../native/test-support/netns.ts';
 import type { Background } from '../../native/test-support/processes.ts';
 import { rootGate } from '../../native/test-support/root-gate.ts';
 import { waitFor } from '../../native/test-support/wait-for.ts';
-import { connectLinuxDriver } from './connect.ts';
+import { openDriver } from '../../native/src/index.ts';
 import { DriverSession } from './driver-session.ts';
 import { wireIdOf } from './link-request-ids.ts';
 
@@ -39,7 +39,7 @@ describe.skipIf(gate.skip)('DriverSession across a daemon restart (network names
     const states: string[] = [];
     const errors: string[] = [];
     session = new DriverSession({
-      connect: () => connectLinuxDriver(first.socketPath),
+      connect: () => openDriver({ kind: 'linux', socketPath: first.socketPath }),
       callbacks: {
         onEvent: (event: DriverEvent) => {
           if (event.kind === 'connection' && event.flow.remotePort === 8080) events.push(event);

@@ -1,7 +1,9 @@
 import type { DriverEvent, DriverVerdict } from '../contract/driver-events.ts';
 import type { DriverPolicy } from '../contract/driver-policy.ts';
 import type { DriverState } from '../contract/views.ts';
+import { backoffDelay, type BackoffOptions } from '../../native/src/backoff.ts';
 import { ALL_FEATURES, FEATURE } from '../../native/src/codec/protocol-constants.ts';
+import { DriverError } from '../../native/src/errors.ts';
 import type { Command } from '../../native/src/codec/command-types.ts';
 import type { DecodeResult, HelloReplyInfo } from '../../native/src/codec/info-types.ts';
 import { EventMapper, verdictCommand } from './event-mapper.ts';
@@ -31,7 +33,9 @@ export interface SessionOptions {
   readonly callbacks: SessionCallbacks;
   /** Waits between reconnection attempts (injectable for tests). */
   readonly sleep?: (ms: number) => Promise<void>;
+  /** The back-off of native/src/backoff.ts: the first wait (default 100 ms) … */
   readonly firstRetryMs?: number;
+  /** … doubling up to this (default 5 s). */
   readonly maxRetryMs?: number;
   /**
    * Told when a callback (or the mapping of an info) threw. The session goes on with the next
@@ -43,9 +47,28 @@ export interface SessionOptions {
 const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
+ * Whether opening the driver may succeed later. The binding's errors say so (`retryable`):
+ * PermissionDenied and VersionMismatch (and a driver service that cannot be installed) need the
+ * user, so trying again every few seconds would only hide the advice. Anything else (a plain
+ * Error of a test link, say) is treated as the driver not being there yet.
+ */
+function mayRetry(error: unknown): boolean {
+  return !(error instanceof DriverError) || error.retryable;
+}
+
+/** What the 'failed' status says: the error's advice, and that the app stopped trying. */
+function failedMessage(error: unknown): string {
+  const advice = error instanceof Error ? error.message : String(error);
+  return `${advice} ZenithFence stopped trying to connect: restart it once this is done.`;
+}
+
+/**
  * Keeps the app connected to the driver: connects, says Hello with every extension, turns infos
- * into engine events, and reconnects with back-off (100 ms doubling to 5 s) when the driver
- * goes away, reporting each state so the UI can show it. Verdicts sent while disconnected are
+ * into engine events, and reconnects with back-off (backoffDelay: 100 ms doubling to 5 s) when
+ * the driver goes away, reporting each state so the UI can show it. This loop is the app's one
+ * reconnect policy: an open or Hello that fails with an error that is not `retryable`
+ * (PermissionDenied, VersionMismatch, a failed driver install) is reported once as 'failed', with
+ * the error's advice, and not tried again; a link that was up and broke is always made anew. Verdicts sent while disconnected are
  * lost with the connection, which is safe: the driver answered those packets itself (the
  * daemon's detached policy).
  *
@@ -78,19 +101,24 @@ export class DriverSession {
 
   async #run(): Promise<void> {
     const sleep = this.#options.sleep ?? defaultSleep;
-    const first = this.#options.firstRetryMs ?? 100;
-    const max = this.#options.maxRetryMs ?? 5000;
-    let delay = first;
+    const backoff: BackoffOptions = {
+      ...(this.#options.firstRetryMs === undefined ? {} : { initialDelayMs: this.#options.firstRetryMs }),
+      ...(this.#options.maxRetryMs === undefined ? {} : { maxDelayMs: this.#options.maxRetryMs }),
+    };
+    // Waits since the last link came up: the back-off grows with them.
+    let waits = 0;
     while (!this.#stopped) {
       let link: SessionLink | null = null;
+      let linked = false;
       try {
         link = await this.#options.connect();
         if (this.#stopped) return; // the finally below closes it
         const reply = await link.hello(ALL_FEATURES);
+        linked = true;
         this.#linkNumber += 1;
         const linkNumber = this.#linkNumber;
         this.#link = link;
-        delay = first;
+        waits = 0;
         this.#linked((reply.features & FEATURE.policy) !== 0);
         this.#status('connected', `driver ${reply.version.join('.')}`);
         const mapper = new EventMapper();
@@ -101,14 +129,19 @@ export class DriverSession {
       } catch (error) {
         this.#link = null;
         if (this.#stopped) return;
+        if (!linked && !mayRetry(error)) {
+          // Said once; the loop ends (stop() still reports 'disconnected').
+          this.#status('failed', failedMessage(error));
+          return;
+        }
         const message = error instanceof Error ? error.message : String(error);
         this.#status('reconnecting', message);
       } finally {
         // A link that is still open is not read by anyone any more (closing twice is harmless).
         if (link !== null && this.#link !== link) await link.close().catch(() => undefined);
       }
-      await Promise.race([sleep(delay), new Promise<void>((resolve) => (this.#wake = resolve))]);
-      delay = Math.min(max, delay * 2);
+      waits += 1;
+      await Promise.race([sleep(backoffDelay(waits, backoff)), new Promise<void>((resolve) => (this.#wake = resolve))]);
     }
   }
 

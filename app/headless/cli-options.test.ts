@@ -21,8 +21,12 @@ describe('parseHeadlessArgs', () => {
     expect(parseHeadlessArgs(['--help'], '/')).toBe('help');
   });
 
+  it('leaves the driver and the data directory to the platform when they are not given', () => {
+    expect(parseHeadlessArgs([], '/repo')).toEqual({ port: 0, renderer: '/repo/renderer/dist', maxConnections: 256 });
+  });
+
   it('says what is wrong in one sentence', () => {
-    expect(() => parseHeadlessArgs(['--data-dir', 'd'], '/')).toThrow(/--driver-socket/);
+    expect(() => parseHeadlessArgs(['--data-dir', ''], '/')).toThrow(/--data-dir/);
     expect(() => parseHeadlessArgs(['--driver-socket', 's', '--data-dir', 'd', '--port', '70000'], '/')).toThrow(
       /--port/,
     );

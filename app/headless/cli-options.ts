@@ -2,11 +2,15 @@ import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_CONNECTION_LIMITS, MAX_CONNECTIONS_RANGE } from './connection-limits.ts';
 
-export const HEADLESS_USAGE = `Usage: npm run headless -- --driver-socket PATH --data-dir DIR [--port N] [--import-rules FILE] [--max-connections N]
+export const HEADLESS_USAGE = `Usage: npm run headless -- [--driver-socket PATH] [--data-dir DIR] [--port N] [--import-rules FILE] [--max-connections N]
 
 Runs the ZenithFence engine without Electron and serves its UI on 127.0.0.1 only.
-  --driver-socket PATH  zenithfenced's client socket (e.g. /run/zenithfence/driver.sock)
-  --data-dir DIR        where the database lives (created if missing)
+  --driver-socket PATH  where the driver is: zenithfenced's client socket on Linux (default
+                        $ZENITHFENCE_DRIVER_SOCKET or /run/zenithfence/driver.sock), the device on
+                        Windows (default \\\\.\\ZenithFence)
+  --data-dir DIR        where the database lives, created if missing (default
+                        $XDG_DATA_HOME/zenithfence or ~/.local/share/zenithfence on Linux,
+                        %LOCALAPPDATA%\\ZenithFence on Windows)
   --port N              the port to listen on (default: a free one)
   --import-rules FILE   import a rule file at start (all or nothing)
   --renderer DIR        the built renderer (default: renderer/dist)
@@ -15,8 +19,9 @@ Runs the ZenithFence engine without Electron and serves its UI on 127.0.0.1 only
 
 const optionsSchema = z
   .object({
-    driverSocket: z.string().min(1),
-    dataDir: z.string().min(1),
+    // Absent: the platform's (app/platform).
+    driverSocket: z.string().min(1).optional(),
+    dataDir: z.string().min(1).optional(),
     port: z.coerce.number().int().min(0).max(65535).default(0),
     importRules: z.string().min(1).optional(),
     renderer: z.string().min(1),

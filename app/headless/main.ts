@@ -1,18 +1,17 @@
 // `npm run headless`: the engine without Electron, serving the UI and the contract on
-// 127.0.0.1. Wiring only: options, the shared host (store, runtime, driver session, timers),
-// the server, shutdown.
+// 127.0.0.1. Wiring only: options, this system's platform (app/platform), the shared host (store,
+// runtime, driver session, timers), the server, shutdown.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { dispatch } from '../contract/dispatch.ts';
 import type { PushChannel, PushMap } from '../contract/ipc.ts';
-import { connectLinuxDriver } from '../driver-client/connect.ts';
+import { currentPlatform, platformHostOptions } from '../platform/index.ts';
 import { guarded } from '../runtime/guarded.ts';
 import { createHost, type Host } from '../runtime/host.ts';
 import { installLastResort } from '../runtime/last-resort.ts';
 import { RateLimitedLog } from '../runtime/rate-limited-log.ts';
 import { HEADLESS_USAGE, parseHeadlessArgs } from './cli-options.ts';
 import { startHeadlessServer } from './server.ts';
-import { linuxSystemPort } from './system-port.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '..', '..');
 /** Shutdown gives up waiting after this long and exits (held connections are answered first). */
@@ -33,12 +32,12 @@ async function main(): Promise<void> {
   installLastResort(log);
   // Pushes before the server listens go nowhere (no client can be connected yet).
   let push: <C extends PushChannel>(channel: C, payload: PushMap[C]) => void = () => undefined;
+  const platform = currentPlatform();
   host = createHost({
-    dataDir: options.dataDir,
-    connect: () => connectLinuxDriver(options.driverSocket),
+    dataDir: options.dataDir ?? platform.defaultDataDir(),
     push: (channel, payload) => push(channel, payload),
     log,
-    system: linuxSystemPort(),
+    ...platformHostOptions(platform, options.driverSocket),
     onDriverStatus: (state, message) => {
       if (state !== 'connected') console.error(`zenithfence: driver ${state}: ${message}`);
     },

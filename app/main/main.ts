@@ -7,8 +7,7 @@ import { APP_ID } from '../contract/product.ts';
 import { dispatch } from '../contract/dispatch.ts';
 import { noAppActionConsequence } from '../contract/no-app-action.ts';
 import type { PushChannel, PushMap } from '../contract/ipc.ts';
-import { connectLinuxDriver } from '../driver-client/connect.ts';
-import { linuxSystemPort } from '../headless/system-port.ts';
+import { currentPlatform, platformHostOptions } from '../platform/index.ts';
 import { createHost, type Host } from '../runtime/host.ts';
 import { installLastResort } from '../runtime/last-resort.ts';
 import { RateLimitedLog } from '../runtime/rate-limited-log.ts';
@@ -26,7 +25,6 @@ const ROOT = path.join(import.meta.dirname, '..', '..', '..', '..');
 const RENDERER_DIR = path.join(ROOT, 'renderer', 'dist');
 const PRELOAD = path.join(import.meta.dirname, '..', 'preload', 'preload.cjs');
 const TRAY_ICONS = path.join(ROOT, 'resources', 'icons', 'tray');
-const DRIVER_SOCKET = process.env['ZENITHFENCE_DRIVER_SOCKET'] ?? '/run/zenithfence/driver.sock';
 
 // Must run before `ready`: app:// behaves like a secure, standard origin for the renderer.
 protocol.registerSchemesAsPrivileged([{ scheme: 'app', privileges: { standard: true, secure: true } }]);
@@ -82,12 +80,12 @@ function start(): void {
     }
   };
   host = createHost({
+    // Electron's own place for app data (kept where earlier releases put the database).
     dataDir: app.getPath('userData'),
-    connect: () => connectLinuxDriver(DRIVER_SOCKET),
     push,
     log,
-    system: linuxSystemPort(),
-    caseInsensitivePaths: process.platform === 'win32',
+    // The driver (socket or device; ZENITHFENCE_DRIVER_SOCKET / _DEVICE name another), process facts, paths.
+    ...platformHostOptions(currentPlatform()),
   });
   const running = host;
   const runtime = running.runtime;

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Handlers } from '../contract/dispatch.ts';
+import type { DriverPolicy } from '../contract/driver-policy.ts';
 import type { DriverState } from '../contract/views.ts';
 import { DriverSession, type SessionLink } from '../driver-client/driver-session.ts';
 import { prepareDataDir } from '../store/index.ts';
@@ -20,13 +21,15 @@ const TICK_MS = 1000;
 export interface HostOptions {
   /** The data directory: made (or tightened to) 0700 here; the database is a file in it. */
   readonly dataDir: string;
-  /** Opens the driver connection (zenithfenced's socket, or a test's link). */
+  /** Opens the driver connection (the platform's connector, app/platform, or a test's link). */
   readonly connect: () => Promise<SessionLink>;
   readonly push: RuntimeOptions['push'];
   /** The host's log; both hosts also give it to installLastResort. */
   readonly log: RateLimitedLog;
   readonly system?: SystemPort;
   readonly caseInsensitivePaths?: boolean;
+  /** The policy as this platform's driver takes it (Windows: NT app paths); default as compiled. */
+  readonly driverPolicy?: (policy: DriverPolicy) => DriverPolicy;
   /** Told of each driver state (headless mode prints the ones that are not 'connected'). */
   readonly onDriverStatus?: (state: DriverState, message: string) => void;
   readonly clock?: () => number;
@@ -73,7 +76,8 @@ export function createHost(options: HostOptions): Host {
         verdict: (id, verdict) => session?.verdict(id, verdict),
         requestBandwidth: () => session?.requestBandwidth(),
         sendPolicy: (policy) =>
-          session?.sendPolicy(policy) ?? Promise.reject(new Error('the driver session has not started')),
+          session?.sendPolicy(options.driverPolicy?.(policy) ?? policy) ??
+          Promise.reject(new Error('the driver session has not started')),
       },
       push: options.push,
       log,

@@ -10,6 +10,7 @@ import { HistoryWriter, newRunId } from './history-writer.ts';
 import { HitDeltas } from './hit-deltas.ts';
 import { PolicyGenerations } from './policy-generation.ts';
 import { PolicySync } from './policy-sync.ts';
+import { attributeProcess } from './process-attribution.ts';
 import { RateLimitedLog } from './rate-limited-log.ts';
 import { DEFAULT_SETTINGS, loadSettings } from './settings.ts';
 import { storageErrorText } from './storage-errors.ts';
@@ -28,12 +29,30 @@ export interface DriverPort {
   sendPolicy?(policy: DriverPolicy): Promise<void>;
 }
 
+/** What the operating system says of a running process (the fallback for what the driver left out). */
+export interface ProcessFacts {
+  /** The executable's path as the user knows it; '' when it cannot be read. */
+  readonly path: string;
+  /** The owner's uid (Linux); null when unknown or not a number (Windows names a user, not a uid). */
+  readonly uid: number | null;
+  /** Opaque; differs between two processes that shared a pid; 0n when unknown. */
+  readonly startTime: bigint;
+}
+
 /** What the runtime needs of the operating system (injected, so tests decide). */
 export interface SystemPort {
   /** Whether a process with this pid still runs. */
   processAlive(pid: number): boolean;
   /** Host names of an address (PTR), for connections no DNS answer named. */
   reverseLookup(ip: string): Promise<readonly string[]>;
+  /**
+   * The process with this pid, for a connection the driver sent without a path
+   * (process-attribution.ts); undefined when no such process can be read. Called on the event
+   * path: it must answer from memory or a few system calls, never wait.
+   */
+  describeProcess?(pid: number): ProcessFacts | undefined;
+  /** The path the user sees for a path the driver reported (Windows: NT device path → `C:\…`). Absent: as reported. */
+  appPath?(driverPath: string): string;
 }
 
 export interface RuntimeOptions {
@@ -284,8 +303,14 @@ export class Runtime {
   }
 
   /** One event from the driver. */
-  handleEvent(event: DriverEvent, now: number): void {
+  handleEvent(received: DriverEvent, now: number): void {
     this.#now = now;
+    const system = this.#system;
+    // A lookup that throws leaves the event as the driver sent it: it is still decided.
+    const event =
+      system === undefined
+        ? received
+        : contained('attribute the process', () => attributeProcess(received, system), received, this.log);
     contained('note the process', () => this.#noteProcess(event), undefined, this.log);
     if (event.kind === 'log') this.#appendLog({ at: now, severity: event.severity, message: event.message });
     if (event.kind === 'policy-state') {

@@ -152,6 +152,16 @@ export interface Kernel32 {
   /** Prefer {@link SysResult.code}: another call in between would overwrite the thread's last error. */
   GetLastError(): number;
   QueryDosDeviceW(deviceName: Buffer, targetPath: Buffer, maxChars: number): SysResult<number>;
+  /** A process handle, `0n` (NULL) on failure. */
+  OpenProcess(desiredAccess: number, inheritHandle: number, processId: number): SysResult<bigint>;
+  /** `exeName` receives UTF-16; `size` is a DWORD in/out Buffer: its capacity in, the length written out. */
+  QueryFullProcessImageNameW(process: bigint, flags: number, exeName: Buffer, size: Buffer): SysResult<number>;
+  /** Each time is an 8-byte FILETIME Buffer (100 ns units since 1601, little-endian). */
+  GetProcessTimes(process: bigint, creation: Buffer, exit: Buffer, kernel: Buffer, user: Buffer): SysResult<number>;
+  /** WAIT_OBJECT_0 (0), WAIT_TIMEOUT (258) or WAIT_FAILED (0xFFFFFFFF), as an unsigned DWORD. */
+  WaitForSingleObject(handle: bigint, milliseconds: number): SysResult<number>;
+  /** `exitCode` is a 4-byte DWORD out-parameter (STILL_ACTIVE 259 while it runs). */
+  GetExitCodeProcess(process: bigint, exitCode: Buffer): SysResult<number>;
 }
 
 let kernel32Instance: Kernel32 | undefined;
@@ -213,6 +223,36 @@ export function kernel32(): Kernel32 {
       paramsType: [DataType.U8Array, DataType.U8Array, DataType.U32],
       errno: true,
     },
+    OpenProcess: {
+      library,
+      retType: DataType.BigInt,
+      paramsType: [DataType.U32, DataType.I32, DataType.U32],
+      errno: true,
+    },
+    QueryFullProcessImageNameW: {
+      library,
+      retType: DataType.I32,
+      paramsType: [DataType.BigInt, DataType.U32, DataType.U8Array, DataType.U8Array],
+      errno: true,
+    },
+    GetProcessTimes: {
+      library,
+      retType: DataType.I32,
+      paramsType: [DataType.BigInt, DataType.U8Array, DataType.U8Array, DataType.U8Array, DataType.U8Array],
+      errno: true,
+    },
+    WaitForSingleObject: {
+      library,
+      retType: DataType.U32,
+      paramsType: [DataType.BigInt, DataType.U32],
+      errno: true,
+    },
+    GetExitCodeProcess: {
+      library,
+      retType: DataType.I32,
+      paramsType: [DataType.BigInt, DataType.U8Array],
+      errno: true,
+    },
   });
   kernel32Instance = {
     CreateFileW: (name, access, share, security, disposition, flags, template) =>
@@ -227,12 +267,19 @@ export function kernel32(): Kernel32 {
     CloseHandle: (handle) => result(fns.CloseHandle([handle])),
     GetLastError: () => fns.GetLastError([]),
     QueryDosDeviceW: (name, target, max) => result(fns.QueryDosDeviceW([name, target, max])),
+    OpenProcess: (access, inherit, pid) => handleResult(fns.OpenProcess([access, inherit, pid])),
+    QueryFullProcessImageNameW: (process, flags, exeName, size) =>
+      result(fns.QueryFullProcessImageNameW([process, flags, exeName, size])),
+    GetProcessTimes: (process, creation, exit, kernel, user) =>
+      result(fns.GetProcessTimes([process, creation, exit, kernel, user])),
+    WaitForSingleObject: (handle, ms) => result(fns.WaitForSingleObject([handle, ms])),
+    GetExitCodeProcess: (process, exitCode) => result(fns.GetExitCodeProcess([process, exitCode])),
   };
   return kernel32Instance;
 }
 
 /**
- * The service control manager functions (they live in advapi32.dll, not kernel32). SC_HANDLEs
+ * The advapi32 functions: the service control manager, and a process's token and account. SC_HANDLEs
  * are bigints, `0n` on failure; unused pointer parameters are `0n` (NULL).
  */
 export interface Advapi32 {
@@ -257,6 +304,28 @@ export interface Advapi32 {
   QueryServiceStatus(service: bigint, status: Buffer): SysResult<number>;
   DeleteService(service: bigint): SysResult<number>;
   CloseServiceHandle(handle: bigint): SysResult<number>;
+  /** `token` is an 8-byte Buffer that receives the token HANDLE (close it with CloseHandle). */
+  OpenProcessToken(process: bigint, desiredAccess: number, token: Buffer): SysResult<number>;
+  /** `returnLength` is a 4-byte DWORD out-parameter: the size needed or written. */
+  GetTokenInformation(
+    token: bigint,
+    informationClass: number,
+    information: Buffer,
+    length: number,
+    returnLength: Buffer,
+  ): SysResult<number>;
+  /**
+   * Local machine (lpSystemName NULL). `sid` holds the SID's bytes; `nameChars` and `domainChars`
+   * are DWORD in/out Buffers (capacity in UTF-16 units); `use` a 4-byte SID_NAME_USE out-parameter.
+   */
+  LookupAccountSidW(
+    sid: Buffer,
+    name: Buffer,
+    nameChars: Buffer,
+    domain: Buffer,
+    domainChars: Buffer,
+    use: Buffer,
+  ): SysResult<number>;
 }
 
 let advapi32Instance: Advapi32 | undefined;
@@ -320,6 +389,33 @@ export function advapi32(): Advapi32 {
     },
     DeleteService: { library, retType: DataType.I32, paramsType: [DataType.BigInt], errno: true },
     CloseServiceHandle: { library, retType: DataType.I32, paramsType: [DataType.BigInt], errno: true },
+    OpenProcessToken: {
+      library,
+      retType: DataType.I32,
+      paramsType: [DataType.BigInt, DataType.U32, DataType.U8Array],
+      errno: true,
+    },
+    GetTokenInformation: {
+      library,
+      retType: DataType.I32,
+      paramsType: [DataType.BigInt, DataType.U32, DataType.U8Array, DataType.U32, DataType.U8Array],
+      errno: true,
+    },
+    LookupAccountSidW: {
+      library,
+      retType: DataType.I32,
+      // lpSystemName NULL (this machine), then the SID and the six buffers.
+      paramsType: [
+        DataType.BigInt,
+        DataType.U8Array,
+        DataType.U8Array,
+        DataType.U8Array,
+        DataType.U8Array,
+        DataType.U8Array,
+        DataType.U8Array,
+      ],
+      errno: true,
+    },
   });
   advapi32Instance = {
     OpenSCManagerW: (machine, database, access) => handleResult(fns.OpenSCManagerW([machine, database, access])),
@@ -347,6 +443,11 @@ export function advapi32(): Advapi32 {
     QueryServiceStatus: (service, status) => result(fns.QueryServiceStatus([service, status])),
     DeleteService: (service) => result(fns.DeleteService([service])),
     CloseServiceHandle: (handle) => result(fns.CloseServiceHandle([handle])),
+    OpenProcessToken: (process, access, token) => result(fns.OpenProcessToken([process, access, token])),
+    GetTokenInformation: (token, informationClass, information, length, returnLength) =>
+      result(fns.GetTokenInformation([token, informationClass, information, length, returnLength])),
+    LookupAccountSidW: (sid, name, nameChars, domain, domainChars, use) =>
+      result(fns.LookupAccountSidW([0n, sid, name, nameChars, domain, domainChars, use])),
   };
   return advapi32Instance;
 }

@@ -1,6 +1,7 @@
-// The native driver binding's public API (app/driver-client is its only user): open a driver
-// connection, read its infos, send commands, reconnect with back-off. The codec is re-exported so
-// callers need one import.
+// The native driver binding's public API (app/driver-client and app/platform use it): open a
+// driver connection, read its infos, send commands, the back-off delays, and the Windows parts
+// (service control, NT paths, process facts). The codec is re-exported so callers need one import.
+// Reconnecting is the app's DriverSession (one reconnect policy): openDriverWithRetry is not public.
 export * from './codec/index.ts';
 export type { BackoffOptions } from './backoff.ts';
 export { backoffDelay } from './backoff.ts';
@@ -20,8 +21,6 @@ export {
 } from './errors.ts';
 export type { DriverOptions, LinuxDriverOptions, WindowsDriverOptions } from './open-driver.ts';
 export { DEFAULT_SOCKET_PATH, openDriver } from './open-driver.ts';
-export type { DriverStatus, RetryOptions } from './reconnect.ts';
-export { openDriverWithRetry } from './reconnect.ts';
 export type { DriverTransport, DriverVersion, TransportKind } from './transport.ts';
 export { DEFAULT_DEVICE_PATH } from './windows/device-transport.ts';
 export type { DosDeviceMap } from './windows/nt-path.ts';
@@ -31,3 +30,7 @@ export type { DriverServiceConfig, ServiceState } from './windows/service-contro
 export { installAndStartDriver, stopAndRemoveDriver } from './windows/service-control.ts';
 export { openAdvapiServiceControlManager } from './windows/advapi-scm.ts';
 export { ServiceControlError } from './windows/service-error.ts';
+export type { WindowsProcessFacts, WindowsProcessInfo, WindowsProcessInfoOptions } from './windows/process-info.ts';
+export { createWindowsProcessInfo, openWindowsProcessInfo } from './windows/process-info.ts';
+export type { AccountParts, ProcessCalls } from './windows/process-calls.ts';
+export { win32ProcessCalls } from './windows/process-calls.ts';

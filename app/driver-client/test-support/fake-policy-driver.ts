@@ -123,6 +123,11 @@ export class FakePolicyDriver implements SessionLink {
     ]);
   }
 
+  /** Sends infos of the test's choosing (a held connection, a Process info), as a driver writes them. */
+  emit(infos: readonly Info[]): void {
+    this.#emit(infos);
+  }
+
   /** The end of a connection it decided. */
   end(connection: DecidedConnection): void {
     this.#emit([

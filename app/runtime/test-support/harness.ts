@@ -8,7 +8,7 @@ import type { PushChannel } from '../../contract/ipc.ts';
 import { openStore, type Store } from '../../store/index.ts';
 import { createHandlers } from '../handlers.ts';
 import { RateLimitedLog } from '../rate-limited-log.ts';
-import { Runtime, type RuntimeOptions } from '../runtime.ts';
+import { Runtime, type RuntimeOptions, type SystemPort } from '../runtime.ts';
 
 export const CURL = '/usr/bin/curl';
 
@@ -54,6 +54,8 @@ export interface HarnessOptions {
   readonly now?: number;
   /** How a policy send ends (default: written at once); it is recorded either way. */
   readonly sendPolicy?: (policy: DriverPolicy) => Promise<void>;
+  /** The operating system as the runtime sees it (default: none). */
+  readonly system?: SystemPort;
 }
 
 /** A fresh database path in a directory of the test's private temporary directory. */
@@ -96,6 +98,7 @@ export function startRuntime(options: HarnessOptions = {}): Harness {
       ),
       ...(options.storageUnavailable === undefined ? {} : { storageUnavailable: options.storageUnavailable }),
       ...(options.storageRetryMs === undefined ? {} : { storageRetryMs: options.storageRetryMs }),
+      ...(options.system === undefined ? {} : { system: options.system }),
     },
     clock.now,
   );

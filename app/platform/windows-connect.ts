@@ -1,0 +1,39 @@
+// Connecting to the Windows driver: open the device; when it is missing, install and start the
+// driver service once per run of the app, then open again.
+import { DaemonNotRunning, type DriverOptions } from '../../native/src/index.ts';
+import type { SessionLink } from '../driver-client/driver-session.ts';
+
+export interface WindowsConnectOptions {
+  /** The device path to open. */
+  readonly devicePath: string;
+  readonly open: (options: DriverOptions) => Promise<SessionLink>;
+  /**
+   * Installs (if needed) and starts the driver service, resolving once it runs; rejects with a
+   * typed error that says what to do (ServiceControlError, or PermissionDenied when not elevated).
+   * Absent: the device is not the driver's (a test stand-in), so nothing is installed.
+   */
+  readonly installDriver?: () => Promise<void>;
+}
+
+/**
+ * The session's connect function. A missing device (DaemonNotRunning) makes the first attempt
+ * install and start the service, then open again; what fails there is passed on, so the session
+ * shows it (an install error is not retryable: the user must act). Later attempts only open: a
+ * driver that was started and went away again is waited for with the session's back-off, not
+ * installed in a loop.
+ */
+export function windowsConnector(options: WindowsConnectOptions): () => Promise<SessionLink> {
+  let installTried = false;
+  const open = (): Promise<SessionLink> => options.open({ kind: 'windows', devicePath: options.devicePath });
+  return async () => {
+    try {
+      return await open();
+    } catch (error) {
+      const install = options.installDriver;
+      if (!(error instanceof DaemonNotRunning) || install === undefined || installTried) throw error;
+      installTried = true;
+      await install();
+      return open();
+    }
+  };
+}

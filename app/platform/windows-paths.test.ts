@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import type { DriverPolicy, DriverPolicyRule } from '../contract/driver-policy.ts';
+import { ntPathPolicy } from './windows.ts';
+import { createDosPathConverter } from './windows-paths.ts';
+
+const VOLUME3 = '\\Device\\HarddiskVolume3';
+
+/** A map reader whose drives the test changes; counts the reads. */
+function drives(initial: Record<string, string>) {
+  let current = new Map(Object.entries(initial));
+  let reads = 0;
+  return {
+    read: () => {
+      reads += 1;
+      return current;
+    },
+    set: (next: Record<string, string>) => (current = new Map(Object.entries(next))),
+    reads: () => reads,
+  };
+}
+
+describe('DOS paths on Windows', () => {
+  it('shows NT device paths as DOS paths, reading the drive map once', () => {
+    const map = drives({ 'C:': VOLUME3 });
+    const paths = createDosPathConverter(map.read, () => 0);
+    expect(paths.toDos(`${VOLUME3}\\Windows\\System32\\curl.exe`)).toBe('C:\\Windows\\System32\\curl.exe');
+    expect(paths.toDos('C:\\Tools\\x.exe')).toBe('C:\\Tools\\x.exe');
+    expect(map.reads()).toBe(1);
+  });
+
+  it('reads the map again when a path does not convert (a drive added), at most every 5 s', () => {
+    const map = drives({ 'C:': VOLUME3 });
+    const clock = { now: 0 };
+    const paths = createDosPathConverter(map.read, () => clock.now);
+    const usb = '\\Device\\HarddiskVolume9\\tool.exe';
+    expect(paths.toDos(`${VOLUME3}\\a.exe`)).toBe('C:\\a.exe');
+    map.set({ 'C:': VOLUME3, 'E:': '\\Device\\HarddiskVolume9' });
+    // Within 5 s of the last read: shown as reported, no new read.
+    clock.now = 4_999;
+    expect(paths.toDos(usb)).toBe(usb);
+    expect(map.reads()).toBe(1);
+    clock.now = 5_000;
+    expect(paths.toDos(usb)).toBe('E:\\tool.exe');
+    expect(map.reads()).toBe(2);
+  });
+
+  it('keeps the reported path when the map cannot be read', () => {
+    const paths = createDosPathConverter(() => {
+      throw new Error('QueryDosDeviceW failed');
+    });
+    expect(paths.toDos(`${VOLUME3}\\a.exe`)).toBe(`${VOLUME3}\\a.exe`);
+  });
+
+  it('turns DOS paths back into NT paths for the driver', () => {
+    const paths = createDosPathConverter(drives({ 'C:': `${VOLUME3}\\` }).read, () => 0);
+    expect(paths.toNt('c:\\windows\\system32\\curl.exe')).toBe(`${VOLUME3}\\windows\\system32\\curl.exe`);
+    expect(paths.toNt('C:')).toBe(`${VOLUME3}\\`);
+    expect(paths.toNt('\\\\server\\share\\app.exe')).toBe('\\Device\\Mup\\server\\share\\app.exe');
+    expect(paths.toNt('Q:\\nowhere.exe')).toBe('Q:\\nowhere.exe');
+    expect(paths.toNt('/usr/bin/curl')).toBe('/usr/bin/curl');
+  });
+
+  it('sends the policy with NT app paths, lowercased as the driver compares them', () => {
+    const paths = createDosPathConverter(drives({ 'C:': VOLUME3 }).read, () => 0);
+    const rule = (appPath: string | null, tag: number): DriverPolicyRule => ({
+      tag,
+      action: 'block',
+      appDecides: false,
+      direction: 'any',
+      protocol: null,
+      portFrom: 0,
+      portTo: 65535,
+      updatedAt: 1,
+      expiresAt: null,
+      appPath,
+      destination: { kind: 'any' },
+    });
+    const policy: DriverPolicy = {
+      generation: 3n,
+      noAppAction: 'block',
+      caseInsensitivePaths: true,
+      rules: [rule('c:\\windows\\system32\\curl.exe', 1), rule(null, 2)],
+    };
+    const sent = ntPathPolicy(policy, paths);
+    expect(sent.rules.map((r) => r.appPath)).toEqual(['\\device\\harddiskvolume3\\windows\\system32\\curl.exe', null]);
+    expect(sent.generation).toBe(3n);
+  });
+});

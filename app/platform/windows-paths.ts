@@ -1,0 +1,52 @@
+// Application paths on Windows: the driver reports NT device paths (`\Device\HarddiskVolume3\…`),
+// the user knows DOS paths (`C:\…`). The app shows and stores DOS paths; the policy it sends the
+// driver needs NT paths again (driver/windows/README.md, "App identity").
+import { ntPathToDosPath, type DosDeviceMap } from '../../native/src/index.ts';
+
+/** The map is read again at most this often when a path does not convert (a drive letter added since). */
+const REREAD_MS = 5000;
+
+/** Converts NT paths with the drive → device map, read again when a path does not convert. */
+export interface DosPathConverter {
+  /** The DOS path of `ntPath`, or `ntPath` itself when no drive maps to its volume. */
+  toDos(ntPath: string): string;
+  /** The NT path of a DOS path (`C:\x` → `\Device\HarddiskVolume3\x`, `\\srv\share` → `\Device\Mup\srv\share`); others as they are. */
+  toNt(dosPath: string): string;
+}
+
+/**
+ * `readMap` is readDosDeviceMap in the app; a read that throws counts as an empty map (paths then
+ * show as the driver reported them, and the next failure tries again after REREAD_MS).
+ */
+export function createDosPathConverter(readMap: () => DosDeviceMap, now: () => number = Date.now): DosPathConverter {
+  let map: DosDeviceMap | undefined;
+  let readAt = 0;
+  const read = (): DosDeviceMap => {
+    readAt = now();
+    try {
+      map = readMap();
+    } catch {
+      map = new Map();
+    }
+    return map;
+  };
+  const current = (): DosDeviceMap => map ?? read();
+  return {
+    toDos(ntPath) {
+      const dos = ntPathToDosPath(ntPath, current());
+      if (dos !== undefined) return dos;
+      if (now() - readAt < REREAD_MS) return ntPath;
+      return ntPathToDosPath(ntPath, read()) ?? ntPath;
+    },
+    toNt(dosPath) {
+      if (dosPath.startsWith('\\\\') && !dosPath.startsWith('\\\\?\\') && !dosPath.startsWith('\\\\.\\')) {
+        return `\\Device\\Mup\\${dosPath.slice(2)}`;
+      }
+      const drive = /^([A-Za-z]:)(\\.*)?$/.exec(dosPath);
+      if (drive?.[1] === undefined) return dosPath;
+      const letter = drive[1].toUpperCase();
+      const device = current().get(letter) ?? (now() - readAt < REREAD_MS ? undefined : read().get(letter));
+      return device === undefined ? dosPath : `${device.replace(/\\+$/, '')}${drive[2] ?? '\\'}`;
+    },
+  };
+}
