@@ -17,7 +17,7 @@ export type DriverErrorCode =
 export class DriverError extends Error {
   /** What failed, as a stable string. */
   readonly code: DriverErrorCode;
-  /** Whether trying again later can help; {@link openDriverWithRetry} retries only these. */
+  /** Whether trying again later can help; the app's DriverSession retries only these. */
   readonly retryable: boolean;
 
   /** Creates an error; `options.cause` keeps the underlying error. */
@@ -84,7 +84,7 @@ export class VersionMismatch extends DriverError {
 
 /**
  * The connection ended without this side asking (end of stream, ECONNRESET, a broken device
- * handle). The caller reconnects with back-off ({@link openDriverWithRetry}).
+ * handle). The caller reconnects with back-off (the app's DriverSession).
  */
 export class DriverGone extends DriverError {
   override readonly name = 'DriverGone';

@@ -1,7 +1,7 @@
 // The native driver binding's public API (app/driver-client and app/platform use it): open a
 // driver connection, read its infos, send commands, the back-off delays, and the Windows parts
 // (service control, NT paths, process facts). The codec is re-exported so callers need one import.
-// Reconnecting is the app's DriverSession (one reconnect policy): openDriverWithRetry is not public.
+// Reconnecting is the app's DriverSession (app/driver-client): the one reconnect policy.
 export * from './codec/index.ts';
 export type { BackoffOptions } from './backoff.ts';
 export { backoffDelay } from './backoff.ts';
