@@ -1,18 +1,12 @@
-import type { ModeStatus, StatusView } from '../../../app/contract/views.ts';
+import type { ModeStatus } from '../../../app/contract/views.ts';
 import { useNow } from '../hooks/use-now.ts';
+import { driverStatusText } from '../lib/driver-text.ts';
 import { formatClock, plural } from '../lib/format.ts';
 import { policyBadge } from '../lib/policy-text.ts';
 import { setMode } from '../store/commands.ts';
 import { useAppStore } from '../store/store.ts';
 import { Icon } from './Icon.tsx';
 import { Menu, type MenuItem } from './Menu.tsx';
-
-const DRIVER_LABELS: Readonly<Record<StatusView['driver'], string>> = {
-  connected: 'Driver connected',
-  reconnecting: 'Driver reconnecting',
-  disconnected: 'Driver disconnected',
-  failed: 'Driver failed',
-};
 
 const MODE_LABELS: Readonly<Record<Exclude<ModeStatus['mode'], 'pause'>, string>> = {
   ask: 'Ask',
@@ -78,7 +72,7 @@ export function StatusBar(): React.JSX.Element {
             className={`dot dot-${driver === 'connected' ? 'ok' : driver === 'reconnecting' ? 'warn' : 'bad'}`}
             aria-hidden="true"
           />
-          {DRIVER_LABELS[driver]}
+          {driverStatusText(driver, status?.driverMessage ?? '')}
         </span>
       )}
       {policy !== null && status !== null ? (
