@@ -11,9 +11,16 @@ export const WIN32_ERROR = {
   NOT_READY: 21,
   SHARING_VIOLATION: 32,
   DEV_NOT_EXIST: 55,
+  /** The device refused a request as malformed (a command of the wrong length). */
+  INVALID_PARAMETER: 87,
   BROKEN_PIPE: 109,
+  // What StartServiceW returns when the driver's image cannot be loaded (Windows: a file that is
+  // not an image, an untrusted signature, a blocked driver; Wine 8: DLL_INIT_FAILED for all).
+  BAD_EXE_FORMAT: 193,
+  INVALID_IMAGE_HASH: 577,
   NO_SUCH_DEVICE: 433,
   OPERATION_ABORTED: 995,
+  SERVICE_REQUEST_TIMEOUT: 1053,
   SERVICE_ALREADY_RUNNING: 1056,
   SERVICE_DISABLED: 1058,
   SERVICE_DOES_NOT_EXIST: 1060,
@@ -21,8 +28,10 @@ export const WIN32_ERROR = {
   SERVICE_NOT_ACTIVE: 1062,
   SERVICE_MARKED_FOR_DELETE: 1072,
   SERVICE_EXISTS: 1073,
+  DLL_INIT_FAILED: 1114,
   DEVICE_NOT_CONNECTED: 1167,
   NOT_FOUND: 1168,
+  DRIVER_BLOCKED: 1275,
   DEVICE_REMOVED: 1617,
 } as const;
 
@@ -72,5 +81,8 @@ export function deviceOpenError(devicePath: string, code: number): DriverError {
 /** The error for a failed ReadFile, WriteFile or DeviceIoControl on an open device. */
 export function deviceIoError(call: string, code: number): DriverError {
   if (GONE.has(code)) return new DriverGone(`${call}: ${win32ErrorName(code)}`);
-  return new DriverOsError(call, code, win32ErrorName(code), true);
+  // The driver refused the request as malformed (a command of the wrong length): the app and the
+  // driver disagree on the protocol, and a reconnect would send the same command again.
+  const retryable = code !== WIN32_ERROR.INVALID_PARAMETER;
+  return new DriverOsError(call, code, win32ErrorName(code), retryable);
 }

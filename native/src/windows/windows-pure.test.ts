@@ -114,6 +114,9 @@ describe('Win32 error mapping', () => {
   it('maps a device that went away to DriverGone', () => {
     expect(deviceIoError('ReadFile', WIN32_ERROR.DEVICE_NOT_CONNECTED)).toBeInstanceOf(DriverGone);
     expect(deviceIoError('ReadFile', WIN32_ERROR.OPERATION_ABORTED)).toBeInstanceOf(DriverGone);
-    expect(deviceIoError('WriteFile', 87).message).toContain('Win32 error 87');
+    expect(deviceIoError('WriteFile', 87).message).toContain('ERROR_INVALID_PARAMETER (87)');
+    // A refused (malformed) command is not cured by reconnecting; other failures are retried.
+    expect(deviceIoError('WriteFile', WIN32_ERROR.INVALID_PARAMETER).retryable).toBe(false);
+    expect(deviceIoError('WriteFile', 1117).retryable).toBe(true);
   });
 });

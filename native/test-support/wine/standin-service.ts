@@ -91,3 +91,46 @@ export function readCommandLog(file: string): Uint8Array[] {
   }
   return commands;
 }
+
+/** A service's registry values as Wine's reg.exe prints them (the SCM keeps its config there). */
+export interface ServiceKey {
+  readonly type?: number | undefined;
+  readonly start?: number | undefined;
+  readonly errorControl?: number | undefined;
+  readonly imagePath?: string | undefined;
+  readonly displayName?: string | undefined;
+  /** DependOnService, split at its NULs. */
+  readonly dependOnService?: readonly string[] | undefined;
+}
+
+/** Reads `HKLM\System\CurrentControlSet\Services\<name>`; undefined when the key does not exist. */
+export function readServiceKey(setup: WineSetup, name: string): ServiceKey | undefined {
+  let text: string;
+  try {
+    text = run('wine', ['reg', 'query', `HKLM\\System\\CurrentControlSet\\Services\\${name}`], wineEnvironment(setup));
+  } catch {
+    return undefined;
+  }
+  const values = new Map<string, string>();
+  for (const line of text.split(/\r?\n/)) {
+    const match = /^\s+(\S+)\s+REG_\w+\s+(.*)$/.exec(line);
+    if (match?.[1] !== undefined && match[2] !== undefined) values.set(match[1].toLowerCase(), match[2]);
+  }
+  const dword = (value: string | undefined): number | undefined => (value === undefined ? undefined : Number(value));
+  const depends = values.get('dependonservice');
+  return {
+    type: dword(values.get('type')),
+    start: dword(values.get('start')),
+    errorControl: dword(values.get('errorcontrol')),
+    imagePath: values.get('imagepath'),
+    displayName: values.get('displayname'),
+    dependOnService: depends?.split('\\0').filter((part) => part !== ''),
+  };
+}
+
+/** Stops and deletes a service of the prefix if it exists (cleanup: errors are ignored). */
+export function deleteServiceQuietly(setup: WineSetup, name: string): void {
+  const env = wineEnvironment(setup);
+  spawnQuiet(['sc', 'stop', name], env);
+  spawnQuiet(['sc', 'delete', name], env);
+}

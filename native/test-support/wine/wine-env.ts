@@ -269,3 +269,33 @@ export function copyIntoPrefix(setup: WineSetup, source: string, name: string): 
   copyFileSync(source, path.join(dir, name));
   return `C:\\zenithfence-tests\\${name}`;
 }
+
+/** What {@link runForStatus} saw: the exit status (null when killed) and the output. */
+export interface RunStatus {
+  readonly status: number | null;
+  readonly output: string;
+}
+
+/**
+ * Runs a command whose exit status is the result (an installer's, say): like run(), output through
+ * a file, but a non-zero exit is returned, not thrown.
+ */
+export function runForStatus(
+  program: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  timeout = 120_000,
+): RunStatus {
+  mkdirSync(WINE_CACHE, { recursive: true });
+  const logFile = path.join(WINE_CACHE, `run-status-${String(process.pid)}.log`);
+  const fd = openSync(logFile, 'w');
+  let result: ReturnType<typeof spawnSync>;
+  try {
+    result = spawnSync(program, args, { stdio: ['ignore', fd, fd], timeout, env });
+  } finally {
+    closeSync(fd);
+  }
+  const output = readFileSync(logFile, 'utf8');
+  rmSync(logFile, { force: true });
+  return { status: result.status, output };
+}

@@ -46,11 +46,18 @@
 !include x64.nsh
 !include WinVer.nsh
 
+; The service, its driver file and logon task. Only a test build (driver-nsh.wine.test.ts) defines
+; its own, so that it never touches an installed ZenithFence; the product's are these.
+!ifndef ZF_SERVICE
 !define ZF_SERVICE "ZenithFence"
 !define ZF_DRIVER_FILE "ZenithFence.sys"
 !define ZF_IMAGE_PATH "\SystemRoot\System32\drivers\ZenithFence.sys"
 !define ZF_TASK "ZenithFence"
+!endif
+; A test build under Wine 8 (which reports build 18362) lowers it to run the rest of the include.
+!ifndef ZF_MIN_BUILD
 !define ZF_MIN_BUILD 19041
+!endif
 ; The value the driver's unload reads (driver/windows/src/guard_removal.rs, REMOVE_GUARD_VALUE).
 !define ZF_PARAMETERS_KEY "SYSTEM\CurrentControlSet\Services\${ZF_SERVICE}\Parameters"
 !define ZF_REMOVE_GUARD_VALUE "RemoveGuard"
