@@ -33,6 +33,7 @@ const BANNED: Array<[layer: string, file: string, source: string]> = [
   ['binding', 'native/src/x.ts', "import { x } from '../../app/engine/decide.ts';"],
   ['e2e', 'e2e/x.spec.ts', "import { x } from '../app/engine/decide.ts';"],
   ['e2e', 'e2e/x.spec.ts', "import { x } from '../native/src/index.ts';"],
+  ['e2e', 'e2e/x.spec.ts', "import { encodeInfos } from '../native/src/codec/index.ts';"],
 ];
 
 const ALLOWED: Array<[layer: string, file: string, source: string]> = [
@@ -49,6 +50,7 @@ const ALLOWED: Array<[layer: string, file: string, source: string]> = [
   ['binding', 'native/src/ffi.ts', "import { load } from 'ffi-rs';"],
   ['binding', 'native/src/x.ts', "import { readFileSync } from 'node:fs';"],
   ['e2e', 'e2e/x.spec.ts', "import { APP_NAME } from '../app/contract/product.ts';"],
+  ['e2e', 'e2e/x.spec.ts', "import { prepareWine } from '../native/test-support/wine/wine-env.ts';"],
 ];
 
 describe('layer rules', () => {

@@ -17,11 +17,14 @@ import {
   existsSync,
   mkdirSync,
   openSync,
+  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 const REPO = path.resolve(import.meta.dirname, '..', '..', '..');
@@ -182,11 +185,25 @@ function bootPrefix(setup: WineSetup): void {
   writeFileSync(ready, `${new Date().toISOString()}\n`);
 }
 
-/** Ends the prefix's wineserver and every Wine process of it (services, winedevice). */
+/**
+ * Ends the prefix's wineserver and every Wine process of it (services, winedevice), then removes
+ * the server's socket directory Wine made under $TMPDIR (`wine-XXXXXX/server-<dev>-<inode>`), so a
+ * run leaves nothing in the temporary directory.
+ */
 export function stopWine(setup: Pick<WineSetup, 'prefix' | 'nodePath'>): void {
   const env = wineEnvironment(setup);
   spawnSync('wineserver', ['-k'], { env, stdio: 'ignore', timeout: 30_000 });
   spawnSync('wineserver', ['-w'], { env, stdio: 'ignore', timeout: 30_000 });
+  if (!existsSync(setup.prefix)) return;
+  const { dev, ino } = statSync(setup.prefix);
+  const server = `server-${dev.toString(16)}-${ino.toString(16)}`;
+  const temporary = tmpdir();
+  for (const entry of readdirSync(temporary)) {
+    if (!entry.startsWith('wine-')) continue;
+    const dir = path.join(temporary, entry);
+    rmSync(path.join(dir, server), { recursive: true, force: true });
+    if (readdirSync(dir).length === 0) rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /**
