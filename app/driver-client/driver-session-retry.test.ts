@@ -1,50 +1,12 @@
 // The session's reconnect policy: the binding's `retryable` decides whether an open is tried again.
 import { describe, expect, it } from 'vitest';
-import type { Command } from '../../native/src/codec/command-types.ts';
-import type { DecodeResult, HelloReplyInfo } from '../../native/src/codec/info-types.ts';
+import type { HelloReplyInfo } from '../../native/src/codec/info-types.ts';
 import { DaemonNotRunning, DriverClosed, PermissionDenied, VersionMismatch } from '../../native/src/errors.ts';
-import { DriverSession, type SessionLink } from './driver-session.ts';
+import { idleLink as idleLinkOf, runSession as run } from './test-support/session-runner.ts';
 
 const REPLY: HelloReplyInfo = { kind: 'helloReply', version: [2, 1, 0, 0], extVersion: 1, features: 7, driverKind: 2 };
 
-/** A link whose stream waits until it is closed; `hello` and `infos` can be replaced. */
-function idleLink(): SessionLink & { closed: boolean } {
-  let release: () => void = () => undefined;
-  const closed = new Promise<void>((resolve) => (release = resolve));
-  const link = {
-    closed: false,
-    async *infos(): AsyncIterable<DecodeResult> {
-      await closed;
-      yield* [];
-    },
-    send: (command: Command) => (command.kind === 'verdict' ? Promise.resolve() : Promise.resolve()),
-    hello: (): Promise<HelloReplyInfo> => Promise.resolve(REPLY),
-    close: () => {
-      link.closed = true;
-      release();
-      return Promise.resolve();
-    },
-  };
-  return link;
-}
-
-/** Runs a session over `connect` until it settles; returns what it reported and slept. */
-async function run(connect: () => Promise<SessionLink>) {
-  const states: Array<[string, string]> = [];
-  const sleeps: number[] = [];
-  const session = new DriverSession({
-    connect,
-    callbacks: { onEvent: () => undefined, onStatus: (state, message) => states.push([state, message]) },
-    // Waits pass at once, up to 20 of them: a session that retries forever then hangs instead of spinning.
-    sleep: (ms) => {
-      sleeps.push(ms);
-      return sleeps.length <= 20 ? Promise.resolve() : new Promise<void>(() => undefined);
-    },
-  });
-  session.start();
-  await new Promise((resolve) => setTimeout(resolve, 30));
-  return { session, states, sleeps };
-}
+const idleLink = (): ReturnType<typeof idleLinkOf> => idleLinkOf(REPLY);
 
 const denied = new PermissionDenied(
   '/run/zenithfence/driver.sock',

@@ -8,27 +8,16 @@ import {
   type DriverOptions,
   type HelloReplyInfo,
 } from '../../native/src/index.ts';
-import { DriverSession, type SessionLink } from '../driver-client/driver-session.ts';
+import type { SessionLink } from '../driver-client/driver-session.ts';
+import {
+  idleLink as idleLinkOf,
+  runSession as runSessionUntilSettled,
+} from '../driver-client/test-support/session-runner.ts';
 import { choosePlatform } from './index.ts';
 
 const REPLY: HelloReplyInfo = { kind: 'helloReply', version: [2, 1, 0, 0], extVersion: 1, features: 7, driverKind: 1 };
 
-function idleLink(): SessionLink {
-  let release: () => void = () => undefined;
-  const closed = new Promise<void>((resolve) => (release = resolve));
-  return {
-    async *infos() {
-      await closed;
-      yield* [];
-    },
-    send: () => Promise.resolve(),
-    hello: () => Promise.resolve(REPLY),
-    close: () => {
-      release();
-      return Promise.resolve();
-    },
-  };
-}
+const idleLink = (): SessionLink => idleLinkOf(REPLY);
 
 const missing = (path: string): DaemonNotRunning =>
   new DaemonNotRunning(path, `The ZenithFence driver is not installed or not running (no device ${path}).`);
@@ -54,18 +43,7 @@ function fakeWindows(missingFor: number, install: () => Promise<void> = () => Pr
 }
 
 async function runSession(connect: () => Promise<SessionLink>) {
-  const states: Array<[string, string]> = [];
-  const sleeps: number[] = [];
-  const session = new DriverSession({
-    connect,
-    callbacks: { onEvent: () => undefined, onStatus: (state, message) => states.push([state, message]) },
-    sleep: (ms) => {
-      sleeps.push(ms);
-      return sleeps.length <= 20 ? Promise.resolve() : new Promise<void>(() => undefined);
-    },
-  });
-  session.start();
-  await new Promise((resolve) => setTimeout(resolve, 30));
+  const { session, states, sleeps } = await runSessionUntilSettled(connect);
   await session.stop();
   return { states: states.map(([state]) => state), messages: states.map(([, message]) => message), sleeps };
 }
