@@ -32,7 +32,10 @@ export function currentPlatform(): Platform {
 }
 
 /** The platform's part of the host's options: driver connection, system port, path rules. */
-export type PlatformHostOptions = Pick<HostOptions, 'connect' | 'system' | 'caseInsensitivePaths' | 'driverPolicy'>;
+export type PlatformHostOptions = Pick<
+  HostOptions,
+  'connect' | 'system' | 'caseInsensitivePaths' | 'driverPolicy' | 'driverPolicyKey'
+>;
 
 /** What createHost takes from `platform`, the driver at `driverLocation` (default: the platform's). */
 export function platformHostOptions(platform: Platform, driverLocation?: string): PlatformHostOptions {
@@ -41,5 +44,6 @@ export function platformHostOptions(platform: Platform, driverLocation?: string)
     system: platform.systemPort(),
     caseInsensitivePaths: platform.caseInsensitivePaths,
     driverPolicy: (policy) => platform.driverPolicy(policy),
+    driverPolicyKey: () => platform.driverPolicyKey(),
   };
 }

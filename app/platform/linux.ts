@@ -41,5 +41,6 @@ export function linuxPlatform(deps: LinuxPlatformDeps = {}): Platform {
     defaultDataDir: () => linuxDataDir(env, deps.homeDir ?? os.homedir()),
     caseInsensitivePaths: false,
     driverPolicy: (policy) => policy,
+    driverPolicyKey: () => '',
   };
 }

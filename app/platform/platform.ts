@@ -25,4 +25,9 @@ export interface Platform {
   readonly caseInsensitivePaths: boolean;
   /** The policy as the driver must see it (Windows: app paths in NT device form); Linux: as is. */
   driverPolicy(policy: DriverPolicy): DriverPolicy;
+  /**
+   * What `driverPolicy` depends on besides the rules (Windows: the drive map); when it changes,
+   * the policy is made and sent again. Linux: always ''.
+   */
+  driverPolicyKey(): string;
 }

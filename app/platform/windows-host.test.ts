@@ -12,8 +12,8 @@ import { RateLimitedLog } from '../runtime/rate-limited-log.ts';
 import { tempDbPath } from '../runtime/test-support/harness.ts';
 import { choosePlatform, platformHostOptions } from './index.ts';
 
-async function until(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 5000;
+async function until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
@@ -81,6 +81,44 @@ describe('the Windows platform in the host', () => {
       await until(() => row() !== undefined, 'the connection');
       // Matched by the app's rule, whose path differs only in case: case-blind on Windows.
       expect(row()).toMatchObject({ app: 'C:\\Tools\\Curl.exe', verdict: 'permanent-block' });
+    } finally {
+      await host.stop();
+    }
+  });
+
+  it('sends the policy again when the drive map changes, so an app rule keeps matching in the driver', async () => {
+    const driver = new FakePolicyDriver();
+    let drives = new Map([['C:', '\\Device\\HarddiskVolume3']]);
+    const platform = choosePlatform('win32', {
+      env: {},
+      openDriver: () => Promise.resolve(driver),
+      installDriver: () => Promise.reject(new Error('the device is there: no install')),
+      readDosDevices: () => drives,
+      processInfo: () => processes,
+    });
+    const host = createHost({
+      dataDir: path.dirname(tempDbPath()),
+      push: () => undefined,
+      log: new RateLimitedLog(() => undefined),
+      ...platformHostOptions(platform),
+    });
+    host.start();
+    try {
+      await until(() => driver.documents.length === 1, 'the policy at connect');
+      await dispatch(host.handlers, 'rules:create', {
+        app: { kind: 'path', path: 'E:\\Tools\\Curl.exe' },
+        destination: { kind: 'any' },
+        action: 'block',
+      });
+      await until(() => driver.documents.length === 2, 'the policy with the rule');
+      // E: is not mapped yet (the USB drive is not plugged in): the path cannot be made NT.
+      expect(driver.documents[1]?.rules.map((rule) => rule.appPath)).toEqual(['e:\\tools\\curl.exe']);
+      // The drive comes: without any rule change, the driver gets the rule in the form it sees.
+      drives = new Map([...drives, ['E:', '\\Device\\HarddiskVolume9']]);
+      await until(() => driver.documents.length === 3, 'the policy made with the new drive map', 15_000);
+      expect(driver.documents[2]?.rules.map((rule) => rule.appPath)).toEqual([
+        '\\device\\harddiskvolume9\\tools\\curl.exe',
+      ]);
     } finally {
       await host.stop();
     }

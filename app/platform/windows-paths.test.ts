@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DriverPolicy, DriverPolicyRule } from '../contract/driver-policy.ts';
 import { ntPathPolicy } from './windows.ts';
-import { createDosPathConverter } from './windows-paths.ts';
+import { createDosPathConverter, MAP_CHECK_MS } from './windows-paths.ts';
 
 const VOLUME3 = '\\Device\\HarddiskVolume3';
 
@@ -26,6 +26,28 @@ describe('DOS paths on Windows', () => {
     expect(paths.toDos(`${VOLUME3}\\Windows\\System32\\curl.exe`)).toBe('C:\\Windows\\System32\\curl.exe');
     expect(paths.toDos('C:\\Tools\\x.exe')).toBe('C:\\Tools\\x.exe');
     expect(map.reads()).toBe(1);
+  });
+
+  it('keys the policy to the drive map, read again every 2 s: a drive that comes or moves changes the key', () => {
+    const map = drives({ 'C:': VOLUME3 });
+    const clock = { now: 0 };
+    const paths = createDosPathConverter(map.read, () => clock.now);
+    const first = paths.mapKey();
+    expect(first).toBe('C:=\\device\\harddiskvolume3');
+    // A USB drive plugged in: unseen until the map is old enough to be read again.
+    map.set({ 'C:': VOLUME3, 'E:': '\\Device\\HarddiskVolume9' });
+    clock.now = MAP_CHECK_MS - 1;
+    expect(paths.mapKey()).toBe(first);
+    clock.now = MAP_CHECK_MS;
+    const withUsb = paths.mapKey();
+    expect(withUsb).not.toBe(first);
+    // The rule's path now converts with the new map.
+    expect(paths.toNt('E:\\tool.exe')).toBe('\\Device\\HarddiskVolume9\\tool.exe');
+    // The same drive on another volume (unplugged and plugged in again) is another key.
+    map.set({ 'C:': VOLUME3, 'E:': '\\Device\\HarddiskVolume10' });
+    clock.now = 2 * MAP_CHECK_MS;
+    expect(paths.mapKey()).not.toBe(withUsb);
+    expect(paths.toNt('E:\\tool.exe')).toBe('\\Device\\HarddiskVolume10\\tool.exe');
   });
 
   it('reads the map again when a path does not convert (a drive added), at most every 5 s', () => {

@@ -5,6 +5,12 @@ import { ntPathToDosPath, type DosDeviceMap } from '../../native/src/index.ts';
 
 /** The map is read again at most this often when a path does not convert (a drive letter added since). */
 const REREAD_MS = 5000;
+/**
+ * How often {@link DosPathConverter.mapKey} reads the map again. The policy's NT paths are only as
+ * right as the map they were made with: a drive plugged in or mounted on another volume since
+ * would leave an app rule matching nothing in the driver, where a broader rule would then decide.
+ */
+export const MAP_CHECK_MS = 2000;
 
 /** Converts NT paths with the drive → device map, read again when a path does not convert. */
 export interface DosPathConverter {
@@ -12,6 +18,11 @@ export interface DosPathConverter {
   toDos(ntPath: string): string;
   /** The NT path of a DOS path (`C:\x` → `\Device\HarddiskVolume3\x`, `\\srv\share` → `\Device\Mup\srv\share`); others as they are. */
   toNt(dosPath: string): string;
+  /**
+   * The drive map as a string, read again when older than {@link MAP_CHECK_MS}: it changes when a
+   * drive comes, goes or moves to another volume, and then the driver's policy must be made anew.
+   */
+  mapKey(): string;
 }
 
 /**
@@ -32,6 +43,13 @@ export function createDosPathConverter(readMap: () => DosDeviceMap, now: () => n
   };
   const current = (): DosDeviceMap => map ?? read();
   return {
+    mapKey() {
+      const fresh = map === undefined || now() - readAt >= MAP_CHECK_MS ? read() : current();
+      return [...fresh.entries()]
+        .map(([drive, device]) => `${drive.toUpperCase()}=${device.toLowerCase()}`)
+        .sort()
+        .join(';');
+    },
     toDos(ntPath) {
       const dos = ntPathToDosPath(ntPath, current());
       if (dos !== undefined) return dos;

@@ -98,5 +98,6 @@ export function windowsPlatform(deps: WindowsPlatformDeps = {}): Platform {
     defaultDataDir: () => windowsDataDir(env, deps.homeDir ?? os.homedir()),
     caseInsensitivePaths: true,
     driverPolicy: (policy) => ntPathPolicy(policy, paths),
+    driverPolicyKey: () => paths.mapKey(),
   };
 }

@@ -30,6 +30,8 @@ export interface HostOptions {
   readonly caseInsensitivePaths?: boolean;
   /** The policy as this platform's driver takes it (Windows: NT app paths); default as compiled. */
   readonly driverPolicy?: (policy: DriverPolicy) => DriverPolicy;
+  /** What `driverPolicy` depends on besides the rules (app/platform); a change re-sends the policy. */
+  readonly driverPolicyKey?: () => string;
   /** Told of each driver state (headless mode prints the ones that are not 'connected'). */
   readonly onDriverStatus?: (state: DriverState, message: string) => void;
   readonly clock?: () => number;
@@ -78,6 +80,7 @@ export function createHost(options: HostOptions): Host {
         sendPolicy: (policy) =>
           session?.sendPolicy(options.driverPolicy?.(policy) ?? policy) ??
           Promise.reject(new Error('the driver session has not started')),
+        ...(options.driverPolicyKey === undefined ? {} : { policyKey: options.driverPolicyKey }),
       },
       push: options.push,
       log,

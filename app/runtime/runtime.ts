@@ -27,6 +27,11 @@ export interface DriverPort {
    * it. Absent: the driver cannot take one (the runtime then never sends).
    */
   sendPolicy?(policy: DriverPolicy): Promise<void>;
+  /**
+   * What the driver's form of the policy depends on besides the rules and settings (Windows: the
+   * drive map its NT paths are made with); a change makes the policy due again.
+   */
+  policyKey?(): string;
 }
 
 /** What the operating system says of a running process (the fallback for what the driver left out). */
@@ -172,7 +177,9 @@ export class Runtime {
 
   #policySync(): PolicySync {
     return new PolicySync({
-      key: () => `${String(this.engine.rulesVersion)}:${this.#settings.noAppAction}`,
+      // The driver's form of the policy also depends on the platform (Windows: the drive map).
+      key: () =>
+        `${String(this.engine.rulesVersion)}:${this.#settings.noAppAction}:${this.#driver.policyKey?.() ?? ''}`,
       compile: (generation, now) => this.engine.compilePolicy(generation, this.#settings.noAppAction, now),
       send: (policy) =>
         this.#driver.sendPolicy?.(policy) ?? Promise.reject(new Error('this driver link takes no policy')),
