@@ -4,7 +4,8 @@ import type { Direction, DriverVerdict, FlowTuple } from './driver-events.ts';
 
 /** What the UI shows. Plain JSON (numbers, strings): u64 byte counts fit doubles for years. */
 
-export const DRIVER_STATES = ['connected', 'reconnecting', 'disconnected', 'failed'] as const;
+// 'installing': the app is installing and starting the driver (Windows, first start).
+export const DRIVER_STATES = ['connected', 'reconnecting', 'installing', 'disconnected', 'failed'] as const;
 export type DriverState = (typeof DRIVER_STATES)[number];
 
 /**

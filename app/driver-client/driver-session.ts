@@ -28,8 +28,14 @@ export interface SessionCallbacks {
   onLinked?(policy: boolean): void;
 }
 
+/**
+ * Opens a link to the driver. `progress` reports a long step of the opening itself (Windows:
+ * installing and starting the driver service), shown to the user as the 'installing' state.
+ */
+export type DriverConnect = (progress: (message: string) => void) => Promise<SessionLink>;
+
 export interface SessionOptions {
-  readonly connect: () => Promise<SessionLink>;
+  readonly connect: DriverConnect;
   readonly callbacks: SessionCallbacks;
   /** Waits between reconnection attempts (injectable for tests). */
   readonly sleep?: (ms: number) => Promise<void>;
@@ -111,7 +117,7 @@ export class DriverSession {
       let link: SessionLink | null = null;
       let linked = false;
       try {
-        link = await this.#options.connect();
+        link = await this.#options.connect((message) => this.#status('installing', message));
         if (this.#stopped) return; // the finally below closes it
         const reply = await link.hello(ALL_FEATURES);
         linked = true;

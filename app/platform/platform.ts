@@ -2,7 +2,7 @@
 // platform seam"): the driver connection, process facts, data location and path rules. The entry
 // files take one from currentPlatform() (index.ts) and hand its parts to createHost.
 import type { DriverPolicy } from '../contract/driver-policy.ts';
-import type { SessionLink } from '../driver-client/driver-session.ts';
+import type { DriverConnect } from '../driver-client/driver-session.ts';
 import type { SystemPort } from '../runtime/runtime.ts';
 
 export type PlatformKind = 'linux' | 'windows';
@@ -16,7 +16,7 @@ export interface Platform {
    * at `location` (default {@link defaultDriverLocation}). Windows installs and starts the driver
    * service at most once per connector when the device is missing.
    */
-  driverConnector(location?: string): () => Promise<SessionLink>;
+  driverConnector(location?: string): DriverConnect;
   /** The system port (process facts, reverse lookups, the paths the user sees). */
   systemPort(): SystemPort;
   /** Where the database lives unless told otherwise (headless mode; Electron keeps its userData). */

@@ -8,12 +8,13 @@ import {
   type DriverOptions,
   type HelloReplyInfo,
 } from '../../native/src/index.ts';
-import type { SessionLink } from '../driver-client/driver-session.ts';
+import type { DriverConnect, SessionLink } from '../driver-client/driver-session.ts';
 import {
   idleLink as idleLinkOf,
   runSession as runSessionUntilSettled,
 } from '../driver-client/test-support/session-runner.ts';
 import { choosePlatform } from './index.ts';
+import { INSTALLING_MESSAGE } from './windows-connect.ts';
 
 const REPLY: HelloReplyInfo = { kind: 'helloReply', version: [2, 1, 0, 0], extVersion: 1, features: 7, driverKind: 1 };
 
@@ -42,7 +43,7 @@ function fakeWindows(missingFor: number, install: () => Promise<void> = () => Pr
   return { deps, opens, installs: () => installs };
 }
 
-async function runSession(connect: () => Promise<SessionLink>) {
+async function runSession(connect: DriverConnect) {
   const { session, states, sleeps } = await runSessionUntilSettled(connect);
   await session.stop();
   return { states: states.map(([state]) => state), messages: states.map(([, message]) => message), sleeps };
@@ -53,7 +54,7 @@ describe('the Windows platform connecting', () => {
     // Missing at first; after the install the device needs two more tries to appear.
     const win = fakeWindows(3);
     const platform = choosePlatform('win32', win.deps);
-    const { states, sleeps } = await runSession(platform.driverConnector());
+    const { states, messages, sleeps } = await runSession(platform.driverConnector());
     expect(win.opens).toEqual([
       { kind: 'windows', devicePath: '\\\\.\\ZenithFence' },
       { kind: 'windows', devicePath: '\\\\.\\ZenithFence' },
@@ -61,9 +62,11 @@ describe('the Windows platform connecting', () => {
       { kind: 'windows', devicePath: '\\\\.\\ZenithFence' },
     ]);
     expect(win.installs()).toBe(1);
-    // The open right after the install failed: from then on, the back-off.
+    // The open right after the install failed: from then on, the back-off. While the service was
+    // being installed the user saw so.
     expect(sleeps).toEqual([100, 200]);
-    expect(states).toEqual(['reconnecting', 'reconnecting', 'connected', 'disconnected']);
+    expect(states).toEqual(['installing', 'reconnecting', 'reconnecting', 'connected', 'disconnected']);
+    expect(messages[0]).toBe(INSTALLING_MESSAGE);
   });
 
   it('does not install when the device is there', async () => {
@@ -83,8 +86,8 @@ describe('the Windows platform connecting', () => {
     const { states, messages } = await runSession(choosePlatform('win32', win.deps).driverConnector());
     expect(win.opens).toHaveLength(1);
     expect(win.installs()).toBe(1);
-    expect(states).toEqual(['failed', 'disconnected']);
-    expect(messages[0]).toContain("run ZenithFence's installer again as administrator.");
+    expect(states).toEqual(['installing', 'failed', 'disconnected']);
+    expect(messages[1]).toContain("run ZenithFence's installer again as administrator.");
   });
 
   it('shows the missing rights of a user who is not an administrator once', async () => {
@@ -95,8 +98,8 @@ describe('the Windows platform connecting', () => {
     );
     const win = fakeWindows(Number.POSITIVE_INFINITY, () => Promise.reject(notAdmin));
     const { states, messages } = await runSession(choosePlatform('win32', win.deps).driverConnector());
-    expect(states).toEqual(['failed', 'disconnected']);
-    expect(messages[0]).toMatch(/^Installing or starting the ZenithFence driver needs administrator rights/);
+    expect(states).toEqual(['installing', 'failed', 'disconnected']);
+    expect(messages[1]).toMatch(/^Installing or starting the ZenithFence driver needs administrator rights/);
   });
 
   it('never installs the driver for another device (a stand-in): it waits for it with the back-off', async () => {

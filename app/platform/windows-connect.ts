@@ -1,7 +1,11 @@
 // Connecting to the Windows driver: open the device; when it is missing, install and start the
 // driver service once per run of the app, then open again.
 import { DaemonNotRunning, type DriverOptions } from '../../native/src/index.ts';
-import type { SessionLink } from '../driver-client/driver-session.ts';
+import type { DriverConnect, SessionLink } from '../driver-client/driver-session.ts';
+
+/** What the user sees while the first start installs the driver (StartService can take 30 s). */
+export const INSTALLING_MESSAGE =
+  'Installing and starting the ZenithFence driver; the first start can take up to 30 seconds.';
 
 export interface WindowsConnectOptions {
   /** The device path to open. */
@@ -22,16 +26,17 @@ export interface WindowsConnectOptions {
  * driver that was started and went away again is waited for with the session's back-off, not
  * installed in a loop.
  */
-export function windowsConnector(options: WindowsConnectOptions): () => Promise<SessionLink> {
+export function windowsConnector(options: WindowsConnectOptions): DriverConnect {
   let installTried = false;
   const open = (): Promise<SessionLink> => options.open({ kind: 'windows', devicePath: options.devicePath });
-  return async () => {
+  return async (progress) => {
     try {
       return await open();
     } catch (error) {
       const install = options.installDriver;
       if (!(error instanceof DaemonNotRunning) || install === undefined || installTried) throw error;
       installTried = true;
+      progress(INSTALLING_MESSAGE);
       await install();
       return open();
     }

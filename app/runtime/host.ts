@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Handlers } from '../contract/dispatch.ts';
 import type { DriverPolicy } from '../contract/driver-policy.ts';
 import type { DriverState } from '../contract/views.ts';
-import { DriverSession, type SessionLink } from '../driver-client/driver-session.ts';
+import { DriverSession, type DriverConnect } from '../driver-client/driver-session.ts';
 import { prepareDataDir } from '../store/index.ts';
 import { contained, guarded } from './guarded.ts';
 import { DataDirInUse, lockDataDir, type InstanceLock } from './instance-lock.ts';
@@ -22,7 +22,7 @@ export interface HostOptions {
   /** The data directory: made (or tightened to) 0700 here; the database is a file in it. */
   readonly dataDir: string;
   /** Opens the driver connection (the platform's connector, app/platform, or a test's link). */
-  readonly connect: () => Promise<SessionLink>;
+  readonly connect: DriverConnect;
   readonly push: RuntimeOptions['push'];
   /** The host's log; both hosts also give it to installLastResort. */
   readonly log: RateLimitedLog;

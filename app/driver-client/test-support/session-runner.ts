@@ -1,7 +1,7 @@
 // A DriverSession run to a standstill over an injected connect, for tests of the reconnect policy
 // (driver-session-retry.test.ts) and of the platforms' connectors (app/platform).
 import type { DecodeResult, HelloReplyInfo } from '../../../native/src/codec/info-types.ts';
-import { DriverSession, type SessionLink } from '../driver-session.ts';
+import { DriverSession, type DriverConnect, type SessionLink } from '../driver-session.ts';
 
 /** A link whose stream waits until it is closed; `closed` says whether it was. */
 export function idleLink(reply: HelloReplyInfo): SessionLink & { closed: boolean } {
@@ -35,7 +35,7 @@ export interface SessionRun {
  * Starts a session over `connect` and lets it run until it settles. Waits pass at once, up to 20
  * of them: a session that would retry forever then hangs instead of spinning.
  */
-export async function runSession(connect: () => Promise<SessionLink>): Promise<SessionRun> {
+export async function runSession(connect: DriverConnect): Promise<SessionRun> {
   const states: Array<[string, string]> = [];
   const sleeps: number[] = [];
   const session = new DriverSession({

@@ -69,7 +69,7 @@ export function StatusBar(): React.JSX.Element {
       ) : (
         <span className={`status-item status-driver-${driver}`} title={status?.driverMessage ?? ''} role="status">
           <span
-            className={`dot dot-${driver === 'connected' ? 'ok' : driver === 'reconnecting' ? 'warn' : 'bad'}`}
+            className={`dot dot-${driver === 'connected' ? 'ok' : driver === 'reconnecting' || driver === 'installing' ? 'warn' : 'bad'}`}
             aria-hidden="true"
           />
           {driverStatusText(driver, status?.driverMessage ?? '')}

@@ -12,5 +12,6 @@ describe('driverStatusText', () => {
     expect(driverStatusText('reconnecting', 'no socket yet')).toBe('Driver reconnecting');
     expect(driverStatusText('connected', 'zenithfenced 2.1')).toBe('Driver connected');
     expect(driverStatusText('failed', '  ')).toBe('Driver failed');
+    expect(driverStatusText('installing', 'up to 30 seconds')).toBe('Installing the driver…');
   });
 });

@@ -3,6 +3,7 @@ import type { StatusView } from '../../../app/contract/views.ts';
 const DRIVER_LABELS: Readonly<Record<StatusView['driver'], string>> = {
   connected: 'Driver connected',
   reconnecting: 'Driver reconnecting',
+  installing: 'Installing the driver…',
   disconnected: 'Driver disconnected',
   failed: 'Driver failed',
 };
