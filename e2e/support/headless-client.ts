@@ -51,6 +51,11 @@ export class Headless {
       });
       child.once('exit', (code) => reject(new Error(`headless mode exited (${String(code)}): ${out}`)));
     });
+    return Headless.attach(url, child);
+  }
+
+  /** Connects a contract client to headless mode that `child` runs and that printed `url`. */
+  static async attach(url: string, child: ChildProcess): Promise<Headless> {
     const parsed = new URL(url);
     const token = parsed.hash.replace('#token=', '');
     const ws = new WebSocket(`ws://${parsed.host}/ws?token=${token}`, { origin: `http://${parsed.host}` });
