@@ -39,6 +39,8 @@ mod policy_tests;
 #[cfg(test)]
 mod process_tests;
 #[cfg(test)]
+mod review_tests;
+#[cfg(test)]
 mod session_tests;
 #[cfg(test)]
 mod tests;

@@ -31,10 +31,53 @@ pub const MAX_PROCESS_PATH_BYTES: usize = 16_384;
 /// field for; the app asks the process token).
 pub const UNKNOWN_UID: u32 = u32::MAX;
 
-/// The processes the client was told about: pid → (start time, when), bounded.
+/// Paths up to this many bytes are remembered whole; a longer one by its FNV-1a hash only (the
+/// table stays small in nonpaged memory however long the paths a local user makes).
+const WHOLE_PATH_BYTES: usize = 1024;
+
+/// What the client was told a process's executable is.
+#[derive(PartialEq, Eq)]
+enum KnownPath {
+    Whole(String),
+    Hashed(u64),
+}
+
+impl KnownPath {
+    fn of(path: &str) -> KnownPath {
+        if path.len() <= WHOLE_PATH_BYTES {
+            KnownPath::Whole(String::from(path))
+        } else {
+            KnownPath::Hashed(fnv1a(path.as_bytes()))
+        }
+    }
+
+    fn is(&self, path: &str) -> bool {
+        match self {
+            KnownPath::Whole(known) => known == path,
+            KnownPath::Hashed(hash) => {
+                path.len() > WHOLE_PATH_BYTES && *hash == fnv1a(path.as_bytes())
+            }
+        }
+    }
+}
+
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// One process the client was told about.
+struct Known {
+    start_time: u64,
+    path: KnownPath,
+    when: u64,
+}
+
+/// The processes the client was told about: pid → (start time, path, when), bounded.
 #[derive(Default)]
 pub(super) struct Described {
-    entries: BTreeMap<u64, (u64, u64)>,
+    entries: BTreeMap<u64, Known>,
     next: u64,
 }
 
@@ -43,28 +86,45 @@ impl Described {
         self.entries.clear();
     }
 
-    /// Whether the client already knows this process. A start time of 0 (unknown: it could
-    /// not be read at this IRQL) matches what was sent; a known one that differs is another
-    /// process that reuses the pid.
+    /// Whether the client surely knows this process without looking at its path: the same pid
+    /// with the same known start time. A start time of 0 (unknown: not readable at this IRQL,
+    /// or the process already exited) proves nothing, since another program may reuse the pid;
+    /// then the path decides ([`Described::knows_path`]).
     fn knows(&self, pid: u64, start_time: u64) -> bool {
-        self.entries
-            .get(&pid)
-            .is_some_and(|&(known, _)| start_time == 0 || known == start_time)
+        start_time != 0
+            && self
+                .entries
+                .get(&pid)
+                .is_some_and(|known| known.start_time == start_time)
     }
 
-    fn record(&mut self, pid: u64, start_time: u64) {
+    /// Whether the client was told that `pid` runs `path`, with a start time that does not
+    /// contradict `start_time` (0 = unknown).
+    fn knows_path(&self, pid: u64, start_time: u64, path: &str) -> bool {
+        self.entries.get(&pid).is_some_and(|known| {
+            (start_time == 0 || known.start_time == 0 || known.start_time == start_time)
+                && known.path.is(path)
+        })
+    }
+
+    fn record(&mut self, pid: u64, start_time: u64, path: &str) {
         if !self.entries.contains_key(&pid) && self.entries.len() >= MAX_DESCRIBED_PROCESSES {
             // The table is small: a scan for the oldest, once per new process when full.
             let oldest = self
                 .entries
                 .iter()
-                .min_by_key(|(_, &(_, when))| when)
+                .min_by_key(|(_, known)| known.when)
                 .map(|(&pid, _)| pid);
             if let Some(oldest) = oldest {
                 self.entries.remove(&oldest);
             }
         }
-        self.entries.insert(pid, (start_time, self.next));
+        let known = Known {
+            start_time,
+            path: KnownPath::of(path),
+            when: self.next,
+        };
+        self.entries.insert(pid, known);
         self.next += 1;
     }
 
@@ -101,6 +161,13 @@ impl<P, I: Irp> Driver<P, I> {
         let Some(path) = request.process_path.filter(|p| !p.is_empty()) else {
             return;
         };
+        // Without a start time only the path tells a reused pid from the process described.
+        if self
+            .described
+            .knows_path(request.pid, request.start_time, path)
+        {
+            return;
+        }
         if path.len() > MAX_PROCESS_PATH_BYTES {
             self.log(
                 severity::DEBUG,
@@ -121,7 +188,7 @@ impl<P, I: Irp> Driver<P, I> {
         });
         // Not remembered when the queue refused it: the next connection tries again.
         if self.push(&info) {
-            self.described.record(request.pid, request.start_time);
+            self.described.record(request.pid, request.start_time, path);
         }
     }
 }
