@@ -113,6 +113,9 @@ export class DriverSession {
     };
     // Waits since the last link came up: the back-off grows with them.
     let waits = 0;
+    // Once a link was up, the user's rights and the driver's version were fine: a refusal when
+    // reopening (a driver being replaced or restarted) is waited out, not taken as final.
+    let everLinked = false;
     while (!this.#stopped) {
       let link: SessionLink | null = null;
       let linked = false;
@@ -121,6 +124,7 @@ export class DriverSession {
         if (this.#stopped) return; // the finally below closes it
         const reply = await link.hello(ALL_FEATURES);
         linked = true;
+        everLinked = true;
         this.#linkNumber += 1;
         const linkNumber = this.#linkNumber;
         this.#link = link;
@@ -135,7 +139,7 @@ export class DriverSession {
       } catch (error) {
         this.#link = null;
         if (this.#stopped) return;
-        if (!linked && !mayRetry(error)) {
+        if (!linked && !everLinked && !mayRetry(error)) {
           // Said once; the loop ends (stop() still reports 'disconnected').
           this.#status('failed', failedMessage(error));
           return;

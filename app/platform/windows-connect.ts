@@ -1,6 +1,6 @@
 // Connecting to the Windows driver: open the device; when it is missing, install and start the
 // driver service once per run of the app, then open again.
-import { DaemonNotRunning, type DriverOptions } from '../../native/src/index.ts';
+import { DaemonNotRunning, ServiceControlError, type DriverOptions } from '../../native/src/index.ts';
 import type { DriverConnect, SessionLink } from '../driver-client/driver-session.ts';
 
 /** What the user sees while the first start installs the driver (StartService can take 30 s). */
@@ -37,8 +37,19 @@ export function windowsConnector(options: WindowsConnectOptions): DriverConnect 
       if (!(error instanceof DaemonNotRunning) || install === undefined || installTried) throw error;
       installTried = true;
       progress(INSTALLING_MESSAGE);
-      await install();
+      try {
+        await install();
+      } catch (installError) {
+        // A driver that is still starting after the wait is not a failure the user must act on:
+        // open anyway; a device not there yet is then waited for with the session's back-off.
+        if (!stillStarting(installError)) throw installError;
+      }
       return open();
     }
   };
+}
+
+/** The service was started but had not reached 'running' when the install stopped waiting. */
+function stillStarting(error: unknown): boolean {
+  return error instanceof ServiceControlError && error.operation === 'wait for running' && error.win32Code === 0;
 }

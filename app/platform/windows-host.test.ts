@@ -26,6 +26,7 @@ const processes: WindowsProcessInfo = {
     pid === 4242 ? { pid, path: 'C:\\Tools\\Curl.exe', user: 'PC\\ada', startTime: 7n, startedAtMs: 0 } : undefined,
   alive: (pid) => pid === 4242,
   forget: () => undefined,
+  note: () => undefined,
   heldHandles: 0,
   close: () => undefined,
 };

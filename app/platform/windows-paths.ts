@@ -57,14 +57,39 @@ export function createDosPathConverter(readMap: () => DosDeviceMap, now: () => n
       return ntPathToDosPath(ntPath, read()) ?? ntPath;
     },
     toNt(dosPath) {
-      if (dosPath.startsWith('\\\\') && !dosPath.startsWith('\\\\?\\') && !dosPath.startsWith('\\\\.\\')) {
-        return `\\Device\\Mup\\${dosPath.slice(2)}`;
-      }
-      const drive = /^([A-Za-z]:)(\\.*)?$/.exec(dosPath);
-      if (drive?.[1] === undefined) return dosPath;
-      const letter = drive[1].toUpperCase();
-      const device = current().get(letter) ?? (now() - readAt < REREAD_MS ? undefined : read().get(letter));
-      return device === undefined ? dosPath : `${device.replace(/\\+$/, '')}${drive[2] ?? '\\'}`;
+      return toNtPath(
+        dosPath,
+        (letter) => current().get(letter) ?? (now() - readAt < REREAD_MS ? undefined : read().get(letter)),
+      );
     },
   };
+}
+
+/** A SUBST drive maps to another DOS path, which may be SUBST again: followed this deep at most. */
+const MAX_SUBST_DEPTH = 8;
+
+/**
+ * The NT path of a path the user wrote: `C:\x` → `<C:'s volume>\x`; the kernel-namespace forms
+ * `\\?\C:\x` and `\??\C:\x` as `C:\x`; `\\srv\share` and `\\?\UNC\srv\share` → `\Device\Mup\srv\share`;
+ * a SUBST drive (its device is `\??\C:\dir`) through the drive it names. Others as they are.
+ */
+function toNtPath(written: string, device: (letter: string) => string | undefined, depth = 0): string {
+  const unc = /^(?:\\\\\?\\|\\\?\?\\)UNC\\(.*)$/i.exec(written);
+  if (unc?.[1] !== undefined) return `\\Device\\Mup\\${unc[1]}`;
+  const win32 = /^(?:\\\\\?\\|\\\?\?\\)([A-Za-z]:(?:\\.*)?)$/.exec(written);
+  const path = win32?.[1] ?? written;
+  if (path.startsWith('\\\\') && !path.startsWith('\\\\?\\') && !path.startsWith('\\\\.\\')) {
+    return `\\Device\\Mup\\${path.slice(2)}`;
+  }
+  const drive = /^([A-Za-z]:)(\\.*)?$/.exec(path);
+  if (drive?.[1] === undefined) return path;
+  const target = device(drive[1].toUpperCase());
+  if (target === undefined) return path;
+  const rest = drive[2] ?? '\\';
+  const subst = /^\\\?\?\\([A-Za-z]:.*)$/.exec(target);
+  if (subst?.[1] !== undefined) {
+    if (depth >= MAX_SUBST_DEPTH) return path;
+    return toNtPath(`${subst[1].replace(/\\+$/, '')}${rest}`, device, depth + 1);
+  }
+  return `${target.replace(/\\+$/, '')}${rest}`;
 }

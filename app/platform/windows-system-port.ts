@@ -12,6 +12,7 @@ import type { DosPathConverter } from './windows-paths.ts';
 export function windowsSystemPort(processes: WindowsProcessInfo, paths: DosPathConverter): SystemPort {
   return {
     processAlive: (pid) => processes.alive(pid),
+    noteProcess: (pid, startTime) => processes.note(pid, startTime),
     reverseLookup: reverseLookupWithTimeout(),
     describeProcess: (pid) => {
       const facts = processes.describe(pid);

@@ -13,6 +13,7 @@ import {
   type DriverOptions,
   type DriverServiceConfig,
   type WindowsProcessInfo,
+  type WindowsProcessInfoOptions,
 } from '../../native/src/index.ts';
 import type { DriverPolicy } from '../contract/driver-policy.ts';
 import type { SessionLink } from '../driver-client/driver-session.ts';
@@ -36,7 +37,7 @@ export interface WindowsPlatformDeps {
   /** Installs and starts the driver service (default: advapi32's service control manager). */
   readonly installDriver?: () => Promise<void>;
   /** Default: native openWindowsProcessInfo(), opened on first use. */
-  readonly processInfo?: () => WindowsProcessInfo;
+  readonly processInfo?: (options: WindowsProcessInfoOptions) => WindowsProcessInfo;
   /** Default: native readDosDeviceMap. */
   readonly readDosDevices?: () => DosDeviceMap;
 }
@@ -92,7 +93,8 @@ export function windowsPlatform(deps: WindowsPlatformDeps = {}): Platform {
         ...(location === DEFAULT_DEVICE_PATH ? { installDriver: deps.installDriver ?? installDriverService } : {}),
       }),
     systemPort: () => {
-      processes ??= (deps.processInfo ?? openWindowsProcessInfo)();
+      // No account names: nothing shows them yet, and the lookup can block (process-info.ts).
+      processes ??= (deps.processInfo ?? openWindowsProcessInfo)({ accounts: false });
       return windowsSystemPort(processes, paths);
     },
     defaultDataDir: () => windowsDataDir(env, deps.homeDir ?? os.homedir()),

@@ -59,10 +59,17 @@ describe('attributeProcess', () => {
 
   it('fills in only the path when the driver sent details without one, keeping what it saw', () => {
     const system = windowsLike(new Map([[4242, { ...CURL_FACTS, uid: 7 }]]));
-    const given: ProcessInfo = { pid: 4242, startTime: 5n, uid: 1000, path: '', commandLine: ['curl', '-v'] };
+    // The same process: the driver's start time is the one the system reports.
+    const given: ProcessInfo = {
+      pid: 4242,
+      startTime: CURL_FACTS.startTime,
+      uid: 1000,
+      path: '',
+      commandLine: ['curl', '-v'],
+    };
     expect(attributeProcess(request(4242, given), system).process).toEqual({
       pid: 4242,
-      startTime: 5n,
+      startTime: CURL_FACTS.startTime,
       uid: 1000,
       path: DOS_CURL,
       commandLine: ['curl', '-v'],

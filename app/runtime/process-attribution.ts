@@ -19,6 +19,7 @@ export function attributeProcess<E extends DriverEvent>(event: E, system: System
 }
 
 function completed(pid: number, given: ProcessInfo | null, system: SystemPort): ProcessInfo | null {
+  if (given !== null && given.startTime !== 0n) system.noteProcess?.(pid, given.startTime);
   if (given !== null && given.path !== '') {
     const shown = system.appPath?.(given.path) ?? given.path;
     return shown === given.path ? given : { ...given, path: shown };
@@ -26,6 +27,12 @@ function completed(pid: number, given: ProcessInfo | null, system: SystemPort): 
   if (pid === 0 || system.describeProcess === undefined) return given;
   const facts: ProcessFacts | undefined = system.describeProcess(pid);
   if (facts === undefined) return given;
+  // Both start times known and different: the pid now belongs to another program (the one the
+  // driver saw has exited). Its path would name the wrong program and let that program's rules
+  // decide; the connection stays without a path.
+  if (given !== null && given.startTime !== 0n && facts.startTime !== 0n && given.startTime !== facts.startTime) {
+    return given;
+  }
   return {
     pid,
     // The driver's start time and uid are what it saw when the connection was made.

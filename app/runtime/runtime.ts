@@ -48,6 +48,12 @@ export interface ProcessFacts {
 export interface SystemPort {
   /** Whether a process with this pid still runs. */
   processAlive(pid: number): boolean;
+  /**
+   * The driver saw `pid` started at `startTime` (its own units; 0n unknown), so a later
+   * `processAlive` can tell a reused pid from that process (Windows; absent on Linux, where
+   * /proc is checked).
+   */
+  noteProcess?(pid: number, startTime: bigint): void;
   /** Host names of an address (PTR), for connections no DNS answer named. */
   reverseLookup(ip: string): Promise<readonly string[]>;
   /**

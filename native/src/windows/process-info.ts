@@ -40,6 +40,12 @@ export interface WindowsProcessInfoOptions {
    * handle is a reference to the process object, which an exited process keeps until it is closed).
    */
   readonly maxHandles?: number;
+  /**
+   * Whether `describe` names the user (LookupAccountSidW, default true). The app's system port
+   * passes false: it has no use for the name, and on a domain member whose controller cannot
+   * be reached the lookup can block for seconds, on the thread that decides connections.
+   */
+  readonly accounts?: boolean;
 }
 
 /** The process facts of this machine (Windows), see the file comment. */
@@ -53,6 +59,12 @@ export interface WindowsProcessInfo {
   alive(pid: number): boolean;
   /** Closes the handle of `pid`, if one is held (the caller no longer follows it). */
   forget(pid: number): void;
+  /**
+   * The driver saw `pid` started at `startTime` (a raw FILETIME; 0n unknown): `alive` then
+   * compares a process it opens for that pid with it, so a pid reused before the first check
+   * is not taken for the process the caller follows.
+   */
+  note(pid: number, startTime: bigint): void;
   /** How many process handles are held. */
   readonly heldHandles: number;
   /** Closes every handle. */
@@ -82,18 +94,32 @@ export function createWindowsProcessInfo(
   const held = new Map<number, Held>();
   // Creation times of pids described before, to recognise pid reuse once their handle is gone.
   const knownStarts = new Map<number, bigint>();
+  // Pids whose followed process was seen to exit: an open of such a pid that cannot be compared
+  // (access denied: a protected process has the pid now) does not make it alive again.
+  const exitedPids = new Set<number>();
+  const accounts = options.accounts ?? true;
+
+  function keepStart(pid: number, creation: bigint): void {
+    knownStarts.delete(pid);
+    knownStarts.set(pid, creation);
+    if (knownStarts.size > maxHandles * KNOWN_STARTS_PER_HANDLE) {
+      const oldest = knownStarts.keys().next();
+      if (oldest.done !== true) knownStarts.delete(oldest.value);
+    }
+  }
+
+  function markExited(pid: number): void {
+    exitedPids.add(pid);
+    if (exitedPids.size > maxHandles * KNOWN_STARTS_PER_HANDLE) {
+      const oldest = exitedPids.values().next();
+      if (oldest.done !== true) exitedPids.delete(oldest.value);
+    }
+  }
 
   function remember(pid: number, entry: Held): void {
     held.delete(pid);
     held.set(pid, entry);
-    if (entry.creation !== undefined) {
-      knownStarts.delete(pid);
-      knownStarts.set(pid, entry.creation);
-      if (knownStarts.size > maxHandles * KNOWN_STARTS_PER_HANDLE) {
-        const oldest = knownStarts.keys().next();
-        if (oldest.done !== true) knownStarts.delete(oldest.value);
-      }
-    }
+    if (entry.creation !== undefined) keepStart(pid, entry.creation);
     while (held.size > maxHandles) {
       const oldest = held.entries().next();
       if (oldest.done === true) break;
@@ -127,7 +153,7 @@ export function createWindowsProcessInfo(
   }
 
   function factsOf(pid: number, entry: Held): WindowsProcessFacts {
-    const sid = calls.userSid(entry.handle);
+    const sid = accounts ? calls.userSid(entry.handle) : undefined;
     const account = sid === undefined ? undefined : calls.lookupAccount(sid);
     const user =
       account !== undefined
@@ -151,6 +177,8 @@ export function createWindowsProcessInfo(
         const opened = open(pid);
         if ('failure' in opened) return undefined;
         entry = opened.held;
+        // The caller follows this process now, whatever exited under its pid before.
+        exitedPids.delete(pid);
       }
       // Touch it (or add it); the facts of a held handle never change, so they are read once.
       remember(pid, entry);
@@ -167,19 +195,27 @@ export function createWindowsProcessInfo(
         }
         // Gone: closing the handle lets Windows free the pid (and a new process may get it).
         drop(pid, entry);
+        markExited(pid);
         return false;
       }
       const opened = open(pid);
-      if ('failure' in opened) return opened.failure !== 'gone';
+      if ('failure' in opened) return opened.failure !== 'gone' && !exitedPids.has(pid);
       const known = knownStarts.get(pid);
       if (known !== undefined && opened.held.creation !== undefined && opened.held.creation !== known) {
         // Another process has the pid now: the one the caller follows exited.
         knownStarts.delete(pid);
         calls.closeHandle(opened.held.handle);
+        markExited(pid);
+        return false;
+      }
+      if (exitedPids.has(pid)) {
+        // Seen to exit before: whatever has the pid now is another process.
+        calls.closeHandle(opened.held.handle);
         return false;
       }
       if (exited(opened.held)) {
         calls.closeHandle(opened.held.handle);
+        markExited(pid);
         return false;
       }
       remember(pid, opened.held);
@@ -190,6 +226,14 @@ export function createWindowsProcessInfo(
       const entry = held.get(pid);
       if (entry !== undefined) drop(pid, entry);
       knownStarts.delete(pid);
+      exitedPids.delete(pid);
+    },
+
+    note(pid, startTime) {
+      if (startTime === 0n || held.has(pid)) return;
+      keepStart(pid, startTime);
+      // A new process the driver saw: whatever exited under this pid before is not this one.
+      exitedPids.delete(pid);
     },
 
     get heldHandles() {
