@@ -65,7 +65,9 @@ function processInfo(held: HeldProcess): Buffer {
   const path = Buffer.from(held.ntPath, 'utf8');
   const body = Buffer.alloc(22 + path.length);
   body.writeBigUInt64LE(held.pid, 0);
-  body.writeBigUInt64LE(133_000_000_000_000_000n, 8);
+  // The process's real creation time, as the driver reports it: the app compares it with the
+  // process it finds under the pid (a different one means the pid was reused).
+  body.writeBigUInt64LE(held.startTime, 8);
   body.writeUInt32LE(0xffffffff, 16);
   body.writeUInt16LE(path.length, 20);
   path.copy(body, 22);

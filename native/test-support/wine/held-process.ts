@@ -18,6 +18,8 @@ export interface HeldProcess {
   readonly driveDevice: string;
   /** Its image path as QueryFullProcessImageNameW reports it in NT form (a cross-check). */
   readonly nativeImage: string;
+  /** Its creation time, a raw FILETIME (what the Windows driver reports as the start time). */
+  readonly startTime: bigint;
   /** Kills it and removes its image from the prefix. */
   stop(): void;
 }
@@ -27,6 +29,7 @@ interface Report {
   readonly execPath: string;
   readonly driveDevice: string | null;
   readonly nativeImage: string;
+  readonly startTime: string;
 }
 
 let counter = 0;
@@ -81,6 +84,7 @@ export async function startHeldProcess(
     ntPath: `${got.driveDevice}${got.execPath.slice(2)}`,
     driveDevice: got.driveDevice,
     nativeImage: got.nativeImage,
+    startTime: BigInt(got.startTime),
     stop,
   };
 }

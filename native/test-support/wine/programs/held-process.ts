@@ -1,10 +1,12 @@
 // Runs under Node for Windows in Wine (held-process.ts beside this folder): the process a device
 // stand-in's held connection belongs to. It reports its pid, what QueryDosDeviceW gives for its own
-// drive and its image path in NT form (QueryFullProcessImageNameW, PROCESS_NAME_NATIVE), then
+// drive, its image path in NT form (QueryFullProcessImageNameW, PROCESS_NAME_NATIVE) and its
+// creation time (GetProcessTimes: what the Windows driver sends as the start time), then
 // waits until it is ended: an app under test must find it alive.
 import { renameSync, writeFileSync } from 'node:fs';
 import { kernel32 } from '../../../src/ffi.ts';
 import { queryDosDevice } from '../../../src/windows/dos-devices.ts';
+import { openWindowsProcessInfo } from '../../../src/windows/process-info.ts';
 import { fromUtf16z } from '../../../src/windows/utf16.ts';
 import { toJson } from './json-safe.ts';
 
@@ -40,6 +42,7 @@ writeFileSync(
     execPath: process.execPath,
     driveDevice: queryDosDevice(drive)?.[0] ?? null,
     nativeImage: nativeImagePath(),
+    startTime: (openWindowsProcessInfo({ accounts: false }).describe(process.pid)?.startTime ?? 0n).toString(),
   }),
 );
 renameSync(`${outputFile}.partial`, outputFile);
