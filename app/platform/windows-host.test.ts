@@ -31,23 +31,29 @@ const processes: WindowsProcessInfo = {
   close: () => undefined,
 };
 
+/** The real host on the Windows platform (chosen with 'win32'), started, over a fake device. */
+function startWindowsHost(readDosDevices: () => ReadonlyMap<string, string>) {
+  const driver = new FakePolicyDriver();
+  const platform = choosePlatform('win32', {
+    env: {},
+    openDriver: () => Promise.resolve(driver),
+    installDriver: () => Promise.reject(new Error('the device is there: no install')),
+    readDosDevices,
+    processInfo: () => processes,
+  });
+  const host = createHost({
+    dataDir: path.dirname(tempDbPath()),
+    push: () => undefined,
+    log: new RateLimitedLog(() => undefined),
+    ...platformHostOptions(platform),
+  });
+  host.start();
+  return { driver, host };
+}
+
 describe('the Windows platform in the host', () => {
   it('sends NT app paths to the driver and shows DOS paths for pid-only connections', async () => {
-    const driver = new FakePolicyDriver();
-    const platform = choosePlatform('win32', {
-      env: {},
-      openDriver: () => Promise.resolve(driver),
-      installDriver: () => Promise.reject(new Error('the device is there: no install')),
-      readDosDevices: () => new Map([['C:', '\\Device\\HarddiskVolume3']]),
-      processInfo: () => processes,
-    });
-    const host = createHost({
-      dataDir: path.dirname(tempDbPath()),
-      push: () => undefined,
-      log: new RateLimitedLog(() => undefined),
-      ...platformHostOptions(platform),
-    });
-    host.start();
+    const { driver, host } = startWindowsHost(() => new Map([['C:', '\\Device\\HarddiskVolume3']]));
     try {
       await until(() => driver.documents.length === 1, 'the policy at connect');
       const created = await dispatch(host.handlers, 'rules:create', {
@@ -88,22 +94,8 @@ describe('the Windows platform in the host', () => {
   });
 
   it('sends the policy again when the drive map changes, so an app rule keeps matching in the driver', async () => {
-    const driver = new FakePolicyDriver();
     let drives = new Map([['C:', '\\Device\\HarddiskVolume3']]);
-    const platform = choosePlatform('win32', {
-      env: {},
-      openDriver: () => Promise.resolve(driver),
-      installDriver: () => Promise.reject(new Error('the device is there: no install')),
-      readDosDevices: () => drives,
-      processInfo: () => processes,
-    });
-    const host = createHost({
-      dataDir: path.dirname(tempDbPath()),
-      push: () => undefined,
-      log: new RateLimitedLog(() => undefined),
-      ...platformHostOptions(platform),
-    });
-    host.start();
+    const { driver, host } = startWindowsHost(() => drives);
     try {
       await until(() => driver.documents.length === 1, 'the policy at connect');
       await dispatch(host.handlers, 'rules:create', {

@@ -1,9 +1,27 @@
 import { describe, expect, it } from 'vitest';
+import { appPathProblem } from '../contract/app-path.ts';
 import type { DriverPolicy, DriverPolicyRule } from '../contract/driver-policy.ts';
 import { ntPathPolicy } from './windows.ts';
 import { createDosPathConverter, MAP_CHECK_MS } from './windows-paths.ts';
 
 const VOLUME3 = '\\Device\\HarddiskVolume3';
+
+/** A block rule of the policy for `appPath` (null: any app). */
+function rule(appPath: string | null, tag = 1): DriverPolicyRule {
+  return {
+    tag,
+    action: 'block',
+    appDecides: false,
+    direction: 'any',
+    protocol: null,
+    portFrom: 0,
+    portTo: 65535,
+    updatedAt: 1,
+    expiresAt: null,
+    appPath,
+    destination: { kind: 'any' },
+  };
+}
 
 /** A map reader whose drives the test changes; counts the reads. */
 function drives(initial: Record<string, string>) {
@@ -84,19 +102,6 @@ describe('DOS paths on Windows', () => {
 
   it('sends the policy with NT app paths, lowercased as the driver compares them', () => {
     const paths = createDosPathConverter(drives({ 'C:': VOLUME3 }).read, () => 0);
-    const rule = (appPath: string | null, tag: number): DriverPolicyRule => ({
-      tag,
-      action: 'block',
-      appDecides: false,
-      direction: 'any',
-      protocol: null,
-      portFrom: 0,
-      portTo: 65535,
-      updatedAt: 1,
-      expiresAt: null,
-      appPath,
-      destination: { kind: 'any' },
-    });
     const policy: DriverPolicy = {
       generation: 3n,
       noAppAction: 'block',
@@ -106,5 +111,44 @@ describe('DOS paths on Windows', () => {
     const sent = ntPathPolicy(policy, paths);
     expect(sent.rules.map((r) => r.appPath)).toEqual(['\\device\\harddiskvolume3\\windows\\system32\\curl.exe', null]);
     expect(sent.generation).toBe(3n);
+  });
+});
+
+const CURL_NT = '\\device\\harddiskvolume3\\tools\\curl.exe';
+
+/** The app path the driver gets for a rule written as `written`, with drives `map`. */
+function sent(written: string, map: Record<string, string> = { 'C:': VOLUME3 }): string | null {
+  // The rule must be one the rule editor accepts, or the case would be moot.
+  expect(appPathProblem(written)).toBeNull();
+  const paths = createDosPathConverter(
+    () => new Map(Object.entries(map)),
+    () => 0,
+  );
+  const policy: DriverPolicy = {
+    generation: 1n,
+    noAppAction: 'allow',
+    caseInsensitivePaths: true,
+    rules: [rule(written)],
+  };
+  return ntPathPolicy(policy, paths).rules[0]?.appPath ?? null;
+}
+
+// Every app path a rule may hold (app/contract/app-path.ts) must reach the driver in the NT form
+// the ALE layers report, or the rule matches nothing there and a broader rule decides instead.
+describe('rule paths the driver gets', () => {
+  it('converts a \\\\?\\C:\\ path (the validator accepts it as a kernel form) to the volume path', () => {
+    expect(sent('\\\\?\\C:\\Tools\\curl.exe')).toBe(CURL_NT);
+  });
+
+  it('converts a \\??\\C:\\ path to the volume path', () => {
+    expect(sent('\\??\\C:\\Tools\\curl.exe')).toBe(CURL_NT);
+  });
+
+  it('converts a \\\\?\\UNC\\ path to the redirector path', () => {
+    expect(sent('\\\\?\\UNC\\srv\\share\\app.exe')).toBe('\\device\\mup\\srv\\share\\app.exe');
+  });
+
+  it('converts a path on a SUBST drive (QueryDosDevice gives \\??\\C:\\dir) to the volume path', () => {
+    expect(sent('S:\\curl.exe', { 'C:': VOLUME3, 'S:': '\\??\\C:\\Tools' })).toBe(CURL_NT);
   });
 });
