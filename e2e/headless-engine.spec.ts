@@ -60,6 +60,13 @@ test('rules decide the next connections without a prompt', async () => {
   expect(blocked.code).toBe(7);
   expect(blocked.seconds).toBeLessThan(1);
   expect(await app.call('prompts:list')).toEqual([]);
+  // The block's hit comes from the daemon's RuleDecided info, which can reach the engine a moment
+  // after curl has failed: wait for it, then check every count.
+  await waitFor(
+    async () => (await app.call('rules:list')).some((r) => r.action === 'block' && r.hitCount > 0),
+    5_000,
+    'the block rule to count its hit',
+  );
   const rules = await app.call('rules:list');
   // The allow rule counts the connection its prompt released and the one above.
   expect(rules.map((r) => [r.action, r.hitCount])).toEqual([
