@@ -1,10 +1,10 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testTempDir } from '../test-support/temp-dirs.ts';
 import { WebSocket } from 'ws';
 import { MAX_WIRE_REQUEST_BYTES } from '../contract/ipc.ts';
 import { startHeadlessServer, type HeadlessServer } from './server.ts';
@@ -15,7 +15,7 @@ const handlers = STATUS_ONLY_HANDLERS;
 
 let server: HeadlessServer;
 beforeAll(async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'zf-renderer-'));
+  const dir = testTempDir('zf-renderer-');
   writeFileSync(path.join(dir, 'index.html'), '<title>ZenithFence</title>');
   server = await startHeadlessServer({ port: 0, rendererDir: dir, handlers, token: 'tok' });
 });
@@ -92,7 +92,7 @@ describe('headless server against hostile local clients', () => {
   let stderr = '';
 
   beforeAll(async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'zf-renderer-'));
+    const dir = testTempDir('zf-renderer-');
     writeFileSync(path.join(dir, 'index.html'), '<title>ZenithFence</title>');
     child = spawn(process.execPath, [path.join(import.meta.dirname, 'test-support', 'server-child.ts'), dir]);
     child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));

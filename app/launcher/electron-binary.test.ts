@@ -1,11 +1,11 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { testTempDir } from '../test-support/temp-dirs.ts';
 import { findElectronBinary } from './electron-binary.ts';
 
 function fakePackage(pathTxt: string | null, binary: string | null): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'zf-electron-'));
+  const dir = testTempDir('zf-electron-');
   if (pathTxt !== null) writeFileSync(path.join(dir, 'path.txt'), pathTxt);
   if (binary !== null) {
     mkdirSync(path.join(dir, 'dist'), { recursive: true });

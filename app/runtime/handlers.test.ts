@@ -7,7 +7,8 @@ import type { ConnectionRequest, DriverVerdict } from '../contract/driver-events
 import type { PromptGroup } from '../contract/views.ts';
 import { MAX_RULES, RULE_FILE_FORMAT, type RuleInput } from '../contract/rules.ts';
 import { openStore, type Store } from '../store/index.ts';
-import { ruleInput, tempDbPath } from '../store/test-support/fixtures.ts';
+import { ruleInput } from '../store/test-support/fixtures.ts';
+import { tempDbPath } from '../store/test-support/temp-db.ts';
 import { createHandlers } from './handlers.ts';
 import { Runtime } from './runtime.ts';
 

@@ -1,7 +1,6 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { testTempDir } from '../test-support/temp-dirs.ts';
 import { dispatch } from '../contract/dispatch.ts';
 import type { ConnectionRequest, DriverVerdict } from '../contract/driver-events.ts';
 import type { PushChannel } from '../contract/ipc.ts';
@@ -45,7 +44,7 @@ const system = {
   reverseLookup: (ip: string) => Promise.resolve(ip === '93.184.216.34' ? ['example.org'] : []),
 };
 
-function start(dbPath = path.join(mkdtempSync(path.join(tmpdir(), 'zf-runtime-')), 'db.sqlite')): Harness {
+function start(dbPath = path.join(testTempDir('zf-runtime-'), 'db.sqlite')): Harness {
   const store = openStore(dbPath);
   open.push(store);
   const harness: Harness = {

@@ -2,7 +2,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore } from './open-store.ts';
 import type { BandwidthSeries, Store } from './store.ts';
-import { tempDbPath } from './test-support/fixtures.ts';
+import { tempDbPath } from './test-support/temp-db.ts';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;

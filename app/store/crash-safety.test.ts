@@ -4,7 +4,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { openStore } from './open-store.ts';
-import { tempDbPath } from './test-support/fixtures.ts';
+import { tempDbPath } from './test-support/temp-db.ts';
 
 const ROWS_PER_BATCH = 50;
 const WRITER = fileURLToPath(new URL('./test-support/crash-writer.ts', import.meta.url));

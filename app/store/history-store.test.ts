@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore } from './open-store.ts';
 import type { Store } from './store.ts';
-import { historyRow, tempDbPath } from './test-support/fixtures.ts';
+import { historyRow } from './test-support/fixtures.ts';
+import { tempDbPath } from './test-support/temp-db.ts';
 
 const DAY = 86_400_000;
 let store: Store;

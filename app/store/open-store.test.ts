@@ -8,7 +8,8 @@ import { openStore } from './open-store.ts';
 import { createRuleStore } from './rule-store.ts';
 import { createSettingsStore } from './settings-store.ts';
 import { StoreVersionError } from './store-errors.ts';
-import { historyRow, ruleInput, tempDbPath } from './test-support/fixtures.ts';
+import { historyRow, ruleInput } from './test-support/fixtures.ts';
+import { tempDbPath } from './test-support/temp-db.ts';
 
 function pragma(path: string, name: string): unknown {
   const db = new DatabaseSync(path);

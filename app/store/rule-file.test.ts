@@ -10,7 +10,8 @@ import {
   RuleFileError,
 } from './rule-file.ts';
 import type { Store } from './store.ts';
-import { ruleInput, tempDbPath } from './test-support/fixtures.ts';
+import { ruleInput } from './test-support/fixtures.ts';
+import { tempDbPath } from './test-support/temp-db.ts';
 
 const stores: Store[] = [];
 function fresh(): Store {

@@ -3,7 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openStore } from './open-store.ts';
 import type { Store } from './store.ts';
 import { StoreDataError } from './store-errors.ts';
-import { ruleInput, tempDbPath } from './test-support/fixtures.ts';
+import { ruleInput } from './test-support/fixtures.ts';
+import { tempDbPath } from './test-support/temp-db.ts';
 
 const MINUTE = 60_000;
 let store: Store;

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { openStore } from './open-store.ts';
 import type { JsonValue, Store } from './store.ts';
-import { tempDbPath } from './test-support/fixtures.ts';
+import { tempDbPath } from './test-support/temp-db.ts';
 
 let store: Store;
 let path: string;

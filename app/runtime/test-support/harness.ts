@@ -1,6 +1,5 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { testTempDir } from '../../test-support/temp-dirs.ts';
 import type { Handlers } from '../../contract/dispatch.ts';
 import type { ConnectionRequest, DriverVerdict } from '../../contract/driver-events.ts';
 import type { DriverPolicy } from '../../contract/driver-policy.ts';
@@ -58,9 +57,9 @@ export interface HarnessOptions {
   readonly system?: SystemPort;
 }
 
-/** A fresh database path in a directory of the test's private temporary directory. */
+/** A fresh database path in its own temporary directory, removed after the test file. */
 export function tempDbPath(): string {
-  return path.join(mkdtempSync(path.join(tmpdir(), 'zf-runtime-')), 'zenithfence.sqlite');
+  return path.join(testTempDir('zf-runtime-'), 'zenithfence.sqlite');
 }
 
 export function startRuntime(options: HarnessOptions = {}): Harness {

@@ -1,13 +1,5 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { RuleInput } from '../../contract/rules.ts';
 import type { HistoryEntry } from '../history-entry.ts';
-
-/** A fresh database path in its own temporary directory. */
-export function tempDbPath(): string {
-  return path.join(mkdtempSync(path.join(tmpdir(), 'zf-store-')), 'zenithfence.db');
-}
 
 /** A valid rule input; override what the test is about. */
 export function ruleInput(overrides: Partial<RuleInput> = {}): RuleInput {
