@@ -2,7 +2,10 @@ import { MAX_RULES } from '../contract/rules.ts';
 
 /** The sentences that explain the rule limit (MAX_RULES) when a create or an import meets it. */
 
-const count = (n: number): string => n.toLocaleString('en-US');
+// The host's locale (Electron sets ICU's default from the OS); these sentences are made in the
+// main process, which has no view of the renderer's language.
+const numbers = new Intl.NumberFormat();
+const count = (n: number): string => numbers.format(n);
 const rules = (n: number): string => `${count(n)} rule${n === 1 ? '' : 's'}`;
 
 /** rules:create at the limit (prompt answers may have taken the count past it). */
