@@ -57,8 +57,9 @@ test('rules decide the next connections without a prompt', async () => {
     action: 'block',
   });
   const blocked = await net.run(net.a, 'curl', ['-s', '--max-time', '5', `http://${net.ipB}:8081/`]);
+  // Refused at once (curl 7: connection refused), not dropped (that would end in curl 28, the
+  // --max-time above): a block answers the SYN with a reset.
   expect(blocked.code).toBe(7);
-  expect(blocked.seconds).toBeLessThan(1);
   expect(await app.call('prompts:list')).toEqual([]);
   // The block's hit comes from the daemon's RuleDecided info, which can reach the engine a moment
   // after curl has failed: wait for it, then check every count.
