@@ -37,6 +37,23 @@ test.describe('the desktop app', () => {
     await app.close();
   });
 
+  test('started at login, it waits in the tray, and its log file says where it writes', async () => {
+    const app = await electron.launch({ executablePath: binary ?? '', args: [repoRoot, '--started-at-login'] });
+    // Both windows are made, and neither is shown (app/main/startup.ts).
+    await expect.poll(() => app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows().length)).toBe(2);
+    const visible = await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows().map((w) => w.isVisible()));
+    expect(visible).toEqual([false, false]);
+    // main.log in Electron's log folder, with time and level, names itself and the crash dumps folder.
+    const [logs, dumps] = await app.evaluate(({ app: electronApp }) => [
+      electronApp.getPath('logs'),
+      electronApp.getPath('crashDumps'),
+    ]);
+    const log = readFileSync(path.join(logs ?? '', 'main.log'), 'utf8');
+    expect(log).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z INFO {2}ZenithFence \S+ starts \(log: /m);
+    expect(log).toContain(`crash reports: ${dumps ?? ''}`);
+    await app.close();
+  });
+
   test('refuses an IPC request with a bad payload, and one from an untrusted frame', async () => {
     const app = await electron.launch({ executablePath: binary ?? '', args: [repoRoot] });
     const window = await app.firstWindow();

@@ -1,6 +1,6 @@
 // The only module that imports ipcMain: every request is checked for its sender, validated
 // against the contract and answered with a Result; pushes go to our windows only.
-import { ipcMain, type BrowserWindow } from 'electron';
+import { type BrowserWindow, ipcMain } from 'electron';
 import { dispatch, type Handlers } from '../contract/dispatch.ts';
 import type { PushChannel, PushMap } from '../contract/ipc.ts';
 import { fail } from '../contract/result.ts';

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { STARTED_AT_LOGIN } from './startup.ts';
 
 /**
  * Start at login, the way each platform allows for this app. Windows: the app runs elevated
@@ -23,7 +24,7 @@ export function autostartEntry(executable: string): string {
     '[Desktop Entry]',
     'Type=Application',
     'Name=ZenithFence',
-    `Exec=${quoted} --started-at-login`,
+    `Exec=${quoted} ${STARTED_AT_LOGIN}`,
     'X-GNOME-Autostart-enabled=true',
     '',
   ].join('\n');

@@ -1,23 +1,30 @@
 // Electron entry point: wiring only. The engine, store and pushes are the same runtime as
 // headless mode (app/runtime); this file adds the windows, the tray, IPC and the lifecycle.
-import { app, dialog, net, Notification, protocol, screen } from 'electron';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { APP_ID } from '../contract/product.ts';
+import { app, dialog, net, protocol, screen } from 'electron';
 import { dispatch } from '../contract/dispatch.ts';
-import { noAppActionConsequence } from '../contract/no-app-action.ts';
 import type { PushChannel, PushMap } from '../contract/ipc.ts';
+import { noAppActionConsequence } from '../contract/no-app-action.ts';
+import { APP_ID } from '../contract/product.ts';
 import { currentPlatform, platformHostOptions } from '../platform/index.ts';
 import { createHost, type Host } from '../runtime/host.ts';
 import { installLastResort } from '../runtime/last-resort.ts';
 import { RateLimitedLog } from '../runtime/rate-limited-log.ts';
+import { startCrashReports } from './crash-reports.ts';
+import { DriverAlerts } from './driver-alerts.ts';
 import { pushToWindows, registerIpc } from './ipc-main.ts';
+import { setStartAtLogin } from './login-item.ts';
+import { startMainLog } from './main-log.ts';
+import { showNotice } from './notify.ts';
 import { placePrompt } from './prompt-placement.ts';
 import { resolveRendererFile } from './renderer-files.ts';
-import { setStartAtLogin } from './login-item.ts';
-import { TimedOutPrompts, timedOutMessage } from './timed-out-prompts.ts';
+import { opensMainWindow } from './startup.ts';
+import { timedOutMessage, TimedOutPrompts } from './timed-out-prompts.ts';
 import { AppTray } from './tray.ts';
 import { TrustedSenders } from './trusted-senders.ts';
+import { updateChecksAllowed } from './update-checks.ts';
+import { startUpdateChecks } from './updater.ts';
 import { createMainWindow, createPromptWindow, denyPermissions } from './windows.ts';
 
 // app/dist/app/main/main.js → the repository (or app.asar) root.
@@ -42,6 +49,7 @@ if (!app.requestSingleInstanceLock()) {
   // Another instance owns the driver connection; it shows its window (second-instance below).
   app.quit();
 } else {
+  startDiagnostics();
   app.setAppUserModelId(APP_ID);
   // A start that fails (a database of a newer release) is said, not left as a silent window.
   void app
@@ -53,6 +61,28 @@ if (!app.requestSingleInstanceLock()) {
     });
 }
 
+/**
+ * The primary instance's log file and crash reports, before anything else it does (and before
+ * `ready`, which crash reports need). Only the primary writes them: a second instance quits at
+ * once, and two processes rotating one file would lose lines. Neither may keep the app from
+ * starting: what fails is said on the console.
+ */
+function startDiagnostics(): void {
+  let where = '';
+  try {
+    // An elevated app on Windows has no console: main.log is where its lines can be read.
+    where = `log: ${startMainLog(app.getPath('logs')).file.path}`;
+  } catch (error) {
+    log.error('log file', error);
+  }
+  try {
+    where += `; crash reports: ${startCrashReports()}`;
+  } catch (error) {
+    log.error('crash reports', error);
+  }
+  console.info(`ZenithFence ${app.getVersion()} starts (${where}; arguments: ${process.argv.slice(1).join(' ')})`);
+}
+
 function start(): void {
   protocol.handle('app', (request) => {
     const file = resolveRendererFile(RENDERER_DIR, new URL(request.url).pathname);
@@ -60,7 +90,8 @@ function start(): void {
   });
   denyPermissions();
   const senders = new TrustedSenders();
-  const main = createMainWindow(PRELOAD);
+  // Started at login (login-item.ts), the app waits in the tray; the user's start opens the window.
+  const main = createMainWindow(PRELOAD, opensMainWindow(process.argv));
   const prompt = createPromptWindow(PRELOAD);
   for (const window of [main, prompt]) senders.add(window.webContents.id);
 
@@ -73,12 +104,12 @@ function start(): void {
       const groups = payload as PushMap['prompts:changed'];
       showPrompt(groups.some((group) => group.prompts.some((p) => p.held > 0)));
       for (const timedOut of timeouts.update(groups)) {
-        const notification = new Notification(timedOutMessage(timedOut, runtime.settings.defaultAction));
-        notification.on('click', () => prompt.showInactive());
-        notification.show();
+        showNotice(timedOutMessage(timedOut, runtime.settings.defaultAction), () => prompt.showInactive());
       }
     }
   };
+  // A lost link, a refusal, a driver never reached: one notification per change (driver-alerts.ts).
+  const alerts = new DriverAlerts(Date.now());
   host = createHost({
     // Electron's own place for app data (kept where earlier releases put the database).
     dataDir: app.getPath('userData'),
@@ -86,11 +117,21 @@ function start(): void {
     log,
     // The driver (socket or device; ZENITHFENCE_DRIVER_SOCKET / _DEVICE name another), process facts, paths.
     ...platformHostOptions(currentPlatform()),
+    onDriverStatus: (state, message) => {
+      const alert = alerts.update(state, message, Date.now());
+      if (alert !== null) showNotice(alert, showMainWindow);
+    },
   });
   const running = host;
   const runtime = running.runtime;
   const handlers = running.handlers;
   registerIpc(handlers, senders, (message) => console.error(`zenithfence: ${message}`));
+
+  function showMainWindow(): void {
+    if (main.isMinimized()) main.restore();
+    main.show();
+    main.focus();
+  }
 
   function showPrompt(pending: boolean): void {
     if (!pending) return prompt.hide();
@@ -105,7 +146,7 @@ function start(): void {
   tray = new AppTray(
     TRAY_ICONS,
     {
-      openMain: () => main.show(),
+      openMain: showMainWindow,
       openPrompts: () => prompt.showInactive(),
       pause: (minutes) => runtime.engine.setMode({ mode: 'pause', minutes }, Date.now()),
       setMode: (mode) => runtime.engine.setMode({ mode }, Date.now()),
@@ -130,6 +171,12 @@ function start(): void {
   );
 
   running.start();
+  // Only a packaged build with a release feed checks, and only when the user allows it.
+  startUpdateChecks({
+    allowed: () => updateChecksAllowed(runtime.settings),
+    notify: showNotice,
+    log: (where, error) => log.error(where, error),
+  }).catch((error: unknown) => log.error('update checks', error));
 
   /** What quitting means for new connections: it depends on whether the driver enforces the rules by itself. */
   function quitConsequence(): string {
@@ -163,10 +210,10 @@ function start(): void {
       .stop()
       .then((answered) => {
         if (answered === 0) return;
-        new Notification({
-          title: 'ZenithFence',
-          body: `${String(answered)} waiting connections got the default action.`,
-        }).show();
+        showNotice(
+          { title: 'ZenithFence', body: `${String(answered)} waiting connections got the default action.` },
+          () => undefined,
+        );
       })
       .catch((error: unknown) => log.error('quit', error))
       .finally(() => {
@@ -174,7 +221,10 @@ function start(): void {
         app.exit(0);
       });
   });
-  app.on('second-instance', () => main.show());
+  // Another start while this one runs: the user's opens the window, the login item's does not.
+  app.on('second-instance', (_event, argv) => {
+    if (opensMainWindow(argv)) showMainWindow();
+  });
   // Closing the main window keeps filtering running in the tray.
   main.on('close', (event) => {
     if (stopped) return;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PromptGroup, PromptView } from '../contract/views.ts';
-import { TimedOutPrompts, timedOutMessage } from './timed-out-prompts.ts';
+import { timedOutMessage, TimedOutPrompts } from './timed-out-prompts.ts';
 
 function prompt(id: string, held: number): PromptView {
   return {

@@ -1,8 +1,8 @@
-import { describe, expect, it } from 'vitest';
 import type { MenuItemConstructorOptions } from 'electron';
+import { describe, expect, it } from 'vitest';
 import type { RuleAction } from '../contract/rules.ts';
 import { OK_STATUS } from '../headless/test-support/status-handlers.ts';
-import { trayMenu, type TrayActions } from './tray-menu.ts';
+import { type TrayActions, trayMenu } from './tray-menu.ts';
 
 function actions(current: RuleAction, chosen: RuleAction[]): TrayActions {
   const none = (): void => undefined;

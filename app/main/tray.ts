@@ -1,8 +1,8 @@
 // The tray icon: state image and tooltip (tray-state.ts), and its menu (tray-menu.ts).
-import { Menu, nativeImage, nativeTheme, Tray } from 'electron';
 import path from 'node:path';
+import { Menu, nativeImage, nativeTheme, Tray } from 'electron';
 import type { StatusView } from '../contract/views.ts';
-import { trayMenu, type TrayActions } from './tray-menu.ts';
+import { type TrayActions, trayMenu } from './tray-menu.ts';
 import { trayState } from './tray-state.ts';
 
 export type { TrayActions } from './tray-menu.ts';

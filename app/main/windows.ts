@@ -30,7 +30,8 @@ function webPreferences(preload: string): Electron.WebPreferences {
   };
 }
 
-export function createMainWindow(preload: string): BrowserWindow {
+/** The main window; `show`: false when the app was started at login (it then waits in the tray). */
+export function createMainWindow(preload: string, show: boolean): BrowserWindow {
   const window = new BrowserWindow({
     title: APP_NAME,
     width: 1180,
@@ -41,7 +42,7 @@ export function createMainWindow(preload: string): BrowserWindow {
     webPreferences: webPreferences(preload),
   });
   lockDown(window.webContents);
-  window.once('ready-to-show', () => window.show());
+  if (show) window.once('ready-to-show', () => window.show());
   void window.loadURL('app://renderer/index.html');
   return window;
 }
