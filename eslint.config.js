@@ -1,8 +1,11 @@
 // Lint rules, including the layer rules of ARCHITECTURE.md ("Layers and what may import what"):
 // a wrong import fails `npm test`. .ci/layer-rules.test.ts proves each rule fires.
 import js from '@eslint/js';
-import tseslint from 'typescript-eslint';
+import simpleImportSort from 'eslint-plugin-simple-import-sort';
 import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+const TYPESCRIPT = ['**/*.{ts,tsx,mts,cts}'];
 
 const NODE_BUILTINS = [
   'node:*',
@@ -18,19 +21,31 @@ const NODE_BUILTINS = [
   'worker_threads',
 ];
 
-/** Builds a no-restricted-imports rule from [pattern group (or { regex }), reason] pairs. */
+/**
+ * Builds a no-restricted-imports rule from [pattern group (or { regex }), reason] pairs, and from
+ * [{ modules, importNames }, reason] pairs that ban only some names of those modules.
+ */
 function banImports(...bans) {
-  return {
-    'no-restricted-imports': [
-      'error',
-      {
-        patterns: bans.map(([group, message]) => (Array.isArray(group) ? { group, message } : { ...group, message })),
-      },
-    ],
-  };
+  const paths = bans
+    .filter(([ban]) => ban.modules !== undefined)
+    .flatMap(([{ modules, importNames }, message]) => modules.map((name) => ({ name, importNames, message })));
+  const patterns = bans
+    .filter(([ban]) => ban.modules === undefined)
+    .map(([group, message]) => (Array.isArray(group) ? { group, message } : { ...group, message }));
+  return { 'no-restricted-imports': ['error', paths.length > 0 ? { paths, patterns } : { patterns }] };
 }
 
-const BAN_ELECTRON = [['electron', 'electron/*'], 'Only the app shell (app/main, app/preload) may import Electron.'];
+// electron-updater loads `electron` itself, so it is the shell's too.
+const BAN_ELECTRON = [
+  ['electron', 'electron/*', 'electron-updater'],
+  'Only the app shell (app/main, app/preload) may import Electron.',
+];
+// One module owns the IPC handlers, so every request passes its sender check and schema. The
+// default import is banned too (electron.ipcMain would pass); a namespace import trips the rule.
+const BAN_IPC_MAIN = [
+  { modules: ['electron', 'electron/main'], importNames: ['ipcMain', 'default'] },
+  'Only app/main/ipc-main.ts may use ipcMain (import the names you need, not the default).',
+];
 const BAN_NODE = [NODE_BUILTINS, 'This layer runs without Node built-ins.'];
 const BAN_REACT = [
   ['react', 'react-dom', 'react-dom/*', 'zustand', '@tanstack/*', 'uplot'],
@@ -44,8 +59,21 @@ const BAN_NATIVE = [
 // A regex: gitignore-style groups cannot let one file of an excluded folder back in.
 const BAN_NATIVE_INTERNALS = [
   { regex: '(^|/)native(/(?!src/index\\.ts$).*)?$' },
-  "app/platform may use only the binding's public entry, native/src/index.ts.",
+  "app/driver-client and app/platform may use only the binding's public entry, native/src/index.ts.",
 ];
+// The driver client's tests and fakes also use the binding's test side: the other direction of
+// each wire format (native/test-support/codec) and the daemon test support (namespaces, waits).
+const BAN_NATIVE_INTERNALS_BUT_TEST_SUPPORT = [
+  { regex: '(^|/)native(/(?!src/index\\.ts$|test-support/).*)?$' },
+  "The driver client's tests may use the binding's public entry (native/src/index.ts) and native/test-support.",
+];
+// The binding's run-time code ships; test support (fixtures, the info encoder, the command and
+// policy decoders, fakes) serves tests, benchmarks and scripts only.
+const BAN_TEST_SUPPORT = [
+  ['**/test-support/**', '**/test-support'],
+  'Run-time code of the binding does not use test support (native/test-support); tests do.',
+];
+const BAN_APP = [['**/app/**'], 'The binding knows nothing of the app.'];
 // End-to-end tests reach the binding only through the app; the Windows suite's test
 // infrastructure (native/test-support: Wine, the device stand-in) is not the binding.
 const BAN_NATIVE_BUT_TEST_SUPPORT = [
@@ -98,6 +126,19 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
+  {
+    // One import order everywhere (--fix sorts): side effects, node: built-ins, packages, then
+    // relative paths, in one block as most files had it. One import per module, except that an
+    // `import type` may stand beside it; re-exporting what a module imports stays allowed
+    // (a layer may pass on the contract's types), so exports are not counted.
+    files: TYPESCRIPT,
+    plugins: { 'simple-import-sort': simpleImportSort },
+    rules: {
+      'simple-import-sort/imports': ['error', { groups: [['^\\u0000', '^node:', '^@?\\w', '^', '^\\.']] }],
+      'simple-import-sort/exports': 'error',
+      'no-duplicate-imports': ['error', { allowSeparateTypeImports: true }],
+    },
+  },
   // Tools load these configs through their default export.
   {
     files: [
@@ -119,8 +160,28 @@ export default tseslint.config(
     rules: banImports(BAN_ELECTRON, BAN_NODE, BAN_REACT, BAN_FFI, BAN_NATIVE, BAN_RENDERER),
   },
   {
-    files: ['app/**/*.ts'],
-    ignores: ['app/contract/**', 'app/engine/**', 'app/driver-client/**', 'app/platform/**'],
+    // Everything in app/ that is not the shell nor a layer below (runtime, store, headless,
+    // launcher, and any new folder) runs under plain Node: no Electron.
+    files: ['app/**/*.{ts,mts,cts}'],
+    ignores: [
+      'app/contract/**',
+      'app/engine/**',
+      'app/driver-client/**',
+      'app/platform/**',
+      'app/main/**',
+      'app/preload/**',
+    ],
+    rules: banImports(BAN_ELECTRON, BAN_REACT, BAN_FFI, BAN_NATIVE, BAN_RENDERER),
+  },
+  {
+    // The shell: Electron, but ipcMain only in ipc-main.ts (the next block exempts it).
+    files: ['app/main/**/*.{ts,mts,cts}'],
+    rules: banImports(BAN_IPC_MAIN, BAN_REACT, BAN_FFI, BAN_NATIVE, BAN_RENDERER),
+  },
+  {
+    // The preload runs in the renderer's process, where Electron has no ipcMain; its
+    // `import type * as Electron` would trip an importNames ban, so it gets none.
+    files: ['app/main/ipc-main.ts', 'app/preload/**/*.{ts,mts,cts}'],
     rules: banImports(BAN_REACT, BAN_FFI, BAN_NATIVE, BAN_RENDERER),
   },
   {
@@ -130,22 +191,24 @@ export default tseslint.config(
   },
   {
     files: ['app/driver-client/**/*.ts'],
-    rules: banImports(BAN_REACT, BAN_FFI, BAN_RENDERER),
+    rules: banImports(BAN_ELECTRON, BAN_REACT, BAN_FFI, BAN_NATIVE_INTERNALS, BAN_RENDERER),
+  },
+  {
+    files: ['app/driver-client/**/*.test.ts', 'app/driver-client/test-support/**/*.ts'],
+    rules: banImports(BAN_ELECTRON, BAN_REACT, BAN_FFI, BAN_NATIVE_INTERNALS_BUT_TEST_SUPPORT, BAN_RENDERER),
   },
   {
     files: ['native/**/*.ts'],
-    ignores: ['native/src/ffi.ts'],
-    rules: banImports(
-      BAN_ELECTRON,
-      BAN_REACT,
-      BAN_FFI,
-      [['**/app/**'], 'The binding knows nothing of the app.'],
-      BAN_RENDERER,
-    ),
+    rules: banImports(BAN_ELECTRON, BAN_REACT, BAN_FFI, BAN_APP, BAN_RENDERER),
+  },
+  {
+    files: ['native/src/**/*.ts'],
+    ignores: ['native/src/**/*.test.ts', 'native/src/ffi.ts'],
+    rules: banImports(BAN_ELECTRON, BAN_REACT, BAN_FFI, BAN_APP, BAN_RENDERER, BAN_TEST_SUPPORT),
   },
   {
     files: ['native/src/ffi.ts'],
-    rules: banImports(BAN_ELECTRON, BAN_REACT, [['**/app/**'], 'The binding knows nothing of the app.'], BAN_RENDERER),
+    rules: banImports(BAN_ELECTRON, BAN_REACT, BAN_APP, BAN_RENDERER, BAN_TEST_SUPPORT),
   },
   {
     files: ['renderer/**/*.{ts,tsx}'],

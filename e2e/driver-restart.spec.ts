@@ -1,10 +1,10 @@
-import { expect, test } from '@playwright/test';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { expect, test } from '@playwright/test';
 import { policyFileArgs } from './support/daemon-args.ts';
 import { DAEMON, Headless } from './support/headless-client.ts';
-import { needsRoot, TestNet, waitFor, type RunResult } from './support/test-net.ts';
+import { needsRoot, type RunResult, TestNet, waitFor } from './support/test-net.ts';
 
 // The daemon dies (SIGKILL) while a prompt holds a connection, and is started again: it numbers
 // its requests from 1 again. The next connection must wait for its own prompt, and the answer to

@@ -1,5 +1,5 @@
-import { expect, test } from '@playwright/test';
 import { realpathSync } from 'node:fs';
+import { expect, test } from '@playwright/test';
 import { DAEMON, Headless } from './support/headless-client.ts';
 import { needsRoot, TestNet, waitFor } from './support/test-net.ts';
 

@@ -1,13 +1,13 @@
-import { expect, test } from '@playwright/test';
 import { realpathSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { DatabaseSync } from 'node:sqlite';
+import { expect, test } from '@playwright/test';
 import { WebSocket } from 'ws';
 import { MAX_RULE_FILE_BYTES, MAX_WIRE_REQUEST_BYTES } from '../app/contract/ipc.ts';
 import type { RuleAction } from '../app/contract/rules.ts';
 import { DAEMON, Headless } from './support/headless-client.ts';
 import { SmallDisk } from './support/small-disk.ts';
-import { needsRoot, stopChild, TestNet, waitFor, type RunResult } from './support/test-net.ts';
+import { needsRoot, type RunResult, stopChild, TestNet, waitFor } from './support/test-net.ts';
 
 // Headless mode meeting what ordinary life and hostile local users bring: a restart with history
 // in the database, sockets that reset and frames that break the rules, a full disk, and a rule

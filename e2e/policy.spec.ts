@@ -1,9 +1,9 @@
-import { expect, test } from '@playwright/test';
 import { realpathSync } from 'node:fs';
+import { expect, test } from '@playwright/test';
 import type { StatusView } from '../app/contract/views.ts';
 import { hasPolicyFile } from './support/daemon-args.ts';
 import { DAEMON, Headless } from './support/headless-client.ts';
-import { needsRoot, TestNet, waitFor, type RunResult } from './support/test-net.ts';
+import { needsRoot, type RunResult, TestNet, waitFor } from './support/test-net.ts';
 
 // The driver enforces the user's rules by itself (issue 11, driver/protocol/README.md "Policy"):
 // headless mode sends its rules to the real zenithfenced, which decides rule-matched connections

@@ -1,4 +1,4 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, type Page, test } from '@playwright/test';
 import { RENDERER_ORIGIN, serveBuiltRenderer } from './fixtures/renderer-origin.ts';
 import { busyScene, FakeEngine } from './support/fake-engine.ts';
 

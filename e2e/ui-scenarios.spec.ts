@@ -1,10 +1,10 @@
-import { expect, test, type Page } from '@playwright/test';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
+import { expect, type Page, test } from '@playwright/test';
 import { policyFileArgs } from './support/daemon-args.ts';
 import { DAEMON, Headless } from './support/headless-client.ts';
-import { needsRoot, stopChild, TestNet, waitFor, type RunResult } from './support/test-net.ts';
+import { needsRoot, type RunResult, stopChild, TestNet, waitFor } from './support/test-net.ts';
 
 // The remaining scenarios of the desktop UI on real traffic: Debian Chromium against headless
 // mode, the real engine and a real zenithfenced in network namespaces, with curl and Python as

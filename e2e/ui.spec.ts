@@ -1,8 +1,8 @@
-import { expect, test, type Page } from '@playwright/test';
 import { realpathSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { expect, type Page, test } from '@playwright/test';
 import { DAEMON, Headless } from './support/headless-client.ts';
-import { needsRoot, TestNet, waitFor, type RunResult } from './support/test-net.ts';
+import { needsRoot, type RunResult, TestNet, waitFor } from './support/test-net.ts';
 
 // The UI in Debian Chromium against headless mode, the real engine and a real zenithfenced in
 // network namespaces, with curl and Python HTTP servers as the traffic. Everything is done the

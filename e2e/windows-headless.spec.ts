@@ -1,16 +1,16 @@
-import { expect, test, type Page } from '@playwright/test';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startHeldProcess, type HeldProcess } from '../native/test-support/wine/held-process.ts';
-import { readServiceKey, startStandin, type Standin } from '../native/test-support/wine/standin-service.ts';
+import { expect, type Page, test } from '@playwright/test';
+import { type HeldProcess, startHeldProcess } from '../native/test-support/wine/held-process.ts';
+import { readServiceKey, type Standin, startStandin } from '../native/test-support/wine/standin-service.ts';
 import {
   prepareWine,
   stopWine,
+  windowsPath,
   wineEnvironment,
   wineMissingReason,
-  windowsPath,
   type WineSetup,
 } from '../native/test-support/wine/wine-env.ts';
 import { Headless, REPO } from './support/headless-client.ts';

@@ -1,7 +1,7 @@
 // The session's reconnect policy: the binding's `retryable` decides whether an open is tried again.
 import { describe, expect, it } from 'vitest';
-import type { HelloReplyInfo } from '../../native/src/codec/info-types.ts';
-import { DaemonNotRunning, DriverClosed, PermissionDenied, VersionMismatch } from '../../native/src/errors.ts';
+import type { HelloReplyInfo } from '../../native/src/index.ts';
+import { DaemonNotRunning, DriverClosed, PermissionDenied, VersionMismatch } from '../../native/src/index.ts';
 import { idleLink as idleLinkOf, runSession as run } from './test-support/session-runner.ts';
 
 const REPLY: HelloReplyInfo = { kind: 'helloReply', version: [2, 1, 0, 0], extVersion: 1, features: 7, driverKind: 2 };

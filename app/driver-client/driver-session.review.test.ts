@@ -4,8 +4,8 @@
 // socket re-created by a restarting daemon) ends the session for good: the app then stays
 // 'failed' after the driver is back, until the user restarts it.
 import { describe, expect, it } from 'vitest';
-import type { HelloReplyInfo } from '../../native/src/codec/info-types.ts';
-import { DriverGone, PermissionDenied } from '../../native/src/errors.ts';
+import type { HelloReplyInfo } from '../../native/src/index.ts';
+import { DriverGone, PermissionDenied } from '../../native/src/index.ts';
 import { idleLink, runSession } from './test-support/session-runner.ts';
 
 const REPLY: HelloReplyInfo = { kind: 'helloReply', version: [2, 1, 0, 0], extVersion: 1, features: 7, driverKind: 1 };

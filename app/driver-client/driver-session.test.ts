@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DriverEvent } from '../contract/driver-events.ts';
-import type { Command } from '../../native/src/codec/command-types.ts';
-import type { DecodeResult } from '../../native/src/codec/info-types.ts';
+import type { Command, DecodeResult } from '../../native/src/index.ts';
 import { DriverSession, type SessionLink } from './driver-session.ts';
 import { wireIdOf } from './link-request-ids.ts';
 

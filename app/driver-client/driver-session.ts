@@ -1,11 +1,8 @@
 import type { DriverEvent, DriverVerdict } from '../contract/driver-events.ts';
 import type { DriverPolicy } from '../contract/driver-policy.ts';
 import type { DriverState } from '../contract/views.ts';
-import { backoffDelay, type BackoffOptions } from '../../native/src/backoff.ts';
-import { ALL_FEATURES, FEATURE } from '../../native/src/codec/protocol-constants.ts';
-import { DriverError } from '../../native/src/errors.ts';
-import type { Command } from '../../native/src/codec/command-types.ts';
-import type { DecodeResult, HelloReplyInfo } from '../../native/src/codec/info-types.ts';
+import { ALL_FEATURES, backoffDelay, DriverError, FEATURE } from '../../native/src/index.ts';
+import type { BackoffOptions, Command, DecodeResult, HelloReplyInfo } from '../../native/src/index.ts';
 import { EventMapper, verdictCommand } from './event-mapper.ts';
 import { linkOf, tagRequestId, wireIdOf } from './link-request-ids.ts';
 import { policyCommands } from './policy-commands.ts';

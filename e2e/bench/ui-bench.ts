@@ -6,10 +6,10 @@
 //    renderer that shows the "Connection request" dialog.
 // 2. Frame time of the Connections view at 100 000 rows with 1 000 events/s (fake preload).
 // 3. Idle CPU and memory of headless mode and the renderer (real stack, no traffic).
-import { chromium, type Browser, type Page } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
+import { type Browser, chromium, type Page } from '@playwright/test';
 import { RENDERER_ORIGIN, serveBuiltRenderer } from '../fixtures/renderer-origin.ts';
 import { busyScene, FakeEngine } from '../support/fake-engine.ts';
 import { DAEMON, Headless } from '../support/headless-client.ts';

@@ -1,9 +1,9 @@
 // Decoding throughput of InfoReader: a 64 KiB buffer of mixed infos, pushed whole and as 4 KiB
 // reads, for about 2 s each. Prints numbers and asserts nothing (goal: >= 1M infos/s on one core).
 // Run: node_modules/.bin/node native/bench/decode-bench.ts (npm run bench:codec).
-import { encodeInfo } from '../src/codec/info-encoder.ts';
 import { InfoReader } from '../src/codec/info-reader.ts';
 import type { Info } from '../src/codec/info-types.ts';
+import { encodeInfo } from '../test-support/codec/info-encoder.ts';
 
 const BUFFER_SIZE = 64 * 1024;
 const READ_SIZE = 4 * 1024;

@@ -4,9 +4,8 @@
 // Run with Node 24 (npm run protocol:regen, or node_modules/.bin/node native/scripts/gen-testdata.ts).
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-
-import { buildTsPolicy, TS_POLICY_FIXTURE, TS_POLICY_PATH } from '../src/codec/policy-fixtures.ts';
-import { buildTsCommands, TS_COMMAND_FIXTURES, TS_COMMANDS_PATH } from '../src/codec/testdata-fixtures.ts';
+import { buildTsPolicy, TS_POLICY_FIXTURE, TS_POLICY_PATH } from '../test-support/codec/policy-fixtures.ts';
+import { buildTsCommands, TS_COMMAND_FIXTURES, TS_COMMANDS_PATH } from '../test-support/codec/testdata-fixtures.ts';
 
 const repoRoot = new URL('../../', import.meta.url);
 

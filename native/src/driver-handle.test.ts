@@ -1,12 +1,12 @@
 // The transport-independent handle, driven through a fake transport: read loop, reassembly,
 // end of stream, close, write order, Hello.
 import { describe, expect, it } from 'vitest';
-
+import { encodeInfo, encodeInfos, frameInfo } from '../test-support/codec/info-encoder.ts';
+import { RUST_INFO_FIXTURES } from '../test-support/codec/testdata-fixtures.ts';
 import { FakeTransport } from '../test-support/fake-transport.ts';
 import { waitFor } from '../test-support/wait-for.ts';
 import type { HelloReplyInfo, Info, InfoProblem } from './codec/index.ts';
-import { encodeCommand, encodeInfo, encodeInfos, FEATURE, frameInfo, VERDICT } from './codec/index.ts';
-import { RUST_INFO_FIXTURES } from './codec/testdata-fixtures.ts';
+import { encodeCommand, FEATURE, VERDICT } from './codec/index.ts';
 import { createDriverHandle } from './driver-handle.ts';
 import { DriverClosed, DriverGone, DriverOsError, DriverTimeout, DriverUsageError, VersionMismatch } from './errors.ts';
 

@@ -2,11 +2,10 @@
 // a held curl connection with its Process info, a verdict through send(), close and reopen,
 // one client at a time, and PermissionDenied for a user outside the socket's group.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
 import { asUser } from '../test-support/as-user.ts';
-import { rootGate } from '../test-support/root-gate.ts';
-import type { Background } from '../test-support/processes.ts';
 import { TestNet } from '../test-support/netns.ts';
+import type { Background } from '../test-support/processes.ts';
+import { rootGate } from '../test-support/root-gate.ts';
 import type { ConnectionInfo, Info, InfoProblem, ProcessInfo } from './codec/index.ts';
 import { DRIVER_KIND, FEATURE, VERDICT } from './codec/index.ts';
 import type { DriverHandle } from './driver-handle.ts';

@@ -3,9 +3,8 @@
 // cleanup() kills every process started here and deletes the namespaces, also after a failure.
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-
-import { waitFor } from './wait-for.ts';
 import { attempt, Background, must } from './processes.ts';
+import { waitFor } from './wait-for.ts';
 
 /** The daemon binary `npm install` builds. */
 export const DAEMON_BINARY = fileURLToPath(new URL('../../driver/target/release/zenithfenced', import.meta.url));

@@ -2,11 +2,11 @@
 // SEQPACKET socketpair, through (1) a synchronous ffi call, (2) the runInNewThread call the
 // transport uses, (3) the whole handle (transport + InfoReader + queue). Prints, asserts nothing.
 // Run: node_modules/.bin/node native/test-support/read-overhead-bench.ts
-import { encodeInfo } from '../src/codec/index.ts';
 import { createDriverHandle } from '../src/driver-handle.ts';
 import { libc } from '../src/ffi.ts';
 import { linuxSocketTransport } from '../src/linux/socket-transport.ts';
-import { closeFd, seqpacketPair, sendMessage } from './socketpair.ts';
+import { encodeInfo } from './codec/info-encoder.ts';
+import { closeFd, sendMessage, seqpacketPair } from './socketpair.ts';
 
 const READS = 10_000;
 // Messages queued before each batch of reads: well inside the default socket buffer.

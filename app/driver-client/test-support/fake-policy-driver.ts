@@ -3,15 +3,21 @@
 // PolicyParts are put together and checked by the codec's document decoder, and the infos a
 // driver sends (HelloReply, PolicyState, RuleDecided, Process, ConnectionEnd) come back through
 // the codec's encoder and InfoReader. For the app-side tests until the real daemon has the policy.
-import { decodeCommand } from '../../../native/src/codec/command-decoder.ts';
-import { encodeCommand } from '../../../native/src/codec/command-encoder.ts';
-import type { Command } from '../../../native/src/codec/command-types.ts';
-import { encodeInfos } from '../../../native/src/codec/info-encoder.ts';
-import { InfoReader } from '../../../native/src/codec/info-reader.ts';
-import type { DecodeResult, HelloReplyInfo, Info } from '../../../native/src/codec/info-types.ts';
-import { decodePolicyDocument, PolicyDecodeError } from '../../../native/src/codec/policy-decoder.ts';
-import type { PolicyDocument, PolicyRule } from '../../../native/src/codec/policy-types.ts';
-import { FEATURE, VERDICT } from '../../../native/src/codec/protocol-constants.ts';
+import {
+  decodeCommand,
+  decodePolicyDocument,
+  encodeInfos,
+  PolicyDecodeError,
+} from '../../../native/test-support/codec/index.ts';
+import { encodeCommand, FEATURE, InfoReader, VERDICT } from '../../../native/src/index.ts';
+import type {
+  Command,
+  DecodeResult,
+  HelloReplyInfo,
+  Info,
+  PolicyDocument,
+  PolicyRule,
+} from '../../../native/src/index.ts';
 import type { SessionLink } from '../driver-session.ts';
 
 const NO_APP_VERDICT = { accept: VERDICT.accept, block: VERDICT.block, drop: VERDICT.drop } as const;

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-
+import { Random, testSeed } from '../../test-support/codec/test-random.ts';
 import { formatIp, parseIp, parseIpv4, parseIpv6 } from './addresses.ts';
-import { Random, testSeed } from './test-random.ts';
 
 function hex(text: string): Uint8Array {
   return Uint8Array.from(text.match(/../g) ?? [], (pair) => parseInt(pair, 16));

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-
-import type { Command } from './command-types.ts';
 import { encodeCommand } from './command-encoder.ts';
+import type { Command } from './command-types.ts';
 import { COMMAND_SIZE } from './protocol-constants.ts';
 
 function hex(bytes: Uint8Array): string {

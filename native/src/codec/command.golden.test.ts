@@ -3,9 +3,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-
+import { decodeCommand, splitCommandStream } from '../../test-support/codec/command-decoder.ts';
 import { formatIp } from './addresses.ts';
-import { decodeCommand, splitCommandStream } from './command-decoder.ts';
 import { encodeCommand } from './command-encoder.ts';
 import type { Command } from './command-types.ts';
 

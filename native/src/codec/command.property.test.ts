@@ -1,13 +1,12 @@
 // Property tests: random commands round-trip, and random bytes make decodeCommand throw nothing
 // but CommandDecodeError. The seed is printed; CODEC_TEST_SEED replays a run.
 import { describe, expect, it } from 'vitest';
-
+import { CommandDecodeError, decodeCommand } from '../../test-support/codec/command-decoder.ts';
+import { Random, testSeed } from '../../test-support/codec/test-random.ts';
 import { formatIp } from './addresses.ts';
-import { CommandDecodeError, decodeCommand } from './command-decoder.ts';
 import { encodeCommand } from './command-encoder.ts';
 import type { Command } from './command-types.ts';
 import { COMMAND_ID, commandSize, type Verdict } from './protocol-constants.ts';
-import { Random, testSeed } from './test-random.ts';
 
 function randomCommand(random: Random): Command {
   const verdict = random.int(12) as Verdict;

@@ -1,8 +1,7 @@
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-
+import { Random, testSeed } from '../../test-support/codec/test-random.ts';
 import { crc32 } from './crc32.ts';
-import { Random, testSeed } from './test-random.ts';
 
 const ascii = (text: string): Uint8Array => new TextEncoder().encode(text);
 

@@ -1,20 +1,16 @@
 // The protocol codec's public API: pure byte logic, no Node APIs (driver/protocol/README.md).
+// Only what the binding and the app use at run time; what only tests and fake drivers need (the
+// info encoder, the command and policy decoders, the fixtures) is native/test-support/codec.
 export type { IpVersion } from './addresses.ts';
 export { ADDRESS_LENGTH, formatIp, parseIp, parseIpv4, parseIpv6 } from './addresses.ts';
-export type * from './command-types.ts';
 export { encodeCommand } from './command-encoder.ts';
-export type { CommandDecodeReason } from './command-decoder.ts';
-export { CommandDecodeError, decodeCommand, splitCommandStream } from './command-decoder.ts';
-export type * from './info-types.ts';
+export type * from './command-types.ts';
+export { crc32 } from './crc32.ts';
 export { decodeInfoBody, INFO_BODY_SIZE } from './info-decoder.ts';
-export { encodeInfo, encodeInfos, frameInfo } from './info-encoder.ts';
 export type { InfoReaderOptions, ReaderOutput } from './info-reader.ts';
 export { DEFAULT_MAX_BODY_LENGTH, InfoReader } from './info-reader.ts';
-export { crc32 } from './crc32.ts';
-export type * from './policy-types.ts';
+export type * from './info-types.ts';
 export { encodePolicyDocument, policyPartCommands } from './policy-encoder.ts';
-export type { PolicyDecodeReason } from './policy-decoder.ts';
-export { decodePolicyDocument, PolicyDecodeError } from './policy-decoder.ts';
 export {
   MAX_APP_PATH_LENGTH,
   MAX_POLICY_LENGTH,
@@ -22,6 +18,7 @@ export {
   MAX_POLICY_RULES,
   POLICY_FORMAT,
 } from './policy-format.ts';
+export type * from './policy-types.ts';
 export type { CommandId, FixedSizeCommandId, InfoType, Verdict } from './protocol-constants.ts';
 export {
   ALL_FEATURES,

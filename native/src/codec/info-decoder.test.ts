@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
-
+import { encodeInfo } from '../../test-support/codec/info-encoder.ts';
+import { RUST_INFO_FIXTURES } from '../../test-support/codec/testdata-fixtures.ts';
 import { decodeInfoBody } from './info-decoder.ts';
-import { encodeInfo } from './info-encoder.ts';
 import type { DecodeResult, Info } from './info-types.ts';
 import { INFO_TYPE } from './protocol-constants.ts';
-import { RUST_INFO_FIXTURES } from './testdata-fixtures.ts';
 
 // The body of an encoded info (its bytes after the 5-byte header).
 function bodyOf(info: Info): Uint8Array {

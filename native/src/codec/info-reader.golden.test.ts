@@ -3,11 +3,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-
+import { Random, randomChunks, testSeed } from '../../test-support/codec/test-random.ts';
 import { formatIp } from './addresses.ts';
 import { InfoReader, type ReaderOutput } from './info-reader.ts';
 import type { Info } from './info-types.ts';
-import { Random, randomChunks, testSeed } from './test-random.ts';
 
 const VECTORS = new URL('../../../../shared/vectors/portmaster-kext-2.1/', import.meta.url);
 const FILE = new URL('rust_info_test.bin', VECTORS);

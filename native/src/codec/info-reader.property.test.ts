@@ -1,13 +1,12 @@
 // Property tests: random bytes never make the reader throw, and random infos survive encoder →
 // reader whatever the chunking. The seed is printed; CODEC_TEST_SEED replays a run.
 import { describe, expect, it } from 'vitest';
-
+import { encodeInfos, frameInfo } from '../../test-support/codec/info-encoder.ts';
+import { Random, randomChunks, testSeed } from '../../test-support/codec/test-random.ts';
 import { formatIp } from './addresses.ts';
-import { encodeInfos, frameInfo } from './info-encoder.ts';
 import { InfoReader, type ReaderOutput } from './info-reader.ts';
 import type { Info } from './info-types.ts';
 import { POLICY_ORIGINS, POLICY_PROBLEMS, type Verdict } from './protocol-constants.ts';
-import { Random, randomChunks, testSeed } from './test-random.ts';
 
 const PALETTE = ['a', 'Z', '0', ' ', '/', '.', '-', 'é', '✓', '日', '😀', '\ufeff', '\0'];
 

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-
-import { encodeInfos, frameInfo } from './info-encoder.ts';
+import { encodeInfos, frameInfo } from '../../test-support/codec/info-encoder.ts';
+import { RUST_INFO_FIXTURES } from '../../test-support/codec/testdata-fixtures.ts';
 import { InfoReader, type ReaderOutput } from './info-reader.ts';
-import { RUST_INFO_FIXTURES } from './testdata-fixtures.ts';
 
 const STREAM = encodeInfos(RUST_INFO_FIXTURES);
 

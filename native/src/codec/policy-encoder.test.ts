@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
-
+import { decodePolicyDocument } from '../../test-support/codec/policy-decoder.ts';
+import { RUST_POLICY_FIXTURE, TS_POLICY_FIXTURE } from '../../test-support/codec/policy-fixtures.ts';
 import { crc32 } from './crc32.ts';
-import { decodePolicyDocument } from './policy-decoder.ts';
 import { encodePolicyDocument } from './policy-encoder.ts';
-import { RUST_POLICY_FIXTURE, TS_POLICY_FIXTURE } from './policy-fixtures.ts';
 import type { PolicyDocument, PolicyRule } from './policy-types.ts';
 
 function hex(bytes: Uint8Array): string {

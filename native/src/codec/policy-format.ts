@@ -1,5 +1,6 @@
 // The numbers of the policy document format (driver/protocol/README.md, "The policy document"),
-// shared by policy-encoder.ts and policy-decoder.ts. Keep in step with driver/protocol/src/policy.rs.
+// shared by policy-encoder.ts and the test side's decoder (native/test-support/codec/policy-decoder.ts).
+// Keep in step with driver/protocol/src/policy.rs.
 import type { NoAppAction, PolicyAction, PolicyDestination, PolicyDirection } from './policy-types.ts';
 
 /** The first 8 bytes of every document: ASCII `ZFPOLICY`. */

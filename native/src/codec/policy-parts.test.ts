@@ -1,14 +1,13 @@
 // Sending a policy: a document cut into PolicyPart commands, written one per write (or back to back
 // in a stream), and put together again as a driver does.
 import { describe, expect, it } from 'vitest';
-
-import { decodeCommand, splitCommandStream } from './command-decoder.ts';
+import { decodeCommand, splitCommandStream } from '../../test-support/codec/command-decoder.ts';
+import { decodePolicyDocument } from '../../test-support/codec/policy-decoder.ts';
+import { randomPolicyDocument } from '../../test-support/codec/policy-test-random.ts';
+import { Random, testSeed } from '../../test-support/codec/test-random.ts';
 import { encodeCommand } from './command-encoder.ts';
 import type { PolicyPartCommand } from './command-types.ts';
-import { decodePolicyDocument } from './policy-decoder.ts';
 import { encodePolicyDocument, policyPartCommands } from './policy-encoder.ts';
-import { randomPolicyDocument } from './policy-test-random.ts';
-import { Random, testSeed } from './test-random.ts';
 
 /** Reassembles parts as the README says a driver does; throws where a driver would drop the document. */
 function reassemble(parts: readonly PolicyPartCommand[]): Uint8Array {

@@ -1,5 +1,6 @@
 // The policy document (driver/protocol/README.md, "The policy document") as TypeScript values: the
-// rules the driver enforces by itself. policy-encoder.ts writes it, policy-decoder.ts reads it.
+// rules the driver enforces by itself. policy-encoder.ts writes it; the driver reads it (and, for
+// tests and fake drivers, native/test-support/codec/policy-decoder.ts).
 
 /** What a rule does: let through, refuse (the app gets an error), or drop silently. */
 export type PolicyAction = 'allow' | 'block' | 'drop';

@@ -1,12 +1,11 @@
 // Property tests of the policy document: random documents round-trip, and damaged ones are refused
 // with a PolicyDecodeError and nothing else. The seed is printed; CODEC_TEST_SEED replays a run.
 import { describe, expect, it } from 'vitest';
-
+import { decodePolicyDocument, PolicyDecodeError } from '../../test-support/codec/policy-decoder.ts';
+import { randomPolicyDocument } from '../../test-support/codec/policy-test-random.ts';
+import { Random, testSeed } from '../../test-support/codec/test-random.ts';
 import { crc32 } from './crc32.ts';
-import { decodePolicyDocument, PolicyDecodeError } from './policy-decoder.ts';
 import { encodePolicyDocument } from './policy-encoder.ts';
-import { randomPolicyDocument } from './policy-test-random.ts';
-import { Random, testSeed } from './test-random.ts';
 
 /** The CRC-32 recomputed for changed content, so the checks behind the checksum see the change. */
 function resealed(bytes: Uint8Array): Uint8Array {

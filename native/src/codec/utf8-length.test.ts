@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-
 import { ByteWriter } from './byte-writer.ts';
 import { utf8Length } from './utf8-length.ts';
 

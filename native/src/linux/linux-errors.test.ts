@@ -3,12 +3,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-
 import { DaemonNotRunning, DriverGone, DriverOsError, PermissionDenied } from '../errors.ts';
 import { ERRNO, errnoName } from './errno.ts';
 import { connectError, ioError } from './linux-errors.ts';
-import { groupNameFromEtcGroup, socketGroup } from './socket-group.ts';
 import { MAX_SOCKET_PATH_BYTES, sockaddrUn } from './sockaddr-un.ts';
+import { groupNameFromEtcGroup, socketGroup } from './socket-group.ts';
 
 const PATH = '/run/zenithfence/driver.sock';
 const noGroup = (): undefined => undefined;

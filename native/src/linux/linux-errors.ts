@@ -1,6 +1,6 @@
 // errno → typed error for the Linux socket, with the advice each message gives.
-import { DaemonNotRunning, DriverGone, DriverOsError, PermissionDenied } from '../errors.ts';
 import type { DriverError } from '../errors.ts';
+import { DaemonNotRunning, DriverGone, DriverOsError, PermissionDenied } from '../errors.ts';
 import { ERRNO, errnoName } from './errno.ts';
 import type { SocketGroup } from './socket-group.ts';
 

@@ -3,10 +3,10 @@ import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-
-import { closeFd, receiveMessage, seqpacketPair, sendMessage } from '../../test-support/socketpair.ts';
+import { encodeInfos } from '../../test-support/codec/info-encoder.ts';
+import { closeFd, receiveMessage, sendMessage, seqpacketPair } from '../../test-support/socketpair.ts';
 import type { Info } from '../codec/index.ts';
-import { encodeCommand, encodeInfos, VERDICT } from '../codec/index.ts';
+import { encodeCommand, VERDICT } from '../codec/index.ts';
 import { createDriverHandle } from '../driver-handle.ts';
 import { DaemonNotRunning, DriverGone, DriverOsError } from '../errors.ts';
 import { openDriver } from '../open-driver.ts';

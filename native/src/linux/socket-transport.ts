@@ -1,13 +1,13 @@
 // The Linux transport: a SOCK_SEQPACKET Unix socket to zenithfenced, through libc via ffi-rs.
 // One blocking read on the threadpool at a time; commands are non-blocking send() calls.
-import { libc } from '../ffi.ts';
-import type { SysResult } from '../ffi.ts';
 import { DriverOsError } from '../errors.ts';
+import type { SysResult } from '../ffi.ts';
+import { libc } from '../ffi.ts';
 import type { DriverTransport } from '../transport.ts';
 import { ERRNO } from './errno.ts';
 import { connectError, ioError } from './linux-errors.ts';
+import { AF_UNIX, SOCKADDR_UN_SIZE, sockaddrUn } from './sockaddr-un.ts';
 import { socketGroup } from './socket-group.ts';
-import { AF_UNIX, sockaddrUn, SOCKADDR_UN_SIZE } from './sockaddr-un.ts';
 
 /** SOCK_SEQPACKET: keeps each write one message, as the daemon requires. */
 export const SOCK_SEQPACKET = 5;

@@ -1,9 +1,9 @@
 // The service control manager over advapi32 (Windows only; type-checked everywhere).
-import { advapi32 } from '../ffi.ts';
-import type { SysResult } from '../ffi.ts';
 import { PermissionDenied } from '../errors.ts';
-import { ServiceControlError } from './service-error.ts';
+import type { SysResult } from '../ffi.ts';
+import { advapi32 } from '../ffi.ts';
 import type { DriverServiceConfig, ServiceControlManager, ServiceState } from './service-control.ts';
+import { ServiceControlError } from './service-error.ts';
 import { utf16MultiSz, utf16z } from './utf16.ts';
 import { WIN32_ERROR, win32ErrorName } from './win32-errors.ts';
 

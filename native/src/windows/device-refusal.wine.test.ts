@@ -5,10 +5,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ALL_FEATURES, encodeCommand, VERDICT } from '../codec/index.ts';
-import { startStandin, type Standin } from '../../test-support/wine/standin-service.ts';
+import { type Standin, startStandin } from '../../test-support/wine/standin-service.ts';
 import { runWindowsProgram } from '../../test-support/wine/wine-env.ts';
 import { requireSetup, wineSuite } from '../../test-support/wine/wine-suite.ts';
+import { ALL_FEATURES, encodeCommand, VERDICT } from '../codec/index.ts';
 
 const { setup, skipReason } = wineSuite();
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');

@@ -1,11 +1,11 @@
 // The two-handle Windows transport over a fake DeviceIo: which handle each call uses, the
 // cancel/close sequence, and error mapping.
 import { describe, expect, it } from 'vitest';
-
+import { encodeInfo } from '../../test-support/codec/info-encoder.ts';
+import { encodeCommand } from '../codec/index.ts';
 import { createDriverHandle } from '../driver-handle.ts';
 import { DaemonNotRunning, DriverGone } from '../errors.ts';
 import type { SysResult } from '../ffi.ts';
-import { encodeCommand, encodeInfo } from '../codec/index.ts';
 import { IOCTL_ZENITHFENCE_VERSION } from './ctl-code.ts';
 import type { DeviceIo } from './device-io.ts';
 import { GENERIC_READ, GENERIC_WRITE, INVALID_HANDLE_VALUE } from './device-io.ts';

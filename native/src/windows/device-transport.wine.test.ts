@@ -4,13 +4,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Info } from '../codec/index.ts';
-import { ALL_FEATURES, encodeCommand, encodeInfos, FEATURE, InfoReader, VERDICT } from '../codec/index.ts';
-import { RUST_INFOS_PATH, TS_COMMAND_FIXTURES } from '../codec/testdata-fixtures.ts';
+import { encodeInfos } from '../../test-support/codec/info-encoder.ts';
+import { RUST_INFOS_PATH, TS_COMMAND_FIXTURES } from '../../test-support/codec/testdata-fixtures.ts';
 import { toJson } from '../../test-support/wine/programs/json-safe.ts';
-import { startStandin, type Standin } from '../../test-support/wine/standin-service.ts';
+import { type Standin, startStandin } from '../../test-support/wine/standin-service.ts';
 import { runWindowsProgram } from '../../test-support/wine/wine-env.ts';
 import { requireSetup, wineSuite } from '../../test-support/wine/wine-suite.ts';
+import type { Info } from '../codec/index.ts';
+import { ALL_FEATURES, encodeCommand, FEATURE, InfoReader, VERDICT } from '../codec/index.ts';
 
 const { setup, skipReason } = wineSuite();
 const REPO = path.resolve(import.meta.dirname, '..', '..', '..');

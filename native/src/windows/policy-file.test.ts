@@ -1,6 +1,5 @@
 // The stored policy's location, ACL and write-then-rename plan (pure).
 import { describe, expect, it } from 'vitest';
-
 import {
   MOVEFILE_REPLACE_AND_WRITE_THROUGH,
   POLICY_DIRECTORY_SDDL,

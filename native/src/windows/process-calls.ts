@@ -1,10 +1,10 @@
 // The Win32 calls behind the Windows process facts, as an interface: process-info.ts holds the
 // logic (handle cache, pid reuse, liveness) and its tests inject a fake; `win32ProcessCalls`
 // binds it to kernel32 and advapi32 through ffi.ts (Windows only; type-checked everywhere).
-import { advapi32, kernel32 } from '../ffi.ts';
 import type { SysResult } from '../ffi.ts';
-import { fromUtf16z } from './utf16.ts';
+import { advapi32, kernel32 } from '../ffi.ts';
 import { PROCESS_ERROR, readFiletime, sidFromTokenUser } from './process-values.ts';
+import { fromUtf16z } from './utf16.ts';
 
 /** OpenProcess access rights (winnt.h). */
 export const PROCESS_QUERY_LIMITED_INFORMATION = 0x1000;

@@ -1,7 +1,6 @@
 // The Windows process facts over a fake process table: which calls are made, which handles stay
 // open, liveness by waiting on a held handle, pid reuse by creation time, the bound of the cache.
 import { describe, expect, it } from 'vitest';
-
 import type { SysResult } from '../ffi.ts';
 import type { AccountParts, ProcessCalls } from './process-calls.ts';
 import {

@@ -16,8 +16,8 @@ import {
   WAIT_TIMEOUT,
   win32ProcessCalls,
 } from './process-calls.ts';
-import { accountName, filetimeToUnixMs, openFailure, sidToString } from './process-values.ts';
 import type { OpenFailure } from './process-values.ts';
+import { accountName, filetimeToUnixMs, openFailure, sidToString } from './process-values.ts';
 
 /** What is known of one process. */
 export interface WindowsProcessFacts {

@@ -1,6 +1,5 @@
 // The pure parts of the Windows process facts: FILETIMEs, SIDs, account names, OpenProcess errors.
 import { describe, expect, it } from 'vitest';
-
 import {
   accountName,
   filetimeToUnixMs,

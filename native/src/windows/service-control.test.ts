@@ -1,7 +1,6 @@
 // Service sequencing over a fake service control manager: the order of calls, tolerated races,
 // and the wait-for-state polling with its timeout.
 import { describe, expect, it } from 'vitest';
-
 import type { DriverServiceConfig, ServiceControlManager, ServiceState } from './service-control.ts';
 import { installAndStartDriver, stopAndRemoveDriver, waitForServiceState } from './service-control.ts';
 import { ServiceControlError } from './service-error.ts';

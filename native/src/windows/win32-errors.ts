@@ -1,6 +1,6 @@
 // Win32 error codes → typed errors for the device, with the advice each message gives.
-import { DaemonNotRunning, DriverGone, DriverOsError, PermissionDenied } from '../errors.ts';
 import type { DriverError } from '../errors.ts';
+import { DaemonNotRunning, DriverGone, DriverOsError, PermissionDenied } from '../errors.ts';
 
 /** The Win32 error codes the binding acts on (winerror.h). */
 export const WIN32_ERROR = {

@@ -1,6 +1,5 @@
 // The pure Windows pieces: IOCTL codes, UTF-16 strings for the W APIs, NT → DOS paths, errors.
 import { describe, expect, it } from 'vitest';
-
 import { IOCTL } from '../codec/index.ts';
 import { DaemonNotRunning, DriverGone, DriverOsError, PermissionDenied } from '../errors.ts';
 import {

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { wineEnvironment, windowsPath, type WineSetup } from './wine-env.ts';
+import { windowsPath, wineEnvironment, type WineSetup } from './wine-env.ts';
 
 /** What the process reported about itself, and how to end it. */
 export interface HeldProcess {

@@ -3,7 +3,8 @@
 // ffi-rs) against the device stand-in. Writes what it observed to the output file as JSON.
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { DecodeResult } from '../../../src/index.ts';
-import { decodeCommand, DriverError, isVerdict, openDriver } from '../../../src/index.ts';
+import { DriverError, isVerdict, openDriver } from '../../../src/index.ts';
+import { decodeCommand } from '../../codec/command-decoder.ts';
 import { toJson } from './json-safe.ts';
 
 interface Input {

@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
-
-import { crc32 } from './crc32.ts';
+import { crc32 } from '../../src/codec/crc32.ts';
+import { encodePolicyDocument } from '../../src/codec/policy-encoder.ts';
+import type { PolicyRule } from '../../src/codec/policy-types.ts';
 import { decodePolicyDocument, PolicyDecodeError, type PolicyDecodeReason } from './policy-decoder.ts';
-import { encodePolicyDocument } from './policy-encoder.ts';
 import { RUST_POLICY_FIXTURE } from './policy-fixtures.ts';
-import type { PolicyRule } from './policy-types.ts';
 
 const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
 

@@ -1,6 +1,6 @@
 // Random valid policy documents for the policy tests: every field often at an edge value, and every
 // value in the form the decoder gives it back (canonical address text), so a round trip is equal.
-import { formatIp } from './addresses.ts';
+import { formatIp } from '../../src/codec/addresses.ts';
 import {
   DESTINATION_KINDS,
   MAX_APP_PATH_LENGTH,
@@ -8,8 +8,8 @@ import {
   MAX_POLICY_TIME,
   POLICY_ACTIONS,
   POLICY_DIRECTIONS,
-} from './policy-format.ts';
-import type { NoAppAction, PolicyDestination, PolicyDocument, PolicyRule } from './policy-types.ts';
+} from '../../src/codec/policy-format.ts';
+import type { NoAppAction, PolicyDestination, PolicyDocument, PolicyRule } from '../../src/codec/policy-types.ts';
 import type { Random } from './test-random.ts';
 
 // Path characters of 1 to 4 UTF-8 bytes, capitals, a space, a BOM and a NUL: paths are any text.

@@ -3,8 +3,8 @@
 // the Rust side and must decode to RUST_POLICY_FIXTURE (its values mirror
 // driver/protocol/tests/support/fixtures.rs, rust_policy()). Changing either means changing the
 // other language's tests and running `npm run protocol:regen`.
-import { encodePolicyDocument } from './policy-encoder.ts';
-import type { PolicyDestination, PolicyDocument, PolicyRule } from './policy-types.ts';
+import { encodePolicyDocument } from '../../src/codec/policy-encoder.ts';
+import type { PolicyDestination, PolicyDocument, PolicyRule } from '../../src/codec/policy-types.ts';
 
 /** Repository-relative path of the TypeScript-written policy document. */
 export const TS_POLICY_PATH = 'driver/protocol/testdata/ts_policy.bin';

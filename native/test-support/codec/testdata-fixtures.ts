@@ -3,10 +3,10 @@
 // rust_infos.bin is written by the Rust side and must decode to RUST_INFO_FIXTURES (the policy
 // documents are in policy-fixtures.ts).
 // Changing a list means changing the other language's tests and running `npm run protocol:regen`.
-import type { Command } from './command-types.ts';
-import { encodeCommand } from './command-encoder.ts';
-import type { Info } from './info-types.ts';
-import { ALL_FEATURES, VERDICT } from './protocol-constants.ts';
+import { encodeCommand } from '../../src/codec/command-encoder.ts';
+import type { Command } from '../../src/codec/command-types.ts';
+import type { Info } from '../../src/codec/info-types.ts';
+import { ALL_FEATURES, VERDICT } from '../../src/codec/protocol-constants.ts';
 
 /** Repository-relative path of the TypeScript-written command fixture. */
 export const TS_COMMANDS_PATH = 'driver/protocol/testdata/ts_commands.bin';

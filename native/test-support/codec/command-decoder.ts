@@ -1,6 +1,6 @@
 // Decodes commands, as a driver (or a fake driver in tests) reads them: one write is one command.
-import { formatIpv4At, formatIpv6At } from './addresses.ts';
-import type { Command } from './command-types.ts';
+import { formatIpv4At, formatIpv6At } from '../../src/codec/addresses.ts';
+import type { Command } from '../../src/codec/command-types.ts';
 import {
   COMMAND_ID,
   commandSize,
@@ -8,7 +8,7 @@ import {
   MAX_POLICY_PART_LENGTH,
   POLICY_PART_HEADER_LENGTH,
   type Verdict,
-} from './protocol-constants.ts';
+} from '../../src/codec/protocol-constants.ts';
 
 /** Why bytes are not a command. */
 export type CommandDecodeReason = 'empty' | 'unknown-id' | 'wrong-length' | 'bad-verdict' | 'bad-part-length';

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-
+import { encodeCommand } from '../../src/codec/command-encoder.ts';
 import { CommandDecodeError, decodeCommand, splitCommandStream } from './command-decoder.ts';
-import { encodeCommand } from './command-encoder.ts';
-import { TS_COMMAND_FIXTURES, buildTsCommands } from './testdata-fixtures.ts';
+import { buildTsCommands, TS_COMMAND_FIXTURES } from './testdata-fixtures.ts';
 
 function decodeError(bytes: Uint8Array): CommandDecodeError {
   try {

@@ -3,11 +3,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-
+import { InfoReader } from '../../src/codec/info-reader.ts';
+import { encodePolicyDocument } from '../../src/codec/policy-encoder.ts';
 import { encodeInfos } from './info-encoder.ts';
-import { InfoReader } from './info-reader.ts';
 import { decodePolicyDocument } from './policy-decoder.ts';
-import { encodePolicyDocument } from './policy-encoder.ts';
 import {
   buildTsPolicy,
   RUST_POLICY_FIXTURE,

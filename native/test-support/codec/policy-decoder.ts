@@ -1,8 +1,8 @@
 // Decodes and checks a whole policy document (driver/protocol/README.md, "The policy document"),
 // as the driver does before it enforces one: a document with any flaw is refused whole. Every
 // length is checked before the bytes it covers are read, so no input reads out of bounds.
-import { formatIpv4At, formatIpv6At } from './addresses.ts';
-import { crc32 } from './crc32.ts';
+import { formatIpv4At, formatIpv6At } from '../../src/codec/addresses.ts';
+import { crc32 } from '../../src/codec/crc32.ts';
 import {
   DESTINATION_KINDS,
   DOCUMENT_FLAG_CASE_INSENSITIVE_PATHS,
@@ -22,8 +22,8 @@ import {
   RULE_FIXED_LENGTH,
   RULE_FLAG_APP_DECIDES,
   RULE_MIN_LENGTH,
-} from './policy-format.ts';
-import type { NoAppAction, PolicyDestination, PolicyDocument, PolicyRule } from './policy-types.ts';
+} from '../../src/codec/policy-format.ts';
+import type { NoAppAction, PolicyDestination, PolicyDocument, PolicyRule } from '../../src/codec/policy-types.ts';
 
 /** Why bytes are not a policy document: the PolicyState problems a driver reports for them. */
 export type PolicyDecodeReason = 'malformed' | 'checksum' | 'too-large';

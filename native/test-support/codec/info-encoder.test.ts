@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-
-import { decodeInfoBody } from './info-decoder.ts';
+import { decodeInfoBody } from '../../src/codec/info-decoder.ts';
+import type { Info, PolicyStateInfo, RuleDecidedInfo } from '../../src/codec/info-types.ts';
 import { encodeInfo, encodeInfos, frameInfo } from './info-encoder.ts';
-import type { Info, PolicyStateInfo, RuleDecidedInfo } from './info-types.ts';
 import { RUST_INFO_FIXTURES } from './testdata-fixtures.ts';
 
 function hex(bytes: Uint8Array): string {

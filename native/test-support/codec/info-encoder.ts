@@ -1,6 +1,6 @@
 // Encodes infos as a driver writes them. The app never sends infos; this serves tests and fake
 // drivers, so it validates every field like the command encoder instead of truncating.
-import { ByteWriter } from './byte-writer.ts';
+import { ByteWriter } from '../../src/codec/byte-writer.ts';
 import type {
   BandwidthStatsInfo,
   ConnectionEndInfo,
@@ -11,9 +11,9 @@ import type {
   PolicyStateInfo,
   ProcessInfo,
   RuleDecidedInfo,
-} from './info-types.ts';
-import { INFO_HEADER_LENGTH, INFO_TYPE, POLICY_ORIGINS, POLICY_PROBLEMS } from './protocol-constants.ts';
-import { checkIp, checkIpVersion, checkU64, checkUint, checkVerdict } from './range-checks.ts';
+} from '../../src/codec/info-types.ts';
+import { INFO_HEADER_LENGTH, INFO_TYPE, POLICY_ORIGINS, POLICY_PROBLEMS } from '../../src/codec/protocol-constants.ts';
+import { checkIp, checkIpVersion, checkU64, checkUint, checkVerdict } from '../../src/codec/range-checks.ts';
 
 const utf8 = new TextEncoder();
 
