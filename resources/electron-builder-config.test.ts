@@ -5,13 +5,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { Ajv } from 'ajv';
 import { afterAll, describe, expect, it } from 'vitest';
-import { beforePack, linuxDaemonProblem, windowsDriverProblem } from './installer/before-pack.mjs';
+import { beforePack, isReleaseBuild, packagingProblem, windowsDriverProblem } from './installer/before-pack.mjs';
 import {
   APP_BUILDER_LIB,
-  REPO_ROOT,
   loadBuilderConfig,
   makePlaceholderDriverPackage,
   pick,
+  REPO_ROOT,
 } from './test-support/packaging.ts';
 
 const schema = JSON.parse(readFileSync(path.join(APP_BUILDER_LIB, 'scheme.json'), 'utf8')) as object;
@@ -86,39 +86,48 @@ describe('electron-builder.yml', () => {
     });
   });
 
-  it('Linux: every file the deb uses exists (scripts, unit, fpm mappings, icons), the AppImage says it is UI only', () => {
+  it("Linux: the app's deb depends on the zenithfenced package and carries no daemon; the AppImage says it is UI only", () => {
     expect(pick(config, 'linux', 'target')).toEqual(['deb', 'AppImage']);
-    const files = [
-      String(pick(config, 'deb', 'afterInstall')),
-      String(pick(config, 'deb', 'afterRemove')),
-      String(pick(config, 'linux', 'icon')),
-    ];
-    const fpm = pick(config, 'deb', 'fpm') as string[];
-    expect(fpm[0]).toBe('--before-remove');
-    files.push(String(fpm[1]));
-    const mappings = fpm.slice(2).map((mapping) => mapping.split('='));
-    expect(mappings).toEqual([
-      ['resources/installer/linux/zenithfenced.service', '/usr/lib/systemd/system/zenithfenced.service'],
-    ]);
-    files.push(...mappings.map(([source]) => String(source)));
-    for (const file of files) expect(existsSync(path.join(REPO_ROOT, file)), file).toBe(true);
+    expect(existsSync(path.join(REPO_ROOT, String(pick(config, 'linux', 'icon'))))).toBe(true);
+    // No daemon, unit or scripts of its own: zenithfenced's package has them (resources/deb/).
+    expect(pick(config, 'linux', 'extraResources')).toBeUndefined();
+    for (const key of ['afterInstall', 'afterRemove', 'fpm']) expect(pick(config, 'deb', key), key).toBeUndefined();
     // deb.depends replaces electron-builder's defaults: they must still be there.
     const fpmTarget = readFileSync(path.join(APP_BUILDER_LIB, 'out', 'targets', 'FpmTarget.js'), 'utf8');
     const defaults = /case "deb":\s*return (\[[^\]]*\]);/.exec(fpmTarget)?.[1];
     expect(defaults, "electron-builder's default deb dependencies").toBeDefined();
+    const version = (JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string })
+      .version;
     expect(pick(config, 'deb', 'depends')).toEqual([
       ...(JSON.parse(String(defaults)) as string[]),
-      'iptables',
-      'nftables',
-      'passwd',
+      `zenithfenced (>= ${version})`,
     ]);
     expect(String(pick(config, 'appImage', 'artifactName'))).toContain('UI-only-needs-zenithfenced');
     expect(String(pick(config, 'appImage', 'synopsis'))).toContain('needs the zenithfenced daemon');
+  });
+
+  it('publishes no update feed by default (no app-update.yml), and the schema takes the documented one', () => {
+    expect(pick(config, 'publish')).toBeNull();
+    // What resources/README.md ("Update feed") tells a release to pass.
+    const release = structuredClone(config);
+    release['publish'] = { provider: 'generic', url: 'https://updates.zenithfence.example/linux' };
+    expect(schemaErrors(release)).toEqual([]);
+    release['publish'] = { provider: 'generic' };
+    expect(schemaErrors(release).join('\n')).toContain("must have required property 'url'");
   });
 });
 
 describe('beforePack (resources/installer/before-pack.mjs)', () => {
   const placeholder = path.relative(REPO_ROOT, makePlaceholderDriverPackage(scratch));
+  /** A context shaped like electron-builder's BeforePackContext, with the parts the hook uses. */
+  function context(platform: string, targets: string[]) {
+    const metadata: Record<string, unknown> = { name: 'zenithfence', version: '0.1.0' };
+    return {
+      electronPlatformName: platform,
+      targets: targets.map((name) => ({ name, options: {} as { maintainer?: string | null } })),
+      packager: { projectDir: REPO_ROOT, info: { metadata } },
+    };
+  }
 
   it('refuses a Windows build without ZF_WINDOWS_DRIVER_DIR, with an absolute or incomplete one', async () => {
     expect(windowsDriverProblem(REPO_ROOT, {})).toMatch(/^ZF_WINDOWS_DRIVER_DIR is not set/);
@@ -128,9 +137,7 @@ describe('beforePack (resources/installer/before-pack.mjs)', () => {
     expect(windowsDriverProblem(REPO_ROOT, { ZF_WINDOWS_DRIVER_DIR: path.relative(REPO_ROOT, incomplete) })).toMatch(
       /ZenithFence\.inf is missing/,
     );
-    await expect(beforePack({ electronPlatformName: 'win32', packager: { projectDir: REPO_ROOT } })).rejects.toThrow(
-      /ZenithFence packaging: ZF_WINDOWS_DRIVER_DIR/,
-    );
+    await expect(beforePack(context('win32', ['dir']))).rejects.toThrow(/ZenithFence packaging: ZF_WINDOWS_DRIVER_DIR/);
   });
 
   it('refuses the PLACEHOLDER driver unless ZF_ALLOW_PLACEHOLDER_DRIVER=1 (the layout tests)', () => {
@@ -140,8 +147,53 @@ describe('beforePack (resources/installer/before-pack.mjs)', () => {
     ).toBeNull();
   });
 
-  it('refuses a Linux build without an ELF zenithfenced, and accepts the one npm install builds', () => {
-    expect(linuxDaemonProblem(scratch)).toMatch(/zenithfenced is missing/);
-    expect(linuxDaemonProblem(REPO_ROOT)).toBeNull();
+  it('a release build (any target but dir) without the release environment fails with one sentence', () => {
+    for (const targets of [['deb', 'AppImage'], ['AppImage'], ['deb']]) {
+      expect(packagingProblem(context('linux', targets), {})).toBe(
+        'A release build needs ZF_HOMEPAGE, ZF_AUTHOR and ZF_MAINTAINER in its environment (the project\'s homepage URL, its author and the package maintainer as "Name <e-mail>"; resources/README.md, "Release").',
+      );
+    }
+    const windows = {
+      ZF_WINDOWS_DRIVER_DIR: placeholder,
+      ZF_ALLOW_PLACEHOLDER_DRIVER: '1',
+      ZF_HOMEPAGE: 'https://zenithfence.example/',
+    };
+    expect(packagingProblem(context('win32', ['nsis']), windows)).toMatch(
+      /^A release build needs ZF_AUTHOR and ZF_MAINTAINER in/,
+    );
+    // The unpacked folders of the layout tests are no release: they need none of it.
+    expect(packagingProblem(context('linux', ['dir']), {})).toBeNull();
+    expect(isReleaseBuild([{ name: 'dir' }])).toBe(false);
+  });
+
+  it('a release build hands homepage, author and maintainer to electron-builder, inventing none', async () => {
+    const env = {
+      ZF_HOMEPAGE: 'https://zenithfence.example/',
+      ZF_AUTHOR: 'The ZenithFence authors <authors@zenithfence.example>',
+      ZF_MAINTAINER: 'Package Maintainer <packages@zenithfence.example>',
+    };
+    const linux = context('linux', ['deb', 'AppImage']);
+    expect(packagingProblem(linux, env)).toBeNull();
+    expect(linux.packager.info.metadata).toMatchObject({
+      homepage: env.ZF_HOMEPAGE,
+      author: { name: 'The ZenithFence authors', email: 'authors@zenithfence.example' },
+    });
+    expect(linux.targets[0]?.options.maintainer).toBe(env.ZF_MAINTAINER);
+    expect(linux.targets[1]?.options.maintainer).toBeUndefined();
+    // The unpacked build is left as it is.
+    const unpacked = context('linux', ['dir']);
+    await beforePack(unpacked);
+    expect(unpacked.packager.info.metadata).toEqual({ name: 'zenithfence', version: '0.1.0' });
+  });
+
+  it("electron-builder still reads them where the hook puts them (app-builder-lib's FpmTarget and AppInfo)", () => {
+    // The hook runs before the targets build; these lines read its values at build time.
+    const out = path.join(APP_BUILDER_LIB, 'out');
+    const fpmTarget = readFileSync(path.join(out, 'targets', 'FpmTarget.js'), 'utf8');
+    expect(fpmTarget).toContain('let author = options.maintainer;');
+    expect(fpmTarget).toContain('const a = packager.info.metadata.author;');
+    expect(fpmTarget).toContain('const meta = await this.computeFpmMetaInfoOptions();');
+    const appInfo = readFileSync(path.join(out, 'appInfo.js'), 'utf8');
+    expect(appInfo).toContain('const url = this.info.metadata.homepage ||');
   });
 });

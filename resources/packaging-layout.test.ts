@@ -1,30 +1,32 @@
 // The packaged layout, offline: electron-builder packs `--linux dir` and `--win dir` with
 // electron-builder.yml, STAND-IN Electron distributions (no Electron can be downloaded here) and a
 // PLACEHOLDER Windows driver package, all made in a temporary folder and named as such. It proves
-// what the code relies on: the asar holds the app, ffi-rs is unpacked, the daemon, the unit and the
-// driver are where resources/README.md ("Where things are") says, the fuses are flipped, and the
-// Windows executable asks for administrator rights.
+// what the code relies on: the asar holds the app, ffi-rs is unpacked, the driver is where
+// resources/README.md ("Where things are") says and the Linux app carries no daemon (its deb
+// depends on the zenithfenced package), the fuses are flipped, the Windows executable asks for
+// administrator rights, and app-update.yml exists only in a build given an update feed.
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import yaml from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { APP_ICO_SIZES } from './icons/generate.ts';
 import {
   BIN,
-  REPO_ROOT,
-  RT_GROUP_ICON,
-  RT_MANIFEST,
-  type RunResult,
   loadBuilderConfig,
   makeLinuxStandInElectron,
   makePlaceholderDriverPackage,
   makeWindowsStandInElectron,
   pick,
   readFuses,
+  REPO_ROOT,
   resedit,
+  RT_GROUP_ICON,
+  RT_MANIFEST,
   run,
   runAsync,
+  type RunResult,
 } from './test-support/packaging.ts';
-import { APP_ICO_SIZES } from './icons/generate.ts';
 
 const config = loadBuilderConfig();
 const productName = String(pick(config, 'productName'));
@@ -32,7 +34,10 @@ const packageJson = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json')
 
 let scratch = '';
 let linuxOut = '';
+let feedOut = '';
 let winOut = '';
+/** The update feed the release steps pass (resources/README.md, "Update feed"). */
+const TEST_FEED = 'https://updates.zenithfence.example/linux';
 const builds: Record<string, RunResult> = {};
 
 /** electron-builder with electron-builder.yml, into `out`, with the stand-in Electron `dist`. */
@@ -56,10 +61,12 @@ function pack(platformArgs: string[], dist: string, out: string, env: NodeJS.Pro
 beforeAll(async () => {
   scratch = mkdtempSync(path.join(os.tmpdir(), 'zf-layout-'));
   linuxOut = path.join(scratch, 'out-linux');
+  feedOut = path.join(scratch, 'out-linux-feed');
   winOut = path.join(scratch, 'out-win');
   const driverDir = path.relative(REPO_ROOT, makePlaceholderDriverPackage(scratch));
+  const linuxDist = makeLinuxStandInElectron(scratch);
   const [linux, win] = await Promise.all([
-    pack(['--linux', 'dir'], makeLinuxStandInElectron(scratch), linuxOut, {}),
+    pack(['--linux', 'dir'], linuxDist, linuxOut, {}),
     pack(['--win', 'dir', '--x64'], makeWindowsStandInElectron(scratch), winOut, {
       ZF_WINDOWS_DRIVER_DIR: driverDir,
       ZF_ALLOW_PLACEHOLDER_DRIVER: '1',
@@ -67,10 +74,17 @@ beforeAll(async () => {
   ]);
   builds['linux'] = linux;
   builds['win'] = win;
-}, 180_000);
+  // After the others (two cores): the same Linux build with the feed a release passes.
+  builds['feed'] = await pack(
+    ['--linux', 'dir', '-c.publish.provider=generic', `-c.publish.url=${TEST_FEED}`],
+    linuxDist,
+    feedOut,
+    {},
+  );
+}, 240_000);
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-function expectBuilt(name: 'linux' | 'win'): void {
+function expectBuilt(name: 'linux' | 'win' | 'feed'): void {
   const build = builds[name];
   expect(build, `the ${name} build did not run`).toBeDefined();
   expect(build?.status, `electron-builder (${name}) failed:\n${build?.stdout ?? ''}${build?.stderr ?? ''}`).toBe(0);
@@ -115,16 +129,21 @@ describe('Linux unpacked build (--linux dir, stand-in Electron)', () => {
     expect(statSync(path.join(addonDir, main)).size).toBeGreaterThan(100_000);
   });
 
-  it('zenithfenced and its unit are in resources/bin and resources/linux, where the unit starts it', () => {
+  it('carries no daemon and no unit: the zenithfenced package installs them (resources/deb/)', () => {
     expectBuilt('linux');
-    const daemon = path.join(resourcesDir(), 'bin', 'zenithfenced');
-    expect(readFileSync(daemon).subarray(0, 4)).toEqual(Buffer.from([0x7f, 0x45, 0x4c, 0x46]));
-    expect(statSync(daemon).mode & 0o111).not.toBe(0);
-    const unit = readFileSync(path.join(resourcesDir(), 'linux', 'zenithfenced.service'), 'utf8');
-    // The deb puts linux-unpacked at /opt/<productName> (electron-builder's installPrefix).
-    const execStart = /^ExecStart=(\S+)/m.exec(unit)?.[1] ?? '';
-    expect(execStart.startsWith(`/opt/${productName}/`)).toBe(true);
-    expect(existsSync(path.join(appDir(), path.relative(`/opt/${productName}`, execStart)))).toBe(true);
+    expect(existsSync(path.join(resourcesDir(), 'bin'))).toBe(false);
+    expect(existsSync(path.join(resourcesDir(), 'linux'))).toBe(false);
+  });
+
+  it('has no app-update.yml without a feed; with the documented feed flags it has one for it', () => {
+    expectBuilt('linux');
+    // The app checks for updates only where this file exists (electron-updater reads it).
+    expect(existsSync(path.join(resourcesDir(), 'app-update.yml'))).toBe(false);
+    expectBuilt('feed');
+    const updateConfig = yaml.load(
+      readFileSync(path.join(feedOut, 'linux-unpacked', 'resources', 'app-update.yml'), 'utf8'),
+    );
+    expect(updateConfig).toMatchObject({ provider: 'generic', url: TEST_FEED });
   });
 
   it('the executable is the stand-in, renamed, with the fuses flipped as electron-builder.yml says', () => {

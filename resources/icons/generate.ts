@@ -4,10 +4,10 @@
 //
 // Rendering is @resvg/resvg-js (pinned exactly: the committed bytes depend on its rasterizer and
 // PNG encoder), with system fonts off: no icon draws text, so no machine's fonts can change one.
-import { Resvg } from '@resvg/resvg-js';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Resvg } from '@resvg/resvg-js';
 
 /** resources/icons/ */
 export const ICONS_DIR = path.dirname(fileURLToPath(import.meta.url));

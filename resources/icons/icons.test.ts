@@ -6,14 +6,14 @@ import { describe, expect, it } from 'vitest';
 import {
   APP_ICO_SIZES,
   APP_PNG_SIZES,
+  encodeIco,
+  iconDifferences,
   ICONS_DIR,
+  renderIcons,
   TASKBAR_THEMES,
   TRAY_ICO_SIZES,
   TRAY_PNG_VARIANTS,
   TRAY_STATES,
-  encodeIco,
-  iconDifferences,
-  renderIcons,
 } from './generate.ts';
 
 const rendered = renderIcons();

@@ -1,14 +1,18 @@
-// electron-builder's beforePack hook (electron-builder.yml): refuses to package without the real
-// driver or daemon, so that no installer ships without what it installs. electron-builder itself
-// only warns about a missing extraResources source. Plain JavaScript: electron-builder loads it
-// with whatever Node runs it. Types: before-pack.d.mts; tests: electron-builder-config.test.ts.
+// electron-builder's beforePack hook (electron-builder.yml). It refuses to package Windows without
+// the real driver, so that no installer ships without what it installs (electron-builder itself
+// only warns about a missing extraResources source), and gives every release build the homepage,
+// author and deb maintainer of the release environment, refusing one without them
+// (release-metadata.mjs). The Linux packages carry no daemon: the app's deb depends on the
+// zenithfenced package (resources/deb/). Plain JavaScript: electron-builder loads it with whatever
+// Node runs it. Types: before-pack.d.mts; tests: electron-builder-config.test.ts.
 import { closeSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
+import { readReleaseMetadata } from './release-metadata.mjs';
 
 /** The Windows driver package, as electron-builder.yml's win.extraResources takes it. */
 export const WINDOWS_DRIVER_FILES = ['ZenithFence.sys', 'ZenithFence.inf', 'ZenithFence.cat'];
-/** The Linux daemon, as electron-builder.yml's linux.extraResources takes it. */
-export const LINUX_DAEMON = 'driver/target/release/zenithfenced';
+/** Targets whose options carry a package maintainer (electron-builder's FpmTarget). */
+const FPM_TARGETS = new Set(['deb', 'rpm', 'pacman', 'apk', 'freebsd', 'p5p', 'sh']);
 
 /** The first bytes of a file, or null when it cannot be read. */
 function head(file, length) {
@@ -51,23 +55,45 @@ export function windowsDriverProblem(projectDir, env) {
   return null;
 }
 
-/** What keeps a Linux build from packaging zenithfenced, or null. */
-export function linuxDaemonProblem(projectDir) {
-  const file = path.resolve(projectDir, LINUX_DAEMON);
-  const bytes = head(file, 4);
-  if (bytes === null) return `zenithfenced is missing at ${file}: run \`npm install\` (it builds the Rust workspace).`;
-  if (!bytes.equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]))) return `${file} is not an ELF executable.`;
+/**
+ * Whether electron-builder is making something to publish: any target but `dir`, the unpacked
+ * folder the layout tests build (resources/packaging-layout.test.ts).
+ */
+export function isReleaseBuild(targets) {
+  return targets.some((target) => target.name !== 'dir');
+}
+
+/**
+ * Gives electron-builder the release metadata where it reads it when it writes the packages
+ * (app-builder-lib 26.17.0, read after this hook): the merged package.json metadata's `homepage`
+ * and `author` (the deb's Homepage, the Windows executable's CompanyName), and the maintainer of
+ * each fpm target (the deb's Maintainer; it defaults to the author otherwise).
+ */
+export function applyReleaseMetadata(context, metadata) {
+  const packageMetadata = context.packager.info.metadata;
+  packageMetadata.homepage = metadata.homepage;
+  packageMetadata.author = { name: metadata.author.name, email: metadata.author.email };
+  for (const target of context.targets) {
+    if (FPM_TARGETS.has(target.name) && target.options !== undefined) target.options.maintainer = metadata.maintainer;
+  }
+}
+
+/** What keeps this build from packaging, or null; applies the release metadata when it can. */
+export function packagingProblem(context, env) {
+  const projectDir = context.packager.projectDir;
+  if (context.electronPlatformName === 'win32') {
+    const problem = windowsDriverProblem(projectDir, env);
+    if (problem !== null) return problem;
+  }
+  if (!isReleaseBuild(context.targets)) return null;
+  const release = readReleaseMetadata(env);
+  if (release.problem !== undefined) return release.problem;
+  applyReleaseMetadata(context, release.metadata);
   return null;
 }
 
 /** The hook: electron-builder calls it before packing each platform and architecture. */
 export async function beforePack(context) {
-  const projectDir = context.packager.projectDir;
-  const problem =
-    context.electronPlatformName === 'win32'
-      ? windowsDriverProblem(projectDir, process.env)
-      : context.electronPlatformName === 'linux'
-        ? linuxDaemonProblem(projectDir)
-        : null;
+  const problem = packagingProblem(context, process.env);
   if (problem !== null) throw new Error(`ZenithFence packaging: ${problem}`);
 }

@@ -1,6 +1,7 @@
 // The system tools the packaging tests run, and one sentence for each that is missing. The tests
 // fail with that sentence; `.ci/test.mjs` runs this file as its own step first, so the summary
-// names the missing tool. `.ci/run` installs them (apt: nsis, shellcheck, systemd).
+// names the missing tool. `.ci/run` installs them (apt: nsis, shellcheck, systemd, help2man,
+// lintian; lintian brings dpkg-dev).
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,7 +34,25 @@ export const SYSTEMD_ANALYZE: Tool = {
   debianPackage: 'systemd',
   usedFor: 'verifies the zenithfenced unit',
 };
-export const PACKAGING_TOOLS = [MAKENSIS, SHELLCHECK, SYSTEMD_ANALYZE] as const;
+export const HELP2MAN: Tool = {
+  command: 'help2man',
+  versionArgs: ['--version'],
+  debianPackage: 'help2man',
+  usedFor: 'makes the zenithfenced man page',
+};
+export const LINTIAN: Tool = {
+  command: 'lintian',
+  versionArgs: ['--version'],
+  debianPackage: 'lintian',
+  usedFor: 'checks the zenithfenced deb',
+};
+export const DPKG_SHLIBDEPS: Tool = {
+  command: 'dpkg-shlibdeps',
+  versionArgs: ['--version'],
+  debianPackage: 'dpkg-dev',
+  usedFor: "computes the zenithfenced deb's library dependencies",
+};
+export const PACKAGING_TOOLS = [MAKENSIS, SHELLCHECK, SYSTEMD_ANALYZE, HELP2MAN, LINTIAN, DPKG_SHLIBDEPS] as const;
 
 /** Whether `tool` runs here. */
 export function hasTool(tool: Tool): boolean {

@@ -7,39 +7,63 @@ use zenithfence_core::decision::Action;
 use zenithfence_core::flow::IpAddress;
 use zenithfence_core::resolv_conf::parse_address;
 
-/// The usage text printed by `--help`.
-pub(crate) const USAGE: &str = "\
-zenithfenced: the ZenithFence Linux driver. Holds the first packet of every new connection in
-NFQUEUE, hands it to the app over a Unix socket (the Portmaster kext 2.1 byte stream plus
-ZenithFence extensions), applies the verdict, reports connection ends, DNS names and bytes.
-The app's policy (its permanent rules) is stored and enforced here, with or without the app.
+use crate::log::Severity;
 
-Usage: zenithfenced [OPTIONS]        (needs root or CAP_NET_ADMIN)
+/// The usage text printed by `--help`. Laid out for `help2man` (resources/README.md, "Debian
+/// package"): "Usage:" line, description, then sections whose headers end in ':' and whose
+/// entries start with two spaces, the option and its text two or more spaces apart.
+pub(crate) const USAGE: &str = "\
+Usage: zenithfenced [OPTION]...
+The ZenithFence Linux driver. Holds the first packet of every new connection in NFQUEUE, hands it
+to the app over a Unix socket (the Portmaster kext 2.1 byte stream plus ZenithFence extensions),
+applies the verdict, and reports connection ends, DNS names and bytes. The app's policy (its
+permanent rules) is stored and enforced here, with or without the app. Run it as root; the
+systemd unit zenithfenced.service does.
 
 Options:
-  --socket PATH          client socket path            [default: /run/zenithfence/driver.sock]
-  --queue N              NFQUEUE number (1-65535)      [default: 4242]
-  --hold-timeout-ms N    how long a held packet waits for a verdict [default: 60000];
-                         keep it above the app's own hold timeout (30 s by default)
-  --default ACTION       accept|block|drop: the answer when the hold times out or the
-                         queue to the app is full      [default: drop]
-  --detached ACTION      accept|block: what new connections get while no app is connected
-                         and no policy is in force (a policy brings its own action)
-                                                       [default: accept]
-  --policy-file PATH     where the app's policy is stored, and read at start before any
-                         packet is queued, so its rules hold from the first packet; a
-                         missing file is no policy, a damaged one is logged and ignored
-                                                       [default: /var/lib/zenithfence/policy]
+  --socket PATH          the client socket [default: /run/zenithfence/driver.sock]
+  --queue N              the NFQUEUE number, 1 to 65535 [default: 4242]
+  --hold-timeout-ms N    how long a held packet waits for a verdict [default: 60000]; keep it
+                         above the app's own hold timeout (30 s by default)
+  --default ACTION       accept, block or drop: the answer when the hold times out or the queue
+                         to the app is full [default: drop]
+  --detached ACTION      accept or block: what new connections get while no app is connected
+                         and no policy is in force; a policy brings its own action
+                         [default: accept]
+  --policy-file PATH     where the app's policy is stored, and read at start before any packet
+                         is queued, so its rules hold from the first packet; a missing file is
+                         no policy, a damaged one is logged and ignored
+                         [default: /var/lib/zenithfence/policy]
   --group NAME           the group whose members may connect (root always may)
   --no-ipv6              leave IPv6 alone
   --base-only            send no extension infos, even to a client that asks (Hello)
   --dns-resolver ADDR    also believe DNS answers from ADDR (IPv4 or IPv6; repeatable). Only
                          answers to queries sent to a resolver name connections: those of
                          /etc/resolv.conf (with systemd-resolved's stub 127.0.0.53, also the
-                         upstreams in /run/systemd/resolve/resolv.conf; re-read on change)
-                         and these
-  --help                 print this text
+                         upstreams in /run/systemd/resolve/resolv.conf; re-read on change) and
+                         these
+  --log-level LEVEL      error, warn, info or debug: lines below LEVEL are not written to
+                         stderr (GetLogs still returns them) [default: info]
+  --help                 print this text and exit
+  --version              print the version and exit
+
+Every option that takes a value also takes it as --option=VALUE.
+
+Environment:
+  NOTIFY_SOCKET          systemd's notification socket (Type=notify): READY=1 is sent once the
+                         queue rules are in place and the client socket listens, STOPPING=1
+                         when the daemon begins to shut down
+  JOURNAL_STREAM         when it names stderr (systemd's journal), every log line starts with
+                         its syslog priority: <3> error, <4> warning, <6> info, <7> debug
 ";
+
+/// What `--version` prints: help2man takes the first line as name and version.
+pub(crate) fn version_text() -> String {
+    format!(
+        "zenithfenced {}\nCopyright 2026 The ZenithFence authors. License: MIT.\n",
+        env!("CARGO_PKG_VERSION")
+    )
+}
 
 /// Parsed options.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -64,6 +88,8 @@ pub(crate) struct Options {
     pub(crate) dns_resolvers: Vec<IpAddress>,
     /// The stored policy.
     pub(crate) policy_file: PathBuf,
+    /// Lines below this severity are not written to stderr.
+    pub(crate) log_level: Severity,
 }
 
 impl Default for Options {
@@ -79,6 +105,7 @@ impl Default for Options {
             base_only: false,
             dns_resolvers: Vec::new(),
             policy_file: PathBuf::from(crate::policy_file::DEFAULT_POLICY_FILE),
+            log_level: Severity::Info,
         }
     }
 }
@@ -90,6 +117,8 @@ pub(crate) enum Invocation {
     Run(Options),
     /// Print the usage.
     Help,
+    /// Print the version.
+    Version,
 }
 
 fn action(value: &str, allow_drop: bool) -> Result<Action, String> {
@@ -102,18 +131,45 @@ fn action(value: &str, allow_drop: bool) -> Result<Action, String> {
     }
 }
 
-/// Parses the arguments after the program name.
+fn log_level(value: &str) -> Result<Severity, String> {
+    match value {
+        "error" => Ok(Severity::Error),
+        "warn" => Ok(Severity::Warning),
+        "info" => Ok(Severity::Info),
+        "debug" => Ok(Severity::Debug),
+        _ => Err(format!(
+            "--log-level: '{value}' is not error, warn, info or debug"
+        )),
+    }
+}
+
+/// The options that take no value: `--flag=value` is an error for them.
+const FLAGS: [&str; 5] = ["--help", "-h", "--version", "--no-ipv6", "--base-only"];
+
+/// Parses the arguments after the program name. `--option value` and `--option=value` are the
+/// same (GNU style, which help2man and most init scripts expect).
 pub(crate) fn parse(args: &[String]) -> Result<Invocation, String> {
     let mut options = Options::default();
     let mut rest = args.iter();
-    while let Some(flag) = rest.next() {
-        let mut value = |name: &str| {
-            rest.next()
-                .cloned()
-                .ok_or_else(|| format!("{name} needs a value"))
+    while let Some(arg) = rest.next() {
+        // Only long options carry an inline value; the value may itself hold '='.
+        let (flag, mut inline) = match arg.split_once('=') {
+            Some((flag, value)) if flag.starts_with("--") => (flag, Some(value.to_string())),
+            _ => (arg.as_str(), None),
         };
-        match flag.as_str() {
+        if FLAGS.contains(&flag) && inline.is_some() {
+            return Err(format!("{flag} takes no value (got '{arg}')"));
+        }
+        let mut value = |name: &str| match inline.take() {
+            Some(value) => Ok(value),
+            None => rest
+                .next()
+                .cloned()
+                .ok_or_else(|| format!("{name} needs a value")),
+        };
+        match flag {
             "--help" | "-h" => return Ok(Invocation::Help),
+            "--version" => return Ok(Invocation::Version),
             "--socket" => options.socket = PathBuf::from(value("--socket")?),
             "--queue" => {
                 let v = value("--queue")?;
@@ -157,7 +213,8 @@ pub(crate) fn parse(args: &[String]) -> Result<Invocation, String> {
                 })?;
                 options.dns_resolvers.push(address);
             }
-            other => return Err(format!("unknown option '{other}' (see --help)")),
+            "--log-level" => options.log_level = log_level(&value("--log-level")?)?,
+            _ => return Err(format!("unknown option '{arg}' (see --help)")),
         }
     }
     Ok(Invocation::Run(options))
@@ -245,5 +302,116 @@ mod tests {
         assert!(parse(&args(&["--frobnicate"]))
             .unwrap_err()
             .contains("unknown option"));
+        assert!(parse(&args(&["--log-level", "verbose"]))
+            .unwrap_err()
+            .contains("not error, warn, info or debug"));
+    }
+
+    #[test]
+    fn every_option_with_a_value_takes_it_after_an_equals_sign_too() {
+        let spaced = parse(&args(&[
+            "--socket",
+            "/tmp/s",
+            "--queue",
+            "7",
+            "--hold-timeout-ms",
+            "2000",
+            "--default",
+            "block",
+            "--detached",
+            "block",
+            "--group",
+            "zf",
+            "--dns-resolver",
+            "10.0.0.53",
+            "--policy-file",
+            "/srv/zf/policy=1",
+            "--log-level",
+            "debug",
+        ]))
+        .unwrap();
+        let joined = parse(&args(&[
+            "--socket=/tmp/s",
+            "--queue=7",
+            "--hold-timeout-ms=2000",
+            "--default=block",
+            "--detached=block",
+            "--group=zf",
+            "--dns-resolver=10.0.0.53",
+            // Only the first '=' separates: the value keeps the rest.
+            "--policy-file=/srv/zf/policy=1",
+            "--log-level=debug",
+        ]))
+        .unwrap();
+        assert_eq!(spaced, joined);
+        let Invocation::Run(o) = joined else {
+            panic!("expected run")
+        };
+        assert_eq!(o.policy_file, PathBuf::from("/srv/zf/policy=1"));
+        assert_eq!(o.log_level, Severity::Debug);
+        // An empty inline value is a value, checked like any other.
+        assert!(parse(&args(&["--queue="])).unwrap_err().contains("''"));
+        assert!(parse(&args(&["--policy-file="]))
+            .unwrap_err()
+            .contains("not a file path"));
+    }
+
+    #[test]
+    fn a_flag_without_a_value_refuses_one_given_with_an_equals_sign() {
+        for flag in ["--no-ipv6", "--base-only", "--help", "--version"] {
+            let error = parse(&args(&[&format!("{flag}=yes")])).unwrap_err();
+            assert_eq!(error, format!("{flag} takes no value (got '{flag}=yes')"));
+        }
+        assert!(parse(&args(&["--frobnicate=1"]))
+            .unwrap_err()
+            .contains("unknown option '--frobnicate=1'"));
+    }
+
+    #[test]
+    fn log_levels_and_version() {
+        let level = |name: &str| match parse(&args(&["--log-level", name])).unwrap() {
+            Invocation::Run(o) => o.log_level,
+            other => panic!("expected run, got {other:?}"),
+        };
+        assert_eq!(level("error"), Severity::Error);
+        assert_eq!(level("warn"), Severity::Warning);
+        assert_eq!(level("info"), Severity::Info);
+        assert_eq!(level("debug"), Severity::Debug);
+        let Invocation::Run(defaults) = parse(&[]).unwrap() else {
+            panic!("expected run")
+        };
+        assert_eq!(defaults.log_level, Severity::Info);
+        assert_eq!(parse(&args(&["--version"])).unwrap(), Invocation::Version);
+        assert_eq!(
+            version_text().lines().next(),
+            Some(format!("zenithfenced {}", env!("CARGO_PKG_VERSION")).as_str())
+        );
+    }
+
+    #[test]
+    fn the_usage_lists_every_option_the_parser_knows() {
+        for option in [
+            "--socket PATH",
+            "--queue N",
+            "--hold-timeout-ms N",
+            "--default ACTION",
+            "--detached ACTION",
+            "--policy-file PATH",
+            "--group NAME",
+            "--no-ipv6",
+            "--base-only",
+            "--dns-resolver ADDR",
+            "--log-level LEVEL",
+            "--help",
+            "--version",
+        ] {
+            assert!(
+                USAGE
+                    .lines()
+                    .any(|l| l.starts_with(&format!("  {option}  "))),
+                "{option} is not an option line of the usage"
+            );
+        }
+        assert!(USAGE.starts_with("Usage: zenithfenced [OPTION]...\n"));
     }
 }

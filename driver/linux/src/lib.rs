@@ -18,11 +18,13 @@ mod dns_watch;
 mod engine;
 mod file_lock;
 mod instance;
+mod journal;
 mod locks;
 mod log;
 mod netlink;
 mod nflog;
 mod nfqueue;
+mod notify;
 mod policy_file;
 mod policy_receiver;
 mod procfs;
@@ -42,15 +44,19 @@ pub fn main_with_args(args: &[String]) -> i32 {
             print!("{}", cli::USAGE);
             0
         }
+        Ok(cli::Invocation::Version) => {
+            print!("{}", cli::version_text());
+            0
+        }
         Ok(cli::Invocation::Run(options)) => match run::run(options) {
             Ok(()) => 0,
             Err(e) => {
-                eprintln!("zenithfenced: {e}");
+                log::eprint_line(log::Severity::Error, &e.to_string());
                 1
             }
         },
         Err(e) => {
-            eprintln!("zenithfenced: {e}");
+            log::eprint_line(log::Severity::Error, &e);
             2
         }
     }

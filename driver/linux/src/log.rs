@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use zenithfence_protocol::{Info, LogLine};
 
+use crate::journal;
 use crate::stderr_writer::StderrWriter;
 
 /// Severities used by the daemon.
@@ -165,6 +166,8 @@ impl State {
 pub(crate) struct Log {
     state: Mutex<State>,
     min_stderr: Severity,
+    /// Whether stderr lines start with their syslog priority (stderr is the journal).
+    priorities: bool,
     /// Stderr on its own thread: a pipe nobody reads must not stop a thread that logs.
     stderr: StderrWriter,
 }
@@ -173,13 +176,19 @@ pub(crate) struct Log {
 const EXIT_WRITE_BOUND: Duration = Duration::from_secs(1);
 
 impl Log {
-    /// A log that prints lines of at least `min_stderr` to stderr.
+    /// A log that prints lines of at least `min_stderr` to stderr, each with its priority when
+    /// stderr is the journal.
     pub(crate) fn new(min_stderr: Severity) -> Self {
-        Self::with_output(min_stderr, Box::new(std::io::stderr()))
+        let priorities = journal::stderr_is_journal();
+        Self::with_output(min_stderr, Box::new(std::io::stderr()), priorities)
     }
 
-    /// The same, printing to `out` instead of stderr.
-    pub(crate) fn with_output(min_stderr: Severity, out: Box<dyn std::io::Write + Send>) -> Self {
+    /// The same, printing to `out` instead of stderr, with priorities or without.
+    pub(crate) fn with_output(
+        min_stderr: Severity,
+        out: Box<dyn std::io::Write + Send>,
+        priorities: bool,
+    ) -> Self {
         Log {
             state: Mutex::new(State {
                 ring: VecDeque::with_capacity(RING_LEN),
@@ -187,7 +196,8 @@ impl Log {
                 next_check: Instant::now(),
             }),
             min_stderr,
-            stderr: StderrWriter::start(out),
+            priorities,
+            stderr: StderrWriter::start(out, priorities),
         }
     }
 
@@ -242,7 +252,7 @@ impl Log {
         let printed: String = lines
             .iter()
             .filter(|(severity, _)| *severity >= self.min_stderr)
-            .map(|(severity, text)| format!("zenithfenced: {}: {text}\n", label(*severity)))
+            .map(|(severity, text)| stderr_line(*severity, text, self.priorities))
             .collect();
         if !printed.is_empty() {
             self.stderr.send(printed);
@@ -260,6 +270,29 @@ impl Drop for Log {
         // The last lines (a failed start's) reach stderr before the process exits.
         self.stderr.sync(EXIT_WRITE_BOUND);
     }
+}
+
+/// One line as stderr gets it: "zenithfenced: LEVEL: text", after the syslog priority when
+/// stderr is the journal.
+pub(crate) fn stderr_line(severity: Severity, text: &str, priorities: bool) -> String {
+    let priority = if priorities {
+        journal::priority_prefix(severity)
+    } else {
+        ""
+    };
+    format!("{priority}zenithfenced: {}: {text}\n", label(severity))
+}
+
+/// Writes "zenithfenced: text" to stderr directly, without the log: a failed start's reason (the
+/// form users and scripts have always seen) or a stuck exit's last words. With its priority when
+/// stderr is the journal.
+pub(crate) fn eprint_line(severity: Severity, text: &str) {
+    let priority = if journal::stderr_is_journal() {
+        journal::priority_prefix(severity)
+    } else {
+        ""
+    };
+    eprintln!("{priority}zenithfenced: {text}");
 }
 
 fn label(severity: Severity) -> &'static str {
@@ -280,7 +313,7 @@ mod tests {
     #[test]
     fn a_stderr_nobody_reads_holds_up_no_thread_that_logs() {
         let gate = Gate::default();
-        let log = Log::with_output(Severity::Error, Box::new(gate.clone()));
+        let log = Log::with_output(Severity::Error, Box::new(gate.clone()), false);
         // Many kinds of lines, far more than a pipe holds: every write returns at once.
         for kind in 0..2000 {
             let text = format!("{}{kind}", "x".repeat(kind % 97));
@@ -419,5 +452,37 @@ mod tests {
             .collect();
         assert_eq!(texts.len(), PER_INTERVAL as usize + 1, "{texts:?}");
         assert!(texts[PER_INTERVAL as usize].contains("repeated 90 more times"));
+    }
+
+    #[test]
+    fn lines_below_the_level_are_not_written_and_the_journal_gets_priorities() {
+        for (priorities, expected) in [
+            (
+                true,
+                "<3>zenithfenced: error: e\n<4>zenithfenced: warning: w\n<6>zenithfenced: info: i\n",
+            ),
+            (
+                false,
+                "zenithfenced: error: e\nzenithfenced: warning: w\nzenithfenced: info: i\n",
+            ),
+        ] {
+            let gate = Gate::default();
+            gate.open();
+            let log = Log::with_output(Severity::Info, Box::new(gate.clone()), priorities);
+            log.write(Severity::Error, "e".into());
+            log.write(Severity::Warning, "w".into());
+            log.write(Severity::Info, "i".into());
+            log.write(Severity::Debug, "d".into());
+            log.flush();
+            assert_eq!(gate.text(), expected);
+            // GetLogs still has the debug line.
+            assert_eq!(log.take_infos().len(), 4);
+        }
+        let gate = Gate::default();
+        gate.open();
+        let log = Log::with_output(Severity::Debug, Box::new(gate.clone()), true);
+        log.write(Severity::Debug, "d".into());
+        log.flush();
+        assert_eq!(gate.text(), "<7>zenithfenced: debug: d\n");
     }
 }

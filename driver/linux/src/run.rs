@@ -22,6 +22,7 @@ use crate::instance::{InstanceLock, LOCK_DIR};
 use crate::log::{Log, Severity};
 use crate::nflog::NflogGroup;
 use crate::nfqueue::Queue;
+use crate::notify::Notifier;
 use crate::policy_file::{self, Stored};
 use crate::resolvers::{Resolvers, RESOLVED_UPSTREAMS, RESOLV_CONF};
 use crate::rules::{self, AliveTable, Family, RuleConfig};
@@ -55,7 +56,19 @@ pub(crate) fn run(options: Options) -> io::Result<()> {
     // Also before anything is touched: a daemon in another namespace may have been given the
     // same socket path, and unlinking its socket would cut its app off for good.
     let socket_path_lock = socket_lock::acquire(&options.socket)?;
-    let log = Arc::new(Log::new(Severity::Info));
+    let log = Arc::new(Log::new(options.log_level));
+    // systemd's Type=notify: told once the rules and the socket are in place (see `serve`).
+    let notifier = match Notifier::from_env() {
+        Some(Ok(notifier)) => Some(notifier),
+        Some(Err(e)) => {
+            log.write(
+                Severity::Warning,
+                format!("cannot notify systemd of readiness: {e}"),
+            );
+            None
+        }
+        None => None,
+    };
     // Before the queue rules exist: the first packet they queue meets the stored policy.
     let policy = PolicySetup {
         stored: stored_policy(&options, &log),
@@ -133,7 +146,12 @@ pub(crate) fn run(options: Options) -> io::Result<()> {
     let mut watchdog = None;
     let result = serve(
         &options,
-        Started { queue, dns, policy },
+        Started {
+            queue,
+            dns,
+            policy,
+            notifier,
+        },
         &log,
         &families,
         &mut watchdog,
@@ -162,7 +180,7 @@ fn stuck_shutdown(families: Vec<Family>) {
         families.iter().for_each(|&f| rules::remove(f));
     });
     let text = format!(
-        "zenithfenced: error: the orderly shutdown did not finish within {} s; {}; exiting\n",
+        "error: the orderly shutdown did not finish within {} s; {}; exiting",
         STOP_BOUND.as_secs(),
         if removed {
             "rules removed"
@@ -171,7 +189,9 @@ fn stuck_shutdown(families: Vec<Family>) {
         }
     );
     // A blocked stderr must not keep the process alive either.
-    run_bounded(Duration::from_millis(500), move || eprint!("{text}"));
+    run_bounded(Duration::from_millis(500), move || {
+        crate::log::eprint_line(Severity::Error, &text)
+    });
     std::process::exit(1);
 }
 
@@ -220,6 +240,17 @@ struct Started {
     queue: Queue,
     dns: Option<DnsWatch>,
     policy: PolicySetup,
+    notifier: Option<Notifier>,
+}
+
+/// Sends `state` to systemd, when it asked for notifications; a failure is logged, never fatal.
+fn notify(notifier: Option<&Notifier>, state: &str, log: &Log) {
+    if let Some(Err(e)) = notifier.map(|n| n.send(state)) {
+        log.write(
+            Severity::Warning,
+            format!("could not tell systemd {state}: {e}"),
+        );
+    }
 }
 
 fn serve(
@@ -236,7 +267,12 @@ fn serve(
         detached_action: options.detached_action,
         base_only: options.base_only,
     };
-    let Started { queue, dns, policy } = started;
+    let Started {
+        queue,
+        dns,
+        policy,
+        notifier,
+    } = started;
     let started = queue.verdict_sender().and_then(|verdicts| {
         let server = ClientServer::bind(&options.socket, options.group.as_deref())?;
         Ok((verdicts, server))
@@ -284,10 +320,14 @@ fn serve(
             options.socket.display()
         ),
     );
+    // The queue rules are installed (`run`), the client socket listens and every thread runs:
+    // units ordered after us, and a `systemctl start` that waits, may now rely on the firewall.
+    notify(notifier.as_ref(), "READY=1", log);
     let reason = match sys::wait_for_termination() {
         Ok(signal) => format!("signal {signal}"),
         Err(e) => format!("waiting for signals failed ({e})"),
     };
+    notify(notifier.as_ref(), "STOPPING=1", log);
     let families = families.to_vec();
     *watchdog = Some(Watchdog::arm(STOP_BOUND, move || stuck_shutdown(families)));
     log.write(Severity::Info, format!("{reason}: stopping"));

@@ -12,6 +12,8 @@ use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
+use crate::log::{stderr_line, Severity};
+
 /// Batches of lines waiting for the writer at most.
 pub(crate) const BACKLOG: usize = 256;
 
@@ -29,14 +31,15 @@ pub(crate) struct StderrWriter {
 }
 
 impl StderrWriter {
-    /// Starts the writer thread for `out` (stderr in the daemon; a test's pipe in tests).
-    pub(crate) fn start(out: Box<dyn Write + Send>) -> StderrWriter {
+    /// Starts the writer thread for `out` (stderr in the daemon; a test's pipe in tests); its own
+    /// lines carry their syslog priority when `priorities` is set (stderr is the journal).
+    pub(crate) fn start(out: Box<dyn Write + Send>, priorities: bool) -> StderrWriter {
         let (queue, lines) = mpsc::sync_channel(BACKLOG);
         let left_out = Arc::new(AtomicU64::new(0));
         let counted = Arc::clone(&left_out);
         let started = thread::Builder::new()
             .name("stderr".into())
-            .spawn(move || write_lines(out, &lines, &counted));
+            .spawn(move || write_lines(out, &lines, &counted, priorities));
         StderrWriter {
             // Without a thread (none could be made) lines go to the ring only.
             queue: started.ok().map(|_| queue),
@@ -81,16 +84,23 @@ impl StderrWriter {
     }
 }
 
-fn write_lines(mut out: Box<dyn Write + Send>, lines: &Receiver<Message>, left_out: &AtomicU64) {
+fn write_lines(
+    mut out: Box<dyn Write + Send>,
+    lines: &Receiver<Message>,
+    left_out: &AtomicU64,
+    priorities: bool,
+) {
     for message in lines {
         match message {
             Message::Text(text) => {
                 let missed = left_out.swap(0, Ordering::Relaxed);
                 if missed > 0 {
-                    let _ = writeln!(
-                        out,
-                        "zenithfenced: warning: {missed} log writes were left out: stderr was not being read"
+                    let line = stderr_line(
+                        Severity::Warning,
+                        &format!("{missed} log writes were left out: stderr was not being read"),
+                        priorities,
                     );
+                    let _ = out.write_all(line.as_bytes());
                 }
                 // A write error (a closed pipe) is nothing to report: the ring still has it.
                 let _ = out.write_all(text.as_bytes());
@@ -155,7 +165,7 @@ mod tests {
     #[test]
     fn a_blocked_stderr_never_blocks_the_logging_thread_and_the_loss_is_counted() {
         let gate = Gate::default();
-        let writer = StderrWriter::start(Box::new(gate.clone()));
+        let writer = StderrWriter::start(Box::new(gate.clone()), false);
         // Far more than the backlog: were sends waiting for the writer, this would never return.
         for i in 0..(BACKLOG as u64 * 4) {
             writer.send(format!("line {i}\n"));

@@ -1,32 +1,21 @@
-// The deb's maintainer scripts and zenithfenced's systemd unit: they extend electron-builder's
-// default scripts, pass shellcheck as electron-builder renders them, the unit passes
-// systemd-analyze, and unit, scripts, electron-builder.yml and the app agree on paths and names.
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// zenithfenced's maintainer scripts and systemd unit: the scripts pass shellcheck as POSIX sh and
+// do what resources/README.md says, the unit passes systemd-analyze, and unit, scripts, the deb
+// build (resources/deb/build-deb.ts), electron-builder.yml and the app agree on paths and names.
+// What the scripts do under dpkg is proven by resources/deb/build-deb.test.ts (install, purge).
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  APP_BUILDER_LIB,
-  REPO_ROOT,
-  loadBuilderConfig,
-  maintainerScriptMacros,
-  pick,
-  renderMaintainerScript,
-  run,
-} from '../../test-support/packaging.ts';
-import { SHELLCHECK, SYSTEMD_ANALYZE, requireTool, systemdAnalyzeSkipped } from '../../test-support/tools.ts';
+import { daemonVersion, MAINTAINER_SCRIPTS, PACKAGE_FILES } from '../../deb/build-deb.ts';
+import { loadBuilderConfig, pick, REPO_ROOT, run } from '../../test-support/packaging.ts';
+import { requireTool, SHELLCHECK, SYSTEMD_ANALYZE, systemdAnalyzeSkipped } from '../../test-support/tools.ts';
 
 const HERE = path.join(REPO_ROOT, 'resources', 'installer', 'linux');
 const read = (file: string): string => readFileSync(file, 'utf8');
 const config = loadBuilderConfig();
-const macros = maintainerScriptMacros(config);
 const UNIT_FILE = path.join(HERE, 'zenithfenced.service');
 const unit = read(UNIT_FILE);
-const SCRIPTS = {
-  afterInstall: { ours: path.join(HERE, 'after-install.sh'), template: 'after-install.tpl' },
-  afterRemove: { ours: path.join(HERE, 'after-remove.sh'), template: 'after-remove.tpl' },
-} as const;
-const ADDITIONS_MARKER = '# ---- ZenithFence: the zenithfenced daemon ';
+const script = (name: (typeof MAINTAINER_SCRIPTS)[number]): string => read(path.join(HERE, name));
 
 /** A unit directive's value (the first one). */
 function directive(name: string): string {
@@ -41,74 +30,63 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-/** Writes `text` to the scratch folder as `name` and runs shellcheck on it. */
+/** Writes `text` to the scratch folder as `name` and runs shellcheck on it as POSIX sh. */
 function shellcheck(name: string, text: string) {
   const file = path.join(scratch, name);
   writeFileSync(file, text);
-  const result = run('shellcheck', ['--shell=bash', '--format=gcc', file]);
+  const result = run('shellcheck', ['--shell=sh', '--format=gcc', file]);
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
 }
 
-describe('deb maintainer scripts', () => {
-  it.each(Object.entries(SCRIPTS))(
-    "%s extends electron-builder's default template, copied verbatim",
-    (_name, { ours, template }) => {
-      const defaultScript = read(path.join(APP_BUILDER_LIB, 'templates', 'linux', template));
-      const body = defaultScript.replace(/^#!\/bin\/bash\n/, '');
-      const text = read(ours);
-      expect(text.startsWith('#!/bin/bash\n')).toBe(true);
-      expect(text, `re-copy ${template} into ${path.basename(ours)} (electron-builder changed it)`).toContain(body);
-      expect(text.indexOf(body)).toBeLessThan(text.indexOf(ADDITIONS_MARKER));
-    },
-  );
-
-  it('the scripts use only macros electron-builder defines (an unknown one fails its build)', () => {
-    for (const { ours } of Object.values(SCRIPTS)) {
-      expect(() => renderMaintainerScript(read(ours), macros)).not.toThrow();
-    }
-    expect(() => renderMaintainerScript('echo ${notAMacro}', macros)).toThrow('Macro notAMacro is not defined');
-  });
-
-  it('shellcheck passes on the postinst and postrm as electron-builder renders them, and on the prerm', () => {
+describe('maintainer scripts (postinst, prerm, postrm)', () => {
+  it('are POSIX sh scripts that stop at the first error and pass shellcheck', () => {
     requireTool(SHELLCHECK);
-    for (const [name, { ours }] of Object.entries(SCRIPTS)) {
-      const result = shellcheck(`${name}.rendered.sh`, renderMaintainerScript(read(ours), macros));
-      expect(result.output).toBe('');
-      expect(result.status).toBe(0);
-    }
-    const prerm = shellcheck('before-remove.sh', read(path.join(HERE, 'before-remove.sh')));
-    expect(prerm.output).toBe('');
-    expect(prerm.status).toBe(0);
-  });
-
-  it("shellcheck passes on our additions alone, without the file's exclusions for electron-builder's lines", () => {
-    requireTool(SHELLCHECK);
-    for (const [name, { ours }] of Object.entries(SCRIPTS)) {
-      const text = read(ours);
-      const additions = text.slice(text.indexOf(ADDITIONS_MARKER));
-      const result = shellcheck(`${name}.additions.sh`, `#!/bin/bash\n${renderMaintainerScript(additions, macros)}`);
-      expect(result.output).toBe('');
-      expect(result.status).toBe(0);
+    for (const name of MAINTAINER_SCRIPTS) {
+      const text = script(name);
+      expect(text.startsWith('#!/bin/sh\n'), name).toBe(true);
+      expect(text, name).toMatch(/^set -e$/m);
+      const result = shellcheck(name, text);
+      expect(result.output, name).toBe('');
+      expect(result.status, name).toBe(0);
     }
   });
 
-  it('shellcheck really checks: a script with an unquoted variable fails', () => {
+  it('shellcheck really checks: a script with an unquoted variable or bash syntax fails', () => {
     requireTool(SHELLCHECK);
-    const result = shellcheck('broken.sh', '#!/bin/bash\nrm -f $1\n');
-    expect(result.status).not.toBe(0);
-    expect(result.output).toContain('SC2086');
+    const unquoted = shellcheck('broken.sh', '#!/bin/sh\nrm -f $1\n');
+    expect(unquoted.status).not.toBe(0);
+    expect(unquoted.output).toContain('SC2086');
+    const bashism = shellcheck('bashism.sh', '#!/bin/sh\nif [[ -n "$1" ]]; then echo x; fi\n');
+    expect(bashism.status).not.toBe(0);
+    expect(bashism.output).toContain('SC3010');
   });
 
-  it('postinst creates the group and enables and starts the unit; prerm stops it on remove only', () => {
-    const postinst = read(SCRIPTS.afterInstall.ours);
+  it('postinst creates the group, records the enablement, and starts only where systemd runs', () => {
+    const postinst = script('postinst');
     expect(postinst).toContain('zf_group=zenithfence');
     expect(postinst).toContain('groupadd --system "$zf_group"');
     expect(postinst).toContain('zf_unit=zenithfenced.service');
-    expect(postinst).toContain('systemctl --system daemon-reload');
     expect(postinst).toMatch(/deb-systemd-helper enable "\$zf_unit"/);
-    const prerm = read(path.join(HERE, 'before-remove.sh'));
+    // Every systemctl and deb-systemd-invoke call sits inside the one systemd guard.
+    const guarded = postinst.slice(postinst.indexOf('if [ -d /run/systemd/system ]; then'));
+    const guardEnd = guarded.indexOf('\n    fi\n');
+    for (const call of ['systemctl --system daemon-reload', 'deb-systemd-invoke "$zf_action" "$zf_unit"']) {
+      expect(guarded.indexOf(call), call).toBeGreaterThan(0);
+      expect(guarded.indexOf(call), call).toBeLessThan(guardEnd);
+      expect(postinst.indexOf(call)).toBe(postinst.lastIndexOf(call));
+    }
+  });
+
+  it('prerm stops the daemon on remove only; postrm purge forgets the unit, the state and the group', () => {
+    const prerm = script('prerm');
     expect(prerm).toMatch(/if \[ "\$1" = remove \] && \[ -d \/run\/systemd\/system \]; then/);
     expect(prerm).toContain('deb-systemd-invoke stop "$zf_unit"');
+    const postrm = script('postrm');
+    const purge = postrm.slice(postrm.indexOf('if [ "$1" = purge ]; then'));
+    expect(purge).toContain('deb-systemd-helper purge "$zf_unit"');
+    expect(purge).toContain('rm -rf "$zf_state"');
+    expect(postrm).toContain('zf_state=/var/lib/zenithfence');
+    expect(purge).toContain('groupdel "$zf_group"');
   });
 });
 
@@ -119,27 +97,26 @@ describe('zenithfenced.service', () => {
       context.skip();
     }
     requireTool(SYSTEMD_ANALYZE);
-    // verify checks that ExecStart's binary exists; /opt/ZenithFence exists only once installed,
-    // so the copy points at the daemon npm install built (the layout test checks the real path).
+    // verify checks that ExecStart's binary exists; /usr/sbin/zenithfenced exists only once the
+    // package is installed, so the copy points at the daemon npm install built.
     const dir = mkdtempSync(path.join(scratch, 'unit-'));
     const daemon = path.join(REPO_ROOT, 'driver', 'target', 'release', 'zenithfenced');
-    writeFileSync(
-      path.join(dir, 'zenithfenced.service'),
-      unit.replace(directive('ExecStart').split(' ')[0] ?? '', daemon),
-    );
+    const withBinary = (binary: string): string => unit.replace(/^ExecStart=\S+/m, `ExecStart=${binary}`);
+    writeFileSync(path.join(dir, 'zenithfenced.service'), withBinary(daemon));
     const result = run('systemd-analyze', ['verify', '--man=no', path.join(dir, 'zenithfenced.service')]);
     expect(`${result.stdout}${result.stderr}`).toBe('');
     expect(result.status).toBe(0);
 
     // It has teeth: an unknown directive and a missing binary are reported (an empty report is
-    // required above, so the warning alone would fail that check too).
+    // required above, so the warning alone would fail that check too). The missing binary is in
+    // the scratch folder, not /usr/sbin, which the package test may fill meanwhile.
+    const missing = path.join(scratch, 'no-such-daemon');
     const broken = path.join(mkdtempSync(path.join(scratch, 'broken-unit-')), 'zenithfenced.service');
-    copyFileSync(UNIT_FILE, broken);
-    writeFileSync(broken, `${read(broken)}\n[Service]\nProtectEverything=yes\n`);
+    writeFileSync(broken, `${withBinary(missing)}\n[Service]\nProtectEverything=yes\n`);
     const rejected = run('systemd-analyze', ['verify', '--man=no', broken]);
     expect(rejected.status).not.toBe(0);
     expect(rejected.stderr).toContain("Unknown key 'ProtectEverything'");
-    expect(rejected.stderr).toContain('/opt/ZenithFence/resources/bin/zenithfenced is not executable');
+    expect(rejected.stderr).toContain(`${missing} is not executable`);
   });
 
   it('systemd-analyze security rates its exposure at most 3.0 ("OK")', (context) => {
@@ -163,15 +140,29 @@ describe('zenithfenced.service', () => {
     expect(directive('ProtectSystem')).toBe('strict');
     // Attribution needs every process's /proc entry.
     expect(directive('ProtectProc')).toBe('default');
+    // The notification socket is a Unix socket: the address families must keep AF_UNIX.
+    expect(directive('RestrictAddressFamilies').split(' ')).toContain('AF_UNIX');
   });
 
-  it('agrees with electron-builder.yml, the maintainer scripts and the app', () => {
+  it('is Type=notify, reads /etc/default/zenithfenced and points at the man page', () => {
+    expect(directive('Type')).toBe('notify');
+    expect(directive('EnvironmentFile')).toBe('-/etc/default/zenithfenced');
+    expect(directive('ExecStart').endsWith(' $ZENITHFENCED_OPTS')).toBe(true);
+    expect(directive('Documentation')).toBe('man:zenithfenced(8)');
+    // The daemon sends READY=1 (driver/linux/src/notify.rs, tested in driver/linux/tests/systemd.rs).
+    const daemonStart = read(path.join(REPO_ROOT, 'driver', 'linux', 'src', 'run.rs'));
+    expect(daemonStart).toContain('"READY=1"');
+  });
+
+  it('agrees with the zenithfenced deb, electron-builder.yml and the app', () => {
     const [binary, ...args] = directive('ExecStart').split(' ');
-    // linux.extraResources puts the daemon in resources/bin of /opt/<productName>.
-    const extra = pick(config, 'linux', 'extraResources') as { from: string; to: string }[];
-    const daemon = extra.find((entry) => entry.to === 'bin/zenithfenced');
-    expect(daemon?.from).toBe('driver/target/release/zenithfenced');
-    expect(binary).toBe(`/opt/${String(pick(config, 'productName'))}/resources/bin/zenithfenced`);
+    // The deb installs the daemon and the unit where the unit and systemd look for them.
+    expect(Object.keys(PACKAGE_FILES)).toContain(binary);
+    expect(Object.keys(PACKAGE_FILES)).toContain('/usr/lib/systemd/system/zenithfenced.service');
+    // The app's deb depends on that package, at least the app's (= the daemon's) version.
+    const appVersion = (JSON.parse(read(path.join(REPO_ROOT, 'package.json'))) as { version: string }).version;
+    expect(daemonVersion()).toBe(appVersion);
+    expect(pick(config, 'deb', 'depends')).toContain(`zenithfenced (>= ${appVersion})`);
     // The socket the app opens (native/src/open-driver.ts) and the group the postinst creates.
     const nativeDefault = /DEFAULT_SOCKET_PATH = '([^']+)'/.exec(
       read(path.join(REPO_ROOT, 'native', 'src', 'open-driver.ts')),
@@ -180,16 +171,14 @@ describe('zenithfenced.service', () => {
     expect(path.dirname(String(nativeDefault))).toBe(`/run/${directive('RuntimeDirectory')}`);
     expect(directive('SupplementaryGroups')).toBe('zenithfence');
     // The daemon's default --policy-file lies in the state directory systemd makes (root's, 0700),
-    // so the stored policy survives restarts and boots, and nobody else can read or change it.
+    // so the stored policy survives restarts and boots, and nobody else can read or change it;
+    // the postrm removes that directory on purge.
     const policyFile = /DEFAULT_POLICY_FILE: &str = "([^"]+)"/.exec(
       read(path.join(REPO_ROOT, 'driver', 'linux', 'src', 'policy_file.rs')),
     )?.[1];
     expect(path.dirname(String(policyFile))).toBe(`/var/lib/${directive('StateDirectory')}`);
+    expect(script('postrm')).toContain(`zf_state=/var/lib/${directive('StateDirectory')}\n`);
     expect(directive('StateDirectoryMode')).toBe('0700');
     expect(args).not.toContain('--policy-file');
-    // The deb installs the unit file where systemd looks for packaged units.
-    expect(pick(config, 'deb', 'fpm')).toContain(
-      'resources/installer/linux/zenithfenced.service=/usr/lib/systemd/system/zenithfenced.service',
-    );
   });
 });

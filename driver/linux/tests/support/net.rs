@@ -270,6 +270,17 @@ impl Daemon {
 
     /// Starts the daemon in namespace `ns` (its socket is named after the namespace).
     pub fn start_in(net: &TestNet, ns: &str, extra: &[&str], stderr: Option<PathBuf>) -> Daemon {
+        Self::start_with_env(net, ns, extra, stderr, &[])
+    }
+
+    /// Like [`Daemon::start_in`], with environment variables set (`Some`) or removed (`None`).
+    pub fn start_with_env(
+        net: &TestNet,
+        ns: &str,
+        extra: &[&str],
+        stderr: Option<PathBuf>,
+        env: &[(&str, Option<&str>)],
+    ) -> Daemon {
         let queue = test_queue();
         let socket = if ns == net.a {
             net.dir.join("driver.sock")
@@ -303,12 +314,15 @@ impl Daemon {
             Some(path) => Stdio::from(std::fs::File::create(path).unwrap()),
             None => Stdio::inherit(),
         };
-        let child = Command::new("ip")
-            .args(&args)
-            .stdin(Stdio::null())
-            .stderr(errors)
-            .spawn()
-            .unwrap();
+        let mut command = Command::new("ip");
+        command.args(&args).stdin(Stdio::null()).stderr(errors);
+        for (name, value) in env {
+            match value {
+                Some(value) => command.env(name, value),
+                None => command.env_remove(name),
+            };
+        }
+        let child = command.spawn().unwrap();
         let mut daemon = Daemon {
             child: Some(child),
             socket,
@@ -328,6 +342,11 @@ impl Daemon {
             std::thread::sleep(Duration::from_millis(10));
         }
         daemon
+    }
+
+    /// The daemon's process id (`ip netns exec` execs it, so the child is the daemon).
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().map_or(0, Child::id)
     }
 
     /// What the daemon wrote to stderr so far, when it is captured.
