@@ -60,7 +60,11 @@ const steps = [
   ],
   ['cargo test', ...cargo('test', '--workspace', '--no-fail-fast')],
   // The system tools the packaging tests (resources/) run: one sentence per missing one.
-  ['packaging tools (makensis, shellcheck, systemd-analyze, help2man, lintian, dpkg-shlibdeps)', 'node', ['resources/test-support/tools.ts']],
+  [
+    'packaging tools (makensis, shellcheck, systemd-analyze, help2man, lintian, dpkg-shlibdeps)',
+    'node',
+    ['resources/test-support/tools.ts'],
+  ],
   ['vitest', 'vitest', ['run', '-c', '.ci/vitest.config.ts']],
   // Windows user-mode code (the binding, service control, the installer) run for real under Wine;
   // skipped with a printed reason where wine is not installed.
