@@ -1,8 +1,10 @@
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import { useColorScheme } from '../hooks/use-color-scheme.ts';
-import { timeTickLabel, type ChartSeries } from '../lib/bandwidth-series.ts';
-import { formatRate } from '../lib/format.ts';
+import { type ChartSeries, timeTickLabel } from '../lib/bandwidth-series.ts';
+import { formatRate, formatTime } from '../lib/format.ts';
+import { APPS } from '../strings/apps-strings.ts';
+import { COMMON } from '../strings/common-strings.ts';
 
 const HEIGHT = 240;
 
@@ -39,23 +41,27 @@ function options(width: number): uPlot.Options {
       { ...axis, size: 78, values: (_u, ticks) => ticks.map((v) => formatRate(v)) },
     ],
     series: [
-      { label: 'Time' },
       {
-        label: 'Received',
+        label: APPS.time,
+        // The legend's time in the user's locale (uPlot's own format is English and 12-hour).
+        value: (_u, v) => (v === null ? COMMON.none : formatTime(v * 1000, Date.now())),
+      },
+      {
+        label: APPS.received,
         stroke: received,
         fill: `color-mix(in srgb, ${received} 22%, transparent)`,
         width: 1.5,
         ...(stepped === undefined ? {} : { paths: stepped }),
-        value: (_u, v) => (v === null ? '—' : formatRate(v)),
+        value: (_u, v) => (v === null ? COMMON.none : formatRate(v)),
         points: { show: false },
       },
       {
-        label: 'Sent',
+        label: APPS.sent,
         stroke: sent,
         fill: `color-mix(in srgb, ${sent} 18%, transparent)`,
         width: 1.5,
         ...(stepped === undefined ? {} : { paths: stepped }),
-        value: (_u, v) => (v === null ? '—' : formatRate(v)),
+        value: (_u, v) => (v === null ? COMMON.none : formatRate(v)),
         points: { show: false },
       },
     ],

@@ -1,29 +1,31 @@
-import { memo, useRef } from 'react';
-import { flexRender } from '@tanstack/react-table';
 import {
   constructRow,
   createColumnHelper,
+  flexRender,
   functionalUpdate,
   type Row,
   rowSortingFeature,
-  tableFeatures,
-  useTable,
   type SortingState,
+  tableFeatures,
   type Updater,
+  useTable,
 } from '@tanstack/react-table';
 import { useVirtualizer } from '@tanstack/react-virtual';
+import { memo, useRef } from 'react';
 import type { ConnectionRow } from '../../../app/contract/views.ts';
 import {
   CONNECTION_COLUMNS,
-  verdictGroup,
-  verdictLabel,
   type ConnectionColumn,
   type ConnectionSort,
+  verdictGroup,
+  verdictLabel,
 } from '../lib/connection-query.ts';
 import { appName, directionLabel, formatBytes, formatTime, protocolName } from '../lib/format.ts';
 import { connectionToForm, describeApp, describeDestination } from '../lib/rule-form.ts';
 import { verdictOrigin } from '../lib/verdict-origin.ts';
 import { useAppStore } from '../store/store.ts';
+import { COMMON } from '../strings/common-strings.ts';
+import { CONNECTIONS } from '../strings/connections-strings.ts';
 import { AppAvatar } from './AppAvatar.tsx';
 import { Icon } from './Icon.tsx';
 
@@ -35,7 +37,7 @@ const helper = createColumnHelper<typeof features, ConnectionRow>();
 /** A rule as the Verdict tooltip names it ("curl → example.org"); '' when it is not in the list. */
 function ruleLabel(ruleId: string): string {
   const rule = useAppStore.getState().rules.find((r) => r.id === ruleId);
-  return rule === undefined ? '' : `“${describeApp(rule.app)} → ${describeDestination(rule.destination)}”`;
+  return rule === undefined ? '' : CONNECTIONS.ruleName(describeApp(rule.app), describeDestination(rule.destination));
 }
 
 function makeRule(row: ConnectionRow): void {
@@ -44,7 +46,7 @@ function makeRule(row: ConnectionRow): void {
 
 const appColumn = helper.accessor((row) => row.app, {
   id: 'app',
-  header: 'App',
+  header: CONNECTIONS.columns.app,
   cell: (info) => (
     <span className="cell-app" title={info.getValue()}>
       <AppAvatar label={info.getValue()} />
@@ -56,7 +58,7 @@ const appColumn = helper.accessor((row) => row.app, {
 const otherColumns = [
   helper.accessor((row) => row.direction, {
     id: 'direction',
-    header: 'Direction',
+    header: CONNECTIONS.columns.direction,
     cell: (info) => (
       <span className="cell-direction">
         <Icon name={info.getValue() === 'inbound' ? 'in' : 'out'} size={13} />
@@ -66,27 +68,27 @@ const otherColumns = [
   }),
   helper.accessor((row) => row.host, {
     id: 'host',
-    header: 'Remote host',
-    cell: (info) => <span className="truncate">{info.getValue() ?? <span className="muted">—</span>}</span>,
+    header: CONNECTIONS.columns.host,
+    cell: (info) => <span className="truncate">{info.getValue() ?? <span className="muted">{COMMON.none}</span>}</span>,
   }),
   helper.accessor((row) => row.flow.remoteIp, {
     id: 'remoteIp',
-    header: 'Remote address',
+    header: CONNECTIONS.columns.remoteIp,
     cell: (info) => <span className="mono truncate">{info.getValue()}</span>,
   }),
   helper.accessor((row) => row.flow.remotePort, {
     id: 'remotePort',
-    header: 'Port',
+    header: CONNECTIONS.columns.remotePort,
     cell: (info) => <span className="num">{info.getValue()}</span>,
   }),
   helper.accessor((row) => row.flow.protocol, {
     id: 'protocol',
-    header: 'Protocol',
+    header: CONNECTIONS.columns.protocol,
     cell: (info) => protocolName(info.getValue()),
   }),
   helper.accessor((row) => row.verdict, {
     id: 'verdict',
-    header: 'Verdict',
+    header: CONNECTIONS.columns.verdict,
     cell: (info) => (
       <span
         className={`pill pill-${verdictGroup(info.getValue())}`}
@@ -98,32 +100,32 @@ const otherColumns = [
   }),
   helper.accessor((row) => row.bytesSent, {
     id: 'sent',
-    header: 'Sent',
+    header: CONNECTIONS.columns.sent,
     sortDescFirst: true,
     cell: (info) => <span className="num">{formatBytes(info.getValue())}</span>,
   }),
   helper.accessor((row) => row.bytesReceived, {
     id: 'received',
-    header: 'Received',
+    header: CONNECTIONS.columns.received,
     sortDescFirst: true,
     cell: (info) => <span className="num">{formatBytes(info.getValue())}</span>,
   }),
   helper.accessor((row) => row.startedAt, {
     id: 'started',
-    header: 'Started',
+    header: CONNECTIONS.columns.started,
     sortDescFirst: true,
     cell: (info) => <span className="num">{formatTime(info.getValue(), Date.now())}</span>,
   }),
   helper.accessor((row) => row.endedAt, {
     id: 'ended',
-    header: 'Ended',
+    header: CONNECTIONS.columns.ended,
     sortDescFirst: true,
     cell: (info) => {
       const ended = info.getValue();
       return ended === null ? (
         <span className="live">
           <span className="dot dot-ok" aria-hidden="true" />
-          Live
+          {CONNECTIONS.live}
         </span>
       ) : (
         <span className="num">{formatTime(ended, Date.now())}</span>
@@ -132,11 +134,11 @@ const otherColumns = [
   }),
   helper.display({
     id: 'actions',
-    header: () => <span className="sr-only">Actions</span>,
+    header: () => <span className="sr-only">{CONNECTIONS.columns.actions}</span>,
     enableSorting: false,
     cell: (info) => (
       <button type="button" className="button button-small row-action" onClick={() => makeRule(info.row.original)}>
-        Make rule
+        {CONNECTIONS.makeRule}
       </button>
     ),
   }),

@@ -1,21 +1,23 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { PromptGroup, PromptView } from '../../../app/contract/views.ts';
+import { holdPrompt } from '../bridge.ts';
 import { useNow } from '../hooks/use-now.ts';
-import { appName, formatTime, plural, secondsLeft } from '../lib/format.ts';
+import { appName, formatCount, formatTime, plural, secondsLeft } from '../lib/format.ts';
+import { userFormat } from '../lib/locale-format.ts';
 import {
   actionLabel,
   defaultDurationId,
+  type DurationChoiceId,
   durationChoices,
   orderPrompts,
   promptAddress,
   promptHeadline,
   scopeChoices,
   unknownAppNote,
-  type DurationChoiceId,
 } from '../lib/prompt-text.ts';
-import { holdPrompt } from '../bridge.ts';
 import { answerApp, answerPrompt } from '../store/commands.ts';
 import { useAppStore } from '../store/store.ts';
+import { PROMPT } from '../strings/prompt-strings.ts';
 import { AppAvatar } from './AppAvatar.tsx';
 import { Icon } from './Icon.tsx';
 
@@ -24,8 +26,8 @@ export const INERT_MS = 1000;
 
 /** The user a process runs as: names are not known here, so root by name and others by uid. */
 function userLabel(uid: number | null): string {
-  if (uid === null) return 'unknown';
-  return uid === 0 ? 'root (uid 0)' : `uid ${String(uid)}`;
+  if (uid === null) return PROMPT.unknown;
+  return uid === 0 ? PROMPT.root : PROMPT.uid(uid);
 }
 /** How often continued interaction asks the engine to restart the hold. */
 const HOLD_REFRESH_MS = 5000;
@@ -60,8 +62,8 @@ function PendingList({
   readonly disabled: boolean;
 }): React.JSX.Element {
   return (
-    <section className="prompt-pending" aria-label="Pending prompts">
-      <h3>Pending by app</h3>
+    <section className="prompt-pending" aria-label={PROMPT.pending}>
+      <h3>{PROMPT.pendingByApp}</h3>
       <ul>
         {groups.map((group) => {
           const name = appName(group.app);
@@ -79,14 +81,14 @@ function PendingList({
               >
                 <AppAvatar label={group.app} />
                 <span className="pending-name">{name}</span>
-                <span className="count-badge" title={`${plural(group.count, 'connection')} asked about`}>
-                  {group.count}
+                <span className="count-badge" title={plural(group.count, PROMPT.askedAbout)}>
+                  {formatCount(group.count)}
                 </span>
               </button>
               <span className="pending-destinations">
                 {group.prompts.length === 1
                   ? (group.prompts[0]?.host ?? group.prompts[0]?.remoteIp)
-                  : plural(group.prompts.length, 'destination')}
+                  : plural(group.prompts.length, PROMPT.destinations)}
               </span>
               <span className="pending-actions">
                 <button
@@ -95,7 +97,7 @@ function PendingList({
                   disabled={disabled}
                   onClick={() => void answerApp(group.appPath, 'allow')}
                 >
-                  Allow all
+                  {PROMPT.allowAll}
                 </button>
                 <button
                   type="button"
@@ -103,7 +105,7 @@ function PendingList({
                   disabled={disabled}
                   onClick={() => void answerApp(group.appPath, 'block')}
                 >
-                  Block all
+                  {PROMPT.blockAll}
                 </button>
               </span>
             </li>
@@ -134,8 +136,7 @@ function Countdown({
     return (
       <p className="prompt-countdown is-timed-out" role="status">
         <Icon name="clock" size={14} />
-        Timed out at {formatTime(prompt.lastSeenAt, now)}: {action} was applied. Your answer decides the next
-        connections.
+        {PROMPT.timedOut(formatTime(prompt.lastSeenAt, now), action)}
       </p>
     );
   }
@@ -146,12 +147,12 @@ function Countdown({
       <div className="countdown-text" aria-live="off">
         <Icon name={paused ? 'pause' : 'clock'} size={14} />
         {paused ? (
-          <span>
-            Countdown paused — take your time. ({action} at {formatTime(prompt.holdDeadline, now)} if unanswered)
-          </span>
+          <span>{PROMPT.paused(action, formatTime(prompt.holdDeadline, now))}</span>
         ) : (
           <span>
-            {action} in <strong>{left} s</strong> unless you answer
+            {PROMPT.runningBefore(action)}
+            <strong>{userFormat().duration(left, 'second')}</strong>
+            {PROMPT.runningAfter}
           </span>
         )}
       </div>
@@ -240,7 +241,7 @@ function PromptCard({
       className={`prompt ${showPending ? 'has-pending' : ''}`}
       role="dialog"
       aria-modal="true"
-      aria-label="Connection request"
+      aria-label={PROMPT.dialog}
       aria-describedby={headlineId}
       tabIndex={-1}
       onKeyDown={onKeyDown}
@@ -252,38 +253,40 @@ function PromptCard({
           <div className="prompt-title">
             <p className="prompt-kicker">
               <Icon name={prompt.direction === 'inbound' ? 'in' : 'out'} size={13} />
-              {prompt.direction === 'inbound' ? 'Incoming connection' : 'Outgoing connection'}
-              {total > 1 ? <span className="prompt-position">{`${position} of ${total}`}</span> : null}
+              {prompt.direction === 'inbound' ? PROMPT.incomingConnection : PROMPT.outgoingConnection}
+              {total > 1 ? (
+                <span className="prompt-position">{PROMPT.position(formatCount(position), formatCount(total))}</span>
+              ) : null}
             </p>
             <h2 id={headlineId}>{promptHeadline(prompt)}</h2>
           </div>
         </header>
 
         <dl className="prompt-details">
-          <dt>Executable</dt>
+          <dt>{PROMPT.details.executable}</dt>
           <dd className="mono" title={prompt.appPath}>
             {prompt.appPath === '' ? prompt.app : prompt.appPath}
           </dd>
-          <dt>Process</dt>
-          <dd>{prompt.pids.length === 0 ? 'unknown' : `PID ${prompt.pids.join(', ')}`}</dd>
-          <dt>User</dt>
+          <dt>{PROMPT.details.process}</dt>
+          <dd>{prompt.pids.length === 0 ? PROMPT.unknown : PROMPT.pids(prompt.pids)}</dd>
+          <dt>{PROMPT.details.user}</dt>
           <dd>{userLabel(prompt.uid)}</dd>
-          <dt>Direction</dt>
-          <dd>{prompt.direction === 'inbound' ? 'Incoming' : 'Outgoing'}</dd>
-          <dt>Address</dt>
+          <dt>{PROMPT.details.direction}</dt>
+          <dd>{prompt.direction === 'inbound' ? PROMPT.incoming : PROMPT.outgoing}</dd>
+          <dt>{PROMPT.details.address}</dt>
           <dd className="mono">{promptAddress(prompt)}</dd>
           {prompt.host !== null ? (
             <>
-              <dt>Host</dt>
+              <dt>{PROMPT.details.host}</dt>
               <dd className="mono">{prompt.host}</dd>
             </>
           ) : null}
           {prompt.count > 1 ? (
             <>
-              <dt>Attempts</dt>
+              <dt>{PROMPT.details.attempts}</dt>
               <dd>
-                {plural(prompt.count, 'connection')}
-                {prompt.held > 0 ? `, ${prompt.held} waiting` : ''}
+                {plural(prompt.count, PROMPT.attempts)}
+                {prompt.held > 0 ? PROMPT.waiting(formatCount(prompt.held)) : ''}
               </dd>
             </>
           ) : null}
@@ -298,7 +301,7 @@ function PromptCard({
 
         <div className="prompt-options">
           <label className="field">
-            <span className="field-label">Duration</span>
+            <span className="field-label">{PROMPT.duration}</span>
             <select
               value={durationId}
               onChange={(event) => {
@@ -314,7 +317,7 @@ function PromptCard({
             </select>
           </label>
           <label className="field">
-            <span className="field-label">Scope</span>
+            <span className="field-label">{PROMPT.scope}</span>
             <select
               value={scopeId}
               onChange={(event) => {
@@ -339,39 +342,37 @@ function PromptCard({
 
         <footer className="prompt-actions">
           {onLater !== null ? (
-            <button
-              type="button"
-              className="button button-ghost"
-              onClick={onLater}
-              title="Keep it pending and decide later"
-            >
-              Later
+            <button type="button" className="button button-ghost" onClick={onLater} title={PROMPT.laterTitle}>
+              {PROMPT.later}
             </button>
           ) : null}
           <span className="prompt-keys" aria-hidden="true">
-            <kbd>A</kbd> allow · <kbd>B</kbd> block
+            <kbd>A</kbd>
+            {PROMPT.keyAllow}
+            <kbd>B</kbd>
+            {PROMPT.keyBlock}
           </span>
           <button
             type="button"
             className={`button button-danger ${defaultAction !== 'allow' ? 'is-default' : ''}`}
-            aria-label="Block"
+            aria-label={PROMPT.block}
             aria-keyshortcuts="B"
             disabled={locked}
             onClick={() => void answer('block')}
           >
             <Icon name="x" size={15} />
-            Block
+            {PROMPT.block}
           </button>
           <button
             type="button"
             className={`button button-primary ${defaultAction === 'allow' ? 'is-default' : ''}`}
-            aria-label="Allow"
+            aria-label={PROMPT.allow}
             aria-keyshortcuts="A"
             disabled={locked}
             onClick={() => void answer('allow')}
           >
             <Icon name="check" size={15} />
-            Allow
+            {PROMPT.allow}
           </button>
         </footer>
       </div>

@@ -9,6 +9,7 @@ import {
 import { createRule, updateRule } from '../store/commands.ts';
 import { useAppStore } from '../store/store.ts';
 import type { RuleEditorState } from '../store/ui-slice.ts';
+import { RULES } from '../strings/rules-strings.ts';
 
 function Editor({ editor }: { readonly editor: RuleEditorState }): React.JSX.Element {
   const close = useAppStore((s) => s.closeRuleEditor);
@@ -43,7 +44,8 @@ function Editor({ editor }: { readonly editor: RuleEditorState }): React.JSX.Ele
     if (ok) close();
   };
 
-  const title = editing ? 'Edit rule' : editor.origin === 'connection' ? 'Make rule' : 'New rule';
+  const words = RULES.editor;
+  const title = editing ? words.edit : editor.origin === 'connection' ? words.make : words.create;
   return (
     <div
       className="modal"
@@ -57,17 +59,17 @@ function Editor({ editor }: { readonly editor: RuleEditorState }): React.JSX.Ele
       <form onSubmit={(event) => void submit(event)} noValidate>
         <header className="modal-header">
           <h2>{title}</h2>
-          <p>Rules decide connections without asking. The most specific rule wins; block beats allow on a tie.</p>
+          <p>{words.intro}</p>
         </header>
         <div className="form-grid">
           <label className="field span-2">
-            <span className="field-label">App path</span>
+            <span className="field-label">{words.appPath}</span>
             <input
               ref={firstField}
               type="text"
               className="mono"
               list={listId}
-              placeholder="Any app"
+              placeholder={words.anyApp}
               value={form.appPath}
               onChange={(e) => update('appPath', e.target.value)}
             />
@@ -78,7 +80,7 @@ function Editor({ editor }: { readonly editor: RuleEditorState }): React.JSX.Ele
             </datalist>
           </label>
           <label className="field">
-            <span className="field-label">Destination</span>
+            <span className="field-label">{words.destination}</span>
             <select
               value={form.destinationKind}
               onChange={(e) => update('destinationKind', e.target.value as RuleForm['destinationKind'])}
@@ -91,7 +93,7 @@ function Editor({ editor }: { readonly editor: RuleEditorState }): React.JSX.Ele
             </select>
           </label>
           <label className="field">
-            <span className="field-label">{needsValue ? kind.label : 'Value'}</span>
+            <span className="field-label">{needsValue ? kind.label : words.value}</span>
             <input
               type="text"
               className="mono"
@@ -102,18 +104,18 @@ function Editor({ editor }: { readonly editor: RuleEditorState }): React.JSX.Ele
             />
           </label>
           <label className="field">
-            <span className="field-label">Port</span>
+            <span className="field-label">{words.port}</span>
             <input
               type="text"
               inputMode="numeric"
               className="mono"
-              placeholder="Any port"
+              placeholder={words.anyPort}
               value={form.port}
               onChange={(e) => update('port', e.target.value)}
             />
           </label>
           <label className="field">
-            <span className="field-label">Protocol</span>
+            <span className="field-label">{words.protocol}</span>
             <select value={form.protocol} onChange={(e) => update('protocol', e.target.value)}>
               {PROTOCOL_CHOICES.map((p) => (
                 <option key={p.value} value={p.value}>
@@ -123,26 +125,26 @@ function Editor({ editor }: { readonly editor: RuleEditorState }): React.JSX.Ele
             </select>
           </label>
           <label className="field">
-            <span className="field-label">Direction</span>
+            <span className="field-label">{words.direction}</span>
             <select
               value={form.direction}
               onChange={(e) => update('direction', e.target.value as RuleForm['direction'])}
             >
-              <option value="outbound">Outgoing</option>
-              <option value="inbound">Incoming</option>
-              <option value="any">Both</option>
+              <option value="outbound">{words.directions.outbound}</option>
+              <option value="inbound">{words.directions.inbound}</option>
+              <option value="any">{words.directions.any}</option>
             </select>
           </label>
           <label className="field">
-            <span className="field-label">Action</span>
+            <span className="field-label">{words.action}</span>
             <select value={form.action} onChange={(e) => update('action', e.target.value as RuleForm['action'])}>
-              <option value="allow">Allow</option>
-              <option value="block">Block</option>
-              <option value="drop">Drop silently</option>
+              <option value="allow">{words.actions.allow}</option>
+              <option value="block">{words.actions.block}</option>
+              <option value="drop">{words.actions.drop}</option>
             </select>
           </label>
           <label className="field">
-            <span className="field-label">Duration</span>
+            <span className="field-label">{words.duration}</span>
             <select
               value={form.durationKind}
               onChange={(e) => update('durationKind', e.target.value as RuleForm['durationKind'])}
@@ -155,7 +157,7 @@ function Editor({ editor }: { readonly editor: RuleEditorState }): React.JSX.Ele
             </select>
           </label>
           <label className="field">
-            <span className="field-label">Minutes</span>
+            <span className="field-label">{words.minutes}</span>
             <input
               type="number"
               min={1}
@@ -165,12 +167,12 @@ function Editor({ editor }: { readonly editor: RuleEditorState }): React.JSX.Ele
             />
           </label>
           <label className="field span-2">
-            <span className="field-label">Notes</span>
+            <span className="field-label">{words.notes}</span>
             <input type="text" value={form.notes} onChange={(e) => update('notes', e.target.value)} />
           </label>
           <label className="check span-2">
             <input type="checkbox" checked={form.enabled} onChange={(e) => update('enabled', e.target.checked)} />
-            Enabled
+            {words.enabled}
           </label>
         </div>
         {error !== null ? (
@@ -180,10 +182,10 @@ function Editor({ editor }: { readonly editor: RuleEditorState }): React.JSX.Ele
         ) : null}
         <footer className="modal-actions">
           <button type="button" className="button button-ghost" onClick={close}>
-            Cancel
+            {words.cancel}
           </button>
           <button type="submit" className="button button-primary" disabled={busy}>
-            {editing ? 'Save rule' : 'Create rule'}
+            {editing ? words.save : words.createButton}
           </button>
         </footer>
       </form>

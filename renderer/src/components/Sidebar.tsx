@@ -1,14 +1,16 @@
 import { APP_NAME } from '../../../app/contract/product.ts';
+import { formatCount } from '../lib/format.ts';
 import { useAppStore } from '../store/store.ts';
 import type { ViewId } from '../store/ui-slice.ts';
+import { SHELL } from '../strings/shell-strings.ts';
 import { Icon, type IconName } from './Icon.tsx';
 
 const LINKS: readonly { view: ViewId; label: string; icon: IconName }[] = [
-  { view: 'connections', label: 'Connections', icon: 'activity' },
-  { view: 'apps', label: 'Apps', icon: 'apps' },
-  { view: 'rules', label: 'Rules', icon: 'rules' },
-  { view: 'settings', label: 'Settings', icon: 'settings' },
-  { view: 'logs', label: 'Logs', icon: 'logs' },
+  { view: 'connections', label: SHELL.links.connections, icon: 'activity' },
+  { view: 'apps', label: SHELL.links.apps, icon: 'apps' },
+  { view: 'rules', label: SHELL.links.rules, icon: 'rules' },
+  { view: 'settings', label: SHELL.links.settings, icon: 'settings' },
+  { view: 'logs', label: SHELL.links.logs, icon: 'logs' },
 ];
 
 function Badge({ view }: { readonly view: ViewId }): React.JSX.Element | null {
@@ -18,7 +20,7 @@ function Badge({ view }: { readonly view: ViewId }): React.JSX.Element | null {
   if (count === 0) return null;
   return (
     <span className="nav-badge" aria-hidden="true">
-      {count > 9999 ? `${Math.floor(count / 1000)}k` : count.toLocaleString('en-US')}
+      {count > 9999 ? SHELL.thousands(formatCount(Math.floor(count / 1000))) : formatCount(count)}
     </span>
   );
 }
@@ -35,7 +37,7 @@ export function Sidebar(): React.JSX.Element {
         </span>
         <h1>{APP_NAME}</h1>
       </div>
-      <nav aria-label="Main">
+      <nav aria-label={SHELL.navigation}>
         <ul>
           {LINKS.map((link) => (
             <li key={link.view}>

@@ -2,41 +2,46 @@ import type { ModeStatus } from '../../../app/contract/views.ts';
 import { useNow } from '../hooks/use-now.ts';
 import { driverStatusText } from '../lib/driver-text.ts';
 import { formatClock, plural } from '../lib/format.ts';
+import { userFormat } from '../lib/locale-format.ts';
 import { policyBadge } from '../lib/policy-text.ts';
 import { setMode } from '../store/commands.ts';
 import { useAppStore } from '../store/store.ts';
+import { SHELL } from '../strings/shell-strings.ts';
 import { Icon } from './Icon.tsx';
 import { Menu, type MenuItem } from './Menu.tsx';
 
-const MODE_LABELS: Readonly<Record<Exclude<ModeStatus['mode'], 'pause'>, string>> = {
-  ask: 'Ask',
-  'allow-all': 'Allow all',
-  'block-all': 'Block all',
-};
-
 /** "Ask", "Paused until 14:35 (then Ask)". */
 export function modeText(mode: ModeStatus): string {
-  if (mode.mode !== 'pause') return MODE_LABELS[mode.mode];
-  const until = mode.resumesAt === null ? '' : ` until ${formatClock(mode.resumesAt)}`;
-  return `Paused${until}`;
+  if (mode.mode !== 'pause') return SHELL.modes[mode.mode];
+  return SHELL.paused(mode.resumesAt === null ? null : formatClock(mode.resumesAt));
 }
 
 function modeItems(mode: ModeStatus, now: number): MenuItem[] {
   const items: MenuItem[] = [
-    { label: 'Ask for new connections', checked: mode.mode === 'ask', onSelect: () => void setMode({ mode: 'ask' }) },
-    { label: 'Allow all', checked: mode.mode === 'allow-all', onSelect: () => void setMode({ mode: 'allow-all' }) },
-    { label: 'Block all', checked: mode.mode === 'block-all', onSelect: () => void setMode({ mode: 'block-all' }) },
+    { label: SHELL.askItem, checked: mode.mode === 'ask', onSelect: () => void setMode({ mode: 'ask' }) },
+    {
+      label: SHELL.modes['allow-all'],
+      checked: mode.mode === 'allow-all',
+      onSelect: () => void setMode({ mode: 'allow-all' }),
+    },
+    {
+      label: SHELL.modes['block-all'],
+      checked: mode.mode === 'block-all',
+      onSelect: () => void setMode({ mode: 'block-all' }),
+    },
   ];
+  const format = userFormat();
   for (const minutes of [5, 15, 60]) {
+    const span = minutes === 60 ? format.duration(1, 'hour', 'long') : format.duration(minutes, 'minute', 'long');
     items.push({
-      label: `Pause for ${minutes === 60 ? '1 hour' : `${minutes} minutes`} (until ${formatClock(now + minutes * 60_000)})`,
+      label: SHELL.pauseFor(span, formatClock(now + minutes * 60_000, format)),
       separated: minutes === 5,
       onSelect: () => void setMode({ mode: 'pause', minutes }),
     });
   }
   if (mode.mode === 'pause') {
     items.push({
-      label: `Resume now (${MODE_LABELS[mode.resumesTo ?? 'ask']})`,
+      label: SHELL.resumeNow(SHELL.modes[mode.resumesTo ?? 'ask']),
       separated: true,
       onSelect: () => void setMode({ mode: mode.resumesTo ?? 'ask' }),
     });
@@ -56,15 +61,15 @@ export function StatusBar(): React.JSX.Element {
   const engineDown = transport !== 'open';
   const policy = status === null || engineDown ? null : policyBadge(status.policy);
   return (
-    <footer className="statusbar" aria-label="Status">
+    <footer className="statusbar" aria-label={SHELL.status}>
       {engineDown ? (
         <span className="status-item status-warn" role="status">
           <span className="dot dot-warn" aria-hidden="true" />
           {transport === 'connecting'
-            ? 'Connecting to the engine…'
+            ? SHELL.connecting
             : transport === 'unavailable'
-              ? 'No engine: open the address headless mode prints'
-              : 'Engine unreachable — retrying'}
+              ? SHELL.noEngine
+              : SHELL.engineUnreachable}
         </span>
       ) : (
         <span className={`status-item status-driver-${driver}`} title={status?.driverMessage ?? ''} role="status">
@@ -83,13 +88,13 @@ export function StatusBar(): React.JSX.Element {
       ) : null}
       {status !== null ? (
         <Menu
-          label="Filtering mode"
+          label={SHELL.filteringMode}
           items={modeItems(status.mode, now)}
           className={`mode-menu mode-${status.mode.mode}`}
         >
           <Icon name={status.mode.mode === 'pause' ? 'pause' : 'shield'} size={14} />
           <span>
-            Mode: <strong>{modeText(status.mode)}</strong>
+            {SHELL.modePrefix} <strong>{modeText(status.mode)}</strong>
           </span>
           <Icon name="chevronDown" size={12} />
         </Menu>
@@ -102,7 +107,7 @@ export function StatusBar(): React.JSX.Element {
         disabled={pending === 0}
       >
         <Icon name="bell" size={14} />
-        {pending === 0 ? 'No pending prompts' : `${plural(pending, 'pending prompt')}`}
+        {pending === 0 ? SHELL.noPendingPrompts : plural(pending, SHELL.pendingPrompts)}
       </button>
     </footer>
   );

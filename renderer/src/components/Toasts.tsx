@@ -1,6 +1,7 @@
 import { useEffect } from 'react';
 import { useAppStore } from '../store/store.ts';
 import type { Toast } from '../store/ui-slice.ts';
+import { SHELL } from '../strings/shell-strings.ts';
 
 function ToastItem({ toast }: { readonly toast: Toast }): React.JSX.Element {
   const dismiss = useAppStore((s) => s.dismissToast);
@@ -11,7 +12,7 @@ function ToastItem({ toast }: { readonly toast: Toast }): React.JSX.Element {
   return (
     <div className={`toast toast-${toast.kind}`} role={toast.kind === 'error' ? 'alert' : 'status'}>
       <span>{toast.text}</span>
-      <button type="button" className="icon-button" aria-label="Dismiss" onClick={() => dismiss(toast.id)}>
+      <button type="button" className="icon-button" aria-label={SHELL.dismiss} onClick={() => dismiss(toast.id)}>
         ×
       </button>
     </div>

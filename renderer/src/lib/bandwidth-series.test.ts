@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { bucketWidth, timeTickLabel, toChartSeries } from './bandwidth-series.ts';
+import { BANDWIDTH_RANGES } from '../../../app/contract/views.ts';
+import { bucketWidth, rangeLabel, timeTickLabel, toChartSeries } from './bandwidth-series.ts';
+import { formatFor } from './locale-format.ts';
 
 describe('toChartSeries', () => {
   const now = 1_700_000_000_000;
@@ -34,10 +36,33 @@ describe('toChartSeries', () => {
 
 describe('timeTickLabel', () => {
   const at = (h: number, m: number, s = 0): number => new Date(2026, 10, 26, h, m, s).getTime() / 1000;
+  const gb = formatFor('en-GB');
   it('shows seconds, minutes or days by tick spacing', () => {
-    expect(timeTickLabel(at(14, 5, 30), 30)).toBe('14:05:30');
-    expect(timeTickLabel(at(14, 5), 300)).toBe('14:05');
-    expect(timeTickLabel(at(0, 0), 6 * 3600)).toBe('26 Nov');
-    expect(timeTickLabel(at(0, 0), 86_400)).toBe('26 Nov');
+    expect(timeTickLabel(at(14, 5, 30), 30, gb)).toBe('14:05:30');
+    expect(timeTickLabel(at(14, 5), 300, gb)).toBe('14:05');
+    expect(timeTickLabel(at(0, 0), 300, gb)).toBe('00:00');
+    expect(timeTickLabel(at(6, 0), 6 * 3600, gb)).toBe('06:00');
+    expect(timeTickLabel(at(0, 0), 6 * 3600, gb)).toBe('26 Nov');
+    expect(timeTickLabel(at(0, 0), 86_400, gb)).toBe('26 Nov');
+  });
+  it('says times and days in the given locale', () => {
+    const us = formatFor('en-US');
+    expect(timeTickLabel(at(14, 5), 300, us)).toBe('02:05 PM');
+    expect(timeTickLabel(at(0, 0), 86_400, us)).toBe('Nov 26');
+    expect(timeTickLabel(at(0, 0), 86_400, formatFor('de-DE'))).toBe('26. Nov.');
+  });
+});
+
+describe('rangeLabel', () => {
+  it('says each range in the locale', () => {
+    const us = formatFor('en-US');
+    expect(BANDWIDTH_RANGES.map((range) => rangeLabel(range, us))).toEqual([
+      '5 min',
+      '1 hour',
+      '24 hours',
+      '7 days',
+      '30 days',
+    ]);
+    expect(rangeLabel('24h', formatFor('de-DE'))).toBe('24 Stunden');
   });
 });

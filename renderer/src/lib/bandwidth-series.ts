@@ -1,4 +1,5 @@
 import type { BandwidthRange, BandwidthSeries } from '../../../app/contract/views.ts';
+import { type LocaleFormat, userFormat } from './locale-format.ts';
 
 /** Turns the store's sparse buckets into evenly spaced rates a chart can draw. */
 
@@ -15,13 +16,21 @@ export const RANGE_MS: Readonly<Record<BandwidthRange, number>> = {
   '30d': 30 * DAY,
 };
 
-export const RANGE_LABELS: Readonly<Record<BandwidthRange, string>> = {
-  '5m': '5 min',
-  '1h': '1 hour',
-  '24h': '24 hours',
-  '7d': '7 days',
-  '30d': '30 days',
-};
+/** A range as the Range choice says it: "5 min", "1 hour", "24 hours", "7 days", "30 days". */
+export function rangeLabel(range: BandwidthRange, format: LocaleFormat = userFormat()): string {
+  switch (range) {
+    case '5m':
+      return format.duration(5, 'minute', 'short');
+    case '1h':
+      return format.duration(1, 'hour', 'long');
+    case '24h':
+      return format.duration(24, 'hour', 'long');
+    case '7d':
+      return format.duration(7, 'day', 'long');
+    case '30d':
+      return format.duration(30, 'day', 'long');
+  }
+}
 
 /** The bucket widths the store picks from (finest first) for about 1000 points. */
 const WIDTHS = [SECOND, 10 * SECOND, MINUTE, 10 * MINUTE, HOUR, 6 * HOUR, DAY];
@@ -78,21 +87,16 @@ export function toChartSeries(series: BandwidthSeries, range: BandwidthRange, no
   return { x, sent, received, widthMs, totalSent, totalReceived };
 }
 
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-const two = (n: number): string => String(n).padStart(2, '0');
-
 /**
- * A time-axis label for a tick (seconds since the epoch) when ticks are `stepSeconds` apart:
- * 14:05:30 for steps under a minute, 14:05 under a day, "26 Nov" for whole days, local time.
+ * A time-axis label for a tick (seconds since the epoch) when ticks are `stepSeconds` apart, in
+ * local time and the user's locale: 14:05:30 for steps under a minute, 14:05 under a day, the
+ * day ("26 Nov", "Nov 26") at midnight for hourly steps and for whole days.
  */
-export function timeTickLabel(seconds: number, stepSeconds: number): string {
-  const date = new Date(seconds * 1000);
-  if (stepSeconds < 60) return `${two(date.getHours())}:${two(date.getMinutes())}:${two(date.getSeconds())}`;
-  if (stepSeconds < 86_400) {
-    const time = `${two(date.getHours())}:${two(date.getMinutes())}`;
-    return date.getHours() === 0 && date.getMinutes() === 0 && stepSeconds >= 3600
-      ? `${date.getDate()} ${MONTHS[date.getMonth()] ?? ''}`
-      : time;
-  }
-  return `${date.getDate()} ${MONTHS[date.getMonth()] ?? ''}`;
+export function timeTickLabel(seconds: number, stepSeconds: number, format: LocaleFormat = userFormat()): string {
+  const at = seconds * 1000;
+  if (stepSeconds < 60) return format.time(at);
+  const date = new Date(at);
+  const midnight = date.getHours() === 0 && date.getMinutes() === 0;
+  if (stepSeconds < 3600 || (stepSeconds < 86_400 && !midnight)) return format.clock(at);
+  return format.day(at);
 }

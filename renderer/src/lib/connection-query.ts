@@ -1,4 +1,5 @@
 import type { ConnectionRow } from '../../../app/contract/views.ts';
+import { CONNECTIONS } from '../strings/connections-strings.ts';
 import { appName, protocolName } from './format.ts';
 
 /** Filtering and sorting of the connections table, done outside the table so it stays cheap. */
@@ -51,21 +52,7 @@ export function verdictGroup(verdict: ConnectionRow['verdict']): VerdictGroup {
 
 /** The word the Verdict column shows. */
 export function verdictLabel(verdict: ConnectionRow['verdict']): string {
-  switch (verdict) {
-    case 'pending':
-      return 'Waiting';
-    case 'driver':
-      return 'By driver';
-    case 'accept':
-    case 'permanent-accept':
-      return 'Allowed';
-    case 'block':
-    case 'permanent-block':
-      return 'Blocked';
-    case 'drop':
-    case 'permanent-drop':
-      return 'Dropped';
-  }
+  return CONNECTIONS.verdicts[verdict];
 }
 
 type Key = string | number;

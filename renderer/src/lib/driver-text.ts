@@ -1,12 +1,5 @@
 import type { StatusView } from '../../../app/contract/views.ts';
-
-const DRIVER_LABELS: Readonly<Record<StatusView['driver'], string>> = {
-  connected: 'Driver connected',
-  reconnecting: 'Driver reconnecting',
-  installing: 'Installing the driver…',
-  disconnected: 'Driver disconnected',
-  failed: 'Driver failed',
-};
+import { SHELL } from '../strings/shell-strings.ts';
 
 /**
  * The status bar's driver text. A failure the app will not retry by itself (run elevated, another
@@ -14,7 +7,7 @@ const DRIVER_LABELS: Readonly<Record<StatusView['driver'], string>> = {
  * and stays until the user acts.
  */
 export function driverStatusText(driver: StatusView['driver'], message: string): string {
-  const label = DRIVER_LABELS[driver];
+  const label = SHELL.drivers[driver];
   const detail = message.trim();
-  return driver === 'failed' && detail !== '' ? `${label}: ${detail}` : label;
+  return driver === 'failed' && detail !== '' ? SHELL.driverFailed(label, detail) : label;
 }

@@ -1,20 +1,39 @@
 import { describe, expect, it } from 'vitest';
-import { appName, formatAgo, formatBytes, formatTime, protocolName, secondsLeft, severityName } from './format.ts';
+import { COUNTED } from '../strings/common-strings.ts';
+import {
+  appName,
+  formatAgo,
+  formatBytes,
+  formatRate,
+  formatTime,
+  plural,
+  protocolName,
+  secondsLeft,
+  severityName,
+} from './format.ts';
+import { formatFor } from './locale-format.ts';
+
+const en = formatFor('en-US');
+const de = formatFor('de-DE');
 
 describe('formatBytes', () => {
-  it('uses SI units with three significant digits', () => {
-    expect(formatBytes(0)).toBe('0 B');
-    expect(formatBytes(999)).toBe('999 B');
-    expect(formatBytes(1000)).toBe('1.00 kB');
-    expect(formatBytes(12_345)).toBe('12.3 kB');
-    expect(formatBytes(999_499)).toBe('999 kB');
-    expect(formatBytes(999_999)).toBe('1.00 MB');
-    expect(formatBytes(1_048_576)).toBe('1.05 MB');
-    expect(formatBytes(5_000_000_000)).toBe('5.00 GB');
+  it('uses SI units with three significant digits in the given locale', () => {
+    expect(formatBytes(0, en)).toBe('0 bytes');
+    expect(formatBytes(12_345, en)).toBe('12.3 kB');
+    expect(formatBytes(1_048_576, de)).toBe('1,05 MB');
+    expect(formatRate(1_200_000, de)).toBe('1,20 MB/s');
   });
   it('shows a dash for nonsense', () => {
-    expect(formatBytes(-1)).toBe('—');
-    expect(formatBytes(Number.NaN)).toBe('—');
+    expect(formatBytes(-1, en)).toBe('—');
+    expect(formatBytes(Number.NaN, en)).toBe('—');
+  });
+});
+
+describe('plural', () => {
+  it('counts with English words and the locale’s digits', () => {
+    expect(plural(1, COUNTED.rule, en)).toBe('1 rule');
+    expect(plural(0, COUNTED.rule, formatFor('fr-FR'))).toBe('0 rules');
+    expect(plural(20_000, COUNTED.connection, de)).toBe('20.000 connections');
   });
 });
 
@@ -38,17 +57,18 @@ describe('names', () => {
 describe('times', () => {
   const now = new Date(2026, 0, 15, 12, 0, 0).getTime();
   it('shows the clock today and the date before', () => {
-    expect(formatTime(new Date(2026, 0, 15, 9, 5, 7).getTime(), now)).toBe('09:05:07');
-    expect(formatTime(new Date(2026, 0, 14, 23, 0, 0).getTime(), now)).toBe('2026-01-14 23:00:00');
-    expect(formatTime(null, now)).toBe('—');
+    expect(formatTime(new Date(2026, 0, 15, 9, 5, 7).getTime(), now, de)).toBe('09:05:07');
+    expect(formatTime(new Date(2026, 0, 14, 23, 0, 0).getTime(), now, de)).toBe('14.01.2026, 23:00:00');
+    expect(formatTime(null, now, de)).toBe('—');
   });
   it('says how long ago', () => {
-    expect(formatAgo(null, now)).toBe('never');
-    expect(formatAgo(now - 500, now)).toBe('just now');
-    expect(formatAgo(now - 42_000, now)).toBe('42 s ago');
-    expect(formatAgo(now - 3 * 60_000, now)).toBe('3 min ago');
-    expect(formatAgo(now - 5 * 3_600_000, now)).toBe('5 h ago');
-    expect(formatAgo(now - 3 * 86_400_000, now)).toBe('3 d ago');
+    expect(formatAgo(null, now, en)).toBe('never');
+    expect(formatAgo(now - 500, now, en)).toBe('just now');
+    expect(formatAgo(now - 1499, now, en)).toBe('just now');
+    expect(formatAgo(now - 1500, now, en)).toBe('2 sec. ago');
+    expect(formatAgo(now - 42_000, now, en)).toBe('42 sec. ago');
+    expect(formatAgo(now - 3 * 60_000, now, de)).toBe('vor 3 Min.');
+    expect(formatAgo(now - 3 * 86_400_000, now, en)).toBe('3 days ago');
   });
   it('counts whole seconds down to zero', () => {
     expect(secondsLeft(now + 29_001, now)).toBe(30);

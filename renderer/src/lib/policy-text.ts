@@ -1,4 +1,5 @@
 import type { PolicyStatus } from '../../../app/contract/views.ts';
+import { SHELL } from '../strings/shell-strings.ts';
 
 /** How the status bar shows whether the driver enforces the rules by itself. */
 export interface PolicyBadge {
@@ -15,15 +16,15 @@ export interface PolicyBadge {
 export function policyBadge(policy: PolicyStatus): PolicyBadge | null {
   switch (policy.state) {
     case 'enforced':
-      return { label: 'Driver enforces your rules', tone: 'ok' };
+      return { label: SHELL.policy.enforced, tone: 'ok' };
     case 'unsaved':
-      return { label: 'Driver enforces your rules (not saved)', tone: 'warn' };
+      return { label: SHELL.policy.unsaved, tone: 'warn' };
     case 'sending':
-      return { label: 'Sending your rules to the driver', tone: 'warn' };
+      return { label: SHELL.policy.sending, tone: 'warn' };
     case 'behind':
-      return { label: 'Driver is not enforcing your latest rules', tone: 'bad' };
+      return { label: SHELL.policy.behind, tone: 'bad' };
     case 'unsupported':
-      return { label: 'Driver without policy support', tone: 'warn' };
+      return { label: SHELL.policy.unsupported, tone: 'warn' };
     case 'unknown':
       return null;
   }

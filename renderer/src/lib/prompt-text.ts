@@ -1,5 +1,6 @@
 import type { RuleDuration } from '../../../app/contract/rules.ts';
 import type { PromptGroup, PromptScope, PromptView } from '../../../app/contract/views.ts';
+import { PROMPT } from '../strings/prompt-strings.ts';
 import { appName, protocolName } from './format.ts';
 
 /** The words and choices of the prompt. Pure, so the sentences are unit-tested. */
@@ -9,10 +10,10 @@ export function promptHeadline(prompt: PromptView): string {
   const app = appName(prompt.app);
   const where = prompt.host ?? prompt.remoteIp;
   const protocol = protocolName(prompt.protocol);
-  const port = prompt.protocol === 6 || prompt.protocol === 17 ? ` on ${protocol} port ${prompt.remotePort}` : '';
-  const via = port === '' ? ` using ${protocol}` : port;
-  if (prompt.direction === 'inbound') return `${app} wants to accept a connection from ${where}${via}`;
-  return `${app} wants to connect to ${where}${via}`;
+  const hasPort = prompt.protocol === 6 || prompt.protocol === 17;
+  const via = hasPort ? PROMPT.onPort(protocol, String(prompt.remotePort)) : PROMPT.using(protocol);
+  if (prompt.direction === 'inbound') return PROMPT.wantsToAccept(app, where, via);
+  return PROMPT.wantsToConnect(app, where, via);
 }
 
 /** "93.184.216.34:443" (IPv6 in brackets). */
@@ -22,11 +23,11 @@ export function promptAddress(prompt: PromptView): string {
 }
 
 export const DURATION_CHOICES = [
-  { id: 'once', label: 'Once', duration: { kind: 'once' } },
-  { id: 'until-app-quits', label: 'Until the app quits', duration: { kind: 'until-app-quits' } },
-  { id: 'hour', label: '1 hour', duration: { kind: 'minutes', minutes: 60 } },
-  { id: 'until-restart', label: 'Until restart', duration: { kind: 'until-restart' } },
-  { id: 'forever', label: 'Forever', duration: { kind: 'forever' } },
+  { id: 'once', label: PROMPT.durations.once, duration: { kind: 'once' } },
+  { id: 'until-app-quits', label: PROMPT.durations['until-app-quits'], duration: { kind: 'until-app-quits' } },
+  { id: 'hour', label: PROMPT.durations.hour, duration: { kind: 'minutes', minutes: 60 } },
+  { id: 'until-restart', label: PROMPT.durations['until-restart'], duration: { kind: 'until-restart' } },
+  { id: 'forever', label: PROMPT.durations.forever, duration: { kind: 'forever' } },
 ] as const satisfies readonly { id: string; label: string; duration: RuleDuration }[];
 export type DurationChoiceId = (typeof DURATION_CHOICES)[number]['id'];
 export type DurationChoice = (typeof DURATION_CHOICES)[number];
@@ -52,7 +53,7 @@ export function defaultDurationId(prompt: PromptView): DurationChoiceId {
 /** The one sentence that says why an unknown app's prompt offers no lasting answer; null otherwise. */
 export function unknownAppNote(prompt: PromptView): string | null {
   if (!isUnknownApp(prompt)) return null;
-  return 'The program behind this connection is unknown, so you can only answer it once: a lasting rule would apply to every program.';
+  return PROMPT.unknownAppNote;
 }
 
 export interface ScopeChoice {
@@ -68,14 +69,14 @@ export interface ScopeChoice {
 export function scopeChoices(prompt: PromptView): ScopeChoice[] {
   const where = prompt.host ?? prompt.remoteIp;
   const choices: ScopeChoice[] = [
-    { id: 'exact', label: `This host and port (${where}:${prompt.remotePort})`, scope: { kind: 'exact' } },
-    { id: 'host', label: `This host (${where})`, scope: { kind: 'host' } },
+    { id: 'exact', label: PROMPT.scopes.exact(where, String(prompt.remotePort)), scope: { kind: 'exact' } },
+    { id: 'host', label: PROMPT.scopes.host(where), scope: { kind: 'host' } },
   ];
   for (const suffix of prompt.domainChoices) {
-    choices.push({ id: `domain:${suffix}`, label: `*.${suffix}`, scope: { kind: 'domain', suffix } });
+    choices.push({ id: `domain:${suffix}`, label: PROMPT.scopes.domain(suffix), scope: { kind: 'domain', suffix } });
   }
   if (!isUnknownApp(prompt)) {
-    choices.push({ id: 'app', label: 'Any destination (the whole app)', scope: { kind: 'app' } });
+    choices.push({ id: 'app', label: PROMPT.scopes.app, scope: { kind: 'app' } });
   }
   return choices;
 }
@@ -100,5 +101,5 @@ export function pendingCount(groups: readonly PromptGroup[]): number {
 
 /** "Block", "Allow" or "Drop" for a default action. */
 export function actionLabel(action: 'allow' | 'block' | 'drop'): string {
-  return action === 'allow' ? 'Allow' : action === 'block' ? 'Block' : 'Drop';
+  return PROMPT.actions[action];
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { formatFor } from './locale-format.ts';
 import {
   connectionToForm,
   describeDestination,
@@ -99,7 +100,10 @@ describe('forms from rules and connections', () => {
   it('describes destinations and durations', () => {
     expect(describeDestination({ kind: 'lan' })).toBe('Local network');
     expect(describeDestination({ kind: 'domain', pattern: '*.example.org' })).toBe('*.example.org');
-    expect(describeDuration({ kind: 'minutes', minutes: 120 })).toBe('2 h');
-    expect(describeDuration({ kind: 'minutes', minutes: 5 })).toBe('5 min');
+    const en = formatFor('en-US');
+    expect(describeDuration({ kind: 'minutes', minutes: 120 }, en)).toBe('2 hr');
+    expect(describeDuration({ kind: 'minutes', minutes: 5 }, en)).toBe('5 min');
+    expect(describeDuration({ kind: 'minutes', minutes: 90 }, formatFor('de-DE'))).toBe('90 Min.');
+    expect(describeDuration({ kind: 'forever' })).toBe('Forever');
   });
 });

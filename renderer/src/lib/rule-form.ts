@@ -1,14 +1,17 @@
 import {
-  ruleInputSchema,
   type Destination,
   type PortMatch,
   type Rule,
   type RuleAction,
   type RuleDuration,
   type RuleInput,
+  ruleInputSchema,
 } from '../../../app/contract/rules.ts';
 import type { ConnectionRow } from '../../../app/contract/views.ts';
+import { COMMON } from '../strings/common-strings.ts';
+import { RULES } from '../strings/rules-strings.ts';
 import { appName, protocolName } from './format.ts';
+import { type LocaleFormat, userFormat } from './locale-format.ts';
 
 /** The rule editor's fields as strings (what inputs hold) and their conversion to a RuleInput. */
 
@@ -47,26 +50,25 @@ export const EMPTY_RULE_FORM: RuleForm = {
   notes: '',
 };
 
-export const DESTINATION_KINDS: readonly { kind: DestinationKind; label: string; placeholder: string }[] = [
-  { kind: 'any', label: 'Any destination', placeholder: '' },
-  { kind: 'host', label: 'Host name', placeholder: 'example.org' },
-  { kind: 'domain', label: 'Domain', placeholder: '*.example.org' },
-  { kind: 'ip', label: 'IP address', placeholder: '192.0.2.10' },
-  { kind: 'cidr', label: 'Network (CIDR)', placeholder: '192.0.2.0/24' },
-  { kind: 'lan', label: 'Local network', placeholder: '' },
-  { kind: 'localhost', label: 'This computer', placeholder: '' },
-];
+/** The destination kinds the editor offers; a placeholder (an example value) where one is typed. */
+export const DESTINATION_KINDS: readonly { kind: DestinationKind; label: string; placeholder: string }[] = (
+  [
+    ['any', ''],
+    ['host', 'example.org'],
+    ['domain', '*.example.org'],
+    ['ip', '192.0.2.10'],
+    ['cidr', '192.0.2.0/24'],
+    ['lan', ''],
+    ['localhost', ''],
+  ] as const
+).map(([kind, placeholder]) => ({ kind, label: RULES.destinationKinds[kind], placeholder }));
 
-export const DURATION_KINDS: readonly { kind: DurationKind; label: string }[] = [
-  { kind: 'forever', label: 'Forever' },
-  { kind: 'until-restart', label: 'Until restart' },
-  { kind: 'until-app-quits', label: 'Until the app quits' },
-  { kind: 'minutes', label: 'For a number of minutes' },
-  { kind: 'once', label: 'Once' },
-];
+export const DURATION_KINDS: readonly { kind: DurationKind; label: string }[] = (
+  ['forever', 'until-restart', 'until-app-quits', 'minutes', 'once'] as const
+).map((kind) => ({ kind, label: RULES.durationKinds[kind] }));
 
 export const PROTOCOL_CHOICES: readonly { value: string; label: string }[] = [
-  { value: 'any', label: 'Any' },
+  { value: 'any', label: COMMON.any },
   { value: '6', label: 'TCP' },
   { value: '17', label: 'UDP' },
   { value: '1', label: 'ICMP' },
@@ -82,17 +84,17 @@ function parsePort(text: string): PortMatch | string {
   const single = /^\d{1,5}$/.exec(trimmed);
   if (single !== null) {
     const port = Number(trimmed);
-    return port <= 65535 ? { kind: 'port', port } : 'A port is a number from 0 to 65535.';
+    return port <= 65535 ? { kind: 'port', port } : RULES.errors.portNumber;
   }
   const range = /^(\d{1,5})\s*[-–]\s*(\d{1,5})$/.exec(trimmed);
   if (range !== null) {
     const from = Number(range[1]);
     const to = Number(range[2]);
-    if (from > 65535 || to > 65535) return 'A port is a number from 0 to 65535.';
-    if (from > to) return 'A port range runs from low to high, like 8000-8080.';
+    if (from > 65535 || to > 65535) return RULES.errors.portNumber;
+    if (from > to) return RULES.errors.portRange;
     return { kind: 'range', from, to };
   }
-  return 'Write a port (443) or a range (8000-8080), or leave it empty for any port.';
+  return RULES.errors.port;
 }
 
 function buildDestination(kind: DestinationKind, value: string): Destination | string {
@@ -103,23 +105,23 @@ function buildDestination(kind: DestinationKind, value: string): Destination | s
     case 'localhost':
       return { kind };
     case 'host':
-      return v === '' ? 'Enter a host name.' : { kind, name: v.toLowerCase() };
+      return v === '' ? RULES.errors.host : { kind, name: v.toLowerCase() };
     case 'domain': {
-      if (v === '') return 'Enter a domain, like *.example.org.';
+      if (v === '') return RULES.errors.domain;
       const pattern = v.startsWith('*.') ? v.toLowerCase() : `*.${v.replace(/^\.+/, '').toLowerCase()}`;
       return { kind, pattern };
     }
     case 'ip':
-      return v === '' ? 'Enter an IP address.' : { kind, address: v };
+      return v === '' ? RULES.errors.ip : { kind, address: v };
     case 'cidr':
-      return v === '' ? 'Enter a network, like 192.0.2.0/24.' : { kind, cidr: v };
+      return v === '' ? RULES.errors.cidr : { kind, cidr: v };
   }
 }
 
 function buildDuration(kind: DurationKind, minutes: string): RuleDuration | string {
   if (kind !== 'minutes') return { kind };
   const n = Number(minutes.trim());
-  if (!Number.isInteger(n) || n < 1 || n > 525_600) return 'Minutes are a whole number from 1 to 525600.';
+  if (!Number.isInteger(n) || n < 1 || n > 525_600) return RULES.errors.minutes;
   return { kind, minutes: n };
 }
 
@@ -147,7 +149,8 @@ export function formToRuleInput(form: RuleForm): FormResult {
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const field = issue?.path[0];
-    return { ok: false, error: `${typeof field === 'string' ? `${field}: ` : ''}${issue?.message ?? 'invalid rule'}` };
+    const message = issue?.message ?? RULES.errors.invalid;
+    return { ok: false, error: typeof field === 'string' ? RULES.errors.field(field, message) : message };
   }
   return { ok: true, input: parsed.data };
 }
@@ -208,42 +211,32 @@ export function connectionToForm(row: ConnectionRow): RuleForm {
 export function describeDestination(destination: Destination): string {
   switch (destination.kind) {
     case 'any':
-      return 'Any';
     case 'lan':
-      return 'Local network';
     case 'localhost':
-      return 'This computer';
+      return RULES.destinations[destination.kind];
     default:
       return destinationValue(destination);
   }
 }
 
 export function describePort(port: PortMatch): string {
-  if (port.kind === 'any') return 'Any';
+  if (port.kind === 'any') return RULES.anyPort;
   return portText(port);
 }
 
 export function describeApp(app: RuleInput['app']): string {
-  return app.kind === 'any' ? 'Any app' : appName(app.path);
+  return app.kind === 'any' ? RULES.anyApp : appName(app.path);
 }
 
 export function describeProtocol(protocol: RuleInput['protocol']): string {
   return protocolName(protocol);
 }
 
-export function describeDuration(duration: RuleDuration): string {
-  switch (duration.kind) {
-    case 'once':
-      return 'Once';
-    case 'until-app-quits':
-      return 'Until the app quits';
-    case 'minutes':
-      return duration.minutes % 60 === 0 ? `${duration.minutes / 60} h` : `${duration.minutes} min`;
-    case 'until-restart':
-      return 'Until restart';
-    case 'forever':
-      return 'Forever';
-  }
+/** "Forever", "Until restart"; a span in whole hours or else minutes: "2 hr", "90 min". */
+export function describeDuration(duration: RuleDuration, format: LocaleFormat = userFormat()): string {
+  if (duration.kind !== 'minutes') return RULES.durations[duration.kind];
+  const { minutes } = duration;
+  return minutes % 60 === 0 ? format.duration(minutes / 60, 'hour') : format.duration(minutes, 'minute');
 }
 
 /** Does the rule mention `needle` (app, destination, port, action, notes)? */

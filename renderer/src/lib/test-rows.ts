@@ -7,6 +7,7 @@ export function row(id: number, patch: Partial<ConnectionRow> = {}): ConnectionR
     flow: { protocol: 6, localIp: '10.0.0.1', localPort: 40000 + id, remoteIp: '10.0.0.2', remotePort: 443 },
     direction: 'outbound',
     pid: 100 + id,
+    uid: null,
     appPath: '/usr/bin/curl',
     app: '/usr/bin/curl',
     host: null,

@@ -1,4 +1,5 @@
 import type { ConnectionRow } from '../../../app/contract/views.ts';
+import { CONNECTIONS } from '../strings/connections-strings.ts';
 
 /**
  * Who decided a connection, for the Verdict column's tooltip: the driver by its policy (the
@@ -6,18 +7,11 @@ import type { ConnectionRow } from '../../../app/contract/views.ts';
  * lost), a rule in the app, or nobody yet. `ruleLabel` names a rule by its id ('' when unknown).
  */
 export function verdictOrigin(row: ConnectionRow, ruleLabel: (ruleId: string) => string): string {
+  const words = CONNECTIONS.origin;
   if (row.byPolicy) {
-    return row.ruleId === null
-      ? 'Decided in the driver by its policy (by a rule this window does not know: one sent before ZenithFence last started)'
-      : `Decided in the driver by your rule${labelled(ruleLabel(row.ruleId))}`;
+    return row.ruleId === null ? words.policyUnknownRule : words.policyRule(ruleLabel(row.ruleId));
   }
-  if (row.verdict === 'pending') return 'Waiting for an answer';
-  if (row.verdict === 'driver') return 'Answered by the driver alone: the link to it was lost while it waited';
-  return row.ruleId === null
-    ? 'Decided without a rule (an answer, the mode or a timeout)'
-    : `Decided by your rule${labelled(ruleLabel(row.ruleId))}`;
-}
-
-function labelled(label: string): string {
-  return label === '' ? '' : ` ${label}`;
+  if (row.verdict === 'pending') return words.waiting;
+  if (row.verdict === 'driver') return words.driverAlone;
+  return row.ruleId === null ? words.noRule : words.rule(ruleLabel(row.ruleId));
 }

@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react';
-import { BANDWIDTH_RANGES, type AppSummary, type BandwidthRange } from '../../../app/contract/views.ts';
+import { type AppSummary, BANDWIDTH_RANGES, type BandwidthRange } from '../../../app/contract/views.ts';
 import { appSeries, listApps } from '../bridge.ts';
 import { AppAvatar } from '../components/AppAvatar.tsx';
 import { BandwidthChart } from '../components/BandwidthChart.tsx';
@@ -7,13 +7,15 @@ import { ConnectionsTable } from '../components/ConnectionsTable.tsx';
 import { Segmented } from '../components/Segmented.tsx';
 import { ViewHeader } from '../components/ViewHeader.tsx';
 import { usePoll } from '../hooks/use-poll.ts';
-import { RANGE_LABELS, toChartSeries, type ChartSeries } from '../lib/bandwidth-series.ts';
-import { DEFAULT_QUERY, queryConnections, type ConnectionSort } from '../lib/connection-query.ts';
-import { appName, formatAgo, formatBytes, plural } from '../lib/format.ts';
+import { type ChartSeries, rangeLabel, toChartSeries } from '../lib/bandwidth-series.ts';
+import { type ConnectionSort, DEFAULT_QUERY, queryConnections } from '../lib/connection-query.ts';
+import { appName, formatAgo, formatBytes, formatCount, plural } from '../lib/format.ts';
 import { describeDestination, describePort } from '../lib/rule-form.ts';
 import { useAppStore } from '../store/store.ts';
+import { APPS } from '../strings/apps-strings.ts';
+import { COMMON } from '../strings/common-strings.ts';
+import { RULES } from '../strings/rules-strings.ts';
 
-const RANGE_OPTIONS = BANDWIDTH_RANGES.map((range) => ({ value: range, label: RANGE_LABELS[range] }));
 const EMPTY_SERIES: ChartSeries = { x: [], sent: [], received: [], widthMs: 1000, totalSent: 0, totalReceived: 0 };
 
 function AppsTable({
@@ -37,21 +39,21 @@ function AppsTable({
   );
   return (
     <div className="card card-flush apps-list">
-      <table className="plain-table" aria-label="Apps">
+      <table className="plain-table" aria-label={APPS.title}>
         <thead>
           <tr>
-            <th scope="col">App</th>
+            <th scope="col">{APPS.columns.app}</th>
             <th scope="col" className="num">
-              Connections
+              {APPS.columns.connections}
             </th>
             <th scope="col" className="num">
-              Sent
+              {APPS.columns.sent}
             </th>
             <th scope="col" className="num">
-              Received
+              {APPS.columns.received}
             </th>
             <th scope="col" className="num">
-              Last seen
+              {APPS.columns.lastSeen}
             </th>
           </tr>
         </thead>
@@ -60,15 +62,15 @@ function AppsTable({
             <td>
               <button type="button" className="row-select" aria-pressed={selected === null}>
                 <span className="app-avatar app-avatar-small app-avatar-all" aria-hidden="true">
-                  ∑
+                  {APPS.allAppsMark}
                 </span>
-                All apps
+                {APPS.allApps}
               </button>
             </td>
-            <td className="num">{total.connections.toLocaleString('en-US')}</td>
+            <td className="num">{formatCount(total.connections)}</td>
             <td className="num">{formatBytes(total.sent)}</td>
             <td className="num">{formatBytes(total.received)}</td>
-            <td className="num muted">—</td>
+            <td className="num muted">{COMMON.none}</td>
           </tr>
           {apps.map((app) => (
             <tr
@@ -82,7 +84,7 @@ function AppsTable({
                   <span className="truncate">{appName(app.app)}</span>
                 </button>
               </td>
-              <td className="num">{app.connections.toLocaleString('en-US')}</td>
+              <td className="num">{formatCount(app.connections)}</td>
               <td className="num">{formatBytes(app.sent)}</td>
               <td className="num">{formatBytes(app.received)}</td>
               <td className="num muted">{formatAgo(app.lastSeenAt, now)}</td>
@@ -90,7 +92,7 @@ function AppsTable({
           ))}
         </tbody>
       </table>
-      {apps.length === 0 ? <p className="table-empty">No app has used the network yet.</p> : null}
+      {apps.length === 0 ? <p className="table-empty">{APPS.empty}</p> : null}
     </div>
   );
 }
@@ -98,15 +100,15 @@ function AppsTable({
 function AppRules({ app }: { readonly app: string }): React.JSX.Element {
   const rules = useAppStore((s) => s.rules);
   const mine = rules.filter((r) => r.app.kind === 'path' && r.app.path === app);
-  if (mine.length === 0) return <p className="muted small">No rules for this app yet.</p>;
+  if (mine.length === 0) return <p className="muted small">{APPS.noRules}</p>;
   return (
-    <ul className="rule-chips" aria-label="Rules of this app">
+    <ul className="rule-chips" aria-label={APPS.rulesOfApp}>
       {mine.map((rule) => (
         <li key={rule.id} className={`rule-chip action-${rule.action} ${rule.enabled ? '' : 'is-disabled'}`}>
-          <strong>{rule.action === 'allow' ? 'Allow' : rule.action === 'block' ? 'Block' : 'Drop'}</strong>
+          <strong>{RULES.actions[rule.action]}</strong>
           {describeDestination(rule.destination)}
           {rule.port.kind === 'any' ? '' : `:${describePort(rule.port)}`}
-          <span className="muted">{plural(rule.hitCount, 'hit')}</span>
+          <span className="muted">{plural(rule.hitCount, APPS.hits)}</span>
         </li>
       ))}
     </ul>
@@ -146,11 +148,12 @@ export function AppsView(): React.JSX.Element {
     () => (selected === null ? [] : queryConnections(rows, { ...DEFAULT_QUERY, app: selected, sort })),
     [rows, selected, sort],
   );
-  const title = selected === null ? 'All apps' : appName(selected);
+  const title = selected === null ? APPS.allApps : appName(selected);
+  const rangeOptions = BANDWIDTH_RANGES.map((value) => ({ value, label: rangeLabel(value) }));
 
   return (
-    <section className="view" aria-label="Apps">
-      <ViewHeader title="Apps" subtitle="What each app sent and received, and when." />
+    <section className="view" aria-label={APPS.title}>
+      <ViewHeader title={APPS.title} subtitle={APPS.subtitle} />
       <div className="apps-layout">
         <AppsTable
           apps={apps}
@@ -167,41 +170,41 @@ export function AppsView(): React.JSX.Element {
             <div className="card-header">
               <div>
                 <h3>{title}</h3>
-                <p className="muted small mono truncate">{selected ?? 'Every app together'}</p>
+                <p className="muted small mono truncate">{selected ?? APPS.everyApp}</p>
               </div>
-              <Segmented label="Range" options={RANGE_OPTIONS} value={range} onChange={setRange} />
+              <Segmented label={APPS.range} options={rangeOptions} value={range} onChange={setRange} />
             </div>
             <div className="totals">
-              <div className="total total-received" role="group" aria-label="Received in range">
-                <span className="total-label">Received</span>
+              <div className="total total-received" role="group" aria-label={APPS.receivedInRange}>
+                <span className="total-label">{APPS.received}</span>
                 <span className="total-value">{formatBytes(series.totalReceived)}</span>
               </div>
-              <div className="total total-sent" role="group" aria-label="Sent in range">
-                <span className="total-label">Sent</span>
+              <div className="total total-sent" role="group" aria-label={APPS.sentInRange}>
+                <span className="total-label">{APPS.sent}</span>
                 <span className="total-value">{formatBytes(series.totalSent)}</span>
               </div>
               <div className="total">
-                <span className="total-label">Range</span>
-                <span className="total-value">{RANGE_LABELS[range]}</span>
+                <span className="total-label">{APPS.range}</span>
+                <span className="total-value">{rangeLabel(range)}</span>
               </div>
             </div>
-            <BandwidthChart data={series} label={`Bandwidth of ${title} over ${RANGE_LABELS[range]}`} />
+            <BandwidthChart data={series} label={APPS.chart(title, rangeLabel(range))} />
           </div>
           {selected !== null ? (
             <>
               <div className="card">
-                <h3>Rules</h3>
+                <h3>{APPS.rules}</h3>
                 <AppRules app={selected} />
               </div>
               <div className="card card-flush app-connections">
-                <h3 className="card-title-pad">Connections</h3>
+                <h3 className="card-title-pad">{APPS.connections}</h3>
                 <ConnectionsTable
                   rows={appRows}
                   sort={sort}
                   onSort={setSort}
-                  label={`Connections of ${title}`}
+                  label={APPS.connectionsOf(title)}
                   withApp={false}
-                  emptyText="No connections of this app are kept."
+                  emptyText={APPS.noConnections}
                 />
               </div>
             </>

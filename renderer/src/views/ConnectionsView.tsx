@@ -3,17 +3,15 @@ import { ConnectionsTable } from '../components/ConnectionsTable.tsx';
 import { SearchBox } from '../components/SearchBox.tsx';
 import { Segmented } from '../components/Segmented.tsx';
 import { ViewHeader } from '../components/ViewHeader.tsx';
-import { DEFAULT_QUERY, queryConnections, type ConnectionSort, type VerdictFilter } from '../lib/connection-query.ts';
-import { plural } from '../lib/format.ts';
+import { type ConnectionSort, DEFAULT_QUERY, queryConnections, type VerdictFilter } from '../lib/connection-query.ts';
+import { formatCount, plural } from '../lib/format.ts';
 import { useAppStore } from '../store/store.ts';
+import { COMMON, COUNTED } from '../strings/common-strings.ts';
+import { CONNECTIONS } from '../strings/connections-strings.ts';
 
-const FILTERS: readonly { value: VerdictFilter; label: string }[] = [
-  { value: 'all', label: 'All' },
-  { value: 'live', label: 'Live' },
-  { value: 'allowed', label: 'Allowed' },
-  { value: 'blocked', label: 'Blocked' },
-  { value: 'pending', label: 'Waiting' },
-];
+const FILTERS: readonly { value: VerdictFilter; label: string }[] = (
+  ['all', 'live', 'allowed', 'blocked', 'pending'] as const
+).map((value) => ({ value, label: CONNECTIONS.filters[value] }));
 
 /** Every connection the engine saw, live: search, filter by verdict, sort by any column. */
 export function ConnectionsView(): React.JSX.Element {
@@ -28,31 +26,29 @@ export function ConnectionsView(): React.JSX.Element {
   );
   const live = useMemo(() => rows.reduce((n, r) => n + (r.endedAt === null ? 1 : 0), 0), [rows]);
   return (
-    <section className="view view-fill" aria-label="Connections">
+    <section className="view view-fill" aria-label={CONNECTIONS.title}>
       <ViewHeader
-        title="Connections"
-        subtitle={`${plural(rows.length, 'connection')} recorded, ${live.toLocaleString('en-US')} live`}
+        title={CONNECTIONS.title}
+        subtitle={CONNECTIONS.subtitle(plural(rows.length, COUNTED.connection), formatCount(live))}
       />
       <div className="toolbar">
         <SearchBox
-          label="Search connections"
-          placeholder="Search app, host, address, port…"
+          label={CONNECTIONS.search}
+          placeholder={CONNECTIONS.searchPlaceholder}
           value={search}
           onChange={setSearch}
         />
-        <Segmented label="Show" options={FILTERS} value={filter} onChange={setFilter} />
+        <Segmented label={CONNECTIONS.show} options={FILTERS} value={filter} onChange={setFilter} />
         <span className="toolbar-count">
-          {visible.length === rows.length ? '' : `${visible.length.toLocaleString('en-US')} shown`}
+          {visible.length === rows.length ? '' : COMMON.shown(formatCount(visible.length))}
         </span>
       </div>
       <ConnectionsTable
         rows={visible}
         sort={sort}
         onSort={setSort}
-        label="Connections"
-        emptyText={
-          rows.length === 0 ? 'No connections yet. They appear here as apps use the network.' : 'Nothing matches.'
-        }
+        label={CONNECTIONS.title}
+        emptyText={rows.length === 0 ? CONNECTIONS.empty : COMMON.nothingMatches}
       />
     </section>
   );

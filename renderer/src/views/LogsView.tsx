@@ -1,18 +1,19 @@
-import { useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
+import { useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
 import { SearchBox } from '../components/SearchBox.tsx';
 import { Segmented } from '../components/Segmented.tsx';
 import { ViewHeader } from '../components/ViewHeader.tsx';
 import { formatTime, plural, severityName } from '../lib/format.ts';
 import { useAppStore } from '../store/store.ts';
+import { COMMON } from '../strings/common-strings.ts';
+import { LOGS } from '../strings/logs-strings.ts';
 
 const ROW_HEIGHT = 28;
 type Level = 'all' | 'warnings' | 'errors';
-const LEVELS: readonly { value: Level; label: string }[] = [
-  { value: 'all', label: 'All' },
-  { value: 'warnings', label: 'Warnings' },
-  { value: 'errors', label: 'Errors' },
-];
+const LEVELS: readonly { value: Level; label: string }[] = (['all', 'warnings', 'errors'] as const).map((value) => ({
+  value,
+  label: LOGS.levels[value],
+}));
 const MIN_SEVERITY: Readonly<Record<Level, number>> = { all: 0, warnings: 4, errors: 5 };
 
 /** The driver's log lines, newest at the bottom; follows new lines while scrolled to the end. */
@@ -41,11 +42,11 @@ export function LogsView(): React.JSX.Element {
   const now = Date.now();
 
   return (
-    <section className="view view-fill" aria-label="Logs">
-      <ViewHeader title="Logs" subtitle={`${plural(logs.length, 'line')} from the driver`} />
+    <section className="view view-fill" aria-label={LOGS.title}>
+      <ViewHeader title={LOGS.title} subtitle={LOGS.subtitle(plural(logs.length, LOGS.lines))} />
       <div className="toolbar">
-        <SearchBox label="Search logs" placeholder="Search messages…" value={search} onChange={setSearch} />
-        <Segmented label="Level" options={LEVELS} value={level} onChange={setLevel} />
+        <SearchBox label={LOGS.search} placeholder={LOGS.searchPlaceholder} value={search} onChange={setSearch} />
+        <Segmented label={LOGS.level} options={LEVELS} value={level} onChange={setLevel} />
       </div>
       <div className="data-table logs-table">
         <div
@@ -53,7 +54,7 @@ export function LogsView(): React.JSX.Element {
           ref={scrollRef}
           tabIndex={0}
           role="table"
-          aria-label="Logs"
+          aria-label={LOGS.title}
           aria-rowcount={lines.length + 1}
           onScroll={(event) => {
             const el = event.currentTarget;
@@ -63,13 +64,13 @@ export function LogsView(): React.JSX.Element {
           <div role="rowgroup" className="table-head">
             <div role="row" className="table-row" aria-rowindex={1}>
               <div role="columnheader" className="th">
-                Time
+                {LOGS.columns.time}
               </div>
               <div role="columnheader" className="th">
-                Severity
+                {LOGS.columns.severity}
               </div>
               <div role="columnheader" className="th">
-                Message
+                {LOGS.columns.message}
               </div>
             </div>
           </div>
@@ -90,7 +91,7 @@ export function LogsView(): React.JSX.Element {
                     {formatTime(line.at, now)}
                   </div>
                   <div role="cell" className="td">
-                    <span className={`severity severity-${severity}`}>{severity}</span>
+                    <span className={`severity severity-${severity}`}>{LOGS.severity(severity)}</span>
                   </div>
                   <div role="cell" className="td mono log-message" title={line.message}>
                     {line.message}
@@ -100,9 +101,7 @@ export function LogsView(): React.JSX.Element {
             })}
           </div>
           {lines.length === 0 ? (
-            <p className="table-empty">
-              {logs.length === 0 ? 'The driver has logged nothing yet.' : 'Nothing matches.'}
-            </p>
+            <p className="table-empty">{logs.length === 0 ? LOGS.empty : COMMON.nothingMatches}</p>
           ) : null}
         </div>
       </div>

@@ -5,7 +5,7 @@ import { Icon } from '../components/Icon.tsx';
 import { SearchBox } from '../components/SearchBox.tsx';
 import { ViewHeader } from '../components/ViewHeader.tsx';
 import { usePoll } from '../hooks/use-poll.ts';
-import { appName, directionLabel, formatAgo, plural } from '../lib/format.ts';
+import { appName, directionLabel, formatAgo, formatCount, plural } from '../lib/format.ts';
 import { ruleFileSizeProblem } from '../lib/rule-file-size.ts';
 import {
   describeApp,
@@ -20,6 +20,8 @@ import {
 import { deleteRule, exportRules, importRules, updateRule } from '../store/commands.ts';
 import { useAppStore } from '../store/store.ts';
 import { reloadRules } from '../store/sync.ts';
+import { COMMON, COUNTED } from '../strings/common-strings.ts';
+import { RULES } from '../strings/rules-strings.ts';
 
 function DeleteButton({ rule }: { readonly rule: Rule }): React.JSX.Element {
   const [armed, setArmed] = useState(false);
@@ -32,12 +34,12 @@ function DeleteButton({ rule }: { readonly rule: Rule }): React.JSX.Element {
     <button
       type="button"
       className={`icon-button ${armed ? 'is-armed' : ''}`}
-      aria-label={armed ? 'Confirm delete' : 'Delete'}
-      title={armed ? 'Click again to delete' : 'Delete'}
+      aria-label={armed ? RULES.confirmDelete : RULES.delete}
+      title={armed ? RULES.clickAgainToDelete : RULES.delete}
       onClick={() => (armed ? void deleteRule(rule.id) : setArmed(true))}
     >
       <Icon name="trash" size={15} />
-      {armed ? <span className="armed-text">Delete?</span> : null}
+      {armed ? <span className="armed-text">{RULES.deleteArmed}</span> : null}
     </button>
   );
 }
@@ -52,20 +54,20 @@ function RuleRow({ rule, now }: { readonly rule: Rule; readonly now: number }): 
           <input
             type="checkbox"
             role="switch"
-            aria-label="Enabled"
+            aria-label={RULES.enabled}
             checked={rule.enabled}
             onChange={(event) => void updateRule(rule.id, { enabled: event.target.checked })}
           />
           <span className="switch-track" aria-hidden="true" />
         </label>
       </td>
-      <td title={rule.app.kind === 'path' ? rule.app.path : 'Any app'}>
+      <td title={rule.app.kind === 'path' ? rule.app.path : RULES.anyApp}>
         <span className="cell-app">
           {rule.app.kind === 'path' ? (
             <AppAvatar label={rule.app.path} />
           ) : (
             <span className="app-avatar app-avatar-small app-avatar-all" aria-hidden="true">
-              *
+              {RULES.anyAppMark}
             </span>
           )}
           <span className="truncate">{describeApp(rule.app)}</span>
@@ -77,18 +79,18 @@ function RuleRow({ rule, now }: { readonly rule: Rule; readonly now: number }): 
       <td>{directionLabel(rule.direction)}</td>
       <td>
         <span className={`pill pill-${rule.action === 'allow' ? 'allowed' : 'blocked'}`}>
-          {rule.action === 'allow' ? 'Allow' : rule.action === 'block' ? 'Block' : 'Drop'}
+          {RULES.actions[rule.action]}
         </span>
       </td>
-      <td>{expired ? 'Expired' : describeDuration(rule.duration)}</td>
-      <td className="num">{rule.hitCount.toLocaleString('en-US')}</td>
+      <td>{expired ? RULES.expired : describeDuration(rule.duration)}</td>
+      <td className="num">{formatCount(rule.hitCount)}</td>
       <td className="num muted">{formatAgo(rule.lastHitAt, now)}</td>
       <td className="row-buttons">
         <button
           type="button"
           className="icon-button"
-          aria-label="Edit"
-          title="Edit"
+          aria-label={RULES.edit}
+          title={RULES.edit}
           onClick={() => openEditor({ ruleId: rule.id, form: ruleToForm(rule), origin: 'rules' })}
         >
           <Icon name="edit" size={15} />
@@ -136,19 +138,19 @@ export function RulesView(): React.JSX.Element {
   const enabled = rules.filter((r) => r.enabled).length;
 
   return (
-    <section className="view view-fill" aria-label="Rules">
+    <section className="view view-fill" aria-label={RULES.title}>
       <ViewHeader
-        title="Rules"
-        subtitle={`${plural(rules.length, 'rule')}, ${enabled.toLocaleString('en-US')} enabled`}
+        title={RULES.title}
+        subtitle={RULES.subtitle(plural(rules.length, COUNTED.rule), formatCount(enabled))}
       >
         <label className="button button-ghost file-button">
           <Icon name="upload" size={15} />
-          Import
+          {RULES.import}
           <input
             ref={fileRef}
             type="file"
             accept=".json,application/json,text/plain"
-            aria-label="Import rules"
+            aria-label={RULES.importRules}
             className="sr-only"
             onChange={(event) => {
               const file = event.target.files?.[0];
@@ -156,7 +158,7 @@ export function RulesView(): React.JSX.Element {
               if (file === undefined) return;
               // Refused here, before reading or sending: the contract would refuse it anyway.
               const tooBig = ruleFileSizeProblem(file.size);
-              if (tooBig !== null) return addToast('error', `Import failed: ${tooBig}`);
+              if (tooBig !== null) return addToast('error', RULES.importFailed(tooBig));
               void file.text().then((text) => importRules(text));
             }}
           />
@@ -166,12 +168,12 @@ export function RulesView(): React.JSX.Element {
           className="button button-ghost"
           onClick={() => {
             void exportRules().then((text) => {
-              if (text !== null) download(text, 'zenithfence-rules.json');
+              if (text !== null) download(text, RULES.exportFileName);
             });
           }}
         >
           <Icon name="download" size={15} />
-          Export
+          {RULES.export}
         </button>
         <button
           type="button"
@@ -179,42 +181,37 @@ export function RulesView(): React.JSX.Element {
           onClick={() => openEditor({ ruleId: null, form: EMPTY_RULE_FORM, origin: 'rules' })}
         >
           <Icon name="plus" size={15} />
-          New rule
+          {RULES.newRule}
         </button>
       </ViewHeader>
       <div className="toolbar">
-        <SearchBox
-          label="Search rules"
-          placeholder="Search app, destination, port, notes…"
-          value={search}
-          onChange={setSearch}
-        />
+        <SearchBox label={RULES.search} placeholder={RULES.searchPlaceholder} value={search} onChange={setSearch} />
         <span className="toolbar-count">
-          {visible.length === rules.length ? '' : `${visible.length.toLocaleString('en-US')} shown`}
+          {visible.length === rules.length ? '' : COMMON.shown(formatCount(visible.length))}
         </span>
       </div>
       <div className="card card-flush table-card">
-        <table className="plain-table rules-table" aria-label="Rules">
+        <table className="plain-table rules-table" aria-label={RULES.title}>
           <thead>
             <tr>
-              <th scope="col">Enabled</th>
-              <th scope="col">App</th>
-              <th scope="col">Destination</th>
+              <th scope="col">{RULES.columns.enabled}</th>
+              <th scope="col">{RULES.columns.app}</th>
+              <th scope="col">{RULES.columns.destination}</th>
               <th scope="col" className="num">
-                Port
+                {RULES.columns.port}
               </th>
-              <th scope="col">Protocol</th>
-              <th scope="col">Direction</th>
-              <th scope="col">Action</th>
-              <th scope="col">Duration</th>
+              <th scope="col">{RULES.columns.protocol}</th>
+              <th scope="col">{RULES.columns.direction}</th>
+              <th scope="col">{RULES.columns.action}</th>
+              <th scope="col">{RULES.columns.duration}</th>
               <th scope="col" className="num">
-                Hits
+                {RULES.columns.hits}
               </th>
               <th scope="col" className="num">
-                Last hit
+                {RULES.columns.lastHit}
               </th>
               <th scope="col">
-                <span className="sr-only">Actions</span>
+                <span className="sr-only">{RULES.columns.actions}</span>
               </th>
             </tr>
           </thead>
@@ -225,11 +222,7 @@ export function RulesView(): React.JSX.Element {
           </tbody>
         </table>
         {visible.length === 0 ? (
-          <p className="table-empty">
-            {rules.length === 0
-              ? 'No rules yet. Answer a prompt with a duration, or create one with New rule.'
-              : 'No rule matches.'}
-          </p>
+          <p className="table-empty">{rules.length === 0 ? RULES.empty : RULES.noMatch}</p>
         ) : null}
       </div>
     </section>

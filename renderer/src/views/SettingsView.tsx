@@ -4,6 +4,7 @@ import type { Settings } from '../../../app/contract/views.ts';
 import { ViewHeader } from '../components/ViewHeader.tsx';
 import { saveSettings } from '../store/commands.ts';
 import { useAppStore } from '../store/store.ts';
+import { SETTINGS } from '../strings/settings-strings.ts';
 
 function NumberSetting({
   label,
@@ -99,42 +100,41 @@ export function SettingsView(): React.JSX.Element {
   const save = (patch: Partial<Settings>): void => void saveSettings(patch);
   if (settings === null) {
     return (
-      <section className="view" aria-label="Settings">
-        <ViewHeader title="Settings" />
-        <p className="muted">Waiting for the engine…</p>
+      <section className="view" aria-label={SETTINGS.title}>
+        <ViewHeader title={SETTINGS.title} />
+        <p className="muted">{SETTINGS.waiting}</p>
       </section>
     );
   }
   return (
-    <section className="view" aria-label="Settings">
-      <ViewHeader title="Settings" subtitle="Changes apply immediately." />
+    <section className="view" aria-label={SETTINGS.title}>
+      <ViewHeader title={SETTINGS.title} subtitle={SETTINGS.subtitle} />
       <div className="card settings-group">
-        <h3>When you don't answer</h3>
+        <h3>{SETTINGS.unanswered}</h3>
         <SelectSetting
-          label="Default action"
-          hint="Applied to a connection when its prompt times out, and while the engine cannot ask."
+          label={SETTINGS.defaultAction}
+          hint={SETTINGS.defaultActionHint}
           value={settings.defaultAction}
-          options={[
-            { value: 'block', label: 'Block (the app sees a refusal)' },
-            { value: 'drop', label: 'Drop (the app sees a timeout)' },
-            { value: 'allow', label: 'Allow' },
-          ]}
+          options={(['block', 'drop', 'allow'] as const).map((value) => ({
+            value,
+            label: SETTINGS.defaultActions[value],
+          }))}
           onSave={(defaultAction) => save({ defaultAction })}
         />
         <NumberSetting
-          label="Hold timeout"
-          hint="How long a new connection waits for your answer. 0 asks without holding (the default action applies at once)."
+          label={SETTINGS.holdTimeout}
+          hint={SETTINGS.holdTimeoutHint}
           value={settings.holdTimeoutSeconds}
           min={0}
           max={120}
-          unit="seconds"
+          unit={SETTINGS.seconds}
           onSave={(holdTimeoutSeconds) => save({ holdTimeoutSeconds })}
         />
       </div>
       <div className="card settings-group">
-        <h3>While ZenithFence is closed</h3>
+        <h3>{SETTINGS.whileClosed}</h3>
         <SelectSetting
-          label="Connections no rule covers"
+          label={SETTINGS.noAppAction}
           hint={noAppActionConsequence(settings.noAppAction)}
           value={settings.noAppAction}
           options={(['block', 'drop', 'allow'] as const).map((value) => ({
@@ -150,23 +150,23 @@ export function SettingsView(): React.JSX.Element {
         )}
       </div>
       <div className="card settings-group">
-        <h3>Prompt and startup</h3>
+        <h3>{SETTINGS.promptAndStartup}</h3>
         <SelectSetting
-          label="Prompt position"
-          hint="Where the prompt window appears on the display under the pointer."
+          label={SETTINGS.promptPosition}
+          hint={SETTINGS.promptPositionHint}
           value={settings.promptPosition}
-          options={[
-            { value: 'near-tray', label: 'Near the tray icon' },
-            { value: 'center', label: 'Centre of the screen' },
-          ]}
+          options={(['near-tray', 'center'] as const).map((value) => ({
+            value,
+            label: SETTINGS.promptPositions[value],
+          }))}
           onSave={(promptPosition) => save({ promptPosition })}
         />
         <div className="setting">
           <div className="setting-text">
             <label className="setting-label" htmlFor="setting-start-at-login">
-              Start at login
+              {SETTINGS.startAtLogin}
             </label>
-            <p className="setting-hint">Open ZenithFence in the tray when you log in.</p>
+            <p className="setting-hint">{SETTINGS.startAtLoginHint}</p>
           </div>
           <div className="setting-control">
             <label className="switch">
@@ -183,14 +183,14 @@ export function SettingsView(): React.JSX.Element {
         </div>
       </div>
       <div className="card settings-group">
-        <h3>History</h3>
+        <h3>{SETTINGS.history}</h3>
         <NumberSetting
-          label="History retention"
-          hint="Bandwidth history older than this is deleted."
+          label={SETTINGS.historyRetention}
+          hint={SETTINGS.historyRetentionHint}
           value={settings.historyRetentionDays}
           min={1}
           max={3650}
-          unit="days"
+          unit={SETTINGS.days}
           onSave={(historyRetentionDays) => save({ historyRetentionDays })}
         />
       </div>

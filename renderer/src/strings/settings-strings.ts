@@ -1,0 +1,33 @@
+/** The words of the Settings view (English). The no-app action's words come from the contract. */
+export const SETTINGS = {
+  title: 'Settings',
+  waiting: 'Waiting for the engine…',
+  subtitle: 'Changes apply immediately.',
+  unanswered: "When you don't answer",
+  defaultAction: 'Default action',
+  defaultActionHint: 'Applied to a connection when its prompt times out, and while the engine cannot ask.',
+  defaultActions: {
+    block: 'Block (the app sees a refusal)',
+    drop: 'Drop (the app sees a timeout)',
+    allow: 'Allow',
+  },
+  holdTimeout: 'Hold timeout',
+  holdTimeoutHint:
+    'How long a new connection waits for your answer. 0 asks without holding (the default action applies at once).',
+  seconds: 'seconds',
+  whileClosed: 'While ZenithFence is closed',
+  noAppAction: 'Connections no rule covers',
+  promptAndStartup: 'Prompt and startup',
+  promptPosition: 'Prompt position',
+  promptPositionHint: 'Where the prompt window appears on the display under the pointer.',
+  promptPositions: {
+    'near-tray': 'Near the tray icon',
+    center: 'Centre of the screen',
+  },
+  startAtLogin: 'Start at login',
+  startAtLoginHint: 'Open ZenithFence in the tray when you log in.',
+  history: 'History',
+  historyRetention: 'History retention',
+  historyRetentionHint: 'Bandwidth history older than this is deleted.',
+  days: 'days',
+} as const;
