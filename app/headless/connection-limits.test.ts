@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectionLimits } from './connection-limits.ts';
-import { startHeadlessServer, type HeadlessServer } from './server.ts';
-import { openClient, rawClient, request, upgradeRequest, type RawClient } from './test-support/raw-clients.ts';
+import { type HeadlessServer, startHeadlessServer } from './server.ts';
+import { openClient, type RawClient, rawClient, request, upgradeRequest } from './test-support/raw-clients.ts';
 import { STATUS_ONLY_HANDLERS } from './test-support/status-handlers.ts';
 
 let rendererDir = '';

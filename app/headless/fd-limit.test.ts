@@ -1,10 +1,10 @@
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { openClient, rawClient, request, type RawClient } from './test-support/raw-clients.ts';
+import { openClient, type RawClient, rawClient, request } from './test-support/raw-clients.ts';
 
 /** The child's descriptor limit: Node takes about 25 at start; 300 sockets would not fit. */
 const NOFILE = 96;

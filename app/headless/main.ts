@@ -11,16 +11,32 @@ import { createHost, type Host } from '../runtime/host.ts';
 import { installLastResort } from '../runtime/last-resort.ts';
 import { RateLimitedLog } from '../runtime/rate-limited-log.ts';
 import { HEADLESS_USAGE, parseHeadlessArgs } from './cli-options.ts';
+import { EXIT, type ExitCode, UsageError } from './exit-codes.ts';
 import { startHeadlessServer } from './server.ts';
+import { productVersion } from './version.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '..', '..');
 /** Shutdown gives up waiting after this long and exits (held connections are answered first). */
 const STOP_DEADLINE_MS = 5000;
 
+/** An error that ends headless mode with its own exit code (exit-codes.ts). */
+class Failure extends Error {
+  override readonly name = 'Failure';
+  readonly code: ExitCode;
+  constructor(code: ExitCode, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
 async function main(): Promise<void> {
   const options = parseHeadlessArgs(process.argv.slice(2), repoRoot);
   if (options === 'help') {
     console.log(HEADLESS_USAGE);
+    return;
+  }
+  if (options === 'version') {
+    console.log(`zenithfence ${productVersion(repoRoot)}`);
     return;
   }
   let host: Host | null = null;
@@ -32,16 +48,30 @@ async function main(): Promise<void> {
   installLastResort(log);
   // Pushes before the server listens go nowhere (no client can be connected yet).
   let push: <C extends PushChannel>(channel: C, payload: PushMap[C]) => void = () => undefined;
+  // Set once the server runs: a driver that refuses for good then ends the process (exit 3).
+  let stop: ((reason: string, code: ExitCode) => Promise<void>) | null = null;
+  let refused: string | null = null;
   const platform = currentPlatform();
-  host = createHost({
-    dataDir: options.dataDir ?? platform.defaultDataDir(),
-    push: (channel, payload) => push(channel, payload),
-    log,
-    ...platformHostOptions(platform, options.driverSocket),
-    onDriverStatus: (state, message) => {
-      if (state !== 'connected') console.error(`zenithfence: driver ${state}: ${message}`);
-    },
-  });
+  try {
+    host = createHost({
+      dataDir: options.dataDir ?? platform.defaultDataDir(),
+      push: (channel, payload) => push(channel, payload),
+      log,
+      ...platformHostOptions(platform, options.driverSocket),
+      onDriverStatus: (state, message) => {
+        if (state !== 'connected') console.error(`zenithfence: driver ${state}: ${message}`);
+        // 'failed' is final (no permission, another protocol version): the session stopped
+        // trying, so serving a UI that can never decide anything would only hide it.
+        if (state === 'failed') {
+          refused = message;
+          void stop?.('the driver refused the connection', EXIT.driver);
+        }
+      },
+    });
+  } catch (error) {
+    // Only the data directory makes createHost throw (DataDirInUse, a database of a newer release).
+    throw new Failure(EXIT.database, error instanceof Error ? error.message : String(error));
+  }
   if (options.importRules !== undefined) {
     const text = readFileSync(options.importRules, 'utf8');
     const result = await dispatch(host.handlers, 'rules:import', { text });
@@ -58,16 +88,15 @@ async function main(): Promise<void> {
   });
   push = (channel, payload) => server.push(channel, payload);
   host.start();
-  console.log(`ZenithFence UI: ${server.url}`);
 
   const running = host;
   let stopping = false;
-  const stop = async (signal: string): Promise<void> => {
+  stop = async (reason: string, code: ExitCode): Promise<void> => {
     if (stopping) return;
     stopping = true;
     // Whatever hangs below (a client, the store), the process ends; the held connections
     // were answered first thing in running.stop().
-    setTimeout(() => process.exit(0), STOP_DEADLINE_MS).unref();
+    setTimeout(() => process.exit(code), STOP_DEADLINE_MS).unref();
     let answered = 0;
     try {
       answered = await running.stop();
@@ -75,21 +104,27 @@ async function main(): Promise<void> {
     } catch (error) {
       log.error('stop', error);
     } finally {
-      console.error(`zenithfence: ${signal}: stopped (${String(answered)} held connections answered)`);
-      process.exit(0);
+      console.error(`zenithfence: ${reason}: stopped (${String(answered)} held connections answered)`);
+      process.exit(code);
     }
   };
+  // The driver may have refused before `stop` existed.
+  if (refused !== null) void stop('the driver refused the connection', EXIT.driver);
+  const onSignal = stop;
   process.on(
     'SIGINT',
-    guarded('SIGINT', () => stop('SIGINT'), log),
+    guarded('SIGINT', () => onSignal('SIGINT', EXIT.ok), log),
   );
   process.on(
     'SIGTERM',
-    guarded('SIGTERM', () => stop('SIGTERM'), log),
+    guarded('SIGTERM', () => onSignal('SIGTERM', EXIT.ok), log),
   );
+  // Only now: whoever reads the URL may stop the process at once (`npm start` forwards SIGTERM),
+  // and a signal before the handlers above would end it without answering held connections.
+  console.log(`ZenithFence UI: ${server.url}`);
 }
 
 main().catch((error: unknown) => {
   console.error(`zenithfence: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
+  process.exit(error instanceof Failure ? error.code : error instanceof UsageError ? EXIT.usage : EXIT.other);
 });

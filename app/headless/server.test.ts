@@ -1,13 +1,13 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testTempDir } from '../test-support/temp-dirs.ts';
 import { WebSocket } from 'ws';
 import { MAX_WIRE_REQUEST_BYTES } from '../contract/ipc.ts';
-import { startHeadlessServer, type HeadlessServer } from './server.ts';
+import { testTempDir } from '../test-support/temp-dirs.ts';
+import { type HeadlessServer, startHeadlessServer } from './server.ts';
 import { upgradeRequest as rawUpgradeRequest } from './test-support/raw-clients.ts';
 import { OK_STATUS as status, STATUS_ONLY_HANDLERS } from './test-support/status-handlers.ts';
 

@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 import { dispatch, type Handlers } from '../contract/dispatch.ts';
-import { MAX_WIRE_REQUEST_BYTES, wireRequestSchema, type PushChannel, type PushMap } from '../contract/ipc.ts';
-import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './connection-limits.ts';
-import { isAllowedHost, isAllowedOrigin, isValidToken, type GuardConfig } from './request-guard.ts';
+import { MAX_WIRE_REQUEST_BYTES, type PushChannel, type PushMap, wireRequestSchema } from '../contract/ipc.ts';
+import { type ConnectionLimits, DEFAULT_CONNECTION_LIMITS } from './connection-limits.ts';
+import { type GuardConfig, isAllowedHost, isAllowedOrigin, isValidToken } from './request-guard.ts';
 import { SocketBudget } from './socket-budget.ts';
 import { CONTENT_SECURITY_POLICY, RendererFiles } from './static-files.ts';
 

@@ -1,5 +1,5 @@
-// `npm start`: runs the desktop app in Electron where its binary exists, and otherwise says so in
-// one sentence. Runs under plain Node, so it never imports `electron`.
+// `npm start`: runs the desktop app in Electron where its binary exists, and otherwise headless
+// mode as one command (headless-launch.ts). Runs under plain Node, so it never imports `electron`.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { findElectronBinary } from './electron-binary.ts';
@@ -8,11 +8,15 @@ const repoRoot = path.resolve(import.meta.dirname, '..', '..');
 const binary = findElectronBinary(path.join(repoRoot, 'node_modules', 'electron'));
 
 if (binary === null) {
-  console.error(
-    'ZenithFence cannot start its desktop window: no Electron binary is installed (node_modules/electron/dist is missing and cannot be downloaded here); use headless mode instead, which serves the same UI in a browser: npm run headless -- --driver-socket PATH --data-dir DIR (see README, "Headless mode").',
-  );
-  process.exit(1);
+  // Loaded only here: it brings the platform and the driver binding, which Electron's path does not need.
+  const { launchHeadless } = await import('./headless-launch.ts');
+  try {
+    process.exitCode = await launchHeadless(repoRoot, process.argv.slice(2));
+  } catch (error) {
+    console.error(`zenithfence: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  }
+} else {
+  const child = spawn(binary, [repoRoot], { stdio: 'inherit' });
+  child.on('exit', (code) => process.exit(code ?? 1));
 }
-
-const child = spawn(binary, [repoRoot], { stdio: 'inherit' });
-child.on('exit', (code) => process.exit(code ?? 1));

@@ -1,0 +1,95 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { probeDriverSocket } from './driver-probe.ts';
+
+/** How long the daemon may take to install its rules and listen (it takes well under 1 s here). */
+const READY_TIMEOUT_MS = 20_000;
+const POLL_MS = 50;
+/** How long a SIGTERMed daemon may take to answer what it holds and remove its rules. */
+const STOP_GRACE_MS = 10_000;
+
+export interface DaemonOptions {
+  /** The zenithfenced binary. */
+  readonly binary: string;
+  readonly socket: string;
+  /** The group whose members may connect (the user of `sudo npm start`); root only when absent. */
+  readonly group?: string | undefined;
+  /** Where it stores the app's policy (default: the daemon's, /var/lib/zenithfence/policy). */
+  readonly policyFile?: string | undefined;
+  /** Put before the command (setpriv --pdeathsig: it stops if the launcher is killed). */
+  readonly prefix?: readonly string[];
+}
+
+/** A zenithfenced this process started. */
+export interface StartedDaemon {
+  readonly pid: number;
+  /** Resolves with its exit code (null: ended by a signal) once it exited. */
+  readonly exited: Promise<number | null>;
+  /** Stops it with SIGTERM (it answers what it holds and removes its rules), SIGKILL after a grace. */
+  stop(): Promise<number | null>;
+}
+
+/** Thrown when the daemon cannot be started or exits before it is ready; the message says why. */
+export class DaemonStartError extends Error {
+  override readonly name = 'DaemonStartError';
+}
+
+/** The daemon's arguments for `options`. */
+export function daemonArgs(options: DaemonOptions): string[] {
+  return [
+    '--socket',
+    options.socket,
+    ...(options.group === undefined ? [] : ['--group', options.group]),
+    ...(options.policyFile === undefined ? [] : ['--policy-file', options.policyFile]),
+  ];
+}
+
+/**
+ * Starts zenithfenced and resolves once its socket listens: the daemon binds it only after its
+ * netfilter rules are installed (driver/linux/src/run.rs), so from then on every new connection
+ * is held. It gets a process group of its own, so a Ctrl-C on the terminal reaches the engine,
+ * which answers every held connection, and not the daemon: the launcher stops it after that.
+ * Its messages go to this process's stderr.
+ */
+export async function startDaemon(options: DaemonOptions): Promise<StartedDaemon> {
+  const [program, ...args] = [...(options.prefix ?? []), options.binary, ...daemonArgs(options)];
+  if (program === undefined) throw new DaemonStartError('no daemon to start');
+  const child = spawn(program, args, { detached: true, stdio: ['ignore', 'inherit', 'inherit'] });
+  const exited = exitOf(child);
+  let failed: string | null = null;
+  child.once('error', (error) => (failed = `${options.binary} could not be started: ${error.message}`));
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  for (;;) {
+    if (failed !== null) throw new DaemonStartError(failed);
+    if (child.exitCode !== null || child.signalCode !== null) {
+      const how = child.exitCode === null ? `signal ${String(child.signalCode)}` : `code ${String(child.exitCode)}`;
+      throw new DaemonStartError(`zenithfenced exited with ${how} before it listened on ${options.socket}`);
+    }
+    if ((await probeDriverSocket(options.socket)).state === 'up') break;
+    if (Date.now() > deadline) {
+      await stopChild(child, exited);
+      throw new DaemonStartError(
+        `zenithfenced did not listen on ${options.socket} within ${String(READY_TIMEOUT_MS / 1000)} s`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+  return { pid: child.pid ?? 0, exited, stop: () => stopChild(child, exited) };
+}
+
+function exitOf(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => {
+    child.once('exit', (code) => resolve(code));
+    child.once('error', () => resolve(null));
+  });
+}
+
+async function stopChild(child: ChildProcess, exited: Promise<number | null>): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return exited;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+  try {
+    return await exited;
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,233 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { expect, test } from '@playwright/test';
+import { DAEMON, NODE, REPO } from './support/headless-client.ts';
+import { needsRoot, stopChild, TestNet, waitFor } from './support/test-net.ts';
+
+// `npm start` on a machine without an Electron binary, as a user runs it: the real entry
+// (package.json's "start": node app/launcher/start.ts, on the Node 24 the tests use), the real
+// zenithfenced it starts, curl and python. It runs inside a network namespace of the test's, so
+// the daemon it starts holds that namespace's connections, never this machine's.
+test.describe.configure({ mode: 'serial' });
+
+const START = path.join(REPO, 'app', 'launcher', 'start.ts');
+const PROBE = path.join(REPO, 'e2e', 'support', 'first-run-probe.ts');
+const NOBODY = 65534;
+const NOGROUP = 65534;
+let net: TestNet;
+
+test.beforeAll(async () => {
+  test.skip(needsRoot() === 'skip', 'root tests skipped knowingly (ZF_SKIP_ROOT_TESTS=1)');
+  net = new TestNet('fr');
+  await net.httpServer(8080, { 'index.html': 'hello from b' });
+});
+
+test.afterAll(async () => {
+  await net?.close();
+});
+
+/** What a started process printed so far, and its exit. */
+interface Run {
+  readonly child: ChildProcess;
+  output(): string;
+  readonly exited: Promise<number | null>;
+}
+
+function watch(child: ChildProcess): Run {
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output: () => out, exited };
+}
+
+/** `npm start` in namespace a with a clean environment: no DISPLAY, the data under `xdg`. */
+function npmStart(xdg: string, args: readonly string[], extraEnv: readonly string[] = []): Run {
+  const env = [
+    `PATH=${process.env['PATH'] ?? '/usr/bin:/bin'}`,
+    `HOME=${net.dir}`,
+    `XDG_DATA_HOME=${xdg}`,
+    ...extraEnv,
+  ];
+  return watch(net.start(net.a, '/usr/bin/env', ['-i', ...env, NODE, START, ...args]));
+}
+
+/** The URL `npm start` prints; throws with all it printed when it exits first. */
+async function urlOf(app: Run): Promise<string> {
+  let ended = false;
+  void app.exited.then(() => (ended = true));
+  let url = '';
+  await waitFor(
+    async () => {
+      url = /ZenithFence UI: (http:\/\/127\.0\.0\.1:\d+\/#token=\S+)/.exec(app.output())?.[1] ?? '';
+      if (url === '' && ended) throw new Error(`npm start exited (${String(await app.exited)}): ${app.output()}`);
+      return url !== '';
+    },
+    60_000,
+    'the URL',
+  );
+  return url;
+}
+
+/** The child process ids of `pid`. */
+function childrenOf(pid: number): number[] {
+  const text = readFileSync(`/proc/${String(pid)}/task/${String(pid)}/children`, 'utf8');
+  return text
+    .split(' ')
+    .filter((word) => word !== '')
+    .map(Number);
+}
+
+/** The real user id of process `pid`. */
+function uidOf(pid: number): number {
+  const line = readFileSync(`/proc/${String(pid)}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('Uid:'));
+  return Number(line?.split(/\s+/)[1]);
+}
+
+/**
+ * Runs the probe in namespace a against the URL `app` printed; resolves with what it printed.
+ * Throws with its messages and the app's when it failed.
+ */
+async function probe(app: Run, url: string, ...step: string[]): Promise<string> {
+  const child = spawn('ip', ['netns', 'exec', net.a, NODE, PROBE, url, ...step], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const run = watch(child);
+  let stdout = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  const code = await run.exited;
+  clearTimeout(timer);
+  if (code !== 0)
+    throw new Error(`probe ${step.join(' ')} failed (${String(code)}): ${run.output()}\napp: ${app.output()}`);
+  return stdout.trim();
+}
+
+function iptablesRules(ns: string): string {
+  return ['iptables-save', 'ip6tables-save']
+    .map((tool) => spawnSync('ip', ['netns', 'exec', ns, tool], { encoding: 'utf8' }).stdout)
+    .join('\n');
+}
+
+/** Whether `pid` is a running zenithfenced. */
+function daemonRunning(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${String(pid)}/comm`, 'utf8').trim() === 'zenithfenced';
+  } catch {
+    return false;
+  }
+}
+
+test('as root it starts the daemon, serves the UI, holds a connection, and Ctrl-C stops it all', async () => {
+  test.setTimeout(120_000);
+  const xdg = path.join(net.dir, 'xdg');
+  const socket = path.join(net.dir, 'driver.sock');
+  // The daemon's stored policy in the test's directory, not the machine's /var/lib/zenithfence.
+  const app = npmStart(xdg, [`--driver-socket=${socket}`, '--policy-file', path.join(net.dir, 'policy')]);
+  const url = await urlOf(app);
+  const pid = Number(/started zenithfenced \(pid (\d+)\)/.exec(app.output())?.[1]);
+  expect(daemonRunning(pid)).toBe(true);
+  expect(iptablesRules(net.a)).toContain('ZF_');
+  // No desktop session: the URL is printed and no browser is started.
+  expect(app.output()).not.toContain('opening the UI');
+
+  expect(await probe(app, url, 'ui')).toBe('ui ok');
+  expect(await probe(app, url, 'connected')).toBe('connected');
+  const fetch = net.run(net.a, 'curl', ['-s', '--max-time', '60', `http://${net.ipB}:8080/`], 90_000);
+  const prompt = JSON.parse(await probe(app, url, 'prompt', '8080')) as { held: number; appPath: string };
+  expect(prompt).toMatchObject({ held: 1, remotePort: 8080 });
+  expect(path.basename(prompt.appPath)).toBe('curl');
+
+  app.child.kill('SIGINT');
+  expect(await app.exited, app.output()).toBe(0);
+  // The held connection was answered (curl ended, neither by its own time limit, 28, nor killed).
+  const fetched = await fetch;
+  expect([28, -1]).not.toContain(fetched.code);
+  // The engine answered it, and only then was the daemon told to stop (a daemon stopped first
+  // would take the link and the held connection with it), which removed its rules.
+  const answered = app.output().indexOf('SIGINT: stopped (1 held connections answered)');
+  expect(answered).toBeGreaterThan(-1);
+  expect(app.output().indexOf('zenithfenced: info: signal 15')).toBeGreaterThan(answered);
+  expect(daemonRunning(pid)).toBe(false);
+  expect(iptablesRules(net.a)).not.toContain('ZF_');
+  expect(existsSync(path.join(xdg, 'zenithfence', 'zenithfence.sqlite'))).toBe(true);
+});
+
+test('under sudo the engine runs as the user who typed it, with their data; only the daemon is root', async () => {
+  test.setTimeout(120_000);
+  // Not in the test's 0700 directory: the user must reach the socket and their data directory.
+  const dir = mkdtempSync(path.join(tmpdir(), 'zf-first-run-'));
+  const app = (() => {
+    chmodSync(dir, 0o755);
+    const xdg = path.join(dir, 'xdg');
+    mkdirSync(xdg);
+    chownSync(xdg, NOBODY, NOGROUP);
+    const env = [`SUDO_UID=${String(NOBODY)}`, `SUDO_GID=${String(NOGROUP)}`, 'SUDO_USER=nobody'];
+    const args = [`--driver-socket=${path.join(dir, 'driver.sock')}`, `--policy-file=${path.join(dir, 'policy')}`];
+    return npmStart(xdg, args, env);
+  })();
+  try {
+    await urlOf(app);
+    const daemonPid = Number(/started zenithfenced \(pid (\d+)\)/.exec(app.output())?.[1]);
+    const children = childrenOf(app.child.pid ?? 0);
+    const engine = children.find((pid) => pid !== daemonPid);
+    expect(engine).toBeDefined();
+    expect(uidOf(daemonPid)).toBe(0);
+    expect(uidOf(engine ?? 0)).toBe(NOBODY);
+    // The daemon lets the user's group in; the database is the user's.
+    expect(statSync(path.join(dir, 'driver.sock')).gid).toBe(NOGROUP);
+    expect(statSync(path.join(dir, 'xdg', 'zenithfence', 'zenithfence.sqlite')).uid).toBe(NOBODY);
+    app.child.kill('SIGINT');
+    expect(await app.exited, app.output()).toBe(0);
+    expect(daemonRunning(daemonPid)).toBe(false);
+  } finally {
+    await stopChild(app.child);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a daemon that already answers is used, and left running after SIGTERM', async () => {
+  test.setTimeout(90_000);
+  const socket = await net.daemon(DAEMON);
+  const app = npmStart(path.join(net.dir, 'xdg2'), [`--driver-socket=${socket}`, '--no-browser']);
+  await urlOf(app);
+  expect(app.output()).toContain(`using the driver at ${socket}`);
+  expect(app.output()).not.toContain('started zenithfenced');
+  // SIGTERM (a service manager, kill) stops it as Ctrl-C does.
+  app.child.kill('SIGTERM');
+  // With what it printed, to say why when it is not 0.
+  const code = await app.exited;
+  expect(code, app.output()).toBe(0);
+  expect(existsSync(socket)).toBe(true);
+  expect(iptablesRules(net.a)).toContain('ZF_');
+});
+
+test('without root it prints the one command that starts the driver and starts nothing', async () => {
+  // A real user process (real and effective uid nobody): asUser (native/test-support/as-user.ts)
+  // changes only the effective uid of this process, and a child would keep real uid 0.
+  const dir = mkdtempSync(path.join(tmpdir(), 'zf-first-run-'));
+  try {
+    // nobody must be able to look for the socket there (a 0700 directory answers EACCES).
+    chmodSync(dir, 0o755);
+    const socket = path.join(dir, 'driver.sock');
+    const xdg = path.join(dir, 'xdg');
+    const child = spawn(NODE, [START, `--driver-socket=${socket}`], {
+      cwd: REPO,
+      uid: NOBODY,
+      gid: NOGROUP,
+      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: dir, XDG_DATA_HOME: xdg },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const run = watch(child);
+    expect(await run.exited).toBe(3);
+    // A socket other than the default: the daemon's own command, even where a unit is installed.
+    expect(run.output()).toContain(`sudo ${DAEMON} --group nogroup --socket ${socket}`);
+    expect(run.output()).not.toContain('ZenithFence UI:');
+    expect(existsSync(socket)).toBe(false);
+    expect(existsSync(xdg)).toBe(false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
