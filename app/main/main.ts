@@ -110,13 +110,16 @@ function start(): void {
   };
   // A lost link, a refusal, a driver never reached: one notification per change (driver-alerts.ts).
   const alerts = new DriverAlerts(Date.now());
+  const platform = currentPlatform();
   host = createHost({
-    // Electron's own place for app data (kept where earlier releases put the database).
-    dataDir: app.getPath('userData'),
+    // The platform's data directory, the one headless mode (and so `npm start`) uses too; earlier
+    // releases kept the database in Electron's userData, from where it is moved once.
+    dataDir: platform.defaultDataDir(),
+    earlierDataDir: app.getPath('userData'),
     push,
     log,
     // The driver (socket or device; ZENITHFENCE_DRIVER_SOCKET / _DEVICE name another), process facts, paths.
-    ...platformHostOptions(currentPlatform()),
+    ...platformHostOptions(platform),
     onDriverStatus: (state, message) => {
       const alert = alerts.update(state, message, Date.now());
       if (alert !== null) showNotice(alert, showMainWindow);

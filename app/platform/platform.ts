@@ -19,7 +19,7 @@ export interface Platform {
   driverConnector(location?: string): DriverConnect;
   /** The system port (process facts, reverse lookups, the paths the user sees). */
   systemPort(): SystemPort;
-  /** Where the database lives unless told otherwise (headless mode; Electron keeps its userData). */
+  /** Where the database lives unless told otherwise: both hosts (the desktop app and headless mode). */
   defaultDataDir(): string;
   /** Whether app paths compare case-insensitively (Windows). */
   readonly caseInsensitivePaths: boolean;

@@ -2,6 +2,8 @@ import { chmodSync, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { SessionLink } from '../driver-client/driver-session.ts';
+import { openStore } from '../store/index.ts';
+import { ruleInput } from '../store/test-support/fixtures.ts';
 import { createHost } from './host.ts';
 import { DataDirInUse } from './instance-lock.ts';
 import { RateLimitedLog } from './rate-limited-log.ts';
@@ -101,5 +103,36 @@ describe('createHost', () => {
     expect(() => createHost(options)).toThrow(/another ZenithFence is already running with the data directory/);
     await first.stop();
     await createHost(options).stop();
+  });
+
+  it("takes over the desktop app's earlier database once, and never over one it already has", async () => {
+    const earlierDir = path.dirname(tempDbPath());
+    const dataDir = path.join(path.dirname(tempDbPath()), 'zenithfence');
+    const lines: string[] = [];
+    const log = new RateLimitedLog((line) => lines.push(line));
+    const earlier = openStore(path.join(earlierDir, 'zenithfence.sqlite'));
+    earlier.rules.create(ruleInput({ notes: 'made by an earlier release' }), 1);
+    earlier.close();
+    const options = {
+      dataDir,
+      earlierDataDir: earlierDir,
+      connect: () => new Promise<never>(() => undefined),
+      push: () => undefined,
+      log,
+    };
+
+    const first = createHost(options);
+    expect(first.runtime.engine.listRules().map((rule) => rule.notes)).toEqual(['made by an earlier release']);
+    expect(existsSync(path.join(earlierDir, 'zenithfence.sqlite'))).toBe(false);
+    expect(lines.some((line) => line.includes('moved the database') && line.includes(earlierDir))).toBe(true);
+    await first.stop();
+
+    // Another database appears where the earlier one was: the data directory keeps its own.
+    const stray = openStore(path.join(earlierDir, 'zenithfence.sqlite'));
+    stray.rules.create(ruleInput({ notes: 'stray' }), 2);
+    stray.close();
+    const second = createHost(options);
+    expect(second.runtime.engine.listRules().map((rule) => rule.notes)).toEqual(['made by an earlier release']);
+    await second.stop();
   });
 });

@@ -2,11 +2,12 @@ import path from 'node:path';
 import type { Handlers } from '../contract/dispatch.ts';
 import type { DriverPolicy } from '../contract/driver-policy.ts';
 import type { DriverState } from '../contract/views.ts';
-import { DriverSession, type DriverConnect } from '../driver-client/driver-session.ts';
+import { type DriverConnect, DriverSession } from '../driver-client/driver-session.ts';
 import { prepareDataDir } from '../store/index.ts';
+import { adoptEarlierDatabase } from './earlier-database.ts';
 import { contained, guarded } from './guarded.ts';
-import { DataDirInUse, lockDataDir, type InstanceLock } from './instance-lock.ts';
 import { createHandlers } from './handlers.ts';
+import { DataDirInUse, type InstanceLock, lockDataDir } from './instance-lock.ts';
 import { openRuntimeStore } from './open-runtime-store.ts';
 import type { RateLimitedLog } from './rate-limited-log.ts';
 import { Runtime, type RuntimeOptions, type SystemPort } from './runtime.ts';
@@ -21,6 +22,11 @@ const TICK_MS = 1000;
 export interface HostOptions {
   /** The data directory: made (or tightened to) 0700 here; the database is a file in it. */
   readonly dataDir: string;
+  /**
+   * Where an earlier release kept the database (the desktop app: Electron's userData): moved into
+   * `dataDir` once, while `dataDir` has none, so both hosts use the same database.
+   */
+  readonly earlierDataDir?: string;
   /** Opens the driver connection (the platform's connector, app/platform, or a test's link). */
   readonly connect: DriverConnect;
   readonly push: RuntimeOptions['push'];
@@ -69,6 +75,15 @@ export function createHost(options: HostOptions): Host {
     log,
   );
   const lock = takeDataDir(options.dataDir, log);
+  const earlier = options.earlierDataDir;
+  if (earlier !== undefined) {
+    contained(
+      'moving the database',
+      () => adoptEarlierDatabase(path.join(earlier, DATA_FILE), path.join(options.dataDir, DATA_FILE), log),
+      undefined,
+      log,
+    );
+  }
   const { store, unavailable } = openRuntimeStore(path.join(options.dataDir, DATA_FILE), log);
   let session: DriverSession | null = null;
   const runtime = new Runtime(
