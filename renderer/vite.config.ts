@@ -1,5 +1,5 @@
-import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
+import { defineConfig } from 'vite';
 
 // `base: './'` makes the same bundle load from Electron's app:// scheme, from the headless
 // server and from a test route, whatever the origin.

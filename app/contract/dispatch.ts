@@ -1,5 +1,5 @@
-import { fail, ok, type ErrorCode, type Result } from './result.ts';
-import { requestSchemas, type RequestChannel, type RequestOf, type ResponseOf } from './ipc.ts';
+import { type RequestChannel, type RequestOf, requestSchemas, type ResponseOf } from './ipc.ts';
+import { type ErrorCode, fail, ok, type Result } from './result.ts';
 
 /** One handler per request channel; they receive validated payloads only. */
 export type Handlers = {

@@ -35,6 +35,16 @@ export interface ProcessInfo {
   readonly commandLine: readonly string[];
 }
 
+/**
+ * What the driver said of a process, before the first connection naming its pid. A report of
+ * pid 0 describes only the connection right after it (as on the wire). The engine's process
+ * directory is the one place that remembers these (app/engine/app-identity.ts).
+ */
+export interface ProcessReport {
+  readonly kind: 'process';
+  readonly process: ProcessInfo;
+}
+
 /** A held packet waiting for a verdict. Answer `requestId` exactly once. */
 export interface ConnectionRequest {
   readonly kind: 'connection';
@@ -44,7 +54,10 @@ export interface ConnectionRequest {
   readonly ipVersion: 4 | 6;
   /** 0 when unknown. */
   readonly pid: number;
-  /** The process details the driver sent before this connection, if any. */
+  /**
+   * Details of its process when whoever passes the request on has them (the runtime, from the
+   * system port); null when the engine is to use what its process directory learned of `pid`.
+   */
   readonly process: ProcessInfo | null;
 }
 
@@ -80,7 +93,14 @@ export interface DriverLog {
 }
 
 export type DriverEvent =
-  ConnectionRequest | ConnectionEnded | DnsAnswer | BandwidthReport | DriverLog | PolicyStateReport | RuleDecidedReport;
+  | ProcessReport
+  | ConnectionRequest
+  | ConnectionEnded
+  | DnsAnswer
+  | BandwidthReport
+  | DriverLog
+  | PolicyStateReport
+  | RuleDecidedReport;
 
 /** Decisions the engine sends back (the driver client encodes them as protocol verdicts). */
 export const DRIVER_VERDICTS = [

@@ -1,16 +1,16 @@
 import { z } from 'zod';
-import { rulePatchSchema, ruleInputSchema, type Rule } from './rules.ts';
+import { type Rule, ruleInputSchema, rulePatchSchema } from './rules.ts';
 import {
-  BANDWIDTH_RANGES,
-  promptAnswerSchema,
-  settingsSchema,
   type AppSummary,
+  BANDWIDTH_RANGES,
   type BandwidthSeries,
   type ConnectionChanges,
   type ConnectionRow,
   type LogView,
+  promptAnswerSchema,
   type PromptGroup,
   type Settings,
+  settingsSchema,
   type StatusView,
 } from './views.ts';
 
@@ -80,6 +80,7 @@ export interface ResponseMap {
   'prompts:answer': { readonly released: number; readonly rule: Rule | null; readonly warning?: string };
   /** The user is looking at the prompt: its countdown restarts (within the driver's limit). */
   'prompts:hold': { readonly holding: boolean };
+  /** "Allow all" / "Block all": each of the app's prompts answered once (no rule). */
   'prompts:answer-app': { readonly released: number };
   'connections:list': readonly ConnectionRow[];
   'apps:list': readonly AppSummary[];
@@ -104,6 +105,12 @@ export type ResponseOf<C extends RequestChannel> = ResponseMap[C];
 /** Push channels and their payloads. */
 export interface PushMap {
   'status:changed': StatusView;
+  /**
+   * The whole prompt list, whenever it changed: at once for a new prompt and after a request
+   * that changed it (one push per request, whatever number of prompts it answered, sent before
+   * the request's reply), else with the next flush. The UI keeps its list from these pushes and
+   * asks `prompts:list` only when it (re)connects.
+   */
   'prompts:changed': readonly PromptGroup[];
   /** Connections added, changed or removed since the last batch (at most every 100 ms). */
   'connections:batched': ConnectionChanges;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { ACTIONS, durationSchema, type RuleAction, type RuleDuration } from './rules.ts';
+import type { Destination } from './destination.ts';
 import type { Direction, DriverVerdict, FlowTuple } from './driver-events.ts';
+import { ACTIONS, durationSchema, type RuleAction, type RuleDuration } from './rules.ts';
 
 /** What the UI shows. Plain JSON (numbers, strings): u64 byte counts fit doubles for years. */
 
@@ -114,19 +115,14 @@ export interface ModeStatus {
 }
 
 // Prompts (app/engine/prompt-queue.ts has the behaviour).
-/** One prompt as the UI shows it. */
-export interface PromptView {
+/** One prompt as the UI shows it: an app, a destination, and where the prompt stands. */
+export interface PromptView extends Destination {
   readonly id: string;
   readonly app: string;
   readonly appPath: string;
   readonly pids: readonly number[];
   /** The user the process runs as; null when unknown. */
   readonly uid: number | null;
-  readonly direction: Direction;
-  readonly protocol: number;
-  readonly remoteIp: string;
-  readonly host: string | null;
-  readonly remotePort: number;
   /** Connections coalesced into this prompt so far. */
   readonly count: number;
   /** Connections waiting for the answer now; 0 = the prompt is in the inbox. */
@@ -179,6 +175,8 @@ export interface ConnectionRow {
   readonly flow: FlowTuple;
   readonly direction: Direction;
   readonly pid: number;
+  /** The user the process ran as when the row opened; null when unknown. */
+  readonly uid: number | null;
   readonly appPath: string;
   /** The app label (appLabel): path, 'unknown (uid N)' or 'unknown'. */
   readonly app: string;

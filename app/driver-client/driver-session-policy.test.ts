@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { Command } from '../../native/src/index.ts';
 import type { DriverEvent } from '../contract/driver-events.ts';
 import type { DriverPolicy, DriverPolicyRule } from '../contract/driver-policy.ts';
-import type { Command } from '../../native/src/index.ts';
 import { DriverSession, type SessionLink } from './driver-session.ts';
 import { FakePolicyDriver } from './test-support/fake-policy-driver.ts';
 

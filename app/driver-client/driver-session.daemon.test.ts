@@ -2,12 +2,12 @@
 // daemon numbers its requests from 1 again, and a verdict meant for a request of the killed one
 // must not decide the new daemon's request with the same wire id.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ConnectionRequest, DriverEvent } from '../contract/driver-events.ts';
+import { openDriver } from '../../native/src/index.ts';
 import { TestNet } from '../../native/test-support/netns.ts';
 import type { Background } from '../../native/test-support/processes.ts';
 import { rootGate } from '../../native/test-support/root-gate.ts';
 import { waitFor } from '../../native/test-support/wait-for.ts';
-import { openDriver } from '../../native/src/index.ts';
+import type { ConnectionRequest, DriverEvent } from '../contract/driver-events.ts';
 import { DriverSession } from './driver-session.ts';
 import { wireIdOf } from './link-request-ids.ts';
 

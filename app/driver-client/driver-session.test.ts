@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { DriverEvent } from '../contract/driver-events.ts';
 import type { Command, DecodeResult } from '../../native/src/index.ts';
+import type { DriverEvent } from '../contract/driver-events.ts';
 import { DriverSession, type SessionLink } from './driver-session.ts';
 import { wireIdOf } from './link-request-ids.ts';
 

@@ -1,9 +1,9 @@
+import type { BackoffOptions, Command, DecodeResult, HelloReplyInfo } from '../../native/src/index.ts';
+import { ALL_FEATURES, backoffDelay, DriverError, FEATURE } from '../../native/src/index.ts';
 import type { DriverEvent, DriverVerdict } from '../contract/driver-events.ts';
 import type { DriverPolicy } from '../contract/driver-policy.ts';
 import type { DriverState } from '../contract/views.ts';
-import { ALL_FEATURES, backoffDelay, DriverError, FEATURE } from '../../native/src/index.ts';
-import type { BackoffOptions, Command, DecodeResult, HelloReplyInfo } from '../../native/src/index.ts';
-import { EventMapper, verdictCommand } from './event-mapper.ts';
+import { driverEventOf, verdictCommand } from './event-mapper.ts';
 import { linkOf, tagRequestId, wireIdOf } from './link-request-ids.ts';
 import { policyCommands } from './policy-commands.ts';
 
@@ -128,8 +128,7 @@ export class DriverSession {
         waits = 0;
         this.#linked((reply.features & FEATURE.policy) !== 0);
         this.#status('connected', `driver ${reply.version.join('.')}`);
-        const mapper = new EventMapper();
-        for await (const info of link.infos()) this.#deliver(link, linkNumber, mapper, info);
+        for await (const info of link.infos()) this.#deliver(link, linkNumber, info);
         this.#link = null;
         if (this.#stopped) return;
         this.#status('reconnecting', 'the driver ended the connection');
@@ -153,9 +152,9 @@ export class DriverSession {
   }
 
   /** Maps one info and hands its event on; what throws is reported, and the next info comes. */
-  #deliver(link: SessionLink, linkNumber: number, mapper: EventMapper, info: DecodeResult): void {
+  #deliver(link: SessionLink, linkNumber: number, info: DecodeResult): void {
     try {
-      const event = mapper.map(info);
+      const event = driverEventOf(info);
       if (event === null) return;
       if (event.kind !== 'connection') {
         this.#options.callbacks.onEvent(event);

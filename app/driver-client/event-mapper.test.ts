@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { EventMapper, verdictCommand } from './event-mapper.ts';
-import type { DecodeResult } from '../../native/src/codec/info-types.ts';
+import type { DecodeResult } from '../../native/src/index.ts';
+import { driverEventOf, verdictCommand } from './event-mapper.ts';
 
 const connection = (id: bigint, pid: bigint): DecodeResult => ({
   kind: 'connection',
@@ -26,40 +26,37 @@ const process = (pid: bigint, path: string, uid = 1000): DecodeResult => ({
   commandLine: [path],
 });
 
-describe('EventMapper', () => {
-  it('attaches the latest process details to connections of that pid', () => {
-    const mapper = new EventMapper();
-    expect(mapper.map(process(42n, '/usr/bin/curl'))).toBeNull();
-    const event = mapper.map(connection(1n, 42n));
-    expect(event).toMatchObject({
+describe('driverEventOf', () => {
+  it('hands a Process info on as a process event; a connection names only its pid', () => {
+    // The engine's process directory is the one place that remembers processes.
+    expect(driverEventOf(process(42n, '/usr/bin/curl'))).toEqual({
+      kind: 'process',
+      process: { pid: 42, startTime: 7n, uid: 1000, path: '/usr/bin/curl', commandLine: ['/usr/bin/curl'] },
+    });
+    expect(driverEventOf(connection(1n, 42n))).toMatchObject({
       kind: 'connection',
       requestId: 1n,
       direction: 'outbound',
       pid: 42,
       flow: { protocol: 6, remoteIp: '10.0.0.2', remotePort: 443 },
-      process: { path: '/usr/bin/curl', uid: 1000 },
+      process: null,
     });
-    mapper.map(process(42n, '/usr/bin/wget'));
-    expect(mapper.map(connection(2n, 42n))).toMatchObject({ process: { path: '/usr/bin/wget' } });
   });
 
-  it('uses a pid-0 process only for the next connection', () => {
-    const mapper = new EventMapper();
-    mapper.map(process(0n, '', 0xffffffff));
-    expect(mapper.map(connection(1n, 0n))).toMatchObject({ pid: 0, process: { uid: null, path: '' } });
-    expect(mapper.map(connection(2n, 0n))).toMatchObject({ pid: 0, process: null });
+  it('maps an unknown uid to null and a pid-0 process as it came', () => {
+    expect(driverEventOf(process(0n, '', 0xffffffff))).toMatchObject({ process: { pid: 0, uid: null, path: '' } });
+    expect(driverEventOf(connection(1n, 0n))).toMatchObject({ pid: 0, process: null });
   });
 
   it('maps ends, DNS, bandwidth and logs, and ignores the rest', () => {
-    const mapper = new EventMapper();
-    expect(mapper.map({ kind: 'dnsName', ipVersion: 4, ttlSeconds: 60, ip: '10.0.0.2', name: 'a.test' })).toEqual({
+    expect(driverEventOf({ kind: 'dnsName', ipVersion: 4, ttlSeconds: 60, ip: '10.0.0.2', name: 'a.test' })).toEqual({
       kind: 'dns',
       name: 'a.test',
       address: '10.0.0.2',
       ttlSeconds: 60,
     });
     expect(
-      mapper.map({
+      driverEventOf({
         kind: 'bandwidthStats',
         ipVersion: 4,
         protocol: 17,
@@ -77,8 +74,8 @@ describe('EventMapper', () => {
         },
       ],
     });
-    expect(mapper.map({ kind: 'counters', values: [1n] })).toBeNull();
-    expect(mapper.map({ kind: 'problem', problem: 'unknown-type', type: 99, bodyLength: 3 })).toBeNull();
+    expect(driverEventOf({ kind: 'counters', values: [1n] })).toBeNull();
+    expect(driverEventOf({ kind: 'problem', problem: 'unknown-type', type: 99, bodyLength: 3 })).toBeNull();
   });
 
   it('encodes engine verdicts as protocol verdicts', () => {

@@ -1,7 +1,7 @@
+import type { NoAppAction, PolicyDocument, PolicyPartCommand } from '../../native/src/index.ts';
+import { encodePolicyDocument, policyPartCommands } from '../../native/src/index.ts';
 import type { DriverPolicy } from '../contract/driver-policy.ts';
 import type { RuleAction } from '../contract/rules.ts';
-import { encodePolicyDocument, policyPartCommands } from '../../native/src/index.ts';
-import type { NoAppAction, PolicyDocument, PolicyPartCommand } from '../../native/src/index.ts';
 
 /** The wire's name of each action for connections no rule covers (the engine's are the rules' actions). */
 const NO_APP_ACTION: Readonly<Record<RuleAction, NoAppAction>> = { allow: 'accept', block: 'block', drop: 'drop' };

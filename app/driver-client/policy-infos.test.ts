@@ -1,15 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import type { Info } from '../../native/src/index.ts';
+import { InfoReader, VERDICT } from '../../native/src/index.ts';
+import { encodeInfos } from '../../native/test-support/codec/index.ts';
 import type { DriverEvent } from '../contract/driver-events.ts';
-import { encodeInfos } from '../../native/src/codec/info-encoder.ts';
-import { InfoReader } from '../../native/src/codec/info-reader.ts';
-import type { Info } from '../../native/src/codec/info-types.ts';
-import { VERDICT } from '../../native/src/codec/protocol-constants.ts';
-import { EventMapper } from './event-mapper.ts';
+import { driverEventOf } from './event-mapper.ts';
 
 /** The driver's infos as bytes, read back and mapped as the session does. */
 function throughTheWire(infos: readonly Info[]): Array<DriverEvent | null> {
-  const mapper = new EventMapper();
-  return new InfoReader().push(encodeInfos(infos)).map((info) => mapper.map(info));
+  return new InfoReader().push(encodeInfos(infos)).map((info) => driverEventOf(info));
 }
 
 const curl: Info = {
@@ -39,16 +37,21 @@ function ruleDecided(fields: Partial<Extract<Info, { kind: 'ruleDecided' }>> = {
   };
 }
 
-describe('EventMapper: the policy infos', () => {
-  it('maps a RuleDecided info to a rule-decided event with its process, generation and tag', () => {
-    const [, event] = throughTheWire([curl, ruleDecided()]);
+describe('driverEventOf: the policy infos', () => {
+  it('maps a RuleDecided info to a rule-decided event with its pid, generation and tag', () => {
+    // The process comes as its own event; the engine's process directory joins them.
+    const [processEvent, event] = throughTheWire([curl, ruleDecided()]);
+    expect(processEvent).toEqual({
+      kind: 'process',
+      process: { pid: 42, startTime: 7n, uid: 1000, path: '/usr/bin/curl', commandLine: ['curl'] },
+    });
     expect(event).toEqual({
       kind: 'rule-decided',
       direction: 'outbound',
       flow: { protocol: 6, localIp: '10.0.0.1', localPort: 40000, remoteIp: '10.0.0.2', remotePort: 443 },
       ipVersion: 4,
       pid: 42,
-      process: { pid: 42, startTime: 7n, uid: 1000, path: '/usr/bin/curl', commandLine: ['curl'] },
+      process: null,
       verdict: 'permanent-block',
       generation: 1_700_000_000_123n,
       ruleTag: 7,
@@ -68,10 +71,15 @@ describe('EventMapper: the policy infos', () => {
     ]);
   });
 
-  it('a pid-0 process describes only the RuleDecided info right after it', () => {
+  it('keeps no process state: a pid-0 process is an event of its own, as on the wire', () => {
     const unknown: Info = { ...curl, processId: 0n, startTime: 0n, uid: 1001, path: '', commandLine: [] };
-    const [, first, second] = throughTheWire([unknown, ruleDecided({ processId: 0n }), ruleDecided({ processId: 0n })]);
-    expect(first).toMatchObject({ pid: 0, process: { uid: 1001, path: '' } });
+    const [report, first, second] = throughTheWire([
+      unknown,
+      ruleDecided({ processId: 0n }),
+      ruleDecided({ processId: 0n }),
+    ]);
+    expect(report).toMatchObject({ kind: 'process', process: { pid: 0, uid: 1001, path: '' } });
+    expect(first).toMatchObject({ pid: 0, process: null });
     expect(second).toMatchObject({ pid: 0, process: null });
   });
 

@@ -1,8 +1,8 @@
+import type { PolicyProblem as WireProblem, PolicyStateInfo } from '../../native/src/index.ts';
+import { VERDICT } from '../../native/src/index.ts';
 import type { DriverVerdict } from '../contract/driver-events.ts';
 import type { PolicyProblem, PolicyStateReport } from '../contract/driver-policy.ts';
 import type { RuleAction } from '../contract/rules.ts';
-import type { PolicyProblem as WireProblem, PolicyStateInfo } from '../../native/src/index.ts';
-import { VERDICT } from '../../native/src/index.ts';
 
 /** The verdicts a RuleDecided info carries, as the engine names them. */
 const RULE_VERDICT = new Map<number, DriverVerdict>([

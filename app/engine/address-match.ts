@@ -1,4 +1,4 @@
-import { parseNetwork, type Network } from '../contract/ip-address.ts';
+import { type Network, parseNetwork } from '../contract/ip-address.ts';
 
 export { maskBytes, type Network } from '../contract/ip-address.ts';
 

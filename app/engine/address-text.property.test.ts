@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { destinationSchema, type Destination } from '../contract/rules.ts';
+import { type Destination, destinationSchema } from '../contract/rules.ts';
 import { compileRule } from './compiled-rule.ts';
 import { formatIp } from './ip-address.ts';
 import { Random } from './random.ts';

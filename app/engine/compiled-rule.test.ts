@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { destinationSchema, type Destination } from '../contract/rules.ts';
+import { type Destination, destinationSchema } from '../contract/rules.ts';
 import { inNetwork } from './address-match.ts';
 import { compileRule } from './compiled-rule.ts';
 import { formatIp, parseIp } from './ip-address.ts';

@@ -1,6 +1,6 @@
 import type { Direction } from '../contract/driver-events.ts';
 import type { Rule } from '../contract/rules.ts';
-import { parseCidr, type Network } from './address-match.ts';
+import { type Network, parseCidr } from './address-match.ts';
 import { domainSuffix, normalizeHost } from './host-name.ts';
 import { formatIp, parseIp } from './ip-address.ts';
 import { precedenceRank } from './precedence.ts';

@@ -71,6 +71,7 @@ export class ConnectionTable {
       flow: request.flow,
       direction: request.direction,
       pid: request.pid,
+      uid: app.uid,
       appPath: app.path,
       app: app.label,
       host: names.host,

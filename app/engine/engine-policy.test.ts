@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { DriverVerdict } from '../contract/driver-events.ts';
 import type { PolicyStateReport, RuleDecidedReport } from '../contract/driver-policy.ts';
 import { Engine } from './engine.ts';
-import { MemoryRepository, RecordingVerdicts, makeRequest, makeRule, makeRuleInput } from './testing.ts';
+import { makeRequest, makeRule, makeRuleInput, MemoryRepository, RecordingVerdicts } from './testing.ts';
 
 const CURL = '/usr/bin/curl';
 

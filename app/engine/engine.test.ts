@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Engine, type EngineOptions } from './engine.ts';
-import { MemoryRepository, RecordingVerdicts, makeRequest, makeRule, makeRuleInput } from './testing.ts';
+import { makeRequest, makeRule, makeRuleInput, MemoryRepository, RecordingVerdicts } from './testing.ts';
 
 const CURL = '/usr/bin/curl';
 const FOREVER = { kind: 'forever' } as const;
@@ -59,6 +59,67 @@ describe('Engine: rules', () => {
     engine.processExited(7, 1);
     engine.handle(makeRequest({ id: 3n, pid: 7 }), 2);
     expect(verdicts.for(3n)).toEqual([]);
+  });
+
+  it('learns processes from process events: by pid, and a pid-0 report for the next connection only', () => {
+    const { engine, verdicts } = setup();
+    engine.attachRules([makeRule({ id: 'r1', app: { kind: 'path', path: CURL } })]);
+    engine.handle({ kind: 'process', process: { pid: 7, startTime: 1n, uid: 1000, path: CURL, commandLine: [] } }, 0);
+    engine.handle(makeRequest({ id: 1n, pid: 7 }), 0);
+    expect(verdicts.for(1n)).toEqual(['permanent-accept']);
+    engine.handle({ kind: 'process', process: { pid: 0, startTime: 0n, uid: 1000, path: CURL, commandLine: [] } }, 1);
+    engine.handle(makeRequest({ id: 2n, pid: 0 }), 1);
+    engine.handle(makeRequest({ id: 3n, pid: 0 }), 1);
+    expect(verdicts.for(2n)).toEqual(['permanent-accept']);
+    expect(verdicts.for(3n)).toEqual([]);
+    expect(engine.knownPids()).toEqual([7]);
+  });
+
+  it('a pid-0 report describes nothing but the connection after it: not after a duplicate, nor on a new link', () => {
+    const { engine, verdicts } = setup();
+    engine.attachRules([makeRule({ id: 'r1', app: { kind: 'path', path: CURL } })]);
+    const unknownCurl = { pid: 0, startTime: 0n, uid: 1000, path: CURL, commandLine: [] };
+    engine.handle(makeRequest({ id: 1n, pid: 0 }), 0); // held: nothing describes it
+    engine.handle({ kind: 'process', process: unknownCurl }, 1);
+    engine.handle(makeRequest({ id: 1n, pid: 0 }), 1); // the same request again
+    engine.handle(makeRequest({ id: 2n, pid: 0 }), 1);
+    expect(verdicts.for(2n)).toEqual([]);
+    engine.handle({ kind: 'process', process: unknownCurl }, 2);
+    engine.driverLost();
+    engine.handle(makeRequest({ id: 3n, pid: 0 }), 2);
+    expect(verdicts.for(3n)).toEqual([]);
+    expect(engine.listPrompts().flatMap((group) => group.prompts.map((prompt) => prompt.appPath))).not.toContain(CURL);
+  });
+
+  it('ends "until the app quits" rules when the last known process of the app exits', () => {
+    const { engine } = setup();
+    const quits = engine.addRule(
+      input({ app: { kind: 'path', path: CURL }, duration: { kind: 'until-app-quits' } }),
+      0,
+    );
+    expect(quits.ok).toBe(true);
+    for (const pid of [7, 8]) {
+      engine.handle({ kind: 'process', process: { pid, startTime: 1n, uid: 1000, path: CURL, commandLine: [] } }, 0);
+    }
+    engine.processExited(7, 1);
+    expect(engine.listRules()).toHaveLength(1);
+    engine.processExited(8, 2);
+    expect(engine.listRules()).toEqual([]);
+  });
+
+  it('an app quitting ends exactly the rules that are "until the app quits" now, after updates too', () => {
+    const { engine } = setup();
+    const curl = { kind: 'path', path: CURL } as const;
+    const quits = input({ app: curl, duration: { kind: 'until-app-quits' } });
+    const a = engine.addRule(quits, 0);
+    const b = engine.addRule(input({ app: curl, duration: { kind: 'until-restart' } }), 0);
+    expect([a.ok, b.ok]).toEqual([true, true]);
+    expect(engine.updateRule('n1', input({ app: curl, duration: { kind: 'until-restart' } }), 1).ok).toBe(true);
+    expect(engine.updateRule('n2', quits, 1).ok).toBe(true);
+    engine.appQuit(CURL);
+    expect(engine.listRules().map((rule) => rule.id)).toEqual(['n1']);
+    engine.appQuit(CURL);
+    expect(engine.listRules().map((rule) => rule.id)).toEqual(['n1']);
   });
 
   it('stores forever and minutes rules, keeps the others in memory, expires and quits them', () => {

@@ -1,36 +1,38 @@
-import type { ConnectionRequest, DriverEvent, DriverVerdict } from '../contract/driver-events.ts';
+import type { ConnectionRequest, DriverEvent, DriverVerdict, ProcessInfo } from '../contract/driver-events.ts';
 import type { RuleDecidedReport } from '../contract/driver-policy.ts';
-import { MAX_RULES, type Rule, type RuleAction, type RuleInput } from '../contract/rules.ts';
-import { ProcessDirectory, type AppIdentity } from './app-identity.ts';
-import { BandwidthAttribution, type AppBucket } from './bandwidth-attribution.ts';
+import { MAX_RULES, type Rule, type RuleAction, type RuleInput, type RulePatch } from '../contract/rules.ts';
+import { answerAllOfApp, type AppAnswered } from './answer-app.ts';
+import { type AppIdentity, ProcessDirectory } from './app-identity.ts';
+import { type AppBucket, BandwidthAttribution } from './bandwidth-attribution.ts';
 import { appKeyOf } from './compiled-rule.ts';
 import {
-  ConnectionTable,
   type ConnectionChanges,
   type ConnectionRow,
+  ConnectionTable,
   type ConnectionTableOptions,
 } from './connection-table.ts';
 import { decide, modeAction, permanentVerdict, plainVerdict } from './decide.ts';
 import { formatIp, parseIp } from './ip-address.ts';
-import { ModeState, type ModeRequest, type ModeStatus } from './modes.ts';
+import { type ModeRequest, ModeState, type ModeStatus } from './modes.ts';
 import { NameCache, type NameCacheOptions } from './name-cache.ts';
-import type { ReverseLookupPort, RuleRepository, VerdictPort } from './ports.ts';
-import { ruleInputForAnswer, type PromptAnswer, type ScopeError } from './prompt-scope.ts';
-import { PromptQueue, type HeldConnection, type PromptQueueOptions } from './prompt-queue.ts';
-import type { PromptGroup } from './prompt-view.ts';
-import { compilePolicy, type CompiledPolicy } from './policy-compiler.ts';
+import { type CompiledPolicy, compilePolicy } from './policy-compiler.ts';
 import { PolicyTags } from './policy-tags.ts';
+import type { ReverseLookupPort, RuleRepository, VerdictPort } from './ports.ts';
+import { type HeldConnection, PromptQueue, type PromptQueueOptions } from './prompt-queue.ts';
+import { type PromptAnswer, ruleInputForAnswer, type ScopeError } from './prompt-scope.ts';
+import type { PromptGroup } from './prompt-view.ts';
 import {
-  RuleBook,
   defaultRuleId,
   type ImportResult,
   type Persist,
+  RuleBook,
   type RuleError,
   type RuleIdFactory,
   type RuleResult,
 } from './rule-book.ts';
 import type { ConnectionFacts } from './rule-matcher.ts';
-import { RuleSet, type RuleHit } from './rule-set.ts';
+import { patchedRuleInput } from './rule-patch.ts';
+import { type RuleHit, RuleSet } from './rule-set.ts';
 
 export interface EngineOptions {
   readonly verdicts: VerdictPort;
@@ -94,6 +96,8 @@ export class Engine {
   handle(event: DriverEvent, now: number): void {
     try {
       switch (event.kind) {
+        case 'process':
+          return this.#learnProcess(event.process);
         case 'connection':
           return this.#connection(event, now);
         case 'connection-ended':
@@ -119,7 +123,12 @@ export class Engine {
   }
 
   #connection(request: ConnectionRequest, now: number): void {
-    if (this.#queue.isHeld(request.requestId)) return; // a duplicate: it is answered once, later
+    if (this.#queue.isHeld(request.requestId)) {
+      // A duplicate: it is answered once, later. A pid-0 report sent for it is used up all the
+      // same, so that it cannot describe another connection.
+      this.#processes.identify(request);
+      return;
+    }
     let answered = false;
     try {
       const { app, facts, rowId } = this.#openRow(request, now);
@@ -143,6 +152,8 @@ export class Engine {
     request: ConnectionRequest | RuleDecidedReport,
     now: number,
   ): { app: AppIdentity; facts: ConnectionFacts; rowId: number } {
+    const quit = this.#processes.noteRequest(request);
+    if (quit !== null) this.appQuit(quit);
     const app = this.#processes.identify(request);
     const facts = this.#facts(request, app, now);
     const host = this.#names.displayName(facts.remoteIp, now);
@@ -207,6 +218,14 @@ export class Engine {
     this.#queue.remove(promptId, now);
     if (rule !== null) released += this.#rulesChanged(now);
     return { ok: true, rule, released };
+  }
+
+  /**
+   * "Allow all" / "Block all" for one app (answer-app.ts): each of its prompts, this time only.
+   * The prompt list changes once for the caller: one takePromptsChanged() covers them all.
+   */
+  answerApp(appPath: string, action: RuleAction, now: number): AppAnswered {
+    return answerAllOfApp(this.listPrompts(), appPath, action, (id, answer) => this.answerPrompt(id, answer, now));
   }
 
   /** Held connections that a rule now decides get its verdict; covered inbox prompts go. */
@@ -333,6 +352,13 @@ export class Engine {
     return this.#rules.indexBuilds;
   }
 
+  /** Changes the fields of a rule that `patch` names; the others keep their values (rule-patch.ts). */
+  patchRule(id: string, patch: RulePatch, now: number): RuleResult {
+    const current = this.#rules.get(id);
+    if (current === undefined) return { ok: false, error: 'unknown-rule' };
+    return this.updateRule(id, patchedRuleInput(current, patch), now);
+  }
+
   updateRule(id: string, input: RuleInput, now: number): RuleResult {
     const result = this.#book.update(id, input, now);
     if (result.ok) this.#rulesChanged(now);
@@ -348,18 +374,30 @@ export class Engine {
     this.#book.appQuit(appPath);
   }
 
-  /** A process exited: its held connections get the default; its empty prompts go. */
+  /**
+   * A process exited: its held connections get the default; its empty prompts go; the engine
+   * forgets it, and when it was the last known process of its app, that app quit (appQuit).
+   */
   processExited(pid: number, now: number): void {
     this.#queue.processExited(pid, now);
-    this.#processes.forget(pid);
+    const quit = this.#processes.forget(pid);
+    if (quit !== null) this.appQuit(quit);
   }
 
-  /**
-   * The uid of a process the driver described (null when unknown or long forgotten): what the
-   * history records. The directory is bounded, so callers need no map of their own.
-   */
-  uidOf(pid: number): number | null {
-    return this.#processes.uidOf(pid);
+  /** What the driver reported of `pid`, as the process directory keeps it (the runtime completes it). */
+  reportedProcess(pid: number): ProcessInfo | undefined {
+    return this.#processes.reportedOf(pid);
+  }
+
+  /** The pids the process directory remembers (the runtime asks the system which exited). */
+  knownPids(): number[] {
+    return this.#processes.pids();
+  }
+
+  /** Remembers a reported process; a pid now naming another program means its old app may have quit. */
+  #learnProcess(process: ProcessInfo): void {
+    const quit = this.#processes.learn(process);
+    if (quit !== null) this.appQuit(quit);
   }
 
   /** The answer to a ReverseLookupPort.lookup(ip). */
@@ -376,6 +414,8 @@ export class Engine {
    * Returns how many were forgotten.
    */
   driverLost(): number {
+    // A pid-0 report describes the next connection of its link only.
+    this.#processes.linkLost();
     const forgotten = this.#queue.forgetAll();
     for (const held of forgotten) if (held.rowId !== null) this.#table.driverDecided(held.rowId);
     return forgotten.length;

@@ -8,8 +8,8 @@
  * - 'pause': like 'allow-all' until a time, then back to the mode before the pause.
  */
 
-export { MODES } from '../contract/views.ts';
 export type { Mode, ModeRequest, ModeStatus } from '../contract/views.ts';
+export { MODES } from '../contract/views.ts';
 import type { Mode, ModeRequest, ModeStatus } from '../contract/views.ts';
 
 /** The longest pause accepted (one day): a forgotten pause must not last for ever. */

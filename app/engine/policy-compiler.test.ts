@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Rule } from '../contract/rules.ts';
-import { compileRule, type CompiledRule } from './compiled-rule.ts';
+import { type CompiledRule, compileRule } from './compiled-rule.ts';
 import { compilePolicy, type PolicyOptions } from './policy-compiler.ts';
 import { makeRule } from './testing.ts';
 

@@ -4,7 +4,7 @@ import type { RuleAction, RuleDuration } from '../contract/rules.ts';
 import { Engine } from './engine.ts';
 import type { PromptScope } from './prompt-scope.ts';
 import { Random } from './random.ts';
-import { MemoryRepository, makeRequest, makeRule } from './testing.ts';
+import { makeRequest, makeRule, MemoryRepository } from './testing.ts';
 
 // Random event sequences through the whole engine, checking the prompt queue's promises:
 // every request is answered exactly once by the end, and a default verdict is sent only

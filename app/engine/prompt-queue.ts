@@ -123,7 +123,8 @@ export class PromptQueue {
     const key = [who, host ?? facts.remoteIp, facts.remotePort, facts.protocol, facts.direction].join('\u0000');
     let prompt = this.#byKey.get(key);
     if (prompt === undefined) {
-      const subject = { appPath: app.path, host, ...pick(facts) };
+      const { direction, protocol, remoteIp, remotePort } = facts;
+      const subject = { appPath: app.path, direction, protocol, remoteIp, remotePort, host };
       const id = `p${++this.#sequence}`;
       prompt = {
         id,
@@ -299,9 +300,4 @@ export class PromptQueue {
   #defaultVerdict(): DriverVerdict {
     return plainVerdict(this.#options.defaultAction);
   }
-}
-
-function pick(facts: ConnectionFacts) {
-  const { direction, protocol, remoteIp, remotePort } = facts;
-  return { direction, protocol, remoteIp, remotePort };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { domainChoices, ruleInputForAnswer, SCOPE_ERROR_TEXT, type PromptSubject } from './prompt-scope.ts';
+import { domainChoices, type PromptSubject, ruleInputForAnswer, SCOPE_ERROR_TEXT } from './prompt-scope.ts';
 
 const SUBJECT: PromptSubject = {
   appPath: '/usr/bin/curl',

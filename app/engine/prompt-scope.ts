@@ -1,20 +1,14 @@
-import type { Direction } from '../contract/driver-events.ts';
+import type { Destination } from '../contract/destination.ts';
 import type { RuleInput } from '../contract/rules.ts';
 import { isBelowDomain, normalizeHost, parentDomains } from './host-name.ts';
 
 export type { PromptAnswer, PromptScope } from '../contract/views.ts';
 import type { PromptAnswer } from '../contract/views.ts';
 
-/** What a prompt is about: the facts the rule is made from. */
-export interface PromptSubject {
+/** What a prompt is about: its app and destination, the facts the rule is made from. */
+export interface PromptSubject extends Destination {
   /** '' when unknown: only 'once' answers are taken (see ruleInputForAnswer). */
   readonly appPath: string;
-  readonly direction: Direction;
-  readonly protocol: number;
-  readonly remoteIp: string;
-  /** The host name from DNS, or null when only the address is known. */
-  readonly host: string | null;
-  readonly remotePort: number;
 }
 
 export type ScopeError = 'scope-needs-app' | 'lasting-needs-app' | 'scope-needs-host' | 'domain-not-above-host';

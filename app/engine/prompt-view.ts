@@ -1,3 +1,4 @@
+import { destinationOf } from '../contract/destination.ts';
 import type { AppIdentity } from './app-identity.ts';
 import { domainChoices, type PromptSubject } from './prompt-scope.ts';
 import type { ConnectionFacts } from './rule-matcher.ts';
@@ -56,11 +57,7 @@ function viewOf(record: PromptRecord, times: PromptTimes): PromptView {
     appPath: record.app.path,
     pids: [...record.pids],
     uid: record.app.uid,
-    direction: s.direction,
-    protocol: s.protocol,
-    remoteIp: s.remoteIp,
-    host: s.host,
-    remotePort: s.remotePort,
+    ...destinationOf(s),
     count: record.count,
     held: record.held.size,
     firstSeenAt: record.firstSeenAt,

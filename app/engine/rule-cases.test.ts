@@ -1,11 +1,11 @@
 // The case file is read through Vite's `?raw` import: the engine's layer may not use Node's fs.
-import ruleCasesText from '../../driver/protocol/testdata/rule_cases.txt?raw';
 import { describe, expect, it } from 'vitest';
-import { ruleSchema, type Rule, type RuleDuration } from '../contract/rules.ts';
+import ruleCasesText from '../../driver/protocol/testdata/rule_cases.txt?raw';
+import { type Rule, type RuleDuration, ruleSchema } from '../contract/rules.ts';
 import { appKeyOf, type PathOptions } from './compiled-rule.ts';
 import { formatIp, parseIp } from './ip-address.ts';
 import { NameCache } from './name-cache.ts';
-import { DEFAULT_AT, parseRuleCases, RuleCaseError, type CaseConnection, type CaseRule } from './rule-cases.ts';
+import { type CaseConnection, type CaseRule, DEFAULT_AT, parseRuleCases, RuleCaseError } from './rule-cases.ts';
 import type { ConnectionFacts } from './rule-matcher.ts';
 import { isPersistentDuration, RuleSet } from './rule-set.ts';
 

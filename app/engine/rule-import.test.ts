@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_RULES, type RuleInput } from '../contract/rules.ts';
 import { Engine } from './engine.ts';
-import { MemoryRepository, RecordingVerdicts, makeRequest, makeRule, makeRuleInput } from './testing.ts';
+import { makeRequest, makeRule, makeRuleInput, MemoryRepository, RecordingVerdicts } from './testing.ts';
 
 // Engine.addRules, the import: identical rules are skipped, and the total of rules is capped.
 

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { Rule } from '../contract/rules.ts';
-import { compileRule, type CompiledRule } from './compiled-rule.ts';
+import { type CompiledRule, compileRule } from './compiled-rule.ts';
 import { formatIp, parseIp } from './ip-address.ts';
 import { comparePrecedence } from './precedence.ts';
 import { Random } from './random.ts';
 import { RuleIndex } from './rule-index.ts';
-import { matchesRule, type ConnectionFacts } from './rule-matcher.ts';
+import { type ConnectionFacts, matchesRule } from './rule-matcher.ts';
 import { makeFacts, makeRule } from './testing.ts';
 
 // Seeded; a failure names its seed, and ZF_TEST_SEED=<seed> repeats the run.

@@ -2,7 +2,7 @@ import type { CompiledRule } from './compiled-rule.ts';
 import { parentDomains } from './host-name.ts';
 import { comparePrecedence } from './precedence.ts';
 import { PrefixTrie } from './prefix-trie.ts';
-import { matchesRule, type ConnectionFacts } from './rule-matcher.ts';
+import { type ConnectionFacts, matchesRule } from './rule-matcher.ts';
 
 /**
  * Finds the winning rule for a connection without scanning every rule: rules are bucketed by

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Rule } from '../contract/rules.ts';
 import { compileRule } from './compiled-rule.ts';
-import { matchesRule, type ConnectionFacts } from './rule-matcher.ts';
+import { type ConnectionFacts, matchesRule } from './rule-matcher.ts';
 import { makeFacts, makeRule } from './testing.ts';
 
 const CASE_SENSITIVE = { caseInsensitivePaths: false };

@@ -1,5 +1,5 @@
 import type { Rule, RuleDuration } from '../contract/rules.ts';
-import { appKeyOf, compileRule, type CompiledRule, type PathOptions } from './compiled-rule.ts';
+import { appKeyOf, type CompiledRule, compileRule, type PathOptions } from './compiled-rule.ts';
 import { RuleIndex } from './rule-index.ts';
 import type { ConnectionFacts } from './rule-matcher.ts';
 
@@ -28,6 +28,11 @@ export class RuleSet {
   /** Hit totals of rules hit since they were put; merged into the rules they belong to. */
   readonly #hits = new Map<string, { hitCount: number; lastHitAt: number }>();
   readonly #dirtyHits = new Set<string>();
+  /**
+   * How many 'until-app-quits' rules each app key has: an app that quits without any (nearly
+   * every time the process directory says so) costs a lookup, not a walk over every rule.
+   */
+  readonly #quitRules = new Map<string, number>();
   readonly #options: PathOptions;
   #index: RuleIndex | null = null;
   #indexBuilds = 0;
@@ -56,7 +61,9 @@ export class RuleSet {
    */
   putCompiled(batch: readonly CompiledRule[]): void {
     for (const compiled of batch) {
+      this.#countQuitRule(this.#rules.get(compiled.rule.id), -1);
       this.#rules.set(compiled.rule.id, compiled);
+      this.#countQuitRule(compiled, 1);
       this.#hits.delete(compiled.rule.id);
     }
     if (batch.length > 0) this.#changed();
@@ -68,6 +75,7 @@ export class RuleSet {
     if (compiled === undefined) return undefined;
     const rule = this.#withHits(compiled.rule);
     this.#rules.delete(id);
+    this.#countQuitRule(compiled, -1);
     this.#hits.delete(id);
     this.#dirtyHits.delete(id);
     this.#changed();
@@ -148,12 +156,20 @@ export class RuleSet {
   /** Removes and returns the 'until-app-quits' rules of the app at `appPath`. */
   removeForQuitApp(appPath: string): Rule[] {
     const key = appKeyOf(appPath, this.#options);
+    if (!this.#quitRules.has(key)) return [];
     return this.#removeWhere((c) => c.rule.duration.kind === 'until-app-quits' && c.appKey === key);
   }
 
   #removeWhere(predicate: (compiled: CompiledRule) => boolean): Rule[] {
     const doomed = [...this.#rules.values()].filter(predicate);
     return doomed.flatMap((c) => this.remove(c.rule.id) ?? []);
+  }
+
+  #countQuitRule(compiled: CompiledRule | undefined, delta: 1 | -1): void {
+    if (compiled?.rule.duration.kind !== 'until-app-quits' || compiled.appKey === null) return;
+    const count = (this.#quitRules.get(compiled.appKey) ?? 0) + delta;
+    if (count > 0) this.#quitRules.set(compiled.appKey, count);
+    else this.#quitRules.delete(compiled.appKey);
   }
 
   #changed(): void {

@@ -1,7 +1,7 @@
 // The Linux platform: zenithfenced's Unix socket, /proc, and XDG data directories.
 import os from 'node:os';
 import path from 'node:path';
-import { DEFAULT_SOCKET_PATH, openDriver, type DriverOptions } from '../../native/src/index.ts';
+import { DEFAULT_SOCKET_PATH, type DriverOptions, openDriver } from '../../native/src/index.ts';
 import type { SessionLink } from '../driver-client/driver-session.ts';
 import { linuxSystemPort } from './linux-system-port.ts';
 import type { Platform } from './platform.ts';

@@ -4,7 +4,7 @@
 // says 'failed' for the rest of the run, although the driver comes up moments later and the
 // device opens.
 import { describe, expect, it } from 'vitest';
-import { DaemonNotRunning, ServiceControlError, type HelloReplyInfo } from '../../native/src/index.ts';
+import { DaemonNotRunning, type HelloReplyInfo, ServiceControlError } from '../../native/src/index.ts';
 import { idleLink, runSession } from '../driver-client/test-support/session-runner.ts';
 import { choosePlatform } from './index.ts';
 

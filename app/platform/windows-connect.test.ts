@@ -3,10 +3,10 @@
 import { describe, expect, it } from 'vitest';
 import {
   DaemonNotRunning,
-  PermissionDenied,
-  ServiceControlError,
   type DriverOptions,
   type HelloReplyInfo,
+  PermissionDenied,
+  ServiceControlError,
 } from '../../native/src/index.ts';
 import type { DriverConnect, SessionLink } from '../driver-client/driver-session.ts';
 import {

@@ -1,6 +1,6 @@
 // Connecting to the Windows driver: open the device; when it is missing, install and start the
 // driver service once per run of the app, then open again.
-import { DaemonNotRunning, ServiceControlError, type DriverOptions } from '../../native/src/index.ts';
+import { DaemonNotRunning, type DriverOptions, ServiceControlError } from '../../native/src/index.ts';
 import type { DriverConnect, SessionLink } from '../driver-client/driver-session.ts';
 
 /** What the user sees while the first start installs the driver (StartService can take 30 s). */

@@ -4,9 +4,9 @@
 // connection the driver sent with a pid only is shown with the program's path.
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { WindowsProcessInfo } from '../../native/src/index.ts';
 import { dispatch } from '../contract/dispatch.ts';
 import { FakePolicyDriver } from '../driver-client/test-support/fake-policy-driver.ts';
-import type { WindowsProcessInfo } from '../../native/src/index.ts';
 import { createHost } from '../runtime/host.ts';
 import { RateLimitedLog } from '../runtime/rate-limited-log.ts';
 import { tempDbPath } from '../runtime/test-support/harness.ts';

@@ -1,7 +1,7 @@
 // Application paths on Windows: the driver reports NT device paths (`\Device\HarddiskVolume3\…`),
 // the user knows DOS paths (`C:\…`). The app shows and stores DOS paths; the policy it sends the
 // driver needs NT paths again (driver/windows/README.md, "App identity").
-import { ntPathToDosPath, type DosDeviceMap } from '../../native/src/index.ts';
+import { type DosDeviceMap, ntPathToDosPath } from '../../native/src/index.ts';
 
 /** The map is read again at most this often when a path does not convert (a drive letter added since). */
 const REREAD_MS = 5000;

@@ -1,6 +1,6 @@
 // Adversarial review (issue 12): the Windows system port as the runtime uses it.
 import { describe, expect, it } from 'vitest';
-import { createWindowsProcessInfo, type AccountParts, type ProcessCalls } from '../../native/src/index.ts';
+import { type AccountParts, createWindowsProcessInfo, type ProcessCalls } from '../../native/src/index.ts';
 import type { ConnectionRequest } from '../contract/driver-events.ts';
 import { attributeProcess } from '../runtime/process-attribution.ts';
 import { choosePlatform } from './index.ts';

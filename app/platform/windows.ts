@@ -4,14 +4,14 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   DEFAULT_DEVICE_PATH,
+  type DosDeviceMap,
+  type DriverOptions,
+  type DriverServiceConfig,
   installAndStartDriver,
   openAdvapiServiceControlManager,
   openDriver,
   openWindowsProcessInfo,
   readDosDeviceMap,
-  type DosDeviceMap,
-  type DriverOptions,
-  type DriverServiceConfig,
   type WindowsProcessInfo,
   type WindowsProcessInfoOptions,
 } from '../../native/src/index.ts';

@@ -5,7 +5,7 @@ import type { PromptGroup } from '../contract/views.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { RateLimitedLog } from './rate-limited-log.ts';
 import { Runtime } from './runtime.ts';
-import { connection, CURL, startRuntime, tempDbPath, type Harness } from './test-support/harness.ts';
+import { connection, CURL, type Harness, startRuntime, tempDbPath } from './test-support/harness.ts';
 
 // Faults inside the runtime's steps must stay there: the firewall keeps deciding.
 

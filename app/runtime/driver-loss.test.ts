@@ -5,7 +5,7 @@ import { dispatch } from '../contract/dispatch.ts';
 import type { ConnectionRequest } from '../contract/driver-events.ts';
 import type { PromptGroup } from '../contract/views.ts';
 import { openStore } from '../store/index.ts';
-import { connection, startRuntime, tempDbPath, type Harness } from './test-support/harness.ts';
+import { connection, type Harness, startRuntime, tempDbPath } from './test-support/harness.ts';
 
 // The hostile tester's repro at the runtime: a held UDP prompt with request id 1, the daemon
 // killed and started again (its ids start at 1 again), a new curl connection with request id 1.

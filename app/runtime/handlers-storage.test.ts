@@ -7,7 +7,7 @@ import { RULE_FILE_FORMAT } from '../contract/rules.ts';
 import { openStore } from '../store/index.ts';
 import { ruleInput } from '../store/test-support/fixtures.ts';
 import { loadSettings } from './settings.ts';
-import { connection, startRuntime, tempDbPath, type Harness } from './test-support/harness.ts';
+import { connection, type Harness, startRuntime, tempDbPath } from './test-support/harness.ts';
 
 // Every handler that writes answers 'storage' when the database cannot take the write, and
 // changes nothing in memory. Deterministic and without root: another connection holds the write

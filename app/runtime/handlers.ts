@@ -1,11 +1,10 @@
 import { HandlerError, type Handlers } from '../contract/dispatch.ts';
-import type { RuleInput } from '../contract/rules.ts';
 import type { BandwidthRange } from '../contract/views.ts';
 import { isScopeError, SCOPE_ERROR_TEXT } from '../engine/prompt-scope.ts';
 import { exportRules, formatRuleFile, parseRuleFile, RuleFileError } from '../store/index.ts';
 import { summarizeApps } from './app-summaries.ts';
-import type { Runtime } from './runtime.ts';
 import { atTheCap, tooManyToImport } from './rule-limit-text.ts';
+import type { Runtime } from './runtime.ts';
 import { saveSettings } from './settings.ts';
 import { refusingStorageFaults } from './storage-refusal.ts';
 
@@ -17,10 +16,31 @@ const RANGE_MS: Readonly<Record<BandwidthRange, number>> = {
   '30d': 30 * 86_400_000,
 };
 
-/** The contract's request handlers over a runtime; payloads arrive validated by dispatch(). */
+/**
+ * The contract's request handlers over a runtime; payloads arrive validated by dispatch(). They
+ * stay thin: the engine decides, the handler turns its refusals into errors and pushes what
+ * changed.
+ */
 export function createHandlers(runtime: Runtime, clock: () => number): Handlers {
   const { engine, store } = runtime;
-  /** Runs a change of the rules (or of the policy's settings), then sends the driver the new policy. */
+  /**
+   * Runs a request that may change the prompts, then pushes the new list at once (one push for
+   * the whole request, however many prompts it answered): the UI shows the pushes and never
+   * asks `prompts:list` again after an answer.
+   */
+  const prompting =
+    <P, R>(work: (payload: P) => R) =>
+    (payload: P): R => {
+      try {
+        return work(payload);
+      } finally {
+        runtime.pushPromptChanges(clock());
+      }
+    };
+  /**
+   * Runs a change of the rules (or of the policy's settings), then sends the driver the new
+   * policy and the UI the prompts it changed (a new rule releases the held connections it covers).
+   */
   const changing =
     <P, R>(work: (payload: P) => R) =>
     (payload: P): R => {
@@ -28,16 +48,17 @@ export function createHandlers(runtime: Runtime, clock: () => number): Handlers 
         return work(payload);
       } finally {
         runtime.rulesChanged(clock());
+        runtime.pushPromptChanges(clock());
       }
     };
   return {
     'status:get': () => runtime.status(clock()),
-    'mode:set': (request) => {
+    'mode:set': prompting((request) => {
       engine.setMode(request, clock());
       return runtime.status(clock());
-    },
+    }),
     'prompts:list': () => engine.listPrompts(),
-    'prompts:answer': ({ promptId, ...answer }) => {
+    'prompts:answer': prompting(({ promptId, ...answer }) => {
       // Through the runtime: a rule the store cannot save (a full disk) still answers the prompt.
       const result = runtime.answerPrompt(promptId, answer, clock());
       if (!result.ok) {
@@ -51,23 +72,11 @@ export function createHandlers(runtime: Runtime, clock: () => number): Handlers 
       return 'warning' in result
         ? { released: result.released, rule: result.rule, warning: result.warning }
         : { released: result.released, rule: result.rule };
-    },
-    'prompts:hold': ({ promptId }) => ({ holding: engine.extendPromptHold(promptId, clock()) }),
-    'prompts:answer-app': ({ appPath, action }) => {
-      // "Allow all" / "Block all" for one app: each of its prompts, this time only.
-      let released = 0;
-      for (const group of engine.listPrompts().filter((g) => g.appPath === appPath)) {
-        for (const prompt of group.prompts) {
-          const result = engine.answerPrompt(
-            prompt.id,
-            { action, duration: { kind: 'once' }, scope: { kind: 'exact' } },
-            clock(),
-          );
-          if (result.ok) released += result.released;
-        }
-      }
-      return { released };
-    },
+    }),
+    'prompts:hold': prompting(({ promptId }) => ({ holding: engine.extendPromptHold(promptId, clock()) })),
+    'prompts:answer-app': prompting(({ appPath, action }) => ({
+      released: engine.answerApp(appPath, action, clock()).released,
+    })),
     'connections:list': ({ limit }) => engine.listConnections().slice(-limit),
     'apps:list': () => summarizeApps(engine.listConnections()),
     'apps:series': ({ appPath, range }) => {
@@ -90,23 +99,11 @@ export function createHandlers(runtime: Runtime, clock: () => number): Handlers 
     'rules:update': refusingStorageFaults(
       'the rule was not changed',
       changing(({ id, patch }) => {
-        const current = engine.listRules().find((rule) => rule.id === id);
-        if (current === undefined) throw new HandlerError('not-found', `no rule ${id}`);
-        const input: RuleInput = {
-          app: patch.app ?? current.app,
-          destination: patch.destination ?? current.destination,
-          port: patch.port ?? current.port,
-          protocol: patch.protocol ?? current.protocol,
-          direction: patch.direction ?? current.direction,
-          action: patch.action ?? current.action,
-          duration: patch.duration ?? current.duration,
-          enabled: patch.enabled ?? current.enabled,
-          notes: patch.notes ?? current.notes,
-        };
-        const result = engine.updateRule(id, input, clock());
-        if (!result.ok)
-          throw new HandlerError(result.error === 'unknown-rule' ? 'not-found' : 'bad-request', result.error);
-        return result.rule;
+        // The engine merges the patch into the rule in force (app/engine/rule-patch.ts).
+        const result = engine.patchRule(id, patch, clock());
+        if (result.ok) return result.rule;
+        if (result.error === 'unknown-rule') throw new HandlerError('not-found', `no rule ${id}`);
+        throw new HandlerError('bad-request', result.error);
       }),
     ),
     'rules:delete': refusingStorageFaults(

@@ -13,14 +13,14 @@ const ACTION_OF: Readonly<Record<DriverVerdict, RuleAction>> = {
   'permanent-drop': 'drop',
 };
 
-function entryOf(id: string, row: ConnectionRow, verdict: DriverVerdict, uid: number | null): HistoryEntry {
+function entryOf(id: string, row: ConnectionRow, verdict: DriverVerdict): HistoryEntry {
   return {
     id,
     startedAt: row.startedAt,
     endedAt: row.endedAt,
     pid: row.pid,
     appPath: row.appPath,
-    uid,
+    uid: row.uid,
     direction: row.direction,
     protocol: row.flow.protocol,
     localIp: row.flow.localIp,
@@ -64,11 +64,9 @@ export class HistoryWriter {
   readonly #written = new Set<number>();
   readonly #inserts = new Map<number, HistoryEntry>();
   readonly #updates = new Map<number, HistoryUpdate>();
-  readonly #uidOf: (pid: number) => number | null;
 
-  constructor(runId: string, uidOf: (pid: number) => number | null) {
+  constructor(runId: string) {
     this.#runId = runId;
-    this.#uidOf = uidOf;
   }
 
   /** Notes changed rows (from Engine.takeChanges). */
@@ -86,7 +84,7 @@ export class HistoryWriter {
           bytesReceived: row.bytesReceived,
         });
       } else {
-        this.#inserts.set(row.id, entryOf(id, row, row.verdict, this.#uidOf(row.pid)));
+        this.#inserts.set(row.id, entryOf(id, row, row.verdict));
       }
     }
   }

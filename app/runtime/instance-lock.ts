@@ -1,6 +1,6 @@
 import { closeSync, openSync } from 'node:fs';
-import { DatabaseSync } from 'node:sqlite';
 import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 
 /** The lock file's name in the data directory. */
 export const LOCK_FILE = 'instance.lock';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RuleInput } from '../contract/rules.ts';
-import { openStore, StoreVersionError, type Store } from '../store/index.ts';
+import { openStore, type Store, StoreVersionError } from '../store/index.ts';
 import { openRuntimeStore } from './open-runtime-store.ts';
 import { RateLimitedLog } from './rate-limited-log.ts';
 import { loadSettings, saveSettings } from './settings.ts';

@@ -1,7 +1,7 @@
 import type { DriverPolicy, PolicyStateReport } from '../contract/driver-policy.ts';
 import type { PolicyStatus } from '../contract/views.ts';
 import type { CompiledPolicy } from '../engine/policy-compiler.ts';
-import { policyStatus, type PolicyAttempt, type PolicyLink } from './policy-status.ts';
+import { type PolicyAttempt, type PolicyLink, policyStatus } from './policy-status.ts';
 
 /**
  * Changes within this long go to the driver as one policy: an import, a prompt answer that

@@ -4,7 +4,7 @@ import type { PolicyStateReport, RuleDecidedReport } from '../contract/driver-po
 import type { PromptGroup } from '../contract/views.ts';
 import type { Store } from '../store/index.ts';
 import { POLICY_COALESCE_MS } from './policy-sync.ts';
-import { connection, CURL, startRuntime, type Harness, type HarnessOptions } from './test-support/harness.ts';
+import { connection, CURL, type Harness, type HarnessOptions, startRuntime } from './test-support/harness.ts';
 
 // The runtime keeps the driver's policy in step with the rules (policy-sync.ts) and lists what
 // the driver decided by itself. The driver here is the harness's recording port; the driver

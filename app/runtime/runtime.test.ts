@@ -1,11 +1,11 @@
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { testTempDir } from '../test-support/temp-dirs.ts';
 import { dispatch } from '../contract/dispatch.ts';
 import type { ConnectionRequest, DriverVerdict } from '../contract/driver-events.ts';
 import type { PushChannel } from '../contract/ipc.ts';
 import type { PromptGroup } from '../contract/views.ts';
 import { openStore, type Store } from '../store/index.ts';
+import { testTempDir } from '../test-support/temp-dirs.ts';
 import { createHandlers } from './handlers.ts';
 import { Runtime } from './runtime.ts';
 

@@ -3,7 +3,7 @@ import type { DriverPolicy } from '../contract/driver-policy.ts';
 import type { PushChannel, PushMap } from '../contract/ipc.ts';
 import type { RuleDuration } from '../contract/rules.ts';
 import type { DriverState, LogView, PromptAnswer, Settings, StatusView } from '../contract/views.ts';
-import { Engine, type AnswerResult } from '../engine/engine.ts';
+import { type AnswerResult, Engine } from '../engine/engine.ts';
 import type { Store } from '../store/index.ts';
 import { contained } from './guarded.ts';
 import { HistoryWriter, newRunId } from './history-writer.ts';
@@ -130,8 +130,6 @@ export class Runtime {
   readonly #storage: StorageGuard;
   readonly #logs: LogView[] = [];
   readonly #system: SystemPort | undefined;
-  /** Pids seen per app path, to tell when an app has quit ('until-app-quits' rules). */
-  readonly #pidsByApp = new Map<string, Set<number>>();
   /** The driver's policy, kept in step with the rules (policy-sync.ts). */
   readonly #policy: PolicySync;
   readonly #generations: PolicyGenerations;
@@ -162,8 +160,8 @@ export class Runtime {
       unavailable: options.storageUnavailable ?? null,
       ...(options.storageRetryMs === undefined ? {} : { retryMs: options.storageRetryMs }),
     });
-    // The engine's process directory is bounded and knows every uid the driver reported.
-    this.#history = new HistoryWriter(newRunId(now), (pid) => this.engine.uidOf(pid));
+    // A row carries the uid of its process (the engine's process directory forgets exited ones).
+    this.#history = new HistoryWriter(newRunId(now));
     this.#settings = contained('load settings', () => loadSettings(this.store), DEFAULT_SETTINGS, this.log);
     this.#system = options.system;
     const system = options.system;
@@ -323,8 +321,12 @@ export class Runtime {
     const event =
       system === undefined
         ? received
-        : contained('attribute the process', () => attributeProcess(received, system), received, this.log);
-    contained('note the process', () => this.#noteProcess(event), undefined, this.log);
+        : contained(
+            'attribute the process',
+            () => attributeProcess(received, system, (pid) => this.engine.reportedProcess(pid)),
+            received,
+            this.log,
+          );
     if (event.kind === 'log') this.#appendLog({ at: now, severity: event.severity, message: event.message });
     if (event.kind === 'policy-state') {
       contained('policy state', () => this.#policyReported(event), undefined, this.log);
@@ -333,27 +335,24 @@ export class Runtime {
     this.engine.handle(event, now);
     // A new prompt is pushed at once rather than with the next 100 ms flush: it is what the
     // user waits for.
-    if (event.kind === 'connection' && this.engine.takePromptsChanged()) {
-      this.#push('prompts:changed', this.engine.listPrompts());
-      this.#push('status:changed', this.status(now));
-    }
+    if (event.kind === 'connection') this.pushPromptChanges(now);
+  }
+
+  /**
+   * Pushes the prompt list (and the status, which counts it) when it changed since the last
+   * push: once, whatever number of prompts changed. Request handlers call it right after a change
+   * (an answer, a rule), so the UI needs no `prompts:list` of its own; flush() catches the rest.
+   */
+  pushPromptChanges(now: number): void {
+    if (!this.engine.takePromptsChanged()) return;
+    this.#push('prompts:changed', this.engine.listPrompts());
+    this.#push('status:changed', this.status(now));
   }
 
   #policyReported(report: Extract<DriverEvent, { kind: 'policy-state' }>): void {
     this.#generations.saw(report.generation);
     this.#generations.saw(report.problemGeneration);
     this.#policy.reported(report);
-  }
-
-  #noteProcess(event: DriverEvent): void {
-    // Only a system port can tell that the pids exited, which is what empties this map again.
-    if (event.kind !== 'connection' && event.kind !== 'rule-decided') return;
-    if (event.process === null || this.#system === undefined) return;
-    if (event.process.path !== '') {
-      const pids = this.#pidsByApp.get(event.process.path) ?? new Set<number>();
-      pids.add(event.pid);
-      this.#pidsByApp.set(event.process.path, pids);
-    }
   }
 
   #appendLog(line: LogView): void {
@@ -433,10 +432,7 @@ export class Runtime {
       this.#history.note(changes.upserted);
       this.#push('connections:batched', changes);
     }
-    if (this.engine.takePromptsChanged()) {
-      this.#push('prompts:changed', this.engine.listPrompts());
-      this.#push('status:changed', this.status(now));
-    }
+    this.pushPromptChanges(now);
   }
 
   /** Once a second: timeouts and expiries, byte counts, and the store's batched writes. */
@@ -493,22 +489,18 @@ export class Runtime {
     this.#storage.succeeded();
   }
 
-  /** Processes that exited lose their pending prompts; apps with no process left have quit. */
+  /**
+   * Processes that exited: their pending prompts go, the engine's process directory forgets them,
+   * and an app with no process left has quit (engine.processExited).
+   */
   #noticeExits(now: number): void {
     const system = this.#system;
     if (system === undefined) return;
+    const pids = new Set(this.engine.knownPids());
     for (const group of this.engine.listPrompts()) {
-      for (const prompt of group.prompts) {
-        for (const pid of prompt.pids) if (!system.processAlive(pid)) this.engine.processExited(pid, now);
-      }
+      for (const prompt of group.prompts) for (const pid of prompt.pids) pids.add(pid);
     }
-    for (const [appPath, pids] of this.#pidsByApp) {
-      for (const pid of pids) if (!system.processAlive(pid)) pids.delete(pid);
-      if (pids.size === 0) {
-        this.#pidsByApp.delete(appPath);
-        this.engine.appQuit(appPath);
-      }
-    }
+    for (const pid of pids) if (!system.processAlive(pid)) this.engine.processExited(pid, now);
   }
 
   /** History retention (settings) and bandwidth downsampling, while the storage takes writes. */

@@ -1,5 +1,5 @@
 import { DEFAULT_NO_APP_ACTION } from '../contract/no-app-action.ts';
-import { settingsSchema, type Settings } from '../contract/views.ts';
+import { type Settings, settingsSchema } from '../contract/views.ts';
 import type { Store } from '../store/index.ts';
 
 const KEY = 'app-settings';

@@ -5,7 +5,7 @@ import { dispatch } from '../contract/dispatch.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { openRuntimeStore } from './open-runtime-store.ts';
 import { RateLimitedLog } from './rate-limited-log.ts';
-import { connection, CURL, startRuntime, type Harness } from './test-support/harness.ts';
+import { connection, CURL, type Harness, startRuntime } from './test-support/harness.ts';
 import { SmallDisk } from './test-support/small-disk.ts';
 
 // A real full disk: the database on a 1 MiB tmpfs that a file fills (root only; without root

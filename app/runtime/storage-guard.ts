@@ -1,6 +1,6 @@
 import type { StorageState } from '../contract/views.ts';
 import type { RateLimitedLog } from './rate-limited-log.ts';
-import { storageErrorText, storageFault, type StorageFault } from './storage-errors.ts';
+import { storageErrorText, type StorageFault, storageFault } from './storage-errors.ts';
 
 /** While the database refuses writes, the periodic writes are tried again this often. */
 export const STORAGE_RETRY_MS = 5000;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ACTIONS } from '../contract/rules.ts';
 import { DIRECTIONS } from '../contract/driver-events.ts';
+import { ACTIONS } from '../contract/rules.ts';
 
 const timestamp = z.number().int().nonnegative();
 const port = z.number().int().min(0).max(65535);

@@ -1,8 +1,8 @@
 import type { DatabaseSync } from 'node:sqlite';
-import { historyEntrySchema, historyQuerySchema, pruneOptionsSchema } from './history-entry.ts';
 import type { HistoryEntry, HistoryQuery, HistoryUpdate, PruneOptions, PruneResult } from './history-entry.ts';
-import { validRow } from './row-values.ts';
+import { historyEntrySchema, historyQuerySchema, pruneOptionsSchema } from './history-entry.ts';
 import type { Row } from './row-values.ts';
+import { validRow } from './row-values.ts';
 import type { HistoryStore } from './store.ts';
 import { inTransaction } from './transaction.ts';
 

@@ -1,8 +1,8 @@
 import { DatabaseSync } from 'node:sqlite';
 import { createBandwidthStore } from './bandwidth-store.ts';
-import { configureConnection, setBusyTimeout } from './configure-connection.ts';
 import type { ConnectionOptions } from './configure-connection.ts';
-import { secureDatabaseFiles, type PermissionNotice } from './data-files.ts';
+import { configureConnection, setBusyTimeout } from './configure-connection.ts';
+import { type PermissionNotice, secureDatabaseFiles } from './data-files.ts';
 import { createHistoryStore } from './history-store.ts';
 import { checkVersion, migrate } from './migrate.ts';
 import { MIGRATIONS } from './migrations.ts';

@@ -1,6 +1,6 @@
 import { MAX_RULE_FILE_BYTES } from '../contract/ipc.ts';
-import { RULE_FILE_FORMAT, ruleFileSchema } from '../contract/rules.ts';
 import type { Rule, RuleFile, RuleInput } from '../contract/rules.ts';
+import { RULE_FILE_FORMAT, ruleFileSchema } from '../contract/rules.ts';
 import { findJsonSyntaxError } from './json-syntax.ts';
 import type { Store } from './store.ts';
 

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { DatabaseSync } from 'node:sqlite';
-import { ruleInputSchema, ruleSchema } from '../contract/rules.ts';
 import type { Rule, RuleDuration, RuleInput } from '../contract/rules.ts';
-import { booleanColumn, idsOf, jsonColumn, validRow } from './row-values.ts';
+import { ruleInputSchema, ruleSchema } from '../contract/rules.ts';
 import type { Row } from './row-values.ts';
+import { booleanColumn, idsOf, jsonColumn, validRow } from './row-values.ts';
 import type { ReadableRules, RuleHits, RulePatch, RuleStore } from './store.ts';
 import { inTransaction } from './transaction.ts';
 

@@ -1,4 +1,5 @@
 import type { BrowserContext, Page } from '@playwright/test';
+import { dispatch, HandlerError, type Handlers } from '../../app/contract/dispatch.ts';
 import type { PushChannel, PushMap, RequestChannel } from '../../app/contract/ipc.ts';
 import type { Result } from '../../app/contract/result.ts';
 import type { Rule } from '../../app/contract/rules.ts';
@@ -17,49 +18,99 @@ import type {
  * in the test process and `onPush` fed by `push()`. It exercises the renderer's preload path
  * (the real engine is covered by ui.spec.ts over the headless WebSocket) and gives screenshots a
  * busy, repeatable scene.
+ *
+ * Its handlers are the contract's `Handlers`, one per request channel, and requests go through
+ * the contract's own `dispatch` (schema check, Result envelope): a channel the contract adds,
+ * drops or changes and this stand-in does not follow fails `tsc -b`, and a payload the real
+ * engine would refuse is refused here too. Like the engine, a handler that changes the prompts
+ * pushes the new list (`prompts:changed`) before its reply, once per request.
  */
-export type FakeHandler = (payload: unknown) => unknown;
-
 export class FakeEngine {
   readonly calls: Array<{ channel: string; payload: unknown }> = [];
-  readonly handlers = new Map<string, FakeHandler>();
+  readonly handlers: Handlers;
+  /** Pushes the current request made; sent to the page before its reply. */
+  readonly #outbox: Array<{ channel: PushChannel; payload: unknown }> = [];
 
   constructor(scene: Scene) {
-    const h = this.handlers;
-    h.set('status:get', () => scene.status);
-    h.set('mode:set', () => scene.status);
-    h.set('prompts:list', () => scene.prompts);
-    h.set('prompts:answer', (payload) => {
-      const id = (payload as { promptId: string }).promptId;
-      scene.prompts = scene.prompts
-        .map((g) => ({ ...g, prompts: g.prompts.filter((p) => p.id !== id) }))
-        .filter((g) => g.prompts.length > 0);
-      return { released: 1, rule: null };
-    });
-    h.set('prompts:hold', () => ({ holding: true }));
-    h.set('prompts:answer-app', (payload) => {
-      const appPath = (payload as { appPath: string }).appPath;
-      scene.prompts = scene.prompts.filter((g) => g.appPath !== appPath);
-      return { released: 1 };
-    });
-    h.set('connections:list', () => scene.connections);
-    h.set('apps:list', () => scene.apps);
-    h.set('apps:series', () => scene.series());
-    h.set('rules:list', () => scene.rules);
-    h.set('rules:export', () => ({ text: '{}' }));
-    h.set('settings:get', () => scene.settings);
-    h.set('settings:set', (patch) => ({ ...scene.settings, ...(patch as Partial<Settings>) }));
-    h.set('logs:list', () => scene.logs);
+    const promptsChanged = (): void => this.#queue('prompts:changed', scene.prompts);
+    let nextRule = scene.rules.length + 1;
+    this.handlers = {
+      'status:get': () => scene.status,
+      'mode:set': () => scene.status,
+      'prompts:list': () => scene.prompts,
+      'prompts:answer': ({ promptId }) => {
+        const before = scene.prompts;
+        scene.prompts = before
+          .map((g) => ({ ...g, prompts: g.prompts.filter((p) => p.id !== promptId) }))
+          .filter((g) => g.prompts.length > 0);
+        if (count(scene.prompts) === count(before)) throw new HandlerError('not-found', 'unknown-prompt');
+        promptsChanged();
+        return { released: 1, rule: null };
+      },
+      'prompts:hold': () => ({ holding: true }),
+      'prompts:answer-app': ({ appPath }) => {
+        const answered = scene.prompts.filter((g) => g.appPath === appPath);
+        scene.prompts = scene.prompts.filter((g) => g.appPath !== appPath);
+        if (answered.length > 0) promptsChanged();
+        return { released: count(answered) };
+      },
+      'connections:list': ({ limit }) => scene.connections.slice(-limit),
+      'apps:list': () => scene.apps,
+      'apps:series': () => scene.series(),
+      'rules:list': () => scene.rules,
+      'rules:create': (input) => {
+        const now = Date.now();
+        const rule: Rule = {
+          ...input,
+          id: `r${String(nextRule++)}`,
+          createdAt: now,
+          updatedAt: now,
+          expiresAt: null,
+          hitCount: 0,
+          lastHitAt: null,
+        };
+        scene.rules.push(rule);
+        return rule;
+      },
+      'rules:update': ({ id, patch }) => {
+        const index = scene.rules.findIndex((r) => r.id === id);
+        const current = scene.rules[index];
+        if (current === undefined) throw new HandlerError('not-found', `no rule ${id}`);
+        const rule: Rule = { ...over(current, patch), updatedAt: Date.now() };
+        scene.rules[index] = rule;
+        return rule;
+      },
+      'rules:delete': ({ id }) => {
+        const index = scene.rules.findIndex((r) => r.id === id);
+        if (index !== -1) scene.rules.splice(index, 1);
+        return { deleted: index !== -1 };
+      },
+      // The scene has no rule file parser; the import path is covered against the real engine.
+      'rules:import': () => {
+        throw new HandlerError('bad-request', 'the stand-in engine imports no rule files');
+      },
+      'rules:export': () => ({ text: '{}' }),
+      'settings:get': () => scene.settings,
+      'settings:set': (patch) => over(scene.settings, patch),
+      'logs:list': () => scene.logs,
+    } satisfies Handlers;
+  }
+
+  #queue<C extends PushChannel>(channel: C, payload: PushMap[C]): void {
+    this.#outbox.push({ channel, payload });
   }
 
   /** Installs the fake preload into every page of `context` (before any page script runs). */
   async install(context: BrowserContext): Promise<void> {
-    await context.exposeBinding('__zfInvoke', (_source, channel: string, payload: unknown): Result<unknown> => {
-      this.calls.push({ channel, payload });
-      const handler = this.handlers.get(channel);
-      if (handler === undefined) return { ok: false, error: { code: 'bad-request', message: `no ${channel}` } };
-      return { ok: true, value: handler(payload) };
-    });
+    await context.exposeBinding(
+      '__zfInvoke',
+      async ({ page }, channel: string, payload: unknown): Promise<Result<unknown>> => {
+        this.calls.push({ channel, payload });
+        const result = await dispatch(this.handlers, channel, payload);
+        for (const pushed of this.#outbox.splice(0)) await pushTo(page, pushed.channel, pushed.payload);
+        return result;
+      },
+    );
     await context.addInitScript(() => {
       type Listener = (channel: string, payload: unknown) => void;
       const listeners = new Set<Listener>();
@@ -80,15 +131,34 @@ export class FakeEngine {
 
   /** Sends a push to the page, as the main process would. */
   async push<C extends PushChannel>(page: Page, channel: C, payload: PushMap[C]): Promise<void> {
-    await page.evaluate(
-      ([c, p]) => (window as unknown as { __zfPush: (c: string, p: unknown) => void }).__zfPush(c, p),
-      [channel, payload] as const,
-    );
+    await pushTo(page, channel, payload);
   }
 
   callsOf(channel: RequestChannel): unknown[] {
     return this.calls.filter((c) => c.channel === channel).map((c) => c.payload);
   }
+}
+
+async function pushTo(page: Page, channel: PushChannel, payload: unknown): Promise<void> {
+  await page.evaluate(([c, p]) => (window as unknown as { __zfPush: (c: string, p: unknown) => void }).__zfPush(c, p), [
+    channel,
+    payload,
+  ] as const);
+}
+
+/** `current` with the fields `patch` gives a value (an absent or undefined field keeps its own). */
+function over<T extends object>(current: T, patch: { readonly [K in keyof T]?: T[K] | undefined }): T {
+  const merged = { ...current };
+  for (const key of Object.keys(patch) as Array<keyof T>) {
+    const value = patch[key];
+    if (value !== undefined) merged[key] = value;
+  }
+  return merged;
+}
+
+/** How many prompts the groups hold. */
+function count(groups: readonly PromptGroup[]): number {
+  return groups.reduce((n, g) => n + g.prompts.length, 0);
 }
 
 const APPS = [
@@ -152,6 +222,7 @@ export function makeConnection(id: number, now: number, rnd: () => number): Conn
     },
     direction: id % 29 === 0 ? 'inbound' : 'outbound',
     pid: 1000 + appIndex * 37,
+    uid: 1000,
     appPath: app,
     app,
     host,

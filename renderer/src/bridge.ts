@@ -1,6 +1,6 @@
 import type { PushChannel, PushMap, RequestChannel, RequestOf, ResponseOf } from '../../app/contract/ipc.ts';
 import type { Result } from '../../app/contract/result.ts';
-import type { RuleInput } from '../../app/contract/rules.ts';
+import type { RuleInput, RulePatch } from '../../app/contract/rules.ts';
 import type { BandwidthRange, ModeRequest, Settings } from '../../app/contract/views.ts';
 
 /**
@@ -229,7 +229,7 @@ export const listApps = () => call('apps:list', undefined);
 export const appSeries = (appPath: string | null, range: BandwidthRange) => call('apps:series', { appPath, range });
 export const listRules = () => call('rules:list', undefined);
 export const createRule = (input: RuleInput) => call('rules:create', input);
-export const updateRule = (id: string, patch: Partial<RuleInput>) => call('rules:update', { id, patch });
+export const updateRule = (id: string, patch: RulePatch) => call('rules:update', { id, patch });
 export const deleteRule = (id: string) => call('rules:delete', { id });
 export const importRules = (text: string) => call('rules:import', { text });
 export const exportRules = () => call('rules:export', undefined);

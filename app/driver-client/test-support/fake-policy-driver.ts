@@ -3,13 +3,6 @@
 // PolicyParts are put together and checked by the codec's document decoder, and the infos a
 // driver sends (HelloReply, PolicyState, RuleDecided, Process, ConnectionEnd) come back through
 // the codec's encoder and InfoReader. For the app-side tests until the real daemon has the policy.
-import {
-  decodeCommand,
-  decodePolicyDocument,
-  encodeInfos,
-  PolicyDecodeError,
-} from '../../../native/test-support/codec/index.ts';
-import { encodeCommand, FEATURE, InfoReader, VERDICT } from '../../../native/src/index.ts';
 import type {
   Command,
   DecodeResult,
@@ -18,6 +11,13 @@ import type {
   PolicyDocument,
   PolicyRule,
 } from '../../../native/src/index.ts';
+import { encodeCommand, FEATURE, InfoReader, VERDICT } from '../../../native/src/index.ts';
+import {
+  decodeCommand,
+  decodePolicyDocument,
+  encodeInfos,
+  PolicyDecodeError,
+} from '../../../native/test-support/codec/index.ts';
 import type { SessionLink } from '../driver-session.ts';
 
 const NO_APP_VERDICT = { accept: VERDICT.accept, block: VERDICT.block, drop: VERDICT.drop } as const;

@@ -1,7 +1,7 @@
 // A DriverSession run to a standstill over an injected connect, for tests of the reconnect policy
 // (driver-session-retry.test.ts) and of the platforms' connectors (app/platform).
 import type { DecodeResult, HelloReplyInfo } from '../../../native/src/index.ts';
-import { DriverSession, type DriverConnect, type SessionLink } from '../driver-session.ts';
+import { type DriverConnect, DriverSession, type SessionLink } from '../driver-session.ts';
 
 /** A link whose stream waits until it is closed; `closed` says whether it was. */
 export function idleLink(reply: HelloReplyInfo): SessionLink & { closed: boolean } {

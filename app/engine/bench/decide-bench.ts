@@ -9,9 +9,9 @@ import { decide } from '../decide.ts';
 import { Engine } from '../engine.ts';
 import { parseIp } from '../ip-address.ts';
 import { Random } from '../random.ts';
-import { RuleSet } from '../rule-set.ts';
 import type { ConnectionFacts } from '../rule-matcher.ts';
-import { MemoryRepository, makeRequest, makeRule } from '../testing.ts';
+import { RuleSet } from '../rule-set.ts';
+import { makeRequest, makeRule, MemoryRepository } from '../testing.ts';
 
 const RULES = 1000;
 const REQUESTS = 20_000;

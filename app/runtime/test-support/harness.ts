@@ -1,10 +1,10 @@
 import path from 'node:path';
-import { testTempDir } from '../../test-support/temp-dirs.ts';
 import type { Handlers } from '../../contract/dispatch.ts';
 import type { ConnectionRequest, DriverVerdict } from '../../contract/driver-events.ts';
 import type { DriverPolicy } from '../../contract/driver-policy.ts';
 import type { PushChannel } from '../../contract/ipc.ts';
 import { openStore, type Store } from '../../store/index.ts';
+import { testTempDir } from '../../test-support/temp-dirs.ts';
 import { createHandlers } from '../handlers.ts';
 import { RateLimitedLog } from '../rate-limited-log.ts';
 import { Runtime, type RuntimeOptions, type SystemPort } from '../runtime.ts';

@@ -3,8 +3,8 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { openStore } from '../open-store.ts';
 import type { HistoryEntry } from '../history-entry.ts';
+import { openStore } from '../open-store.ts';
 
 const ROWS = 1_000_000;
 const BATCH = 1_000;

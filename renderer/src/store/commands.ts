@@ -1,12 +1,11 @@
 import type { Result } from '../../../app/contract/result.ts';
-import type { Rule, RuleInput } from '../../../app/contract/rules.ts';
+import type { RuleAction, RuleDuration, RuleInput, RulePatch } from '../../../app/contract/rules.ts';
 import type { ModeRequest, PromptScope, Settings } from '../../../app/contract/views.ts';
-import type { RuleDuration, RuleAction } from '../../../app/contract/rules.ts';
 import * as bridge from '../bridge.ts';
 import { appName } from '../lib/format.ts';
 import { importSummary } from '../lib/import-summary.ts';
-import { reloadRules } from './sync.ts';
 import { useAppStore } from './store.ts';
+import { reloadRules } from './sync.ts';
 
 /** User actions: call the engine through the bridge, update the store, report failures. */
 
@@ -30,17 +29,15 @@ export async function answerPrompt(
   if (result.value.rule !== null) useAppStore.getState().putRule(result.value.rule);
   // Answered, but not all of it took effect (the rule could not be saved): the user must know.
   if (result.value.warning !== undefined) useAppStore.getState().addToast('error', result.value.warning);
-  // The push follows within 100 ms; asking now makes the dialog move on at once.
-  const prompts = await bridge.listPrompts();
-  if (prompts.ok) useAppStore.getState().setPrompts(prompts.value);
+  // The prompt list is not asked for again: the engine pushes the new one (prompts:changed) as
+  // soon as the answer changed it, ahead of this reply (sync.ts puts it in the store).
   return true;
 }
 
 export async function answerApp(appPath: string, action: 'allow' | 'block'): Promise<void> {
+  // One answer for all of the app's prompts, made by the engine; its push updates the list.
   const result = await bridge.answerApp(appPath, action);
-  if (!report(result, `Could not answer ${appName(appPath)}`)) return;
-  const prompts = await bridge.listPrompts();
-  if (prompts.ok) useAppStore.getState().setPrompts(prompts.value);
+  report(result, `Could not answer ${appName(appPath)}`);
 }
 
 export async function setMode(request: ModeRequest): Promise<void> {
@@ -56,18 +53,10 @@ export async function createRule(input: RuleInput): Promise<boolean> {
   return true;
 }
 
-/** The editable fields of a stored rule. */
-function inputOf(rule: Rule): RuleInput {
-  const { app, destination, port, protocol, direction, action, duration, enabled, notes } = rule;
-  return { app, destination, port, protocol, direction, action, duration, enabled, notes };
-}
-
-export async function updateRule(id: string, patch: Partial<RuleInput>): Promise<boolean> {
-  // Sends every field, patched: the contract's partial schema fills omitted fields with their
-  // defaults (port any, protocol any, …), so a bare {enabled} would widen the rule.
-  const current = useAppStore.getState().rules.find((rule) => rule.id === id);
-  const full = current === undefined ? patch : { ...inputOf(current), ...patch };
-  const result = await bridge.updateRule(id, full);
+export async function updateRule(id: string, patch: RulePatch): Promise<boolean> {
+  // Sends only what changed: the engine merges it into the rule in force (app/engine/rule-patch.ts)
+  // and the store shows the rule it answers with.
+  const result = await bridge.updateRule(id, patch);
   if (!report(result, 'Could not change the rule')) return false;
   useAppStore.getState().putRule(result.value);
   return true;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { PromptGroup } from '../../../app/contract/views.ts';
 import { prompt } from '../lib/test-rows.ts';
 import { appendCapped } from './logs-slice.ts';
-import { receivePrompts, type PromptState } from './prompts-slice.ts';
+import { type PromptState, receivePrompts } from './prompts-slice.ts';
 import { putRuleIn } from './rules-slice.ts';
 
 const group = (...ids: string[]): PromptGroup[] => [

@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import { createConnectionsSlice, type ConnectionsSlice } from './connections-slice.ts';
+import { type ConnectionsSlice, createConnectionsSlice } from './connections-slice.ts';
 import { createLogsSlice, type LogsSlice } from './logs-slice.ts';
 import { createPromptsSlice, type PromptsSlice } from './prompts-slice.ts';
 import { createRulesSlice, type RulesSlice } from './rules-slice.ts';
