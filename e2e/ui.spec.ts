@@ -230,6 +230,12 @@ test('a setting changed in the Settings view reaches the engine', async () => {
   await expect.poll(async () => (await app.call('settings:get')).defaultAction).toBe('drop');
   await page.getByRole('combobox', { name: 'Default action' }).selectOption('block');
   await expect.poll(async () => (await app.call('settings:get')).defaultAction).toBe('block');
+  const updates = page.getByRole('switch', { name: 'Check for updates' });
+  await expect(updates).toBeChecked();
+  await updates.click();
+  await expect.poll(async () => (await app.call('settings:get')).checkForUpdates).toBe(false);
+  await updates.click();
+  await expect.poll(async () => (await app.call('settings:get')).checkForUpdates).toBe(true);
 });
 
 test('every view, light and dark', async () => {

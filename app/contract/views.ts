@@ -89,6 +89,8 @@ export const settingsSchema = z
     holdTimeoutSeconds: z.number().int().min(0).max(120),
     promptPosition: z.enum(['near-tray', 'center']),
     startAtLogin: z.boolean(),
+    /** Whether the desktop app asks its release feed for updates (only a build with a feed has any). */
+    checkForUpdates: z.boolean(),
     historyRetentionDays: z.number().int().min(1).max(3650),
   })
   .strict();

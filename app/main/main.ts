@@ -23,7 +23,6 @@ import { opensMainWindow } from './startup.ts';
 import { timedOutMessage, TimedOutPrompts } from './timed-out-prompts.ts';
 import { AppTray } from './tray.ts';
 import { TrustedSenders } from './trusted-senders.ts';
-import { updateChecksAllowed } from './update-checks.ts';
 import { startUpdateChecks } from './updater.ts';
 import { createMainWindow, createPromptWindow, denyPermissions } from './windows.ts';
 
@@ -176,7 +175,7 @@ function start(): void {
   running.start();
   // Only a packaged build with a release feed checks, and only when the user allows it.
   startUpdateChecks({
-    allowed: () => updateChecksAllowed(runtime.settings),
+    allowed: () => runtime.settings.checkForUpdates,
     notify: showNotice,
     log: (where, error) => log.error(where, error),
   }).catch((error: unknown) => log.error('update checks', error));

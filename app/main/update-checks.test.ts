@@ -8,7 +8,6 @@ import {
   hasReleaseFeed,
   UPDATE_FEED_FILE,
   UpdateChecks,
-  updateChecksAllowed,
   type UpdateNotice,
   type UpdaterPort,
 } from './update-checks.ts';
@@ -76,15 +75,6 @@ describe('hasReleaseFeed', () => {
     const elsewhere = path.join(resources, 'other');
     mkdirSync(elsewhere);
     expect(hasReleaseFeed(true, elsewhere)).toBe(false);
-  });
-});
-
-describe('updateChecksAllowed', () => {
-  it('follows the checkForUpdates setting, and is on where the settings have none', () => {
-    expect(updateChecksAllowed({ startAtLogin: true, checkForUpdates: false })).toBe(false);
-    expect(updateChecksAllowed({ checkForUpdates: true })).toBe(true);
-    expect(updateChecksAllowed({ checkForUpdates: 'yes' })).toBe(false);
-    expect(updateChecksAllowed({ startAtLogin: true })).toBe(true);
   });
 });
 

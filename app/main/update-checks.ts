@@ -20,16 +20,6 @@ export function hasReleaseFeed(
   return packaged && resourcesPath !== undefined && exists(path.join(resourcesPath, UPDATE_FEED_FILE));
 }
 
-/**
- * The user's choice: the `checkForUpdates` setting. Settings without that field (the contract
- * does not have it yet) leave checks on, since a build only has a feed when its packager
- * configured one; a field that is there but not `true` turns them off.
- */
-export function updateChecksAllowed(settings: unknown): boolean {
-  if (typeof settings !== 'object' || settings === null || !('checkForUpdates' in settings)) return true;
-  return settings.checkForUpdates === true;
-}
-
 /** What UpdateChecks uses of electron-updater's autoUpdater (injectable: tests give their own). */
 export interface UpdaterPort {
   autoDownload: boolean;

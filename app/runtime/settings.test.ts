@@ -38,3 +38,24 @@ describe('settings: the no-app action', () => {
     expect(loadSettings(store).noAppAction).toBe('allow');
   });
 });
+
+describe('settings: update checks', () => {
+  it('settings saved before the choice existed keep every value, with checks on', () => {
+    const store = fresh();
+    const older: Record<string, unknown> = { ...DEFAULT_SETTINGS, startAtLogin: true, noAppAction: 'drop' };
+    delete older['checkForUpdates'];
+    store.settings.set('app-settings', older as Record<string, string | number | boolean>);
+    expect(loadSettings(store)).toEqual({ ...DEFAULT_SETTINGS, startAtLogin: true, noAppAction: 'drop' });
+  });
+
+  it('turned off, stays off across a change of another setting and a reopening', () => {
+    const path = tempDbPath();
+    const store = openStore(path);
+    saveSettings(store, { checkForUpdates: false });
+    saveSettings(store, { startAtLogin: true });
+    store.close();
+    const again = openStore(path);
+    open.push(again);
+    expect(loadSettings(again)).toMatchObject({ checkForUpdates: false, startAtLogin: true });
+  });
+});

@@ -11,6 +11,8 @@ export const DEFAULT_SETTINGS: Settings = {
   holdTimeoutSeconds: 30,
   promptPosition: 'near-tray',
   startAtLogin: false,
+  // Only a release build with a feed checks at all (app/main/update-checks.ts); its users can turn it off.
+  checkForUpdates: true,
   historyRetentionDays: 30,
 };
 
@@ -22,6 +24,7 @@ export const DEFAULT_SETTINGS: Settings = {
  */
 const storedSettingsSchema = settingsSchema.extend({
   noAppAction: settingsSchema.shape.noAppAction.default(DEFAULT_SETTINGS.noAppAction),
+  checkForUpdates: settingsSchema.shape.checkForUpdates.default(DEFAULT_SETTINGS.checkForUpdates),
 });
 
 export function loadSettings(store: Store): Settings {

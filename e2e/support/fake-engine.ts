@@ -373,6 +373,7 @@ export function busyScene(now: number, connections = 400): Scene {
       holdTimeoutSeconds: 30,
       promptPosition: 'near-tray',
       startAtLogin: true,
+      checkForUpdates: true,
       historyRetentionDays: 30,
     },
     logs: Array.from({ length: 60 }, (_, i) => ({

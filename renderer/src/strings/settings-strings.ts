@@ -26,6 +26,9 @@ export const SETTINGS = {
   },
   startAtLogin: 'Start at login',
   startAtLoginHint: 'Open ZenithFence in the tray when you log in.',
+  checkForUpdates: 'Check for updates',
+  checkForUpdatesHint:
+    'Once a day, ask the release feed whether a new version exists. Nothing is downloaded or installed until you click.',
   history: 'History',
   historyRetention: 'History retention',
   historyRetentionHint: 'Bandwidth history older than this is deleted.',

@@ -181,6 +181,26 @@ export function SettingsView(): React.JSX.Element {
             </label>
           </div>
         </div>
+        <div className="setting">
+          <div className="setting-text">
+            <label className="setting-label" htmlFor="setting-check-for-updates">
+              {SETTINGS.checkForUpdates}
+            </label>
+            <p className="setting-hint">{SETTINGS.checkForUpdatesHint}</p>
+          </div>
+          <div className="setting-control">
+            <label className="switch">
+              <input
+                id="setting-check-for-updates"
+                type="checkbox"
+                role="switch"
+                checked={settings.checkForUpdates}
+                onChange={(event) => save({ checkForUpdates: event.target.checked })}
+              />
+              <span className="switch-track" aria-hidden="true" />
+            </label>
+          </div>
+        </div>
       </div>
       <div className="card settings-group">
         <h3>{SETTINGS.history}</h3>
