@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { DAEMON, NODE, REPO } from './support/headless-client.ts';
+import { ReachableCheckout } from './support/reachable-checkout.ts';
 import { needsRoot, stopChild, TestNet, waitFor } from './support/test-net.ts';
 
 // `npm start` on a machine without an Electron binary, as a user runs it: the real entry
@@ -43,15 +43,31 @@ function watch(child: ChildProcess): Run {
   return { child, output: () => out, exited };
 }
 
-/** `npm start` in namespace a with a clean environment: no DISPLAY, the data under `xdg`. */
-function npmStart(xdg: string, args: readonly string[], extraEnv: readonly string[] = []): Run {
+/**
+ * `npm start` in namespace a with a clean environment: no DISPLAY, the data under `xdg`. With
+ * `checkout`, it runs from there, so the user it hands the engine to can read the code.
+ */
+function npmStart(
+  xdg: string,
+  args: readonly string[],
+  extraEnv: readonly string[] = [],
+  checkout?: ReachableCheckout,
+): Run {
   const env = [
     `PATH=${process.env['PATH'] ?? '/usr/bin:/bin'}`,
     `HOME=${net.dir}`,
     `XDG_DATA_HOME=${xdg}`,
     ...extraEnv,
   ];
-  return watch(net.start(net.a, '/usr/bin/env', ['-i', ...env, NODE, START, ...args]));
+  if (checkout === undefined) return watch(net.start(net.a, '/usr/bin/env', ['-i', ...env, NODE, START, ...args]));
+  const [command, wrapped] = checkout.wrap('/usr/bin/env', [
+    '-i',
+    ...env,
+    checkout.map(NODE),
+    checkout.map(START),
+    ...args,
+  ]);
+  return watch(net.start(net.a, command, wrapped));
 }
 
 /** The URL `npm start` prints; throws with all it printed when it exits first. */
@@ -157,8 +173,10 @@ test('as root it starts the daemon, serves the UI, holds a connection, and Ctrl-
 
 test('under sudo the engine runs as the user who typed it, with their data; only the daemon is root', async () => {
   test.setTimeout(120_000);
-  // Not in the test's 0700 directory: the user must reach the socket and their data directory.
-  const dir = mkdtempSync(path.join(tmpdir(), 'zf-first-run-'));
+  // Not in the test's 0700 directory: the user must reach the socket and their data directory,
+  // and the code (the checkout may be in a private directory too).
+  const dir = mkdtempSync('/run/zf-first-run-');
+  const checkout = new ReachableCheckout();
   const app = (() => {
     chmodSync(dir, 0o755);
     const xdg = path.join(dir, 'xdg');
@@ -166,7 +184,7 @@ test('under sudo the engine runs as the user who typed it, with their data; only
     chownSync(xdg, NOBODY, NOGROUP);
     const env = [`SUDO_UID=${String(NOBODY)}`, `SUDO_GID=${String(NOGROUP)}`, 'SUDO_USER=nobody'];
     const args = [`--driver-socket=${path.join(dir, 'driver.sock')}`, `--policy-file=${path.join(dir, 'policy')}`];
-    return npmStart(xdg, args, env);
+    return npmStart(xdg, args, env, checkout);
   })();
   try {
     await urlOf(app);
@@ -185,6 +203,7 @@ test('under sudo the engine runs as the user who typed it, with their data; only
   } finally {
     await stopChild(app.child);
     rmSync(dir, { recursive: true, force: true });
+    checkout.close();
   }
 });
 
@@ -207,27 +226,32 @@ test('a daemon that already answers is used, and left running after SIGTERM', as
 test('without root it prints the one command that starts the driver and starts nothing', async () => {
   // A real user process (real and effective uid nobody): asUser (native/test-support/as-user.ts)
   // changes only the effective uid of this process, and a child would keep real uid 0.
-  const dir = mkdtempSync(path.join(tmpdir(), 'zf-first-run-'));
+  const dir = mkdtempSync('/run/zf-first-run-');
+  // The code as nobody can read it, wherever the checkout is.
+  const checkout = new ReachableCheckout();
   try {
     // nobody must be able to look for the socket there (a 0700 directory answers EACCES).
     chmodSync(dir, 0o755);
     const socket = path.join(dir, 'driver.sock');
     const xdg = path.join(dir, 'xdg');
-    const child = spawn(NODE, [START, `--driver-socket=${socket}`], {
-      cwd: REPO,
+    const [command, args] = checkout.wrap(checkout.map(NODE), [checkout.map(START), `--driver-socket=${socket}`], {
       uid: NOBODY,
       gid: NOGROUP,
+    });
+    const child = spawn(command, args, {
+      cwd: '/',
       env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: dir, XDG_DATA_HOME: xdg },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const run = watch(child);
     expect(await run.exited).toBe(3);
     // A socket other than the default: the daemon's own command, even where a unit is installed.
-    expect(run.output()).toContain(`sudo ${DAEMON} --group nogroup --socket ${socket}`);
+    expect(run.output()).toContain(`sudo ${checkout.map(DAEMON)} --group nogroup --socket ${socket}`);
     expect(run.output()).not.toContain('ZenithFence UI:');
     expect(existsSync(socket)).toBe(false);
     expect(existsSync(xdg)).toBe(false);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+    checkout.close();
   }
 });
