@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
 import { NO_APP_ACTION_LABELS, noAppActionConsequence } from '../../../app/contract/no-app-action.ts';
 import type { Settings } from '../../../app/contract/views.ts';
 import { ViewHeader } from '../components/ViewHeader.tsx';
@@ -23,6 +23,8 @@ function NumberSetting({
   readonly unit: string;
   readonly onSave: (value: number) => void;
 }): React.JSX.Element {
+  // A label's id: unique on the page, whatever the (translated) label text holds.
+  const id = useId();
   const [text, setText] = useState(String(value));
   useEffect(() => setText(String(value)), [value]);
   const n = Number(text);
@@ -34,14 +36,14 @@ function NumberSetting({
   return (
     <div className="setting">
       <div className="setting-text">
-        <label className="setting-label" htmlFor={`setting-${label}`}>
+        <label className="setting-label" htmlFor={id}>
           {label}
         </label>
         <p className="setting-hint">{hint}</p>
       </div>
       <div className="setting-control">
         <input
-          id={`setting-${label}`}
+          id={id}
           type="number"
           min={min}
           max={max}
@@ -72,22 +74,60 @@ function SelectSetting<T extends string>({
   readonly options: readonly { value: T; label: string }[];
   readonly onSave: (value: T) => void;
 }): React.JSX.Element {
+  const id = useId();
   return (
     <div className="setting">
       <div className="setting-text">
-        <label className="setting-label" htmlFor={`setting-${label}`}>
+        <label className="setting-label" htmlFor={id}>
           {label}
         </label>
         <p className="setting-hint">{hint}</p>
       </div>
       <div className="setting-control">
-        <select id={`setting-${label}`} value={value} onChange={(event) => onSave(event.target.value as T)}>
+        <select id={id} value={value} onChange={(event) => onSave(event.target.value as T)}>
           {options.map((o) => (
             <option key={o.value} value={o.value}>
               {o.label}
             </option>
           ))}
         </select>
+      </div>
+    </div>
+  );
+}
+
+function SwitchSetting({
+  label,
+  hint,
+  value,
+  onSave,
+}: {
+  readonly label: string;
+  readonly hint: string;
+  readonly value: boolean;
+  readonly onSave: (value: boolean) => void;
+}): React.JSX.Element {
+  // A label's id: unique on the page, whatever the (translated) label text holds.
+  const id = useId();
+  return (
+    <div className="setting">
+      <div className="setting-text">
+        <label className="setting-label" htmlFor={id}>
+          {label}
+        </label>
+        <p className="setting-hint">{hint}</p>
+      </div>
+      <div className="setting-control">
+        <label className="switch">
+          <input
+            id={id}
+            type="checkbox"
+            role="switch"
+            checked={value}
+            onChange={(event) => onSave(event.target.checked)}
+          />
+          <span className="switch-track" aria-hidden="true" />
+        </label>
       </div>
     </div>
   );
@@ -161,46 +201,18 @@ export function SettingsView(): React.JSX.Element {
           }))}
           onSave={(promptPosition) => save({ promptPosition })}
         />
-        <div className="setting">
-          <div className="setting-text">
-            <label className="setting-label" htmlFor="setting-start-at-login">
-              {SETTINGS.startAtLogin}
-            </label>
-            <p className="setting-hint">{SETTINGS.startAtLoginHint}</p>
-          </div>
-          <div className="setting-control">
-            <label className="switch">
-              <input
-                id="setting-start-at-login"
-                type="checkbox"
-                role="switch"
-                checked={settings.startAtLogin}
-                onChange={(event) => save({ startAtLogin: event.target.checked })}
-              />
-              <span className="switch-track" aria-hidden="true" />
-            </label>
-          </div>
-        </div>
-        <div className="setting">
-          <div className="setting-text">
-            <label className="setting-label" htmlFor="setting-check-for-updates">
-              {SETTINGS.checkForUpdates}
-            </label>
-            <p className="setting-hint">{SETTINGS.checkForUpdatesHint}</p>
-          </div>
-          <div className="setting-control">
-            <label className="switch">
-              <input
-                id="setting-check-for-updates"
-                type="checkbox"
-                role="switch"
-                checked={settings.checkForUpdates}
-                onChange={(event) => save({ checkForUpdates: event.target.checked })}
-              />
-              <span className="switch-track" aria-hidden="true" />
-            </label>
-          </div>
-        </div>
+        <SwitchSetting
+          label={SETTINGS.startAtLogin}
+          hint={SETTINGS.startAtLoginHint}
+          value={settings.startAtLogin}
+          onSave={(startAtLogin) => save({ startAtLogin })}
+        />
+        <SwitchSetting
+          label={SETTINGS.checkForUpdates}
+          hint={SETTINGS.checkForUpdatesHint}
+          value={settings.checkForUpdates}
+          onSave={(checkForUpdates) => save({ checkForUpdates })}
+        />
       </div>
       <div className="card settings-group">
         <h3>{SETTINGS.history}</h3>
