@@ -122,13 +122,11 @@ test('the connections table stays smooth at 100 000 rows and 1000 events a secon
       const now = Date.now();
       return {
         id,
-        flow: {
-          protocol: 6,
-          localIp: '10.0.0.1',
-          localPort: id % 65535,
-          remoteIp: `10.1.${(id >> 8) & 255}.${id & 255}`,
-          remotePort: 443,
-        },
+        protocol: 6,
+        localIp: '10.0.0.1',
+        localPort: id % 65535,
+        remoteIp: `10.1.${(id >> 8) & 255}.${id & 255}`,
+        remotePort: 443,
         direction: 'outbound',
         pid: 100 + (id % 50),
         appPath: apps[id % apps.length],

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Destination } from './destination.ts';
-import type { Direction, DriverVerdict, FlowTuple } from './driver-events.ts';
+import type { DriverVerdict } from './driver-events.ts';
 import { ACTIONS, durationSchema, type RuleAction, type RuleDuration } from './rules.ts';
 
 /** What the UI shows. Plain JSON (numbers, strings): u64 byte counts fit doubles for years. */
@@ -171,18 +171,18 @@ export interface PromptAnswer {
 
 // Connections (app/engine/connection-table.ts has the behaviour).
 /** One connection as the UI lists it. Byte counts are numbers (exact up to 8 PiB). */
-export interface ConnectionRow {
+export interface ConnectionRow extends Destination {
   /** Unique for the engine's lifetime (a reused five-tuple gets a new id). */
   readonly id: number;
-  readonly flow: FlowTuple;
-  readonly direction: Direction;
+  /** This machine's side of the connection (the Destination is the other side). */
+  readonly localIp: string;
+  readonly localPort: number;
   readonly pid: number;
   /** The user the process ran as when the row opened; null when unknown. */
   readonly uid: number | null;
   readonly appPath: string;
   /** The app label (appLabel): path, 'unknown (uid N)' or 'unknown'. */
   readonly app: string;
-  readonly host: string | null;
   /**
    * 'pending' while the connection waits for an answer; 'driver' when the driver answered it
    * itself because its link to the app was lost while it waited (zenithfenced's --detached

@@ -3,6 +3,7 @@ import type { Command } from '../../native/src/index.ts';
 import type { DriverEvent } from '../contract/driver-events.ts';
 import type { DriverPolicy, DriverPolicyRule } from '../contract/driver-policy.ts';
 import { DriverSession, type SessionLink } from './driver-session.ts';
+import { ip } from './test-support/address-bytes.ts';
 import { FakePolicyDriver } from './test-support/fake-policy-driver.ts';
 
 const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 20));
@@ -74,7 +75,11 @@ describe('DriverSession: the policy', () => {
     const parts = driver.commands.filter((command) => command.kind === 'policyPart');
     expect(parts.length).toBeGreaterThan(10);
     expect(parts.every((part) => part.generation === 77n && part.data.length <= 8192)).toBe(true);
-    expect(driver.documents).toEqual([{ generation: 77n, caseInsensitivePaths: false, noAppAction: 'accept', rules }]);
+    // The same rules, but for the address, which the wire carries as bytes.
+    const wireRules = rules.map((r) => ({ ...r, destination: { kind: 'ip', ip: ip('10.0.0.2') } }));
+    expect(driver.documents).toEqual([
+      { generation: 77n, caseInsensitivePaths: false, noAppAction: 'accept', rules: wireRules },
+    ]);
     await settle();
     expect(events.at(-1)).toMatchObject({ kind: 'policy-state', generation: 77n, ruleCount: 2000, problem: null });
     await session.stop();

@@ -3,6 +3,7 @@ import type { Command, DecodeResult } from '../../native/src/index.ts';
 import type { DriverEvent } from '../contract/driver-events.ts';
 import { DriverSession, type SessionLink } from './driver-session.ts';
 import { wireIdOf } from './link-request-ids.ts';
+import { ip } from './test-support/address-bytes.ts';
 
 /** A driver link that yields `infos` and records what is sent; its stream ends when closed. */
 function fakeLink(infos: DecodeResult[], sent: Command[]): SessionLink & { closed: boolean } {
@@ -65,9 +66,9 @@ const connection: DecodeResult = {
   processId: 0n,
   direction: 0,
   protocol: 17,
-  localIp: '10.0.0.1',
+  localIp: ip('10.0.0.1'),
   localPort: 5000,
-  remoteIp: '10.0.0.2',
+  remoteIp: ip('10.0.0.2'),
   remotePort: 53,
   payloadLayer: 3,
   payload: new Uint8Array(),
@@ -134,6 +135,30 @@ describe('DriverSession', () => {
     expect(states).toEqual(['connected']);
     expect(link.closed).toBe(false);
     expect(errors).toEqual(['driver status: the status view broke', 'driver event: the engine broke']);
+    await session.stop();
+  });
+
+  it('reports an info whose address has a wrong length through onError, and goes on with the next', async () => {
+    const events: bigint[] = [];
+    const errors: string[] = [];
+    const broken: DecodeResult = { ...connection, id: 8n, remoteIp: new Uint8Array(5) };
+    const link = fakeLink([broken, connection], []);
+    const session = new DriverSession({
+      connect: () => Promise.resolve(link),
+      callbacks: {
+        onEvent: (event) => {
+          if (event.kind === 'connection') events.push(wireIdOf(event.requestId));
+        },
+        onStatus: () => undefined,
+      },
+      onError: (where, error) => errors.push(`${where}: ${error instanceof Error ? error.message : ''}`),
+      sleep: () => Promise.resolve(),
+    });
+    session.start();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(events).toEqual([9n]);
+    expect(errors).toEqual(['driver event: remoteIp: an IP address has 4 or 16 bytes, not 5']);
+    expect(link.closed).toBe(false);
     await session.stop();
   });
 

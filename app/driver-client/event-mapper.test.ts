@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DecodeResult } from '../../native/src/index.ts';
 import { driverEventOf, verdictCommand } from './event-mapper.ts';
+import { ip } from './test-support/address-bytes.ts';
 
 const connection = (id: bigint, pid: bigint): DecodeResult => ({
   kind: 'connection',
@@ -9,9 +10,9 @@ const connection = (id: bigint, pid: bigint): DecodeResult => ({
   processId: pid,
   direction: 0,
   protocol: 6,
-  localIp: '10.0.0.1',
+  localIp: ip('10.0.0.1'),
   localPort: 40000,
-  remoteIp: '10.0.0.2',
+  remoteIp: ip('10.0.0.2'),
   remotePort: 443,
   payloadLayer: 3,
   payload: new Uint8Array(),
@@ -49,7 +50,9 @@ describe('driverEventOf', () => {
   });
 
   it('maps ends, DNS, bandwidth and logs, and ignores the rest', () => {
-    expect(driverEventOf({ kind: 'dnsName', ipVersion: 4, ttlSeconds: 60, ip: '10.0.0.2', name: 'a.test' })).toEqual({
+    expect(
+      driverEventOf({ kind: 'dnsName', ipVersion: 4, ttlSeconds: 60, ip: ip('10.0.0.2'), name: 'a.test' }),
+    ).toEqual({
       kind: 'dns',
       name: 'a.test',
       address: '10.0.0.2',
@@ -61,7 +64,14 @@ describe('driverEventOf', () => {
         ipVersion: 4,
         protocol: 17,
         entries: [
-          { localIp: '10.0.0.1', localPort: 5, remoteIp: '10.0.0.2', remotePort: 53, transmitted: 10n, received: 20n },
+          {
+            localIp: ip('10.0.0.1'),
+            localPort: 5,
+            remoteIp: ip('10.0.0.2'),
+            remotePort: 53,
+            transmitted: 10n,
+            received: 20n,
+          },
         ],
       }),
     ).toEqual({

@@ -1,6 +1,7 @@
 import type { Command, DecodeResult, Verdict } from '../../native/src/index.ts';
 import { VERDICT } from '../../native/src/index.ts';
 import type { DriverEvent, DriverVerdict, FlowTuple, ProcessInfo } from '../contract/driver-events.ts';
+import { addressText } from './address-text.ts';
 import { policyStateReport, ruleVerdictOf } from './policy-infos.ts';
 
 /**
@@ -50,7 +51,7 @@ export function driverEventOf(info: DecodeResult): DriverEvent | null {
         pid: Number(info.processId),
       };
     case 'dnsName':
-      return { kind: 'dns', name: info.name, address: info.ip, ttlSeconds: info.ttlSeconds };
+      return { kind: 'dns', name: info.name, address: addressText('dnsName.ip', info.ip), ttlSeconds: info.ttlSeconds };
     case 'bandwidthStats':
       return {
         kind: 'bandwidth',
@@ -79,18 +80,18 @@ function processOf(info: Extract<DecodeResult, { kind: 'process' }>): ProcessInf
 
 interface Tupled {
   readonly protocol?: number;
-  readonly localIp: string;
+  readonly localIp: Uint8Array;
   readonly localPort: number;
-  readonly remoteIp: string;
+  readonly remoteIp: Uint8Array;
   readonly remotePort: number;
 }
 
 function flowOf(info: Tupled): FlowTuple {
   return {
     protocol: info.protocol ?? 0,
-    localIp: info.localIp,
+    localIp: addressText('localIp', info.localIp),
     localPort: info.localPort,
-    remoteIp: info.remoteIp,
+    remoteIp: addressText('remoteIp', info.remoteIp),
     remotePort: info.remotePort,
   };
 }

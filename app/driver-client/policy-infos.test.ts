@@ -4,6 +4,7 @@ import { InfoReader, VERDICT } from '../../native/src/index.ts';
 import { encodeInfos } from '../../native/test-support/codec/index.ts';
 import type { DriverEvent } from '../contract/driver-events.ts';
 import { driverEventOf } from './event-mapper.ts';
+import { ip } from './test-support/address-bytes.ts';
 
 /** The driver's infos as bytes, read back and mapped as the session does. */
 function throughTheWire(infos: readonly Info[]): Array<DriverEvent | null> {
@@ -26,9 +27,9 @@ function ruleDecided(fields: Partial<Extract<Info, { kind: 'ruleDecided' }>> = {
     processId: 42n,
     direction: 0,
     protocol: 6,
-    localIp: '10.0.0.1',
+    localIp: ip('10.0.0.1'),
     localPort: 40000,
-    remoteIp: '10.0.0.2',
+    remoteIp: ip('10.0.0.2'),
     remotePort: 443,
     verdict: VERDICT.permanentBlock,
     generation: 1_700_000_000_123n,
@@ -60,7 +61,7 @@ describe('driverEventOf: the policy infos', () => {
 
   it('maps IPv6, inbound, and each permanent verdict', () => {
     const events = throughTheWire([
-      ruleDecided({ ipVersion: 6, localIp: '2001:db8::1', remoteIp: '2001:db8::2', direction: 1 }),
+      ruleDecided({ ipVersion: 6, localIp: ip('2001:db8::1'), remoteIp: ip('2001:db8::2'), direction: 1 }),
       ruleDecided({ verdict: VERDICT.permanentAccept }),
       ruleDecided({ verdict: VERDICT.permanentDrop }),
     ]);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { parseIp } from '../contract/ip-address.ts';
 import { inNetwork, isLan, isLocalhost, parseCidr } from './address-match.ts';
-import { parseIp } from './ip-address.ts';
 
 function ip(text: string): Uint8Array {
   const bytes = parseIp(text);

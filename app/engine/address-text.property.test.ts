@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { formatIp } from '../contract/ip-address.ts';
 import { type Destination, destinationSchema } from '../contract/rules.ts';
 import { compileRule } from './compiled-rule.ts';
-import { formatIp } from './ip-address.ts';
 import { Random } from './random.ts';
 import { matchesRule } from './rule-matcher.ts';
 import { makeFacts, makeRule } from './testing.ts';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { formatIp, parseIp } from '../contract/ip-address.ts';
 import { type Destination, destinationSchema } from '../contract/rules.ts';
 import { inNetwork } from './address-match.ts';
 import { compileRule } from './compiled-rule.ts';
-import { formatIp, parseIp } from './ip-address.ts';
 import { makeRule } from './testing.ts';
 
 const OPTIONS = { caseInsensitivePaths: false };

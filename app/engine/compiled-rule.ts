@@ -1,8 +1,8 @@
 import type { Direction } from '../contract/driver-events.ts';
+import { formatIp, parseIp } from '../contract/ip-address.ts';
 import type { Rule } from '../contract/rules.ts';
 import { type Network, parseCidr } from './address-match.ts';
 import { domainSuffix, normalizeHost } from './host-name.ts';
-import { formatIp, parseIp } from './ip-address.ts';
 import { precedenceRank } from './precedence.ts';
 
 /**

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { destinationOf } from '../contract/destination.ts';
 import { ConnectionTable } from './connection-table.ts';
 import { makeRequest } from './testing.ts';
 
@@ -25,6 +26,22 @@ describe('ConnectionTable', () => {
         endedAt: 20,
       }),
     ]);
+  });
+
+  it("gives the row the request's Destination, its address as the engine matched it (canonical)", () => {
+    const table = new ConnectionTable();
+    // The driver's raw text for an IPv4-mapped address; names.ip is what the engine matched.
+    const request = makeRequest({ id: 1n, remoteIp: '::ffff:192.0.2.1', remotePort: 8443, protocol: 17 });
+    table.open(request, APP, { ip: '192.0.2.1', host: 'example.net' }, 0);
+    const [row] = table.list();
+    expect(row && destinationOf(row)).toEqual({
+      direction: 'outbound',
+      protocol: 17,
+      remoteIp: '192.0.2.1',
+      remotePort: 8443,
+      host: 'example.net',
+    });
+    expect(row).toMatchObject({ localIp: request.flow.localIp, localPort: request.flow.localPort });
   });
 
   it('reuses the live row when a flow is asked about again', () => {

@@ -68,13 +68,18 @@ export class ConnectionTable {
     }
     const row: Row = {
       id: ++this.#sequence,
-      flow: request.flow,
+      // The Destination: the remote address as the engine matched it (canonical, names.ip).
       direction: request.direction,
+      protocol: request.flow.protocol,
+      remoteIp: names.ip,
+      remotePort: request.flow.remotePort,
+      host: names.host,
+      localIp: request.flow.localIp,
+      localPort: request.flow.localPort,
       pid: request.pid,
       uid: app.uid,
       appPath: app.path,
       app: app.label,
-      host: names.host,
       verdict: 'pending',
       ruleId: null,
       byPolicy: false,

@@ -1,5 +1,6 @@
 import type { ConnectionRequest, DriverEvent, DriverVerdict, ProcessInfo } from '../contract/driver-events.ts';
 import type { RuleDecidedReport } from '../contract/driver-policy.ts';
+import { formatIp, parseIp } from '../contract/ip-address.ts';
 import { MAX_RULES, type Rule, type RuleAction, type RuleInput, type RulePatch } from '../contract/rules.ts';
 import { answerAllOfApp, type AppAnswered } from './answer-app.ts';
 import { type AppIdentity, ProcessDirectory } from './app-identity.ts';
@@ -12,7 +13,6 @@ import {
   type ConnectionTableOptions,
 } from './connection-table.ts';
 import { decide, modeAction, permanentVerdict, plainVerdict } from './decide.ts';
-import { formatIp, parseIp } from './ip-address.ts';
 import { type ModeRequest, ModeState, type ModeStatus } from './modes.ts';
 import { NameCache, type NameCacheOptions } from './name-cache.ts';
 import { type CompiledPolicy, compilePolicy } from './policy-compiler.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalIp, formatIp, parseIp } from './ip-address.ts';
+import { canonicalIp, formatIp, parseIp } from '../contract/ip-address.ts';
 
 describe('parseIp / canonicalIp', () => {
   it.each([

@@ -1,5 +1,5 @@
+import { canonicalIp } from '../contract/ip-address.ts';
 import { normalizeHost } from './host-name.ts';
-import { canonicalIp } from './ip-address.ts';
 import { evictOldest } from './lru.ts';
 
 /**

@@ -1,8 +1,8 @@
 import { domainPatternProblem, hostNameProblem } from '../contract/dns-name.ts';
 import type { DriverPolicy, DriverPolicyDestination, DriverPolicyRule } from '../contract/driver-policy.ts';
+import { formatIp } from '../contract/ip-address.ts';
 import type { Rule, RuleAction, RuleDuration } from '../contract/rules.ts';
 import type { CompiledDestination, CompiledRule } from './compiled-rule.ts';
-import { formatIp } from './ip-address.ts';
 
 /**
  * The rules in force → the policy the driver enforces by itself (driver/protocol/README.md,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DriverVerdict } from '../contract/driver-events.ts';
+import { parseIp } from '../contract/ip-address.ts';
 import type { AppIdentity } from './app-identity.ts';
-import { parseIp } from './ip-address.ts';
 import { PromptQueue, type PromptQueueOptions } from './prompt-queue.ts';
 import type { ConnectionFacts } from './rule-matcher.ts';
 import { makeRequest, type RequestSpec } from './testing.ts';

@@ -1,9 +1,9 @@
 // The case file is read through Vite's `?raw` import: the engine's layer may not use Node's fs.
 import { describe, expect, it } from 'vitest';
 import ruleCasesText from '../../driver/protocol/testdata/rule_cases.txt?raw';
+import { formatIp, parseIp } from '../contract/ip-address.ts';
 import { type Rule, type RuleDuration, ruleSchema } from '../contract/rules.ts';
 import { appKeyOf, type PathOptions } from './compiled-rule.ts';
-import { formatIp, parseIp } from './ip-address.ts';
 import { NameCache } from './name-cache.ts';
 import { type CaseConnection, type CaseRule, DEFAULT_AT, parseRuleCases, RuleCaseError } from './rule-cases.ts';
 import type { ConnectionFacts } from './rule-matcher.ts';

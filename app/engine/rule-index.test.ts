@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { parseIp } from '../contract/ip-address.ts';
 import type { Rule } from '../contract/rules.ts';
 import { type CompiledRule, compileRule } from './compiled-rule.ts';
-import { parseIp } from './ip-address.ts';
 import { comparePrecedence } from './precedence.ts';
 import { Random } from './random.ts';
 import { RuleIndex } from './rule-index.ts';

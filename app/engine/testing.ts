@@ -1,6 +1,6 @@
 import type { ConnectionRequest, Direction, DriverVerdict, ProcessInfo } from '../contract/driver-events.ts';
+import { parseIp } from '../contract/ip-address.ts';
 import type { Rule, RuleInput } from '../contract/rules.ts';
-import { parseIp } from './ip-address.ts';
 import type { RuleRepository, VerdictPort } from './ports.ts';
 import type { ConnectionFacts } from './rule-matcher.ts';
 

@@ -76,15 +76,15 @@ describe('the Windows platform in the host', () => {
           processId: 4242n,
           direction: 0,
           protocol: 6,
-          localIp: '10.0.0.1',
+          localIp: Uint8Array.of(10, 0, 0, 1),
           localPort: 40_000,
-          remoteIp: '10.0.0.2',
+          remoteIp: Uint8Array.of(10, 0, 0, 2),
           remotePort: 8080,
           payloadLayer: 3,
           payload: new Uint8Array(),
         },
       ]);
-      const row = () => host.runtime.engine.listConnections().find((r) => r.flow.localPort === 40_000);
+      const row = () => host.runtime.engine.listConnections().find((r) => r.localPort === 40_000);
       await until(() => row() !== undefined, 'the connection');
       // Matched by the app's rule, whose path differs only in case: case-blind on Windows.
       expect(row()).toMatchObject({ app: 'C:\\Tools\\Curl.exe', verdict: 'permanent-block' });

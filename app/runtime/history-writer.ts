@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { destinationOf } from '../contract/destination.ts';
 import type { DriverVerdict } from '../contract/driver-events.ts';
 import type { RuleAction } from '../contract/rules.ts';
 import type { ConnectionRow } from '../contract/views.ts';
@@ -21,13 +22,9 @@ function entryOf(id: string, row: ConnectionRow, verdict: DriverVerdict): Histor
     pid: row.pid,
     appPath: row.appPath,
     uid: row.uid,
-    direction: row.direction,
-    protocol: row.flow.protocol,
-    localIp: row.flow.localIp,
-    localPort: row.flow.localPort,
-    remoteIp: row.flow.remoteIp,
-    remotePort: row.flow.remotePort,
-    hostName: row.host,
+    ...destinationOf(row),
+    localIp: row.localIp,
+    localPort: row.localPort,
     verdict: ACTION_OF[verdict],
     ruleId: row.ruleId,
     bytesSent: row.bytesSent,

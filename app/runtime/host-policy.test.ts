@@ -66,7 +66,7 @@ describe('createHost with a driver that enforces the policy', () => {
       expect(ruleOf(443)).toMatchObject({
         action: 'block',
         appPath: CURL,
-        destination: { kind: 'ip', ip: '10.0.0.2' },
+        destination: { kind: 'ip', ip: Uint8Array.of(10, 0, 0, 2) },
       });
 
       // The driver decides a connection of curl by the block rule, and later it ends.
@@ -74,7 +74,7 @@ describe('createHost with a driver that enforces the policy', () => {
       const rule443 = ruleOf(443);
       if (rule443 === undefined) throw new Error('no rule for port 443');
       driver.decide(rule443, connection);
-      const row = () => host.runtime.engine.listConnections().find((r) => r.flow.localPort === 40_001);
+      const row = () => host.runtime.engine.listConnections().find((r) => r.localPort === 40_001);
       await until(() => row() !== undefined, 'the connection in the table');
       expect(row()).toMatchObject({ ruleId: block.id, byPolicy: true, verdict: 'permanent-block', app: CURL });
       expect(host.runtime.engine.listPrompts()).toEqual([]);

@@ -1,16 +1,31 @@
 import { z } from 'zod';
-import { DIRECTIONS } from '../contract/driver-events.ts';
+import { destinationSchema } from '../contract/destination.ts';
 import { ACTIONS } from '../contract/rules.ts';
 
 const timestamp = z.number().int().nonnegative();
 const port = z.number().int().min(0).max(65535);
 
 /**
+ * The Destination of a stored row. Lenient where destinationSchema is strict: rows written by
+ * earlier runs may hold the driver's raw address text (`::ffff:192.0.2.1`), which the store
+ * canonicalises on read (history-store.ts), and a text that is no address at all (a damaged
+ * or edited file) still reads back as it is rather than refusing the whole page.
+ */
+const storedDestinationShape = {
+  ...destinationSchema.shape,
+  remoteIp: z.string().max(64),
+  host: z.string().max(253).nullable(),
+};
+
+/**
  * One connection in the history, as stored and as read back (rows from SQLite are validated
- * with this schema). Times are milliseconds since the epoch; `verdict` is what was done.
+ * with this schema): its Destination (app/contract/destination.ts, the value prompts and
+ * connection rows share) and what is the history's own. Times are milliseconds since the
+ * epoch; `verdict` is what was done.
  */
 export const historyEntrySchema = z
   .object({
+    ...storedDestinationShape,
     /** Assigned by the engine when the connection is first seen; unique. */
     id: z.string().min(1).max(64),
     startedAt: timestamp,
@@ -20,13 +35,8 @@ export const historyEntrySchema = z
     /** Executable path; '' when unknown. */
     appPath: z.string().max(4096),
     uid: z.number().int().nonnegative().nullable(),
-    direction: z.enum(DIRECTIONS),
-    protocol: z.number().int().min(0).max(255),
     localIp: z.string().max(64),
     localPort: port,
-    remoteIp: z.string().max(64),
-    remotePort: port,
-    hostName: z.string().max(253).nullable(),
     verdict: z.enum(ACTIONS),
     ruleId: z.string().max(64).nullable(),
     bytesSent: z.number().int().nonnegative(),

@@ -18,7 +18,7 @@ const ALL = { since: 0, until: Number.MAX_SAFE_INTEGER, limit: 10_000 };
 describe('history', () => {
   it('inserts a batch and reads every field back, newest first', () => {
     const s = fresh();
-    const a = historyRow('a', { startedAt: 10, uid: null, hostName: null, ruleId: 'r1', verdict: 'block' });
+    const a = historyRow('a', { startedAt: 10, uid: null, host: null, ruleId: 'r1', verdict: 'block' });
     const b = historyRow('b', { startedAt: 20, direction: 'inbound', protocol: 17, localIp: '::1', remoteIp: '::2' });
     s.history.insertBatch([a, b]);
     expect(s.history.query(ALL)).toEqual([b, a]);
@@ -51,6 +51,27 @@ describe('history', () => {
     expect(ids(s.history.query(ALL))).toEqual(['dup']);
     // The CHECK constraints guard the columns too.
     expect(() => s.history.insertBatch([historyRow('x', { remotePort: 70_000 })])).toThrow(/CHECK/);
+  });
+
+  it('reads rows an earlier run stored with the raw address text back as canonical Destinations', () => {
+    // Earlier runs stored the driver's text as it came (IPv4-mapped IPv6 among it); such a file
+    // is written here by the store itself, closed and opened again, as after an upgrade.
+    const file = tempDbPath();
+    const writer = openStore(file);
+    writer.history.insertBatch([
+      historyRow('mapped', { startedAt: 10, remoteIp: '::ffff:192.0.2.1' }),
+      historyRow('long', { startedAt: 20, remoteIp: '2001:DB8:0:0:0:0:0:1' }),
+      historyRow('damaged', { startedAt: 30, remoteIp: 'not an address', host: null }),
+    ]);
+    writer.close();
+    store = openStore(file);
+    const read = store.history.query(ALL).map(({ id, remoteIp, host }) => ({ id, remoteIp, host }));
+    expect(read).toEqual([
+      // A text that is no address (a damaged file) reads back as it is, not as a failed page.
+      { id: 'damaged', remoteIp: 'not an address', host: null },
+      { id: 'long', remoteIp: '2001:db8::1', host: 'example.com' },
+      { id: 'mapped', remoteIp: '192.0.2.1', host: 'example.com' },
+    ]);
   });
 
   it('updates end times and byte totals in a batch, keeping absent fields', () => {

@@ -1,4 +1,5 @@
-import type { DatabaseSync } from 'node:sqlite';
+import type { DatabaseSync, SQLOutputValue } from 'node:sqlite';
+import { canonicalIp } from '../contract/ip-address.ts';
 import type { HistoryEntry, HistoryQuery, HistoryUpdate, PruneOptions, PruneResult } from './history-entry.ts';
 import { historyEntrySchema, historyQuerySchema, pruneOptionsSchema } from './history-entry.ts';
 import type { Row } from './row-values.ts';
@@ -51,7 +52,7 @@ export function createHistoryStore(db: DatabaseSync): HistoryStore {
             r.localPort,
             r.remoteIp,
             r.remotePort,
-            r.hostName,
+            r.host,
             r.verdict,
             r.ruleId,
             r.bytesSent,
@@ -124,9 +125,9 @@ function rowToEntry(row: Row): HistoryEntry {
       protocol: row['protocol'],
       localIp: row['local_ip'],
       localPort: row['local_port'],
-      remoteIp: row['remote_ip'],
+      remoteIp: canonicalStoredIp(row['remote_ip']),
       remotePort: row['remote_port'],
-      hostName: row['host_name'],
+      host: row['host_name'],
       verdict: row['verdict'],
       ruleId: row['rule_id'],
       bytesSent: row['bytes_sent'],
@@ -134,4 +135,14 @@ function rowToEntry(row: Row): HistoryEntry {
     },
     `history entry ${String(row['id'])}`,
   );
+}
+
+/**
+ * The canonical text of a stored address (a Destination's `remoteIp`): rows written by earlier
+ * runs may hold the driver's raw text, such as IPv4-mapped `::ffff:192.0.2.1`, which reads back
+ * as `192.0.2.1`, as the live connection rows and prompts show it. Anything else passes through
+ * for the schema to judge.
+ */
+function canonicalStoredIp(value: SQLOutputValue | undefined): SQLOutputValue | undefined {
+  return typeof value === 'string' ? (canonicalIp(value) ?? value) : value;
 }

@@ -242,13 +242,11 @@ async function frameTime(b: Browser): Promise<void> {
       const started = Date.now();
       w.__zfMake = (id: number): unknown => ({
         id,
-        flow: {
-          protocol: 6,
-          localIp: '10.0.0.1',
-          localPort: 1024 + (id % 60000),
-          remoteIp: `10.1.${(id >> 8) & 255}.${id & 255}`,
-          remotePort: 443,
-        },
+        protocol: 6,
+        localIp: '10.0.0.1',
+        localPort: 1024 + (id % 60000),
+        remoteIp: `10.1.${(id >> 8) & 255}.${id & 255}`,
+        remotePort: 443,
         direction: 'outbound',
         pid: 100 + (id % 50),
         appPath: apps[id % apps.length],

@@ -213,13 +213,11 @@ export function makeConnection(id: number, now: number, rnd: () => number): Conn
   const ended = rnd() < 0.6 ? started + Math.floor(rnd() * 120_000) : null;
   return {
     id,
-    flow: {
-      protocol: host === 'dns.quad9.net' ? 17 : 6,
-      localIp: '192.168.1.23',
-      localPort: 30000 + (id % 30000),
-      remoteIp: `${93 + (id % 7)}.${184 + (id % 3)}.${(id * 7) % 255}.${(id * 13) % 255}`,
-      remotePort: host === 'dns.quad9.net' ? 53 : host === 'github.com' && appIndex === 2 ? 22 : 443,
-    },
+    protocol: host === 'dns.quad9.net' ? 17 : 6,
+    localIp: '192.168.1.23',
+    localPort: 30000 + (id % 30000),
+    remoteIp: `${93 + (id % 7)}.${184 + (id % 3)}.${(id * 7) % 255}.${(id * 13) % 255}`,
+    remotePort: host === 'dns.quad9.net' ? 53 : host === 'github.com' && appIndex === 2 ? 22 : 443,
     direction: id % 29 === 0 ? 'inbound' : 'outbound',
     pid: 1000 + appIndex * 37,
     uid: 1000,

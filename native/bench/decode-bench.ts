@@ -3,6 +3,7 @@
 // Run: node_modules/.bin/node native/bench/decode-bench.ts (npm run bench:codec).
 import { InfoReader } from '../src/codec/info-reader.ts';
 import type { Info } from '../src/codec/info-types.ts';
+import { ipv4, ipv6 } from '../test-support/codec/address-bytes.ts';
 import { encodeInfo } from '../test-support/codec/info-encoder.ts';
 
 const BUFFER_SIZE = 64 * 1024;
@@ -25,9 +26,9 @@ function sampleInfo(i: number): Info {
         processId: 4242n,
         direction: i % 2,
         protocol: 6,
-        localIp: `192.168.${i % 256}.10`,
+        localIp: ipv4(192, 168, i % 256, 10),
         localPort: port,
-        remoteIp: `203.0.113.${i % 256}`,
+        remoteIp: ipv4(203, 0, 113, i % 256),
         remotePort: 443,
         payloadLayer: 4,
         payload,
@@ -41,9 +42,9 @@ function sampleInfo(i: number): Info {
         processId: 1n,
         direction: 0,
         protocol: 17,
-        localIp: `2001:db8::${(i % 65536).toString(16)}`,
+        localIp: ipv6(0x2001, 0xdb8, 0, 0, 0, 0, 0, i % 65536),
         localPort: port,
-        remoteIp: '2606:4700:4700::1111',
+        remoteIp: ipv6(0x2606, 0x4700, 0x4700, 0, 0, 0, 0, 0x1111),
         remotePort: 53,
         payloadLayer: 3,
         payload,
@@ -55,9 +56,9 @@ function sampleInfo(i: number): Info {
         processId: 4242n,
         direction: 0,
         protocol: 6,
-        localIp: '192.168.1.10',
+        localIp: ipv4(192, 168, 1, 10),
         localPort: port,
-        remoteIp: '203.0.113.9',
+        remoteIp: ipv4(203, 0, 113, 9),
         remotePort: 443,
       };
     case 6:
@@ -67,9 +68,9 @@ function sampleInfo(i: number): Info {
         processId: 7n,
         direction: 1,
         protocol: 17,
-        localIp: 'fe80::1c2b:3dff:fe4e:5f60',
+        localIp: ipv6(0xfe80, 0, 0, 0, 0x1c2b, 0x3dff, 0xfe4e, 0x5f60),
         localPort: port,
-        remoteIp: 'fe80::1',
+        remoteIp: ipv6(0xfe80, 0, 0, 0, 0, 0, 0, 1),
         remotePort: 5353,
       };
     case 7:
@@ -78,9 +79,9 @@ function sampleInfo(i: number): Info {
         ipVersion: 4,
         protocol: 6,
         entries: [1, 2].map((n) => ({
-          localIp: '192.168.1.10',
+          localIp: ipv4(192, 168, 1, 10),
           localPort: port + n,
-          remoteIp: '203.0.113.9',
+          remoteIp: ipv4(203, 0, 113, 9),
           remotePort: 443,
           transmitted: BigInt(n * 1000),
           received: BigInt(n * 64000),
@@ -89,7 +90,7 @@ function sampleInfo(i: number): Info {
     case 8:
       return i % 20 === 8
         ? { kind: 'log', severity: 3, text: `zenithfenced: verdict for packet ${i} applied` }
-        : { kind: 'dnsName', ipVersion: 4, ttlSeconds: 300, ip: '203.0.113.9', name: 'api.example.org' };
+        : { kind: 'dnsName', ipVersion: 4, ttlSeconds: 300, ip: ipv4(203, 0, 113, 9), name: 'api.example.org' };
     default:
       return {
         kind: 'process',

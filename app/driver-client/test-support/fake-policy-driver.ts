@@ -19,6 +19,7 @@ import {
   PolicyDecodeError,
 } from '../../../native/test-support/codec/index.ts';
 import type { SessionLink } from '../driver-session.ts';
+import { ip } from './address-bytes.ts';
 
 const NO_APP_VERDICT = { accept: VERDICT.accept, block: VERDICT.block, drop: VERDICT.drop } as const;
 const RULE_VERDICT = {
@@ -118,9 +119,9 @@ export class FakePolicyDriver implements SessionLink {
         processId: 42n,
         direction: 0,
         protocol: 6,
-        localIp: '10.0.0.1',
+        localIp: ip('10.0.0.1'),
         localPort: connection.localPort,
-        remoteIp: connection.remoteIp,
+        remoteIp: ip(connection.remoteIp),
         remotePort: connection.remotePort,
         verdict: RULE_VERDICT[rule.action],
         generation,
@@ -143,9 +144,9 @@ export class FakePolicyDriver implements SessionLink {
         processId: 42n,
         direction: 0,
         protocol: 6,
-        localIp: '10.0.0.1',
+        localIp: ip('10.0.0.1'),
         localPort: connection.localPort,
-        remoteIp: connection.remoteIp,
+        remoteIp: ip(connection.remoteIp),
         remotePort: connection.remotePort,
       },
     ]);

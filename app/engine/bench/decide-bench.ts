@@ -4,10 +4,10 @@
 // Prints numbers and asserts nothing (goal: >= 100 000 decisions/s on one core).
 // Run: node_modules/.bin/node app/engine/bench/decide-bench.ts
 import type { ConnectionRequest, DriverVerdict } from '../../contract/driver-events.ts';
+import { parseIp } from '../../contract/ip-address.ts';
 import type { Rule } from '../../contract/rules.ts';
 import { decide } from '../decide.ts';
 import { Engine } from '../engine.ts';
-import { parseIp } from '../ip-address.ts';
 import { Random } from '../random.ts';
 import type { ConnectionFacts } from '../rule-matcher.ts';
 import { RuleSet } from '../rule-set.ts';

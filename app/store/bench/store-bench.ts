@@ -66,7 +66,7 @@ for (let b = 0; b < ROWS / BATCH; b++) {
       localPort: 30_000 + (n % 30_000),
       remoteIp: `93.184.${n % 256}.${(n >> 8) % 256}`,
       remotePort: 443,
-      hostName: `host-${n % 5000}.example.com`,
+      host: `host-${n % 5000}.example.com`,
       verdict: n % 20 === 0 ? 'block' : 'allow',
       ruleId: null,
       bytesSent: n % 100_000,

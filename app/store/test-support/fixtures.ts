@@ -32,7 +32,7 @@ export function historyRow(id: string, overrides: Partial<HistoryEntry> = {}): H
     localPort: 50_000,
     remoteIp: '93.184.216.34',
     remotePort: 443,
-    hostName: 'example.com',
+    host: 'example.com',
     verdict: 'allow',
     ruleId: null,
     bytesSent: 0,

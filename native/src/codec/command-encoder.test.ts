@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ipv4, ipv6 } from '../../test-support/codec/address-bytes.ts';
 import { encodeCommand } from './command-encoder.ts';
 import type { Command } from './command-types.ts';
 import { COMMAND_SIZE } from './protocol-constants.ts';
@@ -11,9 +12,9 @@ const UPDATE_V4: Command = {
   kind: 'update',
   ipVersion: 4,
   protocol: 6,
-  localIp: '192.0.2.10',
+  localIp: ipv4(192, 0, 2, 10),
   localPort: 51000,
-  remoteIp: '198.51.100.7',
+  remoteIp: ipv4(198, 51, 100, 7),
   remotePort: 443,
   verdict: 5,
 };
@@ -31,9 +32,9 @@ describe('encodeCommand', () => {
           kind: 'update',
           ipVersion: 6,
           protocol: 17,
-          localIp: '2001:db8::1',
+          localIp: ipv6(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1),
           localPort: 53,
-          remoteIp: '::ffff:1.2.3.4',
+          remoteIp: ipv6(0, 0, 0, 0, 0, 0xffff, 0x102, 0x304),
           remotePort: 5353,
           verdict: 3,
         }),
@@ -59,7 +60,10 @@ describe('encodeCommand', () => {
       [{ kind: 'shutdown' }, COMMAND_SIZE[0]],
       [{ kind: 'verdict', id: 1n, verdict: 0 }, COMMAND_SIZE[1]],
       [UPDATE_V4, COMMAND_SIZE[2]],
-      [{ ...UPDATE_V4, ipVersion: 6, localIp: '::1', remoteIp: '::2' }, COMMAND_SIZE[3]],
+      [
+        { ...UPDATE_V4, ipVersion: 6, localIp: ipv6(0, 0, 0, 0, 0, 0, 0, 1), remoteIp: ipv6(0, 0, 0, 0, 0, 0, 0, 2) },
+        COMMAND_SIZE[3],
+      ],
       [{ kind: 'clearCache' }, COMMAND_SIZE[4]],
       [{ kind: 'getLogs' }, COMMAND_SIZE[5]],
       [{ kind: 'getBandwidthStats' }, COMMAND_SIZE[6]],
@@ -91,13 +95,21 @@ describe('encodeCommand', () => {
     ['port -1', { ...UPDATE_V4, remotePort: -1 }, /update\.remotePort/],
     ['port NaN', { ...UPDATE_V4, remotePort: NaN }, /update\.remotePort/],
     ['protocol 256', { ...UPDATE_V4, protocol: 256 }, /update\.protocol/],
-    ['IPv6 address in a v4 update', { ...UPDATE_V4, localIp: '::1' }, /update\.localIp must be an IPv4 address/],
+    [
+      'IPv6 address in a v4 update',
+      { ...UPDATE_V4, localIp: ipv6(0, 0, 0, 0, 0, 0, 0, 1) },
+      /update\.localIp must be 4 address bytes \(IPv4\), got 16 bytes/,
+    ],
     [
       'IPv4 address in a v6 update',
-      { ...UPDATE_V4, ipVersion: 6, localIp: '::1' },
-      /update\.remoteIp must be an IPv6 address/,
+      { ...UPDATE_V4, ipVersion: 6, localIp: ipv6(0, 0, 0, 0, 0, 0, 0, 1) },
+      /update\.remoteIp must be 16 address bytes \(IPv6\), got 4 bytes/,
     ],
-    ['bad address', { ...UPDATE_V4, remoteIp: '1.2.3' }, /update\.remoteIp must be an IPv4 address: Invalid IPv4/],
+    [
+      'an address of 3 bytes',
+      { ...UPDATE_V4, remoteIp: Uint8Array.of(1, 2, 3) },
+      /update\.remoteIp must be 4 address bytes \(IPv4\), got 3 bytes/,
+    ],
     ['ipVersion 5', { ...UPDATE_V4, ipVersion: 5 as never }, /update\.ipVersion must be 4 or 6/],
     ['extVersion', { kind: 'hello', extVersion: 65536, features: 0 }, /hello\.extVersion/],
     ['features', { kind: 'hello', extVersion: 1, features: 2 ** 32 }, /hello\.features/],

@@ -2,7 +2,7 @@
 import { ByteWriter } from './byte-writer.ts';
 import type { Command, PolicyPartCommand, UpdateCommand } from './command-types.ts';
 import { COMMAND_ID, COMMAND_SIZE, MAX_POLICY_PART_LENGTH, POLICY_PART_HEADER_LENGTH } from './protocol-constants.ts';
-import { checkIp, checkIpVersion, checkU64, checkUint, checkVerdict } from './range-checks.ts';
+import { checkAddress, checkIpVersion, checkU64, checkUint, checkVerdict } from './range-checks.ts';
 
 /**
  * Encodes one command as the bytes of one write. Throws a RangeError naming the field when a value
@@ -57,9 +57,9 @@ function encodeUpdate(command: UpdateCommand): Uint8Array {
   return new ByteWriter(COMMAND_SIZE[id])
     .u8(id)
     .u8(checkUint('update.protocol', command.protocol, 8))
-    .raw(checkIp('update.localIp', command.localIp, ipVersion))
+    .raw(checkAddress('update.localIp', command.localIp, ipVersion))
     .u16(checkUint('update.localPort', command.localPort, 16))
-    .raw(checkIp('update.remoteIp', command.remoteIp, ipVersion))
+    .raw(checkAddress('update.remoteIp', command.remoteIp, ipVersion))
     .u16(checkUint('update.remotePort', command.remotePort, 16))
     .u8(checkVerdict('update.verdict', command.verdict))
     .finish();

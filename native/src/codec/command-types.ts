@@ -22,10 +22,10 @@ export interface UpdateCommand {
   readonly ipVersion: IpVersion;
   /** IANA protocol number (u8). */
   readonly protocol: number;
-  /** Address text of the family `ipVersion` names. */
-  readonly localIp: string;
+  /** Address bytes of the family `ipVersion` names: 4 for IPv4, 16 for IPv6. */
+  readonly localIp: Uint8Array;
   readonly localPort: number;
-  readonly remoteIp: string;
+  readonly remoteIp: Uint8Array;
   readonly remotePort: number;
   readonly verdict: Verdict;
 }

@@ -4,7 +4,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { decodeCommand, splitCommandStream } from '../../test-support/codec/command-decoder.ts';
-import { formatIp } from './addresses.ts';
 import { encodeCommand } from './command-encoder.ts';
 import type { Command } from './command-types.ts';
 
@@ -31,9 +30,9 @@ function expectUpstreamValues(command: Command): void {
         kind: 'update',
         ipVersion: command.ipVersion,
         protocol: 1,
-        localIp: v4 ? '1.2.3.4' : formatIp(range(1, 16)),
+        localIp: v4 ? range(1, 4) : range(1, 16),
         localPort: 2,
-        remoteIp: v4 ? '2.3.4.5' : formatIp(range(2, 17)),
+        remoteIp: v4 ? range(2, 5) : range(2, 17),
         remotePort: 3,
         verdict: 4,
       });

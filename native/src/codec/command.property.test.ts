@@ -3,7 +3,6 @@
 import { describe, expect, it } from 'vitest';
 import { CommandDecodeError, decodeCommand } from '../../test-support/codec/command-decoder.ts';
 import { Random, testSeed } from '../../test-support/codec/test-random.ts';
-import { formatIp } from './addresses.ts';
 import { encodeCommand } from './command-encoder.ts';
 import type { Command } from './command-types.ts';
 import { COMMAND_ID, commandSize, type Verdict } from './protocol-constants.ts';
@@ -20,9 +19,9 @@ function randomCommand(random: Random): Command {
         kind: 'update',
         ipVersion,
         protocol: random.uint(8),
-        localIp: formatIp(random.bytes(ipVersion === 4 ? 4 : 16)),
+        localIp: random.bytes(ipVersion === 4 ? 4 : 16),
         localPort: random.uint(16),
-        remoteIp: formatIp(random.bytes(ipVersion === 4 ? 4 : 16)),
+        remoteIp: random.bytes(ipVersion === 4 ? 4 : 16),
         remotePort: random.uint(16),
         verdict,
       };

@@ -2,7 +2,7 @@
 // Only what the binding and the app use at run time; what only tests and fake drivers need (the
 // info encoder, the command and policy decoders, the fixtures) is native/test-support/codec.
 export type { IpVersion } from './addresses.ts';
-export { ADDRESS_LENGTH, formatIp, parseIp, parseIpv4, parseIpv6 } from './addresses.ts';
+export { ADDRESS_LENGTH } from './addresses.ts';
 export { encodeCommand } from './command-encoder.ts';
 export type * from './command-types.ts';
 export { crc32 } from './crc32.ts';

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ipv4, ipv6 } from '../../test-support/codec/address-bytes.ts';
 import { encodeInfo } from '../../test-support/codec/info-encoder.ts';
 import { RUST_INFO_FIXTURES } from '../../test-support/codec/testdata-fixtures.ts';
 import { decodeInfoBody } from './info-decoder.ts';
@@ -63,8 +64,8 @@ describe('decodeInfoBody', () => {
     const body = bodyOf({
       ...info,
       ipVersion: type === 1 ? 4 : 6,
-      localIp: type === 1 ? '1.2.3.4' : '::1',
-      remoteIp: type === 1 ? '5.6.7.8' : '::2',
+      localIp: type === 1 ? ipv4(1, 2, 3, 4) : ipv6(0, 0, 0, 0, 0, 0, 0, 1),
+      remoteIp: type === 1 ? ipv4(5, 6, 7, 8) : ipv6(0, 0, 0, 0, 0, 0, 0, 2),
       payload: Uint8Array.of(1, 2, 3),
     });
     expect(body.length).toBe(fixed + 3);

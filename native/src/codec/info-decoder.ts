@@ -1,6 +1,6 @@
 // Decodes one info body. Each type's length rule is checked once, up front, so the field reads
 // after it can never run past the body: no input makes this throw.
-import { formatIpv4At, formatIpv6At } from './addresses.ts';
+import { addressAt } from './addresses.ts';
 import type { BandwidthEntry, DecodeResult, InfoProblem } from './info-types.ts';
 import { decodePolicyState, decodeRuleDecided, POLICY_INFO_BODY_SIZE } from './policy-info-decoder.ts';
 import { INFO_TYPE } from './protocol-constants.ts';
@@ -36,7 +36,7 @@ function mismatch(type: number, bodyLength: number): InfoProblem {
 /**
  * Decodes the body of an info of `type` that lies at `start` (length `length`) in `bytes`; `view`
  * must be a DataView over exactly the same bytes as `bytes`. The reader's zero-copy entry point:
- * nothing is copied except a connection's payload.
+ * nothing is copied except a connection's payload and the address bytes.
  */
 export function decodeInfoAt(
   type: number,
@@ -54,13 +54,13 @@ export function decodeInfoAt(
     case INFO_TYPE.connectionV6:
       return connection(type, bytes, view, start, length, true);
     case INFO_TYPE.connectionEndV4:
-      return connectionEnd(type, view, start, length, false);
+      return connectionEnd(type, bytes, view, start, length, false);
     case INFO_TYPE.connectionEndV6:
-      return connectionEnd(type, view, start, length, true);
+      return connectionEnd(type, bytes, view, start, length, true);
     case INFO_TYPE.bandwidthStatsV4:
-      return bandwidthStats(type, view, start, length, false);
+      return bandwidthStats(type, bytes, view, start, length, false);
     case INFO_TYPE.bandwidthStatsV6:
-      return bandwidthStats(type, view, start, length, true);
+      return bandwidthStats(type, bytes, view, start, length, true);
     case INFO_TYPE.helloReply:
       return helloReply(type, view, start, length);
     case INFO_TYPE.process:
@@ -74,9 +74,9 @@ export function decodeInfoAt(
     case INFO_TYPE.policyState:
       return decodePolicyState(type, view, start, length);
     case INFO_TYPE.ruleDecidedV4:
-      return decodeRuleDecided(type, view, start, length, false);
+      return decodeRuleDecided(type, bytes, view, start, length, false);
     case INFO_TYPE.ruleDecidedV6:
-      return decodeRuleDecided(type, view, start, length, true);
+      return decodeRuleDecided(type, bytes, view, start, length, true);
     default:
       return { kind: 'problem', problem: 'unknown-type', type, bodyLength: length };
   }
@@ -107,9 +107,9 @@ function connection(
     processId: view.getBigUint64(s + 8, true),
     direction: view.getUint8(s + 16),
     protocol: view.getUint8(s + 17),
-    localIp: v6 ? formatIpv6At(view, s + 18) : formatIpv4At(view, s + 18),
+    localIp: addressAt(bytes, s + 18, v6),
     localPort: view.getUint16(ports, true),
-    remoteIp: v6 ? formatIpv6At(view, s + 18 + ipLength) : formatIpv4At(view, s + 18 + ipLength),
+    remoteIp: addressAt(bytes, s + 18 + ipLength, v6),
     remotePort: view.getUint16(ports + 2, true),
     payloadLayer: view.getUint8(ports + 4),
     // A copy, not a view: the binding reuses its read buffer, which would rewrite a view later.
@@ -118,7 +118,14 @@ function connection(
   };
 }
 
-function connectionEnd(type: number, view: DataView, s: number, length: number, v6: boolean): DecodeResult {
+function connectionEnd(
+  type: number,
+  bytes: Uint8Array,
+  view: DataView,
+  s: number,
+  length: number,
+  v6: boolean,
+): DecodeResult {
   if (length !== (v6 ? INFO_BODY_SIZE.connectionEndV6 : INFO_BODY_SIZE.connectionEndV4)) return mismatch(type, length);
   const ipLength = v6 ? 16 : 4;
   const ports = s + 10 + 2 * ipLength;
@@ -128,14 +135,21 @@ function connectionEnd(type: number, view: DataView, s: number, length: number, 
     processId: view.getBigUint64(s, true),
     direction: view.getUint8(s + 8),
     protocol: view.getUint8(s + 9),
-    localIp: v6 ? formatIpv6At(view, s + 10) : formatIpv4At(view, s + 10),
+    localIp: addressAt(bytes, s + 10, v6),
     localPort: view.getUint16(ports, true),
-    remoteIp: v6 ? formatIpv6At(view, s + 10 + ipLength) : formatIpv4At(view, s + 10 + ipLength),
+    remoteIp: addressAt(bytes, s + 10 + ipLength, v6),
     remotePort: view.getUint16(ports + 2, true),
   };
 }
 
-function bandwidthStats(type: number, view: DataView, s: number, length: number, v6: boolean): DecodeResult {
+function bandwidthStats(
+  type: number,
+  bytes: Uint8Array,
+  view: DataView,
+  s: number,
+  length: number,
+  v6: boolean,
+): DecodeResult {
   const header = INFO_BODY_SIZE.bandwidthHeader;
   const entrySize = v6 ? INFO_BODY_SIZE.bandwidthEntryV6 : INFO_BODY_SIZE.bandwidthEntryV4;
   if (length < header) return mismatch(type, length);
@@ -146,9 +160,9 @@ function bandwidthStats(type: number, view: DataView, s: number, length: number,
   const entries: BandwidthEntry[] = [];
   for (let e = s + header; e < s + length; e += entrySize) {
     entries.push({
-      localIp: v6 ? formatIpv6At(view, e) : formatIpv4At(view, e),
+      localIp: addressAt(bytes, e, v6),
       localPort: view.getUint16(e + ipLength, true),
-      remoteIp: v6 ? formatIpv6At(view, e + ipLength + 2) : formatIpv4At(view, e + ipLength + 2),
+      remoteIp: addressAt(bytes, e + ipLength + 2, v6),
       remotePort: view.getUint16(e + 2 * ipLength + 2, true),
       transmitted: view.getBigUint64(e + 2 * ipLength + 4, true),
       received: view.getBigUint64(e + 2 * ipLength + 12, true),
@@ -204,7 +218,7 @@ function dnsName(
     kind: 'dnsName',
     ipVersion: v6 ? 6 : 4,
     ttlSeconds: view.getUint32(s, true),
-    ip: v6 ? formatIpv6At(view, s + 4) : formatIpv4At(view, s + 4),
+    ip: addressAt(bytes, s + 4, v6),
     name: text(bytes, s + header, s + length),
   };
 }

@@ -4,7 +4,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Random, randomChunks, testSeed } from '../../test-support/codec/test-random.ts';
-import { formatIp } from './addresses.ts';
 import { InfoReader, type ReaderOutput } from './info-reader.ts';
 import type { Info } from './info-types.ts';
 
@@ -19,11 +18,11 @@ if (missing) {
 const bytes = missing ? new Uint8Array(0) : new Uint8Array(readFileSync(FILE));
 
 const range = (from: number, to: number): Uint8Array => Uint8Array.from({ length: to - from + 1 }, (_, i) => from + i);
-const V4_LOCAL = '1.2.3.4';
-const V4_REMOTE = '2.3.4.5';
-// Bytes 1..16 and 2..17; the literals double-check the formatter.
-const V6_LOCAL = formatIp(range(1, 16));
-const V6_REMOTE = formatIp(range(2, 17));
+// The upstream vectors' addresses: 1.2.3.4 and 2.3.4.5; for IPv6 the bytes 1..16 and 2..17.
+const V4_LOCAL = range(1, 4);
+const V4_REMOTE = range(2, 5);
+const V6_LOCAL = range(1, 16);
+const V6_REMOTE = range(2, 17);
 
 function readAll(chunks: readonly Uint8Array[]): ReaderOutput {
   const reader = new InfoReader();
@@ -93,8 +92,6 @@ function expectUpstreamValues(info: Info): void {
 
 describe('upstream rust_info_test.bin', () => {
   it.skipIf(missing)('reports the malformed first record, then exactly 1000 upstream infos', () => {
-    expect(V6_LOCAL).toBe('102:304:506:708:90a:b0c:d0e:f10');
-    expect(V6_REMOTE).toBe('203:405:607:809:a0b:c0d:e0f:1011');
     const [first, ...rest] = readAll([bytes]);
     // A v6 connection body labelled type 1: 69 bytes whose payload_len is not 69 - 35.
     expect(first).toEqual({ kind: 'problem', problem: 'size-mismatch', type: 1, bodyLength: 69 });

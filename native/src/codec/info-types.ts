@@ -24,9 +24,10 @@ export interface ConnectionInfo {
   readonly direction: number;
   /** IANA protocol number (see IP_PROTOCOL). */
   readonly protocol: number;
-  readonly localIp: string;
+  /** Address bytes: 4 for IPv4, 16 for IPv6 (a copy, never a view of the read buffer). */
+  readonly localIp: Uint8Array;
   readonly localPort: number;
-  readonly remoteIp: string;
+  readonly remoteIp: Uint8Array;
   readonly remotePort: number;
   /** 3 whole IP packet, 4 from the transport header (see PAYLOAD_LAYER). */
   readonly payloadLayer: number;
@@ -41,17 +42,19 @@ export interface ConnectionEndInfo {
   readonly processId: bigint;
   readonly direction: number;
   readonly protocol: number;
-  readonly localIp: string;
+  /** Address bytes: 4 for IPv4, 16 for IPv6 (a copy, never a view of the read buffer). */
+  readonly localIp: Uint8Array;
   readonly localPort: number;
-  readonly remoteIp: string;
+  readonly remoteIp: Uint8Array;
   readonly remotePort: number;
 }
 
 /** One connection's byte-count deltas in a bandwidth info. */
 export interface BandwidthEntry {
-  readonly localIp: string;
+  /** Address bytes: 4 for IPv4, 16 for IPv6 (a copy, never a view of the read buffer). */
+  readonly localIp: Uint8Array;
   readonly localPort: number;
-  readonly remoteIp: string;
+  readonly remoteIp: Uint8Array;
   readonly remotePort: number;
   readonly transmitted: bigint;
   readonly received: bigint;
@@ -95,7 +98,8 @@ export interface DnsNameInfo {
   readonly kind: 'dnsName';
   readonly ipVersion: IpVersion;
   readonly ttlSeconds: number;
-  readonly ip: string;
+  /** Address bytes: 4 for IPv4, 16 for IPv6 (a copy). */
+  readonly ip: Uint8Array;
   readonly name: string;
 }
 
@@ -141,9 +145,10 @@ export interface RuleDecidedInfo {
   readonly processId: bigint;
   readonly direction: number;
   readonly protocol: number;
-  readonly localIp: string;
+  /** Address bytes: 4 for IPv4, 16 for IPv6 (a copy, never a view of the read buffer). */
+  readonly localIp: Uint8Array;
   readonly localPort: number;
-  readonly remoteIp: string;
+  readonly remoteIp: Uint8Array;
   readonly remotePort: number;
   /** The verdict applied: 3, 5 or 7 (permanent accept, block, drop) from a sound driver. */
   readonly verdict: Verdict;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ipv4, ipv6 } from '../../test-support/codec/address-bytes.ts';
 import { decodePolicyDocument } from '../../test-support/codec/policy-decoder.ts';
 import { RUST_POLICY_FIXTURE, TS_POLICY_FIXTURE } from '../../test-support/codec/policy-fixtures.ts';
 import { crc32 } from './crc32.ts';
@@ -20,7 +21,7 @@ const RULE: PolicyRule = {
   updatedAt: 0x0a0b0c0d,
   expiresAt: 1000,
   appPath: '/a',
-  destination: { kind: 'cidr', ip: '192.168.0.0', prefix: 16 },
+  destination: { kind: 'cidr', ip: ipv4(192, 168, 0, 0), prefix: 16 },
 };
 
 const DOC: PolicyDocument = {
@@ -67,12 +68,14 @@ describe('encodePolicyDocument', () => {
     expect(tail({ destination: { kind: 'any' } })).toBe('0000');
     expect(tail({ destination: { kind: 'lan' } })).toBe('0100');
     expect(tail({ destination: { kind: 'localhost' } })).toBe('0200');
-    expect(tail({ destination: { kind: 'ip', ip: '198.51.100.7' } })).toBe('0304c6336407');
-    expect(tail({ destination: { kind: 'ip', ip: '2001:DB8::0001' } })).toBe('031020010db8000000000000000000000001');
-    expect(tail({ destination: { kind: 'cidr', ip: '2001:db8::', prefix: 32 } })).toBe(
+    expect(tail({ destination: { kind: 'ip', ip: ipv4(198, 51, 100, 7) } })).toBe('0304c6336407');
+    expect(tail({ destination: { kind: 'ip', ip: ipv6(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1) } })).toBe(
+      '031020010db8000000000000000000000001',
+    );
+    expect(tail({ destination: { kind: 'cidr', ip: ipv6(0x2001, 0xdb8, 0, 0, 0, 0, 0, 0), prefix: 32 } })).toBe(
       '04112020010db8000000000000000000000000',
     );
-    expect(tail({ destination: { kind: 'cidr', ip: '0.0.0.0', prefix: 0 } })).toBe('04050000000000');
+    expect(tail({ destination: { kind: 'cidr', ip: ipv4(0, 0, 0, 0), prefix: 0 } })).toBe('04050000000000');
     expect(tail({ destination: { kind: 'host', name: 'a.b' } })).toBe('0503612e62');
     expect(tail({ destination: { kind: 'domain', suffix: 'ü.de' } })).toBe('0605c3bc2e6465');
     const bytes = encodePolicyDocument({
@@ -160,35 +163,35 @@ describe('encodePolicyDocument', () => {
     ],
     ['no destination', withRule({ destination: null as never }), /\.destination must be a destination object/],
     [
-      'an address',
-      withRule({ destination: { kind: 'ip', ip: '1.2.3' } }),
-      /\.destination\.ip must be an IP address: Invalid IPv4/,
+      'an address of 3 bytes',
+      withRule({ destination: { kind: 'ip', ip: Uint8Array.of(1, 2, 3) } }),
+      /\.destination\.ip must be 4 or 16 address bytes, got 3 bytes/,
     ],
-    ['a zone id', withRule({ destination: { kind: 'ip', ip: 'fe80::1%eth0' } }), /\.destination\.ip/],
+    ['a text address', withRule({ destination: { kind: 'ip', ip: '10.0.0.1' as never } }), /got string/],
     [
       'an IPv4 prefix of 33',
-      withRule({ destination: { kind: 'cidr', ip: '10.0.0.0', prefix: 33 } }),
-      /\.destination\.prefix must be 0\.\.32 for 10\.0\.0\.0, got 33/,
+      withRule({ destination: { kind: 'cidr', ip: ipv4(10, 0, 0, 0), prefix: 33 } }),
+      /\.destination\.prefix must be 0\.\.32 for an IPv4 network, got 33/,
     ],
     [
       'an IPv6 prefix of 129',
-      withRule({ destination: { kind: 'cidr', ip: '::', prefix: 129 } }),
+      withRule({ destination: { kind: 'cidr', ip: ipv6(0, 0, 0, 0, 0, 0, 0, 0), prefix: 129 } }),
       /\.destination\.prefix must be 0\.\.128/,
     ],
     [
       'a negative prefix',
-      withRule({ destination: { kind: 'cidr', ip: '::', prefix: -1 } }),
+      withRule({ destination: { kind: 'cidr', ip: ipv6(0, 0, 0, 0, 0, 0, 0, 0), prefix: -1 } }),
       /\.destination\.prefix must be an integer/,
     ],
     [
       'IPv4 host bits',
-      withRule({ destination: { kind: 'cidr', ip: '10.0.0.1', prefix: 8 } }),
-      /10\.0\.0\.1\/8 has host bits set/,
+      withRule({ destination: { kind: 'cidr', ip: ipv4(10, 0, 0, 1), prefix: 8 } }),
+      /the network of prefix 8 has host bits set/,
     ],
     [
       'IPv6 host bits',
-      withRule({ destination: { kind: 'cidr', ip: '2001:db8::1', prefix: 127 } }),
-      /2001:db8::1\/127 has host bits set/,
+      withRule({ destination: { kind: 'cidr', ip: ipv6(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1), prefix: 127 } }),
+      /the network of prefix 127 has host bits set/,
     ],
     [
       'an empty host',

@@ -1,7 +1,6 @@
 // Encodes a policy document (driver/protocol/README.md, "The policy document") and cuts it into the
 // PolicyPart commands that carry it to the driver. Every value is checked first: anything the format
 // cannot carry is a RangeError naming the field, never a document the driver would refuse.
-import { parseIpv4, parseIpv6 } from './addresses.ts';
 import { ByteWriter } from './byte-writer.ts';
 import type { PolicyPartCommand } from './command-types.ts';
 import { crc32 } from './crc32.ts';
@@ -208,11 +207,11 @@ function destination(i: number, rule: PolicyRule): { destKind: number; dest: Uin
       const { prefix } = destination;
       if (!isUint(prefix, 0xff)) notUint(i, '.destination.prefix', prefix, 8);
       if (prefix > bits) {
-        const why = `must be 0..${bits} for ${destination.ip}, got ${prefix}`;
+        const why = `must be 0..${bits} for an IPv${bits === 32 ? 4 : 6} network, got ${prefix}`;
         throw new RangeError(`${field(i, '.destination.prefix')} ${why}`);
       }
       if (!hostBitsClear(network, prefix)) {
-        throw new RangeError(`${field(i, '.destination')}: ${destination.ip}/${prefix} has host bits set`);
+        throw new RangeError(`${field(i, '.destination')}: the network of prefix ${prefix} has host bits set`);
       }
       const dest = new Uint8Array(1 + network.length);
       dest[0] = prefix;
@@ -237,17 +236,13 @@ function destination(i: number, rule: PolicyRule): { destKind: number; dest: Uin
   }
 }
 
-function address(i: number, value: string): Uint8Array {
-  if (typeof value !== 'string') {
-    throw new RangeError(`${field(i, '.destination.ip')} must be a string, got ${typeof value}`);
+function address(i: number, value: Uint8Array): Uint8Array {
+  // The family is in the length: 4 bytes for IPv4, 16 for IPv6.
+  if (!(value instanceof Uint8Array) || (value.length !== 4 && value.length !== 16)) {
+    const got = value instanceof Uint8Array ? `${value.length} bytes` : typeof value;
+    throw new RangeError(`${field(i, '.destination.ip')} must be 4 or 16 address bytes, got ${got}`);
   }
-  try {
-    // The family is in the text: only IPv6 has colons.
-    return value.includes(':') ? parseIpv6(value) : parseIpv4(value);
-  } catch (error) {
-    const why = error instanceof Error ? error.message : String(error);
-    throw new RangeError(`${field(i, '.destination.ip')} must be an IP address: ${why}`, { cause: error });
-  }
+  return value;
 }
 
 function name(i: number, suffix: string, value: string): Text {

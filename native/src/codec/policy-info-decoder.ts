@@ -1,6 +1,6 @@
 // Decodes the policy extension's info bodies (types 133–135, driver/protocol/README.md "Policy").
 // Like info-decoder.ts: the length is checked once, up front, and no input makes this throw.
-import { formatIpv4At, formatIpv6At } from './addresses.ts';
+import { addressAt } from './addresses.ts';
 import type { DecodeResult, InfoProblem, PolicyOrigin, PolicyProblem } from './info-types.ts';
 import { isVerdict, POLICY_ORIGINS, POLICY_PROBLEMS } from './protocol-constants.ts';
 
@@ -42,7 +42,14 @@ export function decodePolicyState(type: number, view: DataView, s: number, lengt
 }
 
 /** Decodes a RuleDecidedV4/V6 body (types 134, 135): a ConnectionEnd body, then verdict, generation, tag. */
-export function decodeRuleDecided(type: number, view: DataView, s: number, length: number, v6: boolean): DecodeResult {
+export function decodeRuleDecided(
+  type: number,
+  bytes: Uint8Array,
+  view: DataView,
+  s: number,
+  length: number,
+  v6: boolean,
+): DecodeResult {
   if (length !== (v6 ? POLICY_INFO_BODY_SIZE.ruleDecidedV6 : POLICY_INFO_BODY_SIZE.ruleDecidedV4)) {
     return skipped('size-mismatch', type, length);
   }
@@ -56,9 +63,9 @@ export function decodeRuleDecided(type: number, view: DataView, s: number, lengt
     processId: view.getBigUint64(s, true),
     direction: view.getUint8(s + 8),
     protocol: view.getUint8(s + 9),
-    localIp: v6 ? formatIpv6At(view, s + 10) : formatIpv4At(view, s + 10),
+    localIp: addressAt(bytes, s + 10, v6),
     localPort: view.getUint16(ports, true),
-    remoteIp: v6 ? formatIpv6At(view, s + 10 + ipLength) : formatIpv4At(view, s + 10 + ipLength),
+    remoteIp: addressAt(bytes, s + 10 + ipLength, v6),
     remotePort: view.getUint16(ports + 2, true),
     verdict,
     generation: view.getBigUint64(ports + 5, true),

@@ -13,10 +13,10 @@ export type PolicyDestination =
   | { readonly kind: 'any' }
   | { readonly kind: 'lan' }
   | { readonly kind: 'localhost' }
-  /** `ip`: IPv4 or IPv6 text; the decoder gives canonical text (formatIp of addresses.ts). */
-  | { readonly kind: 'ip'; readonly ip: string }
+  /** `ip`: the address bytes, 4 for IPv4 or 16 for IPv6 (the app keeps the text). */
+  | { readonly kind: 'ip'; readonly ip: Uint8Array }
   /** `ip`: the network address (host bits zero); IPv4 text for an IPv4 network, prefix ≤ 32, else ≤ 128. */
-  | { readonly kind: 'cidr'; readonly ip: string; readonly prefix: number }
+  | { readonly kind: 'cidr'; readonly ip: Uint8Array; readonly prefix: number }
   /** A name from the DNS answers the driver saw: lowercase, no trailing dot. */
   | { readonly kind: 'host'; readonly name: string }
   /** Every name strictly below `suffix` (lowercase, no trailing dot, no '*.'): `a.example.com` for `example.com`. */

@@ -1,6 +1,6 @@
 // Range checks for encoder inputs: a value that does not fit its wire field is a RangeError that
 // names the field, never a silently truncated number.
-import { type IpVersion, parseIp } from './addresses.ts';
+import { ADDRESS_LENGTH, type IpVersion } from './addresses.ts';
 import { isVerdict, MAX_VERDICT, type Verdict } from './protocol-constants.ts';
 
 const U64_MAX = (1n << 64n) - 1n;
@@ -36,12 +36,12 @@ export function checkIpVersion(field: string, value: IpVersion): IpVersion {
   return value;
 }
 
-/** Parses an address of the family `ipVersion` names; throws a RangeError if it is not one. */
-export function checkIp(field: string, text: string, ipVersion: IpVersion): Uint8Array {
-  try {
-    return parseIp(text, ipVersion);
-  } catch (error) {
-    const why = error instanceof Error ? error.message : String(error);
-    throw new RangeError(`${field} must be an IPv${ipVersion} address: ${why}`, { cause: error });
+/** Returns `bytes` if they are an address of the family `ipVersion` names (4 or 16 bytes); throws a RangeError otherwise. */
+export function checkAddress(field: string, bytes: Uint8Array, ipVersion: IpVersion): Uint8Array {
+  const length = ADDRESS_LENGTH[ipVersion];
+  if (!(bytes instanceof Uint8Array) || bytes.length !== length) {
+    const got = bytes instanceof Uint8Array ? `${bytes.length} bytes` : typeof bytes;
+    throw new RangeError(`${field} must be ${length} address bytes (IPv${ipVersion}), got ${got}`);
   }
+  return bytes;
 }

@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ipv4 } from '../../test-support/codec/address-bytes.ts';
 import { encodeInfos } from '../../test-support/codec/info-encoder.ts';
 import { RUST_INFOS_PATH, TS_COMMAND_FIXTURES } from '../../test-support/codec/testdata-fixtures.ts';
 import { toJson } from '../../test-support/wine/programs/json-safe.ts';
@@ -26,9 +27,9 @@ function scriptInfos(): Uint8Array {
     processId: 4242n,
     direction: 0,
     protocol: 6,
-    localIp: '10.0.0.2',
+    localIp: ipv4(10, 0, 0, 2),
     localPort: 50000,
-    remoteIp: '192.0.2.80',
+    remoteIp: ipv4(192, 0, 2, 80),
     remotePort: 443,
     payloadLayer: 4,
     payload: new Uint8Array([0x16, 0x03, 0x01]),

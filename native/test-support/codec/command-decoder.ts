@@ -1,5 +1,5 @@
 // Decodes commands, as a driver (or a fake driver in tests) reads them: one write is one command.
-import { formatIpv4At, formatIpv6At } from '../../src/codec/addresses.ts';
+import { addressAt } from '../../src/codec/addresses.ts';
 import type { Command } from '../../src/codec/command-types.ts';
 import {
   COMMAND_ID,
@@ -78,9 +78,9 @@ export function decodeCommand(bytes: Uint8Array): Command {
         kind: 'update',
         ipVersion: 4,
         protocol: view.getUint8(1),
-        localIp: formatIpv4At(view, 2),
+        localIp: addressAt(bytes, 2, false),
         localPort: view.getUint16(6, true),
-        remoteIp: formatIpv4At(view, 8),
+        remoteIp: addressAt(bytes, 8, false),
         remotePort: view.getUint16(12, true),
         verdict: verdictAt(view, 14),
       };
@@ -89,9 +89,9 @@ export function decodeCommand(bytes: Uint8Array): Command {
         kind: 'update',
         ipVersion: 6,
         protocol: view.getUint8(1),
-        localIp: formatIpv6At(view, 2),
+        localIp: addressAt(bytes, 2, true),
         localPort: view.getUint16(18, true),
-        remoteIp: formatIpv6At(view, 20),
+        remoteIp: addressAt(bytes, 20, true),
         remotePort: view.getUint16(36, true),
         verdict: verdictAt(view, 38),
       };

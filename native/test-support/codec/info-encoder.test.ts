@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeInfoBody } from '../../src/codec/info-decoder.ts';
 import type { Info, PolicyStateInfo, RuleDecidedInfo } from '../../src/codec/info-types.ts';
+import { ipv4, ipv6 } from './address-bytes.ts';
 import { encodeInfo, encodeInfos, frameInfo } from './info-encoder.ts';
 import { RUST_INFO_FIXTURES } from './testdata-fixtures.ts';
 
@@ -26,9 +27,9 @@ const DECIDED: RuleDecidedInfo = {
   processId: 1n,
   direction: 0,
   protocol: 6,
-  localIp: '10.0.0.1',
+  localIp: ipv4(10, 0, 0, 1),
   localPort: 1,
-  remoteIp: '10.0.0.2',
+  remoteIp: ipv4(10, 0, 0, 2),
   remotePort: 2,
   verdict: 3,
   generation: 1n,
@@ -50,9 +51,9 @@ describe('encodeInfo', () => {
           processId: 4242n,
           direction: 0,
           protocol: 6,
-          localIp: '192.0.2.10',
+          localIp: ipv4(192, 0, 2, 10),
           localPort: 51000,
-          remoteIp: '198.51.100.7',
+          remoteIp: ipv4(198, 51, 100, 7),
           remotePort: 443,
         }),
       ),
@@ -88,9 +89,9 @@ describe('encodeInfo', () => {
           processId: 4242n,
           direction: 0,
           protocol: 6,
-          localIp: '192.0.2.10',
+          localIp: ipv4(192, 0, 2, 10),
           localPort: 51000,
-          remoteIp: '198.51.100.7',
+          remoteIp: ipv4(198, 51, 100, 7),
           remotePort: 443,
           verdict: 7,
           generation: 9n,
@@ -124,10 +125,14 @@ describe('encodeInfo', () => {
 
   it.each<[string, Info, RegExp]>([
     ['a severity over u8', { ...LOG, severity: 256 }, /log\.severity/],
-    ['an empty DNS name', { kind: 'dnsName', ipVersion: 4, ttlSeconds: 1, ip: '1.2.3.4', name: '' }, /dnsName\.name/],
+    [
+      'an empty DNS name',
+      { kind: 'dnsName', ipVersion: 4, ttlSeconds: 1, ip: ipv4(1, 2, 3, 4), name: '' },
+      /dnsName\.name/,
+    ],
     [
       'a DNS address of the wrong family',
-      { kind: 'dnsName', ipVersion: 6, ttlSeconds: 1, ip: '1.2.3.4', name: 'a' },
+      { kind: 'dnsName', ipVersion: 6, ttlSeconds: 1, ip: ipv4(1, 2, 3, 4), name: 'a' },
       /dnsName\.ip/,
     ],
     [
@@ -152,7 +157,11 @@ describe('encodeInfo', () => {
     ['a rule count over u32', { ...STATE, ruleCount: 2 ** 32 }, /policyState\.ruleCount/],
     ['a rule decided with verdict 12', { ...DECIDED, verdict: 12 as never }, /ruleDecided\.verdict must be a verdict/],
     ['a rule tag over u32', { ...DECIDED, ruleTag: -1 }, /ruleDecided\.ruleTag/],
-    ['a decided address of the wrong family', { ...DECIDED, remoteIp: '::1' }, /ruleDecided\.remoteIp/],
+    [
+      'a decided address of the wrong family',
+      { ...DECIDED, remoteIp: ipv6(0, 0, 0, 0, 0, 0, 0, 1) },
+      /ruleDecided\.remoteIp/,
+    ],
   ])('throws a RangeError for %s', (_name, info, message) => {
     expect(() => encodeInfo(info)).toThrow(RangeError);
     expect(() => encodeInfo(info)).toThrow(message);

@@ -13,7 +13,7 @@ import type {
   RuleDecidedInfo,
 } from '../../src/codec/info-types.ts';
 import { INFO_HEADER_LENGTH, INFO_TYPE, POLICY_ORIGINS, POLICY_PROBLEMS } from '../../src/codec/protocol-constants.ts';
-import { checkIp, checkIpVersion, checkU64, checkUint, checkVerdict } from '../../src/codec/range-checks.ts';
+import { checkAddress, checkIpVersion, checkU64, checkUint, checkVerdict } from '../../src/codec/range-checks.ts';
 
 const utf8 = new TextEncoder();
 
@@ -87,8 +87,8 @@ function encodeConnection(info: ConnectionInfo): Uint8Array {
     .u64(checkU64('connection.processId', info.processId))
     .u8(checkUint('connection.direction', info.direction, 8))
     .u8(checkUint('connection.protocol', info.protocol, 8))
-    .raw(checkIp('connection.localIp', info.localIp, info.ipVersion))
-    .raw(checkIp('connection.remoteIp', info.remoteIp, info.ipVersion))
+    .raw(checkAddress('connection.localIp', info.localIp, info.ipVersion))
+    .raw(checkAddress('connection.remoteIp', info.remoteIp, info.ipVersion))
     .u16(checkUint('connection.localPort', info.localPort, 16))
     .u16(checkUint('connection.remotePort', info.remotePort, 16))
     .u8(checkUint('connection.payloadLayer', info.payloadLayer, 8))
@@ -103,8 +103,8 @@ function encodeConnectionEnd(info: ConnectionEndInfo): Uint8Array {
     .u64(checkU64('connectionEnd.processId', info.processId))
     .u8(checkUint('connectionEnd.direction', info.direction, 8))
     .u8(checkUint('connectionEnd.protocol', info.protocol, 8))
-    .raw(checkIp('connectionEnd.localIp', info.localIp, info.ipVersion))
-    .raw(checkIp('connectionEnd.remoteIp', info.remoteIp, info.ipVersion))
+    .raw(checkAddress('connectionEnd.localIp', info.localIp, info.ipVersion))
+    .raw(checkAddress('connectionEnd.remoteIp', info.remoteIp, info.ipVersion))
     .u16(checkUint('connectionEnd.localPort', info.localPort, 16))
     .u16(checkUint('connectionEnd.remotePort', info.remotePort, 16))
     .finish();
@@ -121,9 +121,9 @@ function encodeBandwidthStats(info: BandwidthStatsInfo): Uint8Array {
   info.entries.forEach((entry, i) => {
     const field = `bandwidthStats.entries[${i}]`;
     writer
-      .raw(checkIp(`${field}.localIp`, entry.localIp, info.ipVersion))
+      .raw(checkAddress(`${field}.localIp`, entry.localIp, info.ipVersion))
       .u16(checkUint(`${field}.localPort`, entry.localPort, 16))
-      .raw(checkIp(`${field}.remoteIp`, entry.remoteIp, info.ipVersion))
+      .raw(checkAddress(`${field}.remoteIp`, entry.remoteIp, info.ipVersion))
       .u16(checkUint(`${field}.remotePort`, entry.remotePort, 16))
       .u64(checkU64(`${field}.transmitted`, entry.transmitted))
       .u64(checkU64(`${field}.received`, entry.received));
@@ -170,7 +170,7 @@ function encodeDnsName(info: DnsNameInfo): Uint8Array {
   if (name.length === 0) throw new RangeError('dnsName.name must not be empty');
   return header(v6 ? INFO_TYPE.dnsNameV6 : INFO_TYPE.dnsNameV4, (v6 ? 20 : 8) + name.length)
     .u32(checkUint('dnsName.ttlSeconds', info.ttlSeconds, 32))
-    .raw(checkIp('dnsName.ip', info.ip, info.ipVersion))
+    .raw(checkAddress('dnsName.ip', info.ip, info.ipVersion))
     .raw(name)
     .finish();
 }
@@ -199,8 +199,8 @@ function encodeRuleDecided(info: RuleDecidedInfo): Uint8Array {
     .u64(checkU64('ruleDecided.processId', info.processId))
     .u8(checkUint('ruleDecided.direction', info.direction, 8))
     .u8(checkUint('ruleDecided.protocol', info.protocol, 8))
-    .raw(checkIp('ruleDecided.localIp', info.localIp, info.ipVersion))
-    .raw(checkIp('ruleDecided.remoteIp', info.remoteIp, info.ipVersion))
+    .raw(checkAddress('ruleDecided.localIp', info.localIp, info.ipVersion))
+    .raw(checkAddress('ruleDecided.remoteIp', info.remoteIp, info.ipVersion))
     .u16(checkUint('ruleDecided.localPort', info.localPort, 16))
     .u16(checkUint('ruleDecided.remotePort', info.remotePort, 16))
     .u8(checkVerdict('ruleDecided.verdict', info.verdict))

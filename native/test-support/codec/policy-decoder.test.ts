@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { crc32 } from '../../src/codec/crc32.ts';
 import { encodePolicyDocument } from '../../src/codec/policy-encoder.ts';
 import type { PolicyRule } from '../../src/codec/policy-types.ts';
+import { ipv4, ipv6 } from './address-bytes.ts';
 import { decodePolicyDocument, PolicyDecodeError, type PolicyDecodeReason } from './policy-decoder.ts';
 import { RUST_POLICY_FIXTURE } from './policy-fixtures.ts';
 
@@ -54,7 +55,7 @@ const RULE: PolicyRule = {
   updatedAt: 1000,
   expiresAt: null,
   appPath: '/a',
-  destination: { kind: 'ip', ip: '10.0.0.1' },
+  destination: { kind: 'ip', ip: ipv4(10, 0, 0, 1) },
 };
 
 function rawRule(fields: Partial<RawRule> = {}): Uint8Array {
@@ -169,16 +170,27 @@ describe('decodePolicyDocument', () => {
     expect(dest(0)).toEqual({ kind: 'any' });
     expect(dest(1)).toEqual({ kind: 'lan' });
     expect(dest(2)).toEqual({ kind: 'localhost' });
-    expect(dest(3, 0x20, 1, 0xd, 0xb8, ...new Array<number>(11).fill(0), 1)).toEqual({ kind: 'ip', ip: '2001:db8::1' });
+    expect(dest(3, 0x20, 1, 0xd, 0xb8, ...new Array<number>(11).fill(0), 1)).toEqual({
+      kind: 'ip',
+      ip: ipv6(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1),
+    });
     expect(dest(3, ...new Array<number>(10).fill(0), 0xff, 0xff, 1, 2, 3, 4)).toEqual({
       kind: 'ip',
-      ip: '::ffff:1.2.3.4',
+      ip: ipv6(0, 0, 0, 0, 0, 0xffff, 0x102, 0x304),
     });
-    expect(dest(4, 12, 172, 16, 0, 0)).toEqual({ kind: 'cidr', ip: '172.16.0.0', prefix: 12 });
-    expect(dest(4, 0, 0, 0, 0, 0)).toEqual({ kind: 'cidr', ip: '0.0.0.0', prefix: 0 });
-    expect(dest(4, 32, 1, 2, 3, 4)).toEqual({ kind: 'cidr', ip: '1.2.3.4', prefix: 32 });
-    expect(dest(4, 128, ...new Array<number>(15).fill(0), 1)).toEqual({ kind: 'cidr', ip: '::1', prefix: 128 });
-    expect(dest(4, 0, ...new Array<number>(16).fill(0))).toEqual({ kind: 'cidr', ip: '::', prefix: 0 });
+    expect(dest(4, 12, 172, 16, 0, 0)).toEqual({ kind: 'cidr', ip: ipv4(172, 16, 0, 0), prefix: 12 });
+    expect(dest(4, 0, 0, 0, 0, 0)).toEqual({ kind: 'cidr', ip: ipv4(0, 0, 0, 0), prefix: 0 });
+    expect(dest(4, 32, 1, 2, 3, 4)).toEqual({ kind: 'cidr', ip: ipv4(1, 2, 3, 4), prefix: 32 });
+    expect(dest(4, 128, ...new Array<number>(15).fill(0), 1)).toEqual({
+      kind: 'cidr',
+      ip: ipv6(0, 0, 0, 0, 0, 0, 0, 1),
+      prefix: 128,
+    });
+    expect(dest(4, 0, ...new Array<number>(16).fill(0))).toEqual({
+      kind: 'cidr',
+      ip: ipv6(0, 0, 0, 0, 0, 0, 0, 0),
+      prefix: 0,
+    });
     expect(dest(5, ...utf8('a.example'))).toEqual({ kind: 'host', name: 'a.example' });
     expect(dest(6, ...utf8('bücher.de'))).toEqual({ kind: 'domain', suffix: 'bücher.de' });
     expect(dest(6, ...new Array<number>(253).fill(0x61))).toEqual({ kind: 'domain', suffix: 'a'.repeat(253) });

@@ -1,7 +1,7 @@
 // Decodes and checks a whole policy document (driver/protocol/README.md, "The policy document"),
 // as the driver does before it enforces one: a document with any flaw is refused whole. Every
 // length is checked before the bytes it covers are read, so no input reads out of bounds.
-import { formatIpv4At, formatIpv6At } from '../../src/codec/addresses.ts';
+import { addressAt } from '../../src/codec/addresses.ts';
 import { crc32 } from '../../src/codec/crc32.ts';
 import {
   DESTINATION_KINDS,
@@ -198,8 +198,8 @@ function decodeDestination(
       if (length !== 0) throw malformed(kindAt, `a ${kind} destination carries no bytes, this one ${length}`);
       return { kind };
     case 'ip':
-      if (length === 4) return { kind, ip: formatIpv4At(view, at) };
-      if (length === 16) return { kind, ip: formatIpv6At(view, at) };
+      if (length === 4) return { kind, ip: addressAt(bytes, at, false) };
+      if (length === 16) return { kind, ip: addressAt(bytes, at, true) };
       throw malformed(kindAt, `an ip is 4 or 16 bytes, not ${length}`);
     case 'cidr': {
       if (length !== 5 && length !== 17) throw malformed(kindAt, `a cidr is 1 + 4 or 1 + 16 bytes, not ${length}`);
@@ -208,7 +208,7 @@ function decodeDestination(
       if (prefix > bits) throw malformed(kindAt, `prefix ${prefix} is too long for a ${bits}-bit network`);
       if (!hostBitsClear(bytes.subarray(at + 1, at + length), prefix))
         throw malformed(kindAt, 'cidr has host bits set');
-      return { kind, ip: length === 5 ? formatIpv4At(view, at + 1) : formatIpv6At(view, at + 1), prefix };
+      return { kind, ip: addressAt(bytes, at + 1, length !== 5), prefix };
     }
     case 'host':
       return { kind, name: name(bytes, kindAt, at, length) };

@@ -5,6 +5,7 @@
 // other language's tests and running `npm run protocol:regen`.
 import { encodePolicyDocument } from '../../src/codec/policy-encoder.ts';
 import type { PolicyDestination, PolicyDocument, PolicyRule } from '../../src/codec/policy-types.ts';
+import { ipv4, ipv6 } from './address-bytes.ts';
 
 /** Repository-relative path of the TypeScript-written policy document. */
 export const TS_POLICY_PATH = 'driver/protocol/testdata/ts_policy.bin';
@@ -34,10 +35,10 @@ const RULES: readonly PolicyRule[] = [
   rule(1, { kind: 'any' }),
   rule(2, { kind: 'lan' }),
   rule(3, { kind: 'localhost' }),
-  rule(4, { kind: 'ip', ip: '198.51.100.7' }),
-  rule(5, { kind: 'ip', ip: '2001:db8:0:1::2' }),
-  rule(6, { kind: 'cidr', ip: '10.0.0.0', prefix: 8 }),
-  rule(7, { kind: 'cidr', ip: '2001:db8::', prefix: 32 }),
+  rule(4, { kind: 'ip', ip: ipv4(198, 51, 100, 7) }),
+  rule(5, { kind: 'ip', ip: ipv6(0x2001, 0xdb8, 0, 1, 0, 0, 0, 2) }),
+  rule(6, { kind: 'cidr', ip: ipv4(10, 0, 0, 0), prefix: 8 }),
+  rule(7, { kind: 'cidr', ip: ipv6(0x2001, 0xdb8, 0, 0, 0, 0, 0, 0), prefix: 32 }),
   rule(8, { kind: 'host', name: 'api.example.com' }),
   rule(9, { kind: 'domain', suffix: 'example.org' }),
   {

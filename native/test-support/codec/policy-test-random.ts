@@ -1,6 +1,5 @@
 // Random valid policy documents for the policy tests: every field often at an edge value, and every
 // value in the form the decoder gives it back (canonical address text), so a round trip is equal.
-import { formatIp } from '../../src/codec/addresses.ts';
 import {
   DESTINATION_KINDS,
   MAX_APP_PATH_LENGTH,
@@ -59,7 +58,7 @@ function randomDestination(random: Random): PolicyDestination {
     case 'localhost':
       return { kind };
     case 'ip':
-      return { kind, ip: formatIp(randomAddressBytes(random, v6)) };
+      return { kind, ip: randomAddressBytes(random, v6) };
     case 'cidr': {
       const network = randomAddressBytes(random, v6);
       const prefix = random.chance(0.2) ? random.pick([0, network.length * 8]) : random.int(network.length * 8 + 1);
@@ -67,7 +66,7 @@ function randomDestination(random: Random): PolicyDestination {
         const kept = Math.min(8, Math.max(0, prefix - 8 * i));
         network[i] = (network[i] ?? 0) & ~(0xff >> kept);
       }
-      return { kind, ip: formatIp(network), prefix };
+      return { kind, ip: network, prefix };
     }
     case 'host':
       return { kind, name: randomName(random) };

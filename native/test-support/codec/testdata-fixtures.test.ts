@@ -53,7 +53,7 @@ describe('cross-language fixtures', () => {
     const kinds = doc.rules.map((rule) => rule.destination.kind);
     expect(new Set(kinds)).toEqual(new Set(['any', 'lan', 'localhost', 'ip', 'cidr', 'host', 'domain']));
     for (const kind of ['ip', 'cidr'] as const) {
-      const families = doc.rules.flatMap(({ destination: d }) => (d.kind === kind ? [d.ip.includes(':') ? 6 : 4] : []));
+      const families = doc.rules.flatMap(({ destination: d }) => (d.kind === kind ? [d.ip.length === 16 ? 6 : 4] : []));
       expect(new Set(families), `${kind} in both families`).toEqual(new Set([4, 6]));
     }
     expect(doc.caseInsensitivePaths).toBe(true);

@@ -7,6 +7,7 @@ import { encodeCommand } from '../../src/codec/command-encoder.ts';
 import type { Command } from '../../src/codec/command-types.ts';
 import type { Info } from '../../src/codec/info-types.ts';
 import { ALL_FEATURES, VERDICT } from '../../src/codec/protocol-constants.ts';
+import { ipv4, ipv6 } from './address-bytes.ts';
 
 /** Repository-relative path of the TypeScript-written command fixture. */
 export const TS_COMMANDS_PATH = 'driver/protocol/testdata/ts_commands.bin';
@@ -15,6 +16,13 @@ export const TS_COMMANDS_PATH = 'driver/protocol/testdata/ts_commands.bin';
 export const RUST_INFOS_PATH = 'driver/protocol/testdata/rust_infos.bin';
 
 const U64_MAX = (1n << 64n) - 1n;
+
+// The fixtures' addresses (documentation ranges, RFC 5737 and RFC 3849).
+const V4_LOCAL = ipv4(192, 0, 2, 10);
+const V4_REMOTE = ipv4(198, 51, 100, 7);
+const V4_REMOTE_2 = ipv4(198, 51, 100, 8);
+const V6_LOCAL = ipv6(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1);
+const V6_REMOTE = ipv6(0x2001, 0xdb8, 0, 1, 0, 0, 0, 2);
 
 /** Every base and extension command, in the order of ts_commands.bin. */
 export const TS_COMMAND_FIXTURES: readonly Command[] = [
@@ -25,9 +33,9 @@ export const TS_COMMAND_FIXTURES: readonly Command[] = [
     kind: 'update',
     ipVersion: 4,
     protocol: 6,
-    localIp: '192.0.2.10',
+    localIp: V4_LOCAL,
     localPort: 51000,
-    remoteIp: '198.51.100.7',
+    remoteIp: V4_REMOTE,
     remotePort: 443,
     verdict: VERDICT.permanentBlock,
   },
@@ -35,9 +43,9 @@ export const TS_COMMAND_FIXTURES: readonly Command[] = [
     kind: 'update',
     ipVersion: 6,
     protocol: 17,
-    localIp: '2001:db8::1',
+    localIp: V6_LOCAL,
     localPort: 53,
-    remoteIp: '2001:db8:0:1::2',
+    remoteIp: V6_REMOTE,
     remotePort: 5353,
     verdict: VERDICT.permanentAccept,
   },
@@ -82,9 +90,9 @@ export const RUST_INFO_FIXTURES: readonly Info[] = [
     processId: 4242n,
     direction: 0,
     protocol: 6,
-    localIp: '192.0.2.10',
+    localIp: V4_LOCAL,
     localPort: 51000,
-    remoteIp: '198.51.100.7',
+    remoteIp: V4_REMOTE,
     remotePort: 443,
     payloadLayer: 4,
     payload: new Uint8Array(0),
@@ -96,9 +104,9 @@ export const RUST_INFO_FIXTURES: readonly Info[] = [
     processId: 1n,
     direction: 1,
     protocol: 17,
-    localIp: '2001:db8::1',
+    localIp: V6_LOCAL,
     localPort: 53,
-    remoteIp: '2001:db8:0:1::2',
+    remoteIp: V6_REMOTE,
     remotePort: 5353,
     payloadLayer: 3,
     payload: Uint8Array.of(0xde, 0xad, 0xbe, 0xef),
@@ -109,9 +117,9 @@ export const RUST_INFO_FIXTURES: readonly Info[] = [
     processId: 4242n,
     direction: 0,
     protocol: 6,
-    localIp: '192.0.2.10',
+    localIp: V4_LOCAL,
     localPort: 51000,
-    remoteIp: '198.51.100.7',
+    remoteIp: V4_REMOTE,
     remotePort: 443,
   },
   {
@@ -120,9 +128,9 @@ export const RUST_INFO_FIXTURES: readonly Info[] = [
     processId: 1n,
     direction: 1,
     protocol: 17,
-    localIp: '2001:db8::1',
+    localIp: V6_LOCAL,
     localPort: 53,
-    remoteIp: '2001:db8:0:1::2',
+    remoteIp: V6_REMOTE,
     remotePort: 5353,
   },
   {
@@ -131,17 +139,17 @@ export const RUST_INFO_FIXTURES: readonly Info[] = [
     protocol: 6,
     entries: [
       {
-        localIp: '192.0.2.10',
+        localIp: V4_LOCAL,
         localPort: 51000,
-        remoteIp: '198.51.100.7',
+        remoteIp: V4_REMOTE,
         remotePort: 443,
         transmitted: 1000n,
         received: 20000n,
       },
       {
-        localIp: '192.0.2.10',
+        localIp: V4_LOCAL,
         localPort: 51001,
-        remoteIp: '198.51.100.8',
+        remoteIp: V4_REMOTE_2,
         remotePort: 80,
         transmitted: U64_MAX,
         received: 0n,
@@ -154,9 +162,9 @@ export const RUST_INFO_FIXTURES: readonly Info[] = [
     protocol: 17,
     entries: [
       {
-        localIp: '2001:db8::1',
+        localIp: V6_LOCAL,
         localPort: 53,
-        remoteIp: '2001:db8:0:1::2',
+        remoteIp: V6_REMOTE,
         remotePort: 5353,
         transmitted: 512n,
         received: 1024n,
@@ -174,8 +182,8 @@ export const RUST_INFO_FIXTURES: readonly Info[] = [
     commandLine: ['curl', '-s', 'https://example.org/'],
   },
   { kind: 'process', processId: 77n, startTime: 5n, uid: 4294967295, path: '', commandLine: [] },
-  { kind: 'dnsName', ipVersion: 4, ttlSeconds: 300, ip: '198.51.100.7', name: 'example.org' },
-  { kind: 'dnsName', ipVersion: 6, ttlSeconds: 60, ip: '2001:db8:0:1::2', name: 'ipv6.example.org' },
+  { kind: 'dnsName', ipVersion: 4, ttlSeconds: 300, ip: V4_REMOTE, name: 'example.org' },
+  { kind: 'dnsName', ipVersion: 6, ttlSeconds: 60, ip: V6_REMOTE, name: 'ipv6.example.org' },
   { kind: 'counters', values: [1n, 2n, 3n, 4n, 5n, 6n, 7n, 8n] },
   {
     kind: 'policyState',
@@ -192,9 +200,9 @@ export const RUST_INFO_FIXTURES: readonly Info[] = [
     processId: 4242n,
     direction: 0,
     protocol: 6,
-    localIp: '192.0.2.10',
+    localIp: V4_LOCAL,
     localPort: 51001,
-    remoteIp: '198.51.100.7',
+    remoteIp: V4_REMOTE,
     remotePort: 443,
     verdict: VERDICT.permanentBlock,
     generation: 7n,
@@ -206,9 +214,9 @@ export const RUST_INFO_FIXTURES: readonly Info[] = [
     processId: 0n,
     direction: 1,
     protocol: 17,
-    localIp: '2001:db8::1',
+    localIp: V6_LOCAL,
     localPort: 53,
-    remoteIp: '2001:db8:0:1::2',
+    remoteIp: V6_REMOTE,
     remotePort: 40000,
     verdict: VERDICT.permanentAccept,
     generation: U64_MAX,

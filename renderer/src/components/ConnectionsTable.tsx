@@ -71,17 +71,17 @@ const otherColumns = [
     header: CONNECTIONS.columns.host,
     cell: (info) => <span className="truncate">{info.getValue() ?? <span className="muted">{COMMON.none}</span>}</span>,
   }),
-  helper.accessor((row) => row.flow.remoteIp, {
+  helper.accessor((row) => row.remoteIp, {
     id: 'remoteIp',
     header: CONNECTIONS.columns.remoteIp,
     cell: (info) => <span className="mono truncate">{info.getValue()}</span>,
   }),
-  helper.accessor((row) => row.flow.remotePort, {
+  helper.accessor((row) => row.remotePort, {
     id: 'remotePort',
     header: CONNECTIONS.columns.remotePort,
     cell: (info) => <span className="num">{info.getValue()}</span>,
   }),
-  helper.accessor((row) => row.flow.protocol, {
+  helper.accessor((row) => row.protocol, {
     id: 'protocol',
     header: CONNECTIONS.columns.protocol,
     cell: (info) => protocolName(info.getValue()),

@@ -9,7 +9,11 @@ const rows = [
     app: '/usr/bin/ssh',
     host: 'git.example.com',
     verdict: 'pending',
-    flow: { protocol: 17, localIp: '10.0.0.1', localPort: 5, remoteIp: '10.0.0.10', remotePort: 53 },
+    protocol: 17,
+    localIp: '10.0.0.1',
+    localPort: 5,
+    remoteIp: '10.0.0.10',
+    remotePort: 53,
     endedAt: 5000,
   }),
 ];

@@ -67,11 +67,11 @@ function sortKey(row: ConnectionRow, column: ConnectionColumn): Key {
       // Rows without a name sort after named ones (ascending).
       return row.host === null ? '\uffff' : row.host.toLowerCase();
     case 'remoteIp':
-      return ipSortKey(row.flow.remoteIp);
+      return ipSortKey(row.remoteIp);
     case 'remotePort':
-      return row.flow.remotePort;
+      return row.remotePort;
     case 'protocol':
-      return protocolName(row.flow.protocol);
+      return protocolName(row.protocol);
     case 'verdict':
       return verdictLabel(row.verdict);
     case 'sent':
@@ -102,9 +102,9 @@ function matchesSearch(row: ConnectionRow, needle: string): boolean {
   return (
     row.app.toLowerCase().includes(needle) ||
     (row.host?.toLowerCase().includes(needle) ?? false) ||
-    row.flow.remoteIp.includes(needle) ||
-    String(row.flow.remotePort) === needle ||
-    protocolName(row.flow.protocol).toLowerCase() === needle ||
+    row.remoteIp.includes(needle) ||
+    String(row.remotePort) === needle ||
+    protocolName(row.protocol).toLowerCase() === needle ||
     verdictLabel(row.verdict).toLowerCase() === needle
   );
 }

@@ -199,9 +199,9 @@ export function connectionToForm(row: ConnectionRow): RuleForm {
     ...EMPTY_RULE_FORM,
     appPath: row.appPath,
     destinationKind: row.host === null ? 'ip' : 'host',
-    destinationValue: row.host ?? row.flow.remoteIp,
-    port: String(row.flow.remotePort),
-    protocol: String(row.flow.protocol),
+    destinationValue: row.host ?? row.remoteIp,
+    port: String(row.remotePort),
+    protocol: String(row.protocol),
     direction: row.direction,
     action: row.verdict === 'pending' || row.verdict.includes('accept') ? 'allow' : 'block',
   };

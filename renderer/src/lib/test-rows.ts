@@ -4,7 +4,11 @@ import type { ConnectionRow, PromptView } from '../../../app/contract/views.ts';
 export function row(id: number, patch: Partial<ConnectionRow> = {}): ConnectionRow {
   return {
     id,
-    flow: { protocol: 6, localIp: '10.0.0.1', localPort: 40000 + id, remoteIp: '10.0.0.2', remotePort: 443 },
+    protocol: 6,
+    localIp: '10.0.0.1',
+    localPort: 40000 + id,
+    remoteIp: '10.0.0.2',
+    remotePort: 443,
     direction: 'outbound',
     pid: 100 + id,
     uid: null,
