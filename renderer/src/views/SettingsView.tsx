@@ -6,6 +6,31 @@ import { saveSettings } from '../store/commands.ts';
 import { useAppStore } from '../store/store.ts';
 import { SETTINGS } from '../strings/settings-strings.ts';
 
+/** One setting: its label and hint, and the control (`children`, whose element has `id`). */
+function SettingRow({
+  id,
+  label,
+  hint,
+  children,
+}: {
+  readonly id: string;
+  readonly label: string;
+  readonly hint: string;
+  readonly children: React.ReactNode;
+}): React.JSX.Element {
+  return (
+    <div className="setting">
+      <div className="setting-text">
+        <label className="setting-label" htmlFor={id}>
+          {label}
+        </label>
+        <p className="setting-hint">{hint}</p>
+      </div>
+      <div className="setting-control">{children}</div>
+    </div>
+  );
+}
+
 function NumberSetting({
   label,
   hint,
@@ -34,30 +59,22 @@ function NumberSetting({
     else if (!valid) setText(String(value));
   };
   return (
-    <div className="setting">
-      <div className="setting-text">
-        <label className="setting-label" htmlFor={id}>
-          {label}
-        </label>
-        <p className="setting-hint">{hint}</p>
-      </div>
-      <div className="setting-control">
-        <input
-          id={id}
-          type="number"
-          min={min}
-          max={max}
-          value={text}
-          aria-invalid={!valid}
-          onChange={(event) => setText(event.target.value)}
-          onBlur={commit}
-          onKeyDown={(event) => {
-            if (event.key === 'Enter') commit();
-          }}
-        />
-        <span className="unit">{unit}</span>
-      </div>
-    </div>
+    <SettingRow id={id} label={label} hint={hint}>
+      <input
+        id={id}
+        type="number"
+        min={min}
+        max={max}
+        value={text}
+        aria-invalid={!valid}
+        onChange={(event) => setText(event.target.value)}
+        onBlur={commit}
+        onKeyDown={(event) => {
+          if (event.key === 'Enter') commit();
+        }}
+      />
+      <span className="unit">{unit}</span>
+    </SettingRow>
   );
 }
 
@@ -76,23 +93,15 @@ function SelectSetting<T extends string>({
 }): React.JSX.Element {
   const id = useId();
   return (
-    <div className="setting">
-      <div className="setting-text">
-        <label className="setting-label" htmlFor={id}>
-          {label}
-        </label>
-        <p className="setting-hint">{hint}</p>
-      </div>
-      <div className="setting-control">
-        <select id={id} value={value} onChange={(event) => onSave(event.target.value as T)}>
-          {options.map((o) => (
-            <option key={o.value} value={o.value}>
-              {o.label}
-            </option>
-          ))}
-        </select>
-      </div>
-    </div>
+    <SettingRow id={id} label={label} hint={hint}>
+      <select id={id} value={value} onChange={(event) => onSave(event.target.value as T)}>
+        {options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+    </SettingRow>
   );
 }
 
@@ -110,26 +119,18 @@ function SwitchSetting({
   // A label's id: unique on the page, whatever the (translated) label text holds.
   const id = useId();
   return (
-    <div className="setting">
-      <div className="setting-text">
-        <label className="setting-label" htmlFor={id}>
-          {label}
-        </label>
-        <p className="setting-hint">{hint}</p>
-      </div>
-      <div className="setting-control">
-        <label className="switch">
-          <input
-            id={id}
-            type="checkbox"
-            role="switch"
-            checked={value}
-            onChange={(event) => onSave(event.target.checked)}
-          />
-          <span className="switch-track" aria-hidden="true" />
-        </label>
-      </div>
-    </div>
+    <SettingRow id={id} label={label} hint={hint}>
+      <label className="switch">
+        <input
+          id={id}
+          type="checkbox"
+          role="switch"
+          checked={value}
+          onChange={(event) => onSave(event.target.checked)}
+        />
+        <span className="switch-track" aria-hidden="true" />
+      </label>
+    </SettingRow>
   );
 }
 
