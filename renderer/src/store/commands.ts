@@ -4,13 +4,14 @@ import type { ModeRequest, PromptScope, Settings } from '../../../app/contract/v
 import * as bridge from '../bridge.ts';
 import { appName } from '../lib/format.ts';
 import { importSummary } from '../lib/import-summary.ts';
+import { TOASTS } from '../strings/toast-strings.ts';
 import { useAppStore } from './store.ts';
 import { reloadRules } from './sync.ts';
 
 /** User actions: call the engine through the bridge, update the store, report failures. */
 
 function report<T>(result: Result<T>, what: string): result is { ok: true; value: T } {
-  if (!result.ok) useAppStore.getState().addToast('error', `${what}: ${result.error.message}`);
+  if (!result.ok) useAppStore.getState().addToast('error', TOASTS.failed(what, result.error.message));
   return result.ok;
 }
 
@@ -25,7 +26,7 @@ export async function answerPrompt(
   scope: PromptScope,
 ): Promise<boolean> {
   const result = await bridge.answerPrompt({ promptId, action, duration, scope });
-  if (!report(result, 'Could not answer the prompt')) return false;
+  if (!report(result, TOASTS.answerPrompt)) return false;
   if (result.value.rule !== null) useAppStore.getState().putRule(result.value.rule);
   // Answered, but not all of it took effect (the rule could not be saved): the user must know.
   if (result.value.warning !== undefined) useAppStore.getState().addToast('error', result.value.warning);
@@ -37,19 +38,19 @@ export async function answerPrompt(
 export async function answerApp(appPath: string, action: 'allow' | 'block'): Promise<void> {
   // One answer for all of the app's prompts, made by the engine; its push updates the list.
   const result = await bridge.answerApp(appPath, action);
-  report(result, `Could not answer ${appName(appPath)}`);
+  report(result, TOASTS.answerApp(appName(appPath)));
 }
 
 export async function setMode(request: ModeRequest): Promise<void> {
   const result = await bridge.setMode(request);
-  if (report(result, 'Could not change the mode')) useAppStore.getState().setStatus(result.value);
+  if (report(result, TOASTS.setMode)) useAppStore.getState().setStatus(result.value);
 }
 
 export async function createRule(input: RuleInput): Promise<boolean> {
   const result = await bridge.createRule(input);
-  if (!report(result, 'Could not create the rule')) return false;
+  if (!report(result, TOASTS.createRule)) return false;
   useAppStore.getState().putRule(result.value);
-  info('Rule created.');
+  info(TOASTS.ruleCreated);
   return true;
 }
 
@@ -57,19 +58,19 @@ export async function updateRule(id: string, patch: RulePatch): Promise<boolean>
   // Sends only what changed: the engine merges it into the rule in force (app/engine/rule-patch.ts)
   // and the store shows the rule it answers with.
   const result = await bridge.updateRule(id, patch);
-  if (!report(result, 'Could not change the rule')) return false;
+  if (!report(result, TOASTS.updateRule)) return false;
   useAppStore.getState().putRule(result.value);
   return true;
 }
 
 export async function deleteRule(id: string): Promise<void> {
   const result = await bridge.deleteRule(id);
-  if (report(result, 'Could not delete the rule')) useAppStore.getState().removeRule(id);
+  if (report(result, TOASTS.deleteRule)) useAppStore.getState().removeRule(id);
 }
 
 export async function importRules(text: string): Promise<void> {
   const result = await bridge.importRules(text);
-  if (!report(result, 'Import failed')) return;
+  if (!report(result, TOASTS.importRules)) return;
   info(importSummary(result.value));
   await reloadRules();
 }
@@ -77,12 +78,12 @@ export async function importRules(text: string): Promise<void> {
 /** The rule file's text, or null after reporting a failure. */
 export async function exportRules(): Promise<string | null> {
   const result = await bridge.exportRules();
-  return report(result, 'Export failed') ? result.value.text : null;
+  return report(result, TOASTS.exportRules) ? result.value.text : null;
 }
 
 export async function saveSettings(patch: Partial<Settings>): Promise<boolean> {
   const result = await bridge.setSettings(patch);
-  if (!report(result, 'Could not save the setting')) return false;
+  if (!report(result, TOASTS.saveSetting)) return false;
   useAppStore.getState().setSettingsState(result.value);
   return true;
 }

@@ -10,6 +10,7 @@ import {
   onTransportState,
 } from '../bridge.ts';
 import { ConnectionBuffer } from '../lib/connection-buffer.ts';
+import { TOASTS } from '../strings/toast-strings.ts';
 import { useAppStore } from './store.ts';
 
 /** Rows the connections table keeps (a ring: the oldest go first). */
@@ -53,7 +54,7 @@ export function startSync(): () => void {
       useAppStore.getState().setStatus(status);
       // The banner goes away by itself; saying that saving works again is worth a line.
       if (before !== undefined && before !== 'ok' && status.storage === 'ok') {
-        useAppStore.getState().addToast('info', 'Saving works again: history and rule changes are stored.');
+        useAppStore.getState().addToast('info', TOASTS.savingWorksAgain);
       }
     }),
     onPush('prompts:changed', (groups) => useAppStore.getState().setPrompts(groups)),

@@ -1,0 +1,18 @@
+/**
+ * The toasts user actions and the link to the engine raise (English; store/commands.ts and
+ * store/sync.ts). A failure reads "<what failed>: <the engine's reason>".
+ */
+export const TOASTS = {
+  failed: (what: string, reason: string) => `${what}: ${reason}`,
+  answerPrompt: 'Could not answer the prompt',
+  answerApp: (app: string) => `Could not answer ${app}`,
+  setMode: 'Could not change the mode',
+  createRule: 'Could not create the rule',
+  ruleCreated: 'Rule created.',
+  updateRule: 'Could not change the rule',
+  deleteRule: 'Could not delete the rule',
+  importRules: 'Import failed',
+  exportRules: 'Export failed',
+  saveSetting: 'Could not save the setting',
+  savingWorksAgain: 'Saving works again: history and rule changes are stored.',
+} as const;
