@@ -120,12 +120,6 @@ export interface PushMap {
 export type PushChannel = keyof PushMap;
 
 export const REQUEST_CHANNELS = Object.keys(requestSchemas) as RequestChannel[];
-export const PUSH_CHANNELS: readonly PushChannel[] = [
-  'status:changed',
-  'prompts:changed',
-  'connections:batched',
-  'logs:appended',
-];
 
 /** A request as it travels over the headless WebSocket. */
 export const wireRequestSchema = z
