@@ -18,6 +18,7 @@ import { envFor, setprivPrefix, sudoInvoker } from './engine-user.ts';
 import { LAUNCHER_USAGE, type LauncherOptions, parseLauncherArgs } from './launcher-options.ts';
 import { driverStartCommand, systemdUnitInstalled } from './start-command.ts';
 import { accountOf, groupNameOf } from './system-users.ts';
+import { type UiRedirect, writeUiRedirect } from './ui-redirect.ts';
 
 /** What headless mode prints once it serves the UI (app/headless/main.ts). */
 const URL_LINE = /^ZenithFence UI: (http:\/\/127\.0\.0\.1:\d+\/\S*)$/m;
@@ -100,6 +101,8 @@ export async function launchHeadless(repoRoot: string, args: readonly string[]):
 
   let printed = '';
   let opened = false;
+  // The browser's forwarding page, removed when the app stops (set in the stdout handler).
+  const redirects: UiRedirect[] = [];
   engine.stdout.on('data', (chunk: Buffer) => {
     process.stdout.write(chunk);
     if (opened) return;
@@ -107,7 +110,17 @@ export async function launchHeadless(repoRoot: string, args: readonly string[]):
     const url = URL_LINE.exec(printed)?.[1];
     if (url === undefined) return;
     opened = true;
-    const browser = options.openBrowser ? browserCommand(url, env) : null;
+    if (!options.openBrowser || browserCommand(url, env) === null) return;
+    // The browser gets a private file that forwards to the URL: its command line is public.
+    let redirect: UiRedirect;
+    try {
+      redirect = writeUiRedirect(url, invoker);
+    } catch (error) {
+      say(`could not open the UI in a browser: ${error instanceof Error ? error.message : String(error)}`);
+      return;
+    }
+    redirects.push(redirect);
+    const browser = browserCommand(redirect.url, env);
     if (browser !== null) {
       say(`opening the UI with ${browser.program}`);
       openDetached(browser, setprivPrefix(invoker, false));
@@ -126,6 +139,7 @@ export async function launchHeadless(repoRoot: string, args: readonly string[]):
     });
   });
   stopping = true;
+  for (const redirect of redirects) redirect.remove();
   if (daemon !== null) {
     const daemonCode = await daemon.stop();
     say(`stopped zenithfenced (${String(daemonCode)})`);
