@@ -22,7 +22,7 @@ use crate::instance::{InstanceLock, LOCK_DIR};
 use crate::log::{Log, Severity};
 use crate::nflog::NflogGroup;
 use crate::nfqueue::Queue;
-use crate::notify::Notifier;
+use crate::notify::{Notifier, READY_BOUND, STOPPING_BOUND};
 use crate::policy_file::{self, Stored};
 use crate::resolvers::{Resolvers, RESOLVED_UPSTREAMS, RESOLV_CONF};
 use crate::rules::{self, AliveTable, Family, RuleConfig};
@@ -244,8 +244,8 @@ struct Started {
 }
 
 /// Sends `state` to systemd, when it asked for notifications; a failure is logged, never fatal.
-fn notify(notifier: Option<&Notifier>, state: &str, log: &Log) {
-    if let Some(Err(e)) = notifier.map(|n| n.send(state)) {
+fn notify(notifier: Option<&Notifier>, state: &str, bound: Duration, log: &Log) {
+    if let Some(Err(e)) = notifier.map(|n| n.send(state, bound)) {
         log.write(
             Severity::Warning,
             format!("could not tell systemd {state}: {e}"),
@@ -322,14 +322,16 @@ fn serve(
     );
     // The queue rules are installed (`run`), the client socket listens and every thread runs:
     // units ordered after us, and a `systemctl start` that waits, may now rely on the firewall.
-    notify(notifier.as_ref(), "READY=1", log);
+    notify(notifier.as_ref(), "READY=1", READY_BOUND, log);
     let reason = match sys::wait_for_termination() {
         Ok(signal) => format!("signal {signal}"),
         Err(e) => format!("waiting for signals failed ({e})"),
     };
-    notify(notifier.as_ref(), "STOPPING=1", log);
+    // The watchdog first: nothing after the signal, telling systemd included, may keep the
+    // daemon from ending within STOP_BOUND.
     let families = families.to_vec();
     *watchdog = Some(Watchdog::arm(STOP_BOUND, move || stuck_shutdown(families)));
+    notify(notifier.as_ref(), "STOPPING=1", STOPPING_BOUND, log);
     log.write(Severity::Info, format!("{reason}: stopping"));
     // Answer what is held first (the packet thread keeps answering new packets with the
     // detached policy), then take the rules away, then stop the threads.

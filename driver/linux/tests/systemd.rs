@@ -122,6 +122,46 @@ fn ready_comes_after_the_queue_rules_and_the_socket_and_stopping_at_shutdown() {
     );
 }
 
+#[test]
+fn a_notification_socket_nobody_reads_does_not_delay_the_stop() {
+    let Some(_serial) = root_test("a_notification_socket_nobody_reads_does_not_delay_the_stop")
+    else {
+        return;
+    };
+    let net = TestNet::new();
+    let notify_path = net.dir.join("notify");
+    let notify = UnixDatagram::bind(&notify_path).unwrap();
+    notify
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let notify_text = notify_path.to_string_lossy().into_owned();
+    let log = net.dir.join("daemon.log");
+    let daemon = Daemon::start_with_env(
+        &net,
+        &net.a.clone(),
+        &[],
+        Some(log.clone()),
+        &[("NOTIFY_SOCKET", Some(&notify_text))],
+    );
+    let queue_rule = format!("--queue-num {}", daemon.queue);
+    assert_eq!(notification(&notify, "READY=1", &log), "READY=1");
+    // A service manager that stopped reading: STOPPING=1 finds the queue full.
+    fill_queue(&notify_path);
+    // The unit's TimeoutStopSec is 20 s; systemd kills what takes longer.
+    let status = daemon.stop_within("TERM", Duration::from_secs(15));
+    let stderr = std::fs::read_to_string(&log).unwrap_or_default();
+    let status = status.unwrap_or_else(|| panic!("still running 15 s after SIGTERM:\n{stderr}"));
+    assert!(status.success(), "{status:?}\n{stderr}");
+    assert!(
+        stderr.contains("could not tell systemd STOPPING=1"),
+        "the lost notification is logged:\n{stderr}"
+    );
+    assert!(
+        !rules(&net, "iptables-save").contains(&queue_rule),
+        "rules removed"
+    );
+}
+
 /// Runs the daemon in `net` with stderr to `log`, `JOURNAL_STREAM` as given and `extra`
 /// options, stops it with SIGTERM, and returns its stderr.
 fn stderr_of_a_run(net: &TestNet, journal_stream: Option<&str>, extra: &[&str]) -> String {
