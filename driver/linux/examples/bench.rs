@@ -29,13 +29,15 @@
 //! - G: the same with E's rule, which names this executable: no app, but each connection's
 //!   process is attributed (sock_diag and /proc) for the rule to be matched;
 //! - D: the real daemon with the real engine, headless mode (`<repo>/node_modules/.bin/node
-//!   <repo>/app/headless/main.ts`, fresh database, stderr in `/tmp/zfbench-headless.log`), and one
-//!   rule allowing this executable to connect anywhere: the engine answers each connection with
-//!   a permanent accept, so D - C is what daemon → binding → engine → binding costs over a
-//!   minimal app. Skipped, with the reason printed, when node or headless mode is missing.
+//!   <repo>/app/headless/main.ts`, fresh database, stderr in `/tmp/zfbench-headless.log`), and
+//!   rules allowing this executable (and iperf3) to connect anywhere: the engine answers each
+//!   connection with a permanent accept, so D - C is what daemon → binding → engine → binding
+//!   costs over a minimal app. Skipped, with the reason printed, when node or headless mode is missing.
 //!
 //! Established flow: iperf3 from `a` to `b` (client pinned to CPU 0, server to CPU 1), with no
 //! rules, with the minimal reader and the same rules, and with the daemon (A B C), interleaved.
+//!
+//! `bench peer [--quick] ...` is the peer comparison with OpenSnitch (`bench/peer.rs`).
 //!
 //! It prints numbers and asserts nothing. Goals: the daemon's added latency per new connection
 //! at most 1.5 times the minimal reader's; established throughput at least 98 % of without it.
@@ -60,21 +62,55 @@ use zenithfenced::client_socket::DaemonClient;
 #[path = "bench/full_stack.rs"]
 mod full_stack;
 
-use full_stack::{FullStack, Headless, ENGINE_DIR, HEADLESS_LOG};
+#[path = "bench/opensnitch.rs"]
+mod opensnitch;
+#[path = "bench/peer.rs"]
+mod peer;
+#[path = "bench/peer_clients.rs"]
+mod peer_clients;
+#[path = "bench/place.rs"]
+mod place;
+#[path = "bench/proc_stats.rs"]
+mod proc_stats;
+
+use full_stack::{FullStack, Headless};
+use place::place;
 
 type Res<T> = Result<T, String>;
 
-const NS_A: &str = "zfbench-a";
-const NS_B: &str = "zfbench-b";
+fn ns_a() -> &'static str {
+    &place().ns_a
+}
+
+fn ns_b() -> &'static str {
+    &place().ns_b
+}
+
+fn socket() -> &'static str {
+    &place().socket
+}
+
+fn daemon_log() -> &'static str {
+    &place().daemon_log
+}
+
+fn policy_file() -> &'static str {
+    &place().policy_file
+}
+
+fn engine_dir() -> &'static str {
+    &place().engine_dir
+}
+
+fn headless_log() -> &'static str {
+    &place().headless_log
+}
+
 const IP_A: &str = "10.203.0.1";
 const IP_B: &str = "10.203.0.2";
 const CONNECT_PORT: u16 = 7070;
 const IPERF_PORT: u16 = 5201;
 const QUEUE: u16 = 4300;
-const SOCKET: &str = "/tmp/zfbench-daemon.sock";
-const DAEMON_LOG: &str = "/tmp/zfbench-daemon.log";
-/// The daemon's `--policy-file` (never the host's stored policy).
-const POLICY_FILE: &str = "/tmp/zfbench-policy";
 /// The generation of the policies the benchmark gives the daemon.
 const POLICY_GENERATION: u64 = 1;
 /// A connect that takes longer than this counts as an error (and the client moves on).
@@ -89,6 +125,11 @@ fn main() {
         Some("__server") => server(rest),
         Some("__client") => client(rest),
         Some("__baseline") => baseline(rest),
+        Some("__pclient") => peer_clients::parallel_client(rest),
+        Some("__udp_server") => peer_clients::udp_server(rest),
+        Some("__udp_client") => peer_clients::udp_client(rest),
+        Some("__peer") => peer::bench(rest),
+        Some("peer") => peer::supervise(rest),
         _ => bench(&args),
     };
     if let Err(e) = result {
@@ -115,7 +156,7 @@ fn server(args: &[String]) -> Res<()> {
     let listener = TcpListener::bind(addr).map_err(|e| format!("bind {addr}: {e}"))?;
     // std listens with a backlog of 128. Handshakes complete in the kernel, so a client faster
     // than this accept loop (scenario A) could fill it, and a dropped SYN costs a 1 s retransmit.
-    set_backlog(&listener, 4096).map_err(|e| format!("listen: {e}"))?;
+    set_backlog(&listener, 65535).map_err(|e| format!("listen: {e}"))?;
     println!("ready");
     exit_with_parent();
     loop {
@@ -353,7 +394,7 @@ fn wait_bounded(child: &mut Child, timeout: Duration) -> Option<ExitStatus> {
 
 /// Kills what runs in our namespaces and deletes them (leftovers of a killed run, or ours).
 fn sweep() {
-    for ns in [NS_A, NS_B] {
+    for ns in [ns_a(), ns_b()] {
         if let Ok(pids) = run("ip", &["netns", "pids", ns]) {
             for pid in pids.split_whitespace() {
                 let _ = run("kill", &["-KILL", pid]);
@@ -361,10 +402,10 @@ fn sweep() {
         }
         let _ = run("ip", &["netns", "del", ns]);
     }
-    let _ = fs::remove_file(SOCKET);
-    let _ = fs::remove_file(POLICY_FILE);
-    let _ = fs::remove_file(format!("{POLICY_FILE}.tmp"));
-    let _ = fs::remove_dir_all(ENGINE_DIR);
+    let _ = fs::remove_file(socket());
+    let _ = fs::remove_file(policy_file());
+    let _ = fs::remove_file(format!("{}.tmp", policy_file()));
+    let _ = fs::remove_dir_all(engine_dir());
 }
 
 /// The two namespaces and the long-lived servers; dropping it removes everything.
@@ -379,16 +420,26 @@ impl Net {
         let net = Net {
             children: Vec::new(),
         };
-        run("ip", &["netns", "add", NS_A])?;
-        run("ip", &["netns", "add", NS_B])?;
+        run("ip", &["netns", "add", ns_a()])?;
+        run("ip", &["netns", "add", ns_b()])?;
         run(
             "ip",
             &[
-                "-n", NS_A, "link", "add", "veth0", "type", "veth", "peer", "name", "veth1",
-                "netns", NS_B,
+                "-n",
+                ns_a(),
+                "link",
+                "add",
+                "veth0",
+                "type",
+                "veth",
+                "peer",
+                "name",
+                "veth1",
+                "netns",
+                ns_b(),
             ],
         )?;
-        for (ns, dev, ip) in [(NS_A, "veth0", IP_A), (NS_B, "veth1", IP_B)] {
+        for (ns, dev, ip) in [(ns_a(), "veth0", IP_A), (ns_b(), "veth1", IP_B)] {
             run(
                 "ip",
                 &["-n", ns, "addr", "add", &format!("{ip}/24"), "dev", dev],
@@ -404,11 +455,24 @@ impl Net {
             &[
                 "netns",
                 "exec",
-                NS_A,
+                ns_a(),
                 "sysctl",
                 "-q",
                 "-w",
                 "net.ipv4.ip_local_port_range=1024 65535",
+            ],
+        )?;
+        // The no-firewall baseline must not be limited by the server's accept queue.
+        run(
+            "ip",
+            &[
+                "netns",
+                "exec",
+                ns_b(),
+                "sysctl",
+                "-q",
+                "-w",
+                "net.core.somaxconn=65535",
             ],
         )?;
         Ok(net)
@@ -436,7 +500,7 @@ impl Drop for Net {
 /// find its old conntrack entry (CLOSE for 10 s, allow bit in the connmark) and could pass
 /// without being queued.
 fn fresh_state() {
-    let _ = run("ip", &["netns", "exec", NS_A, "conntrack", "-F"]);
+    let _ = run("ip", &["netns", "exec", ns_a(), "conntrack", "-F"]);
 }
 
 /// Waits until something listens on TCP `port` in `ns`.
@@ -479,15 +543,19 @@ fn field(line: &str, key: &str) -> Res<u64> {
 /// Runs the connect client in `a` and parses its line.
 fn connect_run(exe: &Path, count: usize, warmup: usize) -> Res<ConnectStats> {
     let target = format!("{IP_B}:{CONNECT_PORT}");
-    let exe = exe.to_string_lossy();
-    let mut child = spawn_in(
-        NS_A,
-        &exe,
-        &["__client", &target, &count.to_string(), &warmup.to_string()],
-        true,
-    )?;
-    let lines = lines_of(&mut child)?;
     let limit = RUN_DEADLINE + CONNECT_TIMEOUT * (warmup as u32 + 5);
+    client_run(
+        exe,
+        &["__client", &target, &count.to_string(), &warmup.to_string()],
+        limit,
+    )
+}
+
+/// Runs a client mode of this executable in `a` and parses its `RESULT` line, waiting at most
+/// `limit` for it.
+fn client_run(exe: &Path, args: &[&str], limit: Duration) -> Res<ConnectStats> {
+    let mut child = spawn_in(ns_a(), &exe.to_string_lossy(), args, true)?;
+    let lines = lines_of(&mut child)?;
     let line = lines.recv_timeout(limit);
     wait_bounded(&mut child, Duration::from_secs(5));
     let line = line.map_err(|_| "the client printed no result".to_string())?;
@@ -516,7 +584,7 @@ struct Baseline {
 impl Baseline {
     fn start(exe: &Path) -> Res<Baseline> {
         let mut child = spawn_in(
-            NS_A,
+            ns_a(),
             &exe.to_string_lossy(),
             &["__baseline", &QUEUE.to_string()],
             true,
@@ -705,25 +773,25 @@ impl Daemon {
 
     /// The daemon alone, with `stored` as its stored policy file (none: no file).
     fn spawn_with(binary: &Path, stored: Option<&[u8]>) -> Res<Daemon> {
-        let _ = fs::remove_file(SOCKET);
+        let _ = fs::remove_file(socket());
         match stored {
             Some(bytes) => {
-                fs::write(POLICY_FILE, bytes).map_err(|e| format!("{POLICY_FILE}: {e}"))?
+                fs::write(policy_file(), bytes).map_err(|e| format!("{}: {e}", policy_file()))?
             }
             None => {
-                let _ = fs::remove_file(POLICY_FILE);
+                let _ = fs::remove_file(policy_file());
             }
         }
         let log = fs::OpenOptions::new()
             .create(true)
             .append(true)
-            .open(DAEMON_LOG)
-            .map_err(|e| format!("{DAEMON_LOG}: {e}"))?;
+            .open(daemon_log())
+            .map_err(|e| format!("{}: {e}", daemon_log()))?;
         let child = Command::new("ip")
-            .args(["netns", "exec", NS_A])
+            .args(["netns", "exec", ns_a()])
             .arg(binary)
-            .args(["--socket", SOCKET, "--queue", &QUEUE.to_string()])
-            .args(["--policy-file", POLICY_FILE])
+            .args(["--socket", socket(), "--queue", &QUEUE.to_string()])
+            .args(["--policy-file", policy_file()])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log)
@@ -735,13 +803,13 @@ impl Daemon {
             app: None,
         };
         let deadline = Instant::now() + Duration::from_secs(10);
-        while !Path::new(SOCKET).exists() {
+        while !Path::new(socket()).exists() {
             let exited = daemon
                 .child
                 .as_mut()
                 .is_some_and(|c| matches!(c.try_wait(), Ok(Some(_))));
             if Instant::now() > deadline || exited {
-                return Err(format!("the daemon did not start (see {DAEMON_LOG})"));
+                return Err(format!("the daemon did not start (see {})", daemon_log()));
             }
             thread::sleep(Duration::from_millis(5));
         }
@@ -757,7 +825,7 @@ impl Daemon {
             // between is refused, so it is tried again for a little while.
             let deadline = Instant::now() + Duration::from_secs(2);
             let reader = loop {
-                match DaemonClient::connect(Path::new(SOCKET)) {
+                match DaemonClient::connect(Path::new(socket())) {
                     Err(e)
                         if e.kind() == io::ErrorKind::ConnectionRefused
                             && Instant::now() < deadline =>
@@ -831,7 +899,7 @@ fn iperf(seconds: u32) -> Res<f64> {
     let t = seconds.to_string();
     let pin: &[&str] = if iperf_pinned() { &["-A", "0,1"] } else { &[] };
     let mut child = spawn_in(
-        NS_A,
+        ns_a(),
         "iperf3",
         &[
             "-c",
@@ -1014,22 +1082,24 @@ fn bench(args: &[String]) -> Res<()> {
         thread::available_parallelism().map_or(0, usize::from)
     );
     println!(
-        "daemon:  {}{} (stderr in {DAEMON_LOG})",
+        "daemon:  {}{} (stderr in {})",
         daemon.display(),
         if stale {
             "  OLDER THAN ITS SOURCES: cargo build --release -p zenithfenced --bins"
         } else {
             ""
-        }
+        },
+        daemon_log()
     );
-    let _ = fs::write(DAEMON_LOG, "");
+    let _ = fs::write(daemon_log(), "");
     let headless = match Headless::locate() {
         Ok(headless) => {
             println!(
-                "engine:  {} (stderr in {HEADLESS_LOG})",
-                headless.describe()
+                "engine:  {} (stderr in {})",
+                headless.describe(),
+                headless_log()
             );
-            let _ = fs::write(HEADLESS_LOG, "");
+            let _ = fs::write(headless_log(), "");
             Some(headless)
         }
         Err(reason) => {
@@ -1069,7 +1139,7 @@ fn bench(args: &[String]) -> Res<()> {
 
     let mut net = Net::create()?;
     let server = net.keep(spawn_in(
-        NS_B,
+        ns_b(),
         &exe.to_string_lossy(),
         &["__server", &format!("{IP_B}:{CONNECT_PORT}")],
         true,
@@ -1248,12 +1318,12 @@ fn bench(args: &[String]) -> Res<()> {
     );
     let port = IPERF_PORT.to_string();
     net.keep(spawn_in(
-        NS_B,
+        ns_b(),
         "iperf3",
         &["-s", "-B", IP_B, "-p", &port],
         false,
     )?)?;
-    wait_port(NS_B, IPERF_PORT)?;
+    wait_port(ns_b(), IPERF_PORT)?;
     let mut gbits: Vec<(Scenario, f64)> = Vec::new();
     for round in 1..=options.iperf_rounds {
         for scenario in Scenario::ALL {

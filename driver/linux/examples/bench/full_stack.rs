@@ -9,12 +9,9 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::{connect_run, run, wait_bounded, Daemon, Res, DAEMON_LOG, NS_A, SOCKET};
-
-/// The engine's data directory and rule file live under here; removed by every sweep.
-pub(crate) const ENGINE_DIR: &str = "/tmp/zfbench-engine";
-/// Headless mode's stderr, all runs appended.
-pub(crate) const HEADLESS_LOG: &str = "/tmp/zfbench-headless.log";
+use super::{
+    connect_run, daemon_log, engine_dir, headless_log, ns_a, run, socket, wait_bounded, Daemon, Res,
+};
 
 /// How to start headless mode, found next to this binary.
 pub(crate) struct Headless {
@@ -41,17 +38,36 @@ impl Headless {
                 return Err(format!("{} is missing (npm install?)", path.display()));
             }
         }
-        let rules = format!(
-            "{{\"format\":\"zenithfence-rules\",\"version\":1,\"rules\":[{{\"app\":{{\"kind\":\"path\",\
-             \"path\":{}}},\"destination\":{{\"kind\":\"any\"}},\"action\":\"allow\"}}]}}\n",
-            json_string(&exe.to_string_lossy())
-        );
+        // This executable, and iperf3 (the established-flow part) when installed.
+        let apps: Vec<PathBuf> = std::iter::once(exe).chain(iperf3_path()).collect();
+        let rules = apps
+            .iter()
+            .map(|app| {
+                format!(
+                    "{{\"app\":{{\"kind\":\"path\",\"path\":{}}},\
+                     \"destination\":{{\"kind\":\"any\"}},\"action\":\"allow\"}}",
+                    json_string(&app.to_string_lossy())
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(",");
+        let rules =
+            format!("{{\"format\":\"zenithfence-rules\",\"version\":1,\"rules\":[{rules}]}}\n");
         Ok(Headless { node, main, rules })
     }
 
     pub(crate) fn describe(&self) -> String {
         format!("{} {}", self.node.display(), self.main.display())
     }
+}
+
+/// `iperf3` on the PATH, its links resolved (the path the daemon reads in /proc).
+fn iperf3_path() -> Option<PathBuf> {
+    let path = std::env::var("PATH").unwrap_or_default();
+    path.split(':')
+        .map(|dir| Path::new(dir).join("iperf3"))
+        .find(|p| p.is_file())
+        .and_then(|p| fs::canonicalize(p).ok())
 }
 
 /// A JSON string literal.
@@ -83,16 +99,16 @@ fn file_since(path: &str, from: u64) -> String {
 
 /// The last few lines of what headless mode wrote to stderr since `from`, for an error.
 fn log_tail(from: u64) -> String {
-    let text = file_since(HEADLESS_LOG, from);
+    let text = file_since(headless_log(), from);
     let lines: Vec<&str> = text.lines().collect();
     let tail = lines
         .get(lines.len().saturating_sub(5)..)
         .unwrap_or_default()
         .join(" | ");
     if tail.is_empty() {
-        format!("nothing on stderr ({HEADLESS_LOG})")
+        format!("nothing on stderr ({})", headless_log())
     } else {
-        format!("{tail} ({HEADLESS_LOG})")
+        format!("{tail} ({})", headless_log())
     }
 }
 
@@ -111,7 +127,7 @@ impl FullStack {
     /// Starts the daemon, then headless mode with a fresh database and the rule, and returns
     /// once a probe connection went through the engine.
     pub(crate) fn start(daemon_binary: &Path, headless: &Headless, exe: &Path) -> Res<FullStack> {
-        let dir = Path::new(ENGINE_DIR);
+        let dir = Path::new(engine_dir());
         let _ = fs::remove_dir_all(dir);
         let data = dir.join("data");
         fs::create_dir_all(&data).map_err(|e| format!("{}: {e}", data.display()))?;
@@ -120,21 +136,21 @@ impl FullStack {
             .map_err(|e| format!("{}: {e}", rule_file.display()))?;
 
         let daemon = Daemon::spawn(daemon_binary)?;
-        let daemon_from = file_len(DAEMON_LOG);
-        let log_from = file_len(HEADLESS_LOG);
+        let daemon_from = file_len(daemon_log());
+        let log_from = file_len(headless_log());
         let log = fs::OpenOptions::new()
             .create(true)
             .append(true)
-            .open(HEADLESS_LOG)
-            .map_err(|e| format!("{HEADLESS_LOG}: {e}"))?;
+            .open(headless_log())
+            .map_err(|e| format!("{}: {e}", headless_log()))?;
         // In `a` like the daemon, so a sweep after an aborted run kills it too; `ip netns exec`
         // execs node, so the child's pid is node's.
         let mut child = Command::new("ip")
-            .args(["netns", "exec", NS_A])
+            .args(["netns", "exec", ns_a()])
             .arg(&headless.node)
             .arg(&headless.main)
             .arg("--driver-socket")
-            .arg(SOCKET)
+            .arg(socket())
             .arg("--data-dir")
             .arg(&data)
             .arg("--import-rules")
@@ -190,7 +206,7 @@ impl FullStack {
     /// Waits until the daemon logs the engine's Hello.
     fn wait_hello(&mut self, daemon_from: u64) -> Res<()> {
         let deadline = Instant::now() + Duration::from_secs(15);
-        while !file_since(DAEMON_LOG, daemon_from).contains("client hello") {
+        while !file_since(daemon_log(), daemon_from).contains("client hello") {
             if self.exited() {
                 return Err(format!("headless mode exited: {}", log_tail(self.log_from)));
             }
@@ -221,6 +237,16 @@ impl FullStack {
         }
     }
 
+    /// The daemon's and headless mode's pids (the processes whose CPU the benchmark counts).
+    pub(crate) fn pids(&self) -> Vec<u32> {
+        let daemon = self.daemon.as_ref().and_then(|d| d.child.as_ref());
+        daemon
+            .into_iter()
+            .chain(self.headless.as_ref())
+            .map(Child::id)
+            .collect()
+    }
+
     fn exited(&mut self) -> bool {
         self.headless
             .as_mut()
@@ -242,7 +268,7 @@ impl FullStack {
         if let Some(daemon) = self.daemon.take() {
             daemon.stop();
         }
-        let stderr = file_since(HEADLESS_LOG, self.log_from);
+        let stderr = file_since(headless_log(), self.log_from);
         let held = stderr
             .lines()
             .find_map(|l| l.split_once("stopped (")?.1.split_once(' '))
@@ -263,7 +289,7 @@ impl FullStack {
     /// The rule's hit count and the history rows, read from the database after headless mode
     /// stopped (its shutdown flushes both).
     fn engine_counts(&self) -> Res<(u64, u64)> {
-        let db = Path::new(ENGINE_DIR).join("data/zenithfence.sqlite");
+        let db = Path::new(engine_dir()).join("data/zenithfence.sqlite");
         let script = "const { DatabaseSync } = require('node:sqlite');\
              const db = new DatabaseSync(process.argv[1], { readOnly: true });\
              const hits = db.prepare('SELECT coalesce(sum(hit_count), 0) AS n FROM rules').get().n;\

@@ -1,0 +1,799 @@
+//! `bench peer`: ZenithFence beside OpenSnitch, the same traffic through five configurations.
+//!
+//! ```text
+//! cargo build --release -p zenithfenced --bins --examples
+//! sudo target/release/examples/bench peer [--quick] [--count N] [--parallel N] [--rounds N]
+//!     [--iperf-rounds N] [--iperf-seconds N]
+//! ```
+//!
+//! - A no firewall; B the minimal accept-all NFQUEUE reader with the daemon's rules;
+//!   C zenithfenced + an auto-accept client; D zenithfenced + the engine (headless mode) with a
+//!   rule; E OpenSnitch's daemon with an allow-all rule (`bench/opensnitch.rs`; skipped, with
+//!   the reason and how to install it, when absent; D likewise without node).
+//! - Latency part, interleaved rounds, each configuration started afresh: sequential TCP
+//!   connects (p50/p99), 32 parallel connect loops (connections/s), new UDP flows (one datagram
+//!   and its echo: first-datagram latency p50/p99); CPU ms per 1 000 connections of the
+//!   firewall's processes (reader; daemon; daemon + headless node; opensnitchd) over the
+//!   sequential TCP and the UDP parts; their RSS at the end.
+//! - Throughput part: iperf3, interleaved rounds of all five.
+//!
+//! Namespaces `zfpeer-a`/`zfpeer-b` (not the driver benchmark's) and one private directory
+//! `/tmp/zfpeer-PID` (0700) hold everything. The command the user starts is a supervisor: it
+//! runs the benchmark as a child and, however that ends (done, failed, Ctrl-C, SIGTERM), kills
+//! what runs in the namespaces, deletes them, removes the directory and checks that the host's
+//! `/etc/opensnitchd` is as before. It prints numbers and asserts nothing.
+
+use std::fs;
+use std::io::{self, Write};
+use std::os::unix::fs::DirBuilderExt;
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread;
+use std::time::Duration;
+
+use super::full_stack::{FullStack, Headless};
+use super::opensnitch::{self, OpenSnitch};
+use super::place::settle;
+use super::proc_stats::{rss_mb, Cpu};
+use super::{
+    client_run, connect_run, daemon_binary, daemon_is_stale, fresh_state, iperf, iperf_pinned,
+    lines_of, median, ns_a, ns_b, number, run, spawn_in, sweep, wait_bounded, wait_port, Baseline,
+    ConnectStats, Daemon, Net, Res, CONNECT_PORT, IPERF_PORT, IP_A, IP_B, RUN_DEADLINE,
+};
+
+/// Names of the namespaces and files (`place.rs`).
+const PREFIX: &str = "zfpeer";
+/// Parallel connect loops.
+const THREADS: usize = 32;
+/// The UDP echo server's first port; each latency run sends to a port of its own.
+const UDP_PORT: u16 = 7100;
+/// The first source port of each run's UDP flows (each flow the next one).
+const UDP_SOURCE_PORT: u16 = 20000;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Config {
+    None,
+    Reader,
+    Daemon,
+    Engine,
+    OpenSnitch,
+}
+
+impl Config {
+    fn label(self) -> &'static str {
+        match self {
+            Config::None => "A no firewall",
+            Config::Reader => "B minimal accept-all NFQUEUE reader",
+            Config::Daemon => "C zenithfenced + auto-accept client",
+            Config::Engine => "D zenithfenced + engine deciding by a rule",
+            Config::OpenSnitch => "E opensnitchd, allow-all rule, /proc monitor",
+        }
+    }
+
+    fn letter(self) -> &'static str {
+        self.label().get(..1).unwrap_or("?")
+    }
+}
+
+struct Options {
+    count: usize,
+    parallel: usize,
+    rounds: usize,
+    iperf_rounds: usize,
+    iperf_seconds: u32,
+}
+
+const USAGE: &str = "usage: bench peer [--quick] [--count N] [--parallel N] [--rounds N] \
+                     [--iperf-rounds N] [--iperf-seconds N]";
+
+fn parse_options(args: &[String]) -> Res<Options> {
+    let mut o = Options {
+        count: 3000,
+        parallel: 6000,
+        rounds: 5,
+        iperf_rounds: 5,
+        iperf_seconds: 4,
+    };
+    let mut rest = args.iter();
+    while let Some(flag) = rest.next() {
+        let mut value = || rest.next().ok_or_else(|| format!("{flag} N"));
+        match flag.as_str() {
+            "--quick" => {
+                o.count = 1000;
+                o.parallel = 2000;
+                o.rounds = 3;
+                o.iperf_rounds = 3;
+                o.iperf_seconds = 2;
+            }
+            "--count" => o.count = number(value()?)?,
+            "--parallel" => o.parallel = number(value()?)?,
+            "--rounds" => o.rounds = number(value()?)?,
+            "--iperf-rounds" => o.iperf_rounds = number(value()?)?,
+            "--iperf-seconds" => o.iperf_seconds = number(value()?)?,
+            "--help" | "-h" => return Err(USAGE.into()),
+            other => return Err(format!("unknown option '{other}'; {USAGE}")),
+        }
+    }
+    // Bounded so that every run's UDP source ports fit and a run stays within minutes.
+    o.count = o.count.clamp(10, 20_000);
+    o.parallel = o.parallel.clamp(THREADS, 100_000);
+    o.rounds = o.rounds.clamp(1, 10);
+    o.iperf_rounds = o.iperf_rounds.clamp(1, 10);
+    o.iperf_seconds = o.iperf_seconds.clamp(1, 60);
+    Ok(o)
+}
+
+fn is_root() -> bool {
+    fs::read_to_string("/proc/self/status").is_ok_and(|s| {
+        s.lines()
+            .find_map(|l| l.strip_prefix("Uid:"))
+            .and_then(|u| u.split_whitespace().nth(1))
+            == Some("0")
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// The supervisor: runs the benchmark as a child and cleans up however it ends.
+
+static SIGNALLED: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_signal(_: i32) {
+    // Only an atomic store: async-signal-safe.
+    SIGNALLED.store(true, Ordering::SeqCst);
+}
+
+extern "C" {
+    fn signal(signum: i32, handler: extern "C" fn(i32)) -> usize;
+}
+
+const SIGHUP: i32 = 1;
+const SIGINT: i32 = 2;
+const SIGTERM: i32 = 15;
+
+/// `bench peer ARGS`.
+pub(crate) fn supervise(args: &[String]) -> Res<()> {
+    parse_options(args)?;
+    if !is_root() {
+        return Err("needs root (namespaces, netfilter rules, NFQUEUE, a bind mount)".into());
+    }
+    let host_before = opensnitch::host_fingerprint();
+    remove_stale_dirs();
+    let dir = PathBuf::from(format!("/tmp/{PREFIX}-{}", std::process::id()));
+    fs::DirBuilder::new()
+        .mode(0o700)
+        .create(&dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?;
+    settle(PREFIX, &dir);
+    for sig in [SIGHUP, SIGINT, SIGTERM] {
+        // SAFETY: `on_signal` is an `extern "C" fn(i32)` that only stores to an atomic, which
+        // is async-signal-safe; `signal` takes no pointers to memory of ours. Caught signals
+        // are reset to the default in the children at exec.
+        unsafe { signal(sig, on_signal) };
+    }
+    let exe = std::env::current_exe().map_err(|e| format!("current_exe: {e}"));
+    let status = exe.and_then(|exe| {
+        let mut child = Command::new(exe)
+            .arg("__peer")
+            .arg(&dir)
+            .args(args)
+            .stdin(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start the benchmark: {e}"))?;
+        loop {
+            if let Ok(Some(status)) = child.try_wait() {
+                return match status.signal() {
+                    Some(sig) => Err(format!("the benchmark ended by signal {sig}")),
+                    None => Ok(status.success()),
+                };
+            }
+            if SIGNALLED.load(Ordering::SeqCst) {
+                // A terminal's Ctrl-C reached the child too; a SIGTERM to us alone did not.
+                wait_bounded(&mut child, Duration::from_secs(3));
+                return Err("interrupted".to_string());
+            }
+            thread::sleep(Duration::from_millis(50));
+        }
+    });
+    if !matches!(status, Ok(true)) {
+        print_log_tails(&dir);
+    }
+    sweep();
+    let removed = fs::remove_dir_all(&dir);
+    let host_after = opensnitch::host_fingerprint();
+    let left = leftovers(&dir);
+    println!(
+        "cleanup: {}; host {} {}",
+        if left.is_empty() {
+            format!("namespaces and {} removed", dir.display())
+        } else {
+            format!("LEFT BEHIND: {}", left.join(", "))
+        },
+        opensnitch::HOST_CONFIG,
+        if host_before == host_after {
+            "untouched".to_string()
+        } else {
+            format!("CHANGED: before [{host_before}], after [{host_after}]")
+        }
+    );
+    if let Err(e) = removed {
+        eprintln!("bench: {}: {e}", dir.display());
+    }
+    match status {
+        Ok(true) => Ok(()),
+        Ok(false) => Err("the benchmark failed (above)".into()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Private directories of earlier runs whose supervisor is gone (killed with SIGKILL).
+fn remove_stale_dirs() {
+    let Ok(entries) = fs::read_dir("/tmp") else {
+        return;
+    };
+    for entry in entries.filter_map(Result::ok) {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name
+            .strip_prefix(PREFIX)
+            .and_then(|r| r.strip_prefix('-'))
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// What is still there after the cleanup: namespaces, the directory.
+fn leftovers(dir: &Path) -> Vec<String> {
+    let namespaces = run("ip", &["netns", "list"]).unwrap_or_default();
+    let mut left: Vec<String> = namespaces
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|ns| ns.starts_with(&format!("{PREFIX}-")))
+        .map(|ns| format!("namespace {ns}"))
+        .collect();
+    if dir.exists() {
+        left.push(dir.display().to_string());
+    }
+    left
+}
+
+/// The last lines of each log in the private directory, before it is removed.
+fn print_log_tails(dir: &Path) {
+    let logs = [
+        dir.join(format!("{PREFIX}-daemon.log")),
+        dir.join(format!("{PREFIX}-headless.log")),
+        dir.join("opensnitch/opensnitchd.log"),
+    ];
+    for log in logs {
+        let text = fs::read_to_string(&log).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        let tail = lines
+            .get(lines.len().saturating_sub(8)..)
+            .unwrap_or_default();
+        if !tail.is_empty() {
+            eprintln!("--- last lines of {} ---", log.display());
+            for line in tail {
+                eprintln!("{line}");
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The benchmark (the supervisor's child).
+
+/// A configuration's firewall, running in `a`.
+enum Firewall {
+    None,
+    Reader(Baseline),
+    Daemon(Daemon),
+    Engine(FullStack),
+    OpenSnitch(opensnitch::Running),
+}
+
+struct Ctx {
+    exe: PathBuf,
+    daemon: PathBuf,
+    headless: Option<Headless>,
+    snitch: Option<OpenSnitch>,
+    snitch_dir: PathBuf,
+}
+
+impl Firewall {
+    fn start(config: Config, ctx: &Ctx) -> Res<Firewall> {
+        Ok(match config {
+            Config::None => Firewall::None,
+            Config::Reader => Firewall::Reader(Baseline::start(&ctx.exe)?),
+            Config::Daemon => Firewall::Daemon(Daemon::start(&ctx.daemon, None)?),
+            Config::Engine => {
+                let headless = ctx.headless.as_ref().ok_or("D without headless mode")?;
+                Firewall::Engine(FullStack::start(&ctx.daemon, headless, &ctx.exe)?)
+            }
+            Config::OpenSnitch => {
+                let snitch = ctx.snitch.as_ref().ok_or("E without opensnitchd")?;
+                Firewall::OpenSnitch(opensnitch::Running::start(
+                    snitch,
+                    &ctx.snitch_dir,
+                    &ctx.exe,
+                )?)
+            }
+        })
+    }
+
+    /// The processes whose CPU and memory count.
+    fn pids(&self) -> Vec<u32> {
+        match self {
+            Firewall::None => Vec::new(),
+            Firewall::Reader(reader) => vec![reader.child.id()],
+            Firewall::Daemon(daemon) => daemon.child.iter().map(|c| c.id()).collect(),
+            Firewall::Engine(stack) => stack.pids(),
+            Firewall::OpenSnitch(snitch) => snitch.pids(),
+        }
+    }
+
+    /// Stops it; a note on what it did.
+    fn stop(self) -> String {
+        match self {
+            Firewall::None => String::new(),
+            Firewall::Reader(reader) => match reader.stop() {
+                Ok(n) => format!("  reader answered {n}"),
+                Err(e) => format!("  reader: {e}"),
+            },
+            Firewall::Daemon(daemon) => {
+                let app = daemon.stop();
+                format!(
+                    "  app answered {} ({} without pid)",
+                    app.connections, app.unattributed
+                )
+            }
+            Firewall::Engine(stack) => stack.stop(),
+            Firewall::OpenSnitch(snitch) => snitch.stop(),
+        }
+    }
+}
+
+/// One latency run's numbers.
+struct Sample {
+    config: Config,
+    tcp: ConnectStats,
+    parallel: ConnectStats,
+    udp: ConnectStats,
+    /// CPU ms per 1 000 connections / flows (NaN without a firewall process).
+    cpu_tcp: f64,
+    cpu_udp: f64,
+    rss_mb: f64,
+    /// What the firewall said it did.
+    note: String,
+}
+
+/// `__peer DIR ARGS`.
+pub(crate) fn bench(args: &[String]) -> Res<()> {
+    let dir = PathBuf::from(super::arg(args, 0)?);
+    let options = parse_options(args.get(1..).unwrap_or_default())?;
+    settle(PREFIX, &dir);
+    let exe = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
+    let daemon = daemon_binary()?;
+    let headless = Headless::locate();
+    let snitch = OpenSnitch::locate();
+
+    println!("ZenithFence beside OpenSnitch: bench peer");
+    println!(
+        "command: {}",
+        std::iter::once(exe.to_string_lossy().into_owned())
+            .chain(["peer".to_string()])
+            .chain(args.iter().skip(1).cloned())
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    println!(
+        "date:    {}",
+        run("date", &["-u", "+%Y-%m-%d %H:%M:%S UTC"])
+            .unwrap_or_default()
+            .trim()
+    );
+    let cpu_model = fs::read_to_string("/proc/cpuinfo")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("model name")?
+                .split_once(':')
+                .map(|(_, m)| m.trim().to_string())
+        })
+        .unwrap_or_default();
+    println!(
+        "machine: {}, {} CPUs ({cpu_model})",
+        run("uname", &["-srm"]).unwrap_or_default().trim(),
+        thread::available_parallelism().map_or(0, usize::from)
+    );
+    println!(
+        "daemon:  {}{}",
+        daemon.display(),
+        if daemon_is_stale(&daemon) {
+            "  OLDER THAN ITS SOURCES: cargo build --release -p zenithfenced --bins"
+        } else {
+            ""
+        }
+    );
+    let mut configs = vec![Config::None, Config::Reader, Config::Daemon];
+    match &headless {
+        Ok(h) => {
+            println!("engine:  {}", h.describe());
+            configs.push(Config::Engine);
+        }
+        Err(reason) => println!("engine:  D skipped: {reason}"),
+    }
+    match &snitch {
+        Ok(s) => {
+            println!("peer:    {}", s.describe());
+            configs.push(Config::OpenSnitch);
+        }
+        Err(reason) => println!("peer:    E skipped: {reason}"),
+    }
+    let warmup = options.count / 20;
+    println!(
+        "method:  per run {} sequential connect()s (+{warmup} warm-up, SO_LINGER 0), {} connects \
+         from {THREADS} threads, {} new UDP flows (+{warmup} warm-up), veth {IP_A} -> {IP_B}; \
+         {} rounds of {}; then iperf3 -t {}{}, {} rounds",
+        options.count,
+        options.parallel,
+        options.count,
+        options.rounds,
+        configs
+            .iter()
+            .map(|c| c.letter())
+            .collect::<Vec<_>>()
+            .join(" "),
+        options.iperf_seconds,
+        if iperf_pinned() { " -A 0,1" } else { "" },
+        options.iperf_rounds
+    );
+    let _ = io::stdout().flush();
+
+    let ctx = Ctx {
+        exe: exe.clone(),
+        daemon,
+        headless: headless.ok(),
+        snitch: snitch.ok(),
+        snitch_dir: dir.join("opensnitch"),
+    };
+    let mut net = Net::create()?;
+    let exe_text = exe.to_string_lossy().into_owned();
+    let server = net.keep(spawn_in(
+        ns_b(),
+        &exe_text,
+        &["__server", &format!("{IP_B}:{CONNECT_PORT}")],
+        true,
+    )?)?;
+    wait_ready(server, "the connect server")?;
+    let runs = options.rounds * configs.len();
+    let udp_ports = u16::try_from(runs).map_err(|_| "too many runs")?;
+    let udp = net.keep(spawn_in(
+        ns_b(),
+        &exe_text,
+        &[
+            "__udp_server",
+            IP_B,
+            &UDP_PORT.to_string(),
+            &udp_ports.to_string(),
+        ],
+        true,
+    )?)?;
+    wait_ready(udp, "the UDP echo server")?;
+    net.keep(spawn_in(
+        ns_b(),
+        "iperf3",
+        &["-s", "-B", IP_B, "-p", &IPERF_PORT.to_string()],
+        false,
+    )?)?;
+    wait_port(ns_b(), IPERF_PORT)?;
+
+    println!();
+    println!("latency part");
+    let mut samples = Vec::new();
+    let mut run_index = 0u16;
+    for round in 1..=options.rounds {
+        for &config in &configs {
+            let port = UDP_PORT + run_index;
+            run_index += 1;
+            let sample = latency_run(config, &ctx, &options, port)?;
+            println!(
+                "round {round} {}: TCP p50 {:.1} p99 {:.1} µs ({} errors), {:.0} conn/s ({} errors), \
+                 UDP p50 {:.1} p99 {:.1} µs ({} errors), CPU {} / {} ms per 1 000, RSS {} MB{}",
+                config.letter(),
+                sample.tcp.p50_us,
+                sample.tcp.p99_us,
+                sample.tcp.errors,
+                sample.parallel.rate,
+                sample.parallel.errors,
+                sample.udp.p50_us,
+                sample.udp.p99_us,
+                sample.udp.errors,
+                cell(sample.cpu_tcp, 1),
+                cell(sample.cpu_udp, 1),
+                cell(sample.rss_mb, 1),
+                sample.note
+            );
+            let _ = io::stdout().flush();
+            samples.push(sample);
+        }
+    }
+
+    println!();
+    println!("throughput part");
+    let mut gbits: Vec<(Config, f64)> = Vec::new();
+    for round in 1..=options.iperf_rounds {
+        for &config in &configs {
+            fresh_state();
+            let firewall = Firewall::start(config, &ctx)?;
+            thread::sleep(Duration::from_millis(300));
+            let result = iperf(options.iperf_seconds);
+            let note = firewall.stop();
+            let _ = run("ip", &["netns", "exec", ns_a(), "nft", "flush", "ruleset"]);
+            match result {
+                Ok(gbps) => {
+                    println!(
+                        "round {round} {}: {gbps:>6.2} Gbit/s{note}",
+                        config.letter()
+                    );
+                    gbits.push((config, gbps));
+                }
+                Err(e) => println!(
+                    "round {round} {}: iperf3 failed: {e}{note}",
+                    config.letter()
+                ),
+            }
+            let _ = io::stdout().flush();
+        }
+    }
+    drop(net);
+
+    report(&configs, &samples, &gbits, &options);
+    Ok(())
+}
+
+/// Waits for a child's `ready` line.
+fn wait_ready(child: &mut std::process::Child, what: &str) -> Res<()> {
+    match lines_of(child)?.recv_timeout(Duration::from_secs(10)) {
+        Ok(line) if line == "ready" => Ok(()),
+        _ => Err(format!("{what} did not start")),
+    }
+}
+
+/// One configuration, started afresh: sequential TCP, parallel TCP, UDP flows.
+fn latency_run(config: Config, ctx: &Ctx, options: &Options, udp_port: u16) -> Res<Sample> {
+    fresh_state();
+    let firewall = Firewall::start(config, ctx)?;
+    // Let what a start leaves running (the engine's warm-up) settle before counting CPU.
+    thread::sleep(Duration::from_millis(300));
+    let pids = firewall.pids();
+    let warmup = options.count / 20;
+    let result = (|| -> Res<Sample> {
+        let cpu_start = Cpu::read(&pids);
+        let tcp = connect_run(&ctx.exe, options.count, warmup)?;
+        let cpu_tcp = Cpu::read(&pids).since(cpu_start);
+        let target = format!("{IP_B}:{CONNECT_PORT}");
+        let limit = RUN_DEADLINE + Duration::from_secs(10);
+        let parallel = client_run(
+            &ctx.exe,
+            &[
+                "__pclient",
+                &target,
+                &THREADS.to_string(),
+                &options.parallel.to_string(),
+            ],
+            limit,
+        )?;
+        let cpu_start = Cpu::read(&pids);
+        let udp = client_run(
+            &ctx.exe,
+            &[
+                "__udp_client",
+                IP_A,
+                &UDP_SOURCE_PORT.to_string(),
+                &format!("{IP_B}:{udp_port}"),
+                &options.count.to_string(),
+                &warmup.to_string(),
+            ],
+            limit + Duration::from_secs(2) * (warmup as u32 + 5),
+        )?;
+        let cpu_udp = Cpu::read(&pids).since(cpu_start);
+        let per_1000 = |cpu: f64, s: &ConnectStats| {
+            if pids.is_empty() {
+                f64::NAN
+            } else {
+                cpu * 1000.0 / (s.ok + s.errors + warmup as u64).max(1) as f64
+            }
+        };
+        Ok(Sample {
+            config,
+            cpu_tcp: per_1000(cpu_tcp, &tcp),
+            cpu_udp: per_1000(cpu_udp, &udp),
+            rss_mb: if pids.is_empty() {
+                f64::NAN
+            } else {
+                rss_mb(&pids)
+            },
+            note: String::new(),
+            tcp,
+            parallel,
+            udp,
+        })
+    })();
+    let note = firewall.stop();
+    // Whatever a firewall left in `a` (OpenSnitch 1.5.8 may exit with its rules in place) must
+    // not reach the next configuration.
+    let _ = run("ip", &["netns", "exec", ns_a(), "nft", "flush", "ruleset"]);
+    result.map(|sample| Sample { note, ..sample })
+}
+
+/// The median of the values that are numbers.
+fn med(values: impl Iterator<Item = f64>) -> f64 {
+    let values: Vec<f64> = values.filter(|v| !v.is_nan()).collect();
+    median(&values)
+}
+
+/// A number for the table: "–" when there is none.
+fn cell(value: f64, decimals: usize) -> String {
+    if value.is_nan() {
+        "–".to_string()
+    } else {
+        format!("{value:.decimals$}")
+    }
+}
+
+/// Medians of one configuration.
+struct Row {
+    config: Config,
+    tcp_p50: f64,
+    tcp_p99: f64,
+    tcp_added: f64,
+    rate: f64,
+    udp_p50: f64,
+    udp_p99: f64,
+    udp_added: f64,
+    iperf_pct: f64,
+    cpu_tcp: f64,
+    cpu_udp: f64,
+    rss: f64,
+}
+
+fn report(configs: &[Config], samples: &[Sample], gbits: &[(Config, f64)], options: &Options) {
+    let of = |config: Config, pick: fn(&Sample) -> f64| {
+        med(samples.iter().filter(|s| s.config == config).map(pick))
+    };
+    let gbps = |config: Config| med(gbits.iter().filter(|g| g.0 == config).map(|g| g.1));
+    let none_tcp = of(Config::None, |s| s.tcp.p50_us);
+    let none_udp = of(Config::None, |s| s.udp.p50_us);
+    let none_gbps = gbps(Config::None);
+    let rows: Vec<Row> = configs
+        .iter()
+        .map(|&config| Row {
+            config,
+            tcp_p50: of(config, |s| s.tcp.p50_us),
+            tcp_p99: of(config, |s| s.tcp.p99_us),
+            tcp_added: of(config, |s| s.tcp.p50_us) - none_tcp,
+            rate: of(config, |s| s.parallel.rate),
+            udp_p50: of(config, |s| s.udp.p50_us),
+            udp_p99: of(config, |s| s.udp.p99_us),
+            udp_added: of(config, |s| s.udp.p50_us) - none_udp,
+            iperf_pct: 100.0 * gbps(config) / none_gbps,
+            cpu_tcp: of(config, |s| s.cpu_tcp),
+            cpu_udp: of(config, |s| s.cpu_udp),
+            rss: of(config, |s| s.rss_mb),
+        })
+        .collect();
+    println!();
+    println!(
+        "medians of {} rounds (iperf3: {} rounds, A = {} Gbit/s); latencies in µs, \"added\" = p50 \
+         minus A's p50; CPU of the firewall's processes",
+        options.rounds,
+        options.iperf_rounds,
+        cell(none_gbps, 2)
+    );
+    println!();
+    println!(
+        "| configuration | connect p50 / p99 | added | conn/s ({THREADS} parallel) | UDP first datagram \
+         p50 / p99 | UDP added | iperf3 % of none | CPU ms / 1 000 TCP | CPU ms / 1 000 UDP | RSS MB |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|");
+    for r in &rows {
+        println!(
+            "| {} | {} / {} | {} | {} | {} / {} | {} | {} | {} | {} | {} |",
+            r.config.label(),
+            cell(r.tcp_p50, 1),
+            cell(r.tcp_p99, 1),
+            cell(r.tcp_added, 1),
+            cell(r.rate, 0),
+            cell(r.udp_p50, 1),
+            cell(r.udp_p99, 1),
+            cell(r.udp_added, 1),
+            cell(r.iperf_pct, 1),
+            cell(r.cpu_tcp, 1),
+            cell(r.cpu_udp, 1),
+            cell(r.rss, 1),
+        );
+    }
+    let row = |config: Config| rows.iter().find(|r| r.config == config);
+    for (name, base) in [
+        ("OpenSnitch (E)", Config::OpenSnitch),
+        ("the minimal reader (B)", Config::Reader),
+    ] {
+        let Some(base) = row(base) else {
+            println!();
+            println!("ratios to {name}: skipped, it did not run");
+            continue;
+        };
+        println!();
+        println!(
+            "ratios to {name} (added latency, CPU, RSS: below 1 is better; conn/s, throughput: \
+             above 1 is better)"
+        );
+        println!();
+        println!(
+            "| configuration | TCP added | conn/s | UDP added | iperf3 | CPU / 1 000 TCP | CPU / 1 000 UDP | RSS |"
+        );
+        println!("|---|---|---|---|---|---|---|---|");
+        for r in rows
+            .iter()
+            .filter(|r| r.config != Config::None && r.config != base.config)
+        {
+            println!(
+                "| {} | {} | {} | {} | {} | {} | {} | {} |",
+                r.config.label(),
+                cell(r.tcp_added / base.tcp_added, 2),
+                cell(r.rate / base.rate, 2),
+                cell(r.udp_added / base.udp_added, 2),
+                cell(r.iperf_pct / base.iperf_pct, 3),
+                cell(r.cpu_tcp / base.cpu_tcp, 2),
+                cell(r.cpu_udp / base.cpu_udp, 2),
+                cell(r.rss / base.rss, 2),
+            );
+        }
+    }
+    goals(&rows);
+    let _ = io::stdout().flush();
+}
+
+/// The goals of issue 14 that these numbers measure.
+fn goals(rows: &[Row]) {
+    let get = |config: Config| rows.iter().find(|r| r.config == config);
+    println!();
+    println!("goals (issue 14)");
+    for config in [Config::Daemon, Config::Engine] {
+        if let Some(r) = get(config) {
+            println!(
+                "  {}: established throughput {} % of none (goal ≥ 99 %)",
+                config.letter(),
+                cell(r.iperf_pct, 1)
+            );
+        }
+    }
+    if let (Some(c), Some(b)) = (get(Config::Daemon), get(Config::Reader)) {
+        println!(
+            "  C: daemon CPU per new connection {}× the minimal reader's (goal ≤ 2×)",
+            cell(c.cpu_tcp / b.cpu_tcp, 2)
+        );
+    }
+    if let (Some(d), Some(e)) = (get(Config::Engine), get(Config::OpenSnitch)) {
+        println!(
+            "  D: TCP added latency {}× OpenSnitch's (goal ≤ 0.10×); new UDP flows {}× (goal ≤ 0.5×), \
+             CPU per 1 000 UDP flows {} vs {} ms (goal: below)",
+            cell(d.tcp_added / e.tcp_added, 2),
+            cell(d.udp_added / e.udp_added, 2),
+            cell(d.cpu_udp, 1),
+            cell(e.cpu_udp, 1)
+        );
+    }
+    if let (Some(d), Some(a)) = (get(Config::Engine), get(Config::None)) {
+        println!(
+            "  D: full stack added p50 {} µs (goal ≤ 150), p99 {} µs over A's p99 (goal ≤ 400)",
+            cell(d.tcp_added, 1),
+            cell(d.tcp_p99 - a.tcp_p99, 1)
+        );
+    }
+}

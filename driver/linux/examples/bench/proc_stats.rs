@@ -1,0 +1,85 @@
+//! CPU time and resident memory of a firewall's processes, read from `/proc` (same pid
+//! namespace: `ip netns exec` changes only the network and mount namespaces).
+
+use std::fs;
+use std::sync::OnceLock;
+
+/// Clock ticks per second of `/proc/PID/stat` (`getconf CLK_TCK`; 100 on Linux).
+fn ticks_per_second() -> f64 {
+    static TICKS: OnceLock<f64> = OnceLock::new();
+    *TICKS.get_or_init(|| {
+        super::run("getconf", &["CLK_TCK"])
+            .ok()
+            .and_then(|t| t.trim().parse().ok())
+            .unwrap_or(100.0)
+    })
+}
+
+/// User + system CPU time of a process, all its threads (also those that ended), in ms, at
+/// the resolution of a clock tick.
+fn cpu_ms_of(pid: u32) -> Option<f64> {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name is in parentheses and may hold spaces; fields count from after it.
+    let rest = stat.get(stat.rfind(')')? + 1..)?;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // After the name: state is field 3 (index 0), utime field 14 (index 11), stime 15 (12).
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    Some((utime + stime) as f64 * 1000.0 / ticks_per_second())
+}
+
+/// Run time of a process's live threads in ms, from each thread's `schedstat` (ns, exact,
+/// where `stat` counts 10 ms ticks). A thread that ended is missing here, not in `stat`.
+fn run_time_ms_of(pid: u32) -> Option<f64> {
+    let tasks = fs::read_dir(format!("/proc/{pid}/task")).ok()?;
+    let mut ns = 0u64;
+    for task in tasks.filter_map(Result::ok) {
+        let text = fs::read_to_string(task.path().join("schedstat")).ok()?;
+        ns += text.split_whitespace().next()?.parse::<u64>().ok()?;
+    }
+    Some(ns as f64 / 1e6)
+}
+
+/// CPU time of a set of processes at one moment, read two ways.
+#[derive(Clone, Copy)]
+pub(crate) struct Cpu {
+    /// Live threads' exact run time (ms).
+    exact: f64,
+    /// User + system ticks of the processes, ended threads included (ms).
+    ticks: f64,
+}
+
+impl Cpu {
+    /// Now, for all `pids` together (a process that is gone counts nothing).
+    pub(crate) fn read(pids: &[u32]) -> Cpu {
+        Cpu {
+            exact: pids.iter().filter_map(|&pid| run_time_ms_of(pid)).sum(),
+            ticks: pids.iter().filter_map(|&pid| cpu_ms_of(pid)).sum(),
+        }
+    }
+
+    /// CPU ms used since `earlier`: the exact time, unless the ticks show clearly more (a
+    /// thread that ran and ended in between), then the ticks.
+    pub(crate) fn since(self, earlier: Cpu) -> f64 {
+        let exact = self.exact - earlier.exact;
+        let ticks = self.ticks - earlier.ticks;
+        if ticks > exact * 1.1 + 20.0 {
+            ticks
+        } else {
+            exact
+        }
+    }
+}
+
+/// Resident memory of all `pids` together, in MB (VmRSS).
+pub(crate) fn rss_mb(pids: &[u32]) -> f64 {
+    let kib: u64 = pids
+        .iter()
+        .filter_map(|pid| {
+            let status = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+            let line = status.lines().find_map(|l| l.strip_prefix("VmRSS:"))?;
+            line.split_whitespace().next()?.parse::<u64>().ok()
+        })
+        .sum();
+    kib as f64 / 1024.0
+}
