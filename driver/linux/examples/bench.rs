@@ -1208,7 +1208,7 @@ fn bench(args: &[String]) -> Res<()> {
                     let headless = headless
                         .as_ref()
                         .ok_or("scenario D without headless mode")?;
-                    let running = FullStack::start(&daemon, headless, &exe)?;
+                    let running = FullStack::start(&daemon, headless, &exe, false)?;
                     let stats = connect_run(&exe, options.count, warmup);
                     let note = running.stop();
                     (stats?, format!("{note} (of {total} + 1 probe)"))

@@ -19,6 +19,9 @@ pub(crate) struct Headless {
     main: PathBuf,
     /// The rule file's text: this executable may connect anywhere.
     rules: String,
+    /// The same rules held by the app alone (`until-restart`): the driver's policy marks them
+    /// "the app decides", so every connection crosses to the engine and back.
+    app_rules: String,
 }
 
 impl Headless {
@@ -40,20 +43,26 @@ impl Headless {
         }
         // This executable, and iperf3 (the established-flow part) when installed.
         let apps: Vec<PathBuf> = std::iter::once(exe).chain(iperf3_path()).collect();
-        let rules = apps
-            .iter()
-            .map(|app| {
-                format!(
-                    "{{\"app\":{{\"kind\":\"path\",\"path\":{}}},\
-                     \"destination\":{{\"kind\":\"any\"}},\"action\":\"allow\"}}",
-                    json_string(&app.to_string_lossy())
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(",");
-        let rules =
-            format!("{{\"format\":\"zenithfence-rules\",\"version\":1,\"rules\":[{rules}]}}\n");
-        Ok(Headless { node, main, rules })
+        let file = |duration: &str| {
+            let rules = apps
+                .iter()
+                .map(|app| {
+                    format!(
+                        "{{\"app\":{{\"kind\":\"path\",\"path\":{}}},\
+                         \"destination\":{{\"kind\":\"any\"}},\"action\":\"allow\"{duration}}}",
+                        json_string(&app.to_string_lossy())
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(",");
+            format!("{{\"format\":\"zenithfence-rules\",\"version\":1,\"rules\":[{rules}]}}\n")
+        };
+        Ok(Headless {
+            node,
+            main,
+            rules: file(""),
+            app_rules: file(",\"duration\":{\"kind\":\"until-restart\"}"),
+        })
     }
 
     pub(crate) fn describe(&self) -> String {
@@ -126,14 +135,24 @@ pub(crate) struct FullStack {
 impl FullStack {
     /// Starts the daemon, then headless mode with a fresh database and the rule, and returns
     /// once a probe connection went through the engine.
-    pub(crate) fn start(daemon_binary: &Path, headless: &Headless, exe: &Path) -> Res<FullStack> {
+    /// With `app_decides`, the rules are held by the app alone (see [`Headless`]).
+    pub(crate) fn start(
+        daemon_binary: &Path,
+        headless: &Headless,
+        exe: &Path,
+        app_decides: bool,
+    ) -> Res<FullStack> {
         let dir = Path::new(engine_dir());
         let _ = fs::remove_dir_all(dir);
         let data = dir.join("data");
         fs::create_dir_all(&data).map_err(|e| format!("{}: {e}", data.display()))?;
         let rule_file = dir.join("rules.json");
-        fs::write(&rule_file, &headless.rules)
-            .map_err(|e| format!("{}: {e}", rule_file.display()))?;
+        let rules = if app_decides {
+            &headless.app_rules
+        } else {
+            &headless.rules
+        };
+        fs::write(&rule_file, rules).map_err(|e| format!("{}: {e}", rule_file.display()))?;
 
         let daemon = Daemon::spawn(daemon_binary)?;
         let daemon_from = file_len(daemon_log());

@@ -8,8 +8,10 @@
 //!
 //! - A no firewall; B the minimal accept-all NFQUEUE reader with the daemon's rules;
 //!   C zenithfenced + an auto-accept client; D zenithfenced + the engine (headless mode) with a
-//!   rule; E OpenSnitch's daemon with an allow-all rule (`bench/opensnitch.rs`; skipped, with
-//!   the reason and how to install it, when absent; D likewise without node).
+//!   rule (the driver's policy holds it, so the daemon decides); D2 the same rule held by the
+//!   app alone (`until-restart`), so every connection crosses daemon → engine → daemon;
+//!   E OpenSnitch's daemon with an allow-all rule (`bench/opensnitch.rs`; skipped, with the
+//!   reason and how to install it, when absent; D and D2 likewise without node).
 //! - Latency part, interleaved rounds, each configuration started afresh: sequential TCP
 //!   connects (p50/p99), 32 parallel connect loops (connections/s), new UDP flows (one datagram
 //!   and its echo: first-datagram latency p50/p99); CPU ms per 1 000 connections of the
@@ -58,6 +60,7 @@ enum Config {
     Reader,
     Daemon,
     Engine,
+    EngineAsked,
     OpenSnitch,
 }
 
@@ -68,12 +71,13 @@ impl Config {
             Config::Reader => "B minimal accept-all NFQUEUE reader",
             Config::Daemon => "C zenithfenced + auto-accept client",
             Config::Engine => "D zenithfenced + engine deciding by a rule",
+            Config::EngineAsked => "D2 zenithfenced + engine, every connection asks the app",
             Config::OpenSnitch => "E opensnitchd, allow-all rule, /proc monitor",
         }
     }
 
     fn letter(self) -> &'static str {
-        self.label().get(..1).unwrap_or("?")
+        self.label().split(' ').next().unwrap_or("?")
     }
 }
 
@@ -312,7 +316,11 @@ impl Firewall {
             Config::Daemon => Firewall::Daemon(Daemon::start(&ctx.daemon, None)?),
             Config::Engine => {
                 let headless = ctx.headless.as_ref().ok_or("D without headless mode")?;
-                Firewall::Engine(FullStack::start(&ctx.daemon, headless, &ctx.exe)?)
+                Firewall::Engine(FullStack::start(&ctx.daemon, headless, &ctx.exe, false)?)
+            }
+            Config::EngineAsked => {
+                let headless = ctx.headless.as_ref().ok_or("D2 without headless mode")?;
+                Firewall::Engine(FullStack::start(&ctx.daemon, headless, &ctx.exe, true)?)
             }
             Config::OpenSnitch => {
                 let snitch = ctx.snitch.as_ref().ok_or("E without opensnitchd")?;
@@ -424,8 +432,9 @@ pub(crate) fn bench(args: &[String]) -> Res<()> {
         Ok(h) => {
             println!("engine:  {}", h.describe());
             configs.push(Config::Engine);
+            configs.push(Config::EngineAsked);
         }
-        Err(reason) => println!("engine:  D skipped: {reason}"),
+        Err(reason) => println!("engine:  D and D2 skipped: {reason}"),
     }
     match &snitch {
         Ok(s) => {
@@ -764,7 +773,7 @@ fn goals(rows: &[Row]) {
     let get = |config: Config| rows.iter().find(|r| r.config == config);
     println!();
     println!("goals (issue 14)");
-    for config in [Config::Daemon, Config::Engine] {
+    for config in [Config::Daemon, Config::Engine, Config::EngineAsked] {
         if let Some(r) = get(config) {
             println!(
                 "  {}: established throughput {} % of none (goal ≥ 99 %)",
@@ -779,19 +788,23 @@ fn goals(rows: &[Row]) {
             cell(c.cpu_tcp / b.cpu_tcp, 2)
         );
     }
-    if let (Some(d), Some(e)) = (get(Config::Engine), get(Config::OpenSnitch)) {
-        println!(
-            "  D: TCP added latency {}× OpenSnitch's (goal ≤ 0.10×); new UDP flows {}× (goal ≤ 0.5×), \
-             CPU per 1 000 UDP flows {} vs {} ms (goal: below)",
-            cell(d.tcp_added / e.tcp_added, 2),
-            cell(d.udp_added / e.udp_added, 2),
-            cell(d.cpu_udp, 1),
-            cell(e.cpu_udp, 1)
-        );
+    for config in [Config::Engine, Config::EngineAsked] {
+        if let (Some(d), Some(e)) = (get(config), get(Config::OpenSnitch)) {
+            println!(
+                "  {}: TCP added latency {}× OpenSnitch's (goal ≤ 0.10×); new UDP flows {}× (goal \
+                 ≤ 0.5×), CPU per 1 000 UDP flows {} vs {} ms (goal: below)",
+                config.letter(),
+                cell(d.tcp_added / e.tcp_added, 2),
+                cell(d.udp_added / e.udp_added, 2),
+                cell(d.cpu_udp, 1),
+                cell(e.cpu_udp, 1)
+            );
+        }
     }
-    if let (Some(d), Some(a)) = (get(Config::Engine), get(Config::None)) {
+    if let (Some(d), Some(a)) = (get(Config::EngineAsked), get(Config::None)) {
         println!(
-            "  D: full stack added p50 {} µs (goal ≤ 150), p99 {} µs over A's p99 (goal ≤ 400)",
+            "  D2: full stack (daemon → app → daemon) added p50 {} µs (goal ≤ 150), p99 {} µs \
+             over A's p99 (goal ≤ 400)",
             cell(d.tcp_added, 1),
             cell(d.tcp_p99 - a.tcp_p99, 1)
         );
