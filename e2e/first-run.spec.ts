@@ -171,21 +171,44 @@ test('as root it starts the daemon, serves the UI, holds a connection, and Ctrl-
   expect(existsSync(path.join(xdg, 'zenithfence', 'zenithfence.sqlite'))).toBe(true);
 });
 
+/** A user the test creates with a group of their own (as adduser makes them), removed after. */
+function temporaryUser(): { readonly name: string; readonly uid: number; readonly gid: number; remove(): void } {
+  const name = `zf-fr-${String(process.pid)}`;
+  const made = spawnSync(
+    'useradd',
+    ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', name],
+    {
+      encoding: 'utf8',
+    },
+  );
+  expect(made.status, made.stderr).toBe(0);
+  const [uid = '', gid = ''] = spawnSync('id', ['-u', name], { encoding: 'utf8' })
+    .stdout.trim()
+    .concat(' ', spawnSync('id', ['-g', name], { encoding: 'utf8' }).stdout.trim())
+    .split(' ');
+  // userdel removes the user's own group with them.
+  return { name, uid: Number(uid), gid: Number(gid), remove: () => void spawnSync('userdel', [name]) };
+}
+
+/** `sudo npm start` as the user `uid:gid` called `name`, in a directory they can reach. */
+function sudoStart(dir: string, user: { name: string; uid: number; gid: number }, checkout: ReachableCheckout): Run {
+  chmodSync(dir, 0o755);
+  const xdg = path.join(dir, 'xdg');
+  mkdirSync(xdg);
+  chownSync(xdg, user.uid, user.gid);
+  const env = [`SUDO_UID=${String(user.uid)}`, `SUDO_GID=${String(user.gid)}`, `SUDO_USER=${user.name}`];
+  const args = [`--driver-socket=${path.join(dir, 'driver.sock')}`, `--policy-file=${path.join(dir, 'policy')}`];
+  return npmStart(xdg, args, env, checkout);
+}
+
 test('under sudo the engine runs as the user who typed it, with their data; only the daemon is root', async () => {
   test.setTimeout(120_000);
   // Not in the test's 0700 directory: the user must reach the socket and their data directory,
   // and the code (the checkout may be in a private directory too).
   const dir = mkdtempSync('/run/zf-first-run-');
   const checkout = new ReachableCheckout();
-  const app = (() => {
-    chmodSync(dir, 0o755);
-    const xdg = path.join(dir, 'xdg');
-    mkdirSync(xdg);
-    chownSync(xdg, NOBODY, NOGROUP);
-    const env = [`SUDO_UID=${String(NOBODY)}`, `SUDO_GID=${String(NOGROUP)}`, 'SUDO_USER=nobody'];
-    const args = [`--driver-socket=${path.join(dir, 'driver.sock')}`, `--policy-file=${path.join(dir, 'policy')}`];
-    return npmStart(xdg, args, env, checkout);
-  })();
+  const user = temporaryUser();
+  const app = sudoStart(dir, user, checkout);
   try {
     await urlOf(app);
     const daemonPid = Number(/started zenithfenced \(pid (\d+)\)/.exec(app.output())?.[1]);
@@ -193,10 +216,10 @@ test('under sudo the engine runs as the user who typed it, with their data; only
     const engine = children.find((pid) => pid !== daemonPid);
     expect(engine).toBeDefined();
     expect(uidOf(daemonPid)).toBe(0);
-    expect(uidOf(engine ?? 0)).toBe(NOBODY);
-    // The daemon lets the user's group in; the database is the user's.
-    expect(statSync(path.join(dir, 'driver.sock')).gid).toBe(NOGROUP);
-    expect(statSync(path.join(dir, 'xdg', 'zenithfence', 'zenithfence.sqlite')).uid).toBe(NOBODY);
+    expect(uidOf(engine ?? 0)).toBe(user.uid);
+    // The daemon lets the user's own group in; the database is the user's.
+    expect(statSync(path.join(dir, 'driver.sock')).gid).toBe(user.gid);
+    expect(statSync(path.join(dir, 'xdg', 'zenithfence', 'zenithfence.sqlite')).uid).toBe(user.uid);
     app.child.kill('SIGINT');
     expect(await app.exited, app.output()).toBe(0);
     expect(daemonRunning(daemonPid)).toBe(false);
@@ -204,7 +227,45 @@ test('under sudo the engine runs as the user who typed it, with their data; only
     await stopChild(app.child);
     rmSync(dir, { recursive: true, force: true });
     checkout.close();
+    user.remove();
   }
+});
+
+test('under sudo it starts no driver for a user whose primary group others share', async () => {
+  test.setTimeout(60_000);
+  // nobody's primary group is nogroup: not theirs alone, so a socket for it would be open to
+  // other accounts; nobody is not in the package's group either.
+  const dir = mkdtempSync('/run/zf-first-run-');
+  const checkout = new ReachableCheckout();
+  const app = sudoStart(dir, { name: 'nobody', uid: NOBODY, gid: NOGROUP }, checkout);
+  try {
+    expect(await app.exited, app.output()).toBe(3);
+    expect(app.output()).toContain("not starting the driver: your primary group 'nogroup' is not yours alone");
+    expect(app.output()).not.toContain('started zenithfenced');
+    expect(existsSync(path.join(dir, 'driver.sock'))).toBe(false);
+    expect(iptablesRules(net.a)).not.toContain('ZF_');
+  } finally {
+    await stopChild(app.child);
+    rmSync(dir, { recursive: true, force: true });
+    checkout.close();
+  }
+});
+
+test('a signal while the driver starts stops it, and nothing is left', async () => {
+  test.setTimeout(60_000);
+  const socket = path.join(net.dir, 'early.sock');
+  const app = npmStart(path.join(net.dir, 'xdg3'), [
+    `--driver-socket=${socket}`,
+    '--policy-file',
+    path.join(net.dir, 'policy3'),
+  ]);
+  // Its first line: it is about to find the driver and start it (a few hundred ms).
+  await waitFor(() => Promise.resolve(app.output().includes('no Electron binary')), 30_000, 'the first line');
+  app.child.kill('SIGHUP');
+  expect(await app.exited, app.output()).toBe(0);
+  expect(app.output()).not.toContain('ZenithFence UI:');
+  expect(iptablesRules(net.a)).not.toContain('ZF_');
+  expect(existsSync(socket)).toBe(false);
 });
 
 test('a daemon that already answers is used, and left running after SIGTERM', async () => {
@@ -246,7 +307,9 @@ test('without root it prints the one command that starts the driver and starts n
     const run = watch(child);
     expect(await run.exited).toBe(3);
     // A socket other than the default: the daemon's own command, even where a unit is installed.
-    expect(run.output()).toContain(`sudo ${checkout.map(DAEMON)} --group nogroup --socket ${socket}`);
+    // nobody's primary group (nogroup) is not theirs alone: the package's group, and how to join it.
+    expect(run.output()).toContain(`sudo ${checkout.map(DAEMON)} --group zenithfence --socket ${socket}`);
+    expect(run.output()).toContain("before that: your primary group 'nogroup' is not yours alone");
     expect(run.output()).not.toContain('ZenithFence UI:');
     expect(existsSync(socket)).toBe(false);
     expect(existsSync(xdg)).toBe(false);

@@ -111,14 +111,14 @@ async function main(): Promise<void> {
   // The driver may have refused before `stop` existed.
   if (refused !== null) void stop('the driver refused the connection', EXIT.driver);
   const onSignal = stop;
-  process.on(
-    'SIGINT',
-    guarded('SIGINT', () => onSignal('SIGINT', EXIT.ok), log),
-  );
-  process.on(
-    'SIGTERM',
-    guarded('SIGTERM', () => onSignal('SIGTERM', EXIT.ok), log),
-  );
+  // SIGHUP: the terminal that ran it closed; stopped like SIGTERM (every held connection
+  // answered) rather than killed by the default action.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(
+      signal,
+      guarded(signal, () => onSignal(signal, EXIT.ok), log),
+    );
+  }
   // Only now: whoever reads the URL may stop the process at once (`npm start` forwards SIGTERM),
   // and a signal before the handlers above would end it without answering held connections.
   console.log(`ZenithFence UI: ${server.url}`);

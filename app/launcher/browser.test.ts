@@ -38,8 +38,9 @@ describe('openDetached', () => {
     const dir = testTempDir('zf-browser-');
     const script = path.join(dir, 'browser');
     const seen = path.join(dir, 'seen');
-    writeFileSync(script, `#!/bin/sh\necho "$@" > ${seen}\n`, { mode: 0o755 });
-    openDetached({ program: script, args: [URL] });
+    writeFileSync(script, `#!/bin/sh\necho "$@" "$HOME" "$DISPLAY" > ${seen}\n`, { mode: 0o755 });
+    // The environment given (under sudo: the invoking user's), not this process's.
+    openDetached({ program: script, args: [URL] }, [], { PATH: '/usr/bin:/bin', HOME: '/home/ann', DISPLAY: ':7' });
     const deadline = Date.now() + 10_000;
     let text = '';
     while (text === '' && Date.now() < deadline) {
@@ -50,7 +51,7 @@ describe('openDetached', () => {
         // Not yet written.
       }
     }
-    expect(text).toBe(`${URL}\n`);
+    expect(text).toBe(`${URL} /home/ann :7\n`);
   });
 
   it('never throws for a browser that cannot start', () => {

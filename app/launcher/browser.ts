@@ -50,13 +50,19 @@ export function browserCommand(
 
 /**
  * Starts `command` on its own, never waiting for it and never failing: the URL is printed in
- * any case, and a browser that does not open is not a reason to stop a firewall.
+ * any case, and a browser that does not open is not a reason to stop a firewall. `env` is the
+ * browser's whole environment: under sudo the invoking user's (their HOME, so their profile,
+ * not root's), with this session's DISPLAY and the rest.
  */
-export function openDetached(command: Command, prefix: readonly string[] = []): void {
+export function openDetached(
+  command: Command,
+  prefix: readonly string[] = [],
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): void {
   try {
     const [program, ...args] = [...prefix, command.program, ...command.args];
     if (program === undefined) return;
-    const child = spawn(program, args, { detached: true, stdio: 'ignore' });
+    const child = spawn(program, args, { detached: true, env, stdio: 'ignore' });
     child.on('error', () => undefined);
     child.unref();
   } catch {

@@ -21,9 +21,19 @@ const LISTENS = fakeDaemon(
     'args = sys.argv[1:]',
     "sock = args[args.index('--socket') + 1]",
     "open(sock + '.args', 'w').write(' '.join(args))",
+    "import json, os; open(sock + '.env', 'w').write(json.dumps(dict(os.environ)))",
     // Some time before it listens, as the real one installs its rules first.
     'time.sleep(0.3)',
     's = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET); s.bind(sock); s.listen(1)',
+    'time.sleep(60)',
+  ].join('\n'),
+);
+const NEVER_LISTENS = fakeDaemon(
+  'never-listens',
+  [
+    'import sys, time',
+    'args = sys.argv[1:]',
+    "open(args[args.index('--socket') + 1] + '.pid', 'w').write(str(__import__('os').getpid()))",
     'time.sleep(60)',
   ].join('\n'),
 );
@@ -63,6 +73,35 @@ describe('startDaemon', () => {
     const daemon = await startDaemon({ binary: LISTENS, socket, prefix: ['/usr/bin/env', '--'] });
     expect(readFileSync(`${socket}.args`, 'utf8')).toBe(`--socket ${socket}`);
     await daemon.stop();
+  });
+
+  it("gives the root daemon none of the invoker's environment", async () => {
+    const socket = path.join(dir, 'env.sock');
+    process.env['LD_PRELOAD'] = '/home/eve/evil.so';
+    process.env['NOTIFY_SOCKET'] = '/run/user/1000/notify';
+    try {
+      const daemon = await startDaemon({ binary: LISTENS, socket });
+      await daemon.stop();
+    } finally {
+      delete process.env['LD_PRELOAD'];
+      delete process.env['NOTIFY_SOCKET'];
+    }
+    const env = JSON.parse(readFileSync(`${socket}.env`, 'utf8')) as Record<string, string>;
+    // python adds LC_CTYPE when no locale is set.
+    delete env['LC_CTYPE'];
+    expect(env).toEqual({ PATH: '/usr/sbin:/usr/bin:/sbin:/bin' });
+  });
+
+  it('stops the daemon and fails as cancelled when the start is aborted', async () => {
+    const socket = path.join(dir, 'aborted.sock');
+    const controller = new AbortController();
+    const started = startDaemon({ binary: NEVER_LISTENS, socket, signal: controller.signal });
+    // Aborted once the daemon runs (it wrote its pid).
+    while (!existsSync(`${socket}.pid`)) await new Promise((resolve) => setTimeout(resolve, 20));
+    const pid = Number(readFileSync(`${socket}.pid`, 'utf8'));
+    controller.abort();
+    await expect(started).rejects.toMatchObject({ name: 'DaemonStartError', cancelled: true });
+    expect(() => process.kill(pid, 0)).toThrow();
   });
 
   it('says so when the daemon exits before it listens', async () => {

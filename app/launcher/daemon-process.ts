@@ -6,6 +6,12 @@ const READY_TIMEOUT_MS = 20_000;
 const POLL_MS = 50;
 /** How long a SIGTERMed daemon may take to answer what it holds and remove its rules. */
 const STOP_GRACE_MS = 10_000;
+/**
+ * The daemon's whole environment. It runs as root: nothing of the invoker's may steer it
+ * (LD_PRELOAD, a PATH with their own iptables, NOTIFY_SOCKET or JOURNAL_STREAM of a session it
+ * is not part of); its iptables-nft and nft children are found in the system's directories.
+ */
+export const DAEMON_ENV: Readonly<Record<string, string>> = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' };
 
 export interface DaemonOptions {
   /** The zenithfenced binary. */
@@ -17,6 +23,8 @@ export interface DaemonOptions {
   readonly policyFile?: string | undefined;
   /** Put before the command (setpriv --pdeathsig: it stops if the launcher is killed). */
   readonly prefix?: readonly string[];
+  /** Aborting it while the daemon starts stops the daemon; the start then fails as cancelled. */
+  readonly signal?: AbortSignal;
 }
 
 /** A zenithfenced this process started. */
@@ -31,6 +39,12 @@ export interface StartedDaemon {
 /** Thrown when the daemon cannot be started or exits before it is ready; the message says why. */
 export class DaemonStartError extends Error {
   override readonly name = 'DaemonStartError';
+  /** The start was given up because `signal` was aborted (Ctrl-C), not because it failed. */
+  readonly cancelled: boolean;
+  constructor(message: string, cancelled = false) {
+    super(message);
+    this.cancelled = cancelled;
+  }
 }
 
 /** The daemon's arguments for `options`. */
@@ -53,13 +67,17 @@ export function daemonArgs(options: DaemonOptions): string[] {
 export async function startDaemon(options: DaemonOptions): Promise<StartedDaemon> {
   const [program, ...args] = [...(options.prefix ?? []), options.binary, ...daemonArgs(options)];
   if (program === undefined) throw new DaemonStartError('no daemon to start');
-  const child = spawn(program, args, { detached: true, stdio: ['ignore', 'inherit', 'inherit'] });
+  const child = spawn(program, args, { detached: true, env: DAEMON_ENV, stdio: ['ignore', 'inherit', 'inherit'] });
   const exited = exitOf(child);
   let failed: string | null = null;
   child.once('error', (error) => (failed = `${options.binary} could not be started: ${error.message}`));
   const deadline = Date.now() + READY_TIMEOUT_MS;
   for (;;) {
     if (failed !== null) throw new DaemonStartError(failed);
+    if (options.signal?.aborted === true) {
+      await stopChild(child, exited);
+      throw new DaemonStartError('the start of zenithfenced was cancelled', true);
+    }
     if (child.exitCode !== null || child.signalCode !== null) {
       const how = child.exitCode === null ? `signal ${String(child.signalCode)}` : `code ${String(child.exitCode)}`;
       throw new DaemonStartError(`zenithfenced exited with ${how} before it listened on ${options.socket}`);

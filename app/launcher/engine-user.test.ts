@@ -45,15 +45,21 @@ describe('the engine as that user', () => {
 
   it('runs through setpriv with all their groups, and a parent-death signal where asked', () => {
     expect(setprivPrefix(ann, true)).toEqual([
-      'setpriv',
+      '/usr/bin/setpriv',
       '--reuid=1000',
       '--regid=1000',
       '--init-groups',
       '--pdeathsig=TERM',
       '--',
     ]);
-    expect(setprivPrefix(ann, false)).toEqual(['setpriv', '--reuid=1000', '--regid=1000', '--init-groups', '--']);
-    expect(setprivPrefix(null, true)).toEqual(['setpriv', '--pdeathsig=TERM', '--']);
+    expect(setprivPrefix(ann, false)).toEqual([
+      '/usr/bin/setpriv',
+      '--reuid=1000',
+      '--regid=1000',
+      '--init-groups',
+      '--',
+    ]);
+    expect(setprivPrefix(null, true)).toEqual(['/usr/bin/setpriv', '--pdeathsig=TERM', '--']);
     expect(setprivPrefix(null, false)).toEqual([]);
   });
 });

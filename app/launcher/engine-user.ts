@@ -28,6 +28,12 @@ export function envFor(
 }
 
 /**
+ * setpriv (util-linux) by its path: the launcher runs as root, and a program of that name earlier
+ * on the invoker's PATH must not become root's.
+ */
+export const SETPRIV = '/usr/bin/setpriv';
+
+/**
  * The setpriv (util-linux) prefix that runs a program as `account` with all its groups (also
  * those that may open the daemon's socket; Node's own uid/gid spawn options would drop them),
  * and with `pdeathsig` that stops it when its parent dies, even by SIGKILL. Empty when there is
@@ -37,5 +43,5 @@ export function setprivPrefix(account: Account | null, pdeathsig: boolean): stri
   const user =
     account === null ? [] : [`--reuid=${String(account.uid)}`, `--regid=${String(account.gid)}`, '--init-groups'];
   const death = pdeathsig ? ['--pdeathsig=TERM'] : [];
-  return user.length + death.length === 0 ? [] : ['setpriv', ...user, ...death, '--'];
+  return user.length + death.length === 0 ? [] : [SETPRIV, ...user, ...death, '--'];
 }

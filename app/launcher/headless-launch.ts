@@ -6,24 +6,28 @@
 // (only the daemon needs root, and the database belongs to that user), which a process cannot
 // become for a part of itself; and a supervisor that outlives the engine can still stop the
 // daemon it started, whatever the engine did.
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import { EXIT, type ExitCode, UsageError } from '../headless/exit-codes.ts';
 import { productVersion } from '../headless/version.ts';
 import { currentPlatform } from '../platform/index.ts';
-import { browserCommand, onPath, openDetached } from './browser.ts';
+import { browserCommand, openDetached } from './browser.ts';
 import { DaemonStartError, startDaemon, type StartedDaemon } from './daemon-process.ts';
 import { probeDriverSocket } from './driver-probe.ts';
-import { envFor, setprivPrefix, sudoInvoker } from './engine-user.ts';
+import { envFor, SETPRIV, setprivPrefix, sudoInvoker } from './engine-user.ts';
 import { LAUNCHER_USAGE, type LauncherOptions, parseLauncherArgs } from './launcher-options.ts';
+import { DRIVER_GROUP, socketGroupFor } from './socket-group.ts';
 import { driverStartCommand, systemdUnitInstalled } from './start-command.ts';
-import { accountOf, groupNameOf } from './system-users.ts';
+import { type Account, accountOf } from './system-users.ts';
 import { type UiRedirect, writeUiRedirect } from './ui-redirect.ts';
 
 /** What headless mode prints once it serves the UI (app/headless/main.ts). */
 const URL_LINE = /^ZenithFence UI: (http:\/\/127\.0\.0\.1:\d+\/\S*)$/m;
 /** How long the engine may take to stop (it gives up waiting itself after 5 s). */
 const ENGINE_STOP_GRACE_MS = 10_000;
+/** What stops `npm start`: Ctrl-C, a service manager's stop, the terminal closing. */
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 function say(line: string): void {
   console.error(`zenithfence: ${line}`);
@@ -47,12 +51,62 @@ export async function launchHeadless(repoRoot: string, args: readonly string[]):
     console.log(`zenithfence ${productVersion(repoRoot)}`);
     return EXIT.ok;
   }
+  // From here on a stop signal never kills this process half-way: whatever has been started by
+  // then (the daemon, the engine) is stopped in order, and the exit is a clean one.
+  let stopping = false;
+  let engine: ChildProcess | null = null;
+  const startAborted = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    stopping = true;
+    startAborted.abort();
+    // The engine answers every held connection, then exits; the daemon is stopped after it.
+    if (engine === null) return;
+    const running = engine;
+    if (running.exitCode === null && running.signalCode === null) running.kill(signal);
+    setTimeout(() => running.kill('SIGKILL'), ENGINE_STOP_GRACE_MS).unref();
+  };
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
+  try {
+    return await runHeadless(repoRoot, options, {
+      isStopping: () => stopping,
+      startAborted: startAborted.signal,
+      engineStarted: (child) => (engine = child),
+      stop: () => onSignal('SIGTERM'),
+    });
+  } finally {
+    for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
+  }
+}
+
+/** How `runHeadless` learns of and asks for the stop. */
+interface StopControl {
+  isStopping(): boolean;
+  /** Aborted by the first stop signal: a daemon that is still starting is stopped. */
+  readonly startAborted: AbortSignal;
+  engineStarted(engine: ChildProcess): void;
+  /** Stops the engine (and then the daemon), as a SIGTERM would. */
+  stop(): void;
+}
+
+/** Whether setpriv is where the launcher calls it. */
+function hasSetpriv(): boolean {
+  try {
+    accessSync(SETPRIV, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function runHeadless(repoRoot: string, options: LauncherOptions, control: StopControl): Promise<ExitCode> {
   say('no Electron binary is installed here: running headless mode, its UI in your browser');
   const euid = process.geteuid?.() ?? -1;
   const invoker = sudoInvoker(process.env, euid);
-  const setpriv = onPath('setpriv', process.env['PATH'] ?? '');
-  if (invoker !== null && !setpriv) {
-    say(`setpriv (util-linux) is needed to run the app as ${invoker.name} under sudo; install util-linux`);
+  const setpriv = hasSetpriv();
+  // As root without setpriv, a daemon started here would outlive a killed launcher (and the
+  // engine could not run as the user who typed sudo): nothing is started then.
+  if (euid === 0 && process.platform === 'linux' && !setpriv) {
+    say(`${SETPRIV} (util-linux) is needed to start the driver and the app as root; install util-linux`);
     return EXIT.other;
   }
   // The daemon and the engine stop with this process even when it is killed outright (SIGKILL).
@@ -62,9 +116,13 @@ export async function launchHeadless(repoRoot: string, args: readonly string[]):
   let daemon: StartedDaemon | null = null;
   if (process.platform === 'linux') {
     socket ??= currentPlatform().defaultDriverLocation;
-    const driver = await ensureDriver(repoRoot, socket, options, euid, invoker?.groupName, orphanGuard);
+    const driver = await ensureDriver(repoRoot, socket, options, euid, invoker, orphanGuard, control.startAborted);
     if (typeof driver === 'number') return driver;
     daemon = driver;
+  }
+  if (control.isStopping()) {
+    // Stopped while the driver was being found or started: nothing more to start.
+    return await stopDaemon(daemon, EXIT.ok);
   }
 
   const engineArgs = [
@@ -81,22 +139,14 @@ export async function launchHeadless(repoRoot: string, args: readonly string[]):
   const [program = process.execPath, ...rest] = command;
   // Same process group: a Ctrl-C on the terminal reaches the engine at once.
   const engine = spawn(program, rest, { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  control.engineStarted(engine);
 
-  let stopping = false;
   let code: ExitCode | null = null;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    stopping = true;
-    // The engine answers every held connection, then exits; the daemon is stopped after it.
-    if (engine.exitCode === null && engine.signalCode === null) engine.kill(signal);
-    setTimeout(() => engine.kill('SIGKILL'), ENGINE_STOP_GRACE_MS).unref();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
   void daemon?.exited.then((daemonCode) => {
-    if (stopping) return;
+    if (control.isStopping()) return;
     say(`zenithfenced exited (${String(daemonCode)}) while ZenithFence ran: stopping`);
     code = EXIT.driver;
-    onSignal('SIGTERM');
+    control.stop();
   });
 
   let printed = '';
@@ -123,33 +173,52 @@ export async function launchHeadless(repoRoot: string, args: readonly string[]):
     const browser = browserCommand(redirect.url, env);
     if (browser !== null) {
       say(`opening the UI with ${browser.program}`);
-      openDetached(browser, setprivPrefix(invoker, false));
+      openDetached(browser, setprivPrefix(invoker, false), env);
     }
   });
   process.stdout.on('error', () => undefined);
 
-  const engineCode = await new Promise<number | null>((resolve) => {
+  const engineCode = await new Promise<ExitCode>((resolve) => {
     engine.once('exit', (exitCode, signal) => {
-      if (signal !== null) say(`headless mode was ended by ${signal}`);
-      resolve(exitCode);
+      if (signal === null) {
+        resolve(toExitCode(exitCode));
+        return;
+      }
+      // The stop asked for: a signal that ends it is how it ended as it should.
+      if (control.isStopping()) {
+        resolve(EXIT.ok);
+        return;
+      }
+      say(`headless mode was ended by ${signal}`);
+      resolve(EXIT.other);
     });
     engine.once('error', (error) => {
       say(`could not run headless mode: ${error.message}`);
       resolve(EXIT.other);
     });
   });
-  stopping = true;
+  // Whatever ended the engine, the daemon is stopped after it (not again by a late signal).
+  control.stop();
   for (const redirect of redirects) redirect.remove();
-  if (daemon !== null) {
-    const daemonCode = await daemon.stop();
-    say(`stopped zenithfenced (${String(daemonCode)})`);
-  }
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
-  return code ?? toExitCode(engineCode);
+  return await stopDaemon(daemon, code ?? engineCode);
 }
 
-/** The engine's exit code as ours (killed by a signal: 1). */
+/**
+ * Stops the daemon this process started (if any): `code`, or the driver's code when the daemon
+ * did not stop cleanly (its rules may still be in place: the user must know).
+ */
+async function stopDaemon(daemon: StartedDaemon | null, code: ExitCode): Promise<ExitCode> {
+  if (daemon === null) return code;
+  const daemonCode = await daemon.stop();
+  if (daemonCode === 0) {
+    say('stopped zenithfenced');
+    return code;
+  }
+  say(`zenithfenced did not stop cleanly (${daemonCode === null ? 'killed' : `exit code ${String(daemonCode)}`})`);
+  return code === EXIT.ok ? EXIT.driver : code;
+}
+
+/** The engine's exit code as ours (one we do not know: 1). */
 function toExitCode(code: number | null): ExitCode {
   const known: readonly number[] = Object.values(EXIT);
   return code !== null && known.includes(code) ? (code as ExitCode) : EXIT.other;
@@ -164,8 +233,9 @@ async function ensureDriver(
   socket: string,
   options: LauncherOptions,
   euid: number,
-  group: string | undefined,
+  invoker: Account | null,
   prefix: readonly string[],
+  cancel: AbortSignal,
 ): Promise<StartedDaemon | null | ExitCode> {
   const probe = await probeDriverSocket(socket);
   if (probe.state === 'up') {
@@ -181,25 +251,45 @@ async function ensureDriver(
   const binary = path.join(repoRoot, 'driver', 'target', 'release', 'zenithfenced');
   if (euid !== 0) {
     const user = accountOf(euid);
+    const safe = user === null ? null : socketGroupFor(user);
     const command = driverStartCommand({
       unitInstalled: systemdUnitInstalled(),
       daemon: binary,
       socket,
       defaultSocket: currentPlatform().defaultDriverLocation,
-      group: user?.groupName ?? groupNameOf(process.getegid?.() ?? 0),
+      group: safe !== null && 'group' in safe ? safe.group : DRIVER_GROUP,
     });
     say(
       `the driver (zenithfenced) is not running and starting it needs root; start it with:\n  ${command}\nthen run npm start again`,
     );
+    if (safe !== null && 'refused' in safe) say(`before that: ${safe.refused}`);
     return EXIT.driver;
   }
+  // Under sudo the socket is for the user who typed it, through a group only they (or the
+  // package's group) are in; as root itself, root's alone.
+  let group: string | undefined;
+  if (invoker !== null) {
+    const chosen = socketGroupFor(invoker);
+    if ('refused' in chosen) {
+      say(`not starting the driver: ${chosen.refused}`);
+      return EXIT.driver;
+    }
+    group = chosen.group;
+  }
   try {
-    const started = await startDaemon({ binary, socket, group, policyFile: options.policyFile, prefix });
+    const started = await startDaemon({
+      binary,
+      socket,
+      group,
+      policyFile: options.policyFile,
+      prefix,
+      signal: cancel,
+    });
     say(`started zenithfenced (pid ${String(started.pid)}) on ${socket}; it stops when ZenithFence does`);
     return started;
   } catch (error) {
     if (!(error instanceof DaemonStartError)) throw error;
     say(error.message);
-    return EXIT.driver;
+    return error.cancelled ? EXIT.ok : EXIT.driver;
   }
 }

@@ -18,5 +18,8 @@ if (binary === null) {
   }
 } else {
   const child = spawn(binary, [repoRoot], { stdio: 'inherit' });
+  // A stop signal sent to this process (a service manager, kill; Ctrl-C reaches both) is the
+  // app's to handle: it answers every held connection before it quits.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => child.kill(signal));
   child.on('exit', (code) => process.exit(code ?? 1));
 }
