@@ -1,5 +1,15 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { DAEMON, NODE, REPO } from './support/headless-client.ts';
@@ -94,6 +104,15 @@ function childrenOf(pid: number): number[] {
     .split(' ')
     .filter((word) => word !== '')
     .map(Number);
+}
+
+/** The command line of process `pid` ('' once it is gone). */
+function cmdlineOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${String(pid)}/cmdline`, 'utf8');
+  } catch {
+    return '';
+  }
 }
 
 /** The real user id of process `pid`. */
@@ -191,12 +210,17 @@ function temporaryUser(): { readonly name: string; readonly uid: number; readonl
 }
 
 /** `sudo npm start` as the user `uid:gid` called `name`, in a directory they can reach. */
-function sudoStart(dir: string, user: { name: string; uid: number; gid: number }, checkout: ReachableCheckout): Run {
+function sudoStart(
+  dir: string,
+  user: { name: string; uid: number; gid: number },
+  checkout: ReachableCheckout,
+  extraEnv: readonly string[] = [],
+): Run {
   chmodSync(dir, 0o755);
   const xdg = path.join(dir, 'xdg');
   mkdirSync(xdg);
   chownSync(xdg, user.uid, user.gid);
-  const env = [`SUDO_UID=${String(user.uid)}`, `SUDO_GID=${String(user.gid)}`, `SUDO_USER=${user.name}`];
+  const env = [`SUDO_UID=${String(user.uid)}`, `SUDO_GID=${String(user.gid)}`, `SUDO_USER=${user.name}`, ...extraEnv];
   const args = [`--driver-socket=${path.join(dir, 'driver.sock')}`, `--policy-file=${path.join(dir, 'policy')}`];
   return npmStart(xdg, args, env, checkout);
 }
@@ -208,12 +232,32 @@ test('under sudo the engine runs as the user who typed it, with their data; only
   const dir = mkdtempSync('/run/zf-first-run-');
   const checkout = new ReachableCheckout();
   const user = temporaryUser();
-  const app = sudoStart(dir, user, checkout);
+  // A desktop session: a stand-in browser ($BROWSER) writes down the environment it got.
+  const seen = path.join(dir, 'browser', 'seen');
+  mkdirSync(path.dirname(seen), { recursive: true });
+  chownSync(path.dirname(seen), user.uid, user.gid);
+  const browser = path.join(dir, 'browser', 'open');
+  const fields = '$HOME $USER $LOGNAME $DISPLAY $XDG_RUNTIME_DIR $DBUS_SESSION_BUS_ADDRESS';
+  writeFileSync(browser, `#!/bin/sh\necho "$(id -u) ${fields}" > ${seen}\n`, { mode: 0o755 });
+  const session = [
+    'DISPLAY=:97',
+    'XDG_RUNTIME_DIR=/run/user/97',
+    'DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/97/bus',
+  ];
+  const app = sudoStart(dir, user, checkout, [...session, `BROWSER=${browser}`, 'USER=root', 'LOGNAME=root']);
   try {
     await urlOf(app);
+    // The browser runs as the user with their HOME and names, and this session's display and bus.
+    const text = (): string => (existsSync(seen) ? readFileSync(seen, 'utf8') : '');
+    await waitFor(() => Promise.resolve(text().endsWith('\n')), 30_000, 'the browser');
+    const home = spawnSync('getent', ['passwd', user.name], { encoding: 'utf8' }).stdout.split(':')[5];
+    expect(text()).toBe(
+      `${String(user.uid)} ${String(home)} ${user.name} ${user.name} :97 /run/user/97 unix:path=/run/user/97/bus\n`,
+    );
     const daemonPid = Number(/started zenithfenced \(pid (\d+)\)/.exec(app.output())?.[1]);
     const children = childrenOf(app.child.pid ?? 0);
-    const engine = children.find((pid) => pid !== daemonPid);
+    // The engine is node (the browser, a child too while it runs, is not).
+    const engine = children.find((pid) => pid !== daemonPid && cmdlineOf(pid).includes('headless/main.ts'));
     expect(engine).toBeDefined();
     expect(uidOf(daemonPid)).toBe(0);
     expect(uidOf(engine ?? 0)).toBe(user.uid);
@@ -266,6 +310,103 @@ test('a signal while the driver starts stops it, and nothing is left', async () 
   expect(app.output()).not.toContain('ZenithFence UI:');
   expect(iptablesRules(net.a)).not.toContain('ZF_');
   expect(existsSync(socket)).toBe(false);
+});
+
+test('a signal while the engine starts: it is stopped as asked, exit 0, and nothing is left', async () => {
+  test.setTimeout(60_000);
+  const socket = path.join(net.dir, 'engine-start.sock');
+  const app = npmStart(path.join(net.dir, 'xdg4'), [
+    `--driver-socket=${socket}`,
+    '--policy-file',
+    path.join(net.dir, 'policy4'),
+    '--no-browser',
+  ]);
+  // Printed just before the engine is spawned, which then needs a while before its own handlers
+  // exist: the SIGTERM it is given ends it by the signal, which is the stop that was asked for.
+  await waitFor(() => Promise.resolve(app.output().includes('started zenithfenced')), 30_000, 'the daemon');
+  const daemonPid = Number(/started zenithfenced \(pid (\d+)\)/.exec(app.output())?.[1]);
+  app.child.kill('SIGTERM');
+  expect(await app.exited, app.output()).toBe(0);
+  expect(app.output()).not.toContain('headless mode was ended by');
+  expect(daemonRunning(daemonPid)).toBe(false);
+  expect(iptablesRules(net.a)).not.toContain('ZF_');
+  expect(existsSync(socket)).toBe(false);
+});
+
+test('as root without setpriv it starts nothing, rather than a daemon that could outlive it', async () => {
+  test.setTimeout(60_000);
+  const socket = path.join(net.dir, 'no-setpriv.sock');
+  // Its own mount namespace, where /usr/bin/setpriv is not an executable.
+  const hidden = `mount --bind /dev/null /usr/bin/setpriv && exec "$@"`;
+  const env = [`PATH=${process.env['PATH'] ?? '/usr/bin:/bin'}`, `HOME=${net.dir}`];
+  const app = watch(
+    net.start(net.a, 'unshare', [
+      '--mount',
+      '--propagation=private',
+      '/bin/sh',
+      '-c',
+      hidden,
+      'sh',
+      '/usr/bin/env',
+      '-i',
+      ...env,
+      `XDG_DATA_HOME=${path.join(net.dir, 'xdg5')}`,
+      NODE,
+      START,
+      `--driver-socket=${socket}`,
+      '--no-browser',
+    ]),
+  );
+  expect(await app.exited, app.output()).toBe(3);
+  expect(app.output()).toContain('/usr/bin/setpriv (util-linux) is needed to start the driver');
+  expect(app.output()).not.toContain('started zenithfenced');
+  expect(existsSync(socket)).toBe(false);
+  expect(iptablesRules(net.a)).not.toContain('ZF_');
+});
+
+test('with Electron, a stop signal sent to npm start is passed on to the app', async () => {
+  test.setTimeout(60_000);
+  // A stand-in for the Electron binary, seen at node_modules/electron only inside the command's
+  // own mount namespace: it says when it runs, and which signal it got.
+  const electron = mkdtempSync('/run/zf-electron-');
+  const seen = path.join(electron, 'dist', 'seen');
+  const pidFile = path.join(electron, 'dist', 'pid');
+  try {
+    mkdirSync(path.join(electron, 'dist'));
+    writeFileSync(path.join(electron, 'path.txt'), 'electron');
+    const body = [
+      'import signal, sys, time',
+      `def stop(number, _): open(${JSON.stringify(seen)}, 'a').write(signal.Signals(number).name); sys.exit(0)`,
+      'signal.signal(signal.SIGTERM, stop)',
+      `open(${JSON.stringify(pidFile)}, 'w').write(str(__import__('os').getpid()))`,
+      `open(${JSON.stringify(seen)}, 'w').write('running ')`,
+      'time.sleep(60)',
+    ].join('\n');
+    writeFileSync(path.join(electron, 'dist', 'electron'), `#!/usr/bin/python3\n${body}\n`, { mode: 0o755 });
+    const app = watch(
+      net.start(null, 'unshare', [
+        '--mount',
+        '--propagation=private',
+        '/bin/sh',
+        '-c',
+        'mount --bind "$1" "$2" && shift 2 && exec "$@"',
+        'sh',
+        electron,
+        path.join(REPO, 'node_modules', 'electron'),
+        NODE,
+        START,
+      ]),
+    );
+    const text = (): string => (existsSync(seen) ? readFileSync(seen, 'utf8') : '');
+    await waitFor(() => Promise.resolve(text() !== ''), 30_000, 'the app');
+    app.child.kill('SIGTERM');
+    expect(await app.exited, app.output()).toBe(0);
+    expect(text()).toBe('running SIGTERM');
+  } finally {
+    // Not left behind when npm start failed to pass the signal on.
+    if (existsSync(pidFile)) spawnSync('kill', ['-KILL', readFileSync(pidFile, 'utf8')]);
+    rmSync(electron, { recursive: true, force: true });
+  }
 });
 
 test('a daemon that already answers is used, and left running after SIGTERM', async () => {

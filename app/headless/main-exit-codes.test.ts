@@ -69,6 +69,28 @@ describe('headless mode: --version, --help and exit codes', () => {
     }
   });
 
+  it('SIGHUP (the terminal closed) stops it like SIGTERM: exit 0 after it answered what it held', async () => {
+    const dir = testTempDir('zf-exit-hup-');
+    const child = spawn(
+      NODE,
+      [MAIN, `--driver-socket=${path.join(dir, 'none.sock')}`, `--data-dir=${path.join(dir, 'data')}`],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    // The URL is printed once the stop signals are handled.
+    child.stdout.on('data', (d: Buffer) => {
+      if (d.toString().includes('ZenithFence UI:')) child.kill('SIGHUP');
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+      child.on('close', (c, s) => resolve([c, s])),
+    );
+    clearTimeout(timer);
+    expect({ code, signal }, stderr).toEqual({ code: EXIT.ok, signal: null });
+    expect(stderr).toContain('SIGHUP: stopped (0 held connections answered)');
+  });
+
   describe('a driver that refuses the connection', () => {
     const dir = testTempDir('zf-exit-driver-');
     const socketPath = path.join(dir, 'driver.sock');

@@ -107,7 +107,8 @@ async function runHeadless(repoRoot: string, options: LauncherOptions, control: 
   // engine could not run as the user who typed sudo): nothing is started then.
   if (euid === 0 && process.platform === 'linux' && !setpriv) {
     say(`${SETPRIV} (util-linux) is needed to start the driver and the app as root; install util-linux`);
-    return EXIT.other;
+    // The driver cannot be started from here (exit-codes.ts).
+    return EXIT.driver;
   }
   // The daemon and the engine stop with this process even when it is killed outright (SIGKILL).
   const orphanGuard = setprivPrefix(null, setpriv);
@@ -207,7 +208,7 @@ async function runHeadless(repoRoot: string, options: LauncherOptions, control: 
  * Stops the daemon this process started (if any): `code`, or the driver's code when the daemon
  * did not stop cleanly (its rules may still be in place: the user must know).
  */
-async function stopDaemon(daemon: StartedDaemon | null, code: ExitCode): Promise<ExitCode> {
+export async function stopDaemon(daemon: Pick<StartedDaemon, 'stop'> | null, code: ExitCode): Promise<ExitCode> {
   if (daemon === null) return code;
   const daemonCode = await daemon.stop();
   if (daemonCode === 0) {

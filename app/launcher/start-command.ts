@@ -23,14 +23,14 @@ export interface StartCommandInput {
   /** The socket the app will use, and the one the daemon makes unless told. */
   readonly socket: string;
   readonly defaultSocket: string;
-  /** The user's primary group: the daemon lets its members connect. */
+  /** The group whose members the daemon lets connect: one only the user may be in (socket-group.ts). */
   readonly group: string;
 }
 
 /**
  * The one command a user without root runs to start the driver: the installed service when
  * there is one (and the app uses its socket), otherwise the daemon built by `npm install`,
- * letting the user's group connect.
+ * letting `group` connect.
  */
 export function driverStartCommand(input: StartCommandInput): string {
   const defaultSocket = input.socket === input.defaultSocket;

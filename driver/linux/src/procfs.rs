@@ -32,6 +32,12 @@ const DETAILS_CACHE_LIMIT: usize = 16_384;
 /// How often `details` re-reads a process whose start time changed while it was being read.
 const DETAILS_ATTEMPTS: usize = 3;
 
+/// Most `/proc/PID/stat` files kept open (one descriptor each); all are closed when it is full.
+const STAT_FILES_LIMIT: usize = 128;
+
+/// Room for one `/proc/PID/stat` line (a few hundred bytes; more is read if needed).
+const STAT_BUFFER: usize = 1024;
+
 /// What procfs says about one process.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct ProcessDetails {
@@ -78,6 +84,17 @@ pub(crate) struct ProcessFinder {
     /// connection usually opens the next one too, so these are checked before listing `/proc`
     /// (which costs far more, and grows with the number of processes).
     recent_owners: VecDeque<SocketOwner>,
+    /// Open `/proc/PID/stat` files of recently attributed processes, re-read with one `pread`
+    /// instead of open, stat, reads and close (most of attribution's system calls per
+    /// connection). Safe on procfs only: a descriptor names the process it was opened for, so
+    /// once that process is gone (and even if its pid is reused) every read of it fails.
+    /// Empty and unused for other roots (the tests' fake trees are plain files).
+    stat_files: HashMap<u32, fs::File>,
+    /// Whether `proc_root` is the real procfs, where `stat_files` are kept.
+    hold_stat_files: bool,
+    /// How many times a stat file was opened (tests check the held ones are reused).
+    #[cfg_attr(not(test), allow(dead_code))]
+    stat_opens: u64,
 }
 
 /// How many recent socket owners are checked before a full scan.
@@ -88,12 +105,15 @@ impl ProcessFinder {
     /// fake tree).
     pub(crate) fn new(proc_root: PathBuf) -> Self {
         Self {
-            proc_root,
             sockets: HashMap::new(),
             socket_limit: SOCKET_CACHE_LIMIT,
             processes: HashMap::new(),
             process_limit: DETAILS_CACHE_LIMIT,
             recent_owners: VecDeque::with_capacity(RECENT_OWNERS),
+            hold_stat_files: proc_root == Path::new("/proc"),
+            stat_files: HashMap::new(),
+            stat_opens: 0,
+            proc_root,
         }
     }
 
@@ -143,7 +163,7 @@ impl ProcessFinder {
     /// while it matches, and re-read from procfs when it does not (the pid was reused).
     pub(crate) fn details(&mut self, pid: u32) -> Option<ProcessDetails> {
         let dir = self.proc_root.join(pid.to_string());
-        let Some(mut stat) = read_stat(&dir) else {
+        let Some(mut stat) = self.current_stat(pid, &dir) else {
             self.processes.remove(&pid);
             return None;
         };
@@ -175,6 +195,28 @@ impl ProcessFinder {
         }
         self.processes.remove(&pid);
         None
+    }
+
+    /// `/proc/PID/stat` now: from the held file when there is one (one `pread`), else opened
+    /// (and held, on procfs). A held file whose read fails or looks odd is closed and the path
+    /// opened again, so a gone process gives `None` and a reused pid its new process.
+    fn current_stat(&mut self, pid: u32, dir: &Path) -> Option<StatFields> {
+        if let Some(file) = self.stat_files.get(&pid) {
+            if let Some(stat) = read_stat_at(file).and_then(|content| parse_stat(&content)) {
+                return Some(stat);
+            }
+            self.stat_files.remove(&pid);
+        }
+        self.stat_opens += 1;
+        let file = fs::File::open(dir.join("stat")).ok()?;
+        let stat = parse_stat(&read_stat_at(&file)?)?;
+        if self.hold_stat_files {
+            if self.stat_files.len() >= STAT_FILES_LIMIT {
+                self.stat_files.clear();
+            }
+            self.stat_files.insert(pid, file);
+        }
+        Some(stat)
     }
 
     /// Whether `/proc/PID/fd/FD` still links to `socket:[inode]`.
@@ -257,7 +299,32 @@ struct StatFields {
 
 /// Reads and parses `DIR/stat`.
 fn read_stat(dir: &Path) -> Option<StatFields> {
-    parse_stat(&fs::read(dir.join("stat")).ok()?)
+    parse_stat(&read_stat_at(&fs::File::open(dir.join("stat")).ok()?)?)
+}
+
+/// The whole content of a stat file from offset 0 (procfs regenerates it on a read at 0), in
+/// one `pread` when it fits the buffer; `None` on a read error (on procfs: the process is gone).
+fn read_stat_at(file: &fs::File) -> Option<Vec<u8>> {
+    use std::os::unix::fs::FileExt;
+    let mut content = vec![0; STAT_BUFFER];
+    let mut filled = 0;
+    loop {
+        if filled == content.len() {
+            content.resize(content.len() * 2, 0);
+        }
+        let rest = content.get_mut(filled..)?;
+        let read = crate::sys::retry_interrupted(|| file.read_at(rest, filled as u64)).ok()?;
+        if read == 0 {
+            break;
+        }
+        filled += read;
+        // A short read of procfs's one-shot text is the whole of it: skip the read of 0 bytes.
+        if filled < content.len() {
+            break;
+        }
+    }
+    content.truncate(filled);
+    Some(content)
 }
 
 /// Parses `/proc/PID/stat`. The comm field is in parentheses and may itself contain spaces,
@@ -508,6 +575,33 @@ Uid:\t65534\t1000\t1000\t1000\nGid:\t65534\t65534\t65534\t65534\n";
     fn details_of_a_missing_pid_is_none() {
         let mut finder = ProcessFinder::new(PathBuf::from("/proc"));
         assert_eq!(finder.details(u32::MAX), None);
+    }
+
+    /// A process's stat is re-read from the file held open since its first lookup, and once the
+    /// process is gone that read fails: its details are gone too, never served stale.
+    #[test]
+    fn details_reuse_the_held_stat_file_until_the_process_is_gone() {
+        let mut child = KillOnDrop(
+            Command::new("sleep")
+                .arg("30")
+                .stdin(Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
+        let pid = child.0.id();
+        let mut finder = ProcessFinder::new(PathBuf::from("/proc"));
+        let first = finder.details(pid).unwrap();
+        assert_eq!(first.pid, pid);
+        let opens = finder.stat_opens;
+        assert_eq!(finder.details(pid), Some(first.clone()));
+        assert_eq!(finder.details(pid), Some(first));
+        assert_eq!(finder.stat_opens, opens, "stat re-read from the held file");
+
+        child.0.kill().unwrap();
+        child.0.wait().unwrap();
+        assert_eq!(finder.details(pid), None, "gone process");
+        assert!(!finder.stat_files.contains_key(&pid));
+        assert!(!finder.processes.contains_key(&pid));
     }
 
     /// Kills and reaps the child when dropped (also when an assertion fails).
