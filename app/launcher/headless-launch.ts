@@ -7,12 +7,11 @@
 // become for a part of itself; and a supervisor that outlives the engine can still stop the
 // daemon it started, whatever the engine did.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import { EXIT, type ExitCode, UsageError } from '../headless/exit-codes.ts';
 import { productVersion } from '../headless/version.ts';
 import { currentPlatform } from '../platform/index.ts';
-import { browserCommand, openDetached } from './browser.ts';
+import { browserCommand, onPath, openDetached } from './browser.ts';
 import { DaemonStartError, startDaemon, type StartedDaemon } from './daemon-process.ts';
 import { probeDriverSocket } from './driver-probe.ts';
 import { envFor, SETPRIV, setprivPrefix, sudoInvoker } from './engine-user.ts';
@@ -88,21 +87,12 @@ interface StopControl {
   stop(): void;
 }
 
-/** Whether setpriv is where the launcher calls it. */
-function hasSetpriv(): boolean {
-  try {
-    accessSync(SETPRIV, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 async function runHeadless(repoRoot: string, options: LauncherOptions, control: StopControl): Promise<ExitCode> {
   say('no Electron binary is installed here: running headless mode, its UI in your browser');
   const euid = process.geteuid?.() ?? -1;
   const invoker = sudoInvoker(process.env, euid);
-  const setpriv = hasSetpriv();
+  // By its path (it has a slash): where the launcher calls it.
+  const setpriv = onPath(SETPRIV, '');
   // As root without setpriv, a daemon started here would outlive a killed launcher (and the
   // engine could not run as the user who typed sudo): nothing is started then.
   if (euid === 0 && process.platform === 'linux' && !setpriv) {

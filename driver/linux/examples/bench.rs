@@ -225,14 +225,25 @@ fn client(args: &[String]) -> Res<()> {
         drop(stream);
         Some(took)
     };
+    timed_sequence(count, warmup, connect);
+    Ok(())
+}
+
+/// Runs `op` `warmup` times unmeasured, then `count` times (within [`RUN_DEADLINE`]), and prints
+/// one `RESULT` line of its latencies; `None` from `op` counts as an error.
+pub(crate) fn timed_sequence(
+    count: usize,
+    warmup: usize,
+    mut op: impl FnMut() -> Option<Duration>,
+) {
     for _ in 0..warmup {
-        connect();
+        op();
     }
     let mut latencies_ns: Vec<u64> = Vec::with_capacity(count);
     let mut errors = 0usize;
     let started = Instant::now();
     for _ in 0..count {
-        match connect() {
+        match op() {
             Some(took) => latencies_ns.push(took.as_nanos() as u64),
             None => errors += 1,
         }
@@ -252,7 +263,6 @@ fn client(args: &[String]) -> Res<()> {
         percentile(&latencies_ns, 0.99),
         latencies_ns.last().copied().unwrap_or(0),
     );
-    Ok(())
 }
 
 /// `__baseline QUEUE`: the minimal reader with the daemon's rules until stdin closes.

@@ -68,31 +68,43 @@ fn wait_blocked_in_send(daemon: &Daemon) {
     }
 }
 
+/// The test's notification socket in `net`'s directory, read with a 10 s bound. A path, not an
+/// abstract name: abstract names belong to a network namespace, and the daemon runs in another
+/// one (the unit tests of notify.rs send to an abstract name).
+fn notify_socket(net: &TestNet) -> (UnixDatagram, std::path::PathBuf) {
+    let path = net.dir.join("notify");
+    let socket = UnixDatagram::bind(&path).unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    (socket, path)
+}
+
+/// The daemon in `net` with `NOTIFY_SOCKET` naming `notify_path`, and the file of its stderr.
+fn start_notifying(net: &TestNet, notify_path: &std::path::Path) -> (Daemon, std::path::PathBuf) {
+    let notify_text = notify_path.to_string_lossy().into_owned();
+    let log = net.dir.join("daemon.log");
+    let daemon = Daemon::start_with_env(
+        net,
+        &net.a.clone(),
+        &[],
+        Some(log.clone()),
+        &[("NOTIFY_SOCKET", Some(&notify_text))],
+    );
+    (daemon, log)
+}
+
 #[test]
 fn ready_comes_after_the_queue_rules_and_the_socket_and_stopping_at_shutdown() {
     let Some(_serial) = root_test("ready_comes_after_the_queue_rules_and_the_socket") else {
         return;
     };
     let net = TestNet::new();
-    // A path, not an abstract name: abstract names belong to a network namespace, and the
-    // daemon runs in another one (the unit tests of notify.rs send to an abstract name).
-    let notify_path = net.dir.join("notify");
-    let notify = UnixDatagram::bind(&notify_path).unwrap();
-    notify
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
+    let (notify, notify_path) = notify_socket(&net);
     // With the queue full, the daemon's READY=1 waits for the test: whatever holds while it
     // waits held when it was sent. A READY=1 sent before the socket exists stops the start.
     let fillers = fill_queue(&notify_path);
-    let notify_text = notify_path.to_string_lossy().into_owned();
-    let log = net.dir.join("daemon.log");
-    let daemon = Daemon::start_with_env(
-        &net,
-        &net.a.clone(),
-        &[],
-        Some(log.clone()),
-        &[("NOTIFY_SOCKET", Some(&notify_text))],
-    );
+    let (daemon, log) = start_notifying(&net, &notify_path);
     wait_blocked_in_send(&daemon);
     // Now, while READY=1 is being sent: the queue rules of both families and the client socket.
     let queue_rule = format!("--queue-num {}", daemon.queue);
@@ -129,20 +141,8 @@ fn a_notification_socket_nobody_reads_does_not_delay_the_stop() {
         return;
     };
     let net = TestNet::new();
-    let notify_path = net.dir.join("notify");
-    let notify = UnixDatagram::bind(&notify_path).unwrap();
-    notify
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    let notify_text = notify_path.to_string_lossy().into_owned();
-    let log = net.dir.join("daemon.log");
-    let daemon = Daemon::start_with_env(
-        &net,
-        &net.a.clone(),
-        &[],
-        Some(log.clone()),
-        &[("NOTIFY_SOCKET", Some(&notify_text))],
-    );
+    let (notify, notify_path) = notify_socket(&net);
+    let (daemon, log) = start_notifying(&net, &notify_path);
     let queue_rule = format!("--queue-num {}", daemon.queue);
     assert_eq!(notification(&notify, "READY=1", &log), "READY=1");
     // A service manager that stopped reading: STOPPING=1 finds the queue full.

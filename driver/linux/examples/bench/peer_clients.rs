@@ -8,12 +8,13 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::{arg, exit_with_parent, number, percentile, set_linger_zero, Res, CONNECT_TIMEOUT};
+use super::{
+    arg, exit_with_parent, number, set_linger_zero, timed_sequence, Res, CONNECT_TIMEOUT,
+    RUN_DEADLINE,
+};
 
 /// A UDP flow whose echo takes longer than this counts as an error.
 const ECHO_TIMEOUT: Duration = Duration::from_secs(2);
-/// A parallel or UDP run that takes longer than this stops early (its numbers say so).
-const RUN_DEADLINE: Duration = Duration::from_secs(60);
 
 /// `__pclient ADDR THREADS COUNT`: COUNT connects (each reset at once) from THREADS threads;
 /// prints how many succeeded and how long all took.
@@ -90,7 +91,7 @@ pub(crate) fn udp_client(args: &[String]) -> Res<()> {
     let count: usize = number(arg(args, 3)?)?;
     let warmup: usize = number(arg(args, 4)?)?;
     let mut port = first;
-    let mut flow = || -> Option<Duration> {
+    let flow = || -> Option<Duration> {
         let source = SocketAddr::new(ip, port);
         port = port.checked_add(1)?;
         let socket = UdpSocket::bind(source).ok()?;
@@ -106,32 +107,6 @@ pub(crate) fn udp_client(args: &[String]) -> Res<()> {
         let took = started.elapsed();
         (n == 2).then_some(took)
     };
-    for _ in 0..warmup {
-        flow();
-    }
-    let mut latencies_ns: Vec<u64> = Vec::with_capacity(count);
-    let mut errors = 0usize;
-    let started = Instant::now();
-    for _ in 0..count {
-        match flow() {
-            Some(took) => latencies_ns.push(took.as_nanos() as u64),
-            None => errors += 1,
-        }
-        if started.elapsed() > RUN_DEADLINE {
-            break;
-        }
-    }
-    let elapsed = started.elapsed();
-    let mean = latencies_ns.iter().sum::<u64>() / (latencies_ns.len().max(1) as u64);
-    latencies_ns.sort_unstable();
-    println!(
-        "RESULT ok={} errors={errors} elapsed_ns={} mean_ns={mean} p50_ns={} p90_ns={} p99_ns={} max_ns={}",
-        latencies_ns.len(),
-        elapsed.as_nanos(),
-        percentile(&latencies_ns, 0.50),
-        percentile(&latencies_ns, 0.90),
-        percentile(&latencies_ns, 0.99),
-        latencies_ns.last().copied().unwrap_or(0),
-    );
+    timed_sequence(count, warmup, flow);
     Ok(())
 }
