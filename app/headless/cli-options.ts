@@ -19,7 +19,7 @@ export const HEADLESS_OPTIONS_HELP = `  --driver-socket PATH  where the driver i
   --help, -h            print this text and exit
 Options take their value as the next argument or after '=' (--port=8080).`;
 
-export const HEADLESS_EXIT_CODES_HELP = `Exit codes: 0 stopped by SIGINT or SIGTERM (or --help, --version); 2 wrong usage; 3 the driver
+export const HEADLESS_EXIT_CODES_HELP = `Exit codes: 0 stopped by SIGINT, SIGTERM or SIGHUP (or --help, --version); 2 wrong usage; 3 the driver
 refused the connection (no permission on its socket or device, another protocol version);
 4 the data directory cannot be used (another ZenithFence runs on it, or its database is of a newer
 release); 1 anything else.`;

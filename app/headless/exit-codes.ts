@@ -2,7 +2,7 @@
 // script or a service manager can tell a wrong command line from a missing driver.
 
 export const EXIT = {
-  /** Stopped by SIGINT or SIGTERM after answering every held connection; or --help, --version. */
+  /** Stopped by SIGINT, SIGTERM or SIGHUP after answering every held connection; or --help, --version. */
   ok: 0,
   /** Anything not below (a rule file that cannot be imported, a port in use, a fault). */
   other: 1,

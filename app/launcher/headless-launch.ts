@@ -1,6 +1,6 @@
 // `npm start` where no Electron binary is installed: headless mode as one command. It finds or
 // starts the driver, runs the engine as a child process, opens the UI in the browser, and on
-// SIGINT or SIGTERM stops the engine (which answers every held connection) and then the daemon.
+// SIGINT, SIGTERM or SIGHUP stops the engine (which answers every held connection) and then the daemon.
 //
 // The engine is a child, not in this process: under sudo it must run as the user who typed sudo
 // (only the daemon needs root, and the database belongs to that user), which a process cannot
