@@ -41,7 +41,7 @@ export const CONFFILES = ['/etc/default/zenithfenced'] as const;
 export const MAINTAINER_SCRIPTS = ['postinst', 'prerm', 'postrm'] as const;
 /** Run-time dependencies beyond the shared libraries dpkg-shlibdeps finds, each for what uses it. */
 export const TOOL_DEPENDS = [
-  // iptables-restore / ip6tables-restore install the queue rules (nft backend).
+  // iptables-nft-restore / ip6tables-nft-restore install the queue rules.
   'iptables',
   // nft holds the "alive" table that makes the rules stop with the process (driver/README.md).
   'nftables',

@@ -38,6 +38,8 @@
 //! rules, with the minimal reader and the same rules, and with the daemon (A B C), interleaved.
 //!
 //! `bench peer [--quick] ...` is the peer comparison with OpenSnitch (`bench/peer.rs`).
+//! `bench established [--quick] [--compare DAEMON] ...` is the dedicated established-flow
+//! benchmark (`bench/established.rs`).
 //!
 //! It prints numbers and asserts nothing. Goals: the daemon's added latency per new connection
 //! at most 1.5 times the minimal reader's; established throughput at least 98 % of without it.
@@ -59,6 +61,8 @@ use zenithfence_protocol::{Command as ZfCommand, Info, Verdict};
 use zenithfenced::baseline::{run_accept_all, BaselineRules};
 use zenithfenced::client_socket::DaemonClient;
 
+#[path = "bench/established.rs"]
+mod established;
 #[path = "bench/full_stack.rs"]
 mod full_stack;
 
@@ -130,6 +134,7 @@ fn main() {
         Some("__udp_client") => peer_clients::udp_client(rest),
         Some("__peer") => peer::bench(rest),
         Some("peer") => peer::supervise(rest),
+        Some("established") => established::bench(rest),
         _ => bench(&args),
     };
     if let Err(e) = result {

@@ -69,7 +69,7 @@ impl BaselineRules {
             vec![Family::V4]
         };
         for &family in &families {
-            rules::remove(family);
+            rules::remove(family, None);
         }
         let mut installed = BaselineRules {
             families: Vec::new(),
@@ -91,7 +91,7 @@ impl BaselineRules {
 impl Drop for BaselineRules {
     fn drop(&mut self) {
         for &family in &self.families {
-            rules::remove(family);
+            rules::remove(family, None);
         }
         if let Some(alive) = self.alive.take() {
             alive.remove();

@@ -81,7 +81,7 @@ pub(crate) fn run(options: Options) -> io::Result<()> {
     };
     // Leftovers of a daemon that was killed: nothing else removed them.
     for &family in &families {
-        rules::remove(family);
+        rules::remove(family, None);
     }
     let queue = Queue::bind(options.queue, KERNEL_QUEUE_LEN, COPY_RANGE)?;
     let dns_group = options.queue.wrapping_add(1).max(1);
@@ -128,7 +128,7 @@ pub(crate) fn run(options: Options) -> io::Result<()> {
     };
     for &family in &families {
         if let Err(e) = rules::install(family, config) {
-            families.iter().for_each(|&f| rules::remove(f));
+            families.iter().for_each(|&f| rules::remove(f, None));
             alive.remove();
             return Err(e);
         }
@@ -137,7 +137,7 @@ pub(crate) fn run(options: Options) -> io::Result<()> {
     // until then is answered by the daemon rather than dropped with its socket.
     let remove_rules = || {
         for &family in &families {
-            rules::remove(family);
+            rules::remove(family, Some(config));
         }
         alive.remove();
     };
@@ -177,7 +177,7 @@ pub(crate) fn run(options: Options) -> io::Result<()> {
 /// dropped by the kernel with the queue's socket; TCP sends them again.
 fn stuck_shutdown(families: Vec<Family>) {
     let removed = run_bounded(RULES_BOUND, move || {
-        families.iter().for_each(|&f| rules::remove(f));
+        families.iter().for_each(|&f| rules::remove(f, None));
     });
     let text = format!(
         "error: the orderly shutdown did not finish within {} s; {}; exiting",

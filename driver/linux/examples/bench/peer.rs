@@ -129,7 +129,7 @@ fn parse_options(args: &[String]) -> Res<Options> {
     Ok(o)
 }
 
-fn is_root() -> bool {
+pub(crate) fn is_root() -> bool {
     fs::read_to_string("/proc/self/status").is_ok_and(|s| {
         s.lines()
             .find_map(|l| l.strip_prefix("Uid:"))

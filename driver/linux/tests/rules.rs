@@ -1,0 +1,182 @@
+//! The daemon's netfilter rules on real traffic: what established packets traverse, and the
+//! sweep of an older version's leftovers. Two namespaces, the real `zenithfenced`, real curl and
+//! a python server; every client is bounded in time, every test removes its namespaces.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod support;
+
+use std::time::Duration;
+
+use support::net::{Daemon, TestNet};
+use support::responder::Responder;
+use support::root_test;
+use zenithfence_protocol::Verdict;
+
+fn always(verdict: Verdict) -> Box<support::responder::Policy> {
+    Box::new(move |_| Some((verdict, Duration::ZERO)))
+}
+
+/// Packets that took each jump from `builtin` into one of our chains: (target, packets), from
+/// the rule counters `iptables-nft -L -v -x` prints.
+fn jump_counters(net: &TestNet, table: &str, builtin: &str) -> Vec<(String, u64)> {
+    let out = net.exec(
+        &net.a,
+        "iptables-nft",
+        &["-w", "-t", table, "-L", builtin, "-v", "-x", "-n"],
+    );
+    assert!(out.status.success(), "iptables-nft -L {builtin}");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|line| {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            let packets = words.first()?.parse().ok()?;
+            let target = words.get(2)?;
+            target
+                .starts_with("ZF_")
+                .then(|| (target.to_string(), packets))
+        })
+        .collect()
+}
+
+/// Counting rules of the test's own (no target) for the packets to and from port 8080.
+const COUNT_8080: [(&str, &str); 2] = [
+    ("OUTPUT", "-p tcp --dport 8080"),
+    ("INPUT", "-p tcp --sport 8080"),
+];
+
+/// The packets the counting rules saw.
+fn flow_packets(net: &TestNet) -> u64 {
+    COUNT_8080
+        .iter()
+        .map(|(builtin, _)| {
+            let out = net.exec(
+                &net.a,
+                "iptables-nft",
+                &["-w", "-t", "mangle", "-L", builtin, "-v", "-x", "-n"],
+            );
+            String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .filter(|line| line.contains("tcp") && line.contains(":8080"))
+                .filter_map(|line| line.split_whitespace().next()?.parse::<u64>().ok())
+                .sum::<u64>()
+        })
+        .sum()
+}
+
+#[test]
+fn packets_of_an_allowed_flow_never_enter_our_chains_after_the_first() {
+    let Some(_serial) = root_test("packets_of_an_allowed_flow_never_enter_our_chains") else {
+        return;
+    };
+    let mut net = TestNet::new();
+    net.http_server("index");
+    // 4 MB: a few hundred packets each way, even with segmentation offload.
+    std::fs::write(net.www().join("big"), vec![b'z'; 4 << 20]).unwrap();
+    for (builtin, rule) in COUNT_8080 {
+        let mut args = vec!["-w", "-t", "mangle", "-A", builtin];
+        args.extend(rule.split(' '));
+        assert!(net.exec(&net.a, "iptables-nft", &args).status.success());
+    }
+    let daemon = Daemon::start(&net, &[]);
+    let app = Responder::start(&daemon.socket, always(Verdict::PermanentAccept));
+    let url = format!("http://{}:8080/big", net.ip4_b);
+    let (code, body, _) = net.curl(&net.a, &url, &["-o", "/dev/null", "-w", "%{size_download}"]);
+    assert_eq!((code, body.as_str()), (0, "4194304"));
+    assert_eq!(app.connections().len(), 1, "asked once");
+    let packets = flow_packets(&net);
+    assert!(packets > 50, "the download took {packets} packets");
+    let mut entered = Vec::new();
+    for (table, builtin) in [
+        ("mangle", "OUTPUT"),
+        ("mangle", "INPUT"),
+        ("mangle", "POSTROUTING"),
+        ("filter", "OUTPUT"),
+        ("filter", "INPUT"),
+    ] {
+        for (target, count) in jump_counters(&net, table, builtin) {
+            entered.push((format!("{table} {builtin} -> {target}"), count));
+        }
+    }
+    // The SYN is NEW and carries the verdict: it enters ZF_OUT and ZF_VERDICT once. The rest of
+    // the flow, hundreds of packets each way, enters nothing of ours.
+    let total: u64 = entered.iter().map(|(_, n)| n).sum();
+    assert!(
+        total <= 2,
+        "{packets} packets in the flow, {total} entered our chains: {entered:?}"
+    );
+    assert!(
+        entered
+            .iter()
+            .any(|(jump, n)| jump == "mangle OUTPUT -> ZF_OUT" && *n == 1),
+        "the SYN was queued through the guarded jump: {entered:?}"
+    );
+}
+
+#[test]
+fn an_older_versions_unguarded_rules_are_swept_at_start_and_nothing_is_left_at_stop() {
+    let Some(_serial) = root_test("an_older_versions_unguarded_rules_are_swept") else {
+        return;
+    };
+    let mut net = TestNet::new();
+    net.http_server("swept");
+    // What version 0.x of the daemon left when killed: unguarded jumps into its chains.
+    let old = "*mangle\n:ZF_OUT - [0:0]\n:ZF_IN - [0:0]\n:ZF_DNS_SENT - [0:0]\n\
+               -I OUTPUT 1 -j ZF_OUT\n-I INPUT 1 -j ZF_IN\n\
+               -I POSTROUTING 1 -p udp --dport 53 -j ZF_DNS_SENT\n\
+               -A ZF_OUT -j NFQUEUE --queue-num 9 --queue-bypass\nCOMMIT\n\
+               *filter\n:ZF_VERDICT - [0:0]\n-I OUTPUT 1 -j ZF_VERDICT\n-I INPUT 1 -j ZF_VERDICT\nCOMMIT\n";
+    let restore = std::process::Command::new("ip")
+        .args([
+            "netns",
+            "exec",
+            &net.a,
+            "iptables-nft-restore",
+            "-w",
+            "--noflush",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(old.as_bytes())?;
+            child.wait()
+        })
+        .unwrap();
+    assert!(restore.success());
+    let daemon = Daemon::start(&net, &[]);
+    let saved = net.exec(&net.a, "iptables-nft-save", &[]);
+    let saved = String::from_utf8_lossy(&saved.stdout).into_owned();
+    let jumps: Vec<&str> = saved
+        .lines()
+        .filter(|l| l.starts_with("-A ") && !l.starts_with("-A ZF_") && l.contains("-j ZF_"))
+        .collect();
+    assert!(!jumps.is_empty(), "{saved}");
+    assert!(
+        jumps.iter().all(|l| l.contains("--ctstate NEW")
+            || l.contains("--dport 53")
+            || l.contains("--sport 53")
+            || l.contains("! --mark 0x0/0x30000000")),
+        "only guarded jumps remain: {jumps:?}"
+    );
+    assert!(
+        !saved.contains("--queue-num 9"),
+        "the old chain's rules went"
+    );
+    // It still decides.
+    let app = Responder::start(&daemon.socket, always(Verdict::Accept));
+    let (code, body, _) = net.curl(&net.a, &format!("http://{}:8080/", net.ip4_b), &[]);
+    assert_eq!((code, body.as_str()), (0, "swept"));
+    assert_eq!(app.connections().len(), 1);
+    drop(app);
+    assert!(daemon.stop("TERM").success());
+    for tool in ["iptables-nft-save", "ip6tables-nft-save"] {
+        let after = net.exec(&net.a, tool, &[]);
+        let after = String::from_utf8_lossy(&after.stdout);
+        assert!(!after.contains("ZF_"), "{tool} after SIGTERM:\n{after}");
+    }
+}
