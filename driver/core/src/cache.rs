@@ -96,6 +96,11 @@ impl ConnectionCache {
         Some(*entry)
     }
 
+    /// Every cached connection, in key order.
+    pub fn iter(&self) -> impl Iterator<Item = (&FlowKey, &CacheEntry)> {
+        self.entries.iter()
+    }
+
     /// ClearCache: forgets every connection.
     pub fn clear(&mut self) {
         self.entries.clear();

@@ -39,7 +39,8 @@
 //!
 //! `bench peer [--quick] ...` is the peer comparison with OpenSnitch (`bench/peer.rs`).
 //! `bench established [--quick] [--compare DAEMON] ...` is the dedicated established-flow
-//! benchmark (`bench/established.rs`).
+//! benchmark (`bench/established.rs`); `bench idle [--compare DAEMON]` the daemon's CPU while
+//! an app asks for byte counts once a second (`bench/idle.rs`).
 //!
 //! It prints numbers and asserts nothing. Goals: the daemon's added latency per new connection
 //! at most 1.5 times the minimal reader's; established throughput at least 98 % of without it.
@@ -65,6 +66,8 @@ use zenithfenced::client_socket::DaemonClient;
 mod established;
 #[path = "bench/full_stack.rs"]
 mod full_stack;
+#[path = "bench/idle.rs"]
+mod idle;
 
 #[path = "bench/opensnitch.rs"]
 mod opensnitch;
@@ -135,6 +138,7 @@ fn main() {
         Some("__peer") => peer::bench(rest),
         Some("peer") => peer::supervise(rest),
         Some("established") => established::bench(rest),
+        Some("idle") => idle::bench(rest),
         _ => bench(&args),
     };
     if let Err(e) = result {

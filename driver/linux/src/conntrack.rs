@@ -159,7 +159,13 @@ impl Conntrack {
     /// `EINVAL`. Needs CAP_NET_ADMIN.
     pub(crate) fn delete_flow(&mut self, tuple: &PacketTuple) -> io::Result<bool> {
         let seq = self.next_seq();
-        let message = delete_flow_message(tuple, seq)?;
+        let message = tuple_message(
+            MSG_CT_DELETE,
+            NLM_F_REQUEST | NLM_F_ACK,
+            CTA_TUPLE_ORIG,
+            tuple,
+            seq,
+        )?;
         match self.socket.request_ack(&message, seq) {
             Ok(()) => Ok(true),
             Err(e) if e.raw_os_error() == Some(ENOENT) => Ok(false),
@@ -168,8 +174,47 @@ impl Conntrack {
     }
 }
 
-/// The `IPCTNL_MSG_CT_DELETE` request for one original tuple.
-fn delete_flow_message(tuple: &PacketTuple, seq: u32) -> io::Result<Vec<u8>> {
+impl Conntrack {
+    /// One entry (zone 0) with its counters: the one with `tuple` as its original or its reply
+    /// tuple (the kernel's hash holds both directions, so either way of reading a flow finds
+    /// it). What one flow costs to read, where a dump walks the kernel's whole table
+    /// (milliseconds, shared by every namespace). `Ok(None)` when there is no such entry. Port
+    /// protocols only, as for [`Conntrack::delete_flow`].
+    pub(crate) fn get_flow(&mut self, tuple: &PacketTuple) -> io::Result<Option<CtEntry>> {
+        let seq = self.next_seq();
+        let message = tuple_message(MSG_CT_GET, NLM_F_REQUEST, CTA_TUPLE_ORIG, tuple, seq)?;
+        self.socket.send(&message)?;
+        loop {
+            let datagram = self.socket.recv()?;
+            for reply in netlink::messages(datagram) {
+                if reply.seq != seq {
+                    continue; // a late answer to an earlier, timed-out request
+                }
+                if let Some(code) = reply.error_code() {
+                    return match code {
+                        0 => Ok(None),
+                        c if c == -ENOENT => Ok(None),
+                        c => Err(io::Error::from_raw_os_error(-c)),
+                    };
+                }
+                if reply.kind == MSG_CT_NEW {
+                    return parse_entry(reply.payload).map(Some).ok_or_else(|| {
+                        io::Error::new(io::ErrorKind::InvalidData, "malformed conntrack entry")
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// A ctnetlink request of `kind` naming one entry by a tuple (attribute `which`).
+fn tuple_message(
+    kind: u16,
+    flags: u16,
+    which: u16,
+    tuple: &PacketTuple,
+    seq: u32,
+) -> io::Result<Vec<u8>> {
     let (family, ip) = match (tuple.src_ip, tuple.dst_ip) {
         (IpAddress::V4(src), IpAddress::V4(dst)) => (
             AF_INET,
@@ -186,9 +231,9 @@ fn delete_flow_message(tuple: &PacketTuple, seq: u32) -> io::Result<Vec<u8>> {
             ))
         }
     };
-    let mut message = MessageBuilder::new(MSG_CT_DELETE, NLM_F_REQUEST | NLM_F_ACK, seq)
+    let mut message = MessageBuilder::new(kind, flags, seq)
         .raw(&nfgenmsg(family, 0))
-        .nest(CTA_TUPLE_ORIG)
+        .nest(which)
         .nest(CTA_TUPLE_IP);
     for (kind, address) in &ip {
         message = message.attr(*kind, address);
@@ -365,7 +410,7 @@ mod tests {
     use super::*;
     use std::time::Instant;
 
-    /// `CTA_TUPLE_REPLY`, for building entries.
+    /// `CTA_TUPLE_REPLY`, for creating entries.
     const CTA_TUPLE_REPLY: u16 = 2;
     /// `CTA_TIMEOUT` (be32 seconds), for creating entries.
     const CTA_TIMEOUT: u16 = 7;
@@ -530,7 +575,14 @@ mod tests {
     #[test]
     fn encodes_a_delete_by_tuple() {
         let t = udp4([192, 0, 2, 1], 5353, [198, 51, 100, 7], 53);
-        let message = delete_flow_message(&t, 9).unwrap();
+        let message = tuple_message(
+            MSG_CT_DELETE,
+            NLM_F_REQUEST | NLM_F_ACK,
+            CTA_TUPLE_ORIG,
+            &t,
+            9,
+        )
+        .unwrap();
         let m = netlink::messages(&message).next().unwrap();
         assert_eq!((m.kind, m.seq), (0x102, 9));
         assert_eq!(&m.payload[..4], &[AF_INET, 0, 0, 0]);
@@ -538,7 +590,14 @@ mod tests {
         assert_eq!(parsed, Some(t));
 
         let icmp = PacketTuple { protocol: 1, ..t };
-        let message = delete_flow_message(&icmp, 1).unwrap();
+        let message = tuple_message(
+            MSG_CT_DELETE,
+            NLM_F_REQUEST | NLM_F_ACK,
+            CTA_TUPLE_ORIG,
+            &icmp,
+            1,
+        )
+        .unwrap();
         let m = netlink::messages(&message).next().unwrap();
         let orig = netlink::find_attr(&m.payload[4..], CTA_TUPLE_ORIG).unwrap();
         let proto = netlink::find_attr(orig.data, CTA_TUPLE_PROTO).unwrap();
@@ -548,7 +607,14 @@ mod tests {
             dst_ip: IpAddress::V6([0; 16]),
             ..t
         };
-        assert!(delete_flow_message(&mixed, 1).is_err());
+        assert!(tuple_message(
+            MSG_CT_DELETE,
+            NLM_F_REQUEST | NLM_F_ACK,
+            CTA_TUPLE_ORIG,
+            &mixed,
+            1
+        )
+        .is_err());
     }
 
     #[test]
@@ -617,6 +683,23 @@ mod tests {
     fn test_tuple(n: u8) -> PacketTuple {
         let port = 20_000 + (std::process::id() % 20_000) as u16;
         udp4([192, 0, 2, n], port, [198, 51, 100, n], 9)
+    }
+
+    #[test]
+    fn kernel_gets_one_entry_by_either_of_its_tuples() {
+        let mut ct = Conntrack::open().unwrap();
+        let t = test_tuple(204);
+        let mark = 0x5b00_0000 | (std::process::id() & 0xffff);
+        create(&mut ct, &t, mark).unwrap();
+        let by_orig = ct.get_flow(&t).unwrap();
+        let by_reply = ct.get_flow(&reversed(&t)).unwrap();
+        let missing = ct.get_flow(&test_tuple(205)).unwrap();
+        ct.delete_flow(&t).unwrap();
+        let by_orig = by_orig.unwrap(); // found by its original tuple
+        assert_eq!((by_orig.key_orig, by_orig.mark), (t, mark));
+        assert_eq!(by_reply, Some(by_orig), "found by its reply tuple");
+        assert_eq!(missing, None);
+        assert_eq!(ct.get_flow(&t).unwrap(), None, "gone once deleted");
     }
 
     #[test]

@@ -53,6 +53,7 @@ use zenithfence_core::policy::{PolicyOrigin, PreparedPolicy};
 use zenithfence_protocol::{Direction, Verdict};
 
 use crate::attribute::Attributor;
+use crate::byte_totals::{self, Totals};
 use crate::conntrack::Conntrack;
 use crate::dns_watch::DnsWatch;
 use crate::engine::{Answer, Engine, HeldPacket, Quick, Time};
@@ -81,10 +82,6 @@ const FINAL_DRAIN_WAIT: Duration = Duration::from_millis(20);
 const FINAL_DRAIN_BOUND: Duration = Duration::from_secs(1);
 /// How often the connection cache is cleaned.
 const CLEAN_EVERY_MS: u64 = 60_000;
-/// IPv4 + UDP header bytes that conntrack counts per packet on top of the payload.
-const UDP_V4_OVERHEAD: u64 = 28;
-/// IPv6 + UDP header bytes per packet.
-const UDP_V6_OVERHEAD: u64 = 48;
 
 /// Answers packets through NFQUEUE verdicts and marks (see `rules.rs` for what the marks do).
 struct NfAnswer(VerdictSender, Arc<Log>);
@@ -129,6 +126,10 @@ pub(crate) struct Daemon {
 
 /// How often the byte-count thread looks at the stop flag while nobody asks.
 const BANDWIDTH_WAKE: Duration = Duration::from_millis(250);
+/// At most this often the byte counts are read, however often a client asks: each report lists
+/// the connections under the engine lock, and a client asking every few milliseconds would
+/// otherwise hold up the packet path. Bytes are not lost by waiting: the next report has them.
+const BANDWIDTH_MIN_GAP: Duration = Duration::from_millis(100);
 
 /// How long a deleted conntrack entry's destroy event is expected.
 const FORGOTTEN_FOR_MS: u64 = 5_000;
@@ -137,12 +138,6 @@ const FORGOTTEN_FOR_MS: u64 = 5_000;
 struct KernelSources {
     diag: Option<SockDiag>,
     conntrack: Option<Conntrack>,
-}
-
-/// Running byte totals the kernel reported for a connection, under the key it is cached with
-/// when we decided it; a UDP entry may be either of two keys (we opened it, or the peer did).
-struct Totals {
-    keys: [Option<(FlowKey, u64, u64)>; 2],
 }
 
 /// The policy the daemon starts with, and where a client's is stored.
@@ -316,26 +311,49 @@ impl Daemon {
 
     /// The byte-count thread: serves GetBandwidthStats requests until `stop`.
     pub(crate) fn run_bandwidth(&self, requests: Receiver<()>, stop: &AtomicBool) {
+        let mut last: Option<Instant> = None;
         while !stop.load(Ordering::SeqCst) {
             match requests.recv_timeout(BANDWIDTH_WAKE) {
-                Ok(()) => self.report_bandwidth(),
+                Ok(()) => {
+                    if let Some(wait) =
+                        last.and_then(|at| BANDWIDTH_MIN_GAP.checked_sub(at.elapsed()))
+                    {
+                        std::thread::sleep(wait);
+                    }
+                    self.report_bandwidth();
+                    last = Some(Instant::now());
+                }
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => return,
             }
         }
     }
 
-    /// Reads the kernel's running byte totals of the connections we decided and queues the
-    /// deltas since the last request. The dumps take milliseconds with many sockets: they run
-    /// without the engine lock, which is taken only to keep the connections we decided.
+    /// Reads the kernel's running byte totals of the connections we allowed and have not seen
+    /// end, and queues the deltas since the last request (`byte_totals.rs` says how, and why
+    /// nothing is read when there is nothing to count). The kernel is asked without the engine
+    /// lock, which is taken only to list those connections and to keep their totals.
     fn report_bandwidth(&self) {
-        let totals = self.kernel_totals();
+        let (tcp, udp) = {
+            let engine = self.engine();
+            byte_totals::split(
+                engine
+                    .cache
+                    .iter()
+                    .filter(|(_, entry)| {
+                        entry.ended_ms.is_none()
+                            && Decision::of(entry.verdict).action == Action::Accept
+                    })
+                    .map(|(key, _)| key),
+            )
+        };
+        let totals = self.kernel_totals(&tcp, &udp);
         let infos = {
             let engine = self.engine();
             let mut accounts = self.accounts.lock();
             for t in totals {
                 // A connection that ended has had (or will have) its final totals recorded by
-                // its end; the dump's older totals would count its bytes twice.
+                // its end; the kernel's older totals would count its bytes twice.
                 let live = t.keys.into_iter().flatten().find(|(key, _, _)| {
                     engine
                         .cache
@@ -354,49 +372,23 @@ impl Daemon {
         }
     }
 
-    /// Dumps the running totals of every TCP socket (sock_diag) and UDP flow (conntrack).
-    fn kernel_totals(&self) -> Vec<Totals> {
-        let mut kernel = self.kernel.lock();
-        let KernelSources { diag, conntrack } = &mut *kernel;
+    /// The running totals of the `tcp` and `udp` flows (sock_diag and conntrack).
+    fn kernel_totals(&self, tcp: &[FlowKey], udp: &[FlowKey]) -> Vec<Totals> {
+        let mut warnings = Vec::new();
         let mut totals = Vec::new();
-        if let Some(diag) = diag.as_mut() {
-            for v6 in [false, true] {
-                match diag.dump_tcp(v6) {
-                    Ok(sockets) => totals.extend(sockets.into_iter().filter_map(|socket| {
-                        let tcp = socket.tcp?;
-                        let sent = tcp.bytes_sent.saturating_sub(tcp.bytes_retrans);
-                        Some(Totals {
-                            keys: [Some((socket.key, sent, tcp.bytes_received)), None],
-                        })
-                    })),
-                    Err(e) => self.log(Severity::Warning, format!("TCP byte counts: {e}")),
-                }
+        {
+            let mut kernel = self.kernel.lock();
+            let KernelSources { diag, conntrack } = &mut *kernel;
+            let mut warn = |text: String| warnings.push(text);
+            if let Some(diag) = diag.as_mut() {
+                totals.extend(byte_totals::tcp(diag, tcp, &mut warn));
+            }
+            if let Some(conntrack) = conntrack.as_mut() {
+                totals.extend(byte_totals::udp(conntrack, udp, &mut warn));
             }
         }
-        if let Some(conntrack) = conntrack.as_mut() {
-            match conntrack.dump() {
-                Ok(entries) => {
-                    for entry in entries.into_iter().filter(|e| e.key_orig.protocol == 17) {
-                        let overhead = if entry.key_orig.src_ip.is_v6() {
-                            UDP_V6_OVERHEAD
-                        } else {
-                            UDP_V4_OVERHEAD
-                        };
-                        let orig = entry
-                            .orig_bytes
-                            .saturating_sub(overhead.saturating_mul(entry.orig_packets));
-                        let reply = entry
-                            .reply_bytes
-                            .saturating_sub(overhead.saturating_mul(entry.reply_packets));
-                        let outbound = entry.key_orig.flow_key(Direction::Outbound);
-                        let inbound = entry.key_orig.flow_key(Direction::Inbound);
-                        totals.push(Totals {
-                            keys: [Some((outbound, orig, reply)), Some((inbound, reply, orig))],
-                        });
-                    }
-                }
-                Err(e) => self.log(Severity::Warning, format!("UDP byte counts: {e}")),
-            }
+        for text in warnings {
+            self.log(Severity::Warning, text);
         }
         totals
     }

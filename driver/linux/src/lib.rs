@@ -8,6 +8,7 @@
 
 mod attribute;
 pub mod baseline;
+mod byte_totals;
 mod cli;
 mod client;
 mod client_commands;

@@ -45,7 +45,6 @@ pub(crate) const TCP_TIME_WAIT: u8 = 6;
 #[cfg(test)]
 pub(crate) const TCP_CLOSE: u8 = 7;
 /// TCP state `LISTEN`.
-#[cfg(test)]
 pub(crate) const TCP_LISTEN: u8 = 10;
 /// TCP state `NEW_SYN_RECV` (a request minisocket without `tcp_info`).
 pub(crate) const TCP_NEW_SYN_RECV: u8 = 12;
@@ -152,7 +151,30 @@ impl SockDiag {
         if ![IPPROTO_TCP, IPPROTO_UDP, IPPROTO_UDPLITE].contains(&protocol) {
             return Ok(None);
         }
-        let request = lookup_request(protocol, local, remote)?;
+        self.exact(protocol, local, remote, 0)
+    }
+
+    /// The connected TCP socket of `local` and `remote` with its `tcp_info` byte counters
+    /// (`None` when there is none; a LISTEN socket found instead counts as none): one flow's
+    /// running totals without walking the kernel's socket table as [`SockDiag::dump_tcp`] does.
+    pub(crate) fn lookup_tcp_counters(
+        &mut self,
+        local: (IpAddress, u16),
+        remote: (IpAddress, u16),
+    ) -> io::Result<Option<SocketInfo>> {
+        let found = self.exact(IPPROTO_TCP, local, remote, 1 << (INET_DIAG_INFO - 1))?;
+        Ok(found.filter(|socket| socket.state != TCP_LISTEN))
+    }
+
+    /// One exact request (`ext`: the extensions asked for).
+    fn exact(
+        &mut self,
+        protocol: u8,
+        local: (IpAddress, u16),
+        remote: (IpAddress, u16),
+        ext: u8,
+    ) -> io::Result<Option<SocketInfo>> {
+        let request = lookup_request(protocol, local, remote, ext)?;
         let seq = self.next_seq();
         let message = MessageBuilder::new(SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST, seq)
             .raw(&request)
@@ -329,6 +351,7 @@ fn lookup_request(
     protocol: u8,
     local: (IpAddress, u16),
     remote: (IpAddress, u16),
+    ext: u8,
 ) -> io::Result<[u8; REQUEST_LEN]> {
     let (family, local_image) = address_image(local.0);
     let (remote_family, remote_image) = address_image(remote.0);
@@ -346,7 +369,7 @@ fn lookup_request(
     Ok(encode_request(&RequestFields {
         family,
         protocol,
-        ext: 0,
+        ext,
         states: u32::MAX,
         sport,
         dport,
@@ -517,7 +540,7 @@ mod tests {
     fn encodes_tcp_lookup_local_first_and_udp_swapped() {
         let local = (IpAddress::V4([10, 0, 0, 1]), 40000);
         let remote = (IpAddress::V4([93, 184, 216, 34]), 443);
-        let r = lookup_request(IPPROTO_TCP, local, remote).unwrap();
+        let r = lookup_request(IPPROTO_TCP, local, remote, 0).unwrap();
         assert_eq!(&r[..4], &[AF_INET, 6, 0, 0]);
         assert_eq!(&r[4..8], &u32::MAX.to_ne_bytes());
         assert_eq!(&r[8..10], &40000u16.to_be_bytes());
@@ -527,7 +550,7 @@ mod tests {
         assert_eq!(&r[44..48], &[0; 4]);
         assert_eq!(&r[48..56], &[0xff; 8]);
 
-        let u = lookup_request(IPPROTO_UDP, local, remote).unwrap();
+        let u = lookup_request(IPPROTO_UDP, local, remote, 0).unwrap();
         assert_eq!(u[1], 17);
         assert_eq!(&u[8..10], &443u16.to_be_bytes());
         assert_eq!(&u[10..12], &40000u16.to_be_bytes());
@@ -540,12 +563,13 @@ mod tests {
             IPPROTO_TCP,
             (IpAddress::V6(a6), 1),
             (IpAddress::V6([0; 16]), 0),
+            0,
         )
         .unwrap();
         assert_eq!(r6[0], AF_INET6);
         assert_eq!(&r6[12..28], &a6);
 
-        let mixed = lookup_request(IPPROTO_TCP, local, (IpAddress::V6(a6), 1));
+        let mixed = lookup_request(IPPROTO_TCP, local, (IpAddress::V6(a6), 1), 0);
         assert_eq!(mixed.unwrap_err().kind(), io::ErrorKind::InvalidInput);
     }
 
@@ -825,6 +849,36 @@ mod tests {
         assert_eq!(mine.inode, inode_of(&stream));
         assert_eq!(mine.tcp.unwrap().bytes_sent, 1000);
         assert!(sockets.iter().all(|s| s.state != TCP_TIME_WAIT));
+    }
+
+    #[test]
+    fn kernel_gives_one_connections_counters_from_both_ends_and_never_the_listener() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let server = listener.local_addr().unwrap();
+        let mut stream = TcpStream::connect(server).unwrap();
+        let (mut accepted, _) = listener.accept().unwrap();
+        stream.write_all(&[7u8; 1500]).unwrap();
+        let mut buf = [0u8; 1500];
+        accepted.read_exact(&mut buf).unwrap();
+        let mut diag = SockDiag::open().unwrap();
+        let client = (
+            IpAddress::V4([127, 0, 0, 1]),
+            stream.local_addr().unwrap().port(),
+        );
+        let served = (IpAddress::V4([127, 0, 0, 1]), server.port());
+        let ours = diag.lookup_tcp_counters(client, served).unwrap().unwrap();
+        assert_eq!(ours.inode, inode_of(&stream));
+        assert_eq!(ours.tcp.unwrap().bytes_sent, 1500);
+        let theirs = diag.lookup_tcp_counters(served, client).unwrap().unwrap();
+        assert_eq!(theirs.tcp.unwrap().bytes_received, 1500);
+        // Once both ends are closed the lookup would fall back to the listener: none.
+        drop((stream, accepted));
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        let closed = diag.lookup_tcp_counters(served, client).unwrap();
+        assert!(
+            closed.is_none_or(|s| s.state != TCP_LISTEN),
+            "the listener is never a connection's counters: {closed:?}"
+        );
     }
 
     #[test]
