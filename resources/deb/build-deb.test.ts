@@ -292,6 +292,12 @@ describe.skipIf(gate.skip)('dpkg -i, then dpkg --purge (as root, on this machine
     const before = snapshot();
     expect(before.dpkgStatus, 'zenithfenced is installed on this machine already: the test will not touch it').toBe('');
     expect(before.groups).not.toMatch(/^zenithfence:/m);
+    // Purging removes that directory: one that is there already (a daemon ran here, or a killed
+    // run of this test left it) may hold somebody's stored policy, so the test touches nothing.
+    expect(
+      before.paths['/var/lib/zenithfence'],
+      '/var/lib/zenithfence exists already: move it away (or purge zenithfenced) before this test',
+    ).toBe(false);
     expect(existsSync('/run/systemd/system'), 'this test expects no running systemd').toBe(false);
 
     installedHere = true;
