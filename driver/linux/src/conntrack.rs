@@ -183,27 +183,8 @@ impl Conntrack {
     pub(crate) fn get_flow(&mut self, tuple: &PacketTuple) -> io::Result<Option<CtEntry>> {
         let seq = self.next_seq();
         let message = tuple_message(MSG_CT_GET, NLM_F_REQUEST, CTA_TUPLE_ORIG, tuple, seq)?;
-        self.socket.send(&message)?;
-        loop {
-            let datagram = self.socket.recv()?;
-            for reply in netlink::messages(datagram) {
-                if reply.seq != seq {
-                    continue; // a late answer to an earlier, timed-out request
-                }
-                if let Some(code) = reply.error_code() {
-                    return match code {
-                        0 => Ok(None),
-                        c if c == -ENOENT => Ok(None),
-                        c => Err(io::Error::from_raw_os_error(-c)),
-                    };
-                }
-                if reply.kind == MSG_CT_NEW {
-                    return parse_entry(reply.payload).map(Some).ok_or_else(|| {
-                        io::Error::new(io::ErrorKind::InvalidData, "malformed conntrack entry")
-                    });
-                }
-            }
-        }
+        self.socket
+            .request_one(&message, seq, MSG_CT_NEW, parse_entry)
     }
 }
 

@@ -300,6 +300,42 @@ impl NetlinkSocket {
         }
     }
 
+    /// Sends a request for one object and parses the reply of `kind` with `parse`: `Ok(None)`
+    /// when the kernel answers "no such object" (`ENOENT`, or an ack without the object); any
+    /// other error reply becomes an `io::Error` with the kernel's errno, a reply `parse` refuses
+    /// an `InvalidData` error. Late answers to earlier, timed-out requests are skipped.
+    pub(crate) fn request_one<T>(
+        &mut self,
+        message: &[u8],
+        seq: u32,
+        kind: u16,
+        parse: impl Fn(&[u8]) -> Option<T>,
+    ) -> io::Result<Option<T>> {
+        /// `ENOENT`.
+        const ENOENT: i32 = 2;
+        self.send(message)?;
+        loop {
+            let datagram = self.recv()?;
+            for reply in messages(datagram) {
+                if reply.seq != seq {
+                    continue;
+                }
+                if let Some(code) = reply.error_code() {
+                    return match code {
+                        0 => Ok(None),
+                        c if c == -ENOENT => Ok(None),
+                        c => Err(io::Error::from_raw_os_error(-c)),
+                    };
+                }
+                if reply.kind == kind {
+                    return parse(reply.payload).map(Some).ok_or_else(|| {
+                        io::Error::new(io::ErrorKind::InvalidData, "malformed netlink reply")
+                    });
+                }
+            }
+        }
+    }
+
     /// Sends a request flagged NLM_F_ACK and waits for its ack; an error reply becomes an
     /// `io::Error` with the kernel's errno.
     pub(crate) fn request_ack(&mut self, message: &[u8], seq: u32) -> io::Result<()> {

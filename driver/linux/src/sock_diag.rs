@@ -22,8 +22,6 @@ const SOCK_DIAG_BY_FAMILY: u16 = 20;
 const INET_DIAG_INFO: u16 = 2;
 /// `INET_DIAG_PROTOCOL`: a u8 attribute with the socket's IP protocol.
 const INET_DIAG_PROTOCOL: u16 = 10;
-/// `ENOENT`: the exact lookup found no socket.
-const ENOENT: i32 = 2;
 
 /// `AF_INET`.
 pub(crate) const AF_INET: u8 = 2;
@@ -179,27 +177,10 @@ impl SockDiag {
         let message = MessageBuilder::new(SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST, seq)
             .raw(&request)
             .finish();
-        self.socket.send(&message)?;
-        loop {
-            let datagram = self.socket.recv()?;
-            for reply in netlink::messages(datagram) {
-                if reply.seq != seq {
-                    continue; // a late answer to an earlier, timed-out request
-                }
-                if let Some(code) = reply.error_code() {
-                    return match code {
-                        0 => Ok(None),
-                        c if c == -ENOENT => Ok(None),
-                        c => Err(io::Error::from_raw_os_error(-c)),
-                    };
-                }
-                if reply.kind == SOCK_DIAG_BY_FAMILY {
-                    return parse_diag_msg(reply.payload, Some(protocol))
-                        .map(Some)
-                        .ok_or_else(|| invalid_data("malformed inet_diag_msg"));
-                }
-            }
-        }
+        self.socket
+            .request_one(&message, seq, SOCK_DIAG_BY_FAMILY, |payload| {
+                parse_diag_msg(payload, Some(protocol))
+            })
     }
 
     /// Finds the socket listening (TCP) or bound unconnected (UDP) on `local`: a lookup with an
@@ -286,10 +267,6 @@ impl DestroyListener {
     pub(crate) fn overruns(&self) -> u64 {
         self.events.overruns()
     }
-}
-
-fn invalid_data(what: &str) -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidData, what.to_owned())
 }
 
 /// The fields of an `inet_diag_req_v2` that vary.

@@ -56,19 +56,23 @@ fn parse_options(args: &[String]) -> Res<Options> {
             }
             "--rounds" => o.rounds = number(value()?)?,
             "--seconds" => o.seconds = number(value()?)?,
-            "--compare" => {
-                let path = PathBuf::from(value()?);
-                if !path.is_file() {
-                    return Err(format!("--compare: {} is not a file", path.display()));
-                }
-                o.compare = Some(path);
-            }
+            "--compare" => o.compare = Some(compare_daemon(value()?)?),
             other => return Err(format!("unknown option {other}; {USAGE}")),
         }
     }
     o.rounds = o.rounds.clamp(1, 20);
     o.seconds = o.seconds.clamp(1, 60);
     Ok(o)
+}
+
+/// `--compare DAEMON`: another build of the daemon to run side by side with this one.
+pub(crate) fn compare_daemon(value: &str) -> Res<PathBuf> {
+    let path = PathBuf::from(value);
+    if path.is_file() {
+        Ok(path)
+    } else {
+        Err(format!("--compare: {} is not a file", path.display()))
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -51,13 +51,7 @@ fn parse_options(args: &[String]) -> Res<Options> {
         match flag.as_str() {
             "--quick" => o.seconds = 10,
             "--seconds" => o.seconds = number(value()?)?,
-            "--compare" => {
-                let path = PathBuf::from(value()?);
-                if !path.is_file() {
-                    return Err(format!("--compare: {} is not a file", path.display()));
-                }
-                o.compare = Some(path);
-            }
+            "--compare" => o.compare = Some(super::established::compare_daemon(value()?)?),
             other => return Err(format!("unknown option {other}; {USAGE}")),
         }
     }
