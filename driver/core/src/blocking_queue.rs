@@ -1,6 +1,13 @@
 //! The info queue behind a mutex and a condition variable: the reader blocks until an info
 //! arrives, its timeout passes, or the queue is shut down. Used by the Linux daemon; the Windows
 //! driver wraps [`InfoQueue`] in its own kernel primitives instead.
+//!
+//! A thread that can write to the reader's destination itself (the daemon's packet thread,
+//! which writes to the client socket when that does not block) can defer the wakes of its
+//! pushes ([`BlockingInfoQueue::defer_wakes`]): a wake costs a futex call and a thread switch
+//! per info. It then takes the data with [`BlockingInfoQueue::try_read`], and gives back what
+//! it could not write ([`BlockingInfoQueue::unread`], which wakes the reader) or wakes the
+//! reader ([`BlockingInfoQueue::wake`]) when it cannot write at all.
 
 extern crate std;
 
@@ -11,6 +18,17 @@ use std::time::Instant;
 use zenithfence_protocol::Info;
 
 use crate::info_queue::{InfoQueue, QueueCounters, QueueFull};
+
+/// What a wait for data ended with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Waited {
+    /// Data is queued (another thread may take it before the waiter does).
+    Ready,
+    /// Nothing arrived before the timeout.
+    TimedOut,
+    /// The queue was shut down and holds nothing more: the end of the stream.
+    Shutdown,
+}
 
 /// What a blocking read returned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,6 +44,10 @@ pub enum ReadOutcome {
 struct State {
     queue: InfoQueue,
     shut_down: bool,
+    /// Pushes do not wake the reader (see [`BlockingInfoQueue::defer_wakes`]).
+    deferring: bool,
+    /// A push came while deferring, and its wake was left out.
+    deferred: bool,
 }
 
 /// A thread-safe [`InfoQueue`] with a blocking read.
@@ -41,6 +63,8 @@ impl BlockingInfoQueue {
             state: Mutex::new(State {
                 queue: InfoQueue::new(capacity),
                 shut_down: false,
+                deferring: false,
+                deferred: false,
             }),
             ready: Condvar::new(),
         }
@@ -52,17 +76,77 @@ impl BlockingInfoQueue {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Queues an info and wakes the reader; see [`InfoQueue::push`]. After shutdown every push
-    /// is refused.
+    /// Queues an info and wakes the reader (unless wakes are deferred); see
+    /// [`InfoQueue::push`]. After shutdown every push is refused.
     pub fn push(&self, info: &Info) -> Result<(), QueueFull> {
         let mut state = self.lock();
         if state.shut_down {
             return Err(QueueFull);
         }
         let result = state.queue.push(info);
+        if state.deferring {
+            state.deferred = true;
+            return result;
+        }
         drop(state);
         self.ready.notify_one();
         result
+    }
+
+    /// From now on pushes (from any thread) leave out their wake, until
+    /// [`BlockingInfoQueue::end_deferral`]. The caller must then write the data itself or wake
+    /// the reader, or the infos wait for the reader's timeout.
+    pub fn defer_wakes(&self) {
+        self.lock().deferring = true;
+    }
+
+    /// Ends a deferral; returns whether a push left out its wake meanwhile.
+    pub fn end_deferral(&self) -> bool {
+        let mut state = self.lock();
+        state.deferring = false;
+        core::mem::take(&mut state.deferred)
+    }
+
+    /// Wakes the reader.
+    pub fn wake(&self) {
+        self.ready.notify_one();
+    }
+
+    /// Takes what is queued, as much as fits in `buf`, without waiting (0: nothing).
+    pub fn try_read(&self, buf: &mut [u8]) -> usize {
+        self.lock().queue.read(buf)
+    }
+
+    /// Puts bytes taken by [`BlockingInfoQueue::try_read`] back at the front of the stream
+    /// (the caller could not write them) and wakes the reader to write them.
+    pub fn unread(&self, bytes: &[u8]) {
+        self.lock().queue.unread(bytes);
+        self.ready.notify_one();
+    }
+
+    /// Blocks until data is queued, `timeout` passes or the queue is shut down, without taking
+    /// anything: a reader that must take the data under a lock of its own (to write it in
+    /// order with another writer) takes it afterwards with [`BlockingInfoQueue::try_read`].
+    pub fn wait(&self, timeout: Duration) -> Waited {
+        let deadline = Instant::now() + timeout;
+        let mut state = self.lock();
+        loop {
+            if state.queue.has_data() {
+                return Waited::Ready;
+            }
+            if state.shut_down {
+                return Waited::Shutdown;
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Waited::TimedOut;
+            }
+            state = self
+                .ready
+                .wait_timeout(state, deadline - now)
+                .map(|(guard, _)| guard)
+                .unwrap_or_else(|poison| poison.into_inner().0);
+        }
     }
 
     /// Queues an info without waking the reader: it goes out with the next info that wakes it,
@@ -180,6 +264,42 @@ mod tests {
         );
         queue.shutdown();
         assert_eq!(queue.push_quiet(&log()), Err(QueueFull));
+    }
+
+    #[test]
+    fn deferred_wakes_leave_the_reader_asleep_until_woken_or_given_back_bytes() {
+        let queue = Arc::new(BlockingInfoQueue::new(8));
+        let waiter = |timeout_ms| {
+            let queue = Arc::clone(&queue);
+            thread::spawn(move || queue.wait(Duration::from_millis(timeout_ms)))
+        };
+        // A reader that waits: a push while deferring does not wake it; its wait ends with
+        // data only at its timeout, which is long, so the test sees whether it was woken.
+        queue.defer_wakes();
+        let reader = waiter(60_000);
+        thread::sleep(Duration::from_millis(20));
+        queue.push(&log()).unwrap();
+        thread::sleep(Duration::from_millis(50));
+        assert!(!reader.is_finished(), "a deferred push woke the reader");
+        assert!(queue.end_deferral());
+        assert!(!queue.end_deferral());
+        // The deferring thread writes the data itself...
+        let mut buf = [0u8; 64];
+        assert_eq!(queue.try_read(&mut buf), 8);
+        assert_eq!(queue.try_read(&mut buf), 0);
+        // ...or, when it cannot, gives it back, which wakes the reader with it.
+        queue.unread(&buf[..8]);
+        assert_eq!(reader.join().unwrap(), Waited::Ready);
+        assert_eq!(queue.try_read(&mut buf), 8);
+        // Without a deferral a push wakes a waiting reader.
+        let reader = waiter(60_000);
+        thread::sleep(Duration::from_millis(20));
+        queue.push(&log()).unwrap();
+        assert_eq!(reader.join().unwrap(), Waited::Ready);
+        assert_eq!(queue.try_read(&mut buf), 8);
+        assert_eq!(queue.wait(Duration::from_millis(10)), Waited::TimedOut);
+        queue.shutdown();
+        assert_eq!(queue.wait(Duration::from_secs(10)), Waited::Shutdown);
     }
 
     #[test]

@@ -155,6 +155,18 @@ impl InfoQueue {
         written
     }
 
+    /// Puts bytes a read returned back at the front of the stream, before everything still
+    /// queued (a writer that took them could not send them now and leaves them to another).
+    pub fn unread(&mut self, bytes: &[u8]) {
+        if bytes.is_empty() {
+            return;
+        }
+        let mut front = Vec::with_capacity(bytes.len() + self.leftover.len());
+        front.extend_from_slice(bytes);
+        front.append(&mut self.leftover);
+        self.leftover = front;
+    }
+
     fn take_leftover(&mut self, buf: &mut [u8]) -> usize {
         if self.leftover.is_empty() {
             return 0;
@@ -271,6 +283,29 @@ mod tests {
             drain(&mut queue, 64),
             vec![request(1), request(2), request(3)]
         );
+    }
+
+    #[test]
+    fn unread_bytes_come_back_first_in_their_order_even_inside_a_split_info() {
+        for (first, second) in [(10, 7), (3, 40), (64, 5)] {
+            let mut queue = InfoQueue::new(8);
+            let infos = vec![request(1), process(), request(2), request(3)];
+            infos.iter().for_each(|i| queue.push(i).unwrap());
+            // Two reads taken and both given back, the later one first, as two writers that
+            // failed in turn would: the stream reads as if nothing had been taken.
+            let mut a = vec![0u8; first];
+            let mut b = vec![0u8; second];
+            let n = queue.read(&mut a);
+            let m = queue.read(&mut b);
+            queue.unread(&b[..m]);
+            queue.unread(&a[..n]);
+            queue.unread(&[]);
+            assert_eq!(
+                drain(&mut queue, 13),
+                infos,
+                "reads of {first} and {second}"
+            );
+        }
     }
 
     #[test]

@@ -5,6 +5,10 @@
 //! carries). One client at a time; the peer must be root or in the configured group. When it
 //! leaves, every pending packet is answered with the detached policy, and a client that stops
 //! reading cannot keep the next one out.
+//!
+//! Infos go out through [`ClientOut`]: the session's writer thread writes them, waiting for a
+//! slow client; the packet thread writes those it queued itself when the socket has room at
+//! once (`Daemon::run_packets`), which saves a thread switch per new connection.
 
 use std::fs::{self, File};
 use std::io::{self, Write};
@@ -12,11 +16,11 @@ use std::os::fd::OwnedFd;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, TryLockError};
 use std::thread;
 use std::time::Duration;
 
-use zenithfence_core::blocking_queue::ReadOutcome;
+use zenithfence_core::blocking_queue::{BlockingInfoQueue, Waited};
 use zenithfence_core::commands::dispatch;
 use zenithfence_protocol::command::{MAX_POLICY_PART, POLICY_PART_HEADER};
 use zenithfence_protocol::Command;
@@ -37,6 +41,110 @@ const ACCEPT_WAKE: Duration = Duration::from_millis(250);
 /// How long a leaving client's infos may take to drain before its socket is shut: a client
 /// that stopped reading would otherwise hold its session, and the one-client slot, for ever.
 const DRAIN_BOUND: Duration = Duration::from_secs(2);
+
+/// How many chunks the packet thread writes at most after one batch of packets; the rest is
+/// left to the writer thread, so a burst of infos cannot hold up the next packets.
+const DIRECT_CHUNKS: usize = 4;
+
+/// The connected client's socket for infos, and a buffer, behind a lock that is held while
+/// infos are taken from the queue until they are written or put back: whichever thread
+/// writes, they go out in the order they were queued. Taken with no other lock held; only the
+/// queue's own lock is taken under it (daemon.rs, "Locks").
+pub(crate) struct ClientOut {
+    state: Mutex<OutState>,
+}
+
+struct OutState {
+    /// `None` while no client is connected.
+    socket: Option<File>,
+    buf: Vec<u8>,
+}
+
+impl ClientOut {
+    pub(crate) fn new() -> ClientOut {
+        ClientOut {
+            state: Mutex::new(OutState {
+                socket: None,
+                buf: vec![0; MAX_READ],
+            }),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, OutState> {
+        // A panic under the lock leaves at worst a chunk unwritten, as a failed write would.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A client connected: its infos go to `socket`.
+    fn attach(&self, socket: File) {
+        self.lock().socket = Some(socket);
+    }
+
+    /// The client is gone: its socket is forgotten (and closed unless another handle has it).
+    fn detach(&self) -> Option<File> {
+        self.lock().socket.take()
+    }
+
+    /// Writes one chunk of what is queued, waiting for the client to read (the writer thread);
+    /// the bytes written, 0 if nothing was queued; an error once the socket fails or is gone.
+    fn write_queued(&self, queue: &BlockingInfoQueue) -> io::Result<usize> {
+        let mut state = self.lock();
+        let OutState { socket, buf } = &mut *state;
+        let Some(socket) = socket.as_mut() else {
+            return Err(io::ErrorKind::NotConnected.into());
+        };
+        let n = queue.try_read(buf);
+        socket.write_all(buf.get(..n).unwrap_or(&[]))?;
+        Ok(n)
+    }
+
+    /// The stream ends: writes what is still queued (bytes the packet thread gave back
+    /// included: they are back in the queue whenever this lock is free), then ends the
+    /// client's stream and forgets the socket.
+    fn finish(&self, queue: &BlockingInfoQueue) {
+        while matches!(self.write_queued(queue), Ok(n) if n > 0) {}
+        if let Some(socket) = self.detach() {
+            // End of stream for the client, as a device read returns EOF after Shutdown.
+            let _ = sys::shutdown_write(&socket);
+        }
+    }
+
+    /// Writes what the caller queued while the queue's wakes were deferred, if the socket has
+    /// room now; whatever it cannot write at once is left to the writer thread, woken for it.
+    /// Never waits for the client (the packet thread calls it), nor for the writer thread: if
+    /// that one holds the lock, it looks at the queue again before it sleeps.
+    pub(crate) fn write_now(&self, queue: &BlockingInfoQueue) {
+        if !queue.end_deferral() {
+            return;
+        }
+        let mut state = match self.state.try_lock() {
+            Ok(state) => state,
+            Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+            Err(TryLockError::WouldBlock) => return,
+        };
+        let OutState { socket, buf } = &mut *state;
+        let Some(socket) = socket.as_ref() else {
+            queue.wake();
+            return;
+        };
+        for _ in 0..DIRECT_CHUNKS {
+            let n = queue.try_read(buf);
+            let Some(chunk) = buf.get(..n).filter(|chunk| !chunk.is_empty()) else {
+                return;
+            };
+            match sys::seqpacket_send_now(socket, chunk) {
+                Ok(sent) if sent == n => {}
+                // A message goes whole or not at all; anything else (no room, a client that
+                // left) is the writer thread's to retry or to find failed.
+                _ => {
+                    queue.unread(chunk);
+                    return;
+                }
+            }
+        }
+        queue.wake();
+    }
+}
 
 /// The listening socket.
 pub(crate) struct ClientServer {
@@ -209,16 +317,19 @@ fn serve_client(daemon: &Arc<Daemon>, stream: File) {
     }
     daemon.log(Severity::Info, "client connected".into());
     let spawned = stream.try_clone().and_then(|out| {
+        daemon.client_out().attach(out);
         let daemon = Arc::clone(daemon);
         thread::Builder::new()
             .name("infos".into())
-            .spawn(move || write_infos(&daemon, out))
+            .spawn(move || write_infos(&daemon))
     });
     let writer = match spawned {
         Ok(writer) => writer,
         Err(e) => {
             daemon.log(Severity::Error, format!("cannot serve the client: {e}"));
             daemon.detach();
+            // No writer thread: its socket is closed here.
+            daemon.client_out().detach();
             return;
         }
     };
@@ -286,21 +397,21 @@ fn read_commands(daemon: &Daemon, stream: &File) {
     }
 }
 
-fn write_infos(daemon: &Daemon, mut out: File) {
-    let mut buf = vec![0u8; MAX_READ];
+fn write_infos(daemon: &Daemon) {
+    let (queue, out) = (daemon.queue(), daemon.client_out());
     loop {
-        match daemon.queue().read(&mut buf, Duration::from_millis(250)) {
-            ReadOutcome::Data(n) => {
-                if out.write_all(buf.get(..n).unwrap_or(&[])).is_err() {
+        match queue.wait(Duration::from_millis(250)) {
+            // The packet thread may have written it meanwhile: then nothing is written here.
+            Waited::Ready => {
+                if out.write_queued(queue).is_err() {
                     break;
                 }
             }
-            ReadOutcome::TimedOut => {}
-            ReadOutcome::Shutdown => break,
+            Waited::TimedOut => {}
+            Waited::Shutdown => break,
         }
     }
-    // End of stream for the client, as a device read returns EOF after Shutdown.
-    let _ = sys::shutdown_write(&out);
+    out.finish(queue);
 }
 
 #[cfg(test)]
@@ -337,5 +448,58 @@ mod tests {
             .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("d.sock")]);
         drop(server);
+    }
+
+    #[test]
+    fn infos_written_at_once_or_left_to_the_writer_arrive_all_and_in_order() {
+        use zenithfence_protocol::{Info, LogLine};
+        let dir = Dir(std::env::temp_dir().join(format!("zf-out-{}", std::process::id())));
+        fs::create_dir_all(&dir.0).unwrap();
+        let path = dir.0.join("o.sock");
+        let listener = sys::seqpacket_listen(&path).unwrap();
+        let mut client = crate::client_socket::DaemonClient::connect(&path).unwrap();
+        let out = ClientOut::new();
+        out.attach(sys::seqpacket_accept(&listener).unwrap());
+        let queue = BlockingInfoQueue::new(100_000);
+        let line = |i: usize| {
+            Info::LogLine(LogLine {
+                severity: 3,
+                text: format!("line {i}"),
+            })
+        };
+        // The client reads nothing yet: the packet thread's way (deferred wake, then a write
+        // that never waits) sends while the socket has room, then leaves the rest queued.
+        const LINES: usize = 30_000;
+        for i in 0..LINES {
+            queue.defer_wakes();
+            queue.push(&line(i)).unwrap();
+            out.write_now(&queue);
+        }
+        assert_eq!(
+            queue.wait(Duration::ZERO),
+            Waited::Ready,
+            "the socket never filled: the test did not reach the writer's part"
+        );
+        // The client reads now; the writer thread's way writes the rest, waiting.
+        let reader = thread::spawn(move || {
+            let mut texts = Vec::new();
+            while let Some(items) = client.read().unwrap() {
+                for item in items {
+                    if let Info::LogLine(l) = item.unwrap() {
+                        texts.push(l.text);
+                    }
+                }
+            }
+            texts
+        });
+        queue.shutdown();
+        out.finish(&queue);
+        let texts = reader.join().unwrap();
+        assert_eq!(texts.len(), LINES);
+        assert!(texts
+            .iter()
+            .enumerate()
+            .all(|(i, t)| *t == format!("line {i}")));
+        assert!(out.detach().is_none());
     }
 }

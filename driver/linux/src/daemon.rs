@@ -17,6 +17,10 @@
 //!    connection's end (which marks it ended and records its final totals) and a dump's totals
 //!    for it are recorded in one order or the other, never interleaved.
 //! 4. `forgotten` (conntrack entries we deleted ourselves).
+//! 5. `client_out` (the client's socket for infos, `client.rs`; a plain mutex, since it is
+//!    never taken with another lock held): the session's writer thread holds it while it writes,
+//!    waiting for a slow client; the packet thread only tries it, between its turns at `engine`,
+//!    and never waits for it. Only the info queue's state is taken under it.
 //!
 //! Leaves, taken last and holding nothing else while held: the log's state (`log.rs`), the info
 //! queue's state (`BlockingInfoQueue` in the core) and the channel of byte-count requests.
@@ -54,6 +58,7 @@ use zenithfence_protocol::{Direction, Verdict};
 
 use crate::attribute::Attributor;
 use crate::byte_totals::{self, Totals};
+use crate::client::ClientOut;
 use crate::conntrack::Conntrack;
 use crate::dns_watch::DnsWatch;
 use crate::engine::{Answer, Engine, HeldPacket, Quick, Time};
@@ -116,6 +121,8 @@ pub(crate) struct Daemon {
     /// destroy event that follows is not the connection's end.
     forgotten: RankedMutex<Vec<(FlowKey, u64)>>,
     queue: Arc<BlockingInfoQueue>,
+    /// Where the queue's infos are written (see "Locks").
+    client_out: ClientOut,
     log: Arc<Log>,
     started: Instant,
     /// GetBandwidthStats requests for `run_bandwidth` (room for one: more are served by it).
@@ -175,6 +182,7 @@ impl Daemon {
             accounts: RankedMutex::new(RANK_ACCOUNTS, "accounts", BandwidthAccounts::new()),
             forgotten: RankedMutex::new(RANK_FORGOTTEN, "forgotten", Vec::new()),
             queue,
+            client_out: ClientOut::new(),
             log,
             started: Instant::now(),
             bandwidth_requests,
@@ -206,6 +214,11 @@ impl Daemon {
     /// The info queue the client reads.
     pub(crate) fn queue(&self) -> &BlockingInfoQueue {
         &self.queue
+    }
+
+    /// The client's socket for infos.
+    pub(crate) fn client_out(&self) -> &ClientOut {
+        &self.client_out
     }
 
     fn engine(&self) -> RankedGuard<'_, Engine> {
@@ -470,6 +483,10 @@ impl Daemon {
                 }
             }
             let packets = self.receive(&mut queue);
+            // The infos of this batch are written at its end by this thread when the client's
+            // socket has room, rather than each waking the writer thread (a futex call and a
+            // thread switch per new connection); see `ClientOut::write_now`.
+            self.queue.defer_wakes();
             // A DNS answer passed the input hook before the application could connect to what
             // it names, so read them first: the prompt can then show the name. Read at every
             // wake-up, so the queries are known before their answers come.
@@ -487,6 +504,7 @@ impl Daemon {
                 next_clean = now + CLEAN_EVERY_MS;
             }
             drop(engine);
+            self.client_out.write_now(&self.queue);
             self.log.tick();
         }
         // Bounded, should packets still come (the rules could not be removed): the watchdog

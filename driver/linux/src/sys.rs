@@ -30,6 +30,10 @@ const MSG_CMSG_CLOEXEC: c_int = 0x4000_0000;
 /// returns the message's real length when it did not fit; the kernel also sets it in the
 /// message header's flags then.
 const MSG_TRUNC: c_int = 0x20;
+/// `MSG_DONTWAIT`: fail with `EAGAIN` instead of waiting for room.
+const MSG_DONTWAIT: c_int = 0x40;
+/// `MSG_NOSIGNAL`: a peer that went away is an `EPIPE` error, never a signal.
+const MSG_NOSIGNAL: c_int = 0x4000;
 /// `LOCK_EX`.
 const LOCK_EX: c_int = 2;
 /// `LOCK_NB`.
@@ -117,6 +121,7 @@ extern "C" {
     fn connect(fd: c_int, addr: *const SockaddrUn, len: u32) -> c_int;
     fn shutdown(fd: c_int, how: c_int) -> c_int;
     fn recvmsg(fd: c_int, msg: *mut MsgHdr, flags: c_int) -> isize;
+    fn send(fd: c_int, buf: *const c_void, len: usize, flags: c_int) -> isize;
     fn flock(fd: c_int, operation: c_int) -> c_int;
     fn socket(domain: c_int, kind: c_int, protocol: c_int) -> c_int;
     fn bind(fd: c_int, addr: *const c_void, len: u32) -> c_int;
@@ -436,6 +441,23 @@ pub(crate) enum Received {
     End,
 }
 
+/// Sends `bytes` as one message on a SOCK_SEQPACKET socket if there is room for it now; fails
+/// with `WouldBlock` if not (a message is sent whole or not at all), never waits.
+pub(crate) fn seqpacket_send_now(socket: &impl AsRawFd, bytes: &[u8]) -> io::Result<usize> {
+    retry_interrupted(|| {
+        // SAFETY: the pointer and length describe `bytes`, alive and unchanged during the call.
+        let n = unsafe {
+            send(
+                socket.as_raw_fd(),
+                bytes.as_ptr().cast(),
+                bytes.len(),
+                MSG_DONTWAIT | MSG_NOSIGNAL,
+            )
+        };
+        usize::try_from(n).map_err(|_| io::Error::last_os_error())
+    })
+}
+
 /// Reads one message from a SOCK_SEQPACKET socket whose listener had [`pass_credentials`].
 /// Both an empty message and the end of the stream read 0 bytes; only a message carries
 /// credentials (checked on Linux 6.18), so the control data tells them apart.
@@ -521,6 +543,41 @@ mod tests {
         let client = seqpacket_connect(&path).unwrap();
         let server = seqpacket_accept(&listener).unwrap();
         (client, server)
+    }
+
+    #[test]
+    fn a_send_now_fails_instead_of_waiting_when_the_peer_does_not_read() {
+        let dir = std::env::temp_dir().join(format!("zf-sys-now-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (client, server) = pair(&dir);
+        std::fs::remove_dir_all(&dir).unwrap();
+        let message = [7u8; 4096];
+        // The peer reads nothing: the socket fills, and the send says so rather than blocking
+        // (a blocking send would hang this test).
+        let mut sent = 0;
+        let full = loop {
+            match seqpacket_send_now(&server, &message) {
+                Ok(n) => {
+                    assert_eq!(n, message.len());
+                    sent += 1;
+                }
+                Err(e) => break e,
+            }
+            assert!(sent < 100_000, "the socket never filled");
+        };
+        assert_eq!(full.kind(), io::ErrorKind::WouldBlock);
+        assert!(sent > 0);
+        // What was sent arrives whole, one message per send.
+        let mut buf = [0u8; 8192];
+        assert_eq!(
+            std::io::Read::read(&mut &client, &mut buf).unwrap(),
+            message.len()
+        );
+        // A peer that left is an error (the reset of a connection with unread data), not "no
+        // room": the writer thread is then the one to find the session over.
+        drop(client);
+        let gone = seqpacket_send_now(&server, &message).unwrap_err();
+        assert_ne!(gone.kind(), io::ErrorKind::WouldBlock);
     }
 
     #[test]
