@@ -160,12 +160,18 @@ export default tseslint.config(
     rules: banImports(BAN_ELECTRON, BAN_NODE, BAN_REACT, BAN_FFI, BAN_NATIVE, BAN_RENDERER),
   },
   {
+    // Importers turn other firewalls' rule text into previews: no files, no I/O of their own.
+    files: ['app/importers/**/*.ts'],
+    rules: banImports(BAN_ELECTRON, BAN_NODE, BAN_REACT, BAN_FFI, BAN_NATIVE, BAN_RENDERER),
+  },
+  {
     // Everything in app/ that is not the shell nor a layer below (runtime, store, headless,
     // launcher, and any new folder) runs under plain Node: no Electron.
     files: ['app/**/*.{ts,mts,cts}'],
     ignores: [
       'app/contract/**',
       'app/engine/**',
+      'app/importers/**',
       'app/driver-client/**',
       'app/platform/**',
       'app/main/**',

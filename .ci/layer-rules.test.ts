@@ -31,6 +31,8 @@ const BANNED: Array<[layer: string, file: string, source: string]> = [
   ['engine', 'app/engine/x.ts', "import { ipcMain } from 'electron';"],
   ['engine', 'app/engine/x.ts', "import { writeFileSync } from 'node:fs';"],
   ['engine', 'app/engine/x.ts', "import { openDriver } from '../../native/src/index.ts';"],
+  ['importers', 'app/importers/x.ts', "import { readFileSync } from 'node:fs';"],
+  ['importers', 'app/importers/x.ts', "import { openDriver } from '../../native/src/index.ts';"],
   ['shell', 'app/main/x.ts', "import { useState } from 'react';"],
   ['shell', 'app/main/x.ts', "import { openDriver } from '../../native/src/index.ts';"],
   ['shell', 'app/main/x.ts', "import { ipcMain } from 'electron';"],
