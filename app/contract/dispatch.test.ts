@@ -40,6 +40,8 @@ function handlers(overrides: Partial<Handlers> = {}): Handlers {
       'rules:update',
       'rules:delete',
       'rules:import',
+      'rules:import-preview',
+      'rules:import-picked',
       'rules:export',
       'settings:get',
       'settings:set',

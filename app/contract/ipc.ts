@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { type Rule, ruleInputSchema, rulePatchSchema } from './rules.ts';
+import { type ImportPreview, importPreviewRequestSchema } from './import-preview.ts';
+import { MAX_RULES, type Rule, ruleInputSchema, rulePatchSchema } from './rules.ts';
 import {
   type AppSummary,
   BANDWIDTH_RANGES,
@@ -59,6 +60,10 @@ export const requestSchemas = {
   'rules:update': z.object({ id, patch: rulePatchSchema }).strict(),
   'rules:delete': z.object({ id }).strict(),
   'rules:import': z.object({ text: z.string().max(MAX_RULE_FILE_BYTES) }).strict(),
+  /** Another firewall's rules read into a preview; nothing is written (app/importers). */
+  'rules:import-preview': importPreviewRequestSchema,
+  /** The rules the user picked from a preview: added like a rule file's, all or nothing. */
+  'rules:import-picked': z.object({ rules: z.array(ruleInputSchema).min(1).max(MAX_RULES) }).strict(),
   'rules:export': none,
   'settings:get': none,
   'settings:set': settingsSchema.partial(),
@@ -94,6 +99,9 @@ export interface ResponseMap {
    * or to an earlier rule of the same file (app/engine/README.md, "Importing"), not added again.
    */
   'rules:import': { readonly imported: number; readonly skipped: number };
+  'rules:import-preview': ImportPreview;
+  /** As for `rules:import`. */
+  'rules:import-picked': { readonly imported: number; readonly skipped: number };
   'rules:export': { readonly text: string };
   'settings:get': Settings;
   'settings:set': Settings;

@@ -1,40 +1,8 @@
-import { type RuleInput, ruleInputSchema } from '../contract/rules.ts';
+import type { PreviewRule, SkippedRule } from '../contract/import-preview.ts';
+import { ruleInputSchema } from '../contract/rules.ts';
 
-/**
- * What an import from another firewall would do, shown before anything is written: the rules it
- * would create, each with where it came from and what changes in meaning, and what it cannot
- * express, each with the reason. Importers only read text; the user picks and confirms later.
- */
-export interface ImportPreview {
-  /** Which format was read (for the preview's title). */
-  readonly format: string;
-  readonly rules: readonly PreviewRule[];
-  readonly skipped: readonly SkippedRule[];
-}
-
-/** A rule the import would create. */
-export interface PreviewRule {
-  /** Where it came from: the file and the rule's own name. */
-  readonly source: string;
-  readonly rule: RuleInput;
-  /** What the imported rule does differently from the original, one sentence each. */
-  readonly caveats: readonly string[];
-}
-
-/** A rule, or a whole file, the import leaves out. */
-export interface SkippedRule {
-  readonly source: string;
-  readonly reason: string;
-}
-
-/** One input file: its name as the user picked it and its text. */
-export interface ImportFile {
-  readonly name: string;
-  readonly text: string;
-}
-
-/** The most text one import reads (all files together): a rule export is far smaller. */
-export const MAX_IMPORT_CHARS = 32 * 1024 * 1024;
+export type { ImportFile, ImportPreview, PreviewRule, SkippedRule } from '../contract/import-preview.ts';
+export { MAX_IMPORT_CHARS } from '../contract/import-preview.ts';
 
 /**
  * Checks a rule the importer built against the contract (the same schema the Rules view and our

@@ -1,6 +1,8 @@
 import { HandlerError, type Handlers } from '../contract/dispatch.ts';
+import type { RuleInput } from '../contract/rules.ts';
 import type { BandwidthRange } from '../contract/views.ts';
 import { isScopeError, SCOPE_ERROR_TEXT } from '../engine/prompt-scope.ts';
+import { previewImport } from '../importers/preview-import.ts';
 import { exportRules, formatRuleFile, parseRuleFile, RuleFileError } from '../store/index.ts';
 import { summarizeApps } from './app-summaries.ts';
 import { atTheCap, tooManyToImport } from './rule-limit-text.ts';
@@ -23,6 +25,19 @@ const RANGE_MS: Readonly<Record<BandwidthRange, number>> = {
  */
 export function createHandlers(runtime: Runtime, clock: () => number): Handlers {
   const { engine, store } = runtime;
+  /**
+   * All or nothing, in the store and in memory alike: the engine checks every rule before
+   * anything changes, skips those it already has, writes the rest in one transaction, and puts
+   * them in force (one index build) only once it has committed; a failed write leaves the rules
+   * in force as they were. A rule file and the rules picked from another firewall's preview both
+   * come this way.
+   */
+  const addAll = (rules: readonly RuleInput[]): { imported: number; skipped: number } => {
+    const result = engine.addRules(rules, clock(), (writes) => store.transaction(writes));
+    if (result.ok) return { imported: result.rules.length, skipped: result.skipped };
+    if (result.error === 'too-many-rules') throw new HandlerError('conflict', tooManyToImport(result));
+    throw new HandlerError('bad-request', `rules[${result.index}] (rule index ${result.index}): ${result.error}`);
+  };
   /**
    * Runs a request that may change the prompts, then pushes the new list at once (one push for
    * the whole request, however many prompts it answered): the UI shows the pushes and never
@@ -120,15 +135,13 @@ export function createHandlers(runtime: Runtime, clock: () => number): Handlers 
           if (error instanceof RuleFileError) throw new HandlerError('bad-request', error.message);
           throw error;
         }
-        // All or nothing, in the store and in memory alike: the engine checks every rule before
-        // anything changes, skips those it already has, writes the rest in one transaction, and
-        // puts them in force (one index build) only once it has committed; a failed write leaves
-        // the rules in force as they were.
-        const result = engine.addRules(file.rules, clock(), (writes) => store.transaction(writes));
-        if (result.ok) return { imported: result.rules.length, skipped: result.skipped };
-        if (result.error === 'too-many-rules') throw new HandlerError('conflict', tooManyToImport(result));
-        throw new HandlerError('bad-request', `rules[${result.index}] (rule index ${result.index}): ${result.error}`);
+        return addAll(file.rules);
       }),
+    ),
+    'rules:import-preview': ({ format, files }) => previewImport(format, files),
+    'rules:import-picked': refusingStorageFaults(
+      'nothing was imported',
+      changing(({ rules }) => addAll(rules)),
     ),
     'rules:export': () => ({ text: formatRuleFile(exportRules(store)) }),
     'settings:get': () => runtime.settings,

@@ -89,6 +89,12 @@ export class FakeEngine {
       'rules:import': () => {
         throw new HandlerError('bad-request', 'the stand-in engine imports no rule files');
       },
+      'rules:import-preview': () => {
+        throw new HandlerError('bad-request', 'the stand-in engine reads no other firewall');
+      },
+      'rules:import-picked': () => {
+        throw new HandlerError('bad-request', 'the stand-in engine imports no rules');
+      },
       'rules:export': () => ({ text: '{}' }),
       'settings:get': () => scene.settings,
       'settings:set': (patch) => over(scene.settings, patch),

@@ -1,0 +1,117 @@
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { dispatch } from '../contract/dispatch.ts';
+import type { ConnectionRequest, DriverVerdict } from '../contract/driver-events.ts';
+import type { ImportPreview } from '../contract/import-preview.ts';
+import { openStore } from '../store/index.ts';
+import { tempDbPath } from '../store/test-support/temp-db.ts';
+import { createHandlers } from './handlers.ts';
+import { Runtime } from './runtime.ts';
+
+const CURL = '/usr/bin/curl';
+
+let cleanups: Array<() => void> = [];
+afterEach(() => {
+  for (const cleanup of cleanups.reverse()) cleanup();
+  cleanups = [];
+});
+
+/** A runtime over a real store in its own temporary directory, with the handlers. */
+function start() {
+  const dbPath = tempDbPath();
+  const store = openStore(dbPath);
+  cleanups.push(() => rmSync(path.dirname(dbPath), { recursive: true, force: true }));
+  cleanups.push(() => store.close());
+  const verdicts: Array<[bigint, DriverVerdict]> = [];
+  const runtime = new Runtime(
+    {
+      store,
+      driver: { verdict: (id, verdict) => verdicts.push([id, verdict]), requestBandwidth: () => undefined },
+      push: () => undefined,
+    },
+    1_000,
+  );
+  return { store, runtime, handlers: createHandlers(runtime, () => 2_000), verdicts };
+}
+
+function curlTo(id: bigint, remoteIp: string): ConnectionRequest {
+  return {
+    kind: 'connection',
+    requestId: id,
+    direction: 'outbound',
+    ipVersion: 4,
+    flow: { protocol: 6, localIp: '10.0.0.1', localPort: 40_000 + Number(id), remoteIp, remotePort: 443 },
+    pid: 42,
+    process: { pid: 42, startTime: 1n, uid: 1000, path: CURL, commandLine: ['curl'] },
+  };
+}
+
+/** A Little Snitch group: curl may reach 192.0.2.10; one rule it cannot express. */
+const GROUP = JSON.stringify({
+  name: 'Tools',
+  rules: [
+    { process: CURL, action: 'allow', 'remote-addresses': '192.0.2.10' },
+    { process: CURL, action: 'allow', remote: 'bonjour' },
+  ],
+});
+
+describe("'rules:import-preview' and 'rules:import-picked'", () => {
+  it('previews without writing anything, then puts the picked rules in force in store and memory', async () => {
+    const h = start();
+    const answer = await dispatch(h.handlers, 'rules:import-preview', {
+      format: 'little-snitch',
+      files: [{ name: 'tools.lsrules', text: GROUP }],
+    });
+    if (!answer.ok) throw new Error(answer.error.message);
+    // dispatch() answers any channel; this one's value is a preview (the contract's ResponseMap).
+    const preview = { value: answer.value as ImportPreview };
+    expect(preview.value.rules).toHaveLength(1);
+    expect(preview.value.skipped).toEqual([
+      { source: 'tools.lsrules rules[1]', reason: expect.stringMatching(/bonjour/) },
+    ]);
+    expect(h.store.rules.list()).toEqual([]);
+    h.runtime.handleEvent(curlTo(1n, '192.0.2.10'), 2_100);
+    expect(h.verdicts).toEqual([]); // held for a prompt: nothing in force yet
+
+    const picked = await dispatch(h.handlers, 'rules:import-picked', { rules: preview.value.rules.map((r) => r.rule) });
+    expect(picked).toEqual({ ok: true, value: { imported: 1, skipped: 0 } });
+    const ids = (rules: ReadonlyArray<{ id: string }>) => rules.map((rule) => rule.id);
+    expect(ids(h.runtime.engine.listRules())).toEqual(ids(h.store.rules.list()));
+    expect(h.store.rules.list()[0]).toMatchObject({ notes: 'From Little Snitch', app: { kind: 'path', path: CURL } });
+    // The held connection is decided by the rule as it comes into force, and so is the next.
+    expect(h.verdicts).toEqual([[1n, 'permanent-accept']]);
+    h.runtime.handleEvent(curlTo(2n, '192.0.2.10'), 2_200);
+    expect(h.verdicts).toEqual([
+      [1n, 'permanent-accept'],
+      [2n, 'permanent-accept'],
+    ]);
+    // Picking the same again adds nothing.
+    const again = await dispatch(h.handlers, 'rules:import-picked', { rules: preview.value.rules.map((r) => r.rule) });
+    expect(again).toEqual({ ok: true, value: { imported: 0, skipped: 1 } });
+  });
+
+  it('refuses picked rules the contract refuses, and keeps none of the others', async () => {
+    const h = start();
+    const good = { app: { kind: 'any' }, destination: { kind: 'ip', address: '192.0.2.1' }, action: 'allow' };
+    const bad = { ...good, destination: { kind: 'ip', address: '999.0.0.1' } };
+    const result = await dispatch(h.handlers, 'rules:import-picked', { rules: [good, bad] });
+    expect(result).toMatchObject({ ok: false, error: { code: 'bad-request' } });
+    expect(h.store.rules.list()).toEqual([]);
+    expect(h.runtime.engine.listRules()).toEqual([]);
+  });
+
+  it('refuses an unknown format and an empty file list at the contract', async () => {
+    const h = start();
+    expect(
+      await dispatch(h.handlers, 'rules:import-preview', { format: 'iptables', files: [{ name: 'x', text: '' }] }),
+    ).toMatchObject({
+      ok: false,
+      error: { code: 'bad-request' },
+    });
+    expect(await dispatch(h.handlers, 'rules:import-preview', { format: 'opensnitch', files: [] })).toMatchObject({
+      ok: false,
+      error: { code: 'bad-request' },
+    });
+  });
+});
