@@ -1,50 +1,18 @@
-import { rmSync } from 'node:fs';
-import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { dispatch } from '../contract/dispatch.ts';
-import type { ConnectionRequest, DriverVerdict } from '../contract/driver-events.ts';
 import type { ImportPreview } from '../contract/import-preview.ts';
-import { openStore } from '../store/index.ts';
-import { tempDbPath } from '../store/test-support/temp-db.ts';
-import { createHandlers } from './handlers.ts';
-import { Runtime } from './runtime.ts';
+import { connection, CURL, startRuntime } from './test-support/harness.ts';
 
-const CURL = '/usr/bin/curl';
-
-let cleanups: Array<() => void> = [];
-afterEach(() => {
-  for (const cleanup of cleanups.reverse()) cleanup();
-  cleanups = [];
-});
-
-/** A runtime over a real store in its own temporary directory, with the handlers. */
+/** The handlers and the clock at 2 000 ms, as the runtime's other handler tests have them. */
 function start() {
-  const dbPath = tempDbPath();
-  const store = openStore(dbPath);
-  cleanups.push(() => rmSync(path.dirname(dbPath), { recursive: true, force: true }));
-  cleanups.push(() => store.close());
-  const verdicts: Array<[bigint, DriverVerdict]> = [];
-  const runtime = new Runtime(
-    {
-      store,
-      driver: { verdict: (id, verdict) => verdicts.push([id, verdict]), requestBandwidth: () => undefined },
-      push: () => undefined,
-    },
-    1_000,
-  );
-  return { store, runtime, handlers: createHandlers(runtime, () => 2_000), verdicts };
+  const h = startRuntime();
+  h.clock.now = 2_000;
+  return h;
 }
 
-function curlTo(id: bigint, remoteIp: string): ConnectionRequest {
-  return {
-    kind: 'connection',
-    requestId: id,
-    direction: 'outbound',
-    ipVersion: 4,
-    flow: { protocol: 6, localIp: '10.0.0.1', localPort: 40_000 + Number(id), remoteIp, remotePort: 443 },
-    pid: 42,
-    process: { pid: 42, startTime: 1n, uid: 1000, path: CURL, commandLine: ['curl'] },
-  };
+/** curl to `remoteIp`:443. */
+function curlTo(id: bigint, remoteIp: string) {
+  return connection(id, 40_000 + Number(id), 443, remoteIp);
 }
 
 /** A Little Snitch group: curl may reach 192.0.2.10; one rule it cannot express. */

@@ -10,16 +10,10 @@
 
 mod support;
 
-use std::time::Duration;
-
 use support::net::{Daemon, TestNet};
-use support::responder::Responder;
+use support::responder::{always, Responder};
 use support::root_test;
 use zenithfence_protocol::Verdict;
-
-fn always(verdict: Verdict) -> Box<support::responder::Policy> {
-    Box::new(move |_| Some((verdict, Duration::ZERO)))
-}
 
 /// Packets that took each jump from `builtin` into one of our chains: (target, packets), from
 /// the rule counters `iptables-nft -L -v -x` prints.

@@ -13,13 +13,9 @@ mod support;
 use std::time::{Duration, Instant};
 
 use support::net::{Daemon, TestNet, BINARY};
-use support::responder::Responder;
+use support::responder::{always, Responder};
 use support::root_test;
 use zenithfence_protocol::{Command, Info, Verdict};
-
-fn always(verdict: Verdict) -> Box<support::responder::Policy> {
-    Box::new(move |_| Some((verdict, Duration::ZERO)))
-}
 
 fn is_connection(info: &Info) -> bool {
     matches!(info, Info::ConnectionV4(_) | Info::ConnectionV6(_))

@@ -13,6 +13,15 @@ use zenithfenced::client_socket::DaemonClient;
 /// What to do with a connection info: a verdict after a delay, or no answer.
 pub type Policy = dyn Fn(&Info) -> Option<(Verdict, Duration)> + Send + Sync;
 
+/// A policy that answers every connection with `verdict` at once.
+#[allow(
+    dead_code,
+    reason = "each test binary compiles the support module; not all use this"
+)]
+pub fn always(verdict: Verdict) -> Box<Policy> {
+    Box::new(move |_| Some((verdict, Duration::ZERO)))
+}
+
 #[derive(Default)]
 pub struct Seen {
     pub infos: Vec<Info>,
