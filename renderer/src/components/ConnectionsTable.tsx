@@ -152,9 +152,23 @@ const NO_DATA: readonly ConnectionRow[] = [];
 type TableRow = Row<typeof features, ConnectionRow>;
 
 /**
- * One body row. Memoized: a row object is the same until its connection changes (rows are
- * cached per ConnectionRow), so a flush re-renders only the rows that changed or moved.
+ * The cells of one row. Memoized on the row object alone, which stays the same until its
+ * connection changes (rows are cached per ConnectionRow): newest first, every flush moves every
+ * row down, and only the position (VirtualRow) has to follow, not the cells.
  */
+const RowCells = memo(function RowCells({ row }: { readonly row: TableRow }): React.JSX.Element {
+  return (
+    <>
+      {row.getAllCells().map((cell) => (
+        <div role="cell" key={cell.id} className={`td td-${cell.column.id}`}>
+          {flexRender(cell.column.columnDef.cell, cell.getContext())}
+        </div>
+      ))}
+    </>
+  );
+});
+
+/** One body row: its position, its row index for ARIA, and its (memoized) cells. */
 const VirtualRow = memo(function VirtualRow({
   row,
   index,
@@ -172,11 +186,7 @@ const VirtualRow = memo(function VirtualRow({
       className={`table-row row-${group} ${row.original.endedAt === null ? '' : 'is-ended'}`}
       style={{ transform: `translateY(${start}px)`, height: ROW_HEIGHT }}
     >
-      {row.getAllCells().map((cell) => (
-        <div role="cell" key={cell.id} className={`td td-${cell.column.id}`}>
-          {flexRender(cell.column.columnDef.cell, cell.getContext())}
-        </div>
-      ))}
+      <RowCells row={row} />
     </div>
   );
 });
@@ -240,6 +250,9 @@ export function ConnectionsTable({
     // recomputed only when the count changes, not whenever the rows array does.
     estimateSize: () => ROW_HEIGHT,
     overscan: 6,
+    // Scroll updates go through React's normal batching: flushSync rendered the rows inside the
+    // scroll event and forced a layout there, on top of the frame's own.
+    useFlushSync: false,
   });
 
   return (

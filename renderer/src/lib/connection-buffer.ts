@@ -1,6 +1,19 @@
 import type { ConnectionChanges, ConnectionRow } from '../../../app/contract/views.ts';
 
 /**
+ * What one flush changed, so a sorted view can be updated in place instead of re-sorting every
+ * row (lib/connection-view.ts): the rows upserted as they are now, the ids that went (removed
+ * or evicted), and each row's arrival rank (the order of the snapshot: ties sort by it).
+ */
+export interface ConnectionDelta {
+  /** The snapshot this delta turns into the one it is stored for. */
+  readonly from: readonly ConnectionRow[];
+  readonly upserted: readonly ConnectionRow[];
+  readonly removed: readonly number[];
+  readonly rank: (id: number) => number;
+}
+
+/**
  * The live connection rows: a Map keyed by connection id, capped like a ring (when full, the
  * oldest-inserted row goes). Batches from `connections:batched` are queued by `enqueue` and
  * applied together by `flush`, which the UI calls at a fixed rate, so a burst of events costs
@@ -9,6 +22,13 @@ import type { ConnectionChanges, ConnectionRow } from '../../../app/contract/vie
 export class ConnectionBuffer {
   readonly capacity: number;
   readonly #rows = new Map<number, ConnectionRow>();
+  /** Arrival rank per id: rises with Map insertion order, so snapshot order is rank order. */
+  readonly #ranks = new Map<number, number>();
+  #nextRank = 0;
+  /** Only the last flush's delta is kept: a delta holds the snapshot before it, so keeping
+   * more would chain every old 100 000-row snapshot in memory. */
+  #delta: { readonly to: readonly ConnectionRow[]; readonly delta: ConnectionDelta } | null = null;
+  readonly #rankOf = (id: number): number => this.#ranks.get(id) ?? -1;
   #queue: ConnectionChanges[] = [];
   #snapshot: readonly ConnectionRow[] = [];
 
@@ -41,7 +61,9 @@ export class ConnectionBuffer {
    */
   reset(rows: readonly ConnectionRow[]): readonly ConnectionRow[] {
     this.#rows.clear();
-    this.#upsert(rows);
+    this.#ranks.clear();
+    this.#delta = null;
+    this.#upsert(rows, new Set());
     return (this.#snapshot = [...this.#rows.values()]);
   }
 
@@ -50,20 +72,48 @@ export class ConnectionBuffer {
     if (this.#queue.length === 0) return this.#snapshot;
     const queue = this.#queue;
     this.#queue = [];
+    const touched = new Set<number>();
     for (const changes of queue) {
-      for (const id of changes.removed) this.#rows.delete(id);
-      this.#upsert(changes.upserted);
+      for (const id of changes.removed) {
+        if (this.#rows.delete(id)) touched.add(id);
+        this.#ranks.delete(id);
+      }
+      this.#upsert(changes.upserted, touched);
     }
-    return (this.#snapshot = [...this.#rows.values()]);
+    const from = this.#snapshot;
+    const upserted: ConnectionRow[] = [];
+    const removed: number[] = [];
+    for (const id of touched) {
+      const now = this.#rows.get(id);
+      if (now === undefined) removed.push(id);
+      else upserted.push(now);
+    }
+    this.#snapshot = [...this.#rows.values()];
+    this.#delta = { to: this.#snapshot, delta: { from, upserted, removed, rank: this.#rankOf } };
+    return this.#snapshot;
   }
 
-  #upsert(rows: readonly ConnectionRow[]): void {
+  /**
+   * What the flush that returned `snapshot` changed; undefined unless `snapshot` is the latest
+   * flush's (ranks are current, so an older delta could disagree with them) or after a reset.
+   */
+  deltaOf(snapshot: readonly ConnectionRow[]): ConnectionDelta | undefined {
+    return this.#delta !== null && this.#delta.to === snapshot ? this.#delta.delta : undefined;
+  }
+
+  #upsert(rows: readonly ConnectionRow[], touched: Set<number>): void {
     for (const row of rows) {
-      // A known id keeps its place (Map order is insertion order); a new one goes last.
+      // A known id keeps its place (Map order is insertion order) and its rank; a new one goes last.
+      if (!this.#ranks.has(row.id)) this.#ranks.set(row.id, this.#nextRank++);
       this.#rows.set(row.id, row);
+      touched.add(row.id);
       if (this.#rows.size > this.capacity) {
         const oldest = this.#rows.keys().next();
-        if (!oldest.done) this.#rows.delete(oldest.value);
+        if (!oldest.done) {
+          this.#rows.delete(oldest.value);
+          this.#ranks.delete(oldest.value);
+          touched.add(oldest.value);
+        }
       }
     }
   }

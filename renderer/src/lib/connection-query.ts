@@ -55,9 +55,10 @@ export function verdictLabel(verdict: ConnectionRow['verdict']): string {
   return CONNECTIONS.verdicts[verdict];
 }
 
-type Key = string | number;
+export type Key = string | number;
 
-function sortKey(row: ConnectionRow, column: ConnectionColumn): Key {
+/** The value a row sorts by in `column`. */
+export function sortKey(row: ConnectionRow, column: ConnectionColumn): Key {
   switch (column) {
     case 'app':
       return appName(row.app).toLowerCase();
@@ -115,6 +116,20 @@ function matchesFilter(row: ConnectionRow, filter: VerdictFilter): boolean {
   return verdictGroup(row.verdict) === filter;
 }
 
+/** Whether a row passes the query's app, verdict and search filters (`needle`: the trimmed, lowercased search). */
+export function matchesQuery(row: ConnectionRow, query: ConnectionQuery, needle: string): boolean {
+  return (
+    (query.app === null || row.app === query.app) &&
+    matchesFilter(row, query.filter) &&
+    (needle === '' || matchesSearch(row, needle))
+  );
+}
+
+/** The search text as rows are matched against it. */
+export function searchNeedle(query: ConnectionQuery): string {
+  return query.search.trim().toLowerCase();
+}
+
 const NUMERIC: ReadonlySet<ConnectionColumn> = new Set(['remotePort', 'sent', 'received', 'started', 'ended']);
 
 /**
@@ -124,16 +139,9 @@ const NUMERIC: ReadonlySet<ConnectionColumn> = new Set(['remotePort', 'sent', 'r
  * is in arrival order, so "Started" usually is) skips the sort.
  */
 export function queryConnections(rows: readonly ConnectionRow[], query: ConnectionQuery): ConnectionRow[] {
-  const needle = query.search.trim().toLowerCase();
+  const needle = searchNeedle(query);
   const filtering = query.app !== null || query.filter !== 'all' || needle !== '';
-  const kept = filtering
-    ? rows.filter(
-        (row) =>
-          (query.app === null || row.app === query.app) &&
-          matchesFilter(row, query.filter) &&
-          (needle === '' || matchesSearch(row, needle)),
-      )
-    : rows.slice();
+  const kept = filtering ? rows.filter((row) => matchesQuery(row, query, needle)) : rows.slice();
   const n = kept.length;
   const column = query.sort.column;
   const keys: Key[] | Float64Array = NUMERIC.has(column) ? new Float64Array(n) : new Array<Key>(n);

@@ -1,3 +1,4 @@
+import type { ConnectionRow } from '../../../app/contract/views.ts';
 import {
   connect,
   getSettings,
@@ -9,7 +10,7 @@ import {
   onPush,
   onTransportState,
 } from '../bridge.ts';
-import { ConnectionBuffer } from '../lib/connection-buffer.ts';
+import { ConnectionBuffer, type ConnectionDelta } from '../lib/connection-buffer.ts';
 import { TOASTS } from '../strings/toast-strings.ts';
 import { useAppStore } from './store.ts';
 
@@ -19,6 +20,11 @@ export const CONNECTION_CAPACITY = 100_000;
 export const CONNECTION_FLUSH_MS = 250;
 
 const buffer = new ConnectionBuffer(CONNECTION_CAPACITY);
+
+/** What the flush that gave the store `rows` changed, when it is the latest (see ConnectionView). */
+export function connectionDelta(rows: readonly ConnectionRow[]): ConnectionDelta | undefined {
+  return buffer.deltaOf(rows);
+}
 
 /** Loads everything the views show; runs at start and after every reconnect. */
 export async function loadAll(): Promise<void> {

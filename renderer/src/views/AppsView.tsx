@@ -8,10 +8,12 @@ import { Segmented } from '../components/Segmented.tsx';
 import { ViewHeader } from '../components/ViewHeader.tsx';
 import { usePoll } from '../hooks/use-poll.ts';
 import { type ChartSeries, rangeLabel, toChartSeries } from '../lib/bandwidth-series.ts';
-import { type ConnectionSort, DEFAULT_QUERY, queryConnections } from '../lib/connection-query.ts';
+import { type ConnectionSort, DEFAULT_QUERY } from '../lib/connection-query.ts';
+import { ConnectionView } from '../lib/connection-view.ts';
 import { appName, formatAgo, formatBytes, formatCount, plural } from '../lib/format.ts';
 import { describeDestination, describePort } from '../lib/rule-form.ts';
 import { useAppStore } from '../store/store.ts';
+import { connectionDelta } from '../store/sync.ts';
 import { APPS } from '../strings/apps-strings.ts';
 import { COMMON } from '../strings/common-strings.ts';
 import { RULES } from '../strings/rules-strings.ts';
@@ -144,9 +146,11 @@ export function AppsView(): React.JSX.Element {
     `${selected ?? ''}|${range}`,
   );
 
+  // Kept between renders: a flush updates the sorted rows in place instead of sorting them all.
+  const [view] = useState(() => new ConnectionView());
   const appRows = useMemo(
-    () => (selected === null ? [] : queryConnections(rows, { ...DEFAULT_QUERY, app: selected, sort })),
-    [rows, selected, sort],
+    () => (selected === null ? [] : view.rows(rows, { ...DEFAULT_QUERY, app: selected, sort }, connectionDelta(rows))),
+    [view, rows, selected, sort],
   );
   const title = selected === null ? APPS.allApps : appName(selected);
   const rangeOptions = BANDWIDTH_RANGES.map((value) => ({ value, label: rangeLabel(value) }));

@@ -3,9 +3,11 @@ import { ConnectionsTable } from '../components/ConnectionsTable.tsx';
 import { SearchBox } from '../components/SearchBox.tsx';
 import { Segmented } from '../components/Segmented.tsx';
 import { ViewHeader } from '../components/ViewHeader.tsx';
-import { type ConnectionSort, DEFAULT_QUERY, queryConnections, type VerdictFilter } from '../lib/connection-query.ts';
+import { type ConnectionSort, DEFAULT_QUERY, type VerdictFilter } from '../lib/connection-query.ts';
+import { ConnectionView } from '../lib/connection-view.ts';
 import { formatCount, plural } from '../lib/format.ts';
 import { useAppStore } from '../store/store.ts';
+import { connectionDelta } from '../store/sync.ts';
 import { COMMON, COUNTED } from '../strings/common-strings.ts';
 import { CONNECTIONS } from '../strings/connections-strings.ts';
 
@@ -20,9 +22,11 @@ export function ConnectionsView(): React.JSX.Element {
   const [filter, setFilter] = useState<VerdictFilter>('all');
   const [sort, setSort] = useState<ConnectionSort>(DEFAULT_QUERY.sort);
   const deferredSearch = useDeferredValue(search);
+  // Kept between renders: a flush updates the sorted rows in place instead of sorting them all.
+  const [view] = useState(() => new ConnectionView());
   const visible = useMemo(
-    () => queryConnections(rows, { search: deferredSearch, filter, sort, app: null }),
-    [rows, deferredSearch, filter, sort],
+    () => view.rows(rows, { search: deferredSearch, filter, sort, app: null }, connectionDelta(rows)),
+    [view, rows, deferredSearch, filter, sort],
   );
   const live = useMemo(() => rows.reduce((n, r) => n + (r.endedAt === null ? 1 : 0), 0), [rows]);
   return (
