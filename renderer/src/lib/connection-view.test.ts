@@ -32,6 +32,23 @@ class Harness {
 const byStarted: ConnectionQuery = DEFAULT_QUERY;
 
 describe('ConnectionView', () => {
+  it('keeps tie order when the first list came without a delta (a reset) and deltas follow', () => {
+    const h = new Harness(100);
+    const byApp: ConnectionQuery = { ...DEFAULT_QUERY, sort: { column: 'app', desc: false } };
+    // Ranks in the buffer start past its first rows once some were evicted: fill, evict, then
+    // show a snapshot with no delta, as after a reset.
+    h.buffer.enqueue({ upserted: Array.from({ length: 100 }, (_, i) => row(i + 1)), removed: [] });
+    h.buffer.flush();
+    h.buffer.enqueue({ upserted: Array.from({ length: 50 }, (_, i) => row(i + 101)), removed: [] });
+    h.snapshot = h.buffer.flush();
+    expect(h.view.rows(h.snapshot, byApp, undefined).map((r) => r.id)).toEqual(
+      queryConnections(h.snapshot, byApp).map((r) => r.id),
+    );
+    // Every row has the same app: the order is the ties' order, by arrival.
+    h.push({ upserted: [row(120, { bytesReceived: 7 }), row(200)], removed: [130] }, byApp);
+    h.push({ upserted: [row(60), row(201)], removed: [] }, byApp);
+  });
+
   it('puts a new row at its sorted place', () => {
     const h = new Harness(10);
     h.push({ upserted: [row(1, { startedAt: 10 }), row(2, { startedAt: 30 })], removed: [] }, byStarted);
