@@ -120,7 +120,13 @@ impl ClientOut {
         let mut state = match self.state.try_lock() {
             Ok(state) => state,
             Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
-            Err(TryLockError::WouldBlock) => return,
+            // The writer thread holds it and looks at the queue again before it sleeps; or
+            // another thread writing its own batch does, which may have read the queue before
+            // our push: then only a wake makes sure someone writes it.
+            Err(TryLockError::WouldBlock) => {
+                queue.wake();
+                return;
+            }
         };
         let OutState { socket, buf } = &mut *state;
         let Some(socket) = socket.as_ref() else {

@@ -13,8 +13,8 @@ use std::time::Duration;
 use zenithfence_core::flow::{IpAddress, PacketTuple};
 
 use crate::netlink::{
-    self, nfgenmsg, Attr, EventSocket, MessageBuilder, NetlinkSocket, NLM_F_ACK, NLM_F_DUMP,
-    NLM_F_REQUEST,
+    self, nfgenmsg, Attr, EventSocket, MessageBuilder, NetlinkSocket, BURST_DATAGRAMS, NLM_F_ACK,
+    NLM_F_DUMP, NLM_F_REQUEST,
 };
 use crate::sys;
 
@@ -255,6 +255,20 @@ impl EventListener {
     /// counted in [`EventListener::overruns`] and also returns empty; the socket stays usable.
     pub(crate) fn recv(&mut self, timeout: Duration) -> io::Result<Vec<CtEntry>> {
         self.events.recv(timeout, MSG_CT_DELETE, parse_entry)
+    }
+
+    /// Like [`EventListener::recv`], then takes every entry already waiting behind the first:
+    /// the garbage collector's batch, or a burst of ends, costs one wake-up of the reader.
+    pub(crate) fn recv_burst(&mut self, timeout: Duration) -> io::Result<Vec<CtEntry>> {
+        let mut entries = self.recv(timeout)?;
+        if !entries.is_empty() {
+            // What was read stays read: a failing drain ends the burst, and the next blocking
+            // read reports an error that lasts.
+            let _ =
+                self.events
+                    .recv_waiting(BURST_DATAGRAMS, MSG_CT_DELETE, parse_entry, &mut entries);
+        }
+        Ok(entries)
     }
 
     /// How many times events were lost to a full receive buffer.

@@ -62,6 +62,7 @@ use crate::client::ClientOut;
 use crate::conntrack::Conntrack;
 use crate::dns_watch::DnsWatch;
 use crate::engine::{Answer, Engine, HeldPacket, Quick, Time};
+use crate::flow_liveness;
 use crate::locks::{RankedGuard, RankedMutex};
 use crate::log::{Log, Severity};
 use crate::nfqueue::{KernelVerdict, Queue, QueuedPacket, VerdictSender, HOOK_LOCAL_IN};
@@ -325,7 +326,13 @@ impl Daemon {
     /// The byte-count thread: serves GetBandwidthStats requests until `stop`.
     pub(crate) fn run_bandwidth(&self, requests: Receiver<()>, stop: &AtomicBool) {
         let mut last: Option<Instant> = None;
+        let mut next_liveness_check = self.now_ms() + flow_liveness::CHECK_EVERY_MS;
         while !stop.load(Ordering::SeqCst) {
+            // On this thread because it may dump the kernel's tables, as byte counts do.
+            if self.now_ms() >= next_liveness_check {
+                self.keep_live_flows();
+                next_liveness_check = self.now_ms() + flow_liveness::CHECK_EVERY_MS;
+            }
             match requests.recv_timeout(BANDWIDTH_WAKE) {
                 Ok(()) => {
                     if let Some(wait) =
@@ -385,6 +392,18 @@ impl Daemon {
         }
     }
 
+    /// Marks the allowed flows the kernel still has as active, so that they outlive the cache's
+    /// idle expiry (`flow_liveness.rs` says why). The kernel is asked without the engine lock.
+    fn keep_live_flows(&self) {
+        let (tcp, udp) = flow_liveness::to_check(&self.engine().cache, self.now_ms());
+        if tcp.is_empty() && udp.is_empty() {
+            return;
+        }
+        let totals = self.kernel_totals(&tcp, &udp);
+        let now = self.now_ms();
+        flow_liveness::mark_alive(&mut self.engine().cache, &totals, now);
+    }
+
     /// The running totals of the `tcp` and `udp` flows (sock_diag and conntrack).
     fn kernel_totals(&self, tcp: &[FlowKey], udp: &[FlowKey]) -> Vec<Totals> {
         let mut warnings = Vec::new();
@@ -404,6 +423,14 @@ impl Daemon {
             self.log(Severity::Warning, text);
         }
         totals
+    }
+
+    /// Runs `work`, which queues infos (a batch of flow ends), and writes them in one go at its
+    /// end when the client's socket has room, rather than each info waking the writer thread.
+    pub(crate) fn batch_infos(&self, work: impl FnOnce()) {
+        self.queue.defer_wakes();
+        work();
+        self.client_out.write_now(&self.queue);
     }
 
     /// A TCP socket closed with final byte totals, or a UDP flow's conntrack entry ended.

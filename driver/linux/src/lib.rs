@@ -18,6 +18,7 @@ mod daemon;
 mod dns_watch;
 mod engine;
 mod file_lock;
+mod flow_liveness;
 mod instance;
 mod journal;
 mod locks;

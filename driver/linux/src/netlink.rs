@@ -264,6 +264,12 @@ impl NetlinkSocket {
         Ok(self.buf.get(..n).unwrap_or(&[]))
     }
 
+    /// Receives one datagram if one is waiting, without waiting (`WouldBlock` otherwise).
+    pub(crate) fn recv_now(&mut self) -> io::Result<&[u8]> {
+        let n = sys::recv_now(&self.file, &mut self.buf)?;
+        Ok(self.buf.get(..n).unwrap_or(&[]))
+    }
+
     /// Sends a dump request (sequence `seq`) and parses every reply message of `kind` until
     /// `NLMSG_DONE`; an error reply or an error in the DONE message becomes an `io::Error`.
     pub(crate) fn dump<T>(
@@ -358,6 +364,10 @@ impl NetlinkSocket {
     }
 }
 
+/// How many datagrams an event reader takes in one turn after the first (see
+/// [`EventSocket::recv_waiting`]).
+pub(crate) const BURST_DATAGRAMS: usize = 4096;
+
 /// A netlink socket subscribed to multicast events, read with a timeout.
 pub(crate) struct EventSocket {
     socket: NetlinkSocket,
@@ -409,6 +419,32 @@ impl EventSocket {
             .filter(|m| m.kind == kind)
             .filter_map(|m| parse(m.payload))
             .collect())
+    }
+
+    /// Parses the messages of `kind` in every datagram already waiting, without waiting: a
+    /// reader that wakes for the first event of a burst takes the rest of it in the same turn.
+    /// At most `max_datagrams` are read, so a flood cannot keep the caller here; the rest wait
+    /// for its next turn. An overflow is counted (see [`EventSocket::recv`]) and reading goes on.
+    pub(crate) fn recv_waiting<T>(
+        &mut self,
+        max_datagrams: usize,
+        kind: u16,
+        parse: impl Fn(&[u8]) -> Option<T>,
+        out: &mut Vec<T>,
+    ) -> io::Result<()> {
+        for _ in 0..max_datagrams {
+            match self.socket.recv_now() {
+                Ok(datagram) => out.extend(
+                    messages(datagram)
+                        .filter(|m| m.kind == kind)
+                        .filter_map(|m| parse(m.payload)),
+                ),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+                Err(e) if e.raw_os_error() == Some(ENOBUFS) => self.overruns += 1,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
     }
 
     /// How many times events were lost to a full receive buffer.

@@ -349,6 +349,15 @@ fn serve(
 
 /// TCP ends from sock_diag destroy notifications (with final byte counts), UDP ends from
 /// conntrack destroy events.
+/// How long an end listener waits for an event before it looks at the stop flag.
+const END_WAIT: Duration = Duration::from_millis(200);
+/// After handling ends, an end listener lets the next ones gather this long before it reads
+/// again: under load (thousands of connections a second) one wake-up then takes a whole batch
+/// instead of one end each, which was 14 % of the daemon's CPU in the connection benchmark. An
+/// end that comes alone is handled at once; ends following it wait at most this long. A new
+/// connection does not wait for its predecessor's end: the ends only close what was decided.
+const END_GATHER: Duration = Duration::from_millis(10);
+
 fn start_flow_monitors(
     daemon: &Arc<Daemon>,
     stop: &Arc<AtomicBool>,
@@ -360,7 +369,7 @@ fn start_flow_monitors(
             let spawned = spawn("tcp-ends", move || {
                 while !stop.load(Ordering::SeqCst) {
                     let lost = listener.overruns();
-                    let received = listener.recv(Duration::from_millis(200));
+                    let received = listener.recv_burst(END_WAIT);
                     if listener.overruns() > lost {
                         daemon.log(
                             Severity::Warning,
@@ -368,16 +377,20 @@ fn start_flow_monitors(
                         );
                     }
                     match received {
+                        Ok(sockets) if sockets.is_empty() => {}
                         Ok(sockets) => {
-                            for socket in sockets.into_iter().filter(|s| s.key.protocol == 6) {
-                                let bytes = socket.tcp.map(|t| {
-                                    (
-                                        t.bytes_sent.saturating_sub(t.bytes_retrans),
-                                        t.bytes_received,
-                                    )
-                                });
-                                daemon.flow_ended(&[socket.key], Some(socket.cookie), bytes);
-                            }
+                            daemon.batch_infos(|| {
+                                for socket in sockets.iter().filter(|s| s.key.protocol == 6) {
+                                    let bytes = socket.tcp.map(|t| {
+                                        (
+                                            t.bytes_sent.saturating_sub(t.bytes_retrans),
+                                            t.bytes_received,
+                                        )
+                                    });
+                                    daemon.flow_ended(&[socket.key], Some(socket.cookie), bytes);
+                                }
+                            });
+                            std::thread::sleep(END_GATHER);
                         }
                         Err(e) => daemon.log(Severity::Warning, format!("TCP ends: {e}")),
                     }
@@ -393,7 +406,7 @@ fn start_flow_monitors(
             let spawned = spawn("udp-ends", move || {
                 while !stop.load(Ordering::SeqCst) {
                     let lost = listener.overruns();
-                    let received = listener.recv(Duration::from_millis(200));
+                    let received = listener.recv_burst(END_WAIT);
                     if listener.overruns() > lost {
                         daemon.log(
                             Severity::Warning,
@@ -401,10 +414,14 @@ fn start_flow_monitors(
                         );
                     }
                     match received {
+                        Ok(entries) if entries.is_empty() => {}
                         Ok(entries) => {
-                            for entry in entries.into_iter().filter(|e| e.key_orig.protocol == 17) {
-                                daemon.flow_ended(&candidate_keys(&entry.key_orig), None, None);
-                            }
+                            daemon.batch_infos(|| {
+                                for entry in entries.iter().filter(|e| e.key_orig.protocol == 17) {
+                                    daemon.flow_ended(&candidate_keys(&entry.key_orig), None, None);
+                                }
+                            });
+                            std::thread::sleep(END_GATHER);
                         }
                         Err(e) => daemon.log(Severity::Warning, format!("UDP ends: {e}")),
                     }

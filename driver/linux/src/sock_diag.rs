@@ -11,7 +11,9 @@ use std::time::Duration;
 
 use zenithfence_core::flow::{FlowKey, IpAddress};
 
-use crate::netlink::{self, EventSocket, MessageBuilder, NetlinkSocket, NLM_F_DUMP, NLM_F_REQUEST};
+use crate::netlink::{
+    self, EventSocket, MessageBuilder, NetlinkSocket, BURST_DATAGRAMS, NLM_F_DUMP, NLM_F_REQUEST,
+};
 use crate::sys;
 
 /// `NETLINK_SOCK_DIAG`.
@@ -261,6 +263,23 @@ impl DestroyListener {
     pub(crate) fn recv(&mut self, timeout: Duration) -> io::Result<Vec<SocketInfo>> {
         self.events
             .recv(timeout, SOCK_DIAG_BY_FAMILY, |p| parse_diag_msg(p, None))
+    }
+
+    /// Like [`DestroyListener::recv`], then takes every event already waiting behind the first:
+    /// a burst of closes costs one wake-up of the reader, not one each.
+    pub(crate) fn recv_burst(&mut self, timeout: Duration) -> io::Result<Vec<SocketInfo>> {
+        let mut sockets = self.recv(timeout)?;
+        if !sockets.is_empty() {
+            // What was read stays read: a failing drain ends the burst, and the next blocking
+            // read reports an error that lasts.
+            let _ = self.events.recv_waiting(
+                BURST_DATAGRAMS,
+                SOCK_DIAG_BY_FAMILY,
+                |p| parse_diag_msg(p, None),
+                &mut sockets,
+            );
+        }
+        Ok(sockets)
     }
 
     /// How many times events were lost to a full receive buffer.

@@ -122,6 +122,7 @@ extern "C" {
     fn shutdown(fd: c_int, how: c_int) -> c_int;
     fn recvmsg(fd: c_int, msg: *mut MsgHdr, flags: c_int) -> isize;
     fn send(fd: c_int, buf: *const c_void, len: usize, flags: c_int) -> isize;
+    fn recv(fd: c_int, buf: *mut c_void, len: usize, flags: c_int) -> isize;
     fn flock(fd: c_int, operation: c_int) -> c_int;
     fn socket(domain: c_int, kind: c_int, protocol: c_int) -> c_int;
     fn bind(fd: c_int, addr: *const c_void, len: u32) -> c_int;
@@ -452,6 +453,25 @@ pub(crate) fn seqpacket_send_now(socket: &impl AsRawFd, bytes: &[u8]) -> io::Res
                 bytes.as_ptr().cast(),
                 bytes.len(),
                 MSG_DONTWAIT | MSG_NOSIGNAL,
+            )
+        };
+        usize::try_from(n).map_err(|_| io::Error::last_os_error())
+    })
+}
+
+/// Reads one datagram of any socket if one is waiting, never waiting for one: `WouldBlock`
+/// when none is. Unlike `O_NONBLOCK` it leaves the socket's mode (and receive timeout) alone
+/// for its blocking reads.
+pub(crate) fn recv_now(socket: &impl AsRawFd, buf: &mut [u8]) -> io::Result<usize> {
+    retry_interrupted(|| {
+        // SAFETY: the pointer and length describe `buf`, alive and exclusively borrowed during
+        // the call; the kernel writes at most `buf.len()` bytes into it.
+        let n = unsafe {
+            recv(
+                socket.as_raw_fd(),
+                buf.as_mut_ptr().cast(),
+                buf.len(),
+                MSG_DONTWAIT,
             )
         };
         usize::try_from(n).map_err(|_| io::Error::last_os_error())

@@ -3,8 +3,11 @@
 //! ```text
 //! cargo build --release -p zenithfenced --bins --examples
 //! sudo target/release/examples/bench peer [--quick] [--count N] [--parallel N] [--rounds N]
-//!     [--iperf-rounds N] [--iperf-seconds N]
+//!     [--iperf-rounds N] [--iperf-seconds N] [--compare OTHER_DAEMON] [--only A,B,C,C']
 //! ```
+//!
+//! `--compare` adds row C': C with another daemon build, interleaved with C (an A/B of a
+//! change); `--only` runs only the rows named by their letters.
 //!
 //! - A no firewall; B the minimal accept-all NFQUEUE reader with the daemon's rules;
 //!   C zenithfenced + an auto-accept client; D zenithfenced + the engine (headless mode) with a
@@ -59,6 +62,8 @@ enum Config {
     None,
     Reader,
     Daemon,
+    /// C with another daemon build (`--compare`), for an A/B of a change.
+    DaemonCompare,
     Engine,
     EngineAsked,
     OpenSnitch,
@@ -70,6 +75,7 @@ impl Config {
             Config::None => "A no firewall",
             Config::Reader => "B minimal accept-all NFQUEUE reader",
             Config::Daemon => "C zenithfenced + auto-accept client",
+            Config::DaemonCompare => "C' --compare zenithfenced + auto-accept client",
             Config::Engine => "D zenithfenced + engine deciding by a rule",
             Config::EngineAsked => "D2 zenithfenced + engine, every connection asks the app",
             Config::OpenSnitch => "E opensnitchd, allow-all rule, /proc monitor",
@@ -82,6 +88,10 @@ impl Config {
 }
 
 struct Options {
+    /// Another daemon binary, run as row C' beside C.
+    compare: Option<PathBuf>,
+    /// Only these rows (letters as printed), when given.
+    only: Option<Vec<String>>,
     count: usize,
     parallel: usize,
     rounds: usize,
@@ -90,10 +100,13 @@ struct Options {
 }
 
 const USAGE: &str = "usage: bench peer [--quick] [--count N] [--parallel N] [--rounds N] \
-                     [--iperf-rounds N] [--iperf-seconds N]";
+                     [--iperf-rounds N] [--iperf-seconds N] [--compare DAEMON] \
+                     [--only A,B,C,C',D,D2,E]";
 
 fn parse_options(args: &[String]) -> Res<Options> {
     let mut o = Options {
+        compare: None,
+        only: None,
         count: 3000,
         parallel: 6000,
         rounds: 5,
@@ -116,6 +129,8 @@ fn parse_options(args: &[String]) -> Res<Options> {
             "--rounds" => o.rounds = number(value()?)?,
             "--iperf-rounds" => o.iperf_rounds = number(value()?)?,
             "--iperf-seconds" => o.iperf_seconds = number(value()?)?,
+            "--compare" => o.compare = Some(super::established::compare_daemon(value()?)?),
+            "--only" => o.only = Some(value()?.split(',').map(str::to_string).collect()),
             "--help" | "-h" => return Err(USAGE.into()),
             other => return Err(format!("unknown option '{other}'; {USAGE}")),
         }
@@ -303,6 +318,7 @@ enum Firewall {
 struct Ctx {
     exe: PathBuf,
     daemon: PathBuf,
+    compare: Option<PathBuf>,
     headless: Option<Headless>,
     snitch: Option<OpenSnitch>,
     snitch_dir: PathBuf,
@@ -314,6 +330,10 @@ impl Firewall {
             Config::None => Firewall::None,
             Config::Reader => Firewall::Reader(Baseline::start(&ctx.exe)?),
             Config::Daemon => Firewall::Daemon(Daemon::start(&ctx.daemon, None)?),
+            Config::DaemonCompare => {
+                let other = ctx.compare.as_ref().ok_or("C' without --compare")?;
+                Firewall::Daemon(Daemon::start(other, None)?)
+            }
             Config::Engine => {
                 let headless = ctx.headless.as_ref().ok_or("D without headless mode")?;
                 Firewall::Engine(FullStack::start(&ctx.daemon, headless, &ctx.exe, false)?)
@@ -428,6 +448,10 @@ pub(crate) fn bench(args: &[String]) -> Res<()> {
         }
     );
     let mut configs = vec![Config::None, Config::Reader, Config::Daemon];
+    if let Some(other) = &options.compare {
+        println!("compare: C' {}", other.display());
+        configs.push(Config::DaemonCompare);
+    }
     match &headless {
         Ok(h) => {
             println!("engine:  {}", h.describe());
@@ -463,9 +487,13 @@ pub(crate) fn bench(args: &[String]) -> Res<()> {
     );
     let _ = io::stdout().flush();
 
+    if let Some(only) = &options.only {
+        configs.retain(|c| only.iter().any(|letter| letter == c.letter()));
+    }
     let ctx = Ctx {
         exe: exe.clone(),
         daemon,
+        compare: options.compare.clone(),
         headless: headless.ok(),
         snitch: snitch.ok(),
         snitch_dir: dir.join("opensnitch"),
@@ -782,11 +810,14 @@ fn goals(rows: &[Row]) {
             );
         }
     }
-    if let (Some(c), Some(b)) = (get(Config::Daemon), get(Config::Reader)) {
-        println!(
-            "  C: daemon CPU per new connection {}× the minimal reader's (goal ≤ 2×)",
-            cell(c.cpu_tcp / b.cpu_tcp, 2)
-        );
+    for config in [Config::Daemon, Config::DaemonCompare] {
+        if let (Some(c), Some(b)) = (get(config), get(Config::Reader)) {
+            println!(
+                "  {}: daemon CPU per new connection {}× the minimal reader's (goal ≤ 2×)",
+                config.letter(),
+                cell(c.cpu_tcp / b.cpu_tcp, 2)
+            );
+        }
     }
     for config in [Config::Engine, Config::EngineAsked] {
         if let (Some(d), Some(e)) = (get(config), get(Config::OpenSnitch)) {
