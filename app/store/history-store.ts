@@ -1,14 +1,20 @@
-import type { DatabaseSync, SQLOutputValue } from 'node:sqlite';
+import type { DatabaseSync, SQLOutputValue, StatementSync } from 'node:sqlite';
+import type { HistoryFilterInput, HistoryPageRequestInput } from '../contract/history.ts';
+import { HISTORY_COUNT_CAP, historyFilterSchema, historyPageRequestSchema } from '../contract/history.ts';
 import { canonicalIp } from '../contract/ip-address.ts';
 import type { HistoryEntry, HistoryQuery, HistoryUpdate, PruneOptions, PruneResult } from './history-entry.ts';
 import { historyEntrySchema, historyQuerySchema, pruneOptionsSchema } from './history-entry.ts';
+import { orderOf, whereOf } from './history-search.ts';
 import type { Row } from './row-values.ts';
 import { validRow } from './row-values.ts';
-import type { HistoryStore } from './store.ts';
+import type { HistoryCount, HistoryStore } from './store.ts';
 import { inTransaction } from './transaction.ts';
 
 const COLUMNS = `id, started_at, ended_at, pid, app_path, uid, direction, protocol, local_ip, local_port,
   remote_ip, remote_port, host_name, verdict, rule_id, bytes_sent, bytes_received`;
+
+/** Prepared search statements kept at most (one per filter shape and sort in use). */
+const MAX_CACHED_STATEMENTS = 64;
 
 /** Connection history: batched inserts and updates, paged queries, chunked retention. */
 export function createHistoryStore(db: DatabaseSync): HistoryStore {
@@ -16,6 +22,8 @@ export function createHistoryStore(db: DatabaseSync): HistoryStore {
   const insert = db.prepare(
     `INSERT INTO history (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
+  const insertHost = db.prepare('INSERT OR IGNORE INTO history_hosts (name) VALUES (?)');
+  const insertApp = db.prepare('INSERT OR IGNORE INTO history_apps (path) VALUES (?)');
   const update = db.prepare(`UPDATE history SET
     ended_at = CASE WHEN :set_ended THEN :ended_at ELSE ended_at END,
     bytes_sent = coalesce(:bytes_sent, bytes_sent),
@@ -34,11 +42,30 @@ export function createHistoryStore(db: DatabaseSync): HistoryStore {
 
   const count = (): number => Number(countAll.get()?.['n'] ?? 0);
 
+  // Searches build their SQL from the fields a filter uses: few shapes, each prepared once.
+  const statements = new Map<string, StatementSync>();
+  const prepared = (sql: string): StatementSync => {
+    let statement = statements.get(sql);
+    if (statement === undefined) {
+      if (statements.size >= MAX_CACHED_STATEMENTS) statements.clear();
+      statement = db.prepare(sql);
+      statements.set(sql, statement);
+    }
+    return statement;
+  };
+
   return {
     insertBatch(rows: readonly HistoryEntry[]): void {
       if (rows.length === 0) return;
       inTransaction(db, () => {
+        // The lists the searches scan first (history-search.ts): each value once per batch.
+        for (const host of new Set(rows.map((r) => r.host?.toLowerCase() ?? null))) {
+          if (host !== null) insertHost.run(host);
+        }
+        for (const app of new Set(rows.map((r) => r.appPath))) insertApp.run(app);
         for (const r of rows) {
+          // Names are kept in lower case, as DNS compares them, so that a host filter is one
+          // comparison (history-search.ts).
           insert.run(
             r.id,
             r.startedAt,
@@ -52,7 +79,7 @@ export function createHistoryStore(db: DatabaseSync): HistoryStore {
             r.localPort,
             r.remoteIp,
             r.remotePort,
-            r.host,
+            r.host?.toLowerCase() ?? null,
             r.verdict,
             r.ruleId,
             r.bytesSent,
@@ -82,6 +109,21 @@ export function createHistoryStore(db: DatabaseSync): HistoryStore {
           ? queryAll.all(q.since, q.until, q.limit, q.offset)
           : queryApp.all(q.appPath, q.since, q.until, q.limit, q.offset);
       return rows.map(rowToEntry);
+    },
+    search(request: HistoryPageRequestInput): HistoryEntry[] {
+      const { filter, sort, offset, limit } = historyPageRequestSchema.parse(request);
+      const where = whereOf(filter);
+      const sql = `SELECT ${COLUMNS} FROM history WHERE ${where.sql} ORDER BY ${orderOf(sort)} LIMIT ? OFFSET ?`;
+      return prepared(sql)
+        .all(...where.params, limit, offset)
+        .map(rowToEntry);
+    },
+    countMatching(filterInput: HistoryFilterInput): HistoryCount {
+      const where = whereOf(historyFilterSchema.parse(filterInput));
+      // Counting stops one past the cap: enough to tell "more than that" without walking on.
+      const sql = `SELECT count(*) AS n FROM (SELECT 1 FROM history WHERE ${where.sql} LIMIT ?)`;
+      const n = Number(prepared(sql).get(...where.params, HISTORY_COUNT_CAP + 1)?.['n'] ?? 0);
+      return { count: Math.min(n, HISTORY_COUNT_CAP), capped: n > HISTORY_COUNT_CAP };
     },
     prune(options: PruneOptions, now: number): PruneResult {
       const { maxAgeMs, maxRows, chunkSize, maxChunks } = pruneOptionsSchema.parse(options);

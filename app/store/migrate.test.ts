@@ -16,7 +16,7 @@ describe('migrate', () => {
     const db = new DatabaseSync(':memory:');
     expect(migrate(db, MIGRATIONS)).toEqual({ from: 0, to: MIGRATIONS.length });
     expect(schemaVersion(db)).toBe(MIGRATIONS.length);
-    expect(tables(db)).toEqual(['bandwidth', 'history', 'rules', 'settings']);
+    expect(tables(db)).toEqual(['bandwidth', 'history', 'history_apps', 'history_hosts', 'rules', 'settings']);
     expect(migrate(db, MIGRATIONS)).toEqual({ from: MIGRATIONS.length, to: MIGRATIONS.length });
   });
 

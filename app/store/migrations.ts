@@ -95,4 +95,28 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX bandwidth_time ON bandwidth (resolution, ts, tx, rx);
     `,
   },
+  {
+    version: 4,
+    name: 'history search',
+    sql: `
+      -- Names compare as DNS compares them; new rows are written in lower case.
+      UPDATE history SET host_name = lower(host_name) WHERE host_name <> lower(host_name);
+      -- Every name and app path the history holds, so that a subdomain or free-text search
+      -- scans these short lists and then reads the history through its indexes.
+      CREATE TABLE history_hosts (name TEXT PRIMARY KEY) WITHOUT ROWID, STRICT;
+      INSERT OR IGNORE INTO history_hosts SELECT host_name FROM history WHERE host_name IS NOT NULL;
+      CREATE TABLE history_apps (path TEXT PRIMARY KEY) WITHOUT ROWID, STRICT;
+      INSERT OR IGNORE INTO history_apps SELECT app_path FROM history;
+      -- One index per filter of the History view, each ending in started_at so that a page
+      -- newest first is read in index order.
+      CREATE INDEX history_host_started ON history (host_name, started_at);
+      CREATE INDEX history_remote_started ON history (remote_ip, started_at);
+      CREATE INDEX history_port_started ON history (remote_port, started_at);
+      CREATE INDEX history_verdict_started ON history (verdict, started_at);
+      CREATE INDEX history_direction_started ON history (direction, started_at);
+      CREATE INDEX history_protocol_started ON history (protocol, started_at);
+      CREATE INDEX history_rule_started ON history (rule_id, started_at) WHERE rule_id IS NOT NULL;
+      CREATE INDEX history_bytes ON history (bytes_sent + bytes_received);
+    `,
+  },
 ];

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { HistoryFilterInput, HistoryPageRequestInput } from '../contract/history.ts';
 import type { Rule, RuleDuration, RuleInput } from '../contract/rules.ts';
 import type { HistoryEntry, HistoryQuery, HistoryUpdate, PruneOptions, PruneResult } from './history-entry.ts';
 
@@ -57,6 +58,12 @@ export interface RuleStore {
   deleteByDuration(kinds: readonly RuleDuration['kind'][]): string[];
 }
 
+/** A count of matching connections; `capped`: there are more than `count`. */
+export interface HistoryCount {
+  readonly count: number;
+  readonly capped: boolean;
+}
+
 export interface HistoryStore {
   /** Inserts connections in one transaction. */
   insertBatch(rows: readonly HistoryEntry[]): void;
@@ -64,6 +71,13 @@ export interface HistoryStore {
   updateBatch(updates: readonly HistoryUpdate[]): void;
   /** Newest first. Throws on invalid options (they may come from the UI). */
   query(options: HistoryQuery): HistoryEntry[];
+  /**
+   * One page of the history a filter selects, in the order asked (the History view). Throws on
+   * an invalid request (it comes from the UI).
+   */
+  search(request: HistoryPageRequestInput): HistoryEntry[];
+  /** How many connections a filter selects, counted up to HISTORY_COUNT_CAP. */
+  countMatching(filter: HistoryFilterInput): HistoryCount;
   /** Deletes connections older than maxAgeMs and beyond maxRows, oldest first, in short chunks. */
   prune(options: PruneOptions, now: number): PruneResult;
   count(): number;

@@ -1,0 +1,95 @@
+import type { SQLInputValue } from 'node:sqlite';
+import type { HistoryFilter, HistorySort, HistorySortKey } from '../contract/history.ts';
+
+/**
+ * A validated history filter and sort as SQL: the WHERE clause with positional parameters (never
+ * text of the request in the SQL itself) and an ORDER BY from a fixed list. The statements built
+ * from them are few (one per combination of filter fields used) and cached by the store.
+ */
+export interface SqlClause {
+  readonly sql: string;
+  readonly params: readonly SQLInputValue[];
+}
+
+/** LIKE's wildcards and its escape character, escaped (ESCAPE '\'). */
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/** The WHERE clause (without the keyword) of `filter`. */
+export function whereOf(filter: HistoryFilter): SqlClause {
+  const terms: string[] = ['started_at >= ?', 'started_at < ?'];
+  const params: SQLInputValue[] = [filter.since, filter.until];
+  const add = (sql: string, ...values: SQLInputValue[]): void => {
+    terms.push(sql);
+    params.push(...values);
+  };
+  if (filter.appPath !== undefined) add('app_path = ?', filter.appPath);
+  // Stored names are lower case (history-store.ts); the name itself, or any name under it,
+  // found in the short list of names first, then read through the host index.
+  if (filter.host !== undefined) {
+    add(
+      `host_name IN (SELECT name FROM history_hosts WHERE name = ? OR name LIKE ? ESCAPE '\\')`,
+      filter.host,
+      `%.${escapeLike(filter.host)}`,
+    );
+  }
+  if (filter.remoteIp !== undefined) add('remote_ip = ?', filter.remoteIp);
+  if (filter.remotePort !== undefined) add('remote_port = ?', filter.remotePort);
+  if (filter.verdicts !== undefined) {
+    add(`verdict IN (${filter.verdicts.map(() => '?').join(', ')})`, ...filter.verdicts);
+  }
+  if (filter.direction !== undefined) add('direction = ?', filter.direction);
+  if (filter.protocol !== undefined) add('protocol = ?', filter.protocol);
+  if (filter.ruleId !== undefined) add('rule_id = ?', filter.ruleId);
+  if (filter.text !== undefined) add(...textTerm(filter.text));
+  return { sql: terms.join(' AND '), params };
+}
+
+/** Text that can be the start of an address: digits, hex letters, dots and colons. */
+const ADDRESS_START = /^[0-9a-f.:]+$/i;
+
+/**
+ * Free text: a case-insensitive part of the app's path or of the host name (looked up in their
+ * short lists, then read through the indexes), or the start of the remote address (a range of
+ * the address index). Any other part of an address is not searched: a full scan of the history
+ * for it took 230 ms over a million rows.
+ */
+function textTerm(text: string): [string, ...SQLInputValue[]] {
+  const pattern = `%${escapeLike(text)}%`;
+  const terms = [
+    `app_path IN (SELECT path FROM history_apps WHERE path LIKE ? ESCAPE '\\')`,
+    `host_name IN (SELECT name FROM history_hosts WHERE name LIKE ? ESCAPE '\\')`,
+  ];
+  const params: SQLInputValue[] = [pattern, pattern];
+  if (ADDRESS_START.test(text)) {
+    // Stored addresses are canonical: lower-case hex. Every text starting with `start` sorts at
+    // or after it and before `start` followed by the highest character.
+    const start = text.toLowerCase();
+    terms.push('(remote_ip >= ? AND remote_ip < ?)');
+    params.push(start, `${start}\u{10FFFF}`);
+  }
+  return [`(${terms.join(' OR ')})`, ...params];
+}
+
+/** The SQL expressions each sort key orders by, in turn. */
+const SORT_EXPRESSIONS: Readonly<Record<HistorySortKey, readonly string[]>> = {
+  startedAt: ['started_at'],
+  appPath: ['app_path'],
+  // Connections without a name sort after those with one, whichever way (not reversed below).
+  host: ['host_name IS NULL', 'host_name'],
+  remotePort: ['remote_port'],
+  bytes: ['bytes_sent + bytes_received'],
+  // Open connections (no end yet) count as the longest.
+  duration: [`coalesce(ended_at, ${String(Number.MAX_SAFE_INTEGER)}) - started_at`],
+};
+
+/** The ORDER BY clause (without the keywords): the key, then newest first, then insertion order. */
+export function orderOf(sort: HistorySort): string {
+  const direction = sort.descending ? 'DESC' : 'ASC';
+  const keys = SORT_EXPRESSIONS[sort.key].map((part) => (part.endsWith('IS NULL') ? part : `${part} ${direction}`));
+  // Ties: newest first, in insertion order (the start time alone may repeat).
+  if (sort.key === 'startedAt') keys.push(`seq ${direction}`);
+  else keys.push('started_at DESC', 'seq DESC');
+  return keys.join(', ');
+}
