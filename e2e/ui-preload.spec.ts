@@ -7,7 +7,7 @@ import { busyScene, FakeEngine } from './support/fake-engine.ts';
 // table under load. The real engine and driver are driven by ui.spec.ts.
 
 const SHOTS = 'test-results/screenshots';
-const VIEWS = ['Connections', 'Apps', 'Rules', 'Settings', 'Logs'] as const;
+const VIEWS = ['Connections', 'Apps', 'History', 'Rules', 'Settings', 'Logs'] as const;
 
 async function open(page: Page, engine: FakeEngine): Promise<void> {
   await engine.install(page.context());

@@ -11,7 +11,7 @@ test.describe.configure({ mode: 'serial' });
 
 const CURL = realpathSync('/usr/bin/curl');
 const SHOTS = 'test-results/screenshots';
-const VIEWS = ['Connections', 'Apps', 'Rules', 'Settings', 'Logs'] as const;
+const VIEWS = ['Connections', 'Apps', 'History', 'Rules', 'Settings', 'Logs'] as const;
 const BIG = 1_000_000;
 
 let net: TestNet;
@@ -217,6 +217,45 @@ test('the Connections view lists what curl did, live, with search and sort', asy
   await expect(editor.getByRole('combobox', { name: 'App path' })).toHaveValue(CURL);
   await expect(editor.getByRole('textbox', { name: 'Port' })).toHaveValue('8080');
   await editor.getByRole('button', { name: 'Cancel' }).click();
+});
+
+test('the History view reads back from the database what curl did, filtered, with details', async () => {
+  await page.getByRole('link', { name: 'History' }).click();
+  await expect(page.getByRole('heading', { level: 2, name: 'History' })).toBeVisible();
+  const table = page.getByRole('table', { name: 'History' });
+  const body = table.getByRole('rowgroup').nth(1);
+  // The connection to port 8081 was answered Block in the Connections prompt earlier.
+  await page.getByRole('radiogroup', { name: 'Verdict' }).getByRole('radio', { name: 'Blocked' }).click();
+  // The engine writes the history in batches: Refresh until the batch is in.
+  await expect(async () => {
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await expect(body.getByRole('row').first()).toContainText('8081', { timeout: 1_000 });
+  }).toPass({ timeout: 15_000 });
+  for (const row of await body.getByRole('row').all()) await expect(row).toContainText('Blocked');
+
+  await page.getByRole('button', { name: 'More filters' }).click();
+  const port = page.getByRole('textbox', { name: 'Remote port' });
+  await port.fill('80800');
+  await expect(port).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.getByText('A port is a number from 0 to 65535')).toBeVisible();
+  await port.fill('8080');
+  await expect(page.getByText('No connections in this range match.')).toBeVisible();
+  await page.getByRole('radiogroup', { name: 'Verdict' }).getByRole('radio', { name: 'All', exact: true }).click();
+  await expect(body.getByRole('row').first()).toContainText('8080');
+  for (const row of await body.getByRole('row').all()) await expect(row).toContainText('8080');
+  await expect(page.getByRole('heading', { level: 2, name: 'History' })).toBeVisible();
+  await expect(page.getByText(/\d+ connections? in the last 24 hours/)).toBeVisible();
+
+  // The details of one connection: the process path and the verdict the prompt gave.
+  await body.getByRole('row').first().getByRole('button').click();
+  const details = page.getByRole('complementary', { name: 'Connection details' });
+  await expect(details).toContainText(CURL);
+  await expect(details).toContainText('Allowed');
+  await expect(details).toContainText(`${net.ipB}:8080`);
+  await shoot('ui-history-details');
+  await details.getByRole('button', { name: 'Close details' }).click();
+  await expect(details).toBeHidden();
+  await page.getByRole('button', { name: 'Clear filters' }).click();
 });
 
 test('a setting changed in the Settings view reaches the engine', async () => {

@@ -46,6 +46,8 @@ function handlers(overrides: Partial<Handlers> = {}): Handlers {
       'settings:get',
       'settings:set',
       'logs:list',
+      'history:page',
+      'history:count',
     ].map((c) => [c, unused]),
   ) as unknown as Handlers;
   return { ...base, ...overrides };

@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import type { Destination } from './destination.ts';
 import { DIRECTIONS } from './driver-events.ts';
 import { canonicalIp } from './ip-address.ts';
-import { ACTIONS } from './rules.ts';
+import { ACTIONS, type RuleAction } from './rules.ts';
 
 /**
  * Looking back over the stored connection history (the History view): which connections a page
@@ -87,3 +88,31 @@ export const historyPageRequestSchema = z
   .strict();
 export type HistoryPageRequest = z.output<typeof historyPageRequestSchema>;
 export type HistoryPageRequestInput = z.input<typeof historyPageRequestSchema>;
+
+/**
+ * One stored connection as a History page shows it: its Destination, what the history keeps of
+ * the process and the decision, and its byte totals. Times are ms since the epoch.
+ */
+export interface HistoryRow extends Destination {
+  readonly id: string;
+  readonly startedAt: number;
+  /** null while the connection is open (or when its end was never seen). */
+  readonly endedAt: number | null;
+  readonly pid: number;
+  /** Executable path; '' when unknown. */
+  readonly appPath: string;
+  readonly uid: number | null;
+  readonly localIp: string;
+  readonly localPort: number;
+  readonly verdict: RuleAction;
+  /** The rule that decided, when one did. */
+  readonly ruleId: string | null;
+  readonly bytesSent: number;
+  readonly bytesReceived: number;
+}
+
+/** How many connections a filter selects; `capped`: more than `count` (HISTORY_COUNT_CAP). */
+export interface HistoryCount {
+  readonly count: number;
+  readonly capped: boolean;
+}

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { HistoryCount, HistoryRow } from './history.ts';
+import { historyFilterSchema, historyPageRequestSchema } from './history.ts';
 import { type ImportPreview, importPreviewRequestSchema } from './import-preview.ts';
 import { MAX_RULES, type Rule, ruleInputSchema, rulePatchSchema } from './rules.ts';
 import {
@@ -68,6 +70,10 @@ export const requestSchemas = {
   'settings:get': none,
   'settings:set': settingsSchema.partial(),
   'logs:list': none,
+  /** One page of the stored history a filter selects (the History view). */
+  'history:page': historyPageRequestSchema,
+  /** How many stored connections a filter selects, for the scroll bar. */
+  'history:count': historyFilterSchema,
 } as const;
 
 export type RequestChannel = keyof typeof requestSchemas;
@@ -106,6 +112,8 @@ export interface ResponseMap {
   'settings:get': Settings;
   'settings:set': Settings;
   'logs:list': readonly LogView[];
+  'history:page': readonly HistoryRow[];
+  'history:count': HistoryCount;
 }
 
 export type ResponseOf<C extends RequestChannel> = ResponseMap[C];

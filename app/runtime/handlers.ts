@@ -155,5 +155,8 @@ export function createHandlers(runtime: Runtime, clock: () => number): Handlers 
       }),
     ),
     'logs:list': () => runtime.logs(),
+    // The request was validated by dispatch; the store reads one page through its indexes.
+    'history:page': (request) => store.history.search(request),
+    'history:count': (filter) => store.history.countMatching(filter),
   };
 }

@@ -1,5 +1,5 @@
 import type { DatabaseSync, SQLOutputValue, StatementSync } from 'node:sqlite';
-import type { HistoryFilterInput, HistoryPageRequestInput } from '../contract/history.ts';
+import type { HistoryCount, HistoryFilterInput, HistoryPageRequestInput } from '../contract/history.ts';
 import { HISTORY_COUNT_CAP, historyFilterSchema, historyPageRequestSchema } from '../contract/history.ts';
 import { canonicalIp } from '../contract/ip-address.ts';
 import type { HistoryEntry, HistoryQuery, HistoryUpdate, PruneOptions, PruneResult } from './history-entry.ts';
@@ -7,7 +7,7 @@ import { historyEntrySchema, historyQuerySchema, pruneOptionsSchema } from './hi
 import { orderOf, whereOf } from './history-search.ts';
 import type { Row } from './row-values.ts';
 import { validRow } from './row-values.ts';
-import type { HistoryCount, HistoryStore } from './store.ts';
+import type { HistoryStore } from './store.ts';
 import { inTransaction } from './transaction.ts';
 
 const COLUMNS = `id, started_at, ended_at, pid, app_path, uid, direction, protocol, local_ip, local_port,

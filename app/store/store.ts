@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { HistoryFilterInput, HistoryPageRequestInput } from '../contract/history.ts';
+import type { HistoryCount, HistoryFilterInput, HistoryPageRequestInput } from '../contract/history.ts';
 import type { Rule, RuleDuration, RuleInput } from '../contract/rules.ts';
 import type { HistoryEntry, HistoryQuery, HistoryUpdate, PruneOptions, PruneResult } from './history-entry.ts';
 
@@ -56,12 +56,6 @@ export interface RuleStore {
   deleteExpired(now: number): string[];
   /** Deletes rules with these duration kinds (e.g. 'until-restart' at start-up); returns their ids. */
   deleteByDuration(kinds: readonly RuleDuration['kind'][]): string[];
-}
-
-/** A count of matching connections; `capped`: there are more than `count`. */
-export interface HistoryCount {
-  readonly count: number;
-  readonly capped: boolean;
 }
 
 export interface HistoryStore {

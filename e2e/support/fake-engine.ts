@@ -99,6 +99,9 @@ export class FakeEngine {
       'settings:get': () => scene.settings,
       'settings:set': (patch) => over(scene.settings, patch),
       'logs:list': () => scene.logs,
+      // The stand-in keeps no history; the History view runs on the real engine in ui.spec.ts.
+      'history:page': () => [],
+      'history:count': () => ({ count: 0, capped: false }),
     } satisfies Handlers;
   }
 

@@ -9,6 +9,7 @@ import { useAppStore } from './store/store.ts';
 import { startSync } from './store/sync.ts';
 import { AppsView } from './views/AppsView.tsx';
 import { ConnectionsView } from './views/ConnectionsView.tsx';
+import { HistoryView } from './views/HistoryView.tsx';
 import { LogsView } from './views/LogsView.tsx';
 import { RulesView } from './views/RulesView.tsx';
 import { SettingsView } from './views/SettingsView.tsx';
@@ -20,6 +21,8 @@ function CurrentView(): React.JSX.Element {
       return <ConnectionsView />;
     case 'apps':
       return <AppsView />;
+    case 'history':
+      return <HistoryView />;
     case 'rules':
       return <RulesView />;
     case 'settings':

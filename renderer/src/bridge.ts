@@ -236,3 +236,5 @@ export const exportRules = () => call('rules:export', undefined);
 export const getSettings = () => call('settings:get', undefined);
 export const setSettings = (patch: Partial<Settings>) => call('settings:set', patch);
 export const listLogs = () => call('logs:list', undefined);
+export const historyPage = (request: RequestOf<'history:page'>) => call('history:page', request);
+export const historyCount = (filter: RequestOf<'history:count'>) => call('history:count', filter);

@@ -8,6 +8,7 @@ import { Icon, type IconName } from './Icon.tsx';
 const LINKS: readonly { view: ViewId; label: string; icon: IconName }[] = [
   { view: 'connections', label: SHELL.links.connections, icon: 'activity' },
   { view: 'apps', label: SHELL.links.apps, icon: 'apps' },
+  { view: 'history', label: SHELL.links.history, icon: 'clock' },
   { view: 'rules', label: SHELL.links.rules, icon: 'rules' },
   { view: 'settings', label: SHELL.links.settings, icon: 'settings' },
   { view: 'logs', label: SHELL.links.logs, icon: 'logs' },

@@ -12,6 +12,7 @@ export const SHELL = {
   links: {
     connections: 'Connections',
     apps: 'Apps',
+    history: 'History',
     rules: 'Rules',
     settings: 'Settings',
     logs: 'Logs',
