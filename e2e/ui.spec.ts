@@ -255,6 +255,17 @@ test('the History view reads back from the database what curl did, filtered, wit
   await shoot('ui-history-details');
   await details.getByRole('button', { name: 'Close details' }).click();
   await expect(details).toBeHidden();
+
+  // Export what the filter selects (port 8080): a CSV file in the data directory, said in a toast.
+  await page.getByRole('button', { name: 'Export CSV' }).click();
+  const toast = page.getByText(/Exported \d+ connections? to \S+\.csv/);
+  await expect(toast).toBeVisible();
+  const file = /to (\S+\.csv)$/.exec((await toast.textContent()) ?? '')?.[1] ?? '';
+  expect(file.startsWith(`${net.dir}/data/exports/`)).toBe(true);
+  const lines = (await readFile(file, 'utf8')).trimEnd().split('\r\n');
+  expect(lines[0]).toMatch(/^id,started_at,/);
+  expect(lines.length).toBeGreaterThan(1);
+  for (const line of lines.slice(1)) expect(line).toContain(`,${net.ipB},8080,`);
   await page.getByRole('button', { name: 'Clear filters' }).click();
 });
 

@@ -48,6 +48,7 @@ function handlers(overrides: Partial<Handlers> = {}): Handlers {
       'logs:list',
       'history:page',
       'history:count',
+      'history:export',
     ].map((c) => [c, unused]),
   ) as unknown as Handlers;
   return { ...base, ...overrides };

@@ -116,3 +116,18 @@ export interface HistoryCount {
   readonly count: number;
   readonly capped: boolean;
 }
+
+/** The formats an export is written in (app/runtime/history-export.ts lists the fields). */
+export const HISTORY_EXPORT_FORMATS = ['csv', 'jsonl'] as const;
+export type HistoryExportFormat = (typeof HISTORY_EXPORT_FORMATS)[number];
+
+/** Everything a filter selects, written to a file in the data directory's `exports` folder. */
+export const historyExportRequestSchema = z
+  .object({ filter: historyFilterSchema, format: z.enum(HISTORY_EXPORT_FORMATS) })
+  .strict();
+
+/** Where the export was written and how many connections it holds. */
+export interface HistoryExport {
+  readonly path: string;
+  readonly rows: number;
+}

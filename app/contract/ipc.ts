@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { HistoryCount, HistoryRow } from './history.ts';
-import { historyFilterSchema, historyPageRequestSchema } from './history.ts';
+import type { HistoryCount, HistoryExport, HistoryRow } from './history.ts';
+import { historyExportRequestSchema, historyFilterSchema, historyPageRequestSchema } from './history.ts';
 import { type ImportPreview, importPreviewRequestSchema } from './import-preview.ts';
 import { MAX_RULES, type Rule, ruleInputSchema, rulePatchSchema } from './rules.ts';
 import {
@@ -74,6 +74,8 @@ export const requestSchemas = {
   'history:page': historyPageRequestSchema,
   /** How many stored connections a filter selects, for the scroll bar. */
   'history:count': historyFilterSchema,
+  /** Writes what a filter selects to a file (CSV or JSON lines), streamed from the database. */
+  'history:export': historyExportRequestSchema,
 } as const;
 
 export type RequestChannel = keyof typeof requestSchemas;
@@ -114,6 +116,7 @@ export interface ResponseMap {
   'logs:list': readonly LogView[];
   'history:page': readonly HistoryRow[];
   'history:count': HistoryCount;
+  'history:export': HistoryExport;
 }
 
 export type ResponseOf<C extends RequestChannel> = ResponseMap[C];

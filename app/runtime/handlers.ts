@@ -5,6 +5,7 @@ import { isScopeError, SCOPE_ERROR_TEXT } from '../engine/prompt-scope.ts';
 import { previewImport } from '../importers/preview-import.ts';
 import { exportRules, formatRuleFile, parseRuleFile, RuleFileError } from '../store/index.ts';
 import { summarizeApps } from './app-summaries.ts';
+import { exportHistory } from './history-export.ts';
 import { atTheCap, tooManyToImport } from './rule-limit-text.ts';
 import type { Runtime } from './runtime.ts';
 import { saveSettings } from './settings.ts';
@@ -23,7 +24,13 @@ const RANGE_MS: Readonly<Record<BandwidthRange, number>> = {
  * stay thin: the engine decides, the handler turns its refusals into errors and pushes what
  * changed.
  */
-export function createHandlers(runtime: Runtime, clock: () => number): Handlers {
+/** What the handlers need of the host beyond the runtime. */
+export interface HandlerOptions {
+  /** Where history exports are written (the host gives `<data dir>/exports`); absent: none. */
+  readonly exportDir?: string;
+}
+
+export function createHandlers(runtime: Runtime, clock: () => number, options: HandlerOptions = {}): Handlers {
   const { engine, store } = runtime;
   /**
    * All or nothing, in the store and in memory alike: the engine checks every rule before
@@ -158,5 +165,17 @@ export function createHandlers(runtime: Runtime, clock: () => number): Handlers 
     // The request was validated by dispatch; the store reads one page through its indexes.
     'history:page': (request) => store.history.search(request),
     'history:count': (filter) => store.history.countMatching(filter),
+    'history:export': async ({ filter, format }) => {
+      if (options.exportDir === undefined) throw new HandlerError('conflict', 'this host writes no exports');
+      try {
+        return await exportHistory(store, filter, format, options.exportDir, clock());
+      } catch (error) {
+        // A full disk or an unwritable folder: said in the user's terms, nothing left behind.
+        throw new HandlerError(
+          'storage',
+          `the export could not be written: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
+    },
   };
 }

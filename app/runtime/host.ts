@@ -105,7 +105,7 @@ export function createHost(options: HostOptions): Host {
     },
     clock(),
   );
-  const handlers = createHandlers(runtime, clock);
+  const handlers = createHandlers(runtime, clock, { exportDir: path.join(options.dataDir, 'exports') });
   const timers: Array<ReturnType<typeof setInterval>> = [];
 
   return {

@@ -7,7 +7,7 @@ import { historyEntrySchema, historyQuerySchema, pruneOptionsSchema } from './hi
 import { orderOf, whereOf } from './history-search.ts';
 import type { Row } from './row-values.ts';
 import { validRow } from './row-values.ts';
-import type { HistoryStore } from './store.ts';
+import type { HistoryCursor, HistoryExportPage, HistoryStore } from './store.ts';
 import { inTransaction } from './transaction.ts';
 
 const COLUMNS = `id, started_at, ended_at, pid, app_path, uid, direction, protocol, local_ip, local_port,
@@ -117,6 +117,24 @@ export function createHistoryStore(db: DatabaseSync): HistoryStore {
       return prepared(sql)
         .all(...where.params, limit, offset)
         .map(rowToEntry);
+    },
+    exportPage(filterInput: HistoryFilterInput, after: HistoryCursor | null, limit: number): HistoryExportPage {
+      const where = whereOf(historyFilterSchema.parse(filterInput));
+      const pageSize = Math.max(1, Math.min(10_000, Math.floor(limit)));
+      // Oldest first, from just after the last row of the previous page: each page is one
+      // index range, however deep the export is (an OFFSET would walk all rows before it).
+      const sql = `SELECT seq, ${COLUMNS} FROM history WHERE ${where.sql}
+        AND (started_at > ? OR (started_at = ? AND seq > ?)) ORDER BY started_at, seq LIMIT ?`;
+      const start = after ?? { startedAt: -1, seq: -1 };
+      const rows = prepared(sql).all(...where.params, start.startedAt, start.startedAt, start.seq, pageSize);
+      const last = rows.at(-1);
+      return {
+        entries: rows.map(rowToEntry),
+        next:
+          last === undefined || rows.length < pageSize
+            ? null
+            : { startedAt: Number(last['started_at']), seq: Number(last['seq']) },
+      };
     },
     countMatching(filterInput: HistoryFilterInput): HistoryCount {
       const where = whereOf(historyFilterSchema.parse(filterInput));

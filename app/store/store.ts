@@ -58,6 +58,17 @@ export interface RuleStore {
   deleteByDuration(kinds: readonly RuleDuration['kind'][]): string[];
 }
 
+/** Where an export page ends: its last row's start time and insertion order. */
+export interface HistoryCursor {
+  readonly startedAt: number;
+  readonly seq: number;
+}
+
+export interface HistoryExportPage {
+  readonly entries: HistoryEntry[];
+  readonly next: HistoryCursor | null;
+}
+
 export interface HistoryStore {
   /** Inserts connections in one transaction. */
   insertBatch(rows: readonly HistoryEntry[]): void;
@@ -70,6 +81,12 @@ export interface HistoryStore {
    * an invalid request (it comes from the UI).
    */
   search(request: HistoryPageRequestInput): HistoryEntry[];
+  /**
+   * Oldest first, the connections a filter selects after `after` (null: from the first), at most
+   * `limit`, and where the next page starts (null: this was the last). An export reads the
+   * history this way, page by page, in constant memory and time per page.
+   */
+  exportPage(filter: HistoryFilterInput, after: HistoryCursor | null, limit: number): HistoryExportPage;
   /** How many connections a filter selects, counted up to HISTORY_COUNT_CAP. */
   countMatching(filter: HistoryFilterInput): HistoryCount;
   /** Deletes connections older than maxAgeMs and beyond maxRows, oldest first, in short chunks. */

@@ -102,6 +102,9 @@ export class FakeEngine {
       // The stand-in keeps no history; the History view runs on the real engine in ui.spec.ts.
       'history:page': () => [],
       'history:count': () => ({ count: 0, capped: false }),
+      'history:export': () => {
+        throw new HandlerError('bad-request', 'the stand-in engine keeps no history to export');
+      },
     } satisfies Handlers;
   }
 

@@ -238,3 +238,4 @@ export const setSettings = (patch: Partial<Settings>) => call('settings:set', pa
 export const listLogs = () => call('logs:list', undefined);
 export const historyPage = (request: RequestOf<'history:page'>) => call('history:page', request);
 export const historyCount = (filter: RequestOf<'history:count'>) => call('history:count', filter);
+export const exportHistory = (request: RequestOf<'history:export'>) => call('history:export', request);

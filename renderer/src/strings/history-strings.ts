@@ -30,6 +30,11 @@ export const HISTORY = {
   port: 'Remote port',
   clearFilters: 'Clear filters',
   refresh: 'Refresh',
+  exportCsv: 'Export CSV',
+  exportJsonl: 'Export JSON lines',
+  /** "Exported 1,204 connections to /home/…/exports/zenithfence-history-….csv" */
+  exported: (connections: string, path: string) => `Exported ${connections} to ${path}`,
+  exportFailed: (reason: string) => `Export failed: ${reason}`,
   invalid: {
     address: 'Not an IPv4 or IPv6 address',
     port: 'A port is a number from 0 to 65535',

@@ -1,7 +1,7 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useDeferredValue, useEffect, useMemo, useReducer, useRef, useState } from 'react';
 import type { HistoryCount, HistoryFilterInput, HistoryRow, HistorySort } from '../../../app/contract/history.ts';
-import { historyCount, historyPage } from '../bridge.ts';
+import { exportHistory, historyCount, historyPage } from '../bridge.ts';
 import { Icon } from '../components/Icon.tsx';
 import { SearchBox } from '../components/SearchBox.tsx';
 import { Segmented } from '../components/Segmented.tsx';
@@ -10,6 +10,7 @@ import { appName, formatBytes, formatTime, plural } from '../lib/format.ts';
 import type { HistoryForm, HistoryFormProblem, HistoryRange } from '../lib/history-filter.ts';
 import { EMPTY_HISTORY_FORM, formatElapsed, HISTORY_RANGES, historyFilterOf } from '../lib/history-filter.ts';
 import { HistoryPages } from '../lib/history-pages.ts';
+import { useAppStore } from '../store/store.ts';
 import { HISTORY } from '../strings/history-strings.ts';
 import { HistoryDetails } from './HistoryDetails.tsx';
 
@@ -38,6 +39,7 @@ interface Query {
  * details of the selected connection.
  */
 export function HistoryView(): React.JSX.Element {
+  const addToast = useAppStore((s) => s.addToast);
   const [form, setForm] = useState<HistoryForm>(EMPTY_HISTORY_FORM);
   const [sort, setSort] = useState<HistorySort>({ key: 'startedAt', descending: true });
   const [showMore, setShowMore] = useState(false);
@@ -111,6 +113,28 @@ export function HistoryView(): React.JSX.Element {
   return (
     <section className="view view-fill" aria-label={HISTORY.title}>
       <ViewHeader title={HISTORY.title} subtitle={subtitle}>
+        {(['csv', 'jsonl'] as const).map((format) => (
+          <button
+            key={format}
+            type="button"
+            className="button button-ghost"
+            disabled={query === null}
+            onClick={() => {
+              if (query === null) return;
+              void exportHistory({ filter: query.filter, format }).then((result) =>
+                addToast(
+                  result.ok ? 'info' : 'error',
+                  result.ok
+                    ? HISTORY.exported(plural(result.value.rows, HISTORY.connections), result.value.path)
+                    : HISTORY.exportFailed(result.error.message),
+                ),
+              );
+            }}
+          >
+            <Icon name="download" size={15} />
+            {format === 'csv' ? HISTORY.exportCsv : HISTORY.exportJsonl}
+          </button>
+        ))}
         <button type="button" className="button button-ghost" onClick={refresh}>
           <Icon name="clock" size={15} />
           {HISTORY.refresh}
