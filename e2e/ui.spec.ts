@@ -286,6 +286,25 @@ test('a setting changed in the Settings view reaches the engine', async () => {
   await expect.poll(async () => (await app.call('settings:get')).checkForUpdates).toBe(false);
   await updates.click();
   await expect.poll(async () => (await app.call('settings:get')).checkForUpdates).toBe(true);
+
+  // The connection log for log shippers: a relative path is refused in place, an absolute one
+  // is used at once, and the next connection (allowed by the first prompt's rule) is in it.
+  const logFile = page.getByRole('textbox', { name: 'Connection log file' });
+  await logFile.fill('connections.jsonl');
+  await expect(logFile).toHaveAttribute('aria-invalid', 'true');
+  const file = `${net.dir}/connections.jsonl`;
+  await logFile.fill(file);
+  await logFile.press('Enter');
+  await expect.poll(async () => (await app.call('settings:get')).connectionLogFile).toBe(file);
+  expect(await curl(8080)).toMatchObject({ code: 0, stdout: 'hello from b' });
+  await expect
+    .poll(async () => (await readFile(file, 'utf8').catch(() => '')).includes('"remote_port":8080'), {
+      timeout: 10_000,
+    })
+    .toBe(true);
+  await logFile.fill('');
+  await logFile.press('Enter');
+  await expect.poll(async () => (await app.call('settings:get')).connectionLogFile).toBe('');
 });
 
 test('every view, light and dark', async () => {

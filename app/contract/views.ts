@@ -92,6 +92,16 @@ export const settingsSchema = z
     /** Whether the desktop app asks its release feed for updates (only a build with a feed has any). */
     checkForUpdates: z.boolean(),
     historyRetentionDays: z.number().int().min(1).max(3650),
+    /**
+     * A JSON-lines file every connection is also logged to, for log shippers; '' is off
+     * (app/runtime/history-log.ts has the format and the rotation). An absolute path.
+     */
+    connectionLogFile: z
+      .string()
+      .max(4096)
+      .refine((path) => path === '' || (!path.includes('\0') && /^(\/|[A-Za-z]:[\\/]|\\\\)/.test(path)), {
+        message: 'an absolute path, or empty for none',
+      }),
   })
   .strict();
 export type Settings = z.infer<typeof settingsSchema>;

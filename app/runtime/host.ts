@@ -152,6 +152,8 @@ export function createHost(options: HostOptions): Host {
       } catch (error) {
         log.error('stop: driver session', error);
       }
+      // The shutdown's last batch may still be on its way to the connection log.
+      await runtime.drainConnectionLog();
       contained('stop: close the store', () => store.close(), undefined, log);
       contained('stop: release the data directory', () => lock?.release(), undefined, log);
       return answered;

@@ -6,6 +6,7 @@ import type { DriverState, LogView, PromptAnswer, Settings, StatusView } from '.
 import { type AnswerResult, Engine } from '../engine/engine.ts';
 import type { Store } from '../store/index.ts';
 import { contained } from './guarded.ts';
+import { HistoryLog } from './history-log.ts';
 import { HistoryWriter, newRunId } from './history-writer.ts';
 import { HitDeltas } from './hit-deltas.ts';
 import { PolicyGenerations } from './policy-generation.ts';
@@ -126,6 +127,8 @@ export class Runtime {
   readonly #driver: DriverPort;
   readonly #pushTo: RuntimeOptions['push'];
   readonly #history: HistoryWriter;
+  /** The connection log for log shippers (settings: connectionLogFile). */
+  readonly #historyLog: HistoryLog;
   readonly #hits = new HitDeltas();
   readonly #storage: StorageGuard;
   readonly #logs: LogView[] = [];
@@ -162,7 +165,9 @@ export class Runtime {
     });
     // A row carries the uid of its process (the engine's process directory forgets exited ones).
     this.#history = new HistoryWriter(newRunId(now));
+    this.#historyLog = new HistoryLog({ onProblem: (message) => this.log.line('connection-log', message) });
     this.#settings = contained('load settings', () => loadSettings(this.store), DEFAULT_SETTINGS, this.log);
+    this.#historyLog.setPath(this.#settings.connectionLogFile);
     this.#system = options.system;
     const system = options.system;
     this.engine = new Engine({
@@ -272,6 +277,7 @@ export class Runtime {
 
   applySettings(settings: Settings): void {
     this.#settings = settings;
+    this.#historyLog.setPath(settings.connectionLogFile);
     this.engine.configurePrompts(this.#promptOptions(settings));
   }
 
@@ -453,6 +459,8 @@ export class Runtime {
   /** History, bandwidth and rule hits, unless the storage refuses writes (then dropped and counted). */
   #writeStore(now: number): void {
     const batch = this.#history.take();
+    // The log file for shippers gets every batch, whether the database takes it or not.
+    contained('connection log', () => this.#historyLog.record(batch.inserts, batch.updates), undefined, this.log);
     const buckets = this.engine.takeAppBuckets();
     const hits = this.#hits.increments(this.engine.takeHits());
     if (!this.#storage.mayWrite(now)) {
@@ -512,6 +520,11 @@ export class Runtime {
     } catch (error) {
       this.#storage.failed(error, now, 'housekeeping');
     }
+  }
+
+  /** Resolves once the connection log has written what was recorded (it never rejects). */
+  drainConnectionLog(): Promise<void> {
+    return this.#historyLog.drain();
   }
 
   /** Answers everything still held and writes what is pending; the host then closes the store. */

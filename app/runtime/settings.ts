@@ -14,6 +14,7 @@ export const DEFAULT_SETTINGS: Settings = {
   // Only a release build with a feed checks at all (app/main/update-checks.ts); its users can turn it off.
   checkForUpdates: true,
   historyRetentionDays: 30,
+  connectionLogFile: '',
 };
 
 /**
@@ -25,6 +26,7 @@ export const DEFAULT_SETTINGS: Settings = {
 const storedSettingsSchema = settingsSchema.extend({
   noAppAction: settingsSchema.shape.noAppAction.default(DEFAULT_SETTINGS.noAppAction),
   checkForUpdates: settingsSchema.shape.checkForUpdates.default(DEFAULT_SETTINGS.checkForUpdates),
+  connectionLogFile: settingsSchema.shape.connectionLogFile.default(DEFAULT_SETTINGS.connectionLogFile),
 });
 
 export function loadSettings(store: Store): Settings {

@@ -31,6 +31,11 @@ export const SETTINGS = {
     'Once a day, ask the release feed whether a new version exists. Nothing is downloaded or installed until you click.',
   history: 'History',
   historyRetention: 'History retention',
-  historyRetentionHint: 'Bandwidth history older than this is deleted.',
+  historyRetentionHint: 'Connections and bandwidth older than this are deleted from the history.',
+  connectionLog: 'Connection log file',
+  connectionLogHint:
+    'Also write every connection to this file as JSON lines, for a log shipper (rotated at 10 MB, 5 files kept). Empty: off.',
+  connectionLogPlaceholder: '/var/log/zenithfence/connections.jsonl',
+  connectionLogInvalid: 'An absolute path, or empty for none',
   days: 'days',
 } as const;

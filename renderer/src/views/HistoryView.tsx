@@ -1,5 +1,5 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useDeferredValue, useEffect, useMemo, useReducer, useRef, useState } from 'react';
+import { useDeferredValue, useEffect, useId, useMemo, useReducer, useRef, useState } from 'react';
 import type { HistoryCount, HistoryFilterInput, HistoryRow, HistorySort } from '../../../app/contract/history.ts';
 import { exportHistory, historyCount, historyPage } from '../bridge.ts';
 import { Icon } from '../components/Icon.tsx';
@@ -351,7 +351,7 @@ function TextFilter({
   readonly problem?: string | undefined;
   readonly onChange: (value: string) => void;
 }): React.JSX.Element {
-  const [id] = useState(() => `history-filter-${Math.random().toString(36).slice(2)}`);
+  const id = useId();
   return (
     <label className="field history-field">
       <span className="field-label">{label}</span>
