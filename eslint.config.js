@@ -160,8 +160,9 @@ export default tseslint.config(
     rules: banImports(BAN_ELECTRON, BAN_NODE, BAN_REACT, BAN_FFI, BAN_NATIVE, BAN_RENDERER),
   },
   {
-    // Importers turn other firewalls' rule text into previews: no files, no I/O of their own.
-    files: ['app/importers/**/*.ts'],
+    // Importers turn other firewalls' rule text into previews, and blocklists turn a list's text
+    // into a set to match: no files, no I/O of their own (the host fetches and stores).
+    files: ['app/importers/**/*.ts', 'app/blocklists/**/*.ts'],
     rules: banImports(BAN_ELECTRON, BAN_NODE, BAN_REACT, BAN_FFI, BAN_NATIVE, BAN_RENDERER),
   },
   {
@@ -172,6 +173,7 @@ export default tseslint.config(
       'app/contract/**',
       'app/engine/**',
       'app/importers/**',
+      'app/blocklists/**',
       'app/driver-client/**',
       'app/platform/**',
       'app/main/**',

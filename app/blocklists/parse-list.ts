@@ -1,0 +1,146 @@
+import { parseIp } from '../contract/ip-address.ts';
+
+/**
+ * Reads a blocklist's text: hosts files (`0.0.0.0 name`, `127.0.0.1 name`, `:: name`, several
+ * names per line), plain domain lists (one name a line, `*.` or a leading dot allowed) and
+ * address lists (an IPv4 or IPv6 address or CIDR a line), mixed freely. `#` and `!` start
+ * comments. A line that is none of these is counted and a few are kept as examples, so that a
+ * broken list can be told apart from a list with a few odd lines; the caller decides what to do
+ * with it (a list with nothing usable is refused and the old version stays).
+ */
+
+/** The most entries one list may have (names and networks together). */
+export const MAX_LIST_ENTRIES = 2_000_000;
+/** The longest text read (a list is fetched or read into memory once). */
+export const MAX_LIST_CHARS = 128 * 1024 * 1024;
+/** How many refused lines are kept as examples. */
+const EXAMPLES = 5;
+
+/** An address range: `bytes` (4 or 16) with the first `prefix` bits fixed. */
+export interface Network {
+  readonly bytes: Uint8Array;
+  readonly prefix: number;
+}
+
+export interface ParsedList {
+  /** Lower-case DNS names, without a trailing dot; each blocks itself and every name under it. */
+  readonly names: readonly string[];
+  readonly networks: readonly Network[];
+  /** Lines that were neither a comment nor an entry. */
+  readonly refused: number;
+  /** A few of them, with their line numbers, for the error message. */
+  readonly examples: readonly { readonly line: number; readonly text: string }[];
+}
+
+export class ListTooBig extends Error {
+  constructor(what: string) {
+    super(`the list has ${what}`);
+    this.name = 'ListTooBig';
+  }
+}
+
+/** What hosts files point names at: these are the "block" addresses, not entries of their own. */
+const SINK_ADDRESSES = new Set(['0.0.0.0', '127.0.0.1', '::', '::1', '0:0:0:0:0:0:0:0']);
+/** Names hosts files carry for the machine itself: never entries. */
+const LOCAL_NAMES = new Set([
+  'localhost',
+  'localhost.localdomain',
+  'local',
+  'broadcasthost',
+  'ip6-localhost',
+  'ip6-loopback',
+  'ip6-localnet',
+  'ip6-mcastprefix',
+  'ip6-allnodes',
+  'ip6-allrouters',
+  'ip6-allhosts',
+  '0.0.0.0',
+]);
+/** A DNS name: labels of letters, digits, hyphens and underscores, at most 253 characters. */
+const NAME = /^(?=.{1,253}$)([a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)(\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*$/;
+
+/** A name as an entry, or null: lower case, `*.`/leading dot and trailing dot dropped. */
+function nameEntry(word: string): string | null {
+  const name = word
+    .toLowerCase()
+    .replace(/^\*?\./, '')
+    .replace(/\.$/, '');
+  if (!NAME.test(name) || LOCAL_NAMES.has(name)) return null;
+  // A bare address is an address entry, not a name (hosts files never list one as a name).
+  if (parseIp(name) !== null) return null;
+  return name;
+}
+
+/** An address or CIDR as a network, or null. */
+function networkEntry(word: string): Network | null {
+  const slash = word.indexOf('/');
+  const bytes = parseIp(slash < 0 ? word : word.slice(0, slash));
+  if (bytes === null) return null;
+  const bits = bytes.length * 8;
+  let prefix = bits;
+  if (slash >= 0) {
+    const text = word.slice(slash + 1);
+    if (!/^\d{1,3}$/.test(text)) return null;
+    prefix = Number(text);
+    if (prefix > bits) return null;
+  }
+  // The host bits of a CIDR are cleared: 10.1.2.3/8 is 10.0.0.0/8.
+  const masked = new Uint8Array(bytes);
+  for (let i = 0; i < masked.length; i++) {
+    const keep = Math.max(0, Math.min(8, prefix - i * 8));
+    masked[i] = (masked[i] ?? 0) & ((0xff << (8 - keep)) & 0xff);
+  }
+  return { bytes: masked, prefix };
+}
+
+export function parseList(text: string, maxEntries = MAX_LIST_ENTRIES): ParsedList {
+  if (text.length > MAX_LIST_CHARS) throw new ListTooBig(`more than ${String(MAX_LIST_CHARS)} characters`);
+  const names: string[] = [];
+  const networks: Network[] = [];
+  const examples: { line: number; text: string }[] = [];
+  let refused = 0;
+  let lineNumber = 0;
+  const refuse = (line: string): void => {
+    refused += 1;
+    if (examples.length < EXAMPLES) examples.push({ line: lineNumber, text: line.slice(0, 120) });
+  };
+  const count = (): void => {
+    if (names.length + networks.length > maxEntries) throw new ListTooBig(`more than ${String(maxEntries)} entries`);
+  };
+  let start = 0;
+  while (start <= text.length) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    lineNumber += 1;
+    const raw = text.slice(start, end);
+    start = end + 1;
+    const hash = raw.search(/[#!]/);
+    const line = (hash < 0 ? raw : raw.slice(0, hash)).trim();
+    if (line === '') continue;
+    const words = line.split(/\s+/);
+    const first = words[0] ?? '';
+    if (words.length > 1) {
+      // A hosts line: a sink address, then names.
+      if (!SINK_ADDRESSES.has(first)) {
+        refuse(raw);
+        continue;
+      }
+      for (const word of words.slice(1)) {
+        const name = nameEntry(word);
+        if (name !== null) names.push(name);
+        else if (!LOCAL_NAMES.has(word.toLowerCase())) refuse(raw);
+      }
+      count();
+      continue;
+    }
+    const network = networkEntry(first);
+    if (network !== null) networks.push(network);
+    else {
+      const name = nameEntry(first);
+      if (name !== null) names.push(name);
+      else if (!LOCAL_NAMES.has(first.toLowerCase())) refuse(raw);
+    }
+    count();
+  }
+  return { names, networks, refused, examples };
+}
