@@ -226,6 +226,28 @@ describe('driver handle: send', () => {
     await handle.close();
   });
 
+  it('hands a command to the transport within send() when no write is in flight, else after it', async () => {
+    const fake = new FakeTransport();
+    const handle = createDriverHandle(fake);
+    // Not awaited: the verdict must already be on its way when send() returns, not a turn later.
+    const first = handle.send({ kind: 'verdict', id: 1n, verdict: VERDICT.accept });
+    expect(fake.writesStarted).toBe(1);
+    // The first write has not settled yet: the second waits for it (one write at a time).
+    const second = handle.send({ kind: 'verdict', id: 2n, verdict: VERDICT.block });
+    expect(fake.writesStarted).toBe(1);
+    await Promise.all([first, second]);
+    expect(fake.writes).toEqual([
+      encodeCommand({ kind: 'verdict', id: 1n, verdict: VERDICT.accept }),
+      encodeCommand({ kind: 'verdict', id: 2n, verdict: VERDICT.block }),
+    ]);
+    // Once every write settled, the next one starts at once again.
+    await new Promise((resolve) => setImmediate(resolve));
+    void handle.send({ kind: 'getCounters' });
+    expect(fake.writesStarted).toBe(3);
+    await handle.close();
+    expect(fake.violations).toEqual([]);
+  });
+
   it('rejects an invalid command without writing, and keeps later writes going after a failed one', async () => {
     const fake = new FakeTransport();
     const handle = createDriverHandle(fake);

@@ -80,8 +80,10 @@ class Handle implements DriverHandle {
   readonly #reader: InfoReader;
   readonly #queue: InfoQueue<Info | InfoProblem>;
   readonly #helloWaiters = new Set<HelloWaiter>();
-  // Every write chains on the previous one, so commands leave in call order.
+  // Every write chains on the previous one, so commands leave in call order; settles, never rejects.
   #writeChain: Promise<void> = Promise.resolve();
+  // Writes handed to the transport or waiting for it, not yet settled.
+  #writesInFlight = 0;
   #lastHelloReply: HelloReplyInfo | undefined;
   #closing = false;
   #shutdownSent = false;
@@ -112,10 +114,26 @@ class Handle implements DriverHandle {
     }
     // The driver ends the stream after Shutdown: that end of stream is then expected, not a loss.
     if (command.kind === 'shutdown') this.#shutdownSent = true;
-    const write = this.#writeChain.then(() => this.#transport.write(bytes));
-    this.#writeChain = write.catch(() => undefined);
+    // With no write in flight the command is written now, within this call, so a verdict leaves
+    // before whatever else the caller then does for the connection; else after the last write.
+    const write = this.#writesInFlight === 0 ? this.#write(bytes) : this.#writeChain.then(() => this.#write(bytes));
+    this.#writesInFlight += 1;
+    this.#writeChain = write.then(this.#writeSettled, this.#writeSettled);
     return write;
   }
+
+  #write(bytes: Uint8Array): Promise<void> {
+    try {
+      return this.#transport.write(bytes);
+    } catch (error) {
+      // A transport that throws instead of rejecting: the same failure for the caller.
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  readonly #writeSettled = (): void => {
+    this.#writesInFlight -= 1;
+  };
 
   async hello(features: number, options: HelloOptions = {}): Promise<HelloReplyInfo> {
     const timeoutMs = options.timeoutMs ?? DEFAULT_HELLO_TIMEOUT_MS;
@@ -211,7 +229,9 @@ class Handle implements DriverHandle {
   async #readLoop(): Promise<DriverEnd> {
     try {
       for (;;) {
-        await this.#queue.room();
+        // Awaited only when the consumer is behind: an await is a microtask turn (and garbage) per
+        // read, on the path of every connection.
+        if (!this.#queue.hasRoom()) await this.#queue.room();
         if (this.#closing) return { reason: 'closed' };
         const chunk = await this.#transport.read();
         if (chunk.length === 0) {

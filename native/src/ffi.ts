@@ -5,7 +5,8 @@
 // ffi-rs facts this relies on (shared/research/electron-stack.md, section 1):
 // - `runInNewThread: true` runs the call on a libuv threadpool thread and returns a Promise, so a
 //   blocking read leaves the event loop free. The pool has 4 threads by default: callers keep
-//   exactly one blocking call outstanding (the read loop) and make every other call synchronous.
+//   at most one blocking call outstanding (the read loop: Windows, and Linux where the socket
+//   cannot be read event-driven, linux/event-reads.ts) and make every other call synchronous.
 // - A U8Array parameter passes the Buffer's own memory (zero copy), so a Buffer given to an async
 //   call must stay referenced until the Promise settles; callers await it.
 // - `errno: true` captures errno (Linux) or GetLastError() (Windows) right after the call, on the
@@ -53,6 +54,8 @@ export interface Libc {
   send(fd: number, buffer: Buffer, length: number, flags: number): SysResult<number>;
   shutdown(fd: number, how: number): SysResult<number>;
   close(fd: number): SysResult<number>;
+  /** fcntl(fd, cmd, arg) with an int argument (F_DUPFD_CLOEXEC: a close-on-exec duplicate). */
+  fcntl(fd: number, cmd: number, arg: number): SysResult<number>;
 }
 
 let libcInstance: Libc | undefined;
@@ -93,6 +96,8 @@ export function libc(): Libc {
     },
     shutdown: { library, retType: DataType.I32, paramsType: [DataType.I32, DataType.I32], errno: true },
     close: { library, retType: DataType.I32, paramsType: [DataType.I32], errno: true },
+    // Variadic in C; an int third argument is passed like a fixed one on x64 and arm64 Linux.
+    fcntl: { library, retType: DataType.I32, paramsType: [DataType.I32, DataType.I32, DataType.I32], errno: true },
   });
   // define() names the C function after the key, so the synchronous read needs its own table.
   const sync = define({
@@ -108,6 +113,7 @@ export function libc(): Libc {
     send: (fd, buffer, length, flags) => result(fns.send([fd, buffer, length, flags])),
     shutdown: (fd, how) => result(fns.shutdown([fd, how])),
     close: (fd) => result(fns.close([fd])),
+    fcntl: (fd, cmd, arg) => result(fns.fcntl([fd, cmd, arg])),
   };
   return libcInstance;
 }

@@ -42,9 +42,14 @@ export class InfoQueue<T> {
     this.#wakeProducer();
   }
 
+  /** Whether the producer may add more now: below the high-water mark, or ended. */
+  hasRoom(): boolean {
+    return this.length < this.#highWaterMark || this.#ended;
+  }
+
   /** Resolves when the producer may add more: below the high-water mark, or ended. */
   room(): Promise<void> {
-    if (this.length < this.#highWaterMark || this.#ended) return Promise.resolve();
+    if (this.hasRoom()) return Promise.resolve();
     return new Promise((resolve) => {
       this.#roomWaiter = resolve;
     });

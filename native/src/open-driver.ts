@@ -2,6 +2,7 @@
 // without a Hello (the Windows IOCTL), and wraps the transport in a handle.
 import type { DriverHandle, DriverHandleOptions } from './driver-handle.ts';
 import { createDriverHandle } from './driver-handle.ts';
+import type { SocketReads } from './linux/socket-transport.ts';
 import { connectLinuxSocket } from './linux/socket-transport.ts';
 import type { DriverTransport } from './transport.ts';
 import { assertSupportedVersion } from './version-check.ts';
@@ -13,6 +14,8 @@ export interface LinuxDriverOptions extends DriverHandleOptions {
   readonly kind: 'linux';
   /** Default of zenithfenced: `/run/zenithfence/driver.sock`. */
   readonly socketPath: string;
+  /** How the socket is read (linux/socket-transport.ts); default 'event'. Benchmarks compare the two. */
+  readonly reads?: SocketReads;
 }
 
 /** The Windows driver's device. */
@@ -53,7 +56,7 @@ export async function openDriver(options: DriverOptions): Promise<DriverHandle> 
 function openTransport(options: DriverOptions): Promise<DriverTransport> {
   switch (options.kind) {
     case 'linux':
-      return connectLinuxSocket(options.socketPath);
+      return connectLinuxSocket(options.socketPath, options.reads === undefined ? {} : { reads: options.reads });
     case 'windows':
       return Promise.resolve(openWindowsDevice(options.devicePath ?? DEFAULT_DEVICE_PATH, kernel32DeviceIo()));
   }

@@ -15,9 +15,11 @@ export type TransportKind = 'linux' | 'windows' | 'fake';
 export interface DriverTransport {
   readonly kind: TransportKind;
   /**
-   * Waits (off the JS thread) for the next part of the info stream. The returned bytes are a view
-   * of the transport's own buffer, valid until the next `read`. Empty means end of stream, also
-   * after {@link DriverTransport.cancelRead}. Throws a {@link DriverError} on failure.
+   * Waits, without blocking the JS thread, for the next part of the info stream (Linux: libuv
+   * watches the socket, or a threadpool thread blocks in read(); Windows: a threadpool thread
+   * blocks in ReadFile). The returned bytes are a view of the transport's own buffer, valid
+   * until the next `read`. Empty means end of stream, also after
+   * {@link DriverTransport.cancelRead}. Throws a {@link DriverError} on failure.
    */
   read(): Promise<Uint8Array>;
   /** Writes one command as one write. Throws a {@link DriverError} on failure. */

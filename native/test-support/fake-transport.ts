@@ -13,6 +13,8 @@ export class FakeTransport implements DriverTransport {
   /** Rule violations seen (expected to stay empty). */
   readonly violations: string[] = [];
   readsStarted = 0;
+  /** Calls of write(), counted when called (before any await). */
+  writesStarted = 0;
   cancelCalls = 0;
   closeCalls = 0;
   /** When set, each write waits for this before completing (to test ordering). */
@@ -25,6 +27,7 @@ export class FakeTransport implements DriverTransport {
   readonly #outcomes: ReadOutcome[] = [];
   #pending: ((outcome: ReadOutcome) => void) | undefined;
   #cancelled = false;
+  #writing = false;
 
   /** Creates a fake; with `version`, it reports that version like the Windows IOCTL. */
   constructor(version?: DriverVersion) {
@@ -65,9 +68,17 @@ export class FakeTransport implements DriverTransport {
 
   async write(command: Uint8Array): Promise<void> {
     if (this.closeCalls > 0) this.violations.push('write after close');
+    if (this.#writing) this.violations.push('two writes in flight');
+    // Counted in the call itself: a test can tell a write started now from one started later.
+    this.writesStarted += 1;
     if (this.writeError !== undefined) throw this.writeError;
-    await this.writeDelay?.(command);
-    this.writes.push(Uint8Array.from(command));
+    this.#writing = true;
+    try {
+      await this.writeDelay?.(command);
+      this.writes.push(Uint8Array.from(command));
+    } finally {
+      this.#writing = false;
+    }
   }
 
   cancelRead(): void {

@@ -1,6 +1,9 @@
-// Per-read overhead of the ffi-rs blocking read: 10 000 reads of data already waiting on a
-// SEQPACKET socketpair, through (1) a synchronous ffi call, (2) the runInNewThread call the
-// transport uses, (3) the whole handle (transport + InfoReader + queue). Prints, asserts nothing.
+// Per-read overhead of the ways to read the daemon's socket: 10 000 reads of data already waiting
+// on a SEQPACKET socketpair, through (1) a synchronous ffi call, (2) the runInNewThread call of
+// the threadpool fallback, (3) the event-driven read of the default transport (libuv watches the
+// descriptor), (4) the whole handle (transport + InfoReader + queue) on each way of reading.
+// Prints, asserts nothing. A message that arrives while a read waits (every connection's case) is
+// measured across processes by app/driver-client/bench/decision-latency-bench.ts.
 // Run: node_modules/.bin/node native/test-support/read-overhead-bench.ts
 import { createDriverHandle } from '../src/driver-handle.ts';
 import { libc } from '../src/ffi.ts';
@@ -23,7 +26,7 @@ async function measure(label: string, readOne: (fd: number) => Promise<void> | v
   }
   const perRead = Number(readNs) / READS / 1000;
   console.log(
-    `${label.padEnd(44)} ${perRead.toFixed(1).padStart(6)} µs/read  ${(1e6 / perRead).toFixed(0).padStart(7)} reads/s`,
+    `${label.padEnd(52)} ${perRead.toFixed(1).padStart(6)} µs/read  ${(1e6 / perRead).toFixed(0).padStart(7)} reads/s`,
   );
 }
 
@@ -44,9 +47,26 @@ for (let round = 0; round < 2; round += 1) {
     pair.client,
     pair.daemon,
   );
-  const handle = createDriverHandle(linuxSocketTransport(pair.client));
-  const infos = handle.infos();
-  await measure('handle: read + decode + for-await', async () => void (await infos.next()), pair.client, pair.daemon);
-  await handle.close();
+  const events = linuxSocketTransport(pair.client);
+  await measure(
+    'event-driven read (libuv, event loop)',
+    async () => void (await events.read()),
+    pair.client,
+    pair.daemon,
+  );
+  events.close();
   closeFd(pair.daemon);
+  for (const reads of ['threadpool', 'event'] as const) {
+    const handlePair = seqpacketPair();
+    const handle = createDriverHandle(linuxSocketTransport(handlePair.client, { reads }));
+    const infos = handle.infos();
+    await measure(
+      `handle (${reads} reads): read + decode + for-await`,
+      async () => void (await infos.next()),
+      handlePair.client,
+      handlePair.daemon,
+    );
+    await handle.close();
+    closeFd(handlePair.daemon);
+  }
 }

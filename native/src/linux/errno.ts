@@ -14,6 +14,7 @@ export const ERRNO = {
   EPIPE: constants.errno.EPIPE,
   ENOTCONN: constants.errno.ENOTCONN,
   EAGAIN: constants.errno.EAGAIN,
+  EIO: constants.errno.EIO,
 } as const;
 
 const NAMES = new Map<number, string>(Object.entries(constants.errno).map(([name, value]) => [value, name]));

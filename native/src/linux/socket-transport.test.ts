@@ -25,10 +25,11 @@ function sendAsDaemon(fd: number, stream: Uint8Array): void {
   }
 }
 
-describe('Linux socket transport (socketpair)', () => {
+// Both ways of reading run every test: event-driven (the default) and the threadpool fallback.
+describe.each(['event', 'threadpool'] as const)('Linux socket transport (socketpair, %s reads)', (reads) => {
   it('reassembles infos cut across 16 KiB messages, including one larger than a message', async () => {
     const pair = seqpacketPair();
-    const handle = createDriverHandle(linuxSocketTransport(pair.client));
+    const handle = createDriverHandle(linuxSocketTransport(pair.client, { reads }));
     const infos = [...logs(500, 100), ...logs(1, 40_000), ...logs(10, 7)];
     sendAsDaemon(pair.daemon, encodeInfos(infos));
     const received: unknown[] = [];
@@ -43,7 +44,7 @@ describe('Linux socket transport (socketpair)', () => {
 
   it('writes each command as one message of its exact size', async () => {
     const pair = seqpacketPair();
-    const handle = createDriverHandle(linuxSocketTransport(pair.client));
+    const handle = createDriverHandle(linuxSocketTransport(pair.client, { reads }));
     await handle.send({ kind: 'verdict', id: 42n, verdict: VERDICT.permanentAccept });
     await handle.send({ kind: 'getCounters' });
     expect(receiveMessage(pair.daemon)).toEqual(Buffer.from(encodeCommand({ kind: 'verdict', id: 42n, verdict: 3 })));
@@ -56,7 +57,7 @@ describe('Linux socket transport (socketpair)', () => {
     // 19 bytes of header and 8 192 of policy document (driver/protocol/README.md, "Policy").
     const largest = Uint8Array.from({ length: 19 + 8192 }, (_, i) => i % 251);
     const pair = seqpacketPair();
-    const transport = linuxSocketTransport(pair.client);
+    const transport = linuxSocketTransport(pair.client, { reads });
     await transport.write(largest);
     await transport.write(largest);
     expect(receiveMessage(pair.daemon)).toEqual(Buffer.from(largest));
@@ -68,7 +69,7 @@ describe('Linux socket transport (socketpair)', () => {
   it('close() wakes the blocked read at once and leaves the threadpool free', async () => {
     for (let round = 0; round < 6; round += 1) {
       const pair = seqpacketPair();
-      const handle = createDriverHandle(linuxSocketTransport(pair.client));
+      const handle = createDriverHandle(linuxSocketTransport(pair.client, { reads }));
       await new Promise((resolve) => setTimeout(resolve, 20));
       const started = performance.now();
       await handle.close();
@@ -79,13 +80,13 @@ describe('Linux socket transport (socketpair)', () => {
       closeFd(pair.daemon);
     }
     // Six closed handles left no pool thread blocked: four parallel fs reads (the pool size) finish.
-    const reads = Array.from({ length: 4 }, () => readFile('/proc/self/stat', 'utf8'));
-    await expect(Promise.all(reads)).resolves.toHaveLength(4);
+    const fileReads = Array.from({ length: 4 }, () => readFile('/proc/self/stat', 'utf8'));
+    await expect(Promise.all(fileReads)).resolves.toHaveLength(4);
   });
 
   it('reports DriverGone when the daemon end closes', async () => {
     const pair = seqpacketPair();
-    const handle = createDriverHandle(linuxSocketTransport(pair.client));
+    const handle = createDriverHandle(linuxSocketTransport(pair.client, { reads }));
     const infos = handle.infos();
     const next = infos.next();
     closeFd(pair.daemon);
@@ -96,7 +97,7 @@ describe('Linux socket transport (socketpair)', () => {
 
   it('a daemon that stops reading commands never blocks the event loop: the write waits, then fails', async () => {
     const pair = seqpacketPair();
-    const transport = linuxSocketTransport(pair.client, { sendStallMs: 300 });
+    const transport = linuxSocketTransport(pair.client, { reads, sendStallMs: 300 });
     const command = encodeCommand({ kind: 'verdict', id: 1n, verdict: VERDICT.accept });
     let ticks = 0;
     const timer = setInterval(() => (ticks += 1), 10);
@@ -123,12 +124,114 @@ describe('Linux socket transport (socketpair)', () => {
     closeFd(pair.daemon);
   });
 
+  it('each read returns exactly one message, never two joined, also when several wait', async () => {
+    const pair = seqpacketPair();
+    const transport = linuxSocketTransport(pair.client, { reads });
+    const messages = [10, DAEMON_MESSAGE_LIMIT, 1, 300].map((size, i) =>
+      Uint8Array.from({ length: size }, (_, j) => (i * 31 + j) % 256),
+    );
+    for (const message of messages) sendMessage(pair.daemon, message);
+    const received: Uint8Array[] = [];
+    for (let i = 0; i < messages.length; i += 1) received.push(Uint8Array.from(await transport.read()));
+    expect(received).toEqual(messages);
+    transport.close();
+    closeFd(pair.daemon);
+  });
+
+  it('a chunk stays intact until the next read, while later messages arrive', async () => {
+    const pair = seqpacketPair();
+    const transport = linuxSocketTransport(pair.client, { reads });
+    const first = Buffer.alloc(100, 1);
+    const second = Buffer.alloc(200, 2);
+    const third = Buffer.alloc(300, 3);
+    sendMessage(pair.daemon, first);
+    const chunk1 = await transport.read();
+    sendMessage(pair.daemon, second);
+    // Time for the transport to take the second message off the socket, if it reads ahead.
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(Buffer.from(chunk1)).toEqual(first);
+    const chunk2 = await transport.read();
+    sendMessage(pair.daemon, third);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(Buffer.from(chunk2)).toEqual(second);
+    expect(Buffer.from(await transport.read())).toEqual(third);
+    transport.close();
+    closeFd(pair.daemon);
+  });
+
+  it('loses no message while the consumer does not ask, however many wait', async () => {
+    const pair = seqpacketPair();
+    const transport = linuxSocketTransport(pair.client, { reads });
+    const messages = Array.from({ length: 5 }, (_, i) => Uint8Array.of(i, i, i));
+    for (const message of messages) sendMessage(pair.daemon, message);
+    const received = [Uint8Array.from(await transport.read())];
+    // The consumer is busy: the event loop turns, and whatever the transport reads ahead must wait.
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    for (let i = 1; i < messages.length; i += 1) received.push(Uint8Array.from(await transport.read()));
+    expect(received).toEqual(messages);
+    transport.close();
+    closeFd(pair.daemon);
+  });
+
+  it('reports DriverGone when the daemon leaves without reading what was sent to it', async () => {
+    const pair = seqpacketPair();
+    const handle = createDriverHandle(linuxSocketTransport(pair.client, { reads }));
+    const infos = handle.infos();
+    const next = infos.next();
+    await handle.send({ kind: 'getCounters' });
+    // A peer that closes with unread messages resets the connection (ECONNRESET), not a plain end.
+    closeFd(pair.daemon);
+    const error = await next.catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(DriverGone);
+    expect((await handle.ended).reason).toBe('error');
+  });
+
+  it('a command after a failed read never lands in a descriptor opened meanwhile', async () => {
+    const pair = seqpacketPair();
+    const transport = linuxSocketTransport(pair.client, { reads });
+    await transport.write(Uint8Array.of(4));
+    // Unread data makes the close a reset: the read fails (and Node closes what it reads from).
+    closeFd(pair.daemon);
+    await expect(transport.read()).rejects.toBeInstanceOf(DriverGone);
+    // New descriptors take the lowest free numbers, so one freed by the failed read is reused here.
+    const other = seqpacketPair();
+    await expect(transport.write(Uint8Array.of(5))).rejects.toBeInstanceOf(DriverGone);
+    // Each end of the new pair receives only what its peer sent it.
+    sendMessage(other.client, Uint8Array.of(1));
+    sendMessage(other.daemon, Uint8Array.of(2));
+    expect(receiveMessage(other.daemon)).toEqual(Buffer.of(1));
+    expect(receiveMessage(other.client)).toEqual(Buffer.of(2));
+    transport.close();
+    closeFd(other.client);
+    closeFd(other.daemon);
+  });
+
   it('a send to a daemon that left fails with DriverGone, not SIGPIPE', async () => {
     const pair = seqpacketPair();
-    const transport = linuxSocketTransport(pair.client);
+    const transport = linuxSocketTransport(pair.client, { reads });
     closeFd(pair.daemon);
     await expect(transport.write(Uint8Array.of(4))).rejects.toBeInstanceOf(DriverGone);
     transport.close();
+  });
+});
+
+describe('Linux socket transport, default reads', () => {
+  it('keeps no threadpool thread while reads wait (event-driven, not the fallback)', async () => {
+    // More waiting reads than the pool has threads (4 by default): with blocking reads on the
+    // pool, the file read below would wait for a thread that never comes free.
+    const pairs = Array.from({ length: 6 }, () => seqpacketPair());
+    const handles = pairs.map((pair) => createDriverHandle(linuxSocketTransport(pair.client)));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    let timer: NodeJS.Timeout | undefined;
+    const stuck = new Promise((resolve) => (timer = setTimeout(() => resolve('stuck'), 5000)));
+    const read = readFile('/proc/self/stat', 'utf8').then(() => 'read');
+    try {
+      expect(await Promise.race([read, stuck])).toBe('read');
+    } finally {
+      clearTimeout(timer);
+      await Promise.all(handles.map((handle) => handle.close()));
+      for (const pair of pairs) closeFd(pair.daemon);
+    }
   });
 });
 
