@@ -1,3 +1,4 @@
+import { CORE_SCHEMA, load } from 'js-yaml';
 import { z } from 'zod';
 import type { RuleInput } from '../contract/rules.ts';
 import {
@@ -10,7 +11,7 @@ import {
 } from './import-preview.ts';
 
 /**
- * A Portmaster profile export (JSON; the YAML form is not read yet) to ZenithFence rules. The
+ * A Portmaster profile export (JSON or YAML) to ZenithFence rules. The
  * fields are those of the export: `name`, `fingerprints[]` ({type, key, operation, value}: which
  * program the profile is for) and `config`, whose `filter/defaultAction` (permit, block, ask)
  * and `filter/endpoints` (outgoing) and `filter/serviceEndpoints` (incoming) lists hold entries
@@ -128,6 +129,26 @@ function program(fingerprints: z.infer<typeof fingerprintSchema>[]): RuleInput['
 }
 
 /** A profile export. */
+/**
+ * The export as JSON, else as YAML (Portmaster writes both), or undefined. YAML is read with the
+ * core schema only (no tags that build objects, no timestamps): a profile is strings, lists and
+ * maps. Aliases are kept as shared references by the reader, so a document of nested aliases
+ * does not grow in memory, and only the fields the schema below names are walked.
+ */
+function readDocument(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    // Not JSON: YAML is a superset of most of it, so this is the second try, not a guess.
+  }
+  try {
+    const document = load(text, { schema: CORE_SCHEMA, json: true });
+    return typeof document === 'object' && document !== null ? document : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function previewPortmaster(file: ImportFile): ImportPreview {
   const preview = (rules: PreviewRule[], skipped: SkippedRule[]): ImportPreview => ({
     format: PORTMASTER_FORMAT,
@@ -137,13 +158,9 @@ export function previewPortmaster(file: ImportFile): ImportPreview {
   const whole = (reason: string) => preview([], [{ source: file.name, reason }]);
   if (file.text.length > MAX_IMPORT_CHARS)
     return whole(`over the ${String(MAX_IMPORT_CHARS)} characters one import reads`);
-  let json: unknown;
-  try {
-    json = JSON.parse(file.text);
-  } catch {
-    return whole('not JSON: export the profile as JSON (the YAML form is not read yet)');
-  }
-  const parsed = profileSchema.safeParse(json);
+  const document = readDocument(file.text);
+  if (document === undefined) return whole('neither JSON nor YAML: not a Portmaster profile export');
+  const parsed = profileSchema.safeParse(document);
   if (!parsed.success) return whole('not a Portmaster profile export (name, fingerprints, config)');
   const profile = parsed.data;
   const app = program(profile.fingerprints ?? []);

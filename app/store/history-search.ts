@@ -16,8 +16,17 @@ export function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
+/**
+ * How a free-text filter is read. `indexed`: through the app and host indexes, right for text
+ * that few connections match (found at once, where a walk by time would read the whole history).
+ * `walk`: by time, testing each connection, right for text that many connections match (the
+ * first page is found after a few hundred rows, where the indexes would collect and sort all of
+ * them first: 300 ms for a text matching a tenth of a million rows).
+ */
+export type TextPlan = 'indexed' | 'walk';
+
 /** The WHERE clause (without the keyword) of `filter`. */
-export function whereOf(filter: HistoryFilter): SqlClause {
+export function whereOf(filter: HistoryFilter, textPlan: TextPlan = 'indexed'): SqlClause {
   const terms: string[] = ['started_at >= ?', 'started_at < ?'];
   const params: SQLInputValue[] = [filter.since, filter.until];
   const add = (sql: string, ...values: SQLInputValue[]): void => {
@@ -42,7 +51,7 @@ export function whereOf(filter: HistoryFilter): SqlClause {
   if (filter.direction !== undefined) add('direction = ?', filter.direction);
   if (filter.protocol !== undefined) add('protocol = ?', filter.protocol);
   if (filter.ruleId !== undefined) add('rule_id = ?', filter.ruleId);
-  if (filter.text !== undefined) add(...textTerm(filter.text));
+  if (filter.text !== undefined) add(...textTerm(filter.text, textPlan));
   return { sql: terms.join(' AND '), params };
 }
 
@@ -55,18 +64,20 @@ const ADDRESS_START = /^[0-9a-f.:]+$/i;
  * the address index). Any other part of an address is not searched: a full scan of the history
  * for it took 230 ms over a million rows.
  */
-function textTerm(text: string): [string, ...SQLInputValue[]] {
+function textTerm(text: string, plan: TextPlan): [string, ...SQLInputValue[]] {
   const pattern = `%${escapeLike(text)}%`;
+  // A unary plus keeps SQLite from reading a term through its column's index (the walk plan).
+  const column = (name: string): string => (plan === 'walk' ? `+${name}` : name);
   const terms = [
-    `app_path IN (SELECT path FROM history_apps WHERE path LIKE ? ESCAPE '\\')`,
-    `host_name IN (SELECT name FROM history_hosts WHERE name LIKE ? ESCAPE '\\')`,
+    `${column('app_path')} IN (SELECT path FROM history_apps WHERE path LIKE ? ESCAPE '\\')`,
+    `${column('host_name')} IN (SELECT name FROM history_hosts WHERE name LIKE ? ESCAPE '\\')`,
   ];
   const params: SQLInputValue[] = [pattern, pattern];
   if (ADDRESS_START.test(text)) {
     // Stored addresses are canonical: lower-case hex. Every text starting with `start` sorts at
     // or after it and before `start` followed by the highest character.
     const start = text.toLowerCase();
-    terms.push('(remote_ip >= ? AND remote_ip < ?)');
+    terms.push(`(${column('remote_ip')} >= ? AND ${column('remote_ip')} < ?)`);
     params.push(start, `${start}\u{10FFFF}`);
   }
   return [`(${terms.join(' OR ')})`, ...params];

@@ -1,10 +1,10 @@
 import type { DatabaseSync, SQLOutputValue, StatementSync } from 'node:sqlite';
-import type { HistoryCount, HistoryFilterInput, HistoryPageRequestInput } from '../contract/history.ts';
+import type { HistoryCount, HistoryFilter, HistoryFilterInput, HistoryPageRequestInput } from '../contract/history.ts';
 import { HISTORY_COUNT_CAP, historyFilterSchema, historyPageRequestSchema } from '../contract/history.ts';
 import { canonicalIp } from '../contract/ip-address.ts';
 import type { HistoryEntry, HistoryQuery, HistoryUpdate, PruneOptions, PruneResult } from './history-entry.ts';
 import { historyEntrySchema, historyQuerySchema, pruneOptionsSchema } from './history-entry.ts';
-import { orderOf, whereOf } from './history-search.ts';
+import { orderOf, type TextPlan, whereOf } from './history-search.ts';
 import type { Row } from './row-values.ts';
 import { validRow } from './row-values.ts';
 import type { HistoryCursor, HistoryExportPage, HistoryStore } from './store.ts';
@@ -12,6 +12,9 @@ import { inTransaction } from './transaction.ts';
 
 const COLUMNS = `id, started_at, ended_at, pid, app_path, uid, direction, protocol, local_ip, local_port,
   remote_ip, remote_port, host_name, verdict, rule_id, bytes_sent, bytes_received`;
+
+/** From this many matches on, a text search walks the history by time (see textPlan). */
+const WIDE_TEXT = 2_000;
 
 /** Prepared search statements kept at most (one per filter shape and sort in use). */
 const MAX_CACHED_STATEMENTS = 64;
@@ -52,6 +55,19 @@ export function createHistoryStore(db: DatabaseSync): HistoryStore {
       statements.set(sql, statement);
     }
     return statement;
+  };
+
+  /**
+   * The plan for a text filter (history-search.ts, TextPlan), from how many connections it
+   * selects: counted through the indexes up to WIDE_TEXT (a millisecond or so), a walk by time
+   * when there are that many, so that a page newest first stops early.
+   */
+  const textPlan = (filter: HistoryFilter): TextPlan => {
+    if (filter.text === undefined) return 'indexed';
+    const where = whereOf(filter);
+    const sql = `SELECT count(*) AS n FROM (SELECT 1 FROM history WHERE ${where.sql} LIMIT ?)`;
+    const n = Number(prepared(sql).get(...where.params, WIDE_TEXT)?.['n'] ?? 0);
+    return n >= WIDE_TEXT ? 'walk' : 'indexed';
   };
 
   return {
@@ -112,7 +128,7 @@ export function createHistoryStore(db: DatabaseSync): HistoryStore {
     },
     search(request: HistoryPageRequestInput): HistoryEntry[] {
       const { filter, sort, offset, limit } = historyPageRequestSchema.parse(request);
-      const where = whereOf(filter);
+      const where = whereOf(filter, sort.key === 'startedAt' ? textPlan(filter) : 'indexed');
       const sql = `SELECT ${COLUMNS} FROM history WHERE ${where.sql} ORDER BY ${orderOf(sort)} LIMIT ? OFFSET ?`;
       return prepared(sql)
         .all(...where.params, limit, offset)
