@@ -166,6 +166,47 @@ test('rules go out to a file and come back from one', async () => {
   await expect(rules.getByRole('row')).toHaveCount(before);
 });
 
+test('rules from Little Snitch: a preview to pick from, then one import and one undo', async () => {
+  await page.getByRole('link', { name: 'Rules' }).click();
+  const rules = page.getByRole('table', { name: 'Rules' });
+  const before = await rules.getByRole('row').count();
+  await page.getByRole('button', { name: 'Import from another firewall…' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Import rules from another firewall' });
+  await dialog.getByRole('combobox', { name: 'Firewall' }).selectOption({ label: 'Little Snitch (.lsrules)' });
+  // Written for this test from the format's documentation: two rules it can express, one it cannot.
+  const lsrules = {
+    name: 'Tools',
+    rules: [
+      { process: '/usr/bin/wget', action: 'allow', 'remote-hosts': 'downloads.example.org', ports: '443' },
+      { process: '/usr/bin/wget', action: 'deny', 'remote-addresses': '203.0.113.9' },
+      { process: '/usr/bin/wget', action: 'allow', remote: 'bonjour' },
+    ],
+  };
+  await dialog.getByLabel('Files', { exact: true }).setInputFiles({
+    name: 'tools.lsrules',
+    mimeType: 'application/json',
+    buffer: Buffer.from(JSON.stringify(lsrules)),
+  });
+  await expect(dialog.getByRole('heading', { name: 'What it cannot express' })).toBeVisible();
+  await expect(dialog).toContainText('bonjour');
+  const boxes = dialog.getByRole('checkbox');
+  await expect(boxes).toHaveCount(2);
+  // Nothing is written before the confirmation.
+  await expect(rules.getByRole('row')).toHaveCount(before);
+  await boxes.nth(1).uncheck();
+  await dialog.getByRole('button', { name: 'Import 1 rule' }).click();
+  await expect(dialog.getByRole('status')).toHaveText('Imported 1 rule.');
+  await expect(rules.getByRole('row')).toHaveCount(before + 1);
+  await expect(rules.getByRole('row').filter({ hasText: 'downloads.example.org' })).toHaveCount(1);
+  await expect(rules.getByRole('row').filter({ hasText: '203.0.113.9' })).toHaveCount(0);
+  await shoot('ui-import-done');
+  await dialog.getByRole('button', { name: 'Undo import' }).click();
+  await expect(dialog.getByRole('status')).toHaveText('Removed the 1 imported rule.');
+  await expect(rules.getByRole('row')).toHaveCount(before);
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  await expect(dialog).toBeHidden();
+});
+
 test('the Apps view shows the bytes of a 1 MB download for curl', async () => {
   const download = await curl(8080, 'big.bin', ['-o', '/dev/null']);
   expect(download.code).toBe(0);

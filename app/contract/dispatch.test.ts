@@ -42,6 +42,7 @@ function handlers(overrides: Partial<Handlers> = {}): Handlers {
       'rules:import',
       'rules:import-preview',
       'rules:import-picked',
+      'rules:delete-many',
       'rules:export',
       'settings:get',
       'settings:set',

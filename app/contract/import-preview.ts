@@ -51,6 +51,10 @@ export interface PreviewRule {
   readonly rule: RuleInput;
   /** What the imported rule does differently from the original, one sentence each. */
   readonly caveats: readonly string[];
+  /** The id of a rule in force that is this very rule: importing it adds nothing. */
+  readonly duplicateOf?: string;
+  /** The id of a rule in force that decides the same connections otherwise (another action). */
+  readonly conflictsWith?: string;
 }
 
 /** A rule, or a whole file, the import leaves out. */

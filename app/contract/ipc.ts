@@ -66,6 +66,8 @@ export const requestSchemas = {
   'rules:import-preview': importPreviewRequestSchema,
   /** The rules the user picked from a preview: added like a rule file's, all or nothing. */
   'rules:import-picked': z.object({ rules: z.array(ruleInputSchema).min(1).max(MAX_RULES) }).strict(),
+  /** Rules removed together, all or none (undoing an import): an unknown id removes nothing. */
+  'rules:delete-many': z.object({ ids: z.array(id).min(1).max(MAX_RULES) }).strict(),
   'rules:export': none,
   'settings:get': none,
   'settings:set': settingsSchema.partial(),
@@ -108,8 +110,9 @@ export interface ResponseMap {
    */
   'rules:import': { readonly imported: number; readonly skipped: number };
   'rules:import-preview': ImportPreview;
-  /** As for `rules:import`. */
-  'rules:import-picked': { readonly imported: number; readonly skipped: number };
+  /** As for `rules:import`, and the ids of the rules added (what an undo removes). */
+  'rules:import-picked': { readonly imported: number; readonly skipped: number; readonly ids: readonly string[] };
+  'rules:delete-many': { readonly deleted: number };
   'rules:export': { readonly text: string };
   'settings:get': Settings;
   'settings:set': Settings;

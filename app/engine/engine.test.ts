@@ -252,6 +252,46 @@ describe('Engine: adding many rules at once', () => {
   });
 });
 
+describe('Engine: removing rules together (an import undone)', () => {
+  it('removes all, or none when one is unknown or the writes throw', () => {
+    const { engine, repository } = setup();
+    const added = engine.addRules(
+      [input({ destination: { kind: 'lan' } }), input({ destination: { kind: 'localhost' } })],
+      0,
+    );
+    if (!added.ok) throw new Error('no rules');
+    const ids = added.rules.map((rule) => rule.id);
+    expect(engine.removeRules([...ids, 'nope'])).toEqual({ ok: false, unknown: 'nope' });
+    expect(engine.listRules()).toHaveLength(2);
+    const failing = (writes: () => void) => {
+      writes();
+      throw new Error('disk full');
+    };
+    expect(() => engine.removeRules(ids, failing)).toThrow('disk full');
+    expect(engine.listRules()).toHaveLength(2); // the transaction rolled back: still in force
+    expect(engine.removeRules(ids)).toEqual({ ok: true, removed: 2 });
+    expect(engine.listRules()).toEqual([]);
+    expect(repository.rules.size).toBe(0);
+  });
+
+  it('compares import candidates with the rules in force', () => {
+    const { engine } = setup();
+    const added = engine.addRules([input({ destination: { kind: 'lan' }, action: 'allow' })], 0);
+    if (!added.ok) throw new Error('no rules');
+    const id = added.rules[0]?.id;
+    expect(
+      engine.compareRules(
+        [
+          input({ destination: { kind: 'lan' }, action: 'allow' }),
+          input({ destination: { kind: 'lan' }, action: 'block' }),
+          input({ destination: { kind: 'localhost' }, action: 'block' }),
+        ],
+        1,
+      ),
+    ).toEqual([{ duplicateOf: id }, { conflictsWith: id }, {}]);
+  });
+});
+
 describe('Engine: prompts', () => {
   it('holds unknown connections, coalesces them, and one answer releases all it covers', () => {
     const { engine, verdicts, repository } = setup();

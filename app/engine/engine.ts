@@ -26,6 +26,7 @@ import {
   type ImportResult,
   type Persist,
   RuleBook,
+  type RuleComparison,
   type RuleError,
   type RuleIdFactory,
   type RuleResult,
@@ -367,6 +368,23 @@ export class Engine {
 
   removeRule(id: string): boolean {
     return this.#book.remove(id);
+  }
+
+  /** How each import candidate compares with the rules in force (RuleBook.compareAll). */
+  compareRules(inputs: readonly RuleInput[], now: number): RuleComparison[] {
+    return this.#book.compareAll(inputs, now);
+  }
+
+  /**
+   * Removes all the rules of `ids` in one `persist` (one transaction), or none when one is
+   * unknown or the write fails (an import undone as one step).
+   */
+  removeRules(
+    ids: readonly string[],
+    persist: Persist = (writes) => writes(),
+  ): { ok: true; removed: number } | { ok: false; unknown: string } {
+    // As removeRule: fewer rules release nothing held (the policy sync sees the new list).
+    return this.#book.removeMany(ids, persist);
   }
 
   /** The shell saw the last process of `appPath` exit: its 'until-app-quits' rules end. */

@@ -1,7 +1,7 @@
 import type { Rule, RuleInput } from '../contract/rules.ts';
 import type { CompiledRule } from './compiled-rule.ts';
 import type { RuleRepository } from './ports.ts';
-import { ruleIdentity } from './rule-identity.ts';
+import { ruleIdentity, ruleMatchKey } from './rule-identity.ts';
 import { isPersistentDuration, type RuleSet } from './rule-set.ts';
 
 export type RuleError = 'unknown-rule' | 'invalid-destination' | 'once-is-not-a-rule' | 'too-many-rules';
@@ -37,6 +37,12 @@ export type ImportResult =
  * not at all. It throws when they did not commit; then nothing of the batch is put in force.
  */
 export type Persist = (writes: () => void) => void;
+
+/** An import candidate beside the rules in force (see RuleBook.compareAll). */
+export interface RuleComparison {
+  readonly duplicateOf?: string;
+  readonly conflictsWith?: string;
+}
 
 const direct: Persist = (writes) => writes();
 
@@ -105,6 +111,56 @@ export class RuleBook {
     if (fresh.length > room) return { ok: false, error: 'too-many-rules', adding: fresh.length, room, limit };
     this.#putAll(fresh, persist);
     return { ok: true, rules: fresh.map((c) => c.rule), skipped: compiled.batch.length - fresh.length };
+  }
+
+  /**
+   * How each input compares with the rules in force, for an import preview: the same rule
+   * (`duplicateOf`), or one that decides the same connections otherwise (`conflictsWith`: another
+   * action, duration or state), or neither. An input that does not compile compares with none.
+   */
+  compareAll(inputs: readonly RuleInput[], now: number): RuleComparison[] {
+    const same = new Map<string, Rule>();
+    const matching = new Map<string, Rule>();
+    for (const existing of this.#rules.compiled()) {
+      same.set(ruleIdentity(existing), existing.rule);
+      if (!matching.has(ruleMatchKey(existing))) matching.set(ruleMatchKey(existing), existing.rule);
+    }
+    return inputs.map((input) => {
+      if (input.duration.kind === 'once') return {};
+      const compiled = this.#rules.compile({
+        ...input,
+        id: 'preview',
+        createdAt: now,
+        updatedAt: now,
+        expiresAt: expiryOf(input, now),
+        hitCount: 0,
+        lastHitAt: null,
+      });
+      if (compiled === null) return {};
+      const duplicate = same.get(ruleIdentity(compiled));
+      if (duplicate !== undefined) return { duplicateOf: duplicate.id };
+      const other = matching.get(ruleMatchKey(compiled));
+      return other === undefined ? {} : { conflictsWith: other.id };
+    });
+  }
+
+  /**
+   * Removes every rule of `ids`, or none: an unknown id refuses the whole call before anything
+   * changes, and the stored copies are deleted inside `persist` (one transaction) before the
+   * rules leave memory, so a refused write leaves them all in force.
+   */
+  removeMany(ids: readonly string[], persist: Persist): { ok: true; removed: number } | { ok: false; unknown: string } {
+    const rules: Rule[] = [];
+    for (const id of new Set(ids)) {
+      const rule = this.#rules.get(id);
+      if (rule === undefined) return { ok: false, unknown: id };
+      rules.push(rule);
+    }
+    persist(() => {
+      for (const rule of rules) if (isPersistentDuration(rule.duration)) this.#repository.remove(rule.id);
+    });
+    for (const rule of rules) this.#rules.remove(rule.id);
+    return { ok: true, removed: rules.length };
   }
 
   #compileAll(

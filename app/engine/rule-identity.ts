@@ -47,3 +47,21 @@ function destinationKey(destination: CompiledDestination): string {
       return `cidr ${destination.network.bytes.join('.')}/${String(destination.network.prefix)}`;
   }
 }
+
+/**
+ * What a rule matches, without what it does: two rules with equal keys decide the same
+ * connections, so with different actions (or one disabled) they conflict. An import preview
+ * marks such a rule (app/runtime, "rules:import-preview").
+ */
+export function ruleMatchKey(compiled: CompiledRule): string {
+  const { rule } = compiled;
+  return JSON.stringify([
+    compiled.appKey,
+    destinationKey(compiled.destination),
+    rule.port.kind,
+    compiled.portFrom,
+    compiled.portTo,
+    compiled.protocol,
+    compiled.direction,
+  ]);
+}

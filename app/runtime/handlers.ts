@@ -39,9 +39,10 @@ export function createHandlers(runtime: Runtime, clock: () => number, options: H
    * in force as they were. A rule file and the rules picked from another firewall's preview both
    * come this way.
    */
-  const addAll = (rules: readonly RuleInput[]): { imported: number; skipped: number } => {
+  const addAll = (rules: readonly RuleInput[]): { imported: number; skipped: number; ids: string[] } => {
     const result = engine.addRules(rules, clock(), (writes) => store.transaction(writes));
-    if (result.ok) return { imported: result.rules.length, skipped: result.skipped };
+    if (result.ok)
+      return { imported: result.rules.length, skipped: result.skipped, ids: result.rules.map((r) => r.id) };
     if (result.error === 'too-many-rules') throw new HandlerError('conflict', tooManyToImport(result));
     throw new HandlerError('bad-request', `rules[${result.index}] (rule index ${result.index}): ${result.error}`);
   };
@@ -142,13 +143,31 @@ export function createHandlers(runtime: Runtime, clock: () => number, options: H
           if (error instanceof RuleFileError) throw new HandlerError('bad-request', error.message);
           throw error;
         }
-        return addAll(file.rules);
+        const { imported, skipped } = addAll(file.rules);
+        return { imported, skipped };
       }),
     ),
-    'rules:import-preview': ({ format, files }) => previewImport(format, files),
+    'rules:import-preview': ({ format, files }) => {
+      const preview = previewImport(format, files);
+      // Marked against the rules in force: the same rule (nothing to add), or another action
+      // for the same connections (the user decides which stays).
+      const compared = engine.compareRules(
+        preview.rules.map((r) => r.rule),
+        clock(),
+      );
+      return { ...preview, rules: preview.rules.map((r, i) => ({ ...r, ...compared[i] })) };
+    },
     'rules:import-picked': refusingStorageFaults(
       'nothing was imported',
       changing(({ rules }) => addAll(rules)),
+    ),
+    'rules:delete-many': refusingStorageFaults(
+      'no rule was deleted',
+      changing(({ ids }) => {
+        const result = engine.removeRules(ids, (writes) => store.transaction(writes));
+        if (!result.ok) throw new HandlerError('not-found', `no rule ${result.unknown}: nothing was deleted`);
+        return { deleted: result.removed };
+      }),
     ),
     'rules:export': () => ({ text: formatRuleFile(exportRules(store)) }),
     'settings:get': () => runtime.settings,

@@ -95,6 +95,9 @@ export class FakeEngine {
       'rules:import-picked': () => {
         throw new HandlerError('bad-request', 'the stand-in engine imports no rules');
       },
+      'rules:delete-many': () => {
+        throw new HandlerError('bad-request', 'the stand-in engine deletes rules one at a time');
+      },
       'rules:export': () => ({ text: '{}' }),
       'settings:get': () => scene.settings,
       'settings:set': (patch) => over(scene.settings, patch),

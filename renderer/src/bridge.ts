@@ -232,6 +232,10 @@ export const createRule = (input: RuleInput) => call('rules:create', input);
 export const updateRule = (id: string, patch: RulePatch) => call('rules:update', { id, patch });
 export const deleteRule = (id: string) => call('rules:delete', { id });
 export const importRules = (text: string) => call('rules:import', { text });
+export const previewImport = (request: RequestOf<'rules:import-preview'>) => call('rules:import-preview', request);
+export const importPicked = (rules: RequestOf<'rules:import-picked'>['rules']) =>
+  call('rules:import-picked', { rules });
+export const deleteRules = (ids: readonly string[]) => call('rules:delete-many', { ids: [...ids] });
 export const exportRules = () => call('rules:export', undefined);
 export const getSettings = () => call('settings:get', undefined);
 export const setSettings = (patch: Partial<Settings>) => call('settings:set', patch);

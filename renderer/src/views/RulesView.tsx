@@ -21,7 +21,9 @@ import { deleteRule, exportRules, importRules, updateRule } from '../store/comma
 import { useAppStore } from '../store/store.ts';
 import { reloadRules } from '../store/sync.ts';
 import { COMMON, COUNTED } from '../strings/common-strings.ts';
+import { IMPORT } from '../strings/import-strings.ts';
 import { RULES } from '../strings/rules-strings.ts';
+import { ImportDialog } from './rules-import/ImportDialog.tsx';
 
 function DeleteButton({ rule }: { readonly rule: Rule }): React.JSX.Element {
   const [armed, setArmed] = useState(false);
@@ -118,6 +120,7 @@ export function RulesView(): React.JSX.Element {
   const openEditor = useAppStore((s) => s.openRuleEditor);
   const addToast = useAppStore((s) => s.addToast);
   const [search, setSearch] = useState('');
+  const [importing, setImporting] = useState(false);
   const [now, setNow] = useState(() => Date.now());
   const fileRef = useRef<HTMLInputElement>(null);
   usePoll(() => {
@@ -163,6 +166,10 @@ export function RulesView(): React.JSX.Element {
             }}
           />
         </label>
+        <button type="button" className="button button-ghost" onClick={() => setImporting(true)}>
+          <Icon name="upload" size={15} />
+          {IMPORT.open}
+        </button>
         <button
           type="button"
           className="button button-ghost"
@@ -225,6 +232,11 @@ export function RulesView(): React.JSX.Element {
           <p className="table-empty">{rules.length === 0 ? RULES.empty : RULES.noMatch}</p>
         ) : null}
       </div>
+      {importing ? (
+        <div className="overlay">
+          <ImportDialog onClose={() => setImporting(false)} />
+        </div>
+      ) : null}
     </section>
   );
 }
