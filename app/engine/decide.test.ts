@@ -36,6 +36,23 @@ describe('decide', () => {
     expect(set.takeHits()).toEqual([]);
   });
 
+  it('a blocklist blocks what no rule decides, in every mode but a pause; a rule wins over it', () => {
+    const listed = { match: () => 3 };
+    for (const mode of ['ask', 'allow-all', 'block-all'] as const) {
+      expect(decide(makeFacts(), rules(), mode, 0, listed)).toEqual({
+        kind: 'list',
+        list: 3,
+        verdict: 'permanent-block',
+      });
+    }
+    expect(decide(makeFacts(), rules(), 'pause', 0, listed)).toMatchObject({ kind: 'mode', verdict: 'accept' });
+    expect(decide(makeFacts(), rules({ id: 'r1', action: 'allow' }), 'ask', 0, listed)).toMatchObject({
+      kind: 'rule',
+      verdict: 'permanent-accept',
+    });
+    expect(decide(makeFacts(), rules(), 'ask', 0, { match: () => -1 })).toEqual({ kind: 'ask' });
+  });
+
   it('hit totals accumulate on the stored count', () => {
     const set = rules({ id: 'r1', hitCount: 7 });
     decide(makeFacts(), set, 'ask', 1);

@@ -12,8 +12,17 @@ import type { ConnectionFacts } from './rule-matcher.ts';
  */
 export type Decision =
   | { readonly kind: 'rule'; readonly rule: Rule; readonly verdict: DriverVerdict }
+  | { readonly kind: 'list'; readonly list: number; readonly verdict: DriverVerdict }
   | { readonly kind: 'mode'; readonly mode: Mode; readonly verdict: DriverVerdict }
   | { readonly kind: 'ask' };
+
+/**
+ * The blocklists in force (app/blocklists): the number of the list that blocks a connection (by
+ * one of its DNS names or its address), or -1. Counting the hit is the lookup's business.
+ */
+export interface BlocklistLookup {
+  match(facts: ConnectionFacts): number;
+}
 
 /** What decide() needs of the rule set. */
 export interface RuleLookup {
@@ -41,14 +50,27 @@ export function modeAction(mode: Mode): RuleAction | null {
 }
 
 /**
- * Decides a new connection: the winning rule (and a hit recorded for it), else the mode's
- * default, else 'ask' (the caller holds it and prompts).
+ * Decides a new connection: the winning rule (and a hit recorded for it), else a blocklist that
+ * lists it (a block), else the mode's default, else 'ask' (the caller holds it and prompts).
+ * Precedence (app/blocklists/README.md): a user rule wins over a list, since allowing one thing
+ * a list blocks is what people write rules for; a list wins over the mode and over asking; a
+ * pause (the firewall off for a while) lets everything through, listed or not.
  */
-export function decide(facts: ConnectionFacts, rules: RuleLookup, mode: Mode, now: number): Decision {
+export function decide(
+  facts: ConnectionFacts,
+  rules: RuleLookup,
+  mode: Mode,
+  now: number,
+  lists?: BlocklistLookup,
+): Decision {
   const match = rules.bestMatch(facts, now);
   if (match !== null) {
     rules.recordHit(match.rule.id, now);
     return { kind: 'rule', rule: match.rule, verdict: permanentVerdict(match.rule.action) };
+  }
+  if (lists !== undefined && mode !== 'pause') {
+    const list = lists.match(facts);
+    if (list >= 0) return { kind: 'list', list, verdict: permanentVerdict('block') };
   }
   const action = modeAction(mode);
   return action === null ? { kind: 'ask' } : { kind: 'mode', mode, verdict: plainVerdict(action) };

@@ -12,7 +12,7 @@ import {
   ConnectionTable,
   type ConnectionTableOptions,
 } from './connection-table.ts';
-import { decide, modeAction, permanentVerdict, plainVerdict } from './decide.ts';
+import { type BlocklistLookup, decide, modeAction, permanentVerdict, plainVerdict } from './decide.ts';
 import { type ModeRequest, ModeState, type ModeStatus } from './modes.ts';
 import { NameCache, type NameCacheOptions } from './name-cache.ts';
 import { type CompiledPolicy, compilePolicy } from './policy-compiler.ts';
@@ -68,6 +68,8 @@ export class Engine {
   readonly #mode = new ModeState();
   readonly #processes = new ProcessDirectory();
   readonly #names: NameCache;
+  /** The blocklists in force (decide.ts): consulted after the rules. */
+  #blocklists: BlocklistLookup | null = null;
   readonly #table: ConnectionTable;
   readonly #bandwidth: BandwidthAttribution;
   readonly #queue: PromptQueue;
@@ -133,7 +135,7 @@ export class Engine {
     let answered = false;
     try {
       const { app, facts, rowId } = this.#openRow(request, now);
-      const decision = decide(facts, this.#rules, this.#mode.current(now), now);
+      const decision = decide(facts, this.#rules, this.#mode.current(now), now, this.#blocklists ?? undefined);
       if (decision.kind === 'ask') {
         answered = true; // from here on the queue answers it, exactly once
         this.#queue.hold(request, facts, app, rowId, now);
@@ -364,6 +366,11 @@ export class Engine {
     const result = this.#book.update(id, input, now);
     if (result.ok) this.#rulesChanged(now);
     return result;
+  }
+
+  /** The blocklists from now on (null: none); connections already decided keep their verdict. */
+  setBlocklists(lists: BlocklistLookup | null): void {
+    this.#blocklists = lists;
   }
 
   removeRule(id: string): boolean {
