@@ -328,24 +328,21 @@ test('a setting changed in the Settings view reaches the engine', async () => {
   await updates.click();
   await expect.poll(async () => (await app.call('settings:get')).checkForUpdates).toBe(true);
 
-  // The connection log for log shippers: a relative path is refused in place, an absolute one
-  // is used at once, and the next connection (allowed by the first prompt's rule) is in it.
-  const logFile = page.getByRole('textbox', { name: 'Connection log file' });
-  await logFile.fill('connections.jsonl');
-  await expect(logFile).toHaveAttribute('aria-invalid', 'true');
-  const file = `${net.dir}/connections.jsonl`;
-  await logFile.fill(file);
-  await logFile.press('Enter');
-  await expect.poll(async () => (await app.call('settings:get')).connectionLogFile).toBe(file);
+  // The connection log for log shippers: a switch; the file is beside the database, and the next
+  // connection (allowed by the first prompt's rule) is in it.
+  const connectionLog = page.getByRole('switch', { name: 'Connection log' });
+  await expect(connectionLog).not.toBeChecked();
+  await connectionLog.click();
+  await expect.poll(async () => (await app.call('settings:get')).connectionLog).toBe(true);
   expect(await curl(8080)).toMatchObject({ code: 0, stdout: 'hello from b' });
+  const file = `${net.dir}/data/connections.jsonl`;
   await expect
     .poll(async () => (await readFile(file, 'utf8').catch(() => '')).includes('"remote_port":8080'), {
       timeout: 10_000,
     })
     .toBe(true);
-  await logFile.fill('');
-  await logFile.press('Enter');
-  await expect.poll(async () => (await app.call('settings:get')).connectionLogFile).toBe('');
+  await connectionLog.click();
+  await expect.poll(async () => (await app.call('settings:get')).connectionLog).toBe(false);
 });
 
 test('every view, light and dark', async () => {

@@ -93,15 +93,12 @@ export const settingsSchema = z
     checkForUpdates: z.boolean(),
     historyRetentionDays: z.number().int().min(1).max(3650),
     /**
-     * A JSON-lines file every connection is also logged to, for log shippers; '' is off
-     * (app/runtime/history-log.ts has the format and the rotation). An absolute path.
+     * Whether every connection is also logged, as JSON lines, to `connections.jsonl` in the data
+     * directory, for log shippers (app/runtime/history-log.ts has the format and the rotation).
+     * A switch, not a path: the UI is untrusted (ARCHITECTURE.md) and the app may run elevated,
+     * so what the renderer sends never names a file the app writes.
      */
-    connectionLogFile: z
-      .string()
-      .max(4096)
-      .refine((path) => path === '' || (!path.includes('\0') && /^(\/|[A-Za-z]:[\\/]|\\\\)/.test(path)), {
-        message: 'an absolute path, or empty for none',
-      }),
+    connectionLog: z.boolean(),
   })
   .strict();
 export type Settings = z.infer<typeof settingsSchema>;

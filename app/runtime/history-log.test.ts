@@ -103,14 +103,16 @@ describe('HistoryLog', () => {
 });
 
 describe('the connection log setting', () => {
-  it('logs what the runtime decides once set, and refuses a relative path', async () => {
-    const h = startRuntime();
-    h.clock.now = 2_000;
+  it('logs what the runtime decides once switched on, to the file the host names, and takes no path', async () => {
     const file = path.join(testTempDir('zf-connlog-'), 'connections.jsonl');
-    expect((await dispatch(h.handlers, 'settings:set', { connectionLogFile: 'relative.jsonl' })).ok).toBe(false);
-    expect(await dispatch(h.handlers, 'settings:set', { connectionLogFile: file })).toMatchObject({
+    const h = startRuntime({ connectionLogPath: file });
+    h.clock.now = 2_000;
+    // The renderer is untrusted: a path is not a setting it can send.
+    expect((await dispatch(h.handlers, 'settings:set', { connectionLog: '/etc/passwd' })).ok).toBe(false);
+    expect((await dispatch(h.handlers, 'settings:set', { connectionLogFile: '/tmp/x' })).ok).toBe(false);
+    expect(await dispatch(h.handlers, 'settings:set', { connectionLog: true })).toMatchObject({
       ok: true,
-      value: { connectionLogFile: file },
+      value: { connectionLog: true },
     });
     await dispatch(h.handlers, 'rules:create', {
       app: { kind: 'path', path: CURL },

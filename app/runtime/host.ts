@@ -14,6 +14,8 @@ import { Runtime, type RuntimeOptions, type SystemPort } from './runtime.ts';
 
 /** The database's name in the data directory. */
 export const DATA_FILE = 'zenithfence.sqlite';
+/** The connection log for log shippers, beside the database (Settings: "Connection log"). */
+export const CONNECTION_LOG_FILE = 'connections.jsonl';
 /** UI pushes every this often (connection batches, prompt changes). */
 const FLUSH_MS = 100;
 /** Timeouts, byte counts and store writes every this often. */
@@ -100,6 +102,7 @@ export function createHost(options: HostOptions): Host {
       push: options.push,
       log,
       storageUnavailable: unavailable,
+      connectionLogPath: path.join(options.dataDir, CONNECTION_LOG_FILE),
       ...(options.system === undefined ? {} : { system: options.system }),
       ...(options.caseInsensitivePaths === undefined ? {} : { caseInsensitivePaths: options.caseInsensitivePaths }),
     },

@@ -81,6 +81,8 @@ export interface RuntimeOptions {
   readonly storageUnavailable?: string | null;
   /** How often writes are retried while the storage refuses them (default STORAGE_RETRY_MS). */
   readonly storageRetryMs?: number;
+  /** The file the connection log goes to when the setting is on (the host: `<data dir>/connections.jsonl`). */
+  readonly connectionLogPath?: string;
 }
 
 /** The result of a prompt answer, with what the user should know when not all of it took effect. */
@@ -127,8 +129,10 @@ export class Runtime {
   readonly #driver: DriverPort;
   readonly #pushTo: RuntimeOptions['push'];
   readonly #history: HistoryWriter;
-  /** The connection log for log shippers (settings: connectionLogFile). */
+  /** The connection log for log shippers (settings: connectionLog; the file: connectionLogPath). */
   readonly #historyLog: HistoryLog;
+  /** Where the connection log goes when it is on ('' : this host keeps none). */
+  readonly #connectionLogPath: string;
   readonly #hits = new HitDeltas();
   readonly #storage: StorageGuard;
   readonly #logs: LogView[] = [];
@@ -167,7 +171,8 @@ export class Runtime {
     this.#history = new HistoryWriter(newRunId(now));
     this.#historyLog = new HistoryLog({ onProblem: (message) => this.log.line('connection-log', message) });
     this.#settings = contained('load settings', () => loadSettings(this.store), DEFAULT_SETTINGS, this.log);
-    this.#historyLog.setPath(this.#settings.connectionLogFile);
+    this.#connectionLogPath = options.connectionLogPath ?? '';
+    this.#historyLog.setPath(this.#settings.connectionLog ? this.#connectionLogPath : '');
     this.#system = options.system;
     const system = options.system;
     this.engine = new Engine({
@@ -277,7 +282,7 @@ export class Runtime {
 
   applySettings(settings: Settings): void {
     this.#settings = settings;
-    this.#historyLog.setPath(settings.connectionLogFile);
+    this.#historyLog.setPath(settings.connectionLog ? this.#connectionLogPath : '');
     this.engine.configurePrompts(this.#promptOptions(settings));
   }
 

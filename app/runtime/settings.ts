@@ -14,7 +14,7 @@ export const DEFAULT_SETTINGS: Settings = {
   // Only a release build with a feed checks at all (app/main/update-checks.ts); its users can turn it off.
   checkForUpdates: true,
   historyRetentionDays: 30,
-  connectionLogFile: '',
+  connectionLog: false,
 };
 
 /**
@@ -26,7 +26,7 @@ export const DEFAULT_SETTINGS: Settings = {
 const storedSettingsSchema = settingsSchema.extend({
   noAppAction: settingsSchema.shape.noAppAction.default(DEFAULT_SETTINGS.noAppAction),
   checkForUpdates: settingsSchema.shape.checkForUpdates.default(DEFAULT_SETTINGS.checkForUpdates),
-  connectionLogFile: settingsSchema.shape.connectionLogFile.default(DEFAULT_SETTINGS.connectionLogFile),
+  connectionLog: settingsSchema.shape.connectionLog.default(DEFAULT_SETTINGS.connectionLog),
 });
 
 export function loadSettings(store: Store): Settings {

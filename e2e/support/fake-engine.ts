@@ -388,7 +388,7 @@ export function busyScene(now: number, connections = 400): Scene {
       startAtLogin: true,
       checkForUpdates: true,
       historyRetentionDays: 30,
-      connectionLogFile: '',
+      connectionLog: false,
     },
     logs: Array.from({ length: 60 }, (_, i) => ({
       at: now - (60 - i) * 17_000,

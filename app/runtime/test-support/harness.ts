@@ -55,6 +55,8 @@ export interface HarnessOptions {
   readonly sendPolicy?: (policy: DriverPolicy) => Promise<void>;
   /** The operating system as the runtime sees it (default: none). */
   readonly system?: SystemPort;
+  /** Where the connection log goes when the setting turns it on (default: nowhere). */
+  readonly connectionLogPath?: string;
 }
 
 /** A fresh database path in its own temporary directory, removed after the test file. */
@@ -98,6 +100,7 @@ export function startRuntime(options: HarnessOptions = {}): Harness {
       ...(options.storageUnavailable === undefined ? {} : { storageUnavailable: options.storageUnavailable }),
       ...(options.storageRetryMs === undefined ? {} : { storageRetryMs: options.storageRetryMs }),
       ...(options.system === undefined ? {} : { system: options.system }),
+      ...(options.connectionLogPath === undefined ? {} : { connectionLogPath: options.connectionLogPath }),
     },
     clock.now,
   );

@@ -32,10 +32,8 @@ export const SETTINGS = {
   history: 'History',
   historyRetention: 'History retention',
   historyRetentionHint: 'Connections and bandwidth older than this are deleted from the history.',
-  connectionLog: 'Connection log file',
+  connectionLog: 'Connection log',
   connectionLogHint:
-    'Also write every connection to this file as JSON lines, for a log shipper (rotated at 10 MB, 5 files kept). Empty: off.',
-  connectionLogPlaceholder: '/var/log/zenithfence/connections.jsonl',
-  connectionLogInvalid: 'An absolute path, or empty for none',
+    'Also write every connection as JSON lines to connections.jsonl beside the database, for a log shipper (rotated at 10 MB, 5 files kept).',
   days: 'days',
 } as const;

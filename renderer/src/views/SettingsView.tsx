@@ -1,7 +1,6 @@
 import { useEffect, useId, useState } from 'react';
 import { NO_APP_ACTION_LABELS, noAppActionConsequence } from '../../../app/contract/no-app-action.ts';
 import type { Settings } from '../../../app/contract/views.ts';
-import { settingsSchema } from '../../../app/contract/views.ts';
 import { ViewHeader } from '../components/ViewHeader.tsx';
 import { saveSettings } from '../store/commands.ts';
 import { useAppStore } from '../store/store.ts';
@@ -29,57 +28,6 @@ function SettingRow({
       </div>
       <div className="setting-control">{children}</div>
     </div>
-  );
-}
-
-/** A text setting saved on Enter or when the field is left, if `valid` accepts it. */
-function TextSetting({
-  label,
-  hint,
-  value,
-  placeholder,
-  invalidText,
-  valid,
-  onSave,
-}: {
-  readonly label: string;
-  readonly hint: string;
-  readonly value: string;
-  readonly placeholder: string;
-  readonly invalidText: string;
-  readonly valid: (text: string) => boolean;
-  readonly onSave: (value: string) => void;
-}): React.JSX.Element {
-  const id = useId();
-  const problemId = useId();
-  const [text, setText] = useState(value);
-  useEffect(() => setText(value), [value]);
-  const ok = valid(text.trim());
-  const commit = (): void => {
-    if (ok && text.trim() !== value) onSave(text.trim());
-  };
-  return (
-    <SettingRow id={id} label={label} hint={hint}>
-      <input
-        id={id}
-        type="text"
-        className="setting-path"
-        value={text}
-        placeholder={placeholder}
-        aria-invalid={!ok}
-        aria-describedby={ok ? undefined : problemId}
-        onChange={(event) => setText(event.target.value)}
-        onBlur={commit}
-        onKeyDown={(event) => {
-          if (event.key === 'Enter') commit();
-        }}
-      />
-      {ok ? null : (
-        <span id={problemId} className="field-problem">
-          {invalidText}
-        </span>
-      )}
-    </SettingRow>
   );
 }
 
@@ -278,14 +226,11 @@ export function SettingsView(): React.JSX.Element {
           unit={SETTINGS.days}
           onSave={(historyRetentionDays) => save({ historyRetentionDays })}
         />
-        <TextSetting
+        <SwitchSetting
           label={SETTINGS.connectionLog}
           hint={SETTINGS.connectionLogHint}
-          value={settings.connectionLogFile}
-          placeholder={SETTINGS.connectionLogPlaceholder}
-          invalidText={SETTINGS.connectionLogInvalid}
-          valid={(path) => settingsSchema.shape.connectionLogFile.safeParse(path).success}
-          onSave={(connectionLogFile) => save({ connectionLogFile })}
+          value={settings.connectionLog}
+          onSave={(connectionLog) => save({ connectionLog })}
         />
       </div>
     </section>
