@@ -1,5 +1,5 @@
 import { realpathSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { expect, type Page, test } from '@playwright/test';
 import { DAEMON, Headless } from './support/headless-client.ts';
 import { needsRoot, type RunResult, TestNet, waitFor } from './support/test-net.ts';
@@ -343,6 +343,27 @@ test('a setting changed in the Settings view reaches the engine', async () => {
     .toBe(true);
   await connectionLog.click();
   await expect.poll(async () => (await app.call('settings:get')).connectionLog).toBe(false);
+});
+
+test('a blocklist added in Settings blocks what no rule allows, and counts it', async () => {
+  await page.getByRole('link', { name: 'Settings' }).click();
+  const card = page.getByRole('region', { name: 'Blocklists' });
+  await expect(card).toContainText('No blocklists yet.');
+  const file = `${net.dir}/blocklist.txt`;
+  await writeFile(file, `# a test list\n0.0.0.0 ads.example.org\n${net.ipB}\n`);
+  await card.getByRole('textbox', { name: 'List name' }).fill('Test list');
+  await card.getByRole('textbox', { name: 'File path' }).fill(file);
+  await card.getByRole('button', { name: 'Add blocklist' }).click();
+  await expect(card).toContainText('2 entries');
+  // Port 8084 has no rule: refused at once (curl 7: a reset), and nobody is asked.
+  expect((await curl(8084)).code).toBe(7);
+  expect(await app.call('prompts:list')).toEqual([]);
+  // The first prompt's allow rule for 8080 wins over the list.
+  expect(await curl(8080)).toMatchObject({ code: 0, stdout: 'hello from b' });
+  await card.getByRole('button', { name: 'Reload Test list' }).click();
+  await expect(card).toContainText('1 blocked');
+  await card.getByRole('button', { name: 'Remove Test list' }).click();
+  await expect(card).toContainText('No blocklists yet.');
 });
 
 test('every view, light and dark', async () => {

@@ -50,6 +50,11 @@ function handlers(overrides: Partial<Handlers> = {}): Handlers {
       'history:page',
       'history:count',
       'history:export',
+      'blocklists:list',
+      'blocklists:add',
+      'blocklists:set-enabled',
+      'blocklists:remove',
+      'blocklists:reload',
     ].map((c) => [c, unused]),
   ) as unknown as Handlers;
   return { ...base, ...overrides };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { blocklistAddSchema, type BlocklistView } from './blocklists.ts';
 import type { HistoryCount, HistoryExport, HistoryRow } from './history.ts';
 import { historyExportRequestSchema, historyFilterSchema, historyPageRequestSchema } from './history.ts';
 import { type ImportPreview, importPreviewRequestSchema } from './import-preview.ts';
@@ -78,6 +79,13 @@ export const requestSchemas = {
   'history:count': historyFilterSchema,
   /** Writes what a filter selects to a file (CSV or JSON lines), streamed from the database. */
   'history:export': historyExportRequestSchema,
+  'blocklists:list': none,
+  /** Subscribes to a local file; refused when its first read finds no entry. */
+  'blocklists:add': blocklistAddSchema,
+  'blocklists:set-enabled': z.object({ id, enabled: z.boolean() }).strict(),
+  'blocklists:remove': z.object({ id }).strict(),
+  /** Reads the file again; a failed read keeps the entries in force. */
+  'blocklists:reload': z.object({ id }).strict(),
 } as const;
 
 export type RequestChannel = keyof typeof requestSchemas;
@@ -120,6 +128,11 @@ export interface ResponseMap {
   'history:page': readonly HistoryRow[];
   'history:count': HistoryCount;
   'history:export': HistoryExport;
+  'blocklists:list': readonly BlocklistView[];
+  'blocklists:add': BlocklistView;
+  'blocklists:set-enabled': BlocklistView;
+  'blocklists:remove': { readonly removed: boolean };
+  'blocklists:reload': BlocklistView;
 }
 
 export type ResponseOf<C extends RequestChannel> = ResponseMap[C];

@@ -5,6 +5,7 @@ import { isScopeError, SCOPE_ERROR_TEXT } from '../engine/prompt-scope.ts';
 import { previewImport } from '../importers/preview-import.ts';
 import { exportRules, formatRuleFile, parseRuleFile, RuleFileError } from '../store/index.ts';
 import { summarizeApps } from './app-summaries.ts';
+import { BlocklistRefused } from './blocklists.ts';
 import { exportHistory } from './history-export.ts';
 import { atTheCap, tooManyToImport } from './rule-limit-text.ts';
 import type { Runtime } from './runtime.ts';
@@ -28,6 +29,16 @@ const RANGE_MS: Readonly<Record<BandwidthRange, number>> = {
 export interface HandlerOptions {
   /** Where history exports are written (the host gives `<data dir>/exports`); absent: none. */
   readonly exportDir?: string;
+}
+
+/** Runs a blocklist request, answering a refusal with its code and sentence. */
+async function blocklistRequest<T>(work: () => T | Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof BlocklistRefused) throw new HandlerError(error.code, error.message);
+    throw error;
+  }
 }
 
 export function createHandlers(runtime: Runtime, clock: () => number, options: HandlerOptions = {}): Handlers {
@@ -184,6 +195,11 @@ export function createHandlers(runtime: Runtime, clock: () => number, options: H
     // The request was validated by dispatch; the store reads one page through its indexes.
     'history:page': (request) => store.history.search(request),
     'history:count': (filter) => store.history.countMatching(filter),
+    'blocklists:list': () => runtime.blocklists.list(),
+    'blocklists:add': (request) => blocklistRequest(() => runtime.blocklists.add(request)),
+    'blocklists:set-enabled': ({ id, enabled }) => blocklistRequest(() => runtime.blocklists.setEnabled(id, enabled)),
+    'blocklists:remove': ({ id }) => blocklistRequest(() => ({ removed: runtime.blocklists.remove(id) })),
+    'blocklists:reload': ({ id }) => blocklistRequest(() => runtime.blocklists.reload(id)),
     'history:export': async ({ filter, format }) => {
       if (options.exportDir === undefined) throw new HandlerError('conflict', 'this host writes no exports');
       try {

@@ -5,6 +5,7 @@ import type { RuleDuration } from '../contract/rules.ts';
 import type { DriverState, LogView, PromptAnswer, Settings, StatusView } from '../contract/views.ts';
 import { type AnswerResult, Engine } from '../engine/engine.ts';
 import type { Store } from '../store/index.ts';
+import { BlocklistManager } from './blocklists.ts';
 import { contained } from './guarded.ts';
 import { HistoryLog } from './history-log.ts';
 import { HistoryWriter, newRunId } from './history-writer.ts';
@@ -124,6 +125,8 @@ function plural(n: number, word: string): string {
  */
 export class Runtime {
   readonly engine: Engine;
+  /** The user's blocklists, given to the engine (blocklists.ts). */
+  readonly blocklists: BlocklistManager;
   readonly store: Store;
   readonly log: RateLimitedLog;
   readonly #driver: DriverPort;
@@ -187,6 +190,13 @@ export class Runtime {
       onError: options.onError ?? ((error) => this.log.error('engine', error)),
     });
     this.#loadRules(now);
+    this.blocklists = new BlocklistManager(
+      this.store,
+      (lookup) => this.engine.setBlocklists(lookup),
+      () => this.#now,
+    );
+    // In the background: connections before the lists are read are decided without them.
+    void this.blocklists.load().catch((error: unknown) => this.log.error('blocklists', error));
   }
 
   #policySync(): PolicySync {

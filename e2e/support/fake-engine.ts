@@ -105,6 +105,18 @@ export class FakeEngine {
       // The stand-in keeps no history; the History view runs on the real engine in ui.spec.ts.
       'history:page': () => [],
       'history:count': () => ({ count: 0, capped: false }),
+      // The stand-in keeps no blocklists; they run on the real engine in the runtime's tests.
+      'blocklists:list': () => [],
+      'blocklists:add': () => {
+        throw new HandlerError('bad-request', 'the stand-in engine keeps no blocklists');
+      },
+      'blocklists:set-enabled': () => {
+        throw new HandlerError('not-found', 'the stand-in engine keeps no blocklists');
+      },
+      'blocklists:remove': () => ({ removed: false }),
+      'blocklists:reload': () => {
+        throw new HandlerError('not-found', 'the stand-in engine keeps no blocklists');
+      },
       'history:export': () => {
         throw new HandlerError('bad-request', 'the stand-in engine keeps no history to export');
       },

@@ -5,6 +5,7 @@ import { ViewHeader } from '../components/ViewHeader.tsx';
 import { saveSettings } from '../store/commands.ts';
 import { useAppStore } from '../store/store.ts';
 import { SETTINGS } from '../strings/settings-strings.ts';
+import { BlocklistsCard } from './settings/BlocklistsCard.tsx';
 
 /** One setting: its label and hint, and the control (`children`, whose element has `id`). */
 function SettingRow({
@@ -233,6 +234,7 @@ export function SettingsView(): React.JSX.Element {
           onSave={(connectionLog) => save({ connectionLog })}
         />
       </div>
+      <BlocklistsCard />
     </section>
   );
 }

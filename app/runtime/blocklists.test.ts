@@ -1,0 +1,90 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { BlocklistView } from '../contract/blocklists.ts';
+import { dispatch } from '../contract/dispatch.ts';
+import { openStore } from '../store/index.ts';
+import { testTempDir } from '../test-support/temp-dirs.ts';
+import { connection, CURL, startRuntime, tempDbPath } from './test-support/harness.ts';
+
+/** A list file in a private directory. */
+function listFile(text: string): string {
+  const file = path.join(testTempDir('zf-blocklist-'), 'list.txt');
+  writeFileSync(file, text);
+  return file;
+}
+
+async function added(h: ReturnType<typeof startRuntime>, file: string): Promise<BlocklistView> {
+  const answer = await dispatch(h.handlers, 'blocklists:add', { name: 'Test list', path: file });
+  if (!answer.ok) throw new Error(answer.error.message);
+  return answer.value as BlocklistView;
+}
+
+describe('blocklists', () => {
+  it('block a listed address without a prompt, count the hit, and yield to a user rule', async () => {
+    const h = startRuntime();
+    h.clock.now = 2_000;
+    const view = await added(h, listFile('# test\n192.0.2.66\n0.0.0.0 ads.example.com\n'));
+    expect(view).toMatchObject({ names: 1, networks: 1, enabled: true, problem: null, hits: 0 });
+    h.runtime.handleEvent(connection(1n, 40_001, 443, '192.0.2.66'), 2_001);
+    expect(h.verdicts).toEqual([[1n, 'permanent-block']]);
+    expect(h.runtime.engine.listPrompts()).toEqual([]);
+    expect(await dispatch(h.handlers, 'blocklists:list', undefined)).toMatchObject({ ok: true, value: [{ hits: 1 }] });
+    // A rule of the user's allows curl there: the rule wins.
+    await dispatch(h.handlers, 'rules:create', {
+      app: { kind: 'path', path: CURL },
+      destination: { kind: 'ip', address: '192.0.2.66' },
+      action: 'allow',
+    });
+    h.runtime.handleEvent(connection(2n, 40_002, 443, '192.0.2.66'), 2_002);
+    expect(h.verdicts.at(-1)).toEqual([2n, 'permanent-accept']);
+    // Switched off, the list blocks nothing more: an unlisted-by-rule address is asked about.
+    await dispatch(h.handlers, 'blocklists:set-enabled', { id: view.id, enabled: false });
+    h.runtime.handleEvent(connection(3n, 40_003, 443, '192.0.2.66'), 2_003);
+    expect(h.verdicts.at(-1)).toEqual([3n, 'permanent-accept']); // still the rule
+  });
+
+  it('refuses a file with no entry and keeps the old entries when a reload finds none', async () => {
+    const h = startRuntime();
+    const empty = listFile('# only a comment\nnot a list line at all\n');
+    expect(await dispatch(h.handlers, 'blocklists:add', { name: 'Empty', path: empty })).toMatchObject({
+      ok: false,
+      error: { code: 'bad-request', message: expect.stringMatching(/no entries/) as unknown },
+    });
+    expect(await dispatch(h.handlers, 'blocklists:add', { name: 'Gone', path: '/nonexistent/list' })).toMatchObject({
+      ok: false,
+      error: { code: 'bad-request' },
+    });
+    expect(await dispatch(h.handlers, 'blocklists:add', { name: 'Relative', path: 'list.txt' })).toMatchObject({
+      ok: false,
+      error: { code: 'bad-request' },
+    });
+    const file = listFile('198.51.100.7\n');
+    const view = await added(h, file);
+    writeFileSync(file, 'garbage garbage\n');
+    const reloaded = await dispatch(h.handlers, 'blocklists:reload', { id: view.id });
+    expect(reloaded).toMatchObject({ ok: true, value: { networks: 1, problem: expect.stringMatching(/no entries/) } });
+    h.runtime.handleEvent(connection(1n, 40_001, 443, '198.51.100.7'), 1_001);
+    expect(h.verdicts).toEqual([[1n, 'permanent-block']]);
+    expect(await dispatch(h.handlers, 'blocklists:remove', { id: view.id })).toEqual({
+      ok: true,
+      value: { removed: true },
+    });
+    h.runtime.handleEvent(connection(2n, 40_002, 443, '198.51.100.7'), 1_002);
+    expect(h.verdicts).toHaveLength(1); // held for a prompt now
+  });
+
+  it('are kept across a restart with the database', async () => {
+    const db = tempDbPath();
+    const file = listFile('203.0.113.5\n');
+    const first = startRuntime({ store: openStore(db) });
+    await added(first, file);
+    first.store.close();
+    const second = startRuntime({ store: openStore(db) });
+    await second.runtime.blocklists.load();
+    expect(second.runtime.blocklists.list()).toMatchObject([{ name: 'Test list', networks: 1, enabled: true }]);
+    second.runtime.handleEvent(connection(1n, 40_001, 443, '203.0.113.5'), 1_001);
+    expect(second.verdicts).toEqual([[1n, 'permanent-block']]);
+    second.store.close();
+  });
+});
