@@ -16,13 +16,7 @@ import type { CompiledDestination, CompiledRule } from './compiled-rule.ts';
 export function ruleIdentity(compiled: CompiledRule): string {
   const { rule } = compiled;
   return JSON.stringify([
-    compiled.appKey,
-    destinationKey(compiled.destination),
-    rule.port.kind,
-    compiled.portFrom,
-    compiled.portTo,
-    compiled.protocol,
-    compiled.direction,
+    ...matchParts(compiled),
     rule.action,
     rule.enabled,
     rule.duration.kind,
@@ -54,14 +48,18 @@ function destinationKey(destination: CompiledDestination): string {
  * marks such a rule (app/runtime, "rules:import-preview").
  */
 export function ruleMatchKey(compiled: CompiledRule): string {
-  const { rule } = compiled;
-  return JSON.stringify([
+  return JSON.stringify(matchParts(compiled));
+}
+
+/** What matching reads of a rule, in its compiled form: the first part of both keys. */
+function matchParts(compiled: CompiledRule): readonly (string | number | null)[] {
+  return [
     compiled.appKey,
     destinationKey(compiled.destination),
-    rule.port.kind,
+    compiled.rule.port.kind,
     compiled.portFrom,
     compiled.portTo,
     compiled.protocol,
     compiled.direction,
-  ]);
+  ];
 }
