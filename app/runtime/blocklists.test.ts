@@ -55,6 +55,11 @@ describe('blocklists', () => {
       ok: false,
       error: { code: 'bad-request' },
     });
+    // A device or a FIFO would never end: only regular files are read.
+    expect(await dispatch(h.handlers, 'blocklists:add', { name: 'Zeros', path: '/dev/zero' })).toMatchObject({
+      ok: false,
+      error: { code: 'bad-request', message: expect.stringMatching(/not a regular file/) as unknown },
+    });
     expect(await dispatch(h.handlers, 'blocklists:add', { name: 'Relative', path: 'list.txt' })).toMatchObject({
       ok: false,
       error: { code: 'bad-request' },

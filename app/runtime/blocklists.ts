@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { z } from 'zod';
 import { BlockSet } from '../blocklists/block-set.ts';
 import { MAX_LIST_CHARS, type ParsedList, parseList } from '../blocklists/parse-list.ts';
@@ -7,6 +7,25 @@ import { MAX_BLOCKLISTS } from '../contract/blocklists.ts';
 import type { BlocklistLookup } from '../engine/decide.ts';
 import type { ConnectionFacts } from '../engine/rule-matcher.ts';
 import type { Store } from '../store/index.ts';
+
+/**
+ * A list file's text. Only a regular file is read (a device such as /dev/zero or a FIFO would
+ * never end), and never more than a list may hold, whatever its size said when it was looked at.
+ */
+async function readListFile(path: string): Promise<string> {
+  const file = await open(path, 'r');
+  try {
+    const info = await file.stat();
+    if (!info.isFile()) throw new Error('not a regular file');
+    if (info.size > MAX_LIST_CHARS) throw new Error(`the file holds ${String(info.size)} bytes, more than a list may`);
+    const buffer = Buffer.alloc(Math.min(info.size, MAX_LIST_CHARS) + 1);
+    const { bytesRead } = await file.read(buffer, 0, buffer.length, 0);
+    if (bytesRead > MAX_LIST_CHARS) throw new Error('the file grew past what a list may hold while it was read');
+    return buffer.subarray(0, bytesRead).toString('utf8');
+  } finally {
+    await file.close();
+  }
+}
 
 /** Where the subscriptions are kept (the settings table, as JSON). */
 const KEY = 'blocklists';
@@ -137,10 +156,7 @@ export class BlocklistManager {
     const state = this.#states.get(subscription.id) ?? { parsed: null, updatedAt: null, problem: null, hits: 0 };
     this.#states.set(subscription.id, state);
     try {
-      // Checked before reading: a huge file is refused, not read into memory.
-      const { size } = await stat(subscription.path);
-      if (size > MAX_LIST_CHARS) throw new Error(`the file holds ${String(size)} bytes, more than a list may`);
-      const parsed = parseList(await readFile(subscription.path, 'utf8'));
+      const parsed = parseList(await readListFile(subscription.path));
       if (parsed.names.length + parsed.networks.length === 0) {
         throw new Error(`no entries in it (${String(parsed.refused)} lines were neither entries nor comments)`);
       }
