@@ -4,6 +4,7 @@ import {
   appName,
   formatAgo,
   formatBytes,
+  formatEndpoint,
   formatRate,
   formatTime,
   plural,
@@ -15,6 +16,13 @@ import { formatFor } from './locale-format.ts';
 
 const en = formatFor('en-US');
 const de = formatFor('de-DE');
+
+describe('formatEndpoint', () => {
+  it('writes an IPv6 address in brackets before its port', () => {
+    expect(formatEndpoint('93.184.216.34', 443)).toBe('93.184.216.34:443');
+    expect(formatEndpoint('2001:db8::1', 443)).toBe('[2001:db8::1]:443');
+  });
+});
 
 describe('formatBytes', () => {
   it('uses SI units with three significant digits in the given locale', () => {

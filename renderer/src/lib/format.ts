@@ -53,6 +53,11 @@ export function formatTime(at: number | null, now: number, format: LocaleFormat 
   return at === null ? COMMON.none : format.timeOrDate(at, now);
 }
 
+/** An address and its port as people write them: "93.184.216.34:443", "[2001:db8::1]:443". */
+export function formatEndpoint(ip: string, port: number): string {
+  return ip.includes(':') ? `[${ip}]:${String(port)}` : `${ip}:${String(port)}`;
+}
+
 /** A clock time without seconds (for pauses): 14:35. */
 export function formatClock(at: number, format: LocaleFormat = userFormat()): string {
   return format.clock(at);

@@ -1,7 +1,7 @@
 import type { RuleDuration } from '../../../app/contract/rules.ts';
 import type { PromptGroup, PromptScope, PromptView } from '../../../app/contract/views.ts';
 import { PROMPT } from '../strings/prompt-strings.ts';
-import { appName, protocolName } from './format.ts';
+import { appName, formatEndpoint, protocolName } from './format.ts';
 
 /** The words and choices of the prompt. Pure, so the sentences are unit-tested. */
 
@@ -18,8 +18,7 @@ export function promptHeadline(prompt: PromptView): string {
 
 /** "93.184.216.34:443" (IPv6 in brackets). */
 export function promptAddress(prompt: PromptView): string {
-  const ip = prompt.remoteIp.includes(':') ? `[${prompt.remoteIp}]` : prompt.remoteIp;
-  return `${ip}:${prompt.remotePort}`;
+  return formatEndpoint(prompt.remoteIp, prompt.remotePort);
 }
 
 export const DURATION_CHOICES = [

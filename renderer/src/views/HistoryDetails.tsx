@@ -1,13 +1,8 @@
 import type { HistoryRow } from '../../../app/contract/history.ts';
 import { Icon } from '../components/Icon.tsx';
-import { directionLabel, formatBytes, formatTime, protocolName } from '../lib/format.ts';
+import { directionLabel, formatBytes, formatEndpoint, formatTime, protocolName } from '../lib/format.ts';
 import { formatElapsed } from '../lib/history-filter.ts';
 import { HISTORY } from '../strings/history-strings.ts';
-
-/** "192.0.2.1:443", "[2001:db8::1]:443". */
-function endpoint(ip: string, port: number): string {
-  return ip.includes(':') ? `[${ip}]:${String(port)}` : `${ip}:${String(port)}`;
-}
 
 /** Everything the history keeps of one connection. */
 export function HistoryDetails({
@@ -26,8 +21,8 @@ export function HistoryDetails({
     [d.user, row.uid === null ? HISTORY.none : String(row.uid)],
     [d.direction, directionLabel(row.direction)],
     [d.protocol, protocolName(row.protocol)],
-    [d.local, endpoint(row.localIp, row.localPort)],
-    [d.remote, endpoint(row.remoteIp, row.remotePort)],
+    [d.local, formatEndpoint(row.localIp, row.localPort)],
+    [d.remote, formatEndpoint(row.remoteIp, row.remotePort)],
     [d.host, row.host ?? HISTORY.none],
     [d.verdict, HISTORY.verdictNames[row.verdict]],
     [d.rule, row.ruleId === null ? HISTORY.noRule : HISTORY.ruleId(row.ruleId)],
