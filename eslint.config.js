@@ -80,6 +80,11 @@ const BAN_NATIVE_BUT_TEST_SUPPORT = [
   { regex: '(^|/)native(/(?!test-support/).*)?$' },
   'End-to-end tests use the public surfaces; of native/ only its test support (native/test-support).',
 ];
+// The runtime's namespace tests (blocklist downloads) share the root gate of the namespace tests.
+const BAN_NATIVE_BUT_ROOT_GATE = [
+  { regex: '(^|/)native(/(?!test-support/root-gate\\.ts$).*)?$' },
+  'Only app/driver-client and app/platform may use the binding; tests elsewhere in app/ only its root gate.',
+];
 const BAN_SHELL = [
   ['**/app/main/**', '**/app/headless/**', '**/app/preload/**', '../main/**', '../headless/**', '../preload/**'],
   'The platform serves the shells (app/main, app/headless); it does not use them.',
@@ -180,6 +185,10 @@ export default tseslint.config(
       'app/preload/**',
     ],
     rules: banImports(BAN_ELECTRON, BAN_REACT, BAN_FFI, BAN_NATIVE, BAN_RENDERER),
+  },
+  {
+    files: ['app/runtime/**/*.test.ts'],
+    rules: banImports(BAN_ELECTRON, BAN_REACT, BAN_FFI, BAN_NATIVE_BUT_ROOT_GATE, BAN_RENDERER),
   },
   {
     // The shell: Electron, but ipcMain only in ipc-main.ts (the next block exempts it).

@@ -352,7 +352,7 @@ test('a blocklist added in Settings blocks what no rule allows, and counts it', 
   const file = `${net.dir}/blocklist.txt`;
   await writeFile(file, `# a test list\n0.0.0.0 ads.example.org\n${net.ipB}\n`);
   await card.getByRole('textbox', { name: 'List name' }).fill('Test list');
-  await card.getByRole('textbox', { name: 'File path' }).fill(file);
+  await card.getByRole('textbox', { name: 'File path or web address' }).fill(file);
   await card.getByRole('button', { name: 'Add blocklist' }).click();
   await expect(card).toContainText('2 entries');
   // Port 8084 has no rule: refused at once (curl 7: a reset), and nobody is asked.
@@ -360,7 +360,7 @@ test('a blocklist added in Settings blocks what no rule allows, and counts it', 
   expect(await app.call('prompts:list')).toEqual([]);
   // The first prompt's allow rule for 8080 wins over the list.
   expect(await curl(8080)).toMatchObject({ code: 0, stdout: 'hello from b' });
-  await card.getByRole('button', { name: 'Reload Test list' }).click();
+  await card.getByRole('button', { name: 'Check Test list now' }).click();
   await expect(card).toContainText('1 blocked');
   await card.getByRole('button', { name: 'Remove Test list' }).click();
   await expect(card).toContainText('No blocklists yet.');

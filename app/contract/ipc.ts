@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { blocklistAddSchema, type BlocklistView } from './blocklists.ts';
+import { blocklistAddSchema, blocklistIntervalSchema, type BlocklistView } from './blocklists.ts';
 import type { HistoryCount, HistoryExport, HistoryRow } from './history.ts';
 import { historyExportRequestSchema, historyFilterSchema, historyPageRequestSchema } from './history.ts';
 import { type ImportPreview, importPreviewRequestSchema } from './import-preview.ts';
@@ -80,12 +80,14 @@ export const requestSchemas = {
   /** Writes what a filter selects to a file (CSV or JSON lines), streamed from the database. */
   'history:export': historyExportRequestSchema,
   'blocklists:list': none,
-  /** Subscribes to a local file; refused when its first read finds no entry. */
+  /** Subscribes to a local file or a web address; refused when its first read finds no entry. */
   'blocklists:add': blocklistAddSchema,
   'blocklists:set-enabled': z.object({ id, enabled: z.boolean() }).strict(),
   'blocklists:remove': z.object({ id }).strict(),
-  /** Reads the file again; a failed read keeps the entries in force. */
+  /** Checks the list for a new version now; a failed check keeps the entries in force. */
   'blocklists:reload': z.object({ id }).strict(),
+  /** How often the list is checked for a new version. */
+  'blocklists:set-interval': blocklistIntervalSchema,
 } as const;
 
 export type RequestChannel = keyof typeof requestSchemas;
@@ -133,6 +135,7 @@ export interface ResponseMap {
   'blocklists:set-enabled': BlocklistView;
   'blocklists:remove': { readonly removed: boolean };
   'blocklists:reload': BlocklistView;
+  'blocklists:set-interval': BlocklistView;
 }
 
 export type ResponseOf<C extends RequestChannel> = ResponseMap[C];

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { BlocklistView } from '../contract/blocklists.ts';
 import { dispatch } from '../contract/dispatch.ts';
 import { openStore } from '../store/index.ts';
@@ -91,5 +91,33 @@ describe('blocklists', () => {
     second.runtime.handleEvent(connection(1n, 40_001, 443, '203.0.113.5'), 1_001);
     expect(second.verdicts).toEqual([[1n, 'permanent-block']]);
     second.store.close();
+  });
+
+  it('read a file again on its interval when it changed, and keep what an earlier version stored', async () => {
+    const db = tempDbPath();
+    const file = listFile('203.0.113.20\n');
+    // A subscription as the first version stored it (no interval, validators or hits).
+    const before = openStore(db);
+    before.settings.set('blocklists', [{ id: 'bl-old-1', name: 'Old list', path: file, enabled: true }]);
+    before.close();
+    const h = startRuntime({ store: openStore(db), now: 5_000 });
+    await h.runtime.blocklists.load();
+    const [view] = h.runtime.blocklists.list();
+    expect(view).toMatchObject({ id: 'bl-old-1', kind: 'file', source: file, intervalHours: 24, networks: 1, hits: 0 });
+    expect(view?.nextCheckAt).toBe(5_000 + 24 * 3_600_000);
+    writeFileSync(file, '203.0.113.20\n203.0.113.21\n');
+    h.clock.now = 5_000 + 24 * 3_600_000;
+    h.runtime.tick(h.clock.now);
+    await vi.waitFor(() =>
+      expect(h.runtime.blocklists.list()[0]).toMatchObject({ networks: 2, updatedAt: h.clock.now }),
+    );
+    // Every six hours from now on: the next check moves closer.
+    const six = await dispatch(h.handlers, 'blocklists:set-interval', { id: 'bl-old-1', intervalHours: 6 });
+    expect(six).toMatchObject({ ok: true, value: { intervalHours: 6, nextCheckAt: h.clock.now + 6 * 3_600_000 } });
+    expect(await dispatch(h.handlers, 'blocklists:set-interval', { id: 'bl-old-1', intervalHours: 5 })).toMatchObject({
+      ok: false,
+      error: { code: 'bad-request' },
+    });
+    h.store.close();
   });
 });

@@ -1,51 +1,66 @@
-import { open } from 'node:fs/promises';
 import { z } from 'zod';
 import { BlockSet } from '../blocklists/block-set.ts';
 import { MAX_LIST_CHARS, type ParsedList, parseList } from '../blocklists/parse-list.ts';
 import type { BlocklistAdd, BlocklistView } from '../contract/blocklists.ts';
-import { MAX_BLOCKLISTS } from '../contract/blocklists.ts';
+import { DEFAULT_BLOCKLIST_INTERVAL, MAX_BLOCKLISTS } from '../contract/blocklists.ts';
 import type { BlocklistLookup } from '../engine/decide.ts';
 import type { ConnectionFacts } from '../engine/rule-matcher.ts';
 import type { Store } from '../store/index.ts';
-
-/**
- * A list file's text. Only a regular file is read (a device such as /dev/zero or a FIFO would
- * never end), and never more than a list may hold, whatever its size said when it was looked at.
- */
-async function readListFile(path: string): Promise<string> {
-  const file = await open(path, 'r');
-  try {
-    const info = await file.stat();
-    if (!info.isFile()) throw new Error('not a regular file');
-    if (info.size > MAX_LIST_CHARS) throw new Error(`the file holds ${String(info.size)} bytes, more than a list may`);
-    const buffer = Buffer.alloc(Math.min(info.size, MAX_LIST_CHARS) + 1);
-    const { bytesRead } = await file.read(buffer, 0, buffer.length, 0);
-    if (bytesRead > MAX_LIST_CHARS) throw new Error('the file grew past what a list may hold while it was read');
-    return buffer.subarray(0, bytesRead).toString('utf8');
-  } finally {
-    await file.close();
-  }
-}
+import { fetchList, type ListFetchResult } from './blocklist-fetch.ts';
+import { cachedListPath, fileStamp, readListFile, removeCachedList, writeCachedList } from './blocklist-files.ts';
 
 /** Where the subscriptions are kept (the settings table, as JSON). */
 const KEY = 'blocklists';
+const HOUR_MS = 3_600_000;
+/** A failed check is tried again after this, doubling up to the list's interval. */
+const RETRY_MS = 15 * 60_000;
+/** How often hit counts are written to the store (and at shutdown). */
+const HITS_SAVE_MS = 60_000;
+/** The whole download of one list, redirects included. */
+const FETCH_TIMEOUT_MS = 60_000;
 
 const subscriptionSchema = z
   .object({
-    id: z.string().min(1).max(64),
+    id: z.string().regex(/^[a-z0-9-]{1,64}$/),
     name: z.string().min(1).max(100),
-    path: z.string().min(1).max(4096),
+    /** Exactly one of path (a local file) and url. */
+    path: z.string().min(1).max(4096).optional(),
+    url: z.string().min(1).max(2048).optional(),
     enabled: z.boolean(),
+    intervalHours: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 365)
+      .default(DEFAULT_BLOCKLIST_INTERVAL),
+    /** The validators of the fetched copy kept on disk (null: none, or no copy on disk). */
+    etag: z.string().max(512).nullable().default(null),
+    lastModified: z.string().max(512).nullable().default(null),
+    /** When the copy on disk was fetched; null when there is none. */
+    fetchedAt: z.number().nullable().default(null),
+    hits: z.number().int().nonnegative().default(0),
   })
-  .strict();
-type Subscription = z.infer<typeof subscriptionSchema>;
+  .strict()
+  .refine((s) => (s.path === undefined) !== (s.url === undefined), 'a path or a url');
+type Subscription = z.output<typeof subscriptionSchema>;
 const storedSchema = z.array(subscriptionSchema).max(MAX_BLOCKLISTS);
 
 interface ListState {
   parsed: ParsedList | null;
+  /** When the entries in force were read or fetched. */
   updatedAt: number | null;
-  problem: string | null;
+  checkedAt: number | null;
+  nextCheckAt: number;
+  /** Why the last check failed (the entries before stay in force). */
+  failure: string | null;
+  /** Why fetched entries in force could not be kept on disk. */
+  unsaved: string | null;
+  failures: number;
+  /** Files: the version of the file the entries came from. */
+  stamp: string | null;
   hits: number;
+  /** The check under way, which a reload waits for rather than starting a second. */
+  running: Promise<void> | null;
 }
 
 /** Why a request about lists was refused, in the user's terms (the handler answers with it). */
@@ -58,34 +73,101 @@ export class BlocklistRefused extends Error {
   }
 }
 
+export interface BlocklistManagerOptions {
+  readonly store: Store;
+  readonly setLookup: (lookup: BlocklistLookup | null) => void;
+  readonly clock: () => number;
+  /** Where fetched lists are kept (the host: `<data dir>/blocklists`); null: nowhere, fetched at each start. */
+  readonly cacheDir: string | null;
+  /** Told about checks that failed in the background. */
+  readonly log: (message: string) => void;
+  /** Tests: trust a private CA for https lists. */
+  readonly ca?: string;
+  /** The most bytes a list may have (default: what a list may hold, MAX_LIST_CHARS). */
+  readonly maxListBytes?: number;
+}
+
 /**
- * The user's blocklists (local files for now): kept in the store, read and parsed
- * (app/blocklists), and given to the engine as one BlockSet of the enabled lists, whose hits it
- * counts per list. A read that fails or finds no entry leaves the list's previous entries in force
- * and says why; a list is added only when its first read finds entries.
+ * The user's blocklists: kept in the store, read (files) or fetched (web addresses, conditionally:
+ * an unchanged list costs a 304), checked again on each list's interval from `tick()`, parsed
+ * (app/blocklists) and given to the engine as one BlockSet of the enabled lists, whose hits it
+ * counts per list and keeps. A check that fails or finds no entry leaves the entries in force and
+ * says why; a list is added only when its first read finds entries. One check runs at a time.
  *
- * Files are read asynchronously; parsing and building run on the engine's thread (about 1.3 s and
- * 0.9 s for a million names on the 2-core VM, `npm run bench:blocklist`): a very large list costs
- * that pause when it is added or reloaded. Moving that into a worker comes with URL subscriptions.
+ * Parsing and building run on the engine's thread (about 1.3 s and 0.9 s for a million names on
+ * the 2-core VM, `npm run bench:blocklist`): a very large list costs that pause when it changes.
  */
 export class BlocklistManager {
-  readonly #store: Store;
-  readonly #setLookup: (lookup: BlocklistLookup | null) => void;
-  readonly #clock: () => number;
+  readonly #options: BlocklistManagerOptions;
   #subscriptions: Subscription[];
   readonly #states = new Map<string, ListState>();
+  readonly #abort = new AbortController();
+  /** A background check is under way (tick starts at most one). */
+  #checking = false;
+  #hitsSavedAt = 0;
+  #hitsDirty = false;
 
-  constructor(store: Store, setLookup: (lookup: BlocklistLookup | null) => void, clock: () => number) {
-    this.#store = store;
-    this.#setLookup = setLookup;
-    this.#clock = clock;
-    this.#subscriptions = store.settings.get(KEY, storedSchema, []);
+  constructor(options: BlocklistManagerOptions) {
+    this.#options = options;
+    this.#subscriptions = options.store.settings.get(KEY, storedSchema, []);
+    const now = options.clock();
+    for (const s of this.#subscriptions) this.#states.set(s.id, newState(s.hits, now));
   }
 
-  /** Reads every list (at start). Never rejects: a list that cannot be read says so in its view. */
+  /**
+   * Puts every list in force that can be had without the network (files, and fetched copies on
+   * disk); lists without a copy, or whose copy is due, are fetched by the next ticks.
+   * Never rejects: a list that cannot be read says so in its view.
+   */
   async load(): Promise<void> {
-    for (const subscription of this.#subscriptions) await this.#read(subscription);
-    this.#rebuild();
+    // Ticks start no check while the lists are first read.
+    this.#checking = true;
+    try {
+      for (const subscription of this.#subscriptions) {
+        const state = this.#states.get(subscription.id);
+        if (state === undefined) continue;
+        if (subscription.path !== undefined) await this.#check(subscription, state);
+        else await this.#loadCachedCopy(subscription, state);
+      }
+      this.#rebuild();
+    } finally {
+      this.#checking = false;
+    }
+  }
+
+  /** About every second: starts the next due check, and saves hit counts now and then. */
+  tick(now: number): void {
+    if (this.#hitsDirty && now - this.#hitsSavedAt >= HITS_SAVE_MS) this.saveHits(now);
+    if (this.#checking || this.#abort.signal.aborted) return;
+    const due = this.#subscriptions.find((s) => {
+      const state = this.#states.get(s.id);
+      return state !== undefined && state.running === null && state.nextCheckAt <= now;
+    });
+    if (due === undefined) return;
+    this.#checking = true;
+    void this.#checkAndApply(due)
+      .catch((error: unknown) => this.#options.log(`blocklist ${due.name}: ${messageOf(error)}`))
+      .finally(() => {
+        this.#checking = false;
+      });
+  }
+
+  /** Writes the hit counts (every minute from tick, and at shutdown). Never throws. */
+  saveHits(now: number): void {
+    this.#hitsSavedAt = now;
+    if (!this.#hitsDirty) return;
+    try {
+      this.#save(this.#subscriptions.map((s) => ({ ...s, hits: this.#states.get(s.id)?.hits ?? s.hits })));
+      this.#hitsDirty = false;
+    } catch (error) {
+      this.#options.log(`blocklist hit counts not saved: ${messageOf(error)}`);
+    }
+  }
+
+  /** Stops downloads under way (shutdown); their lists keep what is in force. */
+  stop(now: number): void {
+    this.#abort.abort();
+    this.saveHits(now);
   }
 
   list(): BlocklistView[] {
@@ -96,31 +178,61 @@ export class BlocklistManager {
     if (this.#subscriptions.length >= MAX_BLOCKLISTS) {
       throw new BlocklistRefused('conflict', `at most ${String(MAX_BLOCKLISTS)} blocklists`);
     }
-    if (this.#subscriptions.some((s) => s.path === request.path)) {
-      throw new BlocklistRefused('conflict', `${request.path} is a blocklist already`);
+    const source = 'path' in request ? request.path : request.url;
+    if (this.#subscriptions.some((s) => (s.path ?? s.url) === source)) {
+      throw new BlocklistRefused('conflict', `${source} is a blocklist already`);
     }
+    const now = this.#options.clock();
     const subscription: Subscription = {
-      id: `bl-${this.#clock().toString(36)}-${Math.random().toString(36).slice(2, 8)}`,
+      id: `bl-${now.toString(36)}-${Math.random().toString(36).slice(2, 8)}`,
       name: request.name,
-      path: request.path,
+      ...('path' in request ? { path: request.path } : { url: request.url }),
       enabled: true,
+      intervalHours: request.intervalHours ?? DEFAULT_BLOCKLIST_INTERVAL,
+      etag: null,
+      lastModified: null,
+      fetchedAt: null,
+      hits: 0,
     };
-    await this.#read(subscription);
-    const state = this.#states.get(subscription.id);
-    if (state?.parsed === null || state === undefined) {
+    const state = newState(0, now);
+    this.#states.set(subscription.id, state);
+    let kept: Subscription;
+    try {
+      kept = await this.#check(subscription, state);
+      if (state.parsed === null)
+        throw new BlocklistRefused('bad-request', state.failure ?? 'the list could not be read');
+      if (
+        this.#subscriptions.length >= MAX_BLOCKLISTS ||
+        this.#subscriptions.some((s) => (s.path ?? s.url) === source)
+      ) {
+        throw new BlocklistRefused('conflict', `${source} is a blocklist already`);
+      }
+      this.#save([...this.#subscriptions, kept]);
+    } catch (error) {
       this.#states.delete(subscription.id);
-      throw new BlocklistRefused('bad-request', state?.problem ?? 'the list could not be read');
+      if (this.#options.cacheDir !== null)
+        await removeCachedList(this.#options.cacheDir, subscription.id).catch(() => undefined);
+      throw error;
     }
-    this.#save([...this.#subscriptions, subscription]);
     this.#rebuild();
-    return this.#view(subscription);
+    return this.#view(kept);
   }
 
   setEnabled(id: string, enabled: boolean): BlocklistView {
-    const found = this.#find(id);
-    const next = { ...found, enabled };
-    this.#save(this.#subscriptions.map((s) => (s.id === id ? next : s)));
+    const next = { ...this.#find(id), enabled };
+    this.#replace(next);
     this.#rebuild();
+    return this.#view(next);
+  }
+
+  setInterval(id: string, intervalHours: number): BlocklistView {
+    const next = { ...this.#find(id), intervalHours };
+    this.#replace(next);
+    const state = this.#states.get(id);
+    // A list waiting to retry a failed check keeps its retry time.
+    if (state !== undefined && state.failure === null) {
+      state.nextCheckAt = (state.checkedAt ?? this.#options.clock()) + intervalHours * HOUR_MS;
+    }
     return this.#view(next);
   }
 
@@ -129,15 +241,19 @@ export class BlocklistManager {
     this.#save(this.#subscriptions.filter((s) => s.id !== id));
     this.#states.delete(id);
     this.#rebuild();
+    const dir = this.#options.cacheDir;
+    if (dir !== null) {
+      removeCachedList(dir, id).catch((error: unknown) =>
+        this.#options.log(`the copy of a removed blocklist stays on disk: ${messageOf(error)}`),
+      );
+    }
     return true;
   }
 
-  /** Reads the file again; a failed read keeps the entries in force and says why. */
+  /** Checks the list now (conditionally, for a web address); a failed check keeps the entries in force. */
   async reload(id: string): Promise<BlocklistView> {
-    const found = this.#find(id);
-    await this.#read(found);
-    this.#rebuild();
-    return this.#view(found);
+    await this.#checkAndApply(this.#find(id));
+    return this.#view(this.#find(id));
   }
 
   #find(id: string): Subscription {
@@ -148,23 +264,118 @@ export class BlocklistManager {
 
   /** Stored first, in force after: a refused write (a full disk) changes nothing. */
   #save(next: Subscription[]): void {
-    this.#store.settings.set(KEY, next);
+    this.#options.store.settings.set(KEY, next.map(storedForm));
     this.#subscriptions = next;
   }
 
-  async #read(subscription: Subscription): Promise<void> {
-    const state = this.#states.get(subscription.id) ?? { parsed: null, updatedAt: null, problem: null, hits: 0 };
-    this.#states.set(subscription.id, state);
-    try {
-      const parsed = parseList(await readListFile(subscription.path));
-      if (parsed.names.length + parsed.networks.length === 0) {
-        throw new Error(`no entries in it (${String(parsed.refused)} lines were neither entries nor comments)`);
+  #replace(next: Subscription): void {
+    this.#save(
+      this.#subscriptions.map((s) =>
+        s.id === next.id ? { ...next, hits: this.#states.get(s.id)?.hits ?? s.hits } : s,
+      ),
+    );
+  }
+
+  /**
+   * A check of a list that is kept: its outcome is stored and put in force. A list has one check
+   * at a time; asking again while one runs waits for that one.
+   */
+  #checkAndApply(subscription: Subscription): Promise<void> {
+    const state = this.#states.get(subscription.id);
+    if (state === undefined) return Promise.resolve();
+    if (state.running !== null) return state.running;
+    const run = (async (): Promise<void> => {
+      const before = state.parsed;
+      const kept = await this.#check(subscription, state);
+      // Removed while it ran: what the check found is for a list no longer there.
+      const current = this.#subscriptions.find((s) => s.id === subscription.id);
+      if (current === undefined) return;
+      if (kept !== subscription) {
+        const { etag, lastModified, fetchedAt } = kept;
+        this.#replace({ ...current, etag, lastModified, fetchedAt });
       }
-      state.parsed = parsed;
-      state.updatedAt = this.#clock();
-      state.problem = null;
+      if (state.parsed !== before) this.#rebuild();
+    })().finally(() => {
+      state.running = null;
+    });
+    state.running = run;
+    return run;
+  }
+
+  /**
+   * Reads or fetches the list and records the outcome in `state`; answers the subscription with
+   * what the check learned about the copy on disk (the same object when nothing). Never rejects.
+   */
+  async #check(subscription: Subscription, state: ListState): Promise<Subscription> {
+    try {
+      let kept = subscription;
+      if (subscription.path !== undefined) await this.#readFile(subscription.path, state);
+      else kept = await this.#fetch(subscription, state);
+      const now = this.#options.clock();
+      state.checkedAt = now;
+      state.failure = null;
+      state.failures = 0;
+      state.nextCheckAt = now + subscription.intervalHours * HOUR_MS;
+      return kept;
     } catch (error) {
-      state.problem = error instanceof Error ? error.message : String(error);
+      const now = this.#options.clock();
+      state.failure = messageOf(error);
+      state.failures += 1;
+      state.nextCheckAt = now + Math.min(subscription.intervalHours * HOUR_MS, RETRY_MS * 2 ** (state.failures - 1));
+      return subscription;
+    }
+  }
+
+  /** A file is read again only when it changed since the entries in force were read. */
+  async #readFile(file: string, state: ListState): Promise<void> {
+    const stamp = await fileStamp(file);
+    if (stamp === state.stamp && state.parsed !== null) return;
+    state.parsed = withEntries(parseList(await readListFile(file)));
+    state.updatedAt = this.#options.clock();
+    state.stamp = stamp;
+  }
+
+  async #fetch(subscription: Subscription, state: ListState): Promise<Subscription> {
+    // Validators only with entries in force: an unchanged answer must have something to keep.
+    const haveEntries = state.parsed !== null;
+    const answer: ListFetchResult = await fetchList({
+      url: subscription.url ?? '',
+      etag: haveEntries ? subscription.etag : null,
+      lastModified: haveEntries ? subscription.lastModified : null,
+      maxBytes: this.#options.maxListBytes ?? MAX_LIST_CHARS,
+      timeoutMs: FETCH_TIMEOUT_MS,
+      signal: this.#abort.signal,
+      ...(this.#options.ca === undefined ? {} : { ca: this.#options.ca }),
+    });
+    if (answer.kind === 'not-modified') return subscription;
+    const parsed = withEntries(parseList(answer.text));
+    const now = this.#options.clock();
+    state.parsed = parsed;
+    state.updatedAt = now;
+    const dir = this.#options.cacheDir;
+    if (dir === null) return { ...subscription, etag: answer.etag, lastModified: answer.lastModified, fetchedAt: now };
+    try {
+      await writeCachedList(dir, subscription.id, answer.text);
+      state.unsaved = null;
+      return { ...subscription, etag: answer.etag, lastModified: answer.lastModified, fetchedAt: now };
+    } catch (error) {
+      // In force, but without a copy on disk its validators must not be kept (a 304 at the next
+      // start would leave nothing to put in force).
+      state.unsaved = messageOf(error);
+      return { ...subscription, etag: null, lastModified: null, fetchedAt: null };
+    }
+  }
+
+  /** Start: a fetched list's copy on disk, when there is one; due at once when there is none. */
+  async #loadCachedCopy(subscription: Subscription, state: ListState): Promise<void> {
+    const dir = this.#options.cacheDir;
+    if (dir === null || subscription.fetchedAt === null) return;
+    try {
+      state.parsed = withEntries(parseList(await readListFile(cachedListPath(dir, subscription.id))));
+      state.updatedAt = subscription.fetchedAt;
+      state.nextCheckAt = subscription.fetchedAt + subscription.intervalHours * HOUR_MS;
+    } catch (error) {
+      state.failure = `the copy kept on disk could not be read (${messageOf(error)}); it is downloaded again`;
     }
   }
 
@@ -179,22 +390,23 @@ export class BlocklistManager {
       lists.push(parsed);
     }
     if (lists.length === 0) {
-      this.#setLookup(null);
+      this.#options.setLookup(null);
       return;
     }
     const set = new BlockSet(lists);
-    const states = this.#states;
-    this.#setLookup({
-      match(facts: ConnectionFacts): number {
+    const states = ids.map((id) => this.#states.get(id));
+    this.#options.setLookup({
+      match: (facts: ConnectionFacts): number => {
         let list = -1;
         for (const name of facts.hostNames) {
           list = set.matchName(name);
           if (list >= 0) break;
         }
         if (list < 0 && facts.remoteBytes !== null) list = set.matchAddress(facts.remoteBytes);
-        if (list >= 0) {
-          const state = states.get(ids[list] ?? '');
-          if (state !== undefined) state.hits += 1;
+        const state = list >= 0 ? states[list] : undefined;
+        if (state !== undefined) {
+          state.hits += 1;
+          this.#hitsDirty = true;
         }
         return list;
       },
@@ -203,17 +415,67 @@ export class BlocklistManager {
 
   #view(subscription: Subscription): BlocklistView {
     const state = this.#states.get(subscription.id);
+    const parsed = state?.parsed ?? null;
     return {
       id: subscription.id,
       name: subscription.name,
-      path: subscription.path,
+      kind: subscription.url === undefined ? 'file' : 'url',
+      source: subscription.path ?? subscription.url ?? '',
       enabled: subscription.enabled,
-      names: state?.parsed?.names.length ?? 0,
-      networks: state?.parsed?.networks.length ?? 0,
-      refused: state?.parsed?.refused ?? 0,
-      hits: state?.hits ?? 0,
+      intervalHours: subscription.intervalHours,
+      names: parsed?.names.length ?? 0,
+      networks: parsed?.networks.length ?? 0,
+      refused: parsed?.refused ?? 0,
+      hits: state?.hits ?? subscription.hits,
       updatedAt: state?.updatedAt ?? null,
-      problem: state?.problem ?? null,
+      checkedAt: state?.checkedAt ?? null,
+      nextCheckAt: state?.nextCheckAt ?? 0,
+      problem: problemText(state, parsed !== null),
     };
   }
+}
+
+function newState(hits: number, now: number): ListState {
+  return {
+    parsed: null,
+    updatedAt: null,
+    checkedAt: null,
+    nextCheckAt: now,
+    failure: null,
+    unsaved: null,
+    failures: 0,
+    stamp: null,
+    hits,
+    running: null,
+  };
+}
+
+/** A list that has entries, or an error saying it has none. */
+function withEntries(parsed: ParsedList): ParsedList {
+  if (parsed.names.length + parsed.networks.length === 0) {
+    throw new Error(`no entries in it (${String(parsed.refused)} lines were neither entries nor comments)`);
+  }
+  return parsed;
+}
+
+function problemText(state: ListState | undefined, inForce: boolean): string | null {
+  if (state?.failure !== null && state?.failure !== undefined) {
+    return inForce
+      ? `The last check failed: ${state.failure}. The entries from before stay in force.`
+      : `The list could not be read: ${state.failure}. None of its entries are in force.`;
+  }
+  if (state?.unsaved !== null && state?.unsaved !== undefined) {
+    return `In force, but the copy on disk could not be written (${state.unsaved}): it is downloaded again at the next start.`;
+  }
+  return null;
+}
+
+/** The subscription as stored: JSON without undefined fields. */
+function storedForm(s: Subscription): Record<string, string | number | boolean | null> {
+  const { path, url, ...rest } = s;
+  return { ...rest, ...(path === undefined ? {} : { path }), ...(url === undefined ? {} : { url }) };
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

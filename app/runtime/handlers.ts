@@ -200,6 +200,8 @@ export function createHandlers(runtime: Runtime, clock: () => number, options: H
     'blocklists:set-enabled': ({ id, enabled }) => blocklistRequest(() => runtime.blocklists.setEnabled(id, enabled)),
     'blocklists:remove': ({ id }) => blocklistRequest(() => ({ removed: runtime.blocklists.remove(id) })),
     'blocklists:reload': ({ id }) => blocklistRequest(() => runtime.blocklists.reload(id)),
+    'blocklists:set-interval': ({ id, intervalHours }) =>
+      blocklistRequest(() => runtime.blocklists.setInterval(id, intervalHours)),
     'history:export': async ({ filter, format }) => {
       if (options.exportDir === undefined) throw new HandlerError('conflict', 'this host writes no exports');
       try {

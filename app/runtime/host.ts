@@ -16,6 +16,8 @@ import { Runtime, type RuntimeOptions, type SystemPort } from './runtime.ts';
 export const DATA_FILE = 'zenithfence.sqlite';
 /** The connection log for log shippers, beside the database (Settings: "Connection log"). */
 export const CONNECTION_LOG_FILE = 'connections.jsonl';
+/** Where fetched blocklists are kept, beside the database. */
+export const BLOCKLIST_CACHE_DIR = 'blocklists';
 /** UI pushes every this often (connection batches, prompt changes). */
 const FLUSH_MS = 100;
 /** Timeouts, byte counts and store writes every this often. */
@@ -103,6 +105,7 @@ export function createHost(options: HostOptions): Host {
       log,
       storageUnavailable: unavailable,
       connectionLogPath: path.join(options.dataDir, CONNECTION_LOG_FILE),
+      blocklistCacheDir: path.join(options.dataDir, BLOCKLIST_CACHE_DIR),
       ...(options.system === undefined ? {} : { system: options.system }),
       ...(options.caseInsensitivePaths === undefined ? {} : { caseInsensitivePaths: options.caseInsensitivePaths }),
     },

@@ -84,6 +84,11 @@ export interface RuntimeOptions {
   readonly storageRetryMs?: number;
   /** The file the connection log goes to when the setting is on (the host: `<data dir>/connections.jsonl`). */
   readonly connectionLogPath?: string;
+  /** Where fetched blocklists are kept (the host: `<data dir>/blocklists`); none: fetched at each start. */
+  readonly blocklistCacheDir?: string;
+  /** Tests: a private CA trusted for https blocklists, and a smaller size limit for downloaded lists. */
+  readonly blocklistCa?: string;
+  readonly blocklistMaxBytes?: number;
 }
 
 /** The result of a prompt answer, with what the user should know when not all of it took effect. */
@@ -190,11 +195,15 @@ export class Runtime {
       onError: options.onError ?? ((error) => this.log.error('engine', error)),
     });
     this.#loadRules(now);
-    this.blocklists = new BlocklistManager(
-      this.store,
-      (lookup) => this.engine.setBlocklists(lookup),
-      () => this.#now,
-    );
+    this.blocklists = new BlocklistManager({
+      store: this.store,
+      setLookup: (lookup) => this.engine.setBlocklists(lookup),
+      clock: () => this.#now,
+      cacheDir: options.blocklistCacheDir ?? null,
+      log: (message) => this.log.line('blocklists', message),
+      ...(options.blocklistCa === undefined ? {} : { ca: options.blocklistCa }),
+      ...(options.blocklistMaxBytes === undefined ? {} : { maxListBytes: options.blocklistMaxBytes }),
+    });
     // In the background: connections before the lists are read are decided without them.
     void this.blocklists.load().catch((error: unknown) => this.log.error('blocklists', error));
   }
@@ -465,6 +474,7 @@ export class Runtime {
     contained('tick: bandwidth request', () => this.#driver.requestBandwidth(), undefined, this.log);
     contained('tick: flush', () => this.flush(now), undefined, this.log);
     contained('tick: store writes', () => this.#writeStore(now), undefined, this.log);
+    contained('tick: blocklists', () => this.blocklists.tick(now), undefined, this.log);
     this.#ticks += 1;
     if (this.#ticks % HOUSEKEEPING_EVERY_TICKS === 0) {
       contained('tick: housekeeping', () => this.#housekeeping(now), undefined, this.log);
@@ -546,6 +556,7 @@ export class Runtime {
   shutdown(now: number): number {
     // First and on its own: whatever fails after it, no held connection is left unanswered.
     const answered = contained('shutdown: answer held connections', () => this.engine.shutdown(now), 0, this.log);
+    contained('shutdown: blocklists', () => this.blocklists.stop(now), undefined, this.log);
     this.tick(now);
     return answered;
   }

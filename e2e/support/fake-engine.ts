@@ -117,6 +117,9 @@ export class FakeEngine {
       'blocklists:reload': () => {
         throw new HandlerError('not-found', 'the stand-in engine keeps no blocklists');
       },
+      'blocklists:set-interval': () => {
+        throw new HandlerError('not-found', 'the stand-in engine keeps no blocklists');
+      },
       'history:export': () => {
         throw new HandlerError('bad-request', 'the stand-in engine keeps no history to export');
       },

@@ -245,6 +245,8 @@ export const addBlocklist = (request: RequestOf<'blocklists:add'>) => call('bloc
 export const setBlocklistEnabled = (id: string, enabled: boolean) => call('blocklists:set-enabled', { id, enabled });
 export const removeBlocklist = (id: string) => call('blocklists:remove', { id });
 export const reloadBlocklist = (id: string) => call('blocklists:reload', { id });
+export const setBlocklistInterval = (id: string, intervalHours: number) =>
+  call('blocklists:set-interval', { id, intervalHours });
 export const historyPage = (request: RequestOf<'history:page'>) => call('history:page', request);
 export const historyCount = (filter: RequestOf<'history:count'>) => call('history:count', filter);
 export const exportHistory = (request: RequestOf<'history:export'>) => call('history:export', request);

@@ -57,6 +57,10 @@ export interface HarnessOptions {
   readonly system?: SystemPort;
   /** Where the connection log goes when the setting turns it on (default: nowhere). */
   readonly connectionLogPath?: string;
+  /** Where fetched blocklists are kept (default: nowhere) and the CA their https server uses. */
+  readonly blocklistCacheDir?: string;
+  readonly blocklistCa?: string;
+  readonly blocklistMaxBytes?: number;
 }
 
 /** A fresh database path in its own temporary directory, removed after the test file. */
@@ -101,6 +105,9 @@ export function startRuntime(options: HarnessOptions = {}): Harness {
       ...(options.storageRetryMs === undefined ? {} : { storageRetryMs: options.storageRetryMs }),
       ...(options.system === undefined ? {} : { system: options.system }),
       ...(options.connectionLogPath === undefined ? {} : { connectionLogPath: options.connectionLogPath }),
+      ...(options.blocklistCacheDir === undefined ? {} : { blocklistCacheDir: options.blocklistCacheDir }),
+      ...(options.blocklistCa === undefined ? {} : { blocklistCa: options.blocklistCa }),
+      ...(options.blocklistMaxBytes === undefined ? {} : { blocklistMaxBytes: options.blocklistMaxBytes }),
     },
     clock.now,
   );

@@ -4,19 +4,31 @@ import type { PluralText } from '../lib/locale-format.ts';
 export const BLOCKLISTS = {
   title: 'Blocklists',
   intro:
-    'Names and addresses in these files are blocked unless one of your rules allows them. Hosts files, domain lists and address lists are read.',
+    'Names and addresses on these lists are blocked unless one of your rules allows them. Hosts files, domain lists and address lists are read, from a file or a web address, and checked for a new version regularly.',
   name: 'List name',
-  path: 'File path',
-  pathPlaceholder: '/etc/zenithfence/blocklist.txt',
+  source: 'File path or web address',
+  sourcePlaceholder: 'https://example.org/hosts.txt',
+  interval: 'Check for a new version every',
+  intervalOf: (name: string) => `Check ${name} every`,
+  /** The offered intervals, in hours. */
+  every: (hours: number) =>
+    hours % 24 === 0
+      ? hours === 24
+        ? 'day'
+        : hours === 168
+          ? 'week'
+          : `${String(hours / 24)} days`
+      : `${String(hours)} hours`,
   add: 'Add blocklist',
+  adding: 'Adding…',
   none: 'No blocklists yet.',
   enabled: (name: string) => `Use ${name}`,
-  reload: (name: string) => `Reload ${name}`,
+  reload: (name: string) => `Check ${name} now`,
   remove: (name: string) => `Remove ${name}`,
   entries: { one: (n) => `${n} entry`, other: (n) => `${n} entries` } satisfies PluralText,
   hits: { one: (n) => `${n} blocked`, other: (n) => `${n} blocked` } satisfies PluralText,
-  /** "12,034 entries · 3 blocked · read 10:19:32 AM" */
-  summary: (entries: string, hits: string, read: string) => `${entries} · ${hits} · read ${read}`,
-  problem: (reason: string) => `Last read failed, the entries before stay in force: ${reason}`,
+  /** "12,034 entries · 3 blocked · updated 10:19:32 AM · checked 11:19:32 AM" */
+  summary: (entries: string, hits: string, updated: string, checked: string) =>
+    `${entries} · ${hits} · updated ${updated} · checked ${checked}`,
   failed: (reason: string) => `The blocklist was not added: ${reason}`,
 } as const;
