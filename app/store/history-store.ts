@@ -1,10 +1,16 @@
 import type { DatabaseSync, SQLOutputValue, StatementSync } from 'node:sqlite';
-import type { HistoryCount, HistoryFilter, HistoryFilterInput, HistoryPageRequestInput } from '../contract/history.ts';
+import type {
+  HistoryCount,
+  HistoryFilter,
+  HistoryFilterInput,
+  HistoryPageRequestInput,
+  HistorySortKey,
+} from '../contract/history.ts';
 import { HISTORY_COUNT_CAP, historyFilterSchema, historyPageRequestSchema } from '../contract/history.ts';
 import { canonicalIp } from '../contract/ip-address.ts';
 import type { HistoryEntry, HistoryQuery, HistoryUpdate, PruneOptions, PruneResult } from './history-entry.ts';
 import { historyEntrySchema, historyQuerySchema, pruneOptionsSchema } from './history-entry.ts';
-import { orderOf, type TextPlan, whereOf } from './history-search.ts';
+import { orderOf, type SortPlan, type TextPlan, whereOf } from './history-search.ts';
 import type { Row } from './row-values.ts';
 import { validRow } from './row-values.ts';
 import type { HistoryCursor, HistoryExportPage, HistoryStore } from './store.ts';
@@ -15,6 +21,8 @@ const COLUMNS = `id, started_at, ended_at, pid, app_path, uid, direction, protoc
 
 /** From this many matches on, a text search walks the history by time (see textPlan). */
 const WIDE_TEXT = 2_000;
+/** From this many matches on, a page sorted by another key walks that key's index (see sortPlan). */
+const WIDE_SORT = 20_000;
 
 /** Prepared search statements kept at most (one per filter shape and sort in use). */
 const MAX_CACHED_STATEMENTS = 64;
@@ -68,6 +76,18 @@ export function createHistoryStore(db: DatabaseSync): HistoryStore {
     const sql = `SELECT count(*) AS n FROM (SELECT 1 FROM history WHERE ${where.sql} LIMIT ?)`;
     const n = Number(prepared(sql).get(...where.params, WIDE_TEXT)?.['n'] ?? 0);
     return n >= WIDE_TEXT ? 'walk' : 'indexed';
+  };
+
+  /**
+   * The plan for a sort other than by time (history-search.ts, SortPlan): counted through the
+   * filter's indexes up to WIDE_SORT; so many are read in the sort key's order, fewer are sorted.
+   */
+  const sortPlan = (filter: HistoryFilter, key: HistorySortKey): SortPlan => {
+    if (key === 'startedAt') return 'sorted';
+    const where = whereOf(filter);
+    const sql = `SELECT count(*) AS n FROM (SELECT 1 FROM history WHERE ${where.sql} LIMIT ?)`;
+    const n = Number(prepared(sql).get(...where.params, WIDE_SORT)?.['n'] ?? 0);
+    return n >= WIDE_SORT ? 'walk' : 'sorted';
   };
 
   return {
@@ -128,8 +148,15 @@ export function createHistoryStore(db: DatabaseSync): HistoryStore {
     },
     search(request: HistoryPageRequestInput): HistoryEntry[] {
       const { filter, sort, offset, limit } = historyPageRequestSchema.parse(request);
-      const where = whereOf(filter, sort.key === 'startedAt' ? textPlan(filter) : 'indexed');
-      const sql = `SELECT ${COLUMNS} FROM history WHERE ${where.sql} ORDER BY ${orderOf(sort)} LIMIT ? OFFSET ?`;
+      const where =
+        sort.key === 'startedAt'
+          ? whereOf(filter, textPlan(filter))
+          : whereOf(filter, 'indexed', sortPlan(filter, sort.key));
+      // The page's connections first, by number alone (an index often covers that step), then
+      // their columns: a deep page no longer reads every column of every row it skips.
+      const order = orderOf(sort);
+      const sql = `SELECT ${COLUMNS} FROM history WHERE seq IN
+        (SELECT seq FROM history WHERE ${where.sql} ORDER BY ${order} LIMIT ? OFFSET ?) ORDER BY ${order}`;
       return prepared(sql)
         .all(...where.params, limit, offset)
         .map(rowToEntry);

@@ -118,4 +118,22 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX history_rule_started ON history (rule_id, started_at) WHERE rule_id IS NOT NULL;
     `,
   },
+  {
+    version: 5,
+    name: 'history sorts and direction',
+    sql: `
+      -- Inbound connections are a tenth or less of the history: read by time alone, a count or a
+      -- deep page of them walked the whole history (160 ms over a million rows).
+      CREATE INDEX history_direction_started ON history (direction, started_at);
+      -- The History view's other sorts, read in index order instead of sorting every match
+      -- (0.2 to 1.5 s over a million rows). Host A→Z puts connections without a name last:
+      -- '~' sorts after every character a stored (lower-case, ASCII) name holds; Z→A reads
+      -- history_host_started backwards, where they come last anyway. started_at makes each
+      -- covering for the page's first step (history-store.ts, search).
+      CREATE INDEX history_host_sort ON history (coalesce(host_name, '~'), started_at);
+      CREATE INDEX history_bytes_sort ON history (bytes_sent + bytes_received, started_at);
+      -- Written exactly as history-search.ts orders by duration (open connections count as the longest).
+      CREATE INDEX history_duration_sort ON history (coalesce(ended_at, 9007199254740991) - started_at, started_at);
+    `,
+  },
 ];

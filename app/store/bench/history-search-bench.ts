@@ -94,6 +94,11 @@ try {
     ],
     ['everything, by bytes', all, { key: 'bytes', descending: true }],
     ['everything, by host A→Z', all, { key: 'host', descending: false }],
+    ['everything, by host Z→A', all, { key: 'host', descending: true }],
+    ['everything, by app A→Z', all, { key: 'appPath', descending: false }],
+    ['everything, by port, low first', all, { key: 'remotePort', descending: false }],
+    ['last 24 hours, by data', { since: now - DAY, until: now + 1 }, { key: 'bytes', descending: true }],
+    ['everything, by duration', all, { key: 'duration', descending: true }],
   ];
   console.log('\n| filter | matches | first page ms | deep page ms (offset) | count ms |');
   console.log('|---|---|---|---|---|');
