@@ -83,6 +83,7 @@ fn compile(rules: Vec<PolicyRule>) -> CompiledPolicy {
         generation: 1,
         no_app_action: 4,
         rules,
+        blocklist: Default::default(),
     })
 }
 

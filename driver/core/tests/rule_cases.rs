@@ -201,6 +201,7 @@ fn policy(set: &Set) -> (CompiledPolicy, BTreeMap<String, u32>) {
         generation: 1,
         no_app_action: 4,
         rules,
+        blocklist: Default::default(),
     };
     // Through the wire format, as the driver gets it.
     let decoded = PolicyDocument::decode(&document.encode()).expect("the policy encodes");

@@ -675,6 +675,7 @@ fn allow_policy(app: Option<String>) -> Vec<u8> {
             app,
             destination: RuleDestination::Ip4(ip),
         }],
+        blocklist: Default::default(),
     }
     .encode()
 }

@@ -5,7 +5,8 @@
 //!
 //! A new connection is decided by the policy in force (`zenithfence_core::policy`): a rule
 //! answers it at once, for good; otherwise a connected client is asked, and without a client
-//! the policy's no-app action applies (the `--detached` setting when there is no policy).
+//! the policy's blocklist blocks it for good if it lists it, else the policy's no-app action
+//! applies (the `--detached` setting when there is no policy).
 //!
 //! Invariant: every packet handed to [`Engine::decide_new`] or [`Engine::quick_decision`] is
 //! answered exactly once: at once, by a Verdict, by the hold timeout, or when the client leaves.
@@ -292,8 +293,36 @@ impl Engine {
                 generation,
                 time,
             ),
+            PolicyVerdict::Listed => self.decided_for_good(
+                flow,
+                direction,
+                packet,
+                &attribution,
+                Verdict::PermanentBlock,
+                time,
+            ),
             PolicyVerdict::NoApp(action) => self.answer.answer(packet, action, false),
             PolicyVerdict::Ask => self.ask(flow, direction, packet, attribution, ip_packet, time),
+        }
+    }
+
+    /// Answers a new connection with a permanent `verdict` and caches it for the flow, as a
+    /// client's permanent verdict would be (a rule's, or PermanentBlock for a listed one).
+    fn decided_for_good(
+        &mut self,
+        flow: FlowKey,
+        direction: Direction,
+        packet: HeldPacket,
+        attribution: &Attribution,
+        verdict: Verdict,
+        time: Time,
+    ) {
+        let decision = Decision::of(verdict);
+        self.answer.answer(packet, decision.action, true);
+        self.cache
+            .insert(flow, verdict, attribution.pid, direction, time.now_ms);
+        if let Some(cookie) = attribution.cookie {
+            self.cookies.insert(cookie, flow);
         }
     }
 
@@ -314,13 +343,7 @@ impl Engine {
         generation: u64,
         time: Time,
     ) {
-        let decision = Decision::of(verdict);
-        self.answer.answer(packet, decision.action, true);
-        self.cache
-            .insert(flow, verdict, attribution.pid, direction, time.now_ms);
-        if let Some(cookie) = attribution.cookie {
-            self.cookies.insert(cookie, flow);
-        }
+        self.decided_for_good(flow, direction, packet, &attribution, verdict, time);
         if self.features() & feature::POLICY == 0 {
             return;
         }
@@ -499,6 +522,7 @@ impl Engine {
             });
             let verdict = match self.policy_verdict(&released.flow, direction, app, false, time) {
                 PolicyVerdict::Rule { verdict, .. } => verdict,
+                PolicyVerdict::Listed => Verdict::PermanentBlock,
                 PolicyVerdict::NoApp(action) => Decision::default_verdict(action),
                 // Not without a client; answered as the setting says should it ever be.
                 PolicyVerdict::Ask => Decision::default_verdict(self.options.detached_action),
@@ -698,6 +722,10 @@ impl Engine {
 #[cfg(test)]
 #[path = "engine_policy_tests.rs"]
 mod policy_tests;
+
+#[cfg(test)]
+#[path = "engine_blocklist_tests.rs"]
+mod blocklist_tests;
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]

@@ -50,6 +50,7 @@ fn document(generation: u64, no_app_action: u8) -> PolicyDocument {
                 RuleDestination::Ip4(SERVER),
             ),
         ],
+        blocklist: Default::default(),
     }
 }
 
@@ -226,6 +227,7 @@ fn rules_the_app_decides_hold_with_a_client_and_do_not_exist_without_one() {
             app_decides,
             rule(2, RuleAction::Block, None, RuleDestination::Ip4(SERVER)),
         ],
+        blocklist: Default::default(),
     };
     let mut f = connected(feature::ALL);
     install(&mut f, &document);
@@ -259,6 +261,7 @@ fn a_leaving_client_has_its_held_connections_decided_as_without_a_client() {
             app_decides,
             rule(2, RuleAction::Block, None, RuleDestination::Ip4(SERVER)),
         ],
+        blocklist: Default::default(),
     };
     let mut f = connected(feature::ALL);
     install(&mut f, &document);

@@ -159,6 +159,7 @@ mod tests {
                 app: Some("/usr/bin/curl".into()),
                 destination: RuleDestination::Ip4([10, 0, 0, 2]),
             }],
+            blocklist: Default::default(),
         }
         .encode()
     }

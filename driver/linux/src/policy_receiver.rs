@@ -41,7 +41,7 @@ impl<'a> PolicyReceiver<'a> {
         match receive_part(&mut self.assembler, part) {
             PartResult::Incomplete => return,
             PartResult::Ready { prepared, bytes } => {
-                let (generation, rules) = (prepared.generation(), prepared.rule_count());
+                let (generation, contents) = (prepared.generation(), prepared.contents());
                 let replaced = self
                     .engine
                     .lock()
@@ -52,7 +52,7 @@ impl<'a> PolicyReceiver<'a> {
                     Ok(()) => self.log.write(
                         Severity::Info,
                         format!(
-                            "policy generation {generation} in force: {rules} rules, stored in {}",
+                            "policy generation {generation} in force: {contents}, stored in {}",
                             self.file.display()
                         ),
                     ),

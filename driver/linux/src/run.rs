@@ -207,9 +207,9 @@ fn stored_policy(
             log.write(
                 Severity::Info,
                 format!(
-                    "stored policy generation {} in force: {} rules, from {}",
+                    "stored policy generation {} in force: {}, from {}",
                     prepared.generation(),
-                    prepared.rule_count(),
+                    prepared.contents(),
                     options.policy_file.display()
                 ),
             );

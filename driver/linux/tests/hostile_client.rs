@@ -161,6 +161,7 @@ fn full_part_document(generation: u64) -> Vec<u8> {
         generation,
         no_app_action: 2,
         rules: vec![rule(1, 4096), rule(2, 1)],
+        blocklist: Default::default(),
     };
     let short = document.encode().len();
     document.rules[1] = rule(2, 1 + 8192 - short);

@@ -147,6 +147,7 @@ fn curl_blocked_python_allowed(server: &str, generation: u64, no_app_action: u8)
                 RuleDestination::Ip4(ipv4(server)),
             ),
         ],
+        blocklist: Default::default(),
     }
 }
 
@@ -513,6 +514,7 @@ fn big_document(generation: u64, python: &str, server: [u8; 4]) -> PolicyDocumen
         generation,
         no_app_action: Verdict::Block as u8,
         rules,
+        blocklist: Default::default(),
     }
 }
 

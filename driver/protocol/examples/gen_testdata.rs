@@ -1,4 +1,5 @@
-//! Writes `testdata/rust_infos.bin` and `testdata/rust_policy.bin`, the Rust half of the cross-language golden files.
+//! Writes `testdata/rust_infos.bin`, `testdata/rust_policy.bin` and `testdata/rust_policy_lists.bin`,
+//! the Rust half of the cross-language golden files.
 //! Run through `npm run protocol:regen`, which also writes the TypeScript half.
 
 #[path = "../tests/support/fixtures.rs"]
@@ -10,6 +11,9 @@ fn main() -> std::io::Result<()> {
     println!("wrote {}", path.display());
     let path = fixtures::testdata_dir().join("rust_policy.bin");
     std::fs::write(&path, fixtures::rust_policy().encode())?;
+    println!("wrote {}", path.display());
+    let path = fixtures::testdata_dir().join("rust_policy_lists.bin");
+    std::fs::write(&path, fixtures::rust_policy_lists().encode())?;
     println!("wrote {}", path.display());
     Ok(())
 }

@@ -16,6 +16,7 @@ pub mod crc32;
 pub mod info;
 pub mod info_policy;
 pub mod policy;
+mod policy_blocklist;
 pub mod reader;
 
 pub use command::{Command, CommandError, PolicyPart, Update};

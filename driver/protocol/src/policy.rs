@@ -1,7 +1,8 @@
 //! The policy document (README "Policy"): the user's permanent rules as the driver enforces
-//! them. The same bytes travel in PolicyPart commands and are the stored file. The decoder
-//! checks the checksum and then every field, and refuses the whole document on any flaw: a
-//! policy is enforced whole or not at all.
+//! them, and the blocklists it applies while no app is connected (`policy_blocklist.rs`). The
+//! same bytes travel in PolicyPart commands and are the stored file. The decoder checks the
+//! checksum and then every field, and refuses the whole document on any flaw: a policy is
+//! enforced whole or not at all.
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -9,6 +10,10 @@ use core::fmt;
 
 use crate::bytes::Fields;
 use crate::crc32::crc32;
+pub use crate::policy_blocklist::{
+    BlockedNames, BlockedNetwork, PolicyBlocklist, FLAG_BLOCKLIST, MAX_BLOCKED_NAMES,
+    MAX_BLOCKED_NETWORKS,
+};
 
 /// The first bytes of every document.
 pub const MAGIC: [u8; 8] = *b"ZFPOLICY";
@@ -145,7 +150,8 @@ impl PolicyRule {
 /// A whole policy.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PolicyDocument {
-    /// Document flags ([`FLAG_CASE_INSENSITIVE_PATHS`]).
+    /// Document flags ([`FLAG_CASE_INSENSITIVE_PATHS`]). [`FLAG_BLOCKLIST`] is not kept here:
+    /// the encoder sets it exactly when `blocklist` lists something.
     pub flags: u16,
     /// ≥ 1; larger is newer.
     pub generation: u64,
@@ -153,6 +159,8 @@ pub struct PolicyDocument {
     pub no_app_action: u8,
     /// The rules.
     pub rules: Vec<PolicyRule>,
+    /// The blocklist section; empty when the document has none.
+    pub blocklist: PolicyBlocklist,
 }
 
 /// Why a document was refused.
@@ -186,17 +194,24 @@ impl fmt::Display for PolicyError {
     }
 }
 
-const fn bad(at: usize, what: &'static str) -> PolicyError {
+pub(crate) const fn bad(at: usize, what: &'static str) -> PolicyError {
     PolicyError::Malformed { at, what }
 }
 
 impl PolicyDocument {
     /// The document's bytes (checksum included).
     pub fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(HEADER_LEN + CHECKSUM_LEN + self.rules.len() * 48);
+        let lists = &self.blocklist;
+        let list_len = 8 + lists.names.len() + lists.names.text_len() + lists.networks.len() * 18;
+        let mut out =
+            Vec::with_capacity(HEADER_LEN + CHECKSUM_LEN + self.rules.len() * 48 + list_len);
         out.extend_from_slice(&MAGIC);
         out.extend_from_slice(&FORMAT.to_le_bytes());
-        out.extend_from_slice(&self.flags.to_le_bytes());
+        let mut flags = self.flags & !FLAG_BLOCKLIST;
+        if !self.blocklist.is_empty() {
+            flags |= FLAG_BLOCKLIST;
+        }
+        out.extend_from_slice(&flags.to_le_bytes());
         out.extend_from_slice(&self.generation.to_le_bytes());
         out.push(self.no_app_action);
         out.extend_from_slice(&[0, 0, 0]);
@@ -205,6 +220,7 @@ impl PolicyDocument {
         for rule in &self.rules {
             encode_rule(rule, &mut out);
         }
+        self.blocklist.encode(&mut out);
         let sum = crc32(&out);
         out.extend_from_slice(&sum.to_le_bytes());
         out
@@ -233,7 +249,7 @@ impl PolicyDocument {
             return Err(PolicyError::Checksum);
         }
         let flags = header.u16();
-        if flags & !FLAG_CASE_INSENSITIVE_PATHS != 0 {
+        if flags & !(FLAG_CASE_INSENSITIVE_PATHS | FLAG_BLOCKLIST) != 0 {
             return Err(bad(10, "undefined document flag"));
         }
         let generation = header.u64();
@@ -264,8 +280,22 @@ impl PolicyDocument {
             rules.push(rule);
             at = next;
         }
+        let blocklist = if flags & FLAG_BLOCKLIST != 0 {
+            let (list, next) = PolicyBlocklist::decode(content, at)?;
+            at = next;
+            list
+        } else {
+            PolicyBlocklist::default()
+        };
         if at != content.len() {
-            return Err(bad(at, "bytes after the last rule"));
+            return Err(bad(
+                at,
+                if flags & FLAG_BLOCKLIST != 0 {
+                    "bytes after the blocklist"
+                } else {
+                    "bytes after the last rule"
+                },
+            ));
         }
         let mut tags: Vec<u32> = rules.iter().map(|r| r.tag).collect();
         tags.sort_unstable();
@@ -273,10 +303,11 @@ impl PolicyDocument {
             return Err(bad(HEADER_LEN, "two rules share a tag"));
         }
         Ok(PolicyDocument {
-            flags,
+            flags: flags & !FLAG_BLOCKLIST,
             generation,
             no_app_action,
             rules,
+            blocklist,
         })
     }
 }
@@ -452,7 +483,7 @@ fn to_array<const N: usize>(bytes: &[u8]) -> [u8; N] {
 }
 
 /// True when every bit past `prefix` is zero.
-fn host_bits_clear(network: &[u8], prefix: u8) -> bool {
+pub(crate) fn host_bits_clear(network: &[u8], prefix: u8) -> bool {
     network.iter().enumerate().all(|(i, &byte)| {
         let kept = usize::from(prefix).saturating_sub(i * 8).min(8);
         let mask = if kept == 0 { 0 } else { 0xffu8 << (8 - kept) };
@@ -466,16 +497,22 @@ fn utf8(bytes: &[u8], at: usize) -> Result<String, PolicyError> {
         .map_err(|_| bad(at, "text is not UTF-8"))
 }
 
-/// A rule's name: 1..=253 bytes of UTF-8, no ASCII capital, no trailing dot (the form the
-/// driver's DNS reader gives names in, so a comparison of bytes is a comparison of names).
+/// A rule's name as a String (see [`check_name`]).
 fn name(bytes: &[u8], at: usize) -> Result<String, PolicyError> {
+    check_name(bytes, at).map(String::from)
+}
+
+/// A rule's or a blocklist's name: 1..=253 bytes of UTF-8, no ASCII capital, no trailing dot
+/// (the form the driver's DNS reader gives names in, so a comparison of bytes is a comparison
+/// of names).
+pub(crate) fn check_name(bytes: &[u8], at: usize) -> Result<&str, PolicyError> {
     if bytes.is_empty() || bytes.len() > MAX_NAME {
         return Err(bad(at, "a name is 1 to 253 bytes"));
     }
     if bytes.iter().any(u8::is_ascii_uppercase) || bytes.last() == Some(&b'.') {
         return Err(bad(at, "a name is lowercase, without a trailing dot"));
     }
-    utf8(bytes, at)
+    core::str::from_utf8(bytes).map_err(|_| bad(at, "text is not UTF-8"))
 }
 
 #[cfg(test)]

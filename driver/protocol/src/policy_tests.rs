@@ -61,6 +61,7 @@ fn sample() -> PolicyDocument {
             rule(8, RuleDestination::Localhost),
             any,
         ],
+        blocklist: Default::default(),
     }
 }
 
@@ -79,6 +80,7 @@ fn an_empty_policy_is_a_policy() {
         generation: 1,
         no_app_action: 2,
         rules: vec![],
+        blocklist: Default::default(),
     };
     let bytes = doc.encode();
     assert_eq!(bytes.len(), 32);
@@ -134,7 +136,8 @@ fn header_fields_are_checked() {
     format[8] = 2;
     assert_eq!(malformed(&format), "unknown format revision");
     let mut flags = bytes.clone();
-    flags[10] = 2;
+    // Bit 0 is the path flag, bit 1 the blocklist section: bit 2 is the first undefined one.
+    flags[10] = 4;
     resign(&mut flags);
     assert_eq!(malformed(&flags), "undefined document flag");
     let mut generation = bytes.clone();
@@ -194,6 +197,7 @@ fn one_rule(destination: RuleDestination) -> Vec<u8> {
         generation: 1,
         no_app_action: 6,
         rules: vec![rule(1, destination)],
+        blocklist: Default::default(),
     }
     .encode()
 }

@@ -69,3 +69,24 @@ fn the_typescript_policy_decodes_and_reencodes_to_the_same_bytes() {
     assert_eq!(document, fixtures::ts_policy());
     assert_eq!(document.encode(), bytes);
 }
+
+#[test]
+fn committed_rust_policy_with_lists_matches_what_the_encoder_writes_now() {
+    let bytes = committed("rust_policy_lists.bin");
+    assert!(
+        bytes == fixtures::rust_policy_lists().encode(),
+        "testdata/rust_policy_lists.bin is stale: run `npm run protocol:regen` and commit the result"
+    );
+    assert_eq!(
+        PolicyDocument::decode(&bytes),
+        Ok(fixtures::rust_policy_lists())
+    );
+}
+
+#[test]
+fn the_typescript_policy_with_lists_decodes_and_reencodes_to_the_same_bytes() {
+    let bytes = committed("ts_policy_lists.bin");
+    let document = PolicyDocument::decode(&bytes).expect("the TypeScript policy decodes");
+    assert_eq!(document, fixtures::ts_policy_lists());
+    assert_eq!(document.encode(), bytes);
+}

@@ -533,8 +533,9 @@ impl<P, I: Irp> Driver<P, I> {
     ///
     /// Order: loopback (when bypassed) and the client's own connections go through; a flow
     /// that waits is joined; a verdict cached for the connection answers; then the policy
-    /// decides a new connection: a rule at once (cached, RuleDecided to a POLICY client), the
-    /// no-app action without a client, else the client is asked (the packet is held).
+    /// decides a new connection: a rule at once (cached, RuleDecided to a POLICY client), without
+    /// a client PermanentBlock (cached) for a connection the blocklist lists, else the no-app
+    /// action, and with a client it is asked (the packet is held).
     pub fn on_ale(
         &mut self,
         request: &AleRequest<'_>,
@@ -567,6 +568,11 @@ impl<P, I: Irp> Driver<P, I> {
                 self.rule_decided(request, key, now, (verdict, tag, generation));
                 self.deliver(&mut effects);
                 outcome_of(verdict)
+            }
+            // Listed without a client: blocked for good, cached like a rule's verdict.
+            PolicyVerdict::Listed => {
+                self.decided_for_good(request, key, now, Verdict::PermanentBlock);
+                outcome_of(Verdict::PermanentBlock)
             }
             PolicyVerdict::NoApp(action) => outcome_of_action(action),
             // A re-authorization of a connection this driver never decided (it predates the

@@ -35,6 +35,8 @@ pub mod stored_policy;
 pub mod wall_clock;
 
 #[cfg(test)]
+mod blocklist_tests;
+#[cfg(test)]
 mod policy_tests;
 #[cfg(test)]
 mod process_tests;

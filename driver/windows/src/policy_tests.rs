@@ -57,6 +57,7 @@ pub(crate) fn policy_bytes(generation: u64, no_app_action: u8, rules: &[PolicyRu
         generation,
         no_app_action,
         rules: rules.to_vec(),
+        blocklist: Default::default(),
     }
     .encode()
 }

@@ -10,9 +10,12 @@ export { decodeInfoBody, INFO_BODY_SIZE } from './info-decoder.ts';
 export type { InfoReaderOptions, ReaderOutput } from './info-reader.ts';
 export { DEFAULT_MAX_BODY_LENGTH, InfoReader } from './info-reader.ts';
 export type * from './info-types.ts';
+export { blocklistSectionSize } from './policy-blocklist.ts';
 export { encodePolicyDocument, policyPartCommands } from './policy-encoder.ts';
 export {
   MAX_APP_PATH_LENGTH,
+  MAX_BLOCKED_NAMES,
+  MAX_BLOCKED_NETWORKS,
   MAX_POLICY_LENGTH,
   MAX_POLICY_NAME_LENGTH,
   MAX_POLICY_RULES,

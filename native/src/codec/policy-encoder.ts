@@ -4,8 +4,10 @@
 import { ByteWriter } from './byte-writer.ts';
 import type { PolicyPartCommand } from './command-types.ts';
 import { crc32 } from './crc32.ts';
+import { checkBlocklist, writeBlocklist } from './policy-blocklist.ts';
 import {
   DESTINATION_KINDS,
+  DOCUMENT_FLAG_BLOCKLIST,
   DOCUMENT_FLAG_CASE_INSENSITIVE_PATHS,
   hostBitsClear,
   MAX_APP_PATH_LENGTH,
@@ -49,7 +51,9 @@ interface CheckedRule {
 }
 
 /**
- * The bytes of `doc` as a policy document: header, rules in the order given, CRC-32. Throws a
+ * The bytes of `doc` as a policy document: header, rules in the order given, the blocklist
+ * section when `doc.blocklist` lists something (flag bit 1; see policy-blocklist.ts for what it
+ * refuses), CRC-32. Throws a
  * RangeError naming the field for anything the format cannot carry: a generation outside
  * 1..2^64-1, more than 1 000 000 rules, a tag outside u32 or used twice, a port outside u16 or a
  * range that runs backwards, a time that is not a whole number of milliseconds (an expiry of 0,
@@ -84,18 +88,24 @@ export function encodePolicyDocument(doc: PolicyDocument): Uint8Array {
     length += RULE_MIN_LENGTH + one.app.length + one.dest.length;
     checked.push(one);
   }
+  const lists = checkBlocklist(doc.blocklist);
+  length += lists?.length ?? 0;
   if (length > MAX_POLICY_LENGTH) {
     throw new RangeError(`the policy document would take ${length} bytes, a driver takes at most ${MAX_POLICY_LENGTH}`);
   }
   const writer = new ByteWriter(length)
     .raw(POLICY_MAGIC)
     .u16(POLICY_FORMAT)
-    .u16(doc.caseInsensitivePaths ? DOCUMENT_FLAG_CASE_INSENSITIVE_PATHS : 0)
+    .u16(
+      (doc.caseInsensitivePaths ? DOCUMENT_FLAG_CASE_INSENSITIVE_PATHS : 0) |
+        (lists === null ? 0 : DOCUMENT_FLAG_BLOCKLIST),
+    )
     .u64(generation)
     .u8(noAppAction)
     .raw(new Uint8Array(3))
     .u32(checked.length);
   for (const one of checked) writeRule(writer, one);
+  if (lists !== null) writeBlocklist(writer, lists);
   return writer.u32(crc32(writer.bytes.subarray(0, length - POLICY_CHECKSUM_LENGTH))).finish();
 }
 

@@ -33,8 +33,23 @@ export const RULE_FIXED_LENGTH = 31;
 /** The fewest bytes a rule takes: the fixed part, then dest_kind and dest_len. */
 export const RULE_MIN_LENGTH = RULE_FIXED_LENGTH + 2;
 
-/** Document flag bit 0: app paths compare case-insensitively. No other bit is defined. */
+/** Document flag bit 0: app paths compare case-insensitively. */
 export const DOCUMENT_FLAG_CASE_INSENSITIVE_PATHS = 0x1;
+
+/** Document flag bit 1: a blocklist section follows the rules (written only when it lists something). */
+export const DOCUMENT_FLAG_BLOCKLIST = 0x2;
+
+/** The most names a blocklist section holds. */
+export const MAX_BLOCKED_NAMES = 4_000_000;
+
+/** The most networks a blocklist section holds. */
+export const MAX_BLOCKED_NETWORKS = 1_000_000;
+
+/** A blocklist section's bytes before its names: name_count u32, network_count u32. */
+export const BLOCKLIST_COUNTS_LENGTH = 8;
+
+/** A blocked network's bytes before its address: family u8 (4 or 6), prefix u8. */
+export const BLOCKED_NETWORK_HEADER_LENGTH = 2;
 
 /** Rule flag bit 0: the app decides. No other bit is defined. */
 export const RULE_FLAG_APP_DECIDES = 0x1;

@@ -47,6 +47,26 @@ export interface PolicyRule {
 /** What happens to connections no rule decides while no client is connected. */
 export type NoAppAction = 'accept' | 'block' | 'drop';
 
+/** A network of a blocklist: 4 or 16 address bytes with the host bits zero, and its prefix length. */
+export interface BlockedNetwork {
+  readonly ip: Uint8Array;
+  /** 0..32 for an IPv4 network, 0..128 for an IPv6 one. */
+  readonly prefix: number;
+}
+
+/**
+ * The blocklists the driver applies by itself: while no app is connected, a connection no rule
+ * decides is blocked for good (PermanentBlock) instead of getting the no-app action when its
+ * address is in a network or a name the driver's DNS table gives it is a listed name or below
+ * one. Duplicates are allowed.
+ */
+export interface PolicyBlocklist {
+  /** Lowercase names without a trailing dot, 1..253 UTF-8 bytes; each lists itself and every name below it. At most 4 000 000. */
+  readonly names: readonly string[];
+  /** At most 1 000 000. */
+  readonly networks: readonly BlockedNetwork[];
+}
+
 /** A whole policy: it replaces the one the driver enforces. */
 export interface PolicyDocument {
   /** 1..2^64-1; a larger one is newer. */
@@ -55,4 +75,6 @@ export interface PolicyDocument {
   readonly caseInsensitivePaths: boolean;
   readonly noAppAction: NoAppAction;
   readonly rules: readonly PolicyRule[];
+  /** The document's blocklist section; absent (or both lists empty): none. */
+  readonly blocklist?: PolicyBlocklist;
 }

@@ -66,7 +66,9 @@ describe('policy document properties', () => {
     expect(accepted).toBeGreaterThan(100);
   });
 
-  it('every strict prefix of a document, resealed, is refused as malformed', () => {
+  // Each prefix is checksummed and decoded: quadratic in a document's size (tens of KB with long
+  // paths and a blocklist), so this takes seconds; the timeout is the CI config's, not Vitest's 5 s.
+  it('every strict prefix of a document, resealed, is refused as malformed', { timeout: 20_000 }, () => {
     const random = new Random(testSeed('policy prefixes'));
     for (let round = 0; round < 20; round++) {
       const bytes = encodePolicyDocument(randomPolicyDocument(random, 1 + random.int(3)));

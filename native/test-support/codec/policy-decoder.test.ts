@@ -227,7 +227,8 @@ describe('decodePolicyDocument', () => {
     ['an empty file', new Uint8Array(0), /at byte 0: shorter than a header and a checksum/],
     ['31 bytes', rawDocument([]).subarray(0, 31), /at byte 31: shorter than a header/],
     ['format 0', rawDocument([], { format: 0 }), /at byte 8: unknown format revision 0/],
-    ['an undefined document flag', rawDocument([], { flags: 2 }), /at byte 10: undefined document flag in 0x00000002/],
+    // Bit 0 is the path flag and bit 1 the blocklist section: bit 2 is the first undefined one.
+    ['an undefined document flag', rawDocument([], { flags: 4 }), /at byte 10: undefined document flag in 0x00000004/],
     ['a high document flag', rawDocument([], { flags: 0x8001 }), /at byte 10: undefined document flag/],
     ['generation 0', rawDocument([], { generation: 0n }), /at byte 12: generation 0/],
     ['no-app action 0', rawDocument([], { noAppAction: 0 }), /at byte 20: no-app action 0 is not 2, 4 or 6/],

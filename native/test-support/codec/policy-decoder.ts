@@ -5,11 +5,11 @@ import { addressAt } from '../../src/codec/addresses.ts';
 import { crc32 } from '../../src/codec/crc32.ts';
 import {
   DESTINATION_KINDS,
+  DOCUMENT_FLAG_BLOCKLIST,
   DOCUMENT_FLAG_CASE_INSENSITIVE_PATHS,
   hostBitsClear,
   MAX_APP_PATH_LENGTH,
   MAX_POLICY_LENGTH,
-  MAX_POLICY_NAME_LENGTH,
   MAX_POLICY_RULES,
   MAX_POLICY_TIME,
   NO_APP_ACTION_CODE,
@@ -24,29 +24,11 @@ import {
   RULE_MIN_LENGTH,
 } from '../../src/codec/policy-format.ts';
 import type { NoAppAction, PolicyDestination, PolicyDocument, PolicyRule } from '../../src/codec/policy-types.ts';
+import { decodeBlocklistSection } from './policy-blocklist-decoder.ts';
+import { malformed, name, PolicyDecodeError, text } from './policy-decode-common.ts';
 
-/** Why bytes are not a policy document: the PolicyState problems a driver reports for them. */
-export type PolicyDecodeReason = 'malformed' | 'checksum' | 'too-large';
-
-/** Thrown by {@link decodePolicyDocument}; `reason` says why, the message says where. */
-export class PolicyDecodeError extends Error {
-  override readonly name = 'PolicyDecodeError';
-  readonly reason: PolicyDecodeReason;
-
-  /** Creates an error for `reason` with a human-readable message. */
-  constructor(reason: PolicyDecodeReason, message: string) {
-    super(message);
-    this.reason = reason;
-  }
-}
-
-function malformed(at: number, what: string): PolicyDecodeError {
-  return new PolicyDecodeError('malformed', `policy malformed at byte ${at}: ${what}`);
-}
-
-// Paths and names must be UTF-8 (unlike info text, which is shown, these are compared);
-// ignoreBOM keeps a leading U+FEFF as text, as the Rust decoder does.
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+export type { PolicyDecodeReason } from './policy-decode-common.ts';
+export { PolicyDecodeError } from './policy-decode-common.ts';
 
 const NO_APP_ACTIONS = new Map<number, NoAppAction>(
   Object.entries(NO_APP_ACTION_CODE).map(([action, code]) => [code, action as NoAppAction]),
@@ -59,7 +41,9 @@ const NO_APP_ACTIONS = new Map<number, NoAppAction>(
  * bytes not 0, more than 1 000 000 rules, an unknown action, direction, any_protocol or destination
  * kind, a port range that runs backwards, a path over 16384 bytes, a length past the end, text that
  * is not UTF-8, a name that is not 1..253 bytes or has an ASCII capital or a trailing dot, a prefix
- * too long or host bits set, a tag used twice, bytes after the last rule). A time past 2^53 − 1 ms
+ * too long or host bits set, a tag used twice, bytes after the last rule), then the blocklist
+ * section when flag bit 1 is set (policy-blocklist-decoder.ts; the document gets `blocklist` only
+ * then). A time past 2^53 − 1 ms
  * is malformed here too: the TypeScript types hold times as exact numbers. Throws only
  * {@link PolicyDecodeError}.
  */
@@ -88,7 +72,7 @@ export function decodePolicyDocument(bytes: Uint8Array): PolicyDocument {
     );
   }
   const flags = view.getUint16(10, true);
-  if ((flags & ~DOCUMENT_FLAG_CASE_INSENSITIVE_PATHS) !== 0)
+  if ((flags & ~(DOCUMENT_FLAG_CASE_INSENSITIVE_PATHS | DOCUMENT_FLAG_BLOCKLIST)) !== 0)
     throw malformed(10, `undefined document flag in ${hex(flags)}`);
   const generation = view.getBigUint64(12, true);
   if (generation === 0n) throw malformed(12, 'generation 0');
@@ -112,13 +96,19 @@ export function decodePolicyDocument(bytes: Uint8Array): PolicyDocument {
     rules.push(rule);
     at = next;
   }
-  if (at !== end) throw malformed(at, `${end - at} bytes after the last rule`);
-  return {
+  const doc: PolicyDocument = {
     generation,
     caseInsensitivePaths: (flags & DOCUMENT_FLAG_CASE_INSENSITIVE_PATHS) !== 0,
     noAppAction,
     rules,
   };
+  if ((flags & DOCUMENT_FLAG_BLOCKLIST) === 0) {
+    if (at !== end) throw malformed(at, `${end - at} bytes after the last rule`);
+    return doc;
+  }
+  const { blocklist, next } = decodeBlocklistSection(bytes, view, at, end);
+  if (next !== end) throw malformed(next, `${end - next} bytes after the blocklist`);
+  return { ...doc, blocklist };
 }
 
 function hex(value: number): string {
@@ -175,14 +165,6 @@ function time(view: DataView, at: number): number {
   return Number(ms);
 }
 
-function text(bytes: Uint8Array, start: number, end: number): string {
-  try {
-    return utf8.decode(bytes.subarray(start, end));
-  } catch {
-    throw malformed(start, 'text is not UTF-8');
-  }
-}
-
 function decodeDestination(
   bytes: Uint8Array,
   view: DataView,
@@ -217,17 +199,4 @@ function decodeDestination(
     default:
       throw malformed(kindAt, `unknown destination kind ${view.getUint8(kindAt)}`);
   }
-}
-
-/** A rule's name: 1..253 bytes of UTF-8 without an ASCII capital or a trailing dot. */
-function name(bytes: Uint8Array, kindAt: number, at: number, length: number): string {
-  if (length < 1 || length > MAX_POLICY_NAME_LENGTH) {
-    throw malformed(kindAt, `a name is 1..${MAX_POLICY_NAME_LENGTH} bytes, not ${length}`);
-  }
-  for (let i = at; i < at + length; i++) {
-    const byte = bytes[i] ?? 0;
-    if (byte >= 0x41 && byte <= 0x5a) throw malformed(i, 'a name is lowercase');
-  }
-  if (bytes[at + length - 1] === 0x2e) throw malformed(at + length - 1, 'a name has no trailing dot');
-  return text(bytes, at, at + length);
 }

@@ -1,10 +1,12 @@
 // The cross-language policy documents. driver/protocol/testdata/ts_policy.bin is TS_POLICY_FIXTURE
 // encoded (native/scripts/gen-testdata.ts), read by the Rust tests; rust_policy.bin is written by
 // the Rust side and must decode to RUST_POLICY_FIXTURE (its values mirror
-// driver/protocol/tests/support/fixtures.rs, rust_policy()). Changing either means changing the
-// other language's tests and running `npm run protocol:regen`.
+// driver/protocol/tests/support/fixtures.rs, rust_policy()). ts_policy_lists.bin and
+// rust_policy_lists.bin are the same pair for documents with a blocklist section
+// (rust_policy_lists() and ts_policy_lists() there). Changing either means changing the other
+// language's tests and running `npm run protocol:regen`.
 import { encodePolicyDocument } from '../../src/codec/policy-encoder.ts';
-import type { PolicyDestination, PolicyDocument, PolicyRule } from '../../src/codec/policy-types.ts';
+import type { PolicyBlocklist, PolicyDestination, PolicyDocument, PolicyRule } from '../../src/codec/policy-types.ts';
 import { ipv4, ipv6 } from './address-bytes.ts';
 
 /** Repository-relative path of the TypeScript-written policy document. */
@@ -12,6 +14,12 @@ export const TS_POLICY_PATH = 'driver/protocol/testdata/ts_policy.bin';
 
 /** Repository-relative path of the Rust-written policy document. */
 export const RUST_POLICY_PATH = 'driver/protocol/testdata/rust_policy.bin';
+
+/** Repository-relative path of the TypeScript-written policy document with a blocklist section. */
+export const TS_POLICY_LISTS_PATH = 'driver/protocol/testdata/ts_policy_lists.bin';
+
+/** Repository-relative path of the Rust-written policy document with a blocklist section. */
+export const RUST_POLICY_LISTS_PATH = 'driver/protocol/testdata/rust_policy_lists.bin';
 
 const BASE: PolicyRule = {
   tag: 1,
@@ -89,4 +97,42 @@ export const TS_POLICY_FIXTURE: PolicyDocument = {
 /** The bytes ts_policy.bin must hold. */
 export function buildTsPolicy(): Uint8Array {
   return encodePolicyDocument(TS_POLICY_FIXTURE);
+}
+
+// Names of 1 and 253 bytes, non-ASCII and punycode names; networks of both families with the
+// shortest and longest prefixes, and an IPv4-mapped one.
+const BLOCKLIST: PolicyBlocklist = {
+  names: ['ads.example.com', 'xn--bcher-kva.example', 'ü.example', 't', 'x'.repeat(253)],
+  networks: [
+    { ip: ipv4(198, 51, 100, 0), prefix: 24 },
+    { ip: ipv4(0, 0, 0, 0), prefix: 0 },
+    { ip: ipv4(198, 51, 100, 7), prefix: 32 },
+    { ip: ipv6(0x2001, 0xdb8, 0, 0, 0, 0, 0, 0), prefix: 32 },
+    { ip: ipv6(0, 0, 0, 0, 0, 0xffff, 0xc000, 0x0200), prefix: 120 },
+    { ip: ipv6(0x2001, 0xdb8, 0, 1, 0, 0, 0, 2), prefix: 128 },
+  ],
+};
+
+/** What rust_policy_lists.bin must decode to: the rules of RUST_POLICY_FIXTURE and the blocklist. */
+export const RUST_POLICY_LISTS_FIXTURE: PolicyDocument = {
+  ...RUST_POLICY_FIXTURE,
+  generation: 1_764_850_000_124n,
+  blocklist: BLOCKLIST,
+};
+
+/**
+ * What ts_policy_lists.bin holds: no rules (the section right after the header), paths compared as
+ * written, the no-app action accept, and the blocklist in the opposite order.
+ */
+export const TS_POLICY_LISTS_FIXTURE: PolicyDocument = {
+  generation: 100n,
+  caseInsensitivePaths: false,
+  noAppAction: 'accept',
+  rules: [],
+  blocklist: { names: [...BLOCKLIST.names].reverse(), networks: [...BLOCKLIST.networks].reverse() },
+};
+
+/** The bytes ts_policy_lists.bin must hold. */
+export function buildTsPolicyLists(): Uint8Array {
+  return encodePolicyDocument(TS_POLICY_LISTS_FIXTURE);
 }

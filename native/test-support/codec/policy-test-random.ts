@@ -8,7 +8,14 @@ import {
   POLICY_ACTIONS,
   POLICY_DIRECTIONS,
 } from '../../src/codec/policy-format.ts';
-import type { NoAppAction, PolicyDestination, PolicyDocument, PolicyRule } from '../../src/codec/policy-types.ts';
+import type {
+  BlockedNetwork,
+  NoAppAction,
+  PolicyBlocklist,
+  PolicyDestination,
+  PolicyDocument,
+  PolicyRule,
+} from '../../src/codec/policy-types.ts';
 import type { Random } from './test-random.ts';
 
 // Path characters of 1 to 4 UTF-8 bytes, capitals, a space, a BOM and a NUL: paths are any text.
@@ -59,20 +66,33 @@ function randomDestination(random: Random): PolicyDestination {
       return { kind };
     case 'ip':
       return { kind, ip: randomAddressBytes(random, v6) };
-    case 'cidr': {
-      const network = randomAddressBytes(random, v6);
-      const prefix = random.chance(0.2) ? random.pick([0, network.length * 8]) : random.int(network.length * 8 + 1);
-      for (let i = 0; i < network.length; i++) {
-        const kept = Math.min(8, Math.max(0, prefix - 8 * i));
-        network[i] = (network[i] ?? 0) & ~(0xff >> kept);
-      }
-      return { kind, ip: network, prefix };
-    }
+    case 'cidr':
+      return { kind, ...randomNetwork(random, v6) };
     case 'host':
       return { kind, name: randomName(random) };
     case 'domain':
       return { kind, suffix: randomName(random) };
   }
+}
+
+/** A random network of the family with its host bits cleared, often of prefix 0 or the whole address. */
+function randomNetwork(random: Random, v6: boolean): BlockedNetwork {
+  const network = randomAddressBytes(random, v6);
+  const prefix = random.chance(0.2) ? random.pick([0, network.length * 8]) : random.int(network.length * 8 + 1);
+  for (let i = 0; i < network.length; i++) {
+    const kept = Math.min(8, Math.max(0, prefix - 8 * i));
+    network[i] = (network[i] ?? 0) & ~(0xff >> kept);
+  }
+  return { ip: network, prefix };
+}
+
+/** A random blocklist that lists something (names, networks or both, a few of each, maybe twice). */
+export function randomBlocklist(random: Random): PolicyBlocklist {
+  const names = Array.from({ length: random.int(4) }, () => randomName(random));
+  const networks = Array.from({ length: random.int(4) }, () => randomNetwork(random, random.chance(0.5)));
+  if (names.length === 0 && networks.length === 0) names.push(randomName(random));
+  if (random.chance(0.1) && names[0] !== undefined) names.push(names[0]);
+  return { names, networks };
 }
 
 function randomTime(random: Random, min: number): number {
@@ -108,12 +128,14 @@ export function randomTags(random: Random, count: number): number[] {
   return [...tags];
 }
 
-/** A random valid document of `count` rules. */
+/** A random valid document of `count` rules; a third of them with a blocklist section. */
 export function randomPolicyDocument(random: Random, count: number): PolicyDocument {
-  return {
+  const doc: PolicyDocument = {
     generation: random.chance(0.1) ? 1n : random.u64() || 1n,
     caseInsensitivePaths: random.chance(0.5),
     noAppAction: random.pick<NoAppAction>(['accept', 'block', 'drop']),
     rules: randomTags(random, count).map((tag) => randomPolicyRule(random, tag)),
   };
+  // Absent rather than empty: a decoded document without a section has no blocklist field.
+  return random.chance(1 / 3) ? { ...doc, blocklist: randomBlocklist(random) } : doc;
 }

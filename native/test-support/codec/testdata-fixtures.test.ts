@@ -9,9 +9,14 @@ import { encodeInfos } from './info-encoder.ts';
 import { decodePolicyDocument } from './policy-decoder.ts';
 import {
   buildTsPolicy,
+  buildTsPolicyLists,
   RUST_POLICY_FIXTURE,
+  RUST_POLICY_LISTS_FIXTURE,
+  RUST_POLICY_LISTS_PATH,
   RUST_POLICY_PATH,
   TS_POLICY_FIXTURE,
+  TS_POLICY_LISTS_FIXTURE,
+  TS_POLICY_LISTS_PATH,
   TS_POLICY_PATH,
 } from './policy-fixtures.ts';
 import { buildTsCommands, RUST_INFO_FIXTURES, RUST_INFOS_PATH, TS_COMMANDS_PATH } from './testdata-fixtures.ts';
@@ -64,6 +69,24 @@ describe('cross-language fixtures', () => {
     // The TypeScript encoder writes the same bytes for what it decoded, and the values are the listed ones.
     expect(hex(encodePolicyDocument(doc))).toBe(hex(bytes));
     expect(doc).toEqual(RUST_POLICY_FIXTURE);
+  });
+
+  it('ts_policy_lists.bin is what the TypeScript encoder writes for TS_POLICY_LISTS_FIXTURE', () => {
+    const committed = readFixture(TS_POLICY_LISTS_PATH, 'run npm run protocol:regen');
+    expect(hex(committed), 'ts_policy_lists.bin is stale: run npm run protocol:regen and commit the result').toBe(
+      hex(buildTsPolicyLists()),
+    );
+    expect(decodePolicyDocument(committed)).toEqual(TS_POLICY_LISTS_FIXTURE);
+  });
+
+  it('rust_policy_lists.bin (written by the Rust encoder) decodes to RUST_POLICY_LISTS_FIXTURE', () => {
+    const bytes = readFixture(RUST_POLICY_LISTS_PATH, 'the Rust side writes it (npm run protocol:regen)');
+    const doc = decodePolicyDocument(bytes);
+    // Flag bit 1 is set and the section decodes to the listed values; the TypeScript encoder
+    // writes the same bytes for them.
+    expect((bytes[10] ?? 0) & 0x2).toBe(0x2);
+    expect(doc).toEqual(RUST_POLICY_LISTS_FIXTURE);
+    expect(hex(encodePolicyDocument(doc))).toBe(hex(bytes));
   });
 
   it('ts_commands.bin is what the TypeScript encoder writes for TS_COMMAND_FIXTURES', () => {

@@ -12,6 +12,7 @@ use zenithfence_protocol::policy::{PolicyDocument, PolicyError, RuleAction};
 use zenithfence_protocol::{PolicyState, Verdict};
 
 use super::assembly::AssemblyError;
+use super::blocklist::CompiledBlocklist;
 use super::matcher::{CompiledPolicy, Outcome, PolicyConnection, RuleNames};
 use crate::decision::{Action, Decision};
 
@@ -29,21 +30,25 @@ pub struct PreparedPolicy {
     generation: u64,
     no_app_action: Action,
     compiled: CompiledPolicy,
+    blocklist: CompiledBlocklist,
 }
 
 impl PreparedPolicy {
     /// Decodes, checks and compiles a whole document.
     pub fn from_bytes(bytes: &[u8]) -> Result<PreparedPolicy, PolicyError> {
-        let document = PolicyDocument::decode(bytes)?;
+        let mut document = PolicyDocument::decode(bytes)?;
         let no_app_action = match document.no_app_action {
             2 => Action::Accept,
             4 => Action::Block,
             _ => Action::Drop,
         };
+        // The decoded lists are freed once compiled, before the rules are.
+        let blocklist = CompiledBlocklist::new(&core::mem::take(&mut document.blocklist));
         Ok(PreparedPolicy {
             generation: document.generation,
             no_app_action,
             compiled: CompiledPolicy::new(&document),
+            blocklist,
         })
     }
 
@@ -55,6 +60,22 @@ impl PreparedPolicy {
     /// Rules in the document.
     pub fn rule_count(&self) -> usize {
         self.compiled.len()
+    }
+
+    /// The compiled blocklists (empty without a section).
+    pub fn blocklist(&self) -> &CompiledBlocklist {
+        &self.blocklist
+    }
+
+    /// What the document holds, for log lines: "3 rules", and the lists when there are any
+    /// ("3 rules, a blocklist of 10 names and 2 networks").
+    pub fn contents(&self) -> String {
+        let rules = self.rule_count();
+        if self.blocklist.is_empty() {
+            return format!("{rules} rules");
+        }
+        let (names, networks) = self.blocklist.listed();
+        format!("{rules} rules, a blocklist of {names} names and {networks} networks")
     }
 }
 
@@ -89,6 +110,11 @@ pub enum PolicyVerdict {
     },
     /// Hold it and ask the client (a client is connected).
     Ask,
+    /// No client, no rule, and the document's blocklist lists it: PermanentBlock, cached for
+    /// the flow like a rule's verdict. Not `NoApp(Block)`: that is the no-app action, answered
+    /// for the packet only, and a document whose no-app action is block could not be told
+    /// apart from a listed connection.
+    Listed,
     /// No client and no rule: the no-app action (the document's, or the driver's detached
     /// setting when there is no policy).
     NoApp(Action),
@@ -216,6 +242,13 @@ impl PolicyEnforcer {
             },
             // Without a client AppDecides cannot come back: such rules do not exist then.
             Outcome::AppDecides | Outcome::NoRule if client_connected => PolicyVerdict::Ask,
+            // The lists stand in for the app only where the no-app action would apply: with a
+            // client the app decides listed connections itself (and counts the hits).
+            Outcome::AppDecides | Outcome::NoRule
+                if policy.blocklist.lists(connection.remote_ip, names) =>
+            {
+                PolicyVerdict::Listed
+            }
             Outcome::AppDecides | Outcome::NoRule => PolicyVerdict::NoApp(policy.no_app_action),
         }
     }

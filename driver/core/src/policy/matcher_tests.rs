@@ -20,6 +20,7 @@ fn policy(rules: Vec<PolicyRule>) -> CompiledPolicy {
         generation: 1,
         no_app_action: 4,
         rules,
+        blocklist: Default::default(),
     })
 }
 
@@ -199,6 +200,7 @@ fn case_insensitive_paths_fold_both_sides() {
             RuleDestination::Any,
             RuleAction::Allow,
         )],
+        blocklist: Default::default(),
     };
     let p = CompiledPolicy::new(&document);
     let c = conn(Some("C:\\Tools\\CURL.EXE"), [1, 1, 1, 1], 443);

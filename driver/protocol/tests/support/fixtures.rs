@@ -5,8 +5,8 @@
 
 use zenithfence_protocol::constants::{driver_kind, feature, payload_layer, EXT_VERSION, VERSION};
 use zenithfence_protocol::policy::{
-    PolicyDocument, PolicyRule, RuleAction, RuleDestination, RuleDirection,
-    FLAG_CASE_INSENSITIVE_PATHS,
+    BlockedNetwork, PolicyBlocklist, PolicyDocument, PolicyRule, RuleAction, RuleDestination,
+    RuleDirection, FLAG_CASE_INSENSITIVE_PATHS,
 };
 use zenithfence_protocol::{
     BandwidthEntry, BandwidthStats, Command, Connection, ConnectionEnd, Counters, DnsName,
@@ -248,6 +248,7 @@ pub(crate) fn rust_policy() -> PolicyDocument {
         generation: 1_764_850_000_123,
         no_app_action: 6,
         rules,
+        blocklist: Default::default(),
     }
 }
 
@@ -346,4 +347,74 @@ pub(crate) fn ts_policy() -> PolicyDocument {
     // The TypeScript encoder numbers the same rules in its own order.
     document.rules.reverse();
     document
+}
+
+/// What `testdata/rust_policy_lists.bin` holds: the rules of `rust_policy()` and a blocklist
+/// section with names of 1 and 253 bytes, non-ASCII and punycode names, and networks of both
+/// families with the shortest and longest prefixes (an IPv4-mapped one too).
+pub(crate) fn rust_policy_lists() -> PolicyDocument {
+    let long = "x".repeat(253);
+    let names = [
+        "ads.example.com",
+        "xn--bcher-kva.example",
+        "ü.example",
+        "t",
+        long.as_str(),
+    ];
+    let mut mapped = [0u8; 16];
+    mapped[10..].copy_from_slice(&[0xff, 0xff, 192, 0, 2, 0]);
+    PolicyDocument {
+        generation: 1_764_850_000_124,
+        blocklist: PolicyBlocklist {
+            names: names.into_iter().collect(),
+            networks: vec![
+                BlockedNetwork::V4 {
+                    network: [198, 51, 100, 0],
+                    prefix: 24,
+                },
+                BlockedNetwork::V4 {
+                    network: [0; 4],
+                    prefix: 0,
+                },
+                BlockedNetwork::V4 {
+                    network: REMOTE_V4,
+                    prefix: 32,
+                },
+                BlockedNetwork::V6 {
+                    network: [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+                    prefix: 32,
+                },
+                BlockedNetwork::V6 {
+                    network: mapped,
+                    prefix: 120,
+                },
+                BlockedNetwork::V6 {
+                    network: REMOTE_V6,
+                    prefix: 128,
+                },
+            ],
+        },
+        ..rust_policy()
+    }
+}
+
+/// What `testdata/ts_policy_lists.bin` holds (written by `native/scripts/gen-testdata.ts`): no
+/// rules at all (the section right after the header), paths compared as written, the no-app
+/// action accept, and the blocklist of `rust_policy_lists()` in the opposite order.
+pub(crate) fn ts_policy_lists() -> PolicyDocument {
+    let lists = rust_policy_lists().blocklist;
+    let mut names: Vec<&str> = lists.names.iter().collect();
+    names.reverse();
+    let mut networks = lists.networks.clone();
+    networks.reverse();
+    PolicyDocument {
+        flags: 0,
+        generation: 100,
+        no_app_action: 2,
+        rules: Vec::new(),
+        blocklist: PolicyBlocklist {
+            names: names.into_iter().collect(),
+            networks,
+        },
+    }
 }

@@ -181,9 +181,9 @@ impl<P, I: Irp> Driver<P, I> {
             PolicyUpdate::Incomplete => return effects,
             PolicyUpdate::Install(prepared) => {
                 let text = format!(
-                    "policy generation {} in force: {} rules",
+                    "policy generation {} in force: {}",
                     prepared.generation(),
-                    prepared.rule_count()
+                    prepared.contents()
                 );
                 effects.retired = self
                     .policy
@@ -212,9 +212,9 @@ impl<P, I: Irp> Driver<P, I> {
         match load {
             StoredLoad::Loaded(prepared) => {
                 let text = format!(
-                    "stored policy generation {} in force: {} rules",
+                    "stored policy generation {} in force: {}",
                     prepared.generation(),
-                    prepared.rule_count()
+                    prepared.contents()
                 );
                 effects.retired = self
                     .policy
@@ -241,7 +241,8 @@ impl<P, I: Irp> Driver<P, I> {
             remote_ip: request.flow.remote_ip,
             remote_port: request.flow.remote_port,
         };
-        // The kernel sees no DNS answers: host and domain rules are the app's to decide.
+        // The kernel sees no DNS answers: host and domain rules are the app's to decide, and
+        // only the networks of a blocklist can match.
         self.policy.decide(
             &connection,
             RuleNames::Unseen,
@@ -249,6 +250,24 @@ impl<P, I: Irp> Driver<P, I> {
             client_connected,
             self.detached_action(),
         )
+    }
+
+    /// Caches a permanent verdict the policy gave a new connection (a rule's, or PermanentBlock
+    /// for a listed one), so the re-authorizations and packets that follow use it.
+    pub(super) fn decided_for_good(
+        &mut self,
+        request: &AleRequest<'_>,
+        key: FlowKey,
+        now: u64,
+        verdict: Verdict,
+    ) {
+        if self.cache.len() >= super::MAX_CACHE_ENTRIES {
+            self.clean(now);
+        }
+        if self.cache.len() < super::MAX_CACHE_ENTRIES {
+            self.remember(key, verdict, request.pid, request.direction, now);
+        }
+        // Not cached when full: the next authorization asks the policy again, same answer.
     }
 
     /// A rule decided a new connection: its permanent verdict is cached for the flow (the
@@ -262,13 +281,7 @@ impl<P, I: Irp> Driver<P, I> {
         decided: (Verdict, u32, u64),
     ) {
         let (verdict, tag, generation) = decided;
-        if self.cache.len() >= super::MAX_CACHE_ENTRIES {
-            self.clean(now);
-        }
-        if self.cache.len() < super::MAX_CACHE_ENTRIES {
-            self.remember(key, verdict, request.pid, request.direction, now);
-        }
-        // Not cached when full: the next authorization asks the policy again, same answer.
+        self.decided_for_good(request, key, now, verdict);
         if self.granted() & feature::POLICY != 0 {
             self.describe_process(request);
             let info = rule_decided_info(
