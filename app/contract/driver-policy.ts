@@ -39,6 +39,17 @@ export interface DriverPolicyRule {
   readonly destination: DriverPolicyDestination;
 }
 
+/**
+ * The user's enabled blocklists as the driver applies them while no app is connected (a listed
+ * connection no rule decides is blocked for good): names (each with every name below it) and
+ * networks (address bytes with host bits zero). Trimmed by the driver client to what a policy
+ * document can carry.
+ */
+export interface DriverPolicyBlocklist {
+  readonly names: readonly string[];
+  readonly networks: readonly { readonly bytes: Uint8Array; readonly prefix: number }[];
+}
+
 export interface DriverPolicy {
   /** ≥ 1; a larger one is newer. */
   readonly generation: bigint;
@@ -47,6 +58,8 @@ export interface DriverPolicy {
   /** App paths compare case-insensitively (Windows). */
   readonly caseInsensitivePaths: boolean;
   readonly rules: readonly DriverPolicyRule[];
+  /** Absent: no lists. */
+  readonly blocklist?: DriverPolicyBlocklist;
 }
 
 /** Where the policy the driver enforces came from; 'unknown': a value a newer driver sends. */

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import { MAX_POLICY_LENGTH, type PolicyPartCommand } from '../../native/src/index.ts';
+import { decodePolicyDocument } from '../../native/test-support/codec/policy-decoder.ts';
 import type { DriverPolicy, DriverPolicyDestination } from '../contract/driver-policy.ts';
-import { policyDocument } from './policy-commands.ts';
+import { fittedBlocklist, policyCommands, policyDocument } from './policy-commands.ts';
+
+/** The document the parts carry, put back together. */
+function joinParts(parts: readonly PolicyPartCommand[]): Uint8Array {
+  const bytes = new Uint8Array(parts[0]?.totalLength ?? 0);
+  for (const part of parts) bytes.set(part.data, part.offset);
+  return bytes;
+}
 
 function policyTo(...destinations: DriverPolicyDestination[]): DriverPolicy {
   return {
@@ -50,5 +59,33 @@ describe('policyDocument: the contract text addresses to the codec bytes', () =>
     expect(() => policyDocument(policyTo({ kind: 'any' }, { kind: 'cidr', ip: '10.0.0.0', prefix: 33 }))).toThrow(
       new RangeError('rules[1].destination: "10.0.0.0/33" is not a network'),
     );
+  });
+});
+
+describe('fittedBlocklist: the lists as far as one document carries them', () => {
+  it('keeps every network and the names that fit, in order, and says when nothing fits', () => {
+    const networks = [{ bytes: Uint8Array.of(10, 0, 0, 0), prefix: 8 }];
+    const all = fittedBlocklist({ names: ['a.example', 'b.example'], networks }, 100);
+    expect(all).toEqual({ names: ['a.example', 'b.example'], networks: [{ ip: networks[0]?.bytes, prefix: 8 }] });
+    // Room for the counts (8), the network (2 + 4) and one name of 1 + 9 bytes only.
+    const one = fittedBlocklist({ names: ['a.example', 'b.example'], networks }, MAX_POLICY_LENGTH - 8 - 6 - 10);
+    expect(one?.names).toEqual(['a.example']);
+    expect(fittedBlocklist({ names: ['a.example'], networks: [] }, MAX_POLICY_LENGTH)).toBeUndefined();
+    expect(fittedBlocklist({ names: [], networks: [] }, 100)).toBeUndefined();
+  });
+
+  it('gives the driver a document it reads back with the lists', () => {
+    const commands = policyCommands({
+      generation: 7n,
+      noAppAction: 'block',
+      caseInsensitivePaths: false,
+      rules: [],
+      blocklist: { names: ['ads.example.com'], networks: [{ bytes: Uint8Array.of(192, 0, 2, 0), prefix: 24 }] },
+    });
+    const document = decodePolicyDocument(joinParts(commands));
+    expect(document.blocklist).toEqual({
+      names: ['ads.example.com'],
+      networks: [{ ip: Uint8Array.of(192, 0, 2, 0), prefix: 24 }],
+    });
   });
 });

@@ -3,6 +3,7 @@ import { BlockSet } from '../blocklists/block-set.ts';
 import { MAX_LIST_CHARS, type ParsedList, parseList } from '../blocklists/parse-list.ts';
 import type { BlocklistAdd, BlocklistView } from '../contract/blocklists.ts';
 import { DEFAULT_BLOCKLIST_INTERVAL, MAX_BLOCKLISTS } from '../contract/blocklists.ts';
+import type { DriverPolicyBlocklist } from '../contract/driver-policy.ts';
 import type { BlocklistLookup } from '../engine/decide.ts';
 import type { ConnectionFacts } from '../engine/rule-matcher.ts';
 import type { Store } from '../store/index.ts';
@@ -79,6 +80,8 @@ export interface BlocklistManagerOptions {
   readonly clock: () => number;
   /** Where fetched lists are kept (the host: `<data dir>/blocklists`); null: nowhere, fetched at each start. */
   readonly cacheDir: string | null;
+  /** Told when the entries in force change (the driver's policy carries them). */
+  readonly changed?: () => void;
   /** Told about checks that failed in the background. */
   readonly log: (message: string) => void;
   /** Tests: trust a private CA for https lists. */
@@ -106,6 +109,8 @@ export class BlocklistManager {
   #checking = false;
   #hitsSavedAt = 0;
   #hitsDirty = false;
+  /** Counts changes of the entries in force (the driver's policy is sent again when it moves). */
+  #version = 0;
 
   constructor(options: BlocklistManagerOptions) {
     this.#options = options;
@@ -168,6 +173,24 @@ export class BlocklistManager {
   stop(now: number): void {
     this.#abort.abort();
     this.saveHits(now);
+  }
+
+  /** Moves whenever the entries in force change. */
+  get version(): number {
+    return this.#version;
+  }
+
+  /** The entries in force of the enabled lists, for the driver's policy (DriverPolicy.blocklist). */
+  driverLists(): DriverPolicyBlocklist | undefined {
+    const names: string[] = [];
+    const networks: { bytes: Uint8Array; prefix: number }[] = [];
+    for (const subscription of this.#subscriptions) {
+      const parsed = this.#states.get(subscription.id)?.parsed;
+      if (!subscription.enabled || parsed === null || parsed === undefined) continue;
+      for (const name of parsed.names) names.push(name);
+      for (const network of parsed.networks) networks.push(network);
+    }
+    return names.length + networks.length === 0 ? undefined : { names, networks };
   }
 
   list(): BlocklistView[] {
@@ -381,6 +404,8 @@ export class BlocklistManager {
 
   /** Gives the engine the enabled lists with entries, as one set (or none). */
   #rebuild(): void {
+    this.#version += 1;
+    this.#options.changed?.();
     const ids: string[] = [];
     const lists: ParsedList[] = [];
     for (const subscription of this.#subscriptions) {

@@ -1,8 +1,11 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dispatch } from '../contract/dispatch.ts';
 import type { PolicyStateReport, RuleDecidedReport } from '../contract/driver-policy.ts';
 import type { PromptGroup } from '../contract/views.ts';
 import type { Store } from '../store/index.ts';
+import { testTempDir } from '../test-support/temp-dirs.ts';
 import { POLICY_COALESCE_MS } from './policy-sync.ts';
 import { connection, CURL, type Harness, type HarnessOptions, startRuntime } from './test-support/harness.ts';
 
@@ -61,6 +64,28 @@ async function curlRule(h: Harness, port: number, action: 'allow' | 'block'): Pr
 }
 
 describe('Runtime: the driver policy', () => {
+  it('sends the enabled blocklists with the rules, and again when they change', async () => {
+    const h = start();
+    linked(h);
+    await settle();
+    expect(h.policies.at(-1)?.blocklist).toBeUndefined();
+    const file = path.join(testTempDir('zf-policy-list-'), 'list.txt');
+    writeFileSync(file, '0.0.0.0 ads.example.com\n198.51.100.0/24\n');
+    const added = await dispatch(h.handlers, 'blocklists:add', { name: 'Ads', path: file });
+    if (!added.ok) throw new Error(added.error.message);
+    after(h, POLICY_COALESCE_MS);
+    h.runtime.tick(h.clock.now);
+    expect(h.policies.at(-1)?.blocklist?.names).toEqual(['ads.example.com']);
+    expect(h.policies.at(-1)?.blocklist?.networks).toEqual([{ bytes: Uint8Array.of(198, 51, 100, 0), prefix: 24 }]);
+    await settle();
+    const sent = h.policies.length;
+    await dispatch(h.handlers, 'blocklists:set-enabled', { id: (added.value as { id: string }).id, enabled: false });
+    after(h, POLICY_COALESCE_MS);
+    h.runtime.tick(h.clock.now);
+    expect(h.policies.length).toBeGreaterThan(sent);
+    expect(h.policies.at(-1)?.blocklist).toBeUndefined();
+  });
+
   it('sends the rules when a link grants POLICY, a change at once, and changes close after it together', async () => {
     const h = start();
     linked(h);

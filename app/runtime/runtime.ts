@@ -201,6 +201,7 @@ export class Runtime {
       clock: () => this.#now,
       cacheDir: options.blocklistCacheDir ?? null,
       log: (message) => this.log.line('blocklists', message),
+      changed: () => contained('policy send', () => this.#policy.changed(this.#now), undefined, this.log),
       ...(options.blocklistCa === undefined ? {} : { ca: options.blocklistCa }),
       ...(options.blocklistMaxBytes === undefined ? {} : { maxListBytes: options.blocklistMaxBytes }),
     });
@@ -212,8 +213,13 @@ export class Runtime {
     return new PolicySync({
       // The driver's form of the policy also depends on the platform (Windows: the drive map).
       key: () =>
-        `${String(this.engine.rulesVersion)}:${this.#settings.noAppAction}:${this.#driver.policyKey?.() ?? ''}`,
-      compile: (generation, now) => this.engine.compilePolicy(generation, this.#settings.noAppAction, now),
+        `${String(this.engine.rulesVersion)}:${this.#settings.noAppAction}:${this.#driver.policyKey?.() ?? ''}:${String(this.blocklists.version)}`,
+      compile: (generation, now) => {
+        const compiled = this.engine.compilePolicy(generation, this.#settings.noAppAction, now);
+        // The lists hold in the driver too, so they block while the app is closed.
+        const blocklist = this.blocklists.driverLists();
+        return blocklist === undefined ? compiled : { ...compiled, policy: { ...compiled.policy, blocklist } };
+      },
       send: (policy) =>
         this.#driver.sendPolicy?.(policy) ?? Promise.reject(new Error('this driver link takes no policy')),
       nextGeneration: (now) => this.#generations.next(now),
