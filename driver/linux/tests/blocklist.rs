@@ -22,20 +22,6 @@ use zenithfence_protocol::policy::{
 };
 use zenithfence_protocol::{Info, Verdict};
 
-/// A DNS server that answers every A query with argv[1].
-const DNS_SERVER: &str = r#"
-import socket, struct, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(('0.0.0.0', 53))
-print('ready', flush=True)
-address = bytes(int(x) for x in sys.argv[1].split('.'))
-while True:
-    q, peer = s.recvfrom(512)
-    end = q.index(b'\0', 12) + 5
-    answer = b'\xc0\x0c' + struct.pack('>HHIH', 1, 1, 300, 4) + address
-    s.sendto(q[:2] + b'\x81\x80' + q[4:6] + b'\x00\x01\x00\x00\x00\x00' + q[12:end] + answer, peer)
-"#;
-
 /// Resolves argv[2] through the server at argv[1], then connects to the answer's port 8080;
 /// prints "ok" or the error's type.
 const RESOLVE_AND_CONNECT: &str = r#"
@@ -121,7 +107,7 @@ fn without_an_app_the_stored_blocklist_blocks_listed_names_and_networks() {
     let mut net = TestNet::new();
     net.http_server("page");
     let (b, ip4_b) = (net.b.clone(), net.ip4_b.clone());
-    let dns = net.spawn(&b, "/usr/bin/python3", &["-c", DNS_SERVER, &ip4_b]);
+    let dns = net.spawn(&b, "/usr/bin/python3", &["-c", support::DNS_SERVER, &ip4_b]);
     assert_eq!(net.first_line(dns), "ready");
     let file = net.dir.join("stored-policy");
     std::fs::write(&file, document(&net).encode()).unwrap();

@@ -120,20 +120,6 @@ fn the_process_behind_outbound_and_inbound_connections_is_named() {
     assert_eq!(server.path, canonical("/usr/bin/python3"));
 }
 
-/// A one-shot DNS server: answers every A query with `address`.
-const DNS_SERVER: &str = r#"
-import socket, struct, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(('0.0.0.0', 53))
-print('ready', flush=True)
-address = bytes(int(x) for x in sys.argv[1].split('.'))
-while True:
-    q, peer = s.recvfrom(512)
-    end = q.index(b'\0', 12) + 5
-    answer = b'\xc0\x0c' + struct.pack('>HHIH', 1, 1, 300, 4) + address
-    s.sendto(q[:2] + b'\x81\x80' + q[4:6] + b'\x00\x01\x00\x00\x00\x00' + q[12:end] + answer, peer)
-"#;
-
 const DNS_CLIENT: &str = r#"
 import socket, struct, sys
 name = b''.join(bytes([len(p)]) + p.encode() for p in sys.argv[2].split('.')) + b'\0'
@@ -155,7 +141,7 @@ fn dns_names_arrive_before_the_connection_they_name() {
     let dns = net.spawn(
         &net.b.clone(),
         "/usr/bin/python3",
-        &["-c", DNS_SERVER, &net.ip4_b.clone()],
+        &["-c", support::DNS_SERVER, &net.ip4_b.clone()],
     );
     assert_eq!(net.first_line(dns), "ready");
     // Only answers of a resolver of this host name anything.

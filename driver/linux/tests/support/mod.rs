@@ -15,6 +15,20 @@ pub mod responder;
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
+/// A DNS server (Python, `-c`) that answers every A query with the IPv4 address in argv[1].
+pub const DNS_SERVER: &str = r#"
+import socket, struct, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(('0.0.0.0', 53))
+print('ready', flush=True)
+address = bytes(int(x) for x in sys.argv[1].split('.'))
+while True:
+    q, peer = s.recvfrom(512)
+    end = q.index(b'\0', 12) + 5
+    answer = b'\xc0\x0c' + struct.pack('>HHIH', 1, 1, 300, 4) + address
+    s.sendto(q[:2] + b'\x81\x80' + q[4:6] + b'\x00\x01\x00\x00\x00\x00' + q[12:end] + answer, peer)
+"#;
+
 /// Namespace tests run one at a time: they measure timing and share two cores.
 static SERIAL: Mutex<()> = Mutex::new(());
 
