@@ -51,4 +51,16 @@ describe('parseList', () => {
     expect(() => parseList(big, 10)).toThrow(ListTooBig);
     expect(parseList(big, 11).names).toHaveLength(11);
   });
+
+  it('reads an IPv4-mapped IPv6 network as the IPv4 network it names', () => {
+    const parsed = parseList('::ffff:192.0.2.0/120\n::ffff:198.51.100.7\n::ffff:c633:6400/120\n::ffff:0:0/95\n');
+    expect(parsed.networks).toEqual([
+      { bytes: Uint8Array.of(192, 0, 2, 0), prefix: 24 },
+      { bytes: Uint8Array.of(198, 51, 100, 7), prefix: 32 },
+      { bytes: Uint8Array.of(198, 51, 100, 0), prefix: 24 },
+      // Wider than the mapped range: stays IPv6 (host bits cleared).
+      { bytes: Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xfe, 0, 0, 0, 0), prefix: 95 },
+    ]);
+    expect(parsed.refused).toBe(0);
+  });
 });

@@ -74,9 +74,13 @@ function nameEntry(word: string): string | null {
 /** An address or CIDR as a network, or null. */
 function networkEntry(word: string): Network | null {
   const slash = word.indexOf('/');
-  const bytes = parseIp(slash < 0 ? word : word.slice(0, slash));
+  const address = slash < 0 ? word : word.slice(0, slash);
+  let bytes = parseIp(address);
   if (bytes === null) return null;
-  const bits = bytes.length * 8;
+  // An IPv4-mapped IPv6 address comes back as IPv4 (as connections are matched), but its
+  // prefix counts IPv6 bits: /120 of ::ffff:192.0.2.0 is 192.0.2.0/24.
+  const mapped = bytes.length === 4 && address.includes(':');
+  const bits = mapped ? 128 : bytes.length * 8;
   let prefix = bits;
   if (slash >= 0) {
     const text = word.slice(slash + 1);
@@ -84,6 +88,9 @@ function networkEntry(word: string): Network | null {
     prefix = Number(text);
     if (prefix > bits) return null;
   }
+  if (mapped && prefix >= 96) prefix -= 96;
+  // Wider than the mapped range: the IPv6 network it is.
+  else if (mapped) bytes = Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, ...bytes);
   // The host bits of a CIDR are cleared: 10.1.2.3/8 is 10.0.0.0/8.
   const masked = new Uint8Array(bytes);
   for (let i = 0; i < masked.length; i++) {
