@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { rootGate } from '../../native/test-support/root-gate.ts';
 import { fetchList, type ListFetch, listUrlProblem } from './blocklist-fetch.ts';
 import { ListServerNet } from './test-support/list-server-net.ts';
@@ -44,7 +44,8 @@ describe.skipIf(gate.skip)(SUITE, () => {
     expect(first.etag).toMatch(/^"[0-9a-f]{16}"$/);
     expect(first.lastModified).toBe(new Date(1_700_000_000_000).toUTCString());
     expect(await fetchList(base({ etag: first.etag }))).toEqual({ kind: 'not-modified' });
-    expect(net.seen('/list.txt').at(-1)?.ifNoneMatch).toBe(first.etag);
+    // The server's line about a request may come after its answer.
+    await vi.waitFor(() => expect(net.seen('/list.txt').at(-1)?.ifNoneMatch).toBe(first.etag));
     expect(await fetchList(base({ lastModified: first.lastModified }))).toEqual({ kind: 'not-modified' });
     // A new version: the old validator no longer matches.
     net.writeList('list.txt', '0.0.0.0 ads.example.com\n0.0.0.0 more.example.com\n', 1_700_000_100);
@@ -89,6 +90,12 @@ describe.skipIf(gate.skip)(SUITE, () => {
     await expect(fetchList(base({ url: `${net.http}/slow`, timeoutMs: 500 }))).rejects.toThrow(
       /no complete answer within 0.5 s/,
     );
+    // An answer that is not the list is let go at once, not drained until the deadline.
+    await expect(fetchList(base({ url: `${net.http}/endless-status/500` }))).rejects.toThrow(/answered 500/);
+    await vi.waitFor(() => expect(net.closed).toContain('/endless-status/500'), { timeout: 2_000 });
+    net.writeList('list.txt', '192.0.2.8\n');
+    expect(await fetchList(base({ url: `${net.http}/endless-status/302` }))).toMatchObject({ text: '192.0.2.8\n' });
+    await vi.waitFor(() => expect(net.closed).toContain('/endless-status/302'), { timeout: 2_000 });
     const stop = new AbortController();
     const pending = fetchList(base({ url: `${net.http}/slow`, signal: stop.signal }));
     stop.abort();

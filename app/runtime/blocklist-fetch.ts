@@ -21,7 +21,7 @@ export interface ListFetch {
   /** The whole exchange, redirects included. */
   readonly timeoutMs: number;
   readonly signal?: AbortSignal;
-  /** Extra trusted certificates (tests: a private CA); the system's are trusted as well. */
+  /** The certificates trusted instead of the system's (tests: a private CA); absent: the system's. */
   readonly ca?: string;
 }
 
@@ -94,14 +94,17 @@ function exchange(url: URL, options: ListFetch, signal: AbortSignal, deadline: A
       { method: 'GET', headers, signal, ...(options.ca === undefined ? {} : { ca: options.ca }) },
       (response) => {
         const status = response.statusCode ?? 0;
+        // A redirect or an error is let go (destroyed), not drained: its body could run on until
+        // the deadline, downloading beside the next hop or after the failure was told. A 304 has
+        // no body (its socket can be used again).
         if (status === 304) {
           response.resume();
           resolve({ kind: 'not-modified' });
         } else if ([301, 302, 303, 307, 308].includes(status) && response.headers.location !== undefined) {
-          response.resume();
+          response.destroy();
           resolve({ redirect: response.headers.location });
         } else if (status !== 200) {
-          response.resume();
+          response.destroy();
           reject(new ListFetchError(`the server answered ${String(status)} ${response.statusMessage ?? ''}`.trim()));
         } else {
           readBody(response, options.maxBytes).then(

@@ -1,3 +1,4 @@
+import { constants } from 'node:fs';
 import { mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { MAX_LIST_CHARS } from '../blocklists/parse-list.ts';
@@ -19,7 +20,10 @@ export async function fileStamp(file: string): Promise<string> {
  * never end), and never more than a list may hold, whatever its size said when it was looked at.
  */
 export async function readListFile(file: string): Promise<string> {
-  const handle = await open(file, 'r');
+  // Opened without blocking: a plain open of a FIFO waits for a writer, forever, before the
+  // check below could refuse it (holding one of libuv's few threads). Windows has no O_NONBLOCK
+  // (undefined, which `|` reads as 0) and no such wait.
+  const handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
     const info = await handle.stat();
     if (!info.isFile()) throw new Error('not a regular file');

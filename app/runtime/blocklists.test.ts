@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, openSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import type { BlocklistView } from '../contract/blocklists.ts';
@@ -79,6 +80,28 @@ describe('blocklists', () => {
     expect(h.verdicts).toHaveLength(1); // held for a prompt now
   });
 
+  it('refuse a FIFO at once rather than waiting for a writer that never comes', async () => {
+    const h = startRuntime();
+    const fifo = path.join(testTempDir('zf-blocklist-'), 'list.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const answer = dispatch(h.handlers, 'blocklists:add', { name: 'Pipe', path: fifo });
+    try {
+      const settled = await Promise.race([answer, new Promise((resolve) => setTimeout(resolve, 2_000, 'hung'))]);
+      expect(settled).toMatchObject({
+        ok: false,
+        error: { code: 'bad-request', message: expect.stringMatching(/not a regular file/) as unknown },
+      });
+    } finally {
+      // A read still waiting on the FIFO (the defect) is let go, so the worker's thread is not held.
+      try {
+        closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
+      } catch {
+        // no reader waiting: nothing to let go
+      }
+      await answer;
+    }
+  });
+
   it('are kept across a restart with the database', async () => {
     const db = tempDbPath();
     const file = listFile('203.0.113.5\n');
@@ -118,6 +141,23 @@ describe('blocklists', () => {
       ok: false,
       error: { code: 'bad-request' },
     });
+    h.store.close();
+  });
+
+  it('keep a list with nothing in force due when its interval is changed', async () => {
+    const db = tempDbPath();
+    // A web list with no copy on disk (its copy could not be written): due for download at start.
+    const before = openStore(db);
+    before.settings.set('blocklists', [
+      { id: 'bl-web-1', name: 'Web list', url: 'http://192.0.2.1/list.txt', enabled: true },
+    ]);
+    before.close();
+    const h = startRuntime({ store: openStore(db), now: 5_000 });
+    await h.runtime.blocklists.load();
+    expect(h.runtime.blocklists.list()[0]).toMatchObject({ networks: 0, nextCheckAt: 5_000 });
+    h.clock.now = 6_000;
+    const changed = await dispatch(h.handlers, 'blocklists:set-interval', { id: 'bl-web-1', intervalHours: 6 });
+    expect(changed).toMatchObject({ ok: true, value: { intervalHours: 6, nextCheckAt: 5_000 } });
     h.store.close();
   });
 });

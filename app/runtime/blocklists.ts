@@ -252,8 +252,10 @@ export class BlocklistManager {
     const next = { ...this.#find(id), intervalHours };
     this.#replace(next);
     const state = this.#states.get(id);
-    // A list waiting to retry a failed check keeps its retry time.
-    if (state !== undefined && state.failure === null) {
+    // A list waiting to retry a failed check keeps its retry time, and one with nothing in force
+    // (due for its first download) stays due: counting the interval from now would leave it
+    // blocking nothing for hours with no problem shown.
+    if (state !== undefined && state.failure === null && state.parsed !== null) {
       state.nextCheckAt = (state.checkedAt ?? this.#options.clock()) + intervalHours * HOUR_MS;
     }
     return this.#view(next);
@@ -310,14 +312,23 @@ export class BlocklistManager {
     const run = (async (): Promise<void> => {
       const before = state.parsed;
       const kept = await this.#check(subscription, state);
-      // Removed while it ran: what the check found is for a list no longer there.
+      // Removed while it ran: what the check found is for a list no longer there, and the copy
+      // it may have written after remove() deleted the old one goes too.
       const current = this.#subscriptions.find((s) => s.id === subscription.id);
-      if (current === undefined) return;
-      if (kept !== subscription) {
-        const { etag, lastModified, fetchedAt } = kept;
-        this.#replace({ ...current, etag, lastModified, fetchedAt });
+      if (current === undefined) {
+        const dir = this.#options.cacheDir;
+        if (kept.fetchedAt !== subscription.fetchedAt && dir !== null) await removeCachedList(dir, subscription.id);
+        return;
       }
-      if (state.parsed !== before) this.#rebuild();
+      try {
+        if (kept !== subscription) {
+          const { etag, lastModified, fetchedAt } = kept;
+          this.#replace({ ...current, etag, lastModified, fetchedAt });
+        }
+      } finally {
+        // In force even when its validators could not be stored (the view already shows it).
+        if (state.parsed !== before) this.#rebuild();
+      }
     })().finally(() => {
       state.running = null;
     });
@@ -330,6 +341,10 @@ export class BlocklistManager {
    * what the check learned about the copy on disk (the same object when nothing). Never rejects.
    */
   async #check(subscription: Subscription, state: ListState): Promise<Subscription> {
+    // The interval as it is when the check ends: one set while the check ran is not undone.
+    const intervalMs = (): number =>
+      (this.#subscriptions.find((s) => s.id === subscription.id)?.intervalHours ?? subscription.intervalHours) *
+      HOUR_MS;
     try {
       let kept = subscription;
       if (subscription.path !== undefined) await this.#readFile(subscription.path, state);
@@ -338,13 +353,13 @@ export class BlocklistManager {
       state.checkedAt = now;
       state.failure = null;
       state.failures = 0;
-      state.nextCheckAt = now + subscription.intervalHours * HOUR_MS;
+      state.nextCheckAt = now + intervalMs();
       return kept;
     } catch (error) {
       const now = this.#options.clock();
       state.failure = messageOf(error);
       state.failures += 1;
-      state.nextCheckAt = now + Math.min(subscription.intervalHours * HOUR_MS, RETRY_MS * 2 ** (state.failures - 1));
+      state.nextCheckAt = now + Math.min(intervalMs(), RETRY_MS * 2 ** (state.failures - 1));
       return subscription;
     }
   }
@@ -370,7 +385,12 @@ export class BlocklistManager {
       signal: this.#abort.signal,
       ...(this.#options.ca === undefined ? {} : { ca: this.#options.ca }),
     });
-    if (answer.kind === 'not-modified') return subscription;
+    if (answer.kind === 'not-modified') {
+      // Asked for the whole list (nothing in force to keep): a 304 would leave the list empty
+      // with no problem shown until its next interval.
+      if (!haveEntries) throw new Error('the server answered 304 Not Modified to a request for the whole list');
+      return subscription;
+    }
     const parsed = withEntries(parseList(answer.text));
     const now = this.#options.clock();
     state.parsed = parsed;

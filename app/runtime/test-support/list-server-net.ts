@@ -30,6 +30,8 @@ export class ListServerNet {
   /** The PEM of the server's self-signed certificate (trusted by the tests through `ca`). */
   readonly ca: string;
   readonly requests: ServedRequest[] = [];
+  /** The paths of answers whose connection ended (the client let go, or the answer was whole). */
+  readonly closed: string[] = [];
   #server: ChildProcess | null = null;
 
   private constructor() {
@@ -150,7 +152,7 @@ export class ListServerNet {
         pending += chunk.toString();
         let end = pending.indexOf('\n');
         while (end >= 0) {
-          const line = JSON.parse(pending.slice(0, end)) as ServedRequest | { listening: string };
+          const line = JSON.parse(pending.slice(0, end)) as ServedRequest | { listening: string } | { closed: string };
           pending = pending.slice(end + 1);
           end = pending.indexOf('\n');
           if ('listening' in line) {
@@ -159,7 +161,8 @@ export class ListServerNet {
               clearTimeout(timer);
               resolve();
             }
-          } else this.requests.push(line);
+          } else if ('closed' in line) this.closed.push(line.closed);
+          else this.requests.push(line);
         }
       });
     });

@@ -4,7 +4,10 @@
 // request that names the version it has, gzip when asked (`?gzip`). Other paths misbehave on
 // purpose: /endless never stops sending, /slow never answers, /status/N answers N, /to/PATH
 // redirects to PATH, /to-http/PATH redirects to PATH on the plain HTTP port, /bad-gzip claims
-// gzip and is not. Each request is one JSON line on stdout, for the tests to read.
+// gzip and is not, /not-modified answers 304 whatever was asked, /delay/NAME serves NAME after
+// 300 ms, /endless-status/N answers N (a redirect to /list.txt when 3xx) with a body that never
+// ends. Each request is one JSON line on stdout, for the tests to read, and so is the end of
+// each answer's connection ({"closed": path}: when a client let go of an answer).
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -23,6 +26,22 @@ function serve(request: IncomingMessage, response: ServerResponse): void {
       ifModifiedSince: request.headers['if-modified-since'] ?? null,
     }),
   );
+  response.on('close', () => console.log(JSON.stringify({ closed: url.pathname })));
+  if (url.pathname === '/not-modified') {
+    response.writeHead(304).end();
+    return;
+  }
+  if (url.pathname.startsWith('/delay/')) {
+    setTimeout(() => serveFile(request, response, url), 300);
+    return;
+  }
+  if (url.pathname.startsWith('/endless-status/')) {
+    const status = Number(url.pathname.slice('/endless-status/'.length)) || 500;
+    response.writeHead(status, status >= 300 && status < 400 ? { location: '/list.txt' } : {});
+    const timer = setInterval(() => response.write('x'.repeat(16_384)), 5);
+    response.on('close', () => clearInterval(timer));
+    return;
+  }
   if (url.pathname === '/endless') {
     response.writeHead(200, { 'content-type': 'text/plain' });
     const line = Buffer.from('0.0.0.0 endless.example.com\n'.repeat(1000));
@@ -53,6 +72,11 @@ function serve(request: IncomingMessage, response: ServerResponse): void {
     response.writeHead(200, { 'content-encoding': 'gzip' }).end('this is not gzip at all');
     return;
   }
+  serveFile(request, response, url);
+}
+
+/** The file of DIR the last part of the path names, conditionally and gzipped when asked. */
+function serveFile(request: IncomingMessage, response: ServerResponse, url: URL): void {
   const file = path.join(dir, path.basename(url.pathname));
   let body: Buffer;
   let modified: Date;
