@@ -6,9 +6,13 @@ import type {
   PolicyPartCommand,
 } from '../../native/src/index.ts';
 import {
+  BLOCKLIST_COUNTS_LENGTH,
   blocklistSectionSize,
   encodePolicyDocument,
+  MAX_BLOCKED_NAMES,
+  MAX_BLOCKED_NETWORKS,
   MAX_POLICY_LENGTH,
+  MAX_POLICY_NAME_LENGTH,
   policyPartCommands,
 } from '../../native/src/index.ts';
 import type { DriverPolicy, DriverPolicyBlocklist, DriverPolicyDestination } from '../contract/driver-policy.ts';
@@ -60,12 +64,6 @@ export function policyCommands(policy: DriverPolicy): PolicyPartCommand[] {
   );
 }
 
-/** The bytes of a blocklist section's two counts (a one-letter name costs 2 more). */
-const SECTION_COUNTS = blocklistSectionSize(['a'], []) - 2;
-/** What one document's section may hold (driver/protocol/README.md). */
-const MAX_NAMES = 4_000_000;
-const MAX_NETWORKS = 1_000_000;
-
 /**
  * The lists as far as they fit beside the rules in one document (MAX_POLICY_LENGTH): every
  * network (few and small), then names in list order until the budget is spent. A million names
@@ -74,15 +72,15 @@ const MAX_NETWORKS = 1_000_000;
 export function fittedBlocklist(lists: DriverPolicyBlocklist, withoutLists: number): PolicyBlocklist | undefined {
   const networks = lists.networks.map((net) => ({ ip: net.bytes, prefix: net.prefix }));
   const names: string[] = [];
-  // The section's counts, its networks, then 1 + length for each name (blocklistSectionSize's
+  // The section's counts and networks, then 1 + length for each name (blocklistSectionSize's
   // rule, summed here as names are added: the codec's sum is over a whole list).
-  let size =
-    withoutLists + SECTION_COUNTS + blocklistSectionSize([], networks) - (networks.length > 0 ? SECTION_COUNTS : 0);
-  if (size > MAX_POLICY_LENGTH || networks.length > MAX_NETWORKS) return undefined;
+  let size = withoutLists + Math.max(BLOCKLIST_COUNTS_LENGTH, blocklistSectionSize([], networks));
+  if (size > MAX_POLICY_LENGTH || networks.length > MAX_BLOCKED_NETWORKS) return undefined;
   for (const name of lists.names) {
-    if (names.length >= MAX_NAMES) break;
-    const cost = 1 + Buffer.byteLength(name);
-    if (name.length === 0 || cost > 254 || name.startsWith('*.')) continue;
+    if (names.length >= MAX_BLOCKED_NAMES) break;
+    const length = Buffer.byteLength(name);
+    if (length === 0 || length > MAX_POLICY_NAME_LENGTH || name.startsWith('*.')) continue;
+    const cost = 1 + length;
     if (size + cost > MAX_POLICY_LENGTH) break;
     size += cost;
     names.push(name);

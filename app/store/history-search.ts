@@ -98,28 +98,28 @@ function textTerm(text: string, plan: TextPlan): [string, ...SQLInputValue[]] {
 }
 
 /**
- * The SQL expression each sort key orders by, ascending and descending. Each is written exactly
- * as an index of migration 5 (or 4) has it, so the walk plan can read that index.
+ * The SQL expression each sort key orders by. Each is written exactly as an index of migration 5
+ * (or 4) has it, so the walk plan can read that index.
  */
-const SORT_EXPRESSIONS: Readonly<Record<HistorySortKey, readonly [string, string]>> = {
-  startedAt: ['started_at', 'started_at'],
-  appPath: ['app_path', 'app_path'],
-  // Connections without a name come after those with one, whichever way: ascending through
-  // history_host_sort ('~' after every name), descending as SQLite puts NULL (smallest) last.
-  host: ["coalesce(host_name, '~')", 'host_name'],
-  remotePort: ['remote_port', 'remote_port'],
-  bytes: ['bytes_sent + bytes_received', 'bytes_sent + bytes_received'],
+const SORT_EXPRESSIONS: Readonly<Record<HistorySortKey, string>> = {
+  startedAt: 'started_at',
+  appPath: 'app_path',
+  // Descending, SQLite puts NULL (the smallest) last: connections without a name come last.
+  host: 'host_name',
+  remotePort: 'remote_port',
+  bytes: 'bytes_sent + bytes_received',
   // Open connections (no end yet) count as the longest.
-  duration: [
-    `coalesce(ended_at, ${String(Number.MAX_SAFE_INTEGER)}) - started_at`,
-    `coalesce(ended_at, ${String(Number.MAX_SAFE_INTEGER)}) - started_at`,
-  ],
+  duration: `coalesce(ended_at, ${String(Number.MAX_SAFE_INTEGER)}) - started_at`,
 };
+
+/** Ascending, connections without a name come last too: through history_host_sort ('~' sorts after every name). */
+const HOST_ASCENDING = "coalesce(host_name, '~')";
 
 /** The ORDER BY clause (without the keywords): the key, then newest first, then insertion order. */
 export function orderOf(sort: HistorySort): string {
   const direction = sort.descending ? 'DESC' : 'ASC';
-  const keys = [`${SORT_EXPRESSIONS[sort.key][sort.descending ? 1 : 0]} ${direction}`];
+  const expression = sort.key === 'host' && !sort.descending ? HOST_ASCENDING : SORT_EXPRESSIONS[sort.key];
+  const keys = [`${expression} ${direction}`];
   // Ties: newest first, in insertion order (the start time alone may repeat).
   if (sort.key === 'startedAt') keys.push(`seq ${direction}`);
   else keys.push('started_at DESC', 'seq DESC');

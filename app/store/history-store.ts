@@ -65,6 +65,13 @@ export function createHistoryStore(db: DatabaseSync): HistoryStore {
     return statement;
   };
 
+  /** How many connections `filter` selects, counted through its indexes up to `limit`. */
+  const countUpTo = (filter: HistoryFilter, limit: number): number => {
+    const where = whereOf(filter);
+    const sql = `SELECT count(*) AS n FROM (SELECT 1 FROM history WHERE ${where.sql} LIMIT ?)`;
+    return Number(prepared(sql).get(...where.params, limit)?.['n'] ?? 0);
+  };
+
   /**
    * The plan for a text filter (history-search.ts, TextPlan), from how many connections it
    * selects: counted through the indexes up to WIDE_TEXT (a millisecond or so), a walk by time
@@ -72,10 +79,7 @@ export function createHistoryStore(db: DatabaseSync): HistoryStore {
    */
   const textPlan = (filter: HistoryFilter): TextPlan => {
     if (filter.text === undefined) return 'indexed';
-    const where = whereOf(filter);
-    const sql = `SELECT count(*) AS n FROM (SELECT 1 FROM history WHERE ${where.sql} LIMIT ?)`;
-    const n = Number(prepared(sql).get(...where.params, WIDE_TEXT)?.['n'] ?? 0);
-    return n >= WIDE_TEXT ? 'walk' : 'indexed';
+    return countUpTo(filter, WIDE_TEXT) >= WIDE_TEXT ? 'walk' : 'indexed';
   };
 
   /**
@@ -84,10 +88,7 @@ export function createHistoryStore(db: DatabaseSync): HistoryStore {
    */
   const sortPlan = (filter: HistoryFilter, key: HistorySortKey): SortPlan => {
     if (key === 'startedAt') return 'sorted';
-    const where = whereOf(filter);
-    const sql = `SELECT count(*) AS n FROM (SELECT 1 FROM history WHERE ${where.sql} LIMIT ?)`;
-    const n = Number(prepared(sql).get(...where.params, WIDE_SORT)?.['n'] ?? 0);
-    return n >= WIDE_SORT ? 'walk' : 'sorted';
+    return countUpTo(filter, WIDE_SORT) >= WIDE_SORT ? 'walk' : 'sorted';
   };
 
   return {
@@ -180,10 +181,8 @@ export function createHistoryStore(db: DatabaseSync): HistoryStore {
       };
     },
     countMatching(filterInput: HistoryFilterInput): HistoryCount {
-      const where = whereOf(historyFilterSchema.parse(filterInput));
       // Counting stops one past the cap: enough to tell "more than that" without walking on.
-      const sql = `SELECT count(*) AS n FROM (SELECT 1 FROM history WHERE ${where.sql} LIMIT ?)`;
-      const n = Number(prepared(sql).get(...where.params, HISTORY_COUNT_CAP + 1)?.['n'] ?? 0);
+      const n = countUpTo(historyFilterSchema.parse(filterInput), HISTORY_COUNT_CAP + 1);
       return { count: Math.min(n, HISTORY_COUNT_CAP), capped: n > HISTORY_COUNT_CAP };
     },
     prune(options: PruneOptions, now: number): PruneResult {

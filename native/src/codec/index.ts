@@ -13,6 +13,7 @@ export type * from './info-types.ts';
 export { blocklistSectionSize } from './policy-blocklist.ts';
 export { encodePolicyDocument, policyPartCommands } from './policy-encoder.ts';
 export {
+  BLOCKLIST_COUNTS_LENGTH,
   MAX_APP_PATH_LENGTH,
   MAX_BLOCKED_NAMES,
   MAX_BLOCKED_NETWORKS,
