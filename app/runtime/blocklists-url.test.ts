@@ -1,4 +1,4 @@
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { rootGate } from '../../native/test-support/root-gate.ts';
@@ -222,6 +222,32 @@ describe.skipIf(gate.skip)(SUITE, () => {
     h.store.close();
   });
 
+  it('holds a list whose copy the disk refuses, and downloads it in full at the next start', async () => {
+    net.writeList('no-disk.txt', '192.0.2.99\n');
+    // A data directory that cannot take the copy: its parent is a file (as a full or broken disk).
+    const blocker = path.join(testTempDir('zf-blocklist-nodisk-'), 'file');
+    writeFileSync(blocker, 'not a directory');
+    const cacheDir = path.join(blocker, 'blocklists');
+    const db = tempDbPath();
+    const first = start({ db, cacheDir });
+    const view = await add(first, `${net.http}/no-disk.txt`);
+    expect(view.problem).toMatch(
+      /^In force, but the copy on disk could not be written .*downloaded again at the next start\.$/,
+    );
+    expect(verdictFor(first, 1n, '192.0.2.99')).toBe('permanent-block');
+    first.runtime.shutdown(first.clock.now);
+    first.store.close();
+
+    const second = start({ db, cacheDir, now: 5_000 });
+    await second.runtime.blocklists.load();
+    expect(viewOf(second).networks).toBe(0);
+    await checkAt(second, 5_000);
+    await vi.waitFor(() => expect(net.seen('/no-disk.txt').at(-1)?.ifNoneMatch).toBeNull());
+    expect(viewOf(second)).toMatchObject({ networks: 1 });
+    expect(verdictFor(second, 2n, '192.0.2.99')).toBe('permanent-block');
+    second.store.close();
+  });
+
   it('adds a list over https, and refuses one whose first download fails or has no entries', async () => {
     net.writeList('secure.txt', '0.0.0.0 tracker.example.org\n');
     const h = start();
@@ -248,6 +274,20 @@ describe.skipIf(gate.skip)(SUITE, () => {
       expect(await dispatch(h.handlers, 'blocklists:add', { name: 'No', url })).toMatchObject({ ok: false });
     }
     expect(h.runtime.blocklists.list()).toHaveLength(1);
+    h.store.close();
+  });
+
+  // Last: it stops the server.
+  it('keeps the entries in force when the list server is gone, and says so', async () => {
+    net.writeList('gone.txt', '192.0.2.120\n');
+    const h = start();
+    await add(h, `${net.http}/gone.txt`);
+    net.stopServer();
+    const view = await checkAt(h, 1_000 + 24 * 3_600_000);
+    expect(view.problem).toMatch(
+      /^The last check failed: .*(ECONNREFUSED|ECONNRESET).* The entries from before stay in force\.$/,
+    );
+    expect(verdictFor(h, 1n, '192.0.2.120')).toBe('permanent-block');
     h.store.close();
   });
 });

@@ -106,9 +106,14 @@ export class ListServerNet {
     return this.requests.filter((r) => r.path === pathname);
   }
 
-  close(): void {
+  /** Kills the server (the namespace stays): as a list host that went away. */
+  stopServer(): void {
     this.#server?.kill('SIGKILL');
     this.#server = null;
+  }
+
+  close(): void {
+    this.stopServer();
     // Deleting the namespace deletes the veth pair; the host end is removed on its own if not.
     for (const args of [
       ['netns', 'del', this.ns],
