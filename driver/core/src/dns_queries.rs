@@ -19,6 +19,10 @@
 //! answer then gives no names, which fails closed). A query sent again with the same id and
 //! question from the same socket refreshes its entry. Malformed answers never consume a query.
 //!
+//! A matching answer gives the whole exchange ([`AnsweredQuery`]: who asked whom what, the
+//! response code and the addresses), also when it names no address (NXDOMAIN, no record of the
+//! type asked): the DNS log shows those too. An answer that matches no query gives nothing.
+//!
 //! Pure and clock-free like the rest of the core: the caller passes the time in milliseconds.
 
 use alloc::collections::BTreeMap;
@@ -39,6 +43,22 @@ pub struct Endpoint {
     pub ip: IpAddress,
     /// The UDP port.
     pub port: u16,
+}
+
+/// A believed answer: the query it answers and what it says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AnsweredQuery {
+    /// The asking socket (the query's source, the answer's destination).
+    pub local: Endpoint,
+    /// The resolver the query went to and the answer came from.
+    pub resolver: Endpoint,
+    /// The question asked and echoed: its name lowercased, without the trailing dot.
+    pub question: DnsQuestion,
+    /// The answer's response code (0 NOERROR, 3 NXDOMAIN, ...).
+    pub rcode: u8,
+    /// The A and AAAA records the answer gives the question name (through its CNAMEs), in the
+    /// answer's order; none unless the response code is 0.
+    pub records: Vec<DnsRecord>,
 }
 
 /// Why an answer gave no names.
@@ -142,16 +162,14 @@ impl OutstandingQueries {
     }
 
     /// Checks an answer `resolver` sent to `local` (the UDP payload of an incoming datagram)
-    /// and, when it answers a waiting query, consumes that query and appends the answer's
-    /// records to `out`. Otherwise nothing is appended.
+    /// and, when it answers a waiting query, consumes that query and returns the exchange.
     pub fn match_answer(
         &mut self,
         message: &[u8],
         local: Endpoint,
         resolver: Endpoint,
         now_ms: u64,
-        out: &mut Vec<DnsRecord>,
-    ) -> Result<(), AnswerRejected> {
+    ) -> Result<AnsweredQuery, AnswerRejected> {
         let (header, question) = parse_question(message).map_err(AnswerRejected::Malformed)?;
         // Validated whole before anything is consumed, so a malformed answer with the right id
         // cannot cancel the real one.
@@ -169,8 +187,13 @@ impl OutstandingQueries {
             .remove(&key)
             .ok_or(AnswerRejected::Unsolicited)?;
         self.by_age.remove(&age);
-        out.append(&mut records);
-        Ok(())
+        Ok(AnsweredQuery {
+            local,
+            resolver,
+            question: key.question,
+            rcode: header.rcode(),
+            records,
+        })
     }
 
     /// Drops the queries whose lifetime ended at or before `now_ms`.
@@ -271,10 +294,9 @@ mod tests {
         resolver: Endpoint,
         now_ms: u64,
     ) -> Result<Vec<DnsRecord>, AnswerRejected> {
-        let mut out = Vec::new();
         table
-            .match_answer(message, local, resolver, now_ms, &mut out)
-            .map(|()| out)
+            .match_answer(message, local, resolver, now_ms)
+            .map(|answered| answered.records)
     }
 
     fn asked(id: u16, name: &str) -> OutstandingQueries {
@@ -315,6 +337,70 @@ mod tests {
             Err(AnswerRejected::Unsolicited),
             "a duplicate answer gives nothing"
         );
+    }
+
+    #[test]
+    fn a_match_gives_the_whole_exchange() {
+        let mut table = OutstandingQueries::new();
+        table
+            .record_query(
+                &query(0x77, "WWW.Trusted.Example", record_type::A),
+                LOCAL,
+                RESOLVER,
+                0,
+            )
+            .unwrap();
+        let answered = table
+            .match_answer(&answer(0x77, "www.TRUSTED.example"), LOCAL, RESOLVER, 1)
+            .unwrap();
+        assert_eq!(
+            answered,
+            AnsweredQuery {
+                local: LOCAL,
+                resolver: RESOLVER,
+                question: DnsQuestion {
+                    name: "www.trusted.example".to_string(),
+                    qtype: record_type::A,
+                    qclass: CLASS_IN,
+                },
+                rcode: 0,
+                records: vec![DnsRecord {
+                    name: "www.trusted.example".to_string(),
+                    address: ADDRESS,
+                    ttl_s: 300
+                }],
+            }
+        );
+    }
+
+    #[test]
+    fn answers_without_addresses_are_exchanges_too_but_only_when_asked_for() {
+        // (flags, qtype, rcode): NXDOMAIN, SERVFAIL, and NODATA (NOERROR without records).
+        let cases = [
+            (0x8183, record_type::A, 3),
+            (0x8182, record_type::A, 2),
+            (0x8180, record_type::AAAA, 0),
+        ];
+        for (id, (flags, qtype, rcode)) in (1u16..).zip(cases) {
+            let reply = message(id, flags, "nope.example", qtype, CLASS_IN, 0);
+            let mut table = OutstandingQueries::new();
+            assert_eq!(
+                table.match_answer(&reply, LOCAL, RESOLVER, 0),
+                Err(AnswerRejected::Unsolicited),
+                "unasked: {flags:#x}"
+            );
+            table
+                .record_query(&query(id, "nope.example", qtype), LOCAL, RESOLVER, 0)
+                .unwrap();
+            let answered = table.match_answer(&reply, LOCAL, RESOLVER, 1).unwrap();
+            assert_eq!(
+                (answered.rcode, answered.question.qtype, answered.records),
+                (rcode, qtype, vec![]),
+                "{flags:#x}"
+            );
+            assert_eq!(answered.question.name, "nope.example");
+            assert!(table.is_empty(), "the query is answered");
+        }
     }
 
     #[test]

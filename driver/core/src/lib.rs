@@ -14,6 +14,7 @@ pub mod commands;
 pub mod counters;
 pub mod decision;
 pub mod dns;
+pub mod dns_log;
 pub mod dns_queries;
 pub mod flow;
 pub mod info_queue;

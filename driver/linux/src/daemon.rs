@@ -51,9 +51,11 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use zenithfence_core::bandwidth::BandwidthAccounts;
 use zenithfence_core::blocking_queue::BlockingInfoQueue;
 use zenithfence_core::decision::{Action, Decision};
+use zenithfence_core::dns_queries::AnsweredQuery;
 use zenithfence_core::flow::{FlowKey, PacketTuple};
 use zenithfence_core::packet::parse_ip_packet;
 use zenithfence_core::policy::{PolicyOrigin, PreparedPolicy};
+use zenithfence_protocol::constants::feature;
 use zenithfence_protocol::{Direction, Verdict};
 
 use crate::attribute::Attributor;
@@ -61,7 +63,7 @@ use crate::byte_totals::{self, Totals};
 use crate::client::ClientOut;
 use crate::conntrack::Conntrack;
 use crate::dns_watch::DnsWatch;
-use crate::engine::{Answer, Engine, HeldPacket, Quick, Time};
+use crate::engine::{Answer, Attribution, Engine, HeldPacket, Quick, Time};
 use crate::flow_liveness;
 use crate::locks::{RankedGuard, RankedMutex};
 use crate::log::{Log, Severity};
@@ -69,6 +71,7 @@ use crate::nfqueue::{KernelVerdict, Queue, QueuedPacket, VerdictSender, HOOK_LOC
 use crate::policy_receiver::PolicyReceiver;
 use crate::rules::{MARK_ALLOW, MARK_REJECT, MARK_VERDICT_MASK};
 use crate::sock_diag::SockDiag;
+use crate::sys;
 
 /// Lock ranks (see "Locks" above).
 const RANK_KERNEL: u32 = 1;
@@ -86,6 +89,8 @@ const IDLE_TICK: Duration = Duration::from_millis(250);
 const FINAL_DRAIN_WAIT: Duration = Duration::from_millis(20);
 /// How long it answers such packets at most.
 const FINAL_DRAIN_BOUND: Duration = Duration::from_secs(1);
+/// IANA's number for UDP.
+const IPPROTO_UDP: u8 = 17;
 /// How often the connection cache is cleaned.
 const CLEAN_EVERY_MS: u64 = 60_000;
 
@@ -509,16 +514,30 @@ impl Daemon {
                     ),
                 }
             }
-            let packets = self.receive(&mut queue);
+            // Woken by held packets and by logged DNS packets alike: an answer to a query that
+            // is never held (one to a loopback resolver) is read at once, while the asking
+            // socket is still open for the DNS log's pid lookup, not at the next timeout.
+            let dns_fd = dns.as_ref().map_or(-1, DnsWatch::raw_fd);
+            let [packets_ready, dns_ready] = sys::wait_readable([queue.raw_fd(), dns_fd], wanted)
+                // Then both are read as if they were ready: the queue's read ends at its
+                // timeout, the log's never waits.
+                .unwrap_or([true, true]);
+            let packets = if packets_ready {
+                self.receive(&mut queue)
+            } else {
+                Vec::new()
+            };
             // The infos of this batch are written at its end by this thread when the client's
             // socket has room, rather than each waking the writer thread (a futex call and a
             // thread switch per new connection); see `ClientOut::write_now`.
             self.queue.defer_wakes();
             // A DNS answer passed the input hook before the application could connect to what
-            // it names, so read them first: the prompt can then show the name. Read at every
-            // wake-up, so the queries are known before their answers come.
-            if let Some(dns) = dns.as_mut() {
-                self.read_dns(dns);
+            // it names, so read them first: the prompt can then show the name. Its NFLOG copy
+            // was queued before the connection's packet, and the wait checks the log's socket
+            // after the queue's, so held packets never come without the answers before them.
+            // Queries are read the same way, before their answers.
+            if let (Some(dns), true) = (dns.as_mut(), dns_ready) {
+                self.read_dns(dns, &mut attributor);
             }
             for packet in packets {
                 self.handle_packet(packet, &mut attributor);
@@ -562,15 +581,25 @@ impl Daemon {
         }
     }
 
-    fn read_dns(&self, dns: &mut DnsWatch) {
-        let records = dns.read(self.now_ms(), &self.log);
-        if records.is_empty() {
+    fn read_dns(&self, dns: &mut DnsWatch, attributor: &mut Attributor) {
+        let answers = dns.read(self.now_ms(), &self.log);
+        if answers.is_empty() {
             return;
         }
+        // The asking process, only for a client that keeps a DNS log: each lookup costs a
+        // sock_diag request and /proc reads, done here without the engine lock.
+        let askers: Vec<Option<Attribution>> = if self.engine().features() & feature::DNS_LOG != 0 {
+            answers
+                .iter()
+                .map(|answered| Some(attributor.attribute(&query_flow(answered), None)))
+                .collect()
+        } else {
+            vec![None; answers.len()]
+        };
         let now = self.now_ms();
         let mut engine = self.engine();
-        for record in records {
-            engine.dns_name(record.name, record.address, record.ttl_s, now);
+        for (answered, asker) in answers.into_iter().zip(askers) {
+            engine.dns_answer(answered, asker, now);
         }
     }
 
@@ -612,6 +641,17 @@ impl Daemon {
     pub(crate) fn shutdown(&self) {
         let time = self.time();
         self.engine().shutdown(time);
+    }
+}
+
+/// The UDP flow of a DNS query as the asking socket sees it.
+fn query_flow(answered: &AnsweredQuery) -> FlowKey {
+    FlowKey {
+        protocol: IPPROTO_UDP,
+        local_ip: answered.local.ip,
+        local_port: answered.local.port,
+        remote_ip: answered.resolver.ip,
+        remote_port: answered.resolver.port,
     }
 }
 

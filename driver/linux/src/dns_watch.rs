@@ -9,13 +9,14 @@
 //! reach (see `rules.rs`): a query the firewall blocked or dropped was never sent, and an answer
 //! to it must not be believed.
 //!
-//! Owned by the packet thread, which reads it before every batch of held packets, so a name
-//! reaches the client before the connection it names.
+//! Owned by the packet thread, which reads it whenever the group has packets, before the batch
+//! of held packets that woke it with them, so a name reaches the client before the connection
+//! it names.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::os::fd::RawFd;
 
-use zenithfence_core::dns::DnsRecord;
-use zenithfence_core::dns_queries::{AnswerRejected, Endpoint, OutstandingQueries};
+use zenithfence_core::dns_queries::{AnswerRejected, AnsweredQuery, Endpoint, OutstandingQueries};
 use zenithfence_core::flow::IpAddress;
 use zenithfence_core::packet::{parse_ip_packet, Transport};
 
@@ -111,8 +112,14 @@ impl DnsWatch {
         );
     }
 
-    /// Reads everything logged so far and returns the names that answers to our queries gave.
-    pub(crate) fn read(&mut self, now_ms: u64, log: &Log) -> Vec<DnsRecord> {
+    /// The NFLOG socket, to wait for logged packets (`sys::wait_readable`).
+    pub(crate) fn raw_fd(&self) -> RawFd {
+        self.group.raw_fd()
+    }
+
+    /// Reads everything logged so far and returns the answers to our queries, with the names
+    /// they gave.
+    pub(crate) fn read(&mut self, now_ms: u64, log: &Log) -> Vec<AnsweredQuery> {
         // Before the packets: a query sent right after a network change goes to the new resolvers.
         if self.resolvers.refresh(now_ms) {
             self.log_resolvers(log);
@@ -124,14 +131,20 @@ impl DnsWatch {
                 return Vec::new();
             }
         };
-        let mut records = Vec::new();
+        let mut answers = Vec::new();
         for packet in &packets {
-            self.take(packet, now_ms, log, &mut records);
+            self.take(packet, now_ms, log, &mut answers);
         }
-        records
+        answers
     }
 
-    fn take(&mut self, packet: &LoggedPacket, now_ms: u64, log: &Log, out: &mut Vec<DnsRecord>) {
+    fn take(
+        &mut self,
+        packet: &LoggedPacket,
+        now_ms: u64,
+        log: &Log,
+        out: &mut Vec<AnsweredQuery>,
+    ) {
         let Some(udp) = datagram(&packet.payload) else {
             return;
         };
@@ -159,9 +172,9 @@ impl DnsWatch {
                 let (local, resolver) = (udp.destination, udp.source);
                 match self
                     .queries
-                    .match_answer(udp.payload, local, resolver, now_ms, out)
+                    .match_answer(udp.payload, local, resolver, now_ms)
                 {
-                    Ok(()) => {}
+                    Ok(answered) => out.push(answered),
                     Err(AnswerRejected::Unsolicited) => {
                         self.unsolicited += 1;
                         log.write(

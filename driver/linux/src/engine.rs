@@ -19,6 +19,8 @@ use zenithfence_core::cache::ConnectionCache;
 use zenithfence_core::commands::{granted_features, hello_reply, hello_text};
 use zenithfence_core::counters::{counters, DriverTally};
 use zenithfence_core::decision::{Action, Decision};
+use zenithfence_core::dns_log::dns_exchange_info;
+use zenithfence_core::dns_queries::AnsweredQuery;
 use zenithfence_core::flow::{FlowKey, IpAddress};
 use zenithfence_core::infos::{
     connection_end_info, connection_info, rule_decided_info, ConnectionFacts, RuleVerdict,
@@ -704,6 +706,33 @@ impl Engine {
         ));
     }
 
+    /// A believed DNS answer: its names (see [`Engine::dns_name`]), then, to a client granted
+    /// DNS_LOG, the exchange, after a Process info for its pid (as for a connection info; none
+    /// for pid 0). `asker` is the process of the asking socket, looked up by the caller (only
+    /// while DNS_LOG was granted: None gives pid 0).
+    pub(crate) fn dns_answer(
+        &mut self,
+        answered: AnsweredQuery,
+        asker: Option<Attribution>,
+        now_ms: u64,
+    ) {
+        let asker = asker.unwrap_or_default();
+        let exchange = if self.features() & feature::DNS_LOG != 0 {
+            dns_exchange_info(&answered, asker.pid)
+        } else {
+            None
+        };
+        for record in answered.records {
+            self.dns_name(record.name, record.address, record.ttl_s, now_ms);
+        }
+        let Some(exchange) = exchange else { return };
+        if asker.pid != 0 {
+            self.describe_process(asker.process, true);
+        }
+        // A lost exchange costs the app a line of its DNS log; the queue counts it.
+        let _ = self.queue.push(&exchange);
+    }
+
     /// A DNS answer mapped `name` to `address`: kept for host and domain rules whatever the
     /// client asked for, and sent to a client granted DNS.
     pub(crate) fn dns_name(&mut self, name: String, address: IpAddress, ttl_s: u32, now_ms: u64) {
@@ -726,6 +755,10 @@ mod policy_tests;
 #[cfg(test)]
 #[path = "engine_blocklist_tests.rs"]
 mod blocklist_tests;
+
+#[cfg(test)]
+#[path = "engine_dns_log_tests.rs"]
+mod dns_log_tests;
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]

@@ -4,7 +4,7 @@
 //! `nfnetlink_log.h`; attribute payloads are big-endian.
 
 use std::io;
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::os::unix::net::UnixDatagram;
 
 use crate::netlink::{self, nfgenmsg, MessageBuilder, NetlinkSocket, NLM_F_ACK, NLM_F_REQUEST};
@@ -95,6 +95,11 @@ impl NflogGroup {
             mode,
             nonblocking: false,
         })
+    }
+
+    /// The socket, to wait for logged packets with other sockets (`sys::wait_readable`).
+    pub(crate) fn raw_fd(&self) -> RawFd {
+        self.socket.file().as_raw_fd()
     }
 
     fn set_nonblocking(&mut self, nonblocking: bool) -> io::Result<()> {

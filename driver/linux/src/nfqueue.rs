@@ -2,6 +2,7 @@
 //! Layouts from the kernel's `nfnetlink_queue.h`; netfilter payloads are big-endian.
 
 use std::io;
+use std::os::fd::{AsRawFd, RawFd};
 use std::time::Duration;
 
 use crate::netlink::{self, nfgenmsg, MessageBuilder, NetlinkSocket, NLM_F_ACK, NLM_F_REQUEST};
@@ -125,6 +126,11 @@ impl Queue {
             .filter(|m| m.kind == MSG_PACKET)
             .filter_map(|m| parse_packet(m.payload))
             .collect())
+    }
+
+    /// The socket, to wait for packets on it with other sockets (`sys::wait_readable`).
+    pub(crate) fn raw_fd(&self) -> RawFd {
+        self.socket.file().as_raw_fd()
     }
 
     /// A sender for verdicts that can be used from other threads.

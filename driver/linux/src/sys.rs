@@ -1,10 +1,10 @@
 //! The few C library calls std does not wrap, hand-declared (no crates registry here) and wrapped
 //! in safe functions. Every `unsafe` block of the daemon lives in this file.
 
-use std::ffi::{c_int, c_void};
+use std::ffi::{c_int, c_ulong, c_void};
 use std::fs::File;
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 
 /// `AF_NETLINK`.
 pub(crate) const AF_NETLINK: c_int = 16;
@@ -99,6 +99,17 @@ struct CmsgHdr {
 #[repr(C, align(8))]
 struct CredentialsSpace([u8; 32]);
 
+/// `struct pollfd`.
+#[repr(C)]
+struct PollFd {
+    fd: c_int,
+    events: i16,
+    revents: i16,
+}
+
+/// `POLLIN`: there is data to read.
+const POLLIN: i16 = 1;
+
 #[repr(C)]
 struct SockaddrUn {
     family: u16,
@@ -134,6 +145,7 @@ extern "C" {
     fn sigaddset(set: *mut SigSet, signal: c_int) -> c_int;
     fn pthread_sigmask(how: c_int, set: *const SigSet, old: *mut SigSet) -> c_int;
     fn sigwait(set: *const SigSet, signal: *mut c_int) -> c_int;
+    fn poll(fds: *mut PollFd, nfds: c_ulong, timeout: c_int) -> c_int;
 }
 
 /// `SIGINT`.
@@ -534,6 +546,30 @@ fn ne_bytes<const N: usize>(bytes: &[u8], at: usize) -> Option<[u8; N]> {
     bytes.get(at..at.checked_add(N)?)?.try_into().ok()
 }
 
+/// Waits at most `timeout` until one of `fds` has data to read, or an error or hang-up to
+/// report (its read then returns it); says which did (none: the time passed). A negative fd is
+/// left out (poll(2) ignores it). An interrupted wait (a stop and continue of the process) is an
+/// `Interrupted` error, not retried: the caller's loop waits again.
+pub(crate) fn wait_readable<const N: usize>(
+    fds: [RawFd; N],
+    timeout: std::time::Duration,
+) -> io::Result<[bool; N]> {
+    let mut polled = fds.map(|fd| PollFd {
+        fd,
+        events: POLLIN,
+        revents: 0,
+    });
+    // Rounded up: a wait of 0.5 ms must not become a busy loop of zero-time polls.
+    let millis = c_int::try_from(timeout.as_nanos().div_ceil(1_000_000)).unwrap_or(c_int::MAX);
+    // SAFETY: `polled` is an array of N pollfd structs, alive and exclusively borrowed during
+    // the call; the kernel writes only their `revents`.
+    let rc = unsafe { poll(polled.as_mut_ptr(), N as c_ulong, millis) };
+    if rc < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(polled.map(|p| p.revents != 0))
+}
+
 /// Takes an exclusive `flock` on `file` without waiting; `Ok(false)` when another open file
 /// description holds it. The lock goes with the last descriptor of this one (at exit, even by
 /// SIGKILL).
@@ -553,7 +589,7 @@ pub(crate) fn try_lock_exclusive(file: &impl AsRawFd) -> io::Result<bool> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use std::io::Write;
+    use std::io::{Read, Write};
 
     /// A connected SOCK_SEQPACKET pair through a listener with credentials passing.
     fn pair(dir: &std::path::Path) -> (File, File) {
@@ -655,6 +691,29 @@ mod tests {
         assert_eq!(interrupted_twice.unwrap(), 3);
         let failed: io::Result<()> = retry_interrupted(|| Err(io::Error::from_raw_os_error(11)));
         assert_eq!(failed.unwrap_err().kind(), io::ErrorKind::WouldBlock);
+    }
+
+    #[test]
+    fn waiting_for_data_says_which_socket_has_some_and_ends_at_the_timeout() {
+        let (a, mut a_peer) = std::os::unix::net::UnixStream::pair().unwrap();
+        let (b, mut b_peer) = std::os::unix::net::UnixStream::pair().unwrap();
+        let fds = [a.as_raw_fd(), -1, b.as_raw_fd()];
+        let short = std::time::Duration::from_millis(30);
+        let started = std::time::Instant::now();
+        assert_eq!(wait_readable(fds, short).unwrap(), [false; 3]);
+        assert!(started.elapsed() >= short, "waited the whole timeout");
+        b_peer.write_all(b"x").unwrap();
+        let long = std::time::Duration::from_secs(10);
+        let started = std::time::Instant::now();
+        assert_eq!(wait_readable(fds, long).unwrap(), [false, false, true]);
+        assert!(started.elapsed() < long / 2, "woke for the data");
+        a_peer.write_all(b"y").unwrap();
+        assert_eq!(wait_readable(fds, long).unwrap(), [true, false, true]);
+        // A hang-up is reported too: the read then says so.
+        drop(b_peer);
+        let mut byte = [0u8; 1];
+        (&b).read_exact(&mut byte).unwrap();
+        assert_eq!(wait_readable([b.as_raw_fd()], long).unwrap(), [true]);
     }
 
     #[test]

@@ -70,6 +70,8 @@ pub mod info_type {
     pub const RULE_DECIDED_V4: u8 = 134;
     /// Extension: an IPv6 connection a policy rule decided.
     pub const RULE_DECIDED_V6: u8 = 135;
+    /// Extension: one DNS exchange (who asked which name, what it got), for the DNS log.
+    pub const DNS_EXCHANGE: u8 = 136;
 }
 
 /// Extension feature bits negotiated by Hello.
@@ -82,8 +84,10 @@ pub mod feature {
     pub const COUNTERS: u32 = 0x4;
     /// PolicyState and RuleDecided infos.
     pub const POLICY: u32 = 0x8;
+    /// DnsExchange infos (136).
+    pub const DNS_LOG: u32 = 0x10;
     /// Every feature this protocol revision defines.
-    pub const ALL: u32 = PROCESS | DNS | COUNTERS | POLICY;
+    pub const ALL: u32 = PROCESS | DNS | COUNTERS | POLICY | DNS_LOG;
 }
 
 /// `driver_kind` in HelloReply.

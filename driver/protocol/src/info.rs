@@ -7,6 +7,7 @@ use alloc::vec::Vec;
 
 use crate::bytes::Fields;
 use crate::constants::{info_type, INFO_HEADER_LEN};
+use crate::info_dns_log::{decode_dns_exchange, encode_dns_exchange, DnsExchange};
 use crate::info_policy::{
     decode_policy_state, decode_rule_decided, encode_policy_state, encode_rule_decided,
     PolicyState, RuleDecided,
@@ -170,6 +171,8 @@ pub enum Info {
     RuleDecidedV4(RuleDecided<4>),
     /// Type 135.
     RuleDecidedV6(RuleDecided<16>),
+    /// Type 136.
+    DnsExchange(DnsExchange),
 }
 
 /// Why a record in an info stream was skipped.
@@ -217,7 +220,7 @@ fn clamp_u32(len: usize) -> u32 {
     u32::try_from(len).unwrap_or(u32::MAX)
 }
 
-fn text(bytes: &[u8]) -> String {
+pub(crate) fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
@@ -240,6 +243,7 @@ impl Info {
             Info::PolicyState(_) => info_type::POLICY_STATE,
             Info::RuleDecidedV4(_) => info_type::RULE_DECIDED_V4,
             Info::RuleDecidedV6(_) => info_type::RULE_DECIDED_V6,
+            Info::DnsExchange(_) => info_type::DNS_EXCHANGE,
         }
     }
 
@@ -308,6 +312,7 @@ impl Info {
             Info::PolicyState(state) => encode_policy_state(state, out),
             Info::RuleDecidedV4(d) => encode_rule_decided(d, out),
             Info::RuleDecidedV6(d) => encode_rule_decided(d, out),
+            Info::DnsExchange(e) => encode_dns_exchange(e, out),
         }
     }
 
@@ -341,6 +346,7 @@ impl Info {
             info_type::POLICY_STATE => decode_policy_state(body).map(Info::PolicyState),
             info_type::RULE_DECIDED_V4 => decode_rule_decided::<4>(body).map(Info::RuleDecidedV4),
             info_type::RULE_DECIDED_V6 => decode_rule_decided::<16>(body).map(Info::RuleDecidedV6),
+            info_type::DNS_EXCHANGE => decode_dns_exchange(body).map(Info::DnsExchange),
             _ => {
                 return Err(InfoProblem::UnknownType {
                     info_type,

@@ -14,6 +14,7 @@ pub mod command;
 pub mod constants;
 pub mod crc32;
 pub mod info;
+pub mod info_dns_log;
 pub mod info_policy;
 pub mod policy;
 mod policy_blocklist;
@@ -25,5 +26,6 @@ pub use info::{
     BandwidthEntry, BandwidthStats, Connection, ConnectionEnd, Counters, DnsName, HelloReply, Info,
     InfoProblem, LogLine, Process,
 };
+pub use info_dns_log::DnsExchange;
 pub use info_policy::{PolicyState, RuleDecided};
 pub use reader::{InfoReader, ReadItem};

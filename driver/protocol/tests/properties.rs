@@ -7,8 +7,8 @@ mod support;
 use support::rng::Rng;
 use zenithfence_protocol::constants::{command_id, info_type};
 use zenithfence_protocol::{
-    BandwidthEntry, BandwidthStats, Command, Connection, ConnectionEnd, Counters, DnsName,
-    HelloReply, Info, InfoProblem, InfoReader, LogLine, Process, Update, Verdict,
+    BandwidthEntry, BandwidthStats, Command, Connection, ConnectionEnd, Counters, DnsExchange,
+    DnsName, HelloReply, Info, InfoProblem, InfoReader, LogLine, Process, Update, Verdict,
 };
 
 fn random_verdict(rng: &mut Rng) -> Verdict {
@@ -108,8 +108,27 @@ fn random_name(rng: &mut Rng) -> String {
     name
 }
 
+fn random_dns_exchange(rng: &mut Rng) -> DnsExchange {
+    let (v4, v6) = (rng.below(5) as usize, rng.below(5) as usize);
+    DnsExchange {
+        process_id: rng.next_u64(),
+        local_port: rng.next_u64() as u16,
+        resolver_port: rng.next_u64() as u16,
+        ip_version: rng.byte(),
+        local_ip: rng.array(),
+        resolver_ip: rng.array(),
+        qtype: rng.next_u64() as u16,
+        rcode: rng.byte(),
+        ttl_s: rng.next_u64() as u32,
+        // Empty names too: the length check alone decides what decodes.
+        name: rng.text(30),
+        v4_addresses: (0..v4).map(|_| rng.array()).collect(),
+        v6_addresses: (0..v6).map(|_| rng.array()).collect(),
+    }
+}
+
 fn random_info(rng: &mut Rng) -> Info {
-    match rng.below(15) {
+    match rng.below(16) {
         0 => Info::LogLine(LogLine {
             severity: rng.byte(),
             text: rng.text(40),
@@ -166,6 +185,7 @@ fn random_info(rng: &mut Rng) -> Info {
             generation: rng.next_u64(),
             rule_tag: rng.next_u64() as u32,
         }),
+        15 => Info::DnsExchange(random_dns_exchange(rng)),
         _ => {
             let count = rng.below(12) as usize;
             Info::Counters(Counters {
@@ -206,8 +226,9 @@ fn random_bytes_never_panic_the_decoders() {
         // Bias towards known ids and small lengths so decoding gets past the first checks.
         if let Some(first) = bytes.first_mut() {
             if rng.below(2) == 0 {
-                *first = [0, 1, 2, 3, 5, 6, 128, 129, 130, 131, 132, 133, 134, 135]
-                    [rng.below(14) as usize];
+                *first = [
+                    0, 1, 2, 3, 5, 6, 128, 129, 130, 131, 132, 133, 134, 135, 136,
+                ][rng.below(15) as usize];
             }
         }
         if bytes.len() >= 5 && rng.below(2) == 0 {
@@ -262,6 +283,41 @@ fn infos_round_trip_through_random_reads() {
             .map(Result::unwrap)
             .collect();
         assert_eq!(decoded, infos);
+    }
+}
+
+#[test]
+fn dns_exchanges_decode_only_at_the_length_their_counts_give() {
+    let mut rng = Rng::from_env("dns_exchanges_decode_only_at_the_length_their_counts_give");
+    for _ in 0..2_000 {
+        let info = Info::DnsExchange(random_dns_exchange(&mut rng));
+        let mut stream = Vec::new();
+        info.encode(&mut stream);
+        let body = &stream[5..];
+        assert_eq!(Info::decode_body(info_type::DNS_EXCHANGE, body), Ok(info));
+        let mismatch = |len: usize| {
+            Err(InfoProblem::SizeMismatch {
+                info_type: info_type::DNS_EXCHANGE,
+                body_len: len as u32,
+            })
+        };
+        for len in 0..body.len() {
+            assert_eq!(
+                Info::decode_body(info_type::DNS_EXCHANGE, &body[..len]),
+                mismatch(len)
+            );
+        }
+        // name_len, v4_count or v6_count replaced by any other value: the body no longer fits.
+        let at = 52 + 2 * rng.below(3) as usize;
+        let old = u16::from_le_bytes([body[at], body[at + 1]]);
+        let new = old.wrapping_add(1 + rng.below(u64::from(u16::MAX)) as u16);
+        let mut lying = body.to_vec();
+        lying[at..at + 2].copy_from_slice(&new.to_le_bytes());
+        assert_eq!(
+            Info::decode_body(info_type::DNS_EXCHANGE, &lying),
+            mismatch(lying.len()),
+            "field @{at}: {old} -> {new}"
+        );
     }
 }
 

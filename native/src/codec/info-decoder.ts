@@ -1,6 +1,7 @@
 // Decodes one info body. Each type's length rule is checked once, up front, so the field reads
 // after it can never run past the body: no input makes this throw.
 import { addressAt } from './addresses.ts';
+import { decodeDnsExchange } from './dns-exchange-decoder.ts';
 import type { BandwidthEntry, DecodeResult, InfoProblem } from './info-types.ts';
 import { decodePolicyState, decodeRuleDecided, POLICY_INFO_BODY_SIZE } from './policy-info-decoder.ts';
 import { INFO_TYPE } from './protocol-constants.ts';
@@ -77,6 +78,8 @@ export function decodeInfoAt(
       return decodeRuleDecided(type, bytes, view, start, length, false);
     case INFO_TYPE.ruleDecidedV6:
       return decodeRuleDecided(type, bytes, view, start, length, true);
+    case INFO_TYPE.dnsExchange:
+      return decodeDnsExchange(type, bytes, view, start, length);
     default:
       return { kind: 'problem', problem: 'unknown-type', type, bodyLength: length };
   }

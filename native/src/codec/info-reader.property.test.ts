@@ -37,7 +37,7 @@ function randomInfo(random: Random): Info {
     remoteIp: randomIp(random, ipVersion),
     remotePort: random.uint(16),
   };
-  switch (random.int(10)) {
+  switch (random.int(11)) {
     case 0:
       return { kind: 'log', severity: random.uint(8), text: randomText(random, 40) };
     case 1:
@@ -121,6 +121,22 @@ function randomInfo(random: Random): Info {
         verdict: random.int(12) as Verdict,
         generation: random.u64(),
         ruleTag: random.uint(32),
+      };
+    case 9:
+      return {
+        kind: 'dnsExchange',
+        processId: random.u64(),
+        ipVersion,
+        localIp: endpoints.localIp,
+        localPort: endpoints.localPort,
+        resolverIp: endpoints.remoteIp,
+        resolverPort: endpoints.remotePort,
+        qtype: random.uint(16),
+        rcode: random.uint(8),
+        ttlSeconds: random.uint(32),
+        name: `${randomText(random, 30)}x`,
+        v4Addresses: Array.from({ length: random.int(4) }, () => randomIp(random, 4)),
+        v6Addresses: Array.from({ length: random.int(4) }, () => randomIp(random, 6)),
       };
     default:
       return { kind: 'counters', values: Array.from({ length: random.int(12) }, () => random.u64()) };

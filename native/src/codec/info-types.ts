@@ -103,6 +103,35 @@ export interface DnsNameInfo {
   readonly name: string;
 }
 
+/**
+ * One DNS answer the driver believed, for the DNS log (extension type 136): which process asked
+ * which name and what it got.
+ */
+export interface DnsExchangeInfo {
+  readonly kind: 'dnsExchange';
+  /** 0 means unknown (the asking socket was gone when the driver looked). */
+  readonly processId: bigint;
+  /** How the query's two addresses are held. */
+  readonly ipVersion: IpVersion;
+  /** The query's source: 4 or 16 bytes per `ipVersion` (a copy). */
+  readonly localIp: Uint8Array;
+  readonly localPort: number;
+  /** Where the query went. */
+  readonly resolverIp: Uint8Array;
+  readonly resolverPort: number;
+  /** The question's type (1 A, 28 AAAA, ...). */
+  readonly qtype: number;
+  /** The answer's response code (0 NOERROR, 3 NXDOMAIN, ...). */
+  readonly rcode: number;
+  /** The smallest TTL among the addresses; 0 when there are none. */
+  readonly ttlSeconds: number;
+  /** The question name, lowercase, without the trailing dot. */
+  readonly name: string;
+  /** The IPv4 (4 bytes each) and IPv6 (16 bytes each) addresses the answer gave the name. */
+  readonly v4Addresses: readonly Uint8Array[];
+  readonly v6Addresses: readonly Uint8Array[];
+}
+
 /** Driver counters since start, in COUNTER_NAMES order (extension type 132). */
 export interface CountersInfo {
   readonly kind: 'counters';
@@ -166,6 +195,7 @@ export type Info =
   | HelloReplyInfo
   | ProcessInfo
   | DnsNameInfo
+  | DnsExchangeInfo
   | CountersInfo
   | PolicyStateInfo
   | RuleDecidedInfo;

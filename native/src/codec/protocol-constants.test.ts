@@ -53,7 +53,8 @@ describe('protocol constants', () => {
 
   it('lists the counters in index order and the features as bits', () => {
     COUNTER_NAMES.forEach((name, i) => expect(COUNTER_INDEX[name]).toBe(i));
-    expect(ALL_FEATURES).toBe(15);
+    expect(ALL_FEATURES).toBe(31);
+    expect(FEATURE.dnsLog).toBe(0x10);
     expect(FEATURE.policy).toBe(8);
     expect(POLICY_ORIGINS.indexOf('client')).toBe(2);
     expect(POLICY_PROBLEMS.indexOf('not-saved')).toBe(5);

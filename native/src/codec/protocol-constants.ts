@@ -73,7 +73,7 @@ export const POLICY_PART_HEADER_LENGTH = 19;
 /** The most policy document bytes one PolicyPart carries (its `data_len` is 1..this). */
 export const MAX_POLICY_PART_LENGTH = 8192;
 
-/** Info types: the first byte of every info header. Base 0..6, extensions 128..135. */
+/** Info types: the first byte of every info header. Base 0..6, extensions 128..136. */
 export const INFO_TYPE = {
   logLine: 0,
   connectionV4: 1,
@@ -90,6 +90,7 @@ export const INFO_TYPE = {
   policyState: 133,
   ruleDecidedV4: 134,
   ruleDecidedV6: 135,
+  dnsExchange: 136,
 } as const;
 
 /** A known info type. */
@@ -168,10 +169,12 @@ export const FEATURE = {
   counters: 0x4,
   /** PolicyState (133) and RuleDecidedV4/V6 (134, 135) infos. */
   policy: 0x8,
+  /** DnsExchange infos (136): who asked which name and what it got. */
+  dnsLog: 0x10,
 } as const;
 
 /** Every feature bit this protocol revision defines. */
-export const ALL_FEATURES = FEATURE.process | FEATURE.dns | FEATURE.counters | FEATURE.policy;
+export const ALL_FEATURES = FEATURE.process | FEATURE.dns | FEATURE.counters | FEATURE.policy | FEATURE.dnsLog;
 
 /** PolicyState `origin` names, indexed by wire value: where the enforced policy came from. */
 export const POLICY_ORIGINS = ['none', 'stored', 'client'] as const;

@@ -5,6 +5,7 @@ import type {
   BandwidthStatsInfo,
   ConnectionEndInfo,
   ConnectionInfo,
+  DnsExchangeInfo,
   DnsNameInfo,
   HelloReplyInfo,
   Info,
@@ -70,6 +71,8 @@ export function encodeInfo(info: Info): Uint8Array {
       return encodePolicyState(info);
     case 'ruleDecided':
       return encodeRuleDecided(info);
+    case 'dnsExchange':
+      return encodeDnsExchange(info);
     default:
       throw new RangeError(`unknown info kind ${JSON.stringify((info as { kind?: unknown }).kind)}`);
   }
@@ -173,6 +176,38 @@ function encodeDnsName(info: DnsNameInfo): Uint8Array {
     .raw(checkAddress('dnsName.ip', info.ip, info.ipVersion))
     .raw(name)
     .finish();
+}
+
+// An address in a 16-byte field: IPv4 fills the first 4 bytes, the other 12 stay zero.
+function wideAddress(field: string, ip: Uint8Array, version: 4 | 6): Uint8Array {
+  const wide = new Uint8Array(16);
+  wide.set(checkAddress(field, ip, version));
+  return wide;
+}
+
+function encodeDnsExchange(info: DnsExchangeInfo): Uint8Array {
+  const version = checkIpVersion('dnsExchange.ipVersion', info.ipVersion);
+  const name = utf8.encode(info.name);
+  if (name.length === 0) throw new RangeError('dnsExchange.name must not be empty');
+  const v4 = checkUint('dnsExchange.v4Addresses.length', info.v4Addresses.length, 16);
+  const v6 = checkUint('dnsExchange.v6Addresses.length', info.v6Addresses.length, 16);
+  const writer = header(INFO_TYPE.dnsExchange, 58 + name.length + 4 * v4 + 16 * v6)
+    .u64(checkU64('dnsExchange.processId', info.processId))
+    .u16(checkUint('dnsExchange.localPort', info.localPort, 16))
+    .u16(checkUint('dnsExchange.resolverPort', info.resolverPort, 16))
+    .u8(version)
+    .raw(wideAddress('dnsExchange.localIp', info.localIp, version))
+    .raw(wideAddress('dnsExchange.resolverIp', info.resolverIp, version))
+    .u16(checkUint('dnsExchange.qtype', info.qtype, 16))
+    .u8(checkUint('dnsExchange.rcode', info.rcode, 8))
+    .u32(checkUint('dnsExchange.ttlSeconds', info.ttlSeconds, 32))
+    .u16(checkUint('dnsExchange.name length', name.length, 16))
+    .u16(v4)
+    .u16(v6)
+    .raw(name);
+  info.v4Addresses.forEach((ip, i) => writer.raw(checkAddress(`dnsExchange.v4Addresses[${i}]`, ip, 4)));
+  info.v6Addresses.forEach((ip, i) => writer.raw(checkAddress(`dnsExchange.v6Addresses[${i}]`, ip, 6)));
+  return writer.finish();
 }
 
 // 'unknown' names a byte the decoder did not know, which it did not keep: it has no value to write.

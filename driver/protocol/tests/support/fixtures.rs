@@ -9,8 +9,9 @@ use zenithfence_protocol::policy::{
     RuleDirection, FLAG_CASE_INSENSITIVE_PATHS,
 };
 use zenithfence_protocol::{
-    BandwidthEntry, BandwidthStats, Command, Connection, ConnectionEnd, Counters, DnsName,
-    HelloReply, Info, LogLine, PolicyPart, PolicyState, Process, RuleDecided, Update, Verdict,
+    BandwidthEntry, BandwidthStats, Command, Connection, ConnectionEnd, Counters, DnsExchange,
+    DnsName, HelloReply, Info, LogLine, PolicyPart, PolicyState, Process, RuleDecided, Update,
+    Verdict,
 };
 
 pub(crate) const LOCAL_V4: [u8; 4] = [192, 0, 2, 10];
@@ -173,7 +174,43 @@ pub(crate) fn rust_infos() -> Vec<Info> {
             generation: u64::MAX,
             rule_tag: 0,
         }),
+        Info::DnsExchange(DnsExchange {
+            process_id: 4242,
+            local_port: 40000,
+            resolver_port: 53,
+            ip_version: 4,
+            local_ip: in_16([10, 0, 0, 2]),
+            resolver_ip: in_16([10, 0, 0, 1]),
+            qtype: 1,
+            rcode: 0,
+            ttl_s: 60,
+            name: "example.com".into(),
+            v4_addresses: vec![[93, 184, 216, 34], [10, 9, 8, 7]],
+            v6_addresses: vec![LOCAL_V6],
+        }),
+        Info::DnsExchange(DnsExchange {
+            process_id: 0,
+            local_port: 5353,
+            resolver_port: 53,
+            ip_version: 6,
+            // fd00::2 and fd00::1
+            local_ip: [0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2],
+            resolver_ip: [0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1],
+            qtype: 28,
+            rcode: 3,
+            ttl_s: 0,
+            name: "nope.example".into(),
+            v4_addresses: vec![],
+            v6_addresses: vec![],
+        }),
     ]
+}
+
+/// An IPv4 address as a DnsExchange holds it: the first 4 of 16 bytes, the rest zero.
+fn in_16(v4: [u8; 4]) -> [u8; 16] {
+    let mut out = [0u8; 16];
+    out[..4].copy_from_slice(&v4);
+    out
 }
 
 /// What `testdata/rust_policy.bin` holds: every destination kind, both flags, both families,
