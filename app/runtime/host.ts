@@ -106,6 +106,8 @@ export function createHost(options: HostOptions): Host {
       storageUnavailable: unavailable,
       connectionLogPath: path.join(options.dataDir, CONNECTION_LOG_FILE),
       blocklistCacheDir: path.join(options.dataDir, BLOCKLIST_CACHE_DIR),
+      // Its blocklist downloads and update checks must not wait on a prompt about itself.
+      ownPid: process.pid,
       ...(options.system === undefined ? {} : { system: options.system }),
       ...(options.caseInsensitivePaths === undefined ? {} : { caseInsensitivePaths: options.caseInsensitivePaths }),
     },

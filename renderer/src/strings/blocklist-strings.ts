@@ -32,3 +32,13 @@ export const BLOCKLISTS = {
     `${entries} · ${hits} · updated ${updated} · checked ${checked}`,
   failed: (reason: string) => `The blocklist was not added: ${reason}`,
 } as const;
+
+/** The words of the Rules view's blocklist group. */
+export const BLOCKLIST_GROUP = {
+  title: 'Blocklists',
+  precedence:
+    'Checked after your rules: a rule that allows a listed name or address wins. Listed connections no rule matches are blocked without asking.',
+  manage: 'Manage blocklists',
+  none: 'No blocklists. Add one in Settings → Blocklists.',
+  columns: { enabled: 'On', name: 'List', entries: 'Entries', hits: 'Blocked', updated: 'Updated' },
+} as const;

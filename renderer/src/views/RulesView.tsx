@@ -23,6 +23,7 @@ import { reloadRules } from '../store/sync.ts';
 import { COMMON, COUNTED } from '../strings/common-strings.ts';
 import { IMPORT } from '../strings/import-strings.ts';
 import { RULES } from '../strings/rules-strings.ts';
+import { BlocklistGroup } from './rules/BlocklistGroup.tsx';
 import { ImportDialog } from './rules-import/ImportDialog.tsx';
 
 function DeleteButton({ rule }: { readonly rule: Rule }): React.JSX.Element {
@@ -232,6 +233,7 @@ export function RulesView(): React.JSX.Element {
           <p className="table-empty">{rules.length === 0 ? RULES.empty : RULES.noMatch}</p>
         ) : null}
       </div>
+      <BlocklistGroup />
       {importing ? (
         <div className="overlay">
           <ImportDialog onClose={() => setImporting(false)} />
