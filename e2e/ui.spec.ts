@@ -1,5 +1,6 @@
 import { realpathSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { expect, type Page, test } from '@playwright/test';
 import { DAEMON, Headless } from './support/headless-client.ts';
 import { needsRoot, type RunResult, TestNet, waitFor } from './support/test-net.ts';
@@ -10,8 +11,9 @@ import { needsRoot, type RunResult, TestNet, waitFor } from './support/test-net.
 test.describe.configure({ mode: 'serial' });
 
 const CURL = realpathSync('/usr/bin/curl');
+const PYTHON = realpathSync('/usr/bin/python3');
 const SHOTS = 'test-results/screenshots';
-const VIEWS = ['Connections', 'Apps', 'History', 'Rules', 'Settings', 'Logs'] as const;
+const VIEWS = ['Connections', 'Apps', 'History', 'DNS log', 'Rules', 'Settings', 'Logs'] as const;
 const BIG = 1_000_000;
 
 let net: TestNet;
@@ -25,6 +27,9 @@ test.beforeAll(async ({ browser }) => {
   await net.httpServer(8080, { 'index.html': 'hello from b', 'big.bin': Buffer.alloc(BIG, 7) });
   await net.httpServer(8081, { 'index.html': 'other port' });
   await net.httpServer(8082, { 'index.html': 'the rule says yes' });
+  // A resolver in b for a's programs, known to the daemon before it starts (it reads resolv.conf).
+  net.resolvConf(net.a, `nameserver ${net.ipB}\n`);
+  await net.dnsServer({ 'files.zf.test': net.ipB });
   const socket = await net.daemon(DAEMON);
   app = await Headless.start(net, ['--driver-socket', socket, '--data-dir', `${net.dir}/data`]);
   await waitFor(async () => (await app.call('status:get')).driver === 'connected', 10_000, 'the driver connection');
@@ -362,8 +367,81 @@ test('a blocklist added in Settings blocks what no rule allows, and counts it', 
   expect(await curl(8080)).toMatchObject({ code: 0, stdout: 'hello from b' });
   await card.getByRole('button', { name: 'Check Test list now' }).click();
   await expect(card).toContainText('1 blocked');
+  // The Rules view shows the list as a group after the rules, with its hits and its switch.
+  await page.getByRole('link', { name: 'Rules' }).click();
+  const group = page.getByRole('table', { name: 'Blocklists' });
+  const listRow = group.getByRole('row').filter({ hasText: 'Test list' });
+  await expect(listRow).toContainText('2 entries');
+  await expect(listRow.getByRole('cell').nth(3)).toHaveText('1');
+  await listRow.getByRole('switch', { name: 'Use Test list' }).click();
+  await expect.poll(async () => (await app.call('blocklists:list'))[0]?.enabled).toBe(false);
+  await listRow.getByRole('switch', { name: 'Use Test list' }).click();
+  await expect.poll(async () => (await app.call('blocklists:list'))[0]?.enabled).toBe(true);
+  await page.getByRole('link', { name: 'Settings' }).click();
   await card.getByRole('button', { name: 'Remove Test list' }).click();
   await expect(card).toContainText('No blocklists yet.');
+});
+
+test('the DNS log shows which app asked for which name and what it got', async () => {
+  const lookup = (name: string): Promise<RunResult> =>
+    net.run(
+      net.a,
+      PYTHON,
+      ['-c', `import socket\ntry:\n print(socket.gethostbyname('${name}'))\nexcept OSError as e:\n print('error', e)`],
+      25_000,
+    );
+  // The query itself is a new connection: python is asked about, and allowed.
+  const first = lookup('files.zf.test');
+  const dialog = page.getByRole('dialog', { name: 'Connection request' });
+  await expect(dialog.getByRole('heading', { level: 2 })).toHaveText(/on UDP port 53$/, { timeout: 10_000 });
+  const allow = dialog.getByRole('button', { name: 'Allow', exact: true });
+  await expect(allow).toBeEnabled();
+  await allow.click();
+  expect((await first).stdout.trim()).toBe(net.ipB);
+  expect((await lookup('missing.zf.test')).stdout).toMatch(/^error/);
+
+  await page.getByRole('link', { name: 'DNS log' }).click();
+  await expect(page.getByRole('heading', { level: 2, name: 'DNS log' })).toBeVisible();
+  const table = page.getByRole('table', { name: 'DNS log' });
+  const missing = table.getByRole('row').filter({ hasText: 'missing.zf.test' });
+  // Written in batches once a second: Refresh until it is in.
+  await expect(async () => {
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await expect(missing).toHaveCount(1, { timeout: 1_000 });
+  }).toPass({ timeout: 15_000 });
+  await expect(missing).toContainText('No such name');
+  const found = table.getByRole('row').filter({ hasText: 'files.zf.test' });
+  await expect(found).toContainText(net.ipB);
+  // The asker, from the query's socket.
+  await expect(found).toContainText(path.basename(PYTHON));
+
+  await page.getByRole('radiogroup', { name: 'Outcome' }).getByRole('radio', { name: 'No such name' }).click();
+  await expect(found).toHaveCount(0);
+  await expect(missing).toHaveCount(1);
+  await missing.getByRole('button').first().click();
+  const details = page.getByRole('complementary', { name: 'Answer details' });
+  await expect(details).toContainText(PYTHON);
+  await expect(details).toContainText('NXDOMAIN');
+  await expect(details).toContainText(net.ipB);
+  await shoot('ui-dns-log-details');
+  await details.getByRole('button', { name: 'Close details' }).click();
+  await page.getByRole('radiogroup', { name: 'Outcome' }).getByRole('radio', { name: 'All' }).click();
+
+  // "Keep DNS history" off asks first, then deletes what was kept; on again, it logs again.
+  await page.getByRole('link', { name: 'Settings' }).click();
+  await page.getByRole('switch', { name: 'Keep DNS history' }).click();
+  await page
+    .getByRole('group', { name: /^Turn off DNS history and delete/ })
+    .getByRole('button', { name: 'Turn off and delete' })
+    .click();
+  await expect.poll(async () => (await app.call('settings:get')).keepDnsHistory).toBe(false);
+  const everything = { since: 0, until: Date.now() + 86_400_000 };
+  expect(await app.call('dns:count', everything)).toEqual({ count: 0, capped: false });
+  await page.getByRole('link', { name: 'DNS log' }).click();
+  await expect(page.getByText(/^DNS history is off/)).toBeVisible();
+  await page.getByRole('link', { name: 'Settings' }).click();
+  await page.getByRole('switch', { name: 'Keep DNS history' }).click();
+  await expect.poll(async () => (await app.call('settings:get')).keepDnsHistory).toBe(true);
 });
 
 test('every view, light and dark', async () => {
@@ -374,7 +452,7 @@ test('every view, light and dark', async () => {
   for (const view of VIEWS) {
     await page.getByRole('link', { name: view }).click();
     await expect(page.getByRole('heading', { level: 2, name: view })).toBeVisible();
-    await shoot(`ui-${view.toLowerCase()}`);
+    await shoot(`ui-${view.toLowerCase().replaceAll(' ', '-')}`);
   }
   await page.getByRole('button', { name: 'Filtering mode' }).click();
   await page.getByRole('menuitem', { name: /Resume now/ }).click();

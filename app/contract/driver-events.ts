@@ -75,6 +75,24 @@ export interface DnsAnswer {
   readonly ttlSeconds: number;
 }
 
+/**
+ * One DNS answer the driver believed, for the DNS log (DnsExchange, Linux only): `query` is the
+ * query's UDP flow as this host sent it (local end → the resolver), which names the asking app
+ * when the driver could not find its process (`pid` 0).
+ */
+export interface DnsExchangeReport {
+  readonly kind: 'dns-exchange';
+  /** 0 when unknown. */
+  readonly pid: number;
+  readonly name: string;
+  readonly qtype: number;
+  readonly rcode: number;
+  /** Canonical address text, IPv4 first. */
+  readonly addresses: readonly string[];
+  readonly ttlSeconds: number;
+  readonly query: FlowTuple;
+}
+
 export interface BandwidthSample {
   readonly flow: FlowTuple;
   readonly transmitted: bigint;
@@ -97,6 +115,7 @@ export type DriverEvent =
   | ConnectionRequest
   | ConnectionEnded
   | DnsAnswer
+  | DnsExchangeReport
   | BandwidthReport
   | DriverLog
   | PolicyStateReport

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { blocklistAddSchema, blocklistIntervalSchema, type BlocklistView } from './blocklists.ts';
+import type { DnsLogCount, DnsLogRow } from './dns-log.ts';
+import { dnsLogFilterSchema, dnsLogPageRequestSchema } from './dns-log.ts';
 import type { HistoryCount, HistoryExport, HistoryRow } from './history.ts';
 import { historyExportRequestSchema, historyFilterSchema, historyPageRequestSchema } from './history.ts';
 import { type ImportPreview, importPreviewRequestSchema } from './import-preview.ts';
@@ -79,6 +81,10 @@ export const requestSchemas = {
   'history:count': historyFilterSchema,
   /** Writes what a filter selects to a file (CSV or JSON lines), streamed from the database. */
   'history:export': historyExportRequestSchema,
+  /** One page of the DNS log a filter selects, newest first. */
+  'dns:page': dnsLogPageRequestSchema,
+  /** How many logged answers a filter selects. */
+  'dns:count': dnsLogFilterSchema,
   'blocklists:list': none,
   /** Subscribes to a local file or a web address; refused when its first read finds no entry. */
   'blocklists:add': blocklistAddSchema,
@@ -130,6 +136,8 @@ export interface ResponseMap {
   'history:page': readonly HistoryRow[];
   'history:count': HistoryCount;
   'history:export': HistoryExport;
+  'dns:page': readonly DnsLogRow[];
+  'dns:count': DnsLogCount;
   'blocklists:list': readonly BlocklistView[];
   'blocklists:add': BlocklistView;
   'blocklists:set-enabled': BlocklistView;

@@ -99,6 +99,10 @@ export const settingsSchema = z
      * so what the renderer sends never names a file the app writes.
      */
     connectionLog: z.boolean(),
+    /** Whether the DNS log is kept at all; switching it off deletes what was kept (app/contract/dns-log.ts). */
+    keepDnsHistory: z.boolean(),
+    /** How long the DNS log keeps an answer. */
+    dnsRetentionDays: z.number().int().min(1).max(3650),
   })
   .strict();
 export type Settings = z.infer<typeof settingsSchema>;

@@ -88,6 +88,35 @@ describe('driverEventOf', () => {
     expect(driverEventOf({ kind: 'problem', problem: 'unknown-type', type: 99, bodyLength: 3 })).toBeNull();
   });
 
+  it('maps a DNS exchange: addresses as text (IPv4 first), the query as a UDP flow to the resolver', () => {
+    expect(
+      driverEventOf({
+        kind: 'dnsExchange',
+        processId: 4242n,
+        ipVersion: 6,
+        localIp: ip('fd00::2'),
+        localPort: 40000,
+        resolverIp: ip('fd00::1'),
+        resolverPort: 53,
+        qtype: 28,
+        rcode: 0,
+        ttlSeconds: 60,
+        name: 'Mixed.Example',
+        v4Addresses: [ip('192.0.2.7')],
+        v6Addresses: [ip('2001:db8::1'), ip('::ffff:10.0.0.9')],
+      }),
+    ).toEqual({
+      kind: 'dns-exchange',
+      pid: 4242,
+      name: 'mixed.example',
+      qtype: 28,
+      rcode: 0,
+      addresses: ['192.0.2.7', '2001:db8::1', '10.0.0.9'],
+      ttlSeconds: 60,
+      query: { protocol: 17, localIp: 'fd00::2', localPort: 40000, remoteIp: 'fd00::1', remotePort: 53 },
+    });
+  });
+
   it('encodes engine verdicts as protocol verdicts', () => {
     expect(verdictCommand(5n, 'permanent-accept')).toEqual({ kind: 'verdict', id: 5n, verdict: 3 });
     expect(verdictCommand(6n, 'drop')).toEqual({ kind: 'verdict', id: 6n, verdict: 6 });

@@ -52,6 +52,27 @@ export function driverEventOf(info: DecodeResult): DriverEvent | null {
       };
     case 'dnsName':
       return { kind: 'dns', name: info.name, address: addressText('dnsName.ip', info.ip), ttlSeconds: info.ttlSeconds };
+    case 'dnsExchange':
+      return {
+        kind: 'dns-exchange',
+        pid: Number(info.processId),
+        // Lower case as the protocol says; again here, since names compare as DNS compares them.
+        name: info.name.toLowerCase(),
+        qtype: info.qtype,
+        rcode: info.rcode,
+        addresses: [
+          ...info.v4Addresses.map((ip) => addressText('dnsExchange.v4Addresses', ip)),
+          ...info.v6Addresses.map((ip) => addressText('dnsExchange.v6Addresses', ip)),
+        ],
+        ttlSeconds: info.ttlSeconds,
+        query: {
+          protocol: UDP,
+          localIp: addressText('dnsExchange.localIp', info.localIp),
+          localPort: info.localPort,
+          remoteIp: addressText('dnsExchange.resolverIp', info.resolverIp),
+          remotePort: info.resolverPort,
+        },
+      };
     case 'bandwidthStats':
       return {
         kind: 'bandwidth',
@@ -67,6 +88,9 @@ export function driverEventOf(info: DecodeResult): DriverEvent | null {
       return null;
   }
 }
+
+/** Queries the driver reads are UDP (it reads no DNS over TCP). */
+const UDP = 17;
 
 function processOf(info: Extract<DecodeResult, { kind: 'process' }>): ProcessInfo {
   return {

@@ -98,6 +98,17 @@ export class ProcessDirectory {
     return { path: info.path, label: appLabel(info.path, info.uid), uid: info.uid };
   }
 
+  /**
+   * The app of a remembered pid without using it up or moving it in the LRU order (a DNS answer
+   * names its asker this way: it must not change which process a connection is taken for).
+   * null for pid 0 and for a pid the directory does not know.
+   */
+  known(pid: number): AppIdentity | null {
+    if (pid === 0) return null;
+    const info = this.#byPid.get(pid)?.current;
+    return info === undefined ? null : { path: info.path, label: appLabel(info.path, info.uid), uid: info.uid };
+  }
+
   /** The link to the driver was lost: a pid-0 report waiting for its connection describes nothing now. */
   linkLost(): void {
     this.#nextUnknown = null;

@@ -1,4 +1,11 @@
-import type { ConnectionRequest, DriverEvent, DriverVerdict, ProcessInfo } from '../contract/driver-events.ts';
+import type { DnsLogEntry } from '../contract/dns-log.ts';
+import type {
+  ConnectionRequest,
+  DnsExchangeReport,
+  DriverEvent,
+  DriverVerdict,
+  ProcessInfo,
+} from '../contract/driver-events.ts';
 import type { RuleDecidedReport } from '../contract/driver-policy.ts';
 import { formatIp, parseIp } from '../contract/ip-address.ts';
 import { MAX_RULES, type Rule, type RuleAction, type RuleInput, type RulePatch } from '../contract/rules.ts';
@@ -47,11 +54,23 @@ export interface EngineOptions {
   readonly connections?: Partial<ConnectionTableOptions>;
   /** Told about an internal error; the engine has already answered the request it concerned. */
   readonly onError?: (error: unknown) => void;
+  /**
+   * The pid of ZenithFence's own process (the one that downloads blocklists and checks for
+   * updates): its outbound connections are allowed where the user would be asked, so the
+   * firewall never prompts about itself. Rules, lists and the mode still apply to it.
+   */
+  readonly ownPid?: number;
 }
 
 export type AnswerResult =
   | { readonly ok: true; readonly rule: Rule | null; readonly released: number }
   | { readonly ok: false; readonly error: 'unknown-prompt' | ScopeError | RuleError };
+
+/** What answers our own process's connections where the user would be asked: allowed, this once. */
+const OWN_CONNECTION = { kind: 'own', verdict: 'accept' } as const;
+
+/** The most DNS answers kept between two takes (a second's worth of a busy resolver, many times over). */
+const MAX_DNS_LOG_BACKLOG = 20_000;
 
 /**
  * The decision engine: driver events in, verdicts out through the VerdictPort, exactly once
@@ -62,6 +81,7 @@ export class Engine {
   readonly #verdicts: VerdictPort;
   readonly #reverse: ReverseLookupPort | undefined;
   readonly #onError: (error: unknown) => void;
+  readonly #ownPid: number | null;
   readonly #paths: { readonly caseInsensitivePaths: boolean };
   readonly #rules: RuleSet;
   readonly #book: RuleBook;
@@ -74,11 +94,16 @@ export class Engine {
   readonly #bandwidth: BandwidthAttribution;
   readonly #queue: PromptQueue;
   readonly #policyTags = new PolicyTags();
+  /** Answers for the DNS log since the last takeDnsLog (bounded: the oldest go first). */
+  #dnsLog: DnsLogEntry[] = [];
+  #dnsLogDropped = 0;
 
   constructor(options: EngineOptions) {
     this.#verdicts = options.verdicts;
     this.#reverse = options.reverseLookup;
     this.#onError = options.onError ?? (() => undefined);
+    // 0 is "unknown" on the wire: never taken for ours.
+    this.#ownPid = options.ownPid === undefined || options.ownPid === 0 ? null : options.ownPid;
     this.#paths = { caseInsensitivePaths: options.caseInsensitivePaths ?? false };
     this.#rules = new RuleSet(this.#paths);
     this.#book = new RuleBook(this.#rules, options.repository, options.newRuleId ?? defaultRuleId);
@@ -110,6 +135,8 @@ export class Engine {
           if (learned !== null) this.#table.nameLearned(learned.ip, learned.host);
           return;
         }
+        case 'dns-exchange':
+          return this.#dnsExchange(event, now);
         case 'bandwidth':
           return this.#bandwidth.add(event, now);
         case 'rule-decided':
@@ -135,7 +162,8 @@ export class Engine {
     let answered = false;
     try {
       const { app, facts, rowId } = this.#openRow(request, now);
-      const decision = decide(facts, this.#rules, this.#mode.current(now), now, this.#blocklists ?? undefined);
+      const decided = decide(facts, this.#rules, this.#mode.current(now), now, this.#blocklists ?? undefined);
+      const decision = decided.kind === 'ask' && this.#isOwn(request) ? OWN_CONNECTION : decided;
       if (decision.kind === 'ask') {
         answered = true; // from here on the queue answers it, exactly once
         this.#queue.hold(request, facts, app, rowId, now);
@@ -148,6 +176,11 @@ export class Engine {
       if (!answered) this.#verdicts.send(request.requestId, plainVerdict(this.#queue.options.defaultAction));
       this.#onError(error);
     }
+  }
+
+  /** An outbound connection of ZenithFence's own process (not the pid-0 unknown). */
+  #isOwn(request: ConnectionRequest): boolean {
+    return this.#ownPid !== null && request.pid === this.#ownPid && request.direction === 'outbound';
   }
 
   /** Identifies the app, names the remote address (asking for a reverse lookup if none) and opens the row. */
@@ -177,6 +210,52 @@ export class Engine {
     const { rowId } = this.#openRow(report, now);
     this.#table.policyDecided(rowId, report.verdict, ruleId);
     if (ruleId !== null) this.#rules.recordHit(ruleId, now);
+  }
+
+  /**
+   * A DNS answer for the log, with its asker: the process the driver named if the directory knows
+   * it, else the app of the query's own connection (a pid the driver could not find, or a
+   * process it described before a restart of ours).
+   */
+  #dnsExchange(report: DnsExchangeReport, now: number): void {
+    let pid = report.pid;
+    let path = '';
+    let uid: number | null = null;
+    const known = this.#processes.known(pid);
+    const row = known === null ? this.#table.rowForFlow(report.query) : undefined;
+    if (known !== null) {
+      ({ path, uid } = known);
+    } else if (row !== undefined) {
+      ({ appPath: path, uid } = row);
+      if (pid === 0) pid = row.pid;
+    }
+    this.#dnsLog.push({
+      at: now,
+      pid,
+      appPath: path,
+      uid,
+      name: report.name,
+      qtype: report.qtype,
+      rcode: report.rcode,
+      addresses: report.addresses,
+      ttlSeconds: report.ttlSeconds,
+      resolver: report.query.remoteIp,
+    });
+    if (this.#dnsLog.length > MAX_DNS_LOG_BACKLOG) {
+      this.#dnsLog.splice(0, this.#dnsLog.length - MAX_DNS_LOG_BACKLOG);
+      this.#dnsLogDropped += 1;
+    }
+  }
+
+  /**
+   * The answers for the DNS log since the last call, oldest first, and how many were dropped
+   * because nobody took them in time (the backlog is bounded).
+   */
+  takeDnsLog(): { readonly entries: DnsLogEntry[]; readonly dropped: number } {
+    const taken = { entries: this.#dnsLog, dropped: this.#dnsLogDropped };
+    this.#dnsLog = [];
+    this.#dnsLogDropped = 0;
+    return taken;
   }
 
   #facts(request: ConnectionRequest | RuleDecidedReport, app: AppIdentity, now: number): ConnectionFacts {

@@ -195,6 +195,8 @@ export function createHandlers(runtime: Runtime, clock: () => number, options: H
     // The request was validated by dispatch; the store reads one page through its indexes.
     'history:page': (request) => store.history.search(request),
     'history:count': (filter) => store.history.countMatching(filter),
+    'dns:page': (request) => store.dnsLog.page(request),
+    'dns:count': (filter) => store.dnsLog.count(filter),
     'blocklists:list': () => runtime.blocklists.list(),
     'blocklists:add': (request) => blocklistRequest(() => runtime.blocklists.add(request)),
     'blocklists:set-enabled': ({ id, enabled }) => blocklistRequest(() => runtime.blocklists.setEnabled(id, enabled)),

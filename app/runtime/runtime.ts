@@ -1,3 +1,4 @@
+import type { DnsLogEntry } from '../contract/dns-log.ts';
 import type { DriverEvent, DriverVerdict } from '../contract/driver-events.ts';
 import type { DriverPolicy } from '../contract/driver-policy.ts';
 import type { PushChannel, PushMap } from '../contract/ipc.ts';
@@ -89,6 +90,8 @@ export interface RuntimeOptions {
   /** Tests: a private CA trusted for https blocklists, and a smaller size limit for downloaded lists. */
   readonly blocklistCa?: string;
   readonly blocklistMaxBytes?: number;
+  /** This process's pid (the host: process.pid): its own connections are never prompted about (Engine `ownPid`). */
+  readonly ownPid?: number;
 }
 
 /** The result of a prompt answer, with what the user should know when not all of it took effect. */
@@ -109,6 +112,11 @@ const MAX_LOGS = 2000;
 /** Retention and downsampling run every this many ticks (seconds). */
 const HOUSEKEEPING_EVERY_TICKS = 60;
 const DAY_MS = 86_400_000;
+/**
+ * DNS answers deleted by one housekeeping run (about 0.2 s here): a retention made much shorter
+ * is caught up over the following minutes, not in one pause of seconds on the engine's thread.
+ */
+const DNS_PRUNE_ROWS_PER_RUN = 5_000;
 /** The Logs view's severity for the runtime's own lines (warning). */
 const WARNING = 4;
 /** Rules that never outlive a restart; they are not put in force at start. */
@@ -193,6 +201,7 @@ export class Runtime {
       caseInsensitivePaths: options.caseInsensitivePaths ?? false,
       prompts: this.#promptOptions(this.#settings),
       onError: options.onError ?? ((error) => this.log.error('engine', error)),
+      ...(options.ownPid === undefined ? {} : { ownPid: options.ownPid }),
     });
     this.#loadRules(now);
     this.blocklists = new BlocklistManager({
@@ -306,7 +315,10 @@ export class Runtime {
   }
 
   applySettings(settings: Settings): void {
+    const stopsDnsHistory = this.#settings.keepDnsHistory && !settings.keepDnsHistory;
     this.#settings = settings;
+    // "Do not keep DNS history" means none: what was kept goes too, at once.
+    if (stopsDnsHistory) contained('clear the DNS log', () => this.#clearDnsLog(), undefined, this.log);
     this.#historyLog.setPath(settings.connectionLog ? this.#connectionLogPath : '');
     this.engine.configurePrompts(this.#promptOptions(settings));
   }
@@ -494,22 +506,24 @@ export class Runtime {
     contained('connection log', () => this.#historyLog.record(batch.inserts, batch.updates), undefined, this.log);
     const buckets = this.engine.takeAppBuckets();
     const hits = this.#hits.increments(this.engine.takeHits());
+    const dns = this.#takeDnsLog();
     if (!this.#storage.mayWrite(now)) {
-      // Hits stay in HitDeltas until a write commits; rows and buckets are let go.
-      this.#storage.drop(batch.inserts.length, batch.updates.length, buckets.length);
+      // Hits stay in HitDeltas until a write commits; rows, buckets and DNS answers are let go.
+      this.#storage.drop(batch.inserts.length, batch.updates.length, buckets.length, dns.length);
       return;
     }
     // An empty write commits even on a full disk: it would prove nothing, so a storage that
     // failed waits for one that carries data.
-    const empty = batch.inserts.length + batch.updates.length + buckets.length + hits.size === 0;
+    const empty = batch.inserts.length + batch.updates.length + buckets.length + hits.size + dns.length === 0;
     if (empty && this.#storage.state !== 'ok') return;
     try {
       this.store.transaction(() => {
         this.#history.write(this.store, batch);
         if (hits.size > 0) this.store.rules.recordHits(hits);
+        if (dns.length > 0) this.store.dnsLog.insertBatch(dns);
       });
     } catch (error) {
-      this.#storage.drop(batch.inserts.length, batch.updates.length, buckets.length);
+      this.#storage.drop(batch.inserts.length, batch.updates.length, buckets.length, dns.length);
       this.#storage.failed(error, now, 'history');
       return;
     }
@@ -526,6 +540,18 @@ export class Runtime {
       return;
     }
     this.#storage.succeeded();
+  }
+
+  /** The DNS log's new answers; none when the user keeps no DNS history (they are not kept anywhere). */
+  #takeDnsLog(): DnsLogEntry[] {
+    const { entries, dropped } = this.engine.takeDnsLog();
+    if (!this.#settings.keepDnsHistory) return [];
+    if (dropped > 0)
+      this.log.line(
+        'dns-log-backlog',
+        `DNS log: ${String(dropped)} answers came faster than they could be saved and were not logged`,
+      );
+    return entries;
   }
 
   /**
@@ -547,10 +573,20 @@ export class Runtime {
     if (this.#storage.state !== 'ok') return;
     try {
       this.store.history.prune({ maxAgeMs: this.#settings.historyRetentionDays * DAY_MS }, now);
+      // Switched off: none kept (again here in case the clear at the switch failed, a full disk).
+      if (this.#settings.keepDnsHistory) {
+        this.store.dnsLog.prune(this.#settings.dnsRetentionDays * DAY_MS, now, DNS_PRUNE_ROWS_PER_RUN);
+      } else this.store.dnsLog.clear();
       this.store.bandwidth.downsample(now);
     } catch (error) {
       this.#storage.failed(error, now, 'housekeeping');
     }
+  }
+
+  #clearDnsLog(): void {
+    this.engine.takeDnsLog();
+    const deleted = this.store.dnsLog.clear();
+    this.log.line('dns-log-cleared', `DNS log: turned off, ${String(deleted)} answers deleted`);
   }
 
   /** Resolves once the connection log has written what was recorded (it never rejects). */

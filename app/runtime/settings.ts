@@ -15,6 +15,9 @@ export const DEFAULT_SETTINGS: Settings = {
   checkForUpdates: true,
   historyRetentionDays: 30,
   connectionLog: false,
+  keepDnsHistory: true,
+  // Shorter than the connection history: names asked are the more private record.
+  dnsRetentionDays: 7,
 };
 
 /**
@@ -27,6 +30,8 @@ const storedSettingsSchema = settingsSchema.extend({
   noAppAction: settingsSchema.shape.noAppAction.default(DEFAULT_SETTINGS.noAppAction),
   checkForUpdates: settingsSchema.shape.checkForUpdates.default(DEFAULT_SETTINGS.checkForUpdates),
   connectionLog: settingsSchema.shape.connectionLog.default(DEFAULT_SETTINGS.connectionLog),
+  keepDnsHistory: settingsSchema.shape.keepDnsHistory.default(DEFAULT_SETTINGS.keepDnsHistory),
+  dnsRetentionDays: settingsSchema.shape.dnsRetentionDays.default(DEFAULT_SETTINGS.dnsRetentionDays),
 });
 
 export function loadSettings(store: Store): Settings {

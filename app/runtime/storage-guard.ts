@@ -19,6 +19,7 @@ interface Dropped {
   connections: number;
   updates: number;
   bandwidth: number;
+  dnsAnswers: number;
 }
 
 /**
@@ -38,7 +39,7 @@ export class StorageGuard {
   #state: StorageState;
   #reason: string;
   #retryAt = 0;
-  #dropped: Dropped = { connections: 0, updates: 0, bandwidth: 0 };
+  #dropped: Dropped = { connections: 0, updates: 0, bandwidth: 0, dnsAnswers: 0 };
 
   constructor(options: StorageGuardOptions) {
     this.#log = options.log;
@@ -60,7 +61,8 @@ export class StorageGuard {
   }
 
   /** Counts what the periodic writes did not write (skipped, or lost with a failed write). */
-  drop(connections: number, updates: number, bandwidth: number): void {
+  drop(connections: number, updates: number, bandwidth: number, dnsAnswers = 0): void {
+    this.#dropped.dnsAnswers += dnsAnswers;
     this.#dropped.connections += connections;
     this.#dropped.updates += updates;
     this.#dropped.bandwidth += bandwidth;
@@ -76,7 +78,7 @@ export class StorageGuard {
     );
     this.#state = 'ok';
     this.#reason = '';
-    this.#dropped = { connections: 0, updates: 0, bandwidth: 0 };
+    this.#dropped = { connections: 0, updates: 0, bandwidth: 0, dnsAnswers: 0 };
     this.#onChange();
   }
 
@@ -117,8 +119,10 @@ export class StorageGuard {
   }
 
   #droppedText(): string {
-    const { connections, updates, bandwidth } = this.#dropped;
-    return `${plural(connections, 'connection')}, ${plural(updates, 'connection update')} and ${plural(bandwidth, 'bandwidth sample')}`;
+    const { connections, updates, bandwidth, dnsAnswers } = this.#dropped;
+    // DNS answers are named only when some were lost (most hosts' logs have none: Windows, or the log off).
+    const dns = dnsAnswers > 0 ? `, ${plural(dnsAnswers, 'DNS answer')}` : '';
+    return `${plural(connections, 'connection')}, ${plural(updates, 'connection update')}${dns} and ${plural(bandwidth, 'bandwidth sample')}`;
   }
 }
 

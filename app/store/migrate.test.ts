@@ -16,7 +16,19 @@ describe('migrate', () => {
     const db = new DatabaseSync(':memory:');
     expect(migrate(db, MIGRATIONS)).toEqual({ from: 0, to: MIGRATIONS.length });
     expect(schemaVersion(db)).toBe(MIGRATIONS.length);
-    expect(tables(db)).toEqual(['bandwidth', 'history', 'history_apps', 'history_hosts', 'rules', 'settings']);
+    expect(tables(db)).toEqual([
+      'bandwidth',
+      'dns_log',
+      'dns_log_addresses',
+      'dns_log_apps',
+      'dns_log_names',
+      'history',
+      'history_apps',
+      'history_hosts',
+      'rules',
+      'settings',
+      'sqlite_sequence',
+    ]);
     expect(migrate(db, MIGRATIONS)).toEqual({ from: MIGRATIONS.length, to: MIGRATIONS.length });
   });
 

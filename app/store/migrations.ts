@@ -136,4 +136,58 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX history_duration_sort ON history (coalesce(ended_at, 9007199254740991) - started_at, started_at);
     `,
   },
+  {
+    version: 6,
+    name: 'dns log',
+    sql: `
+      -- One row per DNS answer the Linux daemon saw (app/contract/dns-log.ts). seq is the row's id:
+      -- insertion order, which also orders answers logged in the same millisecond. AUTOINCREMENT:
+      -- never reused, not even after a clear or a retention that deleted every answer.
+      CREATE TABLE dns_log (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        at INTEGER NOT NULL CHECK (at >= 0),
+        pid INTEGER NOT NULL CHECK (pid >= 0),
+        app_path TEXT NOT NULL,
+        uid INTEGER CHECK (uid >= 0),
+        name TEXT NOT NULL CHECK (name <> ''),
+        qtype INTEGER NOT NULL CHECK (qtype BETWEEN 0 AND 65535),
+        -- 12 bits with the EDNS extension; the daemon sends the 4-bit header code today.
+        rcode INTEGER NOT NULL CHECK (rcode BETWEEN 0 AND 4095),
+        -- Derived from rcode and the addresses (dnsOutcomeOf) when written, so that the outcome
+        -- filter reads an index instead of testing both for every answer.
+        outcome TEXT NOT NULL CHECK (outcome IN ('addresses', 'no-address', 'no-such-name', 'error')),
+        -- Canonical address texts joined by single spaces ('' for none): a free-text LIKE reads
+        -- them as they are shown, and an address holds no space, so the list splits back exactly.
+        addresses TEXT NOT NULL CHECK (addresses = trim(addresses) AND instr(addresses, '  ') = 0),
+        ttl INTEGER NOT NULL CHECK (ttl >= 0),
+        resolver TEXT NOT NULL
+      ) STRICT;
+      -- Each index costs every insert (a batch a second on the engine's thread), so one per
+      -- selective filter, each ending in at so that a page newest first is read in index order
+      -- and a count reads the index alone: the time range (and retention), the app, the outcome
+      -- (no-such-name and error are a few in a hundred), and the name, which a free-text search
+      -- reaches through dns_log_names below.
+      CREATE INDEX dns_log_at ON dns_log (at);
+      CREATE INDEX dns_log_app_at ON dns_log (app_path, at);
+      CREATE INDEX dns_log_outcome_at ON dns_log (outcome, at);
+      CREATE INDEX dns_log_name_at ON dns_log (name, at);
+      -- Short lists that a free-text search scans first (dns-log-search.ts): every name, app path
+      -- and (address, name) pair the log holds, with the last time each was logged, so that
+      -- retention can drop those no answer kept refers to.
+      CREATE TABLE dns_log_names (
+        name TEXT PRIMARY KEY,
+        last_at INTEGER NOT NULL
+      ) WITHOUT ROWID, STRICT;
+      CREATE TABLE dns_log_apps (
+        path TEXT PRIMARY KEY,
+        last_at INTEGER NOT NULL
+      ) WITHOUT ROWID, STRICT;
+      CREATE TABLE dns_log_addresses (
+        address TEXT NOT NULL,
+        name TEXT NOT NULL,
+        last_at INTEGER NOT NULL,
+        PRIMARY KEY (address, name)
+      ) WITHOUT ROWID, STRICT;
+    `,
+  },
 ];

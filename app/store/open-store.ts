@@ -3,6 +3,7 @@ import { createBandwidthStore } from './bandwidth-store.ts';
 import type { ConnectionOptions } from './configure-connection.ts';
 import { configureConnection, setBusyTimeout } from './configure-connection.ts';
 import { type PermissionNotice, secureDatabaseFiles } from './data-files.ts';
+import { createDnsLogStore } from './dns-log-store.ts';
 import { createHistoryStore } from './history-store.ts';
 import { checkVersion, migrate } from './migrate.ts';
 import { MIGRATIONS } from './migrations.ts';
@@ -46,6 +47,7 @@ function assemble(db: DatabaseSync): Store {
   return {
     rules: createRuleStore(db),
     history: createHistoryStore(db),
+    dnsLog: createDnsLogStore(db),
     bandwidth,
     settings: createSettingsStore(db),
     transaction: <T>(work: () => T): T => inTransaction(db, work),

@@ -1,4 +1,11 @@
 import type { z } from 'zod';
+import type {
+  DnsLogCount,
+  DnsLogEntry,
+  DnsLogFilterInput,
+  DnsLogPageRequestInput,
+  DnsLogRow,
+} from '../contract/dns-log.ts';
 import type { HistoryCount, HistoryFilterInput, HistoryPageRequestInput } from '../contract/history.ts';
 import type { Rule, RuleDuration, RuleInput } from '../contract/rules.ts';
 import type { HistoryEntry, HistoryQuery, HistoryUpdate, PruneOptions, PruneResult } from './history-entry.ts';
@@ -10,6 +17,8 @@ import type { HistoryEntry, HistoryQuery, HistoryUpdate, PruneOptions, PruneResu
 export interface Store {
   readonly rules: RuleStore;
   readonly history: HistoryStore;
+  /** Which app asked for which name and what it got (app/contract/dns-log.ts). */
+  readonly dnsLog: DnsLogStore;
   readonly bandwidth: BandwidthStore;
   readonly settings: SettingsStore;
   /** Runs `work` in one transaction: all its writes commit together or none do. Nests. */
@@ -92,6 +101,31 @@ export interface HistoryStore {
   /** Deletes connections older than maxAgeMs and beyond maxRows, oldest first, in short chunks. */
   prune(options: PruneOptions, now: number): PruneResult;
   count(): number;
+}
+
+/** One answer for the DNS log (defined by the contract: the engine makes them). */
+export type { DnsLogEntry } from '../contract/dns-log.ts';
+
+export interface DnsLogStore {
+  /** Inserts answers (call inside the caller's transaction, or alone: it is one statement each). */
+  insertBatch(entries: readonly DnsLogEntry[]): void;
+  /** One page newest first. Throws on an invalid request (it comes from the UI). */
+  page(request: DnsLogPageRequestInput): DnsLogRow[];
+  /** How many answers a filter selects, counted up to DNS_LOG_COUNT_CAP. Throws on an invalid filter. */
+  count(filter: DnsLogFilterInput): DnsLogCount;
+  /**
+   * Deletes answers logged before `now - maxAgeMs`, oldest first, in short chunks, at most
+   * `maxRows` of them (default: all), so that a retention made much shorter is caught up over
+   * several calls instead of one long pause of the engine's thread; returns how many.
+   */
+  prune(maxAgeMs: number, now: number, maxRows?: number): number;
+  /**
+   * Deletes every answer (the user turned the DNS log off); returns how many. The freed pages
+   * are zeroed (secure_delete), not left in the database file.
+   */
+  clear(): number;
+  /** Every answer kept. */
+  size(): number;
 }
 
 export interface SeriesOptions {

@@ -1,5 +1,7 @@
 import type { BrowserContext, Page } from '@playwright/test';
 import { dispatch, HandlerError, type Handlers } from '../../app/contract/dispatch.ts';
+import type { DnsLogFilter, DnsLogRow } from '../../app/contract/dns-log.ts';
+import { DNS_LOG_COUNT_CAP, dnsOutcomeOf } from '../../app/contract/dns-log.ts';
 import type { PushChannel, PushMap, RequestChannel } from '../../app/contract/ipc.ts';
 import type { Result } from '../../app/contract/result.ts';
 import type { Rule } from '../../app/contract/rules.ts';
@@ -100,11 +102,22 @@ export class FakeEngine {
       },
       'rules:export': () => ({ text: '{}' }),
       'settings:get': () => scene.settings,
-      'settings:set': (patch) => over(scene.settings, patch),
+      'settings:set': (patch) => {
+        scene.settings = over(scene.settings, patch);
+        // As the engine does: switching the DNS history off deletes what was kept.
+        if (!scene.settings.keepDnsHistory) scene.dnsLog.length = 0;
+        return scene.settings;
+      },
       'logs:list': () => scene.logs,
       // The stand-in keeps no history; the History view runs on the real engine in ui.spec.ts.
       'history:page': () => [],
       'history:count': () => ({ count: 0, capped: false }),
+      // The DNS log is a small scene filtered as the contract says, so the view's filters count.
+      'dns:page': ({ filter, offset, limit }) => dnsSelect(scene.dnsLog, filter).slice(offset, offset + limit),
+      'dns:count': (filter) => {
+        const count = dnsSelect(scene.dnsLog, filter).length;
+        return { count: Math.min(count, DNS_LOG_COUNT_CAP), capped: count > DNS_LOG_COUNT_CAP };
+      },
       // The stand-in keeps no blocklists; they run on the real engine in the runtime's tests.
       'blocklists:list': () => [],
       'blocklists:add': () => {
@@ -186,6 +199,27 @@ function over<T extends object>(current: T, patch: { readonly [K in keyof T]?: T
   return merged;
 }
 
+/**
+ * The answers `filter` selects, newest first: in [since, until), exactly its app, any of its
+ * outcomes, and its text as a case-insensitive part of the name, an address or the app's path.
+ */
+function dnsSelect(rows: readonly DnsLogRow[], filter: DnsLogFilter): DnsLogRow[] {
+  const text = filter.text?.toLowerCase();
+  return rows
+    .filter(
+      (row) =>
+        row.at >= filter.since &&
+        row.at < filter.until &&
+        (filter.appPath === undefined || row.appPath === filter.appPath) &&
+        (filter.outcomes === undefined || filter.outcomes.includes(row.outcome)) &&
+        (text === undefined ||
+          row.name.toLowerCase().includes(text) ||
+          row.appPath.toLowerCase().includes(text) ||
+          row.addresses.some((address) => address.toLowerCase().includes(text))),
+    )
+    .sort((a, b) => b.at - a.at || b.id - a.id);
+}
+
 /** How many prompts the groups hold. */
 function count(groups: readonly PromptGroup[]): number {
   return groups.reduce((n, g) => n + g.prompts.length, 0);
@@ -228,7 +262,10 @@ export interface Scene {
   readonly connections: ConnectionRow[];
   readonly apps: AppSummary[];
   readonly rules: Rule[];
-  readonly settings: Settings;
+  /** Replaced by `settings:set`, as the engine keeps what it was given. */
+  settings: Settings;
+  /** The DNS log, oldest first; emptied when the DNS history is switched off. */
+  readonly dnsLog: DnsLogRow[];
   readonly logs: LogView[];
   series(): { timestamps: number[]; sent: number[]; received: number[] };
 }
@@ -404,7 +441,10 @@ export function busyScene(now: number, connections = 400): Scene {
       checkForUpdates: true,
       historyRetentionDays: 30,
       connectionLog: false,
+      keepDnsHistory: true,
+      dnsRetentionDays: 7,
     },
+    dnsLog: dnsScene(now),
     logs: Array.from({ length: 60 }, (_, i) => ({
       at: now - (60 - i) * 17_000,
       severity: i % 17 === 0 ? 5 : i % 7 === 0 ? 4 : 3,
@@ -429,4 +469,80 @@ export function busyScene(now: number, connections = 400): Scene {
       return { timestamps, sent, received };
     },
   };
+}
+
+/** One kind of DNS answer the scene repeats: who asked, what, and what came back. */
+interface DnsAnswer {
+  readonly app: string;
+  readonly name: string;
+  readonly qtype: number;
+  readonly rcode: number;
+  readonly addresses: readonly string[];
+  readonly ttlSeconds: number;
+}
+
+const DNS_ANSWERS: readonly DnsAnswer[] = [
+  {
+    app: '/usr/lib/firefox/firefox',
+    name: 'www.mozilla.org',
+    qtype: 1,
+    rcode: 0,
+    addresses: ['151.101.1.91', '151.101.65.91'],
+    ttlSeconds: 60,
+  },
+  {
+    app: '/usr/lib/firefox/firefox',
+    name: 'www.mozilla.org',
+    qtype: 28,
+    rcode: 0,
+    addresses: ['2a04:4e42::347'],
+    ttlSeconds: 60,
+  },
+  { app: '/usr/bin/curl', name: 'example.org', qtype: 1, rcode: 0, addresses: ['93.184.216.34'], ttlSeconds: 3600 },
+  { app: '/usr/bin/curl', name: 'no-such-host.example.org', qtype: 1, rcode: 3, addresses: [], ttlSeconds: 0 },
+  { app: '/opt/spotify/spotify', name: 'api.spotify.com', qtype: 65, rcode: 0, addresses: [], ttlSeconds: 0 },
+  { app: '/opt/spotify/spotify', name: 'ads.doubleclick.net', qtype: 1, rcode: 5, addresses: [], ttlSeconds: 0 },
+  { app: '/usr/bin/git', name: 'github.com', qtype: 1, rcode: 0, addresses: ['140.82.121.4'], ttlSeconds: 60 },
+  { app: '/usr/bin/python3.12', name: 'pypi.org', qtype: 28, rcode: 2, addresses: [], ttlSeconds: 0 },
+  {
+    app: '/usr/lib/slack/slack',
+    name: 'edgeapi.slack.com',
+    qtype: 1,
+    rcode: 0,
+    addresses: ['3.120.0.12', '3.120.0.13', '3.120.0.14'],
+    ttlSeconds: 30,
+  },
+  { app: '', name: 'time.example.net', qtype: 1, rcode: 0, addresses: ['192.0.2.123'], ttlSeconds: 900 },
+];
+
+/**
+ * A day of DNS answers (the ten kinds above, repeated every few minutes) and a few from three
+ * days ago, beyond the default range of 24 hours.
+ */
+function dnsScene(now: number): DnsLogRow[] {
+  const rows: DnsLogRow[] = [];
+  const add = (answer: DnsAnswer, at: number): void => {
+    const appIndex = APPS.indexOf(answer.app);
+    rows.push({
+      id: rows.length + 1,
+      at,
+      pid: answer.app === '' ? 0 : 1000 + appIndex * 37,
+      appPath: answer.app,
+      uid: answer.app === '' ? null : 1000,
+      name: answer.name,
+      qtype: answer.qtype,
+      rcode: answer.rcode,
+      outcome: dnsOutcomeOf(answer.rcode, answer.addresses.length),
+      addresses: answer.addresses,
+      ttlSeconds: answer.ttlSeconds,
+      resolver: '192.168.1.1',
+    });
+  };
+  DNS_ANSWERS.slice(0, 3).forEach((answer, i) => add(answer, now - 3 * 86_400_000 + i * 1000));
+  // Sixty answers, one every 997 s up to a minute ago; the newest is the first kind.
+  for (let i = 59; i >= 0; i -= 1) {
+    const answer = DNS_ANSWERS[i % DNS_ANSWERS.length];
+    if (answer !== undefined) add(answer, now - 60_000 - i * 997_000);
+  }
+  return rows;
 }

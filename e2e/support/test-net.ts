@@ -16,6 +16,8 @@ export class TestNet {
   readonly ipB: string;
   readonly dir: string;
   readonly #children: ChildProcess[] = [];
+  /** `/etc/netns/<ns>` directories made by resolvConf, removed by close. */
+  readonly #netnsEtc: string[] = [];
 
   constructor(tag: string) {
     const n = (process.pid % 150) + 50;
@@ -87,6 +89,31 @@ export class TestNet {
     );
   }
 
+  /**
+   * The `/etc/resolv.conf` programs started in `ns` from now on see (`ip netns exec` mounts
+   * `/etc/netns/<ns>/resolv.conf` over it). Write it before the daemon starts: it reads its
+   * resolvers from there.
+   */
+  resolvConf(ns: string, text: string): void {
+    const dir = path.join('/etc/netns', ns);
+    execFileSync('mkdir', ['-p', dir]);
+    this.#netnsEtc.push(dir);
+    writeFileSync(path.join(dir, 'resolv.conf'), text);
+  }
+
+  /**
+   * Starts a DNS server in `b` on UDP port 53: A queries for a name of `names` get its address
+   * (TTL 60), other queries for such a name an empty NOERROR, any other name NXDOMAIN.
+   */
+  async dnsServer(names: Readonly<Record<string, string>>): Promise<void> {
+    this.start(this.b, '/usr/bin/python3', ['-c', DNS_SERVER, JSON.stringify(names)]);
+    await waitFor(
+      async () => (await this.run(this.b, 'sh', ['-c', "grep -qi ':0035 ' /proc/net/udp"])).code === 0,
+      10_000,
+      'the DNS server',
+    );
+  }
+
   /** Starts zenithfenced in `a` (its stored policy in this net's directory); resolves once its socket exists. */
   async daemon(binary: string, extra: readonly string[] = []): Promise<string> {
     const socket = path.join(this.dir, 'driver.sock');
@@ -119,9 +146,37 @@ export class TestNet {
         // Already gone.
       }
     }
+    for (const dir of this.#netnsEtc) rmSync(dir, { recursive: true, force: true });
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
+
+// The DNS server of dnsServer (Python, argv[1]: a JSON object of lower-case name → IPv4 address).
+const DNS_SERVER = `
+import json, socket, struct, sys
+names = json.loads(sys.argv[1])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(('0.0.0.0', 53))
+while True:
+    q, peer = s.recvfrom(512)
+    end = q.index(b'\\0', 12)
+    labels, i = [], 12
+    while q[i]:
+        labels.append(q[i + 1:i + 1 + q[i]].decode().lower())
+        i += 1 + q[i]
+    qtype = struct.unpack('>H', q[end + 1:end + 3])[0]
+    question = q[12:end + 5]
+    name = '.'.join(labels)
+    if name not in names:
+        flags, answers = 0x8183, b''
+    elif qtype == 1:
+        address = bytes(int(x) for x in names[name].split('.'))
+        flags, answers = 0x8180, b'\\xc0\\x0c' + struct.pack('>HHIH', 1, 1, 60, 4) + address
+    else:
+        flags, answers = 0x8180, b''
+    count = 1 if answers else 0
+    s.sendto(q[:2] + struct.pack('>HHHHH', flags, 1, count, 0, 0) + question + answers, peer)
+`;
 
 export interface RunResult {
   readonly code: number;

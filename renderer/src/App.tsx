@@ -9,6 +9,7 @@ import { useAppStore } from './store/store.ts';
 import { startSync } from './store/sync.ts';
 import { AppsView } from './views/AppsView.tsx';
 import { ConnectionsView } from './views/ConnectionsView.tsx';
+import { DnsLogView } from './views/DnsLogView.tsx';
 import { HistoryView } from './views/HistoryView.tsx';
 import { LogsView } from './views/LogsView.tsx';
 import { RulesView } from './views/RulesView.tsx';
@@ -23,6 +24,8 @@ function CurrentView(): React.JSX.Element {
       return <AppsView />;
     case 'history':
       return <HistoryView />;
+    case 'dns':
+      return <DnsLogView />;
     case 'rules':
       return <RulesView />;
     case 'settings':

@@ -250,3 +250,5 @@ export const setBlocklistInterval = (id: string, intervalHours: number) =>
 export const historyPage = (request: RequestOf<'history:page'>) => call('history:page', request);
 export const historyCount = (filter: RequestOf<'history:count'>) => call('history:count', filter);
 export const exportHistory = (request: RequestOf<'history:export'>) => call('history:export', request);
+export const dnsPage = (request: RequestOf<'dns:page'>) => call('dns:page', request);
+export const dnsCount = (filter: RequestOf<'dns:count'>) => call('dns:count', filter);

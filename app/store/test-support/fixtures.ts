@@ -1,3 +1,4 @@
+import type { DnsLogEntry } from '../../contract/dns-log.ts';
 import type { RuleInput } from '../../contract/rules.ts';
 import type { HistoryEntry } from '../history-entry.ts';
 
@@ -37,6 +38,23 @@ export function historyRow(id: string, overrides: Partial<HistoryEntry> = {}): H
     ruleId: null,
     bytesSent: 0,
     bytesReceived: 0,
+    ...overrides,
+  };
+}
+
+/** A valid DNS log answer (an A record of example.com for curl); override what the test is about. */
+export function dnsAnswer(overrides: Partial<DnsLogEntry> = {}): DnsLogEntry {
+  return {
+    at: 1_000,
+    pid: 4242,
+    appPath: '/usr/bin/curl',
+    uid: 1000,
+    name: 'example.com',
+    qtype: 1,
+    rcode: 0,
+    addresses: ['93.184.216.34'],
+    ttlSeconds: 300,
+    resolver: '127.0.0.53',
     ...overrides,
   };
 }

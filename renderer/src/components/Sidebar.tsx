@@ -9,6 +9,7 @@ const LINKS: readonly { view: ViewId; label: string; icon: IconName }[] = [
   { view: 'connections', label: SHELL.links.connections, icon: 'activity' },
   { view: 'apps', label: SHELL.links.apps, icon: 'apps' },
   { view: 'history', label: SHELL.links.history, icon: 'clock' },
+  { view: 'dns', label: SHELL.links.dns, icon: 'globe' },
   { view: 'rules', label: SHELL.links.rules, icon: 'rules' },
   { view: 'settings', label: SHELL.links.settings, icon: 'settings' },
   { view: 'logs', label: SHELL.links.logs, icon: 'logs' },

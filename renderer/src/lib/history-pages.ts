@@ -3,6 +3,7 @@ import type { HistoryRow } from '../../../app/contract/history.ts';
 /**
  * The pages of one History query, fetched as the table scrolls to them and kept while they are
  * near: the History view never holds the stored history, only the pages around what is shown.
+ * The DNS log view pages its rows the same way (`HistoryPages<DnsLogRow>`).
  *
  * A query is one filter and sort; when either changes the view makes a new HistoryPages, and
  * answers to the old one's requests are dropped (they land in an object nobody reads).
@@ -12,23 +13,23 @@ export const HISTORY_PAGE_SIZE = 100;
 export const KEPT_PAGES = 50;
 
 /** Fetches one page: rows [offset, offset + limit); rejects or resolves undefined on failure. */
-export type PageFetch = (offset: number, limit: number) => Promise<readonly HistoryRow[] | undefined>;
+export type PageFetch<R = HistoryRow> = (offset: number, limit: number) => Promise<readonly R[] | undefined>;
 
-export class HistoryPages {
-  readonly #fetch: PageFetch;
+export class HistoryPages<R = HistoryRow> {
+  readonly #fetch: PageFetch<R>;
   readonly #onChange: () => void;
-  readonly #pages = new Map<number, readonly HistoryRow[]>();
+  readonly #pages = new Map<number, readonly R[]>();
   readonly #pending = new Set<number>();
   #failed = false;
   #lastAsked = 0;
 
-  constructor(fetch: PageFetch, onChange: () => void) {
+  constructor(fetch: PageFetch<R>, onChange: () => void) {
     this.#fetch = fetch;
     this.#onChange = onChange;
   }
 
   /** The row at `index`, or undefined while its page is not here (it is then being fetched). */
-  row(index: number): HistoryRow | undefined {
+  row(index: number): R | undefined {
     return this.#pages.get(Math.floor(index / HISTORY_PAGE_SIZE))?.[index % HISTORY_PAGE_SIZE];
   }
 
@@ -50,7 +51,7 @@ export class HistoryPages {
 
   async #load(page: number): Promise<void> {
     this.#pending.add(page);
-    let rows: readonly HistoryRow[] | undefined;
+    let rows: readonly R[] | undefined;
     try {
       rows = await this.#fetch(page * HISTORY_PAGE_SIZE, HISTORY_PAGE_SIZE);
     } catch {

@@ -2,7 +2,7 @@ import type { StateCreator } from 'zustand';
 import type { RuleForm } from '../lib/rule-form.ts';
 import type { AppState } from './store.ts';
 
-export const VIEWS = ['connections', 'apps', 'history', 'rules', 'settings', 'logs'] as const;
+export const VIEWS = ['connections', 'apps', 'history', 'dns', 'rules', 'settings', 'logs'] as const;
 export type ViewId = (typeof VIEWS)[number];
 
 /** The rule editor: a new rule (maybe prefilled from a connection) or an existing one. */

@@ -35,5 +35,16 @@ export const SETTINGS = {
   connectionLog: 'Connection log',
   connectionLogHint:
     'Also write every connection as JSON lines to connections.jsonl beside the database, for a log shipper (rotated at 10 MB, 5 files kept).',
+  keepDnsHistory: 'Keep DNS history',
+  keepDnsHistoryHint:
+    'Record which app asked for which name and what it got (the DNS log). Only the Linux driver (zenithfenced) sees DNS. Turning this off deletes the DNS history kept so far.',
+  dnsRetention: 'DNS history retention',
+  dnsRetentionHint: 'Answers older than this are deleted from the DNS history.',
+  /** The confirmation asked before the switch is turned off. */
+  dnsOff: {
+    question: 'Turn off DNS history and delete the DNS history kept so far?',
+    confirm: 'Turn off and delete',
+    cancel: 'Cancel',
+  },
   days: 'days',
 } as const;

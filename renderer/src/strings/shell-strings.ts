@@ -13,6 +13,7 @@ export const SHELL = {
     connections: 'Connections',
     apps: 'Apps',
     history: 'History',
+    dns: 'DNS log',
     rules: 'Rules',
     settings: 'Settings',
     logs: 'Logs',

@@ -6,6 +6,7 @@ import { saveSettings } from '../store/commands.ts';
 import { useAppStore } from '../store/store.ts';
 import { SETTINGS } from '../strings/settings-strings.ts';
 import { BlocklistsCard } from './settings/BlocklistsCard.tsx';
+import { ConfirmOff, type ConfirmWords } from './settings/ConfirmOff.tsx';
 
 /** One setting: its label and hint, and the control (`children`, whose element has `id`). */
 function SettingRow({
@@ -39,6 +40,7 @@ function NumberSetting({
   min,
   max,
   unit,
+  disabled = false,
   onSave,
 }: {
   readonly label: string;
@@ -47,6 +49,7 @@ function NumberSetting({
   readonly min: number;
   readonly max: number;
   readonly unit: string;
+  readonly disabled?: boolean;
   readonly onSave: (value: number) => void;
 }): React.JSX.Element {
   // A label's id: unique on the page, whatever the (translated) label text holds.
@@ -66,6 +69,7 @@ function NumberSetting({
         type="number"
         min={min}
         max={max}
+        disabled={disabled}
         value={text}
         aria-invalid={!valid}
         onChange={(event) => setText(event.target.value)}
@@ -110,28 +114,56 @@ function SwitchSetting({
   label,
   hint,
   value,
+  confirmOff,
   onSave,
 }: {
   readonly label: string;
   readonly hint: string;
   readonly value: boolean;
+  /** Asked before turning it off (it deletes data); absent: the switch saves at once. */
+  readonly confirmOff?: ConfirmWords;
   readonly onSave: (value: boolean) => void;
 }): React.JSX.Element {
   // A label's id: unique on the page, whatever the (translated) label text holds.
   const id = useId();
+  const [asking, setAsking] = useState(false);
+  // Turned off by other means (another window): nothing is left to ask.
+  useEffect(() => {
+    if (!value) setAsking(false);
+  }, [value]);
   return (
-    <SettingRow id={id} label={label} hint={hint}>
-      <label className="switch">
-        <input
-          id={id}
-          type="checkbox"
-          role="switch"
-          checked={value}
-          onChange={(event) => onSave(event.target.checked)}
+    <>
+      <SettingRow id={id} label={label} hint={hint}>
+        <label className="switch">
+          <input
+            id={id}
+            type="checkbox"
+            role="switch"
+            // Controlled: while the question is open the switch still shows what is in force.
+            checked={value}
+            onChange={(event) => {
+              if (!event.target.checked && confirmOff !== undefined) {
+                setAsking(true);
+                return;
+              }
+              setAsking(false);
+              onSave(event.target.checked);
+            }}
+          />
+          <span className="switch-track" aria-hidden="true" />
+        </label>
+      </SettingRow>
+      {asking && confirmOff !== undefined ? (
+        <ConfirmOff
+          words={confirmOff}
+          onConfirm={() => {
+            setAsking(false);
+            onSave(false);
+          }}
+          onCancel={() => setAsking(false)}
         />
-        <span className="switch-track" aria-hidden="true" />
-      </label>
-    </SettingRow>
+      ) : null}
+    </>
   );
 }
 
@@ -232,6 +264,24 @@ export function SettingsView(): React.JSX.Element {
           hint={SETTINGS.connectionLogHint}
           value={settings.connectionLog}
           onSave={(connectionLog) => save({ connectionLog })}
+        />
+        <SwitchSetting
+          label={SETTINGS.keepDnsHistory}
+          hint={SETTINGS.keepDnsHistoryHint}
+          value={settings.keepDnsHistory}
+          confirmOff={SETTINGS.dnsOff}
+          onSave={(keepDnsHistory) => save({ keepDnsHistory })}
+        />
+        <NumberSetting
+          label={SETTINGS.dnsRetention}
+          hint={SETTINGS.dnsRetentionHint}
+          value={settings.dnsRetentionDays}
+          min={1}
+          max={3650}
+          unit={SETTINGS.days}
+          // Nothing is kept while the DNS history is off, so there is nothing to keep for long.
+          disabled={!settings.keepDnsHistory}
+          onSave={(dnsRetentionDays) => save({ dnsRetentionDays })}
         />
       </div>
       <BlocklistsCard />
