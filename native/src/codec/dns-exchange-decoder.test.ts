@@ -80,7 +80,12 @@ describe('DnsExchange (136)', () => {
 
   it('a body whose counts do not add up to its length is skipped, never read past', () => {
     const body = handWrittenBody();
-    const mismatch = (length: number): unknown => ({ kind: 'problem', problem: 'size-mismatch', type: 136, bodyLength: length });
+    const mismatch = (length: number): unknown => ({
+      kind: 'problem',
+      problem: 'size-mismatch',
+      type: 136,
+      bodyLength: length,
+    });
     expect(decodeInfoBody(136, body.subarray(0, body.length - 1))).toEqual(mismatch(body.length - 1));
     expect(decodeInfoBody(136, Uint8Array.of(...body, 0))).toEqual(mismatch(body.length + 1));
     expect(decodeInfoBody(136, body.subarray(0, 57))).toEqual(mismatch(57));
@@ -96,8 +101,15 @@ describe('DnsExchange (136)', () => {
     const body = handWrittenBody();
     const badVersion = body.slice();
     badVersion[12] = 5;
-    expect(decodeInfoBody(136, badVersion)).toEqual({ kind: 'problem', problem: 'bad-value', type: 136, bodyLength: body.length });
-    const empty = encodeInfo({ ...NXDOMAIN, name: 'x' }).subarray(5).slice(0, 58);
+    expect(decodeInfoBody(136, badVersion)).toEqual({
+      kind: 'problem',
+      problem: 'bad-value',
+      type: 136,
+      bodyLength: body.length,
+    });
+    const empty = encodeInfo({ ...NXDOMAIN, name: 'x' })
+      .subarray(5)
+      .slice(0, 58);
     new DataView(empty.buffer, empty.byteOffset).setUint16(52, 0, true);
     expect(decodeInfoBody(136, empty)).toEqual({ kind: 'problem', problem: 'bad-value', type: 136, bodyLength: 58 });
   });
