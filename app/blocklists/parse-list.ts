@@ -100,54 +100,109 @@ function networkEntry(word: string): Network | null {
   return { bytes: masked, prefix };
 }
 
+/**
+ * Gives way to the rest of the program for a moment (the host passes one that waits for the
+ * event loop's next turn); pure code takes it as an argument and keeps no timers of its own.
+ */
+export type Pause = () => Promise<void>;
+
+/** Lines read between two pauses of parseListInSlices: some milliseconds of work. */
+export const LINES_PER_SLICE = 10_000;
+
 export function parseList(text: string, maxEntries = MAX_LIST_ENTRIES): ParsedList {
-  if (text.length > MAX_LIST_CHARS) throw new ListTooBig(`more than ${String(MAX_LIST_CHARS)} characters`);
-  const names: string[] = [];
-  const networks: Network[] = [];
-  const examples: { line: number; text: string }[] = [];
-  let refused = 0;
-  let lineNumber = 0;
-  const refuse = (line: string): void => {
-    refused += 1;
-    if (examples.length < EXAMPLES) examples.push({ line: lineNumber, text: line.slice(0, 120) });
-  };
-  const count = (): void => {
-    if (names.length + networks.length > maxEntries) throw new ListTooBig(`more than ${String(maxEntries)} entries`);
-  };
-  let start = 0;
-  while (start <= text.length) {
-    let end = text.indexOf('\n', start);
-    if (end < 0) end = text.length;
-    lineNumber += 1;
-    const raw = text.slice(start, end);
-    start = end + 1;
-    const hash = raw.search(/[#!]/);
-    const line = (hash < 0 ? raw : raw.slice(0, hash)).trim();
-    if (line === '') continue;
-    const words = line.split(/\s+/);
-    const first = words[0] ?? '';
-    if (words.length > 1) {
-      // A hosts line: a sink address, then names.
-      if (!SINK_ADDRESSES.has(first)) {
-        refuse(raw);
+  const parser = new ListParser(text, maxEntries);
+  while (!parser.read(Number.POSITIVE_INFINITY));
+  return parser.result();
+}
+
+/**
+ * parseList in slices of `linesPerSlice` lines with a `pause` between them, so that a list of a
+ * million names (a second and more of work) does not keep the engine from deciding connections
+ * meanwhile. The same result, the same errors.
+ */
+export async function parseListInSlices(
+  text: string,
+  pause: Pause,
+  maxEntries = MAX_LIST_ENTRIES,
+  linesPerSlice = LINES_PER_SLICE,
+): Promise<ParsedList> {
+  const parser = new ListParser(text, maxEntries);
+  while (!parser.read(linesPerSlice)) await pause();
+  return parser.result();
+}
+
+/** The reading of one list's text, a number of lines at a time. */
+class ListParser {
+  readonly #text: string;
+  readonly #maxEntries: number;
+  readonly #names: string[] = [];
+  readonly #networks: Network[] = [];
+  readonly #examples: { line: number; text: string }[] = [];
+  #refused = 0;
+  #lineNumber = 0;
+  #start = 0;
+
+  constructor(text: string, maxEntries: number) {
+    if (text.length > MAX_LIST_CHARS) throw new ListTooBig(`more than ${String(MAX_LIST_CHARS)} characters`);
+    this.#text = text;
+    this.#maxEntries = maxEntries;
+  }
+
+  result(): ParsedList {
+    return { names: this.#names, networks: this.#networks, refused: this.#refused, examples: this.#examples };
+  }
+
+  /** Reads up to `lines` more lines; whether the text is done. Throws ListTooBig. */
+  read(lines: number): boolean {
+    const text = this.#text;
+    const names = this.#names;
+    const networks = this.#networks;
+    for (let n = 0; n < lines; n++) {
+      if (this.#start > text.length) return true;
+      let end = text.indexOf('\n', this.#start);
+      if (end < 0) end = text.length;
+      this.#lineNumber += 1;
+      const raw = text.slice(this.#start, end);
+      this.#start = end + 1;
+      const hash = raw.search(/[#!]/);
+      const line = (hash < 0 ? raw : raw.slice(0, hash)).trim();
+      if (line === '') continue;
+      const words = line.split(/\s+/);
+      const first = words[0] ?? '';
+      if (words.length > 1) {
+        // A hosts line: a sink address, then names.
+        if (!SINK_ADDRESSES.has(first)) {
+          this.#refuse(raw);
+          continue;
+        }
+        for (const word of words.slice(1)) {
+          const name = nameEntry(word);
+          if (name !== null) names.push(name);
+          else if (!LOCAL_NAMES.has(word.toLowerCase())) this.#refuse(raw);
+        }
+        this.#count();
         continue;
       }
-      for (const word of words.slice(1)) {
-        const name = nameEntry(word);
+      const network = networkEntry(first);
+      if (network !== null) networks.push(network);
+      else {
+        const name = nameEntry(first);
         if (name !== null) names.push(name);
-        else if (!LOCAL_NAMES.has(word.toLowerCase())) refuse(raw);
+        else if (!LOCAL_NAMES.has(first.toLowerCase())) this.#refuse(raw);
       }
-      count();
-      continue;
+      this.#count();
     }
-    const network = networkEntry(first);
-    if (network !== null) networks.push(network);
-    else {
-      const name = nameEntry(first);
-      if (name !== null) names.push(name);
-      else if (!LOCAL_NAMES.has(first.toLowerCase())) refuse(raw);
-    }
-    count();
+    return this.#start > text.length;
   }
-  return { names, networks, refused, examples };
+
+  #refuse(line: string): void {
+    this.#refused += 1;
+    if (this.#examples.length < EXAMPLES) this.#examples.push({ line: this.#lineNumber, text: line.slice(0, 120) });
+  }
+
+  #count(): void {
+    if (this.#names.length + this.#networks.length > this.#maxEntries) {
+      throw new ListTooBig(`more than ${String(this.#maxEntries)} entries`);
+    }
+  }
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BlockSet } from '../blocklists/block-set.ts';
-import { MAX_LIST_CHARS, type ParsedList, parseList } from '../blocklists/parse-list.ts';
+import { MAX_LIST_CHARS, type ParsedList, parseListInSlices, type Pause } from '../blocklists/parse-list.ts';
 import type { BlocklistAdd, BlocklistView } from '../contract/blocklists.ts';
 import { DEFAULT_BLOCKLIST_INTERVAL, MAX_BLOCKLISTS } from '../contract/blocklists.ts';
 import type { DriverPolicyBlocklist } from '../contract/driver-policy.ts';
@@ -88,6 +88,11 @@ export interface BlocklistManagerOptions {
   readonly ca?: string;
   /** The most bytes a list may have (default: what a list may hold, MAX_LIST_CHARS). */
   readonly maxListBytes?: number;
+  /**
+   * Gives way to the event loop between slices of parsing and building (default: until its next
+   * turn, setImmediate), so the engine keeps deciding connections while a big list is read.
+   */
+  readonly pause?: Pause;
 }
 
 /**
@@ -97,8 +102,11 @@ export interface BlocklistManagerOptions {
  * counts per list and keeps. A check that fails or finds no entry leaves the entries in force and
  * says why; a list is added only when its first read finds entries. One check runs at a time.
  *
- * Parsing and building run on the engine's thread (about 1.3 s and 0.9 s for a million names on
- * the 2-core VM, `npm run bench:blocklist`): a very large list costs that pause when it changes.
+ * Parsing and building run on the engine's thread (about 1.6 s and 1.1 s for a million names on
+ * the 2-core VM, `npm run bench:blocklist`), in slices of some milliseconds with the event loop
+ * served between them (`pause`): a big list that changes delays no connection by more than a
+ * slice. Meanwhile the entries in force stay in force; a list set built for entries that changed
+ * again before it was done is never put in force (the newest build wins).
  */
 export class BlocklistManager {
   readonly #options: BlocklistManagerOptions;
@@ -111,9 +119,13 @@ export class BlocklistManager {
   #hitsDirty = false;
   /** Counts changes of the entries in force (the driver's policy is sent again when it moves). */
   #version = 0;
+  /** Counts set builds: only the newest one's set is put in force. */
+  #builds = 0;
+  readonly #pause: Pause;
 
   constructor(options: BlocklistManagerOptions) {
     this.#options = options;
+    this.#pause = options.pause ?? (() => new Promise<void>((resolve) => setImmediate(resolve)));
     this.#subscriptions = options.store.settings.get(KEY, storedSchema, []);
     const now = options.clock();
     for (const s of this.#subscriptions) this.#states.set(s.id, newState(s.hits, now));
@@ -134,7 +146,7 @@ export class BlocklistManager {
         if (subscription.path !== undefined) await this.#check(subscription, state);
         else await this.#loadCachedCopy(subscription, state);
       }
-      this.#rebuild();
+      await this.#rebuild();
     } finally {
       this.#checking = false;
     }
@@ -237,14 +249,14 @@ export class BlocklistManager {
         await removeCachedList(this.#options.cacheDir, subscription.id).catch(() => undefined);
       throw error;
     }
-    this.#rebuild();
+    await this.#rebuild();
     return this.#view(kept);
   }
 
   setEnabled(id: string, enabled: boolean): BlocklistView {
     const next = { ...this.#find(id), enabled };
     this.#replace(next);
-    this.#rebuild();
+    void this.#rebuild();
     return this.#view(next);
   }
 
@@ -265,7 +277,7 @@ export class BlocklistManager {
     if (!this.#subscriptions.some((s) => s.id === id)) return false;
     this.#save(this.#subscriptions.filter((s) => s.id !== id));
     this.#states.delete(id);
-    this.#rebuild();
+    void this.#rebuild();
     const dir = this.#options.cacheDir;
     if (dir !== null) {
       removeCachedList(dir, id).catch((error: unknown) =>
@@ -327,7 +339,7 @@ export class BlocklistManager {
         }
       } finally {
         // In force even when its validators could not be stored (the view already shows it).
-        if (state.parsed !== before) this.#rebuild();
+        if (state.parsed !== before) await this.#rebuild();
       }
     })().finally(() => {
       state.running = null;
@@ -368,7 +380,7 @@ export class BlocklistManager {
   async #readFile(file: string, state: ListState): Promise<void> {
     const stamp = await fileStamp(file);
     if (stamp === state.stamp && state.parsed !== null) return;
-    state.parsed = withEntries(parseList(await readListFile(file)));
+    state.parsed = withEntries(await parseListInSlices(await readListFile(file), this.#pause));
     state.updatedAt = this.#options.clock();
     state.stamp = stamp;
   }
@@ -391,7 +403,7 @@ export class BlocklistManager {
       if (!haveEntries) throw new Error('the server answered 304 Not Modified to a request for the whole list');
       return subscription;
     }
-    const parsed = withEntries(parseList(answer.text));
+    const parsed = withEntries(await parseListInSlices(answer.text, this.#pause));
     const now = this.#options.clock();
     state.parsed = parsed;
     state.updatedAt = now;
@@ -414,7 +426,9 @@ export class BlocklistManager {
     const dir = this.#options.cacheDir;
     if (dir === null || subscription.fetchedAt === null) return;
     try {
-      state.parsed = withEntries(parseList(await readListFile(cachedListPath(dir, subscription.id))));
+      state.parsed = withEntries(
+        await parseListInSlices(await readListFile(cachedListPath(dir, subscription.id)), this.#pause),
+      );
       state.updatedAt = subscription.fetchedAt;
       state.nextCheckAt = subscription.fetchedAt + subscription.intervalHours * HOUR_MS;
     } catch (error) {
@@ -422,23 +436,43 @@ export class BlocklistManager {
     }
   }
 
-  /** Gives the engine the enabled lists with entries, as one set (or none). */
-  #rebuild(): void {
+  /**
+   * Gives the engine the enabled lists with entries, as one set (or none). A set of few names is
+   * built at once; a big one in slices (`BlockSet.build`), the entries in force staying until it
+   * is done. Resolves once this set is in force, or once a newer rebuild replaced it. Never rejects.
+   */
+  #rebuild(): Promise<void> {
     this.#version += 1;
     this.#options.changed?.();
+    const build = ++this.#builds;
     const ids: string[] = [];
     const lists: ParsedList[] = [];
+    let names = 0;
     for (const subscription of this.#subscriptions) {
       const parsed = this.#states.get(subscription.id)?.parsed;
       if (!subscription.enabled || parsed === null || parsed === undefined) continue;
       ids.push(subscription.id);
       lists.push(parsed);
+      names += parsed.names.length;
     }
     if (lists.length === 0) {
       this.#options.setLookup(null);
-      return;
+      return Promise.resolve();
     }
-    const set = new BlockSet(lists);
+    if (names <= BUILD_AT_ONCE_NAMES) {
+      this.#inForce(new BlockSet(lists), ids);
+      return Promise.resolve();
+    }
+    return BlockSet.build(lists, this.#pause).then(
+      (set) => {
+        if (build === this.#builds) this.#inForce(set, ids);
+      },
+      (error: unknown) => this.#options.log(`the blocklists could not be put in force: ${messageOf(error)}`),
+    );
+  }
+
+  /** Puts `set` in force; its list number i is the list `ids[i]` (for the hit counts). */
+  #inForce(set: BlockSet, ids: readonly string[]): void {
     const states = ids.map((id) => this.#states.get(id));
     this.#options.setLookup({
       match: (facts: ConnectionFacts): number => {
@@ -496,6 +530,9 @@ function newState(hits: number, now: number): ListState {
 }
 
 /** A list that has entries, or an error saying it has none. */
+/** Up to this many names a set is built at once (some tens of milliseconds); beyond, in slices. */
+const BUILD_AT_ONCE_NAMES = 50_000;
+
 function withEntries(parsed: ParsedList): ParsedList {
   if (parsed.names.length + parsed.networks.length === 0) {
     throw new Error(`no entries in it (${String(parsed.refused)} lines were neither entries nor comments)`);
