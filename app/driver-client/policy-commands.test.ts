@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MAX_POLICY_LENGTH, type PolicyPartCommand } from '../../native/src/index.ts';
 import { decodePolicyDocument } from '../../native/test-support/codec/policy-decoder.ts';
 import type { DriverPolicy, DriverPolicyDestination } from '../contract/driver-policy.ts';
-import { fittedBlocklist, policyCommands, policyDocument } from './policy-commands.ts';
+import { fittedBlocklist, policyCommands, policyDocument, preparedBlocklist, RULES_SLACK } from './policy-commands.ts';
 
 /** The document the parts carry, put back together. */
 function joinParts(parts: readonly PolicyPartCommand[]): Uint8Array {
@@ -87,5 +87,48 @@ describe('fittedBlocklist: the lists as far as one document carries them', () =>
       names: ['ads.example.com'],
       networks: [{ ip: Uint8Array.of(192, 0, 2, 0), prefix: 24 }],
     });
+  });
+});
+
+describe('preparedBlocklist: the lists section made once per lists object', () => {
+  const names = Array.from({ length: 2_000 }, (_, i) => `n${String(i)}.example`);
+  const lists = { names, networks: [{ bytes: Uint8Array.of(10, 0, 0, 0), prefix: 8 }] };
+
+  it('gives the same prepared section while it fits beside the rules, and a new one for new lists', () => {
+    const first = preparedBlocklist(lists, 1_000);
+    expect(first?.nameCount).toBe(2_000);
+    expect(preparedBlocklist(lists, 50_000)).toBe(first);
+    // The same entries in a new object (the lists changed): made again.
+    const again = preparedBlocklist({ ...lists }, 1_000);
+    expect(again).not.toBe(first);
+    expect(again?.section).toEqual(first?.section);
+  });
+
+  it('cuts lists that do not fit with room to spare for more rules, then keeps that cut while it fits', () => {
+    const many = Array.from({ length: 60_000 }, (_, i) => `name${String(i)}.example`);
+    const big = { names: many, networks: [] };
+    // Rules that leave room for about half the names (some 450 KiB).
+    const section = many.reduce((n, name) => n + 1 + name.length, 8);
+    const rules = MAX_POLICY_LENGTH - Math.floor(section / 2);
+    const cut = preparedBlocklist(big, rules);
+    if (cut === undefined) throw new Error('nothing fits');
+    expect(cut.nameCount).toBeLessThan(30_000);
+    expect(cut.nameCount).toBeGreaterThan(0);
+    expect(rules + RULES_SLACK + cut.section.length).toBeLessThanOrEqual(MAX_POLICY_LENGTH);
+    // A few more rules: the same section.
+    expect(preparedBlocklist(big, rules + 10_000)).toBe(cut);
+    // Rules past the room spared: cut again, shorter.
+    const shorter = preparedBlocklist(big, rules + RULES_SLACK + 10_000);
+    expect(shorter).not.toBe(cut);
+    expect(shorter?.nameCount).toBeLessThan(cut.nameCount);
+  });
+
+  it('policyCommands sends documents with the prepared section that decode to the lists', () => {
+    const policy = { ...policyTo({ kind: 'any' }), blocklist: lists };
+    const decoded = decodePolicyDocument(joinParts(policyCommands(policy)));
+    expect(decoded.blocklist?.names).toEqual(names);
+    const next = decodePolicyDocument(joinParts(policyCommands({ ...policy, generation: 2n })));
+    expect(next.generation).toBe(2n);
+    expect(next.blocklist?.names).toEqual(names);
   });
 });

@@ -4,6 +4,7 @@ import type {
   PolicyDestination,
   PolicyDocument,
   PolicyPartCommand,
+  PreparedBlocklist,
 } from '../../native/src/index.ts';
 import {
   BLOCKLIST_COUNTS_LENGTH,
@@ -14,6 +15,7 @@ import {
   MAX_POLICY_LENGTH,
   MAX_POLICY_NAME_LENGTH,
   policyPartCommands,
+  prepareBlocklist,
 } from '../../native/src/index.ts';
 import type { DriverPolicy, DriverPolicyBlocklist, DriverPolicyDestination } from '../contract/driver-policy.ts';
 import type { RuleAction } from '../contract/rules.ts';
@@ -57,11 +59,39 @@ export function policyCommands(policy: DriverPolicy): PolicyPartCommand[] {
   const lists =
     policy.blocklist === undefined
       ? undefined
-      : fittedBlocklist(policy.blocklist, encodePolicyDocument(document).length);
+      : preparedBlocklist(policy.blocklist, encodePolicyDocument(document).length);
   return policyPartCommands(
     encodePolicyDocument(lists === undefined ? document : { ...document, blocklist: lists }),
     policy.generation,
   );
+}
+
+/**
+ * Room kept beside the rules when the lists are cut to fit: rules added later (a prompt answered
+ * "forever") still fit beside the same prepared section, which is then not made again.
+ */
+export const RULES_SLACK = 256 * 1024;
+
+/** The prepared section of each lists object (one per version of the lists in force). */
+const prepared = new WeakMap<DriverPolicyBlocklist, PreparedBlocklist>();
+
+/**
+ * The lists' section, checked and encoded once per lists object (BlocklistManager hands out the
+ * same object until its entries change) and put into every document while it fits beside the
+ * rules: a million names take some 0.3-0.7 s to fit, check and write, and the rules change far
+ * more often than the lists. When they do not all fit, they are cut with RULES_SLACK to spare.
+ */
+export function preparedBlocklist(lists: DriverPolicyBlocklist, withoutLists: number): PreparedBlocklist | undefined {
+  const cached = prepared.get(lists);
+  if (cached !== undefined && withoutLists + cached.section.length <= MAX_POLICY_LENGTH) return cached;
+  let fitted = fitBlocklist(lists, withoutLists);
+  // With no room to spare at all, the cut without it (prepared again at the next change of the rules).
+  if (fitted !== undefined && !fitted.complete) fitted = fitBlocklist(lists, withoutLists + RULES_SLACK) ?? fitted;
+  if (fitted === undefined) return undefined;
+  const section = prepareBlocklist(fitted.lists);
+  if (section === null) return undefined;
+  prepared.set(lists, section);
+  return section;
 }
 
 /**
@@ -70,20 +100,31 @@ export function policyCommands(policy: DriverPolicy): PolicyPartCommand[] {
  * of a real hosts list (about 21 MB) do not fit; the app still applies them all while it runs.
  */
 export function fittedBlocklist(lists: DriverPolicyBlocklist, withoutLists: number): PolicyBlocklist | undefined {
+  return fitBlocklist(lists, withoutLists)?.lists;
+}
+
+/** fittedBlocklist, and whether every name that can go in a document went in (`complete`). */
+function fitBlocklist(
+  lists: DriverPolicyBlocklist,
+  withoutLists: number,
+): { readonly lists: PolicyBlocklist; readonly complete: boolean } | undefined {
   const networks = lists.networks.map((net) => ({ ip: net.bytes, prefix: net.prefix }));
   const names: string[] = [];
   // The section's counts and networks, then 1 + length for each name (blocklistSectionSize's
   // rule, summed here as names are added: the codec's sum is over a whole list).
   let size = withoutLists + Math.max(BLOCKLIST_COUNTS_LENGTH, blocklistSectionSize([], networks));
   if (size > MAX_POLICY_LENGTH || networks.length > MAX_BLOCKED_NETWORKS) return undefined;
+  let complete = true;
   for (const name of lists.names) {
-    if (names.length >= MAX_BLOCKED_NAMES) break;
     const length = Buffer.byteLength(name);
     if (length === 0 || length > MAX_POLICY_NAME_LENGTH || name.startsWith('*.')) continue;
     const cost = 1 + length;
-    if (size + cost > MAX_POLICY_LENGTH) break;
+    if (names.length >= MAX_BLOCKED_NAMES || size + cost > MAX_POLICY_LENGTH) {
+      complete = false;
+      break;
+    }
     size += cost;
     names.push(name);
   }
-  return names.length + networks.length === 0 ? undefined : { names, networks };
+  return names.length + networks.length === 0 ? undefined : { lists: { names, networks }, complete };
 }

@@ -119,6 +119,8 @@ export class BlocklistManager {
   #hitsDirty = false;
   /** Counts changes of the entries in force (the driver's policy is sent again when it moves). */
   #version = 0;
+  /** What driverLists() handed out, for the version of the entries it was made for. */
+  #driverLists: { readonly version: number; readonly lists: DriverPolicyBlocklist | undefined } | null = null;
   /** Counts set builds: only the newest one's set is put in force. */
   #builds = 0;
   readonly #pause: Pause;
@@ -194,6 +196,15 @@ export class BlocklistManager {
 
   /** The entries in force of the enabled lists, for the driver's policy (DriverPolicy.blocklist). */
   driverLists(): DriverPolicyBlocklist | undefined {
+    // The same object until the entries in force change: the driver client prepares its section
+    // once per object (app/driver-client/policy-commands.ts), not once per change of the rules.
+    if (this.#driverLists?.version !== this.#version) {
+      this.#driverLists = { version: this.#version, lists: this.#collectDriverLists() };
+    }
+    return this.#driverLists.lists;
+  }
+
+  #collectDriverLists(): DriverPolicyBlocklist | undefined {
     const names: string[] = [];
     const networks: { bytes: Uint8Array; prefix: number }[] = [];
     for (const subscription of this.#subscriptions) {

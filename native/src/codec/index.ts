@@ -10,7 +10,7 @@ export { decodeInfoBody, INFO_BODY_SIZE } from './info-decoder.ts';
 export type { InfoReaderOptions, ReaderOutput } from './info-reader.ts';
 export { DEFAULT_MAX_BODY_LENGTH, InfoReader } from './info-reader.ts';
 export type * from './info-types.ts';
-export { blocklistSectionSize } from './policy-blocklist.ts';
+export { blocklistSectionSize, prepareBlocklist } from './policy-blocklist.ts';
 export { encodePolicyDocument, policyPartCommands } from './policy-encoder.ts';
 export {
   BLOCKLIST_COUNTS_LENGTH,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ipv4, ipv6 } from '../../test-support/codec/address-bytes.ts';
 import { decodePolicyDocument } from '../../test-support/codec/policy-decoder.ts';
 import { RUST_POLICY_LISTS_FIXTURE, TS_POLICY_LISTS_FIXTURE } from '../../test-support/codec/policy-fixtures.ts';
-import { blocklistSectionSize } from './policy-blocklist.ts';
+import { blocklistSectionSize, prepareBlocklist } from './policy-blocklist.ts';
 import { encodePolicyDocument } from './policy-encoder.ts';
 import { MAX_POLICY_LENGTH } from './policy-format.ts';
 import type { BlockedNetwork, PolicyBlocklist, PolicyDocument } from './policy-types.ts';
@@ -183,5 +183,25 @@ describe('blocklistSectionSize', () => {
     expect(() => blocklistSectionSize([], [{ ip: new Uint8Array(3), prefix: 0 }])).toThrow(
       /networks\[0\]\.ip must be 4 or 16 address bytes, got 3 bytes/,
     );
+  });
+});
+
+describe('prepareBlocklist', () => {
+  it('makes the same document bytes as the plain lists, in documents with other rules too', () => {
+    const section = prepareBlocklist(LISTS);
+    if (section === null) throw new Error('nothing prepared');
+    expect(section).toMatchObject({ kind: 'prepared-blocklist', nameCount: 2, networkCount: 2 });
+    expect(section.section).toHaveLength(blocklistSectionSize(LISTS.names, LISTS.networks));
+    expect(encodePolicyDocument({ ...DOC, blocklist: section })).toEqual(encodePolicyDocument(withLists(LISTS)));
+    const other: PolicyDocument = { ...DOC, generation: 77n, caseInsensitivePaths: false, noAppAction: 'drop' };
+    expect(encodePolicyDocument({ ...other, blocklist: section })).toEqual(
+      encodePolicyDocument({ ...other, blocklist: LISTS }),
+    );
+  });
+
+  it('refuses what the encoder refuses, and gives nothing for empty lists', () => {
+    expect(prepareBlocklist({ names: [], networks: [] })).toBeNull();
+    expect(() => prepareBlocklist({ names: ['Upper.case'], networks: [] })).toThrow(RangeError);
+    expect(() => prepareBlocklist({ names: [], networks: [{ ip: ipv4(10, 0, 0, 1), prefix: 8 }] })).toThrow(RangeError);
   });
 });

@@ -2,7 +2,7 @@
 // the names and networks the driver blocks by itself while no app is connected. Checked like the
 // rules: anything the format cannot carry is a RangeError naming the entry, never a document the
 // driver would refuse.
-import type { ByteWriter } from './byte-writer.ts';
+import { ByteWriter } from './byte-writer.ts';
 import {
   BLOCKED_NETWORK_HEADER_LENGTH,
   BLOCKLIST_COUNTS_LENGTH,
@@ -11,7 +11,7 @@ import {
   MAX_BLOCKED_NETWORKS,
   MAX_POLICY_NAME_LENGTH,
 } from './policy-format.ts';
-import type { BlockedNetwork, PolicyBlocklist } from './policy-types.ts';
+import type { BlockedNetwork, PolicyBlocklist, PreparedBlocklist } from './policy-types.ts';
 import { utf8Length } from './utf8-length.ts';
 
 /** A blocklist checked for writing: each name's UTF-8 size, and the size of the whole section. */
@@ -138,4 +138,21 @@ function checkNetwork(i: number, network: BlockedNetwork | undefined): number {
   }
   if (!hostBitsClear(ip, prefix)) throw new RangeError(`${field}: the network of prefix ${prefix} has host bits set`);
   return ip.length;
+}
+
+/**
+ * Checks and encodes `list` once, as checkBlocklist and the encoder would (the same RangeErrors);
+ * null when there is nothing to write. The result goes into documents as their `blocklist`.
+ */
+export function prepareBlocklist(list: PolicyBlocklist): PreparedBlocklist | null {
+  const checked = checkBlocklist(list);
+  if (checked === null) return null;
+  const writer = new ByteWriter(checked.length);
+  writeBlocklist(writer, checked);
+  return {
+    kind: 'prepared-blocklist',
+    section: writer.finish(),
+    nameCount: checked.names.length,
+    networkCount: checked.networks.length,
+  };
 }

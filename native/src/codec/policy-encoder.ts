@@ -25,7 +25,13 @@ import {
   RULE_FLAG_APP_DECIDES,
   RULE_MIN_LENGTH,
 } from './policy-format.ts';
-import type { PolicyDestination, PolicyDocument, PolicyRule } from './policy-types.ts';
+import type {
+  PolicyBlocklist,
+  PolicyDestination,
+  PolicyDocumentToEncode,
+  PolicyRule,
+  PreparedBlocklist,
+} from './policy-types.ts';
 import { MAX_POLICY_PART_LENGTH } from './protocol-constants.ts';
 import { checkU64, checkUint } from './range-checks.ts';
 import { utf8Length } from './utf8-length.ts';
@@ -62,7 +68,7 @@ interface CheckedRule {
  * over 253 bytes, with an ASCII capital or a trailing dot (a domain also with a leading '*.'), or a
  * document over 16 MiB.
  */
-export function encodePolicyDocument(doc: PolicyDocument): Uint8Array {
+export function encodePolicyDocument(doc: PolicyDocumentToEncode): Uint8Array {
   const generation = checkU64('policy.generation', doc.generation);
   if (generation === 0n) throw new RangeError('policy.generation must be at least 1, got 0');
   if (typeof doc.caseInsensitivePaths !== 'boolean') {
@@ -88,8 +94,12 @@ export function encodePolicyDocument(doc: PolicyDocument): Uint8Array {
     length += RULE_MIN_LENGTH + one.app.length + one.dest.length;
     checked.push(one);
   }
-  const lists = checkBlocklist(doc.blocklist);
-  length += lists?.length ?? 0;
+  const given = doc.blocklist;
+  // A prepared section was checked when it was made; its bytes go in as they are.
+  const prepared = isPrepared(given) ? given : null;
+  const lists = prepared === null ? checkBlocklist(given as PolicyBlocklist | undefined) : null;
+  const hasLists = prepared !== null || lists !== null;
+  length += prepared?.section.length ?? lists?.length ?? 0;
   if (length > MAX_POLICY_LENGTH) {
     throw new RangeError(`the policy document would take ${length} bytes, a driver takes at most ${MAX_POLICY_LENGTH}`);
   }
@@ -97,16 +107,21 @@ export function encodePolicyDocument(doc: PolicyDocument): Uint8Array {
     .raw(POLICY_MAGIC)
     .u16(POLICY_FORMAT)
     .u16(
-      (doc.caseInsensitivePaths ? DOCUMENT_FLAG_CASE_INSENSITIVE_PATHS : 0) |
-        (lists === null ? 0 : DOCUMENT_FLAG_BLOCKLIST),
+      (doc.caseInsensitivePaths ? DOCUMENT_FLAG_CASE_INSENSITIVE_PATHS : 0) | (hasLists ? DOCUMENT_FLAG_BLOCKLIST : 0),
     )
     .u64(generation)
     .u8(noAppAction)
     .raw(new Uint8Array(3))
     .u32(checked.length);
   for (const one of checked) writeRule(writer, one);
-  if (lists !== null) writeBlocklist(writer, lists);
+  if (prepared !== null) writer.raw(prepared.section);
+  else if (lists !== null) writeBlocklist(writer, lists);
   return writer.u32(crc32(writer.bytes.subarray(0, length - POLICY_CHECKSUM_LENGTH))).finish();
+}
+
+/** A section from prepareBlocklist (a hostile or broken value is no object: checkBlocklist refuses it). */
+function isPrepared(given: unknown): given is PreparedBlocklist {
+  return typeof given === 'object' && given !== null && (given as { kind?: unknown }).kind === 'prepared-blocklist';
 }
 
 function writeRule(writer: ByteWriter, { rule, action, direction, app, destKind, dest }: CheckedRule): void {
