@@ -69,4 +69,10 @@ export interface BlocklistView {
   readonly nextCheckAt: number;
   /** What went wrong, as a sentence that says what stays in force; null when nothing did. */
   readonly problem: string | null;
+  /**
+   * How many of its names the driver holds, to apply while the app is closed: all of them, or
+   * fewer when the lists do not fit a policy document (16 MiB; names go in list order). null
+   * when not known: not sent to a driver (yet), switched off, or a driver that takes no policy.
+   */
+  readonly driverNames: number | null;
 }

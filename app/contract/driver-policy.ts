@@ -50,6 +50,12 @@ export interface DriverPolicyBlocklist {
   readonly networks: readonly { readonly bytes: Uint8Array; readonly prefix: number }[];
 }
 
+/** How much of a policy's blocklist went to the driver: all of it, or the first names that fit. */
+export interface PolicyBlocklistSent {
+  readonly names: number;
+  readonly networks: number;
+}
+
 export interface DriverPolicy {
   /** ≥ 1; a larger one is newer. */
   readonly generation: bigint;

@@ -1,11 +1,11 @@
 import type { BackoffOptions, Command, DecodeResult, HelloReplyInfo } from '../../native/src/index.ts';
 import { ALL_FEATURES, backoffDelay, DriverError, FEATURE } from '../../native/src/index.ts';
 import type { DriverEvent, DriverVerdict } from '../contract/driver-events.ts';
-import type { DriverPolicy } from '../contract/driver-policy.ts';
+import type { DriverPolicy, PolicyBlocklistSent } from '../contract/driver-policy.ts';
 import type { DriverState } from '../contract/views.ts';
 import { driverEventOf, verdictCommand } from './event-mapper.ts';
 import { linkOf, tagRequestId, wireIdOf } from './link-request-ids.ts';
-import { policyCommands } from './policy-commands.ts';
+import { policyParts } from './policy-commands.ts';
 
 /** What the session needs of an open driver handle (native/src DriverHandle has it). */
 export interface SessionLink {
@@ -210,19 +210,21 @@ export class DriverSession {
 
   /**
    * Writes a policy to the driver as PolicyPart commands, in order, on the current link; resolves
-   * once every part is written. Rejects when there is no link, when the link changes meanwhile
+   * once every part is written, with how much of its blocklist went. Rejects when there is no link, when the link changes meanwhile
    * (the next link gets the policy anew), or when a write fails (the link is then dropped and
    * made anew, as for any command).
    */
-  async sendPolicy(policy: DriverPolicy): Promise<void> {
+  async sendPolicy(policy: DriverPolicy): Promise<PolicyBlocklistSent> {
     const link = this.#link;
     if (link === null) throw new Error('no driver is connected');
+    const { commands, blocklist } = policyParts(policy);
     // One part at a time: a part that fails is the last one written, so the driver drops the
     // unfinished document and keeps the policy it has (a part after a gap would be out of order).
-    for (const command of policyCommands(policy)) {
+    for (const command of commands) {
       if (this.#link !== link) throw new Error('the driver link was lost while the policy was sent');
       await this.#sendOn(link, command);
     }
+    return blocklist;
   }
 
   #send(command: Command): void {

@@ -17,7 +17,12 @@ import {
   policyPartCommands,
   prepareBlocklist,
 } from '../../native/src/index.ts';
-import type { DriverPolicy, DriverPolicyBlocklist, DriverPolicyDestination } from '../contract/driver-policy.ts';
+import type {
+  DriverPolicy,
+  DriverPolicyBlocklist,
+  DriverPolicyDestination,
+  PolicyBlocklistSent,
+} from '../contract/driver-policy.ts';
 import type { RuleAction } from '../contract/rules.ts';
 import { addressBytes, networkBytes } from './address-text.ts';
 
@@ -55,15 +60,24 @@ function wireDestination(field: string, destination: DriverPolicyDestination): P
  * Throws a RangeError (from the codec) for what the document format cannot carry.
  */
 export function policyCommands(policy: DriverPolicy): PolicyPartCommand[] {
+  return policyParts(policy).commands;
+}
+
+/** policyCommands, and how much of the policy's blocklist the document carries. */
+export function policyParts(policy: DriverPolicy): {
+  readonly commands: PolicyPartCommand[];
+  readonly blocklist: PolicyBlocklistSent;
+} {
   const document = policyDocument(policy);
   const lists =
     policy.blocklist === undefined
       ? undefined
       : preparedBlocklist(policy.blocklist, encodePolicyDocument(document).length);
-  return policyPartCommands(
+  const commands = policyPartCommands(
     encodePolicyDocument(lists === undefined ? document : { ...document, blocklist: lists }),
     policy.generation,
   );
+  return { commands, blocklist: { names: lists?.nameCount ?? 0, networks: lists?.networkCount ?? 0 } };
 }
 
 /**

@@ -3,7 +3,7 @@ import { BlockSet } from '../blocklists/block-set.ts';
 import { MAX_LIST_CHARS, type ParsedList, parseListInSlices, type Pause } from '../blocklists/parse-list.ts';
 import type { BlocklistAdd, BlocklistView } from '../contract/blocklists.ts';
 import { DEFAULT_BLOCKLIST_INTERVAL, MAX_BLOCKLISTS } from '../contract/blocklists.ts';
-import type { DriverPolicyBlocklist } from '../contract/driver-policy.ts';
+import type { DriverPolicyBlocklist, PolicyBlocklistSent } from '../contract/driver-policy.ts';
 import type { BlocklistLookup } from '../engine/decide.ts';
 import type { ConnectionFacts } from '../engine/rule-matcher.ts';
 import type { Store } from '../store/index.ts';
@@ -121,6 +121,8 @@ export class BlocklistManager {
   #version = 0;
   /** What driverLists() handed out, for the version of the entries it was made for. */
   #driverLists: { readonly version: number; readonly lists: DriverPolicyBlocklist | undefined } | null = null;
+  /** How much of the lists object `lists` the driver was last sent (driverHolds). */
+  #driverHeld: { readonly lists: DriverPolicyBlocklist; readonly sent: PolicyBlocklistSent } | null = null;
   /** Counts set builds: only the newest one's set is put in force. */
   #builds = 0;
   readonly #pause: Pause;
@@ -202,6 +204,31 @@ export class BlocklistManager {
       this.#driverLists = { version: this.#version, lists: this.#collectDriverLists() };
     }
     return this.#driverLists.lists;
+  }
+
+  /**
+   * The driver was sent `lists` (what driverLists() gave), `sent` of it: the names it holds come
+   * first in list order, so each list's share follows (its view's `driverNames`).
+   */
+  driverHolds(lists: DriverPolicyBlocklist | undefined, sent: PolicyBlocklistSent): void {
+    this.#driverHeld = lists === undefined ? null : { lists, sent };
+  }
+
+  /** The names of `subscription` the driver holds; null when not known for the lists in force. */
+  #driverNamesOf(subscription: Subscription): number | null {
+    const held = this.#driverHeld;
+    const current = this.#driverLists;
+    if (held === null || !subscription.enabled || current?.version !== this.#version || held.lists !== current.lists) {
+      return null;
+    }
+    // driverLists() put the enabled lists' names one after another in subscription order.
+    let before = 0;
+    for (const other of this.#subscriptions) {
+      const names = this.#states.get(other.id)?.parsed?.names.length ?? 0;
+      if (other.id === subscription.id) return Math.max(0, Math.min(names, held.sent.names - before));
+      if (other.enabled) before += names;
+    }
+    return null;
   }
 
   #collectDriverLists(): DriverPolicyBlocklist | undefined {
@@ -521,6 +548,7 @@ export class BlocklistManager {
       checkedAt: state?.checkedAt ?? null,
       nextCheckAt: state?.nextCheckAt ?? 0,
       problem: problemText(state, parsed !== null),
+      driverNames: this.#driverNamesOf(subscription),
     };
   }
 }

@@ -86,6 +86,35 @@ describe('Runtime: the driver policy', () => {
     expect(h.policies.at(-1)?.blocklist).toBeUndefined();
   });
 
+  it("says in each list's view how many of its names the driver holds: all, or the first that fit", async () => {
+    // A driver link that took only the first 3 names of the lists (a full document).
+    const h = start({ sendPolicy: () => Promise.resolve({ names: 3, networks: 1 }) });
+    linked(h);
+    await settle();
+    const dir = testTempDir('zf-policy-held-');
+    writeFileSync(path.join(dir, 'a.txt'), 'a1.example\na2.example\n');
+    writeFileSync(path.join(dir, 'b.txt'), 'b1.example\nb2.example\nb3.example\n192.0.2.0/24\n');
+    for (const name of ['a', 'b']) {
+      const added = await dispatch(h.handlers, 'blocklists:add', { name, path: path.join(dir, `${name}.txt`) });
+      if (!added.ok) throw new Error(added.error.message);
+    }
+    const listed = async () => {
+      const answer = await dispatch(h.handlers, 'blocklists:list', undefined);
+      if (!answer.ok) throw new Error(answer.error.message);
+      return answer.value as Array<{ name: string; names: number; driverNames: number | null }>;
+    };
+    // Not sent yet since the lists changed: not known.
+    expect((await listed()).map((view) => view.driverNames)).toEqual([null, null]);
+    after(h, POLICY_COALESCE_MS);
+    h.runtime.tick(h.clock.now);
+    await settle();
+    // In list order: all 2 names of a, the first 1 of b's 3.
+    expect((await listed()).map((view) => [view.name, view.names, view.driverNames])).toEqual([
+      ['a', 2, 2],
+      ['b', 3, 1],
+    ]);
+  });
+
   it('sends the rules when a link grants POLICY, a change at once, and changes close after it together', async () => {
     const h = start();
     linked(h);

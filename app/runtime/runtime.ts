@@ -1,6 +1,6 @@
 import type { DnsLogEntry } from '../contract/dns-log.ts';
 import type { DriverEvent, DriverVerdict } from '../contract/driver-events.ts';
-import type { DriverPolicy } from '../contract/driver-policy.ts';
+import type { DriverPolicy, PolicyBlocklistSent } from '../contract/driver-policy.ts';
 import type { PushChannel, PushMap } from '../contract/ipc.ts';
 import type { RuleDuration } from '../contract/rules.ts';
 import type { DriverState, LogView, PromptAnswer, Settings, StatusView } from '../contract/views.ts';
@@ -29,7 +29,7 @@ export interface DriverPort {
    * Writes a policy to the driver (all its parts, in order); rejects when the link cannot take
    * it. Absent: the driver cannot take one (the runtime then never sends).
    */
-  sendPolicy?(policy: DriverPolicy): Promise<void>;
+  sendPolicy?(policy: DriverPolicy): Promise<PolicyBlocklistSent | undefined>;
   /**
    * What the driver's form of the policy depends on besides the rules and settings (Windows: the
    * drive map its NT paths are made with); a change makes the policy due again.
@@ -229,8 +229,13 @@ export class Runtime {
         const blocklist = this.blocklists.driverLists();
         return blocklist === undefined ? compiled : { ...compiled, policy: { ...compiled.policy, blocklist } };
       },
-      send: (policy) =>
-        this.#driver.sendPolicy?.(policy) ?? Promise.reject(new Error('this driver link takes no policy')),
+      send: async (policy) => {
+        const send = this.#driver.sendPolicy;
+        if (send === undefined) throw new Error('this driver link takes no policy');
+        const sent = await send.call(this.#driver, policy);
+        // How much of the lists the driver holds while the app is closed (the lists' views say).
+        if (sent !== undefined) this.blocklists.driverHolds(policy.blocklist, sent);
+      },
       nextGeneration: (now) => this.#generations.next(now),
       persistGeneration: (generation) => this.#generations.persist(generation),
       changed: () => this.#push('status:changed', this.status(this.#now)),

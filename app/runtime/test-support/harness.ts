@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Handlers } from '../../contract/dispatch.ts';
 import type { ConnectionRequest, DriverVerdict } from '../../contract/driver-events.ts';
-import type { DriverPolicy } from '../../contract/driver-policy.ts';
+import type { DriverPolicy, PolicyBlocklistSent } from '../../contract/driver-policy.ts';
 import type { PushChannel } from '../../contract/ipc.ts';
 import { openStore, type Store } from '../../store/index.ts';
 import { testTempDir } from '../../test-support/temp-dirs.ts';
@@ -52,7 +52,8 @@ export interface HarnessOptions {
   readonly storageRetryMs?: number;
   readonly now?: number;
   /** How a policy send ends (default: written at once); it is recorded either way. */
-  readonly sendPolicy?: (policy: DriverPolicy) => Promise<void>;
+  /** The driver's send (default: takes it all, as a driver does when the lists fit). */
+  readonly sendPolicy?: (policy: DriverPolicy) => Promise<PolicyBlocklistSent | undefined>;
   /** The operating system as the runtime sees it (default: none). */
   readonly system?: SystemPort;
   /** Where the connection log goes when the setting turns it on (default: nowhere). */
@@ -89,7 +90,13 @@ export function startRuntime(options: HarnessOptions = {}): Harness {
         requestBandwidth: () => (harness.bandwidthRequests += 1),
         sendPolicy: (policy) => {
           harness.policies.push(policy);
-          return options.sendPolicy?.(policy) ?? Promise.resolve();
+          return (
+            options.sendPolicy?.(policy) ??
+            Promise.resolve({
+              names: policy.blocklist?.names.length ?? 0,
+              networks: policy.blocklist?.networks.length ?? 0,
+            })
+          );
         },
       },
       push:

@@ -31,6 +31,9 @@ export const BLOCKLISTS = {
   summary: (entries: string, hits: string, updated: string, checked: string) =>
     `${entries} · ${hits} · updated ${updated} · checked ${checked}`,
   failed: (reason: string) => `The blocklist was not added: ${reason}`,
+  /** The driver holds only the first names of the lists (its policy document is full). */
+  driverCut: (held: string, total: string) =>
+    `While ZenithFence is closed, the driver applies ${held} of these ${total} names (its policy holds 16 MiB, filled in list order) and every address.`,
 } as const;
 
 /** The words of the Rules view's blocklist group. */

@@ -12,7 +12,7 @@ import {
   setBlocklistEnabled,
   setBlocklistInterval,
 } from '../../bridge.ts';
-import { formatTime, plural } from '../../lib/format.ts';
+import { formatCount, formatTime, plural } from '../../lib/format.ts';
 import { BLOCKLISTS } from '../../strings/blocklist-strings.ts';
 
 /**
@@ -86,6 +86,11 @@ export function BlocklistsCard(): React.JSX.Element {
                 )}
               </p>
               {list.problem === null ? null : <p className="field-problem">{list.problem}</p>}
+              {list.driverNames === null || list.driverNames >= list.names ? null : (
+                <p className="setting-hint">
+                  {BLOCKLISTS.driverCut(formatCount(list.driverNames), formatCount(list.names))}
+                </p>
+              )}
             </div>
             <IntervalSelect
               label={BLOCKLISTS.intervalOf(list.name)}
