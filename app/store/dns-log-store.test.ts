@@ -493,7 +493,8 @@ describe('DNS log migration', () => {
     expect(pageNames(store.dnsLog, { ...ALL, text: 'example.com' })).toEqual(['example.com']);
     const check = new DatabaseSync(file);
     try {
-      expect(schemaVersion(check)).toBe(6);
+      // Version 6 added the DNS log; opening brings it to the latest.
+      expect(schemaVersion(check)).toBe(MIGRATIONS.length);
     } finally {
       check.close();
     }

@@ -167,7 +167,8 @@ describe('history search', () => {
         [{ ...ALL, remoteIp: '10.0.0.1' }, 'history_remote_started'],
         [{ ...ALL, remotePort: 22 }, 'history_port_started'],
         [{ ...ALL, verdicts: ['block'] }, 'history_verdict_started'],
-        // Protocol has no index of its own (see migration 4): the time index.
+        // Protocol has no index of its own (see migration 4): the time index (history_walk, which
+        // holds the protocol, where only seq is read: history-text-plan.test.ts).
         [{ ...ALL, direction: 'inbound' }, 'history_direction_started'],
         [{ ...ALL, protocol: 17 }, 'history_started'],
         [{ ...ALL, ruleId: 'r' }, 'history_rule_started'],
