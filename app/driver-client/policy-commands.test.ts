@@ -121,6 +121,12 @@ describe('preparedBlocklist: the lists section made once per lists object', () =
     const shorter = preparedBlocklist(big, rules + RULES_SLACK + 10_000);
     expect(shorter).not.toBe(cut);
     expect(shorter?.nameCount).toBeLessThan(cut.nameCount);
+    // Rules deleted, far more room: cut again, longer (the driver holds what fits).
+    const longer = preparedBlocklist(big, rules - 4 * RULES_SLACK);
+    expect(longer?.nameCount).toBeGreaterThan(cut.nameCount);
+    // And a list that fits whole stays as it is however the rules change.
+    const whole = preparedBlocklist(lists, 1_000);
+    expect(preparedBlocklist(lists, 5 * RULES_SLACK)).toBe(whole);
   });
 
   it('policyCommands sends documents with the prepared section that decode to the lists', () => {

@@ -86,8 +86,8 @@ export function policyParts(policy: DriverPolicy): {
  */
 export const RULES_SLACK = 256 * 1024;
 
-/** The prepared section of each lists object (one per version of the lists in force). */
-const prepared = new WeakMap<DriverPolicyBlocklist, PreparedBlocklist>();
+/** The prepared section of each lists object (one per version of the lists in force), and whether it was cut. */
+const prepared = new WeakMap<DriverPolicyBlocklist, { readonly section: PreparedBlocklist; readonly cut: boolean }>();
 
 /**
  * The lists' section, checked and encoded once per lists object (BlocklistManager hands out the
@@ -97,14 +97,18 @@ const prepared = new WeakMap<DriverPolicyBlocklist, PreparedBlocklist>();
  */
 export function preparedBlocklist(lists: DriverPolicyBlocklist, withoutLists: number): PreparedBlocklist | undefined {
   const cached = prepared.get(lists);
-  if (cached !== undefined && withoutLists + cached.section.length <= MAX_POLICY_LENGTH) return cached;
+  // Kept while it fits; a cut one only while the room beside the rules has not grown past the
+  // spare (rules were deleted: more names fit now).
+  const room = MAX_POLICY_LENGTH - withoutLists;
+  const size = cached?.section.section.length ?? 0;
+  if (cached !== undefined && size <= room && (!cached.cut || room - size <= 2 * RULES_SLACK)) return cached.section;
   let fitted = fitBlocklist(lists, withoutLists);
   // With no room to spare at all, the cut without it (prepared again at the next change of the rules).
   if (fitted !== undefined && !fitted.complete) fitted = fitBlocklist(lists, withoutLists + RULES_SLACK) ?? fitted;
   if (fitted === undefined) return undefined;
   const section = prepareBlocklist(fitted.lists);
   if (section === null) return undefined;
-  prepared.set(lists, section);
+  prepared.set(lists, { section, cut: !fitted.complete });
   return section;
 }
 

@@ -144,6 +144,11 @@ export class ConnectionTable {
     while (this.#ended.size > this.#options.maxEnded) this.#evict(this.#ended, this.#endedOrder.shift());
   }
 
+  /** The live row of a flow (not an ended one: its addresses may be another process's now). */
+  liveRowForFlow(flow: FlowTuple): ConnectionRow | undefined {
+    return this.#liveByFlow.get(flowKey(flow))?.row;
+  }
+
   /** The row a bandwidth sample belongs to: the live one, else the most recently ended one. */
   rowForFlow(flow: FlowTuple): ConnectionRow | undefined {
     const key = flowKey(flow);

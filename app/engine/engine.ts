@@ -55,11 +55,12 @@ export interface EngineOptions {
   /** Told about an internal error; the engine has already answered the request it concerned. */
   readonly onError?: (error: unknown) => void;
   /**
-   * The pid of ZenithFence's own process (the one that downloads blocklists and checks for
-   * updates): its outbound connections are allowed where the user would be asked, so the
-   * firewall never prompts about itself. Rules, lists and the mode still apply to it.
+   * ZenithFence's own process (the one that downloads blocklists): its outbound connections are
+   * allowed where the user would be asked, so the firewall never prompts about itself. Rules,
+   * lists and the mode still apply to it. Both the pid and the executable must match: a pid alone
+   * could name another process (the app in a container of its own counts pids from 1 there).
    */
-  readonly ownPid?: number;
+  readonly ownProcess?: { readonly pid: number; readonly path: string };
 }
 
 export type AnswerResult =
@@ -81,7 +82,7 @@ export class Engine {
   readonly #verdicts: VerdictPort;
   readonly #reverse: ReverseLookupPort | undefined;
   readonly #onError: (error: unknown) => void;
-  readonly #ownPid: number | null;
+  readonly #own: { readonly pid: number; readonly path: string } | null;
   readonly #paths: { readonly caseInsensitivePaths: boolean };
   readonly #rules: RuleSet;
   readonly #book: RuleBook;
@@ -102,8 +103,9 @@ export class Engine {
     this.#verdicts = options.verdicts;
     this.#reverse = options.reverseLookup;
     this.#onError = options.onError ?? (() => undefined);
-    // 0 is "unknown" on the wire: never taken for ours.
-    this.#ownPid = options.ownPid === undefined || options.ownPid === 0 ? null : options.ownPid;
+    // pid 0 is "unknown" on the wire and '' an unknown path: never taken for ours.
+    const own = options.ownProcess;
+    this.#own = own === undefined || own.pid === 0 || own.path === '' ? null : own;
     this.#paths = { caseInsensitivePaths: options.caseInsensitivePaths ?? false };
     this.#rules = new RuleSet(this.#paths);
     this.#book = new RuleBook(this.#rules, options.repository, options.newRuleId ?? defaultRuleId);
@@ -163,7 +165,7 @@ export class Engine {
     try {
       const { app, facts, rowId } = this.#openRow(request, now);
       const decided = decide(facts, this.#rules, this.#mode.current(now), now, this.#blocklists ?? undefined);
-      const decision = decided.kind === 'ask' && this.#isOwn(request) ? OWN_CONNECTION : decided;
+      const decision = decided.kind === 'ask' && this.#isOwn(request, app) ? OWN_CONNECTION : decided;
       if (decision.kind === 'ask') {
         answered = true; // from here on the queue answers it, exactly once
         this.#queue.hold(request, facts, app, rowId, now);
@@ -178,9 +180,10 @@ export class Engine {
     }
   }
 
-  /** An outbound connection of ZenithFence's own process (not the pid-0 unknown). */
-  #isOwn(request: ConnectionRequest): boolean {
-    return this.#ownPid !== null && request.pid === this.#ownPid && request.direction === 'outbound';
+  /** An outbound connection of ZenithFence's own process: its pid and its executable. */
+  #isOwn(request: ConnectionRequest, app: AppIdentity): boolean {
+    const own = this.#own;
+    return own !== null && request.pid === own.pid && app.path === own.path && request.direction === 'outbound';
   }
 
   /** Identifies the app, names the remote address (asking for a reverse lookup if none) and opens the row. */
@@ -222,7 +225,7 @@ export class Engine {
     let path = '';
     let uid: number | null = null;
     const known = this.#processes.known(pid);
-    const row = known === null ? this.#table.rowForFlow(report.query) : undefined;
+    const row = known === null ? this.#table.liveRowForFlow(report.query) : undefined;
     if (known !== null) {
       ({ path, uid } = known);
     } else if (row !== undefined) {

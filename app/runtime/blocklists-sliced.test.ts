@@ -62,7 +62,7 @@ function setup() {
     return result;
   };
   const blocks = (name: string): boolean => (state.lookup?.match(facts(name)) ?? -1) >= 0;
-  return { manager, state, waiting, finish, blocks };
+  return { manager, state, waiting, finish, blocks, store };
 }
 
 const bigList = (): string => Array.from({ length: BIG }, (_, i) => `big${String(i)}.example`).join('\n');
@@ -105,5 +105,32 @@ describe('blocklists built in slices', () => {
     await finish(new Promise((resolve) => setTimeout(resolve, 50)));
     expect(blocks('big1.example')).toBe(false);
     expect(blocks('small.example')).toBe(true);
+  });
+
+  it('at start the lists are read at once: in force when load() ends, with no turn to the event loop', async () => {
+    const before = setup();
+    await before.finish(before.manager.add({ name: 'Big', path: listFile('big.txt', bigList()) }));
+    // A restart: a new manager over the same store.
+    let lookup: BlocklistLookup | null = null;
+    let pauses = 0;
+    const after = new BlocklistManager({
+      store: before.store,
+      setLookup: (set) => (lookup = set),
+      clock: () => 2_000,
+      cacheDir: null,
+      log: () => undefined,
+      pause: () => {
+        pauses += 1;
+        return new Promise<void>((resolve) => setImmediate(resolve));
+      },
+    });
+    await after.load();
+    expect(pauses).toBe(0);
+    expect((lookup as BlocklistLookup | null)?.match(facts('big59999.example'))).toBe(0);
+    // Later changes are sliced again.
+    after.setEnabled(after.list()[0]?.id ?? '', false);
+    after.setEnabled(after.list()[0]?.id ?? '', true);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(pauses).toBeGreaterThan(0);
   });
 });

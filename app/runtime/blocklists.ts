@@ -123,13 +123,21 @@ export class BlocklistManager {
   #driverLists: { readonly version: number; readonly lists: DriverPolicyBlocklist | undefined } | null = null;
   /** How much of the lists object `lists` the driver was last sent (driverHolds). */
   #driverHeld: { readonly lists: DriverPolicyBlocklist; readonly sent: PolicyBlocklistSent } | null = null;
+  /**
+   * The first read at start (load): done at once, not in slices. Until the lists are in force
+   * the engine would decide without them (and let listed connections through in allow-all
+   * mode): at start, connections wait for them instead (the driver holds them meanwhile).
+   */
+  #atOnce = false;
   /** Counts set builds: only the newest one's set is put in force. */
   #builds = 0;
   readonly #pause: Pause;
 
   constructor(options: BlocklistManagerOptions) {
     this.#options = options;
-    this.#pause = options.pause ?? (() => new Promise<void>((resolve) => setImmediate(resolve)));
+    const pause = options.pause ?? (() => new Promise<void>((resolve) => setImmediate(resolve)));
+    // At start (#atOnce) a pause gives no turn to the event loop: the lists are read at once.
+    this.#pause = () => (this.#atOnce ? Promise.resolve() : pause());
     this.#subscriptions = options.store.settings.get(KEY, storedSchema, []);
     const now = options.clock();
     for (const s of this.#subscriptions) this.#states.set(s.id, newState(s.hits, now));
@@ -143,6 +151,7 @@ export class BlocklistManager {
   async load(): Promise<void> {
     // Ticks start no check while the lists are first read.
     this.#checking = true;
+    this.#atOnce = true;
     try {
       for (const subscription of this.#subscriptions) {
         const state = this.#states.get(subscription.id);
@@ -153,6 +162,7 @@ export class BlocklistManager {
       await this.#rebuild();
     } finally {
       this.#checking = false;
+      this.#atOnce = false;
     }
   }
 
@@ -497,7 +507,7 @@ export class BlocklistManager {
       this.#options.setLookup(null);
       return Promise.resolve();
     }
-    if (names <= BUILD_AT_ONCE_NAMES) {
+    if (names <= BUILD_AT_ONCE_NAMES || this.#atOnce) {
       this.#inForce(new BlockSet(lists), ids);
       return Promise.resolve();
     }

@@ -1,3 +1,4 @@
+import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import type { Handlers } from '../contract/dispatch.ts';
 import type { DriverPolicy } from '../contract/driver-policy.ts';
@@ -106,8 +107,9 @@ export function createHost(options: HostOptions): Host {
       storageUnavailable: unavailable,
       connectionLogPath: path.join(options.dataDir, CONNECTION_LOG_FILE),
       blocklistCacheDir: path.join(options.dataDir, BLOCKLIST_CACHE_DIR),
-      // Its blocklist downloads and update checks must not wait on a prompt about itself.
-      ownPid: process.pid,
+      // Its blocklist downloads must not wait on a prompt about itself. The driver reports the
+      // executable as /proc/PID/exe resolves it (Linux), hence the real path.
+      ownProcess: { pid: process.pid, path: ownExecutable() },
       ...(options.system === undefined ? {} : { system: options.system }),
       ...(options.caseInsensitivePaths === undefined ? {} : { caseInsensitivePaths: options.caseInsensitivePaths }),
     },
@@ -181,5 +183,14 @@ function takeDataDir(dir: string, log: RateLimitedLog): InstanceLock | null {
     if (error instanceof DataDirInUse) throw error;
     log.error('data directory lock', error);
     return null;
+  }
+}
+
+/** This process's executable, as the driver names it; '' when it cannot be resolved (then nothing is exempt). */
+function ownExecutable(): string {
+  try {
+    return realpathSync(process.execPath);
+  } catch {
+    return '';
   }
 }

@@ -106,6 +106,8 @@ describe('Runtime: the DNS log', () => {
     runtime.handleEvent(answer('private.example'), T0 + 1_200);
     runtime.tick(T0 + 2_000);
     expect(store.dnsLog.size()).toBe(0);
+    // Asked while off, then the switch goes on again before the next write: not kept either.
+    runtime.handleEvent(answer('asked-while-off.example'), T0 + 2_050);
     expect(await dispatch(handlers, 'settings:set', { keepDnsHistory: true })).toMatchObject({ ok: true });
     runtime.handleEvent(answer('again.example'), T0 + 2_100);
     runtime.tick(T0 + 3_000);

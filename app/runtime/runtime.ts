@@ -90,8 +90,8 @@ export interface RuntimeOptions {
   /** Tests: a private CA trusted for https blocklists, and a smaller size limit for downloaded lists. */
   readonly blocklistCa?: string;
   readonly blocklistMaxBytes?: number;
-  /** This process's pid (the host: process.pid): its own connections are never prompted about (Engine `ownPid`). */
-  readonly ownPid?: number;
+  /** This process (the host: its pid and executable): its own connections are never prompted about (Engine `ownProcess`). */
+  readonly ownProcess?: { readonly pid: number; readonly path: string };
 }
 
 /** The result of a prompt answer, with what the user should know when not all of it took effect. */
@@ -201,7 +201,7 @@ export class Runtime {
       caseInsensitivePaths: options.caseInsensitivePaths ?? false,
       prompts: this.#promptOptions(this.#settings),
       onError: options.onError ?? ((error) => this.log.error('engine', error)),
-      ...(options.ownPid === undefined ? {} : { ownPid: options.ownPid }),
+      ...(options.ownProcess === undefined ? {} : { ownProcess: options.ownProcess }),
     });
     this.#loadRules(now);
     this.blocklists = new BlocklistManager({
@@ -369,6 +369,8 @@ export class Runtime {
   /** One event from the driver. */
   handleEvent(received: DriverEvent, now: number): void {
     this.#now = now;
+    // No DNS history kept: an answer is not even buffered for the next write.
+    if (received.kind === 'dns-exchange' && !this.#settings.keepDnsHistory) return;
     const system = this.#system;
     // A lookup that throws leaves the event as the driver sent it: it is still decided.
     const event =

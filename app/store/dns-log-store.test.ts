@@ -389,8 +389,12 @@ describe('DNS log retention', () => {
     const bytes = (): Buffer => readFileSync(path);
     expect(bytes().includes(marker)).toBe(true);
     const second = openStore(path);
-    expect(second.dnsLog.clear()).toBe(501);
-    // Closing checkpoints the WAL into the file.
+    // Written again while open: this copy is in the write-ahead log, not yet in the file.
+    second.dnsLog.insertBatch([dnsAnswer({ name: marker })]);
+    expect(second.dnsLog.clear()).toBe(502);
+    // At once, before any close: neither the file nor its write-ahead log holds the name.
+    expect(bytes().includes(marker)).toBe(false);
+    expect(readFileSync(`${path}-wal`).includes(marker)).toBe(false);
     second.close();
     expect(bytes().includes(marker)).toBe(false);
   });

@@ -218,6 +218,9 @@ export function createDnsLogStore(db: DatabaseSync, options: DnsLogStoreOptions 
         });
       } finally {
         db.exec('PRAGMA secure_delete = OFF');
+        // The write-ahead log still holds the pages as they were before: copied back into the
+        // file (now zeroed) and emptied. A reader holding it open leaves it to the next checkpoint.
+        db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
       }
     },
     size: (): number => Number(size.get()?.['n'] ?? 0),

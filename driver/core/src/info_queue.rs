@@ -21,7 +21,8 @@ use zenithfence_protocol::Info;
 pub enum InfoClass {
     /// A held packet waiting for a verdict: refused when full, never dropped once queued.
     ConnectionRequest,
-    /// Bandwidth statistics and log lines: dropped oldest first to make room.
+    /// Bandwidth statistics, log lines and DNS exchanges (lines of the app's DNS log): dropped
+    /// oldest first to make room, so a flood of DNS answers cannot crowd out held packets.
     Statistics,
     /// Everything else: never dropped once queued; refused when full.
     Essential,
@@ -32,9 +33,10 @@ impl InfoClass {
     pub fn of(info: &Info) -> InfoClass {
         match info {
             Info::ConnectionV4(_) | Info::ConnectionV6(_) => InfoClass::ConnectionRequest,
-            Info::BandwidthStatsV4(_) | Info::BandwidthStatsV6(_) | Info::LogLine(_) => {
-                InfoClass::Statistics
-            }
+            Info::BandwidthStatsV4(_)
+            | Info::BandwidthStatsV6(_)
+            | Info::LogLine(_)
+            | Info::DnsExchange(_) => InfoClass::Statistics,
             _ => InfoClass::Essential,
         }
     }
@@ -193,7 +195,7 @@ mod tests {
     use alloc::string::String;
     use alloc::vec;
     use zenithfence_protocol::{
-        BandwidthStats, Connection, InfoReader, LogLine, Process, ReadItem,
+        BandwidthStats, Connection, DnsExchange, InfoReader, LogLine, Process, ReadItem,
     };
 
     fn request(id: u64) -> Info {
@@ -260,6 +262,35 @@ mod tests {
             infos.iter().for_each(|i| queue.push(i).unwrap());
             assert_eq!(drain(&mut queue, chunk), infos, "chunk {chunk}");
         }
+    }
+
+    fn exchange() -> Info {
+        Info::DnsExchange(DnsExchange {
+            process_id: 7,
+            local_port: 40000,
+            resolver_port: 53,
+            ip_version: 4,
+            local_ip: [0; 16],
+            resolver_ip: [0; 16],
+            qtype: 1,
+            rcode: 3,
+            ttl_s: 0,
+            name: "nope.example".into(),
+            v4_addresses: vec![],
+            v6_addresses: vec![],
+        })
+    }
+
+    #[test]
+    fn dns_exchanges_give_way_to_held_packets_in_a_full_queue() {
+        let mut queue = InfoQueue::new(2);
+        queue.push(&exchange()).unwrap();
+        queue.push(&exchange()).unwrap();
+        // A flood of answers filled the queue: the next held packets still get in.
+        queue.push(&request(1)).unwrap();
+        queue.push(&request(2)).unwrap();
+        assert_eq!(queue.counters().statistics_dropped, 2);
+        assert_eq!(drain(&mut queue, 64), vec![request(1), request(2)]);
     }
 
     #[test]

@@ -91,6 +91,8 @@ const FINAL_DRAIN_WAIT: Duration = Duration::from_millis(20);
 const FINAL_DRAIN_BOUND: Duration = Duration::from_secs(1);
 /// IANA's number for UDP.
 const IPPROTO_UDP: u8 = 17;
+/// The most asking processes looked up for the DNS log per read of the DNS traffic.
+const MAX_DNS_LOOKUPS: usize = 64;
 /// How often the connection cache is cleaned.
 const CLEAN_EVERY_MS: u64 = 60_000;
 
@@ -588,10 +590,15 @@ impl Daemon {
         }
         // The asking process, only for a client that keeps a DNS log: each lookup costs a
         // sock_diag request and /proc reads, done here without the engine lock.
+        // At most MAX_DNS_LOOKUPS a read: a local flood of answers must not keep the held
+        // packets after them waiting for /proc scans (the rest are logged with pid 0).
         let askers: Vec<Option<Attribution>> = if self.engine().features() & feature::DNS_LOG != 0 {
             answers
                 .iter()
-                .map(|answered| Some(attributor.attribute(&query_flow(answered), None)))
+                .enumerate()
+                .map(|(i, answered)| {
+                    (i < MAX_DNS_LOOKUPS).then(|| attributor.attribute(&query_flow(answered), None))
+                })
                 .collect()
         } else {
             vec![None; answers.len()]
