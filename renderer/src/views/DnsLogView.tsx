@@ -1,18 +1,17 @@
-import { useVirtualizer } from '@tanstack/react-virtual';
-import { useDeferredValue, useEffect, useId, useMemo, useReducer, useRef, useState } from 'react';
-import type { DnsLogCount, DnsLogFilterInput, DnsLogRow, DnsOutcome } from '../../../app/contract/dns-log.ts';
+import { useDeferredValue, useEffect, useId, useMemo, useReducer, useState } from 'react';
+import type { DnsLogFilterInput, DnsLogRow, DnsOutcome } from '../../../app/contract/dns-log.ts';
 import { DNS_OUTCOMES, dnsTypeName } from '../../../app/contract/dns-log.ts';
 import { dnsCount, dnsPage } from '../bridge.ts';
 import { Icon } from '../components/Icon.tsx';
 import { SearchBox } from '../components/SearchBox.tsx';
 import { Segmented } from '../components/Segmented.tsx';
 import { ViewHeader } from '../components/ViewHeader.tsx';
+import { usePagedRows } from '../hooks/use-paged-rows.ts';
 import type { DnsLogForm, DnsLogFormProblem } from '../lib/dns-log-filter.ts';
 import { dnsLogFilterOf, EMPTY_DNS_LOG_FORM, knownAppPaths } from '../lib/dns-log-filter.ts';
 import { dnsAppText, dnsCountLine, dnsResultText, dnsTtlText } from '../lib/dns-log-text.ts';
 import { formatTime } from '../lib/format.ts';
 import { HISTORY_RANGES, type HistoryRange } from '../lib/history-filter.ts';
-import { HistoryPages } from '../lib/history-pages.ts';
 import { useAppStore } from '../store/store.ts';
 import { DNS_LOG } from '../strings/dns-log-strings.ts';
 import { DnsLogDetails } from './DnsLogDetails.tsx';
@@ -80,48 +79,19 @@ function DnsLog(): React.JSX.Element {
     if ('filter' in built) setQuery({ filter: built.filter, range: deferredForm.range });
   }, [built, deferredForm.range]);
 
-  const [count, setCount] = useState<DnsLogCount | null>(null);
-  const [, redraw] = useReducer((n: number) => n + 1, 0);
-  const pages = useMemo(
-    () =>
-      query === null
-        ? null
-        : new HistoryPages<DnsLogRow>(async (offset, limit) => {
-            const result = await dnsPage({ filter: query.filter, offset, limit });
-            return result.ok ? result.value : undefined;
-          }, redraw),
-    [query],
-  );
-  useEffect(() => {
-    if (query === null) return;
-    let current = true;
-    setCount(null);
-    void dnsCount(query.filter).then((result) => {
-      if (current && result.ok) setCount(result.value);
-    });
-    return () => {
-      current = false;
-    };
-  }, [query]);
-
-  const [selected, setSelected] = useState<DnsLogRow | null>(null);
-  const scrollRef = useRef<HTMLDivElement>(null);
-  const rows = count?.count ?? 0;
-  const virtualizer = useVirtualizer({
-    count: rows,
-    getScrollElement: () => scrollRef.current,
-    estimateSize: () => ROW_HEIGHT,
-    overscan: 20,
+  const { count, pages, virtualizer, items, scrollRef, selected, setSelected } = usePagedRows<Query, DnsLogRow>({
+    query,
+    fetchPage: async (q, offset, limit) => {
+      const result = await dnsPage({ filter: q.filter, offset, limit });
+      return result.ok ? result.value : undefined;
+    },
+    fetchCount: async (q) => {
+      const result = await dnsCount(q.filter);
+      return result.ok ? result.value : undefined;
+    },
+    rowHeight: ROW_HEIGHT,
   });
-  const items = virtualizer.getVirtualItems();
-  const first = items[0]?.index ?? 0;
-  const last = items[items.length - 1]?.index ?? -1;
-  useEffect(() => pages?.want(first, last), [pages, first, last]);
-  // A new query starts at the top.
-  useEffect(() => {
-    scrollRef.current?.scrollTo({ top: 0 });
-    setSelected(null);
-  }, [query]);
+  const rows = count?.count ?? 0;
 
   const update = (patch: Partial<DnsLogForm>): void => setForm((f) => ({ ...f, ...patch }));
   const now = Date.now();

@@ -1,15 +1,14 @@
-import { useVirtualizer } from '@tanstack/react-virtual';
-import { useDeferredValue, useEffect, useId, useMemo, useReducer, useRef, useState } from 'react';
-import type { HistoryCount, HistoryFilterInput, HistoryRow, HistorySort } from '../../../app/contract/history.ts';
+import { useDeferredValue, useEffect, useId, useMemo, useReducer, useState } from 'react';
+import type { HistoryFilterInput, HistoryRow, HistorySort } from '../../../app/contract/history.ts';
 import { exportHistory, historyCount, historyPage } from '../bridge.ts';
 import { Icon } from '../components/Icon.tsx';
 import { SearchBox } from '../components/SearchBox.tsx';
 import { Segmented } from '../components/Segmented.tsx';
 import { ViewHeader } from '../components/ViewHeader.tsx';
+import { usePagedRows } from '../hooks/use-paged-rows.ts';
 import { appName, formatBytes, formatTime, plural } from '../lib/format.ts';
 import type { HistoryForm, HistoryFormProblem, HistoryRange } from '../lib/history-filter.ts';
 import { EMPTY_HISTORY_FORM, formatElapsed, HISTORY_RANGES, historyFilterOf } from '../lib/history-filter.ts';
-import { HistoryPages } from '../lib/history-pages.ts';
 import { useAppStore } from '../store/store.ts';
 import { HISTORY } from '../strings/history-strings.ts';
 import { HistoryDetails } from './HistoryDetails.tsx';
@@ -55,48 +54,19 @@ export function HistoryView(): React.JSX.Element {
     if ('filter' in built) setQuery({ filter: built.filter, sort });
   }, [built, sort]);
 
-  const [count, setCount] = useState<HistoryCount | null>(null);
-  const [, redraw] = useReducer((n: number) => n + 1, 0);
-  const pages = useMemo(
-    () =>
-      query === null
-        ? null
-        : new HistoryPages(async (offset, limit) => {
-            const result = await historyPage({ filter: query.filter, sort: query.sort, offset, limit });
-            return result.ok ? result.value : undefined;
-          }, redraw),
-    [query],
-  );
-  useEffect(() => {
-    if (query === null) return;
-    let current = true;
-    setCount(null);
-    void historyCount(query.filter).then((result) => {
-      if (current && result.ok) setCount(result.value);
-    });
-    return () => {
-      current = false;
-    };
-  }, [query]);
-
-  const [selected, setSelected] = useState<HistoryRow | null>(null);
-  const scrollRef = useRef<HTMLDivElement>(null);
-  const rows = count?.count ?? 0;
-  const virtualizer = useVirtualizer({
-    count: rows,
-    getScrollElement: () => scrollRef.current,
-    estimateSize: () => ROW_HEIGHT,
-    overscan: 20,
+  const { count, pages, virtualizer, items, scrollRef, selected, setSelected } = usePagedRows<Query, HistoryRow>({
+    query,
+    fetchPage: async (q, offset, limit) => {
+      const result = await historyPage({ filter: q.filter, sort: q.sort, offset, limit });
+      return result.ok ? result.value : undefined;
+    },
+    fetchCount: async (q) => {
+      const result = await historyCount(q.filter);
+      return result.ok ? result.value : undefined;
+    },
+    rowHeight: ROW_HEIGHT,
   });
-  const items = virtualizer.getVirtualItems();
-  const first = items[0]?.index ?? 0;
-  const last = items[items.length - 1]?.index ?? -1;
-  useEffect(() => pages?.want(first, last), [pages, first, last]);
-  // A new query starts at the top.
-  useEffect(() => {
-    scrollRef.current?.scrollTo({ top: 0 });
-    setSelected(null);
-  }, [query]);
+  const rows = count?.count ?? 0;
 
   const update = (patch: Partial<HistoryForm>): void => setForm((f) => ({ ...f, ...patch }));
   const now = Date.now();
