@@ -3,6 +3,7 @@ import type { DnsLogFilterInput, DnsLogRow, DnsOutcome } from '../../../app/cont
 import { DNS_OUTCOMES, dnsTypeName } from '../../../app/contract/dns-log.ts';
 import { dnsCount, dnsPage } from '../bridge.ts';
 import { Icon } from '../components/Icon.tsx';
+import { PagedRows } from '../components/PagedRows.tsx';
 import { SearchBox } from '../components/SearchBox.tsx';
 import { Segmented } from '../components/Segmented.tsx';
 import { ViewHeader } from '../components/ViewHeader.tsx';
@@ -175,38 +176,17 @@ function DnsLog(): React.JSX.Element {
                 ))}
               </div>
             </div>
-            <div role="rowgroup" className="table-body" style={{ height: virtualizer.getTotalSize() }}>
-              {items.map((item) => {
-                const row = pages?.row(item.index);
-                return (
-                  <div
-                    role="row"
-                    key={item.key}
-                    aria-rowindex={item.index + 2}
-                    aria-selected={row !== undefined && row.id === selected?.id}
-                    className="table-row history-row"
-                    style={{ transform: `translateY(${item.start}px)`, height: ROW_HEIGHT }}
-                    onClick={() => {
-                      if (row !== undefined) setSelected(row);
-                    }}
-                  >
-                    {row === undefined ? (
-                      <div role="cell" className="td history-loading">
-                        {DNS_LOG.loading}
-                      </div>
-                    ) : (
-                      <DnsCells row={row} now={now} onOpen={() => setSelected(row)} />
-                    )}
-                  </div>
-                );
-              })}
-            </div>
-            {count !== null && rows === 0 ? <p className="table-empty">{DNS_LOG.empty}</p> : null}
-            {pages?.failed === true ? (
-              <p className="table-empty" role="alert">
-                {DNS_LOG.failed}
-              </p>
-            ) : null}
+            <PagedRows
+              items={items}
+              totalHeight={virtualizer.getTotalSize()}
+              rowHeight={ROW_HEIGHT}
+              pages={pages}
+              selected={selected}
+              onSelect={setSelected}
+              cells={(row) => <DnsCells row={row} now={now} onOpen={() => setSelected(row)} />}
+              empty={count !== null && rows === 0}
+              words={DNS_LOG}
+            />
           </div>
         </div>
         {selected === null ? null : (

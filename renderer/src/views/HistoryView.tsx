@@ -2,6 +2,7 @@ import { useDeferredValue, useEffect, useId, useMemo, useReducer, useState } fro
 import type { HistoryFilterInput, HistoryRow, HistorySort } from '../../../app/contract/history.ts';
 import { exportHistory, historyCount, historyPage } from '../bridge.ts';
 import { Icon } from '../components/Icon.tsx';
+import { PagedRows } from '../components/PagedRows.tsx';
 import { SearchBox } from '../components/SearchBox.tsx';
 import { Segmented } from '../components/Segmented.tsx';
 import { ViewHeader } from '../components/ViewHeader.tsx';
@@ -190,38 +191,17 @@ export function HistoryView(): React.JSX.Element {
                 </div>
               </div>
             </div>
-            <div role="rowgroup" className="table-body" style={{ height: virtualizer.getTotalSize() }}>
-              {items.map((item) => {
-                const row = pages?.row(item.index);
-                return (
-                  <div
-                    role="row"
-                    key={item.key}
-                    aria-rowindex={item.index + 2}
-                    aria-selected={row !== undefined && row.id === selected?.id}
-                    className="table-row history-row"
-                    style={{ transform: `translateY(${item.start}px)`, height: ROW_HEIGHT }}
-                    onClick={() => {
-                      if (row !== undefined) setSelected(row);
-                    }}
-                  >
-                    {row === undefined ? (
-                      <div role="cell" className="td history-loading">
-                        {HISTORY.loading}
-                      </div>
-                    ) : (
-                      <HistoryCells row={row} now={now} onOpen={() => setSelected(row)} />
-                    )}
-                  </div>
-                );
-              })}
-            </div>
-            {count !== null && rows === 0 ? <p className="table-empty">{HISTORY.empty}</p> : null}
-            {pages?.failed === true ? (
-              <p className="table-empty" role="alert">
-                {HISTORY.failed}
-              </p>
-            ) : null}
+            <PagedRows
+              items={items}
+              totalHeight={virtualizer.getTotalSize()}
+              rowHeight={ROW_HEIGHT}
+              pages={pages}
+              selected={selected}
+              onSelect={setSelected}
+              cells={(row) => <HistoryCells row={row} now={now} onOpen={() => setSelected(row)} />}
+              empty={count !== null && rows === 0}
+              words={HISTORY}
+            />
           </div>
         </div>
         {selected === null ? null : <HistoryDetails row={selected} now={now} onClose={() => setSelected(null)} />}
