@@ -1,4 +1,4 @@
-import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import type { DatabaseSync } from 'node:sqlite';
 import { z } from 'zod';
 import type {
   DnsLogCount,
@@ -19,6 +19,7 @@ import { dnsLogPageSql, dnsLogWhere, NEWEST_FIRST } from './dns-log-search.ts';
 import type { TextPlan } from './history-search.ts';
 import type { Row } from './row-values.ts';
 import { validRow } from './row-values.ts';
+import { statementCache } from './statement-cache.ts';
 import type { DnsLogStore } from './store.ts';
 import { inTransaction } from './transaction.ts';
 
@@ -36,8 +37,6 @@ const PRUNE_CHUNK = 5_000;
  * it every batch dirtied a page per answer (each one a 4 KiB WAL write). Retention allows for it.
  */
 const LIST_TIME_STEP = 3_600_000;
-/** Prepared page and count statements kept at most (one per filter shape in use). */
-const MAX_CACHED_STATEMENTS = 64;
 
 export interface DnsLogStoreOptions {
   /** Where counting stops (default DNS_LOG_COUNT_CAP); tests lower it. */
@@ -64,16 +63,7 @@ export function createDnsLogStore(db: DatabaseSync, options: DnsLogStoreOptions 
     (SELECT seq FROM dns_log WHERE at < ? ORDER BY at, seq LIMIT ?)`);
   const size = db.prepare('SELECT count(*) AS n FROM dns_log');
 
-  const statements = new Map<string, StatementSync>();
-  const prepared = (sql: string): StatementSync => {
-    let statement = statements.get(sql);
-    if (statement === undefined) {
-      if (statements.size >= MAX_CACHED_STATEMENTS) statements.clear();
-      statement = db.prepare(sql);
-      statements.set(sql, statement);
-    }
-    return statement;
-  };
+  const prepared = statementCache(db);
 
   /** How many answers `filter` selects, counted through its indexes up to `limit`. */
   const countUpTo = (filter: DnsLogFilter, limit: number): number => {

@@ -1,4 +1,4 @@
-import type { DatabaseSync, SQLOutputValue, StatementSync } from 'node:sqlite';
+import type { DatabaseSync, SQLOutputValue } from 'node:sqlite';
 import type {
   HistoryCount,
   HistoryFilter,
@@ -24,6 +24,7 @@ import {
 } from './history-search.ts';
 import type { Row } from './row-values.ts';
 import { validRow } from './row-values.ts';
+import { statementCache } from './statement-cache.ts';
 import type { HistoryCursor, HistoryExportPage, HistoryStore } from './store.ts';
 import { inTransaction } from './transaction.ts';
 
@@ -32,9 +33,6 @@ const COLUMNS = `id, started_at, ended_at, pid, app_path, uid, direction, protoc
 
 /** From this many matches on, a page sorted by another key walks that key's index (see sortPlan). */
 const WIDE_SORT = 20_000;
-
-/** Prepared search statements kept at most (one per filter shape and sort in use). */
-const MAX_CACHED_STATEMENTS = 64;
 
 /** Connection history: batched inserts and updates, paged queries, chunked retention. */
 export function createHistoryStore(db: DatabaseSync): HistoryStore {
@@ -63,16 +61,7 @@ export function createHistoryStore(db: DatabaseSync): HistoryStore {
   const count = (): number => Number(countAll.get()?.['n'] ?? 0);
 
   // Searches build their SQL from the fields a filter uses: few shapes, each prepared once.
-  const statements = new Map<string, StatementSync>();
-  const prepared = (sql: string): StatementSync => {
-    let statement = statements.get(sql);
-    if (statement === undefined) {
-      if (statements.size >= MAX_CACHED_STATEMENTS) statements.clear();
-      statement = db.prepare(sql);
-      statements.set(sql, statement);
-    }
-    return statement;
-  };
+  const prepared = statementCache(db);
 
   /**
    * The fields `filter`'s free text can be in (history-search.ts, textProbes): those a probe

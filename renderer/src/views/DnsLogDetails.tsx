@@ -1,6 +1,6 @@
 import type { DnsLogRow } from '../../../app/contract/dns-log.ts';
 import { dnsRcodeName, dnsTypeName } from '../../../app/contract/dns-log.ts';
-import { Icon } from '../components/Icon.tsx';
+import { DetailsPanel } from '../components/DetailsPanel.tsx';
 import { dnsTtlText } from '../lib/dns-log-text.ts';
 import { formatTime } from '../lib/format.ts';
 import { DNS_LOG } from '../strings/dns-log-strings.ts';
@@ -44,27 +44,13 @@ export function DnsLogDetails({
     [d.resolver, row.resolver === '' ? DNS_LOG.none : row.resolver],
   ];
   return (
-    <aside className="card history-details" aria-label={DNS_LOG.detailsTitle}>
-      <div className="history-details-head">
-        <h2>{DNS_LOG.detailsTitle}</h2>
-        <button type="button" className="icon-button" aria-label={DNS_LOG.closeDetails} onClick={onClose}>
-          <Icon name="x" size={16} />
-        </button>
-      </div>
-      <dl className="prompt-details">
-        {entries.map(([term, value]) => (
-          <div key={term} className="history-detail">
-            <dt>{term}</dt>
-            <dd>{value}</dd>
-          </div>
-        ))}
-      </dl>
+    <DetailsPanel title={DNS_LOG.detailsTitle} closeLabel={DNS_LOG.closeDetails} entries={entries} onClose={onClose}>
       {/* An unknown app ('') is no path to filter by from the app field. */}
       {row.appPath === '' ? null : (
         <button type="button" className="button button-ghost" onClick={() => onOnlyApp(row.appPath)}>
           {DNS_LOG.onlyThisApp}
         </button>
       )}
-    </aside>
+    </DetailsPanel>
   );
 }

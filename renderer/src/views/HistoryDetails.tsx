@@ -1,5 +1,5 @@
 import type { HistoryRow } from '../../../app/contract/history.ts';
-import { Icon } from '../components/Icon.tsx';
+import { DetailsPanel } from '../components/DetailsPanel.tsx';
 import { directionLabel, formatBytes, formatEndpoint, formatTime, protocolName } from '../lib/format.ts';
 import { formatElapsed } from '../lib/history-filter.ts';
 import { HISTORY } from '../strings/history-strings.ts';
@@ -33,21 +33,6 @@ export function HistoryDetails({
     [d.received, formatBytes(row.bytesReceived)],
   ];
   return (
-    <aside className="card history-details" aria-label={HISTORY.detailsTitle}>
-      <div className="history-details-head">
-        <h2>{HISTORY.detailsTitle}</h2>
-        <button type="button" className="icon-button" aria-label={HISTORY.closeDetails} onClick={onClose}>
-          <Icon name="x" size={16} />
-        </button>
-      </div>
-      <dl className="prompt-details">
-        {entries.map(([term, value]) => (
-          <div key={term} className="history-detail">
-            <dt>{term}</dt>
-            <dd>{value}</dd>
-          </div>
-        ))}
-      </dl>
-    </aside>
+    <DetailsPanel title={HISTORY.detailsTitle} closeLabel={HISTORY.closeDetails} entries={entries} onClose={onClose} />
   );
 }

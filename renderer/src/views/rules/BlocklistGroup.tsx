@@ -1,10 +1,11 @@
 import { useState } from 'react';
 import type { BlocklistView } from '../../../../app/contract/blocklists.ts';
-import { listBlocklists, setBlocklistEnabled } from '../../bridge.ts';
+import { listBlocklists } from '../../bridge.ts';
 import { usePoll } from '../../hooks/use-poll.ts';
 import { formatAgo, formatCount, plural } from '../../lib/format.ts';
 import { useAppStore } from '../../store/store.ts';
 import { BLOCKLIST_GROUP, BLOCKLISTS } from '../../strings/blocklist-strings.ts';
+import { BlocklistSwitch } from '../settings/BlocklistSwitch.tsx';
 
 /**
  * The blocklists as a group of the Rules view: they block like rules, after every rule (a rule
@@ -53,16 +54,7 @@ export function BlocklistGroup(): React.JSX.Element {
             {lists.map((list) => (
               <tr key={list.id} className={list.enabled ? undefined : 'is-disabled'}>
                 <td>
-                  <label className="switch">
-                    <input
-                      type="checkbox"
-                      role="switch"
-                      aria-label={BLOCKLISTS.enabled(list.name)}
-                      checked={list.enabled}
-                      onChange={(event) => void setBlocklistEnabled(list.id, event.target.checked).then(refresh)}
-                    />
-                    <span className="switch-track" aria-hidden="true" />
-                  </label>
+                  <BlocklistSwitch list={list} changed={refresh} />
                 </td>
                 <td title={list.source}>
                   <strong>{list.name}</strong>

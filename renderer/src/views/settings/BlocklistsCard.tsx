@@ -4,16 +4,10 @@ import {
   type BlocklistView,
   DEFAULT_BLOCKLIST_INTERVAL,
 } from '../../../../app/contract/blocklists.ts';
-import {
-  addBlocklist,
-  listBlocklists,
-  reloadBlocklist,
-  removeBlocklist,
-  setBlocklistEnabled,
-  setBlocklistInterval,
-} from '../../bridge.ts';
+import { addBlocklist, listBlocklists, reloadBlocklist, removeBlocklist, setBlocklistInterval } from '../../bridge.ts';
 import { formatCount, formatTime, plural } from '../../lib/format.ts';
 import { BLOCKLISTS } from '../../strings/blocklist-strings.ts';
+import { BlocklistSwitch } from './BlocklistSwitch.tsx';
 
 /**
  * The user's blocklists: add a file or a web address, switch one on or off, choose how often it is
@@ -65,16 +59,7 @@ export function BlocklistsCard(): React.JSX.Element {
       <ul className="blocklists">
         {lists.map((list) => (
           <li key={list.id} className="blocklist">
-            <label className="switch">
-              <input
-                type="checkbox"
-                role="switch"
-                aria-label={BLOCKLISTS.enabled(list.name)}
-                checked={list.enabled}
-                onChange={(event) => void setBlocklistEnabled(list.id, event.target.checked).then(refresh)}
-              />
-              <span className="switch-track" aria-hidden="true" />
-            </label>
+            <BlocklistSwitch list={list} changed={refresh} />
             <div className="blocklist-text">
               <strong>{list.name}</strong> <span className="mono muted">{list.source}</span>
               <p className="muted">
