@@ -86,6 +86,48 @@ describe.skipIf(typeof disk === 'string')('a full disk', () => {
     expect(newest).toHaveLength(2);
   });
 
+  it('costs the DNS log its answers meanwhile (counted), never a decision; it logs again once there is room', async () => {
+    const h = startRuntime({ store: openStore(path.join(dir, 'zenithfence.sqlite')) });
+    open.push(h.store);
+    await rule(h, 443, 'allow');
+    await rule(h, 80, 'block');
+    const answer = (name: string): void =>
+      h.runtime.handleEvent(
+        {
+          kind: 'dns-exchange',
+          pid: 0,
+          name,
+          qtype: 1,
+          rcode: 0,
+          addresses: ['192.0.2.1'],
+          ttlSeconds: 60,
+          query: { protocol: 17, localIp: '10.0.0.1', localPort: 5000, remoteIp: '10.0.0.53', remotePort: 53 },
+        },
+        h.clock.now,
+      );
+    let n = 0;
+    fill();
+    while (h.runtime.status(h.clock.now).storage === 'ok' && n < 300) {
+      answer(`full${String(n)}.example`);
+      second(h, (n += 1));
+    }
+    expect(h.runtime.status(h.clock.now).storage).toBe('full');
+    for (let i = 0; i < 30; i += 1) {
+      answer(`full${String(n)}.example`);
+      second(h, (n += 1));
+    }
+    expect(h.verdicts).toHaveLength(2 * n);
+    expect(h.runtime.status(h.clock.now).storageMessage).toMatch(/[1-9]\d* DNS answers/);
+    free();
+    const before = n;
+    while (h.runtime.status(h.clock.now).storage !== 'ok' && n < before + 10) second(h, (n += 1));
+    expect(h.runtime.status(h.clock.now).storage).toBe('ok');
+    answer('after.example');
+    second(h, n + 1);
+    const logged = h.store.dnsLog.page({ filter: { since: 0, until: h.clock.now + 1 }, offset: 0, limit: 5 });
+    expect(logged[0]?.name).toBe('after.example');
+  });
+
   it('takes idle seconds, which write nothing, for no sign that the disk has space again', async () => {
     const h = startRuntime({ store: openStore(path.join(dir, 'zenithfence.sqlite')) });
     open.push(h.store);
