@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { PolicyStateReport, RuleDecidedReport } from './driver-policy.ts';
+import type { NetworkFacts } from './network.ts';
 
 /**
  * What the engine learns from a driver, independent of the wire format: the driver client
@@ -110,6 +111,15 @@ export interface DriverLog {
   readonly message: string;
 }
 
+/**
+ * The network the machine is on now (NetworkFacts; on Windows the platform's own watcher): every
+ * connection after it in the stream was seen on that network.
+ */
+export interface NetworkReport {
+  readonly kind: 'network';
+  readonly facts: NetworkFacts;
+}
+
 export type DriverEvent =
   | ProcessReport
   | ConnectionRequest
@@ -119,7 +129,8 @@ export type DriverEvent =
   | BandwidthReport
   | DriverLog
   | PolicyStateReport
-  | RuleDecidedReport;
+  | RuleDecidedReport
+  | NetworkReport;
 
 /** Decisions the engine sends back (the driver client encodes them as protocol verdicts). */
 export const DRIVER_VERDICTS = [

@@ -5,6 +5,23 @@ import { dnsLogFilterSchema, dnsLogPageRequestSchema } from './dns-log.ts';
 import type { HistoryCount, HistoryExport, HistoryRow } from './history.ts';
 import { historyExportRequestSchema, historyFilterSchema, historyPageRequestSchema } from './history.ts';
 import { type ImportPreview, importPreviewRequestSchema } from './import-preview.ts';
+import {
+  alwaysAskSchema,
+  learningStartSchema,
+  type LearningStatus,
+  type ProposalGroup,
+  reviewSchema,
+} from './learning.ts';
+import {
+  type KnownNetwork,
+  networkAssignSchema,
+  type Profile,
+  profileActivateSchema,
+  profileIdSchema,
+  profileInputSchema,
+  profilePatchSchema,
+  type ProfileStatus,
+} from './profiles.ts';
 import { MAX_RULES, type Rule, ruleInputSchema, rulePatchSchema } from './rules.ts';
 import {
   type AppSummary,
@@ -94,6 +111,30 @@ export const requestSchemas = {
   'blocklists:reload': z.object({ id }).strict(),
   /** How often the list is checked for a new version. */
   'blocklists:set-interval': blocklistIntervalSchema,
+  'profiles:list': none,
+  'profiles:status': none,
+  'profiles:create': profileInputSchema,
+  'profiles:update': z.object({ id: profileIdSchema, patch: profilePatchSchema }).strict(),
+  /** Deletes a profile the user added, with its rules; its networks are asked about again. */
+  'profiles:delete': z.object({ id: profileIdSchema }).strict(),
+  /** Switches by hand: until the network changes, or for good with `pin`. */
+  'profiles:activate': profileActivateSchema,
+  /** Follows the network again after a pinned or manual switch. */
+  'profiles:unpin': none,
+  'networks:list': none,
+  /** Gives a network its profile (the answer to "You joined X"); applies at once when it is the current one. */
+  'networks:assign': networkAssignSchema,
+  'networks:forget': z.object({ key: z.string().min(1).max(512) }).strict(),
+  'learning:status': none,
+  /** Learns for a while (every app) or one app until it quits: what would prompt is allowed and proposed. */
+  'learning:start': learningStartSchema,
+  /** Stops all learning; the proposals stay for review. */
+  'learning:stop': none,
+  /** An app that prompts even while learning. */
+  'learning:always-ask': alwaysAskSchema,
+  'learning:proposals': none,
+  /** Keeps (as rules) or discards proposals: all or nothing. */
+  'learning:review': reviewSchema,
 } as const;
 
 export type RequestChannel = keyof typeof requestSchemas;
@@ -144,6 +185,23 @@ export interface ResponseMap {
   'blocklists:remove': { readonly removed: boolean };
   'blocklists:reload': BlocklistView;
   'blocklists:set-interval': BlocklistView;
+  'profiles:list': readonly Profile[];
+  'profiles:status': ProfileStatus;
+  'profiles:create': Profile;
+  'profiles:update': Profile;
+  'profiles:delete': { readonly deleted: boolean; readonly rulesDeleted: number };
+  'profiles:activate': ProfileStatus;
+  'profiles:unpin': ProfileStatus;
+  'networks:list': readonly KnownNetwork[];
+  'networks:assign': ProfileStatus;
+  'networks:forget': { readonly forgotten: boolean };
+  'learning:status': LearningStatus;
+  'learning:start': LearningStatus;
+  'learning:stop': LearningStatus;
+  'learning:always-ask': LearningStatus;
+  'learning:proposals': readonly ProposalGroup[];
+  /** `ruleIds`: the rules the kept proposals made (identical ones to rules in force are not made again). */
+  'learning:review': { readonly kept: number; readonly discarded: number; readonly ruleIds: readonly string[] };
 }
 
 export type ResponseOf<C extends RequestChannel> = ResponseMap[C];

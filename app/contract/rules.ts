@@ -101,6 +101,11 @@ export const ruleInputSchema = z
     duration: durationSchema.default({ kind: 'forever' }),
     enabled: z.boolean().default(true),
     notes: z.string().max(MAX_TEXT).default(''),
+    /**
+     * The profile the rule belongs to (app/contract/profiles.ts): it applies only while that
+     * profile is active. null or absent: always on, whatever the profile.
+     */
+    profile: z.string().min(1).max(64).nullable().optional(),
   })
   .strict();
 export type RuleInput = z.infer<typeof ruleInputSchema>;
@@ -120,6 +125,7 @@ export const rulePatchSchema = z
     duration: durationSchema.optional(),
     enabled: z.boolean().optional(),
     notes: z.string().max(MAX_TEXT).optional(),
+    profile: z.string().min(1).max(64).nullable().optional(),
   })
   .strict();
 export type RulePatch = z.infer<typeof rulePatchSchema>;

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { Destination } from './destination.ts';
 import type { DriverVerdict } from './driver-events.ts';
+import type { LearningStatus } from './learning.ts';
+import type { ProfileStatus } from './profiles.ts';
 import { ACTIONS, durationSchema, type RuleAction, type RuleDuration } from './rules.ts';
 
 /** What the UI shows. Plain JSON (numbers, strings): u64 byte counts fit doubles for years. */
@@ -51,6 +53,10 @@ export interface StatusView {
   /** Whether the driver enforces the latest rules by itself. */
   readonly policy: PolicyStatus;
   readonly mode: ModeStatus;
+  /** The active profile, why, and a network waiting for the user to give it one. */
+  readonly profile: ProfileStatus;
+  /** Whether learning is on, until when, and how many proposals wait for review. */
+  readonly learning: LearningStatus;
   readonly pendingPrompts: number;
   readonly storage: StorageState;
   /** What the storage state means for the user, in a sentence or two; '' when all is well. */
@@ -178,6 +184,8 @@ export interface PromptAnswer {
   readonly action: RuleAction;
   readonly duration: RuleDuration;
   readonly scope: PromptScope;
+  /** The profile the rule it makes belongs to; null or absent: always on. */
+  readonly profile?: string | null | undefined;
 }
 
 // Connections (app/engine/connection-table.ts has the behaviour).
@@ -243,5 +251,7 @@ export const promptAnswerSchema = z
     action: z.enum(ACTIONS),
     duration: durationSchema,
     scope: scopeSchema,
+    /** The profile the rule it makes belongs to; null or absent: always on. */
+    profile: z.string().min(1).max(64).nullable().optional(),
   })
   .strict();

@@ -1,5 +1,5 @@
 import type { BackoffOptions, Command, DecodeResult, HelloReplyInfo } from '../../native/src/index.ts';
-import { ALL_FEATURES, backoffDelay, DriverError, FEATURE } from '../../native/src/index.ts';
+import { ALL_FEATURES, backoffDelay, DriverError, encodeCommand, FEATURE } from '../../native/src/index.ts';
 import type { DriverEvent, DriverVerdict } from '../contract/driver-events.ts';
 import type { DriverPolicy, PolicyBlocklistSent } from '../contract/driver-policy.ts';
 import type { DriverState } from '../contract/views.ts';
@@ -93,6 +93,15 @@ export class DriverSession {
   #wake: (() => void) | null = null;
   /** The number of the current (or last) link; request ids carry it (link-request-ids.ts). */
   #linkNumber = 0;
+  /** The feature bits the current (or last) link's Hello granted. */
+  #granted = 0;
+  /**
+   * The end of the writes that keep their order (#inOrder): policy parts and NetworkSeen. Never
+   * rejects, so the next one always runs.
+   */
+  #orderedWrites: Promise<void> = Promise.resolve();
+  /** Where the mapping of an info says what it dropped. */
+  readonly #dropped = (where: string, error: Error): void => this.#options.onError?.(where, error);
 
   constructor(options: SessionOptions) {
     this.#options = options;
@@ -124,6 +133,7 @@ export class DriverSession {
         everLinked = true;
         this.#linkNumber += 1;
         const linkNumber = this.#linkNumber;
+        this.#granted = reply.features;
         this.#link = link;
         waits = 0;
         this.#linked((reply.features & FEATURE.policy) !== 0);
@@ -154,7 +164,7 @@ export class DriverSession {
   /** Maps one info and hands its event on; what throws is reported, and the next info comes. */
   #deliver(link: SessionLink, linkNumber: number, info: DecodeResult): void {
     try {
-      const event = driverEventOf(info);
+      const event = driverEventOf(info, this.#dropped);
       if (event === null) return;
       if (event.kind !== 'connection') {
         this.#options.callbacks.onEvent(event);
@@ -209,8 +219,9 @@ export class DriverSession {
   }
 
   /**
-   * Writes a policy to the driver as PolicyPart commands, in order, on the current link; resolves
-   * once every part is written, with how much of its blocklist went. Rejects when there is no link, when the link changes meanwhile
+   * Writes a policy to the driver as PolicyPart commands, in order, on the current link, after
+   * the policies and NetworkSeen asked for before it; resolves once every part is written, with
+   * how much of its blocklist went. Rejects when there is no link, when the link changes meanwhile
    * (the next link gets the policy anew), or when a write fails (the link is then dropped and
    * made anew, as for any command).
    */
@@ -218,13 +229,61 @@ export class DriverSession {
     const link = this.#link;
     if (link === null) throw new Error('no driver is connected');
     const { commands, blocklist } = policyParts(policy);
-    // One part at a time: a part that fails is the last one written, so the driver drops the
-    // unfinished document and keeps the policy it has (a part after a gap would be out of order).
-    for (const command of commands) {
-      if (this.#link !== link) throw new Error('the driver link was lost while the policy was sent');
-      await this.#sendOn(link, command);
+    // After what was asked for before (another policy, a NetworkSeen), never interleaved with it.
+    return this.#inOrder(async () => {
+      // One part at a time: a part that fails is the last one written, so the driver drops the
+      // unfinished document and keeps the policy it has (a part after a gap would be out of order).
+      for (const command of commands) {
+        if (this.#link !== link) throw new Error('the driver link was lost while the policy was sent');
+        await this.#sendOn(link, command);
+      }
+      return blocklist;
+    });
+  }
+
+  /** Whether the current link's driver reports network facts (its Hello granted NETWORK). */
+  get reportsNetwork(): boolean {
+    return this.#link !== null && (this.#granted & FEATURE.network) !== 0;
+  }
+
+  /**
+   * Writes NetworkSeen: the policy for the network of NetworkFacts `epoch` is in force, so the
+   * driver's policy decides connections again (driver/protocol/README.md, "Network facts"). It is
+   * written after every policy part of a sendPolicy called before it (its promise need not be
+   * awaited first), on the current link, and resolves once written. Rejects, writing nothing, when
+   * no driver is connected, when the link's Hello did not grant NETWORK, or when the link changes
+   * before its turn (a new link's driver reports its facts anew, with their own epoch); a
+   * RangeError for an epoch outside u32. A failed write drops the link, as for any command.
+   */
+  async networkSeen(epoch: number): Promise<void> {
+    const link = this.#link;
+    if (link === null) throw new Error(`no driver is connected: NetworkSeen ${String(epoch)} was not written`);
+    if ((this.#granted & FEATURE.network) === 0) {
+      throw new Error(`the driver did not grant NETWORK: NetworkSeen ${String(epoch)} was not written`);
     }
-    return blocklist;
+    const command: Command = { kind: 'networkSeen', epoch };
+    // Its RangeError here: from the link's send it would count as a broken link (#sendOn).
+    encodeCommand(command);
+    await this.#inOrder(async () => {
+      if (this.#link !== link) {
+        throw new Error(`the driver link was lost before NetworkSeen ${String(epoch)} was written`);
+      }
+      await this.#sendOn(link, command);
+    });
+  }
+
+  /**
+   * Runs `write` once the writes asked for before it through here have settled (written or
+   * failed): PolicyParts and NetworkSeen leave in the order they were asked for. Verdicts do not
+   * wait here: a held connection is not to wait behind a large policy.
+   */
+  #inOrder<T>(write: () => Promise<T>): Promise<T> {
+    const result = this.#orderedWrites.then(write);
+    this.#orderedWrites = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
   }
 
   #send(command: Command): void {

@@ -1,17 +1,22 @@
-import type { Command, DecodeResult, Verdict } from '../../native/src/index.ts';
-import { VERDICT } from '../../native/src/index.ts';
-import type { DriverEvent, DriverVerdict, FlowTuple, ProcessInfo } from '../contract/driver-events.ts';
+import type { Command, DecodeResult, NetworkFactsInfo, Verdict } from '../../native/src/index.ts';
+import { NETWORK_FLAG, VERDICT } from '../../native/src/index.ts';
+import type { DriverEvent, DriverVerdict, FlowTuple, NetworkReport, ProcessInfo } from '../contract/driver-events.ts';
+import { type NetworkFacts, networkFactsSchema } from '../contract/network.ts';
 import { addressText } from './address-text.ts';
 import { policyStateReport, ruleVerdictOf } from './policy-infos.ts';
+
+/** Told of an info dropped because its event would break the contract (the session's onError). */
+export type DroppedReport = (where: string, error: Error) => void;
 
 /**
  * Turns one decoded protocol info into the engine's driver event, keeping nothing: a Process
  * info becomes a `process` event, and the engine's process directory is what remembers it for
  * the connections that name its pid (app/engine/app-identity.ts). Infos the engine does not need
  * (hello replies, counters, decode problems) map to nothing here; the driver client handles
- * them itself.
+ * them itself. A NetworkFacts whose report fails the contract's schema maps to nothing too, and
+ * `dropped` is told why.
  */
-export function driverEventOf(info: DecodeResult): DriverEvent | null {
+export function driverEventOf(info: DecodeResult, dropped?: DroppedReport): DriverEvent | null {
   switch (info.kind) {
     case 'process':
       return { kind: 'process', process: processOf(info) };
@@ -84,6 +89,8 @@ export function driverEventOf(info: DecodeResult): DriverEvent | null {
       };
     case 'log':
       return { kind: 'log', severity: info.severity, message: info.text };
+    case 'networkFacts':
+      return networkReport(info, dropped);
     default:
       return null;
   }
@@ -118,6 +125,52 @@ function flowOf(info: Tupled): FlowTuple {
     remoteIp: addressText('remoteIp', info.remoteIp),
     remotePort: info.remotePort,
   };
+}
+
+// The contract's limits, read from its schema so the two cannot drift apart.
+const { interfaceName, dnsSuffix, ssid } = networkFactsSchema.shape;
+
+// Non-fatal: an SSID is raw bytes, often but not always UTF-8; a damaged one still names the network.
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
+
+/**
+ * At most `max` UTF-16 units of `text` (the unit zod's max counts), never half a surrogate pair:
+ * the wire allows 255 bytes where the contract keeps less.
+ */
+function clipped(text: string, max: number | null): string {
+  if (max === null || text.length <= max) return text;
+  const last = text.charCodeAt(max - 1);
+  return text.slice(0, last >= 0xd800 && last <= 0xdbff ? max - 1 : max);
+}
+
+/** Lowercase `aa:bb:cc:dd:ee:ff`, as the contract writes a MAC address. */
+function macText(mac: Uint8Array): string {
+  return Array.from(mac, (byte) => byte.toString(16).padStart(2, '0')).join(':');
+}
+
+/** The report of a NetworkFacts info; null (and `dropped` told) when it fails the contract's schema. */
+function networkReport(info: NetworkFactsInfo, dropped: DroppedReport | undefined): NetworkReport | null {
+  // An all-zero address is a default route without a gateway (a point-to-point link).
+  const noGateway = info.ipVersion === 0 || info.gatewayIp.every((byte) => byte === 0);
+  const facts: NetworkFacts = {
+    epoch: info.epoch,
+    hasDefaultRoute: (info.flags & NETWORK_FLAG.defaultRoute) !== 0,
+    interfaceName: clipped(info.interfaceName, interfaceName.maxLength),
+    interfaceIndex: info.interfaceIndex,
+    gatewayIp: noGateway ? null : addressText('networkFacts.gatewayIp', info.gatewayIp),
+    gatewayMac: (info.flags & NETWORK_FLAG.gatewayMacKnown) !== 0 ? macText(info.gatewayMac) : null,
+    // As the protocol says the driver writes it; again here, since profiles match suffixes as DNS compares names.
+    dnsSuffix: clipped(info.dnsSuffix.toLowerCase().replace(/\.$/, ''), dnsSuffix.maxLength),
+    ssid: clipped(utf8.decode(info.ssid), ssid.maxLength),
+    vpnUp: (info.flags & NETWORK_FLAG.vpnUp) !== 0,
+  };
+  const checked = networkFactsSchema.safeParse(facts);
+  if (!checked.success) {
+    const problems = checked.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+    dropped?.('network facts', new Error(`NetworkFacts epoch ${String(info.epoch)} was dropped: ${problems}`));
+    return null;
+  }
+  return { kind: 'network', facts: checked.data };
 }
 
 const VERDICT_OF: Readonly<Record<DriverVerdict, Verdict>> = {

@@ -8,6 +8,9 @@ import type {
 } from '../contract/driver-events.ts';
 import type { RuleDecidedReport } from '../contract/driver-policy.ts';
 import { formatIp, parseIp } from '../contract/ip-address.ts';
+import type { LearningStart, LearningStatus, ProposalGroup, Review } from '../contract/learning.ts';
+import type { NetworkFacts } from '../contract/network.ts';
+import type { KnownNetwork, Profile, ProfileInput, ProfilePatch, ProfileStatus } from '../contract/profiles.ts';
 import { MAX_RULES, type Rule, type RuleAction, type RuleInput, type RulePatch } from '../contract/rules.ts';
 import { answerAllOfApp, type AppAnswered } from './answer-app.ts';
 import { type AppIdentity, ProcessDirectory } from './app-identity.ts';
@@ -20,11 +23,13 @@ import {
   type ConnectionTableOptions,
 } from './connection-table.ts';
 import { type BlocklistLookup, decide, modeAction, permanentVerdict, plainVerdict } from './decide.ts';
+import { Learning, type LearningSettings, NO_LEARNING, type StoredProposal } from './learning.ts';
 import { type ModeRequest, ModeState, type ModeStatus } from './modes.ts';
 import { NameCache, type NameCacheOptions } from './name-cache.ts';
 import { type CompiledPolicy, compilePolicy } from './policy-compiler.ts';
 import { PolicyTags } from './policy-tags.ts';
 import type { ReverseLookupPort, RuleRepository, VerdictPort } from './ports.ts';
+import { defaultSnapshot, type ProfileError, type ProfileSnapshot, ProfileState } from './profiles.ts';
 import { type HeldConnection, PromptQueue, type PromptQueueOptions } from './prompt-queue.ts';
 import { type PromptAnswer, ruleInputForAnswer, type ScopeError } from './prompt-scope.ts';
 import type { PromptGroup } from './prompt-view.ts';
@@ -61,6 +66,20 @@ export interface EngineOptions {
    * could name another process (the app in a container of its own counts pids from 1 there).
    */
   readonly ownProcess?: { readonly pid: number; readonly path: string };
+  /**
+   * The profiles as saved, and where to save them after every change (profiles.ts). Without,
+   * the built-ins and no known network.
+   */
+  readonly profiles?: { readonly snapshot: ProfileSnapshot; readonly save: (snapshot: ProfileSnapshot) => void };
+  /**
+   * Learning as saved: its settings (saved through `save` at every change) and the proposals
+   * (the shell writes them in batches from takeLearningWrites()). Without: off, none.
+   */
+  readonly learning?: {
+    readonly settings: LearningSettings;
+    readonly proposals: readonly StoredProposal[];
+    readonly save: (settings: LearningSettings) => void;
+  };
 }
 
 export type AnswerResult =
@@ -96,6 +115,14 @@ export class Engine {
   readonly #queue: PromptQueue;
   readonly #policyTags = new PolicyTags();
   /** Answers for the DNS log since the last takeDnsLog (bounded: the oldest go first). */
+  readonly #profiles: ProfileState;
+  readonly #saveProfiles: (snapshot: ProfileSnapshot) => void;
+  /** The epoch of the last network facts handled and not yet taken (takeNetworkSeen). */
+  #networkSeen: number | null = null;
+  #profileChanged = false;
+  readonly #learning: Learning;
+  readonly #saveLearning: (settings: LearningSettings) => void;
+  #learningChanged = false;
   #dnsLog: DnsLogEntry[] = [];
   #dnsLogDropped = 0;
 
@@ -108,13 +135,22 @@ export class Engine {
     this.#own = own === undefined || own.pid === 0 || own.path === '' ? null : own;
     this.#paths = { caseInsensitivePaths: options.caseInsensitivePaths ?? false };
     this.#rules = new RuleSet(this.#paths);
-    this.#book = new RuleBook(this.#rules, options.repository, options.newRuleId ?? defaultRuleId);
+    this.#profiles = new ProfileState(options.profiles?.snapshot ?? defaultSnapshot('block'));
+    this.#saveProfiles = options.profiles?.save ?? (() => undefined);
+    this.#learning = new Learning(options.learning?.settings ?? NO_LEARNING, options.learning?.proposals ?? []);
+    this.#saveLearning = options.learning?.save ?? (() => undefined);
+    this.#book = new RuleBook(this.#rules, options.repository, options.newRuleId ?? defaultRuleId, (id) =>
+      this.#profiles.list().some((profile) => profile.id === id),
+    );
     this.#names = new NameCache(options.names);
     this.#table = new ConnectionTable(options.connections);
     this.#bandwidth = new BandwidthAttribution(this.#table);
     this.#queue = new PromptQueue(options.prompts ?? {}, (held, verdict, ruleId, now) =>
       this.#released(held, verdict, ruleId, now),
     );
+    const active = this.#profiles.active();
+    this.#rules.setProfile(active.id);
+    this.#mode.set({ mode: active.mode }, 0);
   }
 
   /** Loads the stored rules at start; returns the ids of rules that could not be used. */
@@ -146,6 +182,8 @@ export class Engine {
         case 'policy-state':
           // Keeps the tag map of what the driver enforces, whatever was sent since.
           return this.#policyTags.enforced(event.generation);
+        case 'network':
+          return this.#network(event.facts, now);
         case 'log':
           return;
       }
@@ -166,6 +204,14 @@ export class Engine {
       const { app, facts, rowId } = this.#openRow(request, now);
       const decided = decide(facts, this.#rules, this.#mode.current(now), now, this.#blocklists ?? undefined);
       const decision = decided.kind === 'ask' && this.#isOwn(request, app) ? OWN_CONNECTION : decided;
+      if (decision.kind === 'ask' && this.#learn(facts, app, now)) {
+        // Allowed with a plain verdict: the rule it proposes is not made, so the driver asks
+        // again about a later new packet of the flow, and a rule the review keeps decides then.
+        answered = true;
+        this.#verdicts.send(request.requestId, plainVerdict('allow'));
+        this.#table.setVerdict(rowId, plainVerdict('allow'), null);
+        return;
+      }
       if (decision.kind === 'ask') {
         answered = true; // from here on the queue answers it, exactly once
         this.#queue.hold(request, facts, app, rowId, now);
@@ -326,6 +372,7 @@ export class Engine {
   /** Applies hold timeouts, ends a pause, expires rules, prompts and names. Call about once a second. */
   tick(now: number): void {
     this.#mode.tick(now);
+    if (this.#learning.tick(now)) this.#learningSettingsChanged();
     this.#queue.tick(now);
     this.#book.expire(now, this.#onError);
     this.#names.prune(now);
@@ -339,6 +386,12 @@ export class Engine {
   /** Switches mode; held connections get the new mode's verdict if it has one. */
   setMode(request: ModeRequest, now: number): void {
     this.#mode.set(request, now);
+    // A mode chosen (not a pause) is the active profile's from now on.
+    if (request.mode !== 'pause' && this.#profiles.active().mode !== request.mode) {
+      this.#profiles.update(this.#profiles.active().id, { mode: request.mode });
+      this.#profileChanged = true;
+      this.#persistProfiles();
+    }
     const action = modeAction(this.#mode.current(now));
     if (action !== null) this.#queue.releaseAll(plainVerdict(action), now);
   }
@@ -412,7 +465,7 @@ export class Engine {
    * remembered, so that the driver's RuleDecided infos of this generation name their rules.
    */
   compilePolicy(generation: bigint, noAppAction: RuleAction, now: number): CompiledPolicy {
-    const compiled = compilePolicy(this.#rules.compiled(), {
+    const compiled = compilePolicy(this.#rules.inForce(), {
       generation,
       noAppAction,
       caseInsensitivePaths: this.#paths.caseInsensitivePaths,
@@ -479,6 +532,132 @@ export class Engine {
   /** The shell saw the last process of `appPath` exit: its 'until-app-quits' rules end. */
   appQuit(appPath: string): void {
     this.#book.appQuit(appPath);
+    if (this.#learning.appQuit(appKeyOf(appPath, this.#paths))) this.#learningSettingsChanged();
+  }
+
+  /** A connection that would prompt, learned instead (learning.ts); false: it prompts. */
+  #learn(facts: ConnectionFacts, app: AppIdentity, now: number): boolean {
+    if (!this.#learning.covers(facts.appKey, now)) return false;
+    if (!this.#learning.record(facts, app.path, now)) return false;
+    this.#learningChanged = true;
+    return true;
+  }
+
+  /**
+   * Starts learning: for everyone for `minutes`, or one app until it quits. Connections held now
+   * that it covers are learned (allowed) at once rather than left waiting for their prompt.
+   */
+  startLearning(request: LearningStart, now: number): LearningStatus {
+    this.#learning.start(
+      request,
+      request.kind === 'until-app-quits' ? appKeyOf(request.appPath, this.#paths) : null,
+      now,
+    );
+    this.#learningSettingsChanged();
+    this.#queue.releaseWhere((held) => {
+      if (!this.#learning.covers(held.facts.appKey, now)) return null;
+      const appPath = this.#queue.get(held.promptId)?.subject.appPath ?? '';
+      if (!this.#learning.record(held.facts, appPath, now)) return null;
+      return { verdict: plainVerdict('allow'), ruleId: null };
+    }, now);
+    // Their prompts, holding nothing now, leave the inbox: the review shows what was learned.
+    this.#queue.dropCovered((prompt) => this.#learning.covers(prompt.facts.appKey, now));
+    return this.learningStatus(now);
+  }
+
+  /** Stops learning; the proposals stay for review. */
+  stopLearning(now: number): LearningStatus {
+    this.#learning.stop();
+    this.#learningSettingsChanged();
+    return this.learningStatus(now);
+  }
+
+  /** Marks an app "always ask": it prompts even while learning. */
+  setAlwaysAsk(appPath: string, alwaysAsk: boolean, now: number): LearningStatus {
+    this.#learning.setAlwaysAsk(appKeyOf(appPath, this.#paths), alwaysAsk);
+    this.#learningSettingsChanged();
+    return this.learningStatus(now);
+  }
+
+  learningStatus(now: number): LearningStatus {
+    return this.#learning.status(now);
+  }
+
+  /** The proposals grouped per app (by app path), apps and destinations in the order first seen. */
+  listProposals(): ProposalGroup[] {
+    const groups = new Map<string, { appPath: string; app: string; proposals: StoredProposal[] }>();
+    for (const proposal of this.#learning.list()) {
+      const appPath = proposal.rule.app.kind === 'path' ? proposal.rule.app.path : '';
+      let group = groups.get(proposal.appKey);
+      if (group === undefined) {
+        group = { appPath, app: appPath.split(/[\\/]/).pop() ?? appPath, proposals: [] };
+        groups.set(proposal.appKey, group);
+      }
+      group.proposals.push(proposal);
+    }
+    return [...groups.values()].map((group) => ({
+      ...group,
+      proposals: group.proposals
+        .sort((a, b) => a.firstAt - b.firstAt)
+        .map(({ id, rule, connections, firstAt, lastAt }) => ({ id, rule, connections, firstAt, lastAt })),
+    }));
+  }
+
+  /**
+   * The user's review: kept proposals become rules (as proposed, or as narrowed in the editor),
+   * all in one `persist` like a picked import, identical ones skipped; discarded ones go. An
+   * unknown proposal or a refused rule changes nothing.
+   */
+  review(
+    decisions: Review['decisions'],
+    now: number,
+    persist: Persist = (writes) => writes(),
+  ): { ok: true; kept: number; discarded: number; ruleIds: string[] } | { ok: false; error: string } {
+    const inputs: RuleInput[] = [];
+    for (const decision of decisions) {
+      const proposal = this.#learning.get(decision.proposalId);
+      if (proposal === undefined) return { ok: false, error: `no proposal ${decision.proposalId}` };
+      if (decision.action === 'keep') inputs.push(decision.rule ?? proposal.rule);
+    }
+    let ruleIds: string[] = [];
+    if (inputs.length > 0) {
+      const added = this.addRules(inputs, now, persist);
+      if (!added.ok)
+        return {
+          ok: false,
+          error: added.error === 'too-many-rules' ? added.error : `${added.error} (decision ${String(added.index)})`,
+        };
+      ruleIds = added.rules.map((rule) => rule.id);
+    }
+    this.#learning.remove(decisions.map((d) => d.proposalId));
+    this.#learningChanged = true;
+    return { ok: true, kept: inputs.length, discarded: decisions.length - inputs.length, ruleIds };
+  }
+
+  /** Proposals changed and removed since the last call, for the shell to write in one batch. */
+  takeLearningWrites(): { readonly put: StoredProposal[]; readonly removed: string[] } {
+    return this.#learning.takeWrites();
+  }
+
+  /** A batch the store refused: written again with the next one. */
+  learningWriteFailed(writes: { readonly put: readonly StoredProposal[]; readonly removed: readonly string[] }): void {
+    this.#learning.rewrite(writes);
+  }
+
+  /** True once after learning started, stopped or recorded something (the status shows it). */
+  takeLearningChanged(): boolean {
+    const changed = this.#learningChanged;
+    this.#learningChanged = false;
+    return changed;
+  }
+
+  #learningSettingsChanged(): void {
+    this.#learningChanged = true;
+    try {
+      this.#saveLearning(this.#learning.settings());
+    } catch (error) {
+      this.#onError(error);
+    }
   }
 
   /**
@@ -511,6 +690,143 @@ export class Engine {
   reverseLookupAnswered(ip: string, names: readonly string[], now: number): void {
     const host = this.#names.reverseAnswered(ip, names, now);
     if (host !== null) this.#table.nameLearned(ip, host);
+  }
+
+  /**
+   * The network changed (in stream order: the connections after it are on the new network). The
+   * profile of the new network is put in force before the next event is decided; the runtime
+   * then tells the driver it may decide by its policy again (takeNetworkSeen).
+   */
+  #network(facts: NetworkFacts, now: number): void {
+    this.#networkSeen = facts.epoch;
+    const switched = this.#profiles.network(facts, now);
+    this.#profileChanged = true;
+    this.#persistProfiles();
+    if (switched) this.#applyProfile(now);
+  }
+
+  /** The active profile's rules and mode in force; held connections decided again by them. */
+  #applyProfile(now: number): void {
+    const profile = this.#profiles.active();
+    this.#rules.setProfile(profile.id);
+    this.#mode.setBase(profile.mode);
+    const action = modeAction(this.#mode.current(now));
+    if (action !== null) this.#queue.releaseAll(plainVerdict(action), now);
+    else this.#rulesChanged(now);
+    this.#profileChanged = true;
+  }
+
+  #persistProfiles(): void {
+    try {
+      this.#saveProfiles(this.#profiles.snapshot());
+    } catch (error) {
+      // The profile applies all the same; the shell's store reports what it could not write.
+      this.#onError(error);
+    }
+  }
+
+  /** The epoch of the network facts handled since the last call (null: none). */
+  takeNetworkSeen(): number | null {
+    const epoch = this.#networkSeen;
+    this.#networkSeen = null;
+    return epoch;
+  }
+
+  /** True once after the active profile, its settings, the profiles or the networks changed. */
+  takeProfileChanged(): boolean {
+    const changed = this.#profileChanged;
+    this.#profileChanged = false;
+    return changed;
+  }
+
+  activeProfile(): Profile {
+    return this.#profiles.active();
+  }
+
+  profileStatus(): ProfileStatus {
+    return this.#profiles.status();
+  }
+
+  listProfiles(): Profile[] {
+    return this.#profiles.list();
+  }
+
+  listNetworks(): KnownNetwork[] {
+    return this.#profiles.networks();
+  }
+
+  createProfile(input: ProfileInput, now: number): { ok: true; profile: Profile } | { ok: false; error: ProfileError } {
+    const made = this.#profiles.create(input, `p-${now.toString(36)}-${Math.random().toString(36).slice(2, 8)}`);
+    if (!made.ok) return made;
+    this.#changedProfiles(false, now);
+    return { ok: true, profile: made.value };
+  }
+
+  updateProfile(
+    id: string,
+    patch: ProfilePatch,
+    now: number,
+  ): { ok: true; profile: Profile } | { ok: false; error: ProfileError } {
+    const updated = this.#profiles.update(id, patch);
+    if (!updated.ok) return updated;
+    this.#changedProfiles(updated.value.changedActive && patch.mode !== undefined, now);
+    return { ok: true, profile: updated.value.profile };
+  }
+
+  /**
+   * Deletes a user's profile and its rules (inside `persist`, one transaction, before the profile
+   * goes: a refused write deletes nothing). Networks given it are asked about again.
+   */
+  deleteProfile(
+    id: string,
+    now: number,
+    persist: Persist = (writes) => writes(),
+  ): { ok: true; rulesDeleted: number } | { ok: false; error: ProfileError } {
+    const profile = this.#profiles.list().find((p) => p.id === id);
+    if (profile === undefined) return { ok: false, error: 'unknown-profile' };
+    if (profile.builtIn) return { ok: false, error: 'built-in' };
+    const ids = this.#rules
+      .list()
+      .filter((rule) => rule.profile === id)
+      .map((rule) => rule.id);
+    const removed = ids.length === 0 ? { ok: true as const, removed: 0 } : this.#book.removeMany(ids, persist);
+    const rulesDeleted = removed.ok ? removed.removed : 0;
+    const deleted = this.#profiles.remove(id);
+    if (!deleted.ok) return deleted;
+    this.#changedProfiles(deleted.value, now);
+    return { ok: true, rulesDeleted };
+  }
+
+  /** Switches by hand (pinned: for good; else until the network changes). */
+  activateProfile(id: string, pin: boolean, now: number): { ok: true } | { ok: false; error: ProfileError } {
+    const result = this.#profiles.activate(id, pin);
+    if (!result.ok) return result;
+    this.#changedProfiles(result.value, now);
+    return { ok: true };
+  }
+
+  unpinProfile(now: number): void {
+    this.#changedProfiles(this.#profiles.unpin(), now);
+  }
+
+  assignNetwork(key: string, profileId: string, now: number): { ok: true } | { ok: false; error: ProfileError } {
+    const result = this.#profiles.assign(key, profileId);
+    if (!result.ok) return result;
+    this.#changedProfiles(result.value, now);
+    return { ok: true };
+  }
+
+  forgetNetwork(key: string, now: number): boolean {
+    const { forgotten, switched } = this.#profiles.forget(key);
+    if (forgotten) this.#changedProfiles(switched, now);
+    return forgotten;
+  }
+
+  /** After a change of the profiles: saved, and applied when the active one (or its mode) changed. */
+  #changedProfiles(apply: boolean, now: number): void {
+    this.#profileChanged = true;
+    this.#persistProfiles();
+    if (apply) this.#applyProfile(now);
   }
 
   /**

@@ -31,6 +31,14 @@ export class ModeState {
     }
   }
 
+  /**
+   * The mode to be in from now on (a profile switch): a pause in force goes on, and returns to
+   * this mode when it ends.
+   */
+  setBase(mode: Exclude<Mode, 'pause'>): void {
+    this.#mode = mode;
+  }
+
   /** Ends an elapsed pause; true when it did (the mode changed). */
   tick(now: number): boolean {
     if (this.#pausedUntil === null || now < this.#pausedUntil) return false;

@@ -66,6 +66,7 @@ export function ruleInputForAnswer(subject: PromptSubject, answer: PromptAnswer)
       duration: answer.duration,
       enabled: true,
       notes: '',
+      profile: answer.profile ?? null,
     },
   };
 }

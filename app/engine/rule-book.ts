@@ -4,7 +4,8 @@ import type { RuleRepository } from './ports.ts';
 import { ruleIdentity, ruleMatchKey } from './rule-identity.ts';
 import { isPersistentDuration, type RuleSet } from './rule-set.ts';
 
-export type RuleError = 'unknown-rule' | 'invalid-destination' | 'once-is-not-a-rule' | 'too-many-rules';
+export type RuleError =
+  'unknown-rule' | 'invalid-destination' | 'once-is-not-a-rule' | 'too-many-rules' | 'unknown-profile';
 
 export type RuleResult = { readonly ok: true; readonly rule: Rule } | { readonly ok: false; readonly error: RuleError };
 
@@ -66,11 +67,23 @@ export class RuleBook {
   readonly #rules: RuleSet;
   readonly #repository: RuleRepository;
   readonly #newId: RuleIdFactory;
+  /** Whether a rule may name profile `id` (one that exists): a rule of no profile would never apply. */
+  readonly #profileExists: (id: string) => boolean;
 
-  constructor(rules: RuleSet, repository: RuleRepository, newId: RuleIdFactory) {
+  constructor(
+    rules: RuleSet,
+    repository: RuleRepository,
+    newId: RuleIdFactory,
+    profileExists: (id: string) => boolean = () => false,
+  ) {
     this.#rules = rules;
     this.#repository = repository;
     this.#newId = newId;
+    this.#profileExists = profileExists;
+  }
+
+  #badProfile(input: RuleInput): boolean {
+    return input.profile !== undefined && input.profile !== null && !this.#profileExists(input.profile);
   }
 
   /** Loads stored rules at start (not written back); returns the ids that could not be compiled. */
@@ -168,10 +181,15 @@ export class RuleBook {
     now: number,
   ):
     | { readonly ok: true; readonly batch: CompiledRule[] }
-    | { readonly ok: false; readonly index: number; readonly error: 'invalid-destination' | 'once-is-not-a-rule' } {
+    | {
+        readonly ok: false;
+        readonly index: number;
+        readonly error: 'invalid-destination' | 'once-is-not-a-rule' | 'unknown-profile';
+      } {
     const batch: CompiledRule[] = [];
     for (const [index, input] of inputs.entries()) {
       if (input.duration.kind === 'once') return { ok: false, index, error: 'once-is-not-a-rule' };
+      if (this.#badProfile(input)) return { ok: false, index, error: 'unknown-profile' };
       const compiled = this.#rules.compile({
         ...input,
         id: this.#newId(now),
@@ -201,6 +219,7 @@ export class RuleBook {
     const old = this.#rules.get(id);
     if (old === undefined) return { ok: false, error: 'unknown-rule' };
     if (input.duration.kind === 'once') return { ok: false, error: 'once-is-not-a-rule' };
+    if (this.#badProfile(input)) return { ok: false, error: 'unknown-profile' };
     const sameDuration = JSON.stringify(old.duration) === JSON.stringify(input.duration);
     const compiled = this.#rules.compile({
       ...old,

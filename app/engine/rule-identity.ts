@@ -7,7 +7,7 @@ import type { CompiledDestination, CompiledRule } from './compiled-rule.ts';
  * - the app as compared (case-folded on Windows), the destination as matched (host names
  *   lower-cased without a trailing dot, addresses canonical, networks masked: `10.1.2.3/8` is
  *   `10.0.0.0/8`), the port kind and bounds (one port ranks above a range of one), the
- *   protocol, the direction, the action and whether the rule is enabled;
+ *   protocol, the direction, the action, whether the rule is enabled and its profile;
  * - the duration kind and, for 'minutes', the instant it ends (`expiresAt`): equal 30-minute
  *   rules of one file are one rule, a 30-minute rule imported again later runs to a later
  *   time and is a new rule.
@@ -21,6 +21,7 @@ export function ruleIdentity(compiled: CompiledRule): string {
     rule.enabled,
     rule.duration.kind,
     rule.duration.kind === 'minutes' ? rule.expiresAt : null,
+    rule.profile ?? null,
   ]);
 }
 

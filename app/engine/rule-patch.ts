@@ -17,5 +17,7 @@ export function patchedRuleInput(rule: Rule, patch: RulePatch): RuleInput {
     duration: patch.duration ?? rule.duration,
     enabled: patch.enabled ?? rule.enabled,
     notes: patch.notes ?? rule.notes,
+    // null is a value here (always on): only an absent field keeps the rule's profile.
+    profile: patch.profile === undefined ? rule.profile : patch.profile,
   };
 }

@@ -34,7 +34,10 @@ export class RuleSet {
    */
   readonly #quitRules = new Map<string, number>();
   readonly #options: PathOptions;
-  #index: RuleIndex | null = null;
+  /** The active profile: its rules and the always-on ones are in force, other profiles' are not. */
+  #profile: string | null = null;
+  /** One index per profile used since the last rule change: switching back and forth builds nothing. */
+  readonly #indexes = new Map<string | null, RuleIndex>();
   #indexBuilds = 0;
   #version = 0;
 
@@ -96,7 +99,7 @@ export class RuleSet {
     return this.#rules.size;
   }
 
-  /** The compiled rules in force (to compare an import against them without compiling again). */
+  /** Every compiled rule, of every profile (to compare an import against them without compiling again). */
   compiled(): IterableIterator<CompiledRule> {
     return this.#rules.values();
   }
@@ -114,13 +117,39 @@ export class RuleSet {
     return this.#indexBuilds;
   }
 
+  /**
+   * Puts the rules of profile `id` in force (with the always-on rules); those of other profiles
+   * stay kept, listed and saved, but decide nothing. A change of the rules in force: the version grows.
+   */
+  setProfile(id: string | null): void {
+    if (id === this.#profile) return;
+    this.#profile = id;
+    this.#version++;
+  }
+
+  get profile(): string | null {
+    return this.#profile;
+  }
+
+  /** The compiled rules that decide now: always-on ones and the active profile's. */
+  *inForce(): IterableIterator<CompiledRule> {
+    for (const compiled of this.#rules.values()) if (this.#applies(compiled.rule)) yield compiled;
+  }
+
+  #applies(rule: Rule): boolean {
+    const profile = rule.profile ?? null;
+    return profile === null || profile === this.#profile;
+  }
+
   /** The rule deciding the connection, or null. */
   bestMatch(facts: ConnectionFacts, now: number): CompiledRule | null {
-    if (this.#index === null) {
-      this.#index = new RuleIndex(this.#rules.values());
+    let index = this.#indexes.get(this.#profile);
+    if (index === undefined) {
+      index = new RuleIndex(this.inForce());
+      this.#indexes.set(this.#profile, index);
       this.#indexBuilds++;
     }
-    return this.#index.bestMatch(facts, now);
+    return index.bestMatch(facts, now);
   }
 
   /** Counts a hit; the totals leave through takeHits(). */
@@ -173,7 +202,7 @@ export class RuleSet {
   }
 
   #changed(): void {
-    this.#index = null;
+    this.#indexes.clear();
     this.#version++;
   }
 

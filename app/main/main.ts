@@ -158,7 +158,8 @@ function start(): void {
           .catch((error: unknown) => dialog.showErrorBox('Start at login', String(error)));
       },
       isStartAtLogin: () => runtime.settings.startAtLogin,
-      noAppAction: () => runtime.settings.noAppAction,
+      // The active profile's (runtime.settingsView), as the Settings view shows it.
+      noAppAction: () => runtime.settingsView().noAppAction,
       setNoAppAction: (noAppAction) => {
         // Through the contract, like the Settings view: saved first, then in force (and sent to
         // the driver with the policy); the menu shows the new choice at once.
@@ -167,6 +168,10 @@ function start(): void {
           tray?.update(runtime.status(Date.now()));
         });
       },
+      // Through the contract, like the status bar's menu: the status push updates the tray.
+      profiles: () => runtime.engine.listProfiles(),
+      activateProfile: (id, pin) => void dispatch(handlers, 'profiles:activate', { id, pin }),
+      followNetwork: () => void dispatch(handlers, 'profiles:unpin', undefined),
       quit: () => void confirmQuit(),
     },
     runtime.status(Date.now()),

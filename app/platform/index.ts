@@ -34,7 +34,7 @@ export function currentPlatform(): Platform {
 /** The platform's part of the host's options: driver connection, system port, path rules. */
 export type PlatformHostOptions = Pick<
   HostOptions,
-  'connect' | 'system' | 'caseInsensitivePaths' | 'driverPolicy' | 'driverPolicyKey'
+  'connect' | 'system' | 'caseInsensitivePaths' | 'driverPolicy' | 'driverPolicyKey' | 'networkWatcher'
 >;
 
 /** What createHost takes from `platform`, the driver at `driverLocation` (default: the platform's). */
@@ -45,5 +45,6 @@ export function platformHostOptions(platform: Platform, driverLocation?: string)
     caseInsensitivePaths: platform.caseInsensitivePaths,
     driverPolicy: (policy) => platform.driverPolicy(policy),
     driverPolicyKey: () => platform.driverPolicyKey(),
+    ...(platform.networkWatcher === undefined ? {} : { networkWatcher: platform.networkWatcher }),
   };
 }

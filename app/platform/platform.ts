@@ -3,6 +3,7 @@
 // files take one from currentPlatform() (index.ts) and hand its parts to createHost.
 import type { DriverPolicy } from '../contract/driver-policy.ts';
 import type { DriverConnect } from '../driver-client/driver-session.ts';
+import type { NetworkWatcherStart } from '../runtime/host.ts';
 import type { SystemPort } from '../runtime/runtime.ts';
 
 export type PlatformKind = 'linux' | 'windows';
@@ -30,4 +31,10 @@ export interface Platform {
    * the policy is made and sent again. Linux: always ''.
    */
   driverPolicyKey(): string;
+  /**
+   * Watches the network where the driver does not report it (Windows: the kernel driver never
+   * grants NETWORK): `onFacts` at the start and at every change. Absent on Linux, where the
+   * daemon reports the facts in stream order.
+   */
+  readonly networkWatcher?: NetworkWatcherStart;
 }

@@ -12,6 +12,8 @@ import {
   openDriver,
   openWindowsProcessInfo,
   readDosDeviceMap,
+  readWindowsNetworkFacts,
+  type WindowsNetworkReading,
   type WindowsProcessInfo,
   type WindowsProcessInfoOptions,
 } from '../../native/src/index.ts';
@@ -19,6 +21,7 @@ import type { DriverPolicy } from '../contract/driver-policy.ts';
 import type { SessionLink } from '../driver-client/driver-session.ts';
 import type { Platform } from './platform.ts';
 import { windowsConnector } from './windows-connect.ts';
+import { startWindowsNetworkWatcher } from './windows-network-watcher.ts';
 import { createDosPathConverter, type DosPathConverter } from './windows-paths.ts';
 import { windowsSystemPort } from './windows-system-port.ts';
 
@@ -40,6 +43,8 @@ export interface WindowsPlatformDeps {
   readonly processInfo?: (options: WindowsProcessInfoOptions) => WindowsProcessInfo;
   /** Default: native readDosDeviceMap. */
   readonly readDosDevices?: () => DosDeviceMap;
+  /** Default: native readWindowsNetworkFacts (iphlpapi, wlanapi). */
+  readonly readNetwork?: () => WindowsNetworkReading;
 }
 
 /** Installs (if needed) and starts the driver through the service control manager. */
@@ -101,5 +106,7 @@ export function windowsPlatform(deps: WindowsPlatformDeps = {}): Platform {
     caseInsensitivePaths: true,
     driverPolicy: (policy) => ntPathPolicy(policy, paths),
     driverPolicyKey: () => paths.mapKey(),
+    networkWatcher: (onFacts, log) =>
+      startWindowsNetworkWatcher({ read: deps.readNetwork ?? readWindowsNetworkFacts, onFacts, log }),
   };
 }

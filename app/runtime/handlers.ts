@@ -7,6 +7,8 @@ import { exportRules, formatRuleFile, parseRuleFile, RuleFileError } from '../st
 import { summarizeApps } from './app-summaries.ts';
 import { BlocklistRefused } from './blocklists.ts';
 import { exportHistory } from './history-export.ts';
+import { createLearningHandlers } from './learning-handlers.ts';
+import { createProfileHandlers } from './profile-handlers.ts';
 import { atTheCap, tooManyToImport } from './rule-limit-text.ts';
 import type { Runtime } from './runtime.ts';
 import { saveSettings } from './settings.ts';
@@ -86,6 +88,8 @@ export function createHandlers(runtime: Runtime, clock: () => number, options: H
       }
     };
   return {
+    ...createProfileHandlers(runtime, clock),
+    ...createLearningHandlers(runtime, clock),
     'status:get': () => runtime.status(clock()),
     'mode:set': prompting((request) => {
       engine.setMode(request, clock());
@@ -181,14 +185,17 @@ export function createHandlers(runtime: Runtime, clock: () => number, options: H
       }),
     ),
     'rules:export': () => ({ text: formatRuleFile(exportRules(store)) }),
-    'settings:get': () => runtime.settings,
+    'settings:get': () => runtime.settingsView(),
     'settings:set': refusingStorageFaults(
       'the setting was not saved',
       changing((patch) => {
         // Saved first, applied after: a refused write leaves the settings in force as they were.
         const settings = saveSettings(store, patch);
         runtime.applySettings(settings);
-        return settings;
+        // The no-app action is the active profile's (the Settings view edits that one).
+        if (patch.noAppAction !== undefined)
+          engine.updateProfile(engine.activeProfile().id, { noAppAction: patch.noAppAction }, clock());
+        return runtime.settingsView();
       }),
     ),
     'logs:list': () => runtime.logs(),

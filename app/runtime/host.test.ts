@@ -1,7 +1,9 @@
 import { chmodSync, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { NetworkFacts } from '../contract/network.ts';
 import type { SessionLink } from '../driver-client/driver-session.ts';
+import { networkFacts } from '../engine/testing-network.ts';
 import { openStore } from '../store/index.ts';
 import { ruleInput } from '../store/test-support/fixtures.ts';
 import { createHost } from './host.ts';
@@ -134,5 +136,32 @@ describe('createHost', () => {
     const second = createHost(options);
     expect(second.runtime.engine.listRules().map((rule) => rule.notes)).toEqual(['made by an earlier release']);
     await second.stop();
+  });
+});
+
+describe('createHost: a platform network watcher (Windows)', () => {
+  it('feeds its facts to the engine as network events, and is stopped with the host', async () => {
+    const lines: string[] = [];
+    const log = new RateLimitedLog((line) => lines.push(line));
+    let stopped = 0;
+    let deliver: (facts: NetworkFacts) => void = () => undefined;
+    const host = createHost({
+      dataDir: path.dirname(tempDbPath()),
+      connect: () => Promise.reject(new Error('no driver in this test')),
+      push: () => undefined,
+      log,
+      networkWatcher: (onFacts) => {
+        deliver = onFacts;
+        return { stop: () => void stopped++ };
+      },
+    });
+    host.start();
+    deliver(networkFacts(3));
+    expect(host.runtime.status(Date.now()).profile).toMatchObject({
+      reason: 'unknown-network',
+      question: { key: 'mac=02:00:00:00:00:03' },
+    });
+    await host.stop();
+    expect(stopped).toBe(1);
   });
 });

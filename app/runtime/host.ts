@@ -2,6 +2,7 @@ import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import type { Handlers } from '../contract/dispatch.ts';
 import type { DriverPolicy } from '../contract/driver-policy.ts';
+import type { NetworkFacts } from '../contract/network.ts';
 import type { DriverState } from '../contract/views.ts';
 import { type DriverConnect, DriverSession } from '../driver-client/driver-session.ts';
 import { prepareDataDir } from '../store/index.ts';
@@ -24,6 +25,12 @@ const FLUSH_MS = 100;
 /** Timeouts, byte counts and store writes every this often. */
 const TICK_MS = 1000;
 
+/** Starts watching the network (app/platform: Windows); the host stops it when it stops. */
+export type NetworkWatcherStart = (
+  onFacts: (facts: NetworkFacts) => void,
+  log: (message: string) => void,
+) => { stop(): void };
+
 export interface HostOptions {
   /** The data directory: made (or tightened to) 0700 here; the database is a file in it. */
   readonly dataDir: string;
@@ -43,6 +50,8 @@ export interface HostOptions {
   readonly driverPolicy?: (policy: DriverPolicy) => DriverPolicy;
   /** What `driverPolicy` depends on besides the rules (app/platform); a change re-sends the policy. */
   readonly driverPolicyKey?: () => string;
+  /** Watches the network where the driver does not report it (Windows; app/platform). */
+  readonly networkWatcher?: NetworkWatcherStart;
   /** Told of each driver state (headless mode prints the ones that are not 'connected'). */
   readonly onDriverStatus?: (state: DriverState, message: string) => void;
   readonly clock?: () => number;
@@ -101,6 +110,8 @@ export function createHost(options: HostOptions): Host {
           session?.sendPolicy(options.driverPolicy?.(policy) ?? policy) ??
           Promise.reject(new Error('the driver session has not started')),
         ...(options.driverPolicyKey === undefined ? {} : { policyKey: options.driverPolicyKey }),
+        // Only a driver that reports the network waits for it (on Windows the facts are the app's own).
+        networkSeen: (epoch) => (session?.reportsNetwork === true ? session.networkSeen(epoch) : Promise.resolve()),
       },
       push: options.push,
       log,
@@ -117,6 +128,7 @@ export function createHost(options: HostOptions): Host {
   );
   const handlers = createHandlers(runtime, clock, { exportDir: path.join(options.dataDir, 'exports') });
   const timers: Array<ReturnType<typeof setInterval>> = [];
+  let network: { stop(): void } | null = null;
 
   return {
     runtime,
@@ -140,6 +152,21 @@ export function createHost(options: HostOptions): Host {
         onError: (where, error) => log.error(where, error),
       });
       session.start();
+      // Windows: the app's own watcher feeds the facts as the daemon's NetworkFacts would.
+      network = contained(
+        'network watcher',
+        () =>
+          options.networkWatcher?.(
+            guarded(
+              'network facts',
+              (facts: NetworkFacts) => runtime.handleEvent({ kind: 'network', facts }, clock()),
+              log,
+            ),
+            (message) => log.line('network', message),
+          ) ?? null,
+        null,
+        log,
+      );
       timers.push(
         setInterval(
           guarded('flush', () => runtime.flush(clock()), log),
@@ -155,6 +182,7 @@ export function createHost(options: HostOptions): Host {
     },
     async stop() {
       for (const timer of timers.splice(0)) clearInterval(timer);
+      contained('stop: network watcher', () => network?.stop(), undefined, log);
       const answered = contained('stop: answer held connections', () => runtime.shutdown(clock()), 0, log);
       try {
         // The verdicts above are queued on the link; stop() lets them leave before it closes.

@@ -26,6 +26,11 @@ export interface PolicySyncPorts {
   changed(): void;
   /** A line for the log (rate-limited by the caller, per key). */
   log(key: string, message: string): void;
+  /**
+   * Tells the driver the network of `epoch` is in force (NetworkSeen): from then on it decides by
+   * the policy written before. Absent: the link takes none (nothing waits for it).
+   */
+  networkSeen?(epoch: number): Promise<void>;
 }
 
 /**
@@ -54,6 +59,10 @@ export class PolicySync {
   /** When the last send on this link started; null before the first. */
   #lastStart: number | null = null;
   #leftOutLogged = 0;
+  /** A network epoch to confirm once the policy for it is written (null: none waiting). */
+  #seenDue: number | null = null;
+  /** The latest `now` a caller gave (a send started from a settled one uses it). */
+  #now = 0;
 
   constructor(ports: PolicySyncPorts) {
     this.#ports = ports;
@@ -65,6 +74,7 @@ export class PolicySync {
    * an earlier run, or sent before the rules changed while it was away).
    */
   linkUp(policy: boolean, now: number): void {
+    this.#now = now;
     this.#reset(policy ? 'up' : 'unsupported');
     this.#ports.changed();
     if (policy) this.#send(this.#ports.key(), now);
@@ -102,6 +112,53 @@ export class PolicySync {
   }
 
   /**
+   * The engine put the network of `epoch` in force (and the profile it gives). The driver decides
+   * by no policy until told (driver/protocol/README.md, "Network facts"), so the policy for that
+   * profile goes out at once, whatever the coalescing time, and NetworkSeen follows it; when the
+   * policy written already is the right one, NetworkSeen goes at once.
+   */
+  networkSeen(epoch: number, now: number): void {
+    this.#now = now;
+    if (this.#link !== 'up' || this.#ports.networkSeen === undefined) return;
+    this.#seenDue = epoch;
+    if (this.#inFlight) return; // confirmed when the send in flight settles (#settled)
+    const key = this.#ports.key();
+    if (key !== this.#sentKey && key !== this.#failedKey) {
+      this.#dueSince = null;
+      this.#send(key, now);
+      return;
+    }
+    this.#confirmSeen();
+  }
+
+  /** Writes the NetworkSeen due, if the policy written is the one of the rules as they are. */
+  #confirmSeen(): void {
+    const epoch = this.#seenDue;
+    const send = this.#ports.networkSeen;
+    if (epoch === null || send === undefined || this.#link !== 'up' || this.#inFlight) return;
+    const key = this.#ports.key();
+    if (key !== this.#sentKey && key !== this.#failedKey) {
+      // Changed again while the last one was written: that one first, then the confirmation.
+      this.#send(key, this.#now);
+      return;
+    }
+    // A failed send leaves the driver on its old policy: confirming lets it decide by that one,
+    // which is what it does with no app at all; holding every connection for ever would be worse.
+    this.#seenDue = null;
+    const linkEpoch = this.#epoch;
+    let writing: Promise<void>;
+    try {
+      writing = send.call(this.#ports, epoch);
+    } catch (error) {
+      writing = Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    writing.catch((error: unknown) => {
+      if (linkEpoch !== this.#epoch) return;
+      this.#ports.log('network seen', `The driver could not be told the network changed: ${messageOf(error)}`);
+    });
+  }
+
+  /**
    * Sends the policy when one is due and its coalescing time is over: changes `changed` was not
    * told of (a rule that expired, an app that quit) and those that came while a send was in
    * flight or had just started.
@@ -111,6 +168,7 @@ export class PolicySync {
   }
 
   #due(now: number, eager: boolean): void {
+    this.#now = now;
     if (this.#link !== 'up' || this.#inFlight) return;
     const key = this.#ports.key();
     if (key === this.#sentKey || key === this.#failedKey) {
@@ -133,6 +191,7 @@ export class PolicySync {
     this.#inFlight = false;
     this.#dueSince = null;
     this.#lastStart = null;
+    this.#seenDue = null;
   }
 
   #send(key: string, now: number): void {
@@ -170,11 +229,13 @@ export class PolicySync {
         this.#inFlight = false;
         this.#attempt = { generation, state: 'sent' };
         this.#ports.changed();
+        this.#confirmSeen();
       },
       (error: unknown) => {
         if (epoch !== this.#epoch) return;
         this.#inFlight = false;
         this.#failed(key, generation, error);
+        this.#confirmSeen();
       },
     );
   }

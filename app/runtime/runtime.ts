@@ -5,15 +5,19 @@ import type { PushChannel, PushMap } from '../contract/ipc.ts';
 import type { RuleDuration } from '../contract/rules.ts';
 import type { DriverState, LogView, PromptAnswer, Settings, StatusView } from '../contract/views.ts';
 import { type AnswerResult, Engine } from '../engine/engine.ts';
-import type { Store } from '../store/index.ts';
+import { NO_LEARNING } from '../engine/learning.ts';
+import { defaultSnapshot, type ProfileSnapshot } from '../engine/profiles.ts';
+import type { Store, StoredProposalRow } from '../store/index.ts';
 import { BlocklistManager } from './blocklists.ts';
 import { contained } from './guarded.ts';
 import { HistoryLog } from './history-log.ts';
 import { HistoryWriter, newRunId } from './history-writer.ts';
 import { HitDeltas } from './hit-deltas.ts';
+import { loadLearningSettings, saveLearningSettings } from './learning-store.ts';
 import { PolicyGenerations } from './policy-generation.ts';
 import { PolicySync } from './policy-sync.ts';
 import { attributeProcess } from './process-attribution.ts';
+import { loadProfiles, saveProfiles } from './profile-store.ts';
 import { RateLimitedLog } from './rate-limited-log.ts';
 import { DEFAULT_SETTINGS, loadSettings } from './settings.ts';
 import { storageErrorText } from './storage-errors.ts';
@@ -30,6 +34,11 @@ export interface DriverPort {
    * it. Absent: the driver cannot take one (the runtime then never sends).
    */
   sendPolicy?(policy: DriverPolicy): Promise<PolicyBlocklistSent | undefined>;
+  /**
+   * Tells the driver the network of a NetworkFacts epoch is in force (NetworkSeen); absent: the
+   * link reports no network facts.
+   */
+  networkSeen?(epoch: number): Promise<void>;
   /**
    * What the driver's form of the policy depends on besides the rules and settings (Windows: the
    * drive map its NT paths are made with); a change makes the policy due again.
@@ -162,6 +171,8 @@ export class Runtime {
   #driverMessage = 'not connected yet';
   #settings: Settings;
   #appendingLog = false;
+  /** The profiles as last changed, while not yet saved (a full disk). */
+  #unsavedProfiles: ProfileSnapshot | null = null;
 
   constructor(options: RuntimeOptions, now: number) {
     this.store = options.store;
@@ -202,6 +213,29 @@ export class Runtime {
       prompts: this.#promptOptions(this.#settings),
       onError: options.onError ?? ((error) => this.log.error('engine', error)),
       ...(options.ownProcess === undefined ? {} : { ownProcess: options.ownProcess }),
+      profiles: {
+        snapshot:
+          contained(
+            'read the profiles',
+            () => loadProfiles(this.store, this.#settings.noAppAction),
+            undefined,
+            this.log,
+          ) ?? defaultSnapshot(this.#settings.noAppAction),
+        save: (snapshot) => this.#profileWrite(snapshot),
+      },
+      learning: {
+        settings: contained('read learning', () => loadLearningSettings(this.store), NO_LEARNING, this.log),
+        proposals: this.#readProposals(),
+        save: (settings) => {
+          // Like the profiles: a refused write leaves learning on as asked; the next change saves it.
+          if (!this.#storage.mayWrite(this.#now)) return;
+          try {
+            saveLearningSettings(this.store, settings);
+          } catch (error) {
+            this.#storage.failed(error, this.#now, 'learning');
+          }
+        },
+      },
     });
     this.#loadRules(now);
     this.blocklists = new BlocklistManager({
@@ -221,10 +255,11 @@ export class Runtime {
   #policySync(): PolicySync {
     return new PolicySync({
       // The driver's form of the policy also depends on the platform (Windows: the drive map).
+      // The active profile's rules are in rulesVersion (a switch changes it); its no-app action is here.
       key: () =>
-        `${String(this.engine.rulesVersion)}:${this.#settings.noAppAction}:${this.#driver.policyKey?.() ?? ''}:${String(this.blocklists.version)}`,
+        `${String(this.engine.rulesVersion)}:${this.engine.activeProfile().noAppAction}:${this.#driver.policyKey?.() ?? ''}:${String(this.blocklists.version)}`,
       compile: (generation, now) => {
-        const compiled = this.engine.compilePolicy(generation, this.#settings.noAppAction, now);
+        const compiled = this.engine.compilePolicy(generation, this.engine.activeProfile().noAppAction, now);
         // The lists hold in the driver too, so they block while the app is closed.
         const blocklist = this.blocklists.driverLists();
         return blocklist === undefined ? compiled : { ...compiled, policy: { ...compiled.policy, blocklist } };
@@ -240,6 +275,9 @@ export class Runtime {
       persistGeneration: (generation) => this.#generations.persist(generation),
       changed: () => this.#push('status:changed', this.status(this.#now)),
       log: (key, message) => this.log.line(key, message),
+      ...(this.#driver.networkSeen === undefined
+        ? {}
+        : { networkSeen: (epoch: number) => this.#driver.networkSeen?.(epoch) ?? Promise.resolve() }),
     });
   }
 
@@ -282,6 +320,40 @@ export class Runtime {
     }
   }
 
+  /**
+   * Saves the profiles after a change. A refused write is noted (the storage status says so) and
+   * the change applies all the same: the next change writes the whole state again.
+   */
+  #profileWrite(snapshot: ProfileSnapshot): void {
+    this.#unsavedProfiles = snapshot;
+    this.#flushProfiles(this.#now);
+  }
+
+  /** Writes the profiles not saved yet (a refused write is tried again with the next store write). */
+  #flushProfiles(now: number): void {
+    const snapshot = this.#unsavedProfiles;
+    if (snapshot === null || !this.#storage.mayWrite(now)) return;
+    try {
+      saveProfiles(this.store, snapshot);
+      this.#unsavedProfiles = null;
+    } catch (error) {
+      this.#storage.failed(error, now, 'profiles');
+    }
+  }
+
+  /** The proposals learning left for review; a damaged row loses that proposal, said in the log. */
+  #readProposals(): StoredProposalRow[] {
+    const read = contained(
+      'read the proposals',
+      () => this.store.learned.list(),
+      { proposals: [], unreadable: 0 },
+      this.log,
+    );
+    if (read.unreadable > 0)
+      this.noteLog(`${plural(read.unreadable, 'learned proposal')} could not be read and will not be shown`);
+    return read.proposals;
+  }
+
   /** Runs a rule write for the engine; a refused one is noted and becomes a RuleNotSavedError. */
   #ruleWrite(what: string, work: () => void): void {
     try {
@@ -317,6 +389,34 @@ export class Runtime {
 
   get settings(): Settings {
     return this.#settings;
+  }
+
+  /** The settings as the UI shows them: the no-app action is the active profile's. */
+  settingsView(): Settings {
+    return { ...this.#settings, noAppAction: this.engine.activeProfile().noAppAction };
+  }
+
+  /**
+   * Learning changed by a request (started, stopped, reviewed): kept proposals are rules the
+   * driver gets; learned prompts left the inbox; the status says what learning does now.
+   */
+  learningChanged(now: number): void {
+    this.#now = now;
+    this.engine.takeLearningChanged();
+    this.rulesChanged(now);
+    this.pushPromptChanges(now);
+    this.#push('status:changed', this.status(now));
+  }
+
+  /**
+   * The profiles changed by a request (a switch, an edit, a network given a profile): the driver
+   * gets the policy of the profile now active, the UI the status and the prompts it released.
+   */
+  profilesChanged(now: number): void {
+    this.#now = now;
+    this.engine.takeProfileChanged();
+    this.rulesChanged(now);
+    this.#push('status:changed', this.status(now));
   }
 
   applySettings(settings: Settings): void {
@@ -388,6 +488,7 @@ export class Runtime {
     }
     // Never throws; answers or holds every connection request.
     this.engine.handle(event, now);
+    if (event.kind === 'network') contained('network change', () => this.#networkChanged(now), undefined, this.log);
     // A new prompt is pushed at once rather than with the next 100 ms flush: it is what the
     // user waits for.
     if (event.kind === 'connection') this.pushPromptChanges(now);
@@ -402,6 +503,14 @@ export class Runtime {
     if (!this.engine.takePromptsChanged()) return;
     this.#push('prompts:changed', this.engine.listPrompts());
     this.#push('status:changed', this.status(now));
+  }
+
+  /** The engine put the new network's profile in force: the driver gets its policy, then NetworkSeen. */
+  #networkChanged(now: number): void {
+    const epoch = this.engine.takeNetworkSeen();
+    if (epoch !== null) this.#policy.networkSeen(epoch, now);
+    if (this.engine.takeProfileChanged()) this.#push('status:changed', this.status(now));
+    this.pushPromptChanges(now);
   }
 
   #policyReported(report: Extract<DriverEvent, { kind: 'policy-state' }>): void {
@@ -471,6 +580,8 @@ export class Runtime {
       driverMessage: this.#driverMessage,
       policy: this.#policy.status(),
       mode: this.engine.getMode(now),
+      profile: this.engine.profileStatus(),
+      learning: this.engine.learningStatus(now),
       pendingPrompts: pending,
       storage: this.#storage.state,
       storageMessage: this.#storage.message(),
@@ -488,6 +599,9 @@ export class Runtime {
       this.#push('connections:batched', changes);
     }
     this.pushPromptChanges(now);
+    // Learned connections (the proposal count) and a learning window that ended: at most one
+    // status push per flush, not one per connection.
+    if (this.engine.takeLearningChanged()) this.#push('status:changed', this.status(now));
   }
 
   /** Once a second: timeouts and expiries, byte counts, and the store's batched writes. */
@@ -514,28 +628,42 @@ export class Runtime {
     const buckets = this.engine.takeAppBuckets();
     const hits = this.#hits.increments(this.engine.takeHits());
     const dns = this.#takeDnsLog();
+    const learned = this.engine.takeLearningWrites();
     if (!this.#storage.mayWrite(now)) {
+      // Proposals stay in the engine and are written with a later batch (nothing learned is lost).
+      this.engine.learningWriteFailed(learned);
       // Hits stay in HitDeltas until a write commits; rows, buckets and DNS answers are let go.
       this.#storage.drop(batch.inserts.length, batch.updates.length, buckets.length, dns.length);
       return;
     }
     // An empty write commits even on a full disk: it would prove nothing, so a storage that
     // failed waits for one that carries data.
-    const empty = batch.inserts.length + batch.updates.length + buckets.length + hits.size + dns.length === 0;
+    const empty =
+      batch.inserts.length +
+        batch.updates.length +
+        buckets.length +
+        hits.size +
+        dns.length +
+        learned.put.length +
+        learned.removed.length ===
+      0;
     if (empty && this.#storage.state !== 'ok') return;
     try {
       this.store.transaction(() => {
         this.#history.write(this.store, batch);
         if (hits.size > 0) this.store.rules.recordHits(hits);
         if (dns.length > 0) this.store.dnsLog.insertBatch(dns);
+        this.store.learned.write(learned.put, learned.removed);
       });
     } catch (error) {
+      this.engine.learningWriteFailed(learned);
       this.#storage.drop(batch.inserts.length, batch.updates.length, buckets.length, dns.length);
       this.#storage.failed(error, now, 'history');
       return;
     }
     this.#history.committed(batch);
     this.#hits.committed();
+    this.#flushProfiles(now);
     try {
       // Buffered in the store, which keeps them when its flush fails and writes them next time.
       for (const bucket of buckets) {

@@ -25,6 +25,7 @@ describe('migrate', () => {
       'history',
       'history_apps',
       'history_hosts',
+      'learned',
       'rules',
       'settings',
       'sqlite_sequence',

@@ -205,4 +205,30 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX history_walk ON history (started_at, seq, protocol, remote_ip, app_path, host_name);
     `,
   },
+  {
+    version: 8,
+    name: 'rules of a profile',
+    sql: `
+      -- The profile a rule belongs to (app/contract/profiles.ts); NULL: always on. Rules are read
+      -- all at once at start, so no index. Existing rules stay always on.
+      ALTER TABLE rules ADD COLUMN profile TEXT CHECK (profile IS NULL OR length(profile) BETWEEN 1 AND 64);
+    `,
+  },
+  {
+    version: 9,
+    name: 'learned proposals',
+    sql: `
+      -- What learning allowed and proposes as rules, until the user reviews it (app/engine/learning.ts).
+      -- Written in batches by the runtime's tick; read whole at start (at most 10 000 rows).
+      CREATE TABLE learned (
+        id TEXT PRIMARY KEY NOT NULL,
+        key TEXT NOT NULL UNIQUE,
+        app_key TEXT NOT NULL,
+        rule TEXT NOT NULL CHECK (json_valid(rule)),
+        connections INTEGER NOT NULL CHECK (connections > 0),
+        first_at INTEGER NOT NULL,
+        last_at INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
 ];

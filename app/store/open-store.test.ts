@@ -5,7 +5,6 @@ import { configureConnection, setBusyTimeout } from './configure-connection.ts';
 import { migrate, schemaVersion } from './migrate.ts';
 import { MIGRATIONS } from './migrations.ts';
 import { openStore } from './open-store.ts';
-import { createRuleStore } from './rule-store.ts';
 import { createSettingsStore } from './settings-store.ts';
 import { StoreVersionError } from './store-errors.ts';
 import { historyRow, ruleInput } from './test-support/fixtures.ts';
@@ -62,13 +61,21 @@ describe('openStore', () => {
     const v1 = new DatabaseSync(path);
     migrate(v1, MIGRATIONS.slice(0, 1));
     expect(schemaVersion(v1)).toBe(1);
-    const rule = createRuleStore(v1).create(ruleInput({ notes: 'from v1' }), 7);
+    // Written with version 1's columns (today's rule store writes columns added since).
+    v1.prepare(
+      `INSERT INTO rules (id, enabled, created_at, updated_at, expires_at, action, direction, app, destination, port,
+        protocol, duration, notes) VALUES ('r1', 1, 7, 7, NULL, 'allow', 'outbound', '{"kind":"any"}',
+        '{"kind":"host","name":"example.com"}', '{"kind":"any"}', '"any"', '{"kind":"forever"}', 'from v1')`,
+    ).run();
     createSettingsStore(v1).set('theme', 'dark');
     v1.close();
 
     const store = openStore(path);
     expect(pragma(path, 'user_version')).toBe(MIGRATIONS.length);
-    expect(store.rules.list()).toEqual([rule]);
+    expect(store.rules.list()).toEqual([
+      expect.objectContaining({ id: 'r1', notes: 'from v1', destination: { kind: 'host', name: 'example.com' } }),
+    ]);
+    expect(store.rules.list()[0]?.profile).toBeUndefined();
     expect(store.settings.get('theme', z.string(), 'light')).toBe('dark');
     store.history.insertBatch([historyRow('c1')]);
     expect(store.history.count()).toBe(1);

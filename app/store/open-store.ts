@@ -5,6 +5,7 @@ import { configureConnection, setBusyTimeout } from './configure-connection.ts';
 import { type PermissionNotice, secureDatabaseFiles } from './data-files.ts';
 import { createDnsLogStore } from './dns-log-store.ts';
 import { createHistoryStore } from './history-store.ts';
+import { createLearnedStore } from './learned-store.ts';
 import { checkVersion, migrate } from './migrate.ts';
 import { MIGRATIONS } from './migrations.ts';
 import { createRuleStore } from './rule-store.ts';
@@ -48,6 +49,7 @@ function assemble(db: DatabaseSync): Store {
     rules: createRuleStore(db),
     history: createHistoryStore(db),
     dnsLog: createDnsLogStore(db),
+    learned: createLearnedStore(db),
     bandwidth,
     settings: createSettingsStore(db),
     transaction: <T>(work: () => T): T => inTransaction(db, work),

@@ -1,7 +1,7 @@
 import { DatabaseSync, type SQLOutputValue } from 'node:sqlite';
 import { pathToFileURL } from 'node:url';
 import type { Rule } from '../contract/rules.ts';
-import { readRuleRows, RULE_COLUMNS } from './rule-store.ts';
+import { readRuleRows } from './rule-store.ts';
 import type { JsonValue } from './store.ts';
 
 /** What could be read from a database that would not open normally. */
@@ -58,7 +58,8 @@ function openImmutable(file: string): DatabaseSync {
 
 function readAll(db: DatabaseSync): RescuedData {
   const { rules, unreadable } = readRuleRows(
-    db.prepare(`SELECT ${RULE_COLUMNS} FROM rules ORDER BY created_at, rowid`).all(),
+    // Every column there is: a damaged file may be from before a column was added (rules.profile).
+    db.prepare('SELECT * FROM rules ORDER BY created_at, rowid').all(),
   );
   let skipped = unreadable.length;
   const settings = new Map<string, JsonValue>();

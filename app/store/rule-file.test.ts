@@ -82,6 +82,21 @@ describe('rule file export and import', () => {
     expect(rules[3]?.expiresAt).toBe(2000 + 10 * 60_000);
   });
 
+  it('keeps a rule’s profile through export and import, and leaves it out of always-on rules', () => {
+    const source = fresh();
+    source.rules.create(ruleInput({ notes: 'at work', profile: 'work' }), 1);
+    source.rules.create(ruleInput({ notes: 'always' }), 2);
+    const exported = exportRules(source);
+    expect(exported.rules.map((r) => r.profile)).toEqual(['work', undefined]);
+    expect('profile' in (exported.rules[1] ?? {})).toBe(false);
+    const target = fresh();
+    importRules(target, formatRuleFile(exported), 3);
+    expect(target.rules.list().map((r) => [r.notes, r.profile])).toEqual([
+      ['at work', 'work'],
+      ['always', undefined],
+    ]);
+  });
+
   it('imports nothing when the 5th rule is invalid, naming its path and index', () => {
     const rules = goodRules();
     rules[4] = { ...ruleInput(), destination: { kind: 'planet', name: 'mars' } };

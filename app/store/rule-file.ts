@@ -87,8 +87,10 @@ export function parseRuleFile(text: string): RuleFile {
 }
 
 function toInput(rule: Rule): RuleInput {
-  const { app, destination, port, protocol, direction, action, duration, enabled, notes } = rule;
-  return { app, destination, port, protocol, direction, action, duration, enabled, notes };
+  const { app, destination, port, protocol, direction, action, duration, enabled, notes, profile } = rule;
+  const input = { app, destination, port, protocol, direction, action, duration, enabled, notes };
+  // Only a profile's rule says so: an always-on rule's file reads as it did before profiles.
+  return profile === undefined || profile === null ? input : { ...input, profile };
 }
 
 interface Node {

@@ -10,7 +10,7 @@ import { inTransaction } from './transaction.ts';
 const PATCHABLE = new Set<string>(Object.keys(ruleInputSchema.shape));
 /** The rules table's columns, in the order the statements use (also read by rescue-reader.ts). */
 export const RULE_COLUMNS = `id, enabled, created_at, updated_at, expires_at, action, direction, app, destination, port,
-  protocol, duration, notes, hit_count, last_hit_at`;
+  protocol, duration, notes, hit_count, last_hit_at, profile`;
 const MINUTE_MS = 60_000;
 
 /** Rules in SQLite: indexed scalar columns plus JSON columns for the nested matchers. */
@@ -18,20 +18,20 @@ export function createRuleStore(db: DatabaseSync): RuleStore {
   const selectAll = db.prepare(`SELECT ${RULE_COLUMNS} FROM rules ORDER BY created_at, rowid`);
   const selectOne = db.prepare(`SELECT ${RULE_COLUMNS} FROM rules WHERE id = ?`);
   const insert = db.prepare(`INSERT INTO rules (${RULE_COLUMNS}) VALUES (:id, :enabled, :created_at, :updated_at,
-    :expires_at, :action, :direction, :app, :destination, :port, :protocol, :duration, :notes, :hit_count, :last_hit_at)`);
+    :expires_at, :action, :direction, :app, :destination, :port, :protocol, :duration, :notes, :hit_count, :last_hit_at, :profile)`);
   // Rewrites the whole row; update() reads it in the same transaction, so counters are kept.
   const replace = db.prepare(`UPDATE rules SET enabled = :enabled, created_at = :created_at,
     updated_at = :updated_at, expires_at = :expires_at, action = :action, direction = :direction, app = :app,
     destination = :destination, port = :port, protocol = :protocol, duration = :duration, notes = :notes,
-    hit_count = :hit_count, last_hit_at = :last_hit_at WHERE id = :id`);
+    hit_count = :hit_count, last_hit_at = :last_hit_at, profile = :profile WHERE id = :id`);
   // One statement inserts or replaces (no read, no savepoint): an import puts thousands.
   const upsert = db.prepare(`INSERT INTO rules (${RULE_COLUMNS}) VALUES (:id, :enabled, :created_at, :updated_at,
-    :expires_at, :action, :direction, :app, :destination, :port, :protocol, :duration, :notes, :hit_count, :last_hit_at)
+    :expires_at, :action, :direction, :app, :destination, :port, :protocol, :duration, :notes, :hit_count, :last_hit_at, :profile)
     ON CONFLICT (id) DO UPDATE SET enabled = excluded.enabled, created_at = excluded.created_at,
     updated_at = excluded.updated_at, expires_at = excluded.expires_at, action = excluded.action,
     direction = excluded.direction, app = excluded.app, destination = excluded.destination, port = excluded.port,
     protocol = excluded.protocol, duration = excluded.duration, notes = excluded.notes,
-    hit_count = excluded.hit_count, last_hit_at = excluded.last_hit_at`);
+    hit_count = excluded.hit_count, last_hit_at = excluded.last_hit_at, profile = excluded.profile`);
   const remove = db.prepare('DELETE FROM rules WHERE id = ?');
   const addHits = db.prepare(`UPDATE rules SET hit_count = hit_count + ?,
     last_hit_at = max(coalesce(last_hit_at, 0), ?) WHERE id = ?`);
@@ -115,6 +115,7 @@ function ruleToRow(rule: Rule): Record<string, string | number | null> {
     notes: rule.notes,
     hit_count: rule.hitCount,
     last_hit_at: rule.lastHitAt,
+    profile: rule.profile ?? null,
   };
 }
 
@@ -157,6 +158,8 @@ export function rowToRule(row: Row): Rule {
       notes: row['notes'],
       hitCount: row['hit_count'],
       lastHitAt: row['last_hit_at'],
+      // Absent rather than null for an always-on rule: the form every rule had before profiles.
+      ...(row['profile'] === null || row['profile'] === undefined ? {} : { profile: row['profile'] }),
     },
     what,
   );

@@ -19,6 +19,8 @@ export interface Store {
   readonly history: HistoryStore;
   /** Which app asked for which name and what it got (app/contract/dns-log.ts). */
   readonly dnsLog: DnsLogStore;
+  /** Proposals of learning, waiting for review (app/contract/learning.ts). */
+  readonly learned: LearnedStore;
   readonly bandwidth: BandwidthStore;
   readonly settings: SettingsStore;
   /** Runs `work` in one transaction: all its writes commit together or none do. Nests. */
@@ -175,4 +177,22 @@ export interface SettingsStore {
   get<S extends z.ZodType>(key: string, schema: S, fallback: z.output<S>): z.output<S>;
   set(key: string, value: JsonValue): void;
   delete(key: string): boolean;
+}
+
+/** A proposal of learning as stored (app/engine/learning.ts's StoredProposal). */
+export interface StoredProposalRow {
+  readonly id: string;
+  readonly key: string;
+  readonly appKey: string;
+  readonly rule: RuleInput;
+  readonly connections: number;
+  readonly firstAt: number;
+  readonly lastAt: number;
+}
+
+export interface LearnedStore {
+  /** Every proposal (at most MAX_PROPOSALS); damaged rows are left out and counted. */
+  list(): { proposals: StoredProposalRow[]; unreadable: number };
+  /** Writes changed proposals and deletes reviewed ones, in one transaction. */
+  write(put: readonly StoredProposalRow[], removed: readonly string[]): void;
 }

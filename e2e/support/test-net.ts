@@ -18,6 +18,8 @@ export class TestNet {
   readonly #children: ChildProcess[] = [];
   /** `/etc/netns/<ns>` directories made by resolvConf, removed by close. */
   readonly #netnsEtc: string[] = [];
+  /** Namespaces made by addNetwork, deleted by close. */
+  readonly #extra: string[] = [];
 
   constructor(tag: string) {
     const n = (process.pid % 150) + 50;
@@ -37,6 +39,42 @@ export class TestNet {
       ip('-n', ns, 'link', 'set', dev, 'up');
       ip('-n', ns, 'link', 'set', 'lo', 'up');
     }
+  }
+
+  /**
+   * Another "network" for `a` (profile tests): namespace `<a>n<index>` joined to `a` by its own
+   * veth pair, 10.<205+index>.<n>.1 in `a` and .2 on its side, whose MAC is 02:5a:00:00:00:<index>
+   * (a gateway the daemon tells apart by its MAC). `useGateway` makes one the default route.
+   * Index 0 is `b` itself, given the MAC 02:5a:00:00:00:00.
+   */
+  addNetwork(index: number): { readonly ns: string; readonly gateway: string; readonly mac: string } {
+    const mac = `02:5a:00:00:00:${index.toString(16).padStart(2, '0')}`;
+    if (index === 0) {
+      ip('-n', this.b, 'link', 'set', 'veth1', 'address', mac);
+      return { ns: this.b, gateway: this.ipB, mac };
+    }
+    const ns = `${this.a}n${String(index)}`;
+    const n = (process.pid % 150) + 50;
+    const local = `10.${String(205 + index)}.${String(n)}.1`;
+    const gateway = `10.${String(205 + index)}.${String(n)}.2`;
+    ip('netns', 'add', ns);
+    this.#extra.push(ns);
+    ip('-n', this.a, 'link', 'add', `vnet${String(index)}`, 'type', 'veth', 'peer', 'name', 'gw0', 'netns', ns);
+    ip('-n', ns, 'link', 'set', 'gw0', 'address', mac);
+    for (const [where, dev, address] of [
+      [this.a, `vnet${String(index)}`, local],
+      [ns, 'gw0', gateway],
+    ] as const) {
+      ip('-n', where, 'addr', 'add', `${address}/24`, 'dev', dev);
+      ip('-n', where, 'link', 'set', dev, 'up');
+    }
+    ip('-n', ns, 'link', 'set', 'lo', 'up');
+    return { ns, gateway, mac };
+  }
+
+  /** Makes `gateway` the default route of `a` (joining that network, as DHCP would). */
+  useGateway(gateway: string): void {
+    ip('-n', this.a, 'route', 'replace', 'default', 'via', gateway);
   }
 
   /** Starts a long-running process (in namespace `ns`, or outside when null). */
@@ -139,7 +177,7 @@ export class TestNet {
         });
       }
     }
-    for (const ns of [this.a, this.b]) {
+    for (const ns of [this.a, this.b, ...this.#extra]) {
       try {
         ip('netns', 'del', ns);
       } catch {

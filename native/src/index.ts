@@ -25,6 +25,8 @@ export type { DriverTransport, DriverVersion, TransportKind } from './transport.
 export { openAdvapiServiceControlManager } from './windows/advapi-scm.ts';
 export { DEFAULT_DEVICE_PATH } from './windows/device-transport.ts';
 export { readDosDeviceMap } from './windows/dos-devices.ts';
+export type { WindowsNetworkReading } from './windows/network-facts.ts';
+export { NetworkFactsError, readWindowsNetworkFacts } from './windows/network-facts.ts';
 export type { DosDeviceMap } from './windows/nt-path.ts';
 export { ntPathToDosPath } from './windows/nt-path.ts';
 export type { AccountParts, ProcessCalls } from './windows/process-calls.ts';

@@ -37,6 +37,8 @@ export interface Harness {
   readonly verdicts: Array<[bigint, DriverVerdict]>;
   /** Policies the runtime sent to the driver. */
   readonly policies: DriverPolicy[];
+  /** Policy sends and NetworkSeen commands, in the order the runtime made them ('policy <gen>', 'seen <epoch>'). */
+  readonly writes: string[];
   readonly pushes: PushChannel[];
   /** Lines the runtime's log wrote. */
   readonly lines: string[];
@@ -77,6 +79,7 @@ export function startRuntime(options: HarnessOptions = {}): Harness {
     store,
     verdicts: [] as Array<[bigint, DriverVerdict]>,
     policies: [] as DriverPolicy[],
+    writes: [] as string[],
     pushes: [] as PushChannel[],
     lines,
     clock,
@@ -88,8 +91,13 @@ export function startRuntime(options: HarnessOptions = {}): Harness {
       driver: {
         verdict: (id, verdict) => harness.verdicts.push([id, verdict]),
         requestBandwidth: () => (harness.bandwidthRequests += 1),
+        networkSeen: (epoch) => {
+          harness.writes.push(`seen ${String(epoch)}`);
+          return Promise.resolve();
+        },
         sendPolicy: (policy) => {
           harness.policies.push(policy);
+          harness.writes.push(`policy ${String(policy.generation)}`);
           return (
             options.sendPolicy?.(policy) ??
             Promise.resolve({

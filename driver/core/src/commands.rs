@@ -35,6 +35,9 @@ pub trait CommandTarget {
     fn get_counters(&mut self);
     /// Take a part of a policy document (see `policy::receive`).
     fn policy_part(&mut self, part: &PolicyPart<'_>);
+    /// The client put the network of NetworkFacts `epoch` in force (see `network::SeenEpoch`).
+    /// A driver that never grants NETWORK counts it as a rejected command.
+    fn network_seen(&mut self, epoch: u32);
 }
 
 /// Calls the target's method for `command`.
@@ -55,6 +58,7 @@ pub fn dispatch(command: Command<'_>, target: &mut impl CommandTarget) {
         } => target.hello(ext_version, features),
         Command::GetCounters => target.get_counters(),
         Command::PolicyPart(part) => target.policy_part(&part),
+        Command::NetworkSeen { epoch } => target.network_seen(epoch),
     }
 }
 
@@ -162,6 +166,9 @@ mod tests {
             self.0
                 .push(format!("part {} {}", part.generation, part.data.len()));
         }
+        fn network_seen(&mut self, epoch: u32) {
+            self.0.push(format!("seen {epoch}"));
+        }
     }
 
     #[test]
@@ -197,12 +204,14 @@ mod tests {
                 offset: 0,
                 data: &data,
             }),
+            Command::NetworkSeen { epoch: 9 },
         ];
         let mut calls = Calls::default();
         for command in commands {
             dispatch(command, &mut calls);
         }
-        assert_eq!(calls.0.len(), 11);
+        assert_eq!(calls.0.len(), 12);
+        assert_eq!(calls.0[11], "seen 9");
         assert_eq!(calls.0[1], "verdict 3 Block");
         assert!(calls.0[2].contains("V4([1, 2, 3, 4])") && calls.0[2].contains("remote_port: 10"));
         assert_eq!(calls.0[10], "part 4 2");

@@ -24,7 +24,8 @@ pub enum InfoClass {
     /// Bandwidth statistics, log lines and DNS exchanges (lines of the app's DNS log): dropped
     /// oldest first to make room, so a flood of DNS answers cannot crowd out held packets.
     Statistics,
-    /// Everything else: never dropped once queued; refused when full.
+    /// Everything else: never dropped once queued; refused when full. Network facts among them:
+    /// a lost one would leave the app on the wrong network's profile.
     Essential,
 }
 
@@ -37,6 +38,7 @@ impl InfoClass {
             | Info::BandwidthStatsV6(_)
             | Info::LogLine(_)
             | Info::DnsExchange(_) => InfoClass::Statistics,
+            Info::NetworkFacts(_) => InfoClass::Essential,
             _ => InfoClass::Essential,
         }
     }
@@ -195,7 +197,8 @@ mod tests {
     use alloc::string::String;
     use alloc::vec;
     use zenithfence_protocol::{
-        BandwidthStats, Connection, DnsExchange, InfoReader, LogLine, Process, ReadItem,
+        BandwidthStats, Connection, DnsExchange, InfoReader, LogLine, NetworkFacts, Process,
+        ReadItem,
     };
 
     fn request(id: u64) -> Info {
@@ -291,6 +294,26 @@ mod tests {
         queue.push(&request(2)).unwrap();
         assert_eq!(queue.counters().statistics_dropped, 2);
         assert_eq!(drain(&mut queue, 64), vec![request(1), request(2)]);
+    }
+
+    fn facts() -> Info {
+        Info::NetworkFacts(NetworkFacts {
+            epoch: 2,
+            ..NetworkFacts::default()
+        })
+    }
+
+    #[test]
+    fn network_facts_are_never_dropped_for_room() {
+        assert_eq!(InfoClass::of(&facts()), InfoClass::Essential);
+        let mut queue = InfoQueue::new(2);
+        queue.push(&facts()).unwrap();
+        queue.push(&exchange()).unwrap();
+        // The DNS exchange makes room for the held packet; the facts stay.
+        queue.push(&request(1)).unwrap();
+        assert_eq!(queue.push(&request(2)), Err(QueueFull));
+        assert_eq!(queue.counters().statistics_dropped, 1);
+        assert_eq!(drain(&mut queue, 64), vec![facts(), request(1)]);
     }
 
     #[test]

@@ -19,6 +19,7 @@ pub mod dns_queries;
 pub mod flow;
 pub mod info_queue;
 pub mod infos;
+pub mod network;
 pub mod packet;
 pub mod pending;
 pub mod policy;

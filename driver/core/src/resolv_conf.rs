@@ -14,7 +14,10 @@
 //! it ignored; `#` or `;` at the start of a line begins a comment; lines that do not parse are
 //! skipped. Nothing here panics on any input, and text is never trusted to be small: at most
 //! [`MAX_RESOLVERS`] addresses are kept.
+//!
+//! The same file gives the network facts' DNS suffix ([`search_suffix`]).
 
+use alloc::string::String;
 use alloc::vec::Vec;
 use core::net::{Ipv4Addr, Ipv6Addr};
 
@@ -84,6 +87,30 @@ pub fn configured_resolvers(
     all.sort_unstable();
     all.dedup();
     all
+}
+
+/// The longest DNS name, in bytes without the trailing dot.
+const MAX_NAME_LEN: usize = 253;
+
+/// The DNS suffix of the network facts: the first entry of the search list, lowercase, without
+/// the trailing dot; empty when there is none. As glibc reads it, `search` and `domain` lines
+/// replace each other: the last one counts. An entry longer than a DNS name, or the root (`.`),
+/// gives no suffix.
+pub fn search_suffix(resolv_conf: &str) -> String {
+    let mut first = None;
+    for line in resolv_conf.lines() {
+        let mut words = line.split_whitespace();
+        // A comment starts the line, so its first word starts with the comment character.
+        if let Some("search" | "domain") = words.next() {
+            first = Some(words.next().unwrap_or(""));
+        }
+    }
+    let entry = first.unwrap_or("");
+    let entry = entry.strip_suffix('.').unwrap_or(entry);
+    if entry.len() > MAX_NAME_LEN {
+        return String::new();
+    }
+    entry.to_ascii_lowercase()
 }
 
 /// Whether [`configured_resolvers`] needs systemd-resolved's upstream list for this text.
@@ -196,6 +223,42 @@ mod tests {
     }
 
     #[test]
+    fn the_suffix_is_the_first_entry_of_the_last_search_or_domain_line() {
+        assert_eq!(search_suffix("nameserver 10.0.0.1\n"), "");
+        assert_eq!(search_suffix(""), "");
+        assert_eq!(
+            search_suffix("search Corp.Example. lan\nnameserver 10.0.0.1\n"),
+            "corp.example"
+        );
+        assert_eq!(search_suffix("domain home.example\n"), "home.example");
+        // glibc: the last of the two keywords wins.
+        assert_eq!(
+            search_suffix("domain home.example\nsearch a.example b.example\n"),
+            "a.example"
+        );
+        assert_eq!(
+            search_suffix("search a.example\n\tdomain   Work.Example\n"),
+            "work.example"
+        );
+        assert_eq!(search_suffix("search a.example\nsearch\n"), "", "emptied");
+        for ignored in [
+            "# search comment.example\n",
+            "; search comment.example\n",
+            "searchx a.example\n",
+            "search .\n",
+        ] {
+            assert_eq!(search_suffix(ignored), "", "{ignored:?}");
+        }
+        let long = alloc::format!("search {}\n", "a".repeat(254));
+        assert_eq!(search_suffix(&long), "");
+        let longest = "b".repeat(253);
+        assert_eq!(
+            search_suffix(&alloc::format!("search {longest}.\n")),
+            longest
+        );
+    }
+
+    #[test]
     fn any_text_parses_without_panicking_and_the_list_is_bounded() {
         let mut huge = String::new();
         for i in 0..1000u32 {
@@ -203,7 +266,7 @@ mod tests {
         }
         assert_eq!(nameservers(&huge).len(), MAX_RESOLVERS);
         let mut state = 0x2545_f491u32;
-        let alphabet = b"nameserv 0123456789.:%#;\n\tabcdef";
+        let alphabet = b"nameserv 0123456789.:%#;\n\tabcdefhoDMAIN";
         for _ in 0..5_000 {
             let text: String = (0..(state % 80))
                 .map(|_| {
@@ -214,6 +277,7 @@ mod tests {
                 })
                 .collect();
             let _ = configured_resolvers(Some(&text), Some(&text), &[]);
+            assert!(search_suffix(&text).len() <= MAX_NAME_LEN);
         }
     }
 }

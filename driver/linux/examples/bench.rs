@@ -857,9 +857,11 @@ impl Daemon {
             };
             reader.set_read_timeout(Duration::from_millis(100))?;
             let mut writer = reader.try_clone()?;
+            // Not NETWORK: until a NETWORK client says NetworkSeen the policy decides nothing
+            // (protocol README "Network facts"), and scenario E measures the policy.
             writer.send(&ZfCommand::Hello {
                 ext_version: 1,
-                features: feature::ALL,
+                features: feature::ALL & !feature::NETWORK,
             })?;
             if let Some(document) = policy {
                 writer.send_policy(POLICY_GENERATION, document)?;

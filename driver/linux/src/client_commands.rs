@@ -77,4 +77,8 @@ impl CommandTarget for ClientCommands<'_> {
     fn policy_part(&mut self, part: &PolicyPart<'_>) {
         self.policy.part(part);
     }
+
+    fn network_seen(&mut self, epoch: u32) {
+        self.daemon.network_seen(epoch);
+    }
 }

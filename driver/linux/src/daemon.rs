@@ -67,6 +67,7 @@ use crate::engine::{Answer, Attribution, Engine, HeldPacket, Quick, Time};
 use crate::flow_liveness;
 use crate::locks::{RankedGuard, RankedMutex};
 use crate::log::{Log, Severity};
+use crate::network_watch::{self, NetworkWatch};
 use crate::nfqueue::{KernelVerdict, Queue, QueuedPacket, VerdictSender, HOOK_LOCAL_IN};
 use crate::policy_receiver::PolicyReceiver;
 use crate::rules::{MARK_ALLOW, MARK_REJECT, MARK_VERDICT_MASK};
@@ -325,6 +326,11 @@ impl Daemon {
         self.engine().get_counters();
     }
 
+    /// NetworkSeen.
+    pub(crate) fn network_seen(&self, epoch: u32) {
+        self.engine().network_seen(epoch);
+    }
+
     /// The receiver of one session's PolicyPart commands.
     pub(crate) fn policy_receiver(&self) -> PolicyReceiver<'_> {
         PolicyReceiver::new(&self.engine, &self.policy_file, &self.log)
@@ -482,13 +488,15 @@ impl Daemon {
         engine.connection_ended(flow, now);
     }
 
-    /// The packet thread: held packets in, decisions or questions out, timeouts applied.
-    /// After `stop` it answers what is still in the queue's socket, so no packet the kernel
-    /// handed us goes unanswered (the rules are gone by then, so nothing new arrives).
+    /// The packet thread: held packets in, decisions or questions out, timeouts applied,
+    /// network changes reported. After `stop` it answers what is still in the queue's socket,
+    /// so no packet the kernel handed us goes unanswered (the rules are gone by then, so
+    /// nothing new arrives).
     pub(crate) fn run_packets(
         &self,
         mut queue: Queue,
         mut dns: Option<DnsWatch>,
+        mut network: Option<NetworkWatch>,
         stop: &AtomicBool,
     ) {
         let (mut attributor, error) = Attributor::new();
@@ -500,6 +508,8 @@ impl Daemon {
         }
         let mut next_clean = CLEAN_EVERY_MS;
         let mut timeout = None;
+        // The network at start, before the first packet is decided.
+        self.network_changes(network.as_mut());
         while !stop.load(Ordering::SeqCst) {
             // Wake often only while a hold timeout can fall due: an idle daemon sleeps.
             let wanted = if self.engine().has_pending() {
@@ -519,11 +529,19 @@ impl Daemon {
             // Woken by held packets and by logged DNS packets alike: an answer to a query that
             // is never held (one to a loopback resolver) is read at once, while the asking
             // socket is still open for the DNS log's pid lookup, not at the next timeout.
+            // Network changes wake it too (their socket is read at every wake-up, see below);
+            // a report waiting for the gateway's MAC shortens the wait to its deadline.
             let dns_fd = dns.as_ref().map_or(-1, DnsWatch::raw_fd);
-            let [packets_ready, dns_ready] = sys::wait_readable([queue.raw_fd(), dns_fd], wanted)
-                // Then both are read as if they were ready: the queue's read ends at its
-                // timeout, the log's never waits.
-                .unwrap_or([true, true]);
+            let network_fd = network.as_ref().map_or(-1, NetworkWatch::raw_fd);
+            let wait = network
+                .as_ref()
+                .and_then(|n| n.wait_limit(self.now_ms()))
+                .map_or(wanted, |limit| limit.min(wanted));
+            let [packets_ready, dns_ready, _] =
+                sys::wait_readable([queue.raw_fd(), dns_fd, network_fd], wait)
+                    // Then all are read as if they were ready: the queue's read ends at its
+                    // timeout, the others never wait.
+                    .unwrap_or([true; 3]);
             let packets = if packets_ready {
                 self.receive(&mut queue)
             } else {
@@ -533,6 +551,12 @@ impl Daemon {
             // socket has room, rather than each waking the writer thread (a futex call and a
             // thread switch per new connection); see `ClientOut::write_now`.
             self.queue.defer_wakes();
+            // Network changes before the packets: the kernel tells of a route change before it
+            // routes anything by it, so every change of a packet taken above is in the socket
+            // now, and its facts are queued before the packet's connection info (README
+            // "Network facts"). Read at every wake-up, not only when poll(2) saw it ready: a
+            // change may have come after the poll and before a packet read above.
+            self.network_changes(network.as_mut());
             // A DNS answer passed the input hook before the application could connect to what
             // it names, so read them first: the prompt can then show the name. Its NFLOG copy
             // was queued before the connection's packet, and the wait checks the log's socket
@@ -568,6 +592,18 @@ impl Daemon {
                     self.handle_packet(packet, &mut attributor);
                 }
             }
+        }
+    }
+
+    /// Reads the network's changes and hands new facts to the engine (which queues them to a
+    /// client granted NETWORK); each report is logged.
+    fn network_changes(&self, network: Option<&mut NetworkWatch>) {
+        let Some(network) = network else { return };
+        let Some(facts) = network.poll(self.now_ms(), &self.log) else {
+            return;
+        };
+        if let Some(reported) = self.engine().network_observed(facts) {
+            self.log(Severity::Info, network_watch::describe(&reported));
         }
     }
 

@@ -8,6 +8,11 @@
 //! the policy's blocklist blocks it for good if it lists it, else the policy's no-app action
 //! applies (the `--detached` setting when there is no policy).
 //!
+//! While the client has not yet put in force the network the daemon last told it about (its
+//! seen epoch is behind, `zenithfence_core::network`), the policy decides no new connection: each
+//! is asked about, so the rules of the profile the app is leaving do not decide on the network it
+//! is joining.
+//!
 //! Invariant: every packet handed to [`Engine::decide_new`] or [`Engine::quick_decision`] is
 //! answered exactly once: at once, by a Verdict, by the hold timeout, or when the client leaves.
 
@@ -25,13 +30,14 @@ use zenithfence_core::flow::{FlowKey, IpAddress};
 use zenithfence_core::infos::{
     connection_end_info, connection_info, rule_decided_info, ConnectionFacts, RuleVerdict,
 };
+use zenithfence_core::network::{NetworkEpochs, SeenEpoch};
 use zenithfence_core::pending::{Held, PendingTable, Released};
 use zenithfence_core::policy::{
     NameTable, PolicyConnection, PolicyEnforcer, PolicyOrigin, PolicyVerdict, PreparedPolicy,
     RuleNames,
 };
 use zenithfence_protocol::constants::{driver_kind, feature, payload_layer};
-use zenithfence_protocol::{Counters, Direction, DnsName, Info, Process, Verdict};
+use zenithfence_protocol::{Counters, Direction, DnsName, Info, NetworkFacts, Process, Verdict};
 
 use crate::log::{Log, Severity};
 
@@ -110,6 +116,8 @@ struct Client {
     features: u32,
     /// Processes already described to this client: pid → start time.
     described: BTreeMap<u64, u64>,
+    /// The network facts queued to this client and the epoch it put in force.
+    seen: SeenEpoch,
 }
 
 /// What a held request needs to be decided by the policy should its client leave.
@@ -147,6 +155,8 @@ pub(crate) struct Engine {
     policy: PolicyEnforcer,
     /// Address → names from every DNS answer the daemon believed, for host and domain rules.
     names: NameTable,
+    /// The network the machine is on, numbered (none until the watcher first reports).
+    network: NetworkEpochs,
     /// Set by [`Engine::shutdown`]: no client is admitted any more, so nothing new is held
     /// while the daemon stops.
     stopped: bool,
@@ -173,6 +183,7 @@ impl Engine {
             cookies: BTreeMap::new(),
             policy: PolicyEnforcer::new(),
             names: NameTable::new(NAME_TABLE_CAPACITY),
+            network: NetworkEpochs::new(),
             stopped: false,
         }
     }
@@ -273,13 +284,17 @@ impl Engine {
         time: Time,
     ) {
         // The client may have come or gone, and the policy changed, while we attributed.
-        let verdict = self.policy_verdict(
-            &flow,
-            direction,
-            attribution.app(),
-            self.client.is_some(),
-            time,
-        );
+        let verdict = if self.policy_suspended() {
+            PolicyVerdict::Ask
+        } else {
+            self.policy_verdict(
+                &flow,
+                direction,
+                attribution.app(),
+                self.client.is_some(),
+                time,
+            )
+        };
         match verdict {
             PolicyVerdict::Rule {
                 verdict,
@@ -541,6 +556,57 @@ impl Engine {
         self.detach(time);
     }
 
+    /// Whether the client has not yet put in force the network last queued to it: then the
+    /// policy decides no new connection (README "Network facts").
+    fn policy_suspended(&self) -> bool {
+        self.client
+            .as_ref()
+            .is_some_and(|c| c.seen.suspends_policy(c.features))
+    }
+
+    /// The network facts as the watcher observes them now (their epoch is ignored). When they
+    /// differ from the facts in force they get the next epoch, go to a client granted NETWORK
+    /// (after everything queued before: connection infos after them were seen on this network)
+    /// and are returned, to be logged.
+    pub(crate) fn network_observed(&mut self, observed: NetworkFacts) -> Option<NetworkFacts> {
+        let reported = self.network.observe(observed)?.clone();
+        self.queue_network_facts();
+        Some(reported)
+    }
+
+    /// Queues the facts in force to a client granted NETWORK and notes their epoch for it.
+    fn queue_network_facts(&mut self) {
+        let Some(facts) = self.network.current() else {
+            return;
+        };
+        let Some(client) = self.client.as_mut() else {
+            return;
+        };
+        if client.features & feature::NETWORK == 0 {
+            return;
+        }
+        // Essential: refused only when the queue is full of held packets and other essential
+        // infos, which the queue counts. The epoch counts as queued all the same: the client
+        // must not be trusted to be on the network it was last told about.
+        let _ = self.queue.push(&Info::NetworkFacts(facts.clone()));
+        client.seen.queued(facts.epoch);
+    }
+
+    /// NetworkSeen: the client put the network of `epoch` in force. Refused (counted, logged,
+    /// nothing changes) without NETWORK or for an epoch not queued to it.
+    pub(crate) fn network_seen(&mut self, epoch: u32) {
+        let Some(client) = self.client.as_mut() else {
+            return;
+        };
+        match client.seen.network_seen(epoch, client.features) {
+            Ok(()) => self.log(
+                Severity::Debug,
+                format!("client put network epoch {epoch} in force"),
+            ),
+            Err(refused) => self.reject_command(&refused.to_string()),
+        }
+    }
+
     /// Features granted to the client.
     pub(crate) fn features(&self) -> u32 {
         self.client.as_ref().map_or(0, |c| c.features)
@@ -606,18 +672,22 @@ impl Engine {
         );
     }
 
-    /// Hello: grants features, answers with HelloReply and, with POLICY, the PolicyState.
+    /// Hello: grants features, answers with HelloReply, with POLICY the PolicyState, with
+    /// NETWORK the network facts in force (the seen epoch starts at 0 again).
     pub(crate) fn hello(&mut self, ext_version: u16, wanted: u32) {
         let granted = granted_features(wanted, feature::ALL, self.options.base_only);
         if let Some(client) = self.client.as_mut() {
             client.features = granted;
             client.described.clear();
+            // Seen epoch 0 at every Hello: the facts below are new to this grant.
+            client.seen = SeenEpoch::default();
         }
         self.log(Severity::Info, hello_text(ext_version, wanted, granted));
         let _ = self
             .queue
             .push(&hello_reply(granted, driver_kind::LINUX_DAEMON));
         self.queue_policy_state();
+        self.queue_network_facts();
     }
 
     /// GetCounters: a Counters info, when granted.
@@ -759,6 +829,10 @@ mod blocklist_tests;
 #[cfg(test)]
 #[path = "engine_dns_log_tests.rs"]
 mod dns_log_tests;
+
+#[cfg(test)]
+#[path = "engine_network_tests.rs"]
+mod network_tests;
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]

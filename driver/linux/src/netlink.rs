@@ -184,6 +184,12 @@ impl<'a> Attr<'a> {
         Some(u64::from_be_bytes(d))
     }
 
+    /// The payload as a host-order u32 (rtnetlink's order), if it is 4 bytes.
+    pub(crate) fn ne_u32(&self) -> Option<u32> {
+        let d: [u8; 4] = self.data.try_into().ok()?;
+        Some(u32::from_ne_bytes(d))
+    }
+
     /// The payload as a big-endian u16.
     pub(crate) fn be_u16(&self) -> Option<u16> {
         let d: [u8; 2] = self.data.try_into().ok()?;

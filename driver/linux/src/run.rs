@@ -20,6 +20,7 @@ use crate::dns_watch::DnsWatch;
 use crate::engine::EngineOptions;
 use crate::instance::{InstanceLock, LOCK_DIR};
 use crate::log::{Log, Severity};
+use crate::network_watch::NetworkWatch;
 use crate::nflog::NflogGroup;
 use crate::nfqueue::Queue;
 use crate::notify::{Notifier, READY_BOUND, STOPPING_BOUND};
@@ -102,6 +103,14 @@ pub(crate) fn run(options: Options) -> io::Result<()> {
             None
         }
     };
+    // Its own read of the resolver files: it needs only the DNS suffix, and works without NFLOG.
+    let network = NetworkWatch::open(Resolvers::new(
+        RESOLV_CONF.into(),
+        RESOLVED_UPSTREAMS.into(),
+        Vec::new(),
+    ))
+    .map_err(|e| log.write(Severity::Warning, format!("no network facts: {e}")))
+    .ok();
     let old_acct = conntrack::set_sysctl(ACCT_SYSCTL, "1")
         .map_err(|e| {
             log.write(
@@ -149,6 +158,7 @@ pub(crate) fn run(options: Options) -> io::Result<()> {
         Started {
             queue,
             dns,
+            network,
             policy,
             notifier,
         },
@@ -239,6 +249,7 @@ fn stored_policy(
 struct Started {
     queue: Queue,
     dns: Option<DnsWatch>,
+    network: Option<NetworkWatch>,
     policy: PolicySetup,
     notifier: Option<Notifier>,
 }
@@ -270,6 +281,7 @@ fn serve(
     let Started {
         queue,
         dns,
+        network,
         policy,
         notifier,
     } = started;
@@ -298,7 +310,7 @@ fn serve(
     {
         let (daemon, stop) = (Arc::clone(&daemon), Arc::clone(&stop));
         threads.push(spawn("packets", move || {
-            daemon.run_packets(queue, dns, &stop)
+            daemon.run_packets(queue, dns, network, &stop)
         })?);
     }
     {

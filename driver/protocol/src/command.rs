@@ -79,6 +79,11 @@ pub enum Command<'a> {
     GetCounters,
     /// Extension: a part of a policy document.
     PolicyPart(PolicyPart<'a>),
+    /// Extension: the client put the network of the NetworkFacts of this epoch in force.
+    NetworkSeen {
+        /// The epoch of a NetworkFacts info queued to this client.
+        epoch: u32,
+    },
 }
 
 /// Why a write is not a command.
@@ -133,6 +138,7 @@ pub fn command_size(id: u8) -> Option<usize> {
         command_id::UPDATE_V4 => 15,
         command_id::UPDATE_V6 => 39,
         command_id::HELLO => 7,
+        command_id::NETWORK_SEEN => 5,
         command_id::SHUTDOWN
         | command_id::CLEAR_CACHE
         | command_id::GET_LOGS
@@ -229,6 +235,9 @@ impl<'a> Command<'a> {
                 features: fields.u32(),
             },
             command_id::GET_COUNTERS => Command::GetCounters,
+            command_id::NETWORK_SEEN => Command::NetworkSeen {
+                epoch: fields.u32(),
+            },
             command_id::POLICY_PART => {
                 let generation = fields.u64();
                 let total_len = fields.u32();
@@ -260,6 +269,7 @@ impl<'a> Command<'a> {
             Command::Hello { .. } => command_id::HELLO,
             Command::GetCounters => command_id::GET_COUNTERS,
             Command::PolicyPart(_) => command_id::POLICY_PART,
+            Command::NetworkSeen { .. } => command_id::NETWORK_SEEN,
         }
     }
 
@@ -290,6 +300,7 @@ impl<'a> Command<'a> {
                 out.extend_from_slice(&len.to_le_bytes());
                 out.extend_from_slice(part.data);
             }
+            Command::NetworkSeen { epoch } => out.extend_from_slice(&epoch.to_le_bytes()),
             _ => {}
         }
     }
@@ -398,6 +409,30 @@ mod tests {
     }
 
     #[test]
+    fn network_seen_layout_and_length_checks() {
+        // Written by hand from the README: id 131, then epoch 0x01020304 little-endian.
+        let bytes = [131, 0x04, 0x03, 0x02, 0x01];
+        let command = Command::NetworkSeen { epoch: 0x0102_0304 };
+        assert_eq!(Command::decode(&bytes), Ok(command));
+        let mut out = vec![];
+        command.encode(&mut out);
+        assert_eq!(out, bytes);
+        assert_eq!(command_size(131), Some(5));
+        for len in [1, 4, 6] {
+            let mut write = vec![0u8; len];
+            write[0] = 131;
+            assert_eq!(
+                Command::decode(&write),
+                Err(CommandError::WrongLength {
+                    id: 131,
+                    expected: 5,
+                    actual: len
+                })
+            );
+        }
+    }
+
+    #[test]
     fn policy_part_layout_and_length_checks() {
         let data = [7u8, 8, 9];
         let command = Command::PolicyPart(PolicyPart {
@@ -492,6 +527,7 @@ mod tests {
                 features: 7,
             },
             Command::GetCounters,
+            Command::NetworkSeen { epoch: u32::MAX },
         ];
         for command in commands {
             let mut out = vec![];

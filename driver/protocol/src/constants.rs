@@ -36,6 +36,8 @@ pub mod command_id {
     pub const GET_COUNTERS: u8 = 129;
     /// Extension: a part of a policy document.
     pub const POLICY_PART: u8 = 130;
+    /// Extension: the client put the network of a NetworkFacts epoch in force.
+    pub const NETWORK_SEEN: u8 = 131;
 }
 
 /// Info types (the first byte of every info header).
@@ -72,6 +74,8 @@ pub mod info_type {
     pub const RULE_DECIDED_V6: u8 = 135;
     /// Extension: one DNS exchange (who asked which name, what it got), for the DNS log.
     pub const DNS_EXCHANGE: u8 = 136;
+    /// Extension: the network the machine is on (its default route), at start and every change.
+    pub const NETWORK_FACTS: u8 = 137;
 }
 
 /// Extension feature bits negotiated by Hello.
@@ -86,8 +90,10 @@ pub mod feature {
     pub const POLICY: u32 = 0x8;
     /// DnsExchange infos (136).
     pub const DNS_LOG: u32 = 0x10;
+    /// NetworkFacts infos (137); the NetworkSeen command (131) takes effect.
+    pub const NETWORK: u32 = 0x20;
     /// Every feature this protocol revision defines.
-    pub const ALL: u32 = PROCESS | DNS | COUNTERS | POLICY | DNS_LOG;
+    pub const ALL: u32 = PROCESS | DNS | COUNTERS | POLICY | DNS_LOG | NETWORK;
 }
 
 /// `driver_kind` in HelloReply.

@@ -8,6 +8,7 @@ use alloc::vec::Vec;
 use crate::bytes::Fields;
 use crate::constants::{info_type, INFO_HEADER_LEN};
 use crate::info_dns_log::{decode_dns_exchange, encode_dns_exchange, DnsExchange};
+use crate::info_network::{decode_network_facts, encode_network_facts, NetworkFacts};
 use crate::info_policy::{
     decode_policy_state, decode_rule_decided, encode_policy_state, encode_rule_decided,
     PolicyState, RuleDecided,
@@ -173,6 +174,8 @@ pub enum Info {
     RuleDecidedV6(RuleDecided<16>),
     /// Type 136.
     DnsExchange(DnsExchange),
+    /// Type 137.
+    NetworkFacts(NetworkFacts),
 }
 
 /// Why a record in an info stream was skipped.
@@ -244,6 +247,7 @@ impl Info {
             Info::RuleDecidedV4(_) => info_type::RULE_DECIDED_V4,
             Info::RuleDecidedV6(_) => info_type::RULE_DECIDED_V6,
             Info::DnsExchange(_) => info_type::DNS_EXCHANGE,
+            Info::NetworkFacts(_) => info_type::NETWORK_FACTS,
         }
     }
 
@@ -313,6 +317,7 @@ impl Info {
             Info::RuleDecidedV4(d) => encode_rule_decided(d, out),
             Info::RuleDecidedV6(d) => encode_rule_decided(d, out),
             Info::DnsExchange(e) => encode_dns_exchange(e, out),
+            Info::NetworkFacts(n) => encode_network_facts(n, out),
         }
     }
 
@@ -347,6 +352,7 @@ impl Info {
             info_type::RULE_DECIDED_V4 => decode_rule_decided::<4>(body).map(Info::RuleDecidedV4),
             info_type::RULE_DECIDED_V6 => decode_rule_decided::<16>(body).map(Info::RuleDecidedV6),
             info_type::DNS_EXCHANGE => decode_dns_exchange(body).map(Info::DnsExchange),
+            info_type::NETWORK_FACTS => decode_network_facts(body).map(Info::NetworkFacts),
             _ => {
                 return Err(InfoProblem::UnknownType {
                     info_type,

@@ -15,6 +15,7 @@ pub mod constants;
 pub mod crc32;
 pub mod info;
 pub mod info_dns_log;
+pub mod info_network;
 pub mod info_policy;
 pub mod policy;
 mod policy_blocklist;
@@ -27,5 +28,6 @@ pub use info::{
     InfoProblem, LogLine, Process,
 };
 pub use info_dns_log::DnsExchange;
+pub use info_network::NetworkFacts;
 pub use info_policy::{PolicyState, RuleDecided};
 pub use reader::{InfoReader, ReadItem};

@@ -8,7 +8,8 @@ use support::rng::Rng;
 use zenithfence_protocol::constants::{command_id, info_type};
 use zenithfence_protocol::{
     BandwidthEntry, BandwidthStats, Command, Connection, ConnectionEnd, Counters, DnsExchange,
-    DnsName, HelloReply, Info, InfoProblem, InfoReader, LogLine, Process, Update, Verdict,
+    DnsName, HelloReply, Info, InfoProblem, InfoReader, LogLine, NetworkFacts, Process, Update,
+    Verdict,
 };
 
 fn random_verdict(rng: &mut Rng) -> Verdict {
@@ -30,7 +31,7 @@ fn random_update<const N: usize>(rng: &mut Rng) -> Update<N> {
 static PART_DATA: [u8; 8192] = [0xA5; 8192];
 
 fn random_command(rng: &mut Rng) -> Command<'static> {
-    match rng.below(12) {
+    match rng.below(13) {
         0 => Command::Shutdown,
         1 => Command::Verdict {
             id: rng.next_u64(),
@@ -48,6 +49,9 @@ fn random_command(rng: &mut Rng) -> Command<'static> {
             features: rng.next_u64() as u32,
         },
         10 => Command::GetCounters,
+        11 => Command::NetworkSeen {
+            epoch: rng.next_u64() as u32,
+        },
         _ => Command::PolicyPart(zenithfence_protocol::PolicyPart {
             generation: rng.next_u64(),
             total_len: rng.next_u64() as u32,
@@ -127,8 +131,24 @@ fn random_dns_exchange(rng: &mut Rng) -> DnsExchange {
     }
 }
 
+fn random_network_facts(rng: &mut Rng) -> NetworkFacts {
+    let ssid = rng.below(33) as usize;
+    NetworkFacts {
+        epoch: rng.next_u64() as u32,
+        flags: rng.byte(),
+        ip_version: rng.byte(),
+        gateway_ip: rng.array(),
+        gateway_mac: rng.array(),
+        if_index: rng.next_u64() as u32,
+        // At most 3 bytes a character: every text fits its length byte.
+        interface_name: rng.text(15),
+        dns_suffix: rng.text(60),
+        ssid: rng.bytes(ssid),
+    }
+}
+
 fn random_info(rng: &mut Rng) -> Info {
-    match rng.below(16) {
+    match rng.below(17) {
         0 => Info::LogLine(LogLine {
             severity: rng.byte(),
             text: rng.text(40),
@@ -186,6 +206,7 @@ fn random_info(rng: &mut Rng) -> Info {
             rule_tag: rng.next_u64() as u32,
         }),
         15 => Info::DnsExchange(random_dns_exchange(rng)),
+        16 => Info::NetworkFacts(random_network_facts(rng)),
         _ => {
             let count = rng.below(12) as usize;
             Info::Counters(Counters {
@@ -227,8 +248,8 @@ fn random_bytes_never_panic_the_decoders() {
         if let Some(first) = bytes.first_mut() {
             if rng.below(2) == 0 {
                 *first = [
-                    0, 1, 2, 3, 5, 6, 128, 129, 130, 131, 132, 133, 134, 135, 136,
-                ][rng.below(15) as usize];
+                    0, 1, 2, 3, 5, 6, 128, 129, 130, 131, 132, 133, 134, 135, 136, 137,
+                ][rng.below(16) as usize];
             }
         }
         if bytes.len() >= 5 && rng.below(2) == 0 {
@@ -317,6 +338,39 @@ fn dns_exchanges_decode_only_at_the_length_their_counts_give() {
             Info::decode_body(info_type::DNS_EXCHANGE, &lying),
             mismatch(lying.len()),
             "field @{at}: {old} -> {new}"
+        );
+    }
+}
+
+#[test]
+fn network_facts_decode_only_at_the_length_their_lengths_give() {
+    let mut rng = Rng::from_env("network_facts_decode_only_at_the_length_their_lengths_give");
+    for _ in 0..2_000 {
+        let info = Info::NetworkFacts(random_network_facts(&mut rng));
+        let mut stream = Vec::new();
+        info.encode(&mut stream);
+        let body = &stream[5..];
+        assert_eq!(Info::decode_body(info_type::NETWORK_FACTS, body), Ok(info));
+        let mismatch = |len: usize| {
+            Err(InfoProblem::SizeMismatch {
+                info_type: info_type::NETWORK_FACTS,
+                body_len: len as u32,
+            })
+        };
+        for len in 0..body.len() {
+            assert_eq!(
+                Info::decode_body(info_type::NETWORK_FACTS, &body[..len]),
+                mismatch(len)
+            );
+        }
+        // One of the three lengths replaced by any other value: the body no longer fits.
+        let at = 32 + rng.below(3) as usize;
+        let mut lying = body.to_vec();
+        lying[at] = lying[at].wrapping_add(1 + rng.below(255) as u8);
+        assert_eq!(
+            Info::decode_body(info_type::NETWORK_FACTS, &lying),
+            mismatch(lying.len()),
+            "length @{at}"
         );
     }
 }

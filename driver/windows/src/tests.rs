@@ -764,6 +764,22 @@ fn hello_grants_process_counters_and_policy_not_dns_and_get_counters_answers() {
 }
 
 #[test]
+fn network_seen_is_rejected_and_counted_since_network_is_never_granted() {
+    let mut rig = Rig::attached();
+    rig.write(Command::Hello {
+        ext_version: 1,
+        features: feature::ALL,
+    });
+    let before = rig.driver.counters().values[5];
+    rig.write(Command::NetworkSeen { epoch: 1 });
+    assert_eq!(rig.driver.counters().values[5], before + 1, "commands rejected");
+    assert!(
+        !rig.infos().iter().any(|info| matches!(info, Info::NetworkFacts(_))),
+        "no NetworkFacts from the Windows driver"
+    );
+}
+
+#[test]
 fn version_and_handshake_ioctls() {
     let mut rig = Rig::attached();
     let result = rig

@@ -53,6 +53,9 @@ describe('encodeCommand', () => {
         }),
       ),
     ).toBe('82' + '0807060504030201' + '44332211' + '88776655' + '0200' + 'aabb');
+    // NetworkSeen: id 131, then epoch u32 LE.
+    expect(hex(encodeCommand({ kind: 'networkSeen', epoch: 0x01020304 }))).toBe('8304030201');
+    expect(hex(encodeCommand({ kind: 'networkSeen', epoch: 0xffffffff }))).toBe('83ffffffff');
   });
 
   it('gives each command its table size', () => {
@@ -71,6 +74,7 @@ describe('encodeCommand', () => {
       [{ kind: 'cleanEndedConnections' }, COMMAND_SIZE[8]],
       [{ kind: 'hello', extVersion: 1, features: 7 }, COMMAND_SIZE[128]],
       [{ kind: 'getCounters' }, COMMAND_SIZE[129]],
+      [{ kind: 'networkSeen', epoch: 1 }, COMMAND_SIZE[131]],
     ];
     for (const [command, size] of sizes) expect(encodeCommand(command)).toHaveLength(size);
     // PolicyPart has no table size: its header, then its data.
@@ -132,6 +136,13 @@ describe('encodeCommand', () => {
       /policyPart\.totalLength must be an integer in 0\.\.4294967295/,
     ],
     ['a negative offset', { ...PART, offset: -1 }, /policyPart\.offset/],
+    [
+      'an epoch over u32',
+      { kind: 'networkSeen', epoch: 2 ** 32 },
+      /networkSeen\.epoch must be an integer in 0\.\.4294967295, got 4294967296/,
+    ],
+    ['a negative epoch', { kind: 'networkSeen', epoch: -1 }, /networkSeen\.epoch/],
+    ['a fractional epoch', { kind: 'networkSeen', epoch: 1.5 }, /networkSeen\.epoch/],
   ])('throws a RangeError for %s', (_name, command, message) => {
     expect(() => encodeCommand(command)).toThrow(RangeError);
     expect(() => encodeCommand(command)).toThrow(message);

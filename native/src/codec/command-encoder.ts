@@ -7,7 +7,8 @@ import { checkAddress, checkIpVersion, checkU64, checkUint, checkVerdict } from 
 /**
  * Encodes one command as the bytes of one write. Throws a RangeError naming the field when a value
  * does not fit it (an id outside u64, a verdict outside 0..11, a port outside 0..65535, an address
- * of the wrong family, a policy part of no bytes or more than 8192); never truncates.
+ * of the wrong family, a policy part of no bytes or more than 8192, an epoch outside u32); never
+ * truncates.
  */
 export function encodeCommand(command: Command): Uint8Array {
   switch (command.kind) {
@@ -41,6 +42,11 @@ export function encodeCommand(command: Command): Uint8Array {
       return idOnly(COMMAND_ID.getCounters);
     case 'policyPart':
       return encodePolicyPart(command);
+    case 'networkSeen':
+      return new ByteWriter(COMMAND_SIZE[COMMAND_ID.networkSeen])
+        .u8(COMMAND_ID.networkSeen)
+        .u32(checkUint('networkSeen.epoch', command.epoch, 32))
+        .finish();
     default:
       // Unreachable for typed callers; plain JavaScript can still pass anything.
       throw new RangeError(`unknown command kind ${JSON.stringify((command as { kind?: unknown }).kind)}`);

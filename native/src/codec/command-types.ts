@@ -86,6 +86,16 @@ export interface PolicyPartCommand {
   readonly data: Uint8Array;
 }
 
+/**
+ * Extension: the client has put in force the policy for the network of NetworkFacts `epoch` (id
+ * 131); until then the driver's policy decides no new connection (README "Network facts").
+ */
+export interface NetworkSeenCommand {
+  readonly kind: 'networkSeen';
+  /** The epoch of a NetworkFacts info the driver sent (u32). */
+  readonly epoch: number;
+}
+
 /** Any command, discriminated by `kind`. */
 export type Command =
   | ShutdownCommand
@@ -98,7 +108,8 @@ export type Command =
   | CleanEndedConnectionsCommand
   | HelloCommand
   | GetCountersCommand
-  | PolicyPartCommand;
+  | PolicyPartCommand
+  | NetworkSeenCommand;
 
 /** The `kind` of a command. */
 export type CommandKind = Command['kind'];

@@ -9,7 +9,7 @@ import { COMMAND_ID, commandSize, type Verdict } from './protocol-constants.ts';
 
 function randomCommand(random: Random): Command {
   const verdict = random.int(12) as Verdict;
-  switch (random.int(12)) {
+  switch (random.int(13)) {
     case 0:
       return { kind: 'verdict', id: random.u64(), verdict };
     case 1:
@@ -36,6 +36,8 @@ function randomCommand(random: Random): Command {
         offset: random.uint(32),
         data: random.bytes(random.chance(0.1) ? random.pick([1, 8192]) : 1 + random.int(100)),
       };
+    case 5:
+      return { kind: 'networkSeen', epoch: random.uint(32) };
     default:
       return {
         kind: random.pick([

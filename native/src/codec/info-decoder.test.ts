@@ -36,7 +36,7 @@ describe('decodeInfoBody', () => {
   });
 
   it('reports unknown types with their length', () => {
-    for (const type of [7, 100, 127, 137, 255]) {
+    for (const type of [7, 100, 127, 138, 255]) {
       expect(decodeInfoBody(type, new Uint8Array(3))).toEqual({
         kind: 'problem',
         problem: 'unknown-type',

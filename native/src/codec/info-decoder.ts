@@ -3,6 +3,7 @@
 import { addressAt } from './addresses.ts';
 import { decodeDnsExchange } from './dns-exchange-decoder.ts';
 import type { BandwidthEntry, DecodeResult, InfoProblem } from './info-types.ts';
+import { decodeNetworkFacts } from './network-facts-decoder.ts';
 import { decodePolicyState, decodeRuleDecided, POLICY_INFO_BODY_SIZE } from './policy-info-decoder.ts';
 import { INFO_TYPE } from './protocol-constants.ts';
 
@@ -80,6 +81,8 @@ export function decodeInfoAt(
       return decodeRuleDecided(type, bytes, view, start, length, true);
     case INFO_TYPE.dnsExchange:
       return decodeDnsExchange(type, bytes, view, start, length);
+    case INFO_TYPE.networkFacts:
+      return decodeNetworkFacts(type, bytes, view, start, length);
     default:
       return { kind: 'problem', problem: 'unknown-type', type, bodyLength: length };
   }

@@ -37,7 +37,7 @@ function randomInfo(random: Random): Info {
     remoteIp: randomIp(random, ipVersion),
     remotePort: random.uint(16),
   };
-  switch (random.int(11)) {
+  switch (random.int(12)) {
     case 0:
       return { kind: 'log', severity: random.uint(8), text: randomText(random, 40) };
     case 1:
@@ -138,6 +138,22 @@ function randomInfo(random: Random): Info {
         v4Addresses: Array.from({ length: random.int(4) }, () => randomIp(random, 4)),
         v6Addresses: Array.from({ length: random.int(4) }, () => randomIp(random, 6)),
       };
+    case 10: {
+      // Without a route (ip_version 0) there is no gateway address, as the README says.
+      const gatewayVersion = random.pick([0, 4, 6] as const);
+      return {
+        kind: 'networkFacts',
+        epoch: random.uint(32),
+        flags: random.uint(8),
+        ipVersion: gatewayVersion,
+        gatewayIp: gatewayVersion === 0 ? new Uint8Array(0) : randomIp(random, gatewayVersion),
+        gatewayMac: random.bytes(6),
+        interfaceIndex: random.uint(32),
+        interfaceName: randomText(random, 15),
+        dnsSuffix: randomText(random, 30),
+        ssid: random.bytes(random.int(33)),
+      };
+    }
     default:
       return { kind: 'counters', values: Array.from({ length: random.int(12) }, () => random.u64()) };
   }
@@ -168,7 +184,7 @@ describe('InfoReader properties', () => {
       for (let n = random.int(8); n > 0; n--) {
         garbage.push(
           ...frameInfo(
-            random.pick([0, 1, 2, 3, 4, 5, 6, 128, 129, 130, 131, 132, 133, 134, 135, random.uint(8)]),
+            random.pick([0, 1, 2, 3, 4, 5, 6, 128, 129, 130, 131, 132, 133, 134, 135, 136, 137, random.uint(8)]),
             random.bytes(random.int(80)),
           ),
         );

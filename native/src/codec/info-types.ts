@@ -132,6 +132,31 @@ export interface DnsExchangeInfo {
   readonly v6Addresses: readonly Uint8Array[];
 }
 
+/**
+ * The network of the default route, as the driver sees it (extension type 137, "Network facts"):
+ * every connection info after it in the stream was seen on that network.
+ */
+export interface NetworkFactsInfo {
+  readonly kind: 'networkFacts';
+  /** From 1, one more at every change of the other fields (u32). */
+  readonly epoch: number;
+  /** The raw flags byte (see NETWORK_FLAG); unknown bits are kept, not refused. */
+  readonly flags: number;
+  /** How `gatewayIp` is held: 4 or 6; 0 without a default route. */
+  readonly ipVersion: 0 | IpVersion;
+  /** 4 or 16 bytes per `ipVersion` (a copy); empty when `ipVersion` is 0. All zero: no gateway. */
+  readonly gatewayIp: Uint8Array;
+  /** The gateway's 6-byte link-layer address (a copy); zero while unknown. */
+  readonly gatewayMac: Uint8Array;
+  /** The default route's interface: its index (u32) and name. */
+  readonly interfaceIndex: number;
+  readonly interfaceName: string;
+  /** The first DNS search suffix; '' when none. */
+  readonly dnsSuffix: string;
+  /** The Wi-Fi network's name as raw bytes (a copy): an SSID need not be UTF-8. Empty when unknown. */
+  readonly ssid: Uint8Array;
+}
+
 /** Driver counters since start, in COUNTER_NAMES order (extension type 132). */
 export interface CountersInfo {
   readonly kind: 'counters';
@@ -196,6 +221,7 @@ export type Info =
   | ProcessInfo
   | DnsNameInfo
   | DnsExchangeInfo
+  | NetworkFactsInfo
   | CountersInfo
   | PolicyStateInfo
   | RuleDecidedInfo;
@@ -210,7 +236,8 @@ export type InfoProblemReason = 'size-mismatch' | 'unknown-type' | 'oversized' |
  * An info that was skipped by its length: its body does not fit its type (`size-mismatch`), its
  * type is unknown (`unknown-type`), its body_len exceeds the reader's limit (`oversized`), or a
  * field holds a value its type cannot carry (`bad-value`: a verdict byte outside 0..11 in a
- * PolicyState or RuleDecided; verdicts are fixed by the base protocol, so that is a broken driver).
+ * PolicyState or RuleDecided, verdicts being fixed by the base protocol; an IP version a
+ * DnsExchange or NetworkFacts cannot hold its address by; a DnsExchange without a name).
  */
 export interface InfoProblem {
   readonly kind: 'problem';

@@ -7,8 +7,10 @@ import {
   COUNTER_INDEX,
   COUNTER_NAMES,
   FEATURE,
+  INFO_TYPE,
   IOCTL,
   isVerdict,
+  NETWORK_FLAG,
   POLICY_ORIGINS,
   POLICY_PROBLEMS,
   VERDICT,
@@ -53,8 +55,13 @@ describe('protocol constants', () => {
 
   it('lists the counters in index order and the features as bits', () => {
     COUNTER_NAMES.forEach((name, i) => expect(COUNTER_INDEX[name]).toBe(i));
-    expect(ALL_FEATURES).toBe(31);
+    expect(ALL_FEATURES).toBe(63);
     expect(FEATURE.dnsLog).toBe(0x10);
+    expect(FEATURE.network).toBe(0x20);
+    expect(NETWORK_FLAG).toEqual({ defaultRoute: 1, gatewayMacKnown: 2, vpnUp: 4 });
+    expect(COMMAND_SIZE[COMMAND_ID.networkSeen]).toBe(5);
+    expect(COMMAND_ID.networkSeen).toBe(131);
+    expect(INFO_TYPE.networkFacts).toBe(137);
     expect(FEATURE.policy).toBe(8);
     expect(POLICY_ORIGINS.indexOf('client')).toBe(2);
     expect(POLICY_PROBLEMS.indexOf('not-saved')).toBe(5);

@@ -27,6 +27,7 @@ export const COMMAND_ID = {
   hello: 128,
   getCounters: 129,
   policyPart: 130,
+  networkSeen: 131,
 } as const;
 
 /** A known command id. */
@@ -51,6 +52,7 @@ export const COMMAND_SIZE: Readonly<Record<FixedSizeCommandId, number>> = {
   8: 1,
   128: 7,
   129: 1,
+  131: 5,
 };
 
 // A 256-entry table so a decoder looks a size up by any byte without a hash lookup; 0 = unknown id.
@@ -73,7 +75,7 @@ export const POLICY_PART_HEADER_LENGTH = 19;
 /** The most policy document bytes one PolicyPart carries (its `data_len` is 1..this). */
 export const MAX_POLICY_PART_LENGTH = 8192;
 
-/** Info types: the first byte of every info header. Base 0..6, extensions 128..136. */
+/** Info types: the first byte of every info header. Base 0..6, extensions 128..137. */
 export const INFO_TYPE = {
   logLine: 0,
   connectionV4: 1,
@@ -91,6 +93,7 @@ export const INFO_TYPE = {
   ruleDecidedV4: 134,
   ruleDecidedV6: 135,
   dnsExchange: 136,
+  networkFacts: 137,
 } as const;
 
 /** A known info type. */
@@ -171,10 +174,23 @@ export const FEATURE = {
   policy: 0x8,
   /** DnsExchange infos (136): who asked which name and what it got. */
   dnsLog: 0x10,
+  /** NetworkFacts infos (137), and the NetworkSeen command (131) takes effect. */
+  network: 0x20,
 } as const;
 
 /** Every feature bit this protocol revision defines. */
-export const ALL_FEATURES = FEATURE.process | FEATURE.dns | FEATURE.counters | FEATURE.policy | FEATURE.dnsLog;
+export const ALL_FEATURES =
+  FEATURE.process | FEATURE.dns | FEATURE.counters | FEATURE.policy | FEATURE.dnsLog | FEATURE.network;
+
+/** NetworkFacts `flags` bits; a newer driver may set others, which readers ignore. */
+export const NETWORK_FLAG = {
+  /** There is a default route; without it every other field is zero or empty. */
+  defaultRoute: 0x1,
+  /** `gateway_mac` is known (the neighbour table had it). */
+  gatewayMacKnown: 0x2,
+  /** A tunnel interface (tun, WireGuard, PPP) is up. */
+  vpnUp: 0x4,
+} as const;
 
 /** PolicyState `origin` names, indexed by wire value: where the enforced policy came from. */
 export const POLICY_ORIGINS = ['none', 'stored', 'client'] as const;

@@ -22,7 +22,7 @@ describe('decodeCommand', () => {
     expect(decodeError(new Uint8Array(0)).reason).toBe('empty');
   });
 
-  it.each([9, 10, 127, 131, 255])('rejects unknown id %i', (id) => {
+  it.each([9, 10, 127, 132, 255])('rejects unknown id %i', (id) => {
     const error = decodeError(Uint8Array.of(id));
     expect(error.reason).toBe('unknown-id');
     expect(error.message).toBe(`unknown command id ${id}`);
@@ -103,6 +103,11 @@ describe('decodeCommand', () => {
     const lying = Uint8Array.of(...part);
     lying[17] = 2;
     expect(decodeError(lying).message).toBe('command 130 has 21 bytes, got 22');
+  });
+
+  it('decodes a NetworkSeen: id 131, then epoch u32 LE', () => {
+    expect(decodeCommand(Uint8Array.of(131, 4, 3, 2, 1))).toEqual({ kind: 'networkSeen', epoch: 0x01020304 });
+    expect(decodeError(Uint8Array.of(131, 4, 3, 2)).message).toBe('command 131 has 5 bytes, got 4');
   });
 
   it('reads at the byte offset of a view', () => {

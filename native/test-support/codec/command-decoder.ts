@@ -109,6 +109,8 @@ export function decodeCommand(bytes: Uint8Array): Command {
       return { kind: 'printMemoryStats' };
     case COMMAND_ID.cleanEndedConnections:
       return { kind: 'cleanEndedConnections' };
+    case COMMAND_ID.networkSeen:
+      return { kind: 'networkSeen', epoch: view.getUint32(1, true) };
     case COMMAND_ID.policyPart:
       return {
         kind: 'policyPart',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeInfoBody } from '../../src/codec/info-decoder.ts';
-import type { Info, PolicyStateInfo, RuleDecidedInfo } from '../../src/codec/info-types.ts';
+import type { Info, NetworkFactsInfo, PolicyStateInfo, RuleDecidedInfo } from '../../src/codec/info-types.ts';
 import { ipv4, ipv6 } from './address-bytes.ts';
 import { encodeInfo, encodeInfos, frameInfo } from './info-encoder.ts';
 import { RUST_INFO_FIXTURES } from './testdata-fixtures.ts';
@@ -34,6 +34,19 @@ const DECIDED: RuleDecidedInfo = {
   verdict: 3,
   generation: 1n,
   ruleTag: 1,
+};
+
+const FACTS: NetworkFactsInfo = {
+  kind: 'networkFacts',
+  epoch: 1,
+  flags: 1,
+  ipVersion: 4,
+  gatewayIp: ipv4(192, 0, 2, 1),
+  gatewayMac: new Uint8Array(6),
+  interfaceIndex: 2,
+  interfaceName: 'eth0',
+  dnsSuffix: '',
+  ssid: new Uint8Array(0),
 };
 
 describe('encodeInfo', () => {
@@ -157,6 +170,13 @@ describe('encodeInfo', () => {
     ['a rule count over u32', { ...STATE, ruleCount: 2 ** 32 }, /policyState\.ruleCount/],
     ['a rule decided with verdict 12', { ...DECIDED, verdict: 12 as never }, /ruleDecided\.verdict must be a verdict/],
     ['a rule tag over u32', { ...DECIDED, ruleTag: -1 }, /ruleDecided\.ruleTag/],
+    ['a network IP version of 5', { ...FACTS, ipVersion: 5 as never }, /networkFacts\.ipVersion must be 0, 4 or 6/],
+    ['a gateway without a route', { ...FACTS, ipVersion: 0 }, /networkFacts\.gatewayIp must be empty/],
+    ['a gateway of the wrong family', { ...FACTS, ipVersion: 6 }, /networkFacts\.gatewayIp must be 16 address bytes/],
+    ['a MAC of 5 bytes', { ...FACTS, gatewayMac: new Uint8Array(5) }, /networkFacts\.gatewayMac must be 6 bytes/],
+    ['an SSID of 256 bytes', { ...FACTS, ssid: new Uint8Array(256) }, /networkFacts\.ssid length/],
+    ['an interface name of 256 bytes', { ...FACTS, interfaceName: 'x'.repeat(256) }, /networkFacts\.interfaceName/],
+    ['an epoch over u32', { ...FACTS, epoch: 2 ** 32 }, /networkFacts\.epoch/],
     [
       'a decided address of the wrong family',
       { ...DECIDED, remoteIp: ipv6(0, 0, 0, 0, 0, 0, 0, 1) },

@@ -9,6 +9,7 @@ import type {
   DnsNameInfo,
   HelloReplyInfo,
   Info,
+  NetworkFactsInfo,
   PolicyStateInfo,
   ProcessInfo,
   RuleDecidedInfo,
@@ -73,6 +74,8 @@ export function encodeInfo(info: Info): Uint8Array {
       return encodeRuleDecided(info);
     case 'dnsExchange':
       return encodeDnsExchange(info);
+    case 'networkFacts':
+      return encodeNetworkFacts(info);
     default:
       throw new RangeError(`unknown info kind ${JSON.stringify((info as { kind?: unknown }).kind)}`);
   }
@@ -208,6 +211,41 @@ function encodeDnsExchange(info: DnsExchangeInfo): Uint8Array {
   info.v4Addresses.forEach((ip, i) => writer.raw(checkAddress(`dnsExchange.v4Addresses[${i}]`, ip, 4)));
   info.v6Addresses.forEach((ip, i) => writer.raw(checkAddress(`dnsExchange.v6Addresses[${i}]`, ip, 6)));
   return writer.finish();
+}
+
+function encodeNetworkFacts(info: NetworkFactsInfo): Uint8Array {
+  const { ipVersion } = info;
+  if (ipVersion !== 0 && ipVersion !== 4 && ipVersion !== 6) {
+    throw new RangeError(`networkFacts.ipVersion must be 0, 4 or 6, got ${String(ipVersion)}`);
+  }
+  // Without a route (ip_version 0) the 16 bytes stay zero; the decoder gives no address then.
+  if (ipVersion === 0 && info.gatewayIp.length !== 0) {
+    throw new RangeError('networkFacts.gatewayIp must be empty when ipVersion is 0');
+  }
+  const gateway =
+    ipVersion === 0 ? new Uint8Array(16) : wideAddress('networkFacts.gatewayIp', info.gatewayIp, ipVersion);
+  if (!(info.gatewayMac instanceof Uint8Array) || info.gatewayMac.length !== 6) {
+    throw new RangeError('networkFacts.gatewayMac must be 6 bytes');
+  }
+  const ifname = utf8.encode(info.interfaceName);
+  const suffix = utf8.encode(info.dnsSuffix);
+  const ifnameLength = checkUint('networkFacts.interfaceName byte length', ifname.length, 8);
+  const suffixLength = checkUint('networkFacts.dnsSuffix byte length', suffix.length, 8);
+  const ssidLength = checkUint('networkFacts.ssid length', info.ssid.length, 8);
+  return header(INFO_TYPE.networkFacts, 35 + ifnameLength + suffixLength + ssidLength)
+    .u32(checkUint('networkFacts.epoch', info.epoch, 32))
+    .u8(checkUint('networkFacts.flags', info.flags, 8))
+    .u8(ipVersion)
+    .raw(gateway)
+    .raw(info.gatewayMac)
+    .u32(checkUint('networkFacts.interfaceIndex', info.interfaceIndex, 32))
+    .u8(ifnameLength)
+    .u8(suffixLength)
+    .u8(ssidLength)
+    .raw(ifname)
+    .raw(suffix)
+    .raw(info.ssid)
+    .finish();
 }
 
 // 'unknown' names a byte the decoder did not know, which it did not keep: it has no value to write.

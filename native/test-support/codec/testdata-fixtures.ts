@@ -66,6 +66,8 @@ export const TS_COMMAND_FIXTURES: readonly Command[] = [
   },
   { kind: 'policyPart', generation: 99n, totalLength: 8195, offset: 8192, data: Uint8Array.of(1, 2, 3) },
   { kind: 'policyPart', generation: U64_MAX, totalLength: 0xffffffff, offset: 0xfffffffe, data: Uint8Array.of(0xab) },
+  { kind: 'networkSeen', epoch: 1 },
+  { kind: 'networkSeen', epoch: 0xffffffff },
 ];
 
 /** The bytes ts_commands.bin must hold: TS_COMMAND_FIXTURES encoded back to back. */
@@ -251,5 +253,43 @@ export const RUST_INFO_FIXTURES: readonly Info[] = [
     name: 'nope.example',
     v4Addresses: [],
     v6Addresses: [],
+  },
+  // The three NetworkFacts of driver/protocol/examples/gen_testdata.rs: every flag with an SSID
+  // that is not UTF-8, an IPv6 gateway without a MAC, and no default route at all.
+  {
+    kind: 'networkFacts',
+    epoch: 1,
+    flags: 7,
+    ipVersion: 4,
+    gatewayIp: new Uint8Array([192, 168, 1, 1]),
+    gatewayMac: new Uint8Array([0x02, 0x11, 0x22, 0x33, 0x44, 0x55]),
+    interfaceIndex: 3,
+    interfaceName: 'wlp2s0',
+    dnsSuffix: 'home.example',
+    ssid: new Uint8Array([0x43, 0x61, 0x66, 0xe9]),
+  },
+  {
+    kind: 'networkFacts',
+    epoch: 2,
+    flags: 1,
+    ipVersion: 6,
+    gatewayIp: new Uint8Array([0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]),
+    gatewayMac: new Uint8Array(6),
+    interfaceIndex: 0x01020304,
+    interfaceName: 'eth0',
+    dnsSuffix: '',
+    ssid: new Uint8Array(0),
+  },
+  {
+    kind: 'networkFacts',
+    epoch: 0xffffffff,
+    flags: 0,
+    ipVersion: 0,
+    gatewayIp: new Uint8Array(0),
+    gatewayMac: new Uint8Array(6),
+    interfaceIndex: 0,
+    interfaceName: '',
+    dnsSuffix: '',
+    ssid: new Uint8Array(0),
   },
 ];

@@ -4,14 +4,15 @@
 #![allow(dead_code)]
 
 use zenithfence_protocol::constants::{driver_kind, feature, payload_layer, EXT_VERSION, VERSION};
+use zenithfence_protocol::info_network::network_flags;
 use zenithfence_protocol::policy::{
     BlockedNetwork, PolicyBlocklist, PolicyDocument, PolicyRule, RuleAction, RuleDestination,
     RuleDirection, FLAG_CASE_INSENSITIVE_PATHS,
 };
 use zenithfence_protocol::{
     BandwidthEntry, BandwidthStats, Command, Connection, ConnectionEnd, Counters, DnsExchange,
-    DnsName, HelloReply, Info, LogLine, PolicyPart, PolicyState, Process, RuleDecided, Update,
-    Verdict,
+    DnsName, HelloReply, Info, LogLine, NetworkFacts, PolicyPart, PolicyState, Process,
+    RuleDecided, Update, Verdict,
 };
 
 pub(crate) const LOCAL_V4: [u8; 4] = [192, 0, 2, 10];
@@ -203,10 +204,39 @@ pub(crate) fn rust_infos() -> Vec<Info> {
             v4_addresses: vec![],
             v6_addresses: vec![],
         }),
+        // A home Wi-Fi network behind a VPN, with an SSID that is not UTF-8 (Latin-1 "Café").
+        Info::NetworkFacts(NetworkFacts {
+            epoch: 1,
+            flags: network_flags::DEFAULT_ROUTE | network_flags::GATEWAY_MAC | network_flags::VPN,
+            ip_version: 4,
+            gateway_ip: in_16([192, 168, 1, 1]),
+            gateway_mac: [0x02, 0x11, 0x22, 0x33, 0x44, 0x55],
+            if_index: 3,
+            interface_name: "wlp2s0".into(),
+            dns_suffix: "home.example".into(),
+            ssid: vec![b'C', b'a', b'f', 0xE9],
+        }),
+        // An IPv6 default route whose gateway (fe80::1) has no known MAC yet.
+        Info::NetworkFacts(NetworkFacts {
+            epoch: 2,
+            flags: network_flags::DEFAULT_ROUTE,
+            ip_version: 6,
+            gateway_ip: [0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1],
+            gateway_mac: [0; 6],
+            if_index: 0x0102_0304,
+            interface_name: "eth0".into(),
+            dns_suffix: String::new(),
+            ssid: vec![],
+        }),
+        // Offline: no default route, every other field zero or empty.
+        Info::NetworkFacts(NetworkFacts {
+            epoch: u32::MAX,
+            ..NetworkFacts::default()
+        }),
     ]
 }
 
-/// An IPv4 address as a DnsExchange holds it: the first 4 of 16 bytes, the rest zero.
+/// An IPv4 address as a DnsExchange or a NetworkFacts holds it: the first 4 of 16 bytes, the rest zero.
 fn in_16(v4: [u8; 4]) -> [u8; 16] {
     let mut out = [0u8; 16];
     out[..4].copy_from_slice(&v4);
@@ -344,6 +374,8 @@ pub(crate) fn ts_commands() -> Vec<Command<'static>> {
             offset: 0xFFFF_FFFE,
             data: &[0xAB],
         }),
+        Command::NetworkSeen { epoch: 1 },
+        Command::NetworkSeen { epoch: u32::MAX },
     ]
 }
 

@@ -124,4 +124,15 @@ impl<P, I: Irp> CommandTarget for Commands<'_, P, I> {
         // Copied (at most 8 KiB) so the write's buffer is not needed after the lock.
         self.part = Some(ReceivedPart::of(part));
     }
+
+    fn network_seen(&mut self, epoch: u32) {
+        // This driver never grants NETWORK (the app reads the facts itself on Windows), so no
+        // epoch was ever sent: rejected and counted, as the protocol says, and nothing changes.
+        let d = &mut *self.driver;
+        d.tally.driver.commands_rejected += 1;
+        d.log(
+            severity::WARNING,
+            format!("NetworkSeen {epoch}: this driver does not report the network"),
+        );
+    }
 }

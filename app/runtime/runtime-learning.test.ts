@@ -1,0 +1,103 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { dispatch as dispatchAny, type Handlers } from '../contract/dispatch.ts';
+import type { RequestChannel, ResponseOf } from '../contract/ipc.ts';
+import { openStore, type Store } from '../store/index.ts';
+import { connection, CURL, startRuntime, tempDbPath } from './test-support/harness.ts';
+
+// Learning through the runtime, on a real store: the proposals and the window survive a restart,
+// the review makes rules in one transaction, the status says what learning does.
+
+let stores: Store[] = [];
+afterEach(() => {
+  for (const store of stores) store.close();
+  stores = [];
+});
+
+async function dispatch<C extends RequestChannel>(
+  handlers: Handlers,
+  channel: C,
+  payload: unknown,
+): Promise<ResponseOf<C>> {
+  const result = await dispatchAny(handlers, channel, payload);
+  if (!result.ok) throw new Error(`${channel}: ${result.error.message}`);
+  return result.value as ResponseOf<C>;
+}
+
+const WGET = '/usr/bin/wget';
+
+function of(id: number, path: string, port: number) {
+  const base = connection(BigInt(id), 40_000 + id, port);
+  return {
+    ...base,
+    process: { ...base.process, path, pid: path === CURL ? 42 : 43 },
+    pid: path === CURL ? 42 : 43,
+  } as typeof base;
+}
+
+describe('Runtime: learning', () => {
+  it('keeps the window and the proposals across a restart; the review makes the kept rules', async () => {
+    const dbPath = tempDbPath();
+    const first = startRuntime({ store: openStore(dbPath) });
+    await dispatch(first.handlers, 'learning:start', { kind: 'minutes', minutes: 30 });
+    for (let i = 1; i <= 20; i++)
+      first.runtime.handleEvent(of(i, i % 2 === 0 ? CURL : WGET, 400 + (i % 5)), first.clock.now);
+    expect(first.verdicts).toHaveLength(20);
+    expect(first.runtime.status(first.clock.now).learning).toMatchObject({ proposals: 10 });
+    first.clock.now += 1000;
+    first.runtime.tick(first.clock.now);
+    first.runtime.shutdown(first.clock.now);
+    first.store.close();
+
+    const again = startRuntime({ store: openStore(dbPath) });
+    stores.push(again.store);
+    expect(again.runtime.status(again.clock.now).learning).toMatchObject({ until: 1_000 + 30 * 60_000, proposals: 10 });
+    const groups = await dispatch(again.handlers, 'learning:proposals', undefined);
+    expect(groups.map((g) => g.appPath).sort()).toEqual([CURL, WGET]);
+    await dispatch(again.handlers, 'learning:stop', undefined);
+    const decisions = groups.flatMap((g) =>
+      g.proposals.map((p) => ({ proposalId: p.id, action: g.appPath === CURL ? 'keep' : 'discard' })),
+    );
+    const reviewed = await dispatch(again.handlers, 'learning:review', { decisions });
+    expect(reviewed).toMatchObject({ kept: 5, discarded: 5 });
+    expect((await dispatch(again.handlers, 'rules:list', undefined)).map((r) => r.notes)).toEqual(
+      Array(5).fill('learned'),
+    );
+    again.runtime.handleEvent(of(100, CURL, 402), again.clock.now);
+    again.runtime.handleEvent(of(101, WGET, 401), again.clock.now);
+    expect(again.verdicts).toEqual([[100n, 'permanent-accept']]);
+    expect(again.runtime.status(again.clock.now).learning).toMatchObject({ until: null, proposals: 0 });
+    // The reviewed proposals are gone from the store too.
+    again.clock.now += 1000;
+    again.runtime.tick(again.clock.now);
+    expect(again.store.learned.list().proposals).toEqual([]);
+  });
+
+  it('refuses hostile review and start requests without changing anything', async () => {
+    const h = startRuntime();
+    stores.push(h.store);
+    const bad = [
+      ['learning:start', { kind: 'minutes', minutes: 0 }],
+      ['learning:start', { kind: 'minutes', minutes: 100_000 }],
+      ['learning:start', { kind: 'until-app-quits', appPath: 'relative/app' }],
+      ['learning:review', { decisions: [] }],
+      ['learning:review', { decisions: [{ proposalId: 'x', action: 'keep', rule: { app: { kind: 'any' } } }] }],
+      ['learning:review', { decisions: [{ proposalId: 'nope', action: 'discard' }] }],
+    ] as const;
+    for (const [channel, payload] of bad) {
+      const result = await dispatchAny(h.handlers, channel, payload);
+      expect(result.ok, `${channel} ${JSON.stringify(payload)}`).toBe(false);
+    }
+    expect(h.runtime.status(h.clock.now).learning).toMatchObject({ until: null, apps: [], proposals: 0 });
+  });
+
+  it('pushes the status when a window ends by itself', async () => {
+    const h = startRuntime();
+    stores.push(h.store);
+    await dispatch(h.handlers, 'learning:start', { kind: 'minutes', minutes: 1 });
+    h.pushes.length = 0;
+    h.clock.now += 60_000;
+    h.runtime.tick(h.clock.now);
+    expect(h.pushes).toContain('status:changed');
+    expect(h.runtime.status(h.clock.now).learning.until).toBeNull();
+  });
+});

@@ -1,0 +1,465 @@
+//! The network watcher: which network the machine is on (protocol README "Network facts"), from
+//! rtnetlink. At start it reads the links, the routes and the gateway's neighbour entry; it is
+//! subscribed to link, neighbour and IPv4/IPv6 route changes and reads the tables again when one
+//! of them can change the facts (a link, a default route, the gateway's neighbour entry, lost
+//! events) or when the resolver configuration changed (the DNS suffix). `network_tables.rs`
+//! computes the facts, `network_report.rs` decides when they are reported.
+//!
+//! When the gateway has no neighbour entry, the kernel is asked to resolve it: an `RTM_NEWNEIGH`
+//! with `NTF_USE` (create or replace) makes it send an ARP request or neighbour solicitation at
+//! once, as a packet to the gateway would, without any packet of ours (an IP packet would go
+//! through our own queue). The report waits for the answer at most a second.
+//!
+//! Owned by the packet thread, which waits on its socket in the same poll(2) as on the queue and
+//! reads it before it decides the packets of the same wake-up: a connection routed after a
+//! change is decided after that change's facts are queued. No timer of its own: the MAC wait
+//! shortens the thread's wait, and the resolver files are looked at when it wakes anyway.
+
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::os::fd::{AsRawFd, RawFd};
+use std::time::Duration;
+
+use zenithfence_core::flow::IpAddress;
+use zenithfence_protocol::info_network::network_flags;
+use zenithfence_protocol::NetworkFacts;
+
+use crate::log::{Log, Severity};
+use crate::netlink::{
+    find_attr, messages, MessageBuilder, NetlinkSocket, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST,
+};
+use crate::network_report::{Reporter, Step};
+use crate::network_tables::{
+    observe, parse_link, parse_neighbour, parse_route, GatewayKey, Link, Neighbour, Observed,
+    Route, AF_INET, AF_INET6, IFINFOMSG_LEN, NDMSG_LEN, RTMSG_LEN,
+};
+use crate::resolvers::Resolvers;
+use crate::sys;
+
+/// `NETLINK_ROUTE`.
+const NETLINK_ROUTE: i32 = 0;
+/// `RTMGRP_LINK`.
+const RTMGRP_LINK: u32 = 0x1;
+/// `RTMGRP_NEIGH`.
+const RTMGRP_NEIGH: u32 = 0x4;
+/// `RTMGRP_IPV4_ROUTE`.
+const RTMGRP_IPV4_ROUTE: u32 = 0x40;
+/// `RTMGRP_IPV6_ROUTE`.
+const RTMGRP_IPV6_ROUTE: u32 = 0x400;
+const RTM_NEWLINK: u16 = 16;
+const RTM_DELLINK: u16 = 17;
+const RTM_GETLINK: u16 = 18;
+const RTM_NEWROUTE: u16 = 24;
+const RTM_DELROUTE: u16 = 25;
+const RTM_GETROUTE: u16 = 26;
+const RTM_NEWNEIGH: u16 = 28;
+const RTM_DELNEIGH: u16 = 29;
+const RTM_GETNEIGH: u16 = 30;
+/// `NLM_F_REPLACE`.
+const NLM_F_REPLACE: u16 = 0x100;
+/// `NLM_F_CREATE`.
+const NLM_F_CREATE: u16 = 0x400;
+/// `NTF_USE`: treat the entry as used, which starts its resolution.
+const NTF_USE: u8 = 0x01;
+/// `NDA_DST`.
+const NDA_DST: u16 = 1;
+/// `IFLA_WIRELESS`: a Wi-Fi driver's event (a scan, ...) carried in a link message; not a
+/// change of the link.
+const IFLA_WIRELESS: u16 = 11;
+/// `ENOBUFS`: events were lost to a full receive buffer.
+const ENOBUFS: i32 = 105;
+
+/// A dump's datagrams are at most 32 KiB; a read with a smaller buffer would cut them.
+const REQUEST_BUF_LEN: usize = 64 * 1024;
+/// Event datagrams carry one message each.
+const EVENT_BUF_LEN: usize = 32 * 1024;
+/// How long one reply of a dump may take (the kernel answers in microseconds).
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(2);
+/// The most event datagrams read in one wake-up: a flood of neighbour events (a scan of the
+/// LAN) must not keep held packets waiting; the rest are read at the next wake-up.
+const MAX_EVENTS_PER_WAKE: usize = 256;
+/// The event socket's buffer: a burst of changes (a VPN coming up) fits.
+const EVENT_RCVBUF: i32 = 1 << 20;
+
+/// The two rtnetlink sockets, the resolver files and the report state.
+pub(crate) struct NetworkWatch {
+    events: NetlinkSocket,
+    requests: NetlinkSocket,
+    seq: u32,
+    /// `/etc/resolv.conf`, for the DNS suffix (`Resolvers::suffix`).
+    resolvers: Resolvers,
+    reporter: Reporter,
+    /// The facts last read from the tables (stepped again when the MAC wait ends).
+    observed: Option<Observed>,
+    /// The tables must be read again.
+    stale: bool,
+}
+
+/// A request header of `len` zero bytes with the family byte set.
+fn family_header<const N: usize>(family: u8) -> [u8; N] {
+    let mut header = [0u8; N];
+    if let Some(first) = header.first_mut() {
+        *first = family;
+    }
+    header
+}
+
+impl NetworkWatch {
+    /// Opens the event socket (subscribed) and the request socket; the first [`poll`] reads
+    /// the tables. `resolvers` gives the DNS suffix.
+    ///
+    /// [`poll`]: NetworkWatch::poll
+    pub(crate) fn open(resolvers: Resolvers) -> io::Result<NetworkWatch> {
+        let groups = RTMGRP_LINK | RTMGRP_NEIGH | RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_ROUTE;
+        let events = sys::netlink_socket(NETLINK_ROUTE, groups)?;
+        // Needs CAP_NET_ADMIN; without it the default buffer stays, and a loss is noticed.
+        let _ = sys::set_int_option(&events, sys::SOL_SOCKET, sys::SO_RCVBUFFORCE, EVENT_RCVBUF);
+        let requests = sys::netlink_socket(NETLINK_ROUTE, 0)?;
+        sys::set_receive_timeout(&requests, REQUEST_TIMEOUT)?;
+        Ok(NetworkWatch {
+            events: NetlinkSocket::new(events, EVENT_BUF_LEN),
+            requests: NetlinkSocket::new(requests, REQUEST_BUF_LEN),
+            seq: 0,
+            resolvers,
+            reporter: Reporter::default(),
+            observed: None,
+            stale: true,
+        })
+    }
+
+    /// The event socket, to wait for changes (`sys::wait_readable`).
+    pub(crate) fn raw_fd(&self) -> RawFd {
+        self.events.file().as_raw_fd()
+    }
+
+    /// How long the caller may wait before it must call [`NetworkWatch::poll`] again: until the
+    /// MAC wait ends (None: no limit of ours).
+    pub(crate) fn wait_limit(&self, now_ms: u64) -> Option<Duration> {
+        let deadline = self.reporter.deadline()?;
+        Some(Duration::from_millis(deadline.saturating_sub(now_ms)))
+    }
+
+    /// Reads the changes waiting, reads the tables again when they matter, and returns the
+    /// facts to report, if they changed. Never waits, except for the kernel's answers to its
+    /// own requests.
+    pub(crate) fn poll(&mut self, now_ms: u64, log: &Log) -> Option<NetworkFacts> {
+        self.read_events(log);
+        if self.resolvers.refresh(now_ms) {
+            // The DNS suffix may have changed (its facts, not the tables, but this is rare).
+            self.stale = true;
+        }
+        if self.stale {
+            match self.read_tables() {
+                Ok(observed) => {
+                    self.observed = Some(observed);
+                    self.stale = false;
+                }
+                // Stays stale: tried again at the next wake-up (the log limits the lines).
+                Err(e) => log.write(
+                    Severity::Warning,
+                    format!("reading the network tables: {e}"),
+                ),
+            }
+        }
+        let observed = self.observed.as_ref()?;
+        match self.reporter.step(observed, now_ms) {
+            Step::Report(facts) => Some(facts),
+            Step::Resolve(gateway) => {
+                match self.resolve(gateway) {
+                    Ok(()) => log.write(
+                        Severity::Debug,
+                        format!(
+                            "asked the kernel to resolve gateway {}",
+                            show(gateway.address)
+                        ),
+                    ),
+                    // The report still waits its second, then goes out without the MAC.
+                    Err(e) => log.write(
+                        Severity::Warning,
+                        format!(
+                            "cannot ask for gateway {}'s MAC: {e}",
+                            show(gateway.address)
+                        ),
+                    ),
+                }
+                None
+            }
+            Step::Nothing => None,
+        }
+    }
+
+    /// Takes every event waiting (at most [`MAX_EVENTS_PER_WAKE`] datagrams) and marks the
+    /// tables stale when one can change the facts.
+    fn read_events(&mut self, log: &Log) {
+        let gateway = self.observed.as_ref().and_then(|o| o.gateway);
+        for _ in 0..MAX_EVENTS_PER_WAKE {
+            match self.events.recv_now() {
+                Ok(datagram) => {
+                    if messages(datagram).any(|m| matters(m.kind, m.payload, gateway)) {
+                        self.stale = true;
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                // Events were lost: the tables may have changed in any way.
+                Err(e) if e.raw_os_error() == Some(ENOBUFS) => self.stale = true,
+                Err(e) => {
+                    log.write(Severity::Warning, format!("reading network changes: {e}"));
+                    return;
+                }
+            }
+        }
+    }
+
+    fn next_seq(&mut self) -> u32 {
+        self.seq = self.seq.wrapping_add(1);
+        self.seq
+    }
+
+    fn dump<T>(
+        &mut self,
+        kind: u16,
+        header: &[u8],
+        reply: u16,
+        parse: impl Fn(&[u8]) -> Option<T>,
+    ) -> io::Result<Vec<T>> {
+        let seq = self.next_seq();
+        let request = MessageBuilder::new(kind, NLM_F_REQUEST | NLM_F_DUMP, seq)
+            .raw(header)
+            .finish();
+        self.requests.dump(&request, seq, reply, parse)
+    }
+
+    /// The links, the routes and (when the default route has a gateway with a MAC) the
+    /// neighbours of its family, and the facts they give.
+    fn read_tables(&mut self) -> io::Result<Observed> {
+        let links: Vec<Link> = self.dump(
+            RTM_GETLINK,
+            &family_header::<IFINFOMSG_LEN>(0),
+            RTM_NEWLINK,
+            parse_link,
+        )?;
+        // AF_UNSPEC: the routes of every family in one dump.
+        let routes: Vec<Route> = self.dump(
+            RTM_GETROUTE,
+            &family_header::<RTMSG_LEN>(0),
+            RTM_NEWROUTE,
+            parse_route,
+        )?;
+        let suffix = self.resolvers.suffix().to_string();
+        let without_macs = observe(&links, &routes, &[], &suffix);
+        let Some(gateway) = without_macs.gateway else {
+            return Ok(without_macs);
+        };
+        let family = if gateway.address.is_v6() {
+            AF_INET6
+        } else {
+            AF_INET
+        };
+        let neighbours: Vec<Neighbour> = self.dump(
+            RTM_GETNEIGH,
+            &family_header::<NDMSG_LEN>(family),
+            RTM_NEWNEIGH,
+            parse_neighbour,
+        )?;
+        Ok(observe(&links, &routes, &neighbours, &suffix))
+    }
+
+    /// Asks the kernel to resolve `gateway`'s MAC (see the module's comment).
+    fn resolve(&mut self, gateway: GatewayKey) -> io::Result<()> {
+        let (family, address): (u8, &[u8]) = match &gateway.address {
+            IpAddress::V4(ip) => (AF_INET, ip),
+            IpAddress::V6(ip) => (AF_INET6, ip),
+        };
+        // `struct ndmsg`: family, padding, ifindex, state NUD_NONE (the kernel keeps the
+        // entry's own state with NTF_USE; a permanent one would never be collected), flags.
+        let mut header = [0u8; NDMSG_LEN];
+        header[0] = family;
+        header[4..8].copy_from_slice(&gateway.if_index.to_ne_bytes());
+        header[10] = NTF_USE;
+        let seq = self.next_seq();
+        let flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE;
+        let request = MessageBuilder::new(RTM_NEWNEIGH, flags, seq)
+            .raw(&header)
+            .attr(NDA_DST, address)
+            .finish();
+        self.requests.request_ack(&request, seq)
+    }
+}
+
+/// Whether an event can change the facts: any link change (but a Wi-Fi driver's wireless
+/// event), a default route's change, a change of the gateway's neighbour entry.
+fn matters(kind: u16, payload: &[u8], gateway: Option<GatewayKey>) -> bool {
+    match kind {
+        RTM_NEWLINK => payload
+            .get(IFINFOMSG_LEN..)
+            .is_none_or(|attrs| find_attr(attrs, IFLA_WIRELESS).is_none()),
+        RTM_DELLINK => true,
+        RTM_NEWROUTE | RTM_DELROUTE => parse_route(payload).is_none_or(|r| r.dst_len == 0),
+        RTM_NEWNEIGH | RTM_DELNEIGH => parse_neighbour(payload).is_some_and(|n| {
+            gateway.is_some_and(|g| g.if_index == n.if_index && g.address == n.address)
+        }),
+        _ => false,
+    }
+}
+
+/// An address as people write it.
+fn show(address: IpAddress) -> String {
+    match address {
+        IpAddress::V4(a) => Ipv4Addr::from(a).to_string(),
+        IpAddress::V6(a) => IpAddr::from(Ipv6Addr::from(a)).to_string(),
+    }
+}
+
+/// One log line for reported facts.
+pub(crate) fn describe(facts: &NetworkFacts) -> String {
+    let epoch = facts.epoch;
+    if facts.flags & network_flags::DEFAULT_ROUTE == 0 {
+        return format!("network facts {epoch}: no default route");
+    }
+    let mut text = format!("network facts {epoch}: default route");
+    let gateway = match facts.ip_version {
+        6 => IpAddress::V6(facts.gateway_ip),
+        _ => {
+            let mut v4 = [0u8; 4];
+            v4.copy_from_slice(facts.gateway_ip.get(..4).unwrap_or(&[0; 4]));
+            IpAddress::V4(v4)
+        }
+    };
+    if facts.gateway_ip != [0; 16] {
+        text.push_str(&format!(" via {}", show(gateway)));
+        if facts.flags & network_flags::GATEWAY_MAC != 0 {
+            let mac: Vec<String> = facts
+                .gateway_mac
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            text.push_str(&format!(" ({})", mac.join(":")));
+        } else {
+            text.push_str(" (MAC unknown)");
+        }
+    }
+    text.push_str(&format!(
+        " on {} (index {})",
+        facts.interface_name, facts.if_index
+    ));
+    if !facts.dns_suffix.is_empty() {
+        text.push_str(&format!(", DNS suffix {}", facts.dns_suffix));
+    }
+    if facts.flags & network_flags::VPN != 0 {
+        text.push_str(", a VPN is up");
+    }
+    text
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+    use crate::netlink::NLMSG_HDRLEN;
+
+    fn route_event(kind: u16, dst_len: u8) -> Vec<u8> {
+        let mut header = [0u8; RTMSG_LEN];
+        header[0] = AF_INET;
+        header[1] = dst_len;
+        MessageBuilder::new(kind, 0, 0).raw(&header).finish()[NLMSG_HDRLEN..].to_vec()
+    }
+
+    fn neighbour_event(if_index: u32, ip: [u8; 4]) -> Vec<u8> {
+        let mut header = [0u8; NDMSG_LEN];
+        header[0] = AF_INET;
+        header[4..8].copy_from_slice(&if_index.to_ne_bytes());
+        MessageBuilder::new(RTM_NEWNEIGH, 0, 0)
+            .raw(&header)
+            .attr(NDA_DST, &ip)
+            .finish()[NLMSG_HDRLEN..]
+            .to_vec()
+    }
+
+    #[test]
+    fn only_events_that_can_change_the_facts_matter() {
+        let gateway = Some(GatewayKey {
+            if_index: 2,
+            address: IpAddress::V4([10, 0, 0, 1]),
+        });
+        assert!(matters(
+            RTM_NEWROUTE,
+            &route_event(RTM_NEWROUTE, 0),
+            gateway
+        ));
+        assert!(matters(RTM_DELROUTE, &route_event(RTM_DELROUTE, 0), None));
+        assert!(!matters(
+            RTM_NEWROUTE,
+            &route_event(RTM_NEWROUTE, 24),
+            gateway
+        ));
+        assert!(matters(
+            RTM_NEWNEIGH,
+            &neighbour_event(2, [10, 0, 0, 1]),
+            gateway
+        ));
+        assert!(matters(
+            RTM_DELNEIGH,
+            &neighbour_event(2, [10, 0, 0, 1]),
+            gateway
+        ));
+        assert!(!matters(
+            RTM_NEWNEIGH,
+            &neighbour_event(2, [10, 0, 0, 7]),
+            gateway
+        ));
+        assert!(!matters(
+            RTM_NEWNEIGH,
+            &neighbour_event(3, [10, 0, 0, 1]),
+            gateway
+        ));
+        assert!(!matters(
+            RTM_NEWNEIGH,
+            &neighbour_event(2, [10, 0, 0, 1]),
+            None
+        ));
+        let link = [0u8; IFINFOMSG_LEN];
+        assert!(matters(RTM_NEWLINK, &link, None));
+        assert!(matters(RTM_DELLINK, &link, None));
+        let wireless = MessageBuilder::new(RTM_NEWLINK, 0, 0)
+            .raw(&link)
+            .attr(IFLA_WIRELESS, &[0; 8])
+            .finish();
+        assert!(!matters(RTM_NEWLINK, &wireless[NLMSG_HDRLEN..], None));
+        assert!(!matters(RTM_GETLINK, &link, None));
+    }
+
+    #[test]
+    fn the_log_line_says_what_the_facts_say() {
+        let mut gateway_ip = [0u8; 16];
+        gateway_ip[..4].copy_from_slice(&[10, 0, 0, 1]);
+        let facts = NetworkFacts {
+            epoch: 3,
+            flags: network_flags::DEFAULT_ROUTE | network_flags::GATEWAY_MAC | network_flags::VPN,
+            ip_version: 4,
+            gateway_ip,
+            gateway_mac: [2, 0, 0, 0, 0xb, 1],
+            if_index: 2,
+            interface_name: "veth0".into(),
+            dns_suffix: "zenith.test".into(),
+            ssid: vec![],
+        };
+        assert_eq!(
+            describe(&facts),
+            "network facts 3: default route via 10.0.0.1 (02:00:00:00:0b:01) on veth0 (index 2), \
+             DNS suffix zenith.test, a VPN is up"
+        );
+        let unresolved = NetworkFacts {
+            flags: network_flags::DEFAULT_ROUTE,
+            dns_suffix: String::new(),
+            ..facts.clone()
+        };
+        assert_eq!(
+            describe(&unresolved),
+            "network facts 3: default route via 10.0.0.1 (MAC unknown) on veth0 (index 2)"
+        );
+        assert_eq!(
+            describe(&NetworkFacts::default()),
+            "network facts 0: no default route"
+        );
+    }
+}
