@@ -10,6 +10,9 @@ import { needsRoot, type RunResult, TestNet, waitFor } from './support/test-net.
 test.describe.configure({ mode: 'serial' });
 
 const CURL = realpathSync('/usr/bin/curl');
+const PYTHON = realpathSync('/usr/bin/python3');
+/** The ports of b's servers the learning test's two apps connect to. */
+const LEARN_PORTS = [8091, 8092, 8093, 8094, 8095] as const;
 
 let net: TestNet;
 let app: Headless;
@@ -25,6 +28,7 @@ test.beforeAll(async ({ browser }) => {
   cafe = net.addNetwork(1);
   net.useGateway(home.gateway);
   await net.httpServer(8090, { 'index.html': 'files at home' });
+  for (const port of LEARN_PORTS) await net.httpServer(port, { 'index.html': `port ${String(port)}` });
   const socket = await net.daemon(DAEMON);
   app = await Headless.start(net, ['--driver-socket', socket, '--data-dir', `${net.dir}/data`]);
   await waitFor(async () => (await app.call('status:get')).driver === 'connected', 10_000, 'the driver connection');
@@ -43,6 +47,16 @@ test.afterAll(async () => {
 /** curl in namespace a to b's server (reachable on its own link whatever the default route). */
 function curl(): Promise<RunResult> {
   return net.run(net.a, 'curl', ['-s', '--max-time', '5', `http://${net.ipB}:8090/`], 10_000);
+}
+
+/** python3 in namespace a fetching b's page on `port` (a second app, for learning). */
+function python(port: number): Promise<RunResult> {
+  const fetch = 'import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())';
+  return net.run(net.a, PYTHON, ['-c', fetch, `http://${net.ipB}:${String(port)}/`], 10_000);
+}
+
+function curlTo(port: number): Promise<RunResult> {
+  return net.run(net.a, 'curl', ['-s', '--max-time', '5', `http://${net.ipB}:${String(port)}/`], 10_000);
 }
 
 function profileButton(): Locator {
@@ -105,5 +119,50 @@ test('back on the first network, Home applies again without asking, and the driv
   expect(await curl()).toMatchObject({ code: 0, stdout: 'files at home' });
   // The policy the driver holds is Home's (its rules decide while the app is closed too).
   await waitFor(async () => (await app.call('status:get')).policy.state === 'enforced', 5_000, 'the policy');
+  expect(pageErrors).toEqual([]);
+});
+
+test('learning allows and records 20 connections of two apps; the review keeps one app and discards the other', async () => {
+  const status = page.getByRole('contentinfo', { name: 'Status' });
+  await status.getByRole('button', { name: 'Learning', exact: true }).click();
+  await page
+    .getByRole('menu', { name: 'Learning' })
+    .getByRole('menuitem', { name: /^Learn for 15 minutes/ })
+    .click();
+  await expect(status.getByRole('button', { name: 'Learning', exact: true })).toHaveText(/^Learning until \d\d:\d\d/);
+
+  // Ten connections each, two to every port: allowed at once, no prompt.
+  for (const port of [...LEARN_PORTS, ...LEARN_PORTS]) {
+    expect(await curlTo(port)).toMatchObject({ code: 0, stdout: `port ${String(port)}` });
+    expect(await python(port)).toMatchObject({ code: 0, stdout: `port ${String(port)}\n` });
+  }
+  expect(await app.call('prompts:list')).toEqual([]);
+  const inbox = page.getByRole('region', { name: 'Learned connections' });
+  await expect(inbox).toContainText('20 connections of 2 apps');
+  await inbox.getByRole('button', { name: 'Review' }).click();
+
+  const curlGroup = page.getByRole('region', { name: 'curl' });
+  const pythonGroup = page.getByRole('region', { name: PYTHON.split('/').pop() ?? 'python3' });
+  await expect(curlGroup.getByRole('rowheader')).toHaveCount(LEARN_PORTS.length);
+  await expect(pythonGroup.getByRole('rowheader')).toHaveCount(LEARN_PORTS.length);
+  await curlGroup.getByRole('button', { name: 'Keep all' }).click();
+  await pythonGroup.getByRole('button', { name: 'Discard all' }).click();
+  await page.getByRole('button', { name: 'Apply 10 decisions' }).click();
+  await expect(page.getByText('Kept 5 rules; discarded 5 proposals.')).toBeVisible();
+  await status.getByRole('button', { name: 'Learning', exact: true }).click();
+  await page.getByRole('menu', { name: 'Learning' }).getByRole('menuitem', { name: 'Stop learning' }).click();
+  await expect(status.getByRole('button', { name: 'Learning', exact: true })).toHaveText(/^Learn\b/);
+
+  // Kept: curl is decided by its rules, without a prompt. Discarded: python3 is asked again.
+  for (const port of LEARN_PORTS) expect(await curlTo(port)).toMatchObject({ code: 0, stdout: `port ${String(port)}` });
+  expect(await app.call('prompts:list')).toEqual([]);
+  const asked = python(LEARN_PORTS[0]);
+  const prompt = page.getByRole('dialog', { name: 'Connection request' });
+  await expect(prompt.getByRole('heading', { level: 2 })).toHaveText(
+    `${PYTHON.split('/').pop() ?? 'python3'} wants to connect to ${net.ipB} on TCP port ${String(LEARN_PORTS[0])}`,
+    { timeout: 10_000 },
+  );
+  await prompt.getByRole('button', { name: 'Block', exact: true }).click();
+  expect((await asked).code).not.toBe(0);
   expect(pageErrors).toEqual([]);
 });

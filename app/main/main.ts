@@ -172,6 +172,10 @@ function start(): void {
       profiles: () => runtime.engine.listProfiles(),
       activateProfile: (id, pin) => void dispatch(handlers, 'profiles:activate', { id, pin }),
       followNetwork: () => void dispatch(handlers, 'profiles:unpin', undefined),
+      learning: {
+        start: (minutes) => void dispatch(handlers, 'learning:start', { kind: 'minutes', minutes }),
+        stop: () => void dispatch(handlers, 'learning:stop', undefined),
+      },
       quit: () => void confirmQuit(),
     },
     runtime.status(Date.now()),

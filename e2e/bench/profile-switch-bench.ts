@@ -92,7 +92,11 @@ async function main(): Promise<void> {
     const second = (await client.call('status:get')).profile.question;
     if (second === null) throw new Error('no question for network 2');
     await client.call('networks:assign', { key: second.key, profileId: 'public' });
-    const file = { format: 'zenithfence-rules', version: 1, rules: [...rules('home', 'allow'), ...rules('public', 'block')] };
+    const file = {
+      format: 'zenithfence-rules',
+      version: 1,
+      rules: [...rules('home', 'allow'), ...rules('public', 'block')],
+    };
     await client.call('rules:import', { text: JSON.stringify(file) });
     await waitFor(async () => (await client.call('status:get')).policy.state === 'enforced', 20_000, 'the policy');
 

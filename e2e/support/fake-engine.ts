@@ -4,7 +4,7 @@ import type { DnsLogFilter, DnsLogRow } from '../../app/contract/dns-log.ts';
 import { DNS_LOG_COUNT_CAP, dnsOutcomeOf } from '../../app/contract/dns-log.ts';
 import type { PushChannel, PushMap, RequestChannel } from '../../app/contract/ipc.ts';
 import type { Result } from '../../app/contract/result.ts';
-import type { Rule } from '../../app/contract/rules.ts';
+import type { Rule, RuleInput } from '../../app/contract/rules.ts';
 import type {
   AppSummary,
   ConnectionRow,
@@ -14,6 +14,23 @@ import type {
   Settings,
   StatusView,
 } from '../../app/contract/views.ts';
+import {
+  learnConnection,
+  type LearnedConnection,
+  learningHandlers,
+  type LearningScene,
+  learningScene,
+  learningStatus,
+} from './fake-learning.ts';
+import {
+  type JoinedNetwork,
+  joinNetwork,
+  profileHandlers,
+  type ProfileScene,
+  profileScene,
+  profileStatus,
+  setActiveMode,
+} from './fake-profiles.ts';
 
 /**
  * A stand-in for the Electron preload: `window.zenithfence` with `invoke` answered by handlers
@@ -25,7 +42,11 @@ import type {
  * the contract's own `dispatch` (schema check, Result envelope): a channel the contract adds,
  * drops or changes and this stand-in does not follow fails `tsc -b`, and a payload the real
  * engine would refuse is refused here too. Like the engine, a handler that changes the prompts
- * pushes the new list (`prompts:changed`) before its reply, once per request.
+ * pushes the new list (`prompts:changed`) before its reply, once per request, and one that changes
+ * the active profile or learning pushes the status (`status:changed`). Profiles and networks live
+ * in support/fake-profiles.ts; `joinNetwork` makes the machine join one, as the driver's facts
+ * would. Learning lives in support/fake-learning.ts; `learn` makes the engine see connections
+ * that would prompt, as the driver would bring them.
  */
 export class FakeEngine {
   readonly calls: Array<{ channel: string; payload: unknown }> = [];
@@ -33,12 +54,32 @@ export class FakeEngine {
   /** Pushes the current request made; sent to the page before its reply. */
   readonly #outbox: Array<{ channel: PushChannel; payload: unknown }> = [];
 
+  readonly #scene: Scene;
+
   constructor(scene: Scene) {
+    this.#scene = scene;
     const promptsChanged = (): void => this.#queue('prompts:changed', scene.prompts);
+    const statusChanged = (): void => this.#queue('status:changed', this.status());
     let nextRule = scene.rules.length + 1;
+    const makeRule = (input: RuleInput): Rule => {
+      const now = Date.now();
+      return {
+        ...input,
+        id: `r${String(nextRule++)}`,
+        createdAt: now,
+        updatedAt: now,
+        expiresAt: null,
+        hitCount: 0,
+        lastHitAt: null,
+      };
+    };
     this.handlers = {
-      'status:get': () => scene.status,
-      'mode:set': () => scene.status,
+      'status:get': () => this.status(),
+      'mode:set': (request) => {
+        // The stand-in does not pause; a mode chosen is the active profile's, as in the engine.
+        if (request.mode !== 'pause') setActiveMode(scene.profiles, request.mode);
+        return this.status();
+      },
       'prompts:list': () => scene.prompts,
       'prompts:answer': ({ promptId }) => {
         const before = scene.prompts;
@@ -61,16 +102,11 @@ export class FakeEngine {
       'apps:series': () => scene.series(),
       'rules:list': () => scene.rules,
       'rules:create': (input) => {
-        const now = Date.now();
-        const rule: Rule = {
-          ...input,
-          id: `r${String(nextRule++)}`,
-          createdAt: now,
-          updatedAt: now,
-          expiresAt: null,
-          hitCount: 0,
-          lastHitAt: null,
-        };
+        // As the engine: a rule belongs to a profile it knows, or to none.
+        if (input.profile != null && !scene.profiles.profiles.some((p) => p.id === input.profile)) {
+          throw new HandlerError('not-found', `no profile ${input.profile}`);
+        }
+        const rule = makeRule(input);
         scene.rules.push(rule);
         return rule;
       },
@@ -136,7 +172,53 @@ export class FakeEngine {
       'history:export': () => {
         throw new HandlerError('bad-request', 'the stand-in engine keeps no history to export');
       },
+      ...profileHandlers(scene.profiles, scene.rules, statusChanged),
+      ...learningHandlers({
+        scene: scene.learning,
+        rules: scene.rules,
+        makeRule,
+        prompts: () => scene.prompts,
+        setPrompts: (groups) => {
+          scene.prompts = groups;
+          promptsChanged();
+        },
+        changed: statusChanged,
+        now: () => Date.now(),
+      }),
     } satisfies Handlers;
+  }
+
+  /**
+   * The status as the engine reports it: the scene's, with the active profile, whose mode is the
+   * engine's mode (a pause aside: it is a moment, not a profile's setting).
+   */
+  status(): StatusView {
+    const profile = profileStatus(this.#scene.profiles);
+    const { mode } = this.#scene.status;
+    return {
+      ...this.#scene.status,
+      mode: mode.mode === 'pause' ? mode : { mode: profile.active.mode, resumesAt: null, resumesTo: null },
+      profile,
+      learning: learningStatus(this.#scene.learning, Date.now()),
+    };
+  }
+
+  /**
+   * The engine sees `connections` that would prompt (as the driver would bring them): those
+   * learning covers are recorded as proposals, and the page hears of it (`status:changed`, as
+   * the engine pushes once per flush). Returns how many were learned; the others would prompt.
+   */
+  async learn(page: Page, connections: readonly LearnedConnection[]): Promise<number> {
+    const now = Date.now();
+    const learned = connections.filter((c) => learnConnection(this.#scene.learning, c, now)).length;
+    await pushTo(page, 'status:changed', this.status());
+    return learned;
+  }
+
+  /** The machine joins a network (as the driver's network facts would say): the page hears of it. */
+  async joinNetwork(page: Page, network: JoinedNetwork): Promise<void> {
+    joinNetwork(this.#scene.profiles, network, Date.now());
+    await pushTo(page, 'status:changed', this.status());
   }
 
   #queue<C extends PushChannel>(channel: C, payload: PushMap[C]): void {
@@ -257,7 +339,8 @@ function random(seed: number): () => number {
 }
 
 export interface Scene {
-  readonly status: StatusView;
+  /** The status but its profile and learning parts, which the scenes below make (FakeEngine.status()). */
+  readonly status: Omit<StatusView, 'profile' | 'learning'>;
   prompts: PromptGroup[];
   readonly connections: ConnectionRow[];
   readonly apps: AppSummary[];
@@ -266,6 +349,10 @@ export interface Scene {
   settings: Settings;
   /** The DNS log, oldest first; emptied when the DNS history is switched off. */
   readonly dnsLog: DnsLogRow[];
+  /** Profiles and networks (support/fake-profiles.ts). */
+  readonly profiles: ProfileScene;
+  /** Learning and its proposals (support/fake-learning.ts): off, none, at first. */
+  readonly learning: LearningScene;
   readonly logs: LogView[];
   series(): { timestamps: number[]; sent: number[]; received: number[] };
 }
@@ -422,6 +509,8 @@ export function busyScene(now: number, connections = 400): Scene {
         protocol: 6,
         duration: { kind: 'minutes', minutes: 60 },
         expiresAt: now + 1_800_000,
+        // The office's servers: only while at work.
+        profile: 'work',
         hitCount: 3,
         lastHitAt: now - 600_000,
       }),
@@ -445,6 +534,8 @@ export function busyScene(now: number, connections = 400): Scene {
       dnsRetentionDays: 7,
     },
     dnsLog: dnsScene(now),
+    profiles: profileScene(now),
+    learning: learningScene(),
     logs: Array.from({ length: 60 }, (_, i) => ({
       at: now - (60 - i) * 17_000,
       severity: i % 17 === 0 ? 5 : i % 7 === 0 ? 4 : 3,

@@ -1,4 +1,6 @@
 import { useEffect } from 'react';
+import { LearnedBanner } from './components/LearnedNotice.tsx';
+import { NetworkQuestion } from './components/NetworkQuestion.tsx';
 import { PromptDialog } from './components/PromptDialog.tsx';
 import { RuleEditorDialog } from './components/RuleEditorDialog.tsx';
 import { Sidebar } from './components/Sidebar.tsx';
@@ -11,7 +13,9 @@ import { AppsView } from './views/AppsView.tsx';
 import { ConnectionsView } from './views/ConnectionsView.tsx';
 import { DnsLogView } from './views/DnsLogView.tsx';
 import { HistoryView } from './views/HistoryView.tsx';
+import { LearningView } from './views/LearningView.tsx';
 import { LogsView } from './views/LogsView.tsx';
+import { ProfilesView } from './views/ProfilesView.tsx';
 import { RulesView } from './views/RulesView.tsx';
 import { SettingsView } from './views/SettingsView.tsx';
 
@@ -28,6 +32,10 @@ function CurrentView(): React.JSX.Element {
       return <DnsLogView />;
     case 'rules':
       return <RulesView />;
+    case 'learning':
+      return <LearningView />;
+    case 'profiles':
+      return <ProfilesView />;
     case 'settings':
       return <SettingsView />;
     case 'logs':
@@ -57,7 +65,11 @@ export function App(): React.JSX.Element {
       <main className="content">
         <CurrentView />
       </main>
-      <StorageBanner />
+      <div className="banners">
+        <StorageBanner />
+        <NetworkQuestion />
+        <LearnedBanner />
+      </div>
       <StatusBar />
       <PromptDialog />
       <RuleEditorDialog />

@@ -1,4 +1,6 @@
 import type { PushChannel, PushMap, RequestChannel, RequestOf, ResponseOf } from '../../app/contract/ipc.ts';
+import type { LearningStart, Review } from '../../app/contract/learning.ts';
+import type { ProfileInput, ProfilePatch } from '../../app/contract/profiles.ts';
 import type { Result } from '../../app/contract/result.ts';
 import type { RuleInput, RulePatch } from '../../app/contract/rules.ts';
 import type { BandwidthRange, ModeRequest, Settings } from '../../app/contract/views.ts';
@@ -252,3 +254,18 @@ export const historyCount = (filter: RequestOf<'history:count'>) => call('histor
 export const exportHistory = (request: RequestOf<'history:export'>) => call('history:export', request);
 export const dnsPage = (request: RequestOf<'dns:page'>) => call('dns:page', request);
 export const dnsCount = (filter: RequestOf<'dns:count'>) => call('dns:count', filter);
+export const listProfiles = () => call('profiles:list', undefined);
+export const createProfile = (input: ProfileInput) => call('profiles:create', input);
+export const updateProfile = (id: string, patch: ProfilePatch) => call('profiles:update', { id, patch });
+export const deleteProfile = (id: string) => call('profiles:delete', { id });
+export const activateProfile = (id: string, pin: boolean) => call('profiles:activate', { id, pin });
+export const unpinProfile = () => call('profiles:unpin', undefined);
+export const listNetworks = () => call('networks:list', undefined);
+export const assignNetwork = (key: string, profileId: string) => call('networks:assign', { key, profileId });
+export const forgetNetwork = (key: string) => call('networks:forget', { key });
+export const startLearning = (request: LearningStart) => call('learning:start', request);
+export const stopLearning = () => call('learning:stop', undefined);
+export const setAlwaysAsk = (appPath: string, alwaysAsk: boolean) =>
+  call('learning:always-ask', { appPath, alwaysAsk });
+export const listProposals = () => call('learning:proposals', undefined);
+export const reviewLearning = (decisions: Review['decisions']) => call('learning:review', { decisions });

@@ -1,7 +1,8 @@
 // Decodes a DnsExchange body (type 136, driver/protocol/README.md "DNS exchanges"). Like
 // info-decoder.ts: the length rule is checked once, up front, and no input makes this throw.
 import { addressAt } from './addresses.ts';
-import type { DecodeResult, InfoProblem } from './info-types.ts';
+import { skipped, utf8Text } from './decode-parts.ts';
+import type { DecodeResult } from './info-types.ts';
 
 /** The fixed part of a DnsExchange body; the name and the addresses follow it. */
 export const DNS_EXCHANGE_HEADER_LENGTH = 58;
@@ -18,13 +19,6 @@ const TTL = 48;
 const NAME_LENGTH = 52;
 const V4_COUNT = 54;
 const V6_COUNT = 56;
-
-// Non-fatal like the other decoders: a damaged name is still worth logging.
-const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
-
-function skipped(reason: InfoProblem['problem'], type: number, bodyLength: number): InfoProblem {
-  return { kind: 'problem', problem: reason, type, bodyLength };
-}
 
 /** Decodes a DnsExchange body at `s` (length `length`) of `bytes`/`view` (the same bytes). */
 export function decodeDnsExchange(
@@ -64,7 +58,7 @@ export function decodeDnsExchange(
     qtype: view.getUint16(s + QTYPE, true),
     rcode: view.getUint8(s + RCODE),
     ttlSeconds: view.getUint32(s + TTL, true),
-    name: utf8.decode(bytes.subarray(nameStart, v4Start)),
+    name: utf8Text(bytes, nameStart, v4Start),
     v4Addresses,
     v6Addresses,
   };

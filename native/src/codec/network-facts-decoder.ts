@@ -1,7 +1,8 @@
 // Decodes a NetworkFacts body (type 137, driver/protocol/README.md "Network facts"). Like
 // info-decoder.ts: the length rule is checked once, up front, and no input makes this throw.
 import { addressAt } from './addresses.ts';
-import type { DecodeResult, InfoProblem } from './info-types.ts';
+import { skipped, utf8Text } from './decode-parts.ts';
+import type { DecodeResult } from './info-types.ts';
 
 /** The fixed part of a NetworkFacts body; the interface name, DNS suffix and SSID follow it. */
 export const NETWORK_FACTS_HEADER_LENGTH = 35;
@@ -16,13 +17,6 @@ const IF_INDEX = 28;
 const IFNAME_LENGTH = 32;
 const SUFFIX_LENGTH = 33;
 const SSID_LENGTH = 34;
-
-// Non-fatal like the other decoders: a damaged name still says which network it is.
-const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
-
-function skipped(reason: InfoProblem['problem'], type: number, bodyLength: number): InfoProblem {
-  return { kind: 'problem', problem: reason, type, bodyLength };
-}
 
 /** A copy of `length` bytes at `start`: the binding reuses its read buffer, so never a view. */
 function copyAt(bytes: Uint8Array, start: number, length: number): Uint8Array {
@@ -62,8 +56,8 @@ export function decodeNetworkFacts(
     gatewayIp: ipVersion === 0 ? new Uint8Array(0) : addressAt(bytes, s + GATEWAY_IP, ipVersion === 6),
     gatewayMac: copyAt(bytes, s + GATEWAY_MAC, MAC_LENGTH),
     interfaceIndex: view.getUint32(s + IF_INDEX, true),
-    interfaceName: ifnameLength === 0 ? '' : utf8.decode(bytes.subarray(ifnameStart, suffixStart)),
-    dnsSuffix: suffixLength === 0 ? '' : utf8.decode(bytes.subarray(suffixStart, ssidStart)),
+    interfaceName: utf8Text(bytes, ifnameStart, suffixStart),
+    dnsSuffix: utf8Text(bytes, suffixStart, ssidStart),
     // Raw: an SSID is any 0..32 bytes, and the app decides how to show one that is not UTF-8.
     ssid: copyAt(bytes, ssidStart, ssidLength),
   };

@@ -6,9 +6,11 @@ import { appName, formatCount, formatTime, plural, secondsLeft } from '../lib/fo
 import { userFormat } from '../lib/locale-format.ts';
 import {
   actionLabel,
+  answerProfile,
   defaultDurationId,
   type DurationChoiceId,
   durationChoices,
+  isLasting,
   orderPrompts,
   promptAddress,
   promptHeadline,
@@ -20,6 +22,7 @@ import { useAppStore } from '../store/store.ts';
 import { PROMPT } from '../strings/prompt-strings.ts';
 import { AppAvatar } from './AppAvatar.tsx';
 import { Icon } from './Icon.tsx';
+import { LearnedNotice } from './LearnedNotice.tsx';
 
 /** How long the answer buttons stay inert after a prompt appears (a stray keystroke is not an answer). */
 export const INERT_MS = 1000;
@@ -163,6 +166,32 @@ function Countdown({
   );
 }
 
+/** "Only in <active profile>": the answer's rule belongs to that profile (off: always on). */
+function OnlyInProfile({
+  name,
+  checked,
+  lasting,
+  onChange,
+}: {
+  readonly name: string;
+  readonly checked: boolean;
+  /** 'Once' makes no rule, so there is nothing to keep to a profile. */
+  readonly lasting: boolean;
+  readonly onChange: (checked: boolean) => void;
+}): React.JSX.Element {
+  return (
+    <label className="check prompt-profile" title={PROMPT.onlyInHint}>
+      <input
+        type="checkbox"
+        checked={checked && lasting}
+        disabled={!lasting}
+        onChange={(event) => onChange(event.target.checked)}
+      />
+      {PROMPT.onlyIn(name)}
+    </label>
+  );
+}
+
 function PromptCard({
   prompt,
   groups,
@@ -170,6 +199,7 @@ function PromptCard({
   total,
   onPick,
   onLater,
+  onReview,
 }: {
   readonly prompt: PromptView;
   readonly groups: readonly PromptGroup[];
@@ -178,6 +208,8 @@ function PromptCard({
   readonly onPick: (id: string) => void;
   /** null in the prompt window, which has no main window behind it to go back to. */
   readonly onLater: (() => void) | null;
+  /** Opens the review of what learning learned; null in the prompt window (it has no views). */
+  readonly onReview: (() => void) | null;
 }): React.JSX.Element {
   const settings = useAppStore((s) => s.settings);
   const defaultAction = settings?.defaultAction ?? 'block';
@@ -200,6 +232,11 @@ function PromptCard({
   const note = unknownAppNote(prompt);
   const scopes = useMemo(() => scopeChoices(prompt), [prompt]);
   const [scopeId, setScopeId] = useState('exact');
+  // Off by default: a rule is always on unless the user says it belongs to this profile.
+  const activeProfile = useAppStore((s) => s.status?.profile.active ?? null);
+  const [onlyInProfile, setOnlyInProfile] = useState(false);
+  // Only what the prompt offers: 'once' when the choice is not among them.
+  const chosenDuration = durations.find((c) => c.id === durationId)?.duration ?? { kind: 'once' };
   const dialogRef = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
@@ -214,11 +251,10 @@ function PromptCard({
 
   const answer = async (action: 'allow' | 'block'): Promise<void> => {
     if (inert || busy) return;
-    // Only what the prompt offers: 'once' when the choice is not among them.
-    const duration = durations.find((c) => c.id === durationId)?.duration ?? { kind: 'once' };
     const scope = scopes.find((s) => s.id === scopeId)?.scope ?? { kind: 'exact' };
+    const profile = answerProfile(onlyInProfile, chosenDuration, activeProfile?.id ?? null);
     setBusy(true);
-    const ok = await answerPrompt(prompt.id, action, duration, scope);
+    const ok = await answerPrompt(prompt.id, action, chosenDuration, scope, profile);
     if (!ok) setBusy(false);
   };
 
@@ -334,6 +370,18 @@ function PromptCard({
           </label>
         </div>
 
+        {activeProfile !== null ? (
+          <OnlyInProfile
+            name={activeProfile.name}
+            checked={onlyInProfile}
+            lasting={isLasting(chosenDuration)}
+            onChange={(checked) => {
+              setPaused(true);
+              setOnlyInProfile(checked);
+            }}
+          />
+        ) : null}
+
         {note !== null ? (
           <p className="prompt-note" role="note">
             {note}
@@ -377,6 +425,8 @@ function PromptCard({
         </footer>
       </div>
       {showPending ? <PendingList groups={groups} currentId={prompt.id} onPick={onPick} disabled={locked} /> : null}
+      {/* The inbox says what learning took out of it meanwhile, with the way to its review. */}
+      <LearnedNotice onReview={onReview} />
     </div>
   );
 }
@@ -390,6 +440,7 @@ export function PromptDialog({ standalone = false }: { readonly standalone?: boo
   const groups = useAppStore((s) => s.promptGroups);
   const open = useAppStore((s) => s.promptDialogOpen);
   const close = useAppStore((s) => s.closePromptDialog);
+  const setView = useAppStore((s) => s.setView);
   const prompts = useMemo(() => orderPrompts(groups), [groups]);
   const [pickedId, setPickedId] = useState<string | null>(null);
   if ((!open && !standalone) || prompts.length === 0) return null;
@@ -409,6 +460,14 @@ export function PromptDialog({ standalone = false }: { readonly standalone?: boo
         total={prompts.length}
         onPick={setPickedId}
         onLater={standalone ? null : close}
+        onReview={
+          standalone
+            ? null
+            : () => {
+                close();
+                setView('learning');
+              }
+        }
       />
     </div>
   );

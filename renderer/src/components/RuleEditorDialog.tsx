@@ -1,4 +1,5 @@
 import { useEffect, useId, useMemo, useRef, useState } from 'react';
+import { profileName } from '../lib/profile-text.ts';
 import {
   DESTINATION_KINDS,
   DURATION_KINDS,
@@ -9,11 +10,27 @@ import {
 import { createRule, updateRule } from '../store/commands.ts';
 import { useAppStore } from '../store/store.ts';
 import type { RuleEditorState } from '../store/ui-slice.ts';
+import { LEARNING } from '../strings/learning-strings.ts';
 import { RULES } from '../strings/rules-strings.ts';
+
+/** The dialog's title, first line and submit button, by what it edits. */
+function editorText(editor: RuleEditorState): { title: string; intro: string; submit: string } {
+  const words = RULES.editor;
+  if (editor.origin === 'proposal') {
+    return { title: LEARNING.narrowTitle, intro: LEARNING.narrowIntro, submit: LEARNING.narrowKeep };
+  }
+  if (editor.ruleId !== null) return { title: words.edit, intro: words.intro, submit: words.save };
+  return {
+    title: editor.origin === 'connection' ? words.make : words.create,
+    intro: words.intro,
+    submit: words.createButton,
+  };
+}
 
 function Editor({ editor }: { readonly editor: RuleEditorState }): React.JSX.Element {
   const close = useAppStore((s) => s.closeRuleEditor);
   const rows = useAppStore((s) => s.connectionRows);
+  const profiles = useAppStore((s) => s.profiles);
   const [form, setForm] = useState<RuleForm>(editor.form);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -22,7 +39,6 @@ function Editor({ editor }: { readonly editor: RuleEditorState }): React.JSX.Ele
   const knownApps = useMemo(() => [...new Set(rows.map((r) => r.appPath).filter((p) => p !== ''))].sort(), [rows]);
   const kind = DESTINATION_KINDS.find((k) => k.kind === form.destinationKind);
   const needsValue = kind !== undefined && kind.placeholder !== '';
-  const editing = editor.ruleId !== null;
 
   useEffect(() => firstField.current?.focus(), []);
 
@@ -38,6 +54,12 @@ function Editor({ editor }: { readonly editor: RuleEditorState }): React.JSX.Ele
       setError(result.error);
       return;
     }
+    if (editor.origin === 'proposal') {
+      // A narrowed proposal is kept in the review as edited; nothing reaches the engine before Apply.
+      useAppStore.getState().decideProposals([editor.proposalId], { action: 'keep', rule: result.input });
+      close();
+      return;
+    }
     setBusy(true);
     const ok = editor.ruleId === null ? await createRule(result.input) : await updateRule(editor.ruleId, result.input);
     setBusy(false);
@@ -45,21 +67,21 @@ function Editor({ editor }: { readonly editor: RuleEditorState }): React.JSX.Ele
   };
 
   const words = RULES.editor;
-  const title = editing ? words.edit : editor.origin === 'connection' ? words.make : words.create;
+  const text = editorText(editor);
   return (
     <div
       className="modal"
       role="dialog"
       aria-modal="true"
-      aria-label={title}
+      aria-label={text.title}
       onKeyDown={(event) => {
         if (event.key === 'Escape') close();
       }}
     >
       <form onSubmit={(event) => void submit(event)} noValidate>
         <header className="modal-header">
-          <h2>{title}</h2>
-          <p>{words.intro}</p>
+          <h2>{text.title}</h2>
+          <p>{text.intro}</p>
         </header>
         <div className="form-grid">
           <label className="field span-2">
@@ -167,6 +189,21 @@ function Editor({ editor }: { readonly editor: RuleEditorState }): React.JSX.Ele
             />
           </label>
           <label className="field span-2">
+            <span className="field-label">{words.appliesIn}</span>
+            <select value={form.profile} onChange={(e) => update('profile', e.target.value)}>
+              <option value="">{words.always}</option>
+              {profiles.map((p) => (
+                <option key={p.id} value={p.id}>
+                  {words.onlyIn(p.name)}
+                </option>
+              ))}
+              {/* A rule of a profile this window does not know (yet): kept as it is, said as such. */}
+              {form.profile !== '' && !profiles.some((p) => p.id === form.profile) ? (
+                <option value={form.profile}>{profileName(profiles, form.profile)}</option>
+              ) : null}
+            </select>
+          </label>
+          <label className="field span-2">
             <span className="field-label">{words.notes}</span>
             <input type="text" value={form.notes} onChange={(e) => update('notes', e.target.value)} />
           </label>
@@ -185,7 +222,7 @@ function Editor({ editor }: { readonly editor: RuleEditorState }): React.JSX.Ele
             {words.cancel}
           </button>
           <button type="submit" className="button button-primary" disabled={busy}>
-            {editing ? words.save : words.createButton}
+            {text.submit}
           </button>
         </footer>
       </form>
@@ -199,7 +236,7 @@ export function RuleEditorDialog(): React.JSX.Element | null {
   if (editor === null) return null;
   return (
     <div className="overlay">
-      <Editor key={editor.ruleId ?? 'new'} editor={editor} />
+      <Editor key={editor.origin === 'proposal' ? editor.proposalId : (editor.ruleId ?? 'new')} editor={editor} />
     </div>
   );
 }

@@ -11,6 +11,8 @@ const LINKS: readonly { view: ViewId; label: string; icon: IconName }[] = [
   { view: 'history', label: SHELL.links.history, icon: 'clock' },
   { view: 'dns', label: SHELL.links.dns, icon: 'globe' },
   { view: 'rules', label: SHELL.links.rules, icon: 'rules' },
+  { view: 'learning', label: SHELL.links.learning, icon: 'learn' },
+  { view: 'profiles', label: SHELL.links.profiles, icon: 'wifi' },
   { view: 'settings', label: SHELL.links.settings, icon: 'settings' },
   { view: 'logs', label: SHELL.links.logs, icon: 'logs' },
 ];
@@ -18,7 +20,9 @@ const LINKS: readonly { view: ViewId; label: string; icon: IconName }[] = [
 function Badge({ view }: { readonly view: ViewId }): React.JSX.Element | null {
   const live = useAppStore((s) => (view === 'connections' ? s.connectionRows.length : 0));
   const rules = useAppStore((s) => (view === 'rules' ? s.rules.length : 0));
-  const count = view === 'connections' ? live : view === 'rules' ? rules : 0;
+  // Learned proposals waiting for review.
+  const proposals = useAppStore((s) => (view === 'learning' ? (s.status?.learning.proposals ?? 0) : 0));
+  const count = view === 'connections' ? live : view === 'rules' ? rules : proposals;
   if (count === 0) return null;
   return (
     <span className="nav-badge" aria-hidden="true">

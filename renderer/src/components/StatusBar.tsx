@@ -8,7 +8,9 @@ import { setMode } from '../store/commands.ts';
 import { useAppStore } from '../store/store.ts';
 import { SHELL } from '../strings/shell-strings.ts';
 import { Icon } from './Icon.tsx';
+import { LearningMenu } from './LearningMenu.tsx';
 import { Menu, type MenuItem } from './Menu.tsx';
+import { ProfileMenu } from './ProfileMenu.tsx';
 
 /** "Ask", "Paused until 14:35 (then Ask)". */
 export function modeText(mode: ModeStatus): string {
@@ -49,7 +51,10 @@ function modeItems(mode: ModeStatus, now: number): MenuItem[] {
   return items;
 }
 
-/** Driver state, filtering mode (with the pause menu) and the pending prompts. */
+/**
+ * Driver state, the network profile (with its switcher), filtering mode (with the pause menu),
+ * learning (with its menu and the proposals waiting) and the pending prompts.
+ */
 export function StatusBar(): React.JSX.Element {
   const status = useAppStore((s) => s.status);
   const transport = useAppStore((s) => s.transport);
@@ -86,6 +91,7 @@ export function StatusBar(): React.JSX.Element {
           {policy.label}
         </span>
       ) : null}
+      {status !== null ? <ProfileMenu status={status.profile} /> : null}
       {status !== null ? (
         <Menu
           label={SHELL.filteringMode}
@@ -99,6 +105,7 @@ export function StatusBar(): React.JSX.Element {
           <Icon name="chevronDown" size={12} />
         </Menu>
       ) : null}
+      {status !== null ? <LearningMenu status={status.learning} now={now} /> : null}
       <span className="statusbar-spacer" />
       <button
         type="button"

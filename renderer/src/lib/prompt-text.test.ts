@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  answerProfile,
   defaultDurationId,
   DURATION_CHOICES,
   durationChoices,
@@ -93,5 +94,17 @@ describe('orderPrompts', () => {
     ];
     expect(orderPrompts(groups).map((p) => p.id)).toEqual(['soon', 'late', 'inbox-new', 'inbox-old']);
     expect(pendingCount(groups)).toBe(4);
+  });
+});
+
+describe('answerProfile', () => {
+  it('gives the rule the active profile only when asked and the answer makes a rule', () => {
+    expect(answerProfile(true, { kind: 'forever' }, 'home')).toBe('home');
+    expect(answerProfile(true, { kind: 'minutes', minutes: 60 }, 'work')).toBe('work');
+    // Off by default: the rule is always on.
+    expect(answerProfile(false, { kind: 'forever' }, 'home')).toBeNull();
+    // 'Once' makes no rule, so there is no profile to give it.
+    expect(answerProfile(true, { kind: 'once' }, 'home')).toBeNull();
+    expect(answerProfile(true, { kind: 'forever' }, null)).toBeNull();
   });
 });

@@ -98,6 +98,19 @@ export function pendingCount(groups: readonly PromptGroup[]): number {
   return groups.reduce((sum, group) => sum + group.prompts.length, 0);
 }
 
+/** Whether an answer with `duration` makes a rule ('once' answers the connections only). */
+export function isLasting(duration: RuleDuration): boolean {
+  return duration.kind !== 'once';
+}
+
+/**
+ * The profile the rule of an answer belongs to: the active one when the user ticked "Only in
+ * <profile>" and the answer makes a rule; otherwise none (the rule is always on).
+ */
+export function answerProfile(onlyInActive: boolean, duration: RuleDuration, activeId: string | null): string | null {
+  return onlyInActive && isLasting(duration) && activeId !== null ? activeId : null;
+}
+
 /** "Block", "Allow" or "Drop" for a default action. */
 export function actionLabel(action: 'allow' | 'block' | 'drop'): string {
   return PROMPT.actions[action];

@@ -33,8 +33,16 @@ describe('formToRuleInput', () => {
         duration: { kind: 'forever' },
         enabled: true,
         notes: '',
+        profile: null,
       },
     });
+  });
+
+  it('gives the rule the profile chosen in "Applies in", or none for "Always"', () => {
+    const inWork = formToRuleInput({ ...EMPTY_RULE_FORM, profile: 'work' });
+    expect(inWork.ok && inWork.input.profile).toBe('work');
+    const always = formToRuleInput(EMPTY_RULE_FORM);
+    expect(always.ok && always.input.profile).toBeNull();
   });
 
   it('reads ranges, domains, minutes and an empty app as any app', () => {
@@ -80,8 +88,15 @@ describe('forms from rules and connections', () => {
       duration: { kind: 'minutes', minutes: 60 },
       enabled: false,
       notes: 'n',
+      profile: 'work',
     } as const;
     expect(formToRuleInput(ruleToForm(input))).toEqual({ ok: true, input });
+    // A rule without a profile (or from an engine before profiles) is always on.
+    expect(ruleToForm({ ...input, profile: undefined }).profile).toBe('');
+    expect(formToRuleInput(ruleToForm({ ...input, profile: null }))).toEqual({
+      ok: true,
+      input: { ...input, profile: null },
+    });
   });
 
   it('prefills a rule from a connection', () => {

@@ -34,6 +34,8 @@ export interface RuleForm {
   readonly minutes: string;
   readonly enabled: boolean;
   readonly notes: string;
+  /** The profile the rule belongs to; '' = always on. */
+  readonly profile: string;
 }
 
 export const EMPTY_RULE_FORM: RuleForm = {
@@ -48,6 +50,7 @@ export const EMPTY_RULE_FORM: RuleForm = {
   minutes: '60',
   enabled: true,
   notes: '',
+  profile: '',
 };
 
 /** The destination kinds the editor offers; a placeholder (an example value) where one is typed. */
@@ -144,6 +147,7 @@ export function formToRuleInput(form: RuleForm): FormResult {
     duration,
     enabled: form.enabled,
     notes: form.notes,
+    profile: form.profile === '' ? null : form.profile,
   };
   const parsed = ruleInputSchema.safeParse(candidate);
   if (!parsed.success) {
@@ -190,6 +194,7 @@ export function ruleToForm(rule: RuleInput | Rule): RuleForm {
     minutes: rule.duration.kind === 'minutes' ? String(rule.duration.minutes) : '60',
     enabled: rule.enabled,
     notes: rule.notes,
+    profile: rule.profile ?? '',
   };
 }
 

@@ -2,9 +2,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { PushChannel, RequestChannel } from '../../../app/contract/ipc.ts';
 import type { Result } from '../../../app/contract/result.ts';
 import type { Rule } from '../../../app/contract/rules.ts';
-import type { PromptGroup } from '../../../app/contract/views.ts';
+import type { PromptGroup, StatusView } from '../../../app/contract/views.ts';
 import type { ZenithFenceApi } from '../bridge.ts';
-import { prompt } from '../lib/test-rows.ts';
+import { learningStatus, profileStatus, prompt } from '../lib/test-rows.ts';
 import { answerApp, answerPrompt, updateRule } from './commands.ts';
 import { useAppStore } from './store.ts';
 import { startSync } from './sync.ts';
@@ -45,6 +45,13 @@ function push(channel: PushChannel, payload: unknown): void {
 
 function answer(channel: RequestChannel, payload: unknown): unknown {
   switch (channel) {
+    case 'status:get':
+      return {
+        driver: 'connected',
+        pendingPrompts: 2,
+        profile: profileStatus(),
+        learning: learningStatus(),
+      } as unknown as StatusView;
     case 'prompts:list':
       return pending;
     case 'prompts:answer': {
@@ -110,6 +117,20 @@ describe('the prompt list after an answer', () => {
     expect(useAppStore.getState().promptGroups).toEqual(group('c'));
     expect(useAppStore.getState().promptDialogOpen).toBe(true);
     expect(calls).toEqual([]);
+  });
+});
+
+describe('an answer that keeps its rule to a profile', () => {
+  it('sends the profile, and sends none for an always-on rule', async () => {
+    pending = group('x', 'y');
+    calls.length = 0;
+    await answerPrompt('x', 'allow', { kind: 'forever' }, { kind: 'host' }, 'work');
+    await answerPrompt('y', 'block', { kind: 'forever' }, { kind: 'host' });
+    expect(calls.map((call) => call.payload)).toEqual([
+      { promptId: 'x', action: 'allow', duration: { kind: 'forever' }, scope: { kind: 'host' }, profile: 'work' },
+      // The contract reads an absent profile as always on; the wire stays as it was before profiles.
+      { promptId: 'y', action: 'block', duration: { kind: 'forever' }, scope: { kind: 'host' } },
+    ]);
   });
 });
 

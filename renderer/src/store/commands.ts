@@ -10,12 +10,13 @@ import { reloadRules } from './sync.ts';
 
 /** User actions: call the engine through the bridge, update the store, report failures. */
 
-function report<T>(result: Result<T>, what: string): result is { ok: true; value: T } {
+/** True when the engine did it; else a toast says what failed and why. */
+export function report<T>(result: Result<T>, what: string): result is { ok: true; value: T } {
   if (!result.ok) useAppStore.getState().addToast('error', TOASTS.failed(what, result.error.message));
   return result.ok;
 }
 
-function info(text: string): void {
+export function info(text: string): void {
   useAppStore.getState().addToast('info', text);
 }
 
@@ -24,8 +25,12 @@ export async function answerPrompt(
   action: RuleAction,
   duration: RuleDuration,
   scope: PromptScope,
+  /** The profile the rule it makes belongs to; null: always on. */
+  profile: string | null = null,
 ): Promise<boolean> {
-  const result = await bridge.answerPrompt({ promptId, action, duration, scope });
+  // Sent only when set: the contract reads an absent profile as always on.
+  const answer = { promptId, action, duration, scope };
+  const result = await bridge.answerPrompt(profile === null ? answer : { ...answer, profile });
   if (!report(result, TOASTS.answerPrompt)) return false;
   if (result.value.rule !== null) useAppStore.getState().putRule(result.value.rule);
   // Answered, but not all of it took effect (the rule could not be saved): the user must know.

@@ -2,16 +2,32 @@ import type { StateCreator } from 'zustand';
 import type { RuleForm } from '../lib/rule-form.ts';
 import type { AppState } from './store.ts';
 
-export const VIEWS = ['connections', 'apps', 'history', 'dns', 'rules', 'settings', 'logs'] as const;
+export const VIEWS = [
+  'connections',
+  'apps',
+  'history',
+  'dns',
+  'rules',
+  'learning',
+  'profiles',
+  'settings',
+  'logs',
+] as const;
 export type ViewId = (typeof VIEWS)[number];
 
-/** The rule editor: a new rule (maybe prefilled from a connection) or an existing one. */
-export interface RuleEditorState {
-  readonly ruleId: string | null;
-  readonly form: RuleForm;
-  /** Where it was opened from, for the dialog title. */
-  readonly origin: 'rules' | 'connection';
-}
+/**
+ * The rule editor: a new rule (maybe prefilled from a connection), an existing one, or a learned
+ * proposal's rule being narrowed (`proposalId`: the edited rule goes into the review, not to the
+ * engine).
+ */
+export type RuleEditorState =
+  | {
+      readonly ruleId: string | null;
+      readonly form: RuleForm;
+      /** Where it was opened from, for the dialog title. */
+      readonly origin: 'rules' | 'connection';
+    }
+  | { readonly ruleId: null; readonly form: RuleForm; readonly origin: 'proposal'; readonly proposalId: string };
 
 export interface Toast {
   readonly id: number;

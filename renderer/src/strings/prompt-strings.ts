@@ -43,6 +43,9 @@ export const PROMPT = {
   runningAfter: ' unless you answer',
   duration: 'Duration',
   scope: 'Scope',
+  /** The rule belongs to the active profile only: "Only in Home". */
+  onlyIn: (profile: string) => `Only in ${profile}`,
+  onlyInHint: 'The rule applies only while this profile is active. Once makes no rule.',
   later: 'Later',
   laterTitle: 'Keep it pending and decide later',
   /** The keyboard hint: "A allow · B block" around the keys. */

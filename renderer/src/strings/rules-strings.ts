@@ -16,6 +16,11 @@ export const RULES = {
   exportFileName: 'zenithfence-rules.json',
   newRule: 'New rule',
   search: 'Search rules',
+  /** The profile filter: every rule, the always-on ones, or one profile's. */
+  profileFilter: 'Profile',
+  allProfiles: 'All profiles',
+  alwaysOn: 'Always on',
+  profileRules: (profile: string) => `Only in ${profile}`,
   searchPlaceholder: 'Search app, destination, port, notes…',
   columns: {
     enabled: 'Enabled',
@@ -28,6 +33,7 @@ export const RULES = {
     duration: 'Duration',
     hits: 'Hits',
     lastHit: 'Last hit',
+    profile: 'Profile',
     actions: 'Actions',
   },
   enabled: 'Enabled',
@@ -77,6 +83,10 @@ export const RULES = {
     duration: 'Duration',
     minutes: 'Minutes',
     notes: 'Notes',
+    /** Where the rule applies: always, or only while one profile is active. */
+    appliesIn: 'Applies in',
+    always: 'Always (every profile)',
+    onlyIn: (profile: string) => `Only in ${profile}`,
     enabled: 'Enabled',
     cancel: 'Cancel',
     save: 'Save rule',

@@ -15,6 +15,8 @@ export const SHELL = {
     history: 'History',
     dns: 'DNS log',
     rules: 'Rules',
+    learning: 'Learning',
+    profiles: 'Profiles',
     settings: 'Settings',
     logs: 'Logs',
   },

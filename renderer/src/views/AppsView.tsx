@@ -17,6 +17,7 @@ import { connectionDelta } from '../store/sync.ts';
 import { APPS } from '../strings/apps-strings.ts';
 import { COMMON } from '../strings/common-strings.ts';
 import { RULES } from '../strings/rules-strings.ts';
+import { AppLearningCard } from './learning/AppLearningCard.tsx';
 
 const EMPTY_SERIES: ChartSeries = { x: [], sent: [], received: [], widthMs: 1000, totalSent: 0, totalReceived: 0 };
 
@@ -200,6 +201,7 @@ export function AppsView(): React.JSX.Element {
                 <h3>{APPS.rules}</h3>
                 <AppRules app={selected} />
               </div>
+              <AppLearningCard app={selected} />
               <div className="card card-flush app-connections">
                 <h3 className="card-title-pad">{APPS.connections}</h3>
                 <ConnectionsTable

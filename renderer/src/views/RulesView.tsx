@@ -6,6 +6,7 @@ import { SearchBox } from '../components/SearchBox.tsx';
 import { ViewHeader } from '../components/ViewHeader.tsx';
 import { usePoll } from '../hooks/use-poll.ts';
 import { appName, directionLabel, formatAgo, formatCount, plural } from '../lib/format.ts';
+import { profileName } from '../lib/profile-text.ts';
 import { ruleFileSizeProblem } from '../lib/rule-file-size.ts';
 import {
   describeApp,
@@ -17,6 +18,7 @@ import {
   ruleMatchesSearch,
   ruleToForm,
 } from '../lib/rule-form.ts';
+import { type ProfileFilter, ruleInProfileFilter, ruleProfile } from '../lib/rule-profile.ts';
 import { deleteRule, exportRules, importRules, updateRule } from '../store/commands.ts';
 import { useAppStore } from '../store/store.ts';
 import { reloadRules } from '../store/sync.ts';
@@ -24,6 +26,7 @@ import { COMMON, COUNTED } from '../strings/common-strings.ts';
 import { IMPORT } from '../strings/import-strings.ts';
 import { RULES } from '../strings/rules-strings.ts';
 import { BlocklistGroup } from './rules/BlocklistGroup.tsx';
+import { ProfileFilterSelect } from './rules/ProfileFilterSelect.tsx';
 import { ImportDialog } from './rules-import/ImportDialog.tsx';
 
 function DeleteButton({ rule }: { readonly rule: Rule }): React.JSX.Element {
@@ -44,6 +47,18 @@ function DeleteButton({ rule }: { readonly rule: Rule }): React.JSX.Element {
       <Icon name="trash" size={15} />
       {armed ? <span className="armed-text">{RULES.deleteArmed}</span> : null}
     </button>
+  );
+}
+
+/** "Always", or the name of the one profile the rule applies in (a tag). */
+function ProfileCell({ rule }: { readonly rule: Rule }): React.JSX.Element {
+  const profiles = useAppStore((s) => s.profiles);
+  const id = ruleProfile(rule);
+  if (id === null) return <td className="muted">{profileName(profiles, id)}</td>;
+  return (
+    <td>
+      <span className="pill pill-profile">{profileName(profiles, id)}</span>
+    </td>
   );
 }
 
@@ -88,6 +103,7 @@ function RuleRow({ rule, now }: { readonly rule: Rule; readonly now: number }): 
       <td>{expired ? RULES.expired : describeDuration(rule.duration)}</td>
       <td className="num">{formatCount(rule.hitCount)}</td>
       <td className="num muted">{formatAgo(rule.lastHitAt, now)}</td>
+      <ProfileCell rule={rule} />
       <td className="row-buttons">
         <button
           type="button"
@@ -121,6 +137,16 @@ export function RulesView(): React.JSX.Element {
   const openEditor = useAppStore((s) => s.openRuleEditor);
   const addToast = useAppStore((s) => s.addToast);
   const [search, setSearch] = useState('');
+  const [chosenFilter, setProfileFilter] = useState<ProfileFilter>({ kind: 'all' });
+  const profiles = useAppStore((s) => s.profiles);
+  // A profile deleted while chosen leaves nothing to show: every rule then.
+  const profileFilter = useMemo<ProfileFilter>(
+    () =>
+      chosenFilter.kind === 'profile' && !profiles.some((p) => p.id === chosenFilter.id)
+        ? { kind: 'all' }
+        : chosenFilter,
+    [chosenFilter, profiles],
+  );
   const [importing, setImporting] = useState(false);
   const [now, setNow] = useState(() => Date.now());
   const fileRef = useRef<HTMLInputElement>(null);
@@ -131,13 +157,13 @@ export function RulesView(): React.JSX.Element {
   const visible = useMemo(
     () =>
       rules
-        .filter((rule) => ruleMatchesSearch(rule, search))
+        .filter((rule) => ruleInProfileFilter(rule, profileFilter) && ruleMatchesSearch(rule, search))
         .sort((a, b) => {
           const an = a.app.kind === 'path' ? appName(a.app.path) : '';
           const bn = b.app.kind === 'path' ? appName(b.app.path) : '';
           return an.localeCompare(bn) || a.createdAt - b.createdAt;
         }),
-    [rules, search],
+    [rules, search, profileFilter],
   );
   const enabled = rules.filter((r) => r.enabled).length;
 
@@ -186,7 +212,14 @@ export function RulesView(): React.JSX.Element {
         <button
           type="button"
           className="button button-primary"
-          onClick={() => openEditor({ ruleId: null, form: EMPTY_RULE_FORM, origin: 'rules' })}
+          onClick={() =>
+            openEditor({
+              ruleId: null,
+              // Looking at one profile's rules, a new rule is one of them.
+              form: { ...EMPTY_RULE_FORM, profile: profileFilter.kind === 'profile' ? profileFilter.id : '' },
+              origin: 'rules',
+            })
+          }
         >
           <Icon name="plus" size={15} />
           {RULES.newRule}
@@ -194,6 +227,7 @@ export function RulesView(): React.JSX.Element {
       </ViewHeader>
       <div className="toolbar">
         <SearchBox label={RULES.search} placeholder={RULES.searchPlaceholder} value={search} onChange={setSearch} />
+        <ProfileFilterSelect value={profileFilter} onChange={setProfileFilter} />
         <span className="toolbar-count">
           {visible.length === rules.length ? '' : COMMON.shown(formatCount(visible.length))}
         </span>
@@ -218,6 +252,8 @@ export function RulesView(): React.JSX.Element {
               <th scope="col" className="num">
                 {RULES.columns.lastHit}
               </th>
+              {/* After the hit counts: the columns before it keep their places. */}
+              <th scope="col">{RULES.columns.profile}</th>
               <th scope="col">
                 <span className="sr-only">{RULES.columns.actions}</span>
               </th>
