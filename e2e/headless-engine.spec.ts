@@ -17,8 +17,7 @@ test.beforeAll(async () => {
   await net.httpServer(8080, { 'index.html': 'hello from b', 'big.bin': Buffer.alloc(2_000_000, 7) });
   await net.httpServer(8081, { 'index.html': 'other port' });
   const socket = await net.daemon(DAEMON);
-  app = await Headless.start(net, ['--driver-socket', socket, '--data-dir', `${net.dir}/data`]);
-  await waitFor(async () => (await app.call('status:get')).driver === 'connected', 10_000, 'the driver connection');
+  app = await Headless.connected(net, socket);
 });
 
 test.afterAll(async () => {

@@ -1,6 +1,7 @@
 import { realpathSync } from 'node:fs';
 import { expect, type Locator, type Page, test } from '@playwright/test';
 import { DAEMON, Headless } from './support/headless-client.ts';
+import { openRealUi } from './support/real-ui.ts';
 import { needsRoot, type RunResult, TestNet, waitFor } from './support/test-net.ts';
 
 // Profiles on real networks: the UI in Chromium against headless mode, the real engine and a
@@ -30,12 +31,8 @@ test.beforeAll(async ({ browser }) => {
   await net.httpServer(8090, { 'index.html': 'files at home' });
   for (const port of LEARN_PORTS) await net.httpServer(port, { 'index.html': `port ${String(port)}` });
   const socket = await net.daemon(DAEMON);
-  app = await Headless.start(net, ['--driver-socket', socket, '--data-dir', `${net.dir}/data`]);
-  await waitFor(async () => (await app.call('status:get')).driver === 'connected', 10_000, 'the driver connection');
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  await page.goto(app.url);
-  await expect(page.getByRole('contentinfo', { name: 'Status' })).toContainText('Driver connected');
+  app = await Headless.connected(net, socket);
+  page = await openRealUi(browser, app, pageErrors);
 });
 
 test.afterAll(async () => {

@@ -3,7 +3,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect, type Page, test } from '@playwright/test';
 import { DAEMON, Headless } from './support/headless-client.ts';
-import { needsRoot, type RunResult, TestNet, waitFor } from './support/test-net.ts';
+import { openRealUi } from './support/real-ui.ts';
+import { needsRoot, type RunResult, TestNet } from './support/test-net.ts';
 
 // The UI in Debian Chromium against headless mode, the real engine and a real zenithfenced in
 // network namespaces, with curl and Python HTTP servers as the traffic. Everything is done the
@@ -31,12 +32,8 @@ test.beforeAll(async ({ browser }) => {
   net.resolvConf(net.a, `nameserver ${net.ipB}\n`);
   await net.dnsServer({ 'files.zf.test': net.ipB });
   const socket = await net.daemon(DAEMON);
-  app = await Headless.start(net, ['--driver-socket', socket, '--data-dir', `${net.dir}/data`]);
-  await waitFor(async () => (await app.call('status:get')).driver === 'connected', 10_000, 'the driver connection');
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  await page.goto(app.url);
-  await expect(page.getByRole('contentinfo', { name: 'Status' })).toContainText('Driver connected');
+  app = await Headless.connected(net, socket);
+  page = await openRealUi(browser, app, pageErrors);
 });
 
 test.afterAll(async () => {

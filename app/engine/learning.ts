@@ -1,4 +1,10 @@
-import { type LearningStart, type LearningStatus, MAX_PROPOSALS, type Proposal } from '../contract/learning.ts';
+import {
+  type LearningStart,
+  type LearningStatus,
+  MAX_LEARNING_MINUTES,
+  MAX_PROPOSALS,
+  type Proposal,
+} from '../contract/learning.ts';
 import type { RuleInput } from '../contract/rules.ts';
 import { ruleInputForAnswer } from './prompt-scope.ts';
 import type { ConnectionFacts } from './rule-matcher.ts';
@@ -75,8 +81,18 @@ export class Learning {
     else this.#alwaysAsk.delete(appKey);
   }
 
+  /**
+   * Keeps the window within MAX_LEARNING_MINUTES of `now`: a saved end far ahead (a damaged
+   * value, or the clock set back after the start) must not leave every prompt allowed for good.
+   */
+  #bound(now: number): void {
+    const latest = now + MAX_LEARNING_MINUTES * 60_000;
+    if (this.#until !== null && this.#until > latest) this.#until = latest;
+  }
+
   /** Ends a learning window that has run out; true when it did. */
   tick(now: number): boolean {
+    this.#bound(now);
     if (this.#until === null || now < this.#until) return false;
     this.#until = null;
     return true;
@@ -85,6 +101,7 @@ export class Learning {
   /** Whether a connection of `appKey` that would prompt is learned instead. */
   covers(appKey: string | null, now: number): boolean {
     if (appKey === null || appKey === '' || this.#alwaysAsk.has(appKey)) return false;
+    this.#bound(now);
     return (this.#until !== null && now < this.#until) || this.#apps.has(appKey);
   }
 
@@ -171,6 +188,7 @@ export class Learning {
   }
 
   status(now: number): LearningStatus {
+    this.#bound(now);
     const until = this.#until !== null && now < this.#until ? this.#until : null;
     return {
       until,

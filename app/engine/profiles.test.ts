@@ -114,6 +114,21 @@ describe('ProfileState', () => {
     expect(keys).toContain(keyOf(MAX_KNOWN_NETWORKS + 1));
   });
 
+  it('forgets networks the user gave no profile before any the user answered for', () => {
+    const state = fresh();
+    state.network(networkFacts(1), 1);
+    state.assign(keyOf(1), 'home');
+    // A network that shows a new gateway MAC again and again: every one is a new network.
+    for (let n = 2; n <= MAX_KNOWN_NETWORKS + 50; n++) state.network(networkFacts(n), n);
+    const keys = state.networks().map((network) => network.key);
+    expect(keys).toHaveLength(MAX_KNOWN_NETWORKS);
+    expect(keys).toContain(keyOf(1));
+    expect(keys).toContain(keyOf(MAX_KNOWN_NETWORKS + 50));
+    expect(keys).not.toContain(keyOf(2));
+    expect(state.network(networkFacts(1), 10_000)).toBe(true);
+    expect(state.active().id).toBe('home');
+  });
+
   it('reads a damaged save without losing the built-ins or pointing at a missing profile', () => {
     const home: Profile = { id: 'home', name: 'Maison', mode: 'allow-all', noAppAction: 'allow', builtIn: false };
     const state = new ProfileState({

@@ -248,12 +248,23 @@ export class ProfileState {
     return this.#profiles.get(id) ?? (this.#profiles.get(STRICTEST_BUILT_IN) as Profile);
   }
 
-  /** Keeps at most MAX_KNOWN_NETWORKS, forgetting the one seen longest ago (never `keep`). */
+  /**
+   * Keeps at most MAX_KNOWN_NETWORKS, forgetting the one seen longest ago (never `keep`) among
+   * those the user gave no profile, and only when there are none of those among the rest: a
+   * hostile network that shows a new gateway MAC every so often must not push the user's
+   * answers out (Home then asked about again, with Public in force meanwhile).
+   */
   #forgetOldest(keep: string): void {
     while (this.#networks.size > MAX_KNOWN_NETWORKS) {
       let oldest: KnownNetwork | null = null;
-      for (const network of this.#networks.values())
-        if (network.key !== keep && (oldest === null || network.lastSeenAt < oldest.lastSeenAt)) oldest = network;
+      for (const network of this.#networks.values()) {
+        if (network.key === keep) continue;
+        const unassignedFirst =
+          oldest === null ||
+          (network.profileId === null && oldest.profileId !== null) ||
+          ((network.profileId === null) === (oldest.profileId === null) && network.lastSeenAt < oldest.lastSeenAt);
+        if (unassignedFirst) oldest = network;
+      }
       if (oldest === null) return;
       this.#networks.delete(oldest.key);
     }

@@ -1,3 +1,4 @@
+import { MAX_PROFILES } from '../contract/profiles.ts';
 import type { Rule, RuleDuration } from '../contract/rules.ts';
 import { appKeyOf, type CompiledRule, compileRule, type PathOptions } from './compiled-rule.ts';
 import { RuleIndex } from './rule-index.ts';
@@ -12,6 +13,9 @@ export interface RuleHit {
   readonly hitCount: number;
   readonly lastHitAt: number;
 }
+
+/** The rule indexes kept: one per profile there can be, and one for no profile. */
+export const MAX_CACHED_INDEXES = MAX_PROFILES + 1;
 
 /** True for durations that outlive a restart, i.e. rules the repository stores. */
 export function isPersistentDuration(duration: RuleDuration): boolean {
@@ -141,10 +145,20 @@ export class RuleSet {
     return profile === null || profile === this.#profile;
   }
 
+  /** How many rule indexes are kept (at most MAX_CACHED_INDEXES). */
+  get cachedIndexes(): number {
+    return this.#indexes.size;
+  }
+
   /** The rule deciding the connection, or null. */
   bestMatch(facts: ConnectionFacts, now: number): CompiledRule | null {
     let index = this.#indexes.get(this.#profile);
     if (index === undefined) {
+      // Each index holds every always-on rule: one per profile that can exist, no more. Ids of
+      // deleted profiles (one without rules leaves the rules, and so the indexes, unchanged)
+      // would otherwise pile up; the oldest built goes first.
+      const oldest = this.#indexes.keys().next();
+      if (this.#indexes.size >= MAX_CACHED_INDEXES && oldest.done !== true) this.#indexes.delete(oldest.value);
       index = new RuleIndex(this.inForce());
       this.#indexes.set(this.#profile, index);
       this.#indexBuilds++;

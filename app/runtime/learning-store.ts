@@ -14,8 +14,14 @@ const settingsSchema = z
   })
   .strict();
 
+/**
+ * As saved, but learning until an app quits does not outlive a restart, as an 'until-app-quits'
+ * rule does not: the app may have quit while ZenithFence was not running (a reboot), and a quit
+ * it never sees would keep that app learning for good.
+ */
 export function loadLearningSettings(store: Store): LearningSettings {
-  return store.settings.get(KEY, settingsSchema, { ...NO_LEARNING, apps: [], alwaysAsk: [] });
+  const saved = store.settings.get(KEY, settingsSchema, { ...NO_LEARNING, apps: [], alwaysAsk: [] });
+  return { ...saved, apps: [] };
 }
 
 export function saveLearningSettings(store: Store, settings: LearningSettings): void {

@@ -75,16 +75,42 @@ describe('PolicySync: NetworkSeen', () => {
     expect(wire).toEqual(['policy home', 'policy public', 'seen 5']);
   });
 
-  it('confirms after a failed send too (the driver keeps its old policy, as with no app)', async () => {
+  it('never confirms a network while its policy failed to go out: the old profile’s would decide', async () => {
     const { sync, world, wire, pending } = setup();
     sync.linkUp(true, 0);
     pending.shift()?.resolve();
     await settle();
     world.key = 'public';
     sync.networkSeen(6, 1000);
-    pending.shift()?.reject(new Error('link broke'));
+    pending.shift()?.reject(new Error('the driver refused the write'));
     await settle();
-    expect(wire.at(-1)).toBe('seen 6');
+    expect(wire.filter((line) => line.startsWith('seen'))).toEqual([]);
+    // Nothing is tried again in a loop ...
+    sync.poll(2000);
+    expect(wire.filter((line) => line.startsWith('policy'))).toEqual(['policy home', 'policy public']);
+    // ... but the next network tries the failed policy once more, and confirms once it is written.
+    sync.networkSeen(7, 3000);
+    expect(wire.at(-1)).toBe('policy public');
+    pending.shift()?.resolve();
+    await settle();
+    expect(wire.at(-1)).toBe('seen 7');
+  });
+
+  it('confirms with the next send that is written after a failed one', async () => {
+    const { sync, world, wire, pending } = setup();
+    sync.linkUp(true, 0);
+    pending.shift()?.resolve();
+    await settle();
+    world.key = 'public';
+    sync.networkSeen(8, 1000);
+    pending.shift()?.reject(new Error('the driver refused the write'));
+    await settle();
+    world.key = 'public, edited';
+    sync.changed(2000);
+    expect(wire.at(-1)).toBe('policy public, edited');
+    pending.shift()?.resolve();
+    await settle();
+    expect(wire.at(-1)).toBe('seen 8');
   });
 
   it('forgets a confirmation due on a link that went down', async () => {

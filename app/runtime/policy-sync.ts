@@ -123,7 +123,9 @@ export class PolicySync {
     this.#seenDue = epoch;
     if (this.#inFlight) return; // confirmed when the send in flight settles (#settled)
     const key = this.#ports.key();
-    if (key !== this.#sentKey && key !== this.#failedKey) {
+    // A key whose send failed is tried once more here: the driver must not confirm a network
+    // with the policy of the profile it is leaving (see #confirmSeen).
+    if (key !== this.#sentKey) {
       this.#dueSince = null;
       this.#send(key, now);
       return;
@@ -137,13 +139,18 @@ export class PolicySync {
     const send = this.#ports.networkSeen;
     if (epoch === null || send === undefined || this.#link !== 'up' || this.#inFlight) return;
     const key = this.#ports.key();
-    if (key !== this.#sentKey && key !== this.#failedKey) {
+    if (key === this.#failedKey) {
+      // The driver still holds an older policy, maybe the profile's it is leaving: confirming
+      // would let that decide on the new network. Unconfirmed, the driver asks about every new
+      // connection and the engine decides it by the rules in force (nothing waits for a prompt
+      // that a rule covers); the next send that is written confirms.
+      return;
+    }
+    if (key !== this.#sentKey) {
       // Changed again while the last one was written: that one first, then the confirmation.
       this.#send(key, this.#now);
       return;
     }
-    // A failed send leaves the driver on its old policy: confirming lets it decide by that one,
-    // which is what it does with no app at all; holding every connection for ever would be worse.
     this.#seenDue = null;
     const linkEpoch = this.#epoch;
     let writing: Promise<void>;
@@ -215,6 +222,8 @@ export class PolicySync {
     this.#lastStart = now;
     this.#inFlight = true;
     this.#sentKey = key;
+    // Tried again (a network change does): a failure of this send marks it anew.
+    if (this.#failedKey === key) this.#failedKey = null;
     this.#attempt = { generation, state: 'sending' };
     this.#ports.changed();
     let sending: Promise<void>;

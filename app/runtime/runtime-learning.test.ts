@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { dispatch as dispatchAny, type Handlers } from '../contract/dispatch.ts';
 import type { RequestChannel, ResponseOf } from '../contract/ipc.ts';
+import { MAX_LEARNING_MINUTES } from '../contract/learning.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { connection, CURL, startRuntime, tempDbPath } from './test-support/harness.ts';
 
@@ -70,6 +71,37 @@ describe('Runtime: learning', () => {
     again.clock.now += 1000;
     again.runtime.tick(again.clock.now);
     expect(again.store.learned.list().proposals).toEqual([]);
+  });
+
+  it('learning until an app quits ends with a restart: the app may have quit unseen', async () => {
+    const dbPath = tempDbPath();
+    const first = startRuntime({ store: openStore(dbPath) });
+    await dispatch(first.handlers, 'learning:start', { kind: 'until-app-quits', appPath: CURL });
+    expect(first.runtime.status(first.clock.now).learning.apps).toEqual([CURL]);
+    first.runtime.shutdown(first.clock.now);
+    first.store.close();
+
+    const again = startRuntime({ store: openStore(dbPath) });
+    stores.push(again.store);
+    expect(again.runtime.status(again.clock.now).learning.apps).toEqual([]);
+    again.runtime.handleEvent(of(1, CURL, 443), again.clock.now);
+    expect(again.verdicts).toEqual([]);
+    expect(again.runtime.engine.listPrompts()).toHaveLength(1);
+  });
+
+  it('a saved window far ahead (a damaged value) lasts at most the longest window', () => {
+    const dbPath = tempDbPath();
+    const setup = openStore(dbPath);
+    setup.settings.set('learning', { until: 8_000_000_000_000_000, apps: [], alwaysAsk: [] });
+    setup.close();
+    const h = startRuntime({ store: openStore(dbPath) });
+    stores.push(h.store);
+    expect(h.runtime.status(h.clock.now).learning.until).toBe(h.clock.now + MAX_LEARNING_MINUTES * 60_000);
+    h.clock.now += MAX_LEARNING_MINUTES * 60_000;
+    h.runtime.tick(h.clock.now);
+    expect(h.runtime.status(h.clock.now).learning.until).toBeNull();
+    h.runtime.handleEvent(of(1, CURL, 443), h.clock.now);
+    expect(h.verdicts).toEqual([]);
   });
 
   it('refuses hostile review and start requests without changing anything', async () => {

@@ -5,7 +5,7 @@ import type { PushChannel, PushMap } from '../contract/ipc.ts';
 import type { RuleDuration } from '../contract/rules.ts';
 import type { DriverState, LogView, PromptAnswer, Settings, StatusView } from '../contract/views.ts';
 import { type AnswerResult, Engine } from '../engine/engine.ts';
-import { NO_LEARNING } from '../engine/learning.ts';
+import { type LearningSettings, NO_LEARNING } from '../engine/learning.ts';
 import { defaultSnapshot, type ProfileSnapshot } from '../engine/profiles.ts';
 import type { Store, StoredProposalRow } from '../store/index.ts';
 import { BlocklistManager } from './blocklists.ts';
@@ -173,6 +173,8 @@ export class Runtime {
   #appendingLog = false;
   /** The profiles as last changed, while not yet saved (a full disk). */
   #unsavedProfiles: ProfileSnapshot | null = null;
+  /** Learning's settings as last changed, while not yet saved (a full disk). */
+  #unsavedLearning: LearningSettings | null = null;
 
   constructor(options: RuntimeOptions, now: number) {
     this.store = options.store;
@@ -227,13 +229,10 @@ export class Runtime {
         settings: contained('read learning', () => loadLearningSettings(this.store), NO_LEARNING, this.log),
         proposals: this.#readProposals(),
         save: (settings) => {
-          // Like the profiles: a refused write leaves learning on as asked; the next change saves it.
-          if (!this.#storage.mayWrite(this.#now)) return;
-          try {
-            saveLearningSettings(this.store, settings);
-          } catch (error) {
-            this.#storage.failed(error, this.#now, 'learning');
-          }
+          // Like the profiles: a refused write leaves learning as asked now, and is written again
+          // once the store takes writes, so a stop the disk refused is not undone by a restart.
+          this.#unsavedLearning = settings;
+          this.#flushLearning(this.#now);
         },
       },
     });
@@ -338,6 +337,18 @@ export class Runtime {
       this.#unsavedProfiles = null;
     } catch (error) {
       this.#storage.failed(error, now, 'profiles');
+    }
+  }
+
+  /** Writes learning's settings not saved yet (a refused write is tried again with the next store write). */
+  #flushLearning(now: number): void {
+    const settings = this.#unsavedLearning;
+    if (settings === null || !this.#storage.mayWrite(now)) return;
+    try {
+      saveLearningSettings(this.store, settings);
+      this.#unsavedLearning = null;
+    } catch (error) {
+      this.#storage.failed(error, now, 'learning');
     }
   }
 
@@ -664,6 +675,7 @@ export class Runtime {
     this.#history.committed(batch);
     this.#hits.committed();
     this.#flushProfiles(now);
+    this.#flushLearning(now);
     try {
       // Buffered in the store, which keeps them when its flush fails and writes them next time.
       for (const bucket of buckets) {

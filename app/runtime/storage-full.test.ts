@@ -128,6 +128,32 @@ describe.skipIf(typeof disk === 'string')('a full disk', () => {
     expect(logged[0]?.name).toBe('after.example');
   });
 
+  it('writes a stop of learning the full disk refused once there is room: a restart does not undo it', async () => {
+    const dbPath = path.join(dir, 'zenithfence.sqlite');
+    const h = startRuntime({ store: openStore(dbPath) });
+    open.push(h.store);
+    await rule(h, 443, 'allow');
+    await rule(h, 80, 'block');
+    expect((await dispatch(h.handlers, 'learning:start', { kind: 'minutes', minutes: 600 })).ok).toBe(true);
+    let n = 0;
+    fill();
+    while (h.runtime.status(h.clock.now).storage === 'ok' && n < 300) second(h, (n += 1));
+    expect(h.runtime.status(h.clock.now).storage).toBe('full');
+    expect((await dispatch(h.handlers, 'learning:stop', undefined)).ok).toBe(true);
+    expect(h.runtime.status(h.clock.now).learning.until).toBeNull();
+    free();
+    const before = n;
+    while (h.runtime.status(h.clock.now).storage !== 'ok' && n < before + 10) second(h, (n += 1));
+    expect(h.runtime.status(h.clock.now).storage).toBe('ok');
+    h.runtime.shutdown(h.clock.now);
+    h.store.close();
+    open = open.filter((store) => store !== h.store);
+
+    const again = startRuntime({ store: openStore(dbPath), now: h.clock.now });
+    open.push(again.store);
+    expect(again.runtime.status(again.clock.now).learning.until).toBeNull();
+  });
+
   it('takes idle seconds, which write nothing, for no sign that the disk has space again', async () => {
     const h = startRuntime({ store: openStore(path.join(dir, 'zenithfence.sqlite')) });
     open.push(h.store);

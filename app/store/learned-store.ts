@@ -29,6 +29,10 @@ export function createLearnedStore(db: DatabaseSync): LearnedStore {
     VALUES (:id, :key, :app_key, :rule, :connections, :first_at, :last_at)
     ON CONFLICT (id) DO UPDATE SET connections = excluded.connections, last_at = excluded.last_at`);
   const remove = db.prepare('DELETE FROM learned WHERE id = ?');
+  // A row of the same key under another id is one the engine does not hold: one that could not be
+  // read back at start (damaged, or written under an older rule schema). Left, its UNIQUE key
+  // would refuse this proposal and with it every later batch of history, hits and DNS answers.
+  const removeStale = db.prepare('DELETE FROM learned WHERE key = ? AND id <> ?');
   return {
     list(): { proposals: StoredProposalRow[]; unreadable: number } {
       const proposals: StoredProposalRow[] = [];
@@ -48,7 +52,8 @@ export function createLearnedStore(db: DatabaseSync): LearnedStore {
       inTransaction(db, () => {
         // Deletes first: a reviewed proposal's key may be learned again under a new id in the same batch.
         for (const id of removed) remove.run(id);
-        for (const proposal of put)
+        for (const proposal of put) {
+          removeStale.run(proposal.key, proposal.id);
           upsert.run({
             id: proposal.id,
             key: proposal.key,
@@ -58,6 +63,7 @@ export function createLearnedStore(db: DatabaseSync): LearnedStore {
             first_at: proposal.firstAt,
             last_at: proposal.lastAt,
           });
+        }
       });
     },
   };

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { WebSocket } from 'ws';
 import type { PushChannel, PushMap, RequestChannel, ResponseOf } from '../../app/contract/ipc.ts';
 import type { Result } from '../../app/contract/result.ts';
-import type { TestNet } from './test-net.ts';
+import { type TestNet, waitFor } from './test-net.ts';
 
 export const REPO = path.resolve(import.meta.dirname, '..', '..');
 export const NODE = path.join(REPO, 'node_modules', '.bin', 'node');
@@ -52,6 +52,16 @@ export class Headless {
       child.once('exit', (code) => reject(new Error(`headless mode exited (${String(code)}): ${out}`)));
     });
     return Headless.attach(url, child);
+  }
+
+  /**
+   * Headless mode on the daemon's `socket` with the data in `dataDir` (default: the net's
+   * `data`), once it says the driver is connected.
+   */
+  static async connected(net: TestNet, socket: string, dataDir = `${net.dir}/data`): Promise<Headless> {
+    const app = await Headless.start(net, ['--driver-socket', socket, '--data-dir', dataDir]);
+    await waitFor(async () => (await app.call('status:get')).driver === 'connected', 10_000, 'the driver connection');
+    return app;
   }
 
   /** Connects a contract client to headless mode that `child` runs and that printed `url`. */

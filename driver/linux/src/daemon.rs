@@ -598,6 +598,8 @@ impl Daemon {
     /// Reads the network's changes and hands new facts to the engine (which queues them to a
     /// client granted NETWORK); each report is logged.
     fn network_changes(&self, network: Option<&mut NetworkWatch>) {
+        // Facts a full queue refused before, now that the client may have read some.
+        self.engine().resend_network_facts();
         let Some(network) = network else { return };
         let Some(facts) = network.poll(self.now_ms(), &self.log) else {
             return;

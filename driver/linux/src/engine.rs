@@ -118,6 +118,9 @@ struct Client {
     described: BTreeMap<u64, u64>,
     /// The network facts queued to this client and the epoch it put in force.
     seen: SeenEpoch,
+    /// The facts in force could not be queued (the queue was full of held packets): they go
+    /// before the next question, which waits (or gets the default) until they can.
+    facts_unsent: bool,
 }
 
 /// What a held request needs to be decided by the policy should its client leave.
@@ -428,7 +431,9 @@ impl Engine {
                 payload: ip_packet,
             },
         );
-        if self.queue.push(&info).is_err() {
+        // Refused facts first: a question queued ahead of them would be of a network the client
+        // has not been told of (README "Network facts": stream order).
+        if !self.facts_queued() || self.queue.push(&info).is_err() {
             self.tally.queue_full_defaulted += 1;
             self.log(
                 Severity::Warning,
@@ -587,9 +592,33 @@ impl Engine {
         }
         // Essential: refused only when the queue is full of held packets and other essential
         // infos, which the queue counts. The epoch counts as queued all the same: the client
-        // must not be trusted to be on the network it was last told about.
-        let _ = self.queue.push(&Info::NetworkFacts(facts.clone()));
+        // must not be trusted to be on the network it was last told about. Refused facts are
+        // not lost: they are queued again before any later question (`facts_queued`), so the
+        // app never decides a connection of the new network by the old network's profile.
+        client.facts_unsent = self.queue.push(&Info::NetworkFacts(facts.clone())).is_err();
         client.seen.queued(facts.epoch);
+    }
+
+    /// Whether the client has been queued the facts in force (or needs none): facts a full
+    /// queue refused are queued again first. False while they still cannot be.
+    fn facts_queued(&mut self) -> bool {
+        let Some(client) = self.client.as_mut() else {
+            return true;
+        };
+        if !client.facts_unsent {
+            return true;
+        }
+        let Some(facts) = self.network.current() else {
+            return true;
+        };
+        client.facts_unsent = self.queue.push(&Info::NetworkFacts(facts.clone())).is_err();
+        !client.facts_unsent
+    }
+
+    /// Queues network facts a full queue refused, once there is room (the packet thread calls
+    /// it at every wake-up, so they go out even when no new connection comes).
+    pub(crate) fn resend_network_facts(&mut self) {
+        let _ = self.facts_queued();
     }
 
     /// NetworkSeen: the client put the network of `epoch` in force. Refused (counted, logged,

@@ -233,3 +233,50 @@ fn without_a_client_the_policy_decides_and_a_leaving_client_s_questions_are_deci
     f.packet(2, 11, 2, process(42, 7));
     assert_eq!(f.answers()[1], (11, Action::Accept, true));
 }
+
+#[test]
+fn facts_a_full_queue_refused_go_out_before_the_next_question() {
+    let mut f = fixture(3, false);
+    f.engine.network_observed(network(1));
+    f.engine.attach();
+    f.engine.hello(1, feature::ALL);
+    f.infos();
+    f.engine.network_seen(1);
+    // Two questions and their process fill the queue; the change finds no room.
+    f.packet(1, 10, 0, process(42, 7));
+    f.packet(2, 11, 0, process(42, 7));
+    f.engine.network_observed(network(2));
+    assert_eq!(kinds(&f.infos()), vec![129, 1, 1], "no room for the facts");
+    // The client read: the next question comes after the facts it belongs to.
+    f.packet(3, 12, 1, process(42, 7));
+    let infos = f.infos();
+    assert_eq!(kinds(&infos), vec![137, 1]);
+    assert_eq!(facts_in(&infos)[0].epoch, 2);
+    assert!(f.answers().is_empty(), "held, asked about");
+    // Sent once: a change later is the next epoch, nothing twice.
+    f.packet(4, 13, 2, process(42, 7));
+    assert_eq!(kinds(&f.infos()), vec![1]);
+}
+
+#[test]
+fn refused_facts_go_out_at_a_wake_up_without_any_question() {
+    let mut f = fixture(3, false);
+    f.engine.network_observed(network(1));
+    f.engine.attach();
+    f.engine.hello(1, feature::ALL);
+    f.infos();
+    f.packet(1, 10, 0, process(42, 7));
+    f.packet(2, 11, 0, process(42, 7));
+    f.engine.network_observed(network(2));
+    assert_eq!(kinds(&f.infos()), vec![129, 1, 1]);
+    f.engine.resend_network_facts();
+    assert_eq!(
+        facts_in(&f.infos())
+            .iter()
+            .map(|n| n.epoch)
+            .collect::<Vec<_>>(),
+        vec![2]
+    );
+    f.engine.resend_network_facts();
+    assert!(f.infos().is_empty());
+}

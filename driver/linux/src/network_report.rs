@@ -45,6 +45,15 @@ impl Reporter {
     /// Decides what to do with `observed` at `now_ms`.
     pub(crate) fn step(&mut self, observed: &Observed, now_ms: u64) -> Step {
         let mut facts = observed.facts.clone();
+        // A MAC is carried over only while the route keeps its gateway: once the route is gone
+        // or goes elsewhere, the same address may next be another network's router (two cafés
+        // both on 192.168.1.1 behind wlan0), whose MAC must be learnt, never borrowed.
+        if self
+            .known_mac
+            .is_some_and(|(key, _)| Some(key) != observed.gateway)
+        {
+            self.known_mac = None;
+        }
         if let Some(gateway) = observed.gateway {
             if facts.flags & network_flags::GATEWAY_MAC != 0 {
                 self.known_mac = Some((gateway, facts.gateway_mac));
@@ -82,6 +91,13 @@ impl Reporter {
     /// When the MAC wait in progress ends (then step again with the last facts observed).
     pub(crate) fn deadline(&self) -> Option<u64> {
         self.waiting.map(|(_, deadline)| deadline)
+    }
+
+    /// The gateway's link went down or its route was deleted: its MAC is not carried over, even
+    /// when the tables are next read with the same gateway on the same interface again (a link
+    /// that dropped and joined another network between two reads).
+    pub(crate) fn forget_mac(&mut self) {
+        self.known_mac = None;
     }
 }
 
@@ -217,5 +233,40 @@ mod tests {
         assert_eq!(reporter.step(&other, 61_000), report(&other));
         // Another gateway does not borrow the old one's MAC.
         assert_eq!(reporter.step(&via(4, None), 62_000), Step::Resolve(key(4)));
+    }
+
+    #[test]
+    fn a_known_mac_is_not_lent_to_the_same_address_once_the_route_left_it() {
+        let mut reporter = Reporter::default();
+        let home = via(1, Some(MAC));
+        reporter.step(&home, 0);
+        let offline = Observed {
+            facts: NetworkFacts::default(),
+            gateway: None,
+        };
+        assert_eq!(reporter.step(&offline, 10), report(&offline));
+        // Another network whose router has the same address on the same interface: its own MAC
+        // is asked for, and the facts wait for it rather than naming the home router.
+        assert_eq!(reporter.step(&via(1, None), 20), Step::Resolve(key(1)));
+        assert_eq!(
+            reporter.step(&via(1, None), 20 + MAC_WAIT_MS),
+            report(&via(1, None))
+        );
+        // The same through a route to another gateway in between.
+        let mut reporter = Reporter::default();
+        reporter.step(&home, 0);
+        reporter.step(&via(2, Some([2, 0, 0, 0, 0, 2])), 10);
+        assert_eq!(reporter.step(&via(1, None), 20), Step::Resolve(key(1)));
+    }
+
+    #[test]
+    fn a_forgotten_mac_is_asked_for_again_on_the_same_route() {
+        let mut reporter = Reporter::default();
+        reporter.step(&via(1, Some(MAC)), 0);
+        // The link dropped and came back between two reads of the tables (see `forget_mac`).
+        reporter.forget_mac();
+        assert_eq!(reporter.step(&via(1, None), 10), Step::Resolve(key(1)));
+        let other = via(1, Some([2, 0, 0, 0, 0, 9]));
+        assert_eq!(reporter.step(&other, 20), report(&other));
     }
 }

@@ -44,7 +44,7 @@ const NDA_DST: u16 = 1;
 const NDA_LLADDR: u16 = 2;
 
 /// `RT_TABLE_MAIN`.
-const RT_TABLE_MAIN: u32 = 254;
+pub(crate) const RT_TABLE_MAIN: u32 = 254;
 /// `RTN_UNICAST`.
 const RTN_UNICAST: u8 = 1;
 /// `RTNH_F_DEAD`: the kernel will not use the next hop.

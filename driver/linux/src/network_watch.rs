@@ -31,7 +31,7 @@ use crate::netlink::{
 use crate::network_report::{Reporter, Step};
 use crate::network_tables::{
     observe, parse_link, parse_neighbour, parse_route, GatewayKey, Link, Neighbour, Observed,
-    Route, AF_INET, AF_INET6, IFINFOMSG_LEN, NDMSG_LEN, RTMSG_LEN,
+    Route, AF_INET, AF_INET6, IFINFOMSG_LEN, NDMSG_LEN, RTMSG_LEN, RT_TABLE_MAIN,
 };
 use crate::resolvers::Resolvers;
 use crate::sys;
@@ -66,6 +66,10 @@ const NDA_DST: u16 = 1;
 /// `IFLA_WIRELESS`: a Wi-Fi driver's event (a scan, ...) carried in a link message; not a
 /// change of the link.
 const IFLA_WIRELESS: u16 = 11;
+/// `IFF_UP`.
+const IFF_UP: u32 = 0x1;
+/// `IFF_RUNNING`: up with a carrier.
+const IFF_RUNNING: u32 = 0x40;
 /// `ENOBUFS`: events were lost to a full receive buffer.
 const ENOBUFS: i32 = 105;
 
@@ -195,8 +199,13 @@ impl NetworkWatch {
         for _ in 0..MAX_EVENTS_PER_WAKE {
             match self.events.recv_now() {
                 Ok(datagram) => {
-                    if messages(datagram).any(|m| matters(m.kind, m.payload, gateway)) {
-                        self.stale = true;
+                    for message in messages(datagram) {
+                        if matters(message.kind, message.payload, gateway) {
+                            self.stale = true;
+                        }
+                        if leaves_gateway(message.kind, message.payload, gateway) {
+                            self.reporter.forget_mac();
+                        }
                     }
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
@@ -297,6 +306,31 @@ fn matters(kind: u16, payload: &[u8], gateway: Option<GatewayKey>) -> bool {
         RTM_NEWROUTE | RTM_DELROUTE => parse_route(payload).is_none_or(|r| r.dst_len == 0),
         RTM_NEWNEIGH | RTM_DELNEIGH => parse_neighbour(payload).is_some_and(|n| {
             gateway.is_some_and(|g| g.if_index == n.if_index && g.address == n.address)
+        }),
+        _ => false,
+    }
+}
+
+/// Whether an event says the route left the gateway even if the next read of the tables shows
+/// it again: the gateway's link went down (or away), or a default route via it was deleted.
+/// The link may have joined another network in between, whose router has the same address.
+fn leaves_gateway(kind: u16, payload: &[u8], gateway: Option<GatewayKey>) -> bool {
+    let Some(gateway) = gateway else {
+        return false;
+    };
+    match kind {
+        RTM_NEWLINK => parse_link(payload).is_some_and(|link| {
+            link.index == gateway.if_index
+                && link.flags & (IFF_UP | IFF_RUNNING) != IFF_UP | IFF_RUNNING
+        }),
+        RTM_DELLINK => parse_link(payload).is_none_or(|link| link.index == gateway.if_index),
+        RTM_DELROUTE => parse_route(payload).is_none_or(|route| {
+            route.dst_len == 0
+                && route.table == RT_TABLE_MAIN
+                && route.oif.is_none_or(|oif| oif == gateway.if_index)
+                && route
+                    .gateway
+                    .is_none_or(|address| address == gateway.address)
         }),
         _ => false,
     }
@@ -426,6 +460,90 @@ mod tests {
             .finish();
         assert!(!matters(RTM_NEWLINK, &wireless[NLMSG_HDRLEN..], None));
         assert!(!matters(RTM_GETLINK, &link, None));
+    }
+
+    fn link_event(kind: u16, index: u32, flags: u32) -> Vec<u8> {
+        let mut header = [0u8; IFINFOMSG_LEN];
+        header[4..8].copy_from_slice(&index.to_ne_bytes());
+        header[8..12].copy_from_slice(&flags.to_ne_bytes());
+        MessageBuilder::new(kind, 0, 0).raw(&header).finish()[NLMSG_HDRLEN..].to_vec()
+    }
+
+    fn default_route_deleted(table: u8, oif: u32, via: [u8; 4]) -> Vec<u8> {
+        let mut header = [0u8; RTMSG_LEN];
+        header[0] = AF_INET;
+        header[4] = table;
+        MessageBuilder::new(RTM_DELROUTE, 0, 0)
+            .raw(&header)
+            .attr(4, &oif.to_ne_bytes())
+            .attr(5, &via)
+            .finish()[NLMSG_HDRLEN..]
+            .to_vec()
+    }
+
+    #[test]
+    fn the_gateway_is_left_when_its_link_goes_down_or_its_default_route_is_deleted() {
+        let gateway = Some(GatewayKey {
+            if_index: 2,
+            address: IpAddress::V4([10, 0, 0, 1]),
+        });
+        let up = IFF_UP | IFF_RUNNING;
+        assert!(leaves_gateway(
+            RTM_NEWLINK,
+            &link_event(RTM_NEWLINK, 2, IFF_UP),
+            gateway
+        ));
+        assert!(leaves_gateway(
+            RTM_NEWLINK,
+            &link_event(RTM_NEWLINK, 2, 0),
+            gateway
+        ));
+        assert!(leaves_gateway(
+            RTM_DELLINK,
+            &link_event(RTM_DELLINK, 2, up),
+            gateway
+        ));
+        assert!(!leaves_gateway(
+            RTM_NEWLINK,
+            &link_event(RTM_NEWLINK, 2, up),
+            gateway
+        ));
+        assert!(!leaves_gateway(
+            RTM_NEWLINK,
+            &link_event(RTM_NEWLINK, 3, 0),
+            gateway
+        ));
+        assert!(!leaves_gateway(
+            RTM_DELLINK,
+            &link_event(RTM_DELLINK, 3, 0),
+            gateway
+        ));
+        assert!(!leaves_gateway(
+            RTM_NEWLINK,
+            &link_event(RTM_NEWLINK, 2, 0),
+            None
+        ));
+        let main = 254;
+        assert!(leaves_gateway(
+            RTM_DELROUTE,
+            &default_route_deleted(main, 2, [10, 0, 0, 1]),
+            gateway
+        ));
+        assert!(!leaves_gateway(
+            RTM_DELROUTE,
+            &default_route_deleted(main, 2, [10, 0, 0, 9]),
+            gateway
+        ));
+        assert!(!leaves_gateway(
+            RTM_DELROUTE,
+            &default_route_deleted(100, 2, [10, 0, 0, 1]),
+            gateway
+        ));
+        assert!(!leaves_gateway(
+            RTM_NEWROUTE,
+            &default_route_deleted(main, 2, [10, 0, 0, 1]),
+            gateway
+        ));
     }
 
     #[test]

@@ -772,9 +772,15 @@ fn network_seen_is_rejected_and_counted_since_network_is_never_granted() {
     });
     let before = rig.driver.counters().values[5];
     rig.write(Command::NetworkSeen { epoch: 1 });
-    assert_eq!(rig.driver.counters().values[5], before + 1, "commands rejected");
+    assert_eq!(
+        rig.driver.counters().values[5],
+        before + 1,
+        "commands rejected"
+    );
     assert!(
-        !rig.infos().iter().any(|info| matches!(info, Info::NetworkFacts(_))),
+        !rig.infos()
+            .iter()
+            .any(|info| matches!(info, Info::NetworkFacts(_))),
         "no NetworkFacts from the Windows driver"
     );
 }
