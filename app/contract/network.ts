@@ -28,6 +28,11 @@ export const networkFactsSchema = z
     ssid: z.string().max(64),
     /** A tunnel interface (tun, WireGuard, PPP) is up. */
     vpnUp: z.boolean(),
+    /**
+     * The gateway's MAC is being resolved: the network is not identified yet (the strictest
+     * profile applies, nothing is remembered). Absent: false (the Windows watcher never sets it).
+     */
+    gatewayMacPending: z.boolean().optional(),
   })
   .strict();
 export type NetworkFacts = z.infer<typeof networkFactsSchema>;

@@ -70,7 +70,7 @@ export const knownNetworkSchema = z
 export type KnownNetwork = z.infer<typeof knownNetworkSchema>;
 
 /** Why the active profile is the one it is. */
-export const PROFILE_REASONS = ['network', 'unknown-network', 'manual', 'pinned', 'offline'] as const;
+export const PROFILE_REASONS = ['network', 'unknown-network', 'identifying', 'manual', 'pinned', 'offline'] as const;
 export type ProfileReason = (typeof PROFILE_REASONS)[number];
 
 /** What the status bar, the tray and the Profiles view show. */

@@ -178,8 +178,11 @@ describe('driverEventOf: NetworkFacts', () => {
       gatewayMac: null,
       vpnUp: true,
     });
+    expect(factsOf({ ...FACTS, flags: 0b1001 })).toMatchObject({ gatewayMac: null, gatewayMacPending: true });
+    expect(factsOf({ ...FACTS, flags: 0b0001 })).not.toHaveProperty('gatewayMacPending');
     // Bits a newer driver may set mean nothing here.
-    expect(factsOf({ ...FACTS, flags: 0b1111_1000 })).toMatchObject({
+    expect(factsOf({ ...FACTS, flags: 0b1111_0000 })).toEqual({
+      ...factsOf({ ...FACTS, flags: 0 }),
       hasDefaultRoute: false,
       gatewayMac: null,
       vpnUp: false,

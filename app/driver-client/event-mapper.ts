@@ -163,6 +163,7 @@ function networkReport(info: NetworkFactsInfo, dropped: DroppedReport | undefine
     dnsSuffix: clipped(info.dnsSuffix.toLowerCase().replace(/\.$/, ''), dnsSuffix.maxLength),
     ssid: clipped(utf8.decode(info.ssid), ssid.maxLength),
     vpnUp: (info.flags & NETWORK_FLAG.vpnUp) !== 0,
+    ...((info.flags & NETWORK_FLAG.gatewayMacPending) !== 0 ? { gatewayMacPending: true } : {}),
   };
   const checked = networkFactsSchema.safeParse(facts);
   if (!checked.success) {

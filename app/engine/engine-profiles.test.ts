@@ -51,6 +51,18 @@ describe('Engine: profiles', () => {
     expect(engine.takeNetworkSeen()).toBeNull();
   });
 
+  it('decides by the strictest profile while the new network is identified, not by the old one', () => {
+    const { engine, verdicts } = twoNetworks();
+    engine.handle(networkEvent(networkFacts(1, { epoch: 20 })), 10); // home: curl allowed
+    engine.handle(networkEvent(networkFacts(1, { epoch: 21, gatewayMac: null, gatewayMacPending: true })), 11);
+    engine.handle(makeRequest({ id: 9n, path: CURL }), 12);
+    expect(verdicts.for(9n)).toEqual(['permanent-block']);
+    expect(engine.takeNetworkSeen()).toBe(21);
+    engine.handle(networkEvent(networkFacts(1, { epoch: 22 })), 13);
+    engine.handle(makeRequest({ id: 10n, path: CURL }), 14);
+    expect(verdicts.for(10n)).toEqual(['permanent-accept']);
+  });
+
   it('puts only the always-on and the active profile’s rules in the driver policy', () => {
     const { engine } = twoNetworks();
     const always = engine.addRule(makeRuleInput({ destination: { kind: 'localhost' } }), 20);

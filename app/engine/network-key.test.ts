@@ -28,8 +28,9 @@ describe('networkKey', () => {
     expect(networkKey({ ...base, vpnUp: true })).toBe('mac=02:00:00:00:00:04 vpn');
   });
 
-  it('is null offline', () => {
+  it("is null offline, and while the gateway's MAC is being resolved", () => {
     expect(networkKey(OFFLINE_FACTS)).toBeNull();
+    expect(networkKey(networkFacts(1, { gatewayMac: null, gatewayMacPending: true }))).toBeNull();
   });
 });
 

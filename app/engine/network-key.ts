@@ -12,7 +12,8 @@ import type { NetworkFacts } from '../contract/network.ts';
  * user may well treat as Home.
  */
 export function networkKey(facts: NetworkFacts): string | null {
-  if (!facts.hasDefaultRoute) return null;
+  // Not identified yet: no key at all, rather than one of the gateway's address alone.
+  if (!facts.hasDefaultRoute || facts.gatewayMacPending === true) return null;
   const parts: string[] = [];
   if (facts.gatewayMac !== null) parts.push(`mac=${facts.gatewayMac}`);
   else if (facts.gatewayIp !== null) parts.push(`if=${facts.interfaceName}`, `gw=${facts.gatewayIp}`);

@@ -30,6 +30,30 @@ describe('ProfileState', () => {
     expect(state.status()).toMatchObject({ active: { id: 'home' }, reason: 'network', question: null });
   });
 
+  it('applies the strictest while the network is identified, remembering nothing of it', () => {
+    const state = fresh();
+    state.network(networkFacts(1), 1);
+    state.assign(keyOf(1), 'home');
+    state.activate('work', false);
+    // Home's router is replaced by one whose MAC is not known yet (the daemon resolves it).
+    const pending = networkFacts(1, { epoch: 5, gatewayMac: null, gatewayMacPending: true });
+    expect(state.network(pending, 2)).toBe(true);
+    expect(state.status()).toMatchObject({
+      active: { id: 'public' },
+      reason: 'identifying',
+      network: null,
+      question: null,
+    });
+    expect(state.networks().map((n) => n.key)).toEqual([keyOf(1)]);
+    // Identified: the MAC is Home's again, and the switch by hand ended with the change.
+    expect(state.network(networkFacts(1, { epoch: 6 }), 3)).toBe(true);
+    expect(state.status()).toMatchObject({ active: { id: 'home' }, reason: 'network' });
+    // A pin holds through it.
+    state.activate('work', true);
+    state.network(pending, 4);
+    expect(state.status()).toMatchObject({ active: { id: 'work' }, reason: 'pinned' });
+  });
+
   it('takes the strictest by mode, then no-app action; Public wins a tie', () => {
     const state = fresh();
     expect(state.strictest().id).toBe('public');

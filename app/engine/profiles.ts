@@ -20,9 +20,12 @@ import { networkKey, networkLabel } from './network-key.ts';
  * The active profile is, in this order:
  * 1. the one the user switched to by hand: pinned, for good; not pinned, until the network
  *    changes;
- * 2. offline or before the first facts: the one active last (what was saved);
- * 3. the profile the user gave the current network;
- * 4. the strictest profile, for a network not given one yet (the UI asks once).
+ * 2. while the network is being identified (the driver resolves its gateway's MAC): the
+ *    strictest, and nothing remembered (a gateway that withholds its ARP answer gets neither
+ *    the old network's profile nor a network named by its address alone);
+ * 3. offline or before the first facts: the one active last (what was saved);
+ * 4. the profile the user gave the current network;
+ * 5. the strictest profile, for a network not given one yet (the UI asks once).
  */
 
 /** What is saved: everything the user decided, and the profile in force when saved. */
@@ -65,6 +68,8 @@ export class ProfileState {
   /** The network the machine is on; null offline or before the first facts. */
   #current: { key: string; label: string; facts: NetworkFacts } | null = null;
   #sawFacts = false;
+  /** The last facts said the gateway's MAC is being resolved (the network is not identified yet). */
+  #identifying = false;
   #active: string;
 
   constructor(snapshot: ProfileSnapshot) {
@@ -119,7 +124,12 @@ export class ProfileState {
     this.#sawFacts = true;
     const key = networkKey(facts);
     const previous = this.#current?.key ?? null;
-    if (key === null) {
+    this.#identifying = facts.hasDefaultRoute && facts.gatewayMacPending === true;
+    if (this.#identifying) {
+      // Some network, not known which: a switch by hand not pinned ends as for any other change.
+      this.#current = null;
+      if (this.#manual !== null && !this.#manual.pinned) this.#manual = null;
+    } else if (key === null) {
       this.#current = null;
     } else {
       const label = networkLabel(facts);
@@ -236,6 +246,7 @@ export class ProfileState {
 
   #resolve(): { id: string; reason: ProfileReason } {
     if (this.#manual !== null) return { id: this.#manual.id, reason: this.#manual.pinned ? 'pinned' : 'manual' };
+    if (this.#identifying) return { id: this.strictest().id, reason: 'identifying' };
     const current = this.#current;
     if (current === null) return { id: this.#lastActive, reason: this.#sawFacts ? 'offline' : 'network' };
     const assigned = this.#networks.get(current.key)?.profileId ?? null;

@@ -34,11 +34,7 @@ type Done = Array<
   | 'stop learning'
 >;
 
-function actions(
-  current: RuleAction,
-  chosen: Done,
-  profiles: readonly Profile[] = PROFILES,
-): TrayActions {
+function actions(current: RuleAction, chosen: Done, profiles: readonly Profile[] = PROFILES): TrayActions {
   const none = (): void => undefined;
   return {
     openMain: () => chosen.push('open'),

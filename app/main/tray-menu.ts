@@ -76,6 +76,8 @@ function profileReason(profile: ProfileStatus): string {
       return `The profile of ‘${network}’`;
     case 'unknown-network':
       return `‘${network}’ has no profile yet: the strictest applies`;
+    case 'identifying':
+      return 'Identifying the network: the strictest applies';
     case 'manual':
       return 'Chosen by you until the network changes';
     case 'pinned':

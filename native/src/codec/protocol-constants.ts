@@ -190,6 +190,8 @@ export const NETWORK_FLAG = {
   gatewayMacKnown: 0x2,
   /** A tunnel interface (tun, WireGuard, PPP) is up. */
   vpnUp: 0x4,
+  /** The gateway's MAC is being resolved: the network is not identified yet. */
+  gatewayMacPending: 0x8,
 } as const;
 
 /** PolicyState `origin` names, indexed by wire value: where the enforced policy came from. */

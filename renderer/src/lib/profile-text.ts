@@ -25,6 +25,7 @@ export function profileName(profiles: readonly Profile[], id: string | null): st
 export function profileBadge(status: ProfileStatus): string | null {
   if (status.pinned) return PROFILES.badges.pinned;
   if (status.reason === 'unknown-network') return PROFILES.badges.unknownNetwork;
+  if (status.reason === 'identifying') return PROFILES.badges.identifying;
   if (status.reason === 'offline') return PROFILES.badges.offline;
   return null;
 }

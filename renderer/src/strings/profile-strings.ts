@@ -5,6 +5,8 @@ import type { PluralText } from '../lib/locale-format.ts';
 const REASONS: Readonly<Record<ProfileReason, (name: string, network: string) => string>> = {
   network: (name, network) => `${name}: the profile you gave ‘${network}’.`,
   'unknown-network': (name, network) => `${name}: ‘${network}’ has no profile yet, so the strictest applies.`,
+  identifying: (name) =>
+    `${name}: the network is being identified (its router has not answered yet), so the strictest applies.`,
   manual: (name) => `${name}: chosen by you until the network changes.`,
   pinned: (name) => `${name}: pinned, it stays on every network until you choose Follow network.`,
   offline: (name) => `${name}: no network.`,
@@ -27,6 +29,7 @@ export const PROFILES = {
   badges: {
     pinned: 'pinned',
     unknownNetwork: 'unknown network',
+    identifying: 'identifying network',
     offline: 'offline',
   },
   /** The menu's pin item: "Pin Home" keeps Home on every network. */
