@@ -1,4 +1,5 @@
 import { HandlerError, type Handlers } from '../contract/dispatch.ts';
+import { withAfter } from './after-request.ts';
 import type { Runtime } from './runtime.ts';
 
 type LearningChannel =
@@ -16,16 +17,7 @@ type LearningChannel =
  */
 export function createLearningHandlers(runtime: Runtime, clock: () => number): Pick<Handlers, LearningChannel> {
   const { engine } = runtime;
-  const changing =
-    <P, R>(work: (payload: P, now: number) => R) =>
-    (payload: P): R => {
-      const now = clock();
-      try {
-        return work(payload, now);
-      } finally {
-        runtime.learningChanged(now);
-      }
-    };
+  const changing = withAfter(clock, (now) => runtime.learningChanged(now));
   return {
     'learning:status': () => engine.learningStatus(clock()),
     'learning:start': changing((request, now) => engine.startLearning(request, now)),

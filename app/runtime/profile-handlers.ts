@@ -1,5 +1,6 @@
 import { HandlerError, type Handlers } from '../contract/dispatch.ts';
 import type { ProfileError } from '../engine/profiles.ts';
+import { withAfter } from './after-request.ts';
 import type { Runtime } from './runtime.ts';
 
 type ProfileChannel =
@@ -33,17 +34,10 @@ function refused(error: ProfileError): never {
  */
 export function createProfileHandlers(runtime: Runtime, clock: () => number): Pick<Handlers, ProfileChannel> {
   const { engine } = runtime;
-  const changing =
-    <P, R>(work: (payload: P, now: number) => R) =>
-    (payload: P): R => {
-      const now = clock();
-      try {
-        return work(payload, now);
-      } finally {
-        runtime.profilesChanged(now);
-        runtime.pushPromptChanges(now);
-      }
-    };
+  const changing = withAfter(clock, (now) => {
+    runtime.profilesChanged(now);
+    runtime.pushPromptChanges(now);
+  });
   return {
     'profiles:list': () => engine.listProfiles(),
     'profiles:status': () => engine.profileStatus(),
