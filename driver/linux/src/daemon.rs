@@ -530,7 +530,8 @@ impl Daemon {
             // is never held (one to a loopback resolver) is read at once, while the asking
             // socket is still open for the DNS log's pid lookup, not at the next timeout.
             // Network changes wake it too (their socket is read at every wake-up, see below);
-            // a report waiting for the gateway's MAC shortens the wait to its deadline.
+            // a gateway MAC being resolved shortens the wait to the end of its second (the facts
+            // without it are due then).
             let dns_fd = dns.as_ref().map_or(-1, DnsWatch::raw_fd);
             let network_fd = network.as_ref().map_or(-1, NetworkWatch::raw_fd);
             let wait = network

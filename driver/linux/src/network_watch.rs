@@ -8,12 +8,14 @@
 //! When the gateway has no neighbour entry, the kernel is asked to resolve it: an `RTM_NEWNEIGH`
 //! with `NTF_USE` (create or replace) makes it send an ARP request or neighbour solicitation at
 //! once, as a packet to the gateway would, without any packet of ours (an IP packet would go
-//! through our own queue). The report waits for the answer at most a second.
+//! through our own queue). The facts go out at once, marked as being resolved (flags bit 3),
+//! and again once the answer came, or after a second without it.
 //!
 //! Owned by the packet thread, which waits on its socket in the same poll(2) as on the queue and
 //! reads it before it decides the packets of the same wake-up: a connection routed after a
-//! change is decided after that change's facts are queued. No timer of its own: the MAC wait
-//! shortens the thread's wait, and the resolver files are looked at when it wakes anyway.
+//! change is decided after that change's facts are queued. No timer of its own: the MAC wait's
+//! deadline shortens the thread's wait, and the resolver files are looked at when it wakes
+//! anyway.
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -143,9 +145,9 @@ impl NetworkWatch {
         Some(Duration::from_millis(deadline.saturating_sub(now_ms)))
     }
 
-    /// Reads the changes waiting, reads the tables again when they matter, and returns the
-    /// facts to report, if they changed. Never waits, except for the kernel's answers to its
-    /// own requests.
+    /// Reads the changes waiting, reads the tables again when they matter, asks the kernel for
+    /// the gateway's MAC when it has none, and returns the facts to report, if they changed.
+    /// Never waits, except for the kernel's answers to its own requests.
     pub(crate) fn poll(&mut self, now_ms: u64, log: &Log) -> Option<NetworkFacts> {
         self.read_events(log);
         if self.resolvers.refresh(now_ms) {
@@ -168,7 +170,7 @@ impl NetworkWatch {
         let observed = self.observed.as_ref()?;
         match self.reporter.step(observed, now_ms) {
             Step::Report(facts) => Some(facts),
-            Step::Resolve(gateway) => {
+            Step::Resolve(gateway, facts) => {
                 match self.resolve(gateway) {
                     Ok(()) => log.write(
                         Severity::Debug,
@@ -177,7 +179,8 @@ impl NetworkWatch {
                             show(gateway.address)
                         ),
                     ),
-                    // The report still waits its second, then goes out without the MAC.
+                    // The facts still say it is being resolved until the wait's second is
+                    // over: the kernel may resolve it anyway (another packet to the gateway).
                     Err(e) => log.write(
                         Severity::Warning,
                         format!(
@@ -186,7 +189,7 @@ impl NetworkWatch {
                         ),
                     ),
                 }
-                None
+                Some(facts)
             }
             Step::Nothing => None,
         }
@@ -204,7 +207,7 @@ impl NetworkWatch {
                             self.stale = true;
                         }
                         if leaves_gateway(message.kind, message.payload, gateway) {
-                            self.reporter.forget_mac();
+                            self.reporter.left_gateway();
                         }
                     }
                 }
@@ -368,6 +371,8 @@ pub(crate) fn describe(facts: &NetworkFacts) -> String {
                 .map(|b| format!("{b:02x}"))
                 .collect();
             text.push_str(&format!(" ({})", mac.join(":")));
+        } else if facts.flags & network_flags::RESOLVING_MAC != 0 {
+            text.push_str(" (MAC being resolved)");
         } else {
             text.push_str(" (MAC unknown)");
         }
@@ -574,6 +579,15 @@ mod tests {
         assert_eq!(
             describe(&unresolved),
             "network facts 3: default route via 10.0.0.1 (MAC unknown) on veth0 (index 2)"
+        );
+        let resolving = NetworkFacts {
+            flags: network_flags::DEFAULT_ROUTE | network_flags::RESOLVING_MAC,
+            gateway_mac: [0; 6],
+            ..unresolved.clone()
+        };
+        assert_eq!(
+            describe(&resolving),
+            "network facts 3: default route via 10.0.0.1 (MAC being resolved) on veth0 (index 2)"
         );
         assert_eq!(
             describe(&NetworkFacts::default()),

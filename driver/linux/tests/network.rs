@@ -1,11 +1,14 @@
 //! Network facts (NetworkFacts infos, feature NETWORK, command NetworkSeen) on real routes: the
 //! daemon's namespace has two gateways, each in a namespace of its own behind its own veth pair,
-//! with MAC addresses the test chose. Switching the default route between them gives one
-//! NetworkFacts per change with the gateway's address and MAC (resolved at the daemon's request:
-//! the test sends nothing to a gateway first), a tun device with a program behind it is a VPN,
-//! the resolver configuration gives the DNS suffix, and a client not granted NETWORK gets none.
-//! After a change, a connection a policy rule allows is held and asked about until the client
-//! says NetworkSeen for the new facts; then the rule decides it again.
+//! with MAC addresses the test chose. Switching the default route to a gateway without a
+//! neighbour entry gives two NetworkFacts with consecutive epochs: at once the gateway's address
+//! marked as being resolved (flags bit 3, no MAC), then its MAC (resolved at the daemon's
+//! request: the test sends nothing to a gateway first); to a gateway the neighbour table knows,
+//! one. A gateway that withholds its ARP answer gets, after the marked facts, facts without a
+//! MAC a second later. A tun device with a program behind it is a VPN, the resolver
+//! configuration gives the DNS suffix, and a client not granted NETWORK gets none. After a
+//! change, from the marked facts on, a connection a policy rule allows is held and asked about
+//! until the client says NetworkSeen for the last facts; then the rule decides it again.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -220,10 +223,14 @@ fn network_facts_follow_the_default_route_and_only_a_network_client_gets_them() 
     let daemon = Daemon::start_logged(&net, &[]);
     let veth0 = if_index(&net, &a, "veth0");
     let veth2 = if_index(&net, &a, "veth2");
-    // The MAC of B at start: the daemon had the kernel resolve it.
+    // At start, first B being resolved, then its MAC: the daemon had the kernel resolve it.
     wait_log(
         &daemon,
-        &format!("network facts 1: default route via {ip4_b} ({MAC_B}) on veth0 (index {veth0}), DNS suffix zenith.test"),
+        &format!("network facts 1: default route via {ip4_b} (MAC being resolved) on veth0 (index {veth0}), DNS suffix zenith.test"),
+    );
+    wait_log(
+        &daemon,
+        &format!("network facts 2: default route via {ip4_b} ({MAC_B}) on veth0 (index {veth0}), DNS suffix zenith.test"),
     );
 
     // A client without NETWORK: no facts, and its NetworkSeen is refused.
@@ -240,9 +247,15 @@ fn network_facts_follow_the_default_route_and_only_a_network_client_gets_them() 
     ip(&["-n", &a, "route", "replace", "default", "via", &ip4_c]);
     wait_log(
         &daemon,
-        &format!("network facts 2: default route via {ip4_c} ({MAC_C}) on veth2 (index {veth2})"),
+        &format!(
+            "network facts 3: default route via {ip4_c} (MAC being resolved) on veth2 (index {veth2})"
+        ),
     );
-    app.send(&Command::NetworkSeen { epoch: 2 });
+    wait_log(
+        &daemon,
+        &format!("network facts 4: default route via {ip4_c} ({MAC_C}) on veth2 (index {veth2})"),
+    );
+    app.send(&Command::NetworkSeen { epoch: 4 });
     assert_eq!(rejected_commands(&app), 1, "NetworkSeen without NETWORK");
     assert!(facts(&app.infos()).is_empty(), "{:?}", app.infos());
 
@@ -266,7 +279,7 @@ fn network_facts_follow_the_default_route_and_only_a_network_client_gets_them() 
         "{infos:?}"
     );
     let via_c = NetworkFacts {
-        epoch: 2,
+        epoch: 4,
         flags: network_flags::DEFAULT_ROUTE | network_flags::GATEWAY_MAC,
         ip_version: 4,
         gateway_ip: held(&ip4_c),
@@ -278,24 +291,34 @@ fn network_facts_follow_the_default_route_and_only_a_network_client_gets_them() 
     };
     assert_eq!(got, vec![via_c.clone()]);
 
-    // Back to B: the next epoch, B's MAC (known from before).
+    // Back to B, whose neighbour entry is gone: at once B being resolved, then B's MAC, in
+    // that order and with consecutive epochs (the MAC known before is not carried over: the
+    // route left B).
+    ip(&["-n", &a, "neigh", "del", &ip4_b, "dev", "veth0"]);
+    assert!(!has_neighbour(&net, &a, &ip4_b), "B's entry is gone");
     ip(&["-n", &a, "route", "replace", "default", "via", &ip4_b]);
     let via_b = NetworkFacts {
-        epoch: 3,
+        epoch: 6,
         gateway_ip: held(&ip4_b),
         gateway_mac: mac_bytes(MAC_B),
         if_index: veth0,
         interface_name: "veth0".into(),
         ..via_c.clone()
     };
-    assert_eq!(wait_facts(&app, 2)[1], via_b);
+    let resolving_b = NetworkFacts {
+        epoch: 5,
+        flags: network_flags::DEFAULT_ROUTE | network_flags::RESOLVING_MAC,
+        gateway_mac: [0; 6],
+        ..via_b.clone()
+    };
+    assert_eq!(wait_facts(&app, 3)[1..], [resolving_b, via_b.clone()]);
 
     // A tun device that is up but has no program behind it is no VPN: its link changes read
     // the tables again, and nothing changed.
     ip(&["-n", &a, "tuntap", "add", "dev", "zfvpn0", "mode", "tun"]);
     ip(&["-n", &a, "link", "set", "zfvpn0", "up"]);
     std::thread::sleep(Duration::from_millis(500));
-    assert_eq!(facts(&app.infos()).len(), 2, "{:?}", facts(&app.infos()));
+    assert_eq!(facts(&app.infos()).len(), 3, "{:?}", facts(&app.infos()));
     let mut holder = KillOnDrop(
         Process::new("ip")
             .args([
@@ -319,17 +342,18 @@ fn network_facts_follow_the_default_route_and_only_a_network_client_gets_them() 
     )
     .unwrap();
     assert_eq!(line.trim(), "attached");
+    // Its MAC is kept while the route keeps B: no bit 3.
     let vpn = NetworkFacts {
-        epoch: 4,
+        epoch: 7,
         flags: via_b.flags | network_flags::VPN,
         ..via_b.clone()
     };
-    assert_eq!(wait_facts(&app, 3)[2], vpn);
+    assert_eq!(wait_facts(&app, 4)[3], vpn);
     drop(holder);
     assert_eq!(
-        wait_facts(&app, 4)[3],
+        wait_facts(&app, 5)[4],
         NetworkFacts {
-            epoch: 5,
+            epoch: 8,
             ..via_b.clone()
         }
     );
@@ -337,25 +361,37 @@ fn network_facts_follow_the_default_route_and_only_a_network_client_gets_them() 
     // Another search domain (the file is looked at about once a second).
     net.resolv_conf(&a, &format!("nameserver {ip4_b}\nsearch Other.Test\n"));
     let suffix = NetworkFacts {
-        epoch: 6,
+        epoch: 9,
         dns_suffix: "other.test".into(),
         ..via_b.clone()
     };
-    assert_eq!(wait_facts(&app, 5)[4], suffix);
+    assert_eq!(wait_facts(&app, 6)[5], suffix);
+
+    // Back to C, which the neighbour table still knows: one facts, with its MAC, no bit 3.
+    assert!(has_neighbour(&net, &a, &ip4_c));
+    ip(&["-n", &a, "route", "replace", "default", "via", &ip4_c]);
+    assert_eq!(
+        wait_facts(&app, 7)[6],
+        NetworkFacts {
+            epoch: 10,
+            dns_suffix: "other.test".into(),
+            ..via_c.clone()
+        }
+    );
 
     // No default route: every field empty but the epoch.
     ip(&["-n", &a, "route", "del", "default"]);
     assert_eq!(
-        wait_facts(&app, 6)[5],
+        wait_facts(&app, 8)[7],
         NetworkFacts {
-            epoch: 7,
+            epoch: 11,
             ..NetworkFacts::default()
         }
     );
     // One per change, nothing in between.
     std::thread::sleep(Duration::from_millis(300));
     let epochs: Vec<u32> = facts(&app.infos()).iter().map(|f| f.epoch).collect();
-    assert_eq!(epochs, vec![2, 3, 4, 5, 6, 7]);
+    assert_eq!(epochs, (4..=11).collect::<Vec<u32>>());
 }
 
 fn connections_to(infos: &[Info], port: u16) -> usize {
@@ -386,7 +422,8 @@ fn after_a_network_change_the_policy_decides_again_only_once_the_client_saw_it()
     net.http_server("page");
     let url = format!("http://{ip4_b}:8080/");
     let daemon = Daemon::start_logged(&net, &[]);
-    wait_log(&daemon, "network facts 1:");
+    // B being resolved, then B's MAC.
+    wait_log(&daemon, "network facts 2:");
     // The app: answers what it is asked with Accept.
     let app =
         Responder::start_features(&daemon.socket, always(Verdict::Accept), Some(feature::ALL));
@@ -411,47 +448,68 @@ fn after_a_network_change_the_policy_decides_again_only_once_the_client_saw_it()
     assert!(app.wait_for(Duration::from_secs(5), |i| i
         .iter()
         .any(|i| matches!(i, Info::PolicyState(s) if s.generation == 8))));
-    assert_eq!(wait_facts(&app, 1)[0].epoch, 1);
+    assert_eq!(wait_facts(&app, 1)[0].epoch, 2);
 
-    // Facts 1 not seen yet: the rule does not decide, the app is asked.
+    // Facts 2 not seen yet: the rule does not decide, the app is asked.
     assert_eq!(net.curl(&a, &url, &[]).0, 0);
     assert!(app.wait_for(Duration::from_secs(3), |i| connections_to(i, 8080) == 1));
     assert_eq!(rule_decisions(&app.infos()), 0);
-    app.send(&Command::NetworkSeen { epoch: 1 });
+    app.send(&Command::NetworkSeen { epoch: 2 });
     assert_eq!(rejected_commands(&app), 0);
     assert_eq!(net.curl(&a, &url, &[]).0, 0);
     assert!(app.wait_for(Duration::from_secs(3), |i| rule_decisions(i) == 1));
     assert_eq!(connections_to(&app.infos(), 8080), 1, "decided by the rule");
 
-    // Another network: held and asked (a ConnectionV4 after the facts, no RuleDecided).
+    // Another network, whose gateway withholds its ARP answer: the facts marked as being
+    // resolved come at once, and from them on a connection is held and asked (a ConnectionV4
+    // after them, no RuleDecided), not decided by the rule of the network left.
+    ip(&["-n", &gateway.ns, "link", "set", "veth3", "arp", "off"]);
     ip(&["-n", &a, "route", "replace", "default", "via", &ip4_c]);
-    assert_eq!(wait_facts(&app, 2)[1].epoch, 2);
+    let marked = wait_facts(&app, 2)[1].clone();
+    assert_eq!(
+        (marked.epoch, marked.flags, marked.gateway_mac),
+        (
+            3,
+            network_flags::DEFAULT_ROUTE | network_flags::RESOLVING_MAC,
+            [0; 6]
+        ),
+        "{marked:?}"
+    );
     assert_eq!(net.curl(&a, &url, &[]).0, 0);
     assert!(app.wait_for(Duration::from_secs(3), |i| connections_to(i, 8080) == 2));
+    // A second later, still no answer: the facts without a MAC, and without bit 3.
+    let given_up = wait_facts(&app, 3)[2].clone();
+    assert_eq!(
+        (given_up.epoch, given_up.flags, given_up.gateway_ip),
+        (4, network_flags::DEFAULT_ROUTE, held(&ip4_c)),
+        "{given_up:?}"
+    );
     let infos = app.infos();
-    let changed = infos
-        .iter()
-        .position(|i| matches!(i, Info::NetworkFacts(n) if n.epoch == 2))
-        .unwrap();
+    let at_epoch = |epoch: u32| {
+        infos
+            .iter()
+            .position(|i| matches!(i, Info::NetworkFacts(n) if n.epoch == epoch))
+            .unwrap()
+    };
     let asked = infos
         .iter()
         .rposition(|i| matches!(i, Info::ConnectionV4(c) if c.remote_port == 8080))
         .unwrap();
     assert!(
-        changed < asked,
-        "the facts come before the question: {infos:?}"
+        at_epoch(3) < asked && asked < at_epoch(4),
+        "the question comes between the marked facts and the next: {infos:?}"
     );
     assert_eq!(rule_decisions(&infos), 1);
 
     // An epoch never sent is refused and changes nothing.
-    app.send(&Command::NetworkSeen { epoch: 3 });
+    app.send(&Command::NetworkSeen { epoch: 5 });
     assert_eq!(rejected_commands(&app), 1);
     assert_eq!(net.curl(&a, &url, &[]).0, 0);
     assert!(app.wait_for(Duration::from_secs(3), |i| connections_to(i, 8080) == 3));
     assert_eq!(rule_decisions(&app.infos()), 1);
 
     // Seen: the rule decides again.
-    app.send(&Command::NetworkSeen { epoch: 2 });
+    app.send(&Command::NetworkSeen { epoch: 4 });
     assert_eq!(rejected_commands(&app), 1);
     assert_eq!(net.curl(&a, &url, &[]).0, 0);
     assert!(app.wait_for(Duration::from_secs(3), |i| rule_decisions(i) == 2));

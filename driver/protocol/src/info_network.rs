@@ -15,6 +15,9 @@ pub mod network_flags {
     pub const GATEWAY_MAC: u8 = 0x2;
     /// A VPN interface is up.
     pub const VPN: u8 = 0x4;
+    /// The gateway's MAC is being resolved: the network is not identified yet (`gateway_mac`
+    /// is zero; facts with it or without it follow within a second).
+    pub const RESOLVING_MAC: u8 = 0x8;
 }
 
 /// Extension (137): the facts of the network the machine is on.
@@ -149,6 +152,20 @@ mod tests {
         assert_eq!(encoded(&sample()), hand_written());
         assert_eq!(decode_network_facts(&hand_written()), Some(sample()));
         assert_eq!(hand_written().len(), 35 + 4 + 3 + 2);
+    }
+
+    #[test]
+    fn the_flag_bits_are_the_readme_s() {
+        // Bits 0 to 3 in the README's order; a reader on the other side compares raw bits.
+        assert_eq!(
+            [
+                network_flags::DEFAULT_ROUTE,
+                network_flags::GATEWAY_MAC,
+                network_flags::VPN,
+                network_flags::RESOLVING_MAC
+            ],
+            [0x01, 0x02, 0x04, 0x08]
+        );
     }
 
     #[test]

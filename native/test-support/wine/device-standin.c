@@ -73,6 +73,7 @@ static ULONG command_length(const UCHAR *command, ULONG length) {
   case 2: return 15;
   case 3: return 39;
   case 128: return 7;
+  case 131: return 5; /* NetworkSeen: taken (the driver counts it as rejected: it never grants NETWORK) */
   case 130: {
     ULONG data;
     if (length < 19) return 19;
