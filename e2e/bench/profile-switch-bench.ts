@@ -12,7 +12,10 @@
 //   NetworkFacts, the app switched; includes the WebSocket push);
 // - enforced: the daemon enforces that profile's policy (includes compiling, encoding and sending
 //   the document of 2 × N rules' worth of one profile, and the PolicyState back).
-// Interleaved both ways (Home → Public, Public → Home); p50, p95 and max.
+// Interleaved both ways (Home → Public, Public → Home); p50, p95 and max. The daemon resolves a
+// gateway's MAC anew each time the route comes back to it, so every switch passes through
+// "identifying" (the strictest profile, Public here) until the ARP answer: a switch to Public
+// is measured at that first step, which is when the new network's connections are Public's.
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { StatusView } from '../../app/contract/views.ts';
 import { DAEMON, Headless } from '../support/headless-client.ts';

@@ -1,13 +1,11 @@
-import { afterAll, describe, expect, it } from 'vitest';
-import type { PushChannel, RequestChannel } from '../../../app/contract/ipc.ts';
-import type { Result } from '../../../app/contract/result.ts';
+import { describe, expect, it } from 'vitest';
+import type { RequestChannel } from '../../../app/contract/ipc.ts';
 import type { Rule } from '../../../app/contract/rules.ts';
 import type { PromptGroup, StatusView } from '../../../app/contract/views.ts';
-import type { ZenithFenceApi } from '../bridge.ts';
 import { learningStatus, profileStatus, prompt } from '../lib/test-rows.ts';
 import { answerApp, answerPrompt, updateRule } from './commands.ts';
 import { useAppStore } from './store.ts';
-import { startSync } from './sync.ts';
+import { standInPreload } from './testing-preload.ts';
 
 // The store through the real bridge, over a stand-in for the Electron preload that answers like
 // the engine: a change to the prompts is pushed (prompts:changed) before the request's reply.
@@ -35,13 +33,7 @@ const rule: Rule = {
   lastHitAt: null,
 };
 
-const calls: Array<{ channel: RequestChannel; payload: unknown }> = [];
-const listeners = new Set<(channel: PushChannel, payload: unknown) => void>();
 let pending = group('a', 'b');
-
-function push(channel: PushChannel, payload: unknown): void {
-  for (const listener of listeners) listener(channel, payload);
-}
 
 function answer(channel: RequestChannel, payload: unknown): unknown {
   switch (channel) {
@@ -71,28 +63,7 @@ function answer(channel: RequestChannel, payload: unknown): unknown {
   }
 }
 
-const api: ZenithFenceApi = {
-  invoke: (channel, payload) => {
-    calls.push({ channel, payload });
-    const result: Result<unknown> = { ok: true, value: answer(channel, payload) };
-    return Promise.resolve(result);
-  },
-  onPush: (listener) => {
-    listeners.add(listener);
-    return () => listeners.delete(listener);
-  },
-};
-// Before the bridge's first call, which picks its transport.
-Reflect.set(globalThis, 'zenithfence', api);
-const stopSync = startSync();
-afterAll(() => {
-  stopSync();
-  Reflect.deleteProperty(globalThis, 'zenithfence');
-});
-
-/** Lets the initial load (startSync) settle. */
-const settled = () => new Promise((resolve) => setTimeout(resolve, 0));
-const channels = () => calls.map((call) => call.channel);
+const { calls, push, channels, settled } = standInPreload(answer);
 
 describe('the prompt list after an answer', () => {
   it('comes from the push: an answer does not ask prompts:list again', async () => {

@@ -1,14 +1,12 @@
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import type { PushChannel, RequestChannel } from '../../../app/contract/ipc.ts';
+import { describe, expect, it, vi } from 'vitest';
+import type { RequestChannel } from '../../../app/contract/ipc.ts';
 import type { LearningStatus, ProposalGroup } from '../../../app/contract/learning.ts';
-import type { Result } from '../../../app/contract/result.ts';
 import type { RuleInput } from '../../../app/contract/rules.ts';
 import type { StatusView } from '../../../app/contract/views.ts';
-import type { ZenithFenceApi } from '../bridge.ts';
 import { learningStatus, profileStatus, proposal, proposalGroup } from '../lib/test-rows.ts';
 import { applyReview, startLearning, stopLearning } from './learning-commands.ts';
 import { useAppStore } from './store.ts';
-import { startSync } from './sync.ts';
+import { standInPreload } from './testing-preload.ts';
 
 // Learning through the real bridge and sync, over a stand-in for the Electron preload that
 // answers like the engine, except that starting and stopping push no status: the reply alone
@@ -18,13 +16,6 @@ let groups: ProposalGroup[] = [];
 let learning: LearningStatus = learningStatus();
 const status = (): StatusView =>
   ({ driver: 'connected', pendingPrompts: 0, profile: profileStatus(), learning }) as unknown as StatusView;
-
-const calls: Array<{ channel: RequestChannel; payload: unknown }> = [];
-const listeners = new Set<(channel: PushChannel, payload: unknown) => void>();
-
-function push(channel: PushChannel, payload: unknown): void {
-  for (const listener of listeners) listener(channel, payload);
-}
 
 function answer(channel: RequestChannel, payload: unknown): unknown {
   switch (channel) {
@@ -54,26 +45,8 @@ function answer(channel: RequestChannel, payload: unknown): unknown {
   }
 }
 
-const api: ZenithFenceApi = {
-  invoke: (channel, payload) => {
-    calls.push({ channel, payload });
-    const result: Result<unknown> = { ok: true, value: answer(channel, payload) };
-    return Promise.resolve(result);
-  },
-  onPush: (listener) => {
-    listeners.add(listener);
-    return () => listeners.delete(listener);
-  },
-};
-// Before the bridge's first call, which picks its transport.
-Reflect.set(globalThis, 'zenithfence', api);
-const stopSync = startSync();
-afterAll(() => {
-  stopSync();
-  Reflect.deleteProperty(globalThis, 'zenithfence');
-});
+const { calls, push, channels } = standInPreload(answer);
 
-const channels = (): RequestChannel[] => calls.map((call) => call.channel);
 const shownIds = (): string[] =>
   useAppStore.getState().proposalGroups.flatMap((group) => group.proposals.map((p) => p.id));
 

@@ -1,12 +1,10 @@
-import { afterAll, describe, expect, it } from 'vitest';
-import type { PushChannel, RequestChannel } from '../../../app/contract/ipc.ts';
-import type { Result } from '../../../app/contract/result.ts';
+import { describe, expect, it } from 'vitest';
+import type { RequestChannel } from '../../../app/contract/ipc.ts';
 import type { StatusView } from '../../../app/contract/views.ts';
-import type { ZenithFenceApi } from '../bridge.ts';
 import { learningStatus, profile, profileStatus } from '../lib/test-rows.ts';
 import { activateProfile, assignNetwork, deleteProfile, followNetwork } from './profile-commands.ts';
 import { useAppStore } from './store.ts';
-import { startSync } from './sync.ts';
+import { standInPreload } from './testing-preload.ts';
 
 // The profile actions through the real bridge, over a stand-in for the Electron preload.
 
@@ -19,9 +17,6 @@ const status = {
   profile: profileStatus(),
   learning: learningStatus(),
 } as unknown as StatusView;
-
-const calls: Array<{ channel: RequestChannel; payload: unknown }> = [];
-const listeners = new Set<(channel: PushChannel, payload: unknown) => void>();
 
 function answer(channel: RequestChannel, payload: unknown): unknown {
   switch (channel) {
@@ -46,27 +41,7 @@ function answer(channel: RequestChannel, payload: unknown): unknown {
   }
 }
 
-const api: ZenithFenceApi = {
-  invoke: (channel, payload) => {
-    calls.push({ channel, payload });
-    const result: Result<unknown> = { ok: true, value: answer(channel, payload) };
-    return Promise.resolve(result);
-  },
-  onPush: (listener) => {
-    listeners.add(listener);
-    return () => listeners.delete(listener);
-  },
-};
-// Before the bridge's first call, which picks its transport.
-Reflect.set(globalThis, 'zenithfence', api);
-const stopSync = startSync();
-afterAll(() => {
-  stopSync();
-  Reflect.deleteProperty(globalThis, 'zenithfence');
-});
-
-const settled = () => new Promise((resolve) => setTimeout(resolve, 0));
-const channels = () => calls.map((call) => call.channel);
+const { calls, push, channels, settled } = standInPreload(answer);
 
 describe('profiles in the store', () => {
   it('are loaded at start, built-ins first', async () => {
@@ -92,9 +67,7 @@ describe('profiles in the store', () => {
 
   it('a status push carries a change made elsewhere into the list', () => {
     const renamed = { ...home, name: 'Flat' };
-    for (const listener of listeners) {
-      listener('status:changed', { ...status, profile: profileStatus({ active: renamed }) });
-    }
+    push('status:changed', { ...status, profile: profileStatus({ active: renamed }) });
     expect(useAppStore.getState().profiles.find((p) => p.id === 'home')).toEqual(renamed);
   });
 
