@@ -1,14 +1,9 @@
 import { HandlerError, type Handlers } from '../contract/dispatch.ts';
+import type { RequestChannel } from '../contract/ipc.ts';
 import { withAfter } from './after-request.ts';
 import type { Runtime } from './runtime.ts';
 
-type LearningChannel =
-  | 'learning:status'
-  | 'learning:start'
-  | 'learning:stop'
-  | 'learning:always-ask'
-  | 'learning:proposals'
-  | 'learning:review';
+type LearningChannel = Extract<RequestChannel, `learning:${string}`>;
 
 /**
  * The learning channels (app/contract/learning.ts). A change pushes the status (the tray says

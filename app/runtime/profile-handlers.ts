@@ -1,19 +1,10 @@
 import { HandlerError, type Handlers } from '../contract/dispatch.ts';
+import type { RequestChannel } from '../contract/ipc.ts';
 import type { ProfileError } from '../engine/profiles.ts';
 import { withAfter } from './after-request.ts';
 import type { Runtime } from './runtime.ts';
 
-type ProfileChannel =
-  | 'profiles:list'
-  | 'profiles:status'
-  | 'profiles:create'
-  | 'profiles:update'
-  | 'profiles:delete'
-  | 'profiles:activate'
-  | 'profiles:unpin'
-  | 'networks:list'
-  | 'networks:assign'
-  | 'networks:forget';
+type ProfileChannel = Extract<RequestChannel, `profiles:${string}` | `networks:${string}`>;
 
 const REFUSAL: Readonly<Record<ProfileError, { code: 'not-found' | 'bad-request' | 'conflict'; text: string }>> = {
   'unknown-profile': { code: 'not-found', text: 'there is no such profile' },

@@ -1,5 +1,6 @@
 import { HandlerError, type Handlers } from '../../app/contract/dispatch.ts';
 import type { Direction } from '../../app/contract/driver-events.ts';
+import type { RequestChannel } from '../../app/contract/ipc.ts';
 import { type LearningStatus, MAX_PROPOSALS, type Proposal, type ProposalGroup } from '../../app/contract/learning.ts';
 import type { Rule, RuleInput } from '../../app/contract/rules.ts';
 import type { PromptGroup, PromptView } from '../../app/contract/views.ts';
@@ -174,13 +175,7 @@ function learnHeld(host: LearningHost, now: number): void {
   }
 }
 
-type LearningChannel =
-  | 'learning:status'
-  | 'learning:start'
-  | 'learning:stop'
-  | 'learning:always-ask'
-  | 'learning:proposals'
-  | 'learning:review';
+type LearningChannel = Extract<RequestChannel, `learning:${string}`>;
 
 /** The learning channels over `host.scene`. */
 export function learningHandlers(host: LearningHost): Pick<Handlers, LearningChannel> {

@@ -1,4 +1,5 @@
 import { HandlerError, type Handlers } from '../../app/contract/dispatch.ts';
+import type { RequestChannel } from '../../app/contract/ipc.ts';
 import { type NetworkFacts, OFFLINE_FACTS } from '../../app/contract/network.ts';
 import {
   type KnownNetwork,
@@ -146,17 +147,7 @@ export function joinNetwork(scene: ProfileScene, joined: JoinedNetwork, now: num
   scene.current = key;
 }
 
-type ProfileChannel =
-  | 'profiles:list'
-  | 'profiles:status'
-  | 'profiles:create'
-  | 'profiles:update'
-  | 'profiles:delete'
-  | 'profiles:activate'
-  | 'profiles:unpin'
-  | 'networks:list'
-  | 'networks:assign'
-  | 'networks:forget';
+type ProfileChannel = Extract<RequestChannel, `profiles:${string}` | `networks:${string}`>;
 
 /**
  * The profile and network channels over `scene`; `rules` are the engine's rules (a deleted
