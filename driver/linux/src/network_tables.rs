@@ -362,6 +362,7 @@ pub(crate) fn observe(
             if_index: oif,
             interface_name: link.map_or_else(String::new, |l| l.name.clone()),
             dns_suffix: suffix.into(),
+            // Not in the tables: the watcher asks nl80211 (`ssid_lookup.rs`).
             ssid: Vec::new(),
         },
         gateway,

@@ -3,7 +3,9 @@
 //! subscribed to link, neighbour and IPv4/IPv6 route changes and reads the tables again when one
 //! of them can change the facts (a link, a default route, the gateway's neighbour entry, lost
 //! events) or when the resolver configuration changed (the DNS suffix). `network_tables.rs`
-//! computes the facts, `network_report.rs` decides when they are reported.
+//! computes the facts, `network_report.rs` decides when they are reported. The SSID of the route's
+//! interface comes from nl80211 (`ssid_lookup.rs`), asked for when the tables are read and kept
+//! per interface until a link event about it.
 //!
 //! When the gateway has no neighbour entry, the kernel is asked to resolve it: an `RTM_NEWNEIGH`
 //! with `NTF_USE` (create or replace) makes it send an ARP request or neighbour solicitation at
@@ -36,6 +38,7 @@ use crate::network_tables::{
     Route, AF_INET, AF_INET6, IFINFOMSG_LEN, NDMSG_LEN, RTMSG_LEN, RT_TABLE_MAIN,
 };
 use crate::resolvers::Resolvers;
+use crate::ssid_lookup::Ssids;
 use crate::sys;
 
 /// `NETLINK_ROUTE`.
@@ -95,6 +98,8 @@ pub(crate) struct NetworkWatch {
     /// `/etc/resolv.conf`, for the DNS suffix (`Resolvers::suffix`).
     resolvers: Resolvers,
     reporter: Reporter,
+    /// The Wi-Fi SSIDs of the interfaces the default route was on.
+    ssids: Ssids,
     /// The facts last read from the tables (stepped again when the MAC wait ends).
     observed: Option<Observed>,
     /// The tables must be read again.
@@ -128,6 +133,7 @@ impl NetworkWatch {
             seq: 0,
             resolvers,
             reporter: Reporter::default(),
+            ssids: Ssids::new(),
             observed: None,
             stale: true,
         })
@@ -156,7 +162,10 @@ impl NetworkWatch {
         }
         if self.stale {
             match self.read_tables() {
-                Ok(observed) => {
+                Ok(mut observed) => {
+                    if observed.facts.flags & network_flags::DEFAULT_ROUTE != 0 {
+                        observed.facts.ssid = self.ssids.ssid(observed.facts.if_index, log);
+                    }
                     self.observed = Some(observed);
                     self.stale = false;
                 }
@@ -205,6 +214,7 @@ impl NetworkWatch {
                     for message in messages(datagram) {
                         if matters(message.kind, message.payload, gateway) {
                             self.stale = true;
+                            forget_ssid(&mut self.ssids, message.kind, message.payload);
                         }
                         if leaves_gateway(message.kind, message.payload, gateway) {
                             self.reporter.left_gateway();
@@ -212,8 +222,11 @@ impl NetworkWatch {
                     }
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
-                // Events were lost: the tables may have changed in any way.
-                Err(e) if e.raw_os_error() == Some(ENOBUFS) => self.stale = true,
+                // Events were lost: the tables may have changed in any way, links too.
+                Err(e) if e.raw_os_error() == Some(ENOBUFS) => {
+                    self.stale = true;
+                    self.ssids.forget_all();
+                }
                 Err(e) => {
                     log.write(Severity::Warning, format!("reading network changes: {e}"));
                     return;
@@ -314,6 +327,19 @@ fn matters(kind: u16, payload: &[u8], gateway: Option<GatewayKey>) -> bool {
     }
 }
 
+/// A link event (one that `matters`) makes its interface's SSID be asked for again: joining
+/// another Wi-Fi network takes the carrier down and up (see `ssid_lookup.rs`). A link message
+/// that cannot be read could be about any interface.
+fn forget_ssid(ssids: &mut Ssids, kind: u16, payload: &[u8]) {
+    if kind != RTM_NEWLINK && kind != RTM_DELLINK {
+        return;
+    }
+    match parse_link(payload) {
+        Some(link) => ssids.forget(link.index),
+        None => ssids.forget_all(),
+    }
+}
+
 /// Whether an event says the route left the gateway even if the next read of the tables shows
 /// it again: the gateway's link went down (or away), or a default route via it was deleted.
 /// The link may have joined another network in between, whose router has the same address.
@@ -383,6 +409,13 @@ pub(crate) fn describe(facts: &NetworkFacts) -> String {
     ));
     if !facts.dns_suffix.is_empty() {
         text.push_str(&format!(", DNS suffix {}", facts.dns_suffix));
+    }
+    if !facts.ssid.is_empty() {
+        // Raw bytes: shown as text where they are UTF-8.
+        text.push_str(&format!(
+            ", SSID {:?}",
+            String::from_utf8_lossy(&facts.ssid)
+        ));
     }
     if facts.flags & network_flags::VPN != 0 {
         text.push_str(", a VPN is up");
@@ -552,6 +585,27 @@ mod tests {
     }
 
     #[test]
+    fn a_link_event_forgets_its_interfaces_ssid() {
+        let log = Log::new(Severity::Error);
+        // The live kernel: the loopback and an index no interface has give empty SSIDs, kept.
+        let mut ssids = Ssids::new();
+        ssids.ssid(1, &log);
+        ssids.ssid(99_999, &log);
+        assert!(ssids.knows(1) && ssids.knows(99_999));
+        forget_ssid(&mut ssids, RTM_NEWROUTE, &route_event(RTM_NEWROUTE, 0));
+        assert!(ssids.knows(1), "not a link event");
+        forget_ssid(&mut ssids, RTM_NEWLINK, &link_event(RTM_NEWLINK, 1, 0));
+        assert!(!ssids.knows(1) && ssids.knows(99_999));
+        ssids.ssid(1, &log);
+        forget_ssid(&mut ssids, RTM_DELLINK, &link_event(RTM_DELLINK, 99_999, 0));
+        assert!(ssids.knows(1) && !ssids.knows(99_999));
+        // A link message too short to name its interface: any of them.
+        ssids.ssid(99_999, &log);
+        forget_ssid(&mut ssids, RTM_NEWLINK, &[0; 4]);
+        assert!(!ssids.knows(1) && !ssids.knows(99_999));
+    }
+
+    #[test]
     fn the_log_line_says_what_the_facts_say() {
         let mut gateway_ip = [0u8; 16];
         gateway_ip[..4].copy_from_slice(&[10, 0, 0, 1]);
@@ -570,6 +624,15 @@ mod tests {
             describe(&facts),
             "network facts 3: default route via 10.0.0.1 (02:00:00:00:0b:01) on veth0 (index 2), \
              DNS suffix zenith.test, a VPN is up"
+        );
+        let wifi = NetworkFacts {
+            ssid: b"caf\xe9 \"1\"".to_vec(),
+            ..facts.clone()
+        };
+        assert_eq!(
+            describe(&wifi),
+            "network facts 3: default route via 10.0.0.1 (02:00:00:00:0b:01) on veth0 (index 2), \
+             DNS suffix zenith.test, SSID \"caf\u{fffd} \\\"1\\\"\", a VPN is up"
         );
         let unresolved = NetworkFacts {
             flags: network_flags::DEFAULT_ROUTE,

@@ -58,7 +58,7 @@ describe('protocol constants', () => {
     expect(ALL_FEATURES).toBe(63);
     expect(FEATURE.dnsLog).toBe(0x10);
     expect(FEATURE.network).toBe(0x20);
-    expect(NETWORK_FLAG).toEqual({ defaultRoute: 1, gatewayMacKnown: 2, vpnUp: 4 });
+    expect(NETWORK_FLAG).toEqual({ defaultRoute: 1, gatewayMacKnown: 2, vpnUp: 4, gatewayMacPending: 8 });
     expect(COMMAND_SIZE[COMMAND_ID.networkSeen]).toBe(5);
     expect(COMMAND_ID.networkSeen).toBe(131);
     expect(INFO_TYPE.networkFacts).toBe(137);
