@@ -106,6 +106,25 @@ describe('Engine: profiles', () => {
     expect(engine.getMode(46)).toEqual({ mode: 'pause', resumesAt: 44 + 60_000, resumesTo: 'block-all' });
   });
 
+  it('saves a new network at once, but a known network seen again only with the next minute', () => {
+    const { engine, saved } = twoNetworks();
+    const before = saved.length;
+    // Flapping between two known networks given the same profile: no write per change.
+    engine.assignNetwork(CAFE_NET, 'home', 30);
+    const assigned = saved.length;
+    expect(assigned).toBe(before + 1);
+    for (let i = 0; i < 10; i++) engine.handle(networkEvent(networkFacts(1 + (i % 2), { epoch: 100 + i })), 31 + i);
+    expect(saved.length).toBe(assigned);
+    engine.tick(31 + 59_000);
+    expect(saved.length).toBe(assigned);
+    engine.tick(31 + 60_000);
+    expect(saved.length).toBe(assigned + 1);
+    expect(saved.at(-1)?.networks.find((n) => n.key === HOME_NET)?.lastSeenAt).toBe(39);
+    // A network not seen before is written at once.
+    engine.handle(networkEvent(networkFacts(7)), 70_000);
+    expect(saved.length).toBe(assigned + 2);
+  });
+
   it('switches by hand with one call, and saves every change', () => {
     const { engine, saved } = twoNetworks();
     const before = saved.length;

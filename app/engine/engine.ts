@@ -97,6 +97,9 @@ const MAX_DNS_LOG_BACKLOG = 20_000;
  * per request id. Pure: no timers and no I/O; the shell passes `now` (ms since the epoch) to
  * every call and calls tick(now) about once a second (README.md).
  */
+/** How often networks' last-seen times alone are saved (profiles.ts: every other change at once). */
+const PROFILE_TIMES_SAVE_MS = 60_000;
+
 export class Engine {
   readonly #verdicts: VerdictPort;
   readonly #reverse: ReverseLookupPort | undefined;
@@ -120,6 +123,9 @@ export class Engine {
   /** The epoch of the last network facts handled and not yet taken (takeNetworkSeen). */
   #networkSeen: number | null = null;
   #profileChanged = false;
+  /** Last-seen times changed since the last save (saved by tick, at most once a minute). */
+  #profilesUnsaved = false;
+  #lastProfileSave = 0;
   readonly #learning: Learning;
   readonly #saveLearning: (settings: LearningSettings) => void;
   #learningChanged = false;
@@ -372,6 +378,7 @@ export class Engine {
   /** Applies hold timeouts, ends a pause, expires rules, prompts and names. Call about once a second. */
   tick(now: number): void {
     this.#mode.tick(now);
+    if (this.#profilesUnsaved && now - this.#lastProfileSave >= PROFILE_TIMES_SAVE_MS) this.#persistProfiles(now);
     if (this.#learning.tick(now)) this.#learningSettingsChanged();
     this.#queue.tick(now);
     this.#book.expire(now, this.#onError);
@@ -699,9 +706,12 @@ export class Engine {
    */
   #network(facts: NetworkFacts, now: number): void {
     this.#networkSeen = facts.epoch;
-    const switched = this.#profiles.network(facts, now);
+    const { switched, remember } = this.#profiles.network(facts, now);
     this.#profileChanged = true;
-    this.#persistProfiles();
+    // Only a network's last-seen time changed: saved with the next tick past a minute, not per
+    // event (a flapping route would otherwise write the whole snapshot at every change).
+    if (remember) this.#persistProfiles(now);
+    else this.#profilesUnsaved = true;
     if (switched) this.#applyProfile(now);
   }
 
@@ -716,7 +726,9 @@ export class Engine {
     this.#profileChanged = true;
   }
 
-  #persistProfiles(): void {
+  #persistProfiles(now: number = this.#lastProfileSave): void {
+    this.#profilesUnsaved = false;
+    this.#lastProfileSave = now;
     try {
       this.#saveProfiles(this.#profiles.snapshot());
     } catch (error) {

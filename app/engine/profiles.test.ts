@@ -16,7 +16,7 @@ describe('ProfileState', () => {
   it('puts an unknown network on the strictest profile and asks once', () => {
     const state = fresh();
     state.activate('home', false);
-    expect(state.network(networkFacts(1), 10)).toBe(true);
+    expect(state.network(networkFacts(1), 10).switched).toBe(true);
     const status = state.status();
     expect(status.active.id).toBe('public');
     expect(status.reason).toBe('unknown-network');
@@ -26,7 +26,7 @@ describe('ProfileState', () => {
     expect(state.status().question).toBeNull();
     state.network(networkFacts(2), 20);
     expect(state.active().id).toBe('public');
-    expect(state.network(networkFacts(1), 30)).toBe(true);
+    expect(state.network(networkFacts(1), 30).switched).toBe(true);
     expect(state.status()).toMatchObject({ active: { id: 'home' }, reason: 'network', question: null });
   });
 
@@ -37,7 +37,7 @@ describe('ProfileState', () => {
     state.activate('work', false);
     // Home's router is replaced by one whose MAC is not known yet (the daemon resolves it).
     const pending = networkFacts(1, { epoch: 5, gatewayMac: null, gatewayMacPending: true });
-    expect(state.network(pending, 2)).toBe(true);
+    expect(state.network(pending, 2).switched).toBe(true);
     expect(state.status()).toMatchObject({
       active: { id: 'public' },
       reason: 'identifying',
@@ -46,7 +46,7 @@ describe('ProfileState', () => {
     });
     expect(state.networks().map((n) => n.key)).toEqual([keyOf(1)]);
     // Identified: the MAC is Home's again, and the switch by hand ended with the change.
-    expect(state.network(networkFacts(1, { epoch: 6 }), 3)).toBe(true);
+    expect(state.network(networkFacts(1, { epoch: 6 }), 3).switched).toBe(true);
     expect(state.status()).toMatchObject({ active: { id: 'home' }, reason: 'network' });
     // A pin holds through it.
     state.activate('work', true);
@@ -149,7 +149,7 @@ describe('ProfileState', () => {
     expect(keys).toContain(keyOf(1));
     expect(keys).toContain(keyOf(MAX_KNOWN_NETWORKS + 50));
     expect(keys).not.toContain(keyOf(2));
-    expect(state.network(networkFacts(1), 10_000)).toBe(true);
+    expect(state.network(networkFacts(1), 10_000).switched).toBe(true);
     expect(state.active().id).toBe('home');
   });
 

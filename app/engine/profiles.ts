@@ -119,11 +119,26 @@ export class ProfileState {
     };
   }
 
-  /** The network facts changed (or were first reported): true when the active profile changed. */
-  network(facts: NetworkFacts, now: number): boolean {
+  /**
+   * The network facts changed (or were first reported): `switched` when the active profile
+   * changed, `remember` when what is saved changed beyond a network's last-seen time (a new
+   * network, other facts, a switch by hand that ended): a flood of route changes between known
+   * networks then costs no write each (the caller saves the times now and then).
+   */
+  network(facts: NetworkFacts, now: number): { switched: boolean; remember: boolean } {
+    // What the snapshot holds besides the networks: the switch by hand, and the active profile.
+    const manual = this.#manual;
+    const remember = this.#observe(facts, now);
+    const switched = this.#settle();
+    return { switched, remember: remember || switched || manual !== this.#manual };
+  }
+
+  /** Takes the facts in; true when a remembered network is new or its facts changed (epoch aside). */
+  #observe(facts: NetworkFacts, now: number): boolean {
     this.#sawFacts = true;
     const key = networkKey(facts);
     const previous = this.#current?.key ?? null;
+    let changed = false;
     this.#identifying = facts.hasDefaultRoute && facts.gatewayMacPending === true;
     if (this.#identifying) {
       // Some network, not known which: a switch by hand not pinned ends as for any other change.
@@ -135,6 +150,7 @@ export class ProfileState {
       const label = networkLabel(facts);
       this.#current = { key, label, facts };
       const known = this.#networks.get(key);
+      changed = known === undefined || known.label !== label || !sameFacts(known.facts, facts);
       this.#networks.set(key, {
         key,
         label,
@@ -148,7 +164,7 @@ export class ProfileState {
       if (this.#manual !== null && !this.#manual.pinned && key !== previous && key !== this.#manual.networkKey)
         this.#manual = null;
     }
-    return this.#settle();
+    return changed;
   }
 
   /** Switches by hand: pinned for good, else until the network changes. */
@@ -284,4 +300,9 @@ export class ProfileState {
 
 function strictness(profile: Profile): number {
   return MODE_RANK[profile.mode] * 3 + ACTION_RANK[profile.noAppAction];
+}
+
+/** The same facts but for the epoch (which grows at every report, also of a network seen before). */
+function sameFacts(a: NetworkFacts, b: NetworkFacts): boolean {
+  return JSON.stringify({ ...a, epoch: 0 }) === JSON.stringify({ ...b, epoch: 0 });
 }
