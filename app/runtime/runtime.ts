@@ -14,6 +14,7 @@ import { HistoryLog } from './history-log.ts';
 import { HistoryWriter, newRunId } from './history-writer.ts';
 import { HitDeltas } from './hit-deltas.ts';
 import { loadLearningSettings, saveLearningSettings } from './learning-store.ts';
+import { PendingWrite } from './pending-write.ts';
 import { PolicyGenerations } from './policy-generation.ts';
 import { PolicySync } from './policy-sync.ts';
 import { attributeProcess } from './process-attribution.ts';
@@ -171,10 +172,9 @@ export class Runtime {
   #driverMessage = 'not connected yet';
   #settings: Settings;
   #appendingLog = false;
-  /** The profiles as last changed, while not yet saved (a full disk). */
-  #unsavedProfiles: ProfileSnapshot | null = null;
-  /** Learning's settings as last changed, while not yet saved (a full disk). */
-  #unsavedLearning: LearningSettings | null = null;
+  /** The profiles and learning's settings, saved whole at every change (pending-write.ts). */
+  readonly #profiles: PendingWrite<ProfileSnapshot>;
+  readonly #learning: PendingWrite<LearningSettings>;
 
   constructor(options: RuntimeOptions, now: number) {
     this.store = options.store;
@@ -196,6 +196,10 @@ export class Runtime {
       unavailable: options.storageUnavailable ?? null,
       ...(options.storageRetryMs === undefined ? {} : { retryMs: options.storageRetryMs }),
     });
+    this.#profiles = new PendingWrite('profiles', this.#storage, (snapshot) => saveProfiles(this.store, snapshot));
+    this.#learning = new PendingWrite('learning', this.#storage, (settings) =>
+      saveLearningSettings(this.store, settings),
+    );
     // A row carries the uid of its process (the engine's process directory forgets exited ones).
     this.#history = new HistoryWriter(newRunId(now));
     this.#historyLog = new HistoryLog({ onProblem: (message) => this.log.line('connection-log', message) });
@@ -223,17 +227,12 @@ export class Runtime {
             undefined,
             this.log,
           ) ?? defaultSnapshot(this.#settings.noAppAction),
-        save: (snapshot) => this.#profileWrite(snapshot),
+        save: (snapshot) => this.#profiles.set(snapshot, this.#now),
       },
       learning: {
         settings: contained('read learning', () => loadLearningSettings(this.store), NO_LEARNING, this.log),
         proposals: this.#readProposals(),
-        save: (settings) => {
-          // Like the profiles: a refused write leaves learning as asked now, and is written again
-          // once the store takes writes, so a stop the disk refused is not undone by a restart.
-          this.#unsavedLearning = settings;
-          this.#flushLearning(this.#now);
-        },
+        save: (settings) => this.#learning.set(settings, this.#now),
       },
     });
     this.#loadRules(now);
@@ -316,39 +315,6 @@ export class Runtime {
       });
     } catch (error) {
       this.#storage.failed(error, now, 'delete rules that ended');
-    }
-  }
-
-  /**
-   * Saves the profiles after a change. A refused write is noted (the storage status says so) and
-   * the change applies all the same: the next change writes the whole state again.
-   */
-  #profileWrite(snapshot: ProfileSnapshot): void {
-    this.#unsavedProfiles = snapshot;
-    this.#flushProfiles(this.#now);
-  }
-
-  /** Writes the profiles not saved yet (a refused write is tried again with the next store write). */
-  #flushProfiles(now: number): void {
-    const snapshot = this.#unsavedProfiles;
-    if (snapshot === null || !this.#storage.mayWrite(now)) return;
-    try {
-      saveProfiles(this.store, snapshot);
-      this.#unsavedProfiles = null;
-    } catch (error) {
-      this.#storage.failed(error, now, 'profiles');
-    }
-  }
-
-  /** Writes learning's settings not saved yet (a refused write is tried again with the next store write). */
-  #flushLearning(now: number): void {
-    const settings = this.#unsavedLearning;
-    if (settings === null || !this.#storage.mayWrite(now)) return;
-    try {
-      saveLearningSettings(this.store, settings);
-      this.#unsavedLearning = null;
-    } catch (error) {
-      this.#storage.failed(error, now, 'learning');
     }
   }
 
@@ -674,8 +640,8 @@ export class Runtime {
     }
     this.#history.committed(batch);
     this.#hits.committed();
-    this.#flushProfiles(now);
-    this.#flushLearning(now);
+    this.#profiles.flush(now);
+    this.#learning.flush(now);
     try {
       // Buffered in the store, which keeps them when its flush fails and writes them next time.
       for (const bucket of buckets) {
