@@ -17,13 +17,17 @@
 //!    connection's end (which marks it ended and records its final totals) and a dump's totals
 //!    for it are recorded in one order or the other, never interleaved.
 //! 4. `forgotten` (conntrack entries we deleted ourselves).
-//! 5. `client_out` (the client's socket for infos, `client.rs`; a plain mutex, since it is
+//! 5. `verdicts` (the queue's verdict socket, `verdict_outbox.rs`): held while writing
+//!    verdicts, which the engine only queues under `engine`; they are written once `engine` is
+//!    released (by [`EngineGuard`]), so no thread waits for `engine` behind a verdict's write.
+//! 6. `client_out` (the client's socket for infos, `client.rs`; a plain mutex, since it is
 //!    never taken with another lock held): the session's writer thread holds it while it writes,
 //!    waiting for a slow client; the packet thread only tries it, between its turns at `engine`,
 //!    and never waits for it. Only the info queue's state is taken under it.
 //!
 //! Leaves, taken last and holding nothing else while held: the log's state (`log.rs`), the info
-//! queue's state (`BlockingInfoQueue` in the core) and the channel of byte-count requests.
+//! queue's state (`BlockingInfoQueue` in the core), the outbox's queued verdicts and the channel
+//! of byte-count requests.
 //! Logging may happen under any lock: it never waits for stderr (its own thread writes it,
 //! `stderr_writer.rs`), so a journal that stops reading cannot stop a decision.
 //!
@@ -63,22 +67,24 @@ use crate::byte_totals::{self, Totals};
 use crate::client::ClientOut;
 use crate::conntrack::Conntrack;
 use crate::dns_watch::DnsWatch;
-use crate::engine::{Answer, Attribution, Engine, HeldPacket, Quick, Time};
+use crate::engine::{Attribution, Engine, HeldPacket, Quick, Time};
 use crate::flow_liveness;
 use crate::locks::{RankedGuard, RankedMutex};
 use crate::log::{Log, Severity};
 use crate::network_watch::{self, NetworkWatch};
-use crate::nfqueue::{KernelVerdict, Queue, QueuedPacket, VerdictSender, HOOK_LOCAL_IN};
+use crate::nfqueue::{Queue, QueuedPacket, VerdictSender, HOOK_LOCAL_IN};
 use crate::policy_receiver::PolicyReceiver;
-use crate::rules::{MARK_ALLOW, MARK_REJECT, MARK_VERDICT_MASK};
+use crate::rules::{MARK_ALLOW, MARK_VERDICT_MASK};
 use crate::sock_diag::SockDiag;
 use crate::sys;
+use crate::verdict_outbox::{OutboxAnswer, VerdictOutbox};
 
 /// Lock ranks (see "Locks" above).
 const RANK_KERNEL: u32 = 1;
 pub(crate) const RANK_ENGINE: u32 = 2;
 const RANK_ACCOUNTS: u32 = 3;
 const RANK_FORGOTTEN: u32 = 4;
+const RANK_VERDICTS: u32 = 5;
 
 /// How many infos wait for the client at most.
 const INFO_QUEUE_CAPACITY: usize = 4096;
@@ -97,27 +103,32 @@ const MAX_DNS_LOOKUPS: usize = 64;
 /// How often the connection cache is cleaned.
 const CLEAN_EVERY_MS: u64 = 60_000;
 
-/// Answers packets through NFQUEUE verdicts and marks (see `rules.rs` for what the marks do).
-struct NfAnswer(VerdictSender, Arc<Log>);
+/// The engine lock. The verdicts decided under it are written when it is dropped, after the
+/// lock is released: fields drop in their order, `guard` before `_flush`.
+pub(crate) struct EngineGuard<'a> {
+    guard: RankedGuard<'a, Engine>,
+    _flush: FlushOnDrop<'a>,
+}
 
-impl Answer for NfAnswer {
-    fn answer(&self, packet: HeldPacket, action: Action, permanent: bool) {
-        let others = packet.mark & !MARK_VERDICT_MASK;
-        let (verdict, mark) = match action {
-            // A temporary accept leaves no mark, so the flow's next new packet asks again.
-            Action::Accept => (
-                KernelVerdict::Accept,
-                others | if permanent { MARK_ALLOW } else { 0 },
-            ),
-            Action::Block => (KernelVerdict::Accept, others | MARK_REJECT),
-            Action::Drop => (KernelVerdict::Drop, packet.mark),
-        };
-        if let Err(e) = self.0.send(packet.packet_id, verdict, Some(mark)) {
-            self.1.write(
-                Severity::Error,
-                format!("verdict for kernel packet {} failed: {e}", packet.packet_id),
-            );
-        }
+/// Writes the outbox's verdicts when dropped.
+struct FlushOnDrop<'a>(&'a VerdictOutbox);
+
+impl Drop for FlushOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.flush();
+    }
+}
+
+impl std::ops::Deref for EngineGuard<'_> {
+    type Target = Engine;
+    fn deref(&self) -> &Engine {
+        &self.guard
+    }
+}
+
+impl std::ops::DerefMut for EngineGuard<'_> {
+    fn deref_mut(&mut self) -> &mut Engine {
+        &mut self.guard
     }
 }
 
@@ -125,6 +136,8 @@ impl Answer for NfAnswer {
 pub(crate) struct Daemon {
     kernel: RankedMutex<KernelSources>,
     engine: RankedMutex<Engine>,
+    /// The engine's verdicts, written when `engine` is released.
+    outbox: Arc<VerdictOutbox>,
     accounts: RankedMutex<BandwidthAccounts>,
     /// Flows whose conntrack entry we deleted ourselves (an Update), with a deadline: the
     /// destroy event that follows is not the connection's end.
@@ -174,7 +187,12 @@ impl Daemon {
         policy: PolicySetup,
     ) -> Daemon {
         let queue = Arc::new(BlockingInfoQueue::new(INFO_QUEUE_CAPACITY));
-        let answer = Box::new(NfAnswer(verdicts, Arc::clone(&log)));
+        let outbox = Arc::new(VerdictOutbox::new(
+            Box::new(verdicts),
+            RANK_VERDICTS,
+            Arc::clone(&log),
+        ));
+        let answer = Box::new(OutboxAnswer(Arc::clone(&outbox)));
         let mut engine = Engine::new(options, Arc::clone(&queue), answer, Arc::clone(&log));
         if let Some(stored) = policy.stored {
             engine.install_policy(stored, PolicyOrigin::Stored);
@@ -188,6 +206,7 @@ impl Daemon {
         Daemon {
             kernel: RankedMutex::new(RANK_KERNEL, "kernel", KernelSources { diag, conntrack }),
             engine: RankedMutex::new(RANK_ENGINE, "engine", engine),
+            outbox,
             accounts: RankedMutex::new(RANK_ACCOUNTS, "accounts", BandwidthAccounts::new()),
             forgotten: RankedMutex::new(RANK_FORGOTTEN, "forgotten", Vec::new()),
             queue,
@@ -230,8 +249,11 @@ impl Daemon {
         &self.client_out
     }
 
-    fn engine(&self) -> RankedGuard<'_, Engine> {
-        self.engine.lock()
+    fn engine(&self) -> EngineGuard<'_> {
+        EngineGuard {
+            guard: self.engine.lock(),
+            _flush: FlushOnDrop(&self.outbox),
+        }
     }
 
     /// A client connected; false when the daemon is stopping and admits nobody.

@@ -42,6 +42,7 @@ mod socket_lock;
 mod ssid_lookup;
 mod stderr_writer;
 mod sys;
+mod verdict_outbox;
 mod watchdog;
 
 /// Runs the command line; returns the process exit code.

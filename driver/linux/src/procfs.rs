@@ -11,8 +11,13 @@
 //!    others. Every socket inode met on the way is remembered, so later lookups for sockets of the
 //!    same processes hit the cache. A full miss walks every fd on the machine (tens of
 //!    milliseconds with ~9 000 fds), so callers should retry misses off the reader thread.
-//! 3. `pid → details` is cached under the pid's start time (field 22 of `/proc/PID/stat`), which is
-//!    re-read on every call: a reused pid has another start time and gets fresh details.
+//! 3. `pid → details` is cached. On procfs each cached process keeps a handle on its
+//!    `/proc/PID/exe` link, read again on every call (one `readlinkat`): the read fails once the
+//!    process it was opened for is gone (even if its pid is reused), and a target that changed
+//!    means the process ran another program (exec keeps the pid and the start time, so a start
+//!    time check alone served the old program's details). Where no handle is held (other roots,
+//!    processes without an executable) the start time (field 22 of `/proc/PID/stat`) is re-read
+//!    instead: a reused pid has another start time and gets fresh details.
 //!
 //! Nothing here trusts procfs content: odd or truncated files give `None`, never a panic.
 
@@ -32,8 +37,11 @@ const DETAILS_CACHE_LIMIT: usize = 16_384;
 /// How often `details` re-reads a process whose start time changed while it was being read.
 const DETAILS_ATTEMPTS: usize = 3;
 
-/// Most `/proc/PID/stat` files kept open (one descriptor each); all are closed when it is full.
-const STAT_FILES_LIMIT: usize = 128;
+/// Most `/proc/PID/exe` handles kept (one descriptor each); all are closed when it is full.
+const EXE_LINKS_LIMIT: usize = 128;
+
+/// Room for an executable's path read through a held handle (a longer one is not held).
+const EXE_BUFFER: usize = 4096;
 
 /// Room for one `/proc/PID/stat` line (a few hundred bytes; more is read if needed).
 const STAT_BUFFER: usize = 1024;
@@ -84,17 +92,18 @@ pub(crate) struct ProcessFinder {
     /// connection usually opens the next one too, so these are checked before listing `/proc`
     /// (which costs far more, and grows with the number of processes).
     recent_owners: VecDeque<SocketOwner>,
-    /// Open `/proc/PID/stat` files of recently attributed processes, re-read with one `pread`
-    /// instead of open, stat, reads and close (most of attribution's system calls per
-    /// connection). Safe on procfs only: a descriptor names the process it was opened for, so
-    /// once that process is gone (and even if its pid is reused) every read of it fails.
-    /// Empty and unused for other roots (the tests' fake trees are plain files).
-    stat_files: HashMap<u32, fs::File>,
-    /// Whether `proc_root` is the real procfs, where `stat_files` are kept.
-    hold_stat_files: bool,
-    /// How many times a stat file was opened (tests check the held ones are reused).
+    /// Handles (`O_PATH`) on the `/proc/PID/exe` links of recently attributed processes, read
+    /// with one `readlinkat` per connection instead of regenerating `/proc/PID/stat` (three
+    /// times the kernel's work) or opening files. Safe on procfs only: a handle names the
+    /// process it was opened for, so once that process is gone (and even if its pid is reused)
+    /// every read of it fails. Empty and unused for other roots (the tests' fake trees are plain
+    /// files).
+    exe_links: HashMap<u32, fs::File>,
+    /// Whether `proc_root` is the real procfs, where `exe_links` are kept.
+    hold_exe_links: bool,
+    /// How many times details were read in full (tests check the held handles are used).
     #[cfg_attr(not(test), allow(dead_code))]
-    stat_opens: u64,
+    full_reads: u64,
 }
 
 /// How many recent socket owners are checked before a full scan.
@@ -110,9 +119,9 @@ impl ProcessFinder {
             processes: HashMap::new(),
             process_limit: DETAILS_CACHE_LIMIT,
             recent_owners: VecDeque::with_capacity(RECENT_OWNERS),
-            hold_stat_files: proc_root == Path::new("/proc"),
-            stat_files: HashMap::new(),
-            stat_opens: 0,
+            hold_exe_links: proc_root == Path::new("/proc"),
+            exe_links: HashMap::new(),
+            full_reads: 0,
             proc_root,
         }
     }
@@ -159,20 +168,41 @@ impl ProcessFinder {
 
     /// The details of process `pid`, or `None` if it is gone or its uid cannot be read.
     ///
-    /// The start time is re-read on every call (one small read); the cached details are returned
-    /// while it matches, and re-read from procfs when it does not (the pid was reused).
+    /// Cached details are returned while the process's held `exe` handle reads the same target
+    /// (see the module's notes), else while its start time matches; otherwise they are read
+    /// afresh.
     pub(crate) fn details(&mut self, pid: u32) -> Option<ProcessDetails> {
+        if let Some(handle) = self.exe_links.get(&pid) {
+            let current = read_held_link(handle);
+            match self.processes.get(&pid) {
+                Some(cached) if current.as_deref() == Some(cached.exe.as_str()) => {
+                    return Some(cached.clone());
+                }
+                // Gone, or another program now: the handle is of no more use.
+                _ => {
+                    self.exe_links.remove(&pid);
+                    self.processes.remove(&pid);
+                }
+            }
+        }
         let dir = self.proc_root.join(pid.to_string());
-        let Some(mut stat) = self.current_stat(pid, &dir) else {
+        // Opened before anything is read: if it still reads the same target afterwards, the
+        // process it names lived throughout, so everything read in between is of that process.
+        let handle = self
+            .hold_exe_links
+            .then(|| open_link(&dir.join("exe")))
+            .flatten();
+        let Some(mut stat) = read_stat(&dir) else {
             self.processes.remove(&pid);
             return None;
         };
         if let Some(cached) = self.processes.get(&pid) {
-            if cached.start_time == stat.start_time {
+            if cached.start_time == stat.start_time && handle.is_none() {
                 return Some(cached.clone());
             }
         }
         for _ in 0..DETAILS_ATTEMPTS {
+            self.full_reads += 1;
             let fresh = read_details(&dir, pid, &stat);
             // The pid may have died and been reused while we read; confirm it is the same process.
             let Some(after) = read_stat(&dir) else {
@@ -191,32 +221,20 @@ impl ProcessFinder {
                 self.processes.clear();
             }
             self.processes.insert(pid, fresh.clone());
+            if let Some(handle) = handle {
+                if !fresh.exe.is_empty()
+                    && read_held_link(&handle).as_deref() == Some(fresh.exe.as_str())
+                {
+                    if self.exe_links.len() >= EXE_LINKS_LIMIT {
+                        self.exe_links.clear();
+                    }
+                    self.exe_links.insert(pid, handle);
+                }
+            }
             return Some(fresh);
         }
         self.processes.remove(&pid);
         None
-    }
-
-    /// `/proc/PID/stat` now: from the held file when there is one (one `pread`), else opened
-    /// (and held, on procfs). A held file whose read fails or looks odd is closed and the path
-    /// opened again, so a gone process gives `None` and a reused pid its new process.
-    fn current_stat(&mut self, pid: u32, dir: &Path) -> Option<StatFields> {
-        if let Some(file) = self.stat_files.get(&pid) {
-            if let Some(stat) = read_stat_at(file).and_then(|content| parse_stat(&content)) {
-                return Some(stat);
-            }
-            self.stat_files.remove(&pid);
-        }
-        self.stat_opens += 1;
-        let file = fs::File::open(dir.join("stat")).ok()?;
-        let stat = parse_stat(&read_stat_at(&file)?)?;
-        if self.hold_stat_files {
-            if self.stat_files.len() >= STAT_FILES_LIMIT {
-                self.stat_files.clear();
-            }
-            self.stat_files.insert(pid, file);
-        }
-        Some(stat)
     }
 
     /// Whether `/proc/PID/fd/FD` still links to `socket:[inode]`.
@@ -348,6 +366,25 @@ fn parse_stat(content: &[u8]) -> Option<StatFields> {
         comm,
         start_time: parse_decimal_u64(start_time)?,
     })
+}
+
+/// An `O_PATH` handle on the symbolic link at `path` itself (`None` if there is none).
+fn open_link(path: &Path) -> Option<fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(crate::sys::O_PATH | crate::sys::O_NOFOLLOW)
+        .open(path)
+        .ok()
+}
+
+/// The target a held link handle reads now, decoded as `read_details` decodes `exe`; `None` if
+/// the read fails (on procfs: the process is gone) or the target does not fit.
+fn read_held_link(handle: &fs::File) -> Option<String> {
+    let mut buf = [0u8; EXE_BUFFER];
+    let n = crate::sys::read_link_of(handle, &mut buf).ok()?;
+    let target = buf.get(..n).filter(|_| n < EXE_BUFFER)?;
+    Some(String::from_utf8_lossy(target).into_owned())
 }
 
 /// Reads everything but the start time; `None` if the uid cannot be found.
@@ -548,11 +585,16 @@ Uid:\t65534\t1000\t1000\t1000\nGid:\t65534\t65534\t65534\t65534\n";
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let inode = own_socket_inode(listener.as_raw_fd());
         let mut finder = ProcessFinder::new(PathBuf::from("/proc"));
-        let pid = finder.pid_of_socket(inode, None).unwrap();
-        assert_eq!(pid, std::process::id());
+        let pid = std::process::id();
+        // Us, or a child another test forks at this moment (it holds a copy of every descriptor
+        // until its exec closes them; the scan looks at the newest pids first).
+        let ours = |found: Option<u32>| {
+            found == Some(pid) || found.is_some_and(|f| parent_of(f) == Some(pid))
+        };
+        assert!(ours(finder.pid_of_socket(inode, None)));
         // Cached now, and still right.
         assert!(finder.sockets.contains_key(&inode));
-        assert_eq!(finder.pid_of_socket(inode, Some(my_uid())), Some(pid));
+        assert!(ours(finder.pid_of_socket(inode, Some(my_uid()))));
 
         let details = finder.details(pid).unwrap();
         assert_eq!(details.pid, pid);
@@ -565,10 +607,15 @@ Uid:\t65534\t1000\t1000\t1000\nGid:\t65534\t65534\t65534\t65534\n";
         assert!(details.start_time > 0);
         assert_eq!(finder.details(pid).unwrap(), details, "cached details");
 
-        // Closed socket: the cache entry fails validation and the scan finds nobody.
+        // Closed socket: the cache entry fails validation and the scan does not find us. (A
+        // child another test forks at this moment holds a copy until its exec closes it: the
+        // scan then rightly finds the child.)
         drop(listener);
-        assert_eq!(finder.pid_of_socket(inode, None), None);
-        assert!(!finder.sockets.contains_key(&inode));
+        assert_ne!(finder.pid_of_socket(inode, None), Some(pid));
+        assert!(finder
+            .sockets
+            .get(&inode)
+            .is_none_or(|owner| owner.pid != pid));
     }
 
     #[test]
@@ -577,10 +624,11 @@ Uid:\t65534\t1000\t1000\t1000\nGid:\t65534\t65534\t65534\t65534\n";
         assert_eq!(finder.details(u32::MAX), None);
     }
 
-    /// A process's stat is re-read from the file held open since its first lookup, and once the
-    /// process is gone that read fails: its details are gone too, never served stale.
+    /// A process's details come from the cache while its held `exe` handle reads the same
+    /// program, and once the process is gone that read fails: its details are gone too, never
+    /// served stale.
     #[test]
-    fn details_reuse_the_held_stat_file_until_the_process_is_gone() {
+    fn details_use_the_held_exe_link_until_the_process_is_gone() {
         let mut child = KillOnDrop(
             Command::new("sleep")
                 .arg("30")
@@ -592,16 +640,73 @@ Uid:\t65534\t1000\t1000\t1000\nGid:\t65534\t65534\t65534\t65534\n";
         let mut finder = ProcessFinder::new(PathBuf::from("/proc"));
         let first = finder.details(pid).unwrap();
         assert_eq!(first.pid, pid);
-        let opens = finder.stat_opens;
+        assert!(finder.exe_links.contains_key(&pid));
+        let reads = finder.full_reads;
         assert_eq!(finder.details(pid), Some(first.clone()));
         assert_eq!(finder.details(pid), Some(first));
-        assert_eq!(finder.stat_opens, opens, "stat re-read from the held file");
+        assert_eq!(finder.full_reads, reads, "served through the held handle");
 
         child.0.kill().unwrap();
         child.0.wait().unwrap();
         assert_eq!(finder.details(pid), None, "gone process");
-        assert!(!finder.stat_files.contains_key(&pid));
+        assert!(!finder.exe_links.contains_key(&pid));
         assert!(!finder.processes.contains_key(&pid));
+    }
+
+    /// exec keeps the pid and the start time: the details must follow the new program, or its
+    /// connections would be decided by the rules of the program that ran before.
+    #[test]
+    fn details_follow_an_exec() {
+        let mut child = KillOnDrop(
+            Command::new("sh")
+                .args(["-c", "read line; exec sleep 30"])
+                .stdin(Stdio::piped())
+                .spawn()
+                .unwrap(),
+        );
+        let pid = child.0.id();
+        let mut finder = ProcessFinder::new(PathBuf::from("/proc"));
+        let before = finder.details(pid).unwrap();
+        assert!(!before.exe.ends_with("/sleep"), "{}", before.exe);
+        let sleep = fs::canonicalize(which("sleep")).unwrap();
+        let link = PathBuf::from(format!("/proc/{pid}/exe"));
+        let cmdline = PathBuf::from(format!("/proc/{pid}/cmdline"));
+        std::io::Write::write_all(child.0.stdin.as_mut().unwrap(), b"go\n").unwrap();
+        // Until the exec is complete: the new program and its arguments in place.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while fs::read_link(&link).ok().as_ref() != Some(&sleep)
+            || fs::read(&cmdline).ok().as_deref() != Some(b"sleep\x0030\x00".as_slice())
+        {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the child did not exec"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        let after = finder.details(pid).unwrap();
+        assert_eq!(after.exe, sleep.to_string_lossy());
+        assert_eq!(after.command_line, vec!["sleep", "30"]);
+        assert_eq!(after.start_time, before.start_time, "the same process");
+    }
+
+    /// The parent of `pid` (the `PPid:` line of its status), if it still runs.
+    fn parent_of(pid: u32) -> Option<u32> {
+        let status = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix("PPid:"))
+            .and_then(|rest| rest.trim().parse().ok())
+    }
+
+    /// The path `PATH` finds `program` at.
+    fn which(program: &str) -> PathBuf {
+        std::env::var_os("PATH")
+            .and_then(|path| {
+                std::env::split_paths(&path)
+                    .map(|dir| dir.join(program))
+                    .find(|candidate| candidate.is_file())
+            })
+            .unwrap()
     }
 
     /// Kills and reaps the child when dropped (also when an assertion fails).

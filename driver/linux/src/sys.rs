@@ -1,7 +1,7 @@
 //! The few C library calls std does not wrap, hand-declared (no crates registry here) and wrapped
 //! in safe functions. Every `unsafe` block of the daemon lives in this file.
 
-use std::ffi::{c_int, c_ulong, c_void};
+use std::ffi::{c_char, c_int, c_ulong, c_void};
 use std::fs::File;
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
@@ -127,6 +127,7 @@ const SHUT_WR: c_int = 1;
 const SHUT_RDWR: c_int = 2;
 
 extern "C" {
+    fn readlinkat(dirfd: c_int, path: *const c_char, buf: *mut c_char, size: usize) -> isize;
     fn listen(fd: c_int, backlog: c_int) -> c_int;
     fn accept4(fd: c_int, addr: *mut c_void, len: *mut u32, flags: c_int) -> c_int;
     fn connect(fd: c_int, addr: *const SockaddrUn, len: u32) -> c_int;
@@ -469,6 +470,29 @@ pub(crate) fn seqpacket_send_now(socket: &impl AsRawFd, bytes: &[u8]) -> io::Res
         };
         usize::try_from(n).map_err(|_| io::Error::last_os_error())
     })
+}
+
+/// `O_PATH`: a handle on a file that names it without opening it for reading.
+pub(crate) const O_PATH: c_int = 0o10_000_000;
+/// `O_NOFOLLOW`: with `O_PATH`, the handle names the symbolic link itself.
+pub(crate) const O_NOFOLLOW: c_int = 0o400_000;
+
+/// The target of the symbolic link `link` names (a handle opened with [`O_PATH`] |
+/// [`O_NOFOLLOW`]), into `buf`; its length. On procfs a process's link fails once the process
+/// the handle was opened for is gone, even when its pid is in use again.
+pub(crate) fn read_link_of(link: &impl AsRawFd, buf: &mut [u8]) -> io::Result<usize> {
+    // SAFETY: the path is a NUL-terminated empty string (readlinkat then reads the link the
+    // descriptor names); the pointer and length describe `buf`, alive and exclusively borrowed
+    // during the call, and the kernel writes at most `buf.len()` bytes into it.
+    let n = unsafe {
+        readlinkat(
+            link.as_raw_fd(),
+            c"".as_ptr(),
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+        )
+    };
+    usize::try_from(n).map_err(|_| io::Error::last_os_error())
 }
 
 /// Reads one datagram of any socket if one is waiting, never waiting for one: `WouldBlock`
