@@ -12,7 +12,7 @@
 use zenithfence_core::flow::{FlowKey, IpAddress, PacketTuple};
 use zenithfence_protocol::Direction;
 
-use crate::conntrack::{Conntrack, CtEntry};
+use crate::conntrack::{Conntrack, CtEntry, AF_INET, AF_INET6};
 use crate::sock_diag::{SockDiag, TcpBytes};
 
 /// Above this many live flows of one protocol, one dump is cheaper than a request each.
@@ -110,7 +110,7 @@ pub(crate) fn udp(
     match method(live.len()) {
         Method::Nothing => Vec::new(),
         Method::Exact => udp_exact(ct, live, warn),
-        Method::Dump => udp_dump(ct, warn),
+        Method::Dump => udp_dump(ct, live, warn),
     }
 }
 
@@ -137,18 +137,27 @@ fn udp_exact(ct: &mut Conntrack, live: &[FlowKey], warn: &mut dyn FnMut(String))
     totals
 }
 
-fn udp_dump(ct: &mut Conntrack, warn: &mut dyn FnMut(String)) -> Vec<Totals> {
-    match ct.dump() {
-        Ok(entries) => entries
-            .iter()
-            .filter(|e| e.key_orig.protocol == IPPROTO_UDP)
-            .map(udp_totals)
-            .collect(),
-        Err(e) => {
-            warn(format!("UDP byte counts: {e}"));
-            Vec::new()
+/// The UDP entries of the address families `live` has, each family one dump the kernel filters
+/// to UDP (the closed TCP connections a busy host keeps for seconds are most of its table).
+fn udp_dump(ct: &mut Conntrack, live: &[FlowKey], warn: &mut dyn FnMut(String)) -> Vec<Totals> {
+    let has = |v6: bool| {
+        live.iter()
+            .any(|key| matches!(key.local_ip, IpAddress::V6(_)) == v6)
+    };
+    let mut totals = Vec::new();
+    for (family, present) in [(AF_INET, has(false)), (AF_INET6, has(true))] {
+        if !present {
+            continue;
+        }
+        match ct.dump_protocol(family, IPPROTO_UDP) {
+            Ok(entries) => totals.extend(entries.iter().map(udp_totals)),
+            Err(e) => {
+                warn(format!("UDP byte counts: {e}"));
+                break;
+            }
         }
     }
+    totals
 }
 
 /// A UDP entry's payload totals under both keys it may be cached with: conntrack counts IP

@@ -44,6 +44,21 @@ const CTA_COUNTERS_REPLY: u16 = 10;
 const CTA_ID: u16 = 12;
 /// `CTA_MARK_MASK`.
 const CTA_MARK_MASK: u16 = 21;
+/// `AF_INET`.
+pub(crate) const AF_INET: u8 = 2;
+/// `AF_INET6`.
+pub(crate) const AF_INET6: u8 = 10;
+/// `EINVAL`, `EOPNOTSUPP`: how a kernel without dump filters answers one.
+const EINVAL: i32 = 22;
+const EOPNOTSUPP: i32 = 95;
+/// `CTA_FILTER` (Linux 5.8+): what a dump keeps.
+const CTA_FILTER: u16 = 25;
+/// `CTA_FILTER_ORIG_FLAGS`: which fields of the request's original tuple must match.
+const CTA_FILTER_ORIG_FLAGS: u16 = 1;
+/// `CTA_FILTER_REPLY_FLAGS`.
+const CTA_FILTER_REPLY_FLAGS: u16 = 2;
+/// `CTA_FILTER_F_CTA_PROTO_NUM`: the protocol number.
+const FILTER_PROTO_NUM: u32 = 1 << 3;
 /// `CTA_TUPLE_IP`.
 const CTA_TUPLE_IP: u16 = 1;
 /// `CTA_TUPLE_PROTO`.
@@ -73,10 +88,6 @@ const CTA_COUNTERS32_BYTES: u16 = 4;
 
 /// `AF_UNSPEC`: requests that cover IPv4 and IPv6.
 const AF_UNSPEC: u8 = 0;
-/// `AF_INET`.
-const AF_INET: u8 = 2;
-/// `AF_INET6`.
-const AF_INET6: u8 = 10;
 /// `ENOENT`: no such entry.
 const ENOENT: i32 = 2;
 
@@ -112,6 +123,8 @@ pub(crate) struct CtEntry {
 pub(crate) struct Conntrack {
     socket: NetlinkSocket,
     seq: u32,
+    /// The kernel refused a dump filter (before Linux 5.8): dumps are filtered here instead.
+    filter_refused: bool,
 }
 
 impl Conntrack {
@@ -123,6 +136,7 @@ impl Conntrack {
         Ok(Conntrack {
             socket: NetlinkSocket::new(file, BUF_LEN),
             seq: 0,
+            filter_refused: false,
         })
     }
 
@@ -136,6 +150,50 @@ impl Conntrack {
         let seq = self.next_seq();
         let message = MessageBuilder::new(MSG_CT_GET, NLM_F_REQUEST | NLM_F_DUMP, seq)
             .raw(&nfgenmsg(AF_UNSPEC, 0))
+            .finish();
+        self.socket.dump(&message, seq, MSG_CT_NEW, parse_entry)
+    }
+
+    /// The entries of one IP `protocol` in one address `family` (`AF_INET` or `AF_INET6`): the
+    /// kernel filters (Linux 5.8+), so the entries of other protocols, such as the thousands a
+    /// host's closed TCP connections leave for seconds, cost neither their encoding nor our
+    /// parsing (most of a dump's cost: `ctnetlink_fill_info`). A kernel that refuses the
+    /// filter gets the whole dump, filtered here, from then on.
+    pub(crate) fn dump_protocol(&mut self, family: u8, protocol: u8) -> io::Result<Vec<CtEntry>> {
+        let keep = |entry: &CtEntry| {
+            entry.key_orig.protocol == protocol
+                && matches!(
+                    (family, entry.key_orig.src_ip),
+                    (AF_INET, IpAddress::V4(_)) | (AF_INET6, IpAddress::V6(_))
+                )
+        };
+        if !self.filter_refused {
+            match self.filtered_dump(family, protocol) {
+                // Kept to what was asked for, whatever a kernel makes of the filter.
+                Ok(entries) => return Ok(entries.into_iter().filter(keep).collect()),
+                Err(e) if matches!(e.raw_os_error(), Some(EINVAL | EOPNOTSUPP)) => {
+                    self.filter_refused = true;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(self.dump()?.into_iter().filter(keep).collect())
+    }
+
+    /// A dump the kernel filters to `protocol` in `family`, as it answers it.
+    fn filtered_dump(&mut self, family: u8, protocol: u8) -> io::Result<Vec<CtEntry>> {
+        let seq = self.next_seq();
+        let message = MessageBuilder::new(MSG_CT_GET, NLM_F_REQUEST | NLM_F_DUMP, seq)
+            .raw(&nfgenmsg(family, 0))
+            .nest(CTA_TUPLE_ORIG)
+            .nest(CTA_TUPLE_PROTO)
+            .attr(CTA_PROTO_NUM, &[protocol])
+            .end_nest()
+            .end_nest()
+            .nest(CTA_FILTER)
+            .attr(CTA_FILTER_ORIG_FLAGS, &FILTER_PROTO_NUM.to_ne_bytes())
+            .attr(CTA_FILTER_REPLY_FLAGS, &0u32.to_ne_bytes())
+            .end_nest()
             .finish();
         self.socket.dump(&message, seq, MSG_CT_NEW, parse_entry)
     }
@@ -695,6 +753,61 @@ mod tests {
         assert_eq!(by_reply, Some(by_orig), "found by its reply tuple");
         assert_eq!(missing, None);
         assert_eq!(ct.get_flow(&t).unwrap(), None, "gone once deleted");
+    }
+
+    /// A protocol's dump holds that protocol's entries of that family only, filtered by the
+    /// kernel on this one (Linux 6.18), and the same when filtered here.
+    #[test]
+    fn kernel_dumps_one_protocol_of_one_family() {
+        let mut ct = Conntrack::open().unwrap();
+        let udp = test_tuple(206);
+        let tcp = PacketTuple {
+            protocol: 6,
+            ..test_tuple(207)
+        };
+        let mark = 0x5c00_0000 | (std::process::id() & 0xffff);
+        create(&mut ct, &udp, mark).unwrap();
+        let tcp_created = create(&mut ct, &tcp, mark);
+        let listed = |ct: &mut Conntrack, family, protocol| {
+            ct.dump_protocol(family, protocol)
+                .unwrap()
+                .iter()
+                .map(|e| e.key_orig)
+                .collect::<Vec<_>>()
+        };
+        // What the kernel itself sends back: only UDP.
+        let raw = ct.filtered_dump(AF_INET, 17);
+        let mut seen = Vec::new();
+        for refused in [false, true] {
+            ct.filter_refused = refused;
+            seen.push((
+                listed(&mut ct, AF_INET, 17),
+                listed(&mut ct, AF_INET, 6),
+                listed(&mut ct, AF_INET6, 17),
+            ));
+            assert_eq!(ct.filter_refused, refused, "this kernel takes the filter");
+        }
+        ct.delete_flow(&udp).unwrap();
+        let _ = ct.delete_flow(&tcp);
+        tcp_created.unwrap();
+        let raw: Vec<PacketTuple> = raw.unwrap().iter().map(|e| e.key_orig).collect();
+        assert!(
+            raw.contains(&udp) && !raw.contains(&tcp),
+            "filtered by the kernel"
+        );
+        assert!(raw
+            .iter()
+            .all(|t| t.protocol == 17 && matches!(t.src_ip, IpAddress::V4(_))));
+        for (udp4_entries, tcp4_entries, udp6_entries) in seen {
+            assert!(udp4_entries.contains(&udp));
+            assert!(!udp4_entries.contains(&tcp));
+            assert!(udp4_entries.iter().all(|t| t.protocol == 17));
+            assert!(tcp4_entries.contains(&tcp));
+            assert!(tcp4_entries.iter().all(|t| t.protocol == 6));
+            assert!(udp6_entries
+                .iter()
+                .all(|t| t.protocol == 17 && matches!(t.src_ip, IpAddress::V6(_))));
+        }
     }
 
     #[test]

@@ -2,8 +2,9 @@
 //!
 //! ```text
 //! cargo build --release -p zenithfenced --bins --examples
-//! sudo target/release/examples/bench peer [--quick] [--count N] [--parallel N] [--rounds N]
-//!     [--iperf-rounds N] [--iperf-seconds N] [--compare OTHER_DAEMON] [--only A,B,C,C']
+//! sudo target/release/examples/bench peer [--quick] [--count N] [--warmup N] [--parallel N]
+//!     [--rounds N] [--iperf-rounds N] [--iperf-seconds N] [--compare OTHER_DAEMON]
+//!     [--only A,B,C,C']
 //! ```
 //!
 //! `--compare` adds row C': C with another daemon build, interleaved with C (an A/B of a
@@ -16,7 +17,10 @@
 //!   E OpenSnitch's daemon with an allow-all rule (`bench/opensnitch.rs`; skipped, with the
 //!   reason and how to install it, when absent; D and D2 likewise without node).
 //! - Latency part, interleaved rounds, each configuration started afresh: sequential TCP
-//!   connects (p50/p99), 32 parallel connect loops (connections/s), new UDP flows (one datagram
+//!   connects (p50/p99) after `--warmup` unmeasured ones (default: a twentieth of `--count`, as
+//!   in every earlier run; a fresh engine's JIT compiles its hot paths over its first thousands
+//!   of connections, while the kernel's and the engine's tables fill, so a longer warm-up
+//!   measures another state, not simply a better one), 32 parallel connect loops (connections/s), new UDP flows (one datagram
 //!   and its echo: first-datagram latency p50/p99); CPU ms per 1 000 connections of the
 //!   firewall's processes (reader; daemon; daemon + headless node; opensnitchd) over the
 //!   sequential TCP and the UDP parts; their RSS at the end.
@@ -93,13 +97,16 @@ struct Options {
     /// Only these rows (letters as printed), when given.
     only: Option<Vec<String>>,
     count: usize,
+    /// Sequential TCP connects before the measured ones (see the module's notes).
+    warmup: usize,
     parallel: usize,
     rounds: usize,
     iperf_rounds: usize,
     iperf_seconds: u32,
 }
 
-const USAGE: &str = "usage: bench peer [--quick] [--count N] [--parallel N] [--rounds N] \
+const USAGE: &str =
+    "usage: bench peer [--quick] [--count N] [--warmup N] [--parallel N] [--rounds N] \
                      [--iperf-rounds N] [--iperf-seconds N] [--compare DAEMON] \
                      [--only A,B,C,C',D,D2,E]";
 
@@ -108,6 +115,7 @@ fn parse_options(args: &[String]) -> Res<Options> {
         compare: None,
         only: None,
         count: 3000,
+        warmup: usize::MAX,
         parallel: 6000,
         rounds: 5,
         iperf_rounds: 5,
@@ -125,6 +133,7 @@ fn parse_options(args: &[String]) -> Res<Options> {
                 o.iperf_seconds = 2;
             }
             "--count" => o.count = number(value()?)?,
+            "--warmup" => o.warmup = number(value()?)?,
             "--parallel" => o.parallel = number(value()?)?,
             "--rounds" => o.rounds = number(value()?)?,
             "--iperf-rounds" => o.iperf_rounds = number(value()?)?,
@@ -137,6 +146,10 @@ fn parse_options(args: &[String]) -> Res<Options> {
     }
     // Bounded so that every run's UDP source ports fit and a run stays within minutes.
     o.count = o.count.clamp(10, 20_000);
+    if o.warmup == usize::MAX {
+        o.warmup = o.count / 20;
+    }
+    o.warmup = o.warmup.min(20_000);
     o.parallel = o.parallel.clamp(THREADS, 100_000);
     o.rounds = o.rounds.clamp(1, 10);
     o.iperf_rounds = o.iperf_rounds.clamp(1, 10);
@@ -471,10 +484,11 @@ pub(crate) fn bench(args: &[String]) -> Res<()> {
     }
     let warmup = options.count / 20;
     println!(
-        "method:  per run {} sequential connect()s (+{warmup} warm-up, SO_LINGER 0), {} connects \
+        "method:  per run {} sequential connect()s (+{} warm-up, SO_LINGER 0), {} connects \
          from {THREADS} threads, {} new UDP flows (+{warmup} warm-up), veth {IP_A} -> {IP_B}; \
          {} rounds of {}; then iperf3 -t {}{}, {} rounds",
         options.count,
+        options.warmup,
         options.parallel,
         options.count,
         options.rounds,
@@ -616,7 +630,7 @@ fn latency_run(config: Config, ctx: &Ctx, options: &Options, udp_port: u16) -> R
     let warmup = options.count / 20;
     let result = (|| -> Res<Sample> {
         let (cpu_start, daemon_start) = (Cpu::read(&pids), Cpu::read(&daemon_pid));
-        let tcp = connect_run(&ctx.exe, options.count, warmup)?;
+        let tcp = connect_run(&ctx.exe, options.count, options.warmup)?;
         let cpu_tcp = Cpu::read(&pids).since(cpu_start);
         let daemon_tcp = Cpu::read(&daemon_pid).since(daemon_start);
         let target = format!("{IP_B}:{CONNECT_PORT}");
@@ -645,7 +659,7 @@ fn latency_run(config: Config, ctx: &Ctx, options: &Options, udp_port: u16) -> R
             limit + Duration::from_secs(2) * (warmup as u32 + 5),
         )?;
         let cpu_udp = Cpu::read(&pids).since(cpu_start);
-        let per_1000 = |cpu: f64, s: &ConnectStats| {
+        let per_1000 = |cpu: f64, s: &ConnectStats, warmup: usize| {
             if pids.is_empty() {
                 f64::NAN
             } else {
@@ -654,9 +668,9 @@ fn latency_run(config: Config, ctx: &Ctx, options: &Options, udp_port: u16) -> R
         };
         Ok(Sample {
             config,
-            cpu_tcp: per_1000(cpu_tcp, &tcp),
-            cpu_udp: per_1000(cpu_udp, &udp),
-            daemon_tcp: per_1000(daemon_tcp, &tcp),
+            cpu_tcp: per_1000(cpu_tcp, &tcp, options.warmup),
+            cpu_udp: per_1000(cpu_udp, &udp, warmup),
+            daemon_tcp: per_1000(daemon_tcp, &tcp, options.warmup),
             rss_mb: if pids.is_empty() {
                 f64::NAN
             } else {
