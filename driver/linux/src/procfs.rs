@@ -197,7 +197,9 @@ impl ProcessFinder {
             return None;
         };
         if let Some(cached) = self.processes.get(&pid) {
-            if cached.start_time == stat.start_time && handle.is_none() {
+            // With a handle, only a program without an executable (no handle kept for it) is
+            // served by its start time; any other was just found gone or changed above.
+            if cached.start_time == stat.start_time && (handle.is_none() || cached.exe.is_empty()) {
                 return Some(cached.clone());
             }
         }
