@@ -178,3 +178,72 @@ test('the connections table stays smooth at 100 000 rows and 1000 events a secon
   // A generous bound for a shared machine with software rendering; the printed figures are the result.
   expect(pick(0.5)).toBeLessThan(100);
 });
+
+test('a scrolled connections table keeps the rows being read in place while new ones arrive', async ({ page }) => {
+  const engine = new FakeEngine({ ...busyScene(Date.now(), 0), prompts: [] });
+  await open(page, engine);
+  const table = page.getByRole('table', { name: 'Connections' });
+  await expect(table).toBeVisible();
+  // Pushes connections `from`..`to`, each with its own host name, as the preload would.
+  const push = async (from: number, to: number): Promise<void> =>
+    page.evaluate(
+      ([first, last]) => {
+        const w = window as unknown as { __zfPush: (channel: string, payload: unknown) => void };
+        const now = Date.now();
+        const upserted = [];
+        for (let id = first; id <= last; id += 1) {
+          upserted.push({
+            id,
+            protocol: 6,
+            localIp: '10.0.0.1',
+            localPort: 1024 + id,
+            remoteIp: '10.1.0.1',
+            remotePort: 443,
+            direction: 'outbound',
+            pid: 100,
+            appPath: '/usr/bin/curl',
+            app: '/usr/bin/curl',
+            host: `host-${id}.test`,
+            verdict: 'permanent-accept',
+            ruleId: null,
+            bytesSent: id,
+            bytesReceived: id,
+            startedAt: now - 1_000_000 + id,
+            endedAt: null,
+          });
+        }
+        w.__zfPush('connections:batched', { upserted, removed: [] });
+      },
+      [from, to] as const,
+    );
+  const row = (host: string) => table.getByRole('row').filter({ hasText: `${host}.test` });
+  const firstRow = table.getByRole('row').nth(1);
+  await push(1, 2000);
+  await expect(table).toHaveAttribute('aria-rowcount', '2001');
+  await expect(firstRow).toContainText('host-2000.test');
+
+  // Scrolled down by the wheel: the rows on screen stay where they are as 100 newer ones arrive.
+  await table.hover();
+  await page.mouse.wheel(0, 3400);
+  const read = row('host-1880');
+  await expect(read).toBeVisible();
+  const before = await read.boundingBox();
+  await push(2001, 2100);
+  await expect(table).toHaveAttribute('aria-rowcount', '2101');
+  const after = await read.boundingBox();
+  expect(after?.y).toBeCloseTo(before?.y ?? Number.NaN, 0);
+  await expect(row('host-2100')).toHaveCount(0);
+
+  // Back at the very top the table follows the newest rows again.
+  await page.mouse.wheel(0, -1_000_000);
+  await expect(firstRow).toContainText('host-2100.test');
+  await push(2101, 2110);
+  await expect(firstRow).toContainText('host-2110.test');
+
+  // Another sort shows the top of the new order, not the old scroll position.
+  await page.mouse.wheel(0, 3400);
+  await expect(firstRow).not.toContainText('host-2110.test');
+  await table.getByRole('button', { name: 'Sent' }).click();
+  await expect(firstRow).toContainText('host-2110.test');
+  await expect(firstRow).toBeInViewport();
+});

@@ -1,5 +1,7 @@
 // UI benchmark (issue 6, "Benchmarks"): prints numbers, asserts nothing. Needs root (network
 // namespaces). Run: node_modules/.bin/node e2e/bench/ui-bench.ts [--quick]
+// [--frames-only (part 2 alone, no root needed)] [--cpu-profile FILE] [--trace FILE] (part 2's
+// renderer CPU profile and performance trace, for Chromium's DevTools)
 //
 // 1. Prompt latency on the real stack (zenithfenced + headless mode + Debian Chromium): from the
 //    wall-clock time a Python client calls connect() (its SYN) to the first animation frame of the
@@ -7,7 +9,7 @@
 // 2. Frame time of the Connections view at 100 000 rows with 1 000 events/s (fake preload).
 // 3. Idle CPU and memory of headless mode and the renderer (real stack, no traffic).
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { type Browser, chromium, type Page } from '@playwright/test';
 import { RENDERER_ORIGIN, serveBuiltRenderer } from '../fixtures/renderer-origin.ts';
@@ -16,6 +18,15 @@ import { DAEMON, Headless } from '../support/headless-client.ts';
 import { TestNet, waitFor } from '../support/test-net.ts';
 
 const QUICK = process.argv.includes('--quick');
+// Only part 2 (no root, no daemon): for iterating on the Connections view.
+const FRAMES_ONLY = process.argv.includes('--frames-only');
+// Where to write the renderer's CPU profile of part 2 (open it in Chromium's DevTools).
+const profileAt = process.argv.indexOf('--cpu-profile');
+const CPU_PROFILE = profileAt === -1 ? null : (process.argv[profileAt + 1] ?? null);
+// Where to write a performance trace of part 2 (style, layout and paint per frame; DevTools loads it).
+const traceAt = process.argv.indexOf('--trace');
+const TRACE = traceAt === -1 ? null : (process.argv[traceAt + 1] ?? null);
+const TRACE_CATEGORIES = ['devtools.timeline', 'disabled-by-default-devtools.timeline'];
 // Enough samples that p95 is not the maximum: the nearest-rank p95 of 100 is the 95th value.
 const PROMPTS = 100;
 const FIRST_PORT = 9100;
@@ -320,7 +331,12 @@ async function frameTime(b: Browser): Promise<void> {
     );
     console.log(`  100 000 rows pushed and shown in ${(performance.now() - loadStarted).toFixed(0)} ms`);
     await sleep(1500);
+    if (CPU_PROFILE !== null) {
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.start');
+    }
     const before = (await cdp.send('Performance.getMetrics')).metrics;
+    if (TRACE !== null) await b.startTracing(page, { path: TRACE, categories: TRACE_CATEGORIES });
     // 1 000 events/s as batches every 100 ms (half new connections, half updates of live ones);
     // first STILL_SECONDS still, then scrolling the table every frame.
     const result = await page.evaluate(
@@ -376,6 +392,15 @@ async function frameTime(b: Browser): Promise<void> {
       [ROWS, LOAD_SECONDS, STILL_SECONDS] as const,
     );
     const after = (await cdp.send('Performance.getMetrics')).metrics;
+    if (TRACE !== null) {
+      await b.stopTracing();
+      console.log(`  performance trace of the renderer written to ${TRACE}`);
+    }
+    if (CPU_PROFILE !== null) {
+      const { profile } = await cdp.send('Profiler.stop');
+      writeFileSync(CPU_PROFILE, JSON.stringify(profile));
+      console.log(`  CPU profile of the renderer written to ${CPU_PROFILE}`);
+    }
     const metric = (list: typeof before, name: string): number => list.find((m) => m.name === name)?.value ?? 0;
     const delta = (name: string): number => metric(after, name) - metric(before, name);
     console.log(`  still, ${STILL_SECONDS} s:      ${summary(result.still)}`);
@@ -444,6 +469,12 @@ async function idle(page: Page, headless: Headless, testNet: TestNet): Promise<v
 // ---------------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
+  if (FRAMES_ONLY) {
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    console.log(`Connections view frame time: ${ROWS} rows + 1 000 events/s for ${LOAD_SECONDS} s (fake preload)`);
+    await frameTime(browser);
+    return;
+  }
   if (process.getuid?.() !== 0) {
     console.log('ui-bench needs root (network namespaces): run it as root');
     process.exitCode = 1;

@@ -10,9 +10,9 @@ import {
   type Updater,
   useTable,
 } from '@tanstack/react-table';
-import { useVirtualizer } from '@tanstack/react-virtual';
 import { memo, useRef } from 'react';
 import type { ConnectionRow } from '../../../app/contract/views.ts';
+import { useRowWindow } from '../hooks/use-row-window.ts';
 import {
   CONNECTION_COLUMNS,
   type ConnectionColumn,
@@ -30,6 +30,8 @@ import { AppAvatar } from './AppAvatar.tsx';
 import { Icon } from './Icon.tsx';
 
 const ROW_HEIGHT = 34;
+/** Rows kept in the DOM above and below the viewport, so a scroll shows no blank row first. */
+const OVERSCAN = 6;
 
 const features = tableFeatures({ rowSortingFeature });
 const helper = createColumnHelper<typeof features, ConnectionRow>();
@@ -154,13 +156,14 @@ type TableRow = Row<typeof features, ConnectionRow>;
 /**
  * The cells of one row. Memoized on the row object alone, which stays the same until its
  * connection changes (rows are cached per ConnectionRow): newest first, every flush moves every
- * row down, and only the position (VirtualRow) has to follow, not the cells.
+ * row down, and only the position (VirtualRow) has to follow, not the cells. Keyed by column, so
+ * a row element that shows another connection keeps its cells and only their contents change.
  */
 const RowCells = memo(function RowCells({ row }: { readonly row: TableRow }): React.JSX.Element {
   return (
     <>
       {row.getAllCells().map((cell) => (
-        <div role="cell" key={cell.id} className={`td td-${cell.column.id}`}>
+        <div role="cell" key={cell.column.id} className={`td td-${cell.column.id}`}>
           {flexRender(cell.column.columnDef.cell, cell.getContext())}
         </div>
       ))}
@@ -207,6 +210,7 @@ export function ConnectionsTable({
   label,
   emptyText,
   withApp = true,
+  resetKey = '',
 }: {
   readonly rows: readonly ConnectionRow[];
   readonly sort: ConnectionSort;
@@ -214,11 +218,13 @@ export function ConnectionsTable({
   readonly label: string;
   readonly emptyText: string;
   readonly withApp?: boolean;
+  /** Changes when the rows are another query (sort, filter, search): the table scrolls to the top. */
+  readonly resetKey?: string;
 }): React.JSX.Element {
   const sorting: SortingState = [{ id: sort.column, desc: sort.desc }];
   // The table gets no data: building 100 000 row objects on every flush costs tens of
   // milliseconds. Rows are filtered and sorted outside (lib/connection-query.ts) and the
-  // virtualizer asks for the few visible ones, made here on demand and cached per row object.
+  // window (hooks/use-row-window.ts) takes the few visible ones, made here on demand and cached per row object.
   const table = useTable({
     features,
     columns: withApp ? ALL_COLUMNS : COLUMNS_WITHOUT_APP,
@@ -231,7 +237,6 @@ export function ConnectionsTable({
       if (next !== undefined && isColumn(next.id)) onSort({ column: next.id, desc: next.desc });
     },
   });
-  const scrollRef = useRef<HTMLDivElement>(null);
   const cache = useRef(new WeakMap<ConnectionRow, TableRow>());
   const rowAt = (index: number): TableRow | null => {
     const original = rows[index];
@@ -243,17 +248,22 @@ export function ConnectionsTable({
     }
     return row;
   };
-  const virtualizer = useVirtualizer({
-    count: rows.length,
-    getScrollElement: () => scrollRef.current,
-    // Fixed row height and the default index keys: the virtualizer's 100 000 measurements are
-    // recomputed only when the count changes, not whenever the rows array does.
-    estimateSize: () => ROW_HEIGHT,
-    overscan: 6,
-    // Scroll updates go through React's normal batching: flushSync rendered the rows inside the
-    // scroll event and forced a layout there, on top of the frame's own.
-    useFlushSync: false,
-  });
+  const { scrollRef, range, atTop } = useRowWindow(
+    rows,
+    ROW_HEIGHT,
+    OVERSCAN,
+    `${sort.column}|${sort.desc}|${resetKey}`,
+  );
+  const shown: React.JSX.Element[] = [];
+  for (let index = range.first; index < range.end; index += 1) {
+    const row = rowAt(index);
+    if (row === null) continue;
+    // Scrolled: keyed by connection, so a flush that pushes rows down moves the same elements.
+    // At the top the newest rows replace the shown ones at every flush: keyed by place, so the
+    // elements stay and only their contents change.
+    const key = atTop ? `at-${index}` : row.id;
+    shown.push(<VirtualRow key={key} row={row} index={index} start={index * ROW_HEIGHT} />);
+  }
 
   return (
     <div className={`data-table connections-table ${withApp ? '' : 'without-app'}`}>
@@ -296,12 +306,8 @@ export function ConnectionsTable({
             </div>
           ))}
         </div>
-        <div role="rowgroup" className="table-body" style={{ height: virtualizer.getTotalSize() }}>
-          {virtualizer.getVirtualItems().map((item) => {
-            const row = rowAt(item.index);
-            if (row === null) return null;
-            return <VirtualRow key={row.id} row={row} index={item.index} start={item.start} />;
-          })}
+        <div role="rowgroup" className="table-body" style={{ height: rows.length * ROW_HEIGHT }}>
+          {shown}
         </div>
         {rows.length === 0 ? <p className="table-empty">{emptyText}</p> : null}
       </div>

@@ -208,6 +208,7 @@ export function AppsView(): React.JSX.Element {
                   rows={appRows}
                   sort={sort}
                   onSort={setSort}
+                  resetKey={selected}
                   label={APPS.connectionsOf(title)}
                   withApp={false}
                   emptyText={APPS.noConnections}

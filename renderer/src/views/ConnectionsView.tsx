@@ -51,6 +51,7 @@ export function ConnectionsView(): React.JSX.Element {
         rows={visible}
         sort={sort}
         onSort={setSort}
+        resetKey={`${filter}|${deferredSearch}`}
         label={CONNECTIONS.title}
         emptyText={rows.length === 0 ? CONNECTIONS.empty : COMMON.nothingMatches}
       />

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { anchoredTop, visibleRange } from './row-window.ts';
+
+const ids = (...list: number[]): { id: number }[] => list.map((id) => ({ id }));
+/** Rows `from`..`to` (inclusive), newest first as the Connections view shows them. */
+const newestFirst = (from: number, to: number): { id: number }[] =>
+  Array.from({ length: to - from + 1 }, (_, k) => ({ id: to - k }));
+
+describe('visibleRange', () => {
+  it('covers the viewport plus the overscan, clamped to the rows', () => {
+    expect(visibleRange(0, 100, 1000, 10, 3)).toEqual({ first: 0, end: 13 });
+    expect(visibleRange(505, 100, 1000, 10, 3)).toEqual({ first: 47, end: 64 });
+    expect(visibleRange(9950, 100, 1000, 10, 3)).toEqual({ first: 992, end: 1000 });
+  });
+
+  it('is empty without rows and sane for odd inputs', () => {
+    expect(visibleRange(0, 100, 0, 10, 3)).toEqual({ first: 0, end: 0 });
+    expect(visibleRange(-50, 100, 5, 10, 3)).toEqual({ first: 0, end: 5 });
+    // Scrolled past the end (the rows shrank under the scroll position): an empty range at the end.
+    expect(visibleRange(5000, 100, 20, 10, 3)).toEqual({ first: 20, end: 20 });
+    expect(visibleRange(0, 100, 10, 0, 3)).toEqual({ first: 0, end: 0 });
+  });
+});
+
+describe('anchoredTop', () => {
+  it('follows the newest rows at the very top', () => {
+    expect(anchoredTop(newestFirst(1, 100), newestFirst(1, 150), 0, 10)).toBe(0);
+  });
+
+  it('keeps the row at the top of the viewport in place when rows arrive above it', () => {
+    const prev = newestFirst(1, 100);
+    const next = newestFirst(1, 150);
+    // Row 80 is at index 20 (top 200, 5 px into it); 50 rows arrived above it.
+    const top = anchoredTop(prev, next, 205, 10);
+    expect(top).toBe(705);
+    expect(next[Math.floor(top / 10)]?.id).toBe(80);
+  });
+
+  it('follows the anchor when rows above it go', () => {
+    const prev = newestFirst(1, 100);
+    const next = prev.filter((r) => r.id < 90 || r.id > 95);
+    const top = anchoredTop(prev, next, 200, 10);
+    expect(next[top / 10]?.id).toBe(80);
+  });
+
+  it('keeps the next row in place when the first one went, and stays put when all went', () => {
+    const prev = newestFirst(1, 100);
+    const next = prev.filter((r) => r.id !== 80);
+    // Row 79 was one row below the top of the viewport and still is.
+    expect(next[anchoredTop(prev, next, 200, 10) / 10 + 1]?.id).toBe(79);
+    expect(anchoredTop(prev, ids(500, 501), 200, 10)).toBe(200);
+  });
+
+  it('matches by id, not by object: an updated row is a new object', () => {
+    const prev = newestFirst(1, 10);
+    const next = [...ids(11, 12), ...prev.map((r) => ({ ...r }))];
+    expect(anchoredTop(prev, next, 30, 10)).toBe(50);
+  });
+
+  it('finds an anchor that moved far (a re-sorted list)', () => {
+    const prev = newestFirst(1, 1000);
+    const next = [...prev].reverse();
+    // Row 990 was at index 10; ascending it is at index 989.
+    expect(anchoredTop(prev, next, 100, 10)).toBe(9890);
+  });
+});
