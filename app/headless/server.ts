@@ -241,8 +241,14 @@ export async function startHeadlessServer(options: HeadlessServerOptions): Promi
     token,
     url: `http://127.0.0.1:${port}/#token=${token}`,
     push(channel, payload) {
-      const message = JSON.stringify({ push: channel, payload });
-      for (const client of clients) if (client.readyState === client.OPEN) client.send(message);
+      // Serialized once, and only when a client will get it: with no UI open (a server's
+      // usual state) every connection's push would otherwise be stringified for nobody.
+      let message: string | undefined;
+      for (const client of clients) {
+        if (client.readyState !== client.OPEN) continue;
+        message ??= JSON.stringify({ push: channel, payload });
+        client.send(message);
+      }
     },
     clientCount: () => clients.size,
     unauthenticatedCount: () => budget.size(),

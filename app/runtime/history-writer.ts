@@ -86,16 +86,32 @@ export class HistoryWriter {
     }
   }
 
-  /** Hands out what was noted since the last take. */
-  take(): HistoryBatch {
-    const batch = {
-      inserts: [...this.#inserts.values()],
-      updates: [...this.#updates.values()],
-      insertedRows: [...this.#inserts.keys()],
-    };
-    this.#inserts.clear();
-    this.#updates.clear();
-    return batch;
+  /** Rows noted and not yet taken (inserts and updates). */
+  get backlog(): number {
+    return this.#inserts.size + this.#updates.size;
+  }
+
+  /**
+   * Hands out what was noted since the last take, oldest first: at most `limit` inserts and
+   * `limit` updates; the rest stay for the next take. An update is only ever of a row whose
+   * insert committed, so a later take never holds an update that an earlier one needed first.
+   */
+  take(limit = Number.POSITIVE_INFINITY): HistoryBatch {
+    const insertedRows: number[] = [];
+    const inserts: HistoryEntry[] = [];
+    for (const [row, entry] of this.#inserts) {
+      if (inserts.length >= limit) break;
+      insertedRows.push(row);
+      inserts.push(entry);
+    }
+    for (const row of insertedRows) this.#inserts.delete(row);
+    const updates: HistoryUpdate[] = [];
+    for (const [row, update] of this.#updates) {
+      if (updates.length >= limit) break;
+      updates.push(update);
+      this.#updates.delete(row);
+    }
+    return { inserts, updates, insertedRows };
   }
 
   /** Writes a batch (call inside a transaction). */

@@ -44,7 +44,7 @@ const system = {
   reverseLookup: (ip: string) => Promise.resolve(ip === '93.184.216.34' ? ['example.org'] : []),
 };
 
-function start(dbPath = path.join(testTempDir('zf-runtime-'), 'db.sqlite')): Harness {
+function start(dbPath = path.join(testTempDir('zf-runtime-'), 'db.sqlite'), historyRowsPerWrite?: number): Harness {
   const store = openStore(dbPath);
   open.push(store);
   const harness: Harness = {
@@ -64,6 +64,7 @@ function start(dbPath = path.join(testTempDir('zf-runtime-'), 'db.sqlite')): Har
       },
       push: (channel) => harness.pushes.push(channel),
       system,
+      ...(historyRowsPerWrite === undefined ? {} : { historyRowsPerWrite }),
     },
     1_000,
   );
@@ -121,6 +122,50 @@ describe('Runtime', () => {
     const rows = h.store.history.query({ since: 0, until: 10_000, limit: 10 });
     expect(rows).toMatchObject([{ appPath: CURL, verdict: 'block', uid: 1000, remotePort: 443 }]);
     expect(h.store.rules.list()[0]?.hitCount).toBe(1);
+  });
+
+  it('writes a history larger than one write in parts, in order, and the rest at shutdown', () => {
+    const h = start(undefined, 2);
+    const handlers = createHandlers(h.runtime, () => 2_000);
+    void dispatch(handlers, 'rules:create', {
+      app: { kind: 'path', path: CURL },
+      destination: { kind: 'any' },
+      action: 'allow',
+    });
+    for (let k = 1; k <= 5; k += 1) h.runtime.handleEvent(request(BigInt(k), 40_000 + k), 2_000 + k);
+    const ports = (): number[] =>
+      h.store.history
+        .query({ since: 0, until: 10_000, limit: 10 })
+        .map((r) => r.localPort)
+        .sort((a, b) => a - b);
+    const ended = (): number =>
+      h.store.history.query({ since: 0, until: 10_000, limit: 10 }).filter((r) => r.endedAt !== null).length;
+    h.runtime.tick(3_000);
+    // The tick's write took the first two; the rest wait for the backlog writes.
+    expect(ports()).toEqual([40001, 40002]);
+    expect(h.runtime.historyBacklog).toBe(3);
+    expect(h.runtime.writeBacklog(3_000)).toBe(true);
+    expect(ports()).toEqual([40001, 40002, 40003, 40004]);
+    // The first two end: their updates wait behind the last insert, none is lost or reordered.
+    for (const k of [1, 2]) {
+      h.runtime.handleEvent(
+        { kind: 'connection-ended', direction: 'outbound', flow: request(BigInt(k), 40_000 + k).flow, pid: 42 },
+        3_100,
+      );
+    }
+    h.runtime.flush(3_200);
+    expect(h.runtime.historyBacklog).toBe(3);
+    // A write takes up to the limit of each kind: the last insert and both updates.
+    expect(h.runtime.writeBacklog(3_300)).toBe(false);
+    expect(ports()).toEqual([40001, 40002, 40003, 40004, 40005]);
+    expect(ended()).toBe(2);
+    expect(h.runtime.writeBacklog(3_400)).toBe(false);
+
+    // More than a write takes, then shutdown: all of it is written, none waits for a later turn.
+    for (let k = 6; k <= 10; k += 1) h.runtime.handleEvent(request(BigInt(k), 40_000 + k), 4_000 + k);
+    h.runtime.shutdown(5_000);
+    expect(ports()).toHaveLength(10);
+    expect(h.runtime.historyBacklog).toBe(0);
   });
 
   it('answers every held connection with the default action at shutdown', () => {

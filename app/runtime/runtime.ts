@@ -102,6 +102,12 @@ export interface RuntimeOptions {
   readonly blocklistMaxBytes?: number;
   /** This process (the host: its pid and executable): its own connections are never prompted about (Engine `ownProcess`). */
   readonly ownProcess?: { readonly pid: number; readonly path: string };
+  /**
+   * History rows (inserts, and updates) one store write takes; the rest wait for
+   * `writeBacklog`, which the host calls on later turns of its event loop (default: all in
+   * the tick's one write). Bounds how long a write holds the engine's thread.
+   */
+  readonly historyRowsPerWrite?: number;
 }
 
 /** The result of a prompt answer, with what the user should know when not all of it took effect. */
@@ -155,6 +161,7 @@ export class Runtime {
   readonly #driver: DriverPort;
   readonly #pushTo: RuntimeOptions['push'];
   readonly #history: HistoryWriter;
+  readonly #historyRowsPerWrite: number;
   /** The connection log for log shippers (settings: connectionLog; the file: connectionLogPath). */
   readonly #historyLog: HistoryLog;
   /** Where the connection log goes when it is on ('' : this host keeps none). */
@@ -178,6 +185,7 @@ export class Runtime {
 
   constructor(options: RuntimeOptions, now: number) {
     this.store = options.store;
+    this.#historyRowsPerWrite = options.historyRowsPerWrite ?? Number.POSITIVE_INFINITY;
     this.#driver = options.driver;
     this.#pushTo = options.push;
     this.log =
@@ -589,7 +597,7 @@ export class Runtime {
     contained('tick: process exits', () => this.#noticeExits(now), undefined, this.log);
     contained('tick: bandwidth request', () => this.#driver.requestBandwidth(), undefined, this.log);
     contained('tick: flush', () => this.flush(now), undefined, this.log);
-    contained('tick: store writes', () => this.#writeStore(now), undefined, this.log);
+    contained('tick: store writes', () => this.#writeStore(now, this.#historyRowsPerWrite), undefined, this.log);
     contained('tick: blocklists', () => this.blocklists.tick(now), undefined, this.log);
     this.#ticks += 1;
     if (this.#ticks % HOUSEKEEPING_EVERY_TICKS === 0) {
@@ -597,9 +605,25 @@ export class Runtime {
     }
   }
 
+  /** History rows noted but not yet written (more than one write takes; see `historyRowsPerWrite`). */
+  get historyBacklog(): number {
+    return this.#history.backlog;
+  }
+
+  /**
+   * Writes the next part of the history backlog, in a transaction of its own; true while more
+   * is left. The host calls it on later turns of its event loop, so driver events are decided
+   * between the parts instead of waiting behind one write of everything.
+   */
+  writeBacklog(now: number): boolean {
+    if (this.#history.backlog === 0) return false;
+    contained('store writes: backlog', () => this.#writeStore(now, this.#historyRowsPerWrite), undefined, this.log);
+    return this.#history.backlog > 0;
+  }
+
   /** History, bandwidth and rule hits, unless the storage refuses writes (then dropped and counted). */
-  #writeStore(now: number): void {
-    const batch = this.#history.take();
+  #writeStore(now: number, historyRows: number): void {
+    const batch = this.#history.take(historyRows);
     // The log file for shippers gets every batch, whether the database takes it or not.
     contained('connection log', () => this.#historyLog.record(batch.inserts, batch.updates), undefined, this.log);
     const buckets = this.engine.takeAppBuckets();
@@ -713,6 +737,10 @@ export class Runtime {
     const answered = contained('shutdown: answer held connections', () => this.engine.shutdown(now), 0, this.log);
     contained('shutdown: blocklists', () => this.blocklists.stop(now), undefined, this.log);
     this.tick(now);
+    // Nothing noted is left behind: the backlog goes in one last write.
+    if (this.#history.backlog > 0) {
+      contained('shutdown: store writes', () => this.#writeStore(now, Number.POSITIVE_INFINITY), undefined, this.log);
+    }
     return answered;
   }
 }
