@@ -10,14 +10,16 @@ describe('visibleRange', () => {
   it('covers the viewport plus the overscan, clamped to the rows', () => {
     expect(visibleRange(0, 100, 1000, 10, 3)).toEqual({ first: 0, end: 13 });
     expect(visibleRange(505, 100, 1000, 10, 3)).toEqual({ first: 47, end: 64 });
-    expect(visibleRange(9950, 100, 1000, 10, 3)).toEqual({ first: 992, end: 1000 });
+    expect(visibleRange(9850, 100, 1000, 10, 3)).toEqual({ first: 982, end: 998 });
+    expect(visibleRange(9900, 100, 1000, 10, 3)).toEqual({ first: 987, end: 1000 });
   });
 
   it('is empty without rows and sane for odd inputs', () => {
     expect(visibleRange(0, 100, 0, 10, 3)).toEqual({ first: 0, end: 0 });
     expect(visibleRange(-50, 100, 5, 10, 3)).toEqual({ first: 0, end: 5 });
-    // Scrolled past the end (the rows shrank under the scroll position): an empty range at the end.
-    expect(visibleRange(5000, 100, 20, 10, 3)).toEqual({ first: 20, end: 20 });
+    // Scrolled past the end (the rows shrank under the scroll position): the last screenful.
+    expect(visibleRange(5000, 100, 20, 10, 3)).toEqual({ first: 7, end: 20 });
+    expect(visibleRange(5000, 100, 5, 10, 3)).toEqual({ first: 0, end: 5 });
     expect(visibleRange(0, 100, 10, 0, 3)).toEqual({ first: 0, end: 0 });
   });
 });
@@ -62,5 +64,17 @@ describe('anchoredTop', () => {
     const next = [...prev].reverse();
     // Row 990 was at index 10; ascending it is at index 989.
     expect(anchoredTop(prev, next, 100, 10)).toBe(9890);
+  });
+});
+
+describe('anchoredTop at the bottom of a full table', () => {
+  it('finds an anchor that moved beyond the near search, and stays put when none is left', () => {
+    // 10 000 rows arrived above the viewport at once (more than the near search reaches).
+    const prev = newestFirst(1, 20_000);
+    const next = newestFirst(1, 30_000);
+    expect(anchoredTop(prev, next, 100 * 10, 10)).toBe(10_100 * 10);
+    // The oldest rows (at the bottom, where the viewport is) were evicted.
+    const evicted = newestFirst(20, 30_000);
+    expect(anchoredTop(prev, evicted, 19_990 * 10, 10)).toBe(19_990 * 10);
   });
 });
