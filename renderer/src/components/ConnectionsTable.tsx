@@ -156,14 +156,13 @@ type TableRow = Row<typeof features, ConnectionRow>;
 /**
  * The cells of one row. Memoized on the row object alone, which stays the same until its
  * connection changes (rows are cached per ConnectionRow): newest first, every flush moves every
- * row down, and only the position (VirtualRow) has to follow, not the cells. Keyed by column, so
- * a row element that shows another connection keeps its cells and only their contents change.
+ * row down, and only the position (VirtualRow) has to follow, not the cells.
  */
 const RowCells = memo(function RowCells({ row }: { readonly row: TableRow }): React.JSX.Element {
   return (
     <>
       {row.getAllCells().map((cell) => (
-        <div role="cell" key={cell.column.id} className={`td td-${cell.column.id}`}>
+        <div role="cell" key={cell.id} className={`td td-${cell.column.id}`}>
           {flexRender(cell.column.columnDef.cell, cell.getContext())}
         </div>
       ))}
@@ -238,8 +237,9 @@ export function ConnectionsTable({
     },
   });
   const cache = useRef(new WeakMap<ConnectionRow, TableRow>());
+  const shown = useRowWindow(rows, ROW_HEIGHT, OVERSCAN, `${sort.column}|${sort.desc}|${resetKey}`);
   const rowAt = (index: number): TableRow | null => {
-    const original = rows[index];
+    const original = shown.rows[index];
     if (original === undefined) return null;
     let row = cache.current.get(original);
     if (row === undefined) {
@@ -248,32 +248,23 @@ export function ConnectionsTable({
     }
     return row;
   };
-  const { scrollRef, range, atTop } = useRowWindow(
-    rows,
-    ROW_HEIGHT,
-    OVERSCAN,
-    `${sort.column}|${sort.desc}|${resetKey}`,
-  );
-  const shown: React.JSX.Element[] = [];
-  for (let index = range.first; index < range.end; index += 1) {
+  const rowElements: React.JSX.Element[] = [];
+  for (let index = shown.range.first; index < shown.range.end; index += 1) {
     const row = rowAt(index);
-    if (row === null) continue;
-    // Scrolled: keyed by connection, so a flush that pushes rows down moves the same elements.
-    // At the top the newest rows replace the shown ones at every flush: keyed by place, so the
-    // elements stay and only their contents change.
-    const key = atTop ? `at-${index}` : row.id;
-    shown.push(<VirtualRow key={key} row={row} index={index} start={index * ROW_HEIGHT} />);
+    // Keyed by connection: a flush that moves rows moves the same elements, and an element
+    // never changes connection under a pressed button or a focused one.
+    if (row !== null) rowElements.push(<VirtualRow key={row.id} row={row} index={index} start={index * ROW_HEIGHT} />);
   }
 
   return (
     <div className={`data-table connections-table ${withApp ? '' : 'without-app'}`}>
       <div
         className="table-scroll"
-        ref={scrollRef}
+        ref={shown.scrollRef}
         tabIndex={0}
         role="table"
         aria-label={label}
-        aria-rowcount={rows.length + 1}
+        aria-rowcount={shown.rows.length + 1}
       >
         <div role="rowgroup" className="table-head">
           {table.getHeaderGroups().map((group) => (
@@ -306,10 +297,10 @@ export function ConnectionsTable({
             </div>
           ))}
         </div>
-        <div role="rowgroup" className="table-body" style={{ height: rows.length * ROW_HEIGHT }}>
-          {shown}
+        <div role="rowgroup" className="table-body" style={{ height: shown.rows.length * ROW_HEIGHT }}>
+          {rowElements}
         </div>
-        {rows.length === 0 ? <p className="table-empty">{emptyText}</p> : null}
+        {shown.rows.length === 0 ? <p className="table-empty">{emptyText}</p> : null}
       </div>
     </div>
   );

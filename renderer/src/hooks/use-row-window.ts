@@ -8,21 +8,28 @@ interface Scrolled<Row> {
   readonly top: number;
 }
 
-export interface RowWindow {
+export interface RowWindow<Row> {
   readonly scrollRef: RefObject<HTMLDivElement | null>;
-  /** The rows to put in the DOM. */
+  /** The rows to show: `rows`, or while the user scrolls the ones shown when the scroll began. */
+  readonly rows: readonly Row[];
+  /** Which of them to put in the DOM. */
   readonly range: RowRange;
-  /** At the very top: the view follows the newest rows instead of keeping its rows in place. */
-  readonly atTop: boolean;
 }
+
+/** A scroll with no event for this long has ended (for a browser that sends no `scrollend`). */
+const SCROLL_QUIET_MS = 200;
 
 /**
  * Windowing for a live table of fixed-height rows in the scroll element `scrollRef` is put on.
- * When `rows` changes and the table is scrolled, the row at the top of the viewport is kept
- * where it is on screen (rows arriving above it push the scroll position down instead of the
- * rows), so what the user reads does not slide away at every flush, and the rows in the DOM stay
- * the same ones: a flush moves them, it does not rebuild them. A new `resetKey` (another sort or
- * filter) scrolls to the top instead.
+ * When `rows` changes and the table is scrolled, the rows at the top of the viewport are kept
+ * where they are on screen (rows arriving above them push the scroll position down instead of
+ * the rows), so what the user reads does not slide away at every flush, and the rows in the DOM
+ * stay the same ones: a flush moves them, it does not rebuild them. At the very top the view
+ * follows the newest rows. A new `resetKey` (another sort or filter) scrolls to the top.
+ *
+ * While the user scrolls, new rows wait until the scroll ends: moving the position under a
+ * running scroll would stop it (setting scrollTop ends a smooth scroll), and the content would
+ * change under the pointer.
  *
  * The range is computed from the position the rows will be shown at, in the same render, and
  * the element is scrolled there before the browser paints: no frame shows the old position
@@ -33,18 +40,22 @@ export function useRowWindow<Row extends { readonly id: number }>(
   rowHeight: number,
   overscan: number,
   resetKey: string,
-): RowWindow {
+): RowWindow<Row> {
   const scrollRef = useRef<HTMLDivElement>(null);
   const [height, setHeight] = useState(0);
   const [scrolled, setScrolled] = useState<Scrolled<Row>>({ rows, resetKey, top: 0 });
-  // The element's scroll position as last read or written: the effect below writes only a change.
+  const [userScrolling, setUserScrolling] = useState(false);
+  // The element's scroll position as last read or written, and whether the next scroll event
+  // is the one our own write causes (not the user's).
   const elementTop = useRef(0);
+  const ownWrite = useRef(false);
 
   let current = scrolled;
-  if (scrolled.rows !== rows || scrolled.resetKey !== resetKey) {
+  const reset = scrolled.resetKey !== resetKey;
+  if (reset || (scrolled.rows !== rows && !userScrolling)) {
     // Derived during render (React re-renders at once, before committing): the new rows are
     // never shown at the old position.
-    const top = scrolled.resetKey === resetKey ? anchoredTop(scrolled.rows, rows, scrolled.top, rowHeight) : 0;
+    const top = reset ? 0 : anchoredTop(scrolled.rows, rows, scrolled.top, rowHeight);
     current = { rows, resetKey, top };
     setScrolled(current);
   }
@@ -53,34 +64,51 @@ export function useRowWindow<Row extends { readonly id: number }>(
     const element = scrollRef.current;
     if (element === null) return undefined;
     setHeight(element.clientHeight);
+    let quiet: ReturnType<typeof setTimeout> | undefined;
+    const ended = (): void => {
+      clearTimeout(quiet);
+      setUserScrolling(false);
+    };
     const onScroll = (): void => {
       const top = element.scrollTop;
+      const ours = ownWrite.current && Math.abs(top - elementTop.current) < 1;
+      ownWrite.current = false;
       elementTop.current = top;
-      setScrolled((s) => (s.top === top ? s : { ...s, top }));
+      if (ours) return;
+      // Sub-pixel differences are rounding at a zoom level, not a move: the intended position
+      // is kept, so anchoring does not accumulate them.
+      setScrolled((s) => (Math.abs(s.top - top) < 1 ? s : { ...s, top }));
+      setUserScrolling(true);
+      clearTimeout(quiet);
+      quiet = setTimeout(ended, SCROLL_QUIET_MS);
     };
     const resized = new ResizeObserver(() => setHeight(element.clientHeight));
     element.addEventListener('scroll', onScroll, { passive: true });
+    element.addEventListener('scrollend', ended, { passive: true });
     resized.observe(element);
     return () => {
+      clearTimeout(quiet);
       element.removeEventListener('scroll', onScroll);
+      element.removeEventListener('scrollend', ended);
       resized.disconnect();
     };
   }, []);
 
   useLayoutEffect(() => {
     const element = scrollRef.current;
-    if (element === null || current.top === elementTop.current) return;
+    if (element === null || Math.abs(current.top - elementTop.current) < 1) return;
+    ownWrite.current = true;
     element.scrollTop = current.top;
     // The browser clamps a position past the end; the rows must be computed for the real one.
     const actual = element.scrollTop;
     elementTop.current = actual;
-    if (actual !== current.top) setScrolled((s) => (s.top === actual ? s : { ...s, top: actual }));
+    if (Math.abs(actual - current.top) >= 1) setScrolled((s) => ({ ...s, top: actual }));
   }, [current]);
 
   return {
     scrollRef,
+    rows: current.rows,
     // Before the first measurement (or while hidden) a screenful's worth rather than no rows.
-    range: visibleRange(current.top, height > 0 ? height : 1000, rows.length, rowHeight, overscan),
-    atTop: current.top <= 0,
+    range: visibleRange(current.top, height > 0 ? height : 1000, current.rows.length, rowHeight, overscan),
   };
 }

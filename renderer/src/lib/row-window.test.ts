@@ -59,11 +59,28 @@ describe('anchoredTop', () => {
     expect(anchoredTop(prev, next, 30, 10)).toBe(50);
   });
 
-  it('finds an anchor that moved far (a re-sorted list)', () => {
+  it('does not follow one row that moved far on its own (a sort by bytes)', () => {
     const prev = newestFirst(1, 1000);
-    const next = [...prev].reverse();
-    // Row 990 was at index 10; ascending it is at index 989.
-    expect(anchoredTop(prev, next, 100, 10)).toBe(9890);
+    // The row at the top of the viewport (index 200) climbed to index 3; the others kept their places.
+    const climber = prev[200] as { id: number };
+    const next = prev.filter((r) => r !== climber);
+    next.splice(3, 0, climber);
+    expect(anchoredTop(prev, next, 2000, 10)).toBe(2000);
+  });
+
+  it('moves by the shift most rows at the top agree on', () => {
+    const prev = newestFirst(1, 1000);
+    // 30 rows arrived above, and one of the rows at the top climbed above them.
+    const climber = prev[202] as { id: number };
+    const next = [...newestFirst(1001, 1030), ...prev.filter((r) => r !== climber)];
+    next.splice(0, 0, climber);
+    // Rows 200 and 201 moved by 31, the ones after the climber by 30: 30 wins by number.
+    expect(anchoredTop(prev, next, 2000, 10)).toBe(2300);
+  });
+
+  it('stays put when the rows at the top all moved differently (a reversed list)', () => {
+    const prev = newestFirst(1, 1000);
+    expect(anchoredTop(prev, [...prev].reverse(), 100, 10)).toBe(100);
   });
 });
 

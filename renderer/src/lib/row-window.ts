@@ -51,12 +51,16 @@ const ANCHOR_TRIES = 8;
 const NEAR = 4096;
 
 /**
- * The scroll position after `prev` became `next`, keeping the row at the top of the viewport
- * where it is on screen. At the very top nothing is anchored: the view follows the newest rows.
- * The anchor is a row at the top that is still there (the first may have been evicted or
- * filtered out), matched by id since an updated row is a new object; none left: stay at `top`.
- * Near its old place first; otherwise one pass over all rows (at most some milliseconds at
- * 100 000 rows, and only when the rows at the top went, as at the bottom of a full table).
+ * The scroll position after `prev` became `next`, keeping the rows at the top of the viewport
+ * where they are on screen. At the very top nothing is anchored: the view follows the newest rows.
+ *
+ * The rows at the top (up to ANCHOR_TRIES of them) are found again by id (an updated row is a new
+ * object; one may have been evicted or filtered out), and the view moves by the shift most of
+ * them agree on: under a sort by a changing value (bytes, end time) one of them may have moved
+ * far on its own, and following it would throw the user to another part of the list. Found rows
+ * that all disagree, or none found: stay at `top`. Each is looked for near its old place first,
+ * then in one pass over all rows (some milliseconds at 100 000 rows, and only when rows at the
+ * top went or moved far, as at the bottom of a full table).
  */
 export function anchoredTop(
   prev: readonly Identified[],
@@ -67,16 +71,31 @@ export function anchoredTop(
   if (top <= 0 || rowHeight <= 0 || next.length === 0) return Math.max(0, top);
   const at = Math.floor(top / rowHeight);
   const candidates = prev.slice(at, at + ANCHOR_TRIES);
-  const shifted = (from: number, to: number): number => Math.max(0, top + (to - from) * rowHeight);
-  for (const [k, anchor] of candidates.entries()) {
-    const moved = indexNear(next, anchor.id, Math.min(at + k, next.length - 1), NEAR);
-    if (moved !== -1) return shifted(at + k, moved);
+  const found = candidates.map((row, k) => indexNear(next, row.id, Math.min(at + k, next.length - 1), NEAR));
+  if (found.includes(-1)) {
+    const missing = new Map<number, number>();
+    found.forEach((index, k) => {
+      const row = candidates[k];
+      if (index === -1 && row !== undefined) missing.set(row.id, k);
+    });
+    for (let index = 0; index < next.length && missing.size > 0; index += 1) {
+      const id = (next[index] as Identified).id;
+      const k = missing.get(id);
+      if (k === undefined) continue;
+      found[k] = index;
+      missing.delete(id);
+    }
   }
-  const wanted = new Map(candidates.map((row, k) => [row.id, k]));
-  let best: { k: number; index: number } | null = null;
-  for (let index = 0; index < next.length; index += 1) {
-    const k = wanted.get((next[index] as Identified).id);
-    if (k !== undefined && (best === null || k < best.k)) best = { k, index };
+  // The shift each found row made, and how many made it; ties go to the row nearest the top.
+  const votes = new Map<number, number>();
+  found.forEach((index, k) => {
+    if (index !== -1) votes.set(index - (at + k), (votes.get(index - (at + k)) ?? 0) + 1);
+  });
+  let shift: number | null = null;
+  let most = 0;
+  for (const [candidate, count] of votes) {
+    if (count > most) [shift, most] = [candidate, count];
   }
-  return best === null ? top : shifted(at + best.k, best.index);
+  if (shift === null || (most === 1 && votes.size > 1)) return top;
+  return Math.max(0, top + shift * rowHeight);
 }
