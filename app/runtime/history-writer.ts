@@ -92,26 +92,44 @@ export class HistoryWriter {
   }
 
   /**
-   * Hands out what was noted since the last take, oldest first: at most `limit` inserts and
-   * `limit` updates; the rest stay for the next take. An update is only ever of a row whose
-   * insert committed, so a later take never holds an update that an earlier one needed first.
+   * Hands out what was noted since the last take, oldest first: at most `limit` rows in all,
+   * up to half of them updates when both wait (so neither kind starves the other); the rest
+   * stay for the next take. An update is only ever of a row whose insert committed, so a later
+   * take never holds an update that an earlier one needed first.
    */
   take(limit = Number.POSITIVE_INFINITY): HistoryBatch {
+    const updateShare = Math.min(this.#updates.size, Math.ceil(limit / 2));
+    const insertCount = Math.min(this.#inserts.size, limit - updateShare);
+    const updateCount = Math.min(this.#updates.size, limit - insertCount);
     const insertedRows: number[] = [];
     const inserts: HistoryEntry[] = [];
     for (const [row, entry] of this.#inserts) {
-      if (inserts.length >= limit) break;
+      if (inserts.length >= insertCount) break;
       insertedRows.push(row);
       inserts.push(entry);
     }
     for (const row of insertedRows) this.#inserts.delete(row);
     const updates: HistoryUpdate[] = [];
     for (const [row, update] of this.#updates) {
-      if (updates.length >= limit) break;
+      if (updates.length >= updateCount) break;
       updates.push(update);
       this.#updates.delete(row);
     }
     return { inserts, updates, insertedRows };
+  }
+
+  /**
+   * Lets go of the oldest new rows beyond `limit` (they came faster than the store takes them);
+   * returns how many. Updates need no bound: they are of written rows, which are bounded.
+   */
+  trimInserts(limit: number): number {
+    let dropped = 0;
+    for (const row of this.#inserts.keys()) {
+      if (this.#inserts.size <= limit) break;
+      this.#inserts.delete(row);
+      dropped += 1;
+    }
+    return dropped;
   }
 
   /** Writes a batch (call inside a transaction). */

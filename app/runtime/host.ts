@@ -25,9 +25,10 @@ const FLUSH_MS = 100;
 /** Timeouts, byte counts and store writes every this often. */
 const TICK_MS = 1000;
 /**
- * History rows per store write: about 12 µs each here (`npm run bench:decision`), so a write
- * holds the engine's thread some 12 ms; a second with more connections than this is written
- * in parts on the following turns of the event loop, with driver events decided in between.
+ * History rows (new ones and updates together) per store write: about 12 µs each here
+ * (`npm run bench:decision`), so a write holds the engine's thread some 12 ms; a second with
+ * more is written in parts on the following turns of the event loop, with driver events
+ * decided in between.
  */
 const HISTORY_ROWS_PER_WRITE = 1000;
 

@@ -155,17 +155,42 @@ describe('Runtime', () => {
     }
     h.runtime.flush(3_200);
     expect(h.runtime.historyBacklog).toBe(3);
-    // A write takes up to the limit of each kind: the last insert and both updates.
-    expect(h.runtime.writeBacklog(3_300)).toBe(false);
+    // Two rows a write in all, shared between the kinds: the last insert and one update.
+    expect(h.runtime.writeBacklog(3_300)).toBe(true);
     expect(ports()).toEqual([40001, 40002, 40003, 40004, 40005]);
-    expect(ended()).toBe(2);
+    expect(ended()).toBe(1);
     expect(h.runtime.writeBacklog(3_400)).toBe(false);
+    expect(ended()).toBe(2);
+    expect(h.runtime.writeBacklog(3_500)).toBe(false);
 
     // More than a write takes, then shutdown: all of it is written, none waits for a later turn.
     for (let k = 6; k <= 10; k += 1) h.runtime.handleEvent(request(BigInt(k), 40_000 + k), 4_000 + k);
     h.runtime.shutdown(5_000);
     expect(ports()).toHaveLength(10);
     expect(h.runtime.historyBacklog).toBe(0);
+  });
+
+  it('lets the oldest new history rows go, and says so, when they wait beyond 50 writes', () => {
+    const h = start(undefined, 2);
+    const handlers = createHandlers(h.runtime, () => 2_000);
+    void dispatch(handlers, 'rules:create', {
+      app: { kind: 'path', path: CURL },
+      destination: { kind: 'any' },
+      action: 'allow',
+    });
+    for (let k = 1; k <= 150; k += 1) h.runtime.handleEvent(request(BigInt(k), 40_000 + k), 2_000 + k);
+    h.runtime.tick(3_000);
+    expect(h.runtime.historyBacklog).toBe(98);
+    h.runtime.shutdown(4_000);
+    const ports = h.store.history
+      .query({ since: 0, until: 10_000, limit: 200 })
+      .map((r) => r.localPort)
+      .sort((a, b) => a - b);
+    expect(ports).toHaveLength(100);
+    expect(ports[0]).toBe(40051);
+    expect(h.runtime.logs().map((l) => l.message)).toContainEqual(
+      expect.stringContaining('history: 50 connections came faster than they could be saved'),
+    );
   });
 
   it('answers every held connection with the default action at shutdown', () => {

@@ -103,9 +103,10 @@ export interface RuntimeOptions {
   /** This process (the host: its pid and executable): its own connections are never prompted about (Engine `ownProcess`). */
   readonly ownProcess?: { readonly pid: number; readonly path: string };
   /**
-   * History rows (inserts, and updates) one store write takes; the rest wait for
-   * `writeBacklog`, which the host calls on later turns of its event loop (default: all in
-   * the tick's one write). Bounds how long a write holds the engine's thread.
+   * History rows (new ones and updates together) one store write takes; the rest wait for
+   * `writeBacklog`, which the host calls on later turns of its event loop (default: all in the
+   * tick's one write). Bounds how long a write holds the engine's thread. New rows beyond
+   * HISTORY_BACKLOG_WRITES writes' worth are let go, oldest first, and logged.
    */
   readonly historyRowsPerWrite?: number;
 }
@@ -133,6 +134,11 @@ const DAY_MS = 86_400_000;
  * is caught up over the following minutes, not in one pause of seconds on the engine's thread.
  */
 const DNS_PRUNE_ROWS_PER_RUN = 5_000;
+/**
+ * How many writes' worth of new history rows may wait (with `historyRowsPerWrite`): beyond it
+ * the oldest are let go rather than held in memory without bound.
+ */
+const HISTORY_BACKLOG_WRITES = 50;
 /** The Logs view's severity for the runtime's own lines (warning). */
 const WARNING = 4;
 /** Rules that never outlive a restart; they are not put in force at start. */
@@ -623,6 +629,15 @@ export class Runtime {
 
   /** History, bandwidth and rule hits, unless the storage refuses writes (then dropped and counted). */
   #writeStore(now: number, historyRows: number): void {
+    // A backlog that keeps growing (connections faster than the store takes them, for long)
+    // is bounded: the oldest new rows go, and the log says how many.
+    const dropped = this.#history.trimInserts(historyRows * HISTORY_BACKLOG_WRITES);
+    if (dropped > 0) {
+      this.log.line(
+        'history-backlog',
+        `history: ${plural(dropped, 'connection')} came faster than they could be saved and were not recorded`,
+      );
+    }
     const batch = this.#history.take(historyRows);
     // The log file for shippers gets every batch, whether the database takes it or not.
     contained('connection log', () => this.#historyLog.record(batch.inserts, batch.updates), undefined, this.log);
