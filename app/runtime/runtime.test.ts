@@ -71,6 +71,33 @@ function start(dbPath = path.join(testTempDir('zf-runtime-'), 'db.sqlite'), hist
   return harness;
 }
 
+/**
+ * A runtime whose store writes take two history rows at a time, with `count` connections of
+ * curl (local ports 40001…) decided by an allow rule and not yet written.
+ */
+function allowedConnections(count: number): Harness {
+  const h = start(undefined, 2);
+  void dispatch(
+    createHandlers(h.runtime, () => 2_000),
+    'rules:create',
+    {
+      app: { kind: 'path', path: CURL },
+      destination: { kind: 'any' },
+      action: 'allow',
+    },
+  );
+  for (let k = 1; k <= count; k += 1) h.runtime.handleEvent(request(BigInt(k), 40_000 + k), 2_000 + k);
+  return h;
+}
+
+/** The local ports of the stored history, in order. */
+function historyPorts(h: Harness): number[] {
+  return h.store.history
+    .query({ since: 0, until: 10_000, limit: 1000 })
+    .map((r) => r.localPort)
+    .sort((a, b) => a - b);
+}
+
 describe('Runtime', () => {
   it('prompts for an unknown connection, and an answer through the contract makes a lasting rule', async () => {
     const h = start();
@@ -125,19 +152,8 @@ describe('Runtime', () => {
   });
 
   it('writes a history larger than one write in parts, in order, and the rest at shutdown', () => {
-    const h = start(undefined, 2);
-    const handlers = createHandlers(h.runtime, () => 2_000);
-    void dispatch(handlers, 'rules:create', {
-      app: { kind: 'path', path: CURL },
-      destination: { kind: 'any' },
-      action: 'allow',
-    });
-    for (let k = 1; k <= 5; k += 1) h.runtime.handleEvent(request(BigInt(k), 40_000 + k), 2_000 + k);
-    const ports = (): number[] =>
-      h.store.history
-        .query({ since: 0, until: 10_000, limit: 10 })
-        .map((r) => r.localPort)
-        .sort((a, b) => a - b);
+    const h = allowedConnections(5);
+    const ports = (): number[] => historyPorts(h);
     const ended = (): number =>
       h.store.history.query({ since: 0, until: 10_000, limit: 10 }).filter((r) => r.endedAt !== null).length;
     h.runtime.tick(3_000);
@@ -171,21 +187,11 @@ describe('Runtime', () => {
   });
 
   it('lets the oldest new history rows go, and says so, when they wait beyond 50 writes', () => {
-    const h = start(undefined, 2);
-    const handlers = createHandlers(h.runtime, () => 2_000);
-    void dispatch(handlers, 'rules:create', {
-      app: { kind: 'path', path: CURL },
-      destination: { kind: 'any' },
-      action: 'allow',
-    });
-    for (let k = 1; k <= 150; k += 1) h.runtime.handleEvent(request(BigInt(k), 40_000 + k), 2_000 + k);
+    const h = allowedConnections(150);
     h.runtime.tick(3_000);
     expect(h.runtime.historyBacklog).toBe(98);
     h.runtime.shutdown(4_000);
-    const ports = h.store.history
-      .query({ since: 0, until: 10_000, limit: 200 })
-      .map((r) => r.localPort)
-      .sort((a, b) => a - b);
+    const ports = historyPorts(h);
     expect(ports).toHaveLength(100);
     expect(ports[0]).toBe(40051);
     expect(h.runtime.logs().map((l) => l.message)).toContainEqual(
