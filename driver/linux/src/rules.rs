@@ -14,10 +14,12 @@
 //!   kernel removes the table, the rules stop matching and traffic flows as if we were absent.
 //!
 //! Established traffic pays one comparison per hook and nothing else: every jump from a built-in
-//! chain into ours is guarded by the one match that tells whether the packet can concern us
+//! chain into ours is guarded by the match that tells whether the packet can concern us
 //! (conntrack state NEW, a verdict bit in the packet mark, UDP port 53), so packets of flows
-//! already decided never enter our chains. The alive table's rule has no match at all (it only
-//! sets a bit), so it costs less than any test of whether to set it.
+//! already decided never enter our chains. The NEW guard also tests the connmark, after the
+//! state: a one-way UDP flow stays NEW, and its packets once allowed must not enter either. The
+//! alive table's rule has no match at all (it only sets a bit), so it costs less than any test
+//! of whether to set it.
 
 use std::io::{self, Write};
 use std::process::{Child, Command, Stdio};
@@ -92,27 +94,28 @@ struct TableScript {
 
 fn tables(family: Family, config: RuleConfig) -> [TableScript; 2] {
     let verdict_bits = format!("{MARK_VERDICT_MASK:#x}");
-    let decided = format!("-m connmark --mark {MARK_ALLOW:#x}/{verdict_bits} -j RETURN");
-    // The guard on the jump tells NEW packets apart, so the queue rule needs only the alive bit.
+    // The guard on the jump tells undecided NEW packets apart, so the queue rule needs only the
+    // alive bit.
     let queue = format!(
         "-m mark --mark {MARK_ALIVE:#x}/{MARK_ALIVE:#x} -j NFQUEUE --queue-num {} --queue-bypass",
         config.queue
     );
-    let new_only = "-m conntrack --ctstate NEW";
+    // A UDP flow stays NEW until its first reply, so every packet of a one-way flow (a stream
+    // sent, a log shipped) is NEW: the connmark test in the guard keeps those of an allowed
+    // flow out of our chain, where they would only return at once. An established packet fails
+    // the state test, the first, and pays nothing for the second.
+    let undecided_new =
+        format!("-m conntrack --ctstate NEW -m connmark ! --mark {MARK_ALLOW:#x}/{verdict_bits}");
     let mut mangle = TableScript {
         table: "mangle",
         chains: vec![CHAIN_OUT, CHAIN_IN],
         jumps: vec![
-            ("OUTPUT", format!("{new_only} -j {CHAIN_OUT}")),
-            ("INPUT", format!("{new_only} -j {CHAIN_IN}")),
+            ("OUTPUT", format!("{undecided_new} -j {CHAIN_OUT}")),
+            ("INPUT", format!("{undecided_new} -j {CHAIN_IN}")),
         ],
-        // Decided first: a UDP flow stays NEW until its first reply, and each of its packets
-        // before that comes here.
         rules: vec![
-            format!("-A {CHAIN_OUT} {decided}"),
             format!("-A {CHAIN_OUT} -o lo -j RETURN"),
             format!("-A {CHAIN_OUT} {queue}"),
-            format!("-A {CHAIN_IN} {decided}"),
             format!("-A {CHAIN_IN} -i lo -j RETURN"),
             format!("-A {CHAIN_IN} {queue}"),
         ],
@@ -397,26 +400,22 @@ mod tests {
     #[test]
     fn the_script_queues_only_new_flows_of_a_live_daemon_and_skips_decided_ones() {
         let script = install_script(Family::V6, config(Some(4243)));
-        assert!(script.contains("-I OUTPUT 1 -m conntrack --ctstate NEW -j ZF_OUT\n"));
-        assert!(script.contains("-I INPUT 1 -m conntrack --ctstate NEW -j ZF_IN\n"));
+        // A UDP flow is NEW until its first reply: the guard keeps its packets out once allowed.
+        let guard = "-m conntrack --ctstate NEW -m connmark ! --mark 0x10000000/0x30000000";
+        assert!(script.contains(&format!("-I OUTPUT 1 {guard} -j ZF_OUT\n")));
+        assert!(script.contains(&format!("-I INPUT 1 {guard} -j ZF_IN\n")));
         assert!(script.contains(
             "-A ZF_OUT -m mark --mark 0x40000000/0x40000000 -j NFQUEUE --queue-num 4242 --queue-bypass"
         ));
-        let position = |needle: &str| script.find(needle).unwrap_or(usize::MAX);
-        // A UDP flow is NEW until its first reply: its later packets leave at the first rule.
-        assert!(
-            position("-A ZF_IN -m connmark --mark 0x10000000/0x30000000 -j RETURN")
-                < position("-A ZF_IN -i lo -j RETURN")
-        );
         assert!(script.contains("--reject-with icmp6-adm-prohibited"));
         assert_eq!(script.matches("COMMIT").count(), 2);
     }
 
     #[test]
-    fn every_jump_into_our_chains_is_guarded_by_one_cheap_match() {
+    fn every_jump_into_our_chains_is_guarded_by_cheap_matches() {
         let script = install_script(Family::V4, config(Some(4243)));
         let guards = [
-            "-m conntrack --ctstate NEW",
+            "-m conntrack --ctstate NEW -m connmark ! --mark 0x10000000/0x30000000",
             "-m mark ! --mark 0x0/0x30000000",
             "-p udp --sport 53",
             "-p udp --dport 53",

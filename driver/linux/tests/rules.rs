@@ -112,6 +112,53 @@ fn packets_of_an_allowed_flow_never_enter_our_chains_after_the_first() {
 }
 
 #[test]
+fn packets_of_an_allowed_one_way_udp_flow_never_enter_our_chains_after_the_first() {
+    let Some(_serial) = root_test("packets_of_an_allowed_one_way_udp_flow") else {
+        return;
+    };
+    let mut net = TestNet::new();
+    // A sink that never answers: the flow stays NEW (unreplied) for all its packets. Started
+    // directly (`ip netns exec` becomes python), so the net's drop kills it with the namespace.
+    net.spawn(
+        &net.b.clone(),
+        "python3",
+        &[
+            "-c",
+            "import socket\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n\
+             s.bind(('0.0.0.0',9999))\nwhile True: s.recv(2048)",
+        ],
+    );
+    let daemon = Daemon::start(&net, &[]);
+    let app = Responder::start(&daemon.socket, always(Verdict::PermanentAccept));
+    // The first datagram is decided (its verdict saves the connmark), then 49 more follow.
+    let sent = net.exec(
+        &net.a,
+        "timeout",
+        &[
+            "10",
+            "python3",
+            "-c",
+            "import socket,sys,time\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n\
+             time.sleep(0.3)\ns.sendto(b'x',(sys.argv[1],9999))\ntime.sleep(0.5)\n\
+             for _ in range(49): s.sendto(b'y'*64,(sys.argv[1],9999))",
+            &net.ip4_b,
+        ],
+    );
+    assert!(sent.status.success(), "{sent:?}");
+    assert_eq!(app.connections().len(), 1, "asked once");
+    // The flow is unreplied, so all 50 of its packets are NEW: only the first may enter.
+    let entered: u64 = jump_counters(&net, "mangle", "OUTPUT")
+        .iter()
+        .filter(|(target, _)| target == "ZF_OUT")
+        .map(|(_, n)| n)
+        .sum();
+    assert_eq!(
+        entered, 1,
+        "packets of the allowed flow that entered ZF_OUT"
+    );
+}
+
+#[test]
 fn an_older_versions_unguarded_rules_are_swept_at_start_and_nothing_is_left_at_stop() {
     let Some(_serial) = root_test("an_older_versions_unguarded_rules_are_swept") else {
         return;
