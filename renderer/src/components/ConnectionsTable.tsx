@@ -156,13 +156,14 @@ type TableRow = Row<typeof features, ConnectionRow>;
 /**
  * The cells of one row. Memoized on the row object alone, which stays the same until its
  * connection changes (rows are cached per ConnectionRow): newest first, every flush moves every
- * row down, and only the position (VirtualRow) has to follow, not the cells.
+ * row down, and only the position (VirtualRow) has to follow, not the cells. Keyed by column, so
+ * a row element kept by place keeps its cells and only their contents change.
  */
 const RowCells = memo(function RowCells({ row }: { readonly row: TableRow }): React.JSX.Element {
   return (
     <>
       {row.getAllCells().map((cell) => (
-        <div role="cell" key={cell.id} className={`td td-${cell.column.id}`}>
+        <div role="cell" key={cell.column.id} className={`td td-${cell.column.id}`}>
           {flexRender(cell.column.columnDef.cell, cell.getContext())}
         </div>
       ))}
@@ -251,9 +252,12 @@ export function ConnectionsTable({
   const rowElements: React.JSX.Element[] = [];
   for (let index = shown.range.first; index < shown.range.end; index += 1) {
     const row = rowAt(index);
-    // Keyed by connection: a flush that moves rows moves the same elements, and an element
-    // never changes connection under a pressed button or a focused one.
-    if (row !== null) rowElements.push(<VirtualRow key={row.id} row={row} index={index} start={index * ROW_HEIGHT} />);
+    if (row === null) continue;
+    // Scrolled: keyed by connection, so a flush that moves rows moves the same elements. At the
+    // top, where a flush replaces every visible row, keyed by place: the elements stay and only
+    // their contents change (use-row-window.ts says when that is safe).
+    const key = shown.byPlace ? `at-${String(index)}` : `id-${String(row.id)}`;
+    rowElements.push(<VirtualRow key={key} row={row} index={index} start={index * ROW_HEIGHT} />);
   }
 
   return (

@@ -14,6 +14,13 @@ export interface RowWindow<Row> {
   readonly rows: readonly Row[];
   /** Which of them to put in the DOM. */
   readonly range: RowRange;
+  /**
+   * Whether row elements may be keyed by place: at the very top, where every flush replaces
+   * the visible rows, the elements are then kept and only their contents change. Never while
+   * a row's button is pressed or focused (new rows wait then), so an element never changes
+   * connection under the user; it changes only while nothing in the table is held.
+   */
+  readonly byPlace: boolean;
 }
 
 /** A scroll with no event for this long has ended (for a browser that sends no `scrollend`). */
@@ -45,6 +52,11 @@ export function useRowWindow<Row extends { readonly id: number }>(
   const [height, setHeight] = useState(0);
   const [scrolled, setScrolled] = useState<Scrolled<Row>>({ rows, resetKey, top: 0 });
   const [userScrolling, setUserScrolling] = useState(false);
+  // A pointer pressed in the table, or the focus on something in a row: new rows wait.
+  const [pressed, setPressed] = useState(false);
+  const [focusInRow, setFocusInRow] = useState(false);
+  const held = userScrolling || pressed || focusInRow;
+  const [byPlace, setByPlace] = useState(true);
   // The element's scroll position as last read or written, and whether the next scroll event
   // is the one our own write causes (not the user's).
   const elementTop = useRef(0);
@@ -52,13 +64,15 @@ export function useRowWindow<Row extends { readonly id: number }>(
 
   let current = scrolled;
   const reset = scrolled.resetKey !== resetKey;
-  if (reset || (scrolled.rows !== rows && !userScrolling)) {
+  if (reset || (scrolled.rows !== rows && !held)) {
     // Derived during render (React re-renders at once, before committing): the new rows are
     // never shown at the old position.
     const top = reset ? 0 : anchoredTop(scrolled.rows, rows, scrolled.top, rowHeight);
     current = { rows, resetKey, top };
     setScrolled(current);
   }
+  // The keying follows the position only while nothing is held (see RowWindow.byPlace).
+  if (!held && byPlace !== current.top <= 0) setByPlace(current.top <= 0);
 
   useLayoutEffect(() => {
     const element = scrollRef.current;
@@ -83,13 +97,44 @@ export function useRowWindow<Row extends { readonly id: number }>(
       quiet = setTimeout(ended, SCROLL_QUIET_MS);
     };
     const resized = new ResizeObserver(() => setHeight(element.clientHeight));
+    const press = (): void => setPressed(true);
+    // Released after the click that the release makes has been dispatched (same task), so the
+    // click lands on the connection that was pressed.
+    let release: ReturnType<typeof setTimeout> | undefined;
+    const released = (): void => {
+      clearTimeout(release);
+      release = setTimeout(() => setPressed(false), 0);
+    };
+    // The table itself takes the focus for keyboard scrolling; only a row's control holds.
+    const focusMoved = (): void => {
+      const focused = document.activeElement;
+      setFocusInRow(focused !== null && focused !== element && element.contains(focused));
+    };
     element.addEventListener('scroll', onScroll, { passive: true });
     element.addEventListener('scrollend', ended, { passive: true });
+    element.addEventListener('pointerdown', press);
+    window.addEventListener('pointerup', released);
+    window.addEventListener('pointercancel', released);
+    element.addEventListener('focusin', focusMoved);
+    // Where the focus went is known only once the move is done.
+    let moved: ReturnType<typeof setTimeout> | undefined;
+    const focusLeft = (): void => {
+      clearTimeout(moved);
+      moved = setTimeout(focusMoved, 0);
+    };
+    element.addEventListener('focusout', focusLeft);
     resized.observe(element);
     return () => {
       clearTimeout(quiet);
+      clearTimeout(release);
       element.removeEventListener('scroll', onScroll);
       element.removeEventListener('scrollend', ended);
+      element.removeEventListener('pointerdown', press);
+      window.removeEventListener('pointerup', released);
+      window.removeEventListener('pointercancel', released);
+      element.removeEventListener('focusin', focusMoved);
+      element.removeEventListener('focusout', focusLeft);
+      clearTimeout(moved);
       resized.disconnect();
     };
   }, []);
@@ -110,5 +155,6 @@ export function useRowWindow<Row extends { readonly id: number }>(
     rows: current.rows,
     // Before the first measurement (or while hidden) a screenful's worth rather than no rows.
     range: visibleRange(current.top, height > 0 ? height : 1000, current.rows.length, rowHeight, overscan),
+    byPlace,
   };
 }
