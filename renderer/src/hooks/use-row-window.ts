@@ -105,10 +105,14 @@ export function useRowWindow<Row extends { readonly id: number }>(
       clearTimeout(release);
       release = setTimeout(() => setPressed(false), 0);
     };
-    // The table itself takes the focus for keyboard scrolling; only a row's control holds.
+    // Only a control in a body row holds: not the table itself (it takes the focus for keyboard
+    // scrolling) and not a header's sort button, which keeps the focus after a click.
     const focusMoved = (): void => {
       const focused = document.activeElement;
-      setFocusInRow(focused !== null && focused !== element && element.contains(focused));
+      const row = focused?.closest('[role="row"]');
+      setFocusInRow(
+        row !== null && row !== undefined && element.contains(row) && row.getAttribute('aria-rowindex') !== '1',
+      );
     };
     element.addEventListener('scroll', onScroll, { passive: true });
     element.addEventListener('scrollend', ended, { passive: true });
