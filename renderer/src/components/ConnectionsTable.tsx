@@ -71,17 +71,17 @@ const otherColumns = [
   helper.accessor((row) => row.host, {
     id: 'host',
     header: CONNECTIONS.columns.host,
-    cell: (info) => <span className="truncate">{info.getValue() ?? <span className="muted">{COMMON.none}</span>}</span>,
+    cell: (info) => info.getValue() ?? <span className="muted">{COMMON.none}</span>,
   }),
   helper.accessor((row) => row.remoteIp, {
     id: 'remoteIp',
     header: CONNECTIONS.columns.remoteIp,
-    cell: (info) => <span className="mono truncate">{info.getValue()}</span>,
+    cell: (info) => info.getValue(),
   }),
   helper.accessor((row) => row.remotePort, {
     id: 'remotePort',
     header: CONNECTIONS.columns.remotePort,
-    cell: (info) => <span className="num">{info.getValue()}</span>,
+    cell: (info) => info.getValue(),
   }),
   helper.accessor((row) => row.protocol, {
     id: 'protocol',
@@ -104,19 +104,19 @@ const otherColumns = [
     id: 'sent',
     header: CONNECTIONS.columns.sent,
     sortDescFirst: true,
-    cell: (info) => <span className="num">{formatBytes(info.getValue())}</span>,
+    cell: (info) => formatBytes(info.getValue()),
   }),
   helper.accessor((row) => row.bytesReceived, {
     id: 'received',
     header: CONNECTIONS.columns.received,
     sortDescFirst: true,
-    cell: (info) => <span className="num">{formatBytes(info.getValue())}</span>,
+    cell: (info) => formatBytes(info.getValue()),
   }),
   helper.accessor((row) => row.startedAt, {
     id: 'started',
     header: CONNECTIONS.columns.started,
     sortDescFirst: true,
-    cell: (info) => <span className="num">{formatTime(info.getValue(), Date.now())}</span>,
+    cell: (info) => formatTime(info.getValue(), Date.now()),
   }),
   helper.accessor((row) => row.endedAt, {
     id: 'ended',
@@ -130,7 +130,7 @@ const otherColumns = [
           {CONNECTIONS.live}
         </span>
       ) : (
-        <span className="num">{formatTime(ended, Date.now())}</span>
+        formatTime(ended, Date.now())
       );
     },
   }),
@@ -257,7 +257,7 @@ export function ConnectionsTable({
     // top, where a flush replaces every visible row, keyed by place: the elements stay and only
     // their contents change (use-row-window.ts says when that is safe).
     const key = shown.byPlace ? `at-${String(index)}` : `id-${String(row.id)}`;
-    rowElements.push(<VirtualRow key={key} row={row} index={index} start={index * ROW_HEIGHT} />);
+    rowElements.push(<VirtualRow key={key} row={row} index={index} start={index * ROW_HEIGHT - shown.offset} />);
   }
 
   return (
@@ -302,7 +302,13 @@ export function ConnectionsTable({
           ))}
         </div>
         <div role="rowgroup" className="table-body" style={{ height: shown.rows.length * ROW_HEIGHT }}>
-          {rowElements}
+          <div
+            role="presentation"
+            className="table-rows"
+            style={{ transform: `translateY(${String(shown.offset)}px)` }}
+          >
+            {rowElements}
+          </div>
         </div>
         {shown.rows.length === 0 ? <p className="table-empty">{emptyText}</p> : null}
       </div>

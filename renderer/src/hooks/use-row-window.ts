@@ -6,6 +6,8 @@ interface Scrolled<Row> {
   readonly resetKey: string;
   /** The scroll position the rows are shown at (the element's, or where it is about to go). */
   readonly top: number;
+  /** See RowWindow.offset. */
+  readonly offset: number;
 }
 
 export interface RowWindow<Row> {
@@ -21,6 +23,13 @@ export interface RowWindow<Row> {
    * connection under the user; it changes only while nothing in the table is held.
    */
   readonly byPlace: boolean;
+  /**
+   * How far (px) the row elements' container is moved down: the sum of the shifts that kept the
+   * rows in place since the view was last at the top. A row goes at `index * rowHeight - offset`
+   * in it, so when a flush moves every row down by the same shift only the container moves, and
+   * the rows' own positions do not change (one style change per flush instead of one per row).
+   */
+  readonly offset: number;
 }
 
 /** A scroll with no event for this long has ended (for a browser that sends no `scrollend`). */
@@ -50,7 +59,7 @@ export function useRowWindow<Row extends { readonly id: number }>(
 ): RowWindow<Row> {
   const scrollRef = useRef<HTMLDivElement>(null);
   const [height, setHeight] = useState(0);
-  const [scrolled, setScrolled] = useState<Scrolled<Row>>({ rows, resetKey, top: 0 });
+  const [scrolled, setScrolled] = useState<Scrolled<Row>>({ rows, resetKey, top: 0, offset: 0 });
   const [userScrolling, setUserScrolling] = useState(false);
   // A pointer pressed in the table, or the focus on something in a row: new rows wait.
   const [pressed, setPressed] = useState(false);
@@ -68,7 +77,9 @@ export function useRowWindow<Row extends { readonly id: number }>(
     // Derived during render (React re-renders at once, before committing): the new rows are
     // never shown at the old position.
     const top = reset ? 0 : anchoredTop(scrolled.rows, rows, scrolled.top, rowHeight);
-    current = { rows, resetKey, top };
+    // At the top the rows are replaced, not moved: the container goes back to its place.
+    const offset = top <= 0 ? 0 : scrolled.offset + (top - scrolled.top);
+    current = { rows, resetKey, top, offset };
     setScrolled(current);
   }
   // The keying follows the position only while nothing is held (see RowWindow.byPlace).
@@ -160,5 +171,6 @@ export function useRowWindow<Row extends { readonly id: number }>(
     // Before the first measurement (or while hidden) a screenful's worth rather than no rows.
     range: visibleRange(current.top, height > 0 ? height : 1000, current.rows.length, rowHeight, overscan),
     byPlace,
+    offset: current.offset,
   };
 }

@@ -51,6 +51,38 @@ describe('ConnectionBuffer', () => {
     expect(rows.at(-1)?.id).toBe(100_999);
   });
 
+  it('keeps the live count of the latest snapshot through updates, removals, evictions and a reset', () => {
+    const buffer = new ConnectionBuffer(20);
+    const counted = (rows: readonly { endedAt: number | null }[]): number =>
+      rows.filter((r) => r.endedAt === null).length;
+    // A fixed pseudo-random walk: rows start, end, come back live (a reused id), go, and overflow the ring.
+    let seed = 7;
+    const next = (n: number): number => {
+      seed = (seed * 48271) % 2147483647; // exact in a double: 48271 * 2^31 < 2^53
+      return seed % n;
+    };
+    let snapshot = buffer.flush();
+    for (let flush = 0; flush < 40; flush += 1) {
+      for (let batch = 0; batch < 3; batch += 1) {
+        const upserted = Array.from({ length: next(12) }, () =>
+          row(next(80), { endedAt: next(2) === 0 ? null : 1_700_000_000_000 }),
+        );
+        const removed = Array.from({ length: next(3) }, () => next(80));
+        buffer.enqueue({ upserted, removed });
+      }
+      if (flush === 20) snapshot = buffer.reset([row(1), row(2, { endedAt: 5 }), row(3)]);
+      else snapshot = buffer.flush();
+      expect(buffer.liveOf(snapshot)).toBe(counted(snapshot));
+    }
+    expect(counted(snapshot)).toBeGreaterThan(0);
+    expect(snapshot.length).toBe(20); // full: later rows evicted older ones
+    // An older snapshot has no count: the caller counts it itself.
+    const older = snapshot;
+    buffer.enqueue({ upserted: [row(999)], removed: [] });
+    buffer.flush();
+    expect(buffer.liveOf(older)).toBeUndefined();
+  });
+
   it('refuses a useless capacity', () => {
     expect(() => new ConnectionBuffer(0)).toThrow(RangeError);
   });

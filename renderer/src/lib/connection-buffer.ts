@@ -31,6 +31,8 @@ export class ConnectionBuffer {
   readonly #rankOf = (id: number): number => this.#ranks.get(id) ?? -1;
   #queue: ConnectionChanges[] = [];
   #snapshot: readonly ConnectionRow[] = [];
+  /** Rows not ended, kept as rows come and go: counting them per flush is a pass over 100 000. */
+  #live = 0;
 
   constructor(capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`bad capacity ${capacity}`);
@@ -63,6 +65,7 @@ export class ConnectionBuffer {
     this.#rows.clear();
     this.#ranks.clear();
     this.#delta = null;
+    this.#live = 0;
     this.#upsert(rows, new Set());
     return (this.#snapshot = [...this.#rows.values()]);
   }
@@ -75,7 +78,7 @@ export class ConnectionBuffer {
     const touched = new Set<number>();
     for (const changes of queue) {
       for (const id of changes.removed) {
-        if (this.#rows.delete(id)) touched.add(id);
+        if (this.#take(id)) touched.add(id);
         this.#ranks.delete(id);
       }
       this.#upsert(changes.upserted, touched);
@@ -101,16 +104,33 @@ export class ConnectionBuffer {
     return this.#delta !== null && this.#delta.to === snapshot ? this.#delta.delta : undefined;
   }
 
+  /** How many rows of `snapshot` are live (not ended); undefined unless it is the latest one. */
+  liveOf(snapshot: readonly ConnectionRow[]): number | undefined {
+    return snapshot === this.#snapshot ? this.#live : undefined;
+  }
+
+  /** Deletes a row, keeping the live count; whether it was there. */
+  #take(id: number): boolean {
+    const old = this.#rows.get(id);
+    if (old === undefined) return false;
+    if (old.endedAt === null) this.#live -= 1;
+    this.#rows.delete(id);
+    return true;
+  }
+
   #upsert(rows: readonly ConnectionRow[], touched: Set<number>): void {
     for (const row of rows) {
       // A known id keeps its place (Map order is insertion order) and its rank; a new one goes last.
       if (!this.#ranks.has(row.id)) this.#ranks.set(row.id, this.#nextRank++);
+      const old = this.#rows.get(row.id);
+      if (old !== undefined && old.endedAt === null) this.#live -= 1;
+      if (row.endedAt === null) this.#live += 1;
       this.#rows.set(row.id, row);
       touched.add(row.id);
       if (this.#rows.size > this.capacity) {
         const oldest = this.#rows.keys().next();
         if (!oldest.done) {
-          this.#rows.delete(oldest.value);
+          this.#take(oldest.value);
           this.#ranks.delete(oldest.value);
           touched.add(oldest.value);
         }

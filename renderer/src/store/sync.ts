@@ -30,6 +30,11 @@ export function connectionDelta(rows: readonly ConnectionRow[]): ConnectionDelta
   return buffer.deltaOf(rows);
 }
 
+/** How many of the store's `rows` are live: kept by the buffer, counted only for an older array. */
+export function liveConnectionCount(rows: readonly ConnectionRow[]): number {
+  return buffer.liveOf(rows) ?? rows.reduce((n, r) => n + (r.endedAt === null ? 1 : 0), 0);
+}
+
 const proposals = new ProposalReader(async () => {
   const result = await listProposals();
   if (result.ok) useAppStore.getState().setProposalGroups(result.value);

@@ -7,7 +7,7 @@ import { type ConnectionSort, DEFAULT_QUERY, type VerdictFilter } from '../lib/c
 import { ConnectionView } from '../lib/connection-view.ts';
 import { formatCount, plural } from '../lib/format.ts';
 import { useAppStore } from '../store/store.ts';
-import { connectionDelta } from '../store/sync.ts';
+import { connectionDelta, liveConnectionCount } from '../store/sync.ts';
 import { COMMON, COUNTED } from '../strings/common-strings.ts';
 import { CONNECTIONS } from '../strings/connections-strings.ts';
 
@@ -28,7 +28,7 @@ export function ConnectionsView(): React.JSX.Element {
     () => view.rows(rows, { search: deferredSearch, filter, sort, app: null }, connectionDelta(rows)),
     [view, rows, deferredSearch, filter, sort],
   );
-  const live = useMemo(() => rows.reduce((n, r) => n + (r.endedAt === null ? 1 : 0), 0), [rows]);
+  const live = useMemo(() => liveConnectionCount(rows), [rows]);
   return (
     <section className="view view-fill" aria-label={CONNECTIONS.title}>
       <ViewHeader
