@@ -130,6 +130,16 @@ describe('ConnectionView', () => {
           for (let k = 1 + random(6); k > 0; k -= 1) upserted.push(make(next++));
           // Updates of any id seen so far, so evicted ones re-enter.
           for (let k = random(6); k > 0; k -= 1) upserted.push(make(1 + random(next)));
+          // Updates as the engine sends them: new byte counts, or the end, of a row listed now
+          // (most keep their key and are replaced in place).
+          for (let k = random(8); k > 0 && h.snapshot.length > 0; k -= 1) {
+            const listed = h.snapshot[random(h.snapshot.length)] as ConnectionRow;
+            upserted.push(
+              random(4) === 0
+                ? { ...listed, endedAt: listed.endedAt ?? 31 }
+                : { ...listed, bytesReceived: listed.bytesReceived + random(2) },
+            );
+          }
           const removed = Array.from({ length: random(3) }, () => 1 + random(next));
           h.push({ upserted, removed }, query);
         }
