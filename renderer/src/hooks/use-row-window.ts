@@ -1,5 +1,5 @@
 import { type RefObject, useLayoutEffect, useRef, useState } from 'react';
-import { anchoredTop, type RowRange, visibleRange } from '../lib/row-window.ts';
+import { anchoredTop, nextRowOffset, type RowRange, visibleRange } from '../lib/row-window.ts';
 
 interface Scrolled<Row> {
   readonly rows: readonly Row[];
@@ -77,8 +77,7 @@ export function useRowWindow<Row extends { readonly id: number }>(
     // Derived during render (React re-renders at once, before committing): the new rows are
     // never shown at the old position.
     const top = reset ? 0 : anchoredTop(scrolled.rows, rows, scrolled.top, rowHeight);
-    // At the top the rows are replaced, not moved: the container goes back to its place.
-    const offset = top <= 0 ? 0 : scrolled.offset + (top - scrolled.top);
+    const offset = reset ? 0 : nextRowOffset(scrolled.offset, scrolled.top, top);
     current = { rows, resetKey, top, offset };
     setScrolled(current);
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { anchoredTop, visibleRange } from './row-window.ts';
+import { anchoredTop, MAX_ROW_OFFSET, nextRowOffset, visibleRange } from './row-window.ts';
 
 const ids = (...list: number[]): { id: number }[] => list.map((id) => ({ id }));
 /** Rows `from`..`to` (inclusive), newest first as the Connections view shows them. */
@@ -93,5 +93,27 @@ describe('anchoredTop at the bottom of a full table', () => {
     // The oldest rows (at the bottom, where the viewport is) were evicted.
     const evicted = newestFirst(20, 30_000);
     expect(anchoredTop(prev, evicted, 19_990 * 10, 10)).toBe(19_990 * 10);
+  });
+});
+
+describe('nextRowOffset', () => {
+  it('adds the shift that kept the rows in place, and is 0 at the top', () => {
+    expect(nextRowOffset(0, 340, 340 + 8500)).toBe(8500);
+    expect(nextRowOffset(8500, 8840, 8840 + 34)).toBe(8534);
+    expect(nextRowOffset(8534, 8874, 0)).toBe(0);
+  });
+
+  it('stays bounded at the end of a full table, where the position is pulled back after every flush', () => {
+    // 100 000 rows of 34 px, scrolled to the end; each flush brings 5 rows, the anchoring moves
+    // the position down by 170 px and the browser clamps it back to the end.
+    const end = 100_000 * 34 - 900;
+    let offset = 0;
+    let largest = 0;
+    for (let flush = 0; flush < 20_000; flush += 1) {
+      offset = nextRowOffset(offset, end, end + 170);
+      largest = Math.max(largest, Math.abs(offset));
+    }
+    expect(largest).toBeLessThanOrEqual(MAX_ROW_OFFSET);
+    expect(largest).toBeGreaterThan(MAX_ROW_OFFSET - 170); // it did grow, and came back
   });
 });

@@ -99,3 +99,22 @@ export function anchoredTop(
   if (shift === null || (most === 1 && votes.size > 1)) return top;
   return Math.max(0, top + shift * rowHeight);
 }
+
+/**
+ * Far below where Chromium starts to lose pixels in translated boxes (2^24 px): past it the row
+ * container goes back to its place, and the visible rows are restyled once.
+ */
+export const MAX_ROW_OFFSET = 2 ** 20;
+
+/**
+ * The row container's offset after the view moved from `fromTop` to `top` to keep its rows in
+ * place (use-row-window.ts, RowWindow.offset): the shift is added, so the rows keep their own
+ * positions. At the top it is 0 (the rows are replaced there, not moved). It grows with every
+ * such flush (at the end of a full table the browser pulls the position back each time while the
+ * offset keeps growing), so it is brought back to 0 once it passes MAX_ROW_OFFSET.
+ */
+export function nextRowOffset(offset: number, fromTop: number, top: number): number {
+  if (top <= 0) return 0;
+  const next = offset + (top - fromTop);
+  return Math.abs(next) > MAX_ROW_OFFSET ? 0 : next;
+}
