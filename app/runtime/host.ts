@@ -5,7 +5,7 @@ import type { DriverPolicy } from '../contract/driver-policy.ts';
 import type { NetworkFacts } from '../contract/network.ts';
 import type { DriverState } from '../contract/views.ts';
 import { type DriverConnect, DriverSession } from '../driver-client/driver-session.ts';
-import { prepareDataDir } from '../store/index.ts';
+import { openStore, prepareDataDir } from '../store/index.ts';
 import { adoptEarlierDatabase } from './earlier-database.ts';
 import { contained, guarded } from './guarded.ts';
 import { createHandlers } from './handlers.ts';
@@ -25,12 +25,20 @@ const FLUSH_MS = 100;
 /** Timeouts, byte counts and store writes every this often. */
 const TICK_MS = 1000;
 /**
- * History rows (new ones and updates together) per store write: about 12 µs each here
- * (`npm run bench:decision`), so a write holds the engine's thread some 12 ms; a second with
+ * History rows (new ones and updates together) one store write takes at most; a second with
  * more is written in parts on the following turns of the event loop, with driver events
  * decided in between.
  */
 const HISTORY_ROWS_PER_WRITE = 1000;
+/**
+ * About how long one of those writes may hold the engine's thread: rows are sized to it from
+ * the writes before (history-part-size.ts). A new row cost 20–30 µs here in a fresh database
+ * and about 90 µs in one of 100 000 rows, so 1 000 rows held decisions back for 20–90 ms. Not
+ * much less: with connections made one after another, each write delays one of them, so many
+ * short writes put more connections behind a write than a few long ones (bench:peer's D2 had
+ * a worse p99 with 4 ms).
+ */
+const HISTORY_WRITE_BUDGET_MS = 15;
 
 /** Starts watching the network (app/platform: Windows); the host stops it when it stops. */
 export type NetworkWatcherStart = (
@@ -105,7 +113,10 @@ export function createHost(options: HostOptions): Host {
       log,
     );
   }
-  const { store, unavailable } = openRuntimeStore(path.join(options.dataDir, DATA_FILE), log);
+  const { store, unavailable } = openRuntimeStore(path.join(options.dataDir, DATA_FILE), log, openStore, {
+    // Checkpoints in a thread of their own: in the writer's commits they held decisions back.
+    backgroundCheckpoints: { onProblem: (message) => log.line('storage-checkpoint', `storage: ${message}`) },
+  });
   let session: DriverSession | null = null;
   const runtime = new Runtime(
     {
@@ -129,6 +140,7 @@ export function createHost(options: HostOptions): Host {
       // executable as /proc/PID/exe resolves it (Linux), hence the real path.
       ownProcess: { pid: process.pid, path: ownExecutable() },
       historyRowsPerWrite: HISTORY_ROWS_PER_WRITE,
+      historyWriteBudgetMs: HISTORY_WRITE_BUDGET_MS,
       ...(options.system === undefined ? {} : { system: options.system }),
       ...(options.caseInsensitivePaths === undefined ? {} : { caseInsensitivePaths: options.caseInsensitivePaths }),
     },

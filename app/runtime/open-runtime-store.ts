@@ -1,4 +1,4 @@
-import { openStore, rescueRulesAndSettings, type Store } from '../store/index.ts';
+import { openStore, type OpenStoreOptions, rescueRulesAndSettings, type Store } from '../store/index.ts';
 import { describeError, type RateLimitedLog } from './rate-limited-log.ts';
 import { storageErrorText, storageFault } from './storage-errors.ts';
 
@@ -16,9 +16,14 @@ export interface RuntimeStore {
  * in the status, writes no history, and keeps rule changes only until restart). A database of a
  * newer release (StoreVersionError) is still refused: that is a choice to make, not a fault.
  */
-export function openRuntimeStore(file: string, log: RateLimitedLog, open: typeof openStore = openStore): RuntimeStore {
+export function openRuntimeStore(
+  file: string,
+  log: RateLimitedLog,
+  open: typeof openStore = openStore,
+  options: OpenStoreOptions = {},
+): RuntimeStore {
   try {
-    return { store: open(file), unavailable: null };
+    return { store: open(file, options), unavailable: null };
   } catch (error) {
     if (storageFault(error) === 'data') throw error;
     const reason = storageErrorText(error);

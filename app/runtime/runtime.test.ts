@@ -7,7 +7,7 @@ import type { PromptGroup } from '../contract/views.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { testTempDir } from '../test-support/temp-dirs.ts';
 import { createHandlers } from './handlers.ts';
-import { Runtime } from './runtime.ts';
+import { Runtime, type RuntimeOptions } from './runtime.ts';
 
 const CURL = '/usr/bin/curl';
 
@@ -44,7 +44,11 @@ const system = {
   reverseLookup: (ip: string) => Promise.resolve(ip === '93.184.216.34' ? ['example.org'] : []),
 };
 
-function start(dbPath = path.join(testTempDir('zf-runtime-'), 'db.sqlite'), historyRowsPerWrite?: number): Harness {
+function start(
+  dbPath = path.join(testTempDir('zf-runtime-'), 'db.sqlite'),
+  historyRowsPerWrite?: number,
+  more: Pick<RuntimeOptions, 'historyWriteBudgetMs' | 'writeTimer'> = {},
+): Harness {
   const store = openStore(dbPath);
   open.push(store);
   const harness: Harness = {
@@ -65,6 +69,7 @@ function start(dbPath = path.join(testTempDir('zf-runtime-'), 'db.sqlite'), hist
       push: (channel) => harness.pushes.push(channel),
       system,
       ...(historyRowsPerWrite === undefined ? {} : { historyRowsPerWrite }),
+      ...more,
     },
     1_000,
   );
@@ -184,6 +189,49 @@ describe('Runtime', () => {
     h.runtime.shutdown(5_000);
     expect(ports()).toHaveLength(10);
     expect(h.runtime.historyBacklog).toBe(0);
+  });
+
+  it('sizes each history write by how long the writes before it took', () => {
+    /** Connections of curl decided by an allow rule, written in writes of about 15 ms. */
+    const connections = (msPerWrite: number): Harness => {
+      // Every write seems to take msPerWrite: the timer is read once before and once after it.
+      let reading = 0;
+      let readings = 0;
+      const writeTimer = (): number => (reading += readings++ % 2 === 0 ? 1 : msPerWrite);
+      const h = start(undefined, 1000, { historyWriteBudgetMs: 15, writeTimer });
+      void dispatch(
+        createHandlers(h.runtime, () => 2_000),
+        'rules:create',
+        {
+          app: { kind: 'path', path: CURL },
+          destination: { kind: 'any' },
+          action: 'allow',
+        },
+      );
+      for (let k = 1; k <= 1500; k += 1) h.runtime.handleEvent(request(BigInt(k), 40_000 + k), 2_000 + k);
+      return h;
+    };
+    const written = (h: Harness): number => h.store.history.count();
+
+    // Writes that take 60 ms: the next write takes fewer rows, and never fewer than 50.
+    const slow = connections(60);
+    slow.runtime.tick(3_000);
+    const first = written(slow);
+    expect(first).toBeGreaterThan(0);
+    expect(first).toBeLessThan(1000);
+    expect(slow.runtime.writeBacklog(3_000)).toBe(true);
+    const second = written(slow) - first;
+    expect(second).toBeLessThan(first);
+    for (let i = 0; i < 30 && slow.runtime.writeBacklog(3_000); i += 1);
+    expect(written(slow)).toBe(1500);
+
+    // Writes that take 1 ms: the next write takes more rows, up to historyRowsPerWrite.
+    const fast = connections(1);
+    fast.runtime.tick(3_000);
+    expect(written(fast)).toBe(first);
+    fast.runtime.writeBacklog(3_000);
+    expect(written(fast) - first).toBeGreaterThan(first);
+    expect(written(fast) - first).toBeLessThanOrEqual(1000);
   });
 
   it('lets the oldest new history rows go, and says so, when they wait beyond 50 writes', () => {

@@ -11,6 +11,7 @@ import type { Store, StoredProposalRow } from '../store/index.ts';
 import { BlocklistManager } from './blocklists.ts';
 import { contained } from './guarded.ts';
 import { HistoryLog } from './history-log.ts';
+import { HistoryPartSize } from './history-part-size.ts';
 import { HistoryWriter, newRunId } from './history-writer.ts';
 import { HitDeltas } from './hit-deltas.ts';
 import { loadLearningSettings, saveLearningSettings } from './learning-store.ts';
@@ -109,6 +110,14 @@ export interface RuntimeOptions {
    * HISTORY_BACKLOG_WRITES writes' worth are let go, oldest first, and logged.
    */
   readonly historyRowsPerWrite?: number;
+  /**
+   * With it, each store write takes as many history rows as about this many ms allow (at least
+   * HISTORY_MIN_ROWS_PER_WRITE, at most `historyRowsPerWrite`), measured from the writes before
+   * (history-part-size.ts). Without it, each write takes `historyRowsPerWrite`.
+   */
+  readonly historyWriteBudgetMs?: number;
+  /** A monotonic clock in ms that times the store writes (default `performance.now`; tests). */
+  readonly writeTimer?: () => number;
 }
 
 /** The result of a prompt answer, with what the user should know when not all of it took effect. */
@@ -139,6 +148,10 @@ const DNS_PRUNE_ROWS_PER_RUN = 5_000;
  * the oldest are let go rather than held in memory without bound.
  */
 const HISTORY_BACKLOG_WRITES = 50;
+/** Rows a timed write takes at least (history-part-size.ts: a commit costs about what a row does here). */
+const HISTORY_MIN_ROWS_PER_WRITE = 50;
+/** The first timed write's guess, in ms per row (a new row cost 20–90 µs here, `history-part-size.ts`). */
+const HISTORY_START_MS_PER_ROW = 0.04;
 /** The Logs view's severity for the runtime's own lines (warning). */
 const WARNING = 4;
 /** Rules that never outlive a restart; they are not put in force at start. */
@@ -168,6 +181,9 @@ export class Runtime {
   readonly #pushTo: RuntimeOptions['push'];
   readonly #history: HistoryWriter;
   readonly #historyRowsPerWrite: number;
+  /** Sizes each write by the time rows take; null: every write takes `#historyRowsPerWrite`. */
+  readonly #partSize: HistoryPartSize | null;
+  readonly #writeTimer: () => number;
   /** The connection log for log shippers (settings: connectionLog; the file: connectionLogPath). */
   readonly #historyLog: HistoryLog;
   /** Where the connection log goes when it is on ('' : this host keeps none). */
@@ -192,6 +208,16 @@ export class Runtime {
   constructor(options: RuntimeOptions, now: number) {
     this.store = options.store;
     this.#historyRowsPerWrite = options.historyRowsPerWrite ?? Number.POSITIVE_INFINITY;
+    this.#partSize =
+      options.historyWriteBudgetMs === undefined
+        ? null
+        : new HistoryPartSize({
+            budgetMs: options.historyWriteBudgetMs,
+            minRows: Math.min(HISTORY_MIN_ROWS_PER_WRITE, this.#historyRowsPerWrite),
+            maxRows: this.#historyRowsPerWrite,
+            startMsPerRow: HISTORY_START_MS_PER_ROW,
+          });
+    this.#writeTimer = options.writeTimer ?? (() => performance.now());
     this.#driver = options.driver;
     this.#pushTo = options.push;
     this.log =
@@ -603,7 +629,7 @@ export class Runtime {
     contained('tick: process exits', () => this.#noticeExits(now), undefined, this.log);
     contained('tick: bandwidth request', () => this.#driver.requestBandwidth(), undefined, this.log);
     contained('tick: flush', () => this.flush(now), undefined, this.log);
-    contained('tick: store writes', () => this.#writeStore(now, this.#historyRowsPerWrite), undefined, this.log);
+    contained('tick: store writes', () => this.#writeStore(now, this.#rowsPerWrite()), undefined, this.log);
     contained('tick: blocklists', () => this.blocklists.tick(now), undefined, this.log);
     this.#ticks += 1;
     if (this.#ticks % HOUSEKEEPING_EVERY_TICKS === 0) {
@@ -623,15 +649,24 @@ export class Runtime {
    */
   writeBacklog(now: number): boolean {
     if (this.#history.backlog === 0) return false;
-    contained('store writes: backlog', () => this.#writeStore(now, this.#historyRowsPerWrite), undefined, this.log);
+    contained('store writes: backlog', () => this.#writeStore(now, this.#rowsPerWrite()), undefined, this.log);
     return this.#history.backlog > 0;
+  }
+
+  /** History rows the next write takes (see `historyWriteBudgetMs`). */
+  #rowsPerWrite(): number {
+    return this.#partSize?.rows ?? this.#historyRowsPerWrite;
   }
 
   /** History, bandwidth and rule hits, unless the storage refuses writes (then dropped and counted). */
   #writeStore(now: number, historyRows: number): void {
     // A backlog that keeps growing (connections faster than the store takes them, for long)
-    // is bounded: the oldest new rows go, and the log says how many.
-    const dropped = this.#history.trimInserts(historyRows * HISTORY_BACKLOG_WRITES);
+    // is bounded: the oldest new rows go, and the log says how many. The bound counts in the
+    // largest writes, so a slow disk that makes the writes smaller does not also shrink what may
+    // wait; the last write (shutdown) takes everything.
+    const dropped = this.#history.trimInserts(
+      historyRows === Number.POSITIVE_INFINITY ? historyRows : this.#historyRowsPerWrite * HISTORY_BACKLOG_WRITES,
+    );
     if (dropped > 0) {
       this.log.line(
         'history-backlog',
@@ -665,12 +700,14 @@ export class Runtime {
       0;
     if (empty && this.#storage.state !== 'ok') return;
     try {
+      const started = this.#writeTimer();
       this.store.transaction(() => {
         this.#history.write(this.store, batch);
         if (hits.size > 0) this.store.rules.recordHits(hits);
         if (dns.length > 0) this.store.dnsLog.insertBatch(dns);
         this.store.learned.write(learned.put, learned.removed);
       });
+      this.#partSize?.took(batch.inserts.length + batch.updates.length, this.#writeTimer() - started);
     } catch (error) {
       this.engine.learningWriteFailed(learned);
       this.#storage.drop(batch.inserts.length, batch.updates.length, buckets.length, dns.length);

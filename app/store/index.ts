@@ -12,3 +12,4 @@ export type { RuleFileProblem } from './rule-file.ts';
 export { exportRules, formatRuleFile, importRules, parseRuleFile, RuleFileError } from './rule-file.ts';
 export type * from './store.ts';
 export { StoreDataError, StoreVersionError } from './store-errors.ts';
+export type { BackgroundCheckpointOptions, CheckpointMode } from './wal-checkpointer.ts';

@@ -12,11 +12,17 @@ import { createRuleStore } from './rule-store.ts';
 import { createSettingsStore } from './settings-store.ts';
 import type { Store } from './store.ts';
 import { inTransaction } from './transaction.ts';
+import { type BackgroundCheckpointOptions, WalCheckpointer } from './wal-checkpointer.ts';
 
 /** `durability`: 'normal' (default, survives process crashes) or 'full' (survives power loss). */
 export interface OpenStoreOptions extends ConnectionOptions {
   /** Told when the database files were open to other users and have been tightened (default: stderr). */
   readonly onPermissionNotice?: PermissionNotice;
+  /**
+   * Copies the WAL into the database in a thread of its own rather than in the commits that
+   * cross SQLite's threshold (wal-checkpointer.ts); none for a database in memory.
+   */
+  readonly backgroundCheckpoints?: BackgroundCheckpointOptions;
 }
 
 /**
@@ -36,14 +42,18 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
     checkVersion(db, MIGRATIONS);
     configureConnection(db, path, options);
     migrate(db, MIGRATIONS);
-    return assemble(db);
+    const checkpointer =
+      options.backgroundCheckpoints === undefined || path === ':memory:'
+        ? null
+        : new WalCheckpointer(db, path, options.backgroundCheckpoints);
+    return assemble(db, checkpointer);
   } catch (error) {
     db.close();
     throw error;
   }
 }
 
-function assemble(db: DatabaseSync): Store {
+function assemble(db: DatabaseSync, checkpointer: WalCheckpointer | null): Store {
   const bandwidth = createBandwidthStore(db);
   return {
     rules: createRuleStore(db),
@@ -53,9 +63,12 @@ function assemble(db: DatabaseSync): Store {
     bandwidth,
     settings: createSettingsStore(db),
     transaction: <T>(work: () => T): T => inTransaction(db, work),
+    checkpointMode: () => checkpointer?.mode ?? 'writer',
     close(): void {
       if (!db.isOpen) return;
       try {
+        // First, so that this connection is the last one and its close leaves no WAL behind.
+        checkpointer?.stop();
         bandwidth.flush();
         // Lets SQLite refresh query-planner statistics it found worth updating.
         db.exec('PRAGMA optimize');

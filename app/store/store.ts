@@ -9,6 +9,7 @@ import type {
 import type { HistoryCount, HistoryFilterInput, HistoryPageRequestInput } from '../contract/history.ts';
 import type { Rule, RuleDuration, RuleInput } from '../contract/rules.ts';
 import type { HistoryEntry, HistoryQuery, HistoryUpdate, PruneOptions, PruneResult } from './history-entry.ts';
+import type { CheckpointMode } from './wal-checkpointer.ts';
 
 /**
  * The storage the engine and the shell use; no SQL leaks through it. Everything is
@@ -25,6 +26,8 @@ export interface Store {
   readonly settings: SettingsStore;
   /** Runs `work` in one transaction: all its writes commit together or none do. Nests. */
   transaction<T>(work: () => T): T;
+  /** Who copies the WAL into the database file now (OpenStoreOptions.backgroundCheckpoints). */
+  checkpointMode(): CheckpointMode;
   /** Flushes buffered bandwidth and closes the database. */
   close(): void;
 }

@@ -21,8 +21,10 @@
 //      [--rounds N] [--apps echo-pool,echo-event,host-pool,host-event,headless] [--compare DIR]
 //      [--app-flag FLAG]... (Node flags of each app process, headless mode's too, e.g.
 //      --cpu-prof: a .cpuprofile in the current directory; --trace-gc: its pauses, on stderr)
+//      [--history-rows N] (the app starts with a history of N connections over the last 7 days,
+//      as after a week of use, instead of an empty one: what a history write costs depends on it)
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +33,7 @@ import { ALL_FEATURES, EXT_VERSION, FEATURE } from '../../../native/src/index.ts
 import type * as DispatchModule from '../../contract/dispatch.ts';
 import type * as HostModule from '../../runtime/host.ts';
 import type * as LogModule from '../../runtime/rate-limited-log.ts';
+import type * as StoreModule from '../../store/index.ts';
 
 const SELF = fileURLToPath(import.meta.url);
 /** This checkout: the app side is loaded from here, or from the --compare checkout. */
@@ -124,6 +127,7 @@ interface Options {
   apps: string[];
   compare: string | undefined;
   appFlags: string[];
+  historyRows: number;
 }
 
 function parse(args: readonly string[]): Options {
@@ -133,6 +137,7 @@ function parse(args: readonly string[]): Options {
     apps: ['echo-pool', 'echo-event', 'host-pool', 'host-event', 'headless'],
     compare: undefined,
     appFlags: [],
+    historyRows: 0,
   };
   for (let i = 0; i < args.length; i += 1) {
     const value = (): string => {
@@ -156,6 +161,12 @@ function parse(args: readonly string[]): Options {
         break;
       case '--app-flag':
         options.appFlags.push(value());
+        break;
+      case '--history-rows':
+        options.historyRows = Number(value());
+        if (!Number.isSafeInteger(options.historyRows) || options.historyRows < 0) {
+          throw new Error('--history-rows takes a whole number');
+        }
         break;
       default:
         throw new Error(`unknown option ${String(args[i])}`);
@@ -203,10 +214,17 @@ async function appModules(root: string): Promise<{
   };
 }
 
-/** One configuration in this process (`root`: where the app comes from), in a private directory. */
-async function app(config: string, count: number, root: string): Promise<Stats> {
+/**
+ * One configuration in this process (`root`: where the app comes from), in a private directory;
+ * its database starts as a copy of `history` when given.
+ */
+async function app(config: string, count: number, root: string, history: string): Promise<Stats> {
   const dir = mkdtempSync(path.join(tmpdir(), 'zf-decision-bench-'));
   try {
+    if (history !== '') {
+      mkdirSync(path.join(dir, 'data'), { mode: 0o700 });
+      copyFileSync(history, path.join(dir, 'data', DATA_FILE), 0);
+    }
     return await appIn(dir, config, count, root);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -291,12 +309,12 @@ function median(values: readonly number[]): number {
   return sorted[Math.floor(sorted.length / 2)] ?? 0;
 }
 
-async function runApp(config: string, options: Options): Promise<Stats> {
+async function runApp(config: string, options: Options, history: string): Promise<Stats> {
   const compared = config.endsWith(COMPARED);
   const root = compared ? options.compare : ROOT;
   if (root === undefined) throw new Error(`${config} needs --compare DIR`);
   const appConfig = compared ? config.slice(0, -COMPARED.length) : config;
-  const child = spawn(NODE, [...options.appFlags, SELF, '__app', appConfig, String(options.count), root], {
+  const child = spawn(NODE, [...options.appFlags, SELF, '__app', appConfig, String(options.count), root, history], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   if (child.stdout === null) throw new Error('no stdout pipe to the app');
@@ -322,12 +340,11 @@ async function rounds(options: Options): Promise<void> {
     `decision latency, app side (µs): ${String(options.count)} connections per run, ${String(options.rounds)} interleaved rounds of ${options.apps.join(' ')}`,
   );
   const results = new Map<string, Stats[]>();
-  for (let round = 1; round <= options.rounds; round += 1) {
-    for (const config of options.apps) {
-      const stats = await runApp(config, options);
-      results.set(config, [...(results.get(config) ?? []), stats]);
-      console.log(`round ${String(round)} ${config.padEnd(14)} ${describe(stats)}`);
-    }
+  const history = options.historyRows > 0 ? await historyFile(options.historyRows) : null;
+  try {
+    await eachRound(options, history?.file ?? '', results);
+  } finally {
+    if (history !== null) rmSync(history.dir, { recursive: true, force: true });
   }
   console.log('medians of the rounds:');
   for (const [config, list] of results) {
@@ -344,9 +361,67 @@ async function rounds(options: Options): Promise<void> {
   }
 }
 
+async function eachRound(options: Options, history: string, results: Map<string, Stats[]>): Promise<void> {
+  for (let round = 1; round <= options.rounds; round += 1) {
+    for (const config of options.apps) {
+      const stats = await runApp(config, options, history);
+      results.set(config, [...(results.get(config) ?? []), stats]);
+      console.log(`round ${String(round)} ${config.padEnd(14)} ${describe(stats)}`);
+    }
+  }
+}
+
+/** The database's name in a data directory (app/runtime/host.ts DATA_FILE). */
+const DATA_FILE = 'zenithfence.sqlite';
+
+/**
+ * A database with `rows` connections over the last 7 days, made once with this checkout's store
+ * and copied into each run's data directory: ~60 apps, ~3 000 host names, ~8 000 addresses, a few
+ * ports, one in twenty blocked, as a week of a desktop's traffic might be.
+ */
+async function historyFile(rows: number): Promise<{ dir: string; file: string }> {
+  const store = (await import(path.join(ROOT, 'app/store/index.ts'))) as typeof StoreModule;
+  const dir = mkdtempSync(path.join(tmpdir(), 'zf-decision-history-'));
+  const file = path.join(dir, DATA_FILE);
+  const started = performance.now();
+  const db = store.openStore(file);
+  const now = Date.now();
+  const step = (7 * 86_400_000) / rows;
+  const ports = [443, 443, 443, 80, 53, 853, 8443, 22];
+  for (let from = 0; from < rows; from += 1000) {
+    const batch: StoreModule.HistoryEntry[] = [];
+    for (let n = from; n < Math.min(rows, from + 1000); n += 1) {
+      const startedAt = Math.floor(now - 7 * 86_400_000 + n * step);
+      batch.push({
+        id: `week-${String(n)}`,
+        startedAt,
+        endedAt: startedAt + 1000 + (n % 60_000),
+        pid: 1000 + (n % 400),
+        appPath: `/usr/lib/app-${String(n % 61)}/bin/app`,
+        uid: 1000,
+        direction: n % 17 === 0 ? 'inbound' : 'outbound',
+        protocol: n % 5 === 0 ? 17 : 6,
+        localIp: '192.168.1.20',
+        localPort: 32_768 + (n % 28_000),
+        remoteIp: `10.${String((n * 7) % 31)}.${String((n * 13) % 256)}.${String((n % 8009) % 256)}`,
+        remotePort: ports[n % ports.length] ?? 443,
+        host: `host-${String((n * 31) % 3001)}.example.net`,
+        verdict: n % 20 === 0 ? 'block' : 'allow',
+        ruleId: null,
+        bytesSent: (n * 977) % 100_000,
+        bytesReceived: (n * 7919) % 5_000_000,
+      });
+    }
+    db.history.insertBatch(batch);
+  }
+  db.close();
+  console.log(`history: ${String(rows)} connections in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  return { dir, file };
+}
+
 const [mode, ...rest] = process.argv.slice(2);
 if (mode === '__app') {
-  console.log(JSON.stringify(await app(String(rest[0]), Number(rest[1]), String(rest[2]))));
+  console.log(JSON.stringify(await app(String(rest[0]), Number(rest[1]), String(rest[2]), rest[3] ?? '')));
 } else {
   await rounds(parse(process.argv.slice(2)));
 }
