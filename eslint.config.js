@@ -85,6 +85,11 @@ const BAN_NATIVE_BUT_ROOT_GATE = [
   { regex: '(^|/)native(/(?!test-support/root-gate\\.ts$).*)?$' },
   'Only app/driver-client and app/platform may use the binding; tests elsewhere in app/ only its root gate.',
 ];
+// The store's Windows test runs its program under Wine with the Windows suite's harness.
+const BAN_NATIVE_BUT_WINE = [
+  { regex: '(^|/)native(/(?!test-support/wine/).*)?$' },
+  'Only app/driver-client and app/platform may use the binding; Wine tests elsewhere in app/ only its Wine harness.',
+];
 const BAN_SHELL = [
   ['**/app/main/**', '**/app/headless/**', '**/app/preload/**', '../main/**', '../headless/**', '../preload/**'],
   'The platform serves the shells (app/main, app/headless); it does not use them.',
@@ -189,6 +194,10 @@ export default tseslint.config(
   {
     files: ['app/runtime/**/*.test.ts'],
     rules: banImports(BAN_ELECTRON, BAN_REACT, BAN_FFI, BAN_NATIVE_BUT_ROOT_GATE, BAN_RENDERER),
+  },
+  {
+    files: ['app/store/**/*.wine.test.ts'],
+    rules: banImports(BAN_ELECTRON, BAN_REACT, BAN_FFI, BAN_NATIVE_BUT_WINE, BAN_RENDERER),
   },
   {
     // The shell: Electron, but ipcMain only in ipc-main.ts (the next block exempts it).

@@ -132,6 +132,10 @@ export class WalCheckpointer {
         quickRetryMs: QUICK_RETRY_MS,
         shared: this.#words.buffer,
       },
+      // Its output is not piped into this process's: it writes none, and a Windows GUI process
+      // may have no valid stdout (under Wine, reaching for one failed the Worker's start).
+      stdout: true,
+      stderr: true,
       // A thread that only copies pages: a small heap is plenty.
       resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 },
     });

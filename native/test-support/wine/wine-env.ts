@@ -237,7 +237,7 @@ export interface ProgramRun<T> {
 }
 
 /**
- * Runs `program` (a .ts file, relative to this folder's programs/) with Node for Windows under
+ * Runs `program` (a .ts file: a name in this folder's programs/, or an absolute path) with Node for Windows under
  * Wine. It gets the input as a JSON file and writes its result to another (stdout does not work
  * under Wine); `workDir` holds both. Rejects when it wrote no result within `timeoutMs`.
  */
@@ -248,6 +248,8 @@ export async function runWindowsProgram<T>(
   workDir: string,
   timeoutMs = 60_000,
 ): Promise<ProgramRun<T>> {
+  // A name is one of ./programs; an absolute path is another folder's program (app/store's).
+  const programPath = path.isAbsolute(program) ? program : path.join(HERE, 'programs', program);
   const id = `${path.basename(program, '.ts')}-${String(Date.now())}-${String(Math.floor(Math.random() * 1e9))}`;
   const inputFile = path.join(workDir, `${id}.in.json`);
   const outputFile = path.join(workDir, `${id}.out.json`);
@@ -256,7 +258,7 @@ export async function runWindowsProgram<T>(
   const logFd = openSync(logFile, 'w');
   const child = spawn(
     'wine',
-    [setup.nodeExe, windowsPath(path.join(HERE, 'programs', program)), windowsPath(inputFile), windowsPath(outputFile)],
+    [setup.nodeExe, windowsPath(programPath), windowsPath(inputFile), windowsPath(outputFile)],
     // A file, not a pipe, for its output (see run()); read only when it wrote no result.
     { env: wineEnvironment(setup), stdio: ['ignore', logFd, logFd] },
   );
