@@ -237,9 +237,10 @@ export interface ProgramRun<T> {
 }
 
 /**
- * Runs `program` (a .ts file: a name in this folder's programs/, or an absolute path) with Node for Windows under
- * Wine. It gets the input as a JSON file and writes its result to another (stdout does not work
- * under Wine); `workDir` holds both. Rejects when it wrote no result within `timeoutMs`.
+ * Runs `program` (a .ts file: a name in this folder's programs/, or an absolute path) with Node
+ * for Windows under Wine. It gets the input as a JSON file and writes its result to another
+ * (stdout does not work under Wine); `workDir` holds both. Rejects when it wrote no result within
+ * `timeoutMs`.
  */
 export async function runWindowsProgram<T>(
   setup: WineSetup,
