@@ -77,11 +77,15 @@ function start(
 }
 
 /**
- * A runtime whose store writes take two history rows at a time, with `count` connections of
- * curl (local ports 40001…) decided by an allow rule and not yet written.
+ * A runtime whose store writes take two history rows at a time (or as given), with `count`
+ * connections of curl (local ports 40001…) decided by an allow rule and not yet written.
  */
-function allowedConnections(count: number): Harness {
-  const h = start(undefined, 2);
+function allowedConnections(
+  count: number,
+  historyRowsPerWrite = 2,
+  more: Pick<RuntimeOptions, 'historyWriteBudgetMs' | 'writeTimer'> = {},
+): Harness {
+  const h = start(undefined, historyRowsPerWrite, more);
   void dispatch(
     createHandlers(h.runtime, () => 2_000),
     'rules:create',
@@ -198,18 +202,7 @@ describe('Runtime', () => {
       let reading = 0;
       let readings = 0;
       const writeTimer = (): number => (reading += readings++ % 2 === 0 ? 1 : msPerWrite);
-      const h = start(undefined, 1000, { historyWriteBudgetMs: 15, writeTimer });
-      void dispatch(
-        createHandlers(h.runtime, () => 2_000),
-        'rules:create',
-        {
-          app: { kind: 'path', path: CURL },
-          destination: { kind: 'any' },
-          action: 'allow',
-        },
-      );
-      for (let k = 1; k <= 1500; k += 1) h.runtime.handleEvent(request(BigInt(k), 40_000 + k), 2_000 + k);
-      return h;
+      return allowedConnections(1500, 1000, { historyWriteBudgetMs: 15, writeTimer });
     };
     const written = (h: Harness): number => h.store.history.count();
 
