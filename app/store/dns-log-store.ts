@@ -22,6 +22,7 @@ import { validRow } from './row-values.ts';
 import { statementCache } from './statement-cache.ts';
 import type { DnsLogStore } from './store.ts';
 import { inTransaction } from './transaction.ts';
+import { truncateWal } from './wal-truncate.ts';
 
 const COLUMNS = 'seq, at, pid, app_path, uid, name, qtype, rcode, outcome, addresses, ttl, resolver';
 
@@ -209,8 +210,8 @@ export function createDnsLogStore(db: DatabaseSync, options: DnsLogStoreOptions 
       } finally {
         db.exec('PRAGMA secure_delete = OFF');
         // The write-ahead log still holds the pages as they were before: copied back into the
-        // file (now zeroed) and emptied. A reader holding it open leaves it to the next checkpoint.
-        db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+        // file (now zeroed) and emptied (wal-truncate.ts: retried while another checkpoint runs).
+        truncateWal(db);
       }
     },
     size: (): number => Number(size.get()?.['n'] ?? 0),

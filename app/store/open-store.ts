@@ -36,18 +36,19 @@ export interface OpenStoreOptions extends ConnectionOptions {
 export function openStore(path: string, options: OpenStoreOptions = {}): Store {
   secureDatabaseFiles(path, options.onPermissionNotice);
   const db = new DatabaseSync(path);
+  let checkpointer: WalCheckpointer | null = null;
   try {
     setBusyTimeout(db, options);
     // Before anything writes (switching to WAL rewrites the header): refuse newer files untouched.
     checkVersion(db, MIGRATIONS);
     configureConnection(db, path, options);
     migrate(db, MIGRATIONS);
-    const checkpointer =
-      options.backgroundCheckpoints === undefined || path === ':memory:'
-        ? null
-        : new WalCheckpointer(db, path, options.backgroundCheckpoints);
+    if (options.backgroundCheckpoints !== undefined && path !== ':memory:') {
+      checkpointer = new WalCheckpointer(db, path, options.backgroundCheckpoints);
+    }
     return assemble(db, checkpointer);
   } catch (error) {
+    checkpointer?.stop();
     db.close();
     throw error;
   }

@@ -1,4 +1,5 @@
-import { existsSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { describe, expect, it } from 'vitest';
@@ -89,6 +90,40 @@ describe('background checkpoints', () => {
     expect(existsSync(moved)).toBe(false);
     checkpointer.stop();
     db.close();
+  });
+
+  it('hand checkpoints back to the writer when their file is not a database', async () => {
+    const file = tempDbPath();
+    openStore(file).close();
+    const db = new DatabaseSync(file);
+    const garbage = path.join(path.dirname(file), 'garbage.db');
+    writeFileSync(garbage, 'not a database, but long enough to have a header: '.repeat(200));
+    const problems: string[] = [];
+    const checkpointer = new WalCheckpointer(db, garbage, { intervalMs: 20, onProblem: (m) => problems.push(m) });
+    // Reported by the thread as its own failure (not an uncaught error), then the writer's again.
+    expect(await until(() => checkpointer.mode === 'writer', 5_000)).toBe(true);
+    expect(problems.join('\n')).toMatch(/could not open the database: file is not a database/);
+    expect(problems.join('\n')).toMatch(/thread ended \(code 0\); the writer checkpoints again/);
+    expect(autoCheckpointPages(db)).toBe(1_000);
+    checkpointer.stop();
+    db.close();
+  });
+
+  it('never keep a process alive that did not close its store', () => {
+    const file = tempDbPath();
+    const openStoreUrl = new URL('./open-store.ts', import.meta.url).href;
+    const script = `
+      const { openStore } = await import(${JSON.stringify(openStoreUrl)});
+      const store = openStore(process.argv[1], { backgroundCheckpoints: { intervalMs: 20 } });
+      console.log(store.checkpointMode());`;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script, file], {
+      encoding: 'utf8',
+      // A process the thread kept alive would run until killed here.
+      timeout: 30_000,
+    });
+    expect(child.signal).toBeNull();
+    expect(child.status).toBe(0);
+    expect(child.stdout.trim()).toBe('background');
   });
 
   it('refuse an interval that is not a whole number of ms above 0', () => {

@@ -13,8 +13,11 @@ export interface BackgroundCheckpointOptions {
 export type CheckpointMode = 'background' | 'writer';
 
 /**
- * The writer's own checkpoints while the thread does them, in WAL pages (4 KiB each): far above
- * what the thread lets the WAL reach, so they happen only if the thread falls behind or hangs.
+ * The writer's own checkpoints while the thread does them, in WAL pages (4 KiB each). The WAL
+ * starts over only after a checkpoint that copied all of it, so commits that come back to back
+ * for seconds grow it whatever the thread does: then the writer checkpoints, as SQLite would
+ * without the thread. At 4 000 pages that happened within `bench:decision`'s 4 s at 10 000
+ * connections a second (longest wait 54 ms against 31 ms with 10 000), so it waits for this.
  */
 const WRITER_PAGES_WITH_THREAD = 10_000;
 /** SQLite's default: the writer checkpoints after a commit leaves 1 000 pages in the WAL. */
@@ -22,7 +25,7 @@ const WRITER_PAGES_ALONE = 1_000;
 const DEFAULT_INTERVAL_MS = 1_000;
 /** Checkpoints that did not copy the whole WAL are followed by up to this many, this often. */
 const QUICK_RETRIES = 20;
-const QUICK_RETRY_MS = 5;
+const QUICK_MS = 5;
 /** How long `stop` waits for the thread to close its connection. */
 const STOP_WAIT_MS = 2_000;
 
@@ -47,8 +50,8 @@ function checkpointThread(): void {
   const data = threads.workerData as {
     path: string;
     intervalMs: number;
+    quickMs: number;
     quickRetries: number;
-    quickRetryMs: number;
     shared: SharedArrayBuffer;
   };
   // The same indexes as STOP and CLOSED (this function cannot see them).
@@ -62,10 +65,6 @@ function checkpointThread(): void {
     const url = process.getBuiltinModule('node:url').pathToFileURL(data.path);
     url.searchParams.set('mode', 'rw');
     db = new Database(url);
-  } catch (error) {
-    say(`could not open the database: ${text(error)}`);
-  }
-  if (db !== null) {
     // PASSIVE: copies what no reader still needs and never waits for a lock, so the writer and
     // the readers of the main thread are never held up by it.
     const checkpoint = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
@@ -75,8 +74,8 @@ function checkpointThread(): void {
     while (Atomics.wait(words, stop, 0, delay) === 'timed-out') {
       let behind = false;
       try {
-        const result = checkpoint.get() as { log?: number; checkpointed?: number } | undefined;
-        behind = (result?.checkpointed ?? 0) < (result?.log ?? 0);
+        const row = checkpoint.get() as { log?: unknown; checkpointed?: unknown } | undefined;
+        behind = Number(row?.checkpointed ?? 0) < Number(row?.log ?? 0);
         failing = false;
       } catch (error) {
         // Once per run of failures (a full disk fails every time until it has space again).
@@ -84,19 +83,25 @@ function checkpointThread(): void {
         failing = true;
       }
       // The writer starts the WAL over only after a checkpoint that copied all of it; while
-      // commits keep coming, one a second rarely does, so a checkpoint left behind is followed
-      // by a few quick ones (each copies only what came since) that may end between commits.
+      // commits keep coming, one a second rarely does, so one left behind is followed by a few
+      // quick ones (each copies only what came since) that may end between commits. Only a few:
+      // a thread that kept following a writer that never pauses would take CPU from it (on two
+      // cores, from the engine) and could not end that WAL either.
       retries = behind && retries < data.quickRetries ? retries + 1 : 0;
-      delay = retries > 0 ? data.quickRetryMs : data.intervalMs;
+      delay = retries > 0 ? data.quickMs : data.intervalMs;
     }
+  } catch (error) {
+    say(`could not open the database: ${text(error)}`);
+  } finally {
     try {
-      db.close();
+      db?.close();
     } catch (error) {
       say(`could not close its connection: ${text(error)}`);
     }
+    // Whatever happened above, stop() must not wait for a thread that has given up.
+    Atomics.store(words, closed, 1);
+    Atomics.notify(words, closed);
   }
-  Atomics.store(words, closed, 1);
-  Atomics.notify(words, closed);
   // The function returns with nothing left to run, and the thread ends.
 }
 
@@ -106,8 +111,8 @@ function checkpointThread(): void {
  * commit that crosses 1 000 WAL pages, and there it held the engine's thread for 10–20 ms here
  * (a copy of 4 MB and an fsync; on a slow disk the fsync alone can take longer), with every
  * connection arriving meanwhile waiting for it. The writer keeps a checkpoint of its own at a
- * much larger WAL, in case the thread falls behind, and goes back to SQLite's default if the
- * thread stops.
+ * larger WAL, in case the thread falls behind, and goes back to SQLite's default if the thread
+ * stops.
  */
 export class WalCheckpointer {
   readonly #db: DatabaseSync;
@@ -116,6 +121,8 @@ export class WalCheckpointer {
   readonly #onProblem: (message: string) => void;
   #mode: CheckpointMode = 'background';
   #stopping = false;
+  /** The thread is gone (it exited or failed): nothing to wait for at stop. */
+  #ended = false;
 
   constructor(db: DatabaseSync, path: string, options: BackgroundCheckpointOptions = {}) {
     this.#db = db;
@@ -128,8 +135,8 @@ export class WalCheckpointer {
       workerData: {
         path,
         intervalMs,
+        quickMs: QUICK_MS,
         quickRetries: QUICK_RETRIES,
-        quickRetryMs: QUICK_RETRY_MS,
         shared: this.#words.buffer,
       },
       // Its output is not piped into this process's: it writes none, and a Windows GUI process
@@ -139,11 +146,12 @@ export class WalCheckpointer {
       // A thread that only copies pages: a small heap is plenty.
       resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 },
     });
-    // It never keeps the process alive on its own.
-    this.#worker.unref();
     this.#worker.on('message', (message: ThreadMessage) => this.#onProblem(`checkpoints: ${message.message}`));
-    this.#worker.on('error', (error) => this.#writerTakesOver(`the checkpoint thread failed (${error.message})`));
-    this.#worker.on('exit', (code) => this.#writerTakesOver(`the checkpoint thread ended (code ${code})`));
+    this.#worker.on('error', (error) => this.#ends(`the checkpoint thread failed (${error.message})`));
+    this.#worker.on('exit', (code) => this.#ends(`the checkpoint thread ended (code ${code})`));
+    // It never keeps the process alive on its own. After the listeners: adding a 'message'
+    // listener refs the worker again.
+    this.#worker.unref();
   }
 
   /** Who checkpoints now. */
@@ -159,12 +167,14 @@ export class WalCheckpointer {
     if (this.#stopping) return;
     this.#stopping = true;
     this.#mode = 'writer';
+    if (this.#ended) return;
     Atomics.store(this.#words, STOP, 1);
     Atomics.notify(this.#words, STOP);
     if (Atomics.wait(this.#words, CLOSED, 0, STOP_WAIT_MS) === 'timed-out') void this.#worker.terminate();
   }
 
-  #writerTakesOver(why: string): void {
+  #ends(why: string): void {
+    this.#ended = true;
     if (this.#stopping || this.#mode === 'writer') return;
     this.#mode = 'writer';
     try {
