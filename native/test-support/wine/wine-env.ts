@@ -212,6 +212,27 @@ export function stopWine(setup: Pick<WineSetup, 'prefix' | 'nodePath'>): void {
  * a pipe (and so spawnSync) open until the timeout.
  */
 export function run(program: string, args: readonly string[], env?: NodeJS.ProcessEnv, timeout = 120_000): string {
+  for (let attempt = 1; ; attempt += 1) {
+    const { result, output } = runOnce(program, args, env, timeout);
+    if (result.status === 0) return output;
+    // Wine's loader failed to start the program at all (seen once in CI for `wine reg add`, the
+    // same command passing before and after): it did not run, so running it again is safe.
+    if (attempt < LAUNCH_ATTEMPTS && WINE_LAUNCH_FAILED.test(output)) continue;
+    const how = result.error?.message ?? `exit ${String(result.status ?? result.signal)}`;
+    throw new Error(`${program} ${args.join(' ')}: ${how}\n${output}`);
+  }
+}
+
+/** What Wine prints when it could not start a program; and how often `run` tries then. */
+const WINE_LAUNCH_FAILED = /ShellExecuteEx failed/;
+const LAUNCH_ATTEMPTS = 3;
+
+function runOnce(
+  program: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv | undefined,
+  timeout: number,
+): { result: ReturnType<typeof spawnSync>; output: string } {
   mkdirSync(WINE_CACHE, { recursive: true });
   const logFile = path.join(WINE_CACHE, `run-${String(process.pid)}.log`);
   const fd = openSync(logFile, 'w');
@@ -223,11 +244,7 @@ export function run(program: string, args: readonly string[], env?: NodeJS.Proce
   }
   const output = readFileSync(logFile, 'utf8');
   rmSync(logFile, { force: true });
-  if (result.status !== 0) {
-    const how = result.error?.message ?? `exit ${String(result.status ?? result.signal)}`;
-    throw new Error(`${program} ${args.join(' ')}: ${how}\n${output}`);
-  }
-  return output;
+  return { result, output };
 }
 
 /** The result a Windows program wrote, or why it wrote none. */
