@@ -37,7 +37,9 @@
 //! Established flow: iperf3 from `a` to `b` (client pinned to CPU 0, server to CPU 1), with no
 //! rules, with the minimal reader and the same rules, and with the daemon (A B C), interleaved.
 //!
-//! `bench peer [--quick] ...` is the peer comparison with OpenSnitch (`bench/peer.rs`).
+//! `bench peer [--quick] ...` is the peer comparison with OpenSnitch (`bench/peer.rs`), and
+//! `bench machine` what this machine charges for a system call and a thread wake-up
+//! (`bench/machine.rs`; `bench peer` prints it first).
 //! `bench established [--quick] [--compare DAEMON] ...` is the dedicated established-flow
 //! benchmark (`bench/established.rs`); `bench idle [--compare DAEMON]` the daemon's CPU while
 //! an app asks for byte counts once a second (`bench/idle.rs`).
@@ -69,6 +71,8 @@ mod full_stack;
 #[path = "bench/idle.rs"]
 mod idle;
 
+#[path = "bench/machine.rs"]
+mod machine;
 #[path = "bench/opensnitch.rs"]
 mod opensnitch;
 #[path = "bench/peer.rs"]
@@ -139,6 +143,7 @@ fn main() {
         Some("peer") => peer::supervise(rest),
         Some("established") => established::bench(rest),
         Some("idle") => idle::bench(rest),
+        Some("machine") => machine::bench(rest),
         _ => bench(&args),
     };
     if let Err(e) = result {

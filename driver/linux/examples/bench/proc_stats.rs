@@ -83,3 +83,25 @@ pub(crate) fn rss_mb(pids: &[u32]) -> f64 {
         .sum();
     kib as f64 / 1024.0
 }
+
+/// Times the live threads of all `pids` went to sleep waiting (each later woken): the sum of
+/// `voluntary_ctxt_switches` over `/proc/PID/task/*/status`.
+pub(crate) fn sleeps(pids: &[u32]) -> u64 {
+    let mut total = 0;
+    for pid in pids {
+        let Ok(tasks) = fs::read_dir(format!("/proc/{pid}/task")) else {
+            continue;
+        };
+        for task in tasks.filter_map(Result::ok) {
+            let Ok(status) = fs::read_to_string(task.path().join("status")) else {
+                continue;
+            };
+            total += status
+                .lines()
+                .find_map(|l| l.strip_prefix("voluntary_ctxt_switches:"))
+                .and_then(|n| n.trim().parse::<u64>().ok())
+                .unwrap_or(0);
+        }
+    }
+    total
+}
