@@ -115,16 +115,9 @@ fn syscall_ns() -> f64 {
     start.elapsed().as_nanos() as f64 / f64::from(SYSCALLS)
 }
 
-/// Exact run time of this process's live threads, ns (`schedstat`, see `proc_stats`).
-fn own_run_time_ns() -> u64 {
-    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
-        return 0;
-    };
-    tasks
-        .filter_map(Result::ok)
-        .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
-        .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
-        .sum()
+/// Exact run time of this process's live threads, ms (0 when `/proc` cannot tell).
+fn own_run_time_ms() -> f64 {
+    super::proc_stats::run_time_ms_of(std::process::id()).unwrap_or(0.0)
 }
 
 /// A thread that passes each byte from `from` to `to` until `from` ends.
@@ -144,7 +137,7 @@ fn ping_pong() -> Res<(f64, f64)> {
     let (mut near, far) = UnixStream::pair().map_err(|e| format!("socketpair: {e}"))?;
     let echo = relay(far.try_clone().map_err(|e| format!("dup: {e}"))?, far);
     let mut byte = [7u8; 1];
-    let cpu_before = own_run_time_ns();
+    let cpu_before = own_run_time_ms();
     let start = Instant::now();
     for _ in 0..PING_PONGS {
         near.write_all(&byte)
@@ -152,12 +145,12 @@ fn ping_pong() -> Res<(f64, f64)> {
             .map_err(|e| format!("ping-pong: {e}"))?;
     }
     let wall = start.elapsed();
-    let cpu = own_run_time_ns().saturating_sub(cpu_before);
+    let cpu_ms = (own_run_time_ms() - cpu_before).max(0.0);
     drop(near);
     let _ = echo.join();
     let handovers = 2.0 * f64::from(PING_PONGS);
     Ok((
-        cpu as f64 / 1000.0 / handovers,
+        cpu_ms * 1000.0 / handovers,
         wall.as_secs_f64() * 1e6 / f64::from(PING_PONGS),
     ))
 }

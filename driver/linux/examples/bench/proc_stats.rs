@@ -30,7 +30,7 @@ fn cpu_ms_of(pid: u32) -> Option<f64> {
 
 /// Run time of a process's live threads in ms, from each thread's `schedstat` (ns, exact,
 /// where `stat` counts 10 ms ticks). A thread that ended is missing here, not in `stat`.
-fn run_time_ms_of(pid: u32) -> Option<f64> {
+pub(crate) fn run_time_ms_of(pid: u32) -> Option<f64> {
     let tasks = fs::read_dir(format!("/proc/{pid}/task")).ok()?;
     let mut ns = 0u64;
     for task in tasks.filter_map(Result::ok) {
