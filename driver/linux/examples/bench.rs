@@ -71,6 +71,8 @@ mod full_stack;
 #[path = "bench/idle.rs"]
 mod idle;
 
+#[path = "bench/layout_probe.rs"]
+mod layout_probe;
 #[path = "bench/machine.rs"]
 mod machine;
 #[path = "bench/opensnitch.rs"]

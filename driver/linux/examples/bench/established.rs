@@ -10,7 +10,11 @@
 //! - B: the daemon's rule set with the minimal accept-all reader;
 //! - C: the real daemon with an auto-accept app (`target/release/zenithfenced`);
 //! - C': with `--compare DAEMON`, the same with another build of the daemon (for example the
-//!   previous commit's), so a change is measured side by side with its baseline.
+//!   previous commit's), so a change is measured side by side with its baseline;
+//! - with `--probe`, two rule layouts that no daemon uses yet, installed without one (whatever
+//!   they would queue passes, `--queue-bypass`), to see what a layout with fewer base chains
+//!   would give established packets (`layout_probe.rs`): P1 with what this kernel offers, P2
+//!   with everything in one nft table.
 //!
 //! Each flow's first packet is queued and accepted; every later one is what this measures.
 //! Medians over the rounds, and each scenario as a percentage of A. Goal: C ≥ 99 % of A in TCP
@@ -23,6 +27,7 @@ use std::path::PathBuf;
 use std::thread;
 use std::time::Duration;
 
+use super::layout_probe::Layout;
 use super::{
     daemon_binary, daemon_is_stale, fresh_state, iperf_pinned, median, ns_a, ns_b, number, run,
     spawn_in, wait_bounded, wait_port, Baseline, Daemon, Net, Res, IPERF_PORT, IP_B,
@@ -32,16 +37,19 @@ struct Options {
     rounds: usize,
     seconds: u32,
     compare: Option<PathBuf>,
+    /// Adds the layout probes P1 and P2.
+    probe: bool,
 }
 
 const USAGE: &str =
-    "usage: bench established [--quick] [--rounds N] [--seconds N] [--compare DAEMON]";
+    "usage: bench established [--quick] [--rounds N] [--seconds N] [--compare DAEMON] [--probe]";
 
 fn parse_options(args: &[String]) -> Res<Options> {
     let mut o = Options {
         rounds: 5,
         seconds: 3,
         compare: None,
+        probe: false,
     };
     let mut rest = args.iter();
     while let Some(flag) = rest.next() {
@@ -57,6 +65,7 @@ fn parse_options(args: &[String]) -> Res<Options> {
             "--rounds" => o.rounds = number(value()?)?,
             "--seconds" => o.seconds = number(value()?)?,
             "--compare" => o.compare = Some(compare_daemon(value()?)?),
+            "--probe" => o.probe = true,
             other => return Err(format!("unknown option {other}; {USAGE}")),
         }
     }
@@ -82,6 +91,7 @@ enum Setup {
     Reader,
     Daemon,
     Compared,
+    Probe(Layout),
 }
 
 impl Setup {
@@ -92,6 +102,7 @@ impl Setup {
             Setup::Reader => "B  minimal reader + the daemon's rules",
             Setup::Daemon => "C  zenithfenced + auto-accept app",
             Setup::Compared => "C' --compare daemon + auto-accept app",
+            Setup::Probe(layout) => layout.label(),
         }
     }
 }
@@ -220,6 +231,12 @@ fn measure(setup: Setup, options: &Options, exe: &std::path::Path) -> Res<Vec<f6
             )?;
             values
         }
+        Setup::Probe(layout) => {
+            layout.install()?;
+            let values = flows();
+            layout.remove()?;
+            values
+        }
         Setup::Reader => {
             let reader = Baseline::start(exe)?;
             let values = flows();
@@ -292,6 +309,9 @@ pub(crate) fn bench(args: &[String]) -> Res<()> {
     if options.compare.is_some() {
         setups.push(Setup::Compared);
     }
+    if options.probe {
+        setups.extend(Layout::ALL.map(Setup::Probe));
+    }
     let mut results: Vec<(Setup, Vec<f64>)> = Vec::new();
     for round in 1..=options.rounds {
         for &setup in &setups {
@@ -346,8 +366,37 @@ pub(crate) fn bench(args: &[String]) -> Res<()> {
         percent(&daemon, &baseline, 2),
         percent(&daemon, &tracked, 2)
     );
+    per_round_against_daemon(&setups, &results);
     drop(net);
     Ok(())
+}
+
+/// Small UDP packets of each setup against C's in the same round: the median of the per-round
+/// ratios and the rounds it came out ahead. Rounds on this VM drift by tens of percent, so a
+/// comparison within each round resolves what medians of whole columns may not.
+fn per_round_against_daemon(setups: &[Setup], results: &[(Setup, Vec<f64>)]) {
+    let udp = Flow::ALL.len() - 1;
+    let rounds: Vec<&[(Setup, Vec<f64>)]> = results.chunks(setups.len()).collect();
+    let value = |round: &[(Setup, Vec<f64>)], setup: Setup| {
+        round
+            .iter()
+            .find(|(s, _)| *s == setup)
+            .and_then(|(_, v)| v.get(udp).copied())
+    };
+    println!("small UDP packets against C in the same round (median of the rounds' ratios):");
+    for &setup in setups.iter().filter(|&&s| s != Setup::Daemon) {
+        let ratios: Vec<f64> = rounds
+            .iter()
+            .filter_map(|round| Some(value(round, setup)? / value(round, Setup::Daemon)?))
+            .collect();
+        let ahead = ratios.iter().filter(|&&r| r > 1.0).count();
+        println!(
+            "  {:<44} {:.1} % of C, ahead in {ahead} of {} rounds",
+            setup.label(),
+            100.0 * median(&ratios),
+            ratios.len()
+        );
+    }
 }
 
 #[cfg(test)]
