@@ -2,7 +2,10 @@
 //! packets of a flow with a permanent verdict are decided without asking user space.
 //!
 //! Clean-up (CleanEndedConnections, and the driver's own timer) removes entries that ended more
-//! than [`ENDED_TTL_MS`] ago or saw no packet for [`IDLE_TTL_MS`].
+//! than [`ENDED_TTL_MS`] ago or saw no packet for [`IDLE_TTL_MS`]. Between clean-ups the cache
+//! holds at most [`MAX_ENTRIES`]: a process that opens connections as fast as it can (10 000 a
+//! second kept 180 bytes each in the Linux daemon until clean-up), or one socket that sends to a
+//! million addresses, must not take unbounded memory, on Windows kernel memory.
 
 use alloc::collections::BTreeMap;
 
@@ -14,6 +17,9 @@ use crate::flow::FlowKey;
 pub const ENDED_TTL_MS: u64 = 60_000;
 /// How long an idle connection is remembered.
 pub const IDLE_TTL_MS: u64 = 600_000;
+/// Most connections remembered (tens of MB). A full cache makes room for a quarter of this at
+/// once: ended connections first, then those idle longest (see [`ConnectionCache::insert`]).
+pub const MAX_ENTRIES: usize = 262_144;
 
 /// One cached connection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,18 +39,39 @@ pub struct CacheEntry {
 }
 
 /// Connections by flow key.
-#[derive(Default)]
 pub struct ConnectionCache {
     entries: BTreeMap<FlowKey, CacheEntry>,
+    limit: usize,
+    /// Entries dropped to make room, since the start.
+    evicted: u64,
+}
+
+impl Default for ConnectionCache {
+    fn default() -> Self {
+        Self::with_limit(MAX_ENTRIES)
+    }
 }
 
 impl ConnectionCache {
-    /// An empty cache.
+    /// An empty cache of [`MAX_ENTRIES`].
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// Records (or replaces) a decided connection.
+    /// An empty cache that holds at most `limit` connections (at least 4).
+    pub fn with_limit(limit: usize) -> Self {
+        ConnectionCache {
+            entries: BTreeMap::new(),
+            limit: limit.max(4),
+            evicted: 0,
+        }
+    }
+
+    /// Records (or replaces) a decided connection. A new one in a full cache first makes room
+    /// for a quarter of the limit (ended connections, then those idle longest). What an evicted entry decided is decided again
+    /// should the flow show another packet: a new connection is asked about at its first
+    /// packet anyway, so a flow that is gone from the cache is treated as unknown, never as
+    /// allowed by it.
     pub fn insert(
         &mut self,
         key: FlowKey,
@@ -53,6 +80,9 @@ impl ConnectionCache {
         direction: Direction,
         now_ms: u64,
     ) {
+        if self.entries.len() >= self.limit && !self.entries.contains_key(&key) {
+            self.make_room(now_ms);
+        }
         self.entries.insert(
             key,
             CacheEntry {
@@ -117,6 +147,55 @@ impl ConnectionCache {
             !ended_long_ago && !idle
         });
         before - self.entries.len()
+    }
+
+    /// Drops a quarter of the limit in a few passes over the map, so that under a flood an
+    /// insert costs O(log n) on average: first every ended connection (they only wait out
+    /// [`ENDED_TTL_MS`] for a late end report), then, if that was not enough, the connections
+    /// idle longest, to within a factor of two: idle times are counted in power-of-two buckets
+    /// on the stack (no allocation: on Windows this runs in the kernel with a lock held), and
+    /// within the last bucket taken, in key order.
+    fn make_room(&mut self, now_ms: u64) {
+        let target = self.limit - self.limit / 4;
+        let before = self.entries.len();
+        self.entries.retain(|_, e| e.ended_ms.is_none());
+        if self.entries.len() > target {
+            let bucket = |e: &CacheEntry| {
+                let idle = now_ms.saturating_sub(e.last_active_ms);
+                (u64::BITS - idle.leading_zeros()) as usize
+            };
+            let mut counts = [0usize; u64::BITS as usize + 1];
+            for entry in self.entries.values() {
+                if let Some(count) = counts.get_mut(bucket(entry)) {
+                    *count += 1;
+                }
+            }
+            // The bucket where the longest idle reach the excess: all older ones go, and of
+            // this one as many as still needed (in key order).
+            let mut excess = self.entries.len() - target;
+            let mut cutoff = 0;
+            for (index, &count) in counts.iter().enumerate().rev() {
+                if count >= excess {
+                    cutoff = index;
+                    break;
+                }
+                excess -= count;
+            }
+            self.entries.retain(|_, e| match bucket(e) {
+                b if b > cutoff => false,
+                b if b == cutoff && excess > 0 => {
+                    excess -= 1;
+                    false
+                }
+                _ => true,
+            });
+        }
+        self.evicted += (before - self.entries.len()) as u64;
+    }
+
+    /// Entries dropped to make room since the start (not those clean-up removed).
+    pub fn evicted(&self) -> u64 {
+        self.evicted
     }
 
     /// Connections cached.
@@ -187,5 +266,98 @@ mod tests {
         assert_eq!(cache.len(), 1);
         cache.clear();
         assert!(cache.is_empty());
+    }
+
+    fn insert(cache: &mut ConnectionCache, port: u16, now_ms: u64) {
+        cache.insert(
+            key(port),
+            Verdict::PermanentAccept,
+            1,
+            Direction::Outbound,
+            now_ms,
+        );
+    }
+
+    #[test]
+    fn a_flood_never_holds_more_than_the_limit_and_keeps_the_newest() {
+        let mut cache = ConnectionCache::with_limit(8);
+        for port in 0..1_000 {
+            insert(&mut cache, port, u64::from(port));
+            assert!(
+                cache.len() <= 8,
+                "{} entries after port {port}",
+                cache.len()
+            );
+            assert!(cache.get(&key(port)).is_some(), "the new one is kept");
+        }
+        assert!(cache.evicted() >= 1_000 - 8);
+        assert_eq!(cache.evicted() + cache.len() as u64, 1_000);
+    }
+
+    #[test]
+    fn a_full_cache_drops_ended_connections_before_live_ones() {
+        let mut cache = ConnectionCache::with_limit(8);
+        for port in 0..8 {
+            insert(&mut cache, port, 0);
+        }
+        // Ended: the most recently active ones, so only the ended mark can send them first.
+        for port in 4..8 {
+            cache.touch(&key(port), 100);
+            cache.mark_ended(&key(port), 100);
+        }
+        insert(&mut cache, 100, 200);
+        assert_eq!(cache.evicted(), 4);
+        for port in 0..4 {
+            assert!(cache.get(&key(port)).is_some(), "live port {port} kept");
+        }
+        assert!(cache.get(&key(100)).is_some());
+        assert_eq!(cache.len(), 5);
+    }
+
+    #[test]
+    fn without_ended_ones_the_longest_idle_go_down_to_three_quarters() {
+        let mut cache = ConnectionCache::with_limit(8);
+        // Last active, as ms before 100 000: port 7 idle longest, then 6, … (against key order,
+        // so only the idle times can pick them).
+        let idle = [100, 1_000, 2_500, 5_000, 10_000, 20_000, 40_000, 100_000];
+        for (port, idle) in (0u16..).zip(idle) {
+            insert(&mut cache, port, 100_000 - idle);
+        }
+        insert(&mut cache, 100, 100_000);
+        // Two make room (8 down to 6), then the new one.
+        assert_eq!(cache.evicted(), 2);
+        assert!(cache.get(&key(7)).is_none());
+        assert!(cache.get(&key(6)).is_none());
+        for port in 0..6 {
+            assert!(cache.get(&key(port)).is_some(), "port {port} kept");
+        }
+        assert_eq!(cache.len(), 7);
+    }
+
+    #[test]
+    fn within_one_idle_bucket_only_as_many_as_needed_go() {
+        let mut cache = ConnectionCache::with_limit(8);
+        for port in 0..8 {
+            insert(&mut cache, port, 0);
+        }
+        insert(&mut cache, 100, 1_000);
+        assert_eq!(
+            cache.evicted(),
+            2,
+            "all equally idle: exactly the excess goes"
+        );
+        assert_eq!(cache.len(), 7);
+    }
+
+    #[test]
+    fn replacing_a_cached_connection_in_a_full_cache_evicts_nothing() {
+        let mut cache = ConnectionCache::with_limit(8);
+        for port in 0..8 {
+            insert(&mut cache, port, 0);
+        }
+        cache.insert(key(3), Verdict::PermanentBlock, 1, Direction::Outbound, 50);
+        assert_eq!(cache.evicted(), 0);
+        assert_eq!(cache.len(), 8);
+        assert_eq!(cache.get(&key(3)).unwrap().verdict, Verdict::PermanentBlock);
     }
 }

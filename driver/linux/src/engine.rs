@@ -163,6 +163,8 @@ pub(crate) struct Engine {
     /// Set by [`Engine::shutdown`]: no client is admitted any more, so nothing new is held
     /// while the daemon stops.
     stopped: bool,
+    /// The cache's eviction count at the last clean-up, to log new evictions once each time.
+    evictions_seen: u64,
 }
 
 impl Engine {
@@ -188,6 +190,7 @@ impl Engine {
             names: NameTable::new(NAME_TABLE_CAPACITY),
             network: NetworkEpochs::new(),
             stopped: false,
+            evictions_seen: 0,
         }
     }
 
@@ -783,6 +786,20 @@ impl Engine {
     /// Removes cache entries ended over a minute ago or idle over ten minutes, the cookies
     /// that pointed at them, and DNS names past their lifetime.
     pub(crate) fn clean(&mut self, now_ms: u64) -> usize {
+        let evicted = self.cache.evicted();
+        if evicted > self.evictions_seen {
+            self.log(
+                Severity::Warning,
+                format!(
+                    "the connection cache was full ({} entries): {} connections were dropped \
+                     from it since the last clean-up (ended ones first, then the longest idle; \
+                     they are decided again should they show another packet)",
+                    zenithfence_core::cache::MAX_ENTRIES,
+                    evicted - self.evictions_seen
+                ),
+            );
+            self.evictions_seen = evicted;
+        }
         let removed = self.cache.clean(now_ms);
         let cache = &self.cache;
         self.cookies.retain(|_, flow| cache.get(flow).is_some());
@@ -1197,5 +1214,59 @@ pub(super) mod tests {
         f.engine.connection_ended(flow(1), 10);
         assert_eq!(f.engine.clean(70_011), 1);
         assert_eq!(f.engine.flow_of_cookie(4200), None);
+    }
+
+    /// The warnings the engine logged so far (taken, so the next call sees only newer ones).
+    fn warnings(engine: &Engine) -> Vec<String> {
+        engine
+            .log
+            .take_infos()
+            .into_iter()
+            .filter_map(|info| match info {
+                Info::LogLine(line) if line.severity == 4 => Some(line.text),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_full_connection_cache_is_logged_once_per_clean_up_and_stays_within_its_limit() {
+        let mut f = fixture(16, false);
+        let limit = zenithfence_core::cache::MAX_ENTRIES;
+        let key = |i: usize| FlowKey {
+            protocol: 17,
+            local_ip: IpAddress::V4([10, 0, (i >> 16) as u8, (i >> 8) as u8]),
+            local_port: (i & 0xff) as u16 + 1024,
+            remote_ip: IpAddress::V4([10, 9, 9, 9]),
+            remote_port: 53,
+        };
+        for i in 0..limit {
+            f.engine
+                .cache
+                .insert(key(i), Verdict::PermanentAccept, 1, Direction::Outbound, 0);
+        }
+        f.engine.clean(1);
+        assert!(
+            warnings(&f.engine).is_empty(),
+            "full, but nothing dropped yet"
+        );
+        f.engine.cache.insert(
+            key(limit),
+            Verdict::PermanentAccept,
+            1,
+            Direction::Outbound,
+            2,
+        );
+        assert!(f.engine.cache.len() <= limit);
+        f.engine.clean(3);
+        let logged = warnings(&f.engine);
+        assert_eq!(logged.len(), 1, "{logged:?}");
+        assert!(
+            logged[0].contains(&format!("{} connections were dropped", limit / 4)),
+            "{}",
+            logged[0]
+        );
+        f.engine.clean(4);
+        assert!(warnings(&f.engine).is_empty(), "nothing new to say");
     }
 }

@@ -238,6 +238,8 @@ pub struct Driver<P, I> {
     deferred: Vec<Release<P>>,
     tally: Tally,
     last_cleanup_ms: u64,
+    /// The cache's eviction count at the last clean-up, to log new evictions once each time.
+    evictions_seen: u64,
 }
 
 impl<P, I: Irp> Driver<P, I> {
@@ -259,6 +261,7 @@ impl<P, I: Irp> Driver<P, I> {
             deferred: Vec::new(),
             tally: Tally::default(),
             last_cleanup_ms: 0,
+            evictions_seen: 0,
         }
     }
 
@@ -887,8 +890,27 @@ impl<P, I: Irp> Driver<P, I> {
         effects
     }
 
-    /// Removes ended and idle connections (never one a request still waits for).
+    /// The connection cache, for tests that fill it past its limit.
+    #[cfg(test)]
+    pub(crate) fn cache_mut(&mut self) -> &mut ConnectionCache {
+        &mut self.cache
+    }
+
+    /// Removes ended and idle connections (never one a request still waits for), and logs
+    /// what a full cache dropped since the last time.
     pub fn clean(&mut self, now: u64) -> usize {
+        let evicted = self.cache.evicted();
+        if evicted > self.evictions_seen {
+            self.log(
+                severity::WARNING,
+                format!(
+                    "the connection cache was full: {} connections were dropped from it since \
+                     the last clean-up (ended ones first, then the longest idle)",
+                    evicted - self.evictions_seen
+                ),
+            );
+            self.evictions_seen = evicted;
+        }
         let removed = self.cache.clean(now);
         let cache = &self.cache;
         self.endpoints.retain(|_, keys| {

@@ -1202,3 +1202,35 @@ fn every_held_packet_is_answered_exactly_once_whatever_happens() {
     rig.assert_all_answered_once();
     assert!(rig.ledger.borrow().leaked.is_empty());
 }
+
+#[test]
+fn a_full_connection_cache_is_logged_at_the_next_clean_up() {
+    use zenithfence_core::flow::FlowKey;
+    use zenithfence_protocol::Direction;
+    let mut rig = Rig::attached();
+    let limit = zenithfence_core::cache::MAX_ENTRIES;
+    for i in 0..=limit {
+        let key = FlowKey {
+            protocol: 17,
+            local_ip: IpAddress::V4([10, 0, (i >> 16) as u8, (i >> 8) as u8]),
+            local_port: (i & 0xff) as u16 + 1024,
+            remote_ip: IpAddress::V4([10, 9, 9, 9]),
+            remote_port: 53,
+        };
+        rig.driver.cache_mut().insert(
+            key,
+            Verdict::PermanentAccept,
+            APP_PID,
+            Direction::Outbound,
+            rig.now,
+        );
+    }
+    assert!(rig.driver.cached_connections() <= limit);
+    rig.driver.clean(rig.now);
+    assert_eq!(rig.write(Command::GetLogs), status::SUCCESS);
+    let warned = rig.infos().into_iter().any(|info| {
+        matches!(info, Info::LogLine(line) if line.severity == 4
+            && line.text.contains("connection cache was full"))
+    });
+    assert!(warned, "the eviction was logged");
+}
