@@ -68,10 +68,10 @@ impl ConnectionCache {
     }
 
     /// Records (or replaces) a decided connection. A new one in a full cache first makes room
-    /// for a quarter of the limit (ended connections, then those idle longest). What an evicted entry decided is decided again
-    /// should the flow show another packet: a new connection is asked about at its first
-    /// packet anyway, so a flow that is gone from the cache is treated as unknown, never as
-    /// allowed by it.
+    /// for at least a quarter of the limit (every ended connection, then those idle longest).
+    /// A flow dropped from the cache is one the driver does not know: the Linux daemon decides
+    /// it again at its next queued packet; the Windows packet layer lets it pass, new
+    /// connections being decided at ALE.
     pub fn insert(
         &mut self,
         key: FlowKey,
