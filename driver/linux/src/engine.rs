@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use zenithfence_core::blocking_queue::BlockingInfoQueue;
-use zenithfence_core::cache::ConnectionCache;
+use zenithfence_core::cache::{ConnectionCache, MAX_ENTRIES};
 use zenithfence_core::commands::{granted_features, hello_reply, hello_text};
 use zenithfence_core::counters::{counters, DriverTally};
 use zenithfence_core::decision::{Action, Decision};
@@ -345,7 +345,7 @@ impl Engine {
         self.cache
             .insert(flow, verdict, attribution.pid, direction, time.now_ms);
         if let Some(cookie) = attribution.cookie {
-            self.cookies.insert(cookie, flow);
+            self.remember_cookie(cookie, flow);
         }
     }
 
@@ -421,7 +421,7 @@ impl Engine {
             time.now_ms,
         );
         if let Some(cookie) = attribution.cookie {
-            self.cookies.insert(cookie, flow);
+            self.remember_cookie(cookie, flow);
         }
         let info = connection_info(
             &flow,
@@ -778,6 +778,22 @@ impl Engine {
         }
     }
 
+    /// Remembers the flow of a socket cookie, for its end. The map is bounded like the cache
+    /// (a flood between clean-ups would otherwise grow it by rate × a minute): once it holds
+    /// [`MAX_ENTRIES`] cookies, those of flows the cache no longer holds go, then, if that was
+    /// not enough, the oldest (the kernel hands cookies out in increasing order), down to three
+    /// quarters, so that a pass over the map comes at most once per quarter of the limit.
+    fn remember_cookie(&mut self, cookie: u64, flow: FlowKey) {
+        if self.cookies.len() >= MAX_ENTRIES {
+            let cache = &self.cache;
+            self.cookies.retain(|_, flow| cache.get(flow).is_some());
+            while self.cookies.len() > MAX_ENTRIES - MAX_ENTRIES / 4 {
+                self.cookies.pop_first();
+            }
+        }
+        self.cookies.insert(cookie, flow);
+    }
+
     /// The flow a socket cookie was seen with, if any.
     pub(crate) fn flow_of_cookie(&self, cookie: u64) -> Option<FlowKey> {
         self.cookies.get(&cookie).copied()
@@ -794,7 +810,7 @@ impl Engine {
                     "the connection cache was full ({} entries): {} connections were dropped \
                      from it since the last clean-up (ended ones first, then the longest idle; \
                      they are decided again should they show another packet)",
-                    zenithfence_core::cache::MAX_ENTRIES,
+                    MAX_ENTRIES,
                     evicted - self.evictions_seen
                 ),
             );
@@ -1232,7 +1248,7 @@ pub(super) mod tests {
     #[test]
     fn a_full_connection_cache_is_logged_once_per_clean_up_and_stays_within_its_limit() {
         let mut f = fixture(16, false);
-        let limit = zenithfence_core::cache::MAX_ENTRIES;
+        let limit = MAX_ENTRIES;
         let key = |i: usize| FlowKey {
             protocol: 17,
             local_ip: IpAddress::V4([10, 0, (i >> 16) as u8, (i >> 8) as u8]),
@@ -1268,5 +1284,41 @@ pub(super) mod tests {
         );
         f.engine.clean(4);
         assert!(warnings(&f.engine).is_empty(), "nothing new to say");
+    }
+
+    #[test]
+    fn a_cookie_flood_keeps_the_map_bounded_and_the_cookies_of_cached_flows() {
+        let mut f = fixture(16, false);
+        let cached = flow(1);
+        f.engine
+            .cache
+            .insert(cached, Verdict::PermanentAccept, 1, Direction::Outbound, 0);
+        // The cached flow's cookie is the oldest of all: it must outlive the flood anyway.
+        f.engine.remember_cookie(1, cached);
+        for cookie in 2..=(MAX_ENTRIES as u64 + 10) {
+            f.engine.remember_cookie(cookie, flow(2));
+            assert!(f.engine.cookies.len() <= MAX_ENTRIES);
+        }
+        assert_eq!(
+            f.engine.flow_of_cookie(1),
+            Some(cached),
+            "its flow is cached"
+        );
+        assert_eq!(f.engine.flow_of_cookie(2), None, "its flow is not");
+        let newest = MAX_ENTRIES as u64 + 10;
+        assert_eq!(f.engine.flow_of_cookie(newest), Some(flow(2)), "just seen");
+        // Every cookie names a cached flow: the oldest go.
+        f.engine
+            .cache
+            .insert(flow(2), Verdict::PermanentAccept, 1, Direction::Outbound, 0);
+        let first = newest + 1;
+        for cookie in first..first + MAX_ENTRIES as u64 {
+            f.engine.remember_cookie(cookie, flow(2));
+        }
+        assert!(f.engine.cookies.len() <= MAX_ENTRIES);
+        assert!(f.engine.cookies.len() > MAX_ENTRIES / 2);
+        assert_eq!(f.engine.flow_of_cookie(1), None, "the oldest went");
+        let last = first + MAX_ENTRIES as u64 - 1;
+        assert_eq!(f.engine.flow_of_cookie(last), Some(flow(2)));
     }
 }
