@@ -3,7 +3,7 @@
 //! It binds the queue with the daemon's parameters, through this crate's own [`nfqueue`] code,
 //! and answers every held packet `NF_ACCEPT` with the allow bit added to its mark, the way the
 //! daemon answers a permanent accept. [`BaselineRules`] installs the daemon's rule set (the same
-//! `iptables-restore` scripts and the same alive table). Comparing the two therefore isolates
+//! `iptables-restore` scripts and the same nft verdict table). Comparing the two therefore isolates
 //! what the daemon adds on top of the kernel round trip: policy, process attribution and the
 //! client protocol.
 //!
@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use crate::nfqueue::{KernelVerdict, Queue};
-use crate::rules::{self, AliveTable, Family, RuleConfig, MARK_ALLOW, MARK_VERDICT_MASK};
+use crate::rules::{self, Family, RuleConfig, VerdictTable, MARK_ALLOW, MARK_VERDICT_MASK};
 
 /// Held packets in the kernel queue at most: the daemon's value (`run.rs`).
 const KERNEL_QUEUE_LEN: u32 = 4096;
@@ -52,11 +52,11 @@ pub fn run_accept_all(queue: u16, stop: &AtomicBool) -> io::Result<u64> {
     Ok(answered)
 }
 
-/// The daemon's netfilter rules and alive table for one queue, installed in the current network
+/// The daemon's netfilter rules and verdict table for one queue, installed in the current network
 /// namespace; dropping it removes them.
 pub struct BaselineRules {
     families: Vec<Family>,
-    alive: Option<AliveTable>,
+    verdict_table: Option<VerdictTable>,
 }
 
 impl BaselineRules {
@@ -71,9 +71,10 @@ impl BaselineRules {
         for &family in &families {
             rules::remove(family, None);
         }
+        rules::remove_leftover_verdict_tables();
         let mut installed = BaselineRules {
             families: Vec::new(),
-            alive: Some(AliveTable::create(queue)?),
+            verdict_table: Some(VerdictTable::install(queue)?),
         };
         let config = RuleConfig {
             queue,
@@ -93,8 +94,9 @@ impl Drop for BaselineRules {
         for &family in &self.families {
             rules::remove(family, None);
         }
-        if let Some(alive) = self.alive.take() {
-            alive.remove();
+        // After the queue rules, as the daemon does.
+        if let Some(table) = self.verdict_table.take() {
+            table.remove();
         }
     }
 }

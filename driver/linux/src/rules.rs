@@ -1,28 +1,38 @@
-//! The netfilter rules that send new connections to our queue, installed atomically with
-//! `iptables-nft-restore --noflush` for IPv4 and IPv6 (named explicitly: the alive table below is
-//! nftables, and the rules must live in the same framework whichever `iptables` alternative the
-//! host selected), and removed on exit or at the next start.
+//! The netfilter rules that send new connections to our queue and apply the verdicts, in two
+//! parts, installed before the daemon serves and removed on exit or at the next start:
+//! - The queue's chains, in iptables-nft's mangle table, installed atomically with
+//!   `iptables-nft-restore --noflush` for IPv4 and IPv6. They use the NFQUEUE target because
+//!   nft's own `queue` expression is a module some kernels do not have (this test VM's kernel
+//!   has none and loads no modules). The tool is named explicitly so both parts live in
+//!   nftables, whichever `iptables` alternative the host selected.
+//! - The verdicts' chains, in one nft table of family `inet` ([`VerdictTable`]): a base chain on
+//!   the output and on the input hook at priority -149, right after mangle's (-150), where a
+//!   packet the queue accepted goes on.
 //!
 //! Marks (bits of the packet mark and the conntrack mark):
-//! - `ALLOW` (0x10000000): set by an accept verdict; the filter table saves it to the connmark, and
-//!   packets of a flow with it in the connmark never reach the queue again (UDP flows are queued
-//!   once, not per packet).
-//! - `REJECT` (0x20000000): set by a block verdict; the filter table rejects the packet so the
+//! - `ALLOW` (0x10000000): set by an accept verdict; the verdict table saves it to the
+//!   connmark, and packets of a flow with it in the connmark never reach the queue again (UDP
+//!   flows are queued once, not per packet).
+//! - `REJECT` (0x20000000): set by a block verdict; the verdict table rejects the packet so the
 //!   application gets an error at once (TCP reset, ICMP administratively prohibited).
-//! - `ALIVE` (0x40000000): set by a `flags owner` nft table that exists only while our `nft -i`
-//!   child lives. The queue rules require it, so when the daemon dies, even by SIGKILL, the
-//!   kernel removes the table, the rules stop matching and traffic flows as if we were absent.
 //!
-//! Established traffic pays one comparison per hook and nothing else: every jump from a built-in
-//! chain into ours is guarded by the match that tells whether the packet can concern us
+//! When the daemon dies, even by SIGKILL, its queue has no reader, and every packet the queue
+//! rules send there passes (`--queue-bypass`): traffic flows as if we were absent until the next
+//! start sweeps the rules. The verdict table acts only on packets with a verdict bit, which only
+//! the daemon sets. (Until 2026-12 an nft table owned by an `nft -i` child set an "alive" bit on
+//! every packet, and the queue rules required it; it cost every established packet a base chain
+//! and gave nothing `--queue-bypass` does not.)
+//!
+//! Established traffic pays one comparison per base chain and nothing else: every jump into a
+//! chain of ours is guarded by the match that tells whether the packet can concern us
 //! (conntrack state NEW, a verdict bit in the packet mark, UDP port 53), so packets of flows
-//! already decided never enter our chains. The NEW guard also tests the connmark, after the
-//! state: a one-way UDP flow stays NEW, and its packets once allowed must not enter either. The
-//! alive table's rule has no match at all (it only sets a bit), so it costs less than any test
-//! of whether to set it.
+//! already decided never enter. The NEW guard also tests the connmark, after the state: a
+//! one-way UDP flow stays NEW, and its packets once allowed must not enter either. That is two
+//! base chains on the output path (three with DNS names: the query copy in POSTROUTING) and two
+//! on the input path.
 
 use std::io::{self, Write};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
 /// Allow bit.
 pub(crate) const MARK_ALLOW: u32 = 0x1000_0000;
@@ -30,18 +40,16 @@ pub(crate) const MARK_ALLOW: u32 = 0x1000_0000;
 pub(crate) const MARK_REJECT: u32 = 0x2000_0000;
 /// Both verdict bits.
 pub(crate) const MARK_VERDICT_MASK: u32 = 0x3000_0000;
-/// Alive bit.
-pub(crate) const MARK_ALIVE: u32 = 0x4000_0000;
 
 /// Every chain of ours starts with this; the fallback removal finds leftovers by it, whatever
 /// layout an older version installed.
 const CHAIN_PREFIX: &str = "ZF_";
 const CHAIN_OUT: &str = "ZF_OUT";
 const CHAIN_IN: &str = "ZF_IN";
-const CHAIN_VERDICT: &str = "ZF_VERDICT";
 const CHAIN_DNS_SENT: &str = "ZF_DNS_SENT";
 const CHAIN_DNS_ANSWER: &str = "ZF_DNS_ANSWER";
-/// The built-in chains our jumps may be in, per table.
+/// The built-in chains our jumps may be in, per table: the fallback removal also sweeps filter,
+/// where versions before 2026-12 applied the verdicts.
 const BUILTINS: [(&str, &[&str]); 2] = [
     ("mangle", &["OUTPUT", "INPUT", "POSTROUTING"]),
     ("filter", &["OUTPUT", "INPUT"]),
@@ -62,13 +70,6 @@ impl Family {
         match self {
             Family::V4 => "iptables-nft",
             Family::V6 => "ip6tables-nft",
-        }
-    }
-
-    fn reject_other(self) -> &'static str {
-        match self {
-            Family::V4 => "icmp-admin-prohibited",
-            Family::V6 => "icmp6-adm-prohibited",
         }
     }
 }
@@ -92,20 +93,16 @@ struct TableScript {
     rules: Vec<String>,
 }
 
-fn tables(family: Family, config: RuleConfig) -> [TableScript; 2] {
-    let verdict_bits = format!("{MARK_VERDICT_MASK:#x}");
-    // The guard on the jump tells undecided NEW packets apart, so the queue rule needs only the
-    // alive bit.
-    let queue = format!(
-        "-m mark --mark {MARK_ALIVE:#x}/{MARK_ALIVE:#x} -j NFQUEUE --queue-num {} --queue-bypass",
-        config.queue
-    );
+fn mangle(config: RuleConfig) -> TableScript {
+    // The guard on the jump tells undecided NEW packets apart, so the queue rule needs no match.
+    let queue = format!("-j NFQUEUE --queue-num {} --queue-bypass", config.queue);
     // A UDP flow stays NEW until its first reply, so every packet of a one-way flow (a stream
     // sent, a log shipped) is NEW: the connmark test in the guard keeps those of an allowed
     // flow out of our chain, where they would only return at once. An established packet fails
     // the state test, the first, and pays nothing for the second.
-    let undecided_new =
-        format!("-m conntrack --ctstate NEW -m connmark ! --mark {MARK_ALLOW:#x}/{verdict_bits}");
+    let undecided_new = format!(
+        "-m conntrack --ctstate NEW -m connmark ! --mark {MARK_ALLOW:#x}/{MARK_VERDICT_MASK:#x}"
+    );
     let mut mangle = TableScript {
         table: "mangle",
         chains: vec![CHAIN_OUT, CHAIN_IN],
@@ -134,82 +131,55 @@ fn tables(family: Family, config: RuleConfig) -> [TableScript; 2] {
         // Queries: only once they were let out, so that a query the firewall blocked or dropped
         // does not count as asked (a forged answer to it would be believed). Mangle POSTROUTING
         // (priority -150) comes after every chain of the output hook: our queue here in mangle
-        // OUTPUT (an accepted packet goes on to the next hook, a dropped one never arrives), our
-        // REJECT of blocked packets in filter OUTPUT, and any other firewall's output rules. It
+        // OUTPUT (an accepted packet goes on to the next hook, a dropped one never arrives), the
+        // verdict table's REJECT of blocked packets, and any other firewall's output rules. It
         // comes before source NAT (priority 100), so the query's source is still the socket's
-        // address, which its answer is addressed to once conntrack has undone the NAT. The
-        // alive bit is set in the output hook only, so forwarded queries (a router's, a
-        // container's) are not taken for this host's. Queries of any conntrack state count: a
-        // resolver may ask again from the same socket.
+        // address, which its answer is addressed to once conntrack has undone the NAT. Only
+        // packets with a socket are this host's own: queries forwarded for a router's or a
+        // container's clients have none. Queries of any conntrack state count: a resolver may
+        // ask again from the same socket.
         mangle.jumps.push((
             "POSTROUTING",
             format!("-p udp --dport 53 -j {CHAIN_DNS_SENT}"),
         ));
         mangle.rules.push(format!(
-            "-A {CHAIN_DNS_SENT} -m mark --mark {MARK_ALIVE:#x}/{MARK_ALIVE:#x} {log}"
+            "-A {CHAIN_DNS_SENT} -m owner --socket-exists {log}"
         ));
     }
-    // Only packets a verdict marked enter: established packets carry no verdict bit (the
-    // connmark is never restored to the packet mark).
-    let marked = format!("-m mark ! --mark 0x0/{verdict_bits}");
-    let filter = TableScript {
-        table: "filter",
-        chains: vec![CHAIN_VERDICT],
-        jumps: vec![
-            ("OUTPUT", format!("{marked} -j {CHAIN_VERDICT}")),
-            ("INPUT", format!("{marked} -j {CHAIN_VERDICT}")),
-        ],
-        rules: vec![
-            format!(
-                "-A {CHAIN_VERDICT} -m mark --mark {MARK_ALLOW:#x}/{verdict_bits} -j CONNMARK --save-mark --nfmask {verdict_bits} --ctmask {verdict_bits}"
-            ),
-            format!(
-                "-A {CHAIN_VERDICT} -p tcp -m mark --mark {MARK_REJECT:#x}/{verdict_bits} -j REJECT --reject-with tcp-reset"
-            ),
-            format!(
-                "-A {CHAIN_VERDICT} -m mark --mark {MARK_REJECT:#x}/{verdict_bits} -j REJECT --reject-with {}",
-                family.reject_other()
-            ),
-        ],
-    };
-    [mangle, filter]
+    mangle
 }
 
-/// The `iptables-restore` script that installs our chains for one family.
-pub(crate) fn install_script(family: Family, config: RuleConfig) -> String {
-    let mut s = String::new();
-    for table in tables(family, config) {
-        s.push_str(&format!("*{}\n", table.table));
-        for chain in &table.chains {
-            s.push_str(&format!(":{chain} - [0:0]\n"));
-        }
-        for (builtin, rule) in &table.jumps {
-            s.push_str(&format!("-I {builtin} 1 {rule}\n"));
-        }
-        for rule in &table.rules {
-            s.push_str(rule);
-            s.push('\n');
-        }
-        s.push_str("COMMIT\n");
+/// The `iptables-restore` script that installs our chains for one family (the same for both).
+pub(crate) fn install_script(config: RuleConfig) -> String {
+    let table = mangle(config);
+    let mut s = format!("*{}\n", table.table);
+    for chain in &table.chains {
+        s.push_str(&format!(":{chain} - [0:0]\n"));
     }
+    for (builtin, rule) in &table.jumps {
+        s.push_str(&format!("-I {builtin} 1 {rule}\n"));
+    }
+    for rule in &table.rules {
+        s.push_str(rule);
+        s.push('\n');
+    }
+    s.push_str("COMMIT\n");
     s
 }
 
 /// The `iptables-restore` script that removes what [`install_script`] added with the same
 /// configuration, in one transaction. It fails as a whole if anything is missing; [`remove`]
 /// then falls back.
-pub(crate) fn removal_script(family: Family, config: RuleConfig) -> String {
-    let mut s = String::new();
-    for table in tables(family, config) {
-        s.push_str(&format!("*{}\n", table.table));
-        for (builtin, rule) in &table.jumps {
-            s.push_str(&format!("-D {builtin} {rule}\n"));
-        }
-        for chain in &table.chains {
-            s.push_str(&format!("-F {chain}\n-X {chain}\n"));
-        }
-        s.push_str("COMMIT\n");
+pub(crate) fn removal_script(config: RuleConfig) -> String {
+    let table = mangle(config);
+    let mut s = format!("*{}\n", table.table);
+    for (builtin, rule) in &table.jumps {
+        s.push_str(&format!("-D {builtin} {rule}\n"));
     }
+    for chain in &table.chains {
+        s.push_str(&format!("-F {chain}\n-X {chain}\n"));
+    }
+    s.push_str("COMMIT\n");
     s
 }
 
@@ -227,7 +197,7 @@ fn run_quiet(program: &str, args: &[&str]) -> bool {
 /// for leftovers of a killed daemon or of an older version with another layout).
 pub(crate) fn remove(family: Family, config: Option<RuleConfig>) {
     if let Some(config) = config {
-        if restore(family, &removal_script(family, config)).is_ok() {
+        if restore(family, &removal_script(config)).is_ok() {
             return;
         }
     }
@@ -293,7 +263,7 @@ fn our_chains(listed: &str) -> Vec<String> {
 
 /// Installs the rules of one family in one transaction.
 pub(crate) fn install(family: Family, config: RuleConfig) -> io::Result<()> {
-    restore(family, &install_script(family, config))
+    restore(family, &install_script(config))
 }
 
 /// Applies an `iptables-nft-restore --noflush` script as one transaction.
@@ -319,61 +289,104 @@ fn restore(family: Family, script: &str) -> io::Result<()> {
     Ok(())
 }
 
-/// The owner table that sets the alive bit while our `nft -i` child runs.
-pub(crate) struct AliveTable {
-    child: Child,
+/// Every nft table of ours starts with this (one per queue number, so the names of daemons in
+/// two namespaces never meet, and the sweep finds a leftover whatever queue it served).
+const VERDICT_TABLE_PREFIX: &str = "zf_verdict_";
+
+/// The nft table that applies the verdicts (see the module's notes).
+pub(crate) struct VerdictTable {
+    name: String,
 }
 
-/// The nft table name (unique per queue, so two daemons in two namespaces never meet).
-fn alive_table_name(queue: u16) -> String {
-    format!("zf_alive_{queue}")
+/// The nft script of the verdict table for `queue`: the table is created if missing and
+/// deleted in the same transaction, so a leftover of an earlier run is replaced, never doubled.
+pub(crate) fn verdict_table_script(queue: u16) -> String {
+    let name = format!("{VERDICT_TABLE_PREFIX}{queue}");
+    let bits = format!("{MARK_VERDICT_MASK:#x}");
+    // Only a packet a verdict marked enters `verdict`: established packets carry no verdict bit
+    // (the connmark is never restored to the packet mark). The counter counts those that enter.
+    let guard = format!("meta mark & {bits} != 0 counter jump verdict");
+    format!(
+        "add table inet {name}\n\
+         delete table inet {name}\n\
+         table inet {name} {{\n\
+         \tchain verdict {{\n\
+         \t\tmeta mark & {bits} == {MARK_ALLOW:#x} ct mark set ct mark & {keep:#x} | {MARK_ALLOW:#x} return\n\
+         \t\tmeta l4proto tcp meta mark & {bits} == {MARK_REJECT:#x} reject with tcp reset\n\
+         \t\tmeta mark & {bits} == {MARK_REJECT:#x} reject with icmpx admin-prohibited\n\
+         \t}}\n\
+         \tchain out {{\n\
+         \t\ttype filter hook output priority -149; policy accept;\n\
+         \t\t{guard}\n\
+         \t}}\n\
+         \tchain in {{\n\
+         \t\ttype filter hook input priority -149; policy accept;\n\
+         \t\t{guard}\n\
+         \t}}\n\
+         }}\n",
+        keep = !MARK_VERDICT_MASK,
+    )
 }
 
-impl AliveTable {
-    /// Starts `nft -i` and creates the owner table through its stdin, which stays open (and
-    /// close-on-exec for any other child) for as long as we live.
-    pub(crate) fn create(queue: u16) -> io::Result<AliveTable> {
+impl VerdictTable {
+    /// Installs the table for `queue` (replacing a leftover of the same name).
+    pub(crate) fn install(queue: u16) -> io::Result<VerdictTable> {
+        let script = verdict_table_script(queue);
         let mut child = Command::new("nft")
-            .arg("-i")
+            .args(["-f", "-"])
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::piped())
             .spawn()
             .map_err(|e| io::Error::new(e.kind(), format!("cannot run nft: {e}")))?;
-        let table = alive_table_name(queue);
-        let script = format!(
-            "add table inet {table} {{ flags owner; \
-             chain o {{ type filter hook output priority -200; meta mark set meta mark or {MARK_ALIVE:#x}; }} ; \
-             chain i {{ type filter hook input priority -200; meta mark set meta mark or {MARK_ALIVE:#x}; }} ; }}\n"
-        );
-        let stdin = child
-            .stdin
-            .as_mut()
-            .ok_or_else(|| io::Error::other("nft has no stdin"))?;
-        stdin.write_all(script.as_bytes())?;
-        stdin.flush()?;
-        let alive = AliveTable { child };
-        alive.wait_until_present(&table)?;
-        Ok(alive)
-    }
-
-    fn wait_until_present(&self, table: &str) -> io::Result<()> {
-        for _ in 0..100 {
-            if run_quiet("nft", &["list", "table", "inet", table]) {
-                return Ok(());
-            }
-            std::thread::sleep(std::time::Duration::from_millis(10));
+        if let Some(mut stdin) = child.stdin.take() {
+            stdin.write_all(script.as_bytes())?;
         }
-        Err(io::Error::other(format!(
-            "the nft owner table {table} did not appear"
-        )))
+        let output = child.wait_with_output()?;
+        if !output.status.success() {
+            return Err(io::Error::other(format!(
+                "nft refused the verdict table: {}",
+                String::from_utf8_lossy(&output.stderr).trim()
+            )));
+        }
+        Ok(VerdictTable {
+            name: format!("{VERDICT_TABLE_PREFIX}{queue}"),
+        })
     }
 
-    /// Ends the child; the kernel then deletes the table.
-    pub(crate) fn remove(mut self) {
-        drop(self.child.stdin.take());
-        let _ = self.child.wait();
+    /// Deletes the table. Only once no packet of ours can be answered any more: a block
+    /// verdict given after it is gone would let its packet through.
+    pub(crate) fn remove(self) {
+        run_quiet("nft", &["delete", "table", "inet", &self.name]);
     }
+}
+
+/// Deletes every verdict table of ours, whatever queue it was for (leftovers of a killed
+/// daemon; a running one in this namespace would hold the namespace lock, so there is none).
+pub(crate) fn remove_leftover_verdict_tables() {
+    let listed = Command::new("nft")
+        .args(["list", "tables", "inet"])
+        .stderr(Stdio::null())
+        .output()
+        .map(|out| String::from_utf8_lossy(&out.stdout).into_owned())
+        .unwrap_or_default();
+    for name in our_nft_tables(&listed) {
+        run_quiet("nft", &["delete", "table", "inet", &name]);
+    }
+}
+
+/// From `nft list tables inet`: our verdict tables.
+fn our_nft_tables(listed: &str) -> Vec<String> {
+    listed
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("table inet "))
+        .map(str::trim)
+        .filter(|name| {
+            name.strip_prefix(VERDICT_TABLE_PREFIX)
+                .is_some_and(|queue| !queue.is_empty() && queue.bytes().all(|b| b.is_ascii_digit()))
+        })
+        .map(str::to_string)
+        .collect()
 }
 
 #[cfg(test)]
@@ -398,30 +411,30 @@ mod tests {
     }
 
     #[test]
-    fn the_script_queues_only_new_flows_of_a_live_daemon_and_skips_decided_ones() {
-        let script = install_script(Family::V6, config(Some(4243)));
+    fn the_script_queues_only_new_flows_and_skips_decided_ones() {
+        let script = install_script(config(Some(4243)));
         // A UDP flow is NEW until its first reply: the guard keeps its packets out once allowed.
         let guard = "-m conntrack --ctstate NEW -m connmark ! --mark 0x10000000/0x30000000";
         assert!(script.contains(&format!("-I OUTPUT 1 {guard} -j ZF_OUT\n")));
         assert!(script.contains(&format!("-I INPUT 1 {guard} -j ZF_IN\n")));
-        assert!(script.contains(
-            "-A ZF_OUT -m mark --mark 0x40000000/0x40000000 -j NFQUEUE --queue-num 4242 --queue-bypass"
-        ));
-        assert!(script.contains("--reject-with icmp6-adm-prohibited"));
-        assert_eq!(script.matches("COMMIT").count(), 2);
+        // With no reader (a dead daemon) the queue lets everything pass.
+        assert!(script.contains("-A ZF_OUT -j NFQUEUE --queue-num 4242 --queue-bypass\n"));
+        assert!(script.contains("-A ZF_IN -j NFQUEUE --queue-num 4242 --queue-bypass\n"));
+        // Only mangle: the verdicts are the nft table's.
+        assert!(script.starts_with("*mangle\n") && !script.contains("*filter"));
+        assert_eq!(script.matches("COMMIT").count(), 1);
     }
 
     #[test]
     fn every_jump_into_our_chains_is_guarded_by_cheap_matches() {
-        let script = install_script(Family::V4, config(Some(4243)));
+        let script = install_script(config(Some(4243)));
         let guards = [
             "-m conntrack --ctstate NEW -m connmark ! --mark 0x10000000/0x30000000",
-            "-m mark ! --mark 0x0/0x30000000",
             "-p udp --sport 53",
             "-p udp --dport 53",
         ];
         let found = jumps(&script);
-        assert_eq!(found.len(), 6, "{script}");
+        assert_eq!(found.len(), 4, "{script}");
         for (builtin, rule) in found {
             let (guard, target) = rule.split_once(" -j ").unwrap_or(("", ""));
             assert!(
@@ -431,13 +444,13 @@ mod tests {
         }
         // Nothing else is added to a built-in chain.
         assert!(!script.contains("-A OUTPUT") && !script.contains("-A INPUT"));
+        assert!(!script.contains("-A POSTROUTING"));
     }
 
     #[test]
     fn dns_answers_are_copied_before_any_other_rule_and_queries_once_let_out() {
-        let script = install_script(Family::V4, config(Some(4243)));
-        let mangle = script.split("*filter").next().unwrap_or("");
-        let input: Vec<String> = jumps(mangle)
+        let script = install_script(config(Some(4243)));
+        let input: Vec<String> = jumps(&script)
             .into_iter()
             .filter(|(builtin, _)| builtin == "INPUT")
             .map(|(_, rule)| rule)
@@ -451,9 +464,9 @@ mod tests {
         assert!(
             script.contains("-I POSTROUTING 1 -p udp --dport 53 -j ZF_DNS_SENT\n")
                 && script.contains(
-                    "-A ZF_DNS_SENT -m mark --mark 0x40000000/0x40000000 -j NFLOG --nflog-group 4243"
+                    "-A ZF_DNS_SENT -m owner --socket-exists -j NFLOG --nflog-group 4243"
                 ),
-            "DNS queries this host sends are logged once let out"
+            "DNS queries this host's sockets send are logged once let out"
         );
         assert!(
             !script.contains("-A ZF_OUT -p udp --dport 53"),
@@ -463,7 +476,7 @@ mod tests {
 
     #[test]
     fn without_dns_names_no_packet_is_tested_for_port_53() {
-        let script = install_script(Family::V4, config(None));
+        let script = install_script(config(None));
         assert!(!script.contains("53"), "{script}");
         assert!(!script.contains("ZF_DNS"), "{script}");
     }
@@ -471,8 +484,8 @@ mod tests {
     #[test]
     fn the_removal_script_undoes_every_jump_and_chain_the_install_adds() {
         for dns in [None, Some(7)] {
-            let install = install_script(Family::V4, config(dns));
-            let removal = removal_script(Family::V4, config(dns));
+            let install = install_script(config(dns));
+            let removal = removal_script(config(dns));
             for (builtin, rule) in jumps(&install) {
                 assert!(
                     removal.contains(&format!("-D {builtin} {rule}\n")),
@@ -491,6 +504,42 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn the_verdict_table_saves_allow_rejects_block_and_is_entered_only_by_marked_packets() {
+        let script = verdict_table_script(4242);
+        // Replaced, never doubled: created if missing, deleted and defined in one transaction.
+        assert!(script.starts_with(
+            "add table inet zf_verdict_4242\ndelete table inet zf_verdict_4242\ntable inet zf_verdict_4242 {"
+        ));
+        // The connmark keeps its other bits; allow is set and reject cleared, as
+        // `CONNMARK --save-mark --nfmask 0x30000000 --ctmask 0x30000000` did.
+        assert!(script.contains(
+            "meta mark & 0x30000000 == 0x10000000 ct mark set ct mark & 0xcfffffff | 0x10000000 return"
+        ));
+        assert!(script.contains(
+            "meta l4proto tcp meta mark & 0x30000000 == 0x20000000 reject with tcp reset"
+        ));
+        assert!(script
+            .contains("meta mark & 0x30000000 == 0x20000000 reject with icmpx admin-prohibited"));
+        // Right after mangle (-150), on both hooks, each with the one guard and nothing else.
+        for hook in ["output", "input"] {
+            assert!(script.contains(&format!(
+                "type filter hook {hook} priority -149; policy accept;\n\t\tmeta mark & 0x30000000 != 0 counter jump verdict\n\t}}"
+            )));
+        }
+        assert_eq!(script.matches("hook").count(), 2, "{script}");
+    }
+
+    #[test]
+    fn the_sweep_finds_only_our_verdict_tables() {
+        let listed = "table inet filter\ntable inet zf_verdict_4242\ntable inet zf_verdict_\n\
+                      table inet zf_verdict_9x\ntable inet zf_alive_4242\ntable inet zf_verdict_7\n";
+        assert_eq!(
+            our_nft_tables(listed),
+            vec!["zf_verdict_4242", "zf_verdict_7"]
+        );
     }
 
     #[test]

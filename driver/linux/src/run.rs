@@ -26,7 +26,7 @@ use crate::nfqueue::Queue;
 use crate::notify::{Notifier, READY_BOUND, STOPPING_BOUND};
 use crate::policy_file::{self, Stored};
 use crate::resolvers::{Resolvers, RESOLVED_UPSTREAMS, RESOLV_CONF};
-use crate::rules::{self, AliveTable, Family, RuleConfig};
+use crate::rules::{self, Family, RuleConfig, VerdictTable};
 use crate::sock_diag::DestroyListener;
 use crate::socket_lock;
 use crate::sys;
@@ -39,8 +39,8 @@ const COPY_RANGE: u32 = 256;
 const ACCT_SYSCTL: &str = "/proc/sys/net/netfilter/nf_conntrack_acct";
 /// How long the orderly shutdown may take (it takes well under a second).
 const STOP_BOUND: Duration = Duration::from_secs(5);
-/// How long the watchdog waits for the rules to go before it exits anyway (the alive table
-/// goes with the process, so the rules stop matching even if iptables could not run).
+/// How long the watchdog waits for the rules to go before it exits anyway (once the process is
+/// gone, `--queue-bypass` lets through whatever the rules still queue).
 const RULES_BOUND: Duration = Duration::from_secs(3);
 
 /// Runs the daemon until a termination signal; returns an error for a failed start.
@@ -84,6 +84,7 @@ pub(crate) fn run(options: Options) -> io::Result<()> {
     for &family in &families {
         rules::remove(family, None);
     }
+    rules::remove_leftover_verdict_tables();
     let queue = Queue::bind(options.queue, KERNEL_QUEUE_LEN, COPY_RANGE)?;
     let dns_group = options.queue.wrapping_add(1).max(1);
     let dns = match NflogGroup::bind(dns_group) {
@@ -130,7 +131,8 @@ pub(crate) fn run(options: Options) -> io::Result<()> {
             format!("could not forget earlier allowed flows: {e}"),
         );
     }
-    let alive = AliveTable::create(options.queue)?;
+    // Before the queue rules: no verdict may ever be given without the table that applies it.
+    let verdict_table = VerdictTable::install(options.queue)?;
     let config = RuleConfig {
         queue: options.queue,
         dns_log_group: dns.as_ref().map(|_| dns_group),
@@ -138,17 +140,17 @@ pub(crate) fn run(options: Options) -> io::Result<()> {
     for &family in &families {
         if let Err(e) = rules::install(family, config) {
             families.iter().for_each(|&f| rules::remove(f, None));
-            alive.remove();
+            verdict_table.remove();
             return Err(e);
         }
     }
-    // On the way out the rules go while the packet thread still runs, so every packet queued
-    // until then is answered by the daemon rather than dropped with its socket.
+    // On the way out the queue rules go while the packet thread still runs, so every packet
+    // queued until then is answered by the daemon rather than dropped with its socket; the
+    // verdict table goes once that thread has ended (after `serve`).
     let remove_rules = || {
         for &family in &families {
             rules::remove(family, Some(config));
         }
-        alive.remove();
     };
     // Armed by `serve` at the signal, and kept until the very end: the last log lines could
     // block on stderr too.
@@ -167,6 +169,8 @@ pub(crate) fn run(options: Options) -> io::Result<()> {
         &mut watchdog,
         remove_rules,
     );
+    // Every thread has ended: nothing of ours is answered any more.
+    verdict_table.remove();
     let _ = result
         .as_ref()
         .map_err(|e| log.write(Severity::Error, e.to_string()));
@@ -182,9 +186,11 @@ pub(crate) fn run(options: Options) -> io::Result<()> {
     result
 }
 
-/// The watchdog's way out when the orderly shutdown is stuck: take the rules away (nothing is
-/// queued to a daemon that no longer answers), say so, and end the process. Held packets are
-/// dropped by the kernel with the queue's socket; TCP sends them again.
+/// The watchdog's way out when the orderly shutdown is stuck: take the queue rules away
+/// (nothing is queued to a daemon that no longer answers), say so, and end the process. Held
+/// packets are dropped by the kernel with the queue's socket; TCP sends them again. The verdict
+/// table stays until the next start sweeps it: a thread that still answers must not see its
+/// block verdict let the packet through, and the table acts on nothing but our marks.
 fn stuck_shutdown(families: Vec<Family>) {
     let removed = run_bounded(RULES_BOUND, move || {
         families.iter().for_each(|&f| rules::remove(f, None));

@@ -37,6 +37,27 @@ fn jump_counters(net: &TestNet, table: &str, builtin: &str) -> Vec<(String, u64)
         .collect()
 }
 
+/// Packets that entered the verdict table's chain from each hook of the daemon's nft table,
+/// from the counters on its guarded jumps (`nft list table`).
+fn verdict_table_entries(net: &TestNet, queue: u16) -> Vec<(String, u64)> {
+    let table = format!("zf_verdict_{queue}");
+    let out = net.exec(&net.a, "nft", &["list", "table", "inet", &table]);
+    assert!(out.status.success(), "nft list table inet {table}");
+    let listed = String::from_utf8_lossy(&out.stdout).into_owned();
+    let mut chain = String::new();
+    let mut found = Vec::new();
+    for line in listed.lines().map(str::trim) {
+        if let Some(name) = line.strip_prefix("chain ") {
+            chain = name.trim_end_matches(" {").to_string();
+        } else if let Some((_, after)) = line.split_once("counter packets ") {
+            let packets = after.split(' ').next().and_then(|n| n.parse().ok());
+            found.push((format!("nft {chain} -> verdict"), packets.unwrap()));
+        }
+    }
+    assert_eq!(found.len(), 2, "a counted jump per hook:\n{listed}");
+    found
+}
+
 /// Counting rules of the test's own (no target) for the packets to and from port 8080.
 const COUNT_8080: [(&str, &str); 2] = [
     ("OUTPUT", "-p tcp --dport 8080"),
@@ -89,15 +110,18 @@ fn packets_of_an_allowed_flow_never_enter_our_chains_after_the_first() {
         ("mangle", "OUTPUT"),
         ("mangle", "INPUT"),
         ("mangle", "POSTROUTING"),
-        ("filter", "OUTPUT"),
-        ("filter", "INPUT"),
     ] {
         for (target, count) in jump_counters(&net, table, builtin) {
             entered.push((format!("{table} {builtin} -> {target}"), count));
         }
     }
-    // The SYN is NEW and carries the verdict: it enters ZF_OUT and ZF_VERDICT once. The rest of
-    // the flow, hundreds of packets each way, enters nothing of ours.
+    entered.extend(verdict_table_entries(&net, daemon.queue));
+    // Nothing of ours is left in filter, where older versions applied the verdicts.
+    for builtin in ["OUTPUT", "INPUT"] {
+        assert_eq!(jump_counters(&net, "filter", builtin), Vec::new());
+    }
+    // The SYN is NEW and carries the verdict: it enters ZF_OUT and the verdict chain once. The
+    // rest of the flow, hundreds of packets each way, enters nothing of ours.
     let total: u64 = entered.iter().map(|(_, n)| n).sum();
     assert!(
         total <= 2,
@@ -108,6 +132,12 @@ fn packets_of_an_allowed_flow_never_enter_our_chains_after_the_first() {
             .iter()
             .any(|(jump, n)| jump == "mangle OUTPUT -> ZF_OUT" && *n == 1),
         "the SYN was queued through the guarded jump: {entered:?}"
+    );
+    assert!(
+        entered
+            .iter()
+            .any(|(jump, n)| jump == "nft out -> verdict" && *n == 1),
+        "the accepted SYN had its verdict applied: {entered:?}"
     );
 }
 
@@ -189,7 +219,17 @@ fn an_older_versions_unguarded_rules_are_swept_at_start_and_nothing_is_left_at_s
         })
         .unwrap();
     assert!(restore.success());
+    // And what a killed daemon of this version leaves: its verdict table (of another queue).
+    let leftover = net.exec(&net.a, "nft", &["add", "table", "inet", "zf_verdict_9"]);
+    assert!(leftover.status.success());
     let daemon = Daemon::start(&net, &[]);
+    let tables = net.exec(&net.a, "nft", &["list", "tables", "inet"]);
+    let tables = String::from_utf8_lossy(&tables.stdout).into_owned();
+    assert_eq!(
+        tables.trim(),
+        format!("table inet zf_verdict_{}", daemon.queue),
+        "the leftover went, the daemon's own is there"
+    );
     let saved = net.exec(&net.a, "iptables-nft-save", &[]);
     let saved = String::from_utf8_lossy(&saved.stdout).into_owned();
     let jumps: Vec<&str> = saved
@@ -200,8 +240,7 @@ fn an_older_versions_unguarded_rules_are_swept_at_start_and_nothing_is_left_at_s
     assert!(
         jumps.iter().all(|l| l.contains("--ctstate NEW")
             || l.contains("--dport 53")
-            || l.contains("--sport 53")
-            || l.contains("! --mark 0x0/0x30000000")),
+            || l.contains("--sport 53")),
         "only guarded jumps remain: {jumps:?}"
     );
     assert!(
@@ -220,4 +259,94 @@ fn an_older_versions_unguarded_rules_are_swept_at_start_and_nothing_is_left_at_s
         let after = String::from_utf8_lossy(&after.stdout);
         assert!(!after.contains("ZF_"), "{tool} after SIGTERM:\n{after}");
     }
+    let tables = net.exec(&net.a, "nft", &["list", "tables"]);
+    assert!(
+        !String::from_utf8_lossy(&tables.stdout).contains("zf_"),
+        "no nft table of ours after SIGTERM"
+    );
+}
+
+/// Packets the rules of `chain` (in mangle) matched, in order, from `iptables-nft -L -v -x`.
+fn rule_counters(net: &TestNet, chain: &str) -> Vec<u64> {
+    let out = net.exec(
+        &net.a,
+        "iptables-nft",
+        &["-w", "-t", "mangle", "-L", chain, "-v", "-x", "-n"],
+    );
+    assert!(out.status.success(), "iptables-nft -L {chain}");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .skip(2)
+        .filter_map(|line| line.split_whitespace().next()?.parse().ok())
+        .collect()
+}
+
+#[test]
+fn only_dns_queries_this_hosts_sockets_send_are_copied_not_forwarded_ones() {
+    let Some(_serial) = root_test("only_dns_queries_this_hosts_sockets_send_are_copied") else {
+        return;
+    };
+    let net = TestNet::new();
+    // `a` routes for `b` to a network on a link of its own whose other end nothing answers
+    // from: a query from `b` to a resolver there passes a's POSTROUTING, forwarded. (A veth
+    // pair, both ends in `a`: this kernel has no dummy links.)
+    let resolver = "10.202.9.9";
+    for args in [
+        &[
+            "link", "add", "zfout", "type", "veth", "peer", "name", "zfsink",
+        ][..],
+        &["addr", "add", "10.202.9.1/24", "dev", "zfout"],
+        &["link", "set", "zfout", "up"],
+        &["link", "set", "zfsink", "up"],
+        &[
+            "neigh",
+            "add",
+            resolver,
+            "lladdr",
+            "02:00:00:00:09:09",
+            "dev",
+            "zfout",
+        ],
+    ] {
+        assert!(net.exec(&net.a, "ip", args).status.success(), "{args:?}");
+    }
+    assert!(net
+        .exec(&net.a, "sysctl", &["-qw", "net.ipv4.ip_forward=1"])
+        .status
+        .success());
+    let via = net.ip4_a.clone();
+    assert!(net
+        .exec(
+            &net.b,
+            "ip",
+            &["route", "add", "10.202.9.0/24", "via", &via]
+        )
+        .status
+        .success());
+    let daemon = Daemon::start(&net, &["--dns-resolver", resolver]);
+    let app = Responder::start(&daemon.socket, always(Verdict::PermanentAccept));
+    let send = |ns: &str, count: u32| {
+        let script = format!(
+            "import socket\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n\
+             for _ in range({count}): s.sendto(b'q'*20,('{resolver}',53))"
+        );
+        let out = net.exec(ns, "timeout", &["5", "python3", "-c", &script]);
+        assert!(out.status.success(), "{out:?}");
+    };
+    send(&net.b, 3);
+    send(&net.a, 2);
+    let entered: u64 = jump_counters(&net, "mangle", "POSTROUTING")
+        .iter()
+        .filter(|(target, _)| target == "ZF_DNS_SENT")
+        .map(|(_, n)| n)
+        .sum();
+    assert_eq!(entered, 5, "every query to port 53 takes the guarded jump");
+    assert_eq!(
+        rule_counters(&net, "ZF_DNS_SENT"),
+        vec![2],
+        "only the two of a's own socket are copied"
+    );
+    assert_eq!(app.connections().len(), 1, "a's own flow was asked about");
+    drop(app);
+    drop(daemon);
 }

@@ -80,6 +80,43 @@ fn block_makes_connect_fail_fast_and_drop_makes_it_time_out() {
 }
 
 #[test]
+fn block_answers_tcp_with_a_reset_and_udp_with_administratively_prohibited_in_both_families() {
+    let Some(_serial) = root_test("block_answers_tcp_with_a_reset_and_udp_with_administratively")
+    else {
+        return;
+    };
+    let mut net = TestNet::new();
+    net.http_server("x");
+    let daemon = Daemon::start(&net, &[]);
+    let app = Responder::start(&daemon.socket, always(Verdict::Block));
+    // TCP over IPv6 (IPv4 is above): refused at once, by the reset.
+    let (code, _, seconds) = net.curl(&net.a, &format!("http://[{}]:8080/", net.ip6_b), &[]);
+    assert_eq!(code, 7, "curl: couldn't connect");
+    assert!(seconds < 0.1, "block took {seconds:.3} s");
+    // UDP: a connected socket reads the ICMP error the reject sent back (the kernel maps
+    // "administratively prohibited" to EHOSTUNREACH for IPv4 and EACCES for IPv6), within the
+    // bound, never the timeout a dropped datagram would give.
+    let probe = "import errno,socket,sys\n\
+                 fam=socket.AF_INET6 if ':' in sys.argv[1] else socket.AF_INET\n\
+                 s=socket.socket(fam,socket.SOCK_DGRAM)\n\
+                 s.settimeout(2)\n\
+                 s.connect((sys.argv[1],9999))\n\
+                 s.send(b'x')\n\
+                 try:\n  s.recv(100)\n  print('answered')\n\
+                 except socket.timeout:\n  print('timeout')\n\
+                 except OSError as e:\n  print(errno.errorcode[e.errno])\n";
+    for (address, expected) in [(&net.ip4_b, "EHOSTUNREACH"), (&net.ip6_b, "EACCES")] {
+        let out = net.exec(&net.a, "timeout", &["5", "python3", "-c", probe, address]);
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout).trim(),
+            expected,
+            "{address}: {out:?}"
+        );
+    }
+    assert_eq!(app.connections().len(), 3, "each was asked");
+}
+
+#[test]
 fn a_two_second_hold_then_accept_connects_without_a_retransmit_delay() {
     let Some(_serial) =
         root_test("a_two_second_hold_then_accept_connects_without_a_retransmit_delay")
@@ -254,7 +291,8 @@ fn sigkill_leaves_connectivity_working_and_the_next_start_clean() {
     assert_eq!(net.curl(&net.a, &url, &[]).0, 0);
     daemon.stop("KILL");
     drop(app);
-    // No daemon, its rules still installed: the alive table went with it, so nothing is queued.
+    // No daemon, its rules still installed: the queue has no reader, so `--queue-bypass` lets
+    // what they queue pass at once.
     let (code, body, seconds) = net.curl(&net.a, &url, &[]);
     assert_eq!((code, body.as_str()), (0, "alive"));
     assert!(seconds < 0.5, "no retransmit wait: {seconds:.3} s");
@@ -282,6 +320,11 @@ fn sigkill_leaves_connectivity_working_and_the_next_start_clean() {
     assert!(
         !String::from_utf8_lossy(&after.stdout).contains("ZF_"),
         "SIGTERM removes every rule"
+    );
+    let tables = net.exec(&net.a, "nft", &["list", "tables"]);
+    assert!(
+        !String::from_utf8_lossy(&tables.stdout).contains("zf_"),
+        "and the verdict table"
     );
 }
 

@@ -11,10 +11,9 @@
 //! - C: the real daemon with an auto-accept app (`target/release/zenithfenced`);
 //! - C': with `--compare DAEMON`, the same with another build of the daemon (for example the
 //!   previous commit's), so a change is measured side by side with its baseline;
-//! - with `--probe`, two rule layouts that no daemon uses yet, installed without one (whatever
-//!   they would queue passes, `--queue-bypass`), to see what a layout with fewer base chains
-//!   would give established packets (`layout_probe.rs`): P1 with what this kernel offers, P2
-//!   with everything in one nft table.
+//! - with `--probe`, a rule layout that no daemon uses yet, installed without one, to see what
+//!   a layout with fewer base chains would give established packets (`layout_probe.rs`): P2,
+//!   everything in one nft table.
 //!
 //! Each flow's first packet is queued and accepted; every later one is what this measures.
 //! Medians over the rounds, and each scenario as a percentage of A. Goal: C ≥ 99 % of A in TCP
@@ -37,7 +36,7 @@ struct Options {
     rounds: usize,
     seconds: u32,
     compare: Option<PathBuf>,
-    /// Adds the layout probes P1 and P2.
+    /// Adds the layout probe P2.
     probe: bool,
 }
 
