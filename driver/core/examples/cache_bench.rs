@@ -1,8 +1,8 @@
 //! What a connection flood costs the connection cache (`npm run bench:cache`): inserts of new
 //! connections into a cache already at its limit, as a process that opens connections as fast
-//! as it can makes them. Prints the mean insert, the slowest one (the insert that makes room for
-//! a quarter of the limit holds the caller, the daemon's engine lock or the Windows driver's
-//! spin lock, that long) and the same inserts into a cache far from its limit as the baseline.
+//! as it can makes them. Prints the mean insert, the slowest one (an insert holds the caller,
+//! the daemon's engine lock or the Windows driver's spin lock, that long) and the same inserts
+//! into a cache far from its limit as the baseline.
 //! `cargo run --release -p zenithfence-core --example cache_bench -- [inserts]`
 #![allow(clippy::unwrap_used)]
 

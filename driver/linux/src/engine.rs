@@ -17,10 +17,11 @@
 //! answered exactly once: at once, by a Verdict, by the hold timeout, or when the client leaves.
 
 use std::collections::BTreeMap;
+use std::ops::Bound;
 use std::sync::Arc;
 
 use zenithfence_core::blocking_queue::BlockingInfoQueue;
-use zenithfence_core::cache::{ConnectionCache, MAX_ENTRIES};
+use zenithfence_core::cache::{ConnectionCache, EVICTION_SAMPLE, MAX_ENTRIES};
 use zenithfence_core::commands::{granted_features, hello_reply, hello_text};
 use zenithfence_core::counters::{counters, DriverTally};
 use zenithfence_core::decision::{Action, Decision};
@@ -154,6 +155,8 @@ pub(crate) struct Engine {
     tally: DriverTally,
     /// Socket cookie → flow, for connection ends.
     cookies: BTreeMap<u64, FlowKey>,
+    /// The last cookie looked at to make room in `cookies` (see [`Engine::remember_cookie`]).
+    cookie_cursor: Option<u64>,
     /// The policy in force.
     policy: PolicyEnforcer,
     /// Address → names from every DNS answer the daemon believed, for host and domain rules.
@@ -186,6 +189,7 @@ impl Engine {
             client: None,
             tally: DriverTally::default(),
             cookies: BTreeMap::new(),
+            cookie_cursor: None,
             policy: PolicyEnforcer::new(),
             names: NameTable::new(NAME_TABLE_CAPACITY),
             network: NetworkEpochs::new(),
@@ -779,16 +783,39 @@ impl Engine {
     }
 
     /// Remembers the flow of a socket cookie, for its end. The map is bounded like the cache
-    /// (a flood between clean-ups would otherwise grow it by rate × a minute): once it holds
-    /// [`MAX_ENTRIES`] cookies, those of flows the cache no longer holds go, then, if that was
-    /// not enough, the oldest (the kernel hands cookies out in increasing order), down to three
-    /// quarters, so that a pass over the map comes at most once per quarter of the limit.
+    /// (a flood between clean-ups would otherwise grow it by rate × a minute), and the same way,
+    /// a few entries per new one rather than a pass over all: once it holds [`MAX_ENTRIES`]
+    /// cookies, of the next [`EVICTION_SAMPLE`] after the last ones looked at (wrapping), those
+    /// of flows the cache no longer holds go, or, if all are still cached, the oldest of them
+    /// (the kernel hands cookies out in increasing order).
     fn remember_cookie(&mut self, cookie: u64, flow: FlowKey) {
-        if self.cookies.len() >= MAX_ENTRIES {
-            let cache = &self.cache;
-            self.cookies.retain(|_, flow| cache.get(flow).is_some());
-            while self.cookies.len() > MAX_ENTRIES - MAX_ENTRIES / 4 {
-                self.cookies.pop_first();
+        if self.cookies.len() >= MAX_ENTRIES && !self.cookies.contains_key(&cookie) {
+            let after = self.cookie_cursor.map_or(Bound::Unbounded, Bound::Excluded);
+            let mut sample = [0u64; EVICTION_SAMPLE];
+            let mut stale = [false; EVICTION_SAMPLE];
+            let mut taken = 0;
+            let looked_at = self
+                .cookies
+                .range((after, Bound::Unbounded))
+                .chain(self.cookies.iter())
+                .take(EVICTION_SAMPLE);
+            for ((slot, is_stale), (&seen, flow)) in
+                sample.iter_mut().zip(stale.iter_mut()).zip(looked_at)
+            {
+                *slot = seen;
+                *is_stale = self.cache.get(flow).is_none();
+                taken += 1;
+            }
+            let sample = sample.get(..taken).unwrap_or_default();
+            self.cookie_cursor = sample.last().copied();
+            let mut dropped = false;
+            for (seen, _) in sample.iter().zip(stale).filter(|(_, stale)| *stale) {
+                dropped |= self.cookies.remove(seen).is_some();
+            }
+            if !dropped {
+                if let Some(oldest) = sample.iter().min() {
+                    self.cookies.remove(oldest);
+                }
             }
         }
         self.cookies.insert(cookie, flow);
@@ -808,8 +835,9 @@ impl Engine {
                 Severity::Warning,
                 format!(
                     "the connection cache was full ({} entries): {} connections were dropped \
-                     from it since the last clean-up (ended ones first, then the longest idle; \
-                     they are decided again should they show another packet)",
+                     from it since the last clean-up (one for each new one: of a few looked at, \
+                     an ended one, else the one idle longest; they are decided again should \
+                     they show another packet)",
                     MAX_ENTRIES,
                     evicted - self.evictions_seen
                 ),
@@ -1266,19 +1294,17 @@ pub(super) mod tests {
             warnings(&f.engine).is_empty(),
             "full, but nothing dropped yet"
         );
-        f.engine.cache.insert(
-            key(limit),
-            Verdict::PermanentAccept,
-            1,
-            Direction::Outbound,
-            2,
-        );
-        assert!(f.engine.cache.len() <= limit);
+        for i in limit..limit + 10 {
+            f.engine
+                .cache
+                .insert(key(i), Verdict::PermanentAccept, 1, Direction::Outbound, 2);
+        }
+        assert_eq!(f.engine.cache.len(), limit);
         f.engine.clean(3);
         let logged = warnings(&f.engine);
         assert_eq!(logged.len(), 1, "{logged:?}");
         assert!(
-            logged[0].contains(&format!("{} connections were dropped", limit / 4)),
+            logged[0].contains("10 connections were dropped"),
             "{}",
             logged[0]
         );

@@ -905,7 +905,8 @@ impl<P, I: Irp> Driver<P, I> {
                 severity::WARNING,
                 format!(
                     "the connection cache was full: {} connections were dropped from it since \
-                     the last clean-up (ended ones first, then the longest idle)",
+                     the last clean-up (one for each new one: of a few looked at, an ended one, \
+                     else the one idle longest)",
                     evicted - self.evictions_seen
                 ),
             );
