@@ -43,7 +43,7 @@ export const MAINTAINER_SCRIPTS = ['postinst', 'prerm', 'postrm'] as const;
 export const TOOL_DEPENDS = [
   // iptables-nft-restore / ip6tables-nft-restore install the queue rules.
   'iptables',
-  // nft holds the "alive" table that makes the rules stop with the process (driver/README.md).
+  // nft installs the table that applies the verdicts (driver/README.md, "Crash safety").
   'nftables',
   // groupadd in the postinst, groupdel in the postrm (purge).
   'passwd',

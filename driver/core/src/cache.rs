@@ -26,9 +26,8 @@ pub const ENDED_TTL_MS: u64 = 60_000;
 pub const IDLE_TTL_MS: u64 = 600_000;
 /// Most connections remembered (tens of MB).
 pub const MAX_ENTRIES: usize = 262_144;
-/// Entries a full cache looks at to choose the one it drops for a new one. A connection is
-/// chosen only when it was active less recently than every other one looked at, so one in use
-/// outlives a flood.
+/// Entries a full cache looks at to choose the one it drops for a new one: an ended one first,
+/// else the one active least recently, so a connection in use outlives a flood.
 pub const EVICTION_SAMPLE: usize = 16;
 
 /// One cached connection.

@@ -787,7 +787,8 @@ impl Engine {
     /// a few entries per new one rather than a pass over all: once it holds [`MAX_ENTRIES`]
     /// cookies, of the next [`EVICTION_SAMPLE`] after the last ones looked at (wrapping), those
     /// of flows the cache no longer holds go, or, if all are still cached, the oldest of them
-    /// (the kernel hands cookies out in increasing order).
+    /// (the kernel hands cookies out in increasing order, in per-CPU batches: the smallest is
+    /// only roughly the oldest).
     fn remember_cookie(&mut self, cookie: u64, flow: FlowKey) {
         if self.cookies.len() >= MAX_ENTRIES && !self.cookies.contains_key(&cookie) {
             let after = self.cookie_cursor.map_or(Bound::Unbounded, Bound::Excluded);

@@ -13,23 +13,28 @@
 //! - `ALLOW` (0x10000000): set by an accept verdict; the verdict table saves it to the
 //!   connmark, and packets of a flow with it in the connmark never reach the queue again (UDP
 //!   flows are queued once, not per packet).
-//! - `REJECT` (0x20000000): set by a block verdict; the verdict table rejects the packet so the
-//!   application gets an error at once (TCP reset, ICMP administratively prohibited).
+//! - `REJECT` (0x20000000): a block verdict sets the whole mark to [`MARK_BLOCKED`], which has
+//!   this bit; the verdict table rejects a packet with exactly that mark, so the application
+//!   gets an error at once (TCP reset, ICMP administratively prohibited).
+//!
+//! The verdict table's guard also requires conntrack state NEW: the queue only ever holds NEW
+//! packets, so a verdict only ever marks those, and the established packets of software that
+//! uses these bits of the mark for itself are never entered, let alone rejected.
 //!
 //! When the daemon dies, even by SIGKILL, its queue has no reader, and every packet the queue
 //! rules send there passes (`--queue-bypass`): traffic flows as if we were absent until the next
-//! start sweeps the rules. The verdict table acts only on packets with a verdict bit, which only
-//! the daemon sets. (Until 2026-12 an nft table owned by an `nft -i` child set an "alive" bit on
+//! start sweeps the rules. A leftover verdict table rejects nothing but packets with the exact
+//! mark only a block verdict gives. (Until 2026-12 an nft table owned by an `nft -i` child set an "alive" bit on
 //! every packet, and the queue rules required it; it cost every established packet a base chain
 //! and gave nothing `--queue-bypass` does not.)
 //!
-//! Established traffic pays one comparison per base chain and nothing else: every jump into a
-//! chain of ours is guarded by the match that tells whether the packet can concern us
-//! (conntrack state NEW, a verdict bit in the packet mark, UDP port 53), so packets of flows
-//! already decided never enter. The NEW guard also tests the connmark, after the state: a
-//! one-way UDP flow stays NEW, and its packets once allowed must not enter either. That is two
-//! base chains on the output path (three with DNS names: the query copy in POSTROUTING) and two
-//! on the input path.
+//! Established traffic pays a guard per jump and nothing else: every jump into a chain of ours
+//! is guarded by the match that tells whether the packet can concern us (conntrack state NEW, a
+//! verdict bit in the packet mark, UDP port 53), so packets of flows already decided never
+//! enter. The NEW guard also tests the connmark, after the state: a one-way UDP flow stays NEW,
+//! and its packets once allowed must not enter either. That is two base chains on the output
+//! path (three with DNS names: the query copy in POSTROUTING) and two on the input path (where,
+//! with DNS names, mangle INPUT tests the answers' port before the NEW guard).
 
 use std::io::{self, Write};
 use std::process::{Command, Stdio};
@@ -38,6 +43,11 @@ use std::process::{Command, Stdio};
 pub(crate) const MARK_ALLOW: u32 = 0x1000_0000;
 /// Reject bit.
 pub(crate) const MARK_REJECT: u32 = 0x2000_0000;
+/// The whole mark a block verdict gives its packet: the reject bit (which the guard tests) with
+/// other bits no other software is likely to set all at once, so that the verdict table rejects
+/// only packets the daemon blocked, not every one whose mark happens to carry bit 29 (a VPN's
+/// fwmark, for example). The packet is rejected at once, so its other bits are not needed.
+pub(crate) const MARK_BLOCKED: u32 = MARK_REJECT | 0x0B10_CCED;
 /// Both verdict bits.
 pub(crate) const MARK_VERDICT_MASK: u32 = 0x3000_0000;
 
@@ -135,15 +145,17 @@ fn mangle(config: RuleConfig) -> TableScript {
         // verdict table's REJECT of blocked packets, and any other firewall's output rules. It
         // comes before source NAT (priority 100), so the query's source is still the socket's
         // address, which its answer is addressed to once conntrack has undone the NAT. Only
-        // packets with a socket are this host's own: queries forwarded for a router's or a
-        // container's clients have none. Queries of any conntrack state count: a resolver may
-        // ask again from the same socket.
+        // packets with a socket and a source address of this host are this host's own: queries
+        // forwarded for a router's or a container's clients have no socket, and their source
+        // is not ours (source NAT comes later); a bridged guest's frames may carry a socket of
+        // the host's tun device, but not a source of ours. Queries of any conntrack state count: a
+        // resolver may ask again from the same socket.
         mangle.jumps.push((
             "POSTROUTING",
             format!("-p udp --dport 53 -j {CHAIN_DNS_SENT}"),
         ));
         mangle.rules.push(format!(
-            "-A {CHAIN_DNS_SENT} -m owner --socket-exists {log}"
+            "-A {CHAIN_DNS_SENT} -m owner --socket-exists -m addrtype --src-type LOCAL {log}"
         ));
     }
     mangle
@@ -303,17 +315,19 @@ pub(crate) struct VerdictTable {
 pub(crate) fn verdict_table_script(queue: u16) -> String {
     let name = format!("{VERDICT_TABLE_PREFIX}{queue}");
     let bits = format!("{MARK_VERDICT_MASK:#x}");
-    // Only a packet a verdict marked enters `verdict`: established packets carry no verdict bit
-    // (the connmark is never restored to the packet mark). The counter counts those that enter.
-    let guard = format!("meta mark & {bits} != 0 counter jump verdict");
+    // Only a NEW packet with a verdict bit enters `verdict`: the queue holds NEW packets only,
+    // and our marks never reach an established one (the connmark is never restored to the
+    // packet mark). An established packet fails the mark test, the first. The counter counts
+    // those that enter.
+    let guard = format!("meta mark & {bits} != 0 ct state new counter jump verdict");
     format!(
         "add table inet {name}\n\
          delete table inet {name}\n\
          table inet {name} {{\n\
          \tchain verdict {{\n\
          \t\tmeta mark & {bits} == {MARK_ALLOW:#x} ct mark set ct mark & {keep:#x} | {MARK_ALLOW:#x} return\n\
-         \t\tmeta l4proto tcp meta mark & {bits} == {MARK_REJECT:#x} reject with tcp reset\n\
-         \t\tmeta mark & {bits} == {MARK_REJECT:#x} reject with icmpx admin-prohibited\n\
+         \t\tmeta mark {MARK_BLOCKED:#x} meta l4proto tcp reject with tcp reset\n\
+         \t\tmeta mark {MARK_BLOCKED:#x} reject with icmpx admin-prohibited\n\
          \t}}\n\
          \tchain out {{\n\
          \t\ttype filter hook output priority -149; policy accept;\n\
@@ -464,7 +478,7 @@ mod tests {
         assert!(
             script.contains("-I POSTROUTING 1 -p udp --dport 53 -j ZF_DNS_SENT\n")
                 && script.contains(
-                    "-A ZF_DNS_SENT -m owner --socket-exists -j NFLOG --nflog-group 4243"
+                    "-A ZF_DNS_SENT -m owner --socket-exists -m addrtype --src-type LOCAL -j NFLOG --nflog-group 4243"
                 ),
             "DNS queries this host's sockets send are logged once let out"
         );
@@ -518,15 +532,14 @@ mod tests {
         assert!(script.contains(
             "meta mark & 0x30000000 == 0x10000000 ct mark set ct mark & 0xcfffffff | 0x10000000 return"
         ));
-        assert!(script.contains(
-            "meta l4proto tcp meta mark & 0x30000000 == 0x20000000 reject with tcp reset"
-        ));
-        assert!(script
-            .contains("meta mark & 0x30000000 == 0x20000000 reject with icmpx admin-prohibited"));
+        // Only the exact mark a block verdict gives is rejected.
+        assert!(script.contains("meta mark 0x2b10cced meta l4proto tcp reject with tcp reset"));
+        assert!(script.contains("meta mark 0x2b10cced reject with icmpx admin-prohibited"));
+        assert_eq!(MARK_BLOCKED & MARK_VERDICT_MASK, MARK_REJECT);
         // Right after mangle (-150), on both hooks, each with the one guard and nothing else.
         for hook in ["output", "input"] {
             assert!(script.contains(&format!(
-                "type filter hook {hook} priority -149; policy accept;\n\t\tmeta mark & 0x30000000 != 0 counter jump verdict\n\t}}"
+                "type filter hook {hook} priority -149; policy accept;\n\t\tmeta mark & 0x30000000 != 0 ct state new counter jump verdict\n\t}}"
             )));
         }
         assert_eq!(script.matches("hook").count(), 2, "{script}");

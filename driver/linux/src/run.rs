@@ -80,8 +80,9 @@ pub(crate) fn run(options: Options) -> io::Result<()> {
     } else {
         vec![Family::V4]
     };
-    // Leftovers of a daemon that was killed: nothing else removed them.
-    for &family in &families {
+    // Leftovers of a daemon that was killed: nothing else removed them. Both families, even
+    // with --no-ipv6: an earlier run may have had IPv6, and its rules would queue to us.
+    for family in [Family::V4, Family::V6] {
         rules::remove(family, None);
     }
     rules::remove_leftover_verdict_tables();
@@ -201,7 +202,7 @@ fn stuck_shutdown(families: Vec<Family>) {
         if removed {
             "rules removed"
         } else {
-            "the rules could not be removed (they stop matching with the process)"
+            "the rules could not be removed (once the process is gone, --queue-bypass lets through what they queue)"
         }
     );
     // A blocked stderr must not keep the process alive either.
@@ -313,37 +314,53 @@ fn serve(
     let server = Arc::new(server);
     let stop = Arc::new(AtomicBool::new(false));
     let mut threads = Vec::new();
-    {
-        let (daemon, stop) = (Arc::clone(&daemon), Arc::clone(&stop));
-        threads.push(spawn("packets", move || {
-            daemon.run_packets(queue, dns, network, &stop)
-        })?);
-    }
-    {
-        let (daemon, stop) = (Arc::clone(&daemon), Arc::clone(&stop));
-        threads.push(spawn("bandwidth", move || {
-            daemon.run_bandwidth(bandwidth_pending, &stop)
-        })?);
-    }
-    {
-        let (daemon, stop, server) = (Arc::clone(&daemon), Arc::clone(&stop), Arc::clone(&server));
-        threads.push(spawn("client", move || server.serve(&daemon, &stop))?);
-    }
-    start_flow_monitors(&daemon, &stop, &mut threads);
-    log.write(
-        Severity::Info,
-        format!(
-            "running: queue {}, socket {}",
-            options.queue,
-            options.socket.display()
-        ),
-    );
-    // The queue rules are installed (`run`), the client socket listens and every thread runs:
-    // units ordered after us, and a `systemctl start` that waits, may now rely on the firewall.
-    notify(notifier.as_ref(), "READY=1", READY_BOUND, log);
-    let reason = match sys::wait_for_termination() {
-        Ok(signal) => format!("signal {signal}"),
-        Err(e) => format!("waiting for signals failed ({e})"),
+    // A thread that cannot start ends the daemon, through the same orderly stop as a signal:
+    // the packet thread may already answer packets, and the verdict table (removed by `run`
+    // once this returns) must outlive it.
+    let spawned: io::Result<()> = 'spawn: {
+        let (daemon_ref, stop_ref) = (Arc::clone(&daemon), Arc::clone(&stop));
+        match spawn("packets", move || {
+            daemon_ref.run_packets(queue, dns, network, &stop_ref)
+        }) {
+            Ok(thread) => threads.push(thread),
+            Err(e) => break 'spawn Err(e),
+        }
+        let (daemon_ref, stop_ref) = (Arc::clone(&daemon), Arc::clone(&stop));
+        match spawn("bandwidth", move || {
+            daemon_ref.run_bandwidth(bandwidth_pending, &stop_ref)
+        }) {
+            Ok(thread) => threads.push(thread),
+            Err(e) => break 'spawn Err(e),
+        }
+        let (daemon_ref, stop_ref, server_ref) =
+            (Arc::clone(&daemon), Arc::clone(&stop), Arc::clone(&server));
+        match spawn("client", move || server_ref.serve(&daemon_ref, &stop_ref)) {
+            Ok(thread) => threads.push(thread),
+            Err(e) => break 'spawn Err(e),
+        }
+        Ok(())
+    };
+    let reason = match &spawned {
+        Ok(()) => {
+            start_flow_monitors(&daemon, &stop, &mut threads);
+            log.write(
+                Severity::Info,
+                format!(
+                    "running: queue {}, socket {}",
+                    options.queue,
+                    options.socket.display()
+                ),
+            );
+            // The queue rules are installed (`run`), the client socket listens and every
+            // thread runs: units ordered after us, and a `systemctl start` that waits, may now
+            // rely on the firewall.
+            notify(notifier.as_ref(), "READY=1", READY_BOUND, log);
+            match sys::wait_for_termination() {
+                Ok(signal) => format!("signal {signal}"),
+                Err(e) => format!("waiting for signals failed ({e})"),
+            }
+        }
+        Err(e) => format!("a thread could not start ({e})"),
     };
     // The watchdog first: nothing after the signal, telling systemd included, may keep the
     // daemon from ending within STOP_BOUND.
@@ -362,7 +379,7 @@ fn serve(
         let _ = thread.join();
     }
     server.remove();
-    Ok(())
+    spawned
 }
 
 /// TCP ends from sock_diag destroy notifications (with final byte counts), UDP ends from

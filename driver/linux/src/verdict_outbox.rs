@@ -24,7 +24,7 @@ use crate::engine::{Answer, HeldPacket};
 use crate::locks::RankedMutex;
 use crate::log::{Log, Severity};
 use crate::nfqueue::KernelVerdict;
-use crate::rules::{MARK_ALLOW, MARK_REJECT, MARK_VERDICT_MASK};
+use crate::rules::{MARK_ALLOW, MARK_BLOCKED, MARK_VERDICT_MASK};
 
 /// Where verdicts go: the queue's verdict socket, or a recording sink in tests.
 pub(crate) trait VerdictSink: Send + Sync {
@@ -56,7 +56,8 @@ impl QueuedVerdict {
                 KernelVerdict::Accept,
                 others | if permanent { MARK_ALLOW } else { 0 },
             ),
-            Action::Block => (KernelVerdict::Accept, others | MARK_REJECT),
+            // The whole mark: the verdict table rejects exactly this one (`rules.rs`).
+            Action::Block => (KernelVerdict::Accept, MARK_BLOCKED),
             Action::Drop => (KernelVerdict::Drop, packet.mark),
         };
         QueuedVerdict {
@@ -196,7 +197,7 @@ mod tests {
     }
 
     #[test]
-    fn marks_keep_foreign_bits_and_say_the_verdict() {
+    fn marks_keep_foreign_bits_of_what_goes_on_and_say_the_verdict() {
         let foreign = 0x0001_0000;
         let v =
             |action, permanent| QueuedVerdict::of(held(1, foreign | MARK_ALLOW), action, permanent);
@@ -211,7 +212,11 @@ mod tests {
             KernelVerdict::Accept,
             "rejected by the rules"
         );
-        assert_eq!(v(Action::Block, true).mark, foreign | MARK_REJECT);
+        assert_eq!(
+            v(Action::Block, true).mark,
+            MARK_BLOCKED,
+            "the one mark the verdict table rejects"
+        );
         assert_eq!(v(Action::Drop, false).verdict, KernelVerdict::Drop);
         assert_eq!(
             v(Action::Drop, false).mark,

@@ -350,3 +350,39 @@ fn only_dns_queries_this_hosts_sockets_send_are_copied_not_forwarded_ones() {
     drop(app);
     drop(daemon);
 }
+
+#[test]
+fn a_socket_whose_own_mark_has_the_reject_bit_keeps_its_allowed_connection() {
+    let Some(_serial) = root_test("a_socket_whose_own_mark_has_the_reject_bit") else {
+        return;
+    };
+    let mut net = TestNet::new();
+    net.http_server("marked");
+    let daemon = Daemon::start(&net, &[]);
+    let app = Responder::start(&daemon.socket, always(Verdict::PermanentAccept));
+    // A VPN's fwmark (Mullvad's 0x6d6f6c65) has bit 29, our reject bit, on every packet its
+    // socket sends. The verdict replaces it on the queued SYN; the rest must pass untouched.
+    let fetch = "import socket,sys\n\
+                 s=socket.socket()\n\
+                 s.setsockopt(socket.SOL_SOCKET,socket.SO_MARK,0x6d6f6c65)\n\
+                 s.settimeout(3)\n\
+                 s.connect((sys.argv[1],8080))\n\
+                 s.sendall(b'GET / HTTP/1.0\\r\\n\\r\\n')\n\
+                 data=b''\n\
+                 while True:\n  d=s.recv(4096)\n  if not d: break\n  data+=d\n\
+                 print(data.split(b'\\r\\n\\r\\n',1)[1].decode())\n";
+    let out = net.exec(
+        &net.a,
+        "timeout",
+        &["5", "python3", "-c", fetch, &net.ip4_b],
+    );
+    assert_eq!(
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).trim()
+        ),
+        (true, "marked"),
+        "{out:?}"
+    );
+    assert_eq!(app.connections().len(), 1, "asked once");
+}

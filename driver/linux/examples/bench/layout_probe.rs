@@ -24,8 +24,8 @@ pub(crate) enum Layout {
 /// mark, a reject mark rejects (a reset for TCP, "administratively prohibited" otherwise).
 const VERDICT_CHAIN: &str = "chain verdict { \
     meta mark & 0x30000000 == 0x10000000 ct mark set ct mark & 0xcfffffff | 0x10000000 return; \
-    meta l4proto tcp meta mark & 0x30000000 == 0x20000000 reject with tcp reset; \
-    meta mark & 0x30000000 == 0x20000000 reject with icmpx admin-prohibited; }";
+    meta mark 0x2b10cced meta l4proto tcp reject with tcp reset; \
+    meta mark 0x2b10cced reject with icmpx admin-prohibited; }";
 
 impl Layout {
     pub(crate) const ALL: [Layout; 1] = [Layout::OneTable];
@@ -45,11 +45,11 @@ impl Layout {
                  chain new_in {{ iifname \"lo\" return; counter; }} ; \
                  chain o {{ type filter hook output priority -150; \
                    ct state new ct mark & 0x30000000 != 0x10000000 jump new_out; \
-                   meta mark & 0x30000000 != 0 jump verdict; }} ; \
+                   meta mark & 0x30000000 != 0 ct state new jump verdict; }} ; \
                  chain i {{ type filter hook input priority -150; \
                    udp sport 53 log group 4391 snaplen 4096; \
                    ct state new ct mark & 0x30000000 != 0x10000000 jump new_in; \
-                   meta mark & 0x30000000 != 0 jump verdict; }} ; \
+                   meta mark & 0x30000000 != 0 ct state new jump verdict; }} ; \
                  chain p {{ type filter hook postrouting priority -150; \
                    udp dport 53 meta skuid ge 0 log group 4391 snaplen 4096; }} ; }}"
             ),
