@@ -2,7 +2,8 @@
 //! connections into a cache already at its limit, as a process that opens connections as fast
 //! as it can makes them. Prints the mean insert, the slowest one (an insert holds the caller,
 //! the daemon's engine lock or the Windows driver's spin lock, that long) and the same inserts
-//! into a cache far from its limit as the baseline.
+//! into a cache far from its limit as the baseline, and the periodic clean-up's pass over the
+//! full cache.
 //! `cargo run --release -p zenithfence-core --example cache_bench -- [inserts]`
 #![allow(clippy::unwrap_used)]
 
@@ -60,13 +61,19 @@ fn main() {
             let mut full = ConnectionCache::new();
             flood(&mut full, 0, limit, short);
             let (mean_full, slowest_full) = flood(&mut full, limit, inserts, short);
+            // The periodic clean-up of a full cache in which nothing is old enough to go: a
+            // pass over every entry, under the same lock.
+            let pass = Instant::now();
+            full.clean(limit + inserts);
+            let clean_pass = pass.elapsed();
             println!(
-                "round {round}, {}: at the limit mean {:.3} µs, slowest {:.2} ms ({} evicted) | \
-                 never full mean {:.3} µs, slowest {:.2} ms",
+                "round {round}, {}: at the limit mean {:.3} µs, slowest {:.2} ms ({} evicted), \
+                 clean-up pass {:.2} ms | never full mean {:.3} µs, slowest {:.2} ms",
                 if short { "half ended" } else { "none ended" },
                 mean_full.as_secs_f64() * 1e6,
                 slowest_full.as_secs_f64() * 1e3,
                 full.evicted(),
+                clean_pass.as_secs_f64() * 1e3,
                 mean_roomy.as_secs_f64() * 1e6,
                 slowest_roomy.as_secs_f64() * 1e3,
             );
