@@ -148,8 +148,9 @@ fn mangle(config: RuleConfig) -> TableScript {
         // packets with a socket and a source address of this host are this host's own: queries
         // forwarded for a router's or a container's clients have no socket, and their source
         // is not ours (source NAT comes later); a bridged guest's frames may carry a socket of
-        // the host's tun device, but not a source of ours. Queries of any conntrack state count: a
-        // resolver may ask again from the same socket.
+        // the host's tun device, but not a source of ours. (A query whose socket was closed while
+        // the queue held it no longer has one either; no answer could reach it.) Queries of any
+        // conntrack state count: a resolver may ask again from the same socket.
         mangle.jumps.push((
             "POSTROUTING",
             format!("-p udp --dport 53 -j {CHAIN_DNS_SENT}"),
@@ -281,20 +282,25 @@ pub(crate) fn install(family: Family, config: RuleConfig) -> io::Result<()> {
 /// Applies an `iptables-nft-restore --noflush` script as one transaction.
 fn restore(family: Family, script: &str) -> io::Result<()> {
     let restore = format!("{}-restore", family.tool());
-    let mut child = Command::new(&restore)
-        .args(["-w", "--noflush"])
+    run_script(&restore, &["-w", "--noflush"], script, "the script")
+}
+
+/// Runs `program` with `script` on its standard input; its standard error says why it failed.
+fn run_script(program: &str, args: &[&str], script: &str, what: &str) -> io::Result<()> {
+    let mut child = Command::new(program)
+        .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| io::Error::new(e.kind(), format!("cannot run {restore}: {e}")))?;
+        .map_err(|e| io::Error::new(e.kind(), format!("cannot run {program}: {e}")))?;
     if let Some(mut stdin) = child.stdin.take() {
         stdin.write_all(script.as_bytes())?;
     }
     let output = child.wait_with_output()?;
     if !output.status.success() {
         return Err(io::Error::other(format!(
-            "{restore} refused the script: {}",
+            "{program} refused {what}: {}",
             String::from_utf8_lossy(&output.stderr).trim()
         )));
     }
@@ -345,24 +351,12 @@ pub(crate) fn verdict_table_script(queue: u16) -> String {
 impl VerdictTable {
     /// Installs the table for `queue` (replacing a leftover of the same name).
     pub(crate) fn install(queue: u16) -> io::Result<VerdictTable> {
-        let script = verdict_table_script(queue);
-        let mut child = Command::new("nft")
-            .args(["-f", "-"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| io::Error::new(e.kind(), format!("cannot run nft: {e}")))?;
-        if let Some(mut stdin) = child.stdin.take() {
-            stdin.write_all(script.as_bytes())?;
-        }
-        let output = child.wait_with_output()?;
-        if !output.status.success() {
-            return Err(io::Error::other(format!(
-                "nft refused the verdict table: {}",
-                String::from_utf8_lossy(&output.stderr).trim()
-            )));
-        }
+        run_script(
+            "nft",
+            &["-f", "-"],
+            &verdict_table_script(queue),
+            "the verdict table",
+        )?;
         Ok(VerdictTable {
             name: format!("{VERDICT_TABLE_PREFIX}{queue}"),
         })

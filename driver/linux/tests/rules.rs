@@ -325,10 +325,13 @@ fn only_dns_queries_this_hosts_sockets_send_are_copied_not_forwarded_ones() {
         .success());
     let daemon = Daemon::start(&net, &["--dns-resolver", resolver]);
     let app = Responder::start(&daemon.socket, always(Verdict::PermanentAccept));
+    // The sender keeps its socket a second: its first query is held for the app's verdict,
+    // and a socket closed meanwhile no longer counts as existing (an answer could not reach it).
     let send = |ns: &str, count: u32| {
         let script = format!(
-            "import socket\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n\
-             for _ in range({count}): s.sendto(b'q'*20,('{resolver}',53))"
+            "import socket,time\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n\
+             for _ in range({count}): s.sendto(b'q'*20,('{resolver}',53))\n\
+             time.sleep(1)"
         );
         let out = net.exec(ns, "timeout", &["5", "python3", "-c", &script]);
         assert!(out.status.success(), "{out:?}");
