@@ -10,8 +10,9 @@
 //! A full cache drops one entry for each new one, chosen among a few ([`EVICTION_SAMPLE`]) taken
 //! in key order from where the last choice stopped: an ended connection first, else the one idle
 //! longest. That costs every insert into a full cache a small, fixed amount, where one pass over
-//! the whole map to free a quarter of it held the caller (the daemon's engine lock, the Windows
-//! driver's spin lock at DISPATCH_LEVEL) for 16–26 ms at a time (`npm run bench:cache`).
+//! the whole map to free a quarter of it held the caller (the Linux daemon's engine lock) for
+//! 16–26 ms at a time (`npm run bench:cache`). The Windows driver stops caching at a smaller
+//! size of its own (`MAX_CACHE_ENTRIES`), so it never reaches this bound.
 
 use alloc::collections::BTreeMap;
 use core::ops::Bound;
