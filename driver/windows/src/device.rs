@@ -55,6 +55,12 @@ use crate::log::{severity, LogRing};
 pub const SUPPORTED_FEATURES: u32 = feature::PROCESS | feature::COUNTERS | feature::POLICY;
 /// Cached connections at most; past it the cache is cleaned and new holds are refused.
 pub const MAX_CACHE_ENTRIES: usize = 65_536;
+/// How often a full cache may be cleaned to make room for a new connection. A clean-up is a
+/// pass over the whole cache with the driver's lock held; a flood that keeps the cache full
+/// would otherwise run one per new connection, at DISPATCH_LEVEL. In between, a new connection
+/// that finds the cache full gets the default verdict at once, as after a clean-up that freed
+/// nothing.
+pub const FULL_CACHE_CLEAN_EVERY_MS: u64 = 1_000;
 /// Connections with byte counts waiting for GetBandwidthStats at most.
 pub const MAX_BANDWIDTH_FLOWS: usize = 16_384;
 
@@ -238,6 +244,9 @@ pub struct Driver<P, I> {
     deferred: Vec<Release<P>>,
     tally: Tally,
     last_cleanup_ms: u64,
+    /// When a full cache was last cleaned for a new connection (see
+    /// [`FULL_CACHE_CLEAN_EVERY_MS`]).
+    last_full_clean_ms: Option<u64>,
     /// The cache's eviction count at the last clean-up, to log new evictions once each time.
     evictions_seen: u64,
 }
@@ -261,6 +270,7 @@ impl<P, I: Irp> Driver<P, I> {
             deferred: Vec::new(),
             tally: Tally::default(),
             last_cleanup_ms: 0,
+            last_full_clean_ms: None,
             evictions_seen: 0,
         }
     }
@@ -631,13 +641,10 @@ impl<P, I: Irp> Driver<P, I> {
             );
             return outcome_of(default);
         }
-        if self.cache.len() >= MAX_CACHE_ENTRIES {
-            self.clean(now);
-            if self.cache.len() >= MAX_CACHE_ENTRIES {
-                self.tally.driver.queue_full_defaulted += 1;
-                self.log(severity::WARNING, "connection cache full".into());
-                return outcome_of(default);
-            }
+        if !self.cache_has_room(now) {
+            self.tally.driver.queue_full_defaulted += 1;
+            self.log(severity::WARNING, "connection cache full".into());
+            return outcome_of(default);
         }
         let Some(packet) = hold(HoldKind::Pend) else {
             self.log(
@@ -888,6 +895,23 @@ impl<P, I: Irp> Driver<P, I> {
         }
         self.deliver(&mut effects);
         effects
+    }
+
+    /// Whether the cache can take one more connection. A full one is cleaned first, at most
+    /// once per [`FULL_CACHE_CLEAN_EVERY_MS`].
+    pub(crate) fn cache_has_room(&mut self, now: u64) -> bool {
+        if self.cache.len() < MAX_CACHE_ENTRIES {
+            return true;
+        }
+        let cleaned_lately = self
+            .last_full_clean_ms
+            .is_some_and(|last| now.saturating_sub(last) < FULL_CACHE_CLEAN_EVERY_MS);
+        if cleaned_lately {
+            return false;
+        }
+        self.last_full_clean_ms = Some(now);
+        self.clean(now);
+        self.cache.len() < MAX_CACHE_ENTRIES
     }
 
     /// The connection cache, for tests that fill it past its limit.

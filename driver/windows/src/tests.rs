@@ -1234,3 +1234,58 @@ fn a_full_connection_cache_is_logged_at_the_next_clean_up() {
     });
     assert!(warned, "the eviction was logged");
 }
+
+#[test]
+fn a_full_cache_is_cleaned_for_new_connections_at_most_once_a_second() {
+    use crate::device::{FULL_CACHE_CLEAN_EVERY_MS, MAX_CACHE_ENTRIES};
+    use zenithfence_core::flow::FlowKey;
+    use zenithfence_protocol::Direction;
+    let mut rig = Rig::attached();
+    rig.now = 100_000;
+    let key = |i: usize| FlowKey {
+        protocol: 17,
+        local_ip: IpAddress::V4([10, 1, (i >> 8) as u8, i as u8]),
+        local_port: 5000,
+        remote_ip: IpAddress::V4([10, 9, 9, 9]),
+        remote_port: 53,
+    };
+    for i in 0..MAX_CACHE_ENTRIES {
+        rig.driver.cache_mut().insert(
+            key(i),
+            Verdict::PermanentAccept,
+            APP_PID,
+            Direction::Outbound,
+            rig.now,
+        );
+    }
+    // Full of live connections: the clean-up frees nothing, the default verdict answers.
+    assert!(is_absorb(&rig.connect(&tcp_connect(1), APP_PID, &[])));
+    assert!(rig.holds.is_empty());
+    // Now every entry ended long ago: a clean-up would free them all, but within the second
+    // none runs, and the next new connection is answered by default too.
+    for i in 0..MAX_CACHE_ENTRIES {
+        rig.driver.cache_mut().mark_ended(&key(i), 0);
+    }
+    rig.now += FULL_CACHE_CLEAN_EVERY_MS - 1;
+    assert!(is_absorb(&rig.connect(&tcp_connect(2), APP_PID, &[])));
+    assert!(rig.holds.is_empty());
+    assert_eq!(
+        rig.driver.cached_connections(),
+        MAX_CACHE_ENTRIES,
+        "not cleaned"
+    );
+    // A second after the last one, the next new connection cleans the cache and is asked.
+    rig.now += 1;
+    assert!(is_absorb(&rig.connect(&tcp_connect(3), APP_PID, &[])));
+    assert_eq!(rig.holds, vec![HoldKind::Pend], "pended for the app");
+    assert_eq!(
+        rig.driver.cached_connections(),
+        1,
+        "only the new one is cached"
+    );
+    assert_eq!(
+        rig.driver.counters().values[2],
+        2,
+        "two got the default verdict"
+    );
+}

@@ -261,10 +261,7 @@ impl<P, I: Irp> Driver<P, I> {
         now: u64,
         verdict: Verdict,
     ) {
-        if self.cache.len() >= super::MAX_CACHE_ENTRIES {
-            self.clean(now);
-        }
-        if self.cache.len() < super::MAX_CACHE_ENTRIES {
+        if self.cache_has_room(now) {
             self.remember(key, verdict, request.pid, request.direction, now);
         }
         // Not cached when full: the next authorization asks the policy again, same answer.
