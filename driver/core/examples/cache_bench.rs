@@ -2,8 +2,8 @@
 //! connections into a cache already at its limit, as a process that opens connections as fast
 //! as it can makes them. Prints the mean insert, the slowest one (an insert holds the caller,
 //! the daemon's engine lock or the Windows driver's spin lock, that long) and the same inserts
-//! into a cache far from its limit as the baseline, and the periodic clean-up's pass over the
-//! full cache.
+//! into a cache far from its limit as the baseline, and a whole clean-up pass over the full
+//! cache (what CleanEndedConnections does; the daemon's periodic clean-up goes in slices).
 //! `cargo run --release -p zenithfence-core --example cache_bench -- [inserts]`
 #![allow(clippy::unwrap_used)]
 
@@ -61,8 +61,8 @@ fn main() {
             let mut full = ConnectionCache::new();
             flood(&mut full, 0, limit, short);
             let (mean_full, slowest_full) = flood(&mut full, limit, inserts, short);
-            // The periodic clean-up of a full cache in which nothing is old enough to go: a
-            // pass over every entry, under the same lock.
+            // A whole clean-up of the full cache: a pass over every entry, under the same
+            // lock.
             let pass = Instant::now();
             full.clean(limit + inserts);
             let clean_pass = pass.elapsed();

@@ -24,5 +24,6 @@ pub mod packet;
 pub mod pending;
 pub mod policy;
 pub mod resolv_conf;
+pub mod sliced;
 #[cfg(test)]
 mod test_rng;

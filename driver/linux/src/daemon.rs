@@ -594,8 +594,8 @@ impl Daemon {
             let now = self.now_ms();
             let mut engine = self.engine();
             engine.expire(now);
-            if now >= next_clean {
-                engine.clean(now);
+            // A slice per wake-up (at least every IDLE_TICK) until the pass is done.
+            if now >= next_clean && engine.clean_slice(now) {
                 next_clean = now + CLEAN_EVERY_MS;
             }
             drop(engine);
