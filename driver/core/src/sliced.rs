@@ -16,12 +16,13 @@ pub struct Slice {
 }
 
 /// Looks at up to `budget` entries (at least one) after `cursor` and removes those `keep`
-/// refuses. No allocation: each removal restarts the walk after the removed key.
+/// refuses (`keep` may also change what it keeps). No allocation: each removal restarts the
+/// walk after the removed key.
 pub fn retain_slice<K: Ord + Copy, V>(
     map: &mut BTreeMap<K, V>,
     cursor: &mut Option<K>,
     budget: usize,
-    mut keep: impl FnMut(&K, &V) -> bool,
+    mut keep: impl FnMut(&K, &mut V) -> bool,
 ) -> Slice {
     let budget = budget.max(1);
     let mut looked = 0;
@@ -30,7 +31,7 @@ pub fn retain_slice<K: Ord + Copy, V>(
         let after = cursor.map_or(Bound::Unbounded, Bound::Excluded);
         let mut to_remove = None;
         let mut reached_end = true;
-        for (key, value) in map.range((after, Bound::Unbounded)) {
+        for (key, value) in map.range_mut((after, Bound::Unbounded)) {
             if looked == budget {
                 reached_end = false;
                 break;

@@ -144,6 +144,13 @@ pub(crate) enum Quick {
     Attribute,
 }
 
+/// Which parts of a periodic clean-up have finished their pass.
+#[derive(Clone, Copy, Debug, Default)]
+struct CleanPass {
+    cache_done: bool,
+    cookies_done: bool,
+}
+
 /// The decision state of the daemon.
 pub(crate) struct Engine {
     options: EngineOptions,
@@ -163,8 +170,8 @@ pub(crate) struct Engine {
     cookie_cursor: Option<u64>,
     /// Where the next slice of the periodic clean-up looks at cookies.
     cookie_clean_cursor: Option<u64>,
-    /// Whether a periodic clean-up is under way (see [`Engine::clean_slice`]).
-    cleaning: bool,
+    /// The periodic clean-up under way, if one is (see [`Engine::clean_slice`]).
+    cleaning: Option<CleanPass>,
     /// The policy in force.
     policy: PolicyEnforcer,
     /// Address → names from every DNS answer the daemon believed, for host and domain rules.
@@ -199,7 +206,7 @@ impl Engine {
             cookies: BTreeMap::new(),
             cookie_cursor: None,
             cookie_clean_cursor: None,
-            cleaning: false,
+            cleaning: None,
             policy: PolicyEnforcer::new(),
             names: NameTable::new(NAME_TABLE_CAPACITY),
             network: NetworkEpochs::new(),
@@ -854,26 +861,35 @@ impl Engine {
     /// engine's lock for a pass over a large cache (11.6–14.0 ms for a full one, plus the
     /// cookies'). Returns whether the pass is done: the caller calls again until it is.
     pub(crate) fn clean_slice(&mut self, now_ms: u64) -> bool {
-        if !self.cleaning {
-            self.cleaning = true;
-            self.log_evictions();
-        }
-        let cache_done = self.cache.clean_slice(now_ms, CLEAN_SLICE).finished;
+        let pass = match self.cleaning {
+            Some(pass) => pass,
+            None => {
+                self.log_evictions();
+                CleanPass::default()
+            }
+        };
+        let cache_done = pass.cache_done || self.cache.clean_slice(now_ms, CLEAN_SLICE).finished;
         let cache = &self.cache;
-        let cookies_done = retain_slice(
-            &mut self.cookies,
-            &mut self.cookie_clean_cursor,
-            CLEAN_SLICE,
-            |_, flow| cache.get(flow).is_some(),
-        )
-        .finished;
-        // A pass of either ends only once both have: cookies of entries the cache's pass
-        // removes late in it are caught by the cookies' next pass.
+        // Each part stops once its own pass is done; cookies of entries the cache's pass
+        // removes after the cookies' went by are caught by the next pass.
+        let cookies_done = pass.cookies_done
+            || retain_slice(
+                &mut self.cookies,
+                &mut self.cookie_clean_cursor,
+                CLEAN_SLICE,
+                |_, flow| cache.get(flow).is_some(),
+            )
+            .finished;
         if cache_done && cookies_done {
             self.names.clean(now_ms);
-            self.cleaning = false;
+            self.cleaning = None;
+            return true;
         }
-        !self.cleaning
+        self.cleaning = Some(CleanPass {
+            cache_done,
+            cookies_done,
+        });
+        false
     }
 
     /// Logs what a full cache dropped since the last clean-up, once.
@@ -1407,7 +1423,11 @@ pub(super) mod tests {
             f.engine
                 .cache
                 .insert(key(i), Verdict::PermanentAccept, 1, Direction::Outbound, 0);
-            f.engine.remember_cookie(i as u64, key(i));
+            // Cookies for the first half only: the cookies' pass takes fewer slices than the
+            // cache's, and the clean-up still ends with the cache's third.
+            if i < CLEAN_SLICE + 4 {
+                f.engine.remember_cookie(i as u64, key(i));
+            }
             // Every third ended long ago; the rest stay active.
             if i % 3 == 0 {
                 f.engine.cache.mark_ended(&key(i), 0);
@@ -1423,7 +1443,7 @@ pub(super) mod tests {
         assert_eq!(slices, 3, "{count} entries, {CLEAN_SLICE} a slice");
         let ended = (0..count).filter(|i| i % 3 == 0).count();
         assert_eq!(f.engine.cache.len(), count - ended);
-        for i in [0, 3, count - 1] {
+        for i in [0, 1, 3, CLEAN_SLICE + 2, CLEAN_SLICE + 3] {
             let cached = f.engine.cache.get(&key(i)).is_some();
             assert_eq!(cached, i % 3 != 0, "entry {i}");
             assert_eq!(

@@ -1289,3 +1289,53 @@ fn a_full_cache_is_cleaned_for_new_connections_at_most_once_a_second() {
         "two got the default verdict"
     );
 }
+
+#[test]
+fn the_timer_cleans_the_cache_a_slice_per_tick() {
+    use crate::device::CLEAN_SLICE;
+    use zenithfence_core::flow::FlowKey;
+    use zenithfence_protocol::Direction;
+    let mut rig = Rig::attached();
+    let key = |i: usize| FlowKey {
+        protocol: 17,
+        local_ip: IpAddress::V4([10, 2, (i >> 8) as u8, i as u8]),
+        local_port: 5000,
+        remote_ip: IpAddress::V4([10, 9, 9, 9]),
+        remote_port: 53,
+    };
+    let count = CLEAN_SLICE * 2 + 10;
+    for i in 0..count {
+        let cache = rig.driver.cache_mut();
+        cache.insert(
+            key(i),
+            Verdict::PermanentAccept,
+            APP_PID,
+            Direction::Outbound,
+            0,
+        );
+        cache.mark_ended(&key(i), 0);
+    }
+    // The interval is due: each tick removes one slice, never the whole cache at once.
+    rig.tick(Options::default().cleanup_interval_ms + 61_000);
+    assert_eq!(rig.driver.cached_connections(), count - CLEAN_SLICE);
+    rig.tick(250);
+    assert_eq!(rig.driver.cached_connections(), 10);
+    rig.tick(250);
+    assert_eq!(rig.driver.cached_connections(), 0, "the pass is done");
+    // The next pass begins a cleanup interval after this one did.
+    for i in 0..3 {
+        let cache = rig.driver.cache_mut();
+        cache.insert(
+            key(i),
+            Verdict::PermanentAccept,
+            APP_PID,
+            Direction::Outbound,
+            0,
+        );
+        cache.mark_ended(&key(i), 0);
+    }
+    rig.tick(250);
+    assert_eq!(rig.driver.cached_connections(), 3, "not due yet");
+    rig.tick(Options::default().cleanup_interval_ms);
+    assert_eq!(rig.driver.cached_connections(), 0);
+}
