@@ -55,6 +55,8 @@ pub struct ConnectionCache {
     limit: usize,
     /// Entries dropped to make room, since the start.
     evicted: u64,
+    /// How many of those were already reported (see [`ConnectionCache::take_unreported_evictions`]).
+    evictions_reported: u64,
     /// The last key looked at when choosing what to drop: the next choice starts after it.
     cursor: Option<FlowKey>,
     /// Where the next slice of a clean-up starts (see [`ConnectionCache::clean_slice`]).
@@ -87,6 +89,7 @@ impl ConnectionCache {
             entries: BTreeMap::new(),
             limit: limit.max(4),
             evicted: 0,
+            evictions_reported: 0,
             cursor: None,
             clean_cursor: None,
         }
@@ -212,6 +215,13 @@ impl ConnectionCache {
         self.evicted
     }
 
+    /// Entries dropped to make room since the last call: what a driver's clean-up logs, once.
+    pub fn take_unreported_evictions(&mut self) -> u64 {
+        let new = self.evicted - self.evictions_reported;
+        self.evictions_reported = self.evicted;
+        new
+    }
+
     /// Connections cached.
     pub fn len(&self) -> usize {
         self.entries.len()
@@ -306,6 +316,10 @@ mod tests {
         }
         assert_eq!(cache.evicted(), 1_000 - 8, "one dropped per new one");
         assert_eq!(cache.len(), 8);
+        assert_eq!(cache.take_unreported_evictions(), 1_000 - 8);
+        assert_eq!(cache.take_unreported_evictions(), 0, "reported once");
+        insert(&mut cache, 5_000, 5_000);
+        assert_eq!(cache.take_unreported_evictions(), 1);
     }
 
     #[test]

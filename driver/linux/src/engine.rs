@@ -181,8 +181,6 @@ pub(crate) struct Engine {
     /// Set by [`Engine::shutdown`]: no client is admitted any more, so nothing new is held
     /// while the daemon stops.
     stopped: bool,
-    /// The cache's eviction count at the last clean-up, to log new evictions once each time.
-    evictions_seen: u64,
 }
 
 impl Engine {
@@ -211,7 +209,6 @@ impl Engine {
             names: NameTable::new(NAME_TABLE_CAPACITY),
             network: NetworkEpochs::new(),
             stopped: false,
-            evictions_seen: 0,
         }
     }
 
@@ -894,8 +891,8 @@ impl Engine {
 
     /// Logs what a full cache dropped since the last clean-up, once.
     fn log_evictions(&mut self) {
-        let evicted = self.cache.evicted();
-        if evicted > self.evictions_seen {
+        let evicted = self.cache.take_unreported_evictions();
+        if evicted > 0 {
             self.log(
                 Severity::Warning,
                 format!(
@@ -903,11 +900,9 @@ impl Engine {
                      from it since the last clean-up (one for each new one: of a few looked at, \
                      an ended one, else the one idle longest; they are decided again should \
                      they show another packet)",
-                    MAX_ENTRIES,
-                    evicted - self.evictions_seen
+                    MAX_ENTRIES, evicted
                 ),
             );
-            self.evictions_seen = evicted;
         }
     }
 

@@ -256,8 +256,6 @@ pub struct Driver<P, I> {
     cleaning: Option<(bool, bool)>,
     /// Where the next slice of the timer's clean-up looks at endpoints.
     endpoint_clean_cursor: Option<EndpointKey>,
-    /// The cache's eviction count at the last clean-up, to log new evictions once each time.
-    evictions_seen: u64,
 }
 
 impl<P, I: Irp> Driver<P, I> {
@@ -282,7 +280,6 @@ impl<P, I: Irp> Driver<P, I> {
             last_full_clean_ms: None,
             cleaning: None,
             endpoint_clean_cursor: None,
-            evictions_seen: 0,
         }
     }
 
@@ -975,18 +972,17 @@ impl<P, I: Irp> Driver<P, I> {
 
     /// Logs what a full cache dropped since the last clean-up, once.
     fn log_evictions(&mut self) {
-        let evicted = self.cache.evicted();
-        if evicted > self.evictions_seen {
+        let evicted = self.cache.take_unreported_evictions();
+        if evicted > 0 {
             self.log(
                 severity::WARNING,
                 format!(
                     "the connection cache was full: {} connections were dropped from it since \
                      the last clean-up (one for each new one: of a few looked at, an ended one, \
                      else the one idle longest)",
-                    evicted - self.evictions_seen
+                    evicted
                 ),
             );
-            self.evictions_seen = evicted;
         }
     }
 

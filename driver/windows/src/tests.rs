@@ -1303,18 +1303,22 @@ fn the_timer_cleans_the_cache_a_slice_per_tick() {
         remote_ip: IpAddress::V4([10, 9, 9, 9]),
         remote_port: 53,
     };
+    // Connections that ended at time 0, long before any clean-up below.
+    let ended = |rig: &mut Rig, count: usize| {
+        for i in 0..count {
+            let cache = rig.driver.cache_mut();
+            cache.insert(
+                key(i),
+                Verdict::PermanentAccept,
+                APP_PID,
+                Direction::Outbound,
+                0,
+            );
+            cache.mark_ended(&key(i), 0);
+        }
+    };
     let count = CLEAN_SLICE * 2 + 10;
-    for i in 0..count {
-        let cache = rig.driver.cache_mut();
-        cache.insert(
-            key(i),
-            Verdict::PermanentAccept,
-            APP_PID,
-            Direction::Outbound,
-            0,
-        );
-        cache.mark_ended(&key(i), 0);
-    }
+    ended(&mut rig, count);
     // The interval is due: each tick removes one slice, never the whole cache at once.
     rig.tick(Options::default().cleanup_interval_ms + 61_000);
     assert_eq!(rig.driver.cached_connections(), count - CLEAN_SLICE);
@@ -1323,17 +1327,7 @@ fn the_timer_cleans_the_cache_a_slice_per_tick() {
     rig.tick(250);
     assert_eq!(rig.driver.cached_connections(), 0, "the pass is done");
     // The next pass begins a cleanup interval after this one did.
-    for i in 0..3 {
-        let cache = rig.driver.cache_mut();
-        cache.insert(
-            key(i),
-            Verdict::PermanentAccept,
-            APP_PID,
-            Direction::Outbound,
-            0,
-        );
-        cache.mark_ended(&key(i), 0);
-    }
+    ended(&mut rig, 3);
     rig.tick(250);
     assert_eq!(rig.driver.cached_connections(), 3, "not due yet");
     rig.tick(Options::default().cleanup_interval_ms);
