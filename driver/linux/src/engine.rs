@@ -66,8 +66,9 @@ pub(crate) struct Attribution {
     /// The kernel's cookie of the socket, when it was found: socket-destroy events carry it,
     /// also when their addresses are already cleared (a connection closed by a reset).
     pub(crate) cookie: Option<u64>,
-    /// Details for the Process info, when known.
-    pub(crate) process: Option<Process>,
+    /// Details for the Process info, when known; shared with the attributor's cache, and
+    /// copied only when a client is told of the process.
+    pub(crate) process: Option<Arc<Process>>,
 }
 
 impl Attribution {
@@ -464,7 +465,7 @@ impl Engine {
         }
     }
 
-    fn describe_process(&mut self, process: Option<Process>, wake: bool) {
+    fn describe_process(&mut self, process: Option<Arc<Process>>, wake: bool) {
         let Some(process) = process else { return };
         let Some(client) = self.client.as_mut() else {
             return;
@@ -482,7 +483,7 @@ impl Engine {
             .described
             .insert(process.process_id, process.start_time);
         // Losing a Process info only costs the app a name; it is counted by the queue.
-        let info = Info::Process(process);
+        let info = Info::Process(Arc::unwrap_or_clone(process));
         let _ = if wake {
             self.queue.push(&info)
         } else {
@@ -1106,13 +1107,13 @@ pub(super) mod tests {
         Attribution {
             pid,
             cookie: Some(pid * 100),
-            process: Some(Process {
+            process: Some(Arc::new(Process {
                 process_id: pid,
                 start_time,
                 uid: 1000,
                 path: "/usr/bin/curl".into(),
                 command_line: vec!["curl".into()],
-            }),
+            })),
         }
     }
 

@@ -63,7 +63,7 @@ fn install(f: &mut Fixture, document: &PolicyDocument) {
 fn run_by(pid: u64, path: &str) -> Attribution {
     let mut attribution = process(pid, 7);
     if let Some(p) = attribution.process.as_mut() {
-        p.path = path.into();
+        Arc::make_mut(p).path = path.into();
     }
     attribution
 }

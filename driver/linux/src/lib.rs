@@ -17,6 +17,7 @@ mod conntrack;
 mod daemon;
 mod dns_watch;
 mod engine;
+mod fd_dirs;
 mod file_lock;
 mod flow_liveness;
 mod instance;

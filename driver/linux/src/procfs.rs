@@ -6,6 +6,7 @@
 //!
 //! 1. `inode → (pid, fd)` is cached. A hit is re-validated with a single `readlink` of
 //!    `/proc/PID/fd/FD`, so a closed socket or an exited process never yields a stale answer.
+//!    The readlink goes through a held handle on the process's `fd` directory (`fd_dirs.rs`).
 //! 2. On a miss, `/proc` is scanned newest pid first (new connections mostly come from new
 //!    processes), and the pids owned by the hinted uid (NFQA_UID or the diag uid) before all the
 //!    others. Every socket inode met on the way is remembered, so later lookups for sockets of the
@@ -22,11 +23,13 @@
 //! Nothing here trusts procfs content: odd or truncated files give `None`, never a panic.
 
 use std::collections::{HashMap, VecDeque};
-use std::ffi::OsStr;
 use std::fs;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::fd_dirs::{self, FdDirs};
 
 /// Most socket inodes remembered; the cache is cleared when it is full.
 const SOCKET_CACHE_LIMIT: usize = 65_536;
@@ -84,8 +87,9 @@ pub(crate) struct ProcessFinder {
     sockets: HashMap<u64, SocketOwner>,
     /// Bound of `sockets`.
     socket_limit: usize,
-    /// Pid → details read at the cached start time.
-    processes: HashMap<u32, ProcessDetails>,
+    /// Pid → details read at the cached start time; shared with callers, so a cache hit
+    /// copies nothing.
+    processes: HashMap<u32, Arc<ProcessDetails>>,
     /// Bound of `processes`.
     process_limit: usize,
     /// Pids that owned the most recent sockets, newest first: a program that opens one
@@ -101,6 +105,10 @@ pub(crate) struct ProcessFinder {
     exe_links: HashMap<u32, fs::File>,
     /// Whether `proc_root` is the real procfs, where `exe_links` are kept.
     hold_exe_links: bool,
+    /// Handles on the `fd` directories of socket owners, for the one readlink per check.
+    fd_dirs: FdDirs,
+    /// Where a held `exe` link is read into (allocated once).
+    link_buf: Vec<u8>,
     /// How many times details were read in full (tests check the held handles are used).
     #[cfg_attr(not(test), allow(dead_code))]
     full_reads: u64,
@@ -121,6 +129,8 @@ impl ProcessFinder {
             recent_owners: VecDeque::with_capacity(RECENT_OWNERS),
             hold_exe_links: proc_root == Path::new("/proc"),
             exe_links: HashMap::new(),
+            fd_dirs: FdDirs::default(),
+            link_buf: vec![0; EXE_BUFFER],
             full_reads: 0,
             proc_root,
         }
@@ -171,12 +181,12 @@ impl ProcessFinder {
     /// Cached details are returned while the process's held `exe` handle reads the same target
     /// (see the module's notes), else while its start time matches; otherwise they are read
     /// afresh.
-    pub(crate) fn details(&mut self, pid: u32) -> Option<ProcessDetails> {
+    pub(crate) fn details(&mut self, pid: u32) -> Option<Arc<ProcessDetails>> {
         if let Some(handle) = self.exe_links.get(&pid) {
-            let current = read_held_link(handle);
+            let current = read_link_into(handle, &mut self.link_buf);
             match self.processes.get(&pid) {
-                Some(cached) if current.as_deref() == Some(cached.exe.as_str()) => {
-                    return Some(cached.clone());
+                Some(cached) if current.is_some_and(|target| same_target(target, &cached.exe)) => {
+                    return Some(Arc::clone(cached));
                 }
                 // Gone, or another program now: the handle is of no more use.
                 _ => {
@@ -200,7 +210,7 @@ impl ProcessFinder {
             // With a handle, only a program without an executable (no handle kept for it) is
             // served by its start time; any other was just found gone or changed above.
             if cached.start_time == stat.start_time && (handle.is_none() || cached.exe.is_empty()) {
-                return Some(cached.clone());
+                return Some(Arc::clone(cached));
             }
         }
         for _ in 0..DETAILS_ATTEMPTS {
@@ -219,13 +229,15 @@ impl ProcessFinder {
                 self.processes.remove(&pid);
                 return None;
             };
+            let fresh = Arc::new(fresh);
             if self.processes.len() >= self.process_limit && !self.processes.contains_key(&pid) {
                 self.processes.clear();
             }
-            self.processes.insert(pid, fresh.clone());
+            self.processes.insert(pid, Arc::clone(&fresh));
             if let Some(handle) = handle {
                 if !fresh.exe.is_empty()
-                    && read_held_link(&handle).as_deref() == Some(fresh.exe.as_str())
+                    && read_link_into(&handle, &mut self.link_buf)
+                        .is_some_and(|target| same_target(target, &fresh.exe))
                 {
                     if self.exe_links.len() >= EXE_LINKS_LIMIT {
                         self.exe_links.clear();
@@ -240,16 +252,8 @@ impl ProcessFinder {
     }
 
     /// Whether `/proc/PID/fd/FD` still links to `socket:[inode]`.
-    fn fd_holds(&self, owner: SocketOwner, inode: u64) -> bool {
-        let link = self
-            .proc_root
-            .join(owner.pid.to_string())
-            .join("fd")
-            .join(owner.fd.to_string());
-        fs::read_link(link)
-            .ok()
-            .and_then(|target| socket_inode(target.as_os_str()))
-            == Some(inode)
+    fn fd_holds(&mut self, owner: SocketOwner, inode: u64) -> bool {
+        self.fd_dirs.socket_at(&self.proc_root, owner.pid, owner.fd) == Some(inode)
     }
 
     /// The numeric entries of the proc root, newest (highest) pid first; with `uid_hint`, those
@@ -277,22 +281,23 @@ impl ProcessFinder {
     /// process's other sockets hit the cache later); true if one is `socket:[inode]`.
     fn scan_fds(&mut self, pid: u32, inode: u64) -> bool {
         let fd_dir = self.proc_root.join(pid.to_string()).join("fd");
+        // The handle first: if the pid is reused after it, the listing below is of a process
+        // the handle does not name, and its reads find nothing rather than a wrong owner.
+        let Some(handle) = self.fd_dirs.reopen(&self.proc_root, pid) else {
+            return false;
+        };
         let Ok(entries) = fs::read_dir(fd_dir) else {
             return false;
         };
+        let seen: Vec<(u64, u32)> = entries
+            .filter_map(Result::ok)
+            .filter_map(|entry| parse_decimal_u32(entry.file_name().as_bytes()))
+            .filter_map(|fd| Some((fd_dirs::socket_in(handle, fd)?, fd)))
+            .collect();
         let mut found = false;
-        for entry in entries.filter_map(Result::ok) {
-            let Some(fd) = parse_decimal_u32(entry.file_name().as_bytes()) else {
-                continue;
-            };
-            let Ok(target) = fs::read_link(entry.path()) else {
-                continue;
-            };
-            let Some(seen) = socket_inode(target.as_os_str()) else {
-                continue;
-            };
-            self.remember_socket(seen, SocketOwner { pid, fd });
-            found |= seen == inode;
+        for (socket, fd) in seen {
+            self.remember_socket(socket, SocketOwner { pid, fd });
+            found |= socket == inode;
         }
         found
     }
@@ -380,13 +385,18 @@ fn open_link(path: &Path) -> Option<fs::File> {
         .ok()
 }
 
-/// The target a held link handle reads now, decoded as `read_details` decodes `exe`; `None` if
-/// the read fails (on procfs: the process is gone) or the target does not fit.
-fn read_held_link(handle: &fs::File) -> Option<String> {
-    let mut buf = [0u8; EXE_BUFFER];
-    let n = crate::sys::read_link_of(handle, &mut buf).ok()?;
-    let target = buf.get(..n).filter(|_| n < EXE_BUFFER)?;
-    Some(String::from_utf8_lossy(target).into_owned())
+/// The target a held link handle reads now, in `buf`; `None` if the read fails (on procfs: the
+/// process is gone) or the target does not fit.
+fn read_link_into<'b>(handle: &fs::File, buf: &'b mut [u8]) -> Option<&'b [u8]> {
+    let n = crate::sys::read_link_of(handle, buf).ok()?;
+    let room = buf.len();
+    buf.get(..n).filter(|_| n < room)
+}
+
+/// Whether a link's raw target is `exe` as `read_details` decoded it (lossily: a target that is
+/// not UTF-8 is compared decoded).
+fn same_target(target: &[u8], exe: &str) -> bool {
+    target == exe.as_bytes() || String::from_utf8_lossy(target) == exe
 }
 
 /// Reads everything but the start time; `None` if the uid cannot be found.
@@ -433,15 +443,6 @@ fn parse_cmdline(content: &[u8]) -> Vec<String> {
         .split(|&byte| byte == 0)
         .map(|argument| String::from_utf8_lossy(argument).into_owned())
         .collect()
-}
-
-/// The inode of a descriptor link target `socket:[N]`, or `None` for anything else.
-fn socket_inode(target: &OsStr) -> Option<u64> {
-    let digits = target
-        .as_bytes()
-        .strip_prefix(b"socket:[")?
-        .strip_suffix(b"]")?;
-    parse_decimal_u64(digits)
 }
 
 /// A non-empty run of ASCII digits as u64 (no sign, no spaces).
@@ -565,21 +566,12 @@ Uid:\t65534\t1000\t1000\t1000\nGid:\t65534\t65534\t65534\t65534\n";
         assert_eq!(parse_cmdline(b"setproctitle style"), ["setproctitle style"]);
         assert!(parse_cmdline(b"").is_empty());
         assert!(parse_cmdline(b"\0").is_empty());
-
-        assert_eq!(socket_inode(OsStr::new("socket:[12345]")), Some(12345));
-        assert_eq!(socket_inode(OsStr::new("socket:[]")), None);
-        assert_eq!(socket_inode(OsStr::new("pipe:[12345]")), None);
-        assert_eq!(socket_inode(OsStr::new("/dev/null")), None);
-        assert_eq!(
-            socket_inode(OsStr::new("socket:[99999999999999999999]")),
-            None
-        );
     }
 
     /// The inode of a socket fd of this process.
     fn own_socket_inode(fd: i32) -> u64 {
         let target = fs::read_link(format!("/proc/self/fd/{fd}")).unwrap();
-        socket_inode(target.as_os_str()).unwrap()
+        fd_dirs::socket_inode(target.as_os_str().as_bytes()).unwrap()
     }
 
     #[test]
@@ -848,7 +840,7 @@ Uid:\t65534\t1000\t1000\t1000\nGid:\t65534\t65534\t65534\t65534\n";
         let mut finder = fake.finder();
         let first = finder.details(300).unwrap();
         assert_eq!(
-            first,
+            *first,
             ProcessDetails {
                 pid: 300,
                 start_time: 1000,

@@ -476,6 +476,8 @@ pub(crate) fn seqpacket_send_now(socket: &impl AsRawFd, bytes: &[u8]) -> io::Res
 pub(crate) const O_PATH: c_int = 0o10_000_000;
 /// `O_NOFOLLOW`: with `O_PATH`, the handle names the symbolic link itself.
 pub(crate) const O_NOFOLLOW: c_int = 0o400_000;
+/// `O_DIRECTORY`: the open fails unless the path is a directory.
+pub(crate) const O_DIRECTORY: c_int = 0o200_000;
 
 /// The target of the symbolic link `link` names (a handle opened with [`O_PATH`] |
 /// [`O_NOFOLLOW`]), into `buf`; its length. On procfs a process's link fails once the process
@@ -488,6 +490,28 @@ pub(crate) fn read_link_of(link: &impl AsRawFd, buf: &mut [u8]) -> io::Result<us
         readlinkat(
             link.as_raw_fd(),
             c"".as_ptr(),
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+        )
+    };
+    usize::try_from(n).map_err(|_| io::Error::last_os_error())
+}
+
+/// The target of the symbolic link `name` in the directory `dir` names (a handle, which may be
+/// opened with [`O_PATH`]), into `buf`; its length. One lookup of one name, where a path would
+/// walk every component again.
+pub(crate) fn read_link_in(
+    dir: &impl AsRawFd,
+    name: &std::ffi::CStr,
+    buf: &mut [u8],
+) -> io::Result<usize> {
+    // SAFETY: `name` is NUL-terminated and lives through the call; the pointer and length
+    // describe `buf`, alive and exclusively borrowed during the call, and the kernel writes at
+    // most `buf.len()` bytes into it.
+    let n = unsafe {
+        readlinkat(
+            dir.as_raw_fd(),
+            name.as_ptr(),
             buf.as_mut_ptr().cast(),
             buf.len(),
         )

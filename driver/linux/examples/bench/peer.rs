@@ -4,11 +4,11 @@
 //! cargo build --release -p zenithfenced --bins --examples
 //! sudo target/release/examples/bench peer [--quick] [--count N] [--warmup N] [--parallel N]
 //!     [--rounds N] [--iperf-rounds N] [--iperf-seconds N] [--compare OTHER_DAEMON]
-//!     [--only A,B,C,C']
+//!     [--only A,B,C,C',D,D']
 //! ```
 //!
-//! `--compare` adds row C': C with another daemon build, interleaved with C (an A/B of a
-//! change); `--only` runs only the rows named by their letters.
+//! `--compare` adds rows C' and D': C and D with another daemon build, interleaved with them
+//! (an A/B of a change); `--only` runs only the rows named by their letters.
 //!
 //! - A no firewall; B the minimal accept-all NFQUEUE reader with the daemon's rules;
 //!   C zenithfenced + an auto-accept client; D zenithfenced + the engine (headless mode) with a
@@ -70,6 +70,8 @@ enum Config {
     /// C with another daemon build (`--compare`), for an A/B of a change.
     DaemonCompare,
     Engine,
+    /// D with the `--compare` daemon build.
+    EngineCompare,
     EngineAsked,
     OpenSnitch,
 }
@@ -82,6 +84,7 @@ impl Config {
             Config::Daemon => "C zenithfenced + auto-accept client",
             Config::DaemonCompare => "C' --compare zenithfenced + auto-accept client",
             Config::Engine => "D zenithfenced + engine deciding by a rule",
+            Config::EngineCompare => "D' --compare zenithfenced + engine deciding by a rule",
             Config::EngineAsked => "D2 zenithfenced + engine, every connection asks the app",
             Config::OpenSnitch => "E opensnitchd, allow-all rule, /proc monitor",
         }
@@ -109,7 +112,7 @@ struct Options {
 const USAGE: &str =
     "usage: bench peer [--quick] [--count N] [--warmup N] [--parallel N] [--rounds N] \
                      [--iperf-rounds N] [--iperf-seconds N] [--compare DAEMON] \
-                     [--only A,B,C,C',D,D2,E]";
+                     [--only A,B,C,C',D,D',D2,E]";
 
 fn parse_options(args: &[String]) -> Res<Options> {
     let mut o = Options {
@@ -352,6 +355,11 @@ impl Firewall {
                 let headless = ctx.headless.as_ref().ok_or("D without headless mode")?;
                 Firewall::Engine(FullStack::start(&ctx.daemon, headless, &ctx.exe, false)?)
             }
+            Config::EngineCompare => {
+                let headless = ctx.headless.as_ref().ok_or("D' without headless mode")?;
+                let other = ctx.compare.as_ref().ok_or("D' without --compare")?;
+                Firewall::Engine(FullStack::start(other, headless, &ctx.exe, false)?)
+            }
             Config::EngineAsked => {
                 let headless = ctx.headless.as_ref().ok_or("D2 without headless mode")?;
                 Firewall::Engine(FullStack::start(&ctx.daemon, headless, &ctx.exe, true)?)
@@ -467,13 +475,16 @@ pub(crate) fn bench(args: &[String]) -> Res<()> {
     );
     let mut configs = vec![Config::None, Config::Reader, Config::Daemon];
     if let Some(other) = &options.compare {
-        println!("compare: C' {}", other.display());
+        println!("compare: C' and D' {}", other.display());
         configs.push(Config::DaemonCompare);
     }
     match &headless {
         Ok(h) => {
             println!("engine:  {}", h.describe());
             configs.push(Config::Engine);
+            if options.compare.is_some() {
+                configs.push(Config::EngineCompare);
+            }
             configs.push(Config::EngineAsked);
         }
         Err(reason) => println!("engine:  D and D2 skipped: {reason}"),
@@ -860,6 +871,7 @@ fn goals(rows: &[Row], machine: &Machine) {
         Config::Daemon,
         Config::DaemonCompare,
         Config::Engine,
+        Config::EngineCompare,
         Config::EngineAsked,
     ] {
         if let (Some(c), Some(b)) = (get(config), get(Config::Reader)) {
