@@ -51,6 +51,7 @@ use std::fs;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::os::fd::AsRawFd;
+use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -61,7 +62,7 @@ use std::time::{Duration, Instant};
 
 use zenithfence_protocol::constants::feature;
 use zenithfence_protocol::{Command as ZfCommand, Info, Verdict};
-use zenithfenced::baseline::{run_accept_all, BaselineRules};
+use zenithfenced::baseline::{run_accept_all, run_ask_app, BaselineRules, ASK_LEN};
 use zenithfenced::client_socket::DaemonClient;
 
 #[path = "bench/established.rs"]
@@ -138,6 +139,7 @@ fn main() {
         Some("__server") => server(rest),
         Some("__client") => client(rest),
         Some("__baseline") => baseline(rest),
+        Some("__echo_app") => echo_app(),
         Some("__pclient") => peer_clients::parallel_client(rest),
         Some("__udp_server") => peer_clients::udp_server(rest),
         Some("__udp_client") => peer_clients::udp_client(rest),
@@ -281,15 +283,39 @@ pub(crate) fn timed_sequence(
     );
 }
 
-/// `__baseline QUEUE`: the minimal reader with the daemon's rules until stdin closes.
+/// `__baseline QUEUE [--ask-app]`: the minimal reader with the daemon's rules until stdin
+/// closes; with `--ask-app` it asks an echoing app (`__echo_app`, a process of its own, as the
+/// daemon's client is) about every packet.
 fn baseline(args: &[String]) -> Res<()> {
     let queue: u16 = number(arg(args, 0)?)?;
     let stop = Arc::new(AtomicBool::new(false));
+    let app = if args.get(1).map(String::as_str) == Some("--ask-app") {
+        let (ours, theirs) = UnixStream::pair().map_err(|e| format!("socket pair: {e}"))?;
+        let exe = std::env::current_exe().map_err(|e| format!("own path: {e}"))?;
+        let child = Command::new(exe)
+            .arg("__echo_app")
+            .stdin(Stdio::from(std::os::fd::OwnedFd::from(theirs)))
+            .spawn()
+            .map_err(|e| format!("cannot start the echo app: {e}"))?;
+        Some((ours, child))
+    } else {
+        None
+    };
     // Bind first, then install the rules, as the daemon does.
+    let (socket, mut app_child) = app.map_or((None, None), |(s, c)| (Some(s), Some(c)));
     let reader = {
         let stop = Arc::clone(&stop);
-        thread::spawn(move || run_accept_all(queue, &stop))
+        thread::spawn(move || match socket {
+            Some(socket) => run_ask_app(queue, socket, &stop),
+            None => run_accept_all(queue, &stop),
+        })
     };
+    // The app ends when the reader's socket closes (it reads the end of the stream).
+    let _reap = defer(move || {
+        if let Some(child) = app_child.as_mut() {
+            wait_bounded(child, Duration::from_secs(10));
+        }
+    });
     let deadline = Instant::now() + Duration::from_secs(5);
     while !queue_bound(queue) {
         if reader.is_finished() || Instant::now() > deadline {
@@ -324,6 +350,37 @@ fn baseline(args: &[String]) -> Res<()> {
         Ok(Err(e)) => Err(format!("the reader failed: {e}")),
         Err(_) => Err("the reader thread panicked".into()),
     }
+}
+
+/// `__echo_app`: sends every record that comes on its stdin (a Unix socket) back, until the
+/// stream ends: the app of `__baseline --ask-app`.
+fn echo_app() -> Res<()> {
+    use std::os::fd::AsFd;
+    let fd = io::stdin()
+        .as_fd()
+        .try_clone_to_owned()
+        .map_err(|e| format!("stdin: {e}"))?;
+    let mut socket = UnixStream::from(fd);
+    let mut record = [0u8; ASK_LEN];
+    while socket.read_exact(&mut record).is_ok() {
+        if socket.write_all(&record).is_err() {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// Runs `f` when dropped.
+fn defer(f: impl FnOnce()) -> impl Drop {
+    struct Deferred<F: FnOnce()>(Option<F>);
+    impl<F: FnOnce()> Drop for Deferred<F> {
+        fn drop(&mut self) {
+            if let Some(f) = self.0.take() {
+                f();
+            }
+        }
+    }
+    Deferred(Some(f))
 }
 
 /// Whether this namespace's NFQUEUE list has `queue` bound.
@@ -609,12 +666,17 @@ struct Baseline {
 
 impl Baseline {
     fn start(exe: &Path) -> Res<Baseline> {
-        let mut child = spawn_in(
-            ns_a(),
-            &exe.to_string_lossy(),
-            &["__baseline", &QUEUE.to_string()],
-            true,
-        )?;
+        Baseline::start_with(exe, false)
+    }
+
+    /// The reader, asking an echoing app about every packet when `ask_app` (`__baseline`).
+    fn start_with(exe: &Path, ask_app: bool) -> Res<Baseline> {
+        let queue = QUEUE.to_string();
+        let mut args = vec!["__baseline", queue.as_str()];
+        if ask_app {
+            args.push("--ask-app");
+        }
+        let mut child = spawn_in(ns_a(), &exe.to_string_lossy(), &args, true)?;
         let stdin = child.stdin.take();
         let lines = lines_of(&mut child)?;
         let baseline = Baseline {

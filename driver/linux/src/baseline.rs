@@ -7,9 +7,15 @@
 //! what the daemon adds on top of the kernel round trip: policy, process attribution and the
 //! client protocol.
 //!
+//! [`run_ask_app`] is the same reader with an app in the loop, built the way the daemon asks one
+//! (the packet's id goes out on a socket from the thread that read it, and a second thread
+//! writes the verdict when the app's answer comes): the least any firewall that asks an app
+//! for every connection can cost here, to set the daemon's cost with an app beside.
+//!
 //! [`nfqueue`]: crate::nfqueue
 
-use std::io;
+use std::io::{self, Read, Write};
+use std::os::unix::net::UnixStream;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
@@ -40,16 +46,98 @@ pub fn run_accept_all(queue: u16, stop: &AtomicBool) -> io::Result<u64> {
         };
         for packet in packets {
             let mark = (packet.mark & !MARK_VERDICT_MASK) | MARK_ALLOW;
-            loop {
-                match verdicts.send(packet.packet_id, KernelVerdict::Accept, Some(mark)) {
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    result => break result?,
-                }
-            }
+            send_accept(&verdicts, packet.packet_id, mark)?;
             answered += 1;
         }
     }
     Ok(answered)
+}
+
+/// One question to the app and its answer, which the app sends back unchanged: the packet's
+/// id and its mark, little-endian.
+pub const ASK_LEN: usize = 8;
+
+/// Like [`run_accept_all`], but each packet is first put to an app on `app` (a stream of
+/// [`ASK_LEN`]-byte records, which the app echoes) and answered when the app's record comes
+/// back, by a second thread, as the daemon's session thread answers its client's verdicts.
+/// Runs until `stop` is set; returns how many packets were answered.
+pub fn run_ask_app(queue: u16, app: UnixStream, stop: &AtomicBool) -> io::Result<u64> {
+    let mut bound = Queue::bind(queue, KERNEL_QUEUE_LEN, COPY_RANGE)?;
+    bound.set_timeout(TICK)?;
+    let verdicts = bound.verdict_sender()?;
+    let mut answers = app.try_clone()?;
+    answers.set_read_timeout(Some(TICK))?;
+    let mut questions = app;
+    std::thread::scope(|scope| {
+        let answering = scope.spawn(move || -> io::Result<u64> {
+            let mut answered = 0u64;
+            let mut record = [0u8; ASK_LEN];
+            let mut filled = 0;
+            while !stop.load(Ordering::SeqCst) {
+                let rest = record.get_mut(filled..).unwrap_or_default();
+                match answers.read(rest) {
+                    Ok(0) => break,
+                    Ok(n) => filled += n,
+                    Err(e) if is_wait_over(&e) => continue,
+                    Err(e) => return Err(e),
+                }
+                if filled < ASK_LEN {
+                    continue;
+                }
+                filled = 0;
+                let (id, mark) = record.split_at(4);
+                let id = u32::from_le_bytes(id.try_into().unwrap_or_default());
+                let mark = u32::from_le_bytes(mark.try_into().unwrap_or_default());
+                send_accept(&verdicts, id, mark)?;
+                answered += 1;
+            }
+            Ok(answered)
+        });
+        let asking = (|| -> io::Result<()> {
+            while !stop.load(Ordering::SeqCst) && !answering.is_finished() {
+                let packets = match bound.recv_packets() {
+                    Ok(packets) => packets,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(e),
+                };
+                for packet in packets {
+                    let mark = (packet.mark & !MARK_VERDICT_MASK) | MARK_ALLOW;
+                    let mut record = [0u8; ASK_LEN];
+                    let (id, marked) = record.split_at_mut(4);
+                    id.copy_from_slice(&packet.packet_id.to_le_bytes());
+                    marked.copy_from_slice(&mark.to_le_bytes());
+                    questions.write_all(&record)?;
+                }
+            }
+            Ok(())
+        })();
+        // The answering thread ends at `stop`, or when the app is gone.
+        if asking.is_err() {
+            stop.store(true, Ordering::SeqCst);
+        }
+        let answered = answering
+            .join()
+            .map_err(|_| io::Error::other("the answering thread panicked"))?;
+        asking.and(answered)
+    })
+}
+
+/// Whether a read with a timeout only ran out of time (or was interrupted).
+fn is_wait_over(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted
+    )
+}
+
+/// `NF_ACCEPT` with `mark`, the write restarted when a signal interrupts it.
+fn send_accept(verdicts: &crate::nfqueue::VerdictSender, id: u32, mark: u32) -> io::Result<()> {
+    loop {
+        match verdicts.send(id, KernelVerdict::Accept, Some(mark)) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            result => return result,
+        }
+    }
 }
 
 /// The daemon's netfilter rules and verdict table for one queue, installed in the current network

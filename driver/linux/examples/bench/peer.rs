@@ -4,13 +4,15 @@
 //! cargo build --release -p zenithfenced --bins --examples
 //! sudo target/release/examples/bench peer [--quick] [--count N] [--warmup N] [--parallel N]
 //!     [--rounds N] [--iperf-rounds N] [--iperf-seconds N] [--compare OTHER_DAEMON]
-//!     [--only A,B,C,C',D,D']
+//!     [--only A,B,B2,C,C',D,D']
 //! ```
 //!
 //! `--compare` adds rows C' and D': C and D with another daemon build, interleaved with them
 //! (an A/B of a change); `--only` runs only the rows named by their letters.
 //!
-//! - A no firewall; B the minimal accept-all NFQUEUE reader with the daemon's rules;
+//! - A no firewall; B the minimal accept-all NFQUEUE reader with the daemon's rules; B2 the same
+//!   reader asking an echoing app about every packet, the way the daemon asks its client (the
+//!   least C can cost: one more wake-up and two more system calls per connection, no work);
 //!   C zenithfenced + an auto-accept client; D zenithfenced + the engine (headless mode) with a
 //!   rule (the driver's policy holds it, so the daemon decides); D2 the same rule held by the
 //!   app alone (`until-restart`), so every connection crosses daemon → engine → daemon;
@@ -66,6 +68,8 @@ const UDP_SOURCE_PORT: u16 = 20000;
 enum Config {
     None,
     Reader,
+    /// The reader asking an echoing app about every packet: the floor of C.
+    ReaderAsking,
     Daemon,
     /// C with another daemon build (`--compare`), for an A/B of a change.
     DaemonCompare,
@@ -81,6 +85,7 @@ impl Config {
         match self {
             Config::None => "A no firewall",
             Config::Reader => "B minimal accept-all NFQUEUE reader",
+            Config::ReaderAsking => "B2 minimal reader asking an echo app",
             Config::Daemon => "C zenithfenced + auto-accept client",
             Config::DaemonCompare => "C' --compare zenithfenced + auto-accept client",
             Config::Engine => "D zenithfenced + engine deciding by a rule",
@@ -112,7 +117,7 @@ struct Options {
 const USAGE: &str =
     "usage: bench peer [--quick] [--count N] [--warmup N] [--parallel N] [--rounds N] \
                      [--iperf-rounds N] [--iperf-seconds N] [--compare DAEMON] \
-                     [--only A,B,C,C',D,D',D2,E]";
+                     [--only A,B,B2,C,C',D,D',D2,E]";
 
 fn parse_options(args: &[String]) -> Res<Options> {
     let mut o = Options {
@@ -346,6 +351,7 @@ impl Firewall {
         Ok(match config {
             Config::None => Firewall::None,
             Config::Reader => Firewall::Reader(Baseline::start(&ctx.exe)?),
+            Config::ReaderAsking => Firewall::Reader(Baseline::start_with(&ctx.exe, true)?),
             Config::Daemon => Firewall::Daemon(Daemon::start(&ctx.daemon, None)?),
             Config::DaemonCompare => {
                 let other = ctx.compare.as_ref().ok_or("C' without --compare")?;
@@ -473,7 +479,12 @@ pub(crate) fn bench(args: &[String]) -> Res<()> {
             ""
         }
     );
-    let mut configs = vec![Config::None, Config::Reader, Config::Daemon];
+    let mut configs = vec![
+        Config::None,
+        Config::Reader,
+        Config::ReaderAsking,
+        Config::Daemon,
+    ];
     if let Some(other) = &options.compare {
         println!("compare: C' and D' {}", other.display());
         configs.push(Config::DaemonCompare);
@@ -867,7 +878,17 @@ fn goals(rows: &[Row], machine: &Machine) {
         }
     }
     // The daemon alone: with the app asked each time (C, D2) and with a rule in the daemon (D).
+    if let (Some(b2), Some(b)) = (get(Config::ReaderAsking), get(Config::Reader)) {
+        println!(
+            "  B2: the reader asking an app about every packet (one more wake-up and two more \
+             system calls, no other work) uses {}× the reader's CPU per connection: the least a \
+             daemon that asks an app can cost here; C uses {}× B2's",
+            cell(b2.daemon_tcp / b.daemon_tcp, 2),
+            get(Config::Daemon).map_or("–".into(), |c| cell(c.daemon_tcp / b2.daemon_tcp, 2))
+        );
+    }
     for config in [
+        Config::ReaderAsking,
         Config::Daemon,
         Config::DaemonCompare,
         Config::Engine,
