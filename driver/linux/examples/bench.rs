@@ -305,10 +305,13 @@ fn baseline(args: &[String]) -> Res<()> {
     let (socket, mut app_child) = app.map_or((None, None), |(s, c)| (Some(s), Some(c)));
     let reader = {
         let stop = Arc::clone(&stop);
-        thread::spawn(move || match socket {
-            Some(socket) => run_ask_app(queue, socket, &stop),
-            None => run_accept_all(queue, &stop),
-        })
+        thread::Builder::new()
+            .name("reader".into())
+            .spawn(move || match socket {
+                Some(socket) => run_ask_app(queue, socket, &stop),
+                None => run_accept_all(queue, &stop),
+            })
+            .map_err(|e| format!("cannot start the reader: {e}"))?
     };
     // The app ends when the reader's socket closes (it reads the end of the stream).
     let _reap = defer(move || {

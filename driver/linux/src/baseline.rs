@@ -69,30 +69,32 @@ pub fn run_ask_app(queue: u16, app: UnixStream, stop: &AtomicBool) -> io::Result
     answers.set_read_timeout(Some(TICK))?;
     let mut questions = app;
     std::thread::scope(|scope| {
-        let answering = scope.spawn(move || -> io::Result<u64> {
-            let mut answered = 0u64;
-            let mut record = [0u8; ASK_LEN];
-            let mut filled = 0;
-            while !stop.load(Ordering::SeqCst) {
-                let rest = record.get_mut(filled..).unwrap_or_default();
-                match answers.read(rest) {
-                    Ok(0) => break,
-                    Ok(n) => filled += n,
-                    Err(e) if is_wait_over(&e) => continue,
-                    Err(e) => return Err(e),
+        let answering = std::thread::Builder::new()
+            .name("answers".into())
+            .spawn_scoped(scope, move || -> io::Result<u64> {
+                let mut answered = 0u64;
+                let mut record = [0u8; ASK_LEN];
+                let mut filled = 0;
+                while !stop.load(Ordering::SeqCst) {
+                    let rest = record.get_mut(filled..).unwrap_or_default();
+                    match answers.read(rest) {
+                        Ok(0) => break,
+                        Ok(n) => filled += n,
+                        Err(e) if is_wait_over(&e) => continue,
+                        Err(e) => return Err(e),
+                    }
+                    if filled < ASK_LEN {
+                        continue;
+                    }
+                    filled = 0;
+                    let (id, mark) = record.split_at(4);
+                    let id = u32::from_le_bytes(id.try_into().unwrap_or_default());
+                    let mark = u32::from_le_bytes(mark.try_into().unwrap_or_default());
+                    send_accept(&verdicts, id, mark)?;
+                    answered += 1;
                 }
-                if filled < ASK_LEN {
-                    continue;
-                }
-                filled = 0;
-                let (id, mark) = record.split_at(4);
-                let id = u32::from_le_bytes(id.try_into().unwrap_or_default());
-                let mark = u32::from_le_bytes(mark.try_into().unwrap_or_default());
-                send_accept(&verdicts, id, mark)?;
-                answered += 1;
-            }
-            Ok(answered)
-        });
+                Ok(answered)
+            })?;
         let asking = (|| -> io::Result<()> {
             while !stop.load(Ordering::SeqCst) && !answering.is_finished() {
                 let packets = match bound.recv_packets() {

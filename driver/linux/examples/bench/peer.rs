@@ -48,7 +48,7 @@ use super::full_stack::{FullStack, Headless};
 use super::machine::{self, Machine};
 use super::opensnitch::{self, OpenSnitch};
 use super::place::settle;
-use super::proc_stats::{rss_mb, sleeps, Cpu};
+use super::proc_stats::{rss_mb, run_time_by_thread, sleeps, thread_time_since, Cpu};
 use super::{
     client_run, connect_run, daemon_binary, daemon_is_stale, fresh_state, iperf, iperf_pinned,
     lines_of, median, ns_a, ns_b, number, run, spawn_in, sweep, wait_bounded, wait_port, Baseline,
@@ -426,6 +426,8 @@ struct Sample {
     daemon_tcp: f64,
     /// Times the packet-filtering process's threads slept and were woken, per TCP connection.
     daemon_sleeps: f64,
+    /// That process's CPU per 1 000 TCP connections by thread name, most first.
+    daemon_threads: Vec<(String, f64)>,
     rss_mb: f64,
     /// What the firewall said it did.
     note: String,
@@ -601,6 +603,12 @@ pub(crate) fn bench(args: &[String]) -> Res<()> {
                 cell(sample.rss_mb, 1),
                 sample.note
             );
+            if sample.daemon_threads.len() > 1 {
+                println!(
+                    "    its CPU by thread, ms per 1 000 TCP: {}",
+                    by_thread(&sample.daemon_threads)
+                );
+            }
             let _ = io::stdout().flush();
             samples.push(sample);
         }
@@ -660,10 +668,15 @@ fn latency_run(config: Config, ctx: &Ctx, options: &Options, udp_port: u16) -> R
     let result = (|| -> Res<Sample> {
         let (cpu_start, daemon_start) = (Cpu::read(&pids), Cpu::read(&daemon_pid));
         let sleeps_start = sleeps(&daemon_pid);
+        let threads_start = daemon_pid.first().map(|&p| run_time_by_thread(p));
         let tcp = connect_run(&ctx.exe, options.count, options.warmup)?;
         let cpu_tcp = Cpu::read(&pids).since(cpu_start);
         let daemon_tcp = Cpu::read(&daemon_pid).since(daemon_start);
         let daemon_sleeps = sleeps(&daemon_pid).saturating_sub(sleeps_start);
+        let daemon_threads = match (daemon_pid.first(), threads_start) {
+            (Some(&p), Some(start)) => thread_time_since(&run_time_by_thread(p), &start),
+            _ => Vec::new(),
+        };
         let target = format!("{IP_B}:{CONNECT_PORT}");
         let limit = RUN_DEADLINE + Duration::from_secs(10);
         let parallel = client_run(
@@ -703,6 +716,10 @@ fn latency_run(config: Config, ctx: &Ctx, options: &Options, udp_port: u16) -> R
             cpu_udp: per_1000(cpu_udp, &udp, warmup),
             daemon_tcp: per_1000(daemon_tcp, &tcp, options.warmup),
             daemon_sleeps: per_1000(daemon_sleeps as f64, &tcp, options.warmup) / 1000.0,
+            daemon_threads: daemon_threads
+                .into_iter()
+                .map(|(name, ms)| (name, per_1000(ms, &tcp, options.warmup)))
+                .collect(),
             rss_mb: if pids.is_empty() {
                 f64::NAN
             } else {
@@ -719,6 +736,42 @@ fn latency_run(config: Config, ctx: &Ctx, options: &Options, udp_port: u16) -> R
     // not reach the next configuration.
     let _ = run("ip", &["netns", "exec", ns_a(), "nft", "flush", "ruleset"]);
     result.map(|sample| Sample { note, ..sample })
+}
+
+/// `name ms, …` for the threads that ran at least 0.1 ms per 1 000 connections.
+fn by_thread(threads: &[(String, f64)]) -> String {
+    threads
+        .iter()
+        .filter(|(_, ms)| *ms >= 0.1)
+        .map(|(name, ms)| format!("{name} {ms:.1}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Per thread name, the median over `samples` of its CPU per 1 000 TCP connections, most first.
+fn median_by_thread<'a>(samples: impl Iterator<Item = &'a Sample> + Clone) -> Vec<(String, f64)> {
+    let mut names: Vec<String> = Vec::new();
+    for sample in samples.clone() {
+        for (name, _) in &sample.daemon_threads {
+            if !names.contains(name) {
+                names.push(name.clone());
+            }
+        }
+    }
+    let mut medians: Vec<(String, f64)> = names
+        .into_iter()
+        .map(|name| {
+            let value = med(samples.clone().map(|s| {
+                s.daemon_threads
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map_or(0.0, |t| t.1)
+            }));
+            (name, value)
+        })
+        .collect();
+    medians.sort_by(|a, b| b.1.total_cmp(&a.1));
+    medians
 }
 
 /// The median of the values that are numbers.
@@ -859,6 +912,15 @@ fn report(
         }
     }
     goals(&rows, machine);
+    println!();
+    println!("CPU of the process that reads the queue, by thread (medians, ms per 1 000 TCP)");
+    for &config in configs {
+        let of_config = samples.iter().filter(|s| s.config == config);
+        let threads = median_by_thread(of_config);
+        if threads.len() > 1 {
+            println!("  {}: {}", config.letter(), by_thread(&threads));
+        }
+    }
     let _ = io::stdout().flush();
 }
 

@@ -84,6 +84,49 @@ pub(crate) fn rss_mb(pids: &[u32]) -> f64 {
     kib as f64 / 1024.0
 }
 
+/// Run time in ms of each live thread of `pid`, summed by thread name (`comm`), exact
+/// (`schedstat`): where a process's CPU goes, thread by thread.
+pub(crate) fn run_time_by_thread(pid: u32) -> Vec<(String, f64)> {
+    let mut by_name: Vec<(String, f64)> = Vec::new();
+    let Ok(tasks) = fs::read_dir(format!("/proc/{pid}/task")) else {
+        return by_name;
+    };
+    for task in tasks.filter_map(Result::ok) {
+        let Ok(name) = fs::read_to_string(task.path().join("comm")) else {
+            continue;
+        };
+        let Some(ns) = fs::read_to_string(task.path().join("schedstat"))
+            .ok()
+            .and_then(|t| t.split_whitespace().next()?.parse::<u64>().ok())
+        else {
+            continue;
+        };
+        let name = name.trim().to_string();
+        match by_name.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, ms)) => *ms += ns as f64 / 1e6,
+            None => by_name.push((name, ns as f64 / 1e6)),
+        }
+    }
+    by_name
+}
+
+/// What each thread name ran between two [`run_time_by_thread`] readings, most first (threads
+/// that started in between count from zero).
+pub(crate) fn thread_time_since(
+    now: &[(String, f64)],
+    earlier: &[(String, f64)],
+) -> Vec<(String, f64)> {
+    let mut spent: Vec<(String, f64)> = now
+        .iter()
+        .map(|(name, ms)| {
+            let before = earlier.iter().find(|(n, _)| n == name).map_or(0.0, |e| e.1);
+            (name.clone(), (ms - before).max(0.0))
+        })
+        .collect();
+    spent.sort_by(|a, b| b.1.total_cmp(&a.1));
+    spent
+}
+
 /// Times the live threads of all `pids` went to sleep waiting (each later woken): the sum of
 /// `voluntary_ctxt_switches` over `/proc/PID/task/*/status`.
 pub(crate) fn sleeps(pids: &[u32]) -> u64 {
