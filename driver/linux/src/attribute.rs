@@ -13,17 +13,49 @@ use crate::engine::Attribution;
 use crate::procfs::{ProcessDetails, ProcessFinder};
 use crate::sock_diag::SockDiag;
 
-/// Most processes whose Process info is kept built; the map is cleared when full.
-const BUILT_LIMIT: usize = 4096;
+/// Most processes whose Process info is kept built; the map is cleared when full. Only a
+/// process's next connections need it, and each holds a copy of a path and a command line.
+const BUILT_LIMIT: usize = 64;
 
 /// Attribution state: a sock_diag socket and the /proc caches.
 pub(crate) struct Attributor {
     diag: Option<SockDiag>,
     finder: ProcessFinder,
-    /// The Process info built from each process's details, by pid, with the details it was
-    /// built from: a process's next connection shares it instead of copying its path and
-    /// command line again (the engine sends it to a client once per process at most).
-    built: HashMap<u32, (Arc<ProcessDetails>, Arc<Process>)>,
+    /// The Process infos of the latest processes.
+    built: BuiltInfos,
+}
+
+/// The Process info built from each recent process's details, by pid, with the details it was
+/// built from: a process's next connection shares it instead of copying its path and command
+/// line again (the engine sends it to a client once per process at most).
+#[derive(Default)]
+struct BuiltInfos {
+    by_pid: HashMap<u32, (Arc<ProcessDetails>, Arc<Process>)>,
+}
+
+impl BuiltInfos {
+    /// The Process info of `details`: the one built before while the finder returns the same
+    /// details (it returns new ones when the process changed), else built now.
+    fn of(&mut self, details: Arc<ProcessDetails>) -> Arc<Process> {
+        if let Some((from, built)) = self.by_pid.get(&details.pid) {
+            if Arc::ptr_eq(from, &details) {
+                return Arc::clone(built);
+            }
+        }
+        let process = Arc::new(Process {
+            process_id: u64::from(details.pid),
+            start_time: details.start_time,
+            uid: details.uid,
+            path: details.exe.clone(),
+            command_line: details.command_line.clone(),
+        });
+        if self.by_pid.len() >= BUILT_LIMIT && !self.by_pid.contains_key(&details.pid) {
+            self.by_pid.clear();
+        }
+        self.by_pid
+            .insert(details.pid, (details, Arc::clone(&process)));
+        process
+    }
 }
 
 impl Attributor {
@@ -38,7 +70,7 @@ impl Attributor {
             Attributor {
                 diag,
                 finder,
-                built: HashMap::new(),
+                built: BuiltInfos::default(),
             },
             error,
         )
@@ -60,13 +92,12 @@ impl Attributor {
         let details = socket
             .as_ref()
             .filter(|s| s.inode != 0)
-            .and_then(|s| self.finder.pid_of_socket(s.inode, Some(s.uid)))
-            .and_then(|pid| self.finder.details(pid));
+            .and_then(|s| self.finder.owner_details(s.inode, Some(s.uid)));
         match details {
             Some(d) => Attribution {
                 pid: u64::from(d.pid),
                 cookie,
-                process: Some(self.process_of(d)),
+                process: Some(self.built.of(d)),
             },
             // Unknown process: pid 0, and a Process info for pid 0 that carries only the uid.
             None => Attribution {
@@ -82,27 +113,53 @@ impl Attributor {
             },
         }
     }
+}
 
-    /// The Process info of `details`: the one built before while the finder returns the same
-    /// details (it returns new ones when the process changed), else built now.
-    fn process_of(&mut self, details: Arc<ProcessDetails>) -> Arc<Process> {
-        if let Some((from, built)) = self.built.get(&details.pid) {
-            if Arc::ptr_eq(from, &details) {
-                return Arc::clone(built);
-            }
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn details(pid: u32, exe: &str) -> Arc<ProcessDetails> {
+        Arc::new(ProcessDetails {
+            pid,
+            start_time: 77,
+            comm: "x".into(),
+            uid: 1000,
+            exe: exe.into(),
+            command_line: vec![exe.into(), "--flag".into()],
+        })
+    }
+
+    #[test]
+    fn a_process_shares_its_info_until_its_details_change() {
+        let mut built = BuiltInfos::default();
+        let first = details(10, "/usr/bin/first");
+        let a = built.of(Arc::clone(&first));
+        let b = built.of(Arc::clone(&first));
+        assert!(Arc::ptr_eq(&a, &b), "the same details share one info");
+        assert_eq!(a.path, "/usr/bin/first");
+        assert_eq!(a.command_line, ["/usr/bin/first", "--flag"]);
+        assert_eq!((a.process_id, a.start_time, a.uid), (10, 77, 1000));
+        // The finder returns new details after an exec: a new info, of the new program.
+        let after_exec = built.of(details(10, "/usr/bin/second"));
+        assert!(!Arc::ptr_eq(&a, &after_exec));
+        assert_eq!(after_exec.path, "/usr/bin/second");
+        // Equal content, another read: built again, never taken for the old one by its pid.
+        let reread = built.of(details(10, "/usr/bin/second"));
+        assert!(!Arc::ptr_eq(&after_exec, &reread));
+    }
+
+    #[test]
+    fn built_infos_are_bounded() {
+        let mut built = BuiltInfos::default();
+        let kept: Vec<Arc<ProcessDetails>> = (0..BUILT_LIMIT as u32 * 3)
+            .map(|pid| details(pid, "/usr/bin/many"))
+            .collect();
+        for (n, d) in kept.iter().enumerate() {
+            built.of(Arc::clone(d));
+            assert!(built.by_pid.len() <= BUILT_LIMIT);
+            assert!((1..=n + 1).contains(&built.by_pid.len()));
         }
-        let process = Arc::new(Process {
-            process_id: u64::from(details.pid),
-            start_time: details.start_time,
-            uid: details.uid,
-            path: details.exe.clone(),
-            command_line: details.command_line.clone(),
-        });
-        if self.built.len() >= BUILT_LIMIT && !self.built.contains_key(&details.pid) {
-            self.built.clear();
-        }
-        self.built
-            .insert(details.pid, (details, Arc::clone(&process)));
-        process
     }
 }

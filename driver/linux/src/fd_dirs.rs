@@ -37,22 +37,16 @@ impl FdDirs {
         socket_in(self.dirs.get(&pid)?, fd)
     }
 
-    /// A fresh handle on the directory of `pid`, replacing a held one (which may name a
-    /// process that is gone); `None` if it cannot be opened.
-    pub(crate) fn reopen(&mut self, proc_root: &Path, pid: u32) -> Option<&fs::File> {
-        self.dirs.remove(&pid);
-        let dir = open_fd_dir(proc_root, pid)?;
-        self.keep(pid, dir);
-        self.dirs.get(&pid)
-    }
-
     /// How many handles are held.
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.dirs.len()
     }
 
-    fn keep(&mut self, pid: u32, dir: fs::File) {
+    /// Holds `dir`, a handle on the directory of `pid` (replacing one held before, which may
+    /// name a process that is gone), closing all held ones first when the map is full.
+    pub(crate) fn keep(&mut self, pid: u32, dir: fs::File) {
+        self.dirs.remove(&pid);
         if self.dirs.len() >= FD_DIRS_LIMIT {
             self.dirs.clear();
         }
@@ -79,8 +73,9 @@ pub(crate) fn socket_inode(target: &[u8]) -> Option<u64> {
     std::str::from_utf8(digits).ok()?.parse().ok()
 }
 
-/// An `O_PATH` handle on `PROC/PID/fd`.
-fn open_fd_dir(proc_root: &Path, pid: u32) -> Option<fs::File> {
+/// An `O_PATH` handle on `PROC/PID/fd`; `None` if there is no such directory or it cannot be
+/// opened.
+pub(crate) fn open_fd_dir(proc_root: &Path, pid: u32) -> Option<fs::File> {
     use std::os::unix::fs::OpenOptionsExt;
     let mut digits = [0u8; 11];
     let digits = decimal_name(pid, &mut digits)?.to_str().ok()?;
@@ -93,6 +88,7 @@ fn open_fd_dir(proc_root: &Path, pid: u32) -> Option<fs::File> {
 
 /// `n` in decimal, NUL-terminated, in `buf` (10 digits and the NUL fit any u32).
 fn decimal_name(mut n: u32, buf: &mut [u8; 11]) -> Option<&CStr> {
+    buf[10] = 0;
     let mut start = 10;
     loop {
         start -= 1;
@@ -178,8 +174,8 @@ mod tests {
         child.wait().unwrap();
         // The held handle names the reaped process: nothing, even if the pid were reused.
         assert_eq!(dirs.socket_at(root, pid, 0), None);
-        assert!(dirs.reopen(root, pid).is_none());
-        assert_eq!(dirs.len(), 0);
+        assert!(open_fd_dir(root, pid).is_none());
+        assert_eq!(dirs.len(), 1);
     }
 
     #[test]
@@ -187,19 +183,69 @@ mod tests {
         let mut dirs = FdDirs::default();
         let own = std::process::id();
         for _ in 0..FD_DIRS_LIMIT + 5 {
-            dirs.reopen(Path::new("/proc"), own).unwrap();
+            dirs.keep(own, open_fd_dir(Path::new("/proc"), own).unwrap());
         }
         assert_eq!(dirs.len(), 1);
         // Many pids: the map is cleared when full, never above its limit. A fake root with one
         // directory per pid.
-        let root = TempRoot(std::env::temp_dir().join(format!("zenithfence-fd-dirs-{own}")));
+        let root = fake_root("bound");
         for pid in 0..(FD_DIRS_LIMIT as u32 + 10) {
             fs::create_dir_all(root.0.join(pid.to_string()).join("fd")).unwrap();
         }
         for pid in 0..(FD_DIRS_LIMIT as u32 + 10) {
             assert_eq!(dirs.socket_at(&root.0, pid, 3), None);
-            assert!(dirs.len() <= FD_DIRS_LIMIT);
+            assert!((1..=FD_DIRS_LIMIT).contains(&dirs.len()));
         }
+    }
+
+    /// A fake root `ROOT/PID/fd/FD` → target, removed on drop.
+    fn fake_root(name: &str) -> TempRoot {
+        let root =
+            std::env::temp_dir().join(format!("zenithfence-fd-dirs-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&root);
+        TempRoot(root)
+    }
+
+    fn link(root: &Path, pid: u32, fd: u32, target: &str) {
+        let dir = root.join(pid.to_string()).join("fd");
+        fs::create_dir_all(&dir).unwrap();
+        std::os::unix::fs::symlink(target, dir.join(fd.to_string())).unwrap();
+    }
+
+    #[test]
+    fn a_held_handle_keeps_reading_its_own_directory_after_the_pid_is_taken() {
+        // Procfs ties a handle to the process it was opened for; a fake root shows the same
+        // with a directory renamed away and another made under the old name.
+        let root = fake_root("reuse");
+        link(&root.0, 40, 3, "socket:[111]");
+        let mut dirs = FdDirs::default();
+        assert_eq!(dirs.socket_at(&root.0, 40, 3), Some(111));
+        fs::rename(root.0.join("40"), root.0.join("40.gone")).unwrap();
+        link(&root.0, 40, 3, "socket:[999]");
+        assert_eq!(
+            dirs.socket_at(&root.0, 40, 3),
+            Some(111),
+            "read through the held handle"
+        );
+        // A scan's fresh handle replaces it.
+        dirs.keep(40, open_fd_dir(&root.0, 40).unwrap());
+        assert_eq!(dirs.socket_at(&root.0, 40, 3), Some(999));
+    }
+
+    #[test]
+    fn link_targets_are_read_or_refused() {
+        let root = fake_root("targets");
+        link(&root.0, 7, 1, "socket:[18446744073709551615]");
+        link(&root.0, 7, 2, "socket:[18446744073709551616]");
+        link(&root.0, 7, 3, &format!("socket:[1]{}", "x".repeat(40)));
+        link(&root.0, 7, 4, "/dev/null");
+        let mut dirs = FdDirs::default();
+        assert_eq!(dirs.socket_at(&root.0, 7, 1), Some(u64::MAX));
+        assert_eq!(dirs.socket_at(&root.0, 7, 2), None, "overflow");
+        assert_eq!(dirs.socket_at(&root.0, 7, 3), None, "cut short");
+        assert_eq!(dirs.socket_at(&root.0, 7, 4), None);
+        assert_eq!(dirs.socket_at(&root.0, 7, 5), None, "no such descriptor");
+        assert_eq!(dirs.socket_at(&root.0, 8, 1), None, "no such process");
     }
 
     /// A directory removed on drop, also when an assertion fails.

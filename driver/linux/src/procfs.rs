@@ -37,6 +37,16 @@ const SOCKET_CACHE_LIMIT: usize = 65_536;
 /// Most processes whose details are remembered; the cache is cleared when it is full.
 const DETAILS_CACHE_LIMIT: usize = 16_384;
 
+/// Most bytes of paths and command lines the details cache holds; cleared when it would hold
+/// more. With the entry limit alone, processes started with long command lines could make it
+/// hold gigabytes.
+const DETAILS_CACHE_BYTES: usize = 8 << 20;
+
+/// Most bytes of `/proc/PID/cmdline` read. The kernel allows megabytes of arguments; more than
+/// this is cut off (the last argument kept cut short), so that no process makes the daemon
+/// hold or send megabytes for it.
+const MAX_COMMAND_LINE: u64 = 16 * 1024;
+
 /// How often `details` re-reads a process whose start time changed while it was being read.
 const DETAILS_ATTEMPTS: usize = 3;
 
@@ -69,6 +79,21 @@ pub(crate) struct ProcessDetails {
     pub(crate) command_line: Vec<String>,
 }
 
+impl ProcessDetails {
+    /// Bytes of text it holds, with a little for each string's own bookkeeping.
+    fn text_bytes(&self) -> usize {
+        const PER_STRING: usize = 24;
+        self.exe.len()
+            + self.comm.len()
+            + self
+                .command_line
+                .iter()
+                .map(|argument| argument.len() + PER_STRING)
+                .sum::<usize>()
+            + 3 * PER_STRING
+    }
+}
+
 /// Where a socket inode was last seen: the process and the descriptor number.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct SocketOwner {
@@ -92,6 +117,9 @@ pub(crate) struct ProcessFinder {
     processes: HashMap<u32, Arc<ProcessDetails>>,
     /// Bound of `processes`.
     process_limit: usize,
+    /// What `processes` holds, in bytes of text, and its bound ([`DETAILS_CACHE_BYTES`]).
+    process_bytes: usize,
+    process_byte_limit: usize,
     /// Pids that owned the most recent sockets, newest first: a program that opens one
     /// connection usually opens the next one too, so these are checked before listing `/proc`
     /// (which costs far more, and grows with the number of processes).
@@ -109,8 +137,8 @@ pub(crate) struct ProcessFinder {
     fd_dirs: FdDirs,
     /// Where a held `exe` link is read into (allocated once).
     link_buf: Vec<u8>,
-    /// How many times details were read in full (tests check the held handles are used).
-    #[cfg_attr(not(test), allow(dead_code))]
+    /// How many times details were read in full (`owner_details` checks the owner again after
+    /// one; tests check the held handles are used).
     full_reads: u64,
 }
 
@@ -126,6 +154,8 @@ impl ProcessFinder {
             socket_limit: SOCKET_CACHE_LIMIT,
             processes: HashMap::new(),
             process_limit: DETAILS_CACHE_LIMIT,
+            process_bytes: 0,
+            process_byte_limit: DETAILS_CACHE_BYTES,
             recent_owners: VecDeque::with_capacity(RECENT_OWNERS),
             hold_exe_links: proc_root == Path::new("/proc"),
             exe_links: HashMap::new(),
@@ -176,6 +206,28 @@ impl ProcessFinder {
         Some(owner.pid)
     }
 
+    /// The details of the process holding the socket `inode` ([`Self::pid_of_socket`], then
+    /// [`Self::details`]). When the details had to be read afresh (by path), the socket is
+    /// looked for once more afterwards through the held handle: found there, the process lived
+    /// throughout, so what was read is its own and not that of a process that was given its pid
+    /// in between. Otherwise `None`.
+    pub(crate) fn owner_details(
+        &mut self,
+        inode: u64,
+        uid_hint: Option<u32>,
+    ) -> Option<Arc<ProcessDetails>> {
+        let pid = self.pid_of_socket(inode, uid_hint)?;
+        let reads = self.full_reads;
+        let details = self.details(pid)?;
+        if self.full_reads != reads {
+            let owner = *self.sockets.get(&inode)?;
+            if !self.fd_holds(owner, inode) {
+                return None;
+            }
+        }
+        Some(details)
+    }
+
     /// The details of process `pid`, or `None` if it is gone or its uid cannot be read.
     ///
     /// Cached details are returned while the process's held `exe` handle reads the same target
@@ -191,7 +243,7 @@ impl ProcessFinder {
                 // Gone, or another program now: the handle is of no more use.
                 _ => {
                     self.exe_links.remove(&pid);
-                    self.processes.remove(&pid);
+                    self.forget_process(pid);
                 }
             }
         }
@@ -203,7 +255,7 @@ impl ProcessFinder {
             .then(|| open_link(&dir.join("exe")))
             .flatten();
         let Some(mut stat) = read_stat(&dir) else {
-            self.processes.remove(&pid);
+            self.forget_process(pid);
             return None;
         };
         if let Some(cached) = self.processes.get(&pid) {
@@ -218,7 +270,7 @@ impl ProcessFinder {
             let fresh = read_details(&dir, pid, &stat);
             // The pid may have died and been reused while we read; confirm it is the same process.
             let Some(after) = read_stat(&dir) else {
-                self.processes.remove(&pid);
+                self.forget_process(pid);
                 return None;
             };
             if after.start_time != stat.start_time {
@@ -226,14 +278,11 @@ impl ProcessFinder {
                 continue;
             }
             let Some(fresh) = fresh else {
-                self.processes.remove(&pid);
+                self.forget_process(pid);
                 return None;
             };
             let fresh = Arc::new(fresh);
-            if self.processes.len() >= self.process_limit && !self.processes.contains_key(&pid) {
-                self.processes.clear();
-            }
-            self.processes.insert(pid, Arc::clone(&fresh));
+            self.remember_process(Arc::clone(&fresh));
             if let Some(handle) = handle {
                 if !fresh.exe.is_empty()
                     && read_link_into(&handle, &mut self.link_buf)
@@ -247,8 +296,29 @@ impl ProcessFinder {
             }
             return Some(fresh);
         }
-        self.processes.remove(&pid);
+        self.forget_process(pid);
         None
+    }
+
+    /// Caches `details`, clearing the cache first when it would hold too many processes or bytes.
+    fn remember_process(&mut self, details: Arc<ProcessDetails>) {
+        self.forget_process(details.pid);
+        let bytes = details.text_bytes();
+        if self.processes.len() >= self.process_limit
+            || self.process_bytes + bytes > self.process_byte_limit
+        {
+            self.processes.clear();
+            self.process_bytes = 0;
+        }
+        self.process_bytes += bytes;
+        self.processes.insert(details.pid, details);
+    }
+
+    /// Drops the cached details of `pid`, if any.
+    fn forget_process(&mut self, pid: u32) {
+        if let Some(gone) = self.processes.remove(&pid) {
+            self.process_bytes = self.process_bytes.saturating_sub(gone.text_bytes());
+        }
     }
 
     /// Whether `/proc/PID/fd/FD` still links to `socket:[inode]`.
@@ -283,21 +353,26 @@ impl ProcessFinder {
         let fd_dir = self.proc_root.join(pid.to_string()).join("fd");
         // The handle first: if the pid is reused after it, the listing below is of a process
         // the handle does not name, and its reads find nothing rather than a wrong owner.
-        let Some(handle) = self.fd_dirs.reopen(&self.proc_root, pid) else {
+        let Some(handle) = fd_dirs::open_fd_dir(&self.proc_root, pid) else {
             return false;
         };
         let Ok(entries) = fs::read_dir(fd_dir) else {
             return false;
         };
-        let seen: Vec<(u64, u32)> = entries
+        let mut found = false;
+        for fd in entries
             .filter_map(Result::ok)
             .filter_map(|entry| parse_decimal_u32(entry.file_name().as_bytes()))
-            .filter_map(|fd| Some((fd_dirs::socket_in(handle, fd)?, fd)))
-            .collect();
-        let mut found = false;
-        for (socket, fd) in seen {
-            self.remember_socket(socket, SocketOwner { pid, fd });
-            found |= socket == inode;
+        {
+            if let Some(socket) = fd_dirs::socket_in(&handle, fd) {
+                self.remember_socket(socket, SocketOwner { pid, fd });
+                found |= socket == inode;
+            }
+        }
+        // Held only for the owner found: a full scan must not push the handles of the recent
+        // owners out for every process it lists.
+        if found {
+            self.fd_dirs.keep(pid, handle);
         }
         found
     }
@@ -409,7 +484,7 @@ fn read_details(dir: &Path, pid: u32, stat: &StatFields) -> Option<ProcessDetail
     let exe = fs::read_link(dir.join("exe"))
         .map(|target| target.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let command_line = fs::read(dir.join("cmdline"))
+    let command_line = read_bounded(&dir.join("cmdline"), MAX_COMMAND_LINE)
         .map(|content| parse_cmdline(&content))
         .unwrap_or_default();
     Some(ProcessDetails {
@@ -420,6 +495,18 @@ fn read_details(dir: &Path, pid: u32, stat: &StatFields) -> Option<ProcessDetail
         exe,
         command_line,
     })
+}
+
+/// At most `limit` bytes of the file at `path`.
+fn read_bounded(path: &Path, limit: u64) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let mut content = Vec::new();
+    fs::File::open(path)
+        .ok()?
+        .take(limit)
+        .read_to_end(&mut content)
+        .ok()?;
+    Some(content)
 }
 
 /// The real uid from `/proc/PID/status`: the first number of the `Uid:` line.
@@ -942,6 +1029,52 @@ Uid:\t65534\t1000\t1000\t1000\nGid:\t65534\t65534\t65534\t65534\n";
         assert!(finder.sockets.len() <= 4);
         assert_eq!(finder.pid_of_socket(5007, None), Some(50));
         assert!(finder.sockets.len() <= 4);
+    }
+
+    #[test]
+    fn command_lines_are_read_up_to_their_bound() {
+        let fake = FakeProc::new("long-cmdline");
+        let long = "a".repeat(10_000);
+        let args: Vec<&str> = vec!["prog", &long, &long, &long];
+        fake.set_process(60, 1, 0, "/bin/prog", &args);
+        let mut finder = fake.finder();
+        let details = finder.details(60).unwrap();
+        // The arguments and the NULs between them: exactly the bytes read.
+        let read: usize = details
+            .command_line
+            .iter()
+            .map(|a| a.len() + 1)
+            .sum::<usize>()
+            - 1;
+        assert_eq!(read, MAX_COMMAND_LINE as usize, "cut at the bound");
+        assert_eq!(
+            details.command_line.len(),
+            3,
+            "the third argument cut short"
+        );
+        assert_eq!(details.command_line[1], long);
+    }
+
+    #[test]
+    fn details_cache_is_bounded_by_bytes() {
+        let fake = FakeProc::new("cache-bytes");
+        let arg = "b".repeat(1000);
+        for pid in 100..120 {
+            fake.set_process(pid, 1, 0, "/bin/wide", &["wide", &arg]);
+        }
+        let mut finder = fake.finder();
+        finder.process_byte_limit = 4096;
+        for pid in 100..120 {
+            assert_eq!(finder.details(pid).unwrap().pid, pid);
+            assert!(
+                finder.process_bytes <= 4096,
+                "{} bytes",
+                finder.process_bytes
+            );
+            assert!((1..=4).contains(&finder.processes.len()));
+            let counted: usize = finder.processes.values().map(|d| d.text_bytes()).sum();
+            assert_eq!(finder.process_bytes, counted, "the count follows the cache");
+        }
     }
 
     #[test]
