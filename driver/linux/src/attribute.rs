@@ -76,6 +76,12 @@ impl Attributor {
         )
     }
 
+    /// Lookups of a socket's owner skipped since the last call: full `/proc` scans over their
+    /// share of time (`scan_budget.rs`).
+    pub(crate) fn take_scans_refused(&mut self) -> u64 {
+        self.finder.take_scans_refused()
+    }
+
     /// Attributes a connection; `packet_uid` is the socket owner netfilter reported (outbound).
     pub(crate) fn attribute(&mut self, flow: &FlowKey, packet_uid: Option<u32>) -> Attribution {
         let socket = self.diag.as_mut().and_then(|diag| {

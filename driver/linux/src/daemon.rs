@@ -102,6 +102,8 @@ const IPPROTO_UDP: u8 = 17;
 const MAX_DNS_LOOKUPS: usize = 64;
 /// How often the connection cache is cleaned.
 const CLEAN_EVERY_MS: u64 = 60_000;
+/// At most this often the owner lookups skipped for lack of scan time are logged.
+const SCAN_WARNING_EVERY_MS: u64 = 10_000;
 
 /// The engine lock. The verdicts decided under it are written when it is dropped, after the
 /// lock is released: fields drop in their order, `guard` before `_flush`.
@@ -529,6 +531,8 @@ impl Daemon {
             );
         }
         let mut next_clean = CLEAN_EVERY_MS;
+        let mut scans_refused = 0u64;
+        let mut next_scan_warning = 0u64;
         let mut timeout = None;
         // The network at start, before the first packet is decided.
         self.network_changes(network.as_mut());
@@ -592,6 +596,19 @@ impl Daemon {
                 self.handle_packet(packet, &mut attributor);
             }
             let now = self.now_ms();
+            scans_refused += attributor.take_scans_refused();
+            if scans_refused > 0 && now >= next_scan_warning {
+                self.log(
+                    Severity::Warning,
+                    format!(
+                        "{scans_refused} connections left without a process: looking for their \
+                         sockets in every process took over a tenth of the time (a local program \
+                         may be hiding its sockets)"
+                    ),
+                );
+                scans_refused = 0;
+                next_scan_warning = now + SCAN_WARNING_EVERY_MS;
+            }
             let mut engine = self.engine();
             engine.expire(now);
             // A slice per wake-up (at least every IDLE_TICK) until the pass is done.

@@ -38,6 +38,7 @@ mod procfs;
 mod resolvers;
 mod rules;
 mod run;
+mod scan_budget;
 mod sock_diag;
 mod socket_lock;
 mod ssid_lookup;

@@ -11,7 +11,8 @@
 //!    processes), and the pids owned by the hinted uid (NFQA_UID or the diag uid) before all the
 //!    others. Every socket inode met on the way is remembered, so later lookups for sockets of the
 //!    same processes hit the cache. A full miss walks every fd on the machine (tens of
-//!    milliseconds with ~9 000 fds), so callers should retry misses off the reader thread.
+//!    milliseconds with ~9 000 fds), so full scans get a share of the time (`scan_budget.rs`):
+//!    beyond it, such a socket's owner is not looked for (unknown).
 //! 3. `pid → details` is cached. On procfs each cached process keeps a handle on its
 //!    `/proc/PID/exe` link, read again on every call (one `readlinkat`): the read fails once the
 //!    process it was opened for is gone (even if its pid is reused), and a target that changed
@@ -30,6 +31,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::fd_dirs::{self, FdDirs};
+use crate::scan_budget::ScanBudget;
 
 /// Most socket inodes remembered; the cache is cleared when it is full.
 const SOCKET_CACHE_LIMIT: usize = 65_536;
@@ -137,6 +139,8 @@ pub(crate) struct ProcessFinder {
     fd_dirs: FdDirs,
     /// Where a held `exe` link is read into (allocated once).
     link_buf: Vec<u8>,
+    /// The time full scans of `/proc` may take.
+    scans: ScanBudget,
     /// How many times details were read in full (`owner_details` checks the owner again after
     /// one; tests check the held handles are used).
     full_reads: u64,
@@ -161,6 +165,7 @@ impl ProcessFinder {
             exe_links: HashMap::new(),
             fd_dirs: FdDirs::default(),
             link_buf: vec![0; EXE_BUFFER],
+            scans: ScanBudget::new(std::time::Instant::now()),
             full_reads: 0,
             proc_root,
         }
@@ -192,9 +197,16 @@ impl ProcessFinder {
                 .map(|owner| owner.pid)
                 .find(|&pid| self.scan_fds(pid, inode))
                 .or_else(|| {
-                    self.scan_order(uid_hint)
+                    let started = std::time::Instant::now();
+                    if !self.scans.allows(started) {
+                        return None;
+                    }
+                    let found = self
+                        .scan_order(uid_hint)
                         .into_iter()
-                        .find(|&pid| self.scan_fds(pid, inode))
+                        .find(|&pid| self.scan_fds(pid, inode));
+                    self.scans.spent(started.elapsed());
+                    found
                 });
             found?;
         }
@@ -204,6 +216,11 @@ impl ProcessFinder {
         self.recent_owners.push_front(owner);
         self.recent_owners.truncate(RECENT_OWNERS);
         Some(owner.pid)
+    }
+
+    /// Full scans refused since the last call, for lack of time (`scan_budget.rs`).
+    pub(crate) fn take_scans_refused(&mut self) -> u64 {
+        self.scans.take_refused()
     }
 
     /// The details of the process holding the socket `inode` ([`Self::pid_of_socket`], then
@@ -1075,6 +1092,28 @@ Uid:\t65534\t1000\t1000\t1000\nGid:\t65534\t65534\t65534\t65534\n";
             let counted: usize = finder.processes.values().map(|d| d.text_bytes()).sum();
             assert_eq!(finder.process_bytes, counted, "the count follows the cache");
         }
+    }
+
+    #[test]
+    fn full_scans_wait_for_their_share_of_time() {
+        let fake = FakeProc::new("scan-budget");
+        fake.set_process(70, 1, 0, "/bin/far", &["far"]);
+        fake.set_socket(70, 3, 7000);
+        fake.set_socket(70, 4, 7001);
+        let mut finder = fake.finder();
+        let start = std::time::Instant::now();
+        finder.scans = ScanBudget::new(start);
+        finder.scans.spent(std::time::Duration::from_secs(1));
+        // No credit: the socket of a process met before no lookup is not looked for.
+        assert_eq!(finder.pid_of_socket(7000, None), None);
+        assert_eq!(finder.take_scans_refused(), 1);
+        assert!(finder.sockets.is_empty(), "nothing was scanned");
+        // With credit, the full scan finds it, and the owner's other socket comes cheaply.
+        finder.scans = ScanBudget::new(std::time::Instant::now());
+        assert_eq!(finder.pid_of_socket(7000, None), Some(70));
+        finder.scans.spent(std::time::Duration::from_secs(1));
+        assert_eq!(finder.pid_of_socket(7001, None), Some(70));
+        assert_eq!(finder.take_scans_refused(), 0);
     }
 
     #[test]
