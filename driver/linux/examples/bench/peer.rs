@@ -48,7 +48,7 @@ use super::full_stack::{FullStack, Headless};
 use super::machine::{self, Machine};
 use super::opensnitch::{self, OpenSnitch};
 use super::place::settle;
-use super::proc_stats::{rss_mb, run_time_by_thread, sleeps, thread_time_since, Cpu};
+use super::proc_stats::{rss_mb, run_time_by_thread, sleeps, thread_time_since, wait_quiet, Cpu};
 use super::{
     client_run, connect_run, daemon_binary, daemon_is_stale, fresh_state, iperf, iperf_pinned,
     lines_of, median, ns_a, ns_b, number, run, spawn_in, sweep, wait_bounded, wait_port, Baseline,
@@ -59,6 +59,8 @@ use super::{
 const PREFIX: &str = "zfpeer";
 /// Parallel connect loops.
 const THREADS: usize = 32;
+/// How long a started firewall is given at most to become quiet before it is measured.
+const QUIET_LIMIT: Duration = Duration::from_secs(10);
 /// The UDP echo server's first port; each latency run sends to a port of its own.
 const UDP_PORT: u16 = 7100;
 /// The first source port of each run's UDP flows (each flow the next one).
@@ -621,15 +623,19 @@ pub(crate) fn bench(args: &[String]) -> Res<()> {
         for &config in &configs {
             fresh_state();
             let firewall = Firewall::start(config, &ctx)?;
+            // iperf3 keeps both CPUs busy: a firewall still starting (the engine compiles and
+            // opens its database after it serves) would take its share of the measurement.
             thread::sleep(Duration::from_millis(300));
+            let waited = wait_quiet(&firewall.pids(), QUIET_LIMIT);
             let result = iperf(options.iperf_seconds);
             let note = firewall.stop();
             let _ = run("ip", &["netns", "exec", ns_a(), "nft", "flush", "ruleset"]);
             match result {
                 Ok(gbps) => {
                     println!(
-                        "round {round} {}: {gbps:>6.2} Gbit/s{note}",
-                        config.letter()
+                        "round {round} {}: {gbps:>6.2} Gbit/s{note} (quiet {:.1} s after start)",
+                        config.letter(),
+                        waited.as_secs_f64() + 0.3
                     );
                     gbits.push((config, gbps));
                 }
@@ -662,6 +668,7 @@ fn latency_run(config: Config, ctx: &Ctx, options: &Options, udp_port: u16) -> R
     // Let what a start leaves running (the engine's warm-up) settle before counting CPU.
     thread::sleep(Duration::from_millis(300));
     let pids = firewall.pids();
+    wait_quiet(&pids, QUIET_LIMIT);
     // The first is the process that reads the queue: the reader, zenithfenced, opensnitchd.
     let daemon_pid: Vec<u32> = pids.iter().take(1).copied().collect();
     let warmup = options.count / 20;

@@ -71,6 +71,25 @@ impl Cpu {
     }
 }
 
+/// Waits until `pids` together use under 2 % of one CPU over a quarter of a second (a firewall
+/// that has finished starting: the engine compiles and opens its database for a second or more
+/// after it serves), at most `limit`; returns how long it waited.
+pub(crate) fn wait_quiet(pids: &[u32], limit: std::time::Duration) -> std::time::Duration {
+    const WINDOW: std::time::Duration = std::time::Duration::from_millis(250);
+    let started = std::time::Instant::now();
+    if pids.is_empty() {
+        return std::time::Duration::ZERO;
+    }
+    while started.elapsed() < limit {
+        let before = Cpu::read(pids);
+        std::thread::sleep(WINDOW);
+        if Cpu::read(pids).since(before) < WINDOW.as_secs_f64() * 1000.0 * 0.02 {
+            break;
+        }
+    }
+    started.elapsed()
+}
+
 /// Resident memory of all `pids` together, in MB (VmRSS).
 pub(crate) fn rss_mb(pids: &[u32]) -> f64 {
     let kib: u64 = pids
