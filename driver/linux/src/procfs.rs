@@ -1049,6 +1049,24 @@ Uid:\t65534\t1000\t1000\t1000\nGid:\t65534\t65534\t65534\t65534\n";
     }
 
     #[test]
+    fn owner_details_name_the_holder_and_are_shared() {
+        let fake = FakeProc::new("owner");
+        fake.set_process(80, 5, 1000, "/usr/bin/holder", &["holder"]);
+        fake.set_socket(80, 3, 8000);
+        let mut finder = fake.finder();
+        let first = finder.owner_details(8000, None).unwrap();
+        assert_eq!((first.pid, first.exe.as_str()), (80, "/usr/bin/holder"));
+        assert_eq!(finder.full_reads, 1);
+        // Next time from the cache: the same details, nothing read again.
+        let again = finder.owner_details(8000, None).unwrap();
+        assert!(Arc::ptr_eq(&first, &again));
+        assert_eq!(finder.full_reads, 1);
+        // Closed: no owner, whatever the cache says.
+        fs::remove_file(fake.dir(80).join("fd").join("3")).unwrap();
+        assert_eq!(finder.owner_details(8000, None), None);
+    }
+
+    #[test]
     fn command_lines_are_read_up_to_their_bound() {
         let fake = FakeProc::new("long-cmdline");
         let long = "a".repeat(10_000);
