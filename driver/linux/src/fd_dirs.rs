@@ -37,6 +37,11 @@ impl FdDirs {
         socket_in(self.dirs.get(&pid)?, fd)
     }
 
+    /// Whether a handle on the directory of `pid` is held.
+    pub(crate) fn holds(&self, pid: u32) -> bool {
+        self.dirs.contains_key(&pid)
+    }
+
     /// How many handles are held.
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {

@@ -29,9 +29,10 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Instant;
 
 use crate::fd_dirs::{self, FdDirs};
-use crate::scan_budget::ScanBudget;
+use crate::scan_budget::UserScanBudgets;
 
 /// Most socket inodes remembered; the cache is cleared when it is full.
 const SOCKET_CACHE_LIMIT: usize = 65_536;
@@ -45,9 +46,16 @@ const DETAILS_CACHE_LIMIT: usize = 16_384;
 const DETAILS_CACHE_BYTES: usize = 8 << 20;
 
 /// Most bytes of `/proc/PID/cmdline` read. The kernel allows megabytes of arguments; more than
-/// this is cut off (the last argument kept cut short), so that no process makes the daemon
-/// hold or send megabytes for it.
+/// this is cut off (the last argument kept cut short and marked), so that no process makes the
+/// daemon hold or send megabytes for it.
 const MAX_COMMAND_LINE: u64 = 16 * 1024;
+
+/// Most arguments kept (16 KiB of empty ones would be 16 384 strings).
+const MAX_ARGUMENTS: usize = 1024;
+
+/// Ends the last argument kept of a command line that was cut, so that the app never shows a
+/// part as the whole.
+const CUT_MARK: &str = "…";
 
 /// How often `details` re-reads a process whose start time changed while it was being read.
 const DETAILS_ATTEMPTS: usize = 3;
@@ -139,12 +147,15 @@ pub(crate) struct ProcessFinder {
     fd_dirs: FdDirs,
     /// Where a held `exe` link is read into (allocated once).
     link_buf: Vec<u8>,
-    /// The time full scans of `/proc` may take.
-    scans: ScanBudget,
+    /// The time scans of whole descriptor lists may take, per user.
+    scans: UserScanBudgets,
     /// How many times details were read in full (`owner_details` checks the owner again after
     /// one; tests check the held handles are used).
     full_reads: u64,
 }
+
+/// A scan looks at the time after this many descriptors.
+const SCAN_CHECK_EVERY: usize = 256;
 
 /// How many recent socket owners are checked before a full scan.
 const RECENT_OWNERS: usize = 8;
@@ -165,7 +176,7 @@ impl ProcessFinder {
             exe_links: HashMap::new(),
             fd_dirs: FdDirs::default(),
             link_buf: vec![0; EXE_BUFFER],
-            scans: ScanBudget::new(std::time::Instant::now()),
+            scans: UserScanBudgets::default(),
             full_reads: 0,
             proc_root,
         }
@@ -192,23 +203,30 @@ impl ProcessFinder {
         if let Some(&owner) = recent.iter().find(|owner| self.fd_holds(**owner, inode)) {
             self.remember_socket(inode, owner);
         } else {
-            let found = recent
-                .iter()
-                .map(|owner| owner.pid)
-                .find(|&pid| self.scan_fds(pid, inode))
-                .or_else(|| {
-                    let started = std::time::Instant::now();
-                    if !self.scans.allows(started) {
-                        return None;
+            // Whole descriptor lists from here on, the recent owners' first: within the time
+            // share of the socket's user, and stopped when it runs out (`scan_budget.rs`).
+            let user = uid_hint.unwrap_or(u32::MAX);
+            let started = Instant::now();
+            let deadline = self.scans.allows(user, started)?;
+            let mut found = false;
+            for pid in recent.iter().map(|owner| owner.pid) {
+                found = self.scan_fds(pid, inode, deadline);
+                if found || Instant::now() >= deadline {
+                    break;
+                }
+            }
+            if !found && Instant::now() < deadline {
+                for pid in self.scan_order(uid_hint) {
+                    found = self.scan_fds(pid, inode, deadline);
+                    if found || Instant::now() >= deadline {
+                        break;
                     }
-                    let found = self
-                        .scan_order(uid_hint)
-                        .into_iter()
-                        .find(|&pid| self.scan_fds(pid, inode));
-                    self.scans.spent(started.elapsed());
-                    found
-                });
-            found?;
+                }
+            }
+            self.scans.spent(user, started.elapsed());
+            if !found {
+                return None;
+            }
         }
         // scan_fds and the probe both cached the socket with its descriptor.
         let owner = *self.sockets.get(&inode)?;
@@ -234,11 +252,17 @@ impl ProcessFinder {
         uid_hint: Option<u32>,
     ) -> Option<Arc<ProcessDetails>> {
         let pid = self.pid_of_socket(inode, uid_hint)?;
+        self.details_of_holder(inode, pid)
+    }
+
+    /// The details of `pid`, which [`Self::pid_of_socket`] found holding `inode`, checked as
+    /// [`Self::owner_details`] says.
+    fn details_of_holder(&mut self, inode: u64, pid: u32) -> Option<Arc<ProcessDetails>> {
         let reads = self.full_reads;
         let details = self.details(pid)?;
         if self.full_reads != reads {
             let owner = *self.sockets.get(&inode)?;
-            if !self.fd_holds(owner, inode) {
+            if owner.pid != pid || !self.fd_holds(owner, inode) {
                 return None;
             }
         }
@@ -364,9 +388,10 @@ impl ProcessFinder {
         pids.into_iter().map(|(pid, _)| pid).collect()
     }
 
-    /// Reads every descriptor link of `pid`, remembering each socket met (all of them, so the
+    /// Reads every descriptor link of `pid` (until `deadline`, looked at every
+    /// [`SCAN_CHECK_EVERY`] descriptors), remembering each socket met (all of them, so the
     /// process's other sockets hit the cache later); true if one is `socket:[inode]`.
-    fn scan_fds(&mut self, pid: u32, inode: u64) -> bool {
+    fn scan_fds(&mut self, pid: u32, inode: u64, deadline: Instant) -> bool {
         let fd_dir = self.proc_root.join(pid.to_string()).join("fd");
         // The handle first: if the pid is reused after it, the listing below is of a process
         // the handle does not name, and its reads find nothing rather than a wrong owner.
@@ -377,18 +402,23 @@ impl ProcessFinder {
             return false;
         };
         let mut found = false;
-        for fd in entries
+        for (n, fd) in entries
             .filter_map(Result::ok)
             .filter_map(|entry| parse_decimal_u32(entry.file_name().as_bytes()))
+            .enumerate()
         {
+            if n % SCAN_CHECK_EVERY == SCAN_CHECK_EVERY - 1 && Instant::now() >= deadline {
+                break;
+            }
             if let Some(socket) = fd_dirs::socket_in(&handle, fd) {
                 self.remember_socket(socket, SocketOwner { pid, fd });
                 found |= socket == inode;
             }
         }
-        // Held only for the owner found: a full scan must not push the handles of the recent
-        // owners out for every process it lists.
-        if found {
+        // Held for the owner found, and in place of a held one (which may name a process that
+        // had this pid before); not for every process a full scan lists, which would push the
+        // recent owners' handles out.
+        if found || self.fd_dirs.holds(pid) {
             self.fd_dirs.keep(pid, handle);
         }
         found
@@ -501,8 +531,8 @@ fn read_details(dir: &Path, pid: u32, stat: &StatFields) -> Option<ProcessDetail
     let exe = fs::read_link(dir.join("exe"))
         .map(|target| target.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let command_line = read_bounded(&dir.join("cmdline"), MAX_COMMAND_LINE)
-        .map(|content| parse_cmdline(&content))
+    let command_line = read_bounded(&dir.join("cmdline"), MAX_COMMAND_LINE + 1)
+        .map(|content| bounded_command_line(&content))
         .unwrap_or_default();
     Some(ProcessDetails {
         pid,
@@ -535,6 +565,25 @@ fn parse_status_uid(content: &[u8]) -> Option<u32> {
         .split(u8::is_ascii_whitespace)
         .find(|field| !field.is_empty())?;
     parse_decimal_u32(first)
+}
+
+/// The arguments of `/proc/PID/cmdline` content read up to one byte past the bound: at most
+/// [`MAX_COMMAND_LINE`] bytes and [`MAX_ARGUMENTS`] arguments, the last one marked when any
+/// were cut off.
+fn bounded_command_line(content: &[u8]) -> Vec<String> {
+    let limit = usize::try_from(MAX_COMMAND_LINE).unwrap_or(usize::MAX);
+    let mut cut = content.len() > limit;
+    let mut arguments = parse_cmdline(content.get(..limit).unwrap_or(content));
+    if arguments.len() > MAX_ARGUMENTS {
+        arguments.truncate(MAX_ARGUMENTS);
+        cut = true;
+    }
+    if cut {
+        if let Some(last) = arguments.last_mut() {
+            last.push_str(CUT_MARK);
+        }
+    }
+    arguments
 }
 
 /// `/proc/PID/cmdline` split on NUL: the arguments, the terminating NUL dropped.
@@ -1074,20 +1123,52 @@ Uid:\t65534\t1000\t1000\t1000\nGid:\t65534\t65534\t65534\t65534\n";
         fake.set_process(60, 1, 0, "/bin/prog", &args);
         let mut finder = fake.finder();
         let details = finder.details(60).unwrap();
-        // The arguments and the NULs between them: exactly the bytes read.
-        let read: usize = details
+        // The arguments and the NULs between them: exactly the bytes kept, and the mark.
+        let kept: usize = details
             .command_line
             .iter()
             .map(|a| a.len() + 1)
             .sum::<usize>()
             - 1;
-        assert_eq!(read, MAX_COMMAND_LINE as usize, "cut at the bound");
+        assert_eq!(
+            kept,
+            MAX_COMMAND_LINE as usize + CUT_MARK.len(),
+            "cut at the bound"
+        );
+        assert!(details.command_line[2].ends_with(CUT_MARK));
         assert_eq!(
             details.command_line.len(),
             3,
             "the third argument cut short"
         );
         assert_eq!(details.command_line[1], long);
+    }
+
+    #[test]
+    fn command_lines_keep_a_bounded_number_of_arguments_and_say_when_cut() {
+        let limit = MAX_COMMAND_LINE as usize;
+        // Within the bounds: as they are.
+        assert_eq!(bounded_command_line(b"a\0b\0"), ["a", "b"]);
+        let exactly = vec![b'x'; limit];
+        assert_eq!(
+            bounded_command_line(&exactly),
+            [String::from_utf8(exactly.clone()).unwrap()]
+        );
+        // One byte more than the bound: cut and marked.
+        let over = vec![b'y'; limit + 1];
+        let args = bounded_command_line(&over);
+        assert_eq!(args, [format!("{}{CUT_MARK}", "y".repeat(limit))]);
+        // Thousands of empty arguments: the first MAX_ARGUMENTS, the last marked.
+        let empties = vec![0u8; 5000];
+        let args = bounded_command_line(&empties);
+        assert_eq!(args.len(), MAX_ARGUMENTS);
+        assert_eq!(args.last().unwrap(), CUT_MARK);
+        assert!(args[..MAX_ARGUMENTS - 1].iter().all(String::is_empty));
+        // A cut in the middle of a multi-byte character decodes lossily, never panics.
+        let mut wide = vec![b'z'; limit - 1];
+        wide.extend_from_slice("é".as_bytes());
+        let args = bounded_command_line(&wide);
+        assert!(args[0].ends_with(CUT_MARK));
     }
 
     #[test]
@@ -1112,6 +1193,13 @@ Uid:\t65534\t1000\t1000\t1000\nGid:\t65534\t65534\t65534\t65534\n";
         }
     }
 
+    /// A user's scan credit put in debt by a second's scanning.
+    fn in_debt(finder: &mut ProcessFinder, user: u32) {
+        finder.scans = UserScanBudgets::default();
+        assert!(finder.scans.allows(user, Instant::now()).is_some());
+        finder.scans.spent(user, std::time::Duration::from_secs(1));
+    }
+
     #[test]
     fn full_scans_wait_for_their_share_of_time() {
         let fake = FakeProc::new("scan-budget");
@@ -1119,19 +1207,106 @@ Uid:\t65534\t1000\t1000\t1000\nGid:\t65534\t65534\t65534\t65534\n";
         fake.set_socket(70, 3, 7000);
         fake.set_socket(70, 4, 7001);
         let mut finder = fake.finder();
-        let start = std::time::Instant::now();
-        finder.scans = ScanBudget::new(start);
-        finder.scans.spent(std::time::Duration::from_secs(1));
+        in_debt(&mut finder, u32::MAX);
         // No credit: the socket of a process met before no lookup is not looked for.
         assert_eq!(finder.pid_of_socket(7000, None), None);
         assert_eq!(finder.take_scans_refused(), 1);
         assert!(finder.sockets.is_empty(), "nothing was scanned");
-        // With credit, the full scan finds it, and the owner's other socket comes cheaply.
-        finder.scans = ScanBudget::new(std::time::Instant::now());
+        // Another user's sockets are still looked for.
+        assert_eq!(finder.pid_of_socket(7000, Some(0)), Some(70));
+        finder.sockets.clear();
+        finder.recent_owners.clear();
+        // With credit, the full scan finds it and is charged; the owner's other socket then
+        // comes cheaply, even without credit.
+        finder.scans = UserScanBudgets::default();
         assert_eq!(finder.pid_of_socket(7000, None), Some(70));
-        finder.scans.spent(std::time::Duration::from_secs(1));
+        assert!(finder.scans.credit_ns(u32::MAX) < UserScanBudgets::default().credit_ns(u32::MAX));
+        in_debt(&mut finder, u32::MAX);
         assert_eq!(finder.pid_of_socket(7001, None), Some(70));
         assert_eq!(finder.take_scans_refused(), 0);
+    }
+
+    #[test]
+    fn a_recent_owners_descriptor_list_is_within_the_share_too() {
+        let fake = FakeProc::new("scan-recent");
+        fake.set_process(90, 1, 0, "/bin/near", &["near"]);
+        fake.set_socket(90, 3, 9000);
+        let mut finder = fake.finder();
+        assert_eq!(finder.pid_of_socket(9000, Some(5)), Some(90));
+        // A new socket on another descriptor of that recent owner: its list must be read.
+        fake.set_socket(90, 4, 9001);
+        in_debt(&mut finder, 5);
+        assert_eq!(finder.pid_of_socket(9001, Some(5)), None);
+        assert_eq!(finder.take_scans_refused(), 1);
+        finder.scans = UserScanBudgets::default();
+        assert_eq!(finder.pid_of_socket(9001, Some(5)), Some(90));
+    }
+
+    #[test]
+    fn a_full_scan_holds_the_handle_of_the_owner_only() {
+        let fake = FakeProc::new("scan-handles");
+        for pid in 200..210 {
+            fake.set_process(pid, 1, 0, "/bin/other", &["other"]);
+            fake.set_socket(pid, 3, u64::from(pid) * 10);
+        }
+        // The owner is the oldest: every other process is scanned before it.
+        fake.set_socket(200, 4, 4242);
+        let mut finder = fake.finder();
+        assert_eq!(finder.pid_of_socket(4242, None), Some(200));
+        assert_eq!(finder.fd_dirs.len(), 1);
+        assert!(finder.fd_dirs.holds(200));
+    }
+
+    #[test]
+    fn details_read_afresh_count_only_if_the_holder_still_holds_the_socket() {
+        let fake = FakeProc::new("owner-reuse");
+        fake.set_process(80, 5, 1000, "/usr/bin/holder", &["holder"]);
+        fake.set_socket(80, 3, 8000);
+        let mut finder = fake.finder();
+        assert_eq!(finder.pid_of_socket(8000, None), Some(80));
+        // The holder exits and its pid goes to another program before its details are read:
+        // procfs ends the held handle's lookups; a removed directory does the same here.
+        fs::remove_dir_all(fake.dir(80)).unwrap();
+        fake.set_process(80, 9, 1000, "/usr/bin/other", &["other"]);
+        assert_eq!(finder.details(80).unwrap().exe, "/usr/bin/other");
+        finder.processes.clear();
+        finder.process_bytes = 0;
+        assert_eq!(
+            finder.details_of_holder(8000, 80),
+            None,
+            "not the holder's details"
+        );
+        // The holder itself: its details.
+        fake.set_socket(80, 3, 8001);
+        assert_eq!(finder.pid_of_socket(8001, None), Some(80));
+        finder.processes.clear();
+        finder.process_bytes = 0;
+        assert_eq!(
+            finder.details_of_holder(8001, 80).unwrap().exe,
+            "/usr/bin/other"
+        );
+    }
+
+    #[test]
+    fn the_byte_count_follows_every_change_of_the_cache() {
+        let fake = FakeProc::new("bytes-follow");
+        fake.set_process(300, 1, 0, "/bin/a", &["a", "one"]);
+        fake.set_process(301, 1, 0, "/bin/b", &["b"]);
+        let mut finder = fake.finder();
+        let counted =
+            |f: &ProcessFinder| f.processes.values().map(|d| d.text_bytes()).sum::<usize>();
+        finder.details(300).unwrap();
+        finder.details(301).unwrap();
+        assert_eq!(finder.process_bytes, counted(&finder));
+        // Another process under the pid (new start time, longer command line).
+        fake.set_process(300, 2, 0, "/bin/a-longer", &["a", "one", "two", "three"]);
+        assert_eq!(finder.details(300).unwrap().command_line.len(), 4);
+        assert_eq!(finder.process_bytes, counted(&finder));
+        // Gone.
+        fs::remove_dir_all(fake.dir(301)).unwrap();
+        assert_eq!(finder.details(301), None);
+        assert_eq!(finder.processes.len(), 1);
+        assert_eq!(finder.process_bytes, counted(&finder));
     }
 
     #[test]
