@@ -71,11 +71,7 @@ pub(crate) fn socket_in(dir: &fs::File, fd: u32) -> Option<u64> {
 
 /// The inode of a descriptor link target `socket:[N]`, or `None` for anything else.
 pub(crate) fn socket_inode(target: &[u8]) -> Option<u64> {
-    let digits = target.strip_prefix(b"socket:[")?.strip_suffix(b"]")?;
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    std::str::from_utf8(digits).ok()?.parse().ok()
+    crate::procfs::parse_decimal_u64(target.strip_prefix(b"socket:[")?.strip_suffix(b"]")?)
 }
 
 /// An `O_PATH` handle on `PROC/PID/fd`; `None` if there is no such directory or it cannot be

@@ -599,7 +599,7 @@ fn parse_cmdline(content: &[u8]) -> Vec<String> {
 }
 
 /// A non-empty run of ASCII digits as u64 (no sign, no spaces).
-fn parse_decimal_u64(digits: &[u8]) -> Option<u64> {
+pub(crate) fn parse_decimal_u64(digits: &[u8]) -> Option<u64> {
     if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
         return None;
     }

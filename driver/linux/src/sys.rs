@@ -483,18 +483,8 @@ pub(crate) const O_DIRECTORY: c_int = 0o200_000;
 /// [`O_NOFOLLOW`]), into `buf`; its length. On procfs a process's link fails once the process
 /// the handle was opened for is gone, even when its pid is in use again.
 pub(crate) fn read_link_of(link: &impl AsRawFd, buf: &mut [u8]) -> io::Result<usize> {
-    // SAFETY: the path is a NUL-terminated empty string (readlinkat then reads the link the
-    // descriptor names); the pointer and length describe `buf`, alive and exclusively borrowed
-    // during the call, and the kernel writes at most `buf.len()` bytes into it.
-    let n = unsafe {
-        readlinkat(
-            link.as_raw_fd(),
-            c"".as_ptr(),
-            buf.as_mut_ptr().cast(),
-            buf.len(),
-        )
-    };
-    usize::try_from(n).map_err(|_| io::Error::last_os_error())
+    // An empty name: readlinkat reads the link the descriptor itself names.
+    read_link_in(link, c"", buf)
 }
 
 /// The target of the symbolic link `name` in the directory `dir` names (a handle, which may be

@@ -7,7 +7,7 @@ use core::cell::RefCell;
 use std::collections::BTreeMap;
 
 use zenithfence_core::decision::Action;
-use zenithfence_core::flow::IpAddress;
+use zenithfence_core::flow::{FlowKey, IpAddress};
 use zenithfence_protocol::constants::{feature, ioctl as base_ioctl};
 use zenithfence_protocol::{Command, Info, InfoReader, ReadItem, Update, Verdict};
 
@@ -1205,7 +1205,6 @@ fn every_held_packet_is_answered_exactly_once_whatever_happens() {
 
 #[test]
 fn a_full_connection_cache_is_logged_at_the_next_clean_up() {
-    use zenithfence_core::flow::FlowKey;
     use zenithfence_protocol::Direction;
     let mut rig = Rig::attached();
     let limit = zenithfence_core::cache::MAX_ENTRIES;
@@ -1235,20 +1234,24 @@ fn a_full_connection_cache_is_logged_at_the_next_clean_up() {
     assert!(warned, "the eviction was logged");
 }
 
-#[test]
-fn a_full_cache_is_cleaned_for_new_connections_at_most_once_a_second() {
-    use crate::device::{FULL_CACHE_CLEAN_EVERY_MS, MAX_CACHE_ENTRIES};
-    use zenithfence_core::flow::FlowKey;
-    use zenithfence_protocol::Direction;
-    let mut rig = Rig::attached();
-    rig.now = 100_000;
-    let key = |i: usize| FlowKey {
+/// The `i`th of many UDP flows from network 10.`net`.0.0/16 to one resolver (i < 65 536).
+fn numbered_udp_flow(net: u8, i: usize) -> FlowKey {
+    FlowKey {
         protocol: 17,
-        local_ip: IpAddress::V4([10, 1, (i >> 8) as u8, i as u8]),
+        local_ip: IpAddress::V4([10, net, (i >> 8) as u8, i as u8]),
         local_port: 5000,
         remote_ip: IpAddress::V4([10, 9, 9, 9]),
         remote_port: 53,
-    };
+    }
+}
+
+#[test]
+fn a_full_cache_is_cleaned_for_new_connections_at_most_once_a_second() {
+    use crate::device::{FULL_CACHE_CLEAN_EVERY_MS, MAX_CACHE_ENTRIES};
+    use zenithfence_protocol::Direction;
+    let mut rig = Rig::attached();
+    rig.now = 100_000;
+    let key = |i: usize| numbered_udp_flow(1, i);
     for i in 0..MAX_CACHE_ENTRIES {
         rig.driver.cache_mut().insert(
             key(i),
@@ -1293,16 +1296,9 @@ fn a_full_cache_is_cleaned_for_new_connections_at_most_once_a_second() {
 #[test]
 fn the_timer_cleans_the_cache_a_slice_per_tick() {
     use crate::device::CLEAN_SLICE;
-    use zenithfence_core::flow::FlowKey;
     use zenithfence_protocol::Direction;
     let mut rig = Rig::attached();
-    let key = |i: usize| FlowKey {
-        protocol: 17,
-        local_ip: IpAddress::V4([10, 2, (i >> 8) as u8, i as u8]),
-        local_port: 5000,
-        remote_ip: IpAddress::V4([10, 9, 9, 9]),
-        remote_port: 53,
-    };
+    let key = |i: usize| numbered_udp_flow(2, i);
     // Connections that ended at time 0, long before any clean-up below.
     let ended = |rig: &mut Rig, count: usize| {
         for i in 0..count {
