@@ -866,6 +866,37 @@ Uid:\t65534\t1000\t1000\t1000\nGid:\t65534\t65534\t65534\t65534\n";
         }
     }
 
+    #[test]
+    fn a_real_process_with_a_megabyte_of_arguments_is_read_up_to_the_bound() {
+        // Arguments of 1 MiB in all (one may hold 128 KiB at most); the script's own name ($0)
+        // is the first long one.
+        let long = "a".repeat(64 * 1024);
+        let child = KillOnDrop(
+            Command::new("sh")
+                .args(["-c", "sleep 30; true"])
+                .args(std::iter::repeat_n(&long, 16))
+                .stdin(Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
+        // The spawn returns once the exec has begun; the arguments show once it is done (a
+        // process connects only after that).
+        let path = PathBuf::from(format!("/proc/{}/cmdline", child.0.id()));
+        let deadline = Instant::now() + std::time::Duration::from_secs(5);
+        while fs::read(&path).map_or(0, |c| c.len()) == 0 && Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        let mut finder = ProcessFinder::new(PathBuf::from("/proc"));
+        let details = finder.details(child.0.id()).unwrap();
+        let kept: usize = details.command_line.iter().map(|a| a.len() + 1).sum();
+        assert!(
+            kept <= MAX_COMMAND_LINE as usize + CUT_MARK.len() + 1,
+            "{kept} bytes"
+        );
+        assert_eq!(details.command_line[..2], ["sh", "-c"]);
+        assert!(details.command_line.last().unwrap().ends_with(CUT_MARK));
+    }
+
     /// The inode of the IPv4 TCP socket listening on 127.0.0.1:`port`, from /proc/net/tcp.
     fn listening_inode(port: u16) -> Option<u64> {
         let table = fs::read_to_string("/proc/net/tcp").unwrap();
