@@ -12,9 +12,14 @@
 //!   woken thread to an idle CPU keeps p99 near p50, one that queues it behind the busy thread
 //!   does not.
 //!
+//! The hand-over and the idle chain are measured twice: as the scheduler places the threads, and
+//! with every thread held on one CPU (`sched_setaffinity`). The difference is what a wake-up
+//! that crosses CPUs costs here (on a VM, an inter-processor interrupt and a halted vCPU's exit),
+//! which a connection's path pays at each hop that moves to the other CPU.
+//!
 //! `bench machine` prints it alone; `bench peer` prints it first.
 
-use std::io::{Read, Write};
+use std::io::{self, Read, Write};
 use std::os::unix::net::UnixStream;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -44,7 +49,11 @@ pub(crate) struct Machine {
     /// CPU per hand-over (one side's sleep, wake-up, read and write), µs.
     pub(crate) wake_cpu_us: f64,
     pub(crate) ping_pong_us: f64,
+    /// The same with both threads on one CPU (`None` where they could not be held there).
+    pub(crate) one_cpu: Option<(f64, f64)>,
     pub(crate) chain_idle: Trips,
+    /// The idle chain with every thread on one CPU.
+    pub(crate) chain_one_cpu: Option<Trips>,
     pub(crate) chain_busy: Trips,
 }
 
@@ -64,19 +73,41 @@ pub(crate) fn bench(args: &[String]) -> Res<()> {
     Ok(())
 }
 
-/// Measures all of it (about 3 s).
+/// Measures all of it (about 5 s).
 pub(crate) fn measure() -> Res<Machine> {
     let syscall_ns = syscall_ns();
-    let (wake_cpu_us, ping_pong_us) = ping_pong()?;
-    let chain_idle = chain(false)?;
-    let chain_busy = chain(true)?;
+    let (wake_cpu_us, ping_pong_us) = ping_pong(None)?;
+    let one_cpu = on_one_cpu(ping_pong)?;
+    let chain_idle = chain(false, None)?;
+    let chain_one_cpu = on_one_cpu(|pin| chain(false, pin))?;
+    let chain_busy = chain(true, None)?;
     Ok(Machine {
         syscall_ns,
         wake_cpu_us,
         ping_pong_us,
+        one_cpu,
         chain_idle,
+        chain_one_cpu,
         chain_busy,
     })
+}
+
+/// The CPU the one-CPU runs are held on: the first this process may use.
+fn first_allowed_cpu() -> Option<usize> {
+    let mask = allowed_cpus().ok()?;
+    (0..CPU_MASK_WORDS * 64).find(|&cpu| mask_has(&mask, cpu))
+}
+
+/// `measure(Some(cpu))` with every thread held on `cpu`, or `None` when no single CPU can be
+/// chosen (a machine with one CPU measures nothing new).
+fn on_one_cpu<T>(measure: impl FnOnce(Option<usize>) -> Res<T>) -> Res<Option<T>> {
+    if cpus() < 2 {
+        return Ok(None);
+    }
+    match first_allowed_cpu() {
+        Some(cpu) => measure(Some(cpu)).map(Some),
+        None => Ok(None),
+    }
 }
 
 /// Prints the numbers and what they mean.
@@ -88,10 +119,18 @@ pub(crate) fn print(m: &Machine) {
          on a Unix socket pair)",
         m.wake_cpu_us, m.ping_pong_us
     );
-    for (what, t) in [
-        ("idle machine", &m.chain_idle),
-        ("a neighbour busy 0.5 ms of every 4", &m.chain_busy),
-    ] {
+    if let Some((cpu_us, round_trip_us)) = m.one_cpu {
+        println!(
+            "  the same with both threads held on one CPU: {cpu_us:.1} µs of CPU per hand-over, \
+             {round_trip_us:.1} µs per round trip (the rest is what crossing CPUs costs)"
+        );
+    }
+    let mut chains = vec![("idle machine", &m.chain_idle)];
+    if let Some(t) = &m.chain_one_cpu {
+        chains.push(("idle machine, all on one CPU", t));
+    }
+    chains.push(("a neighbour busy 0.5 ms of every 4", &m.chain_busy));
+    for (what, t) in chains {
         println!(
             "  a chain of {CHAIN_HOPS} wake-ups (client → daemon → app → daemon → client, no work), \
              {what}: p50 {:.1}, p99 {:.1}, max {:.1} µs",
@@ -120,9 +159,13 @@ fn own_run_time_ms() -> f64 {
     super::proc_stats::run_time_ms_of(std::process::id()).unwrap_or(0.0)
 }
 
-/// A thread that passes each byte from `from` to `to` until `from` ends.
-fn relay(mut from: UnixStream, mut to: UnixStream) -> thread::JoinHandle<()> {
+/// A thread that passes each byte from `from` to `to` until `from` ends, held on `pin` if given
+/// (it passes nothing if it cannot be: the measuring side then sees the link closed).
+fn relay(mut from: UnixStream, mut to: UnixStream, pin: Option<usize>) -> thread::JoinHandle<()> {
     thread::spawn(move || {
+        if pin.is_some_and(|cpu| hold_on_cpu(cpu).is_err()) {
+            return;
+        }
         let mut byte = [0u8; 1];
         while matches!(from.read(&mut byte), Ok(1)) {
             if to.write_all(&byte).is_err() {
@@ -132,10 +175,29 @@ fn relay(mut from: UnixStream, mut to: UnixStream) -> thread::JoinHandle<()> {
     })
 }
 
-/// (CPU µs per hand-over, wall µs per round trip).
-fn ping_pong() -> Res<(f64, f64)> {
+/// Runs `work` on a thread of its own, held on `pin` if given.
+fn on_thread<T: Send>(pin: Option<usize>, work: impl FnOnce() -> Res<T> + Send) -> Res<T> {
+    thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                if let Some(cpu) = pin {
+                    hold_on_cpu(cpu).map_err(|e| format!("sched_setaffinity: {e}"))?;
+                }
+                work()
+            })
+            .join()
+            .map_err(|_| "a measuring thread panicked".to_string())?
+    })
+}
+
+/// (CPU µs per hand-over, wall µs per round trip); every thread on `pin` if given.
+fn ping_pong(pin: Option<usize>) -> Res<(f64, f64)> {
+    on_thread(pin, || ping_pong_here(pin))
+}
+
+fn ping_pong_here(pin: Option<usize>) -> Res<(f64, f64)> {
     let (mut near, far) = UnixStream::pair().map_err(|e| format!("socketpair: {e}"))?;
-    let echo = relay(far.try_clone().map_err(|e| format!("dup: {e}"))?, far);
+    let echo = relay(far.try_clone().map_err(|e| format!("dup: {e}"))?, far, pin);
     let mut byte = [7u8; 1];
     let cpu_before = own_run_time_ms();
     let start = Instant::now();
@@ -155,8 +217,9 @@ fn ping_pong() -> Res<(f64, f64)> {
     ))
 }
 
-/// Round trips through `CHAIN_HOPS` relay threads, with or without the busy neighbour.
-fn chain(with_neighbour: bool) -> Res<Trips> {
+/// Round trips through `CHAIN_HOPS` relay threads, with or without the busy neighbour; every
+/// thread of the chain on `pin` if given.
+fn chain(with_neighbour: bool, pin: Option<usize>) -> Res<Trips> {
     let stop = Arc::new(AtomicBool::new(false));
     let neighbour = with_neighbour.then(|| {
         let stop = Arc::clone(&stop);
@@ -170,7 +233,7 @@ fn chain(with_neighbour: bool) -> Res<Trips> {
             }
         })
     });
-    let result = chain_trips();
+    let result = on_thread(pin, || chain_trips(pin));
     stop.store(true, Ordering::Relaxed);
     if let Some(neighbour) = neighbour {
         let _ = neighbour.join();
@@ -178,7 +241,7 @@ fn chain(with_neighbour: bool) -> Res<Trips> {
     result
 }
 
-fn chain_trips() -> Res<Trips> {
+fn chain_trips(pin: Option<usize>) -> Res<Trips> {
     let pair = || UnixStream::pair().map_err(|e| format!("socketpair: {e}"));
     // Link i carries the byte into hop i; the last link brings it back.
     let mut links = Vec::with_capacity(CHAIN_HOPS + 1);
@@ -189,7 +252,7 @@ fn chain_trips() -> Res<Trips> {
     let (mut first_in, mut from) = ends.next().ok_or("no link")?;
     let mut hops = Vec::with_capacity(CHAIN_HOPS);
     for (to_write, to_read) in ends {
-        hops.push(relay(from, to_write));
+        hops.push(relay(from, to_write, pin));
         from = to_read;
     }
     let mut back = from;
@@ -217,4 +280,48 @@ fn chain_trips() -> Res<Trips> {
         p99: us(0.99),
         max: us(1.0),
     })
+}
+
+/// 1 024 CPUs, as glibc's `cpu_set_t`.
+const CPU_MASK_WORDS: usize = 16;
+type CpuMask = [u64; CPU_MASK_WORDS];
+
+extern "C" {
+    fn sched_setaffinity(pid: i32, size: usize, mask: *const CpuMask) -> i32;
+    fn sched_getaffinity(pid: i32, size: usize, mask: *mut CpuMask) -> i32;
+}
+
+fn mask_has(mask: &CpuMask, cpu: usize) -> bool {
+    mask.get(cpu / 64)
+        .is_some_and(|word| word & (1u64 << (cpu % 64)) != 0)
+}
+
+/// The CPUs the calling thread may run on.
+fn allowed_cpus() -> io::Result<CpuMask> {
+    let mut mask: CpuMask = [0; CPU_MASK_WORDS];
+    // SAFETY: `mask` is a live, writable array of exactly the size passed; pid 0 is the calling
+    // thread; the kernel writes at most `size` bytes into it.
+    let rc = unsafe { sched_getaffinity(0, std::mem::size_of::<CpuMask>(), &mut mask) };
+    if rc < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(mask)
+    }
+}
+
+/// Holds the calling thread on `cpu`.
+fn hold_on_cpu(cpu: usize) -> io::Result<()> {
+    let mut mask: CpuMask = [0; CPU_MASK_WORDS];
+    let word = mask
+        .get_mut(cpu / 64)
+        .ok_or_else(|| io::Error::other(format!("CPU {cpu} is beyond the mask")))?;
+    *word = 1u64 << (cpu % 64);
+    // SAFETY: `mask` is a live array of exactly the size passed, which the kernel only reads;
+    // pid 0 is the calling thread.
+    let rc = unsafe { sched_setaffinity(0, std::mem::size_of::<CpuMask>(), &mask) };
+    if rc < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(())
+    }
 }

@@ -956,6 +956,11 @@ fn goals(rows: &[Row], machine: &Machine) {
             get(Config::Daemon).map_or("–".into(), |c| cell(c.daemon_tcp / b2.daemon_tcp, 2))
         );
     }
+    // What a wake-up costs on one CPU, when the machine could tell: the rest of the cost above
+    // is the crossing between CPUs.
+    let same_cpu = machine.one_cpu.map_or(String::new(), |(cpu_us, _)| {
+        format!(", {cpu_us:.1} µs on one CPU")
+    });
     for config in [
         Config::ReaderAsking,
         Config::Daemon,
@@ -967,12 +972,13 @@ fn goals(rows: &[Row], machine: &Machine) {
         if let (Some(c), Some(b)) = (get(config), get(Config::Reader)) {
             println!(
                 "  {}: daemon CPU per new connection {}× the minimal reader's (goal ≤ 2×); its \
-                 wake-ups per connection {} (the reader's {}, at {:.1} µs of CPU each here)",
+                 wake-ups per connection {} (the reader's {}, at {:.1} µs of CPU each here{})",
                 config.letter(),
                 cell(c.daemon_tcp / b.daemon_tcp, 2),
                 cell(c.daemon_sleeps, 2),
                 cell(b.daemon_sleeps, 2),
-                machine.wake_cpu_us
+                machine.wake_cpu_us,
+                same_cpu
             );
         }
     }
@@ -996,9 +1002,12 @@ fn goals(rows: &[Row], machine: &Machine) {
             cell(d.tcp_added, 1),
             cell(d.tcp_p99 - a.tcp_p99, 1)
         );
+        let one_cpu = machine.chain_one_cpu.as_ref().map_or(String::new(), |t| {
+            format!("; all on one CPU p50 {:.1} µs", t.p50)
+        });
         println!(
             "      (this machine, no firewall: a chain of 4 wake-ups p50 {:.1} µs, p99 {:.1} µs idle, \
-             {:.1} µs beside a thread busy 0.5 ms of every 4)",
+             {:.1} µs beside a thread busy 0.5 ms of every 4{one_cpu})",
             machine.chain_idle.p50, machine.chain_idle.p99, machine.chain_busy.p99
         );
     }
