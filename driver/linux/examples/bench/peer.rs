@@ -111,13 +111,16 @@ struct Options {
     /// Sequential TCP connects before the measured ones (see the module's notes).
     warmup: usize,
     parallel: usize,
+    /// Descriptors the parallel client holds open before it connects, as a browser holds
+    /// hundreds: what finding a new socket's owner among them costs.
+    client_fds: usize,
     rounds: usize,
     iperf_rounds: usize,
     iperf_seconds: u32,
 }
 
 const USAGE: &str =
-    "usage: bench peer [--quick] [--count N] [--warmup N] [--parallel N] [--rounds N] \
+    "usage: bench peer [--quick] [--count N] [--warmup N] [--parallel N] [--client-fds N] [--rounds N] \
                      [--iperf-rounds N] [--iperf-seconds N] [--compare DAEMON] \
                      [--only A,B,B2,C,C',D,D',D2,E]";
 
@@ -128,6 +131,7 @@ fn parse_options(args: &[String]) -> Res<Options> {
         count: 3000,
         warmup: usize::MAX,
         parallel: 6000,
+        client_fds: 0,
         rounds: 5,
         iperf_rounds: 5,
         iperf_seconds: 4,
@@ -146,6 +150,7 @@ fn parse_options(args: &[String]) -> Res<Options> {
             "--count" => o.count = number(value()?)?,
             "--warmup" => o.warmup = number(value()?)?,
             "--parallel" => o.parallel = number(value()?)?,
+            "--client-fds" => o.client_fds = number(value()?)?,
             "--rounds" => o.rounds = number(value()?)?,
             "--iperf-rounds" => o.iperf_rounds = number(value()?)?,
             "--iperf-seconds" => o.iperf_seconds = number(value()?)?,
@@ -162,6 +167,8 @@ fn parse_options(args: &[String]) -> Res<Options> {
     }
     o.warmup = o.warmup.min(20_000);
     o.parallel = o.parallel.clamp(THREADS, 100_000);
+    // Below the usual limit of 1 024 open files, with room for the client's own.
+    o.client_fds = o.client_fds.min(900);
     o.rounds = o.rounds.clamp(1, 10);
     o.iperf_rounds = o.iperf_rounds.clamp(1, 10);
     o.iperf_seconds = o.iperf_seconds.clamp(1, 60);
@@ -514,11 +521,19 @@ pub(crate) fn bench(args: &[String]) -> Res<()> {
     let warmup = options.count / 20;
     println!(
         "method:  per run {} sequential connect()s (+{} warm-up, SO_LINGER 0), {} connects \
-         from {THREADS} threads, {} new UDP flows (+{warmup} warm-up), veth {IP_A} -> {IP_B}; \
+         from {THREADS} threads{}, {} new UDP flows (+{warmup} warm-up), veth {IP_A} -> {IP_B}; \
          {} rounds of {}; then iperf3 -t {}{}, {} rounds",
         options.count,
         options.warmup,
         options.parallel,
+        if options.client_fds > 0 {
+            format!(
+                " of a process holding {} more descriptors",
+                options.client_fds
+            )
+        } else {
+            String::new()
+        },
         options.count,
         options.rounds,
         configs
@@ -693,6 +708,7 @@ fn latency_run(config: Config, ctx: &Ctx, options: &Options, udp_port: u16) -> R
                 &target,
                 &THREADS.to_string(),
                 &options.parallel.to_string(),
+                &options.client_fds.to_string(),
             ],
             limit,
         )?;

@@ -16,12 +16,18 @@ use super::{
 /// A UDP flow whose echo takes longer than this counts as an error.
 const ECHO_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// `__pclient ADDR THREADS COUNT`: COUNT connects (each reset at once) from THREADS threads;
-/// prints how many succeeded and how long all took.
+/// `__pclient ADDR THREADS COUNT [EXTRA_FDS]`: COUNT connects (each reset at once) from THREADS
+/// threads, with EXTRA_FDS more descriptors (of `/dev/null`) held open throughout, opened first
+/// as a long-running program's are; prints how many succeeded and how long all took.
 pub(crate) fn parallel_client(args: &[String]) -> Res<()> {
     let addr: SocketAddr = arg(args, 0)?.parse().map_err(|e| format!("address: {e}"))?;
     let threads: usize = number(arg(args, 1)?)?;
     let count: usize = number(arg(args, 2)?)?;
+    let extra: usize = args.get(3).map_or(Ok(0), |n| number(n))?;
+    let _held: Vec<std::fs::File> = (0..extra)
+        .map(|_| std::fs::File::open("/dev/null"))
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("holding {extra} descriptors: {e}"))?;
     let next = Arc::new(AtomicUsize::new(0));
     let ok = Arc::new(AtomicU64::new(0));
     let errors = Arc::new(AtomicU64::new(0));
