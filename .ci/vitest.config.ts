@@ -10,6 +10,7 @@ export const config = defineConfig({
       'renderer/**/*.test.{ts,tsx}',
       '.ci/*.test.ts',
       'resources/**/*.test.ts',
+      'e2e/support/**/*.test.ts',
     ],
     // The Windows suite under Wine has its own run (vitest.wine.config.ts).
     exclude: ['**/node_modules/**', '**/dist/**', '**/*.wine.test.ts'],

@@ -18,16 +18,21 @@
 // is measured at that first step, which is when the new network's connections are Public's.
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { StatusView } from '../../app/contract/views.ts';
+import { benchArgs, cleanUpOnAbort } from '../support/bench-cli.ts';
 import { DAEMON, Headless } from '../support/headless-client.ts';
 import { TestNet, waitFor } from '../support/test-net.ts';
 
-const QUICK = process.argv.includes('--quick');
+const ARGS = benchArgs({
+  usage: 'usage: node_modules/.bin/node e2e/bench/profile-switch-bench.ts [--quick] [--rules N]  (root)',
+  flags: ['--quick'],
+  valued: ['--rules'],
+});
+const QUICK = ARGS.has('--quick');
 const SWITCHES = QUICK ? 20 : 100;
-const RULES = Number(argValue('--rules') ?? '1000');
-
-function argValue(name: string): string | undefined {
-  const index = process.argv.indexOf(name);
-  return index < 0 ? undefined : process.argv[index + 1];
+const RULES = Number(ARGS.value('--rules') ?? '1000');
+if (!Number.isSafeInteger(RULES) || RULES < 1) {
+  console.error('--rules takes a whole number above 0');
+  process.exit(2);
 }
 
 /** Nearest rank. */
@@ -68,6 +73,15 @@ async function main(): Promise<void> {
   const net = new TestNet('ps');
   let batch: ChildProcess | null = null;
   let app: Headless | null = null;
+  let cleaned = false;
+  const cleanUp = async (): Promise<void> => {
+    if (cleaned) return;
+    cleaned = true;
+    batch?.stdin?.end();
+    app?.close();
+    await net.close();
+  };
+  cleanUpOnAbort(cleanUp);
   try {
     const home = net.addNetwork(0);
     const cafe = net.addNetwork(1);
@@ -144,9 +158,7 @@ async function main(): Promise<void> {
     console.log(line('route → profile in engine', toProfile));
     console.log(line('route → policy enforced', toEnforced));
   } finally {
-    batch?.stdin?.end();
-    app?.close();
-    await net.close();
+    await cleanUp();
   }
 }
 

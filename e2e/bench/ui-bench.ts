@@ -13,19 +13,25 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { type Browser, chromium, type Page } from '@playwright/test';
 import { RENDERER_ORIGIN, serveBuiltRenderer } from '../fixtures/renderer-origin.ts';
+import { benchArgs, cleanUpOnAbort } from '../support/bench-cli.ts';
 import { busyScene, FakeEngine } from '../support/fake-engine.ts';
 import { DAEMON, Headless } from '../support/headless-client.ts';
 import { TestNet, waitFor } from '../support/test-net.ts';
 
-const QUICK = process.argv.includes('--quick');
+const ARGS = benchArgs({
+  usage:
+    'usage: node_modules/.bin/node e2e/bench/ui-bench.ts [--quick] [--frames-only] ' +
+    '[--cpu-profile FILE] [--trace FILE]  (root, except with --frames-only)',
+  flags: ['--quick', '--frames-only'],
+  valued: ['--cpu-profile', '--trace'],
+});
+const QUICK = ARGS.has('--quick');
 // Only part 2 (no root, no daemon): for iterating on the Connections view.
-const FRAMES_ONLY = process.argv.includes('--frames-only');
+const FRAMES_ONLY = ARGS.has('--frames-only');
 // Where to write the renderer's CPU profile of part 2 (open it in Chromium's DevTools).
-const profileAt = process.argv.indexOf('--cpu-profile');
-const CPU_PROFILE = profileAt === -1 ? null : (process.argv[profileAt + 1] ?? null);
+const CPU_PROFILE = ARGS.value('--cpu-profile') ?? null;
 // Where to write a performance trace of part 2 (style, layout and paint per frame; DevTools loads it).
-const traceAt = process.argv.indexOf('--trace');
-const TRACE = traceAt === -1 ? null : (process.argv[traceAt + 1] ?? null);
+const TRACE = ARGS.value('--trace') ?? null;
 const TRACE_CATEGORIES = ['devtools.timeline', 'disabled-by-default-devtools.timeline'];
 // Enough samples that p95 is not the maximum: the nearest-rank p95 of 100 is the 95th value.
 const PROMPTS = 100;
@@ -134,12 +140,7 @@ async function cleanup(): Promise<void> {
   await net?.close();
 }
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    console.log(`\n${signal}: cleaning up`);
-    void cleanup().finally(() => process.exit(130));
-  });
-}
+cleanUpOnAbort(cleanup);
 
 // ---------------------------------------------------------------------------------------------
 // 1. Prompt latency.

@@ -130,7 +130,13 @@ interface Options {
   historyRows: number;
 }
 
-function parse(args: readonly string[]): Options {
+const USAGE =
+  'usage: node app/driver-client/bench/decision-latency-bench.ts [--count N] [--rounds N] ' +
+  '[--apps echo-pool,echo-event,host-pool,host-event,headless] [--compare DIR] [--app-flag FLAG]... ' +
+  '[--history-rows N]';
+
+/** The options, or undefined when only the usage was asked for. */
+function parse(args: readonly string[]): Options | undefined {
   const options: Options = {
     count: 3000,
     rounds: 3,
@@ -168,8 +174,11 @@ function parse(args: readonly string[]): Options {
           throw new Error('--history-rows takes a whole number');
         }
         break;
+      case '--help':
+      case '-h':
+        return undefined;
       default:
-        throw new Error(`unknown option ${String(args[i])}`);
+        throw new Error(`unknown option ${String(args[i])}; ${USAGE}`);
     }
   }
   return options;
@@ -423,5 +432,7 @@ const [mode, ...rest] = process.argv.slice(2);
 if (mode === '__app') {
   console.log(JSON.stringify(await app(String(rest[0]), Number(rest[1]), String(rest[2]), rest[3] ?? '')));
 } else {
-  await rounds(parse(process.argv.slice(2)));
+  const options = parse(process.argv.slice(2));
+  if (options === undefined) console.log(USAGE);
+  else await rounds(options);
 }
