@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import { appPathProblem } from '../../../../app/contract/app-path.ts';
 import { Icon } from '../../components/Icon.tsx';
 import { appListed } from '../../lib/learning-text.ts';
@@ -12,6 +13,11 @@ import { LEARNING } from '../../strings/learning-strings.ts';
  */
 export function AppLearningCard({ app }: { readonly app: string }): React.JSX.Element | null {
   const learning = useAppStore((s) => s.status?.learning ?? null);
+  // What the user just asked for, shown until the engine answers: the box follows the click at
+  // once (a box that waits for the round trip looks like it missed the click), and shows the
+  // engine's value again when the answer is in, also when it refused. Kept per app, so choosing
+  // another app meanwhile does not show this one's.
+  const [asked, setAsked] = useState<{ readonly app: string; readonly alwaysAsk: boolean } | null>(null);
   if (learning === null) return null;
   const words = LEARNING.app;
   if (appPathProblem(app) !== null) {
@@ -23,7 +29,7 @@ export function AppLearningCard({ app }: { readonly app: string }): React.JSX.El
     );
   }
   const untilQuits = appListed(learning.apps, app);
-  const alwaysAsk = appListed(learning.alwaysAsk, app);
+  const alwaysAsk = asked?.app === app ? asked.alwaysAsk : appListed(learning.alwaysAsk, app);
   return (
     <div className="card app-learning" role="group" aria-label={words.title}>
       <h3>{words.title}</h3>
@@ -41,7 +47,13 @@ export function AppLearningCard({ app }: { readonly app: string }): React.JSX.El
           <input
             type="checkbox"
             checked={alwaysAsk}
-            onChange={(event) => void setAlwaysAsk(app, event.target.checked)}
+            onChange={(event) => {
+              const wanted = { app, alwaysAsk: event.target.checked };
+              setAsked(wanted);
+              void setAlwaysAsk(app, wanted.alwaysAsk).finally(() =>
+                setAsked((current) => (current === wanted ? null : current)),
+              );
+            }}
           />
           {words.alwaysAsk}
         </label>
