@@ -73,13 +73,15 @@ async function main(): Promise<void> {
   const net = new TestNet('ps');
   let batch: ChildProcess | null = null;
   let app: Headless | null = null;
-  let cleaned = false;
-  const cleanUp = async (): Promise<void> => {
-    if (cleaned) return;
-    cleaned = true;
-    batch?.stdin?.end();
-    app?.close();
-    await net.close();
+  let cleaning: Promise<void> | undefined;
+  // Once; every caller gets the same clean-up, also while it runs.
+  const cleanUp = (): Promise<void> => {
+    cleaning ??= (async () => {
+      batch?.stdin?.end();
+      app?.close();
+      await net.close();
+    })();
+    return cleaning;
   };
   cleanUpOnAbort(cleanUp);
   try {

@@ -130,14 +130,16 @@ function sleep(ms: number): Promise<void> {
 let net: TestNet | undefined;
 let app: Headless | undefined;
 let browser: Browser | undefined;
-let cleaned = false;
+let cleaning: Promise<void> | undefined;
 
-async function cleanup(): Promise<void> {
-  if (cleaned) return;
-  cleaned = true;
-  await browser?.close().catch(() => undefined);
-  app?.close();
-  await net?.close();
+/** Cleans up once; every caller gets the same clean-up, also while it runs. */
+function cleanup(): Promise<void> {
+  cleaning ??= (async () => {
+    await browser?.close().catch(() => undefined);
+    app?.close();
+    await net?.close();
+  })();
+  return cleaning;
 }
 
 cleanUpOnAbort(cleanup);

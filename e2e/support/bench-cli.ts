@@ -27,11 +27,12 @@ export class BenchUsageError extends Error {}
  * for; throws {@link BenchUsageError} for an unknown option or a valued option without a value.
  */
 export function parseBenchArgs(argv: readonly string[], spec: BenchCliSpec): BenchArgs | undefined {
+  // Help wins wherever it is, also after a bad option or in a value's place.
+  if (argv.some((arg) => arg === '--help' || arg === '-h')) return undefined;
   const flags = new Set<string>();
   const values = new Map<string, string>();
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i] ?? '';
-    if (arg === '--help' || arg === '-h') return undefined;
     if (spec.flags.includes(arg)) {
       flags.add(arg);
     } else if (spec.valued.includes(arg)) {
@@ -64,42 +65,53 @@ export function benchArgs(spec: BenchCliSpec): BenchArgs {
   }
 }
 
+/** How long a clean-up may take before the process ends anyway. */
+const CLEAN_UP_LIMIT_MS = 60_000;
+
 /**
- * Runs `cleanUp` once before this process ends for any reason but a normal return (whose own
- * `finally` cleans up): SIGINT and SIGTERM, an exception or rejection nobody caught, and an
- * output pipe that closed (EPIPE on stdout or stderr; nothing more is printed then).
+ * Runs `cleanUp` before this process ends for any reason but a normal return (whose own
+ * `finally` cleans up): SIGINT and SIGTERM (exit 128 + the signal's number), an exception or
+ * rejection nobody caught, and an output pipe that closed (EPIPE; that stream stays quiet from
+ * then on). `cleanUp` must return the same promise to every caller while it runs, so that an
+ * abort during the `finally`'s clean-up waits for it rather than ending the process under it.
+ * A clean-up that fails is reported; one that takes over a minute ends the process anyway.
  */
 export function cleanUpOnAbort(cleanUp: () => Promise<void>): void {
   let ending = false;
   const end = (why: string, code: number): void => {
     if (ending) return;
     ending = true;
-    if (why !== '') console.error(`\n${why}: cleaning up`);
+    console.error(`\n${why}: cleaning up`);
+    setTimeout(() => {
+      console.error(`the clean-up took over ${String(CLEAN_UP_LIMIT_MS / 1000)} s: ending without it`);
+      process.exit(code);
+    }, CLEAN_UP_LIMIT_MS).unref();
     void cleanUp()
-      .catch((error: unknown) => console.error('clean-up failed:', error))
+      .catch((error: unknown) => console.error('the clean-up failed:', error))
       .finally(() => process.exit(code));
   };
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => end(signal, 130));
-  }
+  process.once('SIGINT', () => end('SIGINT', 130));
+  process.once('SIGTERM', () => end('SIGTERM', 143));
   process.on('uncaughtException', (error) => {
-    if (ending) return;
     console.error(error);
     end('uncaught exception', 1);
   });
   process.on('unhandledRejection', (reason) => {
-    if (ending) return;
     console.error(reason);
     end('unhandled rejection', 1);
   });
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on('error', (error: NodeJS.ErrnoException) => {
-      // The reader left: stay quiet (another write would fail the same way) and clean up.
-      if (error.code === 'EPIPE') {
-        console.log = () => undefined;
-        console.error = () => undefined;
-        end('', 1);
-      }
-    });
-  }
+  const quiet = (): undefined => undefined;
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') return;
+    // The reader left: writes to it would fail the same way. Stderr still says what happens.
+    console.log = quiet;
+    console.info = quiet;
+    end('the output pipe closed', 1);
+  });
+  process.stderr.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') return;
+    console.error = quiet;
+    console.warn = quiet;
+    end('the error pipe closed', 1);
+  });
 }

@@ -432,7 +432,14 @@ const [mode, ...rest] = process.argv.slice(2);
 if (mode === '__app') {
   console.log(JSON.stringify(await app(String(rest[0]), Number(rest[1]), String(rest[2]), rest[3] ?? '')));
 } else {
-  const options = parse(process.argv.slice(2));
+  let options: Options | undefined;
+  try {
+    options = parse(process.argv.slice(2));
+  } catch (error) {
+    // A bad command line: its reason, not a stack trace.
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(2);
+  }
   if (options === undefined) console.log(USAGE);
   else await rounds(options);
 }

@@ -170,8 +170,12 @@ fn own_run_time_ms() -> f64 {
 /// (it passes nothing if it cannot be: the measuring side then sees the link closed).
 fn relay(mut from: UnixStream, mut to: UnixStream, pin: Option<usize>) -> thread::JoinHandle<()> {
     thread::spawn(move || {
-        if pin.is_some_and(|cpu| hold_on_cpu(cpu).is_err()) {
-            return;
+        if let Some(cpu) = pin {
+            if let Err(e) = hold_on_cpu(cpu) {
+                // The measuring side then sees the link closed; this says why.
+                eprintln!("bench machine: a relay thread could not be held on CPU {cpu}: {e}");
+                return;
+            }
         }
         let mut byte = [0u8; 1];
         while matches!(from.read(&mut byte), Ok(1)) {

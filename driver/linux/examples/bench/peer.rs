@@ -120,7 +120,7 @@ struct Options {
 }
 
 const USAGE: &str =
-    "usage: bench peer [--quick] [--count N] [--warmup N] [--parallel N] [--client-fds N] [--rounds N] \
+    "usage: bench peer [--quick] [--count N] [--warmup N] [--parallel N] [--client-fds N (at most 900)] [--rounds N] \
                      [--iperf-rounds N] [--iperf-seconds N] [--compare DAEMON] \
                      [--only A,B,B2,C,C',D,D',D2,E]";
 
