@@ -4,6 +4,7 @@ import { AppAvatar } from '../components/AppAvatar.tsx';
 import { Icon } from '../components/Icon.tsx';
 import { SearchBox } from '../components/SearchBox.tsx';
 import { ViewHeader } from '../components/ViewHeader.tsx';
+import { useAskedSwitch } from '../hooks/use-asked-switch.ts';
 import { usePoll } from '../hooks/use-poll.ts';
 import { appName, directionLabel, formatAgo, formatCount, plural } from '../lib/format.ts';
 import { profileName } from '../lib/profile-text.ts';
@@ -65,6 +66,8 @@ function ProfileCell({ rule }: { readonly rule: Rule }): React.JSX.Element {
 function RuleRow({ rule, now }: { readonly rule: Rule; readonly now: number }): React.JSX.Element {
   const openEditor = useAppStore((s) => s.openRuleEditor);
   const expired = rule.expiresAt !== null && rule.expiresAt < now;
+  // Follows a click at once, the engine's answer when it is in (use-asked-switch.ts).
+  const enabled = useAskedSwitch(rule.id, rule.enabled);
   return (
     <tr className={rule.enabled && !expired ? undefined : 'is-disabled'}>
       <td>
@@ -73,8 +76,11 @@ function RuleRow({ rule, now }: { readonly rule: Rule; readonly now: number }): 
             type="checkbox"
             role="switch"
             aria-label={RULES.enabled}
-            checked={rule.enabled}
-            onChange={(event) => void updateRule(rule.id, { enabled: event.target.checked })}
+            checked={enabled.on}
+            onChange={(event) => {
+              const on = event.target.checked;
+              enabled.ask(on, () => updateRule(rule.id, { enabled: on }));
+            }}
           />
           <span className="switch-track" aria-hidden="true" />
         </label>

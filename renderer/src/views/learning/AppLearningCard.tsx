@@ -1,6 +1,6 @@
-import { useState } from 'react';
 import { appPathProblem } from '../../../../app/contract/app-path.ts';
 import { Icon } from '../../components/Icon.tsx';
+import { useAskedSwitch } from '../../hooks/use-asked-switch.ts';
 import { appListed } from '../../lib/learning-text.ts';
 import { setAlwaysAsk, startLearning } from '../../store/learning-commands.ts';
 import { useAppStore } from '../../store/store.ts';
@@ -13,11 +13,8 @@ import { LEARNING } from '../../strings/learning-strings.ts';
  */
 export function AppLearningCard({ app }: { readonly app: string }): React.JSX.Element | null {
   const learning = useAppStore((s) => s.status?.learning ?? null);
-  // What the user just asked for, shown until the engine answers: the box follows the click at
-  // once (a box that waits for the round trip looks like it missed the click), and shows the
-  // engine's value again when the answer is in, also when it refused. Kept per app, so choosing
-  // another app meanwhile does not show this one's.
-  const [asked, setAsked] = useState<{ readonly app: string; readonly alwaysAsk: boolean } | null>(null);
+  // The box follows a click at once, the engine's answer when it is in (use-asked-switch.ts).
+  const alwaysAsk = useAskedSwitch(app, learning !== null && appListed(learning.alwaysAsk, app));
   if (learning === null) return null;
   const words = LEARNING.app;
   if (appPathProblem(app) !== null) {
@@ -29,7 +26,6 @@ export function AppLearningCard({ app }: { readonly app: string }): React.JSX.El
     );
   }
   const untilQuits = appListed(learning.apps, app);
-  const alwaysAsk = asked?.app === app ? asked.alwaysAsk : appListed(learning.alwaysAsk, app);
   return (
     <div className="card app-learning" role="group" aria-label={words.title}>
       <h3>{words.title}</h3>
@@ -46,13 +42,10 @@ export function AppLearningCard({ app }: { readonly app: string }): React.JSX.El
         <label className="check" title={words.alwaysAskHint}>
           <input
             type="checkbox"
-            checked={alwaysAsk}
+            checked={alwaysAsk.on}
             onChange={(event) => {
-              const wanted = { app, alwaysAsk: event.target.checked };
-              setAsked(wanted);
-              void setAlwaysAsk(app, wanted.alwaysAsk).finally(() =>
-                setAsked((current) => (current === wanted ? null : current)),
-              );
+              const on = event.target.checked;
+              alwaysAsk.ask(on, () => setAlwaysAsk(app, on));
             }}
           />
           {words.alwaysAsk}
