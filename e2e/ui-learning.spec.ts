@@ -204,6 +204,26 @@ test('learning for 15 minutes, then the review keeps one app (one rule narrowed)
   expect(errors).toEqual([]);
 });
 
+test('a refused Always ask shows the click at once, then what is in force and why', async ({ page }) => {
+  const engine = new FakeEngine(busyScene(Date.now()));
+  const errors = await open(page, engine);
+  await page.getByRole('dialog', { name: 'Connection request' }).getByRole('button', { name: 'Later' }).click();
+  await page.getByRole('link', { name: 'Apps' }).click();
+  await page.getByRole('table', { name: 'Apps' }).getByRole('button', { name: 'python3.12', exact: true }).click();
+  const box = page.getByRole('group', { name: 'Learning' }).getByRole('checkbox', { name: 'Always ask' });
+  await expect(box).not.toBeChecked();
+  engine.refuse('learning:always-ask', 'the disk is full', 500);
+  await box.click();
+  // The click shows while the engine answers…
+  await expect(box).toBeChecked();
+  // …and its refusal puts back what is in force, with the reason.
+  await expect(page.getByRole('alert')).toContainText('Could not change “Always ask”');
+  await expect(page.getByRole('alert')).toContainText('the disk is full');
+  await expect(box).not.toBeChecked();
+  expect(engine.callsOf('learning:always-ask')).toEqual([{ appPath: '/usr/bin/python3.12', alwaysAsk: true }]);
+  expect(errors).toEqual([]);
+});
+
 test('an app learns until it quits, one that always asks keeps asking, and another span is typed', async ({ page }) => {
   const engine = new FakeEngine(busyScene(Date.now()));
   const errors = await open(page, engine);

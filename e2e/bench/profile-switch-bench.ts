@@ -73,17 +73,12 @@ async function main(): Promise<void> {
   const net = new TestNet('ps');
   let batch: ChildProcess | null = null;
   let app: Headless | null = null;
-  let cleaning: Promise<void> | undefined;
-  // Once; every caller gets the same clean-up, also while it runs.
-  const cleanUp = (): Promise<void> => {
-    cleaning ??= (async () => {
-      batch?.stdin?.end();
-      app?.close();
-      await net.close();
-    })();
-    return cleaning;
-  };
-  cleanUpOnAbort(cleanUp);
+  // Runs once, at the end or at an abort (bench-cli.ts).
+  const cleanUp = cleanUpOnAbort(async () => {
+    batch?.stdin?.end();
+    app?.close();
+    await net.close();
+  });
   try {
     const home = net.addNetwork(0);
     const cafe = net.addNetwork(1);

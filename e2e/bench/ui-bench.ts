@@ -130,19 +130,12 @@ function sleep(ms: number): Promise<void> {
 let net: TestNet | undefined;
 let app: Headless | undefined;
 let browser: Browser | undefined;
-let cleaning: Promise<void> | undefined;
-
-/** Cleans up once; every caller gets the same clean-up, also while it runs. */
-function cleanup(): Promise<void> {
-  cleaning ??= (async () => {
-    await browser?.close().catch(() => undefined);
-    app?.close();
-    await net?.close();
-  })();
-  return cleaning;
-}
-
-cleanUpOnAbort(cleanup);
+/** Runs once, at the end or at an abort (bench-cli.ts). */
+const cleanup = cleanUpOnAbort(async () => {
+  await browser?.close().catch(() => undefined);
+  app?.close();
+  await net?.close();
+});
 
 // ---------------------------------------------------------------------------------------------
 // 1. Prompt latency.

@@ -51,10 +51,8 @@ describe('cleanUpOnAbort', () => {
     const module = path.join(import.meta.dirname, 'bench-cli.ts');
     const script = `import { writeFileSync } from 'node:fs';
       import { cleanUpOnAbort } from ${JSON.stringify(module)};
-      let cleaning;
-      const cleanUp = () => (cleaning ??= new Promise((resolve) =>
+      const cleanUp = cleanUpOnAbort(() => new Promise((resolve) =>
         setTimeout(() => { writeFileSync(${JSON.stringify(marker)}, 'yes'); resolve(); }, ${String(cleanUpMs)})));
-      cleanUpOnAbort(cleanUp);
       ${then}`;
     const run = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(run);

@@ -69,14 +69,16 @@ export function benchArgs(spec: BenchCliSpec): BenchArgs {
 const CLEAN_UP_LIMIT_MS = 60_000;
 
 /**
- * Runs `cleanUp` before this process ends for any reason but a normal return (whose own
- * `finally` cleans up): SIGINT and SIGTERM (exit 128 + the signal's number), an exception or
- * rejection nobody caught, and an output pipe that closed (EPIPE; that stream stays quiet from
- * then on). `cleanUp` must return the same promise to every caller while it runs, so that an
+ * Runs `cleanUp` before this process ends for any reason but a normal return: SIGINT and
+ * SIGTERM (exit 128 + the signal's number), an exception or rejection nobody caught, and an
+ * output pipe that closed (EPIPE; that stream stays quiet from then on). Returns the clean-up
+ * for the benchmark's own `finally`: it runs once, and every caller gets that one run, so an
  * abort during the `finally`'s clean-up waits for it rather than ending the process under it.
  * A clean-up that fails is reported; one that takes over a minute ends the process anyway.
  */
-export function cleanUpOnAbort(cleanUp: () => Promise<void>): void {
+export function cleanUpOnAbort(work: () => Promise<void>): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  const cleanUp = (): Promise<void> => (running ??= work());
   let ending = false;
   const end = (why: string, code: number): void => {
     if (ending) return;
@@ -85,7 +87,7 @@ export function cleanUpOnAbort(cleanUp: () => Promise<void>): void {
     setTimeout(() => {
       console.error(`the clean-up took over ${String(CLEAN_UP_LIMIT_MS / 1000)} s: ending without it`);
       process.exit(code);
-    }, CLEAN_UP_LIMIT_MS).unref();
+    }, CLEAN_UP_LIMIT_MS);
     void cleanUp()
       .catch((error: unknown) => console.error('the clean-up failed:', error))
       .finally(() => process.exit(code));
@@ -114,4 +116,5 @@ export function cleanUpOnAbort(cleanUp: () => Promise<void>): void {
     console.warn = quiet;
     end('the error pipe closed', 1);
   });
+  return cleanUp;
 }

@@ -53,6 +53,8 @@ export class FakeEngine {
   readonly handlers: Handlers;
   /** Pushes the current request made; sent to the page before its reply. */
   readonly #outbox: Array<{ channel: PushChannel; payload: unknown }> = [];
+  /** Channels that refuse every request (see {@link FakeEngine.refuse}). */
+  readonly #refusals = new Map<string, { readonly message: string; readonly afterMs: number }>();
 
   readonly #scene: Scene;
 
@@ -225,12 +227,29 @@ export class FakeEngine {
     this.#outbox.push({ channel, payload });
   }
 
+  /**
+   * Makes `channel` refuse every request from now on, after `afterMs` (an engine that is slow to
+   * say its disk is full), with `message` as its reason.
+   */
+  refuse(channel: RequestChannel, message: string, afterMs = 0): void {
+    this.#refusals.set(channel, { message, afterMs });
+  }
+
   /** Installs the fake preload into every page of `context` (before any page script runs). */
   async install(context: BrowserContext): Promise<void> {
     await context.exposeBinding(
       '__zfInvoke',
       async ({ page }, channel: string, payload: unknown): Promise<Result<unknown>> => {
         this.calls.push({ channel, payload });
+        const refusal = this.#refusals.get(channel);
+        if (refusal !== undefined) {
+          await new Promise((resolve) => setTimeout(resolve, refusal.afterMs));
+          // Through dispatch, so the refusal has the envelope the engine's would have.
+          const refusing = (): never => {
+            throw new Error(refusal.message);
+          };
+          return dispatch({ ...this.handlers, [channel]: refusing } as Handlers, channel, payload);
+        }
         const result = await dispatch(this.handlers, channel, payload);
         for (const pushed of this.#outbox.splice(0)) await pushTo(page, pushed.channel, pushed.payload);
         return result;
