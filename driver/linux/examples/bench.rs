@@ -69,6 +69,8 @@ use zenithfenced::client_socket::DaemonClient;
 mod established;
 #[path = "bench/full_stack.rs"]
 mod full_stack;
+#[path = "bench/hook_profile.rs"]
+mod hook_profile;
 #[path = "bench/idle.rs"]
 mod idle;
 
@@ -492,6 +494,7 @@ fn sweep() {
     let _ = fs::remove_file(policy_file());
     let _ = fs::remove_file(format!("{}.tmp", policy_file()));
     let _ = fs::remove_dir_all(engine_dir());
+    let _ = fs::remove_file(hook_profile::DATA_FILE);
 }
 
 /// The two namespaces and the long-lived servers; dropping it removes everything.
@@ -587,6 +590,17 @@ impl Drop for Net {
 /// without being queued.
 fn fresh_state() {
     let _ = run("ip", &["netns", "exec", ns_a(), "conntrack", "-F"]);
+}
+
+/// Makes namespace a's ruleset empty for the no-firewall baseline, and says what was left there
+/// (by an earlier setup's stop): a leftover base chain would charge the baseline for a hook.
+fn bare_namespace_a() -> Option<String> {
+    let listed = run("ip", &["netns", "exec", ns_a(), "nft", "list", "tables"]).unwrap_or_default();
+    if listed.trim().is_empty() {
+        return None;
+    }
+    let _ = run("ip", &["netns", "exec", ns_a(), "nft", "flush", "ruleset"]);
+    Some(listed.lines().map(str::trim).collect::<Vec<_>>().join(", "))
 }
 
 /// Waits until something listens on TCP `port` in `ns`.

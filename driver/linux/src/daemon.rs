@@ -533,7 +533,16 @@ impl Daemon {
         let mut next_clean = CLEAN_EVERY_MS;
         let mut scans_refused = 0u64;
         let mut next_scan_warning = 0u64;
-        let mut timeout = None;
+        // The wait is poll(2)'s, below, and the queue is read only once it is ready, so its own
+        // receive timeout matters only when poll fails and every socket is read as if ready:
+        // then TICK keeps the hold deadlines served. Set once: switching it with the pending
+        // state cost one or two setsockopt calls for every few connections.
+        if let Err(e) = queue.set_timeout(TICK) {
+            self.log(
+                Severity::Error,
+                format!("cannot set the queue timeout: {e}"),
+            );
+        }
         // The network at start, before the first packet is decided.
         self.network_changes(network.as_mut());
         while !stop.load(Ordering::SeqCst) {
@@ -543,15 +552,6 @@ impl Daemon {
             } else {
                 IDLE_TICK
             };
-            if timeout != Some(wanted) {
-                match queue.set_timeout(wanted) {
-                    Ok(()) => timeout = Some(wanted),
-                    Err(e) => self.log(
-                        Severity::Error,
-                        format!("cannot set the queue timeout: {e}"),
-                    ),
-                }
-            }
             // Woken by held packets and by logged DNS packets alike: an answer to a query that
             // is never held (one to a loopback resolver) is read at once, while the asking
             // socket is still open for the DNS log's pid lookup, not at the next timeout.

@@ -8,6 +8,7 @@
 
 mod attribute;
 pub mod baseline;
+mod builtin_chains;
 mod byte_totals;
 mod cli;
 mod client;

@@ -21,6 +21,9 @@
 //! packets, so a verdict only ever marks those, and the established packets of software that
 //! uses these bits of the mark for itself are never entered, let alone rejected.
 //!
+//! Removal also deletes the built-in chains iptables-nft created for our jumps once they hold
+//! nothing (`builtin_chains.rs`): left in place they would cost every packet a hook call.
+//!
 //! When the daemon dies, even by SIGKILL, its queue has no reader, and every packet the queue
 //! rules send there passes (`--queue-bypass`): traffic flows as if we were absent until the next
 //! start sweeps the rules. A leftover verdict table rejects nothing but packets with the exact
@@ -38,6 +41,8 @@
 
 use std::io::{self, Write};
 use std::process::{Command, Stdio};
+
+use crate::builtin_chains;
 
 /// Allow bit.
 pub(crate) const MARK_ALLOW: u32 = 0x1000_0000;
@@ -209,11 +214,17 @@ fn run_quiet(program: &str, args: &[&str]) -> bool {
 /// installs is there (a clean stop), else rule by rule, whatever is there (`config` is `None`
 /// for leftovers of a killed daemon or of an older version with another layout).
 pub(crate) fn remove(family: Family, config: Option<RuleConfig>) {
-    if let Some(config) = config {
-        if restore(family, &removal_script(config)).is_ok() {
-            return;
-        }
+    let removed = config.is_some_and(|config| restore(family, &removal_script(config)).is_ok());
+    if !removed {
+        remove_whatever_is_there(family);
     }
+    // The built-in chains iptables-nft made for our jumps stay behind, empty, and cost every
+    // packet a hook call each (`builtin_chains.rs`).
+    let _ = builtin_chains::remove_unused(family, &BUILTINS);
+}
+
+/// The fallback of [`remove`]: every jump of ours and every chain named like ours, rule by rule.
+fn remove_whatever_is_there(family: Family) {
     let tool = family.tool();
     for (table, builtins) in BUILTINS {
         for builtin in builtins {

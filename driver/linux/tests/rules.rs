@@ -266,6 +266,88 @@ fn an_older_versions_unguarded_rules_are_swept_at_start_and_nothing_is_left_at_s
     );
 }
 
+/// Whether `nft list chain FAMILY TABLE CHAIN` finds the chain in namespace a, and its listing.
+fn chain_listing(net: &TestNet, family: &str, table: &str, chain: &str) -> Option<String> {
+    let out = net.exec(&net.a, "nft", &["list", "chain", family, table, chain]);
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[test]
+fn a_stopped_daemon_leaves_no_empty_builtin_chain_and_keeps_every_other_programs() {
+    let Some(_serial) = root_test("a_stopped_daemon_leaves_no_empty_builtin_chain") else {
+        return;
+    };
+    let net = TestNet::new();
+    // Another program's: a rule in mangle OUTPUT, and a drop policy on an empty chain (deleting
+    // that one would let every packet in).
+    for (tool, args) in [
+        (
+            "iptables-nft",
+            &[
+                "-w",
+                "-t",
+                "mangle",
+                "-A",
+                "OUTPUT",
+                "-p",
+                "tcp",
+                "--dport",
+                "9",
+                "-j",
+                "MARK",
+                "--set-mark",
+                "7",
+            ][..],
+        ),
+        (
+            "ip6tables-nft",
+            &["-w", "-t", "mangle", "-P", "INPUT", "DROP"][..],
+        ),
+    ] {
+        assert!(
+            net.exec(&net.a, tool, args).status.success(),
+            "{tool} {args:?}"
+        );
+    }
+    let daemon = Daemon::start(&net, &[]);
+    // Running, it has its jumps in the built-in chains (iptables-nft made the missing ones).
+    for chain in ["OUTPUT", "INPUT", "POSTROUTING"] {
+        let listing = chain_listing(&net, "ip", "mangle", chain).unwrap_or_default();
+        assert!(
+            listing.contains("ZF_"),
+            "ip mangle {chain} while running:\n{listing}"
+        );
+    }
+    assert!(daemon.stop("TERM").success());
+    let output = chain_listing(&net, "ip", "mangle", "OUTPUT").expect("the other program's chain");
+    assert!(output.contains("dport 9"), "{output}");
+    assert!(!output.contains("ZF_"), "{output}");
+    let input6 = chain_listing(&net, "ip6", "mangle", "INPUT").expect("the drop policy's chain");
+    assert!(input6.contains("policy drop"), "{input6}");
+    // The ones that held only our jumps are gone, and so is the table they left empty.
+    for (family, chain) in [
+        ("ip", "INPUT"),
+        ("ip", "POSTROUTING"),
+        ("ip6", "OUTPUT"),
+        ("ip6", "POSTROUTING"),
+    ] {
+        assert_eq!(
+            chain_listing(&net, family, "mangle", chain),
+            None,
+            "{family} mangle {chain}"
+        );
+    }
+    let tables = net.exec(&net.a, "nft", &["list", "tables"]);
+    let tables = String::from_utf8_lossy(&tables.stdout).into_owned();
+    assert_eq!(
+        tables.lines().map(str::trim).collect::<Vec<_>>(),
+        ["table ip mangle", "table ip6 mangle"],
+        "only the tables with the other program's chains are left"
+    );
+}
+
 /// Packets the rules of `chain` (in mangle) matched, in order, from `iptables-nft -L -v -x`.
 fn rule_counters(net: &TestNet, chain: &str) -> Vec<u64> {
     let out = net.exec(

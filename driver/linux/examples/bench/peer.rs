@@ -358,7 +358,12 @@ struct Ctx {
 impl Firewall {
     fn start(config: Config, ctx: &Ctx) -> Res<Firewall> {
         Ok(match config {
-            Config::None => Firewall::None,
+            Config::None => {
+                if let Some(left) = super::bare_namespace_a() {
+                    println!("  (before A, namespace a still had {left}: flushed)");
+                }
+                Firewall::None
+            }
             Config::Reader => Firewall::Reader(Baseline::start(&ctx.exe)?),
             Config::ReaderAsking => Firewall::Reader(Baseline::start_with(&ctx.exe, true)?),
             Config::Daemon => Firewall::Daemon(Daemon::start(&ctx.daemon, None)?),
