@@ -494,7 +494,7 @@ fn sweep() {
     let _ = fs::remove_file(policy_file());
     let _ = fs::remove_file(format!("{}.tmp", policy_file()));
     let _ = fs::remove_dir_all(engine_dir());
-    let _ = fs::remove_file(hook_profile::DATA_FILE);
+    let _ = fs::remove_dir_all(hook_profile::DATA_DIR);
 }
 
 /// The two namespaces and the long-lived servers; dropping it removes everything.

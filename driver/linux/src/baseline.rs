@@ -19,6 +19,7 @@ use std::os::unix::net::UnixStream;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use crate::builtin_chains;
 use crate::nfqueue::{KernelVerdict, Queue};
 use crate::rules::{self, Family, RuleConfig, VerdictTable, MARK_ALLOW, MARK_VERDICT_MASK};
 
@@ -147,6 +148,8 @@ fn send_accept(verdicts: &crate::nfqueue::VerdictSender, id: u32, mark: u32) -> 
 pub struct BaselineRules {
     families: Vec<Family>,
     verdict_table: Option<VerdictTable>,
+    /// The built-in chains there before, so that only those the rules made are removed.
+    existing: builtin_chains::Existing,
 }
 
 impl BaselineRules {
@@ -162,9 +165,11 @@ impl BaselineRules {
             rules::remove(family, None);
         }
         rules::remove_leftover_verdict_tables();
+        let existing = builtin_chains::Existing::now(&families);
         let mut installed = BaselineRules {
             families: Vec::new(),
             verdict_table: Some(VerdictTable::install(queue)?),
+            existing,
         };
         let config = RuleConfig {
             queue,
@@ -184,6 +189,8 @@ impl Drop for BaselineRules {
         for &family in &self.families {
             rules::remove(family, None);
         }
+        // The built-in chains the rules made, as the daemon removes them.
+        let _ = self.existing.made_since().remove();
         // After the queue rules, as the daemon does.
         if let Some(table) = self.verdict_table.take() {
             table.remove();

@@ -32,6 +32,12 @@ pub(crate) fn lock_path(dir: &Path) -> io::Result<PathBuf> {
     Ok(dir.join(format!("net-{}.lock", namespace.ino())))
 }
 
+/// Where the daemon of the current network namespace records the built-in chains it made
+/// (`builtin_chains.rs`), beside its lock file.
+pub(crate) fn chains_record_path(dir: &Path) -> io::Result<PathBuf> {
+    Ok(lock_path(dir)?.with_extension("chains"))
+}
+
 /// Creates `dir` (mode 0755) when missing, and checks that only root can write it.
 fn check_dir(dir: &Path) -> io::Result<()> {
     match fs::DirBuilder::new().mode(0o755).create(dir) {

@@ -31,6 +31,7 @@ mod network_tables;
 mod network_watch;
 mod nflog;
 mod nfqueue;
+mod nft_netlink;
 mod nl80211;
 mod notify;
 mod policy_file;

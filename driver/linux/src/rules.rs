@@ -21,8 +21,9 @@
 //! packets, so a verdict only ever marks those, and the established packets of software that
 //! uses these bits of the mark for itself are never entered, let alone rejected.
 //!
-//! Removal also deletes the built-in chains iptables-nft created for our jumps once they hold
-//! nothing (`builtin_chains.rs`): left in place they would cost every packet a hook call.
+//! The built-in chains iptables-nft creates for our jumps are deleted after removal by the
+//! caller, if they did not exist before (`builtin_chains.rs`): left in place, empty, they would
+//! cost every packet a hook call.
 //!
 //! When the daemon dies, even by SIGKILL, its queue has no reader, and every packet the queue
 //! rules send there passes (`--queue-bypass`): traffic flows as if we were absent until the next
@@ -41,8 +42,6 @@
 
 use std::io::{self, Write};
 use std::process::{Command, Stdio};
-
-use crate::builtin_chains;
 
 /// Allow bit.
 pub(crate) const MARK_ALLOW: u32 = 0x1000_0000;
@@ -65,7 +64,7 @@ const CHAIN_DNS_SENT: &str = "ZF_DNS_SENT";
 const CHAIN_DNS_ANSWER: &str = "ZF_DNS_ANSWER";
 /// The built-in chains our jumps may be in, per table: the fallback removal also sweeps filter,
 /// where versions before 2026-12 applied the verdicts.
-const BUILTINS: [(&str, &[&str]); 2] = [
+pub(crate) const BUILTINS: [(&str, &[&str]); 2] = [
     ("mangle", &["OUTPUT", "INPUT", "POSTROUTING"]),
     ("filter", &["OUTPUT", "INPUT"]),
 ];
@@ -218,9 +217,6 @@ pub(crate) fn remove(family: Family, config: Option<RuleConfig>) {
     if !removed {
         remove_whatever_is_there(family);
     }
-    // The built-in chains iptables-nft made for our jumps stay behind, empty, and cost every
-    // packet a hook call each (`builtin_chains.rs`).
-    let _ = builtin_chains::remove_unused(family, &BUILTINS);
 }
 
 /// The fallback of [`remove`]: every jump of ours and every chain named like ours, rule by rule.

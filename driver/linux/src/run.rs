@@ -12,13 +12,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::builtin_chains;
 use crate::cli::Options;
 use crate::client::ClientServer;
 use crate::conntrack::{self, EventListener};
 use crate::daemon::{candidate_keys, spawn, Daemon, PolicySetup};
 use crate::dns_watch::DnsWatch;
 use crate::engine::EngineOptions;
-use crate::instance::{InstanceLock, LOCK_DIR};
+use crate::instance::{self, InstanceLock, LOCK_DIR};
 use crate::log::{Log, Severity};
 use crate::network_watch::NetworkWatch;
 use crate::nflog::NflogGroup;
@@ -86,6 +87,15 @@ pub(crate) fn run(options: Options) -> io::Result<()> {
         rules::remove(family, None);
     }
     rules::remove_leftover_verdict_tables();
+    // The built-in chains a killed daemon made, now that the sweep emptied them; then what
+    // exists before ours go in, so that only what our install makes is ours to remove.
+    let record = instance::chains_record_path(Path::new(LOCK_DIR)).ok();
+    if let Some(path) = &record {
+        if let Some(made) = builtin_chains::Made::recorded(path) {
+            remove_made(&made, path, &log);
+        }
+    }
+    let existing = builtin_chains::Existing::now(&families);
     let queue = Queue::bind(options.queue, KERNEL_QUEUE_LEN, COPY_RANGE)?;
     let dns_group = options.queue.wrapping_add(1).max(1);
     let dns = match NflogGroup::bind(dns_group) {
@@ -141,16 +151,33 @@ pub(crate) fn run(options: Options) -> io::Result<()> {
     for &family in &families {
         if let Err(e) = rules::install(family, config) {
             families.iter().for_each(|&f| rules::remove(f, None));
+            let _ = existing.made_since().remove();
             verdict_table.remove();
             return Err(e);
         }
     }
+    let made = existing.made_since();
+    if let Some(path) = &record {
+        if let Err(e) = made.record(path) {
+            log.write(
+                Severity::Warning,
+                format!(
+                    "cannot record the built-in chains made for our rules in {} (a killed daemon's stay until the next clean stop): {e}",
+                    path.display()
+                ),
+            );
+        }
+    }
     // On the way out the queue rules go while the packet thread still runs, so every packet
     // queued until then is answered by the daemon rather than dropped with its socket; the
-    // verdict table goes once that thread has ended (after `serve`).
+    // verdict table goes once that thread has ended (after `serve`). Then the built-in chains
+    // our rules were in, if they made them and nothing else went in since.
     let remove_rules = || {
         for &family in &families {
             rules::remove(family, Some(config));
+        }
+        if let Some(path) = &record {
+            remove_made(&made, path, &log);
         }
     };
     // Armed by `serve` at the signal, and kept until the very end: the last log lines could
@@ -185,6 +212,22 @@ pub(crate) fn run(options: Options) -> io::Result<()> {
     drop(instance);
     drop(watchdog);
     result
+}
+
+/// Removes the built-in chains and tables of `made` that hold nothing, then the record.
+fn remove_made(made: &builtin_chains::Made, record: &Path, log: &Log) {
+    if let Err(e) = made.remove() {
+        log.write(
+            Severity::Warning,
+            format!("cannot remove the built-in chains made for our rules: {e}"),
+        );
+    }
+    if let Err(e) = builtin_chains::forget_record(record) {
+        log.write(
+            Severity::Warning,
+            format!("cannot remove {}: {e}", record.display()),
+        );
+    }
 }
 
 /// The watchdog's way out when the orderly shutdown is stuck: take the queue rules away

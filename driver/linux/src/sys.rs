@@ -147,6 +147,22 @@ extern "C" {
     fn pthread_sigmask(how: c_int, set: *const SigSet, old: *mut SigSet) -> c_int;
     fn sigwait(set: *const SigSet, signal: *mut c_int) -> c_int;
     fn poll(fds: *mut PollFd, nfds: c_ulong, timeout: c_int) -> c_int;
+    #[cfg(test)]
+    fn unshare(flags: c_int) -> c_int;
+}
+
+/// Moves the calling thread (only it: namespaces are per thread) into a new network namespace,
+/// which goes when the thread ends; the programs it starts are in it too. Tests use it to change
+/// netfilter state without touching the host's.
+#[cfg(test)]
+pub(crate) fn unshare_network_namespace() -> io::Result<()> {
+    /// `CLONE_NEWNET`.
+    const CLONE_NEWNET: c_int = 0x4000_0000;
+    // SAFETY: unshare takes a flag word and changes only this thread's namespaces.
+    if unsafe { unshare(CLONE_NEWNET) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
 }
 
 /// `SIGINT`.
@@ -291,6 +307,30 @@ pub(crate) fn peer_credentials(socket: &impl AsRawFd) -> io::Result<PeerCredenti
         uid: cred.uid,
         gid: cred.gid,
     })
+}
+
+/// `SO_NETNS_COOKIE` (Linux 5.14).
+const SO_NETNS_COOKIE: c_int = 71;
+
+/// The cookie of the network namespace `socket` belongs to: unique for the life of the system,
+/// unlike the namespace's inode number, which a later namespace may get again.
+pub(crate) fn netns_cookie(socket: &impl AsRawFd) -> io::Result<u64> {
+    let mut cookie = 0u64;
+    let mut len = size_of::<u64>() as u32;
+    // SAFETY: cookie is a writable u64 and len holds its size; the kernel writes at most len bytes.
+    let rc = unsafe {
+        getsockopt(
+            socket.as_raw_fd(),
+            SOL_SOCKET,
+            SO_NETNS_COOKIE,
+            (&mut cookie as *mut u64).cast(),
+            &mut len,
+        )
+    };
+    if rc < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(cookie)
 }
 
 /// The effective user id of this process.

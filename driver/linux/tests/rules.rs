@@ -274,14 +274,37 @@ fn chain_listing(net: &TestNet, family: &str, table: &str, chain: &str) -> Optio
         .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
+/// Runs `nft` in namespace a with the whole command as one argument.
+fn nft_a(net: &TestNet, command: &str) {
+    let out = net.exec(&net.a, "nft", &[command]);
+    assert!(
+        out.status.success(),
+        "nft {command}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// `nft list tables` in namespace a, one table a line, sorted.
+fn tables_a(net: &TestNet) -> Vec<String> {
+    let out = net.exec(&net.a, "nft", &["list", "tables"]);
+    let mut tables: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| l.trim().to_string())
+        .filter(|l| !l.is_empty())
+        .collect();
+    tables.sort();
+    tables
+}
+
 #[test]
-fn a_stopped_daemon_leaves_no_empty_builtin_chain_and_keeps_every_other_programs() {
-    let Some(_serial) = root_test("a_stopped_daemon_leaves_no_empty_builtin_chain") else {
+fn a_stopped_daemon_removes_the_builtin_chains_it_made_and_keeps_every_other_programs() {
+    let Some(_serial) = root_test("a_stopped_daemon_removes_the_builtin_chains_it_made") else {
         return;
     };
     let net = TestNet::new();
-    // Another program's: a rule in mangle OUTPUT, and a drop policy on an empty chain (deleting
-    // that one would let every packet in).
+    // Another program's: a rule in mangle OUTPUT, a drop policy on an empty chain (deleting that
+    // one would let every packet in), and empty chains it keeps ready for later rules, one of
+    // them where our rules go too (mangle POSTROUTING, for the DNS copies).
     for (tool, args) in [
         (
             "iptables-nft",
@@ -311,6 +334,17 @@ fn a_stopped_daemon_leaves_no_empty_builtin_chain_and_keeps_every_other_programs
             "{tool} {args:?}"
         );
     }
+    nft_a(&net, "add chain ip mangle POSTROUTING { type filter hook postrouting priority -150; policy accept; }");
+    nft_a(&net, "add table ip filter");
+    nft_a(
+        &net,
+        "add chain ip filter INPUT { type filter hook input priority 0; policy accept; }",
+    );
+    nft_a(&net, "add table ip6 filter");
+    nft_a(
+        &net,
+        "add chain ip6 filter OUTPUT { type filter hook output priority 0; policy accept; }",
+    );
     let daemon = Daemon::start(&net, &[]);
     // Running, it has its jumps in the built-in chains (iptables-nft made the missing ones).
     for chain in ["OUTPUT", "INPUT", "POSTROUTING"] {
@@ -326,26 +360,68 @@ fn a_stopped_daemon_leaves_no_empty_builtin_chain_and_keeps_every_other_programs
     assert!(!output.contains("ZF_"), "{output}");
     let input6 = chain_listing(&net, "ip6", "mangle", "INPUT").expect("the drop policy's chain");
     assert!(input6.contains("policy drop"), "{input6}");
-    // The ones that held only our jumps are gone, and so is the table they left empty.
-    for (family, chain) in [
-        ("ip", "INPUT"),
-        ("ip", "POSTROUTING"),
-        ("ip6", "OUTPUT"),
-        ("ip6", "POSTROUTING"),
+    for (family, table, chain) in [
+        ("ip", "mangle", "POSTROUTING"),
+        ("ip", "filter", "INPUT"),
+        ("ip6", "filter", "OUTPUT"),
     ] {
+        let kept = chain_listing(&net, family, table, chain);
+        assert!(
+            kept.as_deref().is_some_and(|l| !l.contains("ZF_")),
+            "the other program's empty {family} {table} {chain} is kept: {kept:?}"
+        );
+    }
+    // The ones the daemon made, which held only its jumps, are gone.
+    for (family, chain) in [("ip", "INPUT"), ("ip6", "OUTPUT"), ("ip6", "POSTROUTING")] {
         assert_eq!(
             chain_listing(&net, family, "mangle", chain),
             None,
             "{family} mangle {chain}"
         );
     }
-    let tables = net.exec(&net.a, "nft", &["list", "tables"]);
-    let tables = String::from_utf8_lossy(&tables.stdout).into_owned();
     assert_eq!(
-        tables.lines().map(str::trim).collect::<Vec<_>>(),
-        ["table ip mangle", "table ip6 mangle"],
-        "only the tables with the other program's chains are left"
+        tables_a(&net),
+        [
+            "table ip filter",
+            "table ip mangle",
+            "table ip6 filter",
+            "table ip6 mangle"
+        ],
+        "every table the other program has is left"
     );
+}
+
+#[test]
+fn the_start_after_a_killed_daemon_removes_the_builtin_chains_that_one_made() {
+    let Some(_serial) = root_test("the_start_after_a_killed_daemon_removes_the_builtin_chains")
+    else {
+        return;
+    };
+    let net = TestNet::new();
+    let killed = Daemon::start(&net, &[]);
+    assert!(!tables_a(&net).is_empty());
+    assert!(!killed.stop("KILL").success());
+    // Its rules and the chains iptables-nft made for them are all still there.
+    assert!(chain_listing(&net, "ip", "mangle", "OUTPUT").is_some_and(|l| l.contains("ZF_")));
+    // The next start sweeps the rules and, from the killed one's record, the chains; what it
+    // makes itself it removes at its own stop. Nothing is left.
+    let next = Daemon::start(&net, &[]);
+    assert!(next.stop("TERM").success());
+    assert_eq!(tables_a(&net), Vec::<String>::new());
+    // And when the chains were there before the first start (another program's, empty), they
+    // stay through a kill and a clean stop.
+    nft_a(&net, "add table ip mangle");
+    nft_a(
+        &net,
+        "add chain ip mangle INPUT { type filter hook input priority -150; policy accept; }",
+    );
+    let killed = Daemon::start(&net, &[]);
+    assert!(!killed.stop("KILL").success());
+    let next = Daemon::start(&net, &[]);
+    assert!(next.stop("TERM").success());
+    assert_eq!(tables_a(&net), ["table ip mangle"]);
+    assert!(chain_listing(&net, "ip", "mangle", "INPUT").is_some());
+    assert_eq!(chain_listing(&net, "ip", "mangle", "OUTPUT"), None);
 }
 
 /// Packets the rules of `chain` (in mangle) matched, in order, from `iptables-nft -L -v -x`.

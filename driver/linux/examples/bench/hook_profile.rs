@@ -14,9 +14,11 @@ use std::time::Duration;
 
 use super::{run, wait_bounded, Res};
 
-/// Where a flow's samples are written; removed after each read (and by `sweep` after a killed
-/// run).
-pub(crate) const DATA_FILE: &str = "/tmp/zfbench-profile.data";
+/// The directory a flow's samples are written to: made afresh for each flow, root's alone (a
+/// fixed name in /tmp that another user could have made first is refused), removed after each
+/// read (and by `sweep` after a killed run).
+pub(crate) const DATA_DIR: &str = "/tmp/zfbench-profile";
+const DATA_FILE: &str = "/tmp/zfbench-profile/perf.data";
 
 /// Samples per second and CPU: enough for a share of a few percent to be known to a few tenths
 /// in a 3 s flow, little enough that perf's own work stays small beside iperf3's.
@@ -71,11 +73,13 @@ fn kind_of(hook_function: &str) -> HookKind {
         "nf_confirm",
         "nf_conntrack",
     ];
-    const CHAINS: [&str; 4] = [
+    // NAT's hooks run the nat chains (`nf_nat_inet_fn` → `nft_nat_do_chain`).
+    const CHAINS: [&str; 5] = [
         "nft_do_chain",
         "nf_route_table_hook",
         "iptable_",
         "ip6table_",
+        "nf_nat_",
     ];
     if CONNTRACK.iter().any(|p| hook_function.starts_with(p)) || hook_function == "ipv6_defrag" {
         HookKind::Conntrack
@@ -148,9 +152,14 @@ pub(crate) struct Recording {
 }
 
 impl Recording {
-    /// Starts recording into [`DATA_FILE`] (replacing an old one).
+    /// Starts recording into a fresh [`DATA_DIR`].
     pub(crate) fn start() -> Res<Recording> {
-        let _ = fs::remove_file(DATA_FILE);
+        use std::os::unix::fs::DirBuilderExt;
+        let _ = fs::remove_dir_all(DATA_DIR);
+        fs::DirBuilder::new()
+            .mode(0o700)
+            .create(DATA_DIR)
+            .map_err(|e| format!("cannot make {DATA_DIR} afresh: {e}"))?;
         let perf = Command::new("perf")
             .args(["record", "-a", "-g", "-q", "-F", FREQUENCY, "-o", DATA_FILE])
             .stdin(Stdio::null())
@@ -163,10 +172,10 @@ impl Recording {
         Ok(Recording { perf })
     }
 
-    /// Stops the recording and counts its samples; the data file is removed either way.
+    /// Stops the recording and counts its samples; the data is removed either way.
     pub(crate) fn finish(mut self) -> Res<HookShares> {
         let result = self.stop_and_count();
-        let _ = fs::remove_file(DATA_FILE);
+        let _ = fs::remove_dir_all(DATA_DIR);
         result
     }
 
@@ -195,6 +204,7 @@ impl Drop for Recording {
             let _ = self.perf.kill();
             let _ = self.perf.wait();
         }
+        let _ = fs::remove_dir_all(DATA_DIR);
     }
 }
 
@@ -261,20 +271,25 @@ mod tests {
                 4242,
                 &["__nf_conntrack_confirm", "nf_confirm", "nf_hook_slow"],
             ),
+            // A nat chain.
+            sample(
+                4242,
+                &["nft_nat_do_chain", "nf_nat_inet_fn", "nf_hook_slow"],
+            ),
         ]
         .concat();
         let shares = count(&script);
         assert_eq!(
             shares,
             HookShares {
-                busy: 5,
-                hooks: 4,
+                busy: 6,
+                hooks: 5,
                 conntrack: 2,
-                chains: 1,
+                chains: 2,
             }
         );
         assert_eq!(shares.other(), 1);
-        assert!((shares.percent(shares.hooks) - 80.0).abs() < 1e-9);
+        assert!((shares.percent(shares.hooks) - 500.0 / 6.0).abs() < 1e-9);
     }
 
     #[test]

@@ -1,0 +1,388 @@
+//! The few nf_tables netlink requests the daemon makes itself (`NETLINK_NETFILTER`, subsystem
+//! `NFTABLES`): look up a table or a built-in chain, and delete one that holds nothing, bound to
+//! the ruleset generation it was checked at (see `builtin_chains.rs` for why).
+
+use std::io;
+
+use crate::netlink::{self, nfgenmsg, MessageBuilder, NetlinkSocket, NLM_F_ACK, NLM_F_REQUEST};
+use crate::rules::Family;
+use crate::sys;
+
+/// `NETLINK_NETFILTER`.
+const NETLINK_NETFILTER: i32 = 12;
+/// `NFNL_SUBSYS_NFTABLES`.
+const SUBSYS_NFTABLES: u16 = 10;
+/// `NFNL_MSG_BATCH_BEGIN` and `_END`: nftables changes are only taken inside a batch.
+const BATCH_BEGIN: u16 = 0x10;
+const BATCH_END: u16 = 0x11;
+/// `NFT_MSG_*`.
+const MSG_NEWCHAIN: u16 = 3;
+const MSG_GETCHAIN: u16 = 4;
+const MSG_DELCHAIN: u16 = 5;
+const MSG_NEWTABLE: u16 = 0;
+const MSG_GETTABLE: u16 = 1;
+const MSG_DELTABLE: u16 = 2;
+/// `NFTA_TABLE_NAME`, `NFTA_TABLE_USE`.
+const TABLE_NAME: u16 = 1;
+const TABLE_USE: u16 = 3;
+/// `NFTA_CHAIN_*`.
+const CHAIN_TABLE: u16 = 1;
+const CHAIN_NAME: u16 = 3;
+const CHAIN_HOOK: u16 = 4;
+const CHAIN_POLICY: u16 = 5;
+const CHAIN_USE: u16 = 6;
+/// `NLM_F_NONREC`: delete only what holds nothing.
+const NLM_F_NONREC: u16 = 0x100;
+/// `NF_ACCEPT`.
+const POLICY_ACCEPT: u32 = 1;
+/// `NFPROTO_IPV4`, `NFPROTO_IPV6`.
+const NFPROTO_IPV4: u8 = 2;
+const NFPROTO_IPV6: u8 = 10;
+/// `AF_UNSPEC`.
+const AF_UNSPEC: u8 = 0;
+/// Replies are small; the buffer only has to hold one.
+const BUF_LEN: usize = 16 * 1024;
+/// How long a reply may take before the clean-up gives up (the kernel answers at once; the
+/// stop has 5 s in all).
+const REPLY_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(500);
+/// `NFT_MSG_NEWGEN`, `NFT_MSG_GETGEN`, and `NFTA_GEN_ID`.
+const MSG_NEWGEN: u16 = 15;
+const MSG_GETGEN: u16 = 16;
+const GEN_ID: u16 = 1;
+/// `NFNL_BATCH_GENID`: the batch applies only at this generation of the ruleset.
+const BATCH_GENID: u16 = 1;
+/// `ERESTART`: the ruleset changed since the generation a batch named.
+const ERESTART: i32 = 85;
+/// How often a delete is checked and tried again after the ruleset changed in between.
+const ATTEMPTS: usize = 3;
+/// What a chain is, as far as deleting it goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ChainState {
+    /// It hangs on a hook (a base chain).
+    pub(crate) base: bool,
+    /// `NF_ACCEPT` or `NF_DROP`; `None` for a regular chain.
+    pub(crate) policy: Option<u32>,
+    /// Rules in it and jumps to it.
+    pub(crate) uses: u32,
+}
+
+impl ChainState {
+    /// Passes every packet untouched and holds nothing: deleting it changes no verdict.
+    pub(crate) fn removable(&self) -> bool {
+        self.base && self.policy == Some(POLICY_ACCEPT) && self.uses == 0
+    }
+}
+
+/// A NUL-terminated string attribute's bytes.
+fn c_string(text: &str) -> Vec<u8> {
+    let mut bytes = text.as_bytes().to_vec();
+    bytes.push(0);
+    bytes
+}
+
+fn nfproto(family: Family) -> u8 {
+    match family {
+        Family::V4 => NFPROTO_IPV4,
+        Family::V6 => NFPROTO_IPV6,
+    }
+}
+
+fn kind(message: u16) -> u16 {
+    (SUBSYS_NFTABLES << 8) | message
+}
+
+/// Parses a `NFT_MSG_NEWCHAIN` reply (after its `nfgenmsg`).
+pub(crate) fn parse_chain(payload: &[u8]) -> Option<ChainState> {
+    let attrs = payload.get(4..)?;
+    let uses = netlink::find_attr(attrs, CHAIN_USE)?.be_u32()?;
+    Some(ChainState {
+        base: netlink::find_attr(attrs, CHAIN_HOOK).is_some(),
+        policy: netlink::find_attr(attrs, CHAIN_POLICY).and_then(|a| a.be_u32()),
+        uses,
+    })
+}
+
+/// The objects (chains, sets, ...) a `NFT_MSG_NEWTABLE` reply says its table holds.
+fn parse_table_use(payload: &[u8]) -> Option<u32> {
+    netlink::find_attr(payload.get(4..)?, TABLE_USE)?.be_u32()
+}
+
+/// The generation of a `NFT_MSG_NEWGEN` reply.
+fn parse_generation(payload: &[u8]) -> Option<u32> {
+    netlink::find_attr(payload.get(4..)?, GEN_ID)?.be_u32()
+}
+
+/// An nftables netlink socket.
+pub(crate) struct Nftables {
+    socket: NetlinkSocket,
+    seq: u32,
+}
+
+impl Nftables {
+    /// Opens a socket whose replies wait at most [`REPLY_TIMEOUT`].
+    pub(crate) fn open() -> io::Result<Nftables> {
+        let file = sys::netlink_socket(NETLINK_NETFILTER, 0)?;
+        sys::set_receive_timeout(&file, REPLY_TIMEOUT)?;
+        Ok(Nftables {
+            socket: NetlinkSocket::new(file, BUF_LEN),
+            seq: 0,
+        })
+    }
+
+    fn next_seq(&mut self) -> u32 {
+        self.seq = self.seq.wrapping_add(1);
+        self.seq
+    }
+
+    /// Sends a request and returns its one reply of kind `reply`, `None` for `ENOENT`.
+    fn get<T>(
+        &mut self,
+        request: u16,
+        reply: u16,
+        family: u8,
+        attrs: &[(u16, &str)],
+        parse: impl Fn(&[u8]) -> Option<T>,
+    ) -> io::Result<Option<T>> {
+        let seq = self.next_seq();
+        let mut message =
+            MessageBuilder::new(kind(request), NLM_F_REQUEST, seq).raw(&nfgenmsg(family, 0));
+        for (attr, text) in attrs {
+            message = message.attr(*attr, &c_string(text));
+        }
+        self.socket
+            .request_one(&message.finish(), seq, kind(reply), parse)
+    }
+
+    fn generation(&mut self) -> io::Result<u32> {
+        self.get(MSG_GETGEN, MSG_NEWGEN, AF_UNSPEC, &[], parse_generation)?
+            .ok_or_else(|| io::Error::other("no ruleset generation"))
+    }
+
+    fn chain(&mut self, family: Family, table: &str, name: &str) -> io::Result<Option<ChainState>> {
+        self.get(
+            MSG_GETCHAIN,
+            MSG_NEWCHAIN,
+            nfproto(family),
+            &[(CHAIN_TABLE, table), (CHAIN_NAME, name)],
+            parse_chain,
+        )
+    }
+
+    fn table_use(&mut self, family: Family, table: &str) -> io::Result<Option<u32>> {
+        self.get(
+            MSG_GETTABLE,
+            MSG_NEWTABLE,
+            nfproto(family),
+            &[(TABLE_NAME, table)],
+            parse_table_use,
+        )
+    }
+
+    /// Whether the table, or its chain `chain`, exists.
+    pub(crate) fn exists(
+        &mut self,
+        family: Family,
+        table: &str,
+        chain: Option<&str>,
+    ) -> io::Result<bool> {
+        Ok(match chain {
+            Some(chain) => self.chain(family, table, chain)?.is_some(),
+            None => self.table_use(family, table)?.is_some(),
+        })
+    }
+
+    /// Deletes the table, or its chain `chain`, if it holds nothing (and a chain passes every
+    /// packet), at the ruleset generation it was checked at: true once deleted.
+    pub(crate) fn delete_unused(
+        &mut self,
+        family: Family,
+        table: &str,
+        chain: Option<&str>,
+    ) -> bool {
+        for _ in 0..ATTEMPTS {
+            let Ok(generation) = self.generation() else {
+                return false;
+            };
+            let unused = match chain {
+                Some(chain) => self
+                    .chain(family, table, chain)
+                    .ok()
+                    .flatten()
+                    .is_some_and(|c| c.removable()),
+                None => self.table_use(family, table).ok().flatten() == Some(0),
+            };
+            if !unused {
+                return false;
+            }
+            let deleted = match chain {
+                Some(chain) => self.delete(
+                    MSG_DELCHAIN,
+                    family,
+                    &[(CHAIN_TABLE, table), (CHAIN_NAME, chain)],
+                    generation,
+                ),
+                None => self.delete(MSG_DELTABLE, family, &[(TABLE_NAME, table)], generation),
+            };
+            match deleted {
+                Ok(()) => return true,
+                // Something changed between the check and the delete: check again.
+                Err(e) if e.raw_os_error() == Some(ERESTART) => continue,
+                Err(_) => return false,
+            }
+        }
+        false
+    }
+
+    /// Sends one delete in a batch of its own, valid only at `generation`, and waits for its
+    /// answer: the delete's acknowledgement, or an error for any message of the batch (one that
+    /// fails the whole batch answers for its first message).
+    fn delete(
+        &mut self,
+        message: u16,
+        family: Family,
+        attrs: &[(u16, &str)],
+        generation: u32,
+    ) -> io::Result<()> {
+        let begin_seq = self.next_seq();
+        let seq = self.next_seq();
+        let end_seq = self.next_seq();
+        let mut delete =
+            MessageBuilder::new(kind(message), NLM_F_REQUEST | NLM_F_ACK | NLM_F_NONREC, seq)
+                .raw(&nfgenmsg(nfproto(family), 0));
+        for (attr, text) in attrs {
+            delete = delete.attr(*attr, &c_string(text));
+        }
+        let mut batch = MessageBuilder::new(BATCH_BEGIN, NLM_F_REQUEST, begin_seq)
+            .raw(&nfgenmsg(AF_UNSPEC, SUBSYS_NFTABLES))
+            .attr(BATCH_GENID, &generation.to_be_bytes())
+            .finish();
+        batch.extend_from_slice(&delete.finish());
+        batch.extend_from_slice(
+            &MessageBuilder::new(BATCH_END, NLM_F_REQUEST, end_seq)
+                .raw(&nfgenmsg(AF_UNSPEC, SUBSYS_NFTABLES))
+                .finish(),
+        );
+        self.socket.send(&batch)?;
+        loop {
+            // A timeout ends this with an error (the socket's receive timeout).
+            let datagram = self.socket.recv()?;
+            for reply in netlink::messages(datagram) {
+                if !(begin_seq..=end_seq).contains(&reply.seq) {
+                    continue;
+                }
+                match reply.error_code() {
+                    Some(0) if reply.seq == seq => return Ok(()),
+                    Some(code) if code < 0 => return Err(io::Error::from_raw_os_error(-code)),
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+/// The cookie of this thread's network namespace (`sys::netns_cookie`).
+pub(crate) fn netns_cookie() -> io::Result<u64> {
+    sys::netns_cookie(&sys::netlink_socket(NETLINK_NETFILTER, 0)?)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// A NEWCHAIN payload: nfgenmsg, then the given attributes.
+    fn chain_payload(hook: bool, policy: Option<u32>, uses: u32) -> Vec<u8> {
+        let mut m = MessageBuilder::new(kind(MSG_NEWCHAIN), 0, 1)
+            .raw(&nfgenmsg(NFPROTO_IPV4, 0))
+            .attr(CHAIN_TABLE, &c_string("mangle"))
+            .attr(CHAIN_NAME, &c_string("OUTPUT"));
+        if hook {
+            m = m.nest(CHAIN_HOOK).attr(1, &3u32.to_be_bytes()).end_nest();
+        }
+        if let Some(p) = policy {
+            m = m.attr(CHAIN_POLICY, &p.to_be_bytes());
+        }
+        m = m.attr(CHAIN_USE, &uses.to_be_bytes());
+        m.finish().get(netlink::NLMSG_HDRLEN..).unwrap().to_vec()
+    }
+
+    #[test]
+    fn only_an_empty_accepting_base_chain_is_removable() {
+        let state = |hook, policy, uses| parse_chain(&chain_payload(hook, policy, uses)).unwrap();
+        assert!(state(true, Some(POLICY_ACCEPT), 0).removable());
+        assert_eq!(
+            state(true, Some(POLICY_ACCEPT), 0),
+            ChainState {
+                base: true,
+                policy: Some(1),
+                uses: 0
+            }
+        );
+        // A rule in it, a drop policy (deleting it would let everything through), a regular
+        // chain: kept.
+        assert!(!state(true, Some(POLICY_ACCEPT), 1).removable());
+        assert!(!state(true, Some(0), 0).removable());
+        assert!(!state(false, None, 0).removable());
+        // A reply without a use count is not understood: not taken for an empty chain.
+        let mut no_use = chain_payload(true, Some(1), 0);
+        no_use.truncate(no_use.len() - 8);
+        assert_eq!(parse_chain(&no_use), None);
+        assert_eq!(parse_chain(&[]), None);
+    }
+
+    /// Runs `nft COMMAND` (in the calling thread's network namespace).
+    fn nft(command: &str) {
+        let status = std::process::Command::new("nft")
+            .arg(command)
+            .status()
+            .unwrap();
+        assert!(status.success(), "nft {command}");
+    }
+
+    #[test]
+    fn the_kernel_refuses_a_delete_after_a_change_and_one_that_would_take_a_rule() {
+        if sys::effective_uid() != 0 {
+            assert_eq!(
+                std::env::var("ZF_SKIP_ROOT_TESTS").as_deref(),
+                Ok("1"),
+                "this test changes netfilter state in a namespace of its own and needs root; \
+                 set ZF_SKIP_ROOT_TESTS=1 to skip it knowingly"
+            );
+            eprintln!("SKIPPED: not root and ZF_SKIP_ROOT_TESTS=1");
+            return;
+        }
+        // A thread of its own in a namespace of its own: the host's rules are never touched.
+        std::thread::spawn(|| {
+            sys::unshare_network_namespace().unwrap();
+            let chain = |name| [(CHAIN_TABLE, "t"), (CHAIN_NAME, name)];
+            nft("add table ip t");
+            nft("add chain ip t c { type filter hook output priority 0; policy accept; }");
+            let mut nl = Nftables::open().unwrap();
+            assert!(nl.chain(Family::V4, "t", "c").unwrap().unwrap().removable());
+            let checked_at = nl.generation().unwrap();
+            // Another program adds a rule after our check: the delete bound to the generation
+            // we checked at is refused.
+            nft("add rule ip t c counter");
+            let stale = nl.delete(MSG_DELCHAIN, Family::V4, &chain("c"), checked_at);
+            assert_eq!(stale.unwrap_err().raw_os_error(), Some(ERESTART));
+            // At the current generation NLM_F_NONREC still refuses to take the rule along.
+            let now = nl.generation().unwrap();
+            let busy = nl.delete(MSG_DELCHAIN, Family::V4, &chain("c"), now);
+            assert_eq!(busy.unwrap_err().raw_os_error(), Some(16), "EBUSY");
+            assert!(!nl.delete_unused(Family::V4, "t", Some("c")));
+            // An empty chain with a drop policy is not unused: it drops.
+            nft("add chain ip t d { type filter hook input priority 0; policy drop; }");
+            assert!(!nl.delete_unused(Family::V4, "t", Some("d")));
+            nft("flush chain ip t c");
+            assert!(nl.delete_unused(Family::V4, "t", Some("c")));
+            assert!(!nl.exists(Family::V4, "t", Some("c")).unwrap());
+            // A table goes only once nothing is left in it.
+            assert!(!nl.delete_unused(Family::V4, "t", None));
+            nft("delete chain ip t d");
+            assert!(nl.delete_unused(Family::V4, "t", None));
+            assert!(!nl.exists(Family::V4, "t", None).unwrap());
+        })
+        .join()
+        .unwrap();
+    }
+}
