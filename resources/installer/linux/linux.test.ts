@@ -169,6 +169,8 @@ describe('zenithfenced.service', () => {
     )?.[1];
     expect(args.slice(0, 4)).toEqual(['--socket', nativeDefault, '--group', 'zenithfence']);
     expect(path.dirname(String(nativeDefault))).toBe(`/run/${directive('RuntimeDirectory')}`);
+    // A crashed daemon's record of the chains its rules made must outlive the automatic restart.
+    expect(directive('RuntimeDirectoryPreserve')).toBe('restart');
     expect(directive('SupplementaryGroups')).toBe('zenithfence');
     // The daemon's default --policy-file lies in the state directory systemd makes (root's, 0700),
     // so the stored policy survives restarts and boots, and nobody else can read or change it;
