@@ -285,23 +285,36 @@ pub(crate) struct PeerCredentials {
     pub(crate) gid: u32,
 }
 
-/// Reads `SO_PEERCRED` of a connected Unix socket.
-pub(crate) fn peer_credentials(socket: &impl AsRawFd) -> io::Result<PeerCredentials> {
-    let mut cred = Ucred::default();
-    let mut len = size_of::<Ucred>() as u32;
-    // SAFETY: cred is a writable ucred and len holds its size; the kernel writes at most len bytes.
+/// Option values `get_option` may read: plain integers and structs of them, valid whatever bytes
+/// the kernel writes.
+trait PlainOption: Default {}
+impl PlainOption for Ucred {}
+impl PlainOption for u64 {}
+
+/// Reads a `SOL_SOCKET` option of `socket` into a `T`.
+fn get_option<T: PlainOption>(socket: &impl AsRawFd, name: c_int) -> io::Result<T> {
+    let mut value = T::default();
+    let mut len = size_of::<T>() as u32;
+    // SAFETY: value is a writable T and len holds its size; the kernel writes at most len bytes,
+    // and any bytes are a valid T (PlainOption).
     let rc = unsafe {
         getsockopt(
             socket.as_raw_fd(),
             SOL_SOCKET,
-            SO_PEERCRED,
-            (&mut cred as *mut Ucred).cast(),
+            name,
+            (&mut value as *mut T).cast(),
             &mut len,
         )
     };
     if rc < 0 {
         return Err(io::Error::last_os_error());
     }
+    Ok(value)
+}
+
+/// Reads `SO_PEERCRED` of a connected Unix socket.
+pub(crate) fn peer_credentials(socket: &impl AsRawFd) -> io::Result<PeerCredentials> {
+    let cred: Ucred = get_option(socket, SO_PEERCRED)?;
     Ok(PeerCredentials {
         pid: cred.pid,
         uid: cred.uid,
@@ -315,22 +328,7 @@ const SO_NETNS_COOKIE: c_int = 71;
 /// The cookie of the network namespace `socket` belongs to: unique for the life of the system,
 /// unlike the namespace's inode number, which a later namespace may get again.
 pub(crate) fn netns_cookie(socket: &impl AsRawFd) -> io::Result<u64> {
-    let mut cookie = 0u64;
-    let mut len = size_of::<u64>() as u32;
-    // SAFETY: cookie is a writable u64 and len holds its size; the kernel writes at most len bytes.
-    let rc = unsafe {
-        getsockopt(
-            socket.as_raw_fd(),
-            SOL_SOCKET,
-            SO_NETNS_COOKIE,
-            (&mut cookie as *mut u64).cast(),
-            &mut len,
-        )
-    };
-    if rc < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(cookie)
+    get_option(socket, SO_NETNS_COOKIE)
 }
 
 /// The effective user id of this process.
