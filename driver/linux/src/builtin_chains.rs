@@ -215,6 +215,9 @@ impl Made {
     /// Deletes each chain that still passes every packet and holds nothing, then each table
     /// left empty. Returns how many chains went.
     pub(crate) fn remove(&self) -> io::Result<usize> {
+        if self.objects.is_empty() {
+            return Ok(0);
+        }
         let mut nft = Nftables::open()?;
         let mut removed = 0;
         for object in self.objects.iter().filter(|o| o.chain.is_some()) {

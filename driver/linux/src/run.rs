@@ -92,7 +92,7 @@ pub(crate) fn run(options: Options) -> io::Result<()> {
     let record = instance::chains_record_path(Path::new(LOCK_DIR)).ok();
     if let Some(path) = &record {
         if let Some(made) = builtin_chains::Made::recorded(path) {
-            remove_made(&made, path, &log);
+            remove_made(&made, Some(path), &log);
         }
     }
     let existing = builtin_chains::Existing::now(&families);
@@ -176,9 +176,7 @@ pub(crate) fn run(options: Options) -> io::Result<()> {
         for &family in &families {
             rules::remove(family, Some(config));
         }
-        if let Some(path) = &record {
-            remove_made(&made, path, &log);
-        }
+        remove_made(&made, record.as_deref(), &log);
     };
     // Armed by `serve` at the signal, and kept until the very end: the last log lines could
     // block on stderr too.
@@ -215,13 +213,14 @@ pub(crate) fn run(options: Options) -> io::Result<()> {
 }
 
 /// Removes the built-in chains and tables of `made` that hold nothing, then the record.
-fn remove_made(made: &builtin_chains::Made, record: &Path, log: &Log) {
+fn remove_made(made: &builtin_chains::Made, record: Option<&Path>, log: &Log) {
     if let Err(e) = made.remove() {
         log.write(
             Severity::Warning,
             format!("cannot remove the built-in chains made for our rules: {e}"),
         );
     }
+    let Some(record) = record else { return };
     if let Err(e) = builtin_chains::forget_record(record) {
         log.write(
             Severity::Warning,
