@@ -122,7 +122,6 @@ pub(crate) struct CtEntry {
 /// Request socket for dumps and deletes.
 pub(crate) struct Conntrack {
     socket: NetlinkSocket,
-    seq: u32,
     /// The kernel refused a dump filter (before Linux 5.8): dumps are filtered here instead.
     filter_refused: bool,
 }
@@ -131,23 +130,15 @@ impl Conntrack {
     /// Opens a ctnetlink socket (dumps need no privilege, deletes CAP_NET_ADMIN). Each reply
     /// read waits at most 5 s.
     pub(crate) fn open() -> io::Result<Conntrack> {
-        let file = sys::netlink_socket(NETLINK_NETFILTER, 0)?;
-        sys::set_receive_timeout(&file, REQUEST_TIMEOUT)?;
         Ok(Conntrack {
-            socket: NetlinkSocket::new(file, BUF_LEN),
-            seq: 0,
+            socket: NetlinkSocket::open_requests(NETLINK_NETFILTER, REQUEST_TIMEOUT, BUF_LEN)?,
             filter_refused: false,
         })
     }
 
-    fn next_seq(&mut self) -> u32 {
-        self.seq = self.seq.wrapping_add(1);
-        self.seq
-    }
-
     /// Every entry of this network namespace, IPv4 and IPv6 (about 3.4 µs per entry).
     pub(crate) fn dump(&mut self) -> io::Result<Vec<CtEntry>> {
-        let seq = self.next_seq();
+        let seq = self.socket.next_seq();
         let message = MessageBuilder::new(MSG_CT_GET, NLM_F_REQUEST | NLM_F_DUMP, seq)
             .raw(&nfgenmsg(AF_UNSPEC, 0))
             .finish();
@@ -182,7 +173,7 @@ impl Conntrack {
 
     /// A dump the kernel filters to `protocol` in `family`, as it answers it.
     fn filtered_dump(&mut self, family: u8, protocol: u8) -> io::Result<Vec<CtEntry>> {
-        let seq = self.next_seq();
+        let seq = self.socket.next_seq();
         let message = MessageBuilder::new(MSG_CT_GET, NLM_F_REQUEST | NLM_F_DUMP, seq)
             .raw(&nfgenmsg(family, 0))
             .nest(CTA_TUPLE_ORIG)
@@ -202,7 +193,7 @@ impl Conntrack {
     /// kernel filters and deletes in one pass and sends a DESTROY event for each. Needs
     /// CAP_NET_ADMIN.
     pub(crate) fn delete_by_mark(&mut self, mark: u32, mask: u32) -> io::Result<()> {
-        let seq = self.next_seq();
+        let seq = self.socket.next_seq();
         let message = MessageBuilder::new(MSG_CT_DELETE, NLM_F_REQUEST | NLM_F_ACK, seq)
             .raw(&nfgenmsg(AF_UNSPEC, 0))
             .attr(CTA_MARK, &mark.to_be_bytes())
@@ -216,7 +207,7 @@ impl Conntrack {
     /// tuple of their own can be named this way; ICMP needs its id, type and code and gets
     /// `EINVAL`. Needs CAP_NET_ADMIN.
     pub(crate) fn delete_flow(&mut self, tuple: &PacketTuple) -> io::Result<bool> {
-        let seq = self.next_seq();
+        let seq = self.socket.next_seq();
         let message = tuple_message(
             MSG_CT_DELETE,
             NLM_F_REQUEST | NLM_F_ACK,
@@ -239,7 +230,7 @@ impl Conntrack {
     /// (milliseconds, shared by every namespace). `Ok(None)` when there is no such entry. Port
     /// protocols only, as for [`Conntrack::delete_flow`].
     pub(crate) fn get_flow(&mut self, tuple: &PacketTuple) -> io::Result<Option<CtEntry>> {
-        let seq = self.next_seq();
+        let seq = self.socket.next_seq();
         let message = tuple_message(MSG_CT_GET, NLM_F_REQUEST, CTA_TUPLE_ORIG, tuple, seq)?;
         self.socket
             .request_one(&message, seq, MSG_CT_NEW, parse_entry)
@@ -716,7 +707,7 @@ mod tests {
 
     /// Creates a UDP entry from user space (what `conntrack -I` does); no rule needed.
     fn create(ct: &mut Conntrack, t: &PacketTuple, mark: u32) -> io::Result<()> {
-        let seq = ct.next_seq();
+        let seq = ct.socket.next_seq();
         let mut b = MessageBuilder::new(
             MSG_CT_NEW,
             NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL,

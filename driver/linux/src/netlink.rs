@@ -233,6 +233,8 @@ pub(crate) fn find_attr(bytes: &[u8], kind: u16) -> Option<Attr<'_>> {
 pub(crate) struct NetlinkSocket {
     file: File,
     buf: Vec<u8>,
+    /// The last request's sequence number: replies are matched by it.
+    seq: u32,
 }
 
 impl NetlinkSocket {
@@ -241,7 +243,26 @@ impl NetlinkSocket {
         NetlinkSocket {
             file,
             buf: vec![0; buf_len],
+            seq: 0,
         }
+    }
+
+    /// Opens a socket of `protocol` for requests (no multicast groups) whose reads wait at most
+    /// `timeout`, with a receive buffer of `buf_len` bytes.
+    pub(crate) fn open_requests(
+        protocol: i32,
+        timeout: std::time::Duration,
+        buf_len: usize,
+    ) -> io::Result<Self> {
+        let file = sys::netlink_socket(protocol, 0)?;
+        sys::set_receive_timeout(&file, timeout)?;
+        Ok(Self::new(file, buf_len))
+    }
+
+    /// The sequence number of the next request.
+    pub(crate) fn next_seq(&mut self) -> u32 {
+        self.seq = self.seq.wrapping_add(1);
+        self.seq
     }
 
     /// The socket, for options.

@@ -94,7 +94,6 @@ const EVENT_RCVBUF: i32 = 1 << 20;
 pub(crate) struct NetworkWatch {
     events: NetlinkSocket,
     requests: NetlinkSocket,
-    seq: u32,
     /// `/etc/resolv.conf`, for the DNS suffix (`Resolvers::suffix`).
     resolvers: Resolvers,
     reporter: Reporter,
@@ -125,12 +124,13 @@ impl NetworkWatch {
         let events = sys::netlink_socket(NETLINK_ROUTE, groups)?;
         // Needs CAP_NET_ADMIN; without it the default buffer stays, and a loss is noticed.
         let _ = sys::set_int_option(&events, sys::SOL_SOCKET, sys::SO_RCVBUFFORCE, EVENT_RCVBUF);
-        let requests = sys::netlink_socket(NETLINK_ROUTE, 0)?;
-        sys::set_receive_timeout(&requests, REQUEST_TIMEOUT)?;
         Ok(NetworkWatch {
             events: NetlinkSocket::new(events, EVENT_BUF_LEN),
-            requests: NetlinkSocket::new(requests, REQUEST_BUF_LEN),
-            seq: 0,
+            requests: NetlinkSocket::open_requests(
+                NETLINK_ROUTE,
+                REQUEST_TIMEOUT,
+                REQUEST_BUF_LEN,
+            )?,
             resolvers,
             reporter: Reporter::default(),
             ssids: Ssids::new(),
@@ -235,11 +235,6 @@ impl NetworkWatch {
         }
     }
 
-    fn next_seq(&mut self) -> u32 {
-        self.seq = self.seq.wrapping_add(1);
-        self.seq
-    }
-
     fn dump<T>(
         &mut self,
         kind: u16,
@@ -247,7 +242,7 @@ impl NetworkWatch {
         reply: u16,
         parse: impl Fn(&[u8]) -> Option<T>,
     ) -> io::Result<Vec<T>> {
-        let seq = self.next_seq();
+        let seq = self.requests.next_seq();
         let request = MessageBuilder::new(kind, NLM_F_REQUEST | NLM_F_DUMP, seq)
             .raw(header)
             .finish();
@@ -301,7 +296,7 @@ impl NetworkWatch {
         header[0] = family;
         header[4..8].copy_from_slice(&gateway.if_index.to_ne_bytes());
         header[10] = NTF_USE;
-        let seq = self.next_seq();
+        let seq = self.requests.next_seq();
         let flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE;
         let request = MessageBuilder::new(RTM_NEWNEIGH, flags, seq)
             .raw(&header)

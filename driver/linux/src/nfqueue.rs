@@ -64,7 +64,6 @@ pub(crate) struct QueuedPacket {
 pub(crate) struct Queue {
     socket: NetlinkSocket,
     number: u16,
-    seq: u32,
 }
 
 impl Queue {
@@ -78,11 +77,10 @@ impl Queue {
         let mut queue = Queue {
             socket: NetlinkSocket::new(file, 256 * 1024),
             number,
-            seq: 0,
         };
         let mut params = copy_range.to_be_bytes().to_vec();
         params.push(COPY_PACKET);
-        let seq = queue.next_seq();
+        let seq = queue.socket.next_seq();
         let flags = F_GSO | F_UID_GID;
         let message = MessageBuilder::new(MSG_CONFIG, NLM_F_REQUEST | NLM_F_ACK, seq)
             .raw(&nfgenmsg(0, number))
@@ -96,11 +94,6 @@ impl Queue {
             io::Error::new(err.kind(), format!("binding NFQUEUE {number}: {err}"))
         })?;
         Ok(queue)
-    }
-
-    fn next_seq(&mut self) -> u32 {
-        self.seq = self.seq.wrapping_add(1);
-        self.seq
     }
 
     /// Makes `recv_packets` return after `timeout` without packets.

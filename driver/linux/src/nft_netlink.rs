@@ -115,23 +115,14 @@ fn parse_generation(payload: &[u8]) -> Option<u32> {
 /// An nftables netlink socket.
 pub(crate) struct Nftables {
     socket: NetlinkSocket,
-    seq: u32,
 }
 
 impl Nftables {
     /// Opens a socket whose replies wait at most [`REPLY_TIMEOUT`].
     pub(crate) fn open() -> io::Result<Nftables> {
-        let file = sys::netlink_socket(NETLINK_NETFILTER, 0)?;
-        sys::set_receive_timeout(&file, REPLY_TIMEOUT)?;
         Ok(Nftables {
-            socket: NetlinkSocket::new(file, BUF_LEN),
-            seq: 0,
+            socket: NetlinkSocket::open_requests(NETLINK_NETFILTER, REPLY_TIMEOUT, BUF_LEN)?,
         })
-    }
-
-    fn next_seq(&mut self) -> u32 {
-        self.seq = self.seq.wrapping_add(1);
-        self.seq
     }
 
     /// Sends a request and returns its one reply of kind `reply`, `None` for `ENOENT`.
@@ -143,7 +134,7 @@ impl Nftables {
         attrs: &[(u16, &str)],
         parse: impl Fn(&[u8]) -> Option<T>,
     ) -> io::Result<Option<T>> {
-        let seq = self.next_seq();
+        let seq = self.socket.next_seq();
         let mut message =
             MessageBuilder::new(kind(request), NLM_F_REQUEST, seq).raw(&nfgenmsg(family, 0));
         for (attr, text) in attrs {
@@ -243,9 +234,9 @@ impl Nftables {
         attrs: &[(u16, &str)],
         generation: u32,
     ) -> io::Result<()> {
-        let begin_seq = self.next_seq();
-        let seq = self.next_seq();
-        let end_seq = self.next_seq();
+        let begin_seq = self.socket.next_seq();
+        let seq = self.socket.next_seq();
+        let end_seq = self.socket.next_seq();
         let mut delete =
             MessageBuilder::new(kind(message), NLM_F_REQUEST | NLM_F_ACK | NLM_F_NONREC, seq)
                 .raw(&nfgenmsg(nfproto(family), 0));

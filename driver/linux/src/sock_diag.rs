@@ -117,23 +117,18 @@ pub(crate) struct SocketInfo {
 /// Request and reply socket for exact lookups and dumps.
 pub(crate) struct SockDiag {
     socket: NetlinkSocket,
-    seq: u32,
 }
 
 impl SockDiag {
     /// Opens a `NETLINK_SOCK_DIAG` socket. Each reply read waits at most 5 s.
     pub(crate) fn open() -> io::Result<SockDiag> {
-        let file = sys::netlink_socket(NETLINK_SOCK_DIAG, 0)?;
-        sys::set_receive_timeout(&file, REQUEST_TIMEOUT)?;
         Ok(SockDiag {
-            socket: NetlinkSocket::new(file, REQUEST_BUF_LEN),
-            seq: 0,
+            socket: NetlinkSocket::open_requests(
+                NETLINK_SOCK_DIAG,
+                REQUEST_TIMEOUT,
+                REQUEST_BUF_LEN,
+            )?,
         })
-    }
-
-    fn next_seq(&mut self) -> u32 {
-        self.seq = self.seq.wrapping_add(1);
-        self.seq
     }
 
     /// Finds the socket of `protocol` for a local and remote endpoint; the orientation of the
@@ -175,7 +170,7 @@ impl SockDiag {
         ext: u8,
     ) -> io::Result<Option<SocketInfo>> {
         let request = lookup_request(protocol, local, remote, ext)?;
-        let seq = self.next_seq();
+        let seq = self.socket.next_seq();
         let message = MessageBuilder::new(SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST, seq)
             .raw(&request)
             .finish();
@@ -219,7 +214,7 @@ impl SockDiag {
             src: [0; 16],
             dst: [0; 16],
         });
-        let seq = self.next_seq();
+        let seq = self.socket.next_seq();
         let message = MessageBuilder::new(SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST | NLM_F_DUMP, seq)
             .raw(&request)
             .finish();
