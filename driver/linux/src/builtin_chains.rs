@@ -23,9 +23,9 @@
 
 use std::fs;
 use std::io;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
+use crate::atomic_file;
 use crate::nft_netlink::{self, Nftables};
 use crate::rules::{self, Family};
 
@@ -185,18 +185,7 @@ impl Made {
             return forget_record(path);
         }
         let cookie = nft_netlink::netns_cookie()?;
-        let partial = path.with_extension("chains.partial");
-        let _ = fs::remove_file(&partial);
-        {
-            use std::io::Write;
-            let mut file = fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(0o600)
-                .open(&partial)?;
-            file.write_all(self.encode(cookie).as_bytes())?;
-        }
-        fs::rename(&partial, path)
+        atomic_file::store(path, self.encode(cookie).as_bytes())
     }
 
     /// The record a killed daemon left in this namespace, if any.

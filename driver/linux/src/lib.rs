@@ -6,6 +6,7 @@
 //! Every `unsafe` block lives in `sys.rs`. [`client_socket`] is public so tests, benchmarks and
 //! tools can speak to the daemon the way the app does.
 
+mod atomic_file;
 mod attribute;
 pub mod baseline;
 mod builtin_chains;

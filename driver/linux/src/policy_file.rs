@@ -6,10 +6,12 @@
 //! moment leaves the old document or the new one, never a mix. The document's own checksum
 //! catches what the disk damages later.
 
-use std::fs::{self, DirBuilder, File, OpenOptions};
-use std::io::{self, Read, Write};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
-use std::path::{Path, PathBuf};
+use std::fs::OpenOptions;
+use std::io::{self, Read};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
+
+pub(crate) use crate::atomic_file::store;
 
 use zenithfence_core::policy::PreparedPolicy;
 use zenithfence_protocol::policy::MAX_POLICY_LEN;
@@ -68,55 +70,15 @@ pub(crate) fn load(path: &Path) -> Stored {
     }
 }
 
-/// `<path>.tmp`, beside the file (a rename is atomic only within one file system).
-fn temporary_path(path: &Path) -> PathBuf {
-    let mut name = path.as_os_str().to_owned();
-    name.push(".tmp");
-    PathBuf::from(name)
-}
-
-/// Stores `bytes` at `path` atomically (see the module comment). The directory is created,
-/// mode 0700, when it is missing (a daemon started by hand, without systemd's StateDirectory).
-pub(crate) fn store(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    let temporary = temporary_path(path);
-    let written = write_then_rename(dir, &temporary, path, bytes);
-    if written.is_err() {
-        // Gone already when the rename happened; never the stored file itself.
-        let _ = fs::remove_file(&temporary);
-    }
-    written.map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))
-}
-
-fn write_then_rename(dir: &Path, temporary: &Path, path: &Path, bytes: &[u8]) -> io::Result<()> {
-    DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
-    // A temporary file left by a crash is replaced; `create_new` then refuses to follow a
-    // symlink someone put there meanwhile.
-    match fs::remove_file(temporary) {
-        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
-        _ => {}
-    }
-    let mut file = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(temporary)?;
-    file.write_all(bytes)?;
-    file.sync_all()?;
-    drop(file);
-    fs::rename(temporary, path)?;
-    // The rename itself is durable only once the directory is.
-    File::open(dir)?.sync_all()
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
 mod tests {
     use super::*;
+    use crate::atomic_file::temporary_path;
+    use std::fs::{self, DirBuilder};
+    use std::os::unix::fs::DirBuilderExt;
     use std::os::unix::fs::PermissionsExt;
+    use std::path::PathBuf;
     use zenithfence_protocol::policy::{
         PolicyDocument, PolicyRule, RuleAction, RuleDestination, RuleDirection,
     };

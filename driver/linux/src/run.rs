@@ -162,7 +162,7 @@ pub(crate) fn run(options: Options) -> io::Result<()> {
             log.write(
                 Severity::Warning,
                 format!(
-                    "cannot record the built-in chains made for our rules in {} (a killed daemon's stay until the next clean stop): {e}",
+                    "cannot record the built-in chains made for our rules in {} (should this daemon be killed, they stay): {e}",
                     path.display()
                 ),
             );
