@@ -9,6 +9,7 @@ use std::sync::Arc;
 use zenithfence_core::flow::FlowKey;
 use zenithfence_protocol::Process;
 
+use crate::connect_owners::ConnectOwners;
 use crate::engine::Attribution;
 use crate::procfs::{ProcessDetails, ProcessFinder};
 use crate::sock_diag::SockDiag;
@@ -17,9 +18,11 @@ use crate::sock_diag::SockDiag;
 /// process's next connections need it, and each holds a copy of a path and a command line.
 const BUILT_LIMIT: usize = 64;
 
-/// Attribution state: a sock_diag socket and the /proc caches.
+/// Attribution state: a sock_diag socket, the kernel's record of who connected each socket
+/// (when it could be attached) and the /proc caches.
 pub(crate) struct Attributor {
     diag: Option<SockDiag>,
+    owners: Option<ConnectOwners>,
     finder: ProcessFinder,
     /// The Process infos of the latest processes.
     built: BuiltInfos,
@@ -59,8 +62,10 @@ impl BuiltInfos {
 }
 
 impl Attributor {
-    /// Opens the sock_diag socket; without it attribution falls back to the packet's uid.
-    pub(crate) fn new() -> (Attributor, Option<std::io::Error>) {
+    /// Opens the sock_diag socket (without it attribution falls back to the packet's uid) and,
+    /// with `owners`, the record of connecting processes (without it, /proc alone). The errors
+    /// say what is missing, each for a warning.
+    pub(crate) fn new(owners: Option<ConnectOwners>) -> (Attributor, Option<std::io::Error>) {
         let (diag, error) = match SockDiag::open() {
             Ok(diag) => (Some(diag), None),
             Err(e) => (None, Some(e)),
@@ -69,6 +74,7 @@ impl Attributor {
         (
             Attributor {
                 diag,
+                owners,
                 finder,
                 built: BuiltInfos::default(),
             },
@@ -95,10 +101,16 @@ impl Attributor {
         });
         let uid = socket.as_ref().map(|s| s.uid).or(packet_uid);
         let cookie = socket.as_ref().map(|s| s.cookie);
-        let details = socket
-            .as_ref()
-            .filter(|s| s.inode != 0)
-            .and_then(|s| self.finder.owner_details(s.inode, Some(s.uid)));
+        let details = socket.as_ref().filter(|s| s.inode != 0).and_then(|s| {
+            // The process the kernel saw connecting it, when the programs are attached; else
+            // (or when that process is gone) whoever holds the socket now, from /proc.
+            match self.owners.as_ref().and_then(|o| o.pid_of(s.cookie)) {
+                Some(pid) => self
+                    .finder
+                    .recorded_owner_details(pid, s.inode, Some(s.uid)),
+                None => self.finder.owner_details(s.inode, Some(s.uid)),
+            }
+        });
         match details {
             Some(d) => Attribution {
                 pid: u64::from(d.pid),

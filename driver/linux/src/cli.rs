@@ -37,6 +37,10 @@ Options:
   --group NAME           the group whose members may connect (root always may)
   --no-ipv6              leave IPv6 alone
   --base-only            send no extension infos, even to a client that asks (Hello)
+  --no-bpf               find the process of a connection in /proc only; by default small BPF
+                         programs on the cgroup connect and send hooks record which process
+                         connected each socket, which is cheaper and names that process even
+                         when it passed the socket on
   --dns-resolver ADDR    also believe DNS answers from ADDR (IPv4 or IPv6; repeatable). Only
                          answers to queries sent to a resolver name connections: those of
                          /etc/resolv.conf (with systemd-resolved's stub 127.0.0.53, also the
@@ -84,6 +88,8 @@ pub(crate) struct Options {
     pub(crate) ipv6: bool,
     /// Whether extension infos are withheld.
     pub(crate) base_only: bool,
+    /// Whether the kernel's record of each connect is kept (`connect_owners.rs`).
+    pub(crate) bpf: bool,
     /// Resolvers besides those of resolv.conf.
     pub(crate) dns_resolvers: Vec<IpAddress>,
     /// The stored policy.
@@ -103,6 +109,7 @@ impl Default for Options {
             group: None,
             ipv6: true,
             base_only: false,
+            bpf: true,
             dns_resolvers: Vec::new(),
             policy_file: PathBuf::from(crate::policy_file::DEFAULT_POLICY_FILE),
             log_level: Severity::Info,
@@ -144,7 +151,14 @@ fn log_level(value: &str) -> Result<Severity, String> {
 }
 
 /// The options that take no value: `--flag=value` is an error for them.
-const FLAGS: [&str; 5] = ["--help", "-h", "--version", "--no-ipv6", "--base-only"];
+const FLAGS: [&str; 6] = [
+    "--help",
+    "-h",
+    "--version",
+    "--no-ipv6",
+    "--base-only",
+    "--no-bpf",
+];
 
 /// Parses the arguments after the program name. `--option value` and `--option=value` are the
 /// same (GNU style, which help2man and most init scripts expect).
@@ -206,6 +220,7 @@ pub(crate) fn parse(args: &[String]) -> Result<Invocation, String> {
             }
             "--no-ipv6" => options.ipv6 = false,
             "--base-only" => options.base_only = true,
+            "--no-bpf" => options.bpf = false,
             "--dns-resolver" => {
                 let v = value("--dns-resolver")?;
                 let address = parse_address(&v).ok_or_else(|| {
@@ -246,6 +261,7 @@ mod tests {
             "zf",
             "--no-ipv6",
             "--base-only",
+            "--no-bpf",
             "--dns-resolver",
             "10.0.0.53",
             "--dns-resolver",
@@ -264,7 +280,8 @@ mod tests {
             (Action::Block, Action::Block)
         );
         assert_eq!(o.group.as_deref(), Some("zf"));
-        assert!(!o.ipv6 && o.base_only);
+        assert!(!o.ipv6 && o.base_only && !o.bpf);
+        assert!(Options::default().bpf, "the record is kept by default");
         let mut six = [0u8; 16];
         (six[0], six[15]) = (0xfd, 0x53);
         assert_eq!(
@@ -358,7 +375,13 @@ mod tests {
 
     #[test]
     fn a_flag_without_a_value_refuses_one_given_with_an_equals_sign() {
-        for flag in ["--no-ipv6", "--base-only", "--help", "--version"] {
+        for flag in [
+            "--no-ipv6",
+            "--base-only",
+            "--no-bpf",
+            "--help",
+            "--version",
+        ] {
             let error = parse(&args(&[&format!("{flag}=yes")])).unwrap_err();
             assert_eq!(error, format!("{flag} takes no value (got '{flag}=yes')"));
         }

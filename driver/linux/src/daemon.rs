@@ -65,6 +65,7 @@ use zenithfence_protocol::{Direction, Verdict};
 use crate::attribute::Attributor;
 use crate::byte_totals::{self, Totals};
 use crate::client::ClientOut;
+use crate::connect_owners::ConnectOwners;
 use crate::conntrack::Conntrack;
 use crate::dns_watch::DnsWatch;
 use crate::engine::{Attribution, Engine, HeldPacket, Quick, Time};
@@ -521,9 +522,10 @@ impl Daemon {
         mut queue: Queue,
         mut dns: Option<DnsWatch>,
         mut network: Option<NetworkWatch>,
+        owners: Option<ConnectOwners>,
         stop: &AtomicBool,
     ) {
-        let (mut attributor, error) = Attributor::new();
+        let (mut attributor, error) = Attributor::new(owners);
         if let Some(e) = error {
             self.log(
                 Severity::Warning,

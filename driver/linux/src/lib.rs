@@ -15,6 +15,7 @@ mod cli;
 mod client;
 mod client_commands;
 pub mod client_socket;
+mod connect_owners;
 mod conntrack;
 mod daemon;
 mod dns_watch;

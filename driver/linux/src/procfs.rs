@@ -255,6 +255,27 @@ impl ProcessFinder {
         self.details_of_holder(inode, pid)
     }
 
+    /// The details of `pid`, which the kernel recorded connecting the socket `inode`
+    /// (`connect_owners.rs`), without looking for the socket in `/proc`: a process whose details
+    /// are cached is the same one while its held `exe` handle reads the same program (the handle
+    /// dies with the process, whatever later gets its pid). Details read afresh are checked as
+    /// [`Self::owner_details`] checks them, by finding the socket in the process; otherwise the
+    /// socket's holder is looked for as without a record.
+    pub(crate) fn recorded_owner_details(
+        &mut self,
+        pid: u32,
+        inode: u64,
+        uid_hint: Option<u32>,
+    ) -> Option<Arc<ProcessDetails>> {
+        let reads = self.full_reads;
+        if let Some(details) = self.details(pid) {
+            if self.full_reads == reads {
+                return Some(details);
+            }
+        }
+        self.owner_details(inode, uid_hint)
+    }
+
     /// The details of `pid`, which [`Self::pid_of_socket`] found holding `inode`, checked as
     /// [`Self::owner_details`] says.
     fn details_of_holder(&mut self, inode: u64, pid: u32) -> Option<Arc<ProcessDetails>> {
@@ -1126,6 +1147,29 @@ Uid:\t65534\t1000\t1000\t1000\nGid:\t65534\t65534\t65534\t65534\n";
         assert!(finder.sockets.len() <= 4);
         assert_eq!(finder.pid_of_socket(5007, None), Some(50));
         assert!(finder.sockets.len() <= 4);
+    }
+
+    #[test]
+    fn a_recorded_connecter_is_named_without_a_search_once_its_details_are_known() {
+        let fake = FakeProc::new("recorded");
+        fake.set_process(80, 5, 1000, "/usr/bin/connecter", &["connecter"]);
+        fake.set_process(81, 6, 1000, "/usr/bin/holder", &["holder"]);
+        fake.set_socket(81, 4, 9000);
+        let mut finder = fake.finder();
+        // First sight of 80: its details are read afresh, so they count only with the socket
+        // found in it; it is not, and the holder /proc shows is named instead.
+        let first = finder.recorded_owner_details(80, 9000, None).unwrap();
+        assert_eq!(first.pid, 81);
+        // Now 80's details are known: the record names it, with nothing searched or read.
+        let reads = finder.full_reads;
+        let again = finder.recorded_owner_details(80, 9001, None).unwrap();
+        assert_eq!((again.pid, again.exe.as_str()), (80, "/usr/bin/connecter"));
+        assert_eq!(finder.full_reads, reads);
+        // A recorded process that is gone: /proc is searched, and no one holds 9001.
+        assert_eq!(finder.recorded_owner_details(99, 9001, None), None);
+        // Its pid taken by another program (a new start time): read afresh, checked, refused.
+        fake.set_process(80, 7, 1000, "/usr/bin/other", &["other"]);
+        assert_eq!(finder.recorded_owner_details(80, 9001, None), None);
     }
 
     #[test]

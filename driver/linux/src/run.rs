@@ -15,6 +15,7 @@ use std::time::Duration;
 use crate::builtin_chains;
 use crate::cli::Options;
 use crate::client::ClientServer;
+use crate::connect_owners::ConnectOwners;
 use crate::conntrack::{self, EventListener};
 use crate::daemon::{candidate_keys, spawn, Daemon, PolicySetup};
 use crate::dns_watch::DnsWatch;
@@ -123,6 +124,8 @@ pub(crate) fn run(options: Options) -> io::Result<()> {
     ))
     .map_err(|e| log.write(Severity::Warning, format!("no network facts: {e}")))
     .ok();
+    // Before the queue rules, so the first connections held are of sockets it saw connect.
+    let owners = connect_owners(&options, &log);
     let old_acct = conntrack::set_sysctl(ACCT_SYSCTL, "1")
         .map_err(|e| {
             log.write(
@@ -187,6 +190,7 @@ pub(crate) fn run(options: Options) -> io::Result<()> {
             queue,
             dns,
             network,
+            owners,
             policy,
             notifier,
         },
@@ -294,11 +298,40 @@ fn stored_policy(
     }
 }
 
+/// The kernel's record of which process connected each socket (`connect_owners.rs`), unless
+/// `--no-bpf`; one log line says which way processes are found.
+fn connect_owners(options: &Options, log: &Log) -> Option<ConnectOwners> {
+    if !options.bpf {
+        log.write(
+            Severity::Info,
+            "processes are looked for in /proc only (--no-bpf)".into(),
+        );
+        return None;
+    }
+    match ConnectOwners::attach() {
+        Ok(owners) => {
+            log.write(
+                Severity::Info,
+                "processes are named by the kernel's record of each connect (BPF)".into(),
+            );
+            Some(owners)
+        }
+        Err(e) => {
+            log.write(
+                Severity::Warning,
+                format!("processes are looked for in /proc only, no BPF record of connects: {e}"),
+            );
+            None
+        }
+    }
+}
+
 /// What `run` prepared for `serve`.
 struct Started {
     queue: Queue,
     dns: Option<DnsWatch>,
     network: Option<NetworkWatch>,
+    owners: Option<ConnectOwners>,
     policy: PolicySetup,
     notifier: Option<Notifier>,
 }
@@ -331,6 +364,7 @@ fn serve(
         queue,
         dns,
         network,
+        owners,
         policy,
         notifier,
     } = started;
@@ -362,7 +396,7 @@ fn serve(
     let spawned: io::Result<()> = 'spawn: {
         let (daemon_ref, stop_ref) = (Arc::clone(&daemon), Arc::clone(&stop));
         match spawn("packets", move || {
-            daemon_ref.run_packets(queue, dns, network, &stop_ref)
+            daemon_ref.run_packets(queue, dns, network, owners, &stop_ref)
         }) {
             Ok(thread) => threads.push(thread),
             Err(e) => break 'spawn Err(e),

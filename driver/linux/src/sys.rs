@@ -1,7 +1,7 @@
 //! The few C library calls std does not wrap, hand-declared (no crates registry here) and wrapped
 //! in safe functions. Every `unsafe` block of the daemon lives in this file.
 
-use std::ffi::{c_char, c_int, c_ulong, c_void};
+use std::ffi::{c_char, c_int, c_long, c_uint, c_ulong, c_void};
 use std::fs::File;
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
@@ -147,6 +147,15 @@ extern "C" {
     fn pthread_sigmask(how: c_int, set: *const SigSet, old: *mut SigSet) -> c_int;
     fn sigwait(set: *const SigSet, signal: *mut c_int) -> c_int;
     fn poll(fds: *mut PollFd, nfds: c_ulong, timeout: c_int) -> c_int;
+    fn syscall(number: c_long, ...) -> c_long;
+    fn mount(
+        source: *const c_char,
+        target: *const c_char,
+        kind: *const c_char,
+        flags: c_ulong,
+        data: *const c_void,
+    ) -> c_int;
+    fn umount2(target: *const c_char, flags: c_int) -> c_int;
     #[cfg(test)]
     fn unshare(flags: c_int) -> c_int;
 }
@@ -329,6 +338,201 @@ const SO_NETNS_COOKIE: c_int = 71;
 /// unlike the namespace's inode number, which a later namespace may get again.
 pub(crate) fn netns_cookie(socket: &impl AsRawFd) -> io::Result<u64> {
     get_option(socket, SO_NETNS_COOKIE)
+}
+
+/// `SO_COOKIE` (Linux 4.13).
+const SO_COOKIE: c_int = 57;
+
+/// The kernel's cookie of `socket`, the one sock_diag reports and BPF programs see.
+pub(crate) fn socket_cookie(socket: &impl AsRawFd) -> io::Result<u64> {
+    get_option(socket, SO_COOKIE)
+}
+
+/// `bpf(2)`'s system call number.
+#[cfg(target_arch = "x86_64")]
+const SYS_BPF: c_long = 321;
+#[cfg(target_arch = "aarch64")]
+const SYS_BPF: c_long = 280;
+
+/// `BPF_MAP_CREATE`.
+const BPF_MAP_CREATE: c_int = 0;
+/// `BPF_MAP_LOOKUP_ELEM`.
+const BPF_MAP_LOOKUP_ELEM: c_int = 1;
+/// `BPF_PROG_LOAD`.
+const BPF_PROG_LOAD: c_int = 5;
+/// `BPF_LINK_CREATE`.
+const BPF_LINK_CREATE: c_int = 28;
+/// `ENOENT`: a map has no such key.
+const ENOENT: i32 = 2;
+
+/// `union bpf_attr`, as zeroed bytes with the fields a command reads written at their offsets
+/// (the kernel requires every byte past the fields it knows to be zero, which they are).
+#[repr(C, align(8))]
+struct BpfAttr([u8; 128]);
+
+impl BpfAttr {
+    fn new() -> BpfAttr {
+        BpfAttr([0; 128])
+    }
+
+    /// Writes `value` at `offset`. The offsets are constants of `union bpf_attr`, all within
+    /// its first 72 bytes.
+    fn put_u32(&mut self, offset: usize, value: u32) -> &mut BpfAttr {
+        if let Some(field) = self.0.get_mut(offset..offset + 4) {
+            field.copy_from_slice(&value.to_ne_bytes());
+        }
+        self
+    }
+
+    fn put_u64(&mut self, offset: usize, value: u64) -> &mut BpfAttr {
+        if let Some(field) = self.0.get_mut(offset..offset + 8) {
+            field.copy_from_slice(&value.to_ne_bytes());
+        }
+        self
+    }
+}
+
+/// One `bpf(2)` call. Unsafe to expose: the pointers inside `attr` must be valid for the call,
+/// which each caller below ensures for its own command.
+fn bpf(command: c_int, attr: &mut BpfAttr) -> io::Result<c_long> {
+    // SAFETY: attr is a live, writable 128-byte union bpf_attr and the length passed is its
+    // size; every pointer written into it by the callers in this file points at memory they
+    // borrow for the whole call, sized as the field next to it says.
+    let rc = unsafe {
+        syscall(
+            SYS_BPF,
+            command,
+            attr.0.as_mut_ptr(),
+            size_of::<BpfAttr>() as c_uint,
+        )
+    };
+    if rc < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(rc)
+}
+
+/// A descriptor `bpf(2)` returned.
+fn bpf_descriptor(command: c_int, attr: &mut BpfAttr) -> io::Result<OwnedFd> {
+    let fd = retry_interrupted(|| bpf(command, attr))?;
+    let fd = RawFd::try_from(fd).map_err(|_| io::Error::other("bpf returned no descriptor"))?;
+    // SAFETY: the kernel just returned this new descriptor to us; nothing else owns it.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// A BPF map with 8-byte keys and 8-byte values. Only [`bpf_map_create_u64`] makes one, so a
+/// lookup's value always fits the 8 bytes it is given.
+pub(crate) struct BpfMapU64(OwnedFd);
+
+impl AsRawFd for BpfMapU64 {
+    fn as_raw_fd(&self) -> RawFd {
+        self.0.as_raw_fd()
+    }
+}
+
+/// `BPF_MAP_CREATE` of a map with 8-byte keys and values (`map_type` as `enum bpf_map_type`).
+pub(crate) fn bpf_map_create_u64(map_type: u32, max_entries: u32) -> io::Result<BpfMapU64> {
+    let mut attr = BpfAttr::new();
+    attr.put_u32(0, map_type)
+        .put_u32(4, 8)
+        .put_u32(8, 8)
+        .put_u32(12, max_entries);
+    bpf_descriptor(BPF_MAP_CREATE, &mut attr).map(BpfMapU64)
+}
+
+/// `BPF_MAP_LOOKUP_ELEM`: `None` when `key` is absent.
+pub(crate) fn bpf_map_lookup_u64(map: &BpfMapU64, key: u64) -> io::Result<Option<u64>> {
+    let mut value = 0u64;
+    let mut attr = BpfAttr::new();
+    attr.put_u32(0, map.as_raw_fd() as u32)
+        .put_u64(8, &key as *const u64 as u64)
+        .put_u64(16, &mut value as *mut u64 as u64);
+    match bpf(BPF_MAP_LOOKUP_ELEM, &mut attr) {
+        Ok(_) => Ok(Some(value)),
+        Err(e) if e.raw_os_error() == Some(ENOENT) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// `BPF_PROG_LOAD` of `instructions` (each `struct bpf_insn` as the u64 of its bytes). The
+/// verifier's complaint, if any, is written into `log` and returned in the error.
+pub(crate) fn bpf_prog_load(
+    prog_type: u32,
+    expected_attach_type: u32,
+    instructions: &[u64],
+    log: &mut [u8],
+) -> io::Result<OwnedFd> {
+    // The project's licence; the helpers the programs call are not restricted to GPL ones.
+    let license = b"MIT\0";
+    let mut attr = BpfAttr::new();
+    attr.put_u32(0, prog_type)
+        .put_u32(
+            4,
+            u32::try_from(instructions.len()).map_err(io::Error::other)?,
+        )
+        .put_u64(8, instructions.as_ptr() as u64)
+        .put_u64(16, license.as_ptr() as u64)
+        .put_u32(24, u32::from(!log.is_empty()))
+        .put_u32(28, u32::try_from(log.len()).map_err(io::Error::other)?)
+        .put_u64(32, log.as_mut_ptr() as u64)
+        .put_u32(68, expected_attach_type);
+    bpf_descriptor(BPF_PROG_LOAD, &mut attr).map_err(|e| {
+        let said = String::from_utf8_lossy(log.split(|&b| b == 0).next().unwrap_or_default());
+        io::Error::new(e.kind(), format!("{e}: {}", said.trim()))
+    })
+}
+
+/// `BPF_LINK_CREATE`: attaches `program` to `target` (a cgroup directory) for `attach_type`
+/// until the returned link is closed, which the kernel also does when this process ends.
+pub(crate) fn bpf_link_create(
+    program: &OwnedFd,
+    target: &impl AsRawFd,
+    attach_type: u32,
+) -> io::Result<OwnedFd> {
+    let mut attr = BpfAttr::new();
+    attr.put_u32(0, program.as_raw_fd() as u32)
+        .put_u32(4, target.as_raw_fd() as u32)
+        .put_u32(8, attach_type);
+    bpf_descriptor(BPF_LINK_CREATE, &mut attr)
+}
+
+/// `MNT_DETACH`: unmount now, even while descriptors inside are open.
+const MNT_DETACH: c_int = 2;
+
+/// Mounts a cgroup v2 hierarchy at `dir` (an empty directory).
+pub(crate) fn mount_cgroup2(dir: &std::path::Path) -> io::Result<()> {
+    let target = path_c_string(dir)?;
+    let kind = c"cgroup2";
+    // SAFETY: all three strings are NUL-terminated and live for the call; no data is passed.
+    let rc = unsafe {
+        mount(
+            kind.as_ptr(),
+            target.as_ptr(),
+            kind.as_ptr(),
+            0,
+            std::ptr::null(),
+        )
+    };
+    if rc < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// Unmounts `dir` lazily (`MNT_DETACH`): descriptors opened inside stay usable.
+pub(crate) fn detach_mount(dir: &std::path::Path) -> io::Result<()> {
+    let target = path_c_string(dir)?;
+    // SAFETY: target is NUL-terminated and lives for the call.
+    if unsafe { umount2(target.as_ptr(), MNT_DETACH) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+fn path_c_string(path: &std::path::Path) -> io::Result<std::ffi::CString> {
+    use std::os::unix::ffi::OsStrExt;
+    std::ffi::CString::new(path.as_os_str().as_bytes())
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "a NUL in a path"))
 }
 
 /// The effective user id of this process.

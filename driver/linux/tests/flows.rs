@@ -120,6 +120,61 @@ fn the_process_behind_outbound_and_inbound_connections_is_named() {
     assert_eq!(server.path, canonical("/usr/bin/python3"));
 }
 
+/// 16 threads that connect 8 times each, from a process that holds 400 more descriptors (as a
+/// browser holds hundreds): new sockets rarely take the descriptor number of the last one.
+const BUSY_CLIENT: &str = r#"
+import os, socket, sys, threading
+held = [os.pipe() for _ in range(200)]
+print(os.getpid(), flush=True)
+def run():
+    for _ in range(8):
+        socket.create_connection((sys.argv[1], 8080), 5).close()
+threads = [threading.Thread(target=run) for _ in range(16)]
+for t in threads: t.start()
+for t in threads: t.join()
+"#;
+
+#[test]
+fn every_connection_of_a_process_with_many_threads_and_descriptors_is_named() {
+    let Some(_serial) =
+        root_test("every_connection_of_a_process_with_many_threads_and_descriptors_is_named")
+    else {
+        return;
+    };
+    let mut net = TestNet::new();
+    net.http_server("busy");
+    let daemon = Daemon::start_logged(&net, &[]);
+    let app = Responder::start(&daemon.socket, accept_all());
+    let ns = net.a.clone();
+    let ip = net.ip4_b.clone();
+    let client = net.spawn(&ns, "/usr/bin/python3", &["-c", BUSY_CLIENT, &ip]);
+    let pid: u64 = net.first_line(client).parse().unwrap();
+    let connections = |infos: &[Info]| -> Vec<u64> {
+        infos
+            .iter()
+            .filter_map(|i| match i {
+                Info::ConnectionV4(c) if c.remote_port == 8080 => Some(c.process_id),
+                _ => None,
+            })
+            .collect()
+    };
+    assert!(
+        app.wait_for(Duration::from_secs(20), |i| connections(i).len() == 128),
+        "{} of 128 connections seen",
+        connections(&app.infos()).len()
+    );
+    let pids = connections(&app.infos());
+    let named = pids.iter().filter(|&&p| p == pid).count();
+    assert_eq!(named, 128, "connections named after the process: {pids:?}");
+    // By the kernel's record of each connect: no descriptor list read, however busy.
+    let log = daemon.stderr_text();
+    assert!(
+        log.contains("processes are named by the kernel's record of each connect"),
+        "{log}"
+    );
+    assert!(!log.contains("without a process"), "{log}");
+}
+
 const DNS_CLIENT: &str = r#"
 import socket, struct, sys
 name = b''.join(bytes([len(p)]) + p.encode() for p in sys.argv[2].split('.')) + b'\0'

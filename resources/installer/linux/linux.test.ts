@@ -130,8 +130,8 @@ describe('zenithfenced.service', () => {
     expect(result.status).toBe(0);
   });
 
-  it('runs as root with only CAP_NET_ADMIN, CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH, each justified', () => {
-    const caps = 'CAP_NET_ADMIN CAP_SYS_PTRACE CAP_DAC_READ_SEARCH';
+  it('runs as root with only CAP_NET_ADMIN, CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH and CAP_BPF, each justified', () => {
+    const caps = 'CAP_NET_ADMIN CAP_SYS_PTRACE CAP_DAC_READ_SEARCH CAP_BPF';
     expect(directive('User')).toBe('root');
     expect(directive('CapabilityBoundingSet')).toBe(caps);
     expect(directive('AmbientCapabilities')).toBe(caps);
@@ -142,6 +142,8 @@ describe('zenithfenced.service', () => {
     expect(directive('ProtectProc')).toBe('default');
     // The notification socket is a Unix socket: the address families must keep AF_UNIX.
     expect(directive('RestrictAddressFamilies').split(' ')).toContain('AF_UNIX');
+    // The record of connecting processes loads BPF programs (driver/linux/src/connect_owners.rs).
+    expect(directive('SystemCallFilter').split(' ')).toEqual(['@system-service', 'bpf']);
   });
 
   it('is Type=notify, reads /etc/default/zenithfenced and points at the man page', () => {

@@ -1,0 +1,380 @@
+//! Which process connected each socket, as the kernel saw it. Small BPF programs on the cgroup
+//! hooks of `connect(2)` (TCP and UDP, IPv4 and IPv6) and of UDP sends to an address record the
+//! calling process's id under the socket's cookie, in a map the daemon reads when a new flow's
+//! first packet is held (sock_diag gives the cookie with the inode).
+//!
+//! One map lookup then replaces the `/proc` search of `procfs.rs`: a `readlink` of the socket's
+//! descriptor per connection at best, and whole descriptor lists when a program with many threads
+//! and descriptors opens sockets faster than one probe finds them (benchmarks: README,
+//! "Processes with many descriptors"). It also names a process that hides its sockets from
+//! `/proc` scans, and the one that connected when several hold the socket.
+//!
+//! Optional: without cgroup v2, BPF, the rights to load programs, or with the daemon in a pid
+//! namespace of its own (the ids the kernel records are those of the first one), attribution reads
+//! `/proc` as before; [`ConnectOwners::attach`] checks all of it with a connect of its own.
+//! The programs never refuse a connect (they always return 1) and are held by link descriptors:
+//! the kernel detaches them when the daemon ends, however it ends.
+
+use std::fs::{self, File};
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr, UdpSocket};
+use std::os::fd::OwnedFd;
+use std::os::unix::fs::DirBuilderExt;
+use std::path::PathBuf;
+
+use crate::sys;
+
+/// `BPF_MAP_TYPE_LRU_HASH`: the oldest entries go when it is full, so sockets that never reach
+/// the queue (loopback, flows the kernel already knows) cannot fill it.
+const MAP_TYPE_LRU_HASH: u32 = 9;
+/// `BPF_PROG_TYPE_CGROUP_SOCK_ADDR`.
+const PROG_TYPE_CGROUP_SOCK_ADDR: u32 = 18;
+/// `BPF_CGROUP_INET4_CONNECT`, `..._INET6_CONNECT`, `..._UDP4_SENDMSG`, `..._UDP6_SENDMSG`: a
+/// connected socket is recorded at its connect, an unconnected UDP socket at every send (so a
+/// socket passed to another process is recorded again when that one sends).
+const ATTACH_TYPES: [u32; 4] = [10, 11, 14, 15];
+/// Entries kept: a lookup comes within milliseconds of the connect it reads, so this only has to
+/// outlast a burst of connects (an entry is about 80 bytes of kernel memory, allocated up front).
+const MAP_ENTRIES: u32 = 32 * 1024;
+/// Room for the verifier's explanation when a program is refused.
+const LOG_BYTES: usize = 4096;
+
+/// The attached programs and their map.
+pub(crate) struct ConnectOwners {
+    map: sys::BpfMapU64,
+    /// Dropping these detaches the programs.
+    _links: Vec<OwnedFd>,
+}
+
+impl ConnectOwners {
+    /// Loads and attaches the programs at the root of the cgroup v2 hierarchy, then checks with
+    /// a UDP connect of its own (no packet is sent) that the hook records this process's id as
+    /// `/proc` names it. `Err` says what is missing.
+    pub(crate) fn attach() -> io::Result<ConnectOwners> {
+        let cgroup = open_cgroup2_root()?;
+        let map = sys::bpf_map_create_u64(MAP_TYPE_LRU_HASH, MAP_ENTRIES)
+            .map_err(|e| context("creating the BPF map", e))?;
+        let program = record_caller_program(&map);
+        let mut log = vec![0u8; LOG_BYTES];
+        let mut links = Vec::with_capacity(ATTACH_TYPES.len());
+        for attach_type in ATTACH_TYPES {
+            let loaded =
+                sys::bpf_prog_load(PROG_TYPE_CGROUP_SOCK_ADDR, attach_type, &program, &mut log)
+                    .map_err(|e| context("loading the BPF program", e))?;
+            let link = sys::bpf_link_create(&loaded, &cgroup, attach_type)
+                .map_err(|e| context("attaching to the cgroup v2 root", e))?;
+            links.push(link);
+        }
+        let owners = ConnectOwners { map, _links: links };
+        owners.check_own_connect()?;
+        Ok(owners)
+    }
+
+    /// The id of the process that last connected (or sent from) the socket with this cookie,
+    /// if the programs saw it.
+    pub(crate) fn pid_of(&self, cookie: u64) -> Option<u32> {
+        let value = sys::bpf_map_lookup_u64(&self.map, cookie).ok()??;
+        u32::try_from(value).ok().filter(|&pid| pid != 0)
+    }
+
+    /// A UDP connect to the discard port on loopback sends nothing, but passes the hook: the
+    /// map must then name this process. Not so in a pid namespace of our own, or when this
+    /// process's sockets do not belong to the cgroup v2 hierarchy (a cgroup v1 network
+    /// controller in use).
+    fn check_own_connect(&self) -> io::Result<()> {
+        // The hook runs before the route lookup: the connect is recorded even where it then
+        // fails (loopback down in a new network namespace).
+        let socket = UdpSocket::bind((Ipv4Addr::UNSPECIFIED, 0))
+            .map_err(|e| context("a UDP socket for the check", e))?;
+        let _ = socket.connect(SocketAddr::from((Ipv4Addr::LOCALHOST, 9)));
+        let cookie = sys::socket_cookie(&socket).map_err(|e| context("SO_COOKIE", e))?;
+        let own = std::process::id();
+        match self.pid_of(cookie) {
+            Some(pid) if pid == own => Ok(()),
+            Some(pid) => Err(io::Error::other(format!(
+                "the kernel recorded process {pid} for a connect of process {own} (a pid \
+                 namespace of its own?)"
+            ))),
+            None => Err(io::Error::other(
+                "the hook did not see a connect of this process (its sockets are outside the \
+                 cgroup v2 hierarchy?)",
+            )),
+        }
+    }
+}
+
+fn context(what: &str, e: io::Error) -> io::Error {
+    io::Error::new(e.kind(), format!("{what}: {e}"))
+}
+
+/// The root of the cgroup v2 hierarchy, opened: where it is mounted (the unified hierarchy:
+/// `/sys/fs/cgroup` on current systems, `/sys/fs/cgroup/unified` on hybrid ones), else mounted
+/// for the moment it takes to open it. `ip netns exec` runs its command with a /sys of its own,
+/// without the cgroup mounts.
+fn open_cgroup2_root() -> io::Result<File> {
+    let mounts = fs::read_to_string("/proc/self/mountinfo")?;
+    if let Some(root) = mounts.lines().find_map(cgroup2_mount_point) {
+        return File::open(&root).map_err(|e| context(&root.display().to_string(), e));
+    }
+    let dir = std::env::temp_dir().join(format!("zenithfenced-cgroup2-{}", std::process::id()));
+    fs::DirBuilder::new()
+        .mode(0o700)
+        .create(&dir)
+        .map_err(|e| context(&dir.display().to_string(), e))?;
+    let opened = sys::mount_cgroup2(&dir)
+        .map_err(|e| context("cgroup v2 is not mounted, and mounting it failed", e))
+        .and_then(|()| {
+            let root = File::open(&dir).map_err(|e| context("the cgroup v2 mount", e));
+            // The descriptor keeps the hierarchy reachable; the mount itself is not needed.
+            let unmounted = sys::detach_mount(&dir);
+            let root = root?;
+            unmounted.map_err(|e| context("unmounting cgroup v2", e))?;
+            Ok(root)
+        });
+    // Empty again (unmounted, or never mounted): nothing is left behind.
+    let removed = fs::remove_dir(&dir);
+    let root = opened?;
+    removed.map_err(|e| context(&dir.display().to_string(), e))?;
+    Ok(root)
+}
+
+/// The mount point of a `/proc/self/mountinfo` line if it mounts cgroup2 (its file system
+/// type follows the " - " separator; the mount point is the fifth field, octal-escaped).
+fn cgroup2_mount_point(line: &str) -> Option<PathBuf> {
+    let (fields, after) = line.split_once(" - ")?;
+    if after.split(' ').next()? != "cgroup2" {
+        return None;
+    }
+    let mount_point = fields.split(' ').nth(4)?;
+    Some(PathBuf::from(unescape_octal(mount_point)))
+}
+
+/// Undoes mountinfo's `\ooo` escapes (of space, tab, newline and backslash).
+fn unescape_octal(text: &str) -> String {
+    let mut out = Vec::with_capacity(text.len());
+    let mut rest = text.as_bytes();
+    while let Some((&byte, after)) = rest.split_first() {
+        let code = after
+            .get(..3)
+            .filter(|_| byte == b'\\')
+            .and_then(|digits| std::str::from_utf8(digits).ok())
+            .and_then(|digits| u8::from_str_radix(digits, 8).ok());
+        match (code, after.get(3..)) {
+            (Some(decoded), Some(tail)) => {
+                out.push(decoded);
+                rest = tail;
+            }
+            _ => {
+                out.push(byte);
+                rest = after;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// One `struct bpf_insn`, laid out in memory as the kernel reads it (little-endian targets:
+/// the destination register in the low four bits of the second byte).
+fn insn(code: u8, dst: u8, src: u8, off: i16, imm: i32) -> u64 {
+    let mut bytes = [0u8; 8];
+    bytes[0] = code;
+    bytes[1] = (dst & 0x0f) | (src << 4);
+    bytes[2..4].copy_from_slice(&off.to_ne_bytes());
+    bytes[4..8].copy_from_slice(&imm.to_ne_bytes());
+    u64::from_ne_bytes(bytes)
+}
+
+/// Instruction codes used below (`BPF_CLASS | BPF_OP | BPF_SRC`, or `| BPF_SIZE | BPF_MODE`).
+const MOV64_REG: u8 = 0xbf;
+const MOV64_IMM: u8 = 0xb7;
+const ADD64_IMM: u8 = 0x07;
+const RSH64_IMM: u8 = 0x77;
+const STORE_DW: u8 = 0x7b;
+const LOAD_IMM64: u8 = 0x18;
+const CALL: u8 = 0x85;
+const EXIT: u8 = 0x95;
+/// `BPF_PSEUDO_MAP_FD`: the immediate of a 64-bit load is a map descriptor.
+const PSEUDO_MAP_FD: u8 = 1;
+/// Helper ids: `bpf_map_update_elem`, `bpf_get_current_pid_tgid`, `bpf_get_socket_cookie`.
+const HELPER_MAP_UPDATE: i32 = 2;
+const HELPER_PID_TGID: i32 = 14;
+const HELPER_SOCKET_COOKIE: i32 = 46;
+/// Registers: r0 return value, r1-r5 arguments, r6 kept across calls, r10 the frame pointer.
+const R0: u8 = 0;
+const R1: u8 = 1;
+const R2: u8 = 2;
+const R3: u8 = 3;
+const R4: u8 = 4;
+const R6: u8 = 6;
+const R10: u8 = 10;
+
+/// `map[socket cookie] = calling process id; return 1 (allow)`.
+fn record_caller_program(map: &sys::BpfMapU64) -> Vec<u64> {
+    use std::os::fd::AsRawFd;
+    vec![
+        insn(MOV64_REG, R6, R1, 0, 0),                           // r6 = ctx
+        insn(CALL, 0, 0, 0, HELPER_PID_TGID),                    // r0 = tgid << 32 | pid
+        insn(RSH64_IMM, R0, 0, 0, 32),                           // r0 = tgid (the process id)
+        insn(STORE_DW, R10, R0, -16, 0),                         // value at fp-16
+        insn(MOV64_REG, R1, R6, 0, 0),                           // r1 = ctx
+        insn(CALL, 0, 0, 0, HELPER_SOCKET_COOKIE),               // r0 = the socket's cookie
+        insn(STORE_DW, R10, R0, -8, 0),                          // key at fp-8
+        insn(LOAD_IMM64, R1, PSEUDO_MAP_FD, 0, map.as_raw_fd()), // r1 = map
+        insn(0, 0, 0, 0, 0),                                     // (the load's upper half)
+        insn(MOV64_REG, R2, R10, 0, 0),                          // r2 = &key
+        insn(ADD64_IMM, R2, 0, 0, -8),
+        insn(MOV64_REG, R3, R10, 0, 0), // r3 = &value
+        insn(ADD64_IMM, R3, 0, 0, -16),
+        insn(MOV64_IMM, R4, 0, 0, 0),           // BPF_ANY
+        insn(CALL, 0, 0, 0, HELPER_MAP_UPDATE), // a full map evicts; a failure changes nothing
+        insn(MOV64_IMM, R0, 0, 0, 1),           // allow the connect or send, always
+        insn(EXIT, 0, 0, 0, 0),
+    ]
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use std::net::{Ipv6Addr, TcpListener, TcpStream};
+    use zenithfence_core::flow::IpAddress;
+
+    #[test]
+    fn instructions_are_laid_out_as_the_kernel_reads_them() {
+        let bytes = insn(STORE_DW, R10, R0, -16, 0x0102_0304).to_ne_bytes();
+        assert_eq!(bytes[0], 0x7b);
+        assert_eq!(bytes[1], 0x0a, "dst r10 low, src r0 high");
+        assert_eq!(i16::from_ne_bytes([bytes[2], bytes[3]]), -16);
+        assert_eq!(
+            i32::from_ne_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]),
+            0x0102_0304
+        );
+        assert_eq!(insn(MOV64_REG, R1, R6, 0, 0).to_ne_bytes()[1], 0x61);
+    }
+
+    #[test]
+    fn the_unified_hierarchy_is_found_in_mountinfo() {
+        let hybrid = "35 25 0:30 / /sys/fs/cgroup/unified rw,nosuid shared:10 - cgroup2 cgroup2 rw";
+        assert_eq!(
+            cgroup2_mount_point(hybrid),
+            Some(PathBuf::from("/sys/fs/cgroup/unified"))
+        );
+        let v1 = "36 25 0:31 / /sys/fs/cgroup/cpu rw shared:11 - cgroup cgroup rw,cpu";
+        assert_eq!(cgroup2_mount_point(v1), None);
+        let spaced = "40 25 0:32 / /mnt/my\\040cgroups rw - cgroup2 none rw";
+        assert_eq!(
+            cgroup2_mount_point(spaced),
+            Some(PathBuf::from("/mnt/my cgroups"))
+        );
+        assert_eq!(cgroup2_mount_point("garbage"), None);
+        assert_eq!(unescape_octal("a\\134b\\"), "a\\b\\");
+        assert_eq!(unescape_octal("\\9x"), "\\9x");
+    }
+
+    fn root_or_skip() -> bool {
+        if sys::effective_uid() == 0 {
+            return true;
+        }
+        assert_eq!(
+            std::env::var("ZF_SKIP_ROOT_TESTS").as_deref(),
+            Ok("1"),
+            "this test loads BPF programs and needs root; set ZF_SKIP_ROOT_TESTS=1 to skip it \
+             knowingly"
+        );
+        eprintln!("SKIPPED: not root and ZF_SKIP_ROOT_TESTS=1");
+        false
+    }
+
+    #[test]
+    fn connects_and_sends_are_recorded_with_the_calling_process() {
+        if !root_or_skip() {
+            return;
+        }
+        let owners = ConnectOwners::attach().unwrap();
+        let own = std::process::id();
+        // TCP over IPv4 and IPv6 loopback: recorded at connect.
+        for address in [
+            SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            SocketAddr::from((Ipv6Addr::LOCALHOST, 0)),
+        ] {
+            let listener = TcpListener::bind(address).unwrap();
+            let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+            let cookie = sys::socket_cookie(&client).unwrap();
+            assert_eq!(owners.pid_of(cookie), Some(own), "{address}");
+            // The listener never connected: not recorded.
+            assert_eq!(owners.pid_of(sys::socket_cookie(&listener).unwrap()), None);
+        }
+        // An unconnected UDP socket: recorded at its send.
+        let receiver = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+        let sender = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+        let cookie = sys::socket_cookie(&sender).unwrap();
+        assert_eq!(owners.pid_of(cookie), None, "nothing sent yet");
+        sender
+            .send_to(b"x", receiver.local_addr().unwrap())
+            .unwrap();
+        assert_eq!(owners.pid_of(cookie), Some(own));
+        assert_eq!(owners.pid_of(0), None);
+    }
+
+    #[test]
+    fn the_programs_attach_in_a_new_network_namespace() {
+        if !root_or_skip() {
+            return;
+        }
+        // A thread of its own in a new namespace, as the daemon runs in tests and benchmarks.
+        std::thread::spawn(|| {
+            sys::unshare_network_namespace().unwrap();
+            let owners = ConnectOwners::attach().unwrap();
+            let socket = UdpSocket::bind((Ipv4Addr::UNSPECIFIED, 0)).unwrap();
+            assert!(
+                socket.connect((Ipv4Addr::new(10, 9, 8, 7), 53)).is_err(),
+                "no route"
+            );
+            let cookie = sys::socket_cookie(&socket).unwrap();
+            assert_eq!(owners.pid_of(cookie), Some(std::process::id()));
+        })
+        .join()
+        .unwrap();
+    }
+
+    #[test]
+    fn a_child_process_is_recorded_as_itself_and_detaching_stops_the_records() {
+        if !root_or_skip() {
+            return;
+        }
+        let owners = ConnectOwners::attach().unwrap();
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        // A shell's /dev/tcp connect: another process, which holds the socket at descriptor 3
+        // while `sleep` keeps it open.
+        let mut child = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(format!("exec 3<>/dev/tcp/127.0.0.1/{port}; exec sleep 5"))
+            .spawn()
+            .unwrap();
+        let (accepted, _) = listener.accept().unwrap();
+        // The connect's own socket is the child's: find it by its port pair with sock_diag.
+        let mut diag = crate::sock_diag::SockDiag::open().unwrap();
+        let local = accepted.local_addr().unwrap();
+        let remote = accepted.peer_addr().unwrap();
+        assert!(local.ip().is_loopback() && remote.ip().is_loopback());
+        let loopback = IpAddress::V4([127, 0, 0, 1]);
+        let socket = diag
+            .lookup(6, (loopback, remote.port()), (loopback, local.port()))
+            .unwrap()
+            .unwrap();
+        assert_eq!(owners.pid_of(socket.cookie), Some(child.id()));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        // Detached: later connects go unrecorded.
+        drop(owners);
+        let map_only = ConnectOwners::attach().unwrap();
+        drop(map_only._links);
+        let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        assert_eq!(map_only_pid(&map_only.map, &client), None);
+    }
+
+    fn map_only_pid(map: &sys::BpfMapU64, socket: &TcpStream) -> Option<u64> {
+        sys::bpf_map_lookup_u64(map, sys::socket_cookie(socket).unwrap()).unwrap()
+    }
+}
