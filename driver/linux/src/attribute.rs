@@ -102,12 +102,15 @@ impl Attributor {
         let uid = socket.as_ref().map(|s| s.uid).or(packet_uid);
         let cookie = socket.as_ref().map(|s| s.cookie);
         let details = socket.as_ref().filter(|s| s.inode != 0).and_then(|s| {
-            // The process the kernel saw connecting it, when the programs are attached; else
-            // (or when that process is gone) whoever holds the socket now, from /proc.
-            match self.owners.as_ref().and_then(|o| o.pid_of(s.cookie)) {
-                Some(pid) => self
-                    .finder
-                    .recorded_owner_details(pid, s.inode, Some(s.uid)),
+            // The process the kernel saw connecting it, when the programs are attached (checked
+            // as `recorded_owner_details` says); else whoever holds the socket now, from /proc.
+            match self.owners.as_ref().and_then(|o| o.record_of(s.cookie)) {
+                Some(record) => self.finder.recorded_owner_details(
+                    record.pid,
+                    record.at_ns,
+                    s.inode,
+                    Some(s.uid),
+                ),
                 None => self.finder.owner_details(s.inode, Some(s.uid)),
             }
         });

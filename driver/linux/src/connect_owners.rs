@@ -1,49 +1,63 @@
 //! Which process connected each socket, as the kernel saw it. Small BPF programs on the cgroup
 //! hooks of `connect(2)` (TCP and UDP, IPv4 and IPv6) and of UDP sends to an address record the
-//! calling process's id under the socket's cookie, in a map the daemon reads when a new flow's
-//! first packet is held (sock_diag gives the cookie with the inode).
+//! calling process's id and the time under the socket's cookie, in a map the daemon reads when a
+//! new flow's first packet is held (sock_diag gives the cookie with the inode).
 //!
 //! One map lookup then replaces the `/proc` search of `procfs.rs`: a `readlink` of the socket's
 //! descriptor per connection at best, and whole descriptor lists when a program with many threads
-//! and descriptors opens sockets faster than one probe finds them (benchmarks: README,
-//! "Processes with many descriptors"). It also names a process that hides its sockets from
-//! `/proc` scans, and the one that connected when several hold the socket.
+//! and descriptors opens sockets faster than one probe finds them (benchmarks: README, "The
+//! kernel's record of each connect"). It also names the process that connected when several hold
+//! the socket, or when it handed the socket on before the packet left.
+//!
+//! What the record proves, and what it does not: the process with that id made the call at that
+//! time. It may have run another program then (an exec keeps the pid), so `procfs.rs` trusts it
+//! without a search only for a process whose details were read, with its `exe` handle held,
+//! before that time; otherwise the socket must be found in that process's own descriptors.
 //!
 //! Optional: without cgroup v2, BPF, the rights to load programs, or with the daemon in a pid
 //! namespace of its own (the ids the kernel records are those of the first one), attribution reads
 //! `/proc` as before; [`ConnectOwners::attach`] checks all of it with a connect of its own.
 //! The programs never refuse a connect (they always return 1) and are held by link descriptors:
-//! the kernel detaches them when the daemon ends, however it ends.
+//! the kernel detaches them when the daemon ends, however it ends. An unconnected UDP socket's
+//! sends cost every process on the machine a map lookup each (and an update when the sender
+//! changed) while the daemon runs.
 
 use std::fs::{self, File};
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr, UdpSocket};
 use std::os::fd::OwnedFd;
-use std::os::unix::fs::DirBuilderExt;
 use std::path::PathBuf;
 
 use crate::sys;
 
-/// `BPF_MAP_TYPE_LRU_HASH`: the oldest entries go when it is full, so sockets that never reach
-/// the queue (loopback, flows the kernel already knows) cannot fill it.
-const MAP_TYPE_LRU_HASH: u32 = 9;
 /// `BPF_PROG_TYPE_CGROUP_SOCK_ADDR`.
 const PROG_TYPE_CGROUP_SOCK_ADDR: u32 = 18;
 /// `BPF_CGROUP_INET4_CONNECT`, `..._INET6_CONNECT`, `..._UDP4_SENDMSG`, `..._UDP6_SENDMSG`: a
-/// connected socket is recorded at its connect, an unconnected UDP socket at every send (so a
+/// connected socket is recorded at its connect, an unconnected UDP socket at its sends (so a
 /// socket passed to another process is recorded again when that one sends).
 const ATTACH_TYPES: [u32; 4] = [10, 11, 14, 15];
 /// Entries kept: a lookup comes within milliseconds of the connect it reads, so this only has to
-/// outlast a burst of connects (an entry is about 80 bytes of kernel memory, allocated up front).
+/// outlast a burst of connects (an entry is about 90 bytes of kernel memory, allocated up front).
+/// The oldest go first, so sockets that never reach the queue cannot fill it.
 const MAP_ENTRIES: u32 = 32 * 1024;
 /// Room for the verifier's explanation when a program is refused.
 const LOG_BYTES: usize = 4096;
 
+/// What the kernel recorded for a socket.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ConnectRecord {
+    /// The process that connected it (or last sent from it, unconnected UDP).
+    pub(crate) pid: u32,
+    /// When, in `CLOCK_MONOTONIC` nanoseconds (`sys::monotonic_ns`).
+    pub(crate) at_ns: u64,
+}
+
 /// The attached programs and their map.
 pub(crate) struct ConnectOwners {
-    map: sys::BpfMapU64,
-    /// Dropping these detaches the programs.
-    _links: Vec<OwnedFd>,
+    map: sys::BpfRecordMap,
+    /// Dropping these detaches the programs; never read otherwise.
+    #[allow(dead_code)]
+    links: Vec<OwnedFd>,
 }
 
 impl ConnectOwners {
@@ -52,12 +66,13 @@ impl ConnectOwners {
     /// `/proc` names it. `Err` says what is missing.
     pub(crate) fn attach() -> io::Result<ConnectOwners> {
         let cgroup = open_cgroup2_root()?;
-        let map = sys::bpf_map_create_u64(MAP_TYPE_LRU_HASH, MAP_ENTRIES)
+        let map = sys::bpf_record_map_create(MAP_ENTRIES)
             .map_err(|e| context("creating the BPF map", e))?;
-        let program = record_caller_program(&map);
+        let program = record_caller_program(std::os::fd::AsRawFd::as_raw_fd(&map));
         let mut log = vec![0u8; LOG_BYTES];
         let mut links = Vec::with_capacity(ATTACH_TYPES.len());
         for attach_type in ATTACH_TYPES {
+            // On an error the links made so far are dropped with `links`: nothing stays attached.
             let loaded =
                 sys::bpf_prog_load(PROG_TYPE_CGROUP_SOCK_ADDR, attach_type, &program, &mut log)
                     .map_err(|e| context("loading the BPF program", e))?;
@@ -65,16 +80,16 @@ impl ConnectOwners {
                 .map_err(|e| context("attaching to the cgroup v2 root", e))?;
             links.push(link);
         }
-        let owners = ConnectOwners { map, _links: links };
+        let owners = ConnectOwners { map, links };
         owners.check_own_connect()?;
         Ok(owners)
     }
 
-    /// The id of the process that last connected (or sent from) the socket with this cookie,
-    /// if the programs saw it.
-    pub(crate) fn pid_of(&self, cookie: u64) -> Option<u32> {
-        let value = sys::bpf_map_lookup_u64(&self.map, cookie).ok()??;
-        u32::try_from(value).ok().filter(|&pid| pid != 0)
+    /// What the programs recorded for the socket with this cookie, if they saw it.
+    pub(crate) fn record_of(&self, cookie: u64) -> Option<ConnectRecord> {
+        let [pid, at_ns] = sys::bpf_record_map_lookup(&self.map, cookie).ok()??;
+        let pid = u32::try_from(pid).ok().filter(|&pid| pid != 0)?;
+        Some(ConnectRecord { pid, at_ns })
     }
 
     /// A UDP connect to the discard port on loopback sends nothing, but passes the hook: the
@@ -82,18 +97,19 @@ impl ConnectOwners {
     /// process's sockets do not belong to the cgroup v2 hierarchy (a cgroup v1 network
     /// controller in use).
     fn check_own_connect(&self) -> io::Result<()> {
-        // The hook runs before the route lookup: the connect is recorded even where it then
-        // fails (loopback down in a new network namespace).
         let socket = UdpSocket::bind((Ipv4Addr::UNSPECIFIED, 0))
             .map_err(|e| context("a UDP socket for the check", e))?;
+        // The hook runs before the route lookup: the connect is recorded even where it then
+        // fails (loopback down in a new network namespace).
         let _ = socket.connect(SocketAddr::from((Ipv4Addr::LOCALHOST, 9)));
         let cookie = sys::socket_cookie(&socket).map_err(|e| context("SO_COOKIE", e))?;
         let own = std::process::id();
-        match self.pid_of(cookie) {
-            Some(pid) if pid == own => Ok(()),
-            Some(pid) => Err(io::Error::other(format!(
-                "the kernel recorded process {pid} for a connect of process {own} (a pid \
-                 namespace of its own?)"
+        match self.record_of(cookie) {
+            Some(record) if record.pid == own => Ok(()),
+            Some(record) => Err(io::Error::other(format!(
+                "the kernel recorded process {} for a connect of process {own} (a pid \
+                 namespace of its own?)",
+                record.pid
             ))),
             None => Err(io::Error::other(
                 "the hook did not see a connect of this process (its sockets are outside the \
@@ -107,46 +123,33 @@ fn context(what: &str, e: io::Error) -> io::Error {
     io::Error::new(e.kind(), format!("{what}: {e}"))
 }
 
-/// The root of the cgroup v2 hierarchy, opened: where it is mounted (the unified hierarchy:
-/// `/sys/fs/cgroup` on current systems, `/sys/fs/cgroup/unified` on hybrid ones), else mounted
-/// for the moment it takes to open it. `ip netns exec` runs its command with a /sys of its own,
-/// without the cgroup mounts.
+/// The root of the cgroup v2 hierarchy, opened: where it is mounted (`/sys/fs/cgroup` on
+/// current systems, `/sys/fs/cgroup/unified` on hybrid ones), else a mount of it made without a
+/// mount point (`ip netns exec` runs its command with a /sys of its own, without the cgroup
+/// mounts; that needs CAP_SYS_ADMIN, which the systemd unit does not grant and does not need).
 fn open_cgroup2_root() -> io::Result<File> {
     let mounts = fs::read_to_string("/proc/self/mountinfo")?;
     if let Some(root) = mounts.lines().find_map(cgroup2_mount_point) {
         return File::open(&root).map_err(|e| context(&root.display().to_string(), e));
     }
-    let dir = std::env::temp_dir().join(format!("zenithfenced-cgroup2-{}", std::process::id()));
-    fs::DirBuilder::new()
-        .mode(0o700)
-        .create(&dir)
-        .map_err(|e| context(&dir.display().to_string(), e))?;
-    let opened = sys::mount_cgroup2(&dir)
+    sys::open_detached_cgroup2()
         .map_err(|e| context("cgroup v2 is not mounted, and mounting it failed", e))
-        .and_then(|()| {
-            let root = File::open(&dir).map_err(|e| context("the cgroup v2 mount", e));
-            // The descriptor keeps the hierarchy reachable; the mount itself is not needed.
-            let unmounted = sys::detach_mount(&dir);
-            let root = root?;
-            unmounted.map_err(|e| context("unmounting cgroup v2", e))?;
-            Ok(root)
-        });
-    // Empty again (unmounted, or never mounted): nothing is left behind.
-    let removed = fs::remove_dir(&dir);
-    let root = opened?;
-    removed.map_err(|e| context(&dir.display().to_string(), e))?;
-    Ok(root)
 }
 
-/// The mount point of a `/proc/self/mountinfo` line if it mounts cgroup2 (its file system
-/// type follows the " - " separator; the mount point is the fifth field, octal-escaped).
+/// The mount point of a `/proc/self/mountinfo` line if it mounts the root of a cgroup2
+/// hierarchy (its file system type follows the " - " separator; the fourth field is the root of
+/// the mount within the file system, the fifth the mount point, octal-escaped). A mount of a
+/// sub-cgroup would cover only the processes below it.
 fn cgroup2_mount_point(line: &str) -> Option<PathBuf> {
     let (fields, after) = line.split_once(" - ")?;
     if after.split(' ').next()? != "cgroup2" {
         return None;
     }
-    let mount_point = fields.split(' ').nth(4)?;
-    Some(PathBuf::from(unescape_octal(mount_point)))
+    let mut fields = fields.split(' ');
+    if fields.nth(3)? != "/" {
+        return None;
+    }
+    Some(PathBuf::from(unescape_octal(fields.next()?)))
 }
 
 /// Undoes mountinfo's `\ooo` escapes (of space, tab, newline and backslash).
@@ -190,13 +193,19 @@ const MOV64_IMM: u8 = 0xb7;
 const ADD64_IMM: u8 = 0x07;
 const RSH64_IMM: u8 = 0x77;
 const STORE_DW: u8 = 0x7b;
+const LOAD_DW: u8 = 0x79;
 const LOAD_IMM64: u8 = 0x18;
+const JEQ_IMM: u8 = 0x15;
+const JEQ_REG: u8 = 0x1d;
 const CALL: u8 = 0x85;
 const EXIT: u8 = 0x95;
 /// `BPF_PSEUDO_MAP_FD`: the immediate of a 64-bit load is a map descriptor.
 const PSEUDO_MAP_FD: u8 = 1;
-/// Helper ids: `bpf_map_update_elem`, `bpf_get_current_pid_tgid`, `bpf_get_socket_cookie`.
+/// Helper ids: `bpf_map_lookup_elem`, `bpf_map_update_elem`, `bpf_ktime_get_ns`,
+/// `bpf_get_current_pid_tgid`, `bpf_get_socket_cookie`. None is restricted to GPL programs.
+const HELPER_MAP_LOOKUP: i32 = 1;
 const HELPER_MAP_UPDATE: i32 = 2;
+const HELPER_KTIME_NS: i32 = 5;
 const HELPER_PID_TGID: i32 = 14;
 const HELPER_SOCKET_COOKIE: i32 = 46;
 /// Registers: r0 return value, r1-r5 arguments, r6 kept across calls, r10 the frame pointer.
@@ -207,33 +216,48 @@ const R3: u8 = 3;
 const R4: u8 = 4;
 const R6: u8 = 6;
 const R10: u8 = 10;
+/// The stack: the key (the cookie) at fp-8, the value (pid, then time) at fp-24.
+const KEY: i16 = -8;
+const VALUE_PID: i16 = -24;
+const VALUE_TIME: i16 = -16;
 
-/// `map[socket cookie] = calling process id; return 1 (allow)`.
-fn record_caller_program(map: &sys::BpfMapU64) -> Vec<u64> {
-    use std::os::fd::AsRawFd;
+/// `if map[cookie].pid != caller { map[cookie] = (caller, now) }; return 1 (allow)`. Checked
+/// first so that a process sending datagram after datagram from one socket only reads the map.
+fn record_caller_program(map_fd: i32) -> Vec<u64> {
     vec![
-        insn(MOV64_REG, R6, R1, 0, 0),                           // r6 = ctx
-        insn(CALL, 0, 0, 0, HELPER_PID_TGID),                    // r0 = tgid << 32 | pid
-        insn(RSH64_IMM, R0, 0, 0, 32),                           // r0 = tgid (the process id)
-        insn(STORE_DW, R10, R0, -16, 0),                         // value at fp-16
-        insn(MOV64_REG, R1, R6, 0, 0),                           // r1 = ctx
-        insn(CALL, 0, 0, 0, HELPER_SOCKET_COOKIE),               // r0 = the socket's cookie
-        insn(STORE_DW, R10, R0, -8, 0),                          // key at fp-8
-        insn(LOAD_IMM64, R1, PSEUDO_MAP_FD, 0, map.as_raw_fd()), // r1 = map
-        insn(0, 0, 0, 0, 0),                                     // (the load's upper half)
-        insn(MOV64_REG, R2, R10, 0, 0),                          // r2 = &key
-        insn(ADD64_IMM, R2, 0, 0, -8),
-        insn(MOV64_REG, R3, R10, 0, 0), // r3 = &value
-        insn(ADD64_IMM, R3, 0, 0, -16),
-        insn(MOV64_IMM, R4, 0, 0, 0),           // BPF_ANY
-        insn(CALL, 0, 0, 0, HELPER_MAP_UPDATE), // a full map evicts; a failure changes nothing
-        insn(MOV64_IMM, R0, 0, 0, 1),           // allow the connect or send, always
-        insn(EXIT, 0, 0, 0, 0),
+        insn(MOV64_REG, R6, R1, 0, 0),                  // 0: r6 = ctx
+        insn(CALL, 0, 0, 0, HELPER_PID_TGID),           // 1: r0 = tgid << 32 | pid
+        insn(RSH64_IMM, R0, 0, 0, 32),                  // 2: r0 = tgid, the process id
+        insn(STORE_DW, R10, R0, VALUE_PID, 0),          // 3: value.pid
+        insn(MOV64_REG, R1, R6, 0, 0),                  // 4: r1 = ctx
+        insn(CALL, 0, 0, 0, HELPER_SOCKET_COOKIE),      // 5: r0 = the socket's cookie
+        insn(STORE_DW, R10, R0, KEY, 0),                // 6: key
+        insn(LOAD_IMM64, R1, PSEUDO_MAP_FD, 0, map_fd), // 7: r1 = map
+        insn(0, 0, 0, 0, 0),                            // 8: (the load's upper half)
+        insn(MOV64_REG, R2, R10, 0, 0),                 // 9: r2 = &key
+        insn(ADD64_IMM, R2, 0, 0, KEY.into()),          // 10
+        insn(CALL, 0, 0, 0, HELPER_MAP_LOOKUP),         // 11: r0 = &map[key] or null
+        insn(JEQ_IMM, R0, 0, 3, 0),                     // 12: none: to 16
+        insn(LOAD_DW, R1, R0, 0, 0),                    // 13: r1 = recorded pid
+        insn(LOAD_DW, R2, R10, VALUE_PID, 0),           // 14: r2 = caller
+        insn(JEQ_REG, R1, R2, 10, 0),                   // 15: the same: to 26
+        insn(CALL, 0, 0, 0, HELPER_KTIME_NS),           // 16: r0 = now
+        insn(STORE_DW, R10, R0, VALUE_TIME, 0),         // 17: value.time
+        insn(LOAD_IMM64, R1, PSEUDO_MAP_FD, 0, map_fd), // 18: r1 = map
+        insn(0, 0, 0, 0, 0),                            // 19
+        insn(MOV64_REG, R2, R10, 0, 0),                 // 20: r2 = &key
+        insn(ADD64_IMM, R2, 0, 0, KEY.into()),          // 21
+        insn(MOV64_REG, R3, R10, 0, 0),                 // 22: r3 = &value
+        insn(ADD64_IMM, R3, 0, 0, VALUE_PID.into()),    // 23
+        insn(MOV64_IMM, R4, 0, 0, 0),                   // 24: BPF_ANY
+        insn(CALL, 0, 0, 0, HELPER_MAP_UPDATE),         // 25: a full map evicts its oldest
+        insn(MOV64_IMM, R0, 0, 0, 1),                   // 26: allow the connect or send
+        insn(EXIT, 0, 0, 0, 0),                         // 27
     ]
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
     use std::net::{Ipv6Addr, TcpListener, TcpStream};
@@ -252,6 +276,33 @@ mod tests {
         assert_eq!(insn(MOV64_REG, R1, R6, 0, 0).to_ne_bytes()[1], 0x61);
     }
 
+    /// Each jump lands where its comment says, and every path ends in `r0 = 1; exit`.
+    #[test]
+    fn every_path_of_the_program_allows() {
+        let program = record_caller_program(7);
+        let at = |pc: usize| program[pc].to_ne_bytes();
+        let target = |pc: usize| pc + 1 + i16::from_ne_bytes([at(pc)[2], at(pc)[3]]) as usize;
+        let imm = |pc: usize| i32::from_ne_bytes([at(pc)[4], at(pc)[5], at(pc)[6], at(pc)[7]]);
+        // Both map loads carry the map's descriptor, as a map (src = BPF_PSEUDO_MAP_FD).
+        for load in [7, 18] {
+            assert_eq!(&at(load)[..2], &[LOAD_IMM64, R1 | (PSEUDO_MAP_FD << 4)]);
+            assert_eq!((imm(load), program[load + 1]), (7, 0));
+        }
+        assert_eq!(at(12)[0], JEQ_IMM);
+        assert_eq!(target(12), 16, "no record: to the update");
+        assert_eq!(at(15)[0], JEQ_REG);
+        assert_eq!(target(15), 26, "the same process: to the end");
+        assert_eq!(at(16)[0], CALL);
+        assert_eq!(&at(26)[..2], &[MOV64_IMM, R0]);
+        assert_eq!(imm(26), 1);
+        assert_eq!((program.len(), at(27)[0]), (28, EXIT));
+        // No other jump, and no other exit.
+        let jumps = program
+            .iter()
+            .filter(|i| matches!(i.to_ne_bytes()[0], 0x05 | 0x15 | 0x1d | 0x95));
+        assert_eq!(jumps.count(), 3);
+    }
+
     #[test]
     fn the_unified_hierarchy_is_found_in_mountinfo() {
         let hybrid = "35 25 0:30 / /sys/fs/cgroup/unified rw,nosuid shared:10 - cgroup2 cgroup2 rw";
@@ -266,6 +317,9 @@ mod tests {
             cgroup2_mount_point(spaced),
             Some(PathBuf::from("/mnt/my cgroups"))
         );
+        // A sub-cgroup mounted (a container's view): not the root, not used.
+        let sub = "41 25 0:30 /system.slice /sys/fs/cgroup rw - cgroup2 cgroup2 rw";
+        assert_eq!(cgroup2_mount_point(sub), None);
         assert_eq!(cgroup2_mount_point("garbage"), None);
         assert_eq!(unescape_octal("a\\134b\\"), "a\\b\\");
         assert_eq!(unescape_octal("\\9x"), "\\9x");
@@ -286,7 +340,7 @@ mod tests {
     }
 
     #[test]
-    fn connects_and_sends_are_recorded_with_the_calling_process() {
+    fn connects_and_sends_are_recorded_with_the_calling_process_and_the_time() {
         if !root_or_skip() {
             return;
         }
@@ -298,22 +352,38 @@ mod tests {
             SocketAddr::from((Ipv6Addr::LOCALHOST, 0)),
         ] {
             let listener = TcpListener::bind(address).unwrap();
+            let before = sys::monotonic_ns();
             let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
-            let cookie = sys::socket_cookie(&client).unwrap();
-            assert_eq!(owners.pid_of(cookie), Some(own), "{address}");
+            let after = sys::monotonic_ns();
+            let record = owners
+                .record_of(sys::socket_cookie(&client).unwrap())
+                .unwrap();
+            assert_eq!(record.pid, own, "{address}");
+            assert!(
+                (before..=after).contains(&record.at_ns),
+                "{before} <= {} <= {after}",
+                record.at_ns
+            );
             // The listener never connected: not recorded.
-            assert_eq!(owners.pid_of(sys::socket_cookie(&listener).unwrap()), None);
+            assert_eq!(
+                owners.record_of(sys::socket_cookie(&listener).unwrap()),
+                None
+            );
         }
-        // An unconnected UDP socket: recorded at its send.
+        // An unconnected UDP socket: recorded at its first send, and kept by the next ones of
+        // the same process (the program only reads the map then).
         let receiver = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
         let sender = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
         let cookie = sys::socket_cookie(&sender).unwrap();
-        assert_eq!(owners.pid_of(cookie), None, "nothing sent yet");
-        sender
-            .send_to(b"x", receiver.local_addr().unwrap())
-            .unwrap();
-        assert_eq!(owners.pid_of(cookie), Some(own));
-        assert_eq!(owners.pid_of(0), None);
+        assert_eq!(owners.record_of(cookie), None, "nothing sent yet");
+        let to = receiver.local_addr().unwrap();
+        sender.send_to(b"x", to).unwrap();
+        let first = owners.record_of(cookie).unwrap();
+        assert_eq!(first.pid, own);
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        sender.send_to(b"y", to).unwrap();
+        assert_eq!(owners.record_of(cookie), Some(first));
+        assert_eq!(owners.record_of(0), None);
     }
 
     #[test]
@@ -331,10 +401,28 @@ mod tests {
                 "no route"
             );
             let cookie = sys::socket_cookie(&socket).unwrap();
-            assert_eq!(owners.pid_of(cookie), Some(std::process::id()));
+            assert_eq!(owners.record_of(cookie).unwrap().pid, std::process::id());
         })
         .join()
         .unwrap();
+    }
+
+    #[test]
+    fn a_mount_without_a_mount_point_reaches_the_same_hierarchy() {
+        if !root_or_skip() {
+            return;
+        }
+        use std::os::unix::fs::MetadataExt;
+        let detached = sys::open_detached_cgroup2().unwrap().metadata().unwrap();
+        let mounts = fs::read_to_string("/proc/self/mountinfo").unwrap();
+        let Some(mounted) = mounts.lines().find_map(cgroup2_mount_point) else {
+            return eprintln!("SKIPPED: no cgroup v2 mount here to compare with");
+        };
+        let mounted = fs::metadata(mounted).unwrap();
+        assert_eq!(
+            (detached.dev(), detached.ino()),
+            (mounted.dev(), mounted.ino())
+        );
     }
 
     #[test]
@@ -363,18 +451,15 @@ mod tests {
             .lookup(6, (loopback, remote.port()), (loopback, local.port()))
             .unwrap()
             .unwrap();
-        assert_eq!(owners.pid_of(socket.cookie), Some(child.id()));
+        assert_eq!(owners.record_of(socket.cookie).unwrap().pid, child.id());
         child.kill().unwrap();
         child.wait().unwrap();
-        // Detached: later connects go unrecorded.
+        // Detached: later connects go unrecorded in a map whose programs are gone.
         drop(owners);
-        let map_only = ConnectOwners::attach().unwrap();
-        drop(map_only._links);
+        let ConnectOwners { map, links } = ConnectOwners::attach().unwrap();
+        drop(links);
         let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
-        assert_eq!(map_only_pid(&map_only.map, &client), None);
-    }
-
-    fn map_only_pid(map: &sys::BpfMapU64, socket: &TcpStream) -> Option<u64> {
-        sys::bpf_map_lookup_u64(map, sys::socket_cookie(socket).unwrap()).unwrap()
+        let cookie = sys::socket_cookie(&client).unwrap();
+        assert_eq!(sys::bpf_record_map_lookup(&map, cookie).unwrap(), None);
     }
 }

@@ -139,8 +139,9 @@ pub(crate) struct ProcessFinder {
     /// times the kernel's work) or opening files. Safe on procfs only: a handle names the
     /// process it was opened for, so once that process is gone (and even if its pid is reused)
     /// every read of it fails. Empty and unused for other roots (the tests' fake trees are plain
-    /// files).
-    exe_links: HashMap<u32, fs::File>,
+    /// files). Each with the `CLOCK_MONOTONIC` time it was opened at, before the details were
+    /// read: what the kernel recorded of the process after that time was done by that program.
+    exe_links: HashMap<u32, (fs::File, u64)>,
     /// Whether `proc_root` is the real procfs, where `exe_links` are kept.
     hold_exe_links: bool,
     /// Handles on the `fd` directories of socket owners, for the one readlink per check.
@@ -255,25 +256,61 @@ impl ProcessFinder {
         self.details_of_holder(inode, pid)
     }
 
-    /// The details of `pid`, which the kernel recorded connecting the socket `inode`
-    /// (`connect_owners.rs`), without looking for the socket in `/proc`: a process whose details
-    /// are cached is the same one while its held `exe` handle reads the same program (the handle
-    /// dies with the process, whatever later gets its pid). Details read afresh are checked as
-    /// [`Self::owner_details`] checks them, by finding the socket in the process; otherwise the
-    /// socket's holder is looked for as without a record.
+    /// The details of `pid`, which the kernel recorded connecting the socket `inode` at
+    /// `connected_ns` (`connect_owners.rs`). Without any search when the process's details were
+    /// read, and its `exe` handle opened, before that time and the handle still reads the same
+    /// program: that program made the call (the handle dies with the process, whatever later
+    /// gets its pid). Otherwise (the first connection of a process, or one that may have run
+    /// another program when it connected) the socket must be found in that process's own
+    /// descriptors, as [`Self::owner_details`] checks a holder; failing that, the socket's
+    /// holder is looked for as without a record.
+    ///
+    /// Left open: a process that ran the program whose details are cached, then another one
+    /// (which connected), then the first again, all between two of its connections. The
+    /// allowed program itself would have to run the other one, and one that runs any program
+    /// it is told to is as good as the other program anyway.
     pub(crate) fn recorded_owner_details(
         &mut self,
         pid: u32,
+        connected_ns: u64,
         inode: u64,
         uid_hint: Option<u32>,
     ) -> Option<Arc<ProcessDetails>> {
         let reads = self.full_reads;
         if let Some(details) = self.details(pid) {
-            if self.full_reads == reads {
+            let known_before = self.full_reads == reads
+                && self
+                    .exe_links
+                    .get(&pid)
+                    .is_some_and(|&(_, opened_ns)| opened_ns <= connected_ns);
+            // Found after the details were read: the process they describe holds it.
+            if known_before || self.found_in(pid, inode, uid_hint) {
                 return Some(details);
             }
         }
         self.owner_details(inode, uid_hint)
+    }
+
+    /// Whether process `pid` holds the socket `inode` now: at the descriptor it was last seen
+    /// at, at that of the process's last socket, else in its whole descriptor list (within the
+    /// time share of the socket's user, `scan_budget.rs`).
+    fn found_in(&mut self, pid: u32, inode: u64, uid_hint: Option<u32>) -> bool {
+        let known = self.sockets.get(&inode).copied();
+        let last = self.recent_owners.iter().find(|o| o.pid == pid).copied();
+        for owner in [known, last].into_iter().flatten() {
+            if owner.pid == pid && self.fd_holds(owner, inode) {
+                self.remember_socket(inode, owner);
+                return true;
+            }
+        }
+        let user = uid_hint.unwrap_or(u32::MAX);
+        let started = Instant::now();
+        let Some(deadline) = self.scans.allows(user, started) else {
+            return false;
+        };
+        let found = self.scan_fds(pid, inode, deadline);
+        self.scans.spent(user, started.elapsed());
+        found
     }
 
     /// The details of `pid`, which [`Self::pid_of_socket`] found holding `inode`, checked as
@@ -296,7 +333,7 @@ impl ProcessFinder {
     /// (see the module's notes), else while its start time matches; otherwise they are read
     /// afresh.
     pub(crate) fn details(&mut self, pid: u32) -> Option<Arc<ProcessDetails>> {
-        if let Some(handle) = self.exe_links.get(&pid) {
+        if let Some((handle, _)) = self.exe_links.get(&pid) {
             let current = read_link_into(handle, &mut self.link_buf);
             match self.processes.get(&pid) {
                 Some(cached) if current.is_some_and(|target| same_target(target, &cached.exe)) => {
@@ -312,6 +349,7 @@ impl ProcessFinder {
         let dir = self.proc_root.join(pid.to_string());
         // Opened before anything is read: if it still reads the same target afterwards, the
         // process it names lived throughout, so everything read in between is of that process.
+        let opened_ns = crate::sys::monotonic_ns();
         let handle = self
             .hold_exe_links
             .then(|| open_link(&dir.join("exe")))
@@ -353,7 +391,7 @@ impl ProcessFinder {
                     if self.exe_links.len() >= EXE_LINKS_LIMIT {
                         self.exe_links.clear();
                     }
-                    self.exe_links.insert(pid, handle);
+                    self.exe_links.insert(pid, (handle, opened_ns));
                 }
             }
             return Some(fresh);
@@ -1150,26 +1188,85 @@ Uid:\t65534\t1000\t1000\t1000\nGid:\t65534\t65534\t65534\t65534\n";
     }
 
     #[test]
-    fn a_recorded_connecter_is_named_without_a_search_once_its_details_are_known() {
+    fn a_recorded_connecter_without_a_held_handle_is_named_only_holding_the_socket() {
+        // The fake tree holds no exe handles (as for a process without an executable): the
+        // record is always checked against the process's own descriptors.
         let fake = FakeProc::new("recorded");
         fake.set_process(80, 5, 1000, "/usr/bin/connecter", &["connecter"]);
         fake.set_process(81, 6, 1000, "/usr/bin/holder", &["holder"]);
         fake.set_socket(81, 4, 9000);
+        fake.set_socket(80, 3, 9001);
         let mut finder = fake.finder();
-        // First sight of 80: its details are read afresh, so they count only with the socket
-        // found in it; it is not, and the holder /proc shows is named instead.
-        let first = finder.recorded_owner_details(80, 9000, None).unwrap();
-        assert_eq!(first.pid, 81);
-        // Now 80's details are known: the record names it, with nothing searched or read.
+        // 80 recorded, but only 81 holds 9000 (80 handed it on): the holder is named.
+        assert_eq!(
+            finder
+                .recorded_owner_details(80, u64::MAX, 9000, None)
+                .unwrap()
+                .pid,
+            81
+        );
+        // 80 holds 9001: named, its details read once and then served from the cache.
+        let named = finder
+            .recorded_owner_details(80, u64::MAX, 9001, None)
+            .unwrap();
+        assert_eq!((named.pid, named.exe.as_str()), (80, "/usr/bin/connecter"));
         let reads = finder.full_reads;
-        let again = finder.recorded_owner_details(80, 9001, None).unwrap();
-        assert_eq!((again.pid, again.exe.as_str()), (80, "/usr/bin/connecter"));
+        assert_eq!(
+            finder.recorded_owner_details(80, u64::MAX, 9001, None),
+            Some(named)
+        );
         assert_eq!(finder.full_reads, reads);
-        // A recorded process that is gone: /proc is searched, and no one holds 9001.
-        assert_eq!(finder.recorded_owner_details(99, 9001, None), None);
-        // Its pid taken by another program (a new start time): read afresh, checked, refused.
+        // A recorded process that is gone: /proc is searched, and no one holds 9002.
+        assert_eq!(
+            finder.recorded_owner_details(99, u64::MAX, 9002, None),
+            None
+        );
+        // Its pid taken by another program (a new start time): read afresh, and it does not
+        // hold the socket.
+        fs::remove_file(fake.dir(80).join("fd").join("3")).unwrap();
         fake.set_process(80, 7, 1000, "/usr/bin/other", &["other"]);
-        assert_eq!(finder.recorded_owner_details(80, 9001, None), None);
+        assert_eq!(
+            finder.recorded_owner_details(80, u64::MAX, 9001, None),
+            None
+        );
+    }
+
+    #[test]
+    fn a_record_is_trusted_without_a_search_only_after_the_details_were_read() {
+        let mut child = KillOnDrop(
+            Command::new("sleep")
+                .arg("30")
+                .stdin(Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
+        let pid = child.0.id();
+        let mut finder = ProcessFinder::new(PathBuf::from("/proc"));
+        let before = crate::sys::monotonic_ns();
+        let details = finder.details(pid).unwrap();
+        let after = crate::sys::monotonic_ns();
+        // `sleep` holds no socket, so only a trusted record can name it.
+        let nowhere = u64::MAX - 1;
+        let reads = finder.full_reads;
+        assert_eq!(
+            finder.recorded_owner_details(pid, after, nowhere, None),
+            Some(details),
+            "connected after its details were read: that program"
+        );
+        assert_eq!(finder.full_reads, reads);
+        // Connected before its details were read: it may have run another program then, and
+        // it holds no such socket now.
+        assert_eq!(
+            finder.recorded_owner_details(pid, before, nowhere, None),
+            None
+        );
+        child.0.kill().unwrap();
+        child.0.wait().unwrap();
+        assert_eq!(
+            finder.recorded_owner_details(pid, after, nowhere, None),
+            None,
+            "gone"
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The few C library calls std does not wrap, hand-declared (no crates registry here) and wrapped
 //! in safe functions. Every `unsafe` block of the daemon lives in this file.
 
-use std::ffi::{c_char, c_int, c_long, c_uint, c_ulong, c_void};
+use std::ffi::{c_char, c_int, c_long, c_ulong, c_void};
 use std::fs::File;
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
@@ -148,14 +148,8 @@ extern "C" {
     fn sigwait(set: *const SigSet, signal: *mut c_int) -> c_int;
     fn poll(fds: *mut PollFd, nfds: c_ulong, timeout: c_int) -> c_int;
     fn syscall(number: c_long, ...) -> c_long;
-    fn mount(
-        source: *const c_char,
-        target: *const c_char,
-        kind: *const c_char,
-        flags: c_ulong,
-        data: *const c_void,
-    ) -> c_int;
-    fn umount2(target: *const c_char, flags: c_int) -> c_int;
+    fn clock_gettime(clock: c_int, now: *mut Timespec) -> c_int;
+    fn openat(dirfd: c_int, path: *const c_char, flags: c_int, ...) -> c_int;
     #[cfg(test)]
     fn unshare(flags: c_int) -> c_int;
 }
@@ -353,20 +347,35 @@ pub(crate) fn socket_cookie(socket: &impl AsRawFd) -> io::Result<u64> {
 const SYS_BPF: c_long = 321;
 #[cfg(target_arch = "aarch64")]
 const SYS_BPF: c_long = 280;
+/// `fsopen(2)`, `fsconfig(2)`, `fsmount(2)`: the same numbers on every architecture (Linux 5.2).
+const SYS_FSOPEN: c_long = 430;
+const SYS_FSCONFIG: c_long = 431;
+const SYS_FSMOUNT: c_long = 432;
 
 /// `BPF_MAP_CREATE`.
-const BPF_MAP_CREATE: c_int = 0;
+const BPF_MAP_CREATE: c_long = 0;
 /// `BPF_MAP_LOOKUP_ELEM`.
-const BPF_MAP_LOOKUP_ELEM: c_int = 1;
+const BPF_MAP_LOOKUP_ELEM: c_long = 1;
 /// `BPF_PROG_LOAD`.
-const BPF_PROG_LOAD: c_int = 5;
+const BPF_PROG_LOAD: c_long = 5;
 /// `BPF_LINK_CREATE`.
-const BPF_LINK_CREATE: c_int = 28;
+const BPF_LINK_CREATE: c_long = 28;
+/// `BPF_MAP_TYPE_LRU_HASH`: the oldest entries go when it is full.
+const BPF_MAP_TYPE_LRU_HASH: u32 = 9;
 /// `ENOENT`: a map has no such key.
 const ENOENT: i32 = 2;
+/// `CLOCK_MONOTONIC`, the clock of `bpf_ktime_get_ns`.
+const CLOCK_MONOTONIC: c_int = 1;
+/// `FSOPEN_CLOEXEC`, `FSMOUNT_CLOEXEC`, `FSCONFIG_CMD_CREATE`.
+const FSOPEN_CLOEXEC: c_long = 1;
+const FSMOUNT_CLOEXEC: c_long = 1;
+const FSCONFIG_CMD_CREATE: c_long = 6;
+/// `O_RDONLY | O_DIRECTORY | O_CLOEXEC`.
+const O_DIRECTORY_CLOEXEC: c_int = 0o200_000 | 0o2_000_000;
 
 /// `union bpf_attr`, as zeroed bytes with the fields a command reads written at their offsets
-/// (the kernel requires every byte past the fields it knows to be zero, which they are).
+/// (the kernel requires every byte past the fields it knows to be zero, which they are; at 128
+/// bytes it also writes nothing back past `log_true_size`'s offset).
 #[repr(C, align(8))]
 struct BpfAttr([u8; 128]);
 
@@ -392,18 +401,21 @@ impl BpfAttr {
     }
 }
 
-/// One `bpf(2)` call. Unsafe to expose: the pointers inside `attr` must be valid for the call,
-/// which each caller below ensures for its own command.
-fn bpf(command: c_int, attr: &mut BpfAttr) -> io::Result<c_long> {
+/// One `bpf(2)` call.
+///
+/// # Safety
+/// Every pointer written into `attr` must point at memory valid for the call, of the size the
+/// command's neighbouring field gives (or that the command implies: a lookup writes the map's
+/// value size).
+unsafe fn bpf(command: c_long, attr: &mut BpfAttr) -> io::Result<c_long> {
     // SAFETY: attr is a live, writable 128-byte union bpf_attr and the length passed is its
-    // size; every pointer written into it by the callers in this file points at memory they
-    // borrow for the whole call, sized as the field next to it says.
+    // size; the pointers inside it are the caller's to vouch for (above).
     let rc = unsafe {
         syscall(
             SYS_BPF,
             command,
             attr.0.as_mut_ptr(),
-            size_of::<BpfAttr>() as c_uint,
+            size_of::<BpfAttr>() as c_long,
         )
     };
     if rc < 0 {
@@ -412,42 +424,45 @@ fn bpf(command: c_int, attr: &mut BpfAttr) -> io::Result<c_long> {
     Ok(rc)
 }
 
-/// A descriptor `bpf(2)` returned.
-fn bpf_descriptor(command: c_int, attr: &mut BpfAttr) -> io::Result<OwnedFd> {
-    let fd = retry_interrupted(|| bpf(command, attr))?;
-    let fd = RawFd::try_from(fd).map_err(|_| io::Error::other("bpf returned no descriptor"))?;
+/// A descriptor a system call returned (`rc`), owned from here on.
+fn owned_descriptor(rc: c_long) -> io::Result<OwnedFd> {
+    let fd = RawFd::try_from(rc).map_err(|_| io::Error::other("no descriptor returned"))?;
     // SAFETY: the kernel just returned this new descriptor to us; nothing else owns it.
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
-/// A BPF map with 8-byte keys and 8-byte values. Only [`bpf_map_create_u64`] makes one, so a
-/// lookup's value always fits the 8 bytes it is given.
-pub(crate) struct BpfMapU64(OwnedFd);
+/// An LRU hash map of 8-byte keys to records of two 8-byte values. Only
+/// [`bpf_record_map_create`] makes one, so a lookup's value always fits what it is given.
+pub(crate) struct BpfRecordMap(OwnedFd);
 
-impl AsRawFd for BpfMapU64 {
+impl AsRawFd for BpfRecordMap {
     fn as_raw_fd(&self) -> RawFd {
         self.0.as_raw_fd()
     }
 }
 
-/// `BPF_MAP_CREATE` of a map with 8-byte keys and values (`map_type` as `enum bpf_map_type`).
-pub(crate) fn bpf_map_create_u64(map_type: u32, max_entries: u32) -> io::Result<BpfMapU64> {
+/// `BPF_MAP_CREATE` of a [`BpfRecordMap`] with room for `max_entries`.
+pub(crate) fn bpf_record_map_create(max_entries: u32) -> io::Result<BpfRecordMap> {
     let mut attr = BpfAttr::new();
-    attr.put_u32(0, map_type)
+    attr.put_u32(0, BPF_MAP_TYPE_LRU_HASH)
         .put_u32(4, 8)
-        .put_u32(8, 8)
+        .put_u32(8, 16)
         .put_u32(12, max_entries);
-    bpf_descriptor(BPF_MAP_CREATE, &mut attr).map(BpfMapU64)
+    // SAFETY: no pointers in this command's fields.
+    let rc = retry_interrupted(|| unsafe { bpf(BPF_MAP_CREATE, &mut attr) })?;
+    owned_descriptor(rc).map(BpfRecordMap)
 }
 
-/// `BPF_MAP_LOOKUP_ELEM`: `None` when `key` is absent.
-pub(crate) fn bpf_map_lookup_u64(map: &BpfMapU64, key: u64) -> io::Result<Option<u64>> {
-    let mut value = 0u64;
+/// `BPF_MAP_LOOKUP_ELEM`: the record under `key`, `None` when there is none.
+pub(crate) fn bpf_record_map_lookup(map: &BpfRecordMap, key: u64) -> io::Result<Option<[u64; 2]>> {
+    let mut value = [0u64; 2];
     let mut attr = BpfAttr::new();
     attr.put_u32(0, map.as_raw_fd() as u32)
         .put_u64(8, &key as *const u64 as u64)
-        .put_u64(16, &mut value as *mut u64 as u64);
-    match bpf(BPF_MAP_LOOKUP_ELEM, &mut attr) {
+        .put_u64(16, value.as_mut_ptr() as u64);
+    // SAFETY: key is 8 readable bytes and value 16 writable ones, the map's key and value sizes
+    // (a BpfRecordMap is always made with those); both outlive the call.
+    match unsafe { bpf(BPF_MAP_LOOKUP_ELEM, &mut attr) } {
         Ok(_) => Ok(Some(value)),
         Err(e) if e.raw_os_error() == Some(ENOENT) => Ok(None),
         Err(e) => Err(e),
@@ -464,6 +479,11 @@ pub(crate) fn bpf_prog_load(
 ) -> io::Result<OwnedFd> {
     // The project's licence; the helpers the programs call are not restricted to GPL ones.
     let license = b"MIT\0";
+    let log_pointer = if log.is_empty() {
+        0
+    } else {
+        log.as_mut_ptr() as u64
+    };
     let mut attr = BpfAttr::new();
     attr.put_u32(0, prog_type)
         .put_u32(
@@ -474,9 +494,12 @@ pub(crate) fn bpf_prog_load(
         .put_u64(16, license.as_ptr() as u64)
         .put_u32(24, u32::from(!log.is_empty()))
         .put_u32(28, u32::try_from(log.len()).map_err(io::Error::other)?)
-        .put_u64(32, log.as_mut_ptr() as u64)
+        .put_u64(32, log_pointer)
         .put_u32(68, expected_attach_type);
-    bpf_descriptor(BPF_PROG_LOAD, &mut attr).map_err(|e| {
+    // SAFETY: the instructions (insn_cnt of them), the NUL-terminated licence and the log
+    // (log_size bytes, or none) are borrowed for the whole call.
+    let loaded = retry_interrupted(|| unsafe { bpf(BPF_PROG_LOAD, &mut attr) });
+    loaded.and_then(owned_descriptor).map_err(|e| {
         let said = String::from_utf8_lossy(log.split(|&b| b == 0).next().unwrap_or_default());
         io::Error::new(e.kind(), format!("{e}: {}", said.trim()))
     })
@@ -493,46 +516,76 @@ pub(crate) fn bpf_link_create(
     attr.put_u32(0, program.as_raw_fd() as u32)
         .put_u32(4, target.as_raw_fd() as u32)
         .put_u32(8, attach_type);
-    bpf_descriptor(BPF_LINK_CREATE, &mut attr)
+    // SAFETY: no pointers in this command's fields.
+    let rc = retry_interrupted(|| unsafe { bpf(BPF_LINK_CREATE, &mut attr) })?;
+    owned_descriptor(rc)
 }
 
-/// `MNT_DETACH`: unmount now, even while descriptors inside are open.
-const MNT_DETACH: c_int = 2;
+/// `struct timespec`.
+#[repr(C)]
+#[derive(Default)]
+struct Timespec {
+    seconds: i64,
+    nanoseconds: i64,
+}
 
-/// Mounts a cgroup v2 hierarchy at `dir` (an empty directory).
-pub(crate) fn mount_cgroup2(dir: &std::path::Path) -> io::Result<()> {
-    let target = path_c_string(dir)?;
-    let kind = c"cgroup2";
-    // SAFETY: all three strings are NUL-terminated and live for the call; no data is passed.
-    let rc = unsafe {
-        mount(
-            kind.as_ptr(),
-            target.as_ptr(),
-            kind.as_ptr(),
-            0,
-            std::ptr::null(),
-        )
-    };
+/// `CLOCK_MONOTONIC` in nanoseconds, the clock BPF programs read with `bpf_ktime_get_ns`.
+pub(crate) fn monotonic_ns() -> u64 {
+    let mut now = Timespec::default();
+    // SAFETY: now is a writable struct timespec; clock_gettime writes only it.
+    let rc = unsafe { clock_gettime(CLOCK_MONOTONIC, &mut now) };
     if rc < 0 {
-        return Err(io::Error::last_os_error());
+        return 0;
     }
-    Ok(())
+    (now.seconds as u64)
+        .saturating_mul(1_000_000_000)
+        .saturating_add(now.nanoseconds as u64)
 }
 
-/// Unmounts `dir` lazily (`MNT_DETACH`): descriptors opened inside stay usable.
-pub(crate) fn detach_mount(dir: &std::path::Path) -> io::Result<()> {
-    let target = path_c_string(dir)?;
-    // SAFETY: target is NUL-terminated and lives for the call.
-    if unsafe { umount2(target.as_ptr(), MNT_DETACH) } < 0 {
+/// The root directory of a cgroup v2 hierarchy mounted nowhere (`fsopen`, `fsmount`: a mount
+/// without a mount point, so nothing is left behind or seen by other mount namespaces), opened
+/// for reading. Needs `CAP_SYS_ADMIN`.
+pub(crate) fn open_detached_cgroup2() -> io::Result<File> {
+    let check = |rc: c_long| {
+        if rc < 0 {
+            Err(io::Error::last_os_error())
+        } else {
+            Ok(rc)
+        }
+    };
+    let kind = c"cgroup2";
+    // SAFETY: kind is NUL-terminated and lives for the call.
+    let context = owned_descriptor(check(unsafe {
+        syscall(SYS_FSOPEN, kind.as_ptr(), FSOPEN_CLOEXEC)
+    })?)?;
+    // SAFETY: a command without key, value or auxiliary argument.
+    check(unsafe {
+        syscall(
+            SYS_FSCONFIG,
+            context.as_raw_fd() as c_long,
+            FSCONFIG_CMD_CREATE,
+            std::ptr::null::<c_char>(),
+            std::ptr::null::<c_void>(),
+            0 as c_long,
+        )
+    })?;
+    // SAFETY: only integers are passed.
+    let mount = owned_descriptor(check(unsafe {
+        syscall(
+            SYS_FSMOUNT,
+            context.as_raw_fd() as c_long,
+            FSMOUNT_CLOEXEC,
+            0 as c_long,
+        )
+    })?)?;
+    // The mount's descriptor is an O_PATH one, which BPF does not take: open its root for reading.
+    let dot = c".";
+    // SAFETY: dot is NUL-terminated and lives for the call; mount is an open descriptor.
+    let fd = unsafe { openat(mount.as_raw_fd(), dot.as_ptr(), O_DIRECTORY_CLOEXEC) };
+    if fd < 0 {
         return Err(io::Error::last_os_error());
     }
-    Ok(())
-}
-
-fn path_c_string(path: &std::path::Path) -> io::Result<std::ffi::CString> {
-    use std::os::unix::ffi::OsStrExt;
-    std::ffi::CString::new(path.as_os_str().as_bytes())
-        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "a NUL in a path"))
+    Ok(File::from(owned_descriptor(c_long::from(fd))?))
 }
 
 /// The effective user id of this process.

@@ -175,6 +175,70 @@ fn every_connection_of_a_process_with_many_threads_and_descriptors_is_named() {
     assert!(!log.contains("without a process"), "{log}");
 }
 
+/// Connects a UDP socket (which sends nothing), hands it to a child and closes its own copy;
+/// the child sends the flow's first datagram. An earlier TCP connection has the daemon read
+/// this process first. Prints its pid and the child's.
+const HANDED_ON: &str = r#"
+import os, socket, sys, time
+socket.create_connection((sys.argv[1], 8080), 5).close()
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.connect((sys.argv[1], 9999))
+r, w = os.pipe()
+child = os.fork()
+if child == 0:
+    os.close(w)
+    os.read(r, 1)
+    u.send(b'x')
+    time.sleep(2)
+    os._exit(0)
+u.close()
+os.close(r)
+print(os.getpid(), child, flush=True)
+os.write(w, b'g')
+os.waitpid(child, 0)
+time.sleep(3)
+"#;
+
+#[test]
+fn the_process_that_connected_is_named_even_after_it_handed_the_socket_on() {
+    let Some(_serial) =
+        root_test("the_process_that_connected_is_named_even_after_it_handed_the_socket_on")
+    else {
+        return;
+    };
+    let mut net = TestNet::new();
+    net.http_server("handed");
+    let ip = net.ip4_b.clone();
+    let ns = net.a.clone();
+    // With the kernel's record (the default), then with /proc alone (`--no-bpf`).
+    for (options, connecter_named) in [(&[][..], true), (&["--no-bpf"][..], false)] {
+        let daemon = Daemon::start_logged(&net, options);
+        let app = Responder::start(&daemon.socket, accept_all());
+        let client = net.spawn(&ns, "/usr/bin/python3", &["-c", HANDED_ON, &ip]);
+        let line = net.first_line(client);
+        let pids: Vec<u64> = line.split(' ').map(|p| p.parse().unwrap()).collect();
+        let (parent, child) = (pids[0], pids[1]);
+        let udp = |infos: &[Info]| {
+            infos.iter().find_map(|i| match i {
+                Info::ConnectionV4(c) if c.remote_port == 9999 => Some(c.process_id),
+                _ => None,
+            })
+        };
+        assert!(
+            app.wait_for(Duration::from_secs(10), |i| udp(i).is_some()),
+            "{options:?}: no question for the datagram"
+        );
+        let named = udp(&app.infos()).unwrap();
+        let expected = if connecter_named { parent } else { child };
+        assert_eq!(
+            named, expected,
+            "{options:?}: the connecting process is {parent}, the sender {child}"
+        );
+        drop(app);
+        daemon.stop("TERM");
+    }
+}
+
 const DNS_CLIENT: &str = r#"
 import socket, struct, sys
 name = b''.join(bytes([len(p)]) + p.encode() for p in sys.argv[2].split('.')) + b'\0'
