@@ -42,7 +42,9 @@
 //! (`bench/machine.rs`; `bench peer` prints it first).
 //! `bench established [--quick] [--compare DAEMON] ...` is the dedicated established-flow
 //! benchmark (`bench/established.rs`); `bench idle [--compare DAEMON]` the daemon's CPU while
-//! an app asks for byte counts once a second (`bench/idle.rs`).
+//! an app asks for byte counts once a second (`bench/idle.rs`); `bench hooks` what the daemon's
+//! BPF record of each connect costs every other program's connects and UDP sends
+//! (`bench/hooks.rs`).
 //!
 //! It prints numbers and asserts nothing. Goals: the daemon's added latency per new connection
 //! at most 1.5 times the minimal reader's; established throughput at least 98 % of without it.
@@ -71,6 +73,8 @@ mod established;
 mod full_stack;
 #[path = "bench/hook_profile.rs"]
 mod hook_profile;
+#[path = "bench/hooks.rs"]
+mod hooks;
 #[path = "bench/idle.rs"]
 mod idle;
 
@@ -149,12 +153,19 @@ fn main() {
         Some("peer") => peer::supervise(rest),
         Some("established") => established::bench(rest),
         Some("idle") => idle::bench(rest),
+        Some("hooks") => hooks::bench(rest),
         Some("machine") => machine::bench(rest),
         _ => bench(&args),
     };
     if let Err(e) = result {
         eprintln!("bench: {e}");
         std::process::exit(1);
+    }
+    // A run that ended well leaves no logs behind (one that failed keeps them: its error may
+    // point there). Not in the child modes, whose parent still writes to them.
+    if !args.first().is_some_and(|mode| mode.starts_with("__")) {
+        let _ = fs::remove_file(daemon_log());
+        let _ = fs::remove_file(headless_log());
     }
 }
 
@@ -879,6 +890,11 @@ impl Daemon {
 
     /// The daemon alone, with `stored` as its stored policy file (none: no file).
     fn spawn_with(binary: &Path, stored: Option<&[u8]>) -> Res<Daemon> {
+        Daemon::spawn_with_args(binary, stored, &[])
+    }
+
+    /// [`Daemon::spawn_with`] with more options on its command line.
+    fn spawn_with_args(binary: &Path, stored: Option<&[u8]>, extra: &[&str]) -> Res<Daemon> {
         let _ = fs::remove_file(socket());
         match stored {
             Some(bytes) => {
@@ -898,6 +914,7 @@ impl Daemon {
             .arg(binary)
             .args(["--socket", socket(), "--queue", &QUEUE.to_string()])
             .args(["--policy-file", policy_file()])
+            .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log)

@@ -12,7 +12,7 @@ use zenithfence_protocol::Process;
 use crate::connect_owners::ConnectOwners;
 use crate::engine::Attribution;
 use crate::procfs::{ProcessDetails, ProcessFinder};
-use crate::sock_diag::SockDiag;
+use crate::sock_diag::{SockDiag, IPPROTO_TCP, TCP_ESTABLISHED};
 
 /// Most processes whose Process info is kept built; the map is cleared when full. Only a
 /// process's next connections need it, and each holds a copy of a path and a command line.
@@ -104,7 +104,15 @@ impl Attributor {
         let details = socket.as_ref().filter(|s| s.inode != 0).and_then(|s| {
             // The process the kernel saw connecting it, when the programs are attached (checked
             // as `recorded_owner_details` says); else whoever holds the socket now, from /proc.
-            match self.owners.as_ref().and_then(|o| o.record_of(s.cookie)) {
+            // A UDP socket's record only while it is connected: one disconnected since (a
+            // connect with AF_UNSPEC passes no hook) may be another process's now.
+            let recorded = flow.protocol == IPPROTO_TCP || s.state == TCP_ESTABLISHED;
+            let record = self
+                .owners
+                .as_ref()
+                .filter(|_| recorded)
+                .and_then(|o| o.record_of(s.cookie));
+            match record {
                 Some(record) => self.finder.recorded_owner_details(
                     record.pid,
                     record.at_ns,

@@ -38,9 +38,9 @@ Options:
   --no-ipv6              leave IPv6 alone
   --base-only            send no extension infos, even to a client that asks (Hello)
   --no-bpf               find the process of a connection in /proc only; by default small BPF
-                         programs on the cgroup connect and send hooks record which process
-                         connected each socket, which is cheaper and names that process even
-                         when it passed the socket on
+                         programs on the cgroup connect hooks record which process connected
+                         each socket, which is cheaper and names that process even when it
+                         passed the socket on
   --dns-resolver ADDR    also believe DNS answers from ADDR (IPv4 or IPv6; repeatable). Only
                          answers to queries sent to a resolver name connections: those of
                          /etc/resolv.conf (with systemd-resolved's stub 127.0.0.53, also the

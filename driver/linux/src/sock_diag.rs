@@ -37,7 +37,6 @@ pub(crate) const IPPROTO_UDP: u8 = 17;
 pub(crate) const IPPROTO_UDPLITE: u8 = 136;
 
 /// TCP state `ESTABLISHED` (also a connected UDP socket).
-#[cfg(test)]
 pub(crate) const TCP_ESTABLISHED: u8 = 1;
 /// TCP state `TIME_WAIT` (a minisocket without `tcp_info`).
 pub(crate) const TCP_TIME_WAIT: u8 = 6;

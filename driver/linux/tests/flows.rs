@@ -178,17 +178,25 @@ fn every_connection_of_a_process_with_many_threads_and_descriptors_is_named() {
 /// Connects a UDP socket (which sends nothing), hands it to a child and closes its own copy;
 /// the child sends the flow's first datagram. An earlier TCP connection has the daemon read
 /// this process first. Prints its pid and the child's.
+/// With `disconnect`, the socket is disconnected (a connect with AF_UNSPEC) before it is handed
+/// on, and the child sends to an address of its choosing instead.
 const HANDED_ON: &str = r#"
-import os, socket, sys, time
+import ctypes, os, socket, sys, time
 socket.create_connection((sys.argv[1], 8080), 5).close()
 u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 u.connect((sys.argv[1], 9999))
+if sys.argv[2] == 'disconnect':
+    unspec = ctypes.create_string_buffer(16)
+    assert ctypes.CDLL(None, use_errno=True).connect(u.fileno(), unspec, 16) == 0
 r, w = os.pipe()
 child = os.fork()
 if child == 0:
     os.close(w)
     os.read(r, 1)
-    u.send(b'x')
+    if sys.argv[2] == 'disconnect':
+        u.sendto(b'x', (sys.argv[1], 9998))
+    else:
+        u.send(b'x')
     time.sleep(2)
     os._exit(0)
 u.close()
@@ -210,29 +218,35 @@ fn the_process_that_connected_is_named_even_after_it_handed_the_socket_on() {
     net.http_server("handed");
     let ip = net.ip4_b.clone();
     let ns = net.a.clone();
-    // With the kernel's record (the default), then with /proc alone (`--no-bpf`).
-    for (options, connecter_named) in [(&[][..], true), (&["--no-bpf"][..], false)] {
+    // With the kernel's record (the default), then with /proc alone (`--no-bpf`); then a socket
+    // disconnected before it was handed on, whose record no longer says who sends.
+    let runs = [
+        (&[][..], "connected", 9999, true),
+        (&["--no-bpf"][..], "connected", 9999, false),
+        (&[][..], "disconnect", 9998, false),
+    ];
+    for (options, mode, port, connecter_named) in runs {
         let daemon = Daemon::start_logged(&net, options);
         let app = Responder::start(&daemon.socket, accept_all());
-        let client = net.spawn(&ns, "/usr/bin/python3", &["-c", HANDED_ON, &ip]);
+        let client = net.spawn(&ns, "/usr/bin/python3", &["-c", HANDED_ON, &ip, mode]);
         let line = net.first_line(client);
         let pids: Vec<u64> = line.split(' ').map(|p| p.parse().unwrap()).collect();
         let (parent, child) = (pids[0], pids[1]);
         let udp = |infos: &[Info]| {
             infos.iter().find_map(|i| match i {
-                Info::ConnectionV4(c) if c.remote_port == 9999 => Some(c.process_id),
+                Info::ConnectionV4(c) if c.remote_port == port => Some(c.process_id),
                 _ => None,
             })
         };
         assert!(
             app.wait_for(Duration::from_secs(10), |i| udp(i).is_some()),
-            "{options:?}: no question for the datagram"
+            "{options:?} {mode}: no question for the datagram"
         );
         let named = udp(&app.infos()).unwrap();
         let expected = if connecter_named { parent } else { child };
         assert_eq!(
             named, expected,
-            "{options:?}: the connecting process is {parent}, the sender {child}"
+            "{options:?} {mode}: the connecting process is {parent}, the sender {child}"
         );
         drop(app);
         daemon.stop("TERM");

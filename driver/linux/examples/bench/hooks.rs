@@ -1,0 +1,202 @@
+//! `bench hooks [--rounds N] [--sends N] [--connects N]`: what the daemon's record of each
+//! connect (BPF programs on the cgroup v2 root's connect hooks,
+//! `driver/linux/src/connect_owners.rs`) costs every other program on the machine, which pays it
+//! whether the daemon judges its traffic or not.
+//!
+//! The daemon runs in a namespace of the benchmark's own (no app, nothing queued there); this
+//! process times, on the host's loopback, TCP connects (one program run each, beside the
+//! kernel's work for a loopback handshake) and unconnected UDP sends (no program of ours; when
+//! the daemon also hooked them they cost about 15 % more, and it no longer does). Three
+//! configurations in interleaved rounds: no daemon, the daemon, the daemon with `--no-bpf`
+//! (its presence without the programs). Medians over the rounds of each round's mean send and
+//! median connect; it asserts nothing.
+
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread;
+use std::time::Instant;
+
+use super::{daemon_binary, number, set_backlog, set_linger_zero, Daemon, Net, Res};
+
+const USAGE: &str = "usage: bench hooks [--rounds N] [--sends N] [--connects N]";
+/// How long a started daemon is left alone before the timing begins.
+const SETTLE: std::time::Duration = std::time::Duration::from_millis(500);
+
+struct Options {
+    rounds: usize,
+    sends: usize,
+    connects: usize,
+}
+
+fn parse_options(args: &[String]) -> Res<Options> {
+    let mut o = Options {
+        rounds: 5,
+        sends: 200_000,
+        connects: 5_000,
+    };
+    let mut rest = args.iter();
+    while let Some(flag) = rest.next() {
+        let mut value = || {
+            rest.next()
+                .ok_or_else(|| format!("{flag} needs a value; {USAGE}"))
+        };
+        match flag.as_str() {
+            "--rounds" => o.rounds = number(value()?)?,
+            "--sends" => o.sends = number(value()?)?,
+            "--connects" => o.connects = number(value()?)?,
+            "--quick" => (o.rounds, o.sends, o.connects) = (3, 50_000, 2_000),
+            other => return Err(format!("unknown option {other}; {USAGE}")),
+        }
+    }
+    o.rounds = o.rounds.clamp(1, 20);
+    o.sends = o.sends.clamp(1_000, 5_000_000);
+    o.connects = o.connects.clamp(100, 100_000);
+    Ok(o)
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Config {
+    None,
+    Daemon,
+    NoBpf,
+}
+
+impl Config {
+    fn name(self) -> &'static str {
+        match self {
+            Config::None => "no daemon",
+            Config::Daemon => "the daemon (BPF record)",
+            Config::NoBpf => "the daemon --no-bpf",
+        }
+    }
+}
+
+pub(crate) fn bench(args: &[String]) -> Res<()> {
+    let options = parse_options(args)?;
+    let binary = daemon_binary()?;
+    let _net = Net::create()?;
+    let configs = [Config::None, Config::Daemon, Config::NoBpf];
+    let mut results: Vec<(Config, Vec<f64>, Vec<f64>)> = configs
+        .iter()
+        .map(|&c| (c, Vec::new(), Vec::new()))
+        .collect();
+    for round in 1..=options.rounds {
+        // A different order each round: what runs first is not always the same configuration.
+        let mut order = configs.to_vec();
+        order.rotate_left(round % configs.len());
+        for config in order {
+            let daemon = match config {
+                Config::None => None,
+                Config::Daemon => Some(Daemon::spawn_with_args(&binary, None, &[])?),
+                Config::NoBpf => Some(Daemon::spawn_with_args(&binary, None, &["--no-bpf"])?),
+            };
+            // What a start does (its first look at the network and /proc) is not measured.
+            if daemon.is_some() {
+                thread::sleep(SETTLE);
+            }
+            let send_ns = udp_send_ns(options.sends).map_err(|e| format!("UDP sends: {e}"))?;
+            let connect_ns =
+                tcp_connect_ns(options.connects).map_err(|e| format!("TCP connects: {e}"))?;
+            drop(daemon);
+            println!(
+                "round {round} {}: UDP send {send_ns:.0} ns, TCP connect {connect_ns:.0} ns",
+                config.name()
+            );
+            if let Some(entry) = results.iter_mut().find(|(c, _, _)| *c == config) {
+                entry.1.push(send_ns);
+                entry.2.push(connect_ns);
+            }
+        }
+    }
+    let median = |values: &[f64]| {
+        let mut sorted = values.to_vec();
+        sorted.sort_by(f64::total_cmp);
+        sorted.get(sorted.len() / 2).copied().unwrap_or(f64::NAN)
+    };
+    // The first configuration is no daemon: the base of the ratios.
+    let (base_send, base_connect) = results
+        .first()
+        .map_or((f64::NAN, f64::NAN), |(_, sends, connects)| {
+            (median(sends), median(connects))
+        });
+    println!(
+        "\nmedians of {} rounds ({} unconnected UDP sends and {} TCP connects on loopback each)\n",
+        options.rounds, options.sends, options.connects
+    );
+    println!("| configuration | UDP send, ns | of no daemon | TCP connect, ns | of no daemon |");
+    println!("|---|---|---|---|---|");
+    for (config, sends, connects) in &results {
+        let (send, connect) = (median(sends), median(connects));
+        println!(
+            "| {} | {send:.0} | {:.2} | {connect:.0} | {:.2} |",
+            config.name(),
+            send / base_send,
+            connect / base_connect
+        );
+    }
+    Ok(())
+}
+
+/// Mean time of one unconnected `sendto` of a 32-byte datagram to a socket of our own.
+fn udp_send_ns(count: usize) -> io::Result<f64> {
+    let receiver = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0))?;
+    let to = receiver.local_addr()?;
+    let sender = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0))?;
+    let payload = [0u8; 32];
+    receiver.set_nonblocking(true)?;
+    let mut drain = [0u8; 64];
+    let started = Instant::now();
+    for n in 0..count {
+        sender.send_to(&payload, to)?;
+        // Keep the receiver's queue short (a full one drops, which costs less than delivery).
+        if n % 64 == 63 {
+            while receiver.recv(&mut drain).is_ok() {}
+        }
+    }
+    Ok(started.elapsed().as_nanos() as f64 / count as f64)
+}
+
+/// Median time of one TCP connect to a listener of our own (accepted and closed by a thread):
+/// the median, since a connect now and then waits for a retransmit or a CPU, and a few such in
+/// a round would decide its mean.
+fn tcp_connect_ns(count: usize) -> io::Result<f64> {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
+    set_backlog(&listener, 65535)?;
+    let to: SocketAddr = listener.local_addr()?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let acceptor = {
+        let stop = Arc::clone(&stop);
+        thread::spawn(move || {
+            for stream in listener.incoming() {
+                if stop.load(Ordering::SeqCst) {
+                    break;
+                }
+                drop(stream);
+            }
+        })
+    };
+    let mut took_ns: Vec<u64> = Vec::with_capacity(count);
+    let mut result = Ok(());
+    for _ in 0..count {
+        let started = Instant::now();
+        match TcpStream::connect(to) {
+            Ok(stream) => {
+                took_ns.push(started.elapsed().as_nanos() as u64);
+                // An RST at close: no TIME_WAIT piles up over thousands of connects.
+                let _ = set_linger_zero(&stream);
+            }
+            Err(e) => {
+                result = Err(e);
+                break;
+            }
+        }
+    }
+    stop.store(true, Ordering::SeqCst);
+    // One more connect wakes the acceptor to see `stop`.
+    let _ = TcpStream::connect(to);
+    let _ = acceptor.join();
+    took_ns.sort_unstable();
+    result.map(|()| took_ns.get(took_ns.len() / 2).copied().unwrap_or(0) as f64)
+}
