@@ -418,6 +418,40 @@ mod tests {
     }
 
     #[test]
+    fn a_tcp_fast_open_connect_is_recorded_too() {
+        if !root_or_skip() {
+            return;
+        }
+        let owners = ConnectOwners::attach().unwrap();
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        // sendto(MSG_FASTOPEN) connects without connect(2): the SYN carries the data.
+        let mut child = std::process::Command::new("python3")
+            .arg("-c")
+            .arg(format!(
+                "import socket,time\ns=socket.socket()\n\
+                 s.sendto(b'x', socket.MSG_FASTOPEN, ('127.0.0.1', {port}))\ntime.sleep(5)"
+            ))
+            .spawn()
+            .unwrap();
+        let (accepted, _) = listener.accept().unwrap();
+        let mut diag = crate::sock_diag::SockDiag::open().unwrap();
+        let (local, remote) = (
+            accepted.local_addr().unwrap(),
+            accepted.peer_addr().unwrap(),
+        );
+        let loopback = IpAddress::V4([127, 0, 0, 1]);
+        let socket = diag
+            .lookup(6, (loopback, remote.port()), (loopback, local.port()))
+            .unwrap()
+            .unwrap();
+        let record = owners.record_of(socket.cookie);
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert_eq!(record.map(|r| r.pid), Some(child.id()));
+    }
+
+    #[test]
     fn a_child_process_is_recorded_as_itself_and_detaching_stops_the_records() {
         if !root_or_skip() {
             return;
