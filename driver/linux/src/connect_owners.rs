@@ -90,25 +90,39 @@ impl ConnectOwners {
 
     /// What the programs recorded for the socket with this cookie, if they saw it.
     pub(crate) fn record_of(&self, cookie: u64) -> Option<ConnectRecord> {
-        let [pid, at_ns] = sys::bpf_record_map_lookup(&self.map, cookie).ok()??;
+        let [pid, at_ns, of_cookie] = sys::bpf_record_map_lookup(&self.map, cookie).ok()??;
+        // The record names its socket too: an LRU map may reuse an entry for another key while
+        // a lookup copies it out, and such a copy must not pass for this socket's.
+        if of_cookie != cookie {
+            return None;
+        }
         let pid = u32::try_from(pid).ok().filter(|&pid| pid != 0)?;
         Some(ConnectRecord { pid, at_ns })
     }
 
     /// A UDP connect to the discard port on loopback sends nothing, but passes the hook: the
-    /// map must then name this process. Not so in a pid namespace of our own, or when this
-    /// process's sockets do not belong to the cgroup v2 hierarchy (a cgroup v1 network
-    /// controller in use).
+    /// map must then name this process, at a time between our clock's readings before and
+    /// after. Not so in a pid namespace of our own, or when this process's sockets do not belong
+    /// to the cgroup v2 hierarchy (a cgroup v1 network controller in use), or in a time
+    /// namespace that shifts our clock from the kernel's (the times could not be compared).
     fn check_own_connect(&self) -> io::Result<()> {
         let socket = UdpSocket::bind((Ipv4Addr::UNSPECIFIED, 0))
             .map_err(|e| context("a UDP socket for the check", e))?;
         // The hook runs before the route lookup: the connect is recorded even where it then
         // fails (loopback down in a new network namespace).
+        let before = sys::monotonic_ns();
         let _ = socket.connect(SocketAddr::from((Ipv4Addr::LOCALHOST, 9)));
+        let after = sys::monotonic_ns();
         let cookie = sys::socket_cookie(&socket).map_err(|e| context("SO_COOKIE", e))?;
         let own = std::process::id();
         match self.record_of(cookie) {
-            Some(record) if record.pid == own => Ok(()),
+            Some(record) if record.pid == own => match (before, after) {
+                (Some(before), Some(after)) if (before..=after).contains(&record.at_ns) => Ok(()),
+                _ => Err(io::Error::other(format!(
+                    "the kernel's clock ({} ns) is not this process's ({before:?} to {after:?}                      ns; a time namespace?)",
+                    record.at_ns
+                ))),
+            },
             Some(record) => Err(io::Error::other(format!(
                 "the kernel recorded process {} for a connect of process {own} (a pid \
                  namespace of its own?)",
@@ -215,12 +229,14 @@ const R3: u8 = 3;
 const R4: u8 = 4;
 const R6: u8 = 6;
 const R10: u8 = 10;
-/// The stack: the key (the cookie) at fp-8, the value (pid, then time) at fp-24.
+/// The stack: the key (the cookie) at fp-8, the value (pid, time, cookie) at fp-32.
 const KEY: i16 = -8;
-const VALUE_PID: i16 = -24;
-const VALUE_TIME: i16 = -16;
+const VALUE_PID: i16 = -32;
+const VALUE_TIME: i16 = -24;
+const VALUE_COOKIE: i16 = -16;
 
-/// `map[cookie] = (caller, now); return 1 (allow)`: no branch, so no path that could refuse.
+/// `map[cookie] = (caller, now, cookie); return 1 (allow)`: no branch, so no path that could
+/// refuse.
 /// A connect of the socket again (by the same process or another) replaces the record; the
 /// process that made it ran the program it ran then (see `procfs.rs` for how that is checked).
 fn record_caller_program(map_fd: i32) -> Vec<u64> {
@@ -232,18 +248,19 @@ fn record_caller_program(map_fd: i32) -> Vec<u64> {
         insn(MOV64_REG, R1, R6, 0, 0),                  // 4: r1 = ctx
         insn(CALL, 0, 0, 0, HELPER_SOCKET_COOKIE),      // 5: r0 = the socket's cookie
         insn(STORE_DW, R10, R0, KEY, 0),                // 6: key
-        insn(CALL, 0, 0, 0, HELPER_KTIME_NS),           // 7: r0 = now
-        insn(STORE_DW, R10, R0, VALUE_TIME, 0),         // 8: value.time
-        insn(LOAD_IMM64, R1, PSEUDO_MAP_FD, 0, map_fd), // 9: r1 = map
-        insn(0, 0, 0, 0, 0),                            // 10: (the load's upper half)
-        insn(MOV64_REG, R2, R10, 0, 0),                 // 11: r2 = &key
-        insn(ADD64_IMM, R2, 0, 0, KEY.into()),          // 12
-        insn(MOV64_REG, R3, R10, 0, 0),                 // 13: r3 = &value
-        insn(ADD64_IMM, R3, 0, 0, VALUE_PID.into()),    // 14
-        insn(MOV64_IMM, R4, 0, 0, 0),                   // 15: BPF_ANY
-        insn(CALL, 0, 0, 0, HELPER_MAP_UPDATE),         // 16: a full map evicts its oldest
-        insn(MOV64_IMM, R0, 0, 0, 1),                   // 17: allow the connect, always
-        insn(EXIT, 0, 0, 0, 0),                         // 18
+        insn(STORE_DW, R10, R0, VALUE_COOKIE, 0),       // 7: value.cookie
+        insn(CALL, 0, 0, 0, HELPER_KTIME_NS),           // 8: r0 = now
+        insn(STORE_DW, R10, R0, VALUE_TIME, 0),         // 9: value.time
+        insn(LOAD_IMM64, R1, PSEUDO_MAP_FD, 0, map_fd), // 10: r1 = map
+        insn(0, 0, 0, 0, 0),                            // 11: (the load's upper half)
+        insn(MOV64_REG, R2, R10, 0, 0),                 // 12: r2 = &key
+        insn(ADD64_IMM, R2, 0, 0, KEY.into()),          // 13
+        insn(MOV64_REG, R3, R10, 0, 0),                 // 14: r3 = &value
+        insn(ADD64_IMM, R3, 0, 0, VALUE_PID.into()),    // 15
+        insn(MOV64_IMM, R4, 0, 0, 0),                   // 16: BPF_ANY
+        insn(CALL, 0, 0, 0, HELPER_MAP_UPDATE),         // 17: a full map evicts its oldest
+        insn(MOV64_IMM, R0, 0, 0, 1),                   // 18: allow the connect, always
+        insn(EXIT, 0, 0, 0, 0),                         // 19
     ]
 }
 
@@ -274,12 +291,12 @@ mod tests {
         let at = |pc: usize| program[pc].to_ne_bytes();
         let imm = |pc: usize| i32::from_ne_bytes([at(pc)[4], at(pc)[5], at(pc)[6], at(pc)[7]]);
         // The map load carries the map's descriptor, as a map (src = BPF_PSEUDO_MAP_FD).
-        assert_eq!(&at(9)[..2], &[LOAD_IMM64, R1 | (PSEUDO_MAP_FD << 4)]);
-        assert_eq!((imm(9), program[10]), (7, 0));
-        assert_eq!((at(16)[0], imm(16)), (CALL, HELPER_MAP_UPDATE));
-        assert_eq!(&at(17)[..2], &[MOV64_IMM, R0]);
-        assert_eq!(imm(17), 1);
-        assert_eq!((program.len(), at(18)[0]), (19, EXIT));
+        assert_eq!(&at(10)[..2], &[LOAD_IMM64, R1 | (PSEUDO_MAP_FD << 4)]);
+        assert_eq!((imm(10), program[11]), (7, 0));
+        assert_eq!((at(17)[0], imm(17)), (CALL, HELPER_MAP_UPDATE));
+        assert_eq!(&at(18)[..2], &[MOV64_IMM, R0]);
+        assert_eq!(imm(18), 1);
+        assert_eq!((program.len(), at(19)[0]), (20, EXIT));
         // No jump of any kind (class BPF_JMP, code 0x05, other than calls) and no other exit.
         let jumps = program.iter().filter(|i| {
             let code = i.to_ne_bytes()[0];
@@ -337,9 +354,9 @@ mod tests {
             SocketAddr::from((Ipv6Addr::LOCALHOST, 0)),
         ] {
             let listener = TcpListener::bind(address).unwrap();
-            let before = sys::monotonic_ns();
+            let before = sys::monotonic_ns().unwrap();
             let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
-            let after = sys::monotonic_ns();
+            let after = sys::monotonic_ns().unwrap();
             let record = owners
                 .record_of(sys::socket_cookie(&client).unwrap())
                 .unwrap();
@@ -487,5 +504,13 @@ mod tests {
         let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
         let cookie = sys::socket_cookie(&client).unwrap();
         assert_eq!(sys::bpf_record_map_lookup(&map, cookie).unwrap(), None);
+        // While attached, a record carries its own cookie (what `record_of` checks).
+        let owners = ConnectOwners::attach().unwrap();
+        let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let cookie = sys::socket_cookie(&client).unwrap();
+        let [pid, _, of_cookie] = sys::bpf_record_map_lookup(&owners.map, cookie)
+            .unwrap()
+            .unwrap();
+        assert_eq!((pid, of_cookie), (u64::from(std::process::id()), cookie));
     }
 }

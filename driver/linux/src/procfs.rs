@@ -139,8 +139,9 @@ pub(crate) struct ProcessFinder {
     /// times the kernel's work) or opening files. Safe on procfs only: a handle names the
     /// process it was opened for, so once that process is gone (and even if its pid is reused)
     /// every read of it fails. Empty and unused for other roots (the tests' fake trees are plain
-    /// files). Each with the `CLOCK_MONOTONIC` time it was opened at, before the details were
-    /// read: what the kernel recorded of the process after that time was done by that program.
+    /// files). Each with the `CLOCK_MONOTONIC` time just after a read of it named the program
+    /// the details are of: what the kernel recorded of the process after that time was done by
+    /// that program while the handle still names it.
     exe_links: HashMap<u32, (fs::File, u64)>,
     /// Whether `proc_root` is the real procfs, where `exe_links` are kept.
     hold_exe_links: bool,
@@ -258,8 +259,8 @@ impl ProcessFinder {
 
     /// The details of `pid`, which the kernel recorded connecting the socket `inode` at
     /// `connected_ns` (`connect_owners.rs`). Without any search when the process's details were
-    /// read, and its `exe` handle opened, before that time and the handle still reads the same
-    /// program: that program made the call (the handle dies with the process, whatever later
+    /// read, and its held `exe` handle seen naming their program, before that time, and the
+    /// handle still reads the same program: that program made the call (the handle dies with the process, whatever later
     /// gets its pid). Otherwise (the first connection of a process, or one that may have run
     /// another program when it connected) the socket must be found in that process's own
     /// descriptors, as [`Self::owner_details`] checks a holder; failing that, the socket's
@@ -282,7 +283,7 @@ impl ProcessFinder {
                 && self
                     .exe_links
                     .get(&pid)
-                    .is_some_and(|&(_, opened_ns)| opened_ns <= connected_ns);
+                    .is_some_and(|&(_, verified_ns)| verified_ns <= connected_ns);
             // Found after the details were read: the process they describe holds it.
             if known_before || self.found_in(pid, inode, uid_hint) {
                 return Some(details);
@@ -349,7 +350,6 @@ impl ProcessFinder {
         let dir = self.proc_root.join(pid.to_string());
         // Opened before anything is read: if it still reads the same target afterwards, the
         // process it names lived throughout, so everything read in between is of that process.
-        let opened_ns = crate::sys::monotonic_ns();
         let handle = self
             .hold_exe_links
             .then(|| open_link(&dir.join("exe")))
@@ -388,10 +388,15 @@ impl ProcessFinder {
                     && read_link_into(&handle, &mut self.link_buf)
                         .is_some_and(|target| same_target(target, &fresh.exe))
                 {
+                    // Taken after the read that saw this program: the process ran it at this
+                    // time at the latest, so a connect it made later was this program's (unless
+                    // it ran another one in between, which the next read of the handle sees, or
+                    // ran this one again: see `recorded_owner_details`). Without a clock, never.
+                    let verified_ns = crate::sys::monotonic_ns().unwrap_or(u64::MAX);
                     if self.exe_links.len() >= EXE_LINKS_LIMIT {
                         self.exe_links.clear();
                     }
-                    self.exe_links.insert(pid, (handle, opened_ns));
+                    self.exe_links.insert(pid, (handle, verified_ns));
                 }
             }
             return Some(fresh);
@@ -1242,9 +1247,12 @@ Uid:\t65534\t1000\t1000\t1000\nGid:\t65534\t65534\t65534\t65534\n";
         );
         let pid = child.0.id();
         let mut finder = ProcessFinder::new(PathBuf::from("/proc"));
-        let before = crate::sys::monotonic_ns();
+        let before = crate::sys::monotonic_ns().unwrap();
         let details = finder.details(pid).unwrap();
-        let after = crate::sys::monotonic_ns();
+        let after = crate::sys::monotonic_ns().unwrap();
+        // The time kept is that of the read that saw the program, within the call.
+        let verified_ns = finder.exe_links.get(&pid).unwrap().1;
+        assert!((before..=after).contains(&verified_ns));
         // `sleep` holds no socket, so only a trusted record can name it.
         let nowhere = u64::MAX - 1;
         let reads = finder.full_reads;

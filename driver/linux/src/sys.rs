@@ -371,7 +371,7 @@ const FSOPEN_CLOEXEC: c_long = 1;
 const FSMOUNT_CLOEXEC: c_long = 1;
 const FSCONFIG_CMD_CREATE: c_long = 6;
 /// `O_RDONLY | O_DIRECTORY | O_CLOEXEC`.
-const O_DIRECTORY_CLOEXEC: c_int = 0o200_000 | 0o2_000_000;
+const O_DIRECTORY_CLOEXEC: c_int = O_DIRECTORY | 0o2_000_000;
 
 /// `union bpf_attr`, as zeroed bytes with the fields a command reads written at their offsets
 /// (the kernel requires every byte past the fields it knows to be zero, which they are; at 128
@@ -431,7 +431,7 @@ fn owned_descriptor(rc: c_long) -> io::Result<OwnedFd> {
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
-/// An LRU hash map of 8-byte keys to records of two 8-byte values. Only
+/// An LRU hash map of 8-byte keys to records of three 8-byte values. Only
 /// [`bpf_record_map_create`] makes one, so a lookup's value always fits what it is given.
 pub(crate) struct BpfRecordMap(OwnedFd);
 
@@ -446,7 +446,7 @@ pub(crate) fn bpf_record_map_create(max_entries: u32) -> io::Result<BpfRecordMap
     let mut attr = BpfAttr::new();
     attr.put_u32(0, BPF_MAP_TYPE_LRU_HASH)
         .put_u32(4, 8)
-        .put_u32(8, 16)
+        .put_u32(8, 24)
         .put_u32(12, max_entries);
     // SAFETY: no pointers in this command's fields.
     let rc = retry_interrupted(|| unsafe { bpf(BPF_MAP_CREATE, &mut attr) })?;
@@ -454,13 +454,13 @@ pub(crate) fn bpf_record_map_create(max_entries: u32) -> io::Result<BpfRecordMap
 }
 
 /// `BPF_MAP_LOOKUP_ELEM`: the record under `key`, `None` when there is none.
-pub(crate) fn bpf_record_map_lookup(map: &BpfRecordMap, key: u64) -> io::Result<Option<[u64; 2]>> {
-    let mut value = [0u64; 2];
+pub(crate) fn bpf_record_map_lookup(map: &BpfRecordMap, key: u64) -> io::Result<Option<[u64; 3]>> {
+    let mut value = [0u64; 3];
     let mut attr = BpfAttr::new();
     attr.put_u32(0, map.as_raw_fd() as u32)
         .put_u64(8, &key as *const u64 as u64)
         .put_u64(16, value.as_mut_ptr() as u64);
-    // SAFETY: key is 8 readable bytes and value 16 writable ones, the map's key and value sizes
+    // SAFETY: key is 8 readable bytes and value 24 writable ones, the map's key and value sizes
     // (a BpfRecordMap is always made with those); both outlive the call.
     match unsafe { bpf(BPF_MAP_LOOKUP_ELEM, &mut attr) } {
         Ok(_) => Ok(Some(value)),
@@ -529,17 +529,22 @@ struct Timespec {
     nanoseconds: i64,
 }
 
-/// `CLOCK_MONOTONIC` in nanoseconds, the clock BPF programs read with `bpf_ktime_get_ns`.
-pub(crate) fn monotonic_ns() -> u64 {
+/// `CLOCK_MONOTONIC` in nanoseconds, the clock BPF programs read with `bpf_ktime_get_ns` (as
+/// long as no time namespace shifts ours: `connect_owners.rs` checks that they agree).
+pub(crate) fn monotonic_ns() -> Option<u64> {
     let mut now = Timespec::default();
     // SAFETY: now is a writable struct timespec; clock_gettime writes only it.
     let rc = unsafe { clock_gettime(CLOCK_MONOTONIC, &mut now) };
     if rc < 0 {
-        return 0;
+        return None;
     }
-    (now.seconds as u64)
-        .saturating_mul(1_000_000_000)
-        .saturating_add(now.nanoseconds as u64)
+    let seconds = u64::try_from(now.seconds).ok()?;
+    let nanoseconds = u64::try_from(now.nanoseconds).ok()?;
+    Some(
+        seconds
+            .saturating_mul(1_000_000_000)
+            .saturating_add(nanoseconds),
+    )
 }
 
 /// The root directory of a cgroup v2 hierarchy mounted nowhere (`fsopen`, `fsmount`: a mount
@@ -769,10 +774,17 @@ pub(crate) fn seqpacket_send_now(socket: &impl AsRawFd, bytes: &[u8]) -> io::Res
 
 /// `O_PATH`: a handle on a file that names it without opening it for reading.
 pub(crate) const O_PATH: c_int = 0o10_000_000;
-/// `O_NOFOLLOW`: with `O_PATH`, the handle names the symbolic link itself.
+/// `O_NOFOLLOW`: with `O_PATH`, the handle names the symbolic link itself. Its value, like
+/// `O_DIRECTORY`'s, differs between architectures.
+#[cfg(target_arch = "x86_64")]
 pub(crate) const O_NOFOLLOW: c_int = 0o400_000;
+#[cfg(target_arch = "aarch64")]
+pub(crate) const O_NOFOLLOW: c_int = 0o100_000;
 /// `O_DIRECTORY`: the open fails unless the path is a directory.
+#[cfg(target_arch = "x86_64")]
 pub(crate) const O_DIRECTORY: c_int = 0o200_000;
+#[cfg(target_arch = "aarch64")]
+pub(crate) const O_DIRECTORY: c_int = 0o40_000;
 
 /// The target of the symbolic link `link` names (a handle opened with [`O_PATH`] |
 /// [`O_NOFOLLOW`]), into `buf`; its length. On procfs a process's link fails once the process
