@@ -434,6 +434,24 @@ mod tests {
         );
     }
 
+    /// Accepts the next connection on loopback `listener` and returns the cookie of the
+    /// connecting socket (another process's: found by its port pair with sock_diag).
+    fn peer_cookie(listener: &TcpListener) -> u64 {
+        let (accepted, _) = listener.accept().unwrap();
+        let (local, remote) = (
+            accepted.local_addr().unwrap(),
+            accepted.peer_addr().unwrap(),
+        );
+        assert!(local.ip().is_loopback() && remote.ip().is_loopback());
+        let loopback = IpAddress::V4([127, 0, 0, 1]);
+        crate::sock_diag::SockDiag::open()
+            .unwrap()
+            .lookup(6, (loopback, remote.port()), (loopback, local.port()))
+            .unwrap()
+            .unwrap()
+            .cookie
+    }
+
     #[test]
     fn a_tcp_fast_open_connect_is_recorded_too() {
         if !root_or_skip() {
@@ -451,18 +469,7 @@ mod tests {
             ))
             .spawn()
             .unwrap();
-        let (accepted, _) = listener.accept().unwrap();
-        let mut diag = crate::sock_diag::SockDiag::open().unwrap();
-        let (local, remote) = (
-            accepted.local_addr().unwrap(),
-            accepted.peer_addr().unwrap(),
-        );
-        let loopback = IpAddress::V4([127, 0, 0, 1]);
-        let socket = diag
-            .lookup(6, (loopback, remote.port()), (loopback, local.port()))
-            .unwrap()
-            .unwrap();
-        let record = owners.record_of(socket.cookie);
+        let record = owners.record_of(peer_cookie(&listener));
         child.kill().unwrap();
         child.wait().unwrap();
         assert_eq!(record.map(|r| r.pid), Some(child.id()));
@@ -483,18 +490,10 @@ mod tests {
             .arg(format!("exec 3<>/dev/tcp/127.0.0.1/{port}; exec sleep 5"))
             .spawn()
             .unwrap();
-        let (accepted, _) = listener.accept().unwrap();
-        // The connect's own socket is the child's: find it by its port pair with sock_diag.
-        let mut diag = crate::sock_diag::SockDiag::open().unwrap();
-        let local = accepted.local_addr().unwrap();
-        let remote = accepted.peer_addr().unwrap();
-        assert!(local.ip().is_loopback() && remote.ip().is_loopback());
-        let loopback = IpAddress::V4([127, 0, 0, 1]);
-        let socket = diag
-            .lookup(6, (loopback, remote.port()), (loopback, local.port()))
-            .unwrap()
-            .unwrap();
-        assert_eq!(owners.record_of(socket.cookie).unwrap().pid, child.id());
+        assert_eq!(
+            owners.record_of(peer_cookie(&listener)).unwrap().pid,
+            child.id()
+        );
         child.kill().unwrap();
         child.wait().unwrap();
         // Detached: later connects go unrecorded in a map whose programs are gone.

@@ -840,13 +840,7 @@ Uid:\t65534\t1000\t1000\t1000\nGid:\t65534\t65534\t65534\t65534\n";
     /// served stale.
     #[test]
     fn details_use_the_held_exe_link_until_the_process_is_gone() {
-        let mut child = KillOnDrop(
-            Command::new("sleep")
-                .arg("30")
-                .stdin(Stdio::null())
-                .spawn()
-                .unwrap(),
-        );
+        let mut child = sleeper();
         let pid = child.0.id();
         let mut finder = ProcessFinder::new(PathBuf::from("/proc"));
         let first = finder.details(pid).unwrap();
@@ -922,6 +916,17 @@ Uid:\t65534\t1000\t1000\t1000\nGid:\t65534\t65534\t65534\t65534\n";
 
     /// Kills and reaps the child when dropped (also when an assertion fails).
     struct KillOnDrop(Child);
+
+    /// A `sleep 30` of our own, killed when dropped.
+    fn sleeper() -> KillOnDrop {
+        KillOnDrop(
+            Command::new("sleep")
+                .arg("30")
+                .stdin(Stdio::null())
+                .spawn()
+                .unwrap(),
+        )
+    }
 
     impl Drop for KillOnDrop {
         fn drop(&mut self) {
@@ -1238,13 +1243,7 @@ Uid:\t65534\t1000\t1000\t1000\nGid:\t65534\t65534\t65534\t65534\n";
 
     #[test]
     fn a_record_is_trusted_without_a_search_only_after_the_details_were_read() {
-        let mut child = KillOnDrop(
-            Command::new("sleep")
-                .arg("30")
-                .stdin(Stdio::null())
-                .spawn()
-                .unwrap(),
-        );
+        let mut child = sleeper();
         let pid = child.0.id();
         let mut finder = ProcessFinder::new(PathBuf::from("/proc"));
         let before = crate::sys::monotonic_ns().unwrap();
