@@ -418,6 +418,28 @@ fn number<T: std::str::FromStr>(text: &str) -> Res<T> {
         .map_err(|_| format!("'{text}' is not a number"))
 }
 
+/// Walks a subcommand's `--flag [value]` options. `apply` gets each flag and a function that
+/// takes the flag's value (an error naming the flag and `usage` when none follows); it returns
+/// whether it knew the flag, and an unknown one is an error that shows `usage`.
+fn each_option(
+    args: &[String],
+    usage: &str,
+    mut apply: impl FnMut(&str, &mut dyn FnMut() -> Res<String>) -> Res<bool>,
+) -> Res<()> {
+    let mut rest = args.iter();
+    while let Some(flag) = rest.next() {
+        let mut value = || {
+            rest.next()
+                .cloned()
+                .ok_or_else(|| format!("{flag} needs a value; {usage}"))
+        };
+        if !apply(flag, &mut value)? {
+            return Err(format!("unknown option {flag}; {usage}"));
+        }
+    }
+    Ok(())
+}
+
 /// Nearest-rank percentile of sorted values.
 fn percentile(sorted: &[u64], q: f64) -> u64 {
     let rank = ((q * sorted.len() as f64).ceil() as usize).max(1);

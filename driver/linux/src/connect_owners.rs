@@ -59,8 +59,7 @@ pub(crate) struct ConnectRecord {
 pub(crate) struct ConnectOwners {
     map: sys::BpfRecordMap,
     /// Dropping these detaches the programs; never read otherwise.
-    #[allow(dead_code)]
-    links: Vec<OwnedFd>,
+    _links: Vec<OwnedFd>,
 }
 
 impl ConnectOwners {
@@ -83,7 +82,7 @@ impl ConnectOwners {
                 .map_err(|e| context("attaching to the cgroup v2 root", e))?;
             links.push(link);
         }
-        let owners = ConnectOwners { map, links };
+        let owners = ConnectOwners { map, _links: links };
         owners.check_own_connect()?;
         Ok(owners)
     }
@@ -498,7 +497,7 @@ mod tests {
         child.wait().unwrap();
         // Detached: later connects go unrecorded in a map whose programs are gone.
         drop(owners);
-        let ConnectOwners { map, links } = ConnectOwners::attach().unwrap();
+        let ConnectOwners { map, _links: links } = ConnectOwners::attach().unwrap();
         drop(links);
         let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
         let cookie = sys::socket_cookie(&client).unwrap();

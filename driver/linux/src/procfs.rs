@@ -205,28 +205,26 @@ impl ProcessFinder {
         if let Some(&owner) = recent.iter().find(|owner| self.fd_holds(**owner, inode)) {
             self.remember_socket(inode, owner);
         } else {
-            // Whole descriptor lists from here on, the recent owners' first: within the time
-            // share of the socket's user, and stopped when it runs out (`scan_budget.rs`).
-            let user = uid_hint.unwrap_or(u32::MAX);
-            let started = Instant::now();
-            let deadline = self.scans.allows(user, started)?;
-            let mut found = false;
-            for pid in recent.iter().map(|owner| owner.pid) {
-                found = self.scan_fds(pid, inode, deadline);
-                if found || Instant::now() >= deadline {
-                    break;
-                }
-            }
-            if !found && Instant::now() < deadline {
-                for pid in self.scan_order(uid_hint) {
-                    found = self.scan_fds(pid, inode, deadline);
+            // Whole descriptor lists from here on, the recent owners' first.
+            let found = self.scan_within_share(uid_hint, |finder, deadline| {
+                let mut found = false;
+                for pid in recent.iter().map(|owner| owner.pid) {
+                    found = finder.scan_fds(pid, inode, deadline);
                     if found || Instant::now() >= deadline {
                         break;
                     }
                 }
-            }
-            self.scans.spent(user, started.elapsed());
-            if !found {
+                if !found && Instant::now() < deadline {
+                    for pid in finder.scan_order(uid_hint) {
+                        found = finder.scan_fds(pid, inode, deadline);
+                        if found || Instant::now() >= deadline {
+                            break;
+                        }
+                    }
+                }
+                found
+            });
+            if found != Some(true) {
                 return None;
             }
         }
@@ -304,14 +302,25 @@ impl ProcessFinder {
                 return true;
             }
         }
+        self.scan_within_share(uid_hint, |finder, deadline| {
+            finder.scan_fds(pid, inode, deadline)
+        }) == Some(true)
+    }
+
+    /// Runs `scan` (whole descriptor lists, until the deadline it is given) within the time
+    /// share of the socket's user, `uid_hint` (`scan_budget.rs`), and charges what it took;
+    /// `None` when the share is spent and nothing was scanned.
+    fn scan_within_share(
+        &mut self,
+        uid_hint: Option<u32>,
+        scan: impl FnOnce(&mut Self, Instant) -> bool,
+    ) -> Option<bool> {
         let user = uid_hint.unwrap_or(u32::MAX);
         let started = Instant::now();
-        let Some(deadline) = self.scans.allows(user, started) else {
-            return false;
-        };
-        let found = self.scan_fds(pid, inode, deadline);
+        let deadline = self.scans.allows(user, started)?;
+        let found = scan(self, deadline);
         self.scans.spent(user, started.elapsed());
-        found
+        Some(found)
     }
 
     /// The details of `pid`, which [`Self::pid_of_socket`] found holding `inode`, checked as

@@ -34,9 +34,9 @@ use std::time::Duration;
 use super::hook_profile::{HookShares, Recording};
 use super::layout_probe::Layout;
 use super::{
-    bare_namespace_a, daemon_binary, daemon_is_stale, fresh_state, iperf_pinned, median, ns_a,
-    ns_b, number, run, spawn_in, wait_bounded, wait_port, Baseline, Daemon, Net, Res, IPERF_PORT,
-    IP_B,
+    bare_namespace_a, daemon_binary, daemon_is_stale, each_option, fresh_state, iperf_pinned,
+    median, ns_a, ns_b, number, run, spawn_in, wait_bounded, wait_port, Baseline, Daemon, Net, Res,
+    IPERF_PORT, IP_B,
 };
 
 struct Options {
@@ -61,25 +61,21 @@ fn parse_options(args: &[String]) -> Res<Options> {
         probe: false,
         profile: false,
     };
-    let mut rest = args.iter();
-    while let Some(flag) = rest.next() {
-        let mut value = || {
-            rest.next()
-                .ok_or_else(|| format!("{flag} needs a value; {USAGE}"))
-        };
-        match flag.as_str() {
+    each_option(args, USAGE, |flag, value| {
+        match flag {
             "--quick" => {
                 o.rounds = 3;
                 o.seconds = 2;
             }
-            "--rounds" => o.rounds = number(value()?)?,
-            "--seconds" => o.seconds = number(value()?)?,
-            "--compare" => o.compare = Some(compare_daemon(value()?)?),
+            "--rounds" => o.rounds = number(&value()?)?,
+            "--seconds" => o.seconds = number(&value()?)?,
+            "--compare" => o.compare = Some(compare_daemon(&value()?)?),
             "--probe" => o.probe = true,
             "--profile" => o.profile = true,
-            other => return Err(format!("unknown option {other}; {USAGE}")),
+            _ => return Ok(false),
         }
-    }
+        Ok(true)
+    })?;
     o.rounds = o.rounds.clamp(1, 20);
     o.seconds = o.seconds.clamp(1, 60);
     Ok(o)

@@ -18,7 +18,9 @@ use std::sync::Arc;
 use std::thread;
 use std::time::Instant;
 
-use super::{daemon_binary, number, set_backlog, set_linger_zero, Daemon, Net, Res};
+use super::{
+    daemon_binary, each_option, median, number, set_backlog, set_linger_zero, Daemon, Net, Res,
+};
 
 const USAGE: &str = "usage: bench hooks [--rounds N] [--sends N] [--connects N]";
 /// How long a started daemon is left alone before the timing begins.
@@ -36,20 +38,16 @@ fn parse_options(args: &[String]) -> Res<Options> {
         sends: 200_000,
         connects: 5_000,
     };
-    let mut rest = args.iter();
-    while let Some(flag) = rest.next() {
-        let mut value = || {
-            rest.next()
-                .ok_or_else(|| format!("{flag} needs a value; {USAGE}"))
-        };
-        match flag.as_str() {
-            "--rounds" => o.rounds = number(value()?)?,
-            "--sends" => o.sends = number(value()?)?,
-            "--connects" => o.connects = number(value()?)?,
+    each_option(args, USAGE, |flag, value| {
+        match flag {
+            "--rounds" => o.rounds = number(&value()?)?,
+            "--sends" => o.sends = number(&value()?)?,
+            "--connects" => o.connects = number(&value()?)?,
             "--quick" => (o.rounds, o.sends, o.connects) = (3, 50_000, 2_000),
-            other => return Err(format!("unknown option {other}; {USAGE}")),
+            _ => return Ok(false),
         }
-    }
+        Ok(true)
+    })?;
     o.rounds = o.rounds.clamp(1, 20);
     o.sends = o.sends.clamp(1_000, 5_000_000);
     o.connects = o.connects.clamp(100, 100_000);
@@ -110,11 +108,6 @@ pub(crate) fn bench(args: &[String]) -> Res<()> {
             }
         }
     }
-    let median = |values: &[f64]| {
-        let mut sorted = values.to_vec();
-        sorted.sort_by(f64::total_cmp);
-        sorted.get(sorted.len() / 2).copied().unwrap_or(f64::NAN)
-    };
     // The first configuration is no daemon: the base of the ratios.
     let (base_send, base_connect) = results
         .first()

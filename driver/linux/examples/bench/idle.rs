@@ -22,7 +22,8 @@ use zenithfenced::client_socket::DaemonClient;
 
 use super::proc_stats::Cpu;
 use super::{
-    daemon_binary, fresh_state, ns_a, ns_b, number, run, socket, spawn_in, Daemon, Net, Res, IP_B,
+    daemon_binary, each_option, fresh_state, ns_a, ns_b, number, run, socket, spawn_in, Daemon,
+    Net, Res, IP_B,
 };
 
 const USAGE: &str = "usage: bench idle [--seconds N] [--compare DAEMON]";
@@ -42,19 +43,15 @@ fn parse_options(args: &[String]) -> Res<Options> {
         seconds: 20,
         compare: None,
     };
-    let mut rest = args.iter();
-    while let Some(flag) = rest.next() {
-        let mut value = || {
-            rest.next()
-                .ok_or_else(|| format!("{flag} needs a value; {USAGE}"))
-        };
-        match flag.as_str() {
+    each_option(args, USAGE, |flag, value| {
+        match flag {
             "--quick" => o.seconds = 10,
-            "--seconds" => o.seconds = number(value()?)?,
-            "--compare" => o.compare = Some(super::established::compare_daemon(value()?)?),
-            other => return Err(format!("unknown option {other}; {USAGE}")),
+            "--seconds" => o.seconds = number(&value()?)?,
+            "--compare" => o.compare = Some(super::established::compare_daemon(&value()?)?),
+            _ => return Ok(false),
         }
-    }
+        Ok(true)
+    })?;
     o.seconds = o.seconds.clamp(5, 300);
     Ok(o)
 }
