@@ -1,8 +1,7 @@
 //! Files replaced whole and atomically: a temporary file beside the target (mode 0600), flushed
 //! to disk, renamed over the old one, and the directory flushed, so a crash at any moment leaves
 //! the old content or the new, never a mix or a half. Used for the stored policy
-//! (`policy_file.rs`) and the record of the built-in chains the daemon made
-//! (`builtin_chains.rs`).
+//! (`policy_file.rs`).
 
 use std::fs::{self, DirBuilder, File, OpenOptions};
 use std::io::{self, Write};

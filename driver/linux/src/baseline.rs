@@ -3,7 +3,7 @@
 //! It binds the queue with the daemon's parameters, through this crate's own [`nfqueue`] code,
 //! and answers every held packet `NF_ACCEPT` with the allow bit added to its mark, the way the
 //! daemon answers a permanent accept. [`BaselineRules`] installs the daemon's rule set (the same
-//! `iptables-restore` scripts and the same nft verdict table). Comparing the two therefore isolates
+//! nft table). Comparing the two therefore isolates
 //! what the daemon adds on top of the kernel round trip: policy, process attribution and the
 //! client protocol.
 //!
@@ -19,9 +19,8 @@ use std::os::unix::net::UnixStream;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use crate::builtin_chains;
 use crate::nfqueue::{KernelVerdict, Queue};
-use crate::rules::{self, Family, RuleConfig, VerdictTable, MARK_ALLOW, MARK_VERDICT_MASK};
+use crate::rules::{self, Family, RuleConfig, RuleTable, MARK_ALLOW, MARK_VERDICT_MASK};
 
 /// Held packets in the kernel queue at most: the daemon's value (`run.rs`).
 const KERNEL_QUEUE_LEN: u32 = 4096;
@@ -143,57 +142,25 @@ fn send_accept(verdicts: &crate::nfqueue::VerdictSender, id: u32, mark: u32) -> 
     }
 }
 
-/// The daemon's netfilter rules and verdict table for one queue, installed in the current network
-/// namespace; dropping it removes them.
+/// The daemon's netfilter rules for one queue, installed in the current network namespace;
+/// dropping it removes them.
 pub struct BaselineRules {
-    families: Vec<Family>,
-    verdict_table: Option<VerdictTable>,
-    /// The built-in chains there before, so that only those the rules made are removed.
-    existing: builtin_chains::Existing,
+    _table: RuleTable,
 }
 
 impl BaselineRules {
-    /// Installs exactly what `zenithfenced --queue QUEUE` installs (IPv4 and, with `ipv6`, IPv6,
-    /// including the DNS NFLOG rules for group `queue + 1`), after sweeping any leftovers.
+    /// Installs exactly what `zenithfenced --queue QUEUE` installs (IPv6 too with `ipv6`,
+    /// including the DNS copies for group `queue + 1`), after sweeping any leftovers.
     pub fn install(queue: u16, ipv6: bool) -> io::Result<BaselineRules> {
-        let families = if ipv6 {
-            vec![Family::V4, Family::V6]
-        } else {
-            vec![Family::V4]
-        };
-        for &family in &families {
-            rules::remove(family, None);
+        rules::remove_leftover_tables();
+        for family in [Family::V4, Family::V6] {
+            rules::remove_legacy(family);
         }
-        rules::remove_leftover_verdict_tables();
-        let existing = builtin_chains::Existing::now(&families);
-        let mut installed = BaselineRules {
-            families: Vec::new(),
-            verdict_table: Some(VerdictTable::install(queue)?),
-            existing,
-        };
-        let config = RuleConfig {
+        let table = RuleTable::install(RuleConfig {
             queue,
             dns_log_group: Some(queue.wrapping_add(1).max(1)),
-        };
-        for family in families {
-            // Recorded first: a failed install may have left part of it, and drop sweeps it.
-            installed.families.push(family);
-            rules::install(family, config)?;
-        }
-        Ok(installed)
-    }
-}
-
-impl Drop for BaselineRules {
-    fn drop(&mut self) {
-        for &family in &self.families {
-            rules::remove(family, None);
-        }
-        // The built-in chains the rules made, as the daemon removes them.
-        let _ = self.existing.made_since().remove();
-        // After the queue rules, as the daemon does.
-        if let Some(table) = self.verdict_table.take() {
-            table.remove();
-        }
+            ipv6,
+        })?;
+        Ok(BaselineRules { _table: table })
     }
 }

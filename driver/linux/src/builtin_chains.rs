@@ -1,17 +1,18 @@
-//! Removes the built-in chains iptables-nft made for our rules, once our rules are gone.
+//! Removes the built-in chains iptables-nft made for an older version's rules, after a killed
+//! daemon of that version (until 2026-12-07 the queue's rules were in iptables-nft's mangle
+//! table: `rules.rs`).
 //!
 //! iptables-nft creates a table's built-in chains (mangle OUTPUT, INPUT, POSTROUTING) as nftables
-//! base chains the first time a rule goes into one, and never removes them. After our rules are
+//! base chains the first time a rule goes into one, and never removes them. After the rules are
 //! removed they would stay, empty, with policy accept: they pass every packet, as no chain at all
 //! would, but every packet of the host still pays a hook call for each, and mangle OUTPUT is a
 //! `route` chain that also saves and compares the packet's routing keys (`bench established
 //! --profile` counted it).
 //!
-//! Only what the daemon made goes: the tables and chains of [`rules::BUILTINS`] that did not
-//! exist before its rules went in ([`Existing`], then [`Made`]). Another program's, even an empty
-//! one it keeps ready for later rules, stays. What was made is recorded beside the instance lock
-//! (`/run/zenithfence/net-<inode>.chains`, with the namespace's cookie, since a later namespace
-//! may get the same inode), so the start after a killed daemon removes them too.
+//! Only what that daemon made goes: the tables and chains of [`rules::BUILTINS`] it recorded as
+//! made by its rules ([`Made`]), beside the instance lock (`/run/zenithfence/net-<inode>.chains`,
+//! with the namespace's cookie, since a later namespace may get the same inode). Another
+//! program's, even an empty one it keeps ready for later rules, stays.
 //!
 //! A chain goes only while it is a base chain with policy accept that holds no rule and no jump:
 //! deleting it changes no verdict. The check and the delete are bound to the ruleset's generation
@@ -25,20 +26,11 @@ use std::fs;
 use std::io;
 use std::path::Path;
 
-use crate::atomic_file;
 use crate::nft_netlink::{self, Nftables};
 use crate::rules::{self, Family};
 
 /// The record is a few lines; anything longer is not ours.
 const RECORD_LIMIT: u64 = 4096;
-
-/// nft's name of the family, as the record writes it.
-fn family_name(family: Family) -> &'static str {
-    match family {
-        Family::V4 => "ip",
-        Family::V6 => "ip6",
-    }
-}
 
 /// A table or one of its built-in chains (`chain` `None`: the table itself), as named in
 /// [`rules::BUILTINS`].
@@ -50,14 +42,6 @@ pub(crate) struct Object {
 }
 
 impl Object {
-    /// The record's line for it: "ip mangle OUTPUT", or "ip mangle" for the table.
-    fn line(&self) -> String {
-        match self.chain {
-            Some(chain) => format!("{} {} {chain}", family_name(self.family), self.table),
-            None => format!("{} {}", family_name(self.family), self.table),
-        }
-    }
-
     /// The object a record line names, only if it is one of [`rules::BUILTINS`] (the names are
     /// then ours, not the file's).
     fn from_line(line: &str) -> Option<Object> {
@@ -83,83 +67,15 @@ impl Object {
             chain,
         })
     }
-
-    /// Every table and built-in chain of [`rules::BUILTINS`] in `families`.
-    fn all(families: &[Family]) -> Vec<Object> {
-        let mut all = Vec::new();
-        for &family in families {
-            for (table, chains) in rules::BUILTINS {
-                all.push(Object {
-                    family,
-                    table,
-                    chain: None,
-                });
-                all.extend(chains.iter().map(|&chain| Object {
-                    family,
-                    table,
-                    chain: Some(chain),
-                }));
-            }
-        }
-        all
-    }
 }
 
-/// What of [`rules::BUILTINS`] existed before our rules went in.
-pub(crate) struct Existing {
-    families: Vec<Family>,
-    objects: Vec<Object>,
-}
-
-impl Existing {
-    /// Looks now. Without an answer from nftables, everything counts as existing: then nothing
-    /// is ever taken for ours.
-    pub(crate) fn now(families: &[Family]) -> Existing {
-        let objects = Object::all(families);
-        let existing = match Nftables::open() {
-            Ok(mut nft) => objects
-                .into_iter()
-                .filter(|o| nft.exists(o.family, o.table, o.chain).unwrap_or(true))
-                .collect(),
-            Err(_) => objects,
-        };
-        Existing {
-            families: families.to_vec(),
-            objects: existing,
-        }
-    }
-
-    /// What exists now and did not then: what installing our rules made.
-    pub(crate) fn made_since(&self) -> Made {
-        let Ok(mut nft) = Nftables::open() else {
-            return Made::default();
-        };
-        let objects = Object::all(&self.families)
-            .into_iter()
-            .filter(|o| !self.objects.contains(o))
-            .filter(|o| nft.exists(o.family, o.table, o.chain).unwrap_or(false))
-            .collect();
-        Made { objects }
-    }
-}
-
-/// Tables and built-in chains the daemon made.
+/// Tables and built-in chains an older daemon made.
 #[derive(Debug, Default, PartialEq)]
 pub(crate) struct Made {
     objects: Vec<Object>,
 }
 
 impl Made {
-    /// The record's text: the namespace's cookie, then one object a line.
-    fn encode(&self, cookie: u64) -> String {
-        let mut text = format!("netns-cookie {cookie}\n");
-        for object in &self.objects {
-            text.push_str(&object.line());
-            text.push('\n');
-        }
-        text
-    }
-
     /// The objects of a record written in the namespace with `cookie`; `None` for another
     /// namespace's record or text that is not a record. Lines naming anything but
     /// [`rules::BUILTINS`] are left out.
@@ -176,16 +92,6 @@ impl Made {
         Some(Made {
             objects: lines.filter_map(Object::from_line).collect(),
         })
-    }
-
-    /// Writes the record (replacing the file in one rename), so that the start after a killed
-    /// daemon can remove what it made. Nothing made: no record.
-    pub(crate) fn record(&self, path: &Path) -> io::Result<()> {
-        if self.objects.is_empty() {
-            return forget_record(path);
-        }
-        let cookie = nft_netlink::netns_cookie()?;
-        atomic_file::store(path, self.encode(cookie).as_bytes())
     }
 
     /// The record a killed daemon left in this namespace, if any.
@@ -236,66 +142,34 @@ mod tests {
 
     #[test]
     fn a_record_names_only_our_builtins_and_only_in_its_own_namespace() {
-        let made = Made {
-            objects: vec![
-                Object {
-                    family: Family::V4,
-                    table: "mangle",
-                    chain: None,
-                },
-                Object {
-                    family: Family::V4,
-                    table: "mangle",
-                    chain: Some("OUTPUT"),
-                },
-                Object {
-                    family: Family::V6,
-                    table: "filter",
-                    chain: Some("INPUT"),
-                },
-            ],
+        let text = "netns-cookie 77\nip mangle\nip mangle OUTPUT\nip6 filter INPUT\n";
+        let object = |family, table, chain| Object {
+            family,
+            table,
+            chain,
         };
-        let text = made.encode(77);
         assert_eq!(
-            text,
-            "netns-cookie 77\nip mangle\nip mangle OUTPUT\nip6 filter INPUT\n"
+            Made::decode(text, 77),
+            Some(Made {
+                objects: vec![
+                    object(Family::V4, "mangle", None),
+                    object(Family::V4, "mangle", Some("OUTPUT")),
+                    object(Family::V6, "filter", Some("INPUT")),
+                ]
+            })
         );
-        assert_eq!(Made::decode(&text, 77), Some(made));
         // Another namespace's record (a reused inode) is not this one's.
-        assert_eq!(Made::decode(&text, 78), None);
+        assert_eq!(Made::decode(text, 78), None);
         // Names outside rules::BUILTINS, odd lines and a missing cookie line are not taken.
         let odd = "netns-cookie 5\nip mangle PREROUTING\nip nat OUTPUT\ninet mangle OUTPUT\n\
                    ip mangle OUTPUT extra\nip\nip6 mangle POSTROUTING\n";
         assert_eq!(
             Made::decode(odd, 5),
             Some(Made {
-                objects: vec![Object {
-                    family: Family::V6,
-                    table: "mangle",
-                    chain: Some("POSTROUTING"),
-                }]
+                objects: vec![object(Family::V6, "mangle", Some("POSTROUTING"))]
             })
         );
         assert_eq!(Made::decode("ip mangle OUTPUT\n", 5), None);
         assert_eq!(Made::decode("", 5), None);
-    }
-
-    #[test]
-    fn the_candidates_are_the_builtins_of_each_family() {
-        let all = Object::all(&[Family::V6]);
-        let lines: Vec<String> = all.iter().map(Object::line).collect();
-        assert_eq!(
-            lines,
-            [
-                "ip6 mangle",
-                "ip6 mangle OUTPUT",
-                "ip6 mangle INPUT",
-                "ip6 mangle POSTROUTING",
-                "ip6 filter",
-                "ip6 filter OUTPUT",
-                "ip6 filter INPUT"
-            ]
-        );
-        assert!(all.iter().all(|o| Object::from_line(&o.line()) == Some(*o)));
     }
 }

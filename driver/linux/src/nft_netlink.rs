@@ -1,6 +1,8 @@
 //! The few nf_tables netlink requests the daemon makes itself (`NETLINK_NETFILTER`, subsystem
-//! `NFTABLES`): look up a table or a built-in chain, and delete one that holds nothing, bound to
-//! the ruleset generation it was checked at (see `builtin_chains.rs` for why).
+//! `NFTABLES`): put the queue rules in the daemon's table and take them out again (nft cannot
+//! write the xtables target they use: see `rules.rs`), look up a table or a built-in chain, and
+//! delete one that holds nothing, bound to the ruleset generation it was checked at (see
+//! `builtin_chains.rs` for why).
 
 use std::io;
 
@@ -22,6 +24,29 @@ const MSG_DELCHAIN: u16 = 5;
 const MSG_NEWTABLE: u16 = 0;
 const MSG_GETTABLE: u16 = 1;
 const MSG_DELTABLE: u16 = 2;
+const MSG_NEWRULE: u16 = 6;
+const MSG_DELRULE: u16 = 8;
+/// `NFTA_RULE_*`.
+const RULE_TABLE: u16 = 1;
+const RULE_CHAIN: u16 = 2;
+const RULE_EXPRESSIONS: u16 = 4;
+/// `NFTA_LIST_ELEM`, `NFTA_EXPR_NAME`, `NFTA_EXPR_DATA`.
+const LIST_ELEM: u16 = 1;
+const EXPR_NAME: u16 = 1;
+const EXPR_DATA: u16 = 2;
+/// `NFTA_TARGET_NAME`, `_REV`, `_INFO`: an xtables target run by `nft_compat`.
+const TARGET_NAME: u16 = 1;
+const TARGET_REV: u16 = 2;
+const TARGET_INFO: u16 = 3;
+/// The NFQUEUE target's revision 3 (`struct xt_NFQ_info_v3`), and its bypass flag
+/// (`NFQ_FLAG_BYPASS`): with no reader on the queue, packets pass.
+const NFQUEUE_REV: u32 = 3;
+const NFQ_FLAG_BYPASS: u16 = 0x1;
+/// `NLM_F_CREATE`, `NLM_F_APPEND`: a new rule at the end of its chain.
+const NLM_F_CREATE: u16 = 0x400;
+const NLM_F_APPEND: u16 = 0x800;
+/// `NFPROTO_INET`: the daemon's table is of family `inet`.
+const NFPROTO_INET: u8 = 1;
 /// `NFTA_TABLE_NAME`, `NFTA_TABLE_USE`.
 const TABLE_NAME: u16 = 1;
 const TABLE_USE: u16 = 3;
@@ -71,6 +96,49 @@ impl ChainState {
     pub(crate) fn removable(&self) -> bool {
         self.base && self.policy == Some(POLICY_ACCEPT) && self.uses == 0
     }
+}
+
+/// `struct xt_NFQ_info_v3` for one queue with the bypass flag: queue number, number of
+/// queues, flags (native byte order, as xtables structures are), padded to 8 bytes as
+/// `XT_ALIGN` pads it.
+fn nfqueue_target_info(queue: u16) -> [u8; 8] {
+    let mut info = [0u8; 8];
+    for (slot, value) in info.chunks_exact_mut(2).zip([queue, 1, NFQ_FLAG_BYPASS]) {
+        slot.copy_from_slice(&value.to_ne_bytes());
+    }
+    info
+}
+
+/// A `NFT_MSG_NEWRULE` that appends `NFQUEUE --queue-num QUEUE --queue-bypass` to `chain`.
+fn queue_rule(table: &str, chain: &str, queue: u16, seq: u32) -> Vec<u8> {
+    MessageBuilder::new(
+        kind(MSG_NEWRULE),
+        NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_APPEND,
+        seq,
+    )
+    .raw(&nfgenmsg(NFPROTO_INET, 0))
+    .attr(RULE_TABLE, &c_string(table))
+    .attr(RULE_CHAIN, &c_string(chain))
+    .nest(RULE_EXPRESSIONS)
+    .nest(LIST_ELEM)
+    .attr(EXPR_NAME, &c_string("target"))
+    .nest(EXPR_DATA)
+    .attr(TARGET_NAME, &c_string("NFQUEUE"))
+    .attr(TARGET_REV, &NFQUEUE_REV.to_be_bytes())
+    .attr(TARGET_INFO, &nfqueue_target_info(queue))
+    .end_nest()
+    .end_nest()
+    .end_nest()
+    .finish()
+}
+
+/// A `NFT_MSG_DELRULE` with no rule handle: every rule of `chain` goes.
+fn flush_chain(table: &str, chain: &str, seq: u32) -> Vec<u8> {
+    MessageBuilder::new(kind(MSG_DELRULE), NLM_F_REQUEST | NLM_F_ACK, seq)
+        .raw(&nfgenmsg(NFPROTO_INET, 0))
+        .attr(RULE_TABLE, &c_string(table))
+        .attr(RULE_CHAIN, &c_string(chain))
+        .finish()
 }
 
 /// A NUL-terminated string attribute's bytes.
@@ -170,12 +238,8 @@ impl Nftables {
     }
 
     /// Whether the table, or its chain `chain`, exists.
-    pub(crate) fn exists(
-        &mut self,
-        family: Family,
-        table: &str,
-        chain: Option<&str>,
-    ) -> io::Result<bool> {
+    #[cfg(test)]
+    fn exists(&mut self, family: Family, table: &str, chain: Option<&str>) -> io::Result<bool> {
         Ok(match chain {
             Some(chain) => self.chain(family, table, chain)?.is_some(),
             None => self.table_use(family, table)?.is_some(),
@@ -224,9 +288,38 @@ impl Nftables {
         false
     }
 
+    /// Appends the NFQUEUE rule for `queue` to each of `chains` of the `inet` table `table`,
+    /// all in one transaction.
+    pub(crate) fn add_queue_rules(
+        &mut self,
+        table: &str,
+        chains: &[&str],
+        queue: u16,
+    ) -> io::Result<()> {
+        let messages = chains
+            .iter()
+            .map(|chain| {
+                let seq = self.socket.next_seq();
+                (seq, queue_rule(table, chain, queue, seq))
+            })
+            .collect();
+        self.batch(messages, None)
+    }
+
+    /// Deletes every rule of `chains` of the `inet` table `table`, in one transaction.
+    pub(crate) fn flush_chains(&mut self, table: &str, chains: &[&str]) -> io::Result<()> {
+        let messages = chains
+            .iter()
+            .map(|chain| {
+                let seq = self.socket.next_seq();
+                (seq, flush_chain(table, chain, seq))
+            })
+            .collect();
+        self.batch(messages, None)
+    }
+
     /// Sends one delete in a batch of its own, valid only at `generation`, and waits for its
-    /// answer: the delete's acknowledgement, or an error for any message of the batch (one that
-    /// fails the whole batch answers for its first message).
+    /// answer.
     fn delete(
         &mut self,
         message: u16,
@@ -234,40 +327,59 @@ impl Nftables {
         attrs: &[(u16, &str)],
         generation: u32,
     ) -> io::Result<()> {
-        let begin_seq = self.socket.next_seq();
         let seq = self.socket.next_seq();
-        let end_seq = self.socket.next_seq();
         let mut delete =
             MessageBuilder::new(kind(message), NLM_F_REQUEST | NLM_F_ACK | NLM_F_NONREC, seq)
                 .raw(&nfgenmsg(nfproto(family), 0));
         for (attr, text) in attrs {
             delete = delete.attr(*attr, &c_string(text));
         }
-        let mut batch = MessageBuilder::new(BATCH_BEGIN, NLM_F_REQUEST, begin_seq)
-            .raw(&nfgenmsg(AF_UNSPEC, SUBSYS_NFTABLES))
-            .attr(BATCH_GENID, &generation.to_be_bytes())
-            .finish();
-        batch.extend_from_slice(&delete.finish());
+        self.batch(vec![(seq, delete.finish())], Some(generation))
+    }
+
+    /// Sends `messages` (each with its sequence number, each asking for an acknowledgement) as
+    /// one batch, valid only at `generation` when given, and waits until each is acknowledged,
+    /// or for the first error (a batch that fails, fails as a whole).
+    fn batch(&mut self, messages: Vec<(u32, Vec<u8>)>, generation: Option<u32>) -> io::Result<()> {
+        let begin_seq = self.socket.next_seq();
+        let mut begin = MessageBuilder::new(BATCH_BEGIN, NLM_F_REQUEST, begin_seq)
+            .raw(&nfgenmsg(AF_UNSPEC, SUBSYS_NFTABLES));
+        if let Some(generation) = generation {
+            begin = begin.attr(BATCH_GENID, &generation.to_be_bytes());
+        }
+        let mut batch = begin.finish();
+        let mut waiting: Vec<u32> = Vec::with_capacity(messages.len());
+        for (seq, message) in messages {
+            waiting.push(seq);
+            batch.extend_from_slice(&message);
+        }
+        let end_seq = self.socket.next_seq();
+        // Replies to this batch, and only those: an error may name the batch's begin or end.
+        let ours = [begin_seq, end_seq]
+            .into_iter()
+            .chain(waiting.iter().copied())
+            .collect::<Vec<u32>>();
         batch.extend_from_slice(
             &MessageBuilder::new(BATCH_END, NLM_F_REQUEST, end_seq)
                 .raw(&nfgenmsg(AF_UNSPEC, SUBSYS_NFTABLES))
                 .finish(),
         );
         self.socket.send(&batch)?;
-        loop {
+        while !waiting.is_empty() {
             // A timeout ends this with an error (the socket's receive timeout).
             let datagram = self.socket.recv()?;
             for reply in netlink::messages(datagram) {
-                if !(begin_seq..=end_seq).contains(&reply.seq) {
+                if !ours.contains(&reply.seq) {
                     continue;
                 }
                 match reply.error_code() {
-                    Some(0) if reply.seq == seq => return Ok(()),
+                    Some(0) => waiting.retain(|&seq| seq != reply.seq),
                     Some(code) if code < 0 => return Err(io::Error::from_raw_os_error(-code)),
                     _ => {}
                 }
             }
         }
+        Ok(())
     }
 }
 
@@ -372,6 +484,54 @@ mod tests {
             nft("delete chain ip t d");
             assert!(nl.delete_unused(Family::V4, "t", None));
             assert!(!nl.exists(Family::V4, "t", None).unwrap());
+        })
+        .join()
+        .unwrap();
+    }
+
+    #[test]
+    fn the_queue_rules_go_in_and_out_of_an_inet_table_in_one_transaction() {
+        assert_eq!(nfqueue_target_info(0x1234)[..6], {
+            let mut info = [0u8; 6];
+            info[..2].copy_from_slice(&0x1234u16.to_ne_bytes());
+            info[2..4].copy_from_slice(&1u16.to_ne_bytes());
+            info[4..].copy_from_slice(&NFQ_FLAG_BYPASS.to_ne_bytes());
+            info
+        });
+        if sys::effective_uid() != 0 {
+            assert_eq!(
+                std::env::var("ZF_SKIP_ROOT_TESTS").as_deref(),
+                Ok("1"),
+                "this test changes netfilter state in a namespace of its own and needs root; \
+                 set ZF_SKIP_ROOT_TESTS=1 to skip it knowingly"
+            );
+            eprintln!("SKIPPED: not root and ZF_SKIP_ROOT_TESTS=1");
+            return;
+        }
+        std::thread::spawn(|| {
+            sys::unshare_network_namespace().unwrap();
+            nft("add table inet t { chain a { } ; chain b { } ; }");
+            let listed = || {
+                let out = std::process::Command::new("nft")
+                    .args(["list", "table", "inet", "t"])
+                    .output()
+                    .unwrap();
+                String::from_utf8_lossy(&out.stdout).into_owned()
+            };
+            let mut nl = Nftables::open().unwrap();
+            nl.add_queue_rules("t", &["a", "b"], 4321).unwrap();
+            assert_eq!(
+                listed().matches("queue num 4321 bypass").count(),
+                2,
+                "{}",
+                listed()
+            );
+            // One chain that does not exist fails the whole batch: nothing is added.
+            let missing = nl.add_queue_rules("t", &["a", "nope"], 7);
+            assert_eq!(missing.unwrap_err().raw_os_error(), Some(2), "ENOENT");
+            assert!(!listed().contains("queue num 7"), "{}", listed());
+            nl.flush_chains("t", &["a", "b"]).unwrap();
+            assert!(!listed().contains("queue"), "{}", listed());
         })
         .join()
         .unwrap();

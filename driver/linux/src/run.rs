@@ -28,7 +28,7 @@ use crate::nfqueue::Queue;
 use crate::notify::{Notifier, READY_BOUND, STOPPING_BOUND};
 use crate::policy_file::{self, Stored};
 use crate::resolvers::{Resolvers, RESOLVED_UPSTREAMS, RESOLV_CONF};
-use crate::rules::{self, Family, RuleConfig, VerdictTable};
+use crate::rules::{self, Family, RuleConfig, RuleTable};
 use crate::sock_diag::DestroyListener;
 use crate::socket_lock;
 use crate::sys;
@@ -77,26 +77,18 @@ pub(crate) fn run(options: Options) -> io::Result<()> {
         stored: stored_policy(&options, &log),
         file: options.policy_file.clone(),
     };
-    let families: Vec<Family> = if options.ipv6 {
-        vec![Family::V4, Family::V6]
-    } else {
-        vec![Family::V4]
-    };
-    // Leftovers of a daemon that was killed: nothing else removed them. Both families, even
-    // with --no-ipv6: an earlier run may have had IPv6, and its rules would queue to us.
+    // Leftovers of a daemon that was killed: nothing else removed them. Our tables, then what
+    // an older version left in iptables-nft's tables (both families: its rules would queue to
+    // us), then the built-in chains it made for them, now that the sweep emptied them.
+    rules::remove_leftover_tables();
     for family in [Family::V4, Family::V6] {
-        rules::remove(family, None);
+        rules::remove_legacy(family);
     }
-    rules::remove_leftover_verdict_tables();
-    // The built-in chains a killed daemon made, now that the sweep emptied them; then what
-    // exists before ours go in, so that only what our install makes is ours to remove.
-    let record = instance::chains_record_path(Path::new(LOCK_DIR)).ok();
-    if let Some(path) = &record {
-        if let Some(made) = builtin_chains::Made::recorded(path) {
-            remove_made(&made, Some(path), &log);
+    if let Ok(path) = instance::chains_record_path(Path::new(LOCK_DIR)) {
+        if let Some(made) = builtin_chains::Made::recorded(&path) {
+            remove_made(&made, &path, &log);
         }
     }
-    let existing = builtin_chains::Existing::now(&families);
     let queue = Queue::bind(options.queue, KERNEL_QUEUE_LEN, COPY_RANGE)?;
     let dns_group = options.queue.wrapping_add(1).max(1);
     let dns = match NflogGroup::bind(dns_group) {
@@ -145,41 +137,22 @@ pub(crate) fn run(options: Options) -> io::Result<()> {
             format!("could not forget earlier allowed flows: {e}"),
         );
     }
-    // Before the queue rules: no verdict may ever be given without the table that applies it.
-    let verdict_table = VerdictTable::install(options.queue)?;
-    let config = RuleConfig {
+    let table = RuleTable::install(RuleConfig {
         queue: options.queue,
         dns_log_group: dns.as_ref().map(|_| dns_group),
-    };
-    for &family in &families {
-        if let Err(e) = rules::install(family, config) {
-            families.iter().for_each(|&f| rules::remove(f, None));
-            let _ = existing.made_since().remove();
-            verdict_table.remove();
-            return Err(e);
-        }
-    }
-    let made = existing.made_since();
-    if let Some(path) = &record {
-        if let Err(e) = made.record(path) {
-            log.write(
-                Severity::Warning,
-                format!(
-                    "cannot record the built-in chains made for our rules in {} (should this daemon be killed, they stay): {e}",
-                    path.display()
-                ),
-            );
-        }
-    }
+        ipv6: options.ipv6,
+    })?;
+    let table_name = rules::table_name(options.queue);
     // On the way out the queue rules go while the packet thread still runs, so every packet
     // queued until then is answered by the daemon rather than dropped with its socket; the
-    // verdict table goes once that thread has ended (after `serve`). Then the built-in chains
-    // our rules were in, if they made them and nothing else went in since.
+    // table, which applies the verdicts, goes once that thread has ended (after `serve`).
     let remove_rules = || {
-        for &family in &families {
-            rules::remove(family, Some(config));
+        if let Err(e) = table.stop_queueing() {
+            log.write(
+                Severity::Error,
+                format!("cannot remove the queue rules: {e}"),
+            );
         }
-        remove_made(&made, record.as_deref(), &log);
     };
     // Armed by `serve` at the signal, and kept until the very end: the last log lines could
     // block on stderr too.
@@ -195,12 +168,12 @@ pub(crate) fn run(options: Options) -> io::Result<()> {
             notifier,
         },
         &log,
-        &families,
+        &table_name,
         &mut watchdog,
         remove_rules,
     );
     // Every thread has ended: nothing of ours is answered any more.
-    verdict_table.remove();
+    drop(table);
     let _ = result
         .as_ref()
         .map_err(|e| log.write(Severity::Error, e.to_string()));
@@ -216,15 +189,15 @@ pub(crate) fn run(options: Options) -> io::Result<()> {
     result
 }
 
-/// Removes the built-in chains and tables of `made` that hold nothing, then the record.
-fn remove_made(made: &builtin_chains::Made, record: Option<&Path>, log: &Log) {
+/// Removes the built-in chains and tables of `made` (an older version's) that hold nothing,
+/// then the record.
+fn remove_made(made: &builtin_chains::Made, record: &Path, log: &Log) {
     if let Err(e) = made.remove() {
         log.write(
             Severity::Warning,
             format!("cannot remove the built-in chains made for our rules: {e}"),
         );
     }
-    let Some(record) = record else { return };
     if let Err(e) = builtin_chains::forget_record(record) {
         log.write(
             Severity::Warning,
@@ -235,13 +208,16 @@ fn remove_made(made: &builtin_chains::Made, record: Option<&Path>, log: &Log) {
 
 /// The watchdog's way out when the orderly shutdown is stuck: take the queue rules away
 /// (nothing is queued to a daemon that no longer answers), say so, and end the process. Held
-/// packets are dropped by the kernel with the queue's socket; TCP sends them again. The verdict
-/// table stays until the next start sweeps it: a thread that still answers must not see its
-/// block verdict let the packet through, and the table acts on nothing but our marks.
-fn stuck_shutdown(families: Vec<Family>) {
-    let removed = run_bounded(RULES_BOUND, move || {
-        families.iter().for_each(|&f| rules::remove(f, None));
+/// packets are dropped by the kernel with the queue's socket; TCP sends them again. The rest
+/// of the table stays until the next start sweeps it: a thread that still answers must not see
+/// its block verdict let the packet through, and it acts on nothing but our marks.
+fn stuck_shutdown(table: String) {
+    let done = Arc::new(AtomicBool::new(false));
+    let done_ref = Arc::clone(&done);
+    let finished = run_bounded(RULES_BOUND, move || {
+        done_ref.store(rules::stop_queueing(&table).is_ok(), Ordering::SeqCst)
     });
+    let removed = finished && done.load(Ordering::SeqCst);
     let text = format!(
         "error: the orderly shutdown did not finish within {} s; {}; exiting",
         STOP_BOUND.as_secs(),
@@ -350,7 +326,7 @@ fn serve(
     options: &Options,
     started: Started,
     log: &Arc<Log>,
-    families: &[Family],
+    table: &str,
     watchdog: &mut Option<Watchdog>,
     remove_rules: impl FnOnce(),
 ) -> io::Result<()> {
@@ -391,7 +367,7 @@ fn serve(
     let stop = Arc::new(AtomicBool::new(false));
     let mut threads = Vec::new();
     // A thread that cannot start ends the daemon, through the same orderly stop as a signal:
-    // the packet thread may already answer packets, and the verdict table (removed by `run`
+    // the packet thread may already answer packets, and the rule table (removed by `run`
     // once this returns) must outlive it.
     let spawned: io::Result<()> = 'spawn: {
         let (daemon_ref, stop_ref) = (Arc::clone(&daemon), Arc::clone(&stop));
@@ -440,8 +416,8 @@ fn serve(
     };
     // The watchdog first: nothing after the signal, telling systemd included, may keep the
     // daemon from ending within STOP_BOUND.
-    let families = families.to_vec();
-    *watchdog = Some(Watchdog::arm(STOP_BOUND, move || stuck_shutdown(families)));
+    let table = table.to_string();
+    *watchdog = Some(Watchdog::arm(STOP_BOUND, move || stuck_shutdown(table)));
     notify(notifier.as_ref(), "STOPPING=1", STOPPING_BOUND, log);
     log.write(Severity::Info, format!("{reason}: stopping"));
     // Answer what is held first (the packet thread keeps answering new packets with the

@@ -56,7 +56,7 @@ impl QueuedVerdict {
                 KernelVerdict::Accept,
                 others | if permanent { MARK_ALLOW } else { 0 },
             ),
-            // The whole mark: the verdict table rejects exactly this one (`rules.rs`).
+            // The whole mark: the rule table rejects exactly this one (`rules.rs`).
             Action::Block => (KernelVerdict::Accept, MARK_BLOCKED),
             Action::Drop => (KernelVerdict::Drop, packet.mark),
         };
@@ -215,7 +215,7 @@ mod tests {
         assert_eq!(
             v(Action::Block, true).mark,
             MARK_BLOCKED,
-            "the one mark the verdict table rejects"
+            "the one mark the rule table rejects"
         );
         assert_eq!(v(Action::Drop, false).verdict, KernelVerdict::Drop);
         assert_eq!(

@@ -1,6 +1,7 @@
-//! The daemon's netfilter rules on real traffic: what established packets traverse, and the
-//! sweep of an older version's leftovers. Two namespaces, the real `zenithfenced`, real curl and
-//! a python server; every client is bounded in time, every test removes its namespaces.
+//! The daemon's netfilter rules on real traffic: what established packets traverse, what the
+//! verdicts do to marks, and the sweep of leftovers (this version's and an older version's).
+//! Two namespaces, the real `zenithfenced`, real curl and a python server; every client is
+//! bounded in time, every test removes its namespaces.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -15,32 +16,10 @@ use support::responder::{always, Responder};
 use support::root_test;
 use zenithfence_protocol::Verdict;
 
-/// Packets that took each jump from `builtin` into one of our chains: (target, packets), from
-/// the rule counters `iptables-nft -L -v -x` prints.
-fn jump_counters(net: &TestNet, table: &str, builtin: &str) -> Vec<(String, u64)> {
-    let out = net.exec(
-        &net.a,
-        "iptables-nft",
-        &["-w", "-t", table, "-L", builtin, "-v", "-x", "-n"],
-    );
-    assert!(out.status.success(), "iptables-nft -L {builtin}");
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|line| {
-            let words: Vec<&str> = line.split_whitespace().collect();
-            let packets = words.first()?.parse().ok()?;
-            let target = words.get(2)?;
-            target
-                .starts_with("ZF_")
-                .then(|| (target.to_string(), packets))
-        })
-        .collect()
-}
-
-/// Packets that entered the verdict table's chain from each hook of the daemon's nft table,
-/// from the counters on its guarded jumps (`nft list table`).
-fn verdict_table_entries(net: &TestNet, queue: u16) -> Vec<(String, u64)> {
-    let table = format!("zf_verdict_{queue}");
+/// The counters of the daemon's table, rule by rule: (chain, the rule's text up to its first
+/// counter, the packets of each counter in it), from `nft list table`.
+fn table_counters(net: &TestNet, queue: u16) -> Vec<(String, String, Vec<u64>)> {
+    let table = format!("zenithfence_{queue}");
     let out = net.exec(&net.a, "nft", &["list", "table", "inet", &table]);
     assert!(out.status.success(), "nft list table inet {table}");
     let listed = String::from_utf8_lossy(&out.stdout).into_owned();
@@ -49,38 +28,56 @@ fn verdict_table_entries(net: &TestNet, queue: u16) -> Vec<(String, u64)> {
     for line in listed.lines().map(str::trim) {
         if let Some(name) = line.strip_prefix("chain ") {
             chain = name.trim_end_matches(" {").to_string();
-        } else if let Some((_, after)) = line.split_once("counter packets ") {
-            let packets = after.split(' ').next().and_then(|n| n.parse().ok());
-            found.push((format!("nft {chain} -> verdict"), packets.unwrap()));
+        } else if let Some((rule, _)) = line.split_once(" counter packets ") {
+            let packets = line
+                .split("counter packets ")
+                .skip(1)
+                .map(|after| after.split(' ').next().unwrap().parse().unwrap())
+                .collect();
+            found.push((chain.clone(), rule.to_string(), packets));
         }
     }
-    assert_eq!(found.len(), 2, "a counted jump per hook:\n{listed}");
     found
 }
 
-/// Counting rules of the test's own (no target) for the packets to and from port 8080.
+/// The packets of the one counted rule in `chain` of the daemon's table that starts with
+/// `start`.
+fn counted(net: &TestNet, queue: u16, chain: &str, start: &str) -> Vec<u64> {
+    let counters: Vec<Vec<u64>> = table_counters(net, queue)
+        .into_iter()
+        .filter(|(c, rule, _)| c == chain && rule.starts_with(start))
+        .map(|(_, _, packets)| packets)
+        .collect();
+    assert_eq!(counters.len(), 1, "one counted rule {start}… in {chain}");
+    counters.into_iter().next().unwrap()
+}
+
+/// Counting rules of the test's own (no target), in iptables-nft's mangle table.
 const COUNT_8080: [(&str, &str); 2] = [
     ("OUTPUT", "-p tcp --dport 8080"),
     ("INPUT", "-p tcp --sport 8080"),
 ];
 
-/// The packets the counting rules saw.
-fn flow_packets(net: &TestNet) -> u64 {
-    COUNT_8080
-        .iter()
-        .map(|(builtin, _)| {
-            let out = net.exec(
-                &net.a,
-                "iptables-nft",
-                &["-w", "-t", "mangle", "-L", builtin, "-v", "-x", "-n"],
-            );
-            String::from_utf8_lossy(&out.stdout)
-                .lines()
-                .filter(|line| line.contains("tcp") && line.contains(":8080"))
-                .filter_map(|line| line.split_whitespace().next()?.parse::<u64>().ok())
-                .sum::<u64>()
-        })
+/// Packets the test's own counting rules in mangle `builtin` that mention `needle` saw.
+fn own_count(net: &TestNet, builtin: &str, needle: &str) -> u64 {
+    let out = net.exec(
+        &net.a,
+        "iptables-nft",
+        &["-w", "-t", "mangle", "-L", builtin, "-v", "-x", "-n"],
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .skip(2)
+        .filter(|line| line.contains(needle))
+        .filter_map(|line| line.split_whitespace().next()?.parse::<u64>().ok())
         .sum()
+}
+
+/// Adds a counting rule of the test's own in mangle `builtin` of namespace a.
+fn add_own_rule(net: &TestNet, builtin: &str, rule: &str) {
+    let mut args = vec!["-w", "-t", "mangle", "-A", builtin];
+    args.extend(rule.split(' '));
+    assert!(net.exec(&net.a, "iptables-nft", &args).status.success());
 }
 
 #[test]
@@ -93,9 +90,7 @@ fn packets_of_an_allowed_flow_never_enter_our_chains_after_the_first() {
     // 4 MB: a few hundred packets each way, even with segmentation offload.
     std::fs::write(net.www().join("big"), vec![b'z'; 4 << 20]).unwrap();
     for (builtin, rule) in COUNT_8080 {
-        let mut args = vec!["-w", "-t", "mangle", "-A", builtin];
-        args.extend(rule.split(' '));
-        assert!(net.exec(&net.a, "iptables-nft", &args).status.success());
+        add_own_rule(&net, builtin, rule);
     }
     let daemon = Daemon::start(&net, &[]);
     let app = Responder::start(&daemon.socket, always(Verdict::PermanentAccept));
@@ -103,42 +98,29 @@ fn packets_of_an_allowed_flow_never_enter_our_chains_after_the_first() {
     let (code, body, _) = net.curl(&net.a, &url, &["-o", "/dev/null", "-w", "%{size_download}"]);
     assert_eq!((code, body.as_str()), (0, "4194304"));
     assert_eq!(app.connections().len(), 1, "asked once");
-    let packets = flow_packets(&net);
+    let packets: u64 = COUNT_8080
+        .iter()
+        .map(|(builtin, _)| own_count(&net, builtin, "8080"))
+        .sum();
     assert!(packets > 50, "the download took {packets} packets");
-    let mut entered = Vec::new();
-    for (table, builtin) in [
-        ("mangle", "OUTPUT"),
-        ("mangle", "INPUT"),
-        ("mangle", "POSTROUTING"),
+    // The SYN is NEW: it enters the queue's chain once, on output, and the verdicts' chain
+    // once. The rest of the flow, hundreds of packets each way, enters nothing of ours: each
+    // fails the first test of the one rule of each base chain.
+    for (chain, start, entered) in [
+        ("out", "ct state", 1),
+        ("in", "ct state", 0),
+        ("out_verdict", "meta mark", 1),
+        ("in_verdict", "meta mark", 0),
     ] {
-        for (target, count) in jump_counters(&net, table, builtin) {
-            entered.push((format!("{table} {builtin} -> {target}"), count));
-        }
+        assert_eq!(
+            counted(&net, daemon.queue, chain, start),
+            [entered],
+            "{chain}, of {packets} packets"
+        );
     }
-    entered.extend(verdict_table_entries(&net, daemon.queue));
-    // Nothing of ours is left in filter, where older versions applied the verdicts.
-    for builtin in ["OUTPUT", "INPUT"] {
-        assert_eq!(jump_counters(&net, "filter", builtin), Vec::new());
-    }
-    // The SYN is NEW and carries the verdict: it enters ZF_OUT and the verdict chain once. The
-    // rest of the flow, hundreds of packets each way, enters nothing of ours.
-    let total: u64 = entered.iter().map(|(_, n)| n).sum();
-    assert!(
-        total <= 2,
-        "{packets} packets in the flow, {total} entered our chains: {entered:?}"
-    );
-    assert!(
-        entered
-            .iter()
-            .any(|(jump, n)| jump == "mangle OUTPUT -> ZF_OUT" && *n == 1),
-        "the SYN was queued through the guarded jump: {entered:?}"
-    );
-    assert!(
-        entered
-            .iter()
-            .any(|(jump, n)| jump == "nft out -> verdict" && *n == 1),
-        "the accepted SYN had its verdict applied: {entered:?}"
-    );
+    // Nothing of ours in iptables-nft's tables, where older versions put the queue.
+    let saved = net.exec(&net.a, "iptables-nft-save", &[]);
+    assert!(!String::from_utf8_lossy(&saved.stdout).contains("ZF_"));
 }
 
 #[test]
@@ -160,7 +142,7 @@ fn packets_of_an_allowed_one_way_udp_flow_never_enter_our_chains_after_the_first
     );
     let daemon = Daemon::start(&net, &[]);
     let app = Responder::start(&daemon.socket, always(Verdict::PermanentAccept));
-    // The first datagram is decided (its verdict saves the connmark), then 49 more follow.
+    // The first datagram is decided (its verdict marks the flow), then 49 more follow.
     let sent = net.exec(
         &net.a,
         "timeout",
@@ -176,32 +158,68 @@ fn packets_of_an_allowed_one_way_udp_flow_never_enter_our_chains_after_the_first
     );
     assert!(sent.status.success(), "{sent:?}");
     assert_eq!(app.connections().len(), 1, "asked once");
-    // The flow is unreplied, so all 50 of its packets are NEW: only the first may enter.
-    let entered: u64 = jump_counters(&net, "mangle", "OUTPUT")
-        .iter()
-        .filter(|(target, _)| target == "ZF_OUT")
-        .map(|(_, n)| n)
-        .sum();
+    // The flow is unreplied, so all 50 of its packets are NEW: only the first may enter, the
+    // rest fail the test of the connmark its verdict set.
     assert_eq!(
-        entered, 1,
-        "packets of the allowed flow that entered ZF_OUT"
+        counted(&net, daemon.queue, "out", "ct state"),
+        [1],
+        "packets of the allowed flow that entered"
+    );
+    let flows = net.exec(&net.a, "conntrack", &["-L", "-p", "udp", "--dport", "9999"]);
+    let flows = String::from_utf8_lossy(&flows.stdout).into_owned();
+    assert!(
+        flows.contains("mark=268435456"),
+        "the flow carries the allow bit (0x10000000): {flows}"
     );
 }
 
 #[test]
-fn an_older_versions_unguarded_rules_are_swept_at_start_and_nothing_is_left_at_stop() {
-    let Some(_serial) = root_test("an_older_versions_unguarded_rules_are_swept") else {
+fn an_older_versions_rules_and_leftover_tables_are_swept_at_start_and_nothing_is_left_at_stop() {
+    let Some(_serial) = root_test("an_older_versions_rules_and_leftover_tables_are_swept") else {
         return;
     };
     let mut net = TestNet::new();
     net.http_server("swept");
-    // What version 0.x of the daemon left when killed: unguarded jumps into its chains.
+    // What older versions of the daemon left when killed: unguarded and guarded jumps into
+    // their iptables chains, and their verdict table.
     let old = "*mangle\n:ZF_OUT - [0:0]\n:ZF_IN - [0:0]\n:ZF_DNS_SENT - [0:0]\n\
-               -I OUTPUT 1 -j ZF_OUT\n-I INPUT 1 -j ZF_IN\n\
+               -I OUTPUT 1 -j ZF_OUT\n-I INPUT 1 -m conntrack --ctstate NEW -j ZF_IN\n\
                -I POSTROUTING 1 -p udp --dport 53 -j ZF_DNS_SENT\n\
                -A ZF_OUT -j NFQUEUE --queue-num 9 --queue-bypass\nCOMMIT\n\
                *filter\n:ZF_VERDICT - [0:0]\n-I OUTPUT 1 -j ZF_VERDICT\n-I INPUT 1 -j ZF_VERDICT\nCOMMIT\n";
-    let restore = std::process::Command::new("ip")
+    restore(&net, old);
+    // And what killed daemons of this version leave: their table (of another queue).
+    for table in ["zf_verdict_9", "zenithfence_9"] {
+        let leftover = net.exec(&net.a, "nft", &["add", "table", "inet", table]);
+        assert!(leftover.status.success());
+    }
+    let daemon = Daemon::start(&net, &[]);
+    let tables = net.exec(&net.a, "nft", &["list", "tables", "inet"]);
+    assert_eq!(
+        String::from_utf8_lossy(&tables.stdout).trim(),
+        format!("table inet zenithfence_{}", daemon.queue),
+        "the leftovers went, the daemon's own is there"
+    );
+    let saved = net.exec(&net.a, "iptables-nft-save", &[]);
+    let saved = String::from_utf8_lossy(&saved.stdout).into_owned();
+    assert!(!saved.contains("ZF_"), "the old rules went:\n{saved}");
+    // It still decides.
+    let app = Responder::start(&daemon.socket, always(Verdict::Accept));
+    let (code, body, _) = net.curl(&net.a, &format!("http://{}:8080/", net.ip4_b), &[]);
+    assert_eq!((code, body.as_str()), (0, "swept"));
+    assert_eq!(app.connections().len(), 1);
+    drop(app);
+    assert!(daemon.stop("TERM").success());
+    let ruleset = net.ruleset(&net.a);
+    assert!(
+        !ruleset.contains("zenithfence_") && !ruleset.contains("zf_"),
+        "no table of ours after SIGTERM:\n{ruleset}"
+    );
+}
+
+/// Applies an `iptables-nft-restore --noflush` script in namespace a.
+fn restore(net: &TestNet, script: &str) {
+    let restored = std::process::Command::new("ip")
         .args([
             "netns",
             "exec",
@@ -214,56 +232,11 @@ fn an_older_versions_unguarded_rules_are_swept_at_start_and_nothing_is_left_at_s
         .spawn()
         .and_then(|mut child| {
             use std::io::Write;
-            child.stdin.take().unwrap().write_all(old.as_bytes())?;
+            child.stdin.take().unwrap().write_all(script.as_bytes())?;
             child.wait()
         })
         .unwrap();
-    assert!(restore.success());
-    // And what a killed daemon of this version leaves: its verdict table (of another queue).
-    let leftover = net.exec(&net.a, "nft", &["add", "table", "inet", "zf_verdict_9"]);
-    assert!(leftover.status.success());
-    let daemon = Daemon::start(&net, &[]);
-    let tables = net.exec(&net.a, "nft", &["list", "tables", "inet"]);
-    let tables = String::from_utf8_lossy(&tables.stdout).into_owned();
-    assert_eq!(
-        tables.trim(),
-        format!("table inet zf_verdict_{}", daemon.queue),
-        "the leftover went, the daemon's own is there"
-    );
-    let saved = net.exec(&net.a, "iptables-nft-save", &[]);
-    let saved = String::from_utf8_lossy(&saved.stdout).into_owned();
-    let jumps: Vec<&str> = saved
-        .lines()
-        .filter(|l| l.starts_with("-A ") && !l.starts_with("-A ZF_") && l.contains("-j ZF_"))
-        .collect();
-    assert!(!jumps.is_empty(), "{saved}");
-    assert!(
-        jumps.iter().all(|l| l.contains("--ctstate NEW")
-            || l.contains("--dport 53")
-            || l.contains("--sport 53")),
-        "only guarded jumps remain: {jumps:?}"
-    );
-    assert!(
-        !saved.contains("--queue-num 9"),
-        "the old chain's rules went"
-    );
-    // It still decides.
-    let app = Responder::start(&daemon.socket, always(Verdict::Accept));
-    let (code, body, _) = net.curl(&net.a, &format!("http://{}:8080/", net.ip4_b), &[]);
-    assert_eq!((code, body.as_str()), (0, "swept"));
-    assert_eq!(app.connections().len(), 1);
-    drop(app);
-    assert!(daemon.stop("TERM").success());
-    for tool in ["iptables-nft-save", "ip6tables-nft-save"] {
-        let after = net.exec(&net.a, tool, &[]);
-        let after = String::from_utf8_lossy(&after.stdout);
-        assert!(!after.contains("ZF_"), "{tool} after SIGTERM:\n{after}");
-    }
-    let tables = net.exec(&net.a, "nft", &["list", "tables"]);
-    assert!(
-        !String::from_utf8_lossy(&tables.stdout).contains("zf_"),
-        "no nft table of ours after SIGTERM"
-    );
+    assert!(restored.success());
 }
 
 /// Whether `nft list chain FAMILY TABLE CHAIN` finds the chain in namespace a, and its listing.
@@ -284,159 +257,120 @@ fn nft_a(net: &TestNet, command: &str) {
     );
 }
 
-/// `nft list tables` in namespace a, one table a line, sorted.
-fn tables_a(net: &TestNet) -> Vec<String> {
-    let out = net.exec(&net.a, "nft", &["list", "tables"]);
-    let mut tables: Vec<String> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| l.trim().to_string())
-        .filter(|l| !l.is_empty())
-        .collect();
-    tables.sort();
-    tables
+/// `nft -s list ruleset` in namespace a: the rules without their counters.
+fn stateless_ruleset(net: &TestNet) -> String {
+    let out = net.exec(&net.a, "nft", &["-s", "list", "ruleset"]);
+    assert!(out.status.success());
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 #[test]
-fn a_stopped_daemon_removes_the_builtin_chains_it_made_and_keeps_every_other_programs() {
-    let Some(_serial) = root_test("a_stopped_daemon_removes_the_builtin_chains_it_made") else {
+fn a_running_and_a_stopped_daemon_leave_every_other_programs_rules_as_they_were() {
+    let Some(_serial) = root_test("a_running_and_a_stopped_daemon_leave_every_other_programs")
+    else {
         return;
     };
     let net = TestNet::new();
-    // Another program's: a rule in mangle OUTPUT, a drop policy on an empty chain (deleting that
-    // one would let every packet in), and empty chains it keeps ready for later rules, one of
-    // them where our rules go too (mangle POSTROUTING, for the DNS copies).
-    for (tool, args) in [
-        (
-            "iptables-nft",
-            &[
-                "-w",
-                "-t",
-                "mangle",
-                "-A",
-                "OUTPUT",
-                "-p",
-                "tcp",
-                "--dport",
-                "9",
-                "-j",
-                "MARK",
-                "--set-mark",
-                "7",
-            ][..],
-        ),
-        (
-            "ip6tables-nft",
-            &["-w", "-t", "mangle", "-P", "INPUT", "DROP"][..],
-        ),
-    ] {
-        assert!(
-            net.exec(&net.a, tool, args).status.success(),
-            "{tool} {args:?}"
-        );
-    }
+    // Another program's: a rule in mangle OUTPUT, a drop policy on an empty chain, empty
+    // chains it keeps ready for later rules, and a table of its own on the hooks ours use.
+    add_own_rule(&net, "OUTPUT", "-p tcp --dport 9 -j MARK --set-mark 7");
+    let drop_policy = net.exec(
+        &net.a,
+        "ip6tables-nft",
+        &["-w", "-t", "mangle", "-P", "INPUT", "DROP"],
+    );
+    assert!(drop_policy.status.success());
     nft_a(&net, "add chain ip mangle POSTROUTING { type filter hook postrouting priority -150; policy accept; }");
     nft_a(&net, "add table ip filter");
     nft_a(
         &net,
         "add chain ip filter INPUT { type filter hook input priority 0; policy accept; }",
     );
-    nft_a(&net, "add table ip6 filter");
     nft_a(
         &net,
-        "add chain ip6 filter OUTPUT { type filter hook output priority 0; policy accept; }",
+        "add table inet theirs { chain o { type filter hook output priority -150; policy accept; ct state new counter; } ; }",
     );
+    let before = stateless_ruleset(&net);
     let daemon = Daemon::start(&net, &[]);
-    // Running, it has its jumps in the built-in chains (iptables-nft made the missing ones).
-    for chain in ["OUTPUT", "INPUT", "POSTROUTING"] {
-        let listing = chain_listing(&net, "ip", "mangle", chain).unwrap_or_default();
-        assert!(
-            listing.contains("ZF_"),
-            "ip mangle {chain} while running:\n{listing}"
-        );
-    }
+    let running = stateless_ruleset(&net);
+    assert!(
+        running.starts_with(&before),
+        "ours is added after theirs, and theirs is unchanged:\n{running}"
+    );
+    assert!(running.contains(&format!("table inet zenithfence_{}", daemon.queue)));
     assert!(daemon.stop("TERM").success());
-    let output = chain_listing(&net, "ip", "mangle", "OUTPUT").expect("the other program's chain");
-    assert!(output.contains("dport 9"), "{output}");
-    assert!(!output.contains("ZF_"), "{output}");
-    let input6 = chain_listing(&net, "ip6", "mangle", "INPUT").expect("the drop policy's chain");
-    assert!(input6.contains("policy drop"), "{input6}");
-    for (family, table, chain) in [
-        ("ip", "mangle", "POSTROUTING"),
-        ("ip", "filter", "INPUT"),
-        ("ip6", "filter", "OUTPUT"),
-    ] {
-        let kept = chain_listing(&net, family, table, chain);
-        assert!(
-            kept.as_deref().is_some_and(|l| !l.contains("ZF_")),
-            "the other program's empty {family} {table} {chain} is kept: {kept:?}"
-        );
-    }
-    // The ones the daemon made, which held only its jumps, are gone.
-    for (family, chain) in [("ip", "INPUT"), ("ip6", "OUTPUT"), ("ip6", "POSTROUTING")] {
-        assert_eq!(
-            chain_listing(&net, family, "mangle", chain),
-            None,
-            "{family} mangle {chain}"
-        );
-    }
     assert_eq!(
-        tables_a(&net),
-        [
-            "table ip filter",
-            "table ip mangle",
-            "table ip6 filter",
-            "table ip6 mangle"
-        ],
-        "every table the other program has is left"
+        stateless_ruleset(&net),
+        before,
+        "theirs as it was, nothing of ours"
     );
 }
 
+/// The inode and the cookie of namespace a, as the daemon names its record by the one and
+/// writes the other into it.
+fn namespace_inode_and_cookie(net: &TestNet) -> (String, String) {
+    let inode = net.exec(&net.a, "stat", &["-L", "-c", "%i", "/proc/self/ns/net"]);
+    let cookie = net.exec(
+        &net.a,
+        "python3",
+        &[
+            "-c",
+            "import socket\ns=socket.socket()\n\
+             print(int.from_bytes(s.getsockopt(socket.SOL_SOCKET,71,8),'little'))",
+        ],
+    );
+    let text = |out: std::process::Output| String::from_utf8_lossy(&out.stdout).trim().to_string();
+    (text(inode), text(cookie))
+}
+
 #[test]
-fn the_start_after_a_killed_daemon_removes_the_builtin_chains_that_one_made() {
-    let Some(_serial) = root_test("the_start_after_a_killed_daemon_removes_the_builtin_chains")
-    else {
+fn the_start_after_a_killed_daemon_removes_its_table_and_an_older_versions_builtin_chains() {
+    let Some(_serial) = root_test("the_start_after_a_killed_daemon_removes_its_table") else {
         return;
     };
     let net = TestNet::new();
+    // This version's killed daemon leaves its table; the next start replaces it, and a clean
+    // stop leaves nothing.
     let killed = Daemon::start(&net, &[]);
-    assert!(!tables_a(&net).is_empty());
     assert!(!killed.stop("KILL").success());
-    // Its rules and the chains iptables-nft made for them are all still there.
-    assert!(chain_listing(&net, "ip", "mangle", "OUTPUT").is_some_and(|l| l.contains("ZF_")));
-    // The next start sweeps the rules and, from the killed one's record, the chains; what it
-    // makes itself it removes at its own stop. Nothing is left.
+    assert!(net.ruleset(&net.a).contains("table inet zenithfence_"));
     let next = Daemon::start(&net, &[]);
     assert!(next.stop("TERM").success());
-    assert_eq!(tables_a(&net), Vec::<String>::new());
-    // And when the chains were there before the first start (another program's, empty), they
-    // stay through a kill and a clean stop.
+    assert_eq!(net.ruleset(&net.a), "");
+    // An older version, killed: its rules in iptables-nft's mangle table, the built-in chains
+    // iptables-nft made for them, and its record of which it made (mangle INPUT was another
+    // program's, there before: not in the record).
     nft_a(&net, "add table ip mangle");
     nft_a(
         &net,
         "add chain ip mangle INPUT { type filter hook input priority -150; policy accept; }",
     );
-    let killed = Daemon::start(&net, &[]);
-    assert!(!killed.stop("KILL").success());
-    let next = Daemon::start(&net, &[]);
-    assert!(next.stop("TERM").success());
-    assert_eq!(tables_a(&net), ["table ip mangle"]);
-    assert!(chain_listing(&net, "ip", "mangle", "INPUT").is_some());
-    assert_eq!(chain_listing(&net, "ip", "mangle", "OUTPUT"), None);
-}
-
-/// Packets the rules of `chain` (in mangle) matched, in order, from `iptables-nft -L -v -x`.
-fn rule_counters(net: &TestNet, chain: &str) -> Vec<u64> {
-    let out = net.exec(
-        &net.a,
-        "iptables-nft",
-        &["-w", "-t", "mangle", "-L", chain, "-v", "-x", "-n"],
+    restore(
+        &net,
+        "*mangle\n:ZF_OUT - [0:0]\n:ZF_IN - [0:0]\n\
+         -I OUTPUT 1 -m conntrack --ctstate NEW -j ZF_OUT\n\
+         -I INPUT 1 -m conntrack --ctstate NEW -j ZF_IN\n\
+         -A ZF_OUT -j NFQUEUE --queue-num 9 --queue-bypass\nCOMMIT\n",
     );
-    assert!(out.status.success(), "iptables-nft -L {chain}");
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .skip(2)
-        .filter_map(|line| line.split_whitespace().next()?.parse().ok())
-        .collect()
+    assert!(chain_listing(&net, "ip", "mangle", "OUTPUT").is_some());
+    let (inode, cookie) = namespace_inode_and_cookie(&net);
+    let record = std::path::PathBuf::from(format!("/run/zenithfence/net-{inode}.chains"));
+    std::fs::write(
+        &record,
+        format!("netns-cookie {cookie}\nip mangle OUTPUT\n"),
+    )
+    .unwrap();
+    let next = Daemon::start(&net, &[]);
+    let removed_at_start = chain_listing(&net, "ip", "mangle", "OUTPUT").is_none();
+    let record_gone = !record.exists();
+    assert!(next.stop("TERM").success());
+    let _ = std::fs::remove_file(&record);
+    assert!(removed_at_start, "the made chain went at the start");
+    assert!(record_gone, "and its record");
+    // The other program's chain stays, emptied of the old rules' jump.
+    let input = chain_listing(&net, "ip", "mangle", "INPUT").expect("the other program's chain");
+    assert!(!input.contains("ZF_"), "{input}");
+    assert!(!net.ruleset(&net.a).contains("ZF_"));
 }
 
 #[test]
@@ -496,16 +430,11 @@ fn only_dns_queries_this_hosts_sockets_send_are_copied_not_forwarded_ones() {
     };
     send(&net.b, 3);
     send(&net.a, 2);
-    let entered: u64 = jump_counters(&net, "mangle", "POSTROUTING")
-        .iter()
-        .filter(|(target, _)| target == "ZF_DNS_SENT")
-        .map(|(_, n)| n)
-        .sum();
-    assert_eq!(entered, 5, "every query to port 53 takes the guarded jump");
     assert_eq!(
-        rule_counters(&net, "ZF_DNS_SENT"),
-        vec![2],
-        "only the two of a's own socket are copied"
+        counted(&net, daemon.queue, "dns_sent", "udp dport 53"),
+        [5, 2],
+        "every query to port 53 passes the port test, and only the two of a's own socket \
+         are copied"
     );
     assert_eq!(app.connections().len(), 1, "a's own flow was asked about");
     drop(app);

@@ -32,11 +32,6 @@ fn notification(socket: &UnixDatagram, awaited: &str, log: &std::path::Path) -> 
     }
 }
 
-/// `iptables-save` (or `ip6tables-save`) in the daemon's namespace.
-fn rules(net: &TestNet, tool: &str) -> String {
-    String::from_utf8_lossy(&net.exec(&net.a, tool, &[]).stdout).into_owned()
-}
-
 /// Fills `socket`'s receive queue (net.unix.max_dgram_qlen datagrams) from another socket, so
 /// that the next sender blocks until the test reads; returns how many were queued.
 fn fill_queue(socket_path: &std::path::Path) -> usize {
@@ -106,15 +101,14 @@ fn ready_comes_after_the_queue_rules_and_the_socket_and_stopping_at_shutdown() {
     let fillers = fill_queue(&notify_path);
     let (daemon, log) = start_notifying(&net, &notify_path);
     wait_blocked_in_send(&daemon);
-    // Now, while READY=1 is being sent: the queue rules of both families and the client socket.
-    let queue_rule = format!("--queue-num {}", daemon.queue);
-    for tool in ["iptables-save", "ip6tables-save"] {
-        let saved = rules(&net, tool);
-        assert!(
-            saved.contains(":ZF_OUT") && saved.contains(&queue_rule),
-            "{tool} has no queue rules at READY=1:\n{saved}"
-        );
-    }
+    // Now, while READY=1 is being sent: the queue rules (of the inet table: both families)
+    // and the client socket.
+    assert_eq!(
+        net.queue_rules_and_tables(&net.a, daemon.queue),
+        (2, 1),
+        "the queue rules at READY=1:\n{}",
+        net.ruleset(&net.a)
+    );
     DaemonClient::connect(&daemon.socket).expect("the client socket listens at READY=1");
     for _ in 0..fillers {
         assert_eq!(notification(&notify, "a filler", &log), "FILLER");
@@ -128,10 +122,7 @@ fn ready_comes_after_the_queue_rules_and_the_socket_and_stopping_at_shutdown() {
     let status = daemon.stop("TERM");
     assert!(status.success(), "{status:?}");
     assert_eq!(notification(&notify, "STOPPING=1", &log), "STOPPING=1");
-    assert!(
-        !rules(&net, "iptables-save").contains(&queue_rule),
-        "rules removed"
-    );
+    assert_eq!(net.ruleset(&net.a), "", "rules removed");
 }
 
 #[test]
@@ -143,7 +134,6 @@ fn a_notification_socket_nobody_reads_does_not_delay_the_stop() {
     let net = TestNet::new();
     let (notify, notify_path) = notify_socket(&net);
     let (daemon, log) = start_notifying(&net, &notify_path);
-    let queue_rule = format!("--queue-num {}", daemon.queue);
     assert_eq!(notification(&notify, "READY=1", &log), "READY=1");
     // A service manager that stopped reading: STOPPING=1 finds the queue full.
     fill_queue(&notify_path);
@@ -156,10 +146,7 @@ fn a_notification_socket_nobody_reads_does_not_delay_the_stop() {
         stderr.contains("could not tell systemd STOPPING=1"),
         "the lost notification is logged:\n{stderr}"
     );
-    assert!(
-        !rules(&net, "iptables-save").contains(&queue_rule),
-        "rules removed"
-    );
+    assert_eq!(net.ruleset(&net.a), "", "rules removed");
 }
 
 /// Runs the daemon in `net` with stderr to `log`, `JOURNAL_STREAM` as given and `extra`

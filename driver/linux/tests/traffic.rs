@@ -289,6 +289,7 @@ fn sigkill_leaves_connectivity_working_and_the_next_start_clean() {
     let daemon = Daemon::start(&net, &[]);
     let app = Responder::start(&daemon.socket, always(Verdict::PermanentAccept));
     assert_eq!(net.curl(&net.a, &url, &[]).0, 0);
+    let queue = daemon.queue;
     daemon.stop("KILL");
     drop(app);
     // No daemon, its rules still installed: the queue has no reader, so `--queue-bypass` lets
@@ -296,9 +297,9 @@ fn sigkill_leaves_connectivity_working_and_the_next_start_clean() {
     let (code, body, seconds) = net.curl(&net.a, &url, &[]);
     assert_eq!((code, body.as_str()), (0, "alive"));
     assert!(seconds < 0.5, "no retransmit wait: {seconds:.3} s");
-    let leftovers = net.exec(&net.a, "iptables", &["-t", "mangle", "-S"]);
-    assert!(
-        String::from_utf8_lossy(&leftovers.stdout).contains("ZF_OUT"),
+    assert_eq!(
+        net.queue_rules_and_tables(&net.a, queue),
+        (2, 1),
         "the rules are still there"
     );
     // The next start sweeps them and works.
@@ -306,25 +307,17 @@ fn sigkill_leaves_connectivity_working_and_the_next_start_clean() {
     let app = Responder::start(&daemon.socket, always(Verdict::PermanentAccept));
     assert_eq!(net.curl(&net.a, &url, &[]).0, 0);
     assert_eq!(app.connections().len(), 1);
-    let rules = net.exec(&net.a, "iptables", &["-t", "mangle", "-S", "OUTPUT"]);
     assert_eq!(
-        String::from_utf8_lossy(&rules.stdout)
-            .matches("ZF_OUT")
-            .count(),
-        1,
-        "one jump, not two"
+        net.queue_rules_and_tables(&net.a, daemon.queue),
+        (2, 1),
+        "one table, one queue rule per hook: not two"
     );
     drop(app);
     assert!(daemon.stop("TERM").success());
-    let after = net.exec(&net.a, "iptables-save", &[]);
-    assert!(
-        !String::from_utf8_lossy(&after.stdout).contains("ZF_"),
-        "SIGTERM removes every rule"
-    );
-    let tables = net.exec(&net.a, "nft", &["list", "tables"]);
-    assert!(
-        !String::from_utf8_lossy(&tables.stdout).contains("zf_"),
-        "and the verdict table"
+    assert_eq!(
+        net.ruleset(&net.a),
+        "",
+        "SIGTERM removes every rule and table"
     );
 }
 
@@ -422,8 +415,7 @@ fn sigterm_answers_every_held_packet_and_removes_the_rules() {
         stopped.elapsed() < Duration::from_secs(1),
         "answered at once, not by a retry"
     );
-    let after = net.exec(&net.a, "iptables-save", &[]);
-    assert!(!String::from_utf8_lossy(&after.stdout).contains("ZF_"));
+    assert_eq!(net.ruleset(&net.a), "", "the rules are removed");
     assert!(app.wait_for(Duration::from_secs(2), |_| true));
     assert!(
         app.seen.lock().unwrap().ended,
@@ -520,12 +512,9 @@ fn a_second_daemon_in_the_same_namespace_changes_nothing() {
         "one sentence: {stderr}"
     );
     assert!(!second_socket.exists(), "it created nothing");
-    let rules = net.exec(&net.a, "iptables", &["-t", "mangle", "-S", "OUTPUT"]);
     assert_eq!(
-        String::from_utf8_lossy(&rules.stdout)
-            .matches("ZF_OUT")
-            .count(),
-        1,
+        net.queue_rules_and_tables(&net.a, daemon.queue),
+        (2, 1),
         "the first daemon's rules are still there"
     );
     // The first daemon still holds and decides new connections through its client.
@@ -545,9 +534,9 @@ fn a_second_daemon_with_the_same_socket_path_in_another_namespace_changes_nothin
     let mut net = TestNet::new();
     net.http_server("still mine");
     let daemon = Daemon::start(&net, &[]);
-    // A leftover chain in b, as a killed daemon leaves it: a start that got as far as sweeping
+    // A leftover table in b, as a killed daemon leaves it: a start that got as far as sweeping
     // leftovers would remove it.
-    let leftover = net.exec(&net.b, "iptables", &["-w", "-t", "mangle", "-N", "ZF_OUT"]);
+    let leftover = net.exec(&net.b, "nft", &["add", "table", "inet", "zenithfence_7"]);
     assert!(leftover.status.success());
     // Bounded: a second daemon that did start would otherwise run for ever.
     let out = net.exec(
@@ -575,14 +564,10 @@ fn a_second_daemon_with_the_same_socket_path_in_another_namespace_changes_nothin
         )) && stderr.lines().count() == 1,
         "one sentence: {stderr}"
     );
-    let rules = net.exec(&net.b, "iptables", &["-w", "-t", "mangle", "-S"]);
     assert_eq!(
-        String::from_utf8_lossy(&rules.stdout)
-            .lines()
-            .filter(|l| l.contains("ZF_"))
-            .collect::<Vec<_>>(),
-        vec!["-N ZF_OUT"],
-        "no rule in b was touched"
+        net.ruleset(&net.b),
+        "table inet zenithfence_7 {\n}\n",
+        "nothing in b was touched"
     );
     // The first daemon's socket is still its own: its app connects and decides a connection.
     let app = Responder::start(&daemon.socket, always(Verdict::Accept));

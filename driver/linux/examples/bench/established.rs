@@ -11,9 +11,9 @@
 //! - C: the real daemon with an auto-accept app (`target/release/zenithfenced`);
 //! - C': with `--compare DAEMON`, the same with another build of the daemon (for example the
 //!   previous commit's), so a change is measured side by side with its baseline;
-//! - with `--probe`, a rule layout that no daemon uses yet, installed without one, to see what
-//!   a layout with fewer base chains would give established packets (`layout_probe.rs`): P2,
-//!   everything in one nft table.
+//! - with `--probe`, a rule layout that no daemon uses, installed without one, to see what one
+//!   base chain per hook would give established packets (`layout_probe.rs`): P2, the verdicts'
+//!   guard in the queue's chain.
 //!
 //! With `--profile`, `perf record -a -g` runs during every flow, and the share of the busy CPU
 //! spent inside the netfilter hooks is printed per setup and flow, split into connection tracking,

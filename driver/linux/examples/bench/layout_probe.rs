@@ -1,16 +1,17 @@
-//! A rule layout that no daemon uses yet, for `bench established --probe`: what established
-//! packets would pay with fewer base chains than today's (`src/rules.rs`: the mangle guards of
-//! the queue, the verdict table's chain at -149 and the DNS guard in mangle POSTROUTING, so
-//! three base chains on the output path and two on the input path). It holds the same guards
-//! and verdict handling as the daemon, with the marks of `src/rules.rs` (allow 0x10000000,
-//! reject 0x20000000), installed in namespace `a` with no daemon.
+//! A rule layout that no daemon uses, for `bench established --probe`: what established packets
+//! would pay with one base chain per hook, against the daemon's two (`src/rules.rs`: the
+//! queue's chain at -150 and the verdicts' chain at -149, plus the DNS query copy in
+//! postrouting). It holds the same guards and verdict handling as the daemon, with the marks of
+//! `src/rules.rs` (allow 0x10000000, reject 0x20000000), installed in namespace `a` with no
+//! daemon.
 //!
-//! P2 puts everything in one nft table: one chain per hook, plus the DNS one on output (a query
-//! tells it is this host's by having a socket owner, `meta skuid`). Its new flows only count
-//! where the daemon's would be queued: nft's own `queue` expression is missing from this VM's
-//! kernel ("No such file or directory"; Debian's kernel package ships it as `nft_queue.ko`).
-//! Output: two base chains, input: one. (P1, the verdicts in nft at -149 and no alive mark, was
-//! probed here too until it became the daemon's layout.)
+//! P2 puts the verdicts' guard in the queue's base chain. As a firewall it would need the
+//! verdict to come back through that chain (`NF_REPEAT`), where a verdict's mark cannot be told
+//! from a mark the packet had, or to set the conntrack mark itself, which needs
+//! `CONFIG_NETFILTER_NETLINK_GLUE_CT` (this VM's kernel has none). Its new flows only count
+//! where the daemon's would be queued. Output: two base chains, input: one. (P1, the verdicts in
+//! nft at -149, and then the whole daemon in one nft table, were probed here until they became
+//! the daemon's layout.)
 
 use super::{ns_a, run, Res};
 

@@ -125,6 +125,26 @@ impl TestNet {
         run("ip", &all)
     }
 
+    /// `nft list ruleset` in namespace `ns`. (nft warns on its stderr that a table with the
+    /// daemon's queue rule is "managed by iptables-nft": the rule is an xtables target.)
+    pub fn ruleset(&self, ns: &str) -> String {
+        let out = self.exec(ns, "nft", &["list", "ruleset"]);
+        assert!(out.status.success(), "nft list ruleset: {out:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// How many rules in namespace `ns` queue to `queue` (nft shows the daemon's as
+    /// `queue num N bypass`), and how many tables of the daemon's are there.
+    pub fn queue_rules_and_tables(&self, ns: &str, queue: u16) -> (usize, usize) {
+        let ruleset = self.ruleset(ns);
+        (
+            ruleset
+                .matches(&format!("queue num {queue} bypass\n"))
+                .count(),
+            ruleset.matches("table inet zenithfence_").count(),
+        )
+    }
+
     /// Starts a command in namespace `ns`; it is killed when the net is dropped.
     pub fn spawn(&mut self, ns: &str, program: &str, args: &[&str]) -> usize {
         let child = Command::new("ip")
