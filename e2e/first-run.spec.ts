@@ -140,9 +140,13 @@ async function probe(app: Run, url: string, ...step: string[]): Promise<string> 
   return stdout.trim();
 }
 
-function iptablesRules(ns: string): string {
-  return ['iptables-save', 'ip6tables-save']
-    .map((tool) => spawnSync('ip', ['netns', 'exec', ns, tool], { encoding: 'utf8' }).stdout)
+/** The daemon's rules in namespace `ns`: its nft tables (`zenithfence_<queue>`), one a line. */
+function daemonTables(ns: string): string {
+  const listed = spawnSync('ip', ['netns', 'exec', ns, 'nft', 'list', 'tables', 'inet'], { encoding: 'utf8' });
+  if (listed.status !== 0) throw new Error(`nft list tables failed: ${listed.stderr}`);
+  return listed.stdout
+    .split('\n')
+    .filter((line) => line.includes('zenithfence_'))
     .join('\n');
 }
 
@@ -164,7 +168,7 @@ test('as root it starts the daemon, serves the UI, holds a connection, and Ctrl-
   const url = await urlOf(app);
   const pid = Number(/started zenithfenced \(pid (\d+)\)/.exec(app.output())?.[1]);
   expect(daemonRunning(pid)).toBe(true);
-  expect(iptablesRules(net.a)).toContain('ZF_');
+  expect(daemonTables(net.a)).toContain('table inet zenithfence_');
   // No desktop session: the URL is printed and no browser is started.
   expect(app.output()).not.toContain('opening the UI');
 
@@ -186,7 +190,7 @@ test('as root it starts the daemon, serves the UI, holds a connection, and Ctrl-
   expect(answered).toBeGreaterThan(-1);
   expect(app.output().indexOf('zenithfenced: info: signal 15')).toBeGreaterThan(answered);
   expect(daemonRunning(pid)).toBe(false);
-  expect(iptablesRules(net.a)).not.toContain('ZF_');
+  expect(daemonTables(net.a)).toBe('');
   expect(existsSync(path.join(xdg, 'zenithfence', 'zenithfence.sqlite'))).toBe(true);
 });
 
@@ -287,7 +291,7 @@ test('under sudo it starts no driver for a user whose primary group others share
     expect(app.output()).toContain("not starting the driver: your primary group 'nogroup' is not yours alone");
     expect(app.output()).not.toContain('started zenithfenced');
     expect(existsSync(path.join(dir, 'driver.sock'))).toBe(false);
-    expect(iptablesRules(net.a)).not.toContain('ZF_');
+    expect(daemonTables(net.a)).toBe('');
   } finally {
     await stopChild(app.child);
     rmSync(dir, { recursive: true, force: true });
@@ -308,7 +312,7 @@ test('a signal while the driver starts stops it, and nothing is left', async () 
   app.child.kill('SIGHUP');
   expect(await app.exited, app.output()).toBe(0);
   expect(app.output()).not.toContain('ZenithFence UI:');
-  expect(iptablesRules(net.a)).not.toContain('ZF_');
+  expect(daemonTables(net.a)).toBe('');
   expect(existsSync(socket)).toBe(false);
 });
 
@@ -329,7 +333,7 @@ test('a signal while the engine starts: it is stopped as asked, exit 0, and noth
   expect(await app.exited, app.output()).toBe(0);
   expect(app.output()).not.toContain('headless mode was ended by');
   expect(daemonRunning(daemonPid)).toBe(false);
-  expect(iptablesRules(net.a)).not.toContain('ZF_');
+  expect(daemonTables(net.a)).toBe('');
   expect(existsSync(socket)).toBe(false);
 });
 
@@ -361,7 +365,7 @@ test('as root without setpriv it starts nothing, rather than a daemon that could
   expect(app.output()).toContain('/usr/bin/setpriv (util-linux) is needed to start the driver');
   expect(app.output()).not.toContain('started zenithfenced');
   expect(existsSync(socket)).toBe(false);
-  expect(iptablesRules(net.a)).not.toContain('ZF_');
+  expect(daemonTables(net.a)).toBe('');
 });
 
 test('with Electron, a stop signal sent to npm start is passed on to the app', async () => {
@@ -422,7 +426,7 @@ test('a daemon that already answers is used, and left running after SIGTERM', as
   const code = await app.exited;
   expect(code, app.output()).toBe(0);
   expect(existsSync(socket)).toBe(true);
-  expect(iptablesRules(net.a)).toContain('ZF_');
+  expect(daemonTables(net.a)).toContain('table inet zenithfence_');
 });
 
 test('without root it prints the one command that starts the driver and starts nothing', async () => {

@@ -8,8 +8,8 @@ const POLL_MS = 50;
 const STOP_GRACE_MS = 10_000;
 /**
  * The daemon's whole environment. It runs as root: nothing of the invoker's may steer it
- * (LD_PRELOAD, a PATH with their own iptables, NOTIFY_SOCKET or JOURNAL_STREAM of a session it
- * is not part of); its iptables-nft and nft children are found in the system's directories.
+ * (LD_PRELOAD, a PATH with their own nft or iptables, NOTIFY_SOCKET or JOURNAL_STREAM of a session it
+ * is not part of); its nft children (and iptables-nft, which sweeps an older version's rules) are found in the system's directories.
  */
 export const DAEMON_ENV: Readonly<Record<string, string>> = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' };
 

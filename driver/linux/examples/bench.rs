@@ -6,7 +6,7 @@
 //!     [-- --quick] [--count N] [--rounds N] [--iperf-rounds N] [--iperf-seconds N]
 //! ```
 //!
-//! Needs root, `ip`, `sysctl`, `iptables-restore`, `nft`, `conntrack` and `iperf3`. Two network namespaces
+//! Needs root, `ip`, `sysctl`, `nft`, `conntrack` and `iperf3`. Two network namespaces
 //! `zfbench-a` (client, rules, reader) and `zfbench-b` (servers) are joined by veth
 //! (10.203.0.1/.2); they and every process started are removed at the end, also after an error.
 //! The release profile aborts on panic (no unwinding, no Drop), so every start also sweeps what a

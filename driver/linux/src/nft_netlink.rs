@@ -42,6 +42,20 @@ const TARGET_INFO: u16 = 3;
 /// (`NFQ_FLAG_BYPASS`): with no reader on the queue, packets pass.
 const NFQUEUE_REV: u32 = 3;
 const NFQ_FLAG_BYPASS: u16 = 0x1;
+/// `NFTA_QUEUE_NUM`, `_TOTAL`, `_FLAGS` of nft's own `queue` expression, and its bypass flag
+/// (`NFT_QUEUE_FLAG_BYPASS`).
+const QUEUE_NUM: u16 = 1;
+const QUEUE_TOTAL: u16 = 2;
+const QUEUE_FLAGS: u16 = 3;
+const NFT_QUEUE_FLAG_BYPASS: u16 = 0x1;
+/// `NFNL_SUBSYS_NFT_COMPAT` and its `NFNL_MSG_COMPAT_GET`, with `NFTA_COMPAT_NAME`, `_REV`,
+/// `_TYPE` (1: a target).
+const SUBSYS_NFT_COMPAT: u16 = 11;
+const MSG_COMPAT_GET: u16 = 0;
+const COMPAT_NAME: u16 = 1;
+const COMPAT_REV: u16 = 2;
+const COMPAT_TYPE: u16 = 3;
+const COMPAT_TYPE_TARGET: u32 = 1;
 /// `NLM_F_CREATE`, `NLM_F_APPEND`: a new rule at the end of its chain.
 const NLM_F_CREATE: u16 = 0x400;
 const NLM_F_APPEND: u16 = 0x800;
@@ -109,9 +123,19 @@ fn nfqueue_target_info(queue: u16) -> [u8; 8] {
     info
 }
 
-/// A `NFT_MSG_NEWRULE` that appends `NFQUEUE --queue-num QUEUE --queue-bypass` to `chain`.
-fn queue_rule(table: &str, chain: &str, queue: u16, seq: u32) -> Vec<u8> {
-    MessageBuilder::new(
+/// How a queue rule queues.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum QueueExpression {
+    /// nft's own `queue` expression (`nft_queue`, a module of its own on most kernels).
+    Native,
+    /// The xtables NFQUEUE target through `nft_compat`, as iptables-nft writes it.
+    Compat,
+}
+
+/// A `NFT_MSG_NEWRULE` that appends a rule queueing to `queue`, bypassed when nothing reads
+/// it, to `chain`.
+fn queue_rule(table: &str, chain: &str, queue: u16, how: QueueExpression, seq: u32) -> Vec<u8> {
+    let rule = MessageBuilder::new(
         kind(MSG_NEWRULE),
         NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_APPEND,
         seq,
@@ -120,16 +144,22 @@ fn queue_rule(table: &str, chain: &str, queue: u16, seq: u32) -> Vec<u8> {
     .attr(RULE_TABLE, &c_string(table))
     .attr(RULE_CHAIN, &c_string(chain))
     .nest(RULE_EXPRESSIONS)
-    .nest(LIST_ELEM)
-    .attr(EXPR_NAME, &c_string("target"))
-    .nest(EXPR_DATA)
-    .attr(TARGET_NAME, &c_string("NFQUEUE"))
-    .attr(TARGET_REV, &NFQUEUE_REV.to_be_bytes())
-    .attr(TARGET_INFO, &nfqueue_target_info(queue))
-    .end_nest()
-    .end_nest()
-    .end_nest()
-    .finish()
+    .nest(LIST_ELEM);
+    let rule = match how {
+        QueueExpression::Native => rule
+            .attr(EXPR_NAME, &c_string("queue"))
+            .nest(EXPR_DATA)
+            .attr(QUEUE_NUM, &queue.to_be_bytes())
+            .attr(QUEUE_TOTAL, &1u16.to_be_bytes())
+            .attr(QUEUE_FLAGS, &NFT_QUEUE_FLAG_BYPASS.to_be_bytes()),
+        QueueExpression::Compat => rule
+            .attr(EXPR_NAME, &c_string("target"))
+            .nest(EXPR_DATA)
+            .attr(TARGET_NAME, &c_string("NFQUEUE"))
+            .attr(TARGET_REV, &NFQUEUE_REV.to_be_bytes())
+            .attr(TARGET_INFO, &nfqueue_target_info(queue)),
+    };
+    rule.end_nest().end_nest().end_nest().finish()
 }
 
 /// A `NFT_MSG_DELRULE` with no rule handle: every rule of `chain` goes.
@@ -288,22 +318,70 @@ impl Nftables {
         false
     }
 
-    /// Appends the NFQUEUE rule for `queue` to each of `chains` of the `inet` table `table`,
-    /// all in one transaction.
+    /// Appends a rule queueing to `queue` to each of `chains` of the `inet` table `table`, all
+    /// in one transaction: with nft's own `queue` if the kernel has it, else with the xtables
+    /// NFQUEUE target (this VM's kernel has no `nft_queue`). Says which.
     pub(crate) fn add_queue_rules(
         &mut self,
         table: &str,
         chains: &[&str],
         queue: u16,
+    ) -> io::Result<QueueExpression> {
+        let native = self.add_queue_rules_with(table, chains, queue, QueueExpression::Native);
+        let Err(native) = native else {
+            return Ok(QueueExpression::Native);
+        };
+        // The kernel would load the target's module for an `inet` rule by a name no module has
+        // (its table of name prefixes has none for that family): asking for the target as
+        // IPv4's and IPv6's loads it under the names it does have (`ipt_NFQUEUE`,
+        // `ip6t_NFQUEUE`). Their answers do not matter; the rule's does.
+        for family in [NFPROTO_IPV4, NFPROTO_IPV6] {
+            let _ = self.compat_target_exists(family, "NFQUEUE", NFQUEUE_REV);
+        }
+        self.add_queue_rules_with(table, chains, queue, QueueExpression::Compat)
+            .map(|()| QueueExpression::Compat)
+            .map_err(|compat| {
+                io::Error::new(
+                    compat.kind(),
+                    format!(
+                        "the kernel takes neither nft's queue ({native}) nor the xtables NFQUEUE target ({compat})"
+                    ),
+                )
+            })
+    }
+
+    fn add_queue_rules_with(
+        &mut self,
+        table: &str,
+        chains: &[&str],
+        queue: u16,
+        how: QueueExpression,
     ) -> io::Result<()> {
         let messages = chains
             .iter()
             .map(|chain| {
                 let seq = self.socket.next_seq();
-                (seq, queue_rule(table, chain, queue, seq))
+                (seq, queue_rule(table, chain, queue, how, seq))
             })
             .collect();
         self.batch(messages, None)
+    }
+
+    /// Whether the kernel has xtables target `name` at `revision` for `family`
+    /// (`NFNL_MSG_COMPAT_GET`), loading its module if need be.
+    fn compat_target_exists(&mut self, family: u8, name: &str, revision: u32) -> io::Result<bool> {
+        let seq = self.socket.next_seq();
+        let kind = (SUBSYS_NFT_COMPAT << 8) | MSG_COMPAT_GET;
+        let message = MessageBuilder::new(kind, NLM_F_REQUEST, seq)
+            .raw(&nfgenmsg(family, 0))
+            .attr(COMPAT_NAME, &c_string(name))
+            .attr(COMPAT_REV, &revision.to_be_bytes())
+            .attr(COMPAT_TYPE, &COMPAT_TYPE_TARGET.to_be_bytes())
+            .finish();
+        Ok(self
+            .socket
+            .request_one(&message, seq, kind, |_| Some(()))?
+            .is_some())
     }
 
     /// Deletes every rule of `chains` of the `inet` table `table`, in one transaction.
@@ -519,7 +597,10 @@ mod tests {
                 String::from_utf8_lossy(&out.stdout).into_owned()
             };
             let mut nl = Nftables::open().unwrap();
-            nl.add_queue_rules("t", &["a", "b"], 4321).unwrap();
+            // This VM's kernel has no nft_queue (and loads no modules): the native rules are
+            // refused as a whole, and the xtables target goes in.
+            let how = nl.add_queue_rules("t", &["a", "b"], 4321).unwrap();
+            assert_eq!(how, QueueExpression::Compat);
             assert_eq!(
                 listed().matches("queue num 4321 bypass").count(),
                 2,
@@ -527,8 +608,14 @@ mod tests {
                 listed()
             );
             // One chain that does not exist fails the whole batch: nothing is added.
-            let missing = nl.add_queue_rules("t", &["a", "nope"], 7);
-            assert_eq!(missing.unwrap_err().raw_os_error(), Some(2), "ENOENT");
+            let missing = nl.add_queue_rules("t", &["a", "nope"], 7).unwrap_err();
+            assert_eq!(missing.kind(), io::ErrorKind::NotFound, "{missing}");
+            assert!(
+                missing
+                    .to_string()
+                    .starts_with("the kernel takes neither nft's queue"),
+                "{missing}"
+            );
             assert!(!listed().contains("queue num 7"), "{}", listed());
             nl.flush_chains("t", &["a", "b"]).unwrap();
             assert!(!listed().contains("queue"), "{}", listed());

@@ -4,15 +4,16 @@
 //!
 //! Every packet passes two base chains of the table per hook (three on output with DNS names:
 //! the query copy in postrouting), and a packet of a flow already decided leaves each at the
-//! first test of its one rule: the conntrack state in the queue's chain (priority -150), the
-//! packet mark in the verdicts' chain (-149; the DNS answer copy on input tests the protocol
+//! first test of its one rule: the conntrack state in the queue's chain (priority -160), the
+//! packet mark in the verdicts' chain (-159; the DNS answer copy on input tests the protocol
 //! first). Only new, undecided packets enter our regular chains. Everything is native
-//! nftables, except the queue itself: nft's own `queue` expression is a module some kernels
-//! lack (this test VM's kernel has none and loads no modules), so the one rule that queues is
-//! the xtables NFQUEUE target, put in by netlink through `nft_compat` (`nft_netlink.rs`), which
-//! every kernel that runs iptables-nft has. (`nft list` shows that rule as `queue num N
-//! bypass`, and warns on stderr that the table is managed by iptables-nft: it is ours, and only
-//! the compat rule makes nft say so.)
+//! nftables, and so is the queue rule where the kernel has nft's own `queue` expression
+//! (Debian's kernel, as the module `nft_queue`). Some kernels lack it (this test VM's has none
+//! and loads no modules): there the one rule that queues is the xtables NFQUEUE target, put in
+//! by netlink through `nft_compat` (`nft_netlink.rs`), which every kernel that runs
+//! iptables-nft has. (`nft list` shows that rule as `queue num N bypass`, and warns on stderr
+//! that the table is managed by iptables-nft: it is ours, and only the compat rule makes nft
+//! say so.)
 //!
 //! Marks (bits of the packet mark and the conntrack mark):
 //! - `ALLOW` (0x10000000): set by an accept verdict; the verdicts' chain saves it to the
@@ -23,7 +24,13 @@
 //!   gets an error at once (TCP reset, ICMP administratively prohibited).
 //!
 //! The verdicts are read from the packet mark in a chain after the queue's because a packet
-//! the queue accepts goes on to the next base chain, not to the next rule. The guard of the
+//! the queue accepts goes on to the next base chain, not to the next rule. So no other chain
+//! may run between the two, or it could change a block verdict's mark (iptables mangle's
+//! `MARK`, `CONNMARK --restore-mark`) and the packet would go out: both sit between connection
+//! tracking (-200), which the guards need, and mangle (-150), where other software marks
+//! packets, at priorities nothing standard uses ([`QUEUE_PRIORITY`]; a chain of the same
+//! priority would be placed before ours, so adjacent priorities leave no room between them).
+//! Mangle's marks then come after the verdict's, so a VPN's routing mark set there wins. The guard of the
 //! verdicts' chain also requires conntrack state NEW: the queue only ever holds NEW packets, and
 //! every NEW packet without the allow connmark is queued first, so a mark that another program
 //! (or a socket's `SO_MARK`) gave a packet is replaced by the verdict before it is read, and
@@ -45,7 +52,7 @@
 use std::io::{self, Write};
 use std::process::{Command, Stdio};
 
-use crate::nft_netlink::Nftables;
+use crate::nft_netlink::{Nftables, QueueExpression};
 
 /// Allow bit.
 pub(crate) const MARK_ALLOW: u32 = 0x1000_0000;
@@ -104,9 +111,19 @@ pub(crate) struct RuleConfig {
 const TABLE_PREFIX: &str = "zenithfence_";
 /// What older versions named their verdict tables; swept the same way.
 const LEGACY_TABLE_PREFIX: &str = "zf_verdict_";
-/// The regular chains that hold the queue rule, one per hook: emptied first at a stop, so
-/// that nothing new is queued while the held packets are answered.
+/// The regular chains that hold the queue rule, one per hook: emptied at a stop before the
+/// rest of the table goes, while the packet thread still answers what they queued.
 pub(crate) const QUEUE_CHAINS: [&str; 2] = ["queue_out", "queue_in"];
+
+/// The priority of the queue's base chains: after connection tracking (-200), before mangle
+/// (-150) and anything else a distribution or a VPN installs (see the module's notes).
+pub(crate) const QUEUE_PRIORITY: i32 = -160;
+/// The priority of the verdicts' base chains: right after the queue's, with no standard
+/// priority in between.
+pub(crate) const VERDICT_PRIORITY: i32 = QUEUE_PRIORITY + 1;
+// Connection tracking (-200, `NF_IP_PRI_CONNTRACK`) before, so the guards know the state;
+// mangle (-150) and everything after it, so nothing can change a verdict's mark before it is read.
+const _: () = assert!(-200 < QUEUE_PRIORITY && VERDICT_PRIORITY < -150);
 
 /// The name of the table for `queue`.
 pub(crate) fn table_name(queue: u16) -> String {
@@ -128,11 +145,12 @@ pub(crate) fn table_script(config: RuleConfig) -> String {
     // established packet (the connmark is never restored to the packet mark). An established
     // packet fails the mark test, the first.
     let marked = format!("meta mark & {bits} != 0 ct state new counter jump verdict");
-    // Without IPv6, its packets leave at once (an IPv4 packet fails the test, the first).
-    let v4_only = if config.ipv6 {
-        ""
+    // Without IPv6, its packets leave at once (an IPv4 packet fails the test, the first), and
+    // its DNS packets are not copied.
+    let (v4_only, dns_v4_only) = if config.ipv6 {
+        ("", "")
     } else {
-        "\t\tmeta nfproto ipv6 return\n"
+        ("\t\tmeta nfproto ipv6 return\n", "meta nfproto ipv4 ")
     };
     let [queue_out, queue_in] = QUEUE_CHAINS;
     let mut s = format!(
@@ -153,18 +171,20 @@ pub(crate) fn table_script(config: RuleConfig) -> String {
          \t\tmeta mark {MARK_BLOCKED:#x} reject with icmpx admin-prohibited\n\
          \t}}\n\
          \tchain out {{\n\
-         \t\ttype filter hook output priority -150; policy accept;\n\
+         \t\ttype filter hook output priority {QUEUE_PRIORITY}; policy accept;\n\
          \t\t{undecided} jump new_out\n\
          \t}}\n",
         keep = !MARK_VERDICT_MASK,
     );
-    s.push_str("\tchain in {\n\t\ttype filter hook input priority -150; policy accept;\n");
+    s.push_str(&format!(
+        "\tchain in {{\n\t\ttype filter hook input priority {QUEUE_PRIORITY}; policy accept;\n"
+    ));
     if let Some(group) = config.dns_log_group {
         // A copy only. Answers are copied before the guard, since they mostly belong to flows
         // that are already allowed. An answer is only believed when it matches a query we saw
         // (core `dns_queries`). DNS over TCP is not read (no names from it), so not copied.
         s.push_str(&format!(
-            "\t\tudp sport 53 counter log group {group} snaplen 4096\n"
+            "\t\t{dns_v4_only}udp sport 53 counter log group {group} snaplen 4096\n"
         ));
     }
     s.push_str(&format!("\t\t{undecided} jump new_in\n\t}}\n"));
@@ -172,15 +192,15 @@ pub(crate) fn table_script(config: RuleConfig) -> String {
     for (chain, hook) in [("out_verdict", "output"), ("in_verdict", "input")] {
         s.push_str(&format!(
             "\tchain {chain} {{\n\
-             \t\ttype filter hook {hook} priority -149; policy accept;\n\
+             \t\ttype filter hook {hook} priority {VERDICT_PRIORITY}; policy accept;\n\
              \t\t{marked}\n\
              \t}}\n"
         ));
     }
     if let Some(group) = config.dns_log_group {
         // Queries: only once they were let out, so that a query the firewall blocked or dropped
-        // does not count as asked (a forged answer to it would be believed). Postrouting at
-        // -150 comes after every chain of the output hook: our queue (an accepted packet goes
+        // does not count as asked (a forged answer to it would be believed). Postrouting
+        // comes after every chain of the output hook: our queue (an accepted packet goes
         // on to the next hook, a dropped one never arrives), the verdicts' reject, and any
         // other firewall's output rules. It comes before source NAT (priority 100), so the
         // query's source is still the socket's address, which its answer is addressed to once
@@ -194,7 +214,7 @@ pub(crate) fn table_script(config: RuleConfig) -> String {
         s.push_str(&format!(
             "\tchain dns_sent {{\n\
              \t\ttype filter hook postrouting priority -150; policy accept;\n\
-             \t\tudp dport 53 counter meta skuid >= 0 fib saddr type local counter log group {group} snaplen 4096\n\
+             \t\t{dns_v4_only}udp dport 53 counter meta skuid >= 0 fib saddr type local counter log group {group} snaplen 4096\n\
              \t}}\n"
         ));
     }
@@ -205,6 +225,8 @@ pub(crate) fn table_script(config: RuleConfig) -> String {
 /// The daemon's nft table (see the module's notes).
 pub(crate) struct RuleTable {
     name: String,
+    /// What its queue rules queue with.
+    pub(crate) queue_expression: QueueExpression,
 }
 
 impl RuleTable {
@@ -212,11 +234,13 @@ impl RuleTable {
     /// rules: the rules that apply the verdicts are there before anything is queued.
     pub(crate) fn install(config: RuleConfig) -> io::Result<RuleTable> {
         run_script("nft", &["-f", "-"], &table_script(config), "the rule table")?;
-        let table = RuleTable {
+        let mut table = RuleTable {
             name: table_name(config.queue),
+            queue_expression: QueueExpression::Native,
         };
         // Dropped on failure: the table goes again.
-        Nftables::open()?.add_queue_rules(&table.name, &QUEUE_CHAINS, config.queue)?;
+        table.queue_expression =
+            Nftables::open()?.add_queue_rules(&table.name, &QUEUE_CHAINS, config.queue)?;
         Ok(table)
     }
 
@@ -402,14 +426,14 @@ mod tests {
         assert_eq!(
             chain(&script, "out"),
             [
-                "type filter hook output priority -150; policy accept;",
+                "type filter hook output priority -160; policy accept;",
                 &format!("{GUARD} jump new_out"),
             ]
         );
         assert_eq!(
             chain(&script, "in"),
             [
-                "type filter hook input priority -150; policy accept;",
+                "type filter hook input priority -160; policy accept;",
                 &format!("{GUARD} jump new_in"),
             ]
         );
@@ -418,7 +442,7 @@ mod tests {
             assert_eq!(
                 chain(&script, name),
                 [
-                    &format!("type filter hook {hook} priority -149; policy accept;"),
+                    &format!("type filter hook {hook} priority -159; policy accept;"),
                     MARKED,
                 ]
             );
@@ -458,13 +482,22 @@ mod tests {
     }
 
     #[test]
-    fn without_ipv6_its_packets_are_never_queued() {
-        let script = table_script(config(None, false));
+    fn without_ipv6_its_packets_are_never_queued_nor_copied() {
+        let script = table_script(config(Some(4243), false));
         for name in ["new_out", "new_in"] {
             let rules = chain(&script, name);
             assert_eq!(rules.get(1), Some(&"meta nfproto ipv6 return"), "{name}");
         }
-        assert!(!table_script(config(None, true)).contains("nfproto"));
+        for name in ["in", "dns_sent"] {
+            let rules = chain(&script, name);
+            assert!(
+                rules
+                    .get(1)
+                    .is_some_and(|r| r.starts_with("meta nfproto ipv4 udp ")),
+                "{name}: {rules:?}"
+            );
+        }
+        assert!(!table_script(config(Some(4243), true)).contains("nfproto"));
     }
 
     #[test]
@@ -473,7 +506,7 @@ mod tests {
         assert_eq!(
             chain(&script, "in"),
             [
-                "type filter hook input priority -150; policy accept;",
+                "type filter hook input priority -160; policy accept;",
                 "udp sport 53 counter log group 4243 snaplen 4096",
                 &format!("{GUARD} jump new_in"),
             ]

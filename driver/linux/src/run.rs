@@ -25,6 +25,7 @@ use crate::log::{Log, Severity};
 use crate::network_watch::NetworkWatch;
 use crate::nflog::NflogGroup;
 use crate::nfqueue::Queue;
+use crate::nft_netlink::QueueExpression;
 use crate::notify::{Notifier, READY_BOUND, STOPPING_BOUND};
 use crate::policy_file::{self, Stored};
 use crate::resolvers::{Resolvers, RESOLVED_UPSTREAMS, RESOLV_CONF};
@@ -127,8 +128,34 @@ pub(crate) fn run(options: Options) -> io::Result<()> {
         })
         .ok()
         .flatten();
+    let table = RuleTable::install(RuleConfig {
+        queue: options.queue,
+        dns_log_group: dns.as_ref().map(|_| dns_group),
+        ipv6: options.ipv6,
+    });
+    let table = match table {
+        Ok(table) => table,
+        Err(e) => {
+            if let Some(old) = old_acct {
+                let _ = conntrack::set_sysctl(ACCT_SYSCTL, old.trim());
+            }
+            return Err(e);
+        }
+    };
+    log.write(
+        Severity::Info,
+        match table.queue_expression {
+            QueueExpression::Native => "rules: new connections are queued by nft's queue",
+            QueueExpression::Compat => {
+                "rules: new connections are queued by the xtables NFQUEUE target (this kernel has no nft queue)"
+            }
+        }
+        .into(),
+    );
     // Flows allowed by an earlier run bypass the queue through their conntrack mark; forget
-    // them so they are decided again under the current rules.
+    // them so they are decided again under the current rules. After the install: until the
+    // queue rules were in, the verdicts' chains would save an allow bit from any new packet
+    // that carried it (a socket's own SO_MARK), which the queue now replaces first.
     if let Err(e) = conntrack::Conntrack::open()
         .and_then(|mut ct| ct.delete_by_mark(rules::MARK_ALLOW, rules::MARK_VERDICT_MASK))
     {
@@ -137,11 +164,6 @@ pub(crate) fn run(options: Options) -> io::Result<()> {
             format!("could not forget earlier allowed flows: {e}"),
         );
     }
-    let table = RuleTable::install(RuleConfig {
-        queue: options.queue,
-        dns_log_group: dns.as_ref().map(|_| dns_group),
-        ipv6: options.ipv6,
-    })?;
     let table_name = rules::table_name(options.queue);
     // On the way out the queue rules go while the packet thread still runs, so every packet
     // queued until then is answered by the daemon rather than dropped with its socket; the
@@ -222,9 +244,9 @@ fn stuck_shutdown(table: String) {
         "error: the orderly shutdown did not finish within {} s; {}; exiting",
         STOP_BOUND.as_secs(),
         if removed {
-            "rules removed"
+            "queue rules removed (the rest of the table goes at the next start)"
         } else {
-            "the rules could not be removed (once the process is gone, --queue-bypass lets through what they queue)"
+            "the queue rules could not be removed (once the process is gone, --queue-bypass lets through what they queue)"
         }
     );
     // A blocked stderr must not keep the process alive either.

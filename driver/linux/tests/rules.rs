@@ -476,3 +476,38 @@ fn a_socket_whose_own_mark_has_the_reject_bit_keeps_its_allowed_connection() {
     );
     assert_eq!(app.connections().len(), 1, "asked once");
 }
+
+#[test]
+fn a_block_holds_when_other_software_marks_packets_in_mangle_and_nft() {
+    let Some(_serial) = root_test("a_block_holds_when_other_software_marks_packets") else {
+        return;
+    };
+    let mut net = TestNet::new();
+    net.http_server("blocked");
+    // Other software's chains, there before the daemon's, on the hooks and at the priority
+    // (mangle, -150) where such marks are set: a packet the queue accepted goes on to the next
+    // base chain, and a mark set there before the verdict is read would undo a block. Both set
+    // marks with our verdict bits (0x30000000) and without.
+    add_own_rule(&net, "OUTPUT", "-p tcp --dport 8080 -j MARK --set-mark 7");
+    nft_a(
+        &net,
+        "add table inet vpn { chain o { type route hook output priority mangle; policy accept; \
+         meta mark set 0x6d6f6c65 ; } ; }",
+    );
+    let daemon = Daemon::start(&net, &[]);
+    let app = Responder::start(&daemon.socket, always(Verdict::Block));
+    let (code, _, seconds) = net.curl(&net.a, &format!("http://{}:8080/", net.ip4_b), &[]);
+    assert_eq!(code, 7, "curl: couldn't connect");
+    assert!(
+        seconds < 0.5,
+        "refused by the reset, not a timeout: {seconds:.3} s"
+    );
+    assert_eq!(app.connections().len(), 1, "asked");
+    assert_eq!(
+        own_count(&net, "OUTPUT", "MARK set"),
+        0,
+        "the blocked SYN never reached mangle"
+    );
+    drop(app);
+    drop(daemon);
+}

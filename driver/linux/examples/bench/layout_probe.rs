@@ -1,6 +1,6 @@
 //! A rule layout that no daemon uses, for `bench established --probe`: what established packets
 //! would pay with one base chain per hook, against the daemon's two (`src/rules.rs`: the
-//! queue's chain at -150 and the verdicts' chain at -149, plus the DNS query copy in
+//! queue's chain at -160 and the verdicts' chain at -159, plus the DNS query copy in
 //! postrouting). It holds the same guards and verdict handling as the daemon, with the marks of
 //! `src/rules.rs` (allow 0x10000000, reject 0x20000000), installed in namespace `a` with no
 //! daemon.
@@ -44,10 +44,10 @@ impl Layout {
                 "add table inet zf_probe {{ {VERDICT_CHAIN} ; \
                  chain new_out {{ oifname \"lo\" return; counter; }} ; \
                  chain new_in {{ iifname \"lo\" return; counter; }} ; \
-                 chain o {{ type filter hook output priority -150; \
+                 chain o {{ type filter hook output priority -160; \
                    ct state new ct mark & 0x30000000 != 0x10000000 jump new_out; \
                    meta mark & 0x30000000 != 0 ct state new jump verdict; }} ; \
-                 chain i {{ type filter hook input priority -150; \
+                 chain i {{ type filter hook input priority -160; \
                    udp sport 53 log group 4391 snaplen 4096; \
                    ct state new ct mark & 0x30000000 != 0x10000000 jump new_in; \
                    meta mark & 0x30000000 != 0 ct state new jump verdict; }} ; \
