@@ -41,8 +41,9 @@ export const CONFFILES = ['/etc/default/zenithfenced'] as const;
 export const MAINTAINER_SCRIPTS = ['postinst', 'prerm', 'postrm'] as const;
 /** Run-time dependencies beyond the shared libraries dpkg-shlibdeps finds, each for what uses it. */
 export const TOOL_DEPENDS = [
-  // nft installs the daemon's rules (driver/README.md, "The rules"). iptables is no longer
-  // needed: the daemon only uses it, when present, to sweep what versions before 2026-12-07 left.
+  // nft installs the daemon's rules (driver/README.md, "The path of a new connection").
+  // Not iptables: the daemon uses it only, when present, to sweep what versions before
+  // 2026-12-07 left.
   'nftables',
   // groupadd in the postinst, groupdel in the postrm (purge).
   'passwd',

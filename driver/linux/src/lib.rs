@@ -41,6 +41,7 @@ mod policy_receiver;
 mod procfs;
 mod resolvers;
 mod rules;
+mod rules_watch;
 mod run;
 mod scan_budget;
 mod sock_diag;

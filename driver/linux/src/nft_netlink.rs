@@ -6,7 +6,9 @@
 
 use std::io;
 
-use crate::netlink::{self, nfgenmsg, MessageBuilder, NetlinkSocket, NLM_F_ACK, NLM_F_REQUEST};
+use crate::netlink::{
+    self, nfgenmsg, MessageBuilder, NetlinkSocket, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST,
+};
 use crate::rules::Family;
 use crate::sys;
 
@@ -25,6 +27,7 @@ const MSG_NEWTABLE: u16 = 0;
 const MSG_GETTABLE: u16 = 1;
 const MSG_DELTABLE: u16 = 2;
 const MSG_NEWRULE: u16 = 6;
+const MSG_GETRULE: u16 = 7;
 const MSG_DELRULE: u16 = 8;
 /// `NFTA_RULE_*`.
 const RULE_TABLE: u16 = 1;
@@ -382,6 +385,21 @@ impl Nftables {
             .socket
             .request_one(&message, seq, kind, |_| Some(()))?
             .is_some())
+    }
+
+    /// How many rules chain `chain` of the `inet` table `table` holds; `ENOENT` when the table
+    /// or the chain is missing.
+    pub(crate) fn rule_count(&mut self, table: &str, chain: &str) -> io::Result<usize> {
+        let seq = self.socket.next_seq();
+        let message = MessageBuilder::new(kind(MSG_GETRULE), NLM_F_REQUEST | NLM_F_DUMP, seq)
+            .raw(&nfgenmsg(NFPROTO_INET, 0))
+            .attr(RULE_TABLE, &c_string(table))
+            .attr(RULE_CHAIN, &c_string(chain))
+            .finish();
+        Ok(self
+            .socket
+            .dump(&message, seq, kind(MSG_NEWRULE), |_| Some(()))?
+            .len())
     }
 
     /// Deletes every rule of `chains` of the `inet` table `table`, in one transaction.

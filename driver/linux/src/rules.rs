@@ -233,14 +233,12 @@ impl RuleTable {
     /// Installs the table for `config` (replacing a leftover of the same name), then its queue
     /// rules: the rules that apply the verdicts are there before anything is queued.
     pub(crate) fn install(config: RuleConfig) -> io::Result<RuleTable> {
-        run_script("nft", &["-f", "-"], &table_script(config), "the rule table")?;
         let mut table = RuleTable {
             name: table_name(config.queue),
             queue_expression: QueueExpression::Native,
         };
-        // Dropped on failure: the table goes again.
-        table.queue_expression =
-            Nftables::open()?.add_queue_rules(&table.name, &QUEUE_CHAINS, config.queue)?;
+        // Dropped on failure: whatever went in goes again.
+        table.queue_expression = reinstall(config)?;
         Ok(table)
     }
 
@@ -257,6 +255,14 @@ impl Drop for RuleTable {
     fn drop(&mut self) {
         run_quiet("nft", &["delete", "table", "inet", &self.name]);
     }
+}
+
+/// Installs the table for `config`, replacing whatever is left of it: [`RuleTable::install`],
+/// and the repair of a table another program took away (`rules_watch.rs`), which the daemon's
+/// [`RuleTable`] still removes at the stop. Says what the queue rules queue with.
+pub(crate) fn reinstall(config: RuleConfig) -> io::Result<QueueExpression> {
+    run_script("nft", &["-f", "-"], &table_script(config), "the rule table")?;
+    Nftables::open()?.add_queue_rules(&table_name(config.queue), &QUEUE_CHAINS, config.queue)
 }
 
 /// Empties the queue chains of table `name`: nothing more is queued.

@@ -30,6 +30,7 @@ use crate::notify::{Notifier, READY_BOUND, STOPPING_BOUND};
 use crate::policy_file::{self, Stored};
 use crate::resolvers::{Resolvers, RESOLVED_UPSTREAMS, RESOLV_CONF};
 use crate::rules::{self, Family, RuleConfig, RuleTable};
+use crate::rules_watch::RulesWatch;
 use crate::sock_diag::DestroyListener;
 use crate::socket_lock;
 use crate::sys;
@@ -128,11 +129,12 @@ pub(crate) fn run(options: Options) -> io::Result<()> {
         })
         .ok()
         .flatten();
-    let table = RuleTable::install(RuleConfig {
+    let config = RuleConfig {
         queue: options.queue,
         dns_log_group: dns.as_ref().map(|_| dns_group),
         ipv6: options.ipv6,
-    });
+    };
+    let table = RuleTable::install(config);
     let table = match table {
         Ok(table) => table,
         Err(e) => {
@@ -165,10 +167,23 @@ pub(crate) fn run(options: Options) -> io::Result<()> {
         );
     }
     let table_name = rules::table_name(options.queue);
+    // Another program's `nft flush ruleset` would leave new connections unasked: put back.
+    let watch = RulesWatch::start(config, Arc::clone(&log))
+        .map_err(|e| {
+            log.write(
+                Severity::Error,
+                format!("cannot watch the rule table (should another program remove it, new connections pass unasked): {e}"),
+            )
+        })
+        .ok();
     // On the way out the queue rules go while the packet thread still runs, so every packet
     // queued until then is answered by the daemon rather than dropped with its socket; the
-    // table, which applies the verdicts, goes once that thread has ended (after `serve`).
+    // table, which applies the verdicts, goes once that thread has ended (after `serve`). The
+    // watch ends first, so it puts nothing back.
     let remove_rules = || {
+        if let Some(watch) = watch {
+            watch.stop();
+        }
         if let Err(e) = table.stop_queueing() {
             log.write(
                 Severity::Error,

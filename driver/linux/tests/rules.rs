@@ -511,3 +511,55 @@ fn a_block_holds_when_other_software_marks_packets_in_mangle_and_nft() {
     drop(app);
     drop(daemon);
 }
+
+#[test]
+fn a_table_another_program_flushes_away_is_put_back_and_said() {
+    let Some(_serial) = root_test("a_table_another_program_flushes_away_is_put_back") else {
+        return;
+    };
+    let mut net = TestNet::new();
+    net.http_server("back");
+    let daemon = Daemon::start_logged(&net, &[]);
+    let app = Responder::start(&daemon.socket, always(Verdict::Accept));
+    let url = format!("http://{}:8080/", net.ip4_b);
+    // What reloading Debian's nftables.service does first, then emptying one queue chain.
+    for removal in [
+        "flush ruleset".to_string(),
+        format!("flush chain inet zenithfence_{} queue_in", daemon.queue),
+    ] {
+        nft_a(&net, &removal);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while net.queue_rules_and_tables(&net.a, daemon.queue) != (2, 1) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "not put back after {removal}:\n{}",
+                daemon.stderr_text()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let asked = app.connections().len();
+        let (code, body, _) = net.curl(&net.a, &url, &[]);
+        assert_eq!((code, body.as_str()), (0, "back"));
+        assert_eq!(
+            app.connections().len(),
+            asked + 1,
+            "asked again after {removal}"
+        );
+    }
+    assert_eq!(
+        daemon
+            .stderr_text()
+            .matches("were removed by another program (nft flush ruleset?); installed again")
+            .count(),
+        2,
+        "{}",
+        daemon.stderr_text()
+    );
+    drop(app);
+    assert!(daemon.stop("TERM").success());
+    assert_eq!(
+        net.ruleset(&net.a),
+        "",
+        "and nothing is put back after the stop"
+    );
+}
