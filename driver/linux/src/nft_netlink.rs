@@ -203,6 +203,13 @@ pub(crate) fn parse_chain(payload: &[u8]) -> Option<ChainState> {
     })
 }
 
+/// The chain a `NFT_MSG_NEWRULE` reply's rule is in (its name up to the NUL).
+fn parse_rule_chain(payload: &[u8]) -> Option<String> {
+    let name = netlink::find_attr(payload.get(4..)?, RULE_CHAIN)?.data;
+    let name = name.split(|&b| b == 0).next()?;
+    Some(String::from_utf8_lossy(name).into_owned())
+}
+
 /// The objects (chains, sets, ...) a `NFT_MSG_NEWTABLE` reply says its table holds.
 fn parse_table_use(payload: &[u8]) -> Option<u32> {
     netlink::find_attr(payload.get(4..)?, TABLE_USE)?.be_u32()
@@ -330,7 +337,30 @@ impl Nftables {
         chains: &[&str],
         queue: u16,
     ) -> io::Result<QueueExpression> {
-        let native = self.add_queue_rules_with(table, chains, queue, QueueExpression::Native);
+        self.queue_rules(table, chains, queue, false)
+    }
+
+    /// Like [`Nftables::add_queue_rules`], but every rule of `chains` goes first, in the same
+    /// transaction: each ends with exactly one queue rule. No base chain changes, so the
+    /// packets the queue holds stay held (the kernel drops them when a hook goes).
+    pub(crate) fn replace_queue_rules(
+        &mut self,
+        table: &str,
+        chains: &[&str],
+        queue: u16,
+    ) -> io::Result<QueueExpression> {
+        self.queue_rules(table, chains, queue, true)
+    }
+
+    fn queue_rules(
+        &mut self,
+        table: &str,
+        chains: &[&str],
+        queue: u16,
+        flush_first: bool,
+    ) -> io::Result<QueueExpression> {
+        let native =
+            self.add_queue_rules_with(table, chains, queue, QueueExpression::Native, flush_first);
         let Err(native) = native else {
             return Ok(QueueExpression::Native);
         };
@@ -341,7 +371,7 @@ impl Nftables {
         for family in [NFPROTO_IPV4, NFPROTO_IPV6] {
             let _ = self.compat_target_exists(family, "NFQUEUE", NFQUEUE_REV);
         }
-        self.add_queue_rules_with(table, chains, queue, QueueExpression::Compat)
+        self.add_queue_rules_with(table, chains, queue, QueueExpression::Compat, flush_first)
             .map(|()| QueueExpression::Compat)
             .map_err(|compat| {
                 io::Error::new(
@@ -359,14 +389,19 @@ impl Nftables {
         chains: &[&str],
         queue: u16,
         how: QueueExpression,
+        flush_first: bool,
     ) -> io::Result<()> {
-        let messages = chains
-            .iter()
-            .map(|chain| {
+        let mut messages = Vec::new();
+        if flush_first {
+            for chain in chains {
                 let seq = self.socket.next_seq();
-                (seq, queue_rule(table, chain, queue, how, seq))
-            })
-            .collect();
+                messages.push((seq, flush_chain(table, chain, seq)));
+            }
+        }
+        for chain in chains {
+            let seq = self.socket.next_seq();
+            messages.push((seq, queue_rule(table, chain, queue, how, seq)));
+        }
         self.batch(messages, None)
     }
 
@@ -387,19 +422,23 @@ impl Nftables {
             .is_some())
     }
 
-    /// How many rules chain `chain` of the `inet` table `table` holds; `ENOENT` when the table
-    /// or the chain is missing.
-    pub(crate) fn rule_count(&mut self, table: &str, chain: &str) -> io::Result<usize> {
+    /// The chain of each rule of the `inet` table `table`, one entry a rule; none when the
+    /// table is missing.
+    pub(crate) fn rule_chains(&mut self, table: &str) -> io::Result<Vec<String>> {
+        /// `ENOENT`: some kernels answer a dump of a missing table with it.
+        const ENOENT: i32 = 2;
         let seq = self.socket.next_seq();
         let message = MessageBuilder::new(kind(MSG_GETRULE), NLM_F_REQUEST | NLM_F_DUMP, seq)
             .raw(&nfgenmsg(NFPROTO_INET, 0))
             .attr(RULE_TABLE, &c_string(table))
-            .attr(RULE_CHAIN, &c_string(chain))
             .finish();
-        Ok(self
+        match self
             .socket
-            .dump(&message, seq, kind(MSG_NEWRULE), |_| Some(()))?
-            .len())
+            .dump(&message, seq, kind(MSG_NEWRULE), parse_rule_chain)
+        {
+            Err(e) if e.raw_os_error() == Some(ENOENT) => Ok(Vec::new()),
+            result => result,
+        }
     }
 
     /// Deletes every rule of `chains` of the `inet` table `table`, in one transaction.
@@ -593,6 +632,23 @@ mod tests {
     }
 
     #[test]
+    #[cfg(target_endian = "little")]
+    fn nfts_own_queue_is_asked_for_with_the_number_total_and_bypass_in_network_order() {
+        let rule = queue_rule("t", "c", 4321, QueueExpression::Native, 1);
+        // Each a 16-bit attribute (length 6, padded to 8): NFTA_QUEUE_NUM 4321 (0x10e1),
+        // NFTA_QUEUE_TOTAL 1, NFTA_QUEUE_FLAGS bypass, all big-endian as nft_queue reads them.
+        for attr in [
+            [6, 0, 1, 0, 0x10, 0xe1, 0, 0],
+            [6, 0, 2, 0, 0, 1, 0, 0],
+            [6, 0, 3, 0, 0, 1, 0, 0],
+        ] {
+            assert!(rule.windows(8).any(|w| w == attr), "{attr:?} in {rule:?}");
+        }
+        assert!(rule.windows(6).any(|w| w == b"queue\0"));
+        assert!(!rule.windows(8).any(|w| w == b"NFQUEUE\0"));
+    }
+
+    #[test]
     fn the_queue_rules_go_in_and_out_of_an_inet_table_in_one_transaction() {
         // xt_NFQ_info_v3 on a little-endian machine: queue 0x1234, 1 queue, bypass, padding.
         #[cfg(target_endian = "little")]
@@ -607,16 +663,23 @@ mod tests {
                 String::from_utf8_lossy(&out.stdout).into_owned()
             };
             let mut nl = Nftables::open().unwrap();
-            // This VM's kernel has no nft_queue (and loads no modules): the native rules are
-            // refused as a whole, and the xtables target goes in.
+            // Whether this kernel has nft's own queue (this VM's has not, and loads no modules):
+            // if not, the native rules are refused as a whole, and the xtables target goes in.
+            nft("add chain inet t probe");
+            let native = std::process::Command::new("nft")
+                .arg("add rule inet t probe queue num 1 bypass")
+                .status()
+                .unwrap()
+                .success();
+            nft("delete chain inet t probe");
             let how = nl.add_queue_rules("t", &["a", "b"], 4321).unwrap();
-            assert_eq!(how, QueueExpression::Compat);
-            assert_eq!(
-                listed().matches("queue num 4321 bypass").count(),
-                2,
-                "{}",
-                listed()
-            );
+            let (expected, shown) = if native {
+                (QueueExpression::Native, "queue flags bypass to 4321")
+            } else {
+                (QueueExpression::Compat, "queue num 4321 bypass")
+            };
+            assert_eq!(how, expected);
+            assert_eq!(listed().matches(shown).count(), 2, "{}", listed());
             // One chain that does not exist fails the whole batch: nothing is added.
             let missing = nl.add_queue_rules("t", &["a", "nope"], 7).unwrap_err();
             assert_eq!(missing.kind(), io::ErrorKind::NotFound, "{missing}");

@@ -5,8 +5,8 @@
 //! Every packet passes two base chains of the table per hook (three on output with DNS names:
 //! the query copy in postrouting), and a packet of a flow already decided leaves each at the
 //! first test of its one rule: the conntrack state in the queue's chain (priority -160), the
-//! packet mark in the verdicts' chain (-159; the DNS answer copy on input tests the protocol
-//! first). Only new, undecided packets enter our regular chains. Everything is native
+//! packet mark in the verdicts' chain (right after, at the same priority; the DNS answer copy
+//! on input tests the protocol first). Only new, undecided packets enter our regular chains. Everything is native
 //! nftables, and so is the queue rule where the kernel has nft's own `queue` expression
 //! (Debian's kernel, as the module `nft_queue`). Some kernels lack it (this test VM's has none
 //! and loads no modules): there the one rule that queues is the xtables NFQUEUE target, put in
@@ -26,11 +26,14 @@
 //! The verdicts are read from the packet mark in a chain after the queue's because a packet
 //! the queue accepts goes on to the next base chain, not to the next rule. So no other chain
 //! may run between the two, or it could change a block verdict's mark (iptables mangle's
-//! `MARK`, `CONNMARK --restore-mark`) and the packet would go out: both sit between connection
-//! tracking (-200), which the guards need, and mangle (-150), where other software marks
-//! packets, at priorities nothing standard uses ([`QUEUE_PRIORITY`]; a chain of the same
-//! priority would be placed before ours, so adjacent priorities leave no room between them).
-//! Mangle's marks then come after the verdict's, so a VPN's routing mark set there wins. The guard of the
+//! `MARK`, `CONNMARK --restore-mark`) and the packet would go out. Both have the one priority
+//! [`PRIORITY`], between connection tracking (-200), which the guards need, and mangle (-150),
+//! where other software marks packets; nothing standard uses it. And no chain can come between
+//! them even at that priority: the kernel puts a new hook before the existing ones of its
+//! priority, so the verdicts' chain goes in first and the queue's right before it, a chain of
+//! that priority that was there before ends up after both, and one added later before both
+//! (`tests/rules.rs` has a chain of each, and iptables mangle `MARK` rules, trying to undo a
+//! block). Mangle's marks come after the verdict's, so a VPN's routing mark set there wins. The guard of the
 //! verdicts' chain also requires conntrack state NEW: the queue only ever holds NEW packets, and
 //! every NEW packet without the allow connmark is queued first, so a mark that another program
 //! (or a socket's `SO_MARK`) gave a packet is replaced by the verdict before it is read, and
@@ -115,15 +118,13 @@ const LEGACY_TABLE_PREFIX: &str = "zf_verdict_";
 /// rest of the table goes, while the packet thread still answers what they queued.
 pub(crate) const QUEUE_CHAINS: [&str; 2] = ["queue_out", "queue_in"];
 
-/// The priority of the queue's base chains: after connection tracking (-200), before mangle
-/// (-150) and anything else a distribution or a VPN installs (see the module's notes).
-pub(crate) const QUEUE_PRIORITY: i32 = -160;
-/// The priority of the verdicts' base chains: right after the queue's, with no standard
-/// priority in between.
-pub(crate) const VERDICT_PRIORITY: i32 = QUEUE_PRIORITY + 1;
+/// The priority of all the table's base chains on the output and input hooks: after
+/// connection tracking (-200), before mangle (-150) and anything else a distribution or a VPN
+/// installs (see the module's notes for why the queue's and the verdicts' share it).
+pub(crate) const PRIORITY: i32 = -160;
 // Connection tracking (-200, `NF_IP_PRI_CONNTRACK`) before, so the guards know the state;
 // mangle (-150) and everything after it, so nothing can change a verdict's mark before it is read.
-const _: () = assert!(-200 < QUEUE_PRIORITY && VERDICT_PRIORITY < -150);
+const _: () = assert!(-200 < PRIORITY && PRIORITY < -150);
 
 /// The name of the table for `queue`.
 pub(crate) fn table_name(queue: u16) -> String {
@@ -145,12 +146,13 @@ pub(crate) fn table_script(config: RuleConfig) -> String {
     // established packet (the connmark is never restored to the packet mark). An established
     // packet fails the mark test, the first.
     let marked = format!("meta mark & {bits} != 0 ct state new counter jump verdict");
-    // Without IPv6, its packets leave at once (an IPv4 packet fails the test, the first), and
-    // its DNS packets are not copied.
-    let (v4_only, dns_v4_only) = if config.ipv6 {
-        ("", "")
+    // Without IPv6, its packets leave at once (an IPv4 packet fails the test, the first). Its
+    // DNS packets are still copied: a resolver reached over IPv6 may answer for IPv4 addresses,
+    // and a copy decides nothing.
+    let v4_only = if config.ipv6 {
+        ""
     } else {
-        ("\t\tmeta nfproto ipv6 return\n", "meta nfproto ipv4 ")
+        "\t\tmeta nfproto ipv6 return\n"
     };
     let [queue_out, queue_in] = QUEUE_CHAINS;
     let mut s = format!(
@@ -169,34 +171,38 @@ pub(crate) fn table_script(config: RuleConfig) -> String {
          \t\tmeta mark & {bits} == {MARK_ALLOW:#x} ct mark set ct mark & {keep:#x} | {MARK_ALLOW:#x} return\n\
          \t\tmeta mark {MARK_BLOCKED:#x} meta l4proto tcp reject with tcp reset\n\
          \t\tmeta mark {MARK_BLOCKED:#x} reject with icmpx admin-prohibited\n\
-         \t}}\n\
-         \tchain out {{\n\
-         \t\ttype filter hook output priority {QUEUE_PRIORITY}; policy accept;\n\
-         \t\t{undecided} jump new_out\n\
          \t}}\n",
         keep = !MARK_VERDICT_MASK,
     );
+    // The verdicts' base chains go in before the queue's, at the same priority: the kernel
+    // puts each new hook before those of its priority, so the queue's ends up right before the
+    // verdicts' with no room between them (see the module's notes).
+    for (chain, hook) in [("out_verdict", "output"), ("in_verdict", "input")] {
+        s.push_str(&format!(
+            "\tchain {chain} {{\n\
+             \t\ttype filter hook {hook} priority {PRIORITY}; policy accept;\n\
+             \t\t{marked}\n\
+             \t}}\n"
+        ));
+    }
     s.push_str(&format!(
-        "\tchain in {{\n\t\ttype filter hook input priority {QUEUE_PRIORITY}; policy accept;\n"
+        "\tchain out {{\n\
+         \t\ttype filter hook output priority {PRIORITY}; policy accept;\n\
+         \t\t{undecided} jump new_out\n\
+         \t}}\n"
+    ));
+    s.push_str(&format!(
+        "\tchain in {{\n\t\ttype filter hook input priority {PRIORITY}; policy accept;\n"
     ));
     if let Some(group) = config.dns_log_group {
         // A copy only. Answers are copied before the guard, since they mostly belong to flows
         // that are already allowed. An answer is only believed when it matches a query we saw
         // (core `dns_queries`). DNS over TCP is not read (no names from it), so not copied.
         s.push_str(&format!(
-            "\t\t{dns_v4_only}udp sport 53 counter log group {group} snaplen 4096\n"
+            "\t\tudp sport 53 counter log group {group} snaplen 4096\n"
         ));
     }
     s.push_str(&format!("\t\t{undecided} jump new_in\n\t}}\n"));
-    // Right after the queue's chains, where a packet the queue accepted goes on.
-    for (chain, hook) in [("out_verdict", "output"), ("in_verdict", "input")] {
-        s.push_str(&format!(
-            "\tchain {chain} {{\n\
-             \t\ttype filter hook {hook} priority {VERDICT_PRIORITY}; policy accept;\n\
-             \t\t{marked}\n\
-             \t}}\n"
-        ));
-    }
     if let Some(group) = config.dns_log_group {
         // Queries: only once they were let out, so that a query the firewall blocked or dropped
         // does not count as asked (a forged answer to it would be believed). Postrouting
@@ -214,12 +220,40 @@ pub(crate) fn table_script(config: RuleConfig) -> String {
         s.push_str(&format!(
             "\tchain dns_sent {{\n\
              \t\ttype filter hook postrouting priority -150; policy accept;\n\
-             \t\t{dns_v4_only}udp dport 53 counter meta skuid >= 0 fib saddr type local counter log group {group} snaplen 4096\n\
+             \t\tudp dport 53 counter meta skuid >= 0 fib saddr type local counter log group {group} snaplen 4096\n\
              \t}}\n"
         ));
     }
     s.push_str("}\n");
     s
+}
+
+/// How many rules each chain of the table for `config` holds when it is whole, the queue
+/// chains' queue rule included: what `rules_watch.rs` compares the kernel's table with. Read
+/// from [`table_script`], one rule a line in each chain, besides the base chains' `type` line.
+pub(crate) fn expected_rules(config: RuleConfig) -> Vec<(String, usize)> {
+    let script = table_script(config);
+    let mut chains: Vec<(String, usize)> = Vec::new();
+    let mut current: Option<(String, usize)> = None;
+    for line in script.lines() {
+        let trimmed = line.trim();
+        if let Some(name) = trimmed
+            .strip_prefix("chain ")
+            .and_then(|rest| rest.strip_suffix(" {"))
+        {
+            current = Some((name.to_string(), 0));
+        } else if trimmed == "}" {
+            if let Some((name, count)) = current.take() {
+                let queue = usize::from(QUEUE_CHAINS.contains(&name.as_str()));
+                chains.push((name, count + queue));
+            }
+        } else if let Some((_, count)) = current.as_mut() {
+            if !trimmed.is_empty() && !trimmed.starts_with("type ") {
+                *count += 1;
+            }
+        }
+    }
+    chains
 }
 
 /// The daemon's nft table (see the module's notes).
@@ -448,10 +482,16 @@ mod tests {
             assert_eq!(
                 chain(&script, name),
                 [
-                    &format!("type filter hook {hook} priority -159; policy accept;"),
+                    &format!("type filter hook {hook} priority -160; policy accept;"),
                     MARKED,
                 ]
             );
+        }
+        // The verdicts' chain of each hook goes in before the queue's, so the kernel places the
+        // queue's right before it.
+        for (verdicts, queue) in [("out_verdict", "out"), ("in_verdict", "in")] {
+            let at = |name: &str| script.find(&format!("\tchain {name} {{")).unwrap_or(0);
+            assert!(at(verdicts) < at(queue), "{verdicts} before {queue}");
         }
         // Nothing on other hooks without DNS names.
         assert_eq!(script.matches("hook").count(), 4, "{script}");
@@ -488,18 +528,17 @@ mod tests {
     }
 
     #[test]
-    fn without_ipv6_its_packets_are_never_queued_nor_copied() {
+    fn without_ipv6_its_packets_are_never_queued() {
         let script = table_script(config(Some(4243), false));
         for name in ["new_out", "new_in"] {
             let rules = chain(&script, name);
             assert_eq!(rules.get(1), Some(&"meta nfproto ipv6 return"), "{name}");
         }
+        // DNS is still copied over IPv6: a resolver reached over it may answer for IPv4.
         for name in ["in", "dns_sent"] {
             let rules = chain(&script, name);
             assert!(
-                rules
-                    .get(1)
-                    .is_some_and(|r| r.starts_with("meta nfproto ipv4 udp ")),
+                rules.get(1).is_some_and(|r| r.starts_with("udp ")),
                 "{name}: {rules:?}"
             );
         }
@@ -532,6 +571,38 @@ mod tests {
         let script = table_script(config(None, true));
         assert!(!script.contains("53"), "{script}");
         assert!(!script.contains("log"), "{script}");
+    }
+
+    #[test]
+    fn the_whole_table_is_counted_chain_by_chain_with_the_queue_rules() {
+        let count = |dns, ipv6| {
+            let mut found = expected_rules(config(dns, ipv6));
+            found.sort();
+            found
+                .into_iter()
+                .map(|(chain, n)| format!("{chain} {n}"))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            count(Some(4243), true),
+            [
+                "dns_sent 1",
+                "in 2",
+                "in_verdict 1",
+                "new_in 2",
+                "new_out 2",
+                "out 1",
+                "out_verdict 1",
+                "queue_in 1",
+                "queue_out 1",
+                "verdict 3"
+            ]
+        );
+        let without = count(None, false);
+        assert!(
+            without.contains(&"new_out 3".to_string()) && without.contains(&"in 1".to_string())
+        );
+        assert!(!without.iter().any(|c| c.starts_with("dns_sent")));
     }
 
     #[test]

@@ -249,6 +249,8 @@ fn remove_made(made: &builtin_chains::Made, record: &Path, log: &Log) {
 /// of the table stays until the next start sweeps it: a thread that still answers must not see
 /// its block verdict let the packet through, and it acts on nothing but our marks.
 fn stuck_shutdown(table: String) {
+    // The watch must not put back what this takes away; it may be stuck itself.
+    crate::rules_watch::halt();
     let done = Arc::new(AtomicBool::new(false));
     let done_ref = Arc::clone(&done);
     let finished = run_bounded(RULES_BOUND, move || {

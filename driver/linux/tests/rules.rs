@@ -494,7 +494,18 @@ fn a_block_holds_when_other_software_marks_packets_in_mangle_and_nft() {
         "add table inet vpn { chain o { type route hook output priority mangle; policy accept; \
          meta mark set 0x6d6f6c65 ; } ; }",
     );
+    // And chains at the daemon's own priority (-160), one there before it and one added after
+    // it, and one right after it: none may come between its queue and its verdicts.
+    let marking = |table: &str, priority: i32| {
+        format!(
+            "add table inet {table} {{ chain o {{ type filter hook output priority {priority}; \
+             policy accept; meta mark set 0x6d6f6c65 ; }} ; }}"
+        )
+    };
+    nft_a(&net, &marking("before", -160));
     let daemon = Daemon::start(&net, &[]);
+    nft_a(&net, &marking("after", -160));
+    nft_a(&net, &marking("next", -159));
     let app = Responder::start(&daemon.socket, always(Verdict::Block));
     let (code, _, seconds) = net.curl(&net.a, &format!("http://{}:8080/", net.ip4_b), &[]);
     assert_eq!(code, 7, "curl: couldn't connect");
@@ -522,17 +533,23 @@ fn a_table_another_program_flushes_away_is_put_back_and_said() {
     let daemon = Daemon::start_logged(&net, &[]);
     let app = Responder::start(&daemon.socket, always(Verdict::Accept));
     let url = format!("http://{}:8080/", net.ip4_b);
-    // What reloading Debian's nftables.service does first, then emptying one queue chain.
+    let installed = stateless_ruleset(&net);
+    assert!(installed.contains("queue num"), "{installed}");
+    let table = format!("inet zenithfence_{}", daemon.queue);
+    // What reloading Debian's nftables.service does first; one queue chain emptied (put back
+    // without replacing the table); the verdicts' chain emptied (the table replaced).
     for removal in [
         "flush ruleset".to_string(),
-        format!("flush chain inet zenithfence_{} queue_in", daemon.queue),
+        format!("flush chain {table} queue_in"),
+        format!("flush chain {table} verdict"),
     ] {
         nft_a(&net, &removal);
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-        while net.queue_rules_and_tables(&net.a, daemon.queue) != (2, 1) {
+        while stateless_ruleset(&net) != installed {
             assert!(
                 std::time::Instant::now() < deadline,
-                "not put back after {removal}:\n{}",
+                "not put back after {removal}:\n{}\n{}",
+                stateless_ruleset(&net),
                 daemon.stderr_text()
             );
             std::thread::sleep(std::time::Duration::from_millis(50));
@@ -546,15 +563,18 @@ fn a_table_another_program_flushes_away_is_put_back_and_said() {
             "asked again after {removal}"
         );
     }
-    assert_eq!(
+    // Each repair said once (the log is written by a thread of its own: waited for).
+    let said = || {
         daemon
             .stderr_text()
-            .matches("were removed by another program (nft flush ruleset?); installed again")
-            .count(),
-        2,
-        "{}",
-        daemon.stderr_text()
-    );
+            .matches("were removed by another program (nft flush ruleset?); put back")
+            .count()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while said() < 3 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(said(), 3, "{}", daemon.stderr_text());
     drop(app);
     assert!(daemon.stop("TERM").success());
     assert_eq!(

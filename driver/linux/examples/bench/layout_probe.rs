@@ -1,6 +1,6 @@
 //! A rule layout that no daemon uses, for `bench established --probe`: what established packets
 //! would pay with one base chain per hook, against the daemon's two (`src/rules.rs`: the
-//! queue's chain at -160 and the verdicts' chain at -159, plus the DNS query copy in
+//! queue's chain and the verdicts' chain, both at -160, plus the DNS query copy in
 //! postrouting). It holds the same guards and verdict handling as the daemon, with the marks of
 //! `src/rules.rs` (allow 0x10000000, reject 0x20000000), installed in namespace `a` with no
 //! daemon.

@@ -133,14 +133,18 @@ impl TestNet {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
-    /// How many rules in namespace `ns` queue to `queue` (nft shows the daemon's as
-    /// `queue num N bypass`), and how many tables of the daemon's are there.
+    /// How many rules in namespace `ns` queue to `queue`, and how many tables of the daemon's
+    /// are there. nft shows the xtables target as `queue num N bypass`, and its own `queue`
+    /// (on kernels that have it) as `queue flags bypass to N`.
     pub fn queue_rules_and_tables(&self, ns: &str, queue: u16) -> (usize, usize) {
         let ruleset = self.ruleset(ns);
         (
             ruleset
                 .matches(&format!("queue num {queue} bypass\n"))
-                .count(),
+                .count()
+                + ruleset
+                    .matches(&format!("queue flags bypass to {queue}\n"))
+                    .count(),
             ruleset.matches("table inet zenithfence_").count(),
         )
     }
