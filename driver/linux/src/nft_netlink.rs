@@ -328,39 +328,19 @@ impl Nftables {
         false
     }
 
-    /// Appends a rule queueing to `queue` to each of `chains` of the `inet` table `table`, all
-    /// in one transaction: with nft's own `queue` if the kernel has it, else with the xtables
-    /// NFQUEUE target (this VM's kernel has no `nft_queue`). Says which.
-    pub(crate) fn add_queue_rules(
+    /// Makes each of `chains` of the `inet` table `table` hold exactly one rule, queueing to
+    /// `queue`, all in one transaction (the chains are emptied first): with nft's own `queue`
+    /// if the kernel has it, else with the xtables NFQUEUE target (this VM's kernel has no
+    /// `nft_queue`). Says which. No base chain changes, so the packets the queue holds stay
+    /// held when this puts back rules another program removed (the kernel drops every held
+    /// packet when a hook goes).
+    pub(crate) fn set_queue_rules(
         &mut self,
         table: &str,
         chains: &[&str],
         queue: u16,
     ) -> io::Result<QueueExpression> {
-        self.queue_rules(table, chains, queue, false)
-    }
-
-    /// Like [`Nftables::add_queue_rules`], but every rule of `chains` goes first, in the same
-    /// transaction: each ends with exactly one queue rule. No base chain changes, so the
-    /// packets the queue holds stay held (the kernel drops them when a hook goes).
-    pub(crate) fn replace_queue_rules(
-        &mut self,
-        table: &str,
-        chains: &[&str],
-        queue: u16,
-    ) -> io::Result<QueueExpression> {
-        self.queue_rules(table, chains, queue, true)
-    }
-
-    fn queue_rules(
-        &mut self,
-        table: &str,
-        chains: &[&str],
-        queue: u16,
-        flush_first: bool,
-    ) -> io::Result<QueueExpression> {
-        let native =
-            self.add_queue_rules_with(table, chains, queue, QueueExpression::Native, flush_first);
+        let native = self.set_queue_rules_with(table, chains, queue, QueueExpression::Native);
         let Err(native) = native else {
             return Ok(QueueExpression::Native);
         };
@@ -371,7 +351,7 @@ impl Nftables {
         for family in [NFPROTO_IPV4, NFPROTO_IPV6] {
             let _ = self.compat_target_exists(family, "NFQUEUE", NFQUEUE_REV);
         }
-        self.add_queue_rules_with(table, chains, queue, QueueExpression::Compat, flush_first)
+        self.set_queue_rules_with(table, chains, queue, QueueExpression::Compat)
             .map(|()| QueueExpression::Compat)
             .map_err(|compat| {
                 io::Error::new(
@@ -383,20 +363,17 @@ impl Nftables {
             })
     }
 
-    fn add_queue_rules_with(
+    fn set_queue_rules_with(
         &mut self,
         table: &str,
         chains: &[&str],
         queue: u16,
         how: QueueExpression,
-        flush_first: bool,
     ) -> io::Result<()> {
         let mut messages = Vec::new();
-        if flush_first {
-            for chain in chains {
-                let seq = self.socket.next_seq();
-                messages.push((seq, flush_chain(table, chain, seq)));
-            }
+        for chain in chains {
+            let seq = self.socket.next_seq();
+            messages.push((seq, flush_chain(table, chain, seq)));
         }
         for chain in chains {
             let seq = self.socket.next_seq();
@@ -672,7 +649,7 @@ mod tests {
                 .unwrap()
                 .success();
             nft("delete chain inet t probe");
-            let how = nl.add_queue_rules("t", &["a", "b"], 4321).unwrap();
+            let how = nl.set_queue_rules("t", &["a", "b"], 4321).unwrap();
             let (expected, shown) = if native {
                 (QueueExpression::Native, "queue flags bypass to 4321")
             } else {
@@ -681,7 +658,10 @@ mod tests {
             assert_eq!(how, expected);
             assert_eq!(listed().matches(shown).count(), 2, "{}", listed());
             // One chain that does not exist fails the whole batch: nothing is added.
-            let missing = nl.add_queue_rules("t", &["a", "nope"], 7).unwrap_err();
+            // Set again: still one rule a chain.
+            assert_eq!(nl.set_queue_rules("t", &["a", "b"], 4321).unwrap(), how);
+            assert_eq!(listed().matches(shown).count(), 2, "{}", listed());
+            let missing = nl.set_queue_rules("t", &["a", "nope"], 7).unwrap_err();
             assert_eq!(missing.kind(), io::ErrorKind::NotFound, "{missing}");
             assert!(
                 missing

@@ -296,7 +296,7 @@ impl Drop for RuleTable {
 /// [`RuleTable`] still removes at the stop. Says what the queue rules queue with.
 pub(crate) fn reinstall(config: RuleConfig) -> io::Result<QueueExpression> {
     run_script("nft", &["-f", "-"], &table_script(config), "the rule table")?;
-    Nftables::open()?.add_queue_rules(&table_name(config.queue), &QUEUE_CHAINS, config.queue)
+    Nftables::open()?.set_queue_rules(&table_name(config.queue), &QUEUE_CHAINS, config.queue)
 }
 
 /// Empties the queue chains of table `name`: nothing more is queued.

@@ -108,7 +108,7 @@ fn repair(nft: &mut Nftables, config: RuleConfig, table: &str, state: State) -> 
     match state {
         State::Intact => Ok(false),
         State::QueueRulesMissing => nft
-            .replace_queue_rules(table, &QUEUE_CHAINS, config.queue)
+            .set_queue_rules(table, &QUEUE_CHAINS, config.queue)
             // A chain that went meanwhile: the whole table, then.
             .or_else(|_| rules::reinstall(config))
             .map(|_| true),
@@ -121,64 +121,63 @@ fn watch(config: RuleConfig, log: &Log, stopped: &Receiver<()>) {
     let table = rules::table_name(config.queue);
     let expected = rules::expected_rules(config);
     let mut nft: Option<Nftables> = None;
-    // Whether the last round ended in an error already logged (so one incident is one line),
-    // and how many rounds in a row failed (each doubles the wait, up to 32 times).
-    let mut failing = false;
+    // Rounds failed in a row: each doubles the wait (up to 32 times), the first is logged.
     let mut failures: u32 = 0;
     loop {
         let wait = INTERVAL * (1u32 << failures.min(MAX_BACKOFF_SHIFT));
         if !wait_unless_stopped(wait, stopped) || HALTED.load(Ordering::SeqCst) {
             return;
         }
-        let opened = match nft.take() {
-            Some(opened) => Ok(opened),
-            None => Nftables::open(),
-        };
-        let outcome = opened.and_then(|mut opened| {
-            let found = opened.rule_chains(&table)?;
-            let state = state(&found, &expected);
-            // Not once the stop has begun: its own removal may be under way.
-            if state != State::Intact
-                && (!wait_unless_stopped(Duration::ZERO, stopped) || HALTED.load(Ordering::SeqCst))
-            {
-                return Ok(None);
-            }
-            let repaired = repair(&mut opened, config, &table, state)?;
-            // Kept only after a round without error: a socket in an odd state is opened anew.
-            nft = Some(opened);
-            Ok(Some(repaired))
-        });
-        let outcome = match outcome {
+        match round(&mut nft, config, &table, &expected, stopped) {
             Ok(None) => return,
-            Ok(Some(repaired)) => Ok(repaired),
-            Err(e) => Err(e),
-        };
-        failures = if outcome.is_err() {
-            failures.saturating_add(1)
-        } else {
-            0
-        };
-        match outcome {
-            Ok(true) => {
-                failing = false;
-                log.write(
-                    Severity::Error,
-                    format!(
-                        "the rule table {table}, or some of its rules, were removed by another program (nft flush ruleset?); put back (connections opened meanwhile were not asked, and stay allowed)"
-                    ),
-                );
+            Ok(Some(repaired)) => {
+                failures = 0;
+                if repaired {
+                    log.write(
+                        Severity::Error,
+                        format!(
+                            "the rule table {table}, or some of its rules, were removed by another program (nft flush ruleset?); put back (connections opened meanwhile were not asked, and stay allowed)"
+                        ),
+                    );
+                }
             }
-            Ok(false) => failing = false,
-            Err(e) if !failing => {
-                failing = true;
-                log.write(
-                    Severity::Error,
-                    format!("cannot check or install the rule table {table} again (new connections may pass unasked): {e}"),
-                );
+            Err(e) => {
+                failures = failures.saturating_add(1);
+                if failures == 1 {
+                    log.write(
+                        Severity::Error,
+                        format!("cannot check or install the rule table {table} again (new connections may pass unasked): {e}"),
+                    );
+                }
             }
-            Err(_) => {}
         }
     }
+}
+
+/// One check, and the repair it calls for: whether something was repaired, `None` when the
+/// stop began before a repair. The socket is kept only after a round without error, so one in
+/// an odd state is opened anew.
+fn round(
+    nft: &mut Option<Nftables>,
+    config: RuleConfig,
+    table: &str,
+    expected: &[(String, usize)],
+    stopped: &Receiver<()>,
+) -> io::Result<Option<bool>> {
+    let mut opened = match nft.take() {
+        Some(opened) => opened,
+        None => Nftables::open()?,
+    };
+    let state = state(&opened.rule_chains(table)?, expected);
+    // Not once the stop has begun: its own removal may be under way.
+    if state != State::Intact
+        && (!wait_unless_stopped(Duration::ZERO, stopped) || HALTED.load(Ordering::SeqCst))
+    {
+        return Ok(None);
+    }
+    let repaired = repair(&mut opened, config, table, state)?;
+    *nft = Some(opened);
+    Ok(Some(repaired))
 }
 
 /// Waits `total` unless the watch is stopped meanwhile (its sender dropped): false then.
