@@ -478,6 +478,30 @@ impl EventSocket {
     pub(crate) fn overruns(&self) -> u64 {
         self.overruns
     }
+
+    /// The socket's descriptor, to wait on it beside others.
+    pub(crate) fn raw_fd(&self) -> std::os::fd::RawFd {
+        std::os::fd::AsRawFd::as_raw_fd(self.socket.file())
+    }
+
+    /// Reads and drops the datagrams already waiting (at most `max_datagrams`), for a reader
+    /// that only needs to know that something happened: how many there were, a lost batch (a
+    /// full receive buffer) counting as one.
+    pub(crate) fn discard_waiting(&mut self, max_datagrams: usize) -> io::Result<usize> {
+        let mut seen = 0;
+        for _ in 0..max_datagrams {
+            match self.socket.recv_now() {
+                Ok(_) => seen += 1,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.raw_os_error() == Some(ENOBUFS) => {
+                    self.overruns += 1;
+                    seen += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(seen)
+    }
 }
 
 #[cfg(test)]

@@ -495,6 +495,19 @@ impl Nftables {
     }
 }
 
+/// `NFNLGRP_NFTABLES`: every committed change to this namespace's ruleset is told to this
+/// multicast group, one message per object changed and a `NEWGEN` at the end of each transaction.
+const NFNLGRP_NFTABLES: u32 = 7;
+/// Events are only counted, not read for their content: one datagram of them at a time.
+const EVENT_BUF_LEN: usize = 64 * 1024;
+
+/// A socket told of every change to this network namespace's nftables ruleset (binding needs
+/// `CAP_NET_ADMIN`). A full receive buffer loses events but says so (`ENOBUFS`).
+pub(crate) fn ruleset_changes() -> io::Result<netlink::EventSocket> {
+    let file = sys::netlink_socket(NETLINK_NETFILTER, 1 << (NFNLGRP_NFTABLES - 1))?;
+    Ok(netlink::EventSocket::new(file, EVENT_BUF_LEN))
+}
+
 /// The cookie of this thread's network namespace (`sys::netns_cookie`).
 pub(crate) fn netns_cookie() -> io::Result<u64> {
     sys::netns_cookie(&sys::netlink_socket(NETLINK_NETFILTER, 0)?)

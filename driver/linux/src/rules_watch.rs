@@ -3,37 +3,54 @@
 //! `nft flush ruleset` removes every table, ours included, and Debian's `/etc/nftables.conf`
 //! starts with it: an administrator who reloads `nftables.service` while the daemon runs would
 //! leave every new connection unasked (the queue rules gone, nothing held) until the daemon
-//! restarted, with nothing in its log. So a thread of its own counts, every [`INTERVAL`], the
-//! rules of each chain of the table (one netlink dump), and when they are not what the daemon
-//! installed, logs an error and repairs it:
+//! restarted, with nothing in its log. So a thread of its own listens to the kernel's nftables
+//! events (every committed change in the namespace, anyone's), and after each burst of them
+//! counts the rules of each chain of the table (one netlink dump). When they are not what the
+//! daemon installed, it logs an error and repairs the table:
 //! - only queue rules missing: they are put back in one transaction (the chains are emptied
 //!   and get one queue rule each), which changes no base chain, so the packets the queue holds
 //!   stay held (the kernel drops every held packet when a hook goes);
 //! - anything else missing (the table, a chain, a verdict rule): the table is installed again
 //!   (`rules.rs`: the script replaces whatever is left of it, then the queue rules go in).
 //!
-//! Damage is noticed within [`INTERVAL`]; until then new connections pass unasked, as they did
-//! with no daemon, or, with the verdicts' chains gone, a block lets its packet through. Rules
-//! another program added to our chains are left alone.
+//! Until the repair is done (about the time `nft -f` takes to run) new connections pass
+//! unasked, as they did with no daemon, or, with the verdicts' chains gone, a block lets its
+//! packet through. Rules another program added to our chains are left alone. The events are
+//! drained before each check, so a change made during a check wakes the watch again; a lost
+//! batch of events (a full receive buffer) is an event too. The table is also checked every
+//! [`SAFETY_INTERVAL`] without one, and every [`INTERVAL`] where the events cannot be had.
 //!
 //! The watch is stopped before the daemon empties the queue chains itself at its stop, so it
 //! never puts back what the stop takes away; the way out of a stuck stop (`run.rs`,
 //! `stuck_shutdown`) halts it through [`halt`] first. A repair that fails is tried again less
-//! and less often (up to every [`INTERVAL`] × 32, 8 s), and logged once per incident.
+//! and less often (up to every [`INTERVAL`] × 32, 8 s), and logged once per incident. A program
+//! that removes the table again each time it comes back gets at most [`PACE_REPAIRS`] repairs
+//! per [`PACE_WINDOW`], so the fight cannot keep a CPU busy running `nft`.
 
+use std::collections::VecDeque;
 use std::io;
+use std::os::fd::AsRawFd;
+use std::os::unix::net::UnixStream;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, TryRecvError};
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::log::{Log, Severity};
-use crate::nft_netlink::Nftables;
+use crate::netlink::{EventSocket, BURST_DATAGRAMS};
+use crate::nft_netlink::{self, Nftables};
 use crate::rules::{self, RuleConfig, QUEUE_CHAINS};
+use crate::sys;
 
-/// How often the table is checked: one small netlink dump.
+/// How often the table is checked where the kernel's nftables events cannot be had, and the
+/// first wait after a failed repair: one small netlink dump.
 pub(crate) const INTERVAL: Duration = Duration::from_millis(250);
+/// How often the table is checked with no event to say it changed: a safety net only.
+const SAFETY_INTERVAL: Duration = Duration::from_secs(5);
+/// Repairs allowed within [`PACE_WINDOW`]; more wait until the oldest of them is that old.
+const PACE_REPAIRS: usize = 10;
+/// See [`PACE_REPAIRS`].
+const PACE_WINDOW: Duration = Duration::from_secs(1);
 
 /// Set once by [`halt`]: no repair any more, whatever the watch's own stop says.
 static HALTED: AtomicBool = AtomicBool::new(false);
@@ -46,17 +63,17 @@ pub(crate) fn halt() {
     HALTED.store(true, Ordering::SeqCst);
 }
 
-/// The running watch. Dropping it (or [`RulesWatch::stop`]) drops the sender its thread waits
-/// on, which wakes it at once to end.
+/// The running watch. Dropping it (or [`RulesWatch::stop`]) closes the socket its thread
+/// waits on beside the events, which wakes it at once to end.
 pub(crate) struct RulesWatch {
-    stop: Option<Sender<()>>,
+    stop: Option<UnixStream>,
     thread: Option<JoinHandle<()>>,
 }
 
 impl RulesWatch {
     /// Starts watching the table `config` installs.
     pub(crate) fn start(config: RuleConfig, log: Arc<Log>) -> io::Result<RulesWatch> {
-        let (stop, stopped) = mpsc::channel();
+        let (stop, stopped) = UnixStream::pair()?;
         let thread = std::thread::Builder::new()
             .name("rules-watch".into())
             .spawn(move || watch(config, &log, &stopped))?;
@@ -116,18 +133,74 @@ fn repair(nft: &mut Nftables, config: RuleConfig, table: &str, state: State) -> 
     }
 }
 
+/// The times of the latest repairs, to hold a fight with another program to
+/// [`PACE_REPAIRS`] per [`PACE_WINDOW`].
+#[derive(Default)]
+struct Pace {
+    recent: VecDeque<Instant>,
+}
+
+impl Pace {
+    /// Notes a repair made at `at`.
+    fn record(&mut self, at: Instant) {
+        self.recent.push_back(at);
+        while self.recent.len() > PACE_REPAIRS {
+            self.recent.pop_front();
+        }
+    }
+
+    /// How long from `now` until another repair may be made, if it may not be made now.
+    fn wait(&self, now: Instant) -> Option<Duration> {
+        if self.recent.len() < PACE_REPAIRS {
+            return None;
+        }
+        let free_at = *self.recent.front()? + PACE_WINDOW;
+        free_at
+            .checked_duration_since(now)
+            .filter(|wait| !wait.is_zero())
+    }
+}
+
+/// How long the watch waits before its next check, and whether an nftables event ends the
+/// wait early: not while repairs fail (backing off) or are paced.
+fn next_wait(failures: u32, paced: Option<Duration>, subscribed: bool) -> (Duration, bool) {
+    if failures > 0 {
+        return (INTERVAL * (1u32 << failures.min(MAX_BACKOFF_SHIFT)), false);
+    }
+    if let Some(paced) = paced {
+        return (paced, false);
+    }
+    if subscribed {
+        (SAFETY_INTERVAL, true)
+    } else {
+        (INTERVAL, false)
+    }
+}
+
 /// The watch's loop: every failure is logged once per incident and the loop goes on.
-fn watch(config: RuleConfig, log: &Log, stopped: &Receiver<()>) {
+fn watch(config: RuleConfig, log: &Log, stopped: &UnixStream) {
     let table = rules::table_name(config.queue);
     let expected = rules::expected_rules(config);
+    let mut events = match nft_netlink::ruleset_changes() {
+        Ok(events) => Some(events),
+        Err(e) => {
+            log.write(
+                Severity::Warning,
+                format!("cannot follow the kernel's nftables events ({e}): the rule table {table} is checked every {} ms instead", INTERVAL.as_millis()),
+            );
+            None
+        }
+    };
     let mut nft: Option<Nftables> = None;
     // Rounds failed in a row: each doubles the wait (up to 32 times), the first is logged.
     let mut failures: u32 = 0;
+    let mut pace = Pace::default();
+    // The first check comes at once: a removal before the subscription sent it no event.
     loop {
-        let wait = INTERVAL * (1u32 << failures.min(MAX_BACKOFF_SHIFT));
-        if !wait_unless_stopped(wait, stopped) || HALTED.load(Ordering::SeqCst) {
+        if HALTED.load(Ordering::SeqCst) {
             return;
         }
+        drain(&mut events, &table, log);
         match round(&mut nft, config, &table, &expected, stopped) {
             Ok(None) => return,
             Ok(Some(repaired)) => {
@@ -139,6 +212,14 @@ fn watch(config: RuleConfig, log: &Log, stopped: &Receiver<()>) {
                             "the rule table {table}, or some of its rules, were removed by another program (nft flush ruleset?); put back (connections opened meanwhile were not asked, and stay allowed)"
                         ),
                     );
+                    let was_paced = pace.wait(Instant::now()).is_some();
+                    pace.record(Instant::now());
+                    if !was_paced && pace.wait(Instant::now()).is_some() {
+                        log.write(
+                            Severity::Warning,
+                            format!("another program keeps removing the rule table {table}: it is put back at most {PACE_REPAIRS} times a second"),
+                        );
+                    }
                 }
             }
             Err(e) => {
@@ -151,6 +232,30 @@ fn watch(config: RuleConfig, log: &Log, stopped: &Receiver<()>) {
                 }
             }
         }
+        let (wait, early) = next_wait(failures, pace.wait(Instant::now()), events.is_some());
+        let listened = match (&events, early) {
+            (Some(events), true) => events.raw_fd(),
+            _ => -1,
+        };
+        if !wait_unless_stopped([stopped.as_raw_fd(), listened], wait) {
+            return;
+        }
+    }
+}
+
+/// Reads away the events waiting: the check that follows sees what they told of, and a change
+/// made after this sends new ones. A socket that fails is given up for the checks at
+/// [`INTERVAL`].
+fn drain(events: &mut Option<EventSocket>, table: &str, log: &Log) {
+    let Some(socket) = events else {
+        return;
+    };
+    if let Err(e) = socket.discard_waiting(BURST_DATAGRAMS) {
+        log.write(
+            Severity::Warning,
+            format!("the kernel's nftables events cannot be read any more ({e}): the rule table {table} is checked every {} ms instead", INTERVAL.as_millis()),
+        );
+        *events = None;
     }
 }
 
@@ -162,7 +267,7 @@ fn round(
     config: RuleConfig,
     table: &str,
     expected: &[(String, usize)],
-    stopped: &Receiver<()>,
+    stopped: &UnixStream,
 ) -> io::Result<Option<bool>> {
     let mut opened = match nft.take() {
         Some(opened) => opened,
@@ -171,7 +276,8 @@ fn round(
     let state = state(&opened.rule_chains(table)?, expected);
     // Not once the stop has begun: its own removal may be under way.
     if state != State::Intact
-        && (!wait_unless_stopped(Duration::ZERO, stopped) || HALTED.load(Ordering::SeqCst))
+        && (!wait_unless_stopped([stopped.as_raw_fd(), -1], Duration::ZERO)
+            || HALTED.load(Ordering::SeqCst))
     {
         return Ok(None);
     }
@@ -180,12 +286,20 @@ fn round(
     Ok(Some(repaired))
 }
 
-/// Waits `total` unless the watch is stopped meanwhile (its sender dropped): false then.
-fn wait_unless_stopped(total: Duration, stopped: &Receiver<()>) -> bool {
-    if total.is_zero() {
-        return matches!(stopped.try_recv(), Err(TryRecvError::Empty));
+/// Waits up to `total` for the stop (the first descriptor, readable once the other end is
+/// closed) or an event (the second; -1 for none): false when the stop came. A wait cut short
+/// by a signal counts as waited.
+fn wait_unless_stopped(fds: [std::os::fd::RawFd; 2], total: Duration) -> bool {
+    match sys::wait_readable(fds, total) {
+        Ok([stopped, _]) => !stopped,
+        Err(e) if e.kind() == io::ErrorKind::Interrupted => true,
+        // Not seen in practice (poll fails for bad arguments or no memory): waited out, so a
+        // failing poll cannot turn the loop into a busy one.
+        Err(_) => {
+            std::thread::sleep(total.min(INTERVAL));
+            true
+        }
     }
-    matches!(stopped.recv_timeout(total), Err(RecvTimeoutError::Timeout))
 }
 
 #[cfg(test)]
@@ -223,14 +337,57 @@ mod tests {
     }
 
     #[test]
-    fn a_dropped_sender_ends_the_wait_and_a_live_one_waits_it_out() {
-        let (stop, stopped) = mpsc::channel::<()>();
-        let started = std::time::Instant::now();
-        assert!(wait_unless_stopped(Duration::from_millis(60), &stopped));
+    fn a_closed_stop_socket_ends_the_wait_and_an_open_one_waits_it_out() {
+        let (stop, stopped) = UnixStream::pair().unwrap();
+        let fds = [stopped.as_raw_fd(), -1];
+        let started = Instant::now();
+        assert!(wait_unless_stopped(fds, Duration::from_millis(60)));
         assert!(started.elapsed() >= Duration::from_millis(60));
-        assert!(wait_unless_stopped(Duration::ZERO, &stopped));
+        assert!(wait_unless_stopped(fds, Duration::ZERO));
         drop(stop);
-        assert!(!wait_unless_stopped(Duration::from_secs(3600), &stopped));
-        assert!(!wait_unless_stopped(Duration::ZERO, &stopped));
+        assert!(!wait_unless_stopped(fds, Duration::from_secs(3600)));
+        assert!(!wait_unless_stopped(fds, Duration::ZERO));
+    }
+
+    #[test]
+    fn an_event_ends_the_wait_without_stopping_it() {
+        let (_stop, stopped) = UnixStream::pair().unwrap();
+        let (mut event, events) = UnixStream::pair().unwrap();
+        std::io::Write::write_all(&mut event, b"x").unwrap();
+        let started = Instant::now();
+        assert!(wait_unless_stopped(
+            [stopped.as_raw_fd(), events.as_raw_fd()],
+            Duration::from_secs(20)
+        ));
+        assert!(started.elapsed() < Duration::from_secs(10), "woken by the event");
+    }
+
+    #[test]
+    fn repairs_beyond_the_pace_wait_for_the_oldest_to_age() {
+        let mut pace = Pace::default();
+        let t0 = Instant::now();
+        for i in 0..PACE_REPAIRS - 1 {
+            pace.record(t0 + Duration::from_millis(i as u64));
+        }
+        assert_eq!(pace.wait(t0 + Duration::from_millis(20)), None);
+        pace.record(t0 + Duration::from_millis(20));
+        assert_eq!(
+            pace.wait(t0 + Duration::from_millis(30)),
+            Some(PACE_WINDOW - Duration::from_millis(30))
+        );
+        assert_eq!(pace.wait(t0 + PACE_WINDOW), None);
+        // The oldest drops out as new ones come: the window slides.
+        pace.record(t0 + PACE_WINDOW);
+        assert_eq!(pace.wait(t0 + PACE_WINDOW), Some(Duration::from_millis(1)));
+    }
+
+    #[test]
+    fn events_end_the_wait_unless_repairs_fail_or_are_paced() {
+        assert_eq!(next_wait(0, None, true), (SAFETY_INTERVAL, true));
+        assert_eq!(next_wait(0, None, false), (INTERVAL, false));
+        assert_eq!(next_wait(1, None, true), (INTERVAL * 2, false));
+        assert_eq!(next_wait(9, None, true), (INTERVAL * 32, false));
+        let paced = Duration::from_millis(300);
+        assert_eq!(next_wait(0, Some(paced), true), (paced, false));
     }
 }
