@@ -20,7 +20,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use crate::nfqueue::{KernelVerdict, Queue};
-use crate::rules::{self, Family, RuleConfig, RuleTable, MARK_ALLOW, MARK_VERDICT_MASK};
+use crate::rule_table::RuleTable;
+use crate::rules::{self, Family, RuleConfig, MARK_ALLOW, MARK_VERDICT_MASK};
 
 /// Held packets in the kernel queue at most: the daemon's value (`run.rs`).
 const KERNEL_QUEUE_LEN: u32 = 4096;
@@ -156,11 +157,14 @@ impl BaselineRules {
         for family in [Family::V4, Family::V6] {
             rules::remove_legacy(family);
         }
-        let table = RuleTable::install(RuleConfig {
-            queue,
-            dns_log_group: Some(queue.wrapping_add(1).max(1)),
-            ipv6,
-        })?;
+        let table = RuleTable::install(
+            RuleConfig {
+                queue,
+                dns_log_group: Some(queue.wrapping_add(1).max(1)),
+                ipv6,
+            },
+            true,
+        )?;
         Ok(BaselineRules { _table: table })
     }
 }

@@ -41,6 +41,10 @@ Options:
                          programs on the cgroup connect hooks record which process connected
                          each socket, which is cheaper and names that process even when it
                          passed the socket on
+  --unowned-table        write the rule table so that other programs may change or remove it
+                         (nft flush ruleset does); the daemon then puts back what goes. By
+                         default only the daemon may change it, and it goes with the daemon
+                         (kernels before 5.12 get the unowned table by themselves)
   --dns-resolver ADDR    also believe DNS answers from ADDR (IPv4 or IPv6; repeatable). Only
                          answers to queries sent to a resolver name connections: those of
                          /etc/resolv.conf (with systemd-resolved's stub 127.0.0.53, also the
@@ -90,6 +94,8 @@ pub(crate) struct Options {
     pub(crate) base_only: bool,
     /// Whether the kernel's record of each connect is kept (`connect_owners.rs`).
     pub(crate) bpf: bool,
+    /// Whether the rule table is owned by the daemon (`rule_table.rs`).
+    pub(crate) table_owner: bool,
     /// Resolvers besides those of resolv.conf.
     pub(crate) dns_resolvers: Vec<IpAddress>,
     /// The stored policy.
@@ -110,6 +116,7 @@ impl Default for Options {
             ipv6: true,
             base_only: false,
             bpf: true,
+            table_owner: true,
             dns_resolvers: Vec::new(),
             policy_file: PathBuf::from(crate::policy_file::DEFAULT_POLICY_FILE),
             log_level: Severity::Info,
@@ -151,13 +158,14 @@ fn log_level(value: &str) -> Result<Severity, String> {
 }
 
 /// The options that take no value: `--flag=value` is an error for them.
-const FLAGS: [&str; 6] = [
+const FLAGS: [&str; 7] = [
     "--help",
     "-h",
     "--version",
     "--no-ipv6",
     "--base-only",
     "--no-bpf",
+    "--unowned-table",
 ];
 
 /// Parses the arguments after the program name. `--option value` and `--option=value` are the
@@ -221,6 +229,7 @@ pub(crate) fn parse(args: &[String]) -> Result<Invocation, String> {
             "--no-ipv6" => options.ipv6 = false,
             "--base-only" => options.base_only = true,
             "--no-bpf" => options.bpf = false,
+            "--unowned-table" => options.table_owner = false,
             "--dns-resolver" => {
                 let v = value("--dns-resolver")?;
                 let address = parse_address(&v).ok_or_else(|| {
@@ -262,6 +271,7 @@ mod tests {
             "--no-ipv6",
             "--base-only",
             "--no-bpf",
+            "--unowned-table",
             "--dns-resolver",
             "10.0.0.53",
             "--dns-resolver",
@@ -280,8 +290,12 @@ mod tests {
             (Action::Block, Action::Block)
         );
         assert_eq!(o.group.as_deref(), Some("zf"));
-        assert!(!o.ipv6 && o.base_only && !o.bpf);
+        assert!(!o.ipv6 && o.base_only && !o.bpf && !o.table_owner);
         assert!(Options::default().bpf, "the record is kept by default");
+        assert!(
+            Options::default().table_owner,
+            "the table is owned by default"
+        );
         let mut six = [0u8; 16];
         (six[0], six[15]) = (0xfd, 0x53);
         assert_eq!(
@@ -379,6 +393,7 @@ mod tests {
             "--no-ipv6",
             "--base-only",
             "--no-bpf",
+            "--unowned-table",
             "--help",
             "--version",
         ] {

@@ -26,8 +26,9 @@
 //!    and never waits for it. Only the info queue's state is taken under it.
 //!
 //! Leaves, taken last and holding nothing else while held: the log's state (`log.rs`), the info
-//! queue's state (`BlockingInfoQueue` in the core), the outbox's queued verdicts and the channel
-//! of byte-count requests.
+//! queue's state (`BlockingInfoQueue` in the core), the outbox's queued verdicts, the channel
+//! of byte-count requests, and the rule table's netlink socket (`rule_table.rs`; taken by the
+//! start, the rules watch and the stop, never by the packet path).
 //! Logging may happen under any lock: it never waits for stderr (its own thread writes it,
 //! `stderr_writer.rs`), so a journal that stops reading cannot stop a decision.
 //!

@@ -89,6 +89,13 @@ impl MessageBuilder {
         self
     }
 
+    /// Appends whole attributes as [`raw_attrs`] gives them, each padded to 4.
+    pub(crate) fn raw_attr(mut self, whole: &[u8]) -> Self {
+        self.bytes.extend_from_slice(whole);
+        self.pad();
+        self
+    }
+
     /// Opens a nested attribute; close it with [`MessageBuilder::end_nest`].
     pub(crate) fn nest(mut self, kind: u16) -> Self {
         self.nests.push(self.bytes.len());
@@ -221,6 +228,22 @@ pub(crate) fn attrs(bytes: &[u8]) -> impl Iterator<Item = Attr<'_>> {
         };
         rest = rest.get(align4(len).min(rest.len())..).unwrap_or(&[]);
         Some(attr)
+    })
+}
+
+/// Iterates the attributes in `bytes` whole, to copy them into another message: each one's
+/// type without flags, and its bytes as they came (header with flags, and payload; no
+/// padding). Stops at the first malformed one.
+pub(crate) fn raw_attrs(bytes: &[u8]) -> impl Iterator<Item = (u16, &[u8])> {
+    let mut rest = bytes;
+    std::iter::from_fn(move || {
+        let &[l0, l1, k0, k1, ..] = rest else {
+            return None;
+        };
+        let len = usize::from(u16::from_ne_bytes([l0, l1]));
+        let whole = rest.get(..len).filter(|_| len >= 4)?;
+        rest = rest.get(align4(len).min(rest.len())..).unwrap_or(&[]);
+        Some((u16::from_ne_bytes([k0, k1]) & NLA_TYPE_MASK, whole))
     })
 }
 

@@ -1,14 +1,16 @@
-//! The few nf_tables netlink requests the daemon makes itself (`NETLINK_NETFILTER`, subsystem
-//! `NFTABLES`): put the queue rules in the daemon's table and take them out again (nft cannot
-//! write the xtables target they use: see `rules.rs`), look up a table or a built-in chain, and
-//! delete one that holds nothing, bound to the ruleset generation it was checked at (see
-//! `builtin_chains.rs` for why).
+//! The nf_tables netlink requests the daemon makes itself (`NETLINK_NETFILTER`, subsystem
+//! `NFTABLES`): write the daemon's table whole from its image (`nft_image.rs`), with its queue
+//! rules (nft cannot write the xtables target they use where the kernel lacks nft's own queue:
+//! see `rules.rs`), put the queue rules back and take them out again, dump a table's rules,
+//! follow the ruleset's changes, look up a table or a built-in chain, and delete one that holds
+//! nothing, bound to the ruleset generation it was checked at (see `builtin_chains.rs` for why).
 
 use std::io;
 
 use crate::netlink::{
     self, nfgenmsg, MessageBuilder, NetlinkSocket, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST,
 };
+use crate::nft_image::{self, TableImage};
 use crate::rules::Family;
 use crate::sys;
 
@@ -20,19 +22,19 @@ const SUBSYS_NFTABLES: u16 = 10;
 const BATCH_BEGIN: u16 = 0x10;
 const BATCH_END: u16 = 0x11;
 /// `NFT_MSG_*`.
-const MSG_NEWCHAIN: u16 = 3;
+pub(crate) const MSG_NEWCHAIN: u16 = 3;
 const MSG_GETCHAIN: u16 = 4;
 const MSG_DELCHAIN: u16 = 5;
-const MSG_NEWTABLE: u16 = 0;
+pub(crate) const MSG_NEWTABLE: u16 = 0;
 const MSG_GETTABLE: u16 = 1;
-const MSG_DELTABLE: u16 = 2;
-const MSG_NEWRULE: u16 = 6;
+pub(crate) const MSG_DELTABLE: u16 = 2;
+pub(crate) const MSG_NEWRULE: u16 = 6;
 const MSG_GETRULE: u16 = 7;
 const MSG_DELRULE: u16 = 8;
 /// `NFTA_RULE_*`.
-const RULE_TABLE: u16 = 1;
-const RULE_CHAIN: u16 = 2;
-const RULE_EXPRESSIONS: u16 = 4;
+pub(crate) const RULE_TABLE: u16 = 1;
+pub(crate) const RULE_CHAIN: u16 = 2;
+pub(crate) const RULE_EXPRESSIONS: u16 = 4;
 /// `NFTA_LIST_ELEM`, `NFTA_EXPR_NAME`, `NFTA_EXPR_DATA`.
 const LIST_ELEM: u16 = 1;
 const EXPR_NAME: u16 = 1;
@@ -60,23 +62,23 @@ const COMPAT_REV: u16 = 2;
 const COMPAT_TYPE: u16 = 3;
 const COMPAT_TYPE_TARGET: u32 = 1;
 /// `NLM_F_CREATE`, `NLM_F_APPEND`: a new rule at the end of its chain.
-const NLM_F_CREATE: u16 = 0x400;
-const NLM_F_APPEND: u16 = 0x800;
+pub(crate) const NLM_F_CREATE: u16 = 0x400;
+pub(crate) const NLM_F_APPEND: u16 = 0x800;
 /// `NFPROTO_INET`: the daemon's table is of family `inet`.
-const NFPROTO_INET: u8 = 1;
+pub(crate) const NFPROTO_INET: u8 = 1;
 /// `NFTA_TABLE_NAME`, `NFTA_TABLE_USE`.
-const TABLE_NAME: u16 = 1;
+pub(crate) const TABLE_NAME: u16 = 1;
 const TABLE_USE: u16 = 3;
 /// `NFTA_CHAIN_*`.
-const CHAIN_TABLE: u16 = 1;
-const CHAIN_NAME: u16 = 3;
-const CHAIN_HOOK: u16 = 4;
-const CHAIN_POLICY: u16 = 5;
+pub(crate) const CHAIN_TABLE: u16 = 1;
+pub(crate) const CHAIN_NAME: u16 = 3;
+pub(crate) const CHAIN_HOOK: u16 = 4;
+pub(crate) const CHAIN_POLICY: u16 = 5;
 const CHAIN_USE: u16 = 6;
 /// `NLM_F_NONREC`: delete only what holds nothing.
 const NLM_F_NONREC: u16 = 0x100;
 /// `NF_ACCEPT`.
-const POLICY_ACCEPT: u32 = 1;
+pub(crate) const POLICY_ACCEPT: u32 = 1;
 /// `NFPROTO_IPV4`, `NFPROTO_IPV6`.
 const NFPROTO_IPV4: u8 = 2;
 const NFPROTO_IPV6: u8 = 10;
@@ -124,6 +126,18 @@ fn nfqueue_target_info(queue: u16) -> [u8; 8] {
         slot.copy_from_slice(&value.to_ne_bytes());
     }
     info
+}
+
+/// The queue rules of a transaction: one in each of `chains`, to `queue`, tried with `first`
+/// and then the other expression.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct QueueRules<'a> {
+    /// The chains, each to hold one queue rule.
+    pub(crate) chains: &'a [&'a str],
+    /// The queue.
+    pub(crate) queue: u16,
+    /// The expression tried first.
+    pub(crate) first: QueueExpression,
 }
 
 /// How a queue rule queues.
@@ -175,7 +189,7 @@ fn flush_chain(table: &str, chain: &str, seq: u32) -> Vec<u8> {
 }
 
 /// A NUL-terminated string attribute's bytes.
-fn c_string(text: &str) -> Vec<u8> {
+pub(crate) fn c_string(text: &str) -> Vec<u8> {
     let mut bytes = text.as_bytes().to_vec();
     bytes.push(0);
     bytes
@@ -188,7 +202,7 @@ fn nfproto(family: Family) -> u8 {
     }
 }
 
-fn kind(message: u16) -> u16 {
+pub(crate) fn kind(message: u16) -> u16 {
     (SUBSYS_NFTABLES << 8) | message
 }
 
@@ -219,6 +233,10 @@ fn parse_table_use(payload: &[u8]) -> Option<u32> {
 fn parse_generation(payload: &[u8]) -> Option<u32> {
     netlink::find_attr(payload.get(4..)?, GEN_ID)?.be_u32()
 }
+
+/// Makes the messages that go before the queue rules in one transaction, each with its
+/// sequence number (taken from the socket, so the messages are made anew for each attempt).
+type Before<'a> = dyn Fn(&mut Nftables) -> Vec<(u32, Vec<u8>)> + 'a;
 
 /// An nftables netlink socket.
 pub(crate) struct Nftables {
@@ -328,58 +346,134 @@ impl Nftables {
         false
     }
 
-    /// Makes each of `chains` of the `inet` table `table` hold exactly one rule, queueing to
-    /// `queue`, all in one transaction (the chains are emptied first): with nft's own `queue`
-    /// if the kernel has it, else with the xtables NFQUEUE target (this VM's kernel has no
-    /// `nft_queue`). Says which. No base chain changes, so the packets the queue holds stay
-    /// held when this puts back rules another program removed (the kernel drops every held
-    /// packet when a hook goes).
+    /// Makes each of the queue chains of the `inet` table `table` hold exactly one rule,
+    /// queueing as `rules` says, all in one transaction (the chains are emptied first). Says
+    /// how the rules queue (see [`Nftables::with_queue_rules`]). No base chain changes, so the
+    /// packets the queue holds stay held when this puts back rules another program removed
+    /// (the kernel drops every held packet when a hook goes).
     pub(crate) fn set_queue_rules(
         &mut self,
         table: &str,
-        chains: &[&str],
-        queue: u16,
+        rules: QueueRules<'_>,
     ) -> io::Result<QueueExpression> {
-        let native = self.set_queue_rules_with(table, chains, queue, QueueExpression::Native);
-        let Err(native) = native else {
-            return Ok(QueueExpression::Native);
+        let flush = |nft: &mut Nftables| {
+            rules
+                .chains
+                .iter()
+                .map(|chain| {
+                    let seq = nft.socket.next_seq();
+                    (seq, flush_chain(table, chain, seq))
+                })
+                .collect()
         };
-        // The kernel would load the target's module for an `inet` rule by a name no module has
-        // (its table of name prefixes has none for that family): asking for the target as
-        // IPv4's and IPv6's loads it under the names it does have (`ipt_NFQUEUE`,
-        // `ip6t_NFQUEUE`). Their answers do not matter; the rule's does.
+        self.with_queue_rules(table, rules, &flush)
+    }
+
+    /// Writes the table `image` holds in one transaction, replacing whatever is left of it,
+    /// with the queue rules `rules` says: owned by this socket when `owned` (see
+    /// `nft_image.rs`). Says how the rules queue.
+    pub(crate) fn write_table(
+        &mut self,
+        image: &TableImage,
+        owned: bool,
+        rules: QueueRules<'_>,
+    ) -> io::Result<QueueExpression> {
+        let table =
+            |nft: &mut Nftables| nft_image::table_messages(image, owned, || nft.socket.next_seq());
+        self.with_queue_rules(&image.name, rules, &table)
+    }
+
+    /// Sends the messages `before` makes and then one queue rule per chain of `rules`, in one
+    /// transaction: with the expression `rules` names first, and if the kernel refuses it (the
+    /// messages made anew) with the other. A repair names the one that worked before: a
+    /// refused transaction that had hooked base chains costs the kernel a wait for every CPU
+    /// (an RCU grace period) as it takes them out again. Says which was taken.
+    fn with_queue_rules(
+        &mut self,
+        table: &str,
+        rules: QueueRules<'_>,
+        before: &Before<'_>,
+    ) -> io::Result<QueueExpression> {
+        let first = rules.first;
+        let second = match first {
+            QueueExpression::Native => QueueExpression::Compat,
+            QueueExpression::Compat => QueueExpression::Native,
+        };
+        let mut refused = Vec::with_capacity(2);
+        for how in [first, second] {
+            if how == QueueExpression::Compat {
+                self.load_compat_target();
+            }
+            match self.queue_batch(table, rules.chains, rules.queue, how, before) {
+                Ok(()) => return Ok(how),
+                Err(e) => refused.push((how, e)),
+            }
+        }
+        let said = |wanted: QueueExpression| {
+            refused
+                .iter()
+                .find(|(how, _)| *how == wanted)
+                .map(|(_, e)| e.to_string())
+                .unwrap_or_default()
+        };
+        Err(io::Error::new(
+            refused
+                .last()
+                .map_or(io::ErrorKind::Other, |(_, e)| e.kind()),
+            format!(
+                "the kernel takes neither nft's queue ({}) nor the xtables NFQUEUE target ({})",
+                said(QueueExpression::Native),
+                said(QueueExpression::Compat)
+            ),
+        ))
+    }
+
+    /// The kernel would load the NFQUEUE target's module for an `inet` rule by a name no
+    /// module has (its table of name prefixes has none for that family): asking for the
+    /// target as IPv4's and IPv6's loads it under the names it does have (`ipt_NFQUEUE`,
+    /// `ip6t_NFQUEUE`). Their answers do not matter; the rule's does.
+    fn load_compat_target(&mut self) {
         for family in [NFPROTO_IPV4, NFPROTO_IPV6] {
             let _ = self.compat_target_exists(family, "NFQUEUE", NFQUEUE_REV);
         }
-        self.set_queue_rules_with(table, chains, queue, QueueExpression::Compat)
-            .map(|()| QueueExpression::Compat)
-            .map_err(|compat| {
-                io::Error::new(
-                    compat.kind(),
-                    format!(
-                        "the kernel takes neither nft's queue ({native}) nor the xtables NFQUEUE target ({compat})"
-                    ),
-                )
-            })
     }
 
-    fn set_queue_rules_with(
+    fn queue_batch(
         &mut self,
         table: &str,
         chains: &[&str],
         queue: u16,
         how: QueueExpression,
+        before: &Before<'_>,
     ) -> io::Result<()> {
-        let mut messages = Vec::new();
-        for chain in chains {
-            let seq = self.socket.next_seq();
-            messages.push((seq, flush_chain(table, chain, seq)));
-        }
+        let mut messages = before(self);
         for chain in chains {
             let seq = self.socket.next_seq();
             messages.push((seq, queue_rule(table, chain, queue, how, seq)));
         }
         self.batch(messages, None)
+    }
+
+    /// Deletes the `inet` table `table` with everything in it.
+    pub(crate) fn delete_table(&mut self, table: &str) -> io::Result<()> {
+        let seq = self.socket.next_seq();
+        let delete = MessageBuilder::new(kind(MSG_DELTABLE), NLM_F_REQUEST | NLM_F_ACK, seq)
+            .raw(&nfgenmsg(NFPROTO_INET, 0))
+            .attr(TABLE_NAME, &c_string(table))
+            .finish();
+        self.batch(vec![(seq, delete)], None)
+    }
+
+    /// The rules of the `inet` table `table` as bodies to write into another table
+    /// (`nft_image::rule_body`), in the order of its chains and of the rules in each.
+    pub(crate) fn rule_bodies(&mut self, table: &str) -> io::Result<Vec<Vec<u8>>> {
+        let seq = self.socket.next_seq();
+        let message = MessageBuilder::new(kind(MSG_GETRULE), NLM_F_REQUEST | NLM_F_DUMP, seq)
+            .raw(&nfgenmsg(NFPROTO_INET, 0))
+            .attr(RULE_TABLE, &c_string(table))
+            .finish();
+        self.socket
+            .dump(&message, seq, kind(MSG_NEWRULE), nft_image::rule_body)
     }
 
     /// Whether the kernel has xtables target `name` at `revision` for `family`
@@ -662,7 +756,14 @@ mod tests {
                 .unwrap()
                 .success();
             nft("delete chain inet t probe");
-            let how = nl.set_queue_rules("t", &["a", "b"], 4321).unwrap();
+            let rules = |chains, queue, first| QueueRules {
+                chains,
+                queue,
+                first,
+            };
+            let how = nl
+                .set_queue_rules("t", rules(&["a", "b"], 4321, QueueExpression::Native))
+                .unwrap();
             let (expected, shown) = if native {
                 (QueueExpression::Native, "queue flags bypass to 4321")
             } else {
@@ -670,11 +771,17 @@ mod tests {
             };
             assert_eq!(how, expected);
             assert_eq!(listed().matches(shown).count(), 2, "{}", listed());
+            // Set again, with either expression tried first: still one rule a chain, of the
+            // kind this kernel takes.
+            for first in [QueueExpression::Compat, QueueExpression::Native] {
+                let again = nl.set_queue_rules("t", rules(&["a", "b"], 4321, first));
+                assert_eq!(again.unwrap(), how);
+                assert_eq!(listed().matches(shown).count(), 2, "{}", listed());
+            }
             // One chain that does not exist fails the whole batch: nothing is added.
-            // Set again: still one rule a chain.
-            assert_eq!(nl.set_queue_rules("t", &["a", "b"], 4321).unwrap(), how);
-            assert_eq!(listed().matches(shown).count(), 2, "{}", listed());
-            let missing = nl.set_queue_rules("t", &["a", "nope"], 7).unwrap_err();
+            let missing = nl
+                .set_queue_rules("t", rules(&["a", "nope"], 7, how))
+                .unwrap_err();
             assert_eq!(missing.kind(), io::ErrorKind::NotFound, "{missing}");
             assert!(
                 missing

@@ -1,6 +1,6 @@
 //! The netfilter rules that send new connections to our queue and apply the verdicts: one nft
-//! table of family `inet` per queue ([`RuleTable`]), installed before the daemon serves and
-//! removed on exit or at the next start.
+//! table of family `inet` per queue (`rule_table.rs`), installed before the daemon serves and
+//! removed on exit (an unowned one left by a killed daemon: at the next start).
 //!
 //! Every packet passes two base chains of the table per hook (three on output with DNS names:
 //! the query copy in postrouting), and a packet of a flow already decided leaves each at the
@@ -47,15 +47,19 @@
 //! routing keys) beside an nft table for the verdicts; the start sweeps what such a version
 //! left ([`remove_legacy`], then `builtin_chains.rs`).
 //!
-//! When the daemon dies, even by SIGKILL, its queue has no reader, and every packet the queue
-//! rule sends there passes (`--queue-bypass`, the compat target's bypass flag): traffic flows
-//! as if we were absent until the next start sweeps the table. A leftover table rejects nothing
-//! but packets with the exact mark only a block verdict gives.
+//! The table is written by the daemon's own netlink socket and owned by it (`rule_table.rs`):
+//! `nft` only compiles the rules of [`chains`], once, into a build table with no hooks
+//! ([`compile`]). When the daemon dies, even by SIGKILL, the kernel deletes the owned table
+//! with the socket, and traffic flows as if we were absent. An unowned table (older kernels,
+//! `--unowned-table`) stays, and every packet its queue rule sends to the queue with no reader
+//! passes (`--queue-bypass`, the compat target's bypass flag) until the next start sweeps it;
+//! it rejects nothing but packets with the exact mark only a block verdict gives.
 
 use std::io::{self, Write};
 use std::process::{Command, Stdio};
 
-use crate::nft_netlink::{Nftables, QueueExpression};
+use crate::nft_image::{ChainSpec, TableImage};
+use crate::nft_netlink::Nftables;
 
 /// Allow bit.
 pub(crate) const MARK_ALLOW: u32 = 0x1000_0000;
@@ -112,6 +116,8 @@ pub(crate) struct RuleConfig {
 /// names of daemons in two namespaces never meet, and the sweep finds a leftover whatever
 /// queue it served).
 const TABLE_PREFIX: &str = "zenithfence_";
+/// The table `nft` compiles the rules in (see [`compile`]), then its queue number.
+const BUILD_TABLE_PREFIX: &str = "zenithfence_build_";
 /// What older versions named their verdict tables; swept the same way.
 const LEGACY_TABLE_PREFIX: &str = "zf_verdict_";
 /// The regular chains that hold the queue rule, one per hook: emptied at a stop before the
@@ -131,11 +137,33 @@ pub(crate) fn table_name(queue: u16) -> String {
     format!("{TABLE_PREFIX}{queue}")
 }
 
-/// The nft script of the table for `config`, without the queue rules (which netlink adds:
-/// see the module's notes). It creates the table if missing and deletes it in the same
-/// transaction, so a leftover of an earlier run is replaced, never doubled.
-pub(crate) fn table_script(config: RuleConfig) -> String {
-    let name = table_name(config.queue);
+/// The name of the table `nft` compiles the rules in, with no hooks (see [`compile`]).
+fn build_table_name(queue: u16) -> String {
+    format!("{BUILD_TABLE_PREFIX}{queue}")
+}
+
+/// `NF_INET_LOCAL_IN`, `NF_INET_LOCAL_OUT`, `NF_INET_POST_ROUTING`.
+pub(crate) const HOOK_INPUT: u32 = 1;
+pub(crate) const HOOK_OUTPUT: u32 = 3;
+pub(crate) const HOOK_POSTROUTING: u32 = 4;
+
+/// One chain of the table.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Chain {
+    /// Its name.
+    pub(crate) name: &'static str,
+    /// For a base chain (type `filter`, policy accept): its hook's number and priority.
+    pub(crate) hook: Option<(u32, i32)>,
+    /// Its rules, in nft's syntax, one each; the queue chains' queue rules are not here
+    /// (netlink writes them: see the module's notes).
+    pub(crate) rules: Vec<String>,
+}
+
+/// The table's chains for `config`, in the order they are created: the verdicts' base chain of
+/// each hook goes in before the queue's, at the same priority, so the kernel (which puts each
+/// new hook before those of its priority) places the queue's right before it, with no room
+/// between them (see the module's notes).
+pub(crate) fn chains(config: RuleConfig) -> Vec<Chain> {
     let bits = format!("{MARK_VERDICT_MASK:#x}");
     // Undecided new packets: an established packet fails the state test, the first, and pays
     // nothing more. A UDP flow is NEW until its first reply, so every packet of a one-way flow
@@ -146,63 +174,67 @@ pub(crate) fn table_script(config: RuleConfig) -> String {
     // established packet (the connmark is never restored to the packet mark). An established
     // packet fails the mark test, the first.
     let marked = format!("meta mark & {bits} != 0 ct state new counter jump verdict");
-    // Without IPv6, its packets leave at once (an IPv4 packet fails the test, the first). Its
-    // DNS packets are still copied: a resolver reached over IPv6 may answer for IPv4 addresses,
-    // and a copy decides nothing.
-    let v4_only = if config.ipv6 {
-        ""
-    } else {
-        "\t\tmeta nfproto ipv6 return\n"
-    };
     let [queue_out, queue_in] = QUEUE_CHAINS;
-    let mut s = format!(
-        "add table inet {name}\n\
-         delete table inet {name}\n\
-         table inet {name} {{\n\
-         \tchain {queue_out} {{\n\t}}\n\
-         \tchain {queue_in} {{\n\t}}\n\
-         \tchain new_out {{\n\
-         \t\toifname \"lo\" return\n{v4_only}\t\tjump {queue_out}\n\
-         \t}}\n\
-         \tchain new_in {{\n\
-         \t\tiifname \"lo\" return\n{v4_only}\t\tjump {queue_in}\n\
-         \t}}\n\
-         \tchain verdict {{\n\
-         \t\tmeta mark & {bits} == {MARK_ALLOW:#x} ct mark set ct mark & {keep:#x} | {MARK_ALLOW:#x} return\n\
-         \t\tmeta mark {MARK_BLOCKED:#x} meta l4proto tcp reject with tcp reset\n\
-         \t\tmeta mark {MARK_BLOCKED:#x} reject with icmpx admin-prohibited\n\
-         \t}}\n",
-        keep = !MARK_VERDICT_MASK,
-    );
-    // The verdicts' base chains go in before the queue's, at the same priority: the kernel
-    // puts each new hook before those of its priority, so the queue's ends up right before the
-    // verdicts' with no room between them (see the module's notes).
-    for (chain, hook) in [("out_verdict", "output"), ("in_verdict", "input")] {
-        s.push_str(&format!(
-            "\tchain {chain} {{\n\
-             \t\ttype filter hook {hook} priority {PRIORITY}; policy accept;\n\
-             \t\t{marked}\n\
-             \t}}\n"
-        ));
-    }
-    s.push_str(&format!(
-        "\tchain out {{\n\
-         \t\ttype filter hook output priority {PRIORITY}; policy accept;\n\
-         \t\t{undecided} jump new_out\n\
-         \t}}\n"
-    ));
-    s.push_str(&format!(
-        "\tchain in {{\n\t\ttype filter hook input priority {PRIORITY}; policy accept;\n"
-    ));
+    let new_chain = |name, device: &str, queue: &str| {
+        let mut rules = vec![format!("{device} \"lo\" return")];
+        // Without IPv6, its packets leave at once (an IPv4 packet fails the test, the first).
+        // Its DNS packets are still copied: a resolver reached over IPv6 may answer for IPv4
+        // addresses, and a copy decides nothing.
+        if !config.ipv6 {
+            rules.push("meta nfproto ipv6 return".into());
+        }
+        rules.push(format!("jump {queue}"));
+        Chain {
+            name,
+            hook: None,
+            rules,
+        }
+    };
+    let base = |name, hook, rules| Chain {
+        name,
+        hook: Some((hook, PRIORITY)),
+        rules,
+    };
+    let mut chains = vec![
+        Chain {
+            name: queue_out,
+            hook: None,
+            rules: Vec::new(),
+        },
+        Chain {
+            name: queue_in,
+            hook: None,
+            rules: Vec::new(),
+        },
+        new_chain("new_out", "oifname", queue_out),
+        new_chain("new_in", "iifname", queue_in),
+        Chain {
+            name: "verdict",
+            hook: None,
+            rules: vec![
+                format!(
+                    "meta mark & {bits} == {MARK_ALLOW:#x} ct mark set ct mark & {keep:#x} | {MARK_ALLOW:#x} return",
+                    keep = !MARK_VERDICT_MASK
+                ),
+                format!("meta mark {MARK_BLOCKED:#x} meta l4proto tcp reject with tcp reset"),
+                format!("meta mark {MARK_BLOCKED:#x} reject with icmpx admin-prohibited"),
+            ],
+        },
+        base("out_verdict", HOOK_OUTPUT, vec![marked.clone()]),
+        base("in_verdict", HOOK_INPUT, vec![marked]),
+        base("out", HOOK_OUTPUT, vec![format!("{undecided} jump new_out")]),
+    ];
+    let mut input = Vec::new();
     if let Some(group) = config.dns_log_group {
         // A copy only. Answers are copied before the guard, since they mostly belong to flows
         // that are already allowed. An answer is only believed when it matches a query we saw
         // (core `dns_queries`). DNS over TCP is not read (no names from it), so not copied.
-        s.push_str(&format!(
-            "\t\tudp sport 53 counter log group {group} snaplen 4096\n"
+        input.push(format!(
+            "udp sport 53 counter log group {group} snaplen 4096"
         ));
     }
-    s.push_str(&format!("\t\t{undecided} jump new_in\n\t}}\n"));
+    input.push(format!("{undecided} jump new_in"));
+    chains.push(base("in", HOOK_INPUT, input));
     if let Some(group) = config.dns_log_group {
         // Queries: only once they were let out, so that a query the firewall blocked or dropped
         // does not count as asked (a forged answer to it would be believed). Postrouting
@@ -217,91 +249,92 @@ pub(crate) fn table_script(config: RuleConfig) -> String {
         // tun device, but not a source of ours. (A query whose socket was closed while the
         // queue held it no longer has one either; no answer could reach it.) Queries of any
         // conntrack state count: a resolver may ask again from the same socket.
-        s.push_str(&format!(
-            "\tchain dns_sent {{\n\
-             \t\ttype filter hook postrouting priority -150; policy accept;\n\
-             \t\tudp dport 53 counter meta skuid >= 0 fib saddr type local counter log group {group} snaplen 4096\n\
-             \t}}\n"
-        ));
+        chains.push(Chain {
+            name: "dns_sent",
+            hook: Some((HOOK_POSTROUTING, -150)),
+            rules: vec![format!(
+                "udp dport 53 counter meta skuid >= 0 fib saddr type local counter log group {group} snaplen 4096"
+            )],
+        });
+    }
+    chains
+}
+
+/// The nft script that compiles `chains` into table `name` with no hooks, so that no packet
+/// meets them (see [`compile`]). It creates the table if missing and deletes it in the same
+/// transaction, so a leftover is replaced, never doubled.
+fn build_script(name: &str, chains: &[Chain]) -> String {
+    let mut s = format!("add table inet {name}\ndelete table inet {name}\ntable inet {name} {{\n");
+    for chain in chains {
+        s.push_str(&format!("\tchain {} {{\n", chain.name));
+        for rule in &chain.rules {
+            s.push_str(&format!("\t\t{rule}\n"));
+        }
+        s.push_str("\t}\n");
     }
     s.push_str("}\n");
     s
 }
 
 /// How many rules each chain of the table for `config` holds when it is whole, the queue
-/// chains' queue rule included: what `rules_watch.rs` compares the kernel's table with. Read
-/// from [`table_script`], one rule a line in each chain, besides the base chains' `type` line.
+/// chains' queue rule included: what `rules_watch.rs` compares the kernel's table with.
 pub(crate) fn expected_rules(config: RuleConfig) -> Vec<(String, usize)> {
-    let script = table_script(config);
-    let mut chains: Vec<(String, usize)> = Vec::new();
-    let mut current: Option<(String, usize)> = None;
-    for line in script.lines() {
-        let trimmed = line.trim();
-        if let Some(name) = trimmed
-            .strip_prefix("chain ")
-            .and_then(|rest| rest.strip_suffix(" {"))
-        {
-            current = Some((name.to_string(), 0));
-        } else if trimmed == "}" {
-            if let Some((name, count)) = current.take() {
-                let queue = usize::from(QUEUE_CHAINS.contains(&name.as_str()));
-                chains.push((name, count + queue));
+    chains(config)
+        .into_iter()
+        .map(|chain| {
+            let queue = usize::from(QUEUE_CHAINS.contains(&chain.name));
+            (chain.name.to_string(), chain.rules.len() + queue)
+        })
+        .collect()
+}
+
+/// How often a compilation is tried: another program's `nft flush ruleset` between the build
+/// table's install and its dump takes the rules away.
+const COMPILE_ATTEMPTS: usize = 3;
+
+/// The table for `config` as netlink messages can write it (`nft_image.rs`): `nft` compiles
+/// its rules in a build table without hooks, whose rules the kernel then dumps, and the build
+/// table goes again. The chains come from [`chains`].
+pub(crate) fn compile(config: RuleConfig) -> io::Result<TableImage> {
+    let chains = chains(config);
+    let wanted: usize = chains.iter().map(|chain| chain.rules.len()).sum();
+    let build = build_table_name(config.queue);
+    let mut attempt = 0;
+    let rules = loop {
+        attempt += 1;
+        run_script(
+            "nft",
+            &["-f", "-"],
+            &build_script(&build, &chains),
+            "the rule table",
+        )?;
+        let mut nft = Nftables::open()?;
+        let dumped = nft.rule_bodies(&build);
+        // A leftover (should this fail) goes at the next start's sweep.
+        let _ = nft.delete_table(&build);
+        match dumped {
+            Ok(rules) if rules.len() == wanted => break rules,
+            result if attempt < COMPILE_ATTEMPTS => drop(result),
+            Ok(rules) => {
+                return Err(io::Error::other(format!(
+                    "the rule table's build table held {} rules instead of {wanted}",
+                    rules.len()
+                )))
             }
-        } else if let Some((_, count)) = current.as_mut() {
-            if !trimmed.is_empty() && !trimmed.starts_with("type ") {
-                *count += 1;
-            }
+            Err(e) => return Err(e),
         }
-    }
-    chains
-}
-
-/// The daemon's nft table (see the module's notes).
-pub(crate) struct RuleTable {
-    name: String,
-    /// What its queue rules queue with.
-    pub(crate) queue_expression: QueueExpression,
-}
-
-impl RuleTable {
-    /// Installs the table for `config` (replacing a leftover of the same name), then its queue
-    /// rules: the rules that apply the verdicts are there before anything is queued.
-    pub(crate) fn install(config: RuleConfig) -> io::Result<RuleTable> {
-        let mut table = RuleTable {
-            name: table_name(config.queue),
-            queue_expression: QueueExpression::Native,
-        };
-        // Dropped on failure: whatever went in goes again.
-        table.queue_expression = reinstall(config)?;
-        Ok(table)
-    }
-
-    /// Stops queueing: the queue rules go, the rest stays to apply the verdicts of the
-    /// packets still held.
-    pub(crate) fn stop_queueing(&self) -> io::Result<()> {
-        stop_queueing(&self.name)
-    }
-}
-
-impl Drop for RuleTable {
-    /// Deletes the table. Only once no packet of ours can be answered any more: a block
-    /// verdict given after it is gone would let its packet through.
-    fn drop(&mut self) {
-        run_quiet("nft", &["delete", "table", "inet", &self.name]);
-    }
-}
-
-/// Installs the table for `config`, replacing whatever is left of it: [`RuleTable::install`],
-/// and the repair of a table another program took away (`rules_watch.rs`), which the daemon's
-/// [`RuleTable`] still removes at the stop. Says what the queue rules queue with.
-pub(crate) fn reinstall(config: RuleConfig) -> io::Result<QueueExpression> {
-    run_script("nft", &["-f", "-"], &table_script(config), "the rule table")?;
-    Nftables::open()?.set_queue_rules(&table_name(config.queue), &QUEUE_CHAINS, config.queue)
-}
-
-/// Empties the queue chains of table `name`: nothing more is queued.
-pub(crate) fn stop_queueing(name: &str) -> io::Result<()> {
-    Nftables::open()?.flush_chains(name, &QUEUE_CHAINS)
+    };
+    Ok(TableImage {
+        name: table_name(config.queue),
+        chains: chains
+            .into_iter()
+            .map(|chain| ChainSpec {
+                name: chain.name.to_string(),
+                hook: chain.hook,
+            })
+            .collect(),
+        rules,
+    })
 }
 
 /// Deletes every table of ours, whatever queue it was for, and the verdict tables of older
@@ -326,11 +359,13 @@ fn our_nft_tables(listed: &str) -> Vec<String> {
         .filter_map(|line| line.trim().strip_prefix("table inet "))
         .map(str::trim)
         .filter(|name| {
-            [TABLE_PREFIX, LEGACY_TABLE_PREFIX].iter().any(|prefix| {
-                name.strip_prefix(prefix).is_some_and(|queue| {
-                    !queue.is_empty() && queue.bytes().all(|b| b.is_ascii_digit())
+            [TABLE_PREFIX, BUILD_TABLE_PREFIX, LEGACY_TABLE_PREFIX]
+                .iter()
+                .any(|prefix| {
+                    name.strip_prefix(prefix).is_some_and(|queue| {
+                        !queue.is_empty() && queue.bytes().all(|b| b.is_ascii_digit())
+                    })
                 })
-            })
         })
         .map(str::to_string)
         .collect()
@@ -443,17 +478,20 @@ mod tests {
         }
     }
 
-    /// The rules of chain `name` in a script, one a line, trimmed.
-    fn chain<'a>(script: &'a str, name: &str) -> Vec<&'a str> {
-        let start = format!("\tchain {name} {{\n");
-        let Some((_, after)) = script.split_once(&start) else {
-            return Vec::new();
-        };
-        after
-            .lines()
-            .map(str::trim)
-            .take_while(|line| *line != "}")
-            .collect()
+    /// The rules of chain `name`.
+    fn rules_of(config: RuleConfig, name: &str) -> Vec<String> {
+        chains(config)
+            .into_iter()
+            .find(|chain| chain.name == name)
+            .map(|chain| chain.rules)
+            .unwrap_or_default()
+    }
+
+    fn hook_of(config: RuleConfig, name: &str) -> Option<(u32, i32)> {
+        chains(config)
+            .into_iter()
+            .find(|chain| chain.name == name)
+            .and_then(|chain| chain.hook)
     }
 
     const GUARD: &str = "ct state new ct mark & 0x30000000 != 0x10000000 counter";
@@ -462,62 +500,68 @@ mod tests {
 
     #[test]
     fn established_packets_meet_one_rule_per_base_chain_and_fail_its_first_test() {
-        let script = table_script(config(None, true));
-        assert_eq!(
-            chain(&script, "out"),
-            [
-                "type filter hook output priority -160; policy accept;",
-                &format!("{GUARD} jump new_out"),
-            ]
-        );
-        assert_eq!(
-            chain(&script, "in"),
-            [
-                "type filter hook input priority -160; policy accept;",
-                &format!("{GUARD} jump new_in"),
-            ]
-        );
+        let c = config(None, true);
+        assert_eq!(rules_of(c, "out"), [format!("{GUARD} jump new_out")]);
+        assert_eq!(rules_of(c, "in"), [format!("{GUARD} jump new_in")]);
+        assert_eq!(hook_of(c, "out"), Some((HOOK_OUTPUT, -160)));
+        assert_eq!(hook_of(c, "in"), Some((HOOK_INPUT, -160)));
         // The verdicts right after the queue, where a packet it accepted goes on.
-        for (name, hook) in [("out_verdict", "output"), ("in_verdict", "input")] {
-            assert_eq!(
-                chain(&script, name),
-                [
-                    &format!("type filter hook {hook} priority -160; policy accept;"),
-                    MARKED,
-                ]
-            );
+        for (name, hook) in [("out_verdict", HOOK_OUTPUT), ("in_verdict", HOOK_INPUT)] {
+            assert_eq!(rules_of(c, name), [MARKED]);
+            assert_eq!(hook_of(c, name), Some((hook, -160)));
         }
         // The verdicts' chain of each hook goes in before the queue's, so the kernel places the
         // queue's right before it.
+        let order: Vec<&str> = chains(c).iter().map(|chain| chain.name).collect();
         for (verdicts, queue) in [("out_verdict", "out"), ("in_verdict", "in")] {
-            let at = |name: &str| script.find(&format!("\tchain {name} {{")).unwrap_or(0);
+            let at = |name| order.iter().position(|n| *n == name).unwrap_or(0);
             assert!(at(verdicts) < at(queue), "{verdicts} before {queue}");
         }
         // Nothing on other hooks without DNS names.
-        assert_eq!(script.matches("hook").count(), 4, "{script}");
-        // Replaced, never doubled: created if missing, deleted and defined in one transaction.
+        assert_eq!(chains(c).iter().filter(|c| c.hook.is_some()).count(), 4);
+    }
+
+    #[test]
+    fn the_build_table_is_replaced_never_doubled_and_no_packet_meets_it() {
+        let c = config(Some(4243), true);
+        let script = build_script("zenithfence_build_4242", &chains(c));
         assert!(script.starts_with(
-            "add table inet zenithfence_4242\ndelete table inet zenithfence_4242\ntable inet zenithfence_4242 {"
+            "add table inet zenithfence_build_4242\ndelete table inet zenithfence_build_4242\ntable inet zenithfence_build_4242 {"
         ));
+        assert!(!script.contains("hook"), "{script}");
+        // Every rule of every chain, in its chain.
+        for chain in chains(c) {
+            let block: String = chain
+                .rules
+                .iter()
+                .map(|rule| format!("\t\t{rule}\n"))
+                .collect();
+            assert!(
+                script.contains(&format!("\tchain {} {{\n{block}\t}}\n", chain.name)),
+                "{script}"
+            );
+        }
+        assert_eq!(build_table_name(4242), "zenithfence_build_4242");
     }
 
     #[test]
     fn new_packets_are_queued_unless_local_and_the_verdict_saves_allow_and_rejects_block() {
-        let script = table_script(config(None, true));
+        let c = config(None, true);
         for (name, lo, queue) in [
             ("new_out", "oifname \"lo\" return", "jump queue_out"),
             ("new_in", "iifname \"lo\" return", "jump queue_in"),
         ] {
-            assert_eq!(chain(&script, name), [lo, queue], "{name}");
+            assert_eq!(rules_of(c, name), [lo, queue], "{name}");
         }
         // The queue rules are netlink's to add: the chains start empty.
         for name in QUEUE_CHAINS {
-            assert_eq!(chain(&script, name), Vec::<&str>::new(), "{name}");
+            assert_eq!(rules_of(c, name), Vec::<String>::new(), "{name}");
+            assert_eq!(hook_of(c, name), None);
         }
         // The connmark keeps its other bits; allow is set and reject cleared. Only the exact
         // mark a block verdict gives is rejected.
         assert_eq!(
-            chain(&script, "verdict"),
+            rules_of(c, "verdict"),
             [
                 "meta mark & 0x30000000 == 0x10000000 ct mark set ct mark & 0xcfffffff | 0x10000000 return",
                 "meta mark 0x2b10cced meta l4proto tcp reject with tcp reset",
@@ -529,48 +573,54 @@ mod tests {
 
     #[test]
     fn without_ipv6_its_packets_are_never_queued() {
-        let script = table_script(config(Some(4243), false));
+        let c = config(Some(4243), false);
         for name in ["new_out", "new_in"] {
-            let rules = chain(&script, name);
-            assert_eq!(rules.get(1), Some(&"meta nfproto ipv6 return"), "{name}");
+            let rules = rules_of(c, name);
+            assert_eq!(
+                rules.get(1).map(String::as_str),
+                Some("meta nfproto ipv6 return"),
+                "{name}"
+            );
         }
         // DNS is still copied over IPv6: a resolver reached over it may answer for IPv4.
         for name in ["in", "dns_sent"] {
-            let rules = chain(&script, name);
+            let rules = rules_of(c, name);
             assert!(
-                rules.get(1).is_some_and(|r| r.starts_with("udp ")),
+                rules.first().is_some_and(|r| r.starts_with("udp ")),
                 "{name}: {rules:?}"
             );
         }
-        assert!(!table_script(config(Some(4243), true)).contains("nfproto"));
+        let with = chains(config(Some(4243), true));
+        assert!(!with
+            .iter()
+            .any(|chain| chain.rules.iter().any(|r| r.contains("nfproto"))));
     }
 
     #[test]
     fn dns_answers_are_copied_before_the_guard_and_queries_once_let_out_by_this_host() {
-        let script = table_script(config(Some(4243), true));
+        let c = config(Some(4243), true);
         assert_eq!(
-            chain(&script, "in"),
+            rules_of(c, "in"),
             [
-                "type filter hook input priority -160; policy accept;",
-                "udp sport 53 counter log group 4243 snaplen 4096",
-                &format!("{GUARD} jump new_in"),
+                "udp sport 53 counter log group 4243 snaplen 4096".to_string(),
+                format!("{GUARD} jump new_in"),
             ]
         );
         assert_eq!(
-            chain(&script, "dns_sent"),
-            [
-                "type filter hook postrouting priority -150; policy accept;",
-                "udp dport 53 counter meta skuid >= 0 fib saddr type local counter log group 4243 snaplen 4096",
-            ]
+            rules_of(c, "dns_sent"),
+            ["udp dport 53 counter meta skuid >= 0 fib saddr type local counter log group 4243 snaplen 4096"]
         );
-        assert_eq!(script.matches("hook").count(), 5, "{script}");
+        assert_eq!(hook_of(c, "dns_sent"), Some((HOOK_POSTROUTING, -150)));
+        assert_eq!(chains(c).iter().filter(|c| c.hook.is_some()).count(), 5);
     }
 
     #[test]
     fn without_dns_names_no_packet_is_tested_for_port_53() {
-        let script = table_script(config(None, true));
-        assert!(!script.contains("53"), "{script}");
-        assert!(!script.contains("log"), "{script}");
+        for chain in chains(config(None, true)) {
+            for rule in &chain.rules {
+                assert!(!rule.contains("53") && !rule.contains("log"), "{rule}");
+            }
+        }
     }
 
     #[test]
@@ -609,10 +659,11 @@ mod tests {
     fn the_sweep_finds_only_our_tables_of_this_version_and_older_ones() {
         let listed = "table inet filter\ntable inet zenithfence_4242\ntable inet zf_verdict_\n\
                       table inet zf_verdict_9x\ntable inet zf_alive_4242\ntable inet zf_verdict_7\n\
-                      table inet zenithfence_\ntable inet zenithfence_1 2\n";
+                      table inet zenithfence_\ntable inet zenithfence_1 2\n\
+                      table inet zenithfence_build_9\ntable inet zenithfence_build_\n";
         assert_eq!(
             our_nft_tables(listed),
-            vec!["zenithfence_4242", "zf_verdict_7"]
+            vec!["zenithfence_4242", "zf_verdict_7", "zenithfence_build_9"]
         );
     }
 

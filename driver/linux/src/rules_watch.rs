@@ -1,8 +1,10 @@
-//! Puts the daemon's rule table back when another program takes it away.
+//! Puts the daemon's rule table back when another program takes it away: for an unowned
+//! table only (kernels before 5.12, `--unowned-table`; an owned one cannot be touched, see
+//! `rule_table.rs`).
 //!
-//! `nft flush ruleset` removes every table, ours included, and Debian's `/etc/nftables.conf`
-//! starts with it: an administrator who reloads `nftables.service` while the daemon runs would
-//! leave every new connection unasked (the queue rules gone, nothing held) until the daemon
+//! `nft flush ruleset` removes every unowned table, and Debian's `/etc/nftables.conf` starts
+//! with it: an administrator who reloads `nftables.service` while the daemon runs would leave
+//! every new connection unasked (the queue rules gone, nothing held) until the daemon
 //! restarted, with nothing in its log. So a thread of its own listens to the kernel's nftables
 //! events (every committed change in the namespace, anyone's), and after each burst of them
 //! counts the rules of each chain of the table (one netlink dump). When they are not what the
@@ -10,10 +12,10 @@
 //! - only queue rules missing: they are put back in one transaction (the chains are emptied
 //!   and get one queue rule each), which changes no base chain, so the packets the queue holds
 //!   stay held (the kernel drops every held packet when a hook goes);
-//! - anything else missing (the table, a chain, a verdict rule): the table is installed again
-//!   (`rules.rs`: the script replaces whatever is left of it, then the queue rules go in).
+//! - anything else missing (the table, a chain, a verdict rule): the whole table is written
+//!   again from its image, replacing whatever is left of it, in one transaction.
 //!
-//! Until the repair is done (about the time `nft -f` takes to run) new connections pass
+//! Until the repair is done (less time than a program takes to start) new connections pass
 //! unasked, as they did with no daemon, or, with the verdicts' chains gone, a block lets its
 //! packet through. Rules another program added to our chains are left alone. The events are
 //! drained before each check, so a change made during a check wakes the watch again; a lost
@@ -38,8 +40,9 @@ use std::time::{Duration, Instant};
 
 use crate::log::{Log, Severity};
 use crate::netlink::{EventSocket, BURST_DATAGRAMS};
-use crate::nft_netlink::{self, Nftables};
-use crate::rules::{self, RuleConfig, QUEUE_CHAINS};
+use crate::nft_netlink;
+use crate::rule_table::TableWriter;
+use crate::rules::{RuleConfig, QUEUE_CHAINS};
 use crate::sys;
 
 /// How often the table is checked where the kernel's nftables events cannot be had, and the
@@ -71,20 +74,31 @@ pub(crate) struct RulesWatch {
 }
 
 impl RulesWatch {
-    /// Starts watching the table `config` installs.
-    pub(crate) fn start(config: RuleConfig, log: Arc<Log>) -> io::Result<RulesWatch> {
+    /// Starts watching the table `writer` wrote for `config`.
+    pub(crate) fn start(
+        writer: Arc<TableWriter>,
+        config: RuleConfig,
+        log: Arc<Log>,
+    ) -> io::Result<RulesWatch> {
         let (stop, stopped) = UnixStream::pair()?;
         let thread = std::thread::Builder::new()
             .name("rules-watch".into())
-            .spawn(move || watch(config, &log, &stopped))?;
+            .spawn(move || watch(&writer, config, &log, &stopped))?;
         Ok(RulesWatch {
             stop: Some(stop),
             thread: Some(thread),
         })
     }
 
-    /// Stops the watch and waits for it (at most one check, or one install, long).
-    pub(crate) fn stop(mut self) {
+    /// Stops the watch and waits for it (at most one check, or one repair, long).
+    pub(crate) fn stop(self) {
+        drop(self);
+    }
+}
+
+impl Drop for RulesWatch {
+    /// Stops the watch and waits for it, so that no repair comes after the table is gone.
+    fn drop(&mut self) {
         drop(self.stop.take());
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
@@ -120,16 +134,16 @@ fn state(found: &[String], expected: &[(String, usize)]) -> State {
     state
 }
 
-/// Repairs `table` as `state` says; true when something was done.
-fn repair(nft: &mut Nftables, config: RuleConfig, table: &str, state: State) -> io::Result<bool> {
+/// Repairs the table as `state` says; true when something was done.
+fn repair(writer: &TableWriter, state: State) -> io::Result<bool> {
     match state {
         State::Intact => Ok(false),
-        State::QueueRulesMissing => nft
-            .set_queue_rules(table, &QUEUE_CHAINS, config.queue)
+        State::QueueRulesMissing => writer
+            .put_back_queue_rules()
             // A chain that went meanwhile: the whole table, then.
-            .or_else(|_| rules::reinstall(config))
+            .or_else(|_| writer.rewrite())
             .map(|_| true),
-        State::Damaged => rules::reinstall(config).map(|_| true),
+        State::Damaged => writer.rewrite().map(|_| true),
     }
 }
 
@@ -178,9 +192,9 @@ fn next_wait(failures: u32, paced: Option<Duration>, subscribed: bool) -> (Durat
 }
 
 /// The watch's loop: every failure is logged once per incident and the loop goes on.
-fn watch(config: RuleConfig, log: &Log, stopped: &UnixStream) {
-    let table = rules::table_name(config.queue);
-    let expected = rules::expected_rules(config);
+fn watch(writer: &TableWriter, config: RuleConfig, log: &Log, stopped: &UnixStream) {
+    let table = writer.name();
+    let expected = crate::rules::expected_rules(config);
     let mut events = match nft_netlink::ruleset_changes() {
         Ok(events) => Some(events),
         Err(e) => {
@@ -191,7 +205,6 @@ fn watch(config: RuleConfig, log: &Log, stopped: &UnixStream) {
             None
         }
     };
-    let mut nft: Option<Nftables> = None;
     // Rounds failed in a row: each doubles the wait (up to 32 times), the first is logged.
     let mut failures: u32 = 0;
     let mut pace = Pace::default();
@@ -200,8 +213,8 @@ fn watch(config: RuleConfig, log: &Log, stopped: &UnixStream) {
         if HALTED.load(Ordering::SeqCst) {
             return;
         }
-        drain(&mut events, &table, log);
-        match round(&mut nft, config, &table, &expected, stopped) {
+        drain(&mut events, table, log);
+        match round(writer, &expected, stopped) {
             Ok(None) => return,
             Ok(Some(repaired)) => {
                 failures = 0;
@@ -260,20 +273,13 @@ fn drain(events: &mut Option<EventSocket>, table: &str, log: &Log) {
 }
 
 /// One check, and the repair it calls for: whether something was repaired, `None` when the
-/// stop began before a repair. The socket is kept only after a round without error, so one in
-/// an odd state is opened anew.
+/// stop began before a repair.
 fn round(
-    nft: &mut Option<Nftables>,
-    config: RuleConfig,
-    table: &str,
+    writer: &TableWriter,
     expected: &[(String, usize)],
     stopped: &UnixStream,
 ) -> io::Result<Option<bool>> {
-    let mut opened = match nft.take() {
-        Some(opened) => opened,
-        None => Nftables::open()?,
-    };
-    let state = state(&opened.rule_chains(table)?, expected);
+    let state = state(&writer.rule_chains()?, expected);
     // Not once the stop has begun: its own removal may be under way.
     if state != State::Intact
         && (!wait_unless_stopped([stopped.as_raw_fd(), -1], Duration::ZERO)
@@ -281,9 +287,7 @@ fn round(
     {
         return Ok(None);
     }
-    let repaired = repair(&mut opened, config, table, state)?;
-    *nft = Some(opened);
-    Ok(Some(repaired))
+    repair(writer, state).map(Some)
 }
 
 /// Waits up to `total` for the stop (the first descriptor, readable once the other end is
@@ -359,7 +363,10 @@ mod tests {
             [stopped.as_raw_fd(), events.as_raw_fd()],
             Duration::from_secs(20)
         ));
-        assert!(started.elapsed() < Duration::from_secs(10), "woken by the event");
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "woken by the event"
+        );
     }
 
     #[test]

@@ -29,7 +29,8 @@ use crate::nft_netlink::QueueExpression;
 use crate::notify::{Notifier, READY_BOUND, STOPPING_BOUND};
 use crate::policy_file::{self, Stored};
 use crate::resolvers::{Resolvers, RESOLVED_UPSTREAMS, RESOLV_CONF};
-use crate::rules::{self, Family, RuleConfig, RuleTable};
+use crate::rule_table::{RuleTable, TableWriter};
+use crate::rules::{self, Family, RuleConfig};
 use crate::rules_watch::RulesWatch;
 use crate::sock_diag::DestroyListener;
 use crate::socket_lock;
@@ -134,7 +135,7 @@ pub(crate) fn run(options: Options) -> io::Result<()> {
         dns_log_group: dns.as_ref().map(|_| dns_group),
         ipv6: options.ipv6,
     };
-    let table = RuleTable::install(config);
+    let table = RuleTable::install(config, options.table_owner);
     let table = match table {
         Ok(table) => table,
         Err(e) => {
@@ -144,6 +145,20 @@ pub(crate) fn run(options: Options) -> io::Result<()> {
             return Err(e);
         }
     };
+    match &table.unowned_because {
+        None => log.write(
+            Severity::Info,
+            "rules: the table is owned by the daemon (no other program can change or remove it; it goes with the daemon)".into(),
+        ),
+        Some(why) => log.write(
+            if options.table_owner {
+                Severity::Warning
+            } else {
+                Severity::Info
+            },
+            format!("rules: the table is not owned ({why}): other programs can change or remove it, and the daemon puts back what goes"),
+        ),
+    }
     log.write(
         Severity::Info,
         match table.queue_expression {
@@ -166,16 +181,21 @@ pub(crate) fn run(options: Options) -> io::Result<()> {
             format!("could not forget earlier allowed flows: {e}"),
         );
     }
-    let table_name = rules::table_name(options.queue);
-    // Another program's `nft flush ruleset` would leave new connections unasked: put back.
-    let watch = RulesWatch::start(config, Arc::clone(&log))
-        .map_err(|e| {
-            log.write(
-                Severity::Error,
-                format!("cannot watch the rule table (should another program remove it, new connections pass unasked): {e}"),
-            )
-        })
-        .ok();
+    let writer = table.writer();
+    // Another program's `nft flush ruleset` would leave new connections unasked: put back. An
+    // owned table cannot be touched by another program.
+    let watch = if writer.owned() {
+        None
+    } else {
+        RulesWatch::start(Arc::clone(&writer), config, Arc::clone(&log))
+            .map_err(|e| {
+                log.write(
+                    Severity::Error,
+                    format!("cannot watch the rule table (should another program remove it, new connections pass unasked): {e}"),
+                )
+            })
+            .ok()
+    };
     // On the way out the queue rules go while the packet thread still runs, so every packet
     // queued until then is answered by the daemon rather than dropped with its socket; the
     // table, which applies the verdicts, goes once that thread has ended (after `serve`). The
@@ -184,7 +204,7 @@ pub(crate) fn run(options: Options) -> io::Result<()> {
         if let Some(watch) = watch {
             watch.stop();
         }
-        if let Err(e) = table.stop_queueing() {
+        if let Err(e) = writer.stop_queueing() {
             log.write(
                 Severity::Error,
                 format!("cannot remove the queue rules: {e}"),
@@ -205,7 +225,7 @@ pub(crate) fn run(options: Options) -> io::Result<()> {
             notifier,
         },
         &log,
-        &table_name,
+        &table.writer(),
         &mut watchdog,
         remove_rules,
     );
@@ -246,24 +266,29 @@ fn remove_made(made: &builtin_chains::Made, record: &Path, log: &Log) {
 /// The watchdog's way out when the orderly shutdown is stuck: take the queue rules away
 /// (nothing is queued to a daemon that no longer answers), say so, and end the process. Held
 /// packets are dropped by the kernel with the queue's socket; TCP sends them again. The rest
-/// of the table stays until the next start sweeps it: a thread that still answers must not see
-/// its block verdict let the packet through, and it acts on nothing but our marks.
-fn stuck_shutdown(table: String) {
+/// of the table stays while a thread may still answer (its block verdict must not let the
+/// packet through, and the table acts on nothing but our marks): an owned table goes with the
+/// process, an unowned one at the next start.
+fn stuck_shutdown(writer: Arc<TableWriter>) {
     // The watch must not put back what this takes away; it may be stuck itself.
     crate::rules_watch::halt();
+    let owned = writer.owned();
     let done = Arc::new(AtomicBool::new(false));
     let done_ref = Arc::clone(&done);
+    // A thread stuck with the table's socket is not waited for.
     let finished = run_bounded(RULES_BOUND, move || {
-        done_ref.store(rules::stop_queueing(&table).is_ok(), Ordering::SeqCst)
+        let stopped = writer.try_stop_queueing();
+        done_ref.store(matches!(stopped, Some(Ok(()))), Ordering::SeqCst)
     });
     let removed = finished && done.load(Ordering::SeqCst);
     let text = format!(
         "error: the orderly shutdown did not finish within {} s; {}; exiting",
         STOP_BOUND.as_secs(),
-        if removed {
-            "queue rules removed (the rest of the table goes at the next start)"
-        } else {
-            "the queue rules could not be removed (once the process is gone, --queue-bypass lets through what they queue)"
+        match (removed, owned) {
+            (true, true) => "queue rules removed (the rest of the table goes with the process)",
+            (true, false) => "queue rules removed (the rest of the table goes at the next start)",
+            (false, true) => "the queue rules could not be removed (the table goes with the process)",
+            (false, false) => "the queue rules could not be removed (once the process is gone, --queue-bypass lets through what they queue)",
         }
     );
     // A blocked stderr must not keep the process alive either.
@@ -365,7 +390,7 @@ fn serve(
     options: &Options,
     started: Started,
     log: &Arc<Log>,
-    table: &str,
+    table: &Arc<TableWriter>,
     watchdog: &mut Option<Watchdog>,
     remove_rules: impl FnOnce(),
 ) -> io::Result<()> {
@@ -455,7 +480,7 @@ fn serve(
     };
     // The watchdog first: nothing after the signal, telling systemd included, may keep the
     // daemon from ending within STOP_BOUND.
-    let table = table.to_string();
+    let table = Arc::clone(table);
     *watchdog = Some(Watchdog::arm(STOP_BOUND, move || stuck_shutdown(table)));
     notify(notifier.as_ref(), "STOPPING=1", STOPPING_BOUND, log);
     log.write(Severity::Info, format!("{reason}: stopping"));

@@ -264,6 +264,59 @@ fn stateless_ruleset(net: &TestNet) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// The names of the `inet` tables in namespace a.
+fn daemon_tables(net: &TestNet) -> Vec<String> {
+    let out = net.exec(&net.a, "nft", &["list", "tables", "inet"]);
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("table inet "))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn no_other_program_can_change_or_remove_the_owned_table() {
+    let Some(_serial) = root_test("no_other_program_can_change_or_remove_the_owned_table") else {
+        return;
+    };
+    let mut net = TestNet::new();
+    net.http_server("held");
+    let daemon = Daemon::start_logged(&net, &[]);
+    let app = Responder::start(&daemon.socket, always(Verdict::Accept));
+    let url = format!("http://{}:8080/", net.ip4_b);
+    let installed = stateless_ruleset(&net);
+    assert!(installed.contains("queue"), "{installed}");
+    let table = format!("inet zenithfence_{}", daemon.queue);
+    // What reloading Debian's nftables.service does first passes the table by.
+    nft_a(&net, "flush ruleset");
+    assert_eq!(stateless_ruleset(&net), installed);
+    // Everything else another program (root, here) tries is refused.
+    for change in [
+        format!("delete table {table}"),
+        format!("flush table {table}"),
+        format!("flush chain {table} queue_out"),
+        format!("delete chain {table} new_in"),
+        format!("add rule {table} queue_in accept"),
+        format!("insert rule {table} in accept"),
+    ] {
+        let out = net.exec(&net.a, "nft", &[&change]);
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{change} was taken");
+        assert!(said.contains("Operation not permitted"), "{change}: {said}");
+    }
+    assert_eq!(stateless_ruleset(&net), installed);
+    // Still asked.
+    let (code, body, _) = net.curl(&net.a, &url, &[]);
+    assert_eq!((code, body.as_str()), (0, "held"));
+    assert_eq!(app.connections().len(), 1);
+    let log = daemon.stderr_text();
+    assert!(log.contains("the table is owned by the daemon"), "{log}");
+    assert!(!log.contains("removed by another program"), "{log}");
+    drop(app);
+    assert!(daemon.stop("TERM").success());
+    assert_eq!(net.ruleset(&net.a), "");
+}
+
 #[test]
 fn a_running_and_a_stopped_daemon_leave_every_other_programs_rules_as_they_were() {
     let Some(_serial) = root_test("a_running_and_a_stopped_daemon_leave_every_other_programs")
@@ -329,13 +382,22 @@ fn the_start_after_a_killed_daemon_removes_its_table_and_an_older_versions_built
         return;
     };
     let net = TestNet::new();
-    // This version's killed daemon leaves its table; the next start replaces it, and a clean
-    // stop leaves nothing.
+    // This version's table is owned by the daemon's socket: the kernel deletes it with the
+    // killed daemon.
     let killed = Daemon::start(&net, &[]);
+    assert!(net.ruleset(&net.a).contains("table inet zenithfence_"));
+    assert!(!killed.stop("KILL").success());
+    assert_eq!(net.ruleset(&net.a), "");
+    // An unowned one stays, and so may a build table (killed while compiling); the next start
+    // removes both, and a clean stop leaves nothing.
+    let killed = Daemon::start(&net, &["--unowned-table"]);
     assert!(!killed.stop("KILL").success());
     assert!(net.ruleset(&net.a).contains("table inet zenithfence_"));
+    nft_a(&net, "add table inet zenithfence_build_77");
     let next = Daemon::start(&net, &[]);
+    let (tables, queue) = (daemon_tables(&net), next.queue);
     assert!(next.stop("TERM").success());
+    assert_eq!(tables, [format!("zenithfence_{queue}")]);
     assert_eq!(net.ruleset(&net.a), "");
     // An older version, killed: its rules in iptables-nft's mangle table, the built-in chains
     // iptables-nft made for them, and its record of which it made (mangle INPUT was another
@@ -530,7 +592,8 @@ fn a_table_another_program_flushes_away_is_put_back_and_said() {
     };
     let mut net = TestNet::new();
     net.http_server("back");
-    let daemon = Daemon::start_logged(&net, &[]);
+    // Unowned, as on kernels before 5.12: an owned table cannot be touched (the next test).
+    let daemon = Daemon::start_logged(&net, &["--unowned-table"]);
     let app = Responder::start(&daemon.socket, always(Verdict::Accept));
     let url = format!("http://{}:8080/", net.ip4_b);
     let installed = stateless_ruleset(&net);

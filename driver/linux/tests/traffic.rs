@@ -286,23 +286,26 @@ fn sigkill_leaves_connectivity_working_and_the_next_start_clean() {
     let mut net = TestNet::new();
     net.http_server("alive");
     let url = format!("http://{}:8080/", net.ip4_b);
-    let daemon = Daemon::start(&net, &[]);
-    let app = Responder::start(&daemon.socket, always(Verdict::PermanentAccept));
-    assert_eq!(net.curl(&net.a, &url, &[]).0, 0);
-    let queue = daemon.queue;
-    daemon.stop("KILL");
-    drop(app);
-    // No daemon, its rules still installed: the queue has no reader, so `--queue-bypass` lets
-    // what they queue pass at once.
-    let (code, body, seconds) = net.curl(&net.a, &url, &[]);
-    assert_eq!((code, body.as_str()), (0, "alive"));
-    assert!(seconds < 0.5, "no retransmit wait: {seconds:.3} s");
-    assert_eq!(
-        net.queue_rules_and_tables(&net.a, queue),
-        (2, 1),
-        "the rules are still there"
-    );
-    // The next start sweeps them and works.
+    // An owned table goes with the killed daemon's socket; an unowned one (older kernels)
+    // stays, and its queue rules pass packets at once (`--queue-bypass`) as the queue has no
+    // reader.
+    for (args, left) in [(&[][..], (0, 0)), (&["--unowned-table"][..], (2, 1))] {
+        let daemon = Daemon::start(&net, args);
+        let app = Responder::start(&daemon.socket, always(Verdict::PermanentAccept));
+        assert_eq!(net.curl(&net.a, &url, &[]).0, 0);
+        let queue = daemon.queue;
+        daemon.stop("KILL");
+        drop(app);
+        let (code, body, seconds) = net.curl(&net.a, &url, &[]);
+        assert_eq!((code, body.as_str()), (0, "alive"), "{args:?}");
+        assert!(seconds < 0.5, "no retransmit wait: {seconds:.3} s");
+        assert_eq!(
+            net.queue_rules_and_tables(&net.a, queue),
+            left,
+            "what a killed daemon {args:?} leaves"
+        );
+    }
+    // The next start sweeps the leftover and works.
     let daemon = Daemon::start(&net, &[]);
     let app = Responder::start(&daemon.socket, always(Verdict::PermanentAccept));
     assert_eq!(net.curl(&net.a, &url, &[]).0, 0);
