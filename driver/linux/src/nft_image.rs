@@ -24,6 +24,14 @@ use crate::nft_netlink::{
 /// when that socket closes (at the process's end, even by SIGKILL).
 const TABLE_FLAGS: u16 = 2;
 const TABLE_F_OWNER: u32 = 2;
+/// `NFTA_TABLE_USERDATA`, and in it the comment `nft list` shows (`NFTNL_UDATA_TABLE_COMMENT`,
+/// a type-length-value entry with a NUL-terminated string, as libnftnl writes it).
+const TABLE_USERDATA: u16 = 6;
+const UDATA_TABLE_COMMENT: u8 = 0;
+/// The table's comment: `nft list ruleset` shows it, so a ruleset saved with it says why
+/// loading it while the daemon runs is refused (the table is owned) and what to do.
+pub(crate) const TABLE_COMMENT: &str =
+    "zenithfenced's own, written at its start: leave it out of saved rulesets";
 /// `NFTA_CHAIN_TYPE`, and `NFTA_HOOK_HOOKNUM`, `_PRIORITY` inside `NFTA_CHAIN_HOOK`.
 const CHAIN_TYPE: u16 = 7;
 const HOOK_HOOKNUM: u16 = 1;
@@ -74,6 +82,16 @@ pub(crate) fn rule_body(payload: &[u8]) -> Option<Vec<u8>> {
     (chain && expressions).then_some(body)
 }
 
+/// A table's user data holding `text` as its comment (at most 254 bytes of it).
+fn comment(text: &str) -> Vec<u8> {
+    let text = text.as_bytes();
+    let text = text.get(..254).unwrap_or(text);
+    let mut data = vec![UDATA_TABLE_COMMENT, (text.len() + 1) as u8];
+    data.extend_from_slice(text);
+    data.push(0);
+    data
+}
+
 /// The messages that write `image` in one transaction, each with the sequence number
 /// `next_seq` gives it: whatever is left of a table of that name goes first (created if
 /// missing, then deleted, so the add never fails and nothing is doubled), then the table,
@@ -104,7 +122,9 @@ pub(crate) fn table_messages(
             .finish(),
     ));
     let seq = next_seq();
-    let mut table = message(seq, MSG_NEWTABLE, NLM_F_CREATE).attr(TABLE_NAME, &name);
+    let mut table = message(seq, MSG_NEWTABLE, NLM_F_CREATE)
+        .attr(TABLE_NAME, &name)
+        .attr(TABLE_USERDATA, &comment(TABLE_COMMENT));
     if owned {
         table = table.attr(TABLE_FLAGS, &TABLE_F_OWNER.to_be_bytes());
     }
@@ -251,6 +271,9 @@ mod tests {
             Some(TABLE_F_OWNER.to_be_bytes().to_vec())
         );
         assert_eq!(find(2, TABLE_NAME), Some(c_string("zenithfence_7")));
+        let mut comment = vec![UDATA_TABLE_COMMENT, TABLE_COMMENT.len() as u8 + 1];
+        comment.extend_from_slice(&c_string(TABLE_COMMENT));
+        assert_eq!(find(2, TABLE_USERDATA), Some(comment));
         // A regular chain has no hook; a base chain has its hook, priority, type and policy.
         assert_eq!(find(3, CHAIN_HOOK), None);
         let hook = find(4, CHAIN_HOOK).unwrap();

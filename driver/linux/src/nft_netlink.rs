@@ -454,6 +454,44 @@ impl Nftables {
         self.batch(messages, None)
     }
 
+    /// Whether the kernel takes a table like the daemon's, owned by this socket when `owned`,
+    /// with a rule queueing by `how`: one transaction makes table `probe` with a regular chain
+    /// holding that rule and deletes it again. No chain is hooked, so a refusal disturbs no
+    /// packet (a refused transaction that hooked chains would drop every packet any queue of
+    /// the namespace holds, and wait for an RCU grace period). The kernel's errno is kept
+    /// (`EOPNOTSUPP` for a table flag it does not know).
+    pub(crate) fn probe(
+        &mut self,
+        probe: &str,
+        owned: bool,
+        how: QueueExpression,
+        queue: u16,
+    ) -> io::Result<()> {
+        if how == QueueExpression::Compat {
+            self.load_compat_target();
+        }
+        let image = TableImage {
+            name: probe.to_string(),
+            chains: vec![nft_image::ChainSpec {
+                name: "probe".into(),
+                hook: None,
+            }],
+            rules: Vec::new(),
+        };
+        let mut messages = nft_image::table_messages(&image, owned, || self.socket.next_seq());
+        let seq = self.socket.next_seq();
+        messages.push((seq, queue_rule(probe, "probe", queue, how, seq)));
+        let seq = self.socket.next_seq();
+        messages.push((
+            seq,
+            MessageBuilder::new(kind(MSG_DELTABLE), NLM_F_REQUEST | NLM_F_ACK, seq)
+                .raw(&nfgenmsg(NFPROTO_INET, 0))
+                .attr(TABLE_NAME, &c_string(probe))
+                .finish(),
+        ));
+        self.batch(messages, None)
+    }
+
     /// Deletes the `inet` table `table` with everything in it.
     pub(crate) fn delete_table(&mut self, table: &str) -> io::Result<()> {
         let seq = self.socket.next_seq();
@@ -680,6 +718,44 @@ mod tests {
         })
         .join()
         .unwrap();
+    }
+
+    #[test]
+    fn a_probe_says_what_the_kernel_takes_and_leaves_no_table() {
+        in_own_namespace(|| {
+            let ruleset = || {
+                let out = std::process::Command::new("nft")
+                    .args(["list", "ruleset"])
+                    .output()
+                    .unwrap();
+                String::from_utf8_lossy(&out.stdout).into_owned()
+            };
+            // What `nft` itself can add: nft's own queue, or not (this VM's kernel).
+            nft("add table inet t");
+            nft("add chain inet t c");
+            let native = std::process::Command::new("nft")
+                .arg("add rule inet t c queue num 1 bypass")
+                .status()
+                .unwrap()
+                .success();
+            nft("delete table inet t");
+            let mut nl = Nftables::open().unwrap();
+            for owned in [true, false] {
+                let probed = nl.probe("zenithfence_probe_9", owned, QueueExpression::Native, 9);
+                assert_eq!(probed.is_ok(), native, "{probed:?}");
+                // Every kernel that runs iptables-nft has the xtables target; this one (6.18)
+                // has table owners.
+                let compat = nl.probe("zenithfence_probe_9", owned, QueueExpression::Compat, 9);
+                assert!(compat.is_ok(), "{compat:?}");
+                assert_eq!(ruleset(), "", "the probe's transaction deletes its table");
+            }
+            // A leftover of that name (unowned) does not make the owned probe fail.
+            nft("add table inet zenithfence_probe_9");
+            assert!(nl
+                .probe("zenithfence_probe_9", true, QueueExpression::Compat, 9)
+                .is_ok());
+            assert_eq!(ruleset(), "");
+        });
     }
 
     #[test]

@@ -87,13 +87,20 @@ impl TableWriter {
             .flush_chains(&self.image.name, &QUEUE_CHAINS)
     }
 
-    /// [`TableWriter::stop_queueing`] for the way out of a stuck stop, which must not wait:
-    /// `None` while another thread holds the socket.
+    /// [`TableWriter::stop_queueing`] for the way out of a stuck stop, which must not wait
+    /// for a thread stuck with the socket: an unowned table is then emptied through a new
+    /// socket; an owned one cannot be (`None`), and goes with the process.
     pub(crate) fn try_stop_queueing(&self) -> Option<io::Result<()>> {
         let mut socket = match self.nft.try_lock() {
             Ok(socket) => socket,
             Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
-            Err(TryLockError::WouldBlock) => return None,
+            Err(TryLockError::WouldBlock) if self.owned => return None,
+            Err(TryLockError::WouldBlock) => {
+                return Some(
+                    Nftables::open()
+                        .and_then(|mut nft| nft.flush_chains(&self.image.name, &QUEUE_CHAINS)),
+                )
+            }
         };
         Some(socket.nft.flush_chains(&self.image.name, &QUEUE_CHAINS))
     }
@@ -115,40 +122,33 @@ pub(crate) struct RuleTable {
 
 impl RuleTable {
     /// Compiles and writes the table for `config`, queue rules included, in one transaction:
-    /// owned when `owned` and the kernel takes it.
+    /// owned when `owned` and the kernel has table owners. Probes that hook nothing find out
+    /// first what the kernel takes ([`choose`]), so the write itself is not refused.
     pub(crate) fn install(config: RuleConfig, owned: bool) -> io::Result<RuleTable> {
         let image = rules::compile(config)?;
         let mut nft = Nftables::open()?;
-        // nft's own queue first: Debian's kernel has it, as a module.
+        let probe = rules::probe_table_name(config.queue);
+        let choice = choose(owned, |owned, how| {
+            nft.probe(&probe, owned, how, config.queue)
+        })?;
         let rules = QueueRules {
             chains: &QUEUE_CHAINS,
             queue: config.queue,
-            first: QueueExpression::Native,
+            first: choice.queue_expression,
         };
-        let mut unowned_because = (!owned).then(|| "--unowned-table".to_string());
-        let mut written = Err(io::Error::other("not written"));
-        if owned {
-            written = nft.write_table(&image, true, rules);
-            if let Err(e) = &written {
-                unowned_because = Some(format!("the kernel refused an owned table ({e})"));
-            }
-        }
-        if written.is_err() {
-            written = nft.write_table(&image, false, rules);
-        }
-        let queue_expression = written?;
+        let queue_expression = nft.write_table(&image, choice.owned, rules)?;
         Ok(RuleTable {
             writer: Arc::new(TableWriter {
                 image,
                 queue: config.queue,
-                owned: unowned_because.is_none(),
+                owned: choice.owned,
                 nft: Mutex::new(Socket {
                     nft,
                     queue_expression,
                 }),
             }),
             queue_expression,
-            unowned_because,
+            unowned_because: choice.unowned_because,
         })
     }
 
@@ -158,6 +158,70 @@ impl RuleTable {
     }
 }
 
+/// What the table is written as.
+#[derive(Debug, PartialEq, Eq)]
+struct Choice {
+    owned: bool,
+    queue_expression: QueueExpression,
+    unowned_because: Option<String>,
+}
+
+/// `EOPNOTSUPP`: what a kernel before 5.12 answers to the owner flag.
+const EOPNOTSUPP: i32 = 95;
+
+/// Decides how the table is written from what `probe` (owned or not, which queue
+/// expression) says the kernel takes: owned when `owned` is asked for, with nft's own queue
+/// where it is there (Debian's kernel has it, as a module), else the xtables target. Only a
+/// kernel that refuses the owner flag itself (every owned probe answered `EOPNOTSUPP`) gets an
+/// unowned table instead; any other refusal fails the start with what each probe was told, so
+/// a passing fault cannot quietly cost the table its protection for the daemon's life.
+fn choose(
+    owned: bool,
+    mut probe: impl FnMut(bool, QueueExpression) -> io::Result<()>,
+) -> io::Result<Choice> {
+    let expressions = [QueueExpression::Native, QueueExpression::Compat];
+    let mut unowned_because = (!owned).then(|| "--unowned-table".to_string());
+    let mut said = Vec::new();
+    for owned in [true, false] {
+        if owned && unowned_because.is_some() {
+            continue;
+        }
+        said.clear();
+        for how in expressions {
+            match probe(owned, how) {
+                Ok(()) => {
+                    return Ok(Choice {
+                        owned,
+                        queue_expression: how,
+                        unowned_because,
+                    })
+                }
+                Err(e) => said.push((how, e)),
+            }
+        }
+        let flag_refused = said
+            .iter()
+            .all(|(_, e)| e.raw_os_error() == Some(EOPNOTSUPP));
+        if !(owned && flag_refused) {
+            break;
+        }
+        unowned_because = Some("this kernel has no table owners (Linux 5.12)".into());
+    }
+    let told = |wanted| {
+        said.iter()
+            .find(|(how, _)| *how == wanted)
+            .map_or_else(String::new, |(_, e)| e.to_string())
+    };
+    Err(io::Error::new(
+        said.last().map_or(io::ErrorKind::Other, |(_, e)| e.kind()),
+        format!(
+            "the kernel takes neither nft's queue ({}) nor the xtables NFQUEUE target ({}) in the rule table",
+            told(QueueExpression::Native),
+            told(QueueExpression::Compat)
+        ),
+    ))
+}
+
 impl Drop for RuleTable {
     /// Deletes the table. Only once no packet of ours can be answered any more: a block
     /// verdict given after it is gone would let its packet through. (An owned table would go
@@ -165,5 +229,85 @@ impl Drop for RuleTable {
     /// start's sweep.)
     fn drop(&mut self) {
         let _ = self.writer.lock().nft.delete_table(self.writer.name());
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// A kernel that answers each probe (owned, expression) with `answer`.
+    fn kernel(
+        answer: impl Fn(bool, QueueExpression) -> Option<i32>,
+    ) -> impl FnMut(bool, QueueExpression) -> io::Result<()> {
+        move |owned, how| match answer(owned, how) {
+            None => Ok(()),
+            Some(errno) => Err(io::Error::from_raw_os_error(errno)),
+        }
+    }
+
+    const ENOENT: i32 = 2;
+    const ETIMEDOUT: i32 = 110;
+
+    #[test]
+    fn owned_with_nfts_queue_where_the_kernel_has_both() {
+        let choice = choose(true, kernel(|_, _| None)).unwrap();
+        assert_eq!(
+            choice,
+            Choice {
+                owned: true,
+                queue_expression: QueueExpression::Native,
+                unowned_because: None
+            }
+        );
+    }
+
+    #[test]
+    fn the_xtables_target_where_the_kernel_lacks_nfts_queue() {
+        let no_nft_queue = kernel(|_, how| (how == QueueExpression::Native).then_some(ENOENT));
+        let choice = choose(true, no_nft_queue).unwrap();
+        assert!(choice.owned && choice.unowned_because.is_none());
+        assert_eq!(choice.queue_expression, QueueExpression::Compat);
+    }
+
+    #[test]
+    fn unowned_only_where_the_kernel_refuses_the_owner_flag_itself() {
+        // Before 5.12: every owned probe is refused for the flag.
+        let old = kernel(|owned, how| {
+            if owned {
+                Some(EOPNOTSUPP)
+            } else {
+                (how == QueueExpression::Native).then_some(ENOENT)
+            }
+        });
+        let choice = choose(true, old).unwrap();
+        assert!(!choice.owned);
+        assert_eq!(choice.queue_expression, QueueExpression::Compat);
+        assert!(choice.unowned_because.unwrap().contains("5.12"));
+        // Any other refusal of the owned table fails the start, naming what each probe got.
+        let passing_fault = kernel(|owned, _| owned.then_some(ETIMEDOUT));
+        let error = choose(true, passing_fault).unwrap_err().to_string();
+        assert!(error.contains("timed out"), "{error}");
+        // Asked for: unowned, and never probed owned.
+        let choice = choose(false, kernel(|owned, _| owned.then_some(ETIMEDOUT))).unwrap();
+        assert!(!choice.owned);
+        assert_eq!(choice.unowned_because.as_deref(), Some("--unowned-table"));
+    }
+
+    #[test]
+    fn a_kernel_with_neither_queue_expression_fails_the_start_saying_both() {
+        let neither = kernel(|_, how| {
+            Some(match how {
+                QueueExpression::Native => ENOENT,
+                QueueExpression::Compat => ETIMEDOUT,
+            })
+        });
+        let error = choose(true, neither).unwrap_err().to_string();
+        assert!(
+            error.contains("nft's queue (No such file")
+                && error.contains("NFQUEUE target (Connection timed out"),
+            "{error}"
+        );
     }
 }

@@ -137,6 +137,12 @@ pub(crate) fn table_name(queue: u16) -> String {
     format!("{TABLE_PREFIX}{queue}")
 }
 
+/// The name of the table that probes, in one transaction that deletes it again, what the
+/// kernel takes (`rule_table.rs`).
+pub(crate) fn probe_table_name(queue: u16) -> String {
+    format!("{TABLE_PREFIX}probe_{queue}")
+}
+
 /// The name of the table `nft` compiles the rules in, with no hooks (see [`compile`]).
 fn build_table_name(queue: u16) -> String {
     format!("{BUILD_TABLE_PREFIX}{queue}")
@@ -612,6 +618,19 @@ mod tests {
         );
         assert_eq!(hook_of(c, "dns_sent"), Some((HOOK_POSTROUTING, -150)));
         assert_eq!(chains(c).iter().filter(|c| c.hook.is_some()).count(), 5);
+    }
+
+    #[test]
+    fn no_rule_needs_a_set_or_a_map_which_the_image_would_not_carry() {
+        // The image copies rules alone (`nft_image.rs`): an anonymous set (`{ … }`) or a named
+        // set, map or object (`@name`) would live in the build table and not come along.
+        for config in [config(Some(4243), true), config(None, false)] {
+            for chain in chains(config) {
+                for rule in &chain.rules {
+                    assert!(!rule.contains(['{', '@']), "{rule}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -20,7 +20,8 @@
 //! packet through. Rules another program added to our chains are left alone. The events are
 //! drained before each check, so a change made during a check wakes the watch again; a lost
 //! batch of events (a full receive buffer) is an event too. The table is also checked every
-//! [`SAFETY_INTERVAL`] without one, and every [`INTERVAL`] where the events cannot be had.
+//! [`SAFETY_INTERVAL`] without one, and every [`INTERVAL`] where the events cannot be had; never
+//! more often than every [`CHECK_GAP`].
 //!
 //! The watch is stopped before the daemon empties the queue chains itself at its stop, so it
 //! never puts back what the stop takes away; the way out of a stuck stop (`run.rs`,
@@ -50,6 +51,8 @@ use crate::sys;
 pub(crate) const INTERVAL: Duration = Duration::from_millis(250);
 /// How often the table is checked with no event to say it changed: a safety net only.
 const SAFETY_INTERVAL: Duration = Duration::from_secs(5);
+/// The shortest time between two checks, however many changes other programs make.
+const CHECK_GAP: Duration = Duration::from_millis(10);
 /// Repairs allowed within [`PACE_WINDOW`]; more wait until the oldest of them is that old.
 const PACE_REPAIRS: usize = 10;
 /// See [`PACE_REPAIRS`].
@@ -209,10 +212,18 @@ fn watch(writer: &TableWriter, config: RuleConfig, log: &Log, stopped: &UnixStre
     let mut failures: u32 = 0;
     let mut pace = Pace::default();
     // The first check comes at once: a removal before the subscription sent it no event.
+    let mut last_check: Option<Instant> = None;
     loop {
+        // Checks come at most every CHECK_GAP: the changes of a busy host (a ban list, a
+        // cluster's service rules) that arrive meanwhile are taken by the one check after it.
+        let since = last_check.map_or(CHECK_GAP, |at| at.elapsed());
+        if since < CHECK_GAP && !wait_unless_stopped([stopped.as_raw_fd(), -1], CHECK_GAP - since) {
+            return;
+        }
         if HALTED.load(Ordering::SeqCst) {
             return;
         }
+        last_check = Some(Instant::now());
         drain(&mut events, table, log);
         match round(writer, &expected, stopped) {
             Ok(None) => return,

@@ -286,6 +286,18 @@ fn no_other_program_can_change_or_remove_the_owned_table() {
     let url = format!("http://{}:8080/", net.ip4_b);
     let installed = stateless_ruleset(&net);
     assert!(installed.contains("queue"), "{installed}");
+    // Written by the daemon's socket from nft's compilation: the rules nft lists are the ones
+    // the daemon's source says, and the table says whose it is.
+    for text in [
+        "flags owner",
+        "comment \"zenithfenced's own",
+        "ct state new ct mark & 0x30000000 != 0x10000000 counter jump new_out",
+        "meta mark & 0x30000000 != 0x00000000 ct state new counter jump verdict",
+        "meta mark 0x2b10cced meta l4proto tcp reject with tcp reset",
+        "type filter hook input priority mangle - 10; policy accept;",
+    ] {
+        assert!(installed.contains(text), "{text}: {installed}");
+    }
     let table = format!("inet zenithfence_{}", daemon.queue);
     // What reloading Debian's nftables.service does first passes the table by.
     nft_a(&net, "flush ruleset");
@@ -639,6 +651,14 @@ fn a_table_another_program_flushes_away_is_put_back_and_said() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     assert_eq!(said(), 3, "{}", daemon.stderr_text());
+    // Woken by the kernel's events, not by the 250 ms checks it falls back to without them.
+    assert!(
+        !daemon
+            .stderr_text()
+            .contains("cannot follow the kernel's nftables events"),
+        "{}",
+        daemon.stderr_text()
+    );
     drop(app);
     assert!(daemon.stop("TERM").success());
     assert_eq!(
