@@ -66,6 +66,9 @@ pub(crate) const NLM_F_CREATE: u16 = 0x400;
 pub(crate) const NLM_F_APPEND: u16 = 0x800;
 /// `NFPROTO_INET`: the daemon's table is of family `inet`.
 pub(crate) const NFPROTO_INET: u8 = 1;
+/// `NFTA_TABLE_FLAGS` and `NFT_TABLE_F_DORMANT`.
+const TABLE_FLAGS: u16 = 2;
+const TABLE_F_DORMANT: u32 = 1;
 /// `NFTA_TABLE_NAME`, `NFTA_TABLE_USE`.
 pub(crate) const TABLE_NAME: u16 = 1;
 const TABLE_USE: u16 = 3;
@@ -292,6 +295,23 @@ impl Nftables {
             nfproto(family),
             &[(TABLE_NAME, table)],
             parse_table_use,
+        )
+    }
+
+    /// Whether the `inet` table `table` is dormant (`NFT_TABLE_F_DORMANT`: its chains hooked
+    /// to nothing); `None` when it is missing.
+    pub(crate) fn inet_table_dormant(&mut self, table: &str) -> io::Result<Option<bool>> {
+        self.get(
+            MSG_GETTABLE,
+            MSG_NEWTABLE,
+            NFPROTO_INET,
+            &[(TABLE_NAME, table)],
+            |payload| {
+                let flags = netlink::find_attr(payload.get(4..)?, TABLE_FLAGS)
+                    .and_then(|a| a.be_u32())
+                    .unwrap_or(0);
+                Some(flags & TABLE_F_DORMANT != 0)
+            },
         )
     }
 
@@ -749,6 +769,21 @@ mod tests {
                 assert!(compat.is_ok(), "{compat:?}");
                 assert_eq!(ruleset(), "", "the probe's transaction deletes its table");
             }
+            // A table flag the kernel does not know is refused with EOPNOTSUPP, kept through
+            // the batch: what a kernel before 5.12 answers to the owner flag, and what
+            // `rule_table.rs` takes for "no table owners".
+            let seq = nl.socket.next_seq();
+            let unknown_flag = MessageBuilder::new(
+                kind(MSG_NEWTABLE),
+                NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE,
+                seq,
+            )
+            .raw(&nfgenmsg(NFPROTO_INET, 0))
+            .attr(TABLE_NAME, &c_string("zenithfence_probe_9"))
+            .attr(2, &0x4000_0000u32.to_be_bytes())
+            .finish();
+            let refused = nl.batch(vec![(seq, unknown_flag)], None).unwrap_err();
+            assert_eq!(refused.raw_os_error(), Some(95), "{refused}");
             // A leftover of that name (unowned) does not make the owned probe fail.
             nft("add table inet zenithfence_probe_9");
             assert!(nl

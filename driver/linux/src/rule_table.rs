@@ -61,6 +61,11 @@ impl TableWriter {
         self.lock().nft.rule_chains(&self.image.name)
     }
 
+    /// Whether the table was made dormant (its chains unhooked); `None` when it is missing.
+    pub(crate) fn dormant(&self) -> io::Result<Option<bool>> {
+        self.lock().nft.inet_table_dormant(&self.image.name)
+    }
+
     /// Puts back the queue rules alone (see `Nftables::set_queue_rules`).
     pub(crate) fn put_back_queue_rules(&self) -> io::Result<QueueExpression> {
         let mut socket = self.lock();

@@ -12,7 +12,8 @@
 //! - only queue rules missing: they are put back in one transaction (the chains are emptied
 //!   and get one queue rule each), which changes no base chain, so the packets the queue holds
 //!   stay held (the kernel drops every held packet when a hook goes);
-//! - anything else missing (the table, a chain, a verdict rule): the whole table is written
+//! - anything else missing (the table, a chain, a verdict rule), or the table made dormant
+//!   (`flags dormant` unhooks every chain and keeps the rules): the whole table is written
 //!   again from its image, replacing whatever is left of it, in one transaction.
 //!
 //! Until the repair is done (less time than a program takes to start) new connections pass
@@ -290,7 +291,11 @@ fn round(
     expected: &[(String, usize)],
     stopped: &UnixStream,
 ) -> io::Result<Option<bool>> {
-    let state = state(&writer.rule_chains()?, expected);
+    let mut state = state(&writer.rule_chains()?, expected);
+    // A dormant table keeps its rules but hooks none of them: as good as gone.
+    if writer.dormant()? == Some(true) {
+        state = State::Damaged;
+    }
     // Not once the stop has begun: its own removal may be under way.
     if state != State::Intact
         && (!wait_unless_stopped([stopped.as_raw_fd(), -1], Duration::ZERO)
