@@ -32,6 +32,9 @@ const UDATA_TABLE_COMMENT: u8 = 0;
 /// loading it while the daemon runs is refused (the table is owned) and what to do.
 pub(crate) const TABLE_COMMENT: &str =
     "zenithfenced's own, written at its start: leave it out of saved rulesets";
+// nft reads back comments of at most 128 characters (a saved ruleset must still parse up to
+// the line it refuses), and a user data entry's length is one byte.
+const _: () = assert!(TABLE_COMMENT.len() < 128);
 /// `NFTA_CHAIN_TYPE`, and `NFTA_HOOK_HOOKNUM`, `_PRIORITY` inside `NFTA_CHAIN_HOOK`.
 const CHAIN_TYPE: u16 = 7;
 const HOOK_HOOKNUM: u16 = 1;
@@ -82,10 +85,9 @@ pub(crate) fn rule_body(payload: &[u8]) -> Option<Vec<u8>> {
     (chain && expressions).then_some(body)
 }
 
-/// A table's user data holding `text` as its comment (at most 254 bytes of it).
+/// A table's user data holding `text` as its comment.
 fn comment(text: &str) -> Vec<u8> {
     let text = text.as_bytes();
-    let text = text.get(..254).unwrap_or(text);
     let mut data = vec![UDATA_TABLE_COMMENT, (text.len() + 1) as u8];
     data.extend_from_slice(text);
     data.push(0);

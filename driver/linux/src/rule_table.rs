@@ -94,7 +94,9 @@ impl TableWriter {
 
     /// [`TableWriter::stop_queueing`] for the way out of a stuck stop, which must not wait
     /// for a thread stuck with the socket: an unowned table is then emptied through a new
-    /// socket; an owned one cannot be (`None`), and goes with the process.
+    /// socket (a repair the watch had already begun may still put the queue rules back; the
+    /// process ends right after, and `--queue-bypass` lets through what they queue); an owned
+    /// one cannot be (`None`), and goes with the process.
     pub(crate) fn try_stop_queueing(&self) -> Option<io::Result<()>> {
         let mut socket = match self.nft.try_lock() {
             Ok(socket) => socket,
@@ -171,60 +173,92 @@ struct Choice {
     unowned_because: Option<String>,
 }
 
-/// `EOPNOTSUPP`: what a kernel before 5.12 answers to the owner flag.
-const EOPNOTSUPP: i32 = 95;
-
 /// Decides how the table is written from what `probe` (owned or not, which queue
 /// expression) says the kernel takes: owned when `owned` is asked for, with nft's own queue
-/// where it is there (Debian's kernel has it, as a module), else the xtables target. Only a
-/// kernel that refuses the owner flag itself (every owned probe answered `EOPNOTSUPP`) gets an
-/// unowned table instead; any other refusal fails the start with what each probe was told, so
-/// a passing fault cannot quietly cost the table its protection for the daemon's life.
+/// where it is there (Debian's kernel has it, as a module), else the xtables target.
+///
+/// The table goes unowned only when the kernel refuses the owner flag itself: the owned
+/// probes fail, the same table without the flag is taken, and the owned probe, tried once more
+/// with that expression, fails again. That is told by comparison, not by the errno, which
+/// changed with the flag (before 5.12 an unknown table flag is `EINVAL`, from then on
+/// `EOPNOTSUPP`). So a passing fault cannot quietly cost the table its protection for the
+/// daemon's life, and a table the kernel takes in no form fails the start with what each probe
+/// was told.
 fn choose(
     owned: bool,
     mut probe: impl FnMut(bool, QueueExpression) -> io::Result<()>,
 ) -> io::Result<Choice> {
-    let expressions = [QueueExpression::Native, QueueExpression::Compat];
-    let mut unowned_because = (!owned).then(|| "--unowned-table".to_string());
-    let mut said = Vec::new();
-    for owned in [true, false] {
-        if owned && unowned_because.is_some() {
-            continue;
+    let mut owned_refused = Vec::new();
+    if owned {
+        match first_taken(true, &mut probe) {
+            Ok(how) => {
+                return Ok(Choice {
+                    owned: true,
+                    queue_expression: how,
+                    unowned_because: None,
+                })
+            }
+            Err(said) => owned_refused = said,
         }
-        said.clear();
-        for how in expressions {
-            match probe(owned, how) {
-                Ok(()) => {
-                    return Ok(Choice {
-                        owned,
-                        queue_expression: how,
-                        unowned_because,
-                    })
-                }
-                Err(e) => said.push((how, e)),
+    }
+    let how = first_taken(false, &mut probe).map_err(|unowned_refused| {
+        let mut text = String::from("the kernel takes no rule table of ours");
+        for (what, said) in [("owned", &owned_refused), ("unowned", &unowned_refused)] {
+            if !said.is_empty() {
+                text.push_str(&format!("; {what}: {}", describe(said)));
             }
         }
-        let flag_refused = said
-            .iter()
-            .all(|(_, e)| e.raw_os_error() == Some(EOPNOTSUPP));
-        if !(owned && flag_refused) {
-            break;
+        let kind = unowned_refused
+            .last()
+            .map_or(io::ErrorKind::Other, |(_, e)| e.kind());
+        io::Error::new(kind, text)
+    })?;
+    let unowned_because = if owned {
+        if probe(true, how).is_ok() {
+            return Ok(Choice {
+                owned: true,
+                queue_expression: how,
+                unowned_because: None,
+            });
         }
-        unowned_because = Some("this kernel has no table owners (Linux 5.12)".into());
-    }
-    let told = |wanted| {
-        said.iter()
-            .find(|(how, _)| *how == wanted)
-            .map_or_else(String::new, |(_, e)| e.to_string())
-    };
-    Err(io::Error::new(
-        said.last().map_or(io::ErrorKind::Other, |(_, e)| e.kind()),
         format!(
-            "the kernel takes neither nft's queue ({}) nor the xtables NFQUEUE target ({}) in the rule table",
-            told(QueueExpression::Native),
-            told(QueueExpression::Compat)
-        ),
-    ))
+            "the kernel refused the table owner flag (Linux 5.12): {}",
+            describe(&owned_refused)
+        )
+    } else {
+        "--unowned-table".to_string()
+    };
+    Ok(Choice {
+        owned: false,
+        queue_expression: how,
+        unowned_because: Some(unowned_because),
+    })
+}
+
+/// The first queue expression `probe` takes for a table owned or not, or what it said to each.
+fn first_taken(
+    owned: bool,
+    probe: &mut impl FnMut(bool, QueueExpression) -> io::Result<()>,
+) -> Result<QueueExpression, Vec<(QueueExpression, io::Error)>> {
+    let mut said = Vec::new();
+    for how in [QueueExpression::Native, QueueExpression::Compat] {
+        match probe(owned, how) {
+            Ok(()) => return Ok(how),
+            Err(e) => said.push((how, e)),
+        }
+    }
+    Err(said)
+}
+
+/// What each queue expression's probe was told.
+fn describe(said: &[(QueueExpression, io::Error)]) -> String {
+    said.iter()
+        .map(|(how, e)| match how {
+            QueueExpression::Native => format!("with nft's queue: {e}"),
+            QueueExpression::Compat => format!("with the xtables NFQUEUE target: {e}"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl Drop for RuleTable {
@@ -253,6 +287,8 @@ mod tests {
     }
 
     const ENOENT: i32 = 2;
+    const EINVAL: i32 = 22;
+    const EOPNOTSUPP: i32 = 95;
     const ETIMEDOUT: i32 = 110;
 
     #[test]
@@ -277,23 +313,34 @@ mod tests {
     }
 
     #[test]
-    fn unowned_only_where_the_kernel_refuses_the_owner_flag_itself() {
-        // Before 5.12: every owned probe is refused for the flag.
-        let old = kernel(|owned, how| {
-            if owned {
-                Some(EOPNOTSUPP)
-            } else {
-                (how == QueueExpression::Native).then_some(ENOENT)
+    fn unowned_only_where_the_kernel_refuses_the_owner_flag_itself_whatever_its_errno() {
+        // Before 5.12 an unknown table flag is EINVAL (EOPNOTSUPP from 5.12, for flags it does
+        // not know then): every owned probe is refused, the same table without it is taken.
+        for errno in [EINVAL, EOPNOTSUPP] {
+            let old = kernel(move |owned, how| {
+                if owned {
+                    Some(errno)
+                } else {
+                    (how == QueueExpression::Native).then_some(ENOENT)
+                }
+            });
+            let choice = choose(true, old).unwrap();
+            assert!(!choice.owned);
+            assert_eq!(choice.queue_expression, QueueExpression::Compat);
+            let because = choice.unowned_because.unwrap();
+            assert!(because.contains("owner flag"), "{because}");
+        }
+        // A passing fault of the owned probes: tried once more, and owned after all.
+        let mut faults = 2;
+        let passing = |owned: bool, _| {
+            if owned && faults > 0 {
+                faults -= 1;
+                return Err(io::Error::from_raw_os_error(ETIMEDOUT));
             }
-        });
-        let choice = choose(true, old).unwrap();
-        assert!(!choice.owned);
-        assert_eq!(choice.queue_expression, QueueExpression::Compat);
-        assert!(choice.unowned_because.unwrap().contains("5.12"));
-        // Any other refusal of the owned table fails the start, naming what each probe got.
-        let passing_fault = kernel(|owned, _| owned.then_some(ETIMEDOUT));
-        let error = choose(true, passing_fault).unwrap_err().to_string();
-        assert!(error.contains("timed out"), "{error}");
+            Ok(())
+        };
+        let choice = choose(true, passing).unwrap();
+        assert!(choice.owned, "{choice:?}");
         // Asked for: unowned, and never probed owned.
         let choice = choose(false, kernel(|owned, _| owned.then_some(ETIMEDOUT))).unwrap();
         assert!(!choice.owned);
@@ -301,18 +348,21 @@ mod tests {
     }
 
     #[test]
-    fn a_kernel_with_neither_queue_expression_fails_the_start_saying_both() {
-        let neither = kernel(|_, how| {
-            Some(match how {
-                QueueExpression::Native => ENOENT,
-                QueueExpression::Compat => ETIMEDOUT,
+    fn a_kernel_that_takes_no_table_of_ours_fails_the_start_saying_what_each_probe_got() {
+        let neither = kernel(|owned, how| {
+            Some(match (owned, how) {
+                (true, _) => EINVAL,
+                (false, QueueExpression::Native) => ENOENT,
+                (false, QueueExpression::Compat) => ETIMEDOUT,
             })
         });
         let error = choose(true, neither).unwrap_err().to_string();
-        assert!(
-            error.contains("nft's queue (No such file")
-                && error.contains("NFQUEUE target (Connection timed out"),
-            "{error}"
-        );
+        for said in [
+            "owned: with nft's queue: Invalid argument",
+            "unowned: with nft's queue: No such file",
+            "with the xtables NFQUEUE target: Connection timed out",
+        ] {
+            assert!(error.contains(said), "{said}: {error}");
+        }
     }
 }
