@@ -94,6 +94,14 @@ fn comment(text: &str) -> Vec<u8> {
     data
 }
 
+/// A `NFT_MSG_DELTABLE` of the `inet` table `name` with everything in it.
+pub(crate) fn delete_table(name: &str, seq: u32) -> Vec<u8> {
+    MessageBuilder::new(kind(MSG_DELTABLE), NLM_F_REQUEST | NLM_F_ACK, seq)
+        .raw(&nfgenmsg(NFPROTO_INET, 0))
+        .attr(TABLE_NAME, &c_string(name))
+        .finish()
+}
+
 /// The messages that write `image` in one transaction, each with the sequence number
 /// `next_seq` gives it: whatever is left of a table of that name goes first (created if
 /// missing, then deleted, so the add never fails and nothing is doubled), then the table,
@@ -117,12 +125,7 @@ pub(crate) fn table_messages(
             .finish(),
     ));
     let seq = next_seq();
-    messages.push((
-        seq,
-        message(seq, MSG_DELTABLE, 0)
-            .attr(TABLE_NAME, &name)
-            .finish(),
-    ));
+    messages.push((seq, delete_table(&image.name, seq)));
     let seq = next_seq();
     let mut table = message(seq, MSG_NEWTABLE, NLM_F_CREATE)
         .attr(TABLE_NAME, &name)

@@ -502,36 +502,20 @@ impl Nftables {
         let seq = self.socket.next_seq();
         messages.push((seq, queue_rule(probe, "probe", queue, how, seq)));
         let seq = self.socket.next_seq();
-        messages.push((
-            seq,
-            MessageBuilder::new(kind(MSG_DELTABLE), NLM_F_REQUEST | NLM_F_ACK, seq)
-                .raw(&nfgenmsg(NFPROTO_INET, 0))
-                .attr(TABLE_NAME, &c_string(probe))
-                .finish(),
-        ));
+        messages.push((seq, nft_image::delete_table(probe, seq)));
         self.batch(messages, None)
     }
 
     /// Deletes the `inet` table `table` with everything in it.
     pub(crate) fn delete_table(&mut self, table: &str) -> io::Result<()> {
         let seq = self.socket.next_seq();
-        let delete = MessageBuilder::new(kind(MSG_DELTABLE), NLM_F_REQUEST | NLM_F_ACK, seq)
-            .raw(&nfgenmsg(NFPROTO_INET, 0))
-            .attr(TABLE_NAME, &c_string(table))
-            .finish();
-        self.batch(vec![(seq, delete)], None)
+        self.batch(vec![(seq, nft_image::delete_table(table, seq))], None)
     }
 
     /// The rules of the `inet` table `table` as bodies to write into another table
     /// (`nft_image::rule_body`), in the order of its chains and of the rules in each.
     pub(crate) fn rule_bodies(&mut self, table: &str) -> io::Result<Vec<Vec<u8>>> {
-        let seq = self.socket.next_seq();
-        let message = MessageBuilder::new(kind(MSG_GETRULE), NLM_F_REQUEST | NLM_F_DUMP, seq)
-            .raw(&nfgenmsg(NFPROTO_INET, 0))
-            .attr(RULE_TABLE, &c_string(table))
-            .finish();
-        self.socket
-            .dump(&message, seq, kind(MSG_NEWRULE), nft_image::rule_body)
+        self.dump_rules(table, nft_image::rule_body)
     }
 
     /// Whether the kernel has xtables target `name` at `revision` for `family`
@@ -554,6 +538,16 @@ impl Nftables {
     /// The chain of each rule of the `inet` table `table`, one entry a rule; none when the
     /// table is missing.
     pub(crate) fn rule_chains(&mut self, table: &str) -> io::Result<Vec<String>> {
+        self.dump_rules(table, parse_rule_chain)
+    }
+
+    /// Every rule of the `inet` table `table`, each as `parse` makes it of its
+    /// `NFT_MSG_NEWRULE`; none when the table is missing.
+    fn dump_rules<T>(
+        &mut self,
+        table: &str,
+        parse: impl Fn(&[u8]) -> Option<T>,
+    ) -> io::Result<Vec<T>> {
         /// `ENOENT`: some kernels answer a dump of a missing table with it.
         const ENOENT: i32 = 2;
         let seq = self.socket.next_seq();
@@ -561,10 +555,7 @@ impl Nftables {
             .raw(&nfgenmsg(NFPROTO_INET, 0))
             .attr(RULE_TABLE, &c_string(table))
             .finish();
-        match self
-            .socket
-            .dump(&message, seq, kind(MSG_NEWRULE), parse_rule_chain)
-        {
+        match self.socket.dump(&message, seq, kind(MSG_NEWRULE), parse) {
             Err(e) if e.raw_os_error() == Some(ENOENT) => Ok(Vec::new()),
             result => result,
         }

@@ -225,7 +225,7 @@ pub(crate) fn run(options: Options) -> io::Result<()> {
             notifier,
         },
         &log,
-        &table.writer(),
+        &writer,
         &mut watchdog,
         remove_rules,
     );
