@@ -70,7 +70,10 @@ impl Attributor {
             Ok(diag) => (Some(diag), None),
             Err(e) => (None, Some(e)),
         };
-        let finder = ProcessFinder::new("/proc".into());
+        let mut finder = ProcessFinder::new("/proc".into());
+        if let Some(changes) = owners.as_ref().and_then(ConnectOwners::program_changes) {
+            finder.set_program_changes(changes);
+        }
         (
             Attributor {
                 diag,
@@ -86,6 +89,32 @@ impl Attributor {
     /// share of time (`scan_budget.rs`).
     pub(crate) fn take_scans_refused(&mut self) -> u64 {
         self.finder.take_scans_refused()
+    }
+
+    /// Attributes a connection this host opens: for TCP, first by the kernel's record of the
+    /// connection found by its addresses, which with details that record proves current costs
+    /// one lookup and no sock_diag request or `/proc` read; otherwise as [`Self::attribute`].
+    pub(crate) fn attribute_outbound(
+        &mut self,
+        flow: &FlowKey,
+        packet_uid: Option<u32>,
+    ) -> Attribution {
+        if flow.protocol == IPPROTO_TCP {
+            let record = self
+                .owners
+                .as_ref()
+                .and_then(|owners| owners.record_of_connection(flow));
+            if let Some(record) = record {
+                if let Some(details) = self.finder.details_unchanged_at(&record) {
+                    return Attribution {
+                        pid: u64::from(details.pid),
+                        cookie: Some(record.cookie),
+                        process: Some(self.built.of(details)),
+                    };
+                }
+            }
+        }
+        self.attribute(flow, packet_uid)
     }
 
     /// Attributes a connection; `packet_uid` is the socket owner netfilter reported (outbound).
@@ -113,12 +142,14 @@ impl Attributor {
                 .filter(|_| recorded)
                 .and_then(|o| o.record_of(s.cookie));
             match record {
-                Some(record) => self.finder.recorded_owner_details(
-                    record.pid,
-                    record.at_ns,
-                    s.inode,
-                    Some(s.uid),
-                ),
+                Some(record) => self.finder.details_unchanged_at(&record).or_else(|| {
+                    self.finder.recorded_owner_details(
+                        record.pid,
+                        record.at_ns,
+                        s.inode,
+                        Some(s.uid),
+                    )
+                }),
                 None => self.finder.owner_details(s.inode, Some(s.uid)),
             }
         });

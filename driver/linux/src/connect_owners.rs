@@ -14,6 +14,21 @@
 //! without a search only for a process whose details were read, with its `exe` handle held,
 //! before that time; otherwise the socket must be found in that process's own descriptors.
 //!
+//! Two more parts make the usual case cost one map lookup and nothing else (`bench peer`, README
+//! "One lookup per connection"), each optional ([`ConnectOwners::missing`] says why one is not
+//! there):
+//! - **Records by addresses.** A `sock_ops` program copies a TCP socket's record under its
+//!   addresses and ports when the SYN is about to leave, so the held packet alone finds it: no
+//!   sock_diag request for the cookie first. Only connections this host opens, over a socket of
+//!   their own family (an IPv6 socket's IPv4 connection goes the sock_diag way).
+//! - **Program changes.** Programs on the exec and exit tracepoints mark the time a watched
+//!   process ran another program or ended, and each record carries the latest mark of its
+//!   process. `procfs.rs` watches a process from before it reads its details, so a record that
+//!   shows no change since then proves the details still describe the process that connected:
+//!   no `readlink` of its `exe` handle per connection.
+//!
+//! The programs are in `connect_programs.rs`.
+//!
 //! Optional: without cgroup v2, BPF, the rights to load programs, or with the daemon in a pid
 //! namespace of its own (the ids the kernel records are those of the first one), attribution reads
 //! `/proc` as before; [`ConnectOwners::attach`] checks all of it with a connect of its own.
@@ -27,24 +42,45 @@
 //! no longer describe: a connect with `AF_UNSPEC` disconnects without passing the hook, so
 //! `attribute.rs` uses a UDP record only while sock_diag reports the socket connected.
 
+use std::ffi::CStr;
 use std::fs::{self, File};
 use std::io;
-use std::net::{Ipv4Addr, SocketAddr, UdpSocket};
-use std::os::fd::OwnedFd;
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::path::PathBuf;
 
+use zenithfence_core::flow::{FlowKey, IpAddress};
+
+use crate::bpf_sys::{self, BpfMap, MapKind};
+use crate::connect_programs::{self, ADDRESS_KEY_BYTES, RECORD_WORDS};
 use crate::sys;
 
-/// `BPF_PROG_TYPE_CGROUP_SOCK_ADDR`.
+/// `BPF_PROG_TYPE_CGROUP_SOCK_ADDR`, `BPF_PROG_TYPE_SOCK_OPS`, `BPF_PROG_TYPE_RAW_TRACEPOINT`.
 const PROG_TYPE_CGROUP_SOCK_ADDR: u32 = 18;
+const PROG_TYPE_SOCK_OPS: u32 = 13;
+const PROG_TYPE_RAW_TRACEPOINT: u32 = 17;
 /// `BPF_CGROUP_INET4_CONNECT`, `BPF_CGROUP_INET6_CONNECT`.
 const ATTACH_TYPES: [u32; 2] = [10, 11];
+/// `BPF_CGROUP_SOCK_OPS`.
+const ATTACH_SOCK_OPS: u32 = 3;
+/// The tracepoints after which a process may be running another program than before: an exec,
+/// and the end of its leader (the pid may then be given to another process).
+const CHANGE_TRACEPOINTS: [&CStr; 2] = [c"sched_process_exec", c"sched_process_exit"];
 /// Entries kept: a lookup comes within milliseconds of the connect it reads, so this only has to
 /// outlast a burst of connects (an entry is about 90 bytes of kernel memory, allocated up front).
 /// The oldest go first, so sockets that never reach the queue cannot fill it.
 const MAP_ENTRIES: u32 = 32 * 1024;
+/// Records by addresses kept: one is read within milliseconds of the SYN it was copied for, and
+/// a lost one costs only a sock_diag request (about 200 bytes of kernel memory each, up front).
+const ADDRESS_ENTRIES: u32 = 8 * 1024;
+/// Processes watched for changes at most: the daemon watches those whose details it keeps with
+/// a held `exe` handle (`procfs.rs`, 128), with room for the ones it stopped watching.
+const WATCHED_ENTRIES: u32 = 512;
 /// Room for the verifier's explanation when a program is refused.
 const LOG_BYTES: usize = 4096;
+/// `AF_INET`, `AF_INET6` as `bpf_sock_ops.family` gives them.
+const AF_INET: u32 = 2;
+const AF_INET6: u32 = 10;
 
 /// What the kernel recorded for a socket.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,11 +89,25 @@ pub(crate) struct ConnectRecord {
     pub(crate) pid: u32,
     /// When, in `CLOCK_MONOTONIC` nanoseconds (`sys::monotonic_ns`).
     pub(crate) at_ns: u64,
+    /// The socket's cookie.
+    pub(crate) cookie: u64,
+    /// When the process last ran another program or ended, as far as the kernel had told by
+    /// then ([`ProgramChanges`]): 0 for no change since it was watched, `u64::MAX` when it was
+    /// not watched (unknown).
+    pub(crate) changed_ns: u64,
 }
 
-/// The attached programs and their map.
+/// The attached programs and their maps.
 pub(crate) struct ConnectOwners {
-    map: sys::BpfRecordMap,
+    /// Records by socket cookie.
+    records: BpfMap,
+    /// The same records by a TCP connection's addresses and ports, when the `sock_ops` program
+    /// is attached.
+    by_addresses: Option<BpfMap>,
+    /// The processes watched for program changes, when the tracepoint programs are attached.
+    changes: Option<BpfMap>,
+    /// What could not be attached beyond the connect hooks, and why, for the log.
+    missing: Vec<String>,
     /// Dropping these detaches the programs; never read otherwise.
     _links: Vec<OwnedFd>,
 }
@@ -65,38 +115,106 @@ pub(crate) struct ConnectOwners {
 impl ConnectOwners {
     /// Loads and attaches the programs at the root of the cgroup v2 hierarchy, then checks with
     /// a UDP connect of its own (no packet is sent) that the hook records this process's id as
-    /// `/proc` names it. `Err` says what is missing.
+    /// `/proc` names it. `Err` says what is missing. The change watch and the records by
+    /// addresses are optional: without them ([`ConnectOwners::missing`] says why) processes are
+    /// checked through `/proc` and connections looked up with sock_diag first, as before.
     pub(crate) fn attach() -> io::Result<ConnectOwners> {
         let cgroup = open_cgroup2_root()?;
-        let map = sys::bpf_record_map_create(MAP_ENTRIES)
+        let changes = BpfMap::create(MapKind::Hash, 4, 8, WATCHED_ENTRIES)
+            .map_err(|e| context("creating the BPF map of program changes", e))?;
+        let records = BpfMap::create(MapKind::LruHash, 8, RECORD_BYTES as u32, MAP_ENTRIES)
             .map_err(|e| context("creating the BPF map", e))?;
-        let program = record_caller_program(std::os::fd::AsRawFd::as_raw_fd(&map));
+        let program = connect_programs::record_caller(records.as_raw_fd(), changes.as_raw_fd());
         let mut log = vec![0u8; LOG_BYTES];
-        let mut links = Vec::with_capacity(ATTACH_TYPES.len());
+        let mut links = Vec::with_capacity(ATTACH_TYPES.len() + 3);
         for attach_type in ATTACH_TYPES {
             // On an error the links made so far are dropped with `links`: nothing stays attached.
             let loaded =
-                sys::bpf_prog_load(PROG_TYPE_CGROUP_SOCK_ADDR, attach_type, &program, &mut log)
+                bpf_sys::prog_load(PROG_TYPE_CGROUP_SOCK_ADDR, attach_type, &program, &mut log)
                     .map_err(|e| context("loading the BPF program", e))?;
-            let link = sys::bpf_link_create(&loaded, &cgroup, attach_type)
+            let link = bpf_sys::link_create(&loaded, &cgroup, attach_type)
                 .map_err(|e| context("attaching to the cgroup v2 root", e))?;
             links.push(link);
         }
-        let owners = ConnectOwners { map, _links: links };
+        let mut missing = Vec::new();
+        let changes = match attach_change_marks(&changes, &mut log) {
+            Ok(marks) => {
+                links.extend(marks);
+                Some(changes)
+            }
+            Err(e) => {
+                missing.push(format!("no watch of program changes: {e}"));
+                None
+            }
+        };
+        let by_addresses = match attach_address_copies(&records, &cgroup, &mut log) {
+            Ok((map, link)) => {
+                links.push(link);
+                Some(map)
+            }
+            Err(e) => {
+                missing.push(format!("no records by address: {e}"));
+                None
+            }
+        };
+        let mut owners = ConnectOwners {
+            records,
+            by_addresses,
+            changes,
+            missing,
+            _links: links,
+        };
         owners.check_own_connect()?;
+        if let Err(e) = owners.check_own_tcp_connect() {
+            owners.by_addresses = None;
+            owners.missing.push(format!("no records by address: {e}"));
+        }
         Ok(owners)
+    }
+
+    /// What could not be attached beyond the connect hooks, and why (empty when all is).
+    pub(crate) fn missing(&self) -> &[String] {
+        &self.missing
+    }
+
+    /// The watch of program changes, for the process finder (`procfs.rs`), when attached.
+    pub(crate) fn program_changes(&self) -> Option<ProgramChanges> {
+        let map = self.changes.as_ref()?.try_clone().ok()?;
+        Some(ProgramChanges { map })
     }
 
     /// What the programs recorded for the socket with this cookie, if they saw it.
     pub(crate) fn record_of(&self, cookie: u64) -> Option<ConnectRecord> {
-        let [pid, at_ns, of_cookie] = sys::bpf_record_map_lookup(&self.map, cookie).ok()??;
-        // The record names its socket too: an LRU map may reuse an entry for another key while
-        // a lookup copies it out, and such a copy must not pass for this socket's.
-        if of_cookie != cookie {
+        let mut value = [0u8; RECORD_BYTES];
+        if !self
+            .records
+            .lookup(&cookie.to_ne_bytes(), &mut value)
+            .ok()?
+        {
             return None;
         }
-        let pid = u32::try_from(pid).ok().filter(|&pid| pid != 0)?;
-        Some(ConnectRecord { pid, at_ns })
+        // The record names its socket too: an LRU map may reuse an entry for another key while
+        // a lookup copies it out, and such a copy must not pass for this socket's.
+        parse_record(&value).filter(|record| record.cookie == cookie)
+    }
+
+    /// What the programs recorded for the TCP connection `flow` opened from this host, found
+    /// by its addresses and ports (one lookup, no sock_diag request), if the `sock_ops` program
+    /// saw its SYN leave. An IPv4 connection of an IPv6 socket (a mapped address) is not found
+    /// this way.
+    pub(crate) fn record_of_connection(&self, flow: &FlowKey) -> Option<ConnectRecord> {
+        let map = self.by_addresses.as_ref()?;
+        let key = address_key(flow);
+        let mut value = [0u8; RECORD_BYTES + ADDRESS_KEY_BYTES];
+        if !map.lookup(&key, &mut value).ok()? {
+            return None;
+        }
+        let (record, of_key) = value.split_at(RECORD_BYTES);
+        // As in `record_of`: the value carries its key, so a copy of a reused entry is refused.
+        if of_key != key {
+            return None;
+        }
+        parse_record(record)
     }
 
     /// A UDP connect to the discard port on loopback sends nothing, but passes the hook: the
@@ -118,7 +236,8 @@ impl ConnectOwners {
             Some(record) if record.pid == own => match (before, after) {
                 (Some(before), Some(after)) if (before..=after).contains(&record.at_ns) => Ok(()),
                 _ => Err(io::Error::other(format!(
-                    "the kernel's clock ({} ns) is not this process's ({before:?} to {after:?}                      ns; a time namespace?)",
+                    "the kernel's clock ({} ns) is not this process's ({before:?} to {after:?} \
+                     ns; a time namespace?)",
                     record.at_ns
                 ))),
             },
@@ -133,6 +252,145 @@ impl ConnectOwners {
             )),
         }
     }
+
+    /// A TCP connection of its own over loopback (which our rules let pass unheld) must be
+    /// found by its addresses, with the same record as by its cookie.
+    fn check_own_tcp_connect(&self) -> io::Result<()> {
+        if self.by_addresses.is_none() {
+            return Ok(());
+        }
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+            .map_err(|e| context("a loopback listener for the check", e))?;
+        let client = TcpStream::connect(listener.local_addr()?)
+            .map_err(|e| context("a loopback connect for the check (loopback down?)", e))?;
+        let (local, remote) = (client.local_addr()?, client.peer_addr()?);
+        let loopback = IpAddress::V4([127, 0, 0, 1]);
+        let flow = FlowKey {
+            protocol: IPPROTO_TCP,
+            local_ip: loopback,
+            local_port: local.port(),
+            remote_ip: loopback,
+            remote_port: remote.port(),
+        };
+        let cookie = sys::socket_cookie(&client).map_err(|e| context("SO_COOKIE", e))?;
+        let by_cookie = self.record_of(cookie);
+        match self.record_of_connection(&flow) {
+            Some(record) if Some(record) == by_cookie => Ok(()),
+            other => Err(io::Error::other(format!(
+                "a loopback connection of this process was recorded as {other:?} by its \
+                 addresses and {by_cookie:?} by its cookie"
+            ))),
+        }
+    }
+}
+
+/// The processes whose program changes the kernel records (`connect_programs::mark_change`),
+/// as far as the daemon asked it to watch them.
+#[derive(Debug)]
+pub(crate) struct ProgramChanges {
+    map: BpfMap,
+}
+
+impl ProgramChanges {
+    /// Watches `pid` from now on, if it is not watched yet, and returns the time from which
+    /// its changes are sure to be recorded (`None`: it cannot be watched, the map is full). A
+    /// change before that time was before the caller's next look at the process.
+    pub(crate) fn watch(&self, pid: u32) -> Option<u64> {
+        self.map
+            .insert(&pid.to_ne_bytes(), &0u64.to_ne_bytes())
+            .ok()?;
+        sys::monotonic_ns()
+    }
+
+    /// Stops watching `pid` (its details are no longer kept).
+    pub(crate) fn unwatch(&self, pid: u32) {
+        let _ = self.map.delete(&pid.to_ne_bytes());
+    }
+}
+
+/// `IPPROTO_TCP`.
+const IPPROTO_TCP: u8 = 6;
+/// A record's size in bytes.
+const RECORD_BYTES: usize = RECORD_WORDS * 8;
+
+fn parse_record(bytes: &[u8]) -> Option<ConnectRecord> {
+    let word = |i: usize| {
+        let at = i * 8;
+        Some(u64::from_ne_bytes(bytes.get(at..at + 8)?.try_into().ok()?))
+    };
+    let pid = u32::try_from(word(0)?).ok().filter(|&pid| pid != 0)?;
+    Some(ConnectRecord {
+        pid,
+        at_ns: word(1)?,
+        cookie: word(2)?,
+        changed_ns: word(3)?,
+    })
+}
+
+/// The key `connect_programs::copy_to_addresses` writes for the connection `flow`, as the
+/// socket sees it (`ADDRESS_KEY_BYTES`). The remote port is laid out as `bpf_sock_ops` gives
+/// it on a little-endian machine: the port's two bytes in network order in the word's upper
+/// half.
+fn address_key(flow: &FlowKey) -> [u8; ADDRESS_KEY_BYTES] {
+    let mut key = [0u8; ADDRESS_KEY_BYTES];
+    let family = match flow.local_ip {
+        IpAddress::V4(_) => AF_INET,
+        IpAddress::V6(_) => AF_INET6,
+    };
+    key[0..4].copy_from_slice(&family.to_ne_bytes());
+    key[4..8].copy_from_slice(&u32::from(flow.local_port).to_ne_bytes());
+    key[10..12].copy_from_slice(&flow.remote_port.to_be_bytes());
+    key[16..32].copy_from_slice(&in_sixteen(flow.local_ip));
+    key[32..48].copy_from_slice(&in_sixteen(flow.remote_ip));
+    key
+}
+
+/// An address in a key's 16 bytes: an IPv4 one in the first four, the rest zero.
+fn in_sixteen(address: IpAddress) -> [u8; 16] {
+    match address {
+        IpAddress::V4(a) => {
+            let mut bytes = [0u8; 16];
+            bytes[..4].copy_from_slice(&a);
+            bytes
+        }
+        IpAddress::V6(a) => a,
+    }
+}
+
+/// Loads the change program and runs it at both tracepoints; the links, or why not.
+fn attach_change_marks(changes: &BpfMap, log: &mut [u8]) -> io::Result<Vec<OwnedFd>> {
+    let program = connect_programs::mark_change(changes.as_raw_fd());
+    let loaded = bpf_sys::prog_load(PROG_TYPE_RAW_TRACEPOINT, 0, &program, log)
+        .map_err(|e| context("loading the tracepoint program", e))?;
+    CHANGE_TRACEPOINTS
+        .iter()
+        .map(|name| {
+            bpf_sys::raw_tracepoint_open(name, &loaded)
+                .map_err(|e| context(&format!("attaching to {}", name.to_string_lossy()), e))
+        })
+        .collect()
+}
+
+/// Makes the map of records by addresses and attaches the `sock_ops` program that fills it.
+fn attach_address_copies(
+    records: &BpfMap,
+    cgroup: &File,
+    log: &mut [u8],
+) -> io::Result<(BpfMap, OwnedFd)> {
+    let value = (RECORD_BYTES + ADDRESS_KEY_BYTES) as u32;
+    let map = BpfMap::create(
+        MapKind::LruHash,
+        ADDRESS_KEY_BYTES as u32,
+        value,
+        ADDRESS_ENTRIES,
+    )
+    .map_err(|e| context("creating the map", e))?;
+    let program = connect_programs::copy_to_addresses(records.as_raw_fd(), map.as_raw_fd());
+    let loaded = bpf_sys::prog_load(PROG_TYPE_SOCK_OPS, 0, &program, log)
+        .map_err(|e| context("loading the sock_ops program", e))?;
+    let link = bpf_sys::link_create(&loaded, cgroup, ATTACH_SOCK_OPS)
+        .map_err(|e| context("attaching to the cgroup v2 root", e))?;
+    Ok((map, link))
 }
 
 fn context(what: &str, e: io::Error) -> io::Error {
@@ -192,117 +450,12 @@ fn unescape_octal(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// One `struct bpf_insn`, laid out in memory as the kernel reads it (little-endian targets:
-/// the destination register in the low four bits of the second byte).
-fn insn(code: u8, dst: u8, src: u8, off: i16, imm: i32) -> u64 {
-    let mut bytes = [0u8; 8];
-    bytes[0] = code;
-    bytes[1] = (dst & 0x0f) | (src << 4);
-    bytes[2..4].copy_from_slice(&off.to_ne_bytes());
-    bytes[4..8].copy_from_slice(&imm.to_ne_bytes());
-    u64::from_ne_bytes(bytes)
-}
-
-/// Instruction codes used below (`BPF_CLASS | BPF_OP | BPF_SRC`, or `| BPF_SIZE | BPF_MODE`).
-const MOV64_REG: u8 = 0xbf;
-const MOV64_IMM: u8 = 0xb7;
-const ADD64_IMM: u8 = 0x07;
-const RSH64_IMM: u8 = 0x77;
-const STORE_DW: u8 = 0x7b;
-const LOAD_IMM64: u8 = 0x18;
-const CALL: u8 = 0x85;
-const EXIT: u8 = 0x95;
-/// `BPF_PSEUDO_MAP_FD`: the immediate of a 64-bit load is a map descriptor.
-const PSEUDO_MAP_FD: u8 = 1;
-/// Helper ids: `bpf_map_update_elem`, `bpf_ktime_get_ns`, `bpf_get_current_pid_tgid`,
-/// `bpf_get_socket_cookie`. None is restricted to GPL programs.
-const HELPER_MAP_UPDATE: i32 = 2;
-const HELPER_KTIME_NS: i32 = 5;
-const HELPER_PID_TGID: i32 = 14;
-const HELPER_SOCKET_COOKIE: i32 = 46;
-/// Registers: r0 return value, r1-r5 arguments, r6 kept across calls, r10 the frame pointer.
-const R0: u8 = 0;
-const R1: u8 = 1;
-const R2: u8 = 2;
-const R3: u8 = 3;
-const R4: u8 = 4;
-const R6: u8 = 6;
-const R10: u8 = 10;
-/// The stack: the key (the cookie) at fp-8, the value (pid, time, cookie) at fp-32.
-const KEY: i16 = -8;
-const VALUE_PID: i16 = -32;
-const VALUE_TIME: i16 = -24;
-const VALUE_COOKIE: i16 = -16;
-
-/// `map[cookie] = (caller, now, cookie); return 1 (allow)`: no branch, so no path that could
-/// refuse.
-/// A connect of the socket again (by the same process or another) replaces the record; the
-/// process that made it ran the program it ran then (see `procfs.rs` for how that is checked).
-fn record_caller_program(map_fd: i32) -> Vec<u64> {
-    vec![
-        insn(MOV64_REG, R6, R1, 0, 0),                  // 0: r6 = ctx
-        insn(CALL, 0, 0, 0, HELPER_PID_TGID),           // 1: r0 = tgid << 32 | pid
-        insn(RSH64_IMM, R0, 0, 0, 32),                  // 2: r0 = tgid, the process id
-        insn(STORE_DW, R10, R0, VALUE_PID, 0),          // 3: value.pid
-        insn(MOV64_REG, R1, R6, 0, 0),                  // 4: r1 = ctx
-        insn(CALL, 0, 0, 0, HELPER_SOCKET_COOKIE),      // 5: r0 = the socket's cookie
-        insn(STORE_DW, R10, R0, KEY, 0),                // 6: key
-        insn(STORE_DW, R10, R0, VALUE_COOKIE, 0),       // 7: value.cookie
-        insn(CALL, 0, 0, 0, HELPER_KTIME_NS),           // 8: r0 = now
-        insn(STORE_DW, R10, R0, VALUE_TIME, 0),         // 9: value.time
-        insn(LOAD_IMM64, R1, PSEUDO_MAP_FD, 0, map_fd), // 10: r1 = map
-        insn(0, 0, 0, 0, 0),                            // 11: (the load's upper half)
-        insn(MOV64_REG, R2, R10, 0, 0),                 // 12: r2 = &key
-        insn(ADD64_IMM, R2, 0, 0, KEY.into()),          // 13
-        insn(MOV64_REG, R3, R10, 0, 0),                 // 14: r3 = &value
-        insn(ADD64_IMM, R3, 0, 0, VALUE_PID.into()),    // 15
-        insn(MOV64_IMM, R4, 0, 0, 0),                   // 16: BPF_ANY
-        insn(CALL, 0, 0, 0, HELPER_MAP_UPDATE),         // 17: a full map evicts its oldest
-        insn(MOV64_IMM, R0, 0, 0, 1),                   // 18: allow the connect, always
-        insn(EXIT, 0, 0, 0, 0),                         // 19
-    ]
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
     use std::net::{Ipv6Addr, TcpListener, TcpStream};
     use zenithfence_core::flow::IpAddress;
-
-    #[test]
-    fn instructions_are_laid_out_as_the_kernel_reads_them() {
-        let bytes = insn(STORE_DW, R10, R0, -16, 0x0102_0304).to_ne_bytes();
-        assert_eq!(bytes[0], 0x7b);
-        assert_eq!(bytes[1], 0x0a, "dst r10 low, src r0 high");
-        assert_eq!(i16::from_ne_bytes([bytes[2], bytes[3]]), -16);
-        assert_eq!(
-            i32::from_ne_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]),
-            0x0102_0304
-        );
-        assert_eq!(insn(MOV64_REG, R1, R6, 0, 0).to_ne_bytes()[1], 0x61);
-    }
-
-    /// Straight through, the map where the helper expects it, and `r0 = 1; exit` at the end.
-    #[test]
-    fn the_program_has_one_path_and_it_allows() {
-        let program = record_caller_program(7);
-        let at = |pc: usize| program[pc].to_ne_bytes();
-        let imm = |pc: usize| i32::from_ne_bytes([at(pc)[4], at(pc)[5], at(pc)[6], at(pc)[7]]);
-        // The map load carries the map's descriptor, as a map (src = BPF_PSEUDO_MAP_FD).
-        assert_eq!(&at(10)[..2], &[LOAD_IMM64, R1 | (PSEUDO_MAP_FD << 4)]);
-        assert_eq!((imm(10), program[11]), (7, 0));
-        assert_eq!((at(17)[0], imm(17)), (CALL, HELPER_MAP_UPDATE));
-        assert_eq!(&at(18)[..2], &[MOV64_IMM, R0]);
-        assert_eq!(imm(18), 1);
-        assert_eq!((program.len(), at(19)[0]), (20, EXIT));
-        // No jump of any kind (class BPF_JMP, code 0x05, other than calls) and no other exit.
-        let jumps = program.iter().filter(|i| {
-            let code = i.to_ne_bytes()[0];
-            code & 0x07 == 0x05 && code != CALL
-        });
-        assert_eq!(jumps.count(), 1, "the exit only");
-    }
 
     #[test]
     fn the_unified_hierarchy_is_found_in_mountinfo() {
@@ -452,6 +605,128 @@ mod tests {
     }
 
     #[test]
+    fn tcp_connections_are_found_by_their_addresses_with_the_record_of_their_cookie() {
+        if !root_or_skip() {
+            return;
+        }
+        let owners = ConnectOwners::attach().unwrap();
+        assert_eq!(owners.missing(), [] as [String; 0]);
+        for (listen, address) in [
+            (
+                SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+                IpAddress::V4([127, 0, 0, 1]),
+            ),
+            (
+                SocketAddr::from((Ipv6Addr::LOCALHOST, 0)),
+                IpAddress::V6(Ipv6Addr::LOCALHOST.octets()),
+            ),
+        ] {
+            let listener = TcpListener::bind(listen).unwrap();
+            let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+            let (local, remote) = (client.local_addr().unwrap(), client.peer_addr().unwrap());
+            let flow = |local_port, remote_port| FlowKey {
+                protocol: IPPROTO_TCP,
+                local_ip: address,
+                local_port,
+                remote_ip: address,
+                remote_port,
+            };
+            let by_cookie = owners
+                .record_of(sys::socket_cookie(&client).unwrap())
+                .unwrap();
+            assert_eq!(by_cookie.pid, std::process::id());
+            assert_eq!(by_cookie.changed_ns, u64::MAX, "not watched");
+            assert_eq!(
+                owners.record_of_connection(&flow(local.port(), remote.port())),
+                Some(by_cookie),
+                "{listen}"
+            );
+            // The accepting side never connected; and the ports swapped are another connection.
+            assert_eq!(
+                owners.record_of_connection(&flow(remote.port(), local.port())),
+                None
+            );
+            assert_eq!(
+                owners.record_of_connection(&flow(local.port(), remote.port() ^ 1)),
+                None
+            );
+        }
+    }
+
+    #[test]
+    fn a_watched_process_is_marked_when_it_runs_another_program_or_ends() {
+        if !root_or_skip() {
+            return;
+        }
+        use std::io::Write;
+        let owners = ConnectOwners::attach().unwrap();
+        let changes = owners.program_changes().unwrap();
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        // Connects once when told, then runs another program (a new bash) that connects again.
+        let mut child = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(format!(
+                "echo ready; read x; exec 3<>/dev/tcp/127.0.0.1/{port}; read x; \
+                 exec bash -c 'exec 4<>/dev/tcp/127.0.0.1/{port}; sleep 5'"
+            ))
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let pid = child.id();
+        // The spawn returns as soon as the exec replaced the memory, before the kernel tells of
+        // the exec: wait for bash itself to speak.
+        let mut ready = [0u8; 6];
+        std::io::Read::read_exact(child.stdout.as_mut().unwrap(), &mut ready).unwrap();
+        assert_eq!(&ready, b"ready\n");
+        let from = changes.watch(pid).unwrap();
+        assert!(
+            changes.watch(pid).unwrap() >= from,
+            "watching again keeps the entry"
+        );
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(b"\n").unwrap();
+        let first = owners.record_of(peer_cookie(&listener)).unwrap();
+        assert_eq!(
+            (first.pid, first.changed_ns),
+            (pid, 0),
+            "no change since watched"
+        );
+        stdin.write_all(b"\n").unwrap();
+        let second = owners.record_of(peer_cookie(&listener)).unwrap();
+        assert_eq!(second.pid, pid);
+        assert!(
+            (from..second.at_ns).contains(&second.changed_ns),
+            "the exec between the watch and the connect: {from} <= {} < {}",
+            second.changed_ns,
+            second.at_ns
+        );
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let mut value = [0u8; 8];
+        let map = owners.changes.as_ref().unwrap();
+        assert!(map.lookup(&pid.to_ne_bytes(), &mut value).unwrap());
+        assert!(
+            u64::from_ne_bytes(value) > second.at_ns,
+            "the end is marked too"
+        );
+        changes.unwatch(pid);
+        assert!(!map.lookup(&pid.to_ne_bytes(), &mut value).unwrap());
+        // A thread other than the leader ending changes nothing: watched, this process's
+        // connects after a thread ended still say "no change".
+        let own = std::process::id();
+        changes.watch(own).unwrap();
+        std::thread::spawn(|| ()).join().unwrap();
+        let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let record = owners
+            .record_of(sys::socket_cookie(&client).unwrap())
+            .unwrap();
+        assert_eq!((record.pid, record.changed_ns), (own, 0));
+        changes.unwatch(own);
+    }
+
+    #[test]
     fn a_tcp_fast_open_connect_is_recorded_too() {
         if !root_or_skip() {
             return;
@@ -497,18 +772,24 @@ mod tests {
         child.wait().unwrap();
         // Detached: later connects go unrecorded in a map whose programs are gone.
         drop(owners);
-        let ConnectOwners { map, _links: links } = ConnectOwners::attach().unwrap();
-        drop(links);
+        let mut owners = ConnectOwners::attach().unwrap();
+        owners._links.clear();
         let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
         let cookie = sys::socket_cookie(&client).unwrap();
-        assert_eq!(sys::bpf_record_map_lookup(&map, cookie).unwrap(), None);
+        let mut value = [0u8; RECORD_BYTES];
+        assert!(!owners
+            .records
+            .lookup(&cookie.to_ne_bytes(), &mut value)
+            .unwrap());
         // While attached, a record carries its own cookie (what `record_of` checks).
         let owners = ConnectOwners::attach().unwrap();
         let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
         let cookie = sys::socket_cookie(&client).unwrap();
-        let [pid, _, of_cookie] = sys::bpf_record_map_lookup(&owners.map, cookie)
-            .unwrap()
-            .unwrap();
-        assert_eq!((pid, of_cookie), (u64::from(std::process::id()), cookie));
+        assert!(owners
+            .records
+            .lookup(&cookie.to_ne_bytes(), &mut value)
+            .unwrap());
+        let record = parse_record(&value).unwrap();
+        assert_eq!((record.pid, record.cookie), (std::process::id(), cookie));
     }
 }

@@ -547,7 +547,7 @@ impl Daemon {
             );
         }
         // The network at start, before the first packet is decided.
-        self.network_changes(network.as_mut());
+        self.network_changes(network.as_mut(), true);
         while !stop.load(Ordering::SeqCst) {
             // Wake often only while a hold timeout can fall due: an idle daemon sleeps.
             let wanted = if self.engine().has_pending() {
@@ -567,7 +567,7 @@ impl Daemon {
                 .as_ref()
                 .and_then(|n| n.wait_limit(self.now_ms()))
                 .map_or(wanted, |limit| limit.min(wanted));
-            let [packets_ready, dns_ready, _] =
+            let [packets_ready, dns_ready, network_ready] =
                 sys::wait_readable([queue.raw_fd(), dns_fd, network_fd], wait)
                     // Then all are read as if they were ready: the queue's read ends at its
                     // timeout, the others never wait.
@@ -584,9 +584,12 @@ impl Daemon {
             // Network changes before the packets: the kernel tells of a route change before it
             // routes anything by it, so every change of a packet taken above is in the socket
             // now, and its facts are queued before the packet's connection info (README
-            // "Network facts"). Read at every wake-up, not only when poll(2) saw it ready: a
-            // change may have come after the poll and before a packet read above.
-            self.network_changes(network.as_mut());
+            // "Network facts"). Read only when poll(2) saw the socket ready: the packet read
+            // above was queued before poll(2) looked at the queue, and it looks at the event
+            // socket after the queue (the order of `wait_readable`'s array), so a change told
+            // before that packet was routed is seen. One read of a change that came later can
+            // wait for the next wake-up, as it would have to for a packet read before it.
+            self.network_changes(network.as_mut(), network_ready);
             // A DNS answer passed the input hook before the application could connect to what
             // it names, so read them first: the prompt can then show the name. Its NFLOG copy
             // was queued before the connection's packet, and the wait checks the log's socket
@@ -640,11 +643,11 @@ impl Daemon {
 
     /// Reads the network's changes and hands new facts to the engine (which queues them to a
     /// client granted NETWORK); each report is logged.
-    fn network_changes(&self, network: Option<&mut NetworkWatch>) {
+    fn network_changes(&self, network: Option<&mut NetworkWatch>, events_ready: bool) {
         // Facts a full queue refused before, now that the client may have read some.
         self.engine().resend_network_facts();
         let Some(network) = network else { return };
-        let Some(facts) = network.poll(self.now_ms(), &self.log) else {
+        let Some(facts) = network.poll(self.now_ms(), events_ready, &self.log) else {
             return;
         };
         if let Some(reported) = self.engine().network_observed(facts) {
@@ -719,7 +722,10 @@ impl Daemon {
             return;
         }
         // Attribution reads /proc and may take milliseconds: not under the engine lock.
-        let attribution = attributor.attribute(&flow, packet.uid);
+        let attribution = match direction {
+            Direction::Outbound => attributor.attribute_outbound(&flow, packet.uid),
+            Direction::Inbound => attributor.attribute(&flow, packet.uid),
+        };
         let time = self.time();
         self.engine()
             .decide_new(flow, direction, held, attribution, &packet.payload, time);

@@ -18,7 +18,7 @@
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use zenithfence_core::blocking_queue::BlockingInfoQueue;
 use zenithfence_core::cache::{ConnectionCache, EVICTION_SAMPLE, MAX_ENTRIES};
@@ -117,11 +117,28 @@ pub(crate) const CLEAN_SLICE: usize = 4096;
 /// five-minute minimum, so the two know the same names (about 8 MB at most).
 const NAME_TABLE_CAPACITY: usize = 50_000;
 
+/// Processes remembered as described to the client, at most (about 150 bytes each).
+const DESCRIBED_LIMIT: usize = 16_384;
+
+/// A Process info a client was told.
+struct Told {
+    /// The info sent (Weak: once the attributor drops it, only its allocation's header stays).
+    info: Weak<Process>,
+    /// A keyed hash of what the client knows from it (`Client::fingerprints`).
+    fingerprint: u64,
+}
+
 #[derive(Default)]
 struct Client {
     features: u32,
-    /// Processes already described to this client: pid → start time.
-    described: BTreeMap<u64, u64>,
+    /// Processes already described to this client, by pid. Compared by content, not by start
+    /// time alone: an exec keeps the pid and the start time, and the client names a connection
+    /// by the latest Process info of its pid, so the new program's must reach it, or its
+    /// connections would be taken for the old program's. At most [`DESCRIBED_LIMIT`] entries.
+    described: BTreeMap<u64, Told>,
+    /// The keys of the fingerprints in `described`, random per client: a program cannot pick
+    /// its arguments so that its info's fingerprint matches another program's.
+    fingerprints: std::collections::hash_map::RandomState,
     /// The network facts queued to this client and the epoch it put in force.
     seen: SeenEpoch,
     /// The facts in force could not be queued (the queue was full of held packets): they go
@@ -474,14 +491,40 @@ impl Engine {
             return;
         }
         // Pid 0 (unknown process) describes only the next connection, so it is always sent.
-        if process.process_id != 0
-            && client.described.get(&process.process_id) == Some(&process.start_time)
-        {
-            return;
+        // The info the attributor shares for a process's connections (one allocation, which
+        // the Weak keeps from being reused for another) needs no fingerprint: the fingerprint
+        // (hashing a command line can take microseconds) is taken once per new allocation.
+        let fingerprints = &client.fingerprints;
+        let fingerprint = |p: &Process| {
+            std::hash::BuildHasher::hash_one(
+                fingerprints,
+                (p.start_time, p.uid, &p.path, &p.command_line),
+            )
+        };
+        let mut known = None;
+        if let Some(told) = client.described.get_mut(&process.process_id) {
+            if std::ptr::eq(told.info.as_ptr(), Arc::as_ptr(&process)) {
+                return;
+            }
+            let print = fingerprint(&process);
+            if print == told.fingerprint {
+                told.info = Arc::downgrade(&process);
+                return;
+            }
+            known = Some(print);
         }
-        client
-            .described
-            .insert(process.process_id, process.start_time);
+        let told = Told {
+            info: Arc::downgrade(&process),
+            fingerprint: known.unwrap_or_else(|| fingerprint(&process)),
+        };
+        if process.process_id != 0 {
+            if client.described.len() >= DESCRIBED_LIMIT {
+                // Telling a process again costs one info; keeping every pid ever seen would grow
+                // without bound on a machine that runs many short programs.
+                client.described.clear();
+            }
+            client.described.insert(process.process_id, told);
+        }
         // Losing a Process info only costs the app a name; it is counted by the queue.
         let info = Info::Process(Arc::unwrap_or_clone(process));
         let _ = if wake {
@@ -1234,10 +1277,27 @@ pub(super) mod tests {
         f.packet(2, 11, 0, process(42, 7));
         f.packet(3, 12, 0, process(42, 7));
         f.packet(4, 13, 0, process(42, 8));
+        // The same pid and start time running another program (an exec): described again.
+        let mut exec = process(42, 8);
+        exec.process = exec.process.map(|p| {
+            Arc::new(Process {
+                path: "/usr/bin/python3".into(),
+                ..(*p).clone()
+            })
+        });
+        f.packet(5, 14, 0, exec.clone());
+        f.packet(6, 15, 0, exec);
         let infos = f.infos();
         let kinds: Vec<u8> = infos.iter().map(Info::info_type).collect();
         // HelloReply, then the PolicyState (POLICY is granted), then Process before Connection.
-        assert_eq!(kinds, vec![128, 133, 129, 1, 1, 129, 1]);
+        assert_eq!(kinds, vec![128, 133, 129, 1, 1, 129, 1, 129, 1, 1]);
+        let Info::Process(python) = &infos[7] else {
+            panic!()
+        };
+        assert_eq!(
+            (python.process_id, python.path.as_str()),
+            (42, "/usr/bin/python3")
+        );
         let Info::HelloReply(reply) = &infos[0] else {
             panic!()
         };

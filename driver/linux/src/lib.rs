@@ -3,12 +3,14 @@
 //! reports connection ends, DNS names and bytes. The policy shared with the Windows driver is in
 //! `zenithfence-core`; this crate is the Linux glue around it.
 //!
-//! Every `unsafe` block lives in `sys.rs`. [`client_socket`] is public so tests, benchmarks and
-//! tools can speak to the daemon the way the app does.
+//! Every `unsafe` block lives in `sys.rs` or `bpf_sys.rs` (the `bpf(2)` calls).
+//! [`client_socket`] is public so tests, benchmarks and tools can speak to the daemon the way
+//! the app does.
 
 mod atomic_file;
 mod attribute;
 pub mod baseline;
+mod bpf_sys;
 mod builtin_chains;
 mod byte_totals;
 mod cli;
@@ -16,6 +18,7 @@ mod client;
 mod client_commands;
 pub mod client_socket;
 mod connect_owners;
+mod connect_programs;
 mod conntrack;
 mod daemon;
 mod dns_watch;

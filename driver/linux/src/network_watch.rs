@@ -151,11 +151,21 @@ impl NetworkWatch {
         Some(Duration::from_millis(deadline.saturating_sub(now_ms)))
     }
 
-    /// Reads the changes waiting, reads the tables again when they matter, asks the kernel for
-    /// the gateway's MAC when it has none, and returns the facts to report, if they changed.
-    /// Never waits, except for the kernel's answers to its own requests.
-    pub(crate) fn poll(&mut self, now_ms: u64, log: &Log) -> Option<NetworkFacts> {
-        self.read_events(log);
+    /// Reads the changes waiting (only when `events_ready`: the caller's poll(2) saw the event
+    /// socket readable, or could not tell), reads the tables again when they matter, asks the
+    /// kernel for the gateway's MAC when it has none, and returns the facts to report, if they
+    /// changed. Never waits, except for the kernel's answers to its own requests.
+    pub(crate) fn poll(
+        &mut self,
+        now_ms: u64,
+        events_ready: bool,
+        log: &Log,
+    ) -> Option<NetworkFacts> {
+        // A read of an empty socket is a system call per wake-up of the packet thread, that is
+        // per new connection under load, for nothing.
+        if events_ready {
+            self.read_events(log);
+        }
         if self.resolvers.refresh(now_ms) {
             // The DNS suffix may have changed (its facts, not the tables, but this is rare).
             self.stale = true;

@@ -31,6 +31,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
+use crate::connect_owners::{ConnectRecord, ProgramChanges};
 use crate::fd_dirs::{self, FdDirs};
 use crate::scan_budget::UserScanBudgets;
 
@@ -136,15 +137,20 @@ pub(crate) struct ProcessFinder {
     recent_owners: VecDeque<SocketOwner>,
     /// Handles (`O_PATH`) on the `/proc/PID/exe` links of recently attributed processes, read
     /// with one `readlinkat` per connection instead of regenerating `/proc/PID/stat` (three
-    /// times the kernel's work) or opening files. Safe on procfs only: a handle names the
+    /// times the kernel's work) or opening files; not even that when the kernel's record of
+    /// the connect shows no change of the watched process ([`Self::details_unchanged_at`]). Safe on procfs only: a handle names the
     /// process it was opened for, so once that process is gone (and even if its pid is reused)
     /// every read of it fails. Empty and unused for other roots (the tests' fake trees are plain
     /// files). Each with the `CLOCK_MONOTONIC` time just after a read of it named the program
     /// the details are of: what the kernel recorded of the process after that time was done by
     /// that program while the handle still names it.
-    exe_links: HashMap<u32, (fs::File, u64)>,
+    exe_links: HashMap<u32, ExeLink>,
     /// Whether `proc_root` is the real procfs, where `exe_links` are kept.
     hold_exe_links: bool,
+    /// The kernel's watch of program changes (`connect_owners.rs`), when attached: a process
+    /// with a held `exe` handle is watched from just before its details are read, so that a
+    /// connect record alone can prove they still describe it ([`Self::details_unchanged_at`]).
+    changes: Option<ProgramChanges>,
     /// Handles on the `fd` directories of socket owners, for the one readlink per check.
     fd_dirs: FdDirs,
     /// Where a held `exe` link is read into (allocated once).
@@ -154,6 +160,16 @@ pub(crate) struct ProcessFinder {
     /// How many times details were read in full (`owner_details` checks the owner again after
     /// one; tests check the held handles are used).
     full_reads: u64,
+}
+
+/// A held `/proc/PID/exe` handle ([`ProcessFinder`]'s `exe_links`).
+#[derive(Debug)]
+struct ExeLink {
+    handle: fs::File,
+    /// `CLOCK_MONOTONIC` just after a read of the handle named the program the details are of.
+    verified_ns: u64,
+    /// When the kernel's watch of the process's program changes began, if it is watched.
+    watched_from: Option<u64>,
 }
 
 /// A scan looks at the time after this many descriptors.
@@ -176,6 +192,7 @@ impl ProcessFinder {
             recent_owners: VecDeque::with_capacity(RECENT_OWNERS),
             hold_exe_links: proc_root == Path::new("/proc"),
             exe_links: HashMap::new(),
+            changes: None,
             fd_dirs: FdDirs::default(),
             link_buf: vec![0; EXE_BUFFER],
             scans: UserScanBudgets::default(),
@@ -281,7 +298,7 @@ impl ProcessFinder {
                 && self
                     .exe_links
                     .get(&pid)
-                    .is_some_and(|&(_, verified_ns)| verified_ns <= connected_ns);
+                    .is_some_and(|link| link.verified_ns <= connected_ns);
             // Found after the details were read: the process they describe holds it.
             if known_before || self.found_in(pid, inode, uid_hint) {
                 return Some(details);
@@ -343,15 +360,15 @@ impl ProcessFinder {
     /// (see the module's notes), else while its start time matches; otherwise they are read
     /// afresh.
     pub(crate) fn details(&mut self, pid: u32) -> Option<Arc<ProcessDetails>> {
-        if let Some((handle, _)) = self.exe_links.get(&pid) {
-            let current = read_link_into(handle, &mut self.link_buf);
+        if let Some(link) = self.exe_links.get(&pid) {
+            let current = read_link_into(&link.handle, &mut self.link_buf);
             match self.processes.get(&pid) {
                 Some(cached) if current.is_some_and(|target| same_target(target, &cached.exe)) => {
                     return Some(Arc::clone(cached));
                 }
                 // Gone, or another program now: the handle is of no more use.
                 _ => {
-                    self.exe_links.remove(&pid);
+                    self.drop_exe_link(pid);
                     self.forget_process(pid);
                 }
             }
@@ -374,13 +391,20 @@ impl ProcessFinder {
                 return Some(Arc::clone(cached));
             }
         }
+        // Watched before anything is read: a change after this time is recorded, and one before
+        // it is seen by the reads below.
+        let watched_from = handle
+            .as_ref()
+            .and(self.changes.as_ref())
+            .and_then(|changes| changes.watch(pid));
+        let mut kept = false;
         for _ in 0..DETAILS_ATTEMPTS {
             self.full_reads += 1;
             let fresh = read_details(&dir, pid, &stat);
             // The pid may have died and been reused while we read; confirm it is the same process.
             let Some(after) = read_stat(&dir) else {
                 self.forget_process(pid);
-                return None;
+                break;
             };
             if after.start_time != stat.start_time {
                 stat = after;
@@ -388,7 +412,7 @@ impl ProcessFinder {
             }
             let Some(fresh) = fresh else {
                 self.forget_process(pid);
-                return None;
+                break;
             };
             let fresh = Arc::new(fresh);
             self.remember_process(Arc::clone(&fresh));
@@ -403,15 +427,64 @@ impl ProcessFinder {
                     // ran this one again: see `recorded_owner_details`). Without a clock, never.
                     let verified_ns = crate::sys::monotonic_ns().unwrap_or(u64::MAX);
                     if self.exe_links.len() >= EXE_LINKS_LIMIT {
-                        self.exe_links.clear();
+                        let pids: Vec<u32> = self.exe_links.keys().copied().collect();
+                        pids.into_iter().for_each(|pid| self.drop_exe_link(pid));
                     }
-                    self.exe_links.insert(pid, (handle, verified_ns));
+                    let link = ExeLink {
+                        handle,
+                        verified_ns,
+                        watched_from,
+                    };
+                    self.exe_links.insert(pid, link);
+                    kept = true;
                 }
+            }
+            if !kept {
+                self.unwatch(watched_from, pid);
             }
             return Some(fresh);
         }
+        if !kept {
+            self.unwatch(watched_from, pid);
+        }
         self.forget_process(pid);
         None
+    }
+
+    /// Uses the kernel's watch of program changes (`connect_owners.rs`) from now on.
+    pub(crate) fn set_program_changes(&mut self, changes: ProgramChanges) {
+        self.changes = Some(changes);
+    }
+
+    /// The details of the process that made the connect `record`, with no read at all, when
+    /// the record proves they describe it: they were read, and the held handle seen naming
+    /// their program, before the connect; the process was watched from before they were read;
+    /// and up to the connect the kernel saw it run no other program, nor end (a change
+    /// recorded before the watch began was seen by the read). Otherwise `None` (the caller
+    /// checks through `/proc` as [`Self::recorded_owner_details`] says).
+    pub(crate) fn details_unchanged_at(
+        &self,
+        record: &ConnectRecord,
+    ) -> Option<Arc<ProcessDetails>> {
+        let link = self.exe_links.get(&record.pid)?;
+        let from = link.watched_from?;
+        if record.changed_ns < from && link.verified_ns <= record.at_ns {
+            return self.processes.get(&record.pid).cloned();
+        }
+        None
+    }
+
+    /// Closes the held handle of `pid` and stops watching it.
+    fn drop_exe_link(&mut self, pid: u32) {
+        if let Some(link) = self.exe_links.remove(&pid) {
+            self.unwatch(link.watched_from, pid);
+        }
+    }
+
+    fn unwatch(&self, watched_from: Option<u64>, pid: u32) {
+        if let (Some(_), Some(changes)) = (watched_from, self.changes.as_ref()) {
+            changes.unwatch(pid);
+        }
     }
 
     /// Caches `details`, clearing the cache first when it would hold too many processes or bytes.
@@ -1206,6 +1279,59 @@ Uid:\t65534\t1000\t1000\t1000\nGid:\t65534\t65534\t65534\t65534\n";
         assert!(finder.sockets.len() <= 4);
     }
 
+    /// A connect record proves the kept details only for a watched process, read before the
+    /// connect, with no change recorded since the watch began.
+    #[test]
+    fn a_record_alone_names_a_watched_process_only_when_nothing_changed_since_the_watch() {
+        let child = sleeper();
+        let pid = child.0.id();
+        let mut finder = ProcessFinder::new(PathBuf::from("/proc"));
+        let details = finder.details(pid).unwrap();
+        let verified = finder.exe_links[&pid].verified_ns;
+        let record = |at_ns, changed_ns| ConnectRecord {
+            pid,
+            at_ns,
+            cookie: 1,
+            changed_ns,
+        };
+        // Without the kernel's watch (none attached here): never.
+        assert_eq!(finder.exe_links[&pid].watched_from, None);
+        assert!(finder
+            .details_unchanged_at(&record(verified + 10, 0))
+            .is_none());
+        let from = verified - 100;
+        finder.exe_links.get_mut(&pid).unwrap().watched_from = Some(from);
+        let named = finder
+            .details_unchanged_at(&record(verified + 10, 0))
+            .unwrap();
+        assert!(Arc::ptr_eq(&named, &details));
+        // A change before the watch began was seen by the read that followed.
+        assert!(finder
+            .details_unchanged_at(&record(verified + 10, from - 1))
+            .is_some());
+        for (at, changed, why) in [
+            (verified + 10, from, "a change at the watch's start"),
+            (verified + 10, verified + 5, "a change after the read"),
+            (verified + 10, u64::MAX, "not watched when it connected"),
+            (verified - 1, 0, "a connect before the details were read"),
+        ] {
+            assert!(
+                finder.details_unchanged_at(&record(at, changed)).is_none(),
+                "{why}"
+            );
+        }
+        let other = ConnectRecord {
+            pid: pid + 1,
+            ..record(verified + 10, 0)
+        };
+        assert!(finder.details_unchanged_at(&other).is_none(), "another pid");
+        // Details no longer kept (the cache made room): nothing to name.
+        finder.forget_process(pid);
+        assert!(finder
+            .details_unchanged_at(&record(verified + 10, 0))
+            .is_none());
+    }
+
     #[test]
     fn a_recorded_connecter_without_a_held_handle_is_named_only_holding_the_socket() {
         // The fake tree holds no exe handles (as for a process without an executable): the
@@ -1259,7 +1385,7 @@ Uid:\t65534\t1000\t1000\t1000\nGid:\t65534\t65534\t65534\t65534\n";
         let details = finder.details(pid).unwrap();
         let after = crate::sys::monotonic_ns().unwrap();
         // The time kept is that of the read that saw the program, within the call.
-        let verified_ns = finder.exe_links.get(&pid).unwrap().1;
+        let verified_ns = finder.exe_links.get(&pid).unwrap().verified_ns;
         assert!((before..=after).contains(&verified_ns));
         // `sleep` holds no socket, so only a trusted record can name it.
         let nowhere = u64::MAX - 1;

@@ -354,6 +354,11 @@ fn connect_owners(options: &Options, log: &Log) -> Option<ConnectOwners> {
                 Severity::Info,
                 "processes are named by the kernel's record of each connect (BPF)".into(),
             );
+            // Each costs speed only: connections are then found with sock_diag first, or
+            // processes checked through /proc at each connection.
+            for missing in owners.missing() {
+                log.write(Severity::Warning, format!("BPF: {missing}"));
+            }
             Some(owners)
         }
         Err(e) => {

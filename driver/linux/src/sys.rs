@@ -342,28 +342,11 @@ pub(crate) fn socket_cookie(socket: &impl AsRawFd) -> io::Result<u64> {
     get_option(socket, SO_COOKIE)
 }
 
-/// `bpf(2)`'s system call number.
-#[cfg(target_arch = "x86_64")]
-const SYS_BPF: c_long = 321;
-#[cfg(target_arch = "aarch64")]
-const SYS_BPF: c_long = 280;
 /// `fsopen(2)`, `fsconfig(2)`, `fsmount(2)`: the same numbers on every architecture (Linux 5.2).
 const SYS_FSOPEN: c_long = 430;
 const SYS_FSCONFIG: c_long = 431;
 const SYS_FSMOUNT: c_long = 432;
 
-/// `BPF_MAP_CREATE`.
-const BPF_MAP_CREATE: c_long = 0;
-/// `BPF_MAP_LOOKUP_ELEM`.
-const BPF_MAP_LOOKUP_ELEM: c_long = 1;
-/// `BPF_PROG_LOAD`.
-const BPF_PROG_LOAD: c_long = 5;
-/// `BPF_LINK_CREATE`.
-const BPF_LINK_CREATE: c_long = 28;
-/// `BPF_MAP_TYPE_LRU_HASH`: the oldest entries go when it is full.
-const BPF_MAP_TYPE_LRU_HASH: u32 = 9;
-/// `ENOENT`: a map has no such key.
-const ENOENT: i32 = 2;
 /// `CLOCK_MONOTONIC`, the clock of `bpf_ktime_get_ns`.
 const CLOCK_MONOTONIC: c_int = 1;
 /// `FSOPEN_CLOEXEC`, `FSMOUNT_CLOEXEC`, `FSCONFIG_CMD_CREATE`.
@@ -373,152 +356,11 @@ const FSCONFIG_CMD_CREATE: c_long = 6;
 /// `O_RDONLY | O_DIRECTORY | O_CLOEXEC`.
 const O_DIRECTORY_CLOEXEC: c_int = O_DIRECTORY | 0o2_000_000;
 
-/// `union bpf_attr`, as zeroed bytes with the fields a command reads written at their offsets
-/// (the kernel requires every byte past the fields it knows to be zero, which they are; at 128
-/// bytes it also writes nothing back past `log_true_size`'s offset).
-#[repr(C, align(8))]
-struct BpfAttr([u8; 128]);
-
-impl BpfAttr {
-    fn new() -> BpfAttr {
-        BpfAttr([0; 128])
-    }
-
-    /// Writes `value` at `offset`. The offsets are constants of `union bpf_attr`, all within
-    /// its first 72 bytes.
-    fn put_u32(&mut self, offset: usize, value: u32) -> &mut BpfAttr {
-        if let Some(field) = self.0.get_mut(offset..offset + 4) {
-            field.copy_from_slice(&value.to_ne_bytes());
-        }
-        self
-    }
-
-    fn put_u64(&mut self, offset: usize, value: u64) -> &mut BpfAttr {
-        if let Some(field) = self.0.get_mut(offset..offset + 8) {
-            field.copy_from_slice(&value.to_ne_bytes());
-        }
-        self
-    }
-}
-
-/// One `bpf(2)` call.
-///
-/// # Safety
-/// Every pointer written into `attr` must point at memory valid for the call, of the size the
-/// command's neighbouring field gives (or that the command implies: a lookup writes the map's
-/// value size).
-unsafe fn bpf(command: c_long, attr: &mut BpfAttr) -> io::Result<c_long> {
-    // SAFETY: attr is a live, writable 128-byte union bpf_attr and the length passed is its
-    // size; the pointers inside it are the caller's to vouch for (above).
-    let rc = unsafe {
-        syscall(
-            SYS_BPF,
-            command,
-            attr.0.as_mut_ptr(),
-            size_of::<BpfAttr>() as c_long,
-        )
-    };
-    if rc < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(rc)
-}
-
 /// A descriptor a system call returned (`rc`), owned from here on.
-fn owned_descriptor(rc: c_long) -> io::Result<OwnedFd> {
+pub(crate) fn owned_descriptor(rc: c_long) -> io::Result<OwnedFd> {
     let fd = RawFd::try_from(rc).map_err(|_| io::Error::other("no descriptor returned"))?;
     // SAFETY: the kernel just returned this new descriptor to us; nothing else owns it.
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
-}
-
-/// An LRU hash map of 8-byte keys to records of three 8-byte values. Only
-/// [`bpf_record_map_create`] makes one, so a lookup's value always fits what it is given.
-pub(crate) struct BpfRecordMap(OwnedFd);
-
-impl AsRawFd for BpfRecordMap {
-    fn as_raw_fd(&self) -> RawFd {
-        self.0.as_raw_fd()
-    }
-}
-
-/// `BPF_MAP_CREATE` of a [`BpfRecordMap`] with room for `max_entries`.
-pub(crate) fn bpf_record_map_create(max_entries: u32) -> io::Result<BpfRecordMap> {
-    let mut attr = BpfAttr::new();
-    attr.put_u32(0, BPF_MAP_TYPE_LRU_HASH)
-        .put_u32(4, 8)
-        .put_u32(8, 24)
-        .put_u32(12, max_entries);
-    // SAFETY: no pointers in this command's fields.
-    let rc = retry_interrupted(|| unsafe { bpf(BPF_MAP_CREATE, &mut attr) })?;
-    owned_descriptor(rc).map(BpfRecordMap)
-}
-
-/// `BPF_MAP_LOOKUP_ELEM`: the record under `key`, `None` when there is none.
-pub(crate) fn bpf_record_map_lookup(map: &BpfRecordMap, key: u64) -> io::Result<Option<[u64; 3]>> {
-    let mut value = [0u64; 3];
-    let mut attr = BpfAttr::new();
-    attr.put_u32(0, map.as_raw_fd() as u32)
-        .put_u64(8, &key as *const u64 as u64)
-        .put_u64(16, value.as_mut_ptr() as u64);
-    // SAFETY: key is 8 readable bytes and value 24 writable ones, the map's key and value sizes
-    // (a BpfRecordMap is always made with those); both outlive the call.
-    match unsafe { bpf(BPF_MAP_LOOKUP_ELEM, &mut attr) } {
-        Ok(_) => Ok(Some(value)),
-        Err(e) if e.raw_os_error() == Some(ENOENT) => Ok(None),
-        Err(e) => Err(e),
-    }
-}
-
-/// `BPF_PROG_LOAD` of `instructions` (each `struct bpf_insn` as the u64 of its bytes). The
-/// verifier's complaint, if any, is written into `log` and returned in the error.
-pub(crate) fn bpf_prog_load(
-    prog_type: u32,
-    expected_attach_type: u32,
-    instructions: &[u64],
-    log: &mut [u8],
-) -> io::Result<OwnedFd> {
-    // The project's licence; the helpers the programs call are not restricted to GPL ones.
-    let license = b"MIT\0";
-    let log_pointer = if log.is_empty() {
-        0
-    } else {
-        log.as_mut_ptr() as u64
-    };
-    let mut attr = BpfAttr::new();
-    attr.put_u32(0, prog_type)
-        .put_u32(
-            4,
-            u32::try_from(instructions.len()).map_err(io::Error::other)?,
-        )
-        .put_u64(8, instructions.as_ptr() as u64)
-        .put_u64(16, license.as_ptr() as u64)
-        .put_u32(24, u32::from(!log.is_empty()))
-        .put_u32(28, u32::try_from(log.len()).map_err(io::Error::other)?)
-        .put_u64(32, log_pointer)
-        .put_u32(68, expected_attach_type);
-    // SAFETY: the instructions (insn_cnt of them), the NUL-terminated licence and the log
-    // (log_size bytes, or none) are borrowed for the whole call.
-    let loaded = retry_interrupted(|| unsafe { bpf(BPF_PROG_LOAD, &mut attr) });
-    loaded.and_then(owned_descriptor).map_err(|e| {
-        let said = String::from_utf8_lossy(log.split(|&b| b == 0).next().unwrap_or_default());
-        io::Error::new(e.kind(), format!("{e}: {}", said.trim()))
-    })
-}
-
-/// `BPF_LINK_CREATE`: attaches `program` to `target` (a cgroup directory) for `attach_type`
-/// until the returned link is closed, which the kernel also does when this process ends.
-pub(crate) fn bpf_link_create(
-    program: &OwnedFd,
-    target: &impl AsRawFd,
-    attach_type: u32,
-) -> io::Result<OwnedFd> {
-    let mut attr = BpfAttr::new();
-    attr.put_u32(0, program.as_raw_fd() as u32)
-        .put_u32(4, target.as_raw_fd() as u32)
-        .put_u32(8, attach_type);
-    // SAFETY: no pointers in this command's fields.
-    let rc = retry_interrupted(|| unsafe { bpf(BPF_LINK_CREATE, &mut attr) })?;
-    owned_descriptor(rc)
 }
 
 /// `struct timespec`.
@@ -893,7 +735,8 @@ fn ne_bytes<const N: usize>(bytes: &[u8], at: usize) -> Option<[u8; N]> {
 
 /// Waits at most `timeout` until one of `fds` has data to read, or an error or hang-up to
 /// report (its read then returns it); says which did (none: the time passed). A negative fd is
-/// left out (poll(2) ignores it). An interrupted wait (a stop and continue of the process) is an
+/// left out (poll(2) ignores it). Linux looks at the fds in the array's order, in every pass:
+/// the packet thread relies on that (`Daemon::run_packets`). An interrupted wait (a stop and continue of the process) is an
 /// `Interrupted` error, not retried: the caller's loop waits again.
 pub(crate) fn wait_readable<const N: usize>(
     fds: [RawFd; N],

@@ -120,6 +120,59 @@ fn the_process_behind_outbound_and_inbound_connections_is_named() {
     assert_eq!(server.path, canonical("/usr/bin/python3"));
 }
 
+/// A process that connects, then runs another program (same pid, same start time) that
+/// connects again: the second connection is the new program's. The daemon names the second
+/// without reading `/proc` only when the kernel's records prove nothing changed, and here the
+/// exec is what they must show.
+#[test]
+fn a_process_that_runs_another_program_between_connections_is_named_as_that_program() {
+    let Some(_serial) = root_test(
+        "a_process_that_runs_another_program_between_connections_is_named_as_that_program",
+    ) else {
+        return;
+    };
+    let mut net = TestNet::new();
+    net.http_server("again");
+    let daemon = Daemon::start_logged(&net, &[]);
+    let app = Responder::start(&daemon.socket, accept_all());
+    let b = net.ip4_b.clone();
+    // Three connects by bash (its details are read and watched after the first), then python.
+    let script = format!(
+        "for i in 1 2 3; do exec 3<>/dev/tcp/{b}/8080; printf 'GET / HTTP/1.0\\r\\n\\r\\n' >&3; \
+         cat <&3 >/dev/null; exec 3<&-; done; \
+         exec /usr/bin/python3 -c \"import socket; socket.create_connection(('{b}', 8080), 5).close()\""
+    );
+    let out = net.exec(&net.a, "/usr/bin/bash", &["-c", &script]);
+    assert!(out.status.success(), "{out:?}");
+    assert!(app.wait_for(Duration::from_secs(3), |i| i
+        .iter()
+        .filter(|i| matches!(i, Info::ConnectionV4(_)))
+        .count()
+        == 4));
+    let infos = app.infos();
+    let named: Vec<(u64, String)> = (0..infos.len())
+        .filter(|&i| matches!(infos[i], Info::ConnectionV4(_)))
+        .map(|i| {
+            let p = process_before(&infos, i);
+            (p.process_id, p.path.clone())
+        })
+        .collect();
+    let (bash, python) = (canonical("/usr/bin/bash"), canonical("/usr/bin/python3"));
+    let pid = named[0].0;
+    assert_eq!(
+        named,
+        [
+            (pid, bash.clone()),
+            (pid, bash.clone()),
+            (pid, bash),
+            (pid, python)
+        ]
+    );
+    // The kernel's records were all there to use (no "BPF:" warning of a missing part).
+    let log = daemon.stderr_text();
+    assert!(!log.contains("BPF:"), "{log}");
+}
+
 /// 16 threads that connect 8 times each, from a process that holds 400 more descriptors (as a
 /// browser holds hundreds): new sockets rarely take the descriptor number of the last one.
 const BUSY_CLIENT: &str = r#"

@@ -1,0 +1,407 @@
+//! The BPF programs behind `connect_owners.rs`, assembled by hand (no compiler for BPF here):
+//!
+//! - [`record_caller`], on the cgroup hooks of `connect(2)`: the calling process, the time, the
+//!   socket's cookie, and when its program last changed (see below), under the cookie;
+//! - [`copy_to_addresses`], on the cgroup `sock_ops` hook, when TCP is about to send a SYN
+//!   (the local port is chosen by then, unlike at `connect(2)`'s hook): the same record under the
+//!   connection's addresses and ports, so the daemon finds it from the held packet alone, without
+//!   asking sock_diag for the cookie first;
+//! - [`mark_change`], on the `sched_process_exec` and `sched_process_exit` tracepoints: the time a
+//!   watched process ran another program or ended (after which its pid may be another process's).
+//!   The daemon watches only the processes whose details it keeps; the connect records carry
+//!   the time, so a record says by itself whether the details the daemon read before it still
+//!   describe the process that connected.
+//!
+//! Every program ends at one `exit` that allows what it hooks: no path refuses a connect.
+
+/// One `struct bpf_insn`, laid out in memory as the kernel reads it (little-endian targets:
+/// the destination register in the low four bits of the second byte).
+pub(crate) fn insn(code: u8, dst: u8, src: u8, off: i16, imm: i32) -> u64 {
+    let mut bytes = [0u8; 8];
+    bytes[0] = code;
+    bytes[1] = (dst & 0x0f) | (src << 4);
+    bytes[2..4].copy_from_slice(&off.to_ne_bytes());
+    bytes[4..8].copy_from_slice(&imm.to_ne_bytes());
+    u64::from_ne_bytes(bytes)
+}
+
+/// Instruction codes used below (`BPF_CLASS | BPF_OP | BPF_SRC`, or `| BPF_SIZE | BPF_MODE`).
+const MOV64_REG: u8 = 0xbf;
+const MOV64_IMM: u8 = 0xb7;
+/// `w_dst = w_src`: the upper half of the destination becomes zero.
+const MOV32_REG: u8 = 0xbc;
+const ADD64_IMM: u8 = 0x07;
+const RSH64_IMM: u8 = 0x77;
+const LOAD_W: u8 = 0x61;
+const LOAD_DW: u8 = 0x79;
+const STORE_W: u8 = 0x63;
+const STORE_DW: u8 = 0x7b;
+/// `*(u64 *)(dst + off) = imm`.
+const STORE_IMM_DW: u8 = 0x7a;
+const LOAD_IMM64: u8 = 0x18;
+const JUMP: u8 = 0x05;
+const JEQ_IMM: u8 = 0x15;
+const JNE_IMM: u8 = 0x55;
+const JNE_REG: u8 = 0x5d;
+const CALL: u8 = 0x85;
+const EXIT: u8 = 0x95;
+/// `BPF_PSEUDO_MAP_FD`: the immediate of a 64-bit load is a map descriptor.
+const PSEUDO_MAP_FD: u8 = 1;
+/// Helper ids. None is restricted to GPL programs.
+const HELPER_MAP_LOOKUP: i32 = 1;
+const HELPER_MAP_UPDATE: i32 = 2;
+const HELPER_MAP_DELETE: i32 = 3;
+const HELPER_KTIME_NS: i32 = 5;
+const HELPER_PID_TGID: i32 = 14;
+const HELPER_SOCKET_COOKIE: i32 = 46;
+/// Registers: r0 return value, r1-r5 arguments, r6-r9 kept across calls, r10 the frame pointer.
+const R0: u8 = 0;
+const R1: u8 = 1;
+const R2: u8 = 2;
+const R3: u8 = 3;
+const R4: u8 = 4;
+const R6: u8 = 6;
+const R7: u8 = 7;
+const R10: u8 = 10;
+
+/// `BPF_SOCK_OPS_TCP_CONNECT_CB`: the `op` of a `sock_ops` call just before the SYN is built.
+const SOCK_OPS_TCP_CONNECT: i32 = 3;
+/// `AF_INET`.
+const AF_INET: i32 = 2;
+/// Offsets in `struct bpf_sock_ops` (`include/uapi/linux/bpf.h`).
+const OPS_OP: i16 = 0;
+const OPS_FAMILY: i16 = 20;
+const OPS_REMOTE_IP4: i16 = 24;
+const OPS_LOCAL_IP4: i16 = 28;
+const OPS_REMOTE_IP6: i16 = 32;
+const OPS_LOCAL_IP6: i16 = 48;
+const OPS_REMOTE_PORT: i16 = 64;
+const OPS_LOCAL_PORT: i16 = 68;
+
+/// The record's layout, in 8-byte words: who connected, when, the socket's cookie (which also
+/// tells a record copied out while the LRU map reused its entry from the socket's own), and
+/// when the caller's program last changed (`u64::MAX`: not watched, unknown).
+pub(crate) const RECORD_WORDS: usize = 4;
+
+/// The key of a record by addresses (`copy_to_addresses`): 48 bytes, as four `u32` words
+/// (family, local port in host order, the remote port as `bpf_sock_ops` gives it, zero) and the
+/// local and remote addresses, 16 bytes each (an IPv4 one in the first four, the rest zero).
+pub(crate) const ADDRESS_KEY_BYTES: usize = 48;
+
+/// `map[cookie] = (caller, now, cookie, changed[caller] or u64::MAX); return 1 (allow)`.
+/// A connect of the socket again (by the same process or another) replaces the record.
+pub(crate) fn record_caller(records_fd: i32, changes_fd: i32) -> Vec<u64> {
+    // The stack: the cookie (key) at fp-8, the record at fp-40, the watched pid at fp-48.
+    const KEY: i16 = -8;
+    const PID: i16 = -40;
+    const TIME: i16 = -32;
+    const COOKIE: i16 = -24;
+    const CHANGED: i16 = -16;
+    const WATCHED: i16 = -48;
+    vec![
+        insn(MOV64_REG, R6, R1, 0, 0),                      // 0: r6 = ctx
+        insn(CALL, 0, 0, 0, HELPER_PID_TGID),               // 1: r0 = tgid << 32 | pid
+        insn(RSH64_IMM, R0, 0, 0, 32),                      // 2: r0 = tgid, the process id
+        insn(STORE_DW, R10, R0, PID, 0),                    // 3: record.pid
+        insn(STORE_DW, R10, R0, WATCHED, 0),                // 4: the changes key (low 4 bytes)
+        insn(MOV64_REG, R1, R6, 0, 0),                      // 5: r1 = ctx
+        insn(CALL, 0, 0, 0, HELPER_SOCKET_COOKIE),          // 6: r0 = the socket's cookie
+        insn(STORE_DW, R10, R0, KEY, 0),                    // 7: key
+        insn(STORE_DW, R10, R0, COOKIE, 0),                 // 8: record.cookie
+        insn(CALL, 0, 0, 0, HELPER_KTIME_NS),               // 9: r0 = now
+        insn(STORE_DW, R10, R0, TIME, 0),                   // 10: record.time
+        insn(LOAD_IMM64, R1, PSEUDO_MAP_FD, 0, changes_fd), // 11: r1 = changes
+        insn(0, 0, 0, 0, 0),                                // 12: (the load's upper half)
+        insn(MOV64_REG, R2, R10, 0, 0),                     // 13: r2 = &pid
+        insn(ADD64_IMM, R2, 0, 0, WATCHED.into()),          // 14
+        insn(CALL, 0, 0, 0, HELPER_MAP_LOOKUP),             // 15: r0 = &changes[pid] or null
+        insn(MOV64_IMM, R1, 0, 0, -1),                      // 16: r1 = u64::MAX (unknown)
+        insn(JEQ_IMM, R0, 0, 1, 0),                         // 17: not watched: keep it
+        insn(LOAD_DW, R1, R0, 0, 0),                        // 18: r1 = changes[pid]
+        insn(STORE_DW, R10, R1, CHANGED, 0),                // 19: record.changed
+        insn(LOAD_IMM64, R1, PSEUDO_MAP_FD, 0, records_fd), // 20: r1 = records
+        insn(0, 0, 0, 0, 0),                                // 21
+        insn(MOV64_REG, R2, R10, 0, 0),                     // 22: r2 = &key
+        insn(ADD64_IMM, R2, 0, 0, KEY.into()),              // 23
+        insn(MOV64_REG, R3, R10, 0, 0),                     // 24: r3 = &record
+        insn(ADD64_IMM, R3, 0, 0, PID.into()),              // 25
+        insn(MOV64_IMM, R4, 0, 0, 0),                       // 26: BPF_ANY
+        insn(CALL, 0, 0, 0, HELPER_MAP_UPDATE),             // 27: a full map evicts its oldest
+        insn(MOV64_IMM, R0, 0, 0, 1),                       // 28: allow the connect, always
+        insn(EXIT, 0, 0, 0, 0),                             // 29
+    ]
+}
+
+/// At `BPF_SOCK_OPS_TCP_CONNECT_CB`: `by_addresses[key] = records[cookie] + key` (the value
+/// ends with its own key, so a reader can tell a copy of an entry the LRU map reused for
+/// another key), or the key's entry deleted when the socket has no record of its own (so an
+/// entry never outlives the connection it was copied for into the next one with the same
+/// addresses); any other `op`: nothing. Returns 1.
+pub(crate) fn copy_to_addresses(records_fd: i32, by_addresses_fd: i32) -> Vec<u64> {
+    // The stack: the cookie at fp-8, the address key at fp-64 (48 bytes, to fp-17), the value
+    // at fp-96: the record (32 bytes) then the key.
+    const COOKIE: i16 = -8;
+    const KEY: i16 = -64;
+    const VALUE: i16 = -96;
+    const LOCAL: i16 = KEY + 16;
+    const REMOTE: i16 = KEY + 32;
+    let mut program = vec![
+        insn(MOV64_REG, R6, R1, 0, 0),                 // 0: r6 = ctx
+        insn(LOAD_W, R2, R6, OPS_OP, 0),               // 1: r2 = ctx->op
+        insn(JNE_IMM, R2, 0, 0, SOCK_OPS_TCP_CONNECT), // 2: not a connect: out (patched)
+        insn(MOV64_REG, R1, R6, 0, 0),                 // 3
+        insn(CALL, 0, 0, 0, HELPER_SOCKET_COOKIE),     // 4: r0 = the cookie
+        insn(STORE_DW, R10, R0, COOKIE, 0),            // 5
+        insn(LOAD_W, R7, R6, OPS_FAMILY, 0),           // 6: r7 = family
+        insn(STORE_W, R10, R7, KEY, 0),                // 7: key.family
+        insn(LOAD_W, R2, R6, OPS_LOCAL_PORT, 0),       // 8
+        insn(STORE_W, R10, R2, KEY + 4, 0),            // 9: key.local_port
+        insn(LOAD_W, R2, R6, OPS_REMOTE_PORT, 0),      // 10
+        insn(STORE_W, R10, R2, KEY + 8, 0),            // 11: key.remote_port
+        insn(MOV64_IMM, R2, 0, 0, 0),                  // 12
+        insn(STORE_W, R10, R2, KEY + 12, 0),           // 13: key[12..16] = 0
+    ];
+    for word in 0..4 {
+        // 14-17: both addresses zeroed (an IPv4 one fills only its first four bytes).
+        program.push(insn(STORE_IMM_DW, R10, 0, LOCAL + 8 * word, 0));
+    }
+    let to_ipv6 = program.len();
+    program.push(insn(JNE_IMM, R7, 0, 0, AF_INET)); // 18: IPv6 below (patched)
+    program.extend([
+        insn(LOAD_W, R2, R6, OPS_LOCAL_IP4, 0),  // 19
+        insn(STORE_W, R10, R2, LOCAL, 0),        // 20
+        insn(LOAD_W, R2, R6, OPS_REMOTE_IP4, 0), // 21
+        insn(STORE_W, R10, R2, REMOTE, 0),       // 22
+    ]);
+    let to_lookup = program.len();
+    program.push(insn(JUMP, 0, 0, 0, 0)); // 23: to the lookup (patched)
+    let ipv6 = program.len();
+    for word in 0..4 {
+        program.push(insn(LOAD_W, R2, R6, OPS_LOCAL_IP6 + 4 * word, 0));
+        program.push(insn(STORE_W, R10, R2, LOCAL + 4 * word, 0));
+    }
+    for word in 0..4 {
+        program.push(insn(LOAD_W, R2, R6, OPS_REMOTE_IP6 + 4 * word, 0));
+        program.push(insn(STORE_W, R10, R2, REMOTE + 4 * word, 0));
+    }
+    let lookup = program.len();
+    program.extend([
+        insn(LOAD_IMM64, R1, PSEUDO_MAP_FD, 0, records_fd),
+        insn(0, 0, 0, 0, 0),
+        insn(MOV64_REG, R2, R10, 0, 0),
+        insn(ADD64_IMM, R2, 0, 0, COOKIE.into()),
+        insn(CALL, 0, 0, 0, HELPER_MAP_LOOKUP), // r0 = &records[cookie] or null
+    ]);
+    let to_delete = program.len();
+    program.extend([
+        insn(JEQ_IMM, R0, 0, 0, 0),        // no record: delete (patched)
+        insn(LOAD_DW, R1, R0, 16, 0),      // r1 = record.cookie
+        insn(LOAD_DW, R2, R10, COOKIE, 0), // r2 = the socket's
+        insn(JNE_REG, R1, R2, 0, 0),       // another socket's (reused entry): delete
+    ]);
+    for word in 0..4 {
+        program.push(insn(LOAD_DW, R1, R0, 8 * word, 0));
+        program.push(insn(STORE_DW, R10, R1, VALUE + 8 * word, 0));
+    }
+    program.extend([
+        insn(LOAD_IMM64, R1, PSEUDO_MAP_FD, 0, by_addresses_fd),
+        insn(0, 0, 0, 0, 0),
+        insn(MOV64_REG, R2, R10, 0, 0),
+        insn(ADD64_IMM, R2, 0, 0, KEY.into()),
+        insn(MOV64_REG, R3, R10, 0, 0),
+        insn(ADD64_IMM, R3, 0, 0, VALUE.into()),
+        insn(MOV64_IMM, R4, 0, 0, 0), // BPF_ANY
+        insn(CALL, 0, 0, 0, HELPER_MAP_UPDATE),
+    ]);
+    let to_out = program.len();
+    program.push(insn(JUMP, 0, 0, 0, 0)); // out (patched)
+    let delete = program.len();
+    program.extend([
+        insn(LOAD_IMM64, R1, PSEUDO_MAP_FD, 0, by_addresses_fd),
+        insn(0, 0, 0, 0, 0),
+        insn(MOV64_REG, R2, R10, 0, 0),
+        insn(ADD64_IMM, R2, 0, 0, KEY.into()),
+        insn(CALL, 0, 0, 0, HELPER_MAP_DELETE),
+    ]);
+    let out = program.len();
+    program.extend([insn(MOV64_IMM, R0, 0, 0, 1), insn(EXIT, 0, 0, 0, 0)]);
+    for (at, to) in [
+        (2, out),
+        (to_ipv6, ipv6),
+        (to_lookup, lookup),
+        (to_delete, delete),
+        (to_delete + 3, delete),
+        (to_out, out),
+    ] {
+        set_jump(&mut program, at, to);
+    }
+    program
+}
+
+/// `changes[tgid] = now` if the process is watched (an entry is there), for the thread group's
+/// leader only: the exec of any thread makes it the leader, and a pid is free for reuse only
+/// after its leader ended. Returns 0.
+pub(crate) fn mark_change(changes_fd: i32) -> Vec<u64> {
+    const WATCHED: i16 = -8;
+    let mut program = vec![
+        insn(CALL, 0, 0, 0, HELPER_PID_TGID), // 0: r0 = tgid << 32 | pid
+        insn(MOV64_REG, R6, R0, 0, 0),        // 1
+        insn(RSH64_IMM, R6, 0, 0, 32),        // 2: r6 = tgid
+        insn(MOV32_REG, R0, R0, 0, 0),        // 3: r0 = pid (the thread's)
+        insn(JNE_REG, R0, R6, 0, 0),          // 4: not the leader: out (patched)
+        insn(STORE_DW, R10, R6, WATCHED, 0),  // 5: key (low 4 bytes)
+        insn(CALL, 0, 0, 0, HELPER_KTIME_NS), // 6
+        insn(MOV64_REG, R7, R0, 0, 0),        // 7: r7 = now
+        insn(LOAD_IMM64, R1, PSEUDO_MAP_FD, 0, changes_fd), // 8
+        insn(0, 0, 0, 0, 0),                  // 9
+        insn(MOV64_REG, R2, R10, 0, 0),       // 10
+        insn(ADD64_IMM, R2, 0, 0, WATCHED.into()), // 11
+        insn(CALL, 0, 0, 0, HELPER_MAP_LOOKUP), // 12
+        insn(JEQ_IMM, R0, 0, 1, 0),           // 13: not watched: out
+        insn(STORE_DW, R0, R7, 0, 0),         // 14: changes[tgid] = now
+        insn(MOV64_IMM, R0, 0, 0, 0),         // 15: out
+        insn(EXIT, 0, 0, 0, 0),               // 16
+    ];
+    set_jump(&mut program, 4, 15);
+    program
+}
+
+/// Points the jump at `at` to instruction `to` (a later one). The programs are built right
+/// above with both in range; were one not, the verifier would refuse the program.
+fn set_jump(program: &mut [u64], at: usize, to: usize) {
+    let offset = i16::try_from(to.saturating_sub(at + 1)).unwrap_or(i16::MAX);
+    if let Some(instruction) = program.get_mut(at) {
+        let mut bytes = instruction.to_ne_bytes();
+        bytes[2..4].copy_from_slice(&offset.to_ne_bytes());
+        *instruction = u64::from_ne_bytes(bytes);
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+
+    fn code(instruction: u64) -> u8 {
+        instruction.to_ne_bytes()[0]
+    }
+
+    fn offset(instruction: u64) -> i16 {
+        let b = instruction.to_ne_bytes();
+        i16::from_ne_bytes([b[2], b[3]])
+    }
+
+    fn imm(instruction: u64) -> i32 {
+        let b = instruction.to_ne_bytes();
+        i32::from_ne_bytes([b[4], b[5], b[6], b[7]])
+    }
+
+    #[test]
+    fn instructions_are_laid_out_as_the_kernel_reads_them() {
+        let bytes = insn(STORE_DW, R10, R0, -16, 0x0102_0304).to_ne_bytes();
+        assert_eq!(bytes[0], 0x7b);
+        assert_eq!(bytes[1], 0x0a, "dst r10 low, src r0 high");
+        assert_eq!(i16::from_ne_bytes([bytes[2], bytes[3]]), -16);
+        assert_eq!(
+            i32::from_ne_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]),
+            0x0102_0304
+        );
+        assert_eq!(insn(MOV64_REG, R1, R6, 0, 0).to_ne_bytes()[1], 0x61);
+    }
+
+    /// Every jump goes forward and lands inside the program; the only `exit` is the last
+    /// instruction, right after `r0 = returned`: whatever path a call takes, it ends there.
+    fn assert_one_exit_returning(program: &[u64], returned: i32) {
+        let last = program.len() - 1;
+        assert_eq!(code(program[last]), EXIT);
+        assert_eq!(
+            (code(program[last - 1]), imm(program[last - 1])),
+            (MOV64_IMM, returned)
+        );
+        assert_eq!(program[last - 1].to_ne_bytes()[1] & 0x0f, R0);
+        for (at, &instruction) in program.iter().enumerate() {
+            let c = code(instruction);
+            if c & 0x07 == 0x05 && c != CALL && c != EXIT {
+                let to = at as i64 + 1 + i64::from(offset(instruction));
+                assert!(to > at as i64 && to <= last as i64, "jump at {at} to {to}");
+                // None lands on the second half of a 64-bit load.
+                assert_ne!(code(program[to as usize - 1]), LOAD_IMM64, "jump at {at}");
+            }
+            assert!(c != EXIT || at == last, "another exit at {at}");
+        }
+    }
+
+    /// The map descriptors are where the helpers expect them, as maps (src = PSEUDO_MAP_FD).
+    fn map_loads(program: &[u64]) -> Vec<i32> {
+        program
+            .iter()
+            .filter(|i| code(**i) == LOAD_IMM64 && i.to_ne_bytes()[1] >> 4 == PSEUDO_MAP_FD)
+            .map(|i| imm(*i))
+            .collect()
+    }
+
+    #[test]
+    fn the_connect_program_always_allows_and_reads_changes_before_writing_records() {
+        let program = record_caller(7, 9);
+        assert_one_exit_returning(&program, 1);
+        assert_eq!(map_loads(&program), [9, 7]);
+        assert_eq!(
+            (code(program[27]), imm(program[27])),
+            (CALL, HELPER_MAP_UPDATE)
+        );
+        // Not watched: u64::MAX stays in r1, the value of an unknown change.
+        assert_eq!((code(program[16]), imm(program[16])), (MOV64_IMM, -1));
+        assert_eq!((code(program[17]), offset(program[17])), (JEQ_IMM, 1));
+    }
+
+    #[test]
+    fn the_sock_ops_program_copies_or_deletes_and_always_returns_one() {
+        let program = copy_to_addresses(7, 8);
+        assert_one_exit_returning(&program, 1);
+        assert_eq!(map_loads(&program), [7, 8, 8]);
+        let calls: Vec<i32> = program
+            .iter()
+            .filter(|i| code(**i) == CALL)
+            .map(|i| imm(*i))
+            .collect();
+        assert_eq!(
+            calls,
+            [
+                HELPER_SOCKET_COOKIE,
+                HELPER_MAP_LOOKUP,
+                HELPER_MAP_UPDATE,
+                HELPER_MAP_DELETE
+            ]
+        );
+        // Only TCP_CONNECT_CB gets past the first test.
+        assert_eq!(
+            (code(program[2]), imm(program[2])),
+            (JNE_IMM, SOCK_OPS_TCP_CONNECT)
+        );
+        // Every byte of the 48-byte key is written before the map calls read it.
+        let mut written = [false; ADDRESS_KEY_BYTES];
+        for &i in &program {
+            let (c, dst, at) = (code(i), i.to_ne_bytes()[1] & 0x0f, i64::from(offset(i)));
+            let size = match c {
+                STORE_W => 4,
+                STORE_DW | STORE_IMM_DW => 8,
+                _ => continue,
+            };
+            if dst == R10 && (-64..-16).contains(&at) {
+                for byte in at..at + size {
+                    written[(byte + 64) as usize] = true;
+                }
+            }
+        }
+        assert!(written.iter().all(|&w| w), "{written:?}");
+    }
+
+    #[test]
+    fn the_change_program_marks_leaders_only_and_returns_zero() {
+        let program = mark_change(5);
+        assert_one_exit_returning(&program, 0);
+        assert_eq!(map_loads(&program), [5]);
+        assert_eq!((code(program[4]), offset(program[4])), (JNE_REG, 10));
+        assert_eq!(code(program[14]), STORE_DW);
+    }
+}
