@@ -265,7 +265,11 @@ fn load_once(
             return e;
         }
         let said = String::from_utf8_lossy(log.split(|&b| b == 0).next().unwrap_or_default());
-        io::Error::new(e.kind(), format!("{e}: {}", said.trim()))
+        match said.trim() {
+            // Refused before the verifier ran (no rights, say): nothing more to tell.
+            "" => e,
+            said => io::Error::new(e.kind(), format!("{e}: {said}")),
+        }
     })
 }
 

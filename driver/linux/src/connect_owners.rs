@@ -70,6 +70,8 @@ const CHANGE_TRACEPOINTS: [&CStr; 2] = [c"sched_process_exec", c"sched_process_e
 /// outlast a burst of connects (an entry is about 90 bytes of kernel memory, allocated up front).
 /// The oldest go first, so sockets that never reach the queue cannot fill it.
 const MAP_ENTRIES: u32 = 32 * 1024;
+/// The oldest record by addresses used, in nanoseconds after its connect.
+const ADDRESS_RECORD_AGE_NS: u64 = 5_000_000_000;
 /// Records by addresses kept: one is read within milliseconds of the SYN it was copied for, and
 /// a lost one costs only a sock_diag request (about 200 bytes of kernel memory each, up front).
 const ADDRESS_ENTRIES: u32 = 8 * 1024;
@@ -102,8 +104,9 @@ pub(crate) struct ConnectOwners {
     /// Records by socket cookie.
     records: BpfMap,
     /// The same records by a TCP connection's addresses and ports, when the `sock_ops` program
-    /// is attached.
-    by_addresses: Option<BpfMap>,
+    /// is attached, with its link (dropped with the map when the check at start fails: every
+    /// SYN of the machine would run the program for nobody).
+    by_addresses: Option<(BpfMap, OwnedFd)>,
     /// The processes watched for program changes, when the tracepoint programs are attached.
     changes: Option<BpfMap>,
     /// What could not be attached beyond the connect hooks, and why, for the log.
@@ -148,10 +151,7 @@ impl ConnectOwners {
             }
         };
         let by_addresses = match attach_address_copies(&records, &cgroup, &mut log) {
-            Ok((map, link)) => {
-                links.push(link);
-                Some(map)
-            }
+            Ok(attached) => Some(attached),
             Err(e) => {
                 missing.push(format!("no records by address: {e}"));
                 None
@@ -203,7 +203,7 @@ impl ConnectOwners {
     /// saw its SYN leave. An IPv4 connection of an IPv6 socket (a mapped address) is not found
     /// this way.
     pub(crate) fn record_of_connection(&self, flow: &FlowKey) -> Option<ConnectRecord> {
-        let map = self.by_addresses.as_ref()?;
+        let (map, _) = self.by_addresses.as_ref()?;
         let key = address_key(flow);
         let mut value = [0u8; RECORD_BYTES + ADDRESS_KEY_BYTES];
         if !map.lookup(&key, &mut value).ok()? {
@@ -214,7 +214,12 @@ impl ConnectOwners {
         if of_key != key {
             return None;
         }
-        parse_record(record)
+        // Every SYN replaces or deletes its addresses' entry, so an entry is that of the latest
+        // connection with them; old ones are refused all the same (a lookup comes within
+        // milliseconds of the SYN), in case a SYN ever left without passing the program.
+        let record = parse_record(record)?;
+        let now = sys::monotonic_ns()?;
+        (now.saturating_sub(record.at_ns) <= ADDRESS_RECORD_AGE_NS).then_some(record)
     }
 
     /// A UDP connect to the discard port on loopback sends nothing, but passes the hook: the
@@ -653,6 +658,65 @@ mod tests {
         }
     }
 
+    /// A connection of an IPv6 socket to an IPv4-mapped address is found as the IPv4
+    /// connection its packets show, replacing the record of an earlier connection with the same
+    /// addresses: another process's, which must not name it.
+    #[test]
+    fn a_mapped_connection_replaces_the_record_of_the_ipv4_one_before_it() {
+        if !root_or_skip() {
+            return;
+        }
+        let owners = ConnectOwners::attach().unwrap();
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let python = |code: String| {
+            std::process::Command::new("python3")
+                .args(["-c", &code])
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        };
+        let first_line = |child: &mut std::process::Child| {
+            let mut line = String::new();
+            std::io::BufRead::read_line(
+                &mut std::io::BufReader::new(child.stdout.as_mut().unwrap()),
+                &mut line,
+            )
+            .unwrap();
+            line.trim().parse::<u32>().unwrap()
+        };
+        // The first process connects over IPv4 and resets the connection: the port is free.
+        let mut first = python(format!(
+            "import socket, struct\ns=socket.socket()\n\
+             s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))\n\
+             s.connect(('127.0.0.1', {port}))\nprint(s.getsockname()[1], flush=True)\ns.close()"
+        ));
+        let local_port = u16::try_from(first_line(&mut first)).unwrap();
+        drop(listener.accept().unwrap());
+        first.wait().unwrap();
+        let flow = FlowKey {
+            protocol: IPPROTO_TCP,
+            local_ip: IpAddress::V4([127, 0, 0, 1]),
+            local_port,
+            remote_ip: IpAddress::V4([127, 0, 0, 1]),
+            remote_port: port,
+        };
+        assert_eq!(owners.record_of_connection(&flow).unwrap().pid, first.id());
+        // Another process, from the same port over an IPv6 socket, to the mapped address.
+        let mut second = python(format!(
+            "import os, socket, time\ns=socket.socket(socket.AF_INET6)\n\
+             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n\
+             s.bind(('::ffff:127.0.0.1', {local_port}))\n\
+             s.connect(('::ffff:127.0.0.1', {port}))\nprint(os.getpid(), flush=True)\n\
+             time.sleep(5)"
+        ));
+        let second_pid = first_line(&mut second);
+        let record = owners.record_of_connection(&flow);
+        second.kill().unwrap();
+        second.wait().unwrap();
+        assert_eq!(record.map(|r| r.pid), Some(second_pid));
+    }
+
     #[test]
     fn a_watched_process_is_marked_when_it_runs_another_program_or_ends() {
         if !root_or_skip() {
@@ -668,7 +732,7 @@ mod tests {
             .arg("-c")
             .arg(format!(
                 "echo ready; read x; exec 3<>/dev/tcp/127.0.0.1/{port}; read x; \
-                 exec bash -c 'exec 4<>/dev/tcp/127.0.0.1/{port}; sleep 5'"
+                 exec bash -c 'exec 4<>/dev/tcp/127.0.0.1/{port}; read x'"
             ))
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
@@ -702,10 +766,17 @@ mod tests {
             second.changed_ns,
             second.at_ns
         );
-        child.kill().unwrap();
-        child.wait().unwrap();
+        // The new bash waits in a builtin: no exec after its connect, so only its end can mark.
         let mut value = [0u8; 8];
         let map = owners.changes.as_ref().unwrap();
+        assert!(map.lookup(&pid.to_ne_bytes(), &mut value).unwrap());
+        assert_eq!(
+            u64::from_ne_bytes(value),
+            second.changed_ns,
+            "nothing since the exec"
+        );
+        child.kill().unwrap();
+        child.wait().unwrap();
         assert!(map.lookup(&pid.to_ne_bytes(), &mut value).unwrap());
         assert!(
             u64::from_ne_bytes(value) > second.at_ns,

@@ -28,8 +28,9 @@ pub(crate) fn insn(code: u8, dst: u8, src: u8, off: i16, imm: i32) -> u64 {
 /// Instruction codes used below (`BPF_CLASS | BPF_OP | BPF_SRC`, or `| BPF_SIZE | BPF_MODE`).
 const MOV64_REG: u8 = 0xbf;
 const MOV64_IMM: u8 = 0xb7;
-/// `w_dst = w_src`: the upper half of the destination becomes zero.
+/// `w_dst = w_src`, `w_dst = imm`: the upper half of the destination becomes zero.
 const MOV32_REG: u8 = 0xbc;
+const MOV32_IMM: u8 = 0xb4;
 const ADD64_IMM: u8 = 0x07;
 const RSH64_IMM: u8 = 0x77;
 const LOAD_W: u8 = 0x61;
@@ -134,9 +135,11 @@ pub(crate) fn record_caller(records_fd: i32, changes_fd: i32) -> Vec<u64> {
 
 /// At `BPF_SOCK_OPS_TCP_CONNECT_CB`: `by_addresses[key] = records[cookie] + key` (the value
 /// ends with its own key, so a reader can tell a copy of an entry the LRU map reused for
-/// another key), or the key's entry deleted when the socket has no record of its own (so an
-/// entry never outlives the connection it was copied for into the next one with the same
-/// addresses); any other `op`: nothing. Returns 1.
+/// another key), or the key's entry deleted when the socket has no record of its own or the
+/// copy fails (so an entry never outlives the connection it was copied for into the next one
+/// with the same addresses); any other `op`: nothing. Returns 1. An IPv6 socket's connection
+/// to an IPv4-mapped address is keyed as the IPv4 connection its packets show: keyed as IPv6,
+/// it would leave an older entry of the same IPv4 addresses in place, for another process.
 pub(crate) fn copy_to_addresses(records_fd: i32, by_addresses_fd: i32) -> Vec<u64> {
     // The stack: the cookie at fp-8, the address key at fp-64 (48 bytes, to fp-17), the value
     // at fp-96: the record (32 bytes) then the key.
@@ -145,37 +148,59 @@ pub(crate) fn copy_to_addresses(records_fd: i32, by_addresses_fd: i32) -> Vec<u6
     const VALUE: i16 = -96;
     const LOCAL: i16 = KEY + 16;
     const REMOTE: i16 = KEY + 32;
+    /// `::ffff:0:0/96`'s third word as a little-endian load of its network-order bytes.
+    const MAPPED_WORD: i32 = 0xffff_0000_u32 as i32;
     let mut program = vec![
-        insn(MOV64_REG, R6, R1, 0, 0),                 // 0: r6 = ctx
-        insn(LOAD_W, R2, R6, OPS_OP, 0),               // 1: r2 = ctx->op
-        insn(JNE_IMM, R2, 0, 0, SOCK_OPS_TCP_CONNECT), // 2: not a connect: out (patched)
-        insn(MOV64_REG, R1, R6, 0, 0),                 // 3
-        insn(CALL, 0, 0, 0, HELPER_SOCKET_COOKIE),     // 4: r0 = the cookie
-        insn(STORE_DW, R10, R0, COOKIE, 0),            // 5
-        insn(LOAD_W, R7, R6, OPS_FAMILY, 0),           // 6: r7 = family
-        insn(STORE_W, R10, R7, KEY, 0),                // 7: key.family
-        insn(LOAD_W, R2, R6, OPS_LOCAL_PORT, 0),       // 8
-        insn(STORE_W, R10, R2, KEY + 4, 0),            // 9: key.local_port
-        insn(LOAD_W, R2, R6, OPS_REMOTE_PORT, 0),      // 10
-        insn(STORE_W, R10, R2, KEY + 8, 0),            // 11: key.remote_port
-        insn(MOV64_IMM, R2, 0, 0, 0),                  // 12
-        insn(STORE_W, R10, R2, KEY + 12, 0),           // 13: key[12..16] = 0
+        insn(MOV64_REG, R6, R1, 0, 0),                 // r6 = ctx
+        insn(LOAD_W, R2, R6, OPS_OP, 0),               // r2 = ctx->op
+        insn(JNE_IMM, R2, 0, 0, SOCK_OPS_TCP_CONNECT), // not a connect: out (patched)
+        insn(MOV64_REG, R1, R6, 0, 0),
+        insn(CALL, 0, 0, 0, HELPER_SOCKET_COOKIE), // r0 = the cookie
+        insn(STORE_DW, R10, R0, COOKIE, 0),
+        insn(LOAD_W, R7, R6, OPS_FAMILY, 0), // r7 = family
+        insn(STORE_W, R10, R7, KEY, 0),      // key.family
+        insn(LOAD_W, R2, R6, OPS_LOCAL_PORT, 0),
+        insn(STORE_W, R10, R2, KEY + 4, 0), // key.local_port
+        insn(LOAD_W, R2, R6, OPS_REMOTE_PORT, 0),
+        insn(STORE_W, R10, R2, KEY + 8, 0), // key.remote_port
+        insn(MOV64_IMM, R2, 0, 0, 0),
+        insn(STORE_W, R10, R2, KEY + 12, 0), // key[12..16] = 0
     ];
     for word in 0..4 {
-        // 14-17: both addresses zeroed (an IPv4 one fills only its first four bytes).
+        // Both addresses zeroed (an IPv4 one fills only its first four bytes).
         program.push(insn(STORE_IMM_DW, R10, 0, LOCAL + 8 * word, 0));
     }
     let to_ipv6 = program.len();
-    program.push(insn(JNE_IMM, R7, 0, 0, AF_INET)); // 18: IPv6 below (patched)
+    program.push(insn(JNE_IMM, R7, 0, 0, AF_INET)); // IPv6 below (patched)
     program.extend([
-        insn(LOAD_W, R2, R6, OPS_LOCAL_IP4, 0),  // 19
-        insn(STORE_W, R10, R2, LOCAL, 0),        // 20
-        insn(LOAD_W, R2, R6, OPS_REMOTE_IP4, 0), // 21
-        insn(STORE_W, R10, R2, REMOTE, 0),       // 22
+        insn(LOAD_W, R2, R6, OPS_LOCAL_IP4, 0),
+        insn(STORE_W, R10, R2, LOCAL, 0),
+        insn(LOAD_W, R2, R6, OPS_REMOTE_IP4, 0),
+        insn(STORE_W, R10, R2, REMOTE, 0),
     ]);
-    let to_lookup = program.len();
-    program.push(insn(JUMP, 0, 0, 0, 0)); // 23: to the lookup (patched)
+    let ipv4_to_lookup = program.len();
+    program.push(insn(JUMP, 0, 0, 0, 0)); // to the lookup (patched)
+                                          // IPv6: a mapped remote address (::ffff:a.b.c.d) makes it an IPv4 connection.
     let ipv6 = program.len();
+    program.extend([
+        insn(LOAD_W, R2, R6, OPS_REMOTE_IP6, 0),
+        insn(JNE_IMM, R2, 0, 0, 0), // native (patched)
+        insn(LOAD_W, R2, R6, OPS_REMOTE_IP6 + 4, 0),
+        insn(JNE_IMM, R2, 0, 0, 0), // native (patched)
+        insn(LOAD_W, R2, R6, OPS_REMOTE_IP6 + 8, 0),
+        // A 32-bit move: the register holds the word zero-extended, as the load left r2.
+        insn(MOV32_IMM, R3, 0, 0, MAPPED_WORD),
+        insn(JNE_REG, R2, R3, 0, 0), // native (patched)
+        insn(MOV64_IMM, R2, 0, 0, AF_INET),
+        insn(STORE_W, R10, R2, KEY, 0), // key.family = AF_INET
+        insn(LOAD_W, R2, R6, OPS_LOCAL_IP6 + 12, 0),
+        insn(STORE_W, R10, R2, LOCAL, 0),
+        insn(LOAD_W, R2, R6, OPS_REMOTE_IP6 + 12, 0),
+        insn(STORE_W, R10, R2, REMOTE, 0),
+    ]);
+    let mapped_to_lookup = program.len();
+    program.push(insn(JUMP, 0, 0, 0, 0)); // to the lookup (patched)
+    let native = program.len();
     for word in 0..4 {
         program.push(insn(LOAD_W, R2, R6, OPS_LOCAL_IP6 + 4 * word, 0));
         program.push(insn(STORE_W, R10, R2, LOCAL + 4 * word, 0));
@@ -192,17 +217,17 @@ pub(crate) fn copy_to_addresses(records_fd: i32, by_addresses_fd: i32) -> Vec<u6
         insn(ADD64_IMM, R2, 0, 0, COOKIE.into()),
         insn(CALL, 0, 0, 0, HELPER_MAP_LOOKUP), // r0 = &records[cookie] or null
     ]);
-    let to_delete = program.len();
-    program.extend([
-        insn(JEQ_IMM, R0, 0, 0, 0),        // no record: delete (patched)
-        insn(LOAD_DW, R1, R0, 16, 0),      // r1 = record.cookie
-        insn(LOAD_DW, R2, R10, COOKIE, 0), // r2 = the socket's
-        insn(JNE_REG, R1, R2, 0, 0),       // another socket's (reused entry): delete
-    ]);
-    for word in 0..4 {
+    let no_record = program.len();
+    program.push(insn(JEQ_IMM, R0, 0, 0, 0)); // delete (patched)
+                                              // The record into the value, its cookie last, then that copy checked against the socket's:
+                                              // an entry the LRU map reused meanwhile for another socket has another cookie.
+    for word in [0, 1, 3, 2] {
         program.push(insn(LOAD_DW, R1, R0, 8 * word, 0));
         program.push(insn(STORE_DW, R10, R1, VALUE + 8 * word, 0));
     }
+    program.push(insn(LOAD_DW, R2, R10, COOKIE, 0));
+    let other_socket = program.len();
+    program.push(insn(JNE_REG, R1, R2, 0, 0)); // delete (patched)
     program.extend([
         insn(LOAD_IMM64, R1, PSEUDO_MAP_FD, 0, by_addresses_fd),
         insn(0, 0, 0, 0, 0),
@@ -213,8 +238,8 @@ pub(crate) fn copy_to_addresses(records_fd: i32, by_addresses_fd: i32) -> Vec<u6
         insn(MOV64_IMM, R4, 0, 0, 0), // BPF_ANY
         insn(CALL, 0, 0, 0, HELPER_MAP_UPDATE),
     ]);
-    let to_out = program.len();
-    program.push(insn(JUMP, 0, 0, 0, 0)); // out (patched)
+    let copied = program.len();
+    program.push(insn(JEQ_IMM, R0, 0, 0, 0)); // out (patched); a failed copy: delete
     let delete = program.len();
     program.extend([
         insn(LOAD_IMM64, R1, PSEUDO_MAP_FD, 0, by_addresses_fd),
@@ -225,14 +250,19 @@ pub(crate) fn copy_to_addresses(records_fd: i32, by_addresses_fd: i32) -> Vec<u6
     ]);
     let out = program.len();
     program.extend([insn(MOV64_IMM, R0, 0, 0, 1), insn(EXIT, 0, 0, 0, 0)]);
-    for (at, to) in [
+    let jumps = [
         (2, out),
         (to_ipv6, ipv6),
-        (to_lookup, lookup),
-        (to_delete, delete),
-        (to_delete + 3, delete),
-        (to_out, out),
-    ] {
+        (ipv4_to_lookup, lookup),
+        (ipv6 + 1, native),
+        (ipv6 + 3, native),
+        (ipv6 + 6, native),
+        (mapped_to_lookup, lookup),
+        (no_record, delete),
+        (other_socket, delete),
+        (copied, out),
+    ];
+    for (at, to) in jumps {
         set_jump(&mut program, at, to);
     }
     program

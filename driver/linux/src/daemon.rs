@@ -588,7 +588,10 @@ impl Daemon {
             // above was queued before poll(2) looked at the queue, and it looks at the event
             // socket after the queue (the order of `wait_readable`'s array), so a change told
             // before that packet was routed is seen. One read of a change that came later can
-            // wait for the next wake-up, as it would have to for a packet read before it.
+            // wait for the next wake-up, as it would have to for a packet read before it. (The
+            // kernel sends a route's notice just after the route takes effect: a packet routed
+            // in between comes before the notice, as it did when the socket was read after the
+            // packet too.)
             self.network_changes(network.as_mut(), network_ready);
             // A DNS answer passed the input hook before the application could connect to what
             // it names, so read them first: the prompt can then show the name. Its NFLOG copy

@@ -406,8 +406,11 @@ impl Engine {
         if self.features() & feature::POLICY == 0 {
             return;
         }
-        // Told without waking the reader: nothing waits on these (see `push_quiet`).
-        self.describe_process(attribution.process, false);
+        // Told without waking the reader: nothing waits on these (see `push_quiet`). Without
+        // its Process info the client would name the report after the pid's earlier program.
+        if !self.describe_process(attribution.process, false) {
+            return;
+        }
         let info = rule_decided_info(
             &flow,
             attribution.pid,
@@ -448,7 +451,7 @@ impl Engine {
                 direction,
             },
         );
-        self.describe_process(attribution.process, true);
+        let described = self.describe_process(attribution.process, true);
         self.cache.insert(
             flow,
             Verdict::Undecided,
@@ -471,8 +474,9 @@ impl Engine {
             },
         );
         // Refused facts first: a question queued ahead of them would be of a network the client
-        // has not been told of (README "Network facts": stream order).
-        if !self.facts_queued() || self.queue.push(&info).is_err() {
+        // has not been told of (README "Network facts": stream order). A question without its
+        // Process info would be taken for the pid's earlier program (after an exec): the same.
+        if !described || !self.facts_queued() || self.queue.push(&info).is_err() {
             self.tally.queue_full_defaulted += 1;
             self.log(
                 Severity::Warning,
@@ -482,13 +486,17 @@ impl Engine {
         }
     }
 
-    fn describe_process(&mut self, process: Option<Arc<Process>>, wake: bool) {
-        let Some(process) = process else { return };
+    /// Queues a Process info for `process` unless this client was told of it. `false` when the
+    /// queue refused it (full): the client then knows the pid by an earlier info, if any, so
+    /// what would name the pid must not be sent either. `true` otherwise (also when there is
+    /// nothing to tell, or nobody to tell it to).
+    fn describe_process(&mut self, process: Option<Arc<Process>>, wake: bool) -> bool {
+        let Some(process) = process else { return true };
         let Some(client) = self.client.as_mut() else {
-            return;
+            return true;
         };
         if client.features & feature::PROCESS == 0 {
-            return;
+            return true;
         }
         // Pid 0 (unknown process) describes only the next connection, so it is always sent.
         // The info the attributor shares for a process's connections (one allocation, which
@@ -504,12 +512,12 @@ impl Engine {
         let mut known = None;
         if let Some(told) = client.described.get_mut(&process.process_id) {
             if std::ptr::eq(told.info.as_ptr(), Arc::as_ptr(&process)) {
-                return;
+                return true;
             }
             let print = fingerprint(&process);
             if print == told.fingerprint {
                 told.info = Arc::downgrade(&process);
-                return;
+                return true;
             }
             known = Some(print);
         }
@@ -517,21 +525,30 @@ impl Engine {
             info: Arc::downgrade(&process),
             fingerprint: known.unwrap_or_else(|| fingerprint(&process)),
         };
-        if process.process_id != 0 {
+        let pid = process.process_id;
+        // Refused (the queue counts it): the pid's entry goes, so its next use tries again.
+        client.described.remove(&pid);
+        let info = Info::Process(Arc::unwrap_or_clone(process));
+        let queued = if wake {
+            self.queue.push(&info)
+        } else {
+            self.queue.push_quiet(&info)
+        };
+        if queued.is_err() {
+            return false;
+        }
+        if pid != 0 {
+            let Some(client) = self.client.as_mut() else {
+                return true;
+            };
             if client.described.len() >= DESCRIBED_LIMIT {
                 // Telling a process again costs one info; keeping every pid ever seen would grow
                 // without bound on a machine that runs many short programs.
                 client.described.clear();
             }
-            client.described.insert(process.process_id, told);
+            client.described.insert(pid, told);
         }
-        // Losing a Process info only costs the app a name; it is counted by the queue.
-        let info = Info::Process(Arc::unwrap_or_clone(process));
-        let _ = if wake {
-            self.queue.push(&info)
-        } else {
-            self.queue.push_quiet(&info)
-        };
+        true
     }
 
     fn apply_default(&mut self, id: u64) {
@@ -985,8 +1002,8 @@ impl Engine {
             self.dns_name(record.name, record.address, record.ttl_s, now_ms);
         }
         let Some(exchange) = exchange else { return };
-        if asker.pid != 0 {
-            self.describe_process(asker.process, true);
+        if asker.pid != 0 && !self.describe_process(asker.process, true) {
+            return;
         }
         // A lost exchange costs the app a line of its DNS log; the queue counts it.
         let _ = self.queue.push(&exchange);
@@ -1229,6 +1246,52 @@ pub(super) mod tests {
         assert_eq!(f.answers(), vec![(11, Action::Drop, false)]);
         assert_eq!(f.engine.counters().values[2], 1);
         assert_eq!(f.engine.pending_requests(), 1);
+    }
+
+    /// A Process info the full queue refused is not taken as told: the question that needed it
+    /// gets the default verdict, and the process is described at its next connection.
+    #[test]
+    fn a_process_info_the_queue_refused_is_sent_with_the_next_connection() {
+        let mut f = fixture(3, false);
+        f.engine.attach();
+        f.engine.hello(1, 0xff);
+        f.infos();
+        // Held questions of unknown processes fill the queue (pid 0 needs no Process info).
+        let unknown = || Attribution {
+            pid: 0,
+            ..Attribution::default()
+        };
+        let mut id = 10;
+        while f.answers().is_empty() {
+            f.packet(u16::try_from(id).unwrap(), id, 0, unknown());
+            id += 1;
+        }
+        let refused_unknown = f.answers().len();
+        f.packet(900, 900, 0, process(42, 7));
+        let answers = f.answers();
+        assert_eq!(answers.len(), refused_unknown + 1);
+        assert_eq!(
+            answers.last(),
+            Some(&(900, Action::Drop, false)),
+            "{answers:?}"
+        );
+        // Room again: the app answers what it was asked.
+        let asked: Vec<u64> = f
+            .infos()
+            .iter()
+            .filter_map(|i| match i {
+                Info::ConnectionV4(c) => Some(c.id),
+                _ => None,
+            })
+            .collect();
+        assert!(!asked.is_empty());
+        for request in asked {
+            f.engine.verdict(request, Verdict::Accept);
+        }
+        f.packet(901, 901, 0, process(42, 7));
+        let infos = f.infos();
+        let kinds: Vec<u8> = infos.iter().map(Info::info_type).collect();
+        assert_eq!(kinds, [129, 1], "Process, then the connection: {infos:?}");
     }
 
     #[test]

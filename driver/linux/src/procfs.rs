@@ -393,7 +393,7 @@ impl ProcessFinder {
         }
         // Watched before anything is read: a change after this time is recorded, and one before
         // it is seen by the reads below.
-        let watched_from = handle
+        let mut watched_from = handle
             .as_ref()
             .and(self.changes.as_ref())
             .and_then(|changes| changes.watch(pid));
@@ -409,6 +409,13 @@ impl ProcessFinder {
             if after.start_time != stat.start_time {
                 stat = after;
                 continue;
+            }
+            // A process that has begun to exit may have passed the exit tracepoint before the
+            // watch began (its program still readable until its memory goes): its end would
+            // never be marked, and its pid may come back as another process's. One that begins
+            // later is marked at a time after the watch's start.
+            if after.flags & PF_EXITING != 0 {
+                self.unwatch(watched_from.take(), pid);
             }
             let Some(fresh) = fresh else {
                 self.forget_process(pid);
@@ -586,9 +593,14 @@ struct StatFields {
     pid: u32,
     /// Field 2 without the parentheses, lossily decoded.
     comm: String,
+    /// Field 9, the kernel's `PF_*` flags of the task.
+    flags: u32,
     /// Field 22.
     start_time: u64,
 }
+
+/// `PF_EXITING`: the task has begun to exit (set before the exit tracepoint runs).
+const PF_EXITING: u32 = 0x4;
 
 /// Reads and parses `DIR/stat`.
 fn read_stat(dir: &Path) -> Option<StatFields> {
@@ -622,7 +634,7 @@ fn read_stat_at(file: &fs::File) -> Option<Vec<u8>> {
 
 /// Parses `/proc/PID/stat`. The comm field is in parentheses and may itself contain spaces,
 /// parentheses and any other byte, so it runs from the first '(' to the LAST ')'; the fields after
-/// it are numbered from 3 (state) on, starttime being field 22.
+/// it are numbered from 3 (state) on, flags being field 9 and starttime field 22.
 fn parse_stat(content: &[u8]) -> Option<StatFields> {
     let open = content.iter().position(|&byte| byte == b'(')?;
     let close = content.iter().rposition(|&byte| byte == b')')?;
@@ -631,14 +643,16 @@ fn parse_stat(content: &[u8]) -> Option<StatFields> {
     }
     let pid = parse_decimal_u32(content.get(..open)?.trim_ascii())?;
     let comm = String::from_utf8_lossy(content.get(open + 1..close)?).into_owned();
-    let start_time = content
+    let mut fields = content
         .get(close + 1..)?
         .split(u8::is_ascii_whitespace)
-        .filter(|field| !field.is_empty())
-        .nth(22 - 3)?;
+        .filter(|field| !field.is_empty());
+    let flags = fields.nth(9 - 3)?;
+    let start_time = fields.nth(22 - 9 - 1)?;
     Some(StatFields {
         pid,
         comm,
+        flags: parse_decimal_u32(flags)?,
         start_time: parse_decimal_u64(start_time)?,
     })
 }
@@ -800,6 +814,7 @@ mod tests {
             StatFields {
                 pid: 13116,
                 comm: "cat".into(),
+                flags: 4_194_304,
                 start_time: 76148
             }
         );

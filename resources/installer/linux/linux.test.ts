@@ -130,8 +130,8 @@ describe('zenithfenced.service', () => {
     expect(result.status).toBe(0);
   });
 
-  it('runs as root with only CAP_NET_ADMIN, CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH and CAP_BPF, each justified', () => {
-    const caps = 'CAP_NET_ADMIN CAP_SYS_PTRACE CAP_DAC_READ_SEARCH CAP_BPF';
+  it('runs as root with only CAP_NET_ADMIN, CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH, CAP_BPF and CAP_PERFMON, each justified', () => {
+    const caps = 'CAP_NET_ADMIN CAP_SYS_PTRACE CAP_DAC_READ_SEARCH CAP_BPF CAP_PERFMON';
     expect(directive('User')).toBe('root');
     expect(directive('CapabilityBoundingSet')).toBe(caps);
     expect(directive('AmbientCapabilities')).toBe(caps);
