@@ -45,7 +45,7 @@
 use std::ffi::CStr;
 use std::fs::{self, File};
 use std::io;
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, TcpListener, UdpSocket};
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::path::PathBuf;
 
@@ -258,17 +258,20 @@ impl ConnectOwners {
         }
     }
 
-    /// A TCP connection of its own over loopback (which our rules let pass unheld) must be
-    /// found by its addresses, with the same record as by its cookie.
+    /// A TCP connect of its own over loopback must be found by its addresses, with the same
+    /// record as by its cookie. Not waited for: the program ran when the SYN was built, and
+    /// the SYN may never arrive (the unit's `IPAddressDeny=any` drops it; our rules let
+    /// loopback pass unheld).
     fn check_own_tcp_connect(&self) -> io::Result<()> {
         if self.by_addresses.is_none() {
             return Ok(());
         }
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
             .map_err(|e| context("a loopback listener for the check", e))?;
-        let client = TcpStream::connect(listener.local_addr()?)
+        let to = SocketAddrV4::new(Ipv4Addr::LOCALHOST, listener.local_addr()?.port());
+        let client = sys::tcp_connect_started(to)
             .map_err(|e| context("a loopback connect for the check (loopback down?)", e))?;
-        let (local, remote) = (client.local_addr()?, client.peer_addr()?);
+        let (local, remote) = (client.local_addr()?, SocketAddr::V4(to));
         let loopback = IpAddress::V4([127, 0, 0, 1]);
         let flow = FlowKey {
             protocol: IPPROTO_TCP,
@@ -568,6 +571,39 @@ mod tests {
             );
             let cookie = sys::socket_cookie(&socket).unwrap();
             assert_eq!(owners.record_of(cookie).unwrap().pid, std::process::id());
+        })
+        .join()
+        .unwrap();
+    }
+
+    /// The start check needs no answer to its SYN: under the unit's `IPAddressDeny=any` none
+    /// comes (here an output rule drops it), and a connect that waited would hold the start for
+    /// minutes.
+    #[test]
+    fn records_by_address_are_checked_without_waiting_for_an_answer() {
+        if !root_or_skip() {
+            return;
+        }
+        std::thread::spawn(|| {
+            sys::unshare_network_namespace().unwrap();
+            // Programs started from this thread run in its namespace.
+            let run = |program: &str, args: &[&str]| {
+                let out = std::process::Command::new(program)
+                    .args(args)
+                    .output()
+                    .unwrap();
+                assert!(out.status.success(), "{program} {args:?}: {out:?}");
+            };
+            run("ip", &["link", "set", "lo", "up"]);
+            run("nft", &["add table ip zf_check"]);
+            run(
+                "nft",
+                &["add chain ip zf_check out { type filter hook output priority 0; policy drop; }"],
+            );
+            let started = std::time::Instant::now();
+            let owners = ConnectOwners::attach().unwrap();
+            assert!(started.elapsed() < std::time::Duration::from_secs(2));
+            assert_eq!(owners.missing(), [] as [String; 0]);
         })
         .join()
         .unwrap();

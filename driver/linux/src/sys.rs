@@ -334,6 +334,67 @@ pub(crate) fn netns_cookie(socket: &impl AsRawFd) -> io::Result<u64> {
     get_option(socket, SO_NETNS_COOKIE)
 }
 
+/// `connect(2)`'s system call number (the declared `connect` takes a Unix address).
+#[cfg(target_arch = "x86_64")]
+const SYS_CONNECT: c_long = 42;
+#[cfg(target_arch = "aarch64")]
+const SYS_CONNECT: c_long = 203;
+/// `SOCK_STREAM`, `SOCK_NONBLOCK`, `AF_INET`, `EINPROGRESS`.
+const SOCK_STREAM: c_int = 1;
+const SOCK_NONBLOCK: c_int = 0o4_000;
+const AF_INET_FAMILY: c_int = 2;
+const EINPROGRESS: i32 = 115;
+
+/// `struct sockaddr_in`.
+#[repr(C)]
+struct SockaddrIn {
+    family: u16,
+    port_be: u16,
+    address: [u8; 4],
+    zero: [u8; 8],
+}
+
+/// Starts a TCP connection to `to` without waiting for it: the SYN is built (and the kernel's
+/// `sock_ops` programs run) before this returns, whether or not an answer ever comes (a
+/// service's `IPAddressDeny=` drops it). The stream is non-blocking.
+pub(crate) fn tcp_connect_started(to: std::net::SocketAddrV4) -> io::Result<std::net::TcpStream> {
+    // SAFETY: socket() takes plain integers.
+    let fd = unsafe {
+        socket(
+            AF_INET_FAMILY,
+            SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+            0,
+        )
+    };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: the kernel just returned this new descriptor to us; nothing else owns it.
+    let stream = std::net::TcpStream::from(unsafe { OwnedFd::from_raw_fd(fd) });
+    let address = SockaddrIn {
+        family: AF_INET_FAMILY as u16,
+        port_be: to.port().to_be(),
+        address: to.ip().octets(),
+        zero: [0; 8],
+    };
+    // SAFETY: address is a live sockaddr_in of the size passed, only read by the call.
+    let rc = unsafe {
+        syscall(
+            SYS_CONNECT,
+            stream.as_raw_fd() as c_long,
+            &address as *const SockaddrIn,
+            size_of::<SockaddrIn>() as c_long,
+        )
+    };
+    if rc < 0 {
+        let error = io::Error::last_os_error();
+        if error.raw_os_error() != Some(EINPROGRESS) {
+            return Err(error);
+        }
+    }
+    Ok(stream)
+}
+
 /// `SO_COOKIE` (Linux 4.13).
 const SO_COOKIE: c_int = 57;
 
