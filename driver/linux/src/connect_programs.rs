@@ -180,7 +180,8 @@ pub(crate) fn copy_to_addresses(records_fd: i32, by_addresses_fd: i32) -> Vec<u6
     ]);
     let ipv4_to_lookup = program.len();
     program.push(insn(JUMP, 0, 0, 0, 0)); // to the lookup (patched)
-                                          // IPv6: a mapped remote address (::ffff:a.b.c.d) makes it an IPv4 connection.
+
+    // IPv6: a mapped remote address (::ffff:a.b.c.d) makes it an IPv4 connection.
     let ipv6 = program.len();
     program.extend([
         insn(LOAD_W, R2, R6, OPS_REMOTE_IP6, 0),
@@ -219,8 +220,9 @@ pub(crate) fn copy_to_addresses(records_fd: i32, by_addresses_fd: i32) -> Vec<u6
     ]);
     let no_record = program.len();
     program.push(insn(JEQ_IMM, R0, 0, 0, 0)); // delete (patched)
-                                              // The record into the value, its cookie last, then that copy checked against the socket's:
-                                              // an entry the LRU map reused meanwhile for another socket has another cookie.
+
+    // The record into the value, its cookie last, then that copy checked against the
+    // socket's: an entry the LRU map reused meanwhile for another socket has another cookie.
     for word in [0, 1, 3, 2] {
         program.push(insn(LOAD_DW, R1, R0, 8 * word, 0));
         program.push(insn(STORE_DW, R10, R1, VALUE + 8 * word, 0));

@@ -138,7 +138,8 @@ pub(crate) struct ProcessFinder {
     /// Handles (`O_PATH`) on the `/proc/PID/exe` links of recently attributed processes, read
     /// with one `readlinkat` per connection instead of regenerating `/proc/PID/stat` (three
     /// times the kernel's work) or opening files; not even that when the kernel's record of
-    /// the connect shows no change of the watched process ([`Self::details_unchanged_at`]). Safe on procfs only: a handle names the
+    /// the connect shows no change of the watched process ([`Self::details_unchanged_at`]).
+    /// Safe on procfs only: a handle names the
     /// process it was opened for, so once that process is gone (and even if its pid is reused)
     /// every read of it fails. Empty and unused for other roots (the tests' fake trees are plain
     /// files). Each with the `CLOCK_MONOTONIC` time just after a read of it named the program

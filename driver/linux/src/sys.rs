@@ -797,8 +797,9 @@ fn ne_bytes<const N: usize>(bytes: &[u8], at: usize) -> Option<[u8; N]> {
 /// Waits at most `timeout` until one of `fds` has data to read, or an error or hang-up to
 /// report (its read then returns it); says which did (none: the time passed). A negative fd is
 /// left out (poll(2) ignores it). Linux looks at the fds in the array's order, in every pass:
-/// the packet thread relies on that (`Daemon::run_packets`). An interrupted wait (a stop and continue of the process) is an
-/// `Interrupted` error, not retried: the caller's loop waits again.
+/// the packet thread relies on that (`Daemon::run_packets`). An interrupted wait (a stop and
+/// continue of the process) is an `Interrupted` error, not retried: the caller's loop waits
+/// again.
 pub(crate) fn wait_readable<const N: usize>(
     fds: [RawFd; N],
     timeout: std::time::Duration,
