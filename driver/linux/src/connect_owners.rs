@@ -18,7 +18,8 @@
 //! "One lookup per connection"), each optional ([`ConnectOwners::missing`] says why one is not
 //! there):
 //! - **Records by addresses.** A `sock_ops` program copies a TCP socket's record under its
-//!   addresses and ports when the SYN is about to leave, so the held packet alone finds it: no
+//!   addresses, ports and network namespace when the SYN is about to leave, so the held packet
+//!   alone finds it: no
 //!   sock_diag request for the cookie first. Only connections this host opens, over a socket of
 //!   their own family (an IPv6 socket's IPv4 connection goes the sock_diag way).
 //! - **Program changes.** Programs on the exec and exit tracepoints mark the time a watched
@@ -106,7 +107,7 @@ pub(crate) struct ConnectOwners {
     /// The same records by a TCP connection's addresses and ports, when the `sock_ops` program
     /// is attached, with its link (dropped with the map when the check at start fails: every
     /// SYN of the machine would run the program for nobody).
-    by_addresses: Option<(BpfMap, OwnedFd)>,
+    by_addresses: Option<AddressRecords>,
     /// The processes watched for program changes, when the tracepoint programs are attached.
     changes: Option<BpfMap>,
     /// What could not be attached beyond the connect hooks, and why, for the log.
@@ -198,15 +199,14 @@ impl ConnectOwners {
         parse_record(&value).filter(|record| record.cookie == cookie)
     }
 
-    /// What the programs recorded for the TCP connection `flow` opened from this host, found
-    /// by its addresses and ports (one lookup, no sock_diag request), if the `sock_ops` program
-    /// saw its SYN leave. An IPv4 connection of an IPv6 socket (a mapped address) is not found
-    /// this way.
+    /// What the programs recorded for the TCP connection `flow` opened from this host (in the
+    /// daemon's network namespace), found by its addresses and ports (one lookup, no sock_diag
+    /// request), if the `sock_ops` program saw its SYN leave.
     pub(crate) fn record_of_connection(&self, flow: &FlowKey) -> Option<ConnectRecord> {
-        let (map, _) = self.by_addresses.as_ref()?;
-        let key = address_key(flow);
+        let by = self.by_addresses.as_ref()?;
+        let key = address_key(flow, by.netns);
         let mut value = [0u8; RECORD_BYTES + ADDRESS_KEY_BYTES];
-        if !map.lookup(&key, &mut value).ok()? {
+        if !by.map.lookup(&key, &mut value).ok()? {
             return None;
         }
         let (record, of_key) = value.split_at(RECORD_BYTES);
@@ -339,7 +339,7 @@ fn parse_record(bytes: &[u8]) -> Option<ConnectRecord> {
 /// socket sees it (`ADDRESS_KEY_BYTES`). The remote port is laid out as `bpf_sock_ops` gives
 /// it on a little-endian machine: the port's two bytes in network order in the word's upper
 /// half.
-fn address_key(flow: &FlowKey) -> [u8; ADDRESS_KEY_BYTES] {
+fn address_key(flow: &FlowKey, netns: u64) -> [u8; ADDRESS_KEY_BYTES] {
     let mut key = [0u8; ADDRESS_KEY_BYTES];
     let family = match flow.local_ip {
         IpAddress::V4(_) => AF_INET,
@@ -348,8 +348,9 @@ fn address_key(flow: &FlowKey) -> [u8; ADDRESS_KEY_BYTES] {
     key[0..4].copy_from_slice(&family.to_ne_bytes());
     key[4..8].copy_from_slice(&u32::from(flow.local_port).to_ne_bytes());
     key[10..12].copy_from_slice(&flow.remote_port.to_be_bytes());
-    key[16..32].copy_from_slice(&in_sixteen(flow.local_ip));
-    key[32..48].copy_from_slice(&in_sixteen(flow.remote_ip));
+    key[16..24].copy_from_slice(&netns.to_ne_bytes());
+    key[24..40].copy_from_slice(&in_sixteen(flow.local_ip));
+    key[40..56].copy_from_slice(&in_sixteen(flow.remote_ip));
     key
 }
 
@@ -384,7 +385,11 @@ fn attach_address_copies(
     records: &BpfMap,
     cgroup: &File,
     log: &mut [u8],
-) -> io::Result<(BpfMap, OwnedFd)> {
+) -> io::Result<AddressRecords> {
+    // The daemon's own namespace: the packets it holds are of connections made in it.
+    let probe = UdpSocket::bind((Ipv4Addr::UNSPECIFIED, 0))?;
+    let netns = sys::netns_cookie(&probe)
+        .map_err(|e| context("the network namespace's cookie (SO_NETNS_COOKIE)", e))?;
     let value = (RECORD_BYTES + ADDRESS_KEY_BYTES) as u32;
     let map = BpfMap::create(
         MapKind::LruHash,
@@ -398,7 +403,19 @@ fn attach_address_copies(
         .map_err(|e| context("loading the sock_ops program", e))?;
     let link = bpf_sys::link_create(&loaded, cgroup, ATTACH_SOCK_OPS)
         .map_err(|e| context("attaching to the cgroup v2 root", e))?;
-    Ok((map, link))
+    Ok(AddressRecords {
+        map,
+        _link: link,
+        netns,
+    })
+}
+
+/// The records by addresses: the map, the link that keeps its program attached (dropped with
+/// it), and the cookie of the daemon's network namespace, part of every key.
+struct AddressRecords {
+    map: BpfMap,
+    _link: OwnedFd,
+    netns: u64,
 }
 
 fn context(what: &str, e: io::Error) -> io::Error {
@@ -751,6 +768,57 @@ mod tests {
         second.kill().unwrap();
         second.wait().unwrap();
         assert_eq!(record.map(|r| r.pid), Some(second_pid));
+    }
+
+    /// The same addresses and ports in another network namespace (a container's, or any
+    /// user's with user namespaces) are another connection: its SYN must not replace the
+    /// record of ours.
+    #[test]
+    fn a_connection_with_the_same_addresses_in_another_namespace_is_another_one() {
+        if !root_or_skip() {
+            return;
+        }
+        let owners = ConnectOwners::attach().unwrap();
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let ours = TcpStream::connect((Ipv4Addr::LOCALHOST, port)).unwrap();
+        let local_port = ours.local_addr().unwrap().port();
+        let cookie = sys::socket_cookie(&ours).unwrap();
+        std::thread::spawn(move || {
+            sys::unshare_network_namespace().unwrap();
+            let run = |program: &str, args: &[&str]| {
+                let out = std::process::Command::new(program)
+                    .args(args)
+                    .output()
+                    .unwrap();
+                assert!(out.status.success(), "{program} {args:?}: {out:?}");
+            };
+            run("ip", &["link", "set", "lo", "up"]);
+            // Refused (nothing listens there), but its SYN was built and left.
+            run(
+                "python3",
+                &[
+                    "-c",
+                    &format!(
+                        "import socket\ns=socket.socket()\ns.bind(('127.0.0.1', {local_port}))\n\
+                         s.connect_ex(('127.0.0.1', {port}))"
+                    ),
+                ],
+            );
+        })
+        .join()
+        .unwrap();
+        let flow = FlowKey {
+            protocol: IPPROTO_TCP,
+            local_ip: IpAddress::V4([127, 0, 0, 1]),
+            local_port,
+            remote_ip: IpAddress::V4([127, 0, 0, 1]),
+            remote_port: port,
+        };
+        assert_eq!(
+            owners.record_of_connection(&flow).map(|r| r.cookie),
+            Some(cookie)
+        );
     }
 
     #[test]

@@ -55,6 +55,8 @@ const HELPER_MAP_DELETE: i32 = 3;
 const HELPER_KTIME_NS: i32 = 5;
 const HELPER_PID_TGID: i32 = 14;
 const HELPER_SOCKET_COOKIE: i32 = 46;
+/// `bpf_get_netns_cookie` (for `sock_ops` programs since Linux 5.15).
+const HELPER_NETNS_COOKIE: i32 = 122;
 /// Registers: r0 return value, r1-r5 arguments, r6-r9 kept across calls, r10 the frame pointer.
 const R0: u8 = 0;
 const R1: u8 = 1;
@@ -84,10 +86,11 @@ const OPS_LOCAL_PORT: i16 = 68;
 /// when the caller's program last changed (`u64::MAX`: not watched, unknown).
 pub(crate) const RECORD_WORDS: usize = 4;
 
-/// The key of a record by addresses (`copy_to_addresses`): 48 bytes, as four `u32` words
-/// (family, local port in host order, the remote port as `bpf_sock_ops` gives it, zero) and the
-/// local and remote addresses, 16 bytes each (an IPv4 one in the first four, the rest zero).
-pub(crate) const ADDRESS_KEY_BYTES: usize = 48;
+/// The key of a record by addresses (`copy_to_addresses`): 56 bytes, as four `u32` words
+/// (family, local port in host order, the remote port as `bpf_sock_ops` gives it, zero), the
+/// cookie of the socket's network namespace (the same addresses may be in use in another), and
+/// the local and remote addresses, 16 bytes each (an IPv4 one in the first four, the rest zero).
+pub(crate) const ADDRESS_KEY_BYTES: usize = 56;
 
 /// `map[cookie] = (caller, now, cookie, changed[caller] or u64::MAX); return 1 (allow)`.
 /// A connect of the socket again (by the same process or another) replaces the record.
@@ -141,13 +144,14 @@ pub(crate) fn record_caller(records_fd: i32, changes_fd: i32) -> Vec<u64> {
 /// to an IPv4-mapped address is keyed as the IPv4 connection its packets show: keyed as IPv6,
 /// it would leave an older entry of the same IPv4 addresses in place, for another process.
 pub(crate) fn copy_to_addresses(records_fd: i32, by_addresses_fd: i32) -> Vec<u64> {
-    // The stack: the cookie at fp-8, the address key at fp-64 (48 bytes, to fp-17), the value
-    // at fp-96: the record (32 bytes) then the key.
+    // The stack: the cookie at fp-8, the address key at fp-72 (56 bytes, to fp-17), the value
+    // at fp-104: the record (32 bytes) then the key.
     const COOKIE: i16 = -8;
-    const KEY: i16 = -64;
-    const VALUE: i16 = -96;
-    const LOCAL: i16 = KEY + 16;
-    const REMOTE: i16 = KEY + 32;
+    const KEY: i16 = -72;
+    const VALUE: i16 = -104;
+    const NETNS: i16 = KEY + 16;
+    const LOCAL: i16 = KEY + 24;
+    const REMOTE: i16 = KEY + 40;
     /// `::ffff:0:0/96`'s third word as a little-endian load of its network-order bytes.
     const MAPPED_WORD: i32 = 0xffff_0000_u32 as i32;
     let mut program = vec![
@@ -165,6 +169,9 @@ pub(crate) fn copy_to_addresses(records_fd: i32, by_addresses_fd: i32) -> Vec<u6
         insn(STORE_W, R10, R2, KEY + 8, 0), // key.remote_port
         insn(MOV64_IMM, R2, 0, 0, 0),
         insn(STORE_W, R10, R2, KEY + 12, 0), // key[12..16] = 0
+        insn(MOV64_REG, R1, R6, 0, 0),
+        insn(CALL, 0, 0, 0, HELPER_NETNS_COOKIE), // r0 = the socket's namespace's cookie
+        insn(STORE_DW, R10, R0, NETNS, 0),        // key.netns
     ];
     for word in 0..4 {
         // Both addresses zeroed (an IPv4 one fills only its first four bytes).
@@ -223,6 +230,10 @@ pub(crate) fn copy_to_addresses(records_fd: i32, by_addresses_fd: i32) -> Vec<u6
 
     // The record into the value, its cookie last, then that copy checked against the
     // socket's: an entry the LRU map reused meanwhile for another socket has another cookie.
+    // Best effort: a reuse that overlaps the copy may write the cookie word after others (the
+    // kernel's copy has no fixed order). It needs the map to evict this socket's record, just
+    // written at its connect, within the nanoseconds of the copy; a record kept in the socket's
+    // own storage would rule it out (Linux 5.10 and later).
     for word in [0, 1, 3, 2] {
         program.push(insn(LOAD_DW, R1, R0, 8 * word, 0));
         program.push(insn(STORE_DW, R10, R1, VALUE + 8 * word, 0));
@@ -400,6 +411,7 @@ mod tests {
             calls,
             [
                 HELPER_SOCKET_COOKIE,
+                HELPER_NETNS_COOKIE,
                 HELPER_MAP_LOOKUP,
                 HELPER_MAP_UPDATE,
                 HELPER_MAP_DELETE
@@ -410,7 +422,7 @@ mod tests {
             (code(program[2]), imm(program[2])),
             (JNE_IMM, SOCK_OPS_TCP_CONNECT)
         );
-        // Every byte of the 48-byte key is written before the map calls read it.
+        // Every byte of the 56-byte key is written before the map calls read it.
         let mut written = [false; ADDRESS_KEY_BYTES];
         for &i in &program {
             let (c, dst, at) = (code(i), i.to_ne_bytes()[1] & 0x0f, i64::from(offset(i)));
@@ -419,9 +431,9 @@ mod tests {
                 STORE_DW | STORE_IMM_DW => 8,
                 _ => continue,
             };
-            if dst == R10 && (-64..-16).contains(&at) {
+            if dst == R10 && (-72..-16).contains(&at) {
                 for byte in at..at + size {
-                    written[(byte + 64) as usize] = true;
+                    written[(byte + 72) as usize] = true;
                 }
             }
         }
