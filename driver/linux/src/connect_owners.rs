@@ -479,6 +479,7 @@ fn unescape_octal(text: &str) -> String {
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
+    use crate::root_tests::{in_own_namespace, run_ok};
     use std::net::{Ipv6Addr, TcpListener, TcpStream};
     use zenithfence_core::flow::IpAddress;
 
@@ -505,17 +506,7 @@ mod tests {
     }
 
     fn root_or_skip() -> bool {
-        if sys::effective_uid() == 0 {
-            return true;
-        }
-        assert_eq!(
-            std::env::var("ZF_SKIP_ROOT_TESTS").as_deref(),
-            Ok("1"),
-            "this test loads BPF programs and needs root; set ZF_SKIP_ROOT_TESTS=1 to skip it \
-             knowingly"
-        );
-        eprintln!("SKIPPED: not root and ZF_SKIP_ROOT_TESTS=1");
-        false
+        crate::root_tests::root_or_skip("loads BPF programs")
     }
 
     #[test]
@@ -574,12 +565,8 @@ mod tests {
 
     #[test]
     fn the_programs_attach_in_a_new_network_namespace() {
-        if !root_or_skip() {
-            return;
-        }
         // A thread of its own in a new namespace, as the daemon runs in tests and benchmarks.
-        std::thread::spawn(|| {
-            sys::unshare_network_namespace().unwrap();
+        in_own_namespace(|| {
             let owners = ConnectOwners::attach().unwrap();
             let socket = UdpSocket::bind((Ipv4Addr::UNSPECIFIED, 0)).unwrap();
             assert!(
@@ -588,9 +575,7 @@ mod tests {
             );
             let cookie = sys::socket_cookie(&socket).unwrap();
             assert_eq!(owners.record_of(cookie).unwrap().pid, std::process::id());
-        })
-        .join()
-        .unwrap();
+        });
     }
 
     /// The start check needs no answer to its SYN: under the unit's `IPAddressDeny=any` none
@@ -598,22 +583,10 @@ mod tests {
     /// minutes.
     #[test]
     fn records_by_address_are_checked_without_waiting_for_an_answer() {
-        if !root_or_skip() {
-            return;
-        }
-        std::thread::spawn(|| {
-            sys::unshare_network_namespace().unwrap();
-            // Programs started from this thread run in its namespace.
-            let run = |program: &str, args: &[&str]| {
-                let out = std::process::Command::new(program)
-                    .args(args)
-                    .output()
-                    .unwrap();
-                assert!(out.status.success(), "{program} {args:?}: {out:?}");
-            };
-            run("ip", &["link", "set", "lo", "up"]);
-            run("nft", &["add table ip zf_check"]);
-            run(
+        in_own_namespace(|| {
+            run_ok("ip", &["link", "set", "lo", "up"]);
+            run_ok("nft", &["add table ip zf_check"]);
+            run_ok(
                 "nft",
                 &["add chain ip zf_check out { type filter hook output priority 0; policy drop; }"],
             );
@@ -621,9 +594,7 @@ mod tests {
             let owners = ConnectOwners::attach().unwrap();
             assert!(started.elapsed() < std::time::Duration::from_secs(2));
             assert_eq!(owners.missing(), [] as [String; 0]);
-        })
-        .join()
-        .unwrap();
+        });
     }
 
     #[test]
@@ -784,18 +755,10 @@ mod tests {
         let ours = TcpStream::connect((Ipv4Addr::LOCALHOST, port)).unwrap();
         let local_port = ours.local_addr().unwrap().port();
         let cookie = sys::socket_cookie(&ours).unwrap();
-        std::thread::spawn(move || {
-            sys::unshare_network_namespace().unwrap();
-            let run = |program: &str, args: &[&str]| {
-                let out = std::process::Command::new(program)
-                    .args(args)
-                    .output()
-                    .unwrap();
-                assert!(out.status.success(), "{program} {args:?}: {out:?}");
-            };
-            run("ip", &["link", "set", "lo", "up"]);
+        in_own_namespace(move || {
+            run_ok("ip", &["link", "set", "lo", "up"]);
             // Refused (nothing listens there), but its SYN was built and left.
-            run(
+            run_ok(
                 "python3",
                 &[
                     "-c",
@@ -805,9 +768,7 @@ mod tests {
                     ),
                 ],
             );
-        })
-        .join()
-        .unwrap();
+        });
         let flow = FlowKey {
             protocol: IPPROTO_TCP,
             local_ip: IpAddress::V4([127, 0, 0, 1]),

@@ -102,37 +102,47 @@ pub(crate) fn record_caller(records_fd: i32, changes_fd: i32) -> Vec<u64> {
     const COOKIE: i16 = -24;
     const CHANGED: i16 = -16;
     const WATCHED: i16 = -48;
-    vec![
-        insn(MOV64_REG, R6, R1, 0, 0),                      // 0: r6 = ctx
-        insn(CALL, 0, 0, 0, HELPER_PID_TGID),               // 1: r0 = tgid << 32 | pid
-        insn(RSH64_IMM, R0, 0, 0, 32),                      // 2: r0 = tgid, the process id
-        insn(STORE_DW, R10, R0, PID, 0),                    // 3: record.pid
-        insn(STORE_DW, R10, R0, WATCHED, 0),                // 4: the changes key (low 4 bytes)
-        insn(MOV64_REG, R1, R6, 0, 0),                      // 5: r1 = ctx
-        insn(CALL, 0, 0, 0, HELPER_SOCKET_COOKIE),          // 6: r0 = the socket's cookie
-        insn(STORE_DW, R10, R0, KEY, 0),                    // 7: key
-        insn(STORE_DW, R10, R0, COOKIE, 0),                 // 8: record.cookie
-        insn(CALL, 0, 0, 0, HELPER_KTIME_NS),               // 9: r0 = now
-        insn(STORE_DW, R10, R0, TIME, 0),                   // 10: record.time
-        insn(LOAD_IMM64, R1, PSEUDO_MAP_FD, 0, changes_fd), // 11: r1 = changes
-        insn(0, 0, 0, 0, 0),                                // 12: (the load's upper half)
-        insn(MOV64_REG, R2, R10, 0, 0),                     // 13: r2 = &pid
-        insn(ADD64_IMM, R2, 0, 0, WATCHED.into()),          // 14
-        insn(CALL, 0, 0, 0, HELPER_MAP_LOOKUP),             // 15: r0 = &changes[pid] or null
-        insn(MOV64_IMM, R1, 0, 0, -1),                      // 16: r1 = u64::MAX (unknown)
-        insn(JEQ_IMM, R0, 0, 1, 0),                         // 17: not watched: keep it
-        insn(LOAD_DW, R1, R0, 0, 0),                        // 18: r1 = changes[pid]
-        insn(STORE_DW, R10, R1, CHANGED, 0),                // 19: record.changed
-        insn(LOAD_IMM64, R1, PSEUDO_MAP_FD, 0, records_fd), // 20: r1 = records
-        insn(0, 0, 0, 0, 0),                                // 21
-        insn(MOV64_REG, R2, R10, 0, 0),                     // 22: r2 = &key
-        insn(ADD64_IMM, R2, 0, 0, KEY.into()),              // 23
-        insn(MOV64_REG, R3, R10, 0, 0),                     // 24: r3 = &record
-        insn(ADD64_IMM, R3, 0, 0, PID.into()),              // 25
-        insn(MOV64_IMM, R4, 0, 0, 0),                       // 26: BPF_ANY
-        insn(CALL, 0, 0, 0, HELPER_MAP_UPDATE),             // 27: a full map evicts its oldest
-        insn(MOV64_IMM, R0, 0, 0, 1),                       // 28: allow the connect, always
-        insn(EXIT, 0, 0, 0, 0),                             // 29
+    let mut program = vec![
+        insn(MOV64_REG, R6, R1, 0, 0),             // 0: r6 = ctx
+        insn(CALL, 0, 0, 0, HELPER_PID_TGID),      // 1: r0 = tgid << 32 | pid
+        insn(RSH64_IMM, R0, 0, 0, 32),             // 2: r0 = tgid, the process id
+        insn(STORE_DW, R10, R0, PID, 0),           // 3: record.pid
+        insn(STORE_DW, R10, R0, WATCHED, 0),       // 4: the changes key (low 4 bytes)
+        insn(MOV64_REG, R1, R6, 0, 0),             // 5: r1 = ctx
+        insn(CALL, 0, 0, 0, HELPER_SOCKET_COOKIE), // 6: r0 = the socket's cookie
+        insn(STORE_DW, R10, R0, KEY, 0),           // 7: key
+        insn(STORE_DW, R10, R0, COOKIE, 0),        // 8: record.cookie
+        insn(CALL, 0, 0, 0, HELPER_KTIME_NS),      // 9: r0 = now
+        insn(STORE_DW, R10, R0, TIME, 0),          // 10: record.time
+    ];
+    program.extend(map_and_key(changes_fd, WATCHED)); // 11-14: changes, &pid
+    program.extend([
+        insn(CALL, 0, 0, 0, HELPER_MAP_LOOKUP), // 15: r0 = &changes[pid] or null
+        insn(MOV64_IMM, R1, 0, 0, -1),          // 16: r1 = u64::MAX (unknown)
+        insn(JEQ_IMM, R0, 0, 1, 0),             // 17: not watched: keep it
+        insn(LOAD_DW, R1, R0, 0, 0),            // 18: r1 = changes[pid]
+        insn(STORE_DW, R10, R1, CHANGED, 0),    // 19: record.changed
+    ]);
+    program.extend(map_and_key(records_fd, KEY)); // 20-23: records, &key
+    program.extend([
+        insn(MOV64_REG, R3, R10, 0, 0),         // 24: r3 = &record
+        insn(ADD64_IMM, R3, 0, 0, PID.into()),  // 25
+        insn(MOV64_IMM, R4, 0, 0, 0),           // 26: BPF_ANY
+        insn(CALL, 0, 0, 0, HELPER_MAP_UPDATE), // 27: a full map evicts its oldest
+        insn(MOV64_IMM, R0, 0, 0, 1),           // 28: allow the connect, always
+        insn(EXIT, 0, 0, 0, 0),                 // 29
+    ]);
+    program
+}
+
+/// `r1 = map; r2 = &stack[key]`: the first two arguments of every map helper (the 64-bit load
+/// of a map descriptor takes two instructions).
+fn map_and_key(map_fd: i32, key: i16) -> [u64; 4] {
+    [
+        insn(LOAD_IMM64, R1, PSEUDO_MAP_FD, 0, map_fd),
+        insn(0, 0, 0, 0, 0),
+        insn(MOV64_REG, R2, R10, 0, 0),
+        insn(ADD64_IMM, R2, 0, 0, key.into()),
     ]
 }
 
@@ -218,13 +228,8 @@ pub(crate) fn copy_to_addresses(records_fd: i32, by_addresses_fd: i32) -> Vec<u6
         program.push(insn(STORE_W, R10, R2, REMOTE + 4 * word, 0));
     }
     let lookup = program.len();
-    program.extend([
-        insn(LOAD_IMM64, R1, PSEUDO_MAP_FD, 0, records_fd),
-        insn(0, 0, 0, 0, 0),
-        insn(MOV64_REG, R2, R10, 0, 0),
-        insn(ADD64_IMM, R2, 0, 0, COOKIE.into()),
-        insn(CALL, 0, 0, 0, HELPER_MAP_LOOKUP), // r0 = &records[cookie] or null
-    ]);
+    program.extend(map_and_key(records_fd, COOKIE));
+    program.push(insn(CALL, 0, 0, 0, HELPER_MAP_LOOKUP)); // r0 = &records[cookie] or null
     let no_record = program.len();
     program.push(insn(JEQ_IMM, R0, 0, 0, 0)); // delete (patched)
 
@@ -241,11 +246,8 @@ pub(crate) fn copy_to_addresses(records_fd: i32, by_addresses_fd: i32) -> Vec<u6
     program.push(insn(LOAD_DW, R2, R10, COOKIE, 0));
     let other_socket = program.len();
     program.push(insn(JNE_REG, R1, R2, 0, 0)); // delete (patched)
+    program.extend(map_and_key(by_addresses_fd, KEY));
     program.extend([
-        insn(LOAD_IMM64, R1, PSEUDO_MAP_FD, 0, by_addresses_fd),
-        insn(0, 0, 0, 0, 0),
-        insn(MOV64_REG, R2, R10, 0, 0),
-        insn(ADD64_IMM, R2, 0, 0, KEY.into()),
         insn(MOV64_REG, R3, R10, 0, 0),
         insn(ADD64_IMM, R3, 0, 0, VALUE.into()),
         insn(MOV64_IMM, R4, 0, 0, 0), // BPF_ANY
@@ -254,13 +256,8 @@ pub(crate) fn copy_to_addresses(records_fd: i32, by_addresses_fd: i32) -> Vec<u6
     let copied = program.len();
     program.push(insn(JEQ_IMM, R0, 0, 0, 0)); // out (patched); a failed copy: delete
     let delete = program.len();
-    program.extend([
-        insn(LOAD_IMM64, R1, PSEUDO_MAP_FD, 0, by_addresses_fd),
-        insn(0, 0, 0, 0, 0),
-        insn(MOV64_REG, R2, R10, 0, 0),
-        insn(ADD64_IMM, R2, 0, 0, KEY.into()),
-        insn(CALL, 0, 0, 0, HELPER_MAP_DELETE),
-    ]);
+    program.extend(map_and_key(by_addresses_fd, KEY));
+    program.push(insn(CALL, 0, 0, 0, HELPER_MAP_DELETE));
     let out = program.len();
     program.extend([insn(MOV64_IMM, R0, 0, 0, 1), insn(EXIT, 0, 0, 0, 0)]);
     let jumps = [
@@ -295,16 +292,15 @@ pub(crate) fn mark_change(changes_fd: i32) -> Vec<u64> {
         insn(STORE_DW, R10, R6, WATCHED, 0),  // 5: key (low 4 bytes)
         insn(CALL, 0, 0, 0, HELPER_KTIME_NS), // 6
         insn(MOV64_REG, R7, R0, 0, 0),        // 7: r7 = now
-        insn(LOAD_IMM64, R1, PSEUDO_MAP_FD, 0, changes_fd), // 8
-        insn(0, 0, 0, 0, 0),                  // 9
-        insn(MOV64_REG, R2, R10, 0, 0),       // 10
-        insn(ADD64_IMM, R2, 0, 0, WATCHED.into()), // 11
-        insn(CALL, 0, 0, 0, HELPER_MAP_LOOKUP), // 12
-        insn(JEQ_IMM, R0, 0, 1, 0),           // 13: not watched: out
-        insn(STORE_DW, R0, R7, 0, 0),         // 14: changes[tgid] = now
-        insn(MOV64_IMM, R0, 0, 0, 0),         // 15: out
-        insn(EXIT, 0, 0, 0, 0),               // 16
     ];
+    program.extend(map_and_key(changes_fd, WATCHED)); // 8-11: changes, &tgid
+    program.extend([
+        insn(CALL, 0, 0, 0, HELPER_MAP_LOOKUP), // 12
+        insn(JEQ_IMM, R0, 0, 1, 0),             // 13: not watched: out
+        insn(STORE_DW, R0, R7, 0, 0),           // 14: changes[tgid] = now
+        insn(MOV64_IMM, R0, 0, 0, 0),           // 15: out
+        insn(EXIT, 0, 0, 0, 0),                 // 16
+    ]);
     set_jump(&mut program, 4, 15);
     program
 }

@@ -44,6 +44,8 @@ mod policy_file;
 mod policy_receiver;
 mod procfs;
 mod resolvers;
+#[cfg(test)]
+mod root_tests;
 mod rule_table;
 mod rules;
 mod rules_watch;

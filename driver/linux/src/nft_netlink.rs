@@ -660,6 +660,7 @@ pub(crate) fn netns_cookie() -> io::Result<u64> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::root_tests::{in_own_namespace, run_ok};
 
     /// A NEWCHAIN payload: nfgenmsg, then the given attributes.
     fn chain_payload(hook: bool, policy: Option<u32>, uses: u32) -> Vec<u8> {
@@ -703,32 +704,7 @@ mod tests {
 
     /// Runs `nft COMMAND` (in the calling thread's network namespace).
     fn nft(command: &str) {
-        let status = std::process::Command::new("nft")
-            .arg(command)
-            .status()
-            .unwrap();
-        assert!(status.success(), "nft {command}");
-    }
-
-    /// Runs `test` as root in a thread of its own in a network namespace of its own, so the
-    /// host's rules are never touched; without root it is skipped, knowingly only.
-    fn in_own_namespace(test: impl FnOnce() + Send + 'static) {
-        if sys::effective_uid() != 0 {
-            assert_eq!(
-                std::env::var("ZF_SKIP_ROOT_TESTS").as_deref(),
-                Ok("1"),
-                "this test changes netfilter state in a namespace of its own and needs root; \
-                 set ZF_SKIP_ROOT_TESTS=1 to skip it knowingly"
-            );
-            eprintln!("SKIPPED: not root and ZF_SKIP_ROOT_TESTS=1");
-            return;
-        }
-        std::thread::spawn(|| {
-            sys::unshare_network_namespace().unwrap();
-            test();
-        })
-        .join()
-        .unwrap();
+        run_ok("nft", &[command]);
     }
 
     #[test]
