@@ -20,8 +20,9 @@
 //! - **Records by addresses.** A `sock_ops` program copies a TCP socket's record under its
 //!   addresses, ports and network namespace when the SYN is about to leave, so the held packet
 //!   alone finds it: no
-//!   sock_diag request for the cookie first. Only connections this host opens, over a socket of
-//!   their own family (an IPv6 socket's IPv4 connection goes the sock_diag way).
+//!   sock_diag request for the cookie first. Only connections this host opens, and not those
+//!   to their own address (127.0.0.1 to itself, ::1 to itself): they go over loopback, which
+//!   the daemon never holds, and the copy would cost every such connect about 1 µs.
 //! - **Program changes.** Programs on the exec and exit tracepoints mark the time a watched
 //!   process ran another program or ended, and each record carries the latest mark of its
 //!   process. `procfs.rs` watches a process from before it reads its details, so a record that
@@ -261,24 +262,26 @@ impl ConnectOwners {
     /// A TCP connect of its own over loopback must be found by its addresses, with the same
     /// record as by its cookie. Not waited for: the program ran when the SYN was built, and
     /// the SYN may never arrive (the unit's `IPAddressDeny=any` drops it; our rules let
-    /// loopback pass unheld).
+    /// loopback pass unheld). To 127.0.0.2, from 127.0.0.1 (the kernel's choice of source for
+    /// it): the program copies no record of a connection to its own address.
     fn check_own_tcp_connect(&self) -> io::Result<()> {
         if self.by_addresses.is_none() {
             return Ok(());
         }
-        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        let listener = TcpListener::bind(CHECK_ADDRESS)
             .map_err(|e| context("a loopback listener for the check", e))?;
-        let to = SocketAddrV4::new(Ipv4Addr::LOCALHOST, listener.local_addr()?.port());
+        let to = SocketAddrV4::new(CHECK_ADDRESS.0, listener.local_addr()?.port());
         let client = sys::tcp_connect_started(to)
             .map_err(|e| context("a loopback connect for the check (loopback down?)", e))?;
-        let (local, remote) = (client.local_addr()?, SocketAddr::V4(to));
-        let loopback = IpAddress::V4([127, 0, 0, 1]);
+        let SocketAddr::V4(local) = client.local_addr()? else {
+            return Err(io::Error::other("an IPv4 socket with an IPv6 address"));
+        };
         let flow = FlowKey {
             protocol: IPPROTO_TCP,
-            local_ip: loopback,
+            local_ip: IpAddress::V4(local.ip().octets()),
             local_port: local.port(),
-            remote_ip: loopback,
-            remote_port: remote.port(),
+            remote_ip: IpAddress::V4(to.ip().octets()),
+            remote_port: to.port(),
         };
         let cookie = sys::socket_cookie(&client).map_err(|e| context("SO_COOKIE", e))?;
         let by_cookie = self.record_of(cookie);
@@ -318,6 +321,9 @@ impl ProgramChanges {
 
 /// `IPPROTO_TCP`.
 const IPPROTO_TCP: u8 = 6;
+/// Where the start check's TCP connect goes: a loopback address the host does not connect
+/// from by itself.
+const CHECK_ADDRESS: (Ipv4Addr, u16) = (Ipv4Addr::new(127, 0, 0, 2), 0);
 /// A record's size in bytes.
 const RECORD_BYTES: usize = RECORD_WORDS * 8;
 
@@ -615,71 +621,130 @@ mod tests {
         );
     }
 
-    /// Accepts the next connection on loopback `listener` and returns the cookie of the
-    /// connecting socket (another process's: found by its port pair with sock_diag).
+    /// Accepts the next connection on `listener` and returns the cookie of the connecting
+    /// socket (another process's: found by its addresses with sock_diag).
     fn peer_cookie(listener: &TcpListener) -> u64 {
         let (accepted, _) = listener.accept().unwrap();
         let (local, remote) = (
             accepted.local_addr().unwrap(),
             accepted.peer_addr().unwrap(),
         );
-        assert!(local.ip().is_loopback() && remote.ip().is_loopback());
-        let loopback = IpAddress::V4([127, 0, 0, 1]);
         crate::sock_diag::SockDiag::open()
             .unwrap()
-            .lookup(6, (loopback, remote.port()), (loopback, local.port()))
+            .lookup(
+                6,
+                (ip_address(remote.ip()), remote.port()),
+                (ip_address(local.ip()), local.port()),
+            )
             .unwrap()
             .unwrap()
             .cookie
     }
 
+    fn ip_address(ip: std::net::IpAddr) -> IpAddress {
+        match ip {
+            std::net::IpAddr::V4(v4) => IpAddress::V4(v4.octets()),
+            std::net::IpAddr::V6(v6) => IpAddress::V6(v6.octets()),
+        }
+    }
+
+    /// Starts python3 running `code`, its output piped.
+    fn python(code: &str) -> std::process::Child {
+        std::process::Command::new("python3")
+            .args(["-c", code])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    }
+
+    /// The first line `child` prints, as a number.
+    fn first_line(child: &mut std::process::Child) -> u32 {
+        let mut line = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(child.stdout.as_mut().unwrap()),
+            &mut line,
+        )
+        .unwrap();
+        line.trim().parse::<u32>().unwrap()
+    }
+
+    /// A loopback address other than 127.0.0.1, which the kernel connects to from 127.0.0.1:
+    /// a connection to its own address is never copied by address (loopback is never held).
+    const OTHER_LOOPBACK: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 2);
+
     #[test]
     fn tcp_connections_are_found_by_their_addresses_with_the_record_of_their_cookie() {
-        if !root_or_skip() {
-            return;
-        }
-        let owners = ConnectOwners::attach().unwrap();
-        assert_eq!(owners.missing(), [] as [String; 0]);
-        for (listen, address) in [
-            (
-                SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
-                IpAddress::V4([127, 0, 0, 1]),
-            ),
-            (
-                SocketAddr::from((Ipv6Addr::LOCALHOST, 0)),
-                IpAddress::V6(Ipv6Addr::LOCALHOST.octets()),
-            ),
-        ] {
-            let listener = TcpListener::bind(listen).unwrap();
+        in_own_namespace(|| {
+            run_ok("ip", &["link", "set", "lo", "up"]);
+            // Two IPv6 addresses of this host: ::1 has no other loopback address beside it.
+            for address in ["fd00::1/128", "fd00::2/128"] {
+                run_ok("ip", &["-6", "addr", "add", address, "dev", "lo"]);
+            }
+            let owners = ConnectOwners::attach().unwrap();
+            assert_eq!(owners.missing(), [] as [String; 0]);
+            let flow = |local: SocketAddr, remote: SocketAddr| FlowKey {
+                protocol: IPPROTO_TCP,
+                local_ip: ip_address(local.ip()),
+                local_port: local.port(),
+                remote_ip: ip_address(remote.ip()),
+                remote_port: remote.port(),
+            };
+            // IPv4, from 127.0.0.1 to 127.0.0.2: this process's connect.
+            let listener = TcpListener::bind((OTHER_LOOPBACK, 0)).unwrap();
             let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
             let (local, remote) = (client.local_addr().unwrap(), client.peer_addr().unwrap());
-            let flow = |local_port, remote_port| FlowKey {
-                protocol: IPPROTO_TCP,
-                local_ip: address,
-                local_port,
-                remote_ip: address,
-                remote_port,
-            };
+            assert_ne!(local.ip(), remote.ip());
             let by_cookie = owners
                 .record_of(sys::socket_cookie(&client).unwrap())
                 .unwrap();
             assert_eq!(by_cookie.pid, std::process::id());
             assert_eq!(by_cookie.changed_ns, u64::MAX, "not watched");
             assert_eq!(
-                owners.record_of_connection(&flow(local.port(), remote.port())),
-                Some(by_cookie),
-                "{listen}"
+                owners.record_of_connection(&flow(local, remote)),
+                Some(by_cookie)
             );
-            // The accepting side never connected; and the ports swapped are another connection.
-            assert_eq!(
-                owners.record_of_connection(&flow(remote.port(), local.port())),
-                None
-            );
-            assert_eq!(
-                owners.record_of_connection(&flow(local.port(), remote.port() ^ 1)),
-                None
-            );
-        }
+            // The accepting side never connected; and another port is another connection.
+            assert_eq!(owners.record_of_connection(&flow(remote, local)), None);
+            let other_port = SocketAddr::new(remote.ip(), remote.port() ^ 1);
+            assert_eq!(owners.record_of_connection(&flow(local, other_port)), None);
+            // IPv6, from fd00::1 to fd00::2: a python process's, bound first (the kernel would
+            // pick fd00::2 itself as the source).
+            let listener = TcpListener::bind("[fd00::2]:0").unwrap();
+            let remote = listener.local_addr().unwrap();
+            let mut child = python(&format!(
+                "import socket, time\ns=socket.socket(socket.AF_INET6)\ns.bind(('fd00::1', 0))\n\
+                 s.connect(('fd00::2', {}))\nprint(s.getsockname()[1], flush=True)\n\
+                 time.sleep(5)",
+                remote.port()
+            ));
+            let local_port = u16::try_from(first_line(&mut child)).unwrap();
+            let local = SocketAddr::from((Ipv6Addr::new(0xfd00, 0, 0, 0, 0, 0, 0, 1), local_port));
+            let by_cookie = owners.record_of(peer_cookie(&listener));
+            let by_addresses = owners.record_of_connection(&flow(local, remote));
+            child.kill().unwrap();
+            child.wait().unwrap();
+            assert_eq!(by_cookie.map(|r| r.pid), Some(child.id()));
+            assert_eq!(by_addresses, by_cookie);
+            // A connection to its own address (127.0.0.1 and ::1 to themselves) goes over
+            // loopback, which is never held: recorded by its cookie, never copied by address.
+            for own in [
+                SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+                SocketAddr::from((Ipv6Addr::LOCALHOST, 0)),
+            ] {
+                let listener = TcpListener::bind(own).unwrap();
+                let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+                let (local, remote) = (client.local_addr().unwrap(), client.peer_addr().unwrap());
+                assert_eq!(local.ip(), remote.ip());
+                assert!(owners
+                    .record_of(sys::socket_cookie(&client).unwrap())
+                    .is_some());
+                assert_eq!(
+                    owners.record_of_connection(&flow(local, remote)),
+                    None,
+                    "{own}"
+                );
+            }
+        });
     }
 
     /// A connection of an IPv6 socket to an IPv4-mapped address is found as the IPv4
@@ -691,29 +756,13 @@ mod tests {
             return;
         }
         let owners = ConnectOwners::attach().unwrap();
-        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+        let listener = TcpListener::bind((OTHER_LOOPBACK, 0)).unwrap();
         let port = listener.local_addr().unwrap().port();
-        let python = |code: String| {
-            std::process::Command::new("python3")
-                .args(["-c", &code])
-                .stdout(std::process::Stdio::piped())
-                .spawn()
-                .unwrap()
-        };
-        let first_line = |child: &mut std::process::Child| {
-            let mut line = String::new();
-            std::io::BufRead::read_line(
-                &mut std::io::BufReader::new(child.stdout.as_mut().unwrap()),
-                &mut line,
-            )
-            .unwrap();
-            line.trim().parse::<u32>().unwrap()
-        };
         // The first process connects over IPv4 and resets the connection: the port is free.
-        let mut first = python(format!(
+        let mut first = python(&format!(
             "import socket, struct\ns=socket.socket()\n\
              s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))\n\
-             s.connect(('127.0.0.1', {port}))\nprint(s.getsockname()[1], flush=True)\ns.close()"
+             s.connect(('127.0.0.2', {port}))\nprint(s.getsockname()[1], flush=True)\ns.close()"
         ));
         let local_port = u16::try_from(first_line(&mut first)).unwrap();
         drop(listener.accept().unwrap());
@@ -722,16 +771,16 @@ mod tests {
             protocol: IPPROTO_TCP,
             local_ip: IpAddress::V4([127, 0, 0, 1]),
             local_port,
-            remote_ip: IpAddress::V4([127, 0, 0, 1]),
+            remote_ip: IpAddress::V4(OTHER_LOOPBACK.octets()),
             remote_port: port,
         };
         assert_eq!(owners.record_of_connection(&flow).unwrap().pid, first.id());
         // Another process, from the same port over an IPv6 socket, to the mapped address.
-        let mut second = python(format!(
+        let mut second = python(&format!(
             "import os, socket, time\ns=socket.socket(socket.AF_INET6)\n\
              s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n\
              s.bind(('::ffff:127.0.0.1', {local_port}))\n\
-             s.connect(('::ffff:127.0.0.1', {port}))\nprint(os.getpid(), flush=True)\n\
+             s.connect(('::ffff:127.0.0.2', {port}))\nprint(os.getpid(), flush=True)\n\
              time.sleep(5)"
         ));
         let second_pid = first_line(&mut second);
@@ -750,9 +799,9 @@ mod tests {
             return;
         }
         let owners = ConnectOwners::attach().unwrap();
-        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+        let listener = TcpListener::bind((OTHER_LOOPBACK, 0)).unwrap();
         let port = listener.local_addr().unwrap().port();
-        let ours = TcpStream::connect((Ipv4Addr::LOCALHOST, port)).unwrap();
+        let ours = TcpStream::connect((OTHER_LOOPBACK, port)).unwrap();
         let local_port = ours.local_addr().unwrap().port();
         let cookie = sys::socket_cookie(&ours).unwrap();
         in_own_namespace(move || {
@@ -764,7 +813,7 @@ mod tests {
                     "-c",
                     &format!(
                         "import socket\ns=socket.socket()\ns.bind(('127.0.0.1', {local_port}))\n\
-                         s.connect_ex(('127.0.0.1', {port}))"
+                         s.connect_ex(('127.0.0.2', {port}))"
                     ),
                 ],
             );
@@ -773,7 +822,7 @@ mod tests {
             protocol: IPPROTO_TCP,
             local_ip: IpAddress::V4([127, 0, 0, 1]),
             local_port,
-            remote_ip: IpAddress::V4([127, 0, 0, 1]),
+            remote_ip: IpAddress::V4(OTHER_LOOPBACK.octets()),
             remote_port: port,
         };
         assert_eq!(

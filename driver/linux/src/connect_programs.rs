@@ -42,6 +42,7 @@ const STORE_IMM_DW: u8 = 0x7a;
 const LOAD_IMM64: u8 = 0x18;
 const JUMP: u8 = 0x05;
 const JEQ_IMM: u8 = 0x15;
+const JEQ_REG: u8 = 0x1d;
 const JNE_IMM: u8 = 0x55;
 const JNE_REG: u8 = 0x5d;
 const CALL: u8 = 0x85;
@@ -150,7 +151,8 @@ fn map_and_key(map_fd: i32, key: i16) -> [u64; 4] {
 /// ends with its own key, so a reader can tell a copy of an entry the LRU map reused for
 /// another key), or the key's entry deleted when the socket has no record of its own or the
 /// copy fails (so an entry never outlives the connection it was copied for into the next one
-/// with the same addresses); any other `op`: nothing. Returns 1. An IPv6 socket's connection
+/// with the same addresses); a connection to its own address (loopback, never held): nothing;
+/// any other `op`: nothing. Returns 1. An IPv6 socket's connection
 /// to an IPv4-mapped address is keyed as the IPv4 connection its packets show: keyed as IPv6,
 /// it would leave an older entry of the same IPv4 addresses in place, for another process.
 pub(crate) fn copy_to_addresses(records_fd: i32, by_addresses_fd: i32) -> Vec<u64> {
@@ -227,7 +229,19 @@ pub(crate) fn copy_to_addresses(records_fd: i32, by_addresses_fd: i32) -> Vec<u6
         program.push(insn(LOAD_W, R2, R6, OPS_REMOTE_IP6 + 4 * word, 0));
         program.push(insn(STORE_W, R10, R2, REMOTE + 4 * word, 0));
     }
+    // A connection to its own address (127.0.0.1 to 127.0.0.1, ::1 to ::1, the host's address to
+    // itself) goes over loopback, which the daemon never holds: no copy, and none is ever made
+    // for those addresses, so no entry of theirs can be left behind either.
     let lookup = program.len();
+    program.extend([
+        insn(LOAD_DW, R2, R10, LOCAL, 0),
+        insn(LOAD_DW, R3, R10, REMOTE, 0),
+        insn(JNE_REG, R2, R3, 3, 0), // different: copy
+        insn(LOAD_DW, R2, R10, LOCAL + 8, 0),
+        insn(LOAD_DW, R3, R10, REMOTE + 8, 0),
+    ]);
+    let own_address = program.len();
+    program.push(insn(JEQ_REG, R2, R3, 0, 0)); // the same: out (patched)
     program.extend(map_and_key(records_fd, COOKIE));
     program.push(insn(CALL, 0, 0, 0, HELPER_MAP_LOOKUP)); // r0 = &records[cookie] or null
     let no_record = program.len();
@@ -268,6 +282,7 @@ pub(crate) fn copy_to_addresses(records_fd: i32, by_addresses_fd: i32) -> Vec<u6
         (ipv6 + 3, native),
         (ipv6 + 6, native),
         (mapped_to_lookup, lookup),
+        (own_address, out),
         (no_record, delete),
         (other_socket, delete),
         (copied, out),

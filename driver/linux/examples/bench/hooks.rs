@@ -1,4 +1,4 @@
-//! `bench hooks [--rounds N] [--sends N] [--connects N]`: what the daemon's record of each
+//! `bench hooks [--rounds N] [--sends N] [--connects N] [--compare DAEMON]`: what the daemon's record of each
 //! connect (BPF programs on the cgroup v2 root's connect hooks,
 //! `driver/linux/src/connect_owners.rs`) costs every other program on the machine, which pays it
 //! whether the daemon judges its traffic or not.
@@ -8,11 +8,13 @@
 //! kernel's work for a loopback handshake) and unconnected UDP sends (no program of ours; when
 //! the daemon also hooked them they cost about 15 % more, and it no longer does). Three
 //! configurations in interleaved rounds: no daemon, the daemon, the daemon with `--no-bpf`
-//! (its presence without the programs). Medians over the rounds of each round's mean send and
+//! (its presence without the programs), and with `--compare` another daemon build with its
+//! programs, for an A/B of a change to them. Medians over the rounds of each round's mean send and
 //! median connect; it asserts nothing.
 
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread;
@@ -22,7 +24,7 @@ use super::{
     daemon_binary, each_option, median, number, set_backlog, set_linger_zero, Daemon, Net, Res,
 };
 
-const USAGE: &str = "usage: bench hooks [--rounds N] [--sends N] [--connects N]";
+const USAGE: &str = "usage: bench hooks [--rounds N] [--sends N] [--connects N] [--compare DAEMON]";
 /// How long a started daemon is left alone before the timing begins.
 const SETTLE: std::time::Duration = std::time::Duration::from_millis(500);
 
@@ -30,6 +32,7 @@ struct Options {
     rounds: usize,
     sends: usize,
     connects: usize,
+    compare: Option<PathBuf>,
 }
 
 fn parse_options(args: &[String]) -> Res<Options> {
@@ -37,12 +40,14 @@ fn parse_options(args: &[String]) -> Res<Options> {
         rounds: 5,
         sends: 200_000,
         connects: 5_000,
+        compare: None,
     };
     each_option(args, USAGE, |flag, value| {
         match flag {
             "--rounds" => o.rounds = number(&value()?)?,
             "--sends" => o.sends = number(&value()?)?,
             "--connects" => o.connects = number(&value()?)?,
+            "--compare" => o.compare = Some(super::established::compare_daemon(&value()?)?),
             "--quick" => (o.rounds, o.sends, o.connects) = (3, 50_000, 2_000),
             _ => return Ok(false),
         }
@@ -59,6 +64,7 @@ enum Config {
     None,
     Daemon,
     NoBpf,
+    Compare,
 }
 
 impl Config {
@@ -67,6 +73,7 @@ impl Config {
             Config::None => "no daemon",
             Config::Daemon => "the daemon (BPF record)",
             Config::NoBpf => "the daemon --no-bpf",
+            Config::Compare => "the --compare daemon (BPF record)",
         }
     }
 }
@@ -75,20 +82,27 @@ pub(crate) fn bench(args: &[String]) -> Res<()> {
     let options = parse_options(args)?;
     let binary = daemon_binary()?;
     let _net = Net::create()?;
-    let configs = [Config::None, Config::Daemon, Config::NoBpf];
+    let mut configs = vec![Config::None, Config::Daemon, Config::NoBpf];
+    if options.compare.is_some() {
+        configs.push(Config::Compare);
+    }
     let mut results: Vec<(Config, Vec<f64>, Vec<f64>)> = configs
         .iter()
         .map(|&c| (c, Vec::new(), Vec::new()))
         .collect();
     for round in 1..=options.rounds {
         // A different order each round: what runs first is not always the same configuration.
-        let mut order = configs.to_vec();
+        let mut order = configs.clone();
         order.rotate_left(round % configs.len());
         for config in order {
             let daemon = match config {
                 Config::None => None,
                 Config::Daemon => Some(Daemon::spawn_with_args(&binary, None, &[])?),
                 Config::NoBpf => Some(Daemon::spawn_with_args(&binary, None, &["--no-bpf"])?),
+                Config::Compare => {
+                    let other = options.compare.as_ref().ok_or("--compare missing")?;
+                    Some(Daemon::spawn_with_args(other, None, &[])?)
+                }
             };
             // What a start does (its first look at the network and /proc) is not measured.
             if daemon.is_some() {
