@@ -1,7 +1,8 @@
 //! Which process connected each socket, as the kernel saw it. Small BPF programs on the cgroup
 //! hooks of `connect(2)` (TCP and UDP, IPv4 and IPv6) record the calling process's id and the
 //! time under the socket's cookie, in a map the daemon reads when a new flow's first packet is
-//! held (sock_diag gives the cookie with the inode).
+//! held (sock_diag gives the cookie with the inode). Not TCP connects to 127.0.0.1 or ::1:
+//! loopback is never held, and every program that talks to a local server would pay for it.
 //!
 //! One map lookup then replaces the `/proc` search of `procfs.rs`: a `readlink` of the socket's
 //! descriptor per connection at best, and whole descriptor lists when a program with many threads
@@ -61,8 +62,8 @@ use crate::sys;
 const PROG_TYPE_CGROUP_SOCK_ADDR: u32 = 18;
 const PROG_TYPE_SOCK_OPS: u32 = 13;
 const PROG_TYPE_RAW_TRACEPOINT: u32 = 17;
-/// `BPF_CGROUP_INET4_CONNECT`, `BPF_CGROUP_INET6_CONNECT`.
-const ATTACH_TYPES: [u32; 2] = [10, 11];
+/// `BPF_CGROUP_INET4_CONNECT`, `BPF_CGROUP_INET6_CONNECT`, and whether it is IPv6's.
+const ATTACH_TYPES: [(u32, bool); 2] = [(10, false), (11, true)];
 /// `BPF_CGROUP_SOCK_OPS`.
 const ATTACH_SOCK_OPS: u32 = 3;
 /// The tracepoints after which a process may be running another program than before: an exec,
@@ -129,10 +130,11 @@ impl ConnectOwners {
             .map_err(|e| context("creating the BPF map of program changes", e))?;
         let records = BpfMap::create(MapKind::LruHash, 8, RECORD_BYTES as u32, MAP_ENTRIES)
             .map_err(|e| context("creating the BPF map", e))?;
-        let program = connect_programs::record_caller(records.as_raw_fd(), changes.as_raw_fd());
         let mut log = vec![0u8; LOG_BYTES];
         let mut links = Vec::with_capacity(ATTACH_TYPES.len() + 3);
-        for attach_type in ATTACH_TYPES {
+        for (attach_type, ipv6) in ATTACH_TYPES {
+            let program =
+                connect_programs::record_caller(records.as_raw_fd(), changes.as_raw_fd(), ipv6);
             // On an error the links made so far are dropped with `links`: nothing stays attached.
             let loaded =
                 bpf_sys::prog_load(PROG_TYPE_CGROUP_SOCK_ADDR, attach_type, &program, &mut log)
@@ -522,14 +524,17 @@ mod tests {
         }
         let owners = ConnectOwners::attach().unwrap();
         let own = std::process::id();
-        // TCP over IPv4 and IPv6 loopback: recorded at connect.
+        // TCP over IPv4, and over IPv6 to a mapped IPv4 address (the IPv6 hook): recorded at
+        // connect.
+        let listener = TcpListener::bind((OTHER_LOOPBACK, 0)).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let mapped = OTHER_LOOPBACK.to_ipv6_mapped();
         for address in [
-            SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
-            SocketAddr::from((Ipv6Addr::LOCALHOST, 0)),
+            SocketAddr::from((OTHER_LOOPBACK, port)),
+            SocketAddr::from((mapped, port)),
         ] {
-            let listener = TcpListener::bind(address).unwrap();
             let before = sys::monotonic_ns().unwrap();
-            let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+            let client = TcpStream::connect(address).unwrap();
             let after = sys::monotonic_ns().unwrap();
             let record = owners
                 .record_of(sys::socket_cookie(&client).unwrap())
@@ -544,6 +549,25 @@ mod tests {
             assert_eq!(
                 owners.record_of(sys::socket_cookie(&listener).unwrap()),
                 None
+            );
+        }
+        // TCP to 127.0.0.1 and ::1 (over IPv6 or mapped) goes over loopback, never held: not
+        // recorded (the connect hook skips it, every local server's clients gain).
+        let v4 = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+        let v6 = TcpListener::bind((Ipv6Addr::LOCALHOST, 0)).unwrap();
+        for address in [
+            v4.local_addr().unwrap(),
+            v6.local_addr().unwrap(),
+            SocketAddr::from((
+                Ipv4Addr::LOCALHOST.to_ipv6_mapped(),
+                v4.local_addr().unwrap().port(),
+            )),
+        ] {
+            let client = TcpStream::connect(address).unwrap();
+            assert_eq!(
+                owners.record_of(sys::socket_cookie(&client).unwrap()),
+                None,
+                "{address}"
             );
         }
         // A connected UDP socket: recorded at its connect (which sends nothing), and again at
@@ -676,9 +700,10 @@ mod tests {
     fn tcp_connections_are_found_by_their_addresses_with_the_record_of_their_cookie() {
         in_own_namespace(|| {
             run_ok("ip", &["link", "set", "lo", "up"]);
-            // Two IPv6 addresses of this host: ::1 has no other loopback address beside it.
-            for address in ["fd00::1/128", "fd00::2/128"] {
-                run_ok("ip", &["-6", "addr", "add", address, "dev", "lo"]);
+            // Two IPv6 addresses of this host (::1 has no other loopback address beside it),
+            // and an IPv4 one besides 127.0.0.0/8.
+            for address in ["fd00::1/128", "fd00::2/128", "10.55.0.1/32"] {
+                run_ok("ip", &["addr", "add", address, "dev", "lo"]);
             }
             let owners = ConnectOwners::attach().unwrap();
             assert_eq!(owners.missing(), [] as [String; 0]);
@@ -725,11 +750,12 @@ mod tests {
             child.wait().unwrap();
             assert_eq!(by_cookie.map(|r| r.pid), Some(child.id()));
             assert_eq!(by_addresses, by_cookie);
-            // A connection to its own address (127.0.0.1 and ::1 to themselves) goes over
-            // loopback, which is never held: recorded by its cookie, never copied by address.
+            // A connection to its own address (the host's address to itself) goes over
+            // loopback, which is never held: recorded by its cookie (not being to 127.0.0.1
+            // or ::1, which the connect hook skips), never copied by address.
             for own in [
-                SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
-                SocketAddr::from((Ipv6Addr::LOCALHOST, 0)),
+                SocketAddr::from((Ipv4Addr::new(10, 55, 0, 1), 0)),
+                SocketAddr::from((Ipv6Addr::new(0xfd00, 0, 0, 0, 0, 0, 0, 2), 0)),
             ] {
                 let listener = TcpListener::bind(own).unwrap();
                 let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
@@ -839,14 +865,14 @@ mod tests {
         use std::io::Write;
         let owners = ConnectOwners::attach().unwrap();
         let changes = owners.program_changes().unwrap();
-        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+        let listener = TcpListener::bind((OTHER_LOOPBACK, 0)).unwrap();
         let port = listener.local_addr().unwrap().port();
         // Connects once when told, then runs another program (a new bash) that connects again.
         let mut child = std::process::Command::new("bash")
             .arg("-c")
             .arg(format!(
-                "echo ready; read x; exec 3<>/dev/tcp/127.0.0.1/{port}; read x; \
-                 exec bash -c 'exec 4<>/dev/tcp/127.0.0.1/{port}; read x'"
+                "echo ready; read x; exec 3<>/dev/tcp/127.0.0.2/{port}; read x; \
+                 exec bash -c 'exec 4<>/dev/tcp/127.0.0.2/{port}; read x'"
             ))
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
@@ -917,14 +943,14 @@ mod tests {
             return;
         }
         let owners = ConnectOwners::attach().unwrap();
-        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+        let listener = TcpListener::bind((OTHER_LOOPBACK, 0)).unwrap();
         let port = listener.local_addr().unwrap().port();
         // sendto(MSG_FASTOPEN) connects without connect(2): the SYN carries the data.
         let mut child = std::process::Command::new("python3")
             .arg("-c")
             .arg(format!(
                 "import socket,time\ns=socket.socket()\n\
-                 s.sendto(b'x', socket.MSG_FASTOPEN, ('127.0.0.1', {port}))\ntime.sleep(5)"
+                 s.sendto(b'x', socket.MSG_FASTOPEN, ('127.0.0.2', {port}))\ntime.sleep(5)"
             ))
             .spawn()
             .unwrap();
@@ -940,13 +966,13 @@ mod tests {
             return;
         }
         let owners = ConnectOwners::attach().unwrap();
-        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+        let listener = TcpListener::bind((OTHER_LOOPBACK, 0)).unwrap();
         let port = listener.local_addr().unwrap().port();
         // A shell's /dev/tcp connect: another process, which holds the socket at descriptor 3
         // while `sleep` keeps it open.
         let mut child = std::process::Command::new("bash")
             .arg("-c")
-            .arg(format!("exec 3<>/dev/tcp/127.0.0.1/{port}; exec sleep 5"))
+            .arg(format!("exec 3<>/dev/tcp/127.0.0.2/{port}; exec sleep 5"))
             .spawn()
             .unwrap();
         assert_eq!(

@@ -72,6 +72,10 @@ const R10: u8 = 10;
 const SOCK_OPS_TCP_CONNECT: i32 = 3;
 /// `AF_INET`.
 const AF_INET: i32 = 2;
+/// `IPPROTO_TCP`.
+const IPPROTO_TCP: i32 = 6;
+/// `::ffff:0:0/96`'s third word as a little-endian load of its network-order bytes.
+const MAPPED_WORD: i32 = 0xffff_0000_u32 as i32;
 /// Offsets in `struct bpf_sock_ops` (`include/uapi/linux/bpf.h`).
 const OPS_OP: i16 = 0;
 const OPS_FAMILY: i16 = 20;
@@ -94,8 +98,13 @@ pub(crate) const RECORD_WORDS: usize = 4;
 pub(crate) const ADDRESS_KEY_BYTES: usize = 56;
 
 /// `map[cookie] = (caller, now, cookie, changed[caller] or u64::MAX); return 1 (allow)`.
-/// A connect of the socket again (by the same process or another) replaces the record.
-pub(crate) fn record_caller(records_fd: i32, changes_fd: i32) -> Vec<u64> {
+/// A connect of the socket again (by the same process or another) replaces the record. Not for
+/// a TCP connect to 127.0.0.1 or ::1 (or ::ffff:127.0.0.1): it goes over loopback, which the
+/// daemon never holds, and local servers are connected to often (the record would cost each such
+/// connect about 0.5 µs). UDP ones are still recorded: the DNS log names the process that asked
+/// a resolver on loopback by its socket's record. `ipv6`: for the IPv6 hook (each hook's
+/// program may read only its own family's address).
+pub(crate) fn record_caller(records_fd: i32, changes_fd: i32, ipv6: bool) -> Vec<u64> {
     // The stack: the cookie (key) at fp-8, the record at fp-40, the watched pid at fp-48.
     const KEY: i16 = -8;
     const PID: i16 = -40;
@@ -103,37 +112,93 @@ pub(crate) fn record_caller(records_fd: i32, changes_fd: i32) -> Vec<u64> {
     const COOKIE: i16 = -24;
     const CHANGED: i16 = -16;
     const WATCHED: i16 = -48;
-    let mut program = vec![
-        insn(MOV64_REG, R6, R1, 0, 0),             // 0: r6 = ctx
-        insn(CALL, 0, 0, 0, HELPER_PID_TGID),      // 1: r0 = tgid << 32 | pid
-        insn(RSH64_IMM, R0, 0, 0, 32),             // 2: r0 = tgid, the process id
-        insn(STORE_DW, R10, R0, PID, 0),           // 3: record.pid
-        insn(STORE_DW, R10, R0, WATCHED, 0),       // 4: the changes key (low 4 bytes)
-        insn(MOV64_REG, R1, R6, 0, 0),             // 5: r1 = ctx
-        insn(CALL, 0, 0, 0, HELPER_SOCKET_COOKIE), // 6: r0 = the socket's cookie
-        insn(STORE_DW, R10, R0, KEY, 0),           // 7: key
-        insn(STORE_DW, R10, R0, COOKIE, 0),        // 8: record.cookie
-        insn(CALL, 0, 0, 0, HELPER_KTIME_NS),      // 9: r0 = now
-        insn(STORE_DW, R10, R0, TIME, 0),          // 10: record.time
-    ];
-    program.extend(map_and_key(changes_fd, WATCHED)); // 11-14: changes, &pid
+    let mut program = vec![insn(MOV64_REG, R6, R1, 0, 0)]; // r6 = ctx
+    let skips = skip_tcp_to_localhost(&mut program, ipv6);
+    let record = program.len();
     program.extend([
-        insn(CALL, 0, 0, 0, HELPER_MAP_LOOKUP), // 15: r0 = &changes[pid] or null
-        insn(MOV64_IMM, R1, 0, 0, -1),          // 16: r1 = u64::MAX (unknown)
-        insn(JEQ_IMM, R0, 0, 1, 0),             // 17: not watched: keep it
-        insn(LOAD_DW, R1, R0, 0, 0),            // 18: r1 = changes[pid]
-        insn(STORE_DW, R10, R1, CHANGED, 0),    // 19: record.changed
+        insn(CALL, 0, 0, 0, HELPER_PID_TGID), // r0 = tgid << 32 | pid
+        insn(RSH64_IMM, R0, 0, 0, 32),        // r0 = tgid, the process id
+        insn(STORE_DW, R10, R0, PID, 0),      // record.pid
+        insn(STORE_DW, R10, R0, WATCHED, 0),  // the changes key (low 4 bytes)
+        insn(MOV64_REG, R1, R6, 0, 0),        // r1 = ctx
+        insn(CALL, 0, 0, 0, HELPER_SOCKET_COOKIE), // r0 = the socket's cookie
+        insn(STORE_DW, R10, R0, KEY, 0),      // key
+        insn(STORE_DW, R10, R0, COOKIE, 0),   // record.cookie
+        insn(CALL, 0, 0, 0, HELPER_KTIME_NS), // r0 = now
+        insn(STORE_DW, R10, R0, TIME, 0),     // record.time
     ]);
-    program.extend(map_and_key(records_fd, KEY)); // 20-23: records, &key
+    program.extend(map_and_key(changes_fd, WATCHED)); // changes, &pid
     program.extend([
-        insn(MOV64_REG, R3, R10, 0, 0),         // 24: r3 = &record
-        insn(ADD64_IMM, R3, 0, 0, PID.into()),  // 25
-        insn(MOV64_IMM, R4, 0, 0, 0),           // 26: BPF_ANY
-        insn(CALL, 0, 0, 0, HELPER_MAP_UPDATE), // 27: a full map evicts its oldest
-        insn(MOV64_IMM, R0, 0, 0, 1),           // 28: allow the connect, always
-        insn(EXIT, 0, 0, 0, 0),                 // 29
+        insn(CALL, 0, 0, 0, HELPER_MAP_LOOKUP), // r0 = &changes[pid] or null
+        insn(MOV64_IMM, R1, 0, 0, -1),          // r1 = u64::MAX (unknown)
+        insn(JEQ_IMM, R0, 0, 1, 0),             // not watched: keep it
+        insn(LOAD_DW, R1, R0, 0, 0),            // r1 = changes[pid]
+        insn(STORE_DW, R10, R1, CHANGED, 0),    // record.changed
     ]);
+    program.extend(map_and_key(records_fd, KEY)); // records, &key
+    program.extend([
+        insn(MOV64_REG, R3, R10, 0, 0), // r3 = &record
+        insn(ADD64_IMM, R3, 0, 0, PID.into()),
+        insn(MOV64_IMM, R4, 0, 0, 0),           // BPF_ANY
+        insn(CALL, 0, 0, 0, HELPER_MAP_UPDATE), // a full map evicts its oldest
+    ]);
+    let out = program.len();
+    program.extend([
+        insn(MOV64_IMM, R0, 0, 0, 1), // allow the connect, always
+        insn(EXIT, 0, 0, 0, 0),
+    ]);
+    for (at, to_out) in skips {
+        set_jump(&mut program, at, if to_out { out } else { record });
+    }
     program
+}
+
+/// Offsets in `struct bpf_sock_addr`: the address connected to (network order), the protocol.
+const ADDR_USER_IP4: i16 = 4;
+const ADDR_USER_IP6: i16 = 8;
+const ADDR_PROTOCOL: i16 = 36;
+/// 127.0.0.1 and the last word of ::1, as little-endian loads of their network-order bytes.
+const LOCALHOST_WORD: i32 = 0x0100_007f;
+const IPV6_LOCALHOST_LAST_WORD: i32 = 0x0100_0000;
+
+/// Appends the test of [`record_caller`]'s skip: a TCP connect to 127.0.0.1, ::1 or
+/// ::ffff:127.0.0.1. Returns its jumps to patch: (at, true) to the exit, (at, false) to the
+/// record.
+fn skip_tcp_to_localhost(program: &mut Vec<u64>, ipv6: bool) -> Vec<(usize, bool)> {
+    let mut jumps = Vec::new();
+    let mut jump = |program: &mut Vec<u64>, instruction: u64, to_out: bool| {
+        jumps.push((program.len(), to_out));
+        program.push(instruction);
+    };
+    program.push(insn(LOAD_W, R2, R6, ADDR_PROTOCOL, 0));
+    jump(program, insn(JNE_IMM, R2, 0, 0, IPPROTO_TCP), false);
+    if !ipv6 {
+        program.push(insn(LOAD_W, R2, R6, ADDR_USER_IP4, 0));
+        jump(program, insn(JEQ_IMM, R2, 0, 0, LOCALHOST_WORD), true);
+        jump(program, insn(JUMP, 0, 0, 0, 0), false);
+        return jumps;
+    }
+    for word in 0..2 {
+        program.push(insn(LOAD_W, R2, R6, ADDR_USER_IP6 + 4 * word, 0));
+        jump(program, insn(JNE_IMM, R2, 0, 0, 0), false);
+    }
+    program.push(insn(LOAD_W, R2, R6, ADDR_USER_IP6 + 8, 0));
+    program.push(insn(LOAD_W, R4, R6, ADDR_USER_IP6 + 12, 0));
+    // ::1: the third word zero too.
+    program.push(insn(JNE_IMM, R2, 0, 2, 0));
+    jump(
+        program,
+        insn(JEQ_IMM, R4, 0, 0, IPV6_LOCALHOST_LAST_WORD),
+        true,
+    );
+    jump(program, insn(JUMP, 0, 0, 0, 0), false);
+    // ::ffff:127.0.0.1 (a 32-bit move: the loaded word is zero-extended, the immediate would
+    // be sign-extended).
+    program.push(insn(MOV32_IMM, R3, 0, 0, MAPPED_WORD));
+    jump(program, insn(JNE_REG, R2, R3, 0, 0), false);
+    jump(program, insn(JEQ_IMM, R4, 0, 0, LOCALHOST_WORD), true);
+    jump(program, insn(JUMP, 0, 0, 0, 0), false);
+    jumps
 }
 
 /// `r1 = map; r2 = &stack[key]`: the first two arguments of every map helper (the 64-bit load
@@ -164,8 +229,6 @@ pub(crate) fn copy_to_addresses(records_fd: i32, by_addresses_fd: i32) -> Vec<u6
     const NETNS: i16 = KEY + 16;
     const LOCAL: i16 = KEY + 24;
     const REMOTE: i16 = KEY + 40;
-    /// `::ffff:0:0/96`'s third word as a little-endian load of its network-order bytes.
-    const MAPPED_WORD: i32 = 0xffff_0000_u32 as i32;
     let mut program = vec![
         insn(MOV64_REG, R6, R1, 0, 0),                 // r6 = ctx
         insn(LOAD_W, R2, R6, OPS_OP, 0),               // r2 = ctx->op
@@ -332,7 +395,7 @@ fn set_jump(program: &mut [u64], at: usize, to: usize) {
 }
 
 #[cfg(test)]
-#[allow(clippy::indexing_slicing)]
+#[allow(clippy::indexing_slicing, clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -396,16 +459,50 @@ mod tests {
 
     #[test]
     fn the_connect_program_always_allows_and_reads_changes_before_writing_records() {
-        let program = record_caller(7, 9);
-        assert_one_exit_returning(&program, 1);
-        assert_eq!(map_loads(&program), [9, 7]);
-        assert_eq!(
-            (code(program[27]), imm(program[27])),
-            (CALL, HELPER_MAP_UPDATE)
-        );
-        // Not watched: u64::MAX stays in r1, the value of an unknown change.
-        assert_eq!((code(program[16]), imm(program[16])), (MOV64_IMM, -1));
-        assert_eq!((code(program[17]), offset(program[17])), (JEQ_IMM, 1));
+        for ipv6 in [false, true] {
+            let program = record_caller(7, 9, ipv6);
+            assert_one_exit_returning(&program, 1);
+            assert_eq!(map_loads(&program), [9, 7]);
+            let last = program.len() - 1;
+            assert_eq!(
+                (code(program[last - 2]), imm(program[last - 2])),
+                (CALL, HELPER_MAP_UPDATE)
+            );
+            // Not watched: u64::MAX stays in r1, the value of an unknown change.
+            let unknown = program
+                .iter()
+                .position(|i| code(*i) == MOV64_IMM && imm(*i) == -1)
+                .unwrap();
+            assert_eq!(code(program[unknown - 1]), CALL);
+            assert_eq!(
+                (code(program[unknown + 1]), offset(program[unknown + 1])),
+                (JEQ_IMM, 1)
+            );
+            // The skip's jumps stay within it or land on the record's first call or on the
+            // exit's `r0 = 1`; the skip reads the protocol first.
+            let record = program
+                .iter()
+                .position(|i| code(*i) == CALL && imm(*i) == HELPER_PID_TGID)
+                .unwrap();
+            assert_eq!(
+                (code(program[1]), offset(program[1])),
+                (LOAD_W, ADDR_PROTOCOL)
+            );
+            let mut to_exit = 0;
+            for (at, &instruction) in program[..record].iter().enumerate() {
+                let c = code(instruction);
+                if c & 0x07 == 0x05 {
+                    let to = (at as i64 + 1 + i64::from(offset(instruction))) as usize;
+                    assert!(to <= record || to == last - 1, "jump at {at} to {to}");
+                    to_exit += usize::from(to == last - 1);
+                }
+            }
+            assert_eq!(
+                to_exit,
+                if ipv6 { 2 } else { 1 },
+                "::1 and mapped, or 127.0.0.1"
+            );
+        }
     }
 
     #[test]
