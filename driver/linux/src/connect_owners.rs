@@ -3,6 +3,8 @@
 //! time under the socket's cookie, in a map the daemon reads when a new flow's first packet is
 //! held (sock_diag gives the cookie with the inode). Not TCP connects to 127.0.0.1 or ::1:
 //! loopback is never held, and every program that talks to a local server would pay for it.
+//! (Inside a VRF such a connection leaves through the VRF's device and is held; without a
+//! record it is looked up as before these programs: README, "One lookup per connection".)
 //!
 //! One map lookup then replaces the `/proc` search of `procfs.rs`: a `readlink` of the socket's
 //! descriptor per connection at best, and whole descriptor lists when a program with many threads
@@ -264,8 +266,9 @@ impl ConnectOwners {
     /// A TCP connect of its own over loopback must be found by its addresses, with the same
     /// record as by its cookie. Not waited for: the program ran when the SYN was built, and
     /// the SYN may never arrive (the unit's `IPAddressDeny=any` drops it; our rules let
-    /// loopback pass unheld). To 127.0.0.2, from 127.0.0.1 (the kernel's choice of source for
-    /// it): the program copies no record of a connection to its own address.
+    /// loopback pass unheld). To 127.0.0.2, from 127.0.0.1 (bound: with 127.0.0.2 on its own
+    /// on loopback the kernel would choose it as the source): the program copies no record of a
+    /// connection to its own address, and the connect hook records none of one to 127.0.0.1.
     fn check_own_tcp_connect(&self) -> io::Result<()> {
         if self.by_addresses.is_none() {
             return Ok(());
@@ -273,7 +276,8 @@ impl ConnectOwners {
         let listener = TcpListener::bind(CHECK_ADDRESS)
             .map_err(|e| context("a loopback listener for the check", e))?;
         let to = SocketAddrV4::new(CHECK_ADDRESS.0, listener.local_addr()?.port());
-        let client = sys::tcp_connect_started(to)
+        let from = SocketAddrV4::new(Ipv4Addr::LOCALHOST, 0);
+        let client = sys::tcp_connect_started(from, to)
             .map_err(|e| context("a loopback connect for the check (loopback down?)", e))?;
         let SocketAddr::V4(local) = client.local_addr()? else {
             return Err(io::Error::other("an IPv4 socket with an IPv6 address"));
@@ -615,6 +619,9 @@ mod tests {
     fn records_by_address_are_checked_without_waiting_for_an_answer() {
         in_own_namespace(|| {
             run_ok("ip", &["link", "set", "lo", "up"]);
+            // 127.0.0.2 on its own: the kernel would pick it as the source of the check's
+            // connect to it, were the check's socket not bound to 127.0.0.1.
+            run_ok("ip", &["addr", "add", "127.0.0.2/32", "dev", "lo"]);
             run_ok("nft", &["add table ip zf_check"]);
             run_ok(
                 "nft",
@@ -752,10 +759,11 @@ mod tests {
             assert_eq!(by_addresses, by_cookie);
             // A connection to its own address (the host's address to itself) goes over
             // loopback, which is never held: recorded by its cookie (not being to 127.0.0.1
-            // or ::1, which the connect hook skips), never copied by address.
+            // or ::1, which the connect hook skips: fd00::1 ends as ::1 does), never copied by
+            // address.
             for own in [
                 SocketAddr::from((Ipv4Addr::new(10, 55, 0, 1), 0)),
-                SocketAddr::from((Ipv6Addr::new(0xfd00, 0, 0, 0, 0, 0, 0, 2), 0)),
+                SocketAddr::from((Ipv6Addr::new(0xfd00, 0, 0, 0, 0, 0, 0, 1), 0)),
             ] {
                 let listener = TcpListener::bind(own).unwrap();
                 let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
@@ -935,6 +943,33 @@ mod tests {
             .unwrap();
         assert_eq!((record.pid, record.changed_ns), (own, 0));
         changes.unwatch(own);
+    }
+
+    /// A TCP socket may connect again after a refused connect, and by then another process
+    /// may hold it. A connect to 127.0.0.1 records nothing, so it must delete what the first
+    /// one recorded, lest that name the socket's next connection.
+    #[test]
+    fn a_connect_to_localhost_deletes_what_an_earlier_connect_of_the_socket_recorded() {
+        if !root_or_skip() {
+            return;
+        }
+        let owners = ConnectOwners::attach().unwrap();
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let closed = TcpListener::bind((OTHER_LOOPBACK, 0)).unwrap();
+        let closed_port = closed.local_addr().unwrap().port();
+        drop(closed);
+        let mut child = python(&format!(
+            "import socket, time\ns=socket.socket()\n\
+             assert s.connect_ex(('127.0.0.2', {closed_port})) != 0\n\
+             s.connect(('127.0.0.1', {port}))\nprint(s.getsockname()[1], flush=True)\n\
+             time.sleep(5)"
+        ));
+        first_line(&mut child);
+        let record = owners.record_of(peer_cookie(&listener));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert_eq!(record, None);
     }
 
     #[test]

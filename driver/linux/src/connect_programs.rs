@@ -101,9 +101,11 @@ pub(crate) const ADDRESS_KEY_BYTES: usize = 56;
 /// A connect of the socket again (by the same process or another) replaces the record. Not for
 /// a TCP connect to 127.0.0.1 or ::1 (or ::ffff:127.0.0.1): it goes over loopback, which the
 /// daemon never holds, and local servers are connected to often (the record would cost each such
-/// connect about 0.5 µs). UDP ones are still recorded: the DNS log names the process that asked
-/// a resolver on loopback by its socket's record. `ipv6`: for the IPv6 hook (each hook's
-/// program may read only its own family's address).
+/// connect about 0.5 µs); such a connect deletes the socket's record instead, which an earlier
+/// connect of the socket may have left (a TCP socket may connect again after a refused
+/// connect, and another process may hold it by then). UDP ones are still recorded: the DNS log
+/// names the process that asked a resolver on loopback by its socket's record. `ipv6`: for the
+/// IPv6 hook (each hook's program may read only its own family's address).
 pub(crate) fn record_caller(records_fd: i32, changes_fd: i32, ipv6: bool) -> Vec<u64> {
     // The stack: the cookie (key) at fp-8, the record at fp-40, the watched pid at fp-48.
     const KEY: i16 = -8;
@@ -142,13 +144,25 @@ pub(crate) fn record_caller(records_fd: i32, changes_fd: i32, ipv6: bool) -> Vec
         insn(MOV64_IMM, R4, 0, 0, 0),           // BPF_ANY
         insn(CALL, 0, 0, 0, HELPER_MAP_UPDATE), // a full map evicts its oldest
     ]);
+    let recorded = program.len();
+    program.push(insn(JUMP, 0, 0, 0, 0)); // out (patched)
+                                          // Skipped: the socket's record, if an earlier connect left one, goes.
+    let forget = program.len();
+    program.extend([
+        insn(MOV64_REG, R1, R6, 0, 0),
+        insn(CALL, 0, 0, 0, HELPER_SOCKET_COOKIE),
+        insn(STORE_DW, R10, R0, KEY, 0),
+    ]);
+    program.extend(map_and_key(records_fd, KEY));
+    program.push(insn(CALL, 0, 0, 0, HELPER_MAP_DELETE));
     let out = program.len();
     program.extend([
         insn(MOV64_IMM, R0, 0, 0, 1), // allow the connect, always
         insn(EXIT, 0, 0, 0, 0),
     ]);
-    for (at, to_out) in skips {
-        set_jump(&mut program, at, if to_out { out } else { record });
+    set_jump(&mut program, recorded, out);
+    for (at, skip) in skips {
+        set_jump(&mut program, at, if skip { forget } else { record });
     }
     program
 }
@@ -162,7 +176,7 @@ const LOCALHOST_WORD: i32 = 0x0100_007f;
 const IPV6_LOCALHOST_LAST_WORD: i32 = 0x0100_0000;
 
 /// Appends the test of [`record_caller`]'s skip: a TCP connect to 127.0.0.1, ::1 or
-/// ::ffff:127.0.0.1. Returns its jumps to patch: (at, true) to the exit, (at, false) to the
+/// ::ffff:127.0.0.1. Returns its jumps to patch: (at, true) to the skip, (at, false) to the
 /// record.
 fn skip_tcp_to_localhost(program: &mut Vec<u64>, ipv6: bool) -> Vec<(usize, bool)> {
     let mut jumps = Vec::new();
@@ -462,12 +476,25 @@ mod tests {
         for ipv6 in [false, true] {
             let program = record_caller(7, 9, ipv6);
             assert_one_exit_returning(&program, 1);
-            assert_eq!(map_loads(&program), [9, 7]);
+            assert_eq!(map_loads(&program), [9, 7, 7]);
             let last = program.len() - 1;
+            let update = program
+                .iter()
+                .position(|i| code(*i) == CALL && imm(*i) == HELPER_MAP_UPDATE)
+                .unwrap();
+            // Recorded: on to the exit's `r0 = 1`.
+            assert_eq!(
+                (code(program[update + 1]), offset(program[update + 1])),
+                (JUMP, (last - 1 - (update + 2)) as i16)
+            );
+            // Skipped: the record deleted, in the same map, by the same key.
+            let forget = update + 2;
             assert_eq!(
                 (code(program[last - 2]), imm(program[last - 2])),
-                (CALL, HELPER_MAP_UPDATE)
+                (CALL, HELPER_MAP_DELETE)
             );
+            assert_eq!(imm(program[forget + 1]), HELPER_SOCKET_COOKIE);
+            assert_eq!(map_loads(&program[forget..]), [7]);
             // Not watched: u64::MAX stays in r1, the value of an unknown change.
             let unknown = program
                 .iter()
@@ -479,7 +506,7 @@ mod tests {
                 (JEQ_IMM, 1)
             );
             // The skip's jumps stay within it or land on the record's first call or on the
-            // exit's `r0 = 1`; the skip reads the protocol first.
+            // deletion; the skip reads the protocol first.
             let record = program
                 .iter()
                 .position(|i| code(*i) == CALL && imm(*i) == HELPER_PID_TGID)
@@ -493,8 +520,8 @@ mod tests {
                 let c = code(instruction);
                 if c & 0x07 == 0x05 {
                     let to = (at as i64 + 1 + i64::from(offset(instruction))) as usize;
-                    assert!(to <= record || to == last - 1, "jump at {at} to {to}");
-                    to_exit += usize::from(to == last - 1);
+                    assert!(to <= record || to == forget, "jump at {at} to {to}");
+                    to_exit += usize::from(to == forget);
                 }
             }
             assert_eq!(

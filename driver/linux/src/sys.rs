@@ -354,10 +354,13 @@ struct SockaddrIn {
     zero: [u8; 8],
 }
 
-/// Starts a TCP connection to `to` without waiting for it: the SYN is built (and the kernel's
-/// `sock_ops` programs run) before this returns, whether or not an answer ever comes (a
-/// service's `IPAddressDeny=` drops it). The stream is non-blocking.
-pub(crate) fn tcp_connect_started(to: std::net::SocketAddrV4) -> io::Result<std::net::TcpStream> {
+/// Starts a TCP connection from `from` (port 0: any) to `to` without waiting for it: the SYN
+/// is built (and the kernel's `sock_ops` programs run) before this returns, whether or not an
+/// answer ever comes (a service's `IPAddressDeny=` drops it). The stream is non-blocking.
+pub(crate) fn tcp_connect_started(
+    from: std::net::SocketAddrV4,
+    to: std::net::SocketAddrV4,
+) -> io::Result<std::net::TcpStream> {
     // SAFETY: socket() takes plain integers.
     let fd = unsafe {
         socket(
@@ -371,12 +374,25 @@ pub(crate) fn tcp_connect_started(to: std::net::SocketAddrV4) -> io::Result<std:
     }
     // SAFETY: the kernel just returned this new descriptor to us; nothing else owns it.
     let stream = std::net::TcpStream::from(unsafe { OwnedFd::from_raw_fd(fd) });
-    let address = SockaddrIn {
+    let sockaddr = |at: std::net::SocketAddrV4| SockaddrIn {
         family: AF_INET_FAMILY as u16,
-        port_be: to.port().to_be(),
-        address: to.ip().octets(),
+        port_be: at.port().to_be(),
+        address: at.ip().octets(),
         zero: [0; 8],
     };
+    let local = sockaddr(from);
+    // SAFETY: local is a live sockaddr_in of the size passed, only read by the call.
+    let rc = unsafe {
+        bind(
+            stream.as_raw_fd(),
+            (&local as *const SockaddrIn).cast(),
+            size_of::<SockaddrIn>() as u32,
+        )
+    };
+    if rc < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let address = sockaddr(to);
     // SAFETY: address is a live sockaddr_in of the size passed, only read by the call.
     let rc = unsafe {
         syscall(

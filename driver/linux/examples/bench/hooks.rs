@@ -4,8 +4,9 @@
 //! whether the daemon judges its traffic or not.
 //!
 //! The daemon runs in a namespace of the benchmark's own (no app, nothing queued there); this
-//! process times, on the host's loopback, TCP connects (one program run each, beside the
-//! kernel's work for a loopback handshake) and unconnected UDP sends (no program of ours; when
+//! process times, on the host's loopback, TCP connects to 127.0.0.1 (which the connect hook's
+//! program skips: never held) and to 127.0.0.2 (recorded, as every connect that may be held
+//! is), beside the kernel's work for a loopback handshake, and unconnected UDP sends (no program of ours; when
 //! the daemon also hooked them they cost about 15 % more, and it no longer does). Three
 //! configurations in interleaved rounds: no daemon, the daemon, the daemon with `--no-bpf`
 //! (its presence without the programs), and with `--compare` another daemon build with its
@@ -86,9 +87,10 @@ pub(crate) fn bench(args: &[String]) -> Res<()> {
     if options.compare.is_some() {
         configs.push(Config::Compare);
     }
-    let mut results: Vec<(Config, Vec<f64>, Vec<f64>)> = configs
+    // Per configuration: the rounds' UDP sends, connects to 127.0.0.1, to 127.0.0.2.
+    let mut results: Vec<(Config, [Vec<f64>; 3])> = configs
         .iter()
-        .map(|&c| (c, Vec::new(), Vec::new()))
+        .map(|&c| (c, [Vec::new(), Vec::new(), Vec::new()]))
         .collect();
     for round in 1..=options.rounds {
         // A different order each round: what runs first is not always the same configuration.
@@ -109,42 +111,57 @@ pub(crate) fn bench(args: &[String]) -> Res<()> {
                 thread::sleep(SETTLE);
             }
             let send_ns = udp_send_ns(options.sends).map_err(|e| format!("UDP sends: {e}"))?;
-            let connect_ns =
-                tcp_connect_ns(options.connects).map_err(|e| format!("TCP connects: {e}"))?;
+            let mut connects = [0.0; 2];
+            for (ns, to) in connects
+                .iter_mut()
+                .zip([Ipv4Addr::LOCALHOST, OTHER_LOOPBACK])
+            {
+                *ns = tcp_connect_ns(to, options.connects)
+                    .map_err(|e| format!("TCP connects to {to}: {e}"))?;
+            }
             drop(daemon);
             println!(
-                "round {round} {}: UDP send {send_ns:.0} ns, TCP connect {connect_ns:.0} ns",
-                config.name()
+                "round {round} {}: UDP send {send_ns:.0} ns, TCP connect to 127.0.0.1 {:.0} ns, \
+                 to 127.0.0.2 {:.0} ns",
+                config.name(),
+                connects[0],
+                connects[1]
             );
-            if let Some(entry) = results.iter_mut().find(|(c, _, _)| *c == config) {
-                entry.1.push(send_ns);
-                entry.2.push(connect_ns);
+            if let Some((_, rounds)) = results.iter_mut().find(|(c, _)| *c == config) {
+                for (values, value) in rounds.iter_mut().zip([send_ns, connects[0], connects[1]]) {
+                    values.push(value);
+                }
             }
         }
     }
     // The first configuration is no daemon: the base of the ratios.
-    let (base_send, base_connect) = results
-        .first()
-        .map_or((f64::NAN, f64::NAN), |(_, sends, connects)| {
-            (median(sends), median(connects))
-        });
+    let base = results.first().map_or([f64::NAN; 3], |(_, rounds)| {
+        rounds.each_ref().map(|v| median(v))
+    });
     println!(
-        "\nmedians of {} rounds ({} unconnected UDP sends and {} TCP connects on loopback each)\n",
+        "\nmedians of {} rounds ({} unconnected UDP sends and {} TCP connects to each address on \
+         loopback each)\n",
         options.rounds, options.sends, options.connects
     );
-    println!("| configuration | UDP send, ns | of no daemon | TCP connect, ns | of no daemon |");
-    println!("|---|---|---|---|---|");
-    for (config, sends, connects) in &results {
-        let (send, connect) = (median(sends), median(connects));
-        println!(
-            "| {} | {send:.0} | {:.2} | {connect:.0} | {:.2} |",
-            config.name(),
-            send / base_send,
-            connect / base_connect
-        );
+    println!(
+        "| configuration | UDP send, ns | of no daemon | TCP connect to 127.0.0.1, ns | of no \
+         daemon | to 127.0.0.2, ns | of no daemon |"
+    );
+    println!("|---|---|---|---|---|---|---|");
+    for (config, rounds) in &results {
+        let values = rounds.each_ref().map(|v| median(v));
+        let cells: Vec<String> = values
+            .iter()
+            .zip(base)
+            .map(|(value, base)| format!("{value:.0} | {:.2}", value / base))
+            .collect();
+        println!("| {} | {} |", config.name(), cells.join(" | "));
     }
     Ok(())
 }
+
+/// The loopback address the connect hook records connects to (it skips 127.0.0.1).
+const OTHER_LOOPBACK: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 2);
 
 /// Mean time of one unconnected `sendto` of a 32-byte datagram to a socket of our own.
 fn udp_send_ns(count: usize) -> io::Result<f64> {
@@ -165,11 +182,11 @@ fn udp_send_ns(count: usize) -> io::Result<f64> {
     Ok(started.elapsed().as_nanos() as f64 / count as f64)
 }
 
-/// Median time of one TCP connect to a listener of our own (accepted and closed by a thread):
+/// Median time of one TCP connect to a listener of our own at `to` (accepted and closed by a thread):
 /// the median, since a connect now and then waits for a retransmit or a CPU, and a few such in
 /// a round would decide its mean.
-fn tcp_connect_ns(count: usize) -> io::Result<f64> {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
+fn tcp_connect_ns(to: Ipv4Addr, count: usize) -> io::Result<f64> {
+    let listener = TcpListener::bind((to, 0))?;
     set_backlog(&listener, 65535)?;
     let to: SocketAddr = listener.local_addr()?;
     let stop = Arc::new(AtomicBool::new(false));
