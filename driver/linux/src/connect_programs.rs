@@ -398,9 +398,14 @@ pub(crate) fn mark_change(changes_fd: i32) -> Vec<u64> {
 }
 
 /// Points the jump at `at` to instruction `to` (a later one). The programs are built right
-/// above with both in range; were one not, the verifier would refuse the program.
+/// above with both in range. Were one not (a target at or behind the jump, or out of reach),
+/// the offset points before the program's start, which the verifier refuses: a mistake fails
+/// the load (the daemon then names processes through `/proc`) rather than jumping somewhere.
 fn set_jump(program: &mut [u64], at: usize, to: usize) {
-    let offset = i16::try_from(to.saturating_sub(at + 1)).unwrap_or(i16::MAX);
+    let offset = to
+        .checked_sub(at + 1)
+        .and_then(|ahead| i16::try_from(ahead).ok())
+        .unwrap_or(i16::MIN);
     if let Some(instruction) = program.get_mut(at) {
         let mut bytes = instruction.to_ne_bytes();
         bytes[2..4].copy_from_slice(&offset.to_ne_bytes());
@@ -425,6 +430,19 @@ mod tests {
     fn imm(instruction: u64) -> i32 {
         let b = instruction.to_ne_bytes();
         i32::from_ne_bytes([b[4], b[5], b[6], b[7]])
+    }
+
+    #[test]
+    fn a_jump_that_cannot_be_encoded_points_before_the_program() {
+        let mut program = vec![insn(JUMP, 0, 0, 0, 0); 4];
+        set_jump(&mut program, 1, 3);
+        assert_eq!(offset(program[1]), 1);
+        set_jump(&mut program, 2, 3);
+        assert_eq!(offset(program[2]), 0);
+        for (at, to) in [(2, 1), (2, 2), (0, 40_000)] {
+            set_jump(&mut program, at, to);
+            assert_eq!(offset(program[at]), i16::MIN, "{at} to {to}");
+        }
     }
 
     #[test]
