@@ -205,18 +205,26 @@ pub(crate) fn netlink_socket(protocol: c_int, groups: u32) -> io::Result<File> {
         pid: 0,
         groups,
     };
-    // SAFETY: addr is a valid sockaddr_nl that outlives the call; the length is its size.
+    bind_to(&owned, &addr)?;
+    Ok(File::from(owned))
+}
+
+/// Binds `socket` to `address`, one of the `sockaddr_*` structs above (`#[repr(C)]`, of the
+/// socket's family: the kernel checks the family and the length).
+fn bind_to<A>(socket: &impl AsRawFd, address: &A) -> io::Result<()> {
+    // SAFETY: address is a live, initialised value of the size passed, which the call only
+    // reads; a struct of another family than the socket's is refused by the kernel (EINVAL).
     let rc = unsafe {
         bind(
-            owned.as_raw_fd(),
-            (&addr as *const SockaddrNl).cast(),
-            size_of::<SockaddrNl>() as u32,
+            socket.as_raw_fd(),
+            (address as *const A).cast(),
+            size_of::<A>() as u32,
         )
     };
     if rc < 0 {
         return Err(io::Error::last_os_error());
     }
-    Ok(File::from(owned))
+    Ok(())
 }
 
 /// Sets a socket option whose value is a plain byte image (an int, a timeval).
@@ -380,18 +388,7 @@ pub(crate) fn tcp_connect_started(
         address: at.ip().octets(),
         zero: [0; 8],
     };
-    let local = sockaddr(from);
-    // SAFETY: local is a live sockaddr_in of the size passed, only read by the call.
-    let rc = unsafe {
-        bind(
-            stream.as_raw_fd(),
-            (&local as *const SockaddrIn).cast(),
-            size_of::<SockaddrIn>() as u32,
-        )
-    };
-    if rc < 0 {
-        return Err(io::Error::last_os_error());
-    }
+    bind_to(&stream, &sockaddr(from))?;
     let address = sockaddr(to);
     // SAFETY: address is a live sockaddr_in of the size passed, only read by the call.
     let rc = unsafe {
@@ -587,17 +584,7 @@ fn seqpacket_socket() -> io::Result<OwnedFd> {
 pub(crate) fn seqpacket_listen(path: &std::path::Path) -> io::Result<OwnedFd> {
     let address = unix_address(path)?;
     let fd = seqpacket_socket()?;
-    // SAFETY: address is a valid sockaddr_un that outlives the call; the length is its size.
-    let rc = unsafe {
-        bind(
-            fd.as_raw_fd(),
-            (&address as *const SockaddrUn).cast(),
-            size_of::<SockaddrUn>() as u32,
-        )
-    };
-    if rc < 0 {
-        return Err(io::Error::last_os_error());
-    }
+    bind_to(&fd, &address)?;
     // SAFETY: fd is a bound socket; listen() takes plain integers.
     if unsafe { listen(fd.as_raw_fd(), 4) } < 0 {
         return Err(io::Error::last_os_error());
