@@ -6,6 +6,7 @@ use std::ffi::{c_long, CStr};
 use std::io;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 
+use crate::errno::{EEXIST, ENOENT};
 use crate::sys::{owned_descriptor, retry_interrupted};
 
 extern "C" {
@@ -26,10 +27,6 @@ const BPF_MAP_DELETE_ELEM: c_long = 3;
 const BPF_PROG_LOAD: c_long = 5;
 const BPF_RAW_TRACEPOINT_OPEN: c_long = 17;
 const BPF_LINK_CREATE: c_long = 28;
-/// `ENOENT`: a map has no such key.
-const ENOENT: i32 = 2;
-/// `EEXIST`: an insert found the key there.
-const EEXIST: i32 = 17;
 
 /// The kinds of map the daemon makes (`enum bpf_map_type`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

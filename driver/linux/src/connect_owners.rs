@@ -652,6 +652,18 @@ mod tests {
         );
     }
 
+    /// The programs attached, and a listener on `at` with its port; `None` when the test is
+    /// skipped (see `root_or_skip`).
+    fn attached_with_listener(at: Ipv4Addr) -> Option<(ConnectOwners, TcpListener, u16)> {
+        if !root_or_skip() {
+            return None;
+        }
+        let owners = ConnectOwners::attach().unwrap();
+        let listener = TcpListener::bind((at, 0)).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        Some((owners, listener, port))
+    }
+
     /// Accepts the next connection on `listener` and returns the cookie of the connecting
     /// socket (another process's: found by its addresses with sock_diag).
     fn peer_cookie(listener: &TcpListener) -> u64 {
@@ -786,12 +798,9 @@ mod tests {
     /// addresses: another process's, which must not name it.
     #[test]
     fn a_mapped_connection_replaces_the_record_of_the_ipv4_one_before_it() {
-        if !root_or_skip() {
+        let Some((owners, listener, port)) = attached_with_listener(OTHER_LOOPBACK) else {
             return;
-        }
-        let owners = ConnectOwners::attach().unwrap();
-        let listener = TcpListener::bind((OTHER_LOOPBACK, 0)).unwrap();
-        let port = listener.local_addr().unwrap().port();
+        };
         // The first process connects over IPv4 and resets the connection: the port is free.
         let mut first = python(&format!(
             "import socket, struct\ns=socket.socket()\n\
@@ -829,12 +838,10 @@ mod tests {
     /// record of ours.
     #[test]
     fn a_connection_with_the_same_addresses_in_another_namespace_is_another_one() {
-        if !root_or_skip() {
+        // The listener stays open to the end: ours connects to it.
+        let Some((owners, _listener, port)) = attached_with_listener(OTHER_LOOPBACK) else {
             return;
-        }
-        let owners = ConnectOwners::attach().unwrap();
-        let listener = TcpListener::bind((OTHER_LOOPBACK, 0)).unwrap();
-        let port = listener.local_addr().unwrap().port();
+        };
         let ours = TcpStream::connect((OTHER_LOOPBACK, port)).unwrap();
         let local_port = ours.local_addr().unwrap().port();
         let cookie = sys::socket_cookie(&ours).unwrap();
@@ -867,14 +874,11 @@ mod tests {
 
     #[test]
     fn a_watched_process_is_marked_when_it_runs_another_program_or_ends() {
-        if !root_or_skip() {
-            return;
-        }
         use std::io::Write;
-        let owners = ConnectOwners::attach().unwrap();
+        let Some((owners, listener, port)) = attached_with_listener(OTHER_LOOPBACK) else {
+            return;
+        };
         let changes = owners.program_changes().unwrap();
-        let listener = TcpListener::bind((OTHER_LOOPBACK, 0)).unwrap();
-        let port = listener.local_addr().unwrap().port();
         // Connects once when told, then runs another program (a new bash) that connects again.
         let mut child = std::process::Command::new("bash")
             .arg("-c")
@@ -950,12 +954,9 @@ mod tests {
     /// one recorded, lest that name the socket's next connection.
     #[test]
     fn a_connect_to_localhost_deletes_what_an_earlier_connect_of_the_socket_recorded() {
-        if !root_or_skip() {
+        let Some((owners, listener, port)) = attached_with_listener(Ipv4Addr::LOCALHOST) else {
             return;
-        }
-        let owners = ConnectOwners::attach().unwrap();
-        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
-        let port = listener.local_addr().unwrap().port();
+        };
         let closed = TcpListener::bind((OTHER_LOOPBACK, 0)).unwrap();
         let closed_port = closed.local_addr().unwrap().port();
         drop(closed);
@@ -974,12 +975,9 @@ mod tests {
 
     #[test]
     fn a_tcp_fast_open_connect_is_recorded_too() {
-        if !root_or_skip() {
+        let Some((owners, listener, port)) = attached_with_listener(OTHER_LOOPBACK) else {
             return;
-        }
-        let owners = ConnectOwners::attach().unwrap();
-        let listener = TcpListener::bind((OTHER_LOOPBACK, 0)).unwrap();
-        let port = listener.local_addr().unwrap().port();
+        };
         // sendto(MSG_FASTOPEN) connects without connect(2): the SYN carries the data.
         let mut child = std::process::Command::new("python3")
             .arg("-c")
@@ -997,12 +995,9 @@ mod tests {
 
     #[test]
     fn a_child_process_is_recorded_as_itself_and_detaching_stops_the_records() {
-        if !root_or_skip() {
+        let Some((owners, listener, port)) = attached_with_listener(OTHER_LOOPBACK) else {
             return;
-        }
-        let owners = ConnectOwners::attach().unwrap();
-        let listener = TcpListener::bind((OTHER_LOOPBACK, 0)).unwrap();
-        let port = listener.local_addr().unwrap().port();
+        };
         // A shell's /dev/tcp connect: another process, which holds the socket at descriptor 3
         // while `sleep` keeps it open.
         let mut child = std::process::Command::new("bash")

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use zenithfence_core::flow::{IpAddress, PacketTuple};
 
+use crate::errno::{EINVAL, ENOENT, EOPNOTSUPP};
 use crate::netlink::{
     self, nfgenmsg, Attr, EventSocket, MessageBuilder, NetlinkSocket, BURST_DATAGRAMS, NLM_F_ACK,
     NLM_F_DUMP, NLM_F_REQUEST,
@@ -48,9 +49,6 @@ const CTA_MARK_MASK: u16 = 21;
 pub(crate) const AF_INET: u8 = 2;
 /// `AF_INET6`.
 pub(crate) const AF_INET6: u8 = 10;
-/// `EINVAL`, `EOPNOTSUPP`: how a kernel without dump filters answers one.
-const EINVAL: i32 = 22;
-const EOPNOTSUPP: i32 = 95;
 /// `CTA_FILTER` (Linux 5.8+): what a dump keeps.
 const CTA_FILTER: u16 = 25;
 /// `CTA_FILTER_ORIG_FLAGS`: which fields of the request's original tuple must match.
@@ -88,8 +86,6 @@ const CTA_COUNTERS32_BYTES: u16 = 4;
 
 /// `AF_UNSPEC`: requests that cover IPv4 and IPv6.
 const AF_UNSPEC: u8 = 0;
-/// `ENOENT`: no such entry.
-const ENOENT: i32 = 2;
 
 /// Protocols whose conntrack tuple is made of ports: TCP, UDP, DCCP, SCTP, UDP-Lite.
 const PORT_PROTOCOLS: [u8; 5] = [6, 17, 33, 132, 136];

@@ -23,6 +23,7 @@ mod conntrack;
 mod daemon;
 mod dns_watch;
 mod engine;
+mod errno;
 mod fd_dirs;
 mod file_lock;
 mod flow_liveness;

@@ -6,6 +6,7 @@ use std::fs::File;
 use std::io::{self, Read, Write};
 use std::time::Duration;
 
+use crate::errno::{ENOBUFS, ENOENT};
 use crate::sys;
 
 /// `struct nlmsghdr` size.
@@ -23,9 +24,6 @@ pub(crate) const NLM_F_DUMP: u16 = 0x300;
 /// `NLA_F_NESTED`.
 pub(crate) const NLA_F_NESTED: u16 = 0x8000;
 const NLA_TYPE_MASK: u16 = 0x3fff;
-
-/// `ENOBUFS`: the receive buffer overflowed and multicast events were lost.
-const ENOBUFS: i32 = 105;
 
 /// `struct nfgenmsg`: family, version 0 (`NFNETLINK_V0`), resource id (big-endian).
 pub(crate) fn nfgenmsg(family: u8, res_id: u16) -> [u8; 4] {
@@ -367,8 +365,6 @@ impl NetlinkSocket {
         kind: u16,
         parse: impl Fn(&[u8]) -> Option<T>,
     ) -> io::Result<Option<T>> {
-        /// `ENOENT`.
-        const ENOENT: i32 = 2;
         self.send(message)?;
         loop {
             let datagram = self.recv()?;

@@ -28,6 +28,7 @@ use zenithfence_core::flow::IpAddress;
 use zenithfence_protocol::info_network::network_flags;
 use zenithfence_protocol::NetworkFacts;
 
+use crate::errno::ENOBUFS;
 use crate::log::{Log, Severity};
 use crate::netlink::{
     find_attr, messages, MessageBuilder, NetlinkSocket, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST,
@@ -75,8 +76,6 @@ const IFLA_WIRELESS: u16 = 11;
 const IFF_UP: u32 = 0x1;
 /// `IFF_RUNNING`: up with a carrier.
 const IFF_RUNNING: u32 = 0x40;
-/// `ENOBUFS`: events were lost to a full receive buffer.
-const ENOBUFS: i32 = 105;
 
 /// A dump's datagrams are at most 32 KiB; a read with a smaller buffer would cut them.
 const REQUEST_BUF_LEN: usize = 64 * 1024;

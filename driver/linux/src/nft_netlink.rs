@@ -7,6 +7,7 @@
 
 use std::io;
 
+use crate::errno::{ENOENT, ERESTART};
 use crate::netlink::{
     self, nfgenmsg, MessageBuilder, NetlinkSocket, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST,
 };
@@ -98,8 +99,6 @@ const MSG_GETGEN: u16 = 16;
 const GEN_ID: u16 = 1;
 /// `NFNL_BATCH_GENID`: the batch applies only at this generation of the ruleset.
 const BATCH_GENID: u16 = 1;
-/// `ERESTART`: the ruleset changed since the generation a batch named.
-const ERESTART: i32 = 85;
 /// How often a delete is checked and tried again after the ruleset changed in between.
 const ATTEMPTS: usize = 3;
 /// What a chain is, as far as deleting it goes.
@@ -548,8 +547,7 @@ impl Nftables {
         table: &str,
         parse: impl Fn(&[u8]) -> Option<T>,
     ) -> io::Result<Vec<T>> {
-        /// `ENOENT`: some kernels answer a dump of a missing table with it.
-        const ENOENT: i32 = 2;
+        // ENOENT: some kernels answer a dump of a missing table with it.
         let seq = self.socket.next_seq();
         let message = MessageBuilder::new(kind(MSG_GETRULE), NLM_F_REQUEST | NLM_F_DUMP, seq)
             .raw(&nfgenmsg(NFPROTO_INET, 0))

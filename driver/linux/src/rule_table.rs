@@ -286,10 +286,7 @@ mod tests {
         }
     }
 
-    const ENOENT: i32 = 2;
-    const EINVAL: i32 = 22;
-    const EOPNOTSUPP: i32 = 95;
-    const ETIMEDOUT: i32 = 110;
+    use crate::errno::{EINVAL, ENOENT, EOPNOTSUPP, ETIMEDOUT};
 
     #[test]
     fn owned_with_nfts_queue_where_the_kernel_has_both() {

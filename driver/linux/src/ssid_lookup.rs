@@ -20,6 +20,7 @@ use std::collections::HashMap;
 use std::io;
 use std::time::Duration;
 
+use crate::errno::ENODEV;
 use crate::log::{Log, Severity};
 use crate::netlink::NetlinkSocket;
 use crate::nl80211::{
@@ -34,8 +35,6 @@ use crate::sys;
 const REPLY_TIMEOUT: Duration = Duration::from_millis(200);
 /// One reply message is well under a page (an interface's attributes).
 const BUF_LEN: usize = 16 * 1024;
-/// `ENODEV`: the interface has no wireless device (not Wi-Fi).
-const ENODEV: i32 = 19;
 
 /// What the lookup asks of the kernel (a fake in the tests).
 pub(crate) trait Nl80211 {

@@ -1,10 +1,13 @@
 //! The few C library calls std does not wrap, hand-declared (no crates registry here) and wrapped
-//! in safe functions. Every `unsafe` block of the daemon lives in this file.
+//! in safe functions. Every `unsafe` block of the daemon lives in this file or in `bpf_sys.rs`
+//! (the `bpf(2)` calls).
 
 use std::ffi::{c_char, c_int, c_long, c_ulong, c_void};
 use std::fs::File;
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+
+use crate::errno::EINPROGRESS;
 
 /// `AF_NETLINK`.
 pub(crate) const AF_NETLINK: c_int = 16;
@@ -347,11 +350,10 @@ pub(crate) fn netns_cookie(socket: &impl AsRawFd) -> io::Result<u64> {
 const SYS_CONNECT: c_long = 42;
 #[cfg(target_arch = "aarch64")]
 const SYS_CONNECT: c_long = 203;
-/// `SOCK_STREAM`, `SOCK_NONBLOCK`, `AF_INET`, `EINPROGRESS`.
+/// `SOCK_STREAM`, `SOCK_NONBLOCK`, `AF_INET`.
 const SOCK_STREAM: c_int = 1;
 const SOCK_NONBLOCK: c_int = 0o4_000;
 const AF_INET_FAMILY: c_int = 2;
-const EINPROGRESS: i32 = 115;
 
 /// `struct sockaddr_in`.
 #[repr(C)]
