@@ -92,6 +92,8 @@ mod peer_clients;
 mod place;
 #[path = "bench/proc_stats.rs"]
 mod proc_stats;
+#[path = "bench/within_rounds.rs"]
+mod within_rounds;
 
 use full_stack::{FullStack, Headless};
 use place::place;

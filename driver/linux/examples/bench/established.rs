@@ -33,6 +33,7 @@ use std::time::Duration;
 
 use super::hook_profile::{HookShares, Recording};
 use super::layout_probe::Layout;
+use super::within_rounds::{describe, interval_name, judge, Better};
 use super::{
     bare_namespace_a, daemon_binary, daemon_is_stale, each_option, fresh_state, iperf_pinned,
     median, ns_a, ns_b, number, run, spawn_in, wait_bounded, wait_port, Baseline, Daemon, Net, Res,
@@ -514,7 +515,7 @@ impl Rounds<'_> {
                 .map(|flow| {
                     let ratios = self.ratios(setup, Setup::Daemon, flow);
                     let ahead = ratios.iter().filter(|&&r| r > 1.0).count();
-                    format!("{} {ahead}/{}", describe(&ratios), ratios.len())
+                    format!("{} {ahead}/{}", describe_percent(&ratios), ratios.len())
                 })
                 .collect();
             println!("  {:<44} {}", setup.label(), cells.join(" | "));
@@ -532,9 +533,9 @@ impl Rounds<'_> {
             let of_tracked = self.ratios(Setup::Daemon, Setup::Conntrack, flow);
             println!(
                 "goal within rounds, {name}: C is {} of A: {}; {} of A'",
-                describe(&of_none),
+                describe_percent(&of_none),
                 goal_verdict(&of_none),
-                describe(&of_tracked)
+                describe_percent(&of_tracked)
             );
         }
     }
@@ -543,69 +544,12 @@ impl Rounds<'_> {
 /// The TCP goal (C ≥ 99 % of A) judged on C's per-round ratios to A: see
 /// [`Rounds::print_goal`].
 fn goal_verdict(ratios: &[f64]) -> &'static str {
-    if ratios.is_empty() {
-        return "no rounds";
-    }
-    if interval_rank(ratios.len()).1 < 0.95 {
-        return "not resolved, too few rounds for 95 % confidence (6 or more)";
-    }
-    match median_interval(ratios) {
-        Some((_, low, _)) if low >= 0.99 => "met",
-        Some((_, _, high)) if high < 0.99 => "NOT met",
-        _ => "not resolved by this run, its interval holds 99 %",
-    }
+    judge(ratios, 0.99, Better::Higher)
 }
 
 /// "97.1 % [95.0–99.3]": a median ratio and its interval, in percent.
-fn describe(ratios: &[f64]) -> String {
-    match median_interval(ratios) {
-        Some((mid, low, high)) => format!(
-            "{:.1} % [{:.1}–{:.1}]",
-            100.0 * mid,
-            100.0 * low,
-            100.0 * high
-        ),
-        None => "–".into(),
-    }
-}
-
-/// The confidence of the interval `n` rounds give, as "96 % " (at least 95 % from 6 rounds up).
-fn interval_name(n: usize) -> String {
-    format!("{:.0} % ", 100.0 * interval_rank(n).1)
-}
-
-/// The median of `ratios` and a distribution-free interval for it: the k-th smallest and k-th
-/// largest of the ratios, with k the largest rank whose interval holds the median with at least
-/// 95 % confidence (1 when even the full range is less sure, as with 5 rounds or fewer).
-fn median_interval(ratios: &[f64]) -> Option<(f64, f64, f64)> {
-    let mut sorted = ratios.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let n = sorted.len();
-    let k = interval_rank(n).0;
-    let low = *sorted.get(k.checked_sub(1)?)?;
-    let high = *sorted.get(n.checked_sub(k)?)?;
-    Some((median(&sorted), low, high))
-}
-
-/// (k, confidence) for [`median_interval`] over `n` values: the interval from the k-th smallest
-/// to the k-th largest misses the median only when fewer than k values fall on one side, with
-/// probability 2·P(Binomial(n, ½) < k).
-fn interval_rank(n: usize) -> (usize, f64) {
-    // P(X < k) for X ~ Binomial(n, ½), by summing C(n, i) / 2ⁿ for i below k.
-    let below = |k: usize| -> f64 {
-        let mut term = 0.5f64.powi(i32::try_from(n).unwrap_or(i32::MAX));
-        let mut sum = 0.0;
-        for i in 0..k {
-            sum += term;
-            term = term * (n - i) as f64 / (i + 1) as f64;
-        }
-        sum
-    };
-    let mut k = 1;
-    while k < n / 2 && 1.0 - 2.0 * below(k + 1) >= 0.95 {
-        k += 1;
-    }
-    (k, (1.0 - 2.0 * below(k)).max(0.0))
+fn describe_percent(ratios: &[f64]) -> String {
+    describe(ratios, |r| format!("{:.1} %", 100.0 * r))
 }
 
 #[cfg(test)]
@@ -620,36 +564,5 @@ mod tests {
         assert_eq!(Flow::UdpOut.value(json), Some(2.0));
         assert_eq!(json_number(json, "sum_sent", "lost"), None);
         assert_eq!(Flow::UdpOut.value("{}"), None);
-    }
-
-    #[test]
-    fn median_intervals_take_the_ranks_the_binomial_allows() {
-        // 12 values: the 3rd smallest to the 3rd largest (96.1 % sure); 5: the full range
-        // (93.8 %); 1: the value itself.
-        assert_eq!(interval_rank(12).0, 3);
-        assert!((interval_rank(12).1 - 0.9614).abs() < 1e-3);
-        assert_eq!(interval_rank(5).0, 1);
-        assert!((interval_rank(5).1 - 0.9375).abs() < 1e-9);
-        assert_eq!(interval_rank(20).0, 6);
-        let ratios: Vec<f64> = (1..=12).map(f64::from).collect();
-        assert_eq!(median_interval(&ratios), Some((6.5, 3.0, 10.0)));
-        assert_eq!(median_interval(&[0.97]), Some((0.97, 0.97, 0.97)));
-        assert_eq!(median_interval(&[]), None);
-    }
-
-    #[test]
-    fn the_goal_is_judged_only_on_an_interval_of_95_percent() {
-        let at = |values: &[f64]| goal_verdict(values);
-        // 6 rounds give the full range at 96.9 %: all at or above 99 % is met.
-        assert_eq!(at(&[0.99, 1.0, 1.01, 1.02, 0.995, 1.1]), "met");
-        assert_eq!(at(&[0.95, 0.96, 0.97, 0.98, 0.985, 0.9]), "NOT met");
-        assert!(at(&[0.95, 1.0, 1.01, 1.02, 0.995, 1.1]).starts_with("not resolved by this run"));
-        // 5 rounds are too few, however clear they look.
-        assert!(at(&[1.1, 1.1, 1.1, 1.1, 1.1]).starts_with("not resolved, too few rounds"));
-        assert_eq!(at(&[]), "no rounds");
-        // 12 rounds: the 3rd to the 10th; two low rounds at each end do not decide it.
-        let mut twelve = vec![1.0; 8];
-        twelve.extend([0.5, 0.6, 1.5, 1.6]);
-        assert_eq!(at(&twelve), "met");
     }
 }

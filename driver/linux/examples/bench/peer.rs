@@ -49,6 +49,7 @@ use super::machine::{self, Machine};
 use super::opensnitch::{self, OpenSnitch};
 use super::place::settle;
 use super::proc_stats::{rss_mb, run_time_by_thread, sleeps, thread_time_since, wait_quiet, Cpu};
+use super::within_rounds::{describe, interval_name, judge, Better};
 use super::{
     client_run, connect_run, daemon_binary, daemon_is_stale, fresh_state, iperf, iperf_pinned,
     lines_of, median, ns_a, ns_b, number, run, spawn_in, sweep, wait_bounded, wait_port, Baseline,
@@ -447,6 +448,13 @@ struct Sample {
     note: String,
 }
 
+/// One iperf3 run.
+struct Throughput {
+    round: usize,
+    config: Config,
+    gbps: f64,
+}
+
 /// `__peer DIR ARGS`.
 pub(crate) fn bench(args: &[String]) -> Res<()> {
     let dir = PathBuf::from(super::arg(args, 0)?);
@@ -638,7 +646,7 @@ pub(crate) fn bench(args: &[String]) -> Res<()> {
 
     println!();
     println!("throughput part");
-    let mut gbits: Vec<(Config, f64)> = Vec::new();
+    let mut gbits: Vec<Throughput> = Vec::new();
     for round in 1..=options.iperf_rounds {
         for &config in &configs {
             fresh_state();
@@ -657,7 +665,11 @@ pub(crate) fn bench(args: &[String]) -> Res<()> {
                         config.letter(),
                         waited.as_secs_f64() + 0.3
                     );
-                    gbits.push((config, gbps));
+                    gbits.push(Throughput {
+                        round,
+                        config,
+                        gbps,
+                    });
                 }
                 Err(e) => println!(
                     "round {round} {}: iperf3 failed: {e}{note}",
@@ -838,14 +850,14 @@ struct Row {
 fn report(
     configs: &[Config],
     samples: &[Sample],
-    gbits: &[(Config, f64)],
+    gbits: &[Throughput],
     options: &Options,
     machine: &Machine,
 ) {
     let of = |config: Config, pick: fn(&Sample) -> f64| {
         med(samples.iter().filter(|s| s.config == config).map(pick))
     };
-    let gbps = |config: Config| med(gbits.iter().filter(|g| g.0 == config).map(|g| g.1));
+    let gbps = |config: Config| med(gbits.iter().filter(|g| g.config == config).map(|g| g.gbps));
     let none_tcp = of(Config::None, |s| s.tcp.p50_us);
     let none_udp = of(Config::None, |s| s.udp.p50_us);
     let none_gbps = gbps(Config::None);
@@ -940,6 +952,7 @@ fn report(
         }
     }
     goals(&rows, machine);
+    goals_within_rounds(configs, samples, gbits);
     println!();
     println!("CPU of the process that reads the queue, by thread (medians, ms per 1 000 TCP)");
     for &config in configs {
@@ -1030,6 +1043,149 @@ fn goals(rows: &[Row], machine: &Machine) {
             "      (this machine, no firewall: a chain of 4 wake-ups p50 {:.1} µs, p99 {:.1} µs idle, \
              {:.1} µs beside a thread busy 0.5 ms of every 4{one_cpu})",
             machine.chain_idle.p50, machine.chain_idle.p99, machine.chain_busy.p99
+        );
+    }
+}
+
+/// The goals of issue 14 judged within rounds (`within_rounds.rs`): each round pairs a row with
+/// its baseline measured minutes apart at most, so the machine's drift between rounds, larger
+/// than most of these goals' margins, cancels out.
+fn goals_within_rounds(configs: &[Config], samples: &[Sample], gbits: &[Throughput]) {
+    // Every latency run of a round either measured or ended the benchmark, so rounds are
+    // consecutive runs of all configurations.
+    let rounds: Vec<&[Sample]> = samples.chunks(configs.len().max(1)).collect();
+    let paired = |config: Config, base: Config, value: fn(&Sample, &Sample) -> f64| -> Vec<f64> {
+        rounds
+            .iter()
+            .filter_map(|round| {
+                let of = |c: Config| round.iter().find(|s| s.config == c);
+                Some(value(of(config)?, of(base)?))
+            })
+            .collect()
+    };
+    let times = |v: f64| format!("{v:.2}×");
+    let micros = |v: f64| format!("{v:.1} µs");
+    let line = |what: String,
+                values: &[f64],
+                show: &dyn Fn(f64) -> String,
+                goal: Option<(&str, f64, Better)>| {
+        if values.is_empty() {
+            return;
+        }
+        let n = values.iter().filter(|v| !v.is_nan()).count();
+        match goal {
+            Some((text, bound, better)) => println!(
+                "  {what} {}, {n} rounds ({text}): {}",
+                describe(values, show),
+                judge(values, bound, better)
+            ),
+            None => println!("  {what} {}, {n} rounds", describe(values, show)),
+        }
+    };
+    println!();
+    println!(
+        "goals within rounds (issue 14): the median of the rounds' paired values [the interval \
+         that holds it with at least 95 % confidence, or the full range when the rounds are too \
+         few: {}with {} rounds]; met or NOT met only when the whole interval is on one side",
+        interval_name(rounds.len()),
+        rounds.len()
+    );
+    let cpu_ratio: fn(&Sample, &Sample) -> f64 = |c, b| c.daemon_tcp / b.daemon_tcp;
+    line(
+        "B2: daemon CPU per connection over the reader's".into(),
+        &paired(Config::ReaderAsking, Config::Reader, cpu_ratio),
+        &times,
+        None,
+    );
+    line(
+        "C: daemon CPU per connection over B2's (the floor of asking an app)".into(),
+        &paired(Config::Daemon, Config::ReaderAsking, cpu_ratio),
+        &times,
+        None,
+    );
+    for config in [
+        Config::Daemon,
+        Config::DaemonCompare,
+        Config::Engine,
+        Config::EngineCompare,
+        Config::EngineAsked,
+    ] {
+        line(
+            format!(
+                "{}: daemon CPU per connection over the reader's",
+                config.letter()
+            ),
+            &paired(config, Config::Reader, cpu_ratio),
+            &times,
+            Some(("goal ≤ 2×", 2.0, Better::Lower)),
+        );
+    }
+    line(
+        "D2: connect p50 added over A's".into(),
+        &paired(Config::EngineAsked, Config::None, |d, a| {
+            d.tcp.p50_us - a.tcp.p50_us
+        }),
+        &micros,
+        Some(("goal ≤ 150 µs", 150.0, Better::Lower)),
+    );
+    line(
+        "D2: connect p99 over A's p99".into(),
+        &paired(Config::EngineAsked, Config::None, |d, a| {
+            d.tcp.p99_us - a.tcp.p99_us
+        }),
+        &micros,
+        Some(("goal ≤ 400 µs", 400.0, Better::Lower)),
+    );
+    for config in [Config::Engine, Config::EngineAsked] {
+        // Added latency against OpenSnitch's, each over A's p50 of the same round.
+        let added = |field: fn(&Sample) -> f64| -> Vec<f64> {
+            rounds
+                .iter()
+                .filter_map(|round| {
+                    let of = |c: Config| round.iter().find(|s| s.config == c).map(field);
+                    let none = of(Config::None)?;
+                    Some((of(config)? - none) / (of(Config::OpenSnitch)? - none))
+                })
+                .collect()
+        };
+        let letter = config.letter();
+        line(
+            format!("{letter}: TCP added latency over OpenSnitch's"),
+            &added(|s| s.tcp.p50_us),
+            &times,
+            Some(("goal ≤ 0.10×", 0.10, Better::Lower)),
+        );
+        line(
+            format!("{letter}: UDP added latency over OpenSnitch's"),
+            &added(|s| s.udp.p50_us),
+            &times,
+            Some(("goal ≤ 0.5×", 0.5, Better::Lower)),
+        );
+        line(
+            format!("{letter}: CPU per 1 000 UDP flows over OpenSnitch's"),
+            &paired(config, Config::OpenSnitch, |d, e| d.cpu_udp / e.cpu_udp),
+            &times,
+            Some(("goal: below 1×", 1.0, Better::Lower)),
+        );
+    }
+    let iperf_rounds: Vec<usize> = {
+        let mut r: Vec<usize> = gbits.iter().map(|g| g.round).collect();
+        r.dedup();
+        r
+    };
+    for config in [Config::Daemon, Config::Engine] {
+        let ratios: Vec<f64> = iperf_rounds
+            .iter()
+            .filter_map(|&round| {
+                let of = |c: Config| gbits.iter().find(|g| g.round == round && g.config == c);
+                Some(of(config)?.gbps / of(Config::None)?.gbps)
+            })
+            .collect();
+        line(
+            format!("{}: established throughput over A's", config.letter()),
+            &ratios,
+            &|r| format!("{:.1} %", 100.0 * r),
+            Some(("goal ≥ 99 %", 0.99, Better::Higher)),
         );
     }
 }
