@@ -654,14 +654,26 @@ pub(crate) fn bench(args: &[String]) -> Res<()> {
             // iperf3 keeps both CPUs busy: a firewall still starting (the engine compiles and
             // opens its database after it serves) would take its share of the measurement.
             thread::sleep(Duration::from_millis(300));
-            let waited = wait_quiet(&firewall.pids(), QUIET_LIMIT);
+            let pids = firewall.pids();
+            let waited = wait_quiet(&pids, QUIET_LIMIT);
+            // What the firewall's processes themselves use during the flow: with iperf3 on both
+            // CPUs, that is taken from the flow as surely as a hook's cost is.
+            let (cpu_start, flow_start) = (Cpu::read(&pids), std::time::Instant::now());
             let result = iperf(options.iperf_seconds);
+            let cpu_during = if pids.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    ", its processes {:.0} ms of CPU per s of flow",
+                    Cpu::read(&pids).since(cpu_start) / flow_start.elapsed().as_secs_f64()
+                )
+            };
             let note = firewall.stop();
             let _ = run("ip", &["netns", "exec", ns_a(), "nft", "flush", "ruleset"]);
             match result {
                 Ok(gbps) => {
                     println!(
-                        "round {round} {}: {gbps:>6.2} Gbit/s{note} (quiet {:.1} s after start)",
+                        "round {round} {}: {gbps:>6.2} Gbit/s{note} (quiet {:.1} s after start{cpu_during})",
                         config.letter(),
                         waited.as_secs_f64() + 0.3
                     );
@@ -1103,6 +1115,8 @@ fn goals_within_rounds(configs: &[Config], samples: &[Sample], gbits: &[Throughp
         &times,
         None,
     );
+    // The issue set the CPU goal on C (the daemon with an app answering), and D, the daemon
+    // deciding by a rule, is held to it too; D2's daemon is shown beside them without a verdict.
     for config in [
         Config::Daemon,
         Config::DaemonCompare,
@@ -1110,6 +1124,7 @@ fn goals_within_rounds(configs: &[Config], samples: &[Sample], gbits: &[Throughp
         Config::EngineCompare,
         Config::EngineAsked,
     ] {
+        let goal = (config != Config::EngineAsked).then_some(("goal ≤ 2×", 2.0, Better::Lower));
         line(
             format!(
                 "{}: daemon CPU per connection over the reader's",
@@ -1117,7 +1132,7 @@ fn goals_within_rounds(configs: &[Config], samples: &[Sample], gbits: &[Throughp
             ),
             &paired(config, Config::Reader, cpu_ratio),
             &times,
-            Some(("goal ≤ 2×", 2.0, Better::Lower)),
+            goal,
         );
     }
     line(
@@ -1136,7 +1151,10 @@ fn goals_within_rounds(configs: &[Config], samples: &[Sample], gbits: &[Throughp
         &micros,
         Some(("goal ≤ 400 µs", 400.0, Better::Lower)),
     );
+    // The goals against OpenSnitch are those of the full stack deciding by a rule (D); D2,
+    // where the app is asked each time, is shown beside it without a verdict.
     for config in [Config::Engine, Config::EngineAsked] {
+        let goal = |text, bound| (config == Config::Engine).then_some((text, bound, Better::Lower));
         // Added latency against OpenSnitch's, each over A's p50 of the same round.
         let added = |field: fn(&Sample) -> f64| -> Vec<f64> {
             rounds
@@ -1153,19 +1171,19 @@ fn goals_within_rounds(configs: &[Config], samples: &[Sample], gbits: &[Throughp
             format!("{letter}: TCP added latency over OpenSnitch's"),
             &added(|s| s.tcp.p50_us),
             &times,
-            Some(("goal ≤ 0.10×", 0.10, Better::Lower)),
+            goal("goal ≤ 0.10×", 0.10),
         );
         line(
             format!("{letter}: UDP added latency over OpenSnitch's"),
             &added(|s| s.udp.p50_us),
             &times,
-            Some(("goal ≤ 0.5×", 0.5, Better::Lower)),
+            goal("goal ≤ 0.5×", 0.5),
         );
         line(
             format!("{letter}: CPU per 1 000 UDP flows over OpenSnitch's"),
             &paired(config, Config::OpenSnitch, |d, e| d.cpu_udp / e.cpu_udp),
             &times,
-            Some(("goal: below 1×", 1.0, Better::Lower)),
+            goal("goal: below 1×", 1.0),
         );
     }
     let iperf_rounds: Vec<usize> = {
