@@ -33,7 +33,7 @@ pub(crate) enum Step {
 }
 
 /// The facts last reported and the MAC wait in progress.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(crate) struct Reporter {
     reported: Option<NetworkFacts>,
     /// The gateway whose MAC is being resolved, and until when it is waited for.
@@ -43,6 +43,8 @@ pub(crate) struct Reporter {
     gave_up: Option<GatewayKey>,
     /// The last MAC seen for a gateway.
     known_mac: Option<(GatewayKey, [u8; 6])>,
+    /// A step ran and nothing here changed since (see [`Reporter::settled`]).
+    stepped: bool,
 }
 
 impl Reporter {
@@ -89,6 +91,7 @@ impl Reporter {
                 resolve = Some(gateway);
             }
         }
+        self.stepped = true;
         // A resolution is asked for even when its facts are those reported (a wait started
         // again after `left_gateway`): the engine drops facts equal to those in force.
         if resolve.is_none() && self.reported.as_ref() == Some(&facts) {
@@ -106,6 +109,14 @@ impl Reporter {
         self.waiting.map(|(_, deadline)| deadline)
     }
 
+    /// Whether a step at `now_ms` with the facts of the last step would give [`Step::Nothing`]:
+    /// one ran, nothing here changed since (no [`Reporter::left_gateway`]) and the MAC wait, if
+    /// any, is not over. Its caller, which knows whether the facts changed, then need not step:
+    /// a step copies and compares the facts, at every wake-up of the packet thread.
+    pub(crate) fn settled(&self, now_ms: u64) -> bool {
+        self.stepped && self.deadline().is_none_or(|deadline| now_ms < deadline)
+    }
+
     /// The gateway's link went down or its route was deleted: the route left it, even when the
     /// tables are next read with the same gateway on the same interface again (a link that
     /// dropped and joined another network between two reads). Its MAC is not carried over, and
@@ -115,6 +126,7 @@ impl Reporter {
         self.known_mac = None;
         self.gave_up = None;
         self.waiting = None;
+        self.stepped = false;
     }
 }
 
@@ -405,5 +417,50 @@ mod tests {
         reporter.left_gateway();
         assert_eq!(reporter.step(&via(1, None), 500), resolve(1, &via(1, None)));
         assert_eq!(reporter.deadline(), Some(500 + MAC_WAIT_MS));
+    }
+
+    #[test]
+    fn a_settled_reporter_would_step_to_nothing_until_its_wait_ends_or_the_route_leaves() {
+        let mut reporter = Reporter::default();
+        assert!(!reporter.settled(0), "never stepped");
+        // Every kind of step, each followed by what `settled` promises: the same facts again
+        // before the deadline give nothing.
+        let timeline = [
+            (via(1, Some(MAC)), 0),
+            (offline(), 10),
+            (via(2, None), 20),
+            (via(2, None), 500),
+            (via(2, Some(MAC)), 600),
+            (via(3, None), 700),
+            (via(3, None), 700 + MAC_WAIT_MS),
+            (via(3, None), 5_000),
+        ];
+        for (observed, at) in timeline {
+            reporter.step(&observed, at);
+            assert!(reporter.settled(at), "settled after the step at {at}");
+            let before_deadline = reporter.deadline().map_or(at + 5_000, |d| d - 1);
+            assert!(reporter.settled(before_deadline));
+            let mut again = reporter.clone();
+            assert_eq!(
+                again.step(&observed, before_deadline),
+                Step::Nothing,
+                "at {at}"
+            );
+        }
+        // A wait that ends unsettles it: that step reports the facts without the MAC.
+        reporter.step(&via(4, None), 6_000);
+        assert!(!reporter.settled(6_000 + MAC_WAIT_MS));
+        assert_eq!(
+            reporter.step(&via(4, None), 6_000 + MAC_WAIT_MS),
+            report(&via(4, None))
+        );
+        // So does the route leaving the gateway, however early.
+        assert!(reporter.settled(7_000));
+        reporter.left_gateway();
+        assert!(!reporter.settled(7_000));
+        assert_eq!(
+            reporter.step(&via(4, None), 7_000),
+            resolve(4, &via(4, None))
+        );
     }
 }

@@ -100,6 +100,8 @@ pub(crate) struct NetworkWatch {
     ssids: Ssids,
     /// The facts last read from the tables (stepped again when the MAC wait ends).
     observed: Option<Observed>,
+    /// `observed` was read since the reporter last stepped.
+    observed_new: bool,
     /// The tables must be read again.
     stale: bool,
 }
@@ -134,6 +136,7 @@ impl NetworkWatch {
             reporter: Reporter::default(),
             ssids: Ssids::new(),
             observed: None,
+            observed_new: false,
             stale: true,
         })
     }
@@ -176,6 +179,7 @@ impl NetworkWatch {
                         observed.facts.ssid = self.ssids.ssid(observed.facts.if_index, log);
                     }
                     self.observed = Some(observed);
+                    self.observed_new = true;
                     self.stale = false;
                 }
                 // Stays stale: tried again at the next wake-up (the log limits the lines).
@@ -186,6 +190,11 @@ impl NetworkWatch {
             }
         }
         let observed = self.observed.as_ref()?;
+        // The same facts, stepped before and due nothing yet, would give nothing.
+        if !self.observed_new && self.reporter.settled(now_ms) {
+            return None;
+        }
+        self.observed_new = false;
         match self.reporter.step(observed, now_ms) {
             Step::Report(facts) => Some(facts),
             Step::Resolve(gateway, facts) => {
