@@ -549,7 +549,7 @@ fn goal_verdict(ratios: &[f64]) -> &'static str {
 
 /// "97.1 % [95.0–99.3]": a median ratio and its interval, in percent.
 fn describe_percent(ratios: &[f64]) -> String {
-    describe(ratios, |r| format!("{:.1} %", 100.0 * r))
+    describe(ratios, |r| format!("{:.1}", 100.0 * r), " %")
 }
 
 #[cfg(test)]

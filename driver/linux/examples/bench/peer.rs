@@ -1075,25 +1075,26 @@ fn goals_within_rounds(configs: &[Config], samples: &[Sample], gbits: &[Throughp
             })
             .collect()
     };
-    let times = |v: f64| format!("{v:.2}×");
-    let micros = |v: f64| format!("{v:.1} µs");
-    let line = |what: String,
-                values: &[f64],
-                show: &dyn Fn(f64) -> String,
-                goal: Option<(&str, f64, Better)>| {
-        if values.is_empty() {
-            return;
-        }
-        let n = values.iter().filter(|v| !v.is_nan()).count();
-        match goal {
-            Some((text, bound, better)) => println!(
-                "  {what} {}, {n} rounds ({text}): {}",
-                describe(values, show),
-                judge(values, bound, better)
-            ),
-            None => println!("  {what} {}, {n} rounds", describe(values, show)),
-        }
-    };
+    // Each kind of value: how its numbers are written, and its unit.
+    type Shown = (fn(f64) -> String, &'static str);
+    let times: Shown = (|v| format!("{v:.2}"), "×");
+    let micros: Shown = (|v| format!("{v:.1}"), " µs");
+    let percent: Shown = (|r| format!("{:.1}", 100.0 * r), " %");
+    let line =
+        |what: String, values: &[f64], (show, unit): Shown, goal: Option<(&str, f64, Better)>| {
+            if values.is_empty() {
+                return;
+            }
+            let n = values.iter().filter(|v| !v.is_nan()).count();
+            match goal {
+                Some((text, bound, better)) => println!(
+                    "  {what} {}, {n} rounds ({text}): {}",
+                    describe(values, show, unit),
+                    judge(values, bound, better)
+                ),
+                None => println!("  {what} {}, {n} rounds", describe(values, show, unit)),
+            }
+        };
     println!();
     println!(
         "goals within rounds (issue 14): the median of the rounds' paired values [the interval \
@@ -1106,13 +1107,13 @@ fn goals_within_rounds(configs: &[Config], samples: &[Sample], gbits: &[Throughp
     line(
         "B2: daemon CPU per connection over the reader's".into(),
         &paired(Config::ReaderAsking, Config::Reader, cpu_ratio),
-        &times,
+        times,
         None,
     );
     line(
         "C: daemon CPU per connection over B2's (the floor of asking an app)".into(),
         &paired(Config::Daemon, Config::ReaderAsking, cpu_ratio),
-        &times,
+        times,
         None,
     );
     // The issue set the CPU goal on C (the daemon with an app answering), and D, the daemon
@@ -1131,7 +1132,7 @@ fn goals_within_rounds(configs: &[Config], samples: &[Sample], gbits: &[Throughp
                 config.letter()
             ),
             &paired(config, Config::Reader, cpu_ratio),
-            &times,
+            times,
             goal,
         );
     }
@@ -1140,7 +1141,7 @@ fn goals_within_rounds(configs: &[Config], samples: &[Sample], gbits: &[Throughp
         &paired(Config::EngineAsked, Config::None, |d, a| {
             d.tcp.p50_us - a.tcp.p50_us
         }),
-        &micros,
+        micros,
         Some(("goal ≤ 150 µs", 150.0, Better::Lower)),
     );
     line(
@@ -1148,7 +1149,7 @@ fn goals_within_rounds(configs: &[Config], samples: &[Sample], gbits: &[Throughp
         &paired(Config::EngineAsked, Config::None, |d, a| {
             d.tcp.p99_us - a.tcp.p99_us
         }),
-        &micros,
+        micros,
         Some(("goal ≤ 400 µs", 400.0, Better::Lower)),
     );
     // The goals against OpenSnitch are those of the full stack deciding by a rule (D); D2,
@@ -1170,19 +1171,19 @@ fn goals_within_rounds(configs: &[Config], samples: &[Sample], gbits: &[Throughp
         line(
             format!("{letter}: TCP added latency over OpenSnitch's"),
             &added(|s| s.tcp.p50_us),
-            &times,
+            times,
             goal("goal ≤ 0.10×", 0.10),
         );
         line(
             format!("{letter}: UDP added latency over OpenSnitch's"),
             &added(|s| s.udp.p50_us),
-            &times,
+            times,
             goal("goal ≤ 0.5×", 0.5),
         );
         line(
             format!("{letter}: CPU per 1 000 UDP flows over OpenSnitch's"),
             &paired(config, Config::OpenSnitch, |d, e| d.cpu_udp / e.cpu_udp),
-            &times,
+            times,
             goal("goal: below 1×", 1.0),
         );
     }
@@ -1202,7 +1203,7 @@ fn goals_within_rounds(configs: &[Config], samples: &[Sample], gbits: &[Throughp
         line(
             format!("{}: established throughput over A's", config.letter()),
             &ratios,
-            &|r| format!("{:.1} %", 100.0 * r),
+            percent,
             Some(("goal ≥ 99 %", 0.99, Better::Higher)),
         );
     }

@@ -44,10 +44,13 @@ pub(crate) fn judge(values: &[f64], bound: f64, better: Better) -> &'static str 
     }
 }
 
-/// "1.86 [1.70–2.02]": the median and its interval, each written by `show`; "–" without values.
-pub(crate) fn describe(values: &[f64], show: impl Fn(f64) -> String) -> String {
+/// "1.86 [1.70–2.02]×": the median and its interval, each number written by `show`, then
+/// `unit`; "–" without values.
+pub(crate) fn describe(values: &[f64], show: impl Fn(f64) -> String, unit: &str) -> String {
     match median_interval(values) {
-        Some((mid, low, high)) => format!("{} [{}–{}]", show(mid), show(low), show(high)),
+        Some((mid, low, high)) => {
+            format!("{} [{}–{}]{unit}", show(mid), show(low), show(high))
+        }
         None => "–".into(),
     }
 }
@@ -144,8 +147,11 @@ mod tests {
     #[test]
     fn describes_the_median_and_its_interval() {
         let values = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
-        assert_eq!(describe(&values, |v| format!("{v:.1}")), "3.5 [1.0–6.0]");
-        assert_eq!(describe(&[], |v| format!("{v:.1}")), "–");
+        assert_eq!(
+            describe(&values, |v| format!("{v:.1}"), " µs"),
+            "3.5 [1.0–6.0] µs"
+        );
+        assert_eq!(describe(&[], |v| format!("{v:.1}"), " µs"), "–");
         assert_eq!(interval_name(6), "97 % ");
     }
 }
