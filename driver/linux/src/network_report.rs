@@ -33,7 +33,8 @@ pub(crate) enum Step {
 }
 
 /// The facts last reported and the MAC wait in progress.
-#[derive(Clone, Default)]
+#[derive(Default)]
+#[cfg_attr(test, derive(Clone, Debug, PartialEq))]
 pub(crate) struct Reporter {
     reported: Option<NetworkFacts>,
     /// The gateway whose MAC is being resolved, and until when it is waited for.
@@ -446,6 +447,8 @@ mod tests {
                 Step::Nothing,
                 "at {at}"
             );
+            // Nor did that step change anything a later one depends on.
+            assert_eq!(again, reporter, "at {at}");
         }
         // A wait that ends unsettles it: that step reports the facts without the MAC.
         reporter.step(&via(4, None), 6_000);

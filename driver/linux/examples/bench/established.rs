@@ -547,7 +547,7 @@ fn goal_verdict(ratios: &[f64]) -> &'static str {
     judge(ratios, 0.99, Better::Higher)
 }
 
-/// "97.1 % [95.0–99.3]": a median ratio and its interval, in percent.
+/// "97.1 [95.0–99.3] %": a median ratio and its interval, in percent.
 fn describe_percent(ratios: &[f64]) -> String {
     describe(ratios, |r| format!("{:.1}", 100.0 * r), " %")
 }

@@ -78,13 +78,14 @@ pub(crate) fn median_interval(values: &[f64]) -> Option<(f64, f64, f64)> {
 /// to the k-th largest misses the median only when fewer than k values fall on one side, with
 /// probability 2·P(Binomial(n, ½) < k).
 pub(crate) fn interval_rank(n: usize) -> (usize, f64) {
-    // P(X < k) for X ~ Binomial(n, ½), by summing C(n, i) / 2ⁿ for i below k.
+    // P(X < k) for X ~ Binomial(n, ½), by summing C(n, i) / 2ⁿ for i below k; each term from
+    // its logarithm, since 2⁻ⁿ alone is 0 in an f64 from about 1 075 values on.
     let below = |k: usize| -> f64 {
-        let mut term = 0.5f64.powi(i32::try_from(n).unwrap_or(i32::MAX));
+        let mut ln_choose = 0.0f64;
         let mut sum = 0.0;
         for i in 0..k {
-            sum += term;
-            term = term * (n - i) as f64 / (i + 1) as f64;
+            sum += (ln_choose - n as f64 * std::f64::consts::LN_2).exp();
+            ln_choose += ((n - i) as f64).ln() - ((i + 1) as f64).ln();
         }
         sum
     };
@@ -108,6 +109,10 @@ mod tests {
         assert_eq!(interval_rank(5).0, 1);
         assert!((interval_rank(5).1 - 0.9375).abs() < 1e-9);
         assert_eq!(interval_rank(20).0, 6);
+        // Many values: about n/2 − 0.98·√n (the normal approximation), not a rank of 1.
+        let (k, sure) = interval_rank(2_000);
+        assert!((950..=960).contains(&k), "rank {k}");
+        assert!(sure >= 0.95);
         let ratios: Vec<f64> = (1..=12).map(f64::from).collect();
         assert_eq!(median_interval(&ratios), Some((6.5, 3.0, 10.0)));
         assert_eq!(median_interval(&[0.97]), Some((0.97, 0.97, 0.97)));
