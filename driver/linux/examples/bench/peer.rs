@@ -1,4 +1,4 @@
-//! `bench peer`: ZenithFence beside OpenSnitch, the same traffic through five configurations.
+//! `bench peer`: ZenithFence beside OpenSnitch, the same traffic through every configuration.
 //!
 //! ```text
 //! cargo build --release -p zenithfenced --bins --examples
@@ -26,7 +26,12 @@
 //!   and its echo: first-datagram latency p50/p99); CPU ms per 1 000 connections of the
 //!   firewall's processes (reader; daemon; daemon + headless node; opensnitchd) over the
 //!   sequential TCP and the UDP parts; their RSS at the end.
-//! - Throughput part: iperf3, interleaved rounds of all five.
+//! - Throughput part: iperf3, interleaved rounds of all of them, with the CPU the firewall's
+//!   processes use meanwhile.
+//! - Every round runs each configuration once, each round starting one later. Then the medians
+//!   of the rounds, the ratios, and the issue-14 goals by those medians and within rounds
+//!   (`within_rounds.rs`: each row against its baseline of the same round; 6 rounds by default,
+//!   the fewest that can give a verdict).
 //!
 //! Namespaces `zfpeer-a`/`zfpeer-b` (not the driver benchmark's) and one private directory
 //! `/tmp/zfpeer-PID` (0700) hold everything. The command the user starts is a supervisor: it
