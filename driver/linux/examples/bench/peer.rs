@@ -1143,6 +1143,19 @@ fn goals_within_rounds(configs: &[Config], samples: &[Sample], gbits: &[Throughp
         times,
         None,
     );
+    // An A/B of a change (`--compare`): this build against the other within each round.
+    line(
+        "C: daemon CPU per connection over C''s (the --compare build)".into(),
+        &paired(Config::Daemon, Config::DaemonCompare, cpu_ratio),
+        times,
+        None,
+    );
+    line(
+        "D: daemon CPU per connection over D''s (the --compare build)".into(),
+        &paired(Config::Engine, Config::EngineCompare, cpu_ratio),
+        times,
+        None,
+    );
     // The issue set the CPU goal on C (the daemon with an app answering), and D, the daemon
     // deciding by a rule, is held to it too; D2's daemon is shown beside them without a verdict.
     for config in [
