@@ -1131,31 +1131,32 @@ fn goals_within_rounds(configs: &[Config], samples: &[Sample], gbits: &[Throughp
          one side"
     );
     let cpu_ratio: fn(&Sample, &Sample) -> f64 = |c, b| c.daemon_tcp / b.daemon_tcp;
-    line(
-        "B2: daemon CPU per connection over the reader's".into(),
-        &paired(Config::ReaderAsking, Config::Reader, cpu_ratio),
-        times,
-        None,
-    );
-    line(
-        "C: daemon CPU per connection over B2's (the floor of asking an app)".into(),
-        &paired(Config::Daemon, Config::ReaderAsking, cpu_ratio),
-        times,
-        None,
-    );
-    // An A/B of a change (`--compare`): this build against the other within each round.
-    line(
-        "C: daemon CPU per connection over C''s (the --compare build)".into(),
-        &paired(Config::Daemon, Config::DaemonCompare, cpu_ratio),
-        times,
-        None,
-    );
-    line(
-        "D: daemon CPU per connection over D''s (the --compare build)".into(),
-        &paired(Config::Engine, Config::EngineCompare, cpu_ratio),
-        times,
-        None,
-    );
+    // Ratios with no goal of their own: B2, the floor of a daemon that asks an app; and, with
+    // `--compare`, this build against the other within each round (an A/B of a change).
+    for (what, config, base) in [
+        (
+            "B2: daemon CPU per connection over the reader's",
+            Config::ReaderAsking,
+            Config::Reader,
+        ),
+        (
+            "C: daemon CPU per connection over B2's",
+            Config::Daemon,
+            Config::ReaderAsking,
+        ),
+        (
+            "C: daemon CPU per connection over C''s (the --compare build)",
+            Config::Daemon,
+            Config::DaemonCompare,
+        ),
+        (
+            "D: daemon CPU per connection over D''s (the --compare build)",
+            Config::Engine,
+            Config::EngineCompare,
+        ),
+    ] {
+        line(what.into(), &paired(config, base, cpu_ratio), times, None);
+    }
     // The issue set the CPU goal on C (the daemon with an app answering), and D, the daemon
     // deciding by a rule, is held to it too; D2's daemon is shown beside them without a verdict.
     for config in [
