@@ -546,6 +546,10 @@ pub(crate) fn bench(args: &[String]) -> Res<()> {
         }
         Err(reason) => println!("peer:    E skipped: {reason}"),
     }
+    // `--only`: the method line below names the rows that run.
+    if let Some(only) = &options.only {
+        configs.retain(|c| only.iter().any(|letter| letter == c.letter()));
+    }
     let warmup = options.count / 20;
     println!(
         "method:  per run {} sequential connect()s (+{} warm-up, SO_LINGER 0), {} connects \
@@ -579,9 +583,6 @@ pub(crate) fn bench(args: &[String]) -> Res<()> {
     machine::print(&machine);
     let _ = io::stdout().flush();
 
-    if let Some(only) = &options.only {
-        configs.retain(|c| only.iter().any(|letter| letter == c.letter()));
-    }
     let ctx = Ctx {
         exe: exe.clone(),
         daemon,
