@@ -82,6 +82,8 @@ mod idle;
 mod layout_probe;
 #[path = "bench/machine.rs"]
 mod machine;
+#[path = "bench/machine_busy.rs"]
+mod machine_busy;
 #[path = "bench/opensnitch.rs"]
 mod opensnitch;
 #[path = "bench/peer.rs"]

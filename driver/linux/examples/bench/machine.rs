@@ -321,7 +321,7 @@ fn allowed_cpus() -> io::Result<CpuMask> {
 }
 
 /// Holds the calling thread on `cpu`.
-fn hold_on_cpu(cpu: usize) -> io::Result<()> {
+pub(crate) fn hold_on_cpu(cpu: usize) -> io::Result<()> {
     let mut mask: CpuMask = [0; CPU_MASK_WORDS];
     let word = mask
         .get_mut(cpu / 64)

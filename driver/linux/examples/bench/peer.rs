@@ -51,6 +51,7 @@ use std::time::Duration;
 
 use super::full_stack::{FullStack, Headless};
 use super::machine::{self, Machine};
+use super::machine_busy::MachineBusy;
 use super::opensnitch::{self, OpenSnitch};
 use super::place::settle;
 use super::proc_stats::{rss_mb, run_time_by_thread, sleeps, thread_time_since, wait_quiet, Cpu};
@@ -444,6 +445,10 @@ struct Sample {
     /// CPU ms per 1 000 connections / flows (NaN without a firewall process).
     cpu_tcp: f64,
     cpu_udp: f64,
+    /// The whole machine's busy CPU ms per 1 000 connections / flows (`machine_busy.rs`):
+    /// clients, servers, the kernel's own threads too (NaN when it cannot be read).
+    machine_tcp: f64,
+    machine_udp: f64,
     /// Of the packet-filtering process alone (no engine, no UI), per 1 000 TCP connections.
     daemon_tcp: f64,
     /// Times the packet-filtering process's threads slept and were woken, per TCP connection.
@@ -453,6 +458,14 @@ struct Sample {
     rss_mb: f64,
     /// What the firewall said it did.
     note: String,
+}
+
+/// The machine's busy CPU ms since `start` (NaN when it could not be read).
+fn busy_since(start: Option<MachineBusy>) -> f64 {
+    match (start, MachineBusy::read()) {
+        (Some(start), Some(now)) => now.since(&start),
+        _ => f64::NAN,
+    }
 }
 
 /// The configurations in the order round `round` (from 1) runs them: each round starts one
@@ -633,7 +646,8 @@ pub(crate) fn bench(args: &[String]) -> Res<()> {
             let sample = latency_run(config, &ctx, &options, port)?;
             println!(
                 "round {round} {}: TCP p50 {:.1} p99 {:.1} µs ({} errors), {:.0} conn/s ({} errors), \
-                 UDP p50 {:.1} p99 {:.1} µs ({} errors), CPU {} (daemon {}) / {} ms per 1 000, RSS {} MB{}",
+                 UDP p50 {:.1} p99 {:.1} µs ({} errors), CPU {} (daemon {}) / {} ms per 1 000 \
+                 (the machine {} / {}), RSS {} MB{}",
                 config.letter(),
                 sample.tcp.p50_us,
                 sample.tcp.p99_us,
@@ -646,6 +660,8 @@ pub(crate) fn bench(args: &[String]) -> Res<()> {
                 cell(sample.cpu_tcp, 1),
                 cell(sample.daemon_tcp, 1),
                 cell(sample.cpu_udp, 1),
+                cell(sample.machine_tcp, 1),
+                cell(sample.machine_udp, 1),
                 cell(sample.rss_mb, 1),
                 sample.note
             );
@@ -736,7 +752,9 @@ fn latency_run(config: Config, ctx: &Ctx, options: &Options, udp_port: u16) -> R
         let (cpu_start, daemon_start) = (Cpu::read(&pids), Cpu::read(&daemon_pid));
         let sleeps_start = sleeps(&daemon_pid);
         let threads_start = daemon_pid.first().map(|&p| run_time_by_thread(p));
+        let machine_start = MachineBusy::read();
         let tcp = connect_run(&ctx.exe, options.count, options.warmup)?;
+        let machine_tcp = busy_since(machine_start);
         let cpu_tcp = Cpu::read(&pids).since(cpu_start);
         let daemon_tcp = Cpu::read(&daemon_pid).since(daemon_start);
         let daemon_sleeps = sleeps(&daemon_pid).saturating_sub(sleeps_start);
@@ -758,6 +776,7 @@ fn latency_run(config: Config, ctx: &Ctx, options: &Options, udp_port: u16) -> R
             limit,
         )?;
         let cpu_start = Cpu::read(&pids);
+        let machine_start = MachineBusy::read();
         let udp = client_run(
             &ctx.exe,
             &[
@@ -770,6 +789,7 @@ fn latency_run(config: Config, ctx: &Ctx, options: &Options, udp_port: u16) -> R
             ],
             limit + Duration::from_secs(2) * (warmup as u32 + 5),
         )?;
+        let machine_udp = busy_since(machine_start);
         let cpu_udp = Cpu::read(&pids).since(cpu_start);
         let per_1000 = |cpu: f64, s: &ConnectStats, warmup: usize| {
             if pids.is_empty() {
@@ -782,6 +802,9 @@ fn latency_run(config: Config, ctx: &Ctx, options: &Options, udp_port: u16) -> R
             config,
             cpu_tcp: per_1000(cpu_tcp, &tcp, options.warmup),
             cpu_udp: per_1000(cpu_udp, &udp, warmup),
+            machine_tcp: machine_tcp * 1000.0
+                / (tcp.ok + tcp.errors + options.warmup as u64).max(1) as f64,
+            machine_udp: machine_udp * 1000.0 / (udp.ok + udp.errors + warmup as u64).max(1) as f64,
             daemon_tcp: per_1000(daemon_tcp, &tcp, options.warmup),
             daemon_sleeps: per_1000(daemon_sleeps as f64, &tcp, options.warmup) / 1000.0,
             daemon_threads: daemon_threads
@@ -1226,6 +1249,44 @@ fn goals_within_rounds(configs: &[Config], samples: &[Sample], gbits: &[Throughp
             &paired(config, Config::OpenSnitch, |d, e| d.cpu_udp / e.cpu_udp),
             times,
             goal("goal: below 1×", 1.0),
+        );
+    }
+    // What the whole machine spent beyond no firewall's run of the same round: the firewall's
+    // processes, and what they have the kernel do in other threads (no goal; the table's CPU
+    // columns count the firewall's processes alone).
+    let ms: Shown = (|v| format!("{v:.1}"), " ms");
+    for &config in configs.iter().filter(|&&c| c != Config::None) {
+        let letter = config.letter();
+        line(
+            format!("{letter}: the machine's CPU per 1 000 TCP connections over A's"),
+            &paired(config, Config::None, |c, a| c.machine_tcp - a.machine_tcp),
+            ms,
+            None,
+        );
+        line(
+            format!("{letter}: the machine's CPU per 1 000 UDP flows over A's"),
+            &paired(config, Config::None, |c, a| c.machine_udp - a.machine_udp),
+            ms,
+            None,
+        );
+    }
+    // With `--compare`: the machine's CPU of this build over the other's, within rounds.
+    for (config, other) in [
+        (Config::Daemon, Config::DaemonCompare),
+        (Config::Engine, Config::EngineCompare),
+    ] {
+        let (letter, other_letter) = (config.letter(), other.letter());
+        line(
+            format!("{letter}: the machine's CPU per 1 000 TCP connections over {other_letter}'s"),
+            &paired(config, other, |c, o| c.machine_tcp - o.machine_tcp),
+            ms,
+            None,
+        );
+        line(
+            format!("{letter}: the machine's CPU per 1 000 UDP flows over {other_letter}'s"),
+            &paired(config, other, |c, o| c.machine_udp - o.machine_udp),
+            ms,
+            None,
         );
     }
     let iperf_rounds: Vec<usize> = {
