@@ -77,6 +77,8 @@ mod hook_profile;
 mod hooks;
 #[path = "bench/idle.rs"]
 mod idle;
+#[path = "bench/idle_states.rs"]
+mod idle_states;
 
 #[path = "bench/layout_probe.rs"]
 mod layout_probe;

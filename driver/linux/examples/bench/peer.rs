@@ -4,11 +4,12 @@
 //! cargo build --release -p zenithfenced --bins --examples
 //! sudo target/release/examples/bench peer [--quick] [--count N] [--warmup N] [--parallel N]
 //!     [--rounds N] [--iperf-rounds N] [--iperf-seconds N] [--compare OTHER_DAEMON]
-//!     [--only A,B,B2,C,C',D,D']
+//!     [--only A,B,B2,C,C',D,D'] [--poll-idle]
 //! ```
 //!
 //! `--compare` adds rows C' and D': C and D with another daemon build, interleaved with them
-//! (an A/B of a change); `--only` runs only the rows named by their letters.
+//! (an A/B of a change); `--only` runs only the rows named by their letters; `--poll-idle`
+//! keeps the CPUs polling when idle (`idle_states.rs`), a diagnostic of this machine.
 //!
 //! - A no firewall; B the minimal accept-all NFQUEUE reader with the daemon's rules; B2 the same
 //!   reader asking an echoing app about every packet, the way the daemon asks its client (the
@@ -50,6 +51,7 @@ use std::thread;
 use std::time::Duration;
 
 use super::full_stack::{FullStack, Headless};
+use super::idle_states;
 use super::machine::{self, Machine};
 use super::machine_busy::MachineBusy;
 use super::opensnitch::{self, OpenSnitch};
@@ -124,12 +126,14 @@ struct Options {
     rounds: usize,
     iperf_rounds: usize,
     iperf_seconds: u32,
+    /// Keep every CPU out of its sleeping idle states (`idle_states.rs`): a diagnostic.
+    poll_idle: bool,
 }
 
 const USAGE: &str =
     "usage: bench peer [--quick] [--count N] [--warmup N] [--parallel N] [--client-fds N (at most 900)] [--rounds N] \
                      [--iperf-rounds N] [--iperf-seconds N] [--compare DAEMON] \
-                     [--only A,B,B2,C,C',D,D',D2,E]";
+                     [--only A,B,B2,C,C',D,D',D2,E] [--poll-idle]";
 
 fn parse_options(args: &[String]) -> Res<Options> {
     let mut o = Options {
@@ -144,6 +148,7 @@ fn parse_options(args: &[String]) -> Res<Options> {
         rounds: 6,
         iperf_rounds: 6,
         iperf_seconds: 4,
+        poll_idle: false,
     };
     let mut rest = args.iter();
     while let Some(flag) = rest.next() {
@@ -165,6 +170,7 @@ fn parse_options(args: &[String]) -> Res<Options> {
             "--iperf-seconds" => o.iperf_seconds = number(value()?)?,
             "--compare" => o.compare = Some(super::established::compare_daemon(value()?)?),
             "--only" => o.only = Some(value()?.split(',').map(str::to_string).collect()),
+            "--poll-idle" => o.poll_idle = true,
             "--help" | "-h" => return Err(USAGE.into()),
             other => return Err(format!("unknown option '{other}'; {USAGE}")),
         }
@@ -589,6 +595,21 @@ pub(crate) fn bench(args: &[String]) -> Res<()> {
         options.iperf_seconds,
         if iperf_pinned() { " -A 0,1" } else { "" },
         options.iperf_rounds
+    );
+    // Held (when asked) until this process ends, the machine's own measurements included.
+    let _polling = options
+        .poll_idle
+        .then(idle_states::hold_polling)
+        .transpose()?;
+    println!(
+        "idle:    {}{}",
+        idle_states::describe(),
+        if options.poll_idle {
+            "; --poll-idle: every CPU polls instead of sleeping (/dev/cpu_dma_latency 0), a \
+             diagnostic of what waking a sleeping CPU costs here"
+        } else {
+            ""
+        }
     );
     let _ = io::stdout().flush();
     // Before any namespace or firewall exists: what the machine itself charges.
