@@ -925,8 +925,9 @@ mod tests {
         let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
         udp.send_to(b"x", udp.local_addr().unwrap()).unwrap();
         drop(udp);
-        // The kernel's work items for freed sockets run in order on a CPU; a pause lets the
-        // UDP one (were it queued) go before the TCP one this test waits for.
+        // The kernel fills a freed socket's message on a worker of the freeing CPU, so the two
+        // could arrive out of order: the pause lets the UDP one (were it queued) come first,
+        // and the reads below go on a while after the TCP one.
         std::thread::sleep(Duration::from_millis(50));
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let stream = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
@@ -946,6 +947,10 @@ mod tests {
                 "no destroy event for the TCP socket within 2 s"
             );
             seen.extend(events.recv(deadline - now).unwrap());
+        }
+        let linger = Instant::now() + Duration::from_millis(100);
+        while let Some(left) = linger.checked_duration_since(Instant::now()) {
+            seen.extend(events.recv(left.max(Duration::from_millis(1))).unwrap());
         }
         let udp_events: Vec<_> = seen
             .iter()

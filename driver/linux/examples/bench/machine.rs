@@ -302,13 +302,13 @@ extern "C" {
     fn sched_getaffinity(pid: i32, size: usize, mask: *mut CpuMask) -> i32;
 }
 
-fn mask_has(mask: &CpuMask, cpu: usize) -> bool {
+pub(crate) fn mask_has(mask: &CpuMask, cpu: usize) -> bool {
     mask.get(cpu / 64)
         .is_some_and(|word| word & (1u64 << (cpu % 64)) != 0)
 }
 
 /// The CPUs the calling thread may run on.
-fn allowed_cpus() -> io::Result<CpuMask> {
+pub(crate) fn allowed_cpus() -> io::Result<CpuMask> {
     let mut mask: CpuMask = [0; CPU_MASK_WORDS];
     // SAFETY: `mask` is a live, writable array of exactly the size passed; pid 0 is the calling
     // thread; the kernel writes at most `size` bytes into it.

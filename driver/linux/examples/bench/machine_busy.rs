@@ -6,7 +6,7 @@
 use std::fs;
 use std::time::Instant;
 
-use super::machine::hold_on_cpu;
+use super::machine::{allowed_cpus, hold_on_cpu, mask_has};
 
 /// One reading of the machine's idle time: per CPU where cpuidle counts it, else all CPUs at
 /// once.
@@ -20,8 +20,25 @@ struct Reading {
     at: Instant,
     /// Idle time of the CPUs this reading covers, ms.
     idle_ms: f64,
-    /// How many CPUs it covers.
-    cpus: f64,
+    covers: Covers,
+}
+
+/// The CPUs a reading covers: two readings compare only when they cover the same.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Covers {
+    /// One CPU, by number (cpuidle).
+    Cpu(usize),
+    /// All CPUs at once (`/proc/stat`), this many.
+    All(usize),
+}
+
+impl Covers {
+    fn count(self) -> f64 {
+        match self {
+            Covers::Cpu(_) => 1.0,
+            Covers::All(n) => n as f64,
+        }
+    }
 }
 
 impl MachineBusy {
@@ -36,16 +53,30 @@ impl MachineBusy {
             Some(vec![Reading {
                 at,
                 idle_ms,
-                cpus: cpus as f64,
+                covers: Covers::All(cpus),
             }])
         })?;
         Some(MachineBusy { readings })
     }
 
+    /// Where the idle time came from, for the benchmark's header.
+    pub(crate) fn source(&self) -> &'static str {
+        match self.readings.first().map(|r| r.covers) {
+            Some(Covers::Cpu(_)) => "cpuidle's counters (µs), each CPU read on itself",
+            _ => "/proc/stat (10 ms ticks)",
+        }
+    }
+
     /// Busy CPU ms since `earlier`: the CPUs' wall time minus their idle time (NaN when the
-    /// two readings cover different CPUs).
+    /// two readings cover different CPUs or come from different sources).
     pub(crate) fn since(&self, earlier: &MachineBusy) -> f64 {
-        if self.readings.len() != earlier.readings.len() {
+        let same = self.readings.len() == earlier.readings.len()
+            && self
+                .readings
+                .iter()
+                .zip(&earlier.readings)
+                .all(|(now, then)| now.covers == then.covers);
+        if !same {
             return f64::NAN;
         }
         let busy: f64 = self
@@ -54,7 +85,7 @@ impl MachineBusy {
             .zip(&earlier.readings)
             .map(|(now, then)| {
                 let wall_ms = now.at.duration_since(then.at).as_secs_f64() * 1000.0;
-                wall_ms * now.cpus - (now.idle_ms - then.idle_ms)
+                wall_ms * now.covers.count() - (now.idle_ms - then.idle_ms)
             })
             .sum();
         busy.max(0.0)
@@ -64,7 +95,9 @@ impl MachineBusy {
 /// Each CPU's time in its idle states, from `/sys/devices/system/cpu/cpuN/cpuidle/stateK/time`
 /// (µs), read by a thread held on that CPU: a state's time is added when the CPU leaves it, so
 /// a CPU idle at the moment of a reading from elsewhere would miss its current stretch, and
-/// count it all at the next. None without cpuidle.
+/// count it all at the next. None (so `/proc/stat` is read) without cpuidle, or when a CPU
+/// with cpuidle is one this process may not run on (offline, or outside its cpuset): its idle
+/// time could not be read on it, and a sum without it would not be the machine's.
 fn cpuidle_readings() -> Option<Vec<Reading>> {
     let mut cpus: Vec<usize> = fs::read_dir("/sys/devices/system/cpu")
         .ok()?
@@ -77,7 +110,8 @@ fn cpuidle_readings() -> Option<Vec<Reading>> {
         })
         .collect();
     cpus.sort_unstable();
-    if cpus.is_empty() {
+    let allowed = allowed_cpus().ok()?;
+    if cpus.is_empty() || !cpus.iter().all(|&cpu| mask_has(&allowed, cpu)) {
         return None;
     }
     cpus.into_iter()
@@ -88,14 +122,17 @@ fn cpuidle_readings() -> Option<Vec<Reading>> {
                 let states =
                     fs::read_dir(format!("/sys/devices/system/cpu/cpu{cpu}/cpuidle")).ok()?;
                 let mut idle_us = 0u64;
-                for state in states.flatten() {
+                // Only the states: a kernel with several cpuidle drivers lists `driver` too.
+                let is_state =
+                    |name: &std::ffi::OsStr| name.to_str().is_some_and(|n| n.starts_with("state"));
+                for state in states.flatten().filter(|s| is_state(&s.file_name())) {
                     let text = fs::read_to_string(state.path().join("time")).ok()?;
                     idle_us += text.trim().parse::<u64>().ok()?;
                 }
                 Some(Reading {
                     at,
                     idle_ms: idle_us as f64 / 1000.0,
-                    cpus: 1.0,
+                    covers: Covers::Cpu(cpu),
                 })
             })
             .join()
@@ -142,33 +179,52 @@ mod tests {
         assert_eq!(proc_stat_idle_ms("cpu  1 2 x\ncpu0 1\n", 100.0), None);
     }
 
-    fn reading(at: Instant, idle_ms: f64, cpus: f64) -> Reading {
-        Reading { at, idle_ms, cpus }
+    fn reading(at: Instant, idle_ms: f64, covers: Covers) -> Reading {
+        Reading {
+            at,
+            idle_ms,
+            covers,
+        }
     }
 
     #[test]
     fn busy_time_is_each_cpus_wall_time_less_its_idle_time() {
         let t0 = Instant::now();
         let ms = |n| t0 + Duration::from_millis(n);
-        let earlier = MachineBusy {
-            readings: vec![reading(ms(0), 1_000.0, 1.0), reading(ms(1), 2_000.0, 1.0)],
-        };
-        let later = MachineBusy {
+        let per_cpu = |at: [Instant; 2], idle: [f64; 2], cpus: [usize; 2]| MachineBusy {
             readings: vec![
-                reading(ms(500), 1_400.0, 1.0),
-                reading(ms(501), 2_500.0, 1.0),
+                reading(at[0], idle[0], Covers::Cpu(cpus[0])),
+                reading(at[1], idle[1], Covers::Cpu(cpus[1])),
             ],
         };
-        assert!((later.since(&earlier) - 100.0).abs() < 1e-6); // 100 + 0
-                                                               // All CPUs in one reading (/proc/stat): its wall time counts once per CPU.
+        let earlier = per_cpu([ms(0), ms(1)], [1_000.0, 2_000.0], [0, 1]);
+        let later = per_cpu([ms(500), ms(501)], [1_400.0, 2_500.0], [0, 1]);
+        // CPU 0 idle 400 of its 500 ms, CPU 1 all of its 500.
+        assert!((later.since(&earlier) - 100.0).abs() < 1e-6);
+
+        // All CPUs in one reading (/proc/stat): its wall time counts once per CPU.
         let all = |at, idle| MachineBusy {
-            readings: vec![reading(at, idle, 2.0)],
+            readings: vec![reading(at, idle, Covers::All(2))],
         };
         assert!((all(ms(500), 1_700.0).since(&all(ms(0), 1_000.0)) - 300.0).abs() < 1e-6);
-        // Idle time that ran ahead of the wall clock is no busy time, not a negative one; and
-        // readings of different CPUs give no number.
+        // Idle time that ran ahead of the wall clock is no busy time, not a negative one.
         assert_eq!(all(ms(500), 3_000.0).since(&all(ms(0), 1_000.0)), 0.0);
-        assert!(later.since(&all(ms(0), 1_000.0)).is_nan());
+
+        // Readings of different CPUs, or from different sources, give no number, even when
+        // they hold as many readings (one CPU per cpuidle reading, one for /proc/stat).
+        let other_cpus = per_cpu([ms(500), ms(501)], [1_400.0, 2_500.0], [0, 2]);
+        assert!(other_cpus.since(&earlier).is_nan());
+        let one_cpu = |at, idle, covers| MachineBusy {
+            readings: vec![reading(at, idle, covers)],
+        };
+        let from_cpuidle = one_cpu(ms(0), 1_000.0, Covers::Cpu(0));
+        let from_proc_stat = one_cpu(ms(500), 1_200.0, Covers::All(1));
+        assert!(from_proc_stat.since(&from_cpuidle).is_nan());
+        assert_eq!(
+            from_cpuidle.source(),
+            "cpuidle's counters (µs), each CPU read on itself"
+        );
+        assert_eq!(from_proc_stat.source(), "/proc/stat (10 ms ticks)");
     }
 
     #[test]

@@ -602,8 +602,9 @@ pub(crate) fn bench(args: &[String]) -> Res<()> {
         .then(idle_states::hold_polling)
         .transpose()?;
     println!(
-        "idle:    {}{}",
+        "idle:    {}; the machine's CPU from {}{}",
         idle_states::describe(),
+        MachineBusy::read().map_or("nowhere (not measured)", |m| m.source()),
         if options.poll_idle {
             "; --poll-idle: every CPU polls instead of sleeping (/dev/cpu_dma_latency 0), a \
              diagnostic of what waking a sleeping CPU costs here"
@@ -812,20 +813,24 @@ fn latency_run(config: Config, ctx: &Ctx, options: &Options, udp_port: u16) -> R
         )?;
         let machine_udp = busy_since(machine_start);
         let cpu_udp = Cpu::read(&pids).since(cpu_start);
+        // Every connection made counts, the warm-up's too (the CPU was read around them all).
+        let of_each_1000 = |ms: f64, s: &ConnectStats, warmup: usize| {
+            ms * 1000.0 / (s.ok + s.errors + warmup as u64).max(1) as f64
+        };
+        // The firewall's processes: none without a firewall.
         let per_1000 = |cpu: f64, s: &ConnectStats, warmup: usize| {
             if pids.is_empty() {
                 f64::NAN
             } else {
-                cpu * 1000.0 / (s.ok + s.errors + warmup as u64).max(1) as f64
+                of_each_1000(cpu, s, warmup)
             }
         };
         Ok(Sample {
             config,
             cpu_tcp: per_1000(cpu_tcp, &tcp, options.warmup),
             cpu_udp: per_1000(cpu_udp, &udp, warmup),
-            machine_tcp: machine_tcp * 1000.0
-                / (tcp.ok + tcp.errors + options.warmup as u64).max(1) as f64,
-            machine_udp: machine_udp * 1000.0 / (udp.ok + udp.errors + warmup as u64).max(1) as f64,
+            machine_tcp: of_each_1000(machine_tcp, &tcp, options.warmup),
+            machine_udp: of_each_1000(machine_udp, &udp, warmup),
             daemon_tcp: per_1000(daemon_tcp, &tcp, options.warmup),
             daemon_sleeps: per_1000(daemon_sleeps as f64, &tcp, options.warmup) / 1000.0,
             daemon_threads: daemon_threads
