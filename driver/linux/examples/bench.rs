@@ -86,6 +86,8 @@ mod layout_probe;
 mod machine;
 #[path = "bench/machine_busy.rs"]
 mod machine_busy;
+#[path = "bench/namespace_cycles.rs"]
+mod namespace_cycles;
 #[path = "bench/opensnitch.rs"]
 mod opensnitch;
 #[path = "bench/peer.rs"]

@@ -1,4 +1,4 @@
-//! `bench hooks [--rounds N] [--sends N] [--connects N] [--compare DAEMON]`: what the daemon's record of each
+//! `bench hooks [--rounds N] [--sends N] [--connects N] [--lives N] [--compare DAEMON]`: what the daemon's record of each
 //! connect (BPF programs on the cgroup v2 root's connect hooks,
 //! `driver/linux/src/connect_owners.rs`) costs every other program on the machine, which pays it
 //! whether the daemon judges its traffic or not.
@@ -12,6 +12,12 @@
 //! (its presence without the programs), and with `--compare` another daemon build with its
 //! programs, for an A/B of a change to them. Medians over the rounds of each round's mean send and
 //! median connect; it asserts nothing.
+//!
+//! And what the daemon costs a program in its own network namespace (`namespace_cycles.rs`):
+//! TCP connections on loopback there, each connected, accepted and closed, timed with the
+//! machine's CPU they took. One more configuration tells the part of the socket-destroy events
+//! (which the daemon reads for connection ends) from the rest: no daemon, only a reader of
+//! those events in the namespace.
 
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream, UdpSocket};
@@ -21,11 +27,14 @@ use std::sync::Arc;
 use std::thread;
 use std::time::Instant;
 
+use super::namespace_cycles::{tcp_lives_in, DestroySubscriber};
 use super::{
-    daemon_binary, each_option, median, number, set_backlog, set_linger_zero, Daemon, Net, Res,
+    daemon_binary, each_option, median, ns_a, number, set_backlog, set_linger_zero, Daemon, Net,
+    Res,
 };
 
-const USAGE: &str = "usage: bench hooks [--rounds N] [--sends N] [--connects N] [--compare DAEMON]";
+const USAGE: &str =
+    "usage: bench hooks [--rounds N] [--sends N] [--connects N] [--lives N] [--compare DAEMON]";
 /// How long a started daemon is left alone before the timing begins.
 const SETTLE: std::time::Duration = std::time::Duration::from_millis(500);
 
@@ -33,6 +42,8 @@ struct Options {
     rounds: usize,
     sends: usize,
     connects: usize,
+    /// Loopback TCP connections, whole lives, in the daemon's namespace.
+    lives: usize,
     compare: Option<PathBuf>,
 }
 
@@ -41,6 +52,7 @@ fn parse_options(args: &[String]) -> Res<Options> {
         rounds: 5,
         sends: 200_000,
         connects: 5_000,
+        lives: 20_000,
         compare: None,
     };
     each_option(args, USAGE, |flag, value| {
@@ -48,8 +60,9 @@ fn parse_options(args: &[String]) -> Res<Options> {
             "--rounds" => o.rounds = number(&value()?)?,
             "--sends" => o.sends = number(&value()?)?,
             "--connects" => o.connects = number(&value()?)?,
+            "--lives" => o.lives = number(&value()?)?,
             "--compare" => o.compare = Some(super::established::compare_daemon(&value()?)?),
-            "--quick" => (o.rounds, o.sends, o.connects) = (3, 50_000, 2_000),
+            "--quick" => (o.rounds, o.sends, o.connects, o.lives) = (3, 50_000, 2_000, 5_000),
             _ => return Ok(false),
         }
         Ok(true)
@@ -57,6 +70,7 @@ fn parse_options(args: &[String]) -> Res<Options> {
     o.rounds = o.rounds.clamp(1, 20);
     o.sends = o.sends.clamp(1_000, 5_000_000);
     o.connects = o.connects.clamp(100, 100_000);
+    o.lives = o.lives.clamp(100, 200_000);
     Ok(o)
 }
 
@@ -66,6 +80,8 @@ enum Config {
     Daemon,
     NoBpf,
     Compare,
+    /// No daemon; a reader of the TCP socket-destroy events in its namespace.
+    Subscriber,
 }
 
 impl Config {
@@ -75,6 +91,7 @@ impl Config {
             Config::Daemon => "the daemon (BPF record)",
             Config::NoBpf => "the daemon --no-bpf",
             Config::Compare => "the --compare daemon (BPF record)",
+            Config::Subscriber => "no daemon, a TCP socket-destroy reader",
         }
     }
 }
@@ -83,14 +100,20 @@ pub(crate) fn bench(args: &[String]) -> Res<()> {
     let options = parse_options(args)?;
     let binary = daemon_binary()?;
     let _net = Net::create()?;
-    let mut configs = vec![Config::None, Config::Daemon, Config::NoBpf];
+    let mut configs = vec![
+        Config::None,
+        Config::Daemon,
+        Config::NoBpf,
+        Config::Subscriber,
+    ];
     if options.compare.is_some() {
         configs.push(Config::Compare);
     }
-    // Per configuration: the rounds' UDP sends, connects to 127.0.0.1, to 127.0.0.2.
-    let mut results: Vec<(Config, [Vec<f64>; 3])> = configs
+    // Per configuration: the rounds' UDP sends, connects to 127.0.0.1, to 127.0.0.2, and a
+    // connection's life in the daemon's namespace (wall, the machine's CPU).
+    let mut results: Vec<(Config, [Vec<f64>; 5])> = configs
         .iter()
-        .map(|&c| (c, [Vec::new(), Vec::new(), Vec::new()]))
+        .map(|&c| (c, std::array::from_fn(|_| Vec::new())))
         .collect();
     for round in 1..=options.rounds {
         // A different order each round: what runs first is not always the same configuration.
@@ -105,6 +128,14 @@ pub(crate) fn bench(args: &[String]) -> Res<()> {
                     let other = options.compare.as_ref().ok_or("--compare missing")?;
                     Some(Daemon::spawn_with_args(other, None, &[])?)
                 }
+                Config::Subscriber => None,
+            };
+            let subscriber = match config {
+                Config::Subscriber => Some(
+                    DestroySubscriber::start(ns_a())
+                        .map_err(|e| format!("the destroy-event reader: {e}"))?,
+                ),
+                _ => None,
             };
             // What a start does (its first look at the network and /proc) is not measured.
             if daemon.is_some() {
@@ -119,41 +150,52 @@ pub(crate) fn bench(args: &[String]) -> Res<()> {
                 *ns = tcp_connect_ns(to, options.connects)
                     .map_err(|e| format!("TCP connects to {to}: {e}"))?;
             }
-            drop(daemon);
+            let (life_us, life_cpu_us) = tcp_lives_in(ns_a(), options.lives)
+                .map_err(|e| format!("TCP connections in {}: {e}", ns_a()))?;
+            drop((daemon, subscriber));
             println!(
                 "round {round} {}: UDP send {send_ns:.0} ns, TCP connect to 127.0.0.1 {:.0} ns, \
-                 to 127.0.0.2 {:.0} ns",
+                 to 127.0.0.2 {:.0} ns; in the daemon's namespace a TCP connection's life \
+                 {life_us:.1} µs, the machine's CPU {life_cpu_us:.1} µs",
                 config.name(),
                 connects[0],
                 connects[1]
             );
             if let Some((_, rounds)) = results.iter_mut().find(|(c, _)| *c == config) {
-                for (values, value) in rounds.iter_mut().zip([send_ns, connects[0], connects[1]]) {
-                    values.push(value);
+                let values = [send_ns, connects[0], connects[1], life_us, life_cpu_us];
+                for (kept, value) in rounds.iter_mut().zip(values) {
+                    kept.push(value);
                 }
             }
         }
     }
     // The first configuration is no daemon: the base of the ratios.
-    let base = results.first().map_or([f64::NAN; 3], |(_, rounds)| {
+    let base = results.first().map_or([f64::NAN; 5], |(_, rounds)| {
         rounds.each_ref().map(|v| median(v))
     });
     println!(
         "\nmedians of {} rounds ({} unconnected UDP sends and {} TCP connects to each address on \
-         loopback each)\n",
-        options.rounds, options.sends, options.connects
+         the host's loopback; {} TCP connections connected, accepted and closed on loopback in \
+         the daemon's namespace, each)\n",
+        options.rounds, options.sends, options.connects, options.lives
     );
     println!(
         "| configuration | UDP send, ns | of no daemon | TCP connect to 127.0.0.1, ns | of no \
-         daemon | to 127.0.0.2, ns | of no daemon |"
+         daemon | to 127.0.0.2, ns | of no daemon | a TCP connection's life in the daemon's \
+         namespace, µs | of no daemon | the machine's CPU for it, µs | of no daemon |"
     );
-    println!("|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
     for (config, rounds) in &results {
         let values = rounds.each_ref().map(|v| median(v));
         let cells: Vec<String> = values
             .iter()
             .zip(base)
-            .map(|(value, base)| format!("{value:.0} | {:.2}", value / base))
+            .enumerate()
+            // Nanoseconds whole, microseconds (the last two) to a tenth.
+            .map(|(i, (value, base))| {
+                let digits = if i < 3 { 0 } else { 1 };
+                format!("{value:.digits$} | {:.2}", value / base)
+            })
             .collect();
         println!("| {} | {} |", config.name(), cells.join(" | "));
     }
