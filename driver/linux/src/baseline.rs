@@ -12,6 +12,9 @@
 //! writes the verdict when the app's answer comes): the least any firewall that asks an app
 //! for every connection can cost here, to set the daemon's cost with an app beside.
 //!
+//! [`tcp_destroy_subscription`] opens the daemon's subscription to TCP socket-destroy events
+//! alone, to tell its cost from the rest of the daemon's.
+//!
 //! [`nfqueue`]: crate::nfqueue
 
 use std::io::{self, Read, Write};
@@ -20,6 +23,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use crate::nfqueue::{KernelVerdict, Queue};
+
+/// The daemon's subscription to the TCP socket-destroy events (its source of TCP connection
+/// ends), opened alone: for a benchmark that tells what those events cost the programs of the
+/// namespace from what the rest of the daemon costs them (`bench hooks`).
+pub fn tcp_destroy_subscription() -> io::Result<std::fs::File> {
+    crate::sock_diag::tcp_destroy_socket()
+}
 use crate::rule_table::RuleTable;
 use crate::rules::{self, Family, RuleConfig, MARK_ALLOW, MARK_VERDICT_MASK};
 

@@ -219,6 +219,19 @@ impl SockDiag {
     }
 }
 
+/// The netlink socket of [`DestroyListener`]: joined to the TCP socket-destroy groups, with a
+/// large receive buffer where the daemon may force one.
+pub(crate) fn tcp_destroy_socket() -> io::Result<std::fs::File> {
+    let groups = [SKNLGRP_INET_TCP_DESTROY, SKNLGRP_INET6_TCP_DESTROY]
+        .iter()
+        .fold(0u32, |mask, group| mask | (1 << (group - 1)));
+    let file = sys::netlink_socket(NETLINK_SOCK_DIAG, groups)?;
+    // Many connections can close at once (a browser tab); a small buffer would lose events.
+    // Forcing the size needs CAP_NET_ADMIN; without it the default buffer stays.
+    let _ = sys::set_int_option(&file, sys::SOL_SOCKET, sys::SO_RCVBUFFORCE, 4 << 20);
+    Ok(file)
+}
+
 /// Subscriber to the TCP socket-destroy multicast groups (IPv4 and IPv6). An event arrives
 /// within milliseconds of the full socket being freed (after `close()` and the FIN exchange)
 /// and carries the final TCP counters; its inode is 0, so correlate by cookie. UDP ends come
@@ -234,15 +247,8 @@ impl DestroyListener {
     /// Subscribes to `SKNLGRP_INET{,6}_TCP_DESTROY` (groups 1 and 3, so the bind mask does;
     /// groups above 32 would need `NETLINK_ADD_MEMBERSHIP`). Needs no privilege.
     pub(crate) fn open() -> io::Result<DestroyListener> {
-        let groups = [SKNLGRP_INET_TCP_DESTROY, SKNLGRP_INET6_TCP_DESTROY]
-            .iter()
-            .fold(0u32, |mask, group| mask | (1 << (group - 1)));
-        let file = sys::netlink_socket(NETLINK_SOCK_DIAG, groups)?;
-        // Many connections can close at once (a browser tab); a small buffer would lose events.
-        // Forcing the size needs CAP_NET_ADMIN; without it the default buffer stays.
-        let _ = sys::set_int_option(&file, sys::SOL_SOCKET, sys::SO_RCVBUFFORCE, 4 << 20);
         Ok(DestroyListener {
-            events: EventSocket::new(file, REQUEST_BUF_LEN),
+            events: EventSocket::new(tcp_destroy_socket()?, REQUEST_BUF_LEN),
         })
     }
 

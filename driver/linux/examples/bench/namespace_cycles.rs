@@ -11,38 +11,22 @@
 use std::fs::File;
 use std::io;
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::os::unix::net::UnixDatagram;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread;
 use std::time::Instant;
 
+use zenithfenced::baseline::tcp_destroy_subscription;
+
 use super::machine_busy::MachineBusy;
 use super::set_linger_zero;
 
 /// `CLONE_NEWNET`.
 const CLONE_NEWNET: i32 = 0x4000_0000;
-/// `AF_NETLINK`, `SOCK_RAW`, `SOCK_CLOEXEC`, `NETLINK_SOCK_DIAG`.
-const AF_NETLINK: i32 = 16;
-const SOCK_RAW: i32 = 3;
-const SOCK_CLOEXEC: i32 = 0o2_000_000;
-const NETLINK_SOCK_DIAG: i32 = 4;
-/// The bind mask of `SKNLGRP_INET_TCP_DESTROY` (1) and `SKNLGRP_INET6_TCP_DESTROY` (3).
-const TCP_DESTROY_GROUPS: u32 = 1 | 1 << 2;
-
-#[repr(C)]
-struct SockaddrNl {
-    family: u16,
-    pad: u16,
-    pid: u32,
-    groups: u32,
-}
-
 extern "C" {
     fn setns(fd: RawFd, nstype: i32) -> i32;
-    fn socket(domain: i32, kind: i32, protocol: i32) -> RawFd;
-    fn bind(fd: RawFd, addr: *const SockaddrNl, len: u32) -> i32;
 }
 
 /// Moves the calling thread into network namespace `name` (`ip netns` names it).
@@ -135,35 +119,11 @@ impl Drop for DestroySubscriber {
     }
 }
 
-/// A netlink socket joined to the TCP destroy groups, with a 100 ms receive timeout. It is
-/// held as a `UnixDatagram` only for std's `recv` and `set_read_timeout`, which are the same
-/// system calls for any datagram socket.
+/// The daemon's own subscription to the TCP destroy events, with a 100 ms receive timeout.
+/// It is held as a `UnixDatagram` only for std's `recv` and `set_read_timeout`, which are the
+/// same system calls for any datagram socket.
 fn subscribe() -> io::Result<UnixDatagram> {
-    // SAFETY: socket() takes plain integers; a valid descriptor it returns is ours alone.
-    let fd = unsafe { socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG) };
-    if fd < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: `fd` was just returned by socket() and nothing else owns it.
-    let socket = unsafe { OwnedFd::from_raw_fd(fd) };
-    let address = SockaddrNl {
-        family: AF_NETLINK as u16,
-        pad: 0,
-        pid: 0,
-        groups: TCP_DESTROY_GROUPS,
-    };
-    // SAFETY: `address` is a live sockaddr_nl of the size passed; the kernel only reads it.
-    let rc = unsafe {
-        bind(
-            socket.as_raw_fd(),
-            &address,
-            std::mem::size_of::<SockaddrNl>() as u32,
-        )
-    };
-    if rc < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    let socket = UnixDatagram::from(socket);
+    let socket = UnixDatagram::from(OwnedFd::from(tcp_destroy_subscription()?));
     socket.set_read_timeout(Some(std::time::Duration::from_millis(100)))?;
     Ok(socket)
 }
