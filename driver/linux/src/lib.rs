@@ -22,7 +22,6 @@ mod connect_programs;
 mod conntrack;
 mod daemon;
 mod dns_watch;
-mod end_program;
 mod engine;
 mod errno;
 mod fd_dirs;
@@ -58,7 +57,6 @@ mod socket_lock;
 mod ssid_lookup;
 mod stderr_writer;
 mod sys;
-mod tcp_ends;
 mod verdict_outbox;
 mod watchdog;
 
