@@ -24,6 +24,9 @@ const BPF_MAP_CREATE: c_long = 0;
 const BPF_MAP_LOOKUP_ELEM: c_long = 1;
 const BPF_MAP_UPDATE_ELEM: c_long = 2;
 const BPF_MAP_DELETE_ELEM: c_long = 3;
+const BPF_MAP_GET_NEXT_KEY: c_long = 4;
+/// Linux 5.6.
+const BPF_MAP_LOOKUP_AND_DELETE_BATCH: c_long = 25;
 const BPF_PROG_LOAD: c_long = 5;
 const BPF_RAW_TRACEPOINT_OPEN: c_long = 17;
 const BPF_LINK_CREATE: c_long = 28;
@@ -65,6 +68,14 @@ impl BpfAttr {
             field.copy_from_slice(&value.to_ne_bytes());
         }
         self
+    }
+
+    /// The `u32` at `offset` (a field the kernel writes back).
+    fn get_u32(&self, offset: usize) -> u32 {
+        self.0
+            .get(offset..offset + 4)
+            .and_then(|b| b.try_into().ok())
+            .map_or(0, u32::from_ne_bytes)
     }
 }
 
@@ -185,6 +196,76 @@ impl BpfMap {
             Err(e) if e.raw_os_error() == Some(EEXIST) => Ok(false),
             Err(e) => Err(e),
         }
+    }
+
+    /// `BPF_MAP_GET_NEXT_KEY`: the key after `key` into `next` (the first one when `key` is
+    /// none or no longer there); `false` at the end.
+    pub(crate) fn next_key(&self, key: Option<&[u8]>, next: &mut [u8]) -> io::Result<bool> {
+        self.check(next, None)?;
+        if let Some(key) = key {
+            self.check(key, None)?;
+        }
+        let mut attr = BpfAttr::new();
+        attr.put_u32(0, self.as_raw_fd() as u32)
+            .put_u64(8, key.map_or(0, |k| k.as_ptr() as u64))
+            .put_u64(16, next.as_mut_ptr() as u64);
+        // SAFETY: key (or null) and next have the map's key size (checked above) and outlive
+        // the call; the kernel writes only `next`.
+        match unsafe { bpf(BPF_MAP_GET_NEXT_KEY, &mut attr) } {
+            Ok(_) => Ok(true),
+            Err(e) if e.raw_os_error() == Some(ENOENT) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `BPF_MAP_LOOKUP_AND_DELETE_BATCH` (Linux 5.6): takes out up to `max` entries (at least
+    /// one batch), each handed to `each` as (key, value), in as few system calls as the kernel
+    /// allows; how many were taken. A hash map's batch ends at a bucket boundary, and a bucket
+    /// larger than the room left is `ENOSPC`, which the caller may meet with per-key reads.
+    pub(crate) fn take_batch(
+        &self,
+        max: usize,
+        mut each: impl FnMut(&[u8], &[u8]),
+    ) -> io::Result<usize> {
+        let room = max.clamp(1, 4096);
+        let mut keys = vec![0u8; room * self.key_size];
+        let mut values = vec![0u8; room * self.value_size];
+        // The kernel's position between calls (a bucket number for hash maps; 8 bytes hold it).
+        let (mut position, mut next) = ([0u8; 8], [0u8; 8]);
+        let mut taken = 0;
+        let mut first = true;
+        while taken < max {
+            let mut attr = BpfAttr::new();
+            attr.put_u64(0, if first { 0 } else { position.as_ptr() as u64 })
+                .put_u64(8, next.as_mut_ptr() as u64)
+                .put_u64(16, keys.as_mut_ptr() as u64)
+                .put_u64(24, values.as_mut_ptr() as u64)
+                .put_u32(32, room as u32)
+                .put_u32(36, self.as_raw_fd() as u32);
+            // SAFETY: `position` and `next` are 8 bytes each, more than the kernel's position
+            // token; `keys` and `values` hold `room` keys and values of the map's sizes, the
+            // count passed; all outlive the call, and the kernel writes only `next`, `keys`,
+            // `values` and the count.
+            let result = unsafe { bpf(BPF_MAP_LOOKUP_AND_DELETE_BATCH, &mut attr) };
+            let count = (attr.get_u32(32) as usize).min(room);
+            for i in 0..count {
+                let key = keys.get(i * self.key_size..(i + 1) * self.key_size);
+                let value = values.get(i * self.value_size..(i + 1) * self.value_size);
+                if let (Some(key), Some(value)) = (key, value) {
+                    each(key, value);
+                }
+            }
+            taken += count;
+            match result {
+                Ok(_) => {}
+                // The whole map was walked.
+                Err(e) if e.raw_os_error() == Some(ENOENT) => return Ok(taken),
+                Err(e) => return Err(e),
+            }
+            position = next;
+            first = false;
+        }
+        Ok(taken)
     }
 
     /// `BPF_MAP_DELETE_ELEM`; `Ok(false)` when the key was not there.

@@ -37,10 +37,11 @@ Options:
   --group NAME           the group whose members may connect (root always may)
   --no-ipv6              leave IPv6 alone
   --base-only            send no extension infos, even to a client that asks (Hello)
-  --no-bpf               find the process of a connection in /proc only; by default small BPF
-                         programs on the cgroup connect hooks record which process connected
-                         each socket, which is cheaper and names that process even when it
-                         passed the socket on
+  --no-bpf               find the process of a connection in /proc only, and TCP ends from
+                         socket-destroy events; by default small BPF programs on the cgroup
+                         hooks record which process connected each socket, which is cheaper
+                         and names that process even when it passed the socket on, and note
+                         each TCP connection's end
   --unowned-table        write the rule table so that other programs may change or remove it
                          (nft flush ruleset does); the daemon then puts back what goes. By
                          default only the daemon may change it, and it goes with the daemon

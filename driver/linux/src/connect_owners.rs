@@ -62,12 +62,12 @@ use crate::sys;
 
 /// `BPF_PROG_TYPE_CGROUP_SOCK_ADDR`, `BPF_PROG_TYPE_SOCK_OPS`, `BPF_PROG_TYPE_RAW_TRACEPOINT`.
 const PROG_TYPE_CGROUP_SOCK_ADDR: u32 = 18;
-const PROG_TYPE_SOCK_OPS: u32 = 13;
+pub(crate) const PROG_TYPE_SOCK_OPS: u32 = 13;
 const PROG_TYPE_RAW_TRACEPOINT: u32 = 17;
 /// `BPF_CGROUP_INET4_CONNECT`, `BPF_CGROUP_INET6_CONNECT`, and whether it is IPv6's.
 const ATTACH_TYPES: [(u32, bool); 2] = [(10, false), (11, true)];
 /// `BPF_CGROUP_SOCK_OPS`.
-const ATTACH_SOCK_OPS: u32 = 3;
+pub(crate) const ATTACH_SOCK_OPS: u32 = 3;
 /// The tracepoints after which a process may be running another program than before: an exec,
 /// and the end of its leader (the pid may then be given to another process).
 const CHANGE_TRACEPOINTS: [&CStr; 2] = [c"sched_process_exec", c"sched_process_exit"];
@@ -438,7 +438,7 @@ fn context(what: &str, e: io::Error) -> io::Error {
 /// current systems, `/sys/fs/cgroup/unified` on hybrid ones), else a mount of it made without a
 /// mount point (`ip netns exec` runs its command with a /sys of its own, without the cgroup
 /// mounts; that needs CAP_SYS_ADMIN, which the systemd unit does not grant and does not need).
-fn open_cgroup2_root() -> io::Result<File> {
+pub(crate) fn open_cgroup2_root() -> io::Result<File> {
     let mounts = fs::read_to_string("/proc/self/mountinfo")?;
     if let Some(root) = mounts.lines().find_map(cgroup2_mount_point) {
         return File::open(&root).map_err(|e| context(&root.display().to_string(), e));

@@ -26,65 +26,65 @@ pub(crate) fn insn(code: u8, dst: u8, src: u8, off: i16, imm: i32) -> u64 {
 }
 
 /// Instruction codes used below (`BPF_CLASS | BPF_OP | BPF_SRC`, or `| BPF_SIZE | BPF_MODE`).
-const MOV64_REG: u8 = 0xbf;
-const MOV64_IMM: u8 = 0xb7;
+pub(crate) const MOV64_REG: u8 = 0xbf;
+pub(crate) const MOV64_IMM: u8 = 0xb7;
 /// `w_dst = w_src`, `w_dst = imm`: the upper half of the destination becomes zero.
-const MOV32_REG: u8 = 0xbc;
-const MOV32_IMM: u8 = 0xb4;
-const ADD64_IMM: u8 = 0x07;
-const RSH64_IMM: u8 = 0x77;
-const LOAD_W: u8 = 0x61;
-const LOAD_DW: u8 = 0x79;
-const STORE_W: u8 = 0x63;
-const STORE_DW: u8 = 0x7b;
+pub(crate) const MOV32_REG: u8 = 0xbc;
+pub(crate) const MOV32_IMM: u8 = 0xb4;
+pub(crate) const ADD64_IMM: u8 = 0x07;
+pub(crate) const RSH64_IMM: u8 = 0x77;
+pub(crate) const LOAD_W: u8 = 0x61;
+pub(crate) const LOAD_DW: u8 = 0x79;
+pub(crate) const STORE_W: u8 = 0x63;
+pub(crate) const STORE_DW: u8 = 0x7b;
 /// `*(u64 *)(dst + off) = imm`.
-const STORE_IMM_DW: u8 = 0x7a;
-const LOAD_IMM64: u8 = 0x18;
-const JUMP: u8 = 0x05;
-const JEQ_IMM: u8 = 0x15;
-const JEQ_REG: u8 = 0x1d;
-const JNE_IMM: u8 = 0x55;
-const JNE_REG: u8 = 0x5d;
-const CALL: u8 = 0x85;
-const EXIT: u8 = 0x95;
+pub(crate) const STORE_IMM_DW: u8 = 0x7a;
+pub(crate) const LOAD_IMM64: u8 = 0x18;
+pub(crate) const JUMP: u8 = 0x05;
+pub(crate) const JEQ_IMM: u8 = 0x15;
+pub(crate) const JEQ_REG: u8 = 0x1d;
+pub(crate) const JNE_IMM: u8 = 0x55;
+pub(crate) const JNE_REG: u8 = 0x5d;
+pub(crate) const CALL: u8 = 0x85;
+pub(crate) const EXIT: u8 = 0x95;
 /// `BPF_PSEUDO_MAP_FD`: the immediate of a 64-bit load is a map descriptor.
-const PSEUDO_MAP_FD: u8 = 1;
+pub(crate) const PSEUDO_MAP_FD: u8 = 1;
 /// Helper ids. None is restricted to GPL programs.
-const HELPER_MAP_LOOKUP: i32 = 1;
-const HELPER_MAP_UPDATE: i32 = 2;
-const HELPER_MAP_DELETE: i32 = 3;
-const HELPER_KTIME_NS: i32 = 5;
-const HELPER_PID_TGID: i32 = 14;
-const HELPER_SOCKET_COOKIE: i32 = 46;
+pub(crate) const HELPER_MAP_LOOKUP: i32 = 1;
+pub(crate) const HELPER_MAP_UPDATE: i32 = 2;
+pub(crate) const HELPER_MAP_DELETE: i32 = 3;
+pub(crate) const HELPER_KTIME_NS: i32 = 5;
+pub(crate) const HELPER_PID_TGID: i32 = 14;
+pub(crate) const HELPER_SOCKET_COOKIE: i32 = 46;
 /// `bpf_get_netns_cookie` (for `sock_ops` programs since Linux 5.15).
-const HELPER_NETNS_COOKIE: i32 = 122;
+pub(crate) const HELPER_NETNS_COOKIE: i32 = 122;
 /// Registers: r0 return value, r1-r5 arguments, r6-r9 kept across calls, r10 the frame pointer.
-const R0: u8 = 0;
-const R1: u8 = 1;
-const R2: u8 = 2;
-const R3: u8 = 3;
-const R4: u8 = 4;
-const R6: u8 = 6;
-const R7: u8 = 7;
-const R10: u8 = 10;
+pub(crate) const R0: u8 = 0;
+pub(crate) const R1: u8 = 1;
+pub(crate) const R2: u8 = 2;
+pub(crate) const R3: u8 = 3;
+pub(crate) const R4: u8 = 4;
+pub(crate) const R6: u8 = 6;
+pub(crate) const R7: u8 = 7;
+pub(crate) const R10: u8 = 10;
 
 /// `BPF_SOCK_OPS_TCP_CONNECT_CB`: the `op` of a `sock_ops` call just before the SYN is built.
-const SOCK_OPS_TCP_CONNECT: i32 = 3;
+pub(crate) const SOCK_OPS_TCP_CONNECT: i32 = 3;
 /// `AF_INET`.
-const AF_INET: i32 = 2;
+pub(crate) const AF_INET: i32 = 2;
 /// `IPPROTO_TCP`.
-const IPPROTO_TCP: i32 = 6;
+pub(crate) const IPPROTO_TCP: i32 = 6;
 /// `::ffff:0:0/96`'s third word as a little-endian load of its network-order bytes.
-const MAPPED_WORD: i32 = 0xffff_0000_u32 as i32;
+pub(crate) const MAPPED_WORD: i32 = 0xffff_0000_u32 as i32;
 /// Offsets in `struct bpf_sock_ops` (`include/uapi/linux/bpf.h`).
-const OPS_OP: i16 = 0;
-const OPS_FAMILY: i16 = 20;
-const OPS_REMOTE_IP4: i16 = 24;
-const OPS_LOCAL_IP4: i16 = 28;
-const OPS_REMOTE_IP6: i16 = 32;
-const OPS_LOCAL_IP6: i16 = 48;
-const OPS_REMOTE_PORT: i16 = 64;
-const OPS_LOCAL_PORT: i16 = 68;
+pub(crate) const OPS_OP: i16 = 0;
+pub(crate) const OPS_FAMILY: i16 = 20;
+pub(crate) const OPS_REMOTE_IP4: i16 = 24;
+pub(crate) const OPS_LOCAL_IP4: i16 = 28;
+pub(crate) const OPS_REMOTE_IP6: i16 = 32;
+pub(crate) const OPS_LOCAL_IP6: i16 = 48;
+pub(crate) const OPS_REMOTE_PORT: i16 = 64;
+pub(crate) const OPS_LOCAL_PORT: i16 = 68;
 
 /// The record's layout, in 8-byte words: who connected, when, the socket's cookie (which also
 /// tells a record copied out while the LRU map reused its entry from the socket's own), and
@@ -217,7 +217,7 @@ fn skip_tcp_to_localhost(program: &mut Vec<u64>, ipv6: bool) -> Vec<(usize, bool
 
 /// `r1 = map; r2 = &stack[key]`: the first two arguments of every map helper (the 64-bit load
 /// of a map descriptor takes two instructions).
-fn map_and_key(map_fd: i32, key: i16) -> [u64; 4] {
+pub(crate) fn map_and_key(map_fd: i32, key: i16) -> [u64; 4] {
     [
         insn(LOAD_IMM64, R1, PSEUDO_MAP_FD, 0, map_fd),
         insn(0, 0, 0, 0, 0),
@@ -401,7 +401,7 @@ pub(crate) fn mark_change(changes_fd: i32) -> Vec<u64> {
 /// above with both in range. Were one not (a target at or behind the jump, or out of reach),
 /// the offset points before the program's start, which the verifier refuses: a mistake fails
 /// the load (the daemon then names processes through `/proc`) rather than jumping somewhere.
-fn set_jump(program: &mut [u64], at: usize, to: usize) {
+pub(crate) fn set_jump(program: &mut [u64], at: usize, to: usize) {
     let offset = to
         .checked_sub(at + 1)
         .and_then(|ahead| i16::try_from(ahead).ok())

@@ -22,6 +22,7 @@ mod connect_programs;
 mod conntrack;
 mod daemon;
 mod dns_watch;
+mod end_program;
 mod engine;
 mod errno;
 mod fd_dirs;
@@ -57,6 +58,7 @@ mod socket_lock;
 mod ssid_lookup;
 mod stderr_writer;
 mod sys;
+mod tcp_ends;
 mod verdict_outbox;
 mod watchdog;
 

@@ -35,6 +35,7 @@ use crate::rules_watch::RulesWatch;
 use crate::sock_diag::DestroyListener;
 use crate::socket_lock;
 use crate::sys;
+use crate::tcp_ends::TcpEnds;
 use crate::watchdog::{run_bounded, Watchdog};
 
 /// Held packets in the kernel queue at most (the kernel drops new ones beyond; TCP retries).
@@ -121,6 +122,8 @@ pub(crate) fn run(options: Options) -> io::Result<()> {
     .ok();
     // Before the queue rules, so the first connections held are of sockets it saw connect.
     let owners = connect_owners(&options, &log);
+    // Before any connection is held: one made before the source existed would never end.
+    let tcp_ends = tcp_end_source(options.bpf, &log);
     let old_acct = conntrack::set_sysctl(ACCT_SYSCTL, "1")
         .map_err(|e| {
             log.write(
@@ -221,6 +224,7 @@ pub(crate) fn run(options: Options) -> io::Result<()> {
             dns,
             network,
             owners,
+            tcp_ends,
             policy,
             notifier,
         },
@@ -377,6 +381,7 @@ struct Started {
     dns: Option<DnsWatch>,
     network: Option<NetworkWatch>,
     owners: Option<ConnectOwners>,
+    tcp_ends: TcpEndSource,
     policy: PolicySetup,
     notifier: Option<Notifier>,
 }
@@ -410,6 +415,7 @@ fn serve(
         dns,
         network,
         owners,
+        tcp_ends,
         policy,
         notifier,
     } = started;
@@ -463,7 +469,7 @@ fn serve(
     };
     let reason = match &spawned {
         Ok(()) => {
-            start_flow_monitors(&daemon, &stop, &mut threads);
+            start_flow_monitors(&daemon, &stop, &mut threads, tcp_ends);
             log.write(
                 Severity::Info,
                 format!(
@@ -518,44 +524,134 @@ fn start_flow_monitors(
     daemon: &Arc<Daemon>,
     stop: &Arc<AtomicBool>,
     threads: &mut Vec<std::thread::JoinHandle<()>>,
+    tcp_ends: TcpEndSource,
 ) {
-    match DestroyListener::open() {
-        Ok(mut listener) => {
-            let (daemon, stop) = (Arc::clone(daemon), Arc::clone(stop));
-            let spawned = spawn("tcp-ends", move || {
-                while !stop.load(Ordering::SeqCst) {
-                    let lost = listener.overruns();
-                    let received = listener.recv_burst(END_WAIT);
-                    if listener.overruns() > lost {
-                        daemon.log(
-                            Severity::Warning,
-                            "TCP end events were lost (buffer full)".into(),
-                        );
-                    }
-                    match received {
-                        Ok(sockets) if sockets.is_empty() => {}
-                        Ok(sockets) => {
-                            daemon.batch_infos(|| {
-                                for socket in sockets.iter().filter(|s| s.key.protocol == 6) {
-                                    let bytes = socket.tcp.map(|t| {
-                                        (
-                                            t.bytes_sent.saturating_sub(t.bytes_retrans),
-                                            t.bytes_received,
-                                        )
-                                    });
-                                    daemon.flow_ended(&[socket.key], Some(socket.cookie), bytes);
-                                }
-                            });
-                            std::thread::sleep(END_GATHER);
-                        }
-                        Err(e) => daemon.log(Severity::Warning, format!("TCP ends: {e}")),
-                    }
-                }
-            });
-            threads.extend(spawned.ok());
-        }
+    let (daemon_ref, stop_ref) = (Arc::clone(daemon), Arc::clone(stop));
+    let spawned = match tcp_ends {
+        TcpEndSource::Bpf(ends) => spawn("tcp-ends", move || {
+            drain_tcp_ends(&ends, &daemon_ref, &stop_ref)
+        })
+        .map(Some),
+        TcpEndSource::Destroy(listener) => spawn("tcp-ends", move || {
+            read_destroy_events(listener, &daemon_ref, &stop_ref)
+        })
+        .map(Some),
+        TcpEndSource::Missing => Ok(None),
+    };
+    match spawned {
+        Ok(Some(thread)) => threads.push(thread),
+        Ok(None) => {}
         Err(e) => daemon.log(Severity::Warning, format!("no TCP connection ends: {e}")),
     }
+    start_udp_ends(daemon, stop, threads);
+}
+
+/// Where the daemon learns of TCP connection ends, with their final byte counts.
+enum TcpEndSource {
+    /// The kernel's TCP state changes, noted by a BPF program (`tcp_ends.rs`).
+    Bpf(TcpEnds),
+    /// The kernel's socket-destroy events (without BPF).
+    Destroy(DestroyListener),
+    /// Neither could be had: connections are forgotten when idle.
+    Missing,
+}
+
+/// The BPF source of TCP ends unless `--no-bpf` or it cannot be attached, else the destroy
+/// events; one log line says which.
+fn tcp_end_source(bpf: bool, log: &Log) -> TcpEndSource {
+    let why_not_bpf = if bpf {
+        match TcpEnds::attach() {
+            Ok(ends) => {
+                log.write(
+                    Severity::Info,
+                    "TCP connection ends from the kernel's TCP state changes (BPF)".into(),
+                );
+                return TcpEndSource::Bpf(ends);
+            }
+            Err(e) => format!("no BPF state changes: {e}"),
+        }
+    } else {
+        "--no-bpf".into()
+    };
+    match DestroyListener::open() {
+        Ok(listener) => {
+            log.write(
+                Severity::Info,
+                format!("TCP connection ends from socket-destroy events ({why_not_bpf})"),
+            );
+            TcpEndSource::Destroy(listener)
+        }
+        Err(e) => {
+            log.write(
+                Severity::Warning,
+                format!("no TCP connection ends ({why_not_bpf}; socket-destroy events: {e})"),
+            );
+            TcpEndSource::Missing
+        }
+    }
+}
+
+/// How often the `tcp-ends` thread takes the ends the BPF program noted: an end reaches the app
+/// at most this late, and an idle daemon wakes ten times a second for it.
+const BPF_END_POLL: Duration = Duration::from_millis(100);
+/// The most ends one drain takes (the map's size): a flood is spread over drains.
+const BPF_ENDS_PER_DRAIN: usize = 16_384;
+
+/// The `tcp-ends` thread with the BPF source: a drain of the noted ends every `BPF_END_POLL`,
+/// their infos written in one go.
+fn drain_tcp_ends(ends: &TcpEnds, daemon: &Daemon, stop: &AtomicBool) {
+    while !stop.load(Ordering::SeqCst) {
+        std::thread::sleep(BPF_END_POLL);
+        match ends.drain(BPF_ENDS_PER_DRAIN) {
+            Ok(taken) if taken.is_empty() => {}
+            Ok(taken) => daemon.batch_infos(|| {
+                for end in &taken {
+                    daemon.flow_ended(&[end.key], Some(end.cookie), Some((end.sent, end.received)));
+                }
+            }),
+            Err(e) => daemon.log(Severity::Warning, format!("TCP ends: {e}")),
+        }
+    }
+}
+
+/// The `tcp-ends` thread without BPF: the kernel's socket-destroy events.
+fn read_destroy_events(mut listener: DestroyListener, daemon: &Daemon, stop: &AtomicBool) {
+    while !stop.load(Ordering::SeqCst) {
+        let lost = listener.overruns();
+        let received = listener.recv_burst(END_WAIT);
+        if listener.overruns() > lost {
+            daemon.log(
+                Severity::Warning,
+                "TCP end events were lost (buffer full)".into(),
+            );
+        }
+        match received {
+            Ok(sockets) if sockets.is_empty() => {}
+            Ok(sockets) => {
+                daemon.batch_infos(|| {
+                    for socket in sockets.iter().filter(|s| s.key.protocol == 6) {
+                        let bytes = socket.tcp.map(|t| {
+                            (
+                                t.bytes_sent.saturating_sub(t.bytes_retrans),
+                                t.bytes_received,
+                            )
+                        });
+                        daemon.flow_ended(&[socket.key], Some(socket.cookie), bytes);
+                    }
+                });
+                std::thread::sleep(END_GATHER);
+            }
+            Err(e) => daemon.log(Severity::Warning, format!("TCP ends: {e}")),
+        }
+    }
+}
+
+/// The `udp-ends` thread: UDP ends from conntrack's destroy events.
+fn start_udp_ends(
+    daemon: &Arc<Daemon>,
+    stop: &Arc<AtomicBool>,
+    threads: &mut Vec<std::thread::JoinHandle<()>>,
+) {
     match EventListener::open() {
         Ok(mut listener) => {
             let (daemon, stop) = (Arc::clone(daemon), Arc::clone(stop));

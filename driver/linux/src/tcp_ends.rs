@@ -1,0 +1,349 @@
+//! TCP connection ends from the kernel's `sock_ops` state callbacks (`end_program.rs`): the
+//! program notes each end of a connection of the daemon's namespace that may be held, with its
+//! byte counts, in a map the `tcp-ends` thread drains. Without BPF (`--no-bpf`, an older kernel,
+//! no rights) the daemon reads the kernel's socket-destroy events instead
+//! (`sock_diag::DestroyListener`), which cost every TCP socket of the namespace a message filled
+//! on a kernel worker, loopback ones included.
+
+use std::fs::File;
+use std::io;
+use std::net::{Ipv4Addr, UdpSocket};
+use std::os::fd::{AsRawFd, OwnedFd};
+
+use zenithfence_core::flow::{FlowKey, IpAddress};
+
+use crate::bpf_sys::{self, BpfMap, MapKind};
+use crate::connect_owners::{open_cgroup2_root, ATTACH_SOCK_OPS, PROG_TYPE_SOCK_OPS};
+use crate::end_program::{note_tcp_ends, END_VALUE_BYTES};
+use crate::sys;
+
+/// Room for the ends noted between two drains: 16 384 (a drain every 100 ms keeps up with
+/// 160 000 ends a second; beyond that the oldest go, see `end_program.rs`).
+const ENDS: u32 = 16_384;
+/// `AF_INET`, `AF_INET6` as `bpf_sock_ops.family` gives them.
+const AF_INET: u32 = 2;
+const AF_INET6: u32 = 10;
+/// TCP states (`include/net/tcp_states.h`) after which our FIN was acknowledged, so the
+/// kernel's `bytes_acked` counts it: `FIN_WAIT2`, `TIME_WAIT`, `LAST_ACK`, `CLOSING`.
+const FIN_ACKED_STATES: [u32; 4] = [5, 6, 9, 11];
+
+/// One TCP connection's end, as the program noted it.
+#[derive(Debug, PartialEq)]
+pub(crate) struct TcpEnd {
+    pub(crate) cookie: u64,
+    /// The connection, as the socket saw it (an IPv6 socket's IPv4-mapped addresses as IPv4,
+    /// as its packets show them).
+    pub(crate) key: FlowKey,
+    /// Data bytes the peer acknowledged (the SYN and our FIN, which the kernel counts, left
+    /// out) and bytes received (the peer's FIN included, as in `tcp_info`).
+    pub(crate) sent: u64,
+    pub(crate) received: u64,
+}
+
+/// The attached program and its map; dropping it detaches the program.
+pub(crate) struct TcpEnds {
+    map: BpfMap,
+    _link: OwnedFd,
+}
+
+impl TcpEnds {
+    /// Loads the program for the calling thread's network namespace and attaches it at the
+    /// root of the cgroup v2 hierarchy.
+    pub(crate) fn attach() -> io::Result<TcpEnds> {
+        let probe = UdpSocket::bind((Ipv4Addr::UNSPECIFIED, 0))?;
+        let netns = sys::netns_cookie(&probe)?;
+        let map = BpfMap::create(MapKind::LruHash, 8, END_VALUE_BYTES as u32, ENDS)?;
+        let program = note_tcp_ends(map.as_raw_fd(), netns);
+        let mut log = vec![0u8; 64 * 1024];
+        let loaded = bpf_sys::prog_load(PROG_TYPE_SOCK_OPS, 0, &program, &mut log)?;
+        let cgroup: File = open_cgroup2_root()?;
+        let link = bpf_sys::link_create(&loaded, &cgroup, ATTACH_SOCK_OPS)?;
+        Ok(TcpEnds { map, _link: link })
+    }
+
+    /// Takes out the ends noted so far, at most about `max`: in batches (one system call for
+    /// thousands), else one key at a time should the kernel refuse a batch.
+    pub(crate) fn drain(&self, max: usize) -> io::Result<Vec<TcpEnd>> {
+        let mut ends = Vec::new();
+        let batch = self.map.take_batch(max, |key, value| {
+            let key = key.try_into().map(u64::from_ne_bytes);
+            let value: Result<&[u8; END_VALUE_BYTES], _> = value.try_into();
+            if let (Ok(cookie), Ok(value)) = (key, value) {
+                ends.extend(parse_end(cookie, value));
+            }
+        });
+        if batch.is_ok() {
+            return Ok(ends);
+        }
+        let mut key = [0u8; 8];
+        let mut value = [0u8; END_VALUE_BYTES];
+        // Always from the first key: each one taken is deleted.
+        while ends.len() < max && self.map.next_key(None, &mut key)? {
+            if self.map.lookup(&key, &mut value)? {
+                ends.extend(parse_end(u64::from_ne_bytes(key), &value));
+            }
+            self.map.delete(&key)?;
+        }
+        Ok(ends)
+    }
+}
+
+/// The end the program wrote under `cookie`; none for a family it cannot have written.
+pub(crate) fn parse_end(cookie: u64, value: &[u8; END_VALUE_BYTES]) -> Option<TcpEnd> {
+    let u64_at = |at: usize| -> Option<u64> {
+        Some(u64::from_ne_bytes(value.get(at..at + 8)?.try_into().ok()?))
+    };
+    let u32_at = |at: usize| -> Option<u32> {
+        Some(u32::from_ne_bytes(value.get(at..at + 4)?.try_into().ok()?))
+    };
+    let sixteen = |at: usize| -> Option<[u8; 16]> { value.get(at..at + 16)?.try_into().ok() };
+    let acked = u64_at(0)?;
+    let received = u64_at(8)?;
+    let old_state = u32_at(16)?;
+    let family = u32_at(20)?;
+    let local_port = u16::try_from(u32_at(24)?).ok()?;
+    // The remote port's two bytes in network order, in the upper half of the word.
+    let remote_port = u16::from_be_bytes(value.get(30..32)?.try_into().ok()?);
+    let (local_ip, remote_ip) = match family {
+        AF_INET => {
+            let four = |at: usize| -> Option<IpAddress> {
+                Some(IpAddress::V4(value.get(at..at + 4)?.try_into().ok()?))
+            };
+            (four(32)?, four(48)?)
+        }
+        AF_INET6 => (unmapped(sixteen(32)?), unmapped(sixteen(48)?)),
+        _ => return None,
+    };
+    let fin = u64::from(FIN_ACKED_STATES.contains(&old_state));
+    Some(TcpEnd {
+        cookie,
+        key: FlowKey {
+            protocol: 6,
+            local_ip,
+            local_port,
+            remote_ip,
+            remote_port,
+        },
+        // The SYN is acknowledged once a connection was made; one that never was acked nothing.
+        sent: acked.saturating_sub(1 + fin),
+        received,
+    })
+}
+
+/// An IPv4-mapped IPv6 address (`::ffff:a.b.c.d`) as the IPv4 address its packets carry.
+fn unmapped(address: [u8; 16]) -> IpAddress {
+    match address {
+        [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, a, b, c, d] => IpAddress::V4([a, b, c, d]),
+        other => IpAddress::V6(other),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+    use std::net::{TcpListener, TcpStream};
+    use std::time::{Duration, Instant};
+
+    fn value(
+        acked: u64,
+        received: u64,
+        old_state: u32,
+        family: u32,
+        ports: (u16, u16),
+        local: [u8; 16],
+        remote: [u8; 16],
+    ) -> [u8; END_VALUE_BYTES] {
+        let mut v = [0u8; END_VALUE_BYTES];
+        v[0..8].copy_from_slice(&acked.to_ne_bytes());
+        v[8..16].copy_from_slice(&received.to_ne_bytes());
+        v[16..20].copy_from_slice(&old_state.to_ne_bytes());
+        v[20..24].copy_from_slice(&family.to_ne_bytes());
+        v[24..28].copy_from_slice(&u32::from(ports.0).to_ne_bytes());
+        v[30..32].copy_from_slice(&ports.1.to_be_bytes());
+        v[32..48].copy_from_slice(&local);
+        v[48..64].copy_from_slice(&remote);
+        v
+    }
+
+    fn v4(a: [u8; 4]) -> [u8; 16] {
+        let mut x = [0u8; 16];
+        x[..4].copy_from_slice(&a);
+        x
+    }
+
+    #[test]
+    fn an_end_gives_data_bytes_without_the_syn_and_an_acknowledged_fin() {
+        let reset = value(
+            12_346,
+            777,
+            1,
+            AF_INET,
+            (40_000, 443),
+            v4([10, 0, 0, 1]),
+            v4([10, 0, 0, 2]),
+        );
+        let end = parse_end(9, &reset).unwrap();
+        assert_eq!((end.sent, end.received), (12_345, 777));
+        assert_eq!(
+            end.key,
+            FlowKey {
+                protocol: 6,
+                local_ip: IpAddress::V4([10, 0, 0, 1]),
+                local_port: 40_000,
+                remote_ip: IpAddress::V4([10, 0, 0, 2]),
+                remote_port: 443,
+            }
+        );
+        for state in FIN_ACKED_STATES {
+            let closed = value(12_347, 778, state, AF_INET, (1, 2), v4([1; 4]), v4([2; 4]));
+            assert_eq!(parse_end(9, &closed).unwrap().sent, 12_345, "state {state}");
+        }
+        // A connection refused or never answered: nothing sent, and no underflow.
+        let refused = value(0, 0, 2, AF_INET, (1, 2), v4([1; 4]), v4([2; 4]));
+        assert_eq!(parse_end(9, &refused).unwrap().sent, 0);
+    }
+
+    #[test]
+    fn ipv6_ends_keep_their_addresses_and_mapped_ones_become_ipv4() {
+        let mut local = [0u8; 16];
+        local[15] = 1;
+        let mut remote = [0u8; 16];
+        remote[0] = 0x20;
+        remote[15] = 2;
+        let end = parse_end(1, &value(2, 0, 1, AF_INET6, (5, 6), local, remote)).unwrap();
+        assert_eq!(end.key.local_ip, IpAddress::V6(local));
+        assert_eq!(end.key.remote_ip, IpAddress::V6(remote));
+        let mapped = |a: [u8; 4]| {
+            let mut x = [0u8; 16];
+            x[10] = 0xff;
+            x[11] = 0xff;
+            x[12..].copy_from_slice(&a);
+            x
+        };
+        let end = parse_end(
+            1,
+            &value(
+                2,
+                0,
+                1,
+                AF_INET6,
+                (5, 6),
+                mapped([192, 0, 2, 1]),
+                mapped([192, 0, 2, 2]),
+            ),
+        )
+        .unwrap();
+        assert_eq!(end.key.local_ip, IpAddress::V4([192, 0, 2, 1]));
+        assert_eq!(end.key.remote_ip, IpAddress::V4([192, 0, 2, 2]));
+        assert_eq!(
+            parse_end(1, &value(2, 0, 1, 99, (5, 6), local, remote)),
+            None
+        );
+    }
+
+    /// `SO_LINGER` {on, 0}: the close sends an RST.
+    fn linger_zero(stream: &TcpStream) {
+        let linger: Vec<u8> = [1i32, 0].iter().flat_map(|w| w.to_ne_bytes()).collect();
+        sys::set_option(stream, sys::SOL_SOCKET, 13, &linger).unwrap();
+    }
+
+    #[test]
+    fn a_batch_takes_every_entry_once_and_empties_the_map() {
+        let Ok(map) = BpfMap::create(MapKind::LruHash, 8, END_VALUE_BYTES as u32, ENDS) else {
+            println!("skipped: no BPF maps here");
+            return;
+        };
+        let value = value(2, 0, 1, AF_INET, (1, 2), v4([1; 4]), v4([2; 4]));
+        for cookie in 0..5_000u64 {
+            assert!(map.insert(&cookie.to_ne_bytes(), &value).unwrap());
+        }
+        let mut seen = Vec::new();
+        let taken = map
+            .take_batch(10_000, |key, _| {
+                seen.push(u64::from_ne_bytes(key.try_into().unwrap()))
+            })
+            .unwrap();
+        seen.sort_unstable();
+        assert_eq!(taken, 5_000);
+        assert_eq!(seen, (0..5_000).collect::<Vec<_>>());
+        let mut key = [0u8; 8];
+        assert!(!map.next_key(None, &mut key).unwrap(), "the map is empty");
+        // At most `max` (rounded up to the batch the kernel returned), the rest left.
+        for cookie in 0..100u64 {
+            map.insert(&cookie.to_ne_bytes(), &value).unwrap();
+        }
+        let first = map.take_batch(10, |_, _| {}).unwrap();
+        assert!((10..100).contains(&first), "{first}");
+        let rest = map.take_batch(1_000, |_, _| {}).unwrap();
+        assert_eq!(first + rest, 100);
+    }
+
+    /// The ends of `cookies` once all are noted (at most 2 s).
+    fn wait_for(ends: &TcpEnds, cookies: &[u64]) -> Vec<TcpEnd> {
+        let deadline = Instant::now() + Duration::from_secs(2);
+        let mut seen = Vec::new();
+        while Instant::now() < deadline {
+            seen.extend(ends.drain(10_000).unwrap());
+            if cookies.iter().all(|c| seen.iter().any(|e| e.cookie == *c)) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        seen
+    }
+
+    #[test]
+    fn the_kernel_notes_each_end_with_its_bytes_and_never_a_loopback_one_to_itself() {
+        let Ok(ends) = TcpEnds::attach() else {
+            // Not root, no cgroup v2 or no BPF here: the daemon then reads destroy events.
+            println!("skipped: the program could not be attached");
+            return;
+        };
+        // 127.0.0.1 to 127.0.0.2: two addresses, as a connection the daemon may hold.
+        let listener = TcpListener::bind("127.0.0.2:0").unwrap();
+        let to = listener.local_addr().unwrap();
+        let mut cookies = Vec::new();
+        for reset in [true, false] {
+            let mut client = TcpStream::connect(to).unwrap();
+            let (mut served, _) = listener.accept().unwrap();
+            cookies.push(sys::socket_cookie(&client).unwrap());
+            client.write_all(&[7u8; 12_345]).unwrap();
+            let mut got = vec![0u8; 12_345];
+            served.read_exact(&mut got).unwrap();
+            served.write_all(&[1u8; 777]).unwrap();
+            let mut back = [0u8; 777];
+            client.read_exact(&mut back).unwrap();
+            if reset {
+                linger_zero(&client);
+                drop((client, served));
+            } else {
+                client.shutdown(std::net::Shutdown::Write).unwrap();
+                let mut rest = Vec::new();
+                served.read_to_end(&mut rest).unwrap();
+                drop(served);
+                client.read_to_end(&mut rest).unwrap();
+                drop(client);
+            }
+        }
+        let seen = wait_for(&ends, &cookies);
+        for (cookie, received) in cookies.iter().zip([777, 778]) {
+            let end = seen.iter().find(|e| e.cookie == *cookie);
+            let end = end.unwrap_or_else(|| unreachable!("no end for cookie {cookie}: {seen:?}"));
+            assert_eq!((end.sent, end.received), (12_345, received), "{end:?}");
+            assert_eq!(end.key.remote_port, to.port());
+        }
+        // 127.0.0.1 to itself: loopback, never held, never noted.
+        let itself = TcpListener::bind("127.0.0.1:0").unwrap();
+        let mut own = TcpStream::connect(itself.local_addr().unwrap()).unwrap();
+        let (served, _) = itself.accept().unwrap();
+        let own_cookie = sys::socket_cookie(&own).unwrap();
+        own.write_all(b"x").unwrap();
+        linger_zero(&own);
+        drop((own, served));
+        std::thread::sleep(Duration::from_millis(100));
+        let later = ends.drain(10_000).unwrap();
+        assert!(later.iter().all(|e| e.cookie != own_cookie), "{later:?}");
+    }
+}
