@@ -616,32 +616,54 @@ fn drain_tcp_ends(ends: &TcpEnds, daemon: &Daemon, stop: &AtomicBool) {
 
 /// The `tcp-ends` thread without BPF: the kernel's socket-destroy events.
 fn read_destroy_events(mut listener: DestroyListener, daemon: &Daemon, stop: &AtomicBool) {
+    read_end_events(
+        "TCP",
+        || {
+            let lost = listener.overruns();
+            let received = listener.recv_burst(END_WAIT);
+            (received, listener.overruns() > lost)
+        },
+        |sockets| {
+            for socket in sockets.iter().filter(|s| s.key.protocol == 6) {
+                let bytes = socket.tcp.map(|t| {
+                    (
+                        t.bytes_sent.saturating_sub(t.bytes_retrans),
+                        t.bytes_received,
+                    )
+                });
+                daemon.flow_ended(&[socket.key], Some(socket.cookie), bytes);
+            }
+        },
+        daemon,
+        stop,
+    );
+}
+
+/// The loop of a thread that reads ends from kernel events: `receive` gives one burst and
+/// whether some were lost to a full buffer, `handle` writes their infos (in one go); then the
+/// next ones gather for `END_GATHER`.
+fn read_end_events<T>(
+    what: &str,
+    mut receive: impl FnMut() -> (io::Result<Vec<T>>, bool),
+    handle: impl Fn(&[T]),
+    daemon: &Daemon,
+    stop: &AtomicBool,
+) {
     while !stop.load(Ordering::SeqCst) {
-        let lost = listener.overruns();
-        let received = listener.recv_burst(END_WAIT);
-        if listener.overruns() > lost {
+        let (received, lost) = receive();
+        if lost {
             daemon.log(
                 Severity::Warning,
-                "TCP end events were lost (buffer full)".into(),
+                format!("{what} end events were lost (buffer full)"),
             );
         }
         match received {
-            Ok(sockets) if sockets.is_empty() => {}
-            Ok(sockets) => {
-                daemon.batch_infos(|| {
-                    for socket in sockets.iter().filter(|s| s.key.protocol == 6) {
-                        let bytes = socket.tcp.map(|t| {
-                            (
-                                t.bytes_sent.saturating_sub(t.bytes_retrans),
-                                t.bytes_received,
-                            )
-                        });
-                        daemon.flow_ended(&[socket.key], Some(socket.cookie), bytes);
-                    }
-                });
+            Ok(events) if events.is_empty() => {}
+            Ok(events) => {
+                daemon.batch_infos(|| handle(&events));
                 std::thread::sleep(END_GATHER);
             }
-            Err(e) => daemon.log(Severity::Warning, format!("TCP ends: {e}")),
+            Err(e) => daemon.log(Severity::Warning, format!("{what} ends: {e}")),
         }
     }
 }
@@ -656,28 +678,21 @@ fn start_udp_ends(
         Ok(mut listener) => {
             let (daemon, stop) = (Arc::clone(daemon), Arc::clone(stop));
             let spawned = spawn("udp-ends", move || {
-                while !stop.load(Ordering::SeqCst) {
-                    let lost = listener.overruns();
-                    let received = listener.recv_burst(END_WAIT);
-                    if listener.overruns() > lost {
-                        daemon.log(
-                            Severity::Warning,
-                            "UDP end events were lost (buffer full)".into(),
-                        );
-                    }
-                    match received {
-                        Ok(entries) if entries.is_empty() => {}
-                        Ok(entries) => {
-                            daemon.batch_infos(|| {
-                                for entry in entries.iter().filter(|e| e.key_orig.protocol == 17) {
-                                    daemon.flow_ended(&candidate_keys(&entry.key_orig), None, None);
-                                }
-                            });
-                            std::thread::sleep(END_GATHER);
+                read_end_events(
+                    "UDP",
+                    || {
+                        let lost = listener.overruns();
+                        let received = listener.recv_burst(END_WAIT);
+                        (received, listener.overruns() > lost)
+                    },
+                    |entries| {
+                        for entry in entries.iter().filter(|e| e.key_orig.protocol == 17) {
+                            daemon.flow_ended(&candidate_keys(&entry.key_orig), None, None);
                         }
-                        Err(e) => daemon.log(Severity::Warning, format!("UDP ends: {e}")),
-                    }
-                }
+                    },
+                    &daemon,
+                    &stop,
+                )
             });
             threads.extend(spawned.ok());
         }
