@@ -54,6 +54,18 @@ impl BandwidthAccounts {
         self.add(key, grown(transmitted, last.tx), grown(received, last.rx));
     }
 
+    /// Records a connection's final totals from a source that may count a little less than
+    /// the running totals did (the kernel's `bytes_acked` against `tcp_info`'s bytes sent):
+    /// only growth is added, never the whole total again.
+    pub fn observe_final_totals(&mut self, key: FlowKey, transmitted: u64, received: u64) {
+        let last = self.last_totals.remove(&key).unwrap_or_default();
+        self.add(
+            key,
+            transmitted.saturating_sub(last.tx),
+            received.saturating_sub(last.rx),
+        );
+    }
+
     /// Forgets a connection's running totals once it ended and its final totals were observed.
     pub fn forget_totals(&mut self, key: &FlowKey) {
         self.last_totals.remove(key);
@@ -163,5 +175,27 @@ mod tests {
             panic!("expected v4 stats");
         };
         assert_eq!(stats.entries[0].transmitted, 50, "a reset counter restarts");
+    }
+
+    #[test]
+    fn final_totals_a_little_below_the_running_ones_add_nothing_again() {
+        let mut accounts = BandwidthAccounts::new();
+        accounts.observe_totals(key(6, 1), 1_000_000, 500);
+        accounts.take();
+        // The kernel's acknowledged count, one byte short of tcp_info's sent count.
+        accounts.observe_final_totals(key(6, 1), 999_999, 510);
+        let Info::BandwidthStatsV4(stats) = &accounts.take()[0] else {
+            panic!("expected v4 stats");
+        };
+        assert_eq!(
+            (stats.entries[0].transmitted, stats.entries[0].received),
+            (0, 10)
+        );
+        // The running totals are gone with the connection: a new one counts from zero.
+        accounts.observe_totals(key(6, 1), 40, 0);
+        let Info::BandwidthStatsV4(stats) = &accounts.take()[0] else {
+            panic!("expected v4 stats");
+        };
+        assert_eq!(stats.entries[0].transmitted, 40);
     }
 }

@@ -247,7 +247,17 @@ impl BpfMap {
             // count passed; all outlive the call, and the kernel writes only `next`, `keys`,
             // `values` and the count.
             let result = unsafe { bpf(BPF_MAP_LOOKUP_AND_DELETE_BATCH, &mut attr) };
-            let count = (attr.get_u32(32) as usize).min(room);
+            // The kernel writes the count back on success and when the walk is done (ENOENT);
+            // other errors can leave the count passed in, over buffers it never filled.
+            let written = match &result {
+                Ok(_) => true,
+                Err(e) => e.raw_os_error() == Some(ENOENT),
+            };
+            let count = if written {
+                (attr.get_u32(32) as usize).min(room)
+            } else {
+                0
+            };
             for i in 0..count {
                 let key = keys.get(i * self.key_size..(i + 1) * self.key_size);
                 let value = values.get(i * self.value_size..(i + 1) * self.value_size);

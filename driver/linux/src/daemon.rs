@@ -478,7 +478,7 @@ impl Daemon {
         &self,
         candidates: &[FlowKey],
         cookie: Option<u64>,
-        final_bytes: Option<(u64, u64)>,
+        final_bytes: EndBytes,
     ) {
         let now = self.now_ms();
         if cookie.is_none() {
@@ -504,8 +504,10 @@ impl Daemon {
         };
         // Under the engine lock, which a dump's totals are recorded under too (see "Locks").
         let mut accounts = self.accounts.lock();
-        if let Some((tx, rx)) = final_bytes {
-            accounts.observe_totals(flow, tx, rx);
+        match final_bytes {
+            EndBytes::Unknown => {}
+            EndBytes::Counted(tx, rx) => accounts.observe_totals(flow, tx, rx),
+            EndBytes::Acknowledged(tx, rx) => accounts.observe_final_totals(flow, tx, rx),
         }
         // The connection is over: a later one on the same addresses counts from zero, and the
         // totals of ended connections do not pile up.
@@ -739,6 +741,18 @@ impl Daemon {
         let time = self.time();
         self.engine().shutdown(time);
     }
+}
+
+/// The final byte counts a connection's end comes with.
+pub(crate) enum EndBytes {
+    Unknown,
+    /// From `tcp_info`, the counters the running totals come from (bytes sent less
+    /// retransmitted, bytes received).
+    Counted(u64, u64),
+    /// The kernel's acknowledged and received bytes (`tcp_ends.rs`): the sent count can be a
+    /// byte or two below `tcp_info`'s (an inbound connection's SYN-ACK, data never
+    /// acknowledged), so it only ever adds what grew.
+    Acknowledged(u64, u64),
 }
 
 /// The UDP flow of a DNS query as the asking socket sees it.

@@ -104,12 +104,22 @@ pub(crate) fn note_tcp_ends(ends: i32, netns: u64) -> Vec<u64> {
     let asked = program.len();
     program.push(insn(JUMP, 0, 0, 0, 0)); // out (patched)
 
-    // A state change: only the one to TCP_CLOSE, the connection's end.
+    // A state change: only the one to TCP_CLOSE, the connection's end, and only in the
+    // daemon's namespace: the flag is the socket's, and another program (another daemon in
+    // another namespace) may have set it.
     let state = program.len();
     program.push(insn(LOAD_W, R2, R6, OPS_ARG1, 0));
     let not_closed = program.len();
     program.extend([
         insn(JNE_IMM, R2, 0, 0, TCP_CLOSE), // out (patched)
+        insn(MOV64_REG, R1, R6, 0, 0),
+        insn(CALL, 0, 0, 0, HELPER_NETNS_COOKIE),
+        insn(LOAD_IMM64, R2, 0, 0, netns as u32 as i32),
+        insn(0, 0, 0, 0, (netns >> 32) as u32 as i32),
+    ]);
+    let closed_elsewhere = program.len();
+    program.extend([
+        insn(JNE_REG, R0, R2, 0, 0), // out (patched)
         insn(MOV64_REG, R1, R6, 0, 0),
         insn(CALL, 0, 0, 0, HELPER_SOCKET_COOKIE),
         insn(STORE_DW, R10, R0, COOKIE, 0),
@@ -171,6 +181,7 @@ pub(crate) fn note_tcp_ends(ends: i32, netns: u64) -> Vec<u64> {
         (ipv6_same, out),
         (asked, out),
         (not_closed, out),
+        (closed_elsewhere, out),
         (end_ipv6, end_ipv6_words),
         (ipv4_noted, update),
     ];
@@ -216,18 +227,20 @@ mod tests {
     }
 
     #[test]
-    fn the_namespace_cookie_is_loaded_whole() {
+    fn the_namespace_cookie_is_loaded_whole_where_the_flag_is_set_and_where_an_end_is_noted() {
         let program = note_tcp_ends(3, 0x0102_0304_0506_0708);
-        let at = program
+        let loads: Vec<usize> = program
             .iter()
-            .position(|w| w.to_ne_bytes()[0] == LOAD_IMM64 && w.to_ne_bytes()[1] & 0xf0 == 0)
-            .unwrap_or(usize::MAX);
-        let low = i32::from_ne_bytes(program[at].to_ne_bytes()[4..8].try_into().unwrap_or([0; 4]));
-        let high = i32::from_ne_bytes(
-            program[at + 1].to_ne_bytes()[4..8]
-                .try_into()
-                .unwrap_or([0; 4]),
-        );
-        assert_eq!((low as u32, high as u32), (0x0506_0708, 0x0102_0304));
+            .enumerate()
+            .filter(|(_, w)| w.to_ne_bytes()[0] == LOAD_IMM64 && w.to_ne_bytes()[1] & 0xf0 == 0)
+            .map(|(at, _)| at)
+            .collect();
+        assert_eq!(loads.len(), 2, "one for the flag, one for the end");
+        for at in loads {
+            let imm = |i: usize| {
+                u32::from_ne_bytes(program[i].to_ne_bytes()[4..8].try_into().unwrap_or([0; 4]))
+            };
+            assert_eq!((imm(at), imm(at + 1)), (0x0506_0708, 0x0102_0304));
+        }
     }
 }

@@ -17,7 +17,7 @@ use crate::cli::Options;
 use crate::client::ClientServer;
 use crate::connect_owners::ConnectOwners;
 use crate::conntrack::{self, EventListener};
-use crate::daemon::{candidate_keys, spawn, Daemon, PolicySetup};
+use crate::daemon::{candidate_keys, spawn, Daemon, EndBytes, PolicySetup};
 use crate::dns_watch::DnsWatch;
 use crate::engine::EngineOptions;
 use crate::instance::{self, InstanceLock, LOCK_DIR};
@@ -606,7 +606,11 @@ fn drain_tcp_ends(ends: &TcpEnds, daemon: &Daemon, stop: &AtomicBool) {
             Ok(taken) if taken.is_empty() => {}
             Ok(taken) => daemon.batch_infos(|| {
                 for end in &taken {
-                    daemon.flow_ended(&[end.key], Some(end.cookie), Some((end.sent, end.received)));
+                    daemon.flow_ended(
+                        &[end.key],
+                        Some(end.cookie),
+                        EndBytes::Acknowledged(end.sent, end.received),
+                    );
                 }
             }),
             Err(e) => daemon.log(Severity::Warning, format!("TCP ends: {e}")),
@@ -625,8 +629,8 @@ fn read_destroy_events(mut listener: DestroyListener, daemon: &Daemon, stop: &At
         },
         |sockets| {
             for socket in sockets.iter().filter(|s| s.key.protocol == 6) {
-                let bytes = socket.tcp.map(|t| {
-                    (
+                let bytes = socket.tcp.map_or(EndBytes::Unknown, |t| {
+                    EndBytes::Counted(
                         t.bytes_sent.saturating_sub(t.bytes_retrans),
                         t.bytes_received,
                     )
@@ -687,7 +691,11 @@ fn start_udp_ends(
                     },
                     |entries| {
                         for entry in entries.iter().filter(|e| e.key_orig.protocol == 17) {
-                            daemon.flow_ended(&candidate_keys(&entry.key_orig), None, None);
+                            daemon.flow_ended(
+                                &candidate_keys(&entry.key_orig),
+                                None,
+                                EndBytes::Unknown,
+                            );
                         }
                     },
                     &daemon,
