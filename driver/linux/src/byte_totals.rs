@@ -180,6 +180,20 @@ fn udp_totals(entry: &CtEntry) -> Totals {
     }
 }
 
+/// Those of `asked` the kernel reported no totals for: closed, or in TIME_WAIT (whose
+/// minisocket carries no counters). Only meaningful when every lookup succeeded.
+pub(crate) fn not_found(asked: &[FlowKey], totals: &[Totals]) -> Vec<FlowKey> {
+    let found: std::collections::HashSet<&FlowKey> = totals
+        .iter()
+        .flat_map(|t| t.keys.iter().flatten().map(|(key, _, _)| key))
+        .collect();
+    asked
+        .iter()
+        .filter(|key| !found.contains(key))
+        .copied()
+        .collect()
+}
+
 /// The live flows of each protocol: (TCP, UDP).
 pub(crate) fn split<'a>(live: impl Iterator<Item = &'a FlowKey>) -> (Vec<FlowKey>, Vec<FlowKey>) {
     let (mut tcp, mut udp) = (Vec::new(), Vec::new());
@@ -287,6 +301,27 @@ mod tests {
         };
         assert!(udp_exact(&mut ct, &[absent], &mut warn).is_empty());
         assert!(warnings.is_empty(), "{warnings:?}");
+    }
+
+    #[test]
+    fn a_flow_is_not_found_only_when_no_totals_name_it() {
+        let key = |port| FlowKey {
+            protocol: 6,
+            local_ip: IpAddress::V4([1, 1, 1, 1]),
+            local_port: port,
+            remote_ip: IpAddress::V4([2, 2, 2, 2]),
+            remote_port: 2,
+        };
+        let totals = [
+            Totals {
+                keys: [Some((key(1), 5, 6)), None],
+            },
+            Totals {
+                keys: [Some((key(9), 0, 0)), Some((key(3), 0, 0))],
+            },
+        ];
+        assert_eq!(not_found(&[key(1), key(2), key(3)], &totals), vec![key(2)]);
+        assert_eq!(not_found(&[key(4)], &[]), vec![key(4)]);
     }
 
     #[test]

@@ -24,6 +24,9 @@
 //!    never taken with another lock held): the session's writer thread holds it while it writes,
 //!    waiting for a slow client; the packet thread only tries it, between its turns at `engine`,
 //!    and never waits for it. Only the info queue's state is taken under it.
+//! 7. `mid_stream` (TCP connections first held mid-stream, `mid_stream.rs`): the packet thread
+//!    adds to it after its turn at `engine`, the byte-count thread copies or trims it; nothing
+//!    else is taken while it is held.
 //!
 //! Leaves, taken last and holding nothing else while held: the log's state (`log.rs`), the info
 //! queue's state (`BlockingInfoQueue` in the core), the outbox's queued verdicts, the channel
@@ -58,7 +61,7 @@ use zenithfence_core::blocking_queue::BlockingInfoQueue;
 use zenithfence_core::decision::{Action, Decision};
 use zenithfence_core::dns_queries::AnsweredQuery;
 use zenithfence_core::flow::{FlowKey, PacketTuple};
-use zenithfence_core::packet::parse_ip_packet;
+use zenithfence_core::packet::{parse_ip_packet, Transport};
 use zenithfence_core::policy::{PolicyOrigin, PreparedPolicy};
 use zenithfence_protocol::constants::feature;
 use zenithfence_protocol::{Direction, Verdict};
@@ -73,6 +76,7 @@ use crate::engine::{Attribution, Engine, HeldPacket, Quick, Time};
 use crate::flow_liveness;
 use crate::locks::{RankedGuard, RankedMutex};
 use crate::log::{Log, Severity};
+use crate::mid_stream::{self, MidStreamFlows, Noted};
 use crate::network_watch::{self, NetworkWatch};
 use crate::nfqueue::{Queue, QueuedPacket, VerdictSender, HOOK_LOCAL_IN};
 use crate::policy_receiver::PolicyReceiver;
@@ -87,6 +91,7 @@ pub(crate) const RANK_ENGINE: u32 = 2;
 const RANK_ACCOUNTS: u32 = 3;
 const RANK_FORGOTTEN: u32 = 4;
 const RANK_VERDICTS: u32 = 5;
+const RANK_MID_STREAM: u32 = 7;
 
 /// How many infos wait for the client at most.
 const INFO_QUEUE_CAPACITY: usize = 4096;
@@ -155,6 +160,8 @@ pub(crate) struct Daemon {
     bandwidth_requests: SyncSender<()>,
     /// Where the policy a client sends is stored.
     policy_file: PathBuf,
+    /// TCP connections first held mid-stream, whose end only a lookup finds (`mid_stream.rs`).
+    mid_stream: RankedMutex<MidStreamFlows>,
 }
 
 /// How often the byte-count thread looks at the stop flag while nobody asks.
@@ -219,7 +226,15 @@ impl Daemon {
             started: Instant::now(),
             bandwidth_requests,
             policy_file: policy.file,
+            mid_stream: RankedMutex::new(RANK_MID_STREAM, "mid_stream", MidStreamFlows::default()),
         }
+    }
+
+    /// TCP ends come from the BPF program, which sees only connections made while it ran:
+    /// those first held mid-stream are watched by lookups (`mid_stream.rs`). Called before the
+    /// packet thread starts.
+    pub(crate) fn watch_mid_stream_tcp(&self) {
+        self.mid_stream.lock().turn_on();
     }
 
     /// Milliseconds since start (the core's clock).
@@ -366,11 +381,16 @@ impl Daemon {
     pub(crate) fn run_bandwidth(&self, requests: Receiver<()>, stop: &AtomicBool) {
         let mut last: Option<Instant> = None;
         let mut next_liveness_check = self.now_ms() + flow_liveness::CHECK_EVERY_MS;
+        let mut next_mid_stream_check = self.now_ms() + mid_stream::CHECK_EVERY_MS;
         while !stop.load(Ordering::SeqCst) {
             // On this thread because it may dump the kernel's tables, as byte counts do.
             if self.now_ms() >= next_liveness_check {
                 self.keep_live_flows();
                 next_liveness_check = self.now_ms() + flow_liveness::CHECK_EVERY_MS;
+            }
+            if self.now_ms() >= next_mid_stream_check {
+                self.check_mid_stream_flows();
+                next_mid_stream_check = self.now_ms() + mid_stream::CHECK_EVERY_MS;
             }
             match requests.recv_timeout(BANDWIDTH_WAKE) {
                 Ok(()) => {
@@ -406,7 +426,7 @@ impl Daemon {
                     .map(|(key, _)| key),
             )
         };
-        let totals = self.kernel_totals(&tcp, &udp);
+        let (totals, _) = self.kernel_totals(&tcp, &udp);
         let infos = {
             let engine = self.engine();
             let mut accounts = self.accounts.lock();
@@ -432,28 +452,81 @@ impl Daemon {
     }
 
     /// Marks the allowed flows the kernel still has as active, so that they outlive the cache's
-    /// idle expiry (`flow_liveness.rs` says why). The kernel is asked without the engine lock.
+    /// idle expiry (`flow_liveness.rs` says why), and reports the end of the TCP ones it no
+    /// longer has: their end was missed (events lost to a full buffer, a map that overflowed).
+    /// The kernel is asked without the engine lock.
     fn keep_live_flows(&self) {
         let (tcp, udp) = flow_liveness::to_check(&self.engine().cache, self.now_ms());
         if tcp.is_empty() && udp.is_empty() {
             return;
         }
-        let totals = self.kernel_totals(&tcp, &udp);
+        let (totals, tcp_complete) = self.kernel_totals(&tcp, &udp);
         let now = self.now_ms();
         flow_liveness::mark_alive(&mut self.engine().cache, &totals, now);
+        if tcp_complete {
+            let gone = byte_totals::not_found(&tcp, &totals);
+            if !gone.is_empty() {
+                self.batch_infos(|| {
+                    for key in &gone {
+                        self.record_end(&[*key], None, EndBytes::Unknown);
+                    }
+                });
+            }
+        }
     }
 
-    /// The running totals of the `tcp` and `udp` flows (sock_diag and conntrack).
-    fn kernel_totals(&self, tcp: &[FlowKey], udp: &[FlowKey]) -> Vec<Totals> {
+    /// Looks up the TCP flows first held mid-stream (`mid_stream.rs`): keeps the running totals
+    /// of those the kernel has, and reports the end of those it no longer has. Nothing is ended
+    /// when a lookup failed.
+    fn check_mid_stream_flows(&self) {
+        let keys = self.mid_stream.lock().keys();
+        if keys.is_empty() {
+            return;
+        }
+        let (totals, complete) = self.kernel_totals(&keys, &[]);
+        let mut done = Vec::new();
+        {
+            let engine = self.engine();
+            // Under the engine lock, as a byte report's totals are (see "Locks").
+            let mut accounts = self.accounts.lock();
+            for (key, tx, rx) in totals.iter().flat_map(|t| t.keys.iter().flatten()) {
+                match engine.cache.get(key) {
+                    Some(entry) if entry.ended_ms.is_none() => {
+                        accounts.observe_totals(*key, *tx, *rx);
+                    }
+                    // Its end came some other way (the cache forgot it, or it reused the
+                    // addresses of a connection the program does see).
+                    _ => done.push(*key),
+                }
+            }
+        }
+        if complete {
+            let gone = byte_totals::not_found(&keys, &totals);
+            self.batch_infos(|| {
+                for key in &gone {
+                    self.record_end(&[*key], None, EndBytes::Unknown);
+                }
+            });
+            done.extend(gone);
+        }
+        self.mid_stream.lock().forget(&done);
+    }
+
+    /// The running totals of the `tcp` and `udp` flows (sock_diag and conntrack), and whether
+    /// every TCP flow was asked about without an error (so one not found has ended).
+    fn kernel_totals(&self, tcp: &[FlowKey], udp: &[FlowKey]) -> (Vec<Totals>, bool) {
         let mut warnings = Vec::new();
         let mut totals = Vec::new();
+        let mut tcp_complete = false;
         {
             let mut kernel = self.kernel.lock();
             let KernelSources { diag, conntrack } = &mut *kernel;
             let mut warn = |text: String| warnings.push(text);
             if let Some(diag) = diag.as_mut() {
                 totals.extend(byte_totals::tcp(diag, tcp, &mut warn));
+                tcp_complete = warnings.is_empty();
             }
+            let mut warn = |text: String| warnings.push(text);
             if let Some(conntrack) = conntrack.as_mut() {
                 totals.extend(byte_totals::udp(conntrack, udp, &mut warn));
             }
@@ -461,7 +534,7 @@ impl Daemon {
         for text in warnings {
             self.log(Severity::Warning, text);
         }
-        totals
+        (totals, tcp_complete)
     }
 
     /// Runs `work`, which queues infos (a batch of flow ends), and writes them in one go at its
@@ -472,7 +545,8 @@ impl Daemon {
         self.client_out.write_now(&self.queue);
     }
 
-    /// A TCP socket closed with final byte totals, or a UDP flow's conntrack entry ended.
+    /// A TCP socket closed with final byte totals, or a UDP flow's conntrack entry ended
+    /// (unless we deleted that entry ourselves: then it is not the end).
     /// The socket cookie, when known, identifies the flow even if the addresses are cleared.
     pub(crate) fn flow_ended(
         &self,
@@ -492,6 +566,13 @@ impl Daemon {
                 return;
             }
         }
+        self.record_end(candidates, cookie, final_bytes);
+    }
+
+    /// Marks the connection ended, with its final totals, and reports it (once: a connection
+    /// already ended is left as it is).
+    fn record_end(&self, candidates: &[FlowKey], cookie: Option<u64>, final_bytes: EndBytes) {
+        let now = self.now_ms();
         let mut engine = self.engine();
         let by_cookie = cookie.and_then(|c| engine.flow_of_cookie(c));
         let Some(flow) = by_cookie.or_else(|| {
@@ -709,8 +790,8 @@ impl Daemon {
         } else {
             Direction::Outbound
         };
-        let tuple = match parse_ip_packet(&packet.payload) {
-            Ok(parsed) => parsed.tuple,
+        let (tuple, transport) = match parse_ip_packet(&packet.payload) {
+            Ok(parsed) => (parsed.tuple, parsed.transport),
             Err(e) => {
                 // Nothing to key a decision on: let it pass as the kernel would without us.
                 self.log(
@@ -734,6 +815,24 @@ impl Daemon {
         let time = self.time();
         self.engine()
             .decide_new(flow, direction, held, attribution, &packet.payload, time);
+        if matches!(transport, Transport::Tcp { flags, .. } if !flags.syn()) {
+            self.watch_mid_stream(flow);
+        }
+    }
+
+    /// A TCP flow first held without a SYN: a connection made before it was held, whose end
+    /// the BPF program may not see (`mid_stream.rs`).
+    fn watch_mid_stream(&self, flow: FlowKey) {
+        let noted = self.mid_stream.lock().note(flow);
+        if noted == (Noted::Full { first: true }) {
+            self.log(
+                Severity::Warning,
+                format!(
+                    "{} TCP connections first seen mid-stream are watched for their end; more wait for the idle expiry",
+                    mid_stream::MAX_WATCHED
+                ),
+            );
+        }
     }
 
     /// Answers everything still held (daemon shutdown).

@@ -32,6 +32,7 @@ mod instance;
 mod journal;
 mod locks;
 mod log;
+mod mid_stream;
 mod netlink;
 mod network_report;
 mod network_tables;

@@ -10,7 +10,7 @@ use std::io;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::builtin_chains;
 use crate::cli::Options;
@@ -35,7 +35,7 @@ use crate::rules_watch::RulesWatch;
 use crate::sock_diag::DestroyListener;
 use crate::socket_lock;
 use crate::sys;
-use crate::tcp_ends::TcpEnds;
+use crate::tcp_ends::{TcpEnds, TCP_ENDS_ROOM};
 use crate::watchdog::{run_bounded, Watchdog};
 
 /// Held packets in the kernel queue at most (the kernel drops new ones beyond; TCP retries).
@@ -438,6 +438,9 @@ fn serve(
         bandwidth_requests,
         policy,
     ));
+    if matches!(tcp_ends, TcpEndSource::Bpf(_)) {
+        daemon.watch_mid_stream_tcp();
+    }
     let server = Arc::new(server);
     let stop = Arc::new(AtomicBool::new(false));
     let mut threads = Vec::new();
@@ -595,24 +598,46 @@ fn tcp_end_source(bpf: bool, log: &Log) -> TcpEndSource {
 /// at most this late, and an idle daemon wakes ten times a second for it.
 const BPF_END_POLL: Duration = Duration::from_millis(100);
 /// The most ends one drain takes (the map's size): a flood is spread over drains.
-const BPF_ENDS_PER_DRAIN: usize = 16_384;
+const BPF_ENDS_PER_DRAIN: usize = TCP_ENDS_ROOM as usize;
+/// A drain that took this many found the map close enough to full that the kernel may have
+/// dropped entries (an LRU map starts evicting before it is full).
+const TCP_ENDS_NEARLY_FULL: usize = TCP_ENDS_ROOM as usize * 3 / 4;
 
 /// The `tcp-ends` thread with the BPF source: a drain of the noted ends every `BPF_END_POLL`,
 /// their infos written in one go.
 fn drain_tcp_ends(ends: &TcpEnds, daemon: &Daemon, stop: &AtomicBool) {
+    let mut last_overflow: Option<Instant> = None;
     while !stop.load(Ordering::SeqCst) {
         std::thread::sleep(BPF_END_POLL);
         match ends.drain(BPF_ENDS_PER_DRAIN) {
             Ok(taken) if taken.is_empty() => {}
-            Ok(taken) => daemon.batch_infos(|| {
-                for end in &taken {
-                    daemon.flow_ended(
-                        &[end.key],
-                        Some(end.cookie),
-                        EndBytes::Acknowledged(end.sent, end.received),
+            Ok(taken) => {
+                // The map drops its oldest entries when full, and says nothing: a drain that
+                // found it nearly full may have missed some (the liveness check ends those
+                // still cached within minutes, `flow_liveness.rs`). One line a minute at most.
+                if taken.len() >= TCP_ENDS_NEARLY_FULL
+                    && last_overflow.is_none_or(|at| at.elapsed() >= Duration::from_secs(60))
+                {
+                    last_overflow = Some(Instant::now());
+                    daemon.log(
+                        Severity::Warning,
+                        format!(
+                            "{} TCP ends within {} ms nearly filled the BPF map: some may have been lost",
+                            taken.len(),
+                            BPF_END_POLL.as_millis()
+                        ),
                     );
                 }
-            }),
+                daemon.batch_infos(|| {
+                    for end in &taken {
+                        daemon.flow_ended(
+                            &[end.key],
+                            Some(end.cookie),
+                            EndBytes::Acknowledged(end.sent, end.received),
+                        );
+                    }
+                });
+            }
             Err(e) => daemon.log(Severity::Warning, format!("TCP ends: {e}")),
         }
     }

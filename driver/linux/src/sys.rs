@@ -171,6 +171,19 @@ pub(crate) fn unshare_network_namespace() -> io::Result<()> {
     Ok(())
 }
 
+/// Moves the calling thread into a new cgroup namespace (rooted at its cgroup), for tests of
+/// what the daemon does inside one.
+#[cfg(test)]
+pub(crate) fn unshare_cgroup_namespace() -> io::Result<()> {
+    /// `CLONE_NEWCGROUP`.
+    const CLONE_NEWCGROUP: c_int = 0x0200_0000;
+    // SAFETY: unshare takes a flag word and changes only this thread's namespaces.
+    if unsafe { unshare(CLONE_NEWCGROUP) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
 /// `SIGINT`.
 pub(crate) const SIGINT: c_int = 2;
 /// `SIGTERM`.

@@ -19,7 +19,7 @@ use crate::sys;
 
 /// Room for the ends noted between two drains: 16 384 (a drain every 100 ms keeps up with
 /// 160 000 ends a second; beyond that the oldest go, see `end_program.rs`).
-const ENDS: u32 = 16_384;
+pub(crate) const TCP_ENDS_ROOM: u32 = 16_384;
 /// `AF_INET`, `AF_INET6` as `bpf_sock_ops.family` gives them.
 const AF_INET: u32 = 2;
 const AF_INET6: u32 = 10;
@@ -48,11 +48,17 @@ pub(crate) struct TcpEnds {
 
 impl TcpEnds {
     /// Loads the program for the calling thread's network namespace and attaches it at the
-    /// root of the cgroup v2 hierarchy.
+    /// root of the cgroup v2 hierarchy. Refused inside a cgroup namespace: the root seen there
+    /// is a subtree, and the connections of processes outside it would never end.
     pub(crate) fn attach() -> io::Result<TcpEnds> {
+        if !in_initial_cgroup_namespace()? {
+            return Err(io::Error::other(
+                "in a cgroup namespace, whose root is not the whole hierarchy",
+            ));
+        }
         let probe = UdpSocket::bind((Ipv4Addr::UNSPECIFIED, 0))?;
         let netns = sys::netns_cookie(&probe)?;
-        let map = BpfMap::create(MapKind::LruHash, 8, END_VALUE_BYTES as u32, ENDS)?;
+        let map = BpfMap::create(MapKind::LruHash, 8, END_VALUE_BYTES as u32, TCP_ENDS_ROOM)?;
         let program = note_tcp_ends(map.as_raw_fd(), netns);
         let mut log = vec![0u8; 64 * 1024];
         let loaded = bpf_sys::prog_load(PROG_TYPE_SOCK_OPS, 0, &program, &mut log)?;
@@ -86,6 +92,16 @@ impl TcpEnds {
         }
         Ok(ends)
     }
+}
+
+/// The inode number of the initial cgroup namespace (`PROC_CGROUP_INIT_INO`, fixed by the
+/// kernel since cgroup namespaces exist).
+const INITIAL_CGROUP_NAMESPACE: u64 = 0xEFFF_FFFB;
+
+/// Whether the calling thread sees the whole cgroup hierarchy.
+fn in_initial_cgroup_namespace() -> io::Result<bool> {
+    use std::os::unix::fs::MetadataExt;
+    Ok(std::fs::metadata("/proc/thread-self/ns/cgroup")?.ino() == INITIAL_CGROUP_NAMESPACE)
 }
 
 /// The end the program wrote under `cookie`; none for a family it cannot have written.
@@ -243,6 +259,31 @@ mod tests {
         );
     }
 
+    #[test]
+    fn inside_a_cgroup_namespace_the_program_is_not_attached() {
+        if !in_initial_cgroup_namespace().unwrap() {
+            println!("skipped: the tests already run in a cgroup namespace");
+            return;
+        }
+        let inside = std::thread::spawn(|| {
+            if sys::unshare_cgroup_namespace().is_err() {
+                return None; // not root: nothing to see
+            }
+            Some((
+                in_initial_cgroup_namespace().unwrap(),
+                TcpEnds::attach().err().map(|e| e.to_string()),
+            ))
+        })
+        .join()
+        .unwrap();
+        let Some((initial, refused)) = inside else {
+            println!("skipped: no right to make a cgroup namespace");
+            return;
+        };
+        assert!(!initial);
+        assert!(refused.unwrap().contains("cgroup namespace"));
+    }
+
     /// `SO_LINGER` {on, 0}: the close sends an RST.
     fn linger_zero(stream: &TcpStream) {
         let linger: Vec<u8> = [1i32, 0].iter().flat_map(|w| w.to_ne_bytes()).collect();
@@ -251,7 +292,8 @@ mod tests {
 
     #[test]
     fn a_batch_takes_every_entry_once_and_empties_the_map() {
-        let Ok(map) = BpfMap::create(MapKind::LruHash, 8, END_VALUE_BYTES as u32, ENDS) else {
+        let Ok(map) = BpfMap::create(MapKind::LruHash, 8, END_VALUE_BYTES as u32, TCP_ENDS_ROOM)
+        else {
             println!("skipped: no BPF maps here");
             return;
         };

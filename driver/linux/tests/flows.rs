@@ -870,6 +870,95 @@ fn ends_of_connections_closed_by_a_reset_are_reported() {
     }
 }
 
+/// Accepts one connection on port 9200 and reads it until the peer closes.
+const READ_TO_END_SERVER: &str = r#"
+import socket
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('0.0.0.0', 9200))
+s.listen()
+print('ready', flush=True)
+c, _ = s.accept()
+while c.recv(65536):
+    pass
+c.close()
+"#;
+
+/// Connects to argv[1]:9200 and prints its port; sends a byte, another once the file argv[2]
+/// exists, and closes once argv[3] exists.
+const STEPPED_CLIENT: &str = r#"
+import os, socket, sys, time
+s = socket.create_connection((sys.argv[1], 9200), 5)
+print(s.getsockname()[1], flush=True)
+s.sendall(b'a')
+for step in sys.argv[2:]:
+    while not os.path.exists(step):
+        time.sleep(0.02)
+    if step == sys.argv[2]:
+        s.sendall(b'b')
+s.close()
+time.sleep(60)
+"#;
+
+#[test]
+fn a_connection_made_before_the_daemon_watched_it_still_ends() {
+    let Some(_serial) = root_test("a_connection_made_before_the_daemon_watched_it_still_ends")
+    else {
+        return;
+    };
+    let mut net = TestNet::new();
+    let server = net.spawn(
+        &net.b.clone(),
+        "/usr/bin/python3",
+        &["-c", READ_TO_END_SERVER],
+    );
+    assert_eq!(net.first_line(server), "ready");
+    // Made under a daemon without BPF: no program asked the kernel to report its end.
+    let first = Daemon::start(&net, &["--no-bpf"]);
+    let app = Responder::start(&first.socket, accept_all());
+    let (go, close) = (net.dir.join("go"), net.dir.join("close"));
+    let (go_arg, close_arg) = (go.to_string_lossy(), close.to_string_lossy());
+    let client = net.spawn(
+        &net.a.clone(),
+        "/usr/bin/python3",
+        &[
+            "-c",
+            STEPPED_CLIENT,
+            &net.ip4_b.to_string(),
+            &go_arg,
+            &close_arg,
+        ],
+    );
+    let port: u16 = net.first_line(client).parse().unwrap();
+    let held = |app: &Responder| {
+        app.wait_for(Duration::from_secs(5), |infos| {
+            infos
+                .iter()
+                .any(|i| matches!(i, Info::ConnectionV4(c) if c.local_port == port))
+        })
+    };
+    assert!(held(&app), "the first daemon held the connection");
+    drop(app);
+    assert!(first.stop("TERM").success());
+    // The next start forgets the flows the last one allowed: the connection's next segment,
+    // not a SYN, is a new flow to hold.
+    let second = Daemon::start_logged(&net, &[]);
+    let app = Responder::start(&second.socket, accept_all());
+    std::fs::write(&go, b"").unwrap();
+    assert!(held(&app), "the second daemon held it mid-stream");
+    let ended = |app: &Responder, within: u64| {
+        app.wait_for(Duration::from_secs(within), |infos| {
+            infos
+                .iter()
+                .any(|i| matches!(i, Info::ConnectionEndV4(e) if e.local_port == port))
+        })
+    };
+    // Two of the daemon's looks at it find it open: no end yet.
+    assert!(!ended(&app, 3), "ended while open");
+    std::fs::write(&close, b"").unwrap();
+    assert!(ended(&app, 5), "no end for the connection from port {port}");
+}
+
 /// Sends argv[1] bytes to each connection on port 9100, then closes first (so the client's
 /// socket ends without TIME_WAIT and the same addresses can connect again at once).
 const SIZED_SERVER: &str = r#"
