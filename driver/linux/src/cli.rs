@@ -41,7 +41,8 @@ Options:
                          socket-destroy events; by default small BPF programs on the cgroup
                          hooks record which process connected each socket, which is cheaper
                          and names that process even when it passed the socket on, and note
-                         each TCP connection's end
+                         the end of each TCP connection made while they run (older ones held
+                         again are looked up once a second until they end)
   --unowned-table        write the rule table so that other programs may change or remove it
                          (nft flush ruleset does); the daemon then puts back what goes. By
                          default only the daemon may change it, and it goes with the daemon
