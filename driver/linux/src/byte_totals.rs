@@ -80,7 +80,9 @@ fn tcp_exact(diag: &mut SockDiag, live: &[FlowKey], warn: &mut dyn FnMut(String)
     totals
 }
 
-fn tcp_dump(diag: &mut SockDiag, warn: &mut dyn FnMut(String)) -> Vec<Totals> {
+/// TCP totals of every socket of the namespace (a dump), whatever the number of flows: what
+/// exact lookups cannot see (a socket bound to an interface) is in it.
+pub(crate) fn tcp_dump(diag: &mut SockDiag, warn: &mut dyn FnMut(String)) -> Vec<Totals> {
     let mut totals = Vec::new();
     for v6 in [false, true] {
         match diag.dump_tcp(v6) {

@@ -76,7 +76,7 @@ use crate::engine::{Attribution, Engine, HeldPacket, Quick, Time};
 use crate::flow_liveness;
 use crate::locks::{RankedGuard, RankedMutex};
 use crate::log::{Log, Severity};
-use crate::mid_stream::{self, MidStreamFlows, Noted};
+use crate::mid_stream::{self, Look, MidStreamFlows, Noted};
 use crate::network_watch::{self, NetworkWatch};
 use crate::nfqueue::{Queue, QueuedPacket, VerdictSender, HOOK_LOCAL_IN};
 use crate::policy_receiver::PolicyReceiver;
@@ -170,6 +170,11 @@ const BANDWIDTH_WAKE: Duration = Duration::from_millis(250);
 /// the connections under the engine lock, and a client asking every few milliseconds would
 /// otherwise hold up the packet path. Bytes are not lost by waiting: the next report has them.
 const BANDWIDTH_MIN_GAP: Duration = Duration::from_millis(100);
+
+/// Longer than an end takes to come from either TCP source (a drain of the BPF map every
+/// 100 ms, destroy events gathered for 10 ms), so a lookup that missed a connection which
+/// closed just now does not report its end first, without its final counts.
+const END_SETTLE: Duration = Duration::from_millis(250);
 
 /// How long a deleted conntrack entry's destroy event is expected.
 const FORGOTTEN_FOR_MS: u64 = 5_000;
@@ -463,53 +468,129 @@ impl Daemon {
         let (totals, tcp_complete) = self.kernel_totals(&tcp, &udp);
         let now = self.now_ms();
         flow_liveness::mark_alive(&mut self.engine().cache, &totals, now);
-        if tcp_complete {
-            let gone = byte_totals::not_found(&tcp, &totals);
-            if !gone.is_empty() {
-                self.batch_infos(|| {
-                    for key in &gone {
-                        self.record_end(&[*key], None, EndBytes::Unknown);
-                    }
-                });
-            }
-        }
-    }
-
-    /// Looks up the TCP flows first held mid-stream (`mid_stream.rs`): keeps the running totals
-    /// of those the kernel has, and reports the end of those it no longer has. Nothing is ended
-    /// when a lookup failed.
-    fn check_mid_stream_flows(&self) {
-        let keys = self.mid_stream.lock().keys();
-        if keys.is_empty() {
+        // An exact lookup cannot see a socket bound to an interface: a dump confirms. First
+        // the end sources get time to report a connection that closed just now, with its
+        // exact counts (this thread waits only when something was missed).
+        let missed = byte_totals::not_found(&tcp, &totals);
+        if !tcp_complete || missed.is_empty() {
             return;
         }
-        let (totals, complete) = self.kernel_totals(&keys, &[]);
-        let mut done = Vec::new();
-        {
-            let engine = self.engine();
-            // Under the engine lock, as a byte report's totals are (see "Locks").
-            let mut accounts = self.accounts.lock();
-            for (key, tx, rx) in totals.iter().flat_map(|t| t.keys.iter().flatten()) {
-                match engine.cache.get(key) {
-                    Some(entry) if entry.ended_ms.is_none() => {
-                        accounts.observe_totals(*key, *tx, *rx);
-                    }
-                    // Its end came some other way (the cache forgot it, or it reused the
-                    // addresses of a connection the program does see).
-                    _ => done.push(*key),
-                }
-            }
-        }
-        if complete {
-            let gone = byte_totals::not_found(&keys, &totals);
+        std::thread::sleep(END_SETTLE);
+        let Some(dumped) = self.dumped_tcp(&missed) else {
+            return;
+        };
+        let now = self.now_ms();
+        flow_liveness::mark_alive(&mut self.engine().cache, &dumped, now);
+        let gone = byte_totals::not_found(&missed, &dumped);
+        if !gone.is_empty() {
             self.batch_infos(|| {
                 for key in &gone {
                     self.record_end(&[*key], None, EndBytes::Unknown);
                 }
             });
-            done.extend(gone);
         }
-        self.mid_stream.lock().forget(&done);
+    }
+
+    /// Looks at the TCP flows first held mid-stream that are due (`mid_stream.rs` says how):
+    /// keeps the running totals of the allowed ones the kernel has, and reports the end of
+    /// those it no longer has. Nothing is ended when a lookup failed.
+    fn check_mid_stream_flows(&self) {
+        let now = self.now_ms();
+        let due = {
+            let flows = self.mid_stream.lock();
+            if flows.is_empty() {
+                return;
+            }
+            flows.due(now)
+        };
+        if due.exact.is_empty() && due.dump_only.is_empty() {
+            return;
+        }
+        let (totals, complete) = self.kernel_totals(&due.exact, &[]);
+        // A dump gives every socket of the namespace: only the watched ones are kept.
+        let mut seen = watched_totals(&totals, &due.exact);
+        let missing_exact = byte_totals::not_found(&due.exact, &totals);
+        // Confirmed by a dump: those an exact lookup missed before, and those only a dump finds.
+        let mut confirm = due.dump_only.clone();
+        {
+            let flows = self.mid_stream.lock();
+            confirm.extend(missing_exact.iter().filter(|k| flows.missed_before(k)));
+        }
+        let mut look = Look {
+            found: seen.iter().map(|(key, _, _)| *key).collect(),
+            ..Look::default()
+        };
+        if complete {
+            let dumped = if confirm.is_empty() {
+                Some(Vec::new())
+            } else {
+                self.dumped_tcp(&confirm)
+            };
+            if let Some(dumped) = dumped {
+                let dumped = watched_totals(&dumped, &confirm);
+                look.found_by_dump = dumped.iter().map(|(key, _, _)| *key).collect();
+                let first_misses = missing_exact.iter().filter(|k| !confirm.contains(k));
+                let still_missing = confirm.iter().filter(|k| !look.found_by_dump.contains(k));
+                look.missing = Some(first_misses.chain(still_missing).copied().collect());
+                seen.extend(dumped);
+            }
+        }
+        let mut done = Vec::new();
+        {
+            let engine = self.engine();
+            // Under the engine lock, as a byte report's totals are (see "Locks").
+            let mut accounts = self.accounts.lock();
+            for (key, tx, rx) in &seen {
+                match engine.cache.get(key) {
+                    Some(entry) if entry.ended_ms.is_some() => done.push(*key),
+                    // Counted only once allowed, as byte reports count (a blocked flow's bytes
+                    // never went anywhere).
+                    Some(entry) if Decision::of(entry.verdict).action == Action::Accept => {
+                        accounts.observe_totals(*key, *tx, *rx);
+                    }
+                    // Not decided yet, or blocked: watched on, not counted.
+                    _ => {}
+                }
+            }
+        }
+        let ended = {
+            let mut flows = self.mid_stream.lock();
+            flows.forget(&done);
+            flows.update(&look, self.now_ms())
+        };
+        if !ended.is_empty() {
+            self.batch_infos(|| {
+                for key in &ended {
+                    self.record_end(&[*key], None, EndBytes::Unknown);
+                }
+            });
+        }
+    }
+
+    /// The totals a dump of the namespace's TCP sockets gives for `keys` (those not in it are
+    /// missing); `None` when there is no sock_diag or the dump failed.
+    fn dumped_tcp(&self, keys: &[FlowKey]) -> Option<Vec<Totals>> {
+        let mut warnings = Vec::new();
+        let dumped = {
+            let mut kernel = self.kernel.lock();
+            let diag = kernel.diag.as_mut()?;
+            let mut warn = |text: String| warnings.push(text);
+            byte_totals::tcp_dump(diag, &mut warn)
+        };
+        let failed = !warnings.is_empty();
+        for text in warnings {
+            self.log(Severity::Warning, text);
+        }
+        if failed {
+            return None;
+        }
+        let keys: std::collections::HashSet<&FlowKey> = keys.iter().collect();
+        Some(
+            dumped
+                .into_iter()
+                .filter(|t| t.keys.iter().flatten().any(|(k, _, _)| keys.contains(k)))
+                .collect(),
+        )
     }
 
     /// The running totals of the `tcp` and `udp` flows (sock_diag and conntrack), and whether
@@ -583,6 +664,16 @@ impl Daemon {
         }) else {
             return;
         };
+        // Ended already (two sources saw it: the mid-stream watch and the program, which
+        // still sees a connection an earlier daemon's program flagged): its bytes were
+        // settled then, and its running totals are gone, so any count now would be all again.
+        if engine
+            .cache
+            .get(&flow)
+            .is_some_and(|e| e.ended_ms.is_some())
+        {
+            return;
+        }
         // Under the engine lock, which a dump's totals are recorded under too (see "Locks").
         let mut accounts = self.accounts.lock();
         match final_bytes {
@@ -803,6 +894,11 @@ impl Daemon {
             }
         };
         let flow = tuple.flow_key(direction);
+        let syn = matches!(transport, Transport::Tcp { flags, .. } if flags.syn());
+        if syn {
+            // A new connection on these addresses: not one watched since mid-stream.
+            self.mid_stream.lock().new_connection(&flow);
+        }
         let time = self.time();
         if self.engine().quick_decision(flow, direction, held, time) == Quick::Done {
             return;
@@ -812,10 +908,13 @@ impl Daemon {
             Direction::Outbound => attributor.attribute_outbound(&flow, packet.uid),
             Direction::Inbound => attributor.attribute(&flow, packet.uid),
         };
+        // Only a segment of a socket that exists: a stray one from anywhere has none, and
+        // would only fill the list.
+        let mid_stream = !syn && tuple.protocol == 6 && attribution.cookie.is_some();
         let time = self.time();
         self.engine()
             .decide_new(flow, direction, held, attribution, &packet.payload, time);
-        if matches!(transport, Transport::Tcp { flags, .. } if !flags.syn()) {
+        if mid_stream {
             self.watch_mid_stream(flow);
         }
     }
@@ -823,12 +922,13 @@ impl Daemon {
     /// A TCP flow first held without a SYN: a connection made before it was held, whose end
     /// the BPF program may not see (`mid_stream.rs`).
     fn watch_mid_stream(&self, flow: FlowKey) {
-        let noted = self.mid_stream.lock().note(flow);
+        let now = self.now_ms();
+        let noted = self.mid_stream.lock().note(flow, now);
         if noted == (Noted::Full { first: true }) {
             self.log(
                 Severity::Warning,
                 format!(
-                    "{} TCP connections first seen mid-stream are watched for their end; more wait for the idle expiry",
+                    "{} TCP connections first seen mid-stream are watched for their end; the ends of more are found by the liveness check, within minutes",
                     mid_stream::MAX_WATCHED
                 ),
             );
@@ -840,6 +940,17 @@ impl Daemon {
         let time = self.time();
         self.engine().shutdown(time);
     }
+}
+
+/// The `(key, sent, received)` of `totals` for the flows of `keys`.
+fn watched_totals(totals: &[Totals], keys: &[FlowKey]) -> Vec<(FlowKey, u64, u64)> {
+    let keys: std::collections::HashSet<&FlowKey> = keys.iter().collect();
+    totals
+        .iter()
+        .flat_map(|t| t.keys.iter().flatten())
+        .filter(|(key, _, _)| keys.contains(key))
+        .copied()
+        .collect()
 }
 
 /// The final byte counts a connection's end comes with.

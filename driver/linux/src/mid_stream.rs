@@ -8,18 +8,29 @@
 //! Connections made under an earlier daemon with `--no-bpf`, or before the first daemon ran, are
 //! of that kind.
 //!
-//! So while the BPF source is in use, every TCP flow first held with a packet that is not a SYN
-//! is watched: once a second the byte-count thread asks the kernel for it (an exact sock_diag
-//! lookup, as byte counts do), keeps its running totals, and reports its end once the kernel no
-//! longer has it (or has only its TIME_WAIT remains, which carry no counters). Its final bytes
-//! are those of the last look, at most a second old. The list is bounded: a flood of stray
-//! segments (any host can send them) fills it, and what does not fit ends as the cache's idle
-//! expiry ends any flow whose end was never seen.
+//! So while the BPF source is in use, every TCP flow first held with a packet that is not a SYN,
+//! and whose socket was found, is watched: once a second the byte-count thread asks the kernel
+//! for it (an exact sock_diag lookup, as byte counts do) and keeps its running totals. Its end is
+//! reported only once two looks in a row, the second confirmed by a full dump, found nothing:
+//! - an end the program does see (a connection flagged by an earlier daemon's program keeps
+//!   its flag) arrives within 100 ms, always before a second look, and carries exact counts;
+//! - an exact lookup cannot see a socket bound to an interface (`SO_BINDTODEVICE`, IPv6
+//!   link-local), since the request names none; a dump does. Such a flow is then looked at
+//!   only by dumps, once a minute;
+//! - a dump can skip a socket when another goes while it is read; the next look finds it.
+//!
+//! Its final bytes are those of the last look. A SYN held for the same addresses is a new
+//! connection: the old one is no longer watched. The list is bounded: what does not fit ends as
+//! the liveness check ends any TCP flow whose end was missed (`flow_liveness.rs`).
+
+use std::collections::HashMap;
 
 use zenithfence_core::flow::FlowKey;
 
 /// How often the watched flows are looked up.
 pub(crate) const CHECK_EVERY_MS: u64 = 1_000;
+/// How often a flow only a dump finds is looked at again.
+pub(crate) const DUMP_ONLY_EVERY_MS: u64 = 60_000;
 /// The most flows watched at once: each costs one lookup a second, a few microseconds.
 pub(crate) const MAX_WATCHED: usize = 1_024;
 
@@ -28,9 +39,20 @@ pub(crate) const MAX_WATCHED: usize = 1_024;
 pub(crate) struct MidStreamFlows {
     /// Whether flows are watched at all (only with the BPF source of TCP ends).
     on: bool,
-    keys: Vec<FlowKey>,
+    flows: HashMap<FlowKey, Watch>,
     /// Whether the list was found full since it last had room (one warning per filling).
     full: bool,
+}
+
+/// One watched flow.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Watch {
+    /// The last look found nothing.
+    missed: bool,
+    /// Only a dump finds it: looked at by one every [`DUMP_ONLY_EVERY_MS`].
+    dump_only: bool,
+    /// When it is looked at next (the daemon's milliseconds).
+    next_ms: u64,
 }
 
 /// What [`MidStreamFlows::note`] did.
@@ -44,41 +66,127 @@ pub(crate) enum Noted {
     Full { first: bool },
 }
 
+/// The flows due for a look: by exact lookups (or the dump those turn into past 256), and
+/// those only a dump finds.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct Due {
+    pub(crate) exact: Vec<FlowKey>,
+    pub(crate) dump_only: Vec<FlowKey>,
+}
+
+/// What one look found, for [`MidStreamFlows::update`].
+#[derive(Debug, Default)]
+pub(crate) struct Look {
+    /// Found by the exact lookups.
+    pub(crate) found: Vec<FlowKey>,
+    /// Not found by them, found by the dump.
+    pub(crate) found_by_dump: Vec<FlowKey>,
+    /// Found by neither; `None` when a lookup or the dump failed (nothing is known).
+    pub(crate) missing: Option<Vec<FlowKey>>,
+}
+
 impl MidStreamFlows {
     /// Starts watching (the BPF source of TCP ends is in use).
     pub(crate) fn turn_on(&mut self) {
         self.on = true;
     }
 
-    /// Watches `key`, a TCP flow just held with a packet that was not a SYN.
-    pub(crate) fn note(&mut self, key: FlowKey) -> Noted {
+    /// Whether any flow is watched.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.flows.is_empty()
+    }
+
+    /// Watches `key`, a TCP flow just held with a packet that was not a SYN, from `now_ms`.
+    pub(crate) fn note(&mut self, key: FlowKey, now_ms: u64) -> Noted {
         if !self.on {
             return Noted::Off;
         }
-        if self.keys.contains(&key) {
+        if self.flows.contains_key(&key) {
             return Noted::Watched;
         }
-        if self.keys.len() >= MAX_WATCHED {
+        if self.flows.len() >= MAX_WATCHED {
             let first = !self.full;
             self.full = true;
             return Noted::Full { first };
         }
-        self.keys.push(key);
+        let next_ms = now_ms + CHECK_EVERY_MS;
+        self.flows.insert(
+            key,
+            Watch {
+                next_ms,
+                ..Watch::default()
+            },
+        );
         Noted::Watched
     }
 
-    /// The flows to look up now.
-    pub(crate) fn keys(&self) -> Vec<FlowKey> {
-        self.keys.clone()
+    /// A SYN was held for `key`: a new connection on those addresses, not the watched one.
+    pub(crate) fn new_connection(&mut self, key: &FlowKey) {
+        self.forget(std::slice::from_ref(key));
     }
 
-    /// Stops watching `done` (ended, or reported ended).
-    pub(crate) fn forget(&mut self, done: &[FlowKey]) {
-        if done.is_empty() {
-            return;
+    /// The flows due for a look at `now_ms`.
+    pub(crate) fn due(&self, now_ms: u64) -> Due {
+        let mut due = Due::default();
+        for (key, watch) in &self.flows {
+            if watch.next_ms <= now_ms {
+                if watch.dump_only {
+                    due.dump_only.push(*key);
+                } else {
+                    due.exact.push(*key);
+                }
+            }
         }
-        self.keys.retain(|key| !done.contains(key));
-        if self.keys.len() < MAX_WATCHED {
+        due
+    }
+
+    /// Whether `key` was missed by the look before (so a dump should confirm it is gone).
+    pub(crate) fn missed_before(&self, key: &FlowKey) -> bool {
+        self.flows.get(key).is_some_and(|w| w.missed)
+    }
+
+    /// Takes in a look made at `now_ms`; returns the flows that ended: missed twice in a row,
+    /// the second time by the dump too. They are no longer watched.
+    pub(crate) fn update(&mut self, look: &Look, now_ms: u64) -> Vec<FlowKey> {
+        let next_ms = now_ms + CHECK_EVERY_MS;
+        for key in &look.found {
+            if let Some(watch) = self.flows.get_mut(key) {
+                *watch = Watch {
+                    next_ms,
+                    ..Watch::default()
+                };
+            }
+        }
+        for key in &look.found_by_dump {
+            if let Some(watch) = self.flows.get_mut(key) {
+                *watch = Watch {
+                    missed: false,
+                    dump_only: true,
+                    next_ms: now_ms + DUMP_ONLY_EVERY_MS,
+                };
+            }
+        }
+        let mut ended = Vec::new();
+        for key in look.missing.iter().flatten() {
+            match self.flows.get_mut(key) {
+                Some(watch) if watch.missed || watch.dump_only => ended.push(*key),
+                Some(watch) => {
+                    watch.missed = true;
+                    watch.next_ms = next_ms;
+                }
+                None => {}
+            }
+        }
+        self.forget(&ended);
+        ended
+    }
+
+    /// Stops watching `done` (ended some other way, or reported ended).
+    pub(crate) fn forget(&mut self, done: &[FlowKey]) {
+        for key in done {
+            self.flows.remove(key);
+        }
+        if self.flows.len() < MAX_WATCHED {
             self.full = false;
         }
     }
@@ -100,15 +208,75 @@ mod tests {
         }
     }
 
-    #[test]
-    fn nothing_is_watched_until_turned_on() {
+    fn watching(keys: &[FlowKey]) -> MidStreamFlows {
         let mut flows = MidStreamFlows::default();
-        assert_eq!(flows.note(key(1)), Noted::Off);
-        assert!(flows.keys().is_empty());
         flows.turn_on();
-        assert_eq!(flows.note(key(1)), Noted::Watched);
-        assert_eq!(flows.note(key(1)), Noted::Watched);
-        assert_eq!(flows.keys(), vec![key(1)], "a flow is watched once");
+        for key in keys {
+            assert_eq!(flows.note(*key, 0), Noted::Watched);
+        }
+        flows
+    }
+
+    #[test]
+    fn nothing_is_watched_until_turned_on_and_a_flow_once() {
+        let mut flows = MidStreamFlows::default();
+        assert_eq!(flows.note(key(1), 0), Noted::Off);
+        assert!(flows.is_empty());
+        flows.turn_on();
+        assert_eq!(flows.note(key(1), 0), Noted::Watched);
+        assert_eq!(flows.note(key(1), 500), Noted::Watched);
+        assert_eq!(flows.due(999), Due::default(), "first look a second on");
+        assert_eq!(flows.due(1_000).exact, vec![key(1)]);
+    }
+
+    #[test]
+    fn a_flow_ends_only_when_missed_twice_in_a_row() {
+        let mut flows = watching(&[key(1), key(2)]);
+        let missing = |keys: &[FlowKey]| Look {
+            missing: Some(keys.to_vec()),
+            ..Look::default()
+        };
+        assert!(flows.update(&missing(&[key(1)]), 1_000).is_empty());
+        assert!(flows.missed_before(&key(1)) && !flows.missed_before(&key(2)));
+        // Found again: the count starts over.
+        let found = Look {
+            found: vec![key(1)],
+            ..Look::default()
+        };
+        assert!(flows.update(&found, 2_000).is_empty());
+        assert!(flows.update(&missing(&[key(1)]), 3_000).is_empty());
+        // A failed look knows nothing: no end, and the miss before still stands.
+        let failed = Look::default();
+        assert!(flows.update(&failed, 4_000).is_empty());
+        assert_eq!(flows.update(&missing(&[key(1)]), 5_000), vec![key(1)]);
+        assert!(
+            !flows.due(10_000).exact.contains(&key(1)),
+            "no longer watched"
+        );
+    }
+
+    #[test]
+    fn a_flow_only_a_dump_finds_is_looked_at_once_a_minute_and_ends_at_its_first_miss() {
+        let mut flows = watching(&[key(1)]);
+        let by_dump = Look {
+            found_by_dump: vec![key(1)],
+            ..Look::default()
+        };
+        flows.update(&by_dump, 1_000);
+        assert_eq!(flows.due(2_000), Due::default());
+        assert_eq!(flows.due(61_000).dump_only, vec![key(1)]);
+        let missing = Look {
+            missing: Some(vec![key(1)]),
+            ..Look::default()
+        };
+        assert_eq!(flows.update(&missing, 61_000), vec![key(1)]);
+    }
+
+    #[test]
+    fn a_syn_for_the_same_addresses_stops_the_watch() {
+        let mut flows = watching(&[key(1), key(2)]);
+        flows.new_connection(&key(1));
+        assert_eq!(flows.due(1_000).exact, vec![key(2)]);
     }
 
     #[test]
@@ -116,21 +284,19 @@ mod tests {
         let mut flows = MidStreamFlows::default();
         flows.turn_on();
         for port in 0..MAX_WATCHED as u16 {
-            assert_eq!(flows.note(key(port)), Noted::Watched);
+            assert_eq!(flows.note(key(port), 0), Noted::Watched);
         }
         let over = MAX_WATCHED as u16;
-        assert_eq!(flows.note(key(over)), Noted::Full { first: true });
-        assert_eq!(flows.note(key(over + 1)), Noted::Full { first: false });
-        assert_eq!(flows.keys().len(), MAX_WATCHED);
+        assert_eq!(flows.note(key(over), 0), Noted::Full { first: true });
+        assert_eq!(flows.note(key(over + 1), 0), Noted::Full { first: false });
         flows.forget(&[key(0), key(1)]);
-        assert_eq!(flows.note(key(over)), Noted::Watched);
-        assert_eq!(flows.keys().len(), MAX_WATCHED - 1);
-        assert!(!flows.keys().contains(&key(0)));
-        assert_eq!(flows.note(key(over + 10)), Noted::Watched);
+        assert_eq!(flows.note(key(over), 0), Noted::Watched);
+        assert_eq!(flows.note(key(over + 10), 0), Noted::Watched);
         assert_eq!(
-            flows.note(key(over + 20)),
+            flows.note(key(over + 20), 0),
             Noted::Full { first: true },
             "full again after having room: warned again"
         );
+        assert_eq!(flows.due(1_000).exact.len(), MAX_WATCHED);
     }
 }

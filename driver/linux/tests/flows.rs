@@ -944,6 +944,12 @@ fn a_connection_made_before_the_daemon_watched_it_still_ends() {
     // not a SYN, is a new flow to hold.
     let second = Daemon::start_logged(&net, &[]);
     let app = Responder::start(&second.socket, accept_all());
+    let log = std::fs::read_to_string(net.dir.join("daemon.log")).unwrap_or_default();
+    if !log.contains("TCP connection ends from the kernel's TCP state changes (BPF)") {
+        // Destroy events see every socket's end: nothing of this test's to check.
+        println!("skipped: the daemon has no BPF source of TCP ends here");
+        return;
+    }
     std::fs::write(&go, b"").unwrap();
     assert!(held(&app), "the second daemon held it mid-stream");
     let ended = |app: &Responder, within: u64| {
@@ -956,7 +962,7 @@ fn a_connection_made_before_the_daemon_watched_it_still_ends() {
     // Two of the daemon's looks at it find it open: no end yet.
     assert!(!ended(&app, 3), "ended while open");
     std::fs::write(&close, b"").unwrap();
-    assert!(ended(&app, 5), "no end for the connection from port {port}");
+    assert!(ended(&app, 8), "no end for the connection from port {port}");
 }
 
 /// Sends argv[1] bytes to each connection on port 9100, then closes first (so the client's
