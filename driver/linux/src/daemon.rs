@@ -83,6 +83,7 @@ use crate::policy_receiver::PolicyReceiver;
 use crate::rules::{MARK_ALLOW, MARK_VERDICT_MASK};
 use crate::sock_diag::SockDiag;
 use crate::sys;
+use crate::tcp_ends;
 use crate::verdict_outbox::{OutboxAnswer, VerdictOutbox};
 
 /// Lock ranks (see "Locks" above).
@@ -667,19 +668,18 @@ impl Daemon {
         // Ended already (two sources saw it: the mid-stream watch and the program, which
         // still sees a connection an earlier daemon's program flagged): its bytes were
         // settled then, and its running totals are gone, so any count now would be all again.
-        if engine
-            .cache
-            .get(&flow)
-            .is_some_and(|e| e.ended_ms.is_some())
-        {
+        let Some(entry) = engine.cache.get(&flow).filter(|e| e.ended_ms.is_none()) else {
             return;
-        }
+        };
+        let made_here = entry.direction == Direction::Outbound;
         // Under the engine lock, which a dump's totals are recorded under too (see "Locks").
         let mut accounts = self.accounts.lock();
         match final_bytes {
             EndBytes::Unknown => {}
             EndBytes::Counted(tx, rx) => accounts.observe_totals(flow, tx, rx),
-            EndBytes::Acknowledged(tx, rx) => accounts.observe_final_totals(flow, tx, rx),
+            EndBytes::Acknowledged(acked, rx) => {
+                accounts.observe_final_totals(flow, tcp_ends::data_sent(acked, made_here), rx);
+            }
         }
         // The connection is over: a later one on the same addresses counts from zero, and the
         // totals of ended connections do not pile up.
@@ -959,9 +959,9 @@ pub(crate) enum EndBytes {
     /// From `tcp_info`, the counters the running totals come from (bytes sent less
     /// retransmitted, bytes received).
     Counted(u64, u64),
-    /// The kernel's acknowledged and received bytes (`tcp_ends.rs`): the sent count can be a
-    /// byte or two below `tcp_info`'s (an inbound connection's SYN-ACK, data never
-    /// acknowledged), so it only ever adds what grew.
+    /// The kernel's acknowledged (our FIN left out, the SYN of an outbound one in) and received
+    /// bytes (`tcp_ends.rs`): the data count can be below `tcp_info`'s (data sent but never
+    /// acknowledged before a reset), so it only ever adds what grew.
     Acknowledged(u64, u64),
 }
 

@@ -633,7 +633,7 @@ fn drain_tcp_ends(ends: &TcpEnds, daemon: &Daemon, stop: &AtomicBool) {
                         daemon.flow_ended(
                             &[end.key],
                             Some(end.cookie),
-                            EndBytes::Acknowledged(end.sent, end.received),
+                            EndBytes::Acknowledged(end.acked, end.received),
                         );
                     }
                 });

@@ -34,10 +34,22 @@ pub(crate) struct TcpEnd {
     /// The connection, as the socket saw it (an IPv6 socket's IPv4-mapped addresses as IPv4,
     /// as its packets show them).
     pub(crate) key: FlowKey,
-    /// Data bytes the peer acknowledged (the SYN and our FIN, which the kernel counts, left
-    /// out) and bytes received (the peer's FIN included, as in `tcp_info`).
-    pub(crate) sent: u64,
+    /// Bytes the peer acknowledged, our FIN left out (the kernel counts it): the data, and the
+    /// SYN of a connection this side made ([`data_sent`] takes that out); and bytes received
+    /// (the peer's FIN included, as in `tcp_info`).
+    pub(crate) acked: u64,
     pub(crate) received: u64,
+}
+
+/// The data bytes a connection sent, from its `acked` count: the kernel counts the SYN of a
+/// connection this side made (the peer acknowledges it), while an accepted connection's count
+/// starts after its SYN-ACK.
+pub(crate) fn data_sent(acked: u64, made_here: bool) -> u64 {
+    if made_here {
+        acked.saturating_sub(1)
+    } else {
+        acked
+    }
 }
 
 /// The attached program and its map; dropping it detaches the program.
@@ -140,8 +152,7 @@ pub(crate) fn parse_end(cookie: u64, value: &[u8; END_VALUE_BYTES]) -> Option<Tc
             remote_ip,
             remote_port,
         },
-        // The SYN is acknowledged once a connection was made; one that never was acked nothing.
-        sent: acked.saturating_sub(1 + fin),
+        acked: acked.saturating_sub(fin),
         received,
     })
 }
@@ -201,7 +212,13 @@ mod tests {
             v4([10, 0, 0, 2]),
         );
         let end = parse_end(9, &reset).unwrap();
-        assert_eq!((end.sent, end.received), (12_345, 777));
+        assert_eq!((end.acked, end.received), (12_346, 777));
+        assert_eq!(data_sent(end.acked, true), 12_345, "made here: the SYN out");
+        assert_eq!(
+            data_sent(end.acked, false),
+            12_346,
+            "accepted: no SYN in it"
+        );
         assert_eq!(
             end.key,
             FlowKey {
@@ -214,11 +231,15 @@ mod tests {
         );
         for state in FIN_ACKED_STATES {
             let closed = value(12_347, 778, state, AF_INET, (1, 2), v4([1; 4]), v4([2; 4]));
-            assert_eq!(parse_end(9, &closed).unwrap().sent, 12_345, "state {state}");
+            assert_eq!(
+                parse_end(9, &closed).unwrap().acked,
+                12_346,
+                "state {state}"
+            );
         }
         // A connection refused or never answered: nothing sent, and no underflow.
         let refused = value(0, 0, 2, AF_INET, (1, 2), v4([1; 4]), v4([2; 4]));
-        assert_eq!(parse_end(9, &refused).unwrap().sent, 0);
+        assert_eq!(data_sent(parse_end(9, &refused).unwrap().acked, true), 0);
     }
 
     #[test]
@@ -346,11 +367,12 @@ mod tests {
         // 127.0.0.1 to 127.0.0.2: two addresses, as a connection the daemon may hold.
         let listener = TcpListener::bind("127.0.0.2:0").unwrap();
         let to = listener.local_addr().unwrap();
-        let mut cookies = Vec::new();
+        let (mut cookies, mut served_cookies) = (Vec::new(), Vec::new());
         for reset in [true, false] {
             let mut client = TcpStream::connect(to).unwrap();
             let (mut served, _) = listener.accept().unwrap();
             cookies.push(sys::socket_cookie(&client).unwrap());
+            served_cookies.push(sys::socket_cookie(&served).unwrap());
             client.write_all(&[7u8; 12_345]).unwrap();
             let mut got = vec![0u8; 12_345];
             served.read_exact(&mut got).unwrap();
@@ -369,12 +391,25 @@ mod tests {
                 drop(client);
             }
         }
-        let seen = wait_for(&ends, &cookies);
-        for (cookie, received) in cookies.iter().zip([777, 778]) {
+        let all: Vec<u64> = cookies.iter().chain(&served_cookies).copied().collect();
+        let seen = wait_for(&ends, &all);
+        let end_of = |cookie: &u64| {
             let end = seen.iter().find(|e| e.cookie == *cookie);
-            let end = end.unwrap_or_else(|| unreachable!("no end for cookie {cookie}: {seen:?}"));
-            assert_eq!((end.sent, end.received), (12_345, received), "{end:?}");
+            end.unwrap_or_else(|| unreachable!("no end for cookie {cookie}: {seen:?}"))
+        };
+        for (cookie, received) in cookies.iter().zip([777, 778]) {
+            let end = end_of(cookie);
+            let sent = data_sent(end.acked, true);
+            assert_eq!((sent, end.received), (12_345, received), "{end:?}");
             assert_eq!(end.key.remote_port, to.port());
+        }
+        // The accepted side: 777 bytes sent, 12 345 received (and the FIN after them in the
+        // closed one, whose server closed second, after reading the client's FIN).
+        for (cookie, received) in served_cookies.iter().zip([12_345, 12_346]) {
+            let end = end_of(cookie);
+            let sent = data_sent(end.acked, false);
+            assert_eq!((sent, end.received), (777, received), "{end:?}");
+            assert_eq!(end.key.local_port, to.port());
         }
         // 127.0.0.1 to itself: loopback, never held, never noted.
         let itself = TcpListener::bind("127.0.0.1:0").unwrap();
