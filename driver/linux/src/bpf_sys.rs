@@ -222,14 +222,22 @@ impl BpfMap {
     /// one batch), each handed to `each` as (key, value), in as few system calls as the kernel
     /// allows; how many were taken. A hash map's batch ends at a bucket boundary, and a bucket
     /// larger than the room left is `ENOSPC`, which the caller may meet with per-key reads.
+    /// `buffers` are where the kernel writes each batch (kept by the caller: allocating and
+    /// freeing a quarter megabyte ten times a second costs more than the call itself).
     pub(crate) fn take_batch(
         &self,
         max: usize,
+        buffers: &mut BatchBuffers,
         mut each: impl FnMut(&[u8], &[u8]),
     ) -> io::Result<usize> {
-        let room = max.clamp(1, 4096);
-        let mut keys = vec![0u8; room * self.key_size];
-        let mut values = vec![0u8; room * self.value_size];
+        let room = buffers.room(self.key_size, self.value_size).min(max.max(1));
+        if room == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "batch buffers hold no entry of this map",
+            ));
+        }
+        let BatchBuffers { keys, values } = buffers;
         // The kernel's position between calls (a bucket number for hash maps; 8 bytes hold it).
         let (mut position, mut next) = ([0u8; 8], [0u8; 8]);
         let mut taken = 0;
@@ -276,6 +284,15 @@ impl BpfMap {
             first = false;
         }
         Ok(taken)
+    }
+
+    /// Buffers for batches of up to `entries` of this map's entries (at least one).
+    pub(crate) fn batch_buffers(&self, entries: usize) -> BatchBuffers {
+        let entries = entries.max(1);
+        BatchBuffers {
+            keys: vec![0u8; entries * self.key_size],
+            values: vec![0u8; entries * self.value_size],
+        }
     }
 
     /// `BPF_MAP_DELETE_ELEM`; `Ok(false)` when the key was not there.
@@ -386,6 +403,20 @@ pub(crate) fn raw_tracepoint_open(name: &CStr, program: &OwnedFd) -> io::Result<
     // SAFETY: name is NUL-terminated and borrowed for the call.
     let rc = retry_interrupted(|| unsafe { bpf(BPF_RAW_TRACEPOINT_OPEN, &mut attr) })?;
     owned_descriptor(rc)
+}
+
+/// Where [`BpfMap::take_batch`] has the kernel write keys and values.
+pub(crate) struct BatchBuffers {
+    keys: Vec<u8>,
+    values: Vec<u8>,
+}
+
+impl BatchBuffers {
+    /// How many entries of these sizes fit (0 for a size of 0, which no map has).
+    fn room(&self, key_size: usize, value_size: usize) -> usize {
+        let fits = |bytes: usize, size: usize| bytes.checked_div(size).unwrap_or(0);
+        fits(self.keys.len(), key_size).min(fits(self.values.len(), value_size))
+    }
 }
 
 #[cfg(test)]

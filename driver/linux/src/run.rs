@@ -532,7 +532,7 @@ fn start_flow_monitors(
     let (daemon_ref, stop_ref) = (Arc::clone(daemon), Arc::clone(stop));
     let spawned = match tcp_ends {
         TcpEndSource::Bpf(ends) => spawn("tcp-ends", move || {
-            drain_tcp_ends(&ends, &daemon_ref, &stop_ref)
+            drain_tcp_ends(ends, &daemon_ref, &stop_ref)
         })
         .map(Some),
         TcpEndSource::Destroy(listener) => spawn("tcp-ends", move || {
@@ -605,7 +605,7 @@ const TCP_ENDS_NEARLY_FULL: usize = TCP_ENDS_ROOM as usize * 3 / 4;
 
 /// The `tcp-ends` thread with the BPF source: a drain of the noted ends every `BPF_END_POLL`,
 /// their infos written in one go.
-fn drain_tcp_ends(ends: &TcpEnds, daemon: &Daemon, stop: &AtomicBool) {
+fn drain_tcp_ends(mut ends: TcpEnds, daemon: &Daemon, stop: &AtomicBool) {
     let mut last_overflow: Option<Instant> = None;
     while !stop.load(Ordering::SeqCst) {
         std::thread::sleep(BPF_END_POLL);

@@ -12,7 +12,7 @@ use std::os::fd::{AsRawFd, OwnedFd};
 
 use zenithfence_core::flow::{FlowKey, IpAddress};
 
-use crate::bpf_sys::{self, BpfMap, MapKind};
+use crate::bpf_sys::{self, BatchBuffers, BpfMap, MapKind};
 use crate::connect_owners::{open_cgroup2_root, ATTACH_SOCK_OPS, PROG_TYPE_SOCK_OPS};
 use crate::end_program::{note_tcp_ends, END_VALUE_BYTES};
 use crate::sys;
@@ -20,6 +20,8 @@ use crate::sys;
 /// Room for the ends noted between two drains: 16 384 (a drain every 100 ms keeps up with
 /// 160 000 ends a second; beyond that the oldest go, see `end_program.rs`).
 pub(crate) const TCP_ENDS_ROOM: u32 = 16_384;
+/// Entries per batch: the kernel fills 4 096 with one call, a quarter megabyte of buffers.
+const BATCH: usize = 4_096;
 /// `AF_INET`, `AF_INET6` as `bpf_sock_ops.family` gives them.
 const AF_INET: u32 = 2;
 const AF_INET6: u32 = 10;
@@ -55,6 +57,8 @@ pub(crate) fn data_sent(acked: u64, made_here: bool) -> u64 {
 /// The attached program and its map; dropping it detaches the program.
 pub(crate) struct TcpEnds {
     map: BpfMap,
+    /// Kept for every drain (`BpfMap::take_batch`).
+    buffers: BatchBuffers,
     _link: OwnedFd,
 }
 
@@ -76,14 +80,19 @@ impl TcpEnds {
         let loaded = bpf_sys::prog_load(PROG_TYPE_SOCK_OPS, 0, &program, &mut log)?;
         let cgroup: File = open_cgroup2_root()?;
         let link = bpf_sys::link_create(&loaded, &cgroup, ATTACH_SOCK_OPS)?;
-        Ok(TcpEnds { map, _link: link })
+        let buffers = map.batch_buffers(BATCH);
+        Ok(TcpEnds {
+            map,
+            buffers,
+            _link: link,
+        })
     }
 
     /// Takes out the ends noted so far, at most about `max`: in batches (one system call for
     /// thousands), else one key at a time should the kernel refuse a batch.
-    pub(crate) fn drain(&self, max: usize) -> io::Result<Vec<TcpEnd>> {
+    pub(crate) fn drain(&mut self, max: usize) -> io::Result<Vec<TcpEnd>> {
         let mut ends = Vec::new();
-        let batch = self.map.take_batch(max, |key, value| {
+        let batch = self.map.take_batch(max, &mut self.buffers, |key, value| {
             let key = key.try_into().map(u64::from_ne_bytes);
             let value: Result<&[u8; END_VALUE_BYTES], _> = value.try_into();
             if let (Ok(cookie), Ok(value)) = (key, value) {
@@ -324,7 +333,7 @@ mod tests {
         }
         let mut seen = Vec::new();
         let taken = map
-            .take_batch(10_000, |key, _| {
+            .take_batch(10_000, &mut map.batch_buffers(BATCH), |key, _| {
                 seen.push(u64::from_ne_bytes(key.try_into().unwrap()))
             })
             .unwrap();
@@ -337,14 +346,15 @@ mod tests {
         for cookie in 0..100u64 {
             map.insert(&cookie.to_ne_bytes(), &value).unwrap();
         }
-        let first = map.take_batch(10, |_, _| {}).unwrap();
+        let mut buffers = map.batch_buffers(BATCH);
+        let first = map.take_batch(10, &mut buffers, |_, _| {}).unwrap();
         assert!((10..100).contains(&first), "{first}");
-        let rest = map.take_batch(1_000, |_, _| {}).unwrap();
+        let rest = map.take_batch(1_000, &mut buffers, |_, _| {}).unwrap();
         assert_eq!(first + rest, 100);
     }
 
     /// The ends of `cookies` once all are noted (at most 2 s).
-    fn wait_for(ends: &TcpEnds, cookies: &[u64]) -> Vec<TcpEnd> {
+    fn wait_for(ends: &mut TcpEnds, cookies: &[u64]) -> Vec<TcpEnd> {
         let deadline = Instant::now() + Duration::from_secs(2);
         let mut seen = Vec::new();
         while Instant::now() < deadline {
@@ -359,7 +369,7 @@ mod tests {
 
     #[test]
     fn the_kernel_notes_each_end_with_its_bytes_and_never_a_loopback_one_to_itself() {
-        let Ok(ends) = TcpEnds::attach() else {
+        let Ok(mut ends) = TcpEnds::attach() else {
             // Not root, no cgroup v2 or no BPF here: the daemon then reads destroy events.
             println!("skipped: the program could not be attached");
             return;
@@ -392,7 +402,7 @@ mod tests {
             }
         }
         let all: Vec<u64> = cookies.iter().chain(&served_cookies).copied().collect();
-        let seen = wait_for(&ends, &all);
+        let seen = wait_for(&mut ends, &all);
         let end_of = |cookie: &u64| {
             let end = seen.iter().find(|e| e.cookie == *cookie);
             end.unwrap_or_else(|| unreachable!("no end for cookie {cookie}: {seen:?}"))
