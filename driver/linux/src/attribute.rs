@@ -12,7 +12,7 @@ use zenithfence_protocol::Process;
 use crate::connect_owners::ConnectOwners;
 use crate::engine::Attribution;
 use crate::procfs::{ProcessDetails, ProcessFinder};
-use crate::sock_diag::{SockDiag, IPPROTO_TCP, TCP_ESTABLISHED};
+use crate::sock_diag::{SockDiag, IPPROTO_TCP, TCP_ESTABLISHED, TCP_LISTEN};
 
 /// Most processes whose Process info is kept built; the map is cleared when full. Only a
 /// process's next connections need it, and each holds a copy of a path and a command line.
@@ -109,6 +109,7 @@ impl Attributor {
                     return Attribution {
                         pid: u64::from(details.pid),
                         cookie: Some(record.cookie),
+                        connected: true,
                         process: Some(self.built.of(details)),
                     };
                 }
@@ -130,6 +131,7 @@ impl Attributor {
         });
         let uid = socket.as_ref().map(|s| s.uid).or(packet_uid);
         let cookie = socket.as_ref().map(|s| s.cookie);
+        let connected = socket.as_ref().is_some_and(|s| s.state != TCP_LISTEN);
         let details = socket.as_ref().filter(|s| s.inode != 0).and_then(|s| {
             // The process the kernel saw connecting it, when the programs are attached (checked
             // as `recorded_owner_details` says); else whoever holds the socket now, from /proc.
@@ -157,12 +159,14 @@ impl Attributor {
             Some(d) => Attribution {
                 pid: u64::from(d.pid),
                 cookie,
+                connected,
                 process: Some(self.built.of(d)),
             },
             // Unknown process: pid 0, and a Process info for pid 0 that carries only the uid.
             None => Attribution {
                 pid: 0,
                 cookie,
+                connected,
                 process: Some(Arc::new(Process {
                     process_id: 0,
                     start_time: 0,

@@ -25,8 +25,9 @@
 //!    waiting for a slow client; the packet thread only tries it, between its turns at `engine`,
 //!    and never waits for it. Only the info queue's state is taken under it.
 //! 7. `mid_stream` (TCP connections first held mid-stream, `mid_stream.rs`): the packet thread
-//!    adds to it after its turn at `engine`, the byte-count thread copies or trims it; nothing
-//!    else is taken while it is held.
+//!    takes it before its turn at `engine` for a SYN (which ends a watch) and after it to add a
+//!    flow, the byte-count thread to list or update the flows; nothing else is taken while it
+//!    is held.
 //!
 //! Leaves, taken last and holding nothing else while held: the log's state (`log.rs`), the info
 //! queue's state (`BlockingInfoQueue` in the core), the outbox's queued verdicts, the channel
@@ -668,9 +669,15 @@ impl Daemon {
         // Ended already (two sources saw it: the mid-stream watch and the program, which
         // still sees a connection an earlier daemon's program flagged): its bytes were
         // settled then, and its running totals are gone, so any count now would be all again.
-        let Some(entry) = engine.cache.get(&flow).filter(|e| e.ended_ms.is_none()) else {
+        // (Only for an end of the socket the flow was seen with, or of no known socket: one
+        // with another socket's cookie is of a new connection on the same addresses, answered
+        // from the cache before the old one's end came.)
+        let Some(entry) = engine.cache.get(&flow) else {
             return;
         };
+        if entry.ended_ms.is_some() && (cookie.is_none() || by_cookie.is_some()) {
+            return;
+        }
         let made_here = entry.direction == Direction::Outbound;
         // Under the engine lock, which a dump's totals are recorded under too (see "Locks").
         let mut accounts = self.accounts.lock();
@@ -908,9 +915,9 @@ impl Daemon {
             Direction::Outbound => attributor.attribute_outbound(&flow, packet.uid),
             Direction::Inbound => attributor.attribute(&flow, packet.uid),
         };
-        // Only a segment of a socket that exists: a stray one from anywhere has none, and
-        // would only fill the list.
-        let mid_stream = !syn && tuple.protocol == 6 && attribution.cookie.is_some();
+        // Only a segment of a connection that exists: a stray one from anywhere has none (or
+        // only a listener on its port), and would only fill the list.
+        let mid_stream = !syn && tuple.protocol == 6 && attribution.connected;
         let time = self.time();
         self.engine()
             .decide_new(flow, direction, held, attribution, &packet.payload, time);

@@ -66,6 +66,9 @@ pub(crate) struct Attribution {
     /// The kernel's cookie of the socket, when it was found: socket-destroy events carry it,
     /// also when their addresses are already cleared (a connection closed by a reset).
     pub(crate) cookie: Option<u64>,
+    /// The socket found is a connection's own, not the listener an inbound packet with no
+    /// connection behind it falls back to (so a stray segment is not taken for one).
+    pub(crate) connected: bool,
     /// Details for the Process info, when known; shared with the attributor's cache, and
     /// copied only when a client is told of the process.
     pub(crate) process: Option<Arc<Process>>,
@@ -1167,6 +1170,7 @@ pub(super) mod tests {
         Attribution {
             pid,
             cookie: Some(pid * 100),
+            connected: true,
             process: Some(Arc::new(Process {
                 process_id: pid,
                 start_time,

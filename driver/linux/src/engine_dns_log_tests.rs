@@ -103,6 +103,7 @@ fn an_unknown_asker_is_pid_0_without_a_process_info() {
     let unknown = Attribution {
         pid: 0,
         cookie: None,
+        connected: false,
         process: process(0, 0).process,
     };
     f.engine

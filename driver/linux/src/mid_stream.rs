@@ -17,7 +17,8 @@
 //! - an exact lookup cannot see a socket bound to an interface (`SO_BINDTODEVICE`, IPv6
 //!   link-local), since the request names none; a dump does. Such a flow is then looked at
 //!   only by dumps, once a minute;
-//! - a dump can skip a socket when another goes while it is read; the next look finds it.
+//! - a dump can skip a socket when another goes while it is read; the next look finds it (a
+//!   flow only a dump finds is missed twice, a second apart, before it ends too).
 //!
 //! Its final bytes are those of the last look. A SYN held for the same addresses is a new
 //! connection: the old one is no longer watched. The list is bounded: what does not fit ends as
@@ -33,6 +34,10 @@ pub(crate) const CHECK_EVERY_MS: u64 = 1_000;
 pub(crate) const DUMP_ONLY_EVERY_MS: u64 = 60_000;
 /// The most flows watched at once: each costs one lookup a second, a few microseconds.
 pub(crate) const MAX_WATCHED: usize = 1_024;
+/// The most flows one look asks about by exact lookups: more would turn the look into a dump
+/// of the kernel's whole TCP table (`byte_totals::EXACT_LIMIT`) every second. With more due,
+/// each is looked at less often.
+pub(crate) const EXACT_PER_LOOK: usize = crate::byte_totals::EXACT_LIMIT;
 
 /// The watched flows.
 #[derive(Debug, Default)]
@@ -125,18 +130,26 @@ impl MidStreamFlows {
         self.forget(std::slice::from_ref(key));
     }
 
-    /// The flows due for a look at `now_ms`.
+    /// The flows due for a look at `now_ms`: at most [`EXACT_PER_LOOK`] by exact lookups, those
+    /// due longest first (the rest wait for the next look), and every one only a dump finds.
     pub(crate) fn due(&self, now_ms: u64) -> Due {
         let mut due = Due::default();
+        let mut exact = Vec::new();
         for (key, watch) in &self.flows {
             if watch.next_ms <= now_ms {
                 if watch.dump_only {
                     due.dump_only.push(*key);
                 } else {
-                    due.exact.push(*key);
+                    exact.push((watch.next_ms, *key));
                 }
             }
         }
+        exact.sort_unstable();
+        due.exact = exact
+            .into_iter()
+            .take(EXACT_PER_LOOK)
+            .map(|(_, key)| key)
+            .collect();
         due
     }
 
@@ -169,7 +182,9 @@ impl MidStreamFlows {
         let mut ended = Vec::new();
         for key in look.missing.iter().flatten() {
             match self.flows.get_mut(key) {
-                Some(watch) if watch.missed || watch.dump_only => ended.push(*key),
+                Some(watch) if watch.missed => ended.push(*key),
+                // A dump may skip a socket: one only a dump finds is looked at again in a
+                // second, by a dump, before it is taken for ended.
                 Some(watch) => {
                     watch.missed = true;
                     watch.next_ms = next_ms;
@@ -256,7 +271,7 @@ mod tests {
     }
 
     #[test]
-    fn a_flow_only_a_dump_finds_is_looked_at_once_a_minute_and_ends_at_its_first_miss() {
+    fn a_flow_only_a_dump_finds_is_looked_at_once_a_minute_and_ends_after_two_misses() {
         let mut flows = watching(&[key(1)]);
         let by_dump = Look {
             found_by_dump: vec![key(1)],
@@ -269,7 +284,32 @@ mod tests {
             missing: Some(vec![key(1)]),
             ..Look::default()
         };
-        assert_eq!(flows.update(&missing, 61_000), vec![key(1)]);
+        assert!(flows.update(&missing, 61_000).is_empty(), "one miss");
+        assert_eq!(flows.due(61_999), Due::default());
+        assert_eq!(
+            flows.due(62_000).dump_only,
+            vec![key(1)],
+            "again in a second"
+        );
+        assert_eq!(flows.update(&missing, 62_000), vec![key(1)]);
+    }
+
+    #[test]
+    fn a_look_asks_about_at_most_its_share_those_due_longest_first() {
+        let keys: Vec<FlowKey> = (0..EXACT_PER_LOOK as u16 + 10).map(key).collect();
+        let mut flows = watching(&keys);
+        let first = flows.due(1_000).exact;
+        assert_eq!(first.len(), EXACT_PER_LOOK);
+        let look = Look {
+            found: first.clone(),
+            ..Look::default()
+        };
+        flows.update(&look, 1_000);
+        let second = flows.due(2_000).exact;
+        assert_eq!(second.len(), EXACT_PER_LOOK);
+        for key in keys.iter().filter(|k| !first.contains(k)) {
+            assert!(second.contains(key), "{key:?} waited one look, not more");
+        }
     }
 
     #[test]
@@ -297,6 +337,6 @@ mod tests {
             Noted::Full { first: true },
             "full again after having room: warned again"
         );
-        assert_eq!(flows.due(1_000).exact.len(), MAX_WATCHED);
+        assert_eq!(flows.flows.len(), MAX_WATCHED);
     }
 }

@@ -965,6 +965,71 @@ fn a_connection_made_before_the_daemon_watched_it_still_ends() {
     assert!(ended(&app, 8), "no end for the connection from port {port}");
 }
 
+/// Sends one bare TCP ACK from argv[1]:argv[3] to argv[2]:argv[4] through a raw socket: a
+/// segment of no connection, as any host can send.
+const BARE_ACK: &str = r#"
+import socket, struct, sys
+src, dst, sport, dport = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+def checksum(data):
+    data += b'\0' * (len(data) % 2)
+    total = sum(struct.unpack('!%dH' % (len(data) // 2), data))
+    while total >> 16:
+        total = (total & 0xffff) + (total >> 16)
+    return ~total & 0xffff
+def segment(check):
+    return struct.pack('!HHIIBBHHH', sport, dport, 1000, 2000, 5 << 4, 0x10, 65535, check, 0)
+pseudo = socket.inet_aton(src) + socket.inet_aton(dst) + struct.pack('!BBH', 0, 6, 20)
+raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_TCP)
+raw.sendto(segment(checksum(pseudo + segment(0))), (dst, 0))
+print('sent', flush=True)
+"#;
+
+#[test]
+fn a_stray_segment_to_a_listening_port_is_not_watched_as_a_connection() {
+    let Some(_serial) =
+        root_test("a_stray_segment_to_a_listening_port_is_not_watched_as_a_connection")
+    else {
+        return;
+    };
+    let mut net = TestNet::new();
+    let listener = net.spawn(
+        &net.a.clone(),
+        "/usr/bin/python3",
+        &[
+            "-c",
+            "import socket,time\ns=socket.socket()\ns.bind(('0.0.0.0',7171))\ns.listen()\nprint('ready',flush=True)\ntime.sleep(60)",
+        ],
+    );
+    assert_eq!(net.first_line(listener), "ready");
+    let daemon = Daemon::start_logged(&net, &[]);
+    let app = Responder::start(&daemon.socket, accept_all());
+    let log = std::fs::read_to_string(net.dir.join("daemon.log")).unwrap_or_default();
+    if !log.contains("TCP connection ends from the kernel's TCP state changes (BPF)") {
+        println!("skipped: the daemon has no BPF source of TCP ends here");
+        return;
+    }
+    let (a, b) = (net.ip4_a.to_string(), net.ip4_b.to_string());
+    let sender = net.spawn(
+        &net.b.clone(),
+        "/usr/bin/python3",
+        &["-c", BARE_ACK, &b, &a, "40001", "7171"],
+    );
+    assert_eq!(net.first_line(sender), "sent");
+    let of_the_ack = |i: &Info| matches!(i, Info::ConnectionV4(c) if c.remote_port == 40001);
+    assert!(
+        app.wait_for(Duration::from_secs(5), |infos| infos.iter().any(of_the_ack)),
+        "the segment was held"
+    );
+    // Watched, it would be looked up twice and ended within about two seconds; it is not a
+    // connection (only the listener is on that port), so nothing looks for its end.
+    let ended = app.wait_for(Duration::from_secs(4), |infos| {
+        infos
+            .iter()
+            .any(|i| matches!(i, Info::ConnectionEndV4(e) if e.remote_port == 40001))
+    });
+    assert!(!ended, "a stray segment was watched as a connection");
+}
+
 /// Sends argv[1] bytes to each connection on port 9100, then closes first (so the client's
 /// socket ends without TIME_WAIT and the same addresses can connect again at once).
 const SIZED_SERVER: &str = r#"
