@@ -965,6 +965,103 @@ fn a_connection_made_before_the_daemon_watched_it_still_ends() {
     assert!(ended(&app, 8), "no end for the connection from port {port}");
 }
 
+/// Connects to argv[1]:9200 and prints its port; sends argv[2] bytes, then argv[4] more once the
+/// file argv[3] exists, and closes once argv[5] exists.
+const TWO_PART_SENDER: &str = r#"
+import os, socket, sys, time
+def wait(path):
+    while not os.path.exists(path):
+        time.sleep(0.02)
+s = socket.create_connection((sys.argv[1], 9200), 5)
+print(s.getsockname()[1], flush=True)
+s.sendall(b'x' * int(sys.argv[2]))
+wait(sys.argv[3])
+s.sendall(b'y' * int(sys.argv[4]))
+wait(sys.argv[5])
+s.close()
+time.sleep(60)
+"#;
+
+#[test]
+fn a_connection_from_before_a_restart_ends_once_and_its_bytes_count_once() {
+    let Some(_serial) =
+        root_test("a_connection_from_before_a_restart_ends_once_and_its_bytes_count_once")
+    else {
+        return;
+    };
+    let mut net = TestNet::new();
+    let server = net.spawn(
+        &net.b.clone(),
+        "/usr/bin/python3",
+        &["-c", READ_TO_END_SERVER],
+    );
+    assert_eq!(net.first_line(server), "ready");
+    // Made under a daemon with BPF: its program asked for the connection's state changes, and
+    // the flag stays on the socket, so the next daemon's program reports its end too, while
+    // that daemon also watches it, first held again mid-stream.
+    let first = Daemon::start_logged(&net, &[]);
+    let app = Responder::start(&first.socket, accept_all());
+    let log = std::fs::read_to_string(net.dir.join("daemon.log")).unwrap_or_default();
+    if !log.contains("TCP connection ends from the kernel's TCP state changes (BPF)") {
+        println!("skipped: the daemon has no BPF source of TCP ends here");
+        return;
+    }
+    let (go, close) = (net.dir.join("go"), net.dir.join("close"));
+    let (go_arg, close_arg) = (go.to_string_lossy(), close.to_string_lossy());
+    let client = net.spawn(
+        &net.a.clone(),
+        "/usr/bin/python3",
+        &[
+            "-c",
+            TWO_PART_SENDER,
+            &net.ip4_b.to_string(),
+            "100000",
+            &go_arg,
+            "50000",
+            &close_arg,
+        ],
+    );
+    let port: u16 = net.first_line(client).parse().unwrap();
+    let held = |app: &Responder| {
+        app.wait_for(Duration::from_secs(5), |infos| {
+            infos
+                .iter()
+                .any(|i| matches!(i, Info::ConnectionV4(c) if c.local_port == port))
+        })
+    };
+    assert!(held(&app), "the first daemon held the connection");
+    drop(app);
+    assert!(first.stop("TERM").success());
+    let second = Daemon::start(&net, &[]);
+    let app = Responder::start(&second.socket, accept_all());
+    std::fs::write(&go, b"").unwrap();
+    assert!(held(&app), "the second daemon held it mid-stream");
+    // Long enough for the watch to look at it and count its running totals.
+    std::thread::sleep(Duration::from_millis(2_500));
+    std::fs::write(&close, b"").unwrap();
+    let ends = |infos: &[Info]| {
+        infos
+            .iter()
+            .filter(|i| matches!(i, Info::ConnectionEndV4(e) if e.local_port == port))
+            .count()
+    };
+    assert!(
+        app.wait_for(Duration::from_secs(8), |infos| ends(infos) >= 1),
+        "no end for the connection from port {port}"
+    );
+    // Both sources have spoken by now (the watch's two looks take two seconds).
+    std::thread::sleep(Duration::from_millis(2_500));
+    let (tx, _) = bytes_of(&app, 6, port, |tx, _| tx >= 150_000);
+    println!("{tx} bytes sent counted");
+    assert_eq!(ends(&app.infos()), 1, "one end");
+    // This daemon counts from the socket's start (it cannot know what the last one reported),
+    // but never a byte twice: at least what was sent since it started, at most all of it.
+    assert!(
+        (50_000..=150_000).contains(&tx),
+        "{tx} bytes sent counted for 150 000 in all"
+    );
+}
+
 /// Sends one bare TCP ACK from argv[1]:argv[3] to argv[2]:argv[4] through a raw socket: a
 /// segment of no connection, as any host can send.
 const BARE_ACK: &str = r#"
