@@ -66,6 +66,18 @@ impl BandwidthAccounts {
         );
     }
 
+    /// A connection first seen part-way (held again mid-stream: after a restart, or once its
+    /// conntrack entry went): its running totals so far are where its count starts, since
+    /// what it carried before was counted by an earlier run, or happened before any. Totals
+    /// already known (this run saw the connection before) are kept, so nothing it carried since
+    /// is lost.
+    pub fn start_totals_at(&mut self, key: FlowKey, transmitted: u64, received: u64) {
+        self.last_totals.entry(key).or_insert(Bytes {
+            tx: transmitted,
+            rx: received,
+        });
+    }
+
     /// Forgets a connection's running totals once it ended and its final totals were observed.
     pub fn forget_totals(&mut self, key: &FlowKey) {
         self.last_totals.remove(key);
@@ -175,6 +187,27 @@ mod tests {
             panic!("expected v4 stats");
         };
         assert_eq!(stats.entries[0].transmitted, 50, "a reset counter restarts");
+    }
+
+    #[test]
+    fn a_connection_first_seen_part_way_counts_only_what_it_carries_after() {
+        let mut accounts = BandwidthAccounts::new();
+        accounts.start_totals_at(key(6, 1), 100_000, 2_000);
+        accounts.observe_totals(key(6, 1), 150_000, 2_500);
+        let Info::BandwidthStatsV4(stats) = &accounts.take()[0] else {
+            panic!("expected v4 stats");
+        };
+        assert_eq!(
+            (stats.entries[0].transmitted, stats.entries[0].received),
+            (50_000, 500)
+        );
+        // Seen before in this run: its totals stay, and what it carried meanwhile counts.
+        accounts.start_totals_at(key(6, 1), 170_000, 2_500);
+        accounts.observe_final_totals(key(6, 1), 180_000, 2_500);
+        let Info::BandwidthStatsV4(stats) = &accounts.take()[0] else {
+            panic!("expected v4 stats");
+        };
+        assert_eq!(stats.entries[0].transmitted, 30_000);
     }
 
     #[test]

@@ -118,6 +118,22 @@ impl Attributor {
         self.attribute(flow, packet_uid)
     }
 
+    /// The running totals (sent, received) of the TCP connection of `flow`, if there is one:
+    /// where the count of a connection first held mid-stream starts.
+    pub(crate) fn tcp_totals(&mut self, flow: &FlowKey) -> Option<(u64, u64)> {
+        let socket = self
+            .diag
+            .as_mut()?
+            .lookup_tcp_counters(
+                (flow.local_ip, flow.local_port),
+                (flow.remote_ip, flow.remote_port),
+            )
+            .ok()
+            .flatten()?;
+        let tcp = socket.tcp?;
+        Some((crate::byte_totals::sent(&tcp), tcp.bytes_received))
+    }
+
     /// Attributes a connection; `packet_uid` is the socket owner netfilter reported (outbound).
     pub(crate) fn attribute(&mut self, flow: &FlowKey, packet_uid: Option<u32>) -> Attribution {
         let socket = self.diag.as_mut().and_then(|diag| {

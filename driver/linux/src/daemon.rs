@@ -918,12 +918,40 @@ impl Daemon {
         // Only a segment of a connection that exists: a stray one from anywhere has none (or
         // only a listener on its port), and would only fill the list.
         let mid_stream = !syn && tuple.protocol == 6 && attribution.connected;
+        if mid_stream {
+            self.start_count_part_way(flow, direction, transport, attributor);
+        }
         let time = self.time();
         self.engine()
             .decide_new(flow, direction, held, attribution, &packet.payload, time);
         if mid_stream {
             self.watch_mid_stream(flow);
         }
+    }
+
+    /// A connection held again part-way (after a restart, or once its conntrack entry went):
+    /// its count starts at its totals now, not at its socket's start, which an earlier run
+    /// counted (`BandwidthAccounts::start_totals_at`). The data of the held segment itself,
+    /// which the socket counted as sent before it reached the queue, is left out of the start.
+    fn start_count_part_way(
+        &self,
+        flow: FlowKey,
+        direction: Direction,
+        transport: Transport,
+        attributor: &mut Attributor,
+    ) {
+        let Some((sent, received)) = attributor.tcp_totals(&flow) else {
+            return;
+        };
+        let held_data = match (direction, transport) {
+            (Direction::Outbound, Transport::Tcp { payload_len, .. }) => payload_len as u64,
+            _ => 0,
+        };
+        // Under the engine lock, as totals are recorded (see "Locks").
+        let _engine = self.engine();
+        self.accounts
+            .lock()
+            .start_totals_at(flow, sent.saturating_sub(held_data), received);
     }
 
     /// A TCP flow first held without a SYN: a connection made before it was held, whose end
