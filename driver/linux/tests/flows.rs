@@ -884,87 +884,6 @@ while c.recv(65536):
 c.close()
 "#;
 
-/// Connects to argv[1]:9200 and prints its port; sends a byte, another once the file argv[2]
-/// exists, and closes once argv[3] exists.
-const STEPPED_CLIENT: &str = r#"
-import os, socket, sys, time
-s = socket.create_connection((sys.argv[1], 9200), 5)
-print(s.getsockname()[1], flush=True)
-s.sendall(b'a')
-for step in sys.argv[2:]:
-    while not os.path.exists(step):
-        time.sleep(0.02)
-    if step == sys.argv[2]:
-        s.sendall(b'b')
-s.close()
-time.sleep(60)
-"#;
-
-#[test]
-fn a_connection_made_before_the_daemon_watched_it_still_ends() {
-    let Some(_serial) = root_test("a_connection_made_before_the_daemon_watched_it_still_ends")
-    else {
-        return;
-    };
-    let mut net = TestNet::new();
-    let server = net.spawn(
-        &net.b.clone(),
-        "/usr/bin/python3",
-        &["-c", READ_TO_END_SERVER],
-    );
-    assert_eq!(net.first_line(server), "ready");
-    // Made under a daemon without BPF: no program asked the kernel to report its end.
-    let first = Daemon::start(&net, &["--no-bpf"]);
-    let app = Responder::start(&first.socket, accept_all());
-    let (go, close) = (net.dir.join("go"), net.dir.join("close"));
-    let (go_arg, close_arg) = (go.to_string_lossy(), close.to_string_lossy());
-    let client = net.spawn(
-        &net.a.clone(),
-        "/usr/bin/python3",
-        &[
-            "-c",
-            STEPPED_CLIENT,
-            &net.ip4_b.to_string(),
-            &go_arg,
-            &close_arg,
-        ],
-    );
-    let port: u16 = net.first_line(client).parse().unwrap();
-    let held = |app: &Responder| {
-        app.wait_for(Duration::from_secs(5), |infos| {
-            infos
-                .iter()
-                .any(|i| matches!(i, Info::ConnectionV4(c) if c.local_port == port))
-        })
-    };
-    assert!(held(&app), "the first daemon held the connection");
-    drop(app);
-    assert!(first.stop("TERM").success());
-    // The next start forgets the flows the last one allowed: the connection's next segment,
-    // not a SYN, is a new flow to hold.
-    let second = Daemon::start_logged(&net, &[]);
-    let app = Responder::start(&second.socket, accept_all());
-    let log = std::fs::read_to_string(net.dir.join("daemon.log")).unwrap_or_default();
-    if !log.contains("TCP connection ends from the kernel's TCP state changes (BPF)") {
-        // Destroy events see every socket's end: nothing of this test's to check.
-        println!("skipped: the daemon has no BPF source of TCP ends here");
-        return;
-    }
-    std::fs::write(&go, b"").unwrap();
-    assert!(held(&app), "the second daemon held it mid-stream");
-    let ended = |app: &Responder, within: u64| {
-        app.wait_for(Duration::from_secs(within), |infos| {
-            infos
-                .iter()
-                .any(|i| matches!(i, Info::ConnectionEndV4(e) if e.local_port == port))
-        })
-    };
-    // Two of the daemon's looks at it find it open: no end yet.
-    assert!(!ended(&app, 3), "ended while open");
-    std::fs::write(&close, b"").unwrap();
-    assert!(ended(&app, 8), "no end for the connection from port {port}");
-}
-
 /// Connects to argv[1]:9200 and prints its port; sends argv[2] bytes, then argv[4] more once the
 /// file argv[3] exists (one, and the rest half a second later), and closes once argv[5] exists.
 const TWO_PART_SENDER: &str = r#"
@@ -984,13 +903,47 @@ s.close()
 time.sleep(60)
 "#;
 
-#[test]
-fn a_connection_from_before_a_restart_ends_once_and_its_bytes_count_once() {
-    let Some(_serial) =
-        root_test("a_connection_from_before_a_restart_ends_once_and_its_bytes_count_once")
-    else {
-        return;
-    };
+/// Whether the daemon logging to the net's `daemon.log` reads TCP ends from BPF.
+fn has_bpf_ends(net: &TestNet) -> bool {
+    let log = std::fs::read_to_string(net.dir.join("daemon.log")).unwrap_or_default();
+    log.contains("TCP connection ends from the kernel's TCP state changes (BPF)")
+}
+
+/// Whether the app heard of the connection from local port `port` within 5 s.
+fn held(app: &Responder, port: u16) -> bool {
+    app.wait_for(Duration::from_secs(5), |infos| {
+        infos
+            .iter()
+            .any(|i| matches!(i, Info::ConnectionV4(c) if c.local_port == port))
+    })
+}
+
+/// How many ends of the connection from local port `port` are in `infos`.
+fn ends_of(infos: &[Info], port: u16) -> usize {
+    infos
+        .iter()
+        .filter(|i| matches!(i, Info::ConnectionEndV4(e) if e.local_port == port))
+        .count()
+}
+
+/// A connection open across a restart: made from `a` to `b`:9200 (`TWO_PART_SENDER`, `before`
+/// bytes) under a first daemon started with `first_args`, which held it; then that daemon
+/// stopped and a second one (with BPF, logging) answers through `app`. Writing `go` has the
+/// client send `after` bytes, whose first segment the second daemon holds mid-stream (its start
+/// forgot the flows the first allowed); writing `close` closes it.
+/// (Fields drop in their order: the app, then the daemon, then the namespaces.)
+struct AcrossRestart {
+    app: Responder,
+    _second: Daemon,
+    port: u16,
+    go: std::path::PathBuf,
+    close: std::path::PathBuf,
+    _net: TestNet,
+}
+
+/// Sets up an [`AcrossRestart`]; `None` (printed) where the daemon has no BPF source of TCP
+/// ends, whose absence these tests are about.
+fn across_restart(first_args: &[&str], before: &str, after: &str) -> Option<AcrossRestart> {
     let mut net = TestNet::new();
     let server = net.spawn(
         &net.b.clone(),
@@ -998,64 +951,94 @@ fn a_connection_from_before_a_restart_ends_once_and_its_bytes_count_once() {
         &["-c", READ_TO_END_SERVER],
     );
     assert_eq!(net.first_line(server), "ready");
+    let first = Daemon::start(&net, first_args);
+    let app = Responder::start(&first.socket, accept_all());
+    let (go, close) = (net.dir.join("go"), net.dir.join("close"));
+    let (go_arg, close_arg) = (go.to_string_lossy(), close.to_string_lossy());
+    let to = net.ip4_b.to_string();
+    let args = [
+        "-c",
+        TWO_PART_SENDER,
+        &to,
+        before,
+        &go_arg,
+        after,
+        &close_arg,
+    ];
+    let client = net.spawn(&net.a.clone(), "/usr/bin/python3", &args);
+    let port: u16 = net.first_line(client).parse().unwrap();
+    assert!(held(&app, port), "the first daemon held the connection");
+    drop(app);
+    assert!(first.stop("TERM").success());
+    let second = Daemon::start_logged(&net, &[]);
+    let app = Responder::start(&second.socket, accept_all());
+    if !has_bpf_ends(&net) {
+        println!("skipped: the daemon has no BPF source of TCP ends here");
+        return None;
+    }
+    Some(AcrossRestart {
+        app,
+        _second: second,
+        port,
+        go,
+        close,
+        _net: net,
+    })
+}
+
+#[test]
+fn a_connection_made_before_the_daemon_watched_it_still_ends() {
+    let Some(_serial) = root_test("a_connection_made_before_the_daemon_watched_it_still_ends")
+    else {
+        return;
+    };
+    // Made under a daemon without BPF: no program asked the kernel to report its end.
+    let Some(run) = across_restart(&["--no-bpf"], "1", "1") else {
+        return;
+    };
+    std::fs::write(&run.go, b"").unwrap();
+    assert!(
+        held(&run.app, run.port),
+        "the second daemon held it mid-stream"
+    );
+    let ended = |within: u64| {
+        run.app.wait_for(Duration::from_secs(within), |infos| {
+            ends_of(infos, run.port) > 0
+        })
+    };
+    // Two of the daemon's looks at it find it open: no end yet.
+    assert!(!ended(3), "ended while open");
+    std::fs::write(&run.close, b"").unwrap();
+    assert!(ended(8), "no end for the connection from port {}", run.port);
+}
+
+#[test]
+fn a_connection_from_before_a_restart_ends_once_and_its_bytes_count_once() {
+    let Some(_serial) =
+        root_test("a_connection_from_before_a_restart_ends_once_and_its_bytes_count_once")
+    else {
+        return;
+    };
     // Made under a daemon with BPF: its program asked for the connection's state changes, and
     // the flag stays on the socket, so the next daemon's program reports its end too, while
     // that daemon also watches it, first held again mid-stream.
-    let first = Daemon::start_logged(&net, &[]);
-    let app = Responder::start(&first.socket, accept_all());
-    let log = std::fs::read_to_string(net.dir.join("daemon.log")).unwrap_or_default();
-    if !log.contains("TCP connection ends from the kernel's TCP state changes (BPF)") {
-        println!("skipped: the daemon has no BPF source of TCP ends here");
+    let Some(run) = across_restart(&[], "100000", "50000") else {
         return;
-    }
-    let (go, close) = (net.dir.join("go"), net.dir.join("close"));
-    let (go_arg, close_arg) = (go.to_string_lossy(), close.to_string_lossy());
-    let client = net.spawn(
-        &net.a.clone(),
-        "/usr/bin/python3",
-        &[
-            "-c",
-            TWO_PART_SENDER,
-            &net.ip4_b.to_string(),
-            "100000",
-            &go_arg,
-            "50000",
-            &close_arg,
-        ],
-    );
-    let port: u16 = net.first_line(client).parse().unwrap();
-    let held = |app: &Responder| {
-        app.wait_for(Duration::from_secs(5), |infos| {
-            infos
-                .iter()
-                .any(|i| matches!(i, Info::ConnectionV4(c) if c.local_port == port))
-        })
     };
-    assert!(held(&app), "the first daemon held the connection");
-    drop(app);
-    assert!(first.stop("TERM").success());
-    let second = Daemon::start(&net, &[]);
-    let app = Responder::start(&second.socket, accept_all());
-    std::fs::write(&go, b"").unwrap();
-    assert!(held(&app), "the second daemon held it mid-stream");
+    let (app, port) = (&run.app, run.port);
+    std::fs::write(&run.go, b"").unwrap();
+    assert!(held(app, port), "the second daemon held it mid-stream");
     // Long enough for the watch to look at it and count its running totals.
     std::thread::sleep(Duration::from_millis(2_500));
-    std::fs::write(&close, b"").unwrap();
-    let ends = |infos: &[Info]| {
-        infos
-            .iter()
-            .filter(|i| matches!(i, Info::ConnectionEndV4(e) if e.local_port == port))
-            .count()
-    };
+    std::fs::write(&run.close, b"").unwrap();
     assert!(
-        app.wait_for(Duration::from_secs(8), |infos| ends(infos) >= 1),
+        app.wait_for(Duration::from_secs(8), |infos| ends_of(infos, port) > 0),
         "no end for the connection from port {port}"
     );
     // Both sources have spoken by now (the watch's two looks take two seconds).
     std::thread::sleep(Duration::from_millis(2_500));
-    let (tx, _) = bytes_of(&app, 6, port, |tx, _| tx >= 50_000);
-    println!("{tx} bytes sent counted");
-    assert_eq!(ends(&app.infos()), 1, "one end");
+    let (tx, _) = bytes_of(app, 6, port, |tx, _| tx >= 50_000);
+    assert_eq!(ends_of(&app.infos(), port), 1, "one end");
     // The first daemon counted the first 100 000 (its client heard of them); this one counts
     // from where it held the connection again, each byte once.
     assert!(
@@ -1102,8 +1085,7 @@ fn a_stray_segment_to_a_listening_port_is_not_watched_as_a_connection() {
     assert_eq!(net.first_line(listener), "ready");
     let daemon = Daemon::start_logged(&net, &[]);
     let app = Responder::start(&daemon.socket, accept_all());
-    let log = std::fs::read_to_string(net.dir.join("daemon.log")).unwrap_or_default();
-    if !log.contains("TCP connection ends from the kernel's TCP state changes (BPF)") {
+    if !has_bpf_ends(&net) {
         println!("skipped: the daemon has no BPF source of TCP ends here");
         return;
     }
