@@ -118,9 +118,10 @@ impl Attributor {
         self.attribute(flow, packet_uid)
     }
 
-    /// The running totals (sent, received) of the TCP connection of `flow`, if there is one:
-    /// where the count of a connection first held mid-stream starts.
-    pub(crate) fn tcp_totals(&mut self, flow: &FlowKey) -> Option<(u64, u64)> {
+    /// The bytes acknowledged by the peer (our SYN included when we made the connection) and
+    /// received so far on the TCP connection of `flow`, if there is one: where the count of a
+    /// connection first held mid-stream starts.
+    pub(crate) fn tcp_acked_totals(&mut self, flow: &FlowKey) -> Option<(u64, u64)> {
         let socket = self
             .diag
             .as_mut()?
@@ -131,7 +132,7 @@ impl Attributor {
             .ok()
             .flatten()?;
         let tcp = socket.tcp?;
-        Some((crate::byte_totals::sent(&tcp), tcp.bytes_received))
+        Some((tcp.bytes_acked, tcp.bytes_received))
     }
 
     /// Attributes a connection; `packet_uid` is the socket owner netfilter reported (outbound).
@@ -146,8 +147,10 @@ impl Attributor {
             .flatten()
         });
         let uid = socket.as_ref().map(|s| s.uid).or(packet_uid);
-        let cookie = socket.as_ref().map(|s| s.cookie);
         let connected = socket.as_ref().is_some_and(|s| s.state != TCP_LISTEN);
+        // A listener's cookie is not the connection's: kept for the flow, the listener's own
+        // end (its destroy event) would end that flow.
+        let cookie = socket.as_ref().filter(|_| connected).map(|s| s.cookie);
         let details = socket.as_ref().filter(|s| s.inode != 0).and_then(|s| {
             // The process the kernel saw connecting it, when the programs are attached (checked
             // as `recorded_owner_details` says); else whoever holds the socket now, from /proc.

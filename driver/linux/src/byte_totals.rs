@@ -99,7 +99,7 @@ pub(crate) fn tcp_dump(diag: &mut SockDiag, warn: &mut dyn FnMut(String)) -> Vec
 }
 
 /// Payload bytes sent, each once: retransmissions are not counted again.
-pub(crate) fn sent(tcp: &TcpBytes) -> u64 {
+fn sent(tcp: &TcpBytes) -> u64 {
     tcp.bytes_sent.saturating_sub(tcp.bytes_retrans)
 }
 

@@ -173,10 +173,11 @@ const BANDWIDTH_WAKE: Duration = Duration::from_millis(250);
 /// otherwise hold up the packet path. Bytes are not lost by waiting: the next report has them.
 const BANDWIDTH_MIN_GAP: Duration = Duration::from_millis(100);
 
-/// Longer than an end takes to come from either TCP source (a drain of the BPF map every
-/// 100 ms, destroy events gathered for 10 ms), so a lookup that missed a connection which
-/// closed just now does not report its end first, without its final counts.
-const END_SETTLE: Duration = Duration::from_millis(250);
+/// Longer than an end takes to come from either TCP source (a drain of the BPF map at most
+/// 400 ms after the last, destroy events gathered for 10 ms), so a lookup that missed a
+/// connection which closed just now does not report its end first, without its final counts
+/// (its end from the source would then count all its bytes again).
+const END_SETTLE: Duration = Duration::from_secs(1);
 
 /// How long a deleted conntrack entry's destroy event is expected.
 const FORGOTTEN_FOR_MS: u64 = 5_000;
@@ -666,18 +667,14 @@ impl Daemon {
         }) else {
             return;
         };
-        // Ended already (two sources saw it: the mid-stream watch and the program, which
-        // still sees a connection an earlier daemon's program flagged): its bytes were
-        // settled then, and its running totals are gone, so any count now would be all again.
-        // (Only for an end of the socket the flow was seen with, or of no known socket: one
-        // with another socket's cookie is of a new connection on the same addresses, answered
-        // from the cache before the old one's end came.)
+        // An entry already ended still takes the end: a new connection on the same addresses,
+        // answered from the cache before the old one's end came, ends on the same key, and
+        // since each end adds what its totals grew over the last ones (and forgets them), the
+        // two together count both connections whichever comes first. A second report of the
+        // same end cannot come: the watch and the liveness check wait longer than the sources.
         let Some(entry) = engine.cache.get(&flow) else {
             return;
         };
-        if entry.ended_ms.is_some() && (cookie.is_none() || by_cookie.is_some()) {
-            return;
-        }
         let made_here = entry.direction == Direction::Outbound;
         // Under the engine lock, which a dump's totals are recorded under too (see "Locks").
         let mut accounts = self.accounts.lock();
@@ -919,7 +916,7 @@ impl Daemon {
         // only a listener on its port), and would only fill the list.
         let mid_stream = !syn && tuple.protocol == 6 && attribution.connected;
         if mid_stream {
-            self.start_count_part_way(flow, direction, transport, attributor);
+            self.start_count_part_way(flow, direction, attributor);
         }
         let time = self.time();
         self.engine()
@@ -931,27 +928,22 @@ impl Daemon {
 
     /// A connection held again part-way (after a restart, or once its conntrack entry went):
     /// its count starts at its totals now, not at its socket's start, which an earlier run
-    /// counted (`BandwidthAccounts::start_totals_at`). The data of the held segment itself,
-    /// which the socket counted as sent before it reached the queue, is left out of the start.
+    /// counted (`BandwidthAccounts::start_totals_at`). The sent side starts at what the peer
+    /// acknowledged: the held segment and any queued behind it, which the socket already
+    /// counts as sent, are not acknowledged yet, so they still count.
     fn start_count_part_way(
         &self,
         flow: FlowKey,
         direction: Direction,
-        transport: Transport,
         attributor: &mut Attributor,
     ) {
-        let Some((sent, received)) = attributor.tcp_totals(&flow) else {
+        let Some((acked, received)) = attributor.tcp_acked_totals(&flow) else {
             return;
         };
-        let held_data = match (direction, transport) {
-            (Direction::Outbound, Transport::Tcp { payload_len, .. }) => payload_len as u64,
-            _ => 0,
-        };
+        let sent = tcp_ends::data_sent(acked, direction == Direction::Outbound);
         // Under the engine lock, as totals are recorded (see "Locks").
         let _engine = self.engine();
-        self.accounts
-            .lock()
-            .start_totals_at(flow, sent.saturating_sub(held_data), received);
+        self.accounts.lock().start_totals_at(flow, sent, received);
     }
 
     /// A TCP flow first held without a SYN: a connection made before it was held, whose end

@@ -13,7 +13,8 @@
 //! for it (an exact sock_diag lookup, as byte counts do) and keeps its running totals. Its end is
 //! reported only once two looks in a row, the second confirmed by a full dump, found nothing:
 //! - an end the program does see (a connection flagged by an earlier daemon's program keeps
-//!   its flag) arrives within 100 ms, always before a second look, and carries exact counts;
+//!   its flag) arrives within 400 ms (`BPF_END_POLL_IDLE`), always before a second look, and
+//!   carries exact counts;
 //! - an exact lookup cannot see a socket bound to an interface (`SO_BINDTODEVICE`, IPv6
 //!   link-local), since the request names none; a dump does. Such a flow is then looked at
 //!   only by dumps, once a minute;
