@@ -653,8 +653,8 @@ impl Daemon {
         self.record_end(candidates, cookie, final_bytes);
     }
 
-    /// Marks the connection ended, with its final totals, and reports it (once: a connection
-    /// already ended is left as it is).
+    /// Records a connection's final totals and marks it ended; the client hears of the end
+    /// once (the engine reports only the first).
     fn record_end(&self, candidates: &[FlowKey], cookie: Option<u64>, final_bytes: EndBytes) {
         let now = self.now_ms();
         let mut engine = self.engine();
