@@ -460,8 +460,8 @@ impl Daemon {
     }
 
     /// Marks the allowed flows the kernel still has as active, so that they outlive the cache's
-    /// idle expiry (`flow_liveness.rs` says why), and reports the end of the TCP ones it no
-    /// longer has: their end was missed (events lost to a full buffer, a map that overflowed).
+    /// idle expiry (`flow_liveness.rs` says why), and, with the BPF source of ends, reports the
+    /// end of the TCP ones it no longer has: their end was missed (the map overflowed).
     /// The kernel is asked without the engine lock.
     fn keep_live_flows(&self) {
         let (tcp, udp) = flow_liveness::to_check(&self.engine().cache, self.now_ms());
@@ -471,6 +471,12 @@ impl Daemon {
         let (totals, tcp_complete) = self.kernel_totals(&tcp, &udp);
         let now = self.now_ms();
         flow_liveness::mark_alive(&mut self.engine().cache, &totals, now);
+        // Only with the BPF source, which notes an end when the connection closes. A socket
+        // reset while its program keeps it open is in no table, and its destroy event comes
+        // only when it is freed, with all its bytes, which a flow ended here would count again.
+        if !self.mid_stream.lock().is_on() {
+            return;
+        }
         // An exact lookup cannot see a socket bound to an interface: a dump confirms. First
         // the end sources get time to report a connection that closed just now, with its
         // exact counts (this thread waits only when something was missed).

@@ -970,12 +970,14 @@ impl Engine {
         }
     }
 
-    /// A connection ended: report it (if we decided it) and remember when.
+    /// A connection ended: report it (if we decided it, and only its first end: two ends on
+    /// one key can come in the same millisecond) and remember when.
     pub(crate) fn connection_ended(&mut self, flow: FlowKey, now_ms: u64) {
+        let ended_before = self.cache.get(&flow).is_some_and(|e| e.ended_ms.is_some());
         let Some(entry) = self.cache.mark_ended(&flow, now_ms) else {
             return;
         };
-        if self.client.is_none() || entry.ended_ms != Some(now_ms) {
+        if self.client.is_none() || ended_before {
             return;
         }
         let _ = self.queue.push_quiet(&connection_end_info(
@@ -1397,6 +1399,8 @@ pub(super) mod tests {
         f.packet(1, 10, 0, process(42, 7));
         f.engine.verdict(1, Verdict::PermanentAccept);
         f.infos();
+        f.engine.connection_ended(flow(1), 50);
+        // Again in the same millisecond (two ends on one key in one drain), and later.
         f.engine.connection_ended(flow(1), 50);
         f.engine.connection_ended(flow(1), 60);
         f.engine.connection_ended(flow(9), 60);

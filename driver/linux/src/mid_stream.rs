@@ -97,6 +97,11 @@ impl MidStreamFlows {
         self.on = true;
     }
 
+    /// Whether TCP ends come from the BPF program (watching is on).
+    pub(crate) fn is_on(&self) -> bool {
+        self.on
+    }
+
     /// Whether any flow is watched.
     pub(crate) fn is_empty(&self) -> bool {
         self.flows.is_empty()

@@ -626,8 +626,12 @@ fn drain_tcp_ends(mut ends: TcpEnds, daemon: &Daemon, stop: &AtomicBool) {
         }
         match ends.drain(BPF_ENDS_PER_DRAIN) {
             Ok(taken) if taken.is_empty() => wait = (wait * 2).min(BPF_END_POLL_IDLE),
-            Ok(taken) => {
+            Ok(mut taken) => {
                 wait = BPF_END_POLL;
+                // Oldest connection first (cookies grow as sockets are made): a new connection
+                // on the addresses of one whose end is in the same drain counts on from its
+                // end, which the running totals, kept per addresses, need.
+                taken.sort_unstable_by_key(|end| end.cookie);
                 // The map drops its oldest entries when full, and says nothing: a drain that
                 // found it nearly full may have missed some (the liveness check ends those
                 // still cached within minutes, `flow_liveness.rs`). One line a minute at most.
