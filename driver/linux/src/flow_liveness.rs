@@ -9,9 +9,11 @@
 //!
 //! So every minute the byte-count thread asks the kernel (the same exact lookups or dumps as
 //! GetBandwidthStats, `byte_totals.rs`) about the allowed flows that have looked idle for half
-//! that time, and marks those it finds active. Flows the kernel no longer has are left alone:
-//! their end event ends them, and if that event was lost they expire as before. An error from
-//! the kernel finds nothing, so it can only make a flow expire as it did before, never keep one.
+//! that time, and marks those it finds active. Flows the kernel no longer has are left to their
+//! end event, and if that was lost they expire as before; with the BPF source of TCP ends, a TCP
+//! one a dump confirms gone a second later is reported ended (`Daemon::keep_live_flows`). An
+//! error from the kernel finds nothing, so it can only make a flow expire as it did before,
+//! never keep one.
 
 use zenithfence_core::cache::{ConnectionCache, IDLE_TTL_MS};
 use zenithfence_core::decision::{Action, Decision};
