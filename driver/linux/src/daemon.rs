@@ -25,8 +25,8 @@
 //!    waiting for a slow client; the packet thread only tries it, between its turns at `engine`,
 //!    and never waits for it. Only the info queue's state is taken under it.
 //! 7. `mid_stream` (TCP connections first held mid-stream, `mid_stream.rs`): the packet thread
-//!    takes it before its turn at `engine` for a SYN (which ends a watch) and after it to add a
-//!    flow, the byte-count thread to list or update the flows; nothing else is taken while it
+//!    takes it before its turn at `engine` for a SYN while any flow is watched (a SYN ends a
+//!    watch) and after it to add a flow, the byte-count thread to list or update the flows; nothing else is taken while it
 //!    is held.
 //!
 //! Leaves, taken last and holding nothing else while held: the log's state (`log.rs`), the info
@@ -164,6 +164,10 @@ pub(crate) struct Daemon {
     policy_file: PathBuf,
     /// TCP connections first held mid-stream, whose end only a lookup finds (`mid_stream.rs`).
     mid_stream: RankedMutex<MidStreamFlows>,
+    /// Whether any flow is in `mid_stream`, kept by [`Daemon::change_mid_stream`]: every SYN
+    /// would otherwise take its lock, almost always to find it empty. Only the packet thread
+    /// adds flows, so when it reads false, none is watched.
+    mid_stream_any: AtomicBool,
 }
 
 /// How often the byte-count thread looks at the stop flag while nobody asks.
@@ -235,7 +239,30 @@ impl Daemon {
             bandwidth_requests,
             policy_file: policy.file,
             mid_stream: RankedMutex::new(RANK_MID_STREAM, "mid_stream", MidStreamFlows::default()),
+            mid_stream_any: AtomicBool::new(false),
         }
+    }
+
+    /// Changes the mid-stream flows, keeping `mid_stream_any` true while any is watched.
+    fn change_mid_stream<R>(&self, change: impl FnOnce(&mut MidStreamFlows) -> R) -> R {
+        let mut flows = self.mid_stream.lock();
+        let result = change(&mut flows);
+        self.mid_stream_any
+            .store(!flows.is_empty(), Ordering::SeqCst);
+        result
+    }
+
+    /// Reports the end of `keys`, TCP flows the kernel no longer has, whose final counts are
+    /// those last seen.
+    fn report_gone(&self, keys: &[FlowKey]) {
+        if keys.is_empty() {
+            return;
+        }
+        self.batch_infos(|| {
+            for key in keys {
+                self.record_end(&[*key], None, EndBytes::Unknown);
+            }
+        });
     }
 
     /// TCP ends come from the BPF program, which sees only connections made while it ran:
@@ -490,14 +517,7 @@ impl Daemon {
         };
         let now = self.now_ms();
         flow_liveness::mark_alive(&mut self.engine().cache, &dumped, now);
-        let gone = byte_totals::not_found(&missed, &dumped);
-        if !gone.is_empty() {
-            self.batch_infos(|| {
-                for key in &gone {
-                    self.record_end(&[*key], None, EndBytes::Unknown);
-                }
-            });
-        }
+        self.report_gone(&byte_totals::not_found(&missed, &dumped));
     }
 
     /// Looks at the TCP flows first held mid-stream that are due (`mid_stream.rs` says how):
@@ -562,18 +582,12 @@ impl Daemon {
                 }
             }
         }
-        let ended = {
-            let mut flows = self.mid_stream.lock();
+        let now = self.now_ms();
+        let ended = self.change_mid_stream(|flows| {
             flows.forget(&done);
-            flows.update(&look, self.now_ms())
-        };
-        if !ended.is_empty() {
-            self.batch_infos(|| {
-                for key in &ended {
-                    self.record_end(&[*key], None, EndBytes::Unknown);
-                }
-            });
-        }
+            flows.update(&look, now)
+        });
+        self.report_gone(&ended);
     }
 
     /// The totals a dump of the namespace's TCP sockets gives for `keys` (those not in it are
@@ -905,9 +919,9 @@ impl Daemon {
         };
         let flow = tuple.flow_key(direction);
         let syn = matches!(transport, Transport::Tcp { flags, .. } if flags.syn());
-        if syn {
+        if syn && self.mid_stream_any.load(Ordering::SeqCst) {
             // A new connection on these addresses: not one watched since mid-stream.
-            self.mid_stream.lock().new_connection(&flow);
+            self.change_mid_stream(|flows| flows.new_connection(&flow));
         }
         let time = self.time();
         if self.engine().quick_decision(flow, direction, held, time) == Quick::Done {
@@ -956,7 +970,7 @@ impl Daemon {
     /// the BPF program may not see (`mid_stream.rs`).
     fn watch_mid_stream(&self, flow: FlowKey) {
         let now = self.now_ms();
-        let noted = self.mid_stream.lock().note(flow, now);
+        let noted = self.change_mid_stream(|flows| flows.note(flow, now));
         if noted == (Noted::Full { first: true }) {
             self.log(
                 Severity::Warning,
