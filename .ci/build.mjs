@@ -12,7 +12,7 @@ const steps = [
 ];
 
 for (const [name, command, args] of steps) {
-  if (!run(name, command, args).ok) {
+  if (!(await run(name, command, args)).ok) {
     console.error(`build: the step "${name}" failed; see its output above.`);
     process.exit(1);
   }

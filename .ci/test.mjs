@@ -77,7 +77,7 @@ const LEFT_BY_TOOLS = new Set(['jiti', 'playwright-transform-cache-0', 'node-com
 
 const results = [];
 for (const [name, command, args] of steps) {
-  const result = run(name, command, args);
+  const result = await run(name, command, args);
   results.push({ name, ...result });
   // Without the prerequisites the other steps only add noise.
   if (!result.ok && name === 'prerequisites') break;
@@ -90,5 +90,12 @@ rmSync(privateTmp, { recursive: true, force: true });
 const failed = results.filter((r) => !r.ok);
 console.log('\nSummary:');
 for (const r of results) console.log(`  ${r.ok ? 'ok    ' : 'FAILED'} ${r.name} (${r.seconds.toFixed(1)} s)`);
+// What each failed step printed about its failures, repeated here where a short log still shows it.
+for (const r of failed) {
+  console.log(
+    `\n${r.name}: ${r.failures.length === 0 ? 'no failure lines recognised; see its output above' : 'what failed'}`,
+  );
+  for (const line of r.failures) console.log(`  ${line}`);
+}
 console.log(`steps: ${results.length - failed.length} passed, ${failed.length} failed`);
 process.exit(failed.length === 0 ? 0 : 1);
