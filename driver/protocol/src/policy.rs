@@ -469,7 +469,9 @@ fn decode_destination(kind: u8, dest: &[u8], at: usize) -> Result<RuleDestinatio
             Ok(cidr)
         }
         5 => Ok(RuleDestination::Host(name(dest, at)?)),
-        6 => Ok(RuleDestination::Domain(name(dest, at)?)),
+        6 => Ok(RuleDestination::Domain(String::from(check_suffix(
+            dest, at,
+        )?))),
         _ => Err(bad(at, "unknown destination kind")),
     }
 }
@@ -513,6 +515,20 @@ pub(crate) fn check_name(bytes: &[u8], at: usize) -> Result<&str, PolicyError> {
         return Err(bad(at, "a name is lowercase, without a trailing dot"));
     }
     core::str::from_utf8(bytes).map_err(|_| bad(at, "text is not UTF-8"))
+}
+
+/// A name that stands for itself and every name below it (a rule's domain, a blocklist's
+/// name): a [`check_name`] that does not start with `*.`. That form is refused by the app's
+/// encoder (the name alone covers what is below it) and would be compared as a label `*`.
+pub(crate) fn check_suffix(bytes: &[u8], at: usize) -> Result<&str, PolicyError> {
+    let name = check_name(bytes, at)?;
+    if name.starts_with("*.") {
+        return Err(bad(
+            at,
+            "a domain covers the names below it: no leading '*.'",
+        ));
+    }
+    Ok(name)
 }
 
 #[cfg(test)]

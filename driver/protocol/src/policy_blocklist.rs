@@ -7,7 +7,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::bytes::Fields;
-use crate::policy::{bad, check_name, host_bits_clear, PolicyError};
+use crate::policy::{bad, check_suffix, host_bits_clear, PolicyError};
 
 /// Document flag: a blocklist section follows the rules.
 pub const FLAG_BLOCKLIST: u16 = 0x2;
@@ -197,7 +197,7 @@ impl PolicyBlocklist {
             let bytes = content
                 .get(at + 1..at + 1 + len)
                 .ok_or(bad(at, "blocked name cut short"))?;
-            list.names.push(check_name(bytes, at)?);
+            list.names.push(check_suffix(bytes, at)?);
             at += 1 + len;
         }
         for _ in 0..networks {

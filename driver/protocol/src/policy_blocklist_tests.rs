@@ -247,6 +247,14 @@ fn names_are_checked_like_rule_names() {
         );
     }
     assert_eq!(malformed(&name(&[b'a', 0xff])), "text is not UTF-8");
+    // A listed name covers the names below it: '*.' in front is refused, as the app's encoder
+    // refuses it (a property test's flipped bit made one: '.' is 0x2e, '*' 0x2a).
+    assert_eq!(
+        malformed(&name(b"*.ads.example")),
+        "a domain covers the names below it: no leading '*.'"
+    );
+    assert!(PolicyDocument::decode(&name(b"*ads.example")).is_ok());
+    assert!(PolicyDocument::decode(&name(b"ads.*.example")).is_ok());
     // A length of 0, then the next name's bytes: an empty name.
     let mut empty = counts(2, 0);
     empty.extend_from_slice(&[0, 2, b'a', b'b']);

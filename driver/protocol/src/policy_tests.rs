@@ -230,6 +230,15 @@ fn destinations_are_checked() {
     assert!(PolicyDocument::decode(&one_rule(RuleDestination::Domain(long))).is_err());
     let ok = "a".repeat(253);
     assert!(PolicyDocument::decode(&one_rule(RuleDestination::Domain(ok))).is_ok());
+    // A domain covers the names below it: '*.' in front is refused (as the app's encoder
+    // refuses it); a host is one name, compared whole.
+    let starred = one_rule(RuleDestination::Domain("*.example.com".into()));
+    assert_eq!(
+        malformed(&starred),
+        "a domain covers the names below it: no leading '*.'"
+    );
+    let host = one_rule(RuleDestination::Host("*.example.com".into()));
+    assert!(PolicyDocument::decode(&host).is_ok());
     // An ip of 5 bytes: change the length byte of a 4-byte ip and add a byte.
     let mut bytes = one_rule(RuleDestination::Ip4([1, 2, 3, 4]));
     let len_at = R + 31 + "/usr/bin/curl".len() + 1;

@@ -53,6 +53,7 @@ describe('decodePolicyDocument: the blocklist section', () => {
     ['a name cut short', [...counts(1, 0), 9, 0x61, 0x62, 0x63], /at byte 36: blocked name cut short/],
     ['a capital', [...counts(1, 0), 2, 0x61, 0x41], /at byte 38: a name is lowercase/],
     ['a trailing dot', [...counts(1, 0), 2, 0x61, 0x2e], /at byte 38: a name has no trailing dot/],
+    ["a leading '*.'", [...counts(1, 0), 3, 0x2a, 0x2e, 0x61], /at byte 37: a domain covers the names below it/],
     ['invalid UTF-8', [...counts(1, 0), 2, 0x61, 0xff], /at byte 37: text is not UTF-8/],
     ['family 5', [...counts(0, 1), 5, 8, 10, 0, 0, 0], /at byte 36: blocked network family 5 is not 4 or 6/],
     ['an IPv4 prefix of 33', [...counts(0, 1), 4, 33, 10, 0, 0, 0], /at byte 37: prefix 33 is too long for an IPv4/],

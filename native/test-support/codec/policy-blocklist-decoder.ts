@@ -10,7 +10,7 @@ import {
   MAX_BLOCKED_NETWORKS,
 } from '../../src/codec/policy-format.ts';
 import type { BlockedNetwork, PolicyBlocklist } from '../../src/codec/policy-types.ts';
-import { malformed, name } from './policy-decode-common.ts';
+import { malformed, suffixName } from './policy-decode-common.ts';
 
 /** The fewest bytes a name takes (its length byte and one byte) and a network (an IPv4 one). */
 const MIN_NAME_LENGTH = 2;
@@ -47,7 +47,7 @@ export function decodeBlocklistSection(
   for (let i = 0; i < nameCount; i++) {
     const length = bytes[next] ?? 0;
     if (end - next - 1 < length) throw malformed(next, 'blocked name cut short');
-    names.push(name(bytes, next, next + 1, length));
+    names.push(suffixName(bytes, next, next + 1, length));
     next += 1 + length;
   }
   const networks: BlockedNetwork[] = [];

@@ -50,3 +50,13 @@ export function name(bytes: Uint8Array, lengthAt: number, at: number, length: nu
   if (bytes[at + length - 1] === 0x2e) throw malformed(at + length - 1, 'a name has no trailing dot');
   return text(bytes, at, at + length);
 }
+
+/**
+ * A name that stands for itself and every name below it (a rule's domain, a blocklisted name): a
+ * `name` without a leading '*.', which the encoder refuses and the driver would compare as a label.
+ */
+export function suffixName(bytes: Uint8Array, lengthAt: number, at: number, length: number): string {
+  const checked = name(bytes, lengthAt, at, length);
+  if (checked.startsWith('*.')) throw malformed(at, "a domain covers the names below it: no leading '*.'");
+  return checked;
+}

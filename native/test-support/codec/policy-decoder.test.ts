@@ -392,6 +392,11 @@ describe('decodePolicyDocument', () => {
       /at byte 74: a name has no trailing dot/,
     ],
     [
+      "a domain with a leading '*.'",
+      rawDocument([rawRule({ destKind: 6, dest: utf8('*.example.com') })]),
+      /at byte 63: a domain covers the names below it: no leading '\*\.'/,
+    ],
+    [
       'a name of invalid UTF-8',
       rawDocument([rawRule({ destKind: 5, dest: Uint8Array.of(0x61, 0x80) })]),
       /at byte 63: text is not UTF-8/,

@@ -25,7 +25,7 @@ import {
 } from '../../src/codec/policy-format.ts';
 import type { NoAppAction, PolicyDestination, PolicyDocument, PolicyRule } from '../../src/codec/policy-types.ts';
 import { decodeBlocklistSection } from './policy-blocklist-decoder.ts';
-import { malformed, name, PolicyDecodeError, text } from './policy-decode-common.ts';
+import { malformed, name, PolicyDecodeError, suffixName, text } from './policy-decode-common.ts';
 
 export type { PolicyDecodeReason } from './policy-decode-common.ts';
 export { PolicyDecodeError } from './policy-decode-common.ts';
@@ -195,7 +195,7 @@ function decodeDestination(
     case 'host':
       return { kind, name: name(bytes, kindAt, at, length) };
     case 'domain':
-      return { kind, suffix: name(bytes, kindAt, at, length) };
+      return { kind, suffix: suffixName(bytes, kindAt, at, length) };
     default:
       throw malformed(kindAt, `unknown destination kind ${view.getUint8(kindAt)}`);
   }
