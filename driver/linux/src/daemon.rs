@@ -651,7 +651,8 @@ impl Daemon {
 
     /// A TCP socket closed with final byte totals, or a UDP flow's conntrack entry ended
     /// (unless we deleted that entry ourselves: then it is not the end).
-    /// The socket cookie, when known, identifies the flow even if the addresses are cleared.
+    /// The socket cookie, when known, finds the flow when the end's addresses do not (a
+    /// destroy event of a socket whose addresses were cleared).
     pub(crate) fn flow_ended(
         &self,
         candidates: &[FlowKey],
@@ -678,13 +679,15 @@ impl Daemon {
     fn record_end(&self, candidates: &[FlowKey], cookie: Option<u64>, final_bytes: EndBytes) {
         let now = self.now_ms();
         let mut engine = self.engine();
-        let by_cookie = cookie.and_then(|c| engine.flow_of_cookie(c));
-        let Some(flow) = by_cookie.or_else(|| {
-            candidates
-                .iter()
-                .copied()
-                .find(|k| engine.cache.get(k).is_some())
-        }) else {
+        // The end's addresses first: one socket can make two connections (a connect refused,
+        // then another), and its cookie names the flow of its latest, which may still be open
+        // while the end is the earlier one's.
+        let by_addresses = candidates
+            .iter()
+            .copied()
+            .find(|k| engine.cache.get(k).is_some());
+        let Some(flow) = by_addresses.or_else(|| cookie.and_then(|c| engine.flow_of_cookie(c)))
+        else {
             return;
         };
         // An entry already ended still takes the end: a new connection on the same addresses,

@@ -2,17 +2,18 @@
 //! on the cgroup `sock_ops` hook, it asks for state-change callbacks on the TCP connections of
 //! the daemon's network namespace that may be held (not those to their own address, which go
 //! over loopback), and when one of them closes it notes its end, byte counts and addresses in a
-//! map under the socket's cookie. This replaces the kernel's socket-destroy events, which cost
+//! map under the socket's cookie and the time of the end. This replaces the kernel's socket-destroy events, which cost
 //! every TCP socket of the namespace a message filled on a kernel worker (README, "What the
 //! daemon's namespace pays for TCP ends").
 //!
 //! The program ends at one `exit` that returns 1 on every path: it never refuses anything.
 
 use crate::connect_programs::{
-    insn, map_and_key, set_jump, AF_INET, CALL, EXIT, HELPER_MAP_UPDATE, HELPER_NETNS_COOKIE,
-    HELPER_SOCKET_COOKIE, JEQ_IMM, JNE_IMM, JNE_REG, JUMP, LOAD_DW, LOAD_IMM64, LOAD_W, MOV64_IMM,
-    MOV64_REG, OPS_FAMILY, OPS_LOCAL_IP4, OPS_LOCAL_IP6, OPS_LOCAL_PORT, OPS_OP, OPS_REMOTE_IP4,
-    OPS_REMOTE_IP6, OPS_REMOTE_PORT, R0, R1, R10, R2, R3, R4, R6, STORE_DW, STORE_IMM_DW, STORE_W,
+    insn, map_and_key, set_jump, AF_INET, CALL, EXIT, HELPER_KTIME_NS, HELPER_MAP_UPDATE,
+    HELPER_NETNS_COOKIE, HELPER_SOCKET_COOKIE, JEQ_IMM, JNE_IMM, JNE_REG, JUMP, LOAD_DW,
+    LOAD_IMM64, LOAD_W, MOV64_IMM, MOV64_REG, OPS_FAMILY, OPS_LOCAL_IP4, OPS_LOCAL_IP6,
+    OPS_LOCAL_PORT, OPS_OP, OPS_REMOTE_IP4, OPS_REMOTE_IP6, OPS_REMOTE_PORT, R0, R1, R10, R2, R3,
+    R4, R6, STORE_DW, STORE_IMM_DW, STORE_W,
 };
 
 /// `BPF_SOCK_OPS_TCP_CONNECT_CB` (3), `BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB` (5),
@@ -37,7 +38,14 @@ const OPS_CB_FLAGS: i16 = 84;
 const OPS_BYTES_RECEIVED: i16 = 168;
 const OPS_BYTES_ACKED: i16 = 176;
 
-/// The value under a cookie, 64 bytes: `bytes_acked` and `bytes_received` (`u64`), then as
+/// The key of an end, 16 bytes: the socket's cookie and the time of the end (`CLOCK_MONOTONIC`
+/// nanoseconds), both `u64`. One socket can make two connections (a connect refused, then
+/// another): each end has its own entry, and the drain puts them in the order they happened,
+/// which cookies do not give (the kernel hands them out in per-CPU batches, and an accepted
+/// socket gets its cookie only when first asked).
+pub(crate) const END_KEY_BYTES: usize = 16;
+
+/// The value under a key, 64 bytes: `bytes_acked` and `bytes_received` (`u64`), then as
 /// `u32` words the old state, the family, the local port (host order) and the remote port (as
 /// `bpf_sock_ops` gives it), then the local and the remote address, 16 bytes each (an IPv4 one
 /// in the first four, the rest zero).
@@ -46,9 +54,9 @@ pub(crate) const END_VALUE_BYTES: usize = 64;
 /// The program; `ends` is the map's descriptor, `netns` the cookie of the daemon's network
 /// namespace (the hook sees every namespace's sockets).
 pub(crate) fn note_tcp_ends(ends: i32, netns: u64) -> Vec<u64> {
-    // The stack: the cookie at fp-8, the value at fp-72 (to fp-9).
-    const COOKIE: i16 = -8;
-    const VALUE: i16 = -72;
+    // The stack: the key at fp-16 (the cookie, then the time), the value at fp-80 (to fp-17).
+    const KEY: i16 = -16;
+    const VALUE: i16 = -80;
     const LOCAL: i16 = VALUE + 32;
     const REMOTE: i16 = VALUE + 48;
     let mut program = vec![
@@ -122,7 +130,9 @@ pub(crate) fn note_tcp_ends(ends: i32, netns: u64) -> Vec<u64> {
         insn(JNE_REG, R0, R2, 0, 0), // out (patched)
         insn(MOV64_REG, R1, R6, 0, 0),
         insn(CALL, 0, 0, 0, HELPER_SOCKET_COOKIE),
-        insn(STORE_DW, R10, R0, COOKIE, 0),
+        insn(STORE_DW, R10, R0, KEY, 0),
+        insn(CALL, 0, 0, 0, HELPER_KTIME_NS),
+        insn(STORE_DW, R10, R0, KEY + 8, 0),
         insn(LOAD_DW, R2, R6, OPS_BYTES_ACKED, 0),
         insn(STORE_DW, R10, R2, VALUE, 0),
         insn(LOAD_DW, R2, R6, OPS_BYTES_RECEIVED, 0),
@@ -157,10 +167,10 @@ pub(crate) fn note_tcp_ends(ends: i32, netns: u64) -> Vec<u64> {
         program.push(insn(LOAD_W, R2, R6, OPS_REMOTE_IP6 + 4 * word, 0));
         program.push(insn(STORE_W, R10, R2, REMOTE + 4 * word, 0));
     }
-    // ends[cookie] = value. A full map (the daemon not draining) loses the oldest end: its
+    // ends[(cookie, time)] = value. A full map (the daemon not draining) loses the oldest end: its
     // connection is then forgotten when idle, as one whose end never came.
     let update = program.len();
-    program.extend(map_and_key(ends, COOKIE));
+    program.extend(map_and_key(ends, KEY));
     program.extend([
         insn(MOV64_REG, R3, R10, 0, 0),
         insn(crate::connect_programs::ADD64_IMM, R3, 0, 0, VALUE.into()),

@@ -617,6 +617,7 @@ const TCP_ENDS_NEARLY_FULL: usize = TCP_ENDS_ROOM as usize * 3 / 4;
 /// their infos written in one go.
 fn drain_tcp_ends(mut ends: TcpEnds, daemon: &Daemon, stop: &AtomicBool) {
     let mut last_overflow: Option<Instant> = None;
+    let mut last_error: Option<Instant> = None;
     let mut wait = BPF_END_POLL;
     while !stop.load(Ordering::SeqCst) {
         std::thread::park_timeout(wait);
@@ -628,10 +629,10 @@ fn drain_tcp_ends(mut ends: TcpEnds, daemon: &Daemon, stop: &AtomicBool) {
             Ok(taken) if taken.is_empty() => wait = (wait * 2).min(BPF_END_POLL_IDLE),
             Ok(mut taken) => {
                 wait = BPF_END_POLL;
-                // Oldest connection first (cookies grow as sockets are made): a new connection
-                // on the addresses of one whose end is in the same drain counts on from its
-                // end, which the running totals, kept per addresses, need.
-                taken.sort_unstable_by_key(|end| end.cookie);
+                // In the order they happened: a new connection on the addresses of one whose
+                // end is in the same drain counts on from its end, which the running totals,
+                // kept per addresses, need.
+                taken.sort_unstable_by_key(|end| end.closed_ns);
                 // The map drops its oldest entries when full, and says nothing: a drain that
                 // found it nearly full may have missed some (the liveness check ends those
                 // still cached within minutes, `flow_liveness.rs`). One line a minute at most.
@@ -658,7 +659,18 @@ fn drain_tcp_ends(mut ends: TcpEnds, daemon: &Daemon, stop: &AtomicBool) {
                     }
                 });
             }
-            Err(e) => daemon.log(Severity::Warning, format!("TCP ends: {e}")),
+            Err(e) => {
+                // A map the kernel keeps refusing is tried at the idle pace and logged once a
+                // minute, not ten times a second.
+                wait = BPF_END_POLL_IDLE;
+                if last_error.is_none_or(|at| at.elapsed() >= Duration::from_secs(60)) {
+                    last_error = Some(Instant::now());
+                    daemon.log(
+                        Severity::Warning,
+                        format!("TCP ends: {e} (logged at most once a minute)"),
+                    );
+                }
+            }
         }
     }
 }

@@ -14,7 +14,7 @@ use zenithfence_core::flow::{FlowKey, IpAddress};
 
 use crate::bpf_sys::{self, BatchBuffers, BpfMap, MapKind};
 use crate::connect_owners::{open_cgroup2_root, ATTACH_SOCK_OPS, PROG_TYPE_SOCK_OPS};
-use crate::end_program::{note_tcp_ends, END_VALUE_BYTES};
+use crate::end_program::{note_tcp_ends, END_KEY_BYTES, END_VALUE_BYTES};
 use crate::sys;
 
 /// Room for the ends noted between two drains: 16 384 (a drain every 100 ms keeps up with
@@ -33,6 +33,8 @@ const FIN_ACKED_STATES: [u32; 4] = [5, 6, 9, 11];
 #[derive(Debug, PartialEq)]
 pub(crate) struct TcpEnd {
     pub(crate) cookie: u64,
+    /// When it ended (`CLOCK_MONOTONIC` nanoseconds): ends are handled in this order.
+    pub(crate) closed_ns: u64,
     /// The connection, as the socket saw it (an IPv6 socket's IPv4-mapped addresses as IPv4,
     /// as its packets show them).
     pub(crate) key: FlowKey,
@@ -74,7 +76,12 @@ impl TcpEnds {
         }
         let probe = UdpSocket::bind((Ipv4Addr::UNSPECIFIED, 0))?;
         let netns = sys::netns_cookie(&probe)?;
-        let map = BpfMap::create(MapKind::LruHash, 8, END_VALUE_BYTES as u32, TCP_ENDS_ROOM)?;
+        let map = BpfMap::create(
+            MapKind::LruHash,
+            END_KEY_BYTES as u32,
+            END_VALUE_BYTES as u32,
+            TCP_ENDS_ROOM,
+        )?;
         let program = note_tcp_ends(map.as_raw_fd(), netns);
         let mut log = vec![0u8; 64 * 1024];
         let loaded = bpf_sys::prog_load(PROG_TYPE_SOCK_OPS, 0, &program, &mut log)?;
@@ -93,21 +100,21 @@ impl TcpEnds {
     pub(crate) fn drain(&mut self, max: usize) -> io::Result<Vec<TcpEnd>> {
         let mut ends = Vec::new();
         let batch = self.map.take_batch(max, &mut self.buffers, |key, value| {
-            let key = key.try_into().map(u64::from_ne_bytes);
+            let key: Result<&[u8; END_KEY_BYTES], _> = key.try_into();
             let value: Result<&[u8; END_VALUE_BYTES], _> = value.try_into();
-            if let (Ok(cookie), Ok(value)) = (key, value) {
-                ends.extend(parse_end(cookie, value));
+            if let (Ok(key), Ok(value)) = (key, value) {
+                ends.extend(parse_end(key, value));
             }
         });
         if batch.is_ok() {
             return Ok(ends);
         }
-        let mut key = [0u8; 8];
+        let mut key = [0u8; END_KEY_BYTES];
         let mut value = [0u8; END_VALUE_BYTES];
         // Always from the first key: each one taken is deleted.
         while ends.len() < max && self.map.next_key(None, &mut key)? {
             if self.map.lookup(&key, &mut value)? {
-                ends.extend(parse_end(u64::from_ne_bytes(key), &value));
+                ends.extend(parse_end(&key, &value));
             }
             self.map.delete(&key)?;
         }
@@ -125,8 +132,13 @@ fn in_initial_cgroup_namespace() -> io::Result<bool> {
     Ok(std::fs::metadata("/proc/thread-self/ns/cgroup")?.ino() == INITIAL_CGROUP_NAMESPACE)
 }
 
-/// The end the program wrote under `cookie`; none for a family it cannot have written.
-pub(crate) fn parse_end(cookie: u64, value: &[u8; END_VALUE_BYTES]) -> Option<TcpEnd> {
+/// The end the program wrote under `key`; none for a family it cannot have written.
+pub(crate) fn parse_end(
+    key: &[u8; END_KEY_BYTES],
+    value: &[u8; END_VALUE_BYTES],
+) -> Option<TcpEnd> {
+    let cookie = u64::from_ne_bytes(key.get(0..8)?.try_into().ok()?);
+    let closed_ns = u64::from_ne_bytes(key.get(8..16)?.try_into().ok()?);
     let u64_at = |at: usize| -> Option<u64> {
         Some(u64::from_ne_bytes(value.get(at..at + 8)?.try_into().ok()?))
     };
@@ -154,6 +166,7 @@ pub(crate) fn parse_end(cookie: u64, value: &[u8; END_VALUE_BYTES]) -> Option<Tc
     let fin = u64::from(FIN_ACKED_STATES.contains(&old_state));
     Some(TcpEnd {
         cookie,
+        closed_ns,
         key: FlowKey {
             protocol: 6,
             local_ip,
@@ -203,6 +216,13 @@ mod tests {
         v
     }
 
+    fn key(cookie: u64, closed_ns: u64) -> [u8; END_KEY_BYTES] {
+        let mut k = [0u8; END_KEY_BYTES];
+        k[..8].copy_from_slice(&cookie.to_ne_bytes());
+        k[8..].copy_from_slice(&closed_ns.to_ne_bytes());
+        k
+    }
+
     fn v4(a: [u8; 4]) -> [u8; 16] {
         let mut x = [0u8; 16];
         x[..4].copy_from_slice(&a);
@@ -220,7 +240,8 @@ mod tests {
             v4([10, 0, 0, 1]),
             v4([10, 0, 0, 2]),
         );
-        let end = parse_end(9, &reset).unwrap();
+        let end = parse_end(&key(9, 1_234_567_890_123), &reset).unwrap();
+        assert_eq!((end.cookie, end.closed_ns), (9, 1_234_567_890_123));
         assert_eq!((end.acked, end.received), (12_346, 777));
         assert_eq!(data_sent(end.acked, true), 12_345, "made here: the SYN out");
         assert_eq!(
@@ -241,14 +262,17 @@ mod tests {
         for state in FIN_ACKED_STATES {
             let closed = value(12_347, 778, state, AF_INET, (1, 2), v4([1; 4]), v4([2; 4]));
             assert_eq!(
-                parse_end(9, &closed).unwrap().acked,
+                parse_end(&key(9, 5), &closed).unwrap().acked,
                 12_346,
                 "state {state}"
             );
         }
         // A connection refused or never answered: nothing sent, and no underflow.
         let refused = value(0, 0, 2, AF_INET, (1, 2), v4([1; 4]), v4([2; 4]));
-        assert_eq!(data_sent(parse_end(9, &refused).unwrap().acked, true), 0);
+        assert_eq!(
+            data_sent(parse_end(&key(9, 5), &refused).unwrap().acked, true),
+            0
+        );
     }
 
     #[test]
@@ -258,7 +282,7 @@ mod tests {
         let mut remote = [0u8; 16];
         remote[0] = 0x20;
         remote[15] = 2;
-        let end = parse_end(1, &value(2, 0, 1, AF_INET6, (5, 6), local, remote)).unwrap();
+        let end = parse_end(&key(1, 5), &value(2, 0, 1, AF_INET6, (5, 6), local, remote)).unwrap();
         assert_eq!(end.key.local_ip, IpAddress::V6(local));
         assert_eq!(end.key.remote_ip, IpAddress::V6(remote));
         let mapped = |a: [u8; 4]| {
@@ -269,7 +293,7 @@ mod tests {
             x
         };
         let end = parse_end(
-            1,
+            &key(1, 5),
             &value(
                 2,
                 0,
@@ -284,7 +308,7 @@ mod tests {
         assert_eq!(end.key.local_ip, IpAddress::V4([192, 0, 2, 1]));
         assert_eq!(end.key.remote_ip, IpAddress::V4([192, 0, 2, 2]));
         assert_eq!(
-            parse_end(1, &value(2, 0, 1, 99, (5, 6), local, remote)),
+            parse_end(&key(1, 5), &value(2, 0, 1, 99, (5, 6), local, remote)),
             None
         );
     }
@@ -322,29 +346,38 @@ mod tests {
 
     #[test]
     fn a_batch_takes_every_entry_once_and_empties_the_map() {
-        let Ok(map) = BpfMap::create(MapKind::LruHash, 8, END_VALUE_BYTES as u32, TCP_ENDS_ROOM)
-        else {
+        let Ok(map) = BpfMap::create(
+            MapKind::LruHash,
+            END_KEY_BYTES as u32,
+            END_VALUE_BYTES as u32,
+            TCP_ENDS_ROOM,
+        ) else {
             println!("skipped: no BPF maps here");
             return;
         };
         let value = value(2, 0, 1, AF_INET, (1, 2), v4([1; 4]), v4([2; 4]));
         for cookie in 0..5_000u64 {
-            assert!(map.insert(&cookie.to_ne_bytes(), &value).unwrap());
+            assert!(map.insert(&key(cookie, 7), &value).unwrap());
         }
         let mut seen = Vec::new();
         let taken = map
-            .take_batch(10_000, &mut map.batch_buffers(BATCH), |key, _| {
-                seen.push(u64::from_ne_bytes(key.try_into().unwrap()))
+            .take_batch(10_000, &mut map.batch_buffers(BATCH), |key, value| {
+                let end = parse_end(key.try_into().unwrap(), value.try_into().unwrap()).unwrap();
+                assert_eq!(end.closed_ns, 7);
+                seen.push(end.cookie)
             })
             .unwrap();
         seen.sort_unstable();
         assert_eq!(taken, 5_000);
         assert_eq!(seen, (0..5_000).collect::<Vec<_>>());
-        let mut key = [0u8; 8];
-        assert!(!map.next_key(None, &mut key).unwrap(), "the map is empty");
+        let mut first_key = [0u8; END_KEY_BYTES];
+        assert!(
+            !map.next_key(None, &mut first_key).unwrap(),
+            "the map is empty"
+        );
         // At most `max` (rounded up to the batch the kernel returned), the rest left.
         for cookie in 0..100u64 {
-            map.insert(&cookie.to_ne_bytes(), &value).unwrap();
+            map.insert(&key(cookie, 7), &value).unwrap();
         }
         let mut buffers = map.batch_buffers(BATCH);
         let first = map.take_batch(10, &mut buffers, |_, _| {}).unwrap();
@@ -352,6 +385,22 @@ mod tests {
         let rest = map.take_batch(1_000, &mut buffers, |_, _| {}).unwrap();
         assert_eq!(first + rest, 100);
     }
+
+    /// One socket from 127.0.0.1: a connect to 127.0.0.2:argv[1] (refused), then to
+    /// 127.0.0.2:argv[2], closed with a reset; prints the socket's cookie.
+    const CONNECTS_TWICE: &str = r#"
+import socket, struct, sys
+s = socket.socket()
+s.bind(('127.0.0.1', 0))
+try:
+    s.connect(('127.0.0.2', int(sys.argv[1])))
+except ConnectionRefusedError:
+    pass
+s.connect(('127.0.0.2', int(sys.argv[2])))
+print(int.from_bytes(s.getsockopt(socket.SOL_SOCKET, 57, 8), sys.byteorder), flush=True)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
+s.close()
+"#;
 
     /// The ends of `cookies` once all are noted (at most 2 s).
     fn wait_for(ends: &mut TcpEnds, cookies: &[u64]) -> Vec<TcpEnd> {
@@ -421,6 +470,42 @@ mod tests {
             assert_eq!((sent, end.received), (777, received), "{end:?}");
             assert_eq!(end.key.local_port, to.port());
         }
+        // One socket, two connections: refused at a closed port, then made and reset. Each end
+        // is kept, in the order they happened.
+        let closed_port = TcpListener::bind("127.0.0.2:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let client = std::process::Command::new("python3")
+            .args([
+                "-c",
+                CONNECTS_TWICE,
+                &closed_port.to_string(),
+                &to.port().to_string(),
+            ])
+            .output()
+            .unwrap();
+        let twice: u64 = String::from_utf8_lossy(&client.stdout)
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| unreachable!("{client:?}"));
+        drop(listener.accept().unwrap());
+        let deadline = Instant::now() + Duration::from_secs(2);
+        let mut both = Vec::new();
+        while both.len() < 2 && Instant::now() < deadline {
+            both.extend(
+                ends.drain(10_000)
+                    .unwrap()
+                    .into_iter()
+                    .filter(|e| e.cookie == twice),
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        both.sort_unstable_by_key(|e| e.closed_ns);
+        let remote_ports: Vec<u16> = both.iter().map(|e| e.key.remote_port).collect();
+        assert_eq!(remote_ports, [closed_port, to.port()], "{both:?}");
+        assert!(both[0].closed_ns < both[1].closed_ns, "{both:?}");
         // 127.0.0.1 to itself: loopback, never held, never noted.
         let itself = TcpListener::bind("127.0.0.1:0").unwrap();
         let mut own = TcpStream::connect(itself.local_addr().unwrap()).unwrap();

@@ -1255,3 +1255,86 @@ fn a_connection_that_reuses_the_addresses_of_an_ended_one_counts_its_own_bytes()
         "received {rx} bytes for 3 000 000"
     );
 }
+
+/// One socket from local port argv[2]: a connect to argv[1]:9201, where nothing listens (refused),
+/// then a connect of the same socket to argv[1]:9200, which sends 100 000 bytes and closes once
+/// the file argv[3] exists.
+const CONNECTS_TWICE: &str = r#"
+import os, socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('0.0.0.0', int(sys.argv[2])))
+try:
+    s.connect((sys.argv[1], 9201))
+    print('not refused', flush=True)
+except ConnectionRefusedError:
+    pass
+s.connect((sys.argv[1], 9200))
+print('connected', flush=True)
+s.sendall(b'x' * 100000)
+while not os.path.exists(sys.argv[3]):
+    time.sleep(0.02)
+s.close()
+time.sleep(60)
+"#;
+
+#[test]
+fn a_socket_that_connects_twice_ends_each_connection_on_its_own() {
+    let Some(_serial) = root_test("a_socket_that_connects_twice_ends_each_connection_on_its_own")
+    else {
+        return;
+    };
+    let mut net = TestNet::new();
+    let server = net.spawn(
+        &net.b.clone(),
+        "/usr/bin/python3",
+        &["-c", READ_TO_END_SERVER],
+    );
+    assert_eq!(net.first_line(server), "ready");
+    let daemon = Daemon::start_logged(&net, &[]);
+    let app = Responder::start(&daemon.socket, accept_all());
+    if !has_bpf_ends(&net) {
+        // Destroy events come once a socket is freed: one end for both connections.
+        println!("skipped: the daemon has no BPF source of TCP ends here");
+        return;
+    }
+    let close = net.dir.join("close");
+    let (to, close_arg) = (net.ip4_b.clone(), close.to_string_lossy().into_owned());
+    let client = net.spawn(
+        &net.a.clone(),
+        "/usr/bin/python3",
+        &["-c", CONNECTS_TWICE, &to, "42001", &close_arg],
+    );
+    assert_eq!(net.first_line(client), "connected");
+    // Both connections share the socket's cookie; each end names its own.
+    let ends_to = |infos: &[Info], remote: u16| {
+        infos
+            .iter()
+            .filter(|i| {
+                matches!(i, Info::ConnectionEndV4(e)
+                    if e.local_port == 42001 && e.remote_port == remote)
+            })
+            .count()
+    };
+    assert!(
+        app.wait_for(Duration::from_secs(5), |infos| ends_to(infos, 9201) == 1),
+        "the refused connection ended"
+    );
+    // Two more drains: the open connection is not ended by anything of the refused one.
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(
+        ends_to(&app.infos(), 9200),
+        0,
+        "an end for the connection still open"
+    );
+    std::fs::write(&close, b"").unwrap();
+    assert!(
+        app.wait_for(Duration::from_secs(5), |infos| ends_to(infos, 9200) == 1),
+        "the open connection ended once it closed"
+    );
+    let (tx, _) = bytes_of(&app, 6, 42001, |tx, _| tx >= 100_000);
+    assert!(
+        within_half_percent(tx, 100_000),
+        "{tx} bytes sent counted for 100 000"
+    );
+}
