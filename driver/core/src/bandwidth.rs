@@ -9,6 +9,7 @@ use alloc::vec::Vec;
 use zenithfence_protocol::{BandwidthEntry, BandwidthStats, Info};
 
 use crate::flow::{FlowKey, IpAddress};
+use crate::sliced::retain_slice;
 
 #[derive(Clone, Copy, Default)]
 struct Bytes {
@@ -21,6 +22,8 @@ struct Bytes {
 pub struct BandwidthAccounts {
     deltas: BTreeMap<FlowKey, Bytes>,
     last_totals: BTreeMap<FlowKey, Bytes>,
+    /// Where [`BandwidthAccounts::forget_totals_slice`] goes on.
+    totals_cursor: Option<FlowKey>,
 }
 
 impl BandwidthAccounts {
@@ -81,6 +84,29 @@ impl BandwidthAccounts {
     /// Forgets a connection's running totals once it ended and its final totals were observed.
     pub fn forget_totals(&mut self, key: &FlowKey) {
         self.last_totals.remove(key);
+    }
+
+    /// One slice (at most `budget` entries) of a pass that forgets the running totals of
+    /// connections no longer `known`: one whose end never came (expired idle, or evicted from
+    /// a full cache) or one blocked after its totals were started would otherwise keep its
+    /// entry for the life of the process. Returns whether the pass reached the end.
+    pub fn forget_totals_slice(
+        &mut self,
+        budget: usize,
+        mut known: impl FnMut(&FlowKey) -> bool,
+    ) -> bool {
+        retain_slice(
+            &mut self.last_totals,
+            &mut self.totals_cursor,
+            budget,
+            |key, _| known(key),
+        )
+        .finished
+    }
+
+    /// How many connections' running totals are kept.
+    pub fn totals_kept(&self) -> usize {
+        self.last_totals.len()
     }
 
     /// Connections with bytes not yet taken.
@@ -208,6 +234,33 @@ mod tests {
             panic!("expected v4 stats");
         };
         assert_eq!(stats.entries[0].transmitted, 30_000);
+    }
+
+    #[test]
+    fn totals_of_connections_no_longer_known_are_forgotten_a_slice_at_a_time() {
+        let mut accounts = BandwidthAccounts::new();
+        for port in 1..=10 {
+            accounts.observe_totals(key(6, port), 100, 10);
+        }
+        accounts.take();
+        let gone = |k: &FlowKey| k.local_port % 2 == 1;
+        // Slices of four: the pass reaches the end on the third.
+        assert!(!accounts.forget_totals_slice(4, |k| !gone(k)));
+        assert!(!accounts.forget_totals_slice(4, |k| !gone(k)));
+        assert!(accounts.forget_totals_slice(4, |k| !gone(k)));
+        assert_eq!(accounts.totals_kept(), 5);
+        // A kept connection counts on from its totals; a forgotten one from zero.
+        accounts.observe_totals(key(6, 2), 150, 10);
+        accounts.observe_totals(key(6, 3), 40, 0);
+        let Info::BandwidthStatsV4(stats) = &accounts.take()[0] else {
+            panic!("expected v4 stats");
+        };
+        let sent: Vec<(u16, u64)> = stats
+            .entries
+            .iter()
+            .map(|e| (e.local_port, e.transmitted))
+            .collect();
+        assert_eq!(sent, [(2, 50), (3, 40)]);
     }
 
     #[test]

@@ -15,7 +15,9 @@
 //!    under it afterwards.
 //! 3. `accounts` (the byte accounts): taken under `engine` when totals are recorded, so that a
 //!    connection's end (which marks it ended and records its final totals) and a dump's totals
-//!    for it are recorded in one order or the other, never interleaved.
+//!    for it are recorded in one order or the other, never interleaved; and by the packet
+//!    thread's clean-up, under `engine`, to forget the totals of connections the cache no
+//!    longer has.
 //! 4. `forgotten` (conntrack entries we deleted ourselves).
 //! 5. `verdicts` (the queue's verdict socket, `verdict_outbox.rs`): held while writing
 //!    verdicts, which the engine only queues under `engine`; they are written once `engine` is
@@ -73,7 +75,7 @@ use crate::client::ClientOut;
 use crate::connect_owners::ConnectOwners;
 use crate::conntrack::Conntrack;
 use crate::dns_watch::DnsWatch;
-use crate::engine::{Attribution, Engine, HeldPacket, Quick, Time};
+use crate::engine::{Attribution, Engine, HeldPacket, Quick, Time, CLEAN_SLICE};
 use crate::flow_liveness;
 use crate::locks::{RankedGuard, RankedMutex};
 use crate::log::{Log, Severity};
@@ -822,8 +824,17 @@ impl Daemon {
             let mut engine = self.engine();
             engine.expire(now);
             // A slice per wake-up (at least every IDLE_TICK) until the pass is done.
-            if now >= next_clean && engine.clean_slice(now) {
-                next_clean = now + CLEAN_EVERY_MS;
+            if now >= next_clean {
+                // Running totals go with their connection's end; those of connections the
+                // cache no longer has, whose end never came, go here, a slice along (the
+                // accounts' lock after the engine's, see "Locks").
+                let cache = &engine.cache;
+                self.accounts
+                    .lock()
+                    .forget_totals_slice(CLEAN_SLICE, |key| cache.get(key).is_some());
+                if engine.clean_slice(now) {
+                    next_clean = now + CLEAN_EVERY_MS;
+                }
             }
             drop(engine);
             self.client_out.write_now(&self.queue);

@@ -87,7 +87,7 @@ describe('policy document properties', () => {
   });
 
   // Each prefix is checksummed and decoded, so checking every prefix is quadratic in a document's
-  // size: with a blocklist a document is 16–33 KB, and by seed the test took 2.5–11 s alone and
+  // size: with app paths of the longest length a document is 16–33 KB, and by seed the test took 2.5–11 s alone and
   // over 20 s beside other tests (session 29). Large documents get a bounded sample of cuts.
   it('every strict prefix of a document, resealed, is refused as malformed', () => {
     const random = new Random(testSeed('policy prefixes'));
