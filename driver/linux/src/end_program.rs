@@ -1,19 +1,20 @@
 //! The BPF program behind `tcp_ends.rs`, assembled by hand like those of `connect_programs.rs`:
 //! on the cgroup `sock_ops` hook, it asks for state-change callbacks on the TCP connections of
-//! the daemon's network namespace that may be held (not those to their own address, which go
-//! over loopback), and when one of them closes it notes its end, byte counts and addresses in a
-//! map under the socket's cookie and the time of the end. This replaces the kernel's socket-destroy events, which cost
-//! every TCP socket of the namespace a message filled on a kernel worker (README, "What the
-//! daemon's namespace pays for TCP ends").
+//! the daemon's network namespace that may be held (not those to their own address or with a
+//! loopback address on either end, which go over loopback, whose packets the rules never
+//! queue), and when one of them closes it notes its end, byte counts and addresses in a map
+//! under the socket's cookie and the time of the end. This replaces the kernel's socket-destroy
+//! events, which cost every TCP socket of the namespace a message filled on a kernel worker
+//! (README, "What the daemon's namespace pays for TCP ends").
 //!
 //! The program ends at one `exit` that returns 1 on every path: it never refuses anything.
 
 use crate::connect_programs::{
     insn, map_and_key, set_jump, AF_INET, CALL, EXIT, HELPER_KTIME_NS, HELPER_MAP_UPDATE,
-    HELPER_NETNS_COOKIE, HELPER_SOCKET_COOKIE, JEQ_IMM, JNE_IMM, JNE_REG, JUMP, LOAD_DW,
-    LOAD_IMM64, LOAD_W, MOV64_IMM, MOV64_REG, OPS_FAMILY, OPS_LOCAL_IP4, OPS_LOCAL_IP6,
-    OPS_LOCAL_PORT, OPS_OP, OPS_REMOTE_IP4, OPS_REMOTE_IP6, OPS_REMOTE_PORT, R0, R1, R10, R2, R3,
-    R4, R6, STORE_DW, STORE_IMM_DW, STORE_W,
+    HELPER_NETNS_COOKIE, HELPER_SOCKET_COOKIE, JEQ_IMM, JEQ_REG, JNE_IMM, JNE_REG, JUMP, LOAD_DW,
+    LOAD_IMM64, LOAD_W, MAPPED_WORD, MOV32_IMM, MOV32_REG, MOV64_IMM, MOV64_REG, OPS_FAMILY,
+    OPS_LOCAL_IP4, OPS_LOCAL_IP6, OPS_LOCAL_PORT, OPS_OP, OPS_REMOTE_IP4, OPS_REMOTE_IP6,
+    OPS_REMOTE_PORT, R0, R1, R10, R2, R3, R4, R6, STORE_DW, STORE_IMM_DW, STORE_W,
 };
 
 /// `BPF_SOCK_OPS_TCP_CONNECT_CB` (3), `BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB` (5),
@@ -29,6 +30,13 @@ const STATE_CB_FLAG: i32 = 1 << 2;
 const HELPER_CB_FLAGS_SET: i32 = 59;
 /// `w_dst |= imm` on the whole register.
 const OR64_IMM: u8 = 0x47;
+/// `w_dst &= imm` on the low 32 bits (the upper ones cleared).
+const AND32_IMM: u8 = 0x54;
+/// An IPv4 address word, as a load of its network-order bytes gives it, masked to its first
+/// byte, and that byte for 127.0.0.0/8; IPv6 `::1`'s last word.
+const LOOPBACK_MASK4: i32 = u32::from_ne_bytes([0xff, 0, 0, 0]) as i32;
+const LOOPBACK_NET4: i32 = u32::from_ne_bytes([127, 0, 0, 0]) as i32;
+const LOOPBACK_WORD6: i32 = u32::from_ne_bytes([0, 0, 0, 1]) as i32;
 /// More offsets in `struct bpf_sock_ops` (`include/uapi/linux/bpf.h`): `args[0]` and
 /// `args[1]` (a state change's old and new state), the socket's callback flags, and its byte
 /// counts (`__u64`, Linux 4.16).
@@ -67,7 +75,8 @@ pub(crate) fn note_tcp_ends(ends: i32, netns: u64) -> Vec<u64> {
         insn(JEQ_IMM, R2, 0, 0, OP_STATE),               // 4: a state change (patched)
         insn(JUMP, 0, 0, 0, 0),                          // 5: out (patched)
     ];
-    // Ask for state changes: only in the daemon's namespace, only between two addresses.
+    // Ask for state changes: only in the daemon's namespace, only between two addresses, neither
+    // a loopback one.
     let ask = program.len();
     program.extend([
         insn(MOV64_REG, R1, R6, 0, 0),
@@ -86,22 +95,63 @@ pub(crate) fn note_tcp_ends(ends: i32, netns: u64) -> Vec<u64> {
         insn(LOAD_W, R2, R6, OPS_LOCAL_IP4, 0),
         insn(LOAD_W, R3, R6, OPS_REMOTE_IP4, 0),
     ]);
-    let ipv4_differ = program.len();
-    program.extend([
-        insn(JNE_REG, R2, R3, 0, 0), // set (patched)
-        insn(JUMP, 0, 0, 0, 0),      // the same address: out (patched)
-    ]);
+    // The same address on both ends, or a loopback one (127.0.0.0/8) on either: the
+    // connection goes over loopback, which the rules never queue.
+    let mut to_out = Vec::new();
+    to_out.push(program.len());
+    program.push(insn(JEQ_REG, R2, R3, 0, 0)); // out (patched)
+    for side in [R2, R3] {
+        program.push(insn(MOV32_REG, R4, side, 0, 0));
+        program.push(insn(AND32_IMM, R4, 0, 0, LOOPBACK_MASK4));
+        to_out.push(program.len());
+        program.push(insn(JEQ_IMM, R4, 0, 0, LOOPBACK_NET4)); // out (patched)
+    }
+    let ipv4_set = program.len();
+    program.push(insn(JUMP, 0, 0, 0, 0)); // set (patched)
+                                          // IPv6: the same address, or `::1` or an IPv4-mapped loopback address on either end.
     let ipv6 = program.len();
     let mut ipv6_differ = Vec::new();
     for word in 0..4 {
         program.push(insn(LOAD_W, R2, R6, OPS_LOCAL_IP6 + 4 * word, 0));
         program.push(insn(LOAD_W, R3, R6, OPS_REMOTE_IP6 + 4 * word, 0));
         ipv6_differ.push(program.len());
-        program.push(insn(JNE_REG, R2, R3, 0, 0)); // set (patched)
+        program.push(insn(JNE_REG, R2, R3, 0, 0)); // the loopback checks (patched)
     }
-    let ipv6_same = program.len();
-    program.push(insn(JUMP, 0, 0, 0, 0)); // out (patched)
-                                          // The helper replaces the flags: keep those another program asked for.
+    to_out.push(program.len());
+    program.push(insn(JUMP, 0, 0, 0, 0)); // the same address: out (patched)
+    let ipv6_loopback = program.len();
+    for side in [OPS_LOCAL_IP6, OPS_REMOTE_IP6] {
+        // Words 0 and 1 zero; then word 2 zero and word 3 `::1`'s, or word 2 the mapped
+        // prefix's and word 3 in 127.0.0.0/8.
+        let mut to_next = Vec::new();
+        for word in 0..2 {
+            program.push(insn(LOAD_W, R2, R6, side + 4 * word, 0));
+            to_next.push(program.len());
+            program.push(insn(JNE_IMM, R2, 0, 0, 0)); // the next side (patched)
+        }
+        program.push(insn(LOAD_W, R2, R6, side + 8, 0));
+        program.push(insn(LOAD_W, R3, R6, side + 12, 0));
+        let to_mapped = program.len();
+        program.push(insn(JNE_IMM, R2, 0, 0, 0)); // mapped (patched)
+        to_out.push(program.len());
+        program.push(insn(JEQ_IMM, R3, 0, 0, LOOPBACK_WORD6)); // out (patched)
+        to_next.push(program.len());
+        program.push(insn(JUMP, 0, 0, 0, 0)); // the next side (patched)
+        let mapped = program.len();
+        set_jump(&mut program, to_mapped, mapped);
+        program.push(insn(MOV32_IMM, R4, 0, 0, MAPPED_WORD));
+        to_next.push(program.len());
+        program.push(insn(JNE_REG, R2, R4, 0, 0)); // the next side (patched)
+        program.push(insn(AND32_IMM, R3, 0, 0, LOOPBACK_MASK4));
+        to_out.push(program.len());
+        program.push(insn(JEQ_IMM, R3, 0, 0, LOOPBACK_NET4)); // out (patched)
+        let next_side = program.len();
+        for at in to_next {
+            set_jump(&mut program, at, next_side);
+        }
+    }
+    // Neither end loopback: on to set the flag.
+    // The helper replaces the flags: keep those another program asked for.
     let set = program.len();
     program.extend([
         insn(LOAD_W, R2, R6, OPS_CB_FLAGS, 0),
@@ -186,16 +236,15 @@ pub(crate) fn note_tcp_ends(ends: i32, netns: u64) -> Vec<u64> {
         (5, out),
         (other_namespace, out),
         (to_ipv6, ipv6),
-        (ipv4_differ, set),
-        (ipv4_differ + 1, out),
-        (ipv6_same, out),
+        (ipv4_set, set),
         (asked, out),
         (not_closed, out),
         (closed_elsewhere, out),
         (end_ipv6, end_ipv6_words),
         (ipv4_noted, update),
     ];
-    jumps.extend(ipv6_differ.into_iter().map(|at| (at, set)));
+    jumps.extend(ipv6_differ.into_iter().map(|at| (at, ipv6_loopback)));
+    jumps.extend(to_out.into_iter().map(|at| (at, out)));
     for (at, to) in jumps {
         set_jump(&mut program, at, to);
     }

@@ -191,8 +191,7 @@ fn unmapped(address: [u8; 16]) -> IpAddress {
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
-    use std::io::{Read, Write};
-    use std::net::{TcpListener, TcpStream};
+    use std::net::TcpListener;
     use std::time::{Duration, Instant};
 
     fn value(
@@ -338,12 +337,6 @@ mod tests {
         assert!(refused.unwrap().contains("cgroup namespace"));
     }
 
-    /// `SO_LINGER` {on, 0}: the close sends an RST.
-    fn linger_zero(stream: &TcpStream) {
-        let linger: Vec<u8> = [1i32, 0].iter().flat_map(|w| w.to_ne_bytes()).collect();
-        sys::set_option(stream, sys::SOL_SOCKET, 13, &linger).unwrap();
-    }
-
     #[test]
     fn a_batch_takes_every_entry_once_and_empties_the_map() {
         let Ok(map) = BpfMap::create(
@@ -386,136 +379,188 @@ mod tests {
         assert_eq!(first + rest, 100);
     }
 
-    /// One socket from 127.0.0.1: a connect to 127.0.0.2:argv[1] (refused), then to
-    /// 127.0.0.2:argv[2], closed with a reset; prints the socket's cookie.
+    /// Connections made and closed inside the test's namespace, one per argument
+    /// `family,local,remote,close` (`close` is `reset` or `fin`): the client sends 12 345 bytes,
+    /// the server 777, then the client closes; with `fin` both sides read to the end. Prints a
+    /// line per connection: the client's cookie, the server's, and the server's port.
+    const CONNECTIONS: &str = r#"
+import socket, struct, sys
+def cookie(s):
+    return int.from_bytes(s.getsockopt(socket.SOL_SOCKET, 57, 8), sys.byteorder)
+def read(s, n):
+    got = b''
+    while len(got) < n:
+        got += s.recv(n - len(got))
+for case in sys.argv[1:]:
+    family, local, remote, close = case.split(',')
+    family = socket.AF_INET6 if family == '6' else socket.AF_INET
+    listener = socket.socket(family)
+    listener.bind((remote, 0))
+    listener.listen()
+    port = listener.getsockname()[1]
+    client = socket.socket(family)
+    client.bind((local, 0))
+    client.connect((remote, port))
+    served, _ = listener.accept()
+    listener.close()
+    print(cookie(client), cookie(served), port, flush=True)
+    client.sendall(b'x' * 12345)
+    read(served, 12345)
+    served.sendall(b'y' * 777)
+    read(client, 777)
+    if close == 'reset':
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
+        client.close()
+        served.close()
+    else:
+        client.shutdown(socket.SHUT_WR)
+        while served.recv(65536):
+            pass
+        served.close()
+        while client.recv(65536):
+            pass
+        client.close()
+"#;
+
+    /// One socket from 10.77.0.1: a connect to 10.77.0.2:argv[1] (refused), then to
+    /// 10.77.0.2:argv[2], closed with a reset; prints the socket's cookie.
     const CONNECTS_TWICE: &str = r#"
 import socket, struct, sys
 s = socket.socket()
-s.bind(('127.0.0.1', 0))
+s.bind(('10.77.0.1', 0))
 try:
-    s.connect(('127.0.0.2', int(sys.argv[1])))
+    s.connect(('10.77.0.2', int(sys.argv[1])))
 except ConnectionRefusedError:
     pass
-s.connect(('127.0.0.2', int(sys.argv[2])))
+s.connect(('10.77.0.2', int(sys.argv[2])))
 print(int.from_bytes(s.getsockopt(socket.SOL_SOCKET, 57, 8), sys.byteorder), flush=True)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
 s.close()
 "#;
 
-    /// The ends of `cookies` once all are noted (at most 2 s).
-    fn wait_for(ends: &mut TcpEnds, cookies: &[u64]) -> Vec<TcpEnd> {
+    /// Runs python3 with `script` and `args`; its output's lines, split at spaces, as numbers.
+    fn python_lines(script: &str, args: &[&str]) -> Vec<Vec<u64>> {
+        let out = std::process::Command::new("python3")
+            .arg("-c")
+            .arg(script)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|line| line.split(' ').map(|n| n.parse().unwrap()).collect())
+            .collect()
+    }
+
+    /// Takes ends until one of each of `cookies`, or `count` of them in all, are in (at most 2 s);
+    /// then what came within another 100 ms.
+    fn ends_of(ends: &mut TcpEnds, cookies: &[u64], count: usize) -> Vec<TcpEnd> {
         let deadline = Instant::now() + Duration::from_secs(2);
-        let mut seen = Vec::new();
-        while Instant::now() < deadline {
+        let mut seen: Vec<TcpEnd> = Vec::new();
+        let mine = |seen: &Vec<TcpEnd>| seen.iter().filter(|e| cookies.contains(&e.cookie)).count();
+        while mine(&seen) < count && Instant::now() < deadline {
             seen.extend(ends.drain(10_000).unwrap());
-            if cookies.iter().all(|c| seen.iter().any(|e| e.cookie == *c)) {
-                break;
-            }
             std::thread::sleep(Duration::from_millis(10));
         }
+        std::thread::sleep(Duration::from_millis(100));
+        seen.extend(ends.drain(10_000).unwrap());
+        seen.retain(|e| cookies.contains(&e.cookie));
         seen
     }
 
     #[test]
-    fn the_kernel_notes_each_end_with_its_bytes_and_never_a_loopback_one_to_itself() {
-        let Ok(mut ends) = TcpEnds::attach() else {
-            // Not root, no cgroup v2 or no BPF here: the daemon then reads destroy events.
-            println!("skipped: the program could not be attached");
-            return;
-        };
-        // 127.0.0.1 to 127.0.0.2: two addresses, as a connection the daemon may hold.
-        let listener = TcpListener::bind("127.0.0.2:0").unwrap();
-        let to = listener.local_addr().unwrap();
-        let (mut cookies, mut served_cookies) = (Vec::new(), Vec::new());
-        for reset in [true, false] {
-            let mut client = TcpStream::connect(to).unwrap();
-            let (mut served, _) = listener.accept().unwrap();
-            cookies.push(sys::socket_cookie(&client).unwrap());
-            served_cookies.push(sys::socket_cookie(&served).unwrap());
-            client.write_all(&[7u8; 12_345]).unwrap();
-            let mut got = vec![0u8; 12_345];
-            served.read_exact(&mut got).unwrap();
-            served.write_all(&[1u8; 777]).unwrap();
-            let mut back = [0u8; 777];
-            client.read_exact(&mut back).unwrap();
-            if reset {
-                linger_zero(&client);
-                drop((client, served));
-            } else {
-                client.shutdown(std::net::Shutdown::Write).unwrap();
-                let mut rest = Vec::new();
-                served.read_to_end(&mut rest).unwrap();
-                drop(served);
-                client.read_to_end(&mut rest).unwrap();
-                drop(client);
+    fn the_kernel_notes_each_end_with_its_bytes_and_never_a_loopback_one() {
+        crate::root_tests::in_own_namespace(|| {
+            use crate::root_tests::run_ok;
+            run_ok("ip", &["link", "set", "lo", "up"]);
+            // Addresses of this host that are not loopback ones; a connection between two of
+            // them goes over loopback too, but may be held (its address is the machine's).
+            for address in ["10.77.0.1/32", "10.77.0.2/32"] {
+                run_ok("ip", &["addr", "add", address, "dev", "lo"]);
             }
-        }
-        let all: Vec<u64> = cookies.iter().chain(&served_cookies).copied().collect();
-        let seen = wait_for(&mut ends, &all);
-        let end_of = |cookie: &u64| {
-            let end = seen.iter().find(|e| e.cookie == *cookie);
-            end.unwrap_or_else(|| unreachable!("no end for cookie {cookie}: {seen:?}"))
-        };
-        for (cookie, received) in cookies.iter().zip([777, 778]) {
-            let end = end_of(cookie);
-            let sent = data_sent(end.acked, true);
-            assert_eq!((sent, end.received), (12_345, received), "{end:?}");
-            assert_eq!(end.key.remote_port, to.port());
-        }
-        // The accepted side: 777 bytes sent, 12 345 received (and the FIN after them in the
-        // closed one, whose server closed second, after reading the client's FIN).
-        for (cookie, received) in served_cookies.iter().zip([12_345, 12_346]) {
-            let end = end_of(cookie);
-            let sent = data_sent(end.acked, false);
-            assert_eq!((sent, end.received), (777, received), "{end:?}");
-            assert_eq!(end.key.local_port, to.port());
-        }
-        // One socket, two connections: refused at a closed port, then made and reset. Each end
-        // is kept, in the order they happened.
-        let closed_port = TcpListener::bind("127.0.0.2:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let client = std::process::Command::new("python3")
-            .args([
-                "-c",
-                CONNECTS_TWICE,
-                &closed_port.to_string(),
-                &to.port().to_string(),
-            ])
-            .output()
-            .unwrap();
-        let twice: u64 = String::from_utf8_lossy(&client.stdout)
-            .trim()
-            .parse()
-            .unwrap_or_else(|_| unreachable!("{client:?}"));
-        drop(listener.accept().unwrap());
-        let deadline = Instant::now() + Duration::from_secs(2);
-        let mut both = Vec::new();
-        while both.len() < 2 && Instant::now() < deadline {
-            both.extend(
-                ends.drain(10_000)
-                    .unwrap()
-                    .into_iter()
-                    .filter(|e| e.cookie == twice),
+            for address in ["fd77::1/128", "fd77::2/128"] {
+                run_ok("ip", &["addr", "add", address, "dev", "lo", "nodad"]);
+            }
+            let Ok(mut ends) = TcpEnds::attach() else {
+                // No cgroup v2 or no BPF here: the daemon then reads destroy events.
+                println!("skipped: the program could not be attached");
+                return;
+            };
+            let noted = python_lines(
+                CONNECTIONS,
+                &[
+                    "4,10.77.0.1,10.77.0.2,reset",
+                    "4,10.77.0.1,10.77.0.2,fin",
+                    "6,fd77::1,fd77::2,reset",
+                ],
             );
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        both.sort_unstable_by_key(|e| e.closed_ns);
-        let remote_ports: Vec<u16> = both.iter().map(|e| e.key.remote_port).collect();
-        assert_eq!(remote_ports, [closed_port, to.port()], "{both:?}");
-        assert!(both[0].closed_ns < both[1].closed_ns, "{both:?}");
-        // 127.0.0.1 to itself: loopback, never held, never noted.
-        let itself = TcpListener::bind("127.0.0.1:0").unwrap();
-        let mut own = TcpStream::connect(itself.local_addr().unwrap()).unwrap();
-        let (served, _) = itself.accept().unwrap();
-        let own_cookie = sys::socket_cookie(&own).unwrap();
-        own.write_all(b"x").unwrap();
-        linger_zero(&own);
-        drop((own, served));
-        std::thread::sleep(Duration::from_millis(100));
-        let later = ends.drain(10_000).unwrap();
-        assert!(later.iter().all(|e| e.cookie != own_cookie), "{later:?}");
+            // Loopback on one end or the other: never held, never noted.
+            let loopback = python_lines(
+                CONNECTIONS,
+                &[
+                    "4,127.0.0.1,127.0.0.2,reset",
+                    "6,fd77::1,::1,reset",
+                    "6,::ffff:127.0.0.1,::ffff:127.0.0.2,reset",
+                    "4,10.77.0.1,10.77.0.1,reset",
+                ],
+            );
+            let client_cookies: Vec<u64> = noted.iter().map(|line| line[0]).collect();
+            let server_cookies: Vec<u64> = noted.iter().map(|line| line[1]).collect();
+            let all: Vec<u64> = client_cookies
+                .iter()
+                .chain(&server_cookies)
+                .copied()
+                .collect();
+            let loopback_cookies: Vec<u64> = loopback.iter().flat_map(|l| [l[0], l[1]]).collect();
+            // One drain for both kinds: the loopback ones would have been noted by now.
+            let everything: Vec<u64> = all.iter().chain(&loopback_cookies).copied().collect();
+            let seen = ends_of(&mut ends, &everything, all.len());
+            let noted_loopback: Vec<&TcpEnd> = seen
+                .iter()
+                .filter(|e| loopback_cookies.contains(&e.cookie))
+                .collect();
+            assert!(noted_loopback.is_empty(), "{noted_loopback:?}");
+            let end_of = |cookie: &u64| {
+                let end = seen.iter().find(|e| e.cookie == *cookie);
+                end.unwrap_or_else(|| unreachable!("no end for cookie {cookie}: {seen:?}"))
+            };
+            // The client: 12 345 bytes sent, 777 received (and the server's FIN in the closed
+            // one, whose server closed second, after reading the client's FIN).
+            for (line, received) in noted.iter().zip([777, 778, 777]) {
+                let end = end_of(&line[0]);
+                let sent = data_sent(end.acked, true);
+                assert_eq!((sent, end.received), (12_345, received), "{end:?}");
+                assert_eq!(u64::from(end.key.remote_port), line[2]);
+            }
+            for (line, received) in noted.iter().zip([12_345, 12_346, 12_345]) {
+                let end = end_of(&line[1]);
+                let sent = data_sent(end.acked, false);
+                assert_eq!((sent, end.received), (777, received), "{end:?}");
+                assert_eq!(u64::from(end.key.local_port), line[2]);
+            }
+            let v6 = end_of(&noted[2][0]);
+            assert!(matches!(v6.key.remote_ip, IpAddress::V6(_)), "{v6:?}");
+
+            // One socket, two connections: refused at a closed port, then made and reset.
+            // Each end is kept, in the order they happened.
+            let closed_port = python_lines(
+                "import socket; s = socket.socket(); s.bind(('10.77.0.2', 0)); print(s.getsockname()[1])",
+                &[],
+            )[0][0];
+            let listener = TcpListener::bind("10.77.0.2:0").unwrap();
+            let port = listener.local_addr().unwrap().port();
+            let twice = python_lines(
+                CONNECTS_TWICE,
+                &[&closed_port.to_string(), &port.to_string()],
+            )[0][0];
+            drop(listener.accept().unwrap());
+            let mut both = ends_of(&mut ends, &[twice], 2);
+            both.sort_unstable_by_key(|e| e.closed_ns);
+            let remote_ports: Vec<u64> =
+                both.iter().map(|e| u64::from(e.key.remote_port)).collect();
+            assert_eq!(remote_ports, [closed_port, u64::from(port)], "{both:?}");
+            assert!(both[0].closed_ns < both[1].closed_ns, "{both:?}");
+        });
     }
 }
