@@ -17,13 +17,18 @@ struct Bytes {
     rx: u64,
 }
 
+/// The socket a connection's running totals come from: its cookie, or 0 where the source
+/// names no socket (a conntrack entry). Two connections on the same addresses, one ending while
+/// the next has begun, are two sockets: each one's totals count on from its own.
+pub type SocketId = u64;
+
 /// Byte counts per connection since the last [`BandwidthAccounts::take`].
 #[derive(Default)]
 pub struct BandwidthAccounts {
     deltas: BTreeMap<FlowKey, Bytes>,
-    last_totals: BTreeMap<FlowKey, Bytes>,
+    last_totals: BTreeMap<(FlowKey, SocketId), Bytes>,
     /// Where [`BandwidthAccounts::forget_totals_slice`] goes on.
-    totals_cursor: Option<FlowKey>,
+    totals_cursor: Option<(FlowKey, SocketId)>,
 }
 
 impl BandwidthAccounts {
@@ -42,11 +47,17 @@ impl BandwidthAccounts {
         entry.rx = entry.rx.saturating_add(received);
     }
 
-    /// Records a connection's running totals and adds what grew since the previous totals.
-    /// Totals that shrink (a counter was reset) count from zero again.
-    pub fn observe_totals(&mut self, key: FlowKey, transmitted: u64, received: u64) {
+    /// Records a connection's running totals from `socket` and adds what grew since its
+    /// previous totals. Totals that shrink (a counter was reset) count from zero again.
+    pub fn observe_totals(
+        &mut self,
+        key: FlowKey,
+        socket: SocketId,
+        transmitted: u64,
+        received: u64,
+    ) {
         let last = self.last_totals.insert(
-            key,
+            (key, socket),
             Bytes {
                 tx: transmitted,
                 rx: received,
@@ -60,8 +71,15 @@ impl BandwidthAccounts {
     /// Records a connection's final totals from a source that may count a little less than
     /// the running totals did (the kernel's `bytes_acked` against `tcp_info`'s bytes sent):
     /// only growth is added, never the whole total again.
-    pub fn observe_final_totals(&mut self, key: FlowKey, transmitted: u64, received: u64) {
-        let last = self.last_totals.remove(&key).unwrap_or_default();
+    /// The socket's running totals are forgotten: it is over.
+    pub fn observe_final_totals(
+        &mut self,
+        key: FlowKey,
+        socket: SocketId,
+        transmitted: u64,
+        received: u64,
+    ) {
+        let last = self.last_totals.remove(&(key, socket)).unwrap_or_default();
         self.add(
             key,
             transmitted.saturating_sub(last.tx),
@@ -74,16 +92,37 @@ impl BandwidthAccounts {
     /// what it carried before was counted by an earlier run, or happened before any. Totals
     /// already known (this run saw the connection before) are kept, so nothing it carried since
     /// is lost.
-    pub fn start_totals_at(&mut self, key: FlowKey, transmitted: u64, received: u64) {
-        self.last_totals.entry(key).or_insert(Bytes {
+    pub fn start_totals_at(
+        &mut self,
+        key: FlowKey,
+        socket: SocketId,
+        transmitted: u64,
+        received: u64,
+    ) {
+        self.last_totals.entry((key, socket)).or_insert(Bytes {
             tx: transmitted,
             rx: received,
         });
     }
 
-    /// Forgets a connection's running totals once it ended and its final totals were observed.
-    pub fn forget_totals(&mut self, key: &FlowKey) {
-        self.last_totals.remove(key);
+    /// Forgets a connection's running totals once it ended and its final totals were observed:
+    /// those of `socket`, or of every socket on `key` when the end names none.
+    pub fn forget_totals(&mut self, key: &FlowKey, socket: Option<SocketId>) {
+        match socket {
+            Some(socket) => {
+                self.last_totals.remove(&(*key, socket));
+            }
+            None => {
+                let sockets: Vec<SocketId> = self
+                    .last_totals
+                    .range((*key, 0)..=(*key, SocketId::MAX))
+                    .map(|((_, socket), _)| *socket)
+                    .collect();
+                for socket in sockets {
+                    self.last_totals.remove(&(*key, socket));
+                }
+            }
+        }
     }
 
     /// One slice (at most `budget` entries) of a pass that forgets the running totals of
@@ -99,7 +138,7 @@ impl BandwidthAccounts {
             &mut self.last_totals,
             &mut self.totals_cursor,
             budget,
-            |key, _| known(key),
+            |(key, _), _| known(key),
         )
         .finished
     }
@@ -197,10 +236,10 @@ mod tests {
     #[test]
     fn totals_become_deltas() {
         let mut accounts = BandwidthAccounts::new();
-        accounts.observe_totals(key(6, 1), 1_000, 10);
+        accounts.observe_totals(key(6, 1), 7, 1_000, 10);
         accounts.take();
-        accounts.observe_totals(key(6, 1), 1_500, 10);
-        accounts.observe_totals(key(6, 1), 1_700, 30);
+        accounts.observe_totals(key(6, 1), 7, 1_500, 10);
+        accounts.observe_totals(key(6, 1), 7, 1_700, 30);
         let Info::BandwidthStatsV4(stats) = &accounts.take()[0] else {
             panic!("expected v4 stats");
         };
@@ -208,7 +247,7 @@ mod tests {
             (stats.entries[0].transmitted, stats.entries[0].received),
             (700, 20)
         );
-        accounts.observe_totals(key(6, 1), 50, 30);
+        accounts.observe_totals(key(6, 1), 7, 50, 30);
         let Info::BandwidthStatsV4(stats) = &accounts.take()[0] else {
             panic!("expected v4 stats");
         };
@@ -218,8 +257,8 @@ mod tests {
     #[test]
     fn a_connection_first_seen_part_way_counts_only_what_it_carries_after() {
         let mut accounts = BandwidthAccounts::new();
-        accounts.start_totals_at(key(6, 1), 100_000, 2_000);
-        accounts.observe_totals(key(6, 1), 150_000, 2_500);
+        accounts.start_totals_at(key(6, 1), 7, 100_000, 2_000);
+        accounts.observe_totals(key(6, 1), 7, 150_000, 2_500);
         let Info::BandwidthStatsV4(stats) = &accounts.take()[0] else {
             panic!("expected v4 stats");
         };
@@ -228,8 +267,8 @@ mod tests {
             (50_000, 500)
         );
         // Seen before in this run: its totals stay, and what it carried meanwhile counts.
-        accounts.start_totals_at(key(6, 1), 170_000, 2_500);
-        accounts.observe_final_totals(key(6, 1), 180_000, 2_500);
+        accounts.start_totals_at(key(6, 1), 7, 170_000, 2_500);
+        accounts.observe_final_totals(key(6, 1), 7, 180_000, 2_500);
         let Info::BandwidthStatsV4(stats) = &accounts.take()[0] else {
             panic!("expected v4 stats");
         };
@@ -240,7 +279,7 @@ mod tests {
     fn totals_of_connections_no_longer_known_are_forgotten_a_slice_at_a_time() {
         let mut accounts = BandwidthAccounts::new();
         for port in 1..=10 {
-            accounts.observe_totals(key(6, port), 100, 10);
+            accounts.observe_totals(key(6, port), 7, 100, 10);
         }
         accounts.take();
         let gone = |k: &FlowKey| k.local_port % 2 == 1;
@@ -250,8 +289,8 @@ mod tests {
         assert!(accounts.forget_totals_slice(4, |k| !gone(k)));
         assert_eq!(accounts.totals_kept(), 5);
         // A kept connection counts on from its totals; a forgotten one from zero.
-        accounts.observe_totals(key(6, 2), 150, 10);
-        accounts.observe_totals(key(6, 3), 40, 0);
+        accounts.observe_totals(key(6, 2), 7, 150, 10);
+        accounts.observe_totals(key(6, 3), 7, 40, 0);
         let Info::BandwidthStatsV4(stats) = &accounts.take()[0] else {
             panic!("expected v4 stats");
         };
@@ -264,12 +303,39 @@ mod tests {
     }
 
     #[test]
+    fn two_sockets_on_the_same_addresses_count_on_from_their_own_totals() {
+        // The first connection's last running totals, then its end comes after the next
+        // connection on the same addresses was counted once: each counts only its own growth.
+        let mut accounts = BandwidthAccounts::new();
+        accounts.observe_totals(key(6, 1), 11, 900_000, 0);
+        accounts.observe_totals(key(6, 1), 12, 3_000, 0);
+        accounts.observe_final_totals(key(6, 1), 11, 1_000_000, 0);
+        accounts.observe_totals(key(6, 1), 12, 5_000, 0);
+        accounts.observe_final_totals(key(6, 1), 12, 6_000, 0);
+        let Info::BandwidthStatsV4(stats) = &accounts.take()[0] else {
+            panic!("expected v4 stats");
+        };
+        assert_eq!(stats.entries[0].transmitted, 1_006_000);
+        assert_eq!(accounts.totals_kept(), 0);
+        // An end that names no socket forgets every socket's totals on its addresses.
+        accounts.observe_totals(key(6, 1), 13, 10, 0);
+        accounts.observe_totals(key(6, 1), 14, 10, 0);
+        accounts.observe_totals(key(6, 2), 15, 10, 0);
+        accounts.forget_totals(&key(6, 1), None);
+        assert_eq!(accounts.totals_kept(), 1);
+        accounts.forget_totals(&key(6, 2), Some(16));
+        assert_eq!(accounts.totals_kept(), 1, "another socket's end");
+        accounts.forget_totals(&key(6, 2), Some(15));
+        assert_eq!(accounts.totals_kept(), 0);
+    }
+
+    #[test]
     fn final_totals_a_little_below_the_running_ones_add_nothing_again() {
         let mut accounts = BandwidthAccounts::new();
-        accounts.observe_totals(key(6, 1), 1_000_000, 500);
+        accounts.observe_totals(key(6, 1), 7, 1_000_000, 500);
         accounts.take();
         // The kernel's acknowledged count, one byte short of tcp_info's sent count.
-        accounts.observe_final_totals(key(6, 1), 999_999, 510);
+        accounts.observe_final_totals(key(6, 1), 7, 999_999, 510);
         let Info::BandwidthStatsV4(stats) = &accounts.take()[0] else {
             panic!("expected v4 stats");
         };
@@ -278,7 +344,7 @@ mod tests {
             (0, 10)
         );
         // The running totals are gone with the connection: a new one counts from zero.
-        accounts.observe_totals(key(6, 1), 40, 0);
+        accounts.observe_totals(key(6, 1), 7, 40, 0);
         let Info::BandwidthStatsV4(stats) = &accounts.take()[0] else {
             panic!("expected v4 stats");
         };

@@ -118,10 +118,10 @@ impl Attributor {
         self.attribute(flow, packet_uid)
     }
 
-    /// The bytes acknowledged by the peer (our SYN included when we made the connection) and
-    /// received so far on the TCP connection of `flow`, if there is one: where the count of a
-    /// connection first held mid-stream starts.
-    pub(crate) fn tcp_acked_totals(&mut self, flow: &FlowKey) -> Option<(u64, u64)> {
+    /// The socket (its cookie) of the TCP connection of `flow`, if there is one, with the bytes
+    /// the peer acknowledged (our SYN included when we made the connection) and received so
+    /// far: where the count of a connection first held mid-stream starts.
+    pub(crate) fn tcp_acked_totals(&mut self, flow: &FlowKey) -> Option<(u64, u64, u64)> {
         let socket = self
             .diag
             .as_mut()?
@@ -132,7 +132,7 @@ impl Attributor {
             .ok()
             .flatten()?;
         let tcp = socket.tcp?;
-        Some((tcp.bytes_acked, tcp.bytes_received))
+        Some((socket.cookie, tcp.bytes_acked, tcp.bytes_received))
     }
 
     /// Attributes a connection; `packet_uid` is the socket owner netfilter reported (outbound).

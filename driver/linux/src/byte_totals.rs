@@ -9,6 +9,7 @@
 //! - up to [`EXACT_LIMIT`]: one exact request per flow (microseconds each);
 //! - more: the dumps, which then cost less than that many requests.
 
+use zenithfence_core::bandwidth::SocketId;
 use zenithfence_core::flow::{FlowKey, IpAddress, PacketTuple};
 use zenithfence_protocol::Direction;
 
@@ -29,6 +30,9 @@ const IPPROTO_UDP: u8 = 17;
 /// when we decided it; a UDP entry may be either of two keys (we opened it, or the peer did).
 pub(crate) struct Totals {
     pub(crate) keys: [Option<(FlowKey, u64, u64)>; 2],
+    /// The socket they are of (its cookie; 0 for a conntrack entry): a connection's running
+    /// totals are kept per socket (`BandwidthAccounts`).
+    pub(crate) socket: SocketId,
 }
 
 /// How one protocol's totals are read this time.
@@ -69,6 +73,7 @@ fn tcp_exact(diag: &mut SockDiag, live: &[FlowKey], warn: &mut dyn FnMut(String)
         match diag.lookup_tcp_counters(local, remote) {
             Ok(Some(socket)) => totals.extend(socket.tcp.map(|tcp| Totals {
                 keys: [Some((*key, sent(&tcp), tcp.bytes_received)), None],
+                socket: socket.cookie,
             })),
             Ok(None) => {} // closed: its end event brings the final totals
             Err(e) => {
@@ -90,6 +95,7 @@ pub(crate) fn tcp_dump(diag: &mut SockDiag, warn: &mut dyn FnMut(String)) -> Vec
                 let tcp = socket.tcp?;
                 Some(Totals {
                     keys: [Some((socket.key, sent(&tcp), tcp.bytes_received)), None],
+                    socket: socket.cookie,
                 })
             })),
             Err(e) => warn(format!("TCP byte counts: {e}")),
@@ -179,6 +185,7 @@ fn udp_totals(entry: &CtEntry) -> Totals {
     let inbound = entry.key_orig.flow_key(Direction::Inbound);
     Totals {
         keys: [Some((outbound, orig, reply)), Some((inbound, reply, orig))],
+        socket: 0,
     }
 }
 
@@ -317,9 +324,11 @@ mod tests {
         let totals = [
             Totals {
                 keys: [Some((key(1), 5, 6)), None],
+                socket: 1,
             },
             Totals {
                 keys: [Some((key(9), 0, 0)), Some((key(3), 0, 0))],
+                socket: 0,
             },
         ];
         assert_eq!(not_found(&[key(1), key(2), key(3)], &totals), vec![key(2)]);

@@ -59,7 +59,7 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use zenithfence_core::bandwidth::BandwidthAccounts;
+use zenithfence_core::bandwidth::{BandwidthAccounts, SocketId};
 use zenithfence_core::blocking_queue::BlockingInfoQueue;
 use zenithfence_core::decision::{Action, Decision};
 use zenithfence_core::dns_queries::AnsweredQuery;
@@ -468,6 +468,7 @@ impl Daemon {
             let engine = self.engine();
             let mut accounts = self.accounts.lock();
             for t in totals {
+                let socket = t.socket;
                 // A connection that ended has had (or will have) its final totals recorded by
                 // its end; the kernel's older totals would count its bytes twice.
                 let live = t.keys.into_iter().flatten().find(|(key, _, _)| {
@@ -477,7 +478,7 @@ impl Daemon {
                         .is_some_and(|entry| entry.ended_ms.is_none())
                 });
                 if let Some((key, tx, rx)) = live {
-                    accounts.observe_totals(key, tx, rx);
+                    accounts.observe_totals(key, socket, tx, rx);
                 }
             }
             drop(engine);
@@ -548,7 +549,7 @@ impl Daemon {
             confirm.extend(missing_exact.iter().filter(|k| flows.missed_before(k)));
         }
         let mut look = Look {
-            found: seen.iter().map(|(key, _, _)| *key).collect(),
+            found: seen.iter().map(|(key, _, _, _)| *key).collect(),
             ..Look::default()
         };
         if complete {
@@ -559,7 +560,7 @@ impl Daemon {
             };
             if let Some(dumped) = dumped {
                 let dumped = watched_totals(&dumped, &confirm);
-                look.found_by_dump = dumped.iter().map(|(key, _, _)| *key).collect();
+                look.found_by_dump = dumped.iter().map(|(key, _, _, _)| *key).collect();
                 let first_misses = missing_exact.iter().filter(|k| !confirm.contains(k));
                 let still_missing = confirm.iter().filter(|k| !look.found_by_dump.contains(k));
                 look.missing = Some(first_misses.chain(still_missing).copied().collect());
@@ -571,13 +572,13 @@ impl Daemon {
             let engine = self.engine();
             // Under the engine lock, as a byte report's totals are (see "Locks").
             let mut accounts = self.accounts.lock();
-            for (key, tx, rx) in &seen {
+            for (key, socket, tx, rx) in &seen {
                 match engine.cache.get(key) {
                     Some(entry) if entry.ended_ms.is_some() => done.push(*key),
                     // Counted only once allowed, as byte reports count (a blocked flow's bytes
                     // never went anywhere).
                     Some(entry) if Decision::of(entry.verdict).action == Action::Accept => {
-                        accounts.observe_totals(*key, *tx, *rx);
+                        accounts.observe_totals(*key, *socket, *tx, *rx);
                     }
                     // Not decided yet, or blocked: watched on, not counted.
                     _ => {}
@@ -694,8 +695,9 @@ impl Daemon {
         };
         // An entry already ended still takes the end: a new connection on the same addresses,
         // answered from the cache before the old one's end came, ends on the same key, and
-        // since each end adds what its totals grew over the last ones (and forgets them), the
-        // two together count both connections whichever comes first. A second report of the
+        // since running totals are kept per socket and each end adds what its socket's totals
+        // grew over the last ones (and forgets them), the two together count both connections
+        // whichever comes first, byte reports between them included. A second report of the
         // same end cannot come: the watch and the liveness check wait longer than the sources.
         let Some(entry) = engine.cache.get(&flow) else {
             return;
@@ -705,14 +707,17 @@ impl Daemon {
         let mut accounts = self.accounts.lock();
         match final_bytes {
             EndBytes::Unknown => {}
-            EndBytes::Counted(tx, rx) => accounts.observe_totals(flow, tx, rx),
+            EndBytes::Counted(tx, rx) => {
+                accounts.observe_totals(flow, cookie.unwrap_or(0), tx, rx);
+            }
             EndBytes::Acknowledged(acked, rx) => {
-                accounts.observe_final_totals(flow, tcp_ends::data_sent(acked, made_here), rx);
+                let sent = tcp_ends::data_sent(acked, made_here);
+                accounts.observe_final_totals(flow, cookie.unwrap_or(0), sent, rx);
             }
         }
         // The connection is over: a later one on the same addresses counts from zero, and the
         // totals of ended connections do not pile up.
-        accounts.forget_totals(&flow);
+        accounts.forget_totals(&flow, cookie);
         drop(accounts);
         engine.connection_ended(flow, now);
     }
@@ -971,13 +976,15 @@ impl Daemon {
         direction: Direction,
         attributor: &mut Attributor,
     ) {
-        let Some((acked, received)) = attributor.tcp_acked_totals(&flow) else {
+        let Some((socket, acked, received)) = attributor.tcp_acked_totals(&flow) else {
             return;
         };
         let sent = tcp_ends::data_sent(acked, direction == Direction::Outbound);
         // Under the engine lock, as totals are recorded (see "Locks").
         let _engine = self.engine();
-        self.accounts.lock().start_totals_at(flow, sent, received);
+        self.accounts
+            .lock()
+            .start_totals_at(flow, socket, sent, received);
     }
 
     /// A TCP flow first held without a SYN: a connection made before it was held, whose end
@@ -1003,14 +1010,18 @@ impl Daemon {
     }
 }
 
-/// The `(key, sent, received)` of `totals` for the flows of `keys`.
-fn watched_totals(totals: &[Totals], keys: &[FlowKey]) -> Vec<(FlowKey, u64, u64)> {
+/// The `(key, socket, sent, received)` of `totals` for the flows of `keys`.
+fn watched_totals(totals: &[Totals], keys: &[FlowKey]) -> Vec<(FlowKey, SocketId, u64, u64)> {
     let keys: std::collections::HashSet<&FlowKey> = keys.iter().collect();
     totals
         .iter()
-        .flat_map(|t| t.keys.iter().flatten())
-        .filter(|(key, _, _)| keys.contains(key))
-        .copied()
+        .flat_map(|t| {
+            t.keys
+                .iter()
+                .flatten()
+                .map(|&(key, tx, rx)| (key, t.socket, tx, rx))
+        })
+        .filter(|(key, _, _, _)| keys.contains(key))
         .collect()
 }
 

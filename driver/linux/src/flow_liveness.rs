@@ -74,6 +74,7 @@ mod tests {
     fn alive(key: FlowKey) -> Totals {
         Totals {
             keys: [Some((key, 1, 2)), None],
+            socket: 1,
         }
     }
 
@@ -128,6 +129,7 @@ mod tests {
         cache.insert(inbound, Verdict::PermanentAccept, 1, Direction::Inbound, 0);
         let totals = [Totals {
             keys: [Some((key(17, 9), 0, 0)), Some((inbound, 5, 6))],
+            socket: 0,
         }];
         assert_eq!(mark_alive(&mut cache, &totals, 500_000), 1);
         assert_eq!(cache.get(&inbound).unwrap().last_active_ms, 500_000);

@@ -629,9 +629,8 @@ fn drain_tcp_ends(mut ends: TcpEnds, daemon: &Daemon, stop: &AtomicBool) {
             Ok(taken) if taken.is_empty() => wait = (wait * 2).min(BPF_END_POLL_IDLE),
             Ok(mut taken) => {
                 wait = BPF_END_POLL;
-                // In the order they happened: a new connection on the addresses of one whose
-                // end is in the same drain counts on from its end, which the running totals,
-                // kept per addresses, need.
+                // In the order they happened: of two connections on the same addresses whose
+                // ends are in one drain, the client hears of the older end first.
                 taken.sort_unstable_by_key(|end| end.closed_ns);
                 // The map drops its oldest entries when full, and says nothing: a drain that
                 // found it nearly full may have missed some (the liveness check ends those
