@@ -137,7 +137,9 @@ impl MidStreamFlows {
     }
 
     /// The flows due for a look at `now_ms`: at most [`EXACT_PER_LOOK`] by exact lookups, those
-    /// due longest first (the rest wait for the next look), and every one only a dump finds.
+    /// due longest first (the rest wait for the next look); and once one that only a dump finds
+    /// is due, every such one: the dump finds them all, so their minutes fall together and
+    /// they cost one dump a minute, not one each.
     pub(crate) fn due(&self, now_ms: u64) -> Due {
         let mut due = Due::default();
         let mut exact = Vec::new();
@@ -149,6 +151,14 @@ impl MidStreamFlows {
                     exact.push((watch.next_ms, *key));
                 }
             }
+        }
+        if !due.dump_only.is_empty() {
+            due.dump_only = self
+                .flows
+                .iter()
+                .filter(|(_, watch)| watch.dump_only)
+                .map(|(key, _)| *key)
+                .collect();
         }
         exact.sort_unstable();
         due.exact = exact
@@ -298,6 +308,27 @@ mod tests {
             "again in a second"
         );
         assert_eq!(flows.update(&missing, 62_000), vec![key(1)]);
+    }
+
+    #[test]
+    fn flows_only_a_dump_finds_are_looked_at_together() {
+        let mut flows = watching(&[key(1), key(2), key(3)]);
+        let by_dump = |keys: &[FlowKey]| Look {
+            found_by_dump: keys.to_vec(),
+            ..Look::default()
+        };
+        flows.update(&by_dump(&[key(1)]), 1_000);
+        flows.update(&by_dump(&[key(2)]), 30_000);
+        let sorted = |mut keys: Vec<FlowKey>| {
+            keys.sort_unstable();
+            keys
+        };
+        // The first one's minute: the second one comes along, the exact one does not.
+        let due = sorted(flows.due(61_000).dump_only);
+        assert_eq!(due, vec![key(1), key(2)]);
+        flows.update(&by_dump(&due), 61_000);
+        assert_eq!(flows.due(120_000).dump_only, Vec::<FlowKey>::new());
+        assert_eq!(sorted(flows.due(121_000).dump_only), vec![key(1), key(2)]);
     }
 
     #[test]
