@@ -63,7 +63,7 @@ use zenithfence_core::bandwidth::{BandwidthAccounts, SocketId};
 use zenithfence_core::blocking_queue::BlockingInfoQueue;
 use zenithfence_core::decision::{Action, Decision};
 use zenithfence_core::dns_queries::AnsweredQuery;
-use zenithfence_core::flow::{FlowKey, PacketTuple};
+use zenithfence_core::flow::{FlowKey, IpAddress, PacketTuple};
 use zenithfence_core::packet::{parse_ip_packet, Transport};
 use zenithfence_core::policy::{PolicyOrigin, PreparedPolicy};
 use zenithfence_protocol::constants::feature;
@@ -682,15 +682,21 @@ impl Daemon {
     fn record_end(&self, candidates: &[FlowKey], cookie: Option<u64>, final_bytes: EndBytes) {
         let now = self.now_ms();
         let mut engine = self.engine();
-        // The end's addresses first: one socket can make two connections (a connect refused,
-        // then another), and its cookie names the flow of its latest, which may still be open
-        // while the end is the earlier one's.
+        // By the end's addresses: one socket can make two connections (a connect refused, then
+        // another), and its cookie names the flow of its latest, which may still be open while
+        // the end is the earlier one's, or a connection never held (to a loopback address).
+        // The cookie only for an end whose addresses were cleared (a destroy event).
         let by_addresses = candidates
             .iter()
             .copied()
             .find(|k| engine.cache.get(k).is_some());
-        let Some(flow) = by_addresses.or_else(|| cookie.and_then(|c| engine.flow_of_cookie(c)))
-        else {
+        let cleared = candidates.iter().all(addresses_cleared);
+        let by_cookie = || {
+            cookie
+                .filter(|_| cleared)
+                .and_then(|c| engine.flow_of_cookie(c))
+        };
+        let Some(flow) = by_addresses.or_else(by_cookie) else {
             return;
         };
         // An entry already ended still takes the end: a new connection on the same addresses,
@@ -1008,6 +1014,16 @@ impl Daemon {
         let time = self.time();
         self.engine().shutdown(time);
     }
+}
+
+/// Whether a socket's addresses were cleared before its end was reported (its remote end
+/// unspecified): only its cookie can name its flow then.
+fn addresses_cleared(key: &FlowKey) -> bool {
+    let unspecified = match key.remote_ip {
+        IpAddress::V4(ip) => ip == [0; 4],
+        IpAddress::V6(ip) => ip == [0; 16],
+    };
+    unspecified || key.remote_port == 0
 }
 
 /// The `(key, socket, sent, received)` of `totals` for the flows of `keys`.

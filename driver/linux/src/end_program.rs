@@ -1,8 +1,7 @@
 //! The BPF program behind `tcp_ends.rs`, assembled by hand like those of `connect_programs.rs`:
 //! on the cgroup `sock_ops` hook, it asks for state-change callbacks on the TCP connections of
-//! the daemon's network namespace that may be held (not those to their own address or with a
-//! loopback address on either end, which go over loopback, whose packets the rules never
-//! queue), and when one of them closes it notes its end, byte counts and addresses in a map
+//! the daemon's network namespace that may be held (not those to their own address or between
+//! two loopback addresses, which go over loopback, whose packets the rules never queue), and when one of them closes it notes its end, byte counts and addresses in a map
 //! under the socket's cookie and the time of the end. This replaces the kernel's socket-destroy
 //! events, which cost every TCP socket of the namespace a message filled on a kernel worker
 //! (README, "What the daemon's namespace pays for TCP ends").
@@ -33,10 +32,9 @@ const OR64_IMM: u8 = 0x47;
 /// `w_dst &= imm` on the low 32 bits (the upper ones cleared).
 const AND32_IMM: u8 = 0x54;
 /// An IPv4 address word, as a load of its network-order bytes gives it, masked to its first
-/// byte, and that byte for 127.0.0.0/8; IPv6 `::1`'s last word.
+/// byte, and that byte for 127.0.0.0/8.
 const LOOPBACK_MASK4: i32 = u32::from_ne_bytes([0xff, 0, 0, 0]) as i32;
 const LOOPBACK_NET4: i32 = u32::from_ne_bytes([127, 0, 0, 0]) as i32;
-const LOOPBACK_WORD6: i32 = u32::from_ne_bytes([0, 0, 0, 1]) as i32;
 /// More offsets in `struct bpf_sock_ops` (`include/uapi/linux/bpf.h`): `args[0]` and
 /// `args[1]` (a state change's old and new state), the socket's callback flags, and its byte
 /// counts (`__u64`, Linux 4.16).
@@ -75,8 +73,8 @@ pub(crate) fn note_tcp_ends(ends: i32, netns: u64) -> Vec<u64> {
         insn(JEQ_IMM, R2, 0, 0, OP_STATE),               // 4: a state change (patched)
         insn(JUMP, 0, 0, 0, 0),                          // 5: out (patched)
     ];
-    // Ask for state changes: only in the daemon's namespace, only between two addresses, neither
-    // a loopback one.
+    // Ask for state changes: only in the daemon's namespace, only between two addresses that
+    // are not both loopback ones.
     let ask = program.len();
     program.extend([
         insn(MOV64_REG, R1, R6, 0, 0),
@@ -95,20 +93,30 @@ pub(crate) fn note_tcp_ends(ends: i32, netns: u64) -> Vec<u64> {
         insn(LOAD_W, R2, R6, OPS_LOCAL_IP4, 0),
         insn(LOAD_W, R3, R6, OPS_REMOTE_IP4, 0),
     ]);
-    // The same address on both ends, or a loopback one (127.0.0.0/8) on either: the
-    // connection goes over loopback, which the rules never queue.
+    // The same address on both ends, or loopback ones (127.0.0.0/8) on both: the connection
+    // goes over loopback, whose packets the rules never queue. One loopback end facing another
+    // address is a connection the daemon may hold: a port forwarded to a local-only service
+    // (DNAT to 127.0.0.1 with `route_localnet`) is accepted on 127.0.0.1.
     let mut to_out = Vec::new();
+    let mut to_set = Vec::new();
     to_out.push(program.len());
     program.push(insn(JEQ_REG, R2, R3, 0, 0)); // out (patched)
-    for side in [R2, R3] {
+    for (side, last) in [(R2, false), (R3, true)] {
         program.push(insn(MOV32_REG, R4, side, 0, 0));
         program.push(insn(AND32_IMM, R4, 0, 0, LOOPBACK_MASK4));
-        to_out.push(program.len());
-        program.push(insn(JEQ_IMM, R4, 0, 0, LOOPBACK_NET4)); // out (patched)
+        if last {
+            to_out.push(program.len());
+            program.push(insn(JEQ_IMM, R4, 0, 0, LOOPBACK_NET4)); // both loopback: out (patched)
+        } else {
+            to_set.push(program.len());
+            program.push(insn(JNE_IMM, R4, 0, 0, LOOPBACK_NET4)); // set (patched)
+        }
     }
-    let ipv4_set = program.len();
+    to_set.push(program.len());
     program.push(insn(JUMP, 0, 0, 0, 0)); // set (patched)
-                                          // IPv6: the same address, or `::1` or an IPv4-mapped loopback address on either end.
+
+    // IPv6: the same address (`::1` to itself among them), or IPv4-mapped loopback addresses on
+    // both ends (`::1` is the only other loopback address, and it reaches no mapped one).
     let ipv6 = program.len();
     let mut ipv6_differ = Vec::new();
     for word in 0..4 {
@@ -120,37 +128,26 @@ pub(crate) fn note_tcp_ends(ends: i32, netns: u64) -> Vec<u64> {
     to_out.push(program.len());
     program.push(insn(JUMP, 0, 0, 0, 0)); // the same address: out (patched)
     let ipv6_loopback = program.len();
+    program.push(insn(MOV32_IMM, R4, 0, 0, MAPPED_WORD));
     for side in [OPS_LOCAL_IP6, OPS_REMOTE_IP6] {
-        // Words 0 and 1 zero; then word 2 zero and word 3 `::1`'s, or word 2 the mapped
-        // prefix's and word 3 in 127.0.0.0/8.
-        let mut to_next = Vec::new();
+        // Mapped 127.0.0.0/8: words 0 and 1 zero, word 2 the mapped prefix's, word 3 in
+        // 127.0.0.0/8. Anything else: set. Both ends so: on past the loop, out.
         for word in 0..2 {
             program.push(insn(LOAD_W, R2, R6, side + 4 * word, 0));
-            to_next.push(program.len());
-            program.push(insn(JNE_IMM, R2, 0, 0, 0)); // the next side (patched)
+            to_set.push(program.len());
+            program.push(insn(JNE_IMM, R2, 0, 0, 0)); // set (patched)
         }
         program.push(insn(LOAD_W, R2, R6, side + 8, 0));
+        to_set.push(program.len());
+        program.push(insn(JNE_REG, R2, R4, 0, 0)); // set (patched)
         program.push(insn(LOAD_W, R3, R6, side + 12, 0));
-        let to_mapped = program.len();
-        program.push(insn(JNE_IMM, R2, 0, 0, 0)); // mapped (patched)
-        to_out.push(program.len());
-        program.push(insn(JEQ_IMM, R3, 0, 0, LOOPBACK_WORD6)); // out (patched)
-        to_next.push(program.len());
-        program.push(insn(JUMP, 0, 0, 0, 0)); // the next side (patched)
-        let mapped = program.len();
-        set_jump(&mut program, to_mapped, mapped);
-        program.push(insn(MOV32_IMM, R4, 0, 0, MAPPED_WORD));
-        to_next.push(program.len());
-        program.push(insn(JNE_REG, R2, R4, 0, 0)); // the next side (patched)
         program.push(insn(AND32_IMM, R3, 0, 0, LOOPBACK_MASK4));
-        to_out.push(program.len());
-        program.push(insn(JEQ_IMM, R3, 0, 0, LOOPBACK_NET4)); // out (patched)
-        let next_side = program.len();
-        for at in to_next {
-            set_jump(&mut program, at, next_side);
-        }
+        to_set.push(program.len());
+        program.push(insn(JNE_IMM, R3, 0, 0, LOOPBACK_NET4)); // set (patched)
     }
-    // Neither end loopback: on to set the flag.
+    to_out.push(program.len());
+    program.push(insn(JUMP, 0, 0, 0, 0)); // both mapped loopback: out (patched)
+
     // The helper replaces the flags: keep those another program asked for.
     let set = program.len();
     program.extend([
@@ -236,7 +233,6 @@ pub(crate) fn note_tcp_ends(ends: i32, netns: u64) -> Vec<u64> {
         (5, out),
         (other_namespace, out),
         (to_ipv6, ipv6),
-        (ipv4_set, set),
         (asked, out),
         (not_closed, out),
         (closed_elsewhere, out),
@@ -245,6 +241,7 @@ pub(crate) fn note_tcp_ends(ends: i32, netns: u64) -> Vec<u64> {
     ];
     jumps.extend(ipv6_differ.into_iter().map(|at| (at, ipv6_loopback)));
     jumps.extend(to_out.into_iter().map(|at| (at, out)));
+    jumps.extend(to_set.into_iter().map(|at| (at, set)));
     for (at, to) in jumps {
         set_jump(&mut program, at, to);
     }

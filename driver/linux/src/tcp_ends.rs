@@ -470,7 +470,7 @@ s.close()
     }
 
     #[test]
-    fn the_kernel_notes_each_end_with_its_bytes_and_never_a_loopback_one() {
+    fn the_kernel_notes_each_end_with_its_bytes_and_none_between_loopback_addresses() {
         crate::root_tests::in_own_namespace(|| {
             use crate::root_tests::run_ok;
             run_ok("ip", &["link", "set", "lo", "up"]);
@@ -493,18 +493,23 @@ s.close()
                     "4,10.77.0.1,10.77.0.2,reset",
                     "4,10.77.0.1,10.77.0.2,fin",
                     "6,fd77::1,fd77::2,reset",
+                    // One loopback end: as a port forwarded to a local-only service is
+                    // accepted, which the daemon holds.
+                    "4,10.77.0.1,127.0.0.1,reset",
+                    "6,fd77::1,::1,reset",
                 ],
             );
-            // Loopback on one end or the other: never held, never noted.
+            // Loopback on both ends, or one address: never held, never noted.
             let loopback = python_lines(
                 CONNECTIONS,
                 &[
                     "4,127.0.0.1,127.0.0.2,reset",
-                    "6,fd77::1,::1,reset",
                     "6,::ffff:127.0.0.1,::ffff:127.0.0.2,reset",
                     "4,10.77.0.1,10.77.0.1,reset",
+                    "6,::1,::1,reset",
                 ],
             );
+            assert_eq!((noted.len(), loopback.len()), (5, 4));
             let client_cookies: Vec<u64> = noted.iter().map(|line| line[0]).collect();
             let server_cookies: Vec<u64> = noted.iter().map(|line| line[1]).collect();
             let all: Vec<u64> = client_cookies
@@ -527,13 +532,13 @@ s.close()
             };
             // The client: 12 345 bytes sent, 777 received (and the server's FIN in the closed
             // one, whose server closed second, after reading the client's FIN).
-            for (line, received) in noted.iter().zip([777, 778, 777]) {
+            for (line, received) in noted.iter().zip([777, 778, 777, 777, 777]) {
                 let end = end_of(&line[0]);
                 let sent = data_sent(end.acked, true);
                 assert_eq!((sent, end.received), (12_345, received), "{end:?}");
                 assert_eq!(u64::from(end.key.remote_port), line[2]);
             }
-            for (line, received) in noted.iter().zip([12_345, 12_346, 12_345]) {
+            for (line, received) in noted.iter().zip([12_345, 12_346, 12_345, 12_345, 12_345]) {
                 let end = end_of(&line[1]);
                 let sent = data_sent(end.acked, false);
                 assert_eq!((sent, end.received), (777, received), "{end:?}");

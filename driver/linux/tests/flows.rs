@@ -1338,3 +1338,150 @@ fn a_socket_that_connects_twice_ends_each_connection_on_its_own() {
         "{tx} bytes sent counted for 100 000"
     );
 }
+
+/// Listens on 127.0.0.1:9300 only and prints 'ready'; reads one connection to its end.
+const LOCALHOST_SERVER: &str = r#"
+import socket, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('127.0.0.1', 9300))
+s.listen()
+print('ready', flush=True)
+c, _ = s.accept()
+while c.recv(65536):
+    pass
+c.close()
+time.sleep(60)
+"#;
+
+/// Connects to argv[1]:9300, prints its port, sends 50 000 bytes and closes.
+const SEND_AND_CLOSE: &str = r#"
+import socket, sys, time
+s = socket.create_connection((sys.argv[1], 9300), 5)
+print(s.getsockname()[1], flush=True)
+s.sendall(b'x' * 50000)
+s.close()
+time.sleep(60)
+"#;
+
+#[test]
+fn a_connection_forwarded_to_a_local_only_service_ends() {
+    let Some(_serial) = root_test("a_connection_forwarded_to_a_local_only_service_ends") else {
+        return;
+    };
+    // A port forwarded to a service that listens on 127.0.0.1 only: the connection is held
+    // (it comes in on the network), and its socket has a loopback address on one end.
+    let mut net = TestNet::new();
+    let a = net.a.clone();
+    for args in [
+        &["sysctl", "-qw", "net.ipv4.conf.all.route_localnet=1"][..],
+        &["nft", "add table ip zf_forward"][..],
+        &[
+            "nft",
+            "add chain ip zf_forward pre { type nat hook prerouting priority -100 ; }",
+        ][..],
+        &[
+            "nft",
+            "add rule ip zf_forward pre tcp dport 9300 dnat to 127.0.0.1:9300",
+        ][..],
+    ] {
+        let out = net.exec(&a, args[0], &args[1..]);
+        assert!(out.status.success(), "{args:?}: {out:?}");
+    }
+    let server = net.spawn(&a, "/usr/bin/python3", &["-c", LOCALHOST_SERVER]);
+    assert_eq!(net.first_line(server), "ready");
+    let daemon = Daemon::start_logged(&net, &[]);
+    let app = Responder::start(&daemon.socket, accept_all());
+    if !has_bpf_ends(&net) {
+        println!("skipped: the daemon has no BPF source of TCP ends here");
+        return;
+    }
+    let to = net.ip4_a.clone();
+    let client = net.spawn(
+        &net.b.clone(),
+        "/usr/bin/python3",
+        &["-c", SEND_AND_CLOSE, &to],
+    );
+    let port: u16 = net.first_line(client).parse().unwrap();
+    let held = app.wait_for(Duration::from_secs(5), |infos| {
+        infos
+            .iter()
+            .any(|i| matches!(i, Info::ConnectionV4(c) if c.remote_port == port))
+    });
+    assert!(held, "the forwarded connection was held");
+    let ended = app.wait_for(Duration::from_secs(5), |infos| {
+        infos
+            .iter()
+            .any(|i| matches!(i, Info::ConnectionEndV4(e) if e.remote_port == port))
+    });
+    assert!(
+        ended,
+        "no end for the forwarded connection from port {port}"
+    );
+}
+
+/// One socket from local port 42002: a connect to argv[1]:9201 (refused; prints 'refused'),
+/// then, 1.5 s later, one to a listener on 127.0.0.1, which gets 100 000 bytes and closes.
+const REFUSED_THEN_LOOPBACK: &str = r#"
+import socket, sys, time, threading
+l = socket.socket()
+l.bind(('127.0.0.1', 0))
+l.listen()
+def serve():
+    c, _ = l.accept()
+    while c.recv(65536):
+        pass
+    c.close()
+t = threading.Thread(target=serve)
+t.start()
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('0.0.0.0', 42002))
+try:
+    s.connect((sys.argv[1], 9201))
+except ConnectionRefusedError:
+    pass
+print('refused', flush=True)
+time.sleep(1.5)
+s.connect(('127.0.0.1', l.getsockname()[1]))
+s.sendall(b'x' * 100000)
+s.close()
+t.join()
+time.sleep(60)
+"#;
+
+#[test]
+fn a_loopback_connection_of_a_socket_refused_before_counts_nothing() {
+    let Some(_serial) =
+        root_test("a_loopback_connection_of_a_socket_refused_before_counts_nothing")
+    else {
+        return;
+    };
+    let mut net = TestNet::new();
+    let daemon = Daemon::start_logged(&net, &[]);
+    let app = Responder::start(&daemon.socket, accept_all());
+    if !has_bpf_ends(&net) {
+        println!("skipped: the daemon has no BPF source of TCP ends here");
+        return;
+    }
+    let to = net.ip4_b.clone();
+    let client = net.spawn(
+        &net.a.clone(),
+        "/usr/bin/python3",
+        &["-c", REFUSED_THEN_LOOPBACK, &to],
+    );
+    assert_eq!(net.first_line(client), "refused");
+    assert!(
+        app.wait_for(Duration::from_secs(5), |infos| ends_of(infos, 42002) == 1),
+        "the refused connection ended"
+    );
+    // The socket keeps the callbacks its first connect asked for: the loopback connection's
+    // end is noted too, under the same cookie, which names the refused flow.
+    // The client connects 1.5 s after the refusal; its end is drained within 400 ms after.
+    std::thread::sleep(Duration::from_secs(3));
+    let (tx, _) = bytes_of(&app, 6, 42002, |_, _| true);
+    assert_eq!(
+        tx, 0,
+        "the loopback connection's bytes counted for the refused one"
+    );
+}
