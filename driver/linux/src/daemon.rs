@@ -838,11 +838,12 @@ impl Daemon {
             if now >= next_clean {
                 // Running totals go with their connection's end; those of connections the
                 // cache no longer has, whose end never came, go here, a slice along (the
-                // accounts' lock after the engine's, see "Locks").
+                // accounts' lock after the engine's, see "Locks"). A quarter of the cache's
+                // slice: each entry costs a cache lookup, and the engine's lock is held.
                 let cache = &engine.cache;
                 self.accounts
                     .lock()
-                    .forget_totals_slice(CLEAN_SLICE, |key| cache.get(key).is_some());
+                    .forget_totals_slice(TOTALS_SLICE, |key| cache.get(key).is_some());
                 if engine.clean_slice(now) {
                     next_clean = now + CLEAN_EVERY_MS;
                 }
@@ -1025,6 +1026,9 @@ fn addresses_cleared(key: &FlowKey) -> bool {
     };
     unspecified || key.remote_port == 0
 }
+
+/// Running totals looked at per slice of the clean-up (`BandwidthAccounts::forget_totals_slice`).
+const TOTALS_SLICE: usize = CLEAN_SLICE / 4;
 
 /// The `(key, socket, sent, received)` of `totals` for the flows of `keys`.
 fn watched_totals(totals: &[Totals], keys: &[FlowKey]) -> Vec<(FlowKey, SocketId, u64, u64)> {
