@@ -870,12 +870,14 @@ fn ends_of_connections_closed_by_a_reset_are_reported() {
     }
 }
 
-/// Accepts one connection on port 9200 and reads it until the peer closes.
+/// Accepts one connection on port 9200 (or on address argv[1], port argv[2]) and reads it until
+/// the peer closes.
 const READ_TO_END_SERVER: &str = r#"
-import socket
+import socket, sys
+address, port = (sys.argv[1], int(sys.argv[2])) if len(sys.argv) > 2 else ('0.0.0.0', 9200)
 s = socket.socket()
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(('0.0.0.0', 9200))
+s.bind((address, port))
 s.listen()
 print('ready', flush=True)
 c, _ = s.accept()
@@ -1339,21 +1341,6 @@ fn a_socket_that_connects_twice_ends_each_connection_on_its_own() {
     );
 }
 
-/// Listens on 127.0.0.1:9300 only and prints 'ready'; reads one connection to its end.
-const LOCALHOST_SERVER: &str = r#"
-import socket, time
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(('127.0.0.1', 9300))
-s.listen()
-print('ready', flush=True)
-c, _ = s.accept()
-while c.recv(65536):
-    pass
-c.close()
-time.sleep(60)
-"#;
-
 /// Connects to argv[1]:9300, prints its port, sends 50 000 bytes and closes.
 const SEND_AND_CLOSE: &str = r#"
 import socket, sys, time
@@ -1388,7 +1375,11 @@ fn a_connection_forwarded_to_a_local_only_service_ends() {
         let out = net.exec(&a, args[0], &args[1..]);
         assert!(out.status.success(), "{args:?}: {out:?}");
     }
-    let server = net.spawn(&a, "/usr/bin/python3", &["-c", LOCALHOST_SERVER]);
+    let server = net.spawn(
+        &a,
+        "/usr/bin/python3",
+        &["-c", READ_TO_END_SERVER, "127.0.0.1", "9300"],
+    );
     assert_eq!(net.first_line(server), "ready");
     let daemon = Daemon::start_logged(&net, &[]);
     let app = Responder::start(&daemon.socket, accept_all());
