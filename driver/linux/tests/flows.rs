@@ -909,6 +909,18 @@ fn has_bpf_ends(net: &TestNet) -> bool {
     log.contains("TCP connection ends from the kernel's TCP state changes (BPF)")
 }
 
+/// A daemon (logging) in the net and an app answering it accept-all, or none, said aloud, when
+/// the daemon has no BPF source of TCP ends here. (Bound in this order, the app goes first.)
+fn daemon_with_bpf_ends(net: &TestNet) -> Option<(Daemon, Responder)> {
+    let daemon = Daemon::start_logged(net, &[]);
+    let app = Responder::start(&daemon.socket, accept_all());
+    if !has_bpf_ends(net) {
+        println!("skipped: the daemon has no BPF source of TCP ends here");
+        return None;
+    }
+    Some((daemon, app))
+}
+
 /// Whether the app heard of the connection from local port `port` within 5 s.
 fn held(app: &Responder, port: u16) -> bool {
     app.wait_for(Duration::from_secs(5), |infos| {
@@ -1148,12 +1160,9 @@ fn a_stray_segment_to_a_listening_port_is_not_watched_as_a_connection() {
         ],
     );
     assert_eq!(net.first_line(listener), "ready");
-    let daemon = Daemon::start_logged(&net, &[]);
-    let app = Responder::start(&daemon.socket, accept_all());
-    if !has_bpf_ends(&net) {
-        println!("skipped: the daemon has no BPF source of TCP ends here");
+    let Some((_daemon, app)) = daemon_with_bpf_ends(&net) else {
         return;
-    }
+    };
     let (a, b) = (net.ip4_a.to_string(), net.ip4_b.to_string());
     let sender = net.spawn(
         &net.b.clone(),
@@ -1293,13 +1302,10 @@ fn a_socket_that_connects_twice_ends_each_connection_on_its_own() {
         &["-c", READ_TO_END_SERVER],
     );
     assert_eq!(net.first_line(server), "ready");
-    let daemon = Daemon::start_logged(&net, &[]);
-    let app = Responder::start(&daemon.socket, accept_all());
-    if !has_bpf_ends(&net) {
-        // Destroy events come once a socket is freed: one end for both connections.
-        println!("skipped: the daemon has no BPF source of TCP ends here");
+    // Destroy events come once a socket is freed: one end for both connections.
+    let Some((_daemon, app)) = daemon_with_bpf_ends(&net) else {
         return;
-    }
+    };
     let close = net.dir.join("close");
     let (to, close_arg) = (net.ip4_b.clone(), close.to_string_lossy().into_owned());
     let client = net.spawn(
@@ -1381,12 +1387,9 @@ fn a_connection_forwarded_to_a_local_only_service_ends() {
         &["-c", READ_TO_END_SERVER, "127.0.0.1", "9300"],
     );
     assert_eq!(net.first_line(server), "ready");
-    let daemon = Daemon::start_logged(&net, &[]);
-    let app = Responder::start(&daemon.socket, accept_all());
-    if !has_bpf_ends(&net) {
-        println!("skipped: the daemon has no BPF source of TCP ends here");
+    let Some((_daemon, app)) = daemon_with_bpf_ends(&net) else {
         return;
-    }
+    };
     let to = net.ip4_a.clone();
     let client = net.spawn(
         &net.b.clone(),
@@ -1449,12 +1452,9 @@ fn a_loopback_connection_of_a_socket_refused_before_counts_nothing() {
         return;
     };
     let mut net = TestNet::new();
-    let daemon = Daemon::start_logged(&net, &[]);
-    let app = Responder::start(&daemon.socket, accept_all());
-    if !has_bpf_ends(&net) {
-        println!("skipped: the daemon has no BPF source of TCP ends here");
+    let Some((_daemon, app)) = daemon_with_bpf_ends(&net) else {
         return;
-    }
+    };
     let to = net.ip4_b.clone();
     let client = net.spawn(
         &net.a.clone(),
