@@ -28,8 +28,8 @@
 //!    and never waits for it. Only the info queue's state is taken under it.
 //! 7. `mid_stream` (TCP connections first held mid-stream, `mid_stream.rs`): the packet thread
 //!    takes it before its turn at `engine` for a SYN while any flow is watched (a SYN ends a
-//!    watch) and after it to add a flow, the byte-count thread to list or update the flows; nothing else is taken while it
-//!    is held.
+//!    watch) and after it to add a flow, the byte-count thread to list or update the flows;
+//!    nothing else is taken while it is held.
 //!
 //! Leaves, taken last and holding nothing else while held: the log's state (`log.rs`), the info
 //! queue's state (`BlockingInfoQueue` in the core), the outbox's queued verdicts, the channel

@@ -164,11 +164,7 @@ extern "C" {
 pub(crate) fn unshare_network_namespace() -> io::Result<()> {
     /// `CLONE_NEWNET`.
     const CLONE_NEWNET: c_int = 0x4000_0000;
-    // SAFETY: unshare takes a flag word and changes only this thread's namespaces.
-    if unsafe { unshare(CLONE_NEWNET) } < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(())
+    unshare_for_thread(CLONE_NEWNET)
 }
 
 /// Moves the calling thread into a new cgroup namespace (rooted at its cgroup), for tests of
@@ -177,8 +173,14 @@ pub(crate) fn unshare_network_namespace() -> io::Result<()> {
 pub(crate) fn unshare_cgroup_namespace() -> io::Result<()> {
     /// `CLONE_NEWCGROUP`.
     const CLONE_NEWCGROUP: c_int = 0x0200_0000;
+    unshare_for_thread(CLONE_NEWCGROUP)
+}
+
+/// `unshare(2)` with the namespace flag `flag`, for the calling thread.
+#[cfg(test)]
+fn unshare_for_thread(flag: c_int) -> io::Result<()> {
     // SAFETY: unshare takes a flag word and changes only this thread's namespaces.
-    if unsafe { unshare(CLONE_NEWCGROUP) } < 0 {
+    if unsafe { unshare(flag) } < 0 {
         return Err(io::Error::last_os_error());
     }
     Ok(())
