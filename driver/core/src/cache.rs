@@ -47,6 +47,9 @@ pub struct CacheEntry {
     pub last_active_ms: u64,
     /// When it ended, if it has.
     pub ended_ms: Option<u64>,
+    /// The interface its first packet used, 0 when unknown: a socket bound to an interface is
+    /// found again (for its byte counts) only by naming it. Fits in the entry's padding.
+    pub interface: u32,
 }
 
 /// Connections by flow key.
@@ -107,6 +110,19 @@ impl ConnectionCache {
         direction: Direction,
         now_ms: u64,
     ) {
+        self.insert_on(key, verdict, process_id, direction, 0, now_ms);
+    }
+
+    /// [`ConnectionCache::insert`] of a connection whose first packet used `interface`.
+    pub fn insert_on(
+        &mut self,
+        key: FlowKey,
+        verdict: Verdict,
+        process_id: u64,
+        direction: Direction,
+        interface: u32,
+        now_ms: u64,
+    ) {
         if self.entries.len() >= self.limit && !self.entries.contains_key(&key) {
             self.drop_one();
         }
@@ -119,6 +135,7 @@ impl ConnectionCache {
                 created_ms: now_ms,
                 last_active_ms: now_ms,
                 ended_ms: None,
+                interface,
             },
         );
     }
@@ -274,6 +291,20 @@ mod tests {
             cache.mark_ended(&key(1), 9_000).unwrap().ended_ms,
             Some(3_000)
         );
+    }
+
+    #[test]
+    fn an_entry_keeps_the_interface_it_was_inserted_on_and_stays_small() {
+        let mut cache = ConnectionCache::new();
+        cache.insert_on(key(1), Verdict::Accept, 7, Direction::Inbound, 4, 10);
+        cache.insert(key(2), Verdict::Accept, 7, Direction::Outbound, 10);
+        assert_eq!(cache.get(&key(1)).unwrap().interface, 4);
+        assert_eq!(cache.get(&key(2)).unwrap().interface, 0, "unknown");
+        // A verdict's update keeps it.
+        assert!(cache.update(&key(1), Verdict::PermanentAccept));
+        assert_eq!(cache.touch(&key(1), 20).unwrap().interface, 4);
+        // The interface sits in what was padding: a full cache costs no more memory.
+        assert_eq!(core::mem::size_of::<CacheEntry>(), 48);
     }
 
     #[test]

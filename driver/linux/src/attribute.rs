@@ -98,6 +98,7 @@ impl Attributor {
         &mut self,
         flow: &FlowKey,
         packet_uid: Option<u32>,
+        interface: u32,
     ) -> Attribution {
         if flow.protocol == IPPROTO_TCP {
             let record = self
@@ -110,24 +111,31 @@ impl Attributor {
                         pid: u64::from(details.pid),
                         cookie: Some(record.cookie),
                         connected: true,
+                        interface,
                         process: Some(self.built.of(details)),
                     };
                 }
             }
         }
-        self.attribute(flow, packet_uid)
+        self.attribute(flow, packet_uid, interface)
     }
 
     /// The socket (its cookie) of the TCP connection of `flow`, if there is one, with the bytes
     /// the peer acknowledged (our SYN included when we made the connection) and received so
-    /// far: where the count of a connection first held mid-stream starts.
-    pub(crate) fn tcp_acked_totals(&mut self, flow: &FlowKey) -> Option<(u64, u64, u64)> {
+    /// far: where the count of a connection first held mid-stream starts. `interface` is the
+    /// held packet's (a socket bound to one is found only with it).
+    pub(crate) fn tcp_acked_totals(
+        &mut self,
+        flow: &FlowKey,
+        interface: u32,
+    ) -> Option<(u64, u64, u64)> {
         let socket = self
             .diag
             .as_mut()?
             .lookup_tcp_counters(
                 (flow.local_ip, flow.local_port),
                 (flow.remote_ip, flow.remote_port),
+                interface,
             )
             .ok()
             .flatten()?;
@@ -135,13 +143,21 @@ impl Attributor {
         Some((socket.cookie, tcp.bytes_acked, tcp.bytes_received))
     }
 
-    /// Attributes a connection; `packet_uid` is the socket owner netfilter reported (outbound).
-    pub(crate) fn attribute(&mut self, flow: &FlowKey, packet_uid: Option<u32>) -> Attribution {
+    /// Attributes a connection; `packet_uid` is the socket owner netfilter reported (outbound),
+    /// `interface` the interface the packet uses (0 when unknown): a socket bound to one (as a
+    /// connect to an IPv6 link-local address binds it) is found only with it.
+    pub(crate) fn attribute(
+        &mut self,
+        flow: &FlowKey,
+        packet_uid: Option<u32>,
+        interface: u32,
+    ) -> Attribution {
         let socket = self.diag.as_mut().and_then(|diag| {
             diag.lookup(
                 flow.protocol,
                 (flow.local_ip, flow.local_port),
                 (flow.remote_ip, flow.remote_port),
+                interface,
             )
             .ok()
             .flatten()
@@ -179,6 +195,7 @@ impl Attributor {
                 pid: u64::from(d.pid),
                 cookie,
                 connected,
+                interface,
                 process: Some(self.built.of(d)),
             },
             // Unknown process: pid 0, and a Process info for pid 0 that carries only the uid.
@@ -186,6 +203,7 @@ impl Attributor {
                 pid: 0,
                 cookie,
                 connected,
+                interface,
                 process: Some(Arc::new(Process {
                     process_id: 0,
                     start_time: 0,

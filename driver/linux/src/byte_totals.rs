@@ -16,6 +16,10 @@ use zenithfence_protocol::Direction;
 use crate::conntrack::{Conntrack, CtEntry, AF_INET, AF_INET6};
 use crate::sock_diag::{SockDiag, TcpBytes};
 
+/// A TCP flow to read: its key, and the interface its first packet used (0 when unknown), which
+/// an exact request must name to find a socket bound to that interface.
+pub(crate) type TcpFlow = (FlowKey, u32);
+
 /// Above this many live flows of one protocol, one dump is cheaper than a request each.
 pub(crate) const EXACT_LIMIT: usize = 256;
 
@@ -52,10 +56,10 @@ pub(crate) fn method(live: usize) -> Method {
     }
 }
 
-/// TCP totals of `live` (flow keys of TCP connections we allowed). Errors go to `warn`.
+/// TCP totals of `live` (TCP connections we allowed). Errors go to `warn`.
 pub(crate) fn tcp(
     diag: &mut SockDiag,
-    live: &[FlowKey],
+    live: &[TcpFlow],
     warn: &mut dyn FnMut(String),
 ) -> Vec<Totals> {
     match method(live.len()) {
@@ -65,12 +69,12 @@ pub(crate) fn tcp(
     }
 }
 
-fn tcp_exact(diag: &mut SockDiag, live: &[FlowKey], warn: &mut dyn FnMut(String)) -> Vec<Totals> {
+fn tcp_exact(diag: &mut SockDiag, live: &[TcpFlow], warn: &mut dyn FnMut(String)) -> Vec<Totals> {
     let mut totals = Vec::with_capacity(live.len());
-    for key in live {
+    for (key, interface) in live {
         let local = (key.local_ip, key.local_port);
         let remote = (key.remote_ip, key.remote_port);
-        match diag.lookup_tcp_counters(local, remote) {
+        match diag.lookup_tcp_counters(local, remote, *interface) {
             Ok(Some(socket)) => totals.extend(socket.tcp.map(|tcp| Totals {
                 keys: [Some((*key, sent(&tcp), tcp.bytes_received)), None],
                 socket: socket.cookie,
@@ -86,7 +90,8 @@ fn tcp_exact(diag: &mut SockDiag, live: &[FlowKey], warn: &mut dyn FnMut(String)
 }
 
 /// TCP totals of every socket of the namespace (a dump), whatever the number of flows: what
-/// exact lookups cannot see (a socket bound to an interface) is in it.
+/// exact lookups cannot see (a socket bound to an interface other than the one its flow's
+/// first packet used, or one of a flow whose interface is unknown) is in it.
 pub(crate) fn tcp_dump(diag: &mut SockDiag, warn: &mut dyn FnMut(String)) -> Vec<Totals> {
     let mut totals = Vec::new();
     for v6 in [false, true] {
@@ -203,12 +208,14 @@ pub(crate) fn not_found(asked: &[FlowKey], totals: &[Totals]) -> Vec<FlowKey> {
         .collect()
 }
 
-/// The live flows of each protocol: (TCP, UDP).
-pub(crate) fn split<'a>(live: impl Iterator<Item = &'a FlowKey>) -> (Vec<FlowKey>, Vec<FlowKey>) {
+/// The live flows (each with its interface) of each protocol: (TCP, UDP).
+pub(crate) fn split<'a>(
+    live: impl Iterator<Item = (&'a FlowKey, u32)>,
+) -> (Vec<TcpFlow>, Vec<FlowKey>) {
     let (mut tcp, mut udp) = (Vec::new(), Vec::new());
-    for key in live {
+    for (key, interface) in live {
         match key.protocol {
-            IPPROTO_TCP => tcp.push(*key),
+            IPPROTO_TCP => tcp.push((*key, interface)),
             IPPROTO_UDP => udp.push(*key),
             _ => {}
         }
@@ -220,6 +227,7 @@ pub(crate) fn split<'a>(live: impl Iterator<Item = &'a FlowKey>) -> (Vec<FlowKey
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::sys;
 
     #[test]
     fn nothing_is_asked_without_flows_and_dumps_only_past_the_limit() {
@@ -266,6 +274,11 @@ mod tests {
             .map(|&(_, tx, rx)| (tx, rx))
     }
 
+    /// `SO_BINDTODEVICE` (asm-generic/socket.h).
+    const SO_BINDTODEVICE: i32 = 25;
+    /// The loopback interface's index, 1 in every network namespace.
+    const LOOPBACK_INDEX: u32 = 1;
+
     #[test]
     fn kernel_exact_requests_and_dumps_give_the_same_tcp_totals() {
         use std::io::{Read, Write};
@@ -287,10 +300,23 @@ mod tests {
         let mut diag = SockDiag::open().unwrap();
         let mut warnings = Vec::new();
         let mut warn = |text: String| warnings.push(text);
-        let exact = tcp_exact(&mut diag, &[key], &mut warn);
+        let exact = tcp_exact(&mut diag, &[(key, 0)], &mut warn);
         let dumped = tcp_dump(&mut diag, &mut warn);
         assert_eq!(of(&exact, &key), Some((3000, 700)));
         assert_eq!(of(&dumped, &key), Some((3000, 700)));
+        // An unbound socket is found also when its flow's interface is known.
+        let on_lo = tcp_exact(&mut diag, &[(key, LOOPBACK_INDEX)], &mut warn);
+        assert_eq!(of(&on_lo, &key), Some((3000, 700)));
+
+        // Bound to lo (`SO_BINDTODEVICE`): found by the interface its flow used, and only so.
+        sys::set_option(&stream, sys::SOL_SOCKET, SO_BINDTODEVICE, b"lo\0").unwrap();
+        assert_eq!(
+            of(&tcp_exact(&mut diag, &[(key, 0)], &mut warn), &key),
+            None
+        );
+        let bound = tcp_exact(&mut diag, &[(key, LOOPBACK_INDEX)], &mut warn);
+        assert_eq!(of(&bound, &key), Some((3000, 700)));
+        assert_eq!(of(&tcp_dump(&mut diag, &mut warn), &key), Some((3000, 700)));
         assert!(warnings.is_empty(), "{warnings:?}");
     }
 
@@ -344,8 +370,9 @@ mod tests {
             remote_ip: IpAddress::V4([2, 2, 2, 2]),
             remote_port: 2,
         };
-        let keys = [key(6), key(17), key(1), key(6)];
-        let (tcp, udp) = split(keys.iter());
-        assert_eq!((tcp.len(), udp.len()), (2, 1));
+        let keys = [(key(6), 3), (key(17), 4), (key(1), 5), (key(6), 0)];
+        let (tcp, udp) = split(keys.iter().map(|(key, interface)| (key, *interface)));
+        assert_eq!(tcp, [(key(6), 3), (key(6), 0)], "each with its interface");
+        assert_eq!(udp, [key(17)]);
     }
 }

@@ -678,6 +678,7 @@ mod tests {
                 6,
                 (ip_address(remote.ip()), remote.port()),
                 (ip_address(local.ip()), local.port()),
+                0,
             )
             .unwrap()
             .unwrap()

@@ -70,7 +70,7 @@ use zenithfence_protocol::constants::feature;
 use zenithfence_protocol::{Direction, Verdict};
 
 use crate::attribute::Attributor;
-use crate::byte_totals::{self, Totals};
+use crate::byte_totals::{self, TcpFlow, Totals};
 use crate::client::ClientOut;
 use crate::connect_owners::ConnectOwners;
 use crate::conntrack::Conntrack;
@@ -460,7 +460,7 @@ impl Daemon {
                         entry.ended_ms.is_none()
                             && Decision::of(entry.verdict).action == Action::Accept
                     })
-                    .map(|(key, _)| key),
+                    .map(|(key, entry)| (key, entry.interface)),
             )
         };
         let (totals, _) = self.kernel_totals(&tcp, &udp);
@@ -507,10 +507,12 @@ impl Daemon {
         if !self.mid_stream.lock().is_on() {
             return;
         }
-        // An exact lookup cannot see a socket bound to an interface: a dump confirms. First
-        // the end sources get time to report a connection that closed just now, with its
-        // exact counts (this thread waits only when something was missed).
-        let missed = byte_totals::not_found(&tcp, &totals);
+        // An exact lookup may miss a socket bound to an interface (its flow's interface is
+        // unknown, or another one): a dump confirms. First the end sources get time to report
+        // a connection that closed just now, with its exact counts (this thread waits only when
+        // something was missed).
+        let keys: Vec<FlowKey> = tcp.iter().map(|(key, _)| *key).collect();
+        let missed = byte_totals::not_found(&keys, &totals);
         if !tcp_complete || missed.is_empty() {
             return;
         }
@@ -538,7 +540,15 @@ impl Daemon {
         if due.exact.is_empty() && due.dump_only.is_empty() {
             return;
         }
-        let (totals, complete) = self.kernel_totals(&due.exact, &[]);
+        // Each with the interface its flow was held on (a socket bound to one is found so).
+        let exact: Vec<TcpFlow> = {
+            let engine = self.engine();
+            due.exact
+                .iter()
+                .map(|key| (*key, engine.cache.get(key).map_or(0, |e| e.interface)))
+                .collect()
+        };
+        let (totals, complete) = self.kernel_totals(&exact, &[]);
         // A dump gives every socket of the namespace: only the watched ones are kept.
         let mut seen = watched_totals(&totals, &due.exact);
         let missing_exact = byte_totals::not_found(&due.exact, &totals);
@@ -621,7 +631,7 @@ impl Daemon {
 
     /// The running totals of the `tcp` and `udp` flows (sock_diag and conntrack), and whether
     /// every TCP flow was asked about without an error (so one not found has ended).
-    fn kernel_totals(&self, tcp: &[FlowKey], udp: &[FlowKey]) -> (Vec<Totals>, bool) {
+    fn kernel_totals(&self, tcp: &[TcpFlow], udp: &[FlowKey]) -> (Vec<Totals>, bool) {
         let mut warnings = Vec::new();
         let mut totals = Vec::new();
         let mut tcp_complete = false;
@@ -908,7 +918,9 @@ impl Daemon {
                 .iter()
                 .enumerate()
                 .map(|(i, answered)| {
-                    (i < MAX_DNS_LOOKUPS).then(|| attributor.attribute(&query_flow(answered), None))
+                    // The answer's interface is not kept: a socket bound to one is not found.
+                    (i < MAX_DNS_LOOKUPS)
+                        .then(|| attributor.attribute(&query_flow(answered), None, 0))
                 })
                 .collect()
         } else {
@@ -955,14 +967,16 @@ impl Daemon {
         }
         // Attribution reads /proc and may take milliseconds: not under the engine lock.
         let attribution = match direction {
-            Direction::Outbound => attributor.attribute_outbound(&flow, packet.uid),
-            Direction::Inbound => attributor.attribute(&flow, packet.uid),
+            Direction::Outbound => {
+                attributor.attribute_outbound(&flow, packet.uid, packet.interface)
+            }
+            Direction::Inbound => attributor.attribute(&flow, packet.uid, packet.interface),
         };
         // Only a segment of a connection that exists: a stray one from anywhere has none (or
         // only a listener on its port), and would only fill the list.
         let mid_stream = !syn && tuple.protocol == 6 && attribution.connected;
         if mid_stream {
-            self.start_count_part_way(flow, direction, attributor);
+            self.start_count_part_way(flow, direction, packet.interface, attributor);
         }
         let time = self.time();
         self.engine()
@@ -981,9 +995,10 @@ impl Daemon {
         &self,
         flow: FlowKey,
         direction: Direction,
+        interface: u32,
         attributor: &mut Attributor,
     ) {
-        let Some((socket, acked, received)) = attributor.tcp_acked_totals(&flow) else {
+        let Some((socket, acked, received)) = attributor.tcp_acked_totals(&flow, interface) else {
             return;
         };
         let sent = tcp_ends::data_sent(acked, direction == Direction::Outbound);

@@ -69,6 +69,10 @@ pub(crate) struct Attribution {
     /// The socket found is a connection's own, not the listener an inbound packet with no
     /// connection behind it falls back to (so a stray segment is not taken for one).
     pub(crate) connected: bool,
+    /// The interface of the held packet (0 when unknown), kept with the cached flow: later
+    /// lookups of its socket (byte counts) name it, since a socket bound to an interface is
+    /// found only so.
+    pub(crate) interface: u32,
     /// Details for the Process info, when known; shared with the attributor's cache, and
     /// copied only when a client is told of the process.
     pub(crate) process: Option<Arc<Process>>,
@@ -381,8 +385,14 @@ impl Engine {
     ) {
         let decision = Decision::of(verdict);
         self.answer.answer(packet, decision.action, true);
-        self.cache
-            .insert(flow, verdict, attribution.pid, direction, time.now_ms);
+        self.cache.insert_on(
+            flow,
+            verdict,
+            attribution.pid,
+            direction,
+            attribution.interface,
+            time.now_ms,
+        );
         if let Some(cookie) = attribution.cookie {
             self.remember_cookie(cookie, flow);
         }
@@ -455,11 +465,12 @@ impl Engine {
             },
         );
         let described = self.describe_process(attribution.process, true);
-        self.cache.insert(
+        self.cache.insert_on(
             flow,
             Verdict::Undecided,
             attribution.pid,
             direction,
+            attribution.interface,
             time.now_ms,
         );
         if let Some(cookie) = attribution.cookie {
@@ -1173,6 +1184,7 @@ pub(super) mod tests {
             pid,
             cookie: Some(pid * 100),
             connected: true,
+            interface: 3,
             process: Some(Arc::new(Process {
                 process_id: pid,
                 start_time,
@@ -1342,6 +1354,8 @@ pub(super) mod tests {
             matches!(f.infos().as_slice(), [Info::ConnectionV4(_)]),
             "no Process info before Hello"
         );
+        // Held, the flow is cached with its packet's interface (its socket's later lookups).
+        assert_eq!(f.engine.cache.get(&flow(1)).unwrap().interface, 3);
         f.engine.hello(1, 0xff);
         f.packet(2, 11, 0, process(42, 7));
         f.packet(3, 12, 0, process(42, 7));

@@ -104,6 +104,7 @@ fn an_unknown_asker_is_pid_0_without_a_process_info() {
         pid: 0,
         cookie: None,
         connected: false,
+        interface: 0,
         process: process(0, 0).process,
     };
     f.engine

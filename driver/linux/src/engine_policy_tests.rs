@@ -103,7 +103,9 @@ fn a_rule_answers_for_good_at_once_and_a_policy_client_hears_process_then_rule_d
         ),
         (5, 1, Verdict::PermanentBlock as u8, 42, 1, SERVER)
     );
-    // Cached like a client's permanent verdict: the flow's next packet is answered alike.
+    // Cached like a client's permanent verdict (with the packet's interface, for its byte
+    // counts): the flow's next packet is answered alike.
+    assert_eq!(f.engine.cache.get(&flow(1)).unwrap().interface, 3);
     assert_eq!(f.packet(1, 11, 1, run_by(42, CURL)), Quick::Done);
     assert_eq!(f.answers()[1], (11, Action::Block, true));
     // Ended, it is reported like any other connection, found by its socket cookie too.

@@ -19,7 +19,7 @@ use zenithfence_core::cache::{ConnectionCache, IDLE_TTL_MS};
 use zenithfence_core::decision::{Action, Decision};
 use zenithfence_core::flow::FlowKey;
 
-use crate::byte_totals::{self, Totals};
+use crate::byte_totals::{self, TcpFlow, Totals};
 
 /// How often the flows are checked.
 pub(crate) const CHECK_EVERY_MS: u64 = 60_000;
@@ -27,8 +27,9 @@ pub(crate) const CHECK_EVERY_MS: u64 = 60_000;
 /// several times before it would expire.
 const CHECK_AFTER_IDLE_MS: u64 = IDLE_TTL_MS / 2;
 
-/// The allowed flows, not ended, that have looked idle long enough to be checked: (TCP, UDP).
-pub(crate) fn to_check(cache: &ConnectionCache, now_ms: u64) -> (Vec<FlowKey>, Vec<FlowKey>) {
+/// The allowed flows, not ended, that have looked idle long enough to be checked: (TCP, each
+/// with its interface; UDP).
+pub(crate) fn to_check(cache: &ConnectionCache, now_ms: u64) -> (Vec<TcpFlow>, Vec<FlowKey>) {
     byte_totals::split(
         cache
             .iter()
@@ -37,7 +38,7 @@ pub(crate) fn to_check(cache: &ConnectionCache, now_ms: u64) -> (Vec<FlowKey>, V
                     && Decision::of(entry.verdict).action == Action::Accept
                     && now_ms.saturating_sub(entry.last_active_ms) >= CHECK_AFTER_IDLE_MS
             })
-            .map(|(key, _)| key),
+            .map(|(key, entry)| (key, entry.interface)),
     )
 }
 
@@ -89,7 +90,12 @@ mod tests {
         for minute in 1..=20u64 {
             let now = minute * CHECK_EVERY_MS;
             let (tcp, _) = to_check(&cache, now);
-            let totals: Vec<Totals> = tcp.into_iter().filter(|k| *k == live).map(alive).collect();
+            let totals: Vec<Totals> = tcp
+                .into_iter()
+                .map(|(k, _)| k)
+                .filter(|k| *k == live)
+                .map(alive)
+                .collect();
             mark_alive(&mut cache, &totals, now);
             cache.clean(now);
         }
@@ -105,7 +111,7 @@ mod tests {
         let mut cache = ConnectionCache::new();
         let (old, fresh, blocked, ended, udp) =
             (key(6, 1), key(6, 2), key(6, 3), key(6, 4), key(17, 5));
-        cache.insert(old, Verdict::PermanentAccept, 1, Direction::Outbound, 0);
+        cache.insert_on(old, Verdict::PermanentAccept, 1, Direction::Outbound, 4, 0);
         cache.insert(
             fresh,
             Verdict::PermanentAccept,
@@ -118,7 +124,7 @@ mod tests {
         cache.mark_ended(&ended, 1_000);
         cache.insert(udp, Verdict::PermanentAccept, 1, Direction::Inbound, 0);
         let (tcp, udp_keys) = to_check(&cache, CHECK_AFTER_IDLE_MS);
-        assert_eq!(tcp, vec![old]);
+        assert_eq!(tcp, vec![(old, 4)], "with the interface it was held on");
         assert_eq!(udp_keys, vec![udp]);
     }
 

@@ -30,6 +30,8 @@ const F_UID_GID: u32 = 8;
 const ATTR_PACKET_HDR: u16 = 1;
 const ATTR_VERDICT_HDR: u16 = 2;
 const ATTR_MARK: u16 = 3;
+const ATTR_IFINDEX_INDEV: u16 = 5;
+const ATTR_IFINDEX_OUTDEV: u16 = 6;
 const ATTR_PAYLOAD: u16 = 10;
 const ATTR_UID: u16 = 16;
 
@@ -56,6 +58,9 @@ pub(crate) struct QueuedPacket {
     pub(crate) mark: u32,
     /// The owning socket's uid (output only).
     pub(crate) uid: Option<u32>,
+    /// The interface the packet came in on (input) or goes out by (output); 0 when the kernel
+    /// named none. A socket bound to an interface is found by sock_diag only with it.
+    pub(crate) interface: u32,
     /// The packet from its IP header, cut to the copy range.
     pub(crate) payload: Vec<u8>,
 }
@@ -183,6 +188,16 @@ fn parse_packet(payload: &[u8]) -> Option<QueuedPacket> {
             .and_then(|a| a.be_u32())
             .unwrap_or(0),
         uid: netlink::find_attr(attributes, ATTR_UID).and_then(|a| a.be_u32()),
+        interface: netlink::find_attr(
+            attributes,
+            if hook == HOOK_LOCAL_IN {
+                ATTR_IFINDEX_INDEV
+            } else {
+                ATTR_IFINDEX_OUTDEV
+            },
+        )
+        .and_then(|a| a.be_u32())
+        .unwrap_or(0),
         payload: netlink::find_attr(attributes, ATTR_PAYLOAD)
             .map(|a| a.data.to_vec())
             .unwrap_or_default(),
@@ -201,6 +216,8 @@ mod tests {
             .attr(ATTR_PACKET_HDR, &[0, 0, 1, 2, 0x08, 0x00, 3])
             .attr(ATTR_MARK, &0x4000_0000u32.to_be_bytes())
             .attr(ATTR_UID, &1000u32.to_be_bytes())
+            .attr(ATTR_IFINDEX_INDEV, &2u32.to_be_bytes())
+            .attr(ATTR_IFINDEX_OUTDEV, &7u32.to_be_bytes())
             .attr(ATTR_PAYLOAD, &[0x45, 0, 0, 20])
             .finish();
         let m = netlink::messages(&message).next().unwrap();
@@ -209,7 +226,35 @@ mod tests {
         assert_eq!(packet.hook, 3);
         assert_eq!(packet.mark, 0x4000_0000);
         assert_eq!(packet.uid, Some(1000));
+        assert_eq!(
+            packet.interface, 7,
+            "an output packet's interface is its way out"
+        );
         assert_eq!(packet.payload, vec![0x45, 0, 0, 20]);
         assert!(parse_packet(&[0, 0]).is_none());
+    }
+
+    #[test]
+    fn an_input_packet_names_the_interface_it_came_in_on() {
+        let message = |attrs: &[(u16, u32)]| {
+            let mut builder = MessageBuilder::new(MSG_PACKET, 0, 0)
+                .raw(&nfgenmsg(2, 7))
+                .attr(ATTR_PACKET_HDR, &[0, 0, 0, 9, 0x08, 0x00, HOOK_LOCAL_IN]);
+            for (kind, value) in attrs {
+                builder = builder.attr(*kind, &value.to_be_bytes());
+            }
+            builder.finish()
+        };
+        let parsed = |bytes: &[u8]| parse_packet(netlink::messages(bytes).next().unwrap().payload);
+        let both = message(&[(ATTR_IFINDEX_INDEV, 4), (ATTR_IFINDEX_OUTDEV, 7)]);
+        assert_eq!(parsed(&both).unwrap().interface, 4);
+        // None named (or a short attribute): any interface.
+        assert_eq!(parsed(&message(&[])).unwrap().interface, 0);
+        let short = MessageBuilder::new(MSG_PACKET, 0, 0)
+            .raw(&nfgenmsg(2, 7))
+            .attr(ATTR_PACKET_HDR, &[0, 0, 0, 9, 0x08, 0x00, HOOK_LOCAL_IN])
+            .attr(ATTR_IFINDEX_INDEV, &[0, 4])
+            .finish();
+        assert_eq!(parsed(&short).unwrap().interface, 0);
     }
 }

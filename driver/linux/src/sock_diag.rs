@@ -107,6 +107,9 @@ pub(crate) struct SocketInfo {
     pub(crate) key: FlowKey,
     /// TCP byte counters when the reply carried `INET_DIAG_INFO`.
     pub(crate) tcp: Option<TcpBytes>,
+    /// The interface the socket is bound to (`SO_BINDTODEVICE`, or a connect to an IPv6
+    /// link-local address); 0 when it is not. Exact requests find it only when they name it.
+    pub(crate) bound_interface: u32,
 }
 
 /// Request and reply socket for exact lookups and dumps.
@@ -127,7 +130,9 @@ impl SockDiag {
     }
 
     /// Finds the socket of `protocol` for a local and remote endpoint; the orientation of the
-    /// request is handled here. TCP also matches the LISTEN socket when no connected socket exists
+    /// request is handled here. `interface` is the one the packet uses (0: none named): a socket
+    /// bound to an interface matches only a request that names that one, and a socket bound to
+    /// none matches whatever the request names, as in the kernel's own lookup. TCP also matches the LISTEN socket when no connected socket exists
     /// (an inbound SYN), UDP an unconnected socket bound to the local port. An IPv4 lookup also
     /// finds dual-stack IPv6 sockets. `Ok(None)` when no socket matches, and at once, without
     /// asking the kernel, for protocols other than TCP, UDP and UDP-Lite (for those the kernel
@@ -137,22 +142,26 @@ impl SockDiag {
         protocol: u8,
         local: (IpAddress, u16),
         remote: (IpAddress, u16),
+        interface: u32,
     ) -> io::Result<Option<SocketInfo>> {
         if ![IPPROTO_TCP, IPPROTO_UDP, IPPROTO_UDPLITE].contains(&protocol) {
             return Ok(None);
         }
-        self.exact(protocol, local, remote, 0)
+        self.exact(protocol, local, remote, interface, 0)
     }
 
     /// The connected TCP socket of `local` and `remote` with its `tcp_info` byte counters
     /// (`None` when there is none; a LISTEN socket found instead counts as none): one flow's
     /// running totals without walking the kernel's socket table as [`SockDiag::dump_tcp`] does.
+    /// `interface` as for [`SockDiag::lookup`].
     pub(crate) fn lookup_tcp_counters(
         &mut self,
         local: (IpAddress, u16),
         remote: (IpAddress, u16),
+        interface: u32,
     ) -> io::Result<Option<SocketInfo>> {
-        let found = self.exact(IPPROTO_TCP, local, remote, 1 << (INET_DIAG_INFO - 1))?;
+        let ext = 1 << (INET_DIAG_INFO - 1);
+        let found = self.exact(IPPROTO_TCP, local, remote, interface, ext)?;
         Ok(found.filter(|socket| socket.state != TCP_LISTEN))
     }
 
@@ -162,9 +171,10 @@ impl SockDiag {
         protocol: u8,
         local: (IpAddress, u16),
         remote: (IpAddress, u16),
+        interface: u32,
         ext: u8,
     ) -> io::Result<Option<SocketInfo>> {
-        let request = lookup_request(protocol, local, remote, ext)?;
+        let request = lookup_request(protocol, local, remote, interface, ext)?;
         let seq = self.socket.next_seq();
         let message = MessageBuilder::new(SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST, seq)
             .raw(&request)
@@ -190,7 +200,7 @@ impl SockDiag {
             IpAddress::V4(_) => IpAddress::V4([0; 4]),
             IpAddress::V6(_) => IpAddress::V6([0; 16]),
         };
-        self.lookup(protocol, local, (any, 0))
+        self.lookup(protocol, local, (any, 0), 0)
     }
 
     /// Dumps every IPv4 (`v6` false) or IPv6 TCP socket with its `tcp_info` byte counters, for
@@ -208,6 +218,7 @@ impl SockDiag {
             dport: 0,
             src: [0; 16],
             dst: [0; 16],
+            interface: 0,
         });
         let seq = self.socket.next_seq();
         let message = MessageBuilder::new(SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST | NLM_F_DUMP, seq)
@@ -301,9 +312,11 @@ struct RequestFields {
     src: [u8; 16],
     /// `idiag_dst`.
     dst: [u8; 16],
+    /// `idiag_if`: 0 for any (a dump ignores it).
+    interface: u32,
 }
 
-/// Encodes `struct inet_diag_req_v2` with interface 0 and the "no cookie" cookie.
+/// Encodes `struct inet_diag_req_v2` with the "no cookie" cookie.
 fn encode_request(fields: &RequestFields) -> [u8; REQUEST_LEN] {
     let mut out = Vec::with_capacity(REQUEST_LEN);
     out.extend_from_slice(&[fields.family, fields.protocol, fields.ext, 0]);
@@ -312,7 +325,7 @@ fn encode_request(fields: &RequestFields) -> [u8; REQUEST_LEN] {
     out.extend_from_slice(&fields.dport.to_be_bytes());
     out.extend_from_slice(&fields.src);
     out.extend_from_slice(&fields.dst);
-    out.extend_from_slice(&0u32.to_ne_bytes()); // idiag_if: any
+    out.extend_from_slice(&fields.interface.to_ne_bytes());
     out.extend_from_slice(&u32::MAX.to_ne_bytes()); // INET_DIAG_NOCOOKIE
     out.extend_from_slice(&u32::MAX.to_ne_bytes());
     let mut request = [0u8; REQUEST_LEN];
@@ -342,6 +355,7 @@ fn lookup_request(
     protocol: u8,
     local: (IpAddress, u16),
     remote: (IpAddress, u16),
+    interface: u32,
     ext: u8,
 ) -> io::Result<[u8; REQUEST_LEN]> {
     let (family, local_image) = address_image(local.0);
@@ -366,6 +380,7 @@ fn lookup_request(
         dport,
         src,
         dst,
+        interface,
     }))
 }
 
@@ -458,6 +473,7 @@ fn parse_diag_msg(payload: &[u8], protocol: Option<u8>) -> Option<SocketInfo> {
             remote_port: be16_at(head, 6)?,
         },
         tcp,
+        bound_interface: u32_ne_at(head, 40)?,
     })
 }
 
@@ -531,7 +547,7 @@ mod tests {
     fn encodes_tcp_lookup_local_first_and_udp_swapped() {
         let local = (IpAddress::V4([10, 0, 0, 1]), 40000);
         let remote = (IpAddress::V4([93, 184, 216, 34]), 443);
-        let r = lookup_request(IPPROTO_TCP, local, remote, 0).unwrap();
+        let r = lookup_request(IPPROTO_TCP, local, remote, 0, 0).unwrap();
         assert_eq!(&r[..4], &[AF_INET, 6, 0, 0]);
         assert_eq!(&r[4..8], &u32::MAX.to_ne_bytes());
         assert_eq!(&r[8..10], &40000u16.to_be_bytes());
@@ -541,12 +557,17 @@ mod tests {
         assert_eq!(&r[44..48], &[0; 4]);
         assert_eq!(&r[48..56], &[0xff; 8]);
 
-        let u = lookup_request(IPPROTO_UDP, local, remote, 0).unwrap();
+        let u = lookup_request(IPPROTO_UDP, local, remote, 7, 0).unwrap();
         assert_eq!(u[1], 17);
         assert_eq!(&u[8..10], &443u16.to_be_bytes());
         assert_eq!(&u[10..12], &40000u16.to_be_bytes());
         assert_eq!(&u[12..28], &v4([93, 184, 216, 34]));
         assert_eq!(&u[28..44], &v4([10, 0, 0, 1]));
+        assert_eq!(
+            &u[44..48],
+            &7u32.to_ne_bytes(),
+            "idiag_if names the interface"
+        );
 
         let mut a6 = [0u8; 16];
         a6[15] = 1;
@@ -555,12 +576,13 @@ mod tests {
             (IpAddress::V6(a6), 1),
             (IpAddress::V6([0; 16]), 0),
             0,
+            0,
         )
         .unwrap();
         assert_eq!(r6[0], AF_INET6);
         assert_eq!(&r6[12..28], &a6);
 
-        let mixed = lookup_request(IPPROTO_TCP, local, (IpAddress::V6(a6), 1), 0);
+        let mixed = lookup_request(IPPROTO_TCP, local, (IpAddress::V6(a6), 1), 0, 0);
         assert_eq!(mixed.unwrap_err().kind(), io::ErrorKind::InvalidInput);
     }
 
@@ -587,6 +609,7 @@ mod tests {
             (s.uid, s.inode, s.cookie, s.state, s.family),
             (1000, 123_456, 0x1_0000_0002, 1, 2)
         );
+        assert_eq!(s.bound_interface, 3);
         assert_eq!(
             s.key,
             FlowKey {
@@ -744,7 +767,7 @@ mod tests {
 
         let local = endpoint(stream.local_addr().unwrap());
         let remote = endpoint(stream.peer_addr().unwrap());
-        let client = diag.lookup(IPPROTO_TCP, local, remote).unwrap().unwrap();
+        let client = diag.lookup(IPPROTO_TCP, local, remote, 0).unwrap().unwrap();
         assert_eq!(client.uid, sys::effective_uid());
         assert_eq!(client.inode, inode_of(&stream));
         assert_eq!(client.state, TCP_ESTABLISHED);
@@ -754,7 +777,7 @@ mod tests {
         assert_ne!(client.cookie, 0);
 
         // The server side of the same connection.
-        let server = diag.lookup(IPPROTO_TCP, remote, local).unwrap().unwrap();
+        let server = diag.lookup(IPPROTO_TCP, remote, local, 0).unwrap().unwrap();
         assert_eq!(server.inode, inode_of(&accepted));
 
         // The listener, both with a zero remote and for an unknown peer (an inbound SYN).
@@ -769,6 +792,7 @@ mod tests {
                 IPPROTO_TCP,
                 listening,
                 (IpAddress::V4([127, 0, 0, 9]), 1234),
+                0,
             )
             .unwrap()
             .unwrap();
@@ -779,9 +803,70 @@ mod tests {
         let closed = TcpListener::bind("127.0.0.1:0").unwrap();
         let free = endpoint(closed.local_addr().unwrap());
         drop(closed);
-        assert_eq!(diag.lookup(IPPROTO_TCP, free, remote).unwrap(), None);
+        assert_eq!(diag.lookup(IPPROTO_TCP, free, remote, 0).unwrap(), None);
         // ICMP has no sockets to look up: answered without a kernel call.
-        assert_eq!(diag.lookup(1, local, remote).unwrap(), None);
+        assert_eq!(diag.lookup(1, local, remote, 0).unwrap(), None);
+    }
+
+    /// `SO_BINDTODEVICE` (asm-generic/socket.h).
+    const SO_BINDTODEVICE: i32 = 25;
+    /// The loopback interface's index, 1 in every network namespace.
+    const LOOPBACK_INDEX: u32 = 1;
+
+    #[test]
+    fn kernel_finds_a_socket_bound_to_an_interface_only_when_asked_with_it() {
+        let mut diag = SockDiag::open().unwrap();
+        // UDP bound to lo, then connected (as a client with `--interface lo` does).
+        let server = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let bound = UdpSocket::bind("127.0.0.1:0").unwrap();
+        sys::set_option(&bound, sys::SOL_SOCKET, SO_BINDTODEVICE, b"lo\0").unwrap();
+        bound.connect(server.local_addr().unwrap()).unwrap();
+        let local = endpoint(bound.local_addr().unwrap());
+        let remote = endpoint(server.local_addr().unwrap());
+        assert_eq!(diag.lookup(IPPROTO_UDP, local, remote, 0).unwrap(), None);
+        let found = diag
+            .lookup(IPPROTO_UDP, local, remote, LOOPBACK_INDEX)
+            .unwrap()
+            .unwrap();
+        assert_eq!(found.inode, inode_of(&bound));
+        assert_eq!(found.bound_interface, LOOPBACK_INDEX);
+        // Another interface's index does not find it.
+        assert_eq!(diag.lookup(IPPROTO_UDP, local, remote, 999).unwrap(), None);
+        // A socket bound to no interface is found whatever the request names.
+        let unbound = UdpSocket::bind("127.0.0.1:0").unwrap();
+        unbound.connect(server.local_addr().unwrap()).unwrap();
+        let local = endpoint(unbound.local_addr().unwrap());
+        for interface in [0, LOOPBACK_INDEX] {
+            let found = diag
+                .lookup(IPPROTO_UDP, local, remote, interface)
+                .unwrap()
+                .unwrap();
+            assert_eq!(found.inode, inode_of(&unbound));
+            assert_eq!(found.bound_interface, 0);
+        }
+
+        // TCP, with its counters: bound once connected (lookups see the socket's binding now).
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let mut stream = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (mut accepted, _) = listener.accept().unwrap();
+        sys::set_option(&stream, sys::SOL_SOCKET, SO_BINDTODEVICE, b"lo\0").unwrap();
+        stream.write_all(&[7; 300]).unwrap();
+        accepted.read_exact(&mut [0; 300]).unwrap();
+        let client = endpoint(stream.local_addr().unwrap());
+        let served = endpoint(stream.peer_addr().unwrap());
+        assert_eq!(diag.lookup_tcp_counters(client, served, 0).unwrap(), None);
+        let counted = diag
+            .lookup_tcp_counters(client, served, LOOPBACK_INDEX)
+            .unwrap()
+            .unwrap();
+        assert_eq!(counted.inode, inode_of(&stream));
+        assert_eq!(counted.tcp.unwrap().bytes_sent, 300);
+        // The unbound side of the same connection, asked with the interface.
+        let theirs = diag
+            .lookup_tcp_counters(served, client, LOOPBACK_INDEX)
+            .unwrap()
+            .unwrap();
+        assert_eq!(theirs.tcp.unwrap().bytes_received, 300);
     }
 
     #[test]
@@ -792,13 +877,13 @@ mod tests {
         let mut diag = SockDiag::open().unwrap();
         let local = endpoint(client.local_addr().unwrap());
         let remote = endpoint(server.local_addr().unwrap());
-        let found = diag.lookup(IPPROTO_UDP, local, remote).unwrap().unwrap();
+        let found = diag.lookup(IPPROTO_UDP, local, remote, 0).unwrap().unwrap();
         assert_eq!(found.inode, inode_of(&client));
         assert_eq!(found.state, TCP_ESTABLISHED);
         assert_eq!((found.key.local_ip, found.key.local_port), local);
         assert_eq!(found.key.protocol, IPPROTO_UDP);
         // The unconnected server socket, from the point of view of a datagram arriving there.
-        let s = diag.lookup(IPPROTO_UDP, remote, local).unwrap().unwrap();
+        let s = diag.lookup(IPPROTO_UDP, remote, local, 0).unwrap().unwrap();
         assert_eq!((s.inode, s.state), (inode_of(&server), TCP_CLOSE));
         let s = diag.lookup_listener(IPPROTO_UDP, remote).unwrap().unwrap();
         assert_eq!(s.inode, inode_of(&server));
@@ -813,7 +898,7 @@ mod tests {
         let mut diag = SockDiag::open().unwrap();
         let local = endpoint(stream.local_addr().unwrap());
         let remote = endpoint(stream.peer_addr().unwrap());
-        let found = diag.lookup(IPPROTO_TCP, local, remote).unwrap().unwrap();
+        let found = diag.lookup(IPPROTO_TCP, local, remote, 0).unwrap().unwrap();
         assert_eq!((found.inode, found.family), (inode_of(&stream), AF_INET6));
         assert_eq!(found.key.local_ip, local.0);
         let sockets = diag.dump_tcp(true).unwrap();
@@ -857,15 +942,21 @@ mod tests {
             stream.local_addr().unwrap().port(),
         );
         let served = (IpAddress::V4([127, 0, 0, 1]), server.port());
-        let ours = diag.lookup_tcp_counters(client, served).unwrap().unwrap();
+        let ours = diag
+            .lookup_tcp_counters(client, served, 0)
+            .unwrap()
+            .unwrap();
         assert_eq!(ours.inode, inode_of(&stream));
         assert_eq!(ours.tcp.unwrap().bytes_sent, 1500);
-        let theirs = diag.lookup_tcp_counters(served, client).unwrap().unwrap();
+        let theirs = diag
+            .lookup_tcp_counters(served, client, 0)
+            .unwrap()
+            .unwrap();
         assert_eq!(theirs.tcp.unwrap().bytes_received, 1500);
         // Once both ends are closed the lookup would fall back to the listener: none.
         drop((stream, accepted));
         std::thread::sleep(std::time::Duration::from_millis(50));
-        let closed = diag.lookup_tcp_counters(served, client).unwrap();
+        let closed = diag.lookup_tcp_counters(served, client, 0).unwrap();
         assert!(
             closed.is_none_or(|s| s.state != TCP_LISTEN),
             "the listener is never a connection's counters: {closed:?}"
@@ -885,6 +976,7 @@ mod tests {
                 IPPROTO_TCP,
                 endpoint(stream.local_addr().unwrap()),
                 endpoint(stream.peer_addr().unwrap()),
+                0,
             )
             .unwrap()
             .unwrap()

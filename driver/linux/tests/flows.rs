@@ -742,15 +742,29 @@ fn bytes_of(
         std::thread::sleep(Duration::from_millis(200));
         let infos = app.infos();
         for info in &infos[counted..] {
-            if let Info::BandwidthStatsV4(stats) = info {
-                for e in stats
-                    .entries
-                    .iter()
-                    .filter(|e| stats.protocol == protocol && e.local_port == local_port)
-                {
-                    tx += e.transmitted;
-                    rx += e.received;
-                }
+            let (stats_protocol, entries): (u8, Vec<(u16, u64, u64)>) = match info {
+                Info::BandwidthStatsV4(s) => (
+                    s.protocol,
+                    s.entries
+                        .iter()
+                        .map(|e| (e.local_port, e.transmitted, e.received))
+                        .collect(),
+                ),
+                Info::BandwidthStatsV6(s) => (
+                    s.protocol,
+                    s.entries
+                        .iter()
+                        .map(|e| (e.local_port, e.transmitted, e.received))
+                        .collect(),
+                ),
+                _ => continue,
+            };
+            for (_, sent, received) in entries
+                .into_iter()
+                .filter(|(port, _, _)| stats_protocol == protocol && *port == local_port)
+            {
+                tx += sent;
+                rx += received;
             }
         }
         counted = infos.len();
@@ -838,6 +852,70 @@ fn tcp_and_udp_bytes_are_reported_within_half_a_percent_and_ends_arrive() {
     assert!(app.wait_for(Duration::from_secs(5), |i| i.iter().any(|i| matches!(i, Info::ConnectionEndV4(e) if e.local_port == udp_port && e.protocol == 17))), "UDP end");
 }
 
+/// A connect to an IPv6 link-local address binds the socket to its interface, as
+/// `SO_BINDTODEVICE` does, and sock_diag finds such a socket only when asked with that
+/// interface: the daemon asks with the held packet's. So the UDP socket's process is named (a
+/// lookup without the interface finds no socket: pid 0), and the open TCP connection's bytes
+/// are counted while it lasts (without it, not before its end).
+#[test]
+fn a_connection_to_a_link_local_address_is_named_and_counted_while_open() {
+    let Some(_serial) =
+        root_test("a_connection_to_a_link_local_address_is_named_and_counted_while_open")
+    else {
+        return;
+    };
+    let mut net = TestNet::new();
+    for (ns, address, dev) in [
+        (&net.a, "fe80::a/64", "veth0"),
+        (&net.b, "fe80::b/64", "veth1"),
+    ] {
+        let added = net.exec(ns, "ip", &["addr", "add", address, "dev", dev, "nodad"]);
+        assert!(added.status.success(), "{added:?}");
+    }
+    let server = net.spawn(
+        &net.b.clone(),
+        "/usr/bin/python3",
+        &["-c", "import socket,threading\nt=socket.socket(socket.AF_INET6)\nt.bind(('::',7171))\nt.listen()\nu=socket.socket(socket.AF_INET6,socket.SOCK_DGRAM)\nu.bind(('::',7172))\nthreading.Thread(target=lambda:[u.recv(2000) for _ in iter(int,1)],daemon=True).start()\nprint('ready',flush=True)\nc,_=t.accept()\nwhile c.recv(65536): pass"],
+    );
+    assert_eq!(net.first_line(server), "ready");
+    let daemon = Daemon::start(&net, &[]);
+    let app = Responder::start(&daemon.socket, accept_all());
+    // Both sockets stay open while the test reads their counts (killed with the net).
+    let client = net.spawn(
+        &net.a.clone(),
+        "/usr/bin/python3",
+        &["-c", "import socket,time\nscope=socket.if_nametoindex('veth0')\nu=socket.socket(socket.AF_INET6,socket.SOCK_DGRAM)\nu.connect(('fe80::b',7172,0,scope))\nu.send(b'u'*100)\nt=socket.socket(socket.AF_INET6)\nt.connect(('fe80::b',7171,0,scope))\nt.sendall(b't'*200000)\nprint(u.getsockname()[1],t.getsockname()[1],flush=True)\ntime.sleep(60)"],
+    );
+    let ports = net.first_line(client);
+    let ports: Vec<u16> = ports.split(' ').map(|p| p.parse().unwrap()).collect();
+    let (udp_port, tcp_port) = (ports[0], ports[1]);
+    let connection_of = |infos: &[Info], protocol: u8, port: u16| {
+        infos.iter().position(
+            |i| matches!(i, Info::ConnectionV6(c) if c.protocol == protocol && c.local_port == port),
+        )
+    };
+    assert!(app.wait_for(Duration::from_secs(5), |i| {
+        connection_of(i, 17, udp_port).is_some() && connection_of(i, 6, tcp_port).is_some()
+    }));
+    let infos = app.infos();
+    let python = canonical("/usr/bin/python3");
+    for (protocol, port) in [(17, udp_port), (6, tcp_port)] {
+        let at = connection_of(&infos, protocol, port).unwrap();
+        let process = process_before(&infos, at);
+        assert_eq!(
+            (process.path.as_str(), process.process_id != 0),
+            (python.as_str(), true),
+            "protocol {protocol}: {process:?}"
+        );
+    }
+    let (tx, _) = bytes_of(&app, 6, tcp_port, |tx, _| tx >= 200_000);
+    assert!(
+        within_half_percent(tx, 200_000),
+        "sent 200 000 bytes on an open connection, {tx} counted"
+    );
+    assert_eq!(ends_of(&app.infos(), tcp_port), 0, "still open");
+}
+
 #[test]
 fn ends_of_connections_closed_by_a_reset_are_reported() {
     let Some(_serial) = root_test("ends_of_connections_closed_by_a_reset_are_reported") else {
@@ -886,14 +964,20 @@ while c.recv(65536):
 c.close()
 "#;
 
-/// Connects to argv[1]:9200 and prints its port; sends argv[2] bytes, then argv[4] more once the
-/// file argv[3] exists, and closes once argv[5] exists.
+/// Connects to argv[1]:9200 (from a socket bound to the interface argv[6], when given) and
+/// prints its port; sends argv[2] bytes, then argv[4] more once the file argv[3] exists, and
+/// closes once argv[5] exists.
 const TWO_PART_SENDER: &str = r#"
 import os, socket, sys, time
 def wait(path):
     while not os.path.exists(path):
         time.sleep(0.02)
-s = socket.create_connection((sys.argv[1], 9200), 5)
+s = socket.socket()
+if len(sys.argv) > 6:
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, sys.argv[6].encode())
+s.settimeout(5)
+s.connect((sys.argv[1], 9200))
+s.settimeout(None)
 print(s.getsockname()[1], flush=True)
 s.sendall(b'x' * int(sys.argv[2]))
 wait(sys.argv[3])
@@ -939,7 +1023,7 @@ fn ends_of(infos: &[Info], port: u16) -> usize {
 }
 
 /// A connection open across a restart: made from `a` to `b`:9200 (`TWO_PART_SENDER`, `before`
-/// bytes) under a first daemon started with `first_args`, which held it; then that daemon
+/// bytes, from a socket bound to the interface `device` when given) under a first daemon started with `first_args`, which held it; then that daemon
 /// stopped and a second one (with BPF, logging) answers through `app`. Writing `go` has the
 /// client send `after` bytes, whose first segment the second daemon holds mid-stream (its start
 /// forgot the flows the first allowed); writing `close` closes it.
@@ -955,7 +1039,12 @@ struct AcrossRestart {
 
 /// Sets up an [`AcrossRestart`]; `None` (printed) where the daemon has no BPF source of TCP
 /// ends, whose absence these tests are about.
-fn across_restart(first_args: &[&str], before: &str, after: &str) -> Option<AcrossRestart> {
+fn across_restart(
+    first_args: &[&str],
+    before: &str,
+    after: &str,
+    device: Option<&str>,
+) -> Option<AcrossRestart> {
     let mut net = TestNet::new();
     let server = net.spawn(
         &net.b.clone(),
@@ -968,7 +1057,7 @@ fn across_restart(first_args: &[&str], before: &str, after: &str) -> Option<Acro
     let (go, close) = (net.dir.join("go"), net.dir.join("close"));
     let (go_arg, close_arg) = (go.to_string_lossy(), close.to_string_lossy());
     let to = net.ip4_b.to_string();
-    let args = [
+    let mut args = vec![
         "-c",
         TWO_PART_SENDER,
         &to,
@@ -977,6 +1066,7 @@ fn across_restart(first_args: &[&str], before: &str, after: &str) -> Option<Acro
         after,
         &close_arg,
     ];
+    args.extend(device);
     let client = net.spawn(&net.a.clone(), "/usr/bin/python3", &args);
     let port: u16 = net.first_line(client).parse().unwrap();
     assert!(held(&app, port), "the first daemon held the connection");
@@ -1005,7 +1095,7 @@ fn a_connection_made_before_the_daemon_watched_it_still_ends() {
         return;
     };
     // Made under a daemon without BPF: no program asked the kernel to report its end.
-    let Some(run) = across_restart(&["--no-bpf"], "1", "1") else {
+    let Some(run) = across_restart(&["--no-bpf"], "1", "1", None) else {
         return;
     };
     std::fs::write(&run.go, b"").unwrap();
@@ -1031,10 +1121,27 @@ fn a_connection_from_before_a_restart_ends_and_its_bytes_count_once() {
     else {
         return;
     };
-    // Made under a daemon with BPF: its program asked for the connection's state changes, and
-    // the flag stays on the socket, so the next daemon's program reports its end too, while
-    // that daemon also watches it, first held again mid-stream.
-    let Some(run) = across_restart(&[], "100000", "50000") else {
+    restarted_connection_counts_once(None);
+}
+
+/// The same from a socket bound to its interface, which sock_diag finds only when asked with
+/// the interface: the second daemon asks with the held segment's, and its count starts there.
+#[test]
+fn a_bound_socket_s_connection_from_before_a_restart_counts_its_bytes_once() {
+    let Some(_serial) =
+        root_test("a_bound_socket_s_connection_from_before_a_restart_counts_its_bytes_once")
+    else {
+        return;
+    };
+    restarted_connection_counts_once(Some("veth0"));
+}
+
+/// A connection made under a daemon with BPF, its program asked for the connection's state
+/// changes, and the flag stays on the socket, so the next daemon's program reports its end
+/// too, while that daemon also watches it, first held again mid-stream: its bytes since then
+/// count once.
+fn restarted_connection_counts_once(device: Option<&str>) {
+    let Some(run) = across_restart(&[], "100000", "50000", device) else {
         return;
     };
     let (app, port) = (&run.app, run.port);
