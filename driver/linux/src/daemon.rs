@@ -917,10 +917,10 @@ impl Daemon {
             answers
                 .iter()
                 .enumerate()
-                .map(|(i, answered)| {
-                    // The answer's interface is not kept: a socket bound to one is not found.
+                .map(|(i, (answered, interface))| {
+                    // Asked with the answer's interface: a socket bound to it is found so.
                     (i < MAX_DNS_LOOKUPS)
-                        .then(|| attributor.attribute(&query_flow(answered), None, 0))
+                        .then(|| attributor.attribute(&query_flow(answered), None, *interface))
                 })
                 .collect()
         } else {
@@ -928,7 +928,7 @@ impl Daemon {
         };
         let now = self.now_ms();
         let mut engine = self.engine();
-        for (answered, asker) in answers.into_iter().zip(askers) {
+        for ((answered, _), asker) in answers.into_iter().zip(askers) {
             engine.dns_answer(answered, asker, now);
         }
     }

@@ -118,8 +118,8 @@ impl DnsWatch {
     }
 
     /// Reads everything logged so far and returns the answers to our queries, with the names
-    /// they gave.
-    pub(crate) fn read(&mut self, now_ms: u64, log: &Log) -> Vec<AnsweredQuery> {
+    /// they gave, each with the interface it came in on (the asking socket's lookup names it).
+    pub(crate) fn read(&mut self, now_ms: u64, log: &Log) -> Vec<(AnsweredQuery, u32)> {
         // Before the packets: a query sent right after a network change goes to the new resolvers.
         if self.resolvers.refresh(now_ms) {
             self.log_resolvers(log);
@@ -143,7 +143,7 @@ impl DnsWatch {
         packet: &LoggedPacket,
         now_ms: u64,
         log: &Log,
-        out: &mut Vec<AnsweredQuery>,
+        out: &mut Vec<(AnsweredQuery, u32)>,
     ) {
         let Some(udp) = datagram(&packet.payload) else {
             return;
@@ -174,7 +174,7 @@ impl DnsWatch {
                     .queries
                     .match_answer(udp.payload, local, resolver, now_ms)
                 {
-                    Ok(answered) => out.push(answered),
+                    Ok(answered) => out.push((answered, packet.in_interface)),
                     Err(AnswerRejected::Unsolicited) => {
                         self.unsolicited += 1;
                         log.write(

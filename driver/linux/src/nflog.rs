@@ -31,6 +31,8 @@ const CMD_BIND: u8 = 1;
 const COPY_PACKET: u8 = 2;
 /// `NFULA_PACKET_HDR`: `{be16 hw_protocol; u8 hook; u8 pad}`.
 const ATTR_PACKET_HDR: u16 = 1;
+/// `NFULA_IFINDEX_INDEV`: be32.
+const ATTR_IFINDEX_INDEV: u16 = 4;
 /// `NFULA_PAYLOAD`: the packet from its L3 header.
 const ATTR_PAYLOAD: u16 = 9;
 
@@ -39,6 +41,8 @@ const ATTR_PAYLOAD: u16 = 9;
 pub(crate) struct LoggedPacket {
     /// The netfilter hook it was logged in (1 input, 3 output), 0 when the kernel left it out.
     pub(crate) hook: u8,
+    /// The interface it came in on (`NFULA_IFINDEX_INDEV`); 0 for a packet this host sent.
+    pub(crate) in_interface: u32,
     /// The packet from its IP header, cut to the rule's `--nflog-size`.
     pub(crate) payload: Vec<u8>,
 }
@@ -138,7 +142,7 @@ impl NflogGroup {
     }
 }
 
-/// The hook and `NFULA_PAYLOAD` of each `NFULNL_MSG_PACKET` in a datagram.
+/// The hook, input interface and `NFULA_PAYLOAD` of each `NFULNL_MSG_PACKET` in a datagram.
 fn payloads(datagram: &[u8]) -> Vec<LoggedPacket> {
     netlink::messages(datagram)
         .filter(|m| m.kind == MSG_PACKET)
@@ -147,8 +151,12 @@ fn payloads(datagram: &[u8]) -> Vec<LoggedPacket> {
             let hook = netlink::find_attr(attributes, ATTR_PACKET_HDR)
                 .and_then(|a| a.data.get(2).copied())
                 .unwrap_or(0);
+            let in_interface = netlink::find_attr(attributes, ATTR_IFINDEX_INDEV)
+                .and_then(|a| a.be_u32())
+                .unwrap_or(0);
             netlink::find_attr(attributes, ATTR_PAYLOAD).map(|a| LoggedPacket {
                 hook,
+                in_interface,
                 payload: a.data.to_vec(),
             })
         })
@@ -176,16 +184,31 @@ mod tests {
     fn extracts_the_payload_of_each_packet_message() {
         let mut datagram = packet(Some(&[0x45, 0, 0, 29, 1]));
         datagram.extend(packet(None));
+        let came_in = MessageBuilder::new(MSG_PACKET, 0, 0)
+            .raw(&nfgenmsg(2, 4243))
+            .attr(ATTR_PACKET_HDR, &[0x08, 0x00, 1, 0])
+            .attr(ATTR_IFINDEX_INDEV, &5u32.to_be_bytes())
+            .attr(ATTR_PAYLOAD, &[0x45, 1])
+            .finish();
+        datagram.extend(came_in);
         datagram.extend(
             MessageBuilder::new(netlink::NLMSG_ERROR, 0, 1)
                 .raw(&0i32.to_ne_bytes())
                 .finish(),
         );
         datagram.extend(packet(Some(&[0x60, 0, 0, 0])));
-        let logged = |payload: Vec<u8>| LoggedPacket { hook: 1, payload };
+        let logged = |in_interface: u32, payload: Vec<u8>| LoggedPacket {
+            hook: 1,
+            in_interface,
+            payload,
+        };
         assert_eq!(
             payloads(&datagram),
-            vec![logged(vec![0x45, 0, 0, 29, 1]), logged(vec![0x60, 0, 0, 0])]
+            vec![
+                logged(0, vec![0x45, 0, 0, 29, 1]),
+                logged(5, vec![0x45, 1]),
+                logged(0, vec![0x60, 0, 0, 0])
+            ]
         );
         assert!(payloads(&[]).is_empty());
         assert!(payloads(&datagram[..20]).is_empty());

@@ -48,14 +48,18 @@ while True:
 
 /// Prints its pid, then asks the resolver at argv[1] each `NAME:QTYPE` of argv[2:], one socket
 /// each, and closes that socket 100 ms after the answer came (the daemon looks the socket up
-/// when the answer is logged, before the answer even reaches this process).
+/// when the answer is logged, before the answer even reaches this process). An argument
+/// `--device=NAME` first binds each socket to that interface.
 const ASKER: &str = r#"
 import os, socket, struct, sys, time
 print(os.getpid(), flush=True)
-for i, item in enumerate(sys.argv[2:]):
+device = sys.argv[2][len('--device='):] if sys.argv[2].startswith('--device=') else None
+for i, item in enumerate(sys.argv[3 if device else 2:]):
     name, qtype = item.split(':')
     wire = b''.join(bytes([len(p)]) + p.encode() for p in name.split('.')) + b'\0'
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    if device:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, device.encode())
     s.settimeout(5)
     query = struct.pack('>HHHHHH', 0x5000 + i, 0x0100, 1, 0, 0, 0) + wire + struct.pack('>HH', int(qtype), 1)
     s.sendto(query, (sys.argv[1], 53))
@@ -256,4 +260,20 @@ fn dns_exchanges_name_the_asking_process_and_only_a_dns_log_client_gets_them() {
         );
         asked_by_python_after_its_process_info(&infos, at, looped);
     }
+
+    // From a socket bound to its interface, which sock_diag finds only when asked with it:
+    // the daemon asks with the interface the answer came in on.
+    let bound = ask(&net, &a, &ip4_b, &["--device=veth0", "bound.zenith.test:1"]);
+    assert!(
+        app.wait_for(Duration::from_secs(5), |i| exchanges(i).len() == 7),
+        "one more exchange: {:?}",
+        app.infos()
+    );
+    let infos = app.infos();
+    let (at, e) = exchanges(&infos)[6];
+    assert_eq!(
+        (e.name.as_str(), e.process_id),
+        ("bound.zenith.test", bound)
+    );
+    asked_by_python_after_its_process_info(&infos, at, bound);
 }
