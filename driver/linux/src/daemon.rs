@@ -162,6 +162,8 @@ pub(crate) struct Daemon {
     started: Instant,
     /// GetBandwidthStats requests for `run_bandwidth` (room for one: more are served by it).
     bandwidth_requests: SyncSender<()>,
+    /// The attached client has asked for byte counts: it gets the last ones at the stop.
+    bandwidth_asked: AtomicBool,
     /// Where the policy a client sends is stored.
     policy_file: PathBuf,
     /// TCP connections first held mid-stream, whose end only a lookup finds (`mid_stream.rs`).
@@ -239,6 +241,7 @@ impl Daemon {
             log,
             started: Instant::now(),
             bandwidth_requests,
+            bandwidth_asked: AtomicBool::new(false),
             policy_file: policy.file,
             mid_stream: RankedMutex::new(RANK_MID_STREAM, "mid_stream", MidStreamFlows::default()),
             mid_stream_any: AtomicBool::new(false),
@@ -314,11 +317,13 @@ impl Daemon {
 
     /// A client connected; false when the daemon is stopping and admits nobody.
     pub(crate) fn attach(&self) -> bool {
+        self.bandwidth_asked.store(false, Ordering::SeqCst);
         self.engine().attach()
     }
 
     /// The client left: every pending packet is decided as without a client.
     pub(crate) fn detach(&self) {
+        self.bandwidth_asked.store(false, Ordering::SeqCst);
         let time = self.time();
         self.engine().detach(time);
     }
@@ -378,8 +383,19 @@ impl Daemon {
 
     /// GetBandwidthStats, for `run_bandwidth`.
     pub(crate) fn request_bandwidth(&self) {
+        self.bandwidth_asked.store(true, Ordering::SeqCst);
         // A full channel means a request already waits, and its dump serves this one too.
         let _ = self.bandwidth_requests.try_send(());
+    }
+
+    /// At the stop, before the client is detached: the bytes counted since its last request
+    /// (the final counts of the connections that ended since included), which would otherwise
+    /// be lost with the daemon. Only for a client that asks for byte counts: one that never
+    /// did gets no unasked-for infos.
+    pub(crate) fn last_byte_report(&self) {
+        if self.bandwidth_asked.load(Ordering::SeqCst) {
+            self.report_bandwidth();
+        }
     }
 
     /// PrintMemoryStats.

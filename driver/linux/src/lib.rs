@@ -30,6 +30,7 @@ mod file_lock;
 mod flow_liveness;
 mod instance;
 mod journal;
+mod last_drain;
 mod locks;
 mod log;
 mod mid_stream;

@@ -10,6 +10,7 @@ use std::io;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::thread::Thread;
 use std::time::{Duration, Instant};
 
 use crate::builtin_chains;
@@ -21,6 +22,7 @@ use crate::daemon::{candidate_keys, spawn, Daemon, EndBytes, PolicySetup};
 use crate::dns_watch::DnsWatch;
 use crate::engine::EngineOptions;
 use crate::instance::{self, InstanceLock, LOCK_DIR};
+use crate::last_drain::LastDrain;
 use crate::log::{Log, Severity};
 use crate::network_watch::NetworkWatch;
 use crate::nflog::NflogGroup;
@@ -45,6 +47,8 @@ const COPY_RANGE: u32 = 256;
 const ACCT_SYSCTL: &str = "/proc/sys/net/netfilter/nf_conntrack_acct";
 /// How long the orderly shutdown may take (it takes well under a second).
 const STOP_BOUND: Duration = Duration::from_secs(5);
+/// How long the stop waits for the last drain of the TCP ends (a drain takes milliseconds).
+const LAST_DRAIN_BOUND: Duration = Duration::from_millis(500);
 /// How long the watchdog waits for the rules to go before it exits anyway (once the process is
 /// gone, `--queue-bypass` lets through whatever the rules still queue).
 const RULES_BOUND: Duration = Duration::from_secs(3);
@@ -470,9 +474,11 @@ fn serve(
         }
         Ok(())
     };
+    let last_drain = Arc::new(LastDrain::default());
+    let mut drainer = None;
     let reason = match &spawned {
         Ok(()) => {
-            start_flow_monitors(&daemon, &stop, &mut threads, tcp_ends);
+            drainer = start_flow_monitors(&daemon, &stop, &mut threads, tcp_ends, &last_drain);
             log.write(
                 Severity::Info,
                 format!(
@@ -498,6 +504,18 @@ fn serve(
     *watchdog = Some(Watchdog::arm(STOP_BOUND, move || stuck_shutdown(table)));
     notify(notifier.as_ref(), "STOPPING=1", STOPPING_BOUND, log);
     log.write(Severity::Info, format!("{reason}: stopping"));
+    // What the client has not heard yet goes out before it is detached: the TCP ends noted
+    // since the last drain, then the bytes counted since its last byte request (the ends'
+    // final counts among them). A drain that does not come within its bound is not waited for.
+    if let Some(drainer) = &drainer {
+        if !last_drain.ask_and_wait(drainer, LAST_DRAIN_BOUND) {
+            log.write(
+                Severity::Warning,
+                "the last TCP ends were not taken in time: their connections were not reported ended".into(),
+            );
+        }
+    }
+    daemon.last_byte_report();
     // Answer what is held first (the packet thread keeps answering new packets with the
     // detached policy), then take the rules away, then stop the threads.
     daemon.shutdown();
@@ -527,18 +545,27 @@ const END_WAIT: Duration = Duration::from_millis(200);
 /// connection does not wait for its predecessor's end: the ends only close what was decided.
 const END_GATHER: Duration = Duration::from_millis(10);
 
+/// Starts the end listeners; returns the thread that drains the BPF program's ends, which
+/// answers `last_drain` at the stop (the destroy events need no such drain: each is read as it
+/// comes).
 fn start_flow_monitors(
     daemon: &Arc<Daemon>,
     stop: &Arc<AtomicBool>,
     threads: &mut Vec<std::thread::JoinHandle<()>>,
     tcp_ends: TcpEndSource,
-) {
+    last_drain: &Arc<LastDrain>,
+) -> Option<Thread> {
     let (daemon_ref, stop_ref) = (Arc::clone(daemon), Arc::clone(stop));
+    let mut drainer = None;
     let spawned = match tcp_ends {
-        TcpEndSource::Bpf(ends) => spawn("tcp-ends", move || {
-            drain_tcp_ends(ends, &daemon_ref, &stop_ref)
-        })
-        .map(Some),
+        TcpEndSource::Bpf(ends) => {
+            let last = Arc::clone(last_drain);
+            let thread = spawn("tcp-ends", move || {
+                drain_tcp_ends(ends, &daemon_ref, &stop_ref, &last)
+            });
+            drainer = thread.as_ref().ok().map(|t| t.thread().clone());
+            thread.map(Some)
+        }
         TcpEndSource::Destroy(listener) => spawn("tcp-ends", move || {
             read_destroy_events(listener, &daemon_ref, &stop_ref)
         })
@@ -551,6 +578,7 @@ fn start_flow_monitors(
         Err(e) => daemon.log(Severity::Warning, format!("no TCP connection ends: {e}")),
     }
     start_udp_ends(daemon, stop, threads);
+    drainer
 }
 
 /// Where the daemon learns of TCP connection ends, with their final byte counts.
@@ -614,17 +642,19 @@ const BPF_ENDS_PER_DRAIN: usize = TCP_ENDS_ROOM as usize;
 const TCP_ENDS_NEARLY_FULL: usize = TCP_ENDS_ROOM as usize * 3 / 4;
 
 /// The `tcp-ends` thread with the BPF source: a drain of the noted ends every `BPF_END_POLL`,
-/// their infos written in one go.
-fn drain_tcp_ends(mut ends: TcpEnds, daemon: &Daemon, stop: &AtomicBool) {
+/// their infos written in one go, and one more when the stop asks (`last_drain`).
+fn drain_tcp_ends(mut ends: TcpEnds, daemon: &Daemon, stop: &AtomicBool, last_drain: &LastDrain) {
     let mut last_overflow: Option<Instant> = None;
     let mut last_error: Option<Instant> = None;
     let mut wait = BPF_END_POLL;
     while !stop.load(Ordering::SeqCst) {
         std::thread::park_timeout(wait);
         if stop.load(Ordering::SeqCst) {
-            // Unparked by the stop: the program goes with the thread, its last ends unread.
+            // Unparked by the stop, after the last drain it asked for (or its bound).
             return;
         }
+        // Read before the drain: ends noted after the request are in it.
+        let last = last_drain.asked();
         match ends.drain(BPF_ENDS_PER_DRAIN) {
             Ok(taken) if taken.is_empty() => wait = (wait * 2).min(BPF_END_POLL_IDLE),
             Ok(mut taken) => {
@@ -670,6 +700,9 @@ fn drain_tcp_ends(mut ends: TcpEnds, daemon: &Daemon, stop: &AtomicBool) {
                     );
                 }
             }
+        }
+        if last {
+            last_drain.done();
         }
     }
 }

@@ -741,35 +741,43 @@ fn bytes_of(
         app.send(&Command::GetBandwidthStats);
         std::thread::sleep(Duration::from_millis(200));
         let infos = app.infos();
-        for info in &infos[counted..] {
-            let (stats_protocol, entries): (u8, Vec<(u16, u64, u64)>) = match info {
-                Info::BandwidthStatsV4(s) => (
-                    s.protocol,
-                    s.entries
-                        .iter()
-                        .map(|e| (e.local_port, e.transmitted, e.received))
-                        .collect(),
-                ),
-                Info::BandwidthStatsV6(s) => (
-                    s.protocol,
-                    s.entries
-                        .iter()
-                        .map(|e| (e.local_port, e.transmitted, e.received))
-                        .collect(),
-                ),
-                _ => continue,
-            };
-            for (_, sent, received) in entries
-                .into_iter()
-                .filter(|(port, _, _)| stats_protocol == protocol && *port == local_port)
-            {
-                tx += sent;
-                rx += received;
-            }
-        }
+        let (sent, received) = reported_bytes(&infos[counted..], protocol, local_port);
+        (tx, rx) = (tx + sent, rx + received);
         counted = infos.len();
         if done(tx, rx) {
             break;
+        }
+    }
+    (tx, rx)
+}
+
+/// The bytes the BandwidthStats infos among `infos` report for one local port, summed.
+fn reported_bytes(infos: &[Info], protocol: u8, local_port: u16) -> (u64, u64) {
+    let (mut tx, mut rx) = (0, 0);
+    for info in infos {
+        let (stats_protocol, entries): (u8, Vec<(u16, u64, u64)>) = match info {
+            Info::BandwidthStatsV4(s) => (
+                s.protocol,
+                s.entries
+                    .iter()
+                    .map(|e| (e.local_port, e.transmitted, e.received))
+                    .collect(),
+            ),
+            Info::BandwidthStatsV6(s) => (
+                s.protocol,
+                s.entries
+                    .iter()
+                    .map(|e| (e.local_port, e.transmitted, e.received))
+                    .collect(),
+            ),
+            _ => continue,
+        };
+        for (_, sent, received) in entries
+            .into_iter()
+            .filter(|(port, _, _)| stats_protocol == protocol && *port == local_port)
+        {
+            tx += sent;
+            rx += received;
         }
     }
     (tx, rx)
@@ -1020,6 +1028,64 @@ fn ends_of(infos: &[Info], port: u16) -> usize {
         .iter()
         .filter(|i| matches!(i, Info::ConnectionEndV4(e) if e.local_port == port))
         .count()
+}
+
+/// One connection stays open with 100 000 bytes sent, another closes with 5 000 sent, and
+/// the daemon is stopped at once: the client still hears of the closed one's end (noted by the
+/// BPF program since the last drain) and of both connections' bytes since its last request.
+#[test]
+fn a_stop_reports_the_last_ends_and_bytes_before_the_client_goes() {
+    let Some(_serial) = root_test("a_stop_reports_the_last_ends_and_bytes_before_the_client_goes")
+    else {
+        return;
+    };
+    let mut net = TestNet::new();
+    for port in ["9200", "9201"] {
+        let server = net.spawn(
+            &net.b.clone(),
+            "/usr/bin/python3",
+            &["-c", READ_TO_END_SERVER, "0.0.0.0", port],
+        );
+        assert_eq!(net.first_line(server), "ready");
+    }
+    let Some((daemon, app)) = daemon_with_bpf_ends(&net) else {
+        return;
+    };
+    // The client asks for byte counts (and has heard all there were: none).
+    app.send(&Command::GetBandwidthStats);
+    std::thread::sleep(Duration::from_millis(300));
+    let script = format!(
+        "import socket,time\no=socket.create_connection(('{ip}',9200),5)\no.sendall(b'o'*100000)\nc=socket.create_connection(('{ip}',9201),5)\nc.sendall(b'c'*5000)\nports=(o.getsockname()[1],c.getsockname()[1])\nc.close()\nprint(*ports,flush=True)\ntime.sleep(60)",
+        ip = net.ip4_b
+    );
+    let client = net.spawn(&net.a.clone(), "/usr/bin/python3", &["-c", &script]);
+    let ports: Vec<u16> = net
+        .first_line(client)
+        .split(' ')
+        .map(|p| p.parse().unwrap())
+        .collect();
+    let (open, closed) = (ports[0], ports[1]);
+    // Long enough for the server to read to the end and close its side, too short for the
+    // drain that comes every 100 ms to be sure to have taken the end.
+    std::thread::sleep(Duration::from_millis(20));
+    assert!(daemon.stop("TERM").success());
+    // What the daemon wrote before it closed the socket is read by the app's thread meanwhile.
+    app.wait_for(Duration::from_secs(2), |i| {
+        ends_of(i, closed) == 1 && reported_bytes(i, 6, open).0 >= 100_000
+    });
+    let infos = app.infos();
+    assert_eq!(ends_of(&infos, closed), 1, "the closed connection's end");
+    assert_eq!(ends_of(&infos, open), 0, "the open one did not end");
+    let (open_tx, _) = reported_bytes(&infos, 6, open);
+    let (closed_tx, _) = reported_bytes(&infos, 6, closed);
+    assert!(
+        within_half_percent(open_tx, 100_000),
+        "{open_tx} bytes reported for the 100 000 the open connection sent"
+    );
+    assert!(
+        within_half_percent(closed_tx, 5_000),
+        "{closed_tx} bytes reported for the 5 000 the closed connection sent"
+    );
 }
 
 /// A connection open across a restart: made from `a` to `b`:9200 (`TWO_PART_SENDER`, `before`
