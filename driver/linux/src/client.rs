@@ -80,6 +80,16 @@ impl ClientOut {
         self.lock().socket = Some(socket);
     }
 
+    /// Whether no client's stream is open any more: none was, or its writer sent what was
+    /// queued and ended it. Never waits: a writer blocked on a slow client holds the lock.
+    pub(crate) fn flushed(&self) -> bool {
+        match self.state.try_lock() {
+            Ok(state) => state.socket.is_none(),
+            Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner().socket.is_none(),
+            Err(TryLockError::WouldBlock) => false,
+        }
+    }
+
     /// The client is gone: its socket is forgotten (and closed unless another handle has it).
     fn detach(&self) -> Option<File> {
         self.lock().socket.take()
@@ -465,6 +475,7 @@ mod tests {
         let listener = sys::seqpacket_listen(&path).unwrap();
         let mut client = crate::client_socket::DaemonClient::connect(&path).unwrap();
         let out = ClientOut::new();
+        assert!(out.flushed(), "no client: nothing to send");
         out.attach(sys::seqpacket_accept(&listener).unwrap());
         let queue = BlockingInfoQueue::new(100_000);
         let line = |i: usize| {
@@ -498,8 +509,13 @@ mod tests {
             }
             texts
         });
+        assert!(!out.flushed(), "a client's stream is open");
         queue.shutdown();
         out.finish(&queue);
+        assert!(
+            out.flushed(),
+            "its stream ended once everything queued was sent"
+        );
         let texts = reader.join().unwrap();
         assert_eq!(texts.len(), LINES);
         assert!(texts

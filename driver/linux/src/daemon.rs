@@ -7,6 +7,11 @@
 //! lock may take only locks further down the list, never one above it. (The ranked mutexes of
 //! `locks.rs` check this at every lock in debug builds, which the tests run.)
 //!
+//! 0. `reports` (one recording of the kernel's running totals at a time): held by a byte report
+//!    and by the look at flows first held mid-stream for their whole run, so that two readings
+//!    are recorded in the order they were read (an older reading recorded after a newer one
+//!    looks like a counter that went back, and its whole total would be counted again). Taken by
+//!    the byte-count thread, and once by the stop for the last byte report.
 //! 1. `kernel` (the sock_diag and conntrack request sockets): held for a dump or a delete,
 //!    which take milliseconds with many sockets and flows. Since it comes first, no dump or
 //!    delete can run under any other lock.
@@ -90,6 +95,7 @@ use crate::tcp_ends;
 use crate::verdict_outbox::{OutboxAnswer, VerdictOutbox};
 
 /// Lock ranks (see "Locks" above).
+const RANK_REPORTS: u32 = 0;
 const RANK_KERNEL: u32 = 1;
 pub(crate) const RANK_ENGINE: u32 = 2;
 const RANK_ACCOUNTS: u32 = 3;
@@ -147,6 +153,8 @@ impl std::ops::DerefMut for EngineGuard<'_> {
 
 /// The running daemon's shared state; the locks in their order (see "Locks" above).
 pub(crate) struct Daemon {
+    /// One recording of running totals at a time (see "Locks").
+    reports: RankedMutex<()>,
     kernel: RankedMutex<KernelSources>,
     engine: RankedMutex<Engine>,
     /// The engine's verdicts, written when `engine` is released.
@@ -231,6 +239,7 @@ impl Daemon {
             .map_err(|e| log.write(Severity::Warning, format!("no UDP byte counts: {e}")))
             .ok();
         Daemon {
+            reports: RankedMutex::new(RANK_REPORTS, "reports", ()),
             kernel: RankedMutex::new(RANK_KERNEL, "kernel", KernelSources { diag, conntrack }),
             engine: RankedMutex::new(RANK_ENGINE, "engine", engine),
             outbox,
@@ -466,6 +475,7 @@ impl Daemon {
     /// nothing is read when there is nothing to count). The kernel is asked without the engine
     /// lock, which is taken only to list those connections and to keep their totals.
     fn report_bandwidth(&self) {
+        let _one_at_a_time = self.reports.lock();
         let (tcp, udp) = {
             let engine = self.engine();
             byte_totals::split(
@@ -545,6 +555,7 @@ impl Daemon {
     /// keeps the running totals of the allowed ones the kernel has, and reports the end of
     /// those it no longer has. Nothing is ended when a lookup failed.
     fn check_mid_stream_flows(&self) {
+        let _one_at_a_time = self.reports.lock();
         let now = self.now_ms();
         let due = {
             let flows = self.mid_stream.lock();

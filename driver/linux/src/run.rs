@@ -49,6 +49,8 @@ const ACCT_SYSCTL: &str = "/proc/sys/net/netfilter/nf_conntrack_acct";
 const STOP_BOUND: Duration = Duration::from_secs(5);
 /// How long the stop waits for the last drain of the TCP ends (a drain takes milliseconds).
 const LAST_DRAIN_BOUND: Duration = Duration::from_millis(500);
+/// How long the stop waits for the client's writer to send what is queued.
+const CLIENT_FLUSH_BOUND: Duration = Duration::from_secs(1);
 /// How long the watchdog waits for the rules to go before it exits anyway (once the process is
 /// gone, `--queue-bypass` lets through whatever the rules still queue).
 const RULES_BOUND: Duration = Duration::from_secs(3);
@@ -530,6 +532,13 @@ fn serve(
     for thread in threads {
         let _ = thread.join();
     }
+    // The client's writer sends what was queued (the last ends and bytes among it), then ends
+    // its stream; the process must not end before. A client that does not read is not waited
+    // for past the bound.
+    let deadline = Instant::now() + CLIENT_FLUSH_BOUND;
+    while !daemon.client_out().flushed() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
     server.remove();
     spawned
 }
@@ -702,7 +711,10 @@ fn drain_tcp_ends(mut ends: TcpEnds, daemon: &Daemon, stop: &AtomicBool, last_dr
             }
         }
         if last {
+            // The last one: a drain after the stop's last byte report would report ends whose
+            // final bytes no report carries any more.
             last_drain.done();
+            return;
         }
     }
 }

@@ -1026,7 +1026,11 @@ fn held(app: &Responder, port: u16) -> bool {
 fn ends_of(infos: &[Info], port: u16) -> usize {
     infos
         .iter()
-        .filter(|i| matches!(i, Info::ConnectionEndV4(e) if e.local_port == port))
+        .filter(|i| match i {
+            Info::ConnectionEndV4(e) => e.local_port == port,
+            Info::ConnectionEndV6(e) => e.local_port == port,
+            _ => false,
+        })
         .count()
 }
 
@@ -1055,7 +1059,7 @@ fn a_stop_reports_the_last_ends_and_bytes_before_the_client_goes() {
     app.send(&Command::GetBandwidthStats);
     std::thread::sleep(Duration::from_millis(300));
     let script = format!(
-        "import socket,time\no=socket.create_connection(('{ip}',9200),5)\no.sendall(b'o'*100000)\nc=socket.create_connection(('{ip}',9201),5)\nc.sendall(b'c'*5000)\nports=(o.getsockname()[1],c.getsockname()[1])\nc.close()\nprint(*ports,flush=True)\ntime.sleep(60)",
+        "import socket,time\no=socket.create_connection(('{ip}',9200),5)\no.sendall(b'o'*100000)\nc=socket.create_connection(('{ip}',9201),5)\nc.sendall(b'c'*5000)\nports=(o.getsockname()[1],c.getsockname()[1])\nc.shutdown(socket.SHUT_WR)\nassert c.recv(1)==b''\nc.close()\nprint(*ports,flush=True)\ntime.sleep(60)",
         ip = net.ip4_b
     );
     let client = net.spawn(&net.a.clone(), "/usr/bin/python3", &["-c", &script]);
@@ -1065,9 +1069,8 @@ fn a_stop_reports_the_last_ends_and_bytes_before_the_client_goes() {
         .map(|p| p.parse().unwrap())
         .collect();
     let (open, closed) = (ports[0], ports[1]);
-    // Long enough for the server to read to the end and close its side, too short for the
-    // drain that comes every 100 ms to be sure to have taken the end.
-    std::thread::sleep(Duration::from_millis(20));
+    // The client saw the server close its side: the end is noted (TIME_WAIT). The drain that
+    // comes every 100 ms takes it only should it fall in the few milliseconds before the stop.
     assert!(daemon.stop("TERM").success());
     // What the daemon wrote before it closed the socket is read by the app's thread meanwhile.
     app.wait_for(Duration::from_secs(2), |i| {
