@@ -223,7 +223,8 @@ fn a_write_longer_than_a_full_policy_part_is_refused_whole_not_read_in_part() {
     assert!(app.wait_for(Duration::from_secs(2), |i| policy_generations(i) == [0, 21]));
 }
 
-/// Connects, asks for far more infos than it reads, closes its sending side and never reads.
+/// Connects, asks for far more infos than it reads, closes its sending side (unless argv[2] is
+/// `stay`: then it stays connected) and never reads.
 const STALLED_CLIENT: &str = r#"
 import socket, sys, time
 s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -231,7 +232,8 @@ s.connect(sys.argv[1])
 s.send(bytes([128, 1, 0, 7, 0, 0, 0]))
 for _ in range(5000):
     s.send(bytes([129]))
-s.shutdown(socket.SHUT_WR)
+if sys.argv[2:] != ['stay']:
+    s.shutdown(socket.SHUT_WR)
 print('stalled', flush=True)
 time.sleep(60)
 "#;
@@ -270,6 +272,37 @@ fn a_client_that_stops_reading_cannot_keep_the_next_one_out() {
         }
     }
     assert!(got_in, "the next client got in");
+}
+
+/// At a stop the daemon waits for its client's writer to send what is queued, but only so
+/// long: a client that stays connected and reads nothing cannot keep it from stopping cleanly
+/// (the watchdog, after 5 s, would end it with status 1).
+#[test]
+fn a_connected_client_that_reads_nothing_does_not_hold_up_the_stop() {
+    let Some(_serial) =
+        root_test("a_connected_client_that_reads_nothing_does_not_hold_up_the_stop")
+    else {
+        return;
+    };
+    let mut net = TestNet::new();
+    let daemon = Daemon::start(&net, &[]);
+    let socket = daemon.socket.to_string_lossy().into_owned();
+    let stalled = net.spawn(
+        &net.a.clone(),
+        "/usr/bin/python3",
+        &["-c", STALLED_CLIENT, &socket, "stay"],
+    );
+    assert_eq!(net.first_line(stalled), "stalled");
+    // Its 5 000 requests answered fill its socket: the writer waits for it.
+    std::thread::sleep(Duration::from_millis(500));
+    let started = Instant::now();
+    let status = daemon.stop_within("TERM", Duration::from_secs(10));
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "stopped cleanly: {status:?} after {:?}",
+        started.elapsed()
+    );
+    assert_eq!(net.ruleset(&net.a), "", "the rules are removed");
 }
 
 #[test]
