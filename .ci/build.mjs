@@ -1,7 +1,12 @@
 #!/usr/bin/env node
 // `npm install` runs this (postinstall): it builds everything the tests and the app need:
 // the TypeScript projects, the Electron main bundle, the renderer bundle and the Rust workspace.
+import path from 'node:path';
 import { run } from './steps.mjs';
+
+// The tools (tsc, vite) keep Node's compile cache in the system's temporary directory unless
+// told otherwise: kept in node_modules instead, an install leaves nothing in /tmp.
+process.env['NODE_COMPILE_CACHE'] ??= path.resolve('node_modules', '.cache', 'node-compile-cache');
 
 const steps = [
   ['prerequisites', 'node', ['.ci/preflight.mjs', 'build']],
