@@ -29,6 +29,7 @@ use crate::client_commands::ClientCommands;
 use crate::daemon::Daemon;
 use crate::log::Severity;
 use crate::sys;
+use crate::watchdog::wait_until;
 
 /// The largest info chunk one read returns: clients read with a buffer at least this large.
 pub(crate) const MAX_READ: usize = 16 * 1024;
@@ -353,11 +354,10 @@ fn serve_client(daemon: &Arc<Daemon>, stream: File) {
     daemon.detach();
     // The writer sends what is queued, then the end of the stream. A client that does not read
     // would keep it blocked in a write: after a while its socket is shut, which fails the write.
-    let deadline = std::time::Instant::now() + DRAIN_BOUND;
-    while !writer.is_finished() && std::time::Instant::now() < deadline {
-        thread::sleep(Duration::from_millis(10));
-    }
-    if !writer.is_finished() {
+    let finished = wait_until(DRAIN_BOUND, Duration::from_millis(10), || {
+        writer.is_finished()
+    });
+    if !finished {
         daemon.log(
             Severity::Warning,
             "the leaving client did not read its last infos: connection closed".into(),

@@ -6,7 +6,9 @@
 
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::thread::Thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use crate::watchdog::wait_until;
 
 const NOT_ASKED: u8 = 0;
 const ASKED: u8 = 1;
@@ -34,14 +36,7 @@ impl LastDrain {
         self.state.store(ASKED, Ordering::SeqCst);
         // A parked drainer wakes now; a busy one finds the token at its next park.
         drainer.unpark();
-        let deadline = Instant::now() + bound;
-        while self.state.load(Ordering::SeqCst) != DONE {
-            if Instant::now() >= deadline {
-                return false;
-            }
-            std::thread::sleep(POLL);
-        }
-        true
+        wait_until(bound, POLL, || self.state.load(Ordering::SeqCst) == DONE)
     }
 
     /// Whether a drain was asked for and is not done yet: the drainer reads this before a
@@ -64,6 +59,7 @@ mod tests {
     use super::*;
     use std::sync::atomic::AtomicUsize;
     use std::sync::Arc;
+    use std::time::Instant;
 
     #[test]
     fn a_parked_drainer_drains_once_more_when_asked_and_the_stop_waits_for_it() {

@@ -38,7 +38,7 @@ use crate::sock_diag::DestroyListener;
 use crate::socket_lock;
 use crate::sys;
 use crate::tcp_ends::{TcpEnds, TCP_ENDS_ROOM};
-use crate::watchdog::{run_bounded, Watchdog};
+use crate::watchdog::{run_bounded, wait_until, Watchdog};
 
 /// Held packets in the kernel queue at most (the kernel drops new ones beyond; TCP retries).
 const KERNEL_QUEUE_LEN: u32 = 4096;
@@ -535,10 +535,9 @@ fn serve(
     // The client's writer sends what was queued (the last ends and bytes among it), then ends
     // its stream; the process must not end before. A client that does not read is not waited
     // for past the bound.
-    let deadline = Instant::now() + CLIENT_FLUSH_BOUND;
-    while !daemon.client_out().flushed() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    wait_until(CLIENT_FLUSH_BOUND, Duration::from_millis(5), || {
+        daemon.client_out().flushed()
+    });
     server.remove();
     spawned
 }

@@ -1,9 +1,9 @@
 //! A deadline for work that must not hang: [`Watchdog`] runs an action unless it is dropped in
-//! time, and [`run_bounded`] waits for a job at most so long. Used to bound the daemon's
-//! shutdown (`run.rs`).
+//! time, [`run_bounded`] waits for a job at most so long, and [`wait_until`] for a condition.
+//! Used to bound the daemon's shutdown (`run.rs`) and a leaving client's last infos.
 
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Runs its action once `bound` has passed, unless dropped before.
 pub(crate) struct Watchdog {
@@ -38,9 +38,41 @@ pub(crate) fn run_bounded(bound: Duration, job: impl FnOnce() + Send + 'static) 
     spawned.is_ok() && finished.recv_timeout(bound).is_ok()
 }
 
+/// Looks at `done` every `step` until it holds or `bound` has passed; whether it held.
+pub(crate) fn wait_until(bound: Duration, step: Duration, mut done: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + bound;
+    loop {
+        if done() {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(step);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wait_until_returns_once_the_condition_holds_or_its_bound_passed() {
+        let mut looks = 0;
+        let held = wait_until(Duration::from_secs(10), Duration::from_millis(1), || {
+            looks += 1;
+            looks == 3
+        });
+        assert!(held);
+        assert_eq!(looks, 3, "looked until it held, not longer");
+        let started = Instant::now();
+        assert!(!wait_until(
+            Duration::from_millis(30),
+            Duration::from_millis(5),
+            || false
+        ));
+        assert!(started.elapsed() >= Duration::from_millis(30));
+    }
 
     #[test]
     fn an_armed_watchdog_acts_once_its_bound_has_passed() {
