@@ -12,9 +12,24 @@ export interface ConnectionTableOptions {
   readonly maxLive: number;
   /** Ended connections kept for the UI and for late byte counts. */
   readonly maxEnded: number;
+  /**
+   * How long after the link to the driver is back a row that was live when it was lost may go
+   * without a sign of life before it is taken as ended (see `linkLost`).
+   */
+  readonly unseenGraceMs: number;
 }
 
-export const DEFAULT_TABLE_OPTIONS: ConnectionTableOptions = { maxLive: 10_000, maxEnded: 2_000 };
+/**
+ * 30 s: a connection that is still open is seen again within a second of the link's return if
+ * it moves any byte (the byte counts come every second) and at once if the driver holds it
+ * again (a restarted daemon holds every connection's next packet); one idle for longer comes
+ * back to life with its next byte (`addBytes`), so a short wait costs little.
+ */
+export const DEFAULT_TABLE_OPTIONS: ConnectionTableOptions = {
+  maxLive: 10_000,
+  maxEnded: 2_000,
+  unseenGraceMs: 30_000,
+};
 
 /** The remote address (canonical) and the name known for it when the row opens. */
 export interface RowNames {
@@ -30,6 +45,10 @@ interface Entry {
   readonly key: string;
   /** The address the row waits for a name of; null once it has one. */
   awaitingIp: string | null;
+  /** When the link to the driver was lost while the row was live and not seen since; else null. */
+  unseenSince: number | null;
+  /** Ended by `endUnseen`, not by the driver: a later sign of life opens it again. */
+  endGuessed: boolean;
 }
 
 /**
@@ -44,6 +63,10 @@ export class ConnectionTable {
   readonly #liveByFlow = new Map<string, Entry>();
   readonly #endedByFlow = new Map<string, Entry>();
   readonly #awaitingName = new Map<string, Set<Entry>>(); // remote ip → rows without a host
+  /** Live rows not seen since the link to the driver was lost (`linkLost`). */
+  readonly #unseen = new Set<Entry>();
+  /** When `endUnseen` ends those rows; null while the link is down or none wait. */
+  #unseenDueAt: number | null = null;
   readonly #dirty = new Set<Entry>();
   readonly #removed: number[] = [];
   readonly #options: ConnectionTableOptions;
@@ -59,8 +82,13 @@ export class ConnectionTable {
    */
   open(request: ConnectionRequest | RuleDecidedReport, app: AppIdentity, names: RowNames, now: number): number {
     const key = flowKey(request.flow);
+    // The driver holds the flow again (a restarted daemon holds every open connection's next
+    // packet): a row of the same process ended only because it was not seen is its row.
+    const guessed = this.#endedByFlow.get(key);
+    if (guessed?.endGuessed === true && guessed.row.pid === request.pid) this.#reopen(guessed);
     const existing = this.#liveByFlow.get(key);
     if (existing !== undefined) {
+      this.#seen(existing);
       existing.row.verdict = 'pending';
       existing.row.byPolicy = false;
       this.#dirty.add(existing);
@@ -88,7 +116,13 @@ export class ConnectionTable {
       startedAt: now,
       endedAt: null,
     };
-    const entry: Entry = { row, key, awaitingIp: names.host === null ? names.ip : null };
+    const entry: Entry = {
+      row,
+      key,
+      awaitingIp: names.host === null ? names.ip : null,
+      unseenSince: null,
+      endGuessed: false,
+    };
     this.#live.set(row.id, entry);
     this.#liveOrder.push(row.id);
     this.#liveByFlow.set(key, entry);
@@ -133,15 +167,92 @@ export class ConnectionTable {
   end(flow: FlowTuple, now: number): void {
     const key = flowKey(flow);
     const entry = this.#liveByFlow.get(key);
-    if (entry === undefined) return;
+    if (entry === undefined) {
+      // Ended by `endUnseen` while it was still open: this is when it ended.
+      const guessed = this.#endedByFlow.get(key);
+      if (guessed?.endGuessed === true) {
+        guessed.endGuessed = false;
+        guessed.row.endedAt = now;
+        this.#dirty.add(guessed);
+      }
+      return;
+    }
+    this.#toEnded(entry, now);
+  }
+
+  /**
+   * The link to the driver was lost (call it whenever the link leaves 'connected'). The driver
+   * tells no one of the ends it sees meanwhile, and a restarted one knows nothing of what the
+   * last one reported: every row live now is kept live, but unseen, until it gives a sign of
+   * life once the link is back (bytes, the driver holding it again, its end), and `endUnseen`
+   * ends those that gave none. Without this they stayed live until the ring dropped them.
+   */
+  linkLost(now: number): void {
+    for (const entry of this.#live.values()) {
+      if (entry.unseenSince !== null) continue;
+      entry.unseenSince = now;
+      this.#unseen.add(entry);
+    }
+    this.#unseenDueAt = null;
+  }
+
+  /** The link to the driver is up: rows still unseen after the grace are ended by `endUnseen`. */
+  linkUp(now: number): void {
+    this.#unseenDueAt = this.#unseen.size > 0 ? now + this.#options.unseenGraceMs : null;
+  }
+
+  /**
+   * Once the grace after the link's return has passed, ends every row still unseen, as of the
+   * moment the link was lost (the last time it was known to be open); returns how many. A row
+   * ended so opens again at its next sign of life. Call it about once a second.
+   */
+  endUnseen(now: number): number {
+    if (this.#unseenDueAt === null || now < this.#unseenDueAt) return 0;
+    this.#unseenDueAt = null;
+    const unseen = [...this.#unseen];
+    for (const entry of unseen) {
+      const since = entry.unseenSince ?? now;
+      this.#toEnded(entry, since);
+      entry.endGuessed = true;
+    }
+    return unseen.length;
+  }
+
+  #toEnded(entry: Entry, now: number): void {
+    this.#seen(entry);
     this.#live.delete(entry.row.id);
-    this.#liveByFlow.delete(key);
+    this.#liveByFlow.delete(entry.key);
     entry.row.endedAt = now;
     this.#ended.set(entry.row.id, entry);
     this.#endedOrder.push(entry.row.id);
-    this.#endedByFlow.set(key, entry);
+    this.#endedByFlow.set(entry.key, entry);
     this.#dirty.add(entry);
     while (this.#ended.size > this.#options.maxEnded) this.#evict(this.#ended, this.#endedOrder.shift());
+  }
+
+  /** A sign of life of a live row: it is no longer unseen. */
+  #seen(entry: Entry): void {
+    if (entry.unseenSince === null) return;
+    entry.unseenSince = null;
+    this.#unseen.delete(entry);
+  }
+
+  /**
+   * A row `endUnseen` ended gave a sign of life: it is live again, unless another row has its
+   * flow by now. (The rings' orders may still hold its earlier places: a full ring then drops
+   * it a little early, as it would have by its start.)
+   */
+  #reopen(entry: Entry): void {
+    if (this.#ended.get(entry.row.id) !== entry || this.#liveByFlow.has(entry.key)) return;
+    this.#ended.delete(entry.row.id);
+    if (this.#endedByFlow.get(entry.key) === entry) this.#endedByFlow.delete(entry.key);
+    entry.endGuessed = false;
+    entry.row.endedAt = null;
+    this.#live.set(entry.row.id, entry);
+    this.#liveOrder.push(entry.row.id);
+    this.#liveByFlow.set(entry.key, entry);
+    this.#dirty.add(entry);
+    while (this.#live.size > this.#options.maxLive) this.#evict(this.#live, this.#liveOrder.shift());
   }
 
   /** The live row of a flow (not an ended one: its addresses may be another process's now). */
@@ -158,6 +269,11 @@ export class ConnectionTable {
   addBytes(id: number, sent: number, received: number): void {
     const entry = this.#entry(id);
     if (entry === undefined) return;
+    // Bytes are a sign of life (a zero-byte sample is not).
+    if (sent > 0 || received > 0) {
+      if (entry.endGuessed) this.#reopen(entry);
+      this.#seen(entry);
+    }
     entry.row.bytesSent += sent;
     entry.row.bytesReceived += received;
     this.#dirty.add(entry);
@@ -202,6 +318,7 @@ export class ConnectionTable {
     entries.delete(entry.row.id);
     if (this.#liveByFlow.get(entry.key) === entry) this.#liveByFlow.delete(entry.key);
     if (this.#endedByFlow.get(entry.key) === entry) this.#endedByFlow.delete(entry.key);
+    this.#seen(entry);
     if (entry.awaitingIp !== null) {
       const waiting = this.#awaitingName.get(entry.awaitingIp);
       if (waiting?.delete(entry) === true && waiting.size === 0) this.#awaitingName.delete(entry.awaitingIp);

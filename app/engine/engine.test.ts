@@ -85,7 +85,7 @@ describe('Engine: rules', () => {
     engine.handle(makeRequest({ id: 2n, pid: 0 }), 1);
     expect(verdicts.for(2n)).toEqual([]);
     engine.handle({ kind: 'process', process: unknownCurl }, 2);
-    engine.driverLost();
+    engine.driverLost(0);
     engine.handle(makeRequest({ id: 3n, pid: 0 }), 2);
     expect(verdicts.for(3n)).toEqual([]);
     expect(engine.listPrompts().flatMap((group) => group.prompts.map((prompt) => prompt.appPath))).not.toContain(CURL);
@@ -428,7 +428,7 @@ describe('Engine: the driver link is lost', () => {
     engine.handle(makeRequest({ id: 1n, path: WGET, protocol: 17, remoteIp: '10.0.0.5', remotePort: 53 }), 0);
     const old = engine.listPrompts()[0]?.prompts[0];
     expect(old).toMatchObject({ held: 1 });
-    expect(engine.driverLost()).toBe(1);
+    expect(engine.driverLost(0)).toBe(1);
     // The driver answered it itself: its row says so, and its prompt is in the inbox, holding nothing.
     expect(verdicts.sent).toEqual([]);
     expect(engine.listConnections()).toEqual([expect.objectContaining({ app: WGET, verdict: 'driver', ruleId: null })]);
@@ -452,7 +452,7 @@ describe('Engine: the driver link is lost', () => {
     // Only the hold timeout of curl's own prompt answers request 1, once, with the default.
     engine.tick(30_010);
     expect(verdicts.sent).toEqual([{ requestId: 1n, verdict: 'block' }]);
-    expect(engine.driverLost()).toBe(0);
+    expect(engine.driverLost(0)).toBe(0);
   });
 
   it('a lasting answer to a prompt the loss emptied still makes the rule for the retry', () => {
@@ -460,7 +460,7 @@ describe('Engine: the driver link is lost', () => {
     engine.handle(makeRequest({ id: 5n, path: CURL }), 0);
     engine.handle(makeRequest({ id: 6n, path: CURL, localPort: 6 }), 0);
     const id = engine.listPrompts()[0]?.prompts[0]?.id ?? '';
-    expect(engine.driverLost()).toBe(2);
+    expect(engine.driverLost(0)).toBe(2);
     const answer = engine.answerPrompt(id, { action: 'allow', duration: FOREVER, scope: { kind: 'exact' } }, 1);
     expect(answer).toMatchObject({ ok: true, released: 0, rule: { action: 'allow' } });
     expect(verdicts.sent).toEqual([]);

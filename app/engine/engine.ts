@@ -846,14 +846,29 @@ export class Engine {
    * has answered every held connection itself, and the next link numbers its requests anew, so
    * a verdict for a held id would decide another connection: each held connection is forgotten
    * without a verdict, its row says the driver decided it, and its prompt stays in the inbox.
+   * The live rows wait for a sign of life once the link is back (`ConnectionTable.linkLost`).
    * Returns how many were forgotten.
    */
-  driverLost(): number {
+  driverLost(now: number): number {
     // A pid-0 report describes the next connection of its link only.
     this.#processes.linkLost();
+    this.#table.linkLost(now);
     const forgotten = this.#queue.forgetAll();
     for (const held of forgotten) if (held.rowId !== null) this.#table.driverDecided(held.rowId);
     return forgotten.length;
+  }
+
+  /** The link to the driver is up ('connected'): the rows live before it was lost have a grace to be seen. */
+  driverConnected(now: number): void {
+    this.#table.linkUp(now);
+  }
+
+  /**
+   * Ends the rows not seen within the grace after the link's return (`ConnectionTable.endUnseen`);
+   * returns how many. Call about once a second.
+   */
+  endUnseen(now: number): number {
+    return this.#table.endUnseen(now);
   }
 
   /** Answers every held connection with the default action (before disconnecting). */

@@ -116,7 +116,7 @@ function run(seed: number, steps: number): void {
     } else if (roll < 0.985) {
       phase = 'lost';
       const waiting = [...requests.keys()].filter((k) => !sent.has(k) && !byDriver.has(k));
-      expect(engine.driverLost(), `forgotten at a driver loss (seed ${seed})`).toBe(waiting.length);
+      expect(engine.driverLost(0), `forgotten at a driver loss (seed ${seed})`).toBe(waiting.length);
       for (const k of waiting) byDriver.add(k);
       expect(engine.listPrompts().flatMap((g) => g.prompts.filter((p) => p.held > 0))).toEqual([]);
       // The next link: its ids start at 1 again.

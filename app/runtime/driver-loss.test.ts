@@ -93,3 +93,52 @@ describe('a lost driver link', () => {
     ]);
   });
 });
+
+describe('connections open when the driver link was lost', () => {
+  it('are shown ended as of the loss when they give no sign of life once it is back, and open again at their next byte', async () => {
+    const h = start();
+    h.runtime.driverStatus('connected', 'driver 2.1.0.0', 1_000);
+    h.runtime.handleEvent(connection(1n, 40_001), 1_100);
+    h.runtime.handleEvent(connection(2n, 40_002), 1_100);
+    const held = (await prompts(h))[0]?.prompts[0];
+    const allowed = await dispatch(h.handlers, 'prompts:answer', {
+      promptId: held?.id,
+      action: 'allow',
+      duration: { kind: 'once' },
+      scope: { kind: 'exact' },
+    });
+    expect(allowed).toMatchObject({ ok: true, value: { released: 2 } });
+
+    // The daemon restarts; one connection ended meanwhile (nobody was told), one is still open.
+    h.runtime.driverStatus('reconnecting', 'the driver ended the connection', 5_000);
+    h.runtime.driverStatus('connected', 'driver 2.1.0.0', 8_000);
+    h.runtime.tick(20_000);
+    expect(h.runtime.engine.listConnections().filter((row) => row.endedAt === null)).toHaveLength(2);
+    const open = connection(2n, 40_002).flow;
+    h.runtime.handleEvent({ kind: 'bandwidth', samples: [{ flow: open, transmitted: 0n, received: 900n }] }, 21_000);
+    h.pushes.length = 0;
+    h.runtime.tick(38_000);
+
+    const rows = h.runtime.engine.listConnections();
+    expect(rows.find((row) => row.localPort === 40_001)).toMatchObject({ endedAt: 5_000 });
+    expect(rows.find((row) => row.localPort === 40_002)).toMatchObject({ endedAt: null, bytesReceived: 900 });
+    expect(h.pushes).toContain('connections:batched');
+    expect(h.runtime.logs().map((line) => line.message)).toContain(
+      '1 connection open when the link to the driver was lost gave no sign of life since it came back: shown as ended when the link was lost (one that moves a byte again is shown open again).',
+    );
+
+    // Its next bytes show it open again; the history follows.
+    h.runtime.handleEvent(
+      { kind: 'bandwidth', samples: [{ flow: connection(1n, 40_001).flow, transmitted: 50n, received: 0n }] },
+      40_000,
+    );
+    h.runtime.tick(41_000);
+    expect(h.runtime.engine.listConnections().find((row) => row.localPort === 40_001)).toMatchObject({
+      endedAt: null,
+      bytesSent: 50,
+    });
+    expect(
+      h.store.history.query({ since: 0, until: 100_000, limit: 10 }).find((row) => row.localPort === 40_001),
+    ).toMatchObject({ endedAt: null, bytesSent: 50 });
+  });
+});

@@ -44,6 +44,24 @@ describe('HistoryLog', () => {
     expect(problems).toEqual([]);
   });
 
+  it('logs the end of a connection seen open after its end was logged again, when it comes', async () => {
+    const file = path.join(testTempDir('zf-connlog-'), 'connections.jsonl');
+    const log = new HistoryLog({ onProblem: () => undefined });
+    log.setPath(file);
+    log.record([historyRow('a', { startedAt: 1_000 })], []);
+    // Taken as ended at the driver link's loss, then bytes came: open again, then its real end.
+    log.record([], [{ id: 'a', endedAt: 2_000, bytesSent: 1, bytesReceived: 0 }]);
+    log.record([], [{ id: 'a', endedAt: null, bytesSent: 5, bytesReceived: 0 }]);
+    log.record([], [{ id: 'a', endedAt: 9_000, bytesSent: 7, bytesReceived: 0 }]);
+    log.record([], [{ id: 'a', endedAt: 9_000, bytesSent: 8, bytesReceived: 0 }]);
+    await log.drain();
+    expect(lines(file).map((l) => [l['event'], l['ended_at_ms'], l['bytes_sent']])).toEqual([
+      ['connection', null, 0],
+      ['end', 2_000, 1],
+      ['end', 9_000, 7],
+    ]);
+  });
+
   it('rotates by size, keeping the newest files', async () => {
     const file = path.join(testTempDir('zf-connlog-'), 'c.jsonl');
     const log = new HistoryLog({ maxBytes: 2_000, keep: 2, onProblem: () => undefined });

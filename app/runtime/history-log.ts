@@ -6,7 +6,9 @@ import { exportRecord } from './history-export.ts';
  * Continuous logging of connections to a JSON-lines file, for log shippers (a SIEM's agent
  * tailing the file). One line per connection when it is first stored, with `"event":
  * "connection"` and the export's fields (history-export.ts), and one when it ends:
- * `{"event":"end","id","ended_at","ended_at_ms","bytes_sent","bytes_received"}`.
+ * `{"event":"end","id","ended_at","ended_at_ms","bytes_sent","bytes_received"}`. A connection
+ * taken as ended because it gave no sign of life after the link to the driver was lost, and
+ * seen open later, has a second end line: the last one of an id counts.
  *
  * The file is rotated by size: at `maxBytes` it becomes `<file>.1`, the older ones move up, and
  * the oldest beyond `keep` is overwritten, as logrotate's numbered scheme does (shippers follow
@@ -67,6 +69,9 @@ export class HistoryLog {
       if (entry.endedAt !== null) this.#endLogged(entry.id);
     }
     for (const update of updates) {
+      // Open again: a connection shown ended when the driver link was lost moved bytes since
+      // (ConnectionTable.endUnseen); its real end is logged too, and the last end line counts.
+      if (update.endedAt === null) this.#ended.delete(update.id);
       if (update.endedAt === undefined || update.endedAt === null || this.#ended.has(update.id)) continue;
       this.#endLogged(update.id);
       this.#queue(

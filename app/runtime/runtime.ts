@@ -568,9 +568,11 @@ export class Runtime {
     this.#now = now;
     this.#driverState = state;
     this.#driverMessage = message;
-    if (state !== 'connected') {
+    if (state === 'connected') {
+      contained('connections: link up', () => this.engine.driverConnected(now), undefined, this.log);
+    } else {
       contained('policy: link down', () => this.#policy.linkDown(), undefined, this.log);
-      const forgotten = contained('forget held connections', () => this.engine.driverLost(), 0, this.log);
+      const forgotten = contained('forget held connections', () => this.engine.driverLost(now), 0, this.log);
       if (forgotten > 0) {
         this.noteLog(
           `The link to the driver was lost (${message}): the driver answered the ${plural(forgotten, 'connection')} waiting for an answer itself (its detached policy); their prompts stay in the inbox.`,
@@ -626,6 +628,7 @@ export class Runtime {
     this.#now = now;
     // Each step on its own: one that throws must not keep the others (timeouts above all) from running.
     contained('tick: engine', () => this.engine.tick(now), undefined, this.log);
+    contained('tick: unseen connections', () => this.#endUnseen(now), undefined, this.log);
     contained('tick: process exits', () => this.#noticeExits(now), undefined, this.log);
     contained('tick: bandwidth request', () => this.#driver.requestBandwidth(), undefined, this.log);
     contained('tick: flush', () => this.flush(now), undefined, this.log);
@@ -635,6 +638,15 @@ export class Runtime {
     if (this.#ticks % HOUSEKEEPING_EVERY_TICKS === 0) {
       contained('tick: housekeeping', () => this.#housekeeping(now), undefined, this.log);
     }
+  }
+
+  /** Ends the connections not seen since the driver link came back, with a line in the Logs view. */
+  #endUnseen(now: number): void {
+    const ended = this.engine.endUnseen(now);
+    if (ended === 0) return;
+    this.noteLog(
+      `${plural(ended, 'connection')} open when the link to the driver was lost gave no sign of life since it came back: shown as ended when the link was lost (one that moves a byte again is shown open again).`,
+    );
   }
 
   /** History rows noted but not yet written (more than one write takes; see `historyRowsPerWrite`). */
