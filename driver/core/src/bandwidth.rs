@@ -22,6 +22,33 @@ struct Bytes {
 /// the next has begun, are two sockets: each one's totals count on from its own.
 pub type SocketId = u64;
 
+/// One connection's running totals from one socket, as recorded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RunningTotals {
+    /// The connection.
+    pub key: FlowKey,
+    /// The socket they come from.
+    pub socket: SocketId,
+    /// Bytes sent, as [`BandwidthAccounts::observe_totals`] was given them.
+    pub transmitted: u64,
+    /// Bytes received.
+    pub received: u64,
+}
+
+/// A connection held again part-way, as its socket counts now: where
+/// [`BandwidthAccounts::start_totals_at`] starts its count.
+#[derive(Clone, Copy, Debug)]
+pub struct PartWay {
+    /// Bytes the peer acknowledged: where the sent side starts when no earlier run's totals
+    /// are carried (the held segment and any queued behind it, counted as sent by the socket
+    /// already, are not acknowledged yet, so they still count).
+    pub acknowledged: u64,
+    /// The running count of bytes sent (the unit of [`BandwidthAccounts::observe_totals`]).
+    pub transmitted: u64,
+    /// Bytes received.
+    pub received: u64,
+}
+
 /// Byte counts per connection since the last [`BandwidthAccounts::take`].
 #[derive(Default)]
 pub struct BandwidthAccounts {
@@ -29,6 +56,8 @@ pub struct BandwidthAccounts {
     last_totals: BTreeMap<(FlowKey, SocketId), Bytes>,
     /// Where [`BandwidthAccounts::forget_totals_slice`] goes on.
     totals_cursor: Option<(FlowKey, SocketId)>,
+    /// The running totals an earlier run recorded last (see [`BandwidthAccounts::carry`]).
+    carried: BTreeMap<(FlowKey, SocketId), Bytes>,
 }
 
 impl BandwidthAccounts {
@@ -88,21 +117,62 @@ impl BandwidthAccounts {
     }
 
     /// A connection first seen part-way (held again mid-stream: after a restart, or once its
-    /// conntrack entry went): its running totals so far are where its count starts, since
-    /// what it carried before was counted by an earlier run, or happened before any. Totals
-    /// already known (this run saw the connection before) are kept, so nothing it carried since
-    /// is lost.
-    pub fn start_totals_at(
-        &mut self,
-        key: FlowKey,
-        socket: SocketId,
-        transmitted: u64,
-        received: u64,
-    ) {
-        self.last_totals.entry((key, socket)).or_insert(Bytes {
-            tx: transmitted,
-            rx: received,
-        });
+    /// conntrack entry went): its count starts where an earlier run's last recorded totals of
+    /// the same socket left it (see [`BandwidthAccounts::carry`]), else at its totals so far
+    /// (`at`), since what it carried before was counted by an earlier run, or happened before
+    /// any. Totals already known (this run saw the connection before) are kept, so nothing it
+    /// carried since is lost. Carried totals above what the socket counts now are not its own
+    /// (they would count its whole total again) and are not taken.
+    pub fn start_totals_at(&mut self, key: FlowKey, socket: SocketId, at: PartWay) {
+        let carried = self
+            .carried
+            .remove(&(key, socket))
+            .filter(|c| c.tx <= at.transmitted && c.rx <= at.received);
+        self.last_totals
+            .entry((key, socket))
+            .or_insert(carried.unwrap_or(Bytes {
+                tx: at.acknowledged,
+                rx: at.received,
+            }));
+    }
+
+    /// The running totals an earlier run of the daemon recorded last, when it stopped, for
+    /// the connections it counted: one that this run holds again part-way counts on from them
+    /// (exactly what that run reported is not counted again: bytes in flight at its stop,
+    /// which the peer acknowledged only later; and what the connection moved between that
+    /// stop and this run's hold counts). Replaces what was carried before.
+    pub fn carry(&mut self, totals: impl IntoIterator<Item = RunningTotals>) {
+        self.carried = totals
+            .into_iter()
+            .map(|t| {
+                (
+                    (t.key, t.socket),
+                    Bytes {
+                        tx: t.transmitted,
+                        rx: t.received,
+                    },
+                )
+            })
+            .collect();
+    }
+
+    /// Forgets the carried totals no connection was held again with; returns how many.
+    pub fn drop_carried(&mut self) -> usize {
+        core::mem::take(&mut self.carried).len()
+    }
+
+    /// The running totals recorded now of `protocol`'s connections that name their socket
+    /// (what the next run carries, see [`BandwidthAccounts::carry`]).
+    pub fn running_totals(&self, protocol: u8) -> impl Iterator<Item = RunningTotals> + '_ {
+        self.last_totals
+            .iter()
+            .filter(move |((key, socket), _)| key.protocol == protocol && *socket != 0)
+            .map(|((key, socket), bytes)| RunningTotals {
+                key: *key,
+                socket: *socket,
+                transmitted: bytes.tx,
+                received: bytes.rx,
+            })
     }
 
     /// Forgets a connection's running totals once it ended and its final totals were observed:
@@ -254,10 +324,18 @@ mod tests {
         assert_eq!(stats.entries[0].transmitted, 50, "a reset counter restarts");
     }
 
+    fn part_way(acknowledged: u64, transmitted: u64, received: u64) -> PartWay {
+        PartWay {
+            acknowledged,
+            transmitted,
+            received,
+        }
+    }
+
     #[test]
     fn a_connection_first_seen_part_way_counts_only_what_it_carries_after() {
         let mut accounts = BandwidthAccounts::new();
-        accounts.start_totals_at(key(6, 1), 7, 100_000, 2_000);
+        accounts.start_totals_at(key(6, 1), 7, part_way(100_000, 101_000, 2_000));
         accounts.observe_totals(key(6, 1), 7, 150_000, 2_500);
         let Info::BandwidthStatsV4(stats) = &accounts.take()[0] else {
             panic!("expected v4 stats");
@@ -267,12 +345,77 @@ mod tests {
             (50_000, 500)
         );
         // Seen before in this run: its totals stay, and what it carried meanwhile counts.
-        accounts.start_totals_at(key(6, 1), 7, 170_000, 2_500);
+        accounts.start_totals_at(key(6, 1), 7, part_way(170_000, 170_000, 2_500));
         accounts.observe_final_totals(key(6, 1), 7, 180_000, 2_500);
         let Info::BandwidthStatsV4(stats) = &accounts.take()[0] else {
             panic!("expected v4 stats");
         };
         assert_eq!(stats.entries[0].transmitted, 30_000);
+    }
+
+    #[test]
+    fn a_connection_held_again_after_a_restart_counts_on_from_the_last_run_s_totals() {
+        let mut last_run = BandwidthAccounts::new();
+        last_run.observe_totals(key(6, 1), 7, 100_000, 2_000);
+        last_run.observe_totals(key(6, 2), 8, 5_000, 0);
+        // UDP from conntrack names no socket: a new entry counts from zero anyway.
+        last_run.observe_totals(key(17, 3), 0, 64, 64);
+        last_run.take();
+        let recorded: Vec<RunningTotals> = last_run.running_totals(6).collect();
+        assert_eq!(recorded.len(), 2);
+
+        let mut accounts = BandwidthAccounts::new();
+        accounts.carry(recorded);
+        // 100 000 were reported though only 90 000 were acknowledged at the hold (in flight at
+        // the stop); 20 000 more were sent, 1 000 received since that run's last look.
+        accounts.start_totals_at(key(6, 1), 7, part_way(90_000, 120_000, 3_000));
+        accounts.observe_totals(key(6, 1), 7, 120_000, 3_000);
+        // Another socket on the same addresses is not the one recorded.
+        accounts.start_totals_at(key(6, 2), 9, part_way(4_000, 4_000, 0));
+        accounts.observe_totals(key(6, 2), 9, 4_500, 0);
+        let Info::BandwidthStatsV4(stats) = &accounts.take()[0] else {
+            panic!("expected v4 stats");
+        };
+        let counted: Vec<(u16, u64, u64)> = stats
+            .entries
+            .iter()
+            .map(|e| (e.local_port, e.transmitted, e.received))
+            .collect();
+        assert_eq!(counted, [(1, 20_000, 1_000), (2, 500, 0)]);
+        // Taken once: a later hold of the first counts from its own totals again.
+        assert_eq!(accounts.drop_carried(), 1);
+    }
+
+    #[test]
+    fn carried_totals_above_what_the_socket_counts_are_not_taken() {
+        let mut accounts = BandwidthAccounts::new();
+        let carried = |socket, transmitted, received| RunningTotals {
+            key: key(6, 1),
+            socket,
+            transmitted,
+            received,
+        };
+        accounts.carry([carried(7, 500_000, 10)]);
+        accounts.start_totals_at(key(6, 1), 7, part_way(1_000, 1_200, 10));
+        accounts.observe_totals(key(6, 1), 7, 1_500, 10);
+        let Info::BandwidthStatsV4(stats) = &accounts.take()[0] else {
+            panic!("expected v4 stats");
+        };
+        assert_eq!(
+            stats.entries[0].transmitted, 500,
+            "from what was acknowledged"
+        );
+        // Received likewise.
+        accounts.carry([carried(8, 0, 50)]);
+        accounts.start_totals_at(key(6, 1), 8, part_way(100, 100, 10));
+        accounts.observe_totals(key(6, 1), 8, 150, 20);
+        let Info::BandwidthStatsV4(stats) = &accounts.take()[0] else {
+            panic!("expected v4 stats");
+        };
+        assert_eq!(
+            (stats.entries[0].transmitted, stats.entries[0].received),
+            (50, 10)
+        );
     }
 
     #[test]

@@ -529,6 +529,12 @@ fn sweep() {
                 let _ = run("kill", &["-KILL", pid]);
             }
         }
+        // A daemon stopped with connections open leaves their byte counts for the next one of
+        // its namespace (`carried_totals.rs`), which is not coming.
+        if let Ok(meta) = fs::metadata(format!("/run/netns/{ns}")) {
+            use std::os::unix::fs::MetadataExt;
+            let _ = fs::remove_file(format!("/run/zenithfence/net-{}.totals", meta.ino()));
+        }
         let _ = run("ip", &["netns", "del", ns]);
     }
     let _ = fs::remove_file(socket());

@@ -12,7 +12,7 @@ use zenithfence_protocol::Process;
 use crate::connect_owners::ConnectOwners;
 use crate::engine::Attribution;
 use crate::procfs::{ProcessDetails, ProcessFinder};
-use crate::sock_diag::{SockDiag, IPPROTO_TCP, TCP_ESTABLISHED, TCP_LISTEN};
+use crate::sock_diag::{SockDiag, TcpBytes, IPPROTO_TCP, TCP_ESTABLISHED, TCP_LISTEN};
 
 /// Most processes whose Process info is kept built; the map is cleared when full. Only a
 /// process's next connections need it, and each holds a copy of a path and a command line.
@@ -120,15 +120,14 @@ impl Attributor {
         self.attribute(flow, packet_uid, interface)
     }
 
-    /// The socket (its cookie) of the TCP connection of `flow`, if there is one, with the bytes
-    /// the peer acknowledged (our SYN included when we made the connection) and received so
-    /// far: where the count of a connection first held mid-stream starts. `interface` is the
-    /// held packet's (a socket bound to one is found only with it).
-    pub(crate) fn tcp_acked_totals(
+    /// The socket (its cookie) of the TCP connection of `flow`, if there is one, with its
+    /// counters so far: where the count of a connection first held mid-stream starts.
+    /// `interface` is the held packet's (a socket bound to one is found only with it).
+    pub(crate) fn tcp_counters(
         &mut self,
         flow: &FlowKey,
         interface: u32,
-    ) -> Option<(u64, u64, u64)> {
+    ) -> Option<(u64, TcpBytes)> {
         let socket = self
             .diag
             .as_mut()?
@@ -139,8 +138,7 @@ impl Attributor {
             )
             .ok()
             .flatten()?;
-        let tcp = socket.tcp?;
-        Some((socket.cookie, tcp.bytes_acked, tcp.bytes_received))
+        Some((socket.cookie, socket.tcp?))
     }
 
     /// Attributes a connection; `packet_uid` is the socket owner netfilter reported (outbound),

@@ -110,7 +110,7 @@ pub(crate) fn tcp_dump(diag: &mut SockDiag, warn: &mut dyn FnMut(String)) -> Vec
 }
 
 /// Payload bytes sent, each once: retransmissions are not counted again.
-fn sent(tcp: &TcpBytes) -> u64 {
+pub(crate) fn sent(tcp: &TcpBytes) -> u64 {
     tcp.bytes_sent.saturating_sub(tcp.bytes_retrans)
 }
 

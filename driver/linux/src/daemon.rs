@@ -64,7 +64,7 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use zenithfence_core::bandwidth::{BandwidthAccounts, SocketId};
+use zenithfence_core::bandwidth::{BandwidthAccounts, PartWay, RunningTotals, SocketId};
 use zenithfence_core::blocking_queue::BlockingInfoQueue;
 use zenithfence_core::decision::{Action, Decision};
 use zenithfence_core::dns_queries::AnsweredQuery;
@@ -89,7 +89,7 @@ use crate::network_watch::{self, NetworkWatch};
 use crate::nfqueue::{Queue, QueuedPacket, VerdictSender, HOOK_LOCAL_IN};
 use crate::policy_receiver::PolicyReceiver;
 use crate::rules::{MARK_ALLOW, MARK_VERDICT_MASK};
-use crate::sock_diag::SockDiag;
+use crate::sock_diag::{SockDiag, IPPROTO_TCP};
 use crate::sys;
 use crate::tcp_ends;
 use crate::verdict_outbox::{OutboxAnswer, VerdictOutbox};
@@ -119,6 +119,10 @@ const IPPROTO_UDP: u8 = 17;
 const MAX_DNS_LOOKUPS: usize = 64;
 /// How often the connection cache is cleaned.
 const CLEAN_EVERY_MS: u64 = 60_000;
+/// How long the last run's byte counts are kept for connections not held again yet
+/// (`carried_totals.rs`): an open connection is held again at its next packet, so what is left
+/// after this is mostly of connections that ended while no daemon ran.
+const CARRIED_FOR_MS: u64 = 600_000;
 /// At most this often the owner lookups skipped for lack of scan time are logged.
 const SCAN_WARNING_EVERY_MS: u64 = 10_000;
 
@@ -785,6 +789,7 @@ impl Daemon {
             );
         }
         let mut next_clean = CLEAN_EVERY_MS;
+        let mut carried_kept = true;
         let mut scans_refused = 0u64;
         let mut next_scan_warning = 0u64;
         // The wait is poll(2)'s, below, and the queue is read only once it is ready, so its own
@@ -868,6 +873,16 @@ impl Daemon {
                 );
                 scans_refused = 0;
                 next_scan_warning = now + SCAN_WARNING_EVERY_MS;
+            }
+            if carried_kept && now >= CARRIED_FOR_MS {
+                carried_kept = false;
+                let dropped = self.accounts.lock().drop_carried();
+                if dropped > 0 {
+                    self.log(
+                        Severity::Debug,
+                        format!("{dropped} connections of the last run were not held again: their byte counts are forgotten"),
+                    );
+                }
             }
             let mut engine = self.engine();
             engine.expire(now);
@@ -1014,10 +1029,11 @@ impl Daemon {
     }
 
     /// A connection held again part-way (after a restart, or once its conntrack entry went):
-    /// its count starts at its totals now, not at its socket's start, which an earlier run
-    /// counted (`BandwidthAccounts::start_totals_at`). The sent side starts at what the peer
-    /// acknowledged: the held segment and any queued behind it, which the socket already
-    /// counts as sent, are not acknowledged yet, so they still count.
+    /// its count starts where the last run's recorded totals of its socket left it
+    /// (`carried_totals.rs`), else at its totals now, not at its socket's start, which an
+    /// earlier run counted (`BandwidthAccounts::start_totals_at`). Then the sent side starts
+    /// at what the peer acknowledged: the held segment and any queued behind it, which the
+    /// socket already counts as sent, are not acknowledged yet, so they still count.
     fn start_count_part_way(
         &self,
         flow: FlowKey,
@@ -1025,15 +1041,29 @@ impl Daemon {
         interface: u32,
         attributor: &mut Attributor,
     ) {
-        let Some((socket, acked, received)) = attributor.tcp_acked_totals(&flow, interface) else {
+        let Some((socket, tcp)) = attributor.tcp_counters(&flow, interface) else {
             return;
         };
-        let sent = tcp_ends::data_sent(acked, direction == Direction::Outbound);
+        let at = PartWay {
+            acknowledged: tcp_ends::data_sent(tcp.bytes_acked, direction == Direction::Outbound),
+            transmitted: byte_totals::sent(&tcp),
+            received: tcp.bytes_received,
+        };
         // Under the engine lock, as totals are recorded (see "Locks").
         let _engine = self.engine();
-        self.accounts
-            .lock()
-            .start_totals_at(flow, socket, sent, received);
+        self.accounts.lock().start_totals_at(flow, socket, at);
+    }
+
+    /// The running totals an earlier run recorded at its stop (`carried_totals.rs`), for the
+    /// connections this one holds again part-way. Before the packet thread starts.
+    pub(crate) fn carry_totals(&self, totals: Vec<RunningTotals>) {
+        self.accounts.lock().carry(totals);
+    }
+
+    /// The running totals of the TCP connections counted so far, for the next run. At the
+    /// stop, once the threads ended: nothing is recorded after this.
+    pub(crate) fn running_tcp_totals(&self) -> Vec<RunningTotals> {
+        self.accounts.lock().running_totals(IPPROTO_TCP).collect()
     }
 
     /// A TCP flow first held without a SYN: a connection made before it was held, whose end

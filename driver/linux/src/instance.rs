@@ -38,6 +38,12 @@ pub(crate) fn chains_record_path(dir: &Path) -> io::Result<PathBuf> {
     Ok(lock_path(dir)?.with_extension("chains"))
 }
 
+/// Where the daemon of the current network namespace records its connections' byte counts
+/// for the next one (`carried_totals.rs`), beside its lock file.
+pub(crate) fn totals_record_path(dir: &Path) -> io::Result<PathBuf> {
+    Ok(lock_path(dir)?.with_extension("totals"))
+}
+
 /// Creates `dir` (mode 0755) when missing, and checks that only root can write it.
 fn check_dir(dir: &Path) -> io::Result<()> {
     match fs::DirBuilder::new().mode(0o755).create(dir) {

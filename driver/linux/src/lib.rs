@@ -13,6 +13,7 @@ pub mod baseline;
 mod bpf_sys;
 mod builtin_chains;
 mod byte_totals;
+mod carried_totals;
 mod cli;
 mod client;
 mod client_commands;

@@ -13,7 +13,10 @@ use std::sync::Arc;
 use std::thread::Thread;
 use std::time::{Duration, Instant};
 
+use zenithfence_core::bandwidth::RunningTotals;
+
 use crate::builtin_chains;
+use crate::carried_totals;
 use crate::cli::Options;
 use crate::client::ClientServer;
 use crate::connect_owners::ConnectOwners;
@@ -381,6 +384,61 @@ fn connect_owners(options: &Options, log: &Log) -> Option<ConnectOwners> {
     }
 }
 
+/// The byte counts the last run of this namespace recorded at its stop (`carried_totals.rs`);
+/// none, said once, when they cannot be read.
+fn take_carried_totals(log: &Log) -> Vec<RunningTotals> {
+    let taken = instance::totals_record_path(Path::new(LOCK_DIR)).and_then(|path| {
+        let origin = carried_totals::Origin::here()?;
+        carried_totals::take(&path, &origin)
+    });
+    if let Err(e) = carried_totals::remove_stale(Path::new(LOCK_DIR), carried_totals::STALE_AFTER) {
+        log.write(
+            Severity::Warning,
+            format!("stale byte-count records in {LOCK_DIR} were not removed: {e}"),
+        );
+    }
+    match taken {
+        Ok(totals) => {
+            if !totals.is_empty() {
+                log.write(
+                    Severity::Info,
+                    format!(
+                        "byte counts carried from the last run: {} TCP connection(s)",
+                        totals.len()
+                    ),
+                );
+            }
+            totals
+        }
+        Err(e) => {
+            log.write(
+                Severity::Warning,
+                format!("the last run's byte counts were not read (connections it counted are counted from what their peer acknowledged): {e}"),
+            );
+            Vec::new()
+        }
+    }
+}
+
+/// Records the running byte counts for the next run (`carried_totals.rs`); a failure is said,
+/// and costs the next run only the exactness of those counts.
+fn save_carried_totals(daemon: &Daemon, log: &Log) {
+    let totals = daemon.running_tcp_totals();
+    if totals.is_empty() {
+        return;
+    }
+    let saved = instance::totals_record_path(Path::new(LOCK_DIR)).and_then(|path| {
+        let origin = carried_totals::Origin::here()?;
+        carried_totals::save(&path, &origin, totals.into_iter())
+    });
+    if let Err(e) = saved {
+        log.write(
+            Severity::Warning,
+            format!("the byte counts were not recorded for the next run: {e}"),
+        );
+    }
+}
+
 /// What `run` prepared for `serve`.
 struct Started {
     queue: Queue,
@@ -447,6 +505,9 @@ fn serve(
     if matches!(tcp_ends, TcpEndSource::Bpf(_)) {
         daemon.watch_mid_stream_tcp();
     }
+    // Before the packet thread holds any connection again part-way.
+    let carried = take_carried_totals(log);
+    daemon.carry_totals(carried);
     let server = Arc::new(server);
     let stop = Arc::new(AtomicBool::new(false));
     let mut threads = Vec::new();
@@ -532,6 +593,8 @@ fn serve(
     for thread in threads {
         let _ = thread.join();
     }
+    // Nothing is counted any more: the next run counts on from here.
+    save_carried_totals(&daemon, log);
     // The client's writer sends what was queued (the last ends and bytes among it), then ends
     // its stream; the process must not end before. A client that does not read is not waited
     // for past the bound.

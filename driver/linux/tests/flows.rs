@@ -1235,6 +1235,108 @@ fn restarted_connection_counts_once(device: Option<&str>) {
     );
 }
 
+/// Connects to argv[1]:9200 and prints its port; sends argv[2] bytes, then argv[4] more once
+/// the file argv[3] exists and makes the file argv[3].sent once the peer has them all (it
+/// answers nothing, so a SIOCOUTQ of 0 tells), then argv[6] more once argv[5] exists; closes
+/// once argv[7] exists.
+const THREE_PART_SENDER: &str = r#"
+import fcntl, os, socket, struct, sys, time
+def wait(path):
+    while not os.path.exists(path):
+        time.sleep(0.02)
+s = socket.create_connection((sys.argv[1], 9200), 5)
+s.settimeout(None)
+print(s.getsockname()[1], flush=True)
+s.sendall(b'x' * int(sys.argv[2]))
+wait(sys.argv[3])
+s.sendall(b'y' * int(sys.argv[4]))
+while struct.unpack('i', fcntl.ioctl(s, 0x5411, b'\0' * 4))[0] > 0:
+    time.sleep(0.01)
+open(sys.argv[3] + '.sent', 'w').close()
+wait(sys.argv[5])
+s.sendall(b'z' * int(sys.argv[6]))
+wait(sys.argv[7])
+s.close()
+time.sleep(60)
+"#;
+
+/// A connection open across a restart, counted by an app under the first daemon: the next one
+/// counts on from the totals the first reported (recorded at its stop), so what the
+/// connection sent while no daemon ran counts too, and nothing twice. Before, the next daemon
+/// counted from what the peer had acknowledged when it held the connection again, and the
+/// bytes sent in between were counted by no daemon.
+#[test]
+fn bytes_sent_while_no_daemon_ran_count_once_under_the_next() {
+    let Some(_serial) = root_test("bytes_sent_while_no_daemon_ran_count_once_under_the_next")
+    else {
+        return;
+    };
+    let mut net = TestNet::new();
+    let server = net.spawn(
+        &net.b.clone(),
+        "/usr/bin/python3",
+        &["-c", READ_TO_END_SERVER],
+    );
+    assert_eq!(net.first_line(server), "ready");
+    let first = Daemon::start(&net, &[]);
+    let app = Responder::start(&first.socket, accept_all());
+    let files: Vec<std::path::PathBuf> = ["down", "up", "close"]
+        .iter()
+        .map(|name| net.dir.join(name))
+        .collect();
+    let paths: Vec<String> = files
+        .iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
+    let to = net.ip4_b.to_string();
+    let client = net.spawn(
+        &net.a.clone(),
+        "/usr/bin/python3",
+        &[
+            "-c",
+            THREE_PART_SENDER,
+            &to,
+            "100000",
+            &paths[0],
+            "30000",
+            &paths[1],
+            "50000",
+            &paths[2],
+        ],
+    );
+    let port: u16 = net.first_line(client).parse().unwrap();
+    assert!(held(&app, port), "the first daemon held the connection");
+    let (first_tx, _) = bytes_of(&app, 6, port, |tx, _| tx >= 100_000);
+    assert!(
+        within_half_percent(first_tx, 100_000),
+        "{first_tx} bytes counted by the first daemon for 100 000"
+    );
+    assert!(first.stop("TERM").success());
+    drop(app);
+
+    // No daemon: the table went with it, and 30 000 bytes go out and are acknowledged.
+    std::fs::write(&files[0], b"").unwrap();
+    let sent = net.dir.join("down.sent");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !sent.exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        sent.exists(),
+        "the 30 000 bytes were not acknowledged within 5 s"
+    );
+    let second = Daemon::start(&net, &[]);
+    let app = Responder::start(&second.socket, accept_all());
+    std::fs::write(&files[1], b"").unwrap();
+    assert!(held(&app, port), "the second daemon held it mid-stream");
+    let (tx, _) = bytes_of(&app, 6, port, |tx, _| tx >= 80_000);
+    assert!(
+        within_half_percent(tx, 80_000),
+        "{tx} bytes counted by the second daemon for the 30 000 sent while none ran and the 50 000 after"
+    );
+    std::fs::write(&files[2], b"").unwrap();
+}
+
 /// Listens on port 9300 and prints 'ready'; accepts one connection, then closes the listener
 /// once the file argv[1] exists and the connection once argv[2] exists.
 const LISTENER_CLOSED_FIRST: &str = r#"
