@@ -112,6 +112,117 @@ describe('ConnectionTable rows unseen since the driver link was lost', () => {
     expect(endedAt(table, later)).toBe(13_000);
   });
 
+  it('opens a row again in a full live ring without dropping the row itself', () => {
+    const table = new ConnectionTable({ unseenGraceMs: GRACE, maxLive: 2 });
+    const a = table.open(makeRequest({ id: 1n }), APP, NAMES, 100);
+    table.open(makeRequest({ id: 2n }), APP, NAMES, 100);
+    table.linkLost(1_000);
+    table.linkUp(2_000);
+    expect(table.endUnseen(2_000 + GRACE)).toBe(2);
+    const c = table.open(makeRequest({ id: 3n }), APP, NAMES, 40_000);
+    table.open(makeRequest({ id: 4n }), APP, NAMES, 40_000);
+    table.takeChanges();
+    table.addBytes(a, 10, 0);
+    const changes = table.takeChanges();
+    // The oldest live row makes room; the one that came back is live, once, and not removed.
+    expect(changes.removed).toEqual([c]);
+    expect(changes.upserted).toEqual([expect.objectContaining({ id: a, endedAt: null, bytesSent: 10 })]);
+    expect(table.liveCount).toBe(2);
+    expect(table.liveRowForFlow(makeRequest({ id: 1n }).flow)?.id).toBe(a);
+  });
+
+  it('takes a hold the driver found no process for as the row’s, and one of another process as a new row', () => {
+    const table = new ConnectionTable({ unseenGraceMs: GRACE });
+    const known = table.open(makeRequest({ id: 1n, pid: 700 }), APP, NAMES, 100);
+    const unknown = table.open(makeRequest({ id: 2n, pid: 0 }), APP, NAMES, 100);
+    table.linkLost(1_000);
+    table.linkUp(2_000);
+    expect(table.endUnseen(2_000 + GRACE)).toBe(2);
+    expect(table.open({ ...makeRequest({ id: 1n, pid: 0 }), requestId: 8n }, APP, NAMES, 40_000)).toBe(known);
+    expect(table.open({ ...makeRequest({ id: 2n, pid: 701 }), requestId: 9n }, APP, NAMES, 40_000)).toBe(unknown);
+  });
+
+  it('keeps the rows that really ended when thousands are taken as ended at once, within bounds', () => {
+    const table = new ConnectionTable({ unseenGraceMs: GRACE, maxLive: 5, maxEnded: 2 });
+    const real = table.open(makeRequest({ id: 100n }), APP, NAMES, 10);
+    table.end(makeRequest({ id: 100n }).flow, 20);
+    const open = [1n, 2n, 3n, 4n].map((id) => table.open(makeRequest({ id }), APP, NAMES, 100));
+    table.linkLost(1_000);
+    table.linkUp(2_000);
+    expect(table.endUnseen(2_000 + GRACE)).toBe(4);
+    // The row that really ended is still there beside the four.
+    expect(table.list().map((row) => row.id)).toEqual([real, ...open]);
+    // Each still opens again at its next byte.
+    for (const id of open) table.addBytes(id, 1, 0);
+    expect(table.liveCount).toBe(4);
+    // A guessed row that really ends joins the ring of ended rows, and its bound.
+    for (const id of open) table.end(makeRequest({ id: BigInt(open.indexOf(id) + 1) }).flow, 50_000);
+    expect(table.list().map((row) => row.id)).toEqual(open.slice(2));
+    // At most maxLive guessed rows are kept, over several losses, the oldest dropped first.
+    const first = [5n, 6n, 7n, 8n, 9n].map((id) => table.open(makeRequest({ id }), APP, NAMES, 60_000));
+    table.linkLost(61_000);
+    table.linkUp(62_000);
+    expect(table.endUnseen(62_000 + GRACE)).toBe(5);
+    const second = [10n, 11n, 12n].map((id) => table.open(makeRequest({ id }), APP, NAMES, 100_000));
+    table.linkLost(101_000);
+    table.linkUp(102_000);
+    expect(table.endUnseen(102_000 + GRACE)).toBe(3);
+    const guessed = table.list().filter((row) => row.endedAt === 61_000 || row.endedAt === 101_000);
+    expect(guessed.map((row) => row.id)).toEqual([...first.slice(3), ...second]);
+  });
+
+  it('bounds the rows that really ended apart from those taken as ended, and counts a real end of one among them', () => {
+    const table = new ConnectionTable({ unseenGraceMs: GRACE, maxEnded: 2 });
+    const kept = (): number[][] =>
+      table
+        .list()
+        .map((row) => [row.id, row.endedAt ?? 0])
+        .sort((a, b) => (a[0] ?? 0) - (b[0] ?? 0));
+    const guessed = [1n, 2n, 3n].map((id) => table.open(makeRequest({ id }), APP, NAMES, 100));
+    table.linkLost(1_000);
+    table.linkUp(2_000);
+    expect(table.endUnseen(2_000 + GRACE)).toBe(3);
+    const [g1 = 0, g2 = 0, g3 = 0] = guessed;
+    // Rows that end now are kept beside the three, up to maxEnded.
+    const endNew = (id: bigint, at: number): number => {
+      const row = table.open(makeRequest({ id }), APP, NAMES, at - 500);
+      table.end(makeRequest({ id }).flow, at);
+      return row;
+    };
+    const e1 = endNew(20n, 41_000);
+    const e2 = endNew(21n, 41_500);
+    expect(kept()).toEqual([
+      [g1, 1_000],
+      [g2, 1_000],
+      [g3, 1_000],
+      [e1, 41_000],
+      [e2, 41_500],
+    ]);
+    // The first of the three really ends: it is the newest ended row, and the oldest goes.
+    table.end(makeRequest({ id: 1n }).flow, 42_000);
+    expect(kept()).toEqual([
+      [g1, 42_000],
+      [g2, 1_000],
+      [g3, 1_000],
+      [e2, 41_500],
+    ]);
+    // And it goes in its turn, by its real end.
+    const e3 = endNew(22n, 44_000);
+    expect(kept()).toEqual([
+      [g1, 42_000],
+      [g2, 1_000],
+      [g3, 1_000],
+      [e3, 44_000],
+    ]);
+    const e4 = endNew(23n, 46_000);
+    expect(kept()).toEqual([
+      [g2, 1_000],
+      [g3, 1_000],
+      [e3, 44_000],
+      [e4, 46_000],
+    ]);
+  });
+
   it('forgets an unseen row the ring drops', () => {
     const table = new ConnectionTable({ unseenGraceMs: GRACE, maxLive: 2 });
     table.open(makeRequest({ id: 1n }), APP, NAMES, 100);

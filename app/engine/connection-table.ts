@@ -59,7 +59,10 @@ export class ConnectionTable {
   readonly #live = new Map<number, Entry>();
   readonly #ended = new Map<number, Entry>();
   readonly #liveOrder = new Fifo<number>((id) => this.#live.has(id)); // by start
-  readonly #endedOrder = new Fifo<number>((id) => this.#ended.has(id)); // by end
+  readonly #endedOrder = new Fifo<number>((id) => this.#ended.get(id)?.endGuessed === false); // by end
+  /** Rows `endUnseen` ended, by then: bounded apart from `maxEnded` (see `endUnseen`). */
+  readonly #guessedOrder = new Fifo<number>((id) => this.#ended.get(id)?.endGuessed === true);
+  readonly #guessed = new Set<Entry>();
   readonly #liveByFlow = new Map<string, Entry>();
   readonly #endedByFlow = new Map<string, Entry>();
   readonly #awaitingName = new Map<string, Set<Entry>>(); // remote ip → rows without a host
@@ -83,9 +86,12 @@ export class ConnectionTable {
   open(request: ConnectionRequest | RuleDecidedReport, app: AppIdentity, names: RowNames, now: number): number {
     const key = flowKey(request.flow);
     // The driver holds the flow again (a restarted daemon holds every open connection's next
-    // packet): a row of the same process ended only because it was not seen is its row.
+    // packet): a row of the same process ended only because it was not seen is its row. A pid
+    // of 0 on either side (the driver found no process) does not tell them apart: its row too.
     const guessed = this.#endedByFlow.get(key);
-    if (guessed?.endGuessed === true && guessed.row.pid === request.pid) this.#reopen(guessed);
+    const samePid =
+      guessed !== undefined && (guessed.row.pid === request.pid || guessed.row.pid === 0 || request.pid === 0);
+    if (guessed?.endGuessed === true && samePid) this.#reopen(guessed);
     const existing = this.#liveByFlow.get(key);
     if (existing !== undefined) {
       this.#seen(existing);
@@ -171,13 +177,16 @@ export class ConnectionTable {
       // Ended by `endUnseen` while it was still open: this is when it ended.
       const guessed = this.#endedByFlow.get(key);
       if (guessed?.endGuessed === true) {
+        this.#guessed.delete(guessed);
         guessed.endGuessed = false;
         guessed.row.endedAt = now;
         this.#dirty.add(guessed);
+        this.#endedOrder.push(guessed.row.id);
+        this.#boundEnded();
       }
       return;
     }
-    this.#toEnded(entry, now);
+    this.#toEnded(entry, now, false);
   }
 
   /**
@@ -204,30 +213,49 @@ export class ConnectionTable {
   /**
    * Once the grace after the link's return has passed, ends every row still unseen, as of the
    * moment the link was lost (the last time it was known to be open); returns how many. A row
-   * ended so opens again at its next sign of life. Call it about once a second.
+   * ended so opens again at its next sign of life. Call it about once a second. Such rows do
+   * not count against `maxEnded` (thousands at once would push out every row that really
+   * ended, and most of themselves, whose later bytes would then have no row): at most
+   * `maxLive` of them are kept, the oldest dropped first.
    */
   endUnseen(now: number): number {
     if (this.#unseenDueAt === null || now < this.#unseenDueAt) return 0;
     this.#unseenDueAt = null;
     const unseen = [...this.#unseen];
-    for (const entry of unseen) {
-      const since = entry.unseenSince ?? now;
-      this.#toEnded(entry, since);
-      entry.endGuessed = true;
-    }
+    for (const entry of unseen) this.#toEnded(entry, entry.unseenSince ?? now, true);
     return unseen.length;
   }
 
-  #toEnded(entry: Entry, now: number): void {
+  #toEnded(entry: Entry, now: number, guessed: boolean): void {
     this.#seen(entry);
     this.#live.delete(entry.row.id);
     this.#liveByFlow.delete(entry.key);
     entry.row.endedAt = now;
+    entry.endGuessed = guessed;
     this.#ended.set(entry.row.id, entry);
-    this.#endedOrder.push(entry.row.id);
     this.#endedByFlow.set(entry.key, entry);
     this.#dirty.add(entry);
-    while (this.#ended.size > this.#options.maxEnded) this.#evict(this.#ended, this.#endedOrder.shift());
+    if (guessed) {
+      this.#guessed.add(entry);
+      this.#guessedOrder.push(entry.row.id);
+      while (this.#guessed.size > this.#options.maxLive) {
+        const id = this.#guessedOrder.shift();
+        if (id === undefined) break;
+        this.#evict(this.#ended, id);
+      }
+    } else {
+      this.#endedOrder.push(entry.row.id);
+      this.#boundEnded();
+    }
+  }
+
+  /** Drops the rows that ended longest ago beyond `maxEnded` (not those `endUnseen` ended). */
+  #boundEnded(): void {
+    while (this.#ended.size - this.#guessed.size > this.#options.maxEnded) {
+      const id = this.#endedOrder.shift();
+      if (id === undefined) return;
+      this.#evict(this.#ended, id);
+    }
   }
 
   /** A sign of life of a live row: it is no longer unseen. */
@@ -239,20 +267,26 @@ export class ConnectionTable {
 
   /**
    * A row `endUnseen` ended gave a sign of life: it is live again, unless another row has its
-   * flow by now. (The rings' orders may still hold its earlier places: a full ring then drops
-   * it a little early, as it would have by its start.)
+   * flow by now. Room is made in the live ring first, while the row is not in it (its earlier
+   * place in the ring's order is still there: once it is back, a full ring may drop it by that
+   * place, a little early, as it would have by its start).
    */
   #reopen(entry: Entry): void {
     if (this.#ended.get(entry.row.id) !== entry || this.#liveByFlow.has(entry.key)) return;
     this.#ended.delete(entry.row.id);
+    this.#guessed.delete(entry);
     if (this.#endedByFlow.get(entry.key) === entry) this.#endedByFlow.delete(entry.key);
     entry.endGuessed = false;
     entry.row.endedAt = null;
+    while (this.#live.size >= this.#options.maxLive) {
+      const id = this.#liveOrder.shift();
+      if (id === undefined) break;
+      this.#evict(this.#live, id);
+    }
     this.#live.set(entry.row.id, entry);
     this.#liveOrder.push(entry.row.id);
     this.#liveByFlow.set(entry.key, entry);
     this.#dirty.add(entry);
-    while (this.#live.size > this.#options.maxLive) this.#evict(this.#live, this.#liveOrder.shift());
   }
 
   /** The live row of a flow (not an ended one: its addresses may be another process's now). */
@@ -319,6 +353,7 @@ export class ConnectionTable {
     if (this.#liveByFlow.get(entry.key) === entry) this.#liveByFlow.delete(entry.key);
     if (this.#endedByFlow.get(entry.key) === entry) this.#endedByFlow.delete(entry.key);
     this.#seen(entry);
+    this.#guessed.delete(entry);
     if (entry.awaitingIp !== null) {
       const waiting = this.#awaitingName.get(entry.awaitingIp);
       if (waiting?.delete(entry) === true && waiting.size === 0) this.#awaitingName.delete(entry.awaitingIp);

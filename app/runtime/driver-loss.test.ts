@@ -116,6 +116,8 @@ describe('connections open when the driver link was lost', () => {
     expect(h.runtime.engine.listConnections().filter((row) => row.endedAt === null)).toHaveLength(2);
     const open = connection(2n, 40_002).flow;
     h.runtime.handleEvent({ kind: 'bandwidth', samples: [{ flow: open, transmitted: 0n, received: 900n }] }, 21_000);
+    h.runtime.tick(22_000);
+    // From here on only the rows ended below change.
     h.pushes.length = 0;
     h.runtime.tick(38_000);
 

@@ -44,21 +44,40 @@ describe('HistoryLog', () => {
     expect(problems).toEqual([]);
   });
 
-  it('logs the end of a connection seen open after its end was logged again, when it comes', async () => {
+  it('logs an end again when a connection taken as ended ends later, however the updates come', async () => {
     const file = path.join(testTempDir('zf-connlog-'), 'connections.jsonl');
     const log = new HistoryLog({ onProblem: () => undefined });
     log.setPath(file);
-    log.record([historyRow('a', { startedAt: 1_000 })], []);
-    // Taken as ended at the driver link's loss, then bytes came: open again, then its real end.
-    log.record([], [{ id: 'a', endedAt: 2_000, bytesSent: 1, bytesReceived: 0 }]);
-    log.record([], [{ id: 'a', endedAt: null, bytesSent: 5, bytesReceived: 0 }]);
-    log.record([], [{ id: 'a', endedAt: 9_000, bytesSent: 7, bytesReceived: 0 }]);
-    log.record([], [{ id: 'a', endedAt: 9_000, bytesSent: 8, bytesReceived: 0 }]);
+    log.record([historyRow('a', { startedAt: 1_000 }), historyRow('b', { startedAt: 1_000 })], []);
+    // Both taken as ended when the driver link was lost (2 000).
+    log.record(
+      [],
+      [
+        { id: 'a', endedAt: 2_000, bytesSent: 1, bytesReceived: 0 },
+        { id: 'b', endedAt: 2_000, bytesSent: 1, bytesReceived: 0 },
+      ],
+    );
+    // a ends for real with no byte since (no update of it as open); b moved bytes and ended
+    // within one write (one update).
+    log.record(
+      [],
+      [
+        { id: 'a', endedAt: 9_000, bytesSent: 1, bytesReceived: 0 },
+        { id: 'b', endedAt: 9_500, bytesSent: 8, bytesReceived: 0 },
+      ],
+    );
+    // Later updates of the same end add nothing.
+    log.record([], [{ id: 'a', endedAt: 9_000, bytesSent: 1, bytesReceived: 5 }]);
     await log.drain();
-    expect(lines(file).map((l) => [l['event'], l['ended_at_ms'], l['bytes_sent']])).toEqual([
-      ['connection', null, 0],
-      ['end', 2_000, 1],
-      ['end', 9_000, 7],
+    expect(
+      lines(file)
+        .filter((l) => l['event'] === 'end')
+        .map((l) => [l['id'], l['ended_at_ms'], l['bytes_sent']]),
+    ).toEqual([
+      ['a', 2_000, 1],
+      ['b', 2_000, 1],
+      ['a', 9_000, 1],
+      ['b', 9_500, 8],
     ]);
   });
 

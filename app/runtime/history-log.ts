@@ -8,7 +8,8 @@ import { exportRecord } from './history-export.ts';
  * "connection"` and the export's fields (history-export.ts), and one when it ends:
  * `{"event":"end","id","ended_at","ended_at_ms","bytes_sent","bytes_received"}`. A connection
  * taken as ended because it gave no sign of life after the link to the driver was lost, and
- * seen open later, has a second end line: the last one of an id counts.
+ * seen open or ended later, has another end line with its new end time: the last one of an id
+ * counts.
  *
  * The file is rotated by size: at `maxBytes` it becomes `<file>.1`, the older ones move up, and
  * the oldest beyond `keep` is overwritten, as logrotate's numbered scheme does (shippers follow
@@ -28,7 +29,7 @@ export interface HistoryLogOptions {
 const DEFAULT_MAX_BYTES = 10 * 1024 * 1024;
 const DEFAULT_KEEP = 5;
 const DEFAULT_MAX_PENDING = 8 * 1024 * 1024;
-/** End events remembered, so a connection's end is logged once (its later updates are not). */
+/** End times remembered, so a connection's end is logged once (its later updates are not). */
 const MAX_ENDED_IDS = 100_000;
 
 export class HistoryLog {
@@ -41,7 +42,8 @@ export class HistoryLog {
   #pendingBytes = 0;
   #writing: Promise<void> | null = null;
   #dropped = 0;
-  readonly #ended = new Set<string>();
+  /** The end time logged of each connection (by id). */
+  readonly #ended = new Map<string, number>();
 
   constructor(options: HistoryLogOptions) {
     this.#maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
@@ -66,14 +68,14 @@ export class HistoryLog {
     if (this.#path === null) return;
     for (const entry of inserts) {
       this.#queue(JSON.stringify({ event: 'connection', ...exportRecord(entry) }));
-      if (entry.endedAt !== null) this.#endLogged(entry.id);
+      if (entry.endedAt !== null) this.#endLogged(entry.id, entry.endedAt);
     }
     for (const update of updates) {
-      // Open again: a connection shown ended when the driver link was lost moved bytes since
-      // (ConnectionTable.endUnseen); its real end is logged too, and the last end line counts.
-      if (update.endedAt === null) this.#ended.delete(update.id);
-      if (update.endedAt === undefined || update.endedAt === null || this.#ended.has(update.id)) continue;
-      this.#endLogged(update.id);
+      // Logged again only with another end time: that of a connection taken as ended when the
+      // driver link was lost (ConnectionTable.endUnseen), then seen ended later.
+      if (update.endedAt === undefined || update.endedAt === null) continue;
+      if (this.#ended.get(update.id) === update.endedAt) continue;
+      this.#endLogged(update.id, update.endedAt);
       this.#queue(
         JSON.stringify({
           event: 'end',
@@ -93,11 +95,13 @@ export class HistoryLog {
     while (this.#writing !== null) await this.#writing;
   }
 
-  #endLogged(id: string): void {
-    this.#ended.add(id);
-    // Oldest first (a Set keeps insertion order): a connection this old ended long ago.
+  #endLogged(id: string, endedAt: number): void {
+    // Last in the Map's order: it is the newest end.
+    this.#ended.delete(id);
+    this.#ended.set(id, endedAt);
+    // Oldest first (a Map keeps insertion order): a connection this old ended long ago.
     if (this.#ended.size > MAX_ENDED_IDS) {
-      const oldest = this.#ended.values().next().value;
+      const oldest = this.#ended.keys().next().value;
       if (oldest !== undefined) this.#ended.delete(oldest);
     }
   }

@@ -161,17 +161,25 @@ impl BandwidthAccounts {
         core::mem::take(&mut self.carried).len()
     }
 
-    /// The running totals recorded now of `protocol`'s connections that name their socket
-    /// (what the next run carries, see [`BandwidthAccounts::carry`]).
-    pub fn running_totals(&self, protocol: u8) -> impl Iterator<Item = RunningTotals> + '_ {
+    /// The running totals of `protocol`'s connections that name their socket, less what was
+    /// counted of them and not taken yet: the totals as far as they were reported (what the
+    /// next run carries, see [`BandwidthAccounts::carry`]). Counts recorded after the last
+    /// [`BandwidthAccounts::take`] are not in them, so the next run counts those bytes. (The
+    /// bytes not taken are kept by connection, not by socket: those of an ended socket on the
+    /// same addresses are taken off too, and the next run would count them again; two sockets
+    /// on one connection's addresses at a stop are rare.)
+    pub fn reported_totals(&self, protocol: u8) -> impl Iterator<Item = RunningTotals> + '_ {
         self.last_totals
             .iter()
             .filter(move |((key, socket), _)| key.protocol == protocol && *socket != 0)
-            .map(|((key, socket), bytes)| RunningTotals {
-                key: *key,
-                socket: *socket,
-                transmitted: bytes.tx,
-                received: bytes.rx,
+            .map(|((key, socket), bytes)| {
+                let pending = self.deltas.get(key).copied().unwrap_or_default();
+                RunningTotals {
+                    key: *key,
+                    socket: *socket,
+                    transmitted: bytes.tx.saturating_sub(pending.tx),
+                    received: bytes.rx.saturating_sub(pending.rx),
+                }
             })
     }
 
@@ -361,8 +369,11 @@ mod tests {
         // UDP from conntrack names no socket: a new entry counts from zero anyway.
         last_run.observe_totals(key(17, 3), 0, 64, 64);
         last_run.take();
-        let recorded: Vec<RunningTotals> = last_run.running_totals(6).collect();
+        // Counted after the last report, not taken: not reported, so not in the record.
+        last_run.observe_totals(key(6, 2), 8, 5_600, 0);
+        let recorded: Vec<RunningTotals> = last_run.reported_totals(6).collect();
         assert_eq!(recorded.len(), 2);
+        assert_eq!((recorded[1].transmitted, recorded[1].received), (5_000, 0));
 
         let mut accounts = BandwidthAccounts::new();
         accounts.carry(recorded);
@@ -373,6 +384,9 @@ mod tests {
         // Another socket on the same addresses is not the one recorded.
         accounts.start_totals_at(key(6, 2), 9, part_way(4_000, 4_000, 0));
         accounts.observe_totals(key(6, 2), 9, 4_500, 0);
+        // The recorded one, held again: the 600 bytes the last run did not report count here.
+        accounts.start_totals_at(key(6, 2), 8, part_way(5_600, 5_600, 0));
+        accounts.observe_totals(key(6, 2), 8, 5_700, 0);
         let Info::BandwidthStatsV4(stats) = &accounts.take()[0] else {
             panic!("expected v4 stats");
         };
@@ -381,9 +395,9 @@ mod tests {
             .iter()
             .map(|e| (e.local_port, e.transmitted, e.received))
             .collect();
-        assert_eq!(counted, [(1, 20_000, 1_000), (2, 500, 0)]);
-        // Taken once: a later hold of the first counts from its own totals again.
-        assert_eq!(accounts.drop_carried(), 1);
+        assert_eq!(counted, [(1, 20_000, 1_000), (2, 500 + 700, 0)]);
+        // Each taken once.
+        assert_eq!(accounts.drop_carried(), 0);
     }
 
     #[test]

@@ -1,18 +1,20 @@
 //! Byte counts carried across a restart. A stopping daemon records the running totals of the
-//! TCP connections it counted, as it last reported them, beside its instance lock
+//! TCP connections it counted, as far as it reported them, beside its instance lock
 //! (`/run/zenithfence/net-<inode>.totals`); the next daemon of the namespace takes the record
 //! at its start and removes it, and a connection it holds again part-way counts on from its
 //! socket's recorded totals (`BandwidthAccounts::carry`). Without it the next daemon counted
 //! from what the peer had acknowledged when it held the connection again: bytes in flight at
 //! the stop counted twice, and what the connection moved while no daemon ran not at all.
 //!
-//! A record names the network namespace (its cookie: a later namespace may get the same inode)
-//! and the boot (`/proc/sys/kernel/random/boot_id`: socket cookies are unique only within one
-//! boot); another's is not taken. It is a few lines of text per connection, at most
-//! [`MAX_CARRIED`] of them, read with a size limit; a line that does not parse is left out,
-//! and a count above what the socket counts when it is held again is not taken (the core's
-//! check), so a damaged record costs at most the exactness it was for. The directory is
-//! root's alone (`instance.rs`).
+//! A record names the boot (`/proc/sys/kernel/random/boot_id`); another boot's is not taken.
+//! Within a boot a socket's cookie names it in every namespace, so a record that a deleted
+//! namespace left under an inode a later one got matches none of the later one's sockets.
+//! It is a line of text per connection, at most [`MAX_CARRIED`] of them, read with a size
+//! limit; a line that does not parse, or is cut short, is left out, and a count above what the
+//! socket counts when it is held again is not taken (the core's check), so a damaged record
+//! costs at most the exactness it was for. The directory is root's alone (`instance.rs`), and
+//! the record is opened without following a link or waiting on a FIFO, and read only when it
+//! is a regular file.
 //!
 //! A record whose namespace never gets a daemon again (a container's, a test's) would stay
 //! until the next boot: a start removes those of any namespace older than [`STALE_AFTER`].
@@ -20,9 +22,10 @@
 //! UDP is not recorded: the next daemon's start deletes the flows the last one allowed, and a
 //! UDP flow held again is a new conntrack entry, whose counters start at zero.
 
-use std::fs;
+use std::fs::{self, OpenOptions};
 use std::io::{self, Read};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
@@ -30,27 +33,32 @@ use zenithfence_core::bandwidth::RunningTotals;
 use zenithfence_core::flow::{FlowKey, IpAddress};
 
 use crate::atomic_file;
-use crate::nft_netlink;
+use crate::sys::O_NOFOLLOW;
 
-/// The most connections recorded (about 100 bytes each at most, in `/run`, which is memory).
+/// The most connections recorded (in `/run`, which is memory).
 pub(crate) const MAX_CARRIED: usize = 65_536;
-/// A record is read up to this size; more is not ours.
-const RECORD_LIMIT: u64 = 8 << 20;
+/// The longest line: "tcp", two IPv6 addresses of 39 characters, two ports of 5 digits, three
+/// numbers of 20, the spaces between and the newline.
+const MAX_LINE: u64 = 3 + 2 * 39 + 2 * 5 + 3 * 20 + 7 + 1;
+/// A record is read up to this size (its header and the lines); more is not ours.
+const RECORD_LIMIT: u64 = 128 + MAX_CARRIED as u64 * MAX_LINE;
+/// `O_NONBLOCK`: opening a FIFO planted at the path returns at once instead of waiting for a
+/// writer (on a regular file the flag does nothing).
+const O_NONBLOCK: i32 = 0o4000;
 /// A record this old is of a namespace whose daemon did not come back (a restart takes
 /// seconds); any daemon's start removes it.
 pub(crate) const STALE_AFTER: Duration = Duration::from_secs(24 * 60 * 60);
 /// IANA's number for TCP, the only protocol recorded.
 const IPPROTO_TCP: u8 = 6;
 
-/// Where a record belongs: this network namespace in this boot.
+/// Where a record belongs: this boot.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Origin {
-    netns_cookie: u64,
     boot_id: String,
 }
 
 impl Origin {
-    /// This thread's namespace and this boot.
+    /// This boot.
     pub(crate) fn here() -> io::Result<Origin> {
         let boot_id = fs::read_to_string("/proc/sys/kernel/random/boot_id")?
             .trim()
@@ -61,20 +69,14 @@ impl Origin {
                 "/proc/sys/kernel/random/boot_id is not one word",
             ));
         }
-        Ok(Origin {
-            netns_cookie: nft_netlink::netns_cookie()?,
-            boot_id,
-        })
+        Ok(Origin { boot_id })
     }
 }
 
 /// The record of `totals` (TCP ones only, at most [`MAX_CARRIED`]); returns it and how many it
 /// holds.
 fn encode(origin: &Origin, totals: impl Iterator<Item = RunningTotals>) -> (String, usize) {
-    let mut text = format!(
-        "netns-cookie {}\nboot-id {}\n",
-        origin.netns_cookie, origin.boot_id
-    );
+    let mut text = format!("boot-id {}\n", origin.boot_id);
     let mut count = 0;
     for t in totals
         .filter(|t| t.key.protocol == IPPROTO_TCP)
@@ -97,15 +99,13 @@ fn encode(origin: &Origin, totals: impl Iterator<Item = RunningTotals>) -> (Stri
 }
 
 /// The totals a record of `origin` holds; none for another origin's or for text that is not a
-/// record. Lines that do not parse are left out.
+/// record. Lines that do not parse are left out, and so is a last line without its newline (a
+/// record cut short by the read limit: its last number may have lost digits).
 fn decode(text: &str, origin: &Origin) -> Vec<RunningTotals> {
-    let mut lines = text.lines();
-    let header = (lines.next(), lines.next());
-    let expected = (
-        format!("netns-cookie {}", origin.netns_cookie),
-        format!("boot-id {}", origin.boot_id),
-    );
-    if header != (Some(expected.0.as_str()), Some(expected.1.as_str())) {
+    let mut lines = text
+        .split_inclusive('\n')
+        .filter_map(|line| line.strip_suffix('\n'));
+    if lines.next() != Some(format!("boot-id {}", origin.boot_id).as_str()) {
         return Vec::new();
     }
     lines.filter_map(parse_line).take(MAX_CARRIED).collect()
@@ -174,11 +174,22 @@ pub(crate) fn save(
 /// totals older than its own.
 pub(crate) fn take(path: &Path, origin: &Origin) -> io::Result<Vec<RunningTotals>> {
     let mut text = String::new();
-    let read = match fs::File::open(path) {
-        Ok(file) => file
-            .take(RECORD_LIMIT)
-            .read_to_string(&mut text)
-            .map(|_| ()),
+    let opened = OpenOptions::new()
+        .read(true)
+        .custom_flags(O_NONBLOCK | O_NOFOLLOW)
+        .open(path);
+    let read = match opened {
+        Ok(file) => match file.metadata() {
+            Ok(meta) if meta.is_file() => file
+                .take(RECORD_LIMIT)
+                .read_to_string(&mut text)
+                .map(|_| ()),
+            Ok(_) => Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("{} is not a regular file", path.display()),
+            )),
+            Err(e) => Err(e),
+        },
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => Err(e),
     };
@@ -207,10 +218,18 @@ pub(crate) fn remove_stale(dir: &Path, max_age: Duration) -> io::Result<usize> {
         if !is_record {
             continue;
         }
-        let modified = entry.metadata()?.modified()?;
+        // Gone meanwhile (another daemon took its own): nothing to do.
+        let modified = match entry.metadata().and_then(|meta| meta.modified()) {
+            Ok(modified) => modified,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e),
+        };
         if now.duration_since(modified).is_ok_and(|age| age > max_age) {
-            fs::remove_file(entry.path())?;
-            removed += 1;
+            match fs::remove_file(entry.path()) {
+                Ok(()) => removed += 1,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
         }
     }
     Ok(removed)
@@ -223,7 +242,6 @@ mod tests {
 
     fn origin() -> Origin {
         Origin {
-            netns_cookie: 4097,
             boot_id: "0f6a3c1e-9d2b-4c3a-8e71-5b2d9f0a1c44".into(),
         }
     }
@@ -244,7 +262,7 @@ mod tests {
     }
 
     #[test]
-    fn a_record_holds_the_tcp_totals_for_its_own_namespace_and_boot_only() {
+    fn a_record_holds_the_tcp_totals_for_its_own_boot_only() {
         let v4 = totals(
             IpAddress::V4([10, 0, 0, 1]),
             IpAddress::V4([192, 0, 2, 9]),
@@ -263,14 +281,14 @@ mod tests {
         assert_eq!(decode(&text, &origin()), vec![v4, v6]);
 
         let mut other = origin();
-        other.netns_cookie = 4098;
-        assert!(decode(&text, &other).is_empty(), "another namespace's");
-        let mut other = origin();
         other.boot_id = "another".into();
         assert!(decode(&text, &other).is_empty(), "another boot's");
         assert!(decode("", &origin()).is_empty());
-        let headless = text.lines().skip(2).collect::<Vec<_>>().join("\n");
+        let headless = text.lines().skip(1).collect::<Vec<_>>().join("\n");
         assert!(decode(&headless, &origin()).is_empty());
+        // Cut short: the last line without its newline is not taken.
+        let cut = &text[..text.len() - 2];
+        assert_eq!(decode(cut, &origin()), vec![v4]);
     }
 
     #[test]
@@ -337,12 +355,35 @@ mod tests {
             take(&path, &origin()).unwrap().is_empty(),
             "none is no error"
         );
-        // Another origin's record is removed too: it can never be this namespace's.
+        // Another boot's record is removed too: none of its sockets exists.
         save(&path, &origin(), [good].into_iter()).unwrap();
         let mut other = origin();
-        other.netns_cookie += 1;
+        other.boot_id = "another".into();
         assert!(take(&path, &other).unwrap().is_empty());
         assert!(!path.exists());
+        // Neither a FIFO nor a link is read, and neither stays.
+        let made = std::process::Command::new("mkfifo").arg(&path).status();
+        assert!(made.unwrap().success());
+        assert!(take(&path, &origin()).is_err());
+        assert!(!path.exists());
+        let target = dir.0.join("elsewhere");
+        save(&target, &origin(), [good].into_iter()).unwrap();
+        std::os::unix::fs::symlink(&target, &path).unwrap();
+        assert!(take(&path, &origin()).is_err());
+        assert!(!path.exists() && target.exists());
+    }
+
+    #[test]
+    fn the_longest_line_fits_its_bound() {
+        let max = IpAddress::V6([0xff; 16]);
+        let mut longest = totals(max, max, u64::MAX);
+        longest.key.local_port = u16::MAX;
+        longest.key.remote_port = u16::MAX;
+        longest.transmitted = u64::MAX;
+        longest.received = u64::MAX;
+        let (text, _) = encode(&origin(), [longest].into_iter());
+        let line = text.lines().nth(1).unwrap();
+        assert_eq!(line.len() as u64 + 1, MAX_LINE);
     }
 
     #[test]

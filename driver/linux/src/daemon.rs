@@ -1060,10 +1060,10 @@ impl Daemon {
         self.accounts.lock().carry(totals);
     }
 
-    /// The running totals of the TCP connections counted so far, for the next run. At the
+    /// The TCP connections' totals as far as they were reported, for the next run. At the
     /// stop, once the threads ended: nothing is recorded after this.
-    pub(crate) fn running_tcp_totals(&self) -> Vec<RunningTotals> {
-        self.accounts.lock().running_totals(IPPROTO_TCP).collect()
+    pub(crate) fn reported_tcp_totals(&self) -> Vec<RunningTotals> {
+        self.accounts.lock().reported_totals(IPPROTO_TCP).collect()
     }
 
     /// A TCP flow first held without a SYN: a connection made before it was held, whose end

@@ -423,7 +423,7 @@ fn take_carried_totals(log: &Log) -> Vec<RunningTotals> {
 /// Records the running byte counts for the next run (`carried_totals.rs`); a failure is said,
 /// and costs the next run only the exactness of those counts.
 fn save_carried_totals(daemon: &Daemon, log: &Log) {
-    let totals = daemon.running_tcp_totals();
+    let totals = daemon.reported_tcp_totals();
     if totals.is_empty() {
         return;
     }
