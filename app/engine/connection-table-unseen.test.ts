@@ -138,8 +138,19 @@ describe('ConnectionTable rows unseen since the driver link was lost', () => {
     table.linkLost(1_000);
     table.linkUp(2_000);
     expect(table.endUnseen(2_000 + GRACE)).toBe(2);
-    expect(table.open({ ...makeRequest({ id: 1n, pid: 0 }), requestId: 8n }, APP, NAMES, 40_000)).toBe(known);
-    expect(table.open({ ...makeRequest({ id: 2n, pid: 701 }), requestId: 9n }, APP, NAMES, 40_000)).toBe(unknown);
+    const nobody = { path: '', label: 'unknown (uid 1000)', uid: 1000 };
+    expect(table.open({ ...makeRequest({ id: 1n, pid: 0 }), requestId: 8n }, nobody, NAMES, 40_000)).toBe(known);
+    const wget = { path: '/usr/bin/wget', label: '/usr/bin/wget', uid: 1001 };
+    expect(table.open({ ...makeRequest({ id: 2n, pid: 701 }), requestId: 9n }, wget, NAMES, 40_000)).toBe(unknown);
+    // The process found now names the row that had none; a known one stays.
+    const rows = table.list();
+    expect(rows.find((row) => row.id === known)).toMatchObject({ pid: 700, app: '/usr/bin/curl' });
+    expect(rows.find((row) => row.id === unknown)).toMatchObject({
+      pid: 701,
+      uid: 1001,
+      appPath: '/usr/bin/wget',
+      app: '/usr/bin/wget',
+    });
   });
 
   it('keeps the rows that really ended when thousands are taken as ended at once, within bounds', () => {

@@ -95,6 +95,13 @@ export class ConnectionTable {
     const existing = this.#liveByFlow.get(key);
     if (existing !== undefined) {
       this.#seen(existing);
+      // Found now, the process the driver could not name when the row opened.
+      if (existing.row.pid === 0 && request.pid !== 0) {
+        existing.row.pid = request.pid;
+        existing.row.uid = app.uid;
+        existing.row.appPath = app.path;
+        existing.row.app = app.label;
+      }
       existing.row.verdict = 'pending';
       existing.row.byPolicy = false;
       this.#dirty.add(existing);

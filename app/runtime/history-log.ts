@@ -8,8 +8,7 @@ import { exportRecord } from './history-export.ts';
  * "connection"` and the export's fields (history-export.ts), and one when it ends:
  * `{"event":"end","id","ended_at","ended_at_ms","bytes_sent","bytes_received"}`. A connection
  * taken as ended because it gave no sign of life after the link to the driver was lost, and
- * seen open or ended later, has another end line with its new end time: the last one of an id
- * counts.
+ * that ends later, has another end line with its new end time: the last one of an id counts.
  *
  * The file is rotated by size: at `maxBytes` it becomes `<file>.1`, the older ones move up, and
  * the oldest beyond `keep` is overwritten, as logrotate's numbered scheme does (shippers follow

@@ -165,21 +165,23 @@ impl BandwidthAccounts {
     /// counted of them and not taken yet: the totals as far as they were reported (what the
     /// next run carries, see [`BandwidthAccounts::carry`]). Counts recorded after the last
     /// [`BandwidthAccounts::take`] are not in them, so the next run counts those bytes. (The
-    /// bytes not taken are kept by connection, not by socket: those of an ended socket on the
-    /// same addresses are taken off too, and the next run would count them again; two sockets
-    /// on one connection's addresses at a stop are rare.)
+    /// bytes not taken are kept by connection, not by socket: with two sockets on one
+    /// connection's addresses at a stop, which is rare, those of the ended one are taken off
+    /// the open one's totals and the next run counts them under it; where they exceed its
+    /// totals, the open one is not recorded, since a record of 0 would have its reported bytes
+    /// counted again.)
     pub fn reported_totals(&self, protocol: u8) -> impl Iterator<Item = RunningTotals> + '_ {
         self.last_totals
             .iter()
             .filter(move |((key, socket), _)| key.protocol == protocol && *socket != 0)
-            .map(|((key, socket), bytes)| {
+            .filter_map(|((key, socket), bytes)| {
                 let pending = self.deltas.get(key).copied().unwrap_or_default();
-                RunningTotals {
+                Some(RunningTotals {
                     key: *key,
                     socket: *socket,
-                    transmitted: bytes.tx.saturating_sub(pending.tx),
-                    received: bytes.rx.saturating_sub(pending.rx),
-                }
+                    transmitted: bytes.tx.checked_sub(pending.tx)?,
+                    received: bytes.rx.checked_sub(pending.rx)?,
+                })
             })
     }
 
@@ -371,6 +373,10 @@ mod tests {
         last_run.take();
         // Counted after the last report, not taken: not reported, so not in the record.
         last_run.observe_totals(key(6, 2), 8, 5_600, 0);
+        // A socket whose untaken bytes exceed its totals (another socket's on the same
+        // addresses) is not recorded at all.
+        last_run.observe_final_totals(key(6, 4), 10, 9_000, 0);
+        last_run.start_totals_at(key(6, 4), 11, part_way(100, 100, 0));
         let recorded: Vec<RunningTotals> = last_run.reported_totals(6).collect();
         assert_eq!(recorded.len(), 2);
         assert_eq!((recorded[1].transmitted, recorded[1].received), (5_000, 0));

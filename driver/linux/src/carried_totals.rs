@@ -6,9 +6,11 @@
 //! from what the peer had acknowledged when it held the connection again: bytes in flight at
 //! the stop counted twice, and what the connection moved while no daemon ran not at all.
 //!
-//! A record names the boot (`/proc/sys/kernel/random/boot_id`); another boot's is not taken.
-//! Within a boot a socket's cookie names it in every namespace, so a record that a deleted
-//! namespace left under an inode a later one got matches none of the later one's sockets.
+//! A record names the boot (`/proc/sys/kernel/random/boot_id`) and the namespace (its cookie,
+//! where the kernel tells it: Linux 5.14); another boot's or namespace's is not taken. (Since
+//! Linux 5.3 a socket's cookie names it in every namespace of a boot, so even without the
+//! namespace's cookie a record that a deleted namespace left under an inode a later one got
+//! matches none of the later one's sockets.)
 //! It is a line of text per connection, at most [`MAX_CARRIED`] of them, read with a size
 //! limit; a line that does not parse, or is cut short, is left out, and a count above what the
 //! socket counts when it is held again is not taken (the core's check), so a damaged record
@@ -33,6 +35,7 @@ use zenithfence_core::bandwidth::RunningTotals;
 use zenithfence_core::flow::{FlowKey, IpAddress};
 
 use crate::atomic_file;
+use crate::nft_netlink;
 use crate::sys::O_NOFOLLOW;
 
 /// The most connections recorded (in `/run`, which is memory).
@@ -51,14 +54,15 @@ pub(crate) const STALE_AFTER: Duration = Duration::from_secs(24 * 60 * 60);
 /// IANA's number for TCP, the only protocol recorded.
 const IPPROTO_TCP: u8 = 6;
 
-/// Where a record belongs: this boot.
+/// Where a record belongs: this boot, and this namespace where its cookie is known.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Origin {
     boot_id: String,
+    netns_cookie: Option<u64>,
 }
 
 impl Origin {
-    /// This boot.
+    /// This boot and this thread's namespace.
     pub(crate) fn here() -> io::Result<Origin> {
         let boot_id = fs::read_to_string("/proc/sys/kernel/random/boot_id")?
             .trim()
@@ -69,14 +73,25 @@ impl Origin {
                 "/proc/sys/kernel/random/boot_id is not one word",
             ));
         }
-        Ok(Origin { boot_id })
+        Ok(Origin {
+            boot_id,
+            netns_cookie: nft_netlink::netns_cookie().ok(),
+        })
+    }
+
+    /// The record's header: two lines.
+    fn header(&self) -> String {
+        let netns = self
+            .netns_cookie
+            .map_or_else(|| "unknown".to_string(), |c| c.to_string());
+        format!("boot-id {}\nnetns-cookie {netns}\n", self.boot_id)
     }
 }
 
 /// The record of `totals` (TCP ones only, at most [`MAX_CARRIED`]); returns it and how many it
 /// holds.
 fn encode(origin: &Origin, totals: impl Iterator<Item = RunningTotals>) -> (String, usize) {
-    let mut text = format!("boot-id {}\n", origin.boot_id);
+    let mut text = origin.header();
     let mut count = 0;
     for t in totals
         .filter(|t| t.key.protocol == IPPROTO_TCP)
@@ -106,6 +121,18 @@ fn decode(text: &str, origin: &Origin) -> Vec<RunningTotals> {
         .split_inclusive('\n')
         .filter_map(|line| line.strip_suffix('\n'));
     if lines.next() != Some(format!("boot-id {}", origin.boot_id).as_str()) {
+        return Vec::new();
+    }
+    let netns = lines
+        .next()
+        .and_then(|line| line.strip_prefix("netns-cookie "));
+    let same_netns = match (netns, origin.netns_cookie) {
+        (None, _) => false,
+        // Told by one side only: the socket cookies decide (see the module comment).
+        (Some("unknown"), _) | (Some(_), None) => true,
+        (Some(written), Some(ours)) => written.parse() == Ok(ours),
+    };
+    if !same_netns {
         return Vec::new();
     }
     lines.filter_map(parse_line).take(MAX_CARRIED).collect()
@@ -243,6 +270,7 @@ mod tests {
     fn origin() -> Origin {
         Origin {
             boot_id: "0f6a3c1e-9d2b-4c3a-8e71-5b2d9f0a1c44".into(),
+            netns_cookie: Some(4097),
         }
     }
 
@@ -262,7 +290,7 @@ mod tests {
     }
 
     #[test]
-    fn a_record_holds_the_tcp_totals_for_its_own_boot_only() {
+    fn a_record_holds_the_tcp_totals_for_its_own_boot_and_namespace_only() {
         let v4 = totals(
             IpAddress::V4([10, 0, 0, 1]),
             IpAddress::V4([192, 0, 2, 9]),
@@ -283,8 +311,17 @@ mod tests {
         let mut other = origin();
         other.boot_id = "another".into();
         assert!(decode(&text, &other).is_empty(), "another boot's");
+        let mut other = origin();
+        other.netns_cookie = Some(4098);
+        assert!(decode(&text, &other).is_empty(), "another namespace's");
+        // A kernel that does not tell the namespace's cookie, on either side.
+        let mut unknown = origin();
+        unknown.netns_cookie = None;
+        assert_eq!(decode(&text, &unknown), vec![v4, v6]);
+        let (written, _) = encode(&unknown, [v4].into_iter());
+        assert_eq!(decode(&written, &origin()), vec![v4]);
         assert!(decode("", &origin()).is_empty());
-        let headless = text.lines().skip(1).collect::<Vec<_>>().join("\n");
+        let headless = text.lines().skip(2).collect::<Vec<_>>().join("\n");
         assert!(decode(&headless, &origin()).is_empty());
         // Cut short: the last line without its newline is not taken.
         let cut = &text[..text.len() - 2];
@@ -382,7 +419,7 @@ mod tests {
         longest.transmitted = u64::MAX;
         longest.received = u64::MAX;
         let (text, _) = encode(&origin(), [longest].into_iter());
-        let line = text.lines().nth(1).unwrap();
+        let line = text.lines().nth(2).unwrap();
         assert_eq!(line.len() as u64 + 1, MAX_LINE);
     }
 
