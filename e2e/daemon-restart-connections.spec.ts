@@ -121,7 +121,9 @@ async function row(running: Headless, port: number): Promise<ConnectionRow | und
   return (await running.call('connections:list', { limit: 1_000 })).find((r) => r.localPort === port);
 }
 
-test('a connection that ended while no daemon ran is shown ended; one open across the restart counts each byte once', async () => {
+test('a connection that ended while no daemon ran is shown ended; one open across the restart counts each byte once', async ({
+  page,
+}) => {
   test.setTimeout(120_000);
   let daemon = await startDaemon();
   const running = await Headless.start(net, ['--driver-socket', socket(), '--data-dir', `${net.dir}/data`]);
@@ -168,7 +170,15 @@ test('a connection that ended while no daemon ran is shown ended; one open acros
   const ended = await row(running, one);
   expect(ended?.endedAt).toBeGreaterThanOrEqual(lost);
   expect(ended?.endedAt).toBeLessThan(back);
+  expect(ended?.endUnseen).toBe(true);
   expect(ended?.bytesSent).toBe(10_000);
+  // The Connections view says its end was not seen; the other one is live.
+  await page.goto(running.url);
+  await page.getByRole('link', { name: 'Connections' }).click();
+  const rows = page.getByRole('table', { name: 'Connections' }).getByRole('row');
+  await expect(rows.filter({ hasText: '(link lost)' })).toHaveCount(1);
+  await expect(rows.filter({ hasText: 'Live' })).toHaveCount(1);
+  await expect(page.getByTitle(/^No end was reported/)).toHaveCount(1);
   const open = await row(running, two);
   expect(open?.endedAt).toBeNull();
   expect(open?.bytesSent).toBe(35_000);

@@ -219,6 +219,12 @@ export interface ConnectionRow extends Destination {
   readonly bytesReceived: number;
   readonly startedAt: number;
   readonly endedAt: number | null;
+  /**
+   * True when no end was reported: the connection was open when the link to the driver was
+   * lost and gave no sign of life within 30 s of the link's return, so `endedAt` is when the
+   * link was lost (it ended then or later). A later sign of life opens the row again.
+   */
+  readonly endUnseen: boolean;
 }
 
 /** Rows changed or removed since the last takeChanges(). */

@@ -47,8 +47,6 @@ interface Entry {
   awaitingIp: string | null;
   /** When the link to the driver was lost while the row was live and not seen since; else null. */
   unseenSince: number | null;
-  /** Ended by `endUnseen`, not by the driver: a later sign of life opens it again. */
-  endGuessed: boolean;
 }
 
 /**
@@ -59,9 +57,9 @@ export class ConnectionTable {
   readonly #live = new Map<number, Entry>();
   readonly #ended = new Map<number, Entry>();
   readonly #liveOrder = new Fifo<number>((id) => this.#live.has(id)); // by start
-  readonly #endedOrder = new Fifo<number>((id) => this.#ended.get(id)?.endGuessed === false); // by end
+  readonly #endedOrder = new Fifo<number>((id) => this.#ended.get(id)?.row.endUnseen === false); // by end
   /** Rows `endUnseen` ended, by then: bounded apart from `maxEnded` (see `endUnseen`). */
-  readonly #guessedOrder = new Fifo<number>((id) => this.#ended.get(id)?.endGuessed === true);
+  readonly #guessedOrder = new Fifo<number>((id) => this.#ended.get(id)?.row.endUnseen === true);
   readonly #guessed = new Set<Entry>();
   readonly #liveByFlow = new Map<string, Entry>();
   readonly #endedByFlow = new Map<string, Entry>();
@@ -91,7 +89,7 @@ export class ConnectionTable {
     const guessed = this.#endedByFlow.get(key);
     const samePid =
       guessed !== undefined && (guessed.row.pid === request.pid || guessed.row.pid === 0 || request.pid === 0);
-    if (guessed?.endGuessed === true && samePid) this.#reopen(guessed);
+    if (guessed?.row.endUnseen === true && samePid) this.#reopen(guessed);
     const existing = this.#liveByFlow.get(key);
     if (existing !== undefined) {
       this.#seen(existing);
@@ -128,13 +126,13 @@ export class ConnectionTable {
       bytesReceived: 0,
       startedAt: now,
       endedAt: null,
+      endUnseen: false,
     };
     const entry: Entry = {
       row,
       key,
       awaitingIp: names.host === null ? names.ip : null,
       unseenSince: null,
-      endGuessed: false,
     };
     this.#live.set(row.id, entry);
     this.#liveOrder.push(row.id);
@@ -183,9 +181,9 @@ export class ConnectionTable {
     if (entry === undefined) {
       // Ended by `endUnseen` while it was still open: this is when it ended.
       const guessed = this.#endedByFlow.get(key);
-      if (guessed?.endGuessed === true) {
+      if (guessed?.row.endUnseen === true) {
         this.#guessed.delete(guessed);
-        guessed.endGuessed = false;
+        guessed.row.endUnseen = false;
         guessed.row.endedAt = now;
         this.#dirty.add(guessed);
         this.#endedOrder.push(guessed.row.id);
@@ -238,7 +236,7 @@ export class ConnectionTable {
     this.#live.delete(entry.row.id);
     this.#liveByFlow.delete(entry.key);
     entry.row.endedAt = now;
-    entry.endGuessed = guessed;
+    entry.row.endUnseen = guessed;
     this.#ended.set(entry.row.id, entry);
     this.#endedByFlow.set(entry.key, entry);
     this.#dirty.add(entry);
@@ -283,7 +281,7 @@ export class ConnectionTable {
     this.#ended.delete(entry.row.id);
     this.#guessed.delete(entry);
     if (this.#endedByFlow.get(entry.key) === entry) this.#endedByFlow.delete(entry.key);
-    entry.endGuessed = false;
+    entry.row.endUnseen = false;
     entry.row.endedAt = null;
     while (this.#live.size >= this.#options.maxLive) {
       const id = this.#liveOrder.shift();
@@ -312,7 +310,7 @@ export class ConnectionTable {
     if (entry === undefined) return;
     // Bytes are a sign of life (a zero-byte sample is not).
     if (sent > 0 || received > 0) {
-      if (entry.endGuessed) this.#reopen(entry);
+      if (entry.row.endUnseen) this.#reopen(entry);
       this.#seen(entry);
     }
     entry.row.bytesSent += sent;

@@ -404,6 +404,7 @@ export function makeConnection(id: number, now: number, rnd: () => number): Conn
     bytesReceived: verdict.includes('accept') ? Math.floor(rnd() ** 3 * 40_000_000) : 0,
     startedAt: started,
     endedAt: ended,
+    endUnseen: false,
   };
 }
 

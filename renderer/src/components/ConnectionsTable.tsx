@@ -124,13 +124,19 @@ const otherColumns = [
     sortDescFirst: true,
     cell: (info) => {
       const ended = info.getValue();
-      return ended === null ? (
-        <span className="live">
-          <span className="dot dot-ok" aria-hidden="true" />
-          {CONNECTIONS.live}
+      if (ended === null) {
+        return (
+          <span className="live">
+            <span className="dot dot-ok" aria-hidden="true" />
+            {CONNECTIONS.live}
+          </span>
+        );
+      }
+      if (!info.row.original.endUnseen) return formatTime(ended, Date.now());
+      return (
+        <span title={CONNECTIONS.endUnseenTitle}>
+          {formatTime(ended, Date.now())} ({CONNECTIONS.endUnseen})
         </span>
-      ) : (
-        formatTime(ended, Date.now())
       );
     },
   }),

@@ -24,6 +24,7 @@ export function row(id: number, patch: Partial<ConnectionRow> = {}): ConnectionR
     bytesReceived: 0,
     startedAt: 1000 + id,
     endedAt: null,
+    endUnseen: false,
     ...patch,
   };
 }

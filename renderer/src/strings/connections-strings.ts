@@ -35,6 +35,10 @@ export const CONNECTIONS = {
     actions: 'Actions',
   },
   live: 'Live',
+  /** After the end time of a connection whose end the driver never reported (`endUnseen`). */
+  endUnseen: 'link lost',
+  endUnseenTitle:
+    'No end was reported: the connection was open when the link to the driver was lost and gave no sign of life once it was back. It ended then or later.',
   makeRule: 'Make rule',
   /** A rule as the Verdict tooltip names it: “curl → example.org”. */
   ruleName: (app: string, destination: string) => `“${app} → ${destination}”`,
