@@ -4,7 +4,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { expect, test } from '@playwright/test';
 import type { ConnectionRow } from '../app/contract/views.ts';
-import { hasPolicyFile, policyFileArgs } from './support/daemon-args.ts';
+import { policyFileArgs, policySkipReason } from './support/daemon-args.ts';
 import { DAEMON, Headless } from './support/headless-client.ts';
 import { needsRoot, TestNet, waitFor } from './support/test-net.ts';
 
@@ -67,11 +67,8 @@ let skipReason: string | null = null;
 
 test.beforeAll(async () => {
   test.skip(needsRoot() === 'skip', 'root tests skipped knowingly (ZF_SKIP_ROOT_TESTS=1)');
-  skipReason = hasPolicyFile(DAEMON) ? null : 'this zenithfenced build has no --policy-file option (no policy support)';
-  if (skipReason !== null) {
-    console.log(`SKIPPED e2e/daemon-restart-connections.spec.ts: ${skipReason}`);
-    return;
-  }
+  skipReason = policySkipReason(DAEMON, 'e2e/daemon-restart-connections.spec.ts');
+  if (skipReason !== null) return;
   net = new TestNet('rc');
   net.start(net.b, PYTHON, ['-c', SINK]);
   const hex = PORT.toString(16).padStart(4, '0');

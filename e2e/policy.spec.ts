@@ -1,7 +1,7 @@
 import { realpathSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import type { StatusView } from '../app/contract/views.ts';
-import { hasPolicyFile } from './support/daemon-args.ts';
+import { policySkipReason } from './support/daemon-args.ts';
 import { DAEMON, Headless } from './support/headless-client.ts';
 import { needsRoot, type RunResult, TestNet, waitFor } from './support/test-net.ts';
 
@@ -24,11 +24,8 @@ let skipReason: string | null = null;
 
 test.beforeAll(async () => {
   test.skip(needsRoot() === 'skip', 'root tests skipped knowingly (ZF_SKIP_ROOT_TESTS=1)');
-  skipReason = hasPolicyFile(DAEMON) ? null : 'this zenithfenced build has no --policy-file option (no policy support)';
-  if (skipReason !== null) {
-    console.log(`SKIPPED e2e/policy.spec.ts: ${skipReason}`);
-    return;
-  }
+  skipReason = policySkipReason(DAEMON, 'e2e/policy.spec.ts');
+  if (skipReason !== null) return;
   net = new TestNet('po');
   for (const port of [8080, 8081, 8082]) await net.httpServer(port, { 'index.html': PAGE });
   // Its stored policy goes to the test's directory (TestNet.daemon), not to /var/lib/zenithfence.

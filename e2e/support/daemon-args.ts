@@ -16,6 +16,17 @@ export function hasPolicyFile(binary: string): boolean {
 }
 
 /**
+ * Why `spec`, which needs the daemon's policy support, is skipped with `binary`, said once on
+ * the console; null when the build has it.
+ */
+export function policySkipReason(binary: string, spec: string): string | null {
+  if (hasPolicyFile(binary)) return null;
+  const reason = 'this zenithfenced build has no --policy-file option (no policy support)';
+  console.log(`SKIPPED ${spec}: ${reason}`);
+  return reason;
+}
+
+/**
  * The arguments that keep a test daemon's stored policy in the test's directory `dir`: headless
  * mode sends its rules to the daemon, which otherwise stores them in /var/lib/zenithfence/policy,
  * outside every test (left behind, and loaded by the next daemon a test starts). None for a build

@@ -972,6 +972,15 @@ while c.recv(65536):
 c.close()
 "#;
 
+/// Starts [`READ_TO_END_SERVER`] in `b` (`args`: its address and port, else 0.0.0.0:9200) and
+/// waits until it listens.
+fn read_to_end_server(net: &mut TestNet, args: &[&str]) {
+    let mut argv = vec!["-c", READ_TO_END_SERVER];
+    argv.extend_from_slice(args);
+    let server = net.spawn(&net.b.clone(), "/usr/bin/python3", &argv);
+    assert_eq!(net.first_line(server), "ready");
+}
+
 /// Connects to argv[1]:9200 (from a socket bound to the interface argv[6], when given) and
 /// prints its port; sends argv[2] bytes, then argv[4] more once the file argv[3] exists, and
 /// closes once argv[5] exists.
@@ -1045,12 +1054,7 @@ fn a_stop_reports_the_last_ends_and_bytes_before_the_client_goes() {
     };
     let mut net = TestNet::new();
     for port in ["9200", "9201"] {
-        let server = net.spawn(
-            &net.b.clone(),
-            "/usr/bin/python3",
-            &["-c", READ_TO_END_SERVER, "0.0.0.0", port],
-        );
-        assert_eq!(net.first_line(server), "ready");
+        read_to_end_server(&mut net, &["0.0.0.0", port]);
     }
     let Some((daemon, app)) = daemon_with_bpf_ends(&net) else {
         return;
@@ -1115,12 +1119,7 @@ fn across_restart(
     device: Option<&str>,
 ) -> Option<AcrossRestart> {
     let mut net = TestNet::new();
-    let server = net.spawn(
-        &net.b.clone(),
-        "/usr/bin/python3",
-        &["-c", READ_TO_END_SERVER],
-    );
-    assert_eq!(net.first_line(server), "ready");
+    read_to_end_server(&mut net, &[]);
     let first = Daemon::start(&net, first_args);
     let app = Responder::start(&first.socket, accept_all());
     let (go, close) = (net.dir.join("go"), net.dir.join("close"));
@@ -1272,12 +1271,7 @@ fn bytes_sent_while_no_daemon_ran_count_once_under_the_next() {
         return;
     };
     let mut net = TestNet::new();
-    let server = net.spawn(
-        &net.b.clone(),
-        "/usr/bin/python3",
-        &["-c", READ_TO_END_SERVER],
-    );
-    assert_eq!(net.first_line(server), "ready");
+    read_to_end_server(&mut net, &[]);
     let first = Daemon::start(&net, &[]);
     let app = Responder::start(&first.socket, accept_all());
     let files: Vec<std::path::PathBuf> = ["down", "up", "close"]
@@ -1574,12 +1568,7 @@ fn a_socket_that_connects_twice_ends_each_connection_on_its_own() {
         return;
     };
     let mut net = TestNet::new();
-    let server = net.spawn(
-        &net.b.clone(),
-        "/usr/bin/python3",
-        &["-c", READ_TO_END_SERVER],
-    );
-    assert_eq!(net.first_line(server), "ready");
+    read_to_end_server(&mut net, &[]);
     // Destroy events come once a socket is freed: one end for both connections.
     let Some((_daemon, app)) = daemon_with_bpf_ends(&net) else {
         return;
