@@ -18,6 +18,10 @@
 //! the record is opened without following a link or waiting on a FIFO, and read only when it
 //! is a regular file.
 //!
+//! Under systemd the directory outlives a `systemctl restart` (an upgrade runs one) but not a
+//! `systemctl stop` (`RuntimeDirectoryPreserve=restart` in the unit): a later start then finds
+//! no record and counts from what the peer acknowledged, as without one.
+//!
 //! A record whose namespace never gets a daemon again (a container's, a test's) would stay
 //! until the next boot: a start removes those of any namespace older than [`STALE_AFTER`].
 //!
