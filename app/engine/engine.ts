@@ -207,9 +207,19 @@ export class Engine {
     }
     let answered = false;
     try {
+      // Before the row is taken up again (it then waits for this answer).
+      const before = this.#table.answeredBefore(request);
       const { app, facts, rowId } = this.#openRow(request, now);
       const decided = decide(facts, this.#rules, this.#mode.current(now), now, this.#blocklists ?? undefined);
       const decision = decided.kind === 'ask' && this.#isOwn(request, app) ? OWN_CONNECTION : decided;
+      if (decision.kind === 'ask' && before !== null) {
+        // The same connection, answered for itself before: answered so again, not asked about
+        // again (a rule or a mode since decides above).
+        answered = true;
+        this.#verdicts.send(request.requestId, before);
+        this.#table.setVerdict(rowId, before, null);
+        return;
+      }
       if (decision.kind === 'ask' && this.#learn(facts, app, now)) {
         // Allowed with a plain verdict: the rule it proposes is not made, so the driver asks
         // again about a later new packet of the flow, and a rule the review keeps decides then.
