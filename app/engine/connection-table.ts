@@ -151,7 +151,9 @@ export class ConnectionTable {
    * The verdict the engine gave, without a rule, to the connection a request is about again
    * (a prompt's "Once", a mode, a hold timeout), if the request is for a row `open` would
    * take up: the flow's live row, or one taken as ended when the driver link was lost, of the
-   * same process. The driver asks again about a packet of a connection answered so when it
+   * same process, which the driver named (a request it found no process for is asked about:
+   * a verdict given again on a guess could let another program through). The driver asks
+   * again about a packet of a connection answered so when it
    * kept no verdict for it: any packet once a restarted daemon forgot what the last one
    * allowed, a SYN sent again after a plain verdict. Null for anything else: a rule's verdict
    * (the rule, if still there, decides again), the driver's policy's, one still waiting, one
@@ -162,7 +164,7 @@ export class ConnectionTable {
     const entry = this.#liveByFlow.get(key) ?? this.#endedByFlow.get(key);
     if (entry === undefined || (entry.row.endedAt !== null && !entry.row.endUnseen)) return null;
     const { pid, verdict, ruleId, byPolicy } = entry.row;
-    if (pid !== request.pid && pid !== 0 && request.pid !== 0) return null;
+    if (request.pid === 0 || pid !== request.pid) return null;
     if (ruleId !== null || byPolicy || verdict === 'pending' || verdict === 'driver') return null;
     return verdict;
   }

@@ -91,9 +91,19 @@ describe('Engine: a connection answered before, asked about again', () => {
     const { engine, verdicts } = setup();
     engine.handle(curl(1n, 40_001), 0);
     answerOnce(engine, 'allow', 1);
-    // Another process on the same addresses (a pid reused: the row is another's).
+    // Another process on the same addresses (a pid reused: the row is another's), or one the
+    // driver could not name.
     engine.handle(curl(2n, 40_001, 555), 2);
     expect(verdicts.for(2n)).toEqual([]);
+    answerOnce(engine, 'allow', 3);
+    engine.handle(curl(9n, 40_001, 0), 3);
+    expect(verdicts.for(9n)).toEqual([]);
+    answerOnce(engine, 'allow', 3);
+    // Nor one whose process was not found either time.
+    engine.handle(curl(11n, 40_011, 0), 3);
+    answerOnce(engine, 'allow', 3);
+    engine.handle(curl(12n, 40_011, 0), 3);
+    expect(verdicts.for(12n)).toEqual([]);
     answerOnce(engine, 'allow', 3);
     // The connection ended: the same addresses again are a new connection.
     engine.handle(curl(3n, 40_003), 4);
