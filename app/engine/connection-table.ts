@@ -31,6 +31,28 @@ export const DEFAULT_TABLE_OPTIONS: ConnectionTableOptions = {
   unseenGraceMs: 30_000,
 };
 
+/** A "Once" answer the user gave a connection, and the process and program it was for. */
+export class OnceAnswer {
+  readonly verdict: DriverVerdict;
+  readonly pid: number;
+  readonly appPath: string;
+
+  constructor(verdict: DriverVerdict, pid: number, appPath: string) {
+    this.verdict = verdict;
+    this.pid = pid;
+    this.appPath = appPath;
+  }
+
+  /**
+   * The verdict for a request about the same connection again: only for the same process
+   * running the same program (a pid is reused); else null, and it is asked about. (No answer
+   * is kept for a row without a pid: `markAnsweredOnce`.)
+   */
+  for(request: ConnectionRequest, appPath: string): DriverVerdict | null {
+    return request.pid === this.pid && appPath === this.appPath ? this.verdict : null;
+  }
+}
+
 /** The remote address (canonical) and the name known for it when the row opens. */
 export interface RowNames {
   readonly ip: string;
@@ -47,6 +69,8 @@ interface Entry {
   awaitingIp: string | null;
   /** When the link to the driver was lost while the row was live and not seen since; else null. */
   unseenSince: number | null;
+  /** The user's "Once" answer for this connection, and whom it was for (see `answeredOnce`). */
+  once: OnceAnswer | null;
 }
 
 /**
@@ -133,6 +157,7 @@ export class ConnectionTable {
       key,
       awaitingIp: names.host === null ? names.ip : null,
       unseenSince: null,
+      once: null,
     };
     this.#live.set(row.id, entry);
     this.#liveOrder.push(row.id);
@@ -148,30 +173,31 @@ export class ConnectionTable {
   }
 
   /**
-   * The verdict the engine gave, without a rule, to the connection a request is about again
-   * (a prompt's "Once", a mode, a hold timeout), if the request is for a row `open` would
-   * take up: the flow's live row, or one taken as ended when the driver link was lost, of the
-   * same process, which the driver named (a request it found no process for is asked about:
-   * a verdict given again on a guess could let another program through). The driver asks
-   * again about a packet of a connection answered so when it
-   * kept no verdict for it: any packet once a restarted daemon forgot what the last one
-   * allowed, a SYN sent again after a plain verdict. Null for anything else: a rule's verdict
-   * (the rule, if still there, decides again), the driver's policy's, one still waiting, one
-   * the driver gave alone.
+   * The user's "Once" answer that a request would get again (`OnceAnswer.for`), if the request
+   * is about the flow of a live row (open, or waiting to be seen again after a driver link
+   * loss) answered so. Call it before `open` takes the row up: a row taken as ended is not
+   * asked (the same addresses may be another connection by then), nor one that ended. The
+   * driver asks again about such a connection when it kept no verdict for it: a restarted
+   * daemon holds every open connection's next packet. No answer is kept for what decided
+   * without one (a rule, the driver's policy, a mode, learning, a hold timeout's default, a
+   * blocklist): each decides again by what is in force now.
    */
-  answeredBefore(request: ConnectionRequest): DriverVerdict | null {
-    const key = flowKey(request.flow);
-    const entry = this.#liveByFlow.get(key) ?? this.#endedByFlow.get(key);
-    if (entry === undefined || (entry.row.endedAt !== null && !entry.row.endUnseen)) return null;
-    const { pid, verdict, ruleId, byPolicy } = entry.row;
-    if (request.pid === 0 || pid !== request.pid) return null;
-    if (ruleId !== null || byPolicy || verdict === 'pending' || verdict === 'driver') return null;
-    return verdict;
+  answeredOnce(request: ConnectionRequest): OnceAnswer | null {
+    return this.#liveByFlow.get(flowKey(request.flow))?.once ?? null;
+  }
+
+  /** The user answered the row's connection "Once" with `verdict` (set after `setVerdict`). */
+  markAnsweredOnce(id: number, verdict: DriverVerdict): void {
+    const entry = this.#entry(id);
+    if (entry === undefined || entry.row.pid === 0) return;
+    entry.once = new OnceAnswer(verdict, entry.row.pid, entry.row.appPath);
   }
 
   setVerdict(id: number, verdict: DriverVerdict, ruleId: string | null): void {
     const entry = this.#entry(id);
     if (entry === undefined) return;
+    // Decided anew: an earlier "Once" answer no longer stands for it (see `answeredOnce`).
+    entry.once = null;
     entry.row.verdict = verdict;
     entry.row.ruleId = ruleId;
     this.#dirty.add(entry);
@@ -181,6 +207,7 @@ export class ConnectionTable {
   policyDecided(id: number, verdict: DriverVerdict, ruleId: string | null): void {
     const entry = this.#entry(id);
     if (entry === undefined) return;
+    entry.once = null;
     entry.row.verdict = verdict;
     entry.row.ruleId = ruleId;
     entry.row.byPolicy = true;

@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { Engine, type EngineOptions } from './engine.ts';
 import { makeRequest, makeRuleInput, MemoryRepository, RecordingVerdicts } from './testing.ts';
 
-// The driver asks again about a connection the engine answered without a rule when it kept no
-// verdict for it: every open connection's next packet after a daemon restart (it forgets what
-// the last one allowed), a SYN sent again after a plain verdict. The same connection is
-// answered as before, not prompted for again.
+// A restarted daemon holds every open connection's next packet and asks about it again. A
+// connection the user answered "Once" is the connection the answer was for: it gets that answer
+// again, not a new prompt. Nothing else is given again: whatever decided before (a rule, a mode,
+// learning, a hold timeout's default) decides by what is in force now.
 
 const CURL = '/usr/bin/curl';
 const ONCE = { kind: 'once' } as const;
@@ -18,8 +18,8 @@ function setup(options: Partial<EngineOptions> = {}) {
 }
 
 /** Curl's connection from `localPort`, asked about with request `id`. */
-const curl = (id: bigint, localPort: number, pid = 100, remotePort = 443) =>
-  makeRequest({ id, path: CURL, localPort, pid, remotePort });
+const curl = (id: bigint, localPort: number, pid = 100, remotePort = 443, path = CURL) =>
+  makeRequest({ id, path, localPort, pid, remotePort });
 
 /** Connections held by prompts. */
 function held(engine: Engine): number {
@@ -36,8 +36,14 @@ function answerOnce(engine: Engine, action: 'allow' | 'drop', now: number): void
   });
 }
 
-describe('Engine: a connection answered before, asked about again', () => {
-  it('is answered as before, without a prompt, across a daemon restart too', () => {
+/** The daemon restarts: the link goes and comes back. */
+function restart(engine: Engine, now: number): void {
+  engine.driverLost(now);
+  engine.driverConnected(now + 10);
+}
+
+describe('Engine: a connection answered "Once", asked about again', () => {
+  it('gets the same answer, without a prompt, when a restarted daemon holds it again', () => {
     const { engine, verdicts } = setup();
     engine.handle(curl(1n, 40_001), 0);
     answerOnce(engine, 'allow', 1);
@@ -46,9 +52,7 @@ describe('Engine: a connection answered before, asked about again', () => {
     expect(verdicts.for(1n)).toEqual(['permanent-accept']);
     expect(verdicts.for(2n)).toEqual(['permanent-drop']);
 
-    // The daemon restarts; the next packet of each is held again under a new request id.
-    engine.driverLost(10);
-    engine.driverConnected(20);
+    restart(engine, 10);
     engine.handle(curl(1n, 40_001), 30);
     engine.handle(curl(2n, 40_002), 31);
     expect(verdicts.sent.slice(2)).toEqual([
@@ -62,78 +66,87 @@ describe('Engine: a connection answered before, asked about again', () => {
       [40_002, 'permanent-drop'],
     ]);
     expect(engine.endUnseen(40_000)).toBe(0);
+    // And again at the next restart: the answer still stands for it.
+    restart(engine, 50_000);
+    engine.handle(curl(3n, 40_001), 50_100);
+    expect(verdicts.for(3n)).toEqual(['permanent-accept']);
   });
 
-  it('a row taken as ended at the loss is the same connection too, and opens again', () => {
+  it('a row taken as ended once the link was back is asked about (the same addresses may be another connection by then)', () => {
     const { engine, verdicts } = setup();
     engine.handle(curl(1n, 40_001), 0);
     answerOnce(engine, 'allow', 1);
-    engine.driverLost(10);
-    engine.driverConnected(20);
+    restart(engine, 10);
     expect(engine.endUnseen(30_020)).toBe(1);
     engine.handle(curl(7n, 40_001), 40_000);
-    expect(verdicts.for(7n)).toEqual(['permanent-accept']);
-    expect(engine.listConnections()).toEqual([expect.objectContaining({ localPort: 40_001, endedAt: null })]);
+    expect(verdicts.for(7n)).toEqual([]);
+    expect(held(engine)).toBe(1);
+    // Its row is live again, waiting for the answer.
+    expect(engine.listConnections()).toEqual([
+      expect.objectContaining({ localPort: 40_001, endedAt: null, verdict: 'pending' }),
+    ]);
   });
 
-  it('a plain verdict (a hold timeout) is given again to the same connection', () => {
-    const { engine, verdicts } = setup({ prompts: { holdTimeoutMs: 1_000, defaultAction: 'drop' } });
-    engine.handle(curl(1n, 40_001), 0);
-    engine.tick(1_001);
-    expect(verdicts.for(1n)).toEqual(['drop']);
-    // Its SYN sent again: dropped again, the prompt still in the inbox, not a second one.
-    engine.handle(curl(2n, 40_001), 2_000);
-    expect(verdicts.for(2n)).toEqual(['drop']);
-    expect(engine.listPrompts().flatMap((group) => group.prompts)).toHaveLength(1);
-  });
-
-  it('another connection is asked about: after the end, of another process, or held before an answer', () => {
+  it('another process, another program on the same pid, one the driver could not name, or after the end: asked about', () => {
     const { engine, verdicts } = setup();
     engine.handle(curl(1n, 40_001), 0);
     answerOnce(engine, 'allow', 1);
-    // Another process on the same addresses (a pid reused: the row is another's), or one the
-    // driver could not name.
-    engine.handle(curl(2n, 40_001, 555), 2);
+    restart(engine, 2);
+    // Another process on the same addresses.
+    engine.handle(curl(2n, 40_001, 555), 20);
     expect(verdicts.for(2n)).toEqual([]);
-    answerOnce(engine, 'allow', 3);
-    engine.handle(curl(9n, 40_001, 0), 3);
-    expect(verdicts.for(9n)).toEqual([]);
-    answerOnce(engine, 'allow', 3);
-    // Nor one whose process was not found either time.
-    engine.handle(curl(11n, 40_011, 0), 3);
-    answerOnce(engine, 'allow', 3);
-    engine.handle(curl(12n, 40_011, 0), 3);
-    expect(verdicts.for(12n)).toEqual([]);
-    answerOnce(engine, 'allow', 3);
-    // The connection ended: the same addresses again are a new connection.
-    engine.handle(curl(3n, 40_003), 4);
-    answerOnce(engine, 'allow', 5);
-    engine.handle({ kind: 'connection-ended', direction: 'outbound', flow: curl(3n, 40_003).flow, pid: 100 }, 6);
-    engine.handle(curl(4n, 40_003), 7);
+    answerOnce(engine, 'allow', 21);
+    // The answer's pid running another program now.
+    engine.handle(curl(3n, 40_001, 100, 443, '/tmp/other'), 22);
+    expect(verdicts.for(3n)).toEqual([]);
+    answerOnce(engine, 'allow', 23);
+    // One the driver could not name, and one it could name neither time.
+    engine.handle(curl(4n, 40_001, 0), 24);
     expect(verdicts.for(4n)).toEqual([]);
-    expect(held(engine)).toBe(1);
-    // One the driver answered alone (the link went while it waited): what it did is not known.
-    engine.handle(curl(5n, 40_005), 8);
-    engine.driverLost(9);
-    engine.driverConnected(10);
-    engine.handle(curl(6n, 40_005), 11);
+    answerOnce(engine, 'allow', 25);
+    engine.handle(curl(10n, 40_010, 0), 25);
+    answerOnce(engine, 'allow', 25);
+    engine.handle(curl(11n, 40_010, 0), 25);
+    expect(verdicts.for(11n)).toEqual([]);
+    answerOnce(engine, 'allow', 25);
+    // The connection ended: the same addresses again are a new connection.
+    engine.handle(curl(5n, 40_005), 26);
+    answerOnce(engine, 'allow', 27);
+    engine.handle({ kind: 'connection-ended', direction: 'outbound', flow: curl(5n, 40_005).flow, pid: 100 }, 28);
+    engine.handle(curl(6n, 40_005), 29);
     expect(verdicts.for(6n)).toEqual([]);
-    // The loss let go of 4n and 5n (the driver answered them); 6n is held, asked about.
     expect(held(engine)).toBe(1);
   });
 
-  it('a connection a rule decided is asked about once the rule is gone', () => {
-    const { engine, verdicts } = setup();
-    const rule = engine.addRule(makeRuleInput({ app: { kind: 'path', path: CURL }, action: 'allow' }), 0);
+  it('what decided without an answer decides again by what is in force: a mode, learning, a hold timeout', () => {
+    const { engine, verdicts } = setup({ prompts: { holdTimeoutMs: 1_000, defaultAction: 'drop' } });
+    // Allowed by the allow-all mode, which is over by the restart.
+    engine.setMode({ mode: 'allow-all' }, 0);
     engine.handle(curl(1n, 40_001), 1);
-    expect(verdicts.for(1n)).toEqual(['permanent-accept']);
-    expect(rule.ok && engine.removeRule(rule.rule.id)).toBe(true);
-    engine.handle(curl(2n, 40_001), 3);
-    expect(verdicts.for(2n)).toEqual([]);
-    expect(engine.listPrompts().flatMap((group) => group.prompts)).toHaveLength(1);
+    expect(verdicts.for(1n)).toEqual(['accept']);
+    engine.setMode({ mode: 'ask' }, 2);
+    // Allowed by learning, which stopped.
+    engine.startLearning({ kind: 'minutes', minutes: 10 }, 3);
+    engine.handle(curl(2n, 40_002), 4);
+    expect(verdicts.for(2n)).toEqual(['accept']);
+    engine.stopLearning(5);
+    // Dropped by the hold timeout's default.
+    engine.handle(curl(3n, 40_003), 6);
+    engine.tick(1_010);
+    expect(verdicts.for(3n)).toEqual(['drop']);
+
+    restart(engine, 2_000);
+    engine.handle(curl(4n, 40_001), 2_100);
+    engine.handle(curl(5n, 40_002), 2_101);
+    engine.handle(curl(6n, 40_003), 2_102);
+    expect(verdicts.sent.slice(3)).toEqual([]);
+    expect(held(engine)).toBe(3);
+    // The inbox prompt's late "Once" answer decides the dropped one's retry.
+    answerOnce(engine, 'allow', 2_200);
+    expect(verdicts.for(6n)).toEqual(['permanent-accept']);
   });
 
-  it('a rule or a mode since decides instead', () => {
+  it('a rule or a mode in force decides instead, and a rule gone leaves its connections to be asked about', () => {
     const { engine, verdicts } = setup();
     engine.handle(curl(1n, 40_001), 0);
     answerOnce(engine, 'allow', 1);
@@ -143,10 +156,42 @@ describe('Engine: a connection answered before, asked about again', () => {
       makeRuleInput({ app: { kind: 'path', path: CURL }, port: { kind: 'port', port: 443 }, action: 'block' }),
       4,
     );
-    engine.handle(curl(3n, 40_001), 5);
+    restart(engine, 5);
+    engine.handle(curl(3n, 40_001), 20);
     expect(verdicts.for(3n)).toEqual(['permanent-block']);
-    engine.setMode({ mode: 'block-all' }, 6);
-    engine.handle(curl(4n, 40_002, 100, 80), 7);
+    engine.setMode({ mode: 'block-all' }, 21);
+    engine.handle(curl(4n, 40_002, 100, 80), 22);
     expect(verdicts.for(4n)).toEqual(['block']);
+    // Decided anew, they keep no "Once" answer: with the mode over, asked about.
+    engine.setMode({ mode: 'ask' }, 23);
+    restart(engine, 24);
+    engine.handle(curl(5n, 40_002, 100, 80), 40);
+    expect(verdicts.for(5n)).toEqual([]);
+    expect(held(engine)).toBe(1);
+
+    const { engine: other, verdicts: sent } = setup();
+    const rule = other.addRule(makeRuleInput({ app: { kind: 'path', path: CURL }, action: 'allow' }), 0);
+    other.handle(curl(1n, 40_001), 1);
+    expect(sent.for(1n)).toEqual(['permanent-accept']);
+    expect(rule.ok && other.removeRule(rule.rule.id)).toBe(true);
+    restart(other, 2);
+    other.handle(curl(2n, 40_001), 20);
+    expect(sent.for(2n)).toEqual([]);
+    expect(held(other)).toBe(1);
+
+    // Likewise a connection a lasting answer released: its rule decided it, not a "Once".
+    const { engine: third, verdicts: thirdSent } = setup();
+    third.handle(curl(1n, 40_001), 0);
+    const prompt = third.listPrompts()[0]?.prompts[0]?.id ?? '';
+    const lasting = third.answerPrompt(
+      prompt,
+      { action: 'allow', duration: { kind: 'forever' }, scope: { kind: 'exact' } },
+      1,
+    );
+    expect(lasting.ok && lasting.rule !== null && third.removeRule(lasting.rule.id)).toBe(true);
+    restart(third, 2);
+    third.handle(curl(2n, 40_001), 20);
+    expect(thirdSent.for(2n)).toEqual([]);
+    expect(held(third)).toBe(1);
   });
 });

@@ -208,16 +208,18 @@ export class Engine {
     let answered = false;
     try {
       // Before the row is taken up again (it then waits for this answer).
-      const before = this.#table.answeredBefore(request);
+      const onceAnswer = this.#table.answeredOnce(request);
       const { app, facts, rowId } = this.#openRow(request, now);
+      const once = onceAnswer?.for(request, app.path) ?? null;
       const decided = decide(facts, this.#rules, this.#mode.current(now), now, this.#blocklists ?? undefined);
       const decision = decided.kind === 'ask' && this.#isOwn(request, app) ? OWN_CONNECTION : decided;
-      if (decision.kind === 'ask' && before !== null) {
-        // The same connection, answered for itself before: answered so again, not asked about
+      if (decision.kind === 'ask' && once !== null) {
+        // The same connection, answered "Once" by the user: answered so again, not asked about
         // again (a rule or a mode since decides above).
         answered = true;
-        this.#verdicts.send(request.requestId, before);
-        this.#table.setVerdict(rowId, before, null);
+        this.#verdicts.send(request.requestId, once);
+        this.#table.setVerdict(rowId, once, null);
+        this.#table.markAnsweredOnce(rowId, once);
         return;
       }
       if (decision.kind === 'ask' && this.#learn(facts, app, now)) {
@@ -361,7 +363,11 @@ export class Engine {
       if (!created.ok) return created;
       rule = created.rule;
     }
-    let released = this.#queue.releasePrompt(promptId, permanentVerdict(answer.action), rule?.id ?? null, now);
+    const verdict = permanentVerdict(answer.action);
+    // A "Once" answer stands for its connections should the driver ask about them again.
+    const answeredOnce = rule === null ? this.#queue.heldBy(promptId) : [];
+    let released = this.#queue.releasePrompt(promptId, verdict, rule?.id ?? null, now);
+    for (const held of answeredOnce) if (held.rowId !== null) this.#table.markAnsweredOnce(held.rowId, verdict);
     this.#queue.remove(promptId, now);
     if (rule !== null) released += this.#rulesChanged(now);
     return { ok: true, rule, released };

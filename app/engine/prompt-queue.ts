@@ -99,6 +99,13 @@ export class PromptQueue {
     return this.#prompts.get(promptId);
   }
 
+  /** The connections a prompt holds now. */
+  heldBy(promptId: string): HeldConnection[] {
+    const prompt = this.#prompts.get(promptId);
+    if (prompt === undefined) return [];
+    return [...prompt.held].flatMap((requestId) => this.#held.get(requestId) ?? []);
+  }
+
   /** Every prompt (for re-evaluation and views). */
   records(): Iterable<PromptRecord> {
     return this.#prompts.values();
