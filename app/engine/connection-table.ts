@@ -173,17 +173,16 @@ export class ConnectionTable {
   }
 
   /**
-   * The user's "Once" answer that a request would get again (`OnceAnswer.for`), if the request
-   * is about the flow of a live row (open, or waiting to be seen again after a driver link
-   * loss) answered so. Call it before `open` takes the row up: a row taken as ended is not
-   * asked (the same addresses may be another connection by then), nor one that ended. The
-   * driver asks again about such a connection when it kept no verdict for it: a restarted
-   * daemon holds every open connection's next packet. No answer is kept for what decided
-   * without one (a rule, the driver's policy, a mode, learning, a hold timeout's default, a
-   * blocklist): each decides again by what is in force now.
+   * The user's "Once" answer for a row `open` just took up, given again to a request about the
+   * same connection (`OnceAnswer.for`). Kept only while the row stays live (open, or waiting to
+   * be seen again after a driver link loss): one taken as ended, or that ended, may be another
+   * connection on the same addresses by then. The driver asks again about such a connection when
+   * it kept no verdict for it: a restarted daemon holds every open connection's next packet. No
+   * answer is kept for what decided without one (a rule, the driver's policy, a mode, learning,
+   * a hold timeout's default, a blocklist): each decides again by what is in force now.
    */
-  answeredOnce(request: ConnectionRequest): OnceAnswer | null {
-    return this.#liveByFlow.get(flowKey(request.flow))?.once ?? null;
+  answeredOnce(id: number): OnceAnswer | null {
+    return this.#live.get(id)?.once ?? null;
   }
 
   /** The user answered the row's connection "Once" with `verdict` (set after `setVerdict`). */
@@ -332,6 +331,8 @@ export class ConnectionTable {
     if (this.#endedByFlow.get(entry.key) === entry) this.#endedByFlow.delete(entry.key);
     entry.row.endUnseen = false;
     entry.row.endedAt = null;
+    // Taken as ended, it may be another connection now: a "Once" answer no longer stands for it.
+    entry.once = null;
     while (this.#live.size >= this.#options.maxLive) {
       const id = this.#liveOrder.shift();
       if (id === undefined) break;

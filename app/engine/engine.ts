@@ -207,10 +207,8 @@ export class Engine {
     }
     let answered = false;
     try {
-      // Before the row is taken up again (it then waits for this answer).
-      const onceAnswer = this.#table.answeredOnce(request);
       const { app, facts, rowId } = this.#openRow(request, now);
-      const once = onceAnswer?.for(request, app.path) ?? null;
+      const once = this.#table.answeredOnce(rowId)?.for(request, app.path) ?? null;
       const decided = decide(facts, this.#rules, this.#mode.current(now), now, this.#blocklists ?? undefined);
       const decision = decided.kind === 'ask' && this.#isOwn(request, app) ? OWN_CONNECTION : decided;
       if (decision.kind === 'ask' && once !== null) {

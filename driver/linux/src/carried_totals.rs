@@ -372,17 +372,11 @@ mod tests {
         assert_eq!(decode(&text, &origin()).len(), MAX_CARRIED);
     }
 
-    /// A directory removed with what it holds, however the test ends.
-    struct Dir(std::path::PathBuf);
-    impl Drop for Dir {
-        fn drop(&mut self) {
-            let _ = fs::remove_dir_all(&self.0);
-        }
-    }
+    use crate::test_dir::TestDir;
 
     #[test]
     fn a_record_is_taken_once() {
-        let dir = Dir(std::env::temp_dir().join(format!("zf-carried-{}", std::process::id())));
+        let dir = TestDir::new("zf-carried");
         let path = dir.0.join("net-1.totals");
         let good = totals(
             IpAddress::V4([10, 0, 0, 1]),
@@ -429,7 +423,7 @@ mod tests {
 
     #[test]
     fn only_records_older_than_the_bound_are_removed() {
-        let dir = Dir(std::env::temp_dir().join(format!("zf-stale-{}", std::process::id())));
+        let dir = TestDir::new("zf-stale");
         fs::create_dir_all(&dir.0).unwrap();
         let old = SystemTime::now() - Duration::from_secs(3_600);
         for name in [

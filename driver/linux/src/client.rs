@@ -436,17 +436,11 @@ mod tests {
     use super::*;
     use std::os::unix::fs::{FileTypeExt, MetadataExt};
 
-    /// A private directory under the target dir, removed at the end.
-    struct Dir(PathBuf);
-    impl Drop for Dir {
-        fn drop(&mut self) {
-            let _ = fs::remove_dir_all(&self.0);
-        }
-    }
+    use crate::test_dir::TestDir;
 
     #[test]
     fn the_socket_appears_listening_with_its_mode_and_nothing_else_is_left() {
-        let dir = Dir(std::env::temp_dir().join(format!("zf-client-{}", std::process::id())));
+        let dir = TestDir::new("zf-client");
         fs::create_dir_all(&dir.0).unwrap();
         let path = dir.0.join("d.sock");
         // A stale file of a killed daemon is replaced.
@@ -469,7 +463,7 @@ mod tests {
     #[test]
     fn infos_written_at_once_or_left_to_the_writer_arrive_all_and_in_order() {
         use zenithfence_protocol::{Info, LogLine};
-        let dir = Dir(std::env::temp_dir().join(format!("zf-out-{}", std::process::id())));
+        let dir = TestDir::new("zf-out");
         fs::create_dir_all(&dir.0).unwrap();
         let path = dir.0.join("o.sock");
         let listener = sys::seqpacket_listen(&path).unwrap();

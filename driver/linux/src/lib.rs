@@ -62,6 +62,8 @@ mod ssid_lookup;
 mod stderr_writer;
 mod sys;
 mod tcp_ends;
+#[cfg(test)]
+mod test_dir;
 mod verdict_outbox;
 mod watchdog;
 
