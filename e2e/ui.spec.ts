@@ -262,6 +262,31 @@ test('the Connections view lists what curl did, live, with search and sort', asy
   await editor.getByRole('button', { name: 'Cancel' }).click();
 });
 
+test('in a 1280 × 800 window every column of the Connections view is on screen, Make rule too', async () => {
+  await page.setViewportSize({ width: 1280, height: 800 });
+  try {
+    const table = page.getByRole('table', { name: 'Connections' });
+    await expect(table.getByRole('row')).not.toHaveCount(1);
+    // No sideways scrolling: the narrow layout (an arrow for the direction, a "+" for Make rule).
+    await expect.poll(() => table.evaluate((scroll) => scroll.scrollWidth - scroll.clientWidth)).toBeLessThanOrEqual(0);
+    for (const name of ['App', 'Direction', 'Remote address', 'Started', 'Ended']) {
+      await expect(table.getByRole('columnheader', { name, exact: true })).toBeInViewport({ ratio: 1 });
+    }
+    const row = table.getByRole('row').nth(1);
+    // The direction's word is its arrow's tooltip (and its text for screen readers).
+    await expect(row.getByRole('cell').nth(1).getByTitle('Out', { exact: true })).toBeVisible();
+    await row.hover();
+    const makeRule = row.getByRole('button', { name: 'Make rule' });
+    await expect(makeRule).toBeInViewport({ ratio: 1 });
+    await makeRule.click();
+    const editor = page.getByRole('dialog', { name: 'Make rule' });
+    await expect(editor.getByRole('combobox', { name: 'App path' })).toHaveValue(CURL);
+    await editor.getByRole('button', { name: 'Cancel' }).click();
+  } finally {
+    await page.setViewportSize({ width: 1440, height: 900 });
+  }
+});
+
 test('the History view reads back from the database what curl did, filtered, with details', async () => {
   await page.getByRole('link', { name: 'History' }).click();
   await expect(page.getByRole('heading', { level: 2, name: 'History' })).toBeVisible();

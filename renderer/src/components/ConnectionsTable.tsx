@@ -61,10 +61,12 @@ const otherColumns = [
   helper.accessor((row) => row.direction, {
     id: 'direction',
     header: CONNECTIONS.columns.direction,
+    // In a narrow table only the arrow shows (tables.css); the word stays for screen readers and
+    // as the tooltip.
     cell: (info) => (
-      <span className="cell-direction">
+      <span className="cell-direction" title={directionLabel(info.getValue())}>
         <Icon name={info.getValue() === 'inbound' ? 'in' : 'out'} size={13} />
-        {directionLabel(info.getValue())}
+        <span className="direction-label">{directionLabel(info.getValue())}</span>
       </span>
     ),
   }),
@@ -133,9 +135,13 @@ const otherColumns = [
         );
       }
       if (!info.row.original.endUnseen) return formatTime(ended, Date.now());
+      // A mark after the time, not words: the column is as wide as a time. The words are the
+      // mark's text for screen readers, the tooltip says what it means.
       return (
-        <span title={CONNECTIONS.endUnseenTitle}>
-          {formatTime(ended, Date.now())} ({CONNECTIONS.endUnseen})
+        <span className="end-unseen" title={CONNECTIONS.endUnseenTitle}>
+          {formatTime(ended, Date.now())}
+          <Icon name="alert" size={12} />
+          <span className="sr-only"> ({CONNECTIONS.endUnseen})</span>
         </span>
       );
     },
@@ -144,9 +150,16 @@ const otherColumns = [
     id: 'actions',
     header: () => <span className="sr-only">{CONNECTIONS.columns.actions}</span>,
     enableSorting: false,
+    // A narrow table shows a "+" instead of the words (drawn by tables.css: no element more in
+    // every row that scrolls in), which stay its accessible name.
     cell: (info) => (
-      <button type="button" className="button button-small row-action" onClick={() => makeRule(info.row.original)}>
-        {CONNECTIONS.makeRule}
+      <button
+        type="button"
+        className="button button-small row-action"
+        title={CONNECTIONS.makeRule}
+        onClick={() => makeRule(info.row.original)}
+      >
+        <span className="row-action-label">{CONNECTIONS.makeRule}</span>
       </button>
     ),
   }),
