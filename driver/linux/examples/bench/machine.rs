@@ -2,6 +2,9 @@
 //! with nothing of ours involved, so the peer table's numbers can be read against the machine:
 //!
 //! - a system call (`getppid`, which does nothing), in ns;
+//! - a first write to a page of fresh memory (the kernel's page fault, and on a VM whatever its
+//!   hypervisor adds), against a write to a page already written: what a process pays for each
+//!   page its heap grows by (the daemon's tables while they fill, the engine's JavaScript heap);
 //! - a thread wake-up: two threads hand a byte back and forth over a Unix socket pair; the CPU
 //!   both threads use per hand-over (a sleep, a wake-up, a read and a write) and the wall time
 //!   of a round trip;
@@ -30,6 +33,10 @@ use super::Res;
 
 /// System calls timed.
 const SYSCALLS: u32 = 200_000;
+/// Fresh pages written, once each, then again (64 MiB of 4 KiB pages).
+const TOUCHED_PAGES: usize = 16_384;
+/// x86-64's and arm64's usual page size: a larger one only makes fewer faults per byte.
+const PAGE: usize = 4_096;
 /// Round trips of the two-thread hand-over.
 const PING_PONGS: u32 = 20_000;
 /// Threads in the chain, each a wake-up.
@@ -46,6 +53,8 @@ const BUSY_OFF: Duration = Duration::from_micros(3_500);
 /// The numbers, for `bench peer` to reason with.
 pub(crate) struct Machine {
     pub(crate) syscall_ns: f64,
+    /// A first write to a fresh page, and a write to one already written, µs.
+    pub(crate) page_touch_us: (f64, f64),
     /// CPU per hand-over (one side's sleep, wake-up, read and write), µs.
     pub(crate) wake_cpu_us: f64,
     pub(crate) ping_pong_us: f64,
@@ -76,6 +85,7 @@ pub(crate) fn bench(args: &[String]) -> Res<()> {
 /// Measures all of it (about 5 s).
 pub(crate) fn measure() -> Res<Machine> {
     let syscall_ns = syscall_ns();
+    let page_touch_us = page_touch_us();
     let (wake_cpu_us, ping_pong_us) = ping_pong(None)?;
     let one_cpu = on_one_cpu(ping_pong)?;
     let chain_idle = chain(false, None)?;
@@ -83,6 +93,7 @@ pub(crate) fn measure() -> Res<Machine> {
     let chain_busy = chain(true, None)?;
     Ok(Machine {
         syscall_ns,
+        page_touch_us,
         wake_cpu_us,
         ping_pong_us,
         one_cpu,
@@ -122,6 +133,11 @@ pub(crate) fn print(m: &Machine) {
     println!("this machine ({} CPUs), nothing of ours involved:", cpus());
     println!("  a system call: {:.0} ns (getppid)", m.syscall_ns);
     println!(
+        "  a first write to a fresh page of memory: {:.2} µs (a page fault); to a page already \
+         written: {:.3} µs",
+        m.page_touch_us.0, m.page_touch_us.1
+    );
+    println!(
         "  a thread wake-up: {:.1} µs of CPU per hand-over, {:.1} µs per round trip (two threads \
          on a Unix socket pair)",
         m.wake_cpu_us, m.ping_pong_us
@@ -159,6 +175,26 @@ fn syscall_ns() -> f64 {
     }
     std::hint::black_box(sum);
     start.elapsed().as_nanos() as f64 / f64::from(SYSCALLS)
+}
+
+/// A first and a second write to each of [`TOUCHED_PAGES`] pages, µs per page. A zeroed
+/// allocation this large is fresh memory mapped for it (calloc maps it and writes nothing), so
+/// the first pass faults each page in.
+fn page_touch_us() -> (f64, f64) {
+    let mut memory = vec![0u8; TOUCHED_PAGES * PAGE];
+    let mut pass = |value: u8| {
+        let start = Instant::now();
+        for page in memory.chunks_exact_mut(PAGE) {
+            if let Some(byte) = page.first_mut() {
+                *byte = value;
+            }
+        }
+        std::hint::black_box(&memory);
+        start.elapsed().as_secs_f64() * 1e6 / TOUCHED_PAGES as f64
+    };
+    let first = pass(1);
+    let again = pass(2);
+    (first, again)
 }
 
 /// Exact run time of this process's live threads, ms (0 when `/proc` cannot tell).
