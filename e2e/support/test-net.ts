@@ -1,7 +1,8 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { forgetCarriedTotals } from '../../native/test-support/carried-totals.ts';
 import { policyFileArgs } from './daemon-args.ts';
 
 /**
@@ -178,13 +179,7 @@ export class TestNet {
       }
     }
     for (const ns of [this.a, this.b, ...this.#extra]) {
-      // A daemon stopped with connections open left their byte counts for the next one of its
-      // namespace (the daemon's carried_totals.rs), which is not coming.
-      try {
-        rmSync(`/run/zenithfence/net-${String(statSync(`/run/netns/${ns}`).ino)}.totals`, { force: true });
-      } catch {
-        // No such namespace.
-      }
+      forgetCarriedTotals(ns);
       try {
         ip('netns', 'del', ns);
       } catch {

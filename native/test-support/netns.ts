@@ -1,8 +1,9 @@
 // Two network namespaces `a` (the daemon's host) and `b` (the peer) joined by veth, as the Rust
 // harness builds them (driver/linux/tests/support/net.rs), plus the daemon and an HTTP server.
 // cleanup() kills every process started here and deletes the namespaces, also after a failure.
-import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { forgetCarriedTotals } from './carried-totals.ts';
 import { attempt, Background, must } from './processes.ts';
 import { waitFor } from './wait-for.ts';
 
@@ -132,17 +133,5 @@ export class TestNet {
       attempt('ip', ['netns', 'del', ns]);
     }
     this.#namespaces = [];
-  }
-}
-
-/**
- * Removes the byte counts a daemon stopped with connections open left for the next one of the
- * namespace (the daemon's carried_totals.rs), which is not coming.
- */
-function forgetCarriedTotals(ns: string): void {
-  try {
-    rmSync(`/run/zenithfence/net-${String(statSync(`/run/netns/${ns}`).ino)}.totals`, { force: true });
-  } catch {
-    // No such namespace.
   }
 }
