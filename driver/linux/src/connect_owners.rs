@@ -4,22 +4,22 @@
 //! held (sock_diag gives the cookie with the inode). Not TCP connects to 127.0.0.1 or ::1:
 //! loopback is never held, and every program that talks to a local server would pay for it.
 //! (Inside a VRF such a connection leaves through the VRF's device and is held; without a
-//! record it is looked up as before these programs: README, "One lookup per connection".)
+//! record it is looked up as before these programs: PERFORMANCE.md, "One lookup per connection".)
 //!
 //! One map lookup then replaces the `/proc` search of `procfs.rs`: a `readlink` of the socket's
 //! descriptor per connection at best, and whole descriptor lists when a program with many threads
-//! and descriptors opens sockets faster than one probe finds them (benchmarks: README, "The
-//! kernel's record of each connect"). It also names the process that connected when several hold
-//! the socket, or when it handed the socket on before the packet left.
+//! and descriptors opens sockets faster than one probe finds them (benchmarks: PERFORMANCE.md,
+//! "The kernel's record of each connect"). It also names the process that connected when several
+//! hold the socket, or when it handed the socket on before the packet left.
 //!
 //! What the record proves, and what it does not: the process with that id made the call at that
 //! time. It may have run another program then (an exec keeps the pid), so `procfs.rs` trusts it
 //! without a search only for a process whose details were read, with its `exe` handle held,
 //! before that time; otherwise the socket must be found in that process's own descriptors.
 //!
-//! Two more parts make the usual case cost one map lookup and nothing else (`bench peer`, README
-//! "One lookup per connection"), each optional ([`ConnectOwners::missing`] says why one is not
-//! there):
+//! Two more parts make the usual case cost one map lookup and nothing else (`bench peer`,
+//! PERFORMANCE.md, "One lookup per connection"), each optional ([`ConnectOwners::missing`] says
+//! why one is not there):
 //! - **Records by addresses.** A `sock_ops` program copies a TCP socket's record under its
 //!   addresses, ports and network namespace when the SYN is about to leave, so the held packet
 //!   alone finds it: no

@@ -4,7 +4,7 @@
 //! two loopback addresses, which go over loopback, whose packets the rules never queue), and when one of them closes it notes its end, byte counts and addresses in a map
 //! under the socket's cookie and the time of the end. This replaces the kernel's socket-destroy
 //! events, which cost every TCP socket of the namespace a message filled on a kernel worker
-//! (README, "What the daemon's namespace pays for TCP ends").
+//! (PERFORMANCE.md, "What the daemon's namespace pays for TCP ends").
 //!
 //! The program ends at one `exit` that returns 1 on every path: it never refuses anything.
 
