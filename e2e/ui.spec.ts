@@ -262,7 +262,7 @@ test('the Connections view lists what curl did, live, with search and sort', asy
   await editor.getByRole('button', { name: 'Cancel' }).click();
 });
 
-test('in a 1280 × 800 window every column of the Connections view is on screen, Make rule too', async () => {
+test('in a 1280 × 800 window the Connections view shows every column and the Apps view whole names', async () => {
   await page.setViewportSize({ width: 1280, height: 800 });
   try {
     const table = page.getByRole('table', { name: 'Connections' });
@@ -282,6 +282,20 @@ test('in a 1280 × 800 window every column of the Connections view is on screen,
     const editor = page.getByRole('dialog', { name: 'Make rule' });
     await expect(editor.getByRole('combobox', { name: 'App path' })).toHaveValue(CURL);
     await editor.getByRole('button', { name: 'Cancel' }).click();
+
+    // The Apps view puts the list above the selected app (side by side the names had a few
+    // letters): curl's name is whole, and its connections need no sideways scrolling either.
+    await page.getByRole('link', { name: 'Apps' }).click();
+    const curl = page.getByRole('table', { name: 'Apps' }).getByRole('button', { name: 'curl', exact: true });
+    await curl.click();
+    await expect
+      .poll(() => curl.getByText('curl', { exact: true }).evaluate((name) => name.scrollWidth - name.clientWidth))
+      .toBeLessThanOrEqual(0);
+    const ofCurl = page.getByRole('table', { name: 'Connections of curl' });
+    await expect(ofCurl.getByRole('row')).not.toHaveCount(1);
+    await expect
+      .poll(() => ofCurl.evaluate((scroll) => scroll.scrollWidth - scroll.clientWidth))
+      .toBeLessThanOrEqual(0);
   } finally {
     await page.setViewportSize({ width: 1440, height: 900 });
   }

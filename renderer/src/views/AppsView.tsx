@@ -157,7 +157,7 @@ export function AppsView(): React.JSX.Element {
   const rangeOptions = BANDWIDTH_RANGES.map((value) => ({ value, label: rangeLabel(value) }));
 
   return (
-    <section className="view" aria-label={APPS.title}>
+    <section className="view apps-view" aria-label={APPS.title}>
       <ViewHeader title={APPS.title} subtitle={APPS.subtitle} />
       <div className="apps-layout">
         <AppsTable
