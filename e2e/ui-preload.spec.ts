@@ -54,6 +54,24 @@ test('every view of a busy desktop, light and dark', async ({ page }) => {
   expect(errors).toEqual([]);
 });
 
+test("in a 1280 × 800 window the busy desktop's rules show every column and their buttons", async ({ page }) => {
+  await open(page, new FakeEngine({ ...busyScene(Date.now()), prompts: [] }));
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.getByRole('link', { name: 'Rules' }).click();
+  const table = page.getByRole('table', { name: 'Rules' });
+  await expect(table.getByRole('row')).not.toHaveCount(1);
+  await expect
+    .poll(() =>
+      table.evaluate((rules) => rules.getBoundingClientRect().width - (rules.parentElement?.clientWidth ?? 0)),
+    )
+    .toBeLessThanOrEqual(0);
+  for (const row of await table.getByRole('row').all()) {
+    if ((await row.getByRole('button', { name: 'Delete', exact: true }).count()) === 0) continue;
+    await expect(row.getByRole('button', { name: 'Edit', exact: true })).toBeInViewport({ ratio: 1 });
+    await expect(row.getByRole('button', { name: 'Delete', exact: true })).toBeInViewport({ ratio: 1 });
+  }
+});
+
 test('the prompt ignores keys for a second, then answers from the keyboard', async ({ page }) => {
   const engine = new FakeEngine(busyScene(Date.now()));
   await open(page, engine);
