@@ -54,7 +54,9 @@ test('every view of a busy desktop, light and dark', async ({ page }) => {
   expect(errors).toEqual([]);
 });
 
-test("in a 1280 × 800 window the busy desktop's rules show every column and their buttons", async ({ page }) => {
+test("in a 1280 × 800 window the busy desktop's rules and known networks show every column and button", async ({
+  page,
+}) => {
   await open(page, new FakeEngine({ ...busyScene(Date.now()), prompts: [] }));
   await page.setViewportSize({ width: 1280, height: 800 });
   await page.getByRole('link', { name: 'Rules' }).click();
@@ -69,6 +71,12 @@ test("in a 1280 × 800 window the busy desktop's rules show every column and the
     if ((await row.getByRole('button', { name: 'Delete', exact: true }).count()) === 0) continue;
     await expect(row.getByRole('button', { name: 'Edit', exact: true })).toBeInViewport({ ratio: 1 });
     await expect(row.getByRole('button', { name: 'Delete', exact: true })).toBeInViewport({ ratio: 1 });
+  }
+  await page.getByRole('link', { name: 'Profiles' }).click();
+  const networks = page.getByRole('table', { name: 'Known networks' });
+  await expect(networks.getByRole('row')).not.toHaveCount(1);
+  for (const row of (await networks.getByRole('row').all()).slice(1)) {
+    await expect(row.getByRole('button', { name: /^Forget / })).toBeInViewport({ ratio: 1 });
   }
 });
 
