@@ -54,27 +54,63 @@ test('every view of a busy desktop, light and dark', async ({ page }) => {
   expect(errors).toEqual([]);
 });
 
-test("in a 1280 × 800 window the busy desktop's rules and known networks show every column and button", async ({
+test('in a 1280 × 800 window rules and known networks keep their buttons on screen, also with long values', async ({
   page,
 }) => {
-  await open(page, new FakeEngine({ ...busyScene(Date.now()), prompts: [] }));
+  const scene = { ...busyScene(Date.now()), prompts: [] };
+  // The busy scene's rules and networks fit as they are: every column is on screen.
+  await open(page, new FakeEngine(scene));
   await page.setViewportSize({ width: 1280, height: 800 });
   await page.getByRole('link', { name: 'Rules' }).click();
-  const table = page.getByRole('table', { name: 'Rules' });
-  await expect(table.getByRole('row')).not.toHaveCount(1);
+  const rules = page.getByRole('table', { name: 'Rules' });
+  await expect(rules.getByRole('row')).not.toHaveCount(1);
   await expect
     .poll(() =>
-      table.evaluate((rules) => rules.getBoundingClientRect().width - (rules.parentElement?.clientWidth ?? 0)),
+      rules.evaluate((table) => table.getBoundingClientRect().width - (table.parentElement?.clientWidth ?? 0)),
     )
     .toBeLessThanOrEqual(0);
-  for (const row of await table.getByRole('row').all()) {
-    if ((await row.getByRole('button', { name: 'Delete', exact: true }).count()) === 0) continue;
+  await page.getByRole('link', { name: 'Profiles' }).click();
+  const networks = page.getByRole('table', { name: 'Known networks' });
+  await expect
+    .poll(() =>
+      networks.evaluate((table) => table.getBoundingClientRect().width - (table.parentElement?.clientWidth ?? 0)),
+    )
+    .toBeLessThanOrEqual(0);
+
+  // Longer, ordinary values: a long name ends in an ellipsis with the whole of it as the tooltip,
+  // and where the table still scrolls sideways each row's buttons stay at its right edge.
+  const model = scene.rules[1];
+  const network = scene.profiles.networks[1];
+  if (model === undefined || network === undefined) throw new Error('the busy scene has rules and networks');
+  scene.rules.push(
+    {
+      ...model,
+      id: 'long-1',
+      app: { kind: 'path', path: '/opt/google/chrome/chrome' },
+      destination: { kind: 'domain', pattern: '*.googleusercontent.com' },
+      port: { kind: 'range', from: 8000, to: 8443 },
+    },
+    { ...model, id: 'long-2', destination: { kind: 'host', name: 'connectivity-check.ubuntu.com' } },
+  );
+  scene.profiles.networks.push({
+    ...network,
+    key: 'long-network',
+    label: 'Airport Free WiFi',
+    facts: { ...network.facts, interfaceName: 'wlp0s20f3', dnsSuffix: 'eu-west-1.compute.internal' },
+  });
+  await page.reload();
+  await page.getByRole('link', { name: 'Rules' }).click();
+  await expect(rules.getByRole('row')).toHaveCount(scene.rules.length + 1);
+  await expect(rules.getByRole('cell', { name: 'connectivity-check.ubuntu.com' })).toHaveAttribute(
+    'title',
+    'connectivity-check.ubuntu.com',
+  );
+  for (const row of (await rules.getByRole('row').all()).slice(1)) {
     await expect(row.getByRole('button', { name: 'Edit', exact: true })).toBeInViewport({ ratio: 1 });
     await expect(row.getByRole('button', { name: 'Delete', exact: true })).toBeInViewport({ ratio: 1 });
   }
   await page.getByRole('link', { name: 'Profiles' }).click();
-  const networks = page.getByRole('table', { name: 'Known networks' });
-  await expect(networks.getByRole('row')).not.toHaveCount(1);
+  await expect(networks.getByRole('row')).toHaveCount(scene.profiles.networks.length + 1);
   for (const row of (await networks.getByRole('row').all()).slice(1)) {
     await expect(row.getByRole('button', { name: /^Forget / })).toBeInViewport({ ratio: 1 });
   }

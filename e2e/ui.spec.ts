@@ -272,6 +272,11 @@ test('in a 1280 × 800 window the Connections view shows every column and the Ap
     for (const name of ['App', 'Direction', 'Remote address', 'Started', 'Ended']) {
       await expect(table.getByRole('columnheader', { name, exact: true })).toBeInViewport({ ratio: 1 });
     }
+    // Direction's header shows no word here: its name is its tooltip, and a click sorts by it.
+    const direction = table.getByRole('columnheader', { name: 'Direction', exact: true });
+    await expect(direction).toHaveAttribute('title', 'Direction');
+    await direction.click();
+    await expect(direction).toHaveAttribute('aria-sort', /ascending|descending/);
     const row = table.getByRole('row').nth(1);
     // The direction's word is its arrow's tooltip (and its text for screen readers).
     await expect(row.getByRole('cell').nth(1).getByTitle('Out', { exact: true })).toBeVisible();

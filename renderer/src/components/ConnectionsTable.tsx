@@ -178,11 +178,23 @@ type TableRow = Row<typeof features, ConnectionRow>;
  * row down, and only the position (VirtualRow) has to follow, not the cells. Keyed by column, so
  * a row element kept by place keeps its cells and only their contents change.
  */
+/** Columns whose text a narrow column cuts with an ellipsis: the whole text is the tooltip. */
+const CUT_COLUMNS: ReadonlySet<string> = new Set(['host', 'remoteIp']);
+
+function cutText(id: string, value: unknown): string | undefined {
+  return CUT_COLUMNS.has(id) && typeof value === 'string' ? value : undefined;
+}
+
 const RowCells = memo(function RowCells({ row }: { readonly row: TableRow }): React.JSX.Element {
   return (
     <>
       {row.getAllCells().map((cell) => (
-        <div role="cell" key={cell.column.id} className={`td td-${cell.column.id}`}>
+        <div
+          role="cell"
+          key={cell.column.id}
+          className={`td td-${cell.column.id}`}
+          title={cutText(cell.column.id, cell.getValue())}
+        >
           {flexRender(cell.column.columnDef.cell, cell.getContext())}
         </div>
       ))}
@@ -295,11 +307,15 @@ export function ConnectionsTable({
               {group.headers.map((header) => {
                 const sorted = header.column.getIsSorted();
                 const canSort = header.column.getCanSort();
+                // The name as a tooltip: a narrow table cuts some ("Remote addr…") and shows
+                // Direction's not at all.
+                const name = header.column.columnDef.header;
                 return (
                   <div
                     role="columnheader"
                     key={header.id}
                     className={`th th-${header.id}`}
+                    title={typeof name === 'string' ? name : undefined}
                     aria-sort={sorted === 'asc' ? 'ascending' : sorted === 'desc' ? 'descending' : undefined}
                   >
                     {canSort ? (

@@ -174,7 +174,7 @@ export function AppsView(): React.JSX.Element {
           <div className="card">
             <div className="card-header">
               <div>
-                <h3>{title}</h3>
+                <h3 title={title}>{title}</h3>
                 <p className="muted small mono truncate">{selected ?? APPS.everyApp}</p>
               </div>
               <Segmented label={APPS.range} options={rangeOptions} value={range} onChange={setRange} />

@@ -97,7 +97,9 @@ function RuleRow({ rule, now }: { readonly rule: Rule; readonly now: number }): 
           <span className="truncate">{describeApp(rule.app)}</span>
         </span>
       </td>
-      <td className="mono">{describeDestination(rule.destination)}</td>
+      <td className="mono cut" title={describeDestination(rule.destination)}>
+        {describeDestination(rule.destination)}
+      </td>
       <td className="num">{describePort(rule.port)}</td>
       <td>{describeProtocol(rule.protocol)}</td>
       <td>{directionLabel(rule.direction)}</td>

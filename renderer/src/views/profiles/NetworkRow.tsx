@@ -34,8 +34,12 @@ export function NetworkRow({
       <td className="mono">{fact(facts.interfaceName)}</td>
       <td className="mono">{fact(facts.gatewayIp)}</td>
       <td className="mono">{fact(facts.gatewayMac)}</td>
-      <td className="mono">{fact(facts.dnsSuffix)}</td>
-      <td>{fact(facts.ssid)}</td>
+      <td className="mono cut" title={fact(facts.dnsSuffix)}>
+        {fact(facts.dnsSuffix)}
+      </td>
+      <td className="cut" title={fact(facts.ssid)}>
+        {fact(facts.ssid)}
+      </td>
       <td>{facts.vpnUp ? words.vpnUp : words.vpnDown}</td>
       <td className="num muted">{formatAgo(network.lastSeenAt, now)}</td>
       <td>
