@@ -286,7 +286,10 @@ test('in a 1280 × 800 window the Connections view shows every column and the Ap
     await makeRule.click();
     const editor = page.getByRole('dialog', { name: 'Make rule' });
     await expect(editor.getByRole('combobox', { name: 'App path' })).toHaveValue(CURL);
-    await editor.getByRole('button', { name: 'Cancel' }).click();
+    // Closed with Escape, the editor gives the focus back to the button that opened it.
+    await page.keyboard.press('Escape');
+    await expect(editor).toBeHidden();
+    await expect(makeRule).toBeFocused();
 
     // The Apps view puts the list above the selected app (side by side the names had a few
     // letters): curl's name is whole, and its connections need no sideways scrolling either.

@@ -40,7 +40,15 @@ function Editor({ editor }: { readonly editor: RuleEditorState }): React.JSX.Ele
   const kind = DESTINATION_KINDS.find((k) => k.kind === form.destinationKind);
   const needsValue = kind !== undefined && kind.placeholder !== '';
 
-  useEffect(() => firstField.current?.focus(), []);
+  // Focus goes back where it was when the editor closes (the row's Make rule button, New rule,
+  // Edit), not to the page: a keyboard user goes on from there.
+  useEffect(() => {
+    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    firstField.current?.focus();
+    return () => {
+      if (opener?.isConnected === true) opener.focus();
+    };
+  }, []);
 
   const update = <K extends keyof RuleForm>(key: K, value: RuleForm[K]): void => {
     setForm((f) => ({ ...f, [key]: value }));
