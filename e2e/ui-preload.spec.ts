@@ -1,6 +1,6 @@
 import { expect, type Page, test } from '@playwright/test';
 import { RENDERER_ORIGIN, serveBuiltRenderer } from './fixtures/renderer-origin.ts';
-import { busyScene, FakeEngine } from './support/fake-engine.ts';
+import { busyScene, FakeEngine, makeConnection } from './support/fake-engine.ts';
 
 // The renderer through the Electron preload path (`window.zenithfence`), with a stand-in engine
 // in the test process: a busy scene for screenshots, the prompt's keyboard rules, and the live
@@ -114,6 +114,31 @@ test('in a 1280 × 800 window rules and known networks keep their buttons on scr
   for (const row of (await networks.getByRole('row').all()).slice(1)) {
     await expect(row.getByRole('button', { name: /^Forget / })).toBeInViewport({ ratio: 1 });
   }
+});
+
+test('a connection that started on an earlier day shows its day, with the whole date and time as tooltip', async ({
+  page,
+}) => {
+  const engine = new FakeEngine({ ...busyScene(Date.now()), prompts: [] });
+  await open(page, engine);
+  const table = page.getByRole('table', { name: 'Connections' });
+  await expect(table.getByRole('row')).not.toHaveCount(1);
+  const now = new Date();
+  const yesterday = new Date(now.getFullYear(), now.getMonth(), now.getDate() - 1, 23, 0, 0);
+  const row = { ...makeConnection(90_000, now.getTime(), () => 0.5), host: 'since-yesterday.example', endedAt: null };
+  await engine.push(page, 'connections:batched', {
+    upserted: [{ ...row, startedAt: yesterday.getTime() }],
+    removed: [],
+  });
+  // The oldest row is at the end of the (virtualized) table: found by a search.
+  await page.getByRole('searchbox', { name: 'Search connections' }).fill('since-yesterday');
+  await expect(table.getByRole('row')).toHaveCount(2);
+  const started = table.getByRole('row').filter({ hasText: 'since-yesterday.example' }).getByRole('cell').nth(9);
+  // The page's locale is en-US: "Dec 6", and the date and time in full.
+  await expect(started).toHaveText(
+    new Intl.DateTimeFormat('en-US', { day: 'numeric', month: 'short' }).format(yesterday),
+  );
+  await expect(started.getByTitle(/^\d{2}\/\d{2}\/\d{4}, 11:00:00 PM$/)).toBeVisible();
 });
 
 test('the prompt ignores keys for a second, then answers from the keyboard', async ({ page }) => {

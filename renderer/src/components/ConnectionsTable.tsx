@@ -20,7 +20,7 @@ import {
   verdictGroup,
   verdictLabel,
 } from '../lib/connection-query.ts';
-import { appName, directionLabel, formatBytes, formatTime, protocolName } from '../lib/format.ts';
+import { appName, directionLabel, formatBytes, formatTimeInColumn, protocolName } from '../lib/format.ts';
 import { connectionToForm, describeApp, describeDestination } from '../lib/rule-form.ts';
 import { verdictOrigin } from '../lib/verdict-origin.ts';
 import { useAppStore } from '../store/store.ts';
@@ -118,7 +118,7 @@ const otherColumns = [
     id: 'started',
     header: CONNECTIONS.columns.started,
     sortDescFirst: true,
-    cell: (info) => formatTime(info.getValue(), Date.now()),
+    cell: (info) => columnTime(info.getValue()),
   }),
   helper.accessor((row) => row.endedAt, {
     id: 'ended',
@@ -134,12 +134,16 @@ const otherColumns = [
           </span>
         );
       }
-      if (!info.row.original.endUnseen) return formatTime(ended, Date.now());
+      if (!info.row.original.endUnseen) return columnTime(ended);
       // A mark after the time, not words: the column is as wide as a time. The words are the
       // mark's text for screen readers, the tooltip says what it means.
+      const { text, full } = formatTimeInColumn(ended, Date.now());
       return (
-        <span className="end-unseen" title={CONNECTIONS.endUnseenTitle}>
-          {formatTime(ended, Date.now())}
+        <span
+          className="end-unseen"
+          title={full === null ? CONNECTIONS.endUnseenTitle : `${full}. ${CONNECTIONS.endUnseenTitle}`}
+        >
+          {text}
           <Icon name="alert" size={12} />
           <span className="sr-only"> ({CONNECTIONS.endUnseen})</span>
         </span>
@@ -178,6 +182,15 @@ type TableRow = Row<typeof features, ConnectionRow>;
  * row down, and only the position (VirtualRow) has to follow, not the cells. Keyed by column, so
  * a row element kept by place keeps its cells and only their contents change.
  */
+/**
+ * Started or Ended: the clock time today, the day before (the whole as its tooltip). A plain
+ * function, not a component: two per row, made for every row that scrolls in.
+ */
+function columnTime(at: number): React.JSX.Element | string {
+  const { text, full } = formatTimeInColumn(at, Date.now());
+  return full === null ? text : <span title={full}>{text}</span>;
+}
+
 /** Columns whose text a narrow column cuts with an ellipsis: the whole text is the tooltip. */
 const CUT_COLUMNS: ReadonlySet<string> = new Set(['host', 'remoteIp']);
 

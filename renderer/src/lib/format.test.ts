@@ -7,6 +7,7 @@ import {
   formatEndpoint,
   formatRate,
   formatTime,
+  formatTimeInColumn,
   plural,
   protocolName,
   secondsLeft,
@@ -68,6 +69,20 @@ describe('times', () => {
     expect(formatTime(new Date(2026, 0, 15, 9, 5, 7).getTime(), now, de)).toBe('09:05:07');
     expect(formatTime(new Date(2026, 0, 14, 23, 0, 0).getTime(), now, de)).toBe('14.01.2026, 23:00:00');
     expect(formatTime(null, now, de)).toBe('—');
+  });
+  it('in a narrow column: the clock time today, the day before, with the whole as the tooltip', () => {
+    expect(formatTimeInColumn(new Date(2026, 0, 15, 9, 5, 7).getTime(), now, en)).toEqual({
+      text: '09:05:07 AM',
+      full: null,
+    });
+    expect(formatTimeInColumn(new Date(2026, 0, 14, 23, 0, 0).getTime(), now, en)).toEqual({
+      text: 'Jan 14',
+      full: '01/14/2026, 11:00:00 PM',
+    });
+    expect(formatTimeInColumn(new Date(2025, 11, 31, 8, 0, 0).getTime(), now, de)).toEqual({
+      text: '31. Dez.',
+      full: '31.12.2025, 08:00:00',
+    });
   });
   it('says how long ago', () => {
     expect(formatAgo(null, now, en)).toBe('never');

@@ -53,6 +53,21 @@ export function formatTime(at: number | null, now: number, format: LocaleFormat 
   return at === null ? COMMON.none : format.timeOrDate(at, now);
 }
 
+/**
+ * A time for a column as wide as a clock time (the Connections table's Started and Ended): the
+ * clock time today, else only the day ("Jan 14"), with the whole date and time as `full` for a
+ * tooltip. Cut to fit, the date and time would show only its time and read as today.
+ */
+export function formatTimeInColumn(
+  at: number,
+  now: number,
+  format: LocaleFormat = userFormat(),
+): { readonly text: string; readonly full: string | null } {
+  const full = format.timeOrDate(at, now);
+  const today = format.time(at);
+  return full === today ? { text: today, full: null } : { text: format.day(at), full };
+}
+
 /** An address and its port as people write them: "93.184.216.34:443", "[2001:db8::1]:443". */
 export function formatEndpoint(ip: string, port: number): string {
   return ip.includes(':') ? `[${ip}]:${String(port)}` : `${ip}:${String(port)}`;
