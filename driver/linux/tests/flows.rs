@@ -1319,8 +1319,11 @@ fn bytes_sent_while_no_daemon_ran_count_once_under_the_next() {
         sent.exists(),
         "the 30 000 bytes were not acknowledged within 5 s"
     );
-    let second = Daemon::start(&net, &[]);
+    // Logged, to wait until it has taken the app's Hello: a packet that comes before is decided
+    // without asking (the detached default), and the flow is not held again.
+    let second = Daemon::start_in(&net, &net.a.clone(), &[], Some(net.dir.join("second.log")));
     let app = Responder::start(&second.socket, accept_all());
+    second.wait_log("client hello");
     std::fs::write(&files[1], b"").unwrap();
     assert!(held(&app, port), "the second daemon held it mid-stream");
     let (tx, _) = bytes_of(&app, 6, port, |tx, _| tx >= 80_000);

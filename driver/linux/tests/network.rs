@@ -19,7 +19,7 @@
 mod support;
 
 use std::process::{Child, Command as Process, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use support::net::{Daemon, TestNet};
 use support::responder::{always, Responder};
@@ -142,19 +142,6 @@ fn has_neighbour(net: &TestNet, ns: &str, address: &str) -> bool {
     !String::from_utf8_lossy(&out.stdout).trim().is_empty()
 }
 
-/// Waits until the daemon's log holds `needle`.
-fn wait_log(daemon: &Daemon, needle: &str) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !daemon.stderr_text().contains(needle) {
-        assert!(
-            Instant::now() < deadline,
-            "no '{needle}' in the log:\n{}",
-            daemon.stderr_text()
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 fn facts(infos: &[Info]) -> Vec<NetworkFacts> {
     infos
         .iter()
@@ -225,12 +212,10 @@ fn network_facts_follow_the_default_route_and_only_a_network_client_gets_them() 
     let veth0 = if_index(&net, &a, "veth0");
     let veth2 = if_index(&net, &a, "veth2");
     // At start, first B being resolved, then its MAC: the daemon had the kernel resolve it.
-    wait_log(
-        &daemon,
+    daemon.wait_log(
         &format!("network facts 1: default route via {ip4_b} (MAC being resolved) on veth0 (index {veth0}), DNS suffix zenith.test"),
     );
-    wait_log(
-        &daemon,
+    daemon.wait_log(
         &format!("network facts 2: default route via {ip4_b} ({MAC_B}) on veth0 (index {veth0}), DNS suffix zenith.test"),
     );
     // No SSID (the lines say none): the test machines have no Wi-Fi, not even cfg80211, so the
@@ -238,7 +223,7 @@ fn network_facts_follow_the_default_route_and_only_a_network_client_gets_them() 
     // `ssid_lookup.rs` tests its latency, and the replies of a Wi-Fi kernel with hand-built
     // messages). A veth is not Wi-Fi either where cfg80211 is loaded: also no SSID, no error.
     if !std::path::Path::new("/sys/module/cfg80211").exists() {
-        wait_log(&daemon, "no nl80211 in the kernel (no Wi-Fi)");
+        daemon.wait_log("no nl80211 in the kernel (no Wi-Fi)");
     }
 
     // A client without NETWORK: no facts, and its NetworkSeen is refused.
@@ -253,16 +238,12 @@ fn network_facts_follow_the_default_route_and_only_a_network_client_gets_them() 
         "nothing was sent to C yet"
     );
     ip(&["-n", &a, "route", "replace", "default", "via", &ip4_c]);
-    wait_log(
-        &daemon,
-        &format!(
-            "network facts 3: default route via {ip4_c} (MAC being resolved) on veth2 (index {veth2})"
-        ),
-    );
-    wait_log(
-        &daemon,
-        &format!("network facts 4: default route via {ip4_c} ({MAC_C}) on veth2 (index {veth2})"),
-    );
+    daemon.wait_log(&format!(
+        "network facts 3: default route via {ip4_c} (MAC being resolved) on veth2 (index {veth2})"
+    ));
+    daemon.wait_log(&format!(
+        "network facts 4: default route via {ip4_c} ({MAC_C}) on veth2 (index {veth2})"
+    ));
     app.send(&Command::NetworkSeen { epoch: 4 });
     assert_eq!(rejected_commands(&app), 1, "NetworkSeen without NETWORK");
     assert!(facts(&app.infos()).is_empty(), "{:?}", app.infos());
@@ -436,7 +417,7 @@ fn after_a_network_change_the_policy_decides_again_only_once_the_client_saw_it()
     let url = format!("http://{ip4_b}:8080/");
     let daemon = Daemon::start_logged(&net, &[]);
     // B being resolved, then B's MAC.
-    wait_log(&daemon, "network facts 2:");
+    daemon.wait_log("network facts 2:");
     // The app: answers what it is asked with Accept.
     let app =
         Responder::start_features(&daemon.socket, always(Verdict::Accept), Some(feature::ALL));

@@ -198,19 +198,6 @@ fn bash_connects(net: &TestNet, ip: &str, port: u16) -> bool {
         .success()
 }
 
-/// Waits until the daemon's log holds `needle`.
-fn wait_log(daemon: &Daemon, needle: &str) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !daemon.stderr_text().contains(needle) {
-        assert!(
-            Instant::now() < deadline,
-            "no '{needle}' in the log:\n{}",
-            daemon.stderr_text()
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 /// The Process info for `pid` before `at`.
 fn process_before(infos: &[Info], at: usize, pid: u64) -> Option<&zenithfence_protocol::Process> {
     infos[..at].iter().rev().find_map(|i| match i {
@@ -274,7 +261,7 @@ fn the_policy_outlives_a_killed_app(no_app_action: u8, detached: &str, bash_gets
         assert_eq!(process.path, canonical(program));
     }
     app.kill();
-    wait_log(&daemon, "client disconnected");
+    daemon.wait_log("client disconnected");
     // The app is gone: its rules still decide, and what they leave open gets the document's
     // no-app action, not --detached.
     assert_eq!(curl(&net, &url), 7, "curl still blocked");

@@ -382,6 +382,19 @@ impl Daemon {
         self.child.as_ref().map_or(0, Child::id)
     }
 
+    /// Waits at most 10 s until the daemon's captured stderr holds `needle`.
+    pub fn wait_log(&self, needle: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !self.stderr_text().contains(needle) {
+            assert!(
+                Instant::now() < deadline,
+                "no '{needle}' in the log:\n{}",
+                self.stderr_text()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// What the daemon wrote to stderr so far, when it is captured.
     pub fn stderr_text(&self) -> String {
         self.stderr
