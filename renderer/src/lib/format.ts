@@ -1,6 +1,6 @@
 import type { Direction } from '../../../app/contract/driver-events.ts';
 import { COMMON, STRINGS_LANGUAGE } from '../strings/common-strings.ts';
-import { type LocaleFormat, type PluralText, userFormat } from './locale-format.ts';
+import { type LocaleFormat, type PluralText, sameDay, userFormat } from './locale-format.ts';
 
 /**
  * Display formatting shared by every view. No clock (callers pass `now`); the locale is the
@@ -63,9 +63,9 @@ export function formatTimeInColumn(
   now: number,
   format: LocaleFormat = userFormat(),
 ): { readonly text: string; readonly full: string | null } {
-  const full = format.timeOrDate(at, now);
-  const today = format.time(at);
-  return full === today ? { text: today, full: null } : { text: format.day(at), full };
+  // One format for today's rows (most of them): this runs for every row that scrolls in.
+  if (sameDay(new Date(at), new Date(now))) return { text: format.time(at), full: null };
+  return { text: format.day(at), full: format.timeOrDate(at, now) };
 }
 
 /** An address and its port as people write them: "93.184.216.34:443", "[2001:db8::1]:443". */

@@ -74,7 +74,8 @@ function lazy<K, V>(make: (key: K) => V): (key: K) => V {
  */
 const pluralRules = lazy((language: string) => new Intl.PluralRules(language));
 
-function sameDay(a: Date, b: Date): boolean {
+/** Whether two instants fall on the same local calendar day. */
+export function sameDay(a: Date, b: Date): boolean {
   return a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate();
 }
 
