@@ -177,12 +177,6 @@ const NO_DATA: readonly ConnectionRow[] = [];
 type TableRow = Row<typeof features, ConnectionRow>;
 
 /**
- * The cells of one row. Memoized on the row object alone, which stays the same until its
- * connection changes (rows are cached per ConnectionRow): newest first, every flush moves every
- * row down, and only the position (VirtualRow) has to follow, not the cells. Keyed by column, so
- * a row element kept by place keeps its cells and only their contents change.
- */
-/**
  * Started or Ended: the clock time today, the day before (the whole as its tooltip). A plain
  * function, not a component: two per row, made for every row that scrolls in.
  */
@@ -198,6 +192,12 @@ function cutText(id: string, value: unknown): string | undefined {
   return CUT_COLUMNS.has(id) && typeof value === 'string' ? value : undefined;
 }
 
+/**
+ * The cells of one row. Memoized on the row object alone, which stays the same until its
+ * connection changes (rows are cached per ConnectionRow): newest first, every flush moves every
+ * row down, and only the position (VirtualRow) has to follow, not the cells. Keyed by column, so
+ * a row element kept by place keeps its cells and only their contents change.
+ */
 const RowCells = memo(function RowCells({ row }: { readonly row: TableRow }): React.JSX.Element {
   return (
     <>
