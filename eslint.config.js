@@ -80,10 +80,11 @@ const BAN_NATIVE_BUT_TEST_SUPPORT = [
   { regex: '(^|/)native(/(?!test-support/).*)?$' },
   'End-to-end tests use the public surfaces; of native/ only its test support (native/test-support).',
 ];
-// The runtime's namespace tests (blocklist downloads) share the root gate of the namespace tests.
-const BAN_NATIVE_BUT_ROOT_GATE = [
-  { regex: '(^|/)native(/(?!test-support/root-gate\\.ts$).*)?$' },
-  'Only app/driver-client and app/platform may use the binding; tests elsewhere in app/ only its root gate.',
+// The runtime's namespace tests (blocklist downloads) share the root gate of the namespace tests,
+// and its full-disk tests the small tmpfs of the end-to-end full-disk test.
+const BAN_NATIVE_BUT_ROOT_HELPERS = [
+  { regex: '(^|/)native(/(?!test-support/(root-gate|small-disk)\\.ts$).*)?$' },
+  'Only app/driver-client and app/platform may use the binding; tests elsewhere in app/ only its root gate and small disk.',
 ];
 // The store's Windows test runs its program under Wine with the Windows suite's harness.
 const BAN_NATIVE_BUT_WINE = [
@@ -193,7 +194,7 @@ export default tseslint.config(
   },
   {
     files: ['app/runtime/**/*.test.ts'],
-    rules: banImports(BAN_ELECTRON, BAN_REACT, BAN_FFI, BAN_NATIVE_BUT_ROOT_GATE, BAN_RENDERER),
+    rules: banImports(BAN_ELECTRON, BAN_REACT, BAN_FFI, BAN_NATIVE_BUT_ROOT_HELPERS, BAN_RENDERER),
   },
   {
     files: ['app/store/**/*.wine.test.ts'],

@@ -5,8 +5,8 @@ import { expect, test } from '@playwright/test';
 import { WebSocket } from 'ws';
 import { MAX_RULE_FILE_BYTES, MAX_WIRE_REQUEST_BYTES } from '../app/contract/ipc.ts';
 import type { RuleAction } from '../app/contract/rules.ts';
+import { SmallDisk } from '../native/test-support/small-disk.ts';
 import { DAEMON, Headless } from './support/headless-client.ts';
-import { SmallDisk } from './support/small-disk.ts';
 import { needsRoot, type RunResult, stopChild, TestNet, waitFor } from './support/test-net.ts';
 
 // Headless mode meeting what ordinary life and hostile local users bring: a restart with history
@@ -222,7 +222,9 @@ test('a full disk: decisions go on, the status and the UI say so once, and savin
   page,
 }) => {
   test.setTimeout(120_000);
-  disk = new SmallDisk(`${testNet.dir}/small-disk`, 2048);
+  const mounted = SmallDisk.mount(2048, testNet.dir);
+  if (typeof mounted === 'string') throw new Error(mounted);
+  disk = mounted;
   const running = await startApp(`${disk.dir}/data`);
   await running.call('rules:create', ruleFor(8080, 'allow'));
   await running.call('rules:create', ruleFor(8081, 'block'));

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { SmallDisk } from '../../native/test-support/small-disk.ts';
 import { dispatch } from '../contract/dispatch.ts';
 import type { HistoryExport } from '../contract/history.ts';
 import { openStore, type Store } from '../store/index.ts';
@@ -9,7 +10,6 @@ import { testTempDir } from '../test-support/temp-dirs.ts';
 import { createHandlers } from './handlers.ts';
 import { csvCell, EXPORT_FIELDS, exportHistory, exportRecord } from './history-export.ts';
 import { startRuntime } from './test-support/harness.ts';
-import { SmallDisk } from './test-support/small-disk.ts';
 
 const ALL = { since: 0, until: Number.MAX_SAFE_INTEGER };
 let stores: Store[] = [];

@@ -1,12 +1,12 @@
 import { readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { SmallDisk } from '../../native/test-support/small-disk.ts';
 import { dispatch } from '../contract/dispatch.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { openRuntimeStore } from './open-runtime-store.ts';
 import { RateLimitedLog } from './rate-limited-log.ts';
 import { connection, CURL, type Harness, startRuntime } from './test-support/harness.ts';
-import { SmallDisk } from './test-support/small-disk.ts';
 
 // A real full disk: the database on a 1 MiB tmpfs that a file fills (root only; without root
 // these are skipped with the reason printed, and storage-errors.test.ts still checks a real
