@@ -23,6 +23,7 @@ import {
 import { appName, directionLabel, formatBytes, formatTimeInColumn, protocolName } from '../lib/format.ts';
 import { connectionToForm, describeApp, describeDestination } from '../lib/rule-form.ts';
 import { verdictOrigin } from '../lib/verdict-origin.ts';
+import { visibleText } from '../lib/visible-text.ts';
 import { useAppStore } from '../store/store.ts';
 import { COMMON } from '../strings/common-strings.ts';
 import { CONNECTIONS } from '../strings/connections-strings.ts';
@@ -50,7 +51,7 @@ const appColumn = helper.accessor((row) => row.app, {
   id: 'app',
   header: CONNECTIONS.columns.app,
   cell: (info) => (
-    <span className="cell-app" title={info.getValue()}>
+    <span className="cell-app" title={visibleText(info.getValue())}>
       <AppAvatar label={info.getValue()} />
       <span className="truncate">{appName(info.getValue())}</span>
     </span>

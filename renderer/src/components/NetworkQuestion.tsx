@@ -1,4 +1,5 @@
 import { useId, useState } from 'react';
+import { visibleText } from '../lib/visible-text.ts';
 import { assignNetwork } from '../store/profile-commands.ts';
 import { useAppStore } from '../store/store.ts';
 import { PROFILES } from '../strings/profile-strings.ts';
@@ -32,7 +33,7 @@ export function NetworkQuestion(): React.JSX.Element | null {
       aria-describedby={noteId}
     >
       <Icon name="wifi" size={15} />
-      <strong className="network-question-text">{words.joined(question.label)}</strong>
+      <strong className="network-question-text">{words.joined(visibleText(question.label))}</strong>
       <div className="network-question-actions">
         {profiles.map((profile) => (
           <button

@@ -17,6 +17,7 @@ import {
   scopeChoices,
   unknownAppNote,
 } from '../lib/prompt-text.ts';
+import { visibleText } from '../lib/visible-text.ts';
 import { answerApp, answerPrompt } from '../store/commands.ts';
 import { useAppStore } from '../store/store.ts';
 import { PROMPT } from '../strings/prompt-strings.ts';
@@ -80,7 +81,7 @@ function PendingList({
                   const first = group.prompts[0];
                   if (first !== undefined) onPick(first.id);
                 }}
-                title={group.appPath}
+                title={visibleText(group.appPath)}
               >
                 <AppAvatar label={group.app} />
                 <span className="pending-name">{name}</span>
@@ -300,8 +301,8 @@ function PromptCard({
 
         <dl className="prompt-details">
           <dt>{PROMPT.details.executable}</dt>
-          <dd className="mono" title={prompt.appPath}>
-            {prompt.appPath === '' ? prompt.app : prompt.appPath}
+          <dd className="mono" title={visibleText(prompt.appPath)}>
+            {visibleText(prompt.appPath === '' ? prompt.app : prompt.appPath)}
           </dd>
           <dt>{PROMPT.details.process}</dt>
           <dd>{prompt.pids.length === 0 ? PROMPT.unknown : PROMPT.pids(prompt.pids)}</dd>

@@ -1,6 +1,7 @@
 import type { Direction } from '../../../app/contract/driver-events.ts';
 import { COMMON, STRINGS_LANGUAGE } from '../strings/common-strings.ts';
 import { type LocaleFormat, type PluralText, sameDay, userFormat } from './locale-format.ts';
+import { visibleText } from './visible-text.ts';
 
 /**
  * Display formatting shared by every view. No clock (callers pass `now`); the locale is the
@@ -35,11 +36,14 @@ export function protocolName(protocol: number | 'any'): string {
   return PROTOCOL_NAMES[protocol] ?? COMMON.protocol(protocol);
 }
 
-/** The short name of an app label: the executable's file name, or the label itself. */
+/**
+ * The short name of an app label: the executable's file name, or the label itself, with hidden
+ * characters shown (`visibleText`).
+ */
 export function appName(label: string): string {
-  if (!label.includes('/') && !label.includes('\\')) return label === '' ? COMMON.unknown : label;
+  if (!label.includes('/') && !label.includes('\\')) return label === '' ? COMMON.unknown : visibleText(label);
   const parts = label.split(/[/\\]/).filter((part) => part !== '');
-  return parts.at(-1) ?? label;
+  return visibleText(parts.at(-1) ?? label);
 }
 
 export function directionLabel(direction: Direction | 'any'): string {

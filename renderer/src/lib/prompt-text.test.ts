@@ -26,6 +26,15 @@ describe('promptHeadline', () => {
       'curl wants to connect to 93.184.216.34 using ICMP',
     );
   });
+  it('shows a name that hides characters with them visible, so it cannot pass for another app', () => {
+    // "\u202Ehsab" would render as "bash", and reverse the rest of the sentence too.
+    expect(promptHeadline(prompt('p', { app: '/home/u/bin/\u202Ehsab', host: null }))).toBe(
+      '\\u202Ehsab wants to connect to 93.184.216.34 on TCP port 443',
+    );
+    expect(promptHeadline(prompt('p', { app: 'cu\u200Brl', host: null }))).toBe(
+      'cu\\u200Brl wants to connect to 93.184.216.34 on TCP port 443',
+    );
+  });
   it('brackets IPv6 addresses', () => {
     expect(promptAddress(prompt('p', { remoteIp: '2001:db8::1' }))).toBe('[2001:db8::1]:443');
     expect(promptAddress(prompt('p'))).toBe('93.184.216.34:443');

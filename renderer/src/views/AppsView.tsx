@@ -12,6 +12,7 @@ import { type ConnectionSort, DEFAULT_QUERY } from '../lib/connection-query.ts';
 import { ConnectionView } from '../lib/connection-view.ts';
 import { appName, formatAgo, formatBytes, formatCount, plural } from '../lib/format.ts';
 import { describeDestination, describePort } from '../lib/rule-form.ts';
+import { visibleText } from '../lib/visible-text.ts';
 import { useAppStore } from '../store/store.ts';
 import { connectionDelta } from '../store/sync.ts';
 import { APPS } from '../strings/apps-strings.ts';
@@ -81,7 +82,7 @@ function AppsTable({
               className={selected === app.app ? 'is-selected' : undefined}
               onClick={() => onSelect(app.app)}
             >
-              <td title={app.app}>
+              <td title={visibleText(app.app)}>
                 <button type="button" className="row-select" aria-pressed={selected === app.app}>
                   <AppAvatar label={app.app} />
                   <span className="truncate">{appName(app.app)}</span>

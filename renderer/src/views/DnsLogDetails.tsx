@@ -3,6 +3,7 @@ import { dnsRcodeName, dnsTypeName } from '../../../app/contract/dns-log.ts';
 import { DetailsPanel } from '../components/DetailsPanel.tsx';
 import { dnsTtlText } from '../lib/dns-log-text.ts';
 import { formatTime } from '../lib/format.ts';
+import { visibleText } from '../lib/visible-text.ts';
 import { DNS_LOG } from '../strings/dns-log-strings.ts';
 
 /** Everything the DNS log keeps of one answer, and a way to see only its app's answers. */
@@ -20,7 +21,7 @@ export function DnsLogDetails({
   const d = DNS_LOG.details;
   const entries: readonly (readonly [string, React.ReactNode])[] = [
     [d.at, formatTime(row.at, now)],
-    [d.app, row.appPath === '' ? DNS_LOG.unknownApp : row.appPath],
+    [d.app, row.appPath === '' ? DNS_LOG.unknownApp : visibleText(row.appPath)],
     [d.pid, row.pid === 0 ? DNS_LOG.none : String(row.pid)],
     [d.user, row.uid === null ? DNS_LOG.none : String(row.uid)],
     [d.name, row.name],

@@ -13,6 +13,7 @@ import { dnsLogFilterOf, EMPTY_DNS_LOG_FORM, knownAppPaths } from '../lib/dns-lo
 import { dnsAppText, dnsCountLine, dnsResultText, dnsTtlText } from '../lib/dns-log-text.ts';
 import { formatTime } from '../lib/format.ts';
 import { HISTORY_RANGES, type HistoryRange } from '../lib/history-filter.ts';
+import { visibleText } from '../lib/visible-text.ts';
 import { useAppStore } from '../store/store.ts';
 import { DNS_LOG } from '../strings/dns-log-strings.ts';
 import { DnsLogDetails } from './DnsLogDetails.tsx';
@@ -259,7 +260,7 @@ function DnsCells({
           {formatTime(row.at, now)}
         </button>
       </div>
-      <div role="cell" className="td" title={row.appPath === '' ? undefined : row.appPath}>
+      <div role="cell" className="td" title={row.appPath === '' ? undefined : visibleText(row.appPath)}>
         {dnsAppText(row.appPath)}
       </div>
       <div role="cell" className="td mono" title={row.name}>

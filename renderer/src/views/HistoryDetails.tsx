@@ -2,6 +2,7 @@ import type { HistoryRow } from '../../../app/contract/history.ts';
 import { DetailsPanel } from '../components/DetailsPanel.tsx';
 import { directionLabel, formatBytes, formatEndpoint, formatTime, protocolName } from '../lib/format.ts';
 import { formatElapsed } from '../lib/history-filter.ts';
+import { visibleText } from '../lib/visible-text.ts';
 import { HISTORY } from '../strings/history-strings.ts';
 
 /** Everything the history keeps of one connection. */
@@ -16,7 +17,7 @@ export function HistoryDetails({
 }): React.JSX.Element {
   const d = HISTORY.details;
   const entries: readonly (readonly [string, string])[] = [
-    [d.app, row.appPath === '' ? HISTORY.unknownApp : row.appPath],
+    [d.app, row.appPath === '' ? HISTORY.unknownApp : visibleText(row.appPath)],
     [d.pid, row.pid === 0 ? HISTORY.none : String(row.pid)],
     [d.user, row.uid === null ? HISTORY.none : String(row.uid)],
     [d.direction, directionLabel(row.direction)],

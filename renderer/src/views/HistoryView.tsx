@@ -10,6 +10,7 @@ import { usePagedRows } from '../hooks/use-paged-rows.ts';
 import { appName, formatBytes, formatTime, plural } from '../lib/format.ts';
 import type { HistoryForm, HistoryFormProblem, HistoryRange } from '../lib/history-filter.ts';
 import { EMPTY_HISTORY_FORM, formatElapsed, HISTORY_RANGES, historyFilterOf } from '../lib/history-filter.ts';
+import { visibleText } from '../lib/visible-text.ts';
 import { useAppStore } from '../store/store.ts';
 import { HISTORY } from '../strings/history-strings.ts';
 import { HistoryDetails } from './HistoryDetails.tsx';
@@ -266,7 +267,7 @@ function HistoryCells({
           {formatTime(row.startedAt, now)}
         </button>
       </div>
-      <div role="cell" className="td" title={row.appPath}>
+      <div role="cell" className="td" title={visibleText(row.appPath)}>
         {row.appPath === '' ? HISTORY.unknownApp : appName(row.appPath)}
       </div>
       <div role="cell" className="td mono" title={row.remoteIp}>

@@ -20,6 +20,7 @@ import {
   ruleToForm,
 } from '../lib/rule-form.ts';
 import { type ProfileFilter, ruleInProfileFilter, ruleProfile } from '../lib/rule-profile.ts';
+import { visibleText } from '../lib/visible-text.ts';
 import { deleteRule, exportRules, importRules, updateRule } from '../store/commands.ts';
 import { useAppStore } from '../store/store.ts';
 import { reloadRules } from '../store/sync.ts';
@@ -85,7 +86,7 @@ function RuleRow({ rule, now }: { readonly rule: Rule; readonly now: number }): 
           <span className="switch-track" aria-hidden="true" />
         </label>
       </td>
-      <td title={rule.app.kind === 'path' ? rule.app.path : RULES.anyApp}>
+      <td title={rule.app.kind === 'path' ? visibleText(rule.app.path) : RULES.anyApp}>
         <span className="cell-app">
           {rule.app.kind === 'path' ? (
             <AppAvatar label={rule.app.path} />

@@ -1,6 +1,7 @@
 import type { ProposalGroup } from '../../../../app/contract/learning.ts';
 import { AppAvatar } from '../../components/AppAvatar.tsx';
 import type { ReviewDraft } from '../../lib/review-draft.ts';
+import { visibleText } from '../../lib/visible-text.ts';
 import { useAppStore } from '../../store/store.ts';
 import { LEARNING } from '../../strings/learning-strings.ts';
 import { ProposalRow } from './ProposalRow.tsx';
@@ -23,8 +24,8 @@ export function ProposalGroupCard({
         <div className="proposal-app">
           <AppAvatar label={group.appPath} />
           <div>
-            <h3>{group.app}</h3>
-            <p className="muted small mono truncate">{group.appPath}</p>
+            <h3>{visibleText(group.app)}</h3>
+            <p className="muted small mono truncate">{visibleText(group.appPath)}</p>
           </div>
         </div>
         <div className="proposal-group-actions">

@@ -1,12 +1,13 @@
 import type { KnownNetwork, Profile } from '../../../../app/contract/profiles.ts';
 import { formatAgo } from '../../lib/format.ts';
+import { visibleText } from '../../lib/visible-text.ts';
 import { assignNetwork, forgetNetwork } from '../../store/profile-commands.ts';
 import { COMMON } from '../../strings/common-strings.ts';
 import { PROFILES } from '../../strings/profile-strings.ts';
 
 /** A fact as a cell: what the OS said, or a dash when it said nothing. */
 function fact(text: string | null): string {
-  return text === null || text === '' ? COMMON.none : text;
+  return text === null || text === '' ? COMMON.none : visibleText(text);
 }
 
 /** One known network: what the OS said about it, when it was last seen, its profile, Forget. */
@@ -27,7 +28,7 @@ export function NetworkRow({
     <tr className={current ? 'is-selected' : undefined}>
       <th scope="row" title={network.key}>
         <span className="profile-name-text">
-          <strong>{network.label}</strong>
+          <strong>{visibleText(network.label)}</strong>
           {current ? <span className="pill pill-allowed">{words.current}</span> : null}
         </span>
       </th>
