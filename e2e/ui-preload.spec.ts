@@ -175,6 +175,26 @@ test('the prompt ignores keys for a second, then answers from the keyboard', asy
   });
 });
 
+test('typing that goes on when a prompt takes the focus never answers it', async ({ page }) => {
+  const engine = new FakeEngine(busyScene(Date.now()));
+  await open(page, engine);
+  const dialog = page.getByRole('dialog', { name: 'Connection request' });
+  await expect(dialog).toBeVisible();
+  const allow = dialog.getByRole('button', { name: 'Allow', exact: true });
+  // Someone typing "a" every 100 ms, from before the buttons wake until well after.
+  for (let i = 0; i < 25; i += 1) {
+    await page.keyboard.press('a');
+    await page.waitForTimeout(100);
+  }
+  await expect(allow).toBeEnabled();
+  expect(engine.callsOf('prompts:answer')).toEqual([]);
+  // Once the keyboard was quiet for a second, the letter is an answer again.
+  await page.waitForTimeout(1_100);
+  await page.keyboard.press('a');
+  await expect.poll(() => engine.callsOf('prompts:answer')).toHaveLength(1);
+  expect(engine.callsOf('prompts:answer')[0]).toMatchObject({ action: 'allow' });
+});
+
 test('the prompt window (index.html?window=prompt) shows the prompt alone', async ({ page }) => {
   const engine = new FakeEngine(busyScene(Date.now()));
   await engine.install(page.context());

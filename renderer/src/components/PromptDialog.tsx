@@ -25,7 +25,11 @@ import { AppAvatar } from './AppAvatar.tsx';
 import { Icon } from './Icon.tsx';
 import { LearnedNotice } from './LearnedNotice.tsx';
 
-/** How long the answer buttons stay inert after a prompt appears (a stray keystroke is not an answer). */
+/**
+ * How long the answer buttons stay inert after a prompt appears, and how long the keyboard must
+ * have been quiet before a letter answers: a stray keystroke, or one of someone typing elsewhere
+ * when the prompt took the focus, is not an answer.
+ */
 export const INERT_MS = 1000;
 
 /** The user a process runs as: names are not known here, so root by name and others by uid. */
@@ -239,6 +243,9 @@ function PromptCard({
   // Only what the prompt offers: 'once' when the choice is not among them.
   const chosenDuration = durations.find((c) => c.id === durationId)?.duration ?? { kind: 'once' };
   const dialogRef = useRef<HTMLDivElement>(null);
+  // When the last key reached the dialog (its first showing counts as one): typing that goes
+  // on across the inert second must not answer with whatever letter comes next.
+  const lastKeyAt = useRef(performance.now());
 
   useEffect(() => {
     const timer = setTimeout(() => setInert(false), INERT_MS);
@@ -264,6 +271,10 @@ function PromptCard({
     trapTab(event);
     const target = event.target as HTMLElement;
     if (event.altKey || event.ctrlKey || event.metaKey || target.tagName === 'SELECT') return;
+    const at = performance.now();
+    const quiet = at - lastKeyAt.current >= INERT_MS;
+    lastKeyAt.current = at;
+    if (!quiet) return;
     const key = event.key.toLowerCase();
     if (key === 'a') void answer('allow');
     else if (key === 'b') void answer('block');
