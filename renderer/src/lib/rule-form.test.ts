@@ -4,11 +4,18 @@ import {
   connectionToForm,
   describeDestination,
   describeDuration,
+  DURATION_KINDS,
   EMPTY_RULE_FORM,
   formToRuleInput,
   ruleToForm,
 } from './rule-form.ts';
 import { row } from './test-rows.ts';
+
+describe('DURATION_KINDS', () => {
+  it('offers only durations a rule can have (a "once" rule is refused by the engine)', () => {
+    expect(DURATION_KINDS.map((d) => d.kind)).toEqual(['forever', 'until-restart', 'until-app-quits', 'minutes']);
+  });
+});
 
 describe('formToRuleInput', () => {
   it('builds a rule the contract accepts', () => {

@@ -66,8 +66,9 @@ export const DESTINATION_KINDS: readonly { kind: DestinationKind; label: string;
   ] as const
 ).map(([kind, placeholder]) => ({ kind, label: RULES.destinationKinds[kind], placeholder }));
 
+// Not 'once': it answers one prompt and is never a rule (the engine refuses such a rule).
 export const DURATION_KINDS: readonly { kind: DurationKind; label: string }[] = (
-  ['forever', 'until-restart', 'until-app-quits', 'minutes', 'once'] as const
+  ['forever', 'until-restart', 'until-app-quits', 'minutes'] as const
 ).map((kind) => ({ kind, label: RULES.durationKinds[kind] }));
 
 export const PROTOCOL_CHOICES: readonly { value: string; label: string }[] = [
