@@ -74,7 +74,8 @@ export const HISTORY = {
     sent: 'Sent',
     received: 'Received',
   },
-  noRule: 'the user (no rule)',
+  // Not "the user": a hold timeout, the mode or learning decide without a rule too.
+  noRule: 'no rule (an answer, the mode or a timeout)',
   ruleId: (id: string) => `rule ${id}`,
   none: '—',
   stillOpen: 'still open',
