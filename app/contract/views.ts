@@ -84,6 +84,13 @@ export interface LogView {
   readonly message: string;
 }
 
+/**
+ * The longest the engine holds a connection for an answer, whatever the hold timeout setting
+ * says: below zenithfenced's own hold timeout (60 s), which would answer it first. (Settings
+ * saved by earlier releases may say up to 120 s; the engine holds at most this long.)
+ */
+export const MAX_HOLD_SECONDS = 55;
+
 export const settingsSchema = z
   .object({
     defaultAction: z.enum(ACTIONS),

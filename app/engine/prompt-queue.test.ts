@@ -163,6 +163,16 @@ describe('PromptQueue.extendHold', () => {
     expect(queue.extendHold('no-such-prompt', 25_000)).toBe(false);
   });
 
+  it('holds no longer than the total limit when the hold timeout is set longer, and shows that deadline', () => {
+    const { queue, released, hold } = setup({ holdTimeoutMs: 120_000, maxTotalHoldMs: 55_000 });
+    hold({ id: 1n }, CURL, 0);
+    expect(queue.list()[0]?.prompts[0]?.holdDeadline).toBe(55_000);
+    queue.tick(54_999);
+    expect(released).toEqual([]);
+    queue.tick(55_000);
+    expect(released).toEqual([[1n, 'block', null]]);
+  });
+
   it('keeps at most maxInboxPrompts prompts holding nothing, the newest, and every prompt that holds', () => {
     const { queue, released, hold } = setup({ maxInboxPrompts: 10, maxHeld: 3 });
     // Three prompts hold a connection each; then a flood of distinct destinations that cannot

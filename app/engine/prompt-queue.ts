@@ -1,5 +1,6 @@
 import type { ConnectionRequest, DriverVerdict } from '../contract/driver-events.ts';
 import type { RuleAction } from '../contract/rules.ts';
+import { MAX_HOLD_SECONDS } from '../contract/views.ts';
 import type { AppIdentity } from './app-identity.ts';
 import { plainVerdict } from './decide.ts';
 import { groupPrompts, type PromptGroup, type PromptRecord } from './prompt-view.ts';
@@ -40,7 +41,7 @@ export const DEFAULT_PROMPT_OPTIONS: PromptQueueOptions = {
   defaultAction: 'block',
   maxHeld: 10_000,
   maxInboxPrompts: 1_000,
-  maxTotalHoldMs: 55_000,
+  maxTotalHoldMs: MAX_HOLD_SECONDS * 1000,
 };
 
 /** A connection waiting for an answer. */
@@ -209,7 +210,8 @@ export class PromptQueue {
   extendHold(promptId: string, now: number): boolean {
     const prompt = this.#prompts.get(promptId);
     if (prompt === undefined || prompt.held.size === 0) return false;
-    const { holdTimeoutMs, maxTotalHoldMs } = this.#options;
+    const holdTimeoutMs = this.#holdTimeoutMs();
+    const { maxTotalHoldMs } = this.#options;
     for (const requestId of prompt.held) {
       const held = this.#held.get(requestId);
       if (held === undefined) continue;
@@ -223,7 +225,7 @@ export class PromptQueue {
 
   /** Applies hold timeouts (default action; the prompt stays) and expires old inbox prompts. */
   tick(now: number): void {
-    const timeout = this.#options.holdTimeoutMs;
+    const timeout = this.#holdTimeoutMs();
     this.releaseWhere(
       (held) => (now - held.heldAt >= timeout ? { verdict: this.#defaultVerdict(), ruleId: null } : null),
       now,
@@ -264,12 +266,21 @@ export class PromptQueue {
 
   /** Prompts grouped by app for the UI. */
   list(): PromptGroup[] {
-    const { holdTimeoutMs, inboxTtlMs } = this.#options;
+    const { inboxTtlMs } = this.#options;
     return groupPrompts(this.#prompts.values(), {
-      holdTimeoutMs,
+      holdTimeoutMs: this.#holdTimeoutMs(),
       inboxTtlMs,
       heldAt: (requestId) => this.#held.get(requestId)?.heldAt,
     });
+  }
+
+  /**
+   * The hold timeout in force: the setting, but never past the total limit, which is below the
+   * driver's own. A longer setting (the Settings view allowed 120 s) had the driver answer the
+   * connection first while the prompt still counted down, and the late answer found no request.
+   */
+  #holdTimeoutMs(): number {
+    return Math.min(this.#options.holdTimeoutMs, this.#options.maxTotalHoldMs);
   }
 
   #releaseOne(requestId: bigint, verdict: DriverVerdict, ruleId: string | null, now: number): boolean {

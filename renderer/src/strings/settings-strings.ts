@@ -1,3 +1,4 @@
+import { MAX_HOLD_SECONDS } from '../../../app/contract/views.ts';
 /** The words of the Settings view (English). The no-app action's words come from the contract. */
 export const SETTINGS = {
   title: 'Settings',
@@ -12,8 +13,7 @@ export const SETTINGS = {
     allow: 'Allow',
   },
   holdTimeout: 'Hold timeout',
-  holdTimeoutHint:
-    'How long a new connection waits for your answer. 0 asks without holding (the default action applies at once).',
+  holdTimeoutHint: `How long a new connection waits for your answer, at most ${String(MAX_HOLD_SECONDS)} seconds (the driver answers one held longer itself). 0 asks without holding (the default action applies at once).`,
   seconds: 'seconds',
   whileClosed: 'While ZenithFence is closed',
   noAppAction: 'Connections no rule covers',

@@ -1,6 +1,6 @@
 import { useEffect, useId, useState } from 'react';
 import { NO_APP_ACTION_LABELS, noAppActionConsequence } from '../../../app/contract/no-app-action.ts';
-import type { Settings } from '../../../app/contract/views.ts';
+import { MAX_HOLD_SECONDS, type Settings } from '../../../app/contract/views.ts';
 import { ViewHeader } from '../components/ViewHeader.tsx';
 import { saveSettings } from '../store/commands.ts';
 import { useAppStore } from '../store/store.ts';
@@ -200,7 +200,7 @@ export function SettingsView(): React.JSX.Element {
           hint={SETTINGS.holdTimeoutHint}
           value={settings.holdTimeoutSeconds}
           min={0}
-          max={120}
+          max={MAX_HOLD_SECONDS}
           unit={SETTINGS.seconds}
           onSave={(holdTimeoutSeconds) => save({ holdTimeoutSeconds })}
         />
