@@ -35,6 +35,21 @@ describe('ruleInputForAnswer', () => {
     expect(result).toMatchObject({ ok: true, input: { destination: { kind: 'ip', address: '93.184.216.34' } } });
   });
 
+  it('a name that is no host name (an escaped answer) makes the rule by address, and offers no domain', () => {
+    const odd = { ...SUBJECT, host: 'webrtl\\226\\128\\174moc.knab.test' };
+    for (const kind of ['exact', 'host'] as const) {
+      const result = ruleInputForAnswer(odd, { action: 'block', duration: FOREVER, scope: { kind } });
+      expect(result).toMatchObject({ ok: true, input: { destination: { kind: 'ip', address: '93.184.216.34' } } });
+    }
+    expect(
+      ruleInputForAnswer(odd, { action: 'block', duration: FOREVER, scope: { kind: 'domain', suffix: 'knab.test' } }),
+    ).toEqual({
+      ok: false,
+      error: 'scope-needs-host',
+    });
+    expect(domainChoices(odd.host)).toEqual([]);
+  });
+
   it('host: any port and protocol; domain: the wildcard; app: anything, same direction', () => {
     const host = ruleInputForAnswer(SUBJECT, { action: 'allow', duration: FOREVER, scope: { kind: 'host' } });
     expect(host).toMatchObject({ ok: true, input: { port: { kind: 'any' }, protocol: 'any' } });

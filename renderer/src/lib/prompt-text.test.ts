@@ -42,6 +42,15 @@ describe('promptHeadline', () => {
 });
 
 describe('scopeChoices', () => {
+  it('names the address, not a name that is no host name, since the rule is made by address', () => {
+    const choices = scopeChoices(prompt('p', { host: 'odd\\226name.test', domainChoices: [] }));
+    expect(choices.map((c) => c.label).slice(0, 2)).toEqual(
+      scopeChoices(prompt('p', { host: null, domainChoices: [] }))
+        .map((c) => c.label)
+        .slice(0, 2),
+    );
+  });
+
   it('offers exact, host, each domain, then the whole app', () => {
     const choices = scopeChoices(prompt('p', { domainChoices: ['cdn.example.org', 'example.org'] }));
     expect(choices.map((c) => c.scope)).toEqual([
