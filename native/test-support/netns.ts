@@ -87,6 +87,8 @@ export class TestNet {
     if (!existsSync(DAEMON_BINARY)) {
       throw new Error(`${DAEMON_BINARY} is missing: build it with npm run build (or npm install).`);
     }
+    // In /tmp itself, not the run's private TMPDIR (mode 700): a test opens it as another user
+    // (nobody), who must reach it to be refused by its permissions. Removed by close().
     const socketPath = `/tmp/${this.tag}.sock`;
     // A policy file of its own: the default one (/var/lib/zenithfence/policy) belongs to the
     // machine, and a test must neither load nor overwrite it.
