@@ -188,6 +188,15 @@ test('typing that goes on when a prompt takes the focus never answers it', async
   }
   await expect(allow).toBeEnabled();
   expect(engine.callsOf('prompts:answer')).toEqual([]);
+  // Escape puts it off like "Later": nothing answered, still pending in the status bar.
+  await page.keyboard.press('Escape');
+  await expect(dialog).toBeHidden();
+  expect(engine.callsOf('prompts:answer')).toEqual([]);
+  await page
+    .getByRole('contentinfo', { name: 'Status' })
+    .getByRole('button', { name: /pending/ })
+    .click();
+  await expect(dialog).toBeVisible();
   // Once the keyboard was quiet for a second, the letter is an answer again.
   await page.waitForTimeout(1_100);
   await page.keyboard.press('a');

@@ -271,6 +271,11 @@ function PromptCard({
     trapTab(event);
     const target = event.target as HTMLElement;
     if (event.altKey || event.ctrlKey || event.metaKey || target.tagName === 'SELECT') return;
+    // Escape closes the modal as "Later" does: the prompt stays pending, nothing is answered.
+    if (event.key === 'Escape' && onLater !== null) {
+      onLater();
+      return;
+    }
     const at = performance.now();
     const quiet = at - lastKeyAt.current >= INERT_MS;
     lastKeyAt.current = at;
