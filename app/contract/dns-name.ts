@@ -17,6 +17,16 @@ export function hostNameProblem(name: string): string | null {
   return reason === null ? null : `not a host name: ${reason}`;
 }
 
+/**
+ * The name a rule for a connection can name: its host name, or null when it has none or has one
+ * that is no host name (a DNS answer can name anything, escaped: `\226\128\174…`). Then the
+ * rule goes by address: made by that name, the store refused it. The engine makes rules by it,
+ * and the prompt names what the rule will name.
+ */
+export function ruleHostName(host: string | null): string | null {
+  return host !== null && hostNameProblem(host) === null ? host : null;
+}
+
 function nameReason(name: string): string | null {
   const body = name.endsWith('.') ? name.slice(0, -1) : name;
   if (body.length > MAX_NAME) return `at most ${MAX_NAME} characters in all`;

@@ -1,5 +1,5 @@
 import type { Destination } from '../contract/destination.ts';
-import { hostNameProblem } from '../contract/dns-name.ts';
+import { ruleHostName } from '../contract/dns-name.ts';
 import type { RuleInput } from '../contract/rules.ts';
 import { isBelowDomain, normalizeHost, parentDomains } from './host-name.ts';
 
@@ -44,7 +44,7 @@ export function ruleInputForAnswer(subject: PromptSubject, answer: PromptAnswer)
   const scope = answer.scope;
   if (scope.kind === 'app' && subject.appPath === '') return { ok: false, error: 'scope-needs-app' };
   if (answer.duration.kind !== 'once' && subject.appPath === '') return { ok: false, error: 'lasting-needs-app' };
-  const host = ruleHost(subject.host);
+  const host = ruleHostName(subject.host);
   let destination: RuleInput['destination'] =
     host === null ? { kind: 'ip', address: subject.remoteIp } : { kind: 'host', name: host };
   if (scope.kind === 'app') destination = { kind: 'any' };
@@ -78,17 +78,7 @@ export function ruleInputForAnswer(subject: PromptSubject, answer: PromptAnswer)
  * label: `a.b.example.com` offers `b.example.com` and `example.com`.
  */
 export function domainChoices(host: string | null): string[] {
-  const name = ruleHost(host);
+  const name = ruleHostName(host);
   if (name === null) return [];
   return parentDomains(name).filter((suffix) => suffix.includes('.'));
-}
-
-/**
- * The name a rule can be made for: a connection's name that is no host name (an answer can name
- * anything, escaped: `\226\128\174…`) is left out, and its rules go by address. Made
- * by name, the rule was refused when it was saved, and the answer fell back to a rule until
- * restart as if the disk had failed.
- */
-export function ruleHost(host: string | null): string | null {
-  return host !== null && hostNameProblem(host) === null ? host : null;
 }

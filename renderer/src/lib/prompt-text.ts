@@ -1,4 +1,4 @@
-import { hostNameProblem } from '../../../app/contract/dns-name.ts';
+import { ruleHostName } from '../../../app/contract/dns-name.ts';
 import type { RuleDuration } from '../../../app/contract/rules.ts';
 import type { PromptGroup, PromptScope, PromptView } from '../../../app/contract/views.ts';
 import { PROMPT } from '../strings/prompt-strings.ts';
@@ -67,8 +67,8 @@ export interface ScopeChoice {
  * app for an unknown app: that would be every app.
  */
 export function scopeChoices(prompt: PromptView): ScopeChoice[] {
-  // The engine makes the rule by address when the name is no host name (ruleHost): say so.
-  const where = prompt.host !== null && hostNameProblem(prompt.host) === null ? prompt.host : prompt.remoteIp;
+  // The engine makes the rule by address when the name is no host name: say so.
+  const where = ruleHostName(prompt.host) ?? prompt.remoteIp;
   const choices: ScopeChoice[] = [
     { id: 'exact', label: PROMPT.scopes.exact(where, String(prompt.remotePort)), scope: { kind: 'exact' } },
     { id: 'host', label: PROMPT.scopes.host(where), scope: { kind: 'host' } },
